@@ -1,0 +1,54 @@
+import type { Clock } from "../clock/clock.js";
+import type { Random } from "../clock/random.js";
+import type { KubeObject } from "./object.js";
+import type { ResourceDescriptor } from "./resource.js";
+import type { FieldError } from "./status.js";
+
+/** What a strategy may consult: the clock, the seeded random source, and cluster-wide settings. */
+export interface StrategyContext {
+  clock: Clock;
+  random: Random;
+  /** Allocators and cluster settings a strategy needs (service CIDR, node port range, ...). */
+  services: StrategyServices;
+}
+
+/** Cluster-level allocators used by strategies (the Service strategy allocates IPs and ports). */
+export interface StrategyServices {
+  /** Allocates a cluster IP (a specific one if `requested` is given); throws a FieldError-carrying error if taken or out of range. */
+  allocateClusterIP?(requested: string | undefined, family: "IPv4"): string;
+  releaseClusterIP?(ip: string): void;
+  allocateNodePort?(requested: number | undefined): number;
+  releaseNodePort?(port: number): void;
+}
+
+/**
+ * Per-resource behaviour, as kube-apiserver's `rest.RESTCreateStrategy`/`RESTUpdateStrategy`:
+ * every hook works on a private draft the API server owns, never on a stored object.
+ * All hooks are optional; a resource without a strategy is stored as given.
+ */
+export interface ResourceStrategy<T extends KubeObject = KubeObject> {
+  /** Fills defaults exactly as the real defaulters (`SetDefaults_*`) do. Mutates `obj`. */
+  defaults?(obj: T, ctx: StrategyContext): void;
+  /** Before a create: e.g. reset status, set generation 1. Mutates `obj`. */
+  prepareForCreate?(obj: T, ctx: StrategyContext): void;
+  /** Before an update of the main resource: keep the old status, bump generation on spec change. Mutates `obj`. */
+  prepareForUpdate?(obj: T, old: T, ctx: StrategyContext): void;
+  /** Before an update of `/status`: keep everything but status from `old`. Mutates `obj`. */
+  prepareForStatusUpdate?(obj: T, old: T, ctx: StrategyContext): void;
+  /** Field errors of a new object. */
+  validate?(obj: T, ctx: StrategyContext): FieldError[];
+  /** Field errors of an update (immutable fields, transitions). */
+  validateUpdate?(obj: T, old: T, ctx: StrategyContext): FieldError[];
+  /** Field errors of a status update. */
+  validateStatusUpdate?(obj: T, old: T, ctx: StrategyContext): FieldError[];
+  /** Releases what create allocated (cluster IPs, node ports) when the object is deleted or the create fails. */
+  release?(obj: T, ctx: StrategyContext): void;
+  /** Field selectors this kind supports beyond metadata.name/namespace, and how to read them. */
+  fieldSelectors?: Readonly<Record<string, (obj: T) => string | undefined>>;
+}
+
+/** A resource type as contributed to the API types extension point: its descriptor and strategy. */
+export interface ApiTypeRegistration<T extends KubeObject = KubeObject> {
+  descriptor: ResourceDescriptor;
+  strategy?: ResourceStrategy<T>;
+}

@@ -1,0 +1,46 @@
+import type { Client } from "../client/client.js";
+import type { Clock } from "../clock/clock.js";
+import type { KubeObject } from "../api/object.js";
+import type { ResourceDescriptor } from "../api/resource.js";
+
+export type AdmissionOperation = "CREATE" | "UPDATE" | "DELETE" | "CONNECT";
+
+export interface UserInfo {
+  username: string;
+  groups: readonly string[];
+}
+
+/**
+ * One request as admission sees it (`admission.Attributes`). For CREATE and UPDATE, `object` is the
+ * API server's private draft: mutating plugins change it in place; validating plugins must not.
+ */
+export interface AdmissionRequest {
+  operation: AdmissionOperation;
+  resource: ResourceDescriptor;
+  subresource?: string;
+  namespace?: string;
+  name?: string;
+  object?: KubeObject;
+  oldObject?: KubeObject;
+  dryRun: boolean;
+  user?: UserInfo;
+}
+
+/** What an admission plugin may use: an in-process client to read (and, for quota, write status) and the clock. */
+export interface AdmissionContext {
+  client: Client;
+  clock: Clock;
+}
+
+/**
+ * An admission plugin. Rejects by throwing a `StatusError` (Forbidden, Invalid, ...).
+ * Mutating plugins (with `admit`) all run before validating ones (with `validate`); within each
+ * phase built-ins run in kube-apiserver's fixed order, third-party plugins after, in load order.
+ */
+export interface AdmissionPlugin {
+  readonly name: string;
+  /** Which operations this plugin looks at (default: all). */
+  readonly operations?: readonly AdmissionOperation[];
+  admit?(request: AdmissionRequest, ctx: AdmissionContext): void | Promise<void>;
+  validate?(request: AdmissionRequest, ctx: AdmissionContext): void | Promise<void>;
+}

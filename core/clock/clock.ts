@@ -1,0 +1,51 @@
+import { token } from "../di/token.js";
+
+/** Opaque handle of a timer created by a {@link Clock}. */
+export interface TimerHandle {
+  readonly id: number;
+}
+
+/**
+ * Time as every kubesim component sees it. All timers, sleeps, backoffs, leases and timeouts go
+ * through the injected Clock, never through the global timer functions, so a virtual clock can
+ * drive a whole cluster deterministically.
+ */
+export interface Clock {
+  /** Milliseconds since the Unix epoch. */
+  now(): number;
+  /** Runs `fn` once after `ms`. */
+  setTimeout(fn: () => void, ms: number): TimerHandle;
+  clearTimeout(handle: TimerHandle | undefined): void;
+  /** Runs `fn` every `ms` (at least 1 ms). */
+  setInterval(fn: () => void, ms: number): TimerHandle;
+  clearInterval(handle: TimerHandle | undefined): void;
+  /** Resolves after `ms`; rejects with an `AbortError` as soon as `signal` aborts. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+export const Clock = token<Clock>("Clock");
+
+/** The error `sleep` rejects with when aborted (same name as DOM's AbortError). */
+export function abortError(signal?: AbortSignal): Error {
+  const reason: unknown = signal?.reason;
+  if (reason instanceof Error) return reason;
+  const err = new Error("The operation was aborted");
+  err.name = "AbortError";
+  return err;
+}
+
+/** Shared implementation of `sleep` on top of a clock's timers. */
+export function sleepOn(clock: Pick<Clock, "setTimeout" | "clearTimeout">, ms: number, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted) return Promise.reject(abortError(signal));
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = (): void => {
+      clock.clearTimeout(handle);
+      reject(abortError(signal));
+    };
+    const handle = clock.setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}

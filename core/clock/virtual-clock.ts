@@ -1,0 +1,213 @@
+import { sleepOn, type Clock, type TimerHandle } from "./clock.js";
+
+interface VirtualTimer extends TimerHandle {
+  deadline: number;
+  /** Creation order; breaks ties between equal deadlines. */
+  readonly seq: number;
+  readonly fn: () => void;
+  /** Repeat period for intervals, undefined for one-shot timers. */
+  readonly period: number | undefined;
+  cancelled: boolean;
+}
+
+export interface VirtualClockOptions {
+  /** Start time in ms since the epoch (default 2026-01-01T00:00:00Z, fixed for reproducibility). */
+  start?: number;
+  /** Jump to the next timer whenever nothing else is runnable (default false). */
+  auto?: boolean;
+}
+
+/** Lets pending promise continuations and ready I/O callbacks run before time moves on. */
+function settle(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/**
+ * Deterministic time. Time moves only through {@link advance}, {@link runUntilIdle} or, in auto
+ * mode, by jumping to the next timer whenever the process has nothing else to run. Timers fire in
+ * deadline order, ties in creation order; between two timers pending promise continuations run,
+ * so `await clock.sleep(…)` chains behave as they would on real time.
+ */
+export class VirtualClock implements Clock {
+  private current: number;
+  private seq = 0;
+  private readonly heap: VirtualTimer[] = [];
+  private autoMode: boolean;
+  private autoScheduled = false;
+  private autoImmediate: NodeJS.Immediate | undefined;
+
+  constructor(options: VirtualClockOptions = {}) {
+    this.current = options.start ?? Date.UTC(2026, 0, 1);
+    this.autoMode = options.auto ?? false;
+  }
+
+  now(): number {
+    return this.current;
+  }
+
+  /** Number of timers waiting to fire. */
+  get pending(): number {
+    return this.heap.length;
+  }
+
+  setTimeout(fn: () => void, ms: number): TimerHandle {
+    return this.add(fn, Math.max(0, ms), undefined);
+  }
+
+  clearTimeout(handle: TimerHandle | undefined): void {
+    if (handle) this.cancel(handle as VirtualTimer);
+  }
+
+  setInterval(fn: () => void, ms: number): TimerHandle {
+    const period = Math.max(1, ms);
+    return this.add(fn, period, period);
+  }
+
+  clearInterval(handle: TimerHandle | undefined): void {
+    if (handle) this.cancel(handle as VirtualTimer);
+  }
+
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    return sleepOn(this, ms, signal);
+  }
+
+  /** Turns automatic mode on or off. */
+  setAuto(on: boolean): void {
+    this.autoMode = on;
+    if (on) this.scheduleAuto();
+    else this.stopAuto();
+  }
+
+  /**
+   * Moves time forward by `ms`, firing every timer due on the way in order, letting pending
+   * continuations run after each one. Time ends exactly at now + ms.
+   */
+  async advance(ms: number): Promise<void> {
+    const target = this.current + Math.max(0, ms);
+    await settle();
+    for (;;) {
+      const next = this.heap[0];
+      if (!next || next.deadline > target) break;
+      this.fireNext();
+      await settle();
+    }
+    this.current = Math.max(this.current, target);
+  }
+
+  /**
+   * Fires timers (jumping time to each deadline) until none remain, letting continuations run in
+   * between. Stops with an error after `maxTimers` firings, which means something keeps
+   * rescheduling forever (an interval, a polling loop).
+   */
+  async runUntilIdle(maxTimers = 100_000): Promise<void> {
+    await settle();
+    let fired = 0;
+    while (this.heap.length > 0) {
+      if (fired++ >= maxTimers) {
+        throw new Error(`VirtualClock.runUntilIdle: still busy after ${maxTimers} timers (an interval or a polling loop keeps rescheduling); use advance(ms) instead`);
+      }
+      this.fireNext();
+      await settle();
+    }
+  }
+
+  private add(fn: () => void, delay: number, period: number | undefined): VirtualTimer {
+    const timer: VirtualTimer = { id: ++this.seq, seq: this.seq, deadline: this.current + delay, fn, period, cancelled: false };
+    this.push(timer);
+    this.scheduleAuto();
+    return timer;
+  }
+
+  private cancel(timer: VirtualTimer): void {
+    if (timer.cancelled) return;
+    timer.cancelled = true;
+    const index = this.heap.indexOf(timer);
+    if (index >= 0) this.removeAt(index);
+    if (this.heap.length === 0) this.stopAuto();
+  }
+
+  private fireNext(): void {
+    const timer = this.pop();
+    if (!timer) return;
+    if (timer.deadline > this.current) this.current = timer.deadline;
+    if (timer.period !== undefined) {
+      timer.deadline = this.current + timer.period;
+      this.push(timer);
+    } else {
+      timer.cancelled = true;
+    }
+    timer.fn();
+  }
+
+  /** Auto mode: after the process has drained its current work (one setImmediate turn), fire the next timer. */
+  private scheduleAuto(): void {
+    if (!this.autoMode || this.autoScheduled || this.heap.length === 0) return;
+    this.autoScheduled = true;
+    // Two turns: the first lets I/O callbacks that are ready now run and queue their follow-ups.
+    this.autoImmediate = setImmediate(() => {
+      this.autoImmediate = setImmediate(() => {
+        this.autoScheduled = false;
+        this.autoImmediate = undefined;
+        if (!this.autoMode) return;
+        this.fireNext();
+        this.scheduleAuto();
+      });
+    });
+  }
+
+  private stopAuto(): void {
+    if (this.autoImmediate) clearImmediate(this.autoImmediate);
+    this.autoImmediate = undefined;
+    this.autoScheduled = false;
+  }
+
+  // Binary min-heap on (deadline, seq).
+  private less(a: VirtualTimer, b: VirtualTimer): boolean {
+    return a.deadline < b.deadline || (a.deadline === b.deadline && a.seq < b.seq);
+  }
+
+  private push(timer: VirtualTimer): void {
+    this.heap.push(timer);
+    this.siftUp(this.heap.length - 1);
+  }
+
+  private pop(): VirtualTimer | undefined {
+    if (this.heap.length === 0) return undefined;
+    const top = this.heap[0];
+    this.removeAt(0);
+    return top;
+  }
+
+  private removeAt(index: number): void {
+    const heap = this.heap;
+    const last = heap.pop()!;
+    if (index === heap.length) return;
+    heap[index] = last;
+    this.siftDown(index);
+    this.siftUp(index);
+  }
+
+  private siftUp(i: number): void {
+    const heap = this.heap;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!this.less(heap[i]!, heap[parent]!)) break;
+      [heap[i], heap[parent]] = [heap[parent]!, heap[i]!];
+      i = parent;
+    }
+  }
+
+  private siftDown(i: number): void {
+    const heap = this.heap;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let smallest = i;
+      if (l < heap.length && this.less(heap[l]!, heap[smallest]!)) smallest = l;
+      if (r < heap.length && this.less(heap[r]!, heap[smallest]!)) smallest = r;
+      if (smallest === i) return;
+      [heap[i], heap[smallest]] = [heap[smallest]!, heap[i]!];
+      i = smallest;
+    }
+  }
+}

@@ -1,0 +1,129 @@
+import type { DependencyContainer } from "tsyringe";
+import type { Clock } from "../clock/clock.js";
+import type { Random } from "../clock/random.js";
+import { provide, resolve, type Token } from "../di/token.js";
+import type { Logger } from "../log/logger.js";
+import type { ExtensionRegistry } from "./extension-point.js";
+import { loadPlugin, PluginError, type PluginRef } from "./plugin-loader.js";
+import type { Plugin, PluginContext, Teardown } from "./plugin.js";
+
+export interface PluginHostOptions {
+  container: DependencyContainer;
+  extensions: ExtensionRegistry;
+  clock: Clock;
+  random: Random;
+  log: Logger;
+  /** Directory relative plugin paths resolve against (default: the working directory). */
+  baseDir?: string;
+}
+
+/**
+ * Loads plugins, orders them by `requires`, runs their setups and, on stop or on a failed start,
+ * their teardowns in reverse order. Refuses duplicates, missing dependencies, cycles and modules
+ * that export no plugin, each with a message naming the plugins involved.
+ */
+export class PluginHost {
+  private readonly refs: PluginRef[] = [];
+  private readonly started: { name: string; teardown?: Teardown }[] = [];
+  private state: "new" | "starting" | "started" | "stopped" = "new";
+
+  constructor(private readonly options: PluginHostOptions) {}
+
+  /** Queues a plugin for the next `start`. */
+  use(ref: PluginRef): void {
+    if (this.state !== "new") throw new PluginError(`cannot add plugin ${describeRef(ref)}: plugins are fixed once the cluster has started`);
+    this.refs.push(ref);
+  }
+
+  /** Names of the plugins set up so far, in start order. */
+  get startedPlugins(): string[] {
+    return this.started.map((s) => s.name);
+  }
+
+  /** Loads, orders and sets up every queued plugin. On failure, undoes what started and throws. */
+  async start(): Promise<void> {
+    if (this.state !== "new") throw new PluginError("plugin host already started");
+    this.state = "starting";
+    const plugins = await Promise.all(this.refs.map((ref) => loadPlugin(ref, this.options.baseDir)));
+    const ordered = orderPlugins(plugins);
+    for (const plugin of ordered) {
+      let teardown: void | Teardown;
+      try {
+        teardown = await plugin.setup(this.contextFor(plugin));
+      } catch (err) {
+        const reason = err instanceof Error ? err.message : String(err);
+        await this.stop();
+        throw new PluginError(`plugin "${plugin.name}" failed to start: ${reason}`, { cause: err });
+      }
+      this.started.push(teardown ? { name: plugin.name, teardown } : { name: plugin.name });
+      this.options.log.debug("plugin started", { plugin: plugin.name });
+    }
+    this.state = "started";
+  }
+
+  /** Runs teardowns in reverse start order. A failing teardown is logged; the others still run. */
+  async stop(): Promise<void> {
+    while (this.started.length > 0) {
+      const { name, teardown } = this.started.pop()!;
+      if (!teardown) continue;
+      try {
+        await teardown();
+      } catch (err) {
+        this.options.log.error("plugin teardown failed", { plugin: name, error: err });
+      }
+    }
+    this.state = "stopped";
+  }
+
+  private contextFor(plugin: Plugin): PluginContext {
+    const { container, extensions, clock, random, log } = this.options;
+    return {
+      name: plugin.name,
+      log: log.child(`plugin/${plugin.name}`),
+      clock,
+      random,
+      container,
+      extensions: (key) => extensions.point(key),
+      contribute: (key, name, value) => extensions.point(key).contribute(name, value, plugin.name),
+      resolve: <T>(t: Token<T>) => resolve(container, t),
+      provide: <T>(t: Token<T>, value: T) => provide(container, t, value),
+    };
+  }
+}
+
+function describeRef(ref: PluginRef): string {
+  return typeof ref === "string" ? `"${ref}"` : `"${ref.name}"`;
+}
+
+/**
+ * Orders plugins so each comes after everything it requires; otherwise keeps the order they were
+ * added in. Throws on duplicate names, missing dependencies and cycles.
+ */
+export function orderPlugins(plugins: readonly Plugin[]): Plugin[] {
+  const byName = new Map<string, Plugin>();
+  for (const p of plugins) {
+    if (byName.has(p.name)) throw new PluginError(`plugin "${p.name}" is loaded twice; each plugin may be used once per cluster`);
+    byName.set(p.name, p);
+  }
+  for (const p of plugins) {
+    for (const dep of p.requires ?? []) {
+      if (!byName.has(dep)) throw new PluginError(`plugin "${p.name}" requires plugin "${dep}", which is not loaded; add it with cluster.use("${dep}")`);
+    }
+  }
+  const ordered: Plugin[] = [];
+  const state = new Map<string, "visiting" | "done">();
+  const visit = (p: Plugin, path: string[]): void => {
+    const s = state.get(p.name);
+    if (s === "done") return;
+    if (s === "visiting") {
+      const cycle = [...path.slice(path.indexOf(p.name)), p.name];
+      throw new PluginError(`plugin dependency cycle: ${cycle.join(" -> ")}`);
+    }
+    state.set(p.name, "visiting");
+    for (const dep of p.requires ?? []) visit(byName.get(dep)!, [...path, p.name]);
+    state.set(p.name, "done");
+    ordered.push(p);
+  };
+  for (const p of plugins) visit(p, []);
+  return ordered;
+}

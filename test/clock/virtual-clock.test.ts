@@ -1,0 +1,143 @@
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { VirtualClock } from "../../core/clock/virtual-clock.js";
+import { SeededRandom } from "../../core/clock/random.js";
+
+test("timers fire in deadline order, ties in creation order", async () => {
+  const clock = new VirtualClock();
+  const fired: string[] = [];
+  clock.setTimeout(() => fired.push("c@30"), 30);
+  clock.setTimeout(() => fired.push("a@10"), 10);
+  clock.setTimeout(() => fired.push("b1@20"), 20);
+  clock.setTimeout(() => fired.push("b2@20"), 20);
+  clock.setTimeout(() => fired.push("zero"), 0);
+  await clock.advance(25);
+  assert.equal(fired, ["zero", "a@10", "b1@20", "b2@20"]);
+  assert.is(clock.pending, 1);
+  await clock.advance(5);
+  assert.equal(fired, ["zero", "a@10", "b1@20", "b2@20", "c@30"]);
+});
+
+test("advance moves time exactly and fires timers with their deadline as now", async () => {
+  const clock = new VirtualClock({ start: 1000 });
+  const seen: number[] = [];
+  clock.setTimeout(() => seen.push(clock.now()), 70);
+  await clock.advance(100);
+  assert.equal(seen, [1070]);
+  assert.is(clock.now(), 1100);
+});
+
+test("clearTimeout and clearInterval cancel", async () => {
+  const clock = new VirtualClock();
+  let n = 0;
+  const t = clock.setTimeout(() => n++, 10);
+  const i = clock.setInterval(() => n += 100, 5);
+  clock.clearTimeout(t);
+  await clock.advance(12);
+  assert.is(n, 200);
+  clock.clearInterval(i);
+  await clock.advance(100);
+  assert.is(n, 200);
+  assert.is(clock.pending, 0);
+});
+
+test("intervals repeat at their period", async () => {
+  const clock = new VirtualClock({ start: 0 });
+  const at: number[] = [];
+  const h = clock.setInterval(() => at.push(clock.now()), 10);
+  await clock.advance(35);
+  clock.clearInterval(h);
+  assert.equal(at, [10, 20, 30]);
+});
+
+test("sleep chains resolve in order as time advances, continuations run between timers", async () => {
+  const clock = new VirtualClock({ start: 0 });
+  const log: string[] = [];
+  const worker = async (name: string, step: number): Promise<void> => {
+    for (let i = 0; i < 3; i++) {
+      await clock.sleep(step);
+      log.push(`${name}@${clock.now()}`);
+    }
+  };
+  const done = Promise.all([worker("a", 10), worker("b", 15)]);
+  await clock.advance(45);
+  await done;
+  assert.equal(log, ["a@10", "b@15", "a@20", "b@30", "a@30", "b@45"]); // both at 30: b's timer was created first (at 15)
+});
+
+test("sleep rejects with AbortError when aborted, and its timer is gone", async () => {
+  const clock = new VirtualClock();
+  const ac = new AbortController();
+  const p = clock.sleep(60_000, ac.signal);
+  ac.abort();
+  try {
+    await p;
+    assert.unreachable("should reject");
+  } catch (err) {
+    assert.is((err as Error).name, "AbortError");
+  }
+  assert.is(clock.pending, 0);
+  const already = new AbortController();
+  already.abort();
+  await clock.sleep(1, already.signal).then(() => assert.unreachable(), (e: Error) => assert.is(e.name, "AbortError"));
+});
+
+test("runUntilIdle jumps through every timer, including ones scheduled while running", async () => {
+  const clock = new VirtualClock({ start: 0 });
+  const log: number[] = [];
+  clock.setTimeout(() => {
+    log.push(clock.now());
+    clock.setTimeout(() => log.push(clock.now()), 500);
+  }, 1000);
+  await clock.runUntilIdle();
+  assert.equal(log, [1000, 1500]);
+  assert.is(clock.pending, 0);
+});
+
+test("runUntilIdle refuses to spin forever on an interval", async () => {
+  const clock = new VirtualClock();
+  clock.setInterval(() => undefined, 1);
+  try {
+    await clock.runUntilIdle(50);
+    assert.unreachable();
+  } catch (err) {
+    assert.match((err as Error).message, /still busy after 50 timers/);
+  }
+});
+
+test("auto mode: a 5-minute sleep resolves at once in wall time", async () => {
+  const clock = new VirtualClock({ start: 0, auto: true });
+  const wall = performance.now();
+  await clock.sleep(5 * 60_000);
+  const elapsed = performance.now() - wall;
+  assert.is(clock.now(), 300_000);
+  assert.ok(elapsed < 50, `took ${elapsed} ms of wall time`);
+});
+
+test("auto mode lets pending work run before jumping (idle jumps only)", async () => {
+  const clock = new VirtualClock({ start: 0, auto: true });
+  const log: string[] = [];
+  const far = clock.sleep(10_000).then(() => log.push(`far@${clock.now()}`));
+  // A chain of microtasks and immediates: all of it runs before time jumps.
+  await Promise.resolve();
+  log.push(`work@${clock.now()}`);
+  await new Promise((r) => setImmediate(r));
+  log.push(`more@${clock.now()}`);
+  await far;
+  assert.equal(log, ["work@0", "more@0", "far@10000"]);
+  clock.setAuto(false);
+});
+
+test("seeded random reproduces names and uids; different seeds differ", () => {
+  const a = new SeededRandom(42);
+  const b = new SeededRandom(42);
+  const c = new SeededRandom(43);
+  const seqA = [a.suffix(5), a.uuid(), a.int(1000)];
+  const seqB = [b.suffix(5), b.uuid(), b.int(1000)];
+  assert.equal(seqA, seqB);
+  assert.not.equal([c.suffix(5), c.uuid()], seqA.slice(0, 2));
+  assert.match(seqA[0] as string, /^[bcdfghjklmnpqrstvwxz2456789]{5}$/);
+  assert.match(seqA[1] as string, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+});
+
+test.run();
