@@ -1,0 +1,27 @@
+import type { ApiTypeRegistration } from "../strategy.js";
+import { CORE_TYPES } from "./core/index.js";
+import { APPS_TYPES } from "./apps/index.js";
+import { BATCH_TYPES } from "./batch/index.js";
+import { AUTOSCALING_TYPES } from "./autoscaling/index.js";
+import { POLICY_TYPES } from "./policy/index.js";
+import { DISCOVERY_TYPES } from "./discovery/index.js";
+import { NETWORKING_TYPES } from "./networking/index.js";
+import { COORDINATION_TYPES } from "./coordination/index.js";
+import { STORAGE_TYPES } from "./storage/index.js";
+import { RBAC_TYPES } from "./rbac/index.js";
+import { APIEXTENSIONS_TYPES } from "./apiextensions/index.js";
+
+/** Every built-in resource type, core group first (so short names prefer it, as kubectl does). */
+export const BUILT_IN_TYPES: readonly ApiTypeRegistration[] = [
+  ...CORE_TYPES,
+  ...APPS_TYPES,
+  ...BATCH_TYPES,
+  ...AUTOSCALING_TYPES,
+  ...POLICY_TYPES,
+  ...DISCOVERY_TYPES,
+  ...NETWORKING_TYPES,
+  ...COORDINATION_TYPES,
+  ...STORAGE_TYPES,
+  ...RBAC_TYPES,
+  ...APIEXTENSIONS_TYPES,
+];

@@ -1,0 +1,4 @@
+import type { ApiTypeRegistration } from "../../strategy.js";
+
+/** The built-in resource types of this API group, in discovery order. */
+export const NETWORKING_TYPES: ApiTypeRegistration[] = [];
