@@ -1,0 +1,730 @@
+import type { Status } from "kubernetes-types/meta/v1.js";
+import type { Clock } from "../clock/clock.js";
+import type { Random } from "../clock/random.js";
+import type { Logger } from "../log/logger.js";
+import { formatApiVersion, type KubeList, type KubeObject } from "../api/object.js";
+import type { RegisteredType, ResourceRegistry } from "../api/resource-registry.js";
+import type { StrategyContext, StrategyServices } from "../api/strategy.js";
+import {
+  alreadyExists, badRequest, conflict, fieldError, internalError, invalid, isStatusError, methodNotAllowed,
+  notFound, resourceExpired, StatusError, type FieldError,
+} from "../api/status.js";
+import { parseLabelSelector, type LabelSelector } from "../api/selectors/label-selector.js";
+import { assertFieldsSupported, parseFieldSelector, type FieldSelector } from "../api/selectors/field-selector.js";
+import { applyJsonPatch } from "../api/patch/json-patch.js";
+import { applyMergePatch } from "../api/patch/merge-patch.js";
+import { applyStrategicMergePatch } from "../api/patch/strategic-merge-patch.js";
+import { listPrefix, objectStorageKey } from "../store/keys.js";
+import { isStoreError, type Store, type StoreEvent, type StoreWatch } from "../store/store.js";
+import type { Client, DeleteOptions, GetOptions, ListOptions, PatchType, Watch, WatchEvent, WatchOptions, WriteOptions } from "../client/client.js";
+import type { AdmissionOperation, AdmissionPlugin, AdmissionRequest } from "./admission.js";
+import type { ApiServerApi, RequestContext } from "./api-server-contract.js";
+import { desiredStateChanged, objectChanged } from "./object-diff.js";
+import { rfc3339 } from "./object-time.js";
+import { scaleOf } from "./scale.js";
+import { filteredEventType } from "./watch-filter.js";
+import { FieldManager } from "./field-manager.js";
+
+export interface ApiServerOptions {
+  store: Store;
+  registry: ResourceRegistry;
+  clock: Clock;
+  random: Random;
+  log: Logger;
+  /** Admission plugins, read on every request (so plugins loaded later take part). */
+  admission: () => readonly AdmissionPlugin[];
+  /** Allocators used by strategies (cluster IPs, node ports). */
+  services?: StrategyServices;
+  /** Resource types whose storage key is the bare plural (the built-ins); others use `<group>/<plural>`. */
+  isBuiltIn?: (type: RegisteredType) => boolean;
+  /** Interval of BOOKMARK events on watches that allow them (default 60 s, as the watch cache). */
+  bookmarkIntervalMs?: number;
+}
+
+/** Attempts of an unconditional update (no resourceVersion pinned) racing other writers. */
+const MAX_UPDATE_ATTEMPTS = 8;
+
+/** Finalizers the garbage collector honours (`metav1.FinalizerOrphanDependents`, `FinalizerDeleteDependents`). */
+const FINALIZER_ORPHAN = "orphan";
+const FINALIZER_FOREGROUND = "foregroundDeletion";
+
+/** ObjectMeta without kubernetes-types' readonly markers: the server writes the system fields. */
+type MutableMeta = { -readonly [K in keyof NonNullable<KubeObject["metadata"]>]: NonNullable<KubeObject["metadata"]>[K] };
+interface Draft extends KubeObject {
+  metadata: MutableMeta;
+}
+
+/** A private, mutable copy of an object (inputs from callers and the store are never mutated). */
+function draftOf(obj: KubeObject): Draft {
+  const copy = structuredClone(obj) as Draft;
+  if (!copy.metadata) copy.metadata = {};
+  return copy;
+}
+
+function pinnedVersion(obj: KubeObject): string | undefined {
+  const rv = obj.metadata?.resourceVersion;
+  return rv ? rv : undefined;
+}
+
+/**
+ * The in-process API server: the request pipeline of kube-apiserver over a {@link Store}.
+ * Per request: resolve scope → decode/default (strategy) → mutating admission → prepare (strategy)
+ * → validate (strategy) → validating admission → store (compare-and-swap). Watches filter store
+ * events by label and field selectors the way the watch cache does.
+ *
+ * Everything returned is the store's immutable object; nothing the caller passes in is mutated.
+ */
+export class ApiServer implements ApiServerApi {
+  readonly registry: ResourceRegistry;
+  private readonly store: Store;
+  private readonly clock: Clock;
+  private readonly log: Logger;
+  private readonly strategyContext: StrategyContext;
+  private readonly fieldManager: FieldManager;
+  private admissionClient: Client | undefined;
+
+  constructor(private readonly options: ApiServerOptions) {
+    this.registry = options.registry;
+    this.store = options.store;
+    this.clock = options.clock;
+    this.log = options.log;
+    this.strategyContext = { clock: options.clock, random: options.random, services: options.services ?? {} };
+    this.fieldManager = new FieldManager(options.clock);
+  }
+
+  /** The client admission plugins read through (set once the in-process client exists). */
+  setAdmissionClient(client: Client): void {
+    this.admissionClient = client;
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  async get(type: RegisteredType, namespace: string | undefined, name: string, _options?: GetOptions): Promise<KubeObject> {
+    const obj = await this.store.get(this.key(type, namespace, name));
+    if (!obj) throw notFound(type.descriptor, name);
+    return obj;
+  }
+
+  async list(type: RegisteredType, namespace: string | undefined, options: ListOptions = {}): Promise<KubeList> {
+    const matches = this.matcher(type, options.labelSelector, options.fieldSelector);
+    const prefix = listPrefix(this.storageResource(type), this.scopeNamespace(type, namespace));
+    const limit = options.limit && options.limit > 0 ? options.limit : undefined;
+    let result;
+    try {
+      result = await this.store.list(prefix, {
+        ...(limit ? { limit } : {}),
+        ...(options.continue ? { continue: options.continue } : {}),
+        ...(matches ? { filter: matches } : {}),
+      });
+    } catch (err) {
+      if (isStoreError(err, "InvalidContinue")) throw badRequest(`invalid continue token: ${err.message}`);
+      if (isStoreError(err, "Gone")) throw resourceExpired(err.message);
+      throw err;
+    }
+    const d = type.descriptor;
+    const metadata: KubeList["metadata"] = { resourceVersion: String(result.revision) };
+    if (result.continue) metadata.continue = result.continue;
+    if (result.remainingItemCount !== undefined && result.continue) metadata.remainingItemCount = result.remainingItemCount;
+    return { apiVersion: formatApiVersion(d.group, d.version), kind: d.listKind, metadata, items: result.items };
+  }
+
+  async watch(type: RegisteredType, namespace: string | undefined, options: WatchOptions, onEvent: (event: WatchEvent) => void): Promise<Watch> {
+    const matches = this.matcher(type, options.labelSelector, options.fieldSelector);
+    const prefix = listPrefix(this.storageResource(type), this.scopeNamespace(type, namespace));
+    const d = type.descriptor;
+    const apiVersion = formatApiVersion(d.group, d.version);
+    let storeWatch: StoreWatch | undefined;
+    let timeout: ReturnType<Clock["setTimeout"]> | undefined;
+    let bookmarks: ReturnType<Clock["setInterval"]> | undefined;
+    let finished = false;
+    let resolveDone!: () => void;
+    const done = new Promise<void>((resolve) => (resolveDone = resolve));
+    let lastRevision = 0;
+    const finish = (): void => {
+      if (finished) return;
+      finished = true;
+      storeWatch?.stop();
+      this.clock.clearTimeout(timeout);
+      this.clock.clearInterval(bookmarks);
+      resolveDone();
+    };
+    const bookmark = (annotations?: Record<string, string>): void => {
+      const metadata: Record<string, unknown> = { resourceVersion: String(Math.max(lastRevision, this.store.currentRevision())) };
+      if (annotations) metadata["annotations"] = annotations;
+      onEvent({ type: "BOOKMARK", object: { apiVersion, kind: d.kind, metadata } });
+    };
+
+    const rv = options.resourceVersion;
+    let from: number;
+    if (!rv || rv === "0") {
+      const initial = await this.list(type, namespace, { ...(options.labelSelector ? { labelSelector: options.labelSelector } : {}), ...(options.fieldSelector ? { fieldSelector: options.fieldSelector } : {}) });
+      from = Number(initial.metadata.resourceVersion);
+      for (const item of initial.items) onEvent({ type: "ADDED", object: item });
+      lastRevision = from;
+      if (options.sendInitialEvents && options.allowWatchBookmarks) bookmark({ "k8s.io/initial-events-end": "true" });
+    } else {
+      from = Number(rv);
+      if (!Number.isInteger(from) || from < 0) throw badRequest(`invalid resource version: ${rv}`);
+    }
+    try {
+      storeWatch = this.store.watch(prefix, { revision: from }, (event: StoreEvent) => {
+        if (finished) return;
+        lastRevision = event.revision;
+        const kind = matches ? filteredEventType(event, matches) : event.type;
+        if (kind) onEvent({ type: kind, object: event.object });
+      });
+    } catch (err) {
+      if (!isStoreError(err, "Gone")) throw err;
+      onEvent({ type: "ERROR", object: resourceExpired(err.message).status as unknown as KubeObject });
+      finish();
+      return { stop: finish, done };
+    }
+    if (options.timeoutSeconds && options.timeoutSeconds > 0) timeout = this.clock.setTimeout(finish, options.timeoutSeconds * 1000);
+    if (options.allowWatchBookmarks) bookmarks = this.clock.setInterval(() => bookmark(), this.options.bookmarkIntervalMs ?? 60_000);
+    return { stop: finish, done };
+  }
+
+  // ---------------------------------------------------------------- create
+
+  async create(type: RegisteredType, namespace: string | undefined, body: KubeObject, options: WriteOptions = {}, ctx: RequestContext = {}): Promise<KubeObject> {
+    this.checkBody(type, body);
+    const draft = draftOf(body);
+    this.applyScope(type, namespace, draft);
+    const strategy = type.strategy;
+    strategy.defaults?.(draft, this.strategyContext);
+    this.prepareMetaForCreate(type, draft);
+    await this.admit("CREATE", type, undefined, draft, undefined, options, ctx);
+    strategy.prepareForCreate?.(draft, this.strategyContext);
+    if (draft.metadata.generation === undefined && "spec" in draft) draft.metadata.generation = 1;
+    this.fieldManager.recordUpdate(undefined, draft, options.fieldManager, undefined);
+    let allocated = false;
+    try {
+      const errors = strategy.validate?.(draft, this.strategyContext) ?? [];
+      allocated = true;
+      if (errors.length) throw invalid(type.descriptor.kind, type.descriptor.group, draft.metadata.name ?? "", errors);
+      await this.validateAdmission("CREATE", type, undefined, draft, undefined, options, ctx);
+      if (options.dryRun?.includes("All")) {
+        strategy.release?.(draft, this.strategyContext);
+        return draft;
+      }
+      return await this.store.create(this.key(type, draft.metadata.namespace, draft.metadata.name!), draft);
+    } catch (err) {
+      if (allocated && strategy.release) strategy.release(draft, this.strategyContext);
+      if (isStoreError(err, "AlreadyExists")) throw alreadyExists(type.descriptor, draft.metadata.name!);
+      throw this.asStatus(err);
+    }
+  }
+
+  // ---------------------------------------------------------------- update / status / patch
+
+  async update(type: RegisteredType, namespace: string | undefined, name: string, body: KubeObject, options: WriteOptions = {}, ctx: RequestContext = {}): Promise<KubeObject> {
+    this.checkBody(type, body);
+    this.checkName(body, name);
+    return this.guaranteedUpdate(type, namespace, name, "", options, ctx, pinnedVersion(body), () => draftOf(body));
+  }
+
+  async patch(type: RegisteredType, namespace: string | undefined, name: string, patchType: PatchType, patch: unknown, options: WriteOptions & { force?: boolean } = {}, ctx: RequestContext = {}): Promise<KubeObject> {
+    return this.patchResource(type, namespace, name, "", patchType, patch, options, ctx);
+  }
+
+  // ---------------------------------------------------------------- subresources
+
+  async getSubresource(type: RegisteredType, namespace: string | undefined, name: string, subresource: string): Promise<KubeObject> {
+    this.checkSubresource(type, subresource, ["status", "scale"]);
+    const obj = await this.get(type, namespace, name);
+    return subresource === "scale" ? (scaleOf(obj) as KubeObject) : obj;
+  }
+
+  async updateSubresource(type: RegisteredType, namespace: string | undefined, name: string, subresource: string, body: KubeObject, options: WriteOptions = {}, ctx: RequestContext = {}): Promise<KubeObject> {
+    this.checkSubresource(type, subresource, ["status", "scale"]);
+    if (subresource === "status") {
+      this.checkBody(type, body);
+      this.checkName(body, name);
+      return this.guaranteedUpdate(type, namespace, name, "status", options, ctx, pinnedVersion(body), () => draftOf(body));
+    }
+    return this.updateScale(type, namespace, name, body, options, ctx);
+  }
+
+  async patchSubresource(type: RegisteredType, namespace: string | undefined, name: string, subresource: string, patchType: PatchType, patch: unknown, options: WriteOptions & { force?: boolean } = {}, ctx: RequestContext = {}): Promise<KubeObject> {
+    this.checkSubresource(type, subresource, ["status", "scale"]);
+    if (subresource === "status") return this.patchResource(type, namespace, name, "status", patchType, patch, options, ctx);
+    const current = await this.get(type, namespace, name);
+    const scale = scaleOf(current) as KubeObject;
+    const patched = this.applyPatch(scale, patchType, patch, "Scale", options, "") as KubeObject;
+    return this.updateScale(type, namespace, name, patched, options, ctx);
+  }
+
+  async createSubresource(type: RegisteredType, namespace: string | undefined, name: string, subresource: string, body: KubeObject, options: WriteOptions = {}, ctx: RequestContext = {}): Promise<KubeObject> {
+    this.checkSubresource(type, subresource, ["binding", "eviction"]);
+    if (subresource === "binding") return this.bind(type, namespace, name, body, options, ctx);
+    return this.evict(type, namespace, name, body, ctx);
+  }
+
+  // ---------------------------------------------------------------- delete
+
+  async delete(type: RegisteredType, namespace: string | undefined, name: string, options: DeleteOptions = {}, ctx: RequestContext = {}): Promise<KubeObject | Status> {
+    const key = this.key(type, namespace, name);
+    let admitted = false;
+    for (let attempt = 0; ; attempt++) {
+      const current = await this.store.get(key);
+      if (!current) throw notFound(type.descriptor, name);
+      this.checkPreconditions(type, current, options.preconditions);
+      if (!admitted) {
+        await this.validateAdmission("DELETE", type, undefined, undefined, current, options, ctx);
+        admitted = true;
+      }
+      const marked = this.markForDeletion(type, current, options);
+      try {
+        if (marked === current) return current; // already being deleted, nothing shortened
+        if (options.dryRun?.includes("All")) return marked ?? current;
+        if (marked) return await this.store.update(key, marked, { revision: Number(current.metadata!.resourceVersion) });
+        const removed = await this.store.delete(key, { revision: Number(current.metadata!.resourceVersion) });
+        type.strategy.release?.(removed, this.strategyContext);
+        return removed;
+      } catch (err) {
+        if (isStoreError(err, "Conflict") && attempt < MAX_UPDATE_ATTEMPTS) continue;
+        if (isStoreError(err, "NotFound")) throw notFound(type.descriptor, name);
+        throw this.asStatus(err);
+      }
+    }
+  }
+
+  async deleteCollection(type: RegisteredType, namespace: string | undefined, options: ListOptions & Omit<DeleteOptions, "preconditions"> = {}, ctx: RequestContext = {}): Promise<KubeList> {
+    const listed = await this.list(type, namespace, { ...(options.labelSelector ? { labelSelector: options.labelSelector } : {}), ...(options.fieldSelector ? { fieldSelector: options.fieldSelector } : {}) });
+    const items: KubeObject[] = [];
+    const { labelSelector: _l, fieldSelector: _f, limit: _li, continue: _c, resourceVersion: _r, resourceVersionMatch: _m, ...deleteOptions } = options;
+    for (const item of listed.items) {
+      try {
+        const result = await this.delete(type, item.metadata?.namespace, item.metadata!.name!, { ...deleteOptions, preconditions: { uid: item.metadata!.uid! } }, ctx);
+        if ((result as Status).kind !== "Status") items.push(result as KubeObject);
+      } catch (err) {
+        if (isStatusError(err, "NotFound") || isStatusError(err, "Conflict")) continue; // gone or replaced meanwhile
+        throw err;
+      }
+    }
+    return { ...listed, items };
+  }
+
+  // ---------------------------------------------------------------- pipeline pieces
+
+  private async patchResource(type: RegisteredType, namespace: string | undefined, name: string, subresource: "" | "status", patchType: PatchType, patch: unknown, options: WriteOptions & { force?: boolean }, ctx: RequestContext): Promise<KubeObject> {
+    if (patchType === "apply") return this.serverSideApply(type, namespace, name, subresource, patch, options, ctx);
+    let pinned: string | undefined;
+    return this.guaranteedUpdate(type, namespace, name, subresource, options, ctx, undefined, (current) => {
+      if (!current) throw notFound(type.descriptor, name);
+      const patched = this.applyPatch(current, patchType, patch, type.descriptor.kind, options, type.descriptor.group) as KubeObject;
+      // A resourceVersion written by the patch itself is a precondition (as kube-apiserver checks).
+      const patchedRv = patched.metadata?.resourceVersion;
+      if (patchedRv && patchedRv !== current.metadata?.resourceVersion) pinned = patchedRv;
+      if (pinned) throw conflict(type.descriptor, name);
+      this.checkBody(type, patched);
+      const draft = draftOf(patched);
+      draft.metadata.name = name;
+      return draft;
+    });
+  }
+
+  private applyPatch(current: KubeObject, patchType: PatchType, patch: unknown, kind: string, _options: WriteOptions, group: string): unknown {
+    switch (patchType) {
+      case "json":
+        return applyJsonPatch(current, patch);
+      case "merge":
+        return applyMergePatch(current, patch);
+      case "strategic":
+        return applyStrategicMergePatch(current, patch, kind, { refuseUnknownKinds: !this.isBuiltInKind(kind, group) });
+      default:
+        throw badRequest(`unsupported patch type: ${String(patchType)}`);
+    }
+  }
+
+  private isBuiltInKind(kind: string, group: string): boolean {
+    if (kind === "Scale") return true;
+    const t = this.registry.all().find((r) => r.descriptor.kind === kind && r.descriptor.group === group);
+    return t ? (this.options.isBuiltIn?.(t) ?? true) : false;
+  }
+
+  private async serverSideApply(type: RegisteredType, namespace: string | undefined, name: string, subresource: "" | "status", patch: unknown, options: WriteOptions & { force?: boolean }, ctx: RequestContext): Promise<KubeObject> {
+    const applied = this.fieldManager.parseApplied(patch);
+    if (!options.fieldManager) throw badRequest("PATCH requests of type apply must specify fieldManager (use the ?fieldManager= query parameter)");
+    this.checkBody(type, applied);
+    if (applied.metadata?.name && applied.metadata.name !== name) throw badRequest(`the name of the object (${applied.metadata.name}) does not match the name on the URL (${name})`);
+    for (let attempt = 0; ; attempt++) {
+      const current = await this.store.get(this.key(type, namespace, name));
+      if (!current) {
+        if (subresource) throw notFound(type.descriptor, name);
+        const created = this.fieldManager.apply(undefined, applied, options.fieldManager, !!options.force, type.descriptor, this.isBuiltInKind(type.descriptor.kind, type.descriptor.group));
+        created.metadata = { ...created.metadata, name };
+        try {
+          return await this.create(type, namespace, created, { ...options, fieldManager: undefined } as WriteOptions, ctx);
+        } catch (err) {
+          if (isStatusError(err, "AlreadyExists") && attempt < MAX_UPDATE_ATTEMPTS) continue;
+          throw err;
+        }
+      }
+      try {
+        return await this.guaranteedUpdate(type, namespace, name, subresource, { ...options, fieldManager: undefined } as WriteOptions, ctx, undefined, (latest) => {
+          if (!latest) throw notFound(type.descriptor, name);
+          const merged = this.fieldManager.apply(latest, applied, options.fieldManager!, !!options.force, type.descriptor, this.isBuiltInKind(type.descriptor.kind, type.descriptor.group));
+          return draftOf(merged);
+        }, true);
+      } catch (err) {
+        if (isStatusError(err, "NotFound") && attempt < MAX_UPDATE_ATTEMPTS) continue;
+        throw err;
+      }
+    }
+  }
+
+  /**
+   * Read-modify-write with compare-and-swap (etcd3 store's GuaranteedUpdate): `produce` makes the
+   * new draft from the current object; an update whose caller pinned a resourceVersion fails
+   * with Conflict when it is stale, otherwise a lost race is retried.
+   */
+  private async guaranteedUpdate(
+    type: RegisteredType, namespace: string | undefined, name: string, subresource: "" | "status",
+    options: WriteOptions, ctx: RequestContext, pinned: string | undefined,
+    produce: (current: KubeObject | undefined) => Draft, managedByApply = false,
+  ): Promise<KubeObject> {
+    const key = this.key(type, namespace, name);
+    const strategy = type.strategy;
+    const hasStatus = type.descriptor.subresources.includes("status");
+    for (let attempt = 0; ; attempt++) {
+      const current = await this.store.get(key);
+      if (!current) throw notFound(type.descriptor, name);
+      if (pinned !== undefined && pinned !== current.metadata?.resourceVersion) throw conflict(type.descriptor, name);
+      const draft = produce(current);
+      this.applyScope(type, namespace, draft);
+      this.keepSystemMeta(draft, current);
+      if (subresource === "status") {
+        this.keepAllButStatus(draft, current);
+        strategy.prepareForStatusUpdate?.(draft, current, this.strategyContext);
+      } else {
+        strategy.defaults?.(draft, this.strategyContext);
+        if (hasStatus) {
+          if (current["status"] === undefined) delete draft["status"];
+          else draft["status"] = structuredClone(current["status"]);
+        }
+      }
+      await this.admit("UPDATE", type, subresource, draft, current, options, ctx);
+      if (subresource !== "status") {
+        strategy.prepareForUpdate?.(draft, current, this.strategyContext);
+        if (current.metadata?.generation !== undefined || "spec" in draft) {
+          const gen = current.metadata?.generation ?? 1;
+          draft.metadata.generation = desiredStateChanged(draft, current) ? gen + 1 : gen;
+        }
+      }
+      if (!managedByApply) this.fieldManager.recordUpdate(current, draft, options.fieldManager, subresource || undefined);
+      const errors: FieldError[] = [...this.validateFinalizerChange(draft, current)];
+      if (subresource === "status") errors.push(...(strategy.validateStatusUpdate?.(draft, current, this.strategyContext) ?? []));
+      else errors.push(...(strategy.validate?.(draft, this.strategyContext) ?? []), ...(strategy.validateUpdate?.(draft, current, this.strategyContext) ?? []));
+      if (errors.length) throw invalid(type.descriptor.kind, type.descriptor.group, name, dedupe(errors));
+      await this.validateAdmission("UPDATE", type, subresource, draft, current, options, ctx);
+      if (!objectChanged(draft, current)) return current; // a no-op write keeps the resourceVersion
+      if (options.dryRun?.includes("All")) return draft;
+      try {
+        if (this.deletionComplete(type, draft)) {
+          const removed = await this.store.delete(key, { revision: Number(current.metadata!.resourceVersion) });
+          strategy.release?.(removed, this.strategyContext);
+          return removed;
+        }
+        return await this.store.update(key, draft, { revision: Number(current.metadata!.resourceVersion) });
+      } catch (err) {
+        if (isStoreError(err, "Conflict") && pinned === undefined && attempt < MAX_UPDATE_ATTEMPTS) continue;
+        if (isStoreError(err, "Conflict")) throw conflict(type.descriptor, name);
+        if (isStoreError(err, "NotFound")) throw notFound(type.descriptor, name);
+        throw this.asStatus(err);
+      }
+    }
+  }
+
+  private async updateScale(type: RegisteredType, namespace: string | undefined, name: string, body: KubeObject, options: WriteOptions, ctx: RequestContext): Promise<KubeObject> {
+    const replicas = (body as { spec?: { replicas?: unknown } }).spec?.replicas;
+    if (replicas !== undefined && (typeof replicas !== "number" || !Number.isInteger(replicas) || replicas < 0)) {
+      throw invalid("Scale", "autoscaling", name, [fieldError.invalid("spec.replicas", replicas, "must be greater than or equal to 0")]);
+    }
+    if (body.metadata?.name && body.metadata.name !== name) throw badRequest(`the name of the object (${body.metadata.name}) does not match the name on the URL (${name})`);
+    const updated = await this.guaranteedUpdate(type, namespace, name, "", options, ctx, pinnedVersion(body), (current) => {
+      const draft = draftOf(current!);
+      (draft as { spec?: { replicas?: number } }).spec = { ...((draft as { spec?: object }).spec ?? {}), replicas: (replicas as number | undefined) ?? 0 };
+      return draft;
+    });
+    return scaleOf(updated) as KubeObject;
+  }
+
+  /** pods/binding: sets spec.nodeName once (as the scheduler's Bind). */
+  private async bind(type: RegisteredType, namespace: string | undefined, name: string, body: KubeObject, options: WriteOptions, ctx: RequestContext): Promise<KubeObject> {
+    const target = (body as { target?: { kind?: string; name?: string } }).target;
+    if (!target?.name) throw invalid("Binding", "", name, [fieldError.required("target.name")]);
+    if (target.kind && target.kind !== "Node") throw invalid("Binding", "", name, [fieldError.notSupported("target.kind", target.kind, ["Node"])]);
+    await this.guaranteedUpdate(type, namespace, name, "", options, ctx, pinnedVersion(body), (current) => {
+      const pod = current as { spec?: { nodeName?: string }; metadata?: { deletionTimestamp?: string } };
+      if (pod.metadata?.deletionTimestamp) throw conflict(type.descriptor, name, `pod ${name} is being deleted, cannot be assigned to a host`);
+      if (pod.spec?.nodeName) throw conflict(type.descriptor, name, `pod ${name} is already assigned to node "${pod.spec.nodeName}"`);
+      const draft = draftOf(current!);
+      (draft as unknown as { spec: { nodeName?: string } }).spec.nodeName = target.name!;
+      const annotations = body.metadata?.annotations;
+      if (annotations) draft.metadata.annotations = { ...(draft.metadata.annotations ?? {}), ...annotations };
+      return draft;
+    }, true);
+    return { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", code: 201 } as KubeObject;
+  }
+
+  /** pods/eviction: deletes the pod with the eviction's delete options (PodDisruptionBudgets are checked by the disruption controller's issue). */
+  private async evict(type: RegisteredType, namespace: string | undefined, name: string, body: KubeObject, ctx: RequestContext): Promise<KubeObject> {
+    const deleteOptions = ((body as { deleteOptions?: DeleteOptions }).deleteOptions ?? {}) as DeleteOptions;
+    await this.delete(type, namespace, name, deleteOptions, ctx);
+    return { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", code: 201 } as KubeObject;
+  }
+
+  /**
+   * What a delete turns the object into: undefined to remove it now, the same object when it is
+   * already being deleted and nothing changes, or a copy marked with deletionTimestamp (finalizers
+   * pending, a pod's grace period, a namespace waiting for its spec finalizers).
+   */
+  private markForDeletion(type: RegisteredType, current: KubeObject, options: DeleteOptions): KubeObject | undefined {
+    const meta = current.metadata ?? {};
+    const finalizers = new Set(meta.finalizers ?? []);
+    const policy = options.propagationPolicy;
+    if (!meta.deletionTimestamp) {
+      if (policy === "Foreground") {
+        finalizers.add(FINALIZER_FOREGROUND);
+        finalizers.delete(FINALIZER_ORPHAN);
+      } else if (policy === "Orphan") {
+        finalizers.add(FINALIZER_ORPHAN);
+        finalizers.delete(FINALIZER_FOREGROUND);
+      } else if (policy === "Background") {
+        finalizers.delete(FINALIZER_ORPHAN);
+        finalizers.delete(FINALIZER_FOREGROUND);
+      }
+    }
+    const grace = this.gracePeriod(type, current, options);
+    const namespaceFinalizers = type.descriptor.group === "" && type.descriptor.plural === "namespaces" ? ((current as { spec?: { finalizers?: string[] } }).spec?.finalizers ?? []) : [];
+    if (finalizers.size === 0 && grace === 0 && namespaceFinalizers.length === 0) return undefined;
+    if (meta.deletionTimestamp) {
+      // Already terminating: only a shorter grace period changes anything.
+      const currentGrace = meta.deletionGracePeriodSeconds ?? 0;
+      if (grace >= currentGrace) return current;
+      if (grace === 0 && finalizers.size === 0 && namespaceFinalizers.length === 0) return undefined;
+    }
+    const draft = draftOf(current);
+    const now = this.clock.now();
+    draft.metadata.deletionTimestamp = rfc3339(now + grace * 1000);
+    draft.metadata.deletionGracePeriodSeconds = grace;
+    if (finalizers.size > 0) draft.metadata.finalizers = [...finalizers];
+    else delete draft.metadata.finalizers;
+    if (namespaceFinalizers.length > 0 || type.descriptor.plural === "namespaces") {
+      (draft as { status?: { phase?: string } }).status = { ...((draft as { status?: object }).status ?? {}), phase: "Terminating" };
+    }
+    return draft;
+  }
+
+  /** Pods only: the grace period a delete gets (0 for unscheduled or finished pods). */
+  private gracePeriod(type: RegisteredType, current: KubeObject, options: DeleteOptions): number {
+    if (type.descriptor.group !== "" || type.descriptor.plural !== "pods") return 0;
+    const pod = current as { spec?: { nodeName?: string; terminationGracePeriodSeconds?: number }; status?: { phase?: string } };
+    if (!pod.spec?.nodeName) return 0;
+    if (pod.status?.phase === "Succeeded" || pod.status?.phase === "Failed") return 0;
+    const requested = options.gracePeriodSeconds ?? pod.spec.terminationGracePeriodSeconds ?? 30;
+    return Math.max(0, requested);
+  }
+
+  /** An object being deleted whose last finalizer is gone (and, for pods, whose grace was cut to 0) leaves the store. */
+  private deletionComplete(type: RegisteredType, draft: KubeObject): boolean {
+    const meta = draft.metadata;
+    if (!meta?.deletionTimestamp || (meta.finalizers?.length ?? 0) > 0) return false;
+    if (type.descriptor.group === "" && type.descriptor.plural === "namespaces") return ((draft as { spec?: { finalizers?: string[] } }).spec?.finalizers?.length ?? 0) === 0;
+    if (type.descriptor.group === "" && type.descriptor.plural === "pods") return (meta.deletionGracePeriodSeconds ?? 0) === 0;
+    return true;
+  }
+
+  private validateFinalizerChange(draft: KubeObject, current: KubeObject): FieldError[] {
+    if (!current.metadata?.deletionTimestamp) return [];
+    const before = new Set(current.metadata.finalizers ?? []);
+    const added = (draft.metadata?.finalizers ?? []).filter((f) => !before.has(f));
+    return added.length ? [fieldError.forbidden("metadata.finalizers", `no new finalizers can be added if the object is being deleted, found new finalizers []string{${added.map((f) => JSON.stringify(f)).join(", ")}}`)] : [];
+  }
+
+  private checkPreconditions(type: RegisteredType, current: KubeObject, pre: DeleteOptions["preconditions"]): void {
+    if (!pre) return;
+    const name = current.metadata?.name ?? "";
+    if (pre.uid && pre.uid !== current.metadata?.uid) {
+      throw conflict(type.descriptor, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${current.metadata?.uid ?? ""}`);
+    }
+    if (pre.resourceVersion && pre.resourceVersion !== current.metadata?.resourceVersion) {
+      throw conflict(type.descriptor, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${current.metadata?.resourceVersion ?? ""}`);
+    }
+  }
+
+  /** Fields of metadata the server owns: a write may not change them. */
+  private keepSystemMeta(draft: Draft, current: KubeObject): void {
+    const cur = current.metadata ?? {};
+    const m = draft.metadata;
+    m.uid = cur.uid;
+    m.creationTimestamp = cur.creationTimestamp;
+    m.resourceVersion = cur.resourceVersion;
+    if (cur.generation !== undefined) m.generation = cur.generation;
+    else delete m.generation;
+    if (cur.deletionTimestamp) m.deletionTimestamp = cur.deletionTimestamp;
+    else delete m.deletionTimestamp;
+    if (cur.deletionGracePeriodSeconds !== undefined) m.deletionGracePeriodSeconds = cur.deletionGracePeriodSeconds;
+    else delete m.deletionGracePeriodSeconds;
+    if (cur.generateName !== undefined && m.generateName === undefined) m.generateName = cur.generateName;
+    if (m.managedFields === undefined && cur.managedFields) m.managedFields = structuredClone(cur.managedFields);
+  }
+
+  /** `/status` writes change status (and labels/annotations) only: everything else comes from the current object. */
+  private keepAllButStatus(draft: Draft, current: KubeObject): void {
+    for (const k of Object.keys(draft)) if (k !== "metadata" && k !== "status" && !(k in current)) delete draft[k];
+    for (const [k, v] of Object.entries(current)) if (k !== "metadata" && k !== "status") draft[k] = structuredClone(v);
+    const cur = current.metadata ?? {};
+    const meta = draft.metadata;
+    if (cur.finalizers) meta.finalizers = [...cur.finalizers];
+    else delete meta.finalizers;
+    if (cur.ownerReferences) meta.ownerReferences = structuredClone(cur.ownerReferences);
+    else delete meta.ownerReferences;
+  }
+
+  private prepareMetaForCreate(type: RegisteredType, draft: Draft): void {
+    const m = draft.metadata;
+    if (!m.name && m.generateName) m.name = m.generateName + this.options.random.suffix(5);
+    if (!m.name) throw invalid(type.descriptor.kind, type.descriptor.group, "", [fieldError.required("metadata.name", "name or generateName is required")]);
+    m.uid = this.options.random.uuid();
+    m.creationTimestamp = rfc3339(this.clock.now());
+    delete m.resourceVersion;
+    delete m.deletionTimestamp;
+    delete m.deletionGracePeriodSeconds;
+    delete m.generation;
+    const d = type.descriptor;
+    draft.apiVersion = formatApiVersion(d.group, d.version);
+    draft.kind = d.kind;
+  }
+
+  // ---------------------------------------------------------------- admission
+
+  private request(op: AdmissionOperation, type: RegisteredType, subresource: string | undefined, obj: KubeObject | undefined, old: KubeObject | undefined, options: WriteOptions | DeleteOptions, ctx: RequestContext): AdmissionRequest {
+    const subject = obj ?? old;
+    const req: AdmissionRequest = { operation: op, resource: type.descriptor, dryRun: !!options.dryRun?.includes("All") };
+    if (subresource) req.subresource = subresource;
+    if (subject?.metadata?.namespace) req.namespace = subject.metadata.namespace;
+    if (subject?.metadata?.name) req.name = subject.metadata.name;
+    if (obj) req.object = obj;
+    if (old) req.oldObject = old;
+    if (ctx.user) req.user = ctx.user;
+    return req;
+  }
+
+  private async admit(op: AdmissionOperation, type: RegisteredType, subresource: string | undefined, obj: KubeObject, old: KubeObject | undefined, options: WriteOptions, ctx: RequestContext): Promise<void> {
+    const plugins = this.options.admission();
+    let req: AdmissionRequest | undefined;
+    for (const p of plugins) {
+      if (!p.admit || (p.operations && !p.operations.includes(op))) continue;
+      req ??= this.request(op, type, subresource, obj, old, options, ctx);
+      await p.admit(req, { client: this.admissionClientOrThrow(), clock: this.clock });
+    }
+  }
+
+  private async validateAdmission(op: AdmissionOperation, type: RegisteredType, subresource: string | undefined, obj: KubeObject | undefined, old: KubeObject | undefined, options: WriteOptions | DeleteOptions, ctx: RequestContext): Promise<void> {
+    const plugins = this.options.admission();
+    let req: AdmissionRequest | undefined;
+    for (const p of plugins) {
+      if (!p.validate || (p.operations && !p.operations.includes(op))) continue;
+      req ??= this.request(op, type, subresource, obj, old, options, ctx);
+      await p.validate(req, { client: this.admissionClientOrThrow(), clock: this.clock });
+    }
+  }
+
+  private admissionClientOrThrow(): Client {
+    if (!this.admissionClient) throw internalError("admission client not configured");
+    return this.admissionClient;
+  }
+
+  // ---------------------------------------------------------------- scope, keys, selectors
+
+  /** The storage path segment of a type: the plural for built-ins, `<group>/<plural>` for added types (as CRDs are stored). */
+  private storageResource(type: RegisteredType): string {
+    const d = type.descriptor;
+    return !d.group || (this.options.isBuiltIn?.(type) ?? true) ? d.plural : `${d.group}/${d.plural}`;
+  }
+
+  private key(type: RegisteredType, namespace: string | undefined, name: string): string {
+    if (!name) throw badRequest("resource name may not be empty");
+    if (type.descriptor.namespaced && !namespace) throw badRequest("the server could not find the requested resource: a namespace is required for namespaced resources");
+    return objectStorageKey(this.storageResource(type), type.descriptor.namespaced ? namespace : undefined, name);
+  }
+
+  private scopeNamespace(type: RegisteredType, namespace: string | undefined): string | undefined {
+    return type.descriptor.namespaced ? namespace || undefined : undefined;
+  }
+
+  /** Puts the request's namespace on the object (or refuses a mismatch), clears it for cluster-scoped kinds. */
+  private applyScope(type: RegisteredType, namespace: string | undefined, draft: Draft): void {
+    if (!type.descriptor.namespaced) {
+      delete draft.metadata.namespace;
+      return;
+    }
+    const own = draft.metadata.namespace;
+    if (own && namespace && own !== namespace) throw badRequest("the namespace of the provided object does not match the namespace sent on the request");
+    const ns = namespace || own;
+    if (!ns) throw badRequest("the server could not find the requested resource: a namespace is required for namespaced resources");
+    draft.metadata.namespace = ns;
+  }
+
+  private checkBody(type: RegisteredType, body: KubeObject): void {
+    if (typeof body !== "object" || body === null || Array.isArray(body)) throw badRequest("the body of the request was not a JSON object");
+    const d = type.descriptor;
+    const expected = formatApiVersion(d.group, d.version);
+    if (body.apiVersion && body.apiVersion !== expected) throw badRequest(`the API version in the data (${body.apiVersion}) does not match the expected API version (${expected})`);
+    if (body.kind && body.kind !== d.kind) throw badRequest(`the kind in the data (${body.kind}) does not match the expected kind (${d.kind})`);
+  }
+
+  private checkName(body: KubeObject, name: string): void {
+    const own = body.metadata?.name;
+    if (own && own !== name) throw badRequest(`the name of the object (${own}) does not match the name on the URL (${name})`);
+  }
+
+  private checkSubresource(type: RegisteredType, subresource: string, supported: string[]): void {
+    if (!type.descriptor.subresources.includes(subresource as never)) {
+      throw notFound({ group: type.descriptor.group, plural: `${type.descriptor.plural}/${subresource}`, kind: type.descriptor.kind }, "");
+    }
+    if (!supported.includes(subresource)) throw methodNotAllowed();
+  }
+
+  /** A predicate for the request's label and field selectors, or undefined when there are none. */
+  private matcher(type: RegisteredType, labelSelector?: string, fieldSelector?: string): ((obj: KubeObject) => boolean) | undefined {
+    const labels: LabelSelector | undefined = labelSelector ? parseLabelSelector(labelSelector) : undefined;
+    const fields: FieldSelector | undefined = fieldSelector ? parseFieldSelector(fieldSelector) : undefined;
+    const useLabels = labels && !labels.empty ? labels : undefined;
+    const useFields = fields && !fields.empty ? fields : undefined;
+    if (!useLabels && !useFields) return undefined;
+    const custom = type.strategy.fieldSelectors ?? {};
+    if (useFields) assertFieldsSupported(useFields, (f) => f === "metadata.name" || f === "metadata.namespace" || f in custom);
+    return (obj) => {
+      if (useLabels && !useLabels.matches(obj.metadata?.labels)) return false;
+      if (useFields) {
+        return useFields.matches((field) => {
+          if (field === "metadata.name") return obj.metadata?.name;
+          if (field === "metadata.namespace") return obj.metadata?.namespace ?? "";
+          return custom[field]!(obj);
+        });
+      }
+      return true;
+    };
+  }
+
+  private asStatus(err: unknown): Error {
+    if (err instanceof StatusError) return err;
+    if (isStoreError(err)) return internalError(err.message);
+    if (err instanceof Error && (err.name === "AllocationError")) return err;
+    this.log.error("unexpected error in API request", { error: err });
+    return internalError(err instanceof Error ? err.message : String(err));
+  }
+}
+
+function dedupe(errors: FieldError[]): FieldError[] {
+  const seen = new Set<string>();
+  return errors.filter((e) => {
+    const k = `${e.field}\u0000${e.detail}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}

@@ -1,0 +1,33 @@
+import type { Client } from "../client/client.js";
+import { isStatusError } from "../api/status.js";
+import type { KubeObject } from "../api/object.js";
+
+/** Namespaces every cluster starts with. */
+export const SYSTEM_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"] as const;
+
+/**
+ * Creates what a fresh kube-apiserver creates for itself: the system namespaces and the
+ * `kubernetes` Service in `default` (first IP of the service CIDR, port 443 → the API server's
+ * secure port). Idempotent: existing objects are kept.
+ */
+export async function bootstrapApiObjects(client: Client, options: { kubernetesServiceIP: string; apiServerPort?: number }): Promise<void> {
+  const ensure = async (ref: string, obj: KubeObject): Promise<void> => {
+    try {
+      await client.resource(ref).create(obj, { fieldManager: "kube-apiserver" });
+    } catch (err) {
+      if (!isStatusError(err, "AlreadyExists")) throw err;
+    }
+  };
+  for (const name of SYSTEM_NAMESPACES) await ensure("Namespace", { apiVersion: "v1", kind: "Namespace", metadata: { name } });
+  await ensure("Service", {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: { name: "kubernetes", namespace: "default", labels: { component: "apiserver", provider: "kubernetes" } },
+    spec: {
+      type: "ClusterIP",
+      clusterIP: options.kubernetesServiceIP,
+      sessionAffinity: "None",
+      ports: [{ name: "https", port: 443, protocol: "TCP", targetPort: options.apiServerPort ?? 6443 }],
+    },
+  });
+}

@@ -1,0 +1,77 @@
+import type { Clock } from "../clock/clock.js";
+import type { Random } from "../clock/random.js";
+import type { Logger } from "../log/logger.js";
+import { ResourceRegistry, type RegisteredType } from "../api/resource-registry.js";
+import type { ApiTypeRegistration } from "../api/strategy.js";
+import { BUILT_IN_TYPES } from "../api/builtin/index.js";
+import type { Store } from "../store/store.js";
+import { MemoryStore } from "../store/memory-store.js";
+import { InProcessClient } from "../client/in-process-client.js";
+import type { Service } from "kubernetes-types/core/v1.js";
+import type { AdmissionPlugin } from "./admission.js";
+import { BUILT_IN_ADMISSION } from "./admission/index.js";
+import { createStrategyServices, type AllocatingStrategyServices } from "./allocators/strategy-services.js";
+import { ApiServer } from "./api-server.js";
+import { bootstrapApiObjects } from "./bootstrap.js";
+
+export interface ControlPlaneOptions {
+  clock: Clock;
+  random: Random;
+  log: Logger;
+  /** Storage backend (default: a new MemoryStore). */
+  store?: Store;
+  /** Service CIDR (default 10.96.0.0/12). */
+  serviceCidr?: string;
+  /** Node port range (default 30000-32767). */
+  nodePortRange?: string;
+  /** Types beyond the built-ins (from the ApiTypes extension point). */
+  extraTypes?: () => readonly ApiTypeRegistration[];
+  /** Admission plugins beyond the built-ins, in load order (from the AdmissionPlugins extension point). */
+  extraAdmission?: () => readonly AdmissionPlugin[];
+  /** Port written into the `kubernetes` Service's targetPort (default 6443). */
+  apiServerPort?: number;
+}
+
+/** The assembled API side of a cluster. */
+export interface ControlPlane {
+  readonly store: Store;
+  readonly registry: ResourceRegistry;
+  readonly apiServer: ApiServer;
+  /** The in-process client, acting as the cluster admin. */
+  readonly client: InProcessClient;
+  readonly services: AllocatingStrategyServices;
+}
+
+/**
+ * Assembles store, resource registry, allocators, admission chain, API server and in-process
+ * client, then creates the bootstrap objects (system namespaces, the `kubernetes` Service).
+ */
+export async function createControlPlane(options: ControlPlaneOptions): Promise<ControlPlane> {
+  const store = options.store ?? new MemoryStore();
+  const builtIn = new Set<RegisteredType>();
+  const registry = new ResourceRegistry();
+  for (const t of BUILT_IN_TYPES) builtIn.add(registry.add(t));
+  for (const t of options.extraTypes?.() ?? []) registry.add(t);
+  const services = createStrategyServices({ random: options.random, ...(options.serviceCidr ? { serviceCIDR: options.serviceCidr } : {}), ...(options.nodePortRange ? { nodePortRange: options.nodePortRange } : {}) });
+  const extraAdmission = options.extraAdmission ?? (() => []);
+  const apiServer = new ApiServer({
+    store,
+    registry,
+    clock: options.clock,
+    random: options.random,
+    log: options.log.child("apiserver"),
+    services,
+    isBuiltIn: (t) => builtIn.has(t),
+    admission: () => {
+      const extra = extraAdmission();
+      return extra.length ? [...BUILT_IN_ADMISSION, ...extra] : BUILT_IN_ADMISSION;
+    },
+  });
+  const client = new InProcessClient(apiServer, { user: { username: "system:admin", groups: ["system:masters", "system:authenticated"] } });
+  apiServer.setAdmissionClient(client);
+  // A store that already holds Services (a durable backend) must not hand their IPs out again.
+  const existing = await client.resource("Service").list().catch(() => undefined);
+  if (existing) services.rebuildFrom(existing.items as Service[]);
+  await bootstrapApiObjects(client, { kubernetesServiceIP: services.clusterIPs.kubernetesServiceIP, ...(options.apiServerPort ? { apiServerPort: options.apiServerPort } : {}) });
+  return { store, registry, apiServer, client, services };
+}
