@@ -1,0 +1,67 @@
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { Indexer, NAMESPACE_INDEX } from "../../core/informers/indexer.js";
+import { Lister, type LabelMatcher } from "../../core/informers/lister.js";
+import type { KubeObject } from "../../core/api/object.js";
+import { pod } from "./fake-client.js";
+
+const byNode = { byNode: (o: KubeObject) => ((o.spec as { nodeName?: string })?.nodeName ? [(o.spec as { nodeName: string }).nodeName] : []) };
+const names = (objs: KubeObject[]): string[] => objs.map((o) => o.metadata!.name!).sort();
+
+test("keys by namespace/name, namespace index built in, custom index kept up to date on add/update/delete", () => {
+  const ix = new Indexer(byNode);
+  ix.add(pod("ns1", "a", { nodeName: "n1" }));
+  ix.add(pod("ns1", "b"));
+  ix.add(pod("ns2", "a", { nodeName: "n1" }));
+  assert.is(ix.size, 3);
+  assert.ok(ix.getByKey("ns1/a"));
+  assert.equal(names(ix.byIndex(NAMESPACE_INDEX, "ns1")), ["a", "b"]);
+  assert.equal(ix.indexKeys("byNode", "n1").sort(), ["ns1/a", "ns2/a"]);
+  ix.update(pod("ns1", "b", { nodeName: "n2" }));
+  ix.update(pod("ns1", "a", { nodeName: "n2" })); // moves from n1 to n2
+  assert.equal(ix.indexKeys("byNode", "n1"), ["ns2/a"]);
+  assert.equal(ix.indexKeys("byNode", "n2").sort(), ["ns1/a", "ns1/b"]);
+  ix.delete("ns2/a");
+  assert.equal(ix.byIndex("byNode", "n1"), []);
+  assert.equal(ix.listIndexFuncValues("byNode"), ["n2"], "empty index values are dropped");
+  assert.equal(ix.index("byNode", pod("x", "y", { nodeName: "n2" })).length, 2);
+});
+
+test("objects are stored as given, never copied", () => {
+  const ix = new Indexer();
+  const p = Object.freeze(pod("ns", "p"));
+  ix.add(p);
+  assert.is(ix.getByKey("ns/p"), p);
+  assert.is(ix.byIndex(NAMESPACE_INDEX, "ns")[0], p);
+});
+
+test("replace rebuilds items and indices; addIndexers builds over existing items and refuses conflicts", () => {
+  const ix = new Indexer();
+  ix.add(pod("old", "x", { nodeName: "n9" }));
+  ix.replace([pod("ns", "a", { nodeName: "n1" }), pod("ns", "b", { nodeName: "n1" })]);
+  assert.equal(ix.listKeys().sort(), ["ns/a", "ns/b"]);
+  assert.equal(ix.byIndex(NAMESPACE_INDEX, "old"), []);
+  ix.addIndexers(byNode);
+  assert.equal(names(ix.byIndex("byNode", "n1")), ["a", "b"]);
+  assert.throws(() => ix.addIndexers(byNode), /indexer conflict: byNode/);
+  assert.throws(() => ix.byIndex("nope", "x"), /Index with name nope does not exist/);
+});
+
+test("listers: all namespaces, one namespace, by name, cluster-scoped, with a label selector", () => {
+  const ix = new Indexer();
+  ix.add(pod("ns1", "web-1", { labels: { app: "web" } }));
+  ix.add(pod("ns1", "db-1", { labels: { app: "db" } }));
+  ix.add(pod("ns2", "web-2", { labels: { app: "web" } }));
+  ix.add({ apiVersion: "v1", kind: "Node", metadata: { name: "node-1" } });
+  const lister = new Lister(ix);
+  const web: LabelMatcher = { matches: (l) => l["app"] === "web" };
+  assert.equal(names(lister.list(web)), ["web-1", "web-2"]);
+  assert.is(lister.list().length, 4);
+  assert.equal(names(lister.namespace("ns1").list()), ["db-1", "web-1"]);
+  assert.equal(names(lister.namespace("ns1").list(web)), ["web-1"]);
+  assert.is(lister.namespace("ns2").get("web-2")!.metadata!.name, "web-2");
+  assert.is(lister.namespace("ns2").get("web-1"), undefined);
+  assert.is(lister.get("node-1")!.kind, "Node");
+});
+
+test.run();
