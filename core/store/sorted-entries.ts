@@ -35,7 +35,10 @@ export class SortedEntries<E extends KeyedEntry> {
     if (c === this.chunks.length) c--; // beyond every key: append to the last chunk
     const chunk = this.chunks[c]!;
     const i = lowerBound(chunk, key);
-    chunk.splice(i, 0, entry);
+    // Open a slot at i by shifting the tail right (cheaper than splice, which allocates).
+    chunk.push(entry);
+    for (let j = chunk.length - 1; j > i; j--) chunk[j] = chunk[j - 1]!;
+    chunk[i] = entry;
     if (i === chunk.length - 1) this.maxes[c] = key;
     if (chunk.length > 2 * CHUNK) {
       const tail = chunk.splice(CHUNK);
@@ -66,14 +69,26 @@ export class SortedEntries<E extends KeyedEntry> {
    * Calls `visit` for each entry with `from <= key < to`, in key order, until it returns false.
    */
   scan(from: string, to: string, visit: (entry: E) => boolean): void {
+    this.scanRuns(from, to, (run, start, end) => {
+      for (let i = start; i < end; i++) if (!visit(run[i]!)) return false;
+      return true;
+    });
+  }
+
+  /**
+   * The entries with `from <= key < to` as runs `run[start..end)` over the internal chunks, in key
+   * order, until `visit` returns false: hot loops iterate a plain array instead of paying a call
+   * per entry. The runs must not be modified or kept.
+   */
+  scanRuns(from: string, to: string, visit: (run: readonly E[], start: number, end: number) => boolean): void {
     const chunks = this.chunks;
     for (let c = this.chunkFor(from), first = true; c < chunks.length; c++, first = false) {
       const chunk = chunks[c]!;
-      for (let i = first ? lowerBound(chunk, from) : 0; i < chunk.length; i++) {
-        const entry = chunk[i]!;
-        if (entry.key >= to) return;
-        if (!visit(entry)) return;
-      }
+      const start = first ? lowerBound(chunk, from) : 0;
+      // Whole chunk inside the range: no per-entry comparison with `to`.
+      const end = this.maxes[c]! < to ? chunk.length : lowerBound(chunk, to);
+      if (start < end && !visit(chunk, start, end)) return;
+      if (end < chunk.length) return;
     }
   }
 

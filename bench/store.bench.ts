@@ -1,0 +1,208 @@
+/**
+ * MemoryStore figures, each next to its target:
+ * - get throughput (≥ 500,000/s)
+ * - list of 150,000 pods filtered by a label selector, across namespaces and all in one namespace (≤ 300 ms)
+ * - resident memory with 150,000 stored ~2 KB pods (≤ 1.5 GB)
+ * - watch delivery with 1,000 watchers on the pods prefix: events/s delivered, and the time for one
+ *   write to reach all 1,000
+ * Pods are built by JSON.parse of varied text, like objects decoded from requests, so no strings
+ * are shared between them by accident.
+ */
+import { cpus, loadavg } from "node:os";
+import type { KubeObject } from "../core/api/object.js";
+import { parseLabelSelector } from "../core/api/selectors/label-selector.js";
+import { namespacePrefix, objectStorageKey, resourcePrefix } from "../core/store/keys.js";
+import { MemoryStore } from "../core/store/memory-store.js";
+
+const PODS = 150_000;
+const MB = 1024 * 1024;
+const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
+
+function podJson(i: number, namespace: string): string {
+  const app = `app-${i % 100}`;
+  const hash = (i * 2654435761 >>> 0).toString(16).padStart(8, "0");
+  const name = `${app}-${hash.slice(0, 6)}-${hash.slice(2, 7)}${i}`;
+  const node = `node-${i % 5000}`;
+  const ip = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+  return JSON.stringify({
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: {
+      name,
+      namespace,
+      uid: `${hash}-1c2d-4e5f-8a9b-${String(i).padStart(12, "0")}`,
+      creationTimestamp: "2025-01-01T00:00:00Z",
+      generateName: `${app}-${hash.slice(0, 6)}-`,
+      labels: { app, tier: i % 3 === 0 ? "frontend" : "backend", "pod-template-hash": hash.slice(0, 6) },
+      annotations: { "kubesim.io/created-by": "bench", "prometheus.io/scrape": String(i % 2 === 0) },
+      ownerReferences: [{ apiVersion: "apps/v1", kind: "ReplicaSet", name: `${app}-${hash.slice(0, 6)}`, uid: `${hash}-rs`, controller: true, blockOwnerDeletion: true }],
+    },
+    spec: {
+      nodeName: node,
+      serviceAccountName: "default",
+      restartPolicy: "Always",
+      terminationGracePeriodSeconds: 30,
+      dnsPolicy: "ClusterFirst",
+      schedulerName: "default-scheduler",
+      containers: [
+        {
+          name: "main",
+          image: `registry.example.com/team/${app}:1.${i % 10}.0`,
+          ports: [{ containerPort: 8080, protocol: "TCP", name: "http" }],
+          env: [
+            { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
+            { name: "LOG_LEVEL", value: i % 7 === 0 ? "debug" : "info" },
+          ],
+          resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
+          readinessProbe: { httpGet: { path: "/healthz", port: 8080, scheme: "HTTP" }, periodSeconds: 10, timeoutSeconds: 1, successThreshold: 1, failureThreshold: 3 },
+          volumeMounts: [{ name: "kube-api-access", mountPath: "/var/run/secrets/kubernetes.io/serviceaccount", readOnly: true }],
+          terminationMessagePath: "/dev/termination-log",
+          terminationMessagePolicy: "File",
+          imagePullPolicy: "IfNotPresent",
+        },
+      ],
+      volumes: [{ name: "kube-api-access", projected: { defaultMode: 420, sources: [{ serviceAccountToken: { expirationSeconds: 3607, path: "token" } }] } }],
+      tolerations: [
+        { key: "node.kubernetes.io/not-ready", operator: "Exists", effect: "NoExecute", tolerationSeconds: 300 },
+        { key: "node.kubernetes.io/unreachable", operator: "Exists", effect: "NoExecute", tolerationSeconds: 300 },
+      ],
+    },
+    status: {
+      phase: "Running",
+      hostIP: `192.168.${(i >> 8) & 255}.${i & 255}`,
+      podIP: ip,
+      podIPs: [{ ip }],
+      startTime: "2025-01-01T00:00:01Z",
+      qosClass: "Burstable",
+      conditions: ["Initialized", "Ready", "ContainersReady", "PodScheduled"].map((type) => ({ type, status: "True", lastTransitionTime: "2025-01-01T00:00:02Z" })),
+      containerStatuses: [
+        {
+          name: "main",
+          ready: true,
+          started: true,
+          restartCount: 0,
+          image: `registry.example.com/team/${app}:1.${i % 10}.0`,
+          imageID: `registry.example.com/team/${app}@sha256:${hash.repeat(8)}`,
+          containerID: `containerd://${hash.repeat(8)}`,
+          state: { running: { startedAt: "2025-01-01T00:00:02Z" } },
+        },
+      ],
+    },
+  });
+}
+
+function line(label: string, value: string, target: string, ok: boolean): void {
+  console.log(`${label.padEnd(58)} ${value.padStart(14)}   (target ${target}: ${ok ? "meets" : "MISSES"})`);
+}
+
+async function fill(store: MemoryStore, namespaceOf: (i: number) => string): Promise<string[]> {
+  const keys: string[] = new Array(PODS);
+  for (let i = 0; i < PODS; i++) {
+    const obj = JSON.parse(podJson(i, namespaceOf(i))) as KubeObject;
+    const key = objectStorageKey("pods", obj.metadata!.namespace, obj.metadata!.name!);
+    keys[i] = key;
+    await store.create(key, obj);
+  }
+  return keys;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[s.length >> 1]!;
+}
+
+async function timeList(store: MemoryStore, prefix: string, selector: string): Promise<{ ms: number; items: number }> {
+  const sel = parseLabelSelector(selector);
+  const filter = (o: KubeObject) => sel.matches(o.metadata?.labels);
+  let items = 0;
+  const runs: number[] = [];
+  for (let r = 0; r < 7; r++) {
+    const started = performance.now();
+    const result = await store.list(prefix, { filter });
+    runs.push(performance.now() - started);
+    items = result.items.length;
+  }
+  return { ms: median(runs), items };
+}
+
+console.log(`sample pod JSON size: ${podJson(12345, "team-12").length} bytes; ${cpus().length} CPUs, load average ${loadavg()[0]!.toFixed(1)} (figures scale with contention)`);
+
+// --- memory and list, pods spread over 1,500 namespaces --------------------------------------
+gc();
+const before = process.memoryUsage();
+let store = new MemoryStore();
+const fillStarted = performance.now();
+const keys = await fill(store, (i) => `team-${i % 1500}`);
+const fillMs = performance.now() - fillStarted;
+gc();
+const after = process.memoryUsage();
+console.log(`filled ${PODS.toLocaleString("en-US")} pods through MemoryStore.create in ${Math.round(fillMs)} ms (${Math.round(PODS / (fillMs / 1000)).toLocaleString("en-US")} creates/s, no API server)`);
+line("resident memory (RSS) with 150,000 ~2 KB pods", `${Math.round(after.rss / MB)} MB`, "≤ 1,536 MB", after.rss <= 1536 * MB);
+line("  heapUsed delta for those pods", `${Math.round((after.heapUsed - before.heapUsed) / MB)} MB`, "≤ 1,536 MB", after.heapUsed - before.heapUsed <= 1536 * MB);
+
+// --- get ---------------------------------------------------------------------------------------
+{
+  const N = 2_000_000;
+  for (let i = 0; i < 200_000; i++) await store.get(keys[(i * 7919) % PODS]!); // warm-up
+  const started = performance.now();
+  let found = 0;
+  for (let i = 0; i < N; i++) if (await store.get(keys[(i * 7919) % PODS]!)) found++;
+  const perSecond = N / ((performance.now() - started) / 1000);
+  if (found !== N) throw new Error("get missed keys");
+  line("get (awaited, random keys)", `${Math.round(perSecond).toLocaleString("en-US")}/s`, "≥ 500,000/s", perSecond >= 500_000);
+}
+
+// --- list by label selector --------------------------------------------------------------------
+{
+  const narrow = await timeList(store, resourcePrefix("pods"), "app=app-7,tier in (frontend)");
+  line(`list 150k pods across namespaces, app=app-7,tier in (frontend) → ${narrow.items}`, `${narrow.ms.toFixed(1)} ms`, "≤ 300 ms", narrow.ms <= 300);
+  const broad = await timeList(store, resourcePrefix("pods"), "tier!=frontend,app");
+  line(`list 150k pods across namespaces, tier!=frontend,app → ${broad.items}`, `${broad.ms.toFixed(1)} ms`, "≤ 300 ms", broad.ms <= 300);
+  const page = performance.now();
+  let pages = 0;
+  let token: string | undefined;
+  do {
+    const r = await store.list(resourcePrefix("pods"), { limit: 500, continue: token });
+    token = r.continue;
+    pages++;
+  } while (token);
+  const pagedMs = performance.now() - page;
+  console.log(`paged list of all 150k pods, limit 500: ${pages} pages in ${pagedMs.toFixed(0)} ms (${(pagedMs / pages).toFixed(2)} ms/page)`);
+}
+
+// --- watch delivery: 1,000 watchers on the pods prefix ----------------------------------------
+{
+  let delivered = 0;
+  const watches = Array.from({ length: 1000 }, () => store.watch(resourcePrefix("pods"), { revision: store.currentRevision() }, () => void delivered++));
+  // Unrelated watchers on other resources must not cost anything per pod event.
+  const others = Array.from({ length: 1000 }, (_, i) => store.watch(resourcePrefix(`other${i}`), { revision: store.currentRevision() }, () => {}));
+  const updates = 2_000;
+  const single: number[] = [];
+  const started = performance.now();
+  for (let i = 0; i < updates; i++) {
+    const key = keys[(i * 104729) % PODS]!;
+    const current = (await store.get(key))!;
+    const t = performance.now();
+    await store.update(key, { ...current, metadata: { ...current.metadata, annotations: { bump: String(i) } } });
+    single.push(performance.now() - t);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  if (delivered !== updates * 1000) throw new Error(`delivered ${delivered}, expected ${updates * 1000}`);
+  const perSecond = delivered / seconds;
+  line("watch: events delivered/s, 1,000 watchers on pods (+1,000 elsewhere)", `${Math.round(perSecond).toLocaleString("en-US")}/s`, "report", true);
+  const oneWrite = median(single);
+  line("watch: one write reaching all 1,000 watchers (median)", `${(oneWrite * 1000).toFixed(0)} µs`, "report", true);
+  for (const w of [...watches, ...others]) w.stop();
+}
+
+// --- list with every pod in one namespace ------------------------------------------------------
+store = new MemoryStore();
+keys.length = 0;
+gc();
+await fill(store, () => "default");
+{
+  const narrow = await timeList(store, namespacePrefix("pods", "default"), "app=app-7,tier in (frontend)");
+  line(`list 150k pods in one namespace, app=app-7,tier in (frontend) → ${narrow.items}`, `${narrow.ms.toFixed(1)} ms`, "≤ 300 ms", narrow.ms <= 300);
+  const broad = await timeList(store, namespacePrefix("pods", "default"), "tier!=frontend,app");
+  line(`list 150k pods in one namespace, tier!=frontend,app → ${broad.items}`, `${broad.ms.toFixed(1)} ms`, "≤ 300 ms", broad.ms <= 300);
+}
