@@ -1,0 +1,108 @@
+import { isPlainObject, jsonEqual, type JsonObject } from "./json-value.js";
+import type { FieldMeta, TypeMeta } from "./patch-meta.js";
+import { fieldSetOfValue, isAtomicField, itemPathElement, listTypeOf, type FieldSet } from "./field-set.js";
+
+/** What changed between two versions of an object, as field sets. */
+export interface FieldChanges {
+  added: FieldSet;
+  modified: FieldSet;
+  removed: FieldSet;
+}
+
+/**
+ * Compares two objects field by field (structured-merge-diff's Compare). Subtrees that are the same
+ * reference are skipped, so the cost is proportional to the changed paths when the new object was
+ * made by copying the old one along the changed paths.
+ */
+export function compareObjects(oldObj: JsonObject, newObj: JsonObject, meta: TypeMeta | undefined, skip?: (key: string) => boolean): FieldChanges {
+  const changes = { added: {}, modified: {}, removed: {} } as { added: Record<string, FieldSet>; modified: Record<string, FieldSet>; removed: Record<string, FieldSet> };
+  compareObjectInto(oldObj, newObj, meta, changes, skip);
+  return changes;
+}
+
+type Sink = { added: Record<string, FieldSet>; modified: Record<string, FieldSet>; removed: Record<string, FieldSet> };
+
+function compareObjectInto(oldObj: JsonObject, newObj: JsonObject, meta: TypeMeta | undefined, sink: Sink, skip?: (key: string) => boolean): void {
+  for (const key of Object.keys(oldObj)) {
+    if (skip?.(key)) continue;
+    if (!(key in newObj) || newObj[key] === undefined) {
+      const node = fieldSetOfValue(oldObj[key], meta?.fields?.[key]);
+      if (node && oldObj[key] !== undefined) sink.removed[`f:${key}`] = node;
+    }
+  }
+  for (const key of Object.keys(newObj)) {
+    if (skip?.(key)) continue;
+    const nv = newObj[key];
+    const ov = oldObj[key];
+    if (nv === ov || nv === undefined) continue;
+    const pe = `f:${key}`;
+    const fm = meta?.fields?.[key];
+    if (ov === undefined) {
+      const node = fieldSetOfValue(nv, fm);
+      if (node) sink.added[pe] = node;
+      continue;
+    }
+    compareValueInto(pe, ov, nv, fm, sink);
+  }
+}
+
+function compareValueInto(pe: string, ov: unknown, nv: unknown, fm: FieldMeta | undefined, sink: Sink): void {
+  if (isPlainObject(ov) && isPlainObject(nv) && !isAtomicField(fm) && Object.keys(ov).length > 0 && Object.keys(nv).length > 0) {
+    const sub: Sink = { added: {}, modified: {}, removed: {} };
+    compareObjectInto(ov, nv, fm?.type, sub);
+    attach(sink, pe, sub);
+    return;
+  }
+  if (Array.isArray(ov) && Array.isArray(nv) && listTypeOf(fm).type !== "atomic") {
+    const sub: Sink = { added: {}, modified: {}, removed: {} };
+    compareListInto(ov, nv, fm, sub);
+    attach(sink, pe, sub);
+    return;
+  }
+  if (!jsonEqual(ov, nv)) {
+    // A kind change (e.g. object → scalar) or a changed leaf.
+    const oldNode = fieldSetOfValue(ov, fm);
+    const newNode = fieldSetOfValue(nv, fm);
+    if (oldNode && newNode && Object.keys(oldNode).length === 0 && Object.keys(newNode).length === 0) sink.modified[pe] = {};
+    else {
+      if (oldNode) sink.removed[pe] = oldNode;
+      if (newNode) sink.added[pe] = newNode;
+    }
+  }
+}
+
+function compareListInto(ov: unknown[], nv: unknown[], fm: FieldMeta | undefined, sink: Sink): void {
+  const list = listTypeOf(fm);
+  const before = new Map<string, unknown>();
+  ov.forEach((item, i) => before.set(itemPathElement(item, list, i), item));
+  const after = new Map<string, unknown>();
+  nv.forEach((item, i) => after.set(itemPathElement(item, list, i), item));
+  for (const [pe, item] of before) {
+    if (!after.has(pe)) sink.removed[pe] = itemNode(item, fm, list.type === "map");
+  }
+  for (const [pe, item] of after) {
+    if (!before.has(pe)) {
+      sink.added[pe] = itemNode(item, fm, list.type === "map");
+      continue;
+    }
+    const old = before.get(pe);
+    if (old === item || list.type !== "map") continue;
+    if (isPlainObject(old) && isPlainObject(item)) {
+      const sub: Sink = { added: {}, modified: {}, removed: {} };
+      compareObjectInto(old, item, fm?.type, sub);
+      attach(sink, pe, sub);
+    } else if (!jsonEqual(old, item)) sink.modified[pe] = {};
+  }
+}
+
+function itemNode(item: unknown, fm: FieldMeta | undefined, withFields: boolean): FieldSet {
+  if (!withFields || !isPlainObject(item)) return {};
+  const children = fieldSetOfValue(item, { type: fm?.type });
+  return children && Object.keys(children).length > 0 ? { ".": {}, ...children } : {};
+}
+
+function attach(sink: Sink, pe: string, sub: Sink): void {
+  if (Object.keys(sub.added).length > 0) sink.added[pe] = sub.added;
+  if (Object.keys(sub.modified).length > 0) sink.modified[pe] = sub.modified;
+  if (Object.keys(sub.removed).length > 0) sink.removed[pe] = sub.removed;
+}

@@ -1,0 +1,200 @@
+import { isPlainObject, jsonEqual, type JsonObject } from "./json-value.js";
+import type { FieldMeta, TypeMeta } from "./patch-meta.js";
+
+/**
+ * A set of field paths in Kubernetes' FieldsV1 format: `{"f:spec":{"f:replicas":{}}}`. Each key is
+ * a path element — `f:<field>`, `k:<json of list-map keys>`, `v:<json value>` (set item), `i:<n>` —
+ * and a node is itself a member of the set when it is empty or has a `"."` key; otherwise it only
+ * holds members below it. Sets are immutable: operations return new sets sharing unchanged nodes.
+ */
+export type FieldSet = { readonly [pathElement: string]: FieldSet };
+
+const SELF = ".";
+const EMPTY: FieldSet = Object.freeze({});
+
+export function isMember(node: FieldSet): boolean {
+  return SELF in node || isEmptySet(node);
+}
+
+export function isEmptySet(set: FieldSet): boolean {
+  for (const _ in set) return false;
+  return true;
+}
+
+function childKeys(node: FieldSet): string[] {
+  return Object.keys(node).filter((k) => k !== SELF);
+}
+
+/** Builds a node from membership and children; undefined when it holds nothing. */
+function makeNode(member: boolean, children: Record<string, FieldSet>): FieldSet | undefined {
+  const keys = Object.keys(children);
+  if (keys.length === 0) return member ? EMPTY : undefined;
+  return member ? { [SELF]: EMPTY, ...children } : children;
+}
+
+/** a ∪ b. */
+export function union(a: FieldSet, b: FieldSet): FieldSet {
+  if (a === b || isEmptySet(b)) return a;
+  if (isEmptySet(a)) return b;
+  const out: Record<string, FieldSet> = {};
+  for (const k of childKeys(a)) out[k] = a[k]!;
+  for (const k of childKeys(b)) out[k] = k in out ? unionNode(out[k]!, b[k]!) : b[k]!;
+  return out;
+}
+
+function unionNode(a: FieldSet, b: FieldSet): FieldSet {
+  const children = union(childrenOf(a), childrenOf(b)) as Record<string, FieldSet>;
+  return makeNode(isMember(a) || isMember(b), children) ?? EMPTY;
+}
+
+function childrenOf(node: FieldSet): FieldSet {
+  if (!(SELF in node)) return node;
+  const { [SELF]: _self, ...rest } = node;
+  return rest;
+}
+
+/** a − b; walks only the paths of b, so it costs O(|b|) beyond copying along those paths. */
+export function difference(a: FieldSet, b: FieldSet): FieldSet {
+  if (isEmptySet(a) || isEmptySet(b)) return a;
+  let out: Record<string, FieldSet> | undefined;
+  for (const k of childKeys(b)) {
+    const an = a[k];
+    if (!an) continue;
+    const bn = b[k]!;
+    const children = difference(childrenOf(an), childrenOf(bn)) as Record<string, FieldSet>;
+    const node = makeNode(isMember(an) && !isMember(bn), children);
+    if (node === an) continue;
+    out ??= { ...a };
+    if (node) out[k] = node;
+    else delete out[k];
+  }
+  return out ?? a;
+}
+
+/** a ∩ b. */
+export function intersection(a: FieldSet, b: FieldSet): FieldSet {
+  if (isEmptySet(a) || isEmptySet(b)) return EMPTY;
+  const [small, large] = Object.keys(a).length <= Object.keys(b).length ? [a, b] : [b, a];
+  const out: Record<string, FieldSet> = {};
+  for (const k of childKeys(small)) {
+    const ln = large[k];
+    if (!ln) continue;
+    const sn = small[k]!;
+    const node = makeNode(isMember(sn) && isMember(ln), intersection(childrenOf(sn), childrenOf(ln)) as Record<string, FieldSet>);
+    if (node) out[k] = node;
+  }
+  return out;
+}
+
+/** Every member of the set as a list of path elements, parents before children, keys sorted. */
+export function members(set: FieldSet, prefix: string[] = []): string[][] {
+  const out: string[][] = [];
+  for (const k of childKeys(set).sort()) {
+    const node = set[k]!;
+    const path = [...prefix, k];
+    if (isMember(node)) out.push(path);
+    out.push(...members(childrenOf(node), path));
+  }
+  return out;
+}
+
+/** The node at a path, if any. */
+export function nodeAt(set: FieldSet, path: readonly string[]): FieldSet | undefined {
+  let node: FieldSet | undefined = set;
+  for (const pe of path) {
+    node = node[pe];
+    if (!node) return undefined;
+  }
+  return node;
+}
+
+/** A path as structured-merge-diff prints it: `.spec.containers[name="nginx"].image`. */
+export function pathString(path: readonly string[]): string {
+  return path.map(pathElementString).join("");
+}
+
+function pathElementString(pe: string): string {
+  const body = pe.slice(2);
+  switch (pe[0]) {
+    case "f":
+      return `.${body}`;
+    case "k": {
+      const keys = JSON.parse(body) as JsonObject;
+      return `[${Object.keys(keys).map((k) => `${k}=${JSON.stringify(keys[k])}`).join(",")}]`;
+    }
+    case "v":
+      return `[=${body}]`;
+    default:
+      return `[${body}]`;
+  }
+}
+
+/** How server-side apply treats a list field: atomic, a set of scalars, or a map keyed by fields. */
+export type ListType = { type: "atomic" } | { type: "set" } | { type: "map"; keys: readonly string[]; defaults?: Readonly<Record<string, unknown>> };
+
+/** The SSA list type of a field: its `+listType`, else derived from its patch strategy as the OpenAPI converter does. */
+export function listTypeOf(fm: FieldMeta | undefined): ListType {
+  const list = fm?.list ?? (fm?.patch?.startsWith("merge") ? (fm.mergeKey ? "map" : "set") : "atomic");
+  if (list === "map") {
+    const keys = fm?.keys ?? (fm?.mergeKey ? [fm.mergeKey] : []);
+    return keys.length > 0 ? { type: "map", keys, defaults: fm?.keyDefaults } : { type: "atomic" };
+  }
+  return { type: list };
+}
+
+/** True when SSA owns the value of this field as one unit. */
+export function isAtomicField(fm: FieldMeta | undefined): boolean {
+  return fm?.atomic === true || fm?.type?.atomic === true;
+}
+
+/** The path element of a list item: `k:{...}` for list-maps (keys sorted), `v:<json>` for sets. */
+export function itemPathElement(item: unknown, list: ListType, index: number): string {
+  if (list.type === "set") return `v:${JSON.stringify(item)}`;
+  if (list.type === "map" && isPlainObject(item)) {
+    const key: JsonObject = {};
+    for (const k of [...list.keys].sort()) key[k] = item[k] ?? list.defaults?.[k];
+    return `k:${JSON.stringify(key)}`;
+  }
+  return `i:${index}`;
+}
+
+/**
+ * The set of fields a value sets, by structured-merge-diff's rules: every scalar, null, empty
+ * object, atomic list or atomic struct is a member; list-map and set items are members with their
+ * fields below them. Returns undefined for a value that sets nothing (an empty granular list).
+ */
+export function fieldSetOfValue(value: unknown, fm: FieldMeta | undefined): FieldSet | undefined {
+  if (Array.isArray(value)) {
+    const list = listTypeOf(fm);
+    if (list.type === "atomic") return EMPTY;
+    const out: Record<string, FieldSet> = {};
+    const seen = new Set<string>();
+    value.forEach((item, i) => {
+      const pe = itemPathElement(item, list, i);
+      if (seen.has(pe)) {
+        out[pe] = EMPTY;
+        return;
+      }
+      seen.add(pe);
+      const children = list.type === "map" && isPlainObject(item) ? fieldSetOfObject(item, fm?.type) : EMPTY;
+      out[pe] = makeNode(true, children as Record<string, FieldSet>)!;
+    });
+    return makeNode(false, out);
+  }
+  if (isPlainObject(value) && !isAtomicField(fm)) {
+    const set = fieldSetOfObject(value, fm?.type);
+    return isEmptySet(set) ? EMPTY : set;
+  }
+  return EMPTY;
+}
+
+/** The set of fields an object sets (its own node is not a member). */
+export function fieldSetOfObject(obj: JsonObject, meta: TypeMeta | undefined): FieldSet {
+  const out: Record<string, FieldSet> = {};
+  for (const [key, value] of Object.entries(obj)) {
+    if (value === undefined) continue;
+    const node = fieldSetOfValue(value, meta?.fields?.[key]);
+    if (node) out[`f:${key}`] = node;
+  }
+  return out;
+}

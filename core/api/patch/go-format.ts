@@ -1,0 +1,9 @@
+import { isPlainObject } from "./json-value.js";
+
+/** A JSON value printed as Go's `%v` prints the decoded `interface{}` (for upstream error texts). */
+export function goValue(v: unknown): string {
+  if (v === null || v === undefined) return "<nil>";
+  if (Array.isArray(v)) return `[${v.map(goValue).join(" ")}]`;
+  if (isPlainObject(v)) return `map[${Object.keys(v).sort().map((k) => `${k}:${goValue(v[k])}`).join(" ")}]`;
+  return String(v);
+}

@@ -1,0 +1,156 @@
+import type { ManagedFieldsEntry } from "kubernetes-types/meta/v1.js";
+import type { KubeObject } from "../object.js";
+import { isPlainObject, jsonEqual, type JsonObject } from "./json-value.js";
+import { patchMetaFor, UNKNOWN_KIND_META, type TypeMeta } from "./patch-meta.js";
+import { difference, isEmptySet, union, type FieldSet } from "./field-set.js";
+import { compareObjects, type FieldChanges } from "./field-compare.js";
+
+/** One manager's fields: the decoded form of a managedFields entry. */
+export interface ManagerFields {
+  manager: string;
+  operation: "Apply" | "Update";
+  apiVersion: string;
+  subresource?: string;
+  time?: string;
+  fields: FieldSet;
+}
+
+/** The metadata fields no manager ever owns (stripMeta in apiserver's fieldmanager). */
+const UNTRACKED_METADATA = new Set(["name", "namespace", "creationTimestamp", "selfLink", "uid", "clusterName", "generation", "managedFields", "resourceVersion"]);
+
+/**
+ * The root fields tracked for a write through `subresource`: the main resource ignores `status`
+ * (its strategy resets it), the status subresource tracks only `status`. apiVersion, kind and
+ * the server-set metadata are never tracked.
+ */
+export function untrackedRootKey(subresource: string | undefined): (key: string) => boolean {
+  if (subresource === "status") return (key) => key !== "status";
+  return (key) => key === "apiVersion" || key === "kind" || key === "status";
+}
+
+/** Removes the untracked metadata fields from a field set. */
+export function stripUntracked(set: FieldSet): FieldSet {
+  const meta = set["f:metadata"];
+  if (!meta) return set;
+  const keep: Record<string, FieldSet> = {};
+  for (const [k, v] of Object.entries(meta)) if (k !== "." && !UNTRACKED_METADATA.has(k.slice(2))) keep[k] = v;
+  const { ["f:metadata"]: _m, ...rest } = set;
+  return Object.keys(keep).length > 0 ? { ...rest, "f:metadata": keep } : rest;
+}
+
+/** Compares two objects over the tracked fields only. */
+export function trackedChanges(oldObj: JsonObject, newObj: JsonObject, meta: TypeMeta, subresource: string | undefined): FieldChanges {
+  const skipRoot = untrackedRootKey(subresource);
+  const changes = compareObjects(withoutManagedFields(oldObj), withoutManagedFields(newObj), meta, skipRoot);
+  return { added: stripUntracked(changes.added), modified: stripUntracked(changes.modified), removed: stripUntracked(changes.removed) };
+}
+
+/** The patch meta used for field tracking of a kind (custom resources: ObjectMeta's only). */
+export function trackingMetaFor(kind: string): TypeMeta {
+  return patchMetaFor(kind) ?? UNKNOWN_KIND_META;
+}
+
+function withoutManagedFields(obj: JsonObject): JsonObject {
+  const metadata = obj.metadata;
+  if (!isPlainObject(metadata) || !("managedFields" in metadata)) return obj;
+  const { managedFields: _mf, ...rest } = metadata;
+  return { ...obj, metadata: rest };
+}
+
+/** The identity of a manager entry: Apply entries ignore apiVersion, Update entries include it. */
+export function managerKey(m: Pick<ManagerFields, "manager" | "operation" | "subresource" | "apiVersion">): string {
+  return JSON.stringify([m.manager, m.operation, m.subresource ?? "", m.operation === "Update" ? m.apiVersion : ""]);
+}
+
+/** Decodes `metadata.managedFields`; invalid entries are dropped as upstream does on decode errors. */
+export function decodeManagedFields(entries: readonly ManagedFieldsEntry[] | undefined): Map<string, ManagerFields> {
+  const out = new Map<string, ManagerFields>();
+  for (const e of entries ?? []) {
+    if ((e.operation !== "Apply" && e.operation !== "Update") || !e.apiVersion || e.fieldsType !== "FieldsV1") return new Map();
+    const m: ManagerFields = { manager: e.manager ?? "", operation: e.operation, apiVersion: e.apiVersion, fields: (e.fieldsV1 as FieldSet | undefined) ?? {} };
+    if (e.subresource) m.subresource = e.subresource;
+    if (e.time) m.time = e.time;
+    out.set(managerKey(m), m);
+  }
+  return out;
+}
+
+/** Encodes manager sets as `metadata.managedFields`, sorted as apiserver sorts them. */
+export function encodeManagedFields(managers: Iterable<ManagerFields>): ManagedFieldsEntry[] {
+  const entries: ManagedFieldsEntry[] = [];
+  for (const m of managers) {
+    if (isEmptySet(m.fields)) continue;
+    const e: ManagedFieldsEntry = { manager: m.manager, operation: m.operation, apiVersion: m.apiVersion };
+    if (m.time) e.time = m.time;
+    e.fieldsType = "FieldsV1";
+    e.fieldsV1 = m.fields as object;
+    if (m.subresource) e.subresource = m.subresource;
+    entries.push(e);
+  }
+  const seconds = (t?: string) => (t ? Math.floor(Date.parse(t) / 1000) : 0);
+  return entries.sort((p, q) =>
+    cmp(p.operation, q.operation) || seconds(p.time) - seconds(q.time) || cmp(p.manager, q.manager) || cmp(p.apiVersion, q.apiVersion) || cmp(p.subresource, q.subresource));
+}
+
+function cmp(a = "", b = ""): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Kubernetes' timestamp format: RFC 3339, seconds precision, UTC. */
+export function formatTime(now: Date): string {
+  return now.toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+export interface UpdateManagedFieldsOptions {
+  manager: string;
+  operation?: "Update";
+  subresource?: string;
+  now: Date;
+  /** Kind for the patch meta; defaults to newObj.kind. */
+  kind?: string;
+}
+
+/**
+ * Records an ordinary write (create/update/patch) in `metadata.managedFields`, as apiserver's
+ * FieldManager.Update does: the fields this write added or changed become the manager's (its
+ * entry's time is set), other managers lose them, and every manager loses removed fields.
+ * Managed fields set by the client in `newObj` are honoured (an empty list resets them), except on
+ * subresources. Returns `newObj` copied along `metadata` only; cost is proportional to the paths
+ * that changed when `newObj` shares unchanged subtrees with `oldObj`.
+ */
+export function updateManagedFields<T extends KubeObject>(oldObj: T | undefined, newObj: T, options: UpdateManagedFieldsOptions): T {
+  const meta = trackingMetaFor(options.kind ?? newObj.kind ?? "");
+  const apiVersion = newObj.apiVersion ?? oldObj?.apiVersion ?? "";
+  const oldEntries = oldObj?.metadata?.managedFields;
+  const newEntries = newObj.metadata?.managedFields;
+  let managers: Map<string, ManagerFields>;
+  if (!options.subresource && newEntries !== oldEntries && newEntries !== undefined) {
+    managers = newEntries.length === 0 ? new Map() : decodeManagedFields(newEntries);
+    if (newEntries.length > 0 && managers.size === 0) managers = decodeManagedFields(oldEntries);
+  } else managers = decodeManagedFields(oldEntries);
+
+  const changes = trackedChanges((oldObj ?? {}) as JsonObject, newObj as JsonObject, meta, options.subresource);
+  const taken = union(changes.added, changes.modified);
+  for (const [key, m] of managers) {
+    const fields = difference(difference(m.fields, taken), changes.removed);
+    if (fields !== m.fields) managers.set(key, { ...m, fields });
+  }
+  if (!isEmptySet(taken)) {
+    const self: ManagerFields = { manager: options.manager, operation: "Update", apiVersion, fields: taken, time: formatTime(options.now) };
+    if (options.subresource) self.subresource = options.subresource;
+    const key = managerKey(self);
+    const previous = managers.get(key);
+    managers.set(key, previous ? { ...self, fields: union(previous.fields, taken) } : self);
+  }
+  return withManagedFields(newObj, encodeManagedFields(managers.values()), oldEntries);
+}
+
+/** `obj` with `metadata.managedFields` set (reusing `previous` when equal, absent when empty). */
+export function withManagedFields<T extends KubeObject>(obj: T, entries: ManagedFieldsEntry[], previous?: ManagedFieldsEntry[]): T {
+  const value = previous && jsonEqual(previous, entries) ? previous : entries;
+  if (obj.metadata?.managedFields === value) return obj;
+  const metadata = { ...(obj.metadata ?? {}) };
+  if (value.length > 0) metadata.managedFields = value;
+  else delete metadata.managedFields;
+  return { ...obj, metadata };
+}

@@ -1,0 +1,57 @@
+import { badRequest } from "../status.js";
+import { isPlainObject, jsonEqual, type JsonObject } from "./json-value.js";
+
+/**
+ * Applies an RFC 7386 JSON merge patch. Returns a new object sharing every subtree the patch does
+ * not touch; the inputs are never mutated. A patch that is not a JSON object → 400 BadRequest
+ * ("Invalid JSON Patch", as evanphx/json-patch's MergePatch reports it).
+ */
+export function applyMergePatch<T>(obj: T, patch: unknown): T {
+  if (!isPlainObject(patch)) throw badRequest("Invalid JSON Patch");
+  return mergeValue(obj, patch) as T;
+}
+
+function mergeValue(target: unknown, patch: unknown): unknown {
+  if (!isPlainObject(patch)) return patch;
+  const base: JsonObject = isPlainObject(target) ? target : {};
+  let out: JsonObject | undefined;
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) {
+      if (key in base) {
+        out ??= { ...base };
+        delete out[key];
+      }
+      continue;
+    }
+    const merged = mergeValue(base[key], value);
+    if (merged !== base[key]) {
+      out ??= { ...base };
+      out[key] = merged;
+    }
+  }
+  return out ?? (isPlainObject(target) ? target : {});
+}
+
+/**
+ * The JSON merge patch that turns `original` into `modified`: changed and added fields with their
+ * new values, removed fields as null, lists replaced whole. Equal inputs give `{}`.
+ */
+export function createMergePatch(original: unknown, modified: unknown): JsonObject {
+  if (!isPlainObject(original) || !isPlainObject(modified)) throw badRequest("Invalid JSON Document");
+  return diffObjects(original, modified);
+}
+
+function diffObjects(original: JsonObject, modified: JsonObject): JsonObject {
+  const patch: JsonObject = {};
+  for (const key of Object.keys(original)) if (!(key in modified)) patch[key] = null;
+  for (const [key, value] of Object.entries(modified)) {
+    const before = original[key];
+    if (!(key in original)) patch[key] = value;
+    else if (isPlainObject(before) && isPlainObject(value)) {
+      const sub = diffObjects(before, value);
+      if (Object.keys(sub).length > 0) patch[key] = sub;
+    } else if (!jsonEqual(before, value)) patch[key] = value;
+  }
+  return patch;
+}
+

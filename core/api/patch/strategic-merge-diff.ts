@@ -1,0 +1,183 @@
+import { badRequest } from "../status.js";
+import { isPlainObject, jsonEqual, type JsonObject } from "./json-value.js";
+import { patchMetaFor, type FieldMeta, type TypeMeta } from "./patch-meta.js";
+import { unprocessablePatch } from "./patch-errors.js";
+import { DELETE_FROM_PRIMITIVE_LIST, DIRECTIVE, RETAIN_KEYS, SET_ELEMENT_ORDER } from "./strategic-merge-patch.js";
+
+/** The annotation kubectl apply keeps the last applied configuration in. */
+export const LAST_APPLIED_ANNOTATION = "kubectl.kubernetes.io/last-applied-configuration";
+
+interface DiffOptions {
+  ignoreDeletions?: boolean;
+  ignoreChangesAndAdditions?: boolean;
+  setElementOrder?: boolean;
+  buildRetainKeys?: boolean;
+}
+
+/**
+ * The two-way strategic merge patch from `original` to `modified` (apimachinery's
+ * CreateTwoWayMergePatch): changed fields, null for removed fields, merge lists as additions plus
+ * `$patch: delete` items / `$deleteFromPrimitiveList`, and `$setElementOrder` when order or
+ * content changed. Kinds without patch meta get a JSON merge patch (lists replaced whole).
+ */
+export function createStrategicMergePatch(original: unknown, modified: unknown, kind: string): JsonObject {
+  return diffMaps(asObject(original), asObject(modified), patchMetaFor(kind), { setElementOrder: true });
+}
+
+/**
+ * The three-way patch kubectl apply sends (CreateThreeWayMergePatch with overwrite): additions and
+ * changes from `current` to `modified`, plus deletions of what `lastApplied` had and `modified`
+ * no longer has — fields set by others since are left alone.
+ */
+export function createThreeWayStrategicMergePatch(lastApplied: unknown, modified: unknown, current: unknown, kind: string): JsonObject {
+  const meta = patchMetaFor(kind);
+  const delta = diffMaps(asObject(current), asObject(modified), meta, { ignoreDeletions: true, setElementOrder: true });
+  const deletions = diffMaps(asObject(lastApplied), asObject(modified), meta, { ignoreChangesAndAdditions: true, setElementOrder: true });
+  return mergePatches(deletions, delta, meta);
+}
+
+/**
+ * `obj` with the last-applied-configuration annotation set to its own JSON (without that
+ * annotation), as kubectl apply writes it on create and update.
+ */
+export function withLastAppliedAnnotation<T extends { metadata?: { annotations?: Record<string, string> } }>(obj: T): T {
+  const annotations = { ...(obj.metadata?.annotations ?? {}) };
+  delete annotations[LAST_APPLIED_ANNOTATION];
+  const metadata = { ...(obj.metadata ?? {}) } as NonNullable<T["metadata"]>;
+  if (Object.keys(annotations).length > 0) metadata.annotations = annotations;
+  else delete metadata.annotations;
+  const config = JSON.stringify({ ...obj, metadata });
+  return { ...obj, metadata: { ...metadata, annotations: { ...annotations, [LAST_APPLIED_ANNOTATION]: `${config}\n` } } };
+}
+
+function asObject(v: unknown): JsonObject {
+  if (v === undefined || v === null) return {};
+  if (!isPlainObject(v)) throw badRequest("invalid JSON document");
+  return v;
+}
+
+function diffMaps(original: JsonObject, modified: JsonObject, meta: TypeMeta | undefined, opts: DiffOptions): JsonObject {
+  const patch: JsonObject = {};
+  const retainKeys: string[] = [];
+  for (const [key, mod] of Object.entries(modified)) {
+    if (opts.buildRetainKeys && mod !== null) retainKeys.push(key);
+    if (!(key in original)) {
+      if (!opts.ignoreChangesAndAdditions) patch[key] = mod;
+      continue;
+    }
+    const orig = original[key];
+    if (key === DIRECTIVE) {
+      if (orig !== mod) patch[key] = mod;
+      continue;
+    }
+    if (kindOf(orig) !== kindOf(mod)) {
+      if (!opts.ignoreChangesAndAdditions) patch[key] = mod;
+      continue;
+    }
+    const fm = meta?.fields?.[key];
+    if (isPlainObject(orig)) {
+      if (fm?.patch === "replace") {
+        if (!opts.ignoreChangesAndAdditions && !jsonEqual(orig, mod)) patch[key] = mod;
+        continue;
+      }
+      const sub = diffMaps(orig, mod as JsonObject, fm?.type, { ...opts, buildRetainKeys: hasRetainKeys(fm) });
+      if (Object.keys(sub).length > 0) patch[key] = sub;
+    } else if (Array.isArray(orig) && isMerge(fm)) {
+      diffListField(key, orig, mod as unknown[], fm!, patch, { ...opts, buildRetainKeys: hasRetainKeys(fm) });
+    } else if (!opts.ignoreChangesAndAdditions && !jsonEqual(orig, mod)) {
+      patch[key] = mod;
+    }
+  }
+  if (!opts.ignoreDeletions) for (const key of Object.keys(original)) if (!(key in modified)) patch[key] = null;
+  if (retainKeys.length > 0 && (Object.keys(patch).length > 0 || Object.keys(modified).some((k) => !(k in original)))) {
+    patch[RETAIN_KEYS] = retainKeys.sort();
+  }
+  return patch;
+}
+
+function diffListField(key: string, original: unknown[], modified: unknown[], fm: FieldMeta, patch: JsonObject, opts: DiffOptions): void {
+  if (original.length === 0) {
+    if (modified.length > 0 && !opts.ignoreChangesAndAdditions) patch[key] = modified;
+    return;
+  }
+  const sample = original.find((v) => v !== null) ?? modified.find((v) => v !== null);
+  if (Array.isArray(sample)) throw unprocessablePatch("lists of lists are not supported");
+  if (isPlainObject(sample)) {
+    const mergeKey = fm.mergeKey ?? "";
+    const [changes, deletions] = diffListsOfMaps(original as JsonObject[], modified as JsonObject[], fm.type, mergeKey, opts);
+    const order = new Map(modified.map((m, i) => [String((m as JsonObject)[mergeKey]), i]));
+    changes.sort((a, b) => (order.get(String(a[mergeKey])) ?? 0) - (order.get(String(b[mergeKey])) ?? 0));
+    const list = [...changes, ...deletions];
+    const orderSame = original.length === modified.length && original.every((o, i) => (o as JsonObject)[mergeKey] === (modified[i] as JsonObject)[mergeKey]);
+    if (list.length > 0) patch[key] = list;
+    if (opts.setElementOrder && ((!opts.ignoreChangesAndAdditions && (list.length > 0 || !orderSame)) || (!opts.ignoreDeletions && list.length > 0))) {
+      patch[SET_ELEMENT_ORDER + key] = modified.map((m) => ({ [mergeKey]: (m as JsonObject)[mergeKey] }));
+    }
+    return;
+  }
+  const before = new Set(original.map(String));
+  const after = new Set(modified.map(String));
+  const additions = opts.ignoreChangesAndAdditions ? [] : modified.filter((v, i) => !before.has(String(v)) && modified.findIndex((w) => String(w) === String(v)) === i);
+  const deletions = opts.ignoreDeletions ? [] : [...new Map(original.filter((v) => !after.has(String(v))).map((v) => [String(v), v])).values()].sort(byString);
+  if (additions.length > 0) patch[key] = additions;
+  if (deletions.length > 0) patch[DELETE_FROM_PRIMITIVE_LIST + key] = deletions;
+  if (opts.setElementOrder && ((!opts.ignoreDeletions && deletions.length > 0) || (!opts.ignoreChangesAndAdditions && !jsonEqual(original, modified)))) {
+    patch[SET_ELEMENT_ORDER + key] = modified;
+  }
+}
+
+function diffListsOfMaps(original: JsonObject[], modified: JsonObject[], meta: TypeMeta | undefined, mergeKey: string, opts: DiffOptions): [JsonObject[], JsonObject[]] {
+  const changes: JsonObject[] = [];
+  const deletions: JsonObject[] = [];
+  const before = new Map(original.map((o) => [String(o[mergeKey]), o]));
+  const after = new Set(modified.map((m) => String(m[mergeKey])));
+  for (const mod of modified) {
+    const orig = before.get(String(mod[mergeKey]));
+    if (!orig) {
+      if (!opts.ignoreChangesAndAdditions) changes.push(mod);
+      continue;
+    }
+    const sub = diffMaps(orig, mod, meta, opts);
+    if (Object.keys(sub).length > 0) changes.push({ ...sub, [mergeKey]: mod[mergeKey] });
+  }
+  if (!opts.ignoreDeletions) {
+    for (const orig of [...original].sort((a, b) => byString(a[mergeKey], b[mergeKey]))) {
+      if (!after.has(String(orig[mergeKey]))) deletions.push({ [DIRECTIVE]: "delete", [mergeKey]: orig[mergeKey] });
+    }
+  }
+  return [changes, deletions];
+}
+
+/** Merges the deletions patch and the additions/changes patch of a three-way diff. */
+function mergePatches(deletions: JsonObject, delta: JsonObject, meta: TypeMeta | undefined): JsonObject {
+  const out: JsonObject = { ...deletions };
+  for (const [key, value] of Object.entries(delta)) {
+    const prev = out[key];
+    const fm = meta?.fields?.[key];
+    if (isPlainObject(prev) && isPlainObject(value)) out[key] = mergePatches(prev, value, fm?.type);
+    else if (Array.isArray(prev) && Array.isArray(value) && isMerge(fm) && fm?.mergeKey) {
+      const mergeKey = fm.mergeKey;
+      const changed = new Set(value.map((v) => String((v as JsonObject)[mergeKey])));
+      out[key] = [...value, ...prev.filter((p) => !changed.has(String((p as JsonObject)[mergeKey])))];
+    } else out[key] = value;
+  }
+  return out;
+}
+
+function isMerge(fm: FieldMeta | undefined): boolean {
+  return fm?.patch === "merge" || fm?.patch === "merge,retainKeys";
+}
+
+function hasRetainKeys(fm: FieldMeta | undefined): boolean {
+  return fm?.patch === "retainKeys" || fm?.patch === "merge,retainKeys";
+}
+
+function kindOf(v: unknown): string {
+  return Array.isArray(v) ? "array" : v === null ? "null" : typeof v;
+}
+
+function byString(a: unknown, b: unknown): number {
+  const x = String(a);
+  const y = String(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}

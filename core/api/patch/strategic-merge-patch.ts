@@ -1,0 +1,305 @@
+import { badRequest, internalError, unsupportedMediaType } from "../status.js";
+import { unprocessablePatch } from "./patch-errors.js";
+import { applyMergePatch } from "./merge-patch.js";
+import { isPlainObject, type JsonObject } from "./json-value.js";
+import { patchMetaFor, type FieldMeta, type TypeMeta } from "./patch-meta.js";
+import { goValue } from "./go-format.js";
+
+/** The directive keys of strategic merge patch. */
+export const DIRECTIVE = "$patch";
+export const RETAIN_KEYS = "$retainKeys";
+export const SET_ELEMENT_ORDER = "$setElementOrder/";
+export const DELETE_FROM_PRIMITIVE_LIST = "$deleteFromPrimitiveList/";
+
+/** The media types kube-apiserver accepts for PATCH of custom resources. */
+const CUSTOM_RESOURCE_PATCH_TYPES = "application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml";
+
+export interface StrategicMergePatchOptions {
+  /**
+   * Refuse kinds without patch meta (custom resources) with 415 UnsupportedMediaType, as
+   * kube-apiserver does, instead of falling back to JSON merge patch semantics.
+   */
+  refuseUnknownKinds?: boolean;
+}
+
+/**
+ * Applies a strategic merge patch to a built-in object, honouring the patch strategies and merge
+ * keys of its Go type (see patch-meta.ts) and the directives `$patch` (replace/delete on maps and
+ * list items), `$retainKeys`, `$setElementOrder/<list>`, `$deleteFromPrimitiveList/<list>`, and
+ * null deleting a field. Returns a new object sharing every subtree the patch leaves alone; the
+ * inputs are never mutated. Kinds without patch meta get JSON merge patch semantics, or 415 with
+ * `refuseUnknownKinds`. Errors: malformed directives → 400 BadRequest; lists of lists and patch
+ * content outside `$retainKeys` → 422; others → 500, as kube-apiserver reports them.
+ */
+export function applyStrategicMergePatch<T>(obj: T, patch: unknown, kind: string, options: StrategicMergePatchOptions = {}): T {
+  const meta = patchMetaFor(kind);
+  if (!meta) {
+    if (options.refuseUnknownKinds) throw unsupportedMediaType(`the body of the request was in an unknown format - accepted media types include: ${CUSTOM_RESOURCE_PATCH_TYPES}`);
+    return applyMergePatch(obj, patch);
+  }
+  if (!isPlainObject(patch)) throw badRequest(`json: cannot unmarshal ${Array.isArray(patch) ? "array" : typeof patch} into Go value of type map[string]interface {}`);
+  return mergeMap(isPlainObject(obj) ? obj : {}, patch, meta, "root") as T;
+}
+
+/** Merges a patch map into an original map (both unmodified); returns the merged map. */
+function mergeMap(original: JsonObject, patch: JsonObject, meta: TypeMeta | undefined, name: string): JsonObject {
+  const directive = patch[DIRECTIVE];
+  if (directive !== undefined) {
+    if (directive === "replace") return stripDirectives(withoutKey(patch, DIRECTIVE)) as JsonObject;
+    if (directive === "delete") return {};
+    if (directive !== "merge") throw internalError(`unknown patch type: ${String(directive)} in map: ${goValue(patch)}`);
+    patch = withoutKey(patch, DIRECTIVE);
+  }
+  const out: JsonObject = { ...original };
+  const handled = new Set<string>();
+
+  const retainKeys = patch[RETAIN_KEYS];
+  if (retainKeys !== undefined) {
+    handled.add(RETAIN_KEYS);
+    if (!Array.isArray(retainKeys)) throw badRequest("invalid patch format of retainKeys");
+    const keep = new Set(retainKeys);
+    for (const [k, v] of Object.entries(patch)) {
+      if (v === null || k === RETAIN_KEYS || k.startsWith(DELETE_FROM_PRIMITIVE_LIST) || k.startsWith(SET_ELEMENT_ORDER)) continue;
+      if (!keep.has(k)) throw badRequest("invalid patch format of retainKeys");
+    }
+    for (const k of Object.keys(out)) if (!keep.has(k)) delete out[k];
+  }
+
+  for (const [key, order] of Object.entries(patch)) {
+    if (!key.startsWith(SET_ELEMENT_ORDER)) continue;
+    handled.add(key);
+    const field = key.slice(SET_ELEMENT_ORDER.length);
+    handled.add(field);
+    applySetElementOrder(out, field, order, patch, meta?.fields?.[field]);
+  }
+
+  for (const [key, values] of Object.entries(patch)) {
+    if (!key.startsWith(DELETE_FROM_PRIMITIVE_LIST)) continue;
+    handled.add(key);
+    const field = key.slice(DELETE_FROM_PRIMITIVE_LIST.length);
+    const current = out[field];
+    if (!Array.isArray(current)) continue;
+    if (!Array.isArray(values)) throw badRequest("invalid patch format of primitive list");
+    const remove = new Set(values);
+    out[field] = current.filter((v) => !remove.has(v));
+  }
+
+  for (const [key, patchValue] of Object.entries(patch)) {
+    if (handled.has(key)) continue;
+    if (patchValue === null) {
+      delete out[key];
+      continue;
+    }
+    const current = out[key];
+    const fm = meta?.fields?.[key];
+    if (current === undefined || current === null || valueKind(current) !== valueKind(patchValue)) {
+      setStripped(out, key, patchValue);
+    } else if (isPlainObject(current)) {
+      out[key] = fm?.patch === "replace" ? patchValue : mergeMap(current, patchValue as JsonObject, fm?.type, key);
+    } else if (Array.isArray(current)) {
+      out[key] = isMergeStrategy(fm) ? mergeList(current, patchValue as unknown[], fm!, key) : patchValue;
+    } else {
+      out[key] = patchValue;
+    }
+  }
+  return out;
+}
+
+/** `$setElementOrder/<field>`: merges the list (if patched) and orders it as the directive says. */
+function applySetElementOrder(out: JsonObject, field: string, order: unknown, patch: JsonObject, fm: FieldMeta | undefined): void {
+  if (!Array.isArray(order)) throw badRequest("invalid patch format of setElementOrder list");
+  const original = out[field];
+  const patched = patch[field];
+  if (original !== undefined && !Array.isArray(original)) throw internalError(`expected a slice, but received a ${typeof original}`);
+  if (patched !== undefined && patched !== null && !Array.isArray(patched)) throw badRequest("invalid patch format of setElementOrder list");
+  const mergeKey = fm?.mergeKey ?? "";
+  validatePatchOrder((patched as unknown[] | undefined) ?? [], order, mergeKey);
+  let merged: unknown[];
+  if (original !== undefined && patched === undefined) merged = original as unknown[];
+  else if (original === undefined && Array.isArray(patched)) merged = stripDirectives(patched) as unknown[];
+  else if (Array.isArray(original) && Array.isArray(patched)) merged = isMergeStrategy(fm) ? mergeList(original, patched, fm!, field) : patched;
+  else return;
+  const [inOrder, serverOnly] = partition(merged, order, mergeKey);
+  out[field] = normalizeElementOrder(inOrder, serverOnly, order, (original as unknown[] | undefined) ?? [], mergeKey);
+}
+
+function validatePatchOrder(patchList: unknown[], order: unknown[], mergeKey: string): void {
+  if (order.length === 0 || patchList.length === 0) return;
+  const items = mergeKey ? patchList.filter((v) => !(isPlainObject(v) && v[DIRECTIVE] === "delete")) : patchList;
+  let p = 0;
+  let o = 0;
+  while (p < items.length && o < order.length) {
+    if (isPlainObject(items[p]) && DIRECTIVE in (items[p] as JsonObject)) {
+      p++;
+      continue;
+    }
+    if (sameElement(items[p], order[o], mergeKey)) p++;
+    o++;
+  }
+  if (p < items.length && o >= order.length) {
+    throw internalError(`The order in patch list:\n${goValue(patchList)}\n doesn't match ${SET_ELEMENT_ORDER.slice(0, -1)} list:\n${goValue(order)}\n`);
+  }
+}
+
+/** Merges two lists under the `merge` strategy: by merge key for maps, as a set for primitives. */
+function mergeList(original: unknown[], patch: unknown[], fm: FieldMeta, name: string): unknown[] {
+  if (original.length === 0 && patch.length === 0) return original;
+  const sample = original.find((v) => v !== null) ?? patch.find((v) => v !== null);
+  if (Array.isArray(sample)) throw unprocessablePatch("lists of lists are not supported");
+  const mergeKey = fm.mergeKey ?? "";
+  let merged: unknown[];
+  if (!isPlainObject(sample)) {
+    merged = dedupe([...original, ...patch]);
+    const [inPatch, serverOnly] = partition(merged, patch, "");
+    return normalizeElementOrder(inPatch, serverOnly, patch, original, "");
+  }
+  if (!mergeKey) throw internalError(`cannot merge lists without merge key for ${name}`);
+  const plain: JsonObject[] = [];
+  let replace = false;
+  let base = original as JsonObject[];
+  for (const item of patch) {
+    if (!isPlainObject(item)) throw internalError(`expected a map, but received a ${typeof item}`);
+    const directive = item[DIRECTIVE];
+    if (directive === undefined) plain.push(item);
+    else if (directive === "delete") {
+      if (!(mergeKey in item)) throw internalError(`map: ${goValue(item)} does not contain declared merge key: ${mergeKey}`);
+      base = base.filter((o) => !(isPlainObject(o) && o[mergeKey] === item[mergeKey]));
+    } else if (directive === "replace") replace = true;
+    else if (directive === "merge") throw internalError("merging lists cannot yet be specified in the patch");
+    else throw internalError(`unknown patch type: ${String(directive)} in map: ${goValue(item)}`);
+  }
+  let patchItems = plain;
+  if (replace) {
+    base = plain;
+    patchItems = [];
+  }
+  merged = [...base];
+  for (const item of patchItems) {
+    if (!(mergeKey in item)) throw internalError(`map: ${goValue(item)} does not contain declared merge key: ${mergeKey}`);
+    const at = merged.findIndex((o) => isPlainObject(o) && o[mergeKey] === item[mergeKey]);
+    if (at >= 0) merged[at] = mergeMap(merged[at] as JsonObject, item, fm.type, name);
+    else merged.push(stripDirectives(item));
+  }
+  const [inPatch, serverOnly] = partition(merged, patchItems, mergeKey);
+  return normalizeElementOrder(inPatch, serverOnly, patchItems, base, mergeKey);
+}
+
+function isMergeStrategy(fm: FieldMeta | undefined): boolean {
+  return fm?.patch === "merge" || fm?.patch === "merge,retainKeys";
+}
+
+/** Splits `items` into those present in `by` and the rest, keeping order. */
+function partition(items: unknown[], by: unknown[], mergeKey: string): [unknown[], unknown[]] {
+  const keys = new Set(by.map((v) => elementKey(v, mergeKey)));
+  const inBy: unknown[] = [];
+  const rest: unknown[] = [];
+  for (const item of items) (keys.has(elementKey(item, mergeKey)) ? inBy : rest).push(item);
+  return [inBy, rest];
+}
+
+/**
+ * Upstream's normalizeElementOrder: patch items sorted by `patchOrder`, server-only items by
+ * `serverOrder`, then merged so that server-only items keep their place relative to the patch
+ * items that the server already had.
+ */
+function normalizeElementOrder(patchItems: unknown[], serverOnly: unknown[], patchOrder: unknown[], serverOrder: unknown[], mergeKey: string): unknown[] {
+  const left = sortByOrder(serverOnly, serverOrder, mergeKey);
+  const right = sortByOrder(patchItems, patchOrder, mergeKey);
+  const serverIndex = indexOf(serverOrder, mergeKey);
+  const out: unknown[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < left.length || j < right.length) {
+    if (i >= left.length) out.push(right[j++]);
+    else if (j >= right.length) out.push(left[i++]);
+    else {
+      const li = serverIndex.get(elementKey(left[i], mergeKey));
+      const ri = serverIndex.get(elementKey(right[j], mergeKey));
+      if (li !== undefined && ri !== undefined && li < ri) out.push(left[i++]);
+      else out.push(right[j++]);
+    }
+  }
+  return out;
+}
+
+function sortByOrder(items: unknown[], order: unknown[], mergeKey: string): unknown[] {
+  const index = indexOf(order, mergeKey);
+  const deletes = items.filter((v) => isPlainObject(v) && v[DIRECTIVE] === "delete");
+  const rest = items.filter((v) => !(isPlainObject(v) && v[DIRECTIVE] === "delete"));
+  const known = rest.filter((v) => index.has(elementKey(v, mergeKey))).sort((a, b) => index.get(elementKey(a, mergeKey))! - index.get(elementKey(b, mergeKey))!);
+  const unknown = rest.filter((v) => !index.has(elementKey(v, mergeKey)));
+  return [...known, ...unknown, ...deletes];
+}
+
+function indexOf(list: unknown[], mergeKey: string): Map<unknown, number> {
+  const index = new Map<unknown, number>();
+  list.forEach((v, i) => {
+    const k = elementKey(v, mergeKey);
+    if (!index.has(k)) index.set(k, i);
+  });
+  return index;
+}
+
+function elementKey(v: unknown, mergeKey: string): unknown {
+  return mergeKey && isPlainObject(v) ? v[mergeKey] : v;
+}
+
+function sameElement(a: unknown, b: unknown, mergeKey: string): boolean {
+  return elementKey(a, mergeKey) === elementKey(b, mergeKey);
+}
+
+function dedupe(values: unknown[]): unknown[] {
+  const seen = new Set<unknown>();
+  return values.filter((v) => (seen.has(v) ? false : (seen.add(v), true)));
+}
+
+function setStripped(out: JsonObject, key: string, value: unknown): void {
+  const stripped = stripDirectives(value);
+  if (stripped === DROP) delete out[key];
+  else out[key] = stripped;
+}
+
+const DROP = Symbol("drop");
+
+/** Upstream's removeDirectives: maps carrying `$patch` are dropped, other directive keys kept out of the result. */
+function stripDirectives(v: unknown): unknown {
+  if (Array.isArray(v)) {
+    const out: unknown[] = [];
+    let changed = false;
+    for (const item of v) {
+      const s = stripDirectives(item);
+      if (s === DROP) changed = true;
+      else {
+        if (s !== item) changed = true;
+        out.push(s);
+      }
+    }
+    return changed ? out : v;
+  }
+  if (!isPlainObject(v)) return v;
+  if (DIRECTIVE in v) return DROP;
+  let out: JsonObject | undefined;
+  for (const [k, item] of Object.entries(v)) {
+    if (k === RETAIN_KEYS || k.startsWith(SET_ELEMENT_ORDER) || k.startsWith(DELETE_FROM_PRIMITIVE_LIST)) {
+      out ??= { ...v };
+      delete out[k];
+      continue;
+    }
+    const s = stripDirectives(item);
+    if (s !== item) {
+      out ??= { ...v };
+      if (s === DROP) delete out[k];
+      else out[k] = s;
+    }
+  }
+  return out ?? v;
+}
+
+function withoutKey(obj: JsonObject, key: string): JsonObject {
+  const { [key]: _dropped, ...rest } = obj;
+  return rest;
+}
+
+function valueKind(v: unknown): string {
+  return Array.isArray(v) ? "array" : v === null ? "null" : typeof v;
+}
