@@ -124,13 +124,21 @@ export function updateManagedFields<T extends KubeObject>(oldObj: T | undefined,
   const oldEntries = oldObj?.metadata?.managedFields;
   const newEntries = newObj.metadata?.managedFields;
   let managers: Map<string, ManagerFields>;
+  let managersFromOld = false;
   if (!options.subresource && newEntries !== oldEntries && newEntries !== undefined) {
     managers = newEntries.length === 0 ? new Map() : decodeManagedFields(newEntries);
     if (newEntries.length > 0 && managers.size === 0) managers = decodeManagedFields(oldEntries);
-  } else managers = decodeManagedFields(oldEntries);
+  } else {
+    managers = decodeManagedFields(oldEntries);
+    managersFromOld = true;
+  }
 
   const changes = trackedChanges((oldObj ?? {}) as JsonObject, newObj as JsonObject, meta, options.subresource);
   const taken = union(changes.added, changes.modified);
+  if (isEmptySet(taken) && isEmptySet(changes.removed) && managersFromOld) {
+    // Nothing tracked changed: keep the entries as they are (the common no-op / untracked write).
+    return oldEntries ? withManagedFields(newObj, oldEntries as ManagedFieldsEntry[]) : withManagedFields(newObj, []);
+  }
   for (const [key, m] of managers) {
     const fields = difference(difference(m.fields, taken), changes.removed);
     if (fields !== m.fields) managers.set(key, { ...m, fields });
