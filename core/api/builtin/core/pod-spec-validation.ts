@@ -90,7 +90,7 @@ function validateVolumes(volumes: readonly Volume[] | undefined, path: string, e
 /** Two containers of one pod may not claim the same hostIP/protocol/hostPort. */
 function validateHostPortConflicts(spec: PodSpec, path: string): FieldError[] {
   const errs: FieldError[] = [];
-  const seen = new Set<string>();
+  let seen: Set<string> | undefined;
   const check = (containers: readonly Container[] | undefined, field: string): void => {
     if (!containers) return;
     for (let ci = 0; ci < containers.length; ci++) {
@@ -100,6 +100,7 @@ function validateHostPortConflicts(spec: PodSpec, path: string): FieldError[] {
         const p = ports[pi]!;
         if (!p.hostPort) continue;
         const key = `${p.hostIP ?? ""}/${p.protocol ?? ""}/${p.hostPort}`;
+        seen ??= new Set();
         if (seen.has(key)) errs.push(fieldError.duplicate(`${path}.${field}[${ci}].ports[${pi}].hostPort`, key));
         else seen.add(key);
       }

@@ -10,34 +10,31 @@ export type PodQOSClass = "Guaranteed" | "Burstable" | "BestEffort";
  * from limits.
  */
 export function podQOSClass(spec: PodSpec): PodQOSClass {
-  const requests = new Map<string, number>();
-  const limits = new Map<string, number>();
+  // Summed positive cpu/memory requests and limits; NaN-free scalars instead of maps (hot path).
+  const sum = { reqCpu: 0, reqMem: 0, limCpu: 0, limMem: 0 };
   let guaranteed = true;
   const visit = (c: Container): void => {
     const r = c.resources;
-    let limitsFound = 0;
-    if (r?.requests) {
-      for (const name of ["cpu", "memory"]) {
-        const v = parseQuantity(r.requests[name]);
-        if (v !== undefined && v > 0) requests.set(name, (requests.get(name) ?? 0) + v);
-      }
+    if (!r) {
+      guaranteed = false;
+      return;
     }
-    if (r?.limits) {
-      for (const name of ["cpu", "memory"]) {
-        const v = parseQuantity(r.limits[name]);
-        if (v !== undefined && v > 0) {
-          limitsFound++;
-          limits.set(name, (limits.get(name) ?? 0) + v);
-        }
-      }
-    }
-    if (limitsFound < 2) guaranteed = false;
+    sum.reqCpu += positive(r.requests?.["cpu"]);
+    sum.reqMem += positive(r.requests?.["memory"]);
+    const limCpu = positive(r.limits?.["cpu"]);
+    const limMem = positive(r.limits?.["memory"]);
+    if (limCpu === 0 || limMem === 0) guaranteed = false;
+    sum.limCpu += limCpu;
+    sum.limMem += limMem;
   };
   if (spec.initContainers) for (const c of spec.initContainers) visit(c);
   for (const c of spec.containers ?? []) visit(c);
-  if (requests.size === 0 && limits.size === 0) return "BestEffort";
-  if (guaranteed) {
-    for (const [name, req] of requests) if (limits.get(name) !== req) guaranteed = false;
-  }
-  return guaranteed && requests.size === limits.size ? "Guaranteed" : "Burstable";
+  if (sum.reqCpu === 0 && sum.reqMem === 0 && sum.limCpu === 0 && sum.limMem === 0) return "BestEffort";
+  // Guaranteed: every container limits cpu and memory, and the summed requests equal the limits.
+  return guaranteed && sum.reqCpu === sum.limCpu && sum.reqMem === sum.limMem ? "Guaranteed" : "Burstable";
+}
+
+function positive(q: string | number | undefined): number {
+  const v = parseQuantity(q);
+  return v !== undefined && v > 0 ? v : 0;
 }
