@@ -12,8 +12,19 @@ export interface KubeObject {
   [field: string]: unknown;
 }
 
+/**
+ * The constraint for typed objects: what every Kubernetes object has. kubernetes-types
+ * interfaces (`Pod`, `Deployment`, ...) satisfy it, so `client.resource<Pod>("Pod")` is typed;
+ * {@link KubeObject} (the default) also allows any other field.
+ */
+export interface ObjectLike {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: ObjectMeta;
+}
+
 /** A list as the API returns it. */
-export interface KubeList<T extends KubeObject = KubeObject> {
+export interface KubeList<T extends ObjectLike = KubeObject> {
   apiVersion: string;
   kind: string;
   metadata: ListMeta;

@@ -1,5 +1,5 @@
 /** The subresources a resource serves besides the main one. */
-export type Subresource = "status" | "scale" | "binding" | "eviction" | "log" | "exec" | "attach" | "portforward" | "proxy" | "approval" | "token";
+export type Subresource = "status" | "finalize" | "scale" | "binding" | "eviction" | "log" | "exec" | "attach" | "portforward" | "proxy" | "approval" | "token";
 
 /**
  * Everything the API machinery needs to know about one resource type: its names as discovery

@@ -352,7 +352,7 @@ export class ApiServer implements ApiServerApi {
       const current = await this.store.get(this.key(type, namespace, name));
       if (!current) {
         if (subresource) throw notFound(type.descriptor, name);
-        const created = this.fieldManager.apply(undefined, applied, options.fieldManager, !!options.force, type.descriptor, this.isBuiltInKind(type.descriptor.kind, type.descriptor.group));
+        const created = this.fieldManager.apply(undefined, applied, options.fieldManager, !!options.force, type.descriptor);
         created.metadata = { ...created.metadata, name };
         try {
           return await this.create(type, namespace, created, { ...options, fieldManager: undefined } as WriteOptions, ctx);
@@ -364,7 +364,7 @@ export class ApiServer implements ApiServerApi {
       try {
         return await this.guaranteedUpdate(type, namespace, name, subresource, { ...options, fieldManager: undefined } as WriteOptions, ctx, undefined, (latest) => {
           if (!latest) throw notFound(type.descriptor, name);
-          const merged = this.fieldManager.apply(latest, applied, options.fieldManager!, !!options.force, type.descriptor, this.isBuiltInKind(type.descriptor.kind, type.descriptor.group));
+          const merged = this.fieldManager.apply(latest, applied, options.fieldManager!, !!options.force, type.descriptor, subresource || undefined);
           return draftOf(merged);
         }, true);
       } catch (err) {

@@ -1,25 +1,34 @@
+import YAML from "yaml";
 import type { Clock } from "../clock/clock.js";
 import type { KubeObject } from "../api/object.js";
 import type { ResourceDescriptor } from "../api/resource.js";
-import { badRequest, notImplemented } from "../api/status.js";
-import YAML from "yaml";
+import { badRequest } from "../api/status.js";
+import { applyServerSide, updateManagedFields } from "../api/patch/index.js";
 
-/** Manager recorded for writes that name none (kube-apiserver derives it from the user agent). */
+/** Manager recorded for writes that name none (kube-apiserver derives it from the user agent; in process there is none). */
 export const DEFAULT_FIELD_MANAGER = "kubesim";
 
+type WithMeta = KubeObject & { metadata: { managedFields?: unknown } };
+
 /**
- * Field ownership (`metadata.managedFields`) for every write, and server-side apply.
- * TEMPORARY: wired to the patch module's server-side apply once it lands.
+ * Field ownership (`metadata.managedFields`) for the API server: every ordinary write is recorded
+ * as an `Update` by its manager; server-side apply merges an applied configuration under the
+ * applier's ownership (conflicts are 409s listing the fields).
  */
 export class FieldManager {
   constructor(private readonly clock: Clock) {}
 
-  /** Records an `Update` operation by `manager` on `draft` (mutates draft.metadata.managedFields). */
-  recordUpdate(_old: KubeObject | undefined, _draft: KubeObject, _manager: string | undefined, _subresource: string | undefined): void {
-    void this.clock;
+  /** Records an `Update` by `manager` on `draft` (sets draft.metadata.managedFields in place). */
+  recordUpdate(old: KubeObject | undefined, draft: KubeObject, manager: string | undefined, subresource: string | undefined): void {
+    const options = { manager: manager || DEFAULT_FIELD_MANAGER, now: new Date(this.clock.now()), ...(subresource ? { subresource } : {}) };
+    const tracked = updateManagedFields(old, draft, options);
+    const fields = tracked.metadata?.managedFields;
+    const meta = (draft as WithMeta).metadata;
+    if (fields && fields.length > 0) meta.managedFields = structuredClone(fields);
+    else delete meta.managedFields;
   }
 
-  /** Parses an apply patch body (YAML or JSON text, or an object). */
+  /** Parses an apply patch body (YAML or JSON text, bytes, or an already decoded object). */
   parseApplied(patch: unknown): KubeObject {
     let value = patch;
     if (typeof patch === "string" || patch instanceof Uint8Array) {
@@ -29,11 +38,13 @@ export class FieldManager {
         throw badRequest(`error decoding YAML: ${(err as Error).message}`);
       }
     }
-    if (typeof value !== "object" || value === null || Array.isArray(value)) throw badRequest("the apply patch must be a single object");
+    if (typeof value !== "object" || value === null || Array.isArray(value)) throw badRequest("error decoding patch: the apply patch must be a single object");
     return value as KubeObject;
   }
 
-  apply(_live: KubeObject | undefined, _applied: KubeObject, _manager: string, _force: boolean, _d: ResourceDescriptor, _builtIn: boolean): KubeObject {
-    throw notImplemented("server-side apply is not wired yet");
+  /** Server-side apply of `applied` onto `live` (undefined: the apply creates). Returns the merged object with managedFields. */
+  apply(live: KubeObject | undefined, applied: KubeObject, manager: string, force: boolean, d: ResourceDescriptor, subresource?: string): KubeObject {
+    const result = applyServerSide(live, applied, { manager, force, kind: d.kind, now: new Date(this.clock.now()), ...(subresource ? { subresource } : {}) });
+    return result.object;
   }
 }

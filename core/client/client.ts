@@ -1,6 +1,6 @@
 import type { Status } from "kubernetes-types/meta/v1.js";
 import { token } from "../di/token.js";
-import type { KubeList, KubeObject } from "../api/object.js";
+import type { KubeList, KubeObject, ObjectLike } from "../api/object.js";
 
 /**
  * Names a resource type: a kind (`"Pod"`, `"Deployment"`), a resource (`"pods"`,
@@ -40,7 +40,7 @@ export interface WatchOptions {
 export type WatchEventType = "ADDED" | "MODIFIED" | "DELETED" | "BOOKMARK" | "ERROR";
 
 /** One watch event. For ERROR the object is a `Status`. */
-export interface WatchEvent<T extends KubeObject = KubeObject> {
+export interface WatchEvent<T extends ObjectLike = KubeObject> {
   type: WatchEventType;
   object: T;
 }
@@ -87,7 +87,7 @@ export interface GetOptions {
  * Operations on one resource type. Objects returned are immutable; to change one, copy it.
  * For create/update the namespace comes from the object's metadata (or `options.namespace`).
  */
-export interface ResourceClient<T extends KubeObject = KubeObject> {
+export interface ResourceClient<T extends ObjectLike = KubeObject> {
   get(name: string, options?: GetOptions): Promise<T>;
   list(options?: ListOptions): Promise<KubeList<T>>;
   /** Calls `onEvent` for every event, in order, until the watch ends. */
@@ -100,11 +100,11 @@ export interface ResourceClient<T extends KubeObject = KubeObject> {
   delete(name: string, options?: DeleteOptions): Promise<T | Status>;
   deleteCollection(options?: ListOptions & Omit<DeleteOptions, "preconditions">): Promise<KubeList<T>>;
   /** GET of a subresource (`scale`, `status`). */
-  getSubresource<S extends KubeObject = KubeObject>(name: string, subresource: string, options?: GetOptions): Promise<S>;
+  getSubresource<S extends ObjectLike = KubeObject>(name: string, subresource: string, options?: GetOptions): Promise<S>;
   /** PUT of a subresource (`scale`, `status`). */
-  updateSubresource<S extends KubeObject = KubeObject>(name: string, subresource: string, body: S, options?: WriteOptions & { namespace?: string }): Promise<S>;
+  updateSubresource<S extends ObjectLike = KubeObject>(name: string, subresource: string, body: S, options?: WriteOptions & { namespace?: string }): Promise<S>;
   /** POST to a subresource (`binding`, `eviction`). */
-  createSubresource<S extends KubeObject = KubeObject>(name: string, subresource: string, body: S, options?: WriteOptions & { namespace?: string }): Promise<KubeObject>;
+  createSubresource<S extends ObjectLike = KubeObject>(name: string, subresource: string, body: S, options?: WriteOptions & { namespace?: string }): Promise<KubeObject>;
 }
 
 /**
@@ -112,7 +112,7 @@ export interface ResourceClient<T extends KubeObject = KubeObject> {
  * `StatusError`s carrying the server's `Status`.
  */
 export interface Client {
-  resource<T extends KubeObject = KubeObject>(ref: ResourceRef): ResourceClient<T>;
+  resource<T extends ObjectLike = KubeObject>(ref: ResourceRef): ResourceClient<T>;
 }
 
 export const Client = token<Client>("Client");

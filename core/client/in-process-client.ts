@@ -1,5 +1,5 @@
 import type { Status } from "kubernetes-types/meta/v1.js";
-import type { KubeList, KubeObject } from "../api/object.js";
+import type { KubeList, KubeObject, ObjectLike } from "../api/object.js";
 import type { RegisteredType } from "../api/resource-registry.js";
 import { notFound } from "../api/status.js";
 import type { ApiServerApi, RequestContext } from "../apiserver/api-server-contract.js";
@@ -23,7 +23,7 @@ export class InProcessClient implements Client {
 
   constructor(private readonly server: ApiServerApi, private readonly ctx: RequestContext = {}) {}
 
-  resource<T extends KubeObject = KubeObject>(ref: ResourceRef): ResourceClient<T> {
+  resource<T extends ObjectLike = KubeObject>(ref: ResourceRef): ResourceClient<T> {
     const key = typeof ref === "string" ? ref : JSON.stringify(ref);
     let rc = this.cache.get(key);
     if (!rc) {
@@ -81,13 +81,13 @@ class InProcessResourceClient implements ResourceClient {
   async deleteCollection(options?: ListOptions & Omit<DeleteOptions, "preconditions">): Promise<KubeList> {
     return this.server.deleteCollection(this.type(), this.ns(undefined, options), options, this.ctx);
   }
-  async getSubresource<S extends KubeObject = KubeObject>(name: string, subresource: string, options?: GetOptions): Promise<S> {
-    return this.server.getSubresource(this.type(), this.ns(undefined, options), name, subresource, options, this.ctx) as Promise<S>;
+  async getSubresource<S extends ObjectLike = KubeObject>(name: string, subresource: string, options?: GetOptions): Promise<S> {
+    return (await this.server.getSubresource(this.type(), this.ns(undefined, options), name, subresource, options, this.ctx)) as unknown as S;
   }
-  async updateSubresource<S extends KubeObject = KubeObject>(name: string, subresource: string, body: S, options?: WriteOptions & NsOption): Promise<S> {
-    return this.server.updateSubresource(this.type(), this.ns(body, options), name, subresource, body, options, this.ctx) as Promise<S>;
+  async updateSubresource<S extends ObjectLike = KubeObject>(name: string, subresource: string, body: S, options?: WriteOptions & NsOption): Promise<S> {
+    return (await this.server.updateSubresource(this.type(), this.ns(body as unknown as KubeObject, options), name, subresource, body as unknown as KubeObject, options, this.ctx)) as unknown as S;
   }
-  async createSubresource<S extends KubeObject = KubeObject>(name: string, subresource: string, body: S, options?: WriteOptions & NsOption): Promise<KubeObject> {
-    return this.server.createSubresource(this.type(), this.ns(body, options), name, subresource, body, options, this.ctx);
+  async createSubresource<S extends ObjectLike = KubeObject>(name: string, subresource: string, body: S, options?: WriteOptions & NsOption): Promise<KubeObject> {
+    return this.server.createSubresource(this.type(), this.ns(body as unknown as KubeObject, options), name, subresource, body as unknown as KubeObject, options, this.ctx);
   }
 }
