@@ -208,15 +208,10 @@ export class FakeResource implements ResourceClient<KubeObject> {
   deleteCollection(): Promise<KubeList<KubeObject>> {
     return Promise.reject(new Error("fake: deleteCollection not implemented"));
   }
-  getSubresource<S extends KubeObject>(): Promise<S> {
-    return Promise.reject(new Error("fake: subresources not implemented"));
-  }
-  updateSubresource<S extends KubeObject>(): Promise<S> {
-    return Promise.reject(new Error("fake: subresources not implemented"));
-  }
-  createSubresource(): Promise<KubeObject> {
-    return Promise.reject(new Error("fake: subresources not implemented"));
-  }
+  // Typed through the contract itself so the fake follows its generic constraints.
+  getSubresource: ResourceClient["getSubresource"] = () => Promise.reject(new Error("fake: subresources not implemented"));
+  updateSubresource: ResourceClient["updateSubresource"] = () => Promise.reject(new Error("fake: subresources not implemented"));
+  createSubresource: ResourceClient["createSubresource"] = () => Promise.reject(new Error("fake: subresources not implemented"));
 
   private write(type: "ADDED" | "MODIFIED", obj: KubeObject): KubeObject {
     const key = objectKey(obj);
@@ -243,9 +238,7 @@ export class FakeResource implements ResourceClient<KubeObject> {
 export class FakeClient implements Client {
   private readonly resources = new Map<string, FakeResource>();
 
-  resource<T extends KubeObject = KubeObject>(ref: ResourceRef): ResourceClient<T> {
-    return this.fake(ref) as unknown as ResourceClient<T>;
-  }
+  resource: Client["resource"] = (ref) => this.fake(ref) as never;
 
   fake(ref: ResourceRef): FakeResource {
     const key = typeof ref === "string" ? ref : JSON.stringify(ref);
