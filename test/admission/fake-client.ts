@@ -31,7 +31,11 @@ export class FakeClient implements Client {
     return ns ? `${ns}/${name}` : name;
   }
 
-  resource<T extends KubeObject = KubeObject>(ref: ResourceRef): ResourceClient<T> {
+  /** Typed as the Client contract's own `resource`, whatever its generic bound. */
+  readonly resource: Client["resource"] = (ref: ResourceRef) => this.resourceClient(ref) as never;
+
+  private resourceClient(ref: ResourceRef): ResourceClient {
+    type T = KubeObject;
     const plural = typeof ref === "string" ? ref : "resource" in ref ? ref.resource : `${ref.kind.toLowerCase()}s`;
     const r = { group: typeof ref === "object" && "group" in ref ? ref.group : "", plural, kind: plural };
     const bucket = this.bucket(plural);

@@ -1,0 +1,43 @@
+import type { KubeObject } from "../object.js";
+import type { ResourceStrategy } from "../strategy.js";
+import { semanticEqual } from "../validation/semantic-equal.js";
+
+/** metadata.generation is read-only in kubernetes-types; the API server owns it, through here. */
+function setGeneration(obj: KubeObject, generation: number): void {
+  (obj.metadata ??= {}) as { generation?: number };
+  (obj.metadata as { generation?: number }).generation = generation;
+}
+
+type WithSpecStatus = KubeObject & { spec?: unknown; status?: unknown };
+
+export interface SpecStatusOptions {
+  /** Annotation changes also bump generation (Deployments, whose annotations flow to ReplicaSets). */
+  annotationsBumpGeneration?: boolean;
+  /** A status update also keeps the old labels (Deployments, ReplicaSets, StatefulSets, DaemonSets). */
+  statusKeepsLabels?: boolean;
+}
+
+/**
+ * The spec/status split every kind with a status subresource shares (`PrepareForCreate`,
+ * `PrepareForUpdate` of its REST strategies): create clears status and sets generation 1; a
+ * main-resource update keeps the stored status and bumps generation only when spec changed; a
+ * status update keeps the stored spec. Each hook only reassigns fields of the draft: no copies.
+ */
+export function specStatusHooks<T extends WithSpecStatus>(options: SpecStatusOptions = {}): Pick<ResourceStrategy<T>, "prepareForCreate" | "prepareForUpdate" | "prepareForStatusUpdate"> {
+  return {
+    prepareForCreate(obj) {
+      obj.status = {};
+      setGeneration(obj, 1);
+    },
+    prepareForUpdate(obj, old) {
+      obj.status = old.status;
+      const meta = (obj.metadata ??= {});
+      const changed = !semanticEqual(obj.spec, old.spec) || (options.annotationsBumpGeneration === true && !semanticEqual(meta.annotations, old.metadata?.annotations));
+      setGeneration(obj, (old.metadata?.generation ?? 0) + (changed ? 1 : 0));
+    },
+    prepareForStatusUpdate(obj, old) {
+      obj.spec = old.spec;
+      if (options.statusKeepsLabels) (obj.metadata ??= {}).labels = old.metadata?.labels;
+    },
+  };
+}
