@@ -20,6 +20,8 @@ export function subresourceInfo(subresource: Subresource, parentKind: string): S
   switch (subresource) {
     case "status":
       return { verbs: GET_PATCH_UPDATE };
+    case "finalize":
+      return { verbs: ["update"] };
     case "scale":
       return { group: "autoscaling", version: "v1", kind: "Scale", verbs: GET_PATCH_UPDATE };
     case "binding":
@@ -40,5 +42,7 @@ export function subresourceInfo(subresource: Subresource, parentKind: string): S
       return { verbs: GET_PATCH_UPDATE };
     case "token":
       return { group: "authentication.k8s.io", version: "v1", kind: "TokenRequest", verbs: ["create"] };
+    default:
+      return { verbs: GET_PATCH_UPDATE };
   }
 }
