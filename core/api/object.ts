@@ -57,7 +57,7 @@ export function formatApiVersion(group: string, version: string): string {
 }
 
 /** `namespace/name`, or `name` for cluster-scoped objects: the key informers and queues use. */
-export function objectKey(obj: KubeObject): string {
+export function objectKey(obj: ObjectLike): string {
   const ns = obj.metadata?.namespace;
   const name = obj.metadata?.name ?? "";
   return ns ? `${ns}/${name}` : name;

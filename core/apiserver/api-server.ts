@@ -450,21 +450,37 @@ export class ApiServer implements ApiServerApi {
     return scaleOf(updated) as KubeObject;
   }
 
-  /** pods/binding: sets spec.nodeName once (as the scheduler's Bind). */
+  /**
+   * pods/binding: sets spec.nodeName once, as the scheduler's Bind. Like kube-apiserver's
+   * BindingREST it writes storage directly: the pod update rules (nodeName is immutable through
+   * updates) do not apply to it.
+   */
   private async bind(type: RegisteredType, namespace: string | undefined, name: string, body: KubeObject, options: WriteOptions, ctx: RequestContext): Promise<KubeObject> {
     const target = (body as { target?: { kind?: string; name?: string } }).target;
     if (!target?.name) throw invalid("Binding", "", name, [fieldError.required("target.name")]);
     if (target.kind && target.kind !== "Node") throw invalid("Binding", "", name, [fieldError.notSupported("target.kind", target.kind, ["Node"])]);
-    await this.guaranteedUpdate(type, namespace, name, "", options, ctx, pinnedVersion(body), (current) => {
+    const key = this.key(type, namespace, name);
+    await this.validateAdmission("CREATE", type, "binding", body, undefined, options, ctx);
+    for (let attempt = 0; ; attempt++) {
+      const current = await this.store.get(key);
+      if (!current) throw notFound(type.descriptor, name);
       const pod = current as { spec?: { nodeName?: string }; metadata?: { deletionTimestamp?: string } };
       if (pod.metadata?.deletionTimestamp) throw conflict(type.descriptor, name, `pod ${name} is being deleted, cannot be assigned to a host`);
       if (pod.spec?.nodeName) throw conflict(type.descriptor, name, `pod ${name} is already assigned to node "${pod.spec.nodeName}"`);
-      const draft = draftOf(current!);
-      (draft as unknown as { spec: { nodeName?: string } }).spec.nodeName = target.name!;
+      const draft = draftOf(current);
+      (draft as unknown as { spec: { nodeName?: string } }).spec.nodeName = target.name;
       const annotations = body.metadata?.annotations;
       if (annotations) draft.metadata.annotations = { ...(draft.metadata.annotations ?? {}), ...annotations };
-      return draft;
-    }, true);
+      this.fieldManager.recordUpdate(current, draft, options.fieldManager, undefined);
+      if (options.dryRun?.includes("All")) break;
+      try {
+        await this.store.update(key, draft, { revision: Number(current.metadata!.resourceVersion) });
+        break;
+      } catch (err) {
+        if (isStoreError(err, "Conflict") && attempt < MAX_UPDATE_ATTEMPTS) continue;
+        throw this.asStatus(err);
+      }
+    }
     return { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", code: 201 } as KubeObject;
   }
 

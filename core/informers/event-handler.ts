@@ -1,4 +1,4 @@
-import type { KubeObject } from "../api/object.js";
+import type { KubeObject, ObjectLike } from "../api/object.js";
 import type { DeletedFinalStateUnknown } from "./tombstone.js";
 
 /**
@@ -6,7 +6,7 @@ import type { DeletedFinalStateUnknown } from "./tombstone.js";
  * hand work to a queue; one may return a promise, and its next notification waits for it (other
  * handlers are not held up). Objects are the cache's own: immutable, shared, never copy-on-read.
  */
-export interface ResourceEventHandler<T extends KubeObject = KubeObject> {
+export interface ResourceEventHandler<T extends ObjectLike = KubeObject> {
   /** `isInInitialList`: the object came with the first list (or the contents a late handler starts with). */
   onAdd?(obj: T, isInInitialList: boolean): void | Promise<void>;
   /** Also called on relist and resync with the same object (`oldObj === newObj` on resync). */

@@ -1,15 +1,15 @@
-import { objectKey, type KubeObject } from "../api/object.js";
+import { objectKey, type KubeObject, type ObjectLike } from "../api/object.js";
 
 /** Computes the values an object is indexed under (e.g. `[spec.nodeName]`); may be empty. */
-export type IndexFunc<T extends KubeObject = KubeObject> = (obj: T) => readonly string[];
+export type IndexFunc<T extends ObjectLike = KubeObject> = (obj: T) => readonly string[];
 
 /** Index functions by index name. */
-export type Indexers<T extends KubeObject = KubeObject> = Readonly<Record<string, IndexFunc<T>>>;
+export type Indexers<T extends ObjectLike = KubeObject> = Readonly<Record<string, IndexFunc<T>>>;
 
 /** The built-in index: objects by `metadata.namespace` ("" for cluster-scoped objects). */
 export const NAMESPACE_INDEX = "namespace";
 
-export function namespaceIndexFunc(obj: KubeObject): readonly string[] {
+export function namespaceIndexFunc(obj: ObjectLike): readonly string[] {
   return [obj.metadata?.namespace ?? ""];
 }
 
@@ -21,7 +21,7 @@ const NO_VALUES: readonly string[] = Object.freeze([]);
  * date on every add, update and delete by looking only at the old and new object: no scan of the
  * cache per event. Objects are stored as given (shared, immutable), never copied.
  */
-export class Indexer<T extends KubeObject = KubeObject> {
+export class Indexer<T extends ObjectLike = KubeObject> {
   private readonly items = new Map<string, T>();
   private readonly indexers = new Map<string, IndexFunc<T>>();
   private readonly indices = new Map<string, Map<string, Set<string>>>();
@@ -63,7 +63,7 @@ export class Indexer<T extends KubeObject = KubeObject> {
   }
 
   /** The stored object with the same key as `obj`. */
-  get(obj: KubeObject): T | undefined {
+  get(obj: ObjectLike): T | undefined {
     return this.items.get(objectKey(obj));
   }
 

@@ -1,4 +1,4 @@
-import type { KubeObject } from "../api/object.js";
+import type { KubeObject, ObjectLike } from "../api/object.js";
 import { NAMESPACE_INDEX, type Indexer } from "./indexer.js";
 
 /**
@@ -11,14 +11,14 @@ export interface LabelMatcher {
 
 const NO_LABELS: Readonly<Record<string, string>> = Object.freeze({});
 
-function select<T extends KubeObject>(objects: Iterable<T>, selector: LabelMatcher | undefined): T[] {
+function select<T extends ObjectLike>(objects: Iterable<T>, selector: LabelMatcher | undefined): T[] {
   const out: T[] = [];
   for (const obj of objects) if (!selector || selector.matches(obj.metadata?.labels ?? NO_LABELS)) out.push(obj);
   return out;
 }
 
 /** Reads of one namespace from an informer's cache. */
-export class NamespaceLister<T extends KubeObject = KubeObject> {
+export class NamespaceLister<T extends ObjectLike = KubeObject> {
   constructor(
     private readonly indexer: Indexer<T>,
     readonly namespace: string,
@@ -39,7 +39,7 @@ export class NamespaceLister<T extends KubeObject = KubeObject> {
  * Reads from an informer's cache, as client-go's generated listers: never calls the API server.
  * Returned objects are the cache's own (immutable, shared): copy before changing.
  */
-export class Lister<T extends KubeObject = KubeObject> {
+export class Lister<T extends ObjectLike = KubeObject> {
   constructor(private readonly indexer: Indexer<T>) {}
 
   /** Objects in every namespace whose labels match `selector` (all without one). */

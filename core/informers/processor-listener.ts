@@ -1,4 +1,4 @@
-import type { KubeObject } from "../api/object.js";
+import type { KubeObject, ObjectLike } from "../api/object.js";
 import type { Logger } from "../log/logger.js";
 import { Fifo } from "../workqueue/fifo.js";
 import type { ResourceEventHandler } from "./event-handler.js";
@@ -9,7 +9,7 @@ import type { Notification } from "./notification.js";
  * appends notifications without waiting; a drain loop delivers them in order, awaiting the
  * handler when it returns a promise. A slow handler only grows its own buffer.
  */
-export class ProcessorListener<T extends KubeObject = KubeObject> {
+export class ProcessorListener<T extends ObjectLike = KubeObject> {
   private readonly buffer = new Fifo<Notification<T>>();
   private draining = false;
   private removed = false;

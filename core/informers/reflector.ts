@@ -1,5 +1,5 @@
 import type { Status } from "kubernetes-types/meta/v1.js";
-import type { KubeObject } from "../api/object.js";
+import type { KubeObject, ObjectLike } from "../api/object.js";
 import { StatusError } from "../api/status.js";
 import type { Clock } from "../clock/clock.js";
 import type { Random } from "../clock/random.js";
@@ -8,7 +8,7 @@ import type { Logger } from "../log/logger.js";
 import { ExponentialBackoff, type BackoffOptions } from "./backoff.js";
 
 /** Where a reflector writes what it sees; the shared informer implements it. */
-export interface ReflectorStore<T extends KubeObject = KubeObject> {
+export interface ReflectorStore<T extends ObjectLike = KubeObject> {
   /** A fresh list: the store's whole content becomes `items` (consistent at `resourceVersion`). */
   replace(items: readonly T[], resourceVersion: string): void;
   add(obj: T): void;
@@ -17,7 +17,7 @@ export interface ReflectorStore<T extends KubeObject = KubeObject> {
   delete(obj: T): void;
 }
 
-export interface ReflectorOptions<T extends KubeObject = KubeObject> {
+export interface ReflectorOptions<T extends ObjectLike = KubeObject> {
   client: Client;
   resource: ResourceRef;
   store: ReflectorStore<T>;
@@ -44,8 +44,8 @@ export function isExpired(err: unknown): boolean {
   return false;
 }
 
-function statusOf(obj: KubeObject): StatusError {
-  return StatusError.fromStatus(obj as Status);
+function statusOf(obj: ObjectLike): StatusError {
+  return StatusError.fromStatus(obj as unknown as Status);
 }
 
 function isTooManyRequests(err: unknown): boolean {
@@ -64,7 +64,7 @@ type WatchEnd = { kind: "closed" } | { kind: "expired"; error: StatusError } | {
  * and replaces the store, so missed deletions surface. Stops when the signal aborts, leaving no
  * timer and no open watch.
  */
-export class Reflector<T extends KubeObject = KubeObject> {
+export class Reflector<T extends ObjectLike = KubeObject> {
   readonly name: string;
   private readonly rc: ResourceClient<T>;
   private readonly backoff: ExponentialBackoff;

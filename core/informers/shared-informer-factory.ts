@@ -1,4 +1,4 @@
-import type { KubeObject } from "../api/object.js";
+import type { KubeObject, ObjectLike } from "../api/object.js";
 import type { ResourceRegistry } from "../api/resource-registry.js";
 import type { Clock } from "../clock/clock.js";
 import type { Random } from "../clock/random.js";
@@ -43,7 +43,7 @@ export class SharedInformerFactory {
 
   constructor(private readonly options: SharedInformerFactoryOptions) {}
 
-  forResource<T extends KubeObject = KubeObject>(ref: ResourceRef, options: InformerOptions = {}): SharedInformer<T> {
+  forResource<T extends ObjectLike = KubeObject>(ref: ResourceRef, options: InformerOptions = {}): SharedInformer<T> {
     const key = JSON.stringify([this.resourceKey(ref), options.namespace ?? "", options.labelSelector ?? "", options.fieldSelector ?? ""]);
     let informer = this.informers.get(key);
     if (!informer) {

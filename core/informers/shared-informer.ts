@@ -1,4 +1,4 @@
-import { objectKey, type KubeObject } from "../api/object.js";
+import { objectKey, type KubeObject, type ObjectLike } from "../api/object.js";
 import type { Clock, TimerHandle } from "../clock/clock.js";
 import type { Random } from "../clock/random.js";
 import type { Client, ResourceRef } from "../client/client.js";
@@ -37,7 +37,7 @@ export interface SharedInformerOptions {
  * are told apart by the cache (an ADDED for a cached key is an update); a relist turns into
  * updates for cached keys, adds for new ones and tombstoned deletes for keys gone.
  */
-export class SharedInformer<T extends KubeObject = KubeObject> implements ReflectorStore<T> {
+export class SharedInformer<T extends ObjectLike = KubeObject> implements ReflectorStore<T> {
   readonly indexer: Indexer<T>;
   private readonly listeners = new Set<ProcessorListener<T>>();
   private readonly reflector: Reflector<T>;
@@ -56,7 +56,7 @@ export class SharedInformer<T extends KubeObject = KubeObject> implements Reflec
     this.clock = options.clock;
     this.logger = options.logger;
     this.defaultResyncPeriod = normaliseResync(options.resyncPeriod ?? 0);
-    this.indexer = new Indexer<T>((options.indexers ?? {}) as Indexers<T>);
+    this.indexer = new Indexer<T>((options.indexers ?? {}) as unknown as Indexers<T>);
     this.reflector = new Reflector<T>({
       client: options.client,
       resource: options.resource,
