@@ -111,18 +111,32 @@ function median(xs: number[]): number {
   return s[s.length >> 1]!;
 }
 
-async function timeList(store: MemoryStore, prefix: string, selector: string): Promise<{ ms: number; items: number }> {
+/** Milliseconds of CPU this process used (user + system): less sensitive than wall time to other processes on a shared machine. */
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+async function timeList(store: MemoryStore, prefix: string, selector: string): Promise<{ ms: number; cpu: number; items: number }> {
   const sel = parseLabelSelector(selector);
   const filter = (o: KubeObject) => sel.matches(o.metadata?.labels);
   let items = 0;
   const runs: number[] = [];
+  const cpu: number[] = [];
   for (let r = 0; r < 7; r++) {
     const started = performance.now();
+    const c = cpuMs();
     const result = await store.list(prefix, { filter });
+    cpu.push(cpuMs() - c);
     runs.push(performance.now() - started);
     items = result.items.length;
   }
-  return { ms: median(runs), items };
+  return { ms: median(runs), cpu: median(cpu), items };
+}
+
+function listLine(label: string, r: { ms: number; cpu: number; items: number }): void {
+  line(`${label} → ${r.items}`, `${r.ms.toFixed(1)} ms`, "≤ 300 ms", r.ms <= 300);
+  console.log(`${"".padEnd(4)}(CPU time ${r.cpu.toFixed(1)} ms)`);
 }
 
 console.log(`sample pod JSON size: ${podJson(12345, "team-12").length} bytes; ${cpus().length} CPUs, load average ${loadavg()[0]!.toFixed(1)} (figures scale with contention)`);
@@ -145,19 +159,22 @@ line("  heapUsed delta for those pods", `${Math.round((after.heapUsed - before.h
   const N = 2_000_000;
   for (let i = 0; i < 200_000; i++) await store.get(keys[(i * 7919) % PODS]!); // warm-up
   const started = performance.now();
+  const c = cpuMs();
   let found = 0;
   for (let i = 0; i < N; i++) if (await store.get(keys[(i * 7919) % PODS]!)) found++;
   const perSecond = N / ((performance.now() - started) / 1000);
+  const perCpuSecond = N / ((cpuMs() - c) / 1000);
   if (found !== N) throw new Error("get missed keys");
   line("get (awaited, random keys)", `${Math.round(perSecond).toLocaleString("en-US")}/s`, "≥ 500,000/s", perSecond >= 500_000);
+  console.log(`    (per CPU-second: ${Math.round(perCpuSecond).toLocaleString("en-US")}/s)`);
 }
 
 // --- list by label selector --------------------------------------------------------------------
 {
   const narrow = await timeList(store, resourcePrefix("pods"), "app=app-7,tier in (frontend)");
-  line(`list 150k pods across namespaces, app=app-7,tier in (frontend) → ${narrow.items}`, `${narrow.ms.toFixed(1)} ms`, "≤ 300 ms", narrow.ms <= 300);
+  listLine("list 150k pods across namespaces, app=app-7,tier in (frontend)", narrow);
   const broad = await timeList(store, resourcePrefix("pods"), "tier!=frontend,app");
-  line(`list 150k pods across namespaces, tier!=frontend,app → ${broad.items}`, `${broad.ms.toFixed(1)} ms`, "≤ 300 ms", broad.ms <= 300);
+  listLine("list 150k pods across namespaces, tier!=frontend,app", broad);
   const page = performance.now();
   let pages = 0;
   let token: string | undefined;
@@ -202,7 +219,7 @@ gc();
 await fill(store, () => "default");
 {
   const narrow = await timeList(store, namespacePrefix("pods", "default"), "app=app-7,tier in (frontend)");
-  line(`list 150k pods in one namespace, app=app-7,tier in (frontend) → ${narrow.items}`, `${narrow.ms.toFixed(1)} ms`, "≤ 300 ms", narrow.ms <= 300);
+  listLine("list 150k pods in one namespace, app=app-7,tier in (frontend)", narrow);
   const broad = await timeList(store, namespacePrefix("pods", "default"), "tier!=frontend,app");
-  line(`list 150k pods in one namespace, tier!=frontend,app → ${broad.items}`, `${broad.ms.toFixed(1)} ms`, "≤ 300 ms", broad.ms <= 300);
+  listLine("list 150k pods in one namespace, tier!=frontend,app", broad);
 }
