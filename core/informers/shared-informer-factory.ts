@@ -6,6 +6,7 @@ import type { Client, ResourceRef } from "../client/client.js";
 import type { Logger } from "../log/logger.js";
 import type { Indexers } from "./indexer.js";
 import { SharedInformer } from "./shared-informer.js";
+import { token } from "../di/token.js";
 
 export interface SharedInformerFactoryOptions {
   client: Client;
@@ -101,3 +102,6 @@ export class SharedInformerFactory {
     return "kind" in ref ? `${ref.apiVersion}/${ref.kind}` : `${ref.group}/${ref.version}/${ref.resource}`;
   }
 }
+
+/** The cluster's shared informer factory, for components resolved from its DI scope. */
+export const InformerFactory = token<SharedInformerFactory>("InformerFactory");

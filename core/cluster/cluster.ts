@@ -1,0 +1,339 @@
+import "reflect-metadata";
+import type { DependencyContainer } from "tsyringe";
+import type { Node } from "kubernetes-types/core/v1.js";
+import { Clock } from "../clock/clock.js";
+import { RealClock } from "../clock/real-clock.js";
+import { VirtualClock } from "../clock/virtual-clock.js";
+import { Random, SeededRandom } from "../clock/random.js";
+import { createClusterScope, createNodeScope } from "../di/scopes.js";
+import { provide, type Token } from "../di/token.js";
+import { Logger, createLogger, type LogLevel } from "../log/logger.js";
+import { ExtensionRegistry } from "../plugins/extension-point.js";
+import { AdmissionPlugins, ApiTypes } from "../plugins/extension-points.js";
+import { PluginHost } from "../plugins/plugin-host.js";
+import type { PluginRef } from "../plugins/plugin-loader.js";
+import type { KubeObject, ObjectLike } from "../api/object.js";
+import type { ResourceRegistry } from "../api/resource-registry.js";
+import { ApiServerApi } from "../apiserver/api-server-contract.js";
+import { createControlPlane, type ControlPlane } from "../apiserver/control-plane.js";
+import { Client, type ResourceRef } from "../client/client.js";
+import { Store } from "../store/store.js";
+import { InformerFactory, SharedInformerFactory } from "../informers/shared-informer-factory.js";
+import { applyObjects, parseManifests, type ApplyResult } from "./apply.js";
+import { NodeAddressing, nodeObject } from "./node-registration.js";
+import { NodeName, type NodeSpec } from "./node-spec.js";
+import { rfc3339 } from "../apiserver/object-time.js";
+
+export interface ClusterOptions {
+  /** Cluster name (default `kubesim`); nodes are named after it as kind does. */
+  name?: string;
+  /**
+   * `"real"` (default): wall time. `"virtual"`: deterministic time that jumps to the next timer
+   * whenever nothing else can run (turn that off with `autoAdvance: false` and drive it with
+   * `cluster.clock.advance(ms)`). Or any Clock.
+   */
+  clock?: "real" | "virtual" | Clock;
+  /** With a virtual clock: jump to the next timer when idle (default true). */
+  autoAdvance?: boolean;
+  /** Seed of generated names and uids (default: random). */
+  seed?: number;
+  /** Pod network; each node gets a /24 of it (default 10.244.0.0/16). */
+  podNetworkCidr?: string;
+  /** Service network (default 10.96.0.0/12). */
+  serviceCidr?: string;
+  /** NodePort range (default 30000-32767). */
+  nodePortRange?: string;
+  /** Nodes to register at start: specs, or a count (one control-plane node plus count-1 workers). Default: one control-plane node. */
+  nodes?: NodeSpec[] | number;
+  /** Storage backend (default: in-memory). */
+  store?: Store;
+  /** Log level (default: `KUBESIM_LOG_LEVEL`, silent under tests, else info). */
+  logLevel?: LogLevel;
+  /** Directory relative plugin paths resolve against (default: working directory). */
+  baseDir?: string;
+}
+
+export interface WaitForOptions {
+  namespace?: string;
+  labelSelector?: string;
+  /** Give up after this many ms of cluster time (default 30 000). */
+  timeout?: number;
+  signal?: AbortSignal;
+}
+
+/** A registered node: its Node object name and its DI scope. */
+export interface ClusterNode {
+  readonly name: string;
+  readonly role: "control-plane" | "worker";
+  readonly scope: DependencyContainer;
+}
+
+/**
+ * A whole Kubernetes cluster in this process — the composition root. Build it, `use` plugins,
+ * `start`, then drive it through `client`, `informers`, `apply` and `waitFor`; `stop` releases
+ * every timer, watch and handle.
+ *
+ * ```ts
+ * const cluster = new Cluster({ clock: "virtual", seed: 1, nodes: 3 });
+ * await cluster.start();
+ * await cluster.apply(yamlText);
+ * await cluster.waitFor("Deployment", (d) => d.metadata?.name === "web");
+ * await cluster.stop();
+ * ```
+ */
+export class Cluster {
+  readonly name: string;
+  readonly clock: Clock;
+  readonly random: Random;
+  readonly log: Logger;
+  /** The cluster's DI scope (a child of the root: two clusters share nothing). */
+  readonly container: DependencyContainer;
+  readonly extensions = new ExtensionRegistry();
+  private readonly plugins: PluginHost;
+  private readonly addressing: NodeAddressing;
+  private readonly nodeScopes = new Map<string, ClusterNode>();
+  private readonly stopController = new AbortController();
+  private controlPlane: ControlPlane | undefined;
+  private informerFactory: SharedInformerFactory | undefined;
+  private state: "new" | "starting" | "running" | "stopped" = "new";
+  private workerCount = 0;
+
+  constructor(private readonly options: ClusterOptions = {}) {
+    this.name = options.name ?? "kubesim";
+    const clockOption = options.clock ?? "real";
+    this.clock = clockOption === "real" ? new RealClock() : clockOption === "virtual" ? new VirtualClock({ auto: options.autoAdvance ?? true }) : clockOption;
+    this.random = new SeededRandom(options.seed);
+    this.log = createLogger(`cluster/${this.name}`, { ...(options.logLevel ? { level: options.logLevel } : {}), now: () => this.clock.now() });
+    this.container = createClusterScope();
+    provide(this.container, Clock, this.clock);
+    provide(this.container, Random, this.random);
+    provide(this.container, Logger, this.log);
+    this.plugins = new PluginHost({ container: this.container, extensions: this.extensions, clock: this.clock, random: this.random, log: this.log, ...(options.baseDir ? { baseDir: options.baseDir } : {}) });
+    this.addressing = new NodeAddressing(options.podNetworkCidr ?? "10.244.0.0/16");
+  }
+
+  /** Loads a plugin: an object, a built-in name (`"cni-flannel"`), a module specifier or a path. Before `start` only. */
+  use(plugin: PluginRef): this {
+    this.plugins.use(plugin);
+    return this;
+  }
+
+  /** The admin client (in-process). */
+  get client(): Client {
+    return this.running().client;
+  }
+
+  /** The cluster's shared informer factory (one informer per resource and selector). */
+  get informers(): SharedInformerFactory {
+    this.running();
+    return this.informerFactory!;
+  }
+
+  /** The served resource types. */
+  get registry(): ResourceRegistry {
+    return this.running().registry;
+  }
+
+  /** The API server's request surface (for serving it over HTTP). */
+  get apiServer(): ApiServerApi {
+    return this.running().apiServer;
+  }
+
+  /** Registered nodes, by name. */
+  get nodes(): ReadonlyMap<string, ClusterNode> {
+    return this.nodeScopes;
+  }
+
+  /** Resolves a service from the cluster's scope. */
+  resolve<T>(t: Token<T>): T {
+    return this.container.resolve<T>(t);
+  }
+
+  /**
+   * Starts the control plane (store, API server, admission, bootstrap objects), the plugins in
+   * dependency order, the informers, and registers the nodes. On failure everything started is
+   * stopped again and the error is rethrown.
+   */
+  async start(): Promise<void> {
+    if (this.state !== "new") throw new Error(`cluster ${this.name} was already started`);
+    this.state = "starting";
+    try {
+      const admission = this.extensions.point(AdmissionPlugins);
+      const apiTypes = this.extensions.point(ApiTypes);
+      this.controlPlane = await createControlPlane({
+        clock: this.clock,
+        random: this.random,
+        log: this.log,
+        ...(this.options.store ? { store: this.options.store } : {}),
+        ...(this.options.serviceCidr ? { serviceCidr: this.options.serviceCidr } : {}),
+        ...(this.options.nodePortRange ? { nodePortRange: this.options.nodePortRange } : {}),
+        extraAdmission: () => admission.all(),
+      });
+      const cp = this.controlPlane;
+      provide(this.container, Store, cp.store);
+      provide(this.container, ApiServerApi, cp.apiServer);
+      provide(this.container, Client, cp.client);
+      this.informerFactory = new SharedInformerFactory({ client: cp.client, clock: this.clock, registry: cp.registry, random: this.random, logger: this.log.child("informers") });
+      provide(this.container, InformerFactory, this.informerFactory);
+      await this.plugins.start();
+      // Types contributed by plugins join the API.
+      for (const t of apiTypes.all()) {
+        const d = t.descriptor;
+        if (!cp.registry.byGroupVersionResource(d.group, d.version, d.plural)) cp.registry.add(t);
+      }
+      this.informerFactory.start(this.stopController.signal);
+      for (const spec of this.initialNodes()) await this.addNode(spec);
+      this.state = "running";
+      this.log.info("cluster started", { nodes: this.nodeScopes.size, plugins: this.plugins.startedPlugins });
+    } catch (err) {
+      await this.teardown();
+      this.state = "stopped";
+      throw err;
+    }
+  }
+
+  /**
+   * Applies manifests like `kubectl apply`: multi-document YAML text or objects; creates what is
+   * missing, patches what changed (three-way, with the last-applied annotation), leaves the rest.
+   */
+  async apply(manifests: string | KubeObject | readonly KubeObject[]): Promise<ApplyResult[]> {
+    const cp = this.running();
+    const objects = typeof manifests === "string" ? parseManifests(manifests) : Array.isArray(manifests) ? manifests : [manifests as KubeObject];
+    return applyObjects(cp.client, cp.registry, objects);
+  }
+
+  /** Registers a node (its Node object and its DI scope). Works while running. */
+  async addNode(spec: NodeSpec = {}): Promise<ClusterNode> {
+    const cp = this.running(true);
+    const role = spec.role ?? "worker";
+    const name = spec.name ?? this.defaultNodeName(role);
+    if (this.nodeScopes.has(name)) throw new Error(`node ${name} is already registered in cluster ${this.name}`);
+    const podCidr = this.addressing.allocatePodCidr();
+    const ip = this.addressing.allocateNodeIP();
+    try {
+      await cp.client.resource<Node>("Node").create(nodeObject({ ...spec, name, role }, podCidr, ip, rfc3339(this.clock.now())), { fieldManager: "kubesim-node-registration" });
+    } catch (err) {
+      this.addressing.releasePodCidr(podCidr);
+      this.addressing.releaseNodeIP(ip);
+      throw err;
+    }
+    const scope = createNodeScope(this.container);
+    provide(scope, NodeName, name);
+    const node: ClusterNode = { name, role, scope };
+    this.nodeScopes.set(name, node);
+    return node;
+  }
+
+  /** Removes a node: deletes its Node object and drops its scope. */
+  async removeNode(name: string): Promise<void> {
+    const cp = this.running();
+    const node = await cp.client.resource<Node>("Node").get(name);
+    await cp.client.resource("Node").delete(name);
+    const podCidr = node.spec?.podCIDR;
+    if (podCidr) this.addressing.releasePodCidr(podCidr);
+    const ip = node.status?.addresses?.find((a) => a.type === "InternalIP")?.address;
+    if (ip) this.addressing.releaseNodeIP(ip);
+    this.nodeScopes.delete(name);
+  }
+
+  /**
+   * Waits, on the cluster's clock, until an object of `resource` satisfies `predicate` in the
+   * informer cache (checked now and on every change); resolves with that object. Rejects after
+   * `timeout` ms (default 30 s) of cluster time.
+   */
+  async waitFor<T extends ObjectLike = KubeObject>(resource: ResourceRef, predicate: (obj: T) => boolean, options: WaitForOptions = {}): Promise<T> {
+    this.running();
+    const informer = this.informerFactory!.forResource<T>(resource, {
+      ...(options.namespace ? { namespace: options.namespace } : {}),
+      ...(options.labelSelector ? { labelSelector: options.labelSelector } : {}),
+    });
+    this.informerFactory!.start(this.stopController.signal);
+    const timeout = options.timeout ?? 30_000;
+    const clock = this.clock;
+    const stopSignal = this.stopController.signal;
+    return new Promise<T>((resolve, reject) => {
+      let settled = false;
+      let registration: ReturnType<typeof informer.addEventHandler> | undefined;
+      let timer: ReturnType<Clock["setTimeout"]> | undefined;
+      const finish = (settle: () => void): void => {
+        if (settled) return;
+        settled = true;
+        if (registration) informer.removeEventHandler(registration);
+        clock.clearTimeout(timer);
+        options.signal?.removeEventListener("abort", onAbort);
+        stopSignal.removeEventListener("abort", onStop);
+        settle();
+      };
+      const onAbort = (): void => finish(() => reject(options.signal?.reason ?? new Error("waitFor aborted")));
+      const onStop = (): void => finish(() => reject(new Error(`cluster ${this.name} stopped while waiting for ${describe(resource)}`)));
+      const check = (obj: T): void => {
+        if (settled) return;
+        let ok = false;
+        try {
+          ok = predicate(obj);
+        } catch (err) {
+          finish(() => reject(err));
+          return;
+        }
+        if (ok) finish(() => resolve(obj));
+      };
+      options.signal?.addEventListener("abort", onAbort, { once: true });
+      stopSignal.addEventListener("abort", onStop, { once: true });
+      timer = clock.setTimeout(() => {
+        finish(() => reject(new Error(`timed out after ${timeout} ms waiting for ${describe(resource)}${options.namespace ? ` in namespace ${options.namespace}` : ""} to satisfy the condition`)));
+      }, timeout);
+      registration = informer.addEventHandler({ onAdd: check, onUpdate: (_old, obj) => check(obj) });
+      if (settled) informer.removeEventHandler(registration);
+    });
+  }
+
+  /** Stops plugins (reverse order), informers and the store; leaves no timer, watch or handle behind. Idempotent. */
+  async stop(): Promise<void> {
+    if (this.state === "stopped") return;
+    this.state = "stopped";
+    await this.teardown();
+    this.log.info("cluster stopped");
+  }
+
+  private async teardown(): Promise<void> {
+    this.stopController.abort();
+    await this.plugins.stop();
+    await this.informerFactory?.shutdown();
+    await this.controlPlane?.store.close();
+    if (this.clock instanceof VirtualClock) this.clock.setAuto(false);
+  }
+
+  private running(allowStarting = false): ControlPlane {
+    if (this.controlPlane && (this.state === "running" || (allowStarting && this.state === "starting"))) return this.controlPlane;
+    if (this.state === "new") throw new Error(`cluster ${this.name} is not started: call await cluster.start() first`);
+    if (this.state === "stopped") throw new Error(`cluster ${this.name} is stopped`);
+    throw new Error(`cluster ${this.name} is still starting`);
+  }
+
+  private initialNodes(): NodeSpec[] {
+    const nodes = this.options.nodes ?? 1;
+    if (typeof nodes === "number") {
+      return Array.from({ length: Math.max(0, nodes) }, (_, i): NodeSpec => ({ role: i === 0 ? "control-plane" : "worker" }));
+    }
+    return nodes;
+  }
+
+  /** kind's naming: `<cluster>-control-plane`, `<cluster>-worker`, `<cluster>-worker2`, ... */
+  private defaultNodeName(role: "control-plane" | "worker"): string {
+    if (role === "control-plane") {
+      const existing = [...this.nodeScopes.values()].filter((n) => n.role === "control-plane").length;
+      return existing === 0 ? `${this.name}-control-plane` : `${this.name}-control-plane${existing + 1}`;
+    }
+    for (;;) {
+      this.workerCount++;
+      const name = this.workerCount === 1 ? `${this.name}-worker` : `${this.name}-worker${this.workerCount}`;
+      if (!this.nodeScopes.has(name)) return name;
+    }
+  }
+}
+
+function describe(ref: ResourceRef): string {
+  if (typeof ref === "string") return ref;
+  return "kind" in ref ? ref.kind : ref.resource;
+}
+

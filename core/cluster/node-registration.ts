@@ -1,0 +1,126 @@
+import type { Node } from "kubernetes-types/core/v1.js";
+import ipaddr from "ipaddr.js";
+import type { NodeSpec } from "./node-spec.js";
+
+/** Kubernetes version kubesim reports for its nodes and API server. */
+export const KUBERNETES_VERSION = "v1.32.0-kubesim";
+
+/**
+ * Hands out per-node pod CIDRs (the node-ipam controller's job, `--node-cidr-mask-size` 24) from
+ * the cluster's pod network, and node InternalIPs from a node network (kind's 172.18.0.0/16).
+ */
+export class NodeAddressing {
+  private readonly podBase: number;
+  private readonly podBlocks: number;
+  private readonly usedBlocks = new Set<number>();
+  private readonly usedHosts = new Set<number>();
+  private readonly nodeBase = ipv4ToInt("172.18.0.0");
+
+  constructor(podNetworkCidr: string, private readonly nodeMask = 24) {
+    const [addr, prefix] = ipaddr.IPv4.parseCIDR(podNetworkCidr);
+    if (prefix > nodeMask) throw new Error(`podNetworkCidr ${podNetworkCidr} is smaller than one node's /${nodeMask}`);
+    this.podBase = ipv4ToInt(addr.toString()) & maskOf(prefix);
+    this.podBlocks = 2 ** (nodeMask - prefix);
+  }
+
+  /** Reserves the next free pod CIDR (or `requested` if free). */
+  allocatePodCidr(requested?: string): string {
+    if (requested) {
+      const [addr] = ipaddr.IPv4.parseCIDR(requested);
+      const block = (ipv4ToInt(addr.toString()) - this.podBase) >>> (32 - this.nodeMask);
+      this.usedBlocks.add(block);
+      return requested;
+    }
+    for (let i = 0; i < this.podBlocks; i++) {
+      if (this.usedBlocks.has(i)) continue;
+      this.usedBlocks.add(i);
+      return `${intToIpv4(this.podBase + i * 2 ** (32 - this.nodeMask))}/${this.nodeMask}`;
+    }
+    throw new Error(`pod network exhausted: no free /${this.nodeMask} left for another node`);
+  }
+
+  releasePodCidr(cidr: string): void {
+    const [addr] = ipaddr.IPv4.parseCIDR(cidr);
+    this.usedBlocks.delete((ipv4ToInt(addr.toString()) - this.podBase) >>> (32 - this.nodeMask));
+  }
+
+  /** The next free node address: 172.18.0.2, .3, ... */
+  allocateNodeIP(): string {
+    for (let host = 2; host < 65534; host++) {
+      if (this.usedHosts.has(host)) continue;
+      this.usedHosts.add(host);
+      return intToIpv4(this.nodeBase + host);
+    }
+    throw new Error("node network exhausted");
+  }
+
+  releaseNodeIP(ip: string): void {
+    this.usedHosts.delete(ipv4ToInt(ip) - this.nodeBase);
+  }
+}
+
+function ipv4ToInt(ip: string): number {
+  return ip.split(".").reduce((n, part) => (n << 8) + Number(part), 0) >>> 0;
+}
+
+function intToIpv4(n: number): string {
+  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join(".");
+}
+
+function maskOf(prefix: number): number {
+  return prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
+}
+
+/**
+ * The Node object a kubelet would register for `spec`: labels (hostname, os, arch, role), the
+ * control-plane taint, pod CIDR, address, capacity and node info. Until kubelets exist its Ready
+ * condition is True with a message saying that no kubelet runs pods on it (a documented
+ * difference: a real node without a kubelet would turn NotReady).
+ */
+export function nodeObject(spec: Required<Pick<NodeSpec, "name" | "role">> & NodeSpec, podCidr: string, internalIP: string, now: string): Node {
+  const labels: Record<string, string> = {
+    "beta.kubernetes.io/arch": "amd64",
+    "beta.kubernetes.io/os": "linux",
+    "kubernetes.io/arch": "amd64",
+    "kubernetes.io/hostname": spec.name,
+    "kubernetes.io/os": "linux",
+    ...(spec.role === "control-plane" ? { "node-role.kubernetes.io/control-plane": "", "node.kubernetes.io/exclude-from-external-load-balancers": "" } : {}),
+    ...(spec.labels ?? {}),
+  };
+  const taints = [...(spec.taints ?? [])];
+  if (spec.role === "control-plane" && !taints.some((t) => t.key === "node-role.kubernetes.io/control-plane")) {
+    taints.push({ key: "node-role.kubernetes.io/control-plane", effect: "NoSchedule" });
+  }
+  const capacity = { cpu: "4", "ephemeral-storage": "100Gi", memory: "8Gi", pods: "110", ...(spec.capacity ?? {}) };
+  const condition = (type: string, status: string, reason: string, message: string) => ({ type, status, reason, message, lastHeartbeatTime: now, lastTransitionTime: now });
+  return {
+    apiVersion: "v1",
+    kind: "Node",
+    metadata: { name: spec.name, labels, annotations: { "node.alpha.kubernetes.io/ttl": "0", "kubesim.io/registered-by": "cluster" } },
+    spec: { podCIDR: podCidr, podCIDRs: [podCidr], providerID: `kubesim://${spec.name}`, ...(taints.length ? { taints } : {}) },
+    status: {
+      capacity,
+      allocatable: capacity,
+      addresses: [{ type: "InternalIP", address: internalIP }, { type: "Hostname", address: spec.name }],
+      conditions: [
+        condition("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
+        condition("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
+        condition("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
+        condition("Ready", "True", "KubeletReady", "node registered by kubesim (no kubelet runs pods on it yet)"),
+      ],
+      daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },
+      nodeInfo: {
+        architecture: "amd64",
+        bootID: "",
+        containerRuntimeVersion: "kubesim://0.1.0",
+        kernelVersion: "6.1.0-kubesim",
+        kubeProxyVersion: KUBERNETES_VERSION,
+        kubeletVersion: KUBERNETES_VERSION,
+        machineID: "",
+        operatingSystem: "linux",
+        osImage: "kubesim",
+        systemUUID: "",
+      },
+    },
+  };
+}

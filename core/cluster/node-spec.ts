@@ -1,0 +1,16 @@
+import { token } from "../di/token.js";
+
+/** A node to register, as given to `new Cluster({ nodes })`, `cluster.addNode` or cluster.yaml. */
+export interface NodeSpec {
+  /** DNS-1123 subdomain; default `<cluster>-control-plane`, `<cluster>-worker`, `<cluster>-worker2`, ... as kind names them. */
+  name?: string;
+  /** Default `worker`. A control-plane node gets the control-plane role label and NoSchedule taint. */
+  role?: "control-plane" | "worker";
+  labels?: Record<string, string>;
+  taints?: { key: string; value?: string; effect: "NoSchedule" | "PreferNoSchedule" | "NoExecute" }[];
+  /** Node capacity (default cpu 4, memory 8Gi, pods 110, ephemeral-storage 100Gi). */
+  capacity?: { cpu?: string; memory?: string; pods?: string; "ephemeral-storage"?: string };
+}
+
+/** The name of the node a per-node DI scope belongs to. */
+export const NodeName = token<string>("NodeName");
