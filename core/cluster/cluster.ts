@@ -23,6 +23,7 @@ import { applyObjects, parseManifests, type ApplyResult } from "./apply.js";
 import { NodeAddressing, nodeObject } from "./node-registration.js";
 import { NodeName, type NodeSpec } from "./node-spec.js";
 import { rfc3339 } from "../apiserver/object-time.js";
+import { loadClusterConfig } from "./cluster-config.js";
 
 export interface ClusterOptions {
   /** Cluster name (default `kubesim`); nodes are named after it as kind does. */
@@ -110,6 +111,17 @@ export class Cluster {
     provide(this.container, Logger, this.log);
     this.plugins = new PluginHost({ container: this.container, extensions: this.extensions, clock: this.clock, random: this.random, log: this.log, ...(options.baseDir ? { baseDir: options.baseDir } : {}) });
     this.addressing = new NodeAddressing(options.podNetworkCidr ?? "10.244.0.0/16");
+  }
+
+  /**
+   * A cluster described by a cluster.yaml (validated; errors name the offending fields), with its
+   * plugins queued. `overrides` win over the file.
+   */
+  static fromConfig(path: string, overrides: ClusterOptions = {}): Cluster {
+    const { plugins, apiVersion: _a, kind: _k, ...options } = loadClusterConfig(path);
+    const cluster = new Cluster({ ...options, ...overrides });
+    for (const p of plugins ?? []) cluster.use(p);
+    return cluster;
   }
 
   /** Loads a plugin: an object, a built-in name (`"cni-flannel"`), a module specifier or a path. Before `start` only. */
