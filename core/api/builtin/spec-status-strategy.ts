@@ -11,10 +11,26 @@ function setGeneration(obj: KubeObject, generation: number): void {
 type WithSpecStatus = KubeObject & { spec?: unknown; status?: unknown };
 
 export interface SpecStatusOptions {
+  /**
+   * The status a new object starts with: the zero value of the Go status struct as it serialises
+   * (counters without omitempty show as 0, e.g. ReplicaSet `{replicas: 0}`). Default `{}`.
+   */
+  initialStatus?: () => Record<string, unknown>;
   /** Annotation changes also bump generation (Deployments, whose annotations flow to ReplicaSets). */
   annotationsBumpGeneration?: boolean;
   /** A status update also keeps the old labels (Deployments, ReplicaSets, StatefulSets, DaemonSets). */
   statusKeepsLabels?: boolean;
+}
+
+/**
+ * Generation bookkeeping of kinds with a spec but no status subresource (NetworkPolicy):
+ * generation 1 on create, +1 on an update that changes spec.
+ */
+export function generationHooks<T extends KubeObject & { spec?: unknown }>(): Pick<ResourceStrategy<T>, "prepareForCreate" | "prepareForUpdate"> {
+  return {
+    prepareForCreate: (obj) => setGeneration(obj, 1),
+    prepareForUpdate: (obj, old) => setGeneration(obj, (old.metadata?.generation ?? 0) + (semanticEqual(obj.spec, old.spec) ? 0 : 1)),
+  };
 }
 
 /**
@@ -26,7 +42,7 @@ export interface SpecStatusOptions {
 export function specStatusHooks<T extends WithSpecStatus>(options: SpecStatusOptions = {}): Pick<ResourceStrategy<T>, "prepareForCreate" | "prepareForUpdate" | "prepareForStatusUpdate"> {
   return {
     prepareForCreate(obj) {
-      obj.status = {};
+      obj.status = options.initialStatus ? options.initialStatus() : {};
       setGeneration(obj, 1);
     },
     prepareForUpdate(obj, old) {

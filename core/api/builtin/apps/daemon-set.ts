@@ -67,7 +67,10 @@ export const DAEMON_SET: ApiTypeRegistration<DaemonSetObject> = {
   descriptor: { ...APPS_V1, kind: "DaemonSet", plural: "daemonsets", singular: "daemonset", listKind: "DaemonSetList", namespaced: true, shortNames: ["ds"], categories: ["all"], subresources: ["status"] },
   strategy: {
     defaults: (ds) => defaultDaemonSet(ds),
-    ...specStatusHooks<DaemonSetObject>({ statusKeepsLabels: true }),
+    ...specStatusHooks<DaemonSetObject>({
+      statusKeepsLabels: true,
+      initialStatus: () => ({ currentNumberScheduled: 0, numberMisscheduled: 0, desiredNumberScheduled: 0, numberReady: 0 }),
+    }),
     validate: (ds) => [...validateObjectMeta(ds.metadata, { namespaced: true, nameValidator: nameIsDNSSubdomain }), ...validateSpec(ds)],
     validateUpdate: (ds, old) => [
       ...validateObjectMetaUpdate(ds.metadata, old.metadata),

@@ -42,7 +42,7 @@ export const REPLICA_SET: ApiTypeRegistration<ReplicaSetObject> = {
   descriptor: { ...APPS_V1, kind: "ReplicaSet", plural: "replicasets", singular: "replicaset", listKind: "ReplicaSetList", namespaced: true, shortNames: ["rs"], categories: ["all"], subresources: ["status", "scale"] },
   strategy: {
     defaults: (rs) => defaultReplicaSet(rs),
-    ...specStatusHooks<ReplicaSetObject>({ statusKeepsLabels: true }),
+    ...specStatusHooks<ReplicaSetObject>({ statusKeepsLabels: true, initialStatus: () => ({ replicas: 0 }) }),
     validate: (rs) => [...validateObjectMeta(rs.metadata, { namespaced: true, nameValidator: nameIsDNSSubdomain }), ...validateSpec(rs)],
     validateUpdate: (rs, old) => [
       ...validateObjectMetaUpdate(rs.metadata, old.metadata),

@@ -116,7 +116,7 @@ export const STATEFUL_SET: ApiTypeRegistration<StatefulSetObject> = {
   descriptor: { ...APPS_V1, kind: "StatefulSet", plural: "statefulsets", singular: "statefulset", listKind: "StatefulSetList", namespaced: true, shortNames: ["sts"], categories: ["all"], subresources: ["status", "scale"] },
   strategy: {
     defaults: (sts) => defaultStatefulSet(sts),
-    ...specStatusHooks<StatefulSetObject>({ statusKeepsLabels: true }),
+    ...specStatusHooks<StatefulSetObject>({ statusKeepsLabels: true, initialStatus: () => ({ replicas: 0, availableReplicas: 0 }) }),
     validate: (sts) => [...validateObjectMeta(sts.metadata, { namespaced: true, nameValidator: nameIsDNSLabel }), ...validateSpec(sts)],
     validateUpdate: (sts, old) => [...validateObjectMetaUpdate(sts.metadata, old.metadata), ...validateSpec(sts), ...validateSpecUpdate(sts.spec, old.spec)],
     validateStatusUpdate: (sts, old) => [...validateObjectMetaUpdate(sts.metadata, old.metadata), ...validateStatus(sts.status, old.status)],
