@@ -16,7 +16,7 @@ function context(): AdmissionContext {
 
 async function reject(req: AdmissionRequest): Promise<StatusError> {
   try {
-    await namespaceLifecycle.validate!(req, context());
+    await namespaceLifecycle.admit!(req, context());
   } catch (err) {
     if (isStatusError(err)) return err;
     throw err;
@@ -35,7 +35,7 @@ test("create in a missing namespace: NotFound on the namespace", async () => {
 test("update in a missing namespace is refused too; delete is allowed", async () => {
   const err = await reject({ operation: "UPDATE", resource: CONFIGMAPS, namespace: "nope", name: "c", object: cm("nope"), dryRun: false });
   assert.is(err.reason, "NotFound");
-  await namespaceLifecycle.validate!({ operation: "DELETE", resource: CONFIGMAPS, namespace: "nope", name: "c", dryRun: false }, context());
+  await namespaceLifecycle.admit!({ operation: "DELETE", resource: CONFIGMAPS, namespace: "nope", name: "c", dryRun: false }, context());
 });
 
 test("create in a terminating namespace: Forbidden with the NamespaceTerminating cause", async () => {
@@ -46,8 +46,8 @@ test("create in a terminating namespace: Forbidden with the NamespaceTerminating
 });
 
 test("create in an active namespace and cluster-scoped objects pass", async () => {
-  await namespaceLifecycle.validate!({ operation: "CREATE", resource: CONFIGMAPS, namespace: "default", name: "c", object: cm("default"), dryRun: false }, context());
-  await namespaceLifecycle.validate!({ operation: "CREATE", resource: NODES, name: "n1", object: { metadata: { name: "n1" } }, dryRun: false }, context());
+  await namespaceLifecycle.admit!({ operation: "CREATE", resource: CONFIGMAPS, namespace: "default", name: "c", object: cm("default"), dryRun: false }, context());
+  await namespaceLifecycle.admit!({ operation: "CREATE", resource: NODES, name: "n1", object: { metadata: { name: "n1" } }, dryRun: false }, context());
 });
 
 test("immortal namespaces may not be deleted; others may", async () => {
@@ -55,7 +55,7 @@ test("immortal namespaces may not be deleted; others may", async () => {
     const err = await reject({ operation: "DELETE", resource: NAMESPACES, name, dryRun: false });
     assert.is(err.message, `namespaces "${name}" is forbidden: this namespace may not be deleted`);
   }
-  await namespaceLifecycle.validate!({ operation: "DELETE", resource: NAMESPACES, name: "dying", dryRun: false }, context());
+  await namespaceLifecycle.admit!({ operation: "DELETE", resource: NAMESPACES, name: "dying", dryRun: false }, context());
 });
 
 test.run();

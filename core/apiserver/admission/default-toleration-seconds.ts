@@ -13,16 +13,16 @@ function tolerates(tolerations: readonly Toleration[], key: string): boolean {
 }
 
 /**
- * DefaultTolerationSeconds: gives every new pod NoExecute tolerations of the not-ready and
+ * DefaultTolerationSeconds: gives every pod written (create or update) NoExecute tolerations of the not-ready and
  * unreachable taints for 300 s, unless it already tolerates them (a toleration with that key or
  * no key, and effect NoExecute or none).
  */
 export function defaultTolerationSeconds(notReadySeconds = DEFAULT_TOLERATION_SECONDS, unreachableSeconds = DEFAULT_TOLERATION_SECONDS): AdmissionPlugin {
   return {
     name: "DefaultTolerationSeconds",
-    operations: ["CREATE"],
+    operations: ["CREATE", "UPDATE"],
     admit(request) {
-      if (request.operation !== "CREATE" || request.subresource || request.resource.group !== "" || request.resource.plural !== "pods") return;
+      if ((request.operation !== "CREATE" && request.operation !== "UPDATE") || request.subresource || request.resource.group !== "" || request.resource.plural !== "pods") return;
       const pod = request.object as Pod | undefined;
       if (!pod?.spec) return;
       const existing = pod.spec.tolerations ?? [];

@@ -15,7 +15,10 @@ const NAMESPACES = { group: "", plural: "namespaces", kind: "Namespace" };
  */
 export const namespaceLifecycle: AdmissionPlugin = {
   name: "NamespaceLifecycle",
-  async validate(request, ctx) {
+  operations: ["CREATE", "UPDATE", "DELETE"],
+  // A mutating-phase plugin in kube-apiserver (it implements Admit), so it refuses before any
+  // other plugin looks at a request into a missing namespace.
+  async admit(request, ctx) {
     const isNamespace = request.resource.group === "" && request.resource.plural === "namespaces";
     if (isNamespace) {
       if (request.operation === "DELETE" && request.name && IMMORTAL_NAMESPACES.has(request.name)) {
@@ -25,6 +28,8 @@ export const namespaceLifecycle: AdmissionPlugin = {
     }
     if (!request.resource.namespaced || !request.namespace) return;
     if (request.operation === "DELETE") return;
+    // Access reviews never reveal whether a namespace exists.
+    if (request.resource.group === "authorization.k8s.io" && request.resource.plural === "localsubjectaccessreviews") return;
     let ns: Namespace;
     try {
       ns = (await ctx.client.resource("namespaces").get(request.namespace)) as Namespace;
