@@ -77,4 +77,17 @@ test("scoped quotas only count matching pods; dry run writes nothing", async () 
   assert.is(free.writes.length, 0);
 });
 
+test("a service switched to NodePort is charged only for what grew", async () => {
+  const client = new FakeClient().add("resourcequotas", quota("np", { "services.nodeports": "1", services: "5", pods: "1" }, { "services.nodeports": "0", services: "1", pods: "1" }));
+  const c = { client, clock: new VirtualClock() };
+  const old = { metadata: { name: "s", namespace: "ns" }, spec: { type: "ClusterIP", ports: [{ port: 80 }] } };
+  const next = { ...old, spec: { type: "NodePort", ports: [{ port: 80 }] } };
+  await resourceQuota.validate!({ ...create(next, SERVICES), operation: "UPDATE", oldObject: old }, c);
+  assert.equal((client.stored("resourcequotas", "np", "ns") as { status: { used: unknown } }).status.used, { "services.nodeports": "1", services: "1", pods: "1" });
+  const two = { ...old, spec: { type: "NodePort", ports: [{ port: 80 }, { port: 81 }] } };
+  assert.ok((await rejection({ ...create(two, SERVICES), operation: "UPDATE", oldObject: next }, c)).includes("exceeded quota: np, requested: services.nodeports=1, used: services.nodeports=1"));
+  // a full pods quota does not stop pod updates: pods count on create only
+  await resourceQuota.validate!({ ...create(pod("p")), operation: "UPDATE", oldObject: pod("p") }, c);
+});
+
 test.run();

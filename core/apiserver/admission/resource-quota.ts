@@ -1,6 +1,6 @@
 import type { Pod, ResourceQuota } from "kubernetes-types/core/v1.js";
 import type { KubeObject } from "../../api/object.js";
-import { addQuantities, compareQuantities, formatQuantity, parseQuantity, ZERO_QUANTITY } from "../../api/quantity.js";
+import { addQuantities, compareQuantities, formatQuantity, parseQuantity, subtractQuantities, ZERO_QUANTITY } from "../../api/quantity.js";
 import { isStatusError } from "../../api/status.js";
 import type { AdmissionContext, AdmissionPlugin, AdmissionRequest } from "../admission.js";
 import { admissionForbidden } from "./admission-forbidden.js";
@@ -61,7 +61,7 @@ async function liveUsage(request: AdmissionRequest, ctx: AdmissionContext): Prom
 async function admitOnce(request: AdmissionRequest, ctx: AdmissionContext): Promise<void> {
   const quotas = (await ctx.client.resource("resourcequotas").list({ namespace: request.namespace })).items as ResourceQuota[];
   if (!quotas.length) return;
-  const requestedAll = objectUsage(request.resource, request.object as KubeObject);
+  const requestedAll = requestedUsage(request);
   let live: ResourceQuantities | undefined;
   const updates: ResourceQuota[] = [];
   for (const quota of quotas) {
@@ -106,12 +106,30 @@ async function admitOnce(request: AdmissionRequest, ctx: AdmissionContext): Prom
   for (const q of updates) await ctx.client.resource("resourcequotas").updateStatus(q as KubeObject, { namespace: request.namespace });
 }
 
+/** Which updates change usage: services (type, ports) and claims (storage resize); pods and others count on create only. */
+function countsOnUpdate(request: AdmissionRequest): boolean {
+  return request.resource.group === "" && (request.resource.plural === "services" || request.resource.plural === "persistentvolumeclaims");
+}
+
+/** What this request adds: the object's usage on create; on update, only what grew since the old object. */
+function requestedUsage(request: AdmissionRequest): ResourceQuantities {
+  const usage = objectUsage(request.resource, request.object as KubeObject);
+  if (request.operation !== "UPDATE" || !request.oldObject) return usage;
+  const before = objectUsage(request.resource, request.oldObject);
+  const grown: ResourceQuantities = {};
+  for (const [k, q] of Object.entries(usage)) {
+    const delta = before[k] ? subtractQuantities(q, before[k]!) : q;
+    if (delta.nanos > 0n) grown[k] = delta;
+  }
+  return grown;
+}
+
 function podConstraintResource(n: string): boolean {
   return n === "cpu" || n === "memory" || n === "requests.cpu" || n === "requests.memory" || n === "limits.cpu" || n === "limits.memory";
 }
 
 /**
- * ResourceQuota: refuses a create that would take any matching quota of its namespace over its
+ * ResourceQuota: refuses a create (or a service/claim update) that would take any matching quota of its namespace over its
  * hard limits (`exceeded quota: <name>, requested: ..., used: ..., limited: ...`), refuses pods
  * whose containers do not state a quota-limited cpu/memory (`failed quota: <name>: must specify
  * ...`), and records the new usage in each quota's status.used (optimistic concurrency, retried on
@@ -120,9 +138,10 @@ function podConstraintResource(n: string): boolean {
  */
 export const resourceQuota: AdmissionPlugin = {
   name: "ResourceQuota",
-  operations: ["CREATE"],
+  operations: ["CREATE", "UPDATE"],
   async validate(request, ctx) {
-    if (request.operation !== "CREATE" || request.subresource || !request.resource.namespaced || !request.namespace || !request.object) return;
+    if (request.operation === "UPDATE" && !countsOnUpdate(request)) return;
+    if ((request.operation !== "CREATE" && request.operation !== "UPDATE") || request.subresource || !request.resource.namespaced || !request.namespace || !request.object) return;
     for (let attempt = 0; ; attempt++) {
       try {
         await admitOnce(request, ctx);
