@@ -1,0 +1,169 @@
+import type { Event, ObjectReference } from "kubernetes-types/core/v1.js";
+import type { ObjectLike } from "../api/object.js";
+import { isStatusError, StatusError } from "../api/status.js";
+import { rfc3339 } from "../apiserver/object-time.js";
+import type { Clock } from "../clock/clock.js";
+import type { Client, ResourceClient } from "../client/client.js";
+import type { Logger } from "../log/logger.js";
+import { EventCorrelator, type EventCorrelatorOptions } from "./event-correlator.js";
+import { eventName } from "./event-name.js";
+import type { EventRecorder, EventSource, EventType } from "./event-recorder.js";
+import { formatMessage } from "./format-message.js";
+
+/** client-go: events waiting to be written beyond this are dropped. */
+export const MAX_QUEUED_EVENTS = 1000;
+/** client-go's `maxTriesPerEvent` and `defaultSleepDuration` for transport errors. */
+export const MAX_TRIES_PER_EVENT = 12;
+export const EVENT_RETRY_SLEEP_MS = 10_000;
+
+export interface EventBroadcasterOptions {
+  client: Client;
+  clock: Clock;
+  log: Logger;
+  /** Tuning of aggregation and the spam filter. */
+  correlator?: Omit<EventCorrelatorOptions, "clock">;
+  /** Queue bound (default 1000); beyond it events are dropped with a log line. */
+  maxQueued?: number;
+}
+
+/**
+ * Writes recorded Events through the client, in order, in the background (client-go's
+ * `EventBroadcaster` with `StartRecordingToSink`). Recorders made by {@link newRecorder} share its
+ * queue and its {@link EventCorrelator}. A repeat patches the earlier Event (count, lastTimestamp,
+ * message); if that Event is gone it is created again. API errors (a `Status`) are logged and not
+ * retried; other errors retry up to 12 times, 10 s apart on the clock.
+ */
+export class EventBroadcaster {
+  private readonly events: ResourceClient<Event>;
+  private readonly correlator: EventCorrelator;
+  private readonly queue: Event[] = [];
+  private readonly maxQueued: number;
+  private readonly stopping = new AbortController();
+  private draining: Promise<void> | undefined;
+  private shutDown = false;
+
+  constructor(private readonly options: EventBroadcasterOptions) {
+    this.events = options.client.resource<Event>("Event");
+    this.correlator = new EventCorrelator({ clock: options.clock, ...options.correlator });
+    this.maxQueued = options.maxQueued ?? MAX_QUEUED_EVENTS;
+  }
+
+  /** A recorder reporting as `source` (client-go's `NewRecorder(scheme, source)`). */
+  newRecorder(source: EventSource): EventRecorder {
+    const emit = (obj: ObjectLike, annotations: Record<string, string> | undefined, type: EventType, reason: string, message: string): void => {
+      if (type !== "Normal" && type !== "Warning") {
+        this.options.log.error(`Unsupported event type: '${String(type)}'`);
+        return;
+      }
+      const event = this.makeEvent(source, obj, annotations, type, reason, message);
+      if (event) this.enqueue(event);
+    };
+    return {
+      event: (obj, type, reason, message) => emit(obj, undefined, type, reason, message),
+      eventf: (obj, type, reason, fmt, ...args) => emit(obj, undefined, type, reason, formatMessage(fmt, args)),
+      annotatedEventf: (obj, annotations, type, reason, fmt, ...args) => emit(obj, annotations, type, reason, formatMessage(fmt, args)),
+    };
+  }
+
+  /** Resolves once every event queued so far has been written (or given up on). */
+  async flush(): Promise<void> {
+    while (this.draining) await this.draining;
+  }
+
+  /** Writes what is queued, then stops: later events are dropped; pending retries are abandoned. No timer is left. */
+  async shutdown(): Promise<void> {
+    this.shutDown = true;
+    this.stopping.abort();
+    await this.flush();
+  }
+
+  private makeEvent(source: EventSource, obj: ObjectLike, annotations: Record<string, string> | undefined, type: EventType, reason: string, message: string): Event | undefined {
+    const meta = obj.metadata;
+    if (!meta?.name) {
+      this.options.log.error("Could not construct reference to object: it has no name", { kind: obj.kind, reason });
+      return undefined;
+    }
+    const now = this.options.clock.now();
+    const ts = rfc3339(now);
+    const involvedObject: ObjectReference = { kind: obj.kind, namespace: meta.namespace, name: meta.name, uid: meta.uid, apiVersion: obj.apiVersion, resourceVersion: meta.resourceVersion };
+    const event: Event = {
+      apiVersion: "v1",
+      kind: "Event",
+      metadata: { name: eventName(meta.name, now), namespace: meta.namespace || "default", ...(annotations ? { annotations: { ...annotations } } : {}) },
+      involvedObject: dropUndefined(involvedObject),
+      reason,
+      message,
+      source: source.host ? { component: source.component, host: source.host } : { component: source.component },
+      firstTimestamp: ts,
+      lastTimestamp: ts,
+      count: 1,
+      type,
+      reportingComponent: source.component,
+      reportingInstance: source.host ?? "",
+    };
+    return event;
+  }
+
+  private enqueue(event: Event): void {
+    if (this.shutDown) return;
+    if (this.queue.length >= this.maxQueued) {
+      this.options.log.error("Dropping event: the event queue is full", { reason: event.reason, object: event.involvedObject.name });
+      return;
+    }
+    this.queue.push(event);
+    this.draining ??= this.drain().finally(() => (this.draining = undefined));
+  }
+
+  private async drain(): Promise<void> {
+    for (let event = this.queue.shift(); event; event = this.queue.shift()) {
+      const result = this.correlator.correlate(event);
+      if (result.skip) continue;
+      for (let tries = 1; ; tries++) {
+        if (await this.write(result.event, result.patch, result.key)) break;
+        if (tries >= MAX_TRIES_PER_EVENT || this.stopping.signal.aborted) {
+          this.options.log.error("Unable to write event (retry limit exceeded!)", { event: result.event.metadata?.name });
+          break;
+        }
+        try {
+          await this.options.clock.sleep(EVENT_RETRY_SLEEP_MS, this.stopping.signal);
+        } catch {
+          break;
+        }
+      }
+    }
+  }
+
+  /** One attempt; true when done (written, or rejected for good). */
+  private async write(event: Event, patch: { count: number; lastTimestamp: string; message: string } | undefined, key: string): Promise<boolean> {
+    const namespace = event.metadata?.namespace;
+    try {
+      let written: Event | undefined;
+      if (patch) {
+        try {
+          written = await this.events.patch(event.metadata!.name!, "strategic", patch, { namespace });
+        } catch (err) {
+          if (!isStatusError(err, "NotFound")) throw err;
+        }
+      }
+      if (!written) {
+        const { resourceVersion: _rv, ...metadata } = event.metadata ?? {};
+        written = await this.events.create({ ...event, metadata });
+      }
+      this.correlator.updateState(key, written);
+      return true;
+    } catch (err) {
+      if (err instanceof StatusError) {
+        this.options.log.error("Server rejected event (will not retry!)", { event: event.metadata?.name, reason: event.reason, error: err.message });
+        return true;
+      }
+      this.options.log.error("Unable to write event (may retry after sleeping)", { event: event.metadata?.name, error: err });
+      return false;
+    }
+  }
+}
+
+function dropUndefined<T extends object>(obj: T): T {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(obj)) if (v !== undefined) out[k] = v;
+  return out as T;
+}

@@ -1,0 +1,185 @@
+import type { Event } from "kubernetes-types/core/v1.js";
+import { rfc3339 } from "../apiserver/object-time.js";
+import type { Clock } from "../clock/clock.js";
+import { eventName } from "./event-name.js";
+import { LruCache } from "./lru-cache.js";
+
+/** client-go's defaults (tools/record/events_cache.go). */
+export const MAX_LRU_CACHE_ENTRIES = 4096;
+export const DEFAULT_AGGREGATE_MAX_EVENTS = 10;
+export const DEFAULT_AGGREGATE_INTERVAL_MS = 600_000;
+export const DEFAULT_SPAM_BURST = 25;
+export const DEFAULT_SPAM_QPS = 1 / 300;
+export const COMBINED_MESSAGE_PREFIX = "(combined from similar events): ";
+
+export interface EventCorrelatorOptions {
+  clock: Clock;
+  /** Distinct messages with one reason on one object, within the interval, before they are combined (default 10). */
+  maxEvents?: number;
+  /** Window for combining similar events (default 10 minutes). */
+  maxIntervalMs?: number;
+  /** Per source and object: burst and refill rate of events written (default 25, one per 5 minutes). */
+  spamBurst?: number;
+  spamQps?: number;
+}
+
+/** What to do with one event: create it, patch an earlier one (`patch` set), or drop it (`skip`). */
+export interface CorrelationResult {
+  event: Event;
+  /** Set when the event repeats an earlier one: the strategic merge patch to apply to it. */
+  patch?: { count: number; lastTimestamp: string; message: string };
+  skip: boolean;
+  /** Identifies the Event this one is a repeat of; pass to {@link EventCorrelator.updateState} after the write. */
+  key: string;
+}
+
+interface AggregateRecord {
+  localKeys: Set<string>;
+  lastTimestamp: number;
+}
+
+interface Observation {
+  count: number;
+  firstTimestamp: string | undefined;
+  name: string;
+  resourceVersion: string | undefined;
+}
+
+interface SpamBucket {
+  tokens: number;
+  last: number;
+}
+
+/**
+ * Decides how an event is written, as client-go's `EventCorrelator`:
+ * 1. Aggregation: once `maxEvents` different messages with the same source, object, type and
+ *    reason arrive within `maxIntervalMs`, further ones become one Event whose message is prefixed
+ *    "(combined from similar events): ".
+ * 2. Deduplication: an event identical (source, object, type, reason, message) to one written
+ *    before becomes a patch of that Event: count + 1, lastTimestamp now.
+ * 3. Spam filter: a token bucket per source and object drops events beyond it.
+ * State lives in LRU caches of 4096 entries, as in client-go.
+ */
+export class EventCorrelator {
+  private readonly clock: Clock;
+  private readonly maxEvents: number;
+  private readonly maxIntervalMs: number;
+  private readonly spamBurst: number;
+  private readonly spamQps: number;
+  private readonly aggregates = new LruCache<string, AggregateRecord>(MAX_LRU_CACHE_ENTRIES);
+  private readonly observations = new LruCache<string, Observation>(MAX_LRU_CACHE_ENTRIES);
+  private readonly spam = new LruCache<string, SpamBucket>(MAX_LRU_CACHE_ENTRIES);
+
+  constructor(options: EventCorrelatorOptions) {
+    this.clock = options.clock;
+    this.maxEvents = options.maxEvents ?? DEFAULT_AGGREGATE_MAX_EVENTS;
+    this.maxIntervalMs = options.maxIntervalMs ?? DEFAULT_AGGREGATE_INTERVAL_MS;
+    this.spamBurst = options.spamBurst ?? DEFAULT_SPAM_BURST;
+    this.spamQps = options.spamQps ?? DEFAULT_SPAM_QPS;
+  }
+
+  correlate(newEvent: Event): CorrelationResult {
+    const { event: aggregated, key } = this.aggregate(newEvent);
+    const { event, patch } = this.observe(aggregated, key);
+    const skip = this.spamFiltered(event);
+    return patch ? { event, patch, skip, key } : { event, skip, key };
+  }
+
+  /** Remembers the Event as written (its name and resourceVersion) so repeats patch it. */
+  updateState(key: string, written: Event): void {
+    this.observations.set(key, {
+      count: written.count ?? 1,
+      firstTimestamp: written.firstTimestamp,
+      name: written.metadata?.name ?? "",
+      resourceVersion: written.metadata?.resourceVersion,
+    });
+  }
+
+  /** Forgets a written Event (it was deleted, so a repeat must create a new one). */
+  forget(key: string): void {
+    this.observations.delete(key);
+  }
+
+  private aggregate(event: Event): { event: Event; key: string } {
+    const now = this.clock.now();
+    const aggregateKey = aggregateKeyOf(event);
+    let record = this.aggregates.get(aggregateKey);
+    if (!record || record.lastTimestamp < now - this.maxIntervalMs) record = { localKeys: new Set(), lastTimestamp: now };
+    record.localKeys.add(event.message ?? "");
+    record.lastTimestamp = now;
+    this.aggregates.set(aggregateKey, record);
+    if (record.localKeys.size < this.maxEvents) return { event, key: eventKeyOf(event) };
+    // Keep the set from growing: drop one message, as client-go's PopAny.
+    const first = record.localKeys.values().next().value;
+    if (first !== undefined) record.localKeys.delete(first);
+    const name = event.involvedObject.name ?? "";
+    const ts = rfc3339(now);
+    const combined: Event = {
+      apiVersion: "v1",
+      kind: "Event",
+      metadata: { name: eventName(name, now), namespace: event.metadata?.namespace },
+      involvedObject: event.involvedObject,
+      reason: event.reason,
+      message: COMBINED_MESSAGE_PREFIX + (event.message ?? ""),
+      source: event.source,
+      firstTimestamp: ts,
+      lastTimestamp: ts,
+      count: 1,
+      type: event.type,
+      reportingComponent: event.reportingComponent,
+      reportingInstance: event.reportingInstance,
+    };
+    return { event: combined, key: aggregateKey };
+  }
+
+  private observe(event: Event, key: string): { event: Event; patch?: CorrelationResult["patch"] } {
+    const last = this.observations.get(key);
+    if (!last) {
+      this.observations.set(key, { count: event.count ?? 1, firstTimestamp: event.firstTimestamp, name: event.metadata?.name ?? "", resourceVersion: undefined });
+      return { event };
+    }
+    const count = last.count + 1;
+    const repeated: Event = {
+      ...event,
+      metadata: { ...event.metadata, name: last.name, ...(last.resourceVersion ? { resourceVersion: last.resourceVersion } : {}) },
+      count,
+      firstTimestamp: last.firstTimestamp,
+    };
+    this.observations.set(key, { ...last, count });
+    return { event: repeated, patch: { count, lastTimestamp: repeated.lastTimestamp ?? "", message: repeated.message ?? "" } };
+  }
+
+  /** client-go's `EventSourceObjectSpamFilter`: a token bucket per source and involved object. */
+  private spamFiltered(event: Event): boolean {
+    const now = this.clock.now();
+    const key = spamKeyOf(event);
+    let bucket = this.spam.get(key);
+    if (!bucket) bucket = { tokens: this.spamBurst, last: now };
+    else bucket.tokens = Math.min(this.spamBurst, bucket.tokens + ((now - bucket.last) / 1000) * this.spamQps);
+    bucket.last = now;
+    this.spam.set(key, bucket);
+    if (bucket.tokens < 1) return true;
+    bucket.tokens -= 1;
+    return false;
+  }
+}
+
+function sourceAndObject(e: Event): string[] {
+  const o = e.involvedObject;
+  return [e.source?.component ?? "", e.source?.host ?? "", o.kind ?? "", o.namespace ?? "", o.name ?? "", o.uid ?? "", o.apiVersion ?? ""];
+}
+
+/** Identical events: same source, object (with fieldPath), type, reason and message (client-go's `getEventKey`). */
+function eventKeyOf(e: Event): string {
+  const o = e.involvedObject;
+  return [e.source?.component ?? "", e.source?.host ?? "", o.kind ?? "", o.namespace ?? "", o.name ?? "", o.fieldPath ?? "", o.uid ?? "", o.apiVersion ?? "", e.type ?? "", e.reason ?? "", e.message ?? ""].join("\u0000");
+}
+
+/** Similar events: same source, object, type and reason, any message (client-go's `EventAggregatorByReasonFunc`). */
+function aggregateKeyOf(e: Event): string {
+  return [...sourceAndObject(e), e.type ?? "", e.reason ?? "", e.reportingComponent ?? "", e.reportingInstance ?? ""].join("\u0000");
+}
+
+function spamKeyOf(e: Event): string {
+  return [...sourceAndObject(e), e.type ?? ""].join("\u0000");
+}
