@@ -10,14 +10,23 @@ export type StatusReason =
 /** The resource an error is about, as Status details name it. */
 export type ErrorResource = Pick<ResourceDescriptor, "group" | "plural" | "kind">;
 
+const DEBUG_STACKS = !!process.env["KUBESIM_DEBUG"];
+
 /**
  * An API error carrying the exact `Status` Kubernetes would send. Thrown by the API server and
  * the clients alike; `status` is what goes on the wire.
  */
 export class StatusError extends Error {
   override readonly name = "StatusError";
+  /**
+   * Status errors are answers, not bugs: they are thrown on hot paths (NotFound lookups,
+   * conflicts) and sent to clients, so no stack trace is captured unless `KUBESIM_DEBUG` is set.
+   */
   constructor(readonly status: Status & { code: number; reason: StatusReason; message: string }) {
+    const limit = Error.stackTraceLimit;
+    if (!DEBUG_STACKS) Error.stackTraceLimit = 0;
     super(status.message);
+    Error.stackTraceLimit = limit;
   }
   get code(): number {
     return this.status.code;

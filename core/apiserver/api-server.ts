@@ -3,6 +3,7 @@ import type { Clock } from "../clock/clock.js";
 import type { Random } from "../clock/random.js";
 import type { Logger } from "../log/logger.js";
 import { formatApiVersion, type KubeList, type KubeObject } from "../api/object.js";
+import { cloneJson } from "../api/clone.js";
 import type { RegisteredType, ResourceRegistry } from "../api/resource-registry.js";
 import type { StrategyContext, StrategyServices } from "../api/strategy.js";
 import {
@@ -44,6 +45,9 @@ export interface ApiServerOptions {
 /** Attempts of an unconditional update (no resourceVersion pinned) racing other writers. */
 const MAX_UPDATE_ATTEMPTS = 8;
 
+/** Draws of a generated name before a create gives up with AlreadyExists (kube-apiserver's RetryGenerateName). */
+const MAX_GENERATE_NAME_ATTEMPTS = 8;
+
 /** Finalizers the garbage collector honours (`metav1.FinalizerOrphanDependents`, `FinalizerDeleteDependents`). */
 const FINALIZER_ORPHAN = "orphan";
 const FINALIZER_FOREGROUND = "foregroundDeletion";
@@ -56,7 +60,7 @@ interface Draft extends KubeObject {
 
 /** A private, mutable copy of an object (inputs from callers and the store are never mutated). */
 function draftOf(obj: KubeObject): Draft {
-  const copy = structuredClone(obj) as Draft;
+  const copy = cloneJson(obj) as Draft;
   if (!copy.metadata) copy.metadata = {};
   return copy;
 }
@@ -207,7 +211,16 @@ export class ApiServer implements ApiServerApi {
         strategy.release?.(draft, this.strategyContext);
         return draft;
       }
-      return await this.store.create(this.key(type, draft.metadata.namespace, draft.metadata.name!), draft);
+      // RetryGenerateName (GA in 1.32): a generated name that collides is drawn again.
+      const generated = !body.metadata?.name && !!draft.metadata.generateName;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await this.store.create(this.key(type, draft.metadata.namespace, draft.metadata.name!), draft);
+        } catch (err) {
+          if (!generated || attempt >= MAX_GENERATE_NAME_ATTEMPTS || !isStoreError(err, "AlreadyExists")) throw err;
+          draft.metadata.name = draft.metadata.generateName + this.options.random.suffix(5);
+        }
+      }
     } catch (err) {
       if (allocated && strategy.release) strategy.release(draft, this.strategyContext);
       if (isStoreError(err, "AlreadyExists")) throw alreadyExists(type.descriptor, draft.metadata.name!);
@@ -401,7 +414,7 @@ export class ApiServer implements ApiServerApi {
         strategy.defaults?.(draft, this.strategyContext);
         if (hasStatus) {
           if (current["status"] === undefined) delete draft["status"];
-          else draft["status"] = structuredClone(current["status"]);
+          else draft["status"] = cloneJson(current["status"]);
         }
       }
       await this.admit("UPDATE", type, subresource, draft, current, options, ctx);
@@ -584,18 +597,18 @@ export class ApiServer implements ApiServerApi {
     if (cur.deletionGracePeriodSeconds !== undefined) m.deletionGracePeriodSeconds = cur.deletionGracePeriodSeconds;
     else delete m.deletionGracePeriodSeconds;
     if (cur.generateName !== undefined && m.generateName === undefined) m.generateName = cur.generateName;
-    if (m.managedFields === undefined && cur.managedFields) m.managedFields = structuredClone(cur.managedFields);
+    if (m.managedFields === undefined && cur.managedFields) m.managedFields = cloneJson(cur.managedFields);
   }
 
   /** `/status` writes change status (and labels/annotations) only: everything else comes from the current object. */
   private keepAllButStatus(draft: Draft, current: KubeObject): void {
     for (const k of Object.keys(draft)) if (k !== "metadata" && k !== "status" && !(k in current)) delete draft[k];
-    for (const [k, v] of Object.entries(current)) if (k !== "metadata" && k !== "status") draft[k] = structuredClone(v);
+    for (const [k, v] of Object.entries(current)) if (k !== "metadata" && k !== "status") draft[k] = cloneJson(v);
     const cur = current.metadata ?? {};
     const meta = draft.metadata;
     if (cur.finalizers) meta.finalizers = [...cur.finalizers];
     else delete meta.finalizers;
-    if (cur.ownerReferences) meta.ownerReferences = structuredClone(cur.ownerReferences);
+    if (cur.ownerReferences) meta.ownerReferences = cloneJson(cur.ownerReferences);
     else delete meta.ownerReferences;
   }
 

@@ -24,7 +24,8 @@ export class FieldManager {
     const tracked = updateManagedFields(old, draft, options);
     const fields = tracked.metadata?.managedFields;
     const meta = (draft as WithMeta).metadata;
-    if (fields && fields.length > 0) meta.managedFields = structuredClone(fields);
+    // Entries are freshly built or shared with the (immutable) old object; the draft never mutates them.
+    if (fields && fields.length > 0) meta.managedFields = fields as typeof meta.managedFields;
     else delete meta.managedFields;
   }
 

@@ -1,0 +1,91 @@
+import type { ServerResponse } from "node:http";
+import type { ResourceRegistry } from "../../api/resource-registry.js";
+import { StatusError } from "../../api/status.js";
+import {
+  buildAggregatedDiscovery, buildApiGroup, buildApiGroupList, buildApiResourceList, buildApiVersions, buildVersionInfo, negotiateDiscovery, RegistryDocumentCache,
+} from "../discovery/index.js";
+import { OpenApiDocuments } from "../openapi/index.js";
+import type { NonResourceRoute } from "./request-route.js";
+import { sendJsonText, sendText } from "./responses.js";
+
+/** The 404 kube-apiserver sends for a path it does not serve. */
+export function pathNotFound(): StatusError {
+  return new StatusError({ kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message: "the server could not find the requested resource", reason: "NotFound", details: {}, code: 404 });
+}
+
+/**
+ * `/version`, discovery (`/api`, `/apis`, `/apis/<g>`, `/api/v1`, `/apis/<g>/<v>`, aggregated when
+ * the Accept header asks), OpenAPI v2 and v3, and the health checks. Documents are serialized
+ * once and rebuilt after the registry changes (a CRD established or removed).
+ */
+export class NonResourceEndpoints {
+  private readonly cache: RegistryDocumentCache;
+  private readonly openapi: OpenApiDocuments;
+  private readonly version = JSON.stringify(buildVersionInfo());
+
+  constructor(private readonly registry: ResourceRegistry, private readonly serverAddress: () => string) {
+    this.cache = new RegistryDocumentCache(registry);
+    this.openapi = new OpenApiDocuments(registry);
+  }
+
+  serve(res: ServerResponse, route: NonResourceRoute, accept: string | undefined, query: URLSearchParams): void {
+    switch (route.kind) {
+      case "version":
+        return sendJsonText(res, 200, this.version);
+      case "health":
+        return this.health(res, route.check, route.sub, query);
+      case "openapi-v2":
+        return sendJsonText(res, 200, this.openapi.v2());
+      case "openapi-v3-index":
+        return sendJsonText(res, 200, this.openapi.v3Index());
+      case "openapi-v3-document": {
+        const doc = this.openapi.v3Document(route.group, route.version);
+        if (doc === undefined) throw pathNotFound();
+        return sendJsonText(res, 200, doc);
+      }
+      case "discovery-root": {
+        const format = negotiateDiscovery(accept);
+        const text = format.kind === "aggregated"
+          ? this.cache.get(`${route.root}:${format.version}`, () => JSON.stringify(buildAggregatedDiscovery(this.registry, route.root, format.version)))
+          : route.root === "api"
+            ? JSON.stringify(buildApiVersions(this.registry, this.serverAddress()))
+            : this.cache.get("apis", () => JSON.stringify(buildApiGroupList(this.registry)));
+        res.setHeader("Vary", "Accept");
+        return sendJsonText(res, 200, text, format.contentType);
+      }
+      case "discovery-group": {
+        const text = this.cache.get(`group:${route.group}`, () => {
+          const g = buildApiGroup(this.registry, route.group);
+          return g && JSON.stringify(g);
+        });
+        if (!text) throw pathNotFound();
+        return sendJsonText(res, 200, text);
+      }
+      case "discovery-resources": {
+        const text = this.cache.get(`resources:${route.group}/${route.version}`, () => {
+          const list = buildApiResourceList(this.registry, route.group, route.version);
+          return list && JSON.stringify(list);
+        });
+        if (!text) throw pathNotFound();
+        return sendJsonText(res, 200, text);
+      }
+    }
+  }
+
+  /** `/healthz`, `/livez`, `/readyz` (`ok`), their `?verbose` listing, and `/<check>/ping`. */
+  private health(res: ServerResponse, check: "healthz" | "livez" | "readyz", sub: string | undefined, query: URLSearchParams): void {
+    const checks = ["ping", "log", "etcd", "poststarthook/start-kube-apiserver-admission-initializer"];
+    if (check === "readyz") checks.push("informer-sync", "shutdown");
+    if (sub !== undefined) {
+      if (!checks.includes(sub)) throw pathNotFound();
+      return sendText(res, 200, "ok");
+    }
+    if (!query.has("verbose")) return sendText(res, 200, "ok");
+    sendText(res, 200, `${checks.map((c) => `[+]${c} ok`).join("\n")}\n${check} check passed\n`);
+  }
+
+  dispose(): void {
+    this.cache.dispose();
+    this.openapi.dispose();
+  }
+}

@@ -1,0 +1,242 @@
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import type { AddressInfo, Socket } from "node:net";
+import type { Duplex } from "node:stream";
+import type { ResourceRegistry } from "../../api/resource-registry.js";
+import { tooManyRequests, unauthorized } from "../../api/status.js";
+import type { Clock } from "../../clock/clock.js";
+import type { Random } from "../../clock/random.js";
+import type { Logger } from "../../log/logger.js";
+import type { UserInfo } from "../admission.js";
+import type { ApiServerApi, RequestContext } from "../api-server-contract.js";
+import { bearerToken, loadOrCreateAdminToken, newAdminToken, staticTokenAuthenticator, type TokenAuthenticator } from "./authentication.js";
+import { allowAllAuthorizer, forbiddenFor, type AuthorizationAttributes, type Authorizer } from "./authorization.js";
+import { NonResourceEndpoints, pathNotFound } from "./discovery-endpoints.js";
+import { DEFAULT_IN_FLIGHT_LIMITS, InFlightLimiter, type InFlightLimits } from "./in-flight-limiter.js";
+import { refuseUpgrade, streamingUnavailable, type PodLogSource } from "./pod-streams.js";
+import { MAX_REQUEST_BODY_BYTES } from "./request-body.js";
+import { ResourceHandler, verbOf } from "./resource-handler.js";
+import { resolveRoute, type Route } from "./request-route.js";
+import { asStatusError, sendError } from "./responses.js";
+import { loadOrCreateServingCertificates } from "./tls.js";
+import { ActiveWatches } from "./watch-stream.js";
+
+export interface HttpServerOptions {
+  apiServer: ApiServerApi;
+  /** Defaults to `apiServer.registry`. */
+  registry?: ResourceRegistry;
+  /** Ages in Tables and the API server's own timers use it. */
+  clock: Clock;
+  log: Logger;
+  /** Listen address (default 127.0.0.1: reachable from this machine only). */
+  host?: string;
+  /** Port (default 6443; 0 = an ephemeral port). */
+  port?: number;
+  /** Where the CA, serving certificate and admin token are kept. Required unless `insecureHttp` and `token` are given. */
+  stateDir?: string;
+  /** Serve plain HTTP instead of HTTPS (explicit opt-in; anyone on the address can reach it). */
+  insecureHttp?: boolean;
+  /** The admin bearer token (default: `stateDir/admin-token`, created on first start). */
+  token?: string;
+  /** Authenticates bearer tokens (default: the admin token only). */
+  authenticator?: TokenAuthenticator;
+  /** Decides what authenticated users may do (default: everything). */
+  authorizer?: Authorizer;
+  /** Requests in flight beyond which the server answers 429 (default 400 read-only, 200 mutating). */
+  maxInFlight?: Partial<InFlightLimits>;
+  /** Request body limit (default 3 MiB). */
+  maxBodyBytes?: number;
+  /**
+   * Watch timeout (seconds) when a client gives no `timeoutSeconds` (default: random between
+   * 1800 and 3600, as kube-apiserver's `--min-request-timeout` spreads watches).
+   */
+  defaultWatchTimeoutSeconds?: number;
+  /** Jitter for the default watch timeout (default Math.random). */
+  random?: Random;
+  /** Extra names and IPs for the serving certificate. */
+  tlsDnsNames?: readonly string[];
+  tlsIpAddresses?: readonly string[];
+  /** Serves `pods/log` once a container runtime exists. */
+  podLogs?: PodLogSource;
+}
+
+/** A running HTTP API server. */
+export interface HttpServerHandle {
+  /** `https://127.0.0.1:6443` (or `http://...`). */
+  readonly url: string;
+  readonly host: string;
+  readonly port: number;
+  /** The admin bearer token. */
+  readonly token: string;
+  /** The cluster CA (PEM) clients must trust; undefined for plain HTTP. */
+  readonly caData: string | undefined;
+  /** Watches being served right now. */
+  activeWatches(): number;
+  /** Stops accepting connections, ends every watch and closes every socket; idempotent. */
+  close(): Promise<void>;
+}
+
+const PUBLIC_ROUTES = new Set<Route["kind"]>(["version", "health"]);
+const ANONYMOUS: UserInfo = Object.freeze({ username: "system:anonymous", groups: Object.freeze(["system:unauthenticated"]) });
+
+/**
+ * Serves the Kubernetes REST API of `apiServer` over HTTPS (or HTTP when asked): resources and
+ * subresources with every verb including watch, discovery, OpenAPI and health. Requests carry the
+ * admin bearer token (401 otherwise; `/version` and the health checks are also open to anonymous
+ * callers, as kube-apiserver's public-info role allows); bodies over the limit get 413; requests
+ * in flight beyond the bounds get 429 with Retry-After. Errors are always `Status` objects.
+ */
+export async function startHttpServer(options: HttpServerOptions): Promise<HttpServerHandle> {
+  const registry = options.registry ?? options.apiServer.registry;
+  const host = options.host ?? "127.0.0.1";
+  const log = options.log;
+  if (!options.insecureHttp && !options.stateDir) throw new Error("startHttpServer: stateDir is required for HTTPS (the CA and serving certificate are kept there)");
+  const token = options.token ?? (options.stateDir ? loadOrCreateAdminToken(options.stateDir) : newAdminToken());
+  const authenticator = options.authenticator ?? staticTokenAuthenticator(token);
+  const authorizer = options.authorizer ?? allowAllAuthorizer;
+  const limiter = new InFlightLimiter({ ...DEFAULT_IN_FLIGHT_LIMITS, ...options.maxInFlight });
+  const active = new ActiveWatches();
+  const random = options.random;
+  let address = `${host}:${options.port ?? 6443}`;
+  const endpoints = new NonResourceEndpoints(registry, () => address);
+  const resources = new ResourceHandler({
+    apiServer: options.apiServer,
+    now: () => options.clock.now(),
+    active,
+    maxBodyBytes: options.maxBodyBytes ?? MAX_REQUEST_BODY_BYTES,
+    defaultWatchTimeoutSeconds: () => options.defaultWatchTimeoutSeconds ?? Math.floor(1800 * (1 + (random ? random.next() : Math.random()))),
+    ...(options.podLogs ? { podLogs: options.podLogs } : {}),
+  });
+
+  const authenticate = (req: IncomingMessage, route: Route): UserInfo => {
+    const t = bearerToken(req);
+    const user = t ? authenticator.authenticate(t) : undefined;
+    if (user) return user;
+    if (!t && PUBLIC_ROUTES.has(route.kind)) return ANONYMOUS;
+    throw unauthorized();
+  };
+
+  const authorize = async (attributes: AuthorizationAttributes): Promise<void> => {
+    if (attributes.user === ANONYMOUS) return; // only public routes get here anonymously
+    const decision = await authorizer.authorize(attributes);
+    if (!decision.allowed) throw forbiddenFor(attributes, decision.reason);
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = req.url ?? "/";
+    const q = url.indexOf("?");
+    const pathname = q < 0 ? url : url.slice(0, q);
+    const query = new URLSearchParams(q < 0 ? "" : url.slice(q + 1));
+    const route = resolveRoute(pathname, registry);
+    const user = authenticate(req, route);
+    const method = req.method ?? "GET";
+    if (route.kind !== "resource") {
+      await authorize({ user, verb: method.toLowerCase(), isResourceRequest: false, path: pathname });
+      if (route.kind === "unknown") throw pathNotFound();
+      if (method !== "GET" && method !== "HEAD") throw pathNotFound();
+      endpoints.serve(res, route, req.headers.accept, query);
+      return;
+    }
+    const verb = verbOf(method, route, query);
+    const d = route.type.descriptor;
+    await authorize({
+      user, verb, isResourceRequest: true, path: pathname, apiGroup: d.group, apiVersion: d.version, resource: d.plural,
+      ...(route.subresource ? { subresource: route.subresource } : {}),
+      ...(route.namespace ? { namespace: route.namespace } : {}),
+      ...(route.name ? { name: route.name } : {}),
+    });
+    const ctx: RequestContext = { user };
+    if (verb === "watch") return resources.handle(req, res, route, query, verb, ctx);
+    const release = limiter.tryAcquire(verb !== "get" && verb !== "list");
+    if (!release) throw tooManyRequests("Too many requests, please try again later.", 1);
+    try {
+      await resources.handle(req, res, route, query, verb, ctx);
+    } finally {
+      release();
+    }
+  };
+
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    handle(req, res).catch((err: unknown) => {
+      const status = asStatusError(err);
+      if (status.code >= 500) log.error("request failed", { method: req.method, url: req.url, error: err });
+      if (req.readableEnded || req.readableLength === 0) sendError(res, status);
+      else {
+        req.resume();
+        sendError(res, status);
+      }
+    });
+  };
+
+  /** exec/attach/portforward ask to upgrade (websocket, SPDY): answer with a Status, never hang. */
+  const onUpgrade = (req: IncomingMessage, socket: Duplex): void => {
+    try {
+      const route = resolveRoute((req.url ?? "/").split("?")[0]!, registry);
+      authenticate(req, route);
+      if (route.kind !== "resource" || !route.subresource) throw pathNotFound();
+      const err = streamingUnavailable(route.subresource, route.namespace ?? "", route.name ?? "");
+      const status = asStatusError(err);
+      refuseUpgrade(socket, status.code, status.status);
+    } catch (err) {
+      const status = asStatusError(err);
+      refuseUpgrade(socket, status.code, status.status);
+    }
+  };
+
+  let server: Server;
+  let caData: string | undefined;
+  if (options.insecureHttp) {
+    server = createHttpServer({ keepAlive: true, noDelay: true }, onRequest);
+  } else {
+    const certs = await loadOrCreateServingCertificates(options.stateDir!, {
+      ...(options.tlsDnsNames ? { dnsNames: options.tlsDnsNames } : {}),
+      ipAddresses: [...(options.tlsIpAddresses ?? []), ...(host !== "0.0.0.0" && host !== "::" ? [host] : [])],
+    });
+    caData = certs.caCertPem;
+    server = createHttpsServer({ key: certs.keyPem, cert: certs.certPem, keepAlive: true, noDelay: true }, onRequest);
+  }
+  server.keepAliveTimeout = 90_000;
+  server.headersTimeout = 95_000;
+  server.on("upgrade", onUpgrade);
+  const sockets = new Set<Socket>();
+  server.on("connection", (s: Socket) => {
+    sockets.add(s);
+    s.on("close", () => sockets.delete(s));
+  });
+  server.on("clientError", (_err, socket: Duplex) => {
+    if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 6443, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  address = `${host}:${port}`;
+  const urlHost = host.includes(":") ? `[${host}]` : host === "0.0.0.0" ? "127.0.0.1" : host;
+  const url = `${options.insecureHttp ? "http" : "https"}://${urlHost}:${port}`;
+  log.info("serving the Kubernetes API", { url });
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    host,
+    port,
+    token,
+    caData,
+    activeWatches: () => active.size,
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        active.stopAll();
+        server.closeAllConnections();
+        for (const s of sockets) s.destroy();
+        endpoints.dispose();
+      });
+      return closing;
+    },
+  };
+}

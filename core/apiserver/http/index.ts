@@ -1,0 +1,8 @@
+export { startHttpServer, type HttpServerOptions, type HttpServerHandle } from "./http-server.js";
+export { writeKubeconfigFor, kubeconfigForServer } from "./kubeconfig-for-server.js";
+export { HttpAuthorizers, allowAllAuthorizer, systemMastersAuthorizer, unionAuthorizer, type Authorizer, type AuthorizationAttributes, type AuthorizationDecision } from "./authorization.js";
+export { ADMIN_USER, staticTokenAuthenticator, loadOrCreateAdminToken, type TokenAuthenticator } from "./authentication.js";
+export { DEFAULT_IN_FLIGHT_LIMITS, type InFlightLimits } from "./in-flight-limiter.js";
+export { MAX_REQUEST_BODY_BYTES } from "./request-body.js";
+export type { PodLogSource } from "./pod-streams.js";
+export { loadOrCreateServingCertificates, type ServingCertificates } from "./tls.js";

@@ -1,0 +1,30 @@
+import { STATUS_CODES } from "node:http";
+import type { Duplex } from "node:stream";
+import { badRequest } from "../../api/status.js";
+
+/**
+ * The source of `pods/log`, contributed by a container runtime once one exists. Returns the log
+ * text (kubectl's `--tail`, `--timestamps`, `-c` arrive as query parameters), or throws a
+ * StatusError (a container that is not running, an unknown container).
+ */
+export type PodLogSource = (namespace: string, name: string, query: URLSearchParams) => Promise<string>;
+
+/** The answer of `pods/log` while no runtime provides logs. */
+export function logsUnavailable(namespace: string, name: string): Error {
+  return badRequest(`logs are not available for pod "${name}" in namespace "${namespace}": no container runtime is running this pod yet (kubesim serves container logs once a runtime plugin runs the pod's containers)`);
+}
+
+/** The answer of exec, attach and portforward until a runtime streams them (never a hang). */
+export function streamingUnavailable(subresource: string, namespace: string, name: string): Error {
+  return badRequest(`${subresource} is not available for pod "${name}" in namespace "${namespace}": kubesim has no container runtime streaming server yet, so the pod has no running containers to ${subresource === "portforward" ? "forward ports to" : subresource + " to"}`);
+}
+
+/** Streaming subresources answered with a Status instead of an upgrade. */
+export const STREAMING_SUBRESOURCES = new Set(["exec", "attach", "portforward"]);
+
+/** Writes a Status as a plain HTTP/1.1 response on a socket that asked to upgrade (websocket or SPDY for exec), then closes it. */
+export function refuseUpgrade(socket: Duplex, code: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  const reason = STATUS_CODES[code] ?? "Error";
+  socket.end(`HTTP/1.1 ${code} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`);
+}

@@ -1,0 +1,92 @@
+import type { IncomingMessage } from "node:http";
+import YAML from "yaml";
+import { badRequest, tooLarge, unsupportedMediaType } from "../../api/status.js";
+import type { PatchType } from "../../client/client.js";
+
+/** kube-apiserver's limit on request bodies: 3 MiB. */
+export const MAX_REQUEST_BODY_BYTES = 3 * 1024 * 1024;
+
+/**
+ * Reads a request body, refusing more than `limit` bytes with 413 (early from Content-Length,
+ * else while reading; the rest of the upload is discarded).
+ */
+export function readBody(req: IncomingMessage, limit = MAX_REQUEST_BODY_BYTES): Promise<string> {
+  const declared = Number(req.headers["content-length"] ?? NaN);
+  const refuse = (): Error => tooLarge(`the request is too large: limit is ${limit} bytes`);
+  if (declared > limit) {
+    req.resume();
+    return Promise.reject(refuse());
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let failed = false;
+    req.on("data", (chunk: Buffer) => {
+      if (failed) return;
+      size += chunk.length;
+      if (size > limit) {
+        failed = true;
+        reject(refuse());
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on("end", () => {
+      if (!failed) resolve(chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks).toString("utf8"));
+    });
+    req.on("error", (err) => {
+      if (!failed) reject(err);
+    });
+  });
+}
+
+function mediaType(req: IncomingMessage): string {
+  const ct = req.headers["content-type"];
+  return (ct ?? "application/json").split(";")[0]!.trim().toLowerCase();
+}
+
+/** Parses a JSON (or YAML) object body; an empty body is undefined. */
+export function decodeObjectBody(req: IncomingMessage, text: string): unknown {
+  if (text.trim() === "") return undefined;
+  const type = mediaType(req);
+  if (type === "application/yaml" || type === "application/x-yaml" || type === "text/yaml") return parseYaml(text);
+  if (type !== "application/json" && type !== "*/*" && type !== "text/plain") throw unsupportedMediaType(`the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf`);
+  return parseJson(text);
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw badRequest(`the object provided is unrecognized: couldn't get version/kind; json parse error: ${(err as Error).message}`);
+  }
+}
+
+function parseYaml(text: string): unknown {
+  try {
+    return YAML.parse(text);
+  } catch (err) {
+    throw badRequest(`error converting YAML to JSON: ${(err as Error).message}`);
+  }
+}
+
+const PATCH_TYPES: Record<string, PatchType> = {
+  "application/json-patch+json": "json",
+  "application/merge-patch+json": "merge",
+  "application/strategic-merge-patch+json": "strategic",
+  "application/apply-patch+yaml": "apply",
+  "application/apply-patch+json": "apply",
+};
+
+/** The patch type named by a PATCH request's Content-Type; 415 for anything else. */
+export function patchTypeOf(req: IncomingMessage): PatchType {
+  const t = PATCH_TYPES[mediaType(req)];
+  if (!t) throw unsupportedMediaType(`the body of the request was in an unknown format - accepted media types include: ${Object.keys(PATCH_TYPES).slice(0, 4).join(", ")}`);
+  return t;
+}
+
+/** Decodes a patch body: JSON for json/merge/strategic; apply patches are YAML (JSON is YAML). */
+export function decodePatchBody(type: PatchType, text: string): unknown {
+  if (text.trim() === "") throw badRequest("the body of the request was empty");
+  return type === "apply" ? parseYaml(text) : parseJson(text);
+}
