@@ -283,6 +283,7 @@ export class ApiServer implements ApiServerApi {
       if (!current) throw notFound(type.descriptor, name);
       this.checkPreconditions(type, current, options.preconditions);
       if (!admitted) {
+        await this.admit("DELETE", type, undefined, undefined, current, options, ctx);
         await this.validateAdmission("DELETE", type, undefined, undefined, current, options, ctx);
         admitted = true;
       }
@@ -641,7 +642,7 @@ export class ApiServer implements ApiServerApi {
     return req;
   }
 
-  private async admit(op: AdmissionOperation, type: RegisteredType, subresource: string | undefined, obj: KubeObject, old: KubeObject | undefined, options: WriteOptions, ctx: RequestContext): Promise<void> {
+  private async admit(op: AdmissionOperation, type: RegisteredType, subresource: string | undefined, obj: KubeObject | undefined, old: KubeObject | undefined, options: WriteOptions | DeleteOptions, ctx: RequestContext): Promise<void> {
     const plugins = this.options.admission();
     let req: AdmissionRequest | undefined;
     for (const p of plugins) {
