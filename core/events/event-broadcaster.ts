@@ -6,7 +6,7 @@ import type { Clock } from "../clock/clock.js";
 import type { Client, ResourceClient } from "../client/client.js";
 import type { Logger } from "../log/logger.js";
 import { EventCorrelator, type EventCorrelatorOptions } from "./event-correlator.js";
-import { eventName } from "./event-name.js";
+import { EventNamer } from "./event-name.js";
 import type { EventRecorder, EventSource, EventType } from "./event-recorder.js";
 import { formatMessage } from "./format-message.js";
 
@@ -21,7 +21,7 @@ export interface EventBroadcasterOptions {
   clock: Clock;
   log: Logger;
   /** Tuning of aggregation and the spam filter. */
-  correlator?: Omit<EventCorrelatorOptions, "clock">;
+  correlator?: Omit<EventCorrelatorOptions, "clock" | "namer">;
   /** Queue bound (default 1000); beyond it events are dropped with a log line. */
   maxQueued?: number;
 }
@@ -36,6 +36,7 @@ export interface EventBroadcasterOptions {
 export class EventBroadcaster {
   private readonly events: ResourceClient<Event>;
   private readonly correlator: EventCorrelator;
+  private readonly namer = new EventNamer();
   private readonly queue: Event[] = [];
   private readonly maxQueued: number;
   private readonly stopping = new AbortController();
@@ -44,7 +45,7 @@ export class EventBroadcaster {
 
   constructor(private readonly options: EventBroadcasterOptions) {
     this.events = options.client.resource<Event>("Event");
-    this.correlator = new EventCorrelator({ clock: options.clock, ...options.correlator });
+    this.correlator = new EventCorrelator({ clock: options.clock, ...options.correlator, namer: this.namer });
     this.maxQueued = options.maxQueued ?? MAX_QUEUED_EVENTS;
   }
 
@@ -89,7 +90,7 @@ export class EventBroadcaster {
     const event: Event = {
       apiVersion: "v1",
       kind: "Event",
-      metadata: { name: eventName(meta.name, now), namespace: meta.namespace || "default", ...(annotations ? { annotations: { ...annotations } } : {}) },
+      metadata: { name: this.namer.name(meta.name, now), namespace: meta.namespace || "default", ...(annotations ? { annotations: { ...annotations } } : {}) },
       involvedObject: dropUndefined(involvedObject),
       reason,
       message,

@@ -1,7 +1,7 @@
 import type { Event } from "kubernetes-types/core/v1.js";
 import { rfc3339 } from "../apiserver/object-time.js";
 import type { Clock } from "../clock/clock.js";
-import { eventName } from "./event-name.js";
+import { EventNamer } from "./event-name.js";
 import { LruCache } from "./lru-cache.js";
 
 /** client-go's defaults (tools/record/events_cache.go). */
@@ -21,6 +21,8 @@ export interface EventCorrelatorOptions {
   /** Per source and object: burst and refill rate of events written (default 25, one per 5 minutes). */
   spamBurst?: number;
   spamQps?: number;
+  /** Names combined Events; share the broadcaster's so names stay unique. */
+  namer?: EventNamer;
 }
 
 /** What to do with one event: create it, patch an earlier one (`patch` set), or drop it (`skip`). */
@@ -66,6 +68,7 @@ export class EventCorrelator {
   private readonly maxIntervalMs: number;
   private readonly spamBurst: number;
   private readonly spamQps: number;
+  private readonly namer: EventNamer;
   private readonly aggregates = new LruCache<string, AggregateRecord>(MAX_LRU_CACHE_ENTRIES);
   private readonly observations = new LruCache<string, Observation>(MAX_LRU_CACHE_ENTRIES);
   private readonly spam = new LruCache<string, SpamBucket>(MAX_LRU_CACHE_ENTRIES);
@@ -76,6 +79,7 @@ export class EventCorrelator {
     this.maxIntervalMs = options.maxIntervalMs ?? DEFAULT_AGGREGATE_INTERVAL_MS;
     this.spamBurst = options.spamBurst ?? DEFAULT_SPAM_BURST;
     this.spamQps = options.spamQps ?? DEFAULT_SPAM_QPS;
+    this.namer = options.namer ?? new EventNamer();
   }
 
   correlate(newEvent: Event): CorrelationResult {
@@ -117,7 +121,7 @@ export class EventCorrelator {
     const combined: Event = {
       apiVersion: "v1",
       kind: "Event",
-      metadata: { name: eventName(name, now), namespace: event.metadata?.namespace },
+      metadata: { name: this.namer.name(name, now), namespace: event.metadata?.namespace },
       involvedObject: event.involvedObject,
       reason: event.reason,
       message: COMBINED_MESSAGE_PREFIX + (event.message ?? ""),

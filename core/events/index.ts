@@ -11,5 +11,5 @@ export {
   type CorrelationResult,
   type EventCorrelatorOptions,
 } from "./event-correlator.js";
-export { eventName } from "./event-name.js";
+export { EventNamer } from "./event-name.js";
 export { formatMessage } from "./format-message.js";
