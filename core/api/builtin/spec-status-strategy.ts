@@ -4,8 +4,8 @@ import { semanticEqual } from "../validation/semantic-equal.js";
 
 /** metadata.generation is read-only in kubernetes-types; the API server owns it, through here. */
 function setGeneration(obj: KubeObject, generation: number): void {
-  (obj.metadata ??= {}) as { generation?: number };
-  (obj.metadata as { generation?: number }).generation = generation;
+  const meta = (obj.metadata ??= {}) as { generation?: number };
+  meta.generation = generation;
 }
 
 type WithSpecStatus = KubeObject & { spec?: unknown; status?: unknown };
