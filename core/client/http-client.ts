@@ -1,3 +1,4 @@
+import type { ClientRequest } from "node:http";
 import { dirname } from "node:path";
 import type { Status } from "kubernetes-types/meta/v1.js";
 import type { KubeList, KubeObject, ObjectLike } from "../api/object.js";
@@ -116,14 +117,14 @@ class HttpResourceClient implements ResourceClient {
       allowWatchBookmarks: options.allowWatchBookmarks || undefined, timeoutSeconds: options.timeoutSeconds, sendInitialEvents: options.sendInitialEvents || undefined,
     });
     const path = (await this.collection(options.namespace)) + q;
-    const abort = new AbortController();
-    const res = await this.client.transport.open({ method: "GET", path }, abort.signal);
+    let request: ClientRequest | undefined;
+    const res = await this.client.transport.open({ method: "GET", path }, (r) => (request = r));
     if (res.statusCode !== 200) {
       const chunks: Buffer[] = [];
       for await (const c of res) chunks.push(c as Buffer);
       throw statusErrorOf(res.statusCode ?? 0, Buffer.concat(chunks).toString("utf8"));
     }
-    return readWatchStream(res, onEvent, () => abort.abort());
+    return readWatchStream(res, onEvent, () => request?.destroy());
   }
 
   async create(obj: KubeObject, options?: WriteOptions & { namespace?: string }): Promise<KubeObject> {

@@ -1,4 +1,4 @@
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
+import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import type { Status } from "kubernetes-types/meta/v1.js";
 import { StatusError, type StatusReason } from "../api/status.js";
@@ -78,16 +78,21 @@ export class HttpTransport {
     return base + path;
   }
 
-  /** Sends a request and returns the live response (status and headers received, body not read). */
-  open(req: HttpRequest, signal?: AbortSignal): Promise<IncomingMessage> {
+  /**
+   * Sends a request and returns the live response (status and headers received, body not read).
+   * `onRequest` receives the request so a stream can be cut (`destroy()`); errors after the
+   * response arrived are reported on the response.
+   */
+  open(req: HttpRequest, onRequest?: (request: ClientRequest) => void): Promise<IncomingMessage> {
     return new Promise((resolve, reject) => {
       const headers: Record<string, string | number> = { ...this.baseHeaders, Accept: req.accept ?? "application/json" };
       if (req.body !== undefined) {
         headers["Content-Type"] = req.contentType ?? "application/json";
         headers["Content-Length"] = Buffer.byteLength(req.body);
       }
-      const r = this.send({ protocol: this.url.protocol, hostname: this.url.hostname.replace(/^\[|\]$/g, ""), port: this.url.port, method: req.method, path: this.fullPath(req.path), headers, agent: this.agent, ...(signal ? { signal } : {}) }, resolve);
+      const r = this.send({ protocol: this.url.protocol, hostname: this.url.hostname.replace(/^\[|\]$/g, ""), port: this.url.port, method: req.method, path: this.fullPath(req.path), headers, agent: this.agent }, resolve);
       r.on("error", reject);
+      onRequest?.(r);
       if (req.body !== undefined) r.end(req.body);
       else r.end();
     });

@@ -50,7 +50,10 @@ export function decodeObjectBody(req: IncomingMessage, text: string): unknown {
   if (text.trim() === "") return undefined;
   const type = mediaType(req);
   if (type === "application/yaml" || type === "application/x-yaml" || type === "text/yaml") return parseYaml(text);
-  if (type !== "application/json" && type !== "*/*" && type !== "text/plain") throw unsupportedMediaType(`the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf`);
+  if (type === "application/vnd.kubernetes.protobuf") {
+    throw unsupportedMediaType("the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (kubesim does not decode protobuf bodies yet: use `kubectl apply -f` or `kubectl create -f` instead of typed generators such as `kubectl create configmap`)");
+  }
+  if (type !== "application/json" && type !== "*/*" && type !== "text/plain") throw unsupportedMediaType("the body of the request was in an unknown format - accepted media types include: application/json, application/yaml");
   return parseJson(text);
 }
 
