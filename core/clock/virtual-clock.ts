@@ -1,4 +1,5 @@
 import { sleepOn, type Clock, type TimerHandle } from "./clock.js";
+import { IndexedHeap } from "../collections/indexed-heap.js";
 
 interface VirtualTimer extends TimerHandle {
   deadline: number;
@@ -8,6 +9,8 @@ interface VirtualTimer extends TimerHandle {
   /** Repeat period for intervals, undefined for one-shot timers. */
   readonly period: number | undefined;
   cancelled: boolean;
+  /** Position in the timer heap (kept by IndexedHeap). */
+  heapIndex: number;
 }
 
 export interface VirtualClockOptions {
@@ -31,7 +34,7 @@ function settle(): Promise<void> {
 export class VirtualClock implements Clock {
   private current: number;
   private seq = 0;
-  private readonly heap: VirtualTimer[] = [];
+  private readonly heap = new IndexedHeap<VirtualTimer>((a, b) => a.deadline < b.deadline || (a.deadline === b.deadline && a.seq < b.seq));
   private autoMode: boolean;
   private autoScheduled = false;
   private autoImmediate: NodeJS.Immediate | undefined;
@@ -47,7 +50,7 @@ export class VirtualClock implements Clock {
 
   /** Number of timers waiting to fire. */
   get pending(): number {
-    return this.heap.length;
+    return this.heap.size;
   }
 
   setTimeout(fn: () => void, ms: number): TimerHandle {
@@ -86,7 +89,7 @@ export class VirtualClock implements Clock {
     const target = this.current + Math.max(0, ms);
     await settle();
     for (;;) {
-      const next = this.heap[0];
+      const next = this.heap.peek();
       if (!next || next.deadline > target) break;
       this.fireNext();
       await settle();
@@ -102,7 +105,7 @@ export class VirtualClock implements Clock {
   async runUntilIdle(maxTimers = 100_000): Promise<void> {
     await settle();
     let fired = 0;
-    while (this.heap.length > 0) {
+    while (this.heap.size > 0) {
       if (fired++ >= maxTimers) {
         throw new Error(`VirtualClock.runUntilIdle: still busy after ${maxTimers} timers (an interval or a polling loop keeps rescheduling); use advance(ms) instead`);
       }
@@ -112,8 +115,8 @@ export class VirtualClock implements Clock {
   }
 
   private add(fn: () => void, delay: number, period: number | undefined): VirtualTimer {
-    const timer: VirtualTimer = { id: ++this.seq, seq: this.seq, deadline: this.current + delay, fn, period, cancelled: false };
-    this.push(timer);
+    const timer: VirtualTimer = { id: ++this.seq, seq: this.seq, deadline: this.current + delay, fn, period, cancelled: false, heapIndex: -1 };
+    this.heap.push(timer);
     this.scheduleAuto();
     return timer;
   }
@@ -121,18 +124,17 @@ export class VirtualClock implements Clock {
   private cancel(timer: VirtualTimer): void {
     if (timer.cancelled) return;
     timer.cancelled = true;
-    const index = this.heap.indexOf(timer);
-    if (index >= 0) this.removeAt(index);
-    if (this.heap.length === 0) this.stopAuto();
+    this.heap.remove(timer);
+    if (this.heap.size === 0) this.stopAuto();
   }
 
   private fireNext(): void {
-    const timer = this.pop();
+    const timer = this.heap.pop();
     if (!timer) return;
     if (timer.deadline > this.current) this.current = timer.deadline;
     if (timer.period !== undefined) {
       timer.deadline = this.current + timer.period;
-      this.push(timer);
+      this.heap.push(timer);
     } else {
       timer.cancelled = true;
     }
@@ -141,7 +143,7 @@ export class VirtualClock implements Clock {
 
   /** Auto mode: after the process has drained its current work (one setImmediate turn), fire the next timer. */
   private scheduleAuto(): void {
-    if (!this.autoMode || this.autoScheduled || this.heap.length === 0) return;
+    if (!this.autoMode || this.autoScheduled || this.heap.size === 0) return;
     this.autoScheduled = true;
     // Two turns: the first lets I/O callbacks that are ready now run and queue their follow-ups.
     this.autoImmediate = setImmediate(() => {
@@ -159,55 +161,5 @@ export class VirtualClock implements Clock {
     if (this.autoImmediate) clearImmediate(this.autoImmediate);
     this.autoImmediate = undefined;
     this.autoScheduled = false;
-  }
-
-  // Binary min-heap on (deadline, seq).
-  private less(a: VirtualTimer, b: VirtualTimer): boolean {
-    return a.deadline < b.deadline || (a.deadline === b.deadline && a.seq < b.seq);
-  }
-
-  private push(timer: VirtualTimer): void {
-    this.heap.push(timer);
-    this.siftUp(this.heap.length - 1);
-  }
-
-  private pop(): VirtualTimer | undefined {
-    if (this.heap.length === 0) return undefined;
-    const top = this.heap[0];
-    this.removeAt(0);
-    return top;
-  }
-
-  private removeAt(index: number): void {
-    const heap = this.heap;
-    const last = heap.pop()!;
-    if (index === heap.length) return;
-    heap[index] = last;
-    this.siftDown(index);
-    this.siftUp(index);
-  }
-
-  private siftUp(i: number): void {
-    const heap = this.heap;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!this.less(heap[i]!, heap[parent]!)) break;
-      [heap[i], heap[parent]] = [heap[parent]!, heap[i]!];
-      i = parent;
-    }
-  }
-
-  private siftDown(i: number): void {
-    const heap = this.heap;
-    for (;;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let smallest = i;
-      if (l < heap.length && this.less(heap[l]!, heap[smallest]!)) smallest = l;
-      if (r < heap.length && this.less(heap[r]!, heap[smallest]!)) smallest = r;
-      if (smallest === i) return;
-      [heap[i], heap[smallest]] = [heap[smallest]!, heap[i]!];
-      i = smallest;
-    }
   }
 }

@@ -1,3 +1,4 @@
+import { IndexedHeap } from "../collections/indexed-heap.js";
 import type { Clock, TimerHandle } from "../clock/clock.js";
 import type { CounterMetric, MetricsProvider } from "./metrics.js";
 import { ForwardingQueue } from "./forwarding-queue.js";
@@ -25,8 +26,8 @@ interface WaitingItem<T> {
   readyAt: number;
   /** Insertion order: breaks ties so equal ready times keep their add order. */
   readonly seq: number;
-  /** Position in the heap. */
-  index: number;
+  /** Position in the heap (kept by IndexedHeap). */
+  heapIndex: number;
 }
 
 /**
@@ -36,7 +37,7 @@ interface WaitingItem<T> {
  */
 export class DelayingQueue<T extends NonNullable<unknown> = string> extends ForwardingQueue<T> implements DelayingWorkQueue<T> {
   private readonly clock: Clock;
-  private readonly heap: WaitingItem<T>[] = [];
+  private readonly heap = new IndexedHeap<WaitingItem<T>>((a, b) => a.readyAt < b.readyAt || (a.readyAt === b.readyAt && a.seq < b.seq));
   private readonly waiting = new Map<T, WaitingItem<T>>();
   private readonly retries: CounterMetric | undefined;
   private seq = 0;
@@ -61,20 +62,19 @@ export class DelayingQueue<T extends NonNullable<unknown> = string> extends Forw
     if (existing) {
       if (readyAt < existing.readyAt) {
         existing.readyAt = readyAt;
-        this.siftUp(existing.index);
+        this.heap.update(existing);
       }
     } else {
-      const entry: WaitingItem<T> = { item, readyAt, seq: this.seq++, index: this.heap.length };
+      const entry: WaitingItem<T> = { item, readyAt, seq: this.seq++, heapIndex: -1 };
       this.waiting.set(item, entry);
       this.heap.push(entry);
-      this.siftUp(entry.index);
     }
     this.schedule();
   }
 
   /** Items waiting for their delay to pass. */
   waitingCount(): number {
-    return this.heap.length;
+    return this.heap.size;
   }
 
   override shutDown(): void {
@@ -91,13 +91,13 @@ export class DelayingQueue<T extends NonNullable<unknown> = string> extends Forw
     this.clock.clearTimeout(this.timer);
     this.timer = undefined;
     this.timerDeadline = Infinity;
-    this.heap.length = 0;
+    while (this.heap.pop());
     this.waiting.clear();
   }
 
   /** Keeps exactly one timer, due at the earliest ready time. */
   private schedule(): void {
-    const next = this.heap[0];
+    const next = this.heap.peek();
     if (!next) {
       this.clock.clearTimeout(this.timer);
       this.timer = undefined;
@@ -114,61 +114,11 @@ export class DelayingQueue<T extends NonNullable<unknown> = string> extends Forw
     this.timer = undefined;
     this.timerDeadline = Infinity;
     const now = this.clock.now();
-    while (this.heap.length > 0 && this.heap[0]!.readyAt <= now) {
-      const entry = this.pop();
+    for (let entry = this.heap.peek(); entry && entry.readyAt <= now; entry = this.heap.peek()) {
+      this.heap.pop();
       this.waiting.delete(entry.item);
       this.inner.add(entry.item);
     }
     this.schedule();
-  }
-
-  // Binary min-heap on (readyAt, seq), tracking each entry's index so an earlier re-add can sift up.
-  private less(a: WaitingItem<T>, b: WaitingItem<T>): boolean {
-    return a.readyAt < b.readyAt || (a.readyAt === b.readyAt && a.seq < b.seq);
-  }
-
-  private pop(): WaitingItem<T> {
-    const heap = this.heap;
-    const top = heap[0]!;
-    const last = heap.pop()!;
-    if (heap.length > 0) {
-      heap[0] = last;
-      last.index = 0;
-      this.siftDown(0);
-    }
-    return top;
-  }
-
-  private swap(i: number, j: number): void {
-    const heap = this.heap;
-    const a = heap[i]!;
-    const b = heap[j]!;
-    heap[i] = b;
-    heap[j] = a;
-    a.index = j;
-    b.index = i;
-  }
-
-  private siftUp(i: number): void {
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!this.less(this.heap[i]!, this.heap[parent]!)) return;
-      this.swap(i, parent);
-      i = parent;
-    }
-  }
-
-  private siftDown(i: number): void {
-    const heap = this.heap;
-    for (;;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let smallest = i;
-      if (l < heap.length && this.less(heap[l]!, heap[smallest]!)) smallest = l;
-      if (r < heap.length && this.less(heap[r]!, heap[smallest]!)) smallest = r;
-      if (smallest === i) return;
-      this.swap(i, smallest);
-      i = smallest;
-    }
   }
 }
