@@ -56,7 +56,7 @@ test("subresources: scale and status; cluster-scoped resources", async () => {
 test("watch over HTTP: events in order, stop() ends it and releases the server's watcher", async () => {
   const events: WatchEvent[] = [];
   const w = await client.resource("ConfigMap").watch({ namespace: "default", resourceVersion: "" }, (e) => void events.push(e));
-  await client.resource("ConfigMap").create(cm("w"));
+  await client.resource<ConfigMap>("ConfigMap").create(cm("w"));
   await client.resource("ConfigMap").patch("w", "merge", { data: { x: "1" } });
   await eventually(() => events.some((e) => e.type === "MODIFIED" && e.object.metadata?.name === "w"), 5000, "MODIFIED");
   assert.is(fx.server.activeWatches(), 1);
@@ -71,10 +71,11 @@ test("informers over HTTP survive server-side watch timeouts and a 410 by relist
   let watches = 0;
   let lists = 0;
   // The real API server, except that a watch can be made to fail with 410 as a compacted store would.
+  const real: ApiServerApi = cp.apiServer;
   const api: ApiServerApi = Object.assign(Object.create(cp.apiServer) as ApiServerApi, {
     list: (...args: Parameters<ApiServerApi["list"]>) => {
       lists++;
-      return cp.apiServer.list(...args);
+      return real.list(...args);
     },
     watch: async (...args: Parameters<ApiServerApi["watch"]>) => {
       watches++;
@@ -83,7 +84,7 @@ test("informers over HTTP survive server-side watch timeouts and a 410 by relist
         args[3]({ type: "ERROR", object: resourceExpired("too old resource version: 1 (2)").status as unknown as KubeObject });
         return { stop: () => {}, done: Promise.resolve() };
       }
-      return cp.apiServer.watch(...args);
+      return real.watch(...args);
     },
   });
   const local = await startFixture({ apiServer: api, insecureHttp: true, registry: cp.registry, clock: cp.clock });

@@ -2,7 +2,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { resolveRoute } from "../../core/apiserver/http/request-route.js";
 import { negotiateResponseFormat } from "../../core/apiserver/http/response-format.js";
-import { deleteOptionsOf, watchOptionsOf, writeOptionsOf } from "../../core/apiserver/http/query-options.js";
+import { deleteOptionsOf, isWatchRequest, watchOptionsOf, writeOptionsOf } from "../../core/apiserver/http/query-options.js";
 import { warningHeaders } from "../../core/apiserver/http/responses.js";
 import { isStatusError } from "../../core/api/status.js";
 import { testControlPlane } from "../support/control-plane.js";
@@ -51,6 +51,8 @@ test("Accept negotiation: Table (kubectl's list), metadata, JSON; only unsupport
 
 test("query options: watch, write (fieldValidation default Warn), delete (body wins, orphanDependents)", () => {
   assert.equal(watchOptionsOf(new URLSearchParams("watch=1&resourceVersion=5&allowWatchBookmarks=true&timeoutSeconds=30&labelSelector=a%3Db")), { labelSelector: "a=b", resourceVersion: "5", allowWatchBookmarks: true, timeoutSeconds: 30 });
+  for (const v of ["true", "1", "True"]) assert.ok(isWatchRequest(new URLSearchParams(`watch=${v}`)), `watch=${v}`);
+  assert.not.ok(isWatchRequest(new URLSearchParams("watch=false")));
   assert.equal(writeOptionsOf(new URLSearchParams("")), { fieldValidation: "Warn" });
   assert.equal(writeOptionsOf(new URLSearchParams("dryRun=All&fieldManager=kubectl&fieldValidation=Strict")), { fieldValidation: "Strict", dryRun: ["All"], fieldManager: "kubectl" });
   assert.throws(() => writeOptionsOf(new URLSearchParams("fieldValidation=Loose")));

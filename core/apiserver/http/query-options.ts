@@ -4,10 +4,13 @@ import type { DeleteOptions, ListOptions, WatchOptions, WriteOptions } from "../
 /** Query parameters of a request, read once. */
 export type Query = URLSearchParams;
 
+/** A boolean parameter as Go's strconv.ParseBool reads it (`1`, `t`, `true`, `True`, `TRUE`; Python sends `True`); empty counts as true. */
 function flag(value: string | null): boolean | undefined {
   if (value === null) return undefined;
-  return value === "" || value === "true" || value === "1";
+  return value === "" || TRUE_VALUES.has(value);
 }
+
+const TRUE_VALUES = new Set(["1", "t", "T", "true", "True", "TRUE"]);
 
 function integer(query: Query, name: string): number | undefined {
   const v = query.get(name);
