@@ -24,3 +24,30 @@ export type * from "./api/strategy.js";
 export type * from "./apiserver/admission.js";
 export { Store, StoreError, isStoreError, type StoreEvent, type StoreListOptions, type StoreListResult, type StorePreconditions, type StoreWatch, type StoreWatchOptions } from "./store/store.js";
 export { Client, type ResourceClient, type ResourceRef, type ListOptions, type WatchOptions, type WatchEvent, type WatchEventType, type Watch, type WriteOptions, type PatchType, type PatchOptions, type DeleteOptions, type GetOptions } from "./client/client.js";
+export { cloneJson } from "./api/clone.js";
+export { ResourceRegistry, type RegisteredType } from "./api/resource-registry.js";
+export { BUILT_IN_TYPES } from "./api/builtin/index.js";
+export { LabelSelector, parseLabelSelector, labelSelectorFromObject, labelSelectorFromSet } from "./api/selectors/label-selector.js";
+export { FieldSelector, parseFieldSelector } from "./api/selectors/field-selector.js";
+export * from "./api/patch/index.js";
+export { parseQuantity, formatQuantity, compareQuantities, type Quantity } from "./api/quantity.js";
+
+export { MemoryStore, type MemoryStoreOptions } from "./store/memory-store.js";
+export { objectStorageKey, listPrefix } from "./store/keys.js";
+
+export { ApiServer, type ApiServerOptions } from "./apiserver/api-server.js";
+export { ApiServerApi, type RequestContext } from "./apiserver/api-server-contract.js";
+export { createControlPlane, type ControlPlane, type ControlPlaneOptions } from "./apiserver/control-plane.js";
+export { BUILT_IN_ADMISSION } from "./apiserver/admission/index.js";
+export { InProcessClient } from "./client/in-process-client.js";
+
+export * from "./informers/index.js";
+export { InformerFactory } from "./informers/shared-informer-factory.js";
+export * from "./workqueue/index.js";
+export * from "./controller/index.js";
+export * from "./events/index.js";
+
+export { Cluster, type ClusterOptions, type ClusterNode, type WaitForOptions } from "./cluster/cluster.js";
+export { NodeName, type NodeSpec } from "./cluster/node-spec.js";
+export { loadClusterConfig, validateClusterConfig, ClusterConfigError, type ClusterConfig } from "./cluster/cluster-config.js";
+export { parseManifests, type ApplyResult, type ApplyAction } from "./cluster/apply.js";

@@ -168,5 +168,6 @@ export function invalid(kind: string, group: string, name: string, errors: reado
   const summary = texts.length === 1 ? texts[0] : `[${texts.join(", ")}]`;
   const causes: StatusCause[] = errors.map((e) => ({ reason: e.type, message: e.detail, field: e.field }));
   const details: NonNullable<Status["details"]> = group ? { name, group, kind, causes } : { name, kind, causes };
-  return failure(422, "Invalid", `${kind} "${name}" is invalid: ${summary}`, details);
+  const qualifiedKind = group ? `${kind}.${group}` : kind; // schema.GroupKind.String()
+  return failure(422, "Invalid", `${qualifiedKind} "${name}" is invalid: ${summary}`, details);
 }

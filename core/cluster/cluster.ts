@@ -23,6 +23,8 @@ import { applyObjects, parseManifests, type ApplyResult } from "./apply.js";
 import { NodeAddressing, nodeObject } from "./node-registration.js";
 import { NodeName, type NodeSpec } from "./node-spec.js";
 import { rfc3339 } from "../apiserver/object-time.js";
+import { Manager } from "../controller/manager.js";
+import { Controllers } from "../controller/extension-point.js";
 import { loadClusterConfig } from "./cluster-config.js";
 
 export interface ClusterOptions {
@@ -96,6 +98,7 @@ export class Cluster {
   private readonly stopController = new AbortController();
   private controlPlane: ControlPlane | undefined;
   private informerFactory: SharedInformerFactory | undefined;
+  private controllerManager: Manager | undefined;
   private state: "new" | "starting" | "running" | "stopped" = "new";
   private workerCount = 0;
 
@@ -139,6 +142,12 @@ export class Cluster {
   get informers(): SharedInformerFactory {
     this.running();
     return this.informerFactory!;
+  }
+
+  /** The controller manager: controllers contributed by plugins run in it; add your own with `controllerFor(cluster.manager)`. */
+  get manager(): Manager {
+    this.running();
+    return this.controllerManager!;
   }
 
   /** The served resource types. */
@@ -193,8 +202,11 @@ export class Cluster {
         const d = t.descriptor;
         if (!cp.registry.byGroupVersionResource(d.group, d.version, d.plural)) cp.registry.add(t);
       }
+      this.controllerManager = new Manager({ client: cp.client, informers: this.informerFactory, clock: this.clock, log: this.log.child("controller-manager"), random: this.random, registry: cp.registry });
+      for (const registration of this.extensions.point(Controllers).all()) await registration.setup(this.controllerManager);
       this.informerFactory.start(this.stopController.signal);
       for (const spec of this.initialNodes()) await this.addNode(spec);
+      await this.controllerManager.start(this.stopController.signal);
       this.state = "running";
       this.log.info("cluster started", { nodes: this.nodeScopes.size, plugins: this.plugins.startedPlugins });
     } catch (err) {
@@ -308,6 +320,7 @@ export class Cluster {
   }
 
   private async teardown(): Promise<void> {
+    await this.controllerManager?.stop();
     this.stopController.abort();
     await this.plugins.stop();
     await this.informerFactory?.shutdown();
