@@ -1,13 +1,16 @@
 #!/usr/bin/env node
 /** The `kubesim` command. */
-import { Command } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
 import { readFileSync } from "node:fs";
-import { builtInPluginPath } from "../plugins/plugin-loader.js";
+import { KUBERNETES_VERSION } from "../cluster/node-registration.js";
+import { up } from "./up.js";
+import type { LogLevel } from "../log/logger.js";
 
 function packageVersion(): string {
   for (const rel of ["../../package.json", "../../../package.json"]) {
     try {
-      return (JSON.parse(readFileSync(new URL(rel, import.meta.url), "utf8")) as { version: string }).version;
+      const manifest = JSON.parse(readFileSync(new URL(rel, import.meta.url), "utf8")) as { name?: string; version: string };
+      if (manifest.name === "kubesim") return manifest.version;
     } catch {
       /* try the next layout (source vs dist) */
     }
@@ -15,22 +18,58 @@ function packageVersion(): string {
   return "0.0.0";
 }
 
+function integer(name: string, min: number, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}`);
+    return n;
+  };
+}
+
 const program = new Command();
-program.name("kubesim").description("Kubernetes rebuilt in TypeScript: a whole cluster in one Node.js process").version(packageVersion(), "-v, --version");
+program
+  .name("kubesim")
+  .description("Kubernetes rebuilt in TypeScript: a whole cluster in one Node.js process")
+  .version(`kubesim ${packageVersion()} (Kubernetes ${KUBERNETES_VERSION})`, "-v, --version");
 
 program
   .command("version")
-  .description("print the kubesim version")
+  .description("print the kubesim version and the Kubernetes version it serves")
   .action(() => {
-    process.stdout.write(`kubesim ${packageVersion()}\n`);
+    process.stdout.write(`kubesim ${packageVersion()}\nKubernetes API ${KUBERNETES_VERSION}\n`);
   });
 
 program
   .command("up")
-  .description("start the embedded default cluster")
-  .action(() => {
-    process.stdout.write(`kubesim ${packageVersion()}: the cluster composition layer is not built yet (see issue "Informers, work queues, controller runtime, and composing a cluster in code").\n`);
-    process.stdout.write(`built-in plugin admission-always-pull-images: ${builtInPluginPath("admission-always-pull-images") ?? "missing"}\n`);
+  .description("start the embedded default cluster and serve the Kubernetes API for kubectl")
+  .option("--config <path>", "cluster.yaml describing the cluster")
+  .option("--nodes <n>", "number of nodes (one control-plane node, the rest workers; default 3)", integer("--nodes", 1, 5000))
+  .option("--port <port>", "API server port (0 picks a free one)", integer("--port", 0, 65535), 6443)
+  .option("--host <address>", "listen address", "127.0.0.1")
+  .option("--kubeconfig <path>", "where to write the kubeconfig (never ~/.kube/config unless you say so)", ".kubesim/kubeconfig")
+  .option("--state-dir <dir>", "where certificates and the admin token are kept", ".kubesim")
+  .option("--insecure-http", "serve plain HTTP instead of HTTPS", false)
+  .addOption(new Option("--log-level <level>", "log level").choices(["debug", "info", "warn", "error", "silent"]))
+  .action(async (opts: { config?: string; nodes?: number; port: number; host: string; kubeconfig: string; stateDir: string; insecureHttp: boolean; logLevel?: LogLevel }) => {
+    let handle;
+    try {
+      handle = await up(opts, (line) => process.stdout.write(line + "\n"));
+    } catch (err) {
+      process.stderr.write(`kubesim up: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(1);
+    }
+    const stop = (signal: string): void => {
+      process.stdout.write(`kubesim: ${signal}, shutting down\n`);
+      void handle.shutdown().then(
+        () => process.exit(0),
+        (err: unknown) => {
+          process.stderr.write(`kubesim: shutdown failed: ${String(err)}\n`);
+          process.exit(1);
+        },
+      );
+    };
+    process.once("SIGINT", () => stop("SIGINT"));
+    process.once("SIGTERM", () => stop("SIGTERM"));
   });
 
 await program.parseAsync(process.argv);

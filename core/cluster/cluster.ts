@@ -54,6 +54,8 @@ export interface ClusterOptions {
   logLevel?: LogLevel;
   /** Directory relative plugin paths resolve against (default: working directory). */
   baseDir?: string;
+  /** The port the API server is served on, written into the `kubernetes` Service's targetPort (default 6443). */
+  apiServerPort?: number;
 }
 
 export interface WaitForOptions {
@@ -188,6 +190,7 @@ export class Cluster {
         ...(this.options.store ? { store: this.options.store } : {}),
         ...(this.options.serviceCidr ? { serviceCidr: this.options.serviceCidr } : {}),
         ...(this.options.nodePortRange ? { nodePortRange: this.options.nodePortRange } : {}),
+        ...(this.options.apiServerPort ? { apiServerPort: this.options.apiServerPort } : {}),
         extraAdmission: () => admission.all(),
       });
       const cp = this.controlPlane;

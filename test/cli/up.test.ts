@@ -1,0 +1,59 @@
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { spawn, execFile } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { tmpdir } from "node:os";
+import { promisify } from "node:util";
+
+const run = promisify(execFile);
+
+/** Starts `kubesim up` with `args`, resolving once it prints `ready`, with everything it printed. */
+function startUp(args: string[]): Promise<{ child: ReturnType<typeof spawn>; out: () => string }> {
+  const child = spawn(process.execPath, ["--import", "tsx", "core/cli/main.ts", "up", ...args], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, KUBESIM_LOG_LEVEL: "info" } });
+  let out = "";
+  return new Promise((resolve, reject) => {
+    const onData = (d: Buffer): void => {
+      out += d.toString();
+      if (/^ready/m.test(out)) resolve({ child, out: () => out });
+    };
+    child.stdout!.on("data", onData);
+    child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
+    child.on("exit", (code) => reject(new Error(`kubesim up exited ${code}:\n${out}`)));
+  });
+}
+
+test("kubesim up: serves over HTTPS, writes the kubeconfig it prints, kubectl works, SIGTERM stops cleanly", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "kubesim-up-"));
+  const kubeconfig = join(dir, "kubeconfig");
+  const { child, out } = await startUp(["--port", "0", "--state-dir", join(dir, "state"), "--kubeconfig", kubeconfig, "--nodes", "3"]);
+  try {
+    assert.match(out(), new RegExp(`export KUBECONFIG=${kubeconfig.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}`));
+    assert.match(out(), /serving the Kubernetes API at https:\/\/127\.0\.0\.1:\d+/);
+    assert.match(out(), /ready/);
+    assert.match(readFileSync(kubeconfig, "utf8"), /certificate-authority-data/);
+    const { stdout } = await run("kubectl", ["--kubeconfig", kubeconfig, "get", "nodes"]);
+    const lines = stdout.trim().split("\n");
+    assert.match(lines[0]!, /^NAME\s+STATUS\s+ROLES\s+AGE\s+VERSION$/);
+    assert.is(lines.length, 4);
+    assert.match(stdout, /kubesim-control-plane\s+Ready\s+control-plane/);
+    const ns = await run("kubectl", ["--kubeconfig", kubeconfig, "get", "namespaces", "-o", "name"]);
+    assert.match(ns.stdout, /namespace\/kube-system/);
+  } finally {
+    const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
+    child.kill("SIGTERM");
+    assert.is(await exited, 0);
+  }
+});
+
+test("kubesim up refuses bad flags with a clear message; version and --help work", async () => {
+  const bad = await run(process.execPath, ["--import", "tsx", "core/cli/main.ts", "up", "--nodes", "zero"]).then(() => undefined, (e: { stderr: string; code: number }) => e);
+  assert.ok(bad, "must fail");
+  assert.match(bad!.stderr, /--nodes must be an integer from 1 to 5000/);
+  const version = await run(process.execPath, ["--import", "tsx", "core/cli/main.ts", "version"]);
+  assert.match(version.stdout, /^kubesim \d+\.\d+\.\d+\nKubernetes API v1\.32\.0-kubesim\n$/);
+  const help = await run(process.execPath, ["--import", "tsx", "core/cli/main.ts", "up", "--help"]);
+  assert.match(help.stdout, /--insecure-http/);
+});
+
+test.run();
