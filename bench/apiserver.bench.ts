@@ -14,7 +14,7 @@ import { SeededRandom } from "../core/clock/random.js";
 import { createLogger } from "../core/log/logger.js";
 import { createControlPlane } from "../core/apiserver/control-plane.js";
 
-const PODS = 150_000;
+const PODS = Number(process.env["BENCH_PODS"] ?? 150_000);
 const MB = 1024 * 1024;
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
 

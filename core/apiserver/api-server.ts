@@ -191,6 +191,11 @@ export class ApiServer implements ApiServerApi {
   // ---------------------------------------------------------------- create
 
   async create(type: RegisteredType, namespace: string | undefined, body: KubeObject, options: WriteOptions = {}, ctx: RequestContext = {}): Promise<KubeObject> {
+    return this.createObject(type, namespace, body, options, ctx, false);
+  }
+
+  /** The create pipeline; `managedByApply` when server-side apply already recorded field ownership. */
+  private async createObject(type: RegisteredType, namespace: string | undefined, body: KubeObject, options: WriteOptions, ctx: RequestContext, managedByApply: boolean): Promise<KubeObject> {
     this.checkBody(type, body);
     const draft = draftOf(body);
     this.applyScope(type, namespace, draft);
@@ -200,7 +205,7 @@ export class ApiServer implements ApiServerApi {
     await this.admit("CREATE", type, undefined, draft, undefined, options, ctx);
     strategy.prepareForCreate?.(draft, this.strategyContext);
     if (draft.metadata.generation === undefined && "spec" in draft) draft.metadata.generation = 1;
-    this.fieldManager.recordUpdate(undefined, draft, options.fieldManager, undefined);
+    if (!managedByApply) this.fieldManager.recordUpdate(undefined, draft, options.fieldManager, undefined);
     let allocated = false;
     try {
       const errors = strategy.validate?.(draft, this.strategyContext) ?? [];
@@ -369,7 +374,7 @@ export class ApiServer implements ApiServerApi {
         const created = this.fieldManager.apply(undefined, applied, options.fieldManager, !!options.force, type.descriptor);
         created.metadata = { ...created.metadata, name };
         try {
-          return await this.create(type, namespace, created, { ...options, fieldManager: undefined } as WriteOptions, ctx);
+          return await this.createObject(type, namespace, created, options, ctx, true);
         } catch (err) {
           if (isStatusError(err, "AlreadyExists") && attempt < MAX_UPDATE_ATTEMPTS) continue;
           throw err;
