@@ -42,9 +42,23 @@ function splitSuffix(text: string): [string, string] {
   return [text.slice(0, i), text.slice(i)];
 }
 
-/** Parses a quantity; throws {@link QuantityParseError}. */
+/** Parsed quantities by their text: the same few values ("100m", "128Mi") recur on every pod. */
+const parsed = new Map<string, Quantity>();
+const PARSED_CACHE_LIMIT = 4096;
+
+/** Parses a quantity; throws {@link QuantityParseError}. Results are frozen and may be shared. */
 export function parseQuantity(text: string | number): Quantity {
-  if (typeof text === "number") text = String(text);
+  const key = typeof text === "number" ? String(text) : text;
+  let q = parsed.get(key);
+  if (!q) {
+    q = Object.freeze(parseUncached(key));
+    if (parsed.size >= PARSED_CACHE_LIMIT) parsed.clear();
+    parsed.set(key, q);
+  }
+  return q;
+}
+
+function parseUncached(text: string): Quantity {
   const trimmed = text.trim();
   const [num, suffix] = splitSuffix(trimmed);
   const m = NUMBER.exec(num);

@@ -132,14 +132,27 @@ function pathElementString(pe: string): string {
 /** How server-side apply treats a list field: atomic, a set of scalars, or a map keyed by fields. */
 export type ListType = { type: "atomic" } | { type: "set" } | { type: "map"; keys: readonly string[]; defaults?: Readonly<Record<string, unknown>> };
 
-/** The SSA list type of a field: its `+listType`, else derived from its patch strategy as the OpenAPI converter does. */
+/** The SSA list type of a field: its `+listType`, else derived from its patch strategy as the OpenAPI converter does. Cached per field (keys sorted). */
 export function listTypeOf(fm: FieldMeta | undefined): ListType {
-  const list = fm?.list ?? (fm?.patch?.startsWith("merge") ? (fm.mergeKey ? "map" : "set") : "atomic");
-  if (list === "map") {
-    const keys = fm?.keys ?? (fm?.mergeKey ? [fm.mergeKey] : []);
-    return keys.length > 0 ? { type: "map", keys, defaults: fm?.keyDefaults } : { type: "atomic" };
+  if (!fm) return ATOMIC_LIST;
+  let cached = listTypes.get(fm);
+  if (!cached) {
+    cached = computeListType(fm);
+    listTypes.set(fm, cached);
   }
-  return { type: list };
+  return cached;
+}
+
+const ATOMIC_LIST: ListType = Object.freeze({ type: "atomic" });
+const listTypes = new WeakMap<FieldMeta, ListType>();
+
+function computeListType(fm: FieldMeta): ListType {
+  const list = fm.list ?? (fm.patch?.startsWith("merge") ? (fm.mergeKey ? "map" : "set") : "atomic");
+  if (list === "map") {
+    const keys = fm.keys ?? (fm.mergeKey ? [fm.mergeKey] : []);
+    return keys.length > 0 ? { type: "map", keys: [...keys].sort(), ...(fm.keyDefaults ? { defaults: fm.keyDefaults } : {}) } : ATOMIC_LIST;
+  }
+  return list === "atomic" ? ATOMIC_LIST : { type: list };
 }
 
 /** True when SSA owns the value of this field as one unit. */
@@ -151,8 +164,13 @@ export function isAtomicField(fm: FieldMeta | undefined): boolean {
 export function itemPathElement(item: unknown, list: ListType, index: number): string {
   if (list.type === "set") return `v:${JSON.stringify(item)}`;
   if (list.type === "map" && isPlainObject(item)) {
+    const keys = list.keys; // sorted by listTypeOf
+    if (keys.length === 1) {
+      const k = keys[0]!;
+      return `k:{${JSON.stringify(k)}:${JSON.stringify(item[k] ?? list.defaults?.[k])}}`;
+    }
     const key: JsonObject = {};
-    for (const k of [...list.keys].sort()) key[k] = item[k] ?? list.defaults?.[k];
+    for (const k of keys) key[k] = item[k] ?? list.defaults?.[k];
     return `k:${JSON.stringify(key)}`;
   }
   return `i:${index}`;
@@ -162,39 +180,58 @@ export function itemPathElement(item: unknown, list: ListType, index: number): s
  * The set of fields a value sets, by structured-merge-diff's rules: every scalar, null, empty
  * object, atomic list or atomic struct is a member; list-map and set items are members with their
  * fields below them. Returns undefined for a value that sets nothing (an empty granular list).
+ * Hot path (every create tracks its whole object): plain loops, one allocation per node.
  */
 export function fieldSetOfValue(value: unknown, fm: FieldMeta | undefined): FieldSet | undefined {
   if (Array.isArray(value)) {
     const list = listTypeOf(fm);
     if (list.type === "atomic") return EMPTY;
+    if (value.length === 0) return undefined;
     const out: Record<string, FieldSet> = {};
-    const seen = new Set<string>();
-    value.forEach((item, i) => {
+    const itemType = list.type === "map" ? fm?.type : undefined;
+    for (let i = 0; i < value.length; i++) {
+      const item = value[i];
       const pe = itemPathElement(item, list, i);
-      if (seen.has(pe)) {
-        out[pe] = EMPTY;
-        return;
+      if (pe in out) {
+        out[pe] = EMPTY; // duplicate items: owned as a whole
+        continue;
       }
-      seen.add(pe);
-      const children = list.type === "map" && isPlainObject(item) ? fieldSetOfObject(item, fm?.type) : EMPTY;
-      out[pe] = makeNode(true, children as Record<string, FieldSet>)!;
-    });
-    return makeNode(false, out);
+      if (list.type === "map" && isPlainObject(item)) {
+        const node: Record<string, FieldSet> = { [SELF]: EMPTY };
+        const filled = addObjectFields(item, itemType, node);
+        out[pe] = filled ? node : EMPTY;
+      } else {
+        out[pe] = EMPTY;
+      }
+    }
+    return out;
   }
   if (isPlainObject(value) && !isAtomicField(fm)) {
-    const set = fieldSetOfObject(value, fm?.type);
-    return isEmptySet(set) ? EMPTY : set;
+    const out: Record<string, FieldSet> = {};
+    return addObjectFields(value, fm?.type, out) ? out : EMPTY;
   }
   return EMPTY;
+}
+
+/** Adds the fields `obj` sets to `out`; returns whether it added any. */
+function addObjectFields(obj: JsonObject, meta: TypeMeta | undefined, out: Record<string, FieldSet>): boolean {
+  const fields = meta?.fields;
+  let added = false;
+  for (const key in obj) {
+    const value = obj[key];
+    if (value === undefined) continue;
+    const node = fieldSetOfValue(value, fields?.[key]);
+    if (node) {
+      out[`f:${key}`] = node;
+      added = true;
+    }
+  }
+  return added;
 }
 
 /** The set of fields an object sets (its own node is not a member). */
 export function fieldSetOfObject(obj: JsonObject, meta: TypeMeta | undefined): FieldSet {
   const out: Record<string, FieldSet> = {};
-  for (const [key, value] of Object.entries(obj)) {
-    if (value === undefined) continue;
-    const node = fieldSetOfValue(value, meta?.fields?.[key]);
-    if (node) out[`f:${key}`] = node;
-  }
+  addObjectFields(obj, meta, out);
   return out;
 }

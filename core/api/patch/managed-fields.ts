@@ -2,7 +2,7 @@ import type { ManagedFieldsEntry } from "kubernetes-types/meta/v1.js";
 import type { KubeObject } from "../object.js";
 import { isPlainObject, jsonEqual, type JsonObject } from "./json-value.js";
 import { patchMetaFor, UNKNOWN_KIND_META, type TypeMeta } from "./patch-meta.js";
-import { difference, isEmptySet, union, type FieldSet } from "./field-set.js";
+import { difference, fieldSetOfObject, fieldSetOfValue, isEmptySet, union, type FieldSet } from "./field-set.js";
 import { compareObjects, type FieldChanges } from "./field-compare.js";
 
 /** One manager's fields: the decoded form of a managedFields entry. */
@@ -36,6 +36,29 @@ export function stripUntracked(set: FieldSet): FieldSet {
   for (const [k, v] of Object.entries(meta)) if (k !== "." && !UNTRACKED_METADATA.has(k.slice(2))) keep[k] = v;
   const { ["f:metadata"]: _m, ...rest } = set;
   return Object.keys(keep).length > 0 ? { ...rest, "f:metadata": keep } : rest;
+}
+
+/** The tracked fields an object sets on the main resource (no status, apiVersion, kind or server-set metadata). */
+function trackedFieldSet(obj: JsonObject, meta: TypeMeta): FieldSet {
+  const out: Record<string, FieldSet> = {};
+  for (const key in obj) {
+    const value = obj[key];
+    if (value === undefined || key === "apiVersion" || key === "kind" || key === "status") continue;
+    if (key === "metadata" && isPlainObject(value)) {
+      const kept: JsonObject = {};
+      let any = false;
+      for (const mk in value) {
+        if (UNTRACKED_METADATA.has(mk) || value[mk] === undefined) continue;
+        kept[mk] = value[mk];
+        any = true;
+      }
+      if (any) out["f:metadata"] = fieldSetOfObject(kept, meta.fields?.["metadata"]?.type);
+      continue;
+    }
+    const node = fieldSetOfValue(value, meta.fields?.[key]);
+    if (node) out[`f:${key}`] = node;
+  }
+  return out;
 }
 
 /** Compares two objects over the tracked fields only. */
@@ -133,6 +156,12 @@ export function updateManagedFields<T extends KubeObject>(oldObj: T | undefined,
     managersFromOld = true;
   }
 
+  if (!oldObj && !options.subresource && managers.size === 0) {
+    // A create with no prior owners: the writer owns every tracked field it set.
+    const fields = trackedFieldSet(newObj as JsonObject, meta);
+    if (isEmptySet(fields)) return withManagedFields(newObj, []);
+    return withManagedFields(newObj, [{ manager: options.manager, operation: "Update", apiVersion, time: formatTime(options.now), fieldsType: "FieldsV1", fieldsV1: fields as object }]);
+  }
   const changes = trackedChanges((oldObj ?? {}) as JsonObject, newObj as JsonObject, meta, options.subresource);
   const taken = union(changes.added, changes.modified);
   if (isEmptySet(taken) && isEmptySet(changes.removed) && managersFromOld) {
