@@ -52,10 +52,30 @@ export interface WatchStreamRequest {
   active: ActiveWatches;
 }
 
-function encoder(req: WatchStreamRequest): (event: WatchEvent) => string {
+/**
+ * The encoded event line of a stored object, per event type, built once however many watchers
+ * receive it: a thousand watchers of one object share one Buffer instead of each encoding ~KBs.
+ */
+const eventLines = new WeakMap<object, Partial<Record<string, Buffer>>>();
+
+function eventLine(type: string, obj: object): Buffer {
+  let lines = eventLines.get(obj);
+  if (!lines) {
+    lines = {};
+    eventLines.set(obj, lines);
+  }
+  let line = lines[type];
+  if (!line) {
+    line = Buffer.from(`{"type":"${type}","object":${jsonOf(obj)}}\n`);
+    lines[type] = line;
+  }
+  return line;
+}
+
+function encoder(req: WatchStreamRequest): (event: WatchEvent) => string | Buffer {
   const { format, type } = req;
   const d = type.descriptor;
-  if (format.kind === "object") return (e) => `{"type":"${e.type}","object":${jsonOf(e.object)}}\n`;
+  if (format.kind === "object") return (e) => (e.type === "ERROR" || e.type === "BOOKMARK" ? `{"type":"${e.type}","object":${JSON.stringify(e.object)}}\n` : eventLine(e.type, e.object));
   if (format.kind === "metadata") {
     return (e) => {
       const obj = e.type === "ERROR" || e.type === "BOOKMARK" ? e.object : toPartialObjectMetadata(e.object);
@@ -84,7 +104,7 @@ function encoder(req: WatchStreamRequest): (event: WatchEvent) => string {
  */
 export async function serveWatch(req: WatchStreamRequest, res: ServerResponse): Promise<void> {
   const encode = encoder(req);
-  let pending: string[] | undefined = [];
+  let pending: (string | Buffer)[] | undefined = [];
   let closed = false;
   let watch: Watch | undefined;
   const stop = (): void => {
@@ -122,9 +142,9 @@ export async function serveWatch(req: WatchStreamRequest, res: ServerResponse): 
     return;
   }
   res.writeHead(200, { "Content-Type": "application/json", "Cache-Control": "no-cache, private", "Transfer-Encoding": "chunked" });
-  const initial = pending.join("");
+  const initial = pending;
   pending = undefined;
-  if (initial) res.write(initial);
+  if (initial.length > 0) res.write(Buffer.concat(initial.map((p) => (typeof p === "string" ? Buffer.from(p) : p))));
   else res.flushHeaders();
   watch.done.then(
     () => {
