@@ -51,3 +51,6 @@ export { Cluster, type ClusterOptions, type ClusterNode, type WaitForOptions } f
 export { NodeName, type NodeSpec } from "./cluster/node-spec.js";
 export { loadClusterConfig, validateClusterConfig, ClusterConfigError, type ClusterConfig } from "./cluster/cluster-config.js";
 export { parseManifests, type ApplyResult, type ApplyAction } from "./cluster/apply.js";
+export { HttpClient } from "./client/http-client.js";
+export { readKubeconfig, writeKubeconfig, resolveContext, kubeconfigFor, type Kubeconfig } from "./client/kubeconfig.js";
+export * from "./apiserver/http/index.js";
