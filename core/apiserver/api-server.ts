@@ -268,7 +268,7 @@ export class ApiServer implements ApiServerApi {
     if (subresource === "status") return this.patchResource(type, namespace, name, "status", patchType, patch, options, ctx);
     const current = await this.get(type, namespace, name);
     const scale = scaleOf(current) as KubeObject;
-    const patched = this.applyPatch(scale, patchType, patch, "Scale", options, "") as KubeObject;
+    const patched = this.applyPatch(scale, patchType, patch, "Scale", true) as KubeObject;
     return this.updateScale(type, namespace, name, patched, options, ctx);
   }
 
@@ -331,7 +331,7 @@ export class ApiServer implements ApiServerApi {
     let pinned: string | undefined;
     return this.guaranteedUpdate(type, namespace, name, subresource, options, ctx, undefined, (current) => {
       if (!current) throw notFound(type.descriptor, name);
-      const patched = this.applyPatch(current, patchType, patch, type.descriptor.kind, options, type.descriptor.group) as KubeObject;
+      const patched = this.applyPatch(current, patchType, patch, type.descriptor.kind, this.options.isBuiltIn?.(type) ?? true) as KubeObject;
       // A resourceVersion written by the patch itself is a precondition (as kube-apiserver checks).
       const patchedRv = patched.metadata?.resourceVersion;
       if (patchedRv && patchedRv !== current.metadata?.resourceVersion) pinned = patchedRv;
@@ -343,23 +343,18 @@ export class ApiServer implements ApiServerApi {
     });
   }
 
-  private applyPatch(current: KubeObject, patchType: PatchType, patch: unknown, kind: string, _options: WriteOptions, group: string): unknown {
+  /** Applies a non-apply patch; strategic merge patch is refused (415) for types without patch strategies, as for custom resources upstream. */
+  private applyPatch(current: KubeObject, patchType: PatchType, patch: unknown, kind: string, builtIn: boolean): unknown {
     switch (patchType) {
       case "json":
         return applyJsonPatch(current, patch);
       case "merge":
         return applyMergePatch(current, patch);
       case "strategic":
-        return applyStrategicMergePatch(current, patch, kind, { refuseUnknownKinds: !this.isBuiltInKind(kind, group) });
+        return applyStrategicMergePatch(current, patch, kind, { refuseUnknownKinds: !builtIn });
       default:
         throw badRequest(`unsupported patch type: ${String(patchType)}`);
     }
-  }
-
-  private isBuiltInKind(kind: string, group: string): boolean {
-    if (kind === "Scale") return true;
-    const t = this.registry.all().find((r) => r.descriptor.kind === kind && r.descriptor.group === group);
-    return t ? (this.options.isBuiltIn?.(t) ?? true) : false;
   }
 
   private async serverSideApply(type: RegisteredType, namespace: string | undefined, name: string, subresource: "" | "status", patch: unknown, options: WriteOptions & { force?: boolean }, ctx: RequestContext): Promise<KubeObject> {
