@@ -110,7 +110,7 @@ export class ApiServer implements ApiServerApi {
   }
 
   async list(type: RegisteredType, namespace: string | undefined, options: ListOptions = {}): Promise<KubeList> {
-    const matches = this.matcher(type, options.labelSelector, options.fieldSelector);
+    const { labels, fields } = this.selectors(type, options.labelSelector, options.fieldSelector);
     const prefix = listPrefix(this.storageResource(type), this.scopeNamespace(type, namespace));
     const limit = options.limit && options.limit > 0 ? options.limit : undefined;
     let result;
@@ -118,7 +118,8 @@ export class ApiServer implements ApiServerApi {
       result = await this.store.list(prefix, {
         ...(limit ? { limit } : {}),
         ...(options.continue ? { continue: options.continue } : {}),
-        ...(matches ? { filter: matches } : {}),
+        ...(labels ? { labelFilter: (l: Readonly<Record<string, string>> | undefined) => labels.matches(l) } : {}),
+        ...(fields ? { filter: fields } : {}),
       });
     } catch (err) {
       if (isStoreError(err, "InvalidContinue")) throw badRequest(`invalid continue token: ${err.message}`);
@@ -718,26 +719,30 @@ export class ApiServer implements ApiServerApi {
     if (!supported.includes(subresource)) throw methodNotAllowed();
   }
 
-  /** A predicate for the request's label and field selectors, or undefined when there are none. */
-  private matcher(type: RegisteredType, labelSelector?: string, fieldSelector?: string): ((obj: KubeObject) => boolean) | undefined {
-    const labels: LabelSelector | undefined = labelSelector ? parseLabelSelector(labelSelector) : undefined;
-    const fields: FieldSelector | undefined = fieldSelector ? parseFieldSelector(fieldSelector) : undefined;
-    const useLabels = labels && !labels.empty ? labels : undefined;
-    const useFields = fields && !fields.empty ? fields : undefined;
-    if (!useLabels && !useFields) return undefined;
-    const custom = type.strategy.fieldSelectors ?? {};
-    if (useFields) assertFieldsSupported(useFields, (f) => f === "metadata.name" || f === "metadata.namespace" || f in custom);
-    return (obj) => {
-      if (useLabels && !useLabels.matches(obj.metadata?.labels)) return false;
-      if (useFields) {
-        return useFields.matches((field) => {
+  /** The request's selectors: a label selector and a field predicate, each undefined when absent or empty. */
+  private selectors(type: RegisteredType, labelSelector?: string, fieldSelector?: string): { labels?: LabelSelector; fields?: (obj: KubeObject) => boolean } {
+    const labels = labelSelector ? parseLabelSelector(labelSelector) : undefined;
+    const parsedFields = fieldSelector ? parseFieldSelector(fieldSelector) : undefined;
+    const out: { labels?: LabelSelector; fields?: (obj: KubeObject) => boolean } = {};
+    if (labels && !labels.empty) out.labels = labels;
+    if (parsedFields && !parsedFields.empty) {
+      const custom = type.strategy.fieldSelectors ?? {};
+      assertFieldsSupported(parsedFields, (f) => f === "metadata.name" || f === "metadata.namespace" || f in custom);
+      out.fields = (obj) =>
+        parsedFields.matches((field) => {
           if (field === "metadata.name") return obj.metadata?.name;
           if (field === "metadata.namespace") return obj.metadata?.namespace ?? "";
           return custom[field]!(obj);
         });
-      }
-      return true;
-    };
+    }
+    return out;
+  }
+
+  /** One predicate for the request's label and field selectors (watch filtering), or undefined when there are none. */
+  private matcher(type: RegisteredType, labelSelector?: string, fieldSelector?: string): ((obj: KubeObject) => boolean) | undefined {
+    const { labels, fields } = this.selectors(type, labelSelector, fieldSelector);
+    if (!labels && !fields) return undefined;
+    return (obj) => (!labels || labels.matches(obj.metadata?.labels)) && (!fields || fields(obj));
   }
 
   private asStatus(err: unknown): Error {

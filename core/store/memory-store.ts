@@ -30,6 +30,8 @@ interface StoredEntry {
   readonly key: string;
   obj: KubeObject;
   revision: number;
+  /** The object's labels, held by the index entry so label filters need not reach into each object. */
+  labels: Readonly<Record<string, string>> | undefined;
 }
 
 const MODIFIED_CONFLICT = "the object has been modified; please apply your changes to the latest version and try again";
@@ -84,6 +86,7 @@ export class MemoryStore implements Store {
   async list(prefix: string, options: StoreListOptions = {}): Promise<StoreListResult> {
     const limit = options.limit && options.limit > 0 ? options.limit : 0;
     const filter = options.filter;
+    const labelFilter = options.labelFilter;
     const end = prefixRangeEnd(prefix);
     let from = prefix;
     let atRevision = this.revision;
@@ -102,6 +105,7 @@ export class MemoryStore implements Store {
     let full = false;
     const visit = (key: string, obj: KubeObject | null | undefined): boolean => {
       if (!obj) return true;
+      if (labelFilter && !labelFilter(obj.metadata?.labels)) return true;
       if (filter && !filter(obj)) return true;
       items.push(obj);
       lastKey = key;
@@ -113,6 +117,7 @@ export class MemoryStore implements Store {
       this.ordered.scanRuns(from, end, (run, start, stop) => {
         for (let i = start; i < stop; i++) {
           const entry = run[i]!;
+          if (labelFilter && !labelFilter(entry.labels)) continue;
           if (filter && !filter(entry.obj)) continue;
           items.push(entry.obj);
           if (limit > 0 && items.length === limit) {
@@ -134,7 +139,7 @@ export class MemoryStore implements Store {
       if (remaining > 0) {
         result.continue = encodeContinue(next, prefix, atRevision);
         // With a filter the number of matching items left is unknown; Kubernetes omits it then.
-        if (!filter) result.remainingItemCount = remaining;
+        if (!filter && !labelFilter) result.remainingItemCount = remaining;
       }
     }
     return result;
@@ -144,7 +149,7 @@ export class MemoryStore implements Store {
     if (this.entries.has(key)) throw new StoreError("AlreadyExists", key, `key ${key} already exists`);
     const revision = ++this.revision;
     const stored = this.stamp(obj, revision);
-    const entry: StoredEntry = { key, obj: stored, revision };
+    const entry: StoredEntry = { key, obj: stored, revision, labels: stored.metadata?.labels };
     this.entries.set(key, entry);
     this.objects.set(key, stored);
     this.ordered.insert(entry);
@@ -161,6 +166,7 @@ export class MemoryStore implements Store {
     const prevObject = entry.obj;
     const stored = this.stamp(obj, revision);
     entry.obj = stored;
+    entry.labels = stored.metadata?.labels;
     entry.revision = revision;
     this.objects.set(key, stored);
     this.record({ type: "MODIFIED", key, object: stored, prevObject, revision });

@@ -38,6 +38,11 @@ export interface StoreListOptions {
    * storage layer's SelectionPredicate does).
    */
   filter?: (obj: KubeObject) => boolean;
+  /**
+   * Optional label predicate, applied before `filter` to the object's labels. Stores may keep
+   * labels next to their index entries, so this is much cheaper than reaching into each object.
+   */
+  labelFilter?: (labels: Readonly<Record<string, string>> | undefined) => boolean;
 }
 
 export interface StoreListResult {
