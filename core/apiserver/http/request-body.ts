@@ -2,15 +2,21 @@ import type { IncomingMessage } from "node:http";
 import YAML from "yaml";
 import { badRequest, tooLarge, unsupportedMediaType } from "../../api/status.js";
 import type { PatchType } from "../../client/client.js";
+import { decodeProtobufObject, PROTOBUF_MEDIA_TYPE } from "./protobuf/index.js";
 
 /** kube-apiserver's limit on request bodies: 3 MiB. */
 export const MAX_REQUEST_BODY_BYTES = 3 * 1024 * 1024;
+
+/** Reads a request body as UTF-8 text (see readBodyBytes). */
+export async function readBody(req: IncomingMessage, limit = MAX_REQUEST_BODY_BYTES): Promise<string> {
+  return (await readBodyBytes(req, limit)).toString("utf8");
+}
 
 /**
  * Reads a request body, refusing more than `limit` bytes with 413 (early from Content-Length,
  * else while reading; the rest of the upload is discarded).
  */
-export function readBody(req: IncomingMessage, limit = MAX_REQUEST_BODY_BYTES): Promise<string> {
+export function readBodyBytes(req: IncomingMessage, limit = MAX_REQUEST_BODY_BYTES): Promise<Buffer> {
   const declared = Number(req.headers["content-length"] ?? NaN);
   const refuse = (): Error => tooLarge(`the request is too large: limit is ${limit} bytes`);
   if (declared > limit) {
@@ -32,7 +38,7 @@ export function readBody(req: IncomingMessage, limit = MAX_REQUEST_BODY_BYTES): 
       chunks.push(chunk);
     });
     req.on("end", () => {
-      if (!failed) resolve(chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks).toString("utf8"));
+      if (!failed) resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
     });
     req.on("error", (err) => {
       if (!failed) reject(err);
@@ -45,15 +51,34 @@ function mediaType(req: IncomingMessage): string {
   return (ct ?? "application/json").split(";")[0]!.trim().toLowerCase();
 }
 
+/** An object body: its JSON text (what field validation reads), the parsed object, decoding warnings. */
+export interface ObjectBody {
+  text: string;
+  /** undefined for an empty body. */
+  object: unknown;
+  warnings: readonly string[];
+}
+
+/**
+ * Reads and decodes an object body: JSON, YAML, or Kubernetes protobuf (decoded to the JSON
+ * object it stands for; `text` is then that object's JSON).
+ */
+export async function readObjectBody(req: IncomingMessage, limit = MAX_REQUEST_BODY_BYTES): Promise<ObjectBody> {
+  const bytes = await readBodyBytes(req, limit);
+  if (mediaType(req) === PROTOBUF_MEDIA_TYPE && bytes.length > 0) {
+    const { object, warnings } = decodeProtobufObject(bytes);
+    return { text: JSON.stringify(object), object, warnings };
+  }
+  const text = bytes.toString("utf8");
+  return { text, object: decodeObjectBody(req, text), warnings: [] };
+}
+
 /** Parses a JSON (or YAML) object body; an empty body is undefined. */
 export function decodeObjectBody(req: IncomingMessage, text: string): unknown {
   if (text.trim() === "") return undefined;
   const type = mediaType(req);
   if (type === "application/yaml" || type === "application/x-yaml" || type === "text/yaml") return parseYaml(text);
-  if (type === "application/vnd.kubernetes.protobuf") {
-    throw unsupportedMediaType("the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (kubesim does not decode protobuf bodies yet: use `kubectl apply -f` or `kubectl create -f` instead of typed generators such as `kubectl create configmap`)");
-  }
-  if (type !== "application/json" && type !== "*/*" && type !== "text/plain") throw unsupportedMediaType("the body of the request was in an unknown format - accepted media types include: application/json, application/yaml");
+  if (type !== "application/json" && type !== "*/*" && type !== "text/plain") throw unsupportedMediaType("the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf");
   return parseJson(text);
 }
 

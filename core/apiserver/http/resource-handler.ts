@@ -6,7 +6,7 @@ import { toPartialObjectMetadata, toPartialObjectMetadataList, toTable } from ".
 import { checkFields } from "./field-validation-check.js";
 import { logsUnavailable, streamingUnavailable, STREAMING_SUBRESOURCES, type PodLogSource } from "./pod-streams.js";
 import { deleteOptionsOf, forceOf, isWatchRequest, listOptionsOf, watchOptionsOf, writeOptionsOf } from "./query-options.js";
-import { decodeObjectBody, decodePatchBody, patchTypeOf, readBody } from "./request-body.js";
+import { decodePatchBody, patchTypeOf, readBody, readObjectBody } from "./request-body.js";
 import type { ResourceRoute } from "./request-route.js";
 import { negotiateResponseFormat, type ResponseFormat } from "./response-format.js";
 import { sendJson, sendJsonText, sendText } from "./responses.js";
@@ -80,8 +80,9 @@ export class ResourceHandler {
       }
       case "create": {
         const opts = writeOptionsOf(query);
-        const raw = await readBody(req, this.o.maxBodyBytes);
-        const body = decodeObjectBody(req, raw) as KubeObject;
+        const { text: raw, object, warnings } = await readObjectBody(req, this.o.maxBodyBytes);
+        if (warnings.length) (ctx.warnings ??= []).push(...warnings);
+        const body = object as KubeObject;
         if (name !== undefined) {
           if (!subresource) throw methodNotAllowed();
           const created = await api.createSubresource(type, namespace, name, subresource, body ?? {}, opts, ctx);
@@ -94,8 +95,9 @@ export class ResourceHandler {
       case "update": {
         if (name === undefined) throw methodNotAllowed();
         const opts = writeOptionsOf(query);
-        const raw = await readBody(req, this.o.maxBodyBytes);
-        const body = (decodeObjectBody(req, raw) ?? {}) as KubeObject;
+        const { text: raw, object, warnings } = await readObjectBody(req, this.o.maxBodyBytes);
+        if (warnings.length) (ctx.warnings ??= []).push(...warnings);
+        const body = (object ?? {}) as KubeObject;
         this.validate(route, opts.fieldValidation, raw, body, ctx);
         const updated = subresource ? await api.updateSubresource(type, namespace, name, subresource, body, opts, ctx) : await api.update(type, namespace, name, body, opts, ctx);
         return this.sendObject(res, 200, { kind: "object" }, route, updated, ctx);
@@ -114,13 +116,13 @@ export class ResourceHandler {
       }
       case "delete": {
         if (subresource) throw methodNotAllowed();
-        const raw = await readBody(req, this.o.maxBodyBytes);
-        const result = await api.delete(type, namespace, name!, deleteOptionsOf(query, decodeObjectBody(req, raw)), ctx);
+        const { object } = await readObjectBody(req, this.o.maxBodyBytes);
+        const result = await api.delete(type, namespace, name!, deleteOptionsOf(query, object), ctx);
         return sendJson(res, 200, result, undefined, ctx.warnings);
       }
       case "deletecollection": {
-        const raw = await readBody(req, this.o.maxBodyBytes);
-        const opts = { ...listOptionsOf(query), ...deleteOptionsOf(query, decodeObjectBody(req, raw)) };
+        const { object } = await readObjectBody(req, this.o.maxBodyBytes);
+        const opts = { ...listOptionsOf(query), ...deleteOptionsOf(query, object) };
         delete (opts as { preconditions?: unknown }).preconditions;
         const result = await api.deleteCollection(type, namespace, opts, ctx);
         return this.sendList(res, result, { kind: "object" }, route, ctx);

@@ -1,0 +1,1 @@
+export { decodeProtobufObject, PROTOBUF_MEDIA_TYPE, type DecodedProtobufObject } from "./decode-protobuf-object.js";
