@@ -103,10 +103,14 @@ export class ApiServer implements ApiServerApi {
 
   // ---------------------------------------------------------------- reads
 
-  async get(type: RegisteredType, namespace: string | undefined, name: string, _options?: GetOptions): Promise<KubeObject> {
-    const obj = await this.store.get(this.key(type, namespace, name));
-    if (!obj) throw notFound(type.descriptor, name);
-    return obj;
+  get(type: RegisteredType, namespace: string | undefined, name: string, _options?: GetOptions): Promise<KubeObject> {
+    let key: string;
+    try {
+      key = this.key(type, namespace, name);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.store.get(key).then((obj) => obj ?? Promise.reject(notFound(type.descriptor, name)));
   }
 
   async list(type: RegisteredType, namespace: string | undefined, options: ListOptions = {}): Promise<KubeList> {

@@ -52,8 +52,13 @@ class InProcessResourceClient implements ResourceClient {
     return options?.namespace ?? obj?.metadata?.namespace ?? undefined;
   }
 
-  async get(name: string, options?: GetOptions): Promise<KubeObject> {
-    return this.server.get(this.type(), this.ns(undefined, options), name, options, this.ctx);
+  get(name: string, options?: GetOptions): Promise<KubeObject> {
+    // The hot read path: no extra async frame; a synchronous throw still becomes a rejection.
+    try {
+      return this.server.get(this.type(), this.ns(undefined, options), name, options, this.ctx);
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
   async list(options?: ListOptions): Promise<KubeList> {
     return this.server.list(this.type(), this.ns(undefined, options), options, this.ctx);
