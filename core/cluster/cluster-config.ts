@@ -4,19 +4,14 @@ import YAML from "yaml";
 import { Ajv, type ErrorObject } from "ajv";
 import ipaddr from "ipaddr.js";
 import type { NodeSpec } from "./node-spec.js";
+import type { ClusterOptions } from "./cluster.js";
 
 /** The cluster.yaml document: the same options as `new Cluster({...})` plus the plugins to load. */
-export interface ClusterConfig {
+export interface ClusterConfig extends Pick<ClusterOptions, "name" | "autoAdvance" | "seed" | "podNetworkCidr" | "serviceCidr" | "nodePortRange" | "nodes"> {
   apiVersion: "kubesim.io/v1alpha1";
   kind: "Cluster";
-  name?: string;
+  /** A file can only name the built-in clocks. */
   clock?: "real" | "virtual";
-  autoAdvance?: boolean;
-  seed?: number;
-  podNetworkCidr?: string;
-  serviceCidr?: string;
-  nodePortRange?: string;
-  nodes?: NodeSpec[] | number;
   /** Built-in names, module specifiers or paths (relative to the config file). */
   plugins?: string[];
 }
