@@ -25,6 +25,7 @@ import { rfc3339 } from "./object-time.js";
 import { scaleOf } from "./scale.js";
 import { filteredEventType } from "./watch-filter.js";
 import { FieldManager } from "./field-manager.js";
+import { findTypeMismatch, typeMismatchError } from "./openapi/type-check.js";
 
 export interface ApiServerOptions {
   store: Store;
@@ -709,6 +710,9 @@ export class ApiServer implements ApiServerApi {
     const expected = formatApiVersion(d.group, d.version);
     if (body.apiVersion && body.apiVersion !== expected) throw badRequest(`the API version in the data (${body.apiVersion}) does not match the expected API version (${expected})`);
     if (body.kind && body.kind !== d.kind) throw badRequest(`the kind in the data (${body.kind}) does not match the expected kind (${d.kind})`);
+    // What JSON decoding into the Go types refuses: a field of the wrong JSON type (never a 500 later on).
+    const mismatch = findTypeMismatch(d.group, d.version, d.kind, body);
+    if (mismatch) throw typeMismatchError(d.kind, d.version, mismatch);
   }
 
   private checkName(body: KubeObject, name: string): void {

@@ -1,0 +1,190 @@
+import { badRequest, type StatusError } from "../../api/status.js";
+import { definitionNameOf } from "./schema-definitions.js";
+import { lookupDefinition } from "./served-definitions.js";
+import type { SchemaObject } from "./schema-object.js";
+
+const QUANTITY = "io.k8s.apimachinery.pkg.api.resource.Quantity";
+const INT_OR_STRING = "io.k8s.apimachinery.pkg.util.intstr.IntOrString";
+
+/** A value whose JSON type does not fit the field's type, as Go's encoding/json reports it. */
+export interface TypeMismatch {
+  /** `string`, `number`, `object`, `array` or `bool`: the JSON type found. */
+  found: string;
+  /** The Go struct holding the field (`PodSpec`). */
+  struct: string;
+  /** The field's path from the object root (`spec.containers`). */
+  path: string;
+  /** The Go type expected (`[]v1.Container`). */
+  goType: string;
+}
+
+/**
+ * A schema compiled for type checking: what JSON type a value must have and, for structs, arrays
+ * and maps, the checkers of their members. Compiled once per schema node (lazily: the definitions
+ * are recursive), then reused by every write.
+ */
+interface Checker {
+  /** `any` accepts every value; `scalar` is a number or a string (IntOrString, Quantity). */
+  readonly kind: "any" | "string" | "boolean" | "integer" | "number" | "scalar" | "array" | "object";
+  /** Go spelling of the type, for messages. */
+  readonly goType: string;
+  /** For structs: the struct's Go name (fields report it). */
+  readonly struct?: string;
+  /** Struct fields. */
+  fields?: Map<string, Checker>;
+  /** Array items, or map values. */
+  element?: Checker;
+}
+
+const ANY: Checker = { kind: "any", goType: "interface {}" };
+const compiled = new WeakMap<SchemaObject, Checker>();
+
+function refName(schema: SchemaObject): string | undefined {
+  const ref = schema.$ref ?? (schema.allOf?.length === 1 ? schema.allOf[0]!.$ref : undefined);
+  return ref?.replace(/^#\/(?:definitions|components\/schemas)\//, "");
+}
+
+function compile(schema: SchemaObject): Checker {
+  const cached = compiled.get(schema);
+  if (cached) return cached;
+  const ref = refName(schema);
+  if (ref) {
+    const target = lookupDefinition(ref);
+    const parts = ref.split(".");
+    const goType = `${parts[parts.length - 2]}.${parts[parts.length - 1]}`;
+    if (!target) return ANY;
+    if (ref === QUANTITY || ref === INT_OR_STRING) return remember(schema, { kind: "scalar", goType });
+    // Placeholder first: recursive definitions (JSONSchemaProps) reach themselves.
+    const checker: Checker = { kind: "object", goType, struct: parts[parts.length - 1]! };
+    compiled.set(schema, checker);
+    const inner = compile(target);
+    Object.assign(checker, { kind: inner.kind, fields: inner.fields, element: inner.element });
+    return checker;
+  }
+  if (schema["x-kubernetes-preserve-unknown-fields"]) return remember(schema, ANY);
+  if (schema["x-kubernetes-int-or-string"] || schema.format === "int-or-string") return remember(schema, { kind: "scalar", goType: "intstr.IntOrString" });
+  switch (schema.type ?? (schema.properties ? "object" : undefined)) {
+    case "string":
+      return remember(schema, { kind: "string", goType: "string" });
+    case "boolean":
+      return remember(schema, { kind: "boolean", goType: "bool" });
+    case "integer":
+      return remember(schema, { kind: "integer", goType: schema.format === "int64" ? "int64" : "int32" });
+    case "number":
+      return remember(schema, { kind: "number", goType: "float64" });
+    case "array": {
+      const checker: Checker = { kind: "array", goType: "" };
+      compiled.set(schema, checker);
+      checker.element = schema.items ? compile(schema.items) : ANY;
+      (checker as { goType: string }).goType = `[]${checker.element.goType}`;
+      return checker;
+    }
+    case "object": {
+      const checker: Checker = { kind: "object", goType: "struct" };
+      compiled.set(schema, checker);
+      if (schema.properties) {
+        checker.fields = new Map();
+        for (const [name, prop] of Object.entries(schema.properties)) checker.fields.set(name, compile(prop));
+      }
+      if (typeof schema.additionalProperties === "object") {
+        checker.element = compile(schema.additionalProperties);
+        if (!schema.properties) (checker as { goType: string }).goType = `map[string]${checker.element.goType}`;
+      }
+      return checker;
+    }
+    default:
+      return remember(schema, ANY);
+  }
+}
+
+function remember(schema: SchemaObject, checker: Checker): Checker {
+  compiled.set(schema, checker);
+  return checker;
+}
+
+function jsonTypeOf(value: unknown): string {
+  if (Array.isArray(value)) return "array";
+  if (typeof value === "boolean") return "bool";
+  return typeof value === "object" ? "object" : typeof value;
+}
+
+/** The field path being checked, as a stack of names: joined only when a mismatch is reported. */
+type PathStack = string[];
+
+function mismatch(value: unknown, checker: Checker, struct: string, path: PathStack): TypeMismatch {
+  return { found: jsonTypeOf(value), struct, path: path.join("."), goType: checker.goType };
+}
+
+/** The first value below `value` whose JSON type cannot decode into its field's Go type. */
+function check(value: unknown, c: Checker, struct: string, path: PathStack): TypeMismatch | undefined {
+  if (value === null || value === undefined) return undefined; // null decodes into anything (zero value)
+  switch (c.kind) {
+    case "any":
+      return undefined;
+    case "string":
+      return typeof value === "string" ? undefined : mismatch(value, c, struct, path);
+    case "boolean":
+      return typeof value === "boolean" ? undefined : mismatch(value, c, struct, path);
+    case "integer":
+      return typeof value === "number" && Number.isInteger(value) ? undefined : mismatch(value, c, struct, path);
+    case "number":
+      return typeof value === "number" ? undefined : mismatch(value, c, struct, path);
+    case "scalar":
+      return typeof value === "string" || typeof value === "number" ? undefined : mismatch(value, c, struct, path);
+    case "array": {
+      if (!Array.isArray(value)) return mismatch(value, c, struct, path);
+      const element = c.element!;
+      if (element.kind === "any") return undefined;
+      for (let i = 0; i < value.length; i++) {
+        const found = check(value[i], element, struct, path);
+        if (found) return found;
+      }
+      return undefined;
+    }
+    case "object": {
+      if (typeof value !== "object" || Array.isArray(value)) return mismatch(value, c, struct, path);
+      const owner = c.struct ?? struct;
+      const fields = c.fields;
+      const element = c.element;
+      const record = value as Record<string, unknown>;
+      for (const key in record) {
+        const field = fields?.get(key);
+        let found: TypeMismatch | undefined;
+        if (field) {
+          if (field.kind === "any") continue;
+          path.push(key);
+          found = check(record[key], field, owner, path);
+          path.pop();
+        } else if (element) {
+          found = check(record[key], element, struct, path); // map values report the map's field, as Go does
+        } // unknown fields are fieldValidation's business
+        if (found) return found;
+      }
+      return undefined;
+    }
+  }
+}
+
+const roots = new Map<string, Checker>();
+
+/**
+ * Checks that every field of `obj` has a JSON type its built-in kind can decode (the check
+ * kube-apiserver's JSON decoding makes before anything else). Kinds without a generated schema
+ * (custom resources) are not checked here.
+ */
+export function findTypeMismatch(group: string, version: string, kind: string, obj: unknown): TypeMismatch | undefined {
+  const definition = definitionNameOf(group, version, kind);
+  if (!definition) return undefined;
+  let root = roots.get(definition);
+  if (!root) {
+    root = compile({ $ref: definition });
+    roots.set(definition, root);
+  }
+  return check(obj, root, kind, []);
+}
+
+/** `Pod in version "v1" cannot be handled as a Pod: json: cannot unmarshal string into Go struct field PodSpec.spec.containers of type []v1.Container` (400). */
+export function typeMismatchError(kind: string, version: string, m: TypeMismatch): StatusError {
+  const target = m.path ? `Go struct field ${m.struct}.${m.path} of type ${m.goType}` : `Go value of type ${m.goType}`;
+  return badRequest(`${kind} in version "${version}" cannot be handled as a ${kind}: json: cannot unmarshal ${m.found} into ${target}`);
+}
