@@ -59,6 +59,11 @@ export function notFound(r: ErrorResource, name: string): StatusError {
   return failure(404, "NotFound", `${qualifiedResource(r)} "${name}" not found`, resourceDetails(r, name));
 }
 
+/** A path or subresource the server does not serve: 404 "the server could not find the requested resource". */
+export function resourceNotServed(): StatusError {
+  return failure(404, "NotFound", "the server could not find the requested resource", {});
+}
+
 /** `pods "x" already exists` (409). */
 export function alreadyExists(r: ErrorResource, name: string): StatusError {
   return failure(409, "AlreadyExists", `${qualifiedResource(r)} "${name}" already exists`, resourceDetails(r, name));

@@ -8,7 +8,7 @@ import type { RegisteredType, ResourceRegistry } from "../api/resource-registry.
 import type { StrategyContext, StrategyServices } from "../api/strategy.js";
 import {
   alreadyExists, badRequest, conflict, fieldError, internalError, invalid, isStatusError, methodNotAllowed,
-  notFound, resourceExpired, StatusError, type FieldError,
+  notFound, resourceExpired, resourceNotServed, StatusError, type FieldError,
 } from "../api/status.js";
 import { parseLabelSelector, type LabelSelector } from "../api/selectors/label-selector.js";
 import { assertFieldsSupported, parseFieldSelector, type FieldSelector } from "../api/selectors/field-selector.js";
@@ -721,9 +721,7 @@ export class ApiServer implements ApiServerApi {
   }
 
   private checkSubresource(type: RegisteredType, subresource: string, supported: string[]): void {
-    if (!type.descriptor.subresources.includes(subresource as never)) {
-      throw notFound({ group: type.descriptor.group, plural: `${type.descriptor.plural}/${subresource}`, kind: type.descriptor.kind }, "");
-    }
+    if (!type.descriptor.subresources.includes(subresource as never)) throw resourceNotServed();
     if (!supported.includes(subresource)) throw methodNotAllowed();
   }
 

@@ -173,4 +173,12 @@ test("mismatched apiVersion, kind, namespace and name are BadRequest", async () 
   assert.is(b.code, 400);
 });
 
+test("a subresource the kind does not serve is the server's plain 404", async () => {
+  const { client } = await testControlPlane();
+  await client.resource("ConfigMap").create({ metadata: { name: "c", namespace: "default" } });
+  const err = await statusOf(client.resource("ConfigMap").getSubresource("c", "scale", { namespace: "default" }));
+  assert.is(err.code, 404);
+  assert.is(err.message, "the server could not find the requested resource");
+});
+
 test.run();

@@ -1,6 +1,6 @@
 import type { ServerResponse } from "node:http";
 import type { ResourceRegistry } from "../../api/resource-registry.js";
-import { StatusError } from "../../api/status.js";
+import { resourceNotServed } from "../../api/status.js";
 import {
   buildAggregatedDiscovery, buildApiGroup, buildApiGroupList, buildApiResourceList, buildApiVersions, buildVersionInfo, negotiateDiscovery, RegistryDocumentCache,
 } from "../discovery/index.js";
@@ -9,9 +9,7 @@ import type { NonResourceRoute } from "./request-route.js";
 import { sendJsonText, sendText } from "./responses.js";
 
 /** The 404 kube-apiserver sends for a path it does not serve. */
-export function pathNotFound(): StatusError {
-  return new StatusError({ kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message: "the server could not find the requested resource", reason: "NotFound", details: {}, code: 404 });
-}
+export const pathNotFound = resourceNotServed;
 
 /**
  * `/version`, discovery (`/api`, `/apis`, `/apis/<g>`, `/api/v1`, `/apis/<g>/<v>`, aggregated when
