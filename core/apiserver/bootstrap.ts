@@ -1,13 +1,14 @@
 import type { Client } from "../client/client.js";
 import { isStatusError } from "../api/status.js";
 import type { KubeObject } from "../api/object.js";
+import { SYSTEM_PRIORITY_CLASSES } from "../api/builtin/scheduling/index.js";
 
 /** Namespaces every cluster starts with. */
 export const SYSTEM_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"] as const;
 
 /**
- * Creates what a fresh kube-apiserver creates for itself: the system namespaces and the
- * `kubernetes` Service in `default` (first IP of the service CIDR, port 443 → the API server's
+ * Creates what a fresh kube-apiserver creates for itself: the system namespaces, the system
+ * PriorityClasses (system-node-critical, system-cluster-critical) and the `kubernetes` Service in `default` (first IP of the service CIDR, port 443 → the API server's
  * secure port). Idempotent: existing objects are kept.
  */
 export async function bootstrapApiObjects(client: Client, options: { kubernetesServiceIP: string; apiServerPort?: number }): Promise<void> {
@@ -19,6 +20,7 @@ export async function bootstrapApiObjects(client: Client, options: { kubernetesS
     }
   };
   for (const name of SYSTEM_NAMESPACES) await ensure("Namespace", { apiVersion: "v1", kind: "Namespace", metadata: { name } });
+  for (const pc of SYSTEM_PRIORITY_CLASSES) await ensure("priorityclasses.scheduling.k8s.io", pc as unknown as KubeObject);
   await ensure("Service", {
     apiVersion: "v1",
     kind: "Service",

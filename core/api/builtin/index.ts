@@ -4,6 +4,7 @@ import { APPS_TYPES } from "./apps/index.js";
 import { BATCH_TYPES } from "./batch/index.js";
 import { AUTOSCALING_TYPES } from "./autoscaling/index.js";
 import { POLICY_TYPES } from "./policy/index.js";
+import { SCHEDULING_TYPES } from "./scheduling/index.js";
 import { DISCOVERY_TYPES } from "./discovery/index.js";
 import { NETWORKING_TYPES } from "./networking/index.js";
 import { COORDINATION_TYPES } from "./coordination/index.js";
@@ -18,6 +19,7 @@ export const BUILT_IN_TYPES: readonly ApiTypeRegistration[] = [
   ...BATCH_TYPES,
   ...AUTOSCALING_TYPES,
   ...POLICY_TYPES,
+  ...SCHEDULING_TYPES,
   ...DISCOVERY_TYPES,
   ...NETWORKING_TYPES,
   ...COORDINATION_TYPES,

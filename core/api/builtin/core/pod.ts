@@ -24,9 +24,7 @@ export const POD_TYPE = typeRegistration<Pod>(POD_DESCRIPTOR, {
     pod.spec ??= { containers: [] };
     defaultPodSpec(pod.spec);
     defaultPodOnlyFields(pod.spec);
-    // The Priority admission plugin's answer when no PriorityClass applies.
-    if (pod.spec.priority === undefined && !pod.spec.priorityClassName) pod.spec.priority = 0;
-    if (pod.spec.priority !== undefined && !pod.spec.preemptionPolicy) pod.spec.preemptionPolicy = "PreemptLowerPriority";
+    // spec.priority and spec.preemptionPolicy come from the Priority admission plugin.
   },
   prepareForCreate(pod) {
     const status: PodStatus = { phase: "Pending", qosClass: podQOSClass(pod.spec ?? { containers: [] }) };
