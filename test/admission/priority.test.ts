@@ -33,10 +33,10 @@ test("a global default class applies to pods naming none; only one default may e
 
 test("refusals: a missing class, a priority the class disagrees with, reserved names and values", async () => {
   const { client } = await testControlPlane();
-  const missing = await statusOf(client.resource("Pod").create(pod("m", { priorityClassName: "nope" })));
+  const missing = await statusOf(client.resource<Pod>("Pod").create(pod("m", { priorityClassName: "nope" })));
   assert.is(missing.code, 403);
   assert.match(missing.message, /no PriorityClass with name nope was found/);
-  const given = await statusOf(client.resource("Pod").create(pod("g", { priority: 7 })));
+  const given = await statusOf(client.resource<Pod>("Pod").create(pod("g", { priority: 7 })));
   assert.match(given.message, /the integer value of priority \(7\) must not be provided in pod spec; priority admission controller computed 0/);
   const pcs = client.resource("PriorityClass");
   const reserved = await statusOf(pcs.create({ metadata: { name: "system-mine" }, value: 1 } as never));
