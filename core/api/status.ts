@@ -121,10 +121,6 @@ export function internalError(message: string): StatusError {
   return failure(500, "InternalError", `Internal error occurred: ${message}`);
 }
 
-export function notImplemented(message: string): StatusError {
-  return failure(501, "", message);
-}
-
 /** A field-level validation failure, as apimachinery's `field.Error`. */
 export interface FieldError {
   type: "FieldValueRequired" | "FieldValueInvalid" | "FieldValueDuplicate" | "FieldValueNotSupported" | "FieldValueForbidden" | "FieldValueTooLong" | "FieldValueTooMany" | "FieldValueNotFound" | "FieldValueTypeInvalid" | "InternalError";
