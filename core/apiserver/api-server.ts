@@ -26,6 +26,8 @@ import { scaleOf } from "./scale.js";
 import { filteredEventType } from "./watch-filter.js";
 import { FieldManager } from "./field-manager.js";
 import { findTypeMismatch, typeMismatchError } from "./openapi/type-check.js";
+import { validateNamespaceFinalizeUpdate } from "../api/builtin/core/namespace.js";
+import type { Namespace } from "kubernetes-types/core/v1.js";
 
 export interface ApiServerOptions {
   store: Store;
@@ -260,7 +262,8 @@ export class ApiServer implements ApiServerApi {
   }
 
   async updateSubresource(type: RegisteredType, namespace: string | undefined, name: string, subresource: string, body: KubeObject, options: WriteOptions = {}, ctx: RequestContext = {}): Promise<KubeObject> {
-    this.checkSubresource(type, subresource, ["status", "scale"]);
+    this.checkSubresource(type, subresource, ["status", "scale", "finalize"]);
+    if (subresource === "finalize") return this.finalizeNamespace(type, name, body, options, ctx);
     if (subresource === "status") {
       this.checkBody(type, body);
       this.checkName(body, name);
@@ -502,6 +505,41 @@ export class ApiServer implements ApiServerApi {
       }
     }
     return { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", code: 201 } as KubeObject;
+  }
+
+  /**
+   * namespaces/finalize: replaces `spec.finalizers` only (the namespace controller removes
+   * `kubernetes` once the namespace is empty). A terminating namespace left with no finalizers is
+   * removed.
+   */
+  private async finalizeNamespace(type: RegisteredType, name: string, body: KubeObject, options: WriteOptions, ctx: RequestContext): Promise<KubeObject> {
+    this.checkBody(type, body);
+    this.checkName(body, name);
+    const finalizers = (body as { spec?: { finalizers?: string[] } }).spec?.finalizers ?? [];
+    const key = this.key(type, undefined, name);
+    for (let attempt = 0; ; attempt++) {
+      const current = await this.store.get(key);
+      if (!current) throw notFound(type.descriptor, name);
+      const pinned = pinnedVersion(body);
+      if (pinned !== undefined && pinned !== current.metadata?.resourceVersion) throw conflict(type.descriptor, name);
+      const draft = draftOf(current);
+      (draft as { spec?: { finalizers?: string[] } }).spec = { ...((draft as { spec?: object }).spec ?? {}), finalizers: [...finalizers] };
+      const errors = validateNamespaceFinalizeUpdate(draft as Namespace, current as Namespace);
+      if (errors.length) throw invalid(type.descriptor.kind, type.descriptor.group, name, errors);
+      await this.admit("UPDATE", type, "finalize", draft, current, options, ctx);
+      await this.validateAdmission("UPDATE", type, "finalize", draft, current, options, ctx);
+      this.fieldManager.recordUpdate(current, draft, options.fieldManager, "finalize");
+      if (!objectChanged(draft, current)) return current;
+      if (options.dryRun?.includes("All")) return draft;
+      try {
+        if (this.deletionComplete(type, draft)) return await this.store.delete(key, { revision: Number(current.metadata!.resourceVersion) });
+        return await this.store.update(key, draft, { revision: Number(current.metadata!.resourceVersion) });
+      } catch (err) {
+        if (isStoreError(err, "Conflict") && pinned === undefined && attempt < MAX_UPDATE_ATTEMPTS) continue;
+        if (isStoreError(err, "Conflict")) throw conflict(type.descriptor, name);
+        throw this.asStatus(err);
+      }
+    }
   }
 
   /** pods/eviction: deletes the pod with the eviction's delete options (PodDisruptionBudgets are checked by the disruption controller's issue). */

@@ -25,6 +25,7 @@ import { NodeName, type NodeSpec } from "./node-spec.js";
 import { rfc3339 } from "../apiserver/object-time.js";
 import { Manager } from "../controller/manager.js";
 import { Controllers } from "../controller/extension-point.js";
+import { namespaceController } from "../controllers/namespace-controller.js";
 import { loadClusterConfig } from "./cluster-config.js";
 
 export interface ClusterOptions {
@@ -206,6 +207,8 @@ export class Cluster {
         if (!cp.registry.byGroupVersionResource(d.group, d.version, d.plural)) cp.registry.add(t);
       }
       this.controllerManager = new Manager({ client: cp.client, informers: this.informerFactory, clock: this.clock, log: this.log.child("controller-manager"), random: this.random, registry: cp.registry });
+      // kube-controller-manager's controllers that exist so far, then those plugins contributed.
+      await namespaceController(cp.registry).setup(this.controllerManager);
       for (const registration of this.extensions.point(Controllers).all()) await registration.setup(this.controllerManager);
       this.informerFactory.start(this.stopController.signal);
       for (const spec of this.initialNodes()) await this.addNode(spec);

@@ -5,7 +5,7 @@ import { validateObjectMeta, validateObjectMetaUpdate } from "../../validation/o
 import { coreDescriptor, typeRegistration } from "./core-descriptor.js";
 import { writable } from "./writable.js";
 
-export const NAMESPACE_DESCRIPTOR = coreDescriptor({ kind: "Namespace", plural: "namespaces", namespaced: false, shortNames: ["ns"], subresources: ["status"] }); // kube-apiserver also serves `finalize`; the Subresource contract has no such member yet.
+export const NAMESPACE_DESCRIPTOR = coreDescriptor({ kind: "Namespace", plural: "namespaces", namespaced: false, shortNames: ["ns"], subresources: ["status", "finalize"] });
 
 /** The label every namespace carries with its own name. */
 export const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
