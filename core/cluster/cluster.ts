@@ -26,6 +26,7 @@ import { rfc3339 } from "../apiserver/object-time.js";
 import { Manager } from "../controller/manager.js";
 import { Controllers } from "../controller/extension-point.js";
 import { namespaceController } from "../controllers/namespace-controller.js";
+import { serviceAccountController } from "../controllers/service-account-controller.js";
 import { loadClusterConfig } from "./cluster-config.js";
 
 export interface ClusterOptions {
@@ -209,6 +210,7 @@ export class Cluster {
       this.controllerManager = new Manager({ client: cp.client, informers: this.informerFactory, clock: this.clock, log: this.log.child("controller-manager"), random: this.random, registry: cp.registry });
       // kube-controller-manager's controllers that exist so far, then those plugins contributed.
       await namespaceController(cp.registry).setup(this.controllerManager);
+      await serviceAccountController().setup(this.controllerManager);
       for (const registration of this.extensions.point(Controllers).all()) await registration.setup(this.controllerManager);
       this.informerFactory.start(this.stopController.signal);
       for (const spec of this.initialNodes()) await this.addNode(spec);

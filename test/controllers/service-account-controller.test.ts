@@ -1,0 +1,25 @@
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import type { ServiceAccount } from "kubernetes-types/core/v1.js";
+import { Cluster } from "../../core/cluster/cluster.js";
+import { VirtualClock } from "../../core/clock/virtual-clock.js";
+
+test("every namespace gets a default ServiceAccount, re-created when deleted", async () => {
+  const cluster = new Cluster({ clock: "virtual", autoAdvance: false });
+  await cluster.start();
+  const clock = cluster.clock as VirtualClock;
+  const sas = cluster.client.resource<ServiceAccount>("ServiceAccount");
+  await clock.advance(100);
+  const initial = (await sas.list()).items.map((s) => `${s.metadata!.namespace}/${s.metadata!.name}`).sort();
+  assert.equal(initial, ["default/default", "kube-node-lease/default", "kube-public/default", "kube-system/default"]);
+  await cluster.client.resource("Namespace").create({ metadata: { name: "team" } });
+  await clock.advance(100);
+  assert.ok(await sas.get("default", { namespace: "team" }));
+  await sas.delete("default", { namespace: "team" });
+  await clock.advance(100);
+  const again = await sas.get("default", { namespace: "team" });
+  assert.ok(again.metadata!.uid);
+  await cluster.stop();
+});
+
+test.run();
