@@ -10,21 +10,23 @@ import {
   alreadyExists, badRequest, conflict, fieldError, internalError, invalid, isStatusError, methodNotAllowed,
   notFound, resourceExpired, resourceNotServed, StatusError, type FieldError,
 } from "../api/status.js";
-import { parseLabelSelector, type LabelSelector } from "../api/selectors/label-selector.js";
-import { assertFieldsSupported, parseFieldSelector, type FieldSelector } from "../api/selectors/field-selector.js";
 import { applyJsonPatch } from "../api/patch/json-patch.js";
 import { applyMergePatch } from "../api/patch/merge-patch.js";
 import { applyStrategicMergePatch } from "../api/patch/strategic-merge-patch.js";
 import { listPrefix, objectStorageKey } from "../store/keys.js";
 import { isStoreError, type Store, type StoreEvent, type StoreWatch } from "../store/store.js";
 import type { Client, DeleteOptions, GetOptions, ListOptions, PatchType, Watch, WatchEvent, WatchOptions, WriteOptions } from "../client/client.js";
-import type { AdmissionOperation, AdmissionPlugin, AdmissionRequest } from "./admission.js";
+import type { AdmissionPlugin } from "./admission.js";
 import type { ApiServerApi, RequestContext } from "./api-server-contract.js";
 import { desiredStateChanged, objectChanged } from "./object-diff.js";
 import { rfc3339 } from "./object-time.js";
 import { scaleOf } from "./scale.js";
 import { filteredEventType } from "./watch-filter.js";
 import { FieldManager } from "./field-manager.js";
+import { AdmissionChain } from "./admission-chain.js";
+import { checkPreconditions, deletionComplete, markForDeletion, validateFinalizerChange } from "./deletion.js";
+import { draftOf, keepAllButStatus, keepSystemMeta, pinnedVersion, type Draft } from "./draft.js";
+import { requestMatcher, requestSelectors } from "./request-selectors.js";
 import { findTypeMismatch, typeMismatchError } from "./openapi/type-check.js";
 import { validateNamespaceFinalizeUpdate } from "../api/builtin/core/namespace.js";
 import type { Namespace } from "kubernetes-types/core/v1.js";
@@ -51,28 +53,6 @@ const MAX_UPDATE_ATTEMPTS = 8;
 /** Draws of a generated name before a create gives up with AlreadyExists (kube-apiserver's RetryGenerateName). */
 const MAX_GENERATE_NAME_ATTEMPTS = 8;
 
-/** Finalizers the garbage collector honours (`metav1.FinalizerOrphanDependents`, `FinalizerDeleteDependents`). */
-const FINALIZER_ORPHAN = "orphan";
-const FINALIZER_FOREGROUND = "foregroundDeletion";
-
-/** ObjectMeta without kubernetes-types' readonly markers: the server writes the system fields. */
-type MutableMeta = { -readonly [K in keyof NonNullable<KubeObject["metadata"]>]: NonNullable<KubeObject["metadata"]>[K] };
-interface Draft extends KubeObject {
-  metadata: MutableMeta;
-}
-
-/** A private, mutable copy of an object (inputs from callers and the store are never mutated). */
-function draftOf(obj: KubeObject): Draft {
-  const copy = cloneJson(obj) as Draft;
-  if (!copy.metadata) copy.metadata = {};
-  return copy;
-}
-
-function pinnedVersion(obj: KubeObject): string | undefined {
-  const rv = obj.metadata?.resourceVersion;
-  return rv ? rv : undefined;
-}
-
 /**
  * The in-process API server: the request pipeline of kube-apiserver over a {@link Store}.
  * Per request: resolve scope → decode/default (strategy) → mutating admission → prepare (strategy)
@@ -88,7 +68,7 @@ export class ApiServer implements ApiServerApi {
   private readonly log: Logger;
   private readonly strategyContext: StrategyContext;
   private readonly fieldManager: FieldManager;
-  private admissionClient: Client | undefined;
+  private readonly admission: AdmissionChain;
 
   constructor(private readonly options: ApiServerOptions) {
     this.registry = options.registry;
@@ -97,11 +77,12 @@ export class ApiServer implements ApiServerApi {
     this.log = options.log;
     this.strategyContext = { clock: options.clock, random: options.random, services: options.services ?? {} };
     this.fieldManager = new FieldManager(options.clock);
+    this.admission = new AdmissionChain(options.admission, options.clock);
   }
 
   /** The client admission plugins read through (set once the in-process client exists). */
   setAdmissionClient(client: Client): void {
-    this.admissionClient = client;
+    this.admission.setClient(client);
   }
 
   // ---------------------------------------------------------------- reads
@@ -117,7 +98,7 @@ export class ApiServer implements ApiServerApi {
   }
 
   async list(type: RegisteredType, namespace: string | undefined, options: ListOptions = {}): Promise<KubeList> {
-    const { labels, fields } = this.selectors(type, options.labelSelector, options.fieldSelector);
+    const { labels, fields } = requestSelectors(type, options.labelSelector, options.fieldSelector);
     const prefix = listPrefix(this.storageResource(type), this.scopeNamespace(type, namespace));
     const limit = options.limit && options.limit > 0 ? options.limit : undefined;
     let result;
@@ -141,7 +122,7 @@ export class ApiServer implements ApiServerApi {
   }
 
   async watch(type: RegisteredType, namespace: string | undefined, options: WatchOptions, onEvent: (event: WatchEvent) => void): Promise<Watch> {
-    const matches = this.matcher(type, options.labelSelector, options.fieldSelector);
+    const matches = requestMatcher(type, options.labelSelector, options.fieldSelector);
     const prefix = listPrefix(this.storageResource(type), this.scopeNamespace(type, namespace));
     const d = type.descriptor;
     const apiVersion = formatApiVersion(d.group, d.version);
@@ -210,7 +191,7 @@ export class ApiServer implements ApiServerApi {
     const strategy = type.strategy;
     strategy.defaults?.(draft, this.strategyContext);
     this.prepareMetaForCreate(type, draft);
-    await this.admit("CREATE", type, undefined, draft, undefined, options, ctx);
+    await this.admission.admit("CREATE", type, undefined, draft, undefined, options, ctx);
     strategy.prepareForCreate?.(draft, this.strategyContext);
     if (draft.metadata.generation === undefined && "spec" in draft) draft.metadata.generation = 1;
     if (!managedByApply) this.fieldManager.recordUpdate(undefined, draft, options.fieldManager, undefined);
@@ -219,7 +200,7 @@ export class ApiServer implements ApiServerApi {
       const errors = strategy.validate?.(draft, this.strategyContext) ?? [];
       allocated = true;
       if (errors.length) throw invalid(type.descriptor.kind, type.descriptor.group, draft.metadata.name ?? "", errors);
-      await this.validateAdmission("CREATE", type, undefined, draft, undefined, options, ctx);
+      await this.admission.validate("CREATE", type, undefined, draft, undefined, options, ctx);
       if (options.dryRun?.includes("All")) {
         strategy.release?.(draft, this.strategyContext);
         return draft;
@@ -295,13 +276,13 @@ export class ApiServer implements ApiServerApi {
     for (let attempt = 0; ; attempt++) {
       const current = await this.store.get(key);
       if (!current) throw notFound(type.descriptor, name);
-      this.checkPreconditions(type, current, options.preconditions);
+      checkPreconditions(type, current, options.preconditions);
       if (!admitted) {
-        await this.admit("DELETE", type, undefined, undefined, current, options, ctx);
-        await this.validateAdmission("DELETE", type, undefined, undefined, current, options, ctx);
+        await this.admission.admit("DELETE", type, undefined, undefined, current, options, ctx);
+        await this.admission.validate("DELETE", type, undefined, undefined, current, options, ctx);
         admitted = true;
       }
-      const marked = this.markForDeletion(type, current, options);
+      const marked = markForDeletion(type, current, options, this.clock.now());
       try {
         if (marked === current) return current; // already being deleted, nothing shortened
         if (options.dryRun?.includes("All")) return marked ?? current;
@@ -416,9 +397,9 @@ export class ApiServer implements ApiServerApi {
       if (pinned !== undefined && pinned !== current.metadata?.resourceVersion) throw conflict(type.descriptor, name);
       const draft = produce(current);
       this.applyScope(type, namespace, draft);
-      this.keepSystemMeta(draft, current);
+      keepSystemMeta(draft, current);
       if (subresource === "status") {
-        this.keepAllButStatus(draft, current);
+        keepAllButStatus(draft, current);
         strategy.prepareForStatusUpdate?.(draft, current, this.strategyContext);
       } else {
         strategy.defaults?.(draft, this.strategyContext);
@@ -427,7 +408,7 @@ export class ApiServer implements ApiServerApi {
           else draft["status"] = cloneJson(current["status"]);
         }
       }
-      await this.admit("UPDATE", type, subresource, draft, current, options, ctx);
+      await this.admission.admit("UPDATE", type, subresource, draft, current, options, ctx);
       if (subresource !== "status") {
         strategy.prepareForUpdate?.(draft, current, this.strategyContext);
         if (current.metadata?.generation !== undefined || "spec" in draft) {
@@ -436,15 +417,15 @@ export class ApiServer implements ApiServerApi {
         }
       }
       if (!managedByApply) this.fieldManager.recordUpdate(current, draft, options.fieldManager, subresource || undefined);
-      const errors: FieldError[] = [...this.validateFinalizerChange(draft, current)];
+      const errors: FieldError[] = [...validateFinalizerChange(draft, current)];
       if (subresource === "status") errors.push(...(strategy.validateStatusUpdate?.(draft, current, this.strategyContext) ?? []));
       else errors.push(...(strategy.validate?.(draft, this.strategyContext) ?? []), ...(strategy.validateUpdate?.(draft, current, this.strategyContext) ?? []));
       if (errors.length) throw invalid(type.descriptor.kind, type.descriptor.group, name, dedupe(errors));
-      await this.validateAdmission("UPDATE", type, subresource, draft, current, options, ctx);
+      await this.admission.validate("UPDATE", type, subresource, draft, current, options, ctx);
       if (!objectChanged(draft, current)) return current; // a no-op write keeps the resourceVersion
       if (options.dryRun?.includes("All")) return draft;
       try {
-        if (this.deletionComplete(type, draft)) {
+        if (deletionComplete(type, draft)) {
           const removed = await this.store.delete(key, { revision: Number(current.metadata!.resourceVersion) });
           strategy.release?.(removed, this.strategyContext);
           return removed;
@@ -483,7 +464,7 @@ export class ApiServer implements ApiServerApi {
     if (!target?.name) throw invalid("Binding", "", name, [fieldError.required("target.name")]);
     if (target.kind && target.kind !== "Node") throw invalid("Binding", "", name, [fieldError.notSupported("target.kind", target.kind, ["Node"])]);
     const key = this.key(type, namespace, name);
-    await this.validateAdmission("CREATE", type, "binding", body, undefined, options, ctx);
+    await this.admission.validate("CREATE", type, "binding", body, undefined, options, ctx);
     for (let attempt = 0; ; attempt++) {
       const current = await this.store.get(key);
       if (!current) throw notFound(type.descriptor, name);
@@ -526,13 +507,13 @@ export class ApiServer implements ApiServerApi {
       (draft as { spec?: { finalizers?: string[] } }).spec = { ...((draft as { spec?: object }).spec ?? {}), finalizers: [...finalizers] };
       const errors = validateNamespaceFinalizeUpdate(draft as Namespace, current as Namespace);
       if (errors.length) throw invalid(type.descriptor.kind, type.descriptor.group, name, errors);
-      await this.admit("UPDATE", type, "finalize", draft, current, options, ctx);
-      await this.validateAdmission("UPDATE", type, "finalize", draft, current, options, ctx);
+      await this.admission.admit("UPDATE", type, "finalize", draft, current, options, ctx);
+      await this.admission.validate("UPDATE", type, "finalize", draft, current, options, ctx);
       this.fieldManager.recordUpdate(current, draft, options.fieldManager, "finalize");
       if (!objectChanged(draft, current)) return current;
       if (options.dryRun?.includes("All")) return draft;
       try {
-        if (this.deletionComplete(type, draft)) return await this.store.delete(key, { revision: Number(current.metadata!.resourceVersion) });
+        if (deletionComplete(type, draft)) return await this.store.delete(key, { revision: Number(current.metadata!.resourceVersion) });
         return await this.store.update(key, draft, { revision: Number(current.metadata!.resourceVersion) });
       } catch (err) {
         if (isStoreError(err, "Conflict") && pinned === undefined && attempt < MAX_UPDATE_ATTEMPTS) continue;
@@ -549,114 +530,6 @@ export class ApiServer implements ApiServerApi {
     return { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", code: 201 } as KubeObject;
   }
 
-  /**
-   * What a delete turns the object into: undefined to remove it now, the same object when it is
-   * already being deleted and nothing changes, or a copy marked with deletionTimestamp (finalizers
-   * pending, a pod's grace period, a namespace waiting for its spec finalizers).
-   */
-  private markForDeletion(type: RegisteredType, current: KubeObject, options: DeleteOptions): KubeObject | undefined {
-    const meta = current.metadata ?? {};
-    const finalizers = new Set(meta.finalizers ?? []);
-    const policy = options.propagationPolicy;
-    if (!meta.deletionTimestamp) {
-      if (policy === "Foreground") {
-        finalizers.add(FINALIZER_FOREGROUND);
-        finalizers.delete(FINALIZER_ORPHAN);
-      } else if (policy === "Orphan") {
-        finalizers.add(FINALIZER_ORPHAN);
-        finalizers.delete(FINALIZER_FOREGROUND);
-      } else if (policy === "Background") {
-        finalizers.delete(FINALIZER_ORPHAN);
-        finalizers.delete(FINALIZER_FOREGROUND);
-      }
-    }
-    const grace = this.gracePeriod(type, current, options);
-    const namespaceFinalizers = type.descriptor.group === "" && type.descriptor.plural === "namespaces" ? ((current as { spec?: { finalizers?: string[] } }).spec?.finalizers ?? []) : [];
-    if (finalizers.size === 0 && grace === 0 && namespaceFinalizers.length === 0) return undefined;
-    if (meta.deletionTimestamp) {
-      // Already terminating: only a shorter grace period changes anything.
-      const currentGrace = meta.deletionGracePeriodSeconds ?? 0;
-      if (grace >= currentGrace) return current;
-      if (grace === 0 && finalizers.size === 0 && namespaceFinalizers.length === 0) return undefined;
-    }
-    const draft = draftOf(current);
-    const now = this.clock.now();
-    draft.metadata.deletionTimestamp = rfc3339(now + grace * 1000);
-    draft.metadata.deletionGracePeriodSeconds = grace;
-    if (finalizers.size > 0) draft.metadata.finalizers = [...finalizers];
-    else delete draft.metadata.finalizers;
-    if (namespaceFinalizers.length > 0 || type.descriptor.plural === "namespaces") {
-      (draft as { status?: { phase?: string } }).status = { ...((draft as { status?: object }).status ?? {}), phase: "Terminating" };
-    }
-    return draft;
-  }
-
-  /** Pods only: the grace period a delete gets (0 for unscheduled or finished pods). */
-  private gracePeriod(type: RegisteredType, current: KubeObject, options: DeleteOptions): number {
-    if (type.descriptor.group !== "" || type.descriptor.plural !== "pods") return 0;
-    const pod = current as { spec?: { nodeName?: string; terminationGracePeriodSeconds?: number }; status?: { phase?: string } };
-    if (!pod.spec?.nodeName) return 0;
-    if (pod.status?.phase === "Succeeded" || pod.status?.phase === "Failed") return 0;
-    const requested = options.gracePeriodSeconds ?? pod.spec.terminationGracePeriodSeconds ?? 30;
-    return Math.max(0, requested);
-  }
-
-  /** An object being deleted whose last finalizer is gone (and, for pods, whose grace was cut to 0) leaves the store. */
-  private deletionComplete(type: RegisteredType, draft: KubeObject): boolean {
-    const meta = draft.metadata;
-    if (!meta?.deletionTimestamp || (meta.finalizers?.length ?? 0) > 0) return false;
-    if (type.descriptor.group === "" && type.descriptor.plural === "namespaces") return ((draft as { spec?: { finalizers?: string[] } }).spec?.finalizers?.length ?? 0) === 0;
-    if (type.descriptor.group === "" && type.descriptor.plural === "pods") return (meta.deletionGracePeriodSeconds ?? 0) === 0;
-    return true;
-  }
-
-  private validateFinalizerChange(draft: KubeObject, current: KubeObject): FieldError[] {
-    if (!current.metadata?.deletionTimestamp) return [];
-    const before = new Set(current.metadata.finalizers ?? []);
-    const added = (draft.metadata?.finalizers ?? []).filter((f) => !before.has(f));
-    return added.length ? [fieldError.forbidden("metadata.finalizers", `no new finalizers can be added if the object is being deleted, found new finalizers []string{${added.map((f) => JSON.stringify(f)).join(", ")}}`)] : [];
-  }
-
-  private checkPreconditions(type: RegisteredType, current: KubeObject, pre: DeleteOptions["preconditions"]): void {
-    if (!pre) return;
-    const name = current.metadata?.name ?? "";
-    if (pre.uid && pre.uid !== current.metadata?.uid) {
-      throw conflict(type.descriptor, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${current.metadata?.uid ?? ""}`);
-    }
-    if (pre.resourceVersion && pre.resourceVersion !== current.metadata?.resourceVersion) {
-      throw conflict(type.descriptor, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${current.metadata?.resourceVersion ?? ""}`);
-    }
-  }
-
-  /** Fields of metadata the server owns: a write may not change them. */
-  private keepSystemMeta(draft: Draft, current: KubeObject): void {
-    const cur = current.metadata ?? {};
-    const m = draft.metadata;
-    m.uid = cur.uid;
-    m.creationTimestamp = cur.creationTimestamp;
-    m.resourceVersion = cur.resourceVersion;
-    if (cur.generation !== undefined) m.generation = cur.generation;
-    else delete m.generation;
-    if (cur.deletionTimestamp) m.deletionTimestamp = cur.deletionTimestamp;
-    else delete m.deletionTimestamp;
-    if (cur.deletionGracePeriodSeconds !== undefined) m.deletionGracePeriodSeconds = cur.deletionGracePeriodSeconds;
-    else delete m.deletionGracePeriodSeconds;
-    if (cur.generateName !== undefined && m.generateName === undefined) m.generateName = cur.generateName;
-    if (m.managedFields === undefined && cur.managedFields) m.managedFields = cloneJson(cur.managedFields);
-  }
-
-  /** `/status` writes change status (and labels/annotations) only: everything else comes from the current object. */
-  private keepAllButStatus(draft: Draft, current: KubeObject): void {
-    for (const k of Object.keys(draft)) if (k !== "metadata" && k !== "status" && !(k in current)) delete draft[k];
-    for (const [k, v] of Object.entries(current)) if (k !== "metadata" && k !== "status") draft[k] = cloneJson(v);
-    const cur = current.metadata ?? {};
-    const meta = draft.metadata;
-    if (cur.finalizers) meta.finalizers = [...cur.finalizers];
-    else delete meta.finalizers;
-    if (cur.ownerReferences) meta.ownerReferences = cloneJson(cur.ownerReferences);
-    else delete meta.ownerReferences;
-  }
-
   private prepareMetaForCreate(type: RegisteredType, draft: Draft): void {
     const m = draft.metadata;
     if (!m.name && m.generateName) m.name = m.generateName + this.options.random.suffix(5);
@@ -670,45 +543,6 @@ export class ApiServer implements ApiServerApi {
     const d = type.descriptor;
     draft.apiVersion = formatApiVersion(d.group, d.version);
     draft.kind = d.kind;
-  }
-
-  // ---------------------------------------------------------------- admission
-
-  private request(op: AdmissionOperation, type: RegisteredType, subresource: string | undefined, obj: KubeObject | undefined, old: KubeObject | undefined, options: WriteOptions | DeleteOptions, ctx: RequestContext): AdmissionRequest {
-    const subject = obj ?? old;
-    const req: AdmissionRequest = { operation: op, resource: type.descriptor, dryRun: !!options.dryRun?.includes("All") };
-    if (subresource) req.subresource = subresource;
-    if (subject?.metadata?.namespace) req.namespace = subject.metadata.namespace;
-    if (subject?.metadata?.name) req.name = subject.metadata.name;
-    if (obj) req.object = obj;
-    if (old) req.oldObject = old;
-    if (ctx.user) req.user = ctx.user;
-    return req;
-  }
-
-  private async admit(op: AdmissionOperation, type: RegisteredType, subresource: string | undefined, obj: KubeObject | undefined, old: KubeObject | undefined, options: WriteOptions | DeleteOptions, ctx: RequestContext): Promise<void> {
-    const plugins = this.options.admission();
-    let req: AdmissionRequest | undefined;
-    for (const p of plugins) {
-      if (!p.admit || (p.operations && !p.operations.includes(op))) continue;
-      req ??= this.request(op, type, subresource, obj, old, options, ctx);
-      await p.admit(req, { client: this.admissionClientOrThrow(), clock: this.clock });
-    }
-  }
-
-  private async validateAdmission(op: AdmissionOperation, type: RegisteredType, subresource: string | undefined, obj: KubeObject | undefined, old: KubeObject | undefined, options: WriteOptions | DeleteOptions, ctx: RequestContext): Promise<void> {
-    const plugins = this.options.admission();
-    let req: AdmissionRequest | undefined;
-    for (const p of plugins) {
-      if (!p.validate || (p.operations && !p.operations.includes(op))) continue;
-      req ??= this.request(op, type, subresource, obj, old, options, ctx);
-      await p.validate(req, { client: this.admissionClientOrThrow(), clock: this.clock });
-    }
-  }
-
-  private admissionClientOrThrow(): Client {
-    if (!this.admissionClient) throw internalError("admission client not configured");
-    return this.admissionClient;
   }
 
   // ---------------------------------------------------------------- scope, keys, selectors
@@ -761,32 +595,6 @@ export class ApiServer implements ApiServerApi {
   private checkSubresource(type: RegisteredType, subresource: string, supported: string[]): void {
     if (!type.descriptor.subresources.includes(subresource as never)) throw resourceNotServed();
     if (!supported.includes(subresource)) throw methodNotAllowed();
-  }
-
-  /** The request's selectors: a label selector and a field predicate, each undefined when absent or empty. */
-  private selectors(type: RegisteredType, labelSelector?: string, fieldSelector?: string): { labels?: LabelSelector; fields?: (obj: KubeObject) => boolean } {
-    const labels = labelSelector ? parseLabelSelector(labelSelector) : undefined;
-    const parsedFields = fieldSelector ? parseFieldSelector(fieldSelector) : undefined;
-    const out: { labels?: LabelSelector; fields?: (obj: KubeObject) => boolean } = {};
-    if (labels && !labels.empty) out.labels = labels;
-    if (parsedFields && !parsedFields.empty) {
-      const custom = type.strategy.fieldSelectors ?? {};
-      assertFieldsSupported(parsedFields, (f) => f === "metadata.name" || f === "metadata.namespace" || f in custom);
-      out.fields = (obj) =>
-        parsedFields.matches((field) => {
-          if (field === "metadata.name") return obj.metadata?.name;
-          if (field === "metadata.namespace") return obj.metadata?.namespace ?? "";
-          return custom[field]!(obj);
-        });
-    }
-    return out;
-  }
-
-  /** One predicate for the request's label and field selectors (watch filtering), or undefined when there are none. */
-  private matcher(type: RegisteredType, labelSelector?: string, fieldSelector?: string): ((obj: KubeObject) => boolean) | undefined {
-    const { labels, fields } = this.selectors(type, labelSelector, fieldSelector);
-    if (!labels && !fields) return undefined;
-    return (obj) => (!labels || labels.matches(obj.metadata?.labels)) && (!fields || fields(obj));
   }
 
   private asStatus(err: unknown): Error {

@@ -1,0 +1,54 @@
+import { cloneJson } from "../api/clone.js";
+import type { KubeObject } from "../api/object.js";
+
+/** ObjectMeta without kubernetes-types' readonly markers: the server writes the system fields. */
+export type MutableMeta = { -readonly [K in keyof NonNullable<KubeObject["metadata"]>]: NonNullable<KubeObject["metadata"]>[K] };
+
+/** The API server's private, mutable copy of an object being written. */
+export interface Draft extends KubeObject {
+  metadata: MutableMeta;
+}
+
+/** A private, mutable copy of an object (inputs from callers and the store are never mutated). */
+export function draftOf(obj: KubeObject): Draft {
+  const copy = cloneJson(obj) as Draft;
+  if (!copy.metadata) copy.metadata = {};
+  return copy;
+}
+
+/** The resourceVersion a write pinned (a precondition), if any. */
+export function pinnedVersion(obj: KubeObject): string | undefined {
+  const rv = obj.metadata?.resourceVersion;
+  return rv ? rv : undefined;
+}
+
+/** Fields of metadata the server owns: a write may not change them. */
+export function keepSystemMeta(draft: Draft, current: KubeObject): void {
+  const cur = current.metadata ?? {};
+  const m = draft.metadata;
+  m.uid = cur.uid;
+  m.creationTimestamp = cur.creationTimestamp;
+  m.resourceVersion = cur.resourceVersion;
+  if (cur.generation !== undefined) m.generation = cur.generation;
+  else delete m.generation;
+  if (cur.deletionTimestamp) m.deletionTimestamp = cur.deletionTimestamp;
+  else delete m.deletionTimestamp;
+  if (cur.deletionGracePeriodSeconds !== undefined) m.deletionGracePeriodSeconds = cur.deletionGracePeriodSeconds;
+  else delete m.deletionGracePeriodSeconds;
+  if (cur.generateName !== undefined && m.generateName === undefined) m.generateName = cur.generateName;
+  if (m.managedFields === undefined && cur.managedFields) m.managedFields = cloneJson(cur.managedFields);
+}
+
+/** `/status` writes change status (and labels/annotations) only: everything else comes from the current object. */
+export function keepAllButStatus(draft: Draft, current: KubeObject): void {
+  const d = draft as Draft & Record<string, unknown>;
+  const c = current as KubeObject & Record<string, unknown>;
+  for (const k of Object.keys(d)) if (k !== "metadata" && k !== "status" && !(k in c)) delete d[k];
+  for (const [k, v] of Object.entries(c)) if (k !== "metadata" && k !== "status") d[k] = cloneJson(v);
+  const cur = current.metadata ?? {};
+  const meta = draft.metadata;
+  if (cur.finalizers) meta.finalizers = [...cur.finalizers];
+  else delete meta.finalizers;
+  if (cur.ownerReferences) meta.ownerReferences = cloneJson(cur.ownerReferences);
+  else delete meta.ownerReferences;
+}

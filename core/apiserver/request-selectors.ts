@@ -1,0 +1,40 @@
+import type { KubeObject } from "../api/object.js";
+import type { RegisteredType } from "../api/resource-registry.js";
+import { parseLabelSelector, type LabelSelector } from "../api/selectors/label-selector.js";
+import { assertFieldsSupported, parseFieldSelector } from "../api/selectors/field-selector.js";
+
+/** A request's selectors, each undefined when absent or empty. */
+export interface RequestSelectors {
+  labels?: LabelSelector;
+  fields?: (obj: KubeObject) => boolean;
+}
+
+/**
+ * Parses a request's label and field selectors (400 on bad syntax); field selectors may use
+ * metadata.name, metadata.namespace and the kind's own field labels, anything else is
+ * `field label not supported: <name>`.
+ */
+export function requestSelectors(type: RegisteredType, labelSelector?: string, fieldSelector?: string): RequestSelectors {
+  const labels = labelSelector ? parseLabelSelector(labelSelector) : undefined;
+  const parsedFields = fieldSelector ? parseFieldSelector(fieldSelector) : undefined;
+  const out: RequestSelectors = {};
+  if (labels && !labels.empty) out.labels = labels;
+  if (parsedFields && !parsedFields.empty) {
+    const custom = type.strategy.fieldSelectors ?? {};
+    assertFieldsSupported(parsedFields, (f) => f === "metadata.name" || f === "metadata.namespace" || f in custom);
+    out.fields = (obj) =>
+      parsedFields.matches((field) => {
+        if (field === "metadata.name") return obj.metadata?.name;
+        if (field === "metadata.namespace") return obj.metadata?.namespace ?? "";
+        return custom[field]!(obj);
+      });
+  }
+  return out;
+}
+
+/** One predicate for both selectors (watch filtering), or undefined when there are none. */
+export function requestMatcher(type: RegisteredType, labelSelector?: string, fieldSelector?: string): ((obj: KubeObject) => boolean) | undefined {
+  const { labels, fields } = requestSelectors(type, labelSelector, fieldSelector);
+  if (!labels && !fields) return undefined;
+  return (obj) => (!labels || labels.matches(obj.metadata?.labels)) && (!fields || fields(obj));
+}
