@@ -21,21 +21,23 @@ export class AdmissionChain {
     this.client = client;
   }
 
-  async admit(op: AdmissionOperation, type: RegisteredType, subresource: string | undefined, obj: KubeObject | undefined, old: KubeObject | undefined, options: WriteOptions | DeleteOptions, ctx: RequestContext): Promise<void> {
-    let req: AdmissionRequest | undefined;
-    for (const p of this.plugins()) {
-      if (!p.admit || (p.operations && !p.operations.includes(op))) continue;
-      req ??= admissionRequest(op, type, subresource, obj, old, options, ctx);
-      await p.admit(req, { client: this.clientOrThrow(), clock: this.clock });
-    }
+  /** The mutating phase: every plugin's `admit`, in order. */
+  admit(op: AdmissionOperation, type: RegisteredType, subresource: string | undefined, obj: KubeObject | undefined, old: KubeObject | undefined, options: WriteOptions | DeleteOptions, ctx: RequestContext): Promise<void> {
+    return this.run("admit", op, type, subresource, obj, old, options, ctx);
   }
 
-  async validate(op: AdmissionOperation, type: RegisteredType, subresource: string | undefined, obj: KubeObject | undefined, old: KubeObject | undefined, options: WriteOptions | DeleteOptions, ctx: RequestContext): Promise<void> {
+  /** The validating phase: every plugin's `validate`, in order. */
+  validate(op: AdmissionOperation, type: RegisteredType, subresource: string | undefined, obj: KubeObject | undefined, old: KubeObject | undefined, options: WriteOptions | DeleteOptions, ctx: RequestContext): Promise<void> {
+    return this.run("validate", op, type, subresource, obj, old, options, ctx);
+  }
+
+  private async run(phase: "admit" | "validate", op: AdmissionOperation, type: RegisteredType, subresource: string | undefined, obj: KubeObject | undefined, old: KubeObject | undefined, options: WriteOptions | DeleteOptions, ctx: RequestContext): Promise<void> {
     let req: AdmissionRequest | undefined;
     for (const p of this.plugins()) {
-      if (!p.validate || (p.operations && !p.operations.includes(op))) continue;
+      const hook = p[phase];
+      if (!hook || (p.operations && !p.operations.includes(op))) continue;
       req ??= admissionRequest(op, type, subresource, obj, old, options, ctx);
-      await p.validate(req, { client: this.clientOrThrow(), clock: this.clock });
+      await hook.call(p, req, { client: this.clientOrThrow(), clock: this.clock });
     }
   }
 
