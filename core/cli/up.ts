@@ -3,6 +3,7 @@ import { resolve as resolvePath } from "node:path";
 import { Cluster, type ClusterOptions } from "../cluster/cluster.js";
 import { startHttpServer } from "../apiserver/http/http-server.js";
 import { writeKubeconfigFor } from "../apiserver/http/kubeconfig-for-server.js";
+import { HttpAuthorizers, systemMastersAuthorizer, unionAuthorizer } from "../apiserver/http/authorization.js";
 import type { LogLevel } from "../log/logger.js";
 
 export interface UpOptions {
@@ -35,6 +36,8 @@ export async function up(options: UpOptions, print: (line: string) => void): Pro
   await cluster.start();
   const stateDir = resolvePath(options.stateDir);
   mkdirSync(stateDir, { recursive: true });
+  // Authorizers contributed by plugins take part after the admin (system:masters); none: allow all.
+  const authorizers = cluster.extensions.point(HttpAuthorizers).all();
   let server;
   try {
     server = await startHttpServer({
@@ -47,6 +50,7 @@ export async function up(options: UpOptions, print: (line: string) => void): Pro
       port: options.port,
       stateDir,
       insecureHttp: options.insecureHttp,
+      ...(authorizers.length ? { authorizer: unionAuthorizer([systemMastersAuthorizer, ...authorizers]) } : {}),
     });
   } catch (err) {
     await cluster.stop();
