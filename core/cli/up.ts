@@ -4,7 +4,7 @@ import { Cluster, type ClusterOptions } from "../cluster/cluster.js";
 import { startHttpServer } from "../apiserver/http/http-server.js";
 import { writeKubeconfigFor } from "../apiserver/http/kubeconfig-for-server.js";
 import { HttpAuthorizers, systemMastersAuthorizer, unionAuthorizer } from "../apiserver/http/authorization.js";
-import type { LogLevel } from "../log/logger.js";
+import { defaultLogLevel, type LogLevel } from "../log/logger.js";
 
 export interface UpOptions {
   config?: string;
@@ -31,7 +31,7 @@ export interface UpHandle {
  * API, with a kubeconfig written for kubectl. Never touches `~/.kube/config`.
  */
 export async function up(options: UpOptions, print: (line: string) => void): Promise<UpHandle> {
-  const overrides: ClusterOptions = { clock: "real", apiServerPort: options.port || 6443, ...(options.logLevel ? { logLevel: options.logLevel } : {}), ...(options.nodes !== undefined ? { nodes: options.nodes } : {}) };
+  const overrides: ClusterOptions = { clock: "real", apiServerPort: options.port || 6443, logLevel: options.logLevel ?? defaultLogLevel(), ...(options.nodes !== undefined ? { nodes: options.nodes } : {}) };
   const cluster = options.config ? Cluster.fromConfig(options.config, overrides) : new Cluster({ nodes: 3, ...overrides });
   await cluster.start();
   const stateDir = resolvePath(options.stateDir);

@@ -52,7 +52,7 @@ export interface ClusterOptions {
   nodes?: NodeSpec[] | number;
   /** Storage backend (default: in-memory). */
   store?: Store;
-  /** Log level (default: `KUBESIM_LOG_LEVEL`, silent under tests, else info). */
+  /** Log level (default: `KUBESIM_LOG_LEVEL`, silent under tests, else warn). */
   logLevel?: LogLevel;
   /** Directory relative plugin paths resolve against (default: working directory). */
   baseDir?: string;
@@ -111,7 +111,10 @@ export class Cluster {
     const clockOption = options.clock ?? "real";
     this.clock = clockOption === "real" ? new RealClock() : clockOption === "virtual" ? new VirtualClock({ auto: options.autoAdvance ?? true }) : clockOption;
     this.random = new SeededRandom(options.seed);
-    this.log = createLogger(`cluster/${this.name}`, { ...(options.logLevel ? { level: options.logLevel } : {}), now: () => this.clock.now() });
+    // A library should be quiet unless asked: warnings and errors only, unless a level is given
+    // (option or KUBESIM_LOG_LEVEL); `kubesim up` logs at info.
+    const level = options.logLevel ?? (process.env["KUBESIM_LOG_LEVEL"] || process.env["NODE_ENV"] === "test" ? undefined : "warn");
+    this.log = createLogger(`cluster/${this.name}`, { ...(level ? { level } : {}), now: () => this.clock.now() });
     this.container = createClusterScope();
     provide(this.container, Clock, this.clock);
     provide(this.container, Random, this.random);
