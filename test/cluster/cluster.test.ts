@@ -7,29 +7,10 @@ import { VirtualClock } from "../../core/clock/virtual-clock.js";
 import { definePlugin } from "../../core/plugins/plugin.js";
 import { Client } from "../../core/client/client.js";
 import { NodeName } from "../../core/cluster/node-spec.js";
+import { manifest as exampleManifest } from "../../examples/compose-cluster/main.js";
 
-const manifest = `
-apiVersion: v1
-kind: Namespace
-metadata:
-  name: shop
----
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-  namespace: shop
-  labels: { app: web }
-spec:
-  replicas: 2
-  selector: { matchLabels: { app: web } }
-  template:
-    metadata: { labels: { app: web } }
-    spec:
-      containers:
-        - name: nginx
-          image: nginx:1.27
-          ports: [{ containerPort: 80 }]
+/** The example's manifest (Namespace, Deployment with 3 replicas, NodePort Service) plus a ConfigMap. */
+const manifest = `${exampleManifest}
 ---
 apiVersion: v1
 kind: ConfigMap
@@ -44,11 +25,11 @@ test("compose, start, apply a multi-document manifest, re-apply unchanged and co
   const cluster = new Cluster({ name: "t", clock: "virtual", seed: 1, nodes: 3 });
   await cluster.start();
   const first = await cluster.apply(manifest);
-  assert.equal(first.map((r) => `${r.action} ${r.object.kind}/${r.object.metadata!.name}`), ["created Namespace/shop", "created Deployment/web", "created ConfigMap/settings"]);
+  assert.equal(first.map((r) => `${r.action} ${r.object.kind}/${r.object.metadata!.name}`), ["created Namespace/shop", "created Deployment/web", "created Service/web", "created ConfigMap/settings"]);
   const again = await cluster.apply(manifest);
-  assert.equal(again.map((r) => r.action), ["unchanged", "unchanged", "unchanged"]);
-  const changed = await cluster.apply(manifest.replace("replicas: 2", "replicas: 5").replace("mode: fast", "mode: slow"));
-  assert.equal(changed.map((r) => r.action), ["unchanged", "configured", "configured"]);
+  assert.equal(again.map((r) => r.action), ["unchanged", "unchanged", "unchanged", "unchanged"]);
+  const changed = await cluster.apply(manifest.replace("replicas: 3", "replicas: 5").replace("mode: fast", "mode: slow"));
+  assert.equal(changed.map((r) => r.action), ["unchanged", "configured", "unchanged", "configured"]);
   const d = (await cluster.client.resource<Deployment>("Deployment").get("web", { namespace: "shop" })) as Deployment;
   assert.is(d.spec!.replicas, 5);
   // A field removed from the manifest is removed from the object (three-way merge).
