@@ -3,7 +3,7 @@ import type { Clock } from "../clock/clock.js";
 import type { KubeObject } from "../api/object.js";
 import type { ResourceDescriptor } from "../api/resource.js";
 import { badRequest } from "../api/status.js";
-import { applyServerSide, updateManagedFields } from "../api/patch/index.js";
+import { applyServerSide, managedFieldsAfterUpdate } from "../api/patch/index.js";
 
 /** Manager recorded for writes that name none (kube-apiserver derives it from the user agent; in process there is none). */
 export const DEFAULT_FIELD_MANAGER = "kubesim";
@@ -21,11 +21,10 @@ export class FieldManager {
   /** Records an `Update` by `manager` on `draft` (sets draft.metadata.managedFields in place). */
   recordUpdate(old: KubeObject | undefined, draft: KubeObject, manager: string | undefined, subresource: string | undefined): void {
     const options = { manager: manager || DEFAULT_FIELD_MANAGER, now: new Date(this.clock.now()), ...(subresource ? { subresource } : {}) };
-    const tracked = updateManagedFields(old, draft, options);
-    const fields = tracked.metadata?.managedFields;
+    const fields = managedFieldsAfterUpdate(old, draft, options);
     const meta = (draft as WithMeta).metadata;
     // Entries are freshly built or shared with the (immutable) old object; the draft never mutates them.
-    if (fields && fields.length > 0) meta.managedFields = fields as typeof meta.managedFields;
+    if (fields.length > 0) meta.managedFields = fields as typeof meta.managedFields;
     else delete meta.managedFields;
   }
 

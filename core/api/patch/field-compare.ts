@@ -1,6 +1,6 @@
 import { isPlainObject, jsonEqual, type JsonObject } from "./json-value.js";
 import type { FieldMeta, TypeMeta } from "./patch-meta.js";
-import { fieldSetOfValue, isAtomicField, itemPathElement, listTypeOf, type FieldSet } from "./field-set.js";
+import { fieldElement, fieldSetOfValue, isAtomicField, itemPathElement, listTypeOf, type FieldSet } from "./field-set.js";
 
 /** What changed between two versions of an object, as field sets. */
 export interface FieldChanges {
@@ -27,7 +27,7 @@ function compareObjectInto(oldObj: JsonObject, newObj: JsonObject, meta: TypeMet
     if (skip?.(key)) continue;
     if (!(key in newObj) || newObj[key] === undefined) {
       const node = fieldSetOfValue(oldObj[key], meta?.fields?.[key]);
-      if (node && oldObj[key] !== undefined) sink.removed[`f:${key}`] = node;
+      if (node && oldObj[key] !== undefined) sink.removed[fieldElement(key)] = node;
     }
   }
   for (const key of Object.keys(newObj)) {
@@ -35,7 +35,7 @@ function compareObjectInto(oldObj: JsonObject, newObj: JsonObject, meta: TypeMet
     const nv = newObj[key];
     const ov = oldObj[key];
     if (nv === ov || nv === undefined) continue;
-    const pe = `f:${key}`;
+    const pe = fieldElement(key);
     const fm = meta?.fields?.[key];
     if (ov === undefined) {
       const node = fieldSetOfValue(nv, fm);

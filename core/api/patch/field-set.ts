@@ -10,6 +10,19 @@ import type { FieldMeta, TypeMeta } from "./patch-meta.js";
 export type FieldSet = { readonly [pathElement: string]: FieldSet };
 
 const SELF = ".";
+
+/** `f:<name>` path elements, built once per field name: the same few hundred names recur in every object. */
+const fieldElements = new Map<string, string>();
+
+/** The path element of a struct field or map key: `f:<name>`. */
+export function fieldElement(name: string): string {
+  let pe = fieldElements.get(name);
+  if (pe === undefined) {
+    pe = `f:${name}`;
+    if (fieldElements.size < 65_536) fieldElements.set(name, pe); // map keys (labels) are unbounded
+  }
+  return pe;
+}
 const EMPTY: FieldSet = Object.freeze({});
 
 export function isMember(node: FieldSet): boolean {
@@ -222,7 +235,7 @@ function addObjectFields(obj: JsonObject, meta: TypeMeta | undefined, out: Recor
     if (value === undefined) continue;
     const node = fieldSetOfValue(value, fields?.[key]);
     if (node) {
-      out[`f:${key}`] = node;
+      out[fieldElement(key)] = node;
       added = true;
     }
   }

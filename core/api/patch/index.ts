@@ -7,6 +7,6 @@ export { applyMergePatch, createMergePatch } from "./merge-patch.js";
 export { applyStrategicMergePatch, type StrategicMergePatchOptions } from "./strategic-merge-patch.js";
 export { createStrategicMergePatch, createThreeWayStrategicMergePatch, withLastAppliedAnnotation, LAST_APPLIED_ANNOTATION } from "./strategic-merge-diff.js";
 export { applyServerSide, type ServerSideApplyOptions, type ServerSideApplyResult } from "./server-side-apply.js";
-export { updateManagedFields, decodeManagedFields, encodeManagedFields, type UpdateManagedFieldsOptions, type ManagerFields } from "./managed-fields.js";
+export { updateManagedFields, managedFieldsAfterUpdate, decodeManagedFields, encodeManagedFields, type UpdateManagedFieldsOptions, type ManagerFields } from "./managed-fields.js";
 export { patchMetaFor, type FieldMeta, type TypeMeta } from "./patch-meta.js";
 export type { FieldSet } from "./field-set.js";

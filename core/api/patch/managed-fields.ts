@@ -2,7 +2,7 @@ import type { ManagedFieldsEntry } from "kubernetes-types/meta/v1.js";
 import type { KubeObject } from "../object.js";
 import { isPlainObject, jsonEqual, type JsonObject } from "./json-value.js";
 import { patchMetaFor, UNKNOWN_KIND_META, type TypeMeta } from "./patch-meta.js";
-import { difference, fieldSetOfObject, fieldSetOfValue, isEmptySet, union, type FieldSet } from "./field-set.js";
+import { difference, fieldElement, fieldSetOfObject, fieldSetOfValue, isEmptySet, union, type FieldSet } from "./field-set.js";
 import { compareObjects, type FieldChanges } from "./field-compare.js";
 
 /** One manager's fields: the decoded form of a managedFields entry. */
@@ -56,7 +56,7 @@ function trackedFieldSet(obj: JsonObject, meta: TypeMeta): FieldSet {
       continue;
     }
     const node = fieldSetOfValue(value, meta.fields?.[key]);
-    if (node) out[`f:${key}`] = node;
+    if (node) out[fieldElement(key)] = node;
   }
   return out;
 }
@@ -142,6 +142,15 @@ export interface UpdateManagedFieldsOptions {
  * that changed when `newObj` shares unchanged subtrees with `oldObj`.
  */
 export function updateManagedFields<T extends KubeObject>(oldObj: T | undefined, newObj: T, options: UpdateManagedFieldsOptions): T {
+  return withManagedFields(newObj, managedFieldsAfterUpdate(oldObj, newObj, options), oldObj?.metadata?.managedFields);
+}
+
+/**
+ * The `metadata.managedFields` entries {@link updateManagedFields} would set, without copying the
+ * object: for callers that own a draft and set the entries themselves (the API server). Unchanged
+ * ownership returns the old entries themselves.
+ */
+export function managedFieldsAfterUpdate(oldObj: KubeObject | undefined, newObj: KubeObject, options: UpdateManagedFieldsOptions): ManagedFieldsEntry[] {
   const meta = trackingMetaFor(options.kind ?? newObj.kind ?? "");
   const apiVersion = newObj.apiVersion ?? oldObj?.apiVersion ?? "";
   const oldEntries = oldObj?.metadata?.managedFields;
@@ -159,14 +168,14 @@ export function updateManagedFields<T extends KubeObject>(oldObj: T | undefined,
   if (!oldObj && !options.subresource && managers.size === 0) {
     // A create with no prior owners: the writer owns every tracked field it set.
     const fields = trackedFieldSet(newObj as JsonObject, meta);
-    if (isEmptySet(fields)) return withManagedFields(newObj, []);
-    return withManagedFields(newObj, [{ manager: options.manager, operation: "Update", apiVersion, time: formatTime(options.now), fieldsType: "FieldsV1", fieldsV1: fields as object }]);
+    if (isEmptySet(fields)) return [];
+    return [{ manager: options.manager, operation: "Update", apiVersion, time: formatTime(options.now), fieldsType: "FieldsV1", fieldsV1: fields as object }];
   }
   const changes = trackedChanges((oldObj ?? {}) as JsonObject, newObj as JsonObject, meta, options.subresource);
   const taken = union(changes.added, changes.modified);
   if (isEmptySet(taken) && isEmptySet(changes.removed) && managersFromOld) {
     // Nothing tracked changed: keep the entries as they are (the common no-op / untracked write).
-    return oldEntries ? withManagedFields(newObj, oldEntries as ManagedFieldsEntry[]) : withManagedFields(newObj, []);
+    return (oldEntries as ManagedFieldsEntry[] | undefined) ?? [];
   }
   for (const [key, m] of managers) {
     const fields = difference(difference(m.fields, taken), changes.removed);
@@ -179,7 +188,8 @@ export function updateManagedFields<T extends KubeObject>(oldObj: T | undefined,
     const previous = managers.get(key);
     managers.set(key, previous ? { ...self, fields: union(previous.fields, taken) } : self);
   }
-  return withManagedFields(newObj, encodeManagedFields(managers.values()), oldEntries);
+  const entries = encodeManagedFields(managers.values());
+  return oldEntries && jsonEqual(oldEntries, entries) ? (oldEntries as ManagedFieldsEntry[]) : entries;
 }
 
 /** `obj` with `metadata.managedFields` set (reusing `previous` when equal, absent when empty). */
