@@ -19,7 +19,7 @@ import type { Client, DeleteOptions, GetOptions, ListOptions, PatchType, Watch, 
 import type { AdmissionPlugin } from "./admission.js";
 import type { ApiServerApi, RequestContext } from "./api-server-contract.js";
 import { desiredStateChanged, objectChanged } from "./object-diff.js";
-import { rfc3339 } from "./object-time.js";
+import { rfc3339 } from "../api/time.js";
 import { scaleOf } from "./scale.js";
 import { filteredEventType } from "./watch-filter.js";
 import { FieldManager } from "./field-manager.js";

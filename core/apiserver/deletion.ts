@@ -3,7 +3,7 @@ import type { RegisteredType } from "../api/resource-registry.js";
 import { conflict, fieldError, type FieldError } from "../api/status.js";
 import type { DeleteOptions } from "../client/client.js";
 import { draftOf } from "./draft.js";
-import { rfc3339 } from "./object-time.js";
+import { rfc3339 } from "../api/time.js";
 
 /** Finalizers the garbage collector honours (`metav1.FinalizerOrphanDependents`, `FinalizerDeleteDependents`). */
 export const FINALIZER_ORPHAN = "orphan";

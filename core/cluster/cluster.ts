@@ -22,7 +22,7 @@ import { InformerFactory, SharedInformerFactory } from "../informers/shared-info
 import { applyObjects, parseManifests, type ApplyResult } from "./apply.js";
 import { NodeAddressing, nodeObject } from "./node-registration.js";
 import { NodeName, type NodeSpec } from "./node-spec.js";
-import { rfc3339 } from "../apiserver/object-time.js";
+import { rfc3339 } from "../api/time.js";
 import { Manager } from "../controller/manager.js";
 import { Controllers } from "../controller/extension-point.js";
 import { namespaceController } from "../controllers/namespace-controller.js";

@@ -1,5 +1,5 @@
 import type { Event } from "kubernetes-types/core/v1.js";
-import { rfc3339 } from "../apiserver/object-time.js";
+import { rfc3339 } from "../api/time.js";
 import type { Clock } from "../clock/clock.js";
 import { EventNamer } from "./event-name.js";
 import { LruCache } from "./lru-cache.js";

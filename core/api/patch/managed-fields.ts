@@ -1,5 +1,6 @@
 import type { ManagedFieldsEntry } from "kubernetes-types/meta/v1.js";
 import type { KubeObject } from "../object.js";
+import { rfc3339 } from "../time.js";
 import { isPlainObject, jsonEqual, type JsonObject } from "./json-value.js";
 import { patchMetaFor, UNKNOWN_KIND_META, type TypeMeta } from "./patch-meta.js";
 import { difference, fieldElement, fieldSetOfObject, fieldSetOfValue, isEmptySet, union, type FieldSet } from "./field-set.js";
@@ -121,7 +122,7 @@ function cmp(a = "", b = ""): number {
 
 /** Kubernetes' timestamp format: RFC 3339, seconds precision, UTC. */
 export function formatTime(now: Date): string {
-  return now.toISOString().replace(/\.\d{3}Z$/, "Z");
+  return rfc3339(now.getTime());
 }
 
 export interface UpdateManagedFieldsOptions {

@@ -1,6 +1,6 @@
 import type { Lease } from "kubernetes-types/coordination/v1.js";
 import { isStatusError } from "../../api/status.js";
-import { rfc3339Micro } from "../../apiserver/object-time.js";
+import { rfc3339Micro } from "../../api/time.js";
 import type { Client, ResourceClient } from "../../client/client.js";
 
 /** What a lock records about its holder (client-go's `resourcelock.LeaderElectionRecord`); times in ms. */
