@@ -8,6 +8,9 @@ const samples = [
   { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "d", generation: 1, annotations: { x: "1" } }, spec: { replicas: 2, selector: { matchLabels: { app: "x" } }, template: { metadata: { labels: { app: "x" } }, spec: { containers: [{ name: "a", image: "b" }] } } } },
   { apiVersion: "example.com/v1", kind: "Widget", metadata: { name: "w", labels: {} }, spec: { list: [1, 2], nested: { deep: { x: null } } } },
   { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "only-untracked", uid: "u" } },
+  { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "empty-tracked", finalizers: [] }, data: {} },
+  { apiVersion: "v1", kind: "Pod", metadata: { name: "dups" }, spec: { containers: [{ name: "c", env: [{ name: "A", value: "1" }, { name: "A", value: "2" }] }] } },
+  { apiVersion: "v1", kind: "Service", metadata: { name: "s", labels: { "we\"ird": "x" } }, spec: { ports: [{ port: 80 }, { port: 53, protocol: "UDP" }], selector: { app: "x" } } },
 ];
 
 test("the create fast path records exactly what the general comparison records", () => {

@@ -53,7 +53,8 @@ function trackedFieldSet(obj: JsonObject, meta: TypeMeta): FieldSet {
         kept[mk] = value[mk];
         any = true;
       }
-      if (any) out["f:metadata"] = fieldSetOfObject(kept, meta.fields?.["metadata"]?.type);
+      const set = any ? fieldSetOfObject(kept, meta.fields?.["metadata"]?.type) : undefined;
+      if (set && !isEmptySet(set)) out["f:metadata"] = set;
       continue;
     }
     const node = fieldSetOfValue(value, meta.fields?.[key]);
