@@ -411,9 +411,13 @@ export class ApiServer implements ApiServerApi {
       await this.admission.admit("UPDATE", type, subresource, draft, current, options, ctx);
       if (subresource !== "status") {
         strategy.prepareForUpdate?.(draft, current, this.strategyContext);
-        if (current.metadata?.generation !== undefined || "spec" in draft) {
-          const gen = current.metadata?.generation ?? 1;
-          draft.metadata.generation = desiredStateChanged(draft, current) ? gen + 1 : gen;
+        // Generation: a strategy that manages it (Deployments also bump on annotation changes)
+        // has the last word; otherwise any change of desired state bumps it.
+        const gen = current.metadata?.generation;
+        if (draft.metadata.generation === gen && (gen !== undefined || "spec" in draft) && desiredStateChanged(draft, current)) {
+          draft.metadata.generation = (gen ?? 1) + 1;
+        } else if (draft.metadata.generation === undefined && "spec" in draft) {
+          draft.metadata.generation = 1;
         }
       }
       if (!managedByApply) this.fieldManager.recordUpdate(current, draft, options.fieldManager, subresource || undefined);

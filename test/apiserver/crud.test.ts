@@ -110,6 +110,21 @@ test("spec/status split and generation: main resource ignores status, /status ig
   assert.is(d4.metadata!.generation, 2);
 });
 
+test("generation: a Deployment's annotation change bumps it (its strategy's rule); a label change does not", async () => {
+  const { client } = await testControlPlane();
+  const deploys = client.resource<Deployment>("Deployment");
+  const d1 = (await deploys.create({
+    metadata: { name: "g", namespace: "default" },
+    spec: { selector: { matchLabels: { app: "g" } }, template: { metadata: { labels: { app: "g" } }, spec: { containers: [{ name: "c", image: "nginx" }] } } },
+  })) as Deployment;
+  const d2 = (await deploys.update({ ...d1, metadata: { ...d1.metadata!, annotations: { note: "x" } } })) as Deployment;
+  assert.is(d2.metadata!.generation, 2);
+  const d3 = (await deploys.update({ ...d2, metadata: { ...d2.metadata!, labels: { l: "v" } } })) as Deployment;
+  assert.is(d3.metadata!.generation, 2);
+  const cm = await client.resource("ConfigMap").create({ metadata: { name: "c", namespace: "default" }, data: { a: "1" } });
+  assert.is(cm.metadata!.generation, undefined);
+});
+
 test("scale subresource reads and writes replicas", async () => {
   const { client } = await testControlPlane();
   const deploys = client.resource<Deployment>("Deployment");
