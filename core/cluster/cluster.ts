@@ -27,6 +27,7 @@ import { Manager } from "../controller/manager.js";
 import { Controllers } from "../controller/extension-point.js";
 import { namespaceController } from "../controllers/namespace-controller.js";
 import { serviceAccountController } from "../controllers/service-account-controller.js";
+import { garbageCollector } from "../controllers/garbage-collector.js";
 import { loadClusterConfig } from "./cluster-config.js";
 
 export interface ClusterOptions {
@@ -214,6 +215,7 @@ export class Cluster {
       // kube-controller-manager's controllers that exist so far, then those plugins contributed.
       await namespaceController(cp.registry).setup(this.controllerManager);
       await serviceAccountController().setup(this.controllerManager);
+      await garbageCollector(cp.registry).setup(this.controllerManager);
       for (const registration of this.extensions.point(Controllers).all()) await registration.setup(this.controllerManager);
       this.informerFactory.start(this.stopController.signal);
       for (const spec of this.initialNodes()) await this.addNode(spec);
