@@ -1,5 +1,5 @@
 import type { Node } from "kubernetes-types/core/v1.js";
-import ipaddr from "ipaddr.js";
+import { ipv4ToUint32, parseIpv4Cidr, uint32ToIpv4 } from "../net/ipv4.js";
 import type { NodeSpec } from "./node-spec.js";
 
 /** Kubernetes version kubesim reports for its nodes and API server. */
@@ -14,34 +14,32 @@ export class NodeAddressing {
   private readonly podBlocks: number;
   private readonly usedBlocks = new Set<number>();
   private readonly usedHosts = new Set<number>();
-  private readonly nodeBase = ipv4ToInt("172.18.0.0");
+  private readonly nodeBase = ipv4ToUint32("172.18.0.0");
 
   constructor(podNetworkCidr: string, private readonly nodeMask = 24) {
-    const [addr, prefix] = ipaddr.IPv4.parseCIDR(podNetworkCidr);
+    const { network, prefix } = parseIpv4Cidr(podNetworkCidr);
     if (prefix > nodeMask) throw new Error(`podNetworkCidr ${podNetworkCidr} is smaller than one node's /${nodeMask}`);
-    this.podBase = ipv4ToInt(addr.toString()) & maskOf(prefix);
+    this.podBase = network;
     this.podBlocks = 2 ** (nodeMask - prefix);
   }
 
   /** Reserves the next free pod CIDR (or `requested` if free). */
   allocatePodCidr(requested?: string): string {
     if (requested) {
-      const [addr] = ipaddr.IPv4.parseCIDR(requested);
-      const block = (ipv4ToInt(addr.toString()) - this.podBase) >>> (32 - this.nodeMask);
+      const block = (parseIpv4Cidr(requested).network - this.podBase) >>> (32 - this.nodeMask);
       this.usedBlocks.add(block);
       return requested;
     }
     for (let i = 0; i < this.podBlocks; i++) {
       if (this.usedBlocks.has(i)) continue;
       this.usedBlocks.add(i);
-      return `${intToIpv4(this.podBase + i * 2 ** (32 - this.nodeMask))}/${this.nodeMask}`;
+      return `${uint32ToIpv4(this.podBase + i * 2 ** (32 - this.nodeMask))}/${this.nodeMask}`;
     }
     throw new Error(`pod network exhausted: no free /${this.nodeMask} left for another node`);
   }
 
   releasePodCidr(cidr: string): void {
-    const [addr] = ipaddr.IPv4.parseCIDR(cidr);
-    this.usedBlocks.delete((ipv4ToInt(addr.toString()) - this.podBase) >>> (32 - this.nodeMask));
+    this.usedBlocks.delete((parseIpv4Cidr(cidr).network - this.podBase) >>> (32 - this.nodeMask));
   }
 
   /** The next free node address: 172.18.0.2, .3, ... */
@@ -49,26 +47,14 @@ export class NodeAddressing {
     for (let host = 2; host < 65534; host++) {
       if (this.usedHosts.has(host)) continue;
       this.usedHosts.add(host);
-      return intToIpv4(this.nodeBase + host);
+      return uint32ToIpv4(this.nodeBase + host);
     }
     throw new Error("node network exhausted");
   }
 
   releaseNodeIP(ip: string): void {
-    this.usedHosts.delete(ipv4ToInt(ip) - this.nodeBase);
+    this.usedHosts.delete(ipv4ToUint32(ip) - this.nodeBase);
   }
-}
-
-function ipv4ToInt(ip: string): number {
-  return ip.split(".").reduce((n, part) => (n << 8) + Number(part), 0) >>> 0;
-}
-
-function intToIpv4(n: number): string {
-  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join(".");
-}
-
-function maskOf(prefix: number): number {
-  return prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
 }
 
 /**

@@ -1,6 +1,7 @@
 import ipaddr from "ipaddr.js";
 import type { Random } from "../../clock/random.js";
 import { AllocationError } from "./allocation-error.js";
+import { ipv4ToUint32, parseIpv4Cidr, uint32ToIpv4 } from "../../net/ipv4.js";
 import { OffsetBitmap, staticBandSize } from "./offset-bitmap.js";
 
 export const DEFAULT_SERVICE_CIDR = "10.96.0.0/12";
@@ -17,10 +18,8 @@ export class ClusterIPAllocator {
   private readonly bitmap: OffsetBitmap;
 
   constructor(cidr: string = DEFAULT_SERVICE_CIDR, random: Random) {
-    const [addr, bits] = ipaddr.IPv4.parseCIDR(cidr);
-    const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
-    const network = (toUint32(addr.toByteArray()) & mask) >>> 0;
-    this.cidr = `${fromUint32(network)}/${bits}`;
+    const { network, prefix: bits } = parseIpv4Cidr(cidr);
+    this.cidr = `${uint32ToIpv4(network)}/${bits}`;
     this.base = network + 1;
     const size = Math.max(2 ** (32 - bits) - 2, 0);
     this.bitmap = new OffsetBitmap(size, staticBandSize(size, 16, 256), random);
@@ -37,7 +36,7 @@ export class ClusterIPAllocator {
 
   /** The address reserved for the `kubernetes` Service (first usable). */
   get kubernetesServiceIP(): string {
-    return fromUint32(this.base);
+    return uint32ToIpv4(this.base);
   }
 
   /** A specific IP if `requested`, else the next free one. Throws AllocationError. */
@@ -58,7 +57,7 @@ export class ClusterIPAllocator {
 
   /** A random free IP, never the reserved first one. Throws RangeFull. */
   allocateNext(): string {
-    return fromUint32(this.base + this.bitmap.takeNext(1));
+    return uint32ToIpv4(this.base + this.bitmap.takeNext(1));
   }
 
   /** Frees `ip`; unknown or out-of-range addresses are ignored. */
@@ -87,15 +86,7 @@ export class ClusterIPAllocator {
 
   private offsetOf(ip: string): number | undefined {
     if (!ipaddr.IPv4.isValidFourPartDecimal(ip)) return undefined;
-    const offset = toUint32(ipaddr.IPv4.parse(ip).toByteArray()) - this.base;
+    const offset = ipv4ToUint32(ip) - this.base;
     return offset >= 0 && offset < this.bitmap.size ? offset : undefined;
   }
-}
-
-function toUint32(bytes: number[]): number {
-  return ((bytes[0]! << 24) | (bytes[1]! << 16) | (bytes[2]! << 8) | bytes[3]!) >>> 0;
-}
-
-function fromUint32(n: number): string {
-  return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
 }
