@@ -1,8 +1,8 @@
 import type { ResourceRegistry } from "../../api/resource-registry.js";
 import { KUBERNETES_VERSION } from "../discovery/version-info.js";
-import { resourcePaths, type OperationSpec, type ParameterSpec } from "./operations.js";
+import { renderPaths, type OperationSpec, type ParameterSpec } from "./operations.js";
 import { renderSchema } from "./render-schema.js";
-import { closureOfDefinitions, OPERATION_DEFINITIONS } from "./served-definitions.js";
+import { documentDefinitions } from "./served-definitions.js";
 import type { SchemaObject } from "./schema-object.js";
 
 const REF = "#/definitions/";
@@ -45,22 +45,11 @@ function operationV2(op: OperationSpec): Record<string, unknown> {
 /** `/openapi/v2`: one Swagger 2.0 document of every served path and every definition they need. */
 export function buildOpenApiV2(registry: ResourceRegistry): SwaggerDocument {
   const descriptors = registry.all().map((t) => t.descriptor);
-  const paths: SwaggerDocument["paths"] = {};
-  for (const d of descriptors) {
-    for (const p of resourcePaths(d)) {
-      const item: Record<string, unknown> = { parameters: p.pathParameters.map(parameterV2) };
-      for (const op of p.operations) item[op.method] = operationV2(op);
-      paths[p.path] = item;
-    }
-  }
-  const extra: string[] = [...OPERATION_DEFINITIONS];
-  if (descriptors.some((d) => d.subresources.includes("scale"))) extra.push("io.k8s.api.autoscaling.v1.Scale");
-  const definitions: Record<string, SchemaObject> = {};
-  for (const [name, schema] of closureOfDefinitions(descriptors, extra)) definitions[name] = renderSchema(schema, REF, false);
+  const definitions = documentDefinitions(descriptors, (schema) => renderSchema(schema, REF, false));
   return {
     swagger: "2.0",
     info: { title: "Kubernetes", version: `v${KUBERNETES_VERSION.major}.${KUBERNETES_VERSION.minor}.${KUBERNETES_VERSION.patch}` },
-    paths: Object.fromEntries(Object.entries(paths).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
+    paths: renderPaths(descriptors, parameterV2, operationV2),
     definitions,
     securityDefinitions: { BearerToken: { description: "Bearer Token authentication", type: "apiKey", name: "authorization", in: "header" } },
     security: [{ BearerToken: [] }],

@@ -2,9 +2,9 @@ import type { ResourceRegistry } from "../../api/resource-registry.js";
 import { servedGroups, typesIn } from "../discovery/group-versions.js";
 import { KUBERNETES_VERSION } from "../discovery/version-info.js";
 import { contentHash } from "./content-hash.js";
-import { PATCH_CONTENT_TYPES, resourcePaths, type OperationSpec, type ParameterSpec } from "./operations.js";
+import { PATCH_CONTENT_TYPES, renderPaths, type OperationSpec, type ParameterSpec } from "./operations.js";
 import { renderSchema } from "./render-schema.js";
-import { closureOfDefinitions, OPERATION_DEFINITIONS } from "./served-definitions.js";
+import { documentDefinitions } from "./served-definitions.js";
 import type { SchemaObject } from "./schema-object.js";
 
 const REF = "#/components/schemas/";
@@ -63,22 +63,11 @@ export function buildOpenApiV3Document(registry: ResourceRegistry, group: string
   const types = typesIn(registry, group, version);
   if (!types.length) return undefined;
   const descriptors = types.map((t) => t.descriptor);
-  const paths: OpenApiV3Document["paths"] = {};
-  for (const d of descriptors) {
-    for (const p of resourcePaths(d)) {
-      const item: Record<string, unknown> = { parameters: p.pathParameters.map(parameterV3) };
-      for (const op of p.operations) item[op.method] = operationV3(op);
-      paths[p.path] = item;
-    }
-  }
-  const extra: string[] = [...OPERATION_DEFINITIONS];
-  if (descriptors.some((d) => d.subresources.includes("scale"))) extra.push("io.k8s.api.autoscaling.v1.Scale");
-  const schemas: Record<string, SchemaObject> = {};
-  for (const [name, schema] of closureOfDefinitions(descriptors, extra)) schemas[name] = renderSchema(schema, REF, true);
+  const schemas = documentDefinitions(descriptors, (schema) => renderSchema(schema, REF, true));
   return {
     openapi: "3.0.0",
     info: { title: "Kubernetes", version: `v${KUBERNETES_VERSION.major}.${KUBERNETES_VERSION.minor}.${KUBERNETES_VERSION.patch}` },
-    paths: Object.fromEntries(Object.entries(paths).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
+    paths: renderPaths(descriptors, parameterV3, operationV3),
     components: {
       schemas,
       securitySchemes: { BearerToken: { type: "apiKey", description: "Bearer Token authentication", name: "authorization", in: "header" } },

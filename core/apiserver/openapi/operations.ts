@@ -132,3 +132,19 @@ export function resourcePaths(d: ResourceDescriptor): PathSpec[] {
 
 /** The media types a PATCH accepts. */
 export const PATCH_CONTENT_TYPES = ["application/apply-patch+yaml", "application/json-patch+json", "application/merge-patch+json", "application/strategic-merge-patch+json"] as const;
+
+/**
+ * The `paths` of a document serving `descriptors`, sorted by path, each operation and path
+ * parameter rendered by the document's own (v2 or v3) renderers.
+ */
+export function renderPaths(descriptors: readonly ResourceDescriptor[], parameter: (p: ParameterSpec) => unknown, operation: (op: OperationSpec) => unknown): Record<string, Record<string, unknown>> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const d of descriptors) {
+    for (const p of resourcePaths(d)) {
+      const item: Record<string, unknown> = { parameters: p.pathParameters.map(parameter) };
+      for (const op of p.operations) item[op.method] = operation(op);
+      paths[p.path] = item;
+    }
+  }
+  return Object.fromEntries(Object.entries(paths).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}

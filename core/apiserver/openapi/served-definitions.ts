@@ -82,3 +82,16 @@ export function closureOfDefinitions(descriptors: readonly ResourceDescriptor[],
   }
   return new Map([...result].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
+
+/**
+ * The definitions a document serving `descriptors`' operations needs: theirs, the operations'
+ * (DeleteOptions, Status, Patch) and Scale when a scale subresource is served, rendered for the
+ * document by `render`.
+ */
+export function documentDefinitions(descriptors: readonly ResourceDescriptor[], render: (schema: SchemaObject) => SchemaObject): Record<string, SchemaObject> {
+  const extra: string[] = [...OPERATION_DEFINITIONS];
+  if (descriptors.some((d) => d.subresources.includes("scale"))) extra.push("io.k8s.api.autoscaling.v1.Scale");
+  const out: Record<string, SchemaObject> = {};
+  for (const [name, schema] of closureOfDefinitions(descriptors, extra)) out[name] = render(schema);
+  return out;
+}
