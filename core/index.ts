@@ -49,6 +49,8 @@ export * from "./events/index.js";
 
 export { Cluster, type ClusterOptions, type ClusterNode, type WaitForOptions } from "./cluster/cluster.js";
 export { NodeName, type NodeSpec } from "./cluster/node-spec.js";
+export { DEFAULT_PLUGINS } from "./cluster/default-distribution.js";
+export { NodeAgents, type NodeAgent, type NodeAgentContext, type NodeAgentHandle } from "./cluster/node-agents.js";
 export { loadClusterConfig, validateClusterConfig, ClusterConfigError, type ClusterConfig } from "./cluster/cluster-config.js";
 export { parseManifests, type ApplyResult, type ApplyAction } from "./cluster/apply.js";
 export { HttpClient } from "./client/http-client.js";

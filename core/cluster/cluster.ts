@@ -29,6 +29,8 @@ import { namespaceController } from "../controllers/namespace-controller.js";
 import { serviceAccountController } from "../controllers/service-account-controller.js";
 import { garbageCollector } from "../controllers/garbage-collector.js";
 import { loadClusterConfig } from "./cluster-config.js";
+import { DEFAULT_PLUGINS } from "./default-distribution.js";
+import { NodeAgents, type NodeAgentHandle } from "./node-agents.js";
 
 export interface ClusterOptions {
   /** Cluster name (default `kubesim`); nodes are named after it as kind does. */
@@ -59,6 +61,11 @@ export interface ClusterOptions {
   baseDir?: string;
   /** The port the API server is served on, written into the `kubernetes` Service's targetPort (default 6443). */
   apiServerPort?: number;
+  /**
+   * The plugins to load instead of the default distribution ({@link DEFAULT_PLUGINS}); `[]` gives
+   * an API-only cluster. Plugins added with `use` load on top of either.
+   */
+  plugins?: readonly PluginRef[];
 }
 
 export interface WaitForOptions {
@@ -100,6 +107,7 @@ export class Cluster {
   private readonly plugins: PluginHost;
   private readonly addressing: NodeAddressing;
   private readonly nodeScopes = new Map<string, ClusterNode>();
+  private readonly nodeAgents = new Map<string, { abort: AbortController; handles: NodeAgentHandle[] }>();
   private readonly stopController = new AbortController();
   private controlPlane: ControlPlane | undefined;
   private informerFactory: SharedInformerFactory | undefined;
@@ -200,6 +208,7 @@ export class Cluster {
         extraAdmission: () => admission.all(),
       });
       const cp = this.controlPlane;
+      for (const ref of this.options.plugins ?? DEFAULT_PLUGINS) if (!this.plugins.has(ref)) this.plugins.use(ref);
       provide(this.container, Store, cp.store);
       provide(this.container, ApiServerApi, cp.apiServer);
       provide(this.container, Client, cp.client);
@@ -258,12 +267,44 @@ export class Cluster {
     provide(scope, NodeName, name);
     const node: ClusterNode = { name, role, scope };
     this.nodeScopes.set(name, node);
+    await this.startNodeAgents(node);
     return node;
   }
 
-  /** Removes a node: deletes its Node object and drops its scope. */
+  /** Starts every contributed node agent on `node`, in contribution order; on failure stops those started and rethrows. */
+  private async startNodeAgents(node: ClusterNode): Promise<void> {
+    const abort = new AbortController();
+    const entry = { abort, handles: [] as NodeAgentHandle[] };
+    this.nodeAgents.set(node.name, entry);
+    for (const agent of this.extensions.point(NodeAgents).all()) {
+      try {
+        entry.handles.push(await agent.start({ nodeName: node.name, role: node.role, scope: node.scope, signal: abort.signal }));
+      } catch (err) {
+        await this.stopNodeAgents(node.name);
+        throw err;
+      }
+    }
+  }
+
+  /** Stops a node's agents in reverse start order; a failing stop is logged, the others still run. */
+  private async stopNodeAgents(name: string): Promise<void> {
+    const entry = this.nodeAgents.get(name);
+    if (!entry) return;
+    this.nodeAgents.delete(name);
+    entry.abort.abort();
+    for (const handle of entry.handles.reverse()) {
+      try {
+        await handle.stop();
+      } catch (err) {
+        this.log.error("node agent failed to stop", { node: name, error: err });
+      }
+    }
+  }
+
+  /** Removes a node: stops its agents, deletes its Node object and drops its scope. */
   async removeNode(name: string): Promise<void> {
     const cp = this.running();
+    await this.stopNodeAgents(name);
     const node = await cp.client.resource<Node>("Node").get(name);
     await cp.client.resource("Node").delete(name);
     const podCidr = node.spec?.podCIDR;
@@ -333,6 +374,7 @@ export class Cluster {
   }
 
   private async teardown(): Promise<void> {
+    for (const name of [...this.nodeAgents.keys()].reverse()) await this.stopNodeAgents(name);
     await this.controllerManager?.stop();
     this.stopController.abort();
     await this.plugins.stop();

@@ -35,6 +35,12 @@ export class PluginHost {
     this.refs.push(ref);
   }
 
+  /** True when `ref` (a plugin, or a name or specifier) is already queued. */
+  has(ref: PluginRef): boolean {
+    const name = typeof ref === "string" ? ref : ref.name;
+    return this.refs.some((r) => (typeof r === "string" ? r : r.name) === name);
+  }
+
   /** Names of the plugins set up so far, in start order. */
   get startedPlugins(): string[] {
     return this.started.map((s) => s.name);
