@@ -1,4 +1,4 @@
-import type EventEmitter from "eventemitter3";
+import type { EventEmitter } from "eventemitter3";
 
 /**
  * The socket layer of one network namespace: what a container process (an image behaviour), a
