@@ -48,7 +48,10 @@ export * from "./controller/index.js";
 export * from "./events/index.js";
 
 export { Cluster, type ClusterOptions, type ClusterNode, type WaitForOptions } from "./cluster/cluster.js";
-export { NodeName, type NodeSpec } from "./cluster/node-spec.js";
+export { NodeName, NodeIP, NodePodCidr, NodeSpecToken, type NodeSpec } from "./cluster/node-spec.js";
+export { NodeCommands, type NodeCommand, type NodeCommandContext, type NodeCommandResult } from "./cluster/node-commands.js";
+export { PodNetwork, type PodNetworkStatus, type PodNetworkRequest, type PodNetworkAttachment } from "./cni/pod-network.js";
+export { NetError, type NetErrorCode, type NetworkStack, type Connection, type ConnectionEvents, type Listener, type Datagram, type UdpSocket, type SocketProtocol } from "./net/sockets.js";
 export { DEFAULT_PLUGINS } from "./cluster/default-distribution.js";
 export { NodeAgents, type NodeAgent, type NodeAgentContext, type NodeAgentHandle } from "./cluster/node-agents.js";
 export { loadClusterConfig, validateClusterConfig, ClusterConfigError, type ClusterConfig } from "./cluster/cluster-config.js";

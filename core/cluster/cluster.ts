@@ -21,7 +21,7 @@ import { Store } from "../store/store.js";
 import { InformerFactory, SharedInformerFactory } from "../informers/shared-informer-factory.js";
 import { applyObjects, parseManifests, type ApplyResult } from "./apply.js";
 import { NodeAddressing, nodeObject } from "./node-registration.js";
-import { NodeName, type NodeSpec } from "./node-spec.js";
+import { NodeIP, NodeName, NodePodCidr, NodeSpecToken, type NodeSpec } from "./node-spec.js";
 import { rfc3339 } from "../api/time.js";
 import { Manager } from "../controller/manager.js";
 import { Controllers } from "../controller/extension-point.js";
@@ -265,6 +265,9 @@ export class Cluster {
     }
     const scope = createNodeScope(this.container);
     provide(scope, NodeName, name);
+    provide(scope, NodeIP, ip);
+    provide(scope, NodePodCidr, podCidr);
+    provide(scope, NodeSpecToken, { ...spec, name, role });
     const node: ClusterNode = { name, role, scope };
     this.nodeScopes.set(name, node);
     await this.startNodeAgents(node);

@@ -14,3 +14,12 @@ export interface NodeSpec {
 
 /** The name of the node a per-node DI scope belongs to. */
 export const NodeName = token<string>("NodeName");
+
+/** The node's InternalIP on the underlay (kind's 172.18.0.0/16), as `kubelet --node-ip` gives it; node scope. */
+export const NodeIP = token<string>("NodeIP");
+
+/** The node's pod CIDR (`spec.podCIDR`), allocated by the cluster bootstrap; node scope. */
+export const NodePodCidr = token<string>("NodePodCidr");
+
+/** The node's spec as registered (role, labels, taints, capacity); node scope. */
+export const NodeSpecToken = token<NodeSpec & { name: string; role: "control-plane" | "worker" }>("NodeSpec");
