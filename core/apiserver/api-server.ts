@@ -14,6 +14,7 @@ import { applyJsonPatch } from "../api/patch/json-patch.js";
 import { applyMergePatch } from "../api/patch/merge-patch.js";
 import { applyStrategicMergePatch } from "../api/patch/strategic-merge-patch.js";
 import { listPrefix, objectStorageKey } from "../store/keys.js";
+import { ContinueExpiredError } from "../store/continue-token.js";
 import { isStoreError, type Store, type StoreEvent, type StoreWatch } from "../store/store.js";
 import type { Client, DeleteOptions, GetOptions, ListOptions, PatchType, Watch, WatchEvent, WatchOptions, WriteOptions } from "../client/client.js";
 import type { AdmissionPlugin } from "./admission.js";
@@ -22,6 +23,7 @@ import { desiredStateChanged, objectChanged } from "./object-diff.js";
 import { rfc3339 } from "../api/time.js";
 import { scaleOf } from "./scale.js";
 import { filteredEventType } from "./watch-filter.js";
+import { awaitFreshness, parseResourceVersion, tooLargeResourceVersion } from "./resource-versions.js";
 import { FieldManager } from "./field-manager.js";
 import { AdmissionChain } from "./admission-chain.js";
 import { checkPreconditions, deletionComplete, markForDeletion, validateFinalizerChange } from "./deletion.js";
@@ -101,6 +103,13 @@ export class ApiServer implements ApiServerApi {
     const { labels, fields } = requestSelectors(type, options.labelSelector, options.fieldSelector);
     const prefix = listPrefix(this.storageResource(type), this.scopeNamespace(type, namespace));
     const limit = options.limit && options.limit > 0 ? options.limit : undefined;
+    if (options.continue && options.resourceVersion && options.resourceVersion !== "0") throw badRequest("specifying resource version is not allowed when using continue");
+    const minimum = parseResourceVersion(options.resourceVersion);
+    if (minimum > this.store.currentRevision()) {
+      // Exact asks the store for a revision it has not written; otherwise wait as the watch cache does.
+      if (options.resourceVersionMatch === "Exact") throw tooLargeResourceVersion(minimum, this.store.currentRevision(), 0);
+      await awaitFreshness(this.store, this.clock, minimum);
+    }
     let result;
     try {
       result = await this.store.list(prefix, {
@@ -111,7 +120,12 @@ export class ApiServer implements ApiServerApi {
       });
     } catch (err) {
       if (isStoreError(err, "InvalidContinue")) throw badRequest(`invalid continue token: ${err.message}`);
-      if (isStoreError(err, "Gone")) throw resourceExpired(err.message);
+      if (isStoreError(err, "Gone")) {
+        const expired = resourceExpired(err.message);
+        // The Status's ListMeta carries the token that continues at the latest state (as the etcd3 storage does).
+        if (err instanceof ContinueExpiredError) expired.status.metadata = { continue: err.continueToken };
+        throw expired;
+      }
       throw err;
     }
     const d = type.descriptor;
@@ -147,17 +161,23 @@ export class ApiServer implements ApiServerApi {
       onEvent({ type: "BOOKMARK", object: { apiVersion, kind: d.kind, metadata } });
     };
 
-    const rv = options.resourceVersion;
+    // sendInitialEvents unset with resourceVersion "" or "0" is the legacy watch, which the server
+    // defaults to sendInitialEvents=true (SetListOptionsDefaults); with another resourceVersion it
+    // replays what came after it. sendInitialEvents=false starts at that revision, "now" for ""/"0".
+    const requested = parseResourceVersion(options.resourceVersion);
+    const initialEvents = options.sendInitialEvents ?? requested === 0;
     let from: number;
-    if (!rv || rv === "0") {
+    if (initialEvents) {
+      // The state at a revision not older than the one asked for (waiting for the store to reach it), as ADDED events.
+      await awaitFreshness(this.store, this.clock, requested);
       const initial = await this.list(type, namespace, { ...(options.labelSelector ? { labelSelector: options.labelSelector } : {}), ...(options.fieldSelector ? { fieldSelector: options.fieldSelector } : {}) });
       from = Number(initial.metadata.resourceVersion);
       for (const item of initial.items) onEvent({ type: "ADDED", object: item });
       lastRevision = from;
-      if (options.sendInitialEvents && options.allowWatchBookmarks) bookmark({ "k8s.io/initial-events-end": "true" });
+      if (options.allowWatchBookmarks) bookmark({ "k8s.io/initial-events-end": "true" });
     } else {
-      from = Number(rv);
-      if (!Number.isInteger(from) || from < 0) throw badRequest(`invalid resource version: ${rv}`);
+      // A revision the store has not reached yet is simply waited for: only later events are sent.
+      from = requested === 0 ? this.store.currentRevision() : requested;
     }
     try {
       storeWatch = this.store.watch(prefix, { revision: from }, (event: StoreEvent) => {

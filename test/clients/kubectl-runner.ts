@@ -10,12 +10,13 @@ export interface KubectlResult {
 
 /**
  * Runs kubectl against a kubeconfig in a temp dir: HOME and the discovery cache point into `dir`,
- * so ~/.kube is never read or written. Asynchronous: the server runs in this process.
+ * so ~/.kube is never read or written; `extraEnv` adds variables (e.g. client-go feature gates).
+ * Asynchronous: the server runs in this process.
  */
-export function kubectlIn(dir: string, kubeconfig: string): { run(args: string[], stdin?: string): Promise<KubectlResult>; spawn(args: string[]): ChildProcess } {
+export function kubectlIn(dir: string, kubeconfig: string, extraEnv: Record<string, string> = {}): { run(args: string[], stdin?: string): Promise<KubectlResult>; spawn(args: string[]): ChildProcess } {
   const home = join(dir, "home");
   mkdirSync(home, { recursive: true });
-  const env = { PATH: process.env["PATH"] ?? "", HOME: home, KUBECONFIG: kubeconfig, KUBECACHEDIR: join(dir, "cache") };
+  const env = { PATH: process.env["PATH"] ?? "", HOME: home, KUBECONFIG: kubeconfig, KUBECACHEDIR: join(dir, "cache"), ...extraEnv };
   const start = (args: string[]): ChildProcess => spawn("kubectl", ["--kubeconfig", kubeconfig, "--cache-dir", join(dir, "cache"), ...args], { env, stdio: ["pipe", "pipe", "pipe"] });
   return {
     spawn: start,

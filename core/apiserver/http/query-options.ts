@@ -1,5 +1,6 @@
 import { badRequest } from "../../api/status.js";
 import type { DeleteOptions, ListOptions, WatchOptions, WriteOptions } from "../../client/client.js";
+import { validateListQuery } from "./list-options-validation.js";
 
 /** Query parameters of a request, read once. */
 export type Query = URLSearchParams;
@@ -25,8 +26,9 @@ export function isWatchRequest(query: Query): boolean {
   return flag(query.get("watch")) === true;
 }
 
-/** labelSelector, fieldSelector, limit, continue, resourceVersion, resourceVersionMatch. */
-export function listOptionsOf(query: Query): ListOptions {
+/** labelSelector, fieldSelector, limit, continue, resourceVersion, resourceVersionMatch, validated as kube-apiserver does for a list (or, with `watch`, a watch). */
+export function listOptionsOf(query: Query, watch = false): ListOptions {
+  validateListQuery(query, watch, flag(query.get("sendInitialEvents")));
   const o: ListOptions = {};
   const label = query.get("labelSelector");
   if (label) o.labelSelector = label;
@@ -39,24 +41,20 @@ export function listOptionsOf(query: Query): ListOptions {
   const rv = query.get("resourceVersion");
   if (rv !== null) o.resourceVersion = rv;
   const match = query.get("resourceVersionMatch");
-  if (match) {
-    if (match !== "Exact" && match !== "NotOlderThan") throw badRequest(`resourceVersionMatch: Unsupported value: "${match}": supported values: "Exact", "NotOlderThan"`);
-    if (!rv) throw badRequest("resourceVersionMatch is forbidden unless resourceVersion is provided");
-    o.resourceVersionMatch = match;
-  }
+  if (match) o.resourceVersionMatch = match as NonNullable<ListOptions["resourceVersionMatch"]>;
   return o;
 }
 
 /** The list options plus allowWatchBookmarks, sendInitialEvents and timeoutSeconds (undefined when not given). */
 export function watchOptionsOf(query: Query): WatchOptions {
-  const list = listOptionsOf(query);
+  const list = listOptionsOf(query, true);
   const o: WatchOptions = {};
   if (list.labelSelector) o.labelSelector = list.labelSelector;
   if (list.fieldSelector) o.fieldSelector = list.fieldSelector;
   if (list.resourceVersion !== undefined) o.resourceVersion = list.resourceVersion;
   if (flag(query.get("allowWatchBookmarks"))) o.allowWatchBookmarks = true;
   const initial = flag(query.get("sendInitialEvents"));
-  if (initial) o.sendInitialEvents = true;
+  if (initial !== undefined) o.sendInitialEvents = initial;
   const timeout = integer(query, "timeoutSeconds");
   if (timeout !== undefined && timeout > 0) o.timeoutSeconds = timeout;
   return o;
