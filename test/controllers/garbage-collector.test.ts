@@ -197,4 +197,18 @@ test("foreground: the owner waits only for dependents with blockOwnerDeletion", 
   await cluster.stop();
 });
 
+test("foreground deletion through an ownership cycle completes: the collector unblocks the cycle's references", async () => {
+  const { cluster, clock, cms } = await started();
+  await cms.create({ metadata: { name: "x", namespace: "default" } });
+  await cms.create({ metadata: { name: "y", namespace: "default", ownerReferences: [await refTo(cms, "x", { blockOwnerDeletion: true })] } });
+  const x = await cms.get("x", { namespace: "default" });
+  await cms.update({ ...x, metadata: { ...x.metadata!, ownerReferences: [await refTo(cms, "y", { blockOwnerDeletion: true })] } });
+  await clock.advance(100);
+  await cms.delete("x", { namespace: "default", propagationPolicy: "Foreground" });
+  await clock.advance(10_000);
+  assert.not.ok(await exists(cms.get("x", { namespace: "default" })), "x gone");
+  assert.not.ok(await exists(cms.get("y", { namespace: "default" })), "y gone");
+  await cluster.stop();
+});
+
 test.run();
