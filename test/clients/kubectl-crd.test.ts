@@ -49,6 +49,15 @@ test("apply --server-side of the same CRD from scratch", async () => {
   assert.is((await storedSchema()).properties!["status"]!.properties!["parents"]!["x-kubernetes-list-type"], "atomic");
 });
 
+test("a custom resource whose CRD is not installed: kubectl falls back to OpenAPI v2 (protobuf) and says what upstream says", async () => {
+  const widget = "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\n";
+  for (const verb of ["apply", "create"]) {
+    const r = await k.run([verb, "-f", "-"], widget);
+    assert.is(r.code, 1);
+    assert.is(r.stderr, 'error: resource mapping not found for name: "w" namespace: "" from "STDIN": no matches for kind "Widget" in version "example.com/v1"\nensure CRDs are installed first\n');
+  }
+});
+
 test.after(() => fx.stop());
 
 test.run();
