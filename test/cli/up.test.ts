@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { promisify } from "node:util";
+import { KUBECTL, testWithTool } from "../support/require-tool.js";
 
 const run = promisify(execFile);
 
@@ -23,7 +24,7 @@ function startUp(args: string[]): Promise<{ child: ReturnType<typeof spawn>; out
   });
 }
 
-test("kubesim up: serves over HTTPS, writes the kubeconfig it prints, kubectl works, SIGTERM stops cleanly", async () => {
+testWithTool(KUBECTL, test)("kubesim up: serves over HTTPS, writes the kubeconfig it prints, kubectl works, SIGTERM stops cleanly", async () => {
   const dir = mkdtempSync(join(tmpdir(), "kubesim-up-"));
   const kubeconfig = join(dir, "kubeconfig");
   const { child, out } = await startUp(["--port", "0", "--state-dir", join(dir, "state"), "--kubeconfig", kubeconfig, "--nodes", "3"]);
