@@ -1,4 +1,5 @@
 import "reflect-metadata";
+import { setMaxListeners } from "node:events";
 import type { DependencyContainer } from "tsyringe";
 import type { Node } from "kubernetes-types/core/v1.js";
 import { Clock } from "../clock/clock.js";
@@ -130,6 +131,8 @@ export class Cluster {
     provide(this.container, Logger, this.log);
     this.plugins = new PluginHost({ container: this.container, extensions: this.extensions, clock: this.clock, random: this.random, log: this.log, ...(options.baseDir ? { baseDir: options.baseDir } : {}) });
     this.addressing = new NodeAddressing(options.podNetworkCidr ?? "10.244.0.0/16");
+    // Informers, the controller manager and every pending waitFor listen on the stop signal.
+    setMaxListeners(0, this.stopController.signal);
   }
 
   /**

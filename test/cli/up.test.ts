@@ -32,6 +32,7 @@ testWithTool(KUBECTL, test)("kubesim up: serves over HTTPS, writes the kubeconfi
     assert.match(out(), new RegExp(`export KUBECONFIG=${kubeconfig.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}`));
     assert.match(out(), /serving the Kubernetes API at https:\/\/127\.0\.0\.1:\d+/);
     assert.match(out(), /ready/);
+    assert.not.match(out(), /Warning|MaxListeners/, "start-up output is clean");
     assert.match(readFileSync(kubeconfig, "utf8"), /certificate-authority-data/);
     const { stdout } = await run("kubectl", ["--kubeconfig", kubeconfig, "get", "nodes"]);
     const lines = stdout.trim().split("\n");
