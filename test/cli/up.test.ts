@@ -48,6 +48,33 @@ testWithTool(KUBECTL, test)("kubesim up: serves over HTTPS, writes the kubeconfi
   }
 });
 
+testWithTool(KUBECTL, test)("kubesim up --insecure-http: warns, and kubectl works with the kubeconfig it writes", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "kubesim-up-"));
+  const kubeconfig = join(dir, "kubeconfig");
+  const { child, out } = await startUp(["--insecure-http", "--port", "0", "--state-dir", join(dir, "state"), "--kubeconfig", kubeconfig, "--nodes", "1"]);
+  try {
+    assert.match(out(), /serving the Kubernetes API at http:\/\/127\.0\.0\.1:\d+/);
+    assert.match(out(), /WARNING: plain HTTP: .* served as cluster admin \(system:masters\); reachable from this machine only/);
+    const { stdout } = await run("kubectl", ["--kubeconfig", kubeconfig, "get", "nodes", "-o", "name"]);
+    assert.is(stdout, "node/kubesim-control-plane\n");
+  } finally {
+    const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
+    child.kill("SIGTERM");
+    assert.is(await exited, 0);
+  }
+});
+
+test("kubesim up --insecure-http refuses a non-loopback --host unless --insecure-allow-remote", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "kubesim-up-"));
+  const bad = await run(process.execPath, ["--import", "tsx", "core/cli/main.ts", "up", "--insecure-http", "--host", "0.0.0.0", "--port", "0", "--state-dir", join(dir, "state"), "--kubeconfig", join(dir, "kubeconfig"), "--nodes", "1"]).then(
+    () => undefined,
+    (e: { stderr: string; code: number }) => e,
+  );
+  assert.ok(bad, "must fail");
+  assert.is(bad!.code, 1);
+  assert.match(bad!.stderr, /kubesim up: refusing to serve plain HTTP on 0\.0\.0\.0: .*--insecure-allow-remote/);
+});
+
 test("kubesim up refuses bad flags with a clear message; version and --help work", async () => {
   const bad = await run(process.execPath, ["--import", "tsx", "core/cli/main.ts", "up", "--nodes", "zero"]).then(() => undefined, (e: { stderr: string; code: number }) => e);
   assert.ok(bad, "must fail");
