@@ -5,6 +5,7 @@
  */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import { request as httpsRequest } from "node:https";
 import { startFixture } from "./fixture.js";
 import { kubectlIn } from "../clients/kubectl-runner.js";
 import { KUBECTL, testWithTool } from "../support/require-tool.js";
@@ -45,6 +46,23 @@ test("plain HTTP on a non-loopback address is refused unless explicitly allowed"
     assert.is((await fetch(`${remote.url}/api/v1/namespaces`)).status, 200);
   } finally {
     await remote.close();
+  }
+});
+
+test("over HTTPS a request without credentials is still 401", async () => {
+  const secure = await startFixture();
+  try {
+    const code = await new Promise<number>((resolve, reject) => {
+      const req = httpsRequest(`${secure.server.url}/api/v1/namespaces`, { ca: secure.server.caData }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on("error", reject);
+      req.end();
+    });
+    assert.is(code, 401);
+  } finally {
+    await secure.stop();
   }
 });
 
