@@ -7,7 +7,7 @@ import { cloneJson } from "../api/clone.js";
 import type { RegisteredType, ResourceRegistry } from "../api/resource-registry.js";
 import type { StrategyContext, StrategyServices } from "../api/strategy.js";
 import {
-  alreadyExists, badRequest, conflict, fieldError, internalError, invalid, isStatusError, methodNotAllowed,
+  alreadyExists, badRequest, conflict, fieldError, internalError, invalid, invalidOptions, isStatusError, methodNotAllowed,
   notFound, resourceExpired, resourceNotServed, StatusError, type FieldError,
 } from "../api/status.js";
 import { applyJsonPatch } from "../api/patch/json-patch.js";
@@ -26,7 +26,7 @@ import { filteredEventType } from "./watch-filter.js";
 import { awaitFreshness, parseResourceVersion, tooLargeResourceVersion } from "./resource-versions.js";
 import { FieldManager } from "./field-manager.js";
 import { AdmissionChain } from "./admission-chain.js";
-import { checkPreconditions, deletionComplete, markForDeletion, validateFinalizerChange } from "./deletion.js";
+import { checkPreconditions, deletedResult, deletionComplete, markForDeletion, validateFinalizerChange } from "./deletion.js";
 import { draftOf, keepAllButStatus, keepSystemMeta, pinnedVersion, type Draft } from "./draft.js";
 import { requestMatcher, requestSelectors } from "./request-selectors.js";
 import { findTypeMismatch, typeMismatchError } from "./openapi/type-check.js";
@@ -247,7 +247,7 @@ export class ApiServer implements ApiServerApi {
   async update(type: RegisteredType, namespace: string | undefined, name: string, body: KubeObject, options: WriteOptions = {}, ctx: RequestContext = {}): Promise<KubeObject> {
     this.checkBody(type, body);
     this.checkName(body, name);
-    return this.guaranteedUpdate(type, namespace, name, "", options, ctx, pinnedVersion(body), () => draftOf(body));
+    return this.guaranteedUpdate(type, namespace, name, "", options, ctx, pinnedVersion(body), (current) => this.replacement(type, current, body));
   }
 
   async patch(type: RegisteredType, namespace: string | undefined, name: string, patchType: PatchType, patch: unknown, options: WriteOptions & { force?: boolean } = {}, ctx: RequestContext = {}): Promise<KubeObject> {
@@ -268,7 +268,7 @@ export class ApiServer implements ApiServerApi {
     if (subresource === "status") {
       this.checkBody(type, body);
       this.checkName(body, name);
-      return this.guaranteedUpdate(type, namespace, name, "status", options, ctx, pinnedVersion(body), () => draftOf(body));
+      return this.guaranteedUpdate(type, namespace, name, "status", options, ctx, pinnedVersion(body), (current) => this.replacement(type, current, body));
     }
     return this.updateScale(type, namespace, name, body, options, ctx);
   }
@@ -304,12 +304,13 @@ export class ApiServer implements ApiServerApi {
       }
       const marked = markForDeletion(type, current, options, this.clock.now());
       try {
+        if (marked) ctx.deletionPending = true;
         if (marked === current) return current; // already being deleted, nothing shortened
-        if (options.dryRun?.includes("All")) return marked ?? current;
+        if (options.dryRun?.includes("All")) return marked ?? deletedResult(type, current);
         if (marked) return await this.store.update(key, marked, { revision: Number(current.metadata!.resourceVersion) });
         const removed = await this.store.delete(key, { revision: Number(current.metadata!.resourceVersion) });
         type.strategy.release?.(removed, this.strategyContext);
-        return removed;
+        return deletedResult(type, removed);
       } catch (err) {
         if (isStoreError(err, "Conflict") && attempt < MAX_UPDATE_ATTEMPTS) continue;
         if (isStoreError(err, "NotFound")) throw notFound(type.descriptor, name);
@@ -325,7 +326,7 @@ export class ApiServer implements ApiServerApi {
     for (const item of listed.items) {
       try {
         const result = await this.delete(type, item.metadata?.namespace, item.metadata!.name!, { ...deleteOptions, preconditions: { uid: item.metadata!.uid! } }, ctx);
-        if ((result as Status).kind !== "Status") items.push(result as KubeObject);
+        items.push((result as Status).kind === "Status" ? item : (result as KubeObject));
       } catch (err) {
         if (isStatusError(err, "NotFound") || isStatusError(err, "Conflict")) continue; // gone or replaced meanwhile
         throw err;
@@ -369,7 +370,10 @@ export class ApiServer implements ApiServerApi {
 
   private async serverSideApply(type: RegisteredType, namespace: string | undefined, name: string, subresource: "" | "status", patch: unknown, options: WriteOptions & { force?: boolean }, ctx: RequestContext): Promise<KubeObject> {
     const applied = this.fieldManager.parseApplied(patch);
-    if (!options.fieldManager) throw badRequest("PATCH requests of type apply must specify fieldManager (use the ?fieldManager= query parameter)");
+    if (!options.fieldManager) throw invalidOptions("PatchOptions", [fieldError.required("fieldManager", "is required for apply patch")]);
+    // The applied configuration must name the endpoint's type (the field manager's version check).
+    const d = type.descriptor;
+    if (applied.apiVersion !== formatApiVersion(d.group, d.version) || applied.kind !== d.kind) throw badRequest(`invalid object type: ${groupVersionKindString(applied)}`);
     this.checkBody(type, applied);
     if (applied.metadata?.name && applied.metadata.name !== name) throw badRequest(`the name of the object (${applied.metadata.name}) does not match the name on the URL (${name})`);
     for (let attempt = 0; ; attempt++) {
@@ -379,7 +383,9 @@ export class ApiServer implements ApiServerApi {
         const created = this.fieldManager.apply(undefined, applied, options.fieldManager, !!options.force, type.descriptor);
         created.metadata = { ...created.metadata, name };
         try {
-          return await this.createObject(type, namespace, created, options, ctx, true);
+          const stored = await this.createObject(type, namespace, created, options, ctx, true);
+          ctx.created = true;
+          return stored;
         } catch (err) {
           if (isStatusError(err, "AlreadyExists") && attempt < MAX_UPDATE_ATTEMPTS) continue;
           throw err;
@@ -611,6 +617,13 @@ export class ApiServer implements ApiServerApi {
     if (mismatch) throw typeMismatchError(d.kind, d.version, mismatch);
   }
 
+  /** The draft a PUT makes of `body`; a uid in the body is a precondition on the stored object (rest.DefaultUpdatedObjectInfo). */
+  private replacement(type: RegisteredType, current: KubeObject | undefined, body: KubeObject): Draft {
+    const uid = body.metadata?.uid;
+    if (uid && current) checkPreconditions(type, current, { uid });
+    return draftOf(body);
+  }
+
   private checkName(body: KubeObject, name: string): void {
     const own = body.metadata?.name;
     if (own && own !== name) throw badRequest(`the name of the object (${own}) does not match the name on the URL (${name})`);
@@ -638,4 +651,12 @@ function dedupe(errors: FieldError[]): FieldError[] {
     seen.add(k);
     return true;
   });
+}
+
+/** apimachinery's GroupVersionKind.String() of an object's apiVersion and kind: `apps/v1, Kind=Deployment`, `/v1, Kind=Pod`, `/, Kind=`. */
+function groupVersionKindString(obj: KubeObject): string {
+  const apiVersion = typeof obj.apiVersion === "string" ? obj.apiVersion : "";
+  const slash = apiVersion.indexOf("/");
+  const [group, version] = slash < 0 ? ["", apiVersion] : [apiVersion.slice(0, slash), apiVersion.slice(slash + 1)];
+  return `${group}/${version}, Kind=${typeof obj.kind === "string" ? obj.kind : ""}`;
 }
