@@ -110,9 +110,12 @@ export class ApiServer implements ApiServerApi {
       if (options.resourceVersionMatch === "Exact") throw tooLargeResourceVersion(minimum, this.store.currentRevision(), 0);
       await awaitFreshness(this.store, this.clock, minimum);
     }
+    // Exact, or the legacy paged form (limit with a resourceVersion), lists that revision from history (as etcd serves it).
+    const exact = minimum > 0 && !options.continue && (options.resourceVersionMatch === "Exact" || (!options.resourceVersionMatch && limit !== undefined));
     let result;
     try {
       result = await this.store.list(prefix, {
+        ...(exact ? { revision: minimum } : {}),
         ...(limit ? { limit } : {}),
         ...(options.continue ? { continue: options.continue } : {}),
         ...(labels ? { labelFilter: (l: Readonly<Record<string, string>> | undefined) => labels.matches(l) } : {}),
