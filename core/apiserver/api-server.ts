@@ -158,8 +158,9 @@ export class ApiServer implements ApiServerApi {
       this.clock.clearInterval(bookmarks);
       resolveDone();
     };
-    const bookmark = (annotations?: Record<string, string>): void => {
-      const metadata: Record<string, unknown> = { resourceVersion: String(Math.max(lastRevision, this.store.currentRevision())) };
+    /** A BOOKMARK at `revision` (default: the latest revision; store events reach the watch synchronously, so none is pending when a timer fires). */
+    const bookmark = (annotations?: Record<string, string>, revision = Math.max(lastRevision, this.store.currentRevision())): void => {
+      const metadata: Record<string, unknown> = { resourceVersion: String(revision) };
       if (annotations) metadata["annotations"] = annotations;
       onEvent({ type: "BOOKMARK", object: { apiVersion, kind: d.kind, metadata } });
     };
@@ -177,7 +178,8 @@ export class ApiServer implements ApiServerApi {
       from = Number(initial.metadata.resourceVersion);
       for (const item of initial.items) onEvent({ type: "ADDED", object: item });
       lastRevision = from;
-      if (options.allowWatchBookmarks) bookmark({ "k8s.io/initial-events-end": "true" });
+      // At the state's revision: changes written since arrive after it.
+      if (options.allowWatchBookmarks) bookmark({ "k8s.io/initial-events-end": "true" }, from);
     } else {
       // A revision the store has not reached yet is simply waited for: only later events are sent.
       from = requested === 0 ? this.store.currentRevision() : requested;
