@@ -47,7 +47,7 @@ test("list and watch options are validated as kube-apiserver does: 422 ListOptio
     assert.is(status["reason"], "Invalid", query);
     const summary = messages.length === 1 ? messages[0] : `[${messages.join(", ")}]`;
     assert.is(status["message"], `ListOptions.meta.k8s.io "" is invalid: ${summary}`, query);
-    assert.equal(status["details"], { name: "", group: "meta.k8s.io", kind: "ListOptions", causes: messages.map((m) => ({ reason: m.includes("Unsupported") ? "FieldValueNotSupported" : "FieldValueForbidden", message: m.slice(m.indexOf(": ") + 2), field: m.slice(0, m.indexOf(":")) })) }, query);
+    assert.equal(status["details"], { group: "meta.k8s.io", kind: "ListOptions", causes: messages.map((m) => ({ reason: m.includes("Unsupported") ? "FieldValueNotSupported" : "FieldValueForbidden", message: m.slice(m.indexOf(": ") + 2), field: m.slice(0, m.indexOf(":")) })) }, query);
   }
   // What the combinations allow.
   for (const query of ["?resourceVersion=1&resourceVersionMatch=NotOlderThan", "?resourceVersion=0&resourceVersionMatch=NotOlderThan", "?watch=true&timeoutSeconds=1", "?watch=true&resourceVersion=0&sendInitialEvents=false&resourceVersionMatch=NotOlderThan&timeoutSeconds=1"]) {
