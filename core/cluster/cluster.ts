@@ -215,10 +215,15 @@ export class Cluster {
       this.informerFactory = new SharedInformerFactory({ client: cp.client, clock: this.clock, registry: cp.registry, random: this.random, logger: this.log.child("informers") });
       provide(this.container, InformerFactory, this.informerFactory);
       await this.plugins.start();
-      // Types contributed by plugins join the API.
-      for (const t of apiTypes.all()) {
-        const d = t.descriptor;
-        if (!cp.registry.byGroupVersionResource(d.group, d.version, d.plural)) cp.registry.add(t);
+      // Types contributed by plugins join the API; one that takes a served group and resource is refused.
+      for (const { name, plugin, value } of apiTypes.entries()) {
+        const d = value.descriptor;
+        const taken = cp.registry.all().find((t) => t.descriptor.group === d.group && t.descriptor.plural === d.plural);
+        if (taken) {
+          const resource = d.group ? `${d.plural}.${d.group}` : d.plural;
+          throw new Error(`plugin "${plugin}" contributes API type "${name}" (${resource}/${d.version}), but ${resource} is already served (${taken.descriptor.kind}, ${taken.descriptor.version}): a type must not replace a built-in or another plugin's resource; give it its own group`);
+        }
+        cp.registry.add(value);
       }
       this.controllerManager = new Manager({ client: cp.client, informers: this.informerFactory, clock: this.clock, log: this.log.child("controller-manager"), random: this.random, registry: cp.registry });
       // kube-controller-manager's controllers that exist so far, then those plugins contributed.
