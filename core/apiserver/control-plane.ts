@@ -13,6 +13,7 @@ import { BUILT_IN_ADMISSION } from "./admission/index.js";
 import { createStrategyServices, type AllocatingStrategyServices } from "./allocators/strategy-services.js";
 import { ApiServer } from "./api-server.js";
 import { bootstrapApiObjects } from "./bootstrap.js";
+import { registerLocalApiServices } from "./aggregator/local-api-services.js";
 
 export interface ControlPlaneOptions {
   clock: Clock;
@@ -40,6 +41,8 @@ export interface ControlPlane {
   /** The in-process client, acting as the cluster admin. */
   readonly client: InProcessClient;
   readonly services: AllocatingStrategyServices;
+  /** Stops what the control plane runs in the background (following the registry for local APIServices). */
+  readonly stop: () => void;
 }
 
 /**
@@ -73,5 +76,7 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
   const existing = await client.resource("Service").list().catch(() => undefined);
   if (existing) services.rebuildFrom(existing.items as Service[]);
   await bootstrapApiObjects(client, { kubernetesServiceIP: services.clusterIPs.kubernetesServiceIP, ...(options.apiServerPort ? { apiServerPort: options.apiServerPort } : {}) });
-  return { store, registry, apiServer, client, services };
+  const builtInGroupVersions = new Set([...builtIn].map((t) => `${t.descriptor.group}/${t.descriptor.version}`));
+  const stop = await registerLocalApiServices(client, registry, options.clock, options.log.child("aggregator"), (g, v) => builtInGroupVersions.has(`${g}/${v}`));
+  return { store, registry, apiServer, client, services, stop };
 }

@@ -387,6 +387,7 @@ export class Cluster {
     this.stopController.abort();
     await this.plugins.stop();
     await this.informerFactory?.shutdown();
+    this.controlPlane?.stop();
     await this.controlPlane?.store.close();
     if (this.clock instanceof VirtualClock) this.clock.setAuto(false);
   }
