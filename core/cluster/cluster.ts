@@ -208,6 +208,10 @@ export class Cluster {
         extraAdmission: () => admission.all(),
       });
       const cp = this.controlPlane;
+      // What `kubectl get componentstatuses` reports: kube-apiserver probes each component's /healthz.
+      const refused = (port: number) => ({ healthy: false as const, error: `Get "https://127.0.0.1:${port}/healthz": dial tcp 127.0.0.1:${port}: connect: connection refused` });
+      cp.componentHealth.set("controller-manager", () => (this.state === "running" ? { healthy: true } : refused(10257)));
+      cp.componentHealth.set("scheduler", () => (this.state === "running" && this.plugins.startedPlugins.includes("kube-scheduler") ? { healthy: true } : refused(10259)));
       for (const ref of this.options.plugins ?? DEFAULT_PLUGINS) if (!this.plugins.has(ref)) this.plugins.use(ref);
       provide(this.container, Store, cp.store);
       provide(this.container, ApiServerApi, cp.apiServer);

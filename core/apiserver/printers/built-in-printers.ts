@@ -6,6 +6,7 @@ import * as storage from "./storage-printers.js";
 import * as other from "./access-and-scheduling-printers.js";
 import { podPrinter } from "./pod-printer.js";
 import { apiServicePrinter } from "./api-service-printer.js";
+import { componentStatusPrinter } from "./component-status-printer.js";
 import type { TablePrinter } from "./printer.js";
 
 /**
@@ -51,4 +52,5 @@ export const BUILT_IN_PRINTERS: ReadonlyMap<string, TablePrinter> = new Map<stri
   ["rbac.authorization.k8s.io/ClusterRoleBinding", other.clusterRoleBindingPrinter],
   ["scheduling.k8s.io/PriorityClass", other.priorityClassPrinter],
   ["apiregistration.k8s.io/APIService", apiServicePrinter],
+  ["/ComponentStatus", componentStatusPrinter],
 ]);
