@@ -90,6 +90,7 @@ export class ApiServer implements ApiServerApi {
   // ---------------------------------------------------------------- reads
 
   get(type: RegisteredType, namespace: string | undefined, name: string, _options?: GetOptions): Promise<KubeObject> {
+    if (type.strategy.computed) return type.strategy.computed.get(name).then((obj) => obj ?? Promise.reject(notFound(type.descriptor, name)));
     let key: string;
     try {
       key = this.key(type, namespace, name);
@@ -100,6 +101,10 @@ export class ApiServer implements ApiServerApi {
   }
 
   async list(type: RegisteredType, namespace: string | undefined, options: ListOptions = {}): Promise<KubeList> {
+    if (type.strategy.computed) {
+      const d = type.descriptor;
+      return { apiVersion: formatApiVersion(d.group, d.version), kind: d.listKind, metadata: {}, items: await type.strategy.computed.list() };
+    }
     const { labels, fields } = requestSelectors(type, options.labelSelector, options.fieldSelector);
     const prefix = listPrefix(this.storageResource(type), this.scopeNamespace(type, namespace));
     const limit = options.limit && options.limit > 0 ? options.limit : undefined;

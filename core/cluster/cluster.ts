@@ -217,6 +217,10 @@ export class Cluster {
         extraAdmission: () => admission.all(),
       });
       const cp = this.controlPlane;
+      // What `kubectl get componentstatuses` reports: kube-apiserver probes each component's /healthz.
+      const refused = (port: number) => ({ healthy: false as const, error: `Get "https://127.0.0.1:${port}/healthz": dial tcp 127.0.0.1:${port}: connect: connection refused` });
+      cp.componentHealth.set("controller-manager", () => (this.state === "running" ? { healthy: true } : refused(10257)));
+      cp.componentHealth.set("scheduler", () => (this.state === "running" && this.plugins.startedPlugins.includes("kube-scheduler") ? { healthy: true } : refused(10259)));
       for (const ref of this.options.plugins ?? DEFAULT_PLUGINS) if (!this.plugins.has(ref)) this.plugins.use(ref);
       provide(this.container, Store, cp.store);
       provide(this.container, ApiServerApi, cp.apiServer);
@@ -224,10 +228,15 @@ export class Cluster {
       this.informerFactory = new SharedInformerFactory({ client: cp.client, clock: this.clock, registry: cp.registry, random: this.random, logger: this.log.child("informers") });
       provide(this.container, InformerFactory, this.informerFactory);
       await this.plugins.start();
-      // Types contributed by plugins join the API.
-      for (const t of apiTypes.all()) {
-        const d = t.descriptor;
-        if (!cp.registry.byGroupVersionResource(d.group, d.version, d.plural)) cp.registry.add(t);
+      // Types contributed by plugins join the API; one that takes a served group and resource is refused.
+      for (const { name, plugin, value } of apiTypes.entries()) {
+        const d = value.descriptor;
+        const taken = cp.registry.all().find((t) => t.descriptor.group === d.group && t.descriptor.plural === d.plural);
+        if (taken) {
+          const resource = d.group ? `${d.plural}.${d.group}` : d.plural;
+          throw new Error(`plugin "${plugin}" contributes API type "${name}" (${resource}/${d.version}), but ${resource} is already served (${taken.descriptor.kind}, ${taken.descriptor.version}): a type must not replace a built-in or another plugin's resource; give it its own group`);
+        }
+        cp.registry.add(value);
       }
       this.controllerManager = new Manager({ client: cp.client, informers: this.informerFactory, clock: this.clock, log: this.log.child("controller-manager"), random: this.random, registry: cp.registry });
       // kube-controller-manager's controllers that exist so far, then those plugins contributed.
@@ -414,6 +423,7 @@ export class Cluster {
     this.stopController.abort();
     await this.plugins.stop();
     await this.informerFactory?.shutdown();
+    this.controlPlane?.stop();
     await this.controlPlane?.store.close();
     if (this.clock instanceof VirtualClock) this.clock.setAuto(false);
   }
