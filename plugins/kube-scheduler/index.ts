@@ -8,6 +8,7 @@ import { token } from "../../core/di/token.js";
 import { ApiServerApi } from "../../core/apiserver/api-server-contract.js";
 import { InProcessClient } from "../../core/client/in-process-client.js";
 import { InformerFactory } from "../../core/informers/shared-informer-factory.js";
+import { Controllers } from "../../core/controller/extension-point.js";
 import type { Cluster } from "../../core/cluster/cluster.js";
 import type { Client } from "../../core/client/client.js";
 import type { ConfigMap } from "kubernetes-types/core/v1.js";
@@ -57,21 +58,42 @@ export function kubeScheduler(options: KubeSchedulerPluginOptions = {}): Defined
     description: "kube-scheduler: the scheduling framework, default plugins, preemption, binding through pods/binding",
     setup(ctx) {
       const client = new InProcessClient(ctx.resolve(ApiServerApi), { user: { ...SCHEDULER_USER, groups: [...SCHEDULER_USER.groups] } });
-      const plugins = new Map(ctx.extensions(SchedulerPlugins).entries().map((e) => [e.name, e.value]));
-      const scheduler = new Scheduler({
-        client,
-        informers: ctx.resolve(InformerFactory),
-        clock: ctx.clock,
-        random: ctx.random,
-        log: ctx.log,
-        plugins,
-        ...(config ? { config } : {}),
+      let scheduler: Scheduler | undefined;
+      // Built when the controller manager starts its runnables: every plugin has been set up by
+      // then, so scheduler plugins contributed by plugins loaded in any order are registered.
+      ctx.contribute(Controllers, "kube-scheduler", {
+        name: "kube-scheduler",
+        setup(mgr) {
+          mgr.add({
+            name: "kube-scheduler",
+            needLeaderElection: false,
+            async start(signal: AbortSignal) {
+              try {
+                scheduler = new Scheduler({
+                  client,
+                  informers: ctx.resolve(InformerFactory),
+                  clock: ctx.clock,
+                  random: ctx.random,
+                  log: ctx.log,
+                  plugins: new Map(ctx.extensions(SchedulerPlugins).entries().map((e) => [e.name, e.value])),
+                  ...(config ? { config } : {}),
+                });
+              } catch (err) {
+                ctx.log.error("kube-scheduler: invalid configuration", { error: err instanceof Error ? err.message : String(err) });
+                return;
+              }
+              ctx.provide(KubeScheduler, scheduler);
+              const stopped = new Promise<void>((r) => (signal.aborted ? r() : signal.addEventListener("abort", () => r(), { once: true })));
+              await scheduler.start(signal);
+              await stopped;
+              await scheduler.shutdown();
+            },
+          });
+        },
       });
-      ctx.provide(KubeScheduler, scheduler);
-      const started = scheduler.start().catch((err: unknown) => ctx.log.error("kube-scheduler stopped", { error: String(err) }));
       return async () => {
-        await scheduler.shutdown();
-        await started;
+        ctx.extensions(Controllers).withdraw("kube-scheduler");
+        await scheduler?.shutdown();
       };
     },
   });

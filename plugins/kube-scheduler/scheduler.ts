@@ -175,6 +175,7 @@ export class Scheduler {
 
   /** Registers informer handlers, waits for sync, then (leader-elected) schedules until `signal` aborts or `shutdown`. */
   async start(signal?: AbortSignal): Promise<void> {
+    if (signal) setMaxListeners(64, signal);
     const stop = signal ? AbortSignal.any([signal, this.stop.signal]) : this.stop.signal;
     setMaxListeners(64, stop);
     const f = this.options.informers;
