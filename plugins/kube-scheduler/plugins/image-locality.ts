@@ -28,6 +28,8 @@ export class ImageLocality implements ScorePlugin {
 
   score(_state: CycleState, pod: Pod, nodeInfo: NodeInfo): number {
     const images = nodeInfo.node?.status?.images;
+    // No image on the node: the sum is below the 23 MB floor, whatever the pod runs.
+    if (!images?.length) return 0;
     const containers = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])];
     const maxThreshold = MAX_CONTAINER_THRESHOLD * containers.length;
     let sum = 0;

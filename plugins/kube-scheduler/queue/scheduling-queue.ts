@@ -336,6 +336,7 @@ export class SchedulingQueue implements PodNominator {
   }
 
   nominatedPodsForNode(nodeName: string): readonly PodInfo[] {
+    if (this.nominated.size === 0) return EMPTY;
     const m = this.nominated.get(nodeName);
     return m ? [...m.values()] : EMPTY;
   }
