@@ -485,7 +485,8 @@ export class ApiServer implements ApiServerApi {
       status.conditions = [...others, { type: "PodScheduled", status: "True", lastProbeTime: null, lastTransitionTime: transition }];
       const annotations = body.metadata?.annotations;
       if (annotations) draft.metadata.annotations = { ...(draft.metadata.annotations ?? {}), ...annotations };
-      this.fieldManager.recordUpdate(current, draft, options.fieldManager, undefined);
+      // BindingREST writes storage with GuaranteedUpdate, outside the field manager: a binding
+      // adds no managedFields entry to the pod (nodeName stays unowned, as on real clusters).
       if (options.dryRun?.includes("All")) break;
       try {
         await this.store.update(key, draft, { revision: Number(current.metadata!.resourceVersion) });

@@ -13,6 +13,9 @@ export class CycleState {
   readonly skipFilterPlugins = new Set<string>();
   /** Plugins whose Score is skipped (their PreScore returned Skip). */
   readonly skipScorePlugins = new Set<string>();
+  /** The framework's cache of the Filter plugins left after skips (internal). */
+  activeFilters: unknown;
+  activeFiltersFor = -1;
 
   read<T extends StateData>(key: string): T | undefined {
     return this.data.get(key) as T | undefined;

@@ -175,11 +175,9 @@ export class Framework implements FrameworkRunner {
 
   /** Filter plugins in order for one node; the first non-success wins. */
   runFilterPlugins(state: CycleState, pod: Pod, nodeInfo: NodeInfo): Status | null {
-    const plugins = this.filterPlugins;
-    const skip = state.skipFilterPlugins;
+    const plugins = this.activeFilterPlugins(state);
     for (let i = 0; i < plugins.length; i++) {
       const p = plugins[i]!;
-      if (skip.size && skip.has(p.name)) continue;
       let s: Status | null;
       try {
         s = p.filter(state, pod, nodeInfo);
@@ -189,6 +187,18 @@ export class Framework implements FrameworkRunner {
       if (s && s.code !== Code.Success) return s.withPlugin(p.name);
     }
     return null;
+  }
+
+  /** The Filter plugins not skipped by their PreFilter in this cycle (computed once per cycle). */
+  private activeFilterPlugins(state: CycleState): readonly FilterPlugin[] {
+    const skip = state.skipFilterPlugins;
+    if (skip.size === 0) return this.filterPlugins;
+    const cached = state.activeFilters as FilterPlugin[] | undefined;
+    if (cached && state.activeFiltersFor === skip.size) return cached;
+    const list = this.filterPlugins.filter((p) => !skip.has(p.name));
+    state.activeFilters = list;
+    state.activeFiltersFor = skip.size;
+    return list;
   }
 
   /**
@@ -249,10 +259,11 @@ export class Framework implements FrameworkRunner {
    */
   runScore(state: CycleState, pod: Pod, nodes: readonly NodeInfo[], details?: Map<string, PluginScore[]>): ScoredNode[] {
     const totals: ScoredNode[] = nodes.map((n) => ({ name: n.name, total: 0 }));
+    // One array of NodeScore reused by every plugin (normalizing rewrites scores in place).
+    const scores: NodeScore[] = nodes.map((n) => ({ name: n.name, score: 0 }));
     for (const { plugin, weight } of this.scorePlugins) {
       if (state.skipScorePlugins.has(plugin.name)) continue;
-      const scores: NodeScore[] = new Array(nodes.length);
-      for (let i = 0; i < nodes.length; i++) scores[i] = { name: nodes[i]!.name, score: plugin.score(state, pod, nodes[i]!) };
+      for (let i = 0; i < nodes.length; i++) scores[i]!.score = plugin.score(state, pod, nodes[i]!);
       const raw = details ? scores.map((s) => s.score) : undefined;
       const ext = plugin.scoreExtensions?.();
       if (ext) {

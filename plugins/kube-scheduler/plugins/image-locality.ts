@@ -1,5 +1,6 @@
 import type { Pod } from "kubernetes-types/core/v1.js";
-import type { FrameworkHandle, ScorePlugin } from "../framework/interface.js";
+import type { FrameworkHandle, PreScorePlugin, ScorePlugin } from "../framework/interface.js";
+import { Status } from "../framework/status.js";
 import { MAX_NODE_SCORE } from "../framework/normalize.js";
 import type { CycleState } from "../framework/cycle-state.js";
 import type { NodeInfo } from "../framework/node-info.js";
@@ -20,11 +21,18 @@ export function normalizedImageName(name: string): string {
  * the fraction of nodes holding it (so an image everywhere does not pull every pod to one node),
  * clamped between 23 MB and 1000 MB per container and mapped to 0-100.
  */
-export class ImageLocality implements ScorePlugin {
+export class ImageLocality implements PreScorePlugin, ScorePlugin {
   static readonly pluginName = "ImageLocality";
   readonly name = ImageLocality.pluginName;
 
   constructor(private readonly handle: Pick<FrameworkHandle, "snapshot">) {}
+
+  /** Skip when no node holds any of the pod's images: every node would score 0. */
+  preScore(_state: CycleState, pod: Pod): Status | null {
+    for (const c of pod.spec?.initContainers ?? []) if (c.image && this.handle.snapshot.imageNodeCount(normalizedImageName(c.image)) > 0) return null;
+    for (const c of pod.spec?.containers ?? []) if (c.image && this.handle.snapshot.imageNodeCount(normalizedImageName(c.image)) > 0) return null;
+    return Status.skip();
+  }
 
   score(_state: CycleState, pod: Pod, nodeInfo: NodeInfo): number {
     const images = nodeInfo.node?.status?.images;

@@ -83,8 +83,24 @@ export class NodeResourcesFit implements PreFilterPlugin, FilterPlugin, PreScore
   }
 
   filter(state: CycleState, pod: Pod, nodeInfo: NodeInfo): Status | null {
-    const reasons = this.insufficient(requestsOf(state, PRE_FILTER_KEY, pod), nodeInfo);
+    const req = requestsOf(state, PRE_FILTER_KEY, pod);
+    if (this.fitsQuickly(req, nodeInfo)) return null;
+    const reasons = this.insufficient(req, nodeInfo);
     return reasons.length ? Status.unschedulable(...reasons) : null;
+  }
+
+  /** The common case without allocating: everything fits and no scalar resource is asked for. */
+  private fitsQuickly(req: PodRequests, nodeInfo: NodeInfo): boolean {
+    const alloc = nodeInfo.allocatable;
+    const used = nodeInfo.requested;
+    const r = req.requests;
+    return (
+      r.scalar === undefined &&
+      nodeInfo.pods.length + 1 <= alloc.allowedPodNumber &&
+      r.milliCPU <= alloc.milliCPU - used.milliCPU &&
+      r.memory <= alloc.memory - used.memory &&
+      r.ephemeralStorage <= alloc.ephemeralStorage - used.ephemeralStorage
+    );
   }
 
   /** The reasons the node cannot take the pod (upstream `fitsRequest`). */
@@ -118,7 +134,9 @@ export class NodeResourcesFit implements PreFilterPlugin, FilterPlugin, PreScore
     const req = requestsOf(state, PRE_FILTER_KEY, pod);
     let total = 0;
     let weights = 0;
-    for (const { name, weight } of this.resources) {
+    const resources = this.resources;
+    for (let i = 0; i < resources.length; i++) {
+      const { name, weight } = resources[i]!;
       const allocatable = nodeInfo.allocatable.get(name);
       if (allocatable === 0) continue;
       const requested = requestedWithPod(nodeInfo, req, name, true);
@@ -170,6 +188,8 @@ export class NodeResourcesBalancedAllocation implements PreScorePlugin, ScorePlu
   static readonly pluginName = "NodeResourcesBalancedAllocation";
   readonly name = NodeResourcesBalancedAllocation.pluginName;
   private readonly resources: ResourceSpec[];
+  /** Scratch space reused across nodes (score runs synchronously). */
+  private readonly fractions: number[] = [];
 
   constructor(args: { resources?: ResourceSpec[] } = {}) {
     this.resources = args.resources ?? DEFAULT_RESOURCES;
@@ -184,8 +204,10 @@ export class NodeResourcesBalancedAllocation implements PreScorePlugin, ScorePlu
 
   score(state: CycleState, pod: Pod, nodeInfo: NodeInfo): number {
     const req = requestsOf(state, BALANCED_KEY, pod);
-    const fractions: number[] = [];
-    for (const { name } of this.resources) {
+    const fractions = this.fractions;
+    fractions.length = 0;
+    for (let i = 0; i < this.resources.length; i++) {
+      const name = this.resources[i]!.name;
       const allocatable = nodeInfo.allocatable.get(name);
       if (allocatable === 0) continue;
       const f = requestedWithPod(nodeInfo, req, name, false) / allocatable;

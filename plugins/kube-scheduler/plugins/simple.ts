@@ -113,11 +113,15 @@ export class NodePorts implements PreFilterPlugin, FilterPlugin, EnqueueExtensio
 
 /**
  * VolumeBinding, VolumeRestrictions, VolumeZone and NodeVolumeLimits: present in the default
- * profile under their upstream names so configurations naming them are valid; they accept every
- * node until the storage issue implements them.
+ * profile under their upstream names so configurations naming them are valid; they skip every
+ * pod (accept every node) until the storage issue implements them.
  */
-export class StoragePlaceholder implements FilterPlugin {
+export class StoragePlaceholder implements PreFilterPlugin, FilterPlugin {
   constructor(readonly name: string) {}
+  /** Skip, as upstream's volume plugins do for pods without volumes they handle. */
+  preFilter(): Status | null {
+    return Status.skip();
+  }
   filter(): Status | null {
     return null;
   }
