@@ -39,8 +39,18 @@ class RequestsState {
   }
 }
 
+// Filter and Score run once per node with the same cycle state: remember the last lookup.
+let lastState: CycleState | undefined;
+let lastKey = "";
+let lastRequests: PodRequests | undefined;
+
 function requestsOf(state: CycleState, key: string, pod: Pod): PodRequests {
-  return state.read<RequestsState>(key)?.requests ?? podRequests(pod);
+  if (state === lastState && key === lastKey && lastRequests) return lastRequests;
+  const r = state.read<RequestsState>(key)?.requests ?? podRequests(pod);
+  lastState = state;
+  lastKey = key;
+  lastRequests = r;
+  return r;
 }
 
 /** Requested amount of `resource` on the node plus the pod's (non-zero defaults for cpu/memory when `nonZero`). */
@@ -78,6 +88,7 @@ export class NodeResourcesFit implements PreFilterPlugin, FilterPlugin, PreScore
   }
 
   preFilter(state: CycleState, pod: Pod): Status | null {
+    lastState = undefined;
     state.write(PRE_FILTER_KEY, new RequestsState(podRequests(pod)));
     return null;
   }
@@ -198,6 +209,7 @@ export class NodeResourcesBalancedAllocation implements PreScorePlugin, ScorePlu
   preScore(state: CycleState, pod: Pod): Status | null {
     const req = podRequests(pod);
     if (this.resources.every((r) => req.requests.get(r.name) === 0)) return Status.skip();
+    lastState = undefined;
     state.write(BALANCED_KEY, new RequestsState(req));
     return null;
   }
