@@ -107,6 +107,7 @@ export class Scheduler {
   private nextStartNodeIndex = 0;
   private readonly stop = new AbortController();
   private running: Promise<void> | undefined;
+  private electing: Promise<void> | undefined;
   private readonly inFlightBindings = new Set<Promise<void>>();
   private leading = false;
   /** Counters for benches and tests. */
@@ -234,7 +235,7 @@ export class Scheduler {
         },
       },
     });
-    this.running = elector.run(stop) as Promise<void>;
+    this.electing = elector.run(stop);
   }
 
   /** True while this instance schedules (holds the lease, or runs without leader election). */
@@ -605,6 +606,7 @@ export class Scheduler {
     this.stop.abort();
     this.queue.close();
     for (const w of this.waiting.values()) w.reject("", "scheduler stopped");
+    await this.electing?.catch(() => undefined);
     await this.running?.catch(() => undefined);
     await this.flushBindings();
     await this.broadcaster.shutdown();
