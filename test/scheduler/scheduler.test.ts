@@ -145,7 +145,7 @@ test("explain: each node's Filter verdict and per-plugin scores as a table", asy
     const text = await explainSchedule(cluster, "default/x");
     assert.match(text, "Pod default/x (scheduler default-scheduler), bound to " + node);
     assert.match(text, /kubesim-control-plane\s+Unschedulable\s+TaintToleration\s+node\(s\) had untolerated taint \{node-role.kubernetes.io\/control-plane: \}/);
-    assert.match(text, /NODE\s+TaintToleration\s+NodeResourcesFit\s+NodeResourcesBalancedAllocation\s+ImageLocality\s+TOTAL/);
+    assert.match(text, /NODE\s+TaintToleration\s+NodeResourcesFit\s+NodeResourcesBalancedAllocation\s+TOTAL/);
     assert.match(text, /kubesim-worker\s+0\/100×3\s+\d+\/\d+×1/);
     // The same answer through the API (as `kubesim explain-schedule` gets it from another process).
     const explanation = cluster.resolve(KubeScheduler).explain("default", "x");
