@@ -27,6 +27,8 @@ export class SchedulerCache implements NodeInfoLister {
   private readonly nodeIndex = new Map<string, number>();
   private readonly pods = new Map<string, PodState>();
   private readonly imageNodes = new Map<string, Set<string>>();
+  /** Nodes that hold (or held) pods with affinity terms; pruned when the lists are rebuilt. */
+  private readonly affinityNodes = new Set<NodeInfo>();
   private withAffinity: NodeInfo[] | undefined;
   private withAntiAffinity: NodeInfo[] | undefined;
 
@@ -40,11 +42,11 @@ export class SchedulerCache implements NodeInfoLister {
   }
 
   havePodsWithAffinity(): readonly NodeInfo[] {
-    return (this.withAffinity ??= this.nodeList.filter((n) => n.podsWithAffinity.length > 0));
+    return (this.withAffinity ??= [...this.affinityNodes].filter((n) => n.node && n.podsWithAffinity.length > 0));
   }
 
   havePodsWithRequiredAntiAffinity(): readonly NodeInfo[] {
-    return (this.withAntiAffinity ??= this.nodeList.filter((n) => n.podsWithRequiredAntiAffinity.length > 0));
+    return (this.withAntiAffinity ??= [...this.affinityNodes].filter((n) => n.node && n.podsWithRequiredAntiAffinity.length > 0));
   }
 
   imageNodeCount(name: string): number {
@@ -93,8 +95,10 @@ export class SchedulerCache implements NodeInfoLister {
       this.nodeIndex.delete(name);
     }
     // Pods still bound to a deleted node keep a NodeInfo without a node (as upstream) until they go.
-    if (ni.pods.length === 0) this.nodes.delete(name);
-    else ni.node = undefined;
+    if (ni.pods.length === 0) {
+      this.nodes.delete(name);
+      this.affinityNodes.delete(ni);
+    } else ni.node = undefined;
     this.affinityChanged();
   }
 
@@ -120,15 +124,22 @@ export class SchedulerCache implements NodeInfoLister {
 
   private place(pod: Pod, nodeName: string): void {
     const pi = new PodInfo(pod);
-    this.nodeInfo(nodeName).addPodInfo(pi);
-    if (pi.hasAffinity) this.affinityChanged();
+    const ni = this.nodeInfo(nodeName);
+    ni.addPodInfo(pi);
+    if (pi.hasAffinity) {
+      this.affinityNodes.add(ni);
+      this.affinityChanged();
+    }
   }
 
   private unplace(pod: Pod, nodeName: string): void {
     const ni = this.nodes.get(nodeName);
     if (!ni) return;
     ni.removePod(pod);
-    if (pod.spec?.affinity?.podAffinity || pod.spec?.affinity?.podAntiAffinity) this.affinityChanged();
+    if (pod.spec?.affinity?.podAffinity || pod.spec?.affinity?.podAntiAffinity) {
+      if (ni.podsWithAffinity.length === 0) this.affinityNodes.delete(ni);
+      this.affinityChanged();
+    }
     if (!ni.node && ni.pods.length === 0) this.nodes.delete(nodeName);
   }
 

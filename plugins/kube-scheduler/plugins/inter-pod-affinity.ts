@@ -83,7 +83,9 @@ export class InterPodAffinity implements PreFilterPlugin, PreFilterExtensions, F
     const affinity: TopologyCounts = new Map();
     const anti: TopologyCounts = new Map();
     if (pi.requiredAffinityTerms.length || pi.requiredAntiAffinityTerms.length) {
-      for (const ni of nodes) {
+      for (let i = 0; i < nodes.length; i++) {
+        const ni = nodes[i]!;
+        if (ni.pods.length === 0) continue;
         const labels = ni.node?.metadata?.labels;
         if (!labels) continue;
         for (const epi of ni.pods) this.countIncoming(affinity, anti, pi, epi.pod, labels, 1);
