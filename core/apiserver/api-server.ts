@@ -495,7 +495,7 @@ export class ApiServer implements ApiServerApi {
   }
 
   /**
-   * pods/binding: sets spec.nodeName once, as the scheduler's Bind. Like kube-apiserver's
+   * pods/binding: sets spec.nodeName once (and PodScheduled=True), as the scheduler's Bind. Like kube-apiserver's
    * BindingREST it writes storage directly: the pod update rules (nodeName is immutable through
    * updates) do not apply to it.
    */
@@ -513,9 +513,16 @@ export class ApiServer implements ApiServerApi {
       if (pod.spec?.nodeName) throw conflict(type.descriptor, name, `pod ${name} is already assigned to node "${pod.spec.nodeName}"`);
       const draft = draftOf(current);
       (draft as unknown as { spec: { nodeName?: string } }).spec.nodeName = target.name;
+      // As BindingREST's assignPod: the pod is now scheduled (PodScheduled=True).
+      const status = ((draft as unknown as { status?: { conditions?: { type: string; status: string; lastProbeTime?: string | null; lastTransitionTime?: string }[] } }).status ??= {});
+      const others = (status.conditions ?? []).filter((c) => c.type !== "PodScheduled");
+      const previous = status.conditions?.find((c) => c.type === "PodScheduled");
+      const transition = previous?.status === "True" && previous.lastTransitionTime ? previous.lastTransitionTime : rfc3339(this.clock.now());
+      status.conditions = [...others, { type: "PodScheduled", status: "True", lastProbeTime: null, lastTransitionTime: transition }];
       const annotations = body.metadata?.annotations;
       if (annotations) draft.metadata.annotations = { ...(draft.metadata.annotations ?? {}), ...annotations };
-      this.fieldManager.recordUpdate(current, draft, options.fieldManager, undefined);
+      // BindingREST writes storage with GuaranteedUpdate, outside the field manager: a binding
+      // adds no managedFields entry to the pod (nodeName stays unowned, as on real clusters).
       if (options.dryRun?.includes("All")) break;
       try {
         await this.store.update(key, draft, { revision: Number(current.metadata!.resourceVersion) });

@@ -73,4 +73,42 @@ program
     process.once("SIGTERM", () => stop("SIGTERM"));
   });
 
+program
+  .command("scheduler")
+  .description("run kube-scheduler against an API server over HTTP (leader-elected on kube-system/kube-scheduler)")
+  .requiredOption("--kubeconfig <path>", "kubeconfig of the API server to schedule for")
+  .option("--config <path>", "KubeSchedulerConfiguration (kubescheduler.config.k8s.io/v1)")
+  .addOption(new Option("--log-level <level>", "log level").choices(["debug", "info", "warn", "error", "silent"]).default("info"))
+  .action(async (opts: { kubeconfig: string; config?: string; logLevel: LogLevel }) => {
+    // Loaded lazily: the scheduler is a plugin, not part of the core.
+    const { runStandaloneScheduler } = await import("../../plugins/kube-scheduler/standalone.js");
+    let handle;
+    try {
+      handle = await runStandaloneScheduler(opts);
+    } catch (err) {
+      process.stderr.write(`kubesim scheduler: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(1);
+    }
+    const stop = (): void => void handle.stop().then(() => process.exit(0));
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+
+program
+  .command("explain-schedule")
+  .description("explain how a pod is scheduled: each node's Filter verdict and each plugin's scores")
+  .argument("<pod>", "the pod, as namespace/name (or name in default)")
+  .option("--kubeconfig <path>", "kubeconfig of the cluster", ".kubesim/kubeconfig")
+  .option("--timeout <seconds>", "how long to wait for the scheduler's answer", integer("--timeout", 1, 600), 10)
+  .action(async (pod: string, opts: { kubeconfig: string; timeout: number }) => {
+    const { explainSchedule } = await import("../../plugins/kube-scheduler/index.js");
+    const { HttpClient } = await import("../client/http-client.js");
+    try {
+      process.stdout.write((await explainSchedule(HttpClient.fromKubeconfig(opts.kubeconfig), pod, { timeoutMs: opts.timeout * 1000 })) + "\n");
+    } catch (err) {
+      process.stderr.write(`kubesim explain-schedule: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(1);
+    }
+  });
+
 await program.parseAsync(process.argv);

@@ -54,7 +54,7 @@ export interface ClusterOptions {
   serviceCidr?: string;
   /** NodePort range (default 30000-32767). */
   nodePortRange?: string;
-  /** Nodes to register at start: specs, or a count (one control-plane node plus count-1 workers). Default: one control-plane node. */
+  /** Nodes to register at start: specs, or a count (one control-plane node plus count-1 workers). Default: one control-plane node, left untainted (schedulable) as kind leaves a cluster without workers. */
   nodes?: NodeSpec[] | number;
   /** Storage backend (default: in-memory). */
   store?: Store;
@@ -121,6 +121,8 @@ export class Cluster {
   private controllerManager: Manager | undefined;
   private state: "new" | "starting" | "running" | "stopped" = "new";
   private workerCount = 0;
+  /** A cluster started without workers keeps its control-plane nodes schedulable, as kind does. */
+  private untaintedControlPlane = false;
 
   constructor(private readonly options: ClusterOptions = {}) {
     this.name = options.name ?? "kubesim";
@@ -245,7 +247,10 @@ export class Cluster {
       await garbageCollector(cp.registry).setup(this.controllerManager);
       for (const registration of this.extensions.point(Controllers).all()) await registration.setup(this.controllerManager);
       this.informerFactory.start(this.stopController.signal);
-      for (const spec of this.initialNodes()) await this.addNode(spec);
+      const initial = this.initialNodes();
+      this.untaintedControlPlane = initial.length > 0 && initial.every((n) => n.role === "control-plane");
+      for (const spec of initial) await this.addNode(spec);
+      this.untaintedControlPlane = false;
       await this.controllerManager.start(this.stopController.signal);
       this.state = "running";
       this.log.info("cluster started", { nodes: this.nodeScopes.size, plugins: this.plugins.startedPlugins });
@@ -296,7 +301,7 @@ export class Cluster {
     const podCidr = this.addressing.allocatePodCidr();
     const ip = this.addressing.allocateNodeIP();
     try {
-      await cp.client.resource<Node>("Node").create(nodeObject({ ...spec, name, role }, podCidr, ip, rfc3339(this.clock.now())), { fieldManager: "kubesim-node-registration" });
+      await cp.client.resource<Node>("Node").create(nodeObject({ ...spec, name, role }, podCidr, ip, rfc3339(this.clock.now()), { controlPlaneTaint: !this.untaintedControlPlane }), { fieldManager: "kubesim-node-registration" });
     } catch (err) {
       this.addressing.releasePodCidr(podCidr);
       this.addressing.releaseNodeIP(ip);
