@@ -25,9 +25,9 @@ import { NodeIP, NodeName, NodePodCidr, NodeSpecToken, type NodeSpec } from "./n
 import { rfc3339 } from "../api/time.js";
 import { Manager } from "../controller/manager.js";
 import { Controllers } from "../controller/extension-point.js";
-import { namespaceController } from "../controllers/namespace-controller.js";
-import { serviceAccountController } from "../controllers/service-account-controller.js";
-import { garbageCollector } from "../controllers/garbage-collector.js";
+import { namespaceController } from "../../plugins/kube-controller-manager/controllers/namespace-controller.js";
+import { serviceAccountController } from "../../plugins/kube-controller-manager/controllers/service-account-controller.js";
+import { garbageCollector } from "../../plugins/kube-controller-manager/controllers/garbage-collector.js";
 import { loadClusterConfig } from "./cluster-config.js";
 import { DEFAULT_PLUGINS } from "./default-distribution.js";
 import { NodeAgents, type NodeAgentHandle } from "./node-agents.js";
