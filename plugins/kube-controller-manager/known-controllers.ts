@@ -1,0 +1,27 @@
+import type { ControllerDescriptor } from "./controller-descriptor.js";
+import { garbageCollector } from "./controllers/garbage-collector.js";
+import { namespaceController } from "./controllers/namespace-controller.js";
+import { serviceAccountController } from "./controllers/service-account-controller.js";
+
+/** Every controller kube-controller-manager knows, in start order (upstream's names and aliases). */
+export const KNOWN_CONTROLLERS: readonly ControllerDescriptor[] = [
+  {
+    name: "serviceaccount-controller",
+    aliases: ["serviceaccount"],
+    setup: ({ mgr }) => serviceAccountController().setup(mgr),
+  },
+  {
+    name: "namespace-controller",
+    aliases: ["namespace"],
+    concurrencyFlag: "concurrent-namespace-syncs",
+    defaultConcurrency: 10,
+    setup: ({ mgr, registry }) => namespaceController(registry).setup(mgr),
+  },
+  {
+    name: "garbage-collector-controller",
+    aliases: ["garbagecollector"],
+    concurrencyFlag: "concurrent-gc-syncs",
+    defaultConcurrency: 20,
+    setup: ({ mgr, registry }) => garbageCollector(registry).setup(mgr),
+  },
+];
