@@ -2,6 +2,7 @@ import type { ControllerDescriptor } from "./controller-descriptor.js";
 import { garbageCollector } from "./controllers/garbage-collector.js";
 import { namespaceController } from "./controllers/namespace-controller.js";
 import { serviceAccountController } from "./controllers/service-account-controller.js";
+import { setupReplicaSets, setupReplicationControllers } from "./controllers/replicaset/index.js";
 
 /** Every controller kube-controller-manager knows, in start order (upstream's names and aliases). */
 export const KNOWN_CONTROLLERS: readonly ControllerDescriptor[] = [
@@ -23,5 +24,19 @@ export const KNOWN_CONTROLLERS: readonly ControllerDescriptor[] = [
     concurrencyFlag: "concurrent-gc-syncs",
     defaultConcurrency: 20,
     setup: ({ mgr, registry }) => garbageCollector(registry).setup(mgr),
+  },
+  {
+    name: "replicaset-controller",
+    aliases: ["replicaset"],
+    concurrencyFlag: "concurrent-replicaset-syncs",
+    defaultConcurrency: 5,
+    setup: setupReplicaSets,
+  },
+  {
+    name: "replicationcontroller-controller",
+    aliases: ["replicationcontroller"],
+    concurrencyFlag: "concurrent-rc-syncs",
+    defaultConcurrency: 5,
+    setup: setupReplicationControllers,
   },
 ];
