@@ -16,7 +16,8 @@ import {
 import { rfc3339Of } from "../workload/time.js";
 import { controllerRefOf, newControllerRef } from "../workload/controller-ref.js";
 import { Expectations } from "../workload/expectations.js";
-import { POD_CONTROLLER_INDEX, ensureControllerIndex, orphanKey } from "../workload/pod-index.js";
+import { POD_CONTROLLER_INDEX, ensureControllerIndex } from "../workload/pod-index.js";
+import { claim } from "../workload/claim.js";
 import { isPodActive, isPodAvailable, isPodReady } from "../workload/pod-state.js";
 import { podsToDelete } from "../workload/pod-deletion-ranking.js";
 import { slowStartBatch } from "../workload/slow-start.js";
@@ -137,45 +138,9 @@ export function replicaSetController(mgr: Manager, kind: ReplicatedKind, options
   });
   mgr.add(controller);
 
-  /** Owned active pods after adoption and release (ClaimPods). */
-  async function claimPods(rs: ReplicatedObject): Promise<Pod[]> {
-    const ns = rs.metadata!.namespace!;
-    const uid = rs.metadata!.uid!;
-    const selector = selectorOf(rs);
-    const claimed: Pod[] = [];
-    const deleting = !!rs.metadata?.deletionTimestamp;
-    for (const pod of podInformer.indexer.byIndex(POD_CONTROLLER_INDEX, uid)) {
-      if (pod.metadata?.namespace !== ns) continue;
-      if (selector.matches(pod.metadata?.labels ?? {})) {
-        claimed.push(pod);
-      } else if (!deleting) {
-        await release(pod, uid);
-      }
-    }
-    if (deleting) return claimed;
-    const orphans = podInformer.indexer.byIndex(POD_CONTROLLER_INDEX, orphanKey(ns)).filter((p) => !p.metadata?.deletionTimestamp && selector.matches(p.metadata?.labels ?? {}));
-    if (orphans.length > 0) {
-      // Adopt only if the set is still there and not being deleted (a live read, as upstream's canAdopt).
-      const fresh = await client.get(rs.metadata!.name!, { namespace: ns });
-      if (fresh.metadata?.uid !== uid || fresh.metadata?.deletionTimestamp) return claimed;
-      for (const pod of orphans) {
-        try {
-          claimed.push(await pods.patch(pod.metadata!.name!, "strategic", { metadata: { ownerReferences: [newControllerRef(rs, kind.apiVersion, kind.kind)], uid: pod.metadata!.uid } }, { namespace: ns }));
-        } catch (err) {
-          if (!isStatusError(err, "NotFound") && !isStatusError(err, "Invalid") && !isStatusError(err, "Conflict")) throw err;
-        }
-      }
-    }
-    return claimed;
-  }
-
-  async function release(pod: Pod, uid: string): Promise<void> {
-    try {
-      await pods.patch(pod.metadata!.name!, "strategic", { metadata: { ownerReferences: [{ $patch: "delete", uid }], uid: pod.metadata!.uid } }, { namespace: pod.metadata!.namespace! });
-    } catch (err) {
-      if (!isStatusError(err, "NotFound") && !isStatusError(err, "Invalid") && !isStatusError(err, "Conflict")) throw err;
-    }
-  }
+  /** Owned pods after adoption and release (ClaimPods). */
+  const claimPods = (rs: ReplicatedObject): Promise<Pod[]> =>
+    claim({ informer: podInformer, client: pods, owner: rs, selector: selectorOf(rs), ref: newControllerRef(rs, kind.apiVersion, kind.kind), recheck: () => client.get(rs.metadata!.name!, { namespace: rs.metadata!.namespace! }) });
 
   /** Pods of this set and of its siblings under the same controller (a Deployment), for ranking. */
   function relatedPods(rs: ReplicatedObject): Pod[] {

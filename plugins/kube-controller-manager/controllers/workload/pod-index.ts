@@ -1,9 +1,8 @@
-import type { Pod } from "kubernetes-types/core/v1.js";
-import type { SharedInformer } from "../../../../core/index.js";
+import type { ObjectLike, SharedInformer } from "../../../../core/index.js";
 import { controllerRefOf } from "./controller-ref.js";
 
 /**
- * An index of the Pod cache by controller: the controllerRef's uid, or `orphan/<namespace>` for
+ * An index of an informer's cache (Pods, ReplicaSets) by controller: the controllerRef's uid, or `orphan/<namespace>` for
  * pods no controller owns. Workload controllers read their own pods and their adoption
  * candidates from it instead of scanning the namespace.
  */
@@ -14,8 +13,8 @@ export function orphanKey(namespace: string): string {
   return `orphan/${namespace}`;
 }
 
-/** Adds {@link POD_CONTROLLER_INDEX} to the shared Pod informer unless a controller already did. */
-export function ensureControllerIndex<T extends Pod>(informer: SharedInformer<T>): void {
+/** Adds {@link POD_CONTROLLER_INDEX} to a shared informer unless a controller already did. */
+export function ensureControllerIndex<T extends ObjectLike>(informer: SharedInformer<T>): void {
   if (informer.indexer.indexNames().includes(POD_CONTROLLER_INDEX)) return;
   informer.addIndexers({
     [POD_CONTROLLER_INDEX]: (obj: T) => {
