@@ -2,6 +2,7 @@ import type { ControllerDescriptor } from "./controller-descriptor.js";
 import { garbageCollector } from "./controllers/garbage-collector.js";
 import { namespaceController } from "./controllers/namespace-controller.js";
 import { serviceAccountController } from "./controllers/service-account-controller.js";
+import { setupDeployments } from "./controllers/deployment/index.js";
 import { setupReplicaSets, setupReplicationControllers } from "./controllers/replicaset/index.js";
 
 /** Every controller kube-controller-manager knows, in start order (upstream's names and aliases). */
@@ -38,5 +39,12 @@ export const KNOWN_CONTROLLERS: readonly ControllerDescriptor[] = [
     concurrencyFlag: "concurrent-rc-syncs",
     defaultConcurrency: 5,
     setup: setupReplicationControllers,
+  },
+  {
+    name: "deployment-controller",
+    aliases: ["deployment"],
+    concurrencyFlag: "concurrent-deployment-syncs",
+    defaultConcurrency: 5,
+    setup: setupDeployments,
   },
 ];

@@ -31,3 +31,28 @@ export async function podsOf(cluster: Cluster, namespace: string, ownerUid: stri
   const list = await cluster.client.resource<Pod>("Pod").list({ namespace });
   return (list.items as Pod[]).filter((p) => p.metadata?.ownerReferences?.some((r) => r.controller && r.uid === ownerUid));
 }
+
+/**
+ * A stand-in kubelet for controller tests (no scheduler or kubelet in these clusters): binds every
+ * new pod to `node`, marks it Running and Ready, and completes graceful deletions at once.
+ * `ready` decides per pod whether it becomes Ready (default all). Returns a stop function.
+ */
+export function fakeKubelet(cluster: Cluster, opts: { node?: string; ready?: (pod: Pod) => boolean } = {}): () => void {
+  const informer = cluster.informers.forResource<Pod>("Pod");
+  const busy = new Set<string>();
+  const handle = (pod: Pod): void => {
+    const key = `${pod.metadata!.namespace}/${pod.metadata!.name}`;
+    if (busy.has(key)) return;
+    const client = cluster.client.resource<Pod>("Pod");
+    const ns = pod.metadata!.namespace!;
+    let work: Promise<unknown> | undefined;
+    if (pod.metadata?.deletionTimestamp) work = client.delete(pod.metadata.name!, { namespace: ns, gracePeriodSeconds: 0 });
+    else if (pod.status?.phase !== "Running" && (opts.ready ?? (() => true))(pod)) work = setPodStatus(cluster, pod, { node: opts.node ?? "kubesim-worker", ready: true });
+    if (!work) return;
+    busy.add(key);
+    void work.catch(() => undefined).finally(() => busy.delete(key));
+  };
+  const reg = informer.addEventHandler({ onAdd: handle, onUpdate: (_o, n) => handle(n) });
+  cluster.informers.start();
+  return () => reg.remove();
+}
