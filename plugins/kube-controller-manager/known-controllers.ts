@@ -2,6 +2,7 @@ import type { ControllerDescriptor } from "./controller-descriptor.js";
 import { garbageCollector } from "./controllers/garbage-collector.js";
 import { namespaceController } from "./controllers/namespace-controller.js";
 import { serviceAccountController } from "./controllers/service-account-controller.js";
+import { setupEndpointSlices, setupEndpoints } from "./controllers/endpoints/index.js";
 import { setupDeployments } from "./controllers/deployment/index.js";
 import { setupReplicaSets, setupReplicationControllers } from "./controllers/replicaset/index.js";
 
@@ -46,5 +47,19 @@ export const KNOWN_CONTROLLERS: readonly ControllerDescriptor[] = [
     concurrencyFlag: "concurrent-deployment-syncs",
     defaultConcurrency: 5,
     setup: setupDeployments,
+  },
+  {
+    name: "endpoints-controller",
+    aliases: ["endpoint"],
+    concurrencyFlag: "concurrent-endpoint-syncs",
+    defaultConcurrency: 5,
+    setup: setupEndpoints,
+  },
+  {
+    name: "endpointslice-controller",
+    aliases: ["endpointslice"],
+    concurrencyFlag: "concurrent-service-endpoint-syncs",
+    defaultConcurrency: 5,
+    setup: setupEndpointSlices,
   },
 ];

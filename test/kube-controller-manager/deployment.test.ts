@@ -5,7 +5,7 @@ import type { Event, Pod } from "kubernetes-types/core/v1.js";
 import { Cluster } from "../../core/cluster/cluster.js";
 import { maxSurge, maxUnavailable, newRSNewReplicas, proportion, scaled, setNewReplicaSetAnnotations } from "../../plugins/kube-controller-manager/controllers/deployment/deployment-util.js";
 import { computeHash, safeEncodeString } from "../../plugins/kube-controller-manager/controllers/deployment/pod-template-hash.js";
-import { fakeKubelet } from "./helpers.js";
+import { fakeKubelet, withCluster } from "./helpers.js";
 
 const dep = (replicas: number, surge?: number | string, unavailable?: number | string, type = "RollingUpdate"): Deployment => ({
   metadata: { name: "d" },
@@ -87,16 +87,6 @@ test("pod-template-hash: SafeEncodeString alphabet, stable, changes with the tem
   assert.is.not(computeHash(t, 1), h);
 });
 
-async function withCluster(fn: (c: Cluster) => Promise<void>, nodes = 2): Promise<void> {
-  const cluster = new Cluster({ clock: "virtual", seed: 3, nodes });
-  await cluster.start();
-  try {
-    await fn(cluster);
-  } finally {
-    await cluster.stop();
-  }
-}
-
 const manifest = (o: { replicas?: number; image?: string; strategy?: string; extra?: string } = {}): string => `apiVersion: apps/v1
 kind: Deployment
 metadata: {name: web, namespace: default}
@@ -150,7 +140,7 @@ test("a rolling update creates <name>-<hash> ReplicaSets, never exceeds maxSurge
     assert.is(ev[1], `Scaled up replica set ${byRev["2"]!.metadata!.name} to 1`);
     assert.is(ev[2], `Scaled down replica set ${byRev["1"]!.metadata!.name} to 3 from 4`);
     assert.ok(ev.some((m) => /^Scaled down replica set web-\w+ to \d from \d$/.test(m)));
-  });
+  }, { seed: 3, nodes: 2 });
 });
 
 test("Recreate scales the old ReplicaSet to zero and waits for its pods before creating the new one", async () => {
@@ -165,7 +155,7 @@ test("Recreate scales the old ReplicaSet to zero and waits for its pods before c
     const up = ev.findIndex((m, i) => i > 0 && m.startsWith("Scaled up"));
     assert.ok(down > 0 && up > down, ev.join("\n"));
     assert.match(ev[up]!, / to 2$/);
-  });
+  }, { seed: 3, nodes: 2 });
 });
 
 test("revisionHistoryLimit removes the oldest scaled-down ReplicaSets; pause holds a rollout, resume continues it", async () => {
@@ -191,7 +181,7 @@ test("revisionHistoryLimit removes the oldest scaled-down ReplicaSets; pause hol
     await cluster.client.resource("deployments.apps").patch("web", "merge", { spec: { paused: false } }, { namespace: "default" });
     const resumed = await cluster.waitFor<Deployment>("deployments.apps", done(2, 6), { namespace: "default" });
     assert.is(resumed.metadata!.annotations!["deployment.kubernetes.io/revision"], "4");
-  });
+  }, { seed: 3, nodes: 2 });
 });
 
 test("scaling during a rollout is proportional across the ReplicaSets", async () => {
@@ -212,7 +202,7 @@ test("scaling during a rollout is proportional across the ReplicaSets", async ()
     // 13 → 23 (20 + maxSurge 5 at 25%... here maxSurge 3): shares 8:5 of the 10 added.
     assert.is(after["nginx:1.27"]! + after["broken"]!, 23);
     assert.equal(after, { "nginx:1.27": 14, broken: 9 });
-  });
+  }, { seed: 3, nodes: 2 });
 });
 
 test("progressDeadlineSeconds: a stalled rollout gets Progressing=False ProgressDeadlineExceeded on the cluster clock", async () => {
@@ -228,7 +218,7 @@ test("progressDeadlineSeconds: a stalled rollout gets Progressing=False Progress
     assert.is(cond.status, "False");
     assert.match(cond.message!, /^ReplicaSet "web-\w+" has timed out progressing\.$/);
     assert.ok(cluster.clock.now() - t0 >= 60_000);
-  });
+  }, { seed: 3, nodes: 2 });
 });
 
 test.run();

@@ -1,5 +1,5 @@
 import type { Pod } from "kubernetes-types/core/v1.js";
-import type { Cluster } from "../../core/cluster/cluster.js";
+import { Cluster } from "../../core/cluster/cluster.js";
 
 /** RFC 3339 seconds of a cluster-clock time. */
 export function stamp(ms: number): string {
@@ -7,7 +7,7 @@ export function stamp(ms: number): string {
 }
 
 /** Sets a pod's status as a kubelet would: bound to `node`, phase, and Ready since `readySince` (ms) or not ready. */
-export async function setPodStatus(cluster: Cluster, pod: Pod, opts: { phase?: string; ready?: boolean; readySince?: number; node?: string; restarts?: number }): Promise<Pod> {
+export async function setPodStatus(cluster: Cluster, pod: Pod, opts: { phase?: string; ready?: boolean; readySince?: number; node?: string; restarts?: number; ip?: string }): Promise<Pod> {
   const client = cluster.client.resource<Pod>("Pod");
   const ns = pod.metadata!.namespace!;
   let current = (await client.get(pod.metadata!.name!, { namespace: ns })) as Pod;
@@ -20,6 +20,7 @@ export async function setPodStatus(cluster: Cluster, pod: Pod, opts: { phase?: s
   const status = {
     ...current.status,
     phase: opts.phase ?? "Running",
+    ...(opts.ip ? { podIP: opts.ip, podIPs: [{ ip: opts.ip }] } : {}),
     conditions: [{ type: "Ready", status: ready ? "True" : "False", lastTransitionTime: stamp(ready ? (opts.readySince ?? now) : now) }],
     containerStatuses: (current.spec?.containers ?? []).map((c) => ({ name: c.name, image: c.image ?? "", imageID: "", ready, restartCount: opts.restarts ?? 0, started: true, state: { running: { startedAt: stamp(now) } } })),
   };
@@ -55,4 +56,15 @@ export function fakeKubelet(cluster: Cluster, opts: { node?: string; ready?: (po
   const reg = informer.addEventHandler({ onAdd: handle, onUpdate: (_o, n) => handle(n) });
   cluster.informers.start();
   return () => reg.remove();
+}
+
+/** Runs `fn` against a started cluster on the virtual clock, stopping it afterwards. */
+export async function withCluster(fn: (c: Cluster) => Promise<void>, options: { seed?: number; nodes?: number } = {}): Promise<void> {
+  const cluster = new Cluster({ clock: "virtual", seed: options.seed ?? 1, nodes: options.nodes ?? 2 });
+  await cluster.start();
+  try {
+    await fn(cluster);
+  } finally {
+    await cluster.stop();
+  }
 }

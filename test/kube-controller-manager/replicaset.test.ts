@@ -5,7 +5,7 @@ import type { ReplicaSet } from "kubernetes-types/apps/v1.js";
 import { Cluster } from "../../core/cluster/cluster.js";
 import { deleteFirst, podsToDelete } from "../../plugins/kube-controller-manager/controllers/workload/pod-deletion-ranking.js";
 import { slowStartBatch } from "../../plugins/kube-controller-manager/controllers/workload/slow-start.js";
-import { podsOf, setPodStatus, stamp } from "./helpers.js";
+import { podsOf, setPodStatus, stamp, withCluster } from "./helpers.js";
 
 const NOW = Date.parse("2026-01-01T12:00:00Z");
 const pod = (name: string, o: { node?: string; phase?: string; ready?: boolean; readySince?: number; created?: number; restarts?: number; cost?: string; uid?: string } = {}): Pod => ({
@@ -59,16 +59,6 @@ test("slow start: batches of 1, 2, 4, ... and stop after the first failing batch
   assert.match(String(failing.error), "quota");
 });
 
-async function withCluster(fn: (c: Cluster) => Promise<void>): Promise<void> {
-  const cluster = new Cluster({ clock: "virtual", seed: 7, nodes: 3 });
-  await cluster.start();
-  try {
-    await fn(cluster);
-  } finally {
-    await cluster.stop();
-  }
-}
-
 const rs = (replicas: number, extra: Partial<NonNullable<ReplicaSet["spec"]>> = {}): ReplicaSet => ({
   apiVersion: "apps/v1",
   kind: "ReplicaSet",
@@ -98,7 +88,7 @@ test("a ReplicaSet creates its pods (owned, from the template), records Successf
     const after = await podsOf(cluster, "default", created.metadata!.uid!);
     assert.is(after.length, 3);
     assert.not.ok(after.some((p) => p.metadata!.name === pods[0]!.metadata!.name));
-  });
+  }, { seed: 7, nodes: 3 });
 });
 
 test("readyReplicas and availableReplicas follow pod readiness and minReadySeconds on the cluster clock", async () => {
@@ -112,7 +102,7 @@ test("readyReplicas and availableReplicas follow pod readiness and minReadySecon
     const available = await cluster.waitFor<ReplicaSet>("ReplicaSet", (r) => r.status?.availableReplicas === 2, { namespace: "default", timeout: 60_000 });
     assert.ok(cluster.clock.now() - readyAt >= 30_000, "available only after 30 s");
     assert.is(available.status!.readyReplicas, 2);
-  });
+  }, { seed: 7, nodes: 3 });
 });
 
 test("scale down deletes in ranking order (pending and unready first) with SuccessfulDelete events", async () => {
@@ -131,7 +121,7 @@ test("scale down deletes in ranking order (pending and unready first) with Succe
     assert.equal(left, [pods[0]!.metadata!.name, pods[1]!.metadata!.name].sort());
     const ev = await cluster.waitFor<Event>("Event", (e) => e.reason === "SuccessfulDelete", { namespace: "default" });
     assert.match(ev.message!, /^Deleted pod: web-[a-z0-9]{5}$/);
-  });
+  }, { seed: 7, nodes: 3 });
 });
 
 test("orphans matching the selector are adopted; owned pods whose labels stop matching are released and replaced", async () => {
@@ -154,7 +144,7 @@ test("orphans matching the selector are adopted; owned pods whose labels stop ma
     const now = await podsOf(cluster, "default", created.metadata!.uid!);
     assert.is(now.length, 2);
     assert.not.ok(now.some((p) => p.metadata!.name === "stray"));
-  });
+  }, { seed: 7, nodes: 3 });
 });
 
 test("ReplicaFailure when pods are refused (quota), cleared once creates succeed again", async () => {
@@ -172,7 +162,7 @@ test("ReplicaFailure when pods are refused (quota), cleared once creates succeed
     await cluster.client.resource("ResourceQuota").delete("pods", { namespace: "default" });
     const ok = await cluster.waitFor<ReplicaSet>("ReplicaSet", (r) => r.status?.replicas === 3 && !r.status?.conditions?.some((c) => c.type === "ReplicaFailure"), { namespace: "default", timeout: 120_000 });
     assert.is(ok.status!.replicas, 3);
-  });
+  }, { seed: 7, nodes: 3 });
 });
 
 test("a ReplicationController shares the controller: map selector, v1 owner references, its own event source", async () => {
@@ -188,7 +178,7 @@ test("a ReplicationController shares the controller: map selector, v1 owner refe
     assert.is(pods[0]!.metadata!.ownerReferences![0]!.kind, "ReplicationController");
     const ev = await cluster.waitFor<Event>("Event", (e) => e.reason === "SuccessfulCreate" && e.involvedObject.kind === "ReplicationController", { namespace: "default" });
     assert.is(ev.source?.component, "replication-controller");
-  });
+  }, { seed: 7, nodes: 3 });
 });
 
 test.run();
