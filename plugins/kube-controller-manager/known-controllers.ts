@@ -3,6 +3,7 @@ import { garbageCollector } from "./controllers/garbage-collector.js";
 import { namespaceController } from "./controllers/namespace-controller.js";
 import { serviceAccountController } from "./controllers/service-account-controller.js";
 import { setupEndpointSlices, setupEndpoints } from "./controllers/endpoints/index.js";
+import { setupJobs, setupTtlAfterFinished } from "./controllers/job/index.js";
 import { setupDeployments } from "./controllers/deployment/index.js";
 import { setupReplicaSets, setupReplicationControllers } from "./controllers/replicaset/index.js";
 
@@ -61,5 +62,19 @@ export const KNOWN_CONTROLLERS: readonly ControllerDescriptor[] = [
     concurrencyFlag: "concurrent-service-endpoint-syncs",
     defaultConcurrency: 5,
     setup: setupEndpointSlices,
+  },
+  {
+    name: "job-controller",
+    aliases: ["job"],
+    concurrencyFlag: "concurrent-job-syncs",
+    defaultConcurrency: 5,
+    setup: setupJobs,
+  },
+  {
+    name: "ttl-after-finished-controller",
+    aliases: ["ttl-after-finished"],
+    concurrencyFlag: "concurrent-ttl-after-finished-syncs",
+    defaultConcurrency: 5,
+    setup: setupTtlAfterFinished,
   },
 ];

@@ -3,8 +3,7 @@ import * as assert from "uvu/assert";
 import type { Endpoints, Pod, Service } from "kubernetes-types/core/v1.js";
 import type { EndpointSlice } from "kubernetes-types/discovery/v1.js";
 import { Cluster } from "../../core/cluster/cluster.js";
-import { isStatusError } from "../../core/api/status.js";
-import { setPodStatus, withCluster } from "./helpers.js";
+import { assertGone, setPodStatus, withCluster } from "./helpers.js";
 
 const podSpec = { containers: [{ name: "c", image: "x", ports: [{ name: "http", containerPort: 8080 }] }] };
 async function pod(cluster: Cluster, name: string, status: { ready: boolean; ip: string; node?: string }, extra: Partial<Pod["spec"]> = {}): Promise<Pod> {
@@ -53,12 +52,7 @@ test("Endpoints and EndpointSlice list the selected pods: ready/not ready, named
     // Deleting the Service deletes its Endpoints.
     await cluster.client.resource("Service").delete("web", { namespace: "default" });
     await cluster.clock.sleep(1000);
-    try {
-      await cluster.client.resource("Endpoints").get("web", { namespace: "default" });
-      assert.unreachable("Endpoints kept");
-    } catch (err) {
-      assert.ok(isStatusError(err, "NotFound"));
-    }
+    await assertGone(() => cluster.client.resource("Endpoints").get("web", { namespace: "default" }), "Endpoints of a deleted Service");
   }, { seed: 11, nodes: 2 });
 });
 

@@ -1,5 +1,6 @@
 import type { Pod } from "kubernetes-types/core/v1.js";
 import { Cluster } from "../../core/cluster/cluster.js";
+import { isStatusError } from "../../core/api/status.js";
 
 /** RFC 3339 seconds of a cluster-clock time. */
 export function stamp(ms: number): string {
@@ -67,4 +68,15 @@ export async function withCluster(fn: (c: Cluster) => Promise<void>, options: { 
   } finally {
     await cluster.stop();
   }
+}
+
+/** Asserts that `get` fails with NotFound. */
+export async function assertGone(get: () => Promise<unknown>, what: string): Promise<void> {
+  try {
+    await get();
+  } catch (err) {
+    if (isStatusError(err, "NotFound")) return;
+    throw err;
+  }
+  throw new Error(`${what}: still there`);
 }
