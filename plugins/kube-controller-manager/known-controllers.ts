@@ -4,6 +4,7 @@ import { namespaceController } from "./controllers/namespace-controller.js";
 import { serviceAccountController } from "./controllers/service-account-controller.js";
 import { setupEndpointSlices, setupEndpoints } from "./controllers/endpoints/index.js";
 import { setupJobs, setupTtlAfterFinished } from "./controllers/job/index.js";
+import { setupTtl } from "./controllers/ttl/index.js";
 import { setupDeployments } from "./controllers/deployment/index.js";
 import { setupReplicaSets, setupReplicationControllers } from "./controllers/replicaset/index.js";
 
@@ -76,5 +77,11 @@ export const KNOWN_CONTROLLERS: readonly ControllerDescriptor[] = [
     concurrencyFlag: "concurrent-ttl-after-finished-syncs",
     defaultConcurrency: 5,
     setup: setupTtlAfterFinished,
+  },
+  {
+    name: "ttl-controller",
+    aliases: ["ttl"],
+    defaultConcurrency: 5,
+    setup: setupTtl,
   },
 ];

@@ -17,6 +17,7 @@ test("--controllers: '*' enables the defaults, '-foo' disables, 'foo' alone enab
     ["*,-namespace", all.filter((n) => n !== "namespace-controller")],
     ["*,-namespace-controller,-garbagecollector", all.filter((n) => n !== "namespace-controller" && n !== "garbage-collector-controller")],
     ["namespace", ["namespace-controller"]],
+    ["*,-ttl", all.filter((n) => n !== "ttl-controller")],
     [["serviceaccount", "namespace-controller"], ["serviceaccount-controller", "namespace-controller"]],
     ["-namespace,namespace,*", all.filter((n) => n !== "namespace-controller")], // first match wins
     ["", []],
@@ -103,6 +104,21 @@ test("over HTTP (kubesim controller-manager): takes the lease, reconciles, relea
   const released = (await fx.cp.client.resource<Lease>("Lease").get("kube-controller-manager", { namespace: "kube-system" })) as Lease;
   assert.is(released.spec!.holderIdentity ?? "", "");
   await fx.stop();
+});
+
+test("ttl controller: nodes get node.alpha.kubernetes.io/ttl from the cluster size, with hysteresis", async () => {
+  const { ttlStep, TTL_BOUNDARIES } = await import("../../plugins/kube-controller-manager/controllers/ttl/ttl-controller.js");
+  const ttl = (step: number): number => TTL_BOUNDARIES[step]!.ttl;
+  assert.is(ttl(ttlStep(0, 3)), 0);
+  assert.is(ttl(ttlStep(0, 101)), 15);
+  assert.is(ttl(ttlStep(1, 95)), 15, "stays until below 90");
+  assert.is(ttl(ttlStep(1, 89)), 0);
+  assert.is(ttl(ttlStep(0, 20_000)), 600);
+  const cluster = new Cluster({ clock: "virtual", nodes: 2 });
+  await cluster.start();
+  const node = await cluster.waitFor("Node", (n) => n.metadata?.annotations?.["node.alpha.kubernetes.io/ttl"] === "0");
+  assert.ok(node);
+  await cluster.stop();
 });
 
 test.run();
