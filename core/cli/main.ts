@@ -4,6 +4,8 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import { readFileSync } from "node:fs";
 import { KUBERNETES_VERSION } from "../cluster/node-registration.js";
 import { up } from "./up.js";
+import { pathToFileURL } from "node:url";
+import { builtInPluginPath } from "../plugins/plugin-loader.js";
 import type { LogLevel } from "../log/logger.js";
 
 function packageVersion(): string {
@@ -110,5 +112,20 @@ program
       process.exit(1);
     }
   });
+// Components shipped as plugins bring their own subcommand (and flags); loaded only when named.
+const COMPONENT_COMMANDS: Record<string, { plugin: string; factory: string; description: string }> = {
+  "controller-manager": { plugin: "kube-controller-manager", factory: "controllerManagerCommand", description: "run kube-controller-manager against an API server over HTTP (--kubeconfig K)" },
+};
+const requested = process.argv[2];
+for (const [name, spec] of Object.entries(COMPONENT_COMMANDS)) {
+  if (requested !== name) {
+    program.command(name).description(spec.description).allowUnknownOption().helpOption(false);
+    continue;
+  }
+  const path = builtInPluginPath(spec.plugin);
+  if (!path) throw new Error(`kubesim ${name}: the ${spec.plugin} plugin is not installed`);
+  const mod = (await import(pathToFileURL(path).href)) as Record<string, () => Command>;
+  program.addCommand(mod[spec.factory]!());
+}
 
 await program.parseAsync(process.argv);

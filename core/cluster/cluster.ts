@@ -26,9 +26,6 @@ import { NodeIP, NodeName, NodePodCidr, NodeSpecToken, type NodeSpec } from "./n
 import { rfc3339 } from "../api/time.js";
 import { Manager } from "../controller/manager.js";
 import { Controllers } from "../controller/extension-point.js";
-import { namespaceController } from "../controllers/namespace-controller.js";
-import { serviceAccountController } from "../controllers/service-account-controller.js";
-import { garbageCollector } from "../controllers/garbage-collector.js";
 import { loadClusterConfig } from "./cluster-config.js";
 import { DEFAULT_PLUGINS } from "./default-distribution.js";
 import { NodeAgents, type NodeAgentHandle } from "./node-agents.js";
@@ -241,10 +238,7 @@ export class Cluster {
         cp.registry.add(value);
       }
       this.controllerManager = new Manager({ client: cp.client, informers: this.informerFactory, clock: this.clock, log: this.log.child("controller-manager"), random: this.random, registry: cp.registry });
-      // kube-controller-manager's controllers that exist so far, then those plugins contributed.
-      await namespaceController(cp.registry).setup(this.controllerManager);
-      await serviceAccountController().setup(this.controllerManager);
-      await garbageCollector(cp.registry).setup(this.controllerManager);
+      // Controllers plugins contributed (kube-controller-manager's among them in the default distribution).
       for (const registration of this.extensions.point(Controllers).all()) await registration.setup(this.controllerManager);
       this.informerFactory.start(this.stopController.signal);
       const initial = this.initialNodes();
