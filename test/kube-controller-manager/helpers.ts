@@ -61,7 +61,8 @@ export function fakeKubelet(cluster: Cluster, opts: { node?: string; ready?: (po
 
 /** Runs `fn` against a started cluster on the virtual clock, stopping it afterwards. */
 export async function withCluster(fn: (c: Cluster) => Promise<void>, options: { seed?: number; nodes?: number } = {}): Promise<void> {
-  const cluster = new Cluster({ clock: "virtual", seed: options.seed ?? 1, nodes: options.nodes ?? 2 });
+  // The controllers alone: tests play the scheduler and kubelet themselves (helpers above).
+  const cluster = new Cluster({ clock: "virtual", seed: options.seed ?? 1, nodes: options.nodes ?? 2, plugins: ["kube-controller-manager"] });
   await cluster.start();
   try {
     await fn(cluster);
