@@ -43,8 +43,25 @@ export interface ResourceStrategy<T extends KubeObject = KubeObject> {
   validateStatusUpdate?(obj: T, old: T, ctx: StrategyContext): FieldError[];
   /** Releases what create allocated (cluster IPs, node ports) when the object is deleted or the create fails. */
   release?(obj: T, ctx: StrategyContext): void;
+  /**
+   * A delete that removes the object answers with the object itself, not a `Status` (generic
+   * registry's `ReturnDeletedObject`: pods, namespaces, services, service accounts, storage classes).
+   * A delete that only marks the object (finalizers, grace period) always answers with the object.
+   */
+  returnDeletedObject?: boolean;
+  /** Reads served from computed state instead of the store (read-only kinds such as componentstatuses). */
+  computed?: ComputedReads;
   /** Field selectors this kind supports beyond metadata.name/namespace, and how to read them. */
   fieldSelectors?: Readonly<Record<string, (obj: T) => string | undefined>>;
+}
+
+/**
+ * A resource served from state computed at each read instead of the store (kube-apiserver's custom
+ * REST storage, e.g. componentstatuses). Read-only: give the descriptor the verbs `get` and `list`.
+ */
+export interface ComputedReads<T extends KubeObject = KubeObject> {
+  get(name: string): Promise<T | undefined>;
+  list(): Promise<T[]>;
 }
 
 /** A resource type as contributed to the API types extension point: its descriptor and strategy. */

@@ -1,4 +1,5 @@
 import "reflect-metadata";
+import { setMaxListeners } from "node:events";
 import type { DependencyContainer } from "tsyringe";
 import type { Node } from "kubernetes-types/core/v1.js";
 import { Clock } from "../clock/clock.js";
@@ -31,6 +32,8 @@ import { garbageCollector } from "../controllers/garbage-collector.js";
 import { loadClusterConfig } from "./cluster-config.js";
 import { DEFAULT_PLUGINS } from "./default-distribution.js";
 import { NodeAgents, type NodeAgentHandle } from "./node-agents.js";
+import { startHttpServer, type HttpServerHandle, type HttpServerOptions } from "../apiserver/http/http-server.js";
+import { clusterAuthorizer, HttpAuthorizers } from "../apiserver/http/authorization.js";
 
 export interface ClusterOptions {
   /** Cluster name (default `kubesim`); nodes are named after it as kind does. */
@@ -67,6 +70,9 @@ export interface ClusterOptions {
    */
   plugins?: readonly PluginRef[];
 }
+
+/** How {@link Cluster.serve} serves the API; the cluster supplies the API server, clock, log and authorizer. */
+export type ServeOptions = Omit<HttpServerOptions, "apiServer" | "registry" | "clock" | "log" | "random" | "authorizer">;
 
 export interface WaitForOptions {
   namespace?: string;
@@ -109,6 +115,7 @@ export class Cluster {
   private readonly nodeScopes = new Map<string, ClusterNode>();
   private readonly nodeAgents = new Map<string, { abort: AbortController; handles: NodeAgentHandle[] }>();
   private readonly stopController = new AbortController();
+  private readonly servers = new Set<HttpServerHandle>();
   private controlPlane: ControlPlane | undefined;
   private informerFactory: SharedInformerFactory | undefined;
   private controllerManager: Manager | undefined;
@@ -132,6 +139,8 @@ export class Cluster {
     provide(this.container, Logger, this.log);
     this.plugins = new PluginHost({ container: this.container, extensions: this.extensions, clock: this.clock, random: this.random, log: this.log, ...(options.baseDir ? { baseDir: options.baseDir } : {}) });
     this.addressing = new NodeAddressing(options.podNetworkCidr ?? "10.244.0.0/16");
+    // Informers, the controller manager and every pending waitFor listen on the stop signal.
+    setMaxListeners(0, this.stopController.signal);
   }
 
   /**
@@ -210,6 +219,10 @@ export class Cluster {
         extraAdmission: () => admission.all(),
       });
       const cp = this.controlPlane;
+      // What `kubectl get componentstatuses` reports: kube-apiserver probes each component's /healthz.
+      const refused = (port: number) => ({ healthy: false as const, error: `Get "https://127.0.0.1:${port}/healthz": dial tcp 127.0.0.1:${port}: connect: connection refused` });
+      cp.componentHealth.set("controller-manager", () => (this.state === "running" ? { healthy: true } : refused(10257)));
+      cp.componentHealth.set("scheduler", () => (this.state === "running" && this.plugins.startedPlugins.includes("kube-scheduler") ? { healthy: true } : refused(10259)));
       for (const ref of this.options.plugins ?? DEFAULT_PLUGINS) if (!this.plugins.has(ref)) this.plugins.use(ref);
       provide(this.container, Store, cp.store);
       provide(this.container, ApiServerApi, cp.apiServer);
@@ -217,10 +230,15 @@ export class Cluster {
       this.informerFactory = new SharedInformerFactory({ client: cp.client, clock: this.clock, registry: cp.registry, random: this.random, logger: this.log.child("informers") });
       provide(this.container, InformerFactory, this.informerFactory);
       await this.plugins.start();
-      // Types contributed by plugins join the API.
-      for (const t of apiTypes.all()) {
-        const d = t.descriptor;
-        if (!cp.registry.byGroupVersionResource(d.group, d.version, d.plural)) cp.registry.add(t);
+      // Types contributed by plugins join the API; one that takes a served group and resource is refused.
+      for (const { name, plugin, value } of apiTypes.entries()) {
+        const d = value.descriptor;
+        const taken = cp.registry.all().find((t) => t.descriptor.group === d.group && t.descriptor.plural === d.plural);
+        if (taken) {
+          const resource = d.group ? `${d.plural}.${d.group}` : d.plural;
+          throw new Error(`plugin "${plugin}" contributes API type "${name}" (${resource}/${d.version}), but ${resource} is already served (${taken.descriptor.kind}, ${taken.descriptor.version}): a type must not replace a built-in or another plugin's resource; give it its own group`);
+        }
+        cp.registry.add(value);
       }
       this.controllerManager = new Manager({ client: cp.client, informers: this.informerFactory, clock: this.clock, log: this.log.child("controller-manager"), random: this.random, registry: cp.registry });
       // kube-controller-manager's controllers that exist so far, then those plugins contributed.
@@ -241,6 +259,27 @@ export class Cluster {
       this.state = "stopped";
       throw err;
     }
+  }
+
+  /**
+   * Serves the cluster's Kubernetes API over HTTPS (or plain HTTP when asked) for kubectl and other
+   * clients, authorizing requests with the plugins' {@link HttpAuthorizers} (after the admin's
+   * `system:masters`; with none contributed, every authenticated request is allowed). The server
+   * is closed by `stop` (or earlier by its own `close`).
+   */
+  async serve(options: ServeOptions): Promise<HttpServerHandle> {
+    this.running();
+    const server = await startHttpServer({
+      ...options,
+      apiServer: this.apiServer,
+      registry: this.registry,
+      clock: this.clock,
+      random: this.random,
+      log: this.log.child("http"),
+      authorizer: clusterAuthorizer(this.extensions.point(HttpAuthorizers).all()),
+    });
+    this.servers.add(server);
+    return server;
   }
 
   /**
@@ -382,11 +421,14 @@ export class Cluster {
   }
 
   private async teardown(): Promise<void> {
+    for (const server of this.servers) await server.close();
+    this.servers.clear();
     for (const name of [...this.nodeAgents.keys()].reverse()) await this.stopNodeAgents(name);
     await this.controllerManager?.stop();
     this.stopController.abort();
     await this.plugins.stop();
     await this.informerFactory?.shutdown();
+    this.controlPlane?.stop();
     await this.controlPlane?.store.close();
     if (this.clock instanceof VirtualClock) this.clock.setAuto(false);
   }
