@@ -13,18 +13,27 @@ export const ERR_REASON_ANTI_AFFINITY = "node(s) didn't match pod anti-affinity 
 const PRE_FILTER_KEY = "PreFilterInterPodAffinity";
 const PRE_SCORE_KEY = "PreScoreInterPodAffinity";
 
-/** Counts per `topologyKey\0value`. */
-type TopologyCounts = Map<string, number>;
-
-function pairKey(key: string, value: string): string {
-  return `${key}\0${value}`;
-}
+/** Counts per topology key, then per value (no string building on the per-node path). */
+type TopologyCounts = Map<string, Map<string, number>>;
 
 function bump(counts: TopologyCounts, key: string, value: string, by: number): void {
-  const k = pairKey(key, value);
-  const v = (counts.get(k) ?? 0) + by;
-  if (v === 0) counts.delete(k);
-  else counts.set(k, v);
+  let values = counts.get(key);
+  if (!values) counts.set(key, (values = new Map()));
+  const v = (values.get(value) ?? 0) + by;
+  if (v === 0) {
+    values.delete(value);
+    if (values.size === 0) counts.delete(key);
+  } else values.set(value, v);
+}
+
+function countOf(counts: TopologyCounts, key: string, value: string): number {
+  return counts.get(key)?.get(value) ?? 0;
+}
+
+function cloneCounts(counts: TopologyCounts): TopologyCounts {
+  const copy: TopologyCounts = new Map();
+  for (const [k, values] of counts) copy.set(k, new Map(values));
+  return copy;
 }
 
 class FilterState {
@@ -35,7 +44,7 @@ class FilterState {
     readonly antiAffinityCounts: TopologyCounts,
   ) {}
   clone(): FilterState {
-    return new FilterState(this.podInfo, new Map(this.existingAntiAffinityCounts), new Map(this.affinityCounts), new Map(this.antiAffinityCounts));
+    return new FilterState(this.podInfo, cloneCounts(this.existingAntiAffinityCounts), cloneCounts(this.affinityCounts), cloneCounts(this.antiAffinityCounts));
   }
 }
 
@@ -152,7 +161,7 @@ export class InterPodAffinity implements PreFilterPlugin, PreFilterExtensions, F
       let ok = true;
       for (const t of terms) {
         const v = labels[t.topologyKey];
-        if (v === undefined || !s.affinityCounts.get(pairKey(t.topologyKey, v))) {
+        if (v === undefined || !countOf(s.affinityCounts, t.topologyKey, v)) {
           ok = false;
           break;
         }
@@ -164,10 +173,11 @@ export class InterPodAffinity implements PreFilterPlugin, PreFilterExtensions, F
     }
     for (const t of s.podInfo.requiredAntiAffinityTerms) {
       const v = labels[t.topologyKey];
-      if (v !== undefined && (s.antiAffinityCounts.get(pairKey(t.topologyKey, v)) ?? 0) > 0) return Status.unschedulable(ERR_REASON_ANTI_AFFINITY);
+      if (v !== undefined && countOf(s.antiAffinityCounts, t.topologyKey, v) > 0) return Status.unschedulable(ERR_REASON_ANTI_AFFINITY);
     }
-    if (s.existingAntiAffinityCounts.size) {
-      for (const k in labels) if ((s.existingAntiAffinityCounts.get(pairKey(k, labels[k]!)) ?? 0) > 0) return Status.unschedulable(ERR_REASON_EXISTING_ANTI_AFFINITY);
+    for (const [key, values] of s.existingAntiAffinityCounts) {
+      const v = labels[key];
+      if (v !== undefined && (values.get(v) ?? 0) > 0) return Status.unschedulable(ERR_REASON_EXISTING_ANTI_AFFINITY);
     }
     return null;
   }
