@@ -1,4 +1,5 @@
 import { Composer, Lexer, LineCounter, Parser, type Document } from "yaml";
+import { firstNonJson } from "./json-only.js";
 import { jsonTextTooDeep, MAX_NESTING_DEPTH, valueTooDeep } from "./nesting-depth.js";
 
 /** A YAML (or JSON) text that cannot become a JSON value; `message` is what sigs.k8s.io/yaml would say, as near as kubesim knows it. */
@@ -36,7 +37,7 @@ export function yamlToJson(text: string, limit = MAX_NESTING_DEPTH): unknown {
   // Aliases can nest what the text does not (and point at their own ancestors).
   if (valueTooDeep(value, limit)) throw new YamlToJsonError(`yaml: exceeded max depth of ${limit}`);
   const unsupported = firstNonJson(value);
-  if (unsupported) throw new YamlToJsonError(`json: unsupported ${unsupported}`);
+  if (unsupported) throw new YamlToJsonError(unsupported);
   return value;
 }
 
@@ -48,11 +49,16 @@ function parseJsonText(text: string, limit: number): unknown {
   if (first !== "{" && first !== "[") return NOT_JSON;
   const tooDeep = jsonTextTooDeep(text, limit);
   if (tooDeep) throw new YamlToJsonError(`yaml: line ${lineOf(text, tooDeep.offset)}: exceeded max depth of ${limit}`);
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch {
     return NOT_JSON;
   }
+  // Only a text that spells or escapes a name can hold `__proto__`.
+  const unsupported = text.includes("__proto__") || text.includes("\\u") ? firstNonJson(value) : undefined;
+  if (unsupported) throw new YamlToJsonError(unsupported);
+  return value;
 }
 
 /** Parses the first document, stopping as soon as the parser's stack passes the nesting limit. */
@@ -87,22 +93,4 @@ function lineOf(text: string, offset: number): number {
   let line = 1;
   for (let i = text.indexOf("\n"); i >= 0 && i < offset; i = text.indexOf("\n", i + 1)) line++;
   return line;
-}
-
-/** What in a value has no JSON form: an infinite or NaN number (YAML's `.inf`, `.nan`) or a non-plain object. */
-function firstNonJson(value: unknown): string | undefined {
-  const stack: unknown[] = [value];
-  while (stack.length > 0) {
-    const v = stack.pop();
-    if (typeof v === "number") {
-      if (!Number.isFinite(v)) return `value: ${v > 0 ? "+Inf" : v < 0 ? "-Inf" : "NaN"}`;
-    } else if (Array.isArray(v)) {
-      for (const child of v) stack.push(child);
-    } else if (typeof v === "object" && v !== null) {
-      const proto = Object.getPrototypeOf(v);
-      if (proto !== Object.prototype && proto !== null) return `type: ${(v as object).constructor?.name ?? "object"}`;
-      for (const child of Object.values(v)) stack.push(child);
-    } else if (typeof v !== "string" && typeof v !== "boolean" && v !== null) return `type: ${typeof v}`;
-  }
-  return undefined;
 }

@@ -126,6 +126,25 @@ test("strategic merge patches with unmatched nulls succeed; malformed directives
   }
 });
 
+test("a field named __proto__ is refused (400) in JSON, escaped JSON, YAML and patches: it would replace an object's prototype", async () => {
+  const cases: [string, string, string][] = [
+    ["POST", '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"p1","__proto__":{"namespace":"kube-system"}}}', "application/json"],
+    ["POST", '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"p2"},"data":{"\\u005f_proto__":{"z":"1"}}}', "application/json"],
+    ["POST", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: p3}\ndata:\n  __proto__: {z: '1'}\n", "application/yaml"],
+  ];
+  for (const [method, body, type] of cases) {
+    const res = await send(method, CMS, body, type);
+    assert.is(res.status, 400, body);
+    assert.match((await json(res))["message"], 'a field named "__proto__" is not supported');
+  }
+  for (const type of ["application/merge-patch+json", "application/strategic-merge-patch+json"]) {
+    const res = await send("PATCH", `${CMS}/x`, '{"data":{"__proto__":{"z":"1"}}}', type);
+    assert.is(res.status, 400, type);
+  }
+  const cm = await json(await fx.fetch(`${CMS}/x`));
+  assert.not.ok("z" in cm["data"], "no inherited field leaked into the object");
+});
+
 test.after(async () => {
   await fx.stop();
 });

@@ -10,7 +10,7 @@ export function goValue(v: unknown): string {
 
 /** The Go `reflect.Kind` of a decoded JSON value, as patch errors name it (`map`, `slice`, `string`, ...). */
 export function goKind(v: unknown): string {
-  if (v === null || v === undefined) return "invalid";
+  if (v === null || v === undefined) return "nil";
   if (Array.isArray(v)) return "slice";
   if (typeof v === "object") return "map";
   if (typeof v === "number") return Number.isInteger(v) ? "int64" : "float64";

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from "node:http";
+import { firstNonJson } from "../../api/json-only.js";
 import { jsonTextTooDeep } from "../../api/nesting-depth.js";
 import { badRequest, tooLarge, unsupportedMediaType } from "../../api/status.js";
 import { yamlToJson } from "../../api/yaml-to-json.js";
@@ -97,11 +98,16 @@ export function decodeObjectBody(req: IncomingMessage, text: string): unknown {
 function parseJson(text: string, prefix: string): unknown {
   const tooDeep = jsonTextTooDeep(text);
   if (tooDeep) throw badRequest(`${prefix}invalid character '${tooDeep.bracket}' exceeded max depth`);
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (err) {
     throw badRequest(`${prefix}${(err as Error).message}`);
   }
+  // Only a text that spells or escapes a name can hold `__proto__` (checked without a walk otherwise).
+  const unsupported = text.includes("__proto__") || text.includes("\\u") ? firstNonJson(value) : undefined;
+  if (unsupported) throw badRequest(`${prefix}${unsupported}`);
+  return value;
 }
 
 /** Parses YAML text (bounded: see yamlToJson); `prefix` starts the 400's message. */
