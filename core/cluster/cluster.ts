@@ -1,4 +1,5 @@
 import "reflect-metadata";
+import { setMaxListeners } from "node:events";
 import type { DependencyContainer } from "tsyringe";
 import type { Node } from "kubernetes-types/core/v1.js";
 import { Clock } from "../clock/clock.js";
@@ -31,6 +32,8 @@ import { garbageCollector } from "../controllers/garbage-collector.js";
 import { loadClusterConfig } from "./cluster-config.js";
 import { DEFAULT_PLUGINS } from "./default-distribution.js";
 import { NodeAgents, type NodeAgentHandle } from "./node-agents.js";
+import { startHttpServer, type HttpServerHandle, type HttpServerOptions } from "../apiserver/http/http-server.js";
+import { clusterAuthorizer, HttpAuthorizers } from "../apiserver/http/authorization.js";
 
 export interface ClusterOptions {
   /** Cluster name (default `kubesim`); nodes are named after it as kind does. */
@@ -67,6 +70,9 @@ export interface ClusterOptions {
    */
   plugins?: readonly PluginRef[];
 }
+
+/** How {@link Cluster.serve} serves the API; the cluster supplies the API server, clock, log and authorizer. */
+export type ServeOptions = Omit<HttpServerOptions, "apiServer" | "registry" | "clock" | "log" | "random" | "authorizer">;
 
 export interface WaitForOptions {
   namespace?: string;
@@ -109,6 +115,7 @@ export class Cluster {
   private readonly nodeScopes = new Map<string, ClusterNode>();
   private readonly nodeAgents = new Map<string, { abort: AbortController; handles: NodeAgentHandle[] }>();
   private readonly stopController = new AbortController();
+  private readonly servers = new Set<HttpServerHandle>();
   private controlPlane: ControlPlane | undefined;
   private informerFactory: SharedInformerFactory | undefined;
   private controllerManager: Manager | undefined;
@@ -130,6 +137,8 @@ export class Cluster {
     provide(this.container, Logger, this.log);
     this.plugins = new PluginHost({ container: this.container, extensions: this.extensions, clock: this.clock, random: this.random, log: this.log, ...(options.baseDir ? { baseDir: options.baseDir } : {}) });
     this.addressing = new NodeAddressing(options.podNetworkCidr ?? "10.244.0.0/16");
+    // Informers, the controller manager and every pending waitFor listen on the stop signal.
+    setMaxListeners(0, this.stopController.signal);
   }
 
   /**
@@ -236,6 +245,27 @@ export class Cluster {
       this.state = "stopped";
       throw err;
     }
+  }
+
+  /**
+   * Serves the cluster's Kubernetes API over HTTPS (or plain HTTP when asked) for kubectl and other
+   * clients, authorizing requests with the plugins' {@link HttpAuthorizers} (after the admin's
+   * `system:masters`; with none contributed, every authenticated request is allowed). The server
+   * is closed by `stop` (or earlier by its own `close`).
+   */
+  async serve(options: ServeOptions): Promise<HttpServerHandle> {
+    this.running();
+    const server = await startHttpServer({
+      ...options,
+      apiServer: this.apiServer,
+      registry: this.registry,
+      clock: this.clock,
+      random: this.random,
+      log: this.log.child("http"),
+      authorizer: clusterAuthorizer(this.extensions.point(HttpAuthorizers).all()),
+    });
+    this.servers.add(server);
+    return server;
   }
 
   /**
@@ -377,6 +407,8 @@ export class Cluster {
   }
 
   private async teardown(): Promise<void> {
+    for (const server of this.servers) await server.close();
+    this.servers.clear();
     for (const name of [...this.nodeAgents.keys()].reverse()) await this.stopNodeAgents(name);
     await this.controllerManager?.stop();
     this.stopController.abort();
