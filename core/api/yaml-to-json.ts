@@ -47,8 +47,8 @@ const NOT_JSON = Symbol("not JSON");
 function parseJsonText(text: string, limit: number): unknown {
   const first = text.trimStart()[0];
   if (first !== "{" && first !== "[") return NOT_JSON;
-  const tooDeep = jsonTextTooDeep(text, limit);
-  if (tooDeep) throw new YamlToJsonError(`yaml: line ${lineOf(text, tooDeep.offset)}: exceeded max depth of ${limit}`);
+  // Too deep, or not JSON after all (a YAML flow string may hold brackets): the YAML path decides.
+  if (jsonTextTooDeep(text, limit)) return NOT_JSON;
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -88,9 +88,3 @@ function composeDocument(text: string, limit: number): Document.Parsed {
   return doc!;
 }
 
-/** The 1-based line of `offset` in `text`. */
-function lineOf(text: string, offset: number): number {
-  let line = 1;
-  for (let i = text.indexOf("\n"); i >= 0 && i < offset; i = text.indexOf("\n", i + 1)) line++;
-  return line;
-}
