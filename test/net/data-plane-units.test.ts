@@ -63,7 +63,7 @@ COMMIT
   assert.is(v.verdict, "ACCEPT");
   assert.equal(v.nat, { kind: "DNAT", ip: ip("10.244.2.5"), port: 8080 });
   assert.is(pkt.mark, 0x4000, "MARK applied and traversal continued");
-  assert.is(v.evaluated, 5);
+  assert.is(v.evaluated, 6, "PREROUTING 1 + KUBE-SERVICES 1 + KUBE-SVC-A 3 + KUBE-MARK-MASQ 1");
   const pkt2 = makePacket("tcp", ip("10.244.0.3"), 5555, ip("10.96.0.10"), 80);
   const v2 = nf.evaluate("nat", "PREROUTING", ctx(pkt2, 0.1));
   assert.equal(v2.nat, { kind: "DNAT", ip: ip("10.244.1.5"), port: 8080 });
