@@ -76,7 +76,12 @@ export class NetNamespace {
     const dev = this.devices.get(name);
     if (!dev) return;
     this.devices.delete(name);
-    for (const a of dev.addresses) this.local.delete(a.ip);
+    for (const a of dev.addresses) {
+      if (this.local.get(a.ip) !== dev) continue;
+      this.local.delete(a.ip);
+      // Several devices may share an address (ptp gives every host-side veth the gateway address).
+      for (const other of this.devices.values()) if (other.owns(a.ip)) this.local.set(a.ip, other);
+    }
     for (const t of this.tables.values()) t.deleteDevice(name);
     this.neigh.deleteDevice(name);
     if (dev.master) {
@@ -102,7 +107,7 @@ export class NetNamespace {
     if (!dev) throw new Error(`Cannot find device "${devName}"`);
     if (dev.owns(ip)) throw new Error("RTNETLINK answers: File exists");
     dev.addresses.push({ ip, prefix, scope });
-    this.local.set(ip, dev);
+    if (!this.local.has(ip)) this.local.set(ip, dev);
     this.table(TABLE.local).add({ type: "local", network: ip, prefix: 32, dev: devName, src: ip, proto: "kernel", scope: "host" });
     if (prefix < 32 && !options.noprefixroute) {
       const network = (ip & prefixMask(prefix)) >>> 0;
