@@ -116,6 +116,21 @@ export class NetNamespace {
     this.onChange();
   }
 
+  /** `ip addr del ip/prefix dev`: the address with its local and connected routes. */
+  removeAddress(devName: string, ip: number): void {
+    const dev = this.devices.get(devName);
+    const i = dev ? dev.addresses.findIndex((a) => a.ip === ip) : -1;
+    if (!dev || i < 0) return;
+    const [a] = dev.addresses.splice(i, 1);
+    this.table(TABLE.local).delete(ip, 32, undefined, (r) => r.dev === devName);
+    if (a!.prefix < 32) this.main.delete(ip, a!.prefix, undefined, (r) => r.dev === devName && r.proto === "kernel");
+    if (this.local.get(ip) === dev) {
+      this.local.delete(ip);
+      for (const other of this.devices.values()) if (other.owns(ip)) this.local.set(ip, other);
+    }
+    this.onChange();
+  }
+
   /** The device owning `ip` here, if any. */
   localDevice(ip: number): NetDevice | undefined {
     return this.local.get(ip);

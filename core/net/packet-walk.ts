@@ -217,6 +217,8 @@ export class PacketWalk {
       }
     }
     if (!this.hook(ns, "filter", "OUTPUT", pkt, ct, undefined, r.route.dev).ok) return;
+    // IPVS also catches locally generated connections (LOCAL_OUT).
+    if (ct.orig && r.route.type === "local" && ns.ipvs.size && this.ipvs(ns, pkt, ct)) return;
     const dev = ns.devices.get(r.route.dev ?? "lo");
     if (!dev) return this.drop(ns, pkt, "no-route", `device ${r.route.dev} is gone`);
     this.postRouting(ns, pkt, dev, r.route.via ?? (r.route.type === "local" ? pkt.dst : pkt.dst), ct);
@@ -377,27 +379,36 @@ export class PacketWalk {
     this.postRouting(ns, pkt, out, r.route.via ?? pkt.dst, ct, dev.name);
   }
 
+  /** IPVS: if `pkt` opens a connection to a virtual service, DNAT it to a real server and send it on (true = handled). */
+  private ipvs(ns: NetNamespace, pkt: Packet, ct: CtContext, inDev?: string): boolean {
+    const vs = ns.ipvs.lookup(pkt.proto, pkt.dst, pkt.dport);
+    if (!vs) return false;
+    const real = ns.ipvs.schedule(vs, pkt.src, this.env.now());
+    if (!real) {
+      this.drop(ns, pkt, "no-real-server", `IPVS ${uint32ToIpv4(vs.ip)}:${vs.port} has no real servers`);
+      return true;
+    }
+    real.activeConns++;
+    const before = formatPacket(pkt);
+    pkt.dst = real.ip;
+    pkt.dport = real.port;
+    this.hop(ns, "ipvs", pkt, `${vs.scheduler}: ${before} -> ${uint32ToIpv4(real.ip)}:${real.port} (masq, 1 of ${vs.reals.length} real servers)`);
+    const r = ns.route(pkt.dst, pkt.src, pkt.mark);
+    const out = r?.route.dev ? ns.devices.get(r.route.dev) : undefined;
+    if (!r || !out) {
+      this.drop(ns, pkt, "no-route", `no route to ${uint32ToIpv4(pkt.dst)}`);
+      return true;
+    }
+    this.hop(ns, "route", pkt, describeRoute(r.route, r.table), { device: out.name });
+    this.postRouting(ns, pkt, out, r.route.via ?? pkt.dst, ct, inDev);
+    return true;
+  }
+
   private localIn(ns: NetNamespace, dev: NetDevice, pkt: Packet, ct: CtContext): void {
     if (!this.hook(ns, "mangle", "INPUT", pkt, ct, dev.name).ok) return;
     if (!this.hook(ns, "filter", "INPUT", pkt, ct, dev.name).ok) return;
     // IPVS hooks LOCAL_IN: a new connection to a virtual service is scheduled and forwarded.
-    if (ct.orig && ns.ipvs.size) {
-      const vs = ns.ipvs.lookup(pkt.proto, pkt.dst, pkt.dport);
-      if (vs) {
-        const real = ns.ipvs.schedule(vs, pkt.src, this.env.now());
-        if (!real) return this.drop(ns, pkt, "no-real-server", `IPVS ${uint32ToIpv4(vs.ip)}:${vs.port} has no real servers`);
-        real.activeConns++;
-        const before = formatPacket(pkt);
-        pkt.dst = real.ip;
-        pkt.dport = real.port;
-        this.hop(ns, "ipvs", pkt, `${vs.scheduler} ${before} -> ${uint32ToIpv4(real.ip)}:${real.port} (masq)`);
-        const r = ns.route(pkt.dst, pkt.src, pkt.mark);
-        const out = r?.route.dev ? ns.devices.get(r.route.dev) : undefined;
-        if (!r || !out) return this.drop(ns, pkt, "no-route", `no route to ${uint32ToIpv4(pkt.dst)}`);
-        this.hop(ns, "route", pkt, describeRoute(r.route, r.table), { device: out.name });
-        return this.postRouting(ns, pkt, out, r.route.via ?? pkt.dst, ct, dev.name);
-      }
-    }
+    if (ct.orig && ns.ipvs.size && this.ipvs(ns, pkt, ct, dev.name)) return;
     if (ct.orig) {
       const entry = ns.conntrack.confirm(ct.orig, { proto: pkt.proto, src: pkt.dst, sport: pkt.dport, dst: pkt.src, dport: pkt.sport }, pkt.mark);
       this.cts.push({ ns, entry });

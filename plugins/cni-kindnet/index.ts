@@ -93,7 +93,7 @@ export const kindnetAgent: NodeAgent = {
       onUpdate: (_o, n) => syncRoute(root, self, n, false),
       onDelete: (n) => syncRoute(root, self, isTombstone(n) ? n.obj : n, true),
     });
-    informers.start(signal);
+    if (informers.all().some((i) => !i.isStarted())) informers.start(signal);
     return {
       stop() {
         registration.remove();
