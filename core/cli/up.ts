@@ -4,6 +4,7 @@ import { Cluster, type ClusterOptions } from "../cluster/cluster.js";
 import { startHttpServer } from "../apiserver/http/http-server.js";
 import { writeKubeconfigFor } from "../apiserver/http/kubeconfig-for-server.js";
 import { HttpAuthorizers, systemMastersAuthorizer, unionAuthorizer } from "../apiserver/http/authorization.js";
+import { kubesimEndpoints } from "../cluster/kubesim-endpoints.js";
 import { defaultLogLevel, type LogLevel } from "../log/logger.js";
 
 export interface UpOptions {
@@ -50,6 +51,7 @@ export async function up(options: UpOptions, print: (line: string) => void): Pro
       port: options.port,
       stateDir,
       insecureHttp: options.insecureHttp,
+      extraEndpoints: kubesimEndpoints(cluster),
       ...(authorizers.length ? { authorizer: unionAuthorizer([systemMastersAuthorizer, ...authorizers]) } : {}),
     });
   } catch (err) {

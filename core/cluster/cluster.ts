@@ -38,6 +38,8 @@ import { PodNetwork } from "../cni/pod-network.js";
 import { NetworkPlugins } from "../cni/network-plugins.js";
 import { ClusterNetwork } from "../net/cluster-network.js";
 import { NetworkConfigToken } from "../net/network-config.js";
+import { NodeCommands, type NodeCommandResult } from "./node-commands.js";
+import { runNodeCommand } from "./node-shell.js";
 
 export interface ClusterOptions {
   /** Cluster name (default `kubesim`); nodes are named after it as kind does. */
@@ -321,6 +323,14 @@ export class Cluster {
         this.log.error("node agent failed to stop", { node: name, error: err });
       }
     }
+  }
+
+  /** Runs a program on a node's shell (`kubesim node exec <node> -- argv...`): the NodeCommands contributed by plugins. */
+  async nodeExec(node: string, argv: readonly string[], stdin?: string): Promise<NodeCommandResult> {
+    this.running();
+    const n = this.nodeScopes.get(node);
+    if (!n) return { stdout: "", stderr: `Error from server (NotFound): nodes "${node}" not found\n`, exitCode: 1 };
+    return runNodeCommand(this.extensions.point(NodeCommands), n, argv, stdin);
   }
 
   /** Removes a node: stops its agents, deletes its Node object and drops its scope. */
