@@ -1,27 +1,15 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { spawn, execFile } from "node:child_process";
+import { execFile } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { promisify } from "node:util";
+import { startUp } from "../support/kubesim-up.js";
 
 const run = promisify(execFile);
 const KUBESIM = [process.execPath, "--import", "tsx", "core/cli/main.ts"];
 
-function startUp(args: string[]): Promise<{ child: ReturnType<typeof spawn>; out: () => string }> {
-  const child = spawn(KUBESIM[0]!, [...KUBESIM.slice(1), "up", ...args], { stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  return new Promise((resolve, reject) => {
-    const onData = (d: Buffer): void => {
-      out += d.toString();
-      if (/^ready/m.test(out)) resolve({ child, out: () => out });
-    };
-    child.stdout!.on("data", onData);
-    child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
-    child.on("exit", (code) => reject(new Error(`kubesim up exited ${code}:\n${out}`)));
-  });
-}
 
 async function kubesim(args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
   try {

@@ -1,32 +1,19 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { spawn, execFile } from "node:child_process";
+import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { promisify } from "node:util";
+import { startUp } from "../support/kubesim-up.js";
 
 const run = promisify(execFile);
 
-/** Starts `kubesim up` with `args`, resolving once it prints `ready`, with everything it printed. */
-function startUp(args: string[]): Promise<{ child: ReturnType<typeof spawn>; out: () => string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", "core/cli/main.ts", "up", ...args], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, KUBESIM_LOG_LEVEL: "info" } });
-  let out = "";
-  return new Promise((resolve, reject) => {
-    const onData = (d: Buffer): void => {
-      out += d.toString();
-      if (/^ready/m.test(out)) resolve({ child, out: () => out });
-    };
-    child.stdout!.on("data", onData);
-    child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
-    child.on("exit", (code) => reject(new Error(`kubesim up exited ${code}:\n${out}`)));
-  });
-}
 
 test("kubesim up: serves over HTTPS, writes the kubeconfig it prints, kubectl works, SIGTERM stops cleanly", async () => {
   const dir = mkdtempSync(join(tmpdir(), "kubesim-up-"));
   const kubeconfig = join(dir, "kubeconfig");
-  const { child, out } = await startUp(["--port", "0", "--state-dir", join(dir, "state"), "--kubeconfig", kubeconfig, "--nodes", "3"]);
+  const { child, out } = await startUp(["--port", "0", "--state-dir", join(dir, "state"), "--kubeconfig", kubeconfig, "--nodes", "3"], { ...process.env, KUBESIM_LOG_LEVEL: "info" });
   try {
     assert.match(out(), new RegExp(`export KUBECONFIG=${kubeconfig.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}`));
     assert.match(out(), /serving the Kubernetes API at https:\/\/127\.0\.0\.1:\d+/);
