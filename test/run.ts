@@ -1,21 +1,26 @@
 /**
  * Runs every `*.test.ts` under test/ (and examples/) in its own Node process (so servers, timers
  * and module state never leak between files), two at a time, and ends with the line
- * `N passed, N failed`. A file that crashes or prints no uvu summary counts as one failure.
+ * `N passed, N failed, N skipped`. A file that crashes or prints no uvu summary counts as one
+ * failure. Tests skipped because a tool is missing (test/support/require-tool.ts) are counted as
+ * skipped and listed, with their reasons, before the closing line.
  * Usage: npm test [-- <substring filter>]
  */
 import { spawn } from "node:child_process";
-import { readdirSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { cpus } from "node:os";
+import { SKIP_MARKER } from "./support/require-tool.js";
 
 const FILE_TIMEOUT_MS = 180_000;
 const root = process.cwd();
 const filter = process.argv[2];
 
+/** Test files under `dir`; `fixtures` folders hold inputs of tests (even test files), not tests. */
 function findTests(dir: string, out: string[] = []): string[] {
+  if (!existsSync(dir)) return out;
   for (const entry of readdirSync(dir)) {
-    if (entry === "node_modules" || entry === "dist") continue;
+    if (entry === "node_modules" || entry === "dist" || entry === "fixtures") continue;
     const path = join(dir, entry);
     if (statSync(path).isDirectory()) findTests(path, out);
     else if (entry.endsWith(".test.ts")) out.push(path);
@@ -23,7 +28,7 @@ function findTests(dir: string, out: string[] = []): string[] {
   return out;
 }
 
-interface FileResult { file: string; passed: number; failed: number; output: string; ms: number }
+interface FileResult { file: string; passed: number; failed: number; skipped: number; skipReasons: string[]; output: string; ms: number }
 
 function runFile(file: string): Promise<FileResult> {
   const started = Date.now();
@@ -45,11 +50,13 @@ function runFile(file: string): Promise<FileResult> {
       const clean = output.replace(/\x1b\[[0-9;]*m/g, "");
       const total = /Total:\s+(\d+)/.exec(clean);
       const passed = /Passed:\s+(\d+)/.exec(clean);
+      const skipped = /Skipped:\s+(\d+)/.exec(clean);
+      const skipReasons = clean.split("\n").filter((l) => l.startsWith(SKIP_MARKER)).map((l) => l.slice(SKIP_MARKER.length).trim());
       let p = passed ? Number(passed[1]) : 0;
       let f = total ? Number(total[1]) - p : 1;
       if (code !== 0 && f === 0) f = 1; // crashed after the summary, or exited non-zero
       if (!total) p = 0;
-      resolve({ file, passed: p, failed: f, output: clean, ms: Date.now() - started });
+      resolve({ file, passed: p, failed: f, skipped: total && skipped ? Number(skipped[1]) : 0, skipReasons, output: clean, ms: Date.now() - started });
     });
   });
 }
@@ -65,13 +72,16 @@ await Promise.all(
     for (let file = queue.shift(); file; file = queue.shift()) {
       const r = await runFile(file);
       results.push(r);
-      const mark = r.failed ? "FAIL" : "ok  ";
-      process.stdout.write(`${mark} ${relative(root, file)} (${r.passed} passed, ${r.failed} failed, ${r.ms} ms)\n`);
+      const mark = r.failed ? "FAIL" : r.skipped && !r.passed ? "skip" : "ok  ";
+      process.stdout.write(`${mark} ${relative(root, file)} (${r.passed} passed, ${r.failed} failed${r.skipped ? `, ${r.skipped} skipped` : ""}, ${r.ms} ms)\n`);
       if (r.failed) process.stdout.write(r.output.split("\n").map((l) => `     ${l}`).join("\n") + "\n");
     }
   }),
 );
 const passed = results.reduce((n, r) => n + r.passed, 0);
 const failed = results.reduce((n, r) => n + r.failed, 0);
-process.stdout.write(`\n${passed} passed, ${failed} failed\n`);
+const skipped = results.reduce((n, r) => n + r.skipped, 0);
+const reasons = results.flatMap((r) => r.skipReasons);
+if (reasons.length) process.stdout.write(`\nSkipped (a tool is missing; CI sets KUBESIM_REQUIRE_TOOLS=1 to fail instead):\n${reasons.map((r) => `  ${r}\n`).join("")}`);
+process.stdout.write(`\n${passed} passed, ${failed} failed, ${skipped} skipped\n`);
 process.exitCode = failed ? 1 : 0;

@@ -172,3 +172,11 @@ export function invalid(kind: string, group: string, name: string, errors: reado
   const qualifiedKind = group ? `${kind}.${group}` : kind; // schema.GroupKind.String()
   return failure(422, "Invalid", `${qualifiedKind} "${name}" is invalid: ${summary}`, details);
 }
+
+/**
+ * `PatchOptions.meta.k8s.io "" is invalid: force: Forbidden: ...` (422): request options the
+ * handlers refuse (apimachinery's ValidateCreateOptions, ValidatePatchOptions, ValidateDeleteOptions...).
+ */
+export function invalidOptions(kind: "CreateOptions" | "UpdateOptions" | "PatchOptions" | "DeleteOptions", errors: readonly FieldError[]): StatusError {
+  return invalid(kind, "meta.k8s.io", "", errors);
+}

@@ -43,6 +43,12 @@ export interface ResourceStrategy<T extends KubeObject = KubeObject> {
   validateStatusUpdate?(obj: T, old: T, ctx: StrategyContext): FieldError[];
   /** Releases what create allocated (cluster IPs, node ports) when the object is deleted or the create fails. */
   release?(obj: T, ctx: StrategyContext): void;
+  /**
+   * A delete that removes the object answers with the object itself, not a `Status` (generic
+   * registry's `ReturnDeletedObject`: pods, namespaces, services, service accounts, storage classes).
+   * A delete that only marks the object (finalizers, grace period) always answers with the object.
+   */
+  returnDeletedObject?: boolean;
   /** Field selectors this kind supports beyond metadata.name/namespace, and how to read them. */
   fieldSelectors?: Readonly<Record<string, (obj: T) => string | undefined>>;
 }

@@ -10,6 +10,10 @@ export interface RequestContext {
   user?: UserInfo;
   /** Warnings to return to the client (HTTP `Warning: 299 - "..."` headers), appended by the server. */
   warnings?: string[];
+  /** Set by the API server when a server-side apply created the object (HTTP answers 201). */
+  created?: boolean;
+  /** Set by the API server when a delete only marked the object (finalizers or a grace period pending). */
+  deletionPending?: boolean;
 }
 
 /**
@@ -27,7 +31,11 @@ export interface ApiServerApi {
   create(type: RegisteredType, namespace: string | undefined, body: KubeObject, options?: WriteOptions, ctx?: RequestContext): Promise<KubeObject>;
   update(type: RegisteredType, namespace: string | undefined, name: string, body: KubeObject, options?: WriteOptions, ctx?: RequestContext): Promise<KubeObject>;
   patch(type: RegisteredType, namespace: string | undefined, name: string, patchType: PatchType, patch: unknown, options?: WriteOptions & { force?: boolean }, ctx?: RequestContext): Promise<KubeObject>;
-  /** Returns the deleted object, or the object now marked for deletion (finalizers, grace period). */
+  /**
+   * Returns the object now marked for deletion (finalizers, grace period pending) or, once removed,
+   * a `Status` (`status: Success`, details with name, group, resource as `kind`, uid) — or the
+   * removed object itself for types whose strategy sets `returnDeletedObject`.
+   */
   delete(type: RegisteredType, namespace: string | undefined, name: string, options?: DeleteOptions, ctx?: RequestContext): Promise<KubeObject | Status>;
   deleteCollection(type: RegisteredType, namespace: string | undefined, options?: ListOptions & Omit<DeleteOptions, "preconditions">, ctx?: RequestContext): Promise<KubeList>;
   /** GET of `status` or `scale` (others: NotFound / MethodNotAllowed as Kubernetes answers). */

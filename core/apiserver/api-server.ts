@@ -7,13 +7,14 @@ import { cloneJson } from "../api/clone.js";
 import type { RegisteredType, ResourceRegistry } from "../api/resource-registry.js";
 import type { StrategyContext, StrategyServices } from "../api/strategy.js";
 import {
-  alreadyExists, badRequest, conflict, fieldError, internalError, invalid, isStatusError, methodNotAllowed,
+  alreadyExists, badRequest, conflict, fieldError, internalError, invalid, invalidOptions, isStatusError, methodNotAllowed,
   notFound, resourceExpired, resourceNotServed, StatusError, type FieldError,
 } from "../api/status.js";
 import { applyJsonPatch } from "../api/patch/json-patch.js";
 import { applyMergePatch } from "../api/patch/merge-patch.js";
 import { applyStrategicMergePatch } from "../api/patch/strategic-merge-patch.js";
 import { listPrefix, objectStorageKey } from "../store/keys.js";
+import { ContinueExpiredError } from "../store/continue-token.js";
 import { isStoreError, type Store, type StoreEvent, type StoreWatch } from "../store/store.js";
 import type { Client, DeleteOptions, GetOptions, ListOptions, PatchType, Watch, WatchEvent, WatchOptions, WriteOptions } from "../client/client.js";
 import type { AdmissionPlugin } from "./admission.js";
@@ -22,9 +23,10 @@ import { desiredStateChanged, objectChanged } from "./object-diff.js";
 import { rfc3339 } from "../api/time.js";
 import { scaleOf } from "./scale.js";
 import { filteredEventType } from "./watch-filter.js";
+import { awaitFreshness, parseResourceVersion, tooLargeResourceVersion } from "./resource-versions.js";
 import { FieldManager } from "./field-manager.js";
 import { AdmissionChain } from "./admission-chain.js";
-import { checkPreconditions, deletionComplete, markForDeletion, validateFinalizerChange } from "./deletion.js";
+import { checkPreconditions, deletedResult, deletionComplete, markForDeletion, validateFinalizerChange } from "./deletion.js";
 import { draftOf, keepAllButStatus, keepSystemMeta, pinnedVersion, type Draft } from "./draft.js";
 import { requestMatcher, requestSelectors } from "./request-selectors.js";
 import { findTypeMismatch, typeMismatchError } from "./openapi/type-check.js";
@@ -101,6 +103,13 @@ export class ApiServer implements ApiServerApi {
     const { labels, fields } = requestSelectors(type, options.labelSelector, options.fieldSelector);
     const prefix = listPrefix(this.storageResource(type), this.scopeNamespace(type, namespace));
     const limit = options.limit && options.limit > 0 ? options.limit : undefined;
+    if (options.continue && options.resourceVersion && options.resourceVersion !== "0") throw badRequest("specifying resource version is not allowed when using continue");
+    const minimum = parseResourceVersion(options.resourceVersion);
+    if (minimum > this.store.currentRevision()) {
+      // Exact asks the store for a revision it has not written; otherwise wait as the watch cache does.
+      if (options.resourceVersionMatch === "Exact") throw tooLargeResourceVersion(minimum, this.store.currentRevision(), 0);
+      await awaitFreshness(this.store, this.clock, minimum);
+    }
     let result;
     try {
       result = await this.store.list(prefix, {
@@ -111,7 +120,12 @@ export class ApiServer implements ApiServerApi {
       });
     } catch (err) {
       if (isStoreError(err, "InvalidContinue")) throw badRequest(`invalid continue token: ${err.message}`);
-      if (isStoreError(err, "Gone")) throw resourceExpired(err.message);
+      if (isStoreError(err, "Gone")) {
+        const expired = resourceExpired(err.message);
+        // The Status's ListMeta carries the token that continues at the latest state (as the etcd3 storage does).
+        if (err instanceof ContinueExpiredError) expired.status.metadata = { continue: err.continueToken };
+        throw expired;
+      }
       throw err;
     }
     const d = type.descriptor;
@@ -147,17 +161,23 @@ export class ApiServer implements ApiServerApi {
       onEvent({ type: "BOOKMARK", object: { apiVersion, kind: d.kind, metadata } });
     };
 
-    const rv = options.resourceVersion;
+    // sendInitialEvents unset with resourceVersion "" or "0" is the legacy watch, which the server
+    // defaults to sendInitialEvents=true (SetListOptionsDefaults); with another resourceVersion it
+    // replays what came after it. sendInitialEvents=false starts at that revision, "now" for ""/"0".
+    const requested = parseResourceVersion(options.resourceVersion);
+    const initialEvents = options.sendInitialEvents ?? requested === 0;
     let from: number;
-    if (!rv || rv === "0") {
+    if (initialEvents) {
+      // The state at a revision not older than the one asked for (waiting for the store to reach it), as ADDED events.
+      await awaitFreshness(this.store, this.clock, requested);
       const initial = await this.list(type, namespace, { ...(options.labelSelector ? { labelSelector: options.labelSelector } : {}), ...(options.fieldSelector ? { fieldSelector: options.fieldSelector } : {}) });
       from = Number(initial.metadata.resourceVersion);
       for (const item of initial.items) onEvent({ type: "ADDED", object: item });
       lastRevision = from;
-      if (options.sendInitialEvents && options.allowWatchBookmarks) bookmark({ "k8s.io/initial-events-end": "true" });
+      if (options.allowWatchBookmarks) bookmark({ "k8s.io/initial-events-end": "true" });
     } else {
-      from = Number(rv);
-      if (!Number.isInteger(from) || from < 0) throw badRequest(`invalid resource version: ${rv}`);
+      // A revision the store has not reached yet is simply waited for: only later events are sent.
+      from = requested === 0 ? this.store.currentRevision() : requested;
     }
     try {
       storeWatch = this.store.watch(prefix, { revision: from }, (event: StoreEvent) => {
@@ -227,7 +247,7 @@ export class ApiServer implements ApiServerApi {
   async update(type: RegisteredType, namespace: string | undefined, name: string, body: KubeObject, options: WriteOptions = {}, ctx: RequestContext = {}): Promise<KubeObject> {
     this.checkBody(type, body);
     this.checkName(body, name);
-    return this.guaranteedUpdate(type, namespace, name, "", options, ctx, pinnedVersion(body), () => draftOf(body));
+    return this.guaranteedUpdate(type, namespace, name, "", options, ctx, pinnedVersion(body), (current) => this.replacement(type, current, body));
   }
 
   async patch(type: RegisteredType, namespace: string | undefined, name: string, patchType: PatchType, patch: unknown, options: WriteOptions & { force?: boolean } = {}, ctx: RequestContext = {}): Promise<KubeObject> {
@@ -248,7 +268,7 @@ export class ApiServer implements ApiServerApi {
     if (subresource === "status") {
       this.checkBody(type, body);
       this.checkName(body, name);
-      return this.guaranteedUpdate(type, namespace, name, "status", options, ctx, pinnedVersion(body), () => draftOf(body));
+      return this.guaranteedUpdate(type, namespace, name, "status", options, ctx, pinnedVersion(body), (current) => this.replacement(type, current, body));
     }
     return this.updateScale(type, namespace, name, body, options, ctx);
   }
@@ -284,12 +304,13 @@ export class ApiServer implements ApiServerApi {
       }
       const marked = markForDeletion(type, current, options, this.clock.now());
       try {
+        if (marked) ctx.deletionPending = true;
         if (marked === current) return current; // already being deleted, nothing shortened
-        if (options.dryRun?.includes("All")) return marked ?? current;
+        if (options.dryRun?.includes("All")) return marked ?? deletedResult(type, current);
         if (marked) return await this.store.update(key, marked, { revision: Number(current.metadata!.resourceVersion) });
         const removed = await this.store.delete(key, { revision: Number(current.metadata!.resourceVersion) });
         type.strategy.release?.(removed, this.strategyContext);
-        return removed;
+        return deletedResult(type, removed);
       } catch (err) {
         if (isStoreError(err, "Conflict") && attempt < MAX_UPDATE_ATTEMPTS) continue;
         if (isStoreError(err, "NotFound")) throw notFound(type.descriptor, name);
@@ -305,7 +326,7 @@ export class ApiServer implements ApiServerApi {
     for (const item of listed.items) {
       try {
         const result = await this.delete(type, item.metadata?.namespace, item.metadata!.name!, { ...deleteOptions, preconditions: { uid: item.metadata!.uid! } }, ctx);
-        if ((result as Status).kind !== "Status") items.push(result as KubeObject);
+        items.push((result as Status).kind === "Status" ? item : (result as KubeObject));
       } catch (err) {
         if (isStatusError(err, "NotFound") || isStatusError(err, "Conflict")) continue; // gone or replaced meanwhile
         throw err;
@@ -349,7 +370,10 @@ export class ApiServer implements ApiServerApi {
 
   private async serverSideApply(type: RegisteredType, namespace: string | undefined, name: string, subresource: "" | "status", patch: unknown, options: WriteOptions & { force?: boolean }, ctx: RequestContext): Promise<KubeObject> {
     const applied = this.fieldManager.parseApplied(patch);
-    if (!options.fieldManager) throw badRequest("PATCH requests of type apply must specify fieldManager (use the ?fieldManager= query parameter)");
+    if (!options.fieldManager) throw invalidOptions("PatchOptions", [fieldError.required("fieldManager", "is required for apply patch")]);
+    // The applied configuration must name the endpoint's type (the field manager's version check).
+    const d = type.descriptor;
+    if (applied.apiVersion !== formatApiVersion(d.group, d.version) || applied.kind !== d.kind) throw badRequest(`invalid object type: ${groupVersionKindString(applied)}`);
     this.checkBody(type, applied);
     if (applied.metadata?.name && applied.metadata.name !== name) throw badRequest(`the name of the object (${applied.metadata.name}) does not match the name on the URL (${name})`);
     for (let attempt = 0; ; attempt++) {
@@ -359,7 +383,9 @@ export class ApiServer implements ApiServerApi {
         const created = this.fieldManager.apply(undefined, applied, options.fieldManager, !!options.force, type.descriptor);
         created.metadata = { ...created.metadata, name };
         try {
-          return await this.createObject(type, namespace, created, options, ctx, true);
+          const stored = await this.createObject(type, namespace, created, options, ctx, true);
+          ctx.created = true;
+          return stored;
         } catch (err) {
           if (isStatusError(err, "AlreadyExists") && attempt < MAX_UPDATE_ATTEMPTS) continue;
           throw err;
@@ -591,6 +617,13 @@ export class ApiServer implements ApiServerApi {
     if (mismatch) throw typeMismatchError(d.kind, d.version, mismatch);
   }
 
+  /** The draft a PUT makes of `body`; a uid in the body is a precondition on the stored object (rest.DefaultUpdatedObjectInfo). */
+  private replacement(type: RegisteredType, current: KubeObject | undefined, body: KubeObject): Draft {
+    const uid = body.metadata?.uid;
+    if (uid && current) checkPreconditions(type, current, { uid });
+    return draftOf(body);
+  }
+
   private checkName(body: KubeObject, name: string): void {
     const own = body.metadata?.name;
     if (own && own !== name) throw badRequest(`the name of the object (${own}) does not match the name on the URL (${name})`);
@@ -618,4 +651,12 @@ function dedupe(errors: FieldError[]): FieldError[] {
     seen.add(k);
     return true;
   });
+}
+
+/** apimachinery's GroupVersionKind.String() of an object's apiVersion and kind: `apps/v1, Kind=Deployment`, `/v1, Kind=Pod`, `/, Kind=`. */
+function groupVersionKindString(obj: KubeObject): string {
+  const apiVersion = typeof obj.apiVersion === "string" ? obj.apiVersion : "";
+  const slash = apiVersion.indexOf("/");
+  const [group, version] = slash < 0 ? ["", apiVersion] : [apiVersion.slice(0, slash), apiVersion.slice(slash + 1)];
+  return `${group}/${version}, Kind=${typeof obj.kind === "string" ? obj.kind : ""}`;
 }

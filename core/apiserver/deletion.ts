@@ -1,3 +1,4 @@
+import type { Status } from "kubernetes-types/meta/v1.js";
 import type { KubeObject } from "../api/object.js";
 import type { RegisteredType } from "../api/resource-registry.js";
 import { conflict, fieldError, type FieldError } from "../api/status.js";
@@ -82,7 +83,18 @@ export function validateFinalizerChange(draft: KubeObject, current: KubeObject):
   return added.length ? [fieldError.forbidden("metadata.finalizers", `no new finalizers can be added if the object is being deleted, found new finalizers []string{${added.map((f) => JSON.stringify(f)).join(", ")}}`)] : [];
 }
 
-/** A delete's uid / resourceVersion preconditions (409 with kube-apiserver's wording). */
+/**
+ * What a delete that removed `removed` answers (generic registry's finalizeDelete): the object for
+ * types that return it, else a `Status` naming it — with the resource (plural) as `kind`, as upstream.
+ */
+export function deletedResult(type: RegisteredType, removed: KubeObject): KubeObject | Status {
+  if (type.strategy.returnDeletedObject) return removed;
+  const d = type.descriptor;
+  const details: NonNullable<Status["details"]> = { name: removed.metadata?.name ?? "", ...(d.group ? { group: d.group } : {}), kind: d.plural, ...(removed.metadata?.uid ? { uid: removed.metadata.uid } : {}) };
+  return { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", details };
+}
+
+/** A write's uid / resourceVersion preconditions — a delete's options, an update body's uid (409 with kube-apiserver's wording). */
 export function checkPreconditions(type: RegisteredType, current: KubeObject, pre: DeleteOptions["preconditions"]): void {
   if (!pre) return;
   const name = current.metadata?.name ?? "";

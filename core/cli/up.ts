@@ -1,10 +1,8 @@
 import { mkdirSync } from "node:fs";
 import { resolve as resolvePath } from "node:path";
 import { Cluster, type ClusterOptions } from "../cluster/cluster.js";
-import { startHttpServer } from "../apiserver/http/http-server.js";
 import { writeKubeconfigFor } from "../apiserver/http/kubeconfig-for-server.js";
-import { HttpAuthorizers, systemMastersAuthorizer, unionAuthorizer } from "../apiserver/http/authorization.js";
-import { kubesimEndpoints } from "../cluster/kubesim-endpoints.js";
+import { checkInsecureHost, isLoopbackHost } from "../apiserver/http/insecure-http.js";
 import { defaultLogLevel, type LogLevel } from "../log/logger.js";
 
 export interface UpOptions {
@@ -15,6 +13,8 @@ export interface UpOptions {
   kubeconfig: string;
   stateDir: string;
   insecureHttp: boolean;
+  /** With `insecureHttp`: allow a non-loopback `host`. */
+  insecureAllowRemote?: boolean;
   logLevel?: LogLevel;
 }
 
@@ -32,27 +32,20 @@ export interface UpHandle {
  * API, with a kubeconfig written for kubectl. Never touches `~/.kube/config`.
  */
 export async function up(options: UpOptions, print: (line: string) => void): Promise<UpHandle> {
+  if (options.insecureHttp) checkInsecureHost(options.host, options.insecureAllowRemote === true);
   const overrides: ClusterOptions = { clock: "real", apiServerPort: options.port || 6443, logLevel: options.logLevel ?? defaultLogLevel(), ...(options.nodes !== undefined ? { nodes: options.nodes } : {}) };
   const cluster = options.config ? Cluster.fromConfig(options.config, overrides) : new Cluster({ nodes: 3, ...overrides });
   await cluster.start();
   const stateDir = resolvePath(options.stateDir);
   mkdirSync(stateDir, { recursive: true });
-  // Authorizers contributed by plugins take part after the admin (system:masters); none: allow all.
-  const authorizers = cluster.extensions.point(HttpAuthorizers).all();
   let server;
   try {
-    server = await startHttpServer({
-      apiServer: cluster.apiServer,
-      registry: cluster.registry,
-      clock: cluster.clock,
-      log: cluster.log.child("http"),
-      random: cluster.random,
+    server = await cluster.serve({
       host: options.host,
       port: options.port,
       stateDir,
       insecureHttp: options.insecureHttp,
-      extraEndpoints: kubesimEndpoints(cluster),
-      ...(authorizers.length ? { authorizer: unionAuthorizer([systemMastersAuthorizer, ...authorizers]) } : {}),
+      insecureAllowRemote: options.insecureAllowRemote === true,
     });
   } catch (err) {
     await cluster.stop();
@@ -61,6 +54,9 @@ export async function up(options: UpOptions, print: (line: string) => void): Pro
   const kubeconfig = resolvePath(options.kubeconfig);
   writeKubeconfigFor(server, kubeconfig, cluster.name);
   print(`kubesim: cluster "${cluster.name}" with ${cluster.nodes.size} node(s) is serving the Kubernetes API at ${server.url}`);
+  if (options.insecureHttp) {
+    print(`WARNING: plain HTTP: kubectl sends no credentials over HTTP, so every request without a token is served as cluster admin (system:masters)${isLoopbackHost(options.host) ? "; reachable from this machine only" : `, from anywhere that reaches ${options.host}`}`);
+  }
   print(`kubeconfig written to ${kubeconfig}; to use it:`);
   print(``);
   print(`  export KUBECONFIG=${kubeconfig}`);

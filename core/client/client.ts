@@ -33,7 +33,13 @@ export interface WatchOptions {
   allowWatchBookmarks?: boolean;
   /** The server ends the watch after this many seconds. */
   timeoutSeconds?: number;
-  /** With resourceVersion "" or "0": send a BOOKMARK annotated `k8s.io/initial-events-end` after the initial events. */
+  /**
+   * true: the current state (not older than resourceVersion, waiting up to 3 s for the store to
+   * reach it, else 504) as ADDED events, then (with allowWatchBookmarks) a BOOKMARK annotated
+   * `k8s.io/initial-events-end`, then changes. false: changes only, after resourceVersion ("now"
+   * for "" / "0"). Unset: true for resourceVersion "" / "0" (as kube-apiserver 1.32 defaults it),
+   * else changes after resourceVersion.
+   */
   sendInitialEvents?: boolean;
 }
 

@@ -114,7 +114,9 @@ class HttpResourceClient implements ResourceClient {
   async watch(options: WatchOptions, onEvent: (event: WatchEvent) => void): Promise<Watch> {
     const q = query({
       watch: 1, labelSelector: options.labelSelector, fieldSelector: options.fieldSelector, resourceVersion: options.resourceVersion,
-      allowWatchBookmarks: options.allowWatchBookmarks || undefined, timeoutSeconds: options.timeoutSeconds, sendInitialEvents: options.sendInitialEvents || undefined,
+      allowWatchBookmarks: options.allowWatchBookmarks || undefined, timeoutSeconds: options.timeoutSeconds,
+      // As client-go's WatchList: sendInitialEvents goes with resourceVersionMatch=NotOlderThan (the server requires it).
+      sendInitialEvents: options.sendInitialEvents, resourceVersionMatch: options.sendInitialEvents !== undefined ? "NotOlderThan" : undefined,
     });
     const path = (await this.collection(options.namespace)) + q;
     let request: ClientRequest | undefined;

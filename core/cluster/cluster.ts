@@ -1,4 +1,5 @@
 import "reflect-metadata";
+import { setMaxListeners } from "node:events";
 import type { DependencyContainer } from "tsyringe";
 import type { Node } from "kubernetes-types/core/v1.js";
 import { Clock } from "../clock/clock.js";
@@ -40,6 +41,9 @@ import { ClusterNetwork } from "../net/cluster-network.js";
 import { NetworkConfigToken } from "../net/network-config.js";
 import { NodeCommands, type NodeCommandResult } from "./node-commands.js";
 import { runNodeCommand } from "./node-shell.js";
+import { kubesimEndpoints } from "./kubesim-endpoints.js";
+import { startHttpServer, type HttpServerHandle, type HttpServerOptions } from "../apiserver/http/http-server.js";
+import { clusterAuthorizer, HttpAuthorizers } from "../apiserver/http/authorization.js";
 
 export interface ClusterOptions {
   /** Cluster name (default `kubesim`); nodes are named after it as kind does. */
@@ -76,6 +80,9 @@ export interface ClusterOptions {
    */
   plugins?: readonly PluginRef[];
 }
+
+/** How {@link Cluster.serve} serves the API; the cluster supplies the API server, clock, log and authorizer. */
+export type ServeOptions = Omit<HttpServerOptions, "apiServer" | "registry" | "clock" | "log" | "random" | "authorizer">;
 
 export interface WaitForOptions {
   namespace?: string;
@@ -119,6 +126,7 @@ export class Cluster {
   private readonly nodeScopes = new Map<string, ClusterNode>();
   private readonly nodeAgents = new Map<string, { abort: AbortController; handles: NodeAgentHandle[] }>();
   private readonly stopController = new AbortController();
+  private readonly servers = new Set<HttpServerHandle>();
   private controlPlane: ControlPlane | undefined;
   private informerFactory: SharedInformerFactory | undefined;
   private controllerManager: Manager | undefined;
@@ -143,6 +151,8 @@ export class Cluster {
     this.dataPlane = new DataPlane({ clock: this.clock, ...(options.seed !== undefined ? { seed: options.seed } : {}) });
     provide(this.container, DataPlaneToken, this.dataPlane);
     provide(this.container, NetworkConfigToken, { podNetworkCidr: options.podNetworkCidr ?? "10.244.0.0/16", serviceCidr: options.serviceCidr ?? "10.96.0.0/12", nodePortRange: options.nodePortRange ?? "30000-32767" });
+    // Informers, the controller manager and every pending waitFor listen on the stop signal.
+    setMaxListeners(0, this.stopController.signal);
   }
 
   /** The pod network's data plane: namespaces, devices, rules, and packet traces (`cluster.network.trace(from, to)`). */
@@ -254,6 +264,28 @@ export class Cluster {
       this.state = "stopped";
       throw err;
     }
+  }
+
+  /**
+   * Serves the cluster's Kubernetes API over HTTPS (or plain HTTP when asked) for kubectl and other
+   * clients, authorizing requests with the plugins' {@link HttpAuthorizers} (after the admin's
+   * `system:masters`; with none contributed, every authenticated request is allowed). The server
+   * is closed by `stop` (or earlier by its own `close`).
+   */
+  async serve(options: ServeOptions): Promise<HttpServerHandle> {
+    this.running();
+    const server = await startHttpServer({
+      ...options,
+      apiServer: this.apiServer,
+      registry: this.registry,
+      clock: this.clock,
+      random: this.random,
+      log: this.log.child("http"),
+      authorizer: clusterAuthorizer(this.extensions.point(HttpAuthorizers).all()),
+      extraEndpoints: kubesimEndpoints(this),
+    });
+    this.servers.add(server);
+    return server;
   }
 
   /**
@@ -407,6 +439,8 @@ export class Cluster {
   }
 
   private async teardown(): Promise<void> {
+    for (const server of this.servers) await server.close();
+    this.servers.clear();
     for (const name of [...this.nodeAgents.keys()].reverse()) await this.stopNodeAgents(name);
     await this.controllerManager?.stop();
     this.stopController.abort();

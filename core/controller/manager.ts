@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { hostname } from "node:os";
 import type { ResourceRegistry } from "../api/resource-registry.js";
 import type { Clock } from "../clock/clock.js";
@@ -84,6 +85,8 @@ export class Manager {
     this.clock = options.clock;
     this.log = options.log;
     this.registry = options.registry;
+    // Every runnable, its informers' waits and its workers listen on these: no listener limit.
+    setMaxListeners(0, this.othersStop.signal, this.leaderStop.signal, this.electionStop.signal, this.informersStop.signal);
     const le = options.leaderElection;
     if (le) {
       this.elector = new LeaderElector({
@@ -140,7 +143,11 @@ export class Manager {
       return;
     }
     if (!needsLeader) this.startRunnable(runnable, this.othersStop.signal, this.started);
-    else if (this.leadingSignal && !this.leadingSignal.aborted) this.startRunnable(runnable, AbortSignal.any([this.leadingSignal, this.leaderStop.signal]), this.leaderStarted);
+    else if (this.leadingSignal && !this.leadingSignal.aborted) {
+      const stop = AbortSignal.any([this.leadingSignal, this.leaderStop.signal]);
+      setMaxListeners(0, stop);
+      this.startRunnable(runnable, stop, this.leaderStarted);
+    }
     else this.pendingLeader.push(runnable);
   }
 
@@ -199,6 +206,7 @@ export class Manager {
     this.options.leaderElection?.onStartedLeading?.(signal);
     if (this.state !== "running") return;
     const stop = AbortSignal.any([signal, this.leaderStop.signal]);
+    setMaxListeners(0, stop);
     for (const r of this.pendingLeader.splice(0)) this.startRunnable(r, stop, this.leaderStarted);
     this.releaseElectedWaiters();
   }

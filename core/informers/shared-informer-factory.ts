@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import type { KubeObject, ObjectLike } from "../api/object.js";
 import type { ResourceRegistry } from "../api/resource-registry.js";
 import type { Clock } from "../clock/clock.js";
@@ -69,6 +70,8 @@ export class SharedInformerFactory {
   /** Starts the informers not yet started; they stop when `signal` aborts or on {@link shutdown}. */
   start(signal?: AbortSignal): void {
     const stop = signal ? AbortSignal.any([signal, this.controller.signal]) : this.controller.signal;
+    // Shared by every informer and its reflector's watch: as many listeners as informers, by design.
+    setMaxListeners(0, stop);
     for (const informer of this.informers.values()) {
       if (informer.isStarted()) continue;
       const run = informer.run(stop);

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { dirname, isAbsolute, join, resolve as resolvePath } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { isPlugin, type DefinedPlugin, type Plugin } from "./plugin.js";
@@ -64,9 +65,23 @@ export function pluginFromModule(mod: Record<string, unknown>, specifier: string
 }
 
 /**
+ * A package specifier as Node resolves it from a module in `baseDir` (walking up its
+ * `node_modules`); undefined when it does not resolve from there (conditions `node`, `require`,
+ * `default`: a package exporting only `import` resolves from kubesim's location instead).
+ */
+function resolveFromProject(specifier: string, baseDir: string): string | undefined {
+  try {
+    return pathToFileURL(createRequire(join(resolvePath(baseDir), "package.json")).resolve(specifier)).href;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Turns a reference into a plugin. Strings are tried as a built-in name first, then as a path
- * (starting with `.`, `/` or `file:`; relative to `baseDir`), else as a module specifier resolved
- * by Node's dynamic import — the way third-party plugins load.
+ * (starting with `.`, `/` or `file:`; relative to `baseDir`), else as a package name (module
+ * specifier) resolved from `baseDir` — the project's `node_modules`, the way third-party plugins
+ * install — and failing that from kubesim's own location.
  */
 export async function loadPlugin(ref: PluginRef, baseDir: string = process.cwd()): Promise<Plugin> {
   if (typeof ref !== "string") {
@@ -80,7 +95,7 @@ export async function loadPlugin(ref: PluginRef, baseDir: string = process.cwd()
   if (builtIn) target = pathToFileURL(builtIn).href;
   else if (ref.startsWith("file:")) target = ref;
   else if (ref.startsWith(".") || isAbsolute(ref)) target = pathToFileURL(resolvePath(baseDir, ref)).href;
-  else target = ref;
+  else target = resolveFromProject(ref, baseDir) ?? ref;
   let mod: Record<string, unknown>;
   try {
     mod = (await import(target)) as Record<string, unknown>;

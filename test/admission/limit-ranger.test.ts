@@ -74,13 +74,30 @@ test("limit/request ratio and Pod totals", async () => {
   assert.is(total, 'pods "p" is forbidden: maximum cpu usage per Pod is 500m, but limit is 600m');
 });
 
+/** "admitted", or the message of the Status that admit/validate threw. */
+async function outcome(req: AdmissionRequest, c: AdmissionContext): Promise<string> {
+  try {
+    await limitRanger.admit!(req, c);
+    await limitRanger.validate!(req, c);
+    return "admitted";
+  } catch (err) {
+    if (isStatusError(err)) return err.message;
+    throw err;
+  }
+}
+
 test("within range passes; pod updates are ignored", async () => {
-  const c = ctx({ type: "Container", min: { cpu: "100m" }, max: { cpu: "1" } });
+  const c = ctx({ type: "Container", min: { cpu: "100m" }, max: { cpu: "1" }, default: { memory: "1Gi" } });
   const ok = pod({ requests: { cpu: "200m" }, limits: { cpu: "500m" } });
-  await limitRanger.admit!(create(ok), c);
-  await limitRanger.validate!(create(ok), c);
-  const bad = pod({ requests: { cpu: "5" }, limits: { cpu: "5" } });
-  await limitRanger.validate!({ ...create(bad), operation: "UPDATE", oldObject: bad as KubeObject }, c);
+  assert.is(await outcome(create(ok), c), "admitted");
+  // Out of range: refused on create...
+  const bad = () => pod({ requests: { cpu: "5" }, limits: { cpu: "5" } });
+  assert.is(await outcome(create(bad()), c), 'pods "p" is forbidden: maximum cpu usage per Container is 1, but limit is 5');
+  // ...but the same pod on update is neither checked nor defaulted (LimitRanger handles pod creates only).
+  const updated = bad();
+  const update: AdmissionRequest = { ...create(updated), operation: "UPDATE", oldObject: bad() as KubeObject };
+  assert.is(await outcome(update, c), "admitted");
+  assert.equal(updated, bad(), "no defaults or annotations added on update");
 });
 
 test("claims are checked against PersistentVolumeClaim min/max", async () => {

@@ -24,6 +24,17 @@ async function reject(req: AdmissionRequest): Promise<StatusError> {
   throw new Error("expected a rejection");
 }
 
+/** "admitted", or the message of the Status the plugin threw. */
+async function outcome(req: AdmissionRequest, c: AdmissionContext = context()): Promise<string> {
+  try {
+    await namespaceLifecycle.admit!(req, c);
+    return "admitted";
+  } catch (err) {
+    if (isStatusError(err)) return err.message;
+    throw err;
+  }
+}
+
 const cm = (ns: string) => ({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c", namespace: ns } });
 
 test("create in a missing namespace: NotFound on the namespace", async () => {
@@ -35,7 +46,7 @@ test("create in a missing namespace: NotFound on the namespace", async () => {
 test("update in a missing namespace is refused too; delete is allowed", async () => {
   const err = await reject({ operation: "UPDATE", resource: CONFIGMAPS, namespace: "nope", name: "c", object: cm("nope"), dryRun: false });
   assert.is(err.reason, "NotFound");
-  await namespaceLifecycle.admit!({ operation: "DELETE", resource: CONFIGMAPS, namespace: "nope", name: "c", dryRun: false }, context());
+  assert.is(await outcome({ operation: "DELETE", resource: CONFIGMAPS, namespace: "nope", name: "c", dryRun: false }), "admitted");
 });
 
 test("create in a terminating namespace: Forbidden with the NamespaceTerminating cause", async () => {
@@ -46,8 +57,13 @@ test("create in a terminating namespace: Forbidden with the NamespaceTerminating
 });
 
 test("create in an active namespace and cluster-scoped objects pass", async () => {
-  await namespaceLifecycle.admit!({ operation: "CREATE", resource: CONFIGMAPS, namespace: "default", name: "c", object: cm("default"), dryRun: false }, context());
-  await namespaceLifecycle.admit!({ operation: "CREATE", resource: NODES, name: "n1", object: { metadata: { name: "n1" } }, dryRun: false }, context());
+  const object = cm("default");
+  assert.is(await outcome({ operation: "CREATE", resource: CONFIGMAPS, namespace: "default", name: "c", object, dryRun: false }), "admitted");
+  assert.equal(object, cm("default"), "admission does not change the object");
+  // A cluster-scoped object is not looked up in any namespace: with no namespaces at all it still passes.
+  const empty: AdmissionContext = { client: new FakeClient(), clock: new VirtualClock() };
+  assert.is(await outcome({ operation: "CREATE", resource: NODES, name: "n1", object: { metadata: { name: "n1" } }, dryRun: false }, empty), "admitted");
+  assert.is(await outcome({ operation: "CREATE", resource: CONFIGMAPS, namespace: "default", name: "c", object: cm("default"), dryRun: false }, empty), 'namespaces "default" not found');
 });
 
 test("immortal namespaces may not be deleted; others may", async () => {
@@ -55,7 +71,8 @@ test("immortal namespaces may not be deleted; others may", async () => {
     const err = await reject({ operation: "DELETE", resource: NAMESPACES, name, dryRun: false });
     assert.is(err.message, `namespaces "${name}" is forbidden: this namespace may not be deleted`);
   }
-  await namespaceLifecycle.admit!({ operation: "DELETE", resource: NAMESPACES, name: "dying", dryRun: false }, context());
+  assert.is(await outcome({ operation: "DELETE", resource: NAMESPACES, name: "dying", dryRun: false }), "admitted");
+  assert.is(await outcome({ operation: "DELETE", resource: NAMESPACES, name: "team-a", dryRun: false }), "admitted");
 });
 
 test.run();

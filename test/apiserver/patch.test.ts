@@ -54,7 +54,8 @@ test("server-side apply: creates with the applier as owner, conflicts between ma
   // Same value from two appliers: shared, no conflict.
   await deploys.patch("web", "apply", { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "web" }, spec: { replicas: 5 } }, { namespace: "default", fieldManager: "carol" });
   const noManager = await statusOf(deploys.patch("web", "apply", deployment(), { namespace: "default" }));
-  assert.is(noManager.code, 400);
+  assert.is(noManager.code, 422);
+  assert.is(noManager.message, 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
 });
 
 test("ordinary updates record an Update entry for their field manager", async () => {

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { promisify } from "node:util";
 import { startUp } from "../support/kubesim-up.js";
+import { KUBECTL, testWithTool } from "../support/require-tool.js";
 
 const run = promisify(execFile);
 const KUBESIM = [process.execPath, "--import", "tsx", "core/cli/main.ts"];
@@ -21,7 +22,7 @@ async function kubesim(args: string[]): Promise<{ stdout: string; stderr: string
   }
 }
 
-test("kubesim node exec and kubesim trace work from another process through the kubeconfig", async () => {
+testWithTool(KUBECTL, test)("kubesim node exec and kubesim trace work from another process through the kubeconfig", async () => {
   const dir = mkdtempSync(join(tmpdir(), "kubesim-node-exec-"));
   const kubeconfig = join(dir, "kubeconfig");
   const { child } = await startUp(["--port", "0", "--state-dir", join(dir, "state"), "--kubeconfig", kubeconfig, "--nodes", "2"]);

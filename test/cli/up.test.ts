@@ -1,23 +1,38 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { execFile } from "node:child_process";
+import { spawn, execFile } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { promisify } from "node:util";
-import { startUp } from "../support/kubesim-up.js";
+import { KUBECTL, testWithTool } from "../support/require-tool.js";
 
 const run = promisify(execFile);
 
+/** Starts `kubesim up` with `args`, resolving once it prints `ready`, with everything it printed. */
+function startUp(args: string[]): Promise<{ child: ReturnType<typeof spawn>; out: () => string }> {
+  const child = spawn(process.execPath, ["--import", "tsx", "core/cli/main.ts", "up", ...args], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, KUBESIM_LOG_LEVEL: "info" } });
+  let out = "";
+  return new Promise((resolve, reject) => {
+    const onData = (d: Buffer): void => {
+      out += d.toString();
+      if (/^ready/m.test(out)) resolve({ child, out: () => out });
+    };
+    child.stdout!.on("data", onData);
+    child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
+    child.on("exit", (code) => reject(new Error(`kubesim up exited ${code}:\n${out}`)));
+  });
+}
 
-test("kubesim up: serves over HTTPS, writes the kubeconfig it prints, kubectl works, SIGTERM stops cleanly", async () => {
+testWithTool(KUBECTL, test)("kubesim up: serves over HTTPS, writes the kubeconfig it prints, kubectl works, SIGTERM stops cleanly", async () => {
   const dir = mkdtempSync(join(tmpdir(), "kubesim-up-"));
   const kubeconfig = join(dir, "kubeconfig");
-  const { child, out } = await startUp(["--port", "0", "--state-dir", join(dir, "state"), "--kubeconfig", kubeconfig, "--nodes", "3"], { ...process.env, KUBESIM_LOG_LEVEL: "info" });
+  const { child, out } = await startUp(["--port", "0", "--state-dir", join(dir, "state"), "--kubeconfig", kubeconfig, "--nodes", "3"]);
   try {
     assert.match(out(), new RegExp(`export KUBECONFIG=${kubeconfig.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}`));
     assert.match(out(), /serving the Kubernetes API at https:\/\/127\.0\.0\.1:\d+/);
     assert.match(out(), /ready/);
+    assert.not.match(out(), /Warning|MaxListeners/, "start-up output is clean");
     assert.match(readFileSync(kubeconfig, "utf8"), /certificate-authority-data/);
     const { stdout } = await run("kubectl", ["--kubeconfig", kubeconfig, "get", "nodes"]);
     const lines = stdout.trim().split("\n");
@@ -31,6 +46,33 @@ test("kubesim up: serves over HTTPS, writes the kubeconfig it prints, kubectl wo
     child.kill("SIGTERM");
     assert.is(await exited, 0);
   }
+});
+
+testWithTool(KUBECTL, test)("kubesim up --insecure-http: warns, and kubectl works with the kubeconfig it writes", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "kubesim-up-"));
+  const kubeconfig = join(dir, "kubeconfig");
+  const { child, out } = await startUp(["--insecure-http", "--port", "0", "--state-dir", join(dir, "state"), "--kubeconfig", kubeconfig, "--nodes", "1"]);
+  try {
+    assert.match(out(), /serving the Kubernetes API at http:\/\/127\.0\.0\.1:\d+/);
+    assert.match(out(), /WARNING: plain HTTP: .* served as cluster admin \(system:masters\); reachable from this machine only/);
+    const { stdout } = await run("kubectl", ["--kubeconfig", kubeconfig, "get", "nodes", "-o", "name"]);
+    assert.is(stdout, "node/kubesim-control-plane\n");
+  } finally {
+    const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
+    child.kill("SIGTERM");
+    assert.is(await exited, 0);
+  }
+});
+
+test("kubesim up --insecure-http refuses a non-loopback --host unless --insecure-allow-remote", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "kubesim-up-"));
+  const bad = await run(process.execPath, ["--import", "tsx", "core/cli/main.ts", "up", "--insecure-http", "--host", "0.0.0.0", "--port", "0", "--state-dir", join(dir, "state"), "--kubeconfig", join(dir, "kubeconfig"), "--nodes", "1"]).then(
+    () => undefined,
+    (e: { stderr: string; code: number }) => e,
+  );
+  assert.ok(bad, "must fail");
+  assert.is(bad!.code, 1);
+  assert.match(bad!.stderr, /kubesim up: refusing to serve plain HTTP on 0\.0\.0\.0: .*--insecure-allow-remote/);
 });
 
 test("kubesim up refuses bad flags with a clear message; version and --help work", async () => {

@@ -3,6 +3,9 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { eventually, startFixture } from "../http/fixture.js";
 import { kubectlIn } from "./kubectl-runner.js";
+import { KUBECTL, requireTool } from "../support/require-tool.js";
+
+requireTool(KUBECTL);
 
 const fx = await startFixture();
 const k = kubectlIn(fx.dir, fx.kubeconfig);
@@ -74,14 +77,16 @@ test("get prints the server's columns; -o wide, -o yaml, -o json", async () => {
   assert.match(await ok(["get", "ns"]), /kube-system\s+Active/);
 });
 
-test("get -w sees an update", async () => {
-  const child = k.spawn(["get", "pods", "-w"]);
+test("get -w sees an update: the new row carries the changed label", async () => {
+  const child = k.spawn(["get", "pods", "solo", "-w", "-o", "custom-columns=NAME:.metadata.name,WATCHED:.metadata.labels.watched"]);
   let out = "";
   child.stdout!.on("data", (d) => (out += d.toString()));
+  const rows = (): string[][] => out.trim().split("\n").map((l) => l.trim().split(/\s+/));
   try {
-    await eventually(() => out.includes("solo"), 10000, "the initial row");
+    await eventually(() => rows().length >= 2, 10000, "the initial row");
     await ok(["label", "pod", "solo", "watched=yes"]);
-    await eventually(() => (out.match(/solo/g) ?? []).length >= 2, 10000, "the updated row");
+    await eventually(() => rows().length >= 3, 10000, "the updated row");
+    assert.equal(rows(), [["NAME", "WATCHED"], ["solo", "<none>"], ["solo", "yes"]]);
   } finally {
     child.kill();
   }

@@ -2,13 +2,16 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { spawn } from "node:child_process";
-import { existsSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startFixture } from "../http/fixture.js";
+import { PYTHON_KUBERNETES, requireTool } from "../support/require-tool.js";
+
+requireTool(PYTHON_KUBERNETES);
 
 const fx = await startFixture();
 /** The Debian package installs into the system interpreter (a pyenv shim on PATH would not see it). */
-const PYTHON = existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+const PYTHON = PYTHON_KUBERNETES.command;
 
 const SCRIPT = `
 import sys, threading, time, json

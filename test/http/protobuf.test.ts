@@ -9,6 +9,9 @@ import { PROTOBUF_MESSAGES } from "../../core/apiserver/http/protobuf/messages.j
 import { messageSchema } from "../../core/apiserver/http/protobuf/message-schema.js";
 import { kubectlIn } from "../clients/kubectl-runner.js";
 import { startFixture } from "./fixture.js";
+import { KUBECTL, testWithTool } from "../support/require-tool.js";
+
+const kubectlTest = testWithTool(KUBECTL, test);
 
 // ---- a tiny test-only protobuf writer ----
 type Bytes = number[];
@@ -172,7 +175,7 @@ test("a protobuf POST with an unknown field is created, with a Warning header", 
   }
 });
 
-test("kubectl create <generator> (protobuf bodies) creates what it says", async () => {
+kubectlTest("kubectl create <generator> (protobuf bodies) creates what it says", async () => {
   const creates: string[][] = [
     ["create", "namespace", "x"],
     ["create", "configmap", "c", "--from-literal=a=b"],
@@ -218,7 +221,7 @@ test("kubectl create <generator> (protobuf bodies) creates what it says", async 
   assert.equal(ing!["spec"].rules, [{ host: "foo.com", http: { paths: [{ path: "/bar", pathType: "Exact", backend: { service: { name: "svc", port: { number: 80 } } } }] } }]);
 });
 
-test("kubectl create priorityclass works; create token decodes but the token subresource is not served yet", async () => {
+kubectlTest("kubectl create priorityclass works; create token decodes but the token subresource is not served yet", async () => {
   const pc = await k.run(["create", "priorityclass", "pc", "--value=1000"]);
   assert.is(pc.code, 0, pc.stderr);
   assert.is((await getJson("priorityclass", "pc"))["value"], 1000);

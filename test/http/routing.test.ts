@@ -57,7 +57,7 @@ test("query options: watch, write (fieldValidation default Warn), delete (body w
   assert.equal(writeOptionsOf(new URLSearchParams("dryRun=All&fieldManager=kubectl&fieldValidation=Strict")), { fieldValidation: "Strict", dryRun: ["All"], fieldManager: "kubectl" });
   assert.throws(() => writeOptionsOf(new URLSearchParams("fieldValidation=Loose")));
   assert.equal(deleteOptionsOf(new URLSearchParams("gracePeriodSeconds=5"), { propagationPolicy: "Foreground", gracePeriodSeconds: 0, preconditions: { uid: "u1" } }), { gracePeriodSeconds: 0, propagationPolicy: "Foreground", preconditions: { uid: "u1" } });
-  assert.equal(deleteOptionsOf(new URLSearchParams("orphanDependents=true"), undefined), { propagationPolicy: "Orphan" });
+  assert.equal(deleteOptionsOf(new URLSearchParams("orphanDependents=true"), undefined), { propagationPolicy: "Orphan", orphanDependents: true });
 });
 
 test("Warning headers quote and escape like kube-apiserver", () => {

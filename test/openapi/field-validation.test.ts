@@ -33,6 +33,46 @@ test("duplicate fields need the raw JSON text and come in document order with un
   assert.is(err.message, 'Deployment in version "v1" cannot be handled as a Deployment: strict decoding error: duplicate field "metadata.name", unknown field "spec.unknown1", duplicate field "spec.paused", duplicate field "spec.template.spec.containers[0].imagePullPolicy"');
 });
 
+const CRD = "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinition";
+
+test("a CRD schema's maps of properties are maps, and its x-kubernetes-* members are fields", () => {
+  const prop = {
+    type: "array",
+    "x-kubernetes-list-type": "map",
+    "x-kubernetes-list-map-keys": ["name"],
+    "x-kubernetes-validations": [{ rule: "self.size() < 10", message: "too many" }],
+    items: { type: "object", properties: { name: { type: "string" }, port: { "x-kubernetes-int-or-string": true } }, "x-kubernetes-map-type": "atomic" },
+  };
+  const schema = {
+    type: "object",
+    properties: {
+      spec: {
+        type: "object",
+        properties: { parentRefs: prop, type: { type: "string" }, properties: { type: "object", "x-kubernetes-preserve-unknown-fields": true }, template: { type: "object", "x-kubernetes-embedded-resource": true } },
+        patternProperties: { "^x-": { type: "string" } },
+        definitions: { anything: { type: "string" } },
+        dependencies: { a: ["b"] },
+      },
+    },
+  };
+  const body = { apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition", metadata: { name: "routes.example.com" }, spec: { group: "example.com", names: { plural: "routes", kind: "Route" }, scope: "Namespaced", versions: [{ name: "v1", served: true, storage: true, schema: { openAPIV3Schema: schema } }] } };
+  assert.equal(findFieldIssues(CRD, body), []);
+  assert.equal(findFieldIssues(CRD, JSON.stringify(body)), []);
+  const bad = structuredClone(body);
+  (bad.spec.versions[0]!.schema.openAPIV3Schema.properties.spec as Record<string, unknown>)["x-kubernetes-unknown"] = true;
+  assert.equal(findFieldIssues(CRD, bad).map(fieldIssueText), ['unknown field "spec.versions[0].schema.openAPIV3Schema.properties.spec.x-kubernetes-unknown"']);
+});
+
+test("field names that are also Object.prototype members are unknown fields, not inherited ones", () => {
+  const raw = '{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"a"},"spec":{"constructor":1,"toString":2,"__proto__":{"x":1},"selector":{"hasOwnProperty":true}}}';
+  assert.equal(findFieldIssues(DEPLOYMENT, raw).map(fieldIssueText), [
+    'unknown field "spec.constructor"',
+    'unknown field "spec.toString"',
+    'unknown field "spec.__proto__"',
+    'unknown field "spec.selector.hasOwnProperty"',
+  ]);
+});
+
 test("free-form fields (RawExtension, FieldsV1, maps) and unknown definitions report nothing", () => {
   assert.equal(findFieldIssues("io.k8s.api.apps.v1.ControllerRevision", { revision: 1, data: { whatever: { deep: 1 } } }), []);
   assert.equal(findFieldIssues("io.k8s.api.core.v1.ConfigMap", { data: { "any.key": "v" }, metadata: { managedFields: [{ fieldsV1: { "f:x": {} } }] } }), []);

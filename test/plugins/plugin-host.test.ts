@@ -11,9 +11,9 @@ import { SeededRandom } from "../../core/clock/random.js";
 import { createLogger } from "../../core/log/logger.js";
 import { token } from "../../core/di/token.js";
 
-function host(): { host: PluginHost; extensions: ExtensionRegistry } {
+function host(baseDir?: string): { host: PluginHost; extensions: ExtensionRegistry } {
   const extensions = new ExtensionRegistry();
-  const h = new PluginHost({ container: createClusterScope(), extensions, clock: new VirtualClock(), random: new SeededRandom(1), log: createLogger("test", { level: "silent" }) });
+  const h = new PluginHost({ container: createClusterScope(), extensions, clock: new VirtualClock(), random: new SeededRandom(1), log: createLogger("test", { level: "silent" }), ...(baseDir ? { baseDir } : {}) });
   return { host: h, extensions };
 }
 
@@ -98,8 +98,12 @@ test("loads the third-party example package by path (its teardown withdraws it)"
   const { host: h, extensions } = host();
   h.use("./examples/third-party-plugin/index.ts");
   await h.start();
-  assert.is(extensions.point(AdmissionPlugins).single().name, "example.com/RequireGreeting");
+  const admission = extensions.point(AdmissionPlugins);
+  assert.equal(admission.entries().map((e) => [e.name, e.plugin]), [["example.com/RequireGreeting", "example-greeting"]]);
+  assert.equal(h.startedPlugins, ["example-greeting"]);
   await h.stop();
+  assert.is(admission.size, 0, "teardown withdrew the contribution");
+  assert.equal(h.startedPlugins, [], "nothing is left started");
 });
 
 test("loads by module specifier (file: URL) and by factory default export", async () => {
@@ -107,10 +111,25 @@ test("loads by module specifier (file: URL) and by factory default export", asyn
   h.use(new URL("../fixtures/plugins/factory-plugin.ts", import.meta.url).href);
   await h.start();
   assert.equal(h.startedPlugins, ["from-factory"]);
+  await h.stop();
 });
 
-test("loads by bare module specifier through Node resolution", async () => {
-  // "uvu" resolves but exports no plugin: proves the specifier path is taken, and the refusal wording.
+test("loads by bare module specifier: a package in the project's node_modules, by name", async () => {
+  // test/fixtures/plugin-project is a project with kubesim-plugin-fixture installed in its node_modules.
+  const project = fileURLToPath(new URL("../fixtures/plugin-project/", import.meta.url));
+  const { host: h, extensions } = host(project);
+  h.use("kubesim-plugin-fixture");
+  await h.start();
+  assert.equal(h.startedPlugins, ["fixture-from-package"]);
+  assert.equal(extensions.point(AdmissionPlugins).entries().map((e) => [e.name, e.plugin]), [["FixtureFromPackage", "fixture-from-package"]]);
+  await h.stop();
+  // From another directory the package is not installed: the same name does not resolve.
+  const elsewhere = host().host;
+  elsewhere.use("kubesim-plugin-fixture");
+  assert.match((await rejection(elsewhere.start())).message, /cannot load plugin "kubesim-plugin-fixture"/);
+});
+
+test("a bare specifier that resolves but exports no plugin is refused with the module named", async () => {
   const { host: h } = host();
   h.use("uvu/assert");
   const err = await rejection(h.start());

@@ -61,6 +61,14 @@ export function unionAuthorizer(authorizers: readonly Authorizer[]): Authorizer 
   };
 }
 
+/**
+ * A cluster's HTTP authorizer: the authorizers contributed to {@link HttpAuthorizers}, after
+ * `system:masters` (the admin); with none contributed, every authenticated request is allowed.
+ */
+export function clusterAuthorizer(contributed: readonly Authorizer[]): Authorizer {
+  return contributed.length ? unionAuthorizer([systemMastersAuthorizer, ...contributed]) : allowAllAuthorizer;
+}
+
 /** kube-apiserver's Forbidden for a denied request: `pods "x" is forbidden: User "u" cannot get resource "pods" in API group "" in the namespace "ns"`. */
 export function forbiddenFor(a: AuthorizationAttributes, reason?: string): Error {
   const user = `User "${a.user.username}"`;

@@ -4,7 +4,7 @@ import { resourceNotServed } from "../../api/status.js";
 import {
   buildAggregatedDiscovery, buildApiGroup, buildApiGroupList, buildApiResourceList, buildApiVersions, buildVersionInfo, negotiateDiscovery, RegistryDocumentCache,
 } from "../discovery/index.js";
-import { OpenApiDocuments } from "../openapi/index.js";
+import { negotiateOpenApiV2, OPENAPI_V2_PROTOBUF, OpenApiDocuments } from "../openapi/index.js";
 import type { NonResourceRoute } from "./request-route.js";
 import { sendJsonText, sendText } from "./responses.js";
 
@@ -33,7 +33,7 @@ export class NonResourceEndpoints {
       case "health":
         return this.health(res, route.check, route.sub, query);
       case "openapi-v2":
-        return sendJsonText(res, 200, this.openapi.v2());
+        return this.openApiV2(res, accept);
       case "openapi-v3-index":
         return sendJsonText(res, 200, this.openapi.v3Index());
       case "openapi-v3-document": {
@@ -68,6 +68,22 @@ export class NonResourceEndpoints {
         return sendJsonText(res, 200, text);
       }
     }
+  }
+
+  /** `/openapi/v2` in JSON or, when asked, as gnostic's protobuf message; 406 with no body when neither is acceptable (as kube-openapi). */
+  private openApiV2(res: ServerResponse, accept: string | undefined): void {
+    const format = negotiateOpenApiV2(accept);
+    res.setHeader("Vary", "Accept");
+    if (!format) {
+      res.writeHead(406, { "Content-Length": 0 });
+      res.end();
+      return;
+    }
+    res.setHeader("ETag", this.openapi.v2ETag());
+    if (format === "json") return sendJsonText(res, 200, this.openapi.v2());
+    const body = this.openapi.v2Protobuf();
+    res.writeHead(200, { "Content-Type": OPENAPI_V2_PROTOBUF, "Content-Length": body.length, "Cache-Control": "no-cache, private" });
+    res.end(body);
   }
 
   /** `/healthz`, `/livez`, `/readyz` (`ok`), their `?verbose` listing, and `/<check>/ping`. */

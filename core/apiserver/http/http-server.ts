@@ -18,6 +18,7 @@ import { MAX_REQUEST_BODY_BYTES, readBody } from "./request-body.js";
 import { ResourceHandler, verbOf } from "./resource-handler.js";
 import { resolveRoute, type Route } from "./request-route.js";
 import { asStatusError, sendError, sendJsonText } from "./responses.js";
+import { checkInsecureHost, INSECURE_SUPERUSER } from "./insecure-http.js";
 import { loadOrCreateServingCertificates } from "./tls.js";
 import { ActiveWatches } from "./watch-stream.js";
 
@@ -34,8 +35,14 @@ export interface HttpServerOptions {
   port?: number;
   /** Where the CA, serving certificate and admin token are kept. Required unless `insecureHttp` and `token` are given. */
   stateDir?: string;
-  /** Serve plain HTTP instead of HTTPS (explicit opt-in; anyone on the address can reach it). */
+  /**
+   * Serve plain HTTP instead of HTTPS (explicit opt-in). kubectl sends no token over plain HTTP, so
+   * requests without one are served as {@link INSECURE_SUPERUSER}; a non-loopback `host` is refused
+   * unless `insecureAllowRemote`.
+   */
   insecureHttp?: boolean;
+  /** With `insecureHttp`: allow a non-loopback `host` (whoever reaches it is cluster admin). */
+  insecureAllowRemote?: boolean;
   /** The admin bearer token (default: `stateDir/admin-token`, created on first start). */
   token?: string;
   /** Authenticates bearer tokens (default: the admin token only). */
@@ -92,13 +99,15 @@ const ANONYMOUS: UserInfo = Object.freeze({ username: "system:anonymous", groups
  * Serves the Kubernetes REST API of `apiServer` over HTTPS (or HTTP when asked): resources and
  * subresources with every verb including watch, discovery, OpenAPI and health. Requests carry the
  * admin bearer token (401 otherwise; `/version` and the health checks are also open to anonymous
- * callers, as kube-apiserver's public-info role allows); bodies over the limit get 413; requests
+ * callers, as kube-apiserver's public-info role allows; over plain HTTP a request without a token
+ * is the insecure superuser's); bodies over the limit get 413; requests
  * in flight beyond the bounds get 429 with Retry-After. Errors are always `Status` objects.
  */
 export async function startHttpServer(options: HttpServerOptions): Promise<HttpServerHandle> {
   const registry = options.registry ?? options.apiServer.registry;
   const host = options.host ?? "127.0.0.1";
   const log = options.log;
+  if (options.insecureHttp) checkInsecureHost(host, options.insecureAllowRemote === true);
   if (!options.insecureHttp && !options.stateDir) throw new Error("startHttpServer: stateDir is required for HTTPS (the CA and serving certificate are kept there)");
   const token = options.token ?? (options.stateDir ? loadOrCreateAdminToken(options.stateDir) : newAdminToken());
   const authenticator = options.authenticator ?? staticTokenAuthenticator(token);
@@ -121,6 +130,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     const t = bearerToken(req);
     const user = t ? authenticator.authenticate(t) : undefined;
     if (user) return user;
+    if (!t && options.insecureHttp) return INSECURE_SUPERUSER;
     if (!t && PUBLIC_ROUTES.has(route.kind)) return ANONYMOUS;
     throw unauthorized();
   };
@@ -232,6 +242,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   const urlHost = host.includes(":") ? `[${host}]` : host === "0.0.0.0" ? "127.0.0.1" : host;
   const url = `${options.insecureHttp ? "http" : "https"}://${urlHost}:${port}`;
   log.info("serving the Kubernetes API", { url });
+  if (options.insecureHttp) log.warn(`serving plain HTTP: requests without credentials are served as cluster admin (${INSECURE_SUPERUSER.username}, system:masters)`, { url });
 
   let closing: Promise<void> | undefined;
   return {

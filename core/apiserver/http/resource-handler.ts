@@ -5,7 +5,7 @@ import type { ApiServerApi, RequestContext } from "../api-server-contract.js";
 import { toPartialObjectMetadata, toPartialObjectMetadataList, toTable } from "../printers/index.js";
 import { checkFields } from "./field-validation-check.js";
 import { logsUnavailable, streamingUnavailable, STREAMING_SUBRESOURCES, type PodLogSource } from "./pod-streams.js";
-import { deleteOptionsOf, forceOf, isWatchRequest, listOptionsOf, watchOptionsOf, writeOptionsOf } from "./query-options.js";
+import { deleteOptionsOf, isWatchRequest, listOptionsOf, watchOptionsOf, writeOptionsOf } from "./query-options.js";
 import { decodePatchBody, patchTypeOf, readBody, readObjectBody } from "./request-body.js";
 import type { ResourceRoute } from "./request-route.js";
 import { negotiateResponseFormat, type ResponseFormat } from "./response-format.js";
@@ -79,7 +79,7 @@ export class ResourceHandler {
         return this.sendObject(res, 200, subresource ? { kind: "object" } : format, route, obj, ctx);
       }
       case "create": {
-        const opts = writeOptionsOf(query);
+        const opts = writeOptionsOf(query, "CreateOptions", { userAgent: req.headers["user-agent"] });
         const { text: raw, object, warnings } = await readObjectBody(req, this.o.maxBodyBytes);
         if (warnings.length) (ctx.warnings ??= []).push(...warnings);
         const body = object as KubeObject;
@@ -94,7 +94,7 @@ export class ResourceHandler {
       }
       case "update": {
         if (name === undefined) throw methodNotAllowed();
-        const opts = writeOptionsOf(query);
+        const opts = writeOptionsOf(query, "UpdateOptions", { userAgent: req.headers["user-agent"] });
         const { text: raw, object, warnings } = await readObjectBody(req, this.o.maxBodyBytes);
         if (warnings.length) (ctx.warnings ??= []).push(...warnings);
         const body = (object ?? {}) as KubeObject;
@@ -105,24 +105,29 @@ export class ResourceHandler {
       case "patch": {
         if (name === undefined) throw methodNotAllowed();
         const patchType = patchTypeOf(req);
-        const opts = { ...writeOptionsOf(query), ...(forceOf(query) ? { force: true } : {}) };
+        const opts = writeOptionsOf(query, "PatchOptions", { userAgent: req.headers["user-agent"], apply: patchType === "apply" });
         const raw = await readBody(req, this.o.maxBodyBytes);
         const patch = decodePatchBody(patchType, raw);
         this.validate(route, opts.fieldValidation, raw, patch, ctx, patchType);
         const patched = subresource
           ? await api.patchSubresource(type, namespace, name, subresource, patchType, patch, opts, ctx)
           : await api.patch(type, namespace, name, patchType, patch, opts, ctx);
-        return this.sendObject(res, 200, { kind: "object" }, route, patched, ctx);
+        // A server-side apply that created the object answers 201 Created.
+        return this.sendObject(res, ctx.created ? 201 : 200, { kind: "object" }, route, patched, ctx);
       }
       case "delete": {
         if (subresource) throw methodNotAllowed();
         const { object } = await readObjectBody(req, this.o.maxBodyBytes);
-        const result = await api.delete(type, namespace, name!, deleteOptionsOf(query, object), ctx);
-        return sendJson(res, 200, result, undefined, ctx.warnings);
+        const { orphanDependents, ...options } = deleteOptionsOf(query, object);
+        const result = await api.delete(type, namespace, name!, options, ctx);
+        // delete.go: 202 Accepted when the object is only marked and orphanDependents=false was asked.
+        const code = ctx.deletionPending && orphanDependents === false ? 202 : 200;
+        return sendJson(res, code, result, undefined, ctx.warnings);
       }
       case "deletecollection": {
         const { object } = await readObjectBody(req, this.o.maxBodyBytes);
-        const opts = { ...listOptionsOf(query), ...deleteOptionsOf(query, object) };
+        const { orphanDependents: _orphan, ...deleteOptions } = deleteOptionsOf(query, object);
+        const opts = { ...listOptionsOf(query), ...deleteOptions };
         delete (opts as { preconditions?: unknown }).preconditions;
         const result = await api.deleteCollection(type, namespace, opts, ctx);
         return this.sendList(res, result, { kind: "object" }, route, ctx);

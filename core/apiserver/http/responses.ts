@@ -1,5 +1,6 @@
 import type { ServerResponse } from "node:http";
 import { internalError, StatusError } from "../../api/status.js";
+import { statusJson } from "./status-json.js";
 
 /** `Warning: 299 - "text"` headers, as kube-apiserver adds them (quotes and backslashes escaped). */
 export function warningHeaders(warnings: readonly string[] | undefined): string[] | undefined {
@@ -44,5 +45,5 @@ export function sendError(res: ServerResponse, err: unknown, warnings?: readonly
   const e = asStatusError(err);
   const retry = e.status.details?.retryAfterSeconds;
   if (retry !== undefined && !res.headersSent) res.setHeader("Retry-After", String(retry));
-  sendJson(res, e.code, e.status, "application/json", warnings);
+  sendJsonText(res, e.code, statusJson(e.status), "application/json", warnings);
 }

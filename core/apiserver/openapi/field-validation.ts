@@ -34,7 +34,7 @@ function walk(node: JsonNode, schema: SchemaObject | undefined, path: string, ou
       if (seen.has(key)) out.push({ kind: "duplicate", path: childPath });
       seen.add(key);
       if (s.properties) {
-        const prop = s.properties[key];
+        const prop = Object.hasOwn(s.properties, key) ? s.properties[key] : undefined; // not Object.prototype's members
         if (!prop) {
           if (!(typeof s.additionalProperties === "object")) out.push({ kind: "unknown", path: childPath });
           else walk(child, s.additionalProperties, childPath, out);

@@ -13,6 +13,7 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { LIST_SEMANTICS } from "./list-semantics.js";
+import { OMITTED_FIELDS } from "./omitted-fields.js";
 import type { SchemaObject } from "./schema-object.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -124,6 +125,7 @@ function schemaOfInterface(decl: ts.InterfaceDeclaration, ctx: ModuleContext): S
     properties[field] = schema;
     if (!member.questionToken) required.push(field);
   }
+  for (const [field, schema] of Object.entries(OMITTED_FIELDS[name] ?? {})) properties[field] = schema;
   const schema: SchemaObject = {};
   const description = docOf(decl);
   if (description) schema.description = description;

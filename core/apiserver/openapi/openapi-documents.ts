@@ -1,6 +1,8 @@
 import type { ResourceRegistry } from "../../api/resource-registry.js";
 import { RegistryDocumentCache } from "../discovery/discovery-cache.js";
-import { buildOpenApiV2 } from "./openapi-v2.js";
+import { buildOpenApiV2, type SwaggerDocument } from "./openapi-v2.js";
+import { encodeOpenApiV2Protobuf } from "./openapi-v2-protobuf.js";
+import { contentHash } from "./content-hash.js";
 import { buildOpenApiV3Document, buildOpenApiV3Index, openApiV3PathKey } from "./openapi-v3.js";
 
 /**
@@ -28,9 +30,23 @@ export class OpenApiDocuments {
     });
   }
 
+  private v2Document(): SwaggerDocument {
+    return this.cache.get("v2:document", () => buildOpenApiV2(this.registry));
+  }
+
   /** `/openapi/v2` as JSON text. */
   v2(): string {
-    return this.cache.get("v2", () => JSON.stringify(buildOpenApiV2(this.registry)));
+    return this.cache.get("v2", () => JSON.stringify(this.v2Document()));
+  }
+
+  /** `/openapi/v2` as gnostic's `openapi.v2.Document` protobuf message. */
+  v2Protobuf(): Buffer {
+    return this.cache.get("v2:protobuf", () => encodeOpenApiV2Protobuf(this.v2Document() as unknown as Record<string, unknown>));
+  }
+
+  /** The `ETag` of `/openapi/v2` in either representation: the hash of its JSON text, as kube-openapi computes it. */
+  v2ETag(): string {
+    return this.cache.get("v2:etag", () => `"${contentHash(this.v2())}"`);
   }
 
   dispose(): void {

@@ -24,6 +24,7 @@ function validateNamespaceFinalizers(finalizers: readonly string[] | undefined, 
 
 /** Namespaces: SetDefaults_Namespace and namespaceStrategy of pkg/registry/core/namespace. */
 export const NAMESPACE_TYPE = typeRegistration<Namespace>(NAMESPACE_DESCRIPTOR, {
+  returnDeletedObject: true,
   defaults(ns) {
     const meta = (ns.metadata ??= {});
     // The name may still be generated; the label is set again once the name is known (prepareForCreate).

@@ -20,6 +20,7 @@ export const POD_DESCRIPTOR = coreDescriptor({
 
 /** Pods: SetDefaults_Pod, podStrategy and podStatusStrategy of pkg/registry/core/pod. */
 export const POD_TYPE = typeRegistration<Pod>(POD_DESCRIPTOR, {
+  returnDeletedObject: true,
   defaults(pod) {
     pod.spec ??= { containers: [] };
     defaultPodSpec(pod.spec);

@@ -17,6 +17,7 @@ function validateSecretRefs(sa: ServiceAccount): FieldError[] {
 
 /** ServiceAccounts: strategy of pkg/registry/core/serviceaccount (no defaults). */
 export const SERVICE_ACCOUNT_TYPE = typeRegistration<ServiceAccount>(SERVICE_ACCOUNT_DESCRIPTOR, {
+  returnDeletedObject: true,
   validate(sa) {
     const errs = validateObjectMeta(sa.metadata, { namespaced: true, nameValidator: validateServiceAccountName });
     errs.push(...validateSecretRefs(sa));

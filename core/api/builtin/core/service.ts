@@ -198,6 +198,7 @@ function nodePortsOf(spec: ServiceSpec): Set<number> {
 
 /** Services: SetDefaults_Service, the service REST allocator and serviceStrategy of pkg/registry/core/service. */
 export const SERVICE_TYPE = typeRegistration<Service>(SERVICE_DESCRIPTOR, {
+  returnDeletedObject: true,
   defaults: defaultService,
   prepareForCreate(svc, ctx) {
     writable(svc).status = { loadBalancer: {} };

@@ -54,6 +54,7 @@ export const STORAGE_CLASS: ApiTypeRegistration<StorageClassObject> = {
   descriptor: { ...STORAGE_V1, kind: "StorageClass", plural: "storageclasses", singular: "storageclass", listKind: "StorageClassList", namespaced: false, shortNames: ["sc"], categories: [], subresources: [] },
   strategy: {
     defaults: (sc) => defaultStorageClass(sc),
+    returnDeletedObject: true,
     validate: (sc) => [...validateObjectMeta(sc.metadata, { namespaced: false, nameValidator: nameIsDNSSubdomain }), ...validateClass(sc)],
     validateUpdate: (sc, old) => [...validateObjectMetaUpdate(sc.metadata, old.metadata), ...validateClass(sc), ...validateClassUpdate(sc, old)],
   },
