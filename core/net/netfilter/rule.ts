@@ -82,30 +82,24 @@ export class RuleSyntaxError extends Error {
 
 /** Splits an iptables command line into words, honouring double quotes and backslash escapes. */
 export function splitWords(line: string): string[] {
+  if (!line.includes('"')) return line.split(/[ \t]+/).filter((w) => w.length > 0);
   const out: string[] = [];
-  let cur = "";
-  let inWord = false;
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i]!;
-    if (quoted) {
-      if (c === "\\" && i + 1 < line.length) cur += line[++i];
-      else if (c === '"') quoted = false;
-      else cur += c;
-    } else if (c === '"') {
-      quoted = true;
-      inWord = true;
-    } else if (c === " " || c === "\t") {
-      if (inWord) out.push(cur);
-      cur = "";
-      inWord = false;
-    } else {
-      cur += c;
-      inWord = true;
+  const re = /"((?:[^"\\]|\\.)*)"|([^\s"]+)/g;
+  let last = 0;
+  let m: RegExpExecArray | null;
+  let cur: string | undefined;
+  while ((m = re.exec(line))) {
+    const piece = m[1] !== undefined ? m[1].replace(/\\(.)/g, "$1") : m[2]!;
+    // Adjacent pieces (`--comment="a b"` or `a"b"`) belong to one word.
+    if (cur !== undefined && m.index === last) cur += piece;
+    else {
+      if (cur !== undefined) out.push(cur);
+      cur = piece;
     }
+    last = re.lastIndex;
   }
-  if (quoted) throw new RuleSyntaxError(`unterminated quoted string in: ${line}`);
-  if (inWord) out.push(cur);
+  if (cur !== undefined) out.push(cur);
+  if ((line.match(/(?<!\\)"/g)?.length ?? 0) % 2 === 1) throw new RuleSyntaxError(`unterminated quoted string in: ${line}`);
   return out;
 }
 
