@@ -244,18 +244,22 @@ export class PacketWalk {
       }
       const entry = ns.conntrack.confirm(ct.orig, { proto: pkt.proto, src: pkt.dst, sport: pkt.dport, dst: pkt.src, dport: pkt.sport }, pkt.mark);
       this.cts.push({ ns, entry });
-    } else if (ct.entry) {
-      const e = ct.entry;
-      const wantSrc = ct.dir === "original" ? e.reply.dst : e.original.dst;
-      const wantSport = ct.dir === "original" ? e.reply.dport : e.original.dport;
-      if (pkt.src !== wantSrc || pkt.sport !== wantSport) {
-        const before = formatPacket(pkt);
-        pkt.src = wantSrc;
-        pkt.sport = wantSport;
-        this.hop(ns, "conntrack", pkt, `${ct.dir === "original" ? "SNAT" : "un-DNAT"} (established): ${before} -> ${formatPacket(pkt)}`);
-      }
-    }
+    } else this.ctSource(ns, pkt, ct);
     this.transmit(ns, dev, nextHop, pkt);
+  }
+
+  /** A known connection's source NAT (SNAT, or the un-DNAT of a reply), applied at POSTROUTING or LOCAL_IN. */
+  private ctSource(ns: NetNamespace, pkt: Packet, ct: CtContext): void {
+    const e = ct.entry;
+    if (!e) return;
+    const wantSrc = ct.dir === "original" ? e.reply.dst : e.original.dst;
+    const wantSport = ct.dir === "original" ? e.reply.dport : e.original.dport;
+    if (pkt.src !== wantSrc || pkt.sport !== wantSport) {
+      const before = formatPacket(pkt);
+      pkt.src = wantSrc;
+      pkt.sport = wantSport;
+      this.hop(ns, "conntrack", pkt, `${ct.dir === "original" ? "SNAT" : "un-DNAT"} (established): ${before} -> ${formatPacket(pkt)}`);
+    }
   }
 
   private transmit(ns: NetNamespace, dev: NetDevice, nextHop: number, pkt: Packet): void {
@@ -412,7 +416,7 @@ export class PacketWalk {
     if (ct.orig) {
       const entry = ns.conntrack.confirm(ct.orig, { proto: pkt.proto, src: pkt.dst, sport: pkt.dport, dst: pkt.src, dport: pkt.sport }, pkt.mark);
       this.cts.push({ ns, entry });
-    }
+    } else this.ctSource(ns, pkt, ct);
     if (pkt.encap && pkt.inner) {
       const tunnel = [...ns.devices.values()].find((d) => (pkt.encap === "vxlan" ? d.kind === "vxlan" && d.vxlan?.port === pkt.dport : d.kind === "ipip"));
       if (tunnel) {
