@@ -36,9 +36,11 @@ export function kubeProxy(options: KubeProxyOptions = {}): DefinedPlugin {
           const node = scope.resolve<string>(NodeName);
           const plane = scope.resolve<DataPlane>(DataPlaneToken);
           const config = scope.resolve<NetworkConfig>(NetworkConfigToken);
+          const root = plane.addNode(node, scope.resolve<string>(NodeIP));
           const proxier = new Proxier({
             node,
-            root: plane.addNode(node, scope.resolve<string>(NodeIP)),
+            root,
+            hostStack: plane.stack(root),
             informers: scope.resolve<SharedInformerFactory>(InformerFactory),
             clock: scope.resolve<Clock>(Clock),
             clusterCidr: config.podNetworkCidr,

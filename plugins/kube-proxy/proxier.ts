@@ -9,6 +9,8 @@ import { splitWords } from "../../core/net/netfilter/rule.js";
 import { iptablesRestoreInput, JUMP_RULES } from "./iptables-rules.js";
 import { syncIpvs } from "./ipvs-sync.js";
 import { servicePorts, type ServicePortInfo } from "./service-ports.js";
+import { HealthCheckServer } from "./health-check-server.js";
+import type { NetworkStack } from "../../core/net/sockets.js";
 
 const FILTER_BASE = ["KUBE-EXTERNAL-SERVICES", "KUBE-FORWARD", "KUBE-NODEPORTS", "KUBE-PROXY-FIREWALL", "KUBE-SERVICES"];
 const NAT_BASE = ["KUBE-MARK-MASQ", "KUBE-NODEPORTS", "KUBE-POSTROUTING", "KUBE-SERVICES"];
@@ -18,6 +20,8 @@ export type ProxyMode = "iptables" | "ipvs";
 export interface ProxierOptions {
   node: string;
   root: NetNamespace;
+  /** The root namespace's sockets (for the health check node ports). */
+  hostStack: NetworkStack;
   informers: SharedInformerFactory;
   clock: Clock;
   clusterCidr: string;
@@ -41,8 +45,11 @@ export class Proxier {
   /** Syncs done (for tests and benchmarks). */
   syncs = 0;
   lastPorts: ServicePortInfo[] = [];
+  private readonly health: HealthCheckServer;
 
-  constructor(private readonly o: ProxierOptions) {}
+  constructor(private readonly o: ProxierOptions) {
+    this.health = new HealthCheckServer(o.hostStack, o.node);
+  }
 
   start(signal: AbortSignal): void {
     const services = this.o.informers.forResource<Service>("Service");
@@ -56,6 +63,7 @@ export class Proxier {
 
   stop(): void {
     for (const r of this.registrations) r.remove();
+    this.health.close();
     this.o.clock.clearTimeout(this.timer);
     this.timer = undefined;
   }
@@ -107,6 +115,7 @@ export class Proxier {
         this.o.root.netfilter.restore(text, { noflush: true });
         this.natChains = natChains;
       } else syncIpvs(this.o.root, ports, { node: this.o.node, clusterCidr: this.o.clusterCidr });
+      this.health.sync(ports);
       this.o.root.changed();
     } catch (err) {
       this.o.log?.error("kube-proxy sync failed", { node: this.o.node, error: err });
