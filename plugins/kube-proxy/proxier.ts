@@ -83,7 +83,9 @@ export class Proxier {
     const nf = this.o.root.netfilter;
     nf.restore(["*filter", ...FILTER_BASE.map((c) => `:${c} - [0:0]`), "COMMIT", "*nat", ...NAT_BASE.map((c) => `:${c} - [0:0]`), "COMMIT", ""].join("\n"), { noflush: true });
     const tables = this.o.mode === "iptables" ? (["filter", "nat"] as const) : (["nat"] as const);
-    for (const table of tables)
+    // Prepended (kube-proxy's EnsureRule(Prepend)), keeping the list's order at the top of each chain.
+    for (const table of tables) {
+      const position = new Map<string, number>();
       for (const [chain, rule] of JUMP_RULES[table]) {
         const words = splitWords(rule);
         try {
@@ -91,8 +93,11 @@ export class Proxier {
         } catch {
           /* not there yet */
         }
-        nf.addRule(table, chain, words, table === "nat" && chain !== "POSTROUTING" ? 1 : undefined);
+        const at = (position.get(chain) ?? 0) + 1;
+        position.set(chain, at);
+        nf.addRule(table, chain, words, at);
       }
+    }
   }
 
   /** One full sync. */
