@@ -90,6 +90,7 @@ export class ApiServer implements ApiServerApi {
   // ---------------------------------------------------------------- reads
 
   get(type: RegisteredType, namespace: string | undefined, name: string, _options?: GetOptions): Promise<KubeObject> {
+    if (type.strategy.computed) return type.strategy.computed.get(name).then((obj) => obj ?? Promise.reject(notFound(type.descriptor, name)));
     let key: string;
     try {
       key = this.key(type, namespace, name);
@@ -100,6 +101,10 @@ export class ApiServer implements ApiServerApi {
   }
 
   async list(type: RegisteredType, namespace: string | undefined, options: ListOptions = {}): Promise<KubeList> {
+    if (type.strategy.computed) {
+      const d = type.descriptor;
+      return { apiVersion: formatApiVersion(d.group, d.version), kind: d.listKind, metadata: {}, items: await type.strategy.computed.list() };
+    }
     const { labels, fields } = requestSelectors(type, options.labelSelector, options.fieldSelector);
     const prefix = listPrefix(this.storageResource(type), this.scopeNamespace(type, namespace));
     const limit = options.limit && options.limit > 0 ? options.limit : undefined;
@@ -110,9 +115,12 @@ export class ApiServer implements ApiServerApi {
       if (options.resourceVersionMatch === "Exact") throw tooLargeResourceVersion(minimum, this.store.currentRevision(), 0);
       await awaitFreshness(this.store, this.clock, minimum);
     }
+    // Exact, or the legacy paged form (limit with a resourceVersion), lists that revision from history (as etcd serves it).
+    const exact = minimum > 0 && !options.continue && (options.resourceVersionMatch === "Exact" || (!options.resourceVersionMatch && limit !== undefined));
     let result;
     try {
       result = await this.store.list(prefix, {
+        ...(exact ? { revision: minimum } : {}),
         ...(limit ? { limit } : {}),
         ...(options.continue ? { continue: options.continue } : {}),
         ...(labels ? { labelFilter: (l: Readonly<Record<string, string>> | undefined) => labels.matches(l) } : {}),
@@ -155,8 +163,9 @@ export class ApiServer implements ApiServerApi {
       this.clock.clearInterval(bookmarks);
       resolveDone();
     };
-    const bookmark = (annotations?: Record<string, string>): void => {
-      const metadata: Record<string, unknown> = { resourceVersion: String(Math.max(lastRevision, this.store.currentRevision())) };
+    /** A BOOKMARK at `revision` (default: the latest revision; store events reach the watch synchronously, so none is pending when a timer fires). */
+    const bookmark = (annotations?: Record<string, string>, revision = Math.max(lastRevision, this.store.currentRevision())): void => {
+      const metadata: Record<string, unknown> = { resourceVersion: String(revision) };
       if (annotations) metadata["annotations"] = annotations;
       onEvent({ type: "BOOKMARK", object: { apiVersion, kind: d.kind, metadata } });
     };
@@ -174,7 +183,8 @@ export class ApiServer implements ApiServerApi {
       from = Number(initial.metadata.resourceVersion);
       for (const item of initial.items) onEvent({ type: "ADDED", object: item });
       lastRevision = from;
-      if (options.allowWatchBookmarks) bookmark({ "k8s.io/initial-events-end": "true" });
+      // At the state's revision: changes written since arrive after it.
+      if (options.allowWatchBookmarks) bookmark({ "k8s.io/initial-events-end": "true" }, from);
     } else {
       // A revision the store has not reached yet is simply waited for: only later events are sent.
       from = requested === 0 ? this.store.currentRevision() : requested;
@@ -485,7 +495,7 @@ export class ApiServer implements ApiServerApi {
   }
 
   /**
-   * pods/binding: sets spec.nodeName once, as the scheduler's Bind. Like kube-apiserver's
+   * pods/binding: sets spec.nodeName once (and PodScheduled=True), as the scheduler's Bind. Like kube-apiserver's
    * BindingREST it writes storage directly: the pod update rules (nodeName is immutable through
    * updates) do not apply to it.
    */
@@ -503,9 +513,16 @@ export class ApiServer implements ApiServerApi {
       if (pod.spec?.nodeName) throw conflict(type.descriptor, name, `pod ${name} is already assigned to node "${pod.spec.nodeName}"`);
       const draft = draftOf(current);
       (draft as unknown as { spec: { nodeName?: string } }).spec.nodeName = target.name;
+      // As BindingREST's assignPod: the pod is now scheduled (PodScheduled=True).
+      const status = ((draft as unknown as { status?: { conditions?: { type: string; status: string; lastProbeTime?: string | null; lastTransitionTime?: string }[] } }).status ??= {});
+      const others = (status.conditions ?? []).filter((c) => c.type !== "PodScheduled");
+      const previous = status.conditions?.find((c) => c.type === "PodScheduled");
+      const transition = previous?.status === "True" && previous.lastTransitionTime ? previous.lastTransitionTime : rfc3339(this.clock.now());
+      status.conditions = [...others, { type: "PodScheduled", status: "True", lastProbeTime: null, lastTransitionTime: transition }];
       const annotations = body.metadata?.annotations;
       if (annotations) draft.metadata.annotations = { ...(draft.metadata.annotations ?? {}), ...annotations };
-      this.fieldManager.recordUpdate(current, draft, options.fieldManager, undefined);
+      // BindingREST writes storage with GuaranteedUpdate, outside the field manager: a binding
+      // adds no managedFields entry to the pod (nodeName stays unowned, as on real clusters).
       if (options.dryRun?.includes("All")) break;
       try {
         await this.store.update(key, draft, { revision: Number(current.metadata!.resourceVersion) });

@@ -6,6 +6,8 @@ import { KUBERNETES_VERSION } from "../cluster/node-registration.js";
 import { up } from "./up.js";
 import { callKubesim, kubeconfigPath } from "./remote.js";
 import { formatTrace, type TraceResult } from "../net/cluster-network.js";
+import { pathToFileURL } from "node:url";
+import { builtInPluginPath } from "../plugins/plugin-loader.js";
 import type { LogLevel } from "../log/logger.js";
 
 function packageVersion(): string {
@@ -115,5 +117,58 @@ program
       process.exitCode = 1;
     }
   });
+
+program
+  .command("scheduler")
+  .description("run kube-scheduler against an API server over HTTP (leader-elected on kube-system/kube-scheduler)")
+  .requiredOption("--kubeconfig <path>", "kubeconfig of the API server to schedule for")
+  .option("--config <path>", "KubeSchedulerConfiguration (kubescheduler.config.k8s.io/v1)")
+  .addOption(new Option("--log-level <level>", "log level").choices(["debug", "info", "warn", "error", "silent"]).default("info"))
+  .action(async (opts: { kubeconfig: string; config?: string; logLevel: LogLevel }) => {
+    // Loaded lazily: the scheduler is a plugin, not part of the core.
+    const { runStandaloneScheduler } = await import("../../plugins/kube-scheduler/standalone.js");
+    let handle;
+    try {
+      handle = await runStandaloneScheduler(opts);
+    } catch (err) {
+      process.stderr.write(`kubesim scheduler: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(1);
+    }
+    const stop = (): void => void handle.stop().then(() => process.exit(0));
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+
+program
+  .command("explain-schedule")
+  .description("explain how a pod is scheduled: each node's Filter verdict and each plugin's scores")
+  .argument("<pod>", "the pod, as namespace/name (or name in default)")
+  .option("--kubeconfig <path>", "kubeconfig of the cluster", ".kubesim/kubeconfig")
+  .option("--timeout <seconds>", "how long to wait for the scheduler's answer", integer("--timeout", 1, 600), 10)
+  .action(async (pod: string, opts: { kubeconfig: string; timeout: number }) => {
+    const { explainSchedule } = await import("../../plugins/kube-scheduler/index.js");
+    const { HttpClient } = await import("../client/http-client.js");
+    try {
+      process.stdout.write((await explainSchedule(HttpClient.fromKubeconfig(opts.kubeconfig), pod, { timeoutMs: opts.timeout * 1000 })) + "\n");
+    } catch (err) {
+      process.stderr.write(`kubesim explain-schedule: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(1);
+    }
+  });
+// Components shipped as plugins bring their own subcommand (and flags); loaded only when named.
+const COMPONENT_COMMANDS: Record<string, { plugin: string; factory: string; description: string }> = {
+  "controller-manager": { plugin: "kube-controller-manager", factory: "controllerManagerCommand", description: "run kube-controller-manager against an API server over HTTP (--kubeconfig K)" },
+};
+const requested = process.argv[2];
+for (const [name, spec] of Object.entries(COMPONENT_COMMANDS)) {
+  if (requested !== name) {
+    program.command(name).description(spec.description).allowUnknownOption().helpOption(false);
+    continue;
+  }
+  const path = builtInPluginPath(spec.plugin);
+  if (!path) throw new Error(`kubesim ${name}: the ${spec.plugin} plugin is not installed`);
+  const mod = (await import(pathToFileURL(path).href)) as Record<string, () => Command>;
+  program.addCommand(mod[spec.factory]!());
+}
 
 await program.parseAsync(process.argv);

@@ -12,6 +12,7 @@ import type { ApiServerApi, RequestContext } from "../api-server-contract.js";
 import { bearerToken, loadOrCreateAdminToken, newAdminToken, staticTokenAuthenticator, type TokenAuthenticator } from "./authentication.js";
 import { allowAllAuthorizer, forbiddenFor, type AuthorizationAttributes, type Authorizer } from "./authorization.js";
 import { NonResourceEndpoints, pathNotFound } from "./discovery-endpoints.js";
+import { RemoteApiServices } from "../aggregator/remote-api-services.js";
 import { DEFAULT_IN_FLIGHT_LIMITS, InFlightLimiter, type InFlightLimits } from "./in-flight-limiter.js";
 import { refuseUpgrade, streamingUnavailable, type PodLogSource } from "./pod-streams.js";
 import { MAX_REQUEST_BODY_BYTES, readBody } from "./request-body.js";
@@ -116,7 +117,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   const active = new ActiveWatches();
   const random = options.random;
   let address = `${host}:${options.port ?? 6443}`;
-  const endpoints = new NonResourceEndpoints(registry, () => address);
+  const endpoints = new NonResourceEndpoints(registry, () => address, new RemoteApiServices(options.apiServer));
   const resources = new ResourceHandler({
     apiServer: options.apiServer,
     now: () => options.clock.now(),
@@ -155,9 +156,13 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
         const answer = await options.extraEndpoints(method, pathname, method === "POST" ? await readBody(req, options.maxBodyBytes ?? MAX_REQUEST_BODY_BYTES) : "");
         if (answer) return sendJsonText(res, answer.code, JSON.stringify(answer.body));
       }
-      if (route.kind === "unknown") throw pathNotFound();
+      if (route.kind === "unknown") {
+        const s = pathname.split("/");
+        if (s[1] === "apis" && s.length > 4 && (await endpoints.serveRemote(res, s[2]!, s[3]!))) return;
+        throw pathNotFound();
+      }
       if (method !== "GET" && method !== "HEAD") throw pathNotFound();
-      endpoints.serve(res, route, req.headers.accept, query);
+      await endpoints.serve(res, route, req.headers.accept, query);
       return;
     }
     const verb = verbOf(method, route, query);
