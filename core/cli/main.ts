@@ -4,6 +4,8 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import { readFileSync } from "node:fs";
 import { KUBERNETES_VERSION } from "../cluster/node-registration.js";
 import { up } from "./up.js";
+import { callKubesim, kubeconfigPath } from "./remote.js";
+import { formatTrace, type TraceResult } from "../net/cluster-network.js";
 import { pathToFileURL } from "node:url";
 import { builtInPluginPath } from "../plugins/plugin-loader.js";
 import type { LogLevel } from "../log/logger.js";
@@ -73,6 +75,47 @@ program
     };
     process.once("SIGINT", () => stop("SIGINT"));
     process.once("SIGTERM", () => stop("SIGTERM"));
+  });
+
+const node = program.command("node").description("inspect a node of a running cluster (through the kubeconfig)");
+node
+  .command("exec")
+  .description("run a program on a node's shell, e.g. `kubesim node exec kubesim-worker -- iptables-save -t nat`")
+  .argument("<node>", "node name")
+  .argument("<argv...>", "the program and its arguments (after --)")
+  .option("--kubeconfig <path>", "kubeconfig of the cluster (default: $KUBECONFIG, else .kubesim/kubeconfig)")
+  .option("--context <name>", "kubeconfig context")
+  .action(async (nodeName: string, argv: string[], opts: { kubeconfig?: string; context?: string }) => {
+    try {
+      const r = await callKubesim<{ stdout: string; stderr?: string; exitCode: number }>(kubeconfigPath(opts.kubeconfig), opts.context, `/kubesim/v1/nodes/${encodeURIComponent(nodeName)}/exec`, { argv });
+      process.stdout.write(r.stdout);
+      if (r.stderr) process.stderr.write(r.stderr);
+      process.exitCode = r.exitCode;
+    } catch (err) {
+      process.stderr.write(`kubesim node exec: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exitCode = 1;
+    }
+  });
+
+program
+  .command("trace")
+  .description("walk a packet through the pod network and print each hop: endpoints are pod/<ns>/<name>[:port], node/<name>, svc/<ns>/<name>:<port>, nodeport/<node>:<port>, outside, <ip>[:port]")
+  .argument("<from>", "source endpoint")
+  .argument("<to>", "destination endpoint")
+  .addOption(new Option("-o, --output <format>", "output format").choices(["table", "json"]).default("table"))
+  .addOption(new Option("--protocol <protocol>", "protocol").choices(["tcp", "udp"]).default("tcp"))
+  .option("--payload <bytes>", "payload bytes (to probe the MTU)", integer("--payload", 0, 65000))
+  .option("--kubeconfig <path>", "kubeconfig of the cluster (default: $KUBECONFIG, else .kubesim/kubeconfig)")
+  .option("--context <name>", "kubeconfig context")
+  .action(async (from: string, to: string, opts: { output: string; protocol: string; payload?: number; kubeconfig?: string; context?: string }) => {
+    try {
+      const t = await callKubesim<TraceResult>(kubeconfigPath(opts.kubeconfig), opts.context, "/kubesim/v1/trace", { from, to, protocol: opts.protocol, ...(opts.payload !== undefined ? { payload: opts.payload } : {}) });
+      process.stdout.write(opts.output === "json" ? JSON.stringify(t, null, 2) + "\n" : formatTrace(t));
+      process.exitCode = t.outcome === "delivered" ? 0 : 1;
+    } catch (err) {
+      process.stderr.write(`kubesim trace: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exitCode = 1;
+    }
   });
 
 program

@@ -29,6 +29,16 @@ import { Controllers } from "../controller/extension-point.js";
 import { loadClusterConfig } from "./cluster-config.js";
 import { DEFAULT_PLUGINS } from "./default-distribution.js";
 import { NodeAgents, type NodeAgentHandle } from "./node-agents.js";
+import { DataPlane, DataPlaneToken } from "../net/data-plane.js";
+import { NodeFileSystem, NodeFiles } from "../cni/node-files.js";
+import { CniPodNetwork } from "../cni/cni-pod-network.js";
+import { PodNetwork } from "../cni/pod-network.js";
+import { NetworkPlugins } from "../cni/network-plugins.js";
+import { ClusterNetwork } from "../net/cluster-network.js";
+import { NetworkConfigToken } from "../net/network-config.js";
+import { NodeCommands, type NodeCommandResult } from "./node-commands.js";
+import { runNodeCommand } from "./node-shell.js";
+import { kubesimEndpoints } from "./kubesim-endpoints.js";
 import { startHttpServer, type HttpServerHandle, type HttpServerOptions } from "../apiserver/http/http-server.js";
 import { clusterAuthorizer, HttpAuthorizers } from "../apiserver/http/authorization.js";
 
@@ -109,6 +119,7 @@ export class Cluster {
   readonly extensions = new ExtensionRegistry();
   private readonly plugins: PluginHost;
   private readonly addressing: NodeAddressing;
+  private readonly dataPlane: DataPlane;
   private readonly nodeScopes = new Map<string, ClusterNode>();
   private readonly nodeAgents = new Map<string, { abort: AbortController; handles: NodeAgentHandle[] }>();
   private readonly stopController = new AbortController();
@@ -136,8 +147,16 @@ export class Cluster {
     provide(this.container, Logger, this.log);
     this.plugins = new PluginHost({ container: this.container, extensions: this.extensions, clock: this.clock, random: this.random, log: this.log, ...(options.baseDir ? { baseDir: options.baseDir } : {}) });
     this.addressing = new NodeAddressing(options.podNetworkCidr ?? "10.244.0.0/16");
+    this.dataPlane = new DataPlane({ clock: this.clock, ...(options.seed !== undefined ? { seed: options.seed } : {}) });
+    provide(this.container, DataPlaneToken, this.dataPlane);
+    provide(this.container, NetworkConfigToken, { podNetworkCidr: options.podNetworkCidr ?? "10.244.0.0/16", serviceCidr: options.serviceCidr ?? "10.96.0.0/12", nodePortRange: options.nodePortRange ?? "30000-32767" });
     // Informers, the controller manager and every pending waitFor listen on the stop signal.
     setMaxListeners(0, this.stopController.signal);
+  }
+
+  /** The pod network's data plane: namespaces, devices, rules, and packet traces (`cluster.network.trace(from, to)`). */
+  get network(): ClusterNetwork {
+    return new ClusterNetwork(this.dataPlane, this.running().client, this.nodeScopes);
   }
 
   /**
@@ -271,6 +290,7 @@ export class Cluster {
       random: this.random,
       log: this.log.child("http"),
       authorizer: clusterAuthorizer(this.extensions.point(HttpAuthorizers).all()),
+      extraEndpoints: kubesimEndpoints(this),
     });
     this.servers.add(server);
     return server;
@@ -306,6 +326,9 @@ export class Cluster {
     provide(scope, NodeIP, ip);
     provide(scope, NodePodCidr, podCidr);
     provide(scope, NodeSpecToken, { ...spec, name, role });
+    const files = new NodeFileSystem();
+    provide(scope, NodeFiles, files);
+    provide(scope, PodNetwork, new CniPodNetwork(this.dataPlane, { name, ip, podCidr }, files, this.extensions.point(NetworkPlugins)));
     const node: ClusterNode = { name, role, scope };
     this.nodeScopes.set(name, node);
     await this.startNodeAgents(node);
@@ -342,6 +365,14 @@ export class Cluster {
     }
   }
 
+  /** Runs a program on a node's shell (`kubesim node exec <node> -- argv...`): the NodeCommands contributed by plugins. */
+  async nodeExec(node: string, argv: readonly string[], stdin?: string): Promise<NodeCommandResult> {
+    this.running();
+    const n = this.nodeScopes.get(node);
+    if (!n) return { stdout: "", stderr: `Error from server (NotFound): nodes "${node}" not found\n`, exitCode: 1 };
+    return runNodeCommand(this.extensions.point(NodeCommands), n, argv, stdin);
+  }
+
   /** Removes a node: stops its agents, deletes its Node object and drops its scope. */
   async removeNode(name: string): Promise<void> {
     const cp = this.running();
@@ -352,6 +383,7 @@ export class Cluster {
     if (podCidr) this.addressing.releasePodCidr(podCidr);
     const ip = node.status?.addresses?.find((a) => a.type === "InternalIP")?.address;
     if (ip) this.addressing.releaseNodeIP(ip);
+    this.dataPlane.removeNode(name);
     this.nodeScopes.delete(name);
   }
 
