@@ -295,6 +295,8 @@ export interface NodeRuntime {
   readonly images: ImageService;
   /** `containerd://1.7.24` for Node.status.nodeInfo.containerRuntimeVersion. */
   readonly runtimeVersion: string;
+  /** The node's root network namespace (probes, hostNetwork pods, port-forward of them). */
+  hostNetwork(): NetworkStack;
   /** The node's process table (for `ps`/`pstree`). */
   processes(): NodeProcess[];
   /** Reads a container's log file as written on the node (absolute path). */

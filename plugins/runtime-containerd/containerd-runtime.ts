@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import type { DependencyContainer } from "tsyringe";
 import type { Clock } from "../../core/clock/clock.js";
 import type { Random } from "../../core/clock/random.js";
@@ -113,6 +114,8 @@ export class ContainerdRuntime implements RuntimeService, ImageService, NodeRunt
   constructor(protected readonly deps: RuntimeDeps, logs?: CriLogStore) {
     this.logs = logs ?? new CriLogStore();
     this.latencies = deps.latencies ?? CONTAINERD_LATENCIES;
+    // Every in-flight operation waits on this signal.
+    setMaxListeners(0, this.closing.signal);
     const boot = deps.clock.now();
     this.spawnEntry(0, "root", boot, "/sbin/init");
     this.daemonPid = this.startDaemons(boot);
@@ -276,6 +279,7 @@ export class ContainerdRuntime implements RuntimeService, ImageService, NodeRunt
           err.write(t);
           this.relay(c, "stderr", t);
         },
+        init: true,
         ...(c.config.linux?.resources?.memoryLimitInBytes ? { memoryLimit: c.config.linux.resources.memoryLimitInBytes } : {}),
       });
     } catch (e) {

@@ -14,6 +14,11 @@ export interface ProcessOptions {
   programs: Readonly<Record<string, Program>>;
   stdout: (text: string) => void;
   stderr: (text: string) => void;
+  /**
+   * The container's init (PID 1 of its PID namespace): the kernel does not apply the default action
+   * of a signal it has no handler for, so an unhandled SIGTERM is ignored and only SIGKILL ends it.
+   */
+  init?: boolean;
   /** Memory limit in bytes: reported use above it kills the process (OOMKilled, 137). */
   memoryLimit?: number;
 }
@@ -71,6 +76,7 @@ export class RunningProcess {
       for (const h of this.handlers) h(signal);
       return;
     }
+    if (signal !== "SIGKILL" && this.options.init) return;
     this.finish(SIGNAL_EXIT_CODES[signal], "signaled");
   }
 

@@ -188,13 +188,9 @@ async function runCommand(p: Process, state: ShellState, cmd: Command, io: Io): 
       let status = 0;
       for (const item of items) {
         state.vars.set(cmd.name, item);
-        try {
-          status = await runList(p, state, cmd.body, cmdIo);
-        } catch (e) {
-          if (!(e instanceof LoopControl)) throw e;
-          if (e.levels > 1) throw new LoopControl(e.kind, e.levels - 1);
-          if (e.kind === "break") break;
-        }
+        const r = await loopBody(p, state, cmd.body, cmdIo);
+        if (r === "break") break;
+        status = r;
       }
       return (state.status = status);
     }
@@ -204,18 +200,25 @@ async function runCommand(p: Process, state: ShellState, cmd: Command, io: Io): 
         if (p.signal.aborted) throw new Exit(137);
         const c = await runList(p, state, cmd.cond, cmdIo);
         if ((c === 0) === cmd.until) break;
-        try {
-          status = await runList(p, state, cmd.body, cmdIo);
-        } catch (e) {
-          if (!(e instanceof LoopControl)) throw e;
-          if (e.levels > 1) throw new LoopControl(e.kind, e.levels - 1);
-          if (e.kind === "break") break;
-        }
+        const r = await loopBody(p, state, cmd.body, cmdIo);
+        if (r === "break") break;
+        status = r;
         // A loop whose body never waits must still let the clock and other work run.
         await Promise.resolve();
       }
       return (state.status = status);
     }
+  }
+}
+
+/** Runs a loop body: its status, or `break` (a `continue` ends the body early with status 0). */
+async function loopBody(p: Process, state: ShellState, body: List, io: Io): Promise<number | "break"> {
+  try {
+    return await runList(p, state, body, io);
+  } catch (e) {
+    if (!(e instanceof LoopControl)) throw e;
+    if (e.levels > 1) throw new LoopControl(e.kind, e.levels - 1);
+    return e.kind === "break" ? "break" : 0;
   }
 }
 
