@@ -5,6 +5,7 @@ import { startHttpServer } from "../apiserver/http/http-server.js";
 import { writeKubeconfigFor } from "../apiserver/http/kubeconfig-for-server.js";
 import { HttpAuthorizers, systemMastersAuthorizer, unionAuthorizer } from "../apiserver/http/authorization.js";
 import { defaultLogLevel, type LogLevel } from "../log/logger.js";
+import { PodStreams } from "../apiserver/http/pod-streams.js";
 
 export interface UpOptions {
   config?: string;
@@ -38,6 +39,8 @@ export async function up(options: UpOptions, print: (line: string) => void): Pro
   mkdirSync(stateDir, { recursive: true });
   // Authorizers contributed by plugins take part after the admin (system:masters); none: allow all.
   const authorizers = cluster.extensions.point(HttpAuthorizers).all();
+  // The kubelets' streaming API (logs, exec, attach), reached through the API server's pod subresources.
+  const streams = cluster.container.isRegistered(PodStreams, true) ? cluster.resolve(PodStreams) : undefined;
   let server;
   try {
     server = await startHttpServer({
@@ -50,6 +53,7 @@ export async function up(options: UpOptions, print: (line: string) => void): Pro
       port: options.port,
       stateDir,
       insecureHttp: options.insecureHttp,
+      ...(streams ? { podLogs: streams.logs, ...(streams.exec ? { podExec: streams.exec } : {}) } : {}),
       ...(authorizers.length ? { authorizer: unionAuthorizer([systemMastersAuthorizer, ...authorizers]) } : {}),
     });
   } catch (err) {

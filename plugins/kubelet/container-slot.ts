@@ -15,6 +15,8 @@ export interface ContainerSlot {
   /** Runtime ID of the current container (undefined before the first create). */
   id?: string;
   restartCount: number;
+  /** The previous, exited instance kept for `logs --previous`. */
+  deadId?: string;
   /** Set while the container has no running/exited instance to show, or is backing off. */
   waiting?: { reason: string; message?: string };
   /** The current instance's state, as the runtime last reported it. */

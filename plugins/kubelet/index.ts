@@ -5,6 +5,8 @@ import { ContainerRuntimes } from "../../core/cri/runtime-service.js";
 import { NodeSpecToken, type NodeSpec } from "../../core/cluster/node-spec.js";
 import { provide, token } from "../../core/di/token.js";
 import { Kubelet } from "./kubelet.js";
+import { kubeletStreams } from "./streaming.js";
+import { PodStreams } from "../../core/apiserver/http/pod-streams.js";
 
 export { Kubelet, LEASE_RENEW_MS, STATUS_UPDATE_MS, type KubeletOptions } from "./kubelet.js";
 export { PodWorker, formatDelay } from "./pod-worker.js";
@@ -28,6 +30,7 @@ export default definePlugin({
   description: "the kubelet: node registration, leases, pod workers, probes, restarts, volumes, streaming",
   setup(ctx) {
     const kubelets = new Map<string, Kubelet>();
+    ctx.provide(PodStreams, kubeletStreams(ctx.resolve(Client), kubelets));
     ctx.contribute(NodeAgents, "kubelet", {
       async start({ nodeName, scope }) {
         const runtimes = ctx.extensions(ContainerRuntimes);

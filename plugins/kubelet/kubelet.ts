@@ -137,6 +137,11 @@ export class Kubelet {
     await this.events.shutdown();
   }
 
+  /** The kubelet's clock reading. */
+  now(): number {
+    return this.o.clock.now();
+  }
+
   /** The worker of a pod (streaming, node views, tests). */
   worker(namespace: string, name: string): PodWorker | undefined {
     for (const w of this.workers.values()) if (w.pod.metadata?.name === name && w.pod.metadata?.namespace === namespace) return w;

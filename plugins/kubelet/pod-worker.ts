@@ -450,7 +450,9 @@ export class PodWorker {
     if (previous) {
       if (s.state?.terminated) s.last = s.state.terminated;
       s.restartCount++;
-      await this.k.runtime.runtime.removeContainer(previous).catch(() => undefined);
+      // The kubelet keeps the last dead instance (`kubectl logs --previous`) and removes older ones.
+      if (s.deadId) await this.k.runtime.runtime.removeContainer(s.deadId).catch(() => undefined);
+      s.deadId = previous;
     }
     s.id = id;
     s.waiting = undefined;

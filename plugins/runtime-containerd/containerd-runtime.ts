@@ -400,11 +400,12 @@ export class ContainerdRuntime implements RuntimeService, ImageService, NodeRunt
   }
 
   async exec(request: ExecRequest): Promise<StreamSession> {
-    const outFns: ((d: string) => void)[] = [];
-    const errFns: ((d: string) => void)[] = [];
-    const proc = await this.execProcess(request.containerId, request.cmd, (d) => outFns.forEach((f) => f(d)), (d) => (request.tty ? outFns : errFns).forEach((f) => f(d)));
+    // Output written before the caller subscribes (a quick command) is held until it does.
+    const out = new BufferedStream();
+    const err = new BufferedStream();
+    const proc = await this.execProcess(request.containerId, request.cmd, (d) => out.write(d), (d) => (request.tty ? out : err).write(d));
     if (!request.stdin) proc.closeStdin();
-    return { write: (d) => proc.write(d), closeStdin: () => proc.closeStdin(), onStdout: (f) => void outFns.push(f), onStderr: (f) => void errFns.push(f), exit: proc.exit };
+    return { write: (d) => proc.write(d), closeStdin: () => proc.closeStdin(), onStdout: (f) => out.subscribe(f), onStderr: (f) => err.subscribe(f), exit: proc.exit };
   }
 
   async attach(containerId: string, stdin: boolean): Promise<StreamSession> {
@@ -632,6 +633,24 @@ export class ContainerdRuntime implements RuntimeService, ImageService, NodeRunt
 
   private nodeName(): string {
     return this.deps.scope.isRegistered(NodeName, true) ? this.deps.scope.resolve<string>(NodeName) : "localhost";
+  }
+}
+
+/** A stream that holds what is written until the first subscriber arrives. */
+class BufferedStream {
+  private held: string[] | undefined = [];
+  private readonly fns: ((d: string) => void)[] = [];
+
+  write(d: string): void {
+    if (this.held) this.held.push(d);
+    else for (const f of this.fns) f(d);
+  }
+
+  subscribe(fn: (d: string) => void): void {
+    this.fns.push(fn);
+    const held = this.held;
+    this.held = undefined;
+    for (const d of held ?? []) fn(d);
   }
 }
 
