@@ -97,6 +97,7 @@ export class Kubelet {
       admit: (pod) => admitPod(pod, this.admittedPods(pod), this.allocatable, this.nodeLabels),
       token: (pod, audience, exp) => this.podToken(pod, audience, exp),
       forget: (uid) => this.forget(uid),
+      sandboxCreated: (id, worker) => void this.bySandbox.set(id, worker),
     };
   }
 
@@ -172,11 +173,7 @@ export class Kubelet {
   }
 
   private workerForSandbox(id: string): PodWorker | undefined {
-    let w = this.bySandbox.get(id);
-    if (w) return w;
-    for (const x of this.workers.values()) if (x.sandbox) this.bySandbox.set(x.sandbox, x);
-    w = this.bySandbox.get(id);
-    return w;
+    return this.bySandbox.get(id);
   }
 
   /** Pods admitted on this node and not finished, other than `pod`. */
@@ -300,7 +297,7 @@ export class Kubelet {
 function relevantChange(old: Pod, pod: Pod): boolean {
   const a = old.metadata;
   const b = pod.metadata;
-  return a?.deletionTimestamp !== b?.deletionTimestamp || a?.deletionGracePeriodSeconds !== b?.deletionGracePeriodSeconds || a?.generation !== b?.generation || old.spec !== pod.spec && JSON.stringify(old.spec) !== JSON.stringify(pod.spec);
+  return a?.deletionTimestamp !== b?.deletionTimestamp || a?.deletionGracePeriodSeconds !== b?.deletionGracePeriodSeconds || a?.generation !== b?.generation;
 }
 
 /** Requests of a container resource in milli-units. */

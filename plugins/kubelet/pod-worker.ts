@@ -40,6 +40,8 @@ export interface KubeletServices {
   /** Decides whether a new pod may run here (resources, affinity); a reason/message pair rejects it. */
   readonly admit: (pod: Pod) => { reason: string; message: string } | undefined;
   readonly token: (pod: Pod, audience: string | undefined, expirationSeconds: number) => Promise<string | undefined>;
+  /** Called when a worker's sandbox exists (container events are routed by sandbox). */
+  readonly sandboxCreated: (sandboxId: string, worker: PodWorker) => void;
   /** Called when the worker is done with its pod (terminated and cleaned up). */
   readonly forget: (uid: string) => void;
 }
@@ -272,6 +274,7 @@ export class PodWorker {
       const id = await this.k.runtime.runtime.runPodSandbox(this.sandboxConfig, pod.spec?.runtimeClassName ? "runc" : "");
       const st = await this.k.runtime.runtime.podSandboxStatus(id);
       this.sandboxId = id;
+      this.k.sandboxCreated(id, this);
       this.podIPs = hostNetwork ? [this.k.nodeIP] : [st.ip, ...st.additionalIps].filter(Boolean);
     } catch (err) {
       const msg = `Failed to create pod sandbox: ${(err as Error).message}`;
