@@ -6,6 +6,8 @@ import { NodeSpecToken, type NodeSpec } from "../../core/cluster/node-spec.js";
 import { provide, token } from "../../core/di/token.js";
 import { Kubelet } from "./kubelet.js";
 import { kubeletStreams } from "./streaming.js";
+import { NodeCommands } from "../../core/cluster/node-commands.js";
+import { crictl, ps, pstree } from "./node-views.js";
 import { PodStreams } from "../../core/apiserver/http/pod-streams.js";
 
 export { Kubelet, LEASE_RENEW_MS, STATUS_UPDATE_MS, type KubeletOptions } from "./kubelet.js";
@@ -31,6 +33,9 @@ export default definePlugin({
   setup(ctx) {
     const kubelets = new Map<string, Kubelet>();
     ctx.provide(PodStreams, kubeletStreams(ctx.resolve(Client), kubelets));
+    ctx.contribute(NodeCommands, "crictl", crictl);
+    ctx.contribute(NodeCommands, "ps", ps);
+    ctx.contribute(NodeCommands, "pstree", pstree);
     ctx.contribute(NodeAgents, "kubelet", {
       async start({ nodeName, scope }) {
         const runtimes = ctx.extensions(ContainerRuntimes);
@@ -52,6 +57,7 @@ export default definePlugin({
     });
     return () => {
       ctx.extensions(NodeAgents).withdraw("kubelet");
+      for (const c of ["crictl", "ps", "pstree"]) ctx.extensions(NodeCommands).withdraw(c);
     };
   },
 });
