@@ -148,7 +148,14 @@ export class ResourceHandler {
     const pods = this.o.apiServer.registry.byGroupVersionResource("", "v1", "pods")!;
     await this.o.apiServer.get(pods, namespace, name, {}, ctx);
     if (!this.o.podLogs) throw logsUnavailable(namespace, name);
-    sendText(res, 200, await this.o.podLogs(namespace, name, query));
+    const logs = await this.o.podLogs(namespace, name, query);
+    if (typeof logs === "string") return sendText(res, 200, logs);
+    res.writeHead(200, { "Content-Type": "text/plain; charset=utf-8", "Transfer-Encoding": "chunked", "X-Content-Type-Options": "nosniff", "Cache-Control": "no-cache, private" });
+    if (logs.text) res.write(logs.text);
+    const abort = new AbortController();
+    res.on("close", () => abort.abort());
+    await logs.follow((chunk) => res.write(chunk), abort.signal);
+    res.end();
   }
 
   private sendObject(res: ServerResponse, code: number, format: ResponseFormat, route: ResourceRoute, obj: KubeObject, ctx: RequestContext): void {
