@@ -20,6 +20,23 @@ export interface ResourceDescriptor {
   subresources: readonly Subresource[];
   /** Verbs discovery advertises (default: the full set). */
   verbs?: readonly string[];
+  /**
+   * The OpenAPI schema served for a type without a generated definition (a custom resource),
+   * with bare-name `$ref`s (`io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta`).
+   */
+  openApiSchema?: Readonly<Record<string, unknown>>;
+  /** A custom resource version's additionalPrinterColumns (Tables print them; [] → `Age`). */
+  printerColumns?: readonly PrinterColumn[];
+}
+
+/** One CRD `additionalPrinterColumns` entry. */
+export interface PrinterColumn {
+  name: string;
+  type: string;
+  jsonPath: string;
+  format?: string;
+  description?: string;
+  priority?: number;
 }
 
 /** `pods`, `deployments.apps`: the resource name kubectl and RBAC use. */

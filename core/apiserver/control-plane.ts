@@ -13,6 +13,7 @@ import { BUILT_IN_ADMISSION } from "./admission/index.js";
 import { createStrategyServices, type AllocatingStrategyServices } from "./allocators/strategy-services.js";
 import { ApiServer } from "./api-server.js";
 import { bootstrapApiObjects } from "./bootstrap.js";
+import { CrdController } from "./apiextensions/crd-controller.js";
 
 export interface ControlPlaneOptions {
   clock: Clock;
@@ -40,6 +41,8 @@ export interface ControlPlane {
   /** The in-process client, acting as the cluster admin. */
   readonly client: InProcessClient;
   readonly services: AllocatingStrategyServices;
+  /** Serves CustomResourceDefinitions' resources (naming, establishing, registry); `stop` ends it. */
+  readonly crds: CrdController;
 }
 
 /**
@@ -73,5 +76,8 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
   const existing = await client.resource("Service").list().catch(() => undefined);
   if (existing) services.rebuildFrom(existing.items as Service[]);
   await bootstrapApiObjects(client, { kubernetesServiceIP: services.clusterIPs.kubernetesServiceIP, ...(options.apiServerPort ? { apiServerPort: options.apiServerPort } : {}) });
-  return { store, registry, apiServer, client, services };
+  // CRDs already stored (a durable backend) are served again before the first request.
+  const crds = new CrdController({ apiServer, registry, clock: options.clock, log: options.log.child("apiextensions"), isBuiltIn: (t) => builtIn.has(t) });
+  await crds.start();
+  return { store, registry, apiServer, client, services, crds };
 }

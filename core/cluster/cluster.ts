@@ -414,6 +414,7 @@ export class Cluster {
     this.stopController.abort();
     await this.plugins.stop();
     await this.informerFactory?.shutdown();
+    this.controlPlane?.crds.stop();
     await this.controlPlane?.store.close();
     if (this.clock instanceof VirtualClock) this.clock.setAuto(false);
   }
