@@ -6,6 +6,7 @@ import { validateImmutableField } from "../../validation/immutable.js";
 import { isDNS1035Label, isDNS1123Subdomain, nameIsDNSSubdomain } from "../../validation/names.js";
 import { validateObjectMeta, validateObjectMetaUpdate } from "../../validation/object-meta.js";
 import { specStatusHooks } from "../spec-status-strategy.js";
+import { validateStructuralSchema } from "./structural-schema.js";
 
 type CrdObject = CustomResourceDefinition & KubeObject;
 
@@ -41,7 +42,7 @@ function validateVersion(v: CustomResourceDefinitionVersion, path: string): Fiel
   if (!v.name) errs.push(fieldError.required(`${path}.name`));
   else for (const m of isDNS1035Label(v.name)) errs.push(fieldError.invalid(`${path}.name`, v.name, m));
   if (!v.schema?.openAPIV3Schema) errs.push(fieldError.required(`${path}.schema.openAPIV3Schema`, "schemas are required"));
-  else if (v.schema.openAPIV3Schema.type !== "object") errs.push(fieldError.invalid(`${path}.schema.openAPIV3Schema.type`, v.schema.openAPIV3Schema.type ?? "", "must be object at the root"));
+  else errs.push(...validateStructuralSchema(v.schema.openAPIV3Schema, `${path}.schema.openAPIV3Schema`));
   const scale = v.subresources?.scale;
   if (scale) {
     if (!scale.specReplicasPath) errs.push(fieldError.required(`${path}.subresources.scale.specReplicasPath`));
@@ -115,7 +116,7 @@ function prepareCrdForUpdate(crd: CrdObject, old: CrdObject, ctx: StrategyContex
 /**
  * apiextensions.k8s.io/v1 CustomResourceDefinition (cluster-scoped). Serving the custom
  * resources it defines is the API server's business; this validates and stores the definition.
- * Structural-schema checks of openAPIV3Schema are not done (only presence and an object root).
+ * Each version's openAPIV3Schema must be structural (refused otherwise, as for v1 CRDs upstream).
  */
 export const CUSTOM_RESOURCE_DEFINITION: ApiTypeRegistration<CrdObject> = {
   descriptor: {
