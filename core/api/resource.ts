@@ -27,6 +27,15 @@ export interface ResourceDescriptor {
   openApiSchema?: Readonly<Record<string, unknown>>;
   /** A custom resource version's additionalPrinterColumns (Tables print them; [] → `Age`). */
   printerColumns?: readonly PrinterColumn[];
+  /** A custom resource version's scale subresource: where replicas and the selector live (`.spec.replicas`). */
+  scalePaths?: ScalePaths;
+}
+
+/** CRD `subresources.scale`: JSON paths of the replica counts and the label selector string. */
+export interface ScalePaths {
+  specReplicasPath: string;
+  statusReplicasPath: string;
+  labelSelectorPath?: string;
 }
 
 /** One CRD `additionalPrinterColumns` entry. */

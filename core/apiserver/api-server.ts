@@ -21,7 +21,7 @@ import type { AdmissionPlugin } from "./admission.js";
 import type { ApiServerApi, RequestContext } from "./api-server-contract.js";
 import { desiredStateChanged, objectChanged } from "./object-diff.js";
 import { rfc3339 } from "../api/time.js";
-import { scaleOf } from "./scale.js";
+import { customResourceScaleOf, scaleOf, setCustomResourceReplicas } from "./scale.js";
 import { filteredEventType } from "./watch-filter.js";
 import { awaitFreshness, parseResourceVersion, tooLargeResourceVersion } from "./resource-versions.js";
 import { FieldManager } from "./field-manager.js";
@@ -259,7 +259,7 @@ export class ApiServer implements ApiServerApi {
   async getSubresource(type: RegisteredType, namespace: string | undefined, name: string, subresource: string): Promise<KubeObject> {
     this.checkSubresource(type, subresource, ["status", "scale"]);
     const obj = await this.get(type, namespace, name);
-    return subresource === "scale" ? (scaleOf(obj) as KubeObject) : obj;
+    return subresource === "scale" ? this.scaleView(type, obj) : obj;
   }
 
   async updateSubresource(type: RegisteredType, namespace: string | undefined, name: string, subresource: string, body: KubeObject, options: WriteOptions = {}, ctx: RequestContext = {}): Promise<KubeObject> {
@@ -277,7 +277,7 @@ export class ApiServer implements ApiServerApi {
     this.checkSubresource(type, subresource, ["status", "scale"]);
     if (subresource === "status") return this.patchResource(type, namespace, name, "status", patchType, patch, options, ctx);
     const current = await this.get(type, namespace, name);
-    const scale = scaleOf(current) as KubeObject;
+    const scale = this.scaleView(type, current);
     const patched = this.applyPatch(scale, patchType, patch, "Scale", true) as KubeObject;
     return this.updateScale(type, namespace, name, patched, options, ctx);
   }
@@ -302,7 +302,13 @@ export class ApiServer implements ApiServerApi {
         await this.admission.validate("DELETE", type, undefined, undefined, current, options, ctx);
         admitted = true;
       }
-      const marked = markForDeletion(type, current, options, this.clock.now());
+      let base = current;
+      if (!current.metadata?.deletionTimestamp && type.strategy.prepareForDelete) {
+        const draft = draftOf(current);
+        type.strategy.prepareForDelete(draft, this.strategyContext);
+        base = draft;
+      }
+      const marked = markForDeletion(type, base, options, this.clock.now());
       try {
         if (marked) ctx.deletionPending = true;
         if (marked === current) return current; // already being deleted, nothing shortened
@@ -478,10 +484,18 @@ export class ApiServer implements ApiServerApi {
     if (body.metadata?.name && body.metadata.name !== name) throw badRequest(`the name of the object (${body.metadata.name}) does not match the name on the URL (${name})`);
     const updated = await this.guaranteedUpdate(type, namespace, name, "", options, ctx, pinnedVersion(body), (current) => {
       const draft = draftOf(current!);
-      (draft as { spec?: { replicas?: number } }).spec = { ...((draft as { spec?: object }).spec ?? {}), replicas: (replicas as number | undefined) ?? 0 };
+      const paths = type.descriptor.scalePaths;
+      if (paths) setCustomResourceReplicas(draft, paths, (replicas as number | undefined) ?? 0);
+      else (draft as { spec?: { replicas?: number } }).spec = { ...((draft as { spec?: object }).spec ?? {}), replicas: (replicas as number | undefined) ?? 0 };
       return draft;
     });
-    return scaleOf(updated) as KubeObject;
+    return this.scaleView(type, updated);
+  }
+
+  /** The autoscaling/v1 Scale of an object: at its CRD's paths for custom resources. */
+  private scaleView(type: RegisteredType, obj: KubeObject): KubeObject {
+    const paths = type.descriptor.scalePaths;
+    return (paths ? customResourceScaleOf(obj, paths) : scaleOf(obj)) as KubeObject;
   }
 
   /**

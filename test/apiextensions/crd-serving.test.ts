@@ -99,6 +99,32 @@ test("fixing the conflict accepts the names and serves the resource", async () =
   assert.is(cp.registry.find("gizmo")?.descriptor.kind, "Gizmo");
 });
 
+test("deleting a CRD deletes its custom resources first (cleanup finalizer, Terminating), waiting for their own finalizers", async () => {
+  const gizmos = cp.client.resource("gizmos.example.com");
+  await gizmos.create({ apiVersion: "example.com/v1", kind: "Gizmo", metadata: { name: "a", namespace: "default" } } as KubeObject);
+  await gizmos.create({ apiVersion: "example.com/v1", kind: "Gizmo", metadata: { name: "held", namespace: "kube-system", finalizers: ["example.com/hold"] } } as KubeObject);
+  const marked = (await crds.delete("gizmos.example.com")) as CustomResourceDefinition & KubeObject;
+  assert.equal(marked.metadata?.finalizers, ["customresourcecleanup.apiextensions.k8s.io"]);
+  assert.equal(condition(marked, "Terminating"), ["True", "InstanceDeletionPending", "CustomResourceDefinition marked for deletion; CustomResource deletion will begin soon"]);
+  await settle(cp);
+  let crd = await crds.get("gizmos.example.com");
+  assert.equal(condition(crd, "Terminating"), ["True", "InstanceDeletionInProgress", "CustomResource deletion is in progress"]);
+  assert.is((await gizmos.list()).items.length, 1);
+  const refused = await statusOf(gizmos.create({ apiVersion: "example.com/v1", kind: "Gizmo", metadata: { name: "new", namespace: "default" } } as KubeObject));
+  assert.equal([refused.status.code, refused.status.message], [405, "create not allowed while custom resource definition is terminating"]);
+  await gizmos.patch("held", "merge", { metadata: { finalizers: null } }, { namespace: "kube-system" });
+  await cp.clock.advance(5_000);
+  await settle(cp);
+  assert.is(await crds.get("gizmos.example.com").catch((e) => e.status.reason), "NotFound");
+  assert.is(cp.registry.find("gizmos.example.com"), undefined);
+});
+
+test("a CRD that was never established goes at once", async () => {
+  await crds.delete("others.example.com");
+  await settle(cp);
+  assert.is(await crds.get("others.example.com").catch((e) => e.status.reason), "NotFound");
+});
+
 test.after(async () => {
   cp.crds.stop();
   await cp.store.close();

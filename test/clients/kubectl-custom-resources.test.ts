@@ -23,7 +23,7 @@ spec:
   - name: v1
     served: true
     storage: true
-    subresources: {status: {}}
+    subresources: {status: {}, scale: {specReplicasPath: .spec.replicas, statusReplicasPath: .status.replicas}}
     selectableFields: [{jsonPath: .spec.color}]
     additionalPrinterColumns:
     - {name: Color, type: string, jsonPath: .spec.color}
@@ -45,6 +45,7 @@ spec:
             type: object
             properties:
               ready: {type: boolean}
+              replicas: {type: integer}
 `;
 
 const widget = (name: string, spec: string): string => `apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: ${name}\n  namespace: default\nspec:\n${spec}\n`;
@@ -102,6 +103,15 @@ test("generation bumps on spec changes only; status is a subresource", async () 
   w1 = JSON.parse(await ok(["get", "widget", "w1", "-o", "json"]));
   assert.equal(w1.status, { ready: true });
   assert.is(w1.metadata.generation, 2);
+});
+
+test("kubectl scale a custom resource through its scale subresource", async () => {
+  assert.is((await ok(["scale", "widget", "w2", "--replicas=5"])).trim(), "widget.example.com/w2 scaled");
+  const w2 = JSON.parse(await ok(["get", "widget", "w2", "-o", "json"]));
+  assert.is(w2.spec.replicas, 5);
+  assert.is(w2.metadata.generation, 2);
+  const scale = JSON.parse(await ok(["get", "--raw", "/apis/example.com/v1/namespaces/default/widgets/w2/scale"]));
+  assert.equal([scale.kind, scale.spec.replicas, scale.status.replicas], ["Scale", 5, 0]);
 });
 
 test("explain reads the schema from OpenAPI v3", async () => {

@@ -4,6 +4,7 @@ import type { Logger } from "../../log/logger.js";
 import type { KubeObject } from "../../api/object.js";
 import type { RegisteredType, ResourceRegistry } from "../../api/resource-registry.js";
 import { isStatusError } from "../../api/status.js";
+import { CUSTOM_RESOURCE_CLEANUP_FINALIZER } from "../../api/builtin/apiextensions/index.js";
 import { rfc3339 } from "../../api/time.js";
 import { semanticEqual } from "../../api/validation/semantic-equal.js";
 import type { ApiServer } from "../api-server.js";
@@ -11,6 +12,7 @@ import type { Watch } from "../../client/client.js";
 import { isCrdConditionTrue, setCrdCondition } from "./crd-conditions.js";
 import { calculateNames, takenNames } from "./crd-names.js";
 import { customResourceTypes } from "./custom-resource-type.js";
+import type { ServingState } from "./custom-resource-strategy.js";
 
 export interface CrdControllerOptions {
   apiServer: ApiServer;
@@ -23,6 +25,8 @@ export interface CrdControllerOptions {
 
 const CRD_GROUP = "apiextensions.k8s.io";
 const FIELD_MANAGER = "kube-apiserver";
+/** How long the finalizer waits before checking again for custom resources still being deleted. */
+const CLEANUP_RECHECK_MS = 5_000;
 
 /**
  * apiextensions-apiserver's naming and establishing controllers and its serving side, run inside
@@ -34,7 +38,8 @@ const FIELD_MANAGER = "kube-apiserver";
 export class CrdController {
   private readonly crds = new Map<string, CustomResourceDefinition>();
   /** Per CRD: the registered types and the fingerprint they were built from. */
-  private readonly served = new Map<string, { key: string; types: RegisteredType[] }>();
+  private readonly served = new Map<string, { key: string; types: RegisteredType[]; state: ServingState }>();
+  private readonly rechecks = new Map<string, ReturnType<Clock["setTimeout"]>>();
   private chain: Promise<void> = Promise.resolve();
   private watch: Watch | undefined;
   private stopped = false;
@@ -66,6 +71,8 @@ export class CrdController {
   stop(): void {
     this.stopped = true;
     this.watch?.stop();
+    for (const t of this.rechecks.values()) this.o.clock.clearTimeout(t);
+    this.rechecks.clear();
   }
 
   private enqueue(name: string): void {
@@ -80,7 +87,7 @@ export class CrdController {
       return;
     }
     if (crd.metadata?.deletionTimestamp) {
-      this.unserve(name);
+      if (crd.metadata.finalizers?.includes(CUSTOM_RESOURCE_CLEANUP_FINALIZER)) await this.finalize(crd);
       return;
     }
     const updated = await this.writeStatus(crd);
@@ -113,13 +120,87 @@ export class CrdController {
     }
   }
 
+  /**
+   * The CRD finalizer (crd_finalizer.go): creates are refused from now on, every custom resource
+   * is deleted (waiting for their own finalizers, checking again every few seconds), then the
+   * Terminating condition says how it went and the cleanup finalizer is removed, which lets the
+   * CRD go.
+   */
+  private async finalize(crd: CustomResourceDefinition): Promise<void> {
+    const name = crd.metadata!.name!;
+    const entry = this.served.get(name);
+    let condition: { status: string; reason: string; message: string };
+    if (entry && entry.types.length && isCrdConditionTrue(crd, "Established")) {
+      entry.state.terminating = true;
+      await this.writeTerminating(crd, { status: "True", reason: "InstanceDeletionInProgress", message: "CustomResource deletion is in progress" });
+      const type = entry.types[0]!;
+      try {
+        await this.o.apiServer.deleteCollection(type, undefined, {});
+      } catch (err) {
+        await this.writeTerminating(crd, { status: "False", reason: "InstanceDeletionFailed", message: `could not issue all deletes: ${(err as Error).message}` });
+        this.recheck(name);
+        return;
+      }
+      const left = await this.o.apiServer.list(type, undefined, { limit: 1 });
+      if (left.items.length) {
+        this.recheck(name);
+        return;
+      }
+      condition = { status: "False", reason: "InstanceDeletionCompleted", message: "removed all instances" };
+    } else {
+      condition = { status: "False", reason: "NeverEstablished", message: "resource was never established" };
+    }
+    this.unserve(name);
+    await this.writeTerminating(crd, condition);
+    const finalizers = (crd.metadata?.finalizers ?? []).filter((f) => f !== CUSTOM_RESOURCE_CLEANUP_FINALIZER);
+    try {
+      await this.o.apiServer.patch(this.crdType, undefined, name, "merge", { metadata: { finalizers: finalizers.length ? finalizers : null } }, { fieldManager: FIELD_MANAGER });
+    } catch (err) {
+      if (!isStatusError(err, "NotFound")) throw err;
+    }
+  }
+
+  private recheck(name: string): void {
+    if (this.rechecks.has(name) || this.stopped) return;
+    this.rechecks.set(name, this.o.clock.setTimeout(() => {
+      this.rechecks.delete(name);
+      this.enqueue(name);
+    }, CLEANUP_RECHECK_MS));
+  }
+
+  /** Sets the Terminating condition on the stored CRD (when it changes). */
+  private async writeTerminating(crd: CustomResourceDefinition, c: { status: string; reason: string; message: string }): Promise<void> {
+    const name = crd.metadata!.name!;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      let current: CustomResourceDefinition;
+      try {
+        current = (await this.o.apiServer.get(this.crdType, undefined, name)) as unknown as CustomResourceDefinition;
+      } catch (err) {
+        if (isStatusError(err, "NotFound")) return;
+        throw err;
+      }
+      const old = current.status?.conditions?.find((x) => x.type === "Terminating");
+      if (old && old.status === c.status && old.reason === c.reason && old.message === c.message) return;
+      const conditions = setCrdCondition(current.status?.conditions, { type: "Terminating", ...c }, rfc3339(this.o.clock.now()));
+      const body = { ...current, status: { ...current.status, conditions } } as unknown as KubeObject;
+      try {
+        await this.o.apiServer.updateSubresource(this.crdType, undefined, name, "status", body, { fieldManager: FIELD_MANAGER });
+        return;
+      } catch (err) {
+        if (isStatusError(err, "NotFound")) return;
+        if (!isStatusError(err, "Conflict")) throw err;
+      }
+    }
+  }
+
   private serve(crd: CustomResourceDefinition): void {
     const name = crd.metadata!.name!;
     const key = `${crd.metadata?.generation ?? 0}\u0000${JSON.stringify(crd.status?.acceptedNames)}`;
     if (this.served.get(name)?.key === key) return;
     this.unserve(name);
     const types: RegisteredType[] = [];
-    for (const registration of customResourceTypes(crd)) {
+    const state: ServingState = { terminating: false };
+    for (const registration of customResourceTypes(crd, state)) {
       const d = registration.descriptor;
       if (this.o.registry.byGroupVersionResource(d.group, d.version, d.plural)) {
         this.o.log.warn("custom resource not served: its group/version/resource is taken", { crd: name, resource: `${d.plural}.${d.group}/${d.version}` });
@@ -127,7 +208,7 @@ export class CrdController {
       }
       types.push(this.o.registry.add(registration));
     }
-    this.served.set(name, { key, types });
+    this.served.set(name, { key, types, state });
   }
 
   private unserve(name: string): void {

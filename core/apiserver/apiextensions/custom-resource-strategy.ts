@@ -1,6 +1,7 @@
 import type { CustomResourceDefinition, CustomResourceDefinitionVersion } from "kubernetes-types/apiextensions/v1.js";
 import type { KubeObject } from "../../api/object.js";
 import type { ResourceStrategy } from "../../api/strategy.js";
+import { methodNotAllowed } from "../../api/status.js";
 import { semanticEqual } from "../../api/validation/semantic-equal.js";
 import { nameIsDNSSubdomain } from "../../api/validation/names.js";
 import { validateObjectMeta, validateObjectMetaUpdate } from "../../api/validation/object-meta.js";
@@ -8,6 +9,12 @@ import { evaluateSimpleJsonPath, parseSimpleJsonPath } from "../printers/simple-
 import { compileSchema } from "./schema-validator.js";
 
 type Content = Record<string, unknown>;
+
+/** What the CRD controller tells the served types of one CRD (shared by its versions). */
+export interface ServingState {
+  /** The CRD is being deleted: creates are refused. */
+  terminating: boolean;
+}
 
 /** Everything but metadata (and status when it is a subresource): what bumps generation. */
 function contentDiffers(a: KubeObject, b: KubeObject, skipStatus: boolean): boolean {
@@ -33,9 +40,10 @@ function selectableValue(value: unknown): string | undefined {
  * apiextensions-apiserver's customResourceStrategy for one served version: ObjectMeta validation
  * (DNS-subdomain names), the openAPIV3Schema (compiled once here), the spec/status split when the
  * status subresource is on, generation 1 on create and +1 on content changes (everything but
- * metadata, and but status with the subresource), selectableFields as field selectors.
+ * metadata, and but status with the subresource), selectableFields as field selectors; creates
+ * are refused (405) once the CRD is terminating.
  */
-export function customResourceStrategy(crd: CustomResourceDefinition, version: CustomResourceDefinitionVersion): ResourceStrategy<KubeObject> {
+export function customResourceStrategy(crd: CustomResourceDefinition, version: CustomResourceDefinitionVersion, state: ServingState): ResourceStrategy<KubeObject> {
   const namespaced = crd.spec.scope === "Namespaced";
   const hasStatus = !!version.subresources?.status;
   const schema = compileSchema(version.schema?.openAPIV3Schema);
@@ -47,6 +55,7 @@ export function customResourceStrategy(crd: CustomResourceDefinition, version: C
   return {
     defaults: (obj) => schema.applyDefaults(obj),
     prepareForCreate(obj) {
+      if (state.terminating) throw methodNotAllowed("create not allowed while custom resource definition is terminating");
       if (hasStatus) delete (obj as Content)["status"];
       setGeneration(obj, 1);
     },

@@ -2,7 +2,7 @@ import type { CustomResourceDefinition, CustomResourceDefinitionVersion, JSONSch
 import type { KubeObject } from "../../api/object.js";
 import type { ResourceDescriptor, Subresource } from "../../api/resource.js";
 import type { ApiTypeRegistration } from "../../api/strategy.js";
-import { customResourceStrategy } from "./custom-resource-strategy.js";
+import { customResourceStrategy, type ServingState } from "./custom-resource-strategy.js";
 
 const META = "io.k8s.apimachinery.pkg.apis.meta.v1";
 
@@ -36,7 +36,7 @@ function subresourcesOf(v: CustomResourceDefinitionVersion): Subresource[] {
  * The resource types a CRD serves: one per served version, named by its accepted names (not the
  * requested ones: a conflicting name is never served).
  */
-export function customResourceTypes(crd: CustomResourceDefinition): ApiTypeRegistration<KubeObject>[] {
+export function customResourceTypes(crd: CustomResourceDefinition, state: ServingState = { terminating: false }): ApiTypeRegistration<KubeObject>[] {
   const names = crd.status?.acceptedNames;
   if (!names?.plural || !names.kind) return [];
   const group = crd.spec.group;
@@ -54,7 +54,8 @@ export function customResourceTypes(crd: CustomResourceDefinition): ApiTypeRegis
       subresources: subresourcesOf(v),
       openApiSchema: customResourceOpenApiSchema(group, v.name, names.kind, v.schema?.openAPIV3Schema),
       printerColumns: v.additionalPrinterColumns ?? [],
+      ...(v.subresources?.scale ? { scalePaths: v.subresources.scale } : {}),
     };
-    return { descriptor, strategy: customResourceStrategy(crd, v) };
+    return { descriptor, strategy: customResourceStrategy(crd, v, state) };
   });
 }

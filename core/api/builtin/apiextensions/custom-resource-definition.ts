@@ -6,6 +6,7 @@ import { validateImmutableField } from "../../validation/immutable.js";
 import { isDNS1035Label, isDNS1123Subdomain, nameIsDNSSubdomain } from "../../validation/names.js";
 import { validateObjectMeta, validateObjectMetaUpdate } from "../../validation/object-meta.js";
 import { specStatusHooks } from "../spec-status-strategy.js";
+import { rfc3339 } from "../../time.js";
 import { validateStructuralSchema } from "./structural-schema.js";
 
 type CrdObject = CustomResourceDefinition & KubeObject;
@@ -113,6 +114,18 @@ function prepareCrdForUpdate(crd: CrdObject, old: CrdObject, ctx: StrategyContex
   }
 }
 
+/** The finalizer that holds a deleted CRD until all its custom resources are gone. */
+export const CUSTOM_RESOURCE_CLEANUP_FINALIZER = "customresourcecleanup.apiextensions.k8s.io";
+
+/** The CRD REST's Delete: the first delete adds the cleanup finalizer and the Terminating condition. */
+function prepareCrdForDelete(crd: CrdObject, ctx: StrategyContext): void {
+  const meta = crd.metadata as { finalizers?: string[] };
+  if (!meta.finalizers?.includes(CUSTOM_RESOURCE_CLEANUP_FINALIZER)) meta.finalizers = [...(meta.finalizers ?? []), CUSTOM_RESOURCE_CLEANUP_FINALIZER];
+  const conditions = (crd.status?.conditions ?? []).filter((c) => c.type !== "Terminating");
+  conditions.push({ type: "Terminating", status: "True", lastTransitionTime: rfc3339(ctx.clock.now()), reason: "InstanceDeletionPending", message: "CustomResourceDefinition marked for deletion; CustomResource deletion will begin soon" });
+  crd.status = { ...crd.status, acceptedNames: crd.status?.acceptedNames ?? { kind: "", plural: "" }, storedVersions: crd.status?.storedVersions ?? [], conditions };
+}
+
 /**
  * apiextensions.k8s.io/v1 CustomResourceDefinition (cluster-scoped). Serving the custom
  * resources it defines is the API server's business; this validates and stores the definition.
@@ -128,6 +141,7 @@ export const CUSTOM_RESOURCE_DEFINITION: ApiTypeRegistration<CrdObject> = {
     prepareForCreate: prepareCrdForCreate,
     prepareForUpdate: prepareCrdForUpdate,
     prepareForStatusUpdate: specStatus.prepareForStatusUpdate,
+    prepareForDelete: prepareCrdForDelete,
     validate: (crd) => [...validateObjectMeta(crd.metadata, { namespaced: false, nameValidator: nameIsDNSSubdomain }), ...validateSpec(crd)],
     validateUpdate: (crd, old) => [
       ...validateObjectMetaUpdate(crd.metadata, old.metadata),
