@@ -27,6 +27,13 @@ export interface ResourceDescriptor {
   openApiSchema?: Readonly<Record<string, unknown>>;
   /** A custom resource version's additionalPrinterColumns (Tables print them; [] → `Age`). */
   printerColumns?: readonly PrinterColumn[];
+  /**
+   * A custom resource's storage version: objects are written in it and served in the endpoint's
+   * version (conversion `None` rewrites apiVersion only).
+   */
+  storageVersion?: string;
+  /** The warning every request to this version carries (a deprecated CRD version). */
+  deprecationWarning?: string;
   /** A custom resource version's scale subresource: where replicas and the selector live (`.spec.replicas`). */
   scalePaths?: ScalePaths;
 }

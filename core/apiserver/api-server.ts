@@ -96,7 +96,7 @@ export class ApiServer implements ApiServerApi {
     } catch (err) {
       return Promise.reject(err);
     }
-    return this.store.get(key).then((obj) => obj ?? Promise.reject(notFound(type.descriptor, name)));
+    return this.store.get(key).then((obj) => (obj ? this.served(type, obj) : Promise.reject(notFound(type.descriptor, name))));
   }
 
   async list(type: RegisteredType, namespace: string | undefined, options: ListOptions = {}): Promise<KubeList> {
@@ -132,7 +132,7 @@ export class ApiServer implements ApiServerApi {
     const metadata: KubeList["metadata"] = { resourceVersion: String(result.revision) };
     if (result.continue) metadata.continue = result.continue;
     if (result.remainingItemCount !== undefined && result.continue) metadata.remainingItemCount = result.remainingItemCount;
-    return { apiVersion: formatApiVersion(d.group, d.version), kind: d.listKind, metadata, items: result.items };
+    return { apiVersion: formatApiVersion(d.group, d.version), kind: d.listKind, metadata, items: d.storageVersion ? result.items.map((o) => this.served(type, o)) : result.items };
   }
 
   async watch(type: RegisteredType, namespace: string | undefined, options: WatchOptions, onEvent: (event: WatchEvent) => void): Promise<Watch> {
@@ -184,7 +184,7 @@ export class ApiServer implements ApiServerApi {
         if (finished) return;
         lastRevision = event.revision;
         const kind = matches ? filteredEventType(event, matches) : event.type;
-        if (kind) onEvent({ type: kind, object: event.object });
+        if (kind) onEvent({ type: kind, object: this.served(type, event.object) });
       });
     } catch (err) {
       if (!isStoreError(err, "Gone")) throw err;
@@ -229,7 +229,7 @@ export class ApiServer implements ApiServerApi {
       const generated = !body.metadata?.name && !!draft.metadata.generateName;
       for (let attempt = 1; ; attempt++) {
         try {
-          return await this.store.create(this.key(type, draft.metadata.namespace, draft.metadata.name!), draft);
+          return this.served(type, await this.store.create(this.key(type, draft.metadata.namespace, draft.metadata.name!), this.toStorage(type, draft)));
         } catch (err) {
           if (!generated || attempt >= MAX_GENERATE_NAME_ATTEMPTS || !isStoreError(err, "AlreadyExists")) throw err;
           draft.metadata.name = draft.metadata.generateName + this.options.random.suffix(5);
@@ -294,8 +294,9 @@ export class ApiServer implements ApiServerApi {
     const key = this.key(type, namespace, name);
     let admitted = false;
     for (let attempt = 0; ; attempt++) {
-      const current = await this.store.get(key);
-      if (!current) throw notFound(type.descriptor, name);
+      const stored = await this.store.get(key);
+      if (!stored) throw notFound(type.descriptor, name);
+      const current = this.served(type, stored);
       checkPreconditions(type, current, options.preconditions);
       if (!admitted) {
         await this.admission.admit("DELETE", type, undefined, undefined, current, options, ctx);
@@ -313,8 +314,8 @@ export class ApiServer implements ApiServerApi {
         if (marked) ctx.deletionPending = true;
         if (marked === current) return current; // already being deleted, nothing shortened
         if (options.dryRun?.includes("All")) return marked ?? deletedResult(type, current);
-        if (marked) return await this.store.update(key, marked, { revision: Number(current.metadata!.resourceVersion) });
-        const removed = await this.store.delete(key, { revision: Number(current.metadata!.resourceVersion) });
+        if (marked) return this.served(type, await this.store.update(key, this.toStorage(type, marked as Draft), { revision: Number(current.metadata!.resourceVersion) }));
+        const removed = this.served(type, await this.store.delete(key, { revision: Number(current.metadata!.resourceVersion) }));
         type.strategy.release?.(removed, this.strategyContext);
         return deletedResult(type, removed);
       } catch (err) {
@@ -424,8 +425,9 @@ export class ApiServer implements ApiServerApi {
     const strategy = type.strategy;
     const hasStatus = type.descriptor.subresources.includes("status");
     for (let attempt = 0; ; attempt++) {
-      const current = await this.store.get(key);
-      if (!current) throw notFound(type.descriptor, name);
+      const stored = await this.store.get(key);
+      if (!stored) throw notFound(type.descriptor, name);
+      const current = this.served(type, stored);
       if (pinned !== undefined && pinned !== current.metadata?.resourceVersion) throw conflict(type.descriptor, name);
       const draft = produce(current);
       this.applyScope(type, namespace, draft);
@@ -462,11 +464,11 @@ export class ApiServer implements ApiServerApi {
       if (options.dryRun?.includes("All")) return draft;
       try {
         if (deletionComplete(type, draft)) {
-          const removed = await this.store.delete(key, { revision: Number(current.metadata!.resourceVersion) });
+          const removed = this.served(type, await this.store.delete(key, { revision: Number(current.metadata!.resourceVersion) }));
           strategy.release?.(removed, this.strategyContext);
           return removed;
         }
-        return await this.store.update(key, draft, { revision: Number(current.metadata!.resourceVersion) });
+        return this.served(type, await this.store.update(key, this.toStorage(type, draft), { revision: Number(current.metadata!.resourceVersion) }));
       } catch (err) {
         if (isStoreError(err, "Conflict") && pinned === undefined && attempt < MAX_UPDATE_ATTEMPTS) continue;
         if (isStoreError(err, "Conflict")) throw conflict(type.descriptor, name);
@@ -572,6 +574,24 @@ export class ApiServer implements ApiServerApi {
     const deleteOptions = ((body as { deleteOptions?: DeleteOptions }).deleteOptions ?? {}) as DeleteOptions;
     await this.delete(type, namespace, name, deleteOptions, ctx);
     return { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", code: 201 } as KubeObject;
+  }
+
+  /**
+   * Conversion `None` between a custom resource's versions: a stored object is served with the
+   * endpoint's apiVersion (a shallow copy only when it differs). Other types pass through.
+   */
+  private served(type: RegisteredType, obj: KubeObject): KubeObject {
+    const d = type.descriptor;
+    if (!d.storageVersion) return obj;
+    const apiVersion = formatApiVersion(d.group, d.version);
+    return obj.apiVersion === apiVersion ? obj : { ...obj, apiVersion };
+  }
+
+  /** A draft about to be written: custom resources are stored in their storage version. */
+  private toStorage(type: RegisteredType, draft: Draft): Draft {
+    const d = type.descriptor;
+    if (d.storageVersion) draft.apiVersion = formatApiVersion(d.group, d.storageVersion);
+    return draft;
   }
 
   private prepareMetaForCreate(type: RegisteredType, draft: Draft): void {

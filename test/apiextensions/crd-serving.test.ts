@@ -125,6 +125,33 @@ test("a CRD that was never established goes at once", async () => {
   assert.is(await crds.get("others.example.com").catch((e) => e.status.reason), "NotFound");
 });
 
+test("several versions: objects stored in the storage version and served in each endpoint's version (conversion None); storedVersions", async () => {
+  const crd = widgetCrd(OBJ, {}, { plural: "multis", kind: "Multi" });
+  crd.spec.versions = [
+    { name: "v1beta1", served: true, storage: false, deprecated: true, schema: { openAPIV3Schema: OBJ } },
+    { name: "v1", served: true, storage: true, schema: { openAPIV3Schema: OBJ } },
+    { name: "v1alpha1", served: false, storage: false, schema: { openAPIV3Schema: OBJ } },
+  ];
+  await crds.create(crd);
+  await settle(cp);
+  assert.ok(cp.registry.byGroupVersionResource("example.com", "v1beta1", "multis"));
+  assert.is(cp.registry.byGroupVersionResource("example.com", "v1alpha1", "multis"), undefined);
+  assert.is(cp.registry.byGroupVersionResource("example.com", "v1beta1", "multis")?.descriptor.deprecationWarning, "example.com/v1beta1 Multi is deprecated");
+  const beta = cp.client.resource({ group: "example.com", version: "v1beta1", resource: "multis" });
+  const v1 = cp.client.resource({ group: "example.com", version: "v1", resource: "multis" });
+  const created = await beta.create({ apiVersion: "example.com/v1beta1", kind: "Multi", metadata: { name: "m", namespace: "default" }, spec: { a: 1 } } as KubeObject);
+  assert.is(created.apiVersion, "example.com/v1beta1");
+  assert.is((await cp.store.get("/registry/example.com/multis/default/m"))?.apiVersion, "example.com/v1");
+  assert.is((await v1.get("m", { namespace: "default" } as never)).apiVersion, "example.com/v1");
+  assert.equal((await beta.list()).items.map((o) => o.apiVersion), ["example.com/v1beta1"]);
+  const patched = await beta.patch("m", "merge", { spec: { a: 2 } }, { namespace: "default" });
+  assert.equal([patched.apiVersion, (patched as { spec?: { a?: number } }).spec?.a], ["example.com/v1beta1", 2]);
+  // Moving storage to v1beta1 records it in storedVersions.
+  const current = await crds.get("multis.example.com");
+  await crds.update({ ...current, spec: { ...current.spec, versions: current.spec.versions.map((v) => ({ ...v, storage: v.name === "v1beta1" })) } });
+  assert.equal((await crds.get("multis.example.com")).status?.storedVersions, ["v1", "v1beta1"]);
+});
+
 test.after(async () => {
   cp.crds.stop();
   await cp.store.close();

@@ -173,6 +173,26 @@ spec:
   assert.match(r.stderr, 'spec.rules[0].matches[0].path.type: Unsupported value: "Prefix": supported values: "Exact", "PathPrefix", "RegularExpression"');
 });
 
+test("a deprecated version warns on every request; objects read through either version", async () => {
+  const crd = `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: crontabs.stable.example.com}
+spec:
+  group: stable.example.com
+  scope: Namespaced
+  names: {plural: crontabs, kind: CronTab}
+  versions:
+  - {name: v1beta1, served: true, storage: false, deprecated: true, deprecationWarning: "stable.example.com/v1beta1 CronTab is deprecated; use stable.example.com/v1", schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}}
+  - {name: v1, served: true, storage: true, schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}}
+`;
+  await ok(["apply", "-f", "-"], crd);
+  await ok(["wait", "--for", "condition=Established", "crd/crontabs.stable.example.com", "--timeout=10s"]);
+  const r = await k.run(["apply", "-f", "-"], "apiVersion: stable.example.com/v1beta1\nkind: CronTab\nmetadata: {name: c, namespace: default}\nspec: {cronSpec: '* * * * */5'}\n");
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stderr, "Warning: stable.example.com/v1beta1 CronTab is deprecated; use stable.example.com/v1");
+  assert.is(JSON.parse(await ok(["get", "crontabs.v1.stable.example.com", "c", "-o", "json"])).apiVersion, "stable.example.com/v1");
+});
+
 test.after(() => fx.stop());
 
 test.run();

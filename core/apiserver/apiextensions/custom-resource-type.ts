@@ -40,6 +40,7 @@ export function customResourceTypes(crd: CustomResourceDefinition, state: Servin
   const names = crd.status?.acceptedNames;
   if (!names?.plural || !names.kind) return [];
   const group = crd.spec.group;
+  const storage = crd.spec.versions.find((v) => v.storage)?.name;
   return crd.spec.versions.filter((v) => v.served).map((v) => {
     const descriptor: ResourceDescriptor = {
       group,
@@ -55,6 +56,8 @@ export function customResourceTypes(crd: CustomResourceDefinition, state: Servin
       openApiSchema: customResourceOpenApiSchema(group, v.name, names.kind, v.schema?.openAPIV3Schema),
       printerColumns: v.additionalPrinterColumns ?? [],
       ...(v.subresources?.scale ? { scalePaths: v.subresources.scale } : {}),
+      ...(storage ? { storageVersion: storage } : {}),
+      ...(v.deprecated ? { deprecationWarning: v.deprecationWarning ?? `${group}/${v.name} ${names.kind} is deprecated` } : {}),
     };
     return { descriptor, strategy: customResourceStrategy(crd, v, state) };
   });

@@ -50,6 +50,7 @@ export class ResourceHandler {
   async handle(req: IncomingMessage, res: ServerResponse, route: ResourceRoute, query: URLSearchParams, verb: string, ctx: RequestContext): Promise<void> {
     const { type, namespace, name, subresource } = route;
     const d = type.descriptor;
+    if (d.deprecationWarning) (ctx.warnings ??= []).push(d.deprecationWarning);
     if (subresource !== undefined && !d.subresources.includes(subresource as never)) {
       throw notFound({ group: d.group, plural: `${d.plural}/${subresource}`, kind: d.kind }, "");
     }
@@ -71,7 +72,7 @@ export class ResourceHandler {
         );
       case "list": {
         const format = negotiateResponseFormat(req.headers.accept, query);
-        return this.sendList(res, await api.list(type, namespace, listOptionsOf(query), ctx), format, route);
+        return this.sendList(res, await api.list(type, namespace, listOptionsOf(query), ctx), format, route, ctx);
       }
       case "get": {
         const format = negotiateResponseFormat(req.headers.accept, query);
