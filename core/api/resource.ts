@@ -18,7 +18,7 @@ export interface ResourceDescriptor {
   shortNames: readonly string[];
   categories: readonly string[];
   subresources: readonly Subresource[];
-  /** Verbs discovery advertises (default: the full set). */
+  /** Verbs discovery advertises and the HTTP API serves (default: the full set); others answer 405. */
   verbs?: readonly string[];
   /**
    * The OpenAPI schema served for a type without a generated definition (a custom resource),

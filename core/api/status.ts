@@ -177,6 +177,6 @@ export function invalid(kind: string, group: string, name: string, errors: reado
  * `PatchOptions.meta.k8s.io "" is invalid: force: Forbidden: ...` (422): request options the
  * handlers refuse (apimachinery's ValidateCreateOptions, ValidatePatchOptions, ValidateDeleteOptions...).
  */
-export function invalidOptions(kind: "CreateOptions" | "UpdateOptions" | "PatchOptions" | "DeleteOptions", errors: readonly FieldError[]): StatusError {
+export function invalidOptions(kind: "CreateOptions" | "UpdateOptions" | "PatchOptions" | "DeleteOptions" | "ListOptions", errors: readonly FieldError[]): StatusError {
   return invalid(kind, "meta.k8s.io", "", errors);
 }

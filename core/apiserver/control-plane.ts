@@ -14,6 +14,8 @@ import { createStrategyServices, type AllocatingStrategyServices } from "./alloc
 import { ApiServer } from "./api-server.js";
 import { bootstrapApiObjects } from "./bootstrap.js";
 import { CrdController } from "./apiextensions/crd-controller.js";
+import { registerLocalApiServices } from "./aggregator/local-api-services.js";
+import { ComponentHealth, componentStatusType } from "./component-statuses.js";
 
 export interface ControlPlaneOptions {
   clock: Clock;
@@ -43,6 +45,10 @@ export interface ControlPlane {
   readonly services: AllocatingStrategyServices;
   /** Serves CustomResourceDefinitions' resources (naming, establishing, registry); `stop` ends it. */
   readonly crds: CrdController;
+  /** The components `componentstatuses` reports (the store as `etcd-0`; the cluster adds its controllers). */
+  readonly componentHealth: ComponentHealth;
+  /** Stops what the control plane runs in the background (following the registry for local APIServices, serving CRDs). */
+  readonly stop: () => void;
 }
 
 /**
@@ -54,6 +60,9 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
   const builtIn = new Set<RegisteredType>();
   const registry = new ResourceRegistry();
   for (const t of BUILT_IN_TYPES) builtIn.add(registry.add(t));
+  const componentHealth = new ComponentHealth();
+  componentHealth.set("etcd-0", () => (store.currentRevision() >= 0 ? { healthy: true } : { healthy: false, error: "the store is not serving" }));
+  builtIn.add(registry.add(componentStatusType(componentHealth)));
   for (const t of options.extraTypes?.() ?? []) registry.add(t);
   const services = createStrategyServices({ random: options.random, ...(options.serviceCidr ? { serviceCIDR: options.serviceCidr } : {}), ...(options.nodePortRange ? { nodePortRange: options.nodePortRange } : {}) });
   const extraAdmission = options.extraAdmission ?? (() => []);
@@ -76,8 +85,14 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
   const existing = await client.resource("Service").list().catch(() => undefined);
   if (existing) services.rebuildFrom(existing.items as Service[]);
   await bootstrapApiObjects(client, { kubernetesServiceIP: services.clusterIPs.kubernetesServiceIP, ...(options.apiServerPort ? { apiServerPort: options.apiServerPort } : {}) });
+  const builtInGroupVersions = new Set([...builtIn].map((t) => `${t.descriptor.group}/${t.descriptor.version}`));
+  const stopLocalApiServices = await registerLocalApiServices(client, registry, options.clock, options.log.child("aggregator"), (g, v) => builtInGroupVersions.has(`${g}/${v}`));
   // CRDs already stored (a durable backend) are served again before the first request.
   const crds = new CrdController({ apiServer, registry, clock: options.clock, log: options.log.child("apiextensions"), isBuiltIn: (t) => builtIn.has(t) });
   await crds.start();
-  return { store, registry, apiServer, client, services, crds };
+  const stop = (): void => {
+    crds.stop();
+    stopLocalApiServices();
+  };
+  return { store, registry, apiServer, client, services, crds, componentHealth, stop };
 }

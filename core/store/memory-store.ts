@@ -34,6 +34,9 @@ interface StoredEntry {
   labels: Readonly<Record<string, string>> | undefined;
 }
 
+/** etcd3 storage's message for an exact list of a compacted revision. */
+const LIST_EXPIRED = "The resourceVersion for the provided list is too old.";
+
 const MODIFIED_CONFLICT = "the object has been modified; please apply your changes to the latest version and try again";
 
 /**
@@ -97,6 +100,9 @@ export class MemoryStore implements Store {
         throw new StoreError("InvalidContinue", prefix, `continue key is not valid: resourceVersion ${position.revision} is newer than the current revision ${this.revision}`);
       }
       if (position.revision > 0) atRevision = position.revision;
+    } else if (options.revision !== undefined && options.revision < this.revision) {
+      if (!this.history.covers(options.revision)) throw new StoreError("Gone", prefix, LIST_EXPIRED);
+      atRevision = options.revision;
     }
     const snapshot = atRevision < this.revision ? this.snapshotAt(atRevision, prefix, from, end) : undefined;
 

@@ -34,6 +34,12 @@ export interface StoreListOptions {
   /** Opaque token from a previous page. */
   continue?: string;
   /**
+   * List the state at exactly this revision (an `Exact` list) rather than the latest. A revision
+   * older than the retained history fails with `Gone`; one not reached yet is the caller's to refuse.
+   * Ignored with `continue` (the token carries the revision).
+   */
+  revision?: number;
+  /**
    * Optional filter applied while listing, so `limit` counts matching items only (as the real
    * storage layer's SelectionPredicate does).
    */

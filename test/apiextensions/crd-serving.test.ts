@@ -153,7 +153,7 @@ test("several versions: objects stored in the storage version and served in each
 });
 
 test.after(async () => {
-  cp.crds.stop();
+  cp.stop();
   await cp.store.close();
 });
 

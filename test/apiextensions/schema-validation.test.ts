@@ -113,7 +113,7 @@ test("a pattern is not run on overlong input", async () => {
 });
 
 test.after(async () => {
-  cp.crds.stop();
+  cp.stop();
   await cp.store.close();
 });
 

@@ -131,4 +131,26 @@ test("the 410 for an expired continue token carries the fresh token in metadata.
   assert.equal(rest.items.map((i) => i.metadata!.name), ["c", "d", "x0", "x1", "x2", "x3", "x4"], "continues after the first page, at the latest state");
 });
 
+test("an Exact list (and a legacy limit + resourceVersion list) shows that revision; one compacted away answers 410 Expired", async () => {
+  const store = new MemoryStore({ historyLimit: 4 });
+  const { client } = await testControlPlane({ store });
+  const cms = client.resource<ConfigMap>("ConfigMap");
+  const a = await cms.create(cm("a"));
+  await cms.update({ ...a, data: { v: "2" } });
+  await cms.create(cm("b"));
+  const names = (l: { items: ConfigMap[] }) => l.items.map((i) => `${i.metadata!.name}=${i.data!["v"]}`);
+  const exact = await cms.list({ namespace: "default", resourceVersion: a.metadata!.resourceVersion!, resourceVersionMatch: "Exact" });
+  assert.equal(names(exact), ["a=1"]);
+  assert.is(exact.metadata.resourceVersion, a.metadata!.resourceVersion);
+  const legacy = await cms.list({ namespace: "default", resourceVersion: a.metadata!.resourceVersion!, limit: 10 });
+  assert.equal(names(legacy), ["a=1"]);
+  const notOlder = await cms.list({ namespace: "default", resourceVersion: a.metadata!.resourceVersion!, resourceVersionMatch: "NotOlderThan" });
+  assert.equal(names(notOlder), ["a=2", "b=1"], "NotOlderThan serves the latest state");
+  for (let i = 0; i < 5; i++) await cms.create(cm(`n${i}`));
+  const err = await statusOf(cms.list({ namespace: "default", resourceVersion: a.metadata!.resourceVersion!, resourceVersionMatch: "Exact" }));
+  assert.is(err.code, 410);
+  assert.is(err.reason, "Expired");
+  assert.is(err.message, "The resourceVersion for the provided list is too old.");
+});
+
 test.run();

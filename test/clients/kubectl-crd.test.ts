@@ -6,6 +6,9 @@ import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
 import { startFixture } from "../http/fixture.js";
 import { kubectlIn } from "./kubectl-runner.js";
+import { KUBECTL, requireTool } from "../support/require-tool.js";
+
+requireTool(KUBECTL);
 
 const HTTPROUTES = fileURLToPath(new URL("../fixtures/crds/gateway.networking.k8s.io_httproutes.yaml", import.meta.url));
 

@@ -11,7 +11,9 @@ export interface KubectlResult {
 /**
  * Runs kubectl against a kubeconfig in a temp dir: HOME and the discovery cache point into `dir`,
  * so ~/.kube is never read or written; `extraEnv` adds variables (e.g. client-go feature gates).
- * Asynchronous: the server runs in this process.
+ * Asynchronous: the server runs in this process. kubectl is not an npm package: a file using
+ * this starts with `requireTool(KUBECTL)`, or wraps its kubectl tests in
+ * `testWithTool(KUBECTL, test)` (test/support/require-tool.ts), so it skips where kubectl is missing.
  */
 export function kubectlIn(dir: string, kubeconfig: string, extraEnv: Record<string, string> = {}): { run(args: string[], stdin?: string): Promise<KubectlResult>; ok(args: string[], stdin?: string): Promise<string>; spawn(args: string[]): ChildProcess } {
   const home = join(dir, "home");

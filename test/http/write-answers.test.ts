@@ -118,6 +118,10 @@ test("server-side apply pruning removes an emptied map field instead of leaving 
   await send("PATCH", `${CMS}/pruned?fieldManager=other`, cm("pruned", { labels: { env: "prod" } }), APPLY);
   const kept = await send("PATCH", `${CMS}/pruned?fieldManager=tester`, cm("pruned"), APPLY);
   assert.equal(kept.body.metadata.labels, { env: "prod" });
+  // Lists too: no `finalizers: []`.
+  await send("PATCH", `${CMS}/listed?fieldManager=tester`, cm("listed", { finalizers: ["example.com/a"] }), APPLY);
+  const unlisted = await send("PATCH", `${CMS}/listed?fieldManager=tester`, cm("listed"), APPLY);
+  assert.not.ok("finalizers" in unlisted.body.metadata, JSON.stringify(unlisted.body.metadata));
 });
 
 test("a write without fieldManager is recorded under the User-Agent's prefix", async () => {

@@ -289,4 +289,25 @@ test("close stops every watch", async () => {
   assert.throws(() => store.watch(resourcePrefix("pods"), { revision: 0 }, () => {}));
 });
 
+test("list at an exact revision: the state then (changed, deleted and later-created objects as they were); Gone once compacted", async () => {
+  const store = new MemoryStore({ historyLimit: 5 });
+  const prefix = resourcePrefix("pods");
+  await store.create(podKey("a"), pod("a"));
+  const b = await store.create(podKey("b"), pod("b"));
+  const at = store.currentRevision();
+  await store.update(podKey("b"), { ...b, metadata: { ...b.metadata, labels: { v: "2" } } });
+  await store.delete(podKey("a"));
+  await store.create(podKey("c"), pod("c"));
+  const then = await store.list(prefix, { revision: at });
+  assert.is(then.revision, at);
+  assert.equal(then.items.map((o) => [o.metadata!.name, o.metadata!.resourceVersion]), [["a", "1"], ["b", "2"]]);
+  const paged = await store.list(prefix, { revision: at, limit: 1 });
+  assert.equal(paged.items.map((o) => o.metadata!.name), ["a"]);
+  const rest = await store.list(prefix, { continue: paged.continue! });
+  assert.equal(rest.items.map((o) => o.metadata!.name), ["b"], "later pages keep the exact revision");
+  assert.equal((await store.list(prefix, { revision: store.currentRevision() })).items.map((o) => o.metadata!.name), ["b", "c"]);
+  for (let i = 0; i < 6; i++) await store.create(podKey(`n${i}`), pod(`n${i}`));
+  await rejects(store.list(prefix, { revision: at }), "Gone", "The resourceVersion for the provided list is too old.");
+});
+
 test.run();

@@ -172,14 +172,21 @@ function prune(obj: JsonObject, toRemove: FieldSet, owned: FieldSet, meta: TypeM
     if (isPlainObject(value)) {
       next = prune(value, node, owned, fm?.type, here);
       // A field left empty by pruning goes with its last member unless someone owns it: structured-
-      // merge-diff prunes named fields as members (no `labels: {}` is left behind); map items
-      // that are members were removed above.
+      // merge-diff prunes named fields as members (no `labels: {}` or `finalizers: []` is left
+      // behind); map items that are members were removed above.
       if (next !== value && Object.keys(next as JsonObject).length === 0 && !ownedHere) {
         out ??= { ...obj };
         delete out[field];
         continue;
       }
-    } else if (Array.isArray(value)) next = pruneList(value, node, owned, fm, here);
+    } else if (Array.isArray(value)) {
+      next = pruneList(value, node, owned, fm, here);
+      if (next !== value && (next as unknown[]).length === 0 && !ownedHere) {
+        out ??= { ...obj };
+        delete out[field];
+        continue;
+      }
+    }
     if (next !== value) {
       out ??= { ...obj };
       out[field] = next;

@@ -1,4 +1,4 @@
-import { fieldError, invalid, type FieldError } from "../../api/status.js";
+import { fieldError, invalidOptions, type FieldError } from "../../api/status.js";
 
 /**
  * kube-apiserver's check of a list or watch request's options (metainternalversion's
@@ -34,5 +34,5 @@ export function validateListQuery(query: URLSearchParams, watch: boolean, sendIn
     }
     if (initial !== undefined) errors.push(fieldError.forbidden("sendInitialEvents", "sendInitialEvents is forbidden for list"));
   }
-  if (errors.length) throw invalid("ListOptions", "meta.k8s.io", "", errors);
+  if (errors.length) throw invalidOptions("ListOptions", errors);
 }

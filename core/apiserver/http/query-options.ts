@@ -168,7 +168,7 @@ export function deleteOptionsOf(query: Query, body: unknown): DeleteOptions & { 
   if (grace !== undefined) o.gracePeriodSeconds = grace;
   const policy = b.propagationPolicy ?? (query.get("propagationPolicy") as DeleteOptions["propagationPolicy"] | null) ?? undefined;
   const orphan = b.orphanDependents ?? flag(query.get("orphanDependents"));
-  const dryRun = b.dryRun ?? query.getAll("dryRun");
+  const dryRun = Array.isArray(b.dryRun) ? b.dryRun.map(String) : query.getAll("dryRun");
   // apimachinery's ValidateDeleteOptions.
   const errors: FieldError[] = [];
   if (policy !== undefined && orphan !== undefined) errors.push(fieldError.invalid("propagationPolicy", policy, "orphanDependents and deletionPropagation cannot be both set"));

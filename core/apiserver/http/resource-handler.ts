@@ -50,7 +50,6 @@ export class ResourceHandler {
   async handle(req: IncomingMessage, res: ServerResponse, route: ResourceRoute, query: URLSearchParams, verb: string, ctx: RequestContext): Promise<void> {
     const { type, namespace, name, subresource } = route;
     const d = type.descriptor;
-    if (d.deprecationWarning) (ctx.warnings ??= []).push(d.deprecationWarning);
     if (subresource !== undefined && !d.subresources.includes(subresource as never)) {
       throw notFound({ group: d.group, plural: `${d.plural}/${subresource}`, kind: d.kind }, "");
     }
@@ -59,6 +58,8 @@ export class ResourceHandler {
       await this.o.apiServer.get(type, namespace, name!, {}, ctx);
       throw streamingUnavailable(subresource, namespace ?? "", name!);
     }
+    if (d.verbs && !subresource && !d.verbs.includes(verb)) throw methodNotAllowed();
+    if (d.deprecationWarning) (ctx.warnings ??= []).push(d.deprecationWarning);
     const api = this.o.apiServer;
     switch (verb) {
       case "watch":
