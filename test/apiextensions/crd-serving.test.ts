@@ -62,6 +62,9 @@ test("a CRD is established and served; its resource is in the registry under the
   assert.equal(t?.descriptor.categories, ["all"]);
   const w = await cp.client.resource("Widget.example.com").create({ apiVersion: "example.com/v1", kind: "Widget", metadata: { name: "a", namespace: "default" }, spec: { x: 1 } } as KubeObject);
   assert.is(w.metadata?.generation, 1);
+  await settle(cp);
+  const apiService = (await cp.client.resource("apiservices.apiregistration.k8s.io").get("v1.example.com")) as KubeObject & { spec?: { group?: string; groupPriorityMinimum?: number } };
+  assert.equal([apiService.spec?.group, apiService.spec?.groupPriorityMinimum], ["example.com", 1000]);
 });
 
 test("conflicting names: the later CRD is not accepted (plural, short name, kind) and not served", async () => {
