@@ -51,6 +51,16 @@ test("int-or-string anyOf pattern is structural; $ref and uniqueItems are refuse
   ]);
 });
 
+test("a CRD in a Kubernetes-owned group needs the API approval annotation", async () => {
+  const crd = widgetCrd(OBJ);
+  crd.metadata!.name = "widgets.x.k8s.io";
+  crd.spec.group = "x.k8s.io";
+  const err = await statusOf(crds.create(crd, { dryRun: ["All"] }));
+  assert.equal((err.status.details?.causes ?? []).map((c) => `${c.field}: ${c.message}`), [
+    'metadata.annotations[api-approved.kubernetes.io]: Required value: protected groups must have approval annotation "api-approved.kubernetes.io", see https://github.com/kubernetes/enhancements/pull/1111',
+  ]);
+});
+
 test("a CRD is established and served; its resource is in the registry under the accepted names", async () => {
   await crds.create(widgetCrd(OBJ, {}, { shortNames: ["wd"], categories: ["all"] }));
   await settle(cp);

@@ -114,6 +114,16 @@ function prepareCrdForUpdate(crd: CrdObject, old: CrdObject, ctx: StrategyContex
   }
 }
 
+const API_APPROVED = "api-approved.kubernetes.io";
+
+/** Groups under k8s.io and kubernetes.io belong to the Kubernetes project: a CRD there must say where its API was approved. */
+function validateApiApproval(crd: CustomResourceDefinition): FieldError[] {
+  const group = crd.spec?.group ?? "";
+  const protectedGroup = group === "k8s.io" || group === "kubernetes.io" || group.endsWith(".k8s.io") || group.endsWith(".kubernetes.io");
+  if (!protectedGroup || crd.metadata?.annotations?.[API_APPROVED] !== undefined) return [];
+  return [fieldError.required(`metadata.annotations[${API_APPROVED}]`, `protected groups must have approval annotation "${API_APPROVED}", see https://github.com/kubernetes/enhancements/pull/1111`)];
+}
+
 /** The finalizer that holds a deleted CRD until all its custom resources are gone. */
 export const CUSTOM_RESOURCE_CLEANUP_FINALIZER = "customresourcecleanup.apiextensions.k8s.io";
 
@@ -142,7 +152,7 @@ export const CUSTOM_RESOURCE_DEFINITION: ApiTypeRegistration<CrdObject> = {
     prepareForUpdate: prepareCrdForUpdate,
     prepareForStatusUpdate: specStatus.prepareForStatusUpdate,
     prepareForDelete: prepareCrdForDelete,
-    validate: (crd) => [...validateObjectMeta(crd.metadata, { namespaced: false, nameValidator: nameIsDNSSubdomain }), ...validateSpec(crd)],
+    validate: (crd) => [...validateObjectMeta(crd.metadata, { namespaced: false, nameValidator: nameIsDNSSubdomain }), ...validateSpec(crd), ...validateApiApproval(crd)],
     validateUpdate: (crd, old) => [
       ...validateObjectMetaUpdate(crd.metadata, old.metadata),
       ...validateSpec(crd),
