@@ -162,14 +162,14 @@ export class ResourceHandler {
     if (format.kind === "object" || obj.kind === "Status") return sendJsonText(res, code, cachedJson(obj), "application/json", ctx.warnings);
     if (format.kind === "metadata") return sendJson(res, code, toPartialObjectMetadata(obj), undefined, ctx.warnings);
     const d = route.type.descriptor;
-    sendJson(res, code, toTable(obj, { kind: d.kind, group: d.group, now: this.o.now(), includeObject: format.includeObject, noHeaders: format.noHeaders }), undefined, ctx.warnings);
+    sendJson(res, code, toTable(obj, { kind: d.kind, group: d.group, ...(d.printerColumns ? { printerColumns: d.printerColumns } : {}), now: this.o.now(), includeObject: format.includeObject, noHeaders: format.noHeaders }), undefined, ctx.warnings);
   }
 
   private sendList(res: ServerResponse, list: KubeList, format: ResponseFormat, route: ResourceRoute, ctx?: RequestContext): void {
     if (format.kind === "metadata") return sendJson(res, 200, toPartialObjectMetadataList(list), undefined, ctx?.warnings);
     if (format.kind === "table") {
       const d = route.type.descriptor;
-      return sendJson(res, 200, toTable(list, { kind: d.kind, group: d.group, now: this.o.now(), includeObject: format.includeObject, noHeaders: format.noHeaders }), undefined, ctx?.warnings);
+      return sendJson(res, 200, toTable(list, { kind: d.kind, group: d.group, ...(d.printerColumns ? { printerColumns: d.printerColumns } : {}), now: this.o.now(), includeObject: format.includeObject, noHeaders: format.noHeaders }), undefined, ctx?.warnings);
     }
     sendJsonText(res, 200, listJson(list), "application/json", ctx?.warnings);
   }
