@@ -1,0 +1,18 @@
+import { Cluster } from "/work/main/core/cluster/cluster.js";
+import { manifest } from "/work/main/examples/compose-cluster/main.js";
+import { createHook } from "node:async_hooks";
+const stacks = new Map<number, string>();
+createHook({ init(id, type) { if (type === "Timeout") stacks.set(id, new Error().stack!.split("\n").slice(2, 12).join("\n")); }, destroy(id) { stacks.delete(id); } }).enable();
+const c = new Cluster({ clock: "real", nodes: 2 });
+await c.start();
+await c.apply(manifest);
+await c.waitFor("Deployment", (d) => d.metadata?.name === "web", { namespace: "shop" });
+const informer = c.informers.forResource("Pod");
+c.informers.start();
+await c.informers.waitForCacheSync();
+await c.stop();
+await new Promise((r) => setImmediate(r));
+const handles = (process as any)._getActiveHandles().filter((h: any) => h?.constructor?.name === "Timeout");
+for (const h of handles) console.log("TIMER", h._idleTimeout, String(h._onTimeout).slice(0, 300), stacks.get(h[Object.getOwnPropertySymbols(h).find((s) => String(s) === "Symbol(asyncId)")!]));
+console.log("active", process.getActiveResourcesInfo());
+process.exit(0);
