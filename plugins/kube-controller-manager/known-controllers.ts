@@ -6,6 +6,7 @@ import { setupEndpointSlices, setupEndpoints } from "./controllers/endpoints/ind
 import { setupJobs, setupTtlAfterFinished } from "./controllers/job/index.js";
 import { setupTtl } from "./controllers/ttl/index.js";
 import { setupDaemonSets } from "./controllers/daemonset/index.js";
+import { setupStatefulSets } from "./controllers/statefulset/index.js";
 import { setupDeployments } from "./controllers/deployment/index.js";
 import { setupReplicaSets, setupReplicationControllers } from "./controllers/replicaset/index.js";
 
@@ -57,6 +58,13 @@ export const KNOWN_CONTROLLERS: readonly ControllerDescriptor[] = [
     concurrencyFlag: "concurrent-daemonset-syncs",
     defaultConcurrency: 2,
     setup: setupDaemonSets,
+  },
+  {
+    name: "statefulset-controller",
+    aliases: ["statefulset"],
+    concurrencyFlag: "concurrent-statefulset-syncs",
+    defaultConcurrency: 5,
+    setup: setupStatefulSets,
   },
   {
     name: "endpoints-controller",

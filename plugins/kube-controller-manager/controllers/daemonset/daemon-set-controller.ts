@@ -13,7 +13,7 @@ import {
   type Predicate,
   type SharedInformer,
 } from "../../../../core/index.js";
-import { controllerRefOf, newControllerRef } from "../workload/controller-ref.js";
+import { controllerRefOf, newControllerRef, requestForControllerOf } from "../workload/controller-ref.js";
 import { Expectations } from "../workload/expectations.js";
 import { POD_CONTROLLER_INDEX, ensureControllerIndex } from "../workload/pod-index.js";
 import { claim } from "../workload/claim.js";
@@ -21,6 +21,7 @@ import { isPodAvailable, isPodReady } from "../workload/pod-state.js";
 import { podFromTemplate } from "../workload/pod-template.js";
 import { slowStartBatch } from "../workload/slow-start.js";
 import { CONTROLLER_REVISION_HASH, currentRevision, revisionHash, truncateHistory } from "../workload/controller-revision.js";
+import { writeStatus } from "../workload/status-update.js";
 import { scaled } from "../deployment/deployment-util.js";
 import { daemonPodTolerations, nodeShouldRunDaemonPod, pinToNode, targetNodeName } from "./node-eligibility.js";
 
@@ -187,10 +188,7 @@ export function daemonSetController(mgr: Manager, workers: number): Controller {
   });
   controller.watch({
     informer: revInformer,
-    handler: enqueueRequestsFromMapFunc<ControllerRevision>((rev) => {
-      const ref = controllerRefOf(rev);
-      return ref?.kind === "DaemonSet" ? [{ namespace: rev.metadata!.namespace!, name: ref.name }] : [];
-    }),
+    handler: enqueueRequestsFromMapFunc<ControllerRevision>((rev) => requestForControllerOf(rev, "DaemonSet")),
   });
   mgr.add(controller);
 
@@ -359,17 +357,8 @@ export function daemonSetController(mgr: Manager, workers: number): Controller {
     const s = (ds.status ?? {}) as DaemonSetStatus;
     const keys = ["desiredNumberScheduled", "currentNumberScheduled", "numberMisscheduled", "numberReady", "updatedNumberScheduled", "numberAvailable", "numberUnavailable", "observedGeneration"] as const;
     if (keys.every((k) => (s[k] ?? 0) === (status[k] ?? 0))) return false;
-    let cur: DaemonSetObject = ds;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await client.updateSubresource(cur.metadata!.name!, "status", { ...cur, status }, { namespace: cur.metadata!.namespace! });
-        return true;
-      } catch (err) {
-        if (isStatusError(err, "NotFound")) return false;
-        if (attempt > 0 || !isStatusError(err, "Conflict")) throw err;
-        cur = await client.get(ds.metadata!.name!, { namespace: ds.metadata!.namespace! });
-      }
-    }
+    await writeStatus(client, ds, status);
+    return true;
   }
 
   return controller;
