@@ -12,7 +12,8 @@ export async function setPodStatus(cluster: Cluster, pod: Pod, opts: { phase?: s
   const client = cluster.client.resource<Pod>("Pod");
   const ns = pod.metadata!.namespace!;
   let current = (await client.get(pod.metadata!.name!, { namespace: ns })) as Pod;
-  if (opts.node && current.spec?.nodeName !== opts.node) {
+  // The default distribution's scheduler may have bound the pod already: keep its node then.
+  if (opts.node && !current.spec?.nodeName) {
     await client.createSubresource(current.metadata!.name!, "binding", { apiVersion: "v1", kind: "Binding", metadata: { name: current.metadata!.name!, namespace: ns }, target: { kind: "Node", name: opts.node } }, { namespace: ns });
     current = (await client.get(pod.metadata!.name!, { namespace: ns })) as Pod;
   }
