@@ -5,6 +5,8 @@ import { serviceAccountController } from "./controllers/service-account-controll
 import { setupEndpointSlices, setupEndpoints } from "./controllers/endpoints/index.js";
 import { setupJobs, setupTtlAfterFinished } from "./controllers/job/index.js";
 import { setupTtl } from "./controllers/ttl/index.js";
+import { setupDaemonSets } from "./controllers/daemonset/index.js";
+import { setupStatefulSets } from "./controllers/statefulset/index.js";
 import { setupDeployments } from "./controllers/deployment/index.js";
 import { setupReplicaSets, setupReplicationControllers } from "./controllers/replicaset/index.js";
 
@@ -49,6 +51,20 @@ export const KNOWN_CONTROLLERS: readonly ControllerDescriptor[] = [
     concurrencyFlag: "concurrent-deployment-syncs",
     defaultConcurrency: 5,
     setup: setupDeployments,
+  },
+  {
+    name: "daemonset-controller",
+    aliases: ["daemonset"],
+    concurrencyFlag: "concurrent-daemonset-syncs",
+    defaultConcurrency: 2,
+    setup: setupDaemonSets,
+  },
+  {
+    name: "statefulset-controller",
+    aliases: ["statefulset"],
+    concurrencyFlag: "concurrent-statefulset-syncs",
+    defaultConcurrency: 5,
+    setup: setupStatefulSets,
   },
   {
     name: "endpoints-controller",

@@ -12,7 +12,8 @@ export async function setPodStatus(cluster: Cluster, pod: Pod, opts: { phase?: s
   const client = cluster.client.resource<Pod>("Pod");
   const ns = pod.metadata!.namespace!;
   let current = (await client.get(pod.metadata!.name!, { namespace: ns })) as Pod;
-  if (opts.node && current.spec?.nodeName !== opts.node) {
+  // The default distribution's scheduler may have bound the pod already: keep its node then.
+  if (opts.node && !current.spec?.nodeName) {
     await client.createSubresource(current.metadata!.name!, "binding", { apiVersion: "v1", kind: "Binding", metadata: { name: current.metadata!.name!, namespace: ns }, target: { kind: "Node", name: opts.node } }, { namespace: ns });
     current = (await client.get(pod.metadata!.name!, { namespace: ns })) as Pod;
   }
@@ -37,9 +38,10 @@ export async function podsOf(cluster: Cluster, namespace: string, ownerUid: stri
 /**
  * A stand-in kubelet for controller tests (no scheduler or kubelet in these clusters): binds every
  * new pod to `node`, marks it Running and Ready, and completes graceful deletions at once.
- * `ready` decides per pod whether it becomes Ready (default all). Returns a stop function.
+ * `ready` decides per pod whether it becomes Ready (default all). With `scheduled`, pods are left
+ * to the scheduler and only started once bound. Returns a stop function.
  */
-export function fakeKubelet(cluster: Cluster, opts: { node?: string; ready?: (pod: Pod) => boolean } = {}): () => void {
+export function fakeKubelet(cluster: Cluster, opts: { node?: string; ready?: (pod: Pod) => boolean; scheduled?: boolean } = {}): () => void {
   const informer = cluster.informers.forResource<Pod>("Pod");
   const busy = new Set<string>();
   const handle = (pod: Pod): void => {
@@ -49,7 +51,8 @@ export function fakeKubelet(cluster: Cluster, opts: { node?: string; ready?: (po
     const ns = pod.metadata!.namespace!;
     let work: Promise<unknown> | undefined;
     if (pod.metadata?.deletionTimestamp) work = client.delete(pod.metadata.name!, { namespace: ns, gracePeriodSeconds: 0 });
-    else if (pod.status?.phase !== "Running" && (opts.ready ?? (() => true))(pod)) work = setPodStatus(cluster, pod, { node: opts.node ?? "kubesim-worker", ready: true });
+    else if (opts.scheduled && !pod.spec?.nodeName) return;
+    else if (pod.status?.phase !== "Running" && (opts.ready ?? (() => true))(pod)) work = setPodStatus(cluster, pod, { node: opts.scheduled ? pod.spec!.nodeName! : (opts.node ?? "kubesim-worker"), ready: true });
     if (!work) return;
     busy.add(key);
     void work.catch(() => undefined).finally(() => busy.delete(key));

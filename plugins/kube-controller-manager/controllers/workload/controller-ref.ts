@@ -13,3 +13,9 @@ export function controllerRefOf(obj: ObjectLike): OwnerReference | undefined {
 export function newControllerRef(owner: ObjectLike, apiVersion: string, kind: string): OwnerReference {
   return { apiVersion, kind, name: owner.metadata!.name!, uid: owner.metadata!.uid!, controller: true, blockOwnerDeletion: true };
 }
+
+/** The request for the owner of `kind` an object's controllerRef names, if any (for enqueueRequestsFromMapFunc). */
+export function requestForControllerOf(obj: ObjectLike, kind: string): { namespace: string; name: string }[] {
+  const ref = controllerRefOf(obj);
+  return ref?.kind === kind ? [{ namespace: obj.metadata!.namespace!, name: ref.name }] : [];
+}
