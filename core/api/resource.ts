@@ -18,8 +18,10 @@ export interface ResourceDescriptor {
   shortNames: readonly string[];
   categories: readonly string[];
   subresources: readonly Subresource[];
-  /** Verbs discovery advertises (default: the full set). */
+  /** Verbs discovery advertises and the HTTP API serves (default: the full set); others answer 405. */
   verbs?: readonly string[];
+  /** The `Warning` every request for a deprecated resource gets (`v1 ComponentStatus is deprecated in v1.19+`). */
+  deprecationWarning?: string;
 }
 
 /** `pods`, `deployments.apps`: the resource name kubectl and RBAC use. */

@@ -49,8 +49,19 @@ export interface ResourceStrategy<T extends KubeObject = KubeObject> {
    * A delete that only marks the object (finalizers, grace period) always answers with the object.
    */
   returnDeletedObject?: boolean;
+  /** Reads served from computed state instead of the store (read-only kinds such as componentstatuses). */
+  computed?: ComputedReads;
   /** Field selectors this kind supports beyond metadata.name/namespace, and how to read them. */
   fieldSelectors?: Readonly<Record<string, (obj: T) => string | undefined>>;
+}
+
+/**
+ * A resource served from state computed at each read instead of the store (kube-apiserver's custom
+ * REST storage, e.g. componentstatuses). Read-only: give the descriptor the verbs `get` and `list`.
+ */
+export interface ComputedReads<T extends KubeObject = KubeObject> {
+  get(name: string): Promise<T | undefined>;
+  list(): Promise<T[]>;
 }
 
 /** A resource type as contributed to the API types extension point: its descriptor and strategy. */

@@ -29,7 +29,7 @@ import { AdmissionChain } from "./admission-chain.js";
 import { checkPreconditions, deletedResult, deletionComplete, markForDeletion, validateFinalizerChange } from "./deletion.js";
 import { draftOf, keepAllButStatus, keepSystemMeta, pinnedVersion, type Draft } from "./draft.js";
 import { requestMatcher, requestSelectors } from "./request-selectors.js";
-import { findTypeMismatch, typeMismatchError } from "./openapi/type-check.js";
+import { decodeTyped, typeMismatchError } from "./openapi/type-check.js";
 import { validateNamespaceFinalizeUpdate } from "../api/builtin/core/namespace.js";
 import type { Namespace } from "kubernetes-types/core/v1.js";
 
@@ -90,6 +90,7 @@ export class ApiServer implements ApiServerApi {
   // ---------------------------------------------------------------- reads
 
   get(type: RegisteredType, namespace: string | undefined, name: string, _options?: GetOptions): Promise<KubeObject> {
+    if (type.strategy.computed) return type.strategy.computed.get(name).then((obj) => obj ?? Promise.reject(notFound(type.descriptor, name)));
     let key: string;
     try {
       key = this.key(type, namespace, name);
@@ -100,6 +101,10 @@ export class ApiServer implements ApiServerApi {
   }
 
   async list(type: RegisteredType, namespace: string | undefined, options: ListOptions = {}): Promise<KubeList> {
+    if (type.strategy.computed) {
+      const d = type.descriptor;
+      return { apiVersion: formatApiVersion(d.group, d.version), kind: d.listKind, metadata: {}, items: await type.strategy.computed.list() };
+    }
     const { labels, fields } = requestSelectors(type, options.labelSelector, options.fieldSelector);
     const prefix = listPrefix(this.storageResource(type), this.scopeNamespace(type, namespace));
     const limit = options.limit && options.limit > 0 ? options.limit : undefined;
@@ -210,7 +215,7 @@ export class ApiServer implements ApiServerApi {
 
   /** The create pipeline; `managedByApply` when server-side apply already recorded field ownership. */
   private async createObject(type: RegisteredType, namespace: string | undefined, body: KubeObject, options: WriteOptions, ctx: RequestContext, managedByApply: boolean): Promise<KubeObject> {
-    this.checkBody(type, body);
+    body = this.checkBody(type, body);
     const draft = draftOf(body);
     this.applyScope(type, namespace, draft);
     const strategy = type.strategy;
@@ -250,7 +255,7 @@ export class ApiServer implements ApiServerApi {
   // ---------------------------------------------------------------- update / status / patch
 
   async update(type: RegisteredType, namespace: string | undefined, name: string, body: KubeObject, options: WriteOptions = {}, ctx: RequestContext = {}): Promise<KubeObject> {
-    this.checkBody(type, body);
+    body = this.checkBody(type, body);
     this.checkName(body, name);
     return this.guaranteedUpdate(type, namespace, name, "", options, ctx, pinnedVersion(body), (current) => this.replacement(type, current, body));
   }
@@ -271,7 +276,7 @@ export class ApiServer implements ApiServerApi {
     this.checkSubresource(type, subresource, ["status", "scale", "finalize"]);
     if (subresource === "finalize") return this.finalizeNamespace(type, name, body, options, ctx);
     if (subresource === "status") {
-      this.checkBody(type, body);
+      body = this.checkBody(type, body);
       this.checkName(body, name);
       return this.guaranteedUpdate(type, namespace, name, "status", options, ctx, pinnedVersion(body), (current) => this.replacement(type, current, body));
     }
@@ -352,8 +357,7 @@ export class ApiServer implements ApiServerApi {
       const patchedRv = patched.metadata?.resourceVersion;
       if (patchedRv && patchedRv !== current.metadata?.resourceVersion) pinned = patchedRv;
       if (pinned) throw conflict(type.descriptor, name);
-      this.checkBody(type, patched);
-      const draft = draftOf(patched);
+      const draft = draftOf(this.checkBody(type, patched));
       draft.metadata.name = name;
       return draft;
     });
@@ -374,12 +378,12 @@ export class ApiServer implements ApiServerApi {
   }
 
   private async serverSideApply(type: RegisteredType, namespace: string | undefined, name: string, subresource: "" | "status", patch: unknown, options: WriteOptions & { force?: boolean }, ctx: RequestContext): Promise<KubeObject> {
-    const applied = this.fieldManager.parseApplied(patch);
+    const parsed = this.fieldManager.parseApplied(patch);
     if (!options.fieldManager) throw invalidOptions("PatchOptions", [fieldError.required("fieldManager", "is required for apply patch")]);
     // The applied configuration must name the endpoint's type (the field manager's version check).
     const d = type.descriptor;
-    if (applied.apiVersion !== formatApiVersion(d.group, d.version) || applied.kind !== d.kind) throw badRequest(`invalid object type: ${groupVersionKindString(applied)}`);
-    this.checkBody(type, applied);
+    if (parsed.apiVersion !== formatApiVersion(d.group, d.version) || parsed.kind !== d.kind) throw badRequest(`invalid object type: ${groupVersionKindString(parsed)}`);
+    const applied = this.checkBody(type, parsed);
     if (applied.metadata?.name && applied.metadata.name !== name) throw badRequest(`the name of the object (${applied.metadata.name}) does not match the name on the URL (${name})`);
     for (let attempt = 0; ; attempt++) {
       const current = await this.store.get(this.key(type, namespace, name));
@@ -490,7 +494,7 @@ export class ApiServer implements ApiServerApi {
   }
 
   /**
-   * pods/binding: sets spec.nodeName once, as the scheduler's Bind. Like kube-apiserver's
+   * pods/binding: sets spec.nodeName once (and PodScheduled=True), as the scheduler's Bind. Like kube-apiserver's
    * BindingREST it writes storage directly: the pod update rules (nodeName is immutable through
    * updates) do not apply to it.
    */
@@ -508,9 +512,16 @@ export class ApiServer implements ApiServerApi {
       if (pod.spec?.nodeName) throw conflict(type.descriptor, name, `pod ${name} is already assigned to node "${pod.spec.nodeName}"`);
       const draft = draftOf(current);
       (draft as unknown as { spec: { nodeName?: string } }).spec.nodeName = target.name;
+      // As BindingREST's assignPod: the pod is now scheduled (PodScheduled=True).
+      const status = ((draft as unknown as { status?: { conditions?: { type: string; status: string; lastProbeTime?: string | null; lastTransitionTime?: string }[] } }).status ??= {});
+      const others = (status.conditions ?? []).filter((c) => c.type !== "PodScheduled");
+      const previous = status.conditions?.find((c) => c.type === "PodScheduled");
+      const transition = previous?.status === "True" && previous.lastTransitionTime ? previous.lastTransitionTime : rfc3339(this.clock.now());
+      status.conditions = [...others, { type: "PodScheduled", status: "True", lastProbeTime: null, lastTransitionTime: transition }];
       const annotations = body.metadata?.annotations;
       if (annotations) draft.metadata.annotations = { ...(draft.metadata.annotations ?? {}), ...annotations };
-      this.fieldManager.recordUpdate(current, draft, options.fieldManager, undefined);
+      // BindingREST writes storage with GuaranteedUpdate, outside the field manager: a binding
+      // adds no managedFields entry to the pod (nodeName stays unowned, as on real clusters).
       if (options.dryRun?.includes("All")) break;
       try {
         await this.store.update(key, draft, { revision: Number(current.metadata!.resourceVersion) });
@@ -529,7 +540,7 @@ export class ApiServer implements ApiServerApi {
    * removed.
    */
   private async finalizeNamespace(type: RegisteredType, name: string, body: KubeObject, options: WriteOptions, ctx: RequestContext): Promise<KubeObject> {
-    this.checkBody(type, body);
+    body = this.checkBody(type, body);
     this.checkName(body, name);
     const finalizers = (body as { spec?: { finalizers?: string[] } }).spec?.finalizers ?? [];
     const key = this.key(type, undefined, name);
@@ -611,15 +622,20 @@ export class ApiServer implements ApiServerApi {
     draft.metadata.namespace = ns;
   }
 
-  private checkBody(type: RegisteredType, body: KubeObject): void {
+  /**
+   * Checks a body as decoding it into the kind's Go type would, and returns it as that type holds
+   * it (nulls dropped or zeroed: never a null where later stages expect a value).
+   */
+  private checkBody(type: RegisteredType, body: KubeObject): KubeObject {
     if (typeof body !== "object" || body === null || Array.isArray(body)) throw badRequest("the body of the request was not a JSON object");
     const d = type.descriptor;
     const expected = formatApiVersion(d.group, d.version);
     if (body.apiVersion && body.apiVersion !== expected) throw badRequest(`the API version in the data (${body.apiVersion}) does not match the expected API version (${expected})`);
     if (body.kind && body.kind !== d.kind) throw badRequest(`the kind in the data (${body.kind}) does not match the expected kind (${d.kind})`);
     // What JSON decoding into the Go types refuses: a field of the wrong JSON type (never a 500 later on).
-    const mismatch = findTypeMismatch(d.group, d.version, d.kind, body);
-    if (mismatch) throw typeMismatchError(d.kind, d.version, mismatch);
+    const decoded = decodeTyped(d.group, d.version, d.kind, body);
+    if (decoded.mismatch) throw typeMismatchError(d.kind, d.version, decoded.mismatch);
+    return decoded.object;
   }
 
   /** The draft a PUT makes of `body`; a uid in the body is a precondition on the stored object (rest.DefaultUpdatedObjectInfo). */

@@ -13,6 +13,8 @@ import { BUILT_IN_ADMISSION } from "./admission/index.js";
 import { createStrategyServices, type AllocatingStrategyServices } from "./allocators/strategy-services.js";
 import { ApiServer } from "./api-server.js";
 import { bootstrapApiObjects } from "./bootstrap.js";
+import { registerLocalApiServices } from "./aggregator/local-api-services.js";
+import { ComponentHealth, componentStatusType } from "./component-statuses.js";
 
 export interface ControlPlaneOptions {
   clock: Clock;
@@ -40,6 +42,10 @@ export interface ControlPlane {
   /** The in-process client, acting as the cluster admin. */
   readonly client: InProcessClient;
   readonly services: AllocatingStrategyServices;
+  /** The components `componentstatuses` reports (the store as `etcd-0`; the cluster adds its controllers). */
+  readonly componentHealth: ComponentHealth;
+  /** Stops what the control plane runs in the background (following the registry for local APIServices). */
+  readonly stop: () => void;
 }
 
 /**
@@ -51,6 +57,9 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
   const builtIn = new Set<RegisteredType>();
   const registry = new ResourceRegistry();
   for (const t of BUILT_IN_TYPES) builtIn.add(registry.add(t));
+  const componentHealth = new ComponentHealth();
+  componentHealth.set("etcd-0", () => (store.currentRevision() >= 0 ? { healthy: true } : { healthy: false, error: "the store is not serving" }));
+  builtIn.add(registry.add(componentStatusType(componentHealth)));
   for (const t of options.extraTypes?.() ?? []) registry.add(t);
   const services = createStrategyServices({ random: options.random, ...(options.serviceCidr ? { serviceCIDR: options.serviceCidr } : {}), ...(options.nodePortRange ? { nodePortRange: options.nodePortRange } : {}) });
   const extraAdmission = options.extraAdmission ?? (() => []);
@@ -73,5 +82,7 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
   const existing = await client.resource("Service").list().catch(() => undefined);
   if (existing) services.rebuildFrom(existing.items as Service[]);
   await bootstrapApiObjects(client, { kubernetesServiceIP: services.clusterIPs.kubernetesServiceIP, ...(options.apiServerPort ? { apiServerPort: options.apiServerPort } : {}) });
-  return { store, registry, apiServer, client, services };
+  const builtInGroupVersions = new Set([...builtIn].map((t) => `${t.descriptor.group}/${t.descriptor.version}`));
+  const stop = await registerLocalApiServices(client, registry, options.clock, options.log.child("aggregator"), (g, v) => builtInGroupVersions.has(`${g}/${v}`));
+  return { store, registry, apiServer, client, services, componentHealth, stop };
 }

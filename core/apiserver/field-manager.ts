@@ -1,9 +1,9 @@
-import YAML from "yaml";
 import type { Clock } from "../clock/clock.js";
 import type { KubeObject } from "../api/object.js";
 import type { ResourceDescriptor } from "../api/resource.js";
 import { badRequest } from "../api/status.js";
 import { applyServerSide, managedFieldsAfterUpdate } from "../api/patch/index.js";
+import { yamlToJson } from "../api/yaml-to-json.js";
 
 /** Manager recorded for writes that name none (kube-apiserver derives it from the user agent; in process there is none). */
 export const DEFAULT_FIELD_MANAGER = "kubesim";
@@ -33,7 +33,7 @@ export class FieldManager {
     let value = patch;
     if (typeof patch === "string" || patch instanceof Uint8Array) {
       try {
-        value = YAML.parse(typeof patch === "string" ? patch : new TextDecoder().decode(patch));
+        value = yamlToJson(typeof patch === "string" ? patch : new TextDecoder().decode(patch));
       } catch (err) {
         throw badRequest(`error decoding YAML: ${(err as Error).message}`);
       }

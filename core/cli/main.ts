@@ -4,6 +4,10 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import { readFileSync } from "node:fs";
 import { KUBERNETES_VERSION } from "../cluster/node-registration.js";
 import { up } from "./up.js";
+import { callKubesim, kubeconfigPath } from "./remote.js";
+import { formatTrace, type TraceResult } from "../net/cluster-network.js";
+import { pathToFileURL } from "node:url";
+import { builtInPluginPath } from "../plugins/plugin-loader.js";
 import type { LogLevel } from "../log/logger.js";
 
 function packageVersion(): string {
@@ -73,5 +77,99 @@ program
     process.once("SIGINT", () => stop("SIGINT"));
     process.once("SIGTERM", () => stop("SIGTERM"));
   });
+
+const node = program.command("node").description("inspect a node of a running cluster (through the kubeconfig)");
+node
+  .command("exec")
+  .description("run a program on a node's shell, e.g. `kubesim node exec kubesim-worker -- iptables-save -t nat`")
+  .argument("<node>", "node name")
+  .argument("<argv...>", "the program and its arguments (after --)")
+  .option("--kubeconfig <path>", "kubeconfig of the cluster (default: $KUBECONFIG, else .kubesim/kubeconfig)")
+  .option("--context <name>", "kubeconfig context")
+  .action(async (nodeName: string, argv: string[], opts: { kubeconfig?: string; context?: string }) => {
+    try {
+      const r = await callKubesim<{ stdout: string; stderr?: string; exitCode: number }>(kubeconfigPath(opts.kubeconfig), opts.context, `/kubesim/v1/nodes/${encodeURIComponent(nodeName)}/exec`, { argv });
+      process.stdout.write(r.stdout);
+      if (r.stderr) process.stderr.write(r.stderr);
+      process.exitCode = r.exitCode;
+    } catch (err) {
+      process.stderr.write(`kubesim node exec: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exitCode = 1;
+    }
+  });
+
+program
+  .command("trace")
+  .description("walk a packet through the pod network and print each hop: endpoints are pod/<ns>/<name>[:port], node/<name>, svc/<ns>/<name>:<port>, nodeport/<node>:<port>, outside, <ip>[:port]")
+  .argument("<from>", "source endpoint")
+  .argument("<to>", "destination endpoint")
+  .addOption(new Option("-o, --output <format>", "output format").choices(["table", "json"]).default("table"))
+  .addOption(new Option("--protocol <protocol>", "protocol").choices(["tcp", "udp"]).default("tcp"))
+  .option("--payload <bytes>", "payload bytes (to probe the MTU)", integer("--payload", 0, 65000))
+  .option("--kubeconfig <path>", "kubeconfig of the cluster (default: $KUBECONFIG, else .kubesim/kubeconfig)")
+  .option("--context <name>", "kubeconfig context")
+  .action(async (from: string, to: string, opts: { output: string; protocol: string; payload?: number; kubeconfig?: string; context?: string }) => {
+    try {
+      const t = await callKubesim<TraceResult>(kubeconfigPath(opts.kubeconfig), opts.context, "/kubesim/v1/trace", { from, to, protocol: opts.protocol, ...(opts.payload !== undefined ? { payload: opts.payload } : {}) });
+      process.stdout.write(opts.output === "json" ? JSON.stringify(t, null, 2) + "\n" : formatTrace(t));
+      process.exitCode = t.outcome === "delivered" ? 0 : 1;
+    } catch (err) {
+      process.stderr.write(`kubesim trace: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exitCode = 1;
+    }
+  });
+
+program
+  .command("scheduler")
+  .description("run kube-scheduler against an API server over HTTP (leader-elected on kube-system/kube-scheduler)")
+  .requiredOption("--kubeconfig <path>", "kubeconfig of the API server to schedule for")
+  .option("--config <path>", "KubeSchedulerConfiguration (kubescheduler.config.k8s.io/v1)")
+  .addOption(new Option("--log-level <level>", "log level").choices(["debug", "info", "warn", "error", "silent"]).default("info"))
+  .action(async (opts: { kubeconfig: string; config?: string; logLevel: LogLevel }) => {
+    // Loaded lazily: the scheduler is a plugin, not part of the core.
+    const { runStandaloneScheduler } = await import("../../plugins/kube-scheduler/standalone.js");
+    let handle;
+    try {
+      handle = await runStandaloneScheduler(opts);
+    } catch (err) {
+      process.stderr.write(`kubesim scheduler: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(1);
+    }
+    const stop = (): void => void handle.stop().then(() => process.exit(0));
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+
+program
+  .command("explain-schedule")
+  .description("explain how a pod is scheduled: each node's Filter verdict and each plugin's scores")
+  .argument("<pod>", "the pod, as namespace/name (or name in default)")
+  .option("--kubeconfig <path>", "kubeconfig of the cluster", ".kubesim/kubeconfig")
+  .option("--timeout <seconds>", "how long to wait for the scheduler's answer", integer("--timeout", 1, 600), 10)
+  .action(async (pod: string, opts: { kubeconfig: string; timeout: number }) => {
+    const { explainSchedule } = await import("../../plugins/kube-scheduler/index.js");
+    const { HttpClient } = await import("../client/http-client.js");
+    try {
+      process.stdout.write((await explainSchedule(HttpClient.fromKubeconfig(opts.kubeconfig), pod, { timeoutMs: opts.timeout * 1000 })) + "\n");
+    } catch (err) {
+      process.stderr.write(`kubesim explain-schedule: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(1);
+    }
+  });
+// Components shipped as plugins bring their own subcommand (and flags); loaded only when named.
+const COMPONENT_COMMANDS: Record<string, { plugin: string; factory: string; description: string }> = {
+  "controller-manager": { plugin: "kube-controller-manager", factory: "controllerManagerCommand", description: "run kube-controller-manager against an API server over HTTP (--kubeconfig K)" },
+};
+const requested = process.argv[2];
+for (const [name, spec] of Object.entries(COMPONENT_COMMANDS)) {
+  if (requested !== name) {
+    program.command(name).description(spec.description).allowUnknownOption().helpOption(false);
+    continue;
+  }
+  const path = builtInPluginPath(spec.plugin);
+  if (!path) throw new Error(`kubesim ${name}: the ${spec.plugin} plugin is not installed`);
+  const mod = (await import(pathToFileURL(path).href)) as Record<string, () => Command>;
+  program.addCommand(mod[spec.factory]!());
+}
 
 await program.parseAsync(process.argv);

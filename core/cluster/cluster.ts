@@ -29,12 +29,19 @@ import { NodeIP, NodeName, NodePodCidr, NodeSpecToken, type NodeSpec } from "./n
 import { rfc3339 } from "../api/time.js";
 import { Manager } from "../controller/manager.js";
 import { Controllers } from "../controller/extension-point.js";
-import { namespaceController } from "../controllers/namespace-controller.js";
-import { serviceAccountController } from "../controllers/service-account-controller.js";
-import { garbageCollector } from "../controllers/garbage-collector.js";
 import { loadClusterConfig } from "./cluster-config.js";
 import { DEFAULT_PLUGINS } from "./default-distribution.js";
 import { NodeAgents, type NodeAgentHandle } from "./node-agents.js";
+import { DataPlane, DataPlaneToken } from "../net/data-plane.js";
+import { NodeFileSystem, NodeFiles } from "../cni/node-files.js";
+import { CniPodNetwork } from "../cni/cni-pod-network.js";
+import { PodNetwork } from "../cni/pod-network.js";
+import { NetworkPlugins } from "../cni/network-plugins.js";
+import { ClusterNetwork } from "../net/cluster-network.js";
+import { NetworkConfigToken } from "../net/network-config.js";
+import { NodeCommands, type NodeCommandResult } from "./node-commands.js";
+import { runNodeCommand } from "./node-shell.js";
+import { kubesimEndpoints } from "./kubesim-endpoints.js";
 import { startHttpServer, type HttpServerHandle, type HttpServerOptions } from "../apiserver/http/http-server.js";
 import { clusterAuthorizer, HttpAuthorizers } from "../apiserver/http/authorization.js";
 
@@ -57,7 +64,7 @@ export interface ClusterOptions {
   serviceCidr?: string;
   /** NodePort range (default 30000-32767). */
   nodePortRange?: string;
-  /** Nodes to register at start: specs, or a count (one control-plane node plus count-1 workers). Default: one control-plane node. */
+  /** Nodes to register at start: specs, or a count (one control-plane node plus count-1 workers). Default: one control-plane node, left untainted (schedulable) as kind leaves a cluster without workers. */
   nodes?: NodeSpec[] | number;
   /** Storage backend (default: in-memory, or a {@link DurableStore} under `stateDir` when that is given). */
   store?: Store;
@@ -120,6 +127,7 @@ export class Cluster {
   readonly extensions = new ExtensionRegistry();
   private readonly plugins: PluginHost;
   private readonly addressing: NodeAddressing;
+  private readonly dataPlane: DataPlane;
   private readonly nodeScopes = new Map<string, ClusterNode>();
   private readonly nodeAgents = new Map<string, { abort: AbortController; handles: NodeAgentHandle[] }>();
   private readonly stopController = new AbortController();
@@ -129,6 +137,8 @@ export class Cluster {
   private controllerManager: Manager | undefined;
   private state: "new" | "starting" | "running" | "stopped" = "new";
   private workerCount = 0;
+  /** A cluster started without workers keeps its control-plane nodes schedulable, as kind does. */
+  private untaintedControlPlane = false;
 
   constructor(private readonly options: ClusterOptions = {}) {
     this.name = options.name ?? "kubesim";
@@ -145,8 +155,16 @@ export class Cluster {
     provide(this.container, Logger, this.log);
     this.plugins = new PluginHost({ container: this.container, extensions: this.extensions, clock: this.clock, random: this.random, log: this.log, ...(options.baseDir ? { baseDir: options.baseDir } : {}) });
     this.addressing = new NodeAddressing(options.podNetworkCidr ?? "10.244.0.0/16");
+    this.dataPlane = new DataPlane({ clock: this.clock, ...(options.seed !== undefined ? { seed: options.seed } : {}) });
+    provide(this.container, DataPlaneToken, this.dataPlane);
+    provide(this.container, NetworkConfigToken, { podNetworkCidr: options.podNetworkCidr ?? "10.244.0.0/16", serviceCidr: options.serviceCidr ?? "10.96.0.0/12", nodePortRange: options.nodePortRange ?? "30000-32767" });
     // Informers, the controller manager and every pending waitFor listen on the stop signal.
     setMaxListeners(0, this.stopController.signal);
+  }
+
+  /** The pod network's data plane: namespaces, devices, rules, and packet traces (`cluster.network.trace(from, to)`). */
+  get network(): ClusterNetwork {
+    return new ClusterNetwork(this.dataPlane, this.running().client, this.nodeScopes);
   }
 
   /**
@@ -226,6 +244,10 @@ export class Cluster {
         extraAdmission: () => admission.all(),
       });
       const cp = this.controlPlane;
+      // What `kubectl get componentstatuses` reports: kube-apiserver probes each component's /healthz.
+      const refused = (port: number) => ({ healthy: false as const, error: `Get "https://127.0.0.1:${port}/healthz": dial tcp 127.0.0.1:${port}: connect: connection refused` });
+      cp.componentHealth.set("controller-manager", () => (this.state === "running" ? { healthy: true } : refused(10257)));
+      cp.componentHealth.set("scheduler", () => (this.state === "running" && this.plugins.startedPlugins.includes("kube-scheduler") ? { healthy: true } : refused(10259)));
       for (const ref of this.options.plugins ?? DEFAULT_PLUGINS) if (!this.plugins.has(ref)) this.plugins.use(ref);
       provide(this.container, Store, cp.store);
       provide(this.container, ApiServerApi, cp.apiServer);
@@ -233,21 +255,26 @@ export class Cluster {
       this.informerFactory = new SharedInformerFactory({ client: cp.client, clock: this.clock, registry: cp.registry, random: this.random, logger: this.log.child("informers") });
       provide(this.container, InformerFactory, this.informerFactory);
       await this.plugins.start();
-      // Types contributed by plugins join the API.
-      for (const t of apiTypes.all()) {
-        const d = t.descriptor;
-        if (!cp.registry.byGroupVersionResource(d.group, d.version, d.plural)) cp.registry.add(t);
+      // Types contributed by plugins join the API; one that takes a served group and resource is refused.
+      for (const { name, plugin, value } of apiTypes.entries()) {
+        const d = value.descriptor;
+        const taken = cp.registry.all().find((t) => t.descriptor.group === d.group && t.descriptor.plural === d.plural);
+        if (taken) {
+          const resource = d.group ? `${d.plural}.${d.group}` : d.plural;
+          throw new Error(`plugin "${plugin}" contributes API type "${name}" (${resource}/${d.version}), but ${resource} is already served (${taken.descriptor.kind}, ${taken.descriptor.version}): a type must not replace a built-in or another plugin's resource; give it its own group`);
+        }
+        cp.registry.add(value);
       }
       this.controllerManager = new Manager({ client: cp.client, informers: this.informerFactory, clock: this.clock, log: this.log.child("controller-manager"), random: this.random, registry: cp.registry });
-      // kube-controller-manager's controllers that exist so far, then those plugins contributed.
-      await namespaceController(cp.registry).setup(this.controllerManager);
-      await serviceAccountController().setup(this.controllerManager);
-      await garbageCollector(cp.registry).setup(this.controllerManager);
+      // Controllers plugins contributed (kube-controller-manager's among them in the default distribution).
       for (const registration of this.extensions.point(Controllers).all()) await registration.setup(this.controllerManager);
       this.informerFactory.start(this.stopController.signal);
       // Nodes left in a durable store by an earlier run keep their pod CIDRs; those registered again re-register.
       for (const node of (await cp.client.resource<Node>("Node").list()).items) if (node.spec?.podCIDR) this.addressing.allocatePodCidr(node.spec.podCIDR);
-      for (const spec of this.initialNodes()) await this.addNode(spec);
+      const initial = this.initialNodes();
+      this.untaintedControlPlane = initial.length > 0 && initial.every((n) => n.role === "control-plane");
+      for (const spec of initial) await this.addNode(spec);
+      this.untaintedControlPlane = false;
       await this.controllerManager.start(this.stopController.signal);
       this.state = "running";
       this.log.info("cluster started", { nodes: this.nodeScopes.size, plugins: this.plugins.startedPlugins });
@@ -274,6 +301,7 @@ export class Cluster {
       random: this.random,
       log: this.log.child("http"),
       authorizer: clusterAuthorizer(this.extensions.point(HttpAuthorizers).all()),
+      extraEndpoints: kubesimEndpoints(this),
     });
     this.servers.add(server);
     return server;
@@ -303,7 +331,7 @@ export class Cluster {
     const podCidr = this.addressing.allocatePodCidr(existing?.spec?.podCIDR);
     const ip = this.addressing.allocateNodeIP();
     try {
-      const fresh = nodeObject({ ...spec, name, role }, podCidr, ip, rfc3339(this.clock.now()));
+      const fresh = nodeObject({ ...spec, name, role }, podCidr, ip, rfc3339(this.clock.now()), { controlPlaneTaint: !this.untaintedControlPlane });
       if (existing) {
         // Re-registration over a durable store, as a restarted kubelet does: same object (uid), current spec and status.
         const metadata = { ...fresh.metadata, uid: existing.metadata?.uid, creationTimestamp: existing.metadata?.creationTimestamp } as Node["metadata"];
@@ -322,6 +350,9 @@ export class Cluster {
     provide(scope, NodeIP, ip);
     provide(scope, NodePodCidr, podCidr);
     provide(scope, NodeSpecToken, { ...spec, name, role });
+    const files = new NodeFileSystem();
+    provide(scope, NodeFiles, files);
+    provide(scope, PodNetwork, new CniPodNetwork(this.dataPlane, { name, ip, podCidr }, files, this.extensions.point(NetworkPlugins)));
     const node: ClusterNode = { name, role, scope };
     this.nodeScopes.set(name, node);
     await this.startNodeAgents(node);
@@ -358,6 +389,14 @@ export class Cluster {
     }
   }
 
+  /** Runs a program on a node's shell (`kubesim node exec <node> -- argv...`): the NodeCommands contributed by plugins. */
+  async nodeExec(node: string, argv: readonly string[], stdin?: string): Promise<NodeCommandResult> {
+    this.running();
+    const n = this.nodeScopes.get(node);
+    if (!n) return { stdout: "", stderr: `Error from server (NotFound): nodes "${node}" not found\n`, exitCode: 1 };
+    return runNodeCommand(this.extensions.point(NodeCommands), n, argv, stdin);
+  }
+
   /** Removes a node: stops its agents, deletes its Node object and drops its scope. */
   async removeNode(name: string): Promise<void> {
     const cp = this.running();
@@ -368,6 +407,7 @@ export class Cluster {
     if (podCidr) this.addressing.releasePodCidr(podCidr);
     const ip = node.status?.addresses?.find((a) => a.type === "InternalIP")?.address;
     if (ip) this.addressing.releaseNodeIP(ip);
+    this.dataPlane.removeNode(name);
     this.nodeScopes.delete(name);
   }
 
@@ -438,6 +478,7 @@ export class Cluster {
     this.stopController.abort();
     await this.plugins.stop();
     await this.informerFactory?.shutdown();
+    this.controlPlane?.stop();
     await this.controlPlane?.store.close();
     if (this.clock instanceof VirtualClock) this.clock.setAuto(false);
   }

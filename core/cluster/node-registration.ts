@@ -59,11 +59,12 @@ export class NodeAddressing {
 
 /**
  * The Node object a kubelet would register for `spec`: labels (hostname, os, arch, role), the
- * control-plane taint, pod CIDR, address, capacity and node info. Until kubelets exist its Ready
+ * control-plane taint (unless `controlPlaneTaint` is false: kind leaves a cluster without workers
+ * schedulable), pod CIDR, address, capacity and node info. Until kubelets exist its Ready
  * condition is True with a message saying that no kubelet runs pods on it (a documented
  * difference: a real node without a kubelet would turn NotReady).
  */
-export function nodeObject(spec: Required<Pick<NodeSpec, "name" | "role">> & NodeSpec, podCidr: string, internalIP: string, now: string): Node {
+export function nodeObject(spec: Required<Pick<NodeSpec, "name" | "role">> & NodeSpec, podCidr: string, internalIP: string, now: string, options: { controlPlaneTaint?: boolean } = {}): Node {
   const labels: Record<string, string> = {
     "beta.kubernetes.io/arch": "amd64",
     "beta.kubernetes.io/os": "linux",
@@ -74,7 +75,7 @@ export function nodeObject(spec: Required<Pick<NodeSpec, "name" | "role">> & Nod
     ...(spec.labels ?? {}),
   };
   const taints = [...(spec.taints ?? [])];
-  if (spec.role === "control-plane" && !taints.some((t) => t.key === "node-role.kubernetes.io/control-plane")) {
+  if (spec.role === "control-plane" && (options.controlPlaneTaint ?? true) && !taints.some((t) => t.key === "node-role.kubernetes.io/control-plane")) {
     taints.push({ key: "node-role.kubernetes.io/control-plane", effect: "NoSchedule" });
   }
   const capacity = { cpu: "4", "ephemeral-storage": "100Gi", memory: "8Gi", pods: "110", ...(spec.capacity ?? {}) };

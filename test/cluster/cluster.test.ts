@@ -6,6 +6,7 @@ import { Cluster } from "../../core/cluster/cluster.js";
 import { VirtualClock } from "../../core/clock/virtual-clock.js";
 import { definePlugin } from "../../core/plugins/plugin.js";
 import { Client } from "../../core/client/client.js";
+import { ApiTypes } from "../../core/plugins/extension-points.js";
 import { NodeName } from "../../core/cluster/node-spec.js";
 import { manifest as exampleManifest } from "../../examples/compose-cluster/main.js";
 
@@ -128,6 +129,24 @@ test("a failing plugin fails start with its name and the cluster is stopped", as
     assert.match((err as Error).message, /plugin "broken" failed to start: no network/);
   }
   assert.throws(() => cluster.client, /is stopped/);
+});
+
+test("an ApiTypes contribution that takes a built-in group and resource is refused at start, naming both", async () => {
+  const descriptor = { group: "apps", version: "v2", kind: "Deployment", listKind: "DeploymentList", plural: "deployments", singular: "deployment", namespaced: true, shortNames: [], categories: [], subresources: [] };
+  const cluster = new Cluster({ clock: "virtual" }).use(definePlugin({ name: "shadow", setup(ctx) { ctx.contribute(ApiTypes, "deployments.apps/v2", { descriptor }); } }));
+  const err = await cluster.start().then(async () => void (await cluster.stop()), (e: unknown) => e as Error);
+  assert.ok(err, "start should fail");
+  assert.is(err.message, 'plugin "shadow" contributes API type "deployments.apps/v2" (deployments.apps/v2), but deployments.apps is already served (Deployment, v1): a type must not replace a built-in or another plugin\'s resource; give it its own group');
+  assert.throws(() => cluster.client, /is stopped/);
+  // A type of its own group joins the API.
+  const own = new Cluster({ clock: "virtual" }).use(definePlugin({ name: "widgets", setup(ctx) { ctx.contribute(ApiTypes, "widgets", { descriptor: { ...descriptor, group: "example.com", version: "v1", kind: "Widget", listKind: "WidgetList", plural: "widgets", singular: "widget" } }); } }));
+  await own.start();
+  try {
+    const made = await own.client.resource({ apiVersion: "example.com/v1", kind: "Widget" }).create({ metadata: { name: "w", namespace: "default" } });
+    assert.is(made.metadata!.name, "w");
+  } finally {
+    await own.stop();
+  }
 });
 
 test("stop() leaves no timer, watch or handle behind (real clock)", async () => {

@@ -13,7 +13,7 @@ export interface HttpFixture {
   server: HttpServerHandle;
   dir: string;
   kubeconfig: string;
-  /** Sends a request with the admin token (plain HTTP fixtures only: Node's fetch cannot take a CA per call). */
+  /** Sends a request with the admin token (plain HTTP fixtures only: Node's fetch cannot take a CA per call); a string body is sent as application/json unless a Content-Type is given. */
   fetch(path: string, init?: RequestInit & { token?: string | null }): Promise<Response>;
   stop(): Promise<void>;
 }
@@ -33,6 +33,8 @@ export async function startFixture(options: Partial<HttpServerOptions> = {}, cpO
       const { token, ...rest } = init;
       const headers = new Headers(rest.headers);
       if (token !== null) headers.set("Authorization", `Bearer ${token ?? server.token}`);
+      // A string body is JSON unless the test says otherwise (fetch would send text/plain, which is 415).
+      if (typeof rest.body === "string" && !headers.has("Content-Type")) headers.set("Content-Type", "application/json");
       return fetch(server.url + path, { ...rest, headers });
     },
     async stop() {

@@ -11,6 +11,7 @@ import { COORDINATION_TYPES } from "./coordination/index.js";
 import { STORAGE_TYPES } from "./storage/index.js";
 import { RBAC_TYPES } from "./rbac/index.js";
 import { APIEXTENSIONS_TYPES } from "./apiextensions/index.js";
+import { APIREGISTRATION_TYPES } from "./apiregistration/index.js";
 
 /** Every built-in resource type, core group first (so short names prefer it, as kubectl does). */
 export const BUILT_IN_TYPES: readonly ApiTypeRegistration[] = [
@@ -26,4 +27,5 @@ export const BUILT_IN_TYPES: readonly ApiTypeRegistration[] = [
   ...STORAGE_TYPES,
   ...RBAC_TYPES,
   ...APIEXTENSIONS_TYPES,
+  ...APIREGISTRATION_TYPES,
 ];

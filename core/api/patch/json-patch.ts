@@ -1,10 +1,15 @@
 import fastJsonPatch from "fast-json-patch";
 import type { Operation } from "fast-json-patch";
+import { cloneJson } from "../clone.js";
+import { MAX_NESTING_DEPTH, valueTooDeep } from "../nesting-depth.js";
 import { badRequest, tooLarge } from "../status.js";
 import { unprocessablePatch } from "./patch-errors.js";
 
 /** kube-apiserver refuses JSON patches with more operations than this (413). */
 export const MAX_JSON_PATCH_OPERATIONS = 10000;
+
+/** What `copy` operations may add to the object in all (kube-apiserver's JSONPatchMaxCopyBytes: 3 MiB). */
+export const MAX_JSON_PATCH_COPY_BYTES = 3 * 1024 * 1024;
 
 /**
  * Applies an RFC 6902 JSON patch, returning a new object (the input is never mutated).
@@ -12,6 +17,9 @@ export const MAX_JSON_PATCH_OPERATIONS = 10000;
  * BadRequest; more than 10,000 operations → 413; an operation that does not apply (missing path,
  * failed `test`) → 422 Invalid "the server rejected our request due to an error in our request"
  * with the json-patch message as the cause, as `NewGenericServerResponse(422, ...)` builds it.
+ * The work is bounded as upstream bounds it: `copy` operations may add 3 MiB in all, and the result
+ * may not nest deeper than MAX_NESTING_DEPTH (`move` can nest what the body does not). A path
+ * through `__proto__` is refused with 422 (upstream would write a field of that name).
  */
 export function applyJsonPatch<T>(obj: T, ops: unknown): T {
   if (!Array.isArray(ops)) throw badRequest(`json: cannot unmarshal ${jsonKind(ops)} into Go value of type jsonpatch.Patch`);
@@ -24,11 +32,32 @@ export function applyJsonPatch<T>(obj: T, ops: unknown): T {
     if (typeof op.op !== "string" || !["add", "remove", "replace", "move", "copy", "test"].includes(op.op)) throw unprocessablePatch(`Unexpected kind: ${String(op.op ?? "unknown")}`);
     if (typeof op.path !== "string") throw unprocessablePatch(`${op.op} operation failed to decode path: missing value`);
   }
+  let doc = cloneJson(obj);
+  let copied = 0;
+  operations.forEach((op, index) => {
+    try {
+      if (op.op === "copy") {
+        copied += copySize(doc, op.from);
+        if (copied > MAX_JSON_PATCH_COPY_BYTES) throw unprocessablePatch(`Unable to complete the copy, the accumulated size increase of copy is ${copied}, exceeding the limit ${MAX_JSON_PATCH_COPY_BYTES}`);
+      }
+      doc = fastJsonPatch.applyOperation(doc, op, true, true, true, index).newDocument;
+    } catch (err) {
+      if (err instanceof fastJsonPatch.JsonPatchError) throw unprocessablePatch(jsonPatchMessage(err, err.operation as Operation | undefined));
+      if (err instanceof TypeError && /__proto__/.test(err.message)) throw unprocessablePatch(`${op.op} operation does not apply: ${op.path}: modifying __proto__ is not allowed`);
+      throw err;
+    }
+  });
+  if (valueTooDeep(doc)) throw unprocessablePatch(`the patched object nests deeper than ${MAX_NESTING_DEPTH} levels`);
+  return doc;
+}
+
+/** The JSON size of what a `copy` would copy (0 when `from` does not resolve: the operation then fails). */
+function copySize(doc: unknown, from: unknown): number {
+  if (typeof from !== "string" || (from !== "" && !from.startsWith("/"))) return 0;
   try {
-    return fastJsonPatch.applyPatch(obj, operations, true, false).newDocument;
-  } catch (err) {
-    if (err instanceof fastJsonPatch.JsonPatchError) throw unprocessablePatch(jsonPatchMessage(err, err.operation as Operation | undefined));
-    throw err;
+    return JSON.stringify(fastJsonPatch.getValueByPointer(doc, from))?.length ?? 0;
+  } catch {
+    return 0;
   }
 }
 

@@ -23,3 +23,33 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
   }
   return true;
 }
+
+/**
+ * The value with every null member of its objects removed, at any depth (array elements are
+ * kept, null or not, and searched): what a patch value means where the target has nothing to
+ * delete — evanphx/json-patch's pruneNulls and strategic merge's discardNullValuesFromPatch.
+ * Returns `v` itself when nothing is removed (subtrees are shared, never mutated).
+ */
+export function withoutNullMembers(v: unknown): unknown {
+  if (Array.isArray(v)) {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < v.length; i++) {
+      const item = withoutNullMembers(v[i]);
+      if (item !== v[i]) (out ??= v.slice())[i] = item;
+    }
+    return out ?? v;
+  }
+  if (!isPlainObject(v)) return v;
+  let out: JsonObject | undefined;
+  for (const key of Object.keys(v)) {
+    const item = v[key];
+    if (item === null) {
+      out ??= { ...v };
+      delete out[key];
+      continue;
+    }
+    const pruned = withoutNullMembers(item);
+    if (pruned !== item) (out ??= { ...v })[key] = pruned;
+  }
+  return out ?? v;
+}

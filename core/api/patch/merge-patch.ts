@@ -1,10 +1,12 @@
 import { badRequest } from "../status.js";
-import { isPlainObject, jsonEqual, type JsonObject } from "./json-value.js";
+import { isPlainObject, jsonEqual, withoutNullMembers, type JsonObject } from "./json-value.js";
 
 /**
  * Applies an RFC 7386 JSON merge patch. Returns a new object sharing every subtree the patch does
- * not touch; the inputs are never mutated. A patch that is not a JSON object → 400 BadRequest
- * ("Invalid JSON Patch", as evanphx/json-patch's MergePatch reports it).
+ * not touch; the inputs are never mutated. Nulls inside values that replace or add a field are
+ * dropped from their objects (evanphx/json-patch's pruneNulls), so they never reach the object.
+ * A patch that is not a JSON object → 400 BadRequest ("Invalid JSON Patch", as evanphx/json-patch's
+ * MergePatch reports it).
  */
 export function applyMergePatch<T>(obj: T, patch: unknown): T {
   if (!isPlainObject(patch)) throw badRequest("Invalid JSON Patch");
@@ -12,7 +14,7 @@ export function applyMergePatch<T>(obj: T, patch: unknown): T {
 }
 
 function mergeValue(target: unknown, patch: unknown): unknown {
-  if (!isPlainObject(patch)) return patch;
+  if (!isPlainObject(patch)) return withoutNullMembers(patch);
   const base: JsonObject = isPlainObject(target) ? target : {};
   let out: JsonObject | undefined;
   for (const [key, value] of Object.entries(patch)) {

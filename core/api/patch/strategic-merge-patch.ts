@@ -1,9 +1,9 @@
-import { badRequest, internalError, unsupportedMediaType } from "../status.js";
+import { badRequest, unsupportedMediaType } from "../status.js";
 import { unprocessablePatch } from "./patch-errors.js";
 import { applyMergePatch } from "./merge-patch.js";
-import { isPlainObject, type JsonObject } from "./json-value.js";
+import { isPlainObject, withoutNullMembers, type JsonObject } from "./json-value.js";
 import { patchMetaFor, type FieldMeta, type TypeMeta } from "./patch-meta.js";
-import { goValue } from "./go-format.js";
+import { goKind, goValue } from "./go-format.js";
 
 /** The directive keys of strategic merge patch. */
 export const DIRECTIVE = "$patch";
@@ -27,9 +27,12 @@ export interface StrategicMergePatchOptions {
  * keys of its Go type (see patch-meta.ts) and the directives `$patch` (replace/delete on maps and
  * list items), `$retainKeys`, `$setElementOrder/<list>`, `$deleteFromPrimitiveList/<list>`, and
  * null deleting a field. Returns a new object sharing every subtree the patch leaves alone; the
- * inputs are never mutated. Kinds without patch meta get JSON merge patch semantics, or 415 with
- * `refuseUnknownKinds`. Errors: malformed directives → 400 BadRequest; lists of lists and patch
- * content outside `$retainKeys` → 422; others → 500, as kube-apiserver reports them.
+ * inputs are never mutated. Nulls for fields the object does not have are ignored, at any depth
+ * (kube-apiserver's IgnoreUnmatchedNulls). Kinds without patch meta get JSON merge patch
+ * semantics, or 415 with `refuseUnknownKinds`. Errors: malformed directives and patches that do
+ * not fit the object's shape → 400 BadRequest with the upstream library's message (upstream
+ * answers 500 for some of them: a request error is never a server error here); lists of lists
+ * and patch content outside `$retainKeys` → 422, as kube-apiserver reports them.
  */
 export function applyStrategicMergePatch<T>(obj: T, patch: unknown, kind: string, options: StrategicMergePatchOptions = {}): T {
   const meta = patchMetaFor(kind);
@@ -47,7 +50,7 @@ function mergeMap(original: JsonObject, patch: JsonObject, meta: TypeMeta | unde
   if (directive !== undefined) {
     if (directive === "replace") return stripDirectives(withoutKey(patch, DIRECTIVE)) as JsonObject;
     if (directive === "delete") return {};
-    if (directive !== "merge") throw internalError(`unknown patch type: ${String(directive)} in map: ${goValue(patch)}`);
+    if (directive !== "merge") throw badRequest(`unknown patch type: ${String(directive)} in map: ${goValue(patch)}`);
     patch = withoutKey(patch, DIRECTIVE);
   }
   const out: JsonObject = { ...original };
@@ -93,7 +96,7 @@ function mergeMap(original: JsonObject, patch: JsonObject, meta: TypeMeta | unde
     const current = out[key];
     const fm = meta?.fields?.[key];
     if (current === undefined || current === null || valueKind(current) !== valueKind(patchValue)) {
-      setStripped(out, key, patchValue);
+      setStripped(out, key, withoutNullMembers(patchValue));
     } else if (isPlainObject(current)) {
       out[key] = fm?.patch === "replace" ? patchValue : mergeMap(current, patchValue as JsonObject, fm?.type, key);
     } else if (Array.isArray(current)) {
@@ -110,7 +113,7 @@ function applySetElementOrder(out: JsonObject, field: string, order: unknown, pa
   if (!Array.isArray(order)) throw badRequest("invalid patch format of setElementOrder list");
   const original = out[field];
   const patched = patch[field];
-  if (original !== undefined && !Array.isArray(original)) throw internalError(`expected a slice, but received a ${typeof original}`);
+  if (original !== undefined && !Array.isArray(original)) throw badRequest(`expected a slice, but received a ${goKind(original)}`);
   if (patched !== undefined && patched !== null && !Array.isArray(patched)) throw badRequest("invalid patch format of setElementOrder list");
   const mergeKey = fm?.mergeKey ?? "";
   validatePatchOrder((patched as unknown[] | undefined) ?? [], order, mergeKey);
@@ -137,7 +140,7 @@ function validatePatchOrder(patchList: unknown[], order: unknown[], mergeKey: st
     o++;
   }
   if (p < items.length && o >= order.length) {
-    throw internalError(`The order in patch list:\n${goValue(patchList)}\n doesn't match ${SET_ELEMENT_ORDER.slice(0, -1)} list:\n${goValue(order)}\n`);
+    throw badRequest(`The order in patch list:\n${goValue(patchList)}\n doesn't match ${SET_ELEMENT_ORDER.slice(0, -1)} list:\n${goValue(order)}\n`);
   }
 }
 
@@ -153,20 +156,20 @@ function mergeList(original: unknown[], patch: unknown[], fm: FieldMeta, name: s
     const [inPatch, serverOnly] = partition(merged, patch, "");
     return normalizeElementOrder(inPatch, serverOnly, patch, original, "");
   }
-  if (!mergeKey) throw internalError(`cannot merge lists without merge key for ${name}`);
+  if (!mergeKey) throw badRequest(`cannot merge lists without merge key for ${name}`);
   const plain: JsonObject[] = [];
   let replace = false;
   let base = original as JsonObject[];
   for (const item of patch) {
-    if (!isPlainObject(item)) throw internalError(`expected a map, but received a ${typeof item}`);
+    if (!isPlainObject(item)) throw badRequest(`expected a map, but received a ${goKind(item)}`);
     const directive = item[DIRECTIVE];
     if (directive === undefined) plain.push(item);
     else if (directive === "delete") {
-      if (!(mergeKey in item)) throw internalError(`map: ${goValue(item)} does not contain declared merge key: ${mergeKey}`);
+      if (!(mergeKey in item)) throw badRequest(`map: ${goValue(item)} does not contain declared merge key: ${mergeKey}`);
       base = base.filter((o) => !(isPlainObject(o) && o[mergeKey] === item[mergeKey]));
     } else if (directive === "replace") replace = true;
-    else if (directive === "merge") throw internalError("merging lists cannot yet be specified in the patch");
-    else throw internalError(`unknown patch type: ${String(directive)} in map: ${goValue(item)}`);
+    else if (directive === "merge") throw badRequest("merging lists cannot yet be specified in the patch");
+    else throw badRequest(`unknown patch type: ${String(directive)} in map: ${goValue(item)}`);
   }
   let patchItems = plain;
   if (replace) {
@@ -175,7 +178,7 @@ function mergeList(original: unknown[], patch: unknown[], fm: FieldMeta, name: s
   }
   merged = [...base];
   for (const item of patchItems) {
-    if (!(mergeKey in item)) throw internalError(`map: ${goValue(item)} does not contain declared merge key: ${mergeKey}`);
+    if (!(mergeKey in item)) throw badRequest(`map: ${goValue(item)} does not contain declared merge key: ${mergeKey}`);
     const at = merged.findIndex((o) => isPlainObject(o) && o[mergeKey] === item[mergeKey]);
     if (at >= 0) merged[at] = mergeMap(merged[at] as JsonObject, item, fm.type, name);
     else merged.push(stripDirectives(item));

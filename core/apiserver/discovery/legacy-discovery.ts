@@ -60,7 +60,8 @@ export function buildApiVersions(registry: ResourceRegistry, serverAddress = "12
   return { kind: "APIVersions", versions: core?.versions ?? ["v1"], serverAddressByClientCIDRs: [{ clientCIDR: "0.0.0.0/0", serverAddress }] };
 }
 
-function apiGroup(name: string, versions: string[], preferred: string): ApiGroup {
+/** One `APIGroup` entry of discovery: its versions (preferred first) as group versions. */
+export function apiGroup(name: string, versions: string[], preferred: string): ApiGroup {
   const gv = (version: string): GroupVersionForDiscovery => ({ groupVersion: formatApiVersion(name, version), version });
   return { name, versions: versions.map(gv), preferredVersion: gv(preferred) };
 }

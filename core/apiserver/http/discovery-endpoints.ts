@@ -6,7 +6,9 @@ import {
 } from "../discovery/index.js";
 import { negotiateOpenApiV2, OPENAPI_V2_PROTOBUF, OpenApiDocuments } from "../openapi/index.js";
 import type { NonResourceRoute } from "./request-route.js";
-import { sendJsonText, sendText } from "./responses.js";
+import type { RemoteApiServices } from "../aggregator/remote-api-services.js";
+import { remoteApiGroup, withRemoteGroupDiscovery, withRemoteGroups } from "../aggregator/aggregated-groups.js";
+import { sendJson, sendJsonText, sendText } from "./responses.js";
 
 /** The 404 kube-apiserver sends for a path it does not serve. */
 export const pathNotFound = resourceNotServed;
@@ -21,12 +23,12 @@ export class NonResourceEndpoints {
   private readonly openapi: OpenApiDocuments;
   private readonly version = JSON.stringify(buildVersionInfo());
 
-  constructor(private readonly registry: ResourceRegistry, private readonly serverAddress: () => string) {
+  constructor(private readonly registry: ResourceRegistry, private readonly serverAddress: () => string, private readonly remote?: RemoteApiServices) {
     this.cache = new RegistryDocumentCache(registry);
     this.openapi = new OpenApiDocuments(registry);
   }
 
-  serve(res: ServerResponse, route: NonResourceRoute, accept: string | undefined, query: URLSearchParams): void {
+  async serve(res: ServerResponse, route: NonResourceRoute, accept: string | undefined, query: URLSearchParams): Promise<void> {
     switch (route.kind) {
       case "version":
         return sendJsonText(res, 200, this.version);
@@ -43,11 +45,17 @@ export class NonResourceEndpoints {
       }
       case "discovery-root": {
         const format = negotiateDiscovery(accept);
-        const text = format.kind === "aggregated"
+        const remote = route.root === "apis" && this.remote ? await this.remote.list() : [];
+        let text = format.kind === "aggregated"
           ? this.cache.get(`${route.root}:${format.version}`, () => JSON.stringify(buildAggregatedDiscovery(this.registry, route.root, format.version)))
           : route.root === "api"
             ? JSON.stringify(buildApiVersions(this.registry, this.serverAddress()))
             : this.cache.get("apis", () => JSON.stringify(buildApiGroupList(this.registry)));
+        if (remote.length) {
+          text = format.kind === "aggregated"
+            ? JSON.stringify(withRemoteGroupDiscovery(buildAggregatedDiscovery(this.registry, route.root, format.version), remote))
+            : JSON.stringify(withRemoteGroups(buildApiGroupList(this.registry), remote));
+        }
         res.setHeader("Vary", "Accept");
         return sendJsonText(res, 200, text, format.contentType);
       }
@@ -56,18 +64,34 @@ export class NonResourceEndpoints {
           const g = buildApiGroup(this.registry, route.group);
           return g && JSON.stringify(g);
         });
-        if (!text) throw pathNotFound();
-        return sendJsonText(res, 200, text);
+        if (text) return sendJsonText(res, 200, text);
+        const remote = this.remote && remoteApiGroup(route.group, await this.remote.list());
+        if (!remote) throw pathNotFound();
+        return sendJson(res, 200, remote);
       }
       case "discovery-resources": {
         const text = this.cache.get(`resources:${route.group}/${route.version}`, () => {
           const list = buildApiResourceList(this.registry, route.group, route.version);
           return list && JSON.stringify(list);
         });
-        if (!text) throw pathNotFound();
-        return sendJsonText(res, 200, text);
+        if (text) return sendJsonText(res, 200, text);
+        if (await this.serveRemote(res, route.group, route.version)) return;
+        throw pathNotFound();
       }
     }
+  }
+
+  /**
+   * A request under `/apis/<group>/<version>/` that no local type serves: when an APIService sends
+   * that group version to a Service, the aggregator proxies it there. With no endpoint to reach it
+   * answers as kube-aggregator does, `503 service unavailable` in plain text. Returns whether it answered.
+   */
+  async serveRemote(res: ServerResponse, group: string, version: string): Promise<boolean> {
+    const remote = this.remote && (await this.remote.find(group, version));
+    if (!remote) return false;
+    if (remote.unavailable) sendText(res, 503, "service unavailable\n");
+    else sendText(res, 503, `error trying to reach service: kubesim does not proxy to service/${remote.service.name} in "${remote.service.namespace}" yet\n`);
+    return true;
   }
 
   /** `/openapi/v2` in JSON or, when asked, as gnostic's protobuf message; 406 with no body when neither is acceptable (as kube-openapi). */

@@ -12,12 +12,13 @@ import type { ApiServerApi, RequestContext } from "../api-server-contract.js";
 import { bearerToken, loadOrCreateAdminToken, newAdminToken, staticTokenAuthenticator, type TokenAuthenticator } from "./authentication.js";
 import { allowAllAuthorizer, forbiddenFor, type AuthorizationAttributes, type Authorizer } from "./authorization.js";
 import { NonResourceEndpoints, pathNotFound } from "./discovery-endpoints.js";
+import { RemoteApiServices } from "../aggregator/remote-api-services.js";
 import { DEFAULT_IN_FLIGHT_LIMITS, InFlightLimiter, type InFlightLimits } from "./in-flight-limiter.js";
 import { refuseUpgrade, streamingUnavailable, type PodLogSource } from "./pod-streams.js";
-import { MAX_REQUEST_BODY_BYTES } from "./request-body.js";
+import { MAX_REQUEST_BODY_BYTES, readBody } from "./request-body.js";
 import { ResourceHandler, verbOf } from "./resource-handler.js";
 import { resolveRoute, type Route } from "./request-route.js";
-import { asStatusError, sendError } from "./responses.js";
+import { asStatusError, sendError, sendJsonText } from "./responses.js";
 import { checkInsecureHost, INSECURE_SUPERUSER } from "./insecure-http.js";
 import { loadOrCreateServingCertificates } from "./tls.js";
 import { ActiveWatches } from "./watch-stream.js";
@@ -65,7 +66,16 @@ export interface HttpServerOptions {
   tlsIpAddresses?: readonly string[];
   /** Serves `pods/log` once a container runtime exists. */
   podLogs?: PodLogSource;
+  /**
+   * kubesim's own non-resource endpoints (`/kubesim/v1/...`: node exec, trace), tried for paths the
+   * Kubernetes API does not know, after authentication and non-resource authorization. Returns
+   * undefined when the path is not one of them.
+   */
+  extraEndpoints?: ExtraEndpoints;
 }
+
+/** See {@link HttpServerOptions.extraEndpoints}: a JSON request body in, a status code and JSON body out. */
+export type ExtraEndpoints = (method: string, pathname: string, body: string) => Promise<{ code: number; body: unknown } | undefined>;
 
 /** A running HTTP API server. */
 export interface HttpServerHandle {
@@ -107,7 +117,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   const active = new ActiveWatches();
   const random = options.random;
   let address = `${host}:${options.port ?? 6443}`;
-  const endpoints = new NonResourceEndpoints(registry, () => address);
+  const endpoints = new NonResourceEndpoints(registry, () => address, new RemoteApiServices(options.apiServer));
   const resources = new ResourceHandler({
     apiServer: options.apiServer,
     now: () => options.clock.now(),
@@ -142,9 +152,17 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     const method = req.method ?? "GET";
     if (route.kind !== "resource") {
       await authorize({ user, verb: method.toLowerCase(), isResourceRequest: false, path: pathname });
-      if (route.kind === "unknown") throw pathNotFound();
+      if (route.kind === "unknown" && options.extraEndpoints) {
+        const answer = await options.extraEndpoints(method, pathname, method === "POST" ? await readBody(req, options.maxBodyBytes ?? MAX_REQUEST_BODY_BYTES) : "");
+        if (answer) return sendJsonText(res, answer.code, JSON.stringify(answer.body));
+      }
+      if (route.kind === "unknown") {
+        const s = pathname.split("/");
+        if (s[1] === "apis" && s.length > 4 && (await endpoints.serveRemote(res, s[2]!, s[3]!))) return;
+        throw pathNotFound();
+      }
       if (method !== "GET" && method !== "HEAD") throw pathNotFound();
-      endpoints.serve(res, route, req.headers.accept, query);
+      await endpoints.serve(res, route, req.headers.accept, query);
       return;
     }
     const verb = verbOf(method, route, query);

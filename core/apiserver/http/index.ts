@@ -1,4 +1,4 @@
-export { startHttpServer, type HttpServerOptions, type HttpServerHandle } from "./http-server.js";
+export { startHttpServer, type HttpServerOptions, type HttpServerHandle, type ExtraEndpoints } from "./http-server.js";
 export { writeKubeconfigFor, kubeconfigForServer } from "./kubeconfig-for-server.js";
 export { INSECURE_SUPERUSER } from "./insecure-http.js";
 export { HttpAuthorizers, allowAllAuthorizer, clusterAuthorizer, systemMastersAuthorizer, unionAuthorizer, type Authorizer, type AuthorizationAttributes, type AuthorizationDecision } from "./authorization.js";

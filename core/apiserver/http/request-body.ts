@@ -1,6 +1,8 @@
 import type { IncomingMessage } from "node:http";
-import YAML from "yaml";
+import { firstNonJson } from "../../api/json-only.js";
+import { jsonTextTooDeep } from "../../api/nesting-depth.js";
 import { badRequest, tooLarge, unsupportedMediaType } from "../../api/status.js";
+import { yamlToJson } from "../../api/yaml-to-json.js";
 import type { PatchType } from "../../client/client.js";
 import { decodeProtobufObject, PROTOBUF_MEDIA_TYPE } from "./protobuf/index.js";
 
@@ -46,9 +48,10 @@ export function readBodyBytes(req: IncomingMessage, limit = MAX_REQUEST_BODY_BYT
   });
 }
 
+/** The request's media type without parameters (`application/json` when none is given, as upstream assumes). */
 function mediaType(req: IncomingMessage): string {
   const ct = req.headers["content-type"];
-  return (ct ?? "application/json").split(";")[0]!.trim().toLowerCase();
+  return (ct ?? "application/json").split(";")[0]!.trim().toLowerCase() || "application/json";
 }
 
 /** An object body: its JSON text (what field validation reads), the parsed object, decoding warnings. */
@@ -73,28 +76,46 @@ export async function readObjectBody(req: IncomingMessage, limit = MAX_REQUEST_B
   return { text, object: decodeObjectBody(req, text), warnings: [] };
 }
 
-/** Parses a JSON (or YAML) object body; an empty body is undefined. */
+const OBJECT_MEDIA_TYPES = `application/json, application/yaml, ${PROTOBUF_MEDIA_TYPE}`;
+
+/**
+ * Parses a JSON or YAML object body; an empty body is undefined. Any other media type is 415, as
+ * kube-apiserver's input negotiation answers (text/plain included: clients must say what they send).
+ */
 export function decodeObjectBody(req: IncomingMessage, text: string): unknown {
-  if (text.trim() === "") return undefined;
   const type = mediaType(req);
-  if (type === "application/yaml" || type === "application/x-yaml" || type === "text/yaml") return parseYaml(text);
-  if (type !== "application/json" && type !== "*/*" && type !== "text/plain") throw unsupportedMediaType("the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf");
-  return parseJson(text);
+  if (type === PROTOBUF_MEDIA_TYPE && text === "") return undefined;
+  if (type !== "application/json" && type !== "application/yaml") throw unsupportedMediaType(`the body of the request was in an unknown format - accepted media types include: ${OBJECT_MEDIA_TYPES}`);
+  if (text.trim() === "") return undefined;
+  if (type === "application/yaml") return parseYaml(text, "error converting YAML to JSON: ");
+  return parseJson(text, "the object provided is unrecognized: couldn't get version/kind; json parse error: ");
 }
 
-function parseJson(text: string): unknown {
+/**
+ * Parses JSON text; `prefix` starts the 400's message. Nesting past MAX_NESTING_DEPTH is refused
+ * before parsing, with Go's scanner message (`invalid character '[' exceeded max depth`).
+ */
+function parseJson(text: string, prefix: string): unknown {
+  const tooDeep = jsonTextTooDeep(text);
+  if (tooDeep) throw badRequest(`${prefix}invalid character '${tooDeep.bracket}' exceeded max depth`);
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (err) {
-    throw badRequest(`the object provided is unrecognized: couldn't get version/kind; json parse error: ${(err as Error).message}`);
+    throw badRequest(`${prefix}${(err as Error).message}`);
   }
+  // Only a text that spells or escapes a name can hold `__proto__` (checked without a walk otherwise).
+  const unsupported = text.includes("__proto__") || text.includes("\\u") ? firstNonJson(value) : undefined;
+  if (unsupported) throw badRequest(`${prefix}${unsupported}`);
+  return value;
 }
 
-function parseYaml(text: string): unknown {
+/** Parses YAML text (bounded: see yamlToJson); `prefix` starts the 400's message. */
+function parseYaml(text: string, prefix: string): unknown {
   try {
-    return YAML.parse(text);
+    return yamlToJson(text);
   } catch (err) {
-    throw badRequest(`error converting YAML to JSON: ${(err as Error).message}`);
+    throw badRequest(`${prefix}${(err as Error).message}`);
   }
 }
 
@@ -113,8 +134,12 @@ export function patchTypeOf(req: IncomingMessage): PatchType {
   return t;
 }
 
-/** Decodes a patch body: JSON for json/merge/strategic; apply patches are YAML (JSON is YAML). */
+/**
+ * Decodes a patch body: JSON for json/merge/strategic (with the message prefix each upstream
+ * patcher uses); apply patches are YAML (JSON is YAML).
+ */
 export function decodePatchBody(type: PatchType, text: string): unknown {
   if (text.trim() === "") throw badRequest("the body of the request was empty");
-  return type === "apply" ? parseYaml(text) : parseJson(text);
+  if (type === "apply") return parseYaml(text, "error decoding YAML: ");
+  return parseJson(text, type === "strategic" ? "" : "error decoding patch: ");
 }

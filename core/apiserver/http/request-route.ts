@@ -1,4 +1,5 @@
 import type { RegisteredType, ResourceRegistry } from "../../api/resource-registry.js";
+import { badRequest } from "../../api/status.js";
 
 /** A request for a resource (or one of its subresources) under `/api/v1` or `/apis/<group>/<version>`. */
 export interface ResourceRoute {
@@ -33,9 +34,17 @@ export type Route = ResourceRoute | NonResourceRoute | UnknownRoute;
 
 const UNKNOWN: UnknownRoute = { kind: "unknown" };
 
+/** The decoded path segments; a malformed %-escape is 400, as Go's URL parsing refuses it. */
 function segmentsOf(pathname: string): string[] {
   const parts = pathname.split("/").filter((s) => s.length > 0);
-  return parts.map((p) => (p.includes("%") ? decodeURIComponent(p) : p));
+  return parts.map((p) => {
+    if (!p.includes("%")) return p;
+    try {
+      return decodeURIComponent(p);
+    } catch {
+      throw badRequest(`parse "${pathname}": invalid URL escape "${p.slice(p.indexOf("%"), p.indexOf("%") + 3)}"`);
+    }
+  });
 }
 
 /**

@@ -58,6 +58,8 @@ export class ResourceHandler {
       await this.o.apiServer.get(type, namespace, name!, {}, ctx);
       throw streamingUnavailable(subresource, namespace ?? "", name!);
     }
+    if (d.verbs && !subresource && !d.verbs.includes(verb)) throw methodNotAllowed();
+    if (d.deprecationWarning) (ctx.warnings ??= []).push(d.deprecationWarning);
     const api = this.o.apiServer;
     switch (verb) {
       case "watch":
@@ -71,7 +73,7 @@ export class ResourceHandler {
         );
       case "list": {
         const format = negotiateResponseFormat(req.headers.accept, query);
-        return this.sendList(res, await api.list(type, namespace, listOptionsOf(query), ctx), format, route);
+        return this.sendList(res, await api.list(type, namespace, listOptionsOf(query), ctx), format, route, ctx);
       }
       case "get": {
         const format = negotiateResponseFormat(req.headers.accept, query);

@@ -6,4 +6,4 @@ export { findFieldIssues, fieldIssueText, strictDecodingError, type FieldIssue }
 export { servedDefinitionName } from "./served-definitions.js";
 export { definitionNameOf, fieldDescription, SCHEMA_DEFINITIONS } from "./schema-definitions.js";
 export type { SchemaObject } from "./schema-object.js";
-export { findTypeMismatch, typeMismatchError, type TypeMismatch } from "./type-check.js";
+export { decodeTyped, findTypeMismatch, typeMismatchError, type TypedDecoding, type TypeMismatch } from "./type-check.js";

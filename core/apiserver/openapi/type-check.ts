@@ -115,72 +115,129 @@ function mismatch(value: unknown, checker: Checker, struct: string, path: PathSt
   return { found: jsonTypeOf(value), struct, path: path.join("."), goType: checker.goType };
 }
 
-/** The first value below `value` whose JSON type cannot decode into its field's Go type. */
-function check(value: unknown, c: Checker, struct: string, path: PathStack): TypeMismatch | undefined {
-  if (value === null || value === undefined) return undefined; // null decodes into anything (zero value)
+/** What a null decodes to in a slice element or map value of this type: Go's zero value, as JSON. */
+function zeroOf(c: Checker): unknown {
+  switch (c.kind) {
+    case "string":
+      return "";
+    case "boolean":
+      return false;
+    case "integer":
+    case "number":
+      return 0;
+    case "scalar":
+      return c.goType.endsWith("Quantity") ? "0" : 0;
+    case "object":
+      return c.fields ? {} : null; // a struct is a zero struct; a nil map stays null
+    default:
+      return null; // interface{}, nil slices
+  }
+}
+
+/** A value found to be of the wrong JSON type (thrown through `check`, caught by decodeTyped). */
+class Mismatch {
+  constructor(readonly found: TypeMismatch) {}
+}
+
+function fail(value: unknown, c: Checker, struct: string, path: PathStack): never {
+  throw new Mismatch(mismatch(value, c, struct, path));
+}
+
+/**
+ * `value` as decoding into its Go type leaves it: nulls in struct fields are dropped (the field
+ * keeps its zero value and is omitted), nulls in slices and map values become the element type's
+ * zero value. Returns `value` itself when it holds no such null (subtrees are shared, never
+ * mutated); throws a Mismatch at the first value whose JSON type cannot decode into its field.
+ */
+function check(value: unknown, c: Checker, struct: string, path: PathStack): unknown {
   switch (c.kind) {
     case "any":
-      return undefined;
+      return value;
     case "string":
-      return typeof value === "string" ? undefined : mismatch(value, c, struct, path);
+      return typeof value === "string" ? value : fail(value, c, struct, path);
     case "boolean":
-      return typeof value === "boolean" ? undefined : mismatch(value, c, struct, path);
+      return typeof value === "boolean" ? value : fail(value, c, struct, path);
     case "integer":
-      return typeof value === "number" && Number.isInteger(value) ? undefined : mismatch(value, c, struct, path);
+      return typeof value === "number" && Number.isInteger(value) ? value : fail(value, c, struct, path);
     case "number":
-      return typeof value === "number" ? undefined : mismatch(value, c, struct, path);
+      return typeof value === "number" && Number.isFinite(value) ? value : fail(value, c, struct, path);
     case "scalar":
-      return typeof value === "string" || typeof value === "number" ? undefined : mismatch(value, c, struct, path);
+      return typeof value === "string" || (typeof value === "number" && Number.isFinite(value)) ? value : fail(value, c, struct, path);
     case "array": {
-      if (!Array.isArray(value)) return mismatch(value, c, struct, path);
+      if (!Array.isArray(value)) return fail(value, c, struct, path);
       const element = c.element!;
-      if (element.kind === "any") return undefined;
+      if (element.kind === "any") return value;
+      let out: unknown[] | undefined;
       for (let i = 0; i < value.length; i++) {
-        const found = check(value[i], element, struct, path);
-        if (found) return found;
+        const item = value[i];
+        const decoded = item === null || item === undefined ? zeroOf(element) : check(item, element, struct, path);
+        if (decoded !== item) (out ??= value.slice())[i] = decoded;
       }
-      return undefined;
+      return out ?? value;
     }
     case "object": {
-      if (typeof value !== "object" || Array.isArray(value)) return mismatch(value, c, struct, path);
+      if (typeof value !== "object" || value === null || Array.isArray(value)) return fail(value, c, struct, path);
       const owner = c.struct ?? struct;
       const fields = c.fields;
       const element = c.element;
       const record = value as Record<string, unknown>;
-      for (const key in record) {
+      let out: Record<string, unknown> | undefined;
+      for (const key of Object.keys(record)) {
+        const item = record[key];
         const field = fields?.get(key);
-        let found: TypeMismatch | undefined;
+        let decoded: unknown;
         if (field) {
+          if (item === null || item === undefined) {
+            out ??= { ...record };
+            delete out[key];
+            continue;
+          }
           if (field.kind === "any") continue;
           path.push(key);
-          found = check(record[key], field, owner, path);
+          decoded = check(item, field, owner, path);
           path.pop();
         } else if (element) {
-          found = check(record[key], element, struct, path); // map values report the map's field, as Go does
-        } // unknown fields are fieldValidation's business
-        if (found) return found;
+          // map values report the map's field, as Go does
+          decoded = item === null || item === undefined ? zeroOf(element) : check(item, element, struct, path);
+        } else continue; // unknown fields are fieldValidation's business
+        if (decoded !== item) (out ??= { ...record })[key] = decoded;
       }
-      return undefined;
+      return out ?? value;
     }
   }
 }
 
 const roots = new Map<string, Checker>();
 
+/** The outcome of decodeTyped: the object as its Go type holds it, or the first type mismatch. */
+export type TypedDecoding<T> = { object: T; mismatch?: undefined } | { object?: undefined; mismatch: TypeMismatch };
+
 /**
- * Checks that every field of `obj` has a JSON type its built-in kind can decode (the check
- * kube-apiserver's JSON decoding makes before anything else). Kinds without a generated schema
- * (custom resources) are not checked here.
+ * Decodes `obj` as kube-apiserver's JSON decoding into the built-in kind's Go type would: the
+ * first field whose JSON type cannot decode into its Go type is reported (a 400 before anything
+ * else), and nulls become what Go leaves for them (see `check`), so no later stage meets a null
+ * where the type has none. Kinds without a generated schema (custom resources) are returned as
+ * they are.
  */
-export function findTypeMismatch(group: string, version: string, kind: string, obj: unknown): TypeMismatch | undefined {
+export function decodeTyped<T>(group: string, version: string, kind: string, obj: T): TypedDecoding<T> {
   const definition = definitionNameOf(group, version, kind);
-  if (!definition) return undefined;
+  if (!definition) return { object: obj };
   let root = roots.get(definition);
   if (!root) {
     root = compile({ $ref: definition });
     roots.set(definition, root);
   }
-  return check(obj, root, kind, []);
+  try {
+    return { object: check(obj, root, kind, []) as T };
+  } catch (err) {
+    if (err instanceof Mismatch) return { mismatch: err.found };
+    throw err;
+  }
+}
+
+/** The first field of `obj` whose JSON type its built-in kind cannot decode (see decodeTyped). */
+export function findTypeMismatch(group: string, version: string, kind: string, obj: unknown): TypeMismatch | undefined {
+  return decodeTyped(group, version, kind, obj).mismatch;
 }
 
 /** `Pod in version "v1" cannot be handled as a Pod: json: cannot unmarshal string into Go struct field PodSpec.spec.containers of type []v1.Container` (400). */

@@ -5,6 +5,8 @@ import * as networking from "./networking-printers.js";
 import * as storage from "./storage-printers.js";
 import * as other from "./access-and-scheduling-printers.js";
 import { podPrinter } from "./pod-printer.js";
+import { apiServicePrinter } from "./api-service-printer.js";
+import { componentStatusPrinter } from "./component-status-printer.js";
 import type { TablePrinter } from "./printer.js";
 
 /**
@@ -49,4 +51,6 @@ export const BUILT_IN_PRINTERS: ReadonlyMap<string, TablePrinter> = new Map<stri
   ["rbac.authorization.k8s.io/RoleBinding", other.roleBindingPrinter],
   ["rbac.authorization.k8s.io/ClusterRoleBinding", other.clusterRoleBindingPrinter],
   ["scheduling.k8s.io/PriorityClass", other.priorityClassPrinter],
+  ["apiregistration.k8s.io/APIService", apiServicePrinter],
+  ["/ComponentStatus", componentStatusPrinter],
 ]);

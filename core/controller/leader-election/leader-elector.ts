@@ -100,6 +100,8 @@ export class LeaderElector {
       const leading = new AbortController();
       const onAbort = (): void => leading.abort();
       signal.addEventListener("abort", onAbort, { once: true });
+      // Stopped while the acquiring write was in flight: lead not at all (the lease is released below).
+      if (signal.aborted) leading.abort();
       try {
         this.startLeading(leading.signal);
         await this.renew(leading.signal);

@@ -1,6 +1,7 @@
 import { badRequest } from "../../../api/status.js";
 import { messageSchema, type FieldSchema, type ScalarType, type SpecialType, type ValueType } from "./message-schema.js";
 import { WireReader, WireType } from "./wire-reader.js";
+import { jsonTextTooDeep, MAX_NESTING_DEPTH } from "../../../api/nesting-depth.js";
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
@@ -135,6 +136,7 @@ function special(type: SpecialType, bytes: Uint8Array, path: string): Json | und
     case "RawExtension": {
       const raw = text(1);
       if (raw === "") return type === "FieldsV1" ? {} : null;
+      if (jsonTextTooDeep(raw)) throw badRequest(`the object provided is unrecognized: protobuf: ${path} holds ${type} JSON nested deeper than ${MAX_NESTING_DEPTH} levels`);
       try {
         return JSON.parse(raw) as Json;
       } catch {

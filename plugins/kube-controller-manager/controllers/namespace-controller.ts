@@ -1,9 +1,9 @@
 import type { Namespace } from "kubernetes-types/core/v1.js";
-import type { ResourceRegistry } from "../api/resource-registry.js";
-import { isStatusError } from "../api/status.js";
-import { controllerFor } from "../controller/builder.js";
-import type { Manager } from "../controller/manager.js";
-import type { ControllerRegistration } from "../controller/extension-point.js";
+import type { ResourceRegistry } from "../../../core/api/resource-registry.js";
+import { isStatusError } from "../../../core/api/status.js";
+import { controllerFor } from "../../../core/controller/builder.js";
+import type { Manager } from "../../../core/controller/manager.js";
+import type { ControllerRegistration } from "../../../core/controller/extension-point.js";
 
 /** The finalizer in `spec.finalizers` that the namespace controller owns. */
 export const NAMESPACE_FINALIZER = "kubernetes";

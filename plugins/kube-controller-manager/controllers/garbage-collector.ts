@@ -1,16 +1,16 @@
 import { isDeepStrictEqual } from "node:util";
 import type { OwnerReference } from "kubernetes-types/meta/v1.js";
-import type { KubeObject, ObjectLike } from "../api/object.js";
-import type { RegisteredType, ResourceRegistry } from "../api/resource-registry.js";
-import { isStatusError } from "../api/status.js";
-import type { DeleteOptions } from "../client/client.js";
-import { Controller } from "../controller/controller.js";
-import { enqueueRequestsFromMapFunc } from "../controller/enqueue-handlers.js";
-import type { ControllerRegistration } from "../controller/extension-point.js";
-import type { Manager } from "../controller/manager.js";
-import type { Request } from "../controller/reconciler.js";
-import type { EventRecorder } from "../events/event-recorder.js";
-import type { SharedInformer } from "../informers/shared-informer.js";
+import type { KubeObject, ObjectLike } from "../../../core/api/object.js";
+import type { RegisteredType, ResourceRegistry } from "../../../core/api/resource-registry.js";
+import { isStatusError } from "../../../core/api/status.js";
+import type { DeleteOptions } from "../../../core/client/client.js";
+import { Controller } from "../../../core/controller/controller.js";
+import { enqueueRequestsFromMapFunc } from "../../../core/controller/enqueue-handlers.js";
+import type { ControllerRegistration } from "../../../core/controller/extension-point.js";
+import type { Manager } from "../../../core/controller/manager.js";
+import type { Request } from "../../../core/controller/reconciler.js";
+import type { EventRecorder } from "../../../core/events/event-recorder.js";
+import type { SharedInformer } from "../../../core/informers/shared-informer.js";
 
 /** Finalizers the API server records for non-background propagation (`metav1.FinalizerOrphanDependents`, `FinalizerDeleteDependents`). */
 const ORPHAN = "orphan";

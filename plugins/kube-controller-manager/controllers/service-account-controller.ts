@@ -1,8 +1,8 @@
 import type { Namespace, ServiceAccount } from "kubernetes-types/core/v1.js";
-import { isStatusError } from "../api/status.js";
-import { controllerFor } from "../controller/builder.js";
-import type { Manager } from "../controller/manager.js";
-import type { ControllerRegistration } from "../controller/extension-point.js";
+import { isStatusError } from "../../../core/api/status.js";
+import { controllerFor } from "../../../core/controller/builder.js";
+import type { Manager } from "../../../core/controller/manager.js";
+import type { ControllerRegistration } from "../../../core/controller/extension-point.js";
 
 /** The ServiceAccount every namespace gets. */
 export const DEFAULT_SERVICE_ACCOUNT = "default";

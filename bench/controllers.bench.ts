@@ -1,0 +1,103 @@
+/**
+ * Workload controller figures (issue 12), next to their targets: a cluster of 10 nodes on the
+ * real clock, a 1,000-replica Deployment from apply to all pods created (≤ 0.5 s, ≤ 150 MB RSS)
+ * and to all pods Running and Ready, then a rolling update of it to completion.
+ *
+ * Without a scheduler and kubelets in the tree, readiness comes from a FAKE KUBELET defined
+ * below: it binds each new pod round-robin to a node and marks it Running and Ready through the
+ * status subresource, and completes graceful deletions at once. Its cost is part of the figures.
+ */
+import type { Deployment } from "kubernetes-types/apps/v1.js";
+import type { Pod } from "kubernetes-types/core/v1.js";
+import { Cluster } from "../core/cluster/cluster.js";
+
+const REPLICAS = Number(process.env["BENCH_REPLICAS"] ?? 1000);
+const NODES = 10;
+const MB = 1024 * 1024;
+
+const manifest = (image: string): string => `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: default}
+spec:
+  replicas: ${REPLICAS}
+  selector: {matchLabels: {app: web}}
+  strategy: {type: RollingUpdate, rollingUpdate: {maxSurge: 25%, maxUnavailable: 25%}}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: nginx, image: "${image}", ports: [{containerPort: 80}]}]}
+`;
+
+/** FAKE KUBELET (bench only): bind, mark Running and Ready, finish graceful deletions. */
+function fakeKubelet(cluster: Cluster, nodes: string[]): () => void {
+  const pods = cluster.client.resource<Pod>("Pod");
+  const informer = cluster.informers.forResource<Pod>("Pod");
+  const seen = new Set<string>();
+  let next = 0;
+  const handle = (pod: Pod): void => {
+    const ns = pod.metadata!.namespace!;
+    const name = pod.metadata!.name!;
+    if (pod.metadata?.deletionTimestamp) {
+      if (seen.has(`del/${name}`)) return;
+      seen.add(`del/${name}`);
+      void pods.delete(name, { namespace: ns, gracePeriodSeconds: 0 }).catch(() => undefined);
+      return;
+    }
+    if (seen.has(name)) return;
+    seen.add(name);
+    const node = nodes[next++ % nodes.length]!;
+    const now = new Date(cluster.clock.now()).toISOString().replace(/\.\d+Z$/, "Z");
+    void (async () => {
+      await pods.createSubresource(name, "binding", { apiVersion: "v1", kind: "Binding", metadata: { name, namespace: ns }, target: { kind: "Node", name: node } }, { namespace: ns });
+      const bound = (await pods.get(name, { namespace: ns })) as Pod;
+      await pods.updateSubresource(name, "status", { ...bound, status: { ...bound.status, phase: "Running", podIP: "10.244.0.1", conditions: [{ type: "Ready", status: "True", lastTransitionTime: now }], containerStatuses: [{ name: "nginx", image: "nginx", imageID: "", ready: true, restartCount: 0, started: true, state: { running: { startedAt: now } } }] } }, { namespace: ns });
+    })().catch(() => undefined);
+  };
+  const reg = informer.addEventHandler({ onAdd: handle, onUpdate: (_o, n) => handle(n) });
+  return () => reg.remove();
+}
+
+function rss(): number {
+  return process.memoryUsage().rss / MB;
+}
+
+const cluster = new Cluster({ clock: "real", seed: 1, nodes: NODES, logLevel: "error" });
+await cluster.start();
+const nodes = [...cluster.nodes.keys()];
+const podInformer = cluster.informers.forResource<Pod>("Pod");
+cluster.informers.start();
+await cluster.informers.waitForCacheSync();
+await cluster.manager.elected();
+const baseRss = rss();
+
+const t0 = performance.now();
+await cluster.apply(manifest("nginx:1.27"));
+await new Promise<void>((resolve) => {
+  const check = (): void => {
+    if (podInformer.lister().list().length >= REPLICAS) {
+      reg.remove();
+      resolve();
+    }
+  };
+  const reg = podInformer.addEventHandler({ onAdd: check });
+  check();
+});
+const created = performance.now() - t0;
+const createdRss = rss();
+const stop = fakeKubelet(cluster, nodes);
+await cluster.waitFor<Deployment>("deployments.apps", (d) => d.status?.readyReplicas === REPLICAS && d.status?.availableReplicas === REPLICAS, { namespace: "default", timeout: 600_000 });
+const ready = performance.now() - t0;
+const readyRss = rss();
+
+const t1 = performance.now();
+await cluster.apply(manifest("nginx:1.28"));
+await cluster.waitFor<Deployment>("deployments.apps", (d) => d.status?.observedGeneration === 2 && d.status?.updatedReplicas === REPLICAS && d.status?.replicas === REPLICAS && d.status?.availableReplicas === REPLICAS, { namespace: "default", timeout: 600_000 });
+const rolled = performance.now() - t1;
+const peakRss = rss();
+stop();
+await cluster.stop();
+
+const fmt = (ms: number): string => `${(ms / 1000).toFixed(3)} s`;
+console.log(`${NODES} nodes, Deployment of ${REPLICAS} replicas (readiness from the bench's FAKE KUBELET, see the header)`);
+console.log(`apply -> all ${REPLICAS} pods created      ${fmt(created).padStart(10)}   (target <= 0.5 s)  RSS ${createdRss.toFixed(0)} MB (cluster before apply ${baseRss.toFixed(0)} MB; target <= 150 MB)`);
+console.log(`apply -> all pods Running and Ready   ${fmt(ready).padStart(10)}   RSS ${readyRss.toFixed(0)} MB`);
+console.log(`rolling update (25%/25%) to complete  ${fmt(rolled).padStart(10)}   RSS ${peakRss.toFixed(0)} MB`);

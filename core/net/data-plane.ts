@@ -1,0 +1,194 @@
+import type { Clock } from "../clock/clock.js";
+import { SeededRandom, type Random } from "../clock/random.js";
+import { token } from "../di/token.js";
+import type { NetDevice, Segment } from "./device.js";
+import { ipv4ToUint32, parseIpv4Cidr } from "./ipv4.js";
+import { randomMac } from "./mac.js";
+import { NetNamespace } from "./netns.js";
+import { PacketWalk, type WalkResult } from "./packet-walk.js";
+import type { Packet } from "./packet.js";
+import { NamespaceStack } from "./socket-stack.js";
+import type { NetworkStack } from "./sockets.js";
+
+export interface DataPlaneOptions {
+  clock: Clock;
+  /** The underlay every node's eth0 joins (kind's docker network, default 172.18.0.0/16). */
+  underlayCidr?: string;
+  /** The underlay's gateway, which is also the "outside" host (kind's host, default 172.18.0.1). */
+  gateway?: string;
+  /** Seed of MAC addresses and `statistic` choices (independent of the cluster's name generator). */
+  seed?: number;
+}
+
+/**
+ * The Linux data plane of a whole cluster: every node's root namespace (lo, eth0 on the underlay),
+ * the pod namespaces, and an "outside" host (the underlay's gateway, as kind's host machine is).
+ * Namespaces are joined by devices (veth pairs, bridges, the underlay segment, tunnels); packets
+ * cross them in {@link PacketWalk}s. One per cluster, in the cluster's scope under {@link DataPlane}.
+ */
+export class DataPlane {
+  readonly underlay: Segment = { name: "kind", members: new Set() };
+  readonly outside: NetNamespace;
+  readonly underlayPrefix: number;
+  readonly gateway: number;
+  /** Bumped on any change to devices, addresses, routes or rules (cached flows re-walk). */
+  generation = 0;
+  readonly random: Random;
+  private readonly roots = new Map<string, NetNamespace>();
+  private readonly pods = new Map<string, NetNamespace>();
+  private readonly stacks = new WeakMap<NetNamespace, NamespaceStack>();
+
+  constructor(readonly options: DataPlaneOptions) {
+    this.random = new SeededRandom(options.seed ?? 0x6e6574);
+    this.underlayPrefix = parseIpv4Cidr(options.underlayCidr ?? "172.18.0.0/16").prefix;
+    this.gateway = ipv4ToUint32(options.gateway ?? "172.18.0.1");
+    this.outside = this.newNamespace("outside", undefined);
+    const eth0 = this.outside.addDevice("eth0", "ether", randomMac(this.random), 1500);
+    this.outside.addAddress("eth0", this.gateway, this.underlayPrefix);
+    this.join(eth0);
+  }
+
+  get clock(): Clock {
+    return this.options.clock;
+  }
+
+  private newNamespace(name: string, node: string | undefined): NetNamespace {
+    const ns = new NetNamespace(name, node, () => this.options.clock.now(), () => void this.generation++);
+    const lo = ns.addDevice("lo", "loopback", "00:00:00:00:00:00", 65536);
+    ns.addAddress(lo.name, ipv4ToUint32("127.0.0.1"), 8, "host", { noprefixroute: true });
+    ns.table(255).add({ type: "local", network: ipv4ToUint32("127.0.0.0"), prefix: 8, dev: "lo", src: ipv4ToUint32("127.0.0.1"), proto: "kernel", scope: "host" });
+    return ns;
+  }
+
+  private join(dev: NetDevice): void {
+    dev.segment = this.underlay;
+    this.underlay.members.add(dev);
+  }
+
+  /** A node's root namespace: lo, eth0 with `ip`/16 on the underlay, default route via the gateway, forwarding on. */
+  addNode(name: string, ip: string): NetNamespace {
+    const existing = this.roots.get(name);
+    if (existing) return existing;
+    const ns = this.newNamespace("root", name);
+    ns.ipForward = true;
+    const eth0 = ns.addDevice("eth0", "ether", randomMac(this.random), 1500);
+    ns.addAddress("eth0", ipv4ToUint32(ip), this.underlayPrefix);
+    ns.main.add({ type: "unicast", network: 0, prefix: 0, dev: "eth0", via: this.gateway, scope: "global" });
+    this.join(eth0);
+    this.roots.set(name, ns);
+    return ns;
+  }
+
+  /** Removes a node with its pod namespaces. */
+  removeNode(name: string): void {
+    const ns = this.roots.get(name);
+    if (!ns) return;
+    for (const [key, pod] of this.pods) if (pod.node === name) this.deleteNamespace(key);
+    for (const dev of [...ns.devices.keys()]) ns.removeDevice(dev);
+    this.roots.delete(name);
+    this.generation++;
+  }
+
+  /** A node's root namespace. */
+  node(name: string): NetNamespace | undefined {
+    return this.roots.get(name);
+  }
+
+  nodeNames(): string[] {
+    return [...this.roots.keys()];
+  }
+
+  /** Creates a pod namespace on `node` (just lo), named as the runtime names it (`cni-<id>`). */
+  createNamespace(node: string, name: string): NetNamespace {
+    const key = `${node}/${name}`;
+    const existing = this.pods.get(key);
+    if (existing) return existing;
+    const ns = this.newNamespace(name, node);
+    this.pods.set(key, ns);
+    return ns;
+  }
+
+  namespace(node: string, name: string): NetNamespace | undefined {
+    return name === "root" ? this.roots.get(node) : this.pods.get(`${node}/${name}`);
+  }
+
+  /** Deletes a pod namespace; its veth ends disappear, taking their peers along. */
+  deleteNamespace(key: string): void {
+    const ns = this.pods.get(key);
+    if (!ns) return;
+    for (const dev of [...ns.devices.keys()]) ns.removeDevice(dev);
+    this.pods.delete(key);
+    this.generation++;
+  }
+
+  /** Every namespace (roots, pods, outside). */
+  namespaces(): NetNamespace[] {
+    return [this.outside, ...this.roots.values(), ...this.pods.values()];
+  }
+
+  /** The namespace owning `ip` as an address (pods first, then nodes, then outside). */
+  ownerOf(ip: number): NetNamespace | undefined {
+    for (const ns of this.pods.values()) if (ns.localDevice(ip)) return ns;
+    for (const ns of this.roots.values()) if (ns.localDevice(ip)?.kind === "ether") return ns;
+    return this.outside.localDevice(ip) ? this.outside : undefined;
+  }
+
+  /** A veth pair: `aName` in `a`, `bName` in `b`. */
+  vethPair(a: NetNamespace, aName: string, b: NetNamespace, bName: string, mtu = 1500): [NetDevice, NetDevice] {
+    const da = a.addDevice(aName, "veth", randomMac(this.random), mtu);
+    const db = b.addDevice(bName, "veth", randomMac(this.random), mtu);
+    da.peer = db;
+    db.peer = da;
+    return [da, db];
+  }
+
+  /** Enslaves `port` to bridge `br` (same namespace), adding the port's MAC as a permanent FDB entry. */
+  attachToBridge(br: NetDevice, port: NetDevice): void {
+    if (br.kind !== "bridge" || br.ns !== port.ns) throw new Error(`cannot enslave ${port.name} to ${br.name}`);
+    port.master = br;
+    br.ports!.add(port);
+    br.fdb!.addPermanent(port.mac, port.name);
+    this.generation++;
+  }
+
+  /** The device owning `ip` that `dev` reaches at layer 2 (what an ARP request on `dev` would answer). */
+  l2Lookup(dev: NetDevice, ip: number): NetDevice | undefined {
+    switch (dev.kind) {
+      case "loopback":
+        return dev;
+      case "veth": {
+        const peer = dev.peer;
+        if (!peer) return undefined;
+        const br = peer.master;
+        if (!br) return peer.owns(ip) ? peer : undefined;
+        if (br.owns(ip)) return br;
+        for (const p of br.ports!) if (p !== peer && p.peer?.owns(ip)) return p.peer;
+        return undefined;
+      }
+      case "bridge":
+        for (const p of dev.ports!) if (p.peer?.owns(ip)) return p.peer;
+        return undefined;
+      case "ether":
+        for (const m of dev.segment?.members ?? []) if (m !== dev && m.owns(ip)) return m;
+        return undefined;
+      default:
+        return undefined;
+    }
+  }
+
+  /** Walks `pkt` from a local socket of `from` to where it ends; `record` keeps every hop (traces). */
+  walk(from: NetNamespace, pkt: Packet, record = false): WalkResult {
+    const walk = new PacketWalk({ now: () => this.options.clock.now(), random: () => this.random.next(), l2Lookup: (d, ip) => this.l2Lookup(d, ip) }, record);
+    return walk.run(from, pkt);
+  }
+
+  /** The socket layer of a namespace (one per namespace). */
+  stack(ns: NetNamespace): NetworkStack {
+    let s = this.stacks.get(ns);
+    if (!s) this.stacks.set(ns, (s = new NamespaceStack(this, ns)));
+    return s;
+  }
+}
+
+/** The cluster's data plane (cluster scope). */
+export const DataPlaneToken = token<DataPlane>("DataPlane");

@@ -1,0 +1,80 @@
+import { BridgeFdb } from "./bridge-fdb.js";
+import type { NetNamespace } from "./netns.js";
+
+export type DeviceKind = "loopback" | "ether" | "veth" | "bridge" | "vxlan" | "ipip" | "dummy";
+
+/** An IPv4 address on a device (`inet 10.244.0.1/24 brd ... scope global cni0`). */
+export interface DeviceAddress {
+  readonly ip: number;
+  readonly prefix: number;
+  readonly scope: "global" | "host" | "link";
+}
+
+/** A VXLAN device's parameters (`ip -d link show flannel.1`). */
+export interface VxlanConfig {
+  readonly vni: number;
+  /** The local VTEP address (outer source). */
+  readonly local: number;
+  /** The underlay device (`dev eth0`). */
+  readonly dev: string;
+  /** UDP destination port (8472 for flannel, 4789 IANA). */
+  readonly port: number;
+  readonly learning: boolean;
+}
+
+/** An L2 network joining `ether` devices: the nodes' underlay (kind's docker network). */
+export interface Segment {
+  readonly name: string;
+  readonly members: Set<NetDevice>;
+}
+
+/**
+ * A network device in one namespace, with the state `ip link`/`ip addr` show. Kind-specific parts:
+ * a veth's `peer`, a bridge port's `master` and `hairpin`, a bridge's or VXLAN device's `fdb`, an
+ * underlay device's `segment`.
+ */
+export class NetDevice {
+  readonly addresses: DeviceAddress[] = [];
+  up = true;
+  /** veth: the other end (usually in another namespace). */
+  peer?: NetDevice;
+  /** A bridge port's bridge. */
+  master?: NetDevice;
+  /** A bridge port forwards frames back out the port they came in on (CNI bridge `hairpinMode`). */
+  hairpin = false;
+  /** bridge: learned/static MACs → ports; vxlan: MACs → remote VTEPs. */
+  fdb?: BridgeFdb;
+  /** bridge: its ports. */
+  ports?: Set<NetDevice>;
+  vxlan?: VxlanConfig;
+  /** ipip: the tunnel's local address (`tunl0` has none fixed: `local any`). */
+  segment?: Segment;
+  rxPackets = 0;
+  txPackets = 0;
+  rxBytes = 0;
+  txBytes = 0;
+
+  constructor(
+    readonly ns: NetNamespace,
+    readonly index: number,
+    public name: string,
+    readonly kind: DeviceKind,
+    public mac: string,
+    public mtu: number,
+  ) {
+    if (kind === "bridge") {
+      this.fdb = new BridgeFdb();
+      this.ports = new Set();
+    } else if (kind === "vxlan") this.fdb = new BridgeFdb();
+  }
+
+  /** The primary address (first global one), if any. */
+  get primaryAddress(): number | undefined {
+    return this.addresses.find((a) => a.scope !== "host")?.ip ?? this.addresses[0]?.ip;
+  }
+
+  owns(ip: number): boolean {
+    for (const a of this.addresses) if (a.ip === ip) return true;
+    return false;
+  }
+}

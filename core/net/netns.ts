@@ -1,0 +1,164 @@
+import { Conntrack } from "./conntrack.js";
+import { NetDevice, type DeviceKind } from "./device.js";
+import { prefixMask } from "./ipv4.js";
+import { Ipvs } from "./ipvs.js";
+import { NeighbourTable } from "./neighbour-table.js";
+import { Netfilter } from "./netfilter/netfilter.js";
+import { IpSets } from "./netfilter/ipset.js";
+import { RecentLists } from "./netfilter/rule.js";
+import { RoutingTable, TABLE, defaultPolicyRules, policyRuleMatches, type PolicyRule, type Route } from "./routing-table.js";
+import { SocketTable } from "./socket-table.js";
+
+/** What a route lookup found: the route and the table it came from. */
+export interface RouteResult {
+  readonly route: Route;
+  readonly table: number;
+}
+
+/**
+ * A network namespace: its devices, addresses, routing tables and policy rules, neighbour table,
+ * netfilter, conntrack, IPVS, ipsets and sockets. A node's root namespace and each pod sandbox's
+ * namespace are one of these; the DataPlane joins them.
+ */
+export class NetNamespace {
+  readonly devices = new Map<string, NetDevice>();
+  readonly tables = new Map<number, RoutingTable>([
+    [TABLE.local, new RoutingTable(TABLE.local)],
+    [TABLE.main, new RoutingTable(TABLE.main)],
+    [TABLE.default, new RoutingTable(TABLE.default)],
+  ]);
+  rules: PolicyRule[] = defaultPolicyRules();
+  readonly neigh = new NeighbourTable();
+  readonly netfilter = new Netfilter();
+  readonly conntrack: Conntrack;
+  readonly ipvs = new Ipvs();
+  readonly ipsets = new IpSets();
+  readonly recent = new RecentLists();
+  readonly sockets = new SocketTable();
+  /** net.ipv4.ip_forward (on in a node's root namespace, off in pods). */
+  ipForward = false;
+  /** Local addresses → device, for O(1) "is this mine?". */
+  private readonly local = new Map<number, NetDevice>();
+  private nextIndex = 1;
+
+  constructor(
+    /** `cni-<uuid>` for pods, `root` for a node's root namespace. */
+    readonly name: string,
+    /** The node this namespace lives on (undefined for the outside host). */
+    readonly node: string | undefined,
+    now: () => number,
+    private readonly onChange: () => void,
+  ) {
+    this.conntrack = new Conntrack(now);
+  }
+
+  get main(): RoutingTable {
+    return this.tables.get(TABLE.main)!;
+  }
+
+  table(id: number): RoutingTable {
+    let t = this.tables.get(id);
+    if (!t) this.tables.set(id, (t = new RoutingTable(id)));
+    return t;
+  }
+
+  /** Adds a device with the next interface index. */
+  addDevice(name: string, kind: DeviceKind, mac: string, mtu: number): NetDevice {
+    if (this.devices.has(name)) throw new Error(`RTNETLINK answers: File exists (device ${name} in ${this.name})`);
+    const dev = new NetDevice(this, this.nextIndex++, name, kind, mac, mtu);
+    this.devices.set(name, dev);
+    this.onChange();
+    return dev;
+  }
+
+  /** Removes a device with its addresses, routes, neighbours and bridge membership; a veth takes its peer along. */
+  removeDevice(name: string): void {
+    const dev = this.devices.get(name);
+    if (!dev) return;
+    this.devices.delete(name);
+    for (const a of dev.addresses) {
+      if (this.local.get(a.ip) !== dev) continue;
+      this.local.delete(a.ip);
+      // Several devices may share an address (ptp gives every host-side veth the gateway address).
+      for (const other of this.devices.values()) if (other.owns(a.ip)) this.local.set(a.ip, other);
+    }
+    for (const t of this.tables.values()) t.deleteDevice(name);
+    this.neigh.deleteDevice(name);
+    if (dev.master) {
+      dev.master.ports?.delete(dev);
+      dev.master.fdb?.deletePort(name);
+    }
+    dev.segment?.members.delete(dev);
+    if (dev.peer) {
+      const peer = dev.peer;
+      dev.peer = undefined;
+      peer.peer = undefined;
+      peer.ns.removeDevice(peer.name);
+    }
+    this.onChange();
+  }
+
+  /**
+   * `ip addr add ip/prefix dev`: the address, its `local` route in table local and (for a prefix
+   * shorter than /32) the connected `proto kernel scope link` route in main, as the kernel adds them.
+   */
+  addAddress(devName: string, ip: number, prefix: number, scope: "global" | "host" | "link" = "global", options: { noprefixroute?: boolean } = {}): void {
+    const dev = this.devices.get(devName);
+    if (!dev) throw new Error(`Cannot find device "${devName}"`);
+    if (dev.owns(ip)) throw new Error("RTNETLINK answers: File exists");
+    dev.addresses.push({ ip, prefix, scope });
+    if (!this.local.has(ip)) this.local.set(ip, dev);
+    this.table(TABLE.local).add({ type: "local", network: ip, prefix: 32, dev: devName, src: ip, proto: "kernel", scope: "host" });
+    if (prefix < 32 && !options.noprefixroute) {
+      const network = (ip & prefixMask(prefix)) >>> 0;
+      this.main.add({ type: "unicast", network, prefix, dev: devName, src: ip, proto: "kernel", scope: "link" });
+    }
+    this.onChange();
+  }
+
+  /** `ip addr del ip/prefix dev`: the address with its local and connected routes. */
+  removeAddress(devName: string, ip: number): void {
+    const dev = this.devices.get(devName);
+    const i = dev ? dev.addresses.findIndex((a) => a.ip === ip) : -1;
+    if (!dev || i < 0) return;
+    const [a] = dev.addresses.splice(i, 1);
+    this.table(TABLE.local).delete(ip, 32, undefined, (r) => r.dev === devName);
+    if (a!.prefix < 32) this.main.delete(ip, a!.prefix, undefined, (r) => r.dev === devName && r.proto === "kernel");
+    if (this.local.get(ip) === dev) {
+      this.local.delete(ip);
+      for (const other of this.devices.values()) if (other.owns(ip)) this.local.set(ip, other);
+    }
+    this.onChange();
+  }
+
+  /** The device owning `ip` here, if any. */
+  localDevice(ip: number): NetDevice | undefined {
+    return this.local.get(ip);
+  }
+
+  isLocal(ip: number): boolean {
+    return this.local.has(ip) || (ip >>> 24) === 127;
+  }
+
+  /** The namespace's IPv4 addresses, excluding loopback. */
+  addresses(): number[] {
+    const out: number[] = [];
+    for (const d of this.devices.values()) if (d.kind !== "loopback" && d.kind !== "dummy") for (const a of d.addresses) if (a.scope === "global") out.push(a.ip);
+    return out;
+  }
+
+  /** The route for `dst` through the policy rules (first rule whose table has a match wins). */
+  route(dst: number, src: number, mark: number): RouteResult | undefined {
+    for (const rule of this.rules) {
+      if (!policyRuleMatches(rule, src, mark)) continue;
+      const route = this.tables.get(rule.table)?.lookup(dst);
+      if (route) return { route, table: rule.table };
+    }
+    return undefined;
+  }
+
+  /** Tells the data plane something changed (cached flows are re-walked). */
+  changed(): void {
+    this.onChange();
+  }
+}

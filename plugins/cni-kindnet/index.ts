@@ -1,0 +1,114 @@
+import type { Node } from "kubernetes-types/core/v1.js";
+import { definePlugin } from "../../core/plugins/plugin.js";
+import { NodeAgents, type NodeAgent } from "../../core/cluster/node-agents.js";
+import { NodeIP, NodeName, NodePodCidr } from "../../core/cluster/node-spec.js";
+import { NodeFiles, type NodeFileSystem } from "../../core/cni/node-files.js";
+import { DataPlaneToken, type DataPlane } from "../../core/net/data-plane.js";
+import { NetworkConfigToken, type NetworkConfig } from "../../core/net/network-config.js";
+import { InformerFactory, type SharedInformerFactory } from "../../core/informers/shared-informer-factory.js";
+import { isTombstone } from "../../core/informers/tombstone.js";
+import { ipv4ToUint32, parseIpv4Cidr } from "../../core/net/ipv4.js";
+import type { NetNamespace } from "../../core/net/netns.js";
+
+/** kind's CNI configuration (kindnetd writes it from the node's podCIDR). */
+export function kindnetConflist(podCidr: string, mtu = 1500): string {
+  return `{
+\t"cniVersion": "0.3.1",
+\t"name": "kindnet",
+\t"plugins": [
+\t{
+\t\t"type": "ptp",
+\t\t"ipMasq": false,
+\t\t"ipam": {
+\t\t\t"type": "host-local",
+\t\t\t"dataDir": "/run/cni-ipam-state",
+\t\t\t"routes": [
+\t\t\t\t{ "dst": "0.0.0.0/0" }
+\t\t\t],
+\t\t\t"ranges": [
+\t\t\t\t[ { "subnet": "${podCidr}" } ]
+\t\t\t]
+\t\t},
+\t\t"mtu": ${mtu}
+\t},
+\t{
+\t\t"type": "portmap",
+\t\t"capabilities": {
+\t\t\t"portMappings": true
+\t\t}
+\t}
+\t]
+}
+`;
+}
+
+/** kindnetd's masquerade agent: everything leaving for outside the pod network is masqueraded. */
+function masqAgentRules(podNetworkCidr: string): string {
+  return [
+    "*nat",
+    ":KIND-MASQ-AGENT - [0:0]",
+    `-A POSTROUTING -m addrtype ! --dst-type LOCAL -m comment --comment "kind-masq-agent: ensure nat POSTROUTING directs all non-LOCAL destination traffic to our custom KIND-MASQ-AGENT chain" -j KIND-MASQ-AGENT`,
+    `-A KIND-MASQ-AGENT -d ${podNetworkCidr} -m comment --comment "kind-masq-agent: local traffic is not subject to MASQUERADE" -j RETURN`,
+    `-A KIND-MASQ-AGENT -m comment --comment "kind-masq-agent: outbound traffic is subject to MASQUERADE (must be last in chain)" -j MASQUERADE`,
+    "COMMIT",
+    "",
+  ].join("\n");
+}
+
+function internalIP(node: Node): string | undefined {
+  return node.status?.addresses?.find((a) => a.type === "InternalIP")?.address;
+}
+
+/** Routes `<podCIDR> via <nodeIP> dev eth0` to every other node, as kindnetd keeps them. */
+function syncRoute(root: NetNamespace, self: string, node: Node, remove: boolean): void {
+  const name = node.metadata?.name;
+  const cidr = node.spec?.podCIDR;
+  const ip = internalIP(node);
+  if (!name || name === self || !cidr || !ip) return;
+  const { network, prefix } = parseIpv4Cidr(cidr);
+  root.main.delete(network, prefix, undefined, (r) => r.dev === "eth0");
+  if (!remove) root.main.add({ type: "unicast", network, prefix, via: ipv4ToUint32(ip), dev: "eth0", scope: "global" });
+  root.changed();
+}
+
+/**
+ * The node half of kindnet: writes /etc/cni/net.d/10-kindnet.conflist (ptp + host-local from the
+ * node's podCIDR + portmap), keeps a route to every other node's pod CIDR via its InternalIP, and
+ * installs the masquerade agent's rules. Real kind runs kindnetd as the `kindnet` DaemonSet in
+ * kube-system; here it is a node agent until DaemonSets run (docs/networking.md).
+ */
+export const kindnetAgent: NodeAgent = {
+  start({ scope, signal }) {
+    const self = scope.resolve<string>(NodeName);
+    const plane = scope.resolve<DataPlane>(DataPlaneToken);
+    const root = plane.addNode(self, scope.resolve<string>(NodeIP));
+    const files = scope.resolve<NodeFileSystem>(NodeFiles);
+    const config = scope.resolve<NetworkConfig>(NetworkConfigToken);
+    root.netfilter.restore(masqAgentRules(config.podNetworkCidr), { noflush: true });
+    files.write("/etc/cni/net.d/10-kindnet.conflist", kindnetConflist(scope.resolve<string>(NodePodCidr)));
+    const informers = scope.resolve<SharedInformerFactory>(InformerFactory);
+    const nodes = informers.forResource<Node>("Node");
+    const registration = nodes.addEventHandler({
+      onAdd: (n) => syncRoute(root, self, n, false),
+      onUpdate: (_o, n) => syncRoute(root, self, n, false),
+      onDelete: (n) => syncRoute(root, self, isTombstone(n) ? n.obj : n, true),
+    });
+    if (informers.all().some((i) => !i.isStarted())) informers.start(signal);
+    return {
+      stop() {
+        registration.remove();
+        files.remove("/etc/cni/net.d/10-kindnet.conflist");
+      },
+    };
+  },
+};
+
+export default definePlugin({
+  name: "cni-kindnet",
+  requires: ["cni-plugins"],
+  description: "kind's default pod network: ptp + host-local + portmap per node, routes to every node's pod CIDR, masquerade to outside",
+  setup(ctx) {
+    ctx.contribute(NodeAgents, "kindnet", kindnetAgent);
+    return () => void ctx.extensions(NodeAgents).withdraw("kindnet");
+  },
+});

@@ -1,0 +1,92 @@
+import { CNI_ERROR, CniError, type CniEnv, type CniHost, type CniResult, type NetConf } from "../../core/cni/cni-types.js";
+import { versionResult } from "../../core/cni/cni-runtime.js";
+import { ipv4ToUint32, parseIpv4Cidr, prefixMask, uint32ToIpv4 } from "../../core/net/ipv4.js";
+
+interface RangeConf {
+  subnet: string;
+  rangeStart?: string;
+  rangeEnd?: string;
+  gateway?: string;
+}
+
+interface HostLocalConf {
+  type: string;
+  ranges?: RangeConf[][];
+  subnet?: string;
+  routes?: { dst: string; gw?: string }[];
+  dataDir?: string;
+}
+
+function ranges(ipam: HostLocalConf): RangeConf[] {
+  const rs = ipam.ranges?.flat() ?? (ipam.subnet ? [{ subnet: ipam.subnet }] : []);
+  if (rs.length === 0) throw new CniError(CNI_ERROR.invalidConfig, "host-local: no IP ranges specified");
+  return rs;
+}
+
+/** A range's bounds: rangeStart defaults to network+1, rangeEnd to broadcast-1, gateway to network+1. */
+function bounds(r: RangeConf): { start: number; end: number; gateway: number; prefix: number } {
+  let network: number;
+  let prefix: number;
+  try {
+    ({ network, prefix } = parseIpv4Cidr(r.subnet));
+  } catch {
+    throw new CniError(CNI_ERROR.invalidConfig, `host-local: invalid subnet ${JSON.stringify(r.subnet)}`);
+  }
+  const broadcast = (network | ~prefixMask(prefix)) >>> 0;
+  return {
+    start: r.rangeStart ? ipv4ToUint32(r.rangeStart) : network + 1,
+    end: r.rangeEnd ? ipv4ToUint32(r.rangeEnd) : broadcast - 1,
+    gateway: r.gateway ? ipv4ToUint32(r.gateway) : network + 1,
+    prefix,
+  };
+}
+
+/**
+ * The `host-local` IPAM plugin: allocates from the configured ranges, keeping its reservations as
+ * files as the real plugin does (`<dataDir>/<network>/<ip>` holding `<containerID>\n<ifname>`, and
+ * `last_reserved_ip.0`), so an address is never handed out twice and is freed on DEL. Allocation
+ * continues after the last reserved address and wraps around; the gateway is never allocated.
+ */
+export async function hostLocal(env: CniEnv, conf: NetConf, host: CniHost): Promise<CniResult | undefined> {
+  if (env.CNI_COMMAND === "VERSION") return versionResult();
+  const ipam = (conf.ipam ?? conf) as unknown as HostLocalConf;
+  const dir = `${ipam.dataDir ?? "/var/lib/cni/networks"}/${conf.name ?? "cni"}`;
+  const files = host.files;
+  const owner = `${env.CNI_CONTAINERID ?? ""}\n${env.CNI_IFNAME ?? ""}`;
+  const reserved = (): string[] => files.list(dir).filter((f) => /^\d+\.\d+\.\d+\.\d+$/.test(f));
+  switch (env.CNI_COMMAND) {
+    case "STATUS":
+    case "CHECK":
+      return undefined;
+    case "DEL":
+      for (const ip of reserved()) if (files.read(`${dir}/${ip}`) === owner) files.remove(`${dir}/${ip}`);
+      return undefined;
+    case "GC": {
+      const valid = new Set(((conf["cni.dev/valid-attachments"] as { containerID: string; ifname: string }[] | undefined) ?? []).map((a) => `${a.containerID}\n${a.ifname}`));
+      for (const ip of reserved()) if (!valid.has(files.read(`${dir}/${ip}`) ?? "")) files.remove(`${dir}/${ip}`);
+      return undefined;
+    }
+    case "ADD": {
+      const r = ranges(ipam)[0]!;
+      const b = bounds(r);
+      const gw = uint32ToIpv4(b.gateway);
+      const routes = (ipam.routes ?? []).map((x) => ({ dst: x.dst, ...(x.gw ? { gw: x.gw } : {}) }));
+      const mine = reserved().find((ip) => files.read(`${dir}/${ip}`) === owner);
+      if (mine) return { cniVersion: conf.cniVersion ?? "1.1.0", ips: [{ address: `${mine}/${b.prefix}`, gateway: gw }], routes };
+      const last = files.read(`${dir}/last_reserved_ip.0`);
+      const size = b.end - b.start + 1;
+      let cursor = last ? ipv4ToUint32(last) + 1 : b.start;
+      for (let i = 0; i < size; i++, cursor++) {
+        if (cursor > b.end || cursor < b.start) cursor = b.start;
+        if (cursor === b.gateway) continue;
+        const ip = uint32ToIpv4(cursor);
+        if (files.exists(`${dir}/${ip}`)) continue;
+        files.write(`${dir}/${ip}`, owner);
+        files.write(`${dir}/last_reserved_ip.0`, ip);
+        return { cniVersion: conf.cniVersion ?? "1.1.0", ips: [{ address: `${ip}/${b.prefix}`, gateway: gw }], routes };
+      }
+      throw new CniError(100, `failed to allocate for range 0: no IP addresses available in range set: ${uint32ToIpv4(b.start)}-${uint32ToIpv4(b.end)}`);
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,75 @@
+import { Command, InvalidArgumentError, Option } from "commander";
+import type { LogLevel } from "../../core/index.js";
+import { KNOWN_CONTROLLERS } from "./known-controllers.js";
+import { runControllerManager } from "./standalone.js";
+
+function positive(flag: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`--${flag} must be a positive integer`);
+    return n;
+  };
+}
+
+function duration(flag: string) {
+  return (value: string): number => {
+    const m = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(value);
+    if (!m) throw new InvalidArgumentError(`--${flag} must be a duration such as 15s`);
+    return Number(m[1]) * (m[2] === "ms" ? 1 : m[2] === "s" ? 1000 : 60_000);
+  };
+}
+
+function camel(flag: string): string {
+  return flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
+/**
+ * `kubesim controller-manager`: kube-controller-manager over HTTP with upstream's flags
+ * (`--controllers`, `--concurrent-*-syncs`, `--leader-elect*`). Runs until SIGINT/SIGTERM.
+ */
+export function controllerManagerCommand(): Command {
+  const cmd = new Command("controller-manager")
+    .description("run kube-controller-manager against an API server over HTTP")
+    .requiredOption("--kubeconfig <path>", "kubeconfig of the API server")
+    .option("--context <name>", "kubeconfig context (default: current-context)")
+    .option("--controllers <list>", "controllers to enable: '*' enables those on by default, 'foo' enables foo, '-foo' disables it", "*")
+    .option("--leader-elect <bool>", "run only while holding the kube-system/kube-controller-manager Lease", (v) => v !== "false", true)
+    .option("--leader-elect-lease-duration <d>", "lease duration", duration("leader-elect-lease-duration"))
+    .option("--leader-elect-renew-deadline <d>", "renew deadline", duration("leader-elect-renew-deadline"))
+    .option("--leader-elect-retry-period <d>", "retry period", duration("leader-elect-retry-period"))
+    .addOption(new Option("--log-level <level>", "log level").choices(["debug", "info", "warn", "error", "silent"]));
+  const flags = KNOWN_CONTROLLERS.filter((d) => d.concurrencyFlag);
+  for (const d of flags) cmd.option(`--${d.concurrencyFlag} <n>`, `workers of ${d.name} (default ${d.defaultConcurrency ?? 1})`, positive(d.concurrencyFlag!));
+  cmd.action(async (opts: Record<string, unknown>) => {
+    const concurrency: Record<string, number> = {};
+    for (const d of flags) {
+      const v = opts[camel(d.concurrencyFlag!)];
+      if (typeof v === "number") concurrency[d.concurrencyFlag!] = v;
+    }
+    let handle;
+    try {
+      handle = await runControllerManager({
+        kubeconfig: opts["kubeconfig"] as string,
+        ...(opts["context"] ? { context: opts["context"] as string } : {}),
+        controllers: opts["controllers"] as string,
+        concurrency,
+        leaderElect: opts["leaderElect"] as boolean,
+        ...(opts["leaderElectLeaseDuration"] ? { leaseDuration: opts["leaderElectLeaseDuration"] as number } : {}),
+        ...(opts["leaderElectRenewDeadline"] ? { renewDeadline: opts["leaderElectRenewDeadline"] as number } : {}),
+        ...(opts["leaderElectRetryPeriod"] ? { retryPeriod: opts["leaderElectRetryPeriod"] as number } : {}),
+        ...(opts["logLevel"] ? { logLevel: opts["logLevel"] as LogLevel } : {}),
+      });
+    } catch (err) {
+      process.stderr.write(`kube-controller-manager: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(1);
+    }
+    process.stdout.write(`kube-controller-manager: running ${handle.kcm.enabled.map((d) => d.name).join(",")}\n`);
+    const stop = (signal: string): void => {
+      process.stdout.write(`kube-controller-manager: ${signal}, shutting down\n`);
+      void handle.shutdown().then(() => process.exit(0), () => process.exit(1));
+    };
+    process.once("SIGINT", () => stop("SIGINT"));
+    process.once("SIGTERM", () => stop("SIGTERM"));
+  });
+  return cmd;
+}

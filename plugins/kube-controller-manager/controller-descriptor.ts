@@ -1,0 +1,31 @@
+import type { Logger, Manager, ResourceRegistry } from "../../core/index.js";
+
+/** What a controller's setup receives from kube-controller-manager (upstream's `ControllerContext`). */
+export interface ControllerContext {
+  /** The manager the controller registers with (leader-elected as a whole). */
+  readonly mgr: Manager;
+  /** The served resource types (the namespace controller and the garbage collector walk them). */
+  readonly registry: ResourceRegistry;
+  /** Workers for this controller: its `--concurrent-*-syncs` flag, or the upstream default. */
+  readonly concurrency: number;
+  readonly log: Logger;
+}
+
+/**
+ * One controller of kube-controller-manager's registry (upstream's `ControllerDescriptor`): its
+ * name as `--controllers` spells it, the older aliases that still select it, whether `*` turns it
+ * on, and the concurrency flag it reads.
+ */
+export interface ControllerDescriptor {
+  /** Upstream's name, e.g. `deployment-controller`. */
+  readonly name: string;
+  /** Older names accepted by `--controllers`, e.g. `deployment`. */
+  readonly aliases: readonly string[];
+  /** `*` does not enable it (upstream's bootstrapsigner, tokencleaner). Default false. */
+  readonly disabledByDefault?: boolean;
+  /** `--concurrent-deployment-syncs` (without dashes): the flag that sets its workers. */
+  readonly concurrencyFlag?: string;
+  /** Workers when the flag is not given (upstream's defaults). */
+  readonly defaultConcurrency?: number;
+  setup(ctx: ControllerContext): void | Promise<void>;
+}

@@ -1,0 +1,83 @@
+import type { Client, Clock, Logger, Random, ResourceRegistry, SharedInformerFactory } from "../../core/index.js";
+import { Manager } from "../../core/index.js";
+import type { ControllerDescriptor } from "./controller-descriptor.js";
+import { selectControllers } from "./controller-selection.js";
+import { KNOWN_CONTROLLERS } from "./known-controllers.js";
+import { LEASE_NAME, LEASE_NAMESPACE, type KubeControllerManagerOptions } from "./options.js";
+
+export interface KubeControllerManagerDeps {
+  client: Client;
+  informers: SharedInformerFactory;
+  clock: Clock;
+  log: Logger;
+  registry: ResourceRegistry;
+  random?: Random;
+}
+
+/**
+ * kube-controller-manager: the controllers `--controllers` enables, each with its workers, in one
+ * {@link Manager} over the given shared informers, leader-elected on the
+ * `kube-system/kube-controller-manager` Lease unless `leaderElect: false`. `setup` registers the
+ * controllers (their informers join the factory), `start` runs them, `stop` ends everything it
+ * started and releases the lease.
+ */
+export class KubeControllerManager {
+  readonly manager: Manager;
+  readonly enabled: readonly ControllerDescriptor[];
+  private setUp = false;
+
+  constructor(private readonly deps: KubeControllerManagerDeps, private readonly options: KubeControllerManagerOptions = {}, known: readonly ControllerDescriptor[] = KNOWN_CONTROLLERS) {
+    this.enabled = selectControllers(known, options.controllers);
+    for (const [flag, value] of Object.entries(options.concurrency ?? {})) {
+      if (!known.some((d) => d.concurrencyFlag === flag)) throw new Error(`unknown flag --${flag}`);
+      if (!Number.isInteger(value) || value < 1) throw new Error(`--${flag} must be a positive integer, got ${value}`);
+    }
+    const leaderElect = options.leaderElect ?? true;
+    this.manager = new Manager({
+      client: deps.client,
+      informers: deps.informers,
+      clock: deps.clock,
+      log: deps.log,
+      registry: deps.registry,
+      ...(deps.random ? { random: deps.random } : {}),
+      ...(leaderElect
+        ? {
+            leaderElection: {
+              id: LEASE_NAME,
+              namespace: LEASE_NAMESPACE,
+              ...(options.identity ? { identity: options.identity } : {}),
+              ...(options.leaseDuration ? { leaseDuration: options.leaseDuration } : {}),
+              ...(options.renewDeadline ? { renewDeadline: options.renewDeadline } : {}),
+              ...(options.retryPeriod ? { retryPeriod: options.retryPeriod } : {}),
+            },
+          }
+        : {}),
+    });
+  }
+
+  /** Workers for `d`: its flag's value, else its default. */
+  concurrencyOf(d: ControllerDescriptor): number {
+    return (d.concurrencyFlag && this.options.concurrency?.[d.concurrencyFlag]) || d.defaultConcurrency || 1;
+  }
+
+  /** Registers every enabled controller with the manager (once). */
+  async setup(): Promise<void> {
+    if (this.setUp) return;
+    this.setUp = true;
+    for (const d of this.enabled) {
+      await d.setup({ mgr: this.manager, registry: this.deps.registry, concurrency: this.concurrencyOf(d), log: this.deps.log.child(d.name) });
+    }
+    this.deps.log.info("controllers registered", { controllers: this.enabled.map((d) => d.name) });
+  }
+
+  /** Sets up (if not yet) and starts: informers sync, then the election, then the controllers. */
+  async start(signal?: AbortSignal): Promise<void> {
+    await this.setup();
+    await this.manager.start(signal);
+  }
+
+  /** Stops the controllers, releases the lease, stops informers it started. */
+  stop(): Promise<void> {
+    return this.manager.stop();
+  }
+}

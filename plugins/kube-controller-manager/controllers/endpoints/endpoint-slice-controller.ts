@@ -1,0 +1,145 @@
+import type { Endpoint, EndpointPort, EndpointSlice } from "kubernetes-types/discovery/v1.js";
+import { isStatusError, type Manager } from "../../../../core/index.js";
+import { newControllerRef } from "../workload/controller-ref.js";
+import { podEndpoint, serviceLabels, shouldPodBeInEndpoints, type PodEndpoint } from "./pod-endpoints.js";
+import { hasSelector, serviceController } from "./service-pods.js";
+
+export const SERVICE_NAME_LABEL = "kubernetes.io/service-name";
+export const MANAGED_BY_LABEL = "endpointslice.kubernetes.io/managed-by";
+export const MANAGED_BY = "endpointslice-controller.k8s.io";
+/** `--max-endpoints-per-slice` default. */
+export const MAX_ENDPOINTS_PER_SLICE = 100;
+
+/** One slice being planned: its endpoints by pod uid. */
+interface Plan {
+  existing?: EndpointSlice;
+  ports: EndpointPort[];
+  endpoints: Map<string, Endpoint>;
+  changed: boolean;
+}
+
+const portsKeyOf = (ports: readonly EndpointPort[] | undefined): string => (ports ?? []).map((p) => `${p.name ?? ""}/${p.protocol ?? "TCP"}/${p.port}/${p.appProtocol ?? ""}`).sort().join(",");
+
+function toEndpoint(ep: PodEndpoint): Endpoint {
+  const pod = ep.pod;
+  return {
+    addresses: [ep.ip],
+    conditions: { ready: ep.ready, serving: ep.serving, terminating: ep.terminating },
+    ...(ep.hostname ? { hostname: ep.hostname } : {}),
+    targetRef: { kind: "Pod", namespace: pod.metadata!.namespace!, name: pod.metadata!.name!, uid: pod.metadata!.uid! },
+    ...(ep.nodeName ? { nodeName: ep.nodeName } : {}),
+    ...(ep.zone ? { zone: ep.zone } : {}),
+  };
+}
+
+/**
+ * The EndpointSlice controller (pkg/controller/endpointslice): for every Service with a selector,
+ * IPv4 EndpointSlices of at most 100 endpoints each, one group of slices per set of resolved
+ * target ports, labelled `kubernetes.io/service-name` and
+ * `endpointslice.kubernetes.io/managed-by: endpointslice-controller.k8s.io` (plus the Service's
+ * labels and the headless marker), owned by the Service. Endpoints carry ready / serving /
+ * terminating conditions, nodeName, zone (the node's `topology.kubernetes.io/zone`), hostname and
+ * targetRef; terminating pods stay listed. Changes keep endpoints in the slices they are in, fill
+ * slices with room before creating new ones, and delete emptied slices; a Service with no
+ * endpoint keeps one empty placeholder slice.
+ */
+export function endpointSliceController(mgr: Manager, workers: number): void {
+  const informer = mgr.informers.forResource<EndpointSlice>("endpointslices.discovery.k8s.io");
+  const client = mgr.client.resource<EndpointSlice>("endpointslices.discovery.k8s.io");
+  const managed = (s: EndpointSlice): boolean => s.metadata?.labels?.[MANAGED_BY_LABEL] === MANAGED_BY;
+  const w = serviceController(mgr, "endpointslice", workers, { informer, serviceOf: (s) => (managed(s) ? s.metadata?.labels?.[SERVICE_NAME_LABEL] : undefined) }, sync);
+
+  async function sync(ns: string, name: string): Promise<void> {
+    const svc = w.services.lister().namespace(ns).get(name);
+    if (!svc || !hasSelector(svc)) return; // owned slices go with the Service (garbage collector)
+    const existing = informer
+      .lister()
+      .namespace(ns)
+      .list()
+      .filter((s) => managed(s) && s.metadata?.labels?.[SERVICE_NAME_LABEL] === name && s.addressType === "IPv4" && !s.metadata?.deletionTimestamp);
+    // Desired endpoints by ports key, then pod uid.
+    const desired = new Map<string, { ports: EndpointPort[]; endpoints: Map<string, Endpoint> }>();
+    for (const pod of w.podsOf(svc)) {
+      if (!shouldPodBeInEndpoints(pod, true)) continue;
+      const ep = podEndpoint(svc, pod, w.node);
+      if (ep.ports.length === 0 && (svc.spec?.ports ?? []).length > 0) continue;
+      let group = desired.get(ep.portsKey);
+      if (!group) desired.set(ep.portsKey, (group = { ports: ep.ports.map((p) => ({ ...p })), endpoints: new Map() }));
+      group.endpoints.set(pod.metadata!.uid!, toEndpoint(ep));
+    }
+    const plans: Plan[] = [];
+    const toDelete: EndpointSlice[] = [];
+    const byKey = new Map<string, EndpointSlice[]>();
+    for (const s of existing) {
+      const k = (s.endpoints ?? []).length === 0 && (s.ports ?? []).length === 0 ? "<placeholder>" : portsKeyOf(s.ports);
+      byKey.set(k, [...(byKey.get(k) ?? []), s]);
+    }
+    for (const [key, group] of desired) {
+      const remaining = new Map(group.endpoints);
+      const slices: Plan[] = [];
+      for (const s of byKey.get(key) ?? []) {
+        const plan: Plan = { existing: s, ports: group.ports, endpoints: new Map(), changed: false };
+        for (const e of s.endpoints ?? []) {
+          const uid = e.targetRef?.uid ?? "";
+          const want = remaining.get(uid);
+          if (!want) {
+            plan.changed = true;
+            continue;
+          }
+          remaining.delete(uid);
+          plan.endpoints.set(uid, want);
+          if (JSON.stringify(want) !== JSON.stringify(e)) plan.changed = true;
+        }
+        slices.push(plan);
+      }
+      // New endpoints fill slices with room, fullest first, then new slices.
+      slices.sort((a, b) => b.endpoints.size - a.endpoints.size);
+      for (const [uid, e] of remaining) {
+        let plan = slices.find((p) => p.endpoints.size < MAX_ENDPOINTS_PER_SLICE);
+        if (!plan) slices.push((plan = { ports: group.ports, endpoints: new Map(), changed: true }));
+        plan.endpoints.set(uid, e);
+        plan.changed = true;
+      }
+      for (const p of slices) {
+        if (p.endpoints.size === 0 && p.existing) toDelete.push(p.existing);
+        else plans.push(p);
+      }
+    }
+    for (const [key, slices] of byKey) if (!desired.has(key) && key !== "<placeholder>") toDelete.push(...slices);
+    const placeholders = byKey.get("<placeholder>") ?? [];
+    if (desired.size === 0) {
+      // Keep (or create) exactly one empty slice.
+      if (placeholders.length === 0) plans.push({ ports: [], endpoints: new Map(), changed: true });
+      toDelete.push(...placeholders.slice(1));
+    } else toDelete.push(...placeholders);
+
+    const labels = { ...serviceLabels(svc), [SERVICE_NAME_LABEL]: name, [MANAGED_BY_LABEL]: MANAGED_BY };
+    for (const plan of plans) {
+      const labelsChanged = plan.existing && JSON.stringify(plan.existing.metadata?.labels ?? {}) !== JSON.stringify(labels);
+      if (!plan.changed && !labelsChanged) continue;
+      const endpoints = [...plan.endpoints.values()];
+      if (plan.existing) {
+        await client.update({ ...plan.existing, metadata: { ...plan.existing.metadata, labels }, endpoints, ports: plan.ports }, { namespace: ns });
+      } else {
+        await client.create(
+          {
+            apiVersion: "discovery.k8s.io/v1",
+            kind: "EndpointSlice",
+            metadata: { generateName: `${name.slice(0, 57)}-`, namespace: ns, labels, ownerReferences: [newControllerRef(svc, "v1", "Service")] },
+            addressType: "IPv4",
+            endpoints,
+            ports: plan.ports,
+          },
+          { namespace: ns, fieldManager: "kube-controller-manager" },
+        );
+      }
+    }
+    for (const s of toDelete) {
+      try {
+        await client.delete(s.metadata!.name!, { namespace: ns });
+      } catch (err) {
+        if (!isStatusError(err, "NotFound")) throw err;
+      }
+    }
+  }
+}

@@ -1,0 +1,91 @@
+import type { EndpointAddress, EndpointPort, Endpoints, EndpointSubset, Service } from "kubernetes-types/core/v1.js";
+import { isStatusError, type Manager } from "../../../../core/index.js";
+import { podEndpoint, serviceLabels, shouldPodBeInEndpoints } from "./pod-endpoints.js";
+import { serviceController } from "./service-pods.js";
+
+/** Upstream's maxCapacity: more addresses than this are truncated. */
+export const MAX_ENDPOINTS_CAPACITY = 1000;
+export const OVER_CAPACITY = "endpoints.kubernetes.io/over-capacity";
+
+/**
+ * The Endpoints controller (pkg/controller/endpoint): for every Service with a selector, an
+ * Endpoints object of the same name listing the selected pods that have an IP — ready ones in
+ * `addresses`, the others in `notReadyAddresses` (all in `addresses` with
+ * publishNotReadyAddresses; terminating pods only then) — one subset per set of resolved target
+ * ports, with hostname, nodeName and a targetRef. Past 1,000 addresses the list is truncated and
+ * annotated `endpoints.kubernetes.io/over-capacity: truncated`. Deleting the Service deletes it.
+ */
+export function endpointsController(mgr: Manager, workers: number): void {
+  const informer = mgr.informers.forResource<Endpoints>("Endpoints");
+  const lister = informer.lister();
+  const client = mgr.client.resource<Endpoints>("Endpoints");
+  const w = serviceController(mgr, "endpoints", workers, { informer, serviceOf: (ep) => ep.metadata!.name! }, sync);
+
+  async function sync(ns: string, name: string): Promise<void> {
+    const svc = w.services.lister().namespace(ns).get(name);
+    if (!svc) {
+      try {
+        if (lister.namespace(ns).get(name)) await client.delete(name, { namespace: ns });
+      } catch (err) {
+        if (!isStatusError(err, "NotFound")) throw err;
+      }
+      return;
+    }
+    if (!svc.spec?.selector || Object.keys(svc.spec.selector).length === 0) return; // user-managed
+    const { subsets, truncated } = computeSubsets(svc);
+    const existing = lister.namespace(ns).get(name);
+    const labels = serviceLabels(svc);
+    const annotations: Record<string, string> = { ...(existing?.metadata?.annotations ?? {}) };
+    if (truncated) annotations[OVER_CAPACITY] = "truncated";
+    else delete annotations[OVER_CAPACITY];
+    const body: Endpoints = { apiVersion: "v1", kind: "Endpoints", metadata: { ...(existing?.metadata ?? { name, namespace: ns }), labels, annotations }, ...(subsets.length ? { subsets } : {}) };
+    if (existing && JSON.stringify([existing.subsets ?? [], existing.metadata?.labels ?? {}, existing.metadata?.annotations ?? {}]) === JSON.stringify([subsets, labels, annotations])) return;
+    try {
+      if (existing) await client.update(body, { namespace: ns });
+      else await client.create(body, { namespace: ns, fieldManager: "kube-controller-manager" });
+    } catch (err) {
+      if (isStatusError(err, "AlreadyExists") || isStatusError(err, "Conflict")) throw err; // retried with a fresh cache
+      if (isStatusError(err, "Forbidden") || isStatusError(err, "NotFound")) return; // namespace going away
+      throw err;
+    }
+  }
+
+  function computeSubsets(svc: Service): { subsets: EndpointSubset[]; truncated: boolean } {
+    const tolerate = !!svc.spec?.publishNotReadyAddresses;
+    const headlessNoPorts = svc.spec?.clusterIP === "None" && (svc.spec?.ports ?? []).length === 0;
+    const byPorts = new Map<string, { ports: EndpointPort[]; ready: EndpointAddress[]; notReady: EndpointAddress[] }>();
+    for (const pod of w.podsOf(svc)) {
+      if (!shouldPodBeInEndpoints(pod, tolerate)) continue;
+      const ep = podEndpoint(svc, pod, w.node);
+      if (ep.ports.length === 0 && !headlessNoPorts) continue;
+      let group = byPorts.get(ep.portsKey);
+      if (!group) byPorts.set(ep.portsKey, (group = { ports: ep.ports.map((p) => ({ ...p })), ready: [], notReady: [] }));
+      const address: EndpointAddress = {
+        ip: ep.ip,
+        ...(ep.hostname ? { hostname: ep.hostname } : {}),
+        ...(ep.nodeName ? { nodeName: ep.nodeName } : {}),
+        targetRef: { kind: "Pod", namespace: pod.metadata!.namespace!, name: pod.metadata!.name!, uid: pod.metadata!.uid! },
+      };
+      (tolerate || ep.serving ? group.ready : group.notReady).push(address);
+    }
+    let budget = MAX_ENDPOINTS_CAPACITY;
+    let truncated = false;
+    const byIp = (a: EndpointAddress, b: EndpointAddress): number => (a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : 0);
+    const subsets: EndpointSubset[] = [];
+    for (const key of [...byPorts.keys()].sort()) {
+      const g = byPorts.get(key)!;
+      const take = (list: EndpointAddress[]): EndpointAddress[] => {
+        list.sort(byIp);
+        if (list.length > budget) truncated = true;
+        const kept = list.slice(0, Math.max(0, budget));
+        budget -= kept.length;
+        return kept;
+      };
+      const ready = take(g.ready);
+      const notReady = take(g.notReady);
+      if (ready.length + notReady.length === 0) continue;
+      subsets.push({ ...(ready.length ? { addresses: ready } : {}), ...(notReady.length ? { notReadyAddresses: notReady } : {}), ...(g.ports.length ? { ports: g.ports } : {}) });
+    }
+    return { subsets, truncated };
+  }
+}

@@ -1,0 +1,55 @@
+import type { Node, Pod, Service } from "kubernetes-types/core/v1.js";
+import { Controller, enqueueRequestForObject, enqueueRequestsFromMapFunc, labelSelectorFromSet, type Manager, type ObjectLike, type Request, type SharedInformer } from "../../../../core/index.js";
+
+/** A Service the endpoint controllers manage: it has a selector and is not ExternalName. */
+export function hasSelector(svc: Service): boolean {
+  return !!svc.spec?.selector && Object.keys(svc.spec.selector).length > 0 && svc.spec.type !== "ExternalName";
+}
+
+export interface ServiceWatches {
+  controller: Controller;
+  services: SharedInformer<Service>;
+  pods: SharedInformer<Pod>;
+  node: (name: string) => Node | undefined;
+  /** The pods a Service selects (none without a selector). */
+  podsOf(svc: Service): Pod[];
+}
+
+/**
+ * A controller reconciling Services (by namespace/name) when they change, when a pod they select
+ * (before or after the change) changes, and when `owned` objects of theirs change: the watches the
+ * Endpoints and EndpointSlice controllers share.
+ */
+export function serviceController<T extends ObjectLike>(mgr: Manager, name: string, workers: number, owned: { informer: SharedInformer<T>; serviceOf: (obj: T) => string | undefined }, reconcile: (ns: string, name: string) => Promise<void>): ServiceWatches {
+  const services = mgr.informers.forResource<Service>("Service");
+  const pods = mgr.informers.forResource<Pod>("Pod");
+  const nodes = mgr.informers.forResource<Node>("Node").lister();
+  const serviceLister = services.lister();
+  const controller = new Controller({ name, clock: mgr.clock, log: mgr.log.child(name), maxConcurrentReconciles: workers, reconciler: { reconcile: (req) => reconcile(req.namespace!, req.name) } });
+  controller.watch({ informer: services, handler: enqueueRequestForObject<Service>() });
+  controller.watch({
+    informer: pods,
+    handler: enqueueRequestsFromMapFunc<Pod>((pod) => {
+      const ns = pod.metadata!.namespace!;
+      const labels = pod.metadata?.labels ?? {};
+      const out: Request[] = [];
+      for (const svc of serviceLister.namespace(ns).list()) if (hasSelector(svc) && labelSelectorFromSet(svc.spec!.selector).matches(labels)) out.push({ namespace: ns, name: svc.metadata!.name! });
+      return out;
+    }),
+  });
+  controller.watch({
+    informer: owned.informer,
+    handler: enqueueRequestsFromMapFunc<T>((obj) => {
+      const svc = owned.serviceOf(obj);
+      return svc ? [{ namespace: obj.metadata!.namespace!, name: svc }] : [];
+    }),
+  });
+  mgr.add(controller);
+  return {
+    controller,
+    services,
+    pods,
+    node: (n) => nodes.get(n),
+    podsOf: (svc) => (hasSelector(svc) ? pods.lister().namespace(svc.metadata!.namespace!).list(labelSelectorFromSet(svc.spec!.selector)) : []),
+  };
+}

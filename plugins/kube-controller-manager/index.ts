@@ -1,0 +1,49 @@
+/**
+ * kube-controller-manager as a plugin: the workload and housekeeping controllers of
+ * kube-controller-manager, run in-process over the cluster's client and shared informers,
+ * leader-elected on kube-system/kube-controller-manager. `kubesim controller-manager --kubeconfig K`
+ * runs the same component against a server over HTTP ({@link runControllerManager}).
+ */
+import { Controllers, definePlugin, type DefinedPlugin } from "../../core/index.js";
+import { KubeControllerManager } from "./controller-manager.js";
+import type { KubeControllerManagerOptions } from "./options.js";
+
+export const PLUGIN_NAME = "kube-controller-manager";
+
+/** The plugin with these settings (flags); the default export uses upstream's defaults. */
+export function kubeControllerManager(options: KubeControllerManagerOptions = {}): DefinedPlugin {
+  return definePlugin({
+    name: PLUGIN_NAME,
+    description: "kube-controller-manager: namespace, serviceaccount, garbage collector and workload controllers",
+    setup(ctx) {
+      ctx.contribute(Controllers, PLUGIN_NAME, {
+        name: PLUGIN_NAME,
+        async setup(mgr) {
+          if (!mgr.registry) throw new Error("kube-controller-manager needs the cluster's resource registry");
+          const kcm = new KubeControllerManager({ client: mgr.client, informers: mgr.informers, clock: mgr.clock, log: ctx.log, registry: mgr.registry, random: ctx.random }, options);
+          // Controllers register now, so their informers start and sync with the cluster's.
+          await kcm.setup();
+          mgr.add({
+            name: PLUGIN_NAME,
+            needLeaderElection: false,
+            async start(signal) {
+              await kcm.start(signal);
+              if (!signal.aborted) await new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
+              await kcm.stop();
+            },
+          });
+        },
+      });
+    },
+  });
+}
+
+export default kubeControllerManager();
+
+export { KubeControllerManager, type KubeControllerManagerDeps } from "./controller-manager.js";
+export { KNOWN_CONTROLLERS } from "./known-controllers.js";
+export { selectControllers, parseControllerList, UnknownControllerError } from "./controller-selection.js";
+export type { ControllerDescriptor, ControllerContext } from "./controller-descriptor.js";
+export { LEASE_NAME, LEASE_NAMESPACE, type KubeControllerManagerOptions } from "./options.js";
+export { runControllerManager, type StandaloneOptions, type StandaloneHandle } from "./standalone.js";
+export { controllerManagerCommand } from "./command.js";

@@ -1,0 +1,87 @@
+import type { ControllerDescriptor } from "./controller-descriptor.js";
+import { garbageCollector } from "./controllers/garbage-collector.js";
+import { namespaceController } from "./controllers/namespace-controller.js";
+import { serviceAccountController } from "./controllers/service-account-controller.js";
+import { setupEndpointSlices, setupEndpoints } from "./controllers/endpoints/index.js";
+import { setupJobs, setupTtlAfterFinished } from "./controllers/job/index.js";
+import { setupTtl } from "./controllers/ttl/index.js";
+import { setupDeployments } from "./controllers/deployment/index.js";
+import { setupReplicaSets, setupReplicationControllers } from "./controllers/replicaset/index.js";
+
+/** Every controller kube-controller-manager knows, in start order (upstream's names and aliases). */
+export const KNOWN_CONTROLLERS: readonly ControllerDescriptor[] = [
+  {
+    name: "serviceaccount-controller",
+    aliases: ["serviceaccount"],
+    setup: ({ mgr }) => serviceAccountController().setup(mgr),
+  },
+  {
+    name: "namespace-controller",
+    aliases: ["namespace"],
+    concurrencyFlag: "concurrent-namespace-syncs",
+    defaultConcurrency: 10,
+    setup: ({ mgr, registry }) => namespaceController(registry).setup(mgr),
+  },
+  {
+    name: "garbage-collector-controller",
+    aliases: ["garbagecollector"],
+    concurrencyFlag: "concurrent-gc-syncs",
+    defaultConcurrency: 20,
+    setup: ({ mgr, registry }) => garbageCollector(registry).setup(mgr),
+  },
+  {
+    name: "replicaset-controller",
+    aliases: ["replicaset"],
+    concurrencyFlag: "concurrent-replicaset-syncs",
+    defaultConcurrency: 5,
+    setup: setupReplicaSets,
+  },
+  {
+    name: "replicationcontroller-controller",
+    aliases: ["replicationcontroller"],
+    concurrencyFlag: "concurrent-rc-syncs",
+    defaultConcurrency: 5,
+    setup: setupReplicationControllers,
+  },
+  {
+    name: "deployment-controller",
+    aliases: ["deployment"],
+    concurrencyFlag: "concurrent-deployment-syncs",
+    defaultConcurrency: 5,
+    setup: setupDeployments,
+  },
+  {
+    name: "endpoints-controller",
+    aliases: ["endpoint"],
+    concurrencyFlag: "concurrent-endpoint-syncs",
+    defaultConcurrency: 5,
+    setup: setupEndpoints,
+  },
+  {
+    name: "endpointslice-controller",
+    aliases: ["endpointslice"],
+    concurrencyFlag: "concurrent-service-endpoint-syncs",
+    defaultConcurrency: 5,
+    setup: setupEndpointSlices,
+  },
+  {
+    name: "job-controller",
+    aliases: ["job"],
+    concurrencyFlag: "concurrent-job-syncs",
+    defaultConcurrency: 5,
+    setup: setupJobs,
+  },
+  {
+    name: "ttl-after-finished-controller",
+    aliases: ["ttl-after-finished"],
+    concurrencyFlag: "concurrent-ttl-after-finished-syncs",
+    defaultConcurrency: 5,
+    setup: setupTtlAfterFinished,
+  },
+  {
+    name: "ttl-controller",
+    aliases: ["ttl"],
+    defaultConcurrency: 5,
+    setup: setupTtl,
+  },
+];

@@ -1,0 +1,194 @@
+import type { Node, Pod } from "kubernetes-types/core/v1.js";
+import { NodeInfo } from "../framework/node-info.js";
+import { PodInfo } from "../framework/pod-info.js";
+import type { NodeInfoLister } from "../framework/interface.js";
+import { normalizedImageName } from "../plugins/image-locality.js";
+
+interface PodState {
+  pod: Pod;
+  nodeName: string;
+  assumed: boolean;
+}
+
+/**
+ * The scheduler's cache (upstream `internal/cache`): NodeInfo per node, kept up to date
+ * incrementally from the node and pod informers — O(1) work per event, never a rebuild per pod —
+ * plus pods assumed on a node before their binding is confirmed.
+ *
+ * It doubles as the cycle's snapshot: a scheduling cycle runs PreFilter → Filter → Score →
+ * Reserve → assume without yielding to the event loop, so no informer event can change the
+ * cache in the middle of a cycle (upstream copies changed NodeInfos into a snapshot because its
+ * informers run on other goroutines).
+ */
+export class SchedulerCache implements NodeInfoLister {
+  private readonly nodes = new Map<string, NodeInfo>();
+  /** Nodes with a Node object, in the order they were added (the iteration order of Filter). */
+  private readonly nodeList: NodeInfo[] = [];
+  private readonly nodeIndex = new Map<string, number>();
+  private readonly pods = new Map<string, PodState>();
+  private readonly imageNodes = new Map<string, Set<string>>();
+  /** Nodes that hold (or held) pods with affinity terms; pruned when the lists are rebuilt. */
+  private readonly affinityNodes = new Set<NodeInfo>();
+  private withAffinity: NodeInfo[] | undefined;
+  private withAntiAffinity: NodeInfo[] | undefined;
+
+  list(): readonly NodeInfo[] {
+    return this.nodeList;
+  }
+
+  get(name: string): NodeInfo | undefined {
+    const ni = this.nodes.get(name);
+    return ni?.node ? ni : undefined;
+  }
+
+  havePodsWithAffinity(): readonly NodeInfo[] {
+    return (this.withAffinity ??= [...this.affinityNodes].filter((n) => n.node && n.podsWithAffinity.length > 0));
+  }
+
+  havePodsWithRequiredAntiAffinity(): readonly NodeInfo[] {
+    return (this.withAntiAffinity ??= [...this.affinityNodes].filter((n) => n.node && n.podsWithRequiredAntiAffinity.length > 0));
+  }
+
+  imageNodeCount(name: string): number {
+    return this.imageNodes.get(name)?.size ?? 0;
+  }
+
+  get nodeCount(): number {
+    return this.nodeList.length;
+  }
+
+  private nodeInfo(name: string): NodeInfo {
+    let ni = this.nodes.get(name);
+    if (!ni) this.nodes.set(name, (ni = new NodeInfo(name)));
+    return ni;
+  }
+
+  addNode(node: Node): void {
+    const name = node.metadata!.name!;
+    const ni = this.nodeInfo(name);
+    if (ni.node) this.removeImages(ni.node);
+    ni.setNode(node);
+    this.addImages(node);
+    if (!this.nodeIndex.has(name)) {
+      this.nodeIndex.set(name, this.nodeList.length);
+      this.nodeList.push(ni);
+      this.affinityChanged();
+    }
+  }
+
+  updateNode(node: Node): void {
+    this.addNode(node);
+  }
+
+  removeNode(node: Node): void {
+    const name = node.metadata!.name!;
+    const ni = this.nodes.get(name);
+    if (!ni) return;
+    if (ni.node) this.removeImages(ni.node);
+    const i = this.nodeIndex.get(name);
+    if (i !== undefined) {
+      const last = this.nodeList.pop()!;
+      if (last !== ni) {
+        this.nodeList[i] = last;
+        this.nodeIndex.set(last.name, i);
+      }
+      this.nodeIndex.delete(name);
+    }
+    // Pods still bound to a deleted node keep a NodeInfo without a node (as upstream) until they go.
+    if (ni.pods.length === 0) {
+      this.nodes.delete(name);
+      this.affinityNodes.delete(ni);
+    } else ni.node = undefined;
+    this.affinityChanged();
+  }
+
+  private addImages(node: Node): void {
+    for (const img of node.status?.images ?? []) {
+      for (const n of img.names ?? []) {
+        const key = normalizedImageName(n);
+        let set = this.imageNodes.get(key);
+        if (!set) this.imageNodes.set(key, (set = new Set()));
+        set.add(node.metadata!.name!);
+      }
+    }
+  }
+
+  private removeImages(node: Node): void {
+    for (const img of node.status?.images ?? []) for (const n of img.names ?? []) this.imageNodes.get(normalizedImageName(n))?.delete(node.metadata!.name!);
+  }
+
+  private affinityChanged(): void {
+    this.withAffinity = undefined;
+    this.withAntiAffinity = undefined;
+  }
+
+  private place(pod: Pod, nodeName: string): void {
+    const pi = new PodInfo(pod);
+    const ni = this.nodeInfo(nodeName);
+    ni.addPodInfo(pi);
+    if (pi.hasAffinity) {
+      this.affinityNodes.add(ni);
+      this.affinityChanged();
+    }
+  }
+
+  private unplace(pod: Pod, nodeName: string): void {
+    const ni = this.nodes.get(nodeName);
+    if (!ni) return;
+    ni.removePod(pod);
+    if (pod.spec?.affinity?.podAffinity || pod.spec?.affinity?.podAntiAffinity) {
+      if (ni.podsWithAffinity.length === 0) this.affinityNodes.delete(ni);
+      this.affinityChanged();
+    }
+    if (!ni.node && ni.pods.length === 0) this.nodes.delete(nodeName);
+  }
+
+  /** Counts the pod on `nodeName` before its binding is confirmed. */
+  assumePod(pod: Pod, nodeName: string): void {
+    const uid = pod.metadata!.uid!;
+    if (this.pods.has(uid)) throw new Error(`pod ${pod.metadata?.namespace}/${pod.metadata?.name} is already in the cache`);
+    this.pods.set(uid, { pod, nodeName, assumed: true });
+    this.place(pod, nodeName);
+  }
+
+  /** Drops an assumed pod whose binding failed. */
+  forgetPod(pod: Pod): void {
+    const uid = pod.metadata!.uid!;
+    const s = this.pods.get(uid);
+    if (!s || !s.assumed) return;
+    this.pods.delete(uid);
+    this.unplace(s.pod, s.nodeName);
+  }
+
+  isAssumed(uid: string): boolean {
+    return this.pods.get(uid)?.assumed ?? false;
+  }
+
+  /** An assigned pod seen by the informer (confirms an assumed pod). */
+  addPod(pod: Pod): void {
+    const uid = pod.metadata!.uid!;
+    const s = this.pods.get(uid);
+    if (s) {
+      this.unplace(s.pod, s.nodeName);
+    }
+    this.pods.set(uid, { pod, nodeName: pod.spec!.nodeName!, assumed: false });
+    this.place(pod, pod.spec!.nodeName!);
+  }
+
+  updatePod(pod: Pod): void {
+    this.addPod(pod);
+  }
+
+  removePod(pod: Pod): void {
+    const uid = pod.metadata!.uid!;
+    const s = this.pods.get(uid);
+    if (!s) return;
+    this.pods.delete(uid);
+    this.unplace(s.pod, s.nodeName);
+  }
+
+  /** The pod the cache holds for `uid` and where. */
+  podState(uid: string): { pod: Pod; nodeName: string; assumed: boolean } | undefined {
+    return this.pods.get(uid);
+  }
+}

@@ -1,0 +1,335 @@
+import type { Pod } from "kubernetes-types/core/v1.js";
+import { CycleState } from "./cycle-state.js";
+import type {
+  BindPlugin,
+  ClusterEventWithHint,
+  EnqueueExtensions,
+  FilterPlugin,
+  FrameworkHandle,
+  FrameworkRunner,
+  NodeScore,
+  NodeToStatus,
+  PermitPlugin,
+  PostBindPlugin,
+  PostFilterPlugin,
+  PostFilterResult,
+  PreBindPlugin,
+  PreEnqueuePlugin,
+  PreFilterPlugin,
+  PreFilterResult,
+  PreScorePlugin,
+  QueueSortPlugin,
+  QueuedPodInfo,
+  ReservePlugin,
+  SchedulerPlugin,
+  ScorePlugin,
+} from "./interface.js";
+import type { NodeInfo } from "./node-info.js";
+import type { PodInfo } from "./pod-info.js";
+import { Code, Status, isRejected } from "./status.js";
+import type { ExtensionPointName } from "../config/types.js";
+
+/** The plugins of one profile per extension point, with score weights. */
+export interface ResolvedProfile {
+  schedulerName: string;
+  percentageOfNodesToScore: number | undefined;
+  points: Record<Exclude<ExtensionPointName, "multiPoint">, string[]>;
+  weights: Map<string, number>;
+  args: Map<string, Record<string, unknown>>;
+}
+
+/** A score plugin with its weight. */
+interface WeightedScorePlugin {
+  plugin: ScorePlugin;
+  weight: number;
+}
+
+/** Per-plugin scores of one node, for explain. */
+export interface PluginScore {
+  plugin: string;
+  raw: number;
+  normalized: number;
+  weight: number;
+}
+
+export interface ScoredNode {
+  name: string;
+  total: number;
+}
+
+function has<K extends string>(p: SchedulerPlugin, method: K): p is SchedulerPlugin & Record<K, (...args: never[]) => unknown> {
+  return typeof (p as unknown as Record<string, unknown>)[method] === "function";
+}
+
+/**
+ * One profile's framework (upstream `frameworkImpl`): the plugin instances of each extension
+ * point in order, and the loops running them. Filter stops at the first plugin that rejects a
+ * node, recording that plugin in the status (the diagnosis names it).
+ */
+export class Framework implements FrameworkRunner {
+  readonly preEnqueuePlugins: PreEnqueuePlugin[];
+  readonly queueSort: QueueSortPlugin;
+  readonly preFilterPlugins: PreFilterPlugin[];
+  readonly filterPlugins: FilterPlugin[];
+  readonly postFilterPlugins: PostFilterPlugin[];
+  readonly preScorePlugins: PreScorePlugin[];
+  readonly scorePlugins: WeightedScorePlugin[];
+  readonly reservePlugins: ReservePlugin[];
+  readonly permitPlugins: PermitPlugin[];
+  readonly preBindPlugins: PreBindPlugin[];
+  readonly bindPlugins: BindPlugin[];
+  readonly postBindPlugins: PostBindPlugin[];
+  /** Events each plugin registered (for the queue's requeue decisions). */
+  readonly events = new Map<string, readonly ClusterEventWithHint[]>();
+  readonly instances: ReadonlyMap<string, SchedulerPlugin>;
+
+  constructor(
+    readonly profile: ResolvedProfile,
+    instances: Map<string, SchedulerPlugin>,
+    readonly handle: FrameworkHandle,
+  ) {
+    this.instances = instances;
+    const pick = <T>(point: keyof ResolvedProfile["points"], method: string): T[] =>
+      profile.points[point].map((name) => {
+        const p = instances.get(name)!;
+        if (!has(p, method)) throw new Error(`plugin "${name}" does not extend ${point}`);
+        return p as unknown as T;
+      });
+    this.preEnqueuePlugins = pick("preEnqueue", "preEnqueue");
+    const sorts = pick<QueueSortPlugin>("queueSort", "less");
+    if (sorts.length !== 1) throw new Error(`profile "${profile.schedulerName}": exactly one queueSort plugin is needed, got ${sorts.length}`);
+    this.queueSort = sorts[0]!;
+    this.preFilterPlugins = pick("preFilter", "preFilter");
+    this.filterPlugins = pick("filter", "filter");
+    this.postFilterPlugins = pick("postFilter", "postFilter");
+    this.preScorePlugins = pick("preScore", "preScore");
+    this.scorePlugins = pick<ScorePlugin>("score", "score").map((plugin) => ({ plugin, weight: profile.weights.get(plugin.name) ?? 1 }));
+    this.reservePlugins = pick("reserve", "reserve");
+    this.permitPlugins = pick("permit", "permit");
+    this.preBindPlugins = pick("preBind", "preBind");
+    this.bindPlugins = pick("bind", "bind");
+    if (this.bindPlugins.length === 0) throw new Error(`profile "${profile.schedulerName}": at least one bind plugin is needed`);
+    this.postBindPlugins = pick("postBind", "postBind");
+    for (const [name, p] of instances) if (has(p, "eventsToRegister")) this.events.set(name, (p as unknown as EnqueueExtensions).eventsToRegister());
+  }
+
+  get schedulerName(): string {
+    return this.profile.schedulerName;
+  }
+
+  less = (a: QueuedPodInfo, b: QueuedPodInfo): boolean => this.queueSort.less(a, b);
+
+  runPreEnqueue(pod: Pod): { plugin: string; status: Status } | undefined {
+    for (const p of this.preEnqueuePlugins) {
+      const s = p.preEnqueue(pod);
+      if (s && s.code !== Code.Success) return { plugin: p.name, status: s.withPlugin(p.name) };
+    }
+    return undefined;
+  }
+
+  /** PreFilter plugins in order; the first rejection ends the cycle for every node. */
+  runPreFilter(state: CycleState, pod: Pod, nodes: readonly NodeInfo[]): { status: Status | null; nodeNames?: Set<string> } {
+    let nodeNames: Set<string> | undefined;
+    for (const p of this.preFilterPlugins) {
+      let r: Status | PreFilterResult | null;
+      try {
+        r = p.preFilter(state, pod, nodes);
+      } catch (err) {
+        return { status: Status.error(`running PreFilter plugin "${p.name}": ${String(err)}`).withPlugin(p.name) };
+      }
+      if (r instanceof Status) {
+        if (r.code === Code.Skip) {
+          state.skipFilterPlugins.add(p.name);
+          continue;
+        }
+        if (r.code !== Code.Success) return { status: r.withPlugin(p.name) };
+        continue;
+      }
+      if (r?.nodeNames) {
+        if (!nodeNames) nodeNames = new Set(r.nodeNames);
+        else for (const n of nodeNames) if (!r.nodeNames.has(n)) nodeNames.delete(n);
+      }
+    }
+    return { status: null, ...(nodeNames ? { nodeNames } : {}) };
+  }
+
+  runPreFilterExtensionAddPod(state: CycleState, pod: Pod, toAdd: PodInfo, nodeInfo: NodeInfo): Status | null {
+    for (const p of this.preFilterPlugins) {
+      if (state.skipFilterPlugins.has(p.name)) continue;
+      const ext = p.preFilterExtensions?.();
+      const s = ext?.addPod(state, pod, toAdd, nodeInfo);
+      if (s && s.code !== Code.Success) return s.withPlugin(p.name);
+    }
+    return null;
+  }
+
+  runPreFilterExtensionRemovePod(state: CycleState, pod: Pod, toRemove: PodInfo, nodeInfo: NodeInfo): Status | null {
+    for (const p of this.preFilterPlugins) {
+      if (state.skipFilterPlugins.has(p.name)) continue;
+      const ext = p.preFilterExtensions?.();
+      const s = ext?.removePod(state, pod, toRemove, nodeInfo);
+      if (s && s.code !== Code.Success) return s.withPlugin(p.name);
+    }
+    return null;
+  }
+
+  /** Filter plugins in order for one node; the first non-success wins. */
+  runFilterPlugins(state: CycleState, pod: Pod, nodeInfo: NodeInfo): Status | null {
+    const plugins = this.activeFilterPlugins(state);
+    for (let i = 0; i < plugins.length; i++) {
+      const p = plugins[i]!;
+      let s: Status | null;
+      try {
+        s = p.filter(state, pod, nodeInfo);
+      } catch (err) {
+        s = Status.error(`running Filter plugin "${p.name}": ${String(err)}`);
+      }
+      if (s && s.code !== Code.Success) return s.withPlugin(p.name);
+    }
+    return null;
+  }
+
+  /** The Filter plugins not skipped by their PreFilter in this cycle (computed once per cycle). */
+  private activeFilterPlugins(state: CycleState): readonly FilterPlugin[] {
+    const skip = state.skipFilterPlugins;
+    if (skip.size === 0) return this.filterPlugins;
+    const cached = state.activeFilters as FilterPlugin[] | undefined;
+    if (cached && state.activeFiltersFor === skip.size) return cached;
+    const list = this.filterPlugins.filter((p) => !skip.has(p.name));
+    state.activeFilters = list;
+    state.activeFiltersFor = skip.size;
+    return list;
+  }
+
+  /**
+   * Filters with the pods nominated to this node of priority ≥ the pod's counted in (upstream
+   * `RunFilterPluginsWithNominatedPods`): if that passes, also without them.
+   */
+  runFilterPluginsWithNominatedPods(state: CycleState, pod: Pod, nodeInfo: NodeInfo): Status | null {
+    const nominated = this.handle.nominator.nominatedPodsForNode(nodeInfo.name);
+    if (nominated.length === 0) return this.runFilterPlugins(state, pod, nodeInfo);
+    const prio = pod.spec?.priority ?? 0;
+    const uid = pod.metadata?.uid;
+    const relevant = nominated.filter((pi) => (pi.pod.spec?.priority ?? 0) >= prio && pi.pod.metadata?.uid !== uid);
+    if (relevant.length === 0) return this.runFilterPlugins(state, pod, nodeInfo);
+    const withState = state.clone();
+    const withInfo = nodeInfo.clone();
+    for (const pi of relevant) {
+      withInfo.addPodInfo(pi);
+      const s = this.runPreFilterExtensionAddPod(withState, pod, pi, withInfo);
+      if (s) return s;
+    }
+    const s = this.runFilterPlugins(withState, pod, withInfo);
+    if (s) return s;
+    return this.runFilterPlugins(state, pod, nodeInfo);
+  }
+
+  async runPostFilter(state: CycleState, pod: Pod, filtered: NodeToStatus): Promise<{ result?: PostFilterResult; status: Status | null }> {
+    let last: Status | null = Status.unschedulable();
+    for (const p of this.postFilterPlugins) {
+      const r = await p.postFilter(state, pod, filtered);
+      if (!r.status || r.status.code === Code.Success) return r;
+      if (!isRejected(r.status)) return { status: r.status.withPlugin(p.name) };
+      last = r.status.withPlugin(p.name);
+    }
+    return { status: last };
+  }
+
+  runPreScore(state: CycleState, pod: Pod, nodes: readonly NodeInfo[]): Status | null {
+    for (const p of this.preScorePlugins) {
+      let s: Status | null;
+      try {
+        s = p.preScore(state, pod, nodes);
+      } catch (err) {
+        s = Status.error(`running PreScore plugin "${p.name}": ${String(err)}`);
+      }
+      if (!s || s.code === Code.Success) continue;
+      if (s.code === Code.Skip) {
+        state.skipScorePlugins.add(p.name);
+        continue;
+      }
+      return s.withPlugin(p.name);
+    }
+    return null;
+  }
+
+  /**
+   * Score plugins for every node, normalized and weighted; `details` (explain) collects per-plugin
+   * raw, normalized and weighted scores per node.
+   */
+  runScore(state: CycleState, pod: Pod, nodes: readonly NodeInfo[], details?: Map<string, PluginScore[]>): ScoredNode[] {
+    const totals: ScoredNode[] = nodes.map((n) => ({ name: n.name, total: 0 }));
+    // One array of NodeScore reused by every plugin (normalizing rewrites scores in place).
+    const scores: NodeScore[] = nodes.map((n) => ({ name: n.name, score: 0 }));
+    for (const { plugin, weight } of this.scorePlugins) {
+      if (state.skipScorePlugins.has(plugin.name)) continue;
+      for (let i = 0; i < nodes.length; i++) scores[i]!.score = plugin.score(state, pod, nodes[i]!);
+      const raw = details ? scores.map((s) => s.score) : undefined;
+      const ext = plugin.scoreExtensions?.();
+      if (ext) {
+        const s = ext.normalizeScore(state, pod, scores);
+        if (s && s.code !== Code.Success) throw new Error(`normalizing scores of plugin "${plugin.name}": ${s.message}`);
+      }
+      for (let i = 0; i < scores.length; i++) {
+        totals[i]!.total += scores[i]!.score * weight;
+        if (details) {
+          let list = details.get(scores[i]!.name);
+          if (!list) details.set(scores[i]!.name, (list = []));
+          list.push({ plugin: plugin.name, raw: raw![i]!, normalized: scores[i]!.score, weight });
+        }
+      }
+    }
+    return totals;
+  }
+
+  runReserve(state: CycleState, pod: Pod, nodeName: string): Status | null {
+    for (const p of this.reservePlugins) {
+      const s = p.reserve(state, pod, nodeName);
+      if (s && s.code !== Code.Success) return s.withPlugin(p.name);
+    }
+    return null;
+  }
+
+  /** Unreserve in reverse order. */
+  runUnreserve(state: CycleState, pod: Pod, nodeName: string): void {
+    for (let i = this.reservePlugins.length - 1; i >= 0; i--) this.reservePlugins[i]!.unreserve(state, pod, nodeName);
+  }
+
+  /** Permit plugins: a rejection, or the longest wait asked for. */
+  runPermit(state: CycleState, pod: Pod, nodeName: string): { status: Status | null; waitFor: Map<string, number> } {
+    const waitFor = new Map<string, number>();
+    for (const p of this.permitPlugins) {
+      const r = p.permit(state, pod, nodeName);
+      if (!r.status || r.status.code === Code.Success) continue;
+      if (r.status.code === Code.Wait) {
+        waitFor.set(p.name, Math.min(r.timeoutMs ?? 15 * 60_000, 15 * 60_000));
+        continue;
+      }
+      return { status: r.status.withPlugin(p.name), waitFor };
+    }
+    return { status: null, waitFor };
+  }
+
+  async runPreBind(state: CycleState, pod: Pod, nodeName: string): Promise<Status | null> {
+    for (const p of this.preBindPlugins) {
+      const s = await p.preBind(state, pod, nodeName);
+      if (s && s.code !== Code.Success) return s.withPlugin(p.name);
+    }
+    return null;
+  }
+
+  /** Bind plugins in order until one does not Skip. */
+  async runBind(state: CycleState, pod: Pod, nodeName: string): Promise<Status | null> {
+    for (const p of this.bindPlugins) {
+      const s = await p.bind(state, pod, nodeName);
+      if (s && s.code === Code.Skip) continue;
+      if (s && s.code !== Code.Success) return s.withPlugin(p.name);
+      return null;
+    }
+    return Status.error("no bind plugin bound the pod");
+  }
+
+  runPostBind(state: CycleState, pod: Pod, nodeName: string): void {
+    for (const p of this.postBindPlugins) p.postBind(state, pod, nodeName);
+  }
+}

@@ -1,0 +1,236 @@
+import type { Pod } from "kubernetes-types/core/v1.js";
+import { ActionType, type ClusterEventWithHint, type EnqueueExtensions, type FilterPlugin, type PreFilterPlugin, type PreScorePlugin, type ScorePlugin } from "../framework/interface.js";
+import { Status } from "../framework/status.js";
+import { MAX_NODE_SCORE } from "../framework/normalize.js";
+import { podRequests, type PodRequests } from "../framework/resource.js";
+import type { CycleState } from "../framework/cycle-state.js";
+import type { NodeInfo } from "../framework/node-info.js";
+
+/** A resource counted by scoring, with its weight. */
+export interface ResourceSpec {
+  name: string;
+  weight: number;
+}
+
+export type ScoringStrategyType = "LeastAllocated" | "MostAllocated" | "RequestedToCapacityRatio";
+
+/** NodeResourcesFitArgs (kubescheduler.config.k8s.io/v1). */
+export interface NodeResourcesFitArgs {
+  ignoredResources?: string[];
+  ignoredResourceGroups?: string[];
+  scoringStrategy?: {
+    type?: ScoringStrategyType;
+    resources?: ResourceSpec[];
+    requestedToCapacityRatio?: { shape: { utilization: number; score: number }[] };
+  };
+}
+
+export const DEFAULT_RESOURCES: ResourceSpec[] = [
+  { name: "cpu", weight: 1 },
+  { name: "memory", weight: 1 },
+];
+
+const PRE_FILTER_KEY = "PreFilterNodeResourcesFit";
+
+class RequestsState {
+  constructor(readonly requests: PodRequests) {}
+  clone(): RequestsState {
+    return this;
+  }
+}
+
+// Filter and Score run once per node with the same cycle state: remember the last lookup.
+let lastState: CycleState | undefined;
+let lastKey = "";
+let lastRequests: PodRequests | undefined;
+
+function requestsOf(state: CycleState, key: string, pod: Pod): PodRequests {
+  if (state === lastState && key === lastKey && lastRequests) return lastRequests;
+  const r = state.read<RequestsState>(key)?.requests ?? podRequests(pod);
+  lastState = state;
+  lastKey = key;
+  lastRequests = r;
+  return r;
+}
+
+/** Requested amount of `resource` on the node plus the pod's (non-zero defaults for cpu/memory when `nonZero`). */
+function requestedWithPod(nodeInfo: NodeInfo, req: PodRequests, resource: string, nonZero: boolean): number {
+  if (nonZero && resource === "cpu") return nodeInfo.nonZeroRequested.milliCPU + req.nonZeroMilliCPU;
+  if (nonZero && resource === "memory") return nodeInfo.nonZeroRequested.memory + req.nonZeroMemory;
+  return nodeInfo.requested.get(resource) + req.requests.get(resource);
+}
+
+/**
+ * Filter: the node's allocatable minus what its pods request must cover the pod's requests
+ * (`Insufficient <resource>`; `Too many pods` past the pod count). Score by the configured
+ * strategy: LeastAllocated (default), MostAllocated or RequestedToCapacityRatio, over the
+ * configured resources and weights.
+ */
+export class NodeResourcesFit implements PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugin, EnqueueExtensions {
+  static readonly pluginName = "NodeResourcesFit";
+  readonly name = NodeResourcesFit.pluginName;
+  private readonly ignored: Set<string>;
+  private readonly ignoredGroups: string[];
+  readonly strategy: ScoringStrategyType;
+  private readonly resources: ResourceSpec[];
+  private readonly shape: { utilization: number; score: number }[];
+
+  constructor(args: NodeResourcesFitArgs = {}) {
+    this.ignored = new Set(args.ignoredResources ?? []);
+    this.ignoredGroups = args.ignoredResourceGroups ?? [];
+    this.strategy = args.scoringStrategy?.type ?? "LeastAllocated";
+    this.resources = args.scoringStrategy?.resources ?? DEFAULT_RESOURCES;
+    // Shape scores are 0..10 in the configuration, scaled to 0..100.
+    this.shape = (args.scoringStrategy?.requestedToCapacityRatio?.shape ?? [
+      { utilization: 0, score: 10 },
+      { utilization: 100, score: 0 },
+    ]).map((p) => ({ utilization: p.utilization, score: (p.score * MAX_NODE_SCORE) / 10 }));
+  }
+
+  preFilter(state: CycleState, pod: Pod): Status | null {
+    lastState = undefined;
+    state.write(PRE_FILTER_KEY, new RequestsState(podRequests(pod)));
+    return null;
+  }
+
+  filter(state: CycleState, pod: Pod, nodeInfo: NodeInfo): Status | null {
+    const req = requestsOf(state, PRE_FILTER_KEY, pod);
+    if (this.fitsQuickly(req, nodeInfo)) return null;
+    const reasons = this.insufficient(req, nodeInfo);
+    return reasons.length ? Status.unschedulable(...reasons) : null;
+  }
+
+  /** The common case without allocating: everything fits and no scalar resource is asked for. */
+  private fitsQuickly(req: PodRequests, nodeInfo: NodeInfo): boolean {
+    const alloc = nodeInfo.allocatable;
+    const used = nodeInfo.requested;
+    const r = req.requests;
+    return (
+      r.scalar === undefined &&
+      nodeInfo.pods.length + 1 <= alloc.allowedPodNumber &&
+      r.milliCPU <= alloc.milliCPU - used.milliCPU &&
+      r.memory <= alloc.memory - used.memory &&
+      r.ephemeralStorage <= alloc.ephemeralStorage - used.ephemeralStorage
+    );
+  }
+
+  /** The reasons the node cannot take the pod (upstream `fitsRequest`). */
+  insufficient(req: PodRequests, nodeInfo: NodeInfo): string[] {
+    const reasons: string[] = [];
+    const alloc = nodeInfo.allocatable;
+    const used = nodeInfo.requested;
+    if (nodeInfo.pods.length + 1 > alloc.allowedPodNumber) reasons.push("Too many pods");
+    const r = req.requests;
+    if (r.milliCPU > 0 && r.milliCPU > alloc.milliCPU - used.milliCPU) reasons.push("Insufficient cpu");
+    if (r.memory > 0 && r.memory > alloc.memory - used.memory) reasons.push("Insufficient memory");
+    if (r.ephemeralStorage > 0 && r.ephemeralStorage > alloc.ephemeralStorage - used.ephemeralStorage) reasons.push("Insufficient ephemeral-storage");
+    if (r.scalar) {
+      for (const [name, amount] of r.scalar) {
+        if (amount <= 0) continue;
+        if (this.ignored.has(name)) continue;
+        const slash = name.indexOf("/");
+        if (slash > 0 && this.ignoredGroups.includes(name.slice(0, slash))) continue;
+        if (amount > alloc.get(name) - used.get(name)) reasons.push(`Insufficient ${name}`);
+      }
+    }
+    return reasons;
+  }
+
+  preScore(state: CycleState, pod: Pod): Status | null {
+    if (!state.read(PRE_FILTER_KEY)) state.write(PRE_FILTER_KEY, new RequestsState(podRequests(pod)));
+    return null;
+  }
+
+  score(state: CycleState, pod: Pod, nodeInfo: NodeInfo): number {
+    const req = requestsOf(state, PRE_FILTER_KEY, pod);
+    let total = 0;
+    let weights = 0;
+    const resources = this.resources;
+    for (let i = 0; i < resources.length; i++) {
+      const { name, weight } = resources[i]!;
+      const allocatable = nodeInfo.allocatable.get(name);
+      if (allocatable === 0) continue;
+      const requested = requestedWithPod(nodeInfo, req, name, true);
+      total += this.resourceScore(requested, allocatable) * weight;
+      weights += weight;
+    }
+    return weights === 0 ? 0 : Math.trunc(total / weights);
+  }
+
+  private resourceScore(requested: number, capacity: number): number {
+    switch (this.strategy) {
+      case "LeastAllocated":
+        return requested > capacity ? 0 : Math.trunc(((capacity - requested) * MAX_NODE_SCORE) / capacity);
+      case "MostAllocated":
+        return requested > capacity ? MAX_NODE_SCORE : Math.trunc((requested * MAX_NODE_SCORE) / capacity);
+      case "RequestedToCapacityRatio":
+        return brokenLinear(this.shape, requested > capacity ? MAX_NODE_SCORE : Math.trunc((requested * MAX_NODE_SCORE) / capacity));
+    }
+  }
+
+  eventsToRegister(): ClusterEventWithHint[] {
+    return [
+      { event: { resource: "Pod", actionType: ActionType.Delete | ActionType.UpdatePodScaleDown } },
+      { event: { resource: "Node", actionType: ActionType.Add | ActionType.UpdateNodeAllocatable } },
+    ];
+  }
+}
+
+/** Piecewise-linear function through `shape` points (upstream `helper.BuildBrokenLinearFunction`). */
+function brokenLinear(shape: { utilization: number; score: number }[], p: number): number {
+  for (let i = 0; i < shape.length; i++) {
+    if (p <= shape[i]!.utilization) {
+      if (i === 0) return shape[0]!.score;
+      const a = shape[i - 1]!;
+      const b = shape[i]!;
+      return Math.trunc(a.score + ((b.score - a.score) * (p - a.utilization)) / (b.utilization - a.utilization));
+    }
+  }
+  return shape[shape.length - 1]!.score;
+}
+
+const BALANCED_KEY = "PreScoreNodeResourcesBalancedAllocation";
+
+/**
+ * Favors nodes whose cpu and memory fractions stay close after placing the pod: score
+ * `(1 - std) × 100` of the requested/allocatable fractions. Skipped for pods requesting nothing.
+ */
+export class NodeResourcesBalancedAllocation implements PreScorePlugin, ScorePlugin {
+  static readonly pluginName = "NodeResourcesBalancedAllocation";
+  readonly name = NodeResourcesBalancedAllocation.pluginName;
+  private readonly resources: ResourceSpec[];
+  /** Scratch space reused across nodes (score runs synchronously). */
+  private readonly fractions: number[] = [];
+
+  constructor(args: { resources?: ResourceSpec[] } = {}) {
+    this.resources = args.resources ?? DEFAULT_RESOURCES;
+  }
+
+  preScore(state: CycleState, pod: Pod): Status | null {
+    const req = podRequests(pod);
+    if (this.resources.every((r) => req.requests.get(r.name) === 0)) return Status.skip();
+    lastState = undefined;
+    state.write(BALANCED_KEY, new RequestsState(req));
+    return null;
+  }
+
+  score(state: CycleState, pod: Pod, nodeInfo: NodeInfo): number {
+    const req = requestsOf(state, BALANCED_KEY, pod);
+    const fractions = this.fractions;
+    fractions.length = 0;
+    for (let i = 0; i < this.resources.length; i++) {
+      const name = this.resources[i]!.name;
+      const allocatable = nodeInfo.allocatable.get(name);
+      if (allocatable === 0) continue;
+      const f = requestedWithPod(nodeInfo, req, name, false) / allocatable;
+      fractions.push(f > 1 ? 1 : f);
+    }
+    let std = 0;
+    if (fractions.length === 2) std = Math.abs((fractions[0]! - fractions[1]!) / 2);
+    else if (fractions.length > 2) {
+      const mean = fractions.reduce((a, b) => a + b, 0) / fractions.length;
+      std = Math.sqrt(fractions.reduce((a, f) => a + (f - mean) * (f - mean), 0) / fractions.length);
+    }
+    return Math.trunc((1 - std) * MAX_NODE_SCORE);
+  }
+}

@@ -1,0 +1,274 @@
+import type { Pod, TopologySpreadConstraint } from "kubernetes-types/core/v1.js";
+import { labelSelectorFromObject, type LabelSelector } from "../../../core/api/selectors/label-selector.js";
+import { ActionType, type ClusterEventWithHint, type EnqueueExtensions, type FilterPlugin, type NodeScore, type PreFilterExtensions, type PreFilterPlugin, type PreScorePlugin, type ScoreExtensions, type ScorePlugin } from "../framework/interface.js";
+import { Status } from "../framework/status.js";
+import { MAX_NODE_SCORE } from "../framework/normalize.js";
+import { podMatchesNodeSelectorAndAffinity } from "../framework/node-selector.js";
+import { firstUntoleratedTaint } from "../framework/taints.js";
+import type { PodInfo } from "../framework/pod-info.js";
+import type { CycleState } from "../framework/cycle-state.js";
+import type { NodeInfo } from "../framework/node-info.js";
+
+export const ERR_REASON_CONSTRAINTS_NOT_MATCH = "node(s) didn't match pod topology spread constraints";
+export const ERR_REASON_NODE_LABEL_NOT_MATCH = "node(s) didn't match pod topology spread constraints (missing required label)";
+
+const PRE_FILTER_KEY = "PreFilterPodTopologySpread";
+const PRE_SCORE_KEY = "PreScorePodTopologySpread";
+
+/** A constraint with its selector parsed (upstream `topologySpreadConstraint`). */
+interface Constraint {
+  maxSkew: number;
+  topologyKey: string;
+  selector: LabelSelector;
+  minDomains: number;
+  honorAffinity: boolean;
+  honorTaints: boolean;
+}
+
+export interface PodTopologySpreadArgs {
+  defaultConstraints?: TopologySpreadConstraint[];
+  /** "System" (default): hostname maxSkew 3 and zone maxSkew 5, ScheduleAnyway; "List": `defaultConstraints`. */
+  defaultingType?: "System" | "List";
+}
+
+export const SYSTEM_DEFAULT_CONSTRAINTS: TopologySpreadConstraint[] = [
+  { topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", maxSkew: 3 },
+  { topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", maxSkew: 5 },
+];
+
+/** Selector of the services and controllers owning a pod, for default constraints (upstream `helper.DefaultSelector`). */
+export type DefaultSelectorFn = (pod: Pod) => LabelSelector | undefined;
+
+class FilterState {
+  constructor(
+    readonly constraints: Constraint[],
+    /** pair → matching pods, per constraint index. */
+    readonly counts: Map<string, number>[],
+    /** per constraint: the smallest count over eligible domains (with minDomains applied). */
+    readonly domains: Set<string>[],
+  ) {}
+  clone(): FilterState {
+    return new FilterState(this.constraints, this.counts.map((m) => new Map(m)), this.domains);
+  }
+}
+
+class ScoreState {
+  constructor(
+    readonly constraints: Constraint[],
+    readonly counts: Map<string, number>[],
+    readonly weights: number[],
+    readonly ignored: Set<string>,
+  ) {}
+  clone(): ScoreState {
+    return this;
+  }
+}
+
+/**
+ * Spreads pods over topology domains (upstream `podtopologyspread`): DoNotSchedule constraints
+ * filter nodes whose domain would exceed maxSkew over the least-loaded eligible domain (minDomains,
+ * nodeAffinityPolicy Honor by default, nodeTaintsPolicy Ignore by default, matchLabelKeys);
+ * ScheduleAnyway constraints — or the default constraints when the pod has none — score.
+ */
+export class PodTopologySpread implements PreFilterPlugin, PreFilterExtensions, FilterPlugin, PreScorePlugin, ScorePlugin, ScoreExtensions, EnqueueExtensions {
+  static readonly pluginName = "PodTopologySpread";
+  readonly name = PodTopologySpread.pluginName;
+  private readonly defaults: TopologySpreadConstraint[];
+
+  constructor(args: PodTopologySpreadArgs, private readonly defaultSelector: DefaultSelectorFn, private readonly allNodes: () => readonly NodeInfo[]) {
+    this.defaults = (args.defaultingType ?? "System") === "System" ? SYSTEM_DEFAULT_CONSTRAINTS : (args.defaultConstraints ?? []);
+  }
+
+  private constraintsOf(pod: Pod, action: "DoNotSchedule" | "ScheduleAnyway"): Constraint[] {
+    const own = pod.spec?.topologySpreadConstraints;
+    if (own?.length) return own.filter((c) => c.whenUnsatisfiable === action).map((c) => this.parse(pod, c, labelSelectorFromObject(mergeMatchLabelKeys(c, pod))));
+    if (this.defaults.length === 0) return [];
+    const selector = this.defaultSelector(pod);
+    if (!selector || selector.empty) return [];
+    return this.defaults.filter((c) => c.whenUnsatisfiable === action).map((c) => this.parse(pod, c, selector));
+  }
+
+  private parse(_pod: Pod, c: TopologySpreadConstraint, selector: LabelSelector): Constraint {
+    return {
+      maxSkew: c.maxSkew,
+      topologyKey: c.topologyKey,
+      selector,
+      minDomains: c.minDomains ?? 1,
+      honorAffinity: (c.nodeAffinityPolicy ?? "Honor") === "Honor",
+      honorTaints: (c.nodeTaintsPolicy ?? "Ignore") === "Honor",
+    };
+  }
+
+  private eligible(pod: Pod, c: Constraint, ni: NodeInfo): boolean {
+    const node = ni.node!;
+    if (c.honorAffinity && !podMatchesNodeSelectorAndAffinity(pod, node)) return false;
+    if (c.honorTaints && firstUntoleratedTaint(node.spec?.taints, pod.spec?.tolerations, ["NoSchedule", "NoExecute"])) return false;
+    return true;
+  }
+
+  preFilter(state: CycleState, pod: Pod): Status | null {
+    const constraints = this.constraintsOf(pod, "DoNotSchedule");
+    if (constraints.length === 0) return Status.skip();
+    const counts = constraints.map(() => new Map<string, number>());
+    const domains = constraints.map(() => new Set<string>());
+    const ns = pod.metadata?.namespace;
+    for (const ni of this.allNodes()) {
+      const labels = ni.node?.metadata?.labels;
+      if (!labels) continue;
+      if (!constraints.every((c) => labels[c.topologyKey] !== undefined)) continue;
+      constraints.forEach((c, i) => {
+        if (!this.eligible(pod, c, ni)) return;
+        const value = labels[c.topologyKey]!;
+        domains[i]!.add(value);
+        const n = countMatching(ni, c.selector, ns);
+        counts[i]!.set(value, (counts[i]!.get(value) ?? 0) + n);
+      });
+    }
+    state.write(PRE_FILTER_KEY, new FilterState(constraints, counts, domains));
+    return null;
+  }
+
+  preFilterExtensions(): PreFilterExtensions {
+    return this;
+  }
+
+  addPod(state: CycleState, pod: Pod, other: PodInfo, ni: NodeInfo): Status | null {
+    this.update(state, pod, other, ni, 1);
+    return null;
+  }
+
+  removePod(state: CycleState, pod: Pod, other: PodInfo, ni: NodeInfo): Status | null {
+    this.update(state, pod, other, ni, -1);
+    return null;
+  }
+
+  private update(state: CycleState, pod: Pod, other: PodInfo, ni: NodeInfo, by: number): void {
+    const s = state.read<FilterState>(PRE_FILTER_KEY);
+    const labels = ni.node?.metadata?.labels;
+    if (!s || !labels || other.pod.metadata?.namespace !== pod.metadata?.namespace) return;
+    s.constraints.forEach((c, i) => {
+      const v = labels[c.topologyKey];
+      if (v === undefined || !s.domains[i]!.has(v)) return;
+      if (!c.selector.matches(other.pod.metadata?.labels ?? {})) return;
+      s.counts[i]!.set(v, (s.counts[i]!.get(v) ?? 0) + by);
+    });
+  }
+
+  filter(state: CycleState, pod: Pod, ni: NodeInfo): Status | null {
+    const s = state.read<FilterState>(PRE_FILTER_KEY);
+    if (!s) return null;
+    const labels = ni.node?.metadata?.labels ?? {};
+    for (let i = 0; i < s.constraints.length; i++) {
+      const c = s.constraints[i]!;
+      const value = labels[c.topologyKey];
+      if (value === undefined) return Status.unresolvable(ERR_REASON_NODE_LABEL_NOT_MATCH);
+      let min = Infinity;
+      const domainCount = s.domains[i]!.size;
+      if (domainCount < c.minDomains) min = 0;
+      else for (const d of s.domains[i]!) min = Math.min(min, s.counts[i]!.get(d) ?? 0);
+      if (min === Infinity) min = 0;
+      const self = c.selector.matches(pod.metadata?.labels ?? {}) ? 1 : 0;
+      const skew = (s.counts[i]!.get(value) ?? 0) + self - min;
+      if (skew > c.maxSkew) return Status.unschedulable(ERR_REASON_CONSTRAINTS_NOT_MATCH);
+    }
+    return null;
+  }
+
+  preScore(state: CycleState, pod: Pod, filtered: readonly NodeInfo[]): Status | null {
+    const constraints = this.constraintsOf(pod, "ScheduleAnyway");
+    if (constraints.length === 0) return Status.skip();
+    const requireAll = !!pod.spec?.topologySpreadConstraints?.length;
+    const ignored = new Set<string>();
+    const domainSets = constraints.map(() => new Set<string>());
+    for (const ni of filtered) {
+      const labels = ni.node?.metadata?.labels ?? {};
+      const has = requireAll ? constraints.every((c) => labels[c.topologyKey] !== undefined) : true;
+      if (!has) {
+        ignored.add(ni.name);
+        continue;
+      }
+      constraints.forEach((c, i) => {
+        const v = labels[c.topologyKey];
+        if (v !== undefined) domainSets[i]!.add(v);
+      });
+    }
+    const counts = constraints.map(() => new Map<string, number>());
+    const ns = pod.metadata?.namespace;
+    for (const ni of this.allNodes()) {
+      const labels = ni.node?.metadata?.labels;
+      if (!labels) continue;
+      constraints.forEach((c, i) => {
+        const v = labels[c.topologyKey];
+        if (v === undefined || !domainSets[i]!.has(v)) return;
+        if (!this.eligible(pod, c, ni)) return;
+        counts[i]!.set(v, (counts[i]!.get(v) ?? 0) + countMatching(ni, c.selector, ns));
+      });
+    }
+    const weights = constraints.map((_, i) => Math.log(domainSets[i]!.size + 2));
+    state.write(PRE_SCORE_KEY, new ScoreState(constraints, counts, weights, ignored));
+    return null;
+  }
+
+  score(state: CycleState, _pod: Pod, ni: NodeInfo): number {
+    const s = state.read<ScoreState>(PRE_SCORE_KEY);
+    if (!s || s.ignored.has(ni.name)) return 0;
+    const labels = ni.node?.metadata?.labels ?? {};
+    let score = 0;
+    s.constraints.forEach((c, i) => {
+      const v = labels[c.topologyKey];
+      if (v === undefined) return;
+      score += (s.counts[i]!.get(v) ?? 0) * s.weights[i]! + (c.maxSkew - 1);
+    });
+    return Math.round(score);
+  }
+
+  scoreExtensions(): ScoreExtensions {
+    return this;
+  }
+
+  normalizeScore(state: CycleState, _pod: Pod, scores: NodeScore[]): Status | null {
+    const s = state.read<ScoreState>(PRE_SCORE_KEY);
+    if (!s) return null;
+    let min = Infinity;
+    let max = -Infinity;
+    for (const sc of scores) {
+      if (s.ignored.has(sc.name)) continue;
+      if (sc.score < min) min = sc.score;
+      if (sc.score > max) max = sc.score;
+    }
+    for (const sc of scores) {
+      if (s.ignored.has(sc.name)) {
+        sc.score = 0;
+        continue;
+      }
+      sc.score = max === 0 ? MAX_NODE_SCORE : Math.trunc((MAX_NODE_SCORE * (max + min - sc.score)) / max);
+    }
+    return null;
+  }
+
+  eventsToRegister(): ClusterEventWithHint[] {
+    return [
+      { event: { resource: "Pod", actionType: ActionType.Add | ActionType.UpdatePodLabel | ActionType.Delete } },
+      { event: { resource: "Node", actionType: ActionType.Add | ActionType.Delete | ActionType.UpdateNodeLabel | ActionType.UpdateNodeTaint } },
+    ];
+  }
+}
+
+function countMatching(ni: NodeInfo, selector: LabelSelector, ns: string | undefined): number {
+  let n = 0;
+  for (const pi of ni.pods) {
+    const m = pi.pod.metadata!;
+    if (m.namespace !== ns || m.deletionTimestamp) continue;
+    if (selector.matches(m.labels ?? {})) n++;
+  }
+  return n;
+}
+
+/** The constraint's labelSelector with `matchLabelKeys` added as `key In (pod's value)`. */
+function mergeMatchLabelKeys(c: TopologySpreadConstraint, pod: Pod): TopologySpreadConstraint["labelSelector"] {
+  const keys = c.matchLabelKeys ?? [];
+  if (!keys.length) return c.labelSelector ?? null!;
+  const labels = pod.metadata?.labels ?? {};
+  const extra = keys.filter((k) => labels[k] !== undefined).map((k) => ({ key: k, operator: "In", values: [labels[k]!] }));
+  return { ...(c.labelSelector ?? {}), matchExpressions: [...(c.labelSelector?.matchExpressions ?? []), ...extra] };
+}

@@ -1,0 +1,66 @@
+import type { Pod, Toleration } from "kubernetes-types/core/v1.js";
+import { ActionType, type ClusterEventWithHint, type EnqueueExtensions, type FilterPlugin, type NodeScore, type PreScorePlugin, type ScoreExtensions, type ScorePlugin } from "../framework/interface.js";
+import { Status } from "../framework/status.js";
+import { firstUntoleratedTaint, taintTolerated } from "../framework/taints.js";
+import { defaultNormalizeScore, MAX_NODE_SCORE } from "../framework/normalize.js";
+import type { CycleState } from "../framework/cycle-state.js";
+import type { NodeInfo } from "../framework/node-info.js";
+
+const PRE_SCORE_KEY = "PreScoreTaintToleration";
+
+class TolerationsState {
+  constructor(readonly preferNoSchedule: readonly Toleration[]) {}
+  clone(): TolerationsState {
+    return this;
+  }
+}
+
+const FILTER_EFFECTS = ["NoSchedule", "NoExecute"];
+
+/**
+ * Filter: every NoSchedule/NoExecute taint of the node must be tolerated (reason
+ * `node(s) had untolerated taint {key: value}`). Score: fewer untolerated PreferNoSchedule
+ * taints is better (normalized reversed).
+ */
+export class TaintToleration implements FilterPlugin, PreScorePlugin, ScorePlugin, ScoreExtensions, EnqueueExtensions {
+  static readonly pluginName = "TaintToleration";
+  readonly name = TaintToleration.pluginName;
+
+  filter(_state: CycleState, pod: Pod, nodeInfo: NodeInfo): Status | null {
+    const taint = firstUntoleratedTaint(nodeInfo.node?.spec?.taints, pod.spec?.tolerations, FILTER_EFFECTS);
+    if (!taint) return null;
+    return Status.unresolvable(`node(s) had untolerated taint {${taint.key}: ${taint.value ?? ""}}`);
+  }
+
+  preScore(state: CycleState, pod: Pod): Status | null {
+    const tolerations = (pod.spec?.tolerations ?? []).filter((t) => !t.effect || t.effect === "PreferNoSchedule");
+    state.write(PRE_SCORE_KEY, new TolerationsState(tolerations));
+    return null;
+  }
+
+  score(state: CycleState, _pod: Pod, nodeInfo: NodeInfo): number {
+    const tolerations = state.read<TolerationsState>(PRE_SCORE_KEY)?.preferNoSchedule ?? [];
+    let count = 0;
+    for (const taint of nodeInfo.node?.spec?.taints ?? []) {
+      if (taint.effect !== "PreferNoSchedule") continue;
+      if (!taintTolerated(taint, tolerations)) count++;
+    }
+    return count;
+  }
+
+  scoreExtensions(): ScoreExtensions {
+    return this;
+  }
+
+  normalizeScore(_state: CycleState, _pod: Pod, scores: NodeScore[]): Status | null {
+    defaultNormalizeScore(MAX_NODE_SCORE, true, scores);
+    return null;
+  }
+
+  eventsToRegister(): ClusterEventWithHint[] {
+    return [
+      { event: { resource: "Node", actionType: ActionType.Add | ActionType.UpdateNodeTaint } },
+      { event: { resource: "UnscheduledPod", actionType: ActionType.UpdatePodTolerations } },
+    ];
+  }
+}

@@ -1,0 +1,628 @@
+import { setMaxListeners } from "node:events";
+import type { ConfigMap, Namespace, Node, Pod, PodCondition } from "kubernetes-types/core/v1.js";
+import type { Client } from "../../core/client/client.js";
+import type { Clock } from "../../core/clock/clock.js";
+import type { Random } from "../../core/clock/random.js";
+import type { Logger } from "../../core/log/logger.js";
+import { EventBroadcaster } from "../../core/events/event-broadcaster.js";
+import type { EventRecorder } from "../../core/events/event-recorder.js";
+import type { SharedInformerFactory } from "../../core/informers/shared-informer-factory.js";
+import type { SharedInformer } from "../../core/informers/shared-informer.js";
+import { objectOrTombstoneObject } from "../../core/informers/tombstone.js";
+import { LeaderElector } from "../../core/controller/leader-election/leader-elector.js";
+import { labelSelectorFromObject, labelSelectorFromSet, type LabelSelector } from "../../core/api/selectors/label-selector.js";
+import { rfc3339 } from "../../core/api/time.js";
+import { SchedulerCache } from "./cache/scheduler-cache.js";
+import { SchedulingQueue } from "./queue/scheduling-queue.js";
+import { CycleState } from "./framework/cycle-state.js";
+import { ActionType, type FrameworkHandle, type PluginFactory, type QueuedPodInfo, type WaitingPod } from "./framework/interface.js";
+import type { NodeInfo } from "./framework/node-info.js";
+import type { Framework, PluginScore } from "./framework/runtime.js";
+import { Code, Status, isRejected } from "./framework/status.js";
+import { fitErrorMessage } from "./framework/fit-error.js";
+import { buildFramework } from "./framework/profile.js";
+import { inTreeRegistry } from "./plugins/in-tree.js";
+import { withDefaults } from "./config/validate.js";
+import type { KubeSchedulerConfiguration } from "./config/types.js";
+import { EXPLAIN_LABEL, EXPLAIN_NAMESPACE, type Explanation } from "./explain/explanation.js";
+
+export interface SchedulerOptions {
+  client: Client;
+  informers: SharedInformerFactory;
+  clock: Clock;
+  random: Random;
+  log: Logger;
+  config?: KubeSchedulerConfiguration;
+  /** Plugins beyond the in-tree ones (contributed to SchedulerPlugins). */
+  plugins?: ReadonlyMap<string, PluginFactory>;
+  /** Leader election on kube-system/kube-scheduler (default: config.leaderElection.leaderElect, true). */
+  leaderElect?: boolean;
+  identity?: string;
+}
+
+interface FitError {
+  numAllNodes: number;
+  statuses: Map<string, Status>;
+  preFilterMsg: string;
+  postFilterMsg: string;
+}
+
+const MIN_FEASIBLE_NODES_TO_FIND = 100;
+const MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND = 5;
+
+/** Upstream `numFeasibleNodesToFind`: all nodes below 100, else the (adaptive) percentage, at least 100. */
+export function numFeasibleNodesToFind(percentage: number, numAllNodes: number): number {
+  if (numAllNodes < MIN_FEASIBLE_NODES_TO_FIND) return numAllNodes;
+  let pct = percentage;
+  if (pct <= 0) {
+    pct = 50 - Math.trunc(numAllNodes / 125);
+    if (pct < MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND) pct = MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND;
+  }
+  if (pct >= 100) return numAllNodes;
+  const num = Math.trunc((numAllNodes * pct) / 100);
+  return num < MIN_FEASIBLE_NODES_TO_FIND ? MIN_FEASIBLE_NODES_TO_FIND : num;
+}
+
+class Waiting implements WaitingPod {
+  private pending: Set<string>;
+  private settle!: (s: Status | null) => void;
+  readonly done: Promise<Status | null>;
+  private timers: unknown[] = [];
+
+  constructor(readonly pod: Pod, plugins: Map<string, number>, private readonly clock: Clock) {
+    this.pending = new Set(plugins.keys());
+    this.done = new Promise((r) => (this.settle = r));
+    for (const [plugin, ms] of plugins) this.timers.push(clock.setTimeout(() => this.reject(plugin, `rejected due to timeout after waiting ${ms / 1000}s at plugin ${plugin}`), ms));
+  }
+  allow(plugin: string): void {
+    this.pending.delete(plugin);
+    if (this.pending.size === 0) this.finish(null);
+  }
+  reject(plugin: string, message: string): void {
+    this.finish(Status.unschedulable(message).withPlugin(plugin));
+  }
+  private finish(s: Status | null): void {
+    for (const t of this.timers) this.clock.clearTimeout(t as never);
+    this.settle(s);
+  }
+}
+
+/**
+ * kube-scheduler: watches unassigned pods of its profiles' scheduler names and the nodes, runs each
+ * pod through its profile's framework one cycle at a time, assumes the result in the cache and
+ * binds asynchronously through `pods/binding`. Failures become `PodScheduled=False` and
+ * `FailedScheduling` events with upstream's diagnosis; successes a `Scheduled` event.
+ */
+export class Scheduler {
+  readonly cache = new SchedulerCache();
+  readonly queue: SchedulingQueue;
+  readonly frameworks = new Map<string, Framework>();
+  private readonly broadcaster: EventBroadcaster;
+  private readonly recorders = new Map<string, EventRecorder>();
+  private readonly waiting = new Map<string, Waiting>();
+  private readonly config: ReturnType<typeof withDefaults>;
+  private podInformer!: SharedInformer<Pod>;
+  private namespaceInformer!: SharedInformer<Namespace>;
+  private readonly selectorInformers = new Map<string, SharedInformer>();
+  private nextStartNodeIndex = 0;
+  private readonly stop = new AbortController();
+  private running: Promise<void> | undefined;
+  private electing: Promise<void> | undefined;
+  private readonly inFlightBindings = new Set<Promise<void>>();
+  private leading = false;
+  /** Counters for benches and tests. */
+  readonly stats = { attempts: 0, scheduled: 0, failed: 0, bindErrors: 0 };
+
+  constructor(private readonly options: SchedulerOptions) {
+    this.config = withDefaults(options.config);
+    this.broadcaster = new EventBroadcaster({ client: options.client, clock: options.clock, log: options.log.child("events") });
+    const registry = new Map<string, PluginFactory>(
+      inTreeRegistry({
+        defaultSelector: (pod) => this.defaultSelector(pod),
+        clearLowerNominations: (node, prio) => this.clearLowerNominations(node, prio),
+      }),
+    );
+    for (const [name, f] of options.plugins ?? []) {
+      if (registry.has(name)) throw new Error(`scheduler plugin "${name}" is already registered in-tree`);
+      registry.set(name, f);
+    }
+    this.config.profiles.forEach((profile, i) => {
+      const fw = buildFramework(profile, i, registry, (getFw) => this.handle(profile.schedulerName!, getFw));
+      this.frameworks.set(fw.schedulerName, fw);
+    });
+    const first = this.frameworks.values().next().value!;
+    this.queue = new SchedulingQueue({
+      clock: options.clock,
+      less: first.less,
+      profileFor: (pod) => {
+        const fw = this.frameworks.get(pod.spec?.schedulerName ?? "default-scheduler")!;
+        return { less: fw.less, preEnqueue: (p) => fw.runPreEnqueue(p), events: fw.events };
+      },
+      initialBackoffMs: this.config.podInitialBackoffSeconds * 1000,
+      maxBackoffMs: this.config.podMaxBackoffSeconds * 1000,
+    });
+  }
+
+  private handle(profileName: string, framework: () => Framework): FrameworkHandle {
+    const self = this;
+    return {
+      profileName,
+      client: this.options.client,
+      informers: this.options.informers,
+      clock: this.options.clock,
+      log: this.options.log.child(profileName),
+      get eventRecorder() {
+        return self.recorder(profileName);
+      },
+      snapshot: this.cache,
+      nominator: { nominatedPodsForNode: (n: string) => self.queue.nominatedPodsForNode(n) },
+      namespaceLabels: (name) => this.namespaceInformer?.lister().get(name)?.metadata?.labels,
+      get framework() {
+        return framework();
+      },
+      waitingPod: (uid) => this.waiting.get(uid),
+    };
+  }
+
+  private recorder(schedulerName: string): EventRecorder {
+    let r = this.recorders.get(schedulerName);
+    if (!r) this.recorders.set(schedulerName, (r = this.broadcaster.newRecorder({ component: schedulerName })));
+    return r;
+  }
+
+  private responsibleFor(pod: Pod): boolean {
+    return this.frameworks.has(pod.spec?.schedulerName ?? "default-scheduler");
+  }
+
+  /** Registers informer handlers, waits for sync, then (leader-elected) schedules until `signal` aborts or `shutdown`. */
+  async start(signal?: AbortSignal): Promise<void> {
+    if (signal) setMaxListeners(64, signal);
+    const stop = signal ? AbortSignal.any([signal, this.stop.signal]) : this.stop.signal;
+    setMaxListeners(64, stop);
+    const f = this.options.informers;
+    const nodes = f.forResource<Node>("Node");
+    this.podInformer = f.forResource<Pod>("Pod");
+    this.namespaceInformer = f.forResource<Namespace>("Namespace");
+    for (const kind of ["Service", "ReplicaSet", "StatefulSet", "ReplicationController"]) this.selectorInformers.set(kind, f.forResource(kind));
+    const explainRequests = f.forResource<ConfigMap>("ConfigMap", { namespace: EXPLAIN_NAMESPACE, labelSelector: `${EXPLAIN_LABEL}=request` });
+    nodes.addEventHandler({
+      onAdd: (n) => {
+        this.cache.addNode(n);
+        this.queue.onEvent({ resource: "Node", actionType: ActionType.Add }, undefined, n);
+      },
+      onUpdate: (o, n) => {
+        if (o === n) return;
+        this.cache.updateNode(n);
+        const action = nodeUpdateAction(o, n);
+        if (action) this.queue.onEvent({ resource: "Node", actionType: action }, o, n);
+      },
+      onDelete: (x) => {
+        const n = objectOrTombstoneObject(x);
+        this.cache.removeNode(n);
+        this.queue.onEvent({ resource: "Node", actionType: ActionType.Delete }, n, undefined);
+      },
+    });
+    this.podInformer.addEventHandler({
+      onAdd: (p) => this.podAdded(p),
+      onUpdate: (o, p) => this.podUpdated(o, p),
+      onDelete: (x) => this.podDeleted(objectOrTombstoneObject(x)),
+    });
+    explainRequests.addEventHandler({ onAdd: (cm) => void this.answerExplainRequest(cm) });
+    // Informers run with the factory's lifetime: they are shared with the rest of the process.
+    f.start();
+    await f.waitForCacheSync(stop);
+    if (stop.aborted) return;
+    const le = this.config.leaderElection;
+    const leaderElect = this.options.leaderElect ?? le?.leaderElect ?? true;
+    if (!leaderElect) {
+      this.running = this.run(stop);
+      return;
+    }
+    const elector = new LeaderElector({
+      client: this.options.client,
+      clock: this.options.clock,
+      random: this.options.random,
+      log: this.options.log.child("leaderelection"),
+      lease: { namespace: le?.resourceNamespace ?? "kube-system", name: le?.resourceName ?? "kube-scheduler" },
+      identity: this.options.identity ?? `kube-scheduler_${this.options.random.uuid()}`,
+      callbacks: {
+        onStartedLeading: (leading) => {
+          this.leading = true;
+          this.running = this.run(AbortSignal.any([stop, leading]));
+        },
+        onStoppedLeading: () => {
+          this.leading = false;
+        },
+      },
+    });
+    this.electing = elector.run(stop);
+  }
+
+  /** True while this instance schedules (holds the lease, or runs without leader election). */
+  get isLeader(): boolean {
+    return this.leading;
+  }
+
+  private podAdded(p: Pod): void {
+    if (p.spec?.nodeName) {
+      this.cache.addPod(p);
+      this.queue.onEvent({ resource: "Pod", actionType: ActionType.Add }, undefined, p);
+      return;
+    }
+    if (this.responsibleFor(p) && !terminal(p) && !p.metadata?.deletionTimestamp) this.queue.add(p);
+  }
+
+  private podUpdated(o: Pod, p: Pod): void {
+    if (o === p) return;
+    if (p.spec?.nodeName) {
+      if (!o.spec?.nodeName) {
+        this.queue.forget(p.metadata!.uid!);
+        this.queue.deleteNominated(p.metadata!.uid!);
+        this.cache.addPod(p);
+        this.queue.onEvent({ resource: "Pod", actionType: ActionType.Add }, undefined, p);
+        return;
+      }
+      this.cache.updatePod(p);
+      const labelsChanged = JSON.stringify(o.metadata?.labels) !== JSON.stringify(p.metadata?.labels);
+      if (terminal(p) && !terminal(o)) this.queue.onEvent({ resource: "Pod", actionType: ActionType.Delete }, o, p);
+      else if (labelsChanged) this.queue.onEvent({ resource: "Pod", actionType: ActionType.UpdatePodLabel }, o, p);
+      return;
+    }
+    if (!this.responsibleFor(p)) return;
+    if (p.metadata?.deletionTimestamp) {
+      this.queue.delete(p);
+      return;
+    }
+    if (this.cache.isAssumed(p.metadata!.uid!)) return;
+    this.queue.update(p, o);
+  }
+
+  private podDeleted(p: Pod): void {
+    if (p.spec?.nodeName) {
+      this.cache.removePod(p);
+      this.queue.onEvent({ resource: "Pod", actionType: ActionType.Delete }, p, undefined);
+      return;
+    }
+    const w = this.waiting.get(p.metadata!.uid!);
+    w?.reject("", "pod deleted");
+    this.queue.delete(p);
+    if (this.cache.isAssumed(p.metadata!.uid!)) {
+      this.cache.forgetPod(p);
+      this.queue.onEvent({ resource: "Pod", actionType: ActionType.Delete }, p, undefined);
+    }
+  }
+
+  private async run(signal: AbortSignal): Promise<void> {
+    const onAbort = (): void => this.queue.close();
+    signal.addEventListener("abort", onAbort, { once: true });
+    let n = 0;
+    while (!signal.aborted) {
+      const info = await this.queue.pop();
+      if (!info || signal.aborted) break;
+      await this.scheduleOne(info);
+      // Let informer events, timers and I/O in between cycles.
+      if (++n % 32 === 0) await new Promise<void>((r) => setImmediate(r));
+    }
+    signal.removeEventListener("abort", onAbort);
+  }
+
+  /** Schedules one pod: the synchronous scheduling cycle, then binding in the background. */
+  async scheduleOne(info: QueuedPodInfo): Promise<void> {
+    const pod = info.pod;
+    const uid = pod.metadata!.uid!;
+    const fw = this.frameworks.get(pod.spec?.schedulerName ?? "default-scheduler");
+    if (!fw || pod.metadata?.deletionTimestamp || this.cache.podState(uid)) {
+      this.queue.done(uid);
+      return;
+    }
+    this.stats.attempts++;
+    const cycle = this.queue.schedulingCycle;
+    const state = new CycleState();
+    const result = this.schedulePod(fw, state, pod, info);
+    if ("error" in result) return this.failed(fw, info, cycle, result.error, true);
+    if ("fit" in result) {
+      const fit = result.fit;
+      let nominated: string | undefined;
+      if (fw.postFilterPlugins.length && !fit.preFilterMsg.startsWith("no nodes")) {
+        const r = await fw.runPostFilter(state, pod, fit.statuses);
+        if (r.status && r.status.code !== Code.Success && r.status.message) fit.postFilterMsg = r.status.message;
+        nominated = r.result?.nominatedNodeName;
+      }
+      const msg = fit.numAllNodes === 0 ? "no nodes available to schedule pods" : fitErrorMessage(fit.numAllNodes, fit.statuses, fit.preFilterMsg, fit.postFilterMsg);
+      return this.failed(fw, info, cycle, msg, false, nominated);
+    }
+    const nodeName = result.node;
+    const assumed: Pod = { ...pod, spec: { ...pod.spec!, nodeName } };
+    this.cache.assumePod(assumed, nodeName);
+    const reserve = fw.runReserve(state, assumed, nodeName);
+    if (reserve) {
+      fw.runUnreserve(state, assumed, nodeName);
+      this.cache.forgetPod(assumed);
+      if (isRejected(reserve)) info.unschedulablePlugins = new Set([reserve.plugin]);
+      return this.failed(fw, info, cycle, reserve.message, !isRejected(reserve));
+    }
+    const permit = fw.runPermit(state, assumed, nodeName);
+    if (permit.status) {
+      fw.runUnreserve(state, assumed, nodeName);
+      this.cache.forgetPod(assumed);
+      if (isRejected(permit.status)) info.unschedulablePlugins = new Set([permit.status.plugin]);
+      return this.failed(fw, info, cycle, permit.status.message, !isRejected(permit.status));
+    }
+    let waiting: Waiting | undefined;
+    if (permit.waitFor.size) this.waiting.set(uid, (waiting = new Waiting(assumed, permit.waitFor, this.options.clock)));
+    this.queue.done(uid);
+    const binding = this.bindingCycle(fw, state, info, assumed, nodeName, cycle, waiting);
+    this.inFlightBindings.add(binding);
+    void binding.finally(() => this.inFlightBindings.delete(binding));
+  }
+
+  /** The scheduling cycle proper: PreFilter, Filter over the sampled nodes, PreScore, Score, selectHost. */
+  private schedulePod(fw: Framework, state: CycleState, pod: Pod, info: QueuedPodInfo): { node: string } | { fit: FitError } | { error: string } {
+    const nodes = this.cache.list();
+    const fit: FitError = { numAllNodes: nodes.length, statuses: new Map(), preFilterMsg: "", postFilterMsg: "" };
+    info.unschedulablePlugins = new Set();
+    if (nodes.length === 0) {
+      fit.preFilterMsg = "no nodes available to schedule pods";
+      return { fit };
+    }
+    const pre = fw.runPreFilter(state, pod, nodes);
+    if (pre.status) {
+      if (!isRejected(pre.status)) return { error: pre.status.message };
+      fit.preFilterMsg = pre.status.message;
+      info.unschedulablePlugins.add(pre.status.plugin);
+      for (const n of nodes) fit.statuses.set(n.name, pre.status);
+      return { fit };
+    }
+    let candidates: readonly NodeInfo[] = nodes;
+    if (pre.nodeNames) {
+      candidates = nodes.filter((n) => pre.nodeNames!.has(n.name));
+      const out = Status.unresolvable("node(s) didn't satisfy plugin(s) [NodeAffinity]");
+      for (const n of nodes) if (!pre.nodeNames.has(n.name)) fit.statuses.set(n.name, out);
+    }
+    const feasible = this.findFeasible(fw, state, pod, candidates, fit, info);
+    if (typeof feasible === "string") return { error: feasible };
+    if (feasible.length === 0) return { fit };
+    if (feasible.length === 1) return { node: feasible[0]!.name };
+    const ps = fw.runPreScore(state, pod, feasible);
+    if (ps) return { error: ps.message };
+    const scores = fw.runScore(state, pod, feasible);
+    return { node: this.selectHost(scores) };
+  }
+
+  private findFeasible(fw: Framework, state: CycleState, pod: Pod, nodes: readonly NodeInfo[], fit: FitError, info: QueuedPodInfo): NodeInfo[] | string {
+    const pct = fw.profile.percentageOfNodesToScore ?? this.config.percentageOfNodesToScore;
+    const want = numFeasibleNodesToFind(pct, nodes.length);
+    const feasible: NodeInfo[] = [];
+    const len = nodes.length;
+    const start = this.nextStartNodeIndex % len;
+    let processed = 0;
+    for (; processed < len && feasible.length < want; processed++) {
+      const ni = nodes[(start + processed) % len]!;
+      const s = fw.runFilterPluginsWithNominatedPods(state, pod, ni);
+      if (!s) {
+        feasible.push(ni);
+        continue;
+      }
+      if (s.code === Code.Error) return s.message;
+      fit.statuses.set(ni.name, s);
+      info.unschedulablePlugins.add(s.plugin);
+    }
+    this.nextStartNodeIndex = (start + processed) % len;
+    return feasible;
+  }
+
+  /** The highest total; ties broken uniformly at random (reservoir sampling, as upstream). */
+  private selectHost(scores: readonly { name: string; total: number }[]): string {
+    let best = scores[0]!;
+    let ties = 1;
+    for (let i = 1; i < scores.length; i++) {
+      const s = scores[i]!;
+      if (s.total > best.total) {
+        best = s;
+        ties = 1;
+      } else if (s.total === best.total) {
+        ties++;
+        if (Math.floor(this.options.random.next() * ties) === 0) best = s;
+      }
+    }
+    return best.name;
+  }
+
+  private async bindingCycle(fw: Framework, state: CycleState, info: QueuedPodInfo, assumed: Pod, nodeName: string, cycle: number, waiting: Waiting | undefined): Promise<void> {
+    const uid = assumed.metadata!.uid!;
+    let failure: Status | null = null;
+    if (waiting) {
+      failure = await waiting.done;
+      this.waiting.delete(uid);
+    }
+    if (!failure) failure = await fw.runPreBind(state, assumed, nodeName);
+    if (!failure) failure = await fw.runBind(state, assumed, nodeName);
+    if (!failure) {
+      this.stats.scheduled++;
+      this.recorder(fw.schedulerName).eventf(assumed, "Normal", "Scheduled", "Successfully assigned %v/%v to %v", assumed.metadata!.namespace, assumed.metadata!.name, nodeName);
+      fw.runPostBind(state, assumed, nodeName);
+      return;
+    }
+    this.stats.bindErrors++;
+    fw.runUnreserve(state, assumed, nodeName);
+    this.cache.forgetPod(assumed);
+    // The node has room again for others.
+    this.queue.onEvent({ resource: "Pod", actionType: ActionType.Delete }, assumed, undefined);
+    if (!this.podInformer.lister().namespace(assumed.metadata!.namespace!).get(assumed.metadata!.name!)) return;
+    const rejected = isRejected(failure);
+    if (rejected) info.unschedulablePlugins = new Set([failure.plugin]);
+    info.pod = this.latest(info.pod);
+    await this.failed(fw, info, cycle, rejected ? failure.message : `Binding rejected: ${failure.message}`, !rejected);
+  }
+
+  private latest(pod: Pod): Pod {
+    return this.podInformer.lister().namespace(pod.metadata!.namespace!).get(pod.metadata!.name!) ?? pod;
+  }
+
+  /** Failure handling (upstream `handleSchedulingFailure`): event, requeue, PodScheduled=False and nominatedNodeName. */
+  private async failed(fw: Framework, info: QueuedPodInfo, cycle: number, message: string, isError: boolean, nominated?: string): Promise<void> {
+    this.stats.failed++;
+    const pod = this.latest(info.pod);
+    const uid = pod.metadata!.uid!;
+    this.recorder(fw.schedulerName).event(pod, "Warning", "FailedScheduling", message);
+    if (nominated) this.queue.addNominated(pod, nominated);
+    this.queue.addUnschedulable(info, cycle, isError);
+    const reason = isError ? "SchedulerError" : "Unschedulable";
+    const current = pod.status?.conditions?.find((c) => c.type === "PodScheduled");
+    const nominatedChanged = nominated !== undefined && nominated !== pod.status?.nominatedNodeName;
+    if (current && current.status === "False" && current.reason === reason && current.message === message && !nominatedChanged) return;
+    const condition: PodCondition = { type: "PodScheduled", status: "False", reason, message, lastProbeTime: null as never, lastTransitionTime: current?.status === "False" ? current.lastTransitionTime! : rfc3339(this.options.clock.now()) };
+    const patch: Record<string, unknown> = { status: { conditions: [condition], ...(nominated !== undefined ? { nominatedNodeName: nominated } : {}) } };
+    try {
+      await this.options.client.resource<Pod>("Pod").patch(pod.metadata!.name!, "strategic", patch, { namespace: pod.metadata!.namespace!, subresource: "status" });
+    } catch (err) {
+      this.options.log.debug("could not update pod condition", { pod: `${pod.metadata?.namespace}/${pod.metadata?.name}`, uid, error: String(err) });
+    }
+  }
+
+  /** Clears the nominatedNodeName of lower-priority pods nominated to `node` (preemption chose it). */
+  private async clearLowerNominations(node: string, priority: number): Promise<void> {
+    for (const pi of this.queue.nominatedPodsForNode(node)) {
+      if ((pi.pod.spec?.priority ?? 0) >= priority) continue;
+      this.queue.deleteNominated(pi.uid);
+      try {
+        await this.options.client.resource<Pod>("Pod").patch(pi.pod.metadata!.name!, "merge", { status: { nominatedNodeName: null } }, { namespace: pi.pod.metadata!.namespace!, subresource: "status" });
+      } catch {
+        /* the pod may be gone */
+      }
+    }
+  }
+
+  /** Selector of the services and controllers owning `pod` (upstream `helper.DefaultSelector`). */
+  private defaultSelector(pod: Pod): LabelSelector | undefined {
+    const ns = pod.metadata?.namespace ?? "default";
+    const labels = pod.metadata?.labels ?? {};
+    const reqs: Record<string, string> = {};
+    const expressions: unknown[] = [];
+    for (const svc of (this.selectorInformers.get("Service")?.lister().namespace(ns).list() ?? []) as { spec?: { selector?: Record<string, string> } }[]) {
+      const sel = svc.spec?.selector;
+      if (!sel || Object.keys(sel).length === 0) continue;
+      if (labelSelectorFromSet(sel).matches(labels)) Object.assign(reqs, sel);
+    }
+    for (const owner of pod.metadata?.ownerReferences ?? []) {
+      if (!owner.controller) continue;
+      const informer = this.selectorInformers.get(owner.kind);
+      const obj = informer?.lister().namespace(ns).get(owner.name) as { spec?: { selector?: { matchLabels?: Record<string, string>; matchExpressions?: unknown[] } | Record<string, string> } } | undefined;
+      const sel = obj?.spec?.selector;
+      if (!sel) continue;
+      if (owner.kind === "ReplicationController") Object.assign(reqs, sel);
+      else {
+        const s = sel as { matchLabels?: Record<string, string>; matchExpressions?: unknown[] };
+        Object.assign(reqs, s.matchLabels ?? {});
+        expressions.push(...(s.matchExpressions ?? []));
+      }
+    }
+    if (Object.keys(reqs).length === 0 && expressions.length === 0) return undefined;
+    return labelSelectorFromObject({ matchLabels: reqs, matchExpressions: expressions as never });
+  }
+
+  /**
+   * Explains how the pod would be scheduled now: each node's Filter verdict (the rejecting
+   * plugin and reason) and each Score plugin's raw, normalized and weighted score. Runs every
+   * node and every plugin (no sampling), off the hot path, changing nothing.
+   */
+  explain(namespace: string, name: string): Explanation {
+    const pod = this.podInformer.lister().namespace(namespace).get(name);
+    if (!pod) throw new Error(`pod ${namespace}/${name} not found`);
+    const fw = this.frameworks.get(pod.spec?.schedulerName ?? "default-scheduler");
+    if (!fw) throw new Error(`pod ${namespace}/${name} names scheduler "${pod.spec?.schedulerName}", which this scheduler does not run`);
+    // A bound pod is evaluated as if it were not on its node yet.
+    const bound = pod.spec?.nodeName;
+    const unbound: Pod = bound ? { ...pod, spec: { ...pod.spec!, nodeName: undefined as never } } : pod;
+    if (bound) this.cache.removePod(pod);
+    try {
+      const state = new CycleState();
+      const nodes = this.cache.list();
+      const result: Explanation = { pod: `${namespace}/${name}`, schedulerName: fw.schedulerName, boundTo: bound, nodes: [], preFilter: undefined, selected: undefined };
+      const pre = fw.runPreFilter(state, unbound, nodes);
+      if (pre.status) {
+        result.preFilter = { plugin: pre.status.plugin, reason: pre.status.message };
+        for (const n of nodes) result.nodes.push({ name: n.name, filter: { plugin: pre.status.plugin, reason: pre.status.message }, scores: [], total: undefined });
+        return result;
+      }
+      const feasible: NodeInfo[] = [];
+      for (const n of nodes) {
+        if (pre.nodeNames && !pre.nodeNames.has(n.name)) {
+          result.nodes.push({ name: n.name, filter: { plugin: "NodeAffinity", reason: "node is filtered out by the prefilter result" }, scores: [], total: undefined });
+          continue;
+        }
+        const s = fw.runFilterPluginsWithNominatedPods(state, unbound, n);
+        if (s) result.nodes.push({ name: n.name, filter: { plugin: s.plugin, reason: s.message }, scores: [], total: undefined });
+        else {
+          feasible.push(n);
+          result.nodes.push({ name: n.name, filter: undefined, scores: [], total: 0 });
+        }
+      }
+      if (feasible.length) {
+        const ps = fw.runPreScore(state, unbound, feasible);
+        if (!ps) {
+          const details = new Map<string, PluginScore[]>();
+          const totals = fw.runScore(state, unbound, feasible, details);
+          for (const t of totals) {
+            const row = result.nodes.find((r) => r.name === t.name)!;
+            row.total = t.total;
+            row.scores = details.get(t.name) ?? [];
+          }
+          const max = Math.max(...totals.map((t) => t.total));
+          result.selected = totals.filter((t) => t.total === max).map((t) => t.name);
+        }
+      }
+      return result;
+    } finally {
+      if (bound) this.cache.addPod(pod);
+    }
+  }
+
+  private async answerExplainRequest(cm: ConfigMap): Promise<void> {
+    const target = cm.data?.["pod"];
+    if (!target || !this.leading) return;
+    const [ns, name] = target.includes("/") ? target.split("/", 2) : ["default", target];
+    const pod = this.podInformer.lister().namespace(ns!).get(name!);
+    if (!pod || !this.responsibleFor(pod)) return;
+    let body: string;
+    try {
+      body = JSON.stringify(this.explain(ns!, name!));
+    } catch (err) {
+      body = JSON.stringify({ error: err instanceof Error ? err.message : String(err) });
+    }
+    try {
+      await this.options.client.resource<ConfigMap>("ConfigMap").update({ ...cm, metadata: { ...cm.metadata!, labels: { ...(cm.metadata?.labels ?? {}), [EXPLAIN_LABEL]: "answered" } }, data: { ...cm.data, explanation: body } }, { namespace: EXPLAIN_NAMESPACE });
+    } catch (err) {
+      this.options.log.warn("could not answer explain request", { configMap: cm.metadata?.name, error: String(err) });
+    }
+  }
+
+  /** Resolves once every binding started so far has finished (tests, benches). */
+  async flushBindings(): Promise<void> {
+    while (this.inFlightBindings.size) await Promise.all([...this.inFlightBindings]);
+  }
+
+  async shutdown(): Promise<void> {
+    this.stop.abort();
+    this.queue.close();
+    for (const w of this.waiting.values()) w.reject("", "scheduler stopped");
+    await this.electing?.catch(() => undefined);
+    await this.running?.catch(() => undefined);
+    await this.flushBindings();
+    await this.broadcaster.shutdown();
+  }
+}
+
+function terminal(p: Pod): boolean {
+  return p.status?.phase === "Succeeded" || p.status?.phase === "Failed";
+}
+
+/** Which node changes matter (upstream `nodeSchedulingPropertiesChange`). */
+function nodeUpdateAction(o: Node, n: Node): number {
+  let a = 0;
+  if (JSON.stringify(o.status?.allocatable) !== JSON.stringify(n.status?.allocatable)) a |= ActionType.UpdateNodeAllocatable;
+  if (JSON.stringify(o.metadata?.labels) !== JSON.stringify(n.metadata?.labels)) a |= ActionType.UpdateNodeLabel;
+  if (JSON.stringify(o.spec?.taints) !== JSON.stringify(n.spec?.taints) || o.spec?.unschedulable !== n.spec?.unschedulable) a |= ActionType.UpdateNodeTaint;
+  if (JSON.stringify(o.status?.conditions?.map((c) => [c.type, c.status])) !== JSON.stringify(n.status?.conditions?.map((c) => [c.type, c.status]))) a |= ActionType.UpdateNodeCondition;
+  return a;
+}

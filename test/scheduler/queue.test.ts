@@ -1,0 +1,102 @@
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import type { Pod } from "kubernetes-types/core/v1.js";
+import { VirtualClock } from "../../core/clock/virtual-clock.js";
+import { SchedulingQueue } from "../../plugins/kube-scheduler/queue/scheduling-queue.js";
+import { ActionType, type QueuedPodInfo } from "../../plugins/kube-scheduler/framework/interface.js";
+import { PrioritySort, SchedulingGates } from "../../plugins/kube-scheduler/plugins/simple.js";
+
+let n = 0;
+function pod(priority = 0, gates: string[] = []): Pod {
+  n++;
+  return { metadata: { name: `p${n}`, namespace: "default", uid: `u${n}` }, spec: { priority, containers: [], ...(gates.length ? { schedulingGates: gates.map((name) => ({ name })) } : {}) } } as Pod;
+}
+
+function setup() {
+  const clock = new VirtualClock({ auto: false });
+  const sort = new PrioritySort();
+  const gates = new SchedulingGates();
+  const events = new Map([["NodeResourcesFit", [{ event: { resource: "Node", actionType: ActionType.Add } }]]]);
+  const queue = new SchedulingQueue({
+    clock,
+    less: (a, b) => sort.less(a, b),
+    profileFor: () => ({ less: (a, b) => sort.less(a, b), preEnqueue: (p) => { const s = gates.preEnqueue(p); return s ? { plugin: gates.name, status: s } : undefined; }, events }),
+  });
+  return { clock, queue };
+}
+
+function fail(queue: SchedulingQueue, info: QueuedPodInfo, plugin: string): void {
+  info.unschedulablePlugins = new Set([plugin]);
+  queue.addUnschedulable(info, queue.schedulingCycle, false);
+}
+
+test("activeQ pops by priority, then FIFO", () => {
+  const { queue } = setup();
+  const low = pod(0), high = pod(100), low2 = pod(0);
+  for (const p of [low, high, low2]) queue.add(p);
+  assert.equal([queue.tryPop()!.pod, queue.tryPop()!.pod, queue.tryPop()!.pod].map((p) => p.metadata!.name), [high, low, low2].map((p) => p.metadata!.name));
+  queue.close();
+});
+
+test("backoff: 1 s doubling to 10 s", () => {
+  const { queue } = setup();
+  assert.equal([1, 2, 3, 4, 5, 6].map((a) => queue.backoffDuration(a)), [1000, 2000, 4000, 8000, 10000, 10000]);
+  queue.close();
+});
+
+test("unschedulable pods return only on a registered event, after their backoff", async () => {
+  const { clock, queue } = setup();
+  const p = pod();
+  queue.add(p);
+  const info = queue.tryPop()!;
+  fail(queue, info, "NodeResourcesFit");
+  assert.is(queue.location(p.metadata!.uid!), "unschedulable");
+  queue.onEvent({ resource: "Pod", actionType: ActionType.Add }, undefined, {});
+  assert.is(queue.location(p.metadata!.uid!), "unschedulable", "an event nobody registered leaves it");
+  queue.onEvent({ resource: "Node", actionType: ActionType.Add }, undefined, {});
+  assert.is(queue.location(p.metadata!.uid!), "backoff", "still backing off (1 s)");
+  await clock.advance(1000);
+  assert.is(queue.location(p.metadata!.uid!), "active");
+  queue.close();
+});
+
+test("an event during the pod's cycle sends its failure to backoff, not the pool", async () => {
+  const { clock, queue } = setup();
+  const p = pod();
+  queue.add(p);
+  const info = queue.tryPop()!;
+  queue.onEvent({ resource: "Node", actionType: ActionType.Add }, undefined, {});
+  fail(queue, info, "TaintToleration");
+  assert.is(queue.location(p.metadata!.uid!), "backoff");
+  await clock.advance(1000);
+  assert.is(queue.location(p.metadata!.uid!), "active");
+  queue.close();
+});
+
+test("unschedulable pods are flushed after 5 minutes", async () => {
+  const { clock, queue } = setup();
+  const p = pod();
+  queue.add(p);
+  fail(queue, queue.tryPop()!, "TaintToleration");
+  await clock.advance(299_000);
+  assert.is(queue.location(p.metadata!.uid!), "unschedulable");
+  await clock.advance(1_000);
+  assert.is(queue.location(p.metadata!.uid!), "active");
+  queue.close();
+});
+
+test("scheduling gates hold a pod until an update removes them", () => {
+  const { queue } = setup();
+  const gated = pod(0, ["example.com/quota"]);
+  queue.add(gated);
+  assert.is(queue.location(gated.metadata!.uid!), "unschedulable");
+  assert.is(queue.info(gated.metadata!.uid!)!.gatedBy, "SchedulingGates");
+  queue.onEvent({ resource: "Node", actionType: ActionType.Add }, undefined, {});
+  assert.is(queue.location(gated.metadata!.uid!), "unschedulable");
+  const ungated = { ...gated, spec: { ...gated.spec!, schedulingGates: [] } } as Pod;
+  queue.update(ungated, gated);
+  assert.is(queue.location(gated.metadata!.uid!), "active");
+  queue.close();
+});
+
+test.run();

@@ -1,0 +1,16 @@
+import { spawn } from "node:child_process";
+
+/** Starts `kubesim up` with `args` in a child process, resolving once it prints `ready`, with everything it printed. */
+export function startUp(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ child: ReturnType<typeof spawn>; out: () => string }> {
+  const child = spawn(process.execPath, ["--import", "tsx", "core/cli/main.ts", "up", ...args], { stdio: ["ignore", "pipe", "pipe"], env });
+  let out = "";
+  return new Promise((resolve, reject) => {
+    const onData = (d: Buffer): void => {
+      out += d.toString();
+      if (/^ready/m.test(out)) resolve({ child, out: () => out });
+    };
+    child.stdout!.on("data", onData);
+    child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
+    child.on("exit", (code) => reject(new Error(`kubesim up exited ${code}:\n${out}`)));
+  });
+}
