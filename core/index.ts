@@ -73,3 +73,8 @@ export { parseManifests, type ApplyResult, type ApplyAction } from "./cluster/ap
 export { HttpClient } from "./client/http-client.js";
 export { readKubeconfig, writeKubeconfig, resolveContext, kubeconfigFor, type Kubeconfig } from "./client/kubeconfig.js";
 export * from "./apiserver/http/index.js";
+export * as cri from "./cri/index.js";
+export { Images, UnknownImages, parseImageReference, type ImageDefinition, type ImageConfig, type UnknownImagePolicy } from "./cri/images.js";
+export { ContainerRuntimes, NodeRuntimeToken, type ContainerRuntimeFactory, type NodeRuntime, type RuntimeService, type ImageService } from "./cri/runtime-service.js";
+export { CriError, isCriError, type CriCode } from "./cri/errors.js";
+export type { Program, Process, Signal } from "./cri/process.js";

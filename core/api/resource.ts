@@ -20,8 +20,39 @@ export interface ResourceDescriptor {
   subresources: readonly Subresource[];
   /** Verbs discovery advertises and the HTTP API serves (default: the full set); others answer 405. */
   verbs?: readonly string[];
-  /** The `Warning` every request for a deprecated resource gets (`v1 ComponentStatus is deprecated in v1.19+`). */
+  /**
+   * The OpenAPI schema served for a type without a generated definition (a custom resource),
+   * with bare-name `$ref`s (`io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta`).
+   */
+  openApiSchema?: Readonly<Record<string, unknown>>;
+  /** A custom resource version's additionalPrinterColumns (Tables print them; [] → `Age`). */
+  printerColumns?: readonly PrinterColumn[];
+  /**
+   * A custom resource's storage version: objects are written in it and served in the endpoint's
+   * version (conversion `None` rewrites apiVersion only).
+   */
+  storageVersion?: string;
+  /** The warning every request to this version carries (a deprecated CRD version). */
   deprecationWarning?: string;
+  /** A custom resource version's scale subresource: where replicas and the selector live (`.spec.replicas`). */
+  scalePaths?: ScalePaths;
+}
+
+/** CRD `subresources.scale`: JSON paths of the replica counts and the label selector string. */
+export interface ScalePaths {
+  specReplicasPath: string;
+  statusReplicasPath: string;
+  labelSelectorPath?: string;
+}
+
+/** One CRD `additionalPrinterColumns` entry. */
+export interface PrinterColumn {
+  name: string;
+  type: string;
+  jsonPath: string;
+  format?: string;
+  description?: string;
+  priority?: number;
 }
 
 /** `pods`, `deployments.apps`: the resource name kubectl and RBAC use. */

@@ -41,6 +41,11 @@ export interface ResourceStrategy<T extends KubeObject = KubeObject> {
   validateUpdate?(obj: T, old: T, ctx: StrategyContext): FieldError[];
   /** Field errors of a status update. */
   validateStatusUpdate?(obj: T, old: T, ctx: StrategyContext): FieldError[];
+  /**
+   * The first delete request of a live object, before it is marked for deletion: may add
+   * finalizers and conditions (CRDs add their cleanup finalizer and Terminating). Mutates `obj`.
+   */
+  prepareForDelete?(obj: T, ctx: StrategyContext): void;
   /** Releases what create allocated (cluster IPs, node ports) when the object is deleted or the create fails. */
   release?(obj: T, ctx: StrategyContext): void;
   /**

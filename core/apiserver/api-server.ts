@@ -21,7 +21,7 @@ import type { AdmissionPlugin } from "./admission.js";
 import type { ApiServerApi, RequestContext } from "./api-server-contract.js";
 import { desiredStateChanged, objectChanged } from "./object-diff.js";
 import { rfc3339 } from "../api/time.js";
-import { scaleOf } from "./scale.js";
+import { customResourceScaleOf, scaleOf, setCustomResourceReplicas } from "./scale.js";
 import { filteredEventType } from "./watch-filter.js";
 import { awaitFreshness, parseResourceVersion, tooLargeResourceVersion } from "./resource-versions.js";
 import { FieldManager } from "./field-manager.js";
@@ -97,7 +97,7 @@ export class ApiServer implements ApiServerApi {
     } catch (err) {
       return Promise.reject(err);
     }
-    return this.store.get(key).then((obj) => obj ?? Promise.reject(notFound(type.descriptor, name)));
+    return this.store.get(key).then((obj) => (obj ? this.served(type, obj) : Promise.reject(notFound(type.descriptor, name))));
   }
 
   async list(type: RegisteredType, namespace: string | undefined, options: ListOptions = {}): Promise<KubeList> {
@@ -140,7 +140,7 @@ export class ApiServer implements ApiServerApi {
     const metadata: KubeList["metadata"] = { resourceVersion: String(result.revision) };
     if (result.continue) metadata.continue = result.continue;
     if (result.remainingItemCount !== undefined && result.continue) metadata.remainingItemCount = result.remainingItemCount;
-    return { apiVersion: formatApiVersion(d.group, d.version), kind: d.listKind, metadata, items: result.items };
+    return { apiVersion: formatApiVersion(d.group, d.version), kind: d.listKind, metadata, items: d.storageVersion ? result.items.map((o) => this.served(type, o)) : result.items };
   }
 
   async watch(type: RegisteredType, namespace: string | undefined, options: WatchOptions, onEvent: (event: WatchEvent) => void): Promise<Watch> {
@@ -194,7 +194,7 @@ export class ApiServer implements ApiServerApi {
         if (finished) return;
         lastRevision = event.revision;
         const kind = matches ? filteredEventType(event, matches) : event.type;
-        if (kind) onEvent({ type: kind, object: event.object });
+        if (kind) onEvent({ type: kind, object: this.served(type, event.object) });
       });
     } catch (err) {
       if (!isStoreError(err, "Gone")) throw err;
@@ -239,7 +239,7 @@ export class ApiServer implements ApiServerApi {
       const generated = !body.metadata?.name && !!draft.metadata.generateName;
       for (let attempt = 1; ; attempt++) {
         try {
-          return await this.store.create(this.key(type, draft.metadata.namespace, draft.metadata.name!), draft);
+          return this.served(type, await this.store.create(this.key(type, draft.metadata.namespace, draft.metadata.name!), this.toStorage(type, draft)));
         } catch (err) {
           if (!generated || attempt >= MAX_GENERATE_NAME_ATTEMPTS || !isStoreError(err, "AlreadyExists")) throw err;
           draft.metadata.name = draft.metadata.generateName + this.options.random.suffix(5);
@@ -269,7 +269,7 @@ export class ApiServer implements ApiServerApi {
   async getSubresource(type: RegisteredType, namespace: string | undefined, name: string, subresource: string): Promise<KubeObject> {
     this.checkSubresource(type, subresource, ["status", "scale"]);
     const obj = await this.get(type, namespace, name);
-    return subresource === "scale" ? (scaleOf(obj) as KubeObject) : obj;
+    return subresource === "scale" ? this.scaleView(type, obj) : obj;
   }
 
   async updateSubresource(type: RegisteredType, namespace: string | undefined, name: string, subresource: string, body: KubeObject, options: WriteOptions = {}, ctx: RequestContext = {}): Promise<KubeObject> {
@@ -287,7 +287,7 @@ export class ApiServer implements ApiServerApi {
     this.checkSubresource(type, subresource, ["status", "scale"]);
     if (subresource === "status") return this.patchResource(type, namespace, name, "status", patchType, patch, options, ctx);
     const current = await this.get(type, namespace, name);
-    const scale = scaleOf(current) as KubeObject;
+    const scale = this.scaleView(type, current);
     const patched = this.applyPatch(scale, patchType, patch, "Scale", true) as KubeObject;
     return this.updateScale(type, namespace, name, patched, options, ctx);
   }
@@ -304,21 +304,28 @@ export class ApiServer implements ApiServerApi {
     const key = this.key(type, namespace, name);
     let admitted = false;
     for (let attempt = 0; ; attempt++) {
-      const current = await this.store.get(key);
-      if (!current) throw notFound(type.descriptor, name);
+      const stored = await this.store.get(key);
+      if (!stored) throw notFound(type.descriptor, name);
+      const current = this.served(type, stored);
       checkPreconditions(type, current, options.preconditions);
       if (!admitted) {
         await this.admission.admit("DELETE", type, undefined, undefined, current, options, ctx);
         await this.admission.validate("DELETE", type, undefined, undefined, current, options, ctx);
         admitted = true;
       }
-      const marked = markForDeletion(type, current, options, this.clock.now());
+      let base = current;
+      if (!current.metadata?.deletionTimestamp && type.strategy.prepareForDelete) {
+        const draft = draftOf(current);
+        type.strategy.prepareForDelete(draft, this.strategyContext);
+        base = draft;
+      }
+      const marked = markForDeletion(type, base, options, this.clock.now());
       try {
         if (marked) ctx.deletionPending = true;
         if (marked === current) return current; // already being deleted, nothing shortened
         if (options.dryRun?.includes("All")) return marked ?? deletedResult(type, current);
-        if (marked) return await this.store.update(key, marked, { revision: Number(current.metadata!.resourceVersion) });
-        const removed = await this.store.delete(key, { revision: Number(current.metadata!.resourceVersion) });
+        if (marked) return this.served(type, await this.store.update(key, this.toStorage(type, marked as Draft), { revision: Number(current.metadata!.resourceVersion) }));
+        const removed = this.served(type, await this.store.delete(key, { revision: Number(current.metadata!.resourceVersion) }));
         type.strategy.release?.(removed, this.strategyContext);
         return deletedResult(type, removed);
       } catch (err) {
@@ -427,8 +434,9 @@ export class ApiServer implements ApiServerApi {
     const strategy = type.strategy;
     const hasStatus = type.descriptor.subresources.includes("status");
     for (let attempt = 0; ; attempt++) {
-      const current = await this.store.get(key);
-      if (!current) throw notFound(type.descriptor, name);
+      const stored = await this.store.get(key);
+      if (!stored) throw notFound(type.descriptor, name);
+      const current = this.served(type, stored);
       if (pinned !== undefined && pinned !== current.metadata?.resourceVersion) throw conflict(type.descriptor, name);
       const draft = produce(current);
       this.applyScope(type, namespace, draft);
@@ -465,11 +473,11 @@ export class ApiServer implements ApiServerApi {
       if (options.dryRun?.includes("All")) return draft;
       try {
         if (deletionComplete(type, draft)) {
-          const removed = await this.store.delete(key, { revision: Number(current.metadata!.resourceVersion) });
+          const removed = this.served(type, await this.store.delete(key, { revision: Number(current.metadata!.resourceVersion) }));
           strategy.release?.(removed, this.strategyContext);
           return removed;
         }
-        return await this.store.update(key, draft, { revision: Number(current.metadata!.resourceVersion) });
+        return this.served(type, await this.store.update(key, this.toStorage(type, draft), { revision: Number(current.metadata!.resourceVersion) }));
       } catch (err) {
         if (isStoreError(err, "Conflict") && pinned === undefined && attempt < MAX_UPDATE_ATTEMPTS) continue;
         if (isStoreError(err, "Conflict")) throw conflict(type.descriptor, name);
@@ -487,10 +495,18 @@ export class ApiServer implements ApiServerApi {
     if (body.metadata?.name && body.metadata.name !== name) throw badRequest(`the name of the object (${body.metadata.name}) does not match the name on the URL (${name})`);
     const updated = await this.guaranteedUpdate(type, namespace, name, "", options, ctx, pinnedVersion(body), (current) => {
       const draft = draftOf(current!);
-      (draft as { spec?: { replicas?: number } }).spec = { ...((draft as { spec?: object }).spec ?? {}), replicas: (replicas as number | undefined) ?? 0 };
+      const paths = type.descriptor.scalePaths;
+      if (paths) setCustomResourceReplicas(draft, paths, (replicas as number | undefined) ?? 0);
+      else (draft as { spec?: { replicas?: number } }).spec = { ...((draft as { spec?: object }).spec ?? {}), replicas: (replicas as number | undefined) ?? 0 };
       return draft;
     });
-    return scaleOf(updated) as KubeObject;
+    return this.scaleView(type, updated);
+  }
+
+  /** The autoscaling/v1 Scale of an object: at its CRD's paths for custom resources. */
+  private scaleView(type: RegisteredType, obj: KubeObject): KubeObject {
+    const paths = type.descriptor.scalePaths;
+    return (paths ? customResourceScaleOf(obj, paths) : scaleOf(obj)) as KubeObject;
   }
 
   /**
@@ -574,6 +590,24 @@ export class ApiServer implements ApiServerApi {
     const deleteOptions = ((body as { deleteOptions?: DeleteOptions }).deleteOptions ?? {}) as DeleteOptions;
     await this.delete(type, namespace, name, deleteOptions, ctx);
     return { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", code: 201 } as KubeObject;
+  }
+
+  /**
+   * Conversion `None` between a custom resource's versions: a stored object is served with the
+   * endpoint's apiVersion (a shallow copy only when it differs). Other types pass through.
+   */
+  private served(type: RegisteredType, obj: KubeObject): KubeObject {
+    const d = type.descriptor;
+    if (!d.storageVersion) return obj;
+    const apiVersion = formatApiVersion(d.group, d.version);
+    return obj.apiVersion === apiVersion ? obj : { ...obj, apiVersion };
+  }
+
+  /** A draft about to be written: custom resources are stored in their storage version. */
+  private toStorage(type: RegisteredType, draft: Draft): Draft {
+    const d = type.descriptor;
+    if (d.storageVersion) draft.apiVersion = formatApiVersion(d.group, d.storageVersion);
+    return draft;
   }
 
   private prepareMetaForCreate(type: RegisteredType, draft: Draft): void {

@@ -13,6 +13,7 @@ import { BUILT_IN_ADMISSION } from "./admission/index.js";
 import { createStrategyServices, type AllocatingStrategyServices } from "./allocators/strategy-services.js";
 import { ApiServer } from "./api-server.js";
 import { bootstrapApiObjects } from "./bootstrap.js";
+import { CrdController } from "./apiextensions/crd-controller.js";
 import { registerLocalApiServices } from "./aggregator/local-api-services.js";
 import { ComponentHealth, componentStatusType } from "./component-statuses.js";
 
@@ -42,9 +43,11 @@ export interface ControlPlane {
   /** The in-process client, acting as the cluster admin. */
   readonly client: InProcessClient;
   readonly services: AllocatingStrategyServices;
+  /** Serves CustomResourceDefinitions' resources (naming, establishing, registry); `stop` ends it. */
+  readonly crds: CrdController;
   /** The components `componentstatuses` reports (the store as `etcd-0`; the cluster adds its controllers). */
   readonly componentHealth: ComponentHealth;
-  /** Stops what the control plane runs in the background (following the registry for local APIServices). */
+  /** Stops what the control plane runs in the background (following the registry for local APIServices, serving CRDs). */
   readonly stop: () => void;
 }
 
@@ -83,6 +86,13 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
   if (existing) services.rebuildFrom(existing.items as Service[]);
   await bootstrapApiObjects(client, { kubernetesServiceIP: services.clusterIPs.kubernetesServiceIP, ...(options.apiServerPort ? { apiServerPort: options.apiServerPort } : {}) });
   const builtInGroupVersions = new Set([...builtIn].map((t) => `${t.descriptor.group}/${t.descriptor.version}`));
-  const stop = await registerLocalApiServices(client, registry, options.clock, options.log.child("aggregator"), (g, v) => builtInGroupVersions.has(`${g}/${v}`));
-  return { store, registry, apiServer, client, services, componentHealth, stop };
+  const stopLocalApiServices = await registerLocalApiServices(client, registry, options.clock, options.log.child("aggregator"), (g, v) => builtInGroupVersions.has(`${g}/${v}`));
+  // CRDs already stored (a durable backend) are served again before the first request.
+  const crds = new CrdController({ apiServer, registry, clock: options.clock, log: options.log.child("apiextensions"), isBuiltIn: (t) => builtIn.has(t) });
+  await crds.start();
+  const stop = (): void => {
+    crds.stop();
+    stopLocalApiServices();
+  };
+  return { store, registry, apiServer, client, services, crds, componentHealth, stop };
 }

@@ -30,6 +30,7 @@ import { rfc3339 } from "../api/time.js";
 import { Manager } from "../controller/manager.js";
 import { Controllers } from "../controller/extension-point.js";
 import { loadClusterConfig } from "./cluster-config.js";
+import { PodStreams } from "../apiserver/http/pod-streams.js";
 import { DEFAULT_PLUGINS } from "./default-distribution.js";
 import { NodeAgents, type NodeAgentHandle } from "./node-agents.js";
 import { DataPlane, DataPlaneToken } from "../net/data-plane.js";
@@ -302,9 +303,17 @@ export class Cluster {
       log: this.log.child("http"),
       authorizer: clusterAuthorizer(this.extensions.point(HttpAuthorizers).all()),
       extraEndpoints: kubesimEndpoints(this),
+      // The kubelets' streaming API (logs, exec, attach), reached through the pod subresources.
+      ...this.podStreams(),
     });
     this.servers.add(server);
     return server;
+  }
+
+  private podStreams(): { podLogs?: PodStreams["logs"]; podExec?: PodStreams["exec"] & {} } {
+    if (!this.container.isRegistered(PodStreams, true)) return {};
+    const streams = this.resolve(PodStreams);
+    return { podLogs: streams.logs, ...(streams.exec ? { podExec: streams.exec } : {}) };
   }
 
   /**
@@ -330,9 +339,13 @@ export class Cluster {
     });
     const podCidr = this.addressing.allocatePodCidr(existing?.spec?.podCIDR);
     const ip = this.addressing.allocateNodeIP();
+    // A kubelet registers its own Node; without one (API-only clusters) the cluster writes a placeholder.
+    const kubelet = this.extensions.point(NodeAgents).has("kubelet");
     try {
       const fresh = nodeObject({ ...spec, name, role }, podCidr, ip, rfc3339(this.clock.now()), { controlPlaneTaint: !this.untaintedControlPlane });
-      if (existing) {
+      if (kubelet) {
+        // The kubelet registers (or re-registers) its own Node.
+      } else if (existing) {
         // Re-registration over a durable store, as a restarted kubelet does: same object (uid), current spec and status.
         const metadata = { ...fresh.metadata, uid: existing.metadata?.uid, creationTimestamp: existing.metadata?.creationTimestamp } as Node["metadata"];
         const updated = await nodes.update({ ...fresh, metadata: { ...metadata, resourceVersion: existing.metadata?.resourceVersion } }, { fieldManager: "kubesim-node-registration" });
@@ -355,8 +368,33 @@ export class Cluster {
     provide(scope, PodNetwork, new CniPodNetwork(this.dataPlane, { name, ip, podCidr }, files, this.extensions.point(NetworkPlugins)));
     const node: ClusterNode = { name, role, scope };
     this.nodeScopes.set(name, node);
-    await this.startNodeAgents(node);
+    try {
+      await this.startNodeAgents(node);
+      if (kubelet) await this.completeRegistration(name, role, podCidr, spec);
+    } catch (err) {
+      this.nodeScopes.delete(name);
+      this.addressing.releasePodCidr(podCidr);
+      this.addressing.releaseNodeIP(ip);
+      throw err;
+    }
     return node;
+  }
+
+  /**
+   * What the cluster bootstrap adds to a Node its kubelet registered: the pod CIDR (node IPAM) and,
+   * on control-plane nodes, the role label and NoSchedule taint (kubeadm's mark-control-plane).
+   */
+  private async completeRegistration(name: string, role: "control-plane" | "worker", podCidr: string, spec: NodeSpec): Promise<void> {
+    const nodes = this.running(true).client.resource<Node>("Node");
+    const current = await nodes.get(name);
+    const patch: { metadata?: { labels: Record<string, string> }; spec: { podCIDR: string; podCIDRs: string[]; taints?: unknown[] } } = { spec: { podCIDR: podCidr, podCIDRs: [podCidr] } };
+    if (role === "control-plane") {
+      patch.metadata = { labels: { "node-role.kubernetes.io/control-plane": "", "node.kubernetes.io/exclude-from-external-load-balancers": "" } };
+      const taints = [...(current.spec?.taints ?? [])];
+      if (!this.untaintedControlPlane && !taints.some((t) => t.key === "node-role.kubernetes.io/control-plane") && !spec.taints?.some((t) => t.key === "node-role.kubernetes.io/control-plane")) taints.push({ key: "node-role.kubernetes.io/control-plane", effect: "NoSchedule" });
+      patch.spec.taints = taints;
+    }
+    await nodes.patch(name, "merge", patch, { fieldManager: "kubeadm" });
   }
 
   /** Starts every contributed node agent on `node`, in contribution order; on failure stops those started and rethrows. */

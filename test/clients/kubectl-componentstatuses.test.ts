@@ -48,7 +48,7 @@ test("scheduler, controller manager and the store report Healthy, with the depre
 });
 
 test("without a scheduler the scheduler is Unhealthy with the error kube-apiserver's probe gives", async () => {
-  const { k, stop } = await serve(new Cluster({ clock: "virtual" }));
+  const { k, stop } = await serve(new Cluster({ clock: "virtual", plugins: [] }));
   try {
     const out = await k.ok(["get", "cs", "scheduler"]);
     assert.match(out, /^scheduler\s+Unhealthy\s+Get "https:\/\/127\.0\.0\.1:10259\/healthz": dial tcp 127\.0\.0\.1:10259: connect: connection refused$/m);

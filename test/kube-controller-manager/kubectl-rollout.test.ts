@@ -11,7 +11,8 @@ import { createLogger } from "../../core/log/logger.js";
 import { kubectlIn } from "../clients/kubectl-runner.js";
 import { fakeKubelet } from "./helpers.js";
 
-const cluster = new Cluster({ clock: "real", seed: 5, nodes: 2 });
+// The controllers alone: the fake kubelet below binds and runs the pods.
+const cluster = new Cluster({ clock: "real", seed: 5, nodes: 2, plugins: ["kube-controller-manager"] });
 await cluster.start();
 const stopKubelet = fakeKubelet(cluster);
 const dir = mkdtempSync(join(tmpdir(), "kubesim-rollout-"));

@@ -1,12 +1,12 @@
 import type { ResourceDescriptor } from "../../api/resource.js";
 import type { PatchType } from "../../client/client.js";
-import { fieldIssueText, findFieldIssues, servedDefinitionName, strictDecodingError, type FieldIssue } from "../openapi/index.js";
+import { fieldIssueText, findFieldIssues, servedDefinitionName, strictDecodingError, type FieldIssue, type SchemaObject } from "../openapi/index.js";
 
 export type FieldValidation = "Strict" | "Warn" | "Ignore";
 
 /** The OpenAPI definition a subresource's body is checked against (undefined: not checked). */
-function definitionFor(d: ResourceDescriptor, subresource: string | undefined): string | undefined {
-  if (!subresource || subresource === "status") return servedDefinitionName(d);
+function definitionFor(d: ResourceDescriptor, subresource: string | undefined): string | SchemaObject | undefined {
+  if (!subresource || subresource === "status") return (d.openApiSchema as SchemaObject | undefined) ?? servedDefinitionName(d);
   if (subresource === "scale") return "io.k8s.api.autoscaling.v1.Scale";
   return undefined;
 }

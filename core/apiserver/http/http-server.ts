@@ -14,7 +14,8 @@ import { allowAllAuthorizer, forbiddenFor, type AuthorizationAttributes, type Au
 import { NonResourceEndpoints, pathNotFound } from "./discovery-endpoints.js";
 import { RemoteApiServices } from "../aggregator/remote-api-services.js";
 import { DEFAULT_IN_FLIGHT_LIMITS, InFlightLimiter, type InFlightLimits } from "./in-flight-limiter.js";
-import { refuseUpgrade, streamingUnavailable, type PodLogSource } from "./pod-streams.js";
+import { refuseUpgrade, streamingUnavailable, type PodExecSource, type PodLogSource } from "./pod-streams.js";
+import { execRequestOf, negotiateExecProtocol, serveExecWebSocket } from "./exec-stream.js";
 import { MAX_REQUEST_BODY_BYTES, readBody } from "./request-body.js";
 import { ResourceHandler, verbOf } from "./resource-handler.js";
 import { resolveRoute, type Route } from "./request-route.js";
@@ -72,6 +73,8 @@ export interface HttpServerOptions {
    * undefined when the path is not one of them.
    */
   extraEndpoints?: ExtraEndpoints;
+  /** Serves `pods/exec` and `pods/attach` (WebSocket channel protocols) once kubelets run pods. */
+  podExec?: PodExecSource;
 }
 
 /** See {@link HttpServerOptions.extraEndpoints}: a JSON request body in, a status code and JSON body out. */
@@ -197,11 +200,24 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   };
 
   /** exec/attach/portforward ask to upgrade (websocket, SPDY): answer with a Status, never hang. */
-  const onUpgrade = (req: IncomingMessage, socket: Duplex): void => {
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     try {
-      const route = resolveRoute((req.url ?? "/").split("?")[0]!, registry);
+      const [path, search = ""] = (req.url ?? "/").split("?");
+      const route = resolveRoute(path!, registry);
       authenticate(req, route);
       if (route.kind !== "resource" || !route.subresource) throw pathNotFound();
+      const sub = route.subresource;
+      if ((sub === "exec" || sub === "attach") && options.podExec && negotiateExecProtocol(req)) {
+        const request = execRequestOf(new URLSearchParams(search), sub === "attach");
+        options.podExec(route.namespace ?? "", route.name ?? "", request).then(
+          (session) => serveExecWebSocket(req, socket, head, session, request.command),
+          (err: unknown) => {
+            const status = asStatusError(err);
+            refuseUpgrade(socket, status.code, status.status);
+          },
+        );
+        return;
+      }
       const err = streamingUnavailable(route.subresource, route.namespace ?? "", route.name ?? "");
       const status = asStatusError(err);
       refuseUpgrade(socket, status.code, status.status);

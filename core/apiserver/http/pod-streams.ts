@@ -1,13 +1,44 @@
 import { STATUS_CODES } from "node:http";
 import type { Duplex } from "node:stream";
 import { badRequest } from "../../api/status.js";
+import { token } from "../../di/token.js";
 
 /**
  * The source of `pods/log`, contributed by a container runtime once one exists. Returns the log
  * text (kubectl's `--tail`, `--timestamps`, `-c` arrive as query parameters), or throws a
- * StatusError (a container that is not running, an unknown container).
+ * StatusError (a container that is not running, an unknown container). With `follow=true` it may
+ * return a {@link PodLogStream} instead.
  */
-export type PodLogSource = (namespace: string, name: string, query: URLSearchParams) => Promise<string>;
+export type PodLogSource = (namespace: string, name: string, query: URLSearchParams) => Promise<string | PodLogStream>;
+
+/** A followed log: the text so far, then lines as they are written until the container ends or the client goes. */
+export interface PodLogStream {
+  readonly text: string;
+  /** Calls `write` for each new chunk; resolves when the log ends. Stops early when `signal` aborts. */
+  follow(write: (chunk: string) => void, signal: AbortSignal): Promise<void>;
+}
+
+/** One exec/attach session a kubelet serves: stdin in, stdout/stderr out, then the exit code. */
+export interface PodExecSession {
+  write(data: string): void;
+  closeStdin(): void;
+  onStdout(fn: (data: string) => void): void;
+  onStderr(fn: (data: string) => void): void;
+  resize?(width: number, height: number): void;
+  readonly exit: Promise<number>;
+}
+
+/** Starts `command` (exec) or attaches (command undefined) in a pod's container; throws a StatusError when it cannot. */
+export type PodExecSource = (namespace: string, name: string, request: { container?: string; command?: string[]; stdin: boolean; tty: boolean }) => Promise<PodExecSession>;
+
+/** What the node agents serve for pods' streaming subresources (the kubelet's API, reached through the API server). */
+export interface PodStreams {
+  logs: PodLogSource;
+  exec?: PodExecSource;
+}
+
+/** The cluster's pod streaming (cluster scope), provided by the kubelet plugin. */
+export const PodStreams = token<PodStreams>("PodStreams");
 
 /** The answer of `pods/log` while no runtime provides logs. */
 export function logsUnavailable(namespace: string, name: string): Error {

@@ -148,21 +148,28 @@ export class ResourceHandler {
     const pods = this.o.apiServer.registry.byGroupVersionResource("", "v1", "pods")!;
     await this.o.apiServer.get(pods, namespace, name, {}, ctx);
     if (!this.o.podLogs) throw logsUnavailable(namespace, name);
-    sendText(res, 200, await this.o.podLogs(namespace, name, query));
+    const logs = await this.o.podLogs(namespace, name, query);
+    if (typeof logs === "string") return sendText(res, 200, logs);
+    res.writeHead(200, { "Content-Type": "text/plain; charset=utf-8", "Transfer-Encoding": "chunked", "X-Content-Type-Options": "nosniff", "Cache-Control": "no-cache, private" });
+    if (logs.text) res.write(logs.text);
+    const abort = new AbortController();
+    res.on("close", () => abort.abort());
+    await logs.follow((chunk) => res.write(chunk), abort.signal);
+    res.end();
   }
 
   private sendObject(res: ServerResponse, code: number, format: ResponseFormat, route: ResourceRoute, obj: KubeObject, ctx: RequestContext): void {
     if (format.kind === "object" || obj.kind === "Status") return sendJsonText(res, code, cachedJson(obj), "application/json", ctx.warnings);
     if (format.kind === "metadata") return sendJson(res, code, toPartialObjectMetadata(obj), undefined, ctx.warnings);
     const d = route.type.descriptor;
-    sendJson(res, code, toTable(obj, { kind: d.kind, group: d.group, now: this.o.now(), includeObject: format.includeObject, noHeaders: format.noHeaders }), undefined, ctx.warnings);
+    sendJson(res, code, toTable(obj, { kind: d.kind, group: d.group, ...(d.printerColumns ? { printerColumns: d.printerColumns } : {}), now: this.o.now(), includeObject: format.includeObject, noHeaders: format.noHeaders }), undefined, ctx.warnings);
   }
 
   private sendList(res: ServerResponse, list: KubeList, format: ResponseFormat, route: ResourceRoute, ctx?: RequestContext): void {
     if (format.kind === "metadata") return sendJson(res, 200, toPartialObjectMetadataList(list), undefined, ctx?.warnings);
     if (format.kind === "table") {
       const d = route.type.descriptor;
-      return sendJson(res, 200, toTable(list, { kind: d.kind, group: d.group, now: this.o.now(), includeObject: format.includeObject, noHeaders: format.noHeaders }), undefined, ctx?.warnings);
+      return sendJson(res, 200, toTable(list, { kind: d.kind, group: d.group, ...(d.printerColumns ? { printerColumns: d.printerColumns } : {}), now: this.o.now(), includeObject: format.includeObject, noHeaders: format.noHeaders }), undefined, ctx?.warnings);
     }
     sendJsonText(res, 200, listJson(list), "application/json", ctx?.warnings);
   }

@@ -89,7 +89,7 @@ function encoder(req: WatchStreamRequest): (event: WatchEvent) => string | Buffe
       const table = { kind: "Table", apiVersion: "meta.k8s.io/v1", metadata: { resourceVersion: e.object.metadata?.resourceVersion ?? "" }, columnDefinitions: [], rows: [] };
       return `{"type":"BOOKMARK","object":${JSON.stringify(table)}}\n`;
     }
-    const table = toTable(e.object, { kind: d.kind, group: d.group, now: req.now(), includeObject: format.includeObject, noHeaders: format.noHeaders && !first });
+    const table = toTable(e.object, { kind: d.kind, group: d.group, ...(d.printerColumns ? { printerColumns: d.printerColumns } : {}), now: req.now(), includeObject: format.includeObject, noHeaders: format.noHeaders && !first });
     first = false;
     return `{"type":"${e.type}","object":${JSON.stringify(table)}}\n`;
   };

@@ -50,14 +50,14 @@ function walk(node: JsonNode, schema: SchemaObject | undefined, path: string, ou
 
 /**
  * Unknown and duplicate fields of a request body checked against a definition
- * (`io.k8s.api.apps.v1.Deployment`), in document order. Pass the raw JSON text to find duplicate
+ * (`io.k8s.api.apps.v1.Deployment`, or a custom resource's schema), in document order. Pass the raw JSON text to find duplicate
  * fields (a parsed object cannot have any). Unknown definitions and objects marked
  * `x-kubernetes-preserve-unknown-fields` report nothing below them.
  */
-export function findFieldIssues(definition: string, body: string | unknown): FieldIssue[] {
+export function findFieldIssues(definition: string | SchemaObject, body: string | unknown): FieldIssue[] {
   const node = typeof body === "string" ? scanJson(body) : nodeOf(body);
   const out: FieldIssue[] = [];
-  walk(node, { $ref: definition }, "", out);
+  walk(node, typeof definition === "string" ? { $ref: definition } : definition, "", out);
   return out;
 }
 

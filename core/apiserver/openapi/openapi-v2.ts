@@ -3,6 +3,7 @@ import { KUBERNETES_VERSION } from "../discovery/version-info.js";
 import { renderPaths, type OperationSpec, type ParameterSpec } from "./operations.js";
 import { renderSchema } from "./render-schema.js";
 import { documentDefinitions } from "./served-definitions.js";
+import { toOpenApiV2Schema } from "./v2-schema.js";
 import type { SchemaObject } from "./schema-object.js";
 
 const REF = "#/definitions/";
@@ -45,7 +46,7 @@ function operationV2(op: OperationSpec): Record<string, unknown> {
 /** `/openapi/v2`: one Swagger 2.0 document of every served path and every definition they need. */
 export function buildOpenApiV2(registry: ResourceRegistry): SwaggerDocument {
   const descriptors = registry.all().map((t) => t.descriptor);
-  const definitions = documentDefinitions(descriptors, (schema) => renderSchema(schema, REF, false));
+  const definitions = documentDefinitions(descriptors, (schema) => renderSchema(toOpenApiV2Schema(schema), REF, false));
   return {
     swagger: "2.0",
     info: { title: "Kubernetes", version: `v${KUBERNETES_VERSION.major}.${KUBERNETES_VERSION.minor}.${KUBERNETES_VERSION.patch}` },

@@ -27,6 +27,22 @@ function permissiveSchema(d: Pick<ResourceDescriptor, "group" | "version" | "kin
   };
 }
 
+/** The `<Kind>List` definition of a custom resource version. */
+function customResourceListSchema(d: Pick<ResourceDescriptor, "group" | "version" | "kind" | "listKind">, itemName: string): SchemaObject {
+  return {
+    description: `${d.listKind} is a list of ${d.kind}`,
+    type: "object",
+    required: ["items"],
+    properties: {
+      apiVersion: { description: "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources", type: "string" },
+      items: { description: `List of ${d.kind.toLowerCase()}s. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md`, type: "array", items: { $ref: itemName } },
+      kind: { description: "Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds", type: "string" },
+      metadata: { description: "Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata", $ref: `${META}.ListMeta` },
+    },
+    "x-kubernetes-group-version-kind": [{ group: d.group, kind: d.listKind, version: d.version }],
+  };
+}
+
 /** Looks a definition up among the generated ones and the few synthesised here. */
 export function lookupDefinition(name: string): SchemaObject | undefined {
   return name === `${META}.Patch` ? PATCH_SCHEMA : SCHEMA_DEFINITIONS[name];
@@ -61,6 +77,17 @@ export function closureOfDefinitions(descriptors: readonly ResourceDescriptor[],
   for (const d of descriptors) {
     const name = servedDefinitionName(d);
     const listName = definitionNameOf(d.group, d.version, d.listKind) ?? `${name}List`;
+    if (d.openApiSchema) {
+      // A custom resource: its schema from the CRD, and the list apiextensions-apiserver defines.
+      const schema = d.openApiSchema as SchemaObject;
+      seen.add(name);
+      result.set(name, schema);
+      collectRefs(schema, seen, pending);
+      seen.add(listName);
+      result.set(listName, customResourceListSchema(d, name));
+      want(`${META}.ListMeta`);
+      continue;
+    }
     if (lookupDefinition(name)) want(name);
     else {
       seen.add(name);

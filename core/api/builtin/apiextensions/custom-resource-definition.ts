@@ -6,6 +6,8 @@ import { validateImmutableField } from "../../validation/immutable.js";
 import { isDNS1035Label, isDNS1123Subdomain, nameIsDNSSubdomain } from "../../validation/names.js";
 import { validateObjectMeta, validateObjectMetaUpdate } from "../../validation/object-meta.js";
 import { specStatusHooks } from "../spec-status-strategy.js";
+import { rfc3339 } from "../../time.js";
+import { validateStructuralSchema } from "./structural-schema.js";
 
 type CrdObject = CustomResourceDefinition & KubeObject;
 
@@ -41,7 +43,7 @@ function validateVersion(v: CustomResourceDefinitionVersion, path: string): Fiel
   if (!v.name) errs.push(fieldError.required(`${path}.name`));
   else for (const m of isDNS1035Label(v.name)) errs.push(fieldError.invalid(`${path}.name`, v.name, m));
   if (!v.schema?.openAPIV3Schema) errs.push(fieldError.required(`${path}.schema.openAPIV3Schema`, "schemas are required"));
-  else if (v.schema.openAPIV3Schema.type !== "object") errs.push(fieldError.invalid(`${path}.schema.openAPIV3Schema.type`, v.schema.openAPIV3Schema.type ?? "", "must be object at the root"));
+  else errs.push(...validateStructuralSchema(v.schema.openAPIV3Schema, `${path}.schema.openAPIV3Schema`));
   const scale = v.subresources?.scale;
   if (scale) {
     if (!scale.specReplicasPath) errs.push(fieldError.required(`${path}.subresources.scale.specReplicasPath`));
@@ -112,10 +114,32 @@ function prepareCrdForUpdate(crd: CrdObject, old: CrdObject, ctx: StrategyContex
   }
 }
 
+const API_APPROVED = "api-approved.kubernetes.io";
+
+/** Groups under k8s.io and kubernetes.io belong to the Kubernetes project: a CRD there must say where its API was approved. */
+function validateApiApproval(crd: CustomResourceDefinition): FieldError[] {
+  const group = crd.spec?.group ?? "";
+  const protectedGroup = group === "k8s.io" || group === "kubernetes.io" || group.endsWith(".k8s.io") || group.endsWith(".kubernetes.io");
+  if (!protectedGroup || crd.metadata?.annotations?.[API_APPROVED] !== undefined) return [];
+  return [fieldError.required(`metadata.annotations[${API_APPROVED}]`, `protected groups must have approval annotation "${API_APPROVED}", see https://github.com/kubernetes/enhancements/pull/1111`)];
+}
+
+/** The finalizer that holds a deleted CRD until all its custom resources are gone. */
+export const CUSTOM_RESOURCE_CLEANUP_FINALIZER = "customresourcecleanup.apiextensions.k8s.io";
+
+/** The CRD REST's Delete: the first delete adds the cleanup finalizer and the Terminating condition. */
+function prepareCrdForDelete(crd: CrdObject, ctx: StrategyContext): void {
+  const meta = crd.metadata as { finalizers?: string[] };
+  if (!meta.finalizers?.includes(CUSTOM_RESOURCE_CLEANUP_FINALIZER)) meta.finalizers = [...(meta.finalizers ?? []), CUSTOM_RESOURCE_CLEANUP_FINALIZER];
+  const conditions = (crd.status?.conditions ?? []).filter((c) => c.type !== "Terminating");
+  conditions.push({ type: "Terminating", status: "True", lastTransitionTime: rfc3339(ctx.clock.now()), reason: "InstanceDeletionPending", message: "CustomResourceDefinition marked for deletion; CustomResource deletion will begin soon" });
+  crd.status = { ...crd.status, acceptedNames: crd.status?.acceptedNames ?? { kind: "", plural: "" }, storedVersions: crd.status?.storedVersions ?? [], conditions };
+}
+
 /**
  * apiextensions.k8s.io/v1 CustomResourceDefinition (cluster-scoped). Serving the custom
  * resources it defines is the API server's business; this validates and stores the definition.
- * Structural-schema checks of openAPIV3Schema are not done (only presence and an object root).
+ * Each version's openAPIV3Schema must be structural (refused otherwise, as for v1 CRDs upstream).
  */
 export const CUSTOM_RESOURCE_DEFINITION: ApiTypeRegistration<CrdObject> = {
   descriptor: {
@@ -127,7 +151,8 @@ export const CUSTOM_RESOURCE_DEFINITION: ApiTypeRegistration<CrdObject> = {
     prepareForCreate: prepareCrdForCreate,
     prepareForUpdate: prepareCrdForUpdate,
     prepareForStatusUpdate: specStatus.prepareForStatusUpdate,
-    validate: (crd) => [...validateObjectMeta(crd.metadata, { namespaced: false, nameValidator: nameIsDNSSubdomain }), ...validateSpec(crd)],
+    prepareForDelete: prepareCrdForDelete,
+    validate: (crd) => [...validateObjectMeta(crd.metadata, { namespaced: false, nameValidator: nameIsDNSSubdomain }), ...validateSpec(crd), ...validateApiApproval(crd)],
     validateUpdate: (crd, old) => [
       ...validateObjectMetaUpdate(crd.metadata, old.metadata),
       ...validateSpec(crd),

@@ -1,0 +1,67 @@
+/**
+ * Kubelet figures next to their targets (issue "Kubelet, CRI, runtimes and images"):
+ * - pods started per second on one node (bound pods → Running/Ready, virtual clock)
+ * - 1,000 pods on 10 nodes from Pending (bound) to Running/Ready: wall time per pod (≤ 2 ms) and
+ *   memory per running pod beyond the Pod object (≤ 20 KB), measured against the same pods in an
+ *   API-only cluster.
+ */
+import type { Pod } from "kubernetes-types/core/v1.js";
+import { Cluster } from "../core/cluster/cluster.js";
+import type { PluginRef } from "../core/plugins/plugin-loader.js";
+import images from "../plugins/images/index.js";
+import kubelet from "../plugins/kubelet/index.js";
+import runtime from "../plugins/runtime-containerd/index.js";
+import { fakePodNetworkPlugin } from "../test/kubelet/fake-pod-network.js";
+
+const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
+const KB = 1024;
+
+function pod(i: number, node: string): Pod {
+  return {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name: `p-${i}`, namespace: "default", labels: { app: `app-${i % 10}` } },
+    spec: { nodeName: node, containers: [{ name: "app", image: "registry.k8s.io/pause:3.9", resources: { requests: { cpu: "10m", memory: "16Mi" } } }] },
+  };
+}
+
+async function run(nodes: number, count: number, withKubelet: boolean): Promise<{ wallMs: number; heap: number }> {
+  const plugins: PluginRef[] = withKubelet ? [fakePodNetworkPlugin().plugin, images, runtime, kubelet] : [];
+  const specs = Array.from({ length: nodes }, (_, i) => ({ name: `node-${i}`, capacity: { pods: "200", cpu: "64", memory: "256Gi" } }));
+  const cluster = new Cluster({ clock: "virtual", seed: 1, nodes: specs, plugins });
+  await cluster.start();
+  gc();
+  const pods = cluster.client.resource<Pod>("Pod");
+  const t0 = performance.now();
+  let ready = 0;
+  const done = withKubelet
+    ? cluster.waitFor<Pod>("Pod", () => false, { timeout: 3_600_000 }).catch(() => undefined)
+    : Promise.resolve(undefined);
+  const informer = cluster.informers.forResource<Pod>("Pod");
+  const allReady = new Promise<void>((resolve) => {
+    if (!withKubelet) return resolve();
+    informer.addEventHandler({
+      onUpdate: (old, p) => {
+        const was = old.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True");
+        const is = p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True");
+        if (is && !was && ++ready === count) resolve();
+      },
+    });
+  });
+  for (let i = 0; i < count; i++) await pods.create(pod(i, `node-${i % nodes}`));
+  await allReady;
+  const wallMs = performance.now() - t0;
+  gc();
+  const heap = process.memoryUsage().heapUsed;
+  await cluster.stop();
+  void done;
+  return { wallMs, heap };
+}
+
+const one = await run(1, 100, true);
+console.log(`one node: ${(100 / (one.wallMs / 1000)).toFixed(0)} pods started/s (100 pods, ${one.wallMs.toFixed(0)} ms wall)`);
+
+const base = await run(10, 1000, false);
+const full = await run(10, 1000, true);
+console.log(`1,000 pods on 10 nodes Pending(bound) → Running/Ready: ${full.wallMs.toFixed(0)} ms wall, ${(full.wallMs / 1000).toFixed(2)} ms/pod (target ≤ 2 ms)`);
+console.log(`memory per running pod beyond the Pod object: ${((full.heap - base.heap) / 1000 / KB).toFixed(1)} KB (target ≤ 20 KB)`);

@@ -1,0 +1,205 @@
+import type { JSONSchemaProps } from "kubernetes-types/apiextensions/v1.js";
+import type { KubeObject } from "../../api/object.js";
+import { cloneJson } from "../../api/clone.js";
+import { fieldError, type FieldError } from "../../api/status.js";
+
+/** A CRD version's schema compiled once: validation with kube-openapi's messages, pruning and defaulting. */
+export interface CompiledSchema {
+  /** Field errors of an object (root members apiVersion, kind and metadata are the API server's). */
+  validate(obj: KubeObject): FieldError[];
+  /** Prunes fields the schema does not declare (unless preserved) and fills defaults, in place. */
+  applyDefaults(obj: KubeObject): void;
+}
+
+/** Longest string a `pattern` is matched against; longer input fails the pattern instead of running the regex. */
+const MAX_PATTERN_INPUT = 64 * 1024;
+
+interface Node {
+  s: JSONSchemaProps;
+  props?: Map<string, Node>;
+  additional?: Node | boolean;
+  items?: Node;
+  allOf?: Node[];
+  anyOf?: Node[];
+  oneOf?: Node[];
+  not?: Node;
+  pattern?: RegExp;
+  enumKeys?: Set<string>;
+  preserve: boolean;
+  embedded: boolean;
+}
+
+function compile(s: JSONSchemaProps): Node {
+  const n: Node = { s, preserve: s["x-kubernetes-preserve-unknown-fields" as keyof JSONSchemaProps] === true, embedded: s["x-kubernetes-embedded-resource" as keyof JSONSchemaProps] === true };
+  if (s.properties) n.props = new Map(Object.entries(s.properties).map(([k, v]) => [k, compile(v)]));
+  if (s.additionalProperties !== undefined) n.additional = typeof s.additionalProperties === "object" ? compile(s.additionalProperties) : s.additionalProperties;
+  if (s.items && !Array.isArray(s.items)) n.items = compile(s.items as JSONSchemaProps);
+  if (s.allOf) n.allOf = s.allOf.map(compile);
+  if (s.anyOf) n.anyOf = s.anyOf.map(compile);
+  if (s.oneOf) n.oneOf = s.oneOf.map(compile);
+  if (s.not) n.not = compile(s.not);
+  if (s.pattern) {
+    try {
+      n.pattern = new RegExp(s.pattern, "u");
+    } catch {
+      n.pattern = new RegExp(s.pattern);
+    }
+  }
+  if (s.enum) n.enumKeys = new Set(s.enum.map((e) => JSON.stringify(e)));
+  return n;
+}
+
+/** The JSON type name kube-openapi reports for a value. */
+function typeName(v: unknown): string {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "array";
+  if (typeof v === "number") return Number.isInteger(v) ? "integer" : "number";
+  return typeof v;
+}
+
+function typeMatches(type: string, v: unknown): boolean {
+  switch (type) {
+    case "object": return typeof v === "object" && v !== null && !Array.isArray(v);
+    case "array": return Array.isArray(v);
+    case "string": return typeof v === "string";
+    case "integer": return typeof v === "number" && Number.isInteger(v);
+    case "number": return typeof v === "number";
+    case "boolean": return typeof v === "boolean";
+    default: return true;
+  }
+}
+
+const FORMATS: Record<string, (v: string) => boolean> = {
+  "date-time": (v) => /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/.test(v),
+  date: (v) => /^\d{4}-\d{2}-\d{2}$/.test(v),
+  uuid: (v) => /^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$/.test(v),
+  ipv4: (v) => /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/.test(v),
+  hostname: (v) => v.length <= 255 && /^[a-zA-Z0-9]([-a-zA-Z0-9]{0,61}[a-zA-Z0-9])?(\.[a-zA-Z0-9]([-a-zA-Z0-9]{0,61}[a-zA-Z0-9])?)*$/.test(v),
+  byte: (v) => /^[A-Za-z0-9+/]*={0,2}$/.test(v) && v.length % 4 === 0,
+};
+
+function child(path: string, key: string): string {
+  return path ? `${path}.${key}` : key;
+}
+
+/** kube-openapi's value validations with apiextensions-apiserver's field error mapping. */
+function check(n: Node, v: unknown, path: string, out: FieldError[]): void {
+  const s = n.s;
+  const name = path || "body";
+  if (v === null) {
+    if (s.nullable || n.preserve && !s.type) return;
+    if (s.type) out.push(fieldError.typeInvalid(path, "null", `${name} in body must be of type ${s.type}: "null"`));
+    return;
+  }
+  const intOrString = s["x-kubernetes-int-or-string" as keyof JSONSchemaProps] === true;
+  if (intOrString) {
+    if (!(typeof v === "string" || (typeof v === "number" && Number.isInteger(v)))) {
+      out.push(fieldError.typeInvalid(path, typeName(v), `${name} in body must be of type integer,string: "${typeName(v)}"`));
+      return;
+    }
+  } else if (s.type && !typeMatches(s.type, v)) {
+    out.push(fieldError.typeInvalid(path, typeName(v), `${name} in body must be of type ${s.type}: "${typeName(v)}"`));
+    return;
+  }
+  if (n.enumKeys && !n.enumKeys.has(JSON.stringify(v))) {
+    out.push(fieldError.notSupported(path, v, (s.enum ?? []).map((e) => (typeof e === "string" ? e : JSON.stringify(e)))));
+  }
+  if (typeof v === "string") {
+    if (s.maxLength !== undefined && [...v].length > s.maxLength) out.push(fieldError.tooLong(path, s.maxLength));
+    if (s.minLength !== undefined && [...v].length < s.minLength) out.push(fieldError.invalid(path, v, `${name} in body should be at least ${s.minLength} chars long`));
+    if (n.pattern && (v.length > MAX_PATTERN_INPUT || !n.pattern.test(v))) out.push(fieldError.invalid(path, v, `${name} in body should match '${s.pattern}'`));
+    const f = s.format && FORMATS[s.format];
+    if (f && !f(v)) out.push(fieldError.invalid(path, v, `${name} in body must be of type ${s.format}: ${JSON.stringify(v)}`));
+  }
+  if (typeof v === "number") {
+    if (s.maximum !== undefined && (s.exclusiveMaximum ? v >= s.maximum : v > s.maximum)) out.push(fieldError.invalid(path, v, `${name} in body should be less than ${s.exclusiveMaximum ? "" : "or equal to "}${s.maximum}`));
+    if (s.minimum !== undefined && (s.exclusiveMinimum ? v <= s.minimum : v < s.minimum)) out.push(fieldError.invalid(path, v, `${name} in body should be greater than ${s.exclusiveMinimum ? "" : "or equal to "}${s.minimum}`));
+    if (s.multipleOf !== undefined && s.multipleOf !== 0 && !Number.isInteger(v / s.multipleOf)) out.push(fieldError.invalid(path, v, `${name} in body should be a multiple of ${s.multipleOf}`));
+  }
+  if (Array.isArray(v)) {
+    if (s.maxItems !== undefined && v.length > s.maxItems) out.push(fieldError.tooMany(path, v.length, s.maxItems));
+    if (s.minItems !== undefined && v.length < s.minItems) out.push(fieldError.invalid(path, v, `${name} in body should have at least ${s.minItems} items`));
+    if (s.uniqueItems || s["x-kubernetes-list-type" as keyof JSONSchemaProps] === "set") {
+      const seen = new Set<string>();
+      v.forEach((item, i) => {
+        const k = JSON.stringify(item);
+        if (seen.has(k)) out.push(fieldError.duplicate(`${path}[${i}]`, item));
+        seen.add(k);
+      });
+    }
+    const mapKeys = s["x-kubernetes-list-map-keys" as keyof JSONSchemaProps] as string[] | undefined;
+    if (s["x-kubernetes-list-type" as keyof JSONSchemaProps] === "map" && mapKeys?.length) {
+      const seen = new Set<string>();
+      v.forEach((item, i) => {
+        if (typeof item !== "object" || item === null) return;
+        const key = JSON.stringify(mapKeys.map((k) => (item as Record<string, unknown>)[k] ?? null));
+        if (seen.has(key)) out.push(fieldError.duplicate(`${path}[${i}]`, Object.fromEntries(mapKeys.map((k) => [k, (item as Record<string, unknown>)[k]]))));
+        seen.add(key);
+      });
+    }
+    if (n.items) v.forEach((item, i) => check(n.items!, item, `${path}[${i}]`, out));
+  } else if (typeof v === "object") {
+    const o = v as Record<string, unknown>;
+    const keys = Object.keys(o);
+    if (s.maxProperties !== undefined && keys.length > s.maxProperties) out.push(fieldError.tooMany(path, keys.length, s.maxProperties));
+    if (s.minProperties !== undefined && keys.length < s.minProperties) out.push(fieldError.invalid(path, keys.length, `${name} in body should have at least ${s.minProperties} properties`));
+    for (const r of s.required ?? []) if (!Object.hasOwn(o, r)) out.push(fieldError.required(child(path, r), ""));
+    for (const k of keys) {
+      if (!path && (k === "apiVersion" || k === "kind" || k === "metadata")) continue;
+      if (n.embedded && (k === "apiVersion" || k === "kind" || k === "metadata")) continue;
+      const p = n.props?.get(k);
+      if (p) check(p, o[k], child(path, k), out);
+      else if (typeof n.additional === "object") check(n.additional, o[k], child(path, k), out);
+    }
+  }
+  for (const sub of n.allOf ?? []) check(sub, v, path, out);
+  if (n.anyOf && !n.anyOf.some((sub) => passes(sub, v, path))) out.push(fieldError.invalid(path, v, `${name} in body must validate at least one schema (anyOf)`));
+  if (n.oneOf && n.oneOf.filter((sub) => passes(sub, v, path)).length !== 1) out.push(fieldError.invalid(path, v, `${name} in body must validate one and only one schema (oneOf)`));
+  if (n.not && passes(n.not, v, path)) out.push(fieldError.invalid(path, v, `${name} in body must not validate the schema (not)`));
+}
+
+function passes(n: Node, v: unknown, path: string): boolean {
+  const errs: FieldError[] = [];
+  check(n, v, path, errs);
+  return errs.length === 0;
+}
+
+/** Structural pruning and defaulting (pruning.Prune then structuraldefaulting.Default), in place. */
+function normalize(n: Node, v: unknown, root: boolean): void {
+  if (Array.isArray(v)) {
+    if (n.items) for (const item of v) normalize(n.items, item, false);
+    return;
+  }
+  if (typeof v !== "object" || v === null) return;
+  const o = v as Record<string, unknown>;
+  for (const k of Object.keys(o)) {
+    if ((root || n.embedded) && (k === "apiVersion" || k === "kind" || k === "metadata")) continue;
+    const p = n.props?.get(k) ?? (typeof n.additional === "object" ? n.additional : undefined);
+    if (p) normalize(p, o[k], false);
+    else if (!n.preserve && n.additional !== true) delete o[k];
+  }
+  if (n.props) {
+    for (const [k, p] of n.props) {
+      if (o[k] === undefined && p.s.default !== undefined) {
+        o[k] = cloneJson(p.s.default);
+        normalize(p, o[k], false);
+      }
+    }
+  }
+}
+
+/** Compiles a version's openAPIV3Schema (absent: anything goes). */
+export function compileSchema(schema: JSONSchemaProps | undefined): CompiledSchema {
+  if (!schema) return { validate: () => [], applyDefaults: () => {} };
+  const root = compile(schema);
+  return {
+    validate(obj) {
+      const out: FieldError[] = [];
+      check(root, obj, "", out);
+      return out;
+    },
+    applyDefaults(obj) {
+      normalize(root, obj, true);
+    },
+  };
+}

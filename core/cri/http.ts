@@ -1,0 +1,156 @@
+import type { Connection, NetworkStack } from "../net/sockets.js";
+
+/**
+ * HTTP/1.1 over the simulated sockets: what HTTP probes, `wget` and the web servers of built-in
+ * images speak. Enough of RFC 9112 for request/response with Content-Length or close-delimited
+ * bodies and keep-alive; no chunked request bodies.
+ */
+
+export interface HttpRequest {
+  method: string;
+  path: string;
+  httpVersion: string;
+  headers: Record<string, string>;
+  body: string;
+  remoteAddress: string;
+  remotePort: number;
+}
+
+export interface HttpResponse {
+  status: number;
+  statusText?: string;
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+const decoder = new TextDecoder();
+
+export const STATUS_TEXT: Record<number, string> = {
+  200: "OK", 201: "Created", 204: "No Content", 301: "Moved Permanently", 302: "Found", 304: "Not Modified", 400: "Bad Request", 401: "Unauthorized",
+  403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed", 418: "I'm a teapot", 500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable",
+};
+
+/** Serves requests arriving on `conn` with `handler`, in order, until the client closes or asks to. */
+export function serveHttpConnection(conn: Connection, handler: (req: HttpRequest) => HttpResponse | Promise<HttpResponse>): void {
+  let buffer = "";
+  let busy = false;
+  const pump = async (): Promise<void> => {
+    if (busy) return;
+    busy = true;
+    try {
+      for (;;) {
+        const parsed = parseMessage(buffer);
+        if (!parsed) return;
+        buffer = buffer.slice(parsed.consumed);
+        const [method = "GET", path = "/", httpVersion = "HTTP/1.1"] = parsed.startLine.split(" ");
+        const req: HttpRequest = { method, path, httpVersion, headers: parsed.headers, body: parsed.body, remoteAddress: conn.remoteAddress, remotePort: conn.remotePort };
+        let res: HttpResponse;
+        try {
+          res = await handler(req);
+        } catch {
+          res = { status: 500, body: "" };
+        }
+        const close = (req.headers["connection"] ?? "").toLowerCase() === "close" || httpVersion === "HTTP/1.0";
+        conn.write(formatResponse(res, close));
+        if (close) {
+          conn.end();
+          return;
+        }
+      }
+    } finally {
+      busy = false;
+    }
+  };
+  conn.on("data", (chunk) => {
+    buffer += decoder.decode(chunk);
+    void pump();
+  });
+  conn.on("end", () => conn.end());
+}
+
+/** A response as bytes on the wire. */
+export function formatResponse(res: HttpResponse, close: boolean): string {
+  const body = res.body ?? "";
+  const headers: Record<string, string> = { ...(res.headers ?? {}) };
+  headers["Content-Length"] ??= String(Buffer.byteLength(body));
+  if (close) headers["Connection"] = "close";
+  let head = `HTTP/1.1 ${res.status} ${res.statusText ?? STATUS_TEXT[res.status] ?? ""}\r\n`;
+  for (const [k, v] of Object.entries(headers)) head += `${k}: ${v}\r\n`;
+  return head + "\r\n" + body;
+}
+
+/** A response as received by a client. */
+export interface HttpClientResponse {
+  status: number;
+  statusText: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** Thrown when no response arrived within the timeout. */
+export class HttpTimeoutError extends Error {
+  override readonly name = "HttpTimeoutError";
+}
+
+/**
+ * Sends one request from `stack` to `host:port` and reads the response (connection closed after).
+ * Rejects with the socket's NetError (ECONNREFUSED, ...) or {@link HttpTimeoutError}.
+ */
+export async function httpGet(
+  stack: NetworkStack,
+  options: { host: string; port: number; path: string; method?: string; headers?: Record<string, string>; timeoutMs?: number; clock?: { setTimeout(fn: () => void, ms: number): unknown; clearTimeout(h: never): void } },
+): Promise<HttpClientResponse> {
+  const conn = await stack.connect(options.host, options.port, options.timeoutMs ? { timeoutMs: options.timeoutMs } : {});
+  return new Promise<HttpClientResponse>((resolve, reject) => {
+    let buffer = "";
+    let done = false;
+    const timer = options.timeoutMs && options.clock ? options.clock.setTimeout(() => finish(undefined, new HttpTimeoutError("timeout awaiting response headers")), options.timeoutMs) : undefined;
+    const finish = (res?: HttpClientResponse, err?: Error): void => {
+      if (done) return;
+      done = true;
+      if (timer !== undefined) options.clock!.clearTimeout(timer as never);
+      conn.destroy();
+      if (res) resolve(res);
+      else reject(err ?? new Error("connection closed before a response"));
+    };
+    const tryParse = (atEnd: boolean): void => {
+      const parsed = parseMessage(buffer, atEnd);
+      if (!parsed) return;
+      const [, code = "0", ...text] = parsed.startLine.split(" ");
+      finish({ status: Number(code), statusText: text.join(" "), headers: parsed.headers, body: parsed.body });
+    };
+    conn.on("data", (chunk) => {
+      buffer += decoder.decode(chunk);
+      tryParse(false);
+    });
+    conn.on("end", () => tryParse(true));
+    conn.on("close", () => finish(undefined));
+    conn.on("error", (err) => finish(undefined, err));
+    const headers: Record<string, string> = { Host: `${options.host}:${options.port}`, ...(options.headers ?? {}), Connection: "close" };
+    let head = `${options.method ?? "GET"} ${options.path} HTTP/1.1\r\n`;
+    for (const [k, v] of Object.entries(headers)) head += `${k}: ${v}\r\n`;
+    conn.write(head + "\r\n");
+  });
+}
+
+/** Splits one HTTP message off the front of `buffer`; undefined while incomplete. */
+function parseMessage(buffer: string, atEnd = false): { startLine: string; headers: Record<string, string>; body: string; consumed: number } | undefined {
+  const headEnd = buffer.indexOf("\r\n\r\n");
+  if (headEnd < 0) return undefined;
+  const lines = buffer.slice(0, headEnd).split("\r\n");
+  const headers: Record<string, string> = {};
+  for (const line of lines.slice(1)) {
+    const i = line.indexOf(":");
+    if (i > 0) headers[line.slice(0, i).trim().toLowerCase()] = line.slice(i + 1).trim();
+  }
+  const start = headEnd + 4;
+  const length = headers["content-length"];
+  if (length !== undefined) {
+    const n = Number(length);
+    if (buffer.length - start < n) return undefined;
+    return { startLine: lines[0]!, headers, body: buffer.slice(start, start + n), consumed: start + n };
+  }
+  const isResponse = lines[0]!.startsWith("HTTP/");
+  if (isResponse && !atEnd) return undefined;
+  return { startLine: lines[0]!, headers, body: isResponse ? buffer.slice(start) : "", consumed: isResponse ? buffer.length : start };
+}

@@ -1,0 +1,112 @@
+import { normalizePath } from "../../../core/cri/filesystem.js";
+import type { ImageDefinition } from "../../../core/cri/images.js";
+import type { Process, Program } from "../../../core/cri/process.js";
+import { clfTime, layers, nginxErrorTime, serveHttp, untilSignal } from "../daemon.js";
+import { DEBIAN_BASE, DEBIAN_OS_RELEASE, USERLAND, baseFiles } from "../userland.js";
+
+const WELCOME = `<!DOCTYPE html>
+<html>
+<head>
+<title>Welcome to nginx!</title>
+<style>
+html { color-scheme: light dark; }
+body { width: 35em; margin: 0 auto;
+font-family: Tahoma, Verdana, Arial, sans-serif; }
+</style>
+</head>
+<body>
+<h1>Welcome to nginx!</h1>
+<p>If you see this page, the nginx web server is successfully installed and
+working. Further configuration is required.</p>
+
+<p>For online documentation and support please refer to
+<a href="http://nginx.org/">nginx.org</a>.<br/>
+Commercial support is available at
+<a href="http://nginx.com/">nginx.com</a>.</p>
+
+<p><em>Thank you for using nginx.</em></p>
+</body>
+</html>
+`;
+
+const notFound = (version: string): string => `<html>\r\n<head><title>404 Not Found</title></head>\r\n<body>\r\n<center><h1>404 Not Found</h1></center>\r\n<hr><center>nginx/${version}</center>\r\n</body>\r\n</html>\r\n`;
+
+/** The official image's entrypoint: configuration messages on stdout, then exec of the command. */
+const entrypoint: Program = async (p) => {
+  const cmd = p.argv.slice(1);
+  if (cmd[0] === "nginx" || cmd[0] === "nginx-debug") {
+    p.stdout(
+      "/docker-entrypoint.sh: /docker-entrypoint.d/ is not empty, will attempt to perform configuration\n" +
+        "/docker-entrypoint.sh: Looking for shell scripts in /docker-entrypoint.d/\n" +
+        "/docker-entrypoint.sh: Launching /docker-entrypoint.d/10-listen-on-ipv6-by-default.sh\n" +
+        "10-listen-on-ipv6-by-default.sh: info: Getting the checksum of /etc/nginx/conf.d/default.conf\n" +
+        "10-listen-on-ipv6-by-default.sh: info: Enabled listen on IPv6 in /etc/nginx/conf.d/default.conf\n" +
+        "/docker-entrypoint.sh: Sourcing /docker-entrypoint.d/15-local-resolvers.envsh\n" +
+        "/docker-entrypoint.sh: Launching /docker-entrypoint.d/20-envsubst-on-templates.sh\n" +
+        "/docker-entrypoint.sh: Launching /docker-entrypoint.d/30-tune-worker-processes.sh\n" +
+        "/docker-entrypoint.sh: Configuration complete; ready for start up\n",
+    );
+  }
+  if (cmd.length === 0) return 0;
+  return p.spawn(cmd, { stdin: () => p.read() });
+};
+
+function nginx(version: string): Program {
+  return async (p: Process) => {
+    const t = (): string => nginxErrorTime(p.clock.now());
+    const notice = (msg: string): void => p.stderr(`${t()} [notice] 1#1: ${msg}\n`);
+    if (p.argv.includes("-v")) {
+      p.stderr(`nginx version: nginx/${version}\n`);
+      return 0;
+    }
+    notice(`using the "epoll" event method`);
+    notice(`nginx/${version}`);
+    notice(`built by gcc 12.2.0 (Debian 12.2.0-14) `);
+    notice(`OS: Linux 6.1.0-kubesim`);
+    notice(`getrlimit(RLIMIT_NOFILE): 1048576:1048576`);
+    notice(`start worker processes`);
+    notice(`start worker process 29`);
+    p.use({ cpuMillis: 1, memoryBytes: 3_500_000 });
+    serveHttp(p, 80, (req) => {
+      const path = normalizePath(decodeURIComponent(req.path.split("?")[0] ?? "/"));
+      const file = path.endsWith("/") || p.fs.isDirectory(`/usr/share/nginx/html${path}`) ? `/usr/share/nginx/html${path === "/" ? "" : path}/index.html` : `/usr/share/nginx/html${path}`;
+      const body = p.fs.read(file.replace("//", "/"));
+      const status = body === undefined ? 404 : 200;
+      const text = body ?? notFound(version);
+      const ua = req.headers["user-agent"] ?? "-";
+      p.stdout(`${req.remoteAddress} - - [${clfTime(p.clock.now())}] "${req.method} ${req.path} ${req.httpVersion}" ${status} ${Buffer.byteLength(text)} "${req.headers["referer"] ?? "-"}" "${ua}" "-"\n`);
+      if (status === 404) p.stderr(`${t()} [error] 29#29: *1 open() "/usr/share/nginx/html${path}" failed (2: No such file or directory), client: ${req.remoteAddress}, server: localhost, request: "${req.method} ${req.path} ${req.httpVersion}", host: "${req.headers["host"] ?? ""}"\n`);
+      return { status, headers: { Server: `nginx/${version}`, "Content-Type": "text/html" }, body: req.method === "HEAD" ? "" : text };
+    });
+    return untilSignal(p, (s) => {
+      if (s === "SIGTERM" || s === "SIGINT") {
+        notice(`signal 15 (SIGTERM) received from 1, exiting`.replace("15 (SIGTERM)", s === "SIGINT" ? "2 (SIGINT)" : "15 (SIGTERM)"));
+        notice(`exit`);
+        return 0;
+      }
+      if (s === "SIGQUIT") {
+        notice(`signal 3 (SIGQUIT) received from 1, shutting down`);
+        notice(`exit`);
+        return 0;
+      }
+      if (s === "SIGHUP") notice(`signal 1 (SIGHUP) received from 1, reconfiguring`);
+      return undefined;
+    });
+  };
+}
+
+/** nginx (Debian-based official image): the welcome page on :80, access log in nginx's combined format. */
+export const NGINX: ImageDefinition = {
+  repository: "docker.io/library/nginx",
+  tags: ["latest", "1.27", "1.27.0", "1.26", "1.25", "1.25.5", "1.25.4", "1.25.3", "1.24", "1.23", "1.21", "1.19", "1.14.2", "stable", "mainline", "alpine", "1.25-alpine", "1.27-alpine", "stable-alpine"],
+  size: 67_100_000,
+  layers: layers("nginx-1.25", 6, DEBIAN_BASE),
+  config: {
+    entrypoint: ["/docker-entrypoint.sh"],
+    cmd: ["nginx", "-g", "daemon off;"],
+    env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "NGINX_VERSION=1.25.5", "NJS_VERSION=0.8.4", "PKG_RELEASE=1~bookworm"],
+    exposedPorts: ["80/tcp"],
+  },
+  files: { ...baseFiles(DEBIAN_OS_RELEASE), "/usr/share/nginx/html/index.html": WELCOME, "/usr/share/nginx/html/50x.html": "<!DOCTYPE html>\n<html>\n<head>\n<title>Error</title>\n</head>\n<body>\n<h1>An error occurred.</h1>\n</body>\n</html>\n", "/etc/nginx/nginx.conf": "user  nginx;\nworker_processes  auto;\n", "/etc/nginx/conf.d/default.conf": "server {\n    listen       80;\n    listen  [::]:80;\n    server_name  localhost;\n    location / {\n        root   /usr/share/nginx/html;\n        index  index.html index.htm;\n    }\n}\n" },
+  programs: { ...USERLAND, "docker-entrypoint.sh": entrypoint, nginx: nginx("1.25.5"), "nginx-debug": nginx("1.25.5") },
+};

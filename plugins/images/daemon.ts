@@ -1,0 +1,72 @@
+import type { Process, Signal } from "../../core/cri/process.js";
+import { serveHttpConnection, type HttpRequest, type HttpResponse } from "../../core/cri/http.js";
+import type { Connection } from "../../core/net/sockets.js";
+
+/**
+ * Runs a server process until it is told to stop: resolves with `exitCode(signal)` when a
+ * catchable signal arrives (servers shut down cleanly, usually 0), or never when killed.
+ */
+export function untilSignal(p: Process, onSignal: (signal: Signal) => number | undefined = () => 0): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    p.onSignal((s) => {
+      const code = onSignal(s);
+      if (code !== undefined) resolve(code);
+    });
+    p.signal.addEventListener("abort", () => reject(new Error("killed")), { once: true });
+  });
+}
+
+/** Listens for HTTP on `port`; a port already taken fails the process as servers do. */
+export function serveHttp(p: Process, port: number, handler: (req: HttpRequest) => HttpResponse | Promise<HttpResponse>): void {
+  p.net.listen("TCP", port, (conn) => serveHttpConnection(conn, handler));
+}
+
+/** Reads CRLF/LF-terminated lines from a connection. */
+export function onLines(conn: Connection, fn: (line: string) => void): void {
+  let buffer = "";
+  const decoder = new TextDecoder();
+  conn.on("data", (chunk) => {
+    buffer += decoder.decode(chunk);
+    let i: number;
+    while ((i = buffer.indexOf("\n")) >= 0) {
+      const line = buffer.slice(0, i).replace(/\r$/, "");
+      buffer = buffer.slice(i + 1);
+      fn(line);
+    }
+  });
+  conn.on("end", () => conn.end());
+}
+
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const pad = (n: number, w = 2): string => String(n).padStart(w, "0");
+
+/** `2024/05/16 09:14:01` (nginx error log). */
+export function nginxErrorTime(ms: number): string {
+  const d = new Date(ms);
+  return `${d.getUTCFullYear()}/${pad(d.getUTCMonth() + 1)}/${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`;
+}
+
+/** `16/May/2024:09:15:00 +0000` (common log format). */
+export function clfTime(ms: number): string {
+  const d = new Date(ms);
+  return `${pad(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} +0000`;
+}
+
+/** `16 May 2024 09:14:01.123` (redis). */
+export function redisTime(ms: number): string {
+  const d = new Date(ms);
+  return `${pad(d.getUTCDate())} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}.${pad(d.getUTCMilliseconds(), 3)}`;
+}
+
+/** `2024-05-16 09:14:01.123 UTC` (postgres). */
+export function isoSpaceTime(ms: number, millis = true): string {
+  const iso = new Date(ms).toISOString();
+  return `${iso.slice(0, 10)} ${iso.slice(11, millis ? 23 : 19)}`;
+}
+
+/** A deterministic-looking layer digest for an image's layer list. */
+export function layers(name: string, count: number, shared: readonly string[] = []): string[] {
+  const out = [...shared];
+  for (let i = 0; i < count; i++) out.push(`sha256:${name}-layer-${i}`);
+  return out;
+}

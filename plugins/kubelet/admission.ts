@@ -1,0 +1,71 @@
+import type { Container, Pod } from "kubernetes-types/core/v1.js";
+import { milliValue, parseQuantity } from "../../core/api/quantity.js";
+import { parseLabelSelector } from "../../core/api/selectors/label-selector.js";
+
+const RESOURCES = ["cpu", "memory", "ephemeral-storage"] as const;
+
+function requestOf(containers: readonly Container[] | undefined, resource: string): bigint {
+  let sum = 0n;
+  for (const c of containers ?? []) {
+    const q = c.resources?.requests?.[resource];
+    if (q !== undefined) sum += milliValue(parseQuantity(q));
+  }
+  return sum;
+}
+
+/** A pod's effective request (max of the sum of containers + sidecars and the largest init container), plus overhead. */
+export function podRequest(pod: Pod, resource: string): bigint {
+  const sidecars = (pod.spec?.initContainers ?? []).filter((c) => c.restartPolicy === "Always");
+  let initMax = 0n;
+  for (const c of pod.spec?.initContainers ?? []) {
+    if (c.restartPolicy === "Always") continue;
+    const q = c.resources?.requests?.[resource];
+    if (q !== undefined) {
+      const v = milliValue(parseQuantity(q)) + requestOf(sidecars, resource);
+      if (v > initMax) initMax = v;
+    }
+  }
+  const regular = requestOf(pod.spec?.containers, resource) + requestOf(sidecars, resource);
+  const overhead = pod.spec?.overhead?.[resource];
+  return (regular > initMax ? regular : initMax) + (overhead !== undefined ? milliValue(parseQuantity(overhead)) : 0n);
+}
+
+const display = (resource: string, milli: bigint): string => (resource === "cpu" ? String(milli) : String(milli / 1000n));
+
+/**
+ * The kubelet's admission of a pod bound to its node (upstream's predicate admit handler): the
+ * node must still fit it (OutOfcpu, OutOfmemory, OutOfpods, ...) and match its node selector and
+ * required node affinity (NodeAffinity). Returns the rejection or undefined.
+ */
+export function admitPod(pod: Pod, others: readonly Pod[], allocatable: Record<string, string>, nodeLabels: Record<string, string>): { reason: string; message: string } | undefined {
+  if (!matchesNode(pod, nodeLabels)) return { reason: "NodeAffinity", message: "Pod was rejected: Predicate NodeAffinity failed: node(s) didn't match Pod's node affinity/selector" };
+  if (others.length + 1 > Number(allocatable["pods"] ?? 110)) return { reason: "OutOfpods", message: `Pod was rejected: Node didn't have enough resource: pods, requested: 1, used: ${others.length}, capacity: ${allocatable["pods"]}` };
+  for (const r of RESOURCES) {
+    const want = podRequest(pod, r);
+    if (want === 0n || allocatable[r] === undefined) continue;
+    let used = 0n;
+    for (const o of others) used += podRequest(o, r);
+    const cap = milliValue(parseQuantity(allocatable[r]!));
+    if (used + want > cap) {
+      return { reason: `OutOf${r}`, message: `Pod was rejected: Node didn't have enough resource: ${r}, requested: ${display(r, want)}, used: ${display(r, used)}, capacity: ${display(r, cap)}` };
+    }
+  }
+  return undefined;
+}
+
+function matchesNode(pod: Pod, labels: Record<string, string>): boolean {
+  for (const [k, v] of Object.entries(pod.spec?.nodeSelector ?? {})) if (labels[k] !== v) return false;
+  const terms = pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
+  if (!terms?.length) return true;
+  return terms.some((t) =>
+    (t.matchExpressions ?? []).every((e) => {
+      const sel = e.operator === "In" || e.operator === "NotIn" ? `${e.key} ${e.operator.toLowerCase()} (${(e.values ?? []).join(",")})` : e.operator === "Exists" ? e.key : e.operator === "DoesNotExist" ? `!${e.key}` : undefined;
+      if (sel === undefined) {
+        const v = Number(labels[e.key]);
+        const bound = Number(e.values?.[0]);
+        return e.operator === "Gt" ? v > bound : v < bound;
+      }
+      return parseLabelSelector(sel).matches(labels);
+    }),
+  );
+}

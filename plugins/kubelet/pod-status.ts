@@ -1,0 +1,132 @@
+import type { Pod, PodCondition, PodStatus, ContainerStatus } from "kubernetes-types/core/v1.js";
+import { rfc3339 } from "../../core/api/time.js";
+import type { ContainerSlot } from "./container-slot.js";
+
+const OWN_CONDITIONS = new Set(["PodReadyToStartContainers", "Initialized", "ContainersReady", "Ready"]);
+
+/** A container's status as the API shows it. */
+export function containerStatus(slot: ContainerSlot, runtimeName: string): ContainerStatus {
+  const state = slot.waiting ? { waiting: slot.waiting } : (slot.state ?? { waiting: { reason: "ContainerCreating" } });
+  return {
+    name: slot.name,
+    state,
+    lastState: slot.last ? { terminated: slot.last } : {},
+    ready: slot.ready,
+    restartCount: slot.restartCount,
+    image: slot.spec.image ?? "",
+    imageID: slot.imageID ?? "",
+    ...(slot.id ? { containerID: `${runtimeName}://${slot.id}` } : {}),
+    started: slot.started,
+  };
+}
+
+export interface PodStatusInput {
+  pod: Pod;
+  init: ContainerSlot[];
+  regular: ContainerSlot[];
+  runtimeName: string;
+  sandboxReady: boolean;
+  podIPs: string[];
+  hostIP: string;
+  startTime?: number;
+  now: number;
+  /** A terminal phase decided by the kubelet (admission rejection, deadline, eviction). */
+  terminal?: { phase: "Failed" | "Succeeded"; reason?: string; message?: string };
+  /** Rejected at admission: the status is only phase, reason and message (no containers ever existed). */
+  rejected?: boolean;
+}
+
+/** The phase from container states (upstream's getPhase). */
+export function podPhase(input: PodStatusInput): PodStatus["phase"] {
+  if (input.terminal) return input.terminal.phase;
+  const policy = input.pod.spec?.restartPolicy ?? "Always";
+  let pendingInit = false;
+  for (const s of input.init) {
+    if (s.kind === "sidecar") {
+      if (!s.started && !s.state?.running) pendingInit = true;
+      continue;
+    }
+    const t = s.state?.terminated;
+    if (t && t.exitCode === 0) continue;
+    if (t && policy === "Never") return "Failed";
+    pendingInit = true;
+  }
+  if (pendingInit) return "Pending";
+  let running = 0, waiting = 0, stopped = 0, succeeded = 0;
+  for (const s of input.regular) {
+    if (s.state?.running && !s.waiting) running++;
+    else if (s.state?.terminated && !(s.waiting && !s.last)) {
+      stopped++;
+      if (s.state.terminated.exitCode === 0) succeeded++;
+    } else if (s.waiting && s.last) {
+      stopped++;
+      if (s.last.exitCode === 0) succeeded++;
+    } else waiting++;
+  }
+  if (waiting > 0) return "Pending";
+  if (running > 0) return "Running";
+  if (stopped > 0) {
+    if (policy === "Always") return "Running";
+    if (stopped === succeeded) return "Succeeded";
+    if (policy === "OnFailure") return "Running";
+    return "Failed";
+  }
+  return "Pending";
+}
+
+/**
+ * The pod's status as the kubelet reports it: phase, conditions (keeping their transition times and
+ * any condition another component owns, such as PodScheduled and readiness gates), IPs, and every
+ * container's status.
+ */
+export function buildPodStatus(input: PodStatusInput): PodStatus {
+  const { pod, now } = input;
+  const prev = pod.status;
+  if (input.rejected && input.terminal) {
+    return { phase: input.terminal.phase, reason: input.terminal.reason!, message: input.terminal.message!, ...(input.startTime !== undefined ? { startTime: rfc3339(input.startTime) } : {}), qosClass: prev?.qosClass ?? "BestEffort", ...(prev?.conditions ? { conditions: prev.conditions.filter((c) => !OWN_CONDITIONS.has(c.type)) } : {}) };
+  }
+  const phase = podPhase(input);
+  const terminal = phase === "Succeeded" || phase === "Failed";
+  const initDone = input.init.every((s) => (s.kind === "sidecar" ? s.started : s.state?.terminated?.exitCode === 0));
+  const unreadyInit = input.init.filter((s) => (s.kind === "sidecar" ? !s.started : s.state?.terminated?.exitCode !== 0)).map((s) => s.name);
+  const unready = [...input.init.filter((s) => s.kind === "sidecar" && !s.ready), ...input.regular.filter((s) => !s.ready)].map((s) => s.name);
+  const containersReady = unready.length === 0 && !terminal;
+  const gates = pod.spec?.readinessGates ?? [];
+  const missingGates = gates.filter((g) => prev?.conditions?.find((c) => c.type === g.conditionType)?.status !== "True").map((g) => g.conditionType);
+  const ready = containersReady && missingGates.length === 0;
+  const at = rfc3339(now);
+  const cond = (type: string, status: boolean, reason?: string, message?: string): PodCondition => {
+    const old = prev?.conditions?.find((c) => c.type === type);
+    const s = status ? "True" : "False";
+    return { type, status: s, lastProbeTime: null as never, lastTransitionTime: old && old.status === s ? old.lastTransitionTime! : at, ...(reason ? { reason } : {}), ...(message ? { message } : {}) };
+  };
+  const notReadyReason = terminal ? "PodCompleted" : "ContainersNotReady";
+  const conditions: PodCondition[] = [
+    cond("PodReadyToStartContainers", input.sandboxReady),
+    cond("Initialized", initDone || terminal, initDone || terminal ? (terminal && !initDone ? "PodCompleted" : undefined) : "ContainersNotInitialized", initDone || terminal ? undefined : `containers with incomplete status: [${unreadyInit.join(" ")}]`),
+    cond("Ready", ready, ready ? undefined : missingGates.length && containersReady ? "ReadinessGatesNotReady" : notReadyReason, ready ? undefined : missingGates.length && containersReady ? `corresponding condition of pod readiness gate "${missingGates[0]}" does not exist.` : terminal ? undefined : `containers with unready status: [${unready.join(" ")}]`),
+    cond("ContainersReady", containersReady, containersReady ? undefined : notReadyReason, containersReady || terminal ? undefined : `containers with unready status: [${unready.join(" ")}]`),
+  ];
+  for (const c of prev?.conditions ?? []) if (!OWN_CONDITIONS.has(c.type)) conditions.push(c);
+  conditions.sort((a, b) => order(a.type) - order(b.type));
+  const status: PodStatus = {
+    phase,
+    conditions,
+    hostIP: input.hostIP,
+    hostIPs: [{ ip: input.hostIP }],
+    ...(input.podIPs.length ? { podIP: input.podIPs[0], podIPs: input.podIPs.map((ip) => ({ ip })) } : {}),
+    ...(input.startTime !== undefined ? { startTime: rfc3339(input.startTime) } : {}),
+    ...(input.init.length ? { initContainerStatuses: input.init.map((s) => containerStatus(s, input.runtimeName)) } : {}),
+    containerStatuses: input.regular.map((s) => containerStatus(s, input.runtimeName)),
+    qosClass: prev?.qosClass ?? "BestEffort",
+    ...(prev?.nominatedNodeName ? { nominatedNodeName: prev.nominatedNodeName } : {}),
+    ...(input.terminal?.reason ? { reason: input.terminal.reason } : {}),
+    ...(input.terminal?.message ? { message: input.terminal.message } : {}),
+  };
+  return status;
+}
+
+function order(type: string): number {
+  const i = ["PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady", "PodScheduled"].indexOf(type);
+  return i < 0 ? 10 : i;
+}

@@ -1,0 +1,815 @@
+import type { Container, Pod, PodStatus, LifecycleHandler } from "kubernetes-types/core/v1.js";
+import type { Clock, TimerHandle } from "../../core/clock/clock.js";
+import type { Client } from "../../core/client/client.js";
+import type { EventRecorder } from "../../core/events/event-recorder.js";
+import type { Logger } from "../../core/log/logger.js";
+import { isStatusError } from "../../core/api/status.js";
+import { rfc3339 } from "../../core/api/time.js";
+import { isCriError } from "../../core/cri/errors.js";
+import type { FileSystem } from "../../core/cri/filesystem.js";
+import { familiarName, parseImageReference } from "../../core/cri/images.js";
+import type { ContainerConfig, NodeRuntime, PodSandboxConfig } from "../../core/cri/runtime-service.js";
+import type { NetworkStack } from "../../core/net/sockets.js";
+import type { Backoff } from "./backoff.js";
+import { ContainerConfigError, containerEnv, expandReferences, type ObjectSource } from "./container-env.js";
+import type { ContainerSlot } from "./container-slot.js";
+import { buildPodStatus } from "./pod-status.js";
+import { ProbeWorker, runProbe, type ProbeKind } from "./probes.js";
+import { VolumeSetupError, containerMounts, podDir, setUpVolumes } from "./volumes.js";
+
+/** What every pod worker of one kubelet shares. */
+export interface KubeletServices {
+  readonly nodeName: string;
+  readonly nodeIP: string;
+  readonly runtime: NodeRuntime;
+  readonly runtimeName: string;
+  readonly client: Client;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly recorder: EventRecorder;
+  readonly hostFs: FileSystem;
+  readonly source: ObjectSource;
+  readonly restartBackoff: Backoff;
+  readonly pullBackoff: Backoff;
+  readonly allocatable: () => Record<string, string>;
+  /** undefined while NetworkReady is true; else the runtime's network error. */
+  readonly networkError: () => string | undefined;
+  readonly hostStack: () => NetworkStack;
+  readonly clusterDNS: () => string;
+  readonly clusterDomain: string;
+  /** Decides whether a new pod may run here (resources, affinity); a reason/message pair rejects it. */
+  readonly admit: (pod: Pod) => { reason: string; message: string } | undefined;
+  readonly token: (pod: Pod, audience: string | undefined, expirationSeconds: number) => Promise<string | undefined>;
+  /** Called when a worker's sandbox exists (container events are routed by sandbox). */
+  readonly sandboxCreated: (sandboxId: string, worker: PodWorker) => void;
+  /** Called when the worker is done with its pod (terminated and cleaned up). */
+  readonly forget: (uid: string) => void;
+}
+
+type Lifecycle = "syncing" | "terminating" | "terminated";
+
+/**
+ * The per-pod state machine of the kubelet (upstream's pod worker + SyncPod): sync (admit,
+ * sandbox, volumes, init containers in order, sidecars, containers, restarts with backoff,
+ * probes) → terminating (preStop, SIGTERM, grace, SIGKILL) → terminated (sandbox removed, pod
+ * deleted with grace 0 when it was being deleted). Syncs of one pod never overlap; a change while
+ * syncing runs one more sync after.
+ */
+export class PodWorker {
+  pod: Pod;
+  private lifecycle: Lifecycle = "syncing";
+  private admitted = false;
+  private terminal: { phase: "Failed" | "Succeeded"; reason?: string; message?: string } | undefined;
+  private rejected = false;
+  private sandboxId: string | undefined;
+  private sandboxConfig: PodSandboxConfig | undefined;
+  private podIPs: string[] = [];
+  private volumes: Map<string, string> | undefined;
+  private startTime: number | undefined;
+  private readonly init: ContainerSlot[];
+  private readonly regular: ContainerSlot[];
+  private syncing = false;
+  private again = false;
+  private wake: TimerHandle | undefined;
+  private deadlineTimer: TimerHandle | undefined;
+  private lastStatusJson = "";
+  private removedFromApi = false;
+
+  constructor(pod: Pod, private readonly k: KubeletServices) {
+    this.pod = pod;
+    this.init = (pod.spec?.initContainers ?? []).map((c) => slot(c, c.restartPolicy === "Always" ? "sidecar" : "init"));
+    this.regular = (pod.spec?.containers ?? []).map((c) => slot(c, "regular"));
+  }
+
+  get uid(): string {
+    return this.pod.metadata?.uid ?? "";
+  }
+
+  /** The sandbox (for streaming and node views). */
+  get sandbox(): string | undefined {
+    return this.sandboxId;
+  }
+
+  /** The container slot named `name` (any kind). */
+  slot(name: string): ContainerSlot | undefined {
+    return this.regular.find((s) => s.name === name) ?? this.init.find((s) => s.name === name);
+  }
+
+  get slots(): readonly ContainerSlot[] {
+    return [...this.init, ...this.regular];
+  }
+
+  /** A new version of the pod arrived. */
+  update(pod: Pod): void {
+    this.pod = pod;
+    this.kick();
+  }
+
+  /** The pod is gone from the API (force-deleted, or deleted after we finished): kill everything now. */
+  removed(): void {
+    this.removedFromApi = true;
+    this.kick();
+  }
+
+  /** Asks for a sync (coalesced). */
+  kick(): void {
+    if (this.syncing) {
+      this.again = true;
+      return;
+    }
+    this.syncing = true;
+    void this.loop();
+  }
+
+  /** Kills everything without grace (the kubelet is stopping). */
+  async shutdown(): Promise<void> {
+    this.k.clock.clearTimeout(this.wake);
+    this.k.clock.clearTimeout(this.deadlineTimer);
+    for (const s of this.slots) this.stopProbes(s);
+  }
+
+  private async loop(): Promise<void> {
+    try {
+      do {
+        this.again = false;
+        try {
+          await this.sync();
+        } catch (err) {
+          if ((err as Error)?.name === "AbortError") return;
+          this.k.log.error("pod sync failed", { pod: this.key(), error: err });
+          this.schedule(1000);
+        }
+      } while (this.again);
+    } finally {
+      this.syncing = false;
+    }
+  }
+
+  private key(): string {
+    return `${this.pod.metadata?.namespace}/${this.pod.metadata?.name}`;
+  }
+
+  private schedule(ms: number): void {
+    const at = this.k.clock.now() + ms;
+    this.k.clock.clearTimeout(this.wake);
+    this.wake = this.k.clock.setTimeout(() => this.kick(), Math.max(0, at - this.k.clock.now()));
+  }
+
+  // ---- the sync ----
+
+  private async sync(): Promise<void> {
+    if (this.lifecycle === "terminated") {
+      if (this.pod.metadata?.deletionTimestamp && !this.removedFromApi) await this.deleteFromApi();
+      return;
+    }
+    if (this.removedFromApi) {
+      await this.terminate(0);
+      return;
+    }
+    if (this.pod.metadata?.deletionTimestamp) {
+      await this.terminate(this.pod.metadata.deletionGracePeriodSeconds ?? 30);
+      return;
+    }
+    const phase = this.pod.status?.phase;
+    if (!this.admitted && (phase === "Succeeded" || phase === "Failed")) {
+      // Finished before this kubelet saw it (a restart): nothing to run.
+      this.lifecycle = "terminated";
+      return;
+    }
+    if (!this.admitted) {
+      const rejection = this.k.admit(this.pod);
+      if (rejection) {
+        this.terminal = { phase: "Failed", ...rejection };
+        this.rejected = true;
+        this.k.recorder.event(this.pod, "Warning", rejection.reason, rejection.message);
+        this.lifecycle = "terminated";
+        await this.writeStatus();
+        return;
+      }
+      this.admitted = true;
+      this.startTime = this.k.clock.now();
+      this.armDeadline();
+    }
+    if (this.deadlineExceeded()) {
+      this.terminal = { phase: "Failed", reason: "DeadlineExceeded", message: "Pod was active on the node longer than the specified deadline" };
+      this.k.recorder.event(this.pod, "Normal", "DeadlineExceeded", "Pod was active on the node longer than the specified deadline");
+      await this.killAll(this.pod.spec?.terminationGracePeriodSeconds ?? 30);
+      await this.finish();
+      return;
+    }
+    if (!this.sandboxId) {
+      await this.writeStatus();
+      if (!(await this.createSandbox())) return;
+    }
+    await this.refresh();
+    let next = Number.POSITIVE_INFINITY;
+    const later = (at: number | undefined): void => {
+      if (at !== undefined) next = Math.min(next, at);
+    };
+    // Init containers in order; sidecars start and keep running.
+    let initDone = true;
+    for (const s of this.init) {
+      if (s.kind === "sidecar") {
+        later(await this.ensureRunning(s, "Always"));
+        if (!s.started) {
+          initDone = false;
+          break;
+        }
+        continue;
+      }
+      const t = s.state?.terminated;
+      if (t && t.exitCode === 0 && !s.waiting) continue;
+      initDone = false;
+      if (s.state?.running) break;
+      const policy = this.pod.spec?.restartPolicy ?? "Always";
+      if (t && policy === "Never") {
+        this.terminal = { phase: "Failed" };
+        await this.finish();
+        return;
+      }
+      later(await this.ensureRunning(s, "OnFailure"));
+      break;
+    }
+    if (initDone) {
+      for (const s of this.regular) later(await this.ensureRunning(s, this.pod.spec?.restartPolicy ?? "Always"));
+    } else {
+      for (const s of this.regular) if (!s.id) s.waiting = { reason: "PodInitializing" };
+    }
+    await this.refresh();
+    await this.writeStatus();
+    const phase2 = this.pod.status?.phase;
+    if (phase2 === "Succeeded" || phase2 === "Failed") {
+      await this.finish();
+      return;
+    }
+    if (next !== Number.POSITIVE_INFINITY) this.schedule(next - this.k.clock.now());
+  }
+
+  /** Sandbox: network check, volumes, RunPodSandbox. False when the pod must wait. */
+  private async createSandbox(): Promise<boolean> {
+    const pod = this.pod;
+    const hostNetwork = pod.spec?.hostNetwork ?? false;
+    const netErr = this.k.networkError();
+    if (!hostNetwork && netErr) {
+      this.k.recorder.event(pod, "Warning", "NetworkNotReady", `network is not ready: ${netErr}`);
+      for (const s of this.slots) s.waiting = { reason: "ContainerCreating" };
+      await this.writeStatus();
+      this.schedule(5000);
+      return false;
+    }
+    const uid = this.uid;
+    const meta = pod.metadata!;
+    const hostname = pod.spec?.hostname ?? (hostNetwork ? this.k.nodeName : meta.name!);
+    this.sandboxConfig = {
+      metadata: { name: meta.name!, namespace: meta.namespace!, uid, attempt: 0 },
+      hostname,
+      logDirectory: `/var/log/pods/${meta.namespace}_${meta.name}_${uid}`,
+      dnsConfig: this.dnsConfig(),
+      portMappings: (pod.spec?.containers ?? []).flatMap((c) => (c.ports ?? []).filter((p) => p.hostPort).map((p) => ({ protocol: (p.protocol ?? "TCP") as "TCP", containerPort: p.containerPort, hostPort: p.hostPort!, ...(p.hostIP ? { hostIp: p.hostIP } : {}) }))),
+      labels: { ...(meta.labels ?? {}), "io.kubernetes.pod.name": meta.name!, "io.kubernetes.pod.namespace": meta.namespace!, "io.kubernetes.pod.uid": uid },
+      annotations: { ...(meta.annotations ?? {}) },
+      networkNamespace: hostNetwork ? "NODE" : "POD",
+    };
+    try {
+      const id = await this.k.runtime.runtime.runPodSandbox(this.sandboxConfig, pod.spec?.runtimeClassName ? "runc" : "");
+      const st = await this.k.runtime.runtime.podSandboxStatus(id);
+      this.sandboxId = id;
+      this.k.sandboxCreated(id, this);
+      this.podIPs = hostNetwork ? [this.k.nodeIP] : [st.ip, ...st.additionalIps].filter(Boolean);
+    } catch (err) {
+      const msg = `Failed to create pod sandbox: ${(err as Error).message}`;
+      this.k.recorder.event(pod, "Warning", "FailedCreatePodSandBox", msg);
+      this.schedule(5000);
+      return false;
+    }
+    if (!(await this.prepareVolumes())) return false;
+    this.writeManagedFiles(hostname);
+    return true;
+  }
+
+  private async prepareVolumes(): Promise<boolean> {
+    try {
+      this.volumes = await setUpVolumes(this.pod, {
+        hostFs: this.k.hostFs,
+        source: this.k.source,
+        podIP: this.podIPs[0] ?? "",
+        hostIP: this.k.nodeIP,
+        allocatable: this.k.allocatable(),
+        token: (aud, exp) => this.k.token(this.pod, aud, exp),
+      });
+      return true;
+    } catch (err) {
+      if (!(err instanceof VolumeSetupError)) throw err;
+      this.k.recorder.event(this.pod, "Warning", "FailedMount", err.message);
+      for (const s of this.slots) if (!s.id) s.waiting = { reason: "ContainerCreating" };
+      await this.writeStatus();
+      this.schedule(2000);
+      return false;
+    }
+  }
+
+  private dnsConfig(): { servers: string[]; searches: string[]; options: string[] } {
+    const spec = this.pod.spec;
+    const policy = spec?.dnsPolicy ?? "ClusterFirst";
+    const ns = this.pod.metadata?.namespace ?? "default";
+    const d = this.k.clusterDomain;
+    let cfg = { servers: ["172.18.0.1"], searches: [] as string[], options: [] as string[] };
+    if (policy === "ClusterFirst" && !spec?.hostNetwork) cfg = { servers: [this.k.clusterDNS()], searches: [`${ns}.svc.${d}`, `svc.${d}`, d], options: ["ndots:5"] };
+    else if (policy === "ClusterFirstWithHostNet") cfg = { servers: [this.k.clusterDNS()], searches: [`${ns}.svc.${d}`, `svc.${d}`, d], options: ["ndots:5"] };
+    else if (policy === "None") cfg = { servers: [], searches: [], options: [] };
+    const dc = spec?.dnsConfig;
+    if (dc) {
+      cfg.servers.push(...(dc.nameservers ?? []));
+      cfg.searches.push(...(dc.searches ?? []));
+      for (const o of dc.options ?? []) cfg.options.push(o.value !== undefined ? `${o.name}:${o.value}` : o.name!);
+    }
+    return cfg;
+  }
+
+  private writeManagedFiles(hostname: string): void {
+    const dir = podDir(this.uid);
+    const dns = this.sandboxConfig!.dnsConfig!;
+    const ip = this.podIPs[0] ?? "";
+    let hosts = "# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nfe00::0\tip6-mcastprefix\nfe00::1\tip6-allnodes\nfe00::2\tip6-allrouters\n";
+    if (ip) hosts += `${ip}\t${hostname}${this.pod.spec?.subdomain ? `.${this.pod.spec.subdomain}.${this.pod.metadata?.namespace}.svc.${this.k.clusterDomain}\t${hostname}` : ""}\n`;
+    for (const h of this.pod.spec?.hostAliases ?? []) hosts += `\n# Entries added by HostAliases.\n${h.ip}\t${(h.hostnames ?? []).join("\t")}\n`;
+    this.k.hostFs.write(`${dir}/etc-hosts`, hosts);
+    this.k.hostFs.write(`${dir}/hostname`, `${hostname}\n`);
+    this.k.hostFs.write(`${dir}/resolv.conf`, `${dns.searches.length ? `search ${dns.searches.join(" ")}\n` : ""}${dns.servers.map((s) => `nameserver ${s}\n`).join("")}${dns.options.length ? `options ${dns.options.join(" ")}\n` : ""}`);
+  }
+
+  /** Reads every slot's current container state from the runtime (the PLEG relist for this pod). */
+  private async refresh(): Promise<void> {
+    for (const s of this.slots) {
+      if (!s.id) continue;
+      let st;
+      try {
+        st = await this.k.runtime.runtime.containerStatus(s.id);
+      } catch (err) {
+        if (isCriError(err, "NotFound")) {
+          s.id = undefined;
+          s.state = undefined;
+          continue;
+        }
+        throw err;
+      }
+      if (st.state === "CONTAINER_RUNNING") {
+        s.state = { running: { startedAt: rfc3339(st.startedAt) } };
+        if (!s.probes?.length) {
+          s.started = true;
+          if (s.kind !== "init") s.ready = true;
+        }
+      } else if (st.state === "CONTAINER_EXITED") {
+        const wasRunning = !!s.state?.running;
+        s.state = {
+          terminated: {
+            exitCode: st.exitCode,
+            reason: st.reason,
+            ...(st.message ? { message: st.message } : {}),
+            startedAt: rfc3339(st.startedAt),
+            finishedAt: rfc3339(st.finishedAt),
+            containerID: `${this.k.runtimeName}://${s.id}`,
+          },
+        };
+        s.finishedMs = st.finishedAt;
+        s.ready = false;
+        if (s.kind !== "init") s.started = false;
+        if (wasRunning) this.stopProbes(s);
+        const msg = this.terminationMessage(s);
+        if (msg) s.state.terminated!.message = msg;
+      } else if (st.state === "CONTAINER_CREATED") {
+        s.state = { waiting: { reason: "ContainerCreating" } };
+      }
+    }
+  }
+
+  private terminationMessage(s: ContainerSlot): string | undefined {
+    const path = `${podDir(this.uid)}/containers/${s.name}/${s.id?.slice(0, 8)}`;
+    const text = this.k.hostFs.read(path);
+    if (text) return text.slice(0, 4096);
+    if (s.spec.terminationMessagePolicy === "FallbackToLogsOnError" && s.state?.terminated && s.state.terminated.exitCode !== 0) {
+      const lines = this.k.runtime.logs.lines(`${this.sandboxConfig!.logDirectory}/${s.name}/${s.restartCount}.log`) ?? [];
+      return lines.slice(-80).map((l) => this.k.runtime.logs.parse(l)?.text ?? "").join("\n").slice(-2048) || undefined;
+    }
+    return undefined;
+  }
+
+  /**
+   * Keeps a slot's container running per `policy`: starts it the first time, restarts it after an
+   * exit (immediately the first time, then after the crash-loop backoff). Returns when to look
+   * again (a backoff's end), if any.
+   */
+  private async ensureRunning(s: ContainerSlot, policy: string): Promise<number | undefined> {
+    if (s.killing) return undefined;
+    if (!s.id) return this.start(s);
+    const t = s.state?.terminated;
+    if (!t) return undefined;
+    if (policy === "Never" || (policy === "OnFailure" && t.exitCode === 0)) {
+      s.waiting = undefined;
+      return undefined;
+    }
+    const key = `${this.uid}/${s.name}`;
+    const finished = s.finishedMs ?? (Date.parse(t.finishedAt ?? "") || this.k.clock.now());
+    const until = this.k.restartBackoff.until(key, finished);
+    if (until !== undefined) {
+      const delay = this.k.restartBackoff.get(key);
+      const reason = "CrashLoopBackOff";
+      const message = `back-off ${formatDelay(delay)} restarting failed container=${s.name} pod=${this.pod.metadata?.name}_${this.pod.metadata?.namespace}(${this.uid})`;
+      if (s.waiting?.reason !== reason) this.k.recorder.event(this.pod, "Warning", "BackOff", "Back-off restarting failed container " + s.name + " in pod " + `${this.pod.metadata?.name}_${this.pod.metadata?.namespace}(${this.uid})`);
+      s.waiting = { reason, message };
+      return until;
+    }
+    this.k.restartBackoff.next(key, finished);
+    return this.start(s);
+  }
+
+  /** Pulls, creates and starts a new instance of the slot's container. Returns when to retry (pull backoff). */
+  private async start(s: ContainerSlot): Promise<number | undefined> {
+    const pod = this.pod;
+    const c = s.spec;
+    const image = c.image ?? "";
+    // Image
+    const pulled = await this.ensureImage(s, image);
+    if (typeof pulled === "number" || pulled === undefined) return pulled;
+    // Config
+    let config: ContainerConfig;
+    try {
+      config = await this.containerConfig(s, pulled);
+    } catch (err) {
+      if (!(err instanceof ContainerConfigError)) throw err;
+      s.waiting = { reason: "CreateContainerConfigError", message: err.message };
+      this.k.recorder.event(pod, "Warning", "Failed", `Error: ${err.message}`);
+      return this.k.clock.now() + 10_000;
+    }
+    const previous = s.id;
+    let id: string;
+    try {
+      id = await this.k.runtime.runtime.createContainer(this.sandboxId!, config, this.sandboxConfig!);
+    } catch (err) {
+      s.waiting = { reason: "CreateContainerError", message: (err as Error).message };
+      this.k.recorder.event(pod, "Warning", "Failed", `Error: ${(err as Error).message}`);
+      return this.k.clock.now() + 10_000;
+    }
+    if (previous) {
+      if (s.state?.terminated) s.last = s.state.terminated;
+      s.restartCount++;
+      // The kubelet keeps the last dead instance (`kubectl logs --previous`) and removes older ones.
+      if (s.deadId) await this.k.runtime.runtime.removeContainer(s.deadId).catch(() => undefined);
+      s.deadId = previous;
+    }
+    s.id = id;
+    s.waiting = undefined;
+    s.state = { waiting: { reason: "ContainerCreating" } };
+    s.started = false;
+    s.ready = false;
+    this.k.recorder.event(pod, "Normal", "Created", `Created container ${s.name}`);
+    try {
+      await this.k.runtime.runtime.startContainer(id);
+    } catch (err) {
+      this.k.recorder.event(pod, "Warning", "Failed", `Error: ${(err as Error).message}`);
+      return undefined;
+    }
+    this.k.recorder.event(pod, "Normal", "Started", `Started container ${s.name}`);
+    if (c.lifecycle?.postStart) {
+      const failure = await this.runHook(c.lifecycle.postStart, s);
+      if (failure) {
+        this.k.recorder.event(pod, "Warning", "FailedPostStartHook", failure);
+        await this.k.runtime.runtime.stopContainer(id, pod.spec?.terminationGracePeriodSeconds ?? 30);
+        return undefined;
+      }
+    }
+    this.startProbes(s);
+    return undefined;
+  }
+
+  /** The image for a container, per its pull policy: the image ref, a retry time (backing off), or undefined (never pullable). */
+  private async ensureImage(s: ContainerSlot, image: string): Promise<string | number | undefined> {
+    const pod = this.pod;
+    const images = this.k.runtime.images;
+    const ref = parseImageReference(image);
+    if (!ref) {
+      s.waiting = { reason: "InvalidImageName", message: `Failed to apply default image tag "${image}": couldn't parse image name "${image}": invalid reference format` };
+      this.k.recorder.event(pod, "Warning", "InspectFailed", s.waiting.message!);
+      return undefined;
+    }
+    const policy = s.spec.imagePullPolicy ?? (ref.tag === "latest" ? "Always" : "IfNotPresent");
+    const present = await images.imageStatus(image);
+    if (policy === "Never") {
+      if (present) return this.pulledRef(s, present.id, image, true);
+      s.waiting = { reason: "ErrImageNeverPull", message: `Container image "${image}" is not present with pull policy of Never` };
+      this.k.recorder.event(pod, "Warning", "ErrImageNeverPull", s.waiting.message!);
+      return undefined;
+    }
+    if (policy === "IfNotPresent" && present) return this.pulledRef(s, present.id, image, true);
+    const key = `${this.uid}/pull/${image}`;
+    const until = this.k.pullBackoff.until(key, this.k.pullBackoff.get(key) ? this.lastPullFailure.get(key) ?? 0 : 0);
+    if (until !== undefined) {
+      s.waiting = { reason: "ImagePullBackOff", message: `Back-off pulling image "${image}"` };
+      this.k.recorder.event(pod, "Normal", "BackOff", `Back-off pulling image "${image}"`);
+      return until;
+    }
+    this.k.recorder.event(pod, "Normal", "Pulling", `Pulling image "${image}"`);
+    const began = this.k.clock.now();
+    try {
+      const id = await images.pullImage(image, undefined);
+      const took = ((this.k.clock.now() - began) / 1000).toFixed(3);
+      const size = (await images.imageStatus(id))?.size ?? 0;
+      this.k.recorder.event(pod, "Normal", "Pulled", `Successfully pulled image "${image}" in ${took}s (${took}s including waiting). Image size: ${size} bytes.`);
+      this.k.pullBackoff.reset(key);
+      return this.pulledRef(s, id, image, false);
+    } catch (err) {
+      const message = (err as Error).message;
+      this.lastPullFailure.set(key, this.k.clock.now());
+      this.k.pullBackoff.next(key, this.k.clock.now());
+      s.waiting = { reason: "ErrImagePull", message };
+      this.k.recorder.event(pod, "Warning", "Failed", `Failed to pull image "${image}": ${message}`);
+      this.k.recorder.event(pod, "Warning", "Failed", "Error: ErrImagePull");
+      return this.k.clock.now() + this.k.pullBackoff.get(key);
+    }
+  }
+
+  private readonly lastPullFailure = new Map<string, number>();
+
+  private async pulledRef(s: ContainerSlot, id: string, image: string, present: boolean): Promise<string> {
+    if (present) this.k.recorder.event(this.pod, "Normal", "Pulled", `Container image "${image}" already present on machine`);
+    const img = await this.k.runtime.images.imageStatus(id);
+    s.imageID = img?.repoDigests[0] ?? id;
+    return id;
+  }
+
+  private async containerConfig(s: ContainerSlot, imageId: string): Promise<ContainerConfig> {
+    const pod = this.pod;
+    const c = s.spec;
+    const env = await containerEnv(pod, c, this.k.source, { podIP: this.podIPs[0] ?? "", hostIP: this.k.nodeIP, allocatable: this.k.allocatable() });
+    // Service links and the KUBERNETES_* variables every container gets.
+    const all: Record<string, string> = { KUBERNETES_SERVICE_HOST: "10.96.0.1", KUBERNETES_SERVICE_PORT: "443", KUBERNETES_SERVICE_PORT_HTTPS: "443", KUBERNETES_PORT: "tcp://10.96.0.1:443", KUBERNETES_PORT_443_TCP: "tcp://10.96.0.1:443", KUBERNETES_PORT_443_TCP_PROTO: "tcp", KUBERNETES_PORT_443_TCP_PORT: "443", KUBERNETES_PORT_443_TCP_ADDR: "10.96.0.1", ...env };
+    const ports = (c.ports ?? []).filter((p) => (p.protocol ?? "TCP") === "TCP").map((p) => p.containerPort);
+    if (ports.length) all["KUBESIM_CONTAINER_PORTS"] = ports.join(",");
+    const dir = podDir(this.uid);
+    const attempt = s.id ? s.restartCount + 1 : s.restartCount;
+    const termLog = `${dir}/containers/${s.name}/${this.k.clock.now().toString(16).slice(-8)}`;
+    this.k.hostFs.write(termLog, "");
+    const sec = c.securityContext;
+    const podSec = pod.spec?.securityContext;
+    const runAsUser = sec?.runAsUser ?? podSec?.runAsUser;
+    if ((sec?.runAsNonRoot ?? podSec?.runAsNonRoot) && (runAsUser ?? 0) === 0) {
+      throw new ContainerConfigError(runAsUser === 0 ? "container's runAsUser breaks non-root policy (pod: \"" + `${pod.metadata?.name}_${pod.metadata?.namespace}(${this.uid})` + "\", container: " + s.name + ")" : "container has runAsNonRoot and image will run as root (pod: \"" + `${pod.metadata?.name}_${pod.metadata?.namespace}(${this.uid})` + "\", container: " + s.name + ")");
+    }
+    const limits = c.resources?.limits ?? {};
+    const memory = limits["memory"] ? bytes(String(limits["memory"])) : undefined;
+    return {
+      metadata: { name: s.name, attempt },
+      image: { image: imageId },
+      command: (c.command ?? []).map((a) => expandReferences(a, env)),
+      args: (c.args ?? []).map((a) => expandReferences(a, env)),
+      workingDir: c.workingDir ?? "",
+      envs: Object.entries(all).map(([key, value]) => ({ key, value })),
+      mounts: containerMounts(c, this.volumes ?? new Map(), { hosts: `${dir}/etc-hosts`, resolv: `${dir}/resolv.conf`, hostname: `${dir}/hostname`, terminationLog: termLog }),
+      labels: { "io.kubernetes.container.name": s.name, "io.kubernetes.pod.name": pod.metadata!.name!, "io.kubernetes.pod.namespace": pod.metadata!.namespace!, "io.kubernetes.pod.uid": this.uid },
+      annotations: { "io.kubernetes.container.restartCount": String(attempt), "io.kubernetes.container.terminationMessagePath": c.terminationMessagePath ?? "/dev/termination-log", "io.kubernetes.container.ports": JSON.stringify(c.ports ?? []), "io.kubernetes.pod.terminationGracePeriod": String(pod.spec?.terminationGracePeriodSeconds ?? 30) },
+      logPath: `${s.name}/${attempt}.log`,
+      stdin: c.stdin ?? false,
+      stdinOnce: c.stdinOnce ?? false,
+      tty: c.tty ?? false,
+      linux: {
+        ...(memory ? { resources: { memoryLimitInBytes: memory } } : {}),
+        securityContext: {
+          ...(runAsUser !== undefined ? { runAsUser } : {}),
+          ...(sec?.readOnlyRootFilesystem ? { readonlyRootfs: true } : {}),
+          ...(sec?.privileged ? { privileged: true } : {}),
+          ...(sec?.capabilities ? { capabilities: { addCapabilities: sec.capabilities.add ?? [], dropCapabilities: sec.capabilities.drop ?? [] } } : {}),
+        },
+      },
+    };
+  }
+
+  /** Runs a lifecycle hook; returns a failure message or undefined. */
+  private async runHook(hook: LifecycleHandler, s: ContainerSlot): Promise<string | undefined> {
+    if (hook.sleep) {
+      await this.k.clock.sleep(hook.sleep.seconds * 1000);
+      return undefined;
+    }
+    if (!s.id) return undefined;
+    if (hook.exec || hook.httpGet || hook.tcpSocket) {
+      const outcome = await runProbe({ ...hook, timeoutSeconds: 30 } as never, { runtime: this.k.runtime.runtime, hostStack: this.k.hostStack, podIP: this.podIPs[0] ?? "", containerId: s.id, container: s.spec, clock: this.k.clock });
+      if (outcome.ok) return undefined;
+      if (hook.exec) return `Exec lifecycle hook (${JSON.stringify(hook.exec.command ?? [])}) for Container "${s.name}" in Pod "${this.pod.metadata?.name}_${this.pod.metadata?.namespace}(${this.uid})" failed - error: command '${(hook.exec.command ?? []).join(" ")}' exited with 126: , message: "${outcome.message}"`;
+      return `HTTP lifecycle hook (${hook.httpGet?.path ?? ""}) for Container "${s.name}" in Pod "${this.pod.metadata?.name}_${this.pod.metadata?.namespace}(${this.uid})" failed - error: ${outcome.message}`;
+    }
+    return undefined;
+  }
+
+  // ---- probes ----
+
+  private startProbes(s: ContainerSlot): void {
+    this.stopProbes(s);
+    const c = s.spec;
+    const target = { runtime: this.k.runtime.runtime, hostStack: this.k.hostStack, podIP: this.podIPs[0] ?? "", containerId: s.id!, container: c, clock: this.k.clock };
+    const workers: ProbeWorker[] = [];
+    const onResult = (w: ProbeWorker, ok: boolean, message: string): void => this.probeResult(s, w.kind, ok, message, target.containerId);
+    if (c.startupProbe) workers.push(new ProbeWorker("startup", c.startupProbe, target, onResult, () => true));
+    const afterStartup = (): boolean => !c.startupProbe || s.started;
+    if (c.livenessProbe) workers.push(new ProbeWorker("liveness", c.livenessProbe, target, onResult, afterStartup));
+    if (c.readinessProbe && s.kind !== "init") workers.push(new ProbeWorker("readiness", c.readinessProbe, target, onResult, afterStartup));
+    s.probes = workers;
+    if (!c.startupProbe) s.started = true;
+    if (!c.readinessProbe && s.kind !== "init") s.ready = true;
+  }
+
+  private stopProbes(s: ContainerSlot): void {
+    for (const w of s.probes ?? []) w.stop();
+    s.probes = undefined;
+  }
+
+  private probeResult(s: ContainerSlot, kind: ProbeKind, ok: boolean, message: string, containerId: string): void {
+    if (s.id !== containerId) return;
+    const label = kind === "liveness" ? "Liveness" : kind === "readiness" ? "Readiness" : "Startup";
+    if (!ok) this.k.recorder.event(this.pod, "Warning", "Unhealthy", `${label} probe failed: ${message}`);
+    const worker = s.probes?.find((w) => w.kind === kind);
+    if (kind === "readiness") {
+      const ready = worker?.result === true;
+      if (s.ready !== ready) {
+        s.ready = ready;
+        this.kick();
+      }
+      return;
+    }
+    if (kind === "startup" && ok) {
+      s.started = true;
+      if (!s.spec.readinessProbe) s.ready = true;
+      this.kick();
+      return;
+    }
+    if (worker?.result === false) {
+      // Liveness or startup failure: kill the container; the restart policy takes it from there.
+      this.k.recorder.event(this.pod, "Normal", "Killing", `Container ${s.name} failed ${kind} probe, will be restarted`);
+      s.killing = true;
+      this.stopProbes(s);
+      void this.k.runtime.runtime
+        .stopContainer(containerId, this.pod.spec?.terminationGracePeriodSeconds ?? 30)
+        .catch(() => undefined)
+        .then(() => {
+          s.killing = false;
+          this.kick();
+        });
+    }
+  }
+
+  /** A container of this pod started or exited (the runtime's event). */
+  containerEvent(): void {
+    this.kick();
+  }
+
+  // ---- termination ----
+
+  private armDeadline(): void {
+    const ads = this.pod.spec?.activeDeadlineSeconds;
+    if (ads === undefined || this.startTime === undefined) return;
+    this.deadlineTimer = this.k.clock.setTimeout(() => this.kick(), Math.max(0, this.startTime + ads * 1000 - this.k.clock.now()));
+  }
+
+  private deadlineExceeded(): boolean {
+    const ads = this.pod.spec?.activeDeadlineSeconds;
+    return ads !== undefined && this.startTime !== undefined && this.k.clock.now() >= this.startTime + ads * 1000;
+  }
+
+  /** Stops every container: regular ones first (preStop, SIGTERM, grace, SIGKILL), then sidecars in reverse. */
+  private async killAll(graceSeconds: number): Promise<void> {
+    const deadline = this.k.clock.now() + graceSeconds * 1000;
+    const stop = async (s: ContainerSlot): Promise<void> => {
+      this.stopProbes(s);
+      if (!s.id || !s.state?.running) return;
+      this.k.recorder.event(this.pod, "Normal", "Killing", `Stopping container ${s.name}`);
+      s.killing = true;
+      const preStop = s.spec.lifecycle?.preStop;
+      if (preStop && graceSeconds > 0) {
+        const hookTime = Math.max(0, deadline - this.k.clock.now());
+        let timer: TimerHandle | undefined;
+        const failure = await Promise.race([this.runHook(preStop, s), new Promise<string>((r) => (timer = this.k.clock.setTimeout(() => r("timeout"), hookTime)))]);
+        this.k.clock.clearTimeout(timer);
+        if (failure && failure !== "timeout") this.k.recorder.event(this.pod, "Warning", "FailedPreStopHook", failure);
+      }
+      const remaining = Math.max(0, Math.ceil((deadline - this.k.clock.now()) / 1000));
+      await this.k.runtime.runtime.stopContainer(s.id, graceSeconds > 0 ? Math.max(remaining, 2) : 0).catch(() => undefined);
+      s.killing = false;
+    };
+    await Promise.all(this.regular.map(stop));
+    for (const s of [...this.init].reverse()) await stop(s);
+    await this.refresh();
+  }
+
+  private async terminate(graceSeconds: number): Promise<void> {
+    if (this.lifecycle === "syncing") {
+      this.lifecycle = "terminating";
+      this.k.clock.clearTimeout(this.wake);
+      await this.killAll(graceSeconds);
+      await this.finish();
+      return;
+    }
+    if (this.lifecycle === "terminated" && !this.removedFromApi) await this.deleteFromApi();
+  }
+
+  /** Containers are done: tear the sandbox down, write the final status and, for a deleted pod, remove it. */
+  private async finish(): Promise<void> {
+    this.lifecycle = "terminated";
+    this.k.clock.clearTimeout(this.wake);
+    this.k.clock.clearTimeout(this.deadlineTimer);
+    for (const s of this.slots) {
+      this.stopProbes(s);
+      s.ready = false;
+      if (s.waiting && !s.id) s.waiting = undefined;
+    }
+    if (this.sandboxId) {
+      await this.k.runtime.runtime.stopPodSandbox(this.sandboxId).catch(() => undefined);
+    }
+    await this.refresh();
+    for (const s of this.slots) {
+      if (s.waiting?.reason === "CrashLoopBackOff" && s.last) {
+        s.state = { terminated: s.last };
+        s.waiting = undefined;
+      } else s.waiting = undefined;
+    }
+    if (this.removedFromApi) {
+      await this.cleanUp();
+      return;
+    }
+    if (!this.pod.metadata?.deletionTimestamp && !this.terminal) {
+      // Finished on its own (Succeeded/Failed): keep the sandbox's record until the pod is deleted.
+      await this.writeStatus();
+      return;
+    }
+    await this.writeStatus();
+    if (this.pod.metadata?.deletionTimestamp) await this.deleteFromApi();
+  }
+
+  private async deleteFromApi(): Promise<void> {
+    try {
+      await this.k.client.resource<Pod>("Pod").delete(this.pod.metadata!.name!, { namespace: this.pod.metadata!.namespace!, gracePeriodSeconds: 0, preconditions: { uid: this.uid } });
+    } catch (err) {
+      if (!(isStatusError(err) && (err.code === 404 || err.code === 409))) throw err;
+    }
+    await this.cleanUp();
+  }
+
+  private async cleanUp(): Promise<void> {
+    if (this.sandboxId) {
+      const id = this.sandboxId;
+      this.sandboxId = undefined;
+      await this.k.runtime.runtime.removePodSandbox(id).catch(() => undefined);
+    }
+    this.k.hostFs.remove(podDir(this.uid));
+    this.k.restartBackoff.resetPrefix(this.uid + "/");
+    this.k.pullBackoff.resetPrefix(this.uid + "/");
+    this.k.forget(this.uid);
+  }
+
+  // ---- status ----
+
+  private async writeStatus(): Promise<void> {
+    const status: PodStatus = buildPodStatus({
+      pod: this.pod,
+      init: this.init,
+      regular: this.regular,
+      runtimeName: this.k.runtimeName,
+      sandboxReady: !!this.sandboxId && this.lifecycle !== "terminated",
+      podIPs: this.podIPs,
+      hostIP: this.k.nodeIP,
+      ...(this.startTime !== undefined ? { startTime: this.startTime } : this.pod.status?.startTime ? { startTime: Date.parse(this.pod.status.startTime) } : {}),
+      now: this.k.clock.now(),
+      ...(this.terminal ? { terminal: this.terminal } : {}),
+      rejected: this.rejected,
+    });
+    const json = JSON.stringify(status);
+    if (json === this.lastStatusJson) return;
+    try {
+      const updated = await this.k.client.resource<Pod>("Pod").patch(this.pod.metadata!.name!, "merge", { status }, { namespace: this.pod.metadata!.namespace!, subresource: "status" });
+      this.lastStatusJson = json;
+      if (updated.metadata?.uid === this.uid) this.pod = updated;
+    } catch (err) {
+      if (isStatusError(err) && err.code === 404) return;
+      throw err;
+    }
+  }
+}
+
+function slot(spec: Container, kind: ContainerSlot["kind"]): ContainerSlot {
+  return { name: spec.name, kind, spec, restartCount: 0, ready: false, started: false, waiting: { reason: kind === "regular" ? "ContainerCreating" : "PodInitializing" } };
+}
+
+/** `10s`, `20s`, `40s`, `1m20s`, `2m40s`, `5m0s` as Go prints durations. */
+export function formatDelay(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  return `${m}m${s % 60}s`;
+}
+
+function bytes(q: string): number {
+  const m = /^(\d+(?:\.\d+)?)([KMGTE]i?|[kmgte])?$/.exec(q);
+  if (!m) return Number(q) || 0;
+  const unit = m[2] ?? "";
+  const mult: Record<string, number> = { "": 1, k: 1e3, K: 1e3, M: 1e6, G: 1e9, T: 1e12, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4 };
+  return Math.round(Number(m[1]) * (mult[unit] ?? 1));
+}
+
+export { familiarName };

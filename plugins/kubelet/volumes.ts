@@ -1,0 +1,149 @@
+import type { Container, KeyToPath, Pod, Volume } from "kubernetes-types/core/v1.js";
+import type { FileSystem } from "../../core/cri/filesystem.js";
+import type { Mount } from "../../core/cri/runtime-service.js";
+import { podField, resourceField, type ObjectSource } from "./container-env.js";
+
+/** A volume could not be set up (FailedMount): the message says why. */
+export class VolumeSetupError extends Error {}
+
+/** `/var/lib/kubelet/pods/<uid>` */
+export function podDir(uid: string): string {
+  return `/var/lib/kubelet/pods/${uid}`;
+}
+
+const PLUGIN_DIRS: Record<string, string> = { emptyDir: "kubernetes.io~empty-dir", configMap: "kubernetes.io~configmap", secret: "kubernetes.io~secret", downwardAPI: "kubernetes.io~downward-api", projected: "kubernetes.io~projected" };
+
+/** What the kubelet needs to set volumes up. */
+export interface VolumeContext {
+  hostFs: FileSystem;
+  source: ObjectSource;
+  podIP: string;
+  hostIP: string;
+  allocatable: Record<string, string>;
+  /** A service account token for a projected `serviceAccountToken` source (undefined when none can be had). */
+  token?: (audience: string | undefined, expirationSeconds: number) => Promise<string | undefined>;
+}
+
+/**
+ * Sets up every volume of the pod under its directory on the node and returns where each one
+ * lives (hostPath volumes: the node path itself). configMap/secret/projected contents are written
+ * as a whole (what the atomic writer's `..data` swap gives a reader). Throws
+ * {@link VolumeSetupError} with the kubelet's message when a source is missing.
+ */
+export async function setUpVolumes(pod: Pod, ctx: VolumeContext): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  const uid = pod.metadata?.uid ?? "";
+  for (const v of pod.spec?.volumes ?? []) {
+    if (v.hostPath) {
+      const t = v.hostPath.type;
+      if (t === "DirectoryOrCreate" || (!t && !ctx.hostFs.isDirectory(v.hostPath.path) && ctx.hostFs.read(v.hostPath.path) === undefined)) ctx.hostFs.mkdir(v.hostPath.path);
+      else if (t === "Directory" && !ctx.hostFs.isDirectory(v.hostPath.path)) throw new VolumeSetupError(`MountVolume.SetUp failed for volume "${v.name}" : hostPath type check failed: ${v.hostPath.path} is not a directory`);
+      else if (t === "File" && ctx.hostFs.read(v.hostPath.path) === undefined) throw new VolumeSetupError(`MountVolume.SetUp failed for volume "${v.name}" : hostPath type check failed: ${v.hostPath.path} is not a file`);
+      else if (t === "FileOrCreate" && ctx.hostFs.read(v.hostPath.path) === undefined) ctx.hostFs.write(v.hostPath.path, "");
+      out.set(v.name, v.hostPath.path);
+      continue;
+    }
+    const kind = Object.keys(PLUGIN_DIRS).find((k) => (v as unknown as Record<string, unknown>)[k] !== undefined) ?? "emptyDir";
+    const dir = `${podDir(uid)}/volumes/${PLUGIN_DIRS[kind]}/${v.name}`;
+    const files = await volumeFiles(pod, v, ctx);
+    if (files) {
+      ctx.hostFs.remove(dir);
+      for (const [path, data] of Object.entries(files)) ctx.hostFs.write(`${dir}/${path}`, data);
+    }
+    ctx.hostFs.mkdir(dir);
+    out.set(v.name, dir);
+  }
+  return out;
+}
+
+/** The files a content volume holds (undefined for emptyDir and volumes kubesim keeps empty). */
+async function volumeFiles(pod: Pod, v: Volume, ctx: VolumeContext): Promise<Record<string, string> | undefined> {
+  const ns = pod.metadata?.namespace ?? "default";
+  const fail = (what: string): never => {
+    throw new VolumeSetupError(`MountVolume.SetUp failed for volume "${v.name}" : ${what}`);
+  };
+  if (v.configMap) {
+    const cm = await ctx.source.configMap(ns, v.configMap.name ?? "");
+    if (!cm) return v.configMap.optional ? {} : fail(`configmap "${v.configMap.name}" not found`);
+    return pick({ ...(cm.data ?? {}), ...decodeAll(cm.binaryData) }, v.configMap.items, v.configMap.optional ?? false, (k) => fail(`configmap references non-existent config key: ${k}`));
+  }
+  if (v.secret) {
+    const s = await ctx.source.secret(ns, v.secret.secretName ?? "");
+    if (!s) return v.secret.optional ? {} : fail(`secret "${v.secret.secretName}" not found`);
+    return pick(decodeAll(s.data), v.secret.items, v.secret.optional ?? false, (k) => fail(`references non-existent secret key: ${k}`));
+  }
+  if (v.downwardAPI) {
+    const out: Record<string, string> = {};
+    for (const item of v.downwardAPI.items ?? []) {
+      if (item.fieldRef) out[item.path] = podField(pod, item.fieldRef, ctx.podIP, ctx.hostIP);
+      else if (item.resourceFieldRef) out[item.path] = resourceField(pod, item.resourceFieldRef, ctx.allocatable);
+    }
+    return out;
+  }
+  if (v.projected) {
+    const out: Record<string, string> = {};
+    for (const src of v.projected.sources ?? []) {
+      if (src.configMap) {
+        const cm = await ctx.source.configMap(ns, src.configMap.name ?? "");
+        if (!cm) {
+          if (src.configMap.optional) continue;
+          fail(`configmap "${src.configMap.name}" not found`);
+        }
+        Object.assign(out, pick({ ...(cm!.data ?? {}), ...decodeAll(cm!.binaryData) }, src.configMap.items, src.configMap.optional ?? false, (k) => fail(`configmap references non-existent config key: ${k}`)));
+      } else if (src.secret) {
+        const s = await ctx.source.secret(ns, src.secret.name ?? "");
+        if (!s) {
+          if (src.secret.optional) continue;
+          fail(`secret "${src.secret.name}" not found`);
+        }
+        Object.assign(out, pick(decodeAll(s!.data), src.secret.items, src.secret.optional ?? false, (k) => fail(`references non-existent secret key: ${k}`)));
+      } else if (src.downwardAPI) {
+        for (const item of src.downwardAPI.items ?? []) {
+          if (item.fieldRef) out[item.path] = podField(pod, item.fieldRef, ctx.podIP, ctx.hostIP);
+          else if (item.resourceFieldRef) out[item.path] = resourceField(pod, item.resourceFieldRef, ctx.allocatable);
+        }
+      } else if (src.serviceAccountToken) {
+        const token = await ctx.token?.(src.serviceAccountToken.audience, src.serviceAccountToken.expirationSeconds ?? 3607);
+        if (token === undefined) fail(`failed to fetch token: serviceaccounts "${pod.spec?.serviceAccountName ?? "default"}" not found`);
+        out[src.serviceAccountToken.path] = token!;
+      }
+    }
+    return out;
+  }
+  return undefined;
+}
+
+function decodeAll(data: Record<string, string> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(data ?? {})) out[k] = Buffer.from(v, "base64").toString("utf8");
+  return out;
+}
+
+function pick(data: Record<string, string>, items: KeyToPath[] | undefined, optional: boolean, missing: (key: string) => never): Record<string, string> {
+  if (!items?.length) return data;
+  const out: Record<string, string> = {};
+  for (const item of items) {
+    const v = data[item.key];
+    if (v === undefined) {
+      if (optional) continue;
+      missing(item.key);
+    }
+    out[item.path] = v!;
+  }
+  return out;
+}
+
+/** The container's bind mounts: its volumeMounts (with subPath), plus the kubelet-managed files. */
+export function containerMounts(container: Container, volumes: Map<string, string>, managed: { hosts: string; resolv: string; hostname: string; terminationLog: string }): Mount[] {
+  const mounts: Mount[] = [];
+  for (const vm of container.volumeMounts ?? []) {
+    const base = volumes.get(vm.name);
+    if (base === undefined) continue;
+    mounts.push({ containerPath: vm.mountPath, hostPath: vm.subPath ? `${base}/${vm.subPath}` : base, readonly: vm.readOnly ?? false, ...(vm.subPath ? { file: true } : {}) });
+  }
+  mounts.push({ containerPath: "/etc/hosts", hostPath: managed.hosts, readonly: false, file: true });
+  mounts.push({ containerPath: container.terminationMessagePath ?? "/dev/termination-log", hostPath: managed.terminationLog, readonly: false, file: true });
+  mounts.push({ containerPath: "/etc/hostname", hostPath: managed.hostname, readonly: false, file: true });
+  mounts.push({ containerPath: "/etc/resolv.conf", hostPath: managed.resolv, readonly: false, file: true });
+  return mounts;
+}

@@ -1,0 +1,98 @@
+import { FsError, MemoryFileSystem, normalizePath, type FileSystem } from "../../core/cri/filesystem.js";
+import type { Mount } from "../../core/cri/runtime-service.js";
+
+/**
+ * A container's root filesystem as overlayfs presents it: the image's files (shared, read-only
+ * lower layer), the container's writable upper layer, and bind mounts from the node (volumes)
+ * on top. A read-only root (`readOnlyRootFilesystem`) refuses writes outside writable mounts.
+ */
+export class ContainerFileSystem implements FileSystem {
+  private upper: MemoryFileSystem | undefined;
+  private readonly whiteouts = new Set<string>();
+  private readonly mounts: Mount[];
+
+  constructor(
+    private readonly image: Readonly<Record<string, string>>,
+    mounts: readonly Mount[],
+    private readonly host: FileSystem,
+    private readonly readonlyRoot = false,
+  ) {
+    this.mounts = [...mounts].sort((a, b) => b.containerPath.length - a.containerPath.length);
+  }
+
+  read(path: string): string | undefined {
+    const p = normalizePath(path);
+    const m = this.mountFor(p);
+    if (m) return this.host.read(m.path);
+    if (this.whiteouts.has(p)) return undefined;
+    return this.upper?.read(p) ?? this.image[p];
+  }
+
+  write(path: string, data: string): void {
+    const p = normalizePath(path);
+    const m = this.mountFor(p);
+    if (m) {
+      if (m.mount.readonly) throw new FsError("EROFS", p);
+      return this.host.write(m.path, data);
+    }
+    if (this.readonlyRoot) throw new FsError("EROFS", p);
+    this.whiteouts.delete(p);
+    (this.upper ??= new MemoryFileSystem()).write(p, data);
+  }
+
+  remove(path: string): boolean {
+    const p = normalizePath(path);
+    const m = this.mountFor(p);
+    if (m) {
+      if (m.mount.readonly) throw new FsError("EROFS", p);
+      return this.host.remove(m.path);
+    }
+    if (this.readonlyRoot) throw new FsError("EROFS", p);
+    const had = this.read(p) !== undefined;
+    this.upper?.remove(p);
+    if (this.image[p] !== undefined) this.whiteouts.add(p);
+    return had;
+  }
+
+  mkdir(path: string): void {
+    const p = normalizePath(path);
+    const m = this.mountFor(p);
+    if (m) return this.host.mkdir(m.path);
+    if (this.readonlyRoot) throw new FsError("EROFS", p);
+    (this.upper ??= new MemoryFileSystem()).mkdir(p);
+  }
+
+  list(dir: string): string[] | undefined {
+    const p = normalizePath(dir);
+    const m = this.mountFor(p);
+    if (m && !m.mount.file) return this.host.list(m.path);
+    const names = new Set<string>(this.upper?.list(p) ?? []);
+    const prefix = p === "/" ? "/" : p + "/";
+    let found = this.upper?.isDirectory(p) ?? false;
+    for (const f of Object.keys(this.image)) {
+      if (!f.startsWith(prefix) || this.whiteouts.has(f)) continue;
+      found = true;
+      names.add(f.slice(prefix.length).split("/")[0]!);
+    }
+    for (const mount of this.mounts) {
+      if (mount.containerPath.startsWith(prefix)) {
+        found = true;
+        names.add(mount.containerPath.slice(prefix.length).split("/")[0]!);
+      }
+    }
+    return found || p === "/" ? [...names].sort() : undefined;
+  }
+
+  isDirectory(path: string): boolean {
+    return this.list(path) !== undefined;
+  }
+
+  private mountFor(p: string): { mount: Mount; path: string } | undefined {
+    for (const mount of this.mounts) {
+      const c = mount.containerPath;
+      if (p === c) return { mount, path: mount.hostPath };
+      if (!mount.file && p.startsWith(c === "/" ? "/" : c + "/")) return { mount, path: mount.hostPath + p.slice(c.length) };
+    }
+    return undefined;
+  }
+}

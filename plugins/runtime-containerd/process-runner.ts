@@ -1,0 +1,174 @@
+import type { Clock } from "../../core/clock/clock.js";
+import type { Connection, Datagram, Listener, NetworkStack, UdpSocket } from "../../core/net/sockets.js";
+import type { FileSystem } from "../../core/cri/filesystem.js";
+import { SIGNAL_EXIT_CODES, type ChildIo, type Process, type Program, type ResourceUse, type Signal } from "../../core/cri/process.js";
+
+export interface ProcessOptions {
+  argv: readonly string[];
+  env: Record<string, string>;
+  cwd: string;
+  hostname: string;
+  fs: FileSystem;
+  net: NetworkStack;
+  clock: Clock;
+  programs: Readonly<Record<string, Program>>;
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  /**
+   * The container's init (PID 1 of its PID namespace): the kernel does not apply the default action
+   * of a signal it has no handler for, so an unhandled SIGTERM is ignored and only SIGKILL ends it.
+   */
+  init?: boolean;
+  /** Memory limit in bytes: reported use above it kills the process (OOMKilled, 137). */
+  memoryLimit?: number;
+}
+
+/** Why a process ended. */
+export type ExitReason = "exited" | "signaled" | "oom";
+
+/** The basename of a program path: `/usr/sbin/nginx` → `nginx`. */
+export function programName(path: string): string {
+  const i = path.lastIndexOf("/");
+  return i >= 0 ? path.slice(i + 1) : path;
+}
+
+/**
+ * One running program: its streams, its signals, its sockets. Ends when the program returns, when
+ * it is killed, or when a catchable signal arrives that it does not handle; the sockets it
+ * opened are closed then.
+ */
+export class RunningProcess {
+  readonly exit: Promise<number>;
+  exitCode: number | undefined;
+  exitReason: ExitReason = "exited";
+  usage: ResourceUse = {};
+  private resolveExit!: (code: number) => void;
+  private readonly abort = new AbortController();
+  private readonly handlers: ((s: Signal) => void)[] = [];
+  private readonly stdinChunks: string[] = [];
+  private stdinWaiters: ((chunk: string | undefined) => void)[] = [];
+  private stdinClosed = false;
+  private readonly sockets: { close(): void }[] = [];
+
+  constructor(
+    readonly pid: number,
+    private readonly options: ProcessOptions,
+    stdin?: () => Promise<string | undefined>,
+  ) {
+    this.exit = new Promise((resolve) => (this.resolveExit = resolve));
+    const program = options.programs[programName(options.argv[0] ?? "")];
+    if (!program) throw new Error(`exec: "${options.argv[0] ?? ""}": executable file not found in $PATH`);
+    const proc = this.processFor(options, stdin ?? (() => this.readStdin()));
+    program(proc).then(
+      (code) => this.finish(code, "exited"),
+      (err: unknown) => {
+        if (this.abort.signal.aborted) return;
+        options.stderr(`${err instanceof Error ? err.message : String(err)}\n`);
+        this.finish(1, "exited");
+      },
+    );
+  }
+
+  /** Delivers a signal: SIGKILL ends the process at once; others go to its handlers or end it with 128+n. */
+  kill(signal: Signal): void {
+    if (this.exitCode !== undefined) return;
+    if (signal !== "SIGKILL" && this.handlers.length > 0) {
+      for (const h of this.handlers) h(signal);
+      return;
+    }
+    if (signal !== "SIGKILL" && this.options.init) return;
+    this.finish(SIGNAL_EXIT_CODES[signal], "signaled");
+  }
+
+  write(data: string): void {
+    if (this.stdinClosed) return;
+    const w = this.stdinWaiters.shift();
+    if (w) w(data);
+    else this.stdinChunks.push(data);
+  }
+
+  closeStdin(): void {
+    this.stdinClosed = true;
+    for (const w of this.stdinWaiters.splice(0)) w(undefined);
+  }
+
+  get running(): boolean {
+    return this.exitCode === undefined;
+  }
+
+  private readStdin(): Promise<string | undefined> {
+    const chunk = this.stdinChunks.shift();
+    if (chunk !== undefined) return Promise.resolve(chunk);
+    if (this.stdinClosed) return Promise.resolve(undefined);
+    return new Promise((resolve) => this.stdinWaiters.push(resolve));
+  }
+
+  private finish(code: number, reason: ExitReason): void {
+    if (this.exitCode !== undefined) return;
+    this.exitCode = code;
+    this.exitReason = reason;
+    this.abort.abort();
+    for (const s of this.sockets.splice(0)) s.close();
+    this.closeStdin();
+    this.resolveExit(code);
+  }
+
+  private processFor(o: ProcessOptions, read: () => Promise<string | undefined>): Process {
+    const self = this;
+    const signal = this.abort.signal;
+    const net = trackingStack(o.net, this.sockets);
+    const make = (argv: readonly string[], env: Record<string, string>, cwd: string, io: Required<Pick<ChildIo, "stdout" | "stderr">> & { stdin: () => Promise<string | undefined> }): Process => ({
+      argv,
+      env,
+      cwd,
+      hostname: o.hostname,
+      fs: o.fs,
+      net,
+      clock: o.clock,
+      signal,
+      read: io.stdin,
+      stdout: (t) => {
+        if (!signal.aborted) io.stdout(t);
+      },
+      stderr: (t) => {
+        if (!signal.aborted) io.stderr(t);
+      },
+      onSignal: (h) => void self.handlers.push(h),
+      sleep: (ms) => o.clock.sleep(ms, signal),
+      use: (u) => {
+        self.usage = { ...self.usage, ...u };
+        if (o.memoryLimit && (u.memoryBytes ?? 0) > o.memoryLimit) self.finish(137, "oom");
+      },
+      spawn: async (childArgv, childIo = {}) => {
+        const program = o.programs[programName(childArgv[0] ?? "")];
+        const stderr = childIo.stderr ?? io.stderr;
+        if (!program) {
+          stderr(`sh: ${childArgv[0]}: not found\n`);
+          return 127;
+        }
+        return program(make(childArgv, { ...env, ...(childIo.env ?? {}) }, childIo.cwd ?? cwd, { stdin: childIo.stdin ?? io.stdin, stdout: childIo.stdout ?? io.stdout, stderr }));
+      },
+    });
+    return make(o.argv, o.env, o.cwd, { stdin: read, stdout: o.stdout, stderr: o.stderr });
+  }
+}
+
+/** The namespace's socket layer, remembering what the process opened so it is closed when the process ends. */
+function trackingStack(net: NetworkStack, sockets: { close(): void }[]): NetworkStack {
+  return {
+    get addresses() {
+      return net.addresses;
+    },
+    listen(protocol: "TCP", port: number, onConnection: (conn: Connection) => void, options?: { address?: string }): Listener {
+      const l = net.listen(protocol, port, onConnection, options);
+      sockets.push(l);
+      return l;
+    },
+    bindUdp(port: number, onMessage: (msg: Datagram, socket: UdpSocket) => void, options?: { address?: string }): UdpSocket {
+      const s = net.bindUdp(port, onMessage, options);
+      sockets.push(s);
+      return s;
+    },
+    connect: (address, port, options) => net.connect(address, port, options),
+  };
+}
