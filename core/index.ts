@@ -33,6 +33,7 @@ export * from "./api/patch/index.js";
 export { parseQuantity, formatQuantity, compareQuantities, type Quantity } from "./api/quantity.js";
 
 export { MemoryStore, type MemoryStoreOptions } from "./store/memory-store.js";
+export { DurableStore, type DurableStoreOptions } from "./store/durable-store.js";
 export { objectStorageKey, listPrefix } from "./store/keys.js";
 
 export { ApiServer, type ApiServerOptions } from "./apiserver/api-server.js";

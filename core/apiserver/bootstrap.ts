@@ -13,8 +13,17 @@ export const SYSTEM_NAMESPACES = ["default", "kube-system", "kube-public", "kube
  */
 export async function bootstrapApiObjects(client: Client, options: { kubernetesServiceIP: string; apiServerPort?: number }): Promise<void> {
   const ensure = async (ref: string, obj: KubeObject): Promise<void> => {
+    const resource = client.resource(ref);
+    const { name, namespace } = obj.metadata ?? {};
+    // Looked up first, as kube-apiserver's bootstrap controllers do: over a durable store the object
+    // exists, and creating it again would fail validation (e.g. its cluster IP is taken) before AlreadyExists.
+    const found = await resource.get(name!, namespace ? { namespace } : {}).catch((err: unknown) => {
+      if (isStatusError(err, "NotFound")) return undefined;
+      throw err;
+    });
+    if (found) return;
     try {
-      await client.resource(ref).create(obj, { fieldManager: "kube-apiserver" });
+      await resource.create(obj, { fieldManager: "kube-apiserver" });
     } catch (err) {
       if (!isStatusError(err, "AlreadyExists")) throw err;
     }

@@ -51,11 +51,12 @@ program
   .option("--port <port>", "API server port (0 picks a free one)", integer("--port", 0, 65535), 6443)
   .option("--host <address>", "listen address", "127.0.0.1")
   .option("--kubeconfig <path>", "where to write the kubeconfig (never ~/.kube/config unless you say so)", ".kubesim/kubeconfig")
-  .option("--state-dir <dir>", "where certificates and the admin token are kept", ".kubesim")
+  .option("--state-dir <dir>", "where the cluster's objects (store/), certificates and the admin token are kept", ".kubesim")
+  .option("--reset", "start with an empty cluster: remove the stored objects in the state dir first", false)
   .option("--insecure-http", "serve plain HTTP instead of HTTPS: loopback only, requests without credentials are cluster admin (kubectl sends none over HTTP)", false)
   .option("--insecure-allow-remote", "with --insecure-http, allow a non-loopback --host (anyone who reaches it is cluster admin)", false)
   .addOption(new Option("--log-level <level>", "log level").choices(["debug", "info", "warn", "error", "silent"]))
-  .action(async (opts: { config?: string; nodes?: number; port: number; host: string; kubeconfig: string; stateDir: string; insecureHttp: boolean; insecureAllowRemote: boolean; logLevel?: LogLevel }) => {
+  .action(async (opts: { config?: string; nodes?: number; port: number; host: string; kubeconfig: string; stateDir: string; reset: boolean; insecureHttp: boolean; insecureAllowRemote: boolean; logLevel?: LogLevel }) => {
     let handle;
     try {
       handle = await up(opts, (line) => process.stdout.write(line + "\n"));

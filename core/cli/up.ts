@@ -1,8 +1,9 @@
 import { mkdirSync } from "node:fs";
-import { resolve as resolvePath } from "node:path";
+import { join, resolve as resolvePath } from "node:path";
 import { Cluster, type ClusterOptions } from "../cluster/cluster.js";
 import { writeKubeconfigFor } from "../apiserver/http/kubeconfig-for-server.js";
 import { checkInsecureHost, isLoopbackHost } from "../apiserver/http/insecure-http.js";
+import { DurableStore } from "../store/durable-store.js";
 import { defaultLogLevel, type LogLevel } from "../log/logger.js";
 
 export interface UpOptions {
@@ -12,6 +13,8 @@ export interface UpOptions {
   host: string;
   kubeconfig: string;
   stateDir: string;
+  /** Start empty: remove the stored objects under `stateDir` first (certificates are kept). */
+  reset?: boolean;
   insecureHttp: boolean;
   /** With `insecureHttp`: allow a non-loopback `host`. */
   insecureAllowRemote?: boolean;
@@ -27,17 +30,18 @@ export interface UpHandle {
 }
 
 /**
- * `kubesim up`: the embedded default cluster (in-memory store, real clock, one control-plane node
+ * `kubesim up`: the embedded default cluster (durable store under the state dir, real clock, one control-plane node
  * and two workers unless the config or `--nodes` says otherwise) served over the Kubernetes HTTP
  * API, with a kubeconfig written for kubectl. Never touches `~/.kube/config`.
  */
 export async function up(options: UpOptions, print: (line: string) => void): Promise<UpHandle> {
   if (options.insecureHttp) checkInsecureHost(options.host, options.insecureAllowRemote === true);
-  const overrides: ClusterOptions = { clock: "real", apiServerPort: options.port || 6443, logLevel: options.logLevel ?? defaultLogLevel(), ...(options.nodes !== undefined ? { nodes: options.nodes } : {}) };
-  const cluster = options.config ? Cluster.fromConfig(options.config, overrides) : new Cluster({ nodes: 3, ...overrides });
-  await cluster.start();
   const stateDir = resolvePath(options.stateDir);
   mkdirSync(stateDir, { recursive: true });
+  if (options.reset) await DurableStore.reset(join(stateDir, "store"));
+  const overrides: ClusterOptions = { clock: "real", stateDir, apiServerPort: options.port || 6443, logLevel: options.logLevel ?? defaultLogLevel(), ...(options.nodes !== undefined ? { nodes: options.nodes } : {}) };
+  const cluster = options.config ? Cluster.fromConfig(options.config, overrides) : new Cluster({ nodes: 3, ...overrides });
+  await cluster.start();
   let server;
   try {
     server = await cluster.serve({

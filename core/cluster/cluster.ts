@@ -1,5 +1,6 @@
 import "reflect-metadata";
 import { setMaxListeners } from "node:events";
+import { join } from "node:path";
 import type { DependencyContainer } from "tsyringe";
 import type { Node } from "kubernetes-types/core/v1.js";
 import { Clock } from "../clock/clock.js";
@@ -19,6 +20,8 @@ import { ApiServerApi } from "../apiserver/api-server-contract.js";
 import { createControlPlane, type ControlPlane } from "../apiserver/control-plane.js";
 import { Client, type ResourceRef } from "../client/client.js";
 import { Store } from "../store/store.js";
+import { DurableStore } from "../store/durable-store.js";
+import { isStatusError } from "../api/status.js";
 import { InformerFactory, SharedInformerFactory } from "../informers/shared-informer-factory.js";
 import { applyObjects, parseManifests, type ApplyResult } from "./apply.js";
 import { NodeAddressing, nodeObject } from "./node-registration.js";
@@ -64,8 +67,13 @@ export interface ClusterOptions {
   nodePortRange?: string;
   /** Nodes to register at start: specs, or a count (one control-plane node plus count-1 workers). Default: one control-plane node, left untainted (schedulable) as kind leaves a cluster without workers. */
   nodes?: NodeSpec[] | number;
-  /** Storage backend (default: in-memory). */
+  /** Storage backend (default: in-memory, or a {@link DurableStore} under `stateDir` when that is given). */
   store?: Store;
+  /**
+   * Keep the cluster's objects durably in `<stateDir>/store` (a write-ahead log plus snapshots):
+   * a cluster started again on the same directory finds them all. Ignored when `store` is given.
+   */
+  stateDir?: string;
   /** Log level (default: `KUBESIM_LOG_LEVEL`, silent under tests, else warn). */
   logLevel?: LogLevel;
   /** Directory relative plugin paths resolve against (default: working directory). */
@@ -224,12 +232,13 @@ export class Cluster {
     this.state = "starting";
     try {
       const admission = this.extensions.point(AdmissionPlugins);
+      const store = this.options.store ?? (this.options.stateDir ? await DurableStore.open(join(this.options.stateDir, "store"), { warn: (message) => this.log.warn(message) }) : undefined);
       const apiTypes = this.extensions.point(ApiTypes);
       this.controlPlane = await createControlPlane({
         clock: this.clock,
         random: this.random,
         log: this.log,
-        ...(this.options.store ? { store: this.options.store } : {}),
+        ...(store ? { store } : {}),
         ...(this.options.serviceCidr ? { serviceCidr: this.options.serviceCidr } : {}),
         ...(this.options.nodePortRange ? { nodePortRange: this.options.nodePortRange } : {}),
         ...(this.options.apiServerPort ? { apiServerPort: this.options.apiServerPort } : {}),
@@ -261,6 +270,8 @@ export class Cluster {
       // Controllers plugins contributed (kube-controller-manager's among them in the default distribution).
       for (const registration of this.extensions.point(Controllers).all()) await registration.setup(this.controllerManager);
       this.informerFactory.start(this.stopController.signal);
+      // Nodes left in a durable store by an earlier run keep their pod CIDRs; those registered again re-register.
+      for (const node of (await cp.client.resource<Node>("Node").list()).items) if (node.spec?.podCIDR) this.addressing.allocatePodCidr(node.spec.podCIDR);
       const initial = this.initialNodes();
       this.untaintedControlPlane = initial.length > 0 && initial.every((n) => n.role === "control-plane");
       for (const spec of initial) await this.addNode(spec);
@@ -321,12 +332,27 @@ export class Cluster {
     const role = spec.role ?? "worker";
     const name = spec.name ?? this.defaultNodeName(role);
     if (this.nodeScopes.has(name)) throw new Error(`node ${name} is already registered in cluster ${this.name}`);
-    const podCidr = this.addressing.allocatePodCidr();
+    const nodes = cp.client.resource<Node>("Node");
+    const existing = await nodes.get(name).catch((err: unknown) => {
+      if (isStatusError(err, "NotFound")) return undefined;
+      throw err;
+    });
+    const podCidr = this.addressing.allocatePodCidr(existing?.spec?.podCIDR);
     const ip = this.addressing.allocateNodeIP();
     // A kubelet registers its own Node; without one (API-only clusters) the cluster writes a placeholder.
     const kubelet = this.extensions.point(NodeAgents).has("kubelet");
     try {
-      if (!kubelet) await cp.client.resource<Node>("Node").create(nodeObject({ ...spec, name, role }, podCidr, ip, rfc3339(this.clock.now()), { controlPlaneTaint: !this.untaintedControlPlane }), { fieldManager: "kubesim-node-registration" });
+      const fresh = nodeObject({ ...spec, name, role }, podCidr, ip, rfc3339(this.clock.now()), { controlPlaneTaint: !this.untaintedControlPlane });
+      if (kubelet) {
+        // The kubelet registers (or re-registers) its own Node.
+      } else if (existing) {
+        // Re-registration over a durable store, as a restarted kubelet does: same object (uid), current spec and status.
+        const metadata = { ...fresh.metadata, uid: existing.metadata?.uid, creationTimestamp: existing.metadata?.creationTimestamp } as Node["metadata"];
+        const updated = await nodes.update({ ...fresh, metadata: { ...metadata, resourceVersion: existing.metadata?.resourceVersion } }, { fieldManager: "kubesim-node-registration" });
+        await nodes.updateStatus({ ...fresh, metadata: { ...metadata, resourceVersion: updated.metadata?.resourceVersion } }, { fieldManager: "kubesim-node-registration" });
+      } else {
+        await nodes.create(fresh, { fieldManager: "kubesim-node-registration" });
+      }
     } catch (err) {
       this.addressing.releasePodCidr(podCidr);
       this.addressing.releaseNodeIP(ip);

@@ -23,6 +23,22 @@ export interface MemoryStoreOptions {
   freeze?: boolean;
   /** Called when a watch listener throws; the default logs to stderr. The watch keeps running. */
   onListenerError?: (error: unknown, event: StoreEvent) => void;
+  /**
+   * Called with every change, synchronously and in revision order, before any watcher sees it (a
+   * durable store appends it to its log here). Must not throw or write to the store.
+   */
+  journal?: (event: StoreEvent) => void;
+}
+
+/** A store's whole state, as {@link MemoryStore.exportState} captures and {@link MemoryStore.restore} loads it. */
+export interface MemoryStoreState {
+  revision: number;
+  /** Highest revision whose event is no longer retained. */
+  compactedThrough: number;
+  /** Current objects in key order, each with its `resourceVersion`. */
+  objects: ReadonlyArray<readonly [key: string, obj: KubeObject]>;
+  /** Retained events, oldest first, with consecutive revisions ending at `revision`. */
+  events: readonly StoreEvent[];
 }
 
 /** What the store keeps per key; `obj` is replaced (never mutated) on update. */
@@ -71,8 +87,10 @@ export class MemoryStore implements Store {
   private pending: StoreEvent[] = [];
   private dispatching = false;
   private closed = false;
+  private readonly journal: ((event: StoreEvent) => void) | undefined;
 
   constructor(options: MemoryStoreOptions = {}) {
+    this.journal = options.journal;
     this.history = new EventHistory(options.historyLimit ?? 10_000);
     this.freeze = options.freeze ?? freezingByDefault();
     this.onListenerError = options.onListenerError ?? ((error, event) => console.error(`store watch listener threw on ${event.type} ${event.key}@${event.revision}:`, error));
@@ -235,6 +253,46 @@ export class MemoryStore implements Store {
     for (const watch of this.watchers.all()) watch.stop();
   }
 
+  /**
+   * The current state, captured in O(objects) without copying any object (they are immutable), so
+   * that it can be written out while the store keeps changing.
+   */
+  exportState(): MemoryStoreState {
+    const objects: (readonly [string, KubeObject])[] = [];
+    this.ordered.scan("", "\uffff", (entry) => {
+      objects.push([entry.key, entry.obj]);
+      return true;
+    });
+    const events: StoreEvent[] = [];
+    this.history.forEachAfter(0, (event) => events.push(event));
+    return { revision: this.revision, compactedThrough: this.history.compactedThrough, objects, events };
+  }
+
+  /**
+   * Loads a recovered state into this store, which must be new (nothing written, nothing watched).
+   * Objects keep their `resourceVersion`; the history window (at most `historyLimit` of `events`)
+   * lets watches resume from a revision before the restart.
+   */
+  restore(state: MemoryStoreState): void {
+    if (this.revision !== 0 || this.entries.size > 0 || this.watchers.size > 0) throw new Error("restore needs a new, empty store");
+    for (const [key, obj] of state.objects) {
+      if (this.freeze) deepFreeze(obj);
+      const entry: StoredEntry = { key, obj, revision: Number(obj.metadata?.resourceVersion ?? 0), labels: obj.metadata?.labels };
+      this.entries.set(key, entry);
+      this.objects.set(key, obj);
+      this.ordered.insert(entry);
+    }
+    this.revision = state.revision;
+    const kept = state.events.filter((event) => event.revision > state.compactedThrough);
+    const events = kept.slice(Math.max(0, kept.length - this.history.capacity));
+    const first = events.length > 0 ? events[0]!.revision : state.revision + 1;
+    this.history.compact(Math.max(state.compactedThrough, first - 1));
+    for (const event of events) {
+      if (this.freeze) deepFreeze(event);
+      this.history.append(event);
+    }
+  }
+
   /** The stored form of `obj` at `revision`: top level and metadata copied, rv stamped, frozen if asked. */
   private stamp(obj: KubeObject, revision: number): KubeObject {
     const stored: KubeObject = { ...obj, metadata: { ...obj.metadata, resourceVersion: String(revision) } };
@@ -245,6 +303,7 @@ export class MemoryStore implements Store {
   private record(event: StoreEvent): void {
     if (this.freeze) Object.freeze(event);
     this.history.append(event);
+    this.journal?.(event);
     if (this.watchers.size === 0) return;
     this.pending.push(event);
     this.drain();
