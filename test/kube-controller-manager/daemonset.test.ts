@@ -7,6 +7,9 @@ import { daemonPodTolerations, nodeShouldRunDaemonPod } from "../../plugins/kube
 import { daemonSetBudget, rollingUpdateStep } from "../../plugins/kube-controller-manager/controllers/daemonset/daemon-set-controller.js";
 import { fakeKubelet, podsOf, withCluster } from "./helpers.js";
 
+/** The controllers and the scheduler (these controllers place pods through it); the fake kubelet runs them. */
+const WITH_SCHEDULER = ["kube-controller-manager", "kube-scheduler"];
+
 const node = (name: string, labels: Record<string, string> = {}, taints?: Taint[]): Node => ({ metadata: { name, labels }, spec: taints ? { taints } : {} });
 
 test("node eligibility: nodeSelector, node affinity, taints and the automatic tolerations (table)", () => {
@@ -122,7 +125,7 @@ test("a DaemonSet runs one pod per eligible node through the scheduler, follows 
     const del = await cluster.waitFor<Event>("Event", (e) => e.reason === "SuccessfulDelete" && e.involvedObject.kind === "DaemonSet", { namespace: "default" });
     assert.match(del.message!, /^Deleted pod: agent-[a-z0-9]{5}$/);
     stop();
-  }, { nodes: 3 });
+  }, { nodes: 3, plugins: WITH_SCHEDULER });
 });
 
 test("RollingUpdate replaces pods within maxUnavailable, records revisions; OnDelete waits for deletions", async () => {
@@ -156,7 +159,7 @@ test("RollingUpdate replaces pods within maxUnavailable, records revisions; OnDe
     live = await livePods(cluster, uid);
     assert.equal(live.map((p) => p.spec!.containers[0]!.image).sort(), ["agent:2", "agent:2", "agent:3"]);
     stop();
-  }, { nodes: 4 });
+  }, { nodes: 4, plugins: WITH_SCHEDULER });
 });
 
 test("maxSurge starts the new pod next to the old one before deleting it", async () => {
@@ -175,7 +178,7 @@ test("maxSurge starts the new pod next to the old one before deleting it", async
     const live = await livePods(cluster, created.metadata!.uid!);
     assert.equal(live.map((p) => p.spec!.containers[0]!.image), ["agent:2", "agent:2"]);
     stop();
-  }, { nodes: 3 });
+  }, { nodes: 3, plugins: WITH_SCHEDULER });
 });
 
 test.run();

@@ -63,9 +63,9 @@ export function fakeKubelet(cluster: Cluster, opts: { node?: string; ready?: (po
 }
 
 /** Runs `fn` against a started cluster on the virtual clock, stopping it afterwards. */
-export async function withCluster(fn: (c: Cluster) => Promise<void>, options: { seed?: number; nodes?: number } = {}): Promise<void> {
-  // The controllers alone: tests play the scheduler and kubelet themselves (helpers above).
-  const cluster = new Cluster({ clock: "virtual", seed: options.seed ?? 1, nodes: options.nodes ?? 2, plugins: ["kube-controller-manager"] });
+export async function withCluster(fn: (c: Cluster) => Promise<void>, options: { seed?: number; nodes?: number; plugins?: string[] } = {}): Promise<void> {
+  // The controllers alone by default: tests play the scheduler and kubelet themselves (helpers above).
+  const cluster = new Cluster({ clock: "virtual", seed: options.seed ?? 1, nodes: options.nodes ?? 2, plugins: options.plugins ?? ["kube-controller-manager"] });
   await cluster.start();
   try {
     await fn(cluster);

@@ -6,6 +6,9 @@ import type { Cluster } from "../../core/cluster/cluster.js";
 import { rollingUpdateVictims } from "../../plugins/kube-controller-manager/controllers/statefulset/stateful-set-controller.js";
 import { fakeKubelet, withCluster } from "./helpers.js";
 
+/** The controllers and the scheduler (these controllers place pods through it); the fake kubelet runs them. */
+const WITH_SCHEDULER = ["kube-controller-manager", "kube-scheduler"];
+
 const STS = (image: string, extra: Partial<NonNullable<StatefulSet["spec"]>> = {}): StatefulSet => ({
   apiVersion: "apps/v1",
   kind: "StatefulSet",
@@ -77,7 +80,7 @@ test("OrderedReady creates web-0, web-1, web-2 one at a time, each after its pre
     const deletes = ((await cluster.client.resource<Event>("Event").list({ namespace: "default" })).items as Event[]).filter((e) => e.reason === "SuccessfulDelete").map((e) => e.message);
     assert.equal(deletes, ["delete Pod web-2 in StatefulSet web successful", "delete Pod web-1 in StatefulSet web successful"]);
     stop();
-  }, { nodes: 3 });
+  }, { nodes: 3, plugins: WITH_SCHEDULER });
 });
 
 test("a rolling update replaces pods from the highest ordinal, honours the partition, and completes the revision", async () => {
@@ -101,7 +104,7 @@ test("a rolling update replaces pods from the highest ordinal, honours the parti
     const revs = ((await cluster.client.resource<ControllerRevision>("ControllerRevision").list({ namespace: "default" })).items as ControllerRevision[]).map((r) => r.revision).sort();
     assert.equal(revs, [1, 2]);
     stop();
-  }, { nodes: 3 });
+  }, { nodes: 3, plugins: WITH_SCHEDULER });
 });
 
 test("volumeClaimTemplates create <template>-<set>-<ordinal> claims; OnDelete leaves pods alone; whenDeleted Delete owns the claims", async () => {
@@ -134,7 +137,7 @@ test("volumeClaimTemplates create <template>-<set>-<ordinal> claims; OnDelete le
     await cluster.waitFor<Pod>("Pod", (p) => p.metadata!.name === "web-1" && !p.metadata?.deletionTimestamp && p.spec!.containers[0]!.image === "nginx:2", { namespace: "default", timeout: 60_000 });
     assert.is((await podNamed(cluster, "web-0"))!.spec!.containers[0]!.image, "nginx:1");
     stop();
-  }, { nodes: 3 });
+  }, { nodes: 3, plugins: WITH_SCHEDULER });
 });
 
 test.run();
