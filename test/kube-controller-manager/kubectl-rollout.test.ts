@@ -20,11 +20,7 @@ const server = await startHttpServer({ apiServer: cluster.apiServer, clock: clus
 const kubeconfig = join(dir, "kubeconfig");
 writeKubeconfigFor(server, kubeconfig);
 const k = kubectlIn(dir, kubeconfig);
-const ok = async (args: string[], stdin?: string): Promise<string> => {
-  const r = await k.run(args, stdin);
-  if (r.code !== 0) throw new Error(`kubectl ${args.join(" ")} failed (${r.code}): ${r.stderr}`);
-  return r.stdout;
-};
+const ok = k.ok;
 
 const MANIFEST = (image: string): string => `apiVersion: apps/v1
 kind: Deployment
