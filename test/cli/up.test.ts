@@ -1,28 +1,17 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { spawn, execFile } from "node:child_process";
+import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { promisify } from "node:util";
 import { KUBECTL, testWithTool } from "../support/require-tool.js";
+import { startUp as startKubesimUp } from "../support/kubesim-up.js";
 
 const run = promisify(execFile);
 
-/** Starts `kubesim up` with `args`, resolving once it prints `ready`, with everything it printed. */
-function startUp(args: string[]): Promise<{ child: ReturnType<typeof spawn>; out: () => string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", "core/cli/main.ts", "up", ...args], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, KUBESIM_LOG_LEVEL: "info" } });
-  let out = "";
-  return new Promise((resolve, reject) => {
-    const onData = (d: Buffer): void => {
-      out += d.toString();
-      if (/^ready/m.test(out)) resolve({ child, out: () => out });
-    };
-    child.stdout!.on("data", onData);
-    child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
-    child.on("exit", (code) => reject(new Error(`kubesim up exited ${code}:\n${out}`)));
-  });
-}
+/** `kubesim up` in a child process, logging at info (the start-up output is asserted). */
+const startUp = (args: string[]) => startKubesimUp(args, { ...process.env, KUBESIM_LOG_LEVEL: "info" });
 
 testWithTool(KUBECTL, test)("kubesim up: serves over HTTPS, writes the kubeconfig it prints, kubectl works, SIGTERM stops cleanly", async () => {
   const dir = mkdtempSync(join(tmpdir(), "kubesim-up-"));
