@@ -5,6 +5,7 @@ import { serviceAccountController } from "./controllers/service-account-controll
 import { setupEndpointSlices, setupEndpoints } from "./controllers/endpoints/index.js";
 import { setupJobs, setupTtlAfterFinished } from "./controllers/job/index.js";
 import { setupTtl } from "./controllers/ttl/index.js";
+import { setupCronJobs } from "./controllers/cronjob/index.js";
 import { setupDaemonSets } from "./controllers/daemonset/index.js";
 import { setupStatefulSets } from "./controllers/statefulset/index.js";
 import { setupDeployments } from "./controllers/deployment/index.js";
@@ -86,6 +87,13 @@ export const KNOWN_CONTROLLERS: readonly ControllerDescriptor[] = [
     concurrencyFlag: "concurrent-job-syncs",
     defaultConcurrency: 5,
     setup: setupJobs,
+  },
+  {
+    name: "cronjob-controller",
+    aliases: ["cronjob"],
+    concurrencyFlag: "concurrent-cron-job-syncs",
+    defaultConcurrency: 5,
+    setup: setupCronJobs,
   },
   {
     name: "ttl-after-finished-controller",
