@@ -2,7 +2,7 @@ import type { ControllerDescriptor } from "./controller-descriptor.js";
 import { garbageCollector } from "./controllers/garbage-collector.js";
 import { namespaceController } from "./controllers/namespace-controller.js";
 import { serviceAccountController } from "./controllers/service-account-controller.js";
-import { setupEndpointSlices, setupEndpoints } from "./controllers/endpoints/index.js";
+import { setupEndpointSliceMirroring, setupEndpointSlices, setupEndpoints } from "./controllers/endpoints/index.js";
 import { setupJobs, setupTtlAfterFinished } from "./controllers/job/index.js";
 import { setupTtl } from "./controllers/ttl/index.js";
 import { setupCronJobs } from "./controllers/cronjob/index.js";
@@ -80,6 +80,13 @@ export const KNOWN_CONTROLLERS: readonly ControllerDescriptor[] = [
     concurrencyFlag: "concurrent-service-endpoint-syncs",
     defaultConcurrency: 5,
     setup: setupEndpointSlices,
+  },
+  {
+    name: "endpointslice-mirroring-controller",
+    aliases: ["endpointslicemirroring"],
+    concurrencyFlag: "mirroring-concurrent-service-endpoint-syncs",
+    defaultConcurrency: 5,
+    setup: setupEndpointSliceMirroring,
   },
   {
     name: "job-controller",
