@@ -31,7 +31,7 @@ test("the default distribution with cni-flannel instead of cni-kindnet: kube-fla
   const cluster = new Cluster({ clock: "virtual", seed: 1, nodes: 2, plugins });
   await cluster.start();
   try {
-    await cluster.apply([nginx("web-0", CP), nginx("web-1", W1)]);
+    await cluster.apply([nginx("web-0", CP), nginx("web-1", W1)] as never);
     await cluster.apply({ apiVersion: "v1", kind: "Service", metadata: { name: "web", namespace: "default" }, spec: { selector: { app: "web" }, ports: [{ port: 80 }] } } as never);
     for (const name of ["web-0", "web-1"]) await cluster.waitFor<Pod>("Pod", (p) => p.metadata?.name === name && p.status?.phase === "Running" && !!p.status.podIP, { timeout: 120_000 });
     const flannelPods = (await cluster.client.resource<Pod>("Pod").list({ namespace: "kube-flannel" })).items;
