@@ -16,7 +16,7 @@ import type {
 } from "../../core/cri/runtime-service.js";
 import { ContainerFileSystem } from "./container-fs.js";
 import { ImageRegistry, NodeImageStore, type StoredImage } from "./image-store.js";
-import { LocalFabric } from "./local-network.js";
+import { DataPlane, DataPlaneToken } from "../../core/net/data-plane.js";
 import { CriLogStore, LineSplitter } from "./log-store.js";
 import { RunningProcess, programName } from "./process-runner.js";
 
@@ -509,11 +509,16 @@ export class ContainerdRuntime implements RuntimeService, ImageService, NodeRunt
     this.containers.get(containerId)?.process?.kill(signal);
   }
 
-  /** The node's root namespace: the pod network's, or a node-local one while no pod network is installed. */
+  /** The node's root namespace: the pod network's, else the node's namespace in the cluster's data plane (or a plane of its own outside a cluster). */
   hostNetwork(): NetworkStack {
     const network = this.podNetwork();
     if (network) return network.hostStack();
-    return (this.hostStackFallback ??= new LocalFabric().stack([this.nodeIP()]));
+    if (!this.hostStackFallback) {
+      const scope = this.deps.scope;
+      const plane = scope.isRegistered(DataPlaneToken, true) ? scope.resolve<DataPlane>(DataPlaneToken) : new DataPlane({ clock: this.deps.clock });
+      this.hostStackFallback = plane.stack(plane.addNode(this.nodeName(), this.nodeIP()));
+    }
+    return this.hostStackFallback;
   }
 
   async close(): Promise<void> {

@@ -7,7 +7,6 @@ import { ImageRegistry } from "./image-store.js";
 export { ContainerdRuntime, CONTAINERD_LATENCIES, CONTAINERD_VERSION, SANDBOX_IMAGE, type RuntimeLatencies, type RuntimeDeps, type ContainerRecord, type SandboxRecord } from "./containerd-runtime.js";
 export { ImageRegistry, NodeImageStore, sha256, type StoredImage } from "./image-store.js";
 export { CriLogStore, LineSplitter, rfc3339Nano } from "./log-store.js";
-export { LocalFabric, LocalStack, connectionPair } from "./local-network.js";
 export { RunningProcess, programName } from "./process-runner.js";
 export { ContainerFileSystem } from "./container-fs.js";
 
