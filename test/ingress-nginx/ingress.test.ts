@@ -83,10 +83,28 @@ data:
 ---${ingress("deny", "deny.example.com", path("/", "Prefix", "echo-a"), `{nginx.ingress.kubernetes.io/whitelist-source-range: "10.0.0.0/8"}`)}
 ---${ingress("small", "small.example.com", path("/", "Prefix", "echo-a"), `{nginx.ingress.kubernetes.io/proxy-body-size: "10"}`)}
 ---${ingress("moved", "moved.example.com", path("/", "Prefix", "echo-a"), `{nginx.ingress.kubernetes.io/permanent-redirect: "https://example.org/new"}`)}
+---${ingress("sticky", "sticky.example.com", path("/", "Prefix", "echo-a"), `{nginx.ingress.kubernetes.io/affinity: cookie}`)}
+---${ingress("errors", "errors.example.com", path("/", "Prefix", "bin"), `{nginx.ingress.kubernetes.io/custom-http-errors: "503"}`)}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: bin, namespace: default}
+spec:
+  selector: {matchLabels: {app: bin}}
+  template:
+    metadata: {labels: {app: bin}}
+    spec: {containers: [{name: httpbin, image: kennethreitz/httpbin}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: bin, namespace: default}
+spec:
+  selector: {app: bin}
+  ports: [{port: 80}]
 ---${ingress("stable", "canary.example.com", path("/", "Prefix", "echo-a"))}
 ---${ingress("canary", "canary.example.com", path("/", "Prefix", "echo-b"), `{nginx.ingress.kubernetes.io/canary: "true", nginx.ingress.kubernetes.io/canary-by-header: X-Canary}`)}
 `);
-for (const name of ["echo-a", "echo-b"]) await cluster.waitFor<Deployment>("Deployment", (d) => d.metadata?.name === name && d.status?.readyReplicas === d.spec?.replicas, { namespace: "default", timeout: 30_000 });
+for (const name of ["echo-a", "echo-b", "bin"]) await cluster.waitFor<Deployment>("Deployment", (d) => d.metadata?.name === name && d.status?.readyReplicas === d.spec?.replicas, { namespace: "default", timeout: 30_000 });
 await cluster.waitFor<Pod>("Pod", (p) => p.metadata?.labels?.["app.kubernetes.io/component"] === "controller" && p.status?.phase === "Running", { namespace: NAMESPACE, timeout: 30_000 });
 
 interface Echo { path: string; host: string; method: string; headers: Record<string, string[]>; service: string; pod: string; namespace: string }
@@ -163,6 +181,19 @@ test("annotations: rewrite-target, whitelist-source-range (403), proxy-body-size
   assert.is((JSON.parse((await get("canary.example.com", "/", { headers: { "X-Canary": "always" } })).body) as Echo).service, "echo-b");
   assert.is((JSON.parse((await get("canary.example.com", "/", { headers: { "X-Canary": "never" } })).body) as Echo).service, "echo-a");
   assert.is((JSON.parse((await get("canary.example.com", "/")).body) as Echo).service, "echo-a");
+});
+
+test("affinity cookie pins a client to one pod; custom-http-errors replaces the upstream's error with nginx's page", async () => {
+  const first = await get("sticky.example.com", "/");
+  const cookie = String(first.headers["set-cookie"] ?? "");
+  assert.match(cookie, /^INGRESSCOOKIE=[0-9a-f]{32}; Path=\/; HttpOnly$/);
+  const pod = (JSON.parse(first.body) as Echo).pod;
+  for (let i = 0; i < 4; i++) assert.is((JSON.parse((await get("sticky.example.com", "/", { headers: { Cookie: cookie.split(";")[0]! } })).body) as Echo).pod, pod);
+  const plain = await get("errors.example.com", "/status/418");
+  assert.is(plain.status, 418);
+  const replaced = await get("errors.example.com", "/status/503");
+  assert.is(replaced.status, 503);
+  assert.match(replaced.body, /<title>503 Service Temporarily Unavailable<\/title>/);
 });
 
 test("the webhook refuses an Ingress whose host and path another Ingress already serves", async () => {
