@@ -92,7 +92,7 @@ const ready = performance.now() - t0;
 const readyRss = rss();
 
 const t1 = performance.now();
-await cluster.apply(manifest("nginx:1.28"));
+await cluster.apply(manifest("nginx:1.26")); // an image the built-in catalog has, so real kubelets can pull it
 await cluster.waitFor<Deployment>("deployments.apps", (d) => d.status?.observedGeneration === 2 && d.status?.updatedReplicas === REPLICAS && d.status?.replicas === REPLICAS && d.status?.availableReplicas === REPLICAS, { namespace: "default", timeout: 600_000 });
 const rolled = performance.now() - t1;
 const peakRss = rss();
