@@ -10,6 +10,7 @@ import { setupDaemonSets } from "./controllers/daemonset/index.js";
 import { setupStatefulSets } from "./controllers/statefulset/index.js";
 import { setupDeployments } from "./controllers/deployment/index.js";
 import { setupReplicaSets, setupReplicationControllers } from "./controllers/replicaset/index.js";
+import { setupNodeLifecycle, setupTaintEviction } from "./controllers/nodelifecycle/index.js";
 
 /** Every controller kube-controller-manager knows, in start order (upstream's names and aliases). */
 export const KNOWN_CONTROLLERS: readonly ControllerDescriptor[] = [
@@ -114,5 +115,17 @@ export const KNOWN_CONTROLLERS: readonly ControllerDescriptor[] = [
     aliases: ["ttl"],
     defaultConcurrency: 5,
     setup: setupTtl,
+  },
+  {
+    name: "node-lifecycle-controller",
+    aliases: ["nodelifecycle"],
+    defaultConcurrency: 1,
+    setup: setupNodeLifecycle,
+  },
+  {
+    name: "taint-eviction-controller",
+    aliases: [],
+    defaultConcurrency: 8,
+    setup: setupTaintEviction,
   },
 ];
