@@ -40,6 +40,7 @@ import { PodNetwork } from "../cni/pod-network.js";
 import { NetworkPlugins } from "../cni/network-plugins.js";
 import { ClusterNetwork } from "../net/cluster-network.js";
 import { NetworkConfigToken } from "../net/network-config.js";
+import { ClusterDnsPort } from "./cluster-dns.js";
 import { NodeCommands, type NodeCommandResult } from "./node-commands.js";
 import { runNodeCommand } from "./node-shell.js";
 import { kubesimEndpoints } from "./kubesim-endpoints.js";
@@ -78,6 +79,8 @@ export interface ClusterOptions {
   logLevel?: LogLevel;
   /** Directory relative plugin paths resolve against (default: working directory). */
   baseDir?: string;
+  /** Serve the cluster DNS on this host port (UDP and TCP, 127.0.0.1; 0 picks a free port) when a DNS plugin (coredns) is loaded; default: no host port. */
+  dnsPort?: number;
   /** The port the API server is served on, written into the `kubernetes` Service's targetPort (default 6443). */
   apiServerPort?: number;
   /**
@@ -158,6 +161,7 @@ export class Cluster {
     this.addressing = new NodeAddressing(options.podNetworkCidr ?? "10.244.0.0/16");
     this.dataPlane = new DataPlane({ clock: this.clock, ...(options.seed !== undefined ? { seed: options.seed } : {}) });
     provide(this.container, DataPlaneToken, this.dataPlane);
+    if (options.dnsPort !== undefined) provide(this.container, ClusterDnsPort, options.dnsPort);
     provide(this.container, NetworkConfigToken, { podNetworkCidr: options.podNetworkCidr ?? "10.244.0.0/16", serviceCidr: options.serviceCidr ?? "10.96.0.0/12", nodePortRange: options.nodePortRange ?? "30000-32767" });
     // Informers, the controller manager and every pending waitFor listen on the stop signal.
     setMaxListeners(0, this.stopController.signal);
