@@ -1,4 +1,5 @@
-import type { Node } from "kubernetes-types/core/v1.js";
+import type { Namespace, Node, Pod } from "kubernetes-types/core/v1.js";
+import type { NetworkPolicy } from "kubernetes-types/networking/v1.js";
 import type { NodeAgent, NodeAgentHandle } from "../../core/cluster/node-agents.js";
 import { NodeIP, NodeName } from "../../core/cluster/node-spec.js";
 import { NodeFiles, type NodeFileSystem } from "../../core/cni/node-files.js";
@@ -15,6 +16,8 @@ import { calicoConflist } from "./cni-plugin.js";
 import { DEFAULT_AS, bgpProtocols, renderBirdAggrCfg, renderBirdCfg, renderBirdIpamCfg, type BgpSettings, type ConfdNode } from "./confd.js";
 import { FELIX_PROTO, FelixRoutes } from "./felix.js";
 import type { Block, IpamEvents } from "./ipam.js";
+import { FelixPolicy, type PolicyPod } from "./felix-policy.js";
+import { fromCalico, fromK8s, type PolicyModel } from "./policy-model.js";
 import type { CalicoNetwork, CalicoNodeState } from "./network.js";
 
 export const CALICO_CONFLIST_PATH = "/etc/cni/net.d/10-calico.conflist";
@@ -28,6 +31,9 @@ export const CALICO_ANNOTATION = {
   rrClusterId: "projectcalico.org/RouteReflectorClusterID",
   asNumber: "projectcalico.org/ASNumber",
 } as const;
+
+/** How long Felix batches policy-relevant changes before reprogramming. */
+export const POLICY_BATCH_MS = 100;
 
 /** How long confd waits to batch datastore changes into one render and BIRD reload. */
 export const CONFD_BATCH_MS = 1000;
@@ -174,7 +180,7 @@ export function calicoNodeAgent(network: CalicoNetwork): NodeAgent {
         else known.delete(name);
         scheduleRender();
       };
-      const regs = [
+      const regs: { remove(): void }[] = [
         nodes.addEventHandler({
           onAdd: onNode,
           onUpdate: (_o, n) => onNode(n),
@@ -202,11 +208,51 @@ export function calicoNodeAgent(network: CalicoNetwork): NodeAgent {
         scheduleRender();
       };
       for (const inf of [bgpConfigs, bgpPeers]) regs.push(inf.addEventHandler({ onAdd: resync, onUpdate: resync, onDelete: resync }));
+      // Felix's policy: pods (labels, named ports), namespaces, Kubernetes and Calico policies.
+      const policy = new FelixPolicy(root);
+      const podInf = informers.forResource<Pod>("Pod");
+      const nsInf = informers.forResource<Namespace>("Namespace");
+      const k8sPolicies = informers.forResource<NetworkPolicy>("NetworkPolicy");
+      const calicoPolicies = informers.forResource<CalicoObject>(calicoRef("NetworkPolicy"));
+      const globalPolicies = informers.forResource<CalicoObject>(calicoRef("GlobalNetworkPolicy"));
+      const renderPolicy = (): void => {
+        policyTimer = undefined;
+        if (signal.aborted) return;
+        const podOf = (ns: string, name: string): Pod | undefined => podInf.lister().namespace(ns).get(name);
+        const pods: PolicyPod[] = [...network.endpoints.values()].map((ep) => {
+          const p = podOf(ep.namespace, ep.pod);
+          const ports = (p?.spec?.containers ?? []).flatMap((c) => (c.ports ?? []).filter((x) => x.name).map((x) => ({ name: x.name!, protocol: x.protocol ?? "TCP", port: x.containerPort })));
+          return { namespace: ep.namespace, name: ep.pod, ip: ep.ip, labels: p?.metadata?.labels ?? {}, ports };
+        });
+        const namespaces = new Map<string, Record<string, string>>();
+        for (const n of nsInf.lister().list()) namespaces.set(n.metadata!.name!, { ...(n.metadata?.labels ?? {}), "kubernetes.io/metadata.name": n.metadata!.name! });
+        const models: PolicyModel[] = [];
+        for (const np of k8sPolicies.lister().list()) models.push(fromK8s(np));
+        for (const cp of calicoPolicies.lister().list()) models.push(fromCalico("NetworkPolicy", cp as never));
+        for (const gp of globalPolicies.lister().list()) models.push(fromCalico("GlobalNetworkPolicy", gp as never));
+        const byKey = new Map(pods.map((p) => [`${p.namespace}/${p.name}`, p]));
+        const local = [...network.endpoints.values()].filter((ep) => ep.node === self).map((ep) => ({ pod: byKey.get(`${ep.namespace}/${ep.pod}`)!, iface: ep.iface }));
+        try {
+          policy.render(local, models, pods, namespaces);
+        } catch (err) {
+          log.warn("failed to program policy", { error: String(err) });
+        }
+      };
+      let policyTimer: TimerHandle | undefined;
+      const schedulePolicy = (): void => {
+        if (!policyTimer && !signal.aborted) policyTimer = clock.setTimeout(renderPolicy, POLICY_BATCH_MS);
+      };
+      for (const inf of [podInf, nsInf, k8sPolicies, calicoPolicies, globalPolicies] as { addEventHandler(h: object): { remove(): void } }[]) regs.push(inf.addEventHandler({ onAdd: schedulePolicy, onUpdate: schedulePolicy, onDelete: schedulePolicy }));
+      // A new endpoint is programmed at once (until then its traffic would hit "Unknown interface").
+      network.endpointListeners.add(renderPolicy);
       if (informers.all().some((i) => !i.isStarted())) informers.start(signal);
       scheduleRender();
+      renderPolicy();
       return {
         stop() {
           for (const r of regs) r.remove();
+          network.endpointListeners.delete(renderPolicy);
+          clock.clearTimeout(policyTimer);
           unsubscribe();
           clock.clearTimeout(timer);
           timer = undefined;

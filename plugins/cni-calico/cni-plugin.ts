@@ -102,7 +102,7 @@ export function calicoPlugin(network: CalicoNetwork): CniPlugin {
       case "DEL": {
         host.netns(env.CNI_NETNS ?? "")?.removeDevice(ifName);
         host.root.removeDevice(hostName);
-        network.endpoints.delete(network.endpointKey(namespace, pod));
+        network.deleteEndpoint(namespace, pod);
         if (conf.ipam?.type) await host.delegate(conf.ipam.type, env, conf);
         return undefined;
       }
@@ -127,7 +127,7 @@ export function calicoPlugin(network: CalicoNetwork): CniPlugin {
         ns.main.add({ type: "unicast", network: 0, prefix: 0, via: gw, dev: ifName, scope: "global" });
         host.root.main.replace({ type: "unicast", network: ipv4ToUint32(ip), prefix: 32, dev: hostName, scope: "link" });
         host.root.changed();
-        network.endpoints.set(network.endpointKey(namespace, pod), { node: host.node, namespace, pod, ip, iface: hostName, containerId: env.CNI_CONTAINERID ?? "" });
+        network.setEndpoint({ node: host.node, namespace, pod, ip, iface: hostName, containerId: env.CNI_CONTAINERID ?? "" });
         return {
           cniVersion: conf.cniVersion ?? "1.1.0",
           interfaces: [{ name: contDev.name, mac: contDev.mac, sandbox: env.CNI_NETNS! }],

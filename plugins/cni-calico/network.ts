@@ -38,6 +38,8 @@ export class CalicoNetwork {
   readonly nodes = new Map<string, CalicoNodeState>();
   readonly vteps = new Map<string, RemoteVtep>();
   readonly endpoints = new Map<string, WorkloadEndpoint>();
+  /** Called when a workload endpoint is added or removed anywhere (Felix re-renders policy ipsets). */
+  readonly endpointListeners = new Set<() => void>();
   readonly settings: ReturnType<typeof modeSettings>;
   /** Creates the datastore objects calico-node makes on first start (the default IPPool); once per cluster. */
   ensureObjects: () => Promise<void> = async () => {};
@@ -59,6 +61,15 @@ export class CalicoNetwork {
   /** Runs {@link ensureObjects} once. */
   ensureOnce(): Promise<void> {
     return (this.ensured ??= this.ensureObjects());
+  }
+
+  setEndpoint(ep: WorkloadEndpoint): void {
+    this.endpoints.set(this.endpointKey(ep.namespace, ep.pod), ep);
+    for (const l of this.endpointListeners) l();
+  }
+
+  deleteEndpoint(namespace: string, pod: string): void {
+    if (this.endpoints.delete(this.endpointKey(namespace, pod))) for (const l of this.endpointListeners) l();
   }
 
   /** Endpoints keyed by `<namespace>/<pod>`. */
