@@ -102,6 +102,11 @@ function createServingCert(key: KeyPair, caCertPem: string, caKeyPem: string, dn
   return { certPem: signCertificate(cert, caKeyPem), keyPem: key.privateKeyPem };
 }
 
+/** A new self-signed cluster CA (RSA 2048, `CN=kubesim-ca`), for clusters that serve no HTTPS yet. */
+export async function createCertificateAuthority(options: { now?: number; validityDays?: number } = {}): Promise<{ certPem: string; keyPem: string }> {
+  return createCa(await rsaKeyPair(), options.now ?? Date.now(), options.validityDays ?? 3650);
+}
+
 function readIfExists(path: string): string | undefined {
   return existsSync(path) ? readFileSync(path, "utf8") : undefined;
 }
