@@ -18,6 +18,7 @@ import type { KubeObject, ObjectLike } from "../api/object.js";
 import type { ResourceRegistry } from "../api/resource-registry.js";
 import { ApiServerApi } from "../apiserver/api-server-contract.js";
 import { createControlPlane, type ControlPlane } from "../apiserver/control-plane.js";
+import { ClusterCredentials, ClusterCredentialsToken } from "../apiserver/serviceaccount/cluster-credentials.js";
 import { Client, type ResourceRef } from "../client/client.js";
 import { Store } from "../store/store.js";
 import { DurableStore } from "../store/durable-store.js";
@@ -247,6 +248,7 @@ export class Cluster {
         ...(this.options.nodePortRange ? { nodePortRange: this.options.nodePortRange } : {}),
         ...(this.options.apiServerPort ? { apiServerPort: this.options.apiServerPort } : {}),
         extraAdmission: () => admission.all(),
+        credentials: new ClusterCredentials(this.options.stateDir),
       });
       const cp = this.controlPlane;
       // What `kubectl get componentstatuses` reports: kube-apiserver probes each component's /healthz.
@@ -257,6 +259,7 @@ export class Cluster {
       provide(this.container, Store, cp.store);
       provide(this.container, ApiServerApi, cp.apiServer);
       provide(this.container, Client, cp.client);
+      provide(this.container, ClusterCredentialsToken, cp.credentials);
       this.informerFactory = new SharedInformerFactory({ client: cp.client, clock: this.clock, registry: cp.registry, random: this.random, logger: this.log.child("informers") });
       provide(this.container, InformerFactory, this.informerFactory);
       await this.plugins.start();
@@ -297,7 +300,7 @@ export class Cluster {
    * is closed by `stop` (or earlier by its own `close`).
    */
   async serve(options: ServeOptions): Promise<HttpServerHandle> {
-    this.running();
+    const cp = this.running();
     const server = await startHttpServer({
       ...options,
       apiServer: this.apiServer,
@@ -309,7 +312,10 @@ export class Cluster {
       extraEndpoints: kubesimEndpoints(this),
       // The kubelets' streaming API (logs, exec, attach, port-forward), reached through the pod subresources.
       ...this.podStreams(),
+      authenticators: [cp.tokens],
     });
+    // Pods trust the CA this server presents (kube-root-ca.crt).
+    if (server.caData) cp.credentials.setServingCa(server.caData);
     this.servers.add(server);
     return server;
   }
