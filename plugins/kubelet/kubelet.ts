@@ -21,6 +21,9 @@ import { ObjectSource } from "./container-env.js";
 import { nodeConditions, nodeImages, nodeResources, registrationNode } from "./node-status.js";
 import { PodWorker, type KubeletServices } from "./pod-worker.js";
 import { admitPod } from "./admission.js";
+import { NodeFiles, type NodeFileSystem } from "../../core/cni/node-files.js";
+import { StaticPodManager } from "./static-pod-manager.js";
+import { isMirrorPod } from "./static-pods.js";
 
 export interface KubeletOptions {
   scope: DependencyContainer;
@@ -37,6 +40,8 @@ export interface KubeletOptions {
 export const LEASE_RENEW_MS = 10_000;
 export const LEASE_DURATION_SECONDS = 40;
 export const STATUS_UPDATE_MS = 10_000;
+/** How often the static pod directory is re-read besides its change notifications (`fileCheckFrequency`). */
+export const FILE_CHECK_MS = 20_000;
 
 /**
  * One node's kubelet: registers the Node, keeps its Lease and status, and runs the pods bound to
@@ -63,6 +68,9 @@ export class Kubelet {
   private clusterDNS = "10.96.0.10";
   private readonly services: KubeletServices;
   private unsubscribe: (() => void) | undefined;
+  private readonly staticPods: StaticPodManager | undefined;
+  private unwatchManifests: (() => void) | undefined;
+  private fileCheckTimer: TimerHandle | undefined;
   private readonly allocatable: Record<string, string>;
 
   constructor(private readonly o: KubeletOptions) {
@@ -99,6 +107,21 @@ export class Kubelet {
       forget: (uid) => this.forget(uid),
       sandboxCreated: (id, worker) => void this.bySandbox.set(id, worker),
     };
+    if (scope.isRegistered(NodeFiles, true)) {
+      this.staticPods = new StaticPodManager(
+        {
+          nodeName: this.nodeName,
+          client: o.client,
+          log: o.log.child("static-pods"),
+          now: () => o.clock.now(),
+          run: (pod) => this.podChanged(pod),
+          stop: (pod) => this.stopStaticPod(pod),
+          mirrorCreated: (uid) => this.workers.get(uid)?.resendStatus(),
+          event: (pod, type, reason, message) => recorder.event(pod, type, reason, message),
+        },
+        scope.resolve<NodeFileSystem>(NodeFiles),
+      );
+    }
   }
 
   private nodeLabels: Record<string, string> = {};
@@ -112,18 +135,30 @@ export class Kubelet {
     void this.readClusterDNS();
     this.unsubscribe = this.runtime.runtime.onContainerEvent((e) => this.workerForSandbox(e.podSandboxId)?.containerEvent());
     const pods = this.informers.forResource<Pod>("Pod", { fieldSelector: `spec.nodeName=${this.nodeName}` });
+    const mirror = (pod: Pod, gone = false): boolean => {
+      if (!isMirrorPod(pod)) return false;
+      this.staticPods?.mirrorChanged(gone ? undefined : pod, `${pod.metadata?.namespace}/${pod.metadata?.name}`);
+      return true;
+    };
     pods.addEventHandler({
-      onAdd: (pod) => this.podChanged(pod),
+      onAdd: (pod) => {
+        if (!mirror(pod)) this.podChanged(pod);
+      },
       onUpdate: (old, pod) => {
+        if (mirror(pod)) return;
         if (relevantChange(old, pod)) this.podChanged(pod);
         else this.workers.get(pod.metadata?.uid ?? "")?.update(pod);
       },
       onDelete: (obj) => {
         const pod = isTombstone(obj) ? (obj.obj as Pod | undefined) : obj;
-        if (pod) this.workers.get(pod.metadata?.uid ?? "")?.removed();
+        if (pod && !mirror(pod, true)) this.workers.get(pod.metadata?.uid ?? "")?.removed();
       },
     });
     this.informers.start(this.abort.signal);
+    if (this.staticPods) {
+      this.unwatchManifests = this.staticPods.watch();
+      this.fileCheckTimer = this.o.clock.setInterval(() => this.staticPods!.resync(), FILE_CHECK_MS);
+    }
   }
 
   /** Stops heartbeats and the informer, kills every container (the node is going away). */
@@ -132,6 +167,8 @@ export class Kubelet {
     this.o.clock.clearTimeout(this.leaseTimer);
     this.o.clock.clearInterval(this.statusTimer);
     this.unsubscribe?.();
+    this.unwatchManifests?.();
+    this.o.clock.clearInterval(this.fileCheckTimer);
     for (const w of this.workers.values()) await w.shutdown();
     await this.informers.shutdown();
     await this.runtime.close();
@@ -163,6 +200,14 @@ export class Kubelet {
       return;
     }
     w.update(pod);
+  }
+
+  /** A static pod's manifest is gone or changed: terminate it as a deletion with its grace period would. */
+  private stopStaticPod(pod: Pod): void {
+    const w = this.workers.get(pod.metadata?.uid ?? "");
+    if (!w) return;
+    w.detachStatus();
+    w.update({ ...w.pod, metadata: { ...w.pod.metadata, deletionTimestamp: rfc3339(this.o.clock.now()), deletionGracePeriodSeconds: pod.spec?.terminationGracePeriodSeconds ?? 30 } });
   }
 
   private forget(uid: string): void {

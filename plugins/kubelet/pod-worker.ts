@@ -74,6 +74,8 @@ export class PodWorker {
   private deadlineTimer: TimerHandle | undefined;
   private lastStatusJson = "";
   private removedFromApi = false;
+  /** A static pod whose mirror now belongs to another (its manifest changed or went away): no more status writes. */
+  private statusDetached = false;
 
   constructor(pod: Pod, private readonly k: KubeletServices) {
     this.pod = pod;
@@ -83,6 +85,11 @@ export class PodWorker {
 
   get uid(): string {
     return this.pod.metadata?.uid ?? "";
+  }
+
+  /** A static pod (from a manifest file): its API object is a mirror pod with another UID. */
+  get isStatic(): boolean {
+    return this.pod.metadata?.annotations?.["kubernetes.io/config.source"] === "file";
   }
 
   /** The sandbox (for streaming and node views). */
@@ -103,6 +110,17 @@ export class PodWorker {
   update(pod: Pod): void {
     this.pod = pod;
     this.kick();
+  }
+
+  /** The pod's API object was replaced (a static pod's new mirror): write the status again. */
+  resendStatus(): void {
+    this.lastStatusJson = "";
+    this.kick();
+  }
+
+  /** Stops writing this pod's status to the API (a static pod being replaced or removed). */
+  detachStatus(): void {
+    this.statusDetached = true;
   }
 
   /** The pod is gone from the API (force-deleted, or deleted after we finished): kill everything now. */
@@ -766,6 +784,7 @@ export class PodWorker {
   // ---- status ----
 
   private async writeStatus(): Promise<void> {
+    if (this.statusDetached) return;
     const status: PodStatus = buildPodStatus({
       pod: this.pod,
       init: this.init,
@@ -781,6 +800,8 @@ export class PodWorker {
     });
     const json = JSON.stringify(status);
     if (json === this.lastStatusJson) return;
+    // A static pod keeps its own status; the API object it is written to is its mirror.
+    if (this.isStatic) this.pod = { ...this.pod, status };
     try {
       const updated = await this.k.client.resource<Pod>("Pod").patch(this.pod.metadata!.name!, "merge", { status }, { namespace: this.pod.metadata!.namespace!, subresource: "status" });
       this.lastStatusJson = json;
