@@ -1,6 +1,7 @@
 import type { DependencyContainer } from "tsyringe";
 import type { Node, Pod, Service } from "kubernetes-types/core/v1.js";
 import type { Lease } from "kubernetes-types/coordination/v1.js";
+import type { RuntimeClass } from "kubernetes-types/node/v1.js";
 import type { Clock, TimerHandle } from "../../core/clock/clock.js";
 import type { Random } from "../../core/clock/random.js";
 import type { Client } from "../../core/client/client.js";
@@ -105,6 +106,7 @@ export class Kubelet {
       admit: (pod) => admitPod(pod, this.admittedPods(pod), this.allocatable, this.nodeLabels),
       token: (pod, audience, exp) => this.podToken(pod, audience, exp),
       forget: (uid) => this.forget(uid),
+      runtimeHandler: (name) => this.runtimeHandler(name),
       sandboxCreated: (id, worker) => void this.bySandbox.set(id, worker),
     };
     if (scope.isRegistered(NodeFiles, true)) {
@@ -307,6 +309,18 @@ export class Kubelet {
         });
     };
     loop();
+  }
+
+  /** Looks a RuntimeClass's handler up (upstream's runtimeclass.Manager). */
+  private async runtimeHandler(name: string | undefined): Promise<string> {
+    if (!name) return "";
+    try {
+      const rc = await this.o.client.resource<RuntimeClass>({ apiVersion: "node.k8s.io/v1", kind: "RuntimeClass" }).get(name);
+      return rc.handler;
+    } catch (err) {
+      if (isStatusError(err) && err.code === 404) throw new Error(`runtimeclass.node.k8s.io "${name}" not found`);
+      throw new Error(`failed to lookup RuntimeClass ${name}: ${(err as Error).message}`);
+    }
   }
 
   /** The kube-dns Service IP: the 10th address of the service network (from the `kubernetes` Service's first address). */

@@ -40,6 +40,8 @@ export interface KubeletServices {
   /** Decides whether a new pod may run here (resources, affinity); a reason/message pair rejects it. */
   readonly admit: (pod: Pod) => { reason: string; message: string } | undefined;
   readonly token: (pod: Pod, audience: string | undefined, expirationSeconds: number) => Promise<string | undefined>;
+  /** The CRI handler of a RuntimeClass ("" for none); rejects as the kubelet's RuntimeClass manager does when it does not exist. */
+  readonly runtimeHandler: (runtimeClassName: string | undefined) => Promise<string>;
   /** Called when a worker's sandbox exists (container events are routed by sandbox). */
   readonly sandboxCreated: (sandboxId: string, worker: PodWorker) => void;
   /** Called when the worker is done with its pod (terminated and cleaned up). */
@@ -289,7 +291,7 @@ export class PodWorker {
       networkNamespace: hostNetwork ? "NODE" : "POD",
     };
     try {
-      const id = await this.k.runtime.runtime.runPodSandbox(this.sandboxConfig, pod.spec?.runtimeClassName ? "runc" : "");
+      const id = await this.k.runtime.runtime.runPodSandbox(this.sandboxConfig, await this.k.runtimeHandler(pod.spec?.runtimeClassName));
       const st = await this.k.runtime.runtime.podSandboxStatus(id);
       this.sandboxId = id;
       this.k.sandboxCreated(id, this);

@@ -97,8 +97,6 @@ export class ContainerdRuntime implements RuntimeService, ImageService, NodeRunt
   protected readonly imageStore = new NodeImageStore();
   private readonly listeners = new Set<(e: ContainerEvent) => void>();
   protected readonly table = new Map<number, NodeProcess>();
-  /** The runtime handler a sandbox gets when the pod names none (`runc`). */
-  protected readonly defaultHandler: string = "runc";
   private nextPid = 1;
   private hostStackFallback: NetworkStack | undefined;
   private readonly pulls = new Map<string, Promise<string>>();
@@ -174,7 +172,7 @@ export class ContainerdRuntime implements RuntimeService, ImageService, NodeRunt
     const now = this.deps.clock.now();
     const shimPid = this.spawnEntry(this.daemonPid, "root", now, this.shimCommand(id));
     const pausePid = this.spawnEntry(shimPid, "65535", now, "/pause");
-    const record: SandboxRecord = { id, config, state: "SANDBOX_READY", createdAt: now, ip, additionalIps: attachment?.ips.slice(1) ?? [], stack, handler: runtimeHandler || this.defaultHandler, shimPid, pausePid, containers: new Set(), ...(attachment ? { attachment } : {}) };
+    const record: SandboxRecord = { id, config, state: "SANDBOX_READY", createdAt: now, ip, additionalIps: attachment?.ips.slice(1) ?? [], stack, handler: runtimeHandler, shimPid, pausePid, containers: new Set(), ...(attachment ? { attachment } : {}) };
     this.sandboxes.set(id, record);
     this.deps.hostFs.mkdir(config.logDirectory);
     return id;
