@@ -5,6 +5,7 @@ import { BUSYBOX } from "./catalog/busybox.js";
 import { HTTPBIN, HTTPBIN_GHCR } from "./catalog/httpbin.js";
 import { NGINX } from "./catalog/nginx.js";
 import { PAUSE } from "./catalog/pause.js";
+import { STRESS } from "./catalog/stress.js";
 import { REDIS } from "./catalog/redis.js";
 import { SERVERS } from "./catalog/servers.js";
 
@@ -14,7 +15,7 @@ export { USERLAND, baseFiles } from "./userland.js";
 export { serveHttp, untilSignal, onLines } from "./daemon.js";
 
 /** The built-in images, as the registries serve them. */
-export const BUILT_IN_IMAGES: readonly ImageDefinition[] = [PAUSE, BUSYBOX, NGINX, AGNHOST, HTTPBIN, HTTPBIN_GHCR, REDIS, ...SERVERS];
+export const BUILT_IN_IMAGES: readonly ImageDefinition[] = [PAUSE, BUSYBOX, NGINX, AGNHOST, HTTPBIN, HTTPBIN_GHCR, REDIS, STRESS, ...SERVERS];
 
 /**
  * The images people use in manifests and tutorials (pause, busybox, nginx, agnhost, httpbin,

@@ -76,6 +76,8 @@ export class PodWorker {
   private deadlineTimer: TimerHandle | undefined;
   private lastStatusJson = "";
   private removedFromApi = false;
+  /** Set by the eviction manager: the message the evicted pod fails with. */
+  private eviction: string | undefined;
   /** A static pod whose mirror now belongs to another (its manifest changed or went away): no more status writes. */
   private statusDetached = false;
 
@@ -112,6 +114,18 @@ export class PodWorker {
   update(pod: Pod): void {
     this.pod = pod;
     this.kick();
+  }
+
+  /** Node-pressure eviction: kill every container now (no grace, as for a hard threshold) and fail the pod with reason Evicted. */
+  evict(message: string): void {
+    if (this.lifecycle !== "syncing" || this.eviction !== undefined) return;
+    this.eviction = message;
+    this.kick();
+  }
+
+  /** Still running or about to (not terminating, not finished). */
+  get active(): boolean {
+    return this.lifecycle === "syncing" && this.eviction === undefined && this.admitted && !this.rejected;
   }
 
   /** The pod's API object was replaced (a static pod's new mirror): write the status again. */
@@ -188,6 +202,13 @@ export class PodWorker {
     }
     if (this.pod.metadata?.deletionTimestamp) {
       await this.terminate(this.pod.metadata.deletionGracePeriodSeconds ?? 30);
+      return;
+    }
+    if (this.eviction !== undefined) {
+      this.terminal = { phase: "Failed", reason: "Evicted", message: this.eviction };
+      this.k.recorder.event(this.pod, "Warning", "Evicted", this.eviction);
+      await this.killAll(0);
+      await this.finish();
       return;
     }
     const phase = this.pod.status?.phase;
