@@ -56,6 +56,15 @@ const schema = {
               },
               capacity: { type: "object", additionalProperties: false, properties: { cpu: { type: "string" }, memory: { type: "string" }, pods: { type: "string" }, "ephemeral-storage": { type: "string" } } },
               runtime: { type: "string", pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" },
+              kubeletConfig: {
+                type: "object",
+                additionalProperties: false,
+                properties: {
+                  evictionHard: { type: "object", additionalProperties: { type: "string" } },
+                  imageGCHighThresholdPercent: { type: "integer", minimum: 0, maximum: 100 },
+                  imageGCLowThresholdPercent: { type: "integer", minimum: 0, maximum: 100 },
+                },
+              },
             },
           },
         },

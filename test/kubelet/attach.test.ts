@@ -13,12 +13,12 @@ import runtime from "../../plugins/runtime-containerd/index.js";
 import scheduler from "../../plugins/kube-scheduler/index.js";
 import { kubectlIn } from "../clients/kubectl-runner.js";
 import { KUBECTL, requireTool } from "../support/require-tool.js";
-import { fakePodNetworkPlugin } from "./fake-pod-network.js";
+import { POD_NETWORK } from "./harness.js";
 
 requireTool(KUBECTL);
 
 const dir = mkdtempSync(join(tmpdir(), "kubesim-attach-"));
-const cluster = new Cluster({ clock: "real", seed: 7, nodes: [{ name: "node-1" }], plugins: [fakePodNetworkPlugin().plugin, images, runtime, kubelet, scheduler] });
+const cluster = new Cluster({ clock: "real", seed: 7, nodes: [{ name: "node-1" }], plugins: [...POD_NETWORK, images, runtime, kubelet, scheduler] });
 await cluster.start();
 const server = await cluster.serve({ port: 0, stateDir: dir });
 const kubeconfig = join(dir, "kubeconfig");
