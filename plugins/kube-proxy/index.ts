@@ -36,7 +36,8 @@ export function kubeProxy(options: KubeProxyOptions = {}): DefinedPlugin {
           const node = scope.resolve<string>(NodeName);
           const plane = scope.resolve<DataPlane>(DataPlaneToken);
           const config = scope.resolve<NetworkConfig>(NetworkConfigToken);
-          const root = plane.addNode(node, scope.resolve<string>(NodeIP));
+          const nodeIP = scope.resolve<string>(NodeIP);
+          const root = plane.addNode(node, nodeIP);
           const proxier = new Proxier({
             node,
             root,
@@ -44,6 +45,7 @@ export function kubeProxy(options: KubeProxyOptions = {}): DefinedPlugin {
             informers: scope.resolve<SharedInformerFactory>(InformerFactory),
             clock: scope.resolve<Clock>(Clock),
             clusterCidr: config.podNetworkCidr,
+            nodeIP,
             mode: options.mode ?? "iptables",
             minSyncPeriodMs: options.minSyncPeriodMs ?? 1000,
             log: ctx.log,
