@@ -182,6 +182,16 @@ export class DataPlane {
     return walk.run(from, pkt);
   }
 
+  /**
+   * What a TUN device's process writes: `pkt` enters the device's namespace on `dev` and walks on
+   * from PREROUTING (routing, netfilter, conntrack) to where it ends.
+   */
+  tunWrite(dev: NetDevice, pkt: Packet, record = false): WalkResult {
+    if (dev.kind !== "tun") throw new Error(`${dev.name} is not a TUN device`);
+    const walk = new PacketWalk({ now: () => this.options.clock.now(), random: () => this.random.next(), l2Lookup: (d, ip) => this.l2Lookup(d, ip) }, record);
+    return walk.receiveOn(dev, pkt);
+  }
+
   /** The socket layer of a namespace (one per namespace). */
   stack(ns: NetNamespace): NetworkStack {
     let s = this.stacks.get(ns);
