@@ -12,6 +12,8 @@ export interface NodeSpec {
   capacity?: { cpu?: string; memory?: string; pods?: string; "ephemeral-storage"?: string };
   /** The node's container runtime, a `ContainerRuntimes` contribution (`containerd` (default), `docker`). */
   runtime?: string;
+  /** On an underlay of several subnets (`underlaySubnets`): the one the node joins (default the first). */
+  subnet?: string;
 }
 
 /** The name of the node a per-node DI scope belongs to. */
