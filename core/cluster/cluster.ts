@@ -67,6 +67,11 @@ export interface ClusterOptions {
   serviceCidr?: string;
   /** NodePort range (default 30000-32767). */
   nodePortRange?: string;
+  /**
+   * Nodes on several L2 subnets joined by a router (the outside host), instead of kind's one
+   * 172.18.0.0/16: e.g. `["172.18.0.0/24", "172.18.1.0/24"]`; a node picks one with `subnet`.
+   */
+  underlaySubnets?: readonly string[];
   /** Nodes to register at start: specs, or a count (one control-plane node plus count-1 workers). Default: one control-plane node, left untainted (schedulable) as kind leaves a cluster without workers. */
   nodes?: NodeSpec[] | number;
   /** Storage backend (default: in-memory, or a {@link DurableStore} under `stateDir` when that is given). */
@@ -159,8 +164,8 @@ export class Cluster {
     provide(this.container, Random, this.random);
     provide(this.container, Logger, this.log);
     this.plugins = new PluginHost({ container: this.container, extensions: this.extensions, clock: this.clock, random: this.random, log: this.log, ...(options.baseDir ? { baseDir: options.baseDir } : {}) });
-    this.addressing = new NodeAddressing(options.podNetworkCidr ?? "10.244.0.0/16");
-    this.dataPlane = new DataPlane({ clock: this.clock, ...(options.seed !== undefined ? { seed: options.seed } : {}) });
+    this.addressing = new NodeAddressing(options.podNetworkCidr ?? "10.244.0.0/16", 24, options.underlaySubnets ?? []);
+    this.dataPlane = new DataPlane({ clock: this.clock, ...(options.seed !== undefined ? { seed: options.seed } : {}), ...(options.underlaySubnets?.length ? { subnets: options.underlaySubnets } : {}) });
     provide(this.container, DataPlaneToken, this.dataPlane);
     if (options.dnsPort !== undefined) provide(this.container, ClusterDnsPort, options.dnsPort);
     provide(this.container, NetworkConfigToken, { podNetworkCidr: options.podNetworkCidr ?? "10.244.0.0/16", serviceCidr: options.serviceCidr ?? "10.96.0.0/12", nodePortRange: options.nodePortRange ?? "30000-32767" });
@@ -348,7 +353,7 @@ export class Cluster {
       throw err;
     });
     const podCidr = this.addressing.allocatePodCidr(existing?.spec?.podCIDR);
-    const ip = this.addressing.allocateNodeIP();
+    const ip = this.addressing.allocateNodeIP(spec.subnet);
     // A kubelet registers its own Node; without one (API-only clusters) the cluster writes a placeholder.
     const kubelet = this.extensions.point(NodeAgents).has("kubelet");
     try {

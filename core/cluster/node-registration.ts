@@ -13,10 +13,16 @@ export class NodeAddressing {
   private readonly podBase: number;
   private readonly podBlocks: number;
   private readonly usedBlocks = new Set<number>();
+  /** Node addresses handed out (as integers). */
   private readonly usedHosts = new Set<number>();
   private readonly nodeBase = ipv4ToUint32("172.18.0.0");
 
-  constructor(podNetworkCidr: string, private readonly nodeMask = 24) {
+  constructor(
+    podNetworkCidr: string,
+    private readonly nodeMask = 24,
+    /** The underlay's subnets when it has several (`underlaySubnets`); node addresses come from the one asked for. */
+    private readonly underlaySubnets: readonly string[] = [],
+  ) {
     const { network, prefix } = parseIpv4Cidr(podNetworkCidr);
     if (prefix > nodeMask) throw new Error(`podNetworkCidr ${podNetworkCidr} is smaller than one node's /${nodeMask}`);
     this.podBase = network;
@@ -42,18 +48,30 @@ export class NodeAddressing {
     this.usedBlocks.delete((parseIpv4Cidr(cidr).network - this.podBase) >>> (32 - this.nodeMask));
   }
 
-  /** The next free node address: 172.18.0.2, .3, ... */
-  allocateNodeIP(): string {
-    for (let host = 2; host < 65534; host++) {
-      if (this.usedHosts.has(host)) continue;
-      this.usedHosts.add(host);
-      return uint32ToIpv4(this.nodeBase + host);
+  /**
+   * The next free node address: 172.18.0.2, .3, ... — or, on an underlay of several subnets, the
+   * next in `subnet` (default the first): .2 onwards, .1 being the router's.
+   */
+  allocateNodeIP(subnet?: string): string {
+    let base = this.nodeBase;
+    let size = 65536;
+    if (subnet !== undefined || this.underlaySubnets.length) {
+      const cidr = subnet ?? this.underlaySubnets[0]!;
+      if (!this.underlaySubnets.includes(cidr)) throw new Error(`node subnet ${cidr} is not one of the cluster's underlay subnets (${this.underlaySubnets.join(", ") || "none configured"})`);
+      const { network, prefix } = parseIpv4Cidr(cidr);
+      base = network;
+      size = 2 ** (32 - prefix);
     }
-    throw new Error("node network exhausted");
+    for (let host = 2; host < size - 2; host++) {
+      if (this.usedHosts.has(base + host)) continue;
+      this.usedHosts.add(base + host);
+      return uint32ToIpv4(base + host);
+    }
+    throw new Error(`node network exhausted${subnet ? `: no address left in ${subnet}` : ""}`);
   }
 
   releaseNodeIP(ip: string): void {
-    this.usedHosts.delete(ipv4ToUint32(ip) - this.nodeBase);
+    this.usedHosts.delete(ipv4ToUint32(ip));
   }
 }
 

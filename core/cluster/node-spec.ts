@@ -19,6 +19,8 @@ export interface NodeSpec {
     imageGCHighThresholdPercent?: number;
     imageGCLowThresholdPercent?: number;
   };
+  /** On an underlay of several subnets (`underlaySubnets`): the one the node joins (default the first). */
+  subnet?: string;
 }
 
 /** The name of the node a per-node DI scope belongs to. */
