@@ -10,6 +10,7 @@ import { setupStatefulSets } from "./controllers/statefulset/index.js";
 import { setupDeployments } from "./controllers/deployment/index.js";
 import { setupReplicaSets, setupReplicationControllers } from "./controllers/replicaset/index.js";
 import { setupNodeLifecycle, setupTaintEviction } from "./controllers/nodelifecycle/index.js";
+import { setupNodeIpam } from "./controllers/nodeipam/index.js";
 
 /** Every controller kube-controller-manager knows, in start order (upstream's names and aliases). */
 export const KNOWN_CONTROLLERS: readonly ControllerDescriptor[] = [
@@ -106,6 +107,11 @@ export const KNOWN_CONTROLLERS: readonly ControllerDescriptor[] = [
     aliases: ["nodelifecycle"],
     defaultConcurrency: 1,
     setup: setupNodeLifecycle,
+  },
+  {
+    name: "node-ipam-controller",
+    aliases: ["nodeipam"],
+    setup: setupNodeIpam,
   },
   {
     name: "taint-eviction-controller",
