@@ -31,6 +31,7 @@ export { LabelSelector, parseLabelSelector, labelSelectorFromObject, labelSelect
 export { FieldSelector, parseFieldSelector } from "./api/selectors/field-selector.js";
 export * from "./api/patch/index.js";
 export { parseQuantity, formatQuantity, compareQuantities, type Quantity } from "./api/quantity.js";
+export { scaledIntOrPercent } from "./api/builtin/field-checks.js";
 
 export { MemoryStore, type MemoryStoreOptions } from "./store/memory-store.js";
 export { DurableStore, type DurableStoreOptions } from "./store/durable-store.js";

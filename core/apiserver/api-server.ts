@@ -25,6 +25,7 @@ import { customResourceScaleOf, scaleOf, setCustomResourceReplicas } from "./sca
 import { filteredEventType } from "./watch-filter.js";
 import { awaitFreshness, parseResourceVersion, tooLargeResourceVersion } from "./resource-versions.js";
 import { FieldManager } from "./field-manager.js";
+import { evictPod } from "./eviction.js";
 import { AdmissionChain } from "./admission-chain.js";
 import { checkPreconditions, deletedResult, deletionComplete, markForDeletion, validateFinalizerChange } from "./deletion.js";
 import { draftOf, keepAllButStatus, keepSystemMeta, pinnedVersion, type Draft } from "./draft.js";
@@ -585,11 +586,9 @@ export class ApiServer implements ApiServerApi {
     }
   }
 
-  /** pods/eviction: deletes the pod with the eviction's delete options (PodDisruptionBudgets are checked by the disruption controller's issue). */
+  /** pods/eviction: deletes the pod unless its PodDisruptionBudget forbids it now (see {@link evictPod}). */
   private async evict(type: RegisteredType, namespace: string | undefined, name: string, body: KubeObject, ctx: RequestContext): Promise<KubeObject> {
-    const deleteOptions = ((body as { deleteOptions?: DeleteOptions }).deleteOptions ?? {}) as DeleteOptions;
-    await this.delete(type, namespace, name, deleteOptions, ctx);
-    return { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", code: 201 } as KubeObject;
+    return evictPod(this, this.registry, type, namespace ?? "default", name, body, () => this.clock.now(), ctx);
   }
 
   /**

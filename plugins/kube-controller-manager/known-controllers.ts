@@ -11,6 +11,7 @@ import { setupDeployments } from "./controllers/deployment/index.js";
 import { setupReplicaSets, setupReplicationControllers } from "./controllers/replicaset/index.js";
 import { setupNodeLifecycle, setupTaintEviction } from "./controllers/nodelifecycle/index.js";
 import { setupNodeIpam } from "./controllers/nodeipam/index.js";
+import { setupDisruption } from "./controllers/disruption/index.js";
 
 /** Every controller kube-controller-manager knows, in start order (upstream's names and aliases). */
 export const KNOWN_CONTROLLERS: readonly ControllerDescriptor[] = [
@@ -118,5 +119,11 @@ export const KNOWN_CONTROLLERS: readonly ControllerDescriptor[] = [
     aliases: [],
     defaultConcurrency: 8,
     setup: setupTaintEviction,
+  },
+  {
+    name: "disruption-controller",
+    aliases: ["disruption"],
+    defaultConcurrency: 1,
+    setup: setupDisruption,
   },
 ];
