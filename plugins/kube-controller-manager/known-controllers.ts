@@ -12,6 +12,7 @@ import { setupReplicaSets, setupReplicationControllers } from "./controllers/rep
 import { setupNodeLifecycle, setupTaintEviction } from "./controllers/nodelifecycle/index.js";
 import { setupNodeIpam } from "./controllers/nodeipam/index.js";
 import { setupDisruption } from "./controllers/disruption/index.js";
+import { setupResourceQuota } from "./controllers/resourcequota/index.js";
 
 /** Every controller kube-controller-manager knows, in start order (upstream's names and aliases). */
 export const KNOWN_CONTROLLERS: readonly ControllerDescriptor[] = [
@@ -125,5 +126,12 @@ export const KNOWN_CONTROLLERS: readonly ControllerDescriptor[] = [
     aliases: ["disruption"],
     defaultConcurrency: 1,
     setup: setupDisruption,
+  },
+  {
+    name: "resourcequota-controller",
+    aliases: ["resourcequota"],
+    concurrencyFlag: "concurrent-resource-quota-syncs",
+    defaultConcurrency: 5,
+    setup: setupResourceQuota,
   },
 ];
