@@ -13,6 +13,7 @@ import { setupNodeLifecycle, setupTaintEviction } from "./controllers/nodelifecy
 import { setupNodeIpam } from "./controllers/nodeipam/index.js";
 import { setupDisruption } from "./controllers/disruption/index.js";
 import { setupResourceQuota } from "./controllers/resourcequota/index.js";
+import { setupPodGc } from "./controllers/podgc/index.js";
 
 /** Every controller kube-controller-manager knows, in start order (upstream's names and aliases). */
 export const KNOWN_CONTROLLERS: readonly ControllerDescriptor[] = [
@@ -133,5 +134,10 @@ export const KNOWN_CONTROLLERS: readonly ControllerDescriptor[] = [
     concurrencyFlag: "concurrent-resource-quota-syncs",
     defaultConcurrency: 5,
     setup: setupResourceQuota,
+  },
+  {
+    name: "pod-garbage-collector-controller",
+    aliases: ["podgc"],
+    setup: setupPodGc,
   },
 ];

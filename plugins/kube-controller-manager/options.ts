@@ -20,6 +20,8 @@ export interface KubeControllerManagerOptions {
   nodeCidrMaskSize?: number;
   /** `--service-cluster-ip-range`: kept out of node CIDRs. */
   serviceClusterIpRange?: string;
+  /** `--terminated-pod-gc-threshold`: terminated pods kept before the oldest are deleted (12500; 0 keeps all). */
+  terminatedPodGcThreshold?: number;
   /** Node lifecycle settings (`--node-monitor-period`, `--node-monitor-grace-period`, ... in ms and per second). */
   nodeLifecycle?: Partial<NodeLifecycleSettings>;
 }
