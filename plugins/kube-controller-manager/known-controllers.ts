@@ -2,9 +2,10 @@ import type { ControllerDescriptor } from "./controller-descriptor.js";
 import { garbageCollector } from "./controllers/garbage-collector.js";
 import { namespaceController } from "./controllers/namespace-controller.js";
 import { serviceAccountController } from "./controllers/service-account-controller.js";
-import { setupEndpointSlices, setupEndpoints } from "./controllers/endpoints/index.js";
+import { setupEndpointSliceMirroring, setupEndpointSlices, setupEndpoints } from "./controllers/endpoints/index.js";
 import { setupJobs, setupTtlAfterFinished } from "./controllers/job/index.js";
 import { setupTtl } from "./controllers/ttl/index.js";
+import { setupCronJobs } from "./controllers/cronjob/index.js";
 import { setupDaemonSets } from "./controllers/daemonset/index.js";
 import { setupStatefulSets } from "./controllers/statefulset/index.js";
 import { setupDeployments } from "./controllers/deployment/index.js";
@@ -86,11 +87,25 @@ export const KNOWN_CONTROLLERS: readonly ControllerDescriptor[] = [
     setup: setupEndpointSlices,
   },
   {
+    name: "endpointslice-mirroring-controller",
+    aliases: ["endpointslicemirroring"],
+    concurrencyFlag: "mirroring-concurrent-service-endpoint-syncs",
+    defaultConcurrency: 5,
+    setup: setupEndpointSliceMirroring,
+  },
+  {
     name: "job-controller",
     aliases: ["job"],
     concurrencyFlag: "concurrent-job-syncs",
     defaultConcurrency: 5,
     setup: setupJobs,
+  },
+  {
+    name: "cronjob-controller",
+    aliases: ["cronjob"],
+    concurrencyFlag: "concurrent-cron-job-syncs",
+    defaultConcurrency: 5,
+    setup: setupCronJobs,
   },
   {
     name: "ttl-after-finished-controller",
