@@ -48,6 +48,8 @@ export interface ApiServerOptions {
   isBuiltIn?: (type: RegisteredType) => boolean;
   /** Interval of BOOKMARK events on watches that allow them (default 60 s, as the watch cache). */
   bookmarkIntervalMs?: number;
+  /** Serves `serviceaccounts/token` (TokenRequest); without it the subresource is not allowed. */
+  tokenRequest?: (namespace: string, name: string, body: KubeObject, ctx: RequestContext) => Promise<KubeObject>;
 }
 
 /** Attempts of an unconditional update (no resourceVersion pinned) racing other writers. */
@@ -294,7 +296,8 @@ export class ApiServer implements ApiServerApi {
   }
 
   async createSubresource(type: RegisteredType, namespace: string | undefined, name: string, subresource: string, body: KubeObject, options: WriteOptions = {}, ctx: RequestContext = {}): Promise<KubeObject> {
-    this.checkSubresource(type, subresource, ["binding", "eviction"]);
+    this.checkSubresource(type, subresource, this.options.tokenRequest ? ["binding", "eviction", "token"] : ["binding", "eviction"]);
+    if (subresource === "token") return this.options.tokenRequest!(namespace ?? "", name, body, ctx);
     if (subresource === "binding") return this.bind(type, namespace, name, body, options, ctx);
     return this.evict(type, namespace, name, body, ctx);
   }

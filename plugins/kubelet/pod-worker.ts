@@ -18,6 +18,9 @@ import { ProbeWorker, runProbe, type ProbeKind } from "./probes.js";
 import { VolumeSetupError, containerMounts, podDir, setUpVolumes } from "./volumes.js";
 
 /** What every pod worker of one kubelet shares. */
+/** How often a running pod's configMap/secret volumes are rewritten (the kubelet's syncFrequency). */
+const VOLUME_RESYNC_MS = 60_000;
+
 export interface KubeletServices {
   readonly nodeName: string;
   readonly nodeIP: string;
@@ -65,6 +68,8 @@ export class PodWorker {
   private sandboxConfig: PodSandboxConfig | undefined;
   private podIPs: string[] = [];
   private volumes: Map<string, string> | undefined;
+  /** When configMap/secret/projected/downwardAPI volumes were last written (the periodic resync). */
+  private volumesWrittenAt = 0;
   private startTime: number | undefined;
   private readonly init: ContainerSlot[];
   private readonly regular: ContainerSlot[];
@@ -211,6 +216,7 @@ export class PodWorker {
     const later = (at: number | undefined): void => {
       if (at !== undefined) next = Math.min(next, at);
     };
+    later(await this.resyncContentVolumes());
     // Init containers in order; sidecars start and keep running.
     let initDone = true;
     for (const s of this.init) {
@@ -292,7 +298,20 @@ export class PodWorker {
     return true;
   }
 
+  /**
+   * The kubelet's periodic sync (syncFrequency, 1 min) rewrites content volumes, so a running pod
+   * sees an edited ConfigMap or Secret (subPath mounts aside) within about a minute. Returns when
+   * the next resync is due, or undefined for pods without such volumes.
+   */
+  private async resyncContentVolumes(): Promise<number | undefined> {
+    if (!(this.pod.spec?.volumes ?? []).some((v) => v.configMap || v.secret || v.projected || v.downwardAPI)) return undefined;
+    const now = this.k.clock.now();
+    if (now - this.volumesWrittenAt >= VOLUME_RESYNC_MS) await this.prepareVolumes();
+    return this.volumesWrittenAt + VOLUME_RESYNC_MS;
+  }
+
   private async prepareVolumes(): Promise<boolean> {
+    this.volumesWrittenAt = this.k.clock.now();
     try {
       this.volumes = await setUpVolumes(this.pod, {
         hostFs: this.k.hostFs,
