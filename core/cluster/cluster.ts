@@ -352,6 +352,8 @@ export class Cluster {
       if (isStatusError(err, "NotFound")) return undefined;
       throw err;
     });
+    // Node CIDRs node IPAM handed to Nodes registered through the API are taken.
+    if (this.state === "running") for (const n of (await nodes.list()).items) if (n.spec?.podCIDR && n.metadata?.name !== name) this.addressing.occupyPodCidr(n.spec.podCIDR);
     const podCidr = this.addressing.allocatePodCidr(existing?.spec?.podCIDR);
     const ip = this.addressing.allocateNodeIP(spec.subnet);
     // A kubelet registers its own Node; without one (API-only clusters) the cluster writes a placeholder.

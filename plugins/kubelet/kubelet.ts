@@ -14,7 +14,7 @@ import { EventBroadcaster } from "../../core/events/event-broadcaster.js";
 import type { EventRecorder } from "../../core/events/event-recorder.js";
 import { SharedInformerFactory } from "../../core/informers/shared-informer-factory.js";
 import { isTombstone } from "../../core/informers/tombstone.js";
-import { NodeIP, NodeName, NodeSpecToken, type NodeSpec } from "../../core/cluster/node-spec.js";
+import { NodeIP, NodeName, NodePodCidr, NodeSpecToken, type NodeSpec } from "../../core/cluster/node-spec.js";
 import { provide } from "../../core/di/token.js";
 import { MemoryFileSystem } from "../../core/cri/filesystem.js";
 import { NodeRuntimeToken, type ContainerRuntimeFactory, type NodeRuntime } from "../../core/cri/runtime-service.js";
@@ -275,6 +275,10 @@ export class Kubelet {
     const images = await this.runtime.images.listImages();
     const machineId = this.nodeName.split("").reduce((h, c) => (Math.imul(h, 31) + c.charCodeAt(0)) >>> 0, 7).toString(16).padStart(8, "0").repeat(4);
     const node = registrationNode(this.spec, this.nodeIP, this.runtime.runtimeVersion, images, now, this.lastNetworkError, machineId);
+    // The pod CIDR the cluster bootstrap chose for this node (kubelet's --pod-cidr): registered with
+    // the Node, so node IPAM takes it as allocated instead of handing out another.
+    const podCidr = this.o.scope.isRegistered(NodePodCidr, true) ? this.o.scope.resolve<string>(NodePodCidr) : undefined;
+    if (podCidr) node.spec = { ...node.spec, podCIDR: podCidr, podCIDRs: [podCidr] };
     this.nodeLabels = node.metadata!.labels!;
     try {
       await nodes.create(node, { fieldManager: "kubelet" });

@@ -27,5 +27,6 @@ export { limitRanger, LIMIT_RANGER_ANNOTATION } from "./limit-ranger.js";
 export { serviceAccountAdmission, DEFAULT_SERVICE_ACCOUNT_NAME, type ServiceAccountAdmissionOptions } from "./service-account.js";
 export { defaultTolerationSeconds, DEFAULT_TOLERATION_SECONDS, TAINT_NODE_NOT_READY, TAINT_NODE_UNREACHABLE } from "./default-toleration-seconds.js";
 export { resourceQuota } from "./resource-quota.js";
+export { objectUsage, countResourceName, quotaScopesMatch } from "./quota-usage.js";
 export { priorityAdmission } from "./priority.js";
 export { runtimeClassAdmission } from "./runtime-class.js";
