@@ -311,17 +311,17 @@ export class Cluster {
       log: this.log.child("http"),
       authorizer: clusterAuthorizer(this.extensions.point(HttpAuthorizers).all()),
       extraEndpoints: kubesimEndpoints(this),
-      // The kubelets' streaming API (logs, exec, attach), reached through the pod subresources.
+      // The kubelets' streaming API (logs, exec, attach, port-forward), reached through the pod subresources.
       ...this.podStreams(),
     });
     this.servers.add(server);
     return server;
   }
 
-  private podStreams(): { podLogs?: PodStreams["logs"]; podExec?: PodStreams["exec"] & {} } {
+  private podStreams(): { podLogs?: PodStreams["logs"]; podExec?: PodStreams["exec"] & {}; podPortForward?: PodStreams["portForward"] & {} } {
     if (!this.container.isRegistered(PodStreams, true)) return {};
     const streams = this.resolve(PodStreams);
-    return { podLogs: streams.logs, ...(streams.exec ? { podExec: streams.exec } : {}) };
+    return { podLogs: streams.logs, ...(streams.exec ? { podExec: streams.exec } : {}), ...(streams.portForward ? { podPortForward: streams.portForward } : {}) };
   }
 
   /**

@@ -74,6 +74,8 @@ export class PodWorker {
   private deadlineTimer: TimerHandle | undefined;
   private lastStatusJson = "";
   private removedFromApi = false;
+  /** Set by shutdown(): a sync still in flight must not arm new timers. */
+  private stopped = false;
 
   constructor(pod: Pod, private readonly k: KubeletServices) {
     this.pod = pod;
@@ -113,6 +115,7 @@ export class PodWorker {
 
   /** Asks for a sync (coalesced). */
   kick(): void {
+    if (this.stopped) return;
     if (this.syncing) {
       this.again = true;
       return;
@@ -123,6 +126,7 @@ export class PodWorker {
 
   /** Kills everything without grace (the kubelet is stopping). */
   async shutdown(): Promise<void> {
+    this.stopped = true;
     this.k.clock.clearTimeout(this.wake);
     this.k.clock.clearTimeout(this.deadlineTimer);
     for (const s of this.slots) this.stopProbes(s);
@@ -150,6 +154,7 @@ export class PodWorker {
   }
 
   private schedule(ms: number): void {
+    if (this.stopped) return;
     const at = this.k.clock.now() + ms;
     this.k.clock.clearTimeout(this.wake);
     this.wake = this.k.clock.setTimeout(() => this.kick(), Math.max(0, at - this.k.clock.now()));
@@ -664,7 +669,7 @@ export class PodWorker {
 
   private armDeadline(): void {
     const ads = this.pod.spec?.activeDeadlineSeconds;
-    if (ads === undefined || this.startTime === undefined) return;
+    if (ads === undefined || this.startTime === undefined || this.stopped) return;
     this.deadlineTimer = this.k.clock.setTimeout(() => this.kick(), Math.max(0, this.startTime + ads * 1000 - this.k.clock.now()));
   }
 
