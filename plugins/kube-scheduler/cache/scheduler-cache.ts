@@ -123,7 +123,7 @@ export class SchedulerCache implements NodeInfoLister {
   }
 
   private place(pod: Pod, nodeName: string): void {
-    const pi = new PodInfo(pod);
+    const pi = PodInfo.of(pod);
     const ni = this.nodeInfo(nodeName);
     ni.addPodInfo(pi);
     if (pi.hasAffinity) {
