@@ -69,6 +69,11 @@ export class PodInfo {
     return this.pod.metadata!.uid!;
   }
 
+  /** Whether this pod's terms score other pods (InterPodAffinity's symmetry in Score). */
+  get scoresOthers(): boolean {
+    return this.requiredAffinityTerms.length > 0 || this.preferredAffinityTerms.length > 0 || this.preferredAntiAffinityTerms.length > 0;
+  }
+
   get hasAffinity(): boolean {
     return this.requiredAffinityTerms.length > 0 || this.requiredAntiAffinityTerms.length > 0 || this.preferredAffinityTerms.length > 0 || this.preferredAntiAffinityTerms.length > 0;
   }
