@@ -185,13 +185,21 @@ export class Cluster {
   static fromConfig(path: string, overrides: ClusterOptions = {}): Cluster {
     const { plugins, apiVersion: _a, kind: _k, ...options } = loadClusterConfig(path);
     const cluster = new Cluster({ ...options, ...overrides });
-    for (const p of plugins ?? []) cluster.use(p);
+    (plugins ?? []).forEach((p, i) => {
+      if (typeof p === "string") cluster.use(p);
+      else if (p.config === undefined) cluster.use(p.name);
+      else cluster.plugins.use(p.name, { config: p.config, field: `plugins[${i}].config` });
+    });
     return cluster;
   }
 
-  /** Loads a plugin: an object, a built-in name (`"cni-flannel"`), a module specifier or a path. Before `start` only. */
-  use(plugin: PluginRef): this {
-    this.plugins.use(plugin);
+  /**
+   * Loads a plugin: an object, a built-in name (`"cni-flannel"`), a module specifier or a path;
+   * with `config`, its configuration section (validated by the plugin's `config.parse` at start,
+   * refused naming the field). Before `start` only.
+   */
+  use(plugin: PluginRef, config?: unknown): this {
+    this.plugins.use(plugin, config === undefined ? undefined : { config });
     return this;
   }
 
