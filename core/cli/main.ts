@@ -56,8 +56,11 @@ program
   .option("--reset", "start with an empty cluster: remove the stored objects in the state dir first", false)
   .option("--insecure-http", "serve plain HTTP instead of HTTPS: loopback only, requests without credentials are cluster admin (kubectl sends none over HTTP)", false)
   .option("--insecure-allow-remote", "with --insecure-http, allow a non-loopback --host (anyone who reaches it is cluster admin)", false)
+  .option("--ingress-http-port <port>", "host port for HTTP into the ingress controller (0 picks a free one)", integer("--ingress-http-port", 0, 65535), 8080)
+  .option("--ingress-https-port <port>", "host port for HTTPS into the ingress controller (0 picks a free one)", integer("--ingress-https-port", 0, 65535), 8443)
+  .option("--no-ingress", "do not load the ingress-nginx controller")
   .addOption(new Option("--log-level <level>", "log level").choices(["debug", "info", "warn", "error", "silent"]))
-  .action(async (opts: { config?: string; nodes?: number; port: number; host: string; kubeconfig: string; stateDir: string; reset: boolean; insecureHttp: boolean; insecureAllowRemote: boolean; logLevel?: LogLevel; dnsPort?: number }) => {
+  .action(async (opts: { config?: string; nodes?: number; port: number; host: string; kubeconfig: string; stateDir: string; reset: boolean; insecureHttp: boolean; insecureAllowRemote: boolean; logLevel?: LogLevel; dnsPort?: number; ingress: boolean; ingressHttpPort: number; ingressHttpsPort: number }) => {
     let handle;
     try {
       handle = await up(opts, (line) => process.stdout.write(line + "\n"));

@@ -6,6 +6,7 @@ import { checkInsecureHost, isLoopbackHost } from "../apiserver/http/insecure-ht
 import { loadClusterConfig } from "../cluster/cluster-config.js";
 import { ClusterDnsAddressToken } from "../cluster/cluster-dns.js";
 import { DurableStore } from "../store/durable-store.js";
+import { HostEndpoints } from "../cluster/host-endpoints.js";
 import { defaultLogLevel, type LogLevel } from "../log/logger.js";
 
 export interface UpOptions {
@@ -21,6 +22,12 @@ export interface UpOptions {
   /** With `insecureHttp`: allow a non-loopback `host`. */
   insecureAllowRemote?: boolean;
   logLevel?: LogLevel;
+  /** Load ingress-nginx with host ports (default true, as k3s ships an ingress). */
+  ingress?: boolean;
+  /** Host port for HTTP into the ingress controller (default 8080; 0 picks a free one). */
+  ingressHttpPort?: number;
+  /** Host port for HTTPS into the ingress controller (default 8443; 0 picks a free one). */
+  ingressHttpsPort?: number;
   /** Host port of the cluster DNS (UDP+TCP on 127.0.0.1; 0 picks a free one); default: cluster.yaml's dnsPort, else 10053. */
   dnsPort?: number;
 }
@@ -50,6 +57,8 @@ export async function up(options: UpOptions, print: (line: string) => void): Pro
   // The cluster DNS is served on the host unless the config file chose a port itself.
   if (options.dnsPort === undefined && !(options.config && loadClusterConfig(options.config).dnsPort !== undefined)) overrides.dnsPort = DEFAULT_DNS_PORT;
   const cluster = options.config ? Cluster.fromConfig(options.config, overrides) : new Cluster({ nodes: 3, ...overrides });
+  // The ingress controller on host ports, unless cluster.yaml loads and configures it itself.
+  if (options.ingress !== false && !cluster.hasPlugin("ingress-nginx")) cluster.use("ingress-nginx", { httpPort: options.ingressHttpPort ?? 8080, httpsPort: options.ingressHttpsPort ?? 8443, host: isLoopbackHost(options.host) ? "127.0.0.1" : options.host });
   await cluster.start();
   let server;
   try {
@@ -74,6 +83,7 @@ export async function up(options: UpOptions, print: (line: string) => void): Pro
     const dns = cluster.resolve(ClusterDnsAddressToken);
     print(`cluster DNS (CoreDNS) on ${dns.host}:${dns.port} UDP and TCP: dig @${dns.host} -p ${dns.port} kubernetes.default.svc.cluster.local`);
   }
+  for (const e of cluster.extensions.point(HostEndpoints).all()) print(`kubesim: ${e.description} at ${e.url}`);
   print(`kubeconfig written to ${kubeconfig}; to use it:`);
   print(``);
   print(`  export KUBECONFIG=${kubeconfig}`);

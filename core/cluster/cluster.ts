@@ -198,6 +198,11 @@ export class Cluster {
    * with `config`, its configuration section (validated by the plugin's `config.parse` at start,
    * refused naming the field). Before `start` only.
    */
+  /** True when `plugin` (an object, a name or a specifier) is queued: by `use`, cluster.yaml, or the default distribution once started. */
+  hasPlugin(plugin: PluginRef): boolean {
+    return this.plugins.has(plugin) || (this.options.plugins === undefined && typeof plugin === "string" && DEFAULT_PLUGINS.includes(plugin));
+  }
+
   use(plugin: PluginRef, config?: unknown): this {
     this.plugins.use(plugin, config === undefined ? undefined : { config });
     return this;

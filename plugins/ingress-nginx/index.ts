@@ -5,6 +5,9 @@ import { selfSignedCertificate } from "../../core/apiserver/http/tls.js";
 import { Client } from "../../core/client/client.js";
 import { Clock } from "../../core/clock/clock.js";
 import { Images } from "../../core/cri/images.js";
+import { HostEndpoints } from "../../core/cluster/host-endpoints.js";
+import { PluginConfigError } from "../../core/plugins/plugin-config.js";
+import { fieldError } from "../../core/api/status.js";
 import { token } from "../../core/di/token.js";
 import { InformerFactory, type SharedInformerFactory } from "../../core/informers/shared-informer-factory.js";
 import { AdmissionPlugins } from "../../core/plugins/extension-points.js";
@@ -58,6 +61,19 @@ async function installGatewayApi(client: Client): Promise<void> {
   await install(client, [{ apiVersion: `${GATEWAY_GROUP}/v1`, kind: "GatewayClass", metadata: { name: "nginx" }, spec: { controllerName: GATEWAY_CONTROLLER_NAME, description: "ingress-nginx serving the Gateway API (kubesim)" } } as KubeObject]);
 }
 
+/** Validates an `ingress-nginx` configuration section (cluster.yaml `plugins: [{ name: ingress-nginx, config }]`). */
+export function parseIngressOptions(raw: unknown): IngressNginxOptions {
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) throw new PluginConfigError([fieldError.invalid("", raw, "must be an object")]);
+  const r = raw as Record<string, unknown>;
+  const errors = [];
+  for (const k of Object.keys(r)) if (!["httpPort", "httpsPort", "host", "defaultClass", "gatewayApi"].includes(k)) errors.push(fieldError.notSupported(k, r[k], ["httpPort", "httpsPort", "host", "defaultClass", "gatewayApi"]));
+  for (const k of ["httpPort", "httpsPort"]) if (r[k] !== undefined && (!Number.isInteger(r[k]) || (r[k] as number) < 0 || (r[k] as number) > 65535)) errors.push(fieldError.invalid(k, r[k], "must be a port number between 0 and 65535"));
+  if (r["host"] !== undefined && typeof r["host"] !== "string") errors.push(fieldError.invalid("host", r["host"], "must be an address"));
+  for (const k of ["defaultClass", "gatewayApi"]) if (r[k] !== undefined && typeof r[k] !== "boolean") errors.push(fieldError.invalid(k, r[k], "must be true or false"));
+  if (errors.length) throw new PluginConfigError(errors);
+  return r as IngressNginxOptions;
+}
+
 /** Where a cluster's ingress host listeners are bound (registered when they are). */
 export const IngressHostPortsToken = token<IngressHostPorts>("ingress-nginx/host-ports");
 
@@ -78,12 +94,14 @@ async function install(client: Client, objects: readonly KubeObject[]): Promise<
  * contributes the controller image whose pods serve the traffic; optionally listens on host
  * ports and hands requests to a controller pod. See docs/ingress.md.
  */
-export function ingressNginx(options: IngressNginxOptions = {}): DefinedPlugin {
+export function ingressNginx(given: IngressNginxOptions = {}): DefinedPlugin {
   return definePlugin({
     name: "ingress-nginx",
+    config: { description: "ingress-nginx options: httpPort, httpsPort, host, defaultClass, gatewayApi", parse: parseIngressOptions },
     requires: ["kube-controller-manager"],
     description: "ingress-nginx: Ingress routing from the controller's pods, validated like its webhook, reachable from host ports",
     async setup(ctx) {
+      const options: IngressNginxOptions = { ...given, ...((ctx.config as IngressNginxOptions | undefined) ?? {}) };
       const client = ctx.resolve<Client>(Client);
       const controller = new IngressNginxController(ctx.resolve<SharedInformerFactory>(InformerFactory), client, ctx.resolve<Clock>(Clock), ctx.log);
       const image = controllerImage(() => controller);
@@ -105,6 +123,8 @@ export function ingressNginx(options: IngressNginxOptions = {}): DefinedPlugin {
         forwarder = new HostPortForwarder(controller, cert);
         const bound = await forwarder.listen(options.host ?? "127.0.0.1", options.httpPort, options.httpsPort ?? 0);
         ctx.provide(IngressHostPortsToken, bound);
+        ctx.contribute(HostEndpoints, "ingress-http", { description: "ingress (HTTP)", url: `http://${bound.host}:${bound.httpPort}` });
+        ctx.contribute(HostEndpoints, "ingress-https", { description: "ingress (HTTPS)", url: `https://${bound.host}:${bound.httpsPort}` });
         ctx.log.info("ingress listening", { http: `${bound.host}:${bound.httpPort}`, https: `${bound.host}:${bound.httpsPort}` });
       }
       return async () => {
@@ -112,6 +132,7 @@ export function ingressNginx(options: IngressNginxOptions = {}): DefinedPlugin {
         controller.stop();
         gateway?.stop();
         await forwarder?.close();
+        if (forwarder) for (const n of ["ingress-http", "ingress-https"]) ctx.extensions(HostEndpoints).withdraw(n);
         ctx.extensions(Images).withdraw(image.repository);
         ctx.extensions(AdmissionPlugins).withdraw(ingressAdmission.name);
       };
