@@ -87,7 +87,10 @@ const basic: PodShape = () => ({});
 const antiAffinity: PodShape = (_i, group) => ({ affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { group } }, topologyKey: "kubernetes.io/hostname" }] } } });
 const spread: PodShape = (_i, group) => ({ topologySpreadConstraints: [{ maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "DoNotSchedule", labelSelector: { matchLabels: { group } } }] });
 
-await workload("SchedulingBasic", 1000, 10_000, basic);
-await workload("SchedulingPodAntiAffinity (required, hostname)", 1000, 2000, antiAffinity);
-await workload("SchedulingPodTopologySpread (zone, DoNotSchedule)", 1000, 2000, spread);
-snapshotMemory();
+// SCHEDULER_BENCH=basic (or anti, spread, memory; comma-separated) runs only those, e.g. under --cpu-prof.
+const only = process.env["SCHEDULER_BENCH"]?.split(",");
+const wanted = (name: string): boolean => !only || only.includes(name);
+if (wanted("basic")) await workload("SchedulingBasic", 1000, 10_000, basic);
+if (wanted("anti")) await workload("SchedulingPodAntiAffinity (required, hostname)", 1000, 2000, antiAffinity);
+if (wanted("spread")) await workload("SchedulingPodTopologySpread (zone, DoNotSchedule)", 1000, 2000, spread);
+if (wanted("memory")) snapshotMemory();

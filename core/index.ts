@@ -13,7 +13,8 @@ export { Logger, createLogger, type LogLevel, type LogRecord, type LogSink, type
 
 export { definePlugin, isPlugin, type Plugin, type PluginContext, type Teardown, type DefinedPlugin } from "./plugins/plugin.js";
 export { extensionPoint, ExtensionPoint, ExtensionRegistry, type ExtensionPointKey, type Contribution } from "./plugins/extension-point.js";
-export { PluginHost, orderPlugins, type PluginHostOptions } from "./plugins/plugin-host.js";
+export { PluginHost, orderPlugins, type PluginHostOptions, type PluginConfigSection } from "./plugins/plugin-host.js";
+export { PluginConfigError, isPluginConfigError, prefixFieldErrors, type PluginConfigSchema } from "./plugins/plugin-config.js";
 export { loadPlugin, PluginError, type PluginRef } from "./plugins/plugin-loader.js";
 export { ApiTypes, AdmissionPlugins } from "./plugins/extension-points.js";
 
@@ -30,7 +31,10 @@ export { BUILT_IN_TYPES } from "./api/builtin/index.js";
 export { LabelSelector, parseLabelSelector, labelSelectorFromObject, labelSelectorFromSet } from "./api/selectors/label-selector.js";
 export { FieldSelector, parseFieldSelector } from "./api/selectors/field-selector.js";
 export * from "./api/patch/index.js";
+export { jsonEqual } from "./api/patch/json-value.js";
 export { parseQuantity, formatQuantity, compareQuantities, type Quantity } from "./api/quantity.js";
+export { addQuantities, ZERO_QUANTITY } from "./api/quantity.js";
+export { scaledIntOrPercent } from "./api/builtin/field-checks.js";
 
 export { MemoryStore, type MemoryStoreOptions } from "./store/memory-store.js";
 export { DurableStore, type DurableStoreOptions } from "./store/durable-store.js";
@@ -40,6 +44,7 @@ export { ApiServer, type ApiServerOptions } from "./apiserver/api-server.js";
 export { ApiServerApi, type RequestContext } from "./apiserver/api-server-contract.js";
 export { createControlPlane, type ControlPlane, type ControlPlaneOptions } from "./apiserver/control-plane.js";
 export { BUILT_IN_ADMISSION } from "./apiserver/admission/index.js";
+export { objectUsage, countResourceName, quotaScopesMatch } from "./apiserver/admission/index.js";
 export { InProcessClient } from "./client/in-process-client.js";
 
 export * from "./informers/index.js";
@@ -68,7 +73,7 @@ export { CniError, CNI_ERROR, CNI_VERSION, parseCniArgs, type CniPlugin, type Cn
 export { NetError, type NetErrorCode, type NetworkStack, type Connection, type ConnectionEvents, type Listener, type Datagram, type UdpSocket, type SocketProtocol } from "./net/sockets.js";
 export { DEFAULT_PLUGINS } from "./cluster/default-distribution.js";
 export { NodeAgents, type NodeAgent, type NodeAgentContext, type NodeAgentHandle } from "./cluster/node-agents.js";
-export { loadClusterConfig, validateClusterConfig, ClusterConfigError, type ClusterConfig } from "./cluster/cluster-config.js";
+export { loadClusterConfig, validateClusterConfig, ClusterConfigError, type ClusterConfig, type ClusterPluginEntry } from "./cluster/cluster-config.js";
 export { parseManifests, type ApplyResult, type ApplyAction } from "./cluster/apply.js";
 export { HttpClient } from "./client/http-client.js";
 export { readKubeconfig, writeKubeconfig, resolveContext, kubeconfigFor, type Kubeconfig } from "./client/kubeconfig.js";

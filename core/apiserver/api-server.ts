@@ -25,6 +25,7 @@ import { customResourceScaleOf, scaleOf, setCustomResourceReplicas } from "./sca
 import { filteredEventType } from "./watch-filter.js";
 import { awaitFreshness, parseResourceVersion, tooLargeResourceVersion } from "./resource-versions.js";
 import { FieldManager } from "./field-manager.js";
+import { evictPod } from "./eviction.js";
 import { AdmissionChain } from "./admission-chain.js";
 import { checkPreconditions, deletedResult, deletionComplete, markForDeletion, validateFinalizerChange } from "./deletion.js";
 import { draftOf, keepAllButStatus, keepSystemMeta, pinnedVersion, type Draft } from "./draft.js";
@@ -47,6 +48,8 @@ export interface ApiServerOptions {
   isBuiltIn?: (type: RegisteredType) => boolean;
   /** Interval of BOOKMARK events on watches that allow them (default 60 s, as the watch cache). */
   bookmarkIntervalMs?: number;
+  /** Serves `serviceaccounts/token` (TokenRequest); without it the subresource is not allowed. */
+  tokenRequest?: (namespace: string, name: string, body: KubeObject, ctx: RequestContext) => Promise<KubeObject>;
 }
 
 /** Attempts of an unconditional update (no resourceVersion pinned) racing other writers. */
@@ -293,7 +296,8 @@ export class ApiServer implements ApiServerApi {
   }
 
   async createSubresource(type: RegisteredType, namespace: string | undefined, name: string, subresource: string, body: KubeObject, options: WriteOptions = {}, ctx: RequestContext = {}): Promise<KubeObject> {
-    this.checkSubresource(type, subresource, ["binding", "eviction"]);
+    this.checkSubresource(type, subresource, this.options.tokenRequest ? ["binding", "eviction", "token"] : ["binding", "eviction"]);
+    if (subresource === "token") return this.options.tokenRequest!(namespace ?? "", name, body, ctx);
     if (subresource === "binding") return this.bind(type, namespace, name, body, options, ctx);
     return this.evict(type, namespace, name, body, ctx);
   }
@@ -585,11 +589,9 @@ export class ApiServer implements ApiServerApi {
     }
   }
 
-  /** pods/eviction: deletes the pod with the eviction's delete options (PodDisruptionBudgets are checked by the disruption controller's issue). */
+  /** pods/eviction: deletes the pod unless its PodDisruptionBudget forbids it now (see {@link evictPod}). */
   private async evict(type: RegisteredType, namespace: string | undefined, name: string, body: KubeObject, ctx: RequestContext): Promise<KubeObject> {
-    const deleteOptions = ((body as { deleteOptions?: DeleteOptions }).deleteOptions ?? {}) as DeleteOptions;
-    await this.delete(type, namespace, name, deleteOptions, ctx);
-    return { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", code: 201 } as KubeObject;
+    return evictPod(this, this.registry, type, namespace ?? "default", name, body, () => this.clock.now(), ctx);
   }
 
   /**

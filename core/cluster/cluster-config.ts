@@ -12,8 +12,18 @@ export interface ClusterConfig extends Pick<ClusterOptions, "name" | "autoAdvanc
   kind: "Cluster";
   /** A file can only name the built-in clocks. */
   clock?: "real" | "virtual";
-  /** Built-in names, module specifiers or paths (relative to the config file). */
-  plugins?: string[];
+  /**
+   * Built-in names, module specifiers or paths (relative to the config file), or `{ name, config }`
+   * giving the plugin its configuration section (validated by the plugin; errors name
+   * `plugins[i].config.<field>`).
+   */
+  plugins?: (string | ClusterPluginEntry)[];
+}
+
+/** A cluster.yaml plugin entry with a configuration section. */
+export interface ClusterPluginEntry {
+  name: string;
+  config?: Record<string, unknown>;
 }
 
 const dns1123 = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
@@ -55,12 +65,30 @@ const schema = {
                 },
               },
               capacity: { type: "object", additionalProperties: false, properties: { cpu: { type: "string" }, memory: { type: "string" }, pods: { type: "string" }, "ephemeral-storage": { type: "string" } } },
+              runtime: { type: "string", pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" },
+              kubeletConfig: {
+                type: "object",
+                additionalProperties: false,
+                properties: {
+                  evictionHard: { type: "object", additionalProperties: { type: "string" } },
+                  imageGCHighThresholdPercent: { type: "integer", minimum: 0, maximum: 100 },
+                  imageGCLowThresholdPercent: { type: "integer", minimum: 0, maximum: 100 },
+                },
+              },
             },
           },
         },
       ],
     },
-    plugins: { type: "array", items: { type: "string", minLength: 1 } },
+    plugins: {
+      type: "array",
+      items: {
+        oneOf: [
+          { type: "string", minLength: 1 },
+          { type: "object", additionalProperties: false, required: ["name"], properties: { name: { type: "string", minLength: 1 }, config: { type: "object" } } },
+        ],
+      },
+    },
   },
 } as const;
 
@@ -116,6 +144,16 @@ export function validateClusterConfig(doc: unknown, source = "cluster.yaml"): Cl
   if (!validate(doc)) {
     const nodeCountFailed = (validate.errors ?? []).some((e) => e.instancePath === "/nodes" && e.keyword === "type" && (e.params as { type: string }).type === "integer");
     for (const e of validate.errors ?? []) {
+      // A plugin entry is a name or an object: report the object branch's errors unless it is neither.
+      const entry = /^\/plugins\/(\d+)$/.exec(e.instancePath);
+      if (entry && e.keyword === "type") {
+        const value = (doc as { plugins: unknown[] }).plugins[Number(entry[1])];
+        if (typeof value !== "string" && (typeof value !== "object" || value === null || Array.isArray(value))) {
+          const text = `${fieldPath(e.instancePath)}: must be a plugin name or { name, config }`;
+          if (!errors.includes(text)) errors.push(text);
+        }
+        continue;
+      }
       // For `nodes`, report the array branch's errors unless the value is a number.
       if (nodeCountFailed && e.instancePath === "/nodes" && e.keyword === "type") {
         const value = (doc as { nodes?: unknown }).nodes;
@@ -163,7 +201,8 @@ export function loadClusterConfig(path: string): ClusterConfig {
   const config = validateClusterConfig(doc, path);
   if (config.plugins) {
     const base = dirname(resolvePath(path));
-    config.plugins = config.plugins.map((p) => (p.startsWith(".") ? resolvePath(base, p) : p));
+    const absolute = (p: string): string => (p.startsWith(".") ? resolvePath(base, p) : p);
+    config.plugins = config.plugins.map((p) => (typeof p === "string" ? absolute(p) : { ...p, name: absolute(p.name) }));
   }
   return config;
 }

@@ -6,6 +6,20 @@ import type { Logger } from "../log/logger.js";
 import type { ExtensionRegistry } from "./extension-point.js";
 import { loadPlugin, PluginError, type PluginRef } from "./plugin-loader.js";
 import type { Plugin, PluginContext, Teardown } from "./plugin.js";
+import { parsePluginConfig, prefixFieldErrors, PluginConfigError } from "./plugin-config.js";
+import type { FieldError } from "../api/status.js";
+
+/** A configuration section for a queued plugin, and where it came from (the field errors are placed under). */
+export interface PluginConfigSection {
+  readonly config: unknown;
+  /** The section's field path in its source, e.g. `plugins[1].config` in cluster.yaml (default `<name>.config`). */
+  readonly field?: string;
+}
+
+interface QueuedPlugin {
+  readonly ref: PluginRef;
+  section: PluginConfigSection | undefined;
+}
 
 export interface PluginHostOptions {
   container: DependencyContainer;
@@ -23,22 +37,25 @@ export interface PluginHostOptions {
  * that export no plugin, each with a message naming the plugins involved.
  */
 export class PluginHost {
-  private readonly refs: PluginRef[] = [];
+  private readonly refs: QueuedPlugin[] = [];
   private readonly started: { name: string; teardown?: Teardown }[] = [];
   private state: "new" | "starting" | "started" | "stopped" = "new";
 
   constructor(private readonly options: PluginHostOptions) {}
 
-  /** Queues a plugin for the next `start`. */
-  use(ref: PluginRef): void {
+  /**
+   * Queues a plugin for the next `start`, with its configuration section if given (validated by
+   * the plugin's `config.parse` at start, before any plugin is set up).
+   */
+  use(ref: PluginRef, section?: PluginConfigSection): void {
     if (this.state !== "new") throw new PluginError(`cannot add plugin ${describeRef(ref)}: plugins are fixed once the cluster has started`);
-    this.refs.push(ref);
+    this.refs.push({ ref, section });
   }
 
   /** True when `ref` (a plugin, or a name or specifier) is already queued. */
   has(ref: PluginRef): boolean {
-    const name = typeof ref === "string" ? ref : ref.name;
-    return this.refs.some((r) => (typeof r === "string" ? r : r.name) === name);
+    const name = refName(ref);
+    return this.refs.some((r) => refName(r.ref) === name);
   }
 
   /** Names of the plugins set up so far, in start order. */
@@ -50,12 +67,13 @@ export class PluginHost {
   async start(): Promise<void> {
     if (this.state !== "new") throw new PluginError("plugin host already started");
     this.state = "starting";
-    const plugins = await Promise.all(this.refs.map((ref) => loadPlugin(ref, this.options.baseDir)));
+    const plugins = await Promise.all(this.refs.map((q) => loadPlugin(q.ref, this.options.baseDir)));
     const ordered = orderPlugins(plugins);
+    const configs = this.parseConfigs(plugins);
     for (const plugin of ordered) {
       let teardown: void | Teardown;
       try {
-        teardown = await plugin.setup(this.contextFor(plugin));
+        teardown = await plugin.setup(this.contextFor(plugin, configs.get(plugin.name), this.sectionField(plugin, plugins)));
       } catch (err) {
         const reason = err instanceof Error ? err.message : String(err);
         await this.stop();
@@ -81,10 +99,35 @@ export class PluginHost {
     this.state = "stopped";
   }
 
-  private contextFor(plugin: Plugin): PluginContext {
+  /** Every queued section through its plugin's `config.parse`; all refusals at once, before any setup. */
+  private parseConfigs(plugins: readonly Plugin[]): Map<string, unknown> {
+    const configs = new Map<string, unknown>();
+    const errors: FieldError[] = [];
+    plugins.forEach((plugin, i) => {
+      const section = this.refs[i]!.section;
+      if (!section) return;
+      const r = parsePluginConfig(plugin.name, plugin.config, section.config, section.field ?? `${plugin.name}.config`);
+      if ("errors" in r) errors.push(...r.errors);
+      else configs.set(plugin.name, r.config);
+    });
+    if (errors.length) {
+      this.state = "stopped";
+      throw new PluginConfigError(errors);
+    }
+    return configs;
+  }
+
+  /** Where `plugin`'s configuration section came from (`plugins[1].config`, or `<name>.config`). */
+  private sectionField(plugin: Plugin, plugins: readonly Plugin[]): string {
+    return this.refs[plugins.indexOf(plugin)]?.section?.field ?? `${plugin.name}.config`;
+  }
+
+  private contextFor(plugin: Plugin, config: unknown, field: string): PluginContext {
     const { container, extensions, clock, random, log } = this.options;
     return {
       name: plugin.name,
+      config,
+      configError: (errors) => new PluginConfigError(prefixFieldErrors(field, errors)),
       log: log.child(`plugin/${plugin.name}`),
       clock,
       random,
@@ -97,8 +140,12 @@ export class PluginHost {
   }
 }
 
+function refName(ref: PluginRef): string {
+  return typeof ref === "string" ? ref : ref.name;
+}
+
 function describeRef(ref: PluginRef): string {
-  return typeof ref === "string" ? `"${ref}"` : `"${ref.name}"`;
+  return `"${refName(ref)}"`;
 }
 
 /**

@@ -4,6 +4,8 @@ import type { Random } from "../clock/random.js";
 import type { Token } from "../di/token.js";
 import type { Logger } from "../log/logger.js";
 import type { ExtensionPoint, ExtensionPointKey } from "./extension-point.js";
+import type { PluginConfigError, PluginConfigSchema } from "./plugin-config.js";
+import type { FieldError } from "../api/status.js";
 
 /** Undoes what a plugin's setup did. Runs in reverse start order when a cluster stops. */
 export type Teardown = () => void | Promise<void>;
@@ -12,9 +14,20 @@ export type Teardown = () => void | Promise<void>;
  * What `setup` receives: a narrow handle, no globals. Services come from the cluster's scope by
  * token; contributions go to typed extension points.
  */
-export interface PluginContext {
+export interface PluginContext<C = unknown> {
   /** The plugin's own name. */
   readonly name: string;
+  /**
+   * The plugin's configuration section (cluster.yaml `plugins: [{ name, config }]`, or
+   * `cluster.use(ref, config)`) as its `config.parse` returned it; undefined when none was given.
+   */
+  readonly config: C | undefined;
+  /**
+   * A refusal of the configuration found after `parse` (say, a name resolved against other
+   * plugins' contributions): `errors` relative to the section, placed under where it came from.
+   * Throw it from `setup` or later during the cluster start.
+   */
+  configError(errors: readonly FieldError[]): PluginConfigError;
   /** The plugin's logger (component `plugin/<name>`). */
   readonly log: Logger;
   readonly clock: Clock;
@@ -32,24 +45,29 @@ export interface PluginContext {
 }
 
 /** A declarative plugin registration (modelled on containerd's `plugin.Registration`). */
-export interface Plugin {
+export interface Plugin<C = unknown> {
   /** Unique name, e.g. `cni-flannel`. */
   readonly name: string;
   /** Names of plugins that must be set up first. */
   readonly requires?: readonly string[];
   /** One line for listings. */
   readonly description?: string;
+  /**
+   * How the plugin takes a configuration section: validated before any plugin is set up, the
+   * result given to `setup` as `ctx.config`. A plugin without it refuses any section.
+   */
+  readonly config?: PluginConfigSchema<C>;
   /** Contributes to extension points; may return a teardown. Throwing fails the cluster start. */
-  setup(ctx: PluginContext): void | Teardown | Promise<void | Teardown>;
+  setup(ctx: PluginContext<C>): void | Teardown | Promise<void | Teardown>;
 }
 
 /** Brand marking objects made by {@link definePlugin}; registered so separately bundled copies agree. */
 export const PLUGIN_BRAND: unique symbol = Symbol.for("kubesim.plugin") as never;
 
-export type DefinedPlugin = Plugin & { readonly [PLUGIN_BRAND]: true };
+export type DefinedPlugin<C = unknown> = Plugin<C> & { readonly [PLUGIN_BRAND]: true };
 
 /** Declares a plugin. The returned object is what a plugin module exports (default or named). */
-export function definePlugin(plugin: Plugin): DefinedPlugin {
+export function definePlugin<C = unknown>(plugin: Plugin<C>): DefinedPlugin<C> {
   if (!plugin || typeof plugin.name !== "string" || plugin.name.length === 0) throw new TypeError("definePlugin: a plugin needs a non-empty name");
   if (typeof plugin.setup !== "function") throw new TypeError(`definePlugin: plugin "${plugin.name}" needs a setup(ctx) function`);
   return Object.freeze({ ...plugin, requires: Object.freeze([...(plugin.requires ?? [])]), [PLUGIN_BRAND]: true as const });

@@ -16,6 +16,7 @@ import { Scheduler } from "./scheduler.js";
 import { SchedulerPlugins } from "./framework/registry.js";
 import type { KubeSchedulerConfiguration } from "./config/types.js";
 import { validateSchedulerConfig } from "./config/validate.js";
+import { isPluginConfigError } from "../../core/plugins/plugin-config.js";
 import { EXPLAIN_LABEL, EXPLAIN_NAMESPACE, formatExplanation, type Explanation } from "./explain/explanation.js";
 
 export { Scheduler, numFeasibleNodesToFind, type SchedulerOptions } from "./scheduler.js";
@@ -42,51 +43,60 @@ export const KubeScheduler = token<Scheduler>("KubeScheduler");
 export const SCHEDULER_USER = { username: "system:kube-scheduler", groups: ["system:authenticated"] } as const;
 
 export interface KubeSchedulerPluginOptions {
-  /** KubeSchedulerConfiguration (validated; a bad one fails the cluster start naming the field). */
+  /**
+   * KubeSchedulerConfiguration (validated; a bad one fails the cluster start naming the field).
+   * A configuration section given to the plugin (cluster.yaml `plugins: [{ name: kube-scheduler,
+   * config }]`, or `cluster.use("kube-scheduler", config)`) takes its place.
+   */
   config?: KubeSchedulerConfiguration;
 }
 
 /**
  * The kube-scheduler plugin with a configuration. Scheduler plugins contributed to
  * `SchedulerPlugins` by plugins set up before it (`requires`) or at any time before the cluster
- * starts are available by name to its profiles.
+ * starts are available by name to its profiles; a profile naming one nobody contributed fails the
+ * cluster start naming the field.
  */
-export function kubeScheduler(options: KubeSchedulerPluginOptions = {}): DefinedPlugin {
-  const config = options.config ? validateSchedulerConfig(options.config) : undefined;
-  return definePlugin({
+export function kubeScheduler(options: KubeSchedulerPluginOptions = {}): DefinedPlugin<KubeSchedulerConfiguration> {
+  const given = options.config ? validateSchedulerConfig(options.config) : undefined;
+  return definePlugin<KubeSchedulerConfiguration>({
     name: "kube-scheduler",
     description: "kube-scheduler: the scheduling framework, default plugins, preemption, binding through pods/binding",
+    config: { description: "KubeSchedulerConfiguration (kubescheduler.config.k8s.io/v1)", parse: validateSchedulerConfig },
     setup(ctx) {
+      const config = ctx.config ?? given;
       const client = new InProcessClient(ctx.resolve(ApiServerApi), { user: { ...SCHEDULER_USER, groups: [...SCHEDULER_USER.groups] } });
       let scheduler: Scheduler | undefined;
-      // Built when the controller manager starts its runnables: every plugin has been set up by
-      // then, so scheduler plugins contributed by plugins loaded in any order are registered.
+      // Built when the cluster sets up its controllers: every plugin has been set up by then, so
+      // scheduler plugins contributed by plugins loaded in any order are registered, and a
+      // profile naming an unknown one still fails the cluster start.
       ctx.contribute(Controllers, "kube-scheduler", {
         name: "kube-scheduler",
         setup(mgr) {
+          try {
+            scheduler = new Scheduler({
+              client,
+              informers: ctx.resolve(InformerFactory),
+              clock: ctx.clock,
+              random: ctx.random,
+              log: ctx.log,
+              plugins: new Map(ctx.extensions(SchedulerPlugins).entries().map((e) => [e.name, e.value])),
+              ...(config ? { config } : {}),
+            });
+          } catch (err) {
+            if (isPluginConfigError(err)) throw ctx.configError(err.errors);
+            throw err;
+          }
+          const built = scheduler;
+          ctx.provide(KubeScheduler, built);
           mgr.add({
             name: "kube-scheduler",
             needLeaderElection: false,
             async start(signal: AbortSignal) {
-              try {
-                scheduler = new Scheduler({
-                  client,
-                  informers: ctx.resolve(InformerFactory),
-                  clock: ctx.clock,
-                  random: ctx.random,
-                  log: ctx.log,
-                  plugins: new Map(ctx.extensions(SchedulerPlugins).entries().map((e) => [e.name, e.value])),
-                  ...(config ? { config } : {}),
-                });
-              } catch (err) {
-                ctx.log.error("kube-scheduler: invalid configuration", { error: err instanceof Error ? err.message : String(err) });
-                return;
-              }
-              ctx.provide(KubeScheduler, scheduler);
               const stopped = new Promise<void>((r) => (signal.aborted ? r() : signal.addEventListener("abort", () => r(), { once: true })));
-              await scheduler.start(signal);
+              await built.start(signal);
               await stopped;
-              await scheduler.shutdown();
+              await built.shutdown();
             },
           });
         },

@@ -385,8 +385,7 @@ export class Scheduler {
     if (feasible.length === 1) return { node: feasible[0]!.name };
     const ps = fw.runPreScore(state, pod, feasible);
     if (ps) return { error: ps.message };
-    const scores = fw.runScore(state, pod, feasible);
-    return { node: this.selectHost(scores) };
+    return { node: feasible[this.selectHost(fw.runScore(state, pod, feasible))]!.name };
   }
 
   private findFeasible(fw: Framework, state: CycleState, pod: Pod, nodes: readonly NodeInfo[], fit: FitError, info: QueuedPodInfo): NodeInfo[] | string {
@@ -411,21 +410,23 @@ export class Scheduler {
     return feasible;
   }
 
-  /** The highest total; ties broken uniformly at random (reservoir sampling, as upstream). */
-  private selectHost(scores: readonly { name: string; total: number }[]): string {
-    let best = scores[0]!;
+  /** The index of the highest total; ties broken uniformly at random (reservoir sampling, as upstream). */
+  private selectHost(totals: Float64Array): number {
+    let best = 0;
+    let bestTotal = totals[0]!;
     let ties = 1;
-    for (let i = 1; i < scores.length; i++) {
-      const s = scores[i]!;
-      if (s.total > best.total) {
-        best = s;
+    for (let i = 1; i < totals.length; i++) {
+      const t = totals[i]!;
+      if (t > bestTotal) {
+        best = i;
+        bestTotal = t;
         ties = 1;
-      } else if (s.total === best.total) {
+      } else if (t === bestTotal) {
         ties++;
-        if (Math.floor(this.options.random.next() * ties) === 0) best = s;
+        if (Math.floor(this.options.random.next() * ties) === 0) best = i;
       }
     }
-    return best.name;
+    return best;
   }
 
   private async bindingCycle(fw: Framework, state: CycleState, info: QueuedPodInfo, assumed: Pod, nodeName: string, cycle: number, waiting: Waiting | undefined): Promise<void> {
@@ -563,13 +564,15 @@ export class Scheduler {
         if (!ps) {
           const details = new Map<string, PluginScore[]>();
           const totals = fw.runScore(state, unbound, feasible, details);
-          for (const t of totals) {
-            const row = result.nodes.find((r) => r.name === t.name)!;
-            row.total = t.total;
-            row.scores = details.get(t.name) ?? [];
-          }
-          const max = Math.max(...totals.map((t) => t.total));
-          result.selected = totals.filter((t) => t.total === max).map((t) => t.name);
+          const rows = new Map(result.nodes.map((r) => [r.name, r]));
+          let max = -Infinity;
+          feasible.forEach((n, i) => {
+            const row = rows.get(n.name)!;
+            row.total = totals[i]!;
+            row.scores = details.get(n.name) ?? [];
+            if (totals[i]! > max) max = totals[i]!;
+          });
+          result.selected = feasible.filter((_n, i) => totals[i] === max).map((n) => n.name);
         }
       }
       return result;

@@ -10,6 +10,7 @@ import { VirtualClock } from "../../core/clock/virtual-clock.js";
 import { SeededRandom } from "../../core/clock/random.js";
 import { createLogger } from "../../core/log/logger.js";
 import { token } from "../../core/di/token.js";
+import { rejection } from "../support/rejection.js";
 
 function host(baseDir?: string): { host: PluginHost; extensions: ExtensionRegistry } {
   const extensions = new ExtensionRegistry();
@@ -17,14 +18,6 @@ function host(baseDir?: string): { host: PluginHost; extensions: ExtensionRegist
   return { host: h, extensions };
 }
 
-async function rejection(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error("expected a rejection");
-}
 
 const trace: string[] = [];
 function p(name: string, requires: string[] = [], opts: { fail?: boolean } = {}): Plugin {

@@ -14,6 +14,7 @@ import { InterPodAffinity } from "../../plugins/kube-scheduler/plugins/inter-pod
 import { PodTopologySpread } from "../../plugins/kube-scheduler/plugins/pod-topology-spread.js";
 import { numFeasibleNodesToFind } from "../../plugins/kube-scheduler/scheduler.js";
 import type { NodeScore, ScorePlugin } from "../../plugins/kube-scheduler/framework/interface.js";
+import { SchedulerCache } from "../../plugins/kube-scheduler/cache/scheduler-cache.js";
 
 let uid = 0;
 function pod(spec: Partial<Pod["spec"]> & object = {}, meta: Partial<Pod["metadata"]> & object = {}): Pod {
@@ -167,6 +168,25 @@ test("InterPodAffinity: required anti-affinity, affinity, first-pod rule, existi
   assert.equal(run(pod({ affinity: { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: term("web") } } })).b1, "node(s) didn't match pod affinity rules");
   zones[2]!.addPod(pod({ affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: term("web") } } }));
   assert.equal(run(pod({}, { labels: { app: "web" } })), { a1: "ok", a2: "ok", b1: "node(s) didn't satisfy existing pods anti-affinity rules" });
+});
+
+test("InterPodAffinity scoring: skipped without scanning while no placed pod's terms score others; existing preferred terms count (symmetry)", () => {
+  const cache = new SchedulerCache();
+  for (const [name, zone] of [["a1", "a"], ["b1", "b"]] as const) cache.addNode({ metadata: { name, labels: { "kubernetes.io/hostname": name, zone } }, status: { allocatable: { pods: "110" } } } as Node);
+  const plugin = new InterPodAffinity({}, { snapshot: cache, namespaceLabels: () => undefined });
+  const incoming = pod({}, { labels: { app: "web" } });
+  const preScore = (): Status | null => plugin.preScore(new CycleState(), incoming, cache.list());
+  const antiOnly = pod({ nodeName: "a1", affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app: "web" } }, topologyKey: "zone" }] } } });
+  cache.addPod(antiOnly);
+  assert.is(cache.scoringAffinityPodCount(), 0, "required anti-affinity alone only filters");
+  assert.is(preScore()?.code, Status.skip().code);
+  const likesWeb = pod({ nodeName: "b1", affinity: { podAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 5, podAffinityTerm: { labelSelector: { matchLabels: { app: "web" } }, topologyKey: "zone" } }] } } });
+  cache.addPod(likesWeb);
+  assert.is(cache.scoringAffinityPodCount(), 1);
+  assert.equal(scores(plugin, incoming, [...cache.list()]), { a1: 0, b1: 100 });
+  cache.removePod(likesWeb);
+  assert.is(cache.scoringAffinityPodCount(), 0);
+  assert.is(preScore()?.code, Status.skip().code);
 });
 
 test("PodTopologySpread: maxSkew filter over zones, missing label, minDomains", () => {

@@ -30,6 +30,8 @@ export class SchedulerCache implements NodeInfoLister {
   /** Nodes that hold (or held) pods with affinity terms; pruned when the lists are rebuilt. */
   private readonly affinityNodes = new Set<NodeInfo>();
   private withAffinity: NodeInfo[] | undefined;
+  /** Placed pods whose terms score other pods. */
+  private scoringAffinityPods = 0;
   private withAntiAffinity: NodeInfo[] | undefined;
 
   list(): readonly NodeInfo[] {
@@ -47,6 +49,10 @@ export class SchedulerCache implements NodeInfoLister {
 
   havePodsWithRequiredAntiAffinity(): readonly NodeInfo[] {
     return (this.withAntiAffinity ??= [...this.affinityNodes].filter((n) => n.node && n.podsWithRequiredAntiAffinity.length > 0));
+  }
+
+  scoringAffinityPodCount(): number {
+    return this.scoringAffinityPods;
   }
 
   imageNodeCount(name: string): number {
@@ -123,9 +129,10 @@ export class SchedulerCache implements NodeInfoLister {
   }
 
   private place(pod: Pod, nodeName: string): void {
-    const pi = new PodInfo(pod);
+    const pi = PodInfo.of(pod);
     const ni = this.nodeInfo(nodeName);
     ni.addPodInfo(pi);
+    if (pi.scoresOthers) this.scoringAffinityPods++;
     if (pi.hasAffinity) {
       this.affinityNodes.add(ni);
       this.affinityChanged();
@@ -135,7 +142,7 @@ export class SchedulerCache implements NodeInfoLister {
   private unplace(pod: Pod, nodeName: string): void {
     const ni = this.nodes.get(nodeName);
     if (!ni) return;
-    ni.removePod(pod);
+    if (ni.removePod(pod) && PodInfo.of(pod).scoresOthers) this.scoringAffinityPods--;
     if (pod.spec?.affinity?.podAffinity || pod.spec?.affinity?.podAntiAffinity) {
       if (ni.podsWithAffinity.length === 0) this.affinityNodes.delete(ni);
       this.affinityChanged();

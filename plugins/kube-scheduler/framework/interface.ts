@@ -179,6 +179,12 @@ export interface NodeInfoLister {
   havePodsWithAffinity(): readonly NodeInfo[];
   /** Nodes holding pods with required anti-affinity terms. */
   havePodsWithRequiredAntiAffinity(): readonly NodeInfo[];
+  /**
+   * How many pods have terms that score other pods (required affinity, preferred affinity or
+   * anti-affinity; required anti-affinity alone only filters). Optional: lets InterPodAffinity
+   * skip scoring without scanning when there are none.
+   */
+  scoringAffinityPodCount?(): number;
   /** How many nodes hold image `name` (for ImageLocality's spread factor). */
   imageNodeCount(name: string): number;
 }

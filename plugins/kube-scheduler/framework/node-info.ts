@@ -41,7 +41,7 @@ export class NodeInfo {
   }
 
   addPod(pod: Pod): void {
-    this.addPodInfo(new PodInfo(pod));
+    this.addPodInfo(PodInfo.of(pod));
   }
 
   /** Removes the pod with `pod`'s uid; false when it is not on this node. */

@@ -55,14 +55,31 @@ export class PodInfo {
     this.hostPorts = ports;
   }
 
+  /**
+   * The PodInfo of `pod`, derived once per pod object (pods are immutable: a changed pod is a new
+   * object), so the plugins of a cycle, the cache and the nominator share one.
+   */
+  static of(pod: Pod): PodInfo {
+    let pi = derived.get(pod);
+    if (!pi) derived.set(pod, (pi = new PodInfo(pod)));
+    return pi;
+  }
+
   get uid(): string {
     return this.pod.metadata!.uid!;
+  }
+
+  /** Whether this pod's terms score other pods (InterPodAffinity's symmetry in Score). */
+  get scoresOthers(): boolean {
+    return this.requiredAffinityTerms.length > 0 || this.preferredAffinityTerms.length > 0 || this.preferredAntiAffinityTerms.length > 0;
   }
 
   get hasAffinity(): boolean {
     return this.requiredAffinityTerms.length > 0 || this.requiredAntiAffinityTerms.length > 0 || this.preferredAffinityTerms.length > 0 || this.preferredAntiAffinityTerms.length > 0;
   }
 }
+
+const derived = new WeakMap<Pod, PodInfo>();
 
 function term(ns: string, t: PodAffinityTerm): AffinityTerm {
   const namespaces = new Set(t.namespaces ?? []);

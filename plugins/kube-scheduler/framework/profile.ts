@@ -1,6 +1,7 @@
 import type { FrameworkHandle, PluginFactory, SchedulerPlugin } from "./interface.js";
 import { Framework, type ResolvedProfile } from "./runtime.js";
-import { SchedulerConfigError } from "../config/validate.js";
+import { SchedulerConfigError, fieldErrorAt } from "../config/validate.js";
+import type { FieldError } from "../../../core/api/status.js";
 import { EXTENSION_POINTS, type KubeSchedulerProfile, type PluginRef } from "../config/types.js";
 import { DEFAULT_MULTI_POINT } from "../plugins/in-tree.js";
 
@@ -32,7 +33,7 @@ const POINT_METHOD: Record<Point, string> = {
 export function buildFramework(profile: KubeSchedulerProfile, index: number, registry: ReadonlyMap<string, PluginFactory>, handleFor: (fw: () => Framework) => FrameworkHandle): Framework {
   const at = `profiles[${index}]`;
   const plugins = profile.plugins ?? {};
-  const errors: string[] = [];
+  const errors: FieldError[] = [];
   const mpDisabled = new Set((plugins.multiPoint?.disabled ?? []).map((r) => r.name));
   const multi: PluginRef[] = mpDisabled.has("*") ? [] : DEFAULT_MULTI_POINT.filter((p) => !mpDisabled.has(p.name)).map((p) => ({ ...p }));
   for (const r of plugins.multiPoint?.enabled ?? []) {
@@ -51,13 +52,13 @@ export function buildFramework(profile: KubeSchedulerProfile, index: number, reg
     const factory = registry.get(name);
     if (!factory) {
       const where = findRef(profile, name);
-      errors.push(`${at}.plugins.${where}: Invalid value: "${name}": plugin is not registered (in-tree or contributed to SchedulerPlugins)`);
+      errors.push(fieldErrorAt(`${at}.plugins.${where}`, `Invalid value: "${name}": plugin is not registered (in-tree or contributed to SchedulerPlugins)`));
       continue;
     }
     instances.set(name, factory(args.get(name), handle));
   }
   (profile.pluginConfig ?? []).forEach((pc, j) => {
-    if (!wanted.has(pc.name) && !registry.has(pc.name)) errors.push(`${at}.pluginConfig[${j}].name: Invalid value: "${pc.name}": plugin is not registered`);
+    if (!wanted.has(pc.name) && !registry.has(pc.name)) errors.push(fieldErrorAt(`${at}.pluginConfig[${j}].name`, `Invalid value: "${pc.name}": plugin is not registered`));
   });
   if (errors.length) throw new SchedulerConfigError(errors);
   const points = {} as Record<Point, string[]>;
@@ -79,7 +80,7 @@ export function buildFramework(profile: KubeSchedulerProfile, index: number, reg
     enabled.forEach((r, j) => {
       const inst = instances.get(r.name);
       if (inst && typeof (inst as unknown as Record<string, unknown>)[POINT_METHOD[point]] !== "function") {
-        errors.push(`${at}.plugins.${point}.enabled[${j}].name: Invalid value: "${r.name}": plugin does not extend ${point}`);
+        errors.push(fieldErrorAt(`${at}.plugins.${point}.enabled[${j}].name`, `Invalid value: "${r.name}": plugin does not extend ${point}`));
         return;
       }
       list.push(r.name);
@@ -87,8 +88,8 @@ export function buildFramework(profile: KubeSchedulerProfile, index: number, reg
     });
     points[point] = list;
   }
-  if (points.queueSort.length !== 1) errors.push(`${at}.plugins.queueSort: Invalid value: ${JSON.stringify(points.queueSort)}: exactly one queue sort plugin must be enabled`);
-  if (points.bind.length === 0) errors.push(`${at}.plugins.bind: Required value: at least one bind plugin must be enabled`);
+  if (points.queueSort.length !== 1) errors.push(fieldErrorAt(`${at}.plugins.queueSort`, `Invalid value: ${JSON.stringify(points.queueSort)}: exactly one queue sort plugin must be enabled`));
+  if (points.bind.length === 0) errors.push(fieldErrorAt(`${at}.plugins.bind`, `Required value: at least one bind plugin must be enabled`));
   if (errors.length) throw new SchedulerConfigError(errors);
   const resolved: ResolvedProfile = { schedulerName: profile.schedulerName!, percentageOfNodesToScore: profile.percentageOfNodesToScore, points, weights, args };
   framework = new Framework(resolved, instances, handle);

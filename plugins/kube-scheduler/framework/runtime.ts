@@ -52,11 +52,6 @@ export interface PluginScore {
   weight: number;
 }
 
-export interface ScoredNode {
-  name: string;
-  total: number;
-}
-
 function has<K extends string>(p: SchedulerPlugin, method: K): p is SchedulerPlugin & Record<K, (...args: never[]) => unknown> {
   return typeof (p as unknown as Record<string, unknown>)[method] === "function";
 }
@@ -176,15 +171,14 @@ export class Framework implements FrameworkRunner {
   /** Filter plugins in order for one node; the first non-success wins. */
   runFilterPlugins(state: CycleState, pod: Pod, nodeInfo: NodeInfo): Status | null {
     const plugins = this.activeFilterPlugins(state);
-    for (let i = 0; i < plugins.length; i++) {
-      const p = plugins[i]!;
-      let s: Status | null;
-      try {
-        s = p.filter(state, pod, nodeInfo);
-      } catch (err) {
-        s = Status.error(`running Filter plugin "${p.name}": ${String(err)}`);
+    let i = 0;
+    try {
+      for (; i < plugins.length; i++) {
+        const s = plugins[i]!.filter(state, pod, nodeInfo);
+        if (s && s.code !== Code.Success) return s.withPlugin(plugins[i]!.name);
       }
-      if (s && s.code !== Code.Success) return s.withPlugin(p.name);
+    } catch (err) {
+      return Status.error(`running Filter plugin "${plugins[i]!.name}": ${String(err)}`).withPlugin(plugins[i]!.name);
     }
     return null;
   }
@@ -253,26 +247,39 @@ export class Framework implements FrameworkRunner {
     return null;
   }
 
+  /** NodeScore objects reused across cycles (a cycle runs synchronously; plugins must not keep them). */
+  private readonly scorePool: { name: string; score: number }[] = [];
+
   /**
-   * Score plugins for every node, normalized and weighted; `details` (explain) collects per-plugin
-   * raw, normalized and weighted scores per node.
+   * Score plugins for every node, normalized and weighted: the weighted totals, index-aligned with
+   * `nodes`. `details` (explain) collects per-plugin raw, normalized and weighted scores per node.
+   * Allocates one array and one Float64Array per cycle, whatever the number of nodes.
    */
-  runScore(state: CycleState, pod: Pod, nodes: readonly NodeInfo[], details?: Map<string, PluginScore[]>): ScoredNode[] {
-    const totals: ScoredNode[] = nodes.map((n) => ({ name: n.name, total: 0 }));
+  runScore(state: CycleState, pod: Pod, nodes: readonly NodeInfo[], details?: Map<string, PluginScore[]>): Float64Array {
+    const n = nodes.length;
+    const totals = new Float64Array(n);
+    const pool = this.scorePool;
+    while (pool.length < n) pool.push({ name: "", score: 0 });
     // One array of NodeScore reused by every plugin (normalizing rewrites scores in place).
-    const scores: NodeScore[] = nodes.map((n) => ({ name: n.name, score: 0 }));
+    const scores: NodeScore[] = new Array<NodeScore>(n);
+    for (let i = 0; i < n; i++) {
+      const s = pool[i]!;
+      s.name = nodes[i]!.name;
+      scores[i] = s;
+    }
+    const skip = state.skipScorePlugins;
     for (const { plugin, weight } of this.scorePlugins) {
-      if (state.skipScorePlugins.has(plugin.name)) continue;
-      for (let i = 0; i < nodes.length; i++) scores[i]!.score = plugin.score(state, pod, nodes[i]!);
+      if (skip.size && skip.has(plugin.name)) continue;
+      for (let i = 0; i < n; i++) scores[i]!.score = plugin.score(state, pod, nodes[i]!);
       const raw = details ? scores.map((s) => s.score) : undefined;
       const ext = plugin.scoreExtensions?.();
       if (ext) {
         const s = ext.normalizeScore(state, pod, scores);
         if (s && s.code !== Code.Success) throw new Error(`normalizing scores of plugin "${plugin.name}": ${s.message}`);
       }
-      for (let i = 0; i < scores.length; i++) {
-        totals[i]!.total += scores[i]!.score * weight;
-        if (details) {
+      for (let i = 0; i < n; i++) totals[i]! += scores[i]!.score * weight;
+      if (details) {
+        for (let i = 0; i < n; i++) {
           let list = details.get(scores[i]!.name);
           if (!list) details.set(scores[i]!.name, (list = []));
           list.push({ plugin: plugin.name, raw: raw![i]!, normalized: scores[i]!.score, weight });

@@ -80,7 +80,7 @@ export class InterPodAffinity implements PreFilterPlugin, PreFilterExtensions, F
   }
 
   preFilter(state: CycleState, pod: Pod, nodes: readonly NodeInfo[]): Status | null {
-    const pi = new PodInfo(pod);
+    const pi = PodInfo.of(pod);
     const withAnti = this.handle.snapshot.havePodsWithRequiredAntiAffinity();
     if (pi.requiredAffinityTerms.length === 0 && pi.requiredAntiAffinityTerms.length === 0 && withAnti.length === 0) return Status.skip();
     const existing: TopologyCounts = new Map();
@@ -183,8 +183,10 @@ export class InterPodAffinity implements PreFilterPlugin, PreFilterExtensions, F
   }
 
   preScore(state: CycleState, pod: Pod, nodes: readonly NodeInfo[]): Status | null {
-    const pi = new PodInfo(pod);
+    const pi = PodInfo.of(pod);
     const hasPreferred = pi.preferredAffinityTerms.length > 0 || pi.preferredAntiAffinityTerms.length > 0;
+    // Nothing scores this pod when it has no preferred terms and no placed pod's terms score others.
+    if (!hasPreferred && this.handle.snapshot.scoringAffinityPodCount?.() === 0) return Status.skip();
     const candidates = hasPreferred ? this.handle.snapshot.list() : this.handle.snapshot.havePodsWithAffinity();
     if (!hasPreferred && candidates.length === 0) return Status.skip();
     const topologyScore = new Map<string, Map<string, number>>();

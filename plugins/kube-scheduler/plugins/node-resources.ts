@@ -2,7 +2,8 @@ import type { Pod } from "kubernetes-types/core/v1.js";
 import { ActionType, type ClusterEventWithHint, type EnqueueExtensions, type FilterPlugin, type PreFilterPlugin, type PreScorePlugin, type ScorePlugin } from "../framework/interface.js";
 import { Status } from "../framework/status.js";
 import { MAX_NODE_SCORE } from "../framework/normalize.js";
-import { podRequests, type PodRequests } from "../framework/resource.js";
+import type { PodRequests } from "../framework/resource.js";
+import { PodInfo } from "../framework/pod-info.js";
 import type { CycleState } from "../framework/cycle-state.js";
 import type { NodeInfo } from "../framework/node-info.js";
 
@@ -46,18 +47,37 @@ let lastRequests: PodRequests | undefined;
 
 function requestsOf(state: CycleState, key: string, pod: Pod): PodRequests {
   if (state === lastState && key === lastKey && lastRequests) return lastRequests;
-  const r = state.read<RequestsState>(key)?.requests ?? podRequests(pod);
+  const r = state.read<RequestsState>(key)?.requests ?? PodInfo.of(pod).requests;
   lastState = state;
   lastKey = key;
   lastRequests = r;
   return r;
 }
 
-/** Requested amount of `resource` on the node plus the pod's (non-zero defaults for cpu/memory when `nonZero`). */
-function requestedWithPod(nodeInfo: NodeInfo, req: PodRequests, resource: string, nonZero: boolean): number {
-  if (nonZero && resource === "cpu") return nodeInfo.nonZeroRequested.milliCPU + req.nonZeroMilliCPU;
-  if (nonZero && resource === "memory") return nodeInfo.nonZeroRequested.memory + req.nonZeroMemory;
-  return nodeInfo.requested.get(resource) + req.requests.get(resource);
+const CPU = 0;
+const MEMORY = 1;
+const OTHER = 2;
+
+/** A scored resource with its name resolved once (no string switch per node). */
+interface ScoredResource {
+  readonly name: string;
+  readonly weight: number;
+  readonly kind: typeof CPU | typeof MEMORY | typeof OTHER;
+}
+
+function compile(resources: readonly ResourceSpec[]): ScoredResource[] {
+  return resources.map((r) => ({ name: r.name, weight: r.weight, kind: r.name === "cpu" ? CPU : r.name === "memory" ? MEMORY : OTHER }));
+}
+
+function allocatableOf(nodeInfo: NodeInfo, r: ScoredResource): number {
+  return r.kind === CPU ? nodeInfo.allocatable.milliCPU : r.kind === MEMORY ? nodeInfo.allocatable.memory : nodeInfo.allocatable.get(r.name);
+}
+
+/** Requested amount of `r` on the node plus the pod's (non-zero defaults for cpu/memory when `nonZero`). */
+function requestedWithPod(nodeInfo: NodeInfo, req: PodRequests, r: ScoredResource, nonZero: boolean): number {
+  if (r.kind === CPU) return nonZero ? nodeInfo.nonZeroRequested.milliCPU + req.nonZeroMilliCPU : nodeInfo.requested.milliCPU + req.requests.milliCPU;
+  if (r.kind === MEMORY) return nonZero ? nodeInfo.nonZeroRequested.memory + req.nonZeroMemory : nodeInfo.requested.memory + req.requests.memory;
+  return nodeInfo.requested.get(r.name) + req.requests.get(r.name);
 }
 
 /**
@@ -72,14 +92,14 @@ export class NodeResourcesFit implements PreFilterPlugin, FilterPlugin, PreScore
   private readonly ignored: Set<string>;
   private readonly ignoredGroups: string[];
   readonly strategy: ScoringStrategyType;
-  private readonly resources: ResourceSpec[];
+  private readonly resources: ScoredResource[];
   private readonly shape: { utilization: number; score: number }[];
 
   constructor(args: NodeResourcesFitArgs = {}) {
     this.ignored = new Set(args.ignoredResources ?? []);
     this.ignoredGroups = args.ignoredResourceGroups ?? [];
     this.strategy = args.scoringStrategy?.type ?? "LeastAllocated";
-    this.resources = args.scoringStrategy?.resources ?? DEFAULT_RESOURCES;
+    this.resources = compile(args.scoringStrategy?.resources ?? DEFAULT_RESOURCES);
     // Shape scores are 0..10 in the configuration, scaled to 0..100.
     this.shape = (args.scoringStrategy?.requestedToCapacityRatio?.shape ?? [
       { utilization: 0, score: 10 },
@@ -89,7 +109,7 @@ export class NodeResourcesFit implements PreFilterPlugin, FilterPlugin, PreScore
 
   preFilter(state: CycleState, pod: Pod): Status | null {
     lastState = undefined;
-    state.write(PRE_FILTER_KEY, new RequestsState(podRequests(pod)));
+    state.write(PRE_FILTER_KEY, new RequestsState(PodInfo.of(pod).requests));
     return null;
   }
 
@@ -137,7 +157,7 @@ export class NodeResourcesFit implements PreFilterPlugin, FilterPlugin, PreScore
   }
 
   preScore(state: CycleState, pod: Pod): Status | null {
-    if (!state.read(PRE_FILTER_KEY)) state.write(PRE_FILTER_KEY, new RequestsState(podRequests(pod)));
+    if (!state.read(PRE_FILTER_KEY)) state.write(PRE_FILTER_KEY, new RequestsState(PodInfo.of(pod).requests));
     return null;
   }
 
@@ -147,12 +167,11 @@ export class NodeResourcesFit implements PreFilterPlugin, FilterPlugin, PreScore
     let weights = 0;
     const resources = this.resources;
     for (let i = 0; i < resources.length; i++) {
-      const { name, weight } = resources[i]!;
-      const allocatable = nodeInfo.allocatable.get(name);
+      const r = resources[i]!;
+      const allocatable = allocatableOf(nodeInfo, r);
       if (allocatable === 0) continue;
-      const requested = requestedWithPod(nodeInfo, req, name, true);
-      total += this.resourceScore(requested, allocatable) * weight;
-      weights += weight;
+      total += this.resourceScore(requestedWithPod(nodeInfo, req, r, true), allocatable) * r.weight;
+      weights += r.weight;
     }
     return weights === 0 ? 0 : Math.trunc(total / weights);
   }
@@ -198,16 +217,17 @@ const BALANCED_KEY = "PreScoreNodeResourcesBalancedAllocation";
 export class NodeResourcesBalancedAllocation implements PreScorePlugin, ScorePlugin {
   static readonly pluginName = "NodeResourcesBalancedAllocation";
   readonly name = NodeResourcesBalancedAllocation.pluginName;
-  private readonly resources: ResourceSpec[];
+  private readonly resources: ScoredResource[];
   /** Scratch space reused across nodes (score runs synchronously). */
-  private readonly fractions: number[] = [];
+  private readonly fractions: Float64Array;
 
   constructor(args: { resources?: ResourceSpec[] } = {}) {
-    this.resources = args.resources ?? DEFAULT_RESOURCES;
+    this.resources = compile(args.resources ?? DEFAULT_RESOURCES);
+    this.fractions = new Float64Array(this.resources.length);
   }
 
   preScore(state: CycleState, pod: Pod): Status | null {
-    const req = podRequests(pod);
+    const req = PodInfo.of(pod).requests;
     if (this.resources.every((r) => req.requests.get(r.name) === 0)) return Status.skip();
     lastState = undefined;
     state.write(BALANCED_KEY, new RequestsState(req));
@@ -217,19 +237,23 @@ export class NodeResourcesBalancedAllocation implements PreScorePlugin, ScorePlu
   score(state: CycleState, pod: Pod, nodeInfo: NodeInfo): number {
     const req = requestsOf(state, BALANCED_KEY, pod);
     const fractions = this.fractions;
-    fractions.length = 0;
+    let count = 0;
     for (let i = 0; i < this.resources.length; i++) {
-      const name = this.resources[i]!.name;
-      const allocatable = nodeInfo.allocatable.get(name);
+      const r = this.resources[i]!;
+      const allocatable = allocatableOf(nodeInfo, r);
       if (allocatable === 0) continue;
-      const f = requestedWithPod(nodeInfo, req, name, false) / allocatable;
-      fractions.push(f > 1 ? 1 : f);
+      const f = requestedWithPod(nodeInfo, req, r, false) / allocatable;
+      fractions[count++] = f > 1 ? 1 : f;
     }
     let std = 0;
-    if (fractions.length === 2) std = Math.abs((fractions[0]! - fractions[1]!) / 2);
-    else if (fractions.length > 2) {
-      const mean = fractions.reduce((a, b) => a + b, 0) / fractions.length;
-      std = Math.sqrt(fractions.reduce((a, f) => a + (f - mean) * (f - mean), 0) / fractions.length);
+    if (count === 2) std = Math.abs((fractions[0]! - fractions[1]!) / 2);
+    else if (count > 2) {
+      let mean = 0;
+      for (let i = 0; i < count; i++) mean += fractions[i]!;
+      mean /= count;
+      let sq = 0;
+      for (let i = 0; i < count; i++) sq += (fractions[i]! - mean) * (fractions[i]! - mean);
+      std = Math.sqrt(sq / count);
     }
     return Math.trunc((1 - std) * MAX_NODE_SCORE);
   }

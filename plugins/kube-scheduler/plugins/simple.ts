@@ -63,10 +63,16 @@ export class NodeUnschedulable implements FilterPlugin, EnqueueExtensions {
 
 export const ERR_REASON_NODE_NAME = "node(s) didn't match the requested node name";
 
-/** A pod naming a node fits only that node. */
-export class NodeName implements FilterPlugin, EnqueueExtensions {
+/**
+ * A pod naming a node fits only that node. Its PreFilter skips the Filter for pods naming no node
+ * (the Filter would accept every node): one call less per node on the common path.
+ */
+export class NodeName implements PreFilterPlugin, FilterPlugin, EnqueueExtensions {
   static readonly pluginName = "NodeName";
   readonly name = NodeName.pluginName;
+  preFilter(_state: CycleState, pod: Pod): Status | null {
+    return pod.spec?.nodeName ? null : Status.skip();
+  }
   filter(_state: CycleState, pod: Pod, nodeInfo: NodeInfo): Status | null {
     const want = pod.spec?.nodeName;
     if (!want || want === nodeInfo.name) return null;
@@ -92,7 +98,7 @@ export class NodePorts implements PreFilterPlugin, FilterPlugin, EnqueueExtensio
   static readonly pluginName = "NodePorts";
   readonly name = NodePorts.pluginName;
   preFilter(state: CycleState, pod: Pod): Status | null {
-    const ports = new PodInfo(pod).hostPorts;
+    const ports = PodInfo.of(pod).hostPorts;
     if (ports.length === 0) return Status.skip();
     state.write(PORTS_KEY, new PortsState(ports));
     return null;

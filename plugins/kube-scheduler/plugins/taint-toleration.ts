@@ -39,9 +39,11 @@ export class TaintToleration implements FilterPlugin, PreScorePlugin, ScorePlugi
   }
 
   score(state: CycleState, _pod: Pod, nodeInfo: NodeInfo): number {
+    const taints = nodeInfo.node?.spec?.taints;
+    if (!taints?.length) return 0;
     const tolerations = state.read<TolerationsState>(PRE_SCORE_KEY)?.preferNoSchedule ?? [];
     let count = 0;
-    for (const taint of nodeInfo.node?.spec?.taints ?? []) {
+    for (const taint of taints) {
       if (taint.effect !== "PreferNoSchedule") continue;
       if (!taintTolerated(taint, tolerations)) count++;
     }

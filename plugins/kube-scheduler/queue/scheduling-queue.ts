@@ -316,7 +316,7 @@ export class SchedulingQueue implements PodNominator {
     if (!nodeName) return;
     let m = this.nominated.get(nodeName);
     if (!m) this.nominated.set(nodeName, (m = new Map()));
-    m.set(key, new PodInfo(pod));
+    m.set(key, PodInfo.of(pod));
     this.nominatedNode.set(key, nodeName);
   }
 
