@@ -79,8 +79,19 @@ export function coredns(options: CorednsOptions = {}): DefinedPlugin {
       const dnsIp = clusterDnsIp(config.serviceCidr);
       const client = ctx.resolve(Client);
       for (const obj of corednsObjects({ dnsIp, ...(options.domain ? { domain: options.domain } : {}), ...(options.replicas !== undefined ? { replicas: options.replicas } : {}) })) {
+        const resource = client.resource(obj.kind!);
+        const ns = obj.metadata?.namespace ? { namespace: obj.metadata.namespace } : {};
+        // Look first: creating an existing Service would be refused for its taken cluster IP before its name.
+        const exists = await resource.get(obj.metadata!.name!, ns).then(
+          () => true,
+          (err: unknown) => {
+            if (isStatusError(err, "NotFound")) return false;
+            throw err;
+          },
+        );
+        if (exists) continue;
         try {
-          await client.resource(obj.kind!).create(obj, { ...(obj.metadata?.namespace ? { namespace: obj.metadata.namespace } : {}), fieldManager: "kubeadm" });
+          await resource.create(obj, { ...ns, fieldManager: "kubeadm" });
         } catch (err) {
           if (!isStatusError(err, "AlreadyExists")) throw err;
         }

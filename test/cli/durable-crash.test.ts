@@ -15,7 +15,7 @@ const stateDir = join(dir, "state");
 
 /** Starts `kubesim up` on a free port over `stateDir`; resolves with its URL once ready. */
 function startUp(): Promise<{ child: ChildProcess; url: string; out: () => string }> {
-  const args = ["--import", "tsx", "core/cli/main.ts", "up", "--insecure-http", "--port", "0", "--nodes", "1", "--state-dir", stateDir, "--kubeconfig", join(dir, "kubeconfig")];
+  const args = ["--import", "tsx", "core/cli/main.ts", "up", "--insecure-http", "--port", "0", "--dns-port", "0", "--nodes", "1", "--state-dir", stateDir, "--kubeconfig", join(dir, "kubeconfig")];
   const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, KUBESIM_LOG_LEVEL: "warn" } });
   let out = "";
   return new Promise((resolve, reject) => {

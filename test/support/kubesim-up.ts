@@ -1,8 +1,13 @@
 import { spawn } from "node:child_process";
 
-/** Starts `kubesim up` with `args` in a child process, resolving once it prints `ready`, with everything it printed. */
+/**
+ * Starts `kubesim up` with `args` in a child process, resolving once it prints `ready`, with
+ * everything it printed. The cluster DNS gets a free host port unless `args` choose one (tests run
+ * two at a time; the default 10053 would collide).
+ */
 export function startUp(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ child: ReturnType<typeof spawn>; out: () => string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", "core/cli/main.ts", "up", ...args], { stdio: ["ignore", "pipe", "pipe"], env });
+  const dns = args.includes("--dns-port") ? [] : ["--dns-port", "0"];
+  const child = spawn(process.execPath, ["--import", "tsx", "core/cli/main.ts", "up", ...dns, ...args], { stdio: ["ignore", "pipe", "pipe"], env });
   let out = "";
   return new Promise((resolve, reject) => {
     const onData = (d: Buffer): void => {

@@ -270,7 +270,9 @@ const RCODE_TEXT: Readonly<Record<number, string>> = { 0: "NOERROR", 1: "FORMERR
 
 /** Encodes `msg`, dropping records from the end (additionals, authorities, then answers with TC) until it fits `limit`. */
 export function encodeWithin(msg: Packet, limit: number): Buffer {
-  if (dnsPacket.encodingLength(msg) <= limit) return dnsPacket.encode(msg);
+  // Sized once: encode into a buffer of the exact length instead of letting it measure again.
+  const length = dnsPacket.encodingLength(msg);
+  if (length <= limit) return dnsPacket.encode(msg, Buffer.allocUnsafe(length));
   const opt = msg.additionals?.filter((a) => a.type === "OPT") ?? [];
   const m: Packet = { ...msg, additionals: [...(msg.additionals ?? []).filter((a) => a.type !== "OPT"), ...opt], authorities: [...(msg.authorities ?? [])], answers: [...(msg.answers ?? [])] };
   while ((m.additionals!.length > opt.length) && dnsPacket.encodingLength(m) > limit) m.additionals!.splice(m.additionals!.length - opt.length - 1, 1);
