@@ -11,7 +11,7 @@ import type { PluginRef } from "../core/plugins/plugin-loader.js";
 import images from "../plugins/images/index.js";
 import kubelet from "../plugins/kubelet/index.js";
 import runtime from "../plugins/runtime-containerd/index.js";
-import { fakePodNetworkPlugin } from "../test/kubelet/fake-pod-network.js";
+import { POD_NETWORK } from "../test/kubelet/harness.js";
 
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
 const KB = 1024;
@@ -26,7 +26,7 @@ function pod(i: number, node: string): Pod {
 }
 
 async function run(nodes: number, count: number, withKubelet: boolean): Promise<{ wallMs: number; heap: number }> {
-  const plugins: PluginRef[] = withKubelet ? [fakePodNetworkPlugin().plugin, images, runtime, kubelet] : [];
+  const plugins: PluginRef[] = withKubelet ? [...POD_NETWORK, images, runtime, kubelet] : [];
   const specs = Array.from({ length: nodes }, (_, i) => ({ name: `node-${i}`, capacity: { pods: "200", cpu: "64", memory: "256Gi" } }));
   const cluster = new Cluster({ clock: "virtual", seed: 1, nodes: specs, plugins });
   await cluster.start();

@@ -10,6 +10,15 @@ export interface NodeSpec {
   taints?: { key: string; value?: string; effect: "NoSchedule" | "PreferNoSchedule" | "NoExecute" }[];
   /** Node capacity (default cpu 4, memory 8Gi, pods 110, ephemeral-storage 100Gi). */
   capacity?: { cpu?: string; memory?: string; pods?: string; "ephemeral-storage"?: string };
+  /** The node's container runtime, a `ContainerRuntimes` contribution (`containerd` (default), `docker`). */
+  runtime?: string;
+  /** KubeletConfiguration fields of this node's kubelet. */
+  kubeletConfig?: {
+    /** Hard eviction thresholds by signal, e.g. `{ "memory.available": "100Mi", "nodefs.available": "10%" }` (default as upstream). */
+    evictionHard?: Record<string, string>;
+    imageGCHighThresholdPercent?: number;
+    imageGCLowThresholdPercent?: number;
+  };
 }
 
 /** The name of the node a per-node DI scope belongs to. */

@@ -24,8 +24,8 @@ export const KUBELET_NODE_LABEL_RUNTIME = "kubesim.io/container-runtime";
 
 /**
  * The kubelet as a node agent: one per node, in the node's scope, running pods through the
- * node's container runtime (`containerd` unless the node's labels ask for another with
- * `kubesim.io/container-runtime`). Load a runtime plugin (runtime-containerd) with it.
+ * node's container runtime (`containerd` unless the node spec's `runtime` or its
+ * `kubesim.io/container-runtime` label asks for another, e.g. `docker` from runtime-docker). Load a runtime plugin (runtime-containerd) with it.
  */
 export default definePlugin({
   name: "kubelet",
@@ -40,8 +40,9 @@ export default definePlugin({
       async start({ nodeName, scope }) {
         const runtimes = ctx.extensions(ContainerRuntimes);
         const spec: NodeSpec | undefined = scope.isRegistered(NodeSpecToken, true) ? scope.resolve<NodeSpec>(NodeSpecToken) : undefined;
-        const wanted = spec?.labels?.[KUBELET_NODE_LABEL_RUNTIME] ?? "containerd";
-        const factory = runtimes.get(wanted) ?? (runtimes.size > 0 && !spec?.labels?.[KUBELET_NODE_LABEL_RUNTIME] ? runtimes.all()[0] : undefined);
+        const chosen = spec?.runtime ?? spec?.labels?.[KUBELET_NODE_LABEL_RUNTIME];
+        const wanted = chosen ?? "containerd";
+        const factory = runtimes.get(wanted) ?? (runtimes.size > 0 && !chosen ? runtimes.all()[0] : undefined);
         if (!factory) throw new Error(`kubelet on node ${nodeName}: no container runtime "${wanted}" is loaded (load a runtime plugin such as runtime-containerd)`);
         const kubelet = new Kubelet({ scope, client: ctx.resolve(Client), clock: ctx.clock, random: ctx.random, log: ctx.log.child(`kubelet/${nodeName}`), runtime: factory });
         await kubelet.start();

@@ -3,7 +3,8 @@ import type { DependencyContainer } from "tsyringe";
 import type { Clock } from "../../core/clock/clock.js";
 import type { Random } from "../../core/clock/random.js";
 import type { Logger } from "../../core/log/logger.js";
-import { NodeIP, NodeName } from "../../core/cluster/node-spec.js";
+import { NodeIP, NodeName, NodeSpecToken, type NodeSpec } from "../../core/cluster/node-spec.js";
+import { parseQuantity, quantityToNumber } from "../../core/api/quantity.js";
 import { PodNetwork, type PodNetworkAttachment } from "../../core/cni/pod-network.js";
 import type { NetworkStack } from "../../core/net/sockets.js";
 import { CriError } from "../../core/cri/errors.js";
@@ -16,7 +17,7 @@ import type {
 } from "../../core/cri/runtime-service.js";
 import { ContainerFileSystem } from "./container-fs.js";
 import { ImageRegistry, NodeImageStore, type StoredImage } from "./image-store.js";
-import { LocalFabric } from "./local-network.js";
+import { DataPlane, DataPlaneToken } from "../../core/net/data-plane.js";
 import { CriLogStore, LineSplitter } from "./log-store.js";
 import { RunningProcess, programName } from "./process-runner.js";
 
@@ -96,7 +97,7 @@ export class ContainerdRuntime implements RuntimeService, ImageService, NodeRunt
   protected readonly containers = new Map<string, ContainerRecord>();
   protected readonly imageStore = new NodeImageStore();
   private readonly listeners = new Set<(e: ContainerEvent) => void>();
-  private readonly table = new Map<number, NodeProcess>();
+  protected readonly table = new Map<number, NodeProcess>();
   private nextPid = 1;
   private hostStackFallback: NetworkStack | undefined;
   private readonly pulls = new Map<string, Promise<string>>();
@@ -150,7 +151,7 @@ export class ContainerdRuntime implements RuntimeService, ImageService, NodeRunt
   // ---- sandboxes ----
 
   async runPodSandbox(config: PodSandboxConfig, runtimeHandler = ""): Promise<string> {
-    if (runtimeHandler && runtimeHandler !== "runc") throw new CriError("Unknown", `failed to get sandbox runtime: no runtime for "${runtimeHandler}" is configured`);
+    this.checkHandler(runtimeHandler);
     const id = this.newId();
     await this.delay(this.latencies.runPodSandbox);
     let stack: NetworkStack;
@@ -170,9 +171,9 @@ export class ContainerdRuntime implements RuntimeService, ImageService, NodeRunt
       ip = attachment.ips[0] ?? "";
     }
     const now = this.deps.clock.now();
-    const shimPid = this.spawnEntry(this.daemonPid, "root", now, `/usr/local/bin/containerd-shim-runc-v2 -namespace k8s.io -id ${id} -address /run/containerd/containerd.sock`);
+    const shimPid = this.spawnEntry(this.daemonPid, "root", now, this.shimCommand(id));
     const pausePid = this.spawnEntry(shimPid, "65535", now, "/pause");
-    const record: SandboxRecord = { id, config, state: "SANDBOX_READY", createdAt: now, ip, additionalIps: attachment?.ips.slice(1) ?? [], stack, handler: runtimeHandler || "runc", shimPid, pausePid, containers: new Set(), ...(attachment ? { attachment } : {}) };
+    const record: SandboxRecord = { id, config, state: "SANDBOX_READY", createdAt: now, ip, additionalIps: attachment?.ips.slice(1) ?? [], stack, handler: runtimeHandler, shimPid, pausePid, containers: new Set(), ...(attachment ? { attachment } : {}) };
     this.sandboxes.set(id, record);
     this.deps.hostFs.mkdir(config.logDirectory);
     return id;
@@ -295,12 +296,13 @@ export class ContainerdRuntime implements RuntimeService, ImageService, NodeRunt
     c.process = proc;
     c.state = "CONTAINER_RUNNING";
     c.startedAt = now;
-    this.table.set(pid, { pid, ppid: c.sandbox.shimPid, user: userOf(c), started: now, command: c.argv.join(" ") });
+    this.table.set(pid, { pid, ppid: this.containerParent(c, now), user: userOf(c), started: now, command: c.argv.join(" ") });
     this.emit({ containerId: id, podSandboxId: c.sandbox.id, type: "CONTAINER_STARTED_EVENT" });
     void proc.exit.then((code) => {
       out.flush();
       err.flush();
       this.table.delete(pid);
+      this.containerExited(c);
       c.state = "CONTAINER_EXITED";
       c.finishedAt = this.deps.clock.now();
       c.exitCode = code;
@@ -488,7 +490,7 @@ export class ContainerdRuntime implements RuntimeService, ImageService, NodeRunt
 
   async imageFsInfo(): Promise<{ usedBytes: number; capacityBytes: number; inodesUsed: number }> {
     const used = this.imageStore.list().reduce((n, s) => n + s.image.size, 0);
-    return { usedBytes: used, capacityBytes: 100 * 1024 ** 3, inodesUsed: this.imageStore.list().length * 1000 };
+    return { usedBytes: used, capacityBytes: this.fsCapacity(), inodesUsed: this.imageStore.list().length * 1000 };
   }
 
   // ---- NodeRuntime ----
@@ -506,11 +508,16 @@ export class ContainerdRuntime implements RuntimeService, ImageService, NodeRunt
     this.containers.get(containerId)?.process?.kill(signal);
   }
 
-  /** The node's root namespace: the pod network's, or a node-local one while no pod network is installed. */
+  /** The node's root namespace: the pod network's, else the node's namespace in the cluster's data plane (or a plane of its own outside a cluster). */
   hostNetwork(): NetworkStack {
     const network = this.podNetwork();
     if (network) return network.hostStack();
-    return (this.hostStackFallback ??= new LocalFabric().stack([this.nodeIP()]));
+    if (!this.hostStackFallback) {
+      const scope = this.deps.scope;
+      const plane = scope.isRegistered(DataPlaneToken, true) ? scope.resolve<DataPlane>(DataPlaneToken) : new DataPlane({ clock: this.deps.clock });
+      this.hostStackFallback = plane.stack(plane.addNode(this.nodeName(), this.nodeIP()));
+    }
+    return this.hostStackFallback;
   }
 
   async close(): Promise<void> {
@@ -542,7 +549,25 @@ export class ContainerdRuntime implements RuntimeService, ImageService, NodeRunt
     return this.imageStore.list();
   }
 
-  // ---- internals ----
+  // ---- internals (hooks a runtime built on this one overrides) ----
+
+  /** Refuses a runtime handler this runtime has no configuration for (containerd: `runc` and kind's `test-handler`). */
+  protected checkHandler(handler: string): void {
+    if (handler && handler !== "runc" && handler !== "test-handler") throw new CriError("Unknown", `failed to get sandbox runtime: no runtime for "${handler}" is configured`);
+  }
+
+  /** The command line of a sandbox's shim process (one per pod in containerd's CRI plugin). */
+  protected shimCommand(sandboxId: string): string {
+    return `/usr/local/bin/containerd-shim-runc-v2 -namespace k8s.io -id ${sandboxId} -address /run/containerd/containerd.sock`;
+  }
+
+  /** The pid a started container's process is parented to: its pod's shim. */
+  protected containerParent(c: ContainerRecord, _now: number): number {
+    return c.sandbox.shimPid;
+  }
+
+  /** A container's main process exited (a runtime with a shim per container removes it here). */
+  protected containerExited(_c: ContainerRecord): void {}
 
   /** containerd's container name in its store: `<container>_<pod>_<namespace>_<uid>_<attempt>`. */
   protected containerName(sb: SandboxRecord, config: ContainerConfig): string {
@@ -627,11 +652,18 @@ export class ContainerdRuntime implements RuntimeService, ImageService, NodeRunt
     return scope.isRegistered(PodNetwork, true) ? scope.resolve<PodNetwork>(PodNetwork) : undefined;
   }
 
-  private nodeIP(): string {
+  /** The node's filesystem size (its `ephemeral-storage` capacity, default 100Gi): images share it, as on a kind node. */
+  protected fsCapacity(): number {
+    const scope = this.deps.scope;
+    const spec = scope.isRegistered(NodeSpecToken, true) ? scope.resolve<NodeSpec>(NodeSpecToken) : undefined;
+    return quantityToNumber(parseQuantity(spec?.capacity?.["ephemeral-storage"] ?? "100Gi"));
+  }
+
+  protected nodeIP(): string {
     return this.deps.scope.isRegistered(NodeIP, true) ? this.deps.scope.resolve<string>(NodeIP) : "127.0.0.1";
   }
 
-  private nodeName(): string {
+  protected nodeName(): string {
     return this.deps.scope.isRegistered(NodeName, true) ? this.deps.scope.resolve<string>(NodeName) : "localhost";
   }
 }

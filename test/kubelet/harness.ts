@@ -6,17 +6,20 @@ import images from "../../plugins/images/index.js";
 import kubelet, { NodeKubelet } from "../../plugins/kubelet/index.js";
 import type { Kubelet } from "../../plugins/kubelet/kubelet.js";
 import runtime from "../../plugins/runtime-containerd/index.js";
-import { fakePodNetworkPlugin } from "./fake-pod-network.js";
+import cniPlugins from "../../plugins/cni-plugins/index.js";
+import kindnet from "../../plugins/cni-kindnet/index.js";
 
-/** A virtual-clock cluster with kubelets, containerd, the built-in images and the fake pod network. */
+/** The pod network kubelet tests run on: kind's (kindnet on the CNI reference plugins). */
+export const POD_NETWORK: PluginRef[] = [cniPlugins, kindnet];
+
+/** A virtual-clock cluster with kubelets, containerd, the built-in images and kind's pod network (`network: false`: none). */
 export async function kubeletCluster(options: ClusterOptions & { network?: boolean; extra?: PluginRef[] } = {}) {
-  const network = fakePodNetworkPlugin();
-  const plugins: PluginRef[] = [...(options.network === false ? [] : [network.plugin]), images, runtime, kubelet, ...(options.extra ?? [])];
+  const plugins: PluginRef[] = [...(options.network === false ? [] : POD_NETWORK), images, runtime, kubelet, ...(options.extra ?? [])];
   const cluster = new Cluster({ clock: "virtual", seed: 1, nodes: [{ name: "node-1", role: "worker" }], ...options, plugins });
   await cluster.start();
   const kubeletOf = (node = "node-1"): Kubelet => cluster.nodes.get(node)!.scope.resolve<Kubelet>(NodeKubelet);
   const pods = cluster.client.resource<Pod>("Pod");
-  return { cluster, network, kubeletOf, pods };
+  return { cluster, kubeletOf, pods };
 }
 
 /** A pod bound to `node` (no scheduler needed). */

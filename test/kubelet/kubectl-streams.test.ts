@@ -13,10 +13,10 @@ import images from "../../plugins/images/index.js";
 import kubelet from "../../plugins/kubelet/index.js";
 import runtime from "../../plugins/runtime-containerd/index.js";
 import { kubectlIn } from "../clients/kubectl-runner.js";
-import { fakePodNetworkPlugin } from "./fake-pod-network.js";
+import { POD_NETWORK } from "./harness.js";
 
 const dir = mkdtempSync(join(tmpdir(), "kubesim-kubelet-"));
-const cluster = new Cluster({ clock: "real", seed: 3, nodes: [{ name: "node-1" }], plugins: [fakePodNetworkPlugin().plugin, images, runtime, kubelet] });
+const cluster = new Cluster({ clock: "real", seed: 3, nodes: [{ name: "node-1" }], plugins: [...POD_NETWORK, images, runtime, kubelet] });
 await cluster.start();
 const streams = cluster.resolve(PodStreams);
 const server = await startHttpServer({ apiServer: cluster.apiServer, clock: cluster.clock, log: cluster.log, port: 0, stateDir: dir, podLogs: streams.logs, podExec: streams.exec! });
