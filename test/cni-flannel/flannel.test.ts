@@ -12,6 +12,9 @@ import { bridgeFdbShow } from "../../core/net/views/bridge-fdb.js";
 import { ipAddr, ipLink } from "../../core/net/views/ip-link.js";
 import { iptablesSave } from "../../core/net/views/iptables-save.js";
 import { flannel, ANNOTATION, Flanneld } from "../../plugins/cni-flannel/index.js";
+import { HostGwBackend } from "../../plugins/cni-flannel/host-gw-backend.js";
+import { DataPlane } from "../../core/net/data-plane.js";
+import { VirtualClock } from "../../core/clock/virtual-clock.js";
 
 const CP = "kubesim-control-plane";
 const W1 = "kubesim-worker";
@@ -196,6 +199,18 @@ test("vxlan DirectRouting: same-subnet peers are routed directly, without encaps
     assert.match(ipRoute(root), "10.244.1.0/24 via 172.18.0.3 dev eth0\n");
     assert.is(ipNeigh(root, 0, "flannel.1"), "");
   });
+});
+
+test("host-gw: a peer on another subnet (reachable only through a router) gets no route, and flanneld says so", () => {
+  const plane = new DataPlane({ clock: new VirtualClock({ auto: false }) });
+  const root = plane.addNode("n1", "172.18.0.2");
+  const backend = new HostGwBackend(root);
+  const lease = { owner: "far", subnet: "10.244.7.0/24", network: 0x0af40700, prefix: 24, publicIP: 0xc0a8050a, backendType: "host-gw", backendData: {} };
+  backend.added(lease);
+  assert.not.match(ipRoute(root), "10.244.7.0/24");
+  assert.equal(backend.errors, ["Error adding route to {Ifindex: 2 Dst: 10.244.7.0/24 Src: <nil> Gw: 192.168.5.10 Flags: [] Table: 0 Realm: 0}: network is unreachable"]);
+  backend.added({ ...lease, owner: "near", subnet: "10.244.8.0/24", network: 0x0af40800, publicIP: 0xac120009 });
+  assert.match(ipRoute(root), "10.244.8.0/24 via 172.18.0.9 dev eth0\n");
 });
 
 test.run();

@@ -1,0 +1,63 @@
+/**
+ * Network plugins at scale: a cluster of N nodes with flannel (vxlan) and with Calico (IPIP, route
+ * reflectors: two reflectors, the mesh off) converged — every node has a route to every other
+ * node's pods. Prints wall time to converge and heap used. The issue's target is ≤ 30 s at 5,000
+ * nodes; `CNI_BENCH_NODES=1000,5000` chooses the sizes (default 100,200).
+ */
+import type { Node } from "kubernetes-types/core/v1.js";
+import { Cluster } from "../core/cluster/cluster.js";
+import { DataPlaneToken, type DataPlane } from "../core/net/data-plane.js";
+import { flannel } from "../plugins/cni-flannel/index.js";
+import { calico, calicoRef, CalicoNetworkToken } from "../plugins/cni-calico/index.js";
+
+const gc = (globalThis as { gc?: () => void }).gc;
+const sizes = (process.env["CNI_BENCH_NODES"] ?? "100,200").split(",").map(Number);
+const fmt = (n: number): string => Math.round(n).toLocaleString("en-US");
+
+async function run(kind: "flannel" | "calico-rr", n: number): Promise<void> {
+  gc?.();
+  const heap0 = process.memoryUsage().heapUsed;
+  const t0 = performance.now();
+  const podNetworkCidr = "10.0.0.0/8";
+  const cluster = new Cluster({ clock: "virtual", seed: 1, nodes: 1, podNetworkCidr, plugins: ["cni-plugins", kind === "flannel" ? flannel() : calico()] });
+  await cluster.start();
+  try {
+    if (kind === "calico-rr") {
+      await cluster.client.resource(calicoRef("BGPConfiguration")).create({ metadata: { name: "default" }, spec: { nodeToNodeMeshEnabled: false } } as never);
+      await cluster.client.resource(calicoRef("BGPPeer")).create({ metadata: { name: "rr" }, spec: { nodeSelector: "all()", peerSelector: "route-reflector == 'true'" } } as never);
+    }
+    for (let i = 1; i < n; i++) {
+      const rr = kind === "calico-rr" && i <= 2;
+      await cluster.addNode({ name: `node-${i}`, ...(rr ? { labels: { "route-reflector": "true" } } : {}) });
+      if (rr) await cluster.client.resource<Node>("Node").patch(`node-${i}`, "merge", { metadata: { annotations: { "projectcalico.org/RouteReflectorClusterID": "244.0.0.1" } } });
+    }
+    const plane = cluster.resolve<DataPlane>(DataPlaneToken);
+    const expected = kind === "flannel" ? n - 1 : n - 1;
+    const converged = (): boolean => {
+      for (const name of plane.nodeNames()) {
+        const root = plane.node(name)!;
+        let remote = 0;
+        for (const r of root.main.routes()) if (r.dev === "flannel.1" || r.proto === "bird") remote++;
+        if (remote < expected) return false;
+      }
+      return true;
+    };
+    let waited = 0;
+    while (!converged() && waited < 600_000) {
+      await cluster.clock.sleep(1_000);
+      waited += 1_000;
+    }
+    const wall = performance.now() - t0;
+    gc?.();
+    const heap = process.memoryUsage().heapUsed - heap0;
+    const sessions = kind === "calico-rr" ? ` sessions=${cluster.resolve(CalicoNetworkToken).fabric.establishedSessions()}` : "";
+    console.log(`${kind.padEnd(10)} nodes=${fmt(n).padStart(6)} converged=${converged()} wall=${fmt(wall)} ms virtual=${fmt(waited)} ms heap=${fmt(heap / 1048576)} MiB${sessions}`);
+  } finally {
+    await cluster.stop();
+  }
+}
+
+for (const n of sizes) {
+  await run("flannel", n);
+  await run("calico-rr", n);
+}
