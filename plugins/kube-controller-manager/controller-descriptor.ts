@@ -1,4 +1,5 @@
 import type { Logger, Manager, ResourceRegistry } from "../../core/index.js";
+import type { RootCaSource } from "./controllers/root-ca-publisher.js";
 
 /** What a controller's setup receives from kube-controller-manager (upstream's `ControllerContext`). */
 export interface ControllerContext {
@@ -9,6 +10,8 @@ export interface ControllerContext {
   /** Workers for this controller: its `--concurrent-*-syncs` flag, or the upstream default. */
   readonly concurrency: number;
   readonly log: Logger;
+  /** The cluster CA (`--root-ca-file`); the root CA publisher does nothing without one. */
+  readonly rootCA?: RootCaSource;
 }
 
 /**

@@ -6,6 +6,7 @@
  */
 import { Controllers, definePlugin, type DefinedPlugin } from "../../core/index.js";
 import { KubeControllerManager } from "./controller-manager.js";
+import { ClusterCredentialsToken } from "../../core/apiserver/serviceaccount/cluster-credentials.js";
 import type { KubeControllerManagerOptions } from "./options.js";
 
 export const PLUGIN_NAME = "kube-controller-manager";
@@ -20,7 +21,9 @@ export function kubeControllerManager(options: KubeControllerManagerOptions = {}
         name: PLUGIN_NAME,
         async setup(mgr) {
           if (!mgr.registry) throw new Error("kube-controller-manager needs the cluster's resource registry");
-          const kcm = new KubeControllerManager({ client: mgr.client, informers: mgr.informers, clock: mgr.clock, log: ctx.log, registry: mgr.registry, random: ctx.random }, options);
+          const credentials = ctx.container.isRegistered(ClusterCredentialsToken, true) ? ctx.resolve(ClusterCredentialsToken) : undefined;
+          const rootCA = credentials ? { pem: () => credentials.caCertPem(), onChange: (fn: () => void) => credentials.onCaChange(fn) } : undefined;
+          const kcm = new KubeControllerManager({ client: mgr.client, informers: mgr.informers, clock: mgr.clock, log: ctx.log, registry: mgr.registry, random: ctx.random, ...(rootCA ? { rootCA } : {}) }, options);
           // Controllers register now, so their informers start and sync with the cluster's.
           await kcm.setup();
           mgr.add({

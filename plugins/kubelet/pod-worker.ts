@@ -15,7 +15,7 @@ import { ContainerConfigError, containerEnv, expandReferences, type ObjectSource
 import type { ContainerSlot } from "./container-slot.js";
 import { buildPodStatus } from "./pod-status.js";
 import { ProbeWorker, runProbe, type ProbeKind } from "./probes.js";
-import { VolumeSetupError, containerMounts, podDir, setUpVolumes } from "./volumes.js";
+import { VolumeSetupError, containerMounts, podDir, refreshVolumes, setUpVolumes, type VolumeContext } from "./volumes.js";
 
 /** What every pod worker of one kubelet shares. */
 export interface KubeletServices {
@@ -292,16 +292,26 @@ export class PodWorker {
     return true;
   }
 
+  private volumeContext(): VolumeContext {
+    return {
+      hostFs: this.k.hostFs,
+      source: this.k.source,
+      podIP: this.podIPs[0] ?? "",
+      hostIP: this.k.nodeIP,
+      allocatable: this.k.allocatable(),
+      token: (aud, exp) => this.k.token(this.pod, aud, exp),
+    };
+  }
+
+  /** The kubelet's sync-period remount: a running pod's configMap, secret, downwardAPI and projected volumes follow their sources. */
+  async refreshVolumes(): Promise<void> {
+    if (this.lifecycle !== "syncing" || !this.volumes || !this.sandboxId || this.terminal) return;
+    await refreshVolumes(this.pod, this.volumeContext());
+  }
+
   private async prepareVolumes(): Promise<boolean> {
     try {
-      this.volumes = await setUpVolumes(this.pod, {
-        hostFs: this.k.hostFs,
-        source: this.k.source,
-        podIP: this.podIPs[0] ?? "",
-        hostIP: this.k.nodeIP,
-        allocatable: this.k.allocatable(),
-        token: (aud, exp) => this.k.token(this.pod, aud, exp),
-      });
+      this.volumes = await setUpVolumes(this.pod, this.volumeContext());
       return true;
     } catch (err) {
       if (!(err instanceof VolumeSetupError)) throw err;
@@ -569,7 +579,7 @@ export class PodWorker {
       args: (c.args ?? []).map((a) => expandReferences(a, env)),
       workingDir: c.workingDir ?? "",
       envs: Object.entries(all).map(([key, value]) => ({ key, value })),
-      mounts: containerMounts(c, this.volumes ?? new Map(), { hosts: `${dir}/etc-hosts`, resolv: `${dir}/resolv.conf`, hostname: `${dir}/hostname`, terminationLog: termLog }),
+      mounts: containerMounts(c, this.volumes ?? new Map(), { hosts: `${dir}/etc-hosts`, resolv: `${dir}/resolv.conf`, hostname: `${dir}/hostname`, terminationLog: termLog }, { hostFs: this.k.hostFs, podUid: this.uid }),
       labels: { "io.kubernetes.container.name": s.name, "io.kubernetes.pod.name": pod.metadata!.name!, "io.kubernetes.pod.namespace": pod.metadata!.namespace!, "io.kubernetes.pod.uid": this.uid },
       annotations: { "io.kubernetes.container.restartCount": String(attempt), "io.kubernetes.container.terminationMessagePath": c.terminationMessagePath ?? "/dev/termination-log", "io.kubernetes.container.ports": JSON.stringify(c.ports ?? []), "io.kubernetes.pod.terminationGracePeriod": String(pod.spec?.terminationGracePeriodSeconds ?? 30) },
       logPath: `${s.name}/${attempt}.log`,

@@ -19,8 +19,9 @@ export interface ServiceAccountAdmissionOptions {
 
 /**
  * ServiceAccount: on pod create, defaults `spec.serviceAccountName` to "default" and copies the
- * account's imagePullSecrets when the pod has none. Mirror pods are left alone. The projected
- * API token volume (`kube-api-access-*`) is not mounted: kubesim has no token issuer yet.
+ * account's imagePullSecrets when the pod has none, and mounts the projected API access volume
+ * (`kube-api-access-*`) unless `automountServiceAccountToken` is false on the pod or the account.
+ * Mirror pods are left alone. While a missing account is tolerated, such a pod gets no token.
  */
 export function serviceAccountAdmission(options: ServiceAccountAdmissionOptions = {}): AdmissionPlugin {
   return {
@@ -46,6 +47,44 @@ export function serviceAccountAdmission(options: ServiceAccountAdmissionOptions 
       if (account?.imagePullSecrets?.length && !pod.spec.imagePullSecrets?.length) {
         pod.spec.imagePullSecrets = account.imagePullSecrets.map((s) => ({ name: s.name }));
       }
+      if (account && (pod.spec.automountServiceAccountToken ?? account.automountServiceAccountToken ?? true)) mountApiAccess(pod, ctx.random?.suffix(5) ?? randomSuffix());
     },
   };
+}
+
+/** Where the API access volume is mounted in every container. */
+export const SERVICE_ACCOUNT_MOUNT_PATH = "/var/run/secrets/kubernetes.io/serviceaccount";
+
+function randomSuffix(): string {
+  const chars = "bcdfghjklmnpqrstvwxz2456789";
+  return Array.from({ length: 5 }, () => chars[Math.floor(Math.random() * chars.length)]).join("");
+}
+
+/**
+ * Adds the projected `kube-api-access-<suffix>` volume (a bound token renewed by the kubelet, the
+ * cluster CA from `kube-root-ca.crt`, the namespace) and mounts it read-only at
+ * {@link SERVICE_ACCOUNT_MOUNT_PATH} in every container and init container that does not mount
+ * something there already.
+ */
+function mountApiAccess(pod: Pod, suffix: string): void {
+  const spec = pod.spec!;
+  const containers = [...(spec.initContainers ?? []), ...spec.containers];
+  const needs = containers.filter((c) => !(c.volumeMounts ?? []).some((m) => m.mountPath === SERVICE_ACCOUNT_MOUNT_PATH));
+  if (needs.length === 0) return;
+  const existing = (spec.volumes ?? []).find((v) => v.name.startsWith("kube-api-access-") && v.projected);
+  const name = existing?.name ?? `kube-api-access-${suffix}`;
+  if (!existing) {
+    (spec.volumes ??= []).push({
+      name,
+      projected: {
+        defaultMode: 420,
+        sources: [
+          { serviceAccountToken: { expirationSeconds: 3607, path: "token" } },
+          { configMap: { name: "kube-root-ca.crt", items: [{ key: "ca.crt", path: "ca.crt" }] } },
+          { downwardAPI: { items: [{ fieldRef: { apiVersion: "v1", fieldPath: "metadata.namespace" }, path: "namespace" }] } },
+        ],
+      },
+    });
+  }
+  for (const c of needs) (c.volumeMounts ??= []).push({ name, readOnly: true, mountPath: SERVICE_ACCOUNT_MOUNT_PATH });
 }
