@@ -1,5 +1,4 @@
 import type { Clock } from "../clock/clock.js";
-import type { Random } from "../clock/random.js";
 import type { KubeObject } from "../api/object.js";
 import type { RegisteredType } from "../api/resource-registry.js";
 import { internalError } from "../api/status.js";
@@ -15,7 +14,7 @@ import type { RequestContext } from "./api-server-contract.js";
 export class AdmissionChain {
   private client: Client | undefined;
 
-  constructor(private readonly plugins: () => readonly AdmissionPlugin[], private readonly clock: Clock, private readonly random?: Random) {}
+  constructor(private readonly plugins: () => readonly AdmissionPlugin[], private readonly clock: Clock) {}
 
   /** The client plugins read through (the in-process client, set once it exists). */
   setClient(client: Client): void {
@@ -38,7 +37,7 @@ export class AdmissionChain {
       const hook = p[phase];
       if (!hook || (p.operations && !p.operations.includes(op))) continue;
       req ??= admissionRequest(op, type, subresource, obj, old, options, ctx);
-      await hook.call(p, req, { client: this.clientOrThrow(), clock: this.clock, ...(this.random ? { random: this.random } : {}) });
+      await hook.call(p, req, { client: this.clientOrThrow(), clock: this.clock });
     }
   }
 

@@ -1,5 +1,4 @@
 import type { Client } from "../client/client.js";
-import type { Random } from "../clock/random.js";
 import type { Clock } from "../clock/clock.js";
 import type { KubeObject } from "../api/object.js";
 import type { ResourceDescriptor } from "../api/resource.js";
@@ -34,8 +33,6 @@ export interface AdmissionRequest {
 export interface AdmissionContext {
   client: Client;
   clock: Clock;
-  /** The cluster's seeded random source (generated names such as `kube-api-access-xxxxx`). */
-  random?: Random;
 }
 
 /**

@@ -81,7 +81,7 @@ export class ApiServer implements ApiServerApi {
     this.log = options.log;
     this.strategyContext = { clock: options.clock, random: options.random, services: options.services ?? {} };
     this.fieldManager = new FieldManager(options.clock);
-    this.admission = new AdmissionChain(options.admission, options.clock, options.random);
+    this.admission = new AdmissionChain(options.admission, options.clock);
   }
 
   /** The client admission plugins read through (set once the in-process client exists). */

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { Pod, ServiceAccount } from "kubernetes-types/core/v1.js";
 import { isStatusError } from "../../api/status.js";
 import type { AdmissionPlugin } from "../admission.js";
@@ -47,7 +48,7 @@ export function serviceAccountAdmission(options: ServiceAccountAdmissionOptions 
       if (account?.imagePullSecrets?.length && !pod.spec.imagePullSecrets?.length) {
         pod.spec.imagePullSecrets = account.imagePullSecrets.map((s) => ({ name: s.name }));
       }
-      if (account && (pod.spec.automountServiceAccountToken ?? account.automountServiceAccountToken ?? true)) mountApiAccess(pod, ctx.random?.suffix(5) ?? randomSuffix());
+      if (account && (pod.spec.automountServiceAccountToken ?? account.automountServiceAccountToken ?? true)) mountApiAccess(pod, volumeSuffix(namespace, pod, ctx.clock.now()));
     },
   };
 }
@@ -55,9 +56,15 @@ export function serviceAccountAdmission(options: ServiceAccountAdmissionOptions 
 /** Where the API access volume is mounted in every container. */
 export const SERVICE_ACCOUNT_MOUNT_PATH = "/var/run/secrets/kubernetes.io/serviceaccount";
 
-function randomSuffix(): string {
+/**
+ * Five characters of the alphabet of generated names, derived from the pod and the time (upstream
+ * draws them at random): reproducible under a seed without drawing from the cluster's random
+ * source, whose sequence other generated names depend on.
+ */
+function volumeSuffix(namespace: string, pod: Pod, now: number): string {
   const chars = "bcdfghjklmnpqrstvwxz2456789";
-  return Array.from({ length: 5 }, () => chars[Math.floor(Math.random() * chars.length)]).join("");
+  const digest = createHash("sha256").update(`${namespace}/${pod.metadata?.name ?? ""}/${pod.metadata?.generateName ?? ""}/${now}`).digest();
+  return Array.from({ length: 5 }, (_, i) => chars[digest[i]! % chars.length]).join("");
 }
 
 /**
