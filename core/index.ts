@@ -45,6 +45,8 @@ export { ApiServerApi, type RequestContext } from "./apiserver/api-server-contra
 export { createControlPlane, type ControlPlane, type ControlPlaneOptions } from "./apiserver/control-plane.js";
 export { BUILT_IN_ADMISSION } from "./apiserver/admission/index.js";
 export { objectUsage, countResourceName, quotaScopesMatch } from "./apiserver/admission/index.js";
+export { ClusterCredentials, ClusterCredentialsToken, type SigningKey } from "./apiserver/serviceaccount/cluster-credentials.js";
+export { ServiceAccountTokens, DEFAULT_SERVICE_ACCOUNT_ISSUER, type TokenRequest } from "./apiserver/serviceaccount/service-account-tokens.js";
 export { InProcessClient } from "./client/in-process-client.js";
 
 export * from "./informers/index.js";

@@ -1,5 +1,6 @@
 import type { Logger, Manager, ResourceRegistry } from "../../core/index.js";
 import type { KubeControllerManagerOptions } from "./options.js";
+import type { RootCaSource } from "./controllers/root-ca-publisher.js";
 
 /** What a controller's setup receives from kube-controller-manager (upstream's `ControllerContext`). */
 export interface ControllerContext {
@@ -12,6 +13,8 @@ export interface ControllerContext {
   readonly log: Logger;
   /** kube-controller-manager's settings (flags), for controllers that read their own. */
   readonly options: KubeControllerManagerOptions;
+  /** The cluster CA (`--root-ca-file`); the root CA publisher does nothing without one. */
+  readonly rootCA?: RootCaSource;
 }
 
 /**

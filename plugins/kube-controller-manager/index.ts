@@ -6,6 +6,7 @@
  */
 import { Controllers, definePlugin, NetworkConfigToken, type DefinedPlugin } from "../../core/index.js";
 import { KubeControllerManager } from "./controller-manager.js";
+import { ClusterCredentialsToken } from "../../core/apiserver/serviceaccount/cluster-credentials.js";
 import type { KubeControllerManagerOptions } from "./options.js";
 
 export const PLUGIN_NAME = "kube-controller-manager";
@@ -23,7 +24,9 @@ export function kubeControllerManager(options: KubeControllerManagerOptions = {}
           // In a Cluster, node IPAM cuts node CIDRs from the cluster's pod network (kubeadm's --pod-network-cidr).
           const network = ctx.container.isRegistered(NetworkConfigToken, true) ? ctx.resolve(NetworkConfigToken) : undefined;
           const settings: KubeControllerManagerOptions = network ? { allocateNodeCidrs: true, clusterCidr: network.podNetworkCidr, serviceClusterIpRange: network.serviceCidr, ...options } : options;
-          const kcm = new KubeControllerManager({ client: mgr.client, informers: mgr.informers, clock: mgr.clock, log: ctx.log, registry: mgr.registry, random: ctx.random }, settings);
+          const credentials = ctx.container.isRegistered(ClusterCredentialsToken, true) ? ctx.resolve(ClusterCredentialsToken) : undefined;
+          const rootCA = credentials ? { pem: () => credentials.caCertPem(), onChange: (fn: () => void) => credentials.onCaChange(fn) } : undefined;
+          const kcm = new KubeControllerManager({ client: mgr.client, informers: mgr.informers, clock: mgr.clock, log: ctx.log, registry: mgr.registry, random: ctx.random, ...(rootCA ? { rootCA } : {}) }, settings);
           // Controllers register now, so their informers start and sync with the cluster's.
           await kcm.setup();
           mgr.add({

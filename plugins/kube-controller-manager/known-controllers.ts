@@ -3,6 +3,7 @@ import { garbageCollector } from "./controllers/garbage-collector.js";
 import { namespaceController } from "./controllers/namespace-controller.js";
 import { serviceAccountController } from "./controllers/service-account-controller.js";
 import { setupEndpointSliceMirroring, setupEndpointSlices, setupEndpoints } from "./controllers/endpoints/index.js";
+import { setupRootCaPublisher } from "./controllers/root-ca-publisher.js";
 import { setupJobs, setupTtlAfterFinished } from "./controllers/job/index.js";
 import { setupTtl } from "./controllers/ttl/index.js";
 import { setupCronJobs } from "./controllers/cronjob/index.js";
@@ -22,6 +23,11 @@ export const KNOWN_CONTROLLERS: readonly ControllerDescriptor[] = [
     name: "serviceaccount-controller",
     aliases: ["serviceaccount"],
     setup: ({ mgr }) => serviceAccountController().setup(mgr),
+  },
+  {
+    name: "root-ca-certificate-publisher-controller",
+    aliases: ["root-ca-cert-publisher"],
+    setup: ({ mgr, rootCA }) => (rootCA ? setupRootCaPublisher(mgr, rootCA) : undefined),
   },
   {
     name: "namespace-controller",

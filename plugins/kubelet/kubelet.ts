@@ -49,6 +49,8 @@ export const STATUS_UPDATE_MS = 10_000;
 export const EVICTION_MONITORING_MS = 10_000;
 /** How often the static pod directory is re-read besides its change notifications (`fileCheckFrequency`). */
 export const FILE_CHECK_MS = 20_000;
+/** `--sync-frequency`: how often running pods' content volumes are remounted from their sources (upstream default 1 min). */
+export const SYNC_FREQUENCY_MS = 60_000;
 
 /**
  * One node's kubelet: registers the Node, keeps its Lease and status, and runs the pods bound to
@@ -69,6 +71,9 @@ export class Kubelet {
   private readonly abort = new AbortController();
   private leaseTimer: TimerHandle | undefined;
   private statusTimer: TimerHandle | undefined;
+  private syncTimer: TimerHandle | undefined;
+  /** Service account tokens of projected volumes, per pod uid, audience and expiry (upstream's token manager). */
+  private readonly tokens = new Map<string, { token: string; fetched: number; ttlMs: number }>();
   private lastStatusPost = 0;
   private lastNetworkError: string | undefined;
   private lastImagesKey = "";
@@ -155,6 +160,9 @@ export class Kubelet {
     await this.register();
     this.renewLease();
     this.statusTimer = this.o.clock.setInterval(() => void this.updateStatus().catch((err: unknown) => this.o.log.warn("node status update failed", { error: err })), STATUS_UPDATE_MS);
+    this.syncTimer = this.o.clock.setInterval(() => {
+      for (const w of this.workers.values()) void w.refreshVolumes().catch((err: unknown) => this.o.log.warn("volume refresh failed", { pod: w.uid, error: err }));
+    }, SYNC_FREQUENCY_MS);
     void this.readClusterDNS();
     this.unsubscribe = this.runtime.runtime.onContainerEvent((e) => this.workerForSandbox(e.podSandboxId)?.containerEvent());
     const pods = this.informers.forResource<Pod>("Pod", { fieldSelector: `spec.nodeName=${this.nodeName}` });
@@ -191,6 +199,7 @@ export class Kubelet {
     this.abort.abort();
     this.o.clock.clearTimeout(this.leaseTimer);
     this.o.clock.clearInterval(this.statusTimer);
+    this.o.clock.clearInterval(this.syncTimer);
     this.unsubscribe?.();
     this.unwatchManifests?.();
     this.o.clock.clearInterval(this.fileCheckTimer);
@@ -238,6 +247,7 @@ export class Kubelet {
   }
 
   private forget(uid: string): void {
+    for (const key of this.tokens.keys()) if (key.startsWith(`${uid}|`)) this.tokens.delete(key);
     const w = this.workers.get(uid);
     if (!w) return;
     this.workers.delete(uid);
@@ -447,21 +457,30 @@ export class Kubelet {
     }
   }
 
-  /** A projected service account token (TokenRequest bound to the pod); a placeholder JWT where the API has no token endpoint. */
+  /**
+   * A projected service account token: a TokenRequest bound to the pod, cached and requested again
+   * once 80 % of its lifetime (or 24 h) has passed, as upstream's token manager rotates them.
+   * Undefined when the pod's service account does not exist; other failures throw.
+   */
   private async podToken(pod: Pod, audience: string | undefined, expirationSeconds: number): Promise<string | undefined> {
     const sa = pod.spec?.serviceAccountName ?? "default";
+    const key = `${pod.metadata?.uid}|${audience ?? ""}|${expirationSeconds}`;
+    const now = this.o.clock.now();
+    const cached = this.tokens.get(key);
+    if (cached && now - cached.fetched < Math.min(cached.ttlMs * 0.8, 24 * 3600_000)) return cached.token;
     try {
       const res = (await this.o.client.resource("ServiceAccount").createSubresource(sa, "token", {
         apiVersion: "authentication.k8s.io/v1",
         kind: "TokenRequest",
-        spec: { audiences: audience ? [audience] : [], expirationSeconds, boundObjectRef: { apiVersion: "v1", kind: "Pod", name: pod.metadata?.name, uid: pod.metadata?.uid } },
+        spec: { ...(audience ? { audiences: [audience] } : {}), expirationSeconds, boundObjectRef: { apiVersion: "v1", kind: "Pod", name: pod.metadata?.name, uid: pod.metadata?.uid } },
       } as never, { namespace: pod.metadata?.namespace ?? "default" })) as { status?: { token?: string } };
-      if (res.status?.token) return res.status.token;
+      const token = res.status?.token;
+      if (token) this.tokens.set(key, { token, fetched: now, ttlMs: expirationSeconds * 1000 });
+      return token;
     } catch (err) {
-      if (isStatusError(err) && err.code === 404 && /serviceaccounts? "/.test(err.message)) return undefined;
+      if (isStatusError(err, "NotFound") && /serviceaccounts? "/.test(err.message)) return undefined;
+      throw err;
     }
-    const b64 = (o: unknown): string => Buffer.from(JSON.stringify(o)).toString("base64url");
-    return `${b64({ alg: "none", typ: "JWT" })}.${b64({ sub: `system:serviceaccount:${pod.metadata?.namespace}:${sa}`, aud: audience ? [audience] : ["https://kubernetes.default.svc.cluster.local"] })}.`;
   }
 }
 

@@ -15,11 +15,10 @@ import { ContainerConfigError, containerEnv, expandReferences, type ObjectSource
 import type { ContainerSlot } from "./container-slot.js";
 import { buildPodStatus } from "./pod-status.js";
 import { ProbeWorker, runProbe, type ProbeKind } from "./probes.js";
-import { VolumeSetupError, containerMounts, podDir, setUpVolumes } from "./volumes.js";
+import { VolumeSetupError, containerMounts, podDir, refreshVolumes, setUpVolumes, type VolumeContext } from "./volumes.js";
 
 /** What every pod worker of one kubelet shares. */
 /** How often a running pod's configMap/secret volumes are rewritten (the kubelet's syncFrequency). */
-const VOLUME_RESYNC_MS = 60_000;
 
 export interface KubeletServices {
   readonly nodeName: string;
@@ -71,7 +70,6 @@ export class PodWorker {
   private podIPs: string[] = [];
   private volumes: Map<string, string> | undefined;
   /** When configMap/secret/projected/downwardAPI volumes were last written (the periodic resync). */
-  private volumesWrittenAt = 0;
   private startTime: number | undefined;
   private readonly init: ContainerSlot[];
   private readonly regular: ContainerSlot[];
@@ -257,7 +255,6 @@ export class PodWorker {
     const later = (at: number | undefined): void => {
       if (at !== undefined) next = Math.min(next, at);
     };
-    later(await this.resyncContentVolumes());
     // Init containers in order; sidecars start and keep running.
     let initDone = true;
     for (const s of this.init) {
@@ -339,29 +336,26 @@ export class PodWorker {
     return true;
   }
 
-  /**
-   * The kubelet's periodic sync (syncFrequency, 1 min) rewrites content volumes, so a running pod
-   * sees an edited ConfigMap or Secret (subPath mounts aside) within about a minute. Returns when
-   * the next resync is due, or undefined for pods without such volumes.
-   */
-  private async resyncContentVolumes(): Promise<number | undefined> {
-    if (!(this.pod.spec?.volumes ?? []).some((v) => v.configMap || v.secret || v.projected || v.downwardAPI)) return undefined;
-    const now = this.k.clock.now();
-    if (now - this.volumesWrittenAt >= VOLUME_RESYNC_MS) await this.prepareVolumes();
-    return this.volumesWrittenAt + VOLUME_RESYNC_MS;
+  private volumeContext(): VolumeContext {
+    return {
+      hostFs: this.k.hostFs,
+      source: this.k.source,
+      podIP: this.podIPs[0] ?? "",
+      hostIP: this.k.nodeIP,
+      allocatable: this.k.allocatable(),
+      token: (aud, exp) => this.k.token(this.pod, aud, exp),
+    };
+  }
+
+  /** The kubelet's sync-period remount: a running pod's configMap, secret, downwardAPI and projected volumes follow their sources. */
+  async refreshVolumes(): Promise<void> {
+    if (this.lifecycle !== "syncing" || !this.volumes || !this.sandboxId || this.terminal) return;
+    await refreshVolumes(this.pod, this.volumeContext());
   }
 
   private async prepareVolumes(): Promise<boolean> {
-    this.volumesWrittenAt = this.k.clock.now();
     try {
-      this.volumes = await setUpVolumes(this.pod, {
-        hostFs: this.k.hostFs,
-        source: this.k.source,
-        podIP: this.podIPs[0] ?? "",
-        hostIP: this.k.nodeIP,
-        allocatable: this.k.allocatable(),
-        token: (aud, exp) => this.k.token(this.pod, aud, exp),
-      });
+      this.volumes = await setUpVolumes(this.pod, this.volumeContext());
       return true;
     } catch (err) {
       if (!(err instanceof VolumeSetupError)) throw err;
@@ -629,7 +623,7 @@ export class PodWorker {
       args: (c.args ?? []).map((a) => expandReferences(a, env)),
       workingDir: c.workingDir ?? "",
       envs: Object.entries(all).map(([key, value]) => ({ key, value })),
-      mounts: containerMounts(c, this.volumes ?? new Map(), { hosts: `${dir}/etc-hosts`, resolv: `${dir}/resolv.conf`, hostname: `${dir}/hostname`, terminationLog: termLog }),
+      mounts: containerMounts(c, this.volumes ?? new Map(), { hosts: `${dir}/etc-hosts`, resolv: `${dir}/resolv.conf`, hostname: `${dir}/hostname`, terminationLog: termLog }, { hostFs: this.k.hostFs, podUid: this.uid }),
       labels: { "io.kubernetes.container.name": s.name, "io.kubernetes.pod.name": pod.metadata!.name!, "io.kubernetes.pod.namespace": pod.metadata!.namespace!, "io.kubernetes.pod.uid": this.uid },
       annotations: { "io.kubernetes.container.restartCount": String(attempt), "io.kubernetes.container.terminationMessagePath": c.terminationMessagePath ?? "/dev/termination-log", "io.kubernetes.container.ports": JSON.stringify(c.ports ?? []), "io.kubernetes.pod.terminationGracePeriod": String(pod.spec?.terminationGracePeriodSeconds ?? 30) },
       logPath: `${s.name}/${attempt}.log`,

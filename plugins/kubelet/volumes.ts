@@ -43,17 +43,63 @@ export async function setUpVolumes(pod: Pod, ctx: VolumeContext): Promise<Map<st
       out.set(v.name, v.hostPath.path);
       continue;
     }
-    const kind = Object.keys(PLUGIN_DIRS).find((k) => (v as unknown as Record<string, unknown>)[k] !== undefined) ?? "emptyDir";
-    const dir = `${podDir(uid)}/volumes/${PLUGIN_DIRS[kind]}/${v.name}`;
+    const dir = volumeDir(uid, v);
     const files = await volumeFiles(pod, v, ctx);
-    if (files) {
-      ctx.hostFs.remove(dir);
-      for (const [path, data] of Object.entries(files)) ctx.hostFs.write(`${dir}/${path}`, data);
-    }
+    if (files) swapContent(ctx.hostFs, dir, files);
     ctx.hostFs.mkdir(dir);
     out.set(v.name, dir);
   }
   return out;
+}
+
+function volumeDir(uid: string, v: Volume): string {
+  const kind = Object.keys(PLUGIN_DIRS).find((k) => (v as unknown as Record<string, unknown>)[k] !== undefined) ?? "emptyDir";
+  return `${podDir(uid)}/volumes/${PLUGIN_DIRS[kind]}/${v.name}`;
+}
+
+/** Replaces a content volume's files as a whole (what the atomic writer's `..data` symlink swap gives readers). */
+function swapContent(fs: FileSystem, dir: string, files: Record<string, string>): void {
+  fs.remove(dir);
+  for (const [path, data] of Object.entries(files)) fs.write(`${dir}/${path}`, data);
+  fs.mkdir(dir);
+}
+
+/**
+ * The kubelet's periodic remount of a running pod's configMap, secret, downwardAPI and projected
+ * volumes: contents are recomputed from the current objects (and a fresh token when the cached one
+ * is due) and swapped in when they changed. A source that has gone keeps its last content, as
+ * upstream keeps it. subPath mounts are bind mounts of single files and see no update. Returns the
+ * names of the volumes that changed.
+ */
+export async function refreshVolumes(pod: Pod, ctx: VolumeContext): Promise<string[]> {
+  const changed: string[] = [];
+  const uid = pod.metadata?.uid ?? "";
+  for (const v of pod.spec?.volumes ?? []) {
+    if (!v.configMap && !v.secret && !v.downwardAPI && !v.projected) continue;
+    let files: Record<string, string> | undefined;
+    try {
+      files = await volumeFiles(pod, v, ctx);
+    } catch (err) {
+      if (err instanceof VolumeSetupError) continue;
+      throw err;
+    }
+    if (!files) continue;
+    const dir = volumeDir(uid, v);
+    const current = new Map<string, string | undefined>();
+    const walk = (d: string, prefix: string): void => {
+      for (const name of ctx.hostFs.list(d) ?? []) {
+        const path = `${d}/${name}`;
+        if (ctx.hostFs.isDirectory(path)) walk(path, `${prefix}${name}/`);
+        else current.set(`${prefix}${name}`, ctx.hostFs.read(path));
+      }
+    };
+    walk(dir, "");
+    const entries = Object.entries(files);
+    if (entries.length === current.size && entries.every(([k, data]) => current.get(k) === data)) continue;
+    swapContent(ctx.hostFs, dir, files);
+    changed.push(v.name);
+  }
+  return changed;
 }
 
 /** The files a content volume holds (undefined for emptyDir and volumes kubesim keeps empty). */
@@ -103,7 +149,12 @@ async function volumeFiles(pod: Pod, v: Volume, ctx: VolumeContext): Promise<Rec
           else if (item.resourceFieldRef) out[item.path] = resourceField(pod, item.resourceFieldRef, ctx.allocatable);
         }
       } else if (src.serviceAccountToken) {
-        const token = await ctx.token?.(src.serviceAccountToken.audience, src.serviceAccountToken.expirationSeconds ?? 3607);
+        let token: string | undefined;
+        try {
+          token = await ctx.token?.(src.serviceAccountToken.audience, src.serviceAccountToken.expirationSeconds ?? 3607);
+        } catch (err) {
+          fail(`failed to fetch token: ${err instanceof Error ? err.message : String(err)}`);
+        }
         if (token === undefined) fail(`failed to fetch token: serviceaccounts "${pod.spec?.serviceAccountName ?? "default"}" not found`);
         out[src.serviceAccountToken.path] = token!;
       }
@@ -133,13 +184,27 @@ function pick(data: Record<string, string>, items: KeyToPath[] | undefined, opti
   return out;
 }
 
-/** The container's bind mounts: its volumeMounts (with subPath), plus the kubelet-managed files. */
-export function containerMounts(container: Container, volumes: Map<string, string>, managed: { hosts: string; resolv: string; hostname: string; terminationLog: string }): Mount[] {
+const CONTENT_DIRS = /\/volumes\/kubernetes\.io~(configmap|secret|projected|downward-api)\//;
+
+/**
+ * The container's bind mounts: its volumeMounts (with subPath), plus the kubelet-managed files.
+ * With `hostFs`, a subPath into a configMap/secret/downwardAPI/projected volume is pinned: the file
+ * is copied under `volume-subpaths/` when the container is created, as a bind mount of the file
+ * keeps the inode it had, so later updates of the volume do not reach it.
+ */
+export function containerMounts(container: Container, volumes: Map<string, string>, managed: { hosts: string; resolv: string; hostname: string; terminationLog: string }, pin?: { hostFs: FileSystem; podUid: string }): Mount[] {
   const mounts: Mount[] = [];
-  for (const vm of container.volumeMounts ?? []) {
+  for (const [i, vm] of (container.volumeMounts ?? []).entries()) {
     const base = volumes.get(vm.name);
     if (base === undefined) continue;
-    mounts.push({ containerPath: vm.mountPath, hostPath: vm.subPath ? `${base}/${vm.subPath}` : base, readonly: vm.readOnly ?? false, ...(vm.subPath ? { file: true } : {}) });
+    let hostPath = vm.subPath ? `${base}/${vm.subPath}` : base;
+    if (vm.subPath && pin && CONTENT_DIRS.test(`${base}/`)) {
+      const pinned = `${podDir(pin.podUid)}/volume-subpaths/${vm.name}/${container.name}/${i}`;
+      const data = pin.hostFs.read(hostPath);
+      if (data !== undefined) pin.hostFs.write(pinned, data);
+      hostPath = pinned;
+    }
+    mounts.push({ containerPath: vm.mountPath, hostPath, readonly: vm.readOnly ?? false, ...(vm.subPath ? { file: true } : {}) });
   }
   mounts.push({ containerPath: "/etc/hosts", hostPath: managed.hosts, readonly: false, file: true });
   mounts.push({ containerPath: container.terminationMessagePath ?? "/dev/termination-log", hostPath: managed.terminationLog, readonly: false, file: true });

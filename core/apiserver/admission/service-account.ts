@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { Pod, ServiceAccount } from "kubernetes-types/core/v1.js";
 import { isStatusError } from "../../api/status.js";
 import type { AdmissionPlugin } from "../admission.js";
@@ -19,8 +20,9 @@ export interface ServiceAccountAdmissionOptions {
 
 /**
  * ServiceAccount: on pod create, defaults `spec.serviceAccountName` to "default" and copies the
- * account's imagePullSecrets when the pod has none. Mirror pods are left alone. The projected
- * API token volume (`kube-api-access-*`) is not mounted: kubesim has no token issuer yet.
+ * account's imagePullSecrets when the pod has none, and mounts the projected API access volume
+ * (`kube-api-access-*`) unless `automountServiceAccountToken` is false on the pod or the account.
+ * Mirror pods are left alone. While a missing account is tolerated, such a pod gets no token.
  */
 export function serviceAccountAdmission(options: ServiceAccountAdmissionOptions = {}): AdmissionPlugin {
   return {
@@ -46,6 +48,50 @@ export function serviceAccountAdmission(options: ServiceAccountAdmissionOptions 
       if (account?.imagePullSecrets?.length && !pod.spec.imagePullSecrets?.length) {
         pod.spec.imagePullSecrets = account.imagePullSecrets.map((s) => ({ name: s.name }));
       }
+      if (account && (pod.spec.automountServiceAccountToken ?? account.automountServiceAccountToken ?? true)) mountApiAccess(pod, volumeSuffix(namespace, pod, ctx.clock.now()));
     },
   };
+}
+
+/** Where the API access volume is mounted in every container. */
+export const SERVICE_ACCOUNT_MOUNT_PATH = "/var/run/secrets/kubernetes.io/serviceaccount";
+
+/**
+ * Five characters of the alphabet of generated names, derived from the pod and the time (upstream
+ * draws them at random): reproducible under a seed without drawing from the cluster's random
+ * source, whose sequence other generated names depend on.
+ */
+function volumeSuffix(namespace: string, pod: Pod, now: number): string {
+  const chars = "bcdfghjklmnpqrstvwxz2456789";
+  const digest = createHash("sha256").update(`${namespace}/${pod.metadata?.name ?? ""}/${pod.metadata?.generateName ?? ""}/${now}`).digest();
+  return Array.from({ length: 5 }, (_, i) => chars[digest[i]! % chars.length]).join("");
+}
+
+/**
+ * Adds the projected `kube-api-access-<suffix>` volume (a bound token renewed by the kubelet, the
+ * cluster CA from `kube-root-ca.crt`, the namespace) and mounts it read-only at
+ * {@link SERVICE_ACCOUNT_MOUNT_PATH} in every container and init container that does not mount
+ * something there already.
+ */
+function mountApiAccess(pod: Pod, suffix: string): void {
+  const spec = pod.spec!;
+  const containers = [...(spec.initContainers ?? []), ...spec.containers];
+  const needs = containers.filter((c) => !(c.volumeMounts ?? []).some((m) => m.mountPath === SERVICE_ACCOUNT_MOUNT_PATH));
+  if (needs.length === 0) return;
+  const existing = (spec.volumes ?? []).find((v) => v.name.startsWith("kube-api-access-") && v.projected);
+  const name = existing?.name ?? `kube-api-access-${suffix}`;
+  if (!existing) {
+    (spec.volumes ??= []).push({
+      name,
+      projected: {
+        defaultMode: 420,
+        sources: [
+          { serviceAccountToken: { expirationSeconds: 3607, path: "token" } },
+          { configMap: { name: "kube-root-ca.crt", items: [{ key: "ca.crt", path: "ca.crt" }] } },
+          { downwardAPI: { items: [{ fieldRef: { apiVersion: "v1", fieldPath: "metadata.namespace" }, path: "namespace" }] } },
+        ],
+      },
+    });
+  }
+  for (const c of needs) (c.volumeMounts ??= []).push({ name, readOnly: true, mountPath: SERVICE_ACCOUNT_MOUNT_PATH });
 }
