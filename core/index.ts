@@ -30,6 +30,7 @@ export { BUILT_IN_TYPES } from "./api/builtin/index.js";
 export { LabelSelector, parseLabelSelector, labelSelectorFromObject, labelSelectorFromSet } from "./api/selectors/label-selector.js";
 export { FieldSelector, parseFieldSelector } from "./api/selectors/field-selector.js";
 export * from "./api/patch/index.js";
+export { jsonEqual } from "./api/patch/json-value.js";
 export { parseQuantity, formatQuantity, compareQuantities, type Quantity } from "./api/quantity.js";
 
 export { MemoryStore, type MemoryStoreOptions } from "./store/memory-store.js";

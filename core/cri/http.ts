@@ -25,6 +25,11 @@ export interface HttpResponse {
 
 const decoder = new TextDecoder();
 
+/** A header name as Go's `http.CanonicalHeaderKey` writes it: `x-forwarded-for` → `X-Forwarded-For`. */
+export function canonicalHeaderKey(name: string): string {
+  return name.toLowerCase().replace(/(^|-)([a-z])/g, (_m, dash: string, c: string) => dash + c.toUpperCase());
+}
+
 export const STATUS_TEXT: Record<number, string> = {
   200: "OK", 201: "Created", 204: "No Content", 301: "Moved Permanently", 302: "Found", 304: "Not Modified", 400: "Bad Request", 401: "Unauthorized",
   403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed", 418: "I'm a teapot", 500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable",
@@ -93,12 +98,13 @@ export class HttpTimeoutError extends Error {
 }
 
 /**
- * Sends one request from `stack` to `host:port` and reads the response (connection closed after).
+ * Sends one request (with an optional body) from `stack` to `host:port` and reads the response
+ * (connection closed after).
  * Rejects with the socket's NetError (ECONNREFUSED, ...) or {@link HttpTimeoutError}.
  */
 export async function httpGet(
   stack: NetworkStack,
-  options: { host: string; port: number; path: string; method?: string; headers?: Record<string, string>; timeoutMs?: number; clock?: { setTimeout(fn: () => void, ms: number): unknown; clearTimeout(h: never): void } },
+  options: { host: string; port: number; path: string; method?: string; headers?: Record<string, string>; body?: string; timeoutMs?: number; clock?: { setTimeout(fn: () => void, ms: number): unknown; clearTimeout(h: never): void } },
 ): Promise<HttpClientResponse> {
   const conn = await stack.connect(options.host, options.port, options.timeoutMs ? { timeoutMs: options.timeoutMs } : {});
   return new Promise<HttpClientResponse>((resolve, reject) => {
@@ -127,9 +133,10 @@ export async function httpGet(
     conn.on("close", () => finish(undefined));
     conn.on("error", (err) => finish(undefined, err));
     const headers: Record<string, string> = { Host: `${options.host}:${options.port}`, ...(options.headers ?? {}), Connection: "close" };
+    if (options.body) headers["Content-Length"] = String(Buffer.byteLength(options.body));
     let head = `${options.method ?? "GET"} ${options.path} HTTP/1.1\r\n`;
     for (const [k, v] of Object.entries(headers)) head += `${k}: ${v}\r\n`;
-    conn.write(head + "\r\n");
+    conn.write(head + "\r\n" + (options.body ?? ""));
   });
 }
 

@@ -36,7 +36,7 @@ export interface EventBroadcasterOptions {
 export class EventBroadcaster {
   private readonly events: ResourceClient<Event>;
   private readonly correlator: EventCorrelator;
-  private readonly namer = new EventNamer();
+  private readonly namer: EventNamer;
   private readonly queue: Event[] = [];
   private readonly maxQueued: number;
   private readonly stopping = new AbortController();
@@ -45,6 +45,7 @@ export class EventBroadcaster {
 
   constructor(private readonly options: EventBroadcasterOptions) {
     this.events = options.client.resource<Event>("Event");
+    this.namer = EventNamer.forClock(options.clock);
     this.correlator = new EventCorrelator({ clock: options.clock, ...options.correlator, namer: this.namer });
     this.maxQueued = options.maxQueued ?? MAX_QUEUED_EVENTS;
   }

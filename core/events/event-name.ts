@@ -5,6 +5,19 @@
  * successive nanosecond offsets: names stay unique and ordered.
  */
 export class EventNamer {
+  private static readonly byClock = new WeakMap<object, EventNamer>();
+
+  /**
+   * The namer every broadcaster on `clock` shares: components of one cluster (kubelets, scheduler,
+   * controllers) name events for the same object at the same instant, and a virtual clock does not
+   * move between them, so one sequence per clock keeps their names apart.
+   */
+  static forClock(clock: object): EventNamer {
+    let namer = EventNamer.byClock.get(clock);
+    if (!namer) EventNamer.byClock.set(clock, (namer = new EventNamer()));
+    return namer;
+  }
+
   private lastMs = -1;
   private offset = 0;
 

@@ -2,6 +2,7 @@ import { definePlugin } from "../../core/plugins/plugin.js";
 import { Images, type ImageDefinition } from "../../core/cri/images.js";
 import { AGNHOST } from "./catalog/agnhost.js";
 import { BUSYBOX } from "./catalog/busybox.js";
+import { ECHOSERVER } from "./catalog/echoserver.js";
 import { HTTPBIN, HTTPBIN_GHCR } from "./catalog/httpbin.js";
 import { NGINX } from "./catalog/nginx.js";
 import { PAUSE } from "./catalog/pause.js";
@@ -12,14 +13,14 @@ import { SERVERS } from "./catalog/servers.js";
 export { BUSYBOX_APPLETS, parseSleep } from "./busybox/applets.js";
 export { sh } from "./busybox/sh.js";
 export { USERLAND, baseFiles } from "./userland.js";
-export { serveHttp, untilSignal, onLines } from "./daemon.js";
+export { serveHttp, untilSignal, onLines, clfTime } from "./daemon.js";
 
 /** The built-in images, as the registries serve them. */
-export const BUILT_IN_IMAGES: readonly ImageDefinition[] = [PAUSE, BUSYBOX, NGINX, AGNHOST, HTTPBIN, HTTPBIN_GHCR, REDIS, STRESS, ...SERVERS];
+export const BUILT_IN_IMAGES: readonly ImageDefinition[] = [PAUSE, BUSYBOX, NGINX, AGNHOST, HTTPBIN, HTTPBIN_GHCR, REDIS, ECHOSERVER, STRESS, ...SERVERS];
 
 /**
  * The images people use in manifests and tutorials (pause, busybox, nginx, agnhost, httpbin,
- * redis, postgres, mysql, memcached, httpd, alpine, debian, ubuntu, python, node), contributed to
+ * the Ingress conformance echo server, redis, postgres, mysql, memcached, httpd, alpine, debian, ubuntu, python, node), contributed to
  * `Images`. Third-party image plugins contribute their own the same way.
  */
 export default definePlugin({

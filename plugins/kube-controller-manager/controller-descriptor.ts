@@ -1,4 +1,5 @@
 import type { Logger, Manager, ResourceRegistry } from "../../core/index.js";
+import type { KubeControllerManagerOptions } from "./options.js";
 
 /** What a controller's setup receives from kube-controller-manager (upstream's `ControllerContext`). */
 export interface ControllerContext {
@@ -9,6 +10,8 @@ export interface ControllerContext {
   /** Workers for this controller: its `--concurrent-*-syncs` flag, or the upstream default. */
   readonly concurrency: number;
   readonly log: Logger;
+  /** kube-controller-manager's settings (flags), for controllers that read their own. */
+  readonly options: KubeControllerManagerOptions;
 }
 
 /**

@@ -65,7 +65,7 @@ export class KubeControllerManager {
     if (this.setUp) return;
     this.setUp = true;
     for (const d of this.enabled) {
-      await d.setup({ mgr: this.manager, registry: this.deps.registry, concurrency: this.concurrencyOf(d), log: this.deps.log.child(d.name) });
+      await d.setup({ mgr: this.manager, registry: this.deps.registry, concurrency: this.concurrencyOf(d), log: this.deps.log.child(d.name), options: this.options });
     }
     this.deps.log.info("controllers registered", { controllers: this.enabled.map((d) => d.name) });
   }

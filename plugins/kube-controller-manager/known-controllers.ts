@@ -2,13 +2,15 @@ import type { ControllerDescriptor } from "./controller-descriptor.js";
 import { garbageCollector } from "./controllers/garbage-collector.js";
 import { namespaceController } from "./controllers/namespace-controller.js";
 import { serviceAccountController } from "./controllers/service-account-controller.js";
-import { setupEndpointSlices, setupEndpoints } from "./controllers/endpoints/index.js";
+import { setupEndpointSliceMirroring, setupEndpointSlices, setupEndpoints } from "./controllers/endpoints/index.js";
 import { setupJobs, setupTtlAfterFinished } from "./controllers/job/index.js";
 import { setupTtl } from "./controllers/ttl/index.js";
+import { setupCronJobs } from "./controllers/cronjob/index.js";
 import { setupDaemonSets } from "./controllers/daemonset/index.js";
 import { setupStatefulSets } from "./controllers/statefulset/index.js";
 import { setupDeployments } from "./controllers/deployment/index.js";
 import { setupReplicaSets, setupReplicationControllers } from "./controllers/replicaset/index.js";
+import { setupNodeLifecycle, setupTaintEviction } from "./controllers/nodelifecycle/index.js";
 
 /** Every controller kube-controller-manager knows, in start order (upstream's names and aliases). */
 export const KNOWN_CONTROLLERS: readonly ControllerDescriptor[] = [
@@ -81,11 +83,25 @@ export const KNOWN_CONTROLLERS: readonly ControllerDescriptor[] = [
     setup: setupEndpointSlices,
   },
   {
+    name: "endpointslice-mirroring-controller",
+    aliases: ["endpointslicemirroring"],
+    concurrencyFlag: "mirroring-concurrent-service-endpoint-syncs",
+    defaultConcurrency: 5,
+    setup: setupEndpointSliceMirroring,
+  },
+  {
     name: "job-controller",
     aliases: ["job"],
     concurrencyFlag: "concurrent-job-syncs",
     defaultConcurrency: 5,
     setup: setupJobs,
+  },
+  {
+    name: "cronjob-controller",
+    aliases: ["cronjob"],
+    concurrencyFlag: "concurrent-cron-job-syncs",
+    defaultConcurrency: 5,
+    setup: setupCronJobs,
   },
   {
     name: "ttl-after-finished-controller",
@@ -99,5 +115,17 @@ export const KNOWN_CONTROLLERS: readonly ControllerDescriptor[] = [
     aliases: ["ttl"],
     defaultConcurrency: 5,
     setup: setupTtl,
+  },
+  {
+    name: "node-lifecycle-controller",
+    aliases: ["nodelifecycle"],
+    defaultConcurrency: 1,
+    setup: setupNodeLifecycle,
+  },
+  {
+    name: "taint-eviction-controller",
+    aliases: [],
+    defaultConcurrency: 8,
+    setup: setupTaintEviction,
   },
 ];

@@ -12,7 +12,37 @@ export interface KubeControllerManagerOptions {
   retryPeriod?: number;
   /** Leader election identity (default `<hostname>_<uuid>`). */
   identity?: string;
+  /** Node lifecycle settings (`--node-monitor-period`, `--node-monitor-grace-period`, ... in ms and per second). */
+  nodeLifecycle?: Partial<NodeLifecycleSettings>;
 }
+
+/** The node lifecycle controller's flags, upstream's defaults in {@link NODE_LIFECYCLE_DEFAULTS}. */
+export interface NodeLifecycleSettings {
+  /** `--node-monitor-period`: how often node health is checked (5 s). */
+  nodeMonitorPeriod: number;
+  /** `--node-monitor-grace-period`: a node not heard from for this long goes Ready=Unknown (50 s in 1.32). */
+  nodeMonitorGracePeriod: number;
+  /** `--node-startup-grace-period`: the same for a node that never posted a Ready condition (60 s). */
+  nodeStartupGracePeriod: number;
+  /** `--node-eviction-rate`: nodes tainted per second per healthy zone (0.1). */
+  nodeEvictionRate: number;
+  /** `--secondary-node-eviction-rate`: the rate in an unhealthy zone of a large cluster (0.01). */
+  secondaryNodeEvictionRate: number;
+  /** `--large-cluster-size-threshold`: zones with more nodes than this are "large" (50). */
+  largeClusterSizeThreshold: number;
+  /** `--unhealthy-zone-threshold`: the not-ready fraction (with more than 2 not ready) that makes a zone unhealthy (0.55). */
+  unhealthyZoneThreshold: number;
+}
+
+export const NODE_LIFECYCLE_DEFAULTS: NodeLifecycleSettings = {
+  nodeMonitorPeriod: 5_000,
+  nodeMonitorGracePeriod: 50_000,
+  nodeStartupGracePeriod: 60_000,
+  nodeEvictionRate: 0.1,
+  secondaryNodeEvictionRate: 0.01,
+  largeClusterSizeThreshold: 50,
+  unhealthyZoneThreshold: 0.55,
+};
 
 /** The Lease kube-controller-manager replicas compete for. */
 export const LEASE_NAMESPACE = "kube-system";

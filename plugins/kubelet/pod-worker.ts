@@ -18,6 +18,9 @@ import { ProbeWorker, runProbe, type ProbeKind } from "./probes.js";
 import { VolumeSetupError, containerMounts, podDir, setUpVolumes } from "./volumes.js";
 
 /** What every pod worker of one kubelet shares. */
+/** How often a running pod's configMap/secret volumes are rewritten (the kubelet's syncFrequency). */
+const VOLUME_RESYNC_MS = 60_000;
+
 export interface KubeletServices {
   readonly nodeName: string;
   readonly nodeIP: string;
@@ -67,6 +70,8 @@ export class PodWorker {
   private sandboxConfig: PodSandboxConfig | undefined;
   private podIPs: string[] = [];
   private volumes: Map<string, string> | undefined;
+  /** When configMap/secret/projected/downwardAPI volumes were last written (the periodic resync). */
+  private volumesWrittenAt = 0;
   private startTime: number | undefined;
   private readonly init: ContainerSlot[];
   private readonly regular: ContainerSlot[];
@@ -80,6 +85,8 @@ export class PodWorker {
   private eviction: string | undefined;
   /** A static pod whose mirror now belongs to another (its manifest changed or went away): no more status writes. */
   private statusDetached = false;
+  /** Set by shutdown(): a sync still in flight must not arm new timers. */
+  private stopped = false;
 
   constructor(pod: Pod, private readonly k: KubeletServices) {
     this.pod = pod;
@@ -147,6 +154,7 @@ export class PodWorker {
 
   /** Asks for a sync (coalesced). */
   kick(): void {
+    if (this.stopped) return;
     if (this.syncing) {
       this.again = true;
       return;
@@ -157,6 +165,7 @@ export class PodWorker {
 
   /** Kills everything without grace (the kubelet is stopping). */
   async shutdown(): Promise<void> {
+    this.stopped = true;
     this.k.clock.clearTimeout(this.wake);
     this.k.clock.clearTimeout(this.deadlineTimer);
     for (const s of this.slots) this.stopProbes(s);
@@ -184,6 +193,7 @@ export class PodWorker {
   }
 
   private schedule(ms: number): void {
+    if (this.stopped) return;
     const at = this.k.clock.now() + ms;
     this.k.clock.clearTimeout(this.wake);
     this.wake = this.k.clock.setTimeout(() => this.kick(), Math.max(0, at - this.k.clock.now()));
@@ -247,6 +257,7 @@ export class PodWorker {
     const later = (at: number | undefined): void => {
       if (at !== undefined) next = Math.min(next, at);
     };
+    later(await this.resyncContentVolumes());
     // Init containers in order; sidecars start and keep running.
     let initDone = true;
     for (const s of this.init) {
@@ -328,7 +339,20 @@ export class PodWorker {
     return true;
   }
 
+  /**
+   * The kubelet's periodic sync (syncFrequency, 1 min) rewrites content volumes, so a running pod
+   * sees an edited ConfigMap or Secret (subPath mounts aside) within about a minute. Returns when
+   * the next resync is due, or undefined for pods without such volumes.
+   */
+  private async resyncContentVolumes(): Promise<number | undefined> {
+    if (!(this.pod.spec?.volumes ?? []).some((v) => v.configMap || v.secret || v.projected || v.downwardAPI)) return undefined;
+    const now = this.k.clock.now();
+    if (now - this.volumesWrittenAt >= VOLUME_RESYNC_MS) await this.prepareVolumes();
+    return this.volumesWrittenAt + VOLUME_RESYNC_MS;
+  }
+
   private async prepareVolumes(): Promise<boolean> {
+    this.volumesWrittenAt = this.k.clock.now();
     try {
       this.volumes = await setUpVolumes(this.pod, {
         hostFs: this.k.hostFs,
@@ -705,7 +729,7 @@ export class PodWorker {
 
   private armDeadline(): void {
     const ads = this.pod.spec?.activeDeadlineSeconds;
-    if (ads === undefined || this.startTime === undefined) return;
+    if (ads === undefined || this.startTime === undefined || this.stopped) return;
     this.deadlineTimer = this.k.clock.setTimeout(() => this.kick(), Math.max(0, this.startTime + ads * 1000 - this.k.clock.now()));
   }
 

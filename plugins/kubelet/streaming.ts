@@ -1,7 +1,7 @@
 import type { Pod } from "kubernetes-types/core/v1.js";
 import type { Client } from "../../core/client/client.js";
 import { badRequest } from "../../core/api/status.js";
-import type { PodExecSession, PodLogStream, PodStreams } from "../../core/apiserver/http/pod-streams.js";
+import type { PodExecSession, PodLogStream, PodPortForward, PodStreams } from "../../core/apiserver/http/pod-streams.js";
 import type { Kubelet } from "./kubelet.js";
 import type { ContainerSlot } from "./container-slot.js";
 import type { PodWorker } from "./pod-worker.js";
@@ -13,7 +13,7 @@ function nano(ms: number): string {
 }
 
 /**
- * The kubelet's streaming API (containerLogs, exec, attach) for the API server's pod
+ * The kubelet's streaming API (containerLogs, exec, attach, port-forward) for the API server's pod
  * subresources: finds the pod's node and its kubelet, then serves from the runtime.
  */
 export function kubeletStreams(client: Client, kubelets: ReadonlyMap<string, Kubelet>): PodStreams {
@@ -97,6 +97,31 @@ export function kubeletStreams(client: Client, kubelets: ReadonlyMap<string, Kub
       } catch (err) {
         throw badRequest(err instanceof Error ? err.message : String(err));
       }
+    },
+
+    async portForward(namespace, name): Promise<PodPortForward> {
+      const pod = await client.resource<Pod>("Pod").get(name, { namespace });
+      const kubelet = pod.spec?.nodeName ? kubelets.get(pod.spec.nodeName) : undefined;
+      if (!kubelet) throw badRequest(`pod ${name} does not have a host assigned`);
+      const sandbox = kubelet.worker(namespace, name)?.sandbox;
+      if (!sandbox || pod.status?.phase !== "Running") throw badRequest(`unable to upgrade connection: pod ${name} is not running (phase ${pod.status?.phase ?? "Pending"})`);
+      let stack;
+      try {
+        stack = await kubelet.runtime.runtime.portForward(sandbox);
+      } catch (err) {
+        throw badRequest(err instanceof Error ? err.message : String(err));
+      }
+      const netns = `/var/run/netns/cni-${sandbox.slice(0, 8)}-${sandbox.slice(8, 12)}-${sandbox.slice(12, 16)}-${sandbox.slice(16, 20)}-${sandbox.slice(20, 32)}`;
+      return {
+        podName: sandbox,
+        uid: "",
+        // containerd dials localhost inside the sandbox's network namespace (IPv4, then IPv6).
+        connect: (port) =>
+          stack.connect("127.0.0.1", port, { timeoutMs: 1000 }).catch((err: unknown) => {
+            const why = err instanceof Error && "code" in err && err.code === "ECONNREFUSED" ? "connect: connection refused" : err instanceof Error ? err.message : String(err);
+            throw new Error(`failed to execute portforward in network namespace "${netns}": failed to connect to localhost:${port} inside namespace "${sandbox}", IPv4: dial tcp4 127.0.0.1:${port}: ${why} IPv6 dial tcp6 [::1]:${port}: ${why} `);
+          }),
+      };
     },
   };
 }

@@ -17,7 +17,8 @@ export class ContainerFileSystem implements FileSystem {
     private readonly host: FileSystem,
     private readonly readonlyRoot = false,
   ) {
-    this.mounts = [...mounts].sort((a, b) => b.containerPath.length - a.containerPath.length);
+    // A mountPath may end in a slash (kube-flannel.yml's `/etc/kube-flannel/`): compare normalised paths.
+    this.mounts = mounts.map((m) => ({ ...m, containerPath: normalizePath(m.containerPath) })).sort((a, b) => b.containerPath.length - a.containerPath.length);
   }
 
   read(path: string): string | undefined {

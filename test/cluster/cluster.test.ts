@@ -153,8 +153,8 @@ test("stop() leaves no timer, watch or handle behind (real clock)", async () => 
   const before = new Set(process.getActiveResourcesInfo());
   const countOf = (list: string[]): Record<string, number> => list.reduce<Record<string, number>>((m, k) => ({ ...m, [k]: (m[k] ?? 0) + 1 }), {});
   const baseline = countOf(process.getActiveResourcesInfo());
-  // The control-plane components (node agents running pods are covered by their own stop tests).
-  const cluster = new Cluster({ clock: "real", nodes: 2, plugins: ["kube-controller-manager", "kube-scheduler"] });
+  // The whole default distribution: pods running on kubelets must leave nothing behind either.
+  const cluster = new Cluster({ clock: "real", nodes: 2 });
   await cluster.start();
   await cluster.apply(manifest);
   await cluster.waitFor("Deployment", (d) => d.metadata?.name === "web", { namespace: "shop" });

@@ -37,6 +37,19 @@ test("records a core/v1 Event about the object, found by involvedObject.name", a
   await h.broadcaster.shutdown();
 });
 
+test("two components on one cluster clock recording about the same object at the same instant both land", async () => {
+  const h = await setup();
+  const other = new EventBroadcaster({ client: h.client, clock: h.clock, log: createLogger("events", { level: "error", sink: () => {} }) });
+  other.newRecorder({ component: "kubelet", host: "node-2" }).event(h.cm, "Warning", "NetworkNotReady", "network is not ready");
+  h.recorder.event(h.cm, "Normal", "Scheduled", "assigned");
+  await Promise.all([other.flush(), h.broadcaster.flush()]);
+  const reasons = (await h.events()).map((e) => e.reason).sort();
+  assert.equal(reasons, ["NetworkNotReady", "Scheduled"]);
+  assert.not.ok(h.records.some((r) => r.msg.includes("rejected")), "no event refused as a duplicate name");
+  await other.shutdown();
+  await h.broadcaster.shutdown();
+});
+
 test("a repeat increments count and lastTimestamp on the same Event; another reason or message is a new Event", async () => {
   const h = await setup();
   h.recorder.event(h.cm, "Warning", "Failed", "boom");

@@ -1,6 +1,7 @@
 import type { Pod } from "kubernetes-types/core/v1.js";
 import { Cluster } from "../../core/cluster/cluster.js";
 import { isStatusError } from "../../core/api/status.js";
+import type { PluginRef } from "../../core/plugins/plugin-loader.js";
 
 /** RFC 3339 seconds of a cluster-clock time. */
 export function stamp(ms: number): string {
@@ -63,7 +64,7 @@ export function fakeKubelet(cluster: Cluster, opts: { node?: string; ready?: (po
 }
 
 /** Runs `fn` against a started cluster on the virtual clock, stopping it afterwards. */
-export async function withCluster(fn: (c: Cluster) => Promise<void>, options: { seed?: number; nodes?: number; plugins?: string[] } = {}): Promise<void> {
+export async function withCluster(fn: (c: Cluster) => Promise<void>, options: { seed?: number; nodes?: number; plugins?: PluginRef[] } = {}): Promise<void> {
   // The controllers alone by default: tests play the scheduler and kubelet themselves (helpers above).
   const cluster = new Cluster({ clock: "virtual", seed: options.seed ?? 1, nodes: options.nodes ?? 2, plugins: options.plugins ?? ["kube-controller-manager"] });
   await cluster.start();

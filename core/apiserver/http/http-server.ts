@@ -14,7 +14,8 @@ import { allowAllAuthorizer, forbiddenFor, type AuthorizationAttributes, type Au
 import { NonResourceEndpoints, pathNotFound } from "./discovery-endpoints.js";
 import { RemoteApiServices } from "../aggregator/remote-api-services.js";
 import { DEFAULT_IN_FLIGHT_LIMITS, InFlightLimiter, type InFlightLimits } from "./in-flight-limiter.js";
-import { refuseUpgrade, streamingUnavailable, type PodExecSource, type PodLogSource } from "./pod-streams.js";
+import { refuseUpgrade, streamingUnavailable, type PodExecSource, type PodLogSource, type PodPortForwardSource } from "./pod-streams.js";
+import { portForwardTransport, requestedPorts, servePortForward } from "./portforward-stream.js";
 import { execRequestOf, negotiateExecProtocol, serveExecWebSocket } from "./exec-stream.js";
 import { MAX_REQUEST_BODY_BYTES, readBody } from "./request-body.js";
 import { ResourceHandler, verbOf } from "./resource-handler.js";
@@ -49,6 +50,8 @@ export interface HttpServerOptions {
   token?: string;
   /** Authenticates bearer tokens (default: the admin token only). */
   authenticator?: TokenAuthenticator;
+  /** Further bearer token authenticators tried in order when `authenticator` does not know a token (service account tokens). */
+  authenticators?: readonly TokenAuthenticator[];
   /** Decides what authenticated users may do (default: everything). */
   authorizer?: Authorizer;
   /** Requests in flight beyond which the server answers 429 (default 400 read-only, 200 mutating). */
@@ -75,6 +78,8 @@ export interface HttpServerOptions {
   extraEndpoints?: ExtraEndpoints;
   /** Serves `pods/exec` and `pods/attach` (WebSocket channel protocols) once kubelets run pods. */
   podExec?: PodExecSource;
+  /** Serves `pods/portforward` (SPDY, SPDY tunnelled in WebSocket, WebSocket channels) once kubelets run pods. */
+  podPortForward?: PodPortForwardSource;
 }
 
 /** See {@link HttpServerOptions.extraEndpoints}: a JSON request body in, a status code and JSON body out. */
@@ -130,9 +135,11 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     ...(options.podLogs ? { podLogs: options.podLogs } : {}),
   });
 
-  const authenticate = (req: IncomingMessage, route: Route): UserInfo => {
+  const authenticators = [authenticator, ...(options.authenticators ?? [])];
+  const authenticate = async (req: IncomingMessage, route: Route): Promise<UserInfo> => {
     const t = bearerToken(req);
-    const user = t ? authenticator.authenticate(t) : undefined;
+    let user: UserInfo | undefined;
+    for (const a of t ? authenticators : []) if ((user = await a.authenticate(t!))) break;
     if (user) return user;
     if (!t && options.insecureHttp) return INSECURE_SUPERUSER;
     if (!t && PUBLIC_ROUTES.has(route.kind)) return ANONYMOUS;
@@ -151,7 +158,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     const pathname = q < 0 ? url : url.slice(0, q);
     const query = new URLSearchParams(q < 0 ? "" : url.slice(q + 1));
     const route = resolveRoute(pathname, registry);
-    const user = authenticate(req, route);
+    const user = await authenticate(req, route);
     const method = req.method ?? "GET";
     if (route.kind !== "resource") {
       await authorize({ user, verb: method.toLowerCase(), isResourceRequest: false, path: pathname });
@@ -201,30 +208,37 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
 
   /** exec/attach/portforward ask to upgrade (websocket, SPDY): answer with a Status, never hang. */
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    try {
+    socket.on("error", () => undefined); // a client gone mid-upgrade is not the server's failure
+    const refuse = (err: unknown): void => {
+      const status = asStatusError(err);
+      refuseUpgrade(socket, status.code, status.status);
+    };
+    const upgrade = async (): Promise<void> => {
       const [path, search = ""] = (req.url ?? "/").split("?");
       const route = resolveRoute(path!, registry);
-      authenticate(req, route);
+      const user = await authenticate(req, route);
       if (route.kind !== "resource" || !route.subresource) throw pathNotFound();
       const sub = route.subresource;
+      const d = route.type.descriptor;
+      // Streaming subresources are authorized as `create` (as kube-apiserver does for their upgrades).
+      await authorize({ user, verb: "create", isResourceRequest: true, path: path!, apiGroup: d.group, apiVersion: d.version, resource: d.plural, subresource: sub, ...(route.namespace ? { namespace: route.namespace } : {}), ...(route.name ? { name: route.name } : {}) });
+      const query = new URLSearchParams(search);
       if ((sub === "exec" || sub === "attach") && options.podExec && negotiateExecProtocol(req)) {
-        const request = execRequestOf(new URLSearchParams(search), sub === "attach");
-        options.podExec(route.namespace ?? "", route.name ?? "", request).then(
-          (session) => serveExecWebSocket(req, socket, head, session, request.command),
-          (err: unknown) => {
-            const status = asStatusError(err);
-            refuseUpgrade(socket, status.code, status.status);
-          },
-        );
+        const request = execRequestOf(query, sub === "attach");
+        const session = await options.podExec(route.namespace ?? "", route.name ?? "", request);
+        serveExecWebSocket(req, socket, head, session, request.command);
         return;
       }
-      const err = streamingUnavailable(route.subresource, route.namespace ?? "", route.name ?? "");
-      const status = asStatusError(err);
-      refuseUpgrade(socket, status.code, status.status);
-    } catch (err) {
-      const status = asStatusError(err);
-      refuseUpgrade(socket, status.code, status.status);
-    }
+      const transport = sub === "portforward" ? portForwardTransport(req) : undefined;
+      if (transport && options.podPortForward) {
+        if (transport === "channels") requestedPorts(query);
+        const forward = await options.podPortForward(route.namespace ?? "", route.name ?? "");
+        servePortForward(req, socket, head, forward, query);
+        return;
+      }
+      throw streamingUnavailable(sub, route.namespace ?? "", route.name ?? "");
+    };
+    upgrade().catch(refuse);
   };
 
   let server: Server;

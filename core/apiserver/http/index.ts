@@ -5,5 +5,5 @@ export { HttpAuthorizers, allowAllAuthorizer, clusterAuthorizer, systemMastersAu
 export { ADMIN_USER, staticTokenAuthenticator, loadOrCreateAdminToken, type TokenAuthenticator } from "./authentication.js";
 export { DEFAULT_IN_FLIGHT_LIMITS, type InFlightLimits } from "./in-flight-limiter.js";
 export { MAX_REQUEST_BODY_BYTES } from "./request-body.js";
-export { PodStreams, type PodLogSource, type PodLogStream, type PodExecSession, type PodExecSource } from "./pod-streams.js";
+export { PodStreams, type PodLogSource, type PodLogStream, type PodExecSession, type PodExecSource, type PodPortForward, type PodPortForwardSource } from "./pod-streams.js";
 export { loadOrCreateServingCertificates, type ServingCertificates } from "./tls.js";

@@ -2,6 +2,7 @@ import { STATUS_CODES } from "node:http";
 import type { Duplex } from "node:stream";
 import { badRequest } from "../../api/status.js";
 import { token } from "../../di/token.js";
+import type { Connection } from "../../net/sockets.js";
 
 /**
  * The source of `pods/log`, contributed by a container runtime once one exists. Returns the log
@@ -31,10 +32,23 @@ export interface PodExecSession {
 /** Starts `command` (exec) or attaches (command undefined) in a pod's container; throws a StatusError when it cannot. */
 export type PodExecSource = (namespace: string, name: string, request: { container?: string; command?: string[]; stdin: boolean; tty: boolean }) => Promise<PodExecSession>;
 
+/** A pod's ports as the kubelet's port-forward reaches them: from inside the pod's network namespace. */
+export interface PodPortForward {
+  /** Opens a TCP connection to `port` on the pod's localhost; rejects with the runtime's message. */
+  connect(port: number): Promise<Connection>;
+  /** How the kubelet names the pod in forwarding errors (CRI runtimes: the sandbox ID, with an empty uid). */
+  readonly podName: string;
+  readonly uid: string;
+}
+
+/** Finds a running pod's port-forward target; throws a StatusError when the pod cannot be forwarded to. */
+export type PodPortForwardSource = (namespace: string, name: string) => Promise<PodPortForward>;
+
 /** What the node agents serve for pods' streaming subresources (the kubelet's API, reached through the API server). */
 export interface PodStreams {
   logs: PodLogSource;
   exec?: PodExecSource;
+  portForward?: PodPortForwardSource;
 }
 
 /** The cluster's pod streaming (cluster scope), provided by the kubelet plugin. */

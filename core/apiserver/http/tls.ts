@@ -102,6 +102,31 @@ function createServingCert(key: KeyPair, caCertPem: string, caKeyPem: string, dn
   return { certPem: signCertificate(cert, caKeyPem), keyPem: key.privateKeyPem };
 }
 
+/**
+ * A self-signed serving certificate (RSA 2048, SHA-256) for `commonName` and `dnsNames`, as
+ * components make their fallback certificates (ingress-nginx's "Kubernetes Ingress Controller Fake
+ * Certificate") and tests make TLS Secrets.
+ */
+export async function selfSignedCertificate(commonName: string, dnsNames: readonly string[], options: { organization?: string; now?: number; validityDays?: number } = {}): Promise<{ certPem: string; keyPem: string }> {
+  const key = await rsaKeyPair();
+  const cert = newCertificate(key.publicKey, options.now ?? Date.now(), options.validityDays ?? 365);
+  const subject = [...(options.organization ? [{ name: "organizationName", value: options.organization }] : []), { name: "commonName", value: commonName }];
+  cert.setSubject(subject);
+  cert.setIssuer(subject);
+  cert.setExtensions([
+    { name: "basicConstraints", cA: false, critical: true },
+    { name: "keyUsage", digitalSignature: true, keyEncipherment: true, critical: true },
+    { name: "extKeyUsage", serverAuth: true },
+    { name: "subjectAltName", altNames: dnsNames.map((value) => ({ type: 2, value })) },
+  ]);
+  return { certPem: signCertificate(cert, key.privateKeyPem), keyPem: key.privateKeyPem };
+}
+
+/** A new self-signed cluster CA (RSA 2048, `CN=kubesim-ca`), for clusters that serve no HTTPS yet. */
+export async function createCertificateAuthority(options: { now?: number; validityDays?: number } = {}): Promise<{ certPem: string; keyPem: string }> {
+  return createCa(await rsaKeyPair(), options.now ?? Date.now(), options.validityDays ?? 3650);
+}
+
 function readIfExists(path: string): string | undefined {
   return existsSync(path) ? readFileSync(path, "utf8") : undefined;
 }

@@ -1,5 +1,5 @@
 import type { ImageDefinition } from "../../../core/cri/images.js";
-import type { HttpResponse } from "../../../core/cri/http.js";
+import { canonicalHeaderKey, type HttpResponse } from "../../../core/cri/http.js";
 import type { Program } from "../../../core/cri/process.js";
 import { isoSpaceTime, layers, serveHttp, untilSignal } from "../daemon.js";
 import { DEBIAN_BASE, USERLAND } from "../userland.js";
@@ -10,7 +10,7 @@ function gunicorn(port: number): Program {
     p.stderr(`${t()} [1] [INFO] Starting gunicorn 19.9.0\n${t()} [1] [INFO] Listening at: http://0.0.0.0:${port} (1)\n${t()} [1] [INFO] Using worker: gevent\n${t()} [8] [INFO] Booting worker with pid: 8\n`);
     serveHttp(p, port, async (req): Promise<HttpResponse> => {
       const [path = "/", query = ""] = req.path.split("?");
-      const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k.replace(/(^|-)([a-z])/g, (_m, a: string, b: string) => a + b.toUpperCase()), v]));
+      const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [canonicalHeaderKey(k), v]));
       const json = (o: unknown, status = 200): HttpResponse => ({ status, headers: { "Content-Type": "application/json", Server: "gunicorn/19.9.0", "Access-Control-Allow-Origin": "*" }, body: JSON.stringify(o, null, 2) + "\n" });
       const status = /^\/status\/(\d{3})$/.exec(path);
       if (status) return { status: Number(status[1]), headers: { Server: "gunicorn/19.9.0" }, body: "" };

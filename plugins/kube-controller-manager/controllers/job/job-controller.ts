@@ -8,6 +8,9 @@ import { podFromTemplate } from "../workload/pod-template.js";
 import { isPodReady } from "../workload/pod-state.js";
 import { slowStartBatch } from "../workload/slow-start.js";
 import { rfc3339Of } from "../workload/time.js";
+import { formatIndexes, parseIndexes } from "./indexes.js";
+import { matchPodFailurePolicy } from "./pod-failure-policy.js";
+import { matchSuccessPolicy } from "./success-policy.js";
 
 /** The finalizer that keeps a finished pod until the Job has counted it. */
 export const JOB_TRACKING_FINALIZER = "batch.kubernetes.io/job-tracking";
@@ -22,29 +25,8 @@ export function failureBackoff(failures: number): number {
   return Math.min(BACKOFF_BASE_MS * 2 ** (failures - 1), BACKOFF_MAX_MS);
 }
 
-/** `0-2,4` from a set of indexes (the completedIndexes format). */
-export function formatIndexes(indexes: Iterable<number>): string {
-  const sorted = [...new Set(indexes)].sort((a, b) => a - b);
-  const parts: string[] = [];
-  for (let i = 0; i < sorted.length; ) {
-    let j = i;
-    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j++;
-    parts.push(i === j ? `${sorted[i]}` : `${sorted[i]}-${sorted[j]}`);
-    i = j + 1;
-  }
-  return parts.join(",");
-}
+export { formatIndexes, parseIndexes } from "./indexes.js";
 
-export function parseIndexes(s: string | undefined): Set<number> {
-  const out = new Set<number>();
-  for (const part of (s ?? "").split(",").filter(Boolean)) {
-    const [a, b] = part.split("-").map(Number);
-    for (let i = a!; i <= (b ?? a!); i++) out.add(i);
-  }
-  return out;
-}
-
-const finished = (p: Pod): boolean => p.status?.phase === "Succeeded" || p.status?.phase === "Failed";
 const indexOf = (p: Pod): number | undefined => {
   const v = p.metadata?.annotations?.[COMPLETION_INDEX];
   return v !== undefined && /^\d+$/.test(v) ? Number(v) : undefined;
@@ -52,16 +34,43 @@ const indexOf = (p: Pod): number | undefined => {
 const conditionTrue = (j: Job, type: string): boolean => !!j.status?.conditions?.some((c) => c.type === type && c.status === "True");
 export const isJobFinished = (j: Job): boolean => conditionTrue(j, "Complete") || conditionTrue(j, "Failed");
 
+/** Annotations on an Indexed pod with backoffLimitPerIndex: failures (and ignored failures) of its index before it. */
+export const INDEX_FAILURE_COUNT = "batch.kubernetes.io/job-index-failure-count";
+export const INDEX_IGNORED_FAILURE_COUNT = "batch.kubernetes.io/job-index-ignored-failure-count";
+
+const MESSAGES: Readonly<Record<string, string>> = {
+  BackoffLimitExceeded: "Job has reached the specified backoff limit",
+  DeadlineExceeded: "Job was active longer than specified deadline",
+  MaxFailedIndexesExceeded: "Job has exceeded the specified maximal number of failed indexes",
+  FailedIndexes: "Job has failed indexes",
+  CompletionsReached: "Reached expected number of succeeded pods",
+};
+
+/** Pods are replaced only once Failed (not while terminating): podReplacementPolicy Failed, implied by a podFailurePolicy. */
+const onlyReplaceFailed = (job: Job): boolean => job.spec?.podReplacementPolicy === "Failed" || !!job.spec?.podFailurePolicy;
+/** isPodFailed: Failed, or (unless only Failed pods count) deleted before it succeeded. */
+const isPodFailed = (job: Job, p: Pod): boolean => p.status?.phase === "Failed" || (!onlyReplaceFailed(job) && !!p.metadata?.deletionTimestamp && p.status?.phase !== "Succeeded");
+const annotationCount = (p: Pod, key: string): number => Number(p.metadata?.annotations?.[key] ?? 0) || 0;
+const perIndexLimit = (job: Job): number | undefined => job.spec?.backoffLimitPerIndex ?? undefined;
+
 /**
  * The Job controller (pkg/controller/job), for NonIndexed and Indexed Jobs: runs up to
  * `parallelism` pods until `completions` succeed (any one, without completions), each created with
  * the job-tracking finalizer, which is removed once the finished pod is counted (through
  * `uncountedTerminatedPods`). Indexed pods get the completion index annotation and label,
- * hostname `<job>-<index>` and `JOB_COMPLETION_INDEX`. Failed pods are replaced after a backoff
- * of 10 s doubling (capped at 10 minutes); past `backoffLimit` failures, or after
- * `activeDeadlineSeconds`, the Job fails (FailureTarget, then Failed) and its active pods are
- * deleted; on success SuccessCriteriaMet, then Complete with completionTime. `suspend` deletes
- * the active pods (Suspended condition) and resuming restarts the clock.
+ * hostname `<job>-<index>` and `JOB_COMPLETION_INDEX`.
+ *
+ * A failed pod is judged by `podFailurePolicy` (FailJob / Ignore / Count / FailIndex on exit codes
+ * or pod conditions); counted failures are replaced after a backoff of 10 s doubling (capped at 10
+ * minutes), per index with `backoffLimitPerIndex` (failed indexes in `status.failedIndexes`).
+ * With `podReplacementPolicy: Failed` (implied by a podFailurePolicy) a terminating pod is
+ * replaced only once Failed; otherwise a deleted pod counts as failed at once. The Job fails
+ * (FailureTarget, then — once no pod is terminating — Failed) on a FailJob rule
+ * (`PodFailurePolicy`), past `backoffLimit` (`BackoffLimitExceeded`), past `maxFailedIndexes`
+ * (`MaxFailedIndexesExceeded`), after `activeDeadlineSeconds` (`DeadlineExceeded`) or when every
+ * index finished with some failed (`FailedIndexes`); it succeeds (SuccessCriteriaMet, then
+ * Complete) when completions are reached (`CompletionsReached`) or a `successPolicy` rule matches
+ * (`SuccessPolicy`). `suspend` deletes the active pods and resuming restarts the clock.
  */
 export function jobController(mgr: Manager, workers: number): Controller {
   const jobs = mgr.informers.forResource<Job>("jobs.batch");
@@ -71,6 +80,7 @@ export function jobController(mgr: Manager, workers: number): Controller {
   const jobClient = mgr.client.resource<Job>("jobs.batch");
   const pods = mgr.client.resource<Pod>("Pod");
   const recorder = mgr.getEventRecorderFor("job-controller");
+  /** When the Job (key) or one of its indexes (`key#index`) last had a counted failure. */
   const lastFailure = new Map<string, number>();
 
   const controller = new Controller({ name: "job", clock: mgr.clock, log: mgr.log.child("job"), maxConcurrentReconciles: workers, reconciler: { reconcile: (req) => sync(req.namespace!, req.name) } });
@@ -91,24 +101,29 @@ export function jobController(mgr: Manager, workers: number): Controller {
     if (cur && cur.status === c.status && cur.reason === c.reason) return;
     status.conditions = [...(status.conditions ?? []).filter((x) => x.type !== c.type), c];
   };
+  const condOf = (status: JobStatus, type: string): JobCondition | undefined => status.conditions?.find((c) => c.type === type && c.status === "True");
 
   async function writeStatus(job: Job, status: JobStatus): Promise<Job> {
     return jobClient.updateSubresource(job.metadata!.name!, "status", { ...job, status }, { namespace: job.metadata!.namespace! });
   }
 
   async function removeFinalizer(pod: Pod): Promise<void> {
-    const finalizers = (pod.metadata?.finalizers ?? []).filter((f) => f !== JOB_TRACKING_FINALIZER);
+    if (!pod.metadata?.finalizers?.includes(JOB_TRACKING_FINALIZER)) return;
+    const finalizers = pod.metadata.finalizers.filter((f) => f !== JOB_TRACKING_FINALIZER);
     try {
       await pods.patch(pod.metadata!.name!, "merge", { metadata: { finalizers: finalizers.length ? finalizers : null, resourceVersion: pod.metadata!.resourceVersion } }, { namespace: pod.metadata!.namespace! });
     } catch (err) {
-      if (!isStatusError(err, "NotFound")) throw err;
+      // A newer pod version will come through the informer and requeue the Job.
+      if (!isStatusError(err, "NotFound") && !isStatusError(err, "Conflict")) throw err;
     }
   }
 
+  /** Deletes pods the Job no longer wants, dropping the tracking finalizer first so they are not counted as failures (deleteActivePods). */
   async function deletePods(job: Job, victims: Pod[]): Promise<void> {
     await Promise.all(
       victims.map(async (p) => {
         try {
+          await removeFinalizer(p);
           await pods.delete(p.metadata!.name!, { namespace: p.metadata!.namespace! });
           recorder.eventf(job, "Normal", "SuccessfulDelete", "Deleted pod: %s", p.metadata!.name!);
         } catch (err) {
@@ -122,7 +137,7 @@ export function jobController(mgr: Manager, workers: number): Controller {
     let job = jobLister.namespace(ns).get(name);
     const key = `${ns}/${name}`;
     if (!job) {
-      lastFailure.delete(key);
+      for (const k of lastFailure.keys()) if (k === key || k.startsWith(`${key}#`)) lastFailure.delete(k);
       // Pods of a deleted Job must not keep its finalizer (upstream's orphan pod cleanup).
       const left = podInformer.lister().namespace(ns).list().filter((p) => controllerRefOf(p)?.kind === "Job" && controllerRefOf(p)?.name === name && p.metadata?.finalizers?.includes(JOB_TRACKING_FINALIZER));
       await Promise.all(left.map(removeFinalizer));
@@ -137,12 +152,36 @@ export function jobController(mgr: Manager, workers: number): Controller {
     }
     const status: JobStatus = { ...job.status };
     const indexed = job.spec?.completionMode === "Indexed";
-    // Count finished pods: record their uids as uncounted, drop the finalizer, then count them.
-    const uncounted = { succeeded: [...(status.uncountedTerminatedPods?.succeeded ?? [])], failed: [...(status.uncountedTerminatedPods?.failed ?? [])] };
-    const newlyFinished = tracked.filter((p) => finished(p) && !uncounted.succeeded.includes(p.metadata!.uid!) && !uncounted.failed.includes(p.metadata!.uid!));
+    const limitPerIndex = indexed ? perIndexLimit(job) : undefined;
     const completed = parseIndexes(status.completedIndexes);
+    const failedIndexes = parseIndexes(status.failedIndexes);
+    const isFinished = (p: Pod): boolean => p.status?.phase === "Succeeded" || isPodFailed(job!, p);
+
+    // Count finished pods: record their uids as uncounted (with what a podFailurePolicy made of
+    // them), drop the finalizer, then count them.
+    const uncounted = { succeeded: [...(status.uncountedTerminatedPods?.succeeded ?? [])], failed: [...(status.uncountedTerminatedPods?.failed ?? [])] };
+    const newlyFinished = tracked.filter((p) => isFinished(p) && !uncounted.succeeded.includes(p.metadata!.uid!) && !uncounted.failed.includes(p.metadata!.uid!));
+    let failJob: string | undefined;
+    let newFailures = 0;
+    for (const p of newlyFinished) {
+      if (p.status?.phase === "Succeeded") {
+        uncounted.succeeded.push(p.metadata!.uid!);
+        continue;
+      }
+      const verdict = job.spec?.podFailurePolicy ? matchPodFailurePolicy(job, p) : { action: undefined, counts: true };
+      if (!verdict.counts) continue;
+      uncounted.failed.push(p.metadata!.uid!);
+      newFailures++;
+      if (verdict.action === "FailJob") failJob ??= verdict.message;
+      const idx = indexOf(p);
+      if (limitPerIndex !== undefined && idx !== undefined) {
+        lastFailure.set(`${key}#${idx}`, mgr.clock.now());
+        if (verdict.action === "FailIndex" || annotationCount(p, INDEX_FAILURE_COUNT) >= limitPerIndex) failedIndexes.add(idx);
+      }
+    }
+    if (limitPerIndex !== undefined) status.failedIndexes = formatIndexes(failedIndexes);
+    if (failJob !== undefined && !condOf(status, "FailureTarget")) setCond(status, cond("FailureTarget", "True", "PodFailurePolicy", failJob));
     if (newlyFinished.length > 0) {
-      for (const p of newlyFinished) (p.status!.phase === "Succeeded" ? uncounted.succeeded : uncounted.failed).push(p.metadata!.uid!);
       job = await writeStatus(job, { ...status, uncountedTerminatedPods: uncounted });
       await Promise.all(newlyFinished.map(removeFinalizer));
     }
@@ -159,14 +198,15 @@ export function jobController(mgr: Manager, workers: number): Controller {
       status.uncountedTerminatedPods = {};
       if (indexed && completed.size > 0) status.completedIndexes = formatIndexes(completed);
     }
-    const active = owned.filter((p) => !finished(p) && !p.metadata?.deletionTimestamp);
+    const terminatingPods = owned.filter((p) => p.metadata?.deletionTimestamp && p.status?.phase !== "Succeeded" && p.status?.phase !== "Failed");
+    const active = owned.filter((p) => !isFinished(p) && !p.metadata?.deletionTimestamp);
     const succeeded = status.succeeded ?? 0;
     const failed = status.failed ?? 0;
-    const completions = job.spec?.completions;
+    const completions = job.spec?.completions ?? undefined;
     const parallelism = job.spec?.parallelism ?? 1;
     let requeue: number | undefined;
+    let terminating = terminatingPods.length;
 
-    // Suspension.
     if (job.spec?.suspend) {
       await deletePods(job, active);
       if (!conditionTrue(job, "Suspended")) {
@@ -175,6 +215,7 @@ export function jobController(mgr: Manager, workers: number): Controller {
       }
       delete status.startTime;
       status.active = 0;
+      terminating += active.length;
     } else {
       if (job.status?.conditions?.some((c) => c.type === "Suspended" && c.status === "True")) {
         setCond(status, cond("Suspended", "False", "JobResumed", "Job resumed"));
@@ -182,53 +223,87 @@ export function jobController(mgr: Manager, workers: number): Controller {
         status.startTime = now();
       }
       status.startTime ??= now();
-      const deadline = job.spec?.activeDeadlineSeconds;
+      const deadline = job.spec?.activeDeadlineSeconds ?? undefined;
       const pastDeadline = deadline !== undefined && Date.parse(status.startTime) + deadline * 1000 <= mgr.clock.now();
       const backoffLimit = job.spec?.backoffLimit ?? 6;
-      const done = indexed ? completed.size >= (completions ?? 1) : completions !== undefined ? succeeded >= completions : succeeded > 0 && active.length === 0;
-      let failure: { reason: string; message: string } | undefined;
-      if (failed > backoffLimit) failure = { reason: "BackoffLimitExceeded", message: "Job has reached the specified backoff limit" };
-      else if (pastDeadline) failure = { reason: "DeadlineExceeded", message: "Job was active longer than specified deadline" };
-      if (failure) {
-        setCond(status, cond("FailureTarget", "True", failure.reason, failure.message));
+      const maxFailedIndexes = job.spec?.maxFailedIndexes ?? undefined;
+      const total = completions ?? 1;
+      // Decide once: an earlier FailureTarget / SuccessCriteriaMet stands.
+      let failure = condOf(status, "FailureTarget");
+      let success = failure ? undefined : condOf(status, "SuccessCriteriaMet");
+      if (!failure && !success) {
+        let reason: string | undefined;
+        if (failed > backoffLimit || pastBackoffLimitOnFailure(job, active, backoffLimit)) reason = "BackoffLimitExceeded";
+        else if (maxFailedIndexes !== undefined && failedIndexes.size > maxFailedIndexes) reason = "MaxFailedIndexesExceeded";
+        else if (pastDeadline) reason = "DeadlineExceeded";
+        else if (limitPerIndex !== undefined && failedIndexes.size > 0 && completed.size + failedIndexes.size >= total) reason = "FailedIndexes";
+        if (reason) {
+          failure = cond("FailureTarget", "True", reason, MESSAGES[reason]!);
+          setCond(status, failure);
+        } else {
+          const byPolicy = indexed ? matchSuccessPolicy(job, completed) : undefined;
+          const done = indexed ? completed.size >= total : completions !== undefined ? succeeded >= completions : succeeded > 0 && active.length === 0;
+          if (byPolicy !== undefined || done) {
+            success = byPolicy !== undefined ? cond("SuccessCriteriaMet", "True", "SuccessPolicy", byPolicy) : cond("SuccessCriteriaMet", "True", "CompletionsReached", MESSAGES.CompletionsReached!);
+            setCond(status, success);
+          }
+        }
+      }
+      const ending = failure ?? success;
+      if (ending) {
+        // Terminate what still runs; the terminal condition waits until no pod is terminating.
         await deletePods(job, active);
-        setCond(status, cond("Failed", "True", failure.reason, failure.message));
-        recorder.eventf(job, "Warning", failure.reason, "%s", failure.message);
+        terminating += active.length;
         status.active = 0;
-      } else if (done) {
-        setCond(status, cond("SuccessCriteriaMet", "True", "CompletionsReached", "Reached expected number of succeeded pods"));
-        await deletePods(job, active);
-        setCond(status, cond("Complete", "True", "CompletionsReached", "Reached expected number of succeeded pods"));
-        status.completionTime = now();
-        recorder.eventf(job, "Normal", "Completed", "Job completed");
-        status.active = 0;
+        if (terminating === 0 && !status.uncountedTerminatedPods?.succeeded?.length && !status.uncountedTerminatedPods?.failed?.length) {
+          if (failure) {
+            setCond(status, cond("Failed", "True", failure.reason!, failure.message!));
+            recorder.eventf(job, "Warning", failure.reason!, "%s", failure.message!);
+          } else {
+            setCond(status, cond("Complete", "True", success!.reason!, success!.message!));
+            status.completionTime = now();
+            recorder.eventf(job, "Normal", "Completed", "Job completed");
+          }
+        }
       } else {
         if (deadline !== undefined) requeue = Date.parse(status.startTime) + deadline * 1000 - mgr.clock.now();
-        const wait = (lastFailure.get(key) ?? 0) + failureBackoff(failed) - mgr.clock.now();
-        const want = indexed ? Math.min(parallelism, (completions ?? 1) - completed.size) : completions !== undefined ? Math.min(parallelism, completions - succeeded) : succeeded > 0 ? 0 : parallelism;
-        const missing = Math.max(0, want - active.length);
-        if (missing > 0 && failed > 0 && wait > 0) {
-          requeue = requeue === undefined ? wait : Math.min(requeue, wait);
+        const later = (ms: number): void => {
+          if (ms > 0) requeue = requeue === undefined ? ms : Math.min(requeue, ms);
+        };
+        // Terminating pods hold their slot until Failed under podReplacementPolicy Failed.
+        const holding = onlyReplaceFailed(job) ? terminatingPods : [];
+        const want = indexed ? Math.min(parallelism, total - completed.size - failedIndexes.size) : completions !== undefined ? Math.min(parallelism, completions - succeeded) : succeeded > 0 ? 0 : parallelism;
+        const missing = Math.max(0, want - active.length - holding.length);
+        const globalWait = limitPerIndex === undefined && failed > 0 ? (lastFailure.get(key) ?? 0) + failureBackoff(failed) - mgr.clock.now() : 0;
+        if (missing > 0 && globalWait > 0) {
+          later(globalWait);
           status.active = active.length;
         } else if (missing > 0) {
-          const busy = new Set(active.map(indexOf));
-          const free: number[] = [];
-          for (let i = 0; indexed && free.length < missing && i < (completions ?? 1); i++) if (!completed.has(i) && !busy.has(i)) free.push(i);
+          const busy = new Set([...active, ...holding].map(indexOf));
+          const free: { index: number; counts: IndexCounts }[] = [];
+          for (let i = 0; indexed && free.length < missing && i < total; i++) {
+            if (completed.has(i) || failedIndexes.has(i) || busy.has(i)) continue;
+            const counts = limitPerIndex !== undefined ? indexCounts(job, owned, i) : { failures: 0, ignored: 0 };
+            const wait = limitPerIndex !== undefined && counts.failures > 0 ? (lastFailure.get(`${key}#${i}`) ?? 0) + failureBackoff(counts.failures) - mgr.clock.now() : 0;
+            if (wait > 0) later(wait);
+            else free.push({ index: i, counts });
+          }
           const count = indexed ? free.length : missing;
           const { successes, error } = await slowStartBatch(count, async (n) => {
-            const pod = await pods.create(jobPod(job!, indexed ? free[n] : undefined), { namespace: ns, fieldManager: "kube-controller-manager" });
+            const pod = await pods.create(jobPod(job!, indexed ? free[n]!.index : undefined, limitPerIndex !== undefined ? free[n]!.counts : undefined), { namespace: ns, fieldManager: "kube-controller-manager" });
             recorder.eventf(job!, "Normal", "SuccessfulCreate", "Created pod: %s", pod.metadata!.name!);
           });
           if (error) recorder.eventf(job, "Warning", "FailedCreate", "Error creating: %s", error instanceof Error ? error.message : String(error));
           status.active = active.length + successes;
         } else if (active.length > want) {
           await deletePods(job, active.slice(want));
+          terminating += active.length - want;
           status.active = want;
         } else status.active = active.length;
       }
     }
     status.ready = active.filter(isPodReady).length;
-    status.terminating = owned.filter((p) => p.metadata?.deletionTimestamp && !finished(p)).length;
+    status.terminating = terminating;
     if (JSON.stringify(status) !== JSON.stringify(job.status ?? {})) await writeStatus(job, status);
     return requeue !== undefined && requeue > 0 ? { requeueAfter: requeue } : undefined;
   }
@@ -236,12 +311,46 @@ export function jobController(mgr: Manager, workers: number): Controller {
   return controller;
 }
 
+/**
+ * pastBackoffLimitOnFailure: with `restartPolicy: OnFailure` failures are container restarts
+ * in place; their sum over the pending and running pods reaching backoffLimit (any, for a limit
+ * of 0) fails the Job.
+ */
+export function pastBackoffLimitOnFailure(job: Job, active: readonly Pod[], backoffLimit: number): boolean {
+  if (job.spec?.template.spec?.restartPolicy !== "OnFailure") return false;
+  let restarts = 0;
+  for (const p of active) {
+    if (p.status?.phase !== "Running" && p.status?.phase !== "Pending" && p.status?.phase !== undefined) continue;
+    for (const c of [...(p.status?.initContainerStatuses ?? []), ...(p.status?.containerStatuses ?? [])]) restarts += c.restartCount ?? 0;
+  }
+  return backoffLimit === 0 ? restarts > 0 : restarts >= backoffLimit;
+}
+
+interface IndexCounts {
+  failures: number;
+  ignored: number;
+}
+
+/** getNewIndexFailureCounts: an index's failures (and ignored failures) so far, from its failed pods' annotations. */
+function indexCounts(job: Job, owned: readonly Pod[], index: number): IndexCounts {
+  const out: IndexCounts = { failures: 0, ignored: 0 };
+  for (const p of owned) {
+    if (indexOf(p) !== index || !isPodFailed(job, p)) continue;
+    const counts = !job.spec?.podFailurePolicy || matchPodFailurePolicy(job, p).counts;
+    out.failures = Math.max(out.failures, annotationCount(p, INDEX_FAILURE_COUNT) + (counts ? 1 : 0));
+    out.ignored = Math.max(out.ignored, annotationCount(p, INDEX_IGNORED_FAILURE_COUNT) + (counts ? 0 : 1));
+  }
+  return out;
+}
+
 /** A Job's pod: the template with the tracking finalizer; Indexed pods get their index. */
-function jobPod(job: Job, index: number | undefined): Pod {
+function jobPod(job: Job, index: number | undefined, counts?: IndexCounts): Pod {
   const pod = podFromTemplate(job.spec!.template, job, newControllerRef(job, "batch/v1", "Job"), index === undefined ? {} : { generateName: `${job.metadata!.name}-${index}-` });
   pod.metadata!.finalizers = [...(pod.metadata!.finalizers ?? []), JOB_TRACKING_FINALIZER];
   if (index === undefined) return pod;
   pod.metadata!.annotations = { ...pod.metadata!.annotations, [COMPLETION_INDEX]: String(index) };
+  if (counts) pod.metadata!.annotations[INDEX_FAILURE_COUNT] = String(counts.failures);
+  if (counts?.ignored) pod.metadata!.annotations[INDEX_IGNORED_FAILURE_COUNT] = String(counts.ignored);
   pod.metadata!.labels = { ...pod.metadata!.labels, [COMPLETION_INDEX]: String(index) };
   const env = { name: "JOB_COMPLETION_INDEX", valueFrom: { fieldRef: { fieldPath: `metadata.annotations['${COMPLETION_INDEX}']` } } };
   pod.spec = {

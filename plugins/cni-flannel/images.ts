@@ -1,0 +1,60 @@
+import type { ImageDefinition } from "../../core/cri/images.js";
+import type { Process, Program } from "../../core/cri/process.js";
+
+/** Waits until the process is told to stop: 0 on SIGTERM/SIGINT (flanneld exits cleanly), 137 when killed. */
+function untilStopped(p: Process): Promise<number> {
+  return new Promise<number>((resolve) => {
+    p.onSignal((s) => (s === "SIGTERM" || s === "SIGINT" ? resolve(0) : undefined));
+    p.signal.addEventListener("abort", () => resolve(137), { once: true });
+  });
+}
+
+/** busybox/coreutils `cp [-f] SRC DST` inside the container's filesystem (the init containers' job). */
+const cp: Program = async (p) => {
+  const args = p.argv.slice(1).filter((a) => a !== "-f");
+  const [src, dst] = args;
+  if (!src || !dst) {
+    p.stderr("cp: missing file operand\n");
+    return 1;
+  }
+  const data = p.fs.read(src);
+  if (data === undefined) {
+    p.stderr(`cp: can't stat '${src}': No such file or directory\n`);
+    return 1;
+  }
+  p.fs.write(dst.endsWith("/") ? dst + src.split("/").pop() : dst, data);
+  return 0;
+};
+
+/**
+ * flanneld's container. The node's data path is programmed by the flanneld node agent (which the
+ * pod stands for); the container logs flanneld's start-up lines and runs until stopped.
+ */
+const flanneld: Program = async (p) => {
+  p.stderr(`I0000 main.go:211] CLI flags config: {etcdEndpoints:http://127.0.0.1:4001,http://127.0.0.1:2379 etcdPrefix:/coreos.com/network kubeSubnetMgr:true ipMasq:true ifaceCanReach: subnetFile:/run/flannel/subnet.env}\n`);
+  p.stderr(`I0000 kube.go:139] Waiting 10m0s for node controller to sync\n`);
+  p.stderr(`I0000 main.go:432] Wrote subnet file to /run/flannel/subnet.env\n`);
+  p.stderr(`I0000 main.go:436] Running backend.\n`);
+  return untilStopped(p);
+};
+
+export const FLANNEL_IMAGES: readonly ImageDefinition[] = [
+  {
+    repository: "docker.io/flannel/flannel",
+    tags: ["v0.26.1", "v0.26.0", "v0.25.7", "latest"],
+    size: 32_868_311,
+    layers: ["sha256:flannel-v0.26.1-layer-0", "sha256:flannel-v0.26.1-layer-1"],
+    config: { entrypoint: ["/opt/bin/flanneld"] },
+    files: { "/opt/bin/flanneld": "", "/etc/kube-flannel/.keep": "" },
+    programs: { flanneld, cp },
+  },
+  {
+    repository: "docker.io/flannel/flannel-cni-plugin",
+    tags: ["v1.5.1-flannel2", "v1.5.1-flannel1", "latest"],
+    size: 4_617_052,
+    layers: ["sha256:flannel-cni-plugin-v1.5.1-layer-0"],
+    config: { entrypoint: ["cp"] },
+    files: { "/flannel": "\u007fELF flannel CNI plugin v1.5.1-flannel2\n" },
+    programs: { cp },
+  },
+];

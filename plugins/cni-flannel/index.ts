@@ -1,0 +1,72 @@
+import type { KubeObject } from "../../core/api/object.js";
+import { isStatusError } from "../../core/api/status.js";
+import { Client } from "../../core/client/client.js";
+import { NodeAgents } from "../../core/cluster/node-agents.js";
+import { NetworkPlugins } from "../../core/cni/network-plugins.js";
+import { Images } from "../../core/cri/images.js";
+import { NetworkConfigToken, type NetworkConfig } from "../../core/net/network-config.js";
+import { token } from "../../core/di/token.js";
+import { definePlugin, type DefinedPlugin } from "../../core/plugins/plugin.js";
+import { flannelCni } from "./cni-plugin.js";
+import { flanneldAgent, type FlanneldRegistry } from "./flanneld.js";
+import { FLANNEL_IMAGES } from "./images.js";
+import { flannelManifest } from "./manifest.js";
+import { netConfJson, type BackendConfig } from "./net-conf.js";
+
+export { parseNetConf, netConfJson, FlannelConfigError, type FlannelNetConf, type BackendConfig } from "./net-conf.js";
+export { formatSubnetEnv, parseSubnetEnv, SUBNET_FILE, type SubnetEnv } from "./subnet-env.js";
+export { FLANNEL_CONFLIST } from "./cni-plugin.js";
+export { ANNOTATION, leaseOfNode } from "./kube-subnet-manager.js";
+export { FLANNEL_NAMESPACE, FLANNEL_CONFIGMAP, FLANNEL_DAEMONSET, flannelManifest } from "./manifest.js";
+export type { FlanneldState } from "./flanneld.js";
+
+export interface FlannelOptions {
+  /** net-conf.json's Backend (default `{ Type: "vxlan" }`, as kube-flannel.yml ships). */
+  backend?: BackendConfig;
+}
+
+/** Creates what kubectl apply -f kube-flannel.yml creates; objects already there are left alone. */
+async function install(client: Client, objects: readonly KubeObject[], warn: (m: string) => void): Promise<void> {
+  for (const obj of objects) {
+    try {
+      await client.resource(obj.kind!).create(obj, { fieldManager: "kubectl-client-side-apply" });
+    } catch (err) {
+      if (isStatusError(err, "AlreadyExists")) continue;
+      warn(`kube-flannel.yml: ${obj.kind} ${obj.metadata?.name}: ${String(err)}`);
+    }
+  }
+}
+
+/** The flanneld instances running in a cluster, by node name (cluster scope), for views and tests. */
+export const Flanneld = token<FlanneldRegistry>("Flanneld");
+
+/**
+ * flannel as a pod network (`cni-flannel`): the `flannel` CNI plugin binary, flanneld on every node
+ * (kube subnet manager; vxlan or host-gw backend), its images, and kube-flannel.yml's objects.
+ * `flannel({ backend: { Type: "host-gw" } })` chooses another backend.
+ */
+export function flannel(options: FlannelOptions = {}): DefinedPlugin {
+  const backend = options.backend ?? { Type: "vxlan" };
+  return definePlugin({
+    name: "cni-flannel",
+    requires: ["cni-plugins"],
+    description: `flannel pod network (${backend.Type}): bridge cni0 + host-local per node, flanneld with the kube subnet manager, kube-flannel-ds`,
+    async setup(ctx) {
+      const registry: FlanneldRegistry = new Map();
+      const client = ctx.resolve<Client>(Client);
+      ctx.provide(Flanneld, registry);
+      ctx.contribute(NetworkPlugins, "flannel", flannelCni);
+      for (const image of FLANNEL_IMAGES) ctx.contribute(Images, image.repository, image);
+      const network = ctx.resolve<NetworkConfig>(NetworkConfigToken).podNetworkCidr;
+      await install(client, flannelManifest(netConfJson(network, backend)), (m) => ctx.log.warn(m));
+      ctx.contribute(NodeAgents, "flanneld", flanneldAgent(registry));
+      return () => {
+        ctx.extensions(NodeAgents).withdraw("flanneld");
+        ctx.extensions(NetworkPlugins).withdraw("flannel");
+        for (const image of FLANNEL_IMAGES) ctx.extensions(Images).withdraw(image.repository);
+      };
+    },
+  });
+}
+
+export default flannel();

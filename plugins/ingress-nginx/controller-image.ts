@@ -1,0 +1,75 @@
+import type { ImageDefinition } from "../../core/cri/images.js";
+import type { Program } from "../../core/cri/process.js";
+import { USERLAND, baseFiles, serveHttp, untilSignal } from "../images/index.js";
+import { klogTime, type ControllerInstance, type IngressNginxController } from "./controller.js";
+import { CONTROLLER_IMAGE } from "./manifest.js";
+import { CONTROLLER_VERSION, NGINX_VERSION } from "./nginx-conf.js";
+import { RequestHandler } from "./request-handler.js";
+
+const ALPINE_RELEASE = 'NAME="Alpine Linux"\nID=alpine\nVERSION_ID=3.21.3\nPRETTY_NAME="Alpine Linux v3.21"\nHOME_URL="https://alpinelinux.org/"\n';
+
+/**
+ * `/nginx-ingress-controller`: prints the controller's banner, serves HTTP on :80 of its pod
+ * (requests from inside the cluster, and those the host ports hand over) through the shared
+ * control loop's routing model, answers `/healthz` on :10254 for its probes, keeps
+ * /etc/nginx/nginx.conf rendered, and writes ingress-nginx's access log lines to stdout.
+ */
+function controllerProgram(controller: () => IngressNginxController | undefined): Program {
+  return async (p) => {
+    const ctl = controller();
+    const t = (): string => klogTime(p.clock.now());
+    p.stdout(
+      "-------------------------------------------------------------------------------\n" +
+        "NGINX Ingress controller\n" +
+        `  Release:       ${CONTROLLER_VERSION}\n` +
+        "  Build:         kubesim\n" +
+        "  Repository:    https://github.com/kubernetes/ingress-nginx\n" +
+        `  nginx version: nginx/${NGINX_VERSION}\n\n` +
+        "-------------------------------------------------------------------------------\n\n",
+    );
+    if (!ctl) {
+      p.stderr(`F${t().slice(1)}       7 main.go:64] the ingress-nginx plugin is not running in this cluster\n`);
+      return 255;
+    }
+    p.stderr(`${t()}       7 main.go:205] "Creating API client" host="https://10.96.0.1:443"\n`);
+    p.stderr(`${t()}       7 main.go:248] "Running in Kubernetes cluster" major="1" minor="32" git="v1.32.0" state="clean"\n`);
+    p.fs.mkdir("/etc/nginx");
+    const instance: ControllerInstance = {
+      podName: p.env["POD_NAME"] ?? p.hostname,
+      handler: new RequestHandler(() => ctl.routing(), p.net, p.clock, (line) => p.stdout(line)),
+      writeConf: (text) => p.fs.write("/etc/nginx/nginx.conf", text),
+      log: (line) => p.stderr(line),
+    };
+    serveHttp(p, 80, (req) => instance.handler.handle({ ...req, scheme: "http", httpsPort: 443 }));
+    serveHttp(p, 10254, (req) => (req.path.startsWith("/healthz") ? { status: 200, body: "ok" } : { status: 404, body: "404 page not found\n" }));
+    ctl.attach(instance);
+    p.stderr(`${t()}       7 controller.go:196] "Configuration changes detected, backend reload required"\n`);
+    p.stderr(`${t()}       7 controller.go:214] "Backend successfully reloaded"\n`);
+    p.stderr(`${t()}       7 leaderelection.go:271] "successfully acquired lease" lock="ingress-nginx/ingress-nginx-leader"\n`);
+    try {
+      return await untilSignal(p, (s) => {
+        if (s === "SIGTERM" || s === "SIGQUIT" || s === "SIGINT") {
+          p.stderr(`${t()}       7 sigterm.go:36] "Received SIGTERM, shutting down"\n`);
+          return 0;
+        }
+        return undefined;
+      });
+    } finally {
+      ctl.detach(instance);
+    }
+  };
+}
+
+/** registry.k8s.io/ingress-nginx/controller: the controller's image, bound to one cluster's control loop. */
+export function controllerImage(controller: () => IngressNginxController | undefined): ImageDefinition {
+  const repository = CONTROLLER_IMAGE.slice(0, CONTROLLER_IMAGE.lastIndexOf(":"));
+  return {
+    repository,
+    tags: [CONTROLLER_VERSION, "*"],
+    size: 105_000_000,
+    layers: ["sha256:alpine-3.21-base", "sha256:ingress-nginx-controller-1", "sha256:ingress-nginx-controller-2"],
+    config: { entrypoint: ["/usr/bin/dumb-init", "--"], cmd: ["/nginx-ingress-controller"], exposedPorts: ["80/tcp", "443/tcp", "8443/tcp"], user: "101", workingDir: "/etc/nginx" },
+    files: { ...baseFiles(ALPINE_RELEASE), "/etc/nginx/nginx.conf": "# rendered by the controller at start-up\n" },
+    programs: { ...USERLAND, "nginx-ingress-controller": controllerProgram(controller), "dumb-init": async (p) => p.spawn(p.argv.slice(p.argv[1] === "--" ? 2 : 1)) },
+  };
+}

@@ -1,0 +1,224 @@
+import type { LoadBalancerIngress, Node, Pod, Secret, Service } from "kubernetes-types/core/v1.js";
+import type { EndpointSlice } from "kubernetes-types/discovery/v1.js";
+import type { Ingress, IngressClass, IngressLoadBalancerIngress } from "kubernetes-types/networking/v1.js";
+import type { Client } from "../../core/client/client.js";
+import type { Clock, TimerHandle } from "../../core/clock/clock.js";
+import type { SharedInformerFactory } from "../../core/informers/shared-informer-factory.js";
+import type { EventHandlerRegistration } from "../../core/informers/event-handler.js";
+import type { Logger } from "../../core/log/logger.js";
+import { isStatusError } from "../../core/api/status.js";
+import { isOurs } from "./admission.js";
+import { CONTROLLER_NAME, NAMESPACE } from "./manifest.js";
+import { renderNginxConf } from "./nginx-conf.js";
+import type { RequestHandler, RoutingState, UpstreamEndpoint } from "./request-handler.js";
+import type { GatewayController } from "./gateway/gateway-controller.js";
+import { buildRoutingModel, type RoutingModel, type ServiceBackend } from "./routing-model.js";
+
+/** A running controller pod: its request path and the nginx.conf file it shows. */
+export interface ControllerInstance {
+  readonly podName: string;
+  readonly handler: RequestHandler;
+  writeConf(text: string): void;
+  log(line: string): void;
+}
+
+/** A TLS certificate and key (PEM) from a kubernetes.io/tls Secret. */
+export interface TlsMaterial {
+  readonly cert: string;
+  readonly key: string;
+}
+
+/**
+ * The control loop of ingress-nginx: from the shared informers (Ingresses of its class,
+ * IngressClasses, Services, EndpointSlices, TLS Secrets) it keeps the routing model every
+ * running controller pod serves, renders their nginx.conf on change, and publishes the
+ * controller's address in each Ingress's `status.loadBalancer` (the controller Service's
+ * load-balancer addresses, else the InternalIPs of the nodes running controller pods).
+ */
+export class IngressNginxController {
+  private model: RoutingModel | undefined;
+  private readonly endpointCache = new Map<string, readonly UpstreamEndpoint[]>();
+  private readonly instances = new Set<ControllerInstance>();
+  private readonly registrations: EventHandlerRegistration[] = [];
+  private statusTimer: TimerHandle | undefined;
+  private reportedSkips = new Set<string>();
+  private stopped = false;
+  private gateway: GatewayController | undefined;
+
+  constructor(
+    private readonly informers: SharedInformerFactory,
+    private readonly client: Client,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+  ) {}
+
+  start(signal: AbortSignal): void {
+    const onRouting = { onAdd: () => this.invalidate(), onUpdate: () => this.invalidate(), onDelete: () => this.invalidate() };
+    const onEndpoints = { onAdd: () => this.endpointCache.clear(), onUpdate: () => this.endpointCache.clear(), onDelete: () => this.endpointCache.clear() };
+    const onStatus = { onAdd: () => this.requestStatusSync(), onUpdate: () => this.requestStatusSync(), onDelete: () => this.requestStatusSync() };
+    this.registrations.push(
+      this.informers.forResource<Ingress>("Ingress").addEventHandler(onRouting),
+      this.informers.forResource<IngressClass>("IngressClass").addEventHandler(onRouting),
+      this.informers.forResource<Service>("Service").addEventHandler(onEndpoints),
+      this.informers.forResource<EndpointSlice>("EndpointSlice").addEventHandler(onEndpoints),
+      this.informers.forResource<Secret>("Secret").addEventHandler({ onUpdate: () => undefined }),
+      this.informers.forResource<Pod>("Pod", { namespace: NAMESPACE }).addEventHandler(onStatus),
+      this.informers.forResource<Node>("Node").addEventHandler({ onUpdate: () => undefined }),
+    );
+    if (this.informers.all().some((i) => !i.isStarted())) this.informers.start(signal);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const r of this.registrations) r.remove();
+    this.clock.clearTimeout(this.statusTimer);
+  }
+
+  /** Serves the Gateway API too: its routes are tried before the Ingress rules; its status follows the controller's address. */
+  enableGateway(gateway: GatewayController): void {
+    this.gateway = gateway;
+  }
+
+  /** The IPs the controller publishes (Ingress and Gateway status). */
+  publishedIps(): string[] {
+    return this.addresses().map((a) => a.ip ?? a.hostname ?? "").filter(Boolean);
+  }
+
+  /** A controller pod started serving. */
+  attach(instance: ControllerInstance): void {
+    this.instances.add(instance);
+    instance.writeConf(renderNginxConf(this.routing().model, new Date(this.clock.now()).toISOString()));
+  }
+
+  detach(instance: ControllerInstance): void {
+    this.instances.delete(instance);
+  }
+
+  /** A running controller pod to hand a host-port request to (round-robin), if any. */
+  pick(): ControllerInstance | undefined {
+    const all = [...this.instances];
+    if (all.length === 0) return undefined;
+    this.rr = (this.rr + 1) % all.length;
+    return all[this.rr];
+  }
+  private rr = 0;
+
+  /** The routing model and endpoints the request path reads. */
+  routing(): RoutingState {
+    if (!this.model) this.rebuild();
+    const gateway = this.gateway?.routes();
+    return { model: this.model!, endpoints: (b) => this.endpoints(b), ...(gateway ? { gateway } : {}) };
+  }
+
+  /** The TLS material for `namespace/name`, if that Secret exists and is a usable TLS secret. */
+  tlsSecret(key: string): TlsMaterial | undefined {
+    const [namespace = "", name = ""] = key.split("/");
+    const secret = this.informers.forResource<Secret>("Secret").lister().namespace(namespace).get(name);
+    const cert = secret?.data?.["tls.crt"];
+    const tlsKey = secret?.data?.["tls.key"];
+    if (!cert || !tlsKey) return undefined;
+    return { cert: Buffer.from(cert, "base64").toString("utf8"), key: Buffer.from(tlsKey, "base64").toString("utf8") };
+  }
+
+  private ourIngresses(): Ingress[] {
+    const classes = this.informers.forResource<IngressClass>("IngressClass").lister().list();
+    return this.informers.forResource<Ingress>("Ingress").lister().list().filter((i) => isOurs(i, classes));
+  }
+
+  private invalidate(): void {
+    this.model = undefined;
+    this.endpointCache.clear();
+    // Re-render promptly so `cat /etc/nginx/nginx.conf` shows the change (nginx's reload).
+    queueMicrotask(() => {
+      if (!this.model && !this.stopped) this.rebuild();
+    });
+    this.requestStatusSync();
+  }
+
+  private rebuild(): void {
+    this.model = buildRoutingModel(this.ourIngresses());
+    for (const s of this.model.skipped) {
+      const key = `${s.ingress.namespace}/${s.ingress.name}: ${s.reason}`;
+      if (this.reportedSkips.has(key)) continue;
+      this.reportedSkips.add(key);
+      this.log.warn("ingress skipped", { ingress: `${s.ingress.namespace}/${s.ingress.name}`, reason: s.reason });
+    }
+    if (this.instances.size === 0) return;
+    const conf = renderNginxConf(this.model, new Date(this.clock.now()).toISOString());
+    for (const i of this.instances) {
+      i.writeConf(conf);
+      i.log(`${klogTime(this.clock.now())}       7 controller.go:214] "Backend successfully reloaded"\n`);
+    }
+  }
+
+  /** Ready endpoints of a Service port, from its EndpointSlices (cached until a Service or slice changes). */
+  private endpoints(b: ServiceBackend): readonly UpstreamEndpoint[] {
+    const key = `${b.namespace}/${b.service}/${b.port.number ?? ""}/${b.port.name ?? ""}`;
+    const cached = this.endpointCache.get(key);
+    if (cached) return cached;
+    const svc = this.informers.forResource<Service>("Service").lister().namespace(b.namespace).get(b.service);
+    const port = svc?.spec?.ports?.find((p) => (b.port.number !== undefined ? p.port === b.port.number : p.name === b.port.name));
+    const out: UpstreamEndpoint[] = [];
+    if (svc && port) {
+      if (svc.spec?.type === "ExternalName") {
+        // Not resolvable without cluster DNS in the controller; treated as having no endpoints.
+      } else {
+        for (const slice of this.informers.forResource<EndpointSlice>("EndpointSlice").lister().namespace(b.namespace).list()) {
+          if (slice.metadata?.labels?.["kubernetes.io/service-name"] !== b.service) continue;
+          const sp = slice.ports?.find((p) => (p.name ?? "") === (port.name ?? ""));
+          if (!sp?.port) continue;
+          for (const e of slice.endpoints ?? []) if (e.conditions?.ready !== false && e.addresses[0]) out.push({ ip: e.addresses[0], port: sp.port });
+        }
+      }
+    }
+    this.endpointCache.set(key, out);
+    return out;
+  }
+
+  private requestStatusSync(): void {
+    this.gateway?.invalidate();
+    if (this.statusTimer || this.stopped) return;
+    this.statusTimer = this.clock.setTimeout(() => {
+      this.statusTimer = undefined;
+      void this.syncStatus().catch((err: unknown) => this.log.warn("ingress status update failed", { error: err }));
+    }, 0);
+  }
+
+  /** The addresses the controller publishes: its Service's load balancer, else its pods' nodes. */
+  private addresses(): IngressLoadBalancerIngress[] {
+    const svc = this.informers.forResource<Service>("Service").lister().namespace(NAMESPACE).get(CONTROLLER_NAME);
+    const lb = (svc?.status?.loadBalancer?.ingress ?? []).map((i: LoadBalancerIngress) => (i.ip ? { ip: i.ip } : { hostname: i.hostname ?? "" }));
+    if (lb.length) return lb;
+    const nodes = new Set<string>();
+    for (const pod of this.informers.forResource<Pod>("Pod", { namespace: NAMESPACE }).lister().list()) {
+      if (pod.status?.phase === "Running" && pod.spec?.nodeName && pod.metadata?.labels?.["app.kubernetes.io/component"] === "controller") nodes.add(pod.spec.nodeName);
+    }
+    const ips: string[] = [];
+    for (const name of nodes) {
+      const ip = this.informers.forResource<Node>("Node").lister().get(name)?.status?.addresses?.find((a) => a.type === "InternalIP")?.address;
+      if (ip) ips.push(ip);
+    }
+    return ips.sort().map((ip) => ({ ip }));
+  }
+
+  private async syncStatus(): Promise<void> {
+    const want = this.addresses();
+    const text = JSON.stringify(want);
+    for (const ing of this.ourIngresses()) {
+      if (JSON.stringify(ing.status?.loadBalancer?.ingress ?? []) === text) continue;
+      try {
+        await this.client.resource<Ingress>("Ingress").updateStatus({ ...ing, status: { loadBalancer: want.length ? { ingress: want } : {} } }, { namespace: ing.metadata?.namespace });
+      } catch (err) {
+        if (isStatusError(err, "Conflict") || isStatusError(err, "NotFound")) this.requestStatusSync();
+        else throw err;
+      }
+    }
+  }
+}
+
+/** klog's `I1126 05:00:00.000000` prefix. */
+export function klogTime(ms: number): string {
+  const d = new Date(ms);
+  const p = (n: number, w = 2): string => String(n).padStart(w, "0");
+  return `I${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())}.${p(d.getUTCMilliseconds() * 1000, 6)}`;
+}

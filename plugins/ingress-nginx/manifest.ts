@@ -1,0 +1,93 @@
+import type { KubeObject } from "../../core/api/object.js";
+import { CLASS_NAME, CONTROLLER_CLASS } from "./admission.js";
+import { CONTROLLER_VERSION } from "./nginx-conf.js";
+
+export const NAMESPACE = "ingress-nginx";
+export const CONTROLLER_NAME = "ingress-nginx-controller";
+export const CONTROLLER_IMAGE = `registry.k8s.io/ingress-nginx/controller:${CONTROLLER_VERSION}`;
+const LABELS = { "app.kubernetes.io/component": "controller", "app.kubernetes.io/instance": "ingress-nginx", "app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/part-of": "ingress-nginx", "app.kubernetes.io/version": CONTROLLER_VERSION.slice(1) };
+const SELECTOR = { "app.kubernetes.io/component": "controller", "app.kubernetes.io/instance": "ingress-nginx", "app.kubernetes.io/name": "ingress-nginx" };
+
+/**
+ * The objects of ingress-nginx's `deploy/static/provider/cloud/deploy.yaml` that matter to a
+ * cluster: the namespace, the controller's ServiceAccount, ConfigMap, Deployment and Service
+ * (LoadBalancer), and the `nginx` IngressClass (marked default when `defaultClass`).
+ */
+export function ingressNginxManifest(defaultClass: boolean): KubeObject[] {
+  return [
+    { apiVersion: "v1", kind: "Namespace", metadata: { name: NAMESPACE, labels: { "app.kubernetes.io/instance": "ingress-nginx", "app.kubernetes.io/name": "ingress-nginx" } } },
+    { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "ingress-nginx", namespace: NAMESPACE, labels: LABELS } },
+    { apiVersion: "v1", kind: "ConfigMap", metadata: { name: CONTROLLER_NAME, namespace: NAMESPACE, labels: LABELS }, data: { "allow-snippet-annotations": "false" } },
+    {
+      apiVersion: "v1",
+      kind: "Service",
+      metadata: { name: CONTROLLER_NAME, namespace: NAMESPACE, labels: LABELS },
+      spec: {
+        type: "LoadBalancer",
+        externalTrafficPolicy: "Local",
+        ipFamilies: ["IPv4"],
+        ipFamilyPolicy: "SingleStack",
+        ports: [
+          { name: "http", port: 80, protocol: "TCP", targetPort: "http", appProtocol: "http" },
+          { name: "https", port: 443, protocol: "TCP", targetPort: "https", appProtocol: "https" },
+        ],
+        selector: SELECTOR,
+      },
+    },
+    {
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name: CONTROLLER_NAME, namespace: NAMESPACE, labels: LABELS },
+      spec: {
+        minReadySeconds: 0,
+        revisionHistoryLimit: 10,
+        selector: { matchLabels: SELECTOR },
+        strategy: { rollingUpdate: { maxUnavailable: 1 }, type: "RollingUpdate" },
+        template: {
+          metadata: { labels: LABELS },
+          spec: {
+            containers: [
+              {
+                name: "controller",
+                image: CONTROLLER_IMAGE,
+                imagePullPolicy: "IfNotPresent",
+                args: [
+                  "/nginx-ingress-controller",
+                  "--publish-service=$(POD_NAMESPACE)/ingress-nginx-controller",
+                  "--election-id=ingress-nginx-leader",
+                  `--controller-class=${CONTROLLER_CLASS}`,
+                  `--ingress-class=${CLASS_NAME}`,
+                  "--configmap=$(POD_NAMESPACE)/ingress-nginx-controller",
+                  "--validating-webhook=:8443",
+                ],
+                env: [
+                  { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
+                  { name: "POD_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
+                  { name: "LD_PRELOAD", value: "/usr/local/lib/libmimalloc.so" },
+                ],
+                ports: [
+                  { containerPort: 80, name: "http", protocol: "TCP" },
+                  { containerPort: 443, name: "https", protocol: "TCP" },
+                  { containerPort: 8443, name: "webhook", protocol: "TCP" },
+                ],
+                livenessProbe: { httpGet: { path: "/healthz", port: 10254, scheme: "HTTP" }, initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 1, successThreshold: 1, failureThreshold: 5 },
+                readinessProbe: { httpGet: { path: "/healthz", port: 10254, scheme: "HTTP" }, initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 1, successThreshold: 1, failureThreshold: 3 },
+                resources: { requests: { cpu: "100m", memory: "90Mi" } },
+              },
+            ],
+            dnsPolicy: "ClusterFirst",
+            nodeSelector: { "kubernetes.io/os": "linux" },
+            serviceAccountName: "ingress-nginx",
+            terminationGracePeriodSeconds: 300,
+          },
+        },
+      },
+    },
+    {
+      apiVersion: "networking.k8s.io/v1",
+      kind: "IngressClass",
+      metadata: { name: CLASS_NAME, labels: LABELS, ...(defaultClass ? { annotations: { "ingressclass.kubernetes.io/is-default-class": "true" } } : {}) },
+      spec: { controller: CONTROLLER_CLASS },
+    },
+  ];
+}

@@ -1,0 +1,293 @@
+import { createHash, randomBytes } from "node:crypto";
+import { performance } from "node:perf_hooks";
+import { canonicalHeaderKey, httpGet, HttpTimeoutError, type HttpResponse } from "../../core/cri/http.js";
+import { NetError, type NetworkStack } from "../../core/net/sockets.js";
+import type { Clock } from "../../core/clock/clock.js";
+import { clfTime } from "../images/index.js";
+import { inRanges } from "./annotations.js";
+import { findGatewayMatch, modifyPath, type CompiledMatch, type GatewayRoutes } from "./gateway/gateway-routes.js";
+import type { HTTPHeaderFilter, HTTPRouteFilter } from "./gateway/types.js";
+import { findLocation, findServer, upstreamName, type Location, type RoutingModel, type ServiceBackend } from "./routing-model.js";
+
+/** A request as the controller's nginx receives it (from a host port, or from inside the cluster). */
+export interface IngressRequest {
+  method: string;
+  /** The request target as sent: path and query. */
+  path: string;
+  httpVersion: string;
+  /** Lower-cased names. */
+  headers: Readonly<Record<string, string>>;
+  body: string;
+  remoteAddress: string;
+  scheme: "http" | "https";
+  /** Where an HTTP→HTTPS redirect points (443 unless the request came through another host port). */
+  httpsPort: number;
+}
+
+/** A ready endpoint of a Service port. */
+export interface UpstreamEndpoint {
+  readonly ip: string;
+  readonly port: number;
+}
+
+/** What the handler needs from the controller: its routing model and the Services' ready endpoints. */
+export interface RoutingState {
+  readonly model: RoutingModel;
+  /** What the Gateways' listeners serve (tried before the Ingress rules), when the Gateway API is on. */
+  readonly gateway?: GatewayRoutes;
+  endpoints(backend: ServiceBackend): readonly UpstreamEndpoint[];
+}
+
+/** nginx's built-in error and redirect pages (`server_tokens off`). */
+const REASONS: Record<number, string> = {
+  301: "Moved Permanently", 302: "Found", 307: "Temporary Redirect", 308: "Permanent Redirect", 400: "Bad Request", 403: "Forbidden", 404: "Not Found",
+  413: "Request Entity Too Large", 500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Temporarily Unavailable", 504: "Gateway Time-out",
+};
+
+/** nginx's page for `status`, as it serves it. */
+export function nginxPage(status: number): string {
+  const title = `${status} ${REASONS[status] ?? ""}`.trim();
+  return `<html>\r\n<head><title>${title}</title></head>\r\n<body>\r\n<center><h1>${title}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n`;
+}
+
+function page(status: number, extra: Record<string, string> = {}): HttpResponse {
+  return { status, statusText: REASONS[status] ?? "", headers: { "Content-Type": "text/html", ...extra }, body: nginxPage(status) };
+}
+
+/** What one request did, for the access log. */
+interface Outcome {
+  upstream: string;
+  alternative: string;
+  upstreamAddr: string;
+  upstreamLength: string;
+  upstreamTime: string;
+  upstreamStatus: string;
+}
+
+const NO_UPSTREAM: Outcome = { upstream: "", alternative: "", upstreamAddr: "-", upstreamLength: "-", upstreamTime: "-", upstreamStatus: "-" };
+
+/** Upstream connect and read timeouts (ingress-nginx's proxy-connect-timeout 5 s, proxy-read-timeout 60 s). */
+const CONNECT_TIMEOUT_MS = 5_000;
+const READ_TIMEOUT_MS = 60_000;
+
+/**
+ * The request path of one controller: picks the server by Host and the location by path as the
+ * rendered nginx.conf would, applies the location's annotations (redirects, allow-list, body size,
+ * canary, rewrite, affinity, custom errors), proxies to a ready endpoint round-robin from the
+ * controller pod's network namespace with ingress-nginx's headers, and writes an access log line in
+ * ingress-nginx's `log-format-upstream`.
+ */
+export class RequestHandler {
+  private readonly next = new Map<string, number>();
+
+  constructor(
+    private readonly state: () => RoutingState,
+    private readonly net: NetworkStack,
+    private readonly clock: Clock,
+    private readonly accessLog: (line: string) => void,
+  ) {}
+
+  async handle(req: IngressRequest): Promise<HttpResponse> {
+    const started = performance.now();
+    const requestId = req.headers["x-request-id"] ?? randomBytes(16).toString("hex");
+    const { res, outcome } = await this.route(req, requestId);
+    const bytes = Buffer.byteLength(res.body ?? "");
+    const requestLength = Buffer.byteLength(`${req.method} ${req.path} ${req.httpVersion}\r\n`) + Object.entries(req.headers).reduce((n, [k, v]) => n + k.length + v.length + 4, 2) + Buffer.byteLength(req.body);
+    const secs = ((performance.now() - started) / 1000).toFixed(3);
+    this.accessLog(
+      `${req.remoteAddress} - - [${clfTime(this.clock.now())}] "${req.method} ${req.path} ${req.httpVersion}" ${res.status} ${bytes} "${req.headers["referer"] ?? "-"}" "${req.headers["user-agent"] ?? "-"}" ${requestLength} ${secs} [${outcome.upstream}] [${outcome.alternative}] ${outcome.upstreamAddr} ${outcome.upstreamLength} ${outcome.upstreamTime} ${outcome.upstreamStatus} ${requestId}\n`,
+    );
+    return res;
+  }
+
+  private async route(req: IngressRequest, requestId: string): Promise<{ res: HttpResponse; outcome: Outcome }> {
+    const state = this.state();
+    const [rawPath = "/", query] = splitQuery(req.path);
+    const host = (req.headers["host"] ?? "").replace(/:\d+$/, "").toLowerCase();
+    const gatewayMatches = req.scheme === "https" ? state.gateway?.https : state.gateway?.http;
+    if (gatewayMatches?.length) {
+      const c = findGatewayMatch(gatewayMatches, { host, path: rawPath, query: new URLSearchParams(query ?? ""), method: req.method, headers: req.headers });
+      if (c) return this.serveGateway(c, req, host, rawPath, query, requestId);
+    }
+    const server = findServer(state.model, req.headers["host"]);
+    const { location, match } = findLocation(server, rawPath);
+    const a = location.annotations;
+    const redirectToHttps = req.scheme === "http" && (a.forceSslRedirect || (server.tlsSecret !== undefined && a.sslRedirect !== false));
+    if (redirectToHttps) {
+      const port = req.httpsPort === 443 ? "" : `:${req.httpsPort}`;
+      return { res: page(308, { Location: `https://${host}${port}${req.path}` }), outcome: NO_UPSTREAM };
+    }
+    if (a.permanentRedirect) return { res: page(a.permanentRedirectCode, { Location: a.permanentRedirect }), outcome: NO_UPSTREAM };
+    if (a.temporalRedirect) return { res: page(302, { Location: a.temporalRedirect }), outcome: NO_UPSTREAM };
+    if (a.allowSourceRange && !inRanges(req.remoteAddress, a.allowSourceRange)) return { res: page(403), outcome: NO_UPSTREAM };
+    if (a.proxyBodySize > 0 && Buffer.byteLength(req.body) > a.proxyBodySize) return { res: page(413), outcome: NO_UPSTREAM };
+
+    const route = this.pickRoute(location, req);
+    const backend = route.backend;
+    if (!backend) {
+      // The controller's default backend: nginx's 404 from 127.0.0.1:8181.
+      return { res: page(404), outcome: { upstream: "upstream-default-backend", alternative: "", upstreamAddr: "127.0.0.1:8181", upstreamLength: String(nginxPage(404).length), upstreamTime: "0.000", upstreamStatus: "404" } };
+    }
+    const name = upstreamName(backend);
+    const alternative = location.canary ? upstreamName(location.canary.backend) : "";
+    const endpoints = state.endpoints(backend);
+    if (endpoints.length === 0) return { res: page(503), outcome: { ...NO_UPSTREAM, upstream: name, alternative } };
+    const { endpoint, setCookie } = this.pickEndpoint(name, endpoints, route.annotations, req.headers["cookie"]);
+
+    let target = rawPath;
+    if (route.annotations.rewriteTarget !== undefined) {
+      target = route.annotations.rewriteTarget.replace(/\$(\d)/g, (_m, i: string) => match?.[Number(i)] ?? "");
+      if (!target.startsWith("/")) target = `/${target}`;
+    }
+    const headers = this.upstreamHeaders(req, host, requestId);
+    const { res, outcome } = await this.forward(req, endpoint, query !== undefined && !target.includes("?") ? `${target}?${query}` : target, headers, name, alternative);
+    if (route.annotations.customHttpErrors.includes(res.status)) return { res: page(res.status), outcome };
+    if (setCookie) res.headers!["Set-Cookie"] = setCookie;
+    return { res, outcome };
+  }
+
+  /** The request headers ingress-nginx sends upstream. */
+  private upstreamHeaders(req: IngressRequest, host: string, requestId: string): Record<string, string> {
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(req.headers)) if (k !== "connection" && k !== "content-length" && k !== "host") headers[k] = v;
+    return Object.assign(headers, {
+      Host: req.headers["host"] ?? "",
+      "X-Request-ID": requestId,
+      "X-Real-IP": req.remoteAddress,
+      "X-Forwarded-For": req.remoteAddress,
+      "X-Forwarded-Host": host,
+      "X-Forwarded-Port": req.scheme === "https" ? "443" : "80",
+      "X-Forwarded-Proto": req.scheme,
+      "X-Forwarded-Scheme": req.scheme,
+      "X-Scheme": req.scheme,
+    });
+  }
+
+  /** Proxies to one endpoint from the controller pod's namespace; 502/504 pages when it fails. */
+  private async forward(req: IngressRequest, endpoint: UpstreamEndpoint, target: string, headers: Record<string, string>, name: string, alternative: string): Promise<{ res: HttpResponse & { headers: Record<string, string> }; outcome: Outcome }> {
+    const t0 = performance.now();
+    const addr = `${endpoint.ip}:${endpoint.port}`;
+    let upstream: { status: number; statusText: string; headers: Record<string, string>; body: string };
+    try {
+      upstream = await httpGet(this.net, { host: endpoint.ip, port: endpoint.port, path: target, method: req.method, headers, body: req.body, timeoutMs: CONNECT_TIMEOUT_MS + READ_TIMEOUT_MS, clock: this.clock });
+    } catch (err) {
+      const status = err instanceof HttpTimeoutError || (err instanceof NetError && err.code === "ETIMEDOUT") ? 504 : 502;
+      return { res: { ...page(status), headers: { "Content-Type": "text/html" } }, outcome: { upstream: name, alternative, upstreamAddr: addr, upstreamLength: "0", upstreamTime: ((performance.now() - t0) / 1000).toFixed(3), upstreamStatus: String(status) } };
+    }
+    const outcome: Outcome = { upstream: name, alternative, upstreamAddr: addr, upstreamLength: String(Buffer.byteLength(upstream.body)), upstreamTime: ((performance.now() - t0) / 1000).toFixed(3), upstreamStatus: String(upstream.status) };
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(upstream.headers)) if (k !== "connection" && k !== "content-length" && k !== "transfer-encoding" && k !== "server") out[canonicalHeaderKey(k)] = v;
+    return { res: { status: upstream.status, statusText: upstream.statusText, headers: out, body: upstream.body }, outcome };
+  }
+
+  /** A request a Gateway listener's HTTPRoute matched: its filters, then a weighted backendRef. */
+  private async serveGateway(c: CompiledMatch, req: IngressRequest, host: string, rawPath: string, query: string | undefined, requestId: string): Promise<{ res: HttpResponse; outcome: Outcome }> {
+    const qs = query !== undefined ? `?${query}` : "";
+    let path = rawPath;
+    const headers = this.upstreamHeaders(req, host, requestId);
+    const responseEdits: HTTPRouteFilter[] = [];
+    for (const f of c.filters) {
+      if (f.type === "RequestRedirect" && f.requestRedirect) {
+        const r = f.requestRedirect;
+        const scheme = r.scheme ?? req.scheme;
+        const port = r.port ?? (r.scheme && r.scheme !== req.scheme ? undefined : req.scheme === "https" ? req.httpsPort : undefined);
+        const portText = port === undefined || (scheme === "http" && port === 80) || (scheme === "https" && port === 443) ? "" : `:${port}`;
+        const location = `${scheme}://${r.hostname ?? host}${portText}${r.path ? modifyPath(rawPath, c.match, r.path) : rawPath}${qs}`;
+        return { res: page(r.statusCode ?? 302, { Location: location }), outcome: NO_UPSTREAM };
+      }
+      if (f.type === "RequestHeaderModifier" && f.requestHeaderModifier) editHeaders(headers, f.requestHeaderModifier);
+      if (f.type === "URLRewrite" && f.urlRewrite) {
+        if (f.urlRewrite.hostname) headers["Host"] = f.urlRewrite.hostname;
+        if (f.urlRewrite.path) path = modifyPath(rawPath, c.match, f.urlRewrite.path);
+      }
+      if (f.type === "ResponseHeaderModifier") responseEdits.push(f);
+    }
+    const total = c.backends.reduce((n, b) => n + b.weight, 0);
+    if (total === 0) return { res: page(500), outcome: NO_UPSTREAM };
+    let pick = Math.random() * total;
+    const chosen = c.backends.find((b) => (pick -= b.weight) < 0) ?? c.backends[c.backends.length - 1]!;
+    if (!chosen.backend) return { res: page(500), outcome: NO_UPSTREAM };
+    const name = upstreamName(chosen.backend);
+    const endpoints = this.state().endpoints(chosen.backend);
+    if (endpoints.length === 0) return { res: page(503), outcome: { ...NO_UPSTREAM, upstream: name } };
+    const { res, outcome } = await this.forward(req, this.roundRobin(name, endpoints), path + qs, headers, name, "");
+    for (const f of responseEdits) editHeaders(res.headers, f.responseHeaderModifier!);
+    return { res, outcome };
+  }
+
+  /** The main route or its canary, as ingress-nginx's balancer decides: header first, then weight. */
+  private pickRoute(location: Location, req: IngressRequest): { backend: ServiceBackend | undefined; annotations: Location["annotations"] } {
+    const main = { backend: location.backend, annotations: location.annotations };
+    const canary = location.canary;
+    if (!canary) return main;
+    const c = canary.annotations;
+    const use = { backend: canary.backend, annotations: c };
+    if (c.canaryByHeader) {
+      const value = req.headers[c.canaryByHeader.toLowerCase()];
+      if (value !== undefined) {
+        if (c.canaryByHeaderValue !== undefined) {
+          if (value === c.canaryByHeaderValue) return use;
+        } else if (value === "always") return use;
+        else if (value === "never") return main;
+      }
+    }
+    if (c.canaryWeight !== undefined && Math.random() * c.canaryWeightTotal < c.canaryWeight) return use;
+    return main;
+  }
+
+  /** Round-robin, or the endpoint the affinity cookie names (a new cookie when it names none). */
+  private pickEndpoint(name: string, endpoints: readonly UpstreamEndpoint[], a: Location["annotations"], cookieHeader: string | undefined): { endpoint: UpstreamEndpoint; setCookie?: string } {
+    if (a.affinity === "cookie") {
+      const wanted = readCookie(cookieHeader, a.sessionCookieName);
+      const sticky = wanted ? endpoints.find((e) => endpointHash(e) === wanted) : undefined;
+      if (sticky) return { endpoint: sticky };
+      const endpoint = this.roundRobin(name, endpoints);
+      const maxAge = a.sessionCookieMaxAge !== undefined ? `; Max-Age=${a.sessionCookieMaxAge}` : "";
+      return { endpoint, setCookie: `${a.sessionCookieName}=${endpointHash(endpoint)}; Path=${a.sessionCookiePath ?? "/"}${maxAge}; HttpOnly` };
+    }
+    return { endpoint: this.roundRobin(name, endpoints) };
+  }
+
+  private roundRobin(name: string, endpoints: readonly UpstreamEndpoint[]): UpstreamEndpoint {
+    const i = this.next.get(name) ?? 0;
+    this.next.set(name, (i + 1) % endpoints.length);
+    return endpoints[i % endpoints.length]!;
+  }
+}
+
+function splitQuery(target: string): [string, string | undefined] {
+  const q = target.indexOf("?");
+  return q < 0 ? [target, undefined] : [target.slice(0, q), target.slice(q + 1)];
+}
+
+function readCookie(header: string | undefined, name: string): string | undefined {
+  for (const part of (header ?? "").split(";")) {
+    const [k, ...v] = part.trim().split("=");
+    if (k === name) return v.join("=");
+  }
+  return undefined;
+}
+
+/** The sticky cookie's value for an endpoint (ingress-nginx keeps a hash of the endpoint address). */
+function endpointHash(e: UpstreamEndpoint): string {
+  return createHash("md5").update(`${e.ip}:${e.port}`).digest("hex");
+}
+
+/** Applies a Gateway API header modifier: set replaces, add appends, remove deletes (names case-insensitive). */
+function editHeaders(headers: Record<string, string>, edit: HTTPHeaderFilter): void {
+  const find = (name: string): string | undefined => Object.keys(headers).find((k) => k.toLowerCase() === name.toLowerCase());
+  for (const { name, value } of edit.set ?? []) {
+    const k = find(name);
+    if (k) delete headers[k];
+    headers[name] = value;
+  }
+  for (const { name, value } of edit.add ?? []) {
+    const k = find(name);
+    if (k) headers[k] = `${headers[k]},${value}`;
+    else headers[name] = value;
+  }
+  for (const name of edit.remove ?? []) {
+    const k = find(name);
+    if (k) delete headers[k];
+  }
+}

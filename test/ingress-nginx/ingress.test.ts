@@ -1,0 +1,177 @@
+/**
+ * ingress-nginx end to end: the default distribution plus the plugin with host ports; real HTTP and
+ * HTTPS (SNI) from the host through the controller pod to echo server pods; annotations; the
+ * webhook's refusals; Ingress status; the access log and nginx.conf of the controller pod.
+ */
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import type { Pod } from "kubernetes-types/core/v1.js";
+import type { Deployment } from "kubernetes-types/apps/v1.js";
+import type { Ingress } from "kubernetes-types/networking/v1.js";
+import { Cluster } from "../../core/cluster/cluster.js";
+import { DEFAULT_PLUGINS } from "../../core/cluster/default-distribution.js";
+import { selfSignedCertificate } from "../../core/apiserver/http/tls.js";
+import { PodStreams } from "../../core/apiserver/http/pod-streams.js";
+import { isStatusError } from "../../core/api/status.js";
+import { ingressNginx, IngressHostPortsToken, NAMESPACE } from "../../plugins/ingress-nginx/index.js";
+import { echoApp, hostRequest, type Echo } from "./harness.js";
+
+const cluster = new Cluster({ clock: "real", seed: 7, nodes: 2, plugins: [...DEFAULT_PLUGINS] }).use(ingressNginx({ httpPort: 0, httpsPort: 0 }));
+await cluster.start();
+const ports = cluster.resolve(IngressHostPortsToken);
+const cert = await selfSignedCertificate("secure.example.com", ["secure.example.com"]);
+
+const ingress = (name: string, host: string, paths: string, annotations = "{}", extra = "") => `
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: ${name}, namespace: default, annotations: ${annotations}}
+spec:
+  ingressClassName: nginx
+${extra}
+  rules:
+  - host: ${host}
+    http:
+      paths:
+${paths}
+`;
+const path = (p: string, type: string, svc: string) => `      - {path: "${p}", pathType: ${type}, backend: {service: {name: ${svc}, port: {number: 80}}}}\n`;
+
+await cluster.apply(`${echoApp("echo-a", { replicas: 2 })}---${echoApp("echo-b")}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: secure-tls, namespace: default}
+type: kubernetes.io/tls
+data:
+  tls.crt: ${Buffer.from(cert.certPem).toString("base64")}
+  tls.key: ${Buffer.from(cert.keyPem).toString("base64")}
+---${ingress("shop", "shop.example.com", path("/", "Prefix", "echo-a") + path("/b", "Prefix", "echo-b"))}
+---${ingress("secure", "secure.example.com", path("/", "Prefix", "echo-b"), "{}", "  tls: [{hosts: [secure.example.com], secretName: secure-tls}]")}
+---${ingress("rewrite", "rw.example.com", path("/api(/|$)(.*)", "ImplementationSpecific", "echo-a"), `{nginx.ingress.kubernetes.io/rewrite-target: "/$2"}`)}
+---${ingress("deny", "deny.example.com", path("/", "Prefix", "echo-a"), `{nginx.ingress.kubernetes.io/whitelist-source-range: "10.0.0.0/8"}`)}
+---${ingress("small", "small.example.com", path("/", "Prefix", "echo-a"), `{nginx.ingress.kubernetes.io/proxy-body-size: "10"}`)}
+---${ingress("moved", "moved.example.com", path("/", "Prefix", "echo-a"), `{nginx.ingress.kubernetes.io/permanent-redirect: "https://example.org/new"}`)}
+---${ingress("sticky", "sticky.example.com", path("/", "Prefix", "echo-a"), `{nginx.ingress.kubernetes.io/affinity: cookie}`)}
+---${ingress("errors", "errors.example.com", path("/", "Prefix", "bin"), `{nginx.ingress.kubernetes.io/custom-http-errors: "503"}`)}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: bin, namespace: default}
+spec:
+  selector: {matchLabels: {app: bin}}
+  template:
+    metadata: {labels: {app: bin}}
+    spec: {containers: [{name: httpbin, image: kennethreitz/httpbin}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: bin, namespace: default}
+spec:
+  selector: {app: bin}
+  ports: [{port: 80}]
+---${ingress("stable", "canary.example.com", path("/", "Prefix", "echo-a"))}
+---${ingress("canary", "canary.example.com", path("/", "Prefix", "echo-b"), `{nginx.ingress.kubernetes.io/canary: "true", nginx.ingress.kubernetes.io/canary-by-header: X-Canary}`)}
+`);
+for (const name of ["echo-a", "echo-b", "bin"]) await cluster.waitFor<Deployment>("Deployment", (d) => d.metadata?.name === name && d.status?.readyReplicas === d.spec?.replicas, { namespace: "default", timeout: 30_000 });
+await cluster.waitFor<Pod>("Pod", (p) => p.metadata?.labels?.["app.kubernetes.io/component"] === "controller" && p.status?.phase === "Running", { namespace: NAMESPACE, timeout: 30_000 });
+
+const get = (host: string, target: string, init: { method?: string; body?: string; headers?: Record<string, string> } = {}) => hostRequest(ports.httpPort, host, target, init);
+
+test("rules route by host and path to the Services' pods; upstreams are the EndpointSlices' pods, balanced round-robin", async () => {
+  const root = await get("shop.example.com", "/hello?x=1");
+  assert.is(root.status, 200);
+  const doc = JSON.parse(root.body) as Echo;
+  assert.is(doc.service, "echo-a");
+  assert.is(doc.path, "/hello?x=1");
+  assert.is(doc.host, "shop.example.com");
+  assert.is(doc.namespace, "default");
+  assert.equal(doc.headers["X-Forwarded-Proto"], ["http"]);
+  assert.equal(doc.headers["X-Forwarded-Host"], ["shop.example.com"]);
+  assert.match(doc.headers["X-Request-Id"]![0]!, /^[0-9a-f]{32}$/);
+  assert.equal(doc.headers["X-Real-Ip"], ["127.0.0.1"]);
+  assert.is((JSON.parse((await get("shop.example.com", "/b/x")).body) as Echo).service, "echo-b");
+  const pods = new Set<string>();
+  for (let i = 0; i < 6; i++) pods.add((JSON.parse((await get("shop.example.com", "/")).body) as Echo).pod);
+  assert.is(pods.size, 2, "both echo-a pods answer");
+});
+
+test("no matching rule: the default backend's 404 page", async () => {
+  const res = await get("nobody.example.com", "/");
+  assert.is(res.status, 404);
+  assert.is(res.body, "<html>\r\n<head><title>404 Not Found</title></head>\r\n<body>\r\n<center><h1>404 Not Found</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n");
+});
+
+test("TLS: the Secret's certificate chosen by SNI, HTTP redirected with 308, the default certificate otherwise", async () => {
+  const tls = (servername: string) => hostRequest(ports.httpsPort, servername, "/", { tls: true });
+  const secure = await tls("secure.example.com");
+  assert.is(secure.status, 200);
+  assert.match(secure.subject ?? "", /CN=secure.example.com/);
+  const doc = JSON.parse(secure.body) as Echo;
+  assert.is(doc.service, "echo-b");
+  assert.equal(doc.headers["X-Forwarded-Proto"], ["https"]);
+  const other = await tls("shop.example.com");
+  assert.match(other.subject ?? "", /CN=Kubernetes Ingress Controller Fake Certificate/);
+  const redirect = await get("secure.example.com", "/page?q=1");
+  assert.is(redirect.status, 308);
+  assert.is(redirect.headers["location"], `https://secure.example.com:${ports.httpsPort}/page?q=1`);
+});
+
+test("annotations: rewrite-target, whitelist-source-range (403), proxy-body-size (413), permanent-redirect, canary-by-header", async () => {
+  assert.is((JSON.parse((await get("rw.example.com", "/api/v1/items")).body) as Echo).path, "/v1/items");
+  assert.is((await get("deny.example.com", "/")).status, 403);
+  assert.is((await get("small.example.com", "/", { method: "POST", body: "x".repeat(100) })).status, 413);
+  assert.is((await get("small.example.com", "/", { method: "POST", body: "tiny" })).status, 200);
+  const moved = await get("moved.example.com", "/");
+  assert.is(moved.status, 301);
+  assert.is(moved.headers["location"], "https://example.org/new");
+  assert.is((JSON.parse((await get("canary.example.com", "/", { headers: { "X-Canary": "always" } })).body) as Echo).service, "echo-b");
+  assert.is((JSON.parse((await get("canary.example.com", "/", { headers: { "X-Canary": "never" } })).body) as Echo).service, "echo-a");
+  assert.is((JSON.parse((await get("canary.example.com", "/")).body) as Echo).service, "echo-a");
+});
+
+test("affinity cookie pins a client to one pod; custom-http-errors replaces the upstream's error with nginx's page", async () => {
+  const first = await get("sticky.example.com", "/");
+  const cookie = String(first.headers["set-cookie"] ?? "");
+  assert.match(cookie, /^INGRESSCOOKIE=[0-9a-f]{32}; Path=\/; HttpOnly$/);
+  const pod = (JSON.parse(first.body) as Echo).pod;
+  for (let i = 0; i < 4; i++) assert.is((JSON.parse((await get("sticky.example.com", "/", { headers: { Cookie: cookie.split(";")[0]! } })).body) as Echo).pod, pod);
+  const plain = await get("errors.example.com", "/status/418");
+  assert.is(plain.status, 418);
+  const replaced = await get("errors.example.com", "/status/503");
+  assert.is(replaced.status, 503);
+  assert.match(replaced.body, /<title>503 Service Temporarily Unavailable<\/title>/);
+});
+
+test("the webhook refuses an Ingress whose host and path another Ingress already serves", async () => {
+  try {
+    await cluster.apply(ingress("copy", "shop.example.com", path("/", "Prefix", "echo-b")));
+    assert.unreachable("accepted");
+  } catch (err) {
+    assert.ok(isStatusError(err, "BadRequest"), String(err));
+    assert.is((err as Error).message, `admission webhook "validate.nginx.ingress.kubernetes.io" denied the request: host "shop.example.com" and path "/" is already defined in ingress default/shop`);
+  }
+});
+
+test("status.loadBalancer shows the controller's node address; the pod logs access lines and shows nginx.conf", async () => {
+  const ing = await cluster.waitFor<Ingress>("Ingress", (i) => i.metadata?.name === "shop" && (i.status?.loadBalancer?.ingress?.length ?? 0) > 0, { namespace: "default", timeout: 10_000 });
+  assert.match(ing.status!.loadBalancer!.ingress![0]!.ip!, /^172\.18\.0\.\d+$/);
+  const controller = (await cluster.client.resource<Pod>("Pod").list({ namespace: NAMESPACE })).items[0]!;
+  const streams = cluster.resolve(PodStreams);
+  const logs = (await streams.logs(NAMESPACE, controller.metadata!.name!, new URLSearchParams())) as string;
+  assert.match(logs, /NGINX Ingress controller\n  Release:       v1\.12\.1/);
+  assert.match(logs, /127\.0\.0\.1 - - \[\d\d\/\w{3}\/\d{4}:\d\d:\d\d:\d\d \+0000\] "GET \/hello\?x=1 HTTP\/1\.1" 200 \d+ "-" "[^"]*" \d+ \d+\.\d{3} \[default-echo-a-80\] \[\] 10\.244\.\d+\.\d+:3000 \d+ \d+\.\d{3} 200 [0-9a-f]{32}\n/);
+  const exec = await streams.exec!(NAMESPACE, controller.metadata!.name!, { command: ["cat", "/etc/nginx/nginx.conf"], stdin: false, tty: false });
+  let conf = "";
+  exec.onStdout((d) => (conf += d));
+  assert.is(await exec.exit, 0);
+  assert.match(conf, /## start server shop\.example\.com/);
+  assert.match(conf, /location \/b\/ \{/);
+  assert.match(conf, /set \$proxy_upstream_name "default-echo-b-80";/);
+  assert.match(conf, /rewrite "\(\?i\)\/api\(\/\|\$\)\(\.\*\)" \/\$2 break;/);
+});
+
+test.after(async () => {
+  await cluster.stop();
+});
+
+test.run();
