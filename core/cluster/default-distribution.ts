@@ -4,4 +4,4 @@
  * `requires`). Each component joins it when it lands; `new Cluster({ plugins: [...] })` or
  * cluster.yaml's `plugins` replace it, `plugins: []` gives an API-only cluster (envtest's).
  */
-export const DEFAULT_PLUGINS: readonly string[] = ["kube-controller-manager", "kube-scheduler", "images", "runtime-containerd", "kubelet", "cni-plugins", "cni-kindnet", "kube-proxy", "node-net-tools"];
+export const DEFAULT_PLUGINS: readonly string[] = ["kube-controller-manager", "kube-scheduler", "images", "runtime-containerd", "runtime-docker", "kubelet", "cni-plugins", "cni-kindnet", "kube-proxy", "node-net-tools"];

@@ -79,12 +79,12 @@ export class PodWorker {
   private deadlineTimer: TimerHandle | undefined;
   private lastStatusJson = "";
   private removedFromApi = false;
-  /** Set by shutdown(): a sync still in flight must not arm new timers. */
-  private stopped = false;
   /** Set by the eviction manager: the message the evicted pod fails with. */
   private eviction: string | undefined;
   /** A static pod whose mirror now belongs to another (its manifest changed or went away): no more status writes. */
   private statusDetached = false;
+  /** Set by shutdown(): a sync still in flight must not arm new timers. */
+  private stopped = false;
 
   constructor(pod: Pod, private readonly k: KubeletServices) {
     this.pod = pod;
