@@ -6,8 +6,10 @@ import type { NodeSpec } from "./node-spec.js";
 export const KUBERNETES_VERSION = "v1.32.0-kubesim";
 
 /**
- * Hands out per-node pod CIDRs (the node-ipam controller's job, `--node-cidr-mask-size` 24) from
- * the cluster's pod network, and node InternalIPs from a node network (kind's 172.18.0.0/16).
+ * Chooses the pod CIDR (`--node-cidr-mask-size` 24 of the cluster's pod network) of each node the
+ * cluster starts, before its agents start (they read it from the node scope; the kubelet registers
+ * it, as `kubelet --pod-cidr`); kube-controller-manager's node IPAM takes those as allocated and
+ * hands out CIDRs to every other Node. Also node InternalIPs from a node network (kind's 172.18.0.0/16).
  */
 export class NodeAddressing {
   private readonly podBase: number;
@@ -42,6 +44,12 @@ export class NodeAddressing {
       return `${uint32ToIpv4(this.podBase + i * 2 ** (32 - this.nodeMask))}/${this.nodeMask}`;
     }
     throw new Error(`pod network exhausted: no free /${this.nodeMask} left for another node`);
+  }
+
+  /** Marks a CIDR some other allocator (node IPAM) gave a Node as used; ignores CIDRs outside the pod network. */
+  occupyPodCidr(cidr: string): void {
+    const block = (parseIpv4Cidr(cidr).network - this.podBase) / 2 ** (32 - this.nodeMask);
+    if (block >= 0 && block < this.podBlocks) this.usedBlocks.add(Math.floor(block));
   }
 
   releasePodCidr(cidr: string): void {

@@ -198,7 +198,7 @@ export class DataPlane {
         const peer = dev.peer;
         if (!peer) return undefined;
         const br = peer.master;
-        if (!br) return peer.owns(ip) ? peer : undefined;
+        if (!br) return peer.owns(ip) || peer.proxyArp ? peer : undefined;
         if (br.owns(ip)) return br;
         for (const p of br.ports!) if (p !== peer && p.peer?.owns(ip)) return p.peer;
         return undefined;

@@ -41,6 +41,8 @@ export class NetDevice {
   peer?: NetDevice;
   /** A bridge port's bridge. */
   master?: NetDevice;
+  /** net.ipv4.conf.<dev>.proxy_arp: the device answers ARP for any address with its own MAC (Calico's `cali*` veths). */
+  proxyArp = false;
   /** A bridge port forwards frames back out the port they came in on (CNI bridge `hairpinMode`). */
   hairpin = false;
   /** bridge: learned/static MACs → ports; vxlan: MACs → remote VTEPs. */
