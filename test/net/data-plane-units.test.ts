@@ -79,6 +79,26 @@ test("netfilter: restore is atomic per table, and refuses unknown targets", () =
   assert.throws(() => nf.addRule("filter", "INPUT", ["-m", "bogus", "-j", "ACCEPT"]), /Couldn't load match/);
 });
 
+test("netfilter: a restore reuses the previous restore's rules by line with fresh counters, touches only the chains it names, and a failing one is undone", () => {
+  const nf = new Netfilter();
+  const input = `*nat\n:KUBE-SERVICES - [0:0]\n:KUBE-SVC-A - [0:0]\n:KUBE-SVC-B - [0:0]\n-A KUBE-SERVICES -d 10.96.0.10/32 -p tcp -m comment --comment "default/a cluster IP" -m tcp --dport 80 -j KUBE-SVC-A\n-A KUBE-SVC-A -j DNAT --to-destination 10.244.1.2:8080\n-A KUBE-SVC-B -j DNAT --to-destination 10.244.1.3:8080\nCOMMIT\n`;
+  nf.restore(input, { noflush: true });
+  const first = nf.chain("nat", "KUBE-SERVICES")!.rules[0]!;
+  first.packets = 5;
+  const svcB = nf.chain("nat", "KUBE-SVC-B")!;
+  // Only KUBE-SERVICES is written again (a partial sync): KUBE-SVC-B is the same chain object afterwards.
+  nf.restore(`*nat\n:KUBE-SERVICES - [0:0]\n-A KUBE-SERVICES -d 10.96.0.10/32 -p tcp -m comment --comment "default/a cluster IP" -m tcp --dport 80 -j KUBE-SVC-A\nCOMMIT\n`, { noflush: true });
+  const again = nf.chain("nat", "KUBE-SERVICES")!.rules[0]!;
+  assert.is.not(again, first, "a new rule");
+  assert.is(again.matches, first.matches, "compiled once");
+  assert.is(again.packets, 0, "a restored rule's counters start at 0");
+  assert.is(nf.chain("nat", "KUBE-SVC-B"), svcB, "an unnamed chain is left alone");
+  // A cached line whose target is deleted in the same restore fails the whole table.
+  assert.throws(() => nf.restore(`*nat\n:KUBE-SERVICES - [0:0]\n-A KUBE-SERVICES -d 10.96.0.10/32 -p tcp -m comment --comment "default/a cluster IP" -m tcp --dport 80 -j KUBE-SVC-A\n-X KUBE-SVC-A\nCOMMIT\n`, { noflush: true }), /Couldn't load target `KUBE-SVC-A'/);
+  assert.ok(nf.chain("nat", "KUBE-SVC-A"), "the deleted chain is back");
+  assert.is(nf.chain("nat", "KUBE-SERVICES")!.rules[0], again, "and so is the rule");
+});
+
 test("conntrack: a DNAT'd connection's reply is found by its reply tuple and un-NATed", () => {
   let now = 0;
   const ct = new Conntrack(() => now);

@@ -34,7 +34,7 @@ export interface Verdict {
   readonly nat?: Extract<Target, { kind: "DNAT" | "SNAT" | "MASQUERADE" }>;
 }
 
-/** Restores with more rule lines than this (a full sync of thousands of services) are not cached. */
+/** Restores with more lines than this (a full sync of thousands of services) keep only their canonical lines cached. */
 const LINE_CACHE_LIMIT = 20_000;
 
 export class IptablesError extends Error {
@@ -58,7 +58,9 @@ export class Netfilter {
   /**
    * The rules the last restore of each table compiled, by input line: kube-proxy rewrites its
    * shared chains (KUBE-SERVICES, KUBE-NODEPORTS) with mostly the same lines every sync, and those
-   * are not parsed again. Kept only for restores of up to {@link LINE_CACHE_LIMIT} lines.
+   * are not parsed again. A line written in iptables-save's canonical form is keyed by the rule's
+   * own text (no extra string kept); other lines are kept only from restores of up to
+   * {@link LINE_CACHE_LIMIT} lines, since each would hold on to the whole input text.
    */
   private readonly lineCache = new Map<TableName, Map<string, Rule>>();
   /** Bumped on every change, so callers can cache derived data. */
@@ -221,7 +223,8 @@ export class Netfilter {
     }
     const deleted = new Set<string>();
     const previous = this.lineCache.get(table);
-    const cache = lines.length <= LINE_CACHE_LIMIT ? new Map<string, Rule>() : undefined;
+    const cache = new Map<string, Rule>();
+    const keepInputLines = lines.length <= LINE_CACHE_LIMIT;
     try {
       for (const line of lines) {
         if (line.startsWith(":")) continue;
@@ -232,7 +235,8 @@ export class Netfilter {
           const rule: Rule = { chain: known.chain, matches: known.matches, target: known.target, text: known.text, packets: 0, bytes: 0 };
           if (line[1] === "A") c.rules.push(rule);
           else c.rules.unshift(rule);
-          cache?.set(line, known);
+          if (line === known.text) cache.set(known.text, known);
+          else if (keepInputLines) cache.set(line, known);
           continue;
         }
         const words = splitWords(line);
@@ -244,7 +248,8 @@ export class Netfilter {
           const rule = this.compile(table, chain, words.slice(2));
           if (op === "-A") c.rules.push(rule);
           else c.rules.unshift(rule);
-          cache?.set(line, rule);
+          if (line === rule.text) cache.set(rule.text, rule);
+          else if (keepInputLines) cache.set(line, rule);
         } else if (op === "-X") {
           const name = words[1]!;
           if (t.get(name)?.policy) throw new IptablesError(`iptables-restore: can't delete built-in chain ${name}`);
@@ -265,8 +270,7 @@ export class Netfilter {
       }
       throw err;
     }
-    if (cache) this.lineCache.set(table, cache);
-    else this.lineCache.delete(table);
+    this.lineCache.set(table, cache);
     this.generation++;
   }
 
