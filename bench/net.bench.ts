@@ -8,7 +8,7 @@ import { PodNetwork } from "../core/cni/pod-network.js";
 import { makePacket } from "../core/net/packet.js";
 import { ipv4ToUint32, uint32ToIpv4 } from "../core/net/ipv4.js";
 
-import { iptablesRestoreInput } from "../plugins/kube-proxy/iptables-rules.js";
+import { iptablesRestoreInput, type ServicePortRules } from "../plugins/kube-proxy/iptables-rules.js";
 import { syncIpvs } from "../plugins/kube-proxy/ipvs-sync.js";
 import type { ServicePortInfo } from "../plugins/kube-proxy/service-ports.js";
 import type { NetNamespace } from "../core/net/netns.js";
@@ -76,25 +76,35 @@ function walkCost(from: NetNamespace, dst: string, rounds: number): { us: number
 
 const root = cluster.network.plane.node("kubesim-control-plane")!;
 const podNs = cluster.network.plane.ownerOf(ipv4ToUint32(a.ips[0]!))!;
-console.log(`\nfirst packet pod -> last service's cluster IP (10 endpoints each)`);
-console.log(`${"services".padStart(8)} ${"endpoints".padStart(9)}   ${"iptables µs".padStart(11)} ${"rules".padStart(6)}   ${"ipvs µs".padStart(8)} ${"rules".padStart(6)}   ${"iptables-restore ms".padStart(19)}`);
+const opts = { node: "kubesim-control-plane", clusterCidr: "10.244.0.0/16" };
+console.log(`\nfirst packet pod -> last service's cluster IP (10 endpoints each); kube-proxy syncs (generate + iptables-restore)`);
+console.log(`${"services".padStart(8)} ${"endpoints".padStart(9)}   ${"iptables µs".padStart(11)} ${"rules".padStart(6)}   ${"ipvs µs".padStart(8)} ${"rules".padStart(6)}   ${"full sync ms".padStart(12)} ${"partial sync ms".padStart(15)}`);
 for (const count of [10, 100, 1000]) {
   const ports = servicePortsFor(count, 10);
   const last = ports.at(-1)!.clusterIP;
+  const cache = new WeakMap<ServicePortInfo, ServicePortRules>();
+  // A full sync: every chain generated and restored.
   const t0 = performance.now();
-  const { text } = iptablesRestoreInput(ports, { node: "kubesim-control-plane", clusterCidr: "10.244.0.0/16" });
-  root.netfilter.restore(text, { noflush: true });
-  const restoreMs = performance.now() - t0;
-  for (const [chain, rule] of [["PREROUTING", "-j KUBE-SERVICES"]] as const) if (!root.netfilter.chain("nat", chain)!.rules.some((r) => r.text.endsWith(rule))) root.netfilter.addRule("nat", chain, ["-j", "KUBE-SERVICES"]);
+  const full = iptablesRestoreInput(ports, opts, { cache });
+  root.netfilter.restore(full.text, { noflush: true });
+  const fullMs = performance.now() - t0;
+  // A partial sync after one service's endpoints changed: only its chains are rewritten.
+  const changed = { ...ports[0]!, endpoints: ports[0]!.endpoints.slice(1) };
+  const next = [changed, ...ports.slice(1)];
+  const t1 = performance.now();
+  const partial = iptablesRestoreInput(next, opts, { nat: full.natChains, cache, unchanged: (sp) => sp !== changed, deleteStale: count * 10 <= 1000 });
+  root.netfilter.restore(partial.text, { noflush: true });
+  const partialMs = performance.now() - t1;
+  if (!root.netfilter.chain("nat", "PREROUTING")!.rules.some((r) => r.text.endsWith("-j KUBE-SERVICES"))) root.netfilter.addRule("nat", "PREROUTING", ["-j", "KUBE-SERVICES"]);
   const ipt = walkCost(podNs, last, 2000);
   // IPVS on a fresh copy of the rules: flush the iptables ones, program IPVS.
   root.netfilter.restore("*nat\n:KUBE-SERVICES - [0:0]\nCOMMIT\n", { noflush: true });
-  syncIpvs(root, ports, { node: "kubesim-control-plane", clusterCidr: "10.244.0.0/16" });
+  syncIpvs(root, ports, opts);
   const ipvs = walkCost(podNs, last, 2000);
   // Back to iptables for the next size.
-  syncIpvs(root, [], { node: "kubesim-control-plane", clusterCidr: "10.244.0.0/16" });
+  syncIpvs(root, [], opts);
   root.netfilter.restore("*nat\n:KUBE-SERVICES - [0:0]\nCOMMIT\n", { noflush: true });
-  console.log(`${String(count).padStart(8)} ${String(count * 10).padStart(9)}   ${ipt.us.toFixed(1).padStart(11)} ${String(ipt.rules).padStart(6)}   ${ipvs.us.toFixed(1).padStart(8)} ${String(ipvs.rules).padStart(6)}   ${restoreMs.toFixed(1).padStart(19)}   (${ipt.outcome}/${ipvs.outcome})`);
+  console.log(`${String(count).padStart(8)} ${String(count * 10).padStart(9)}   ${ipt.us.toFixed(1).padStart(11)} ${String(ipt.rules).padStart(6)}   ${ipvs.us.toFixed(1).padStart(8)} ${String(ipvs.rules).padStart(6)}   ${fullMs.toFixed(1).padStart(12)} ${partialMs.toFixed(1).padStart(15)}   (${ipt.outcome}/${ipvs.outcome})`);
 }
 
 // 3. Memory per node: a node's root namespace plus 10 pods through CNI.

@@ -33,6 +33,8 @@ export { FieldSelector, parseFieldSelector } from "./api/selectors/field-selecto
 export * from "./api/patch/index.js";
 export { jsonEqual } from "./api/patch/json-value.js";
 export { parseQuantity, formatQuantity, compareQuantities, type Quantity } from "./api/quantity.js";
+export { addQuantities, ZERO_QUANTITY } from "./api/quantity.js";
+export { scaledIntOrPercent } from "./api/builtin/field-checks.js";
 
 export { MemoryStore, type MemoryStoreOptions } from "./store/memory-store.js";
 export { DurableStore, type DurableStoreOptions } from "./store/durable-store.js";
@@ -42,6 +44,7 @@ export { ApiServer, type ApiServerOptions } from "./apiserver/api-server.js";
 export { ApiServerApi, type RequestContext } from "./apiserver/api-server-contract.js";
 export { createControlPlane, type ControlPlane, type ControlPlaneOptions } from "./apiserver/control-plane.js";
 export { BUILT_IN_ADMISSION } from "./apiserver/admission/index.js";
+export { objectUsage, countResourceName, quotaScopesMatch } from "./apiserver/admission/index.js";
 export { InProcessClient } from "./client/in-process-client.js";
 
 export * from "./informers/index.js";

@@ -8,6 +8,9 @@ export type AdmissionOperation = "CREATE" | "UPDATE" | "DELETE" | "CONNECT";
 export interface UserInfo {
   username: string;
   groups: readonly string[];
+  uid?: string;
+  /** Extra attributes (a service account token's `authentication.kubernetes.io/pod-name`, ...). */
+  extra?: Readonly<Record<string, readonly string[]>>;
 }
 
 /**

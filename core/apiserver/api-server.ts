@@ -25,6 +25,7 @@ import { customResourceScaleOf, scaleOf, setCustomResourceReplicas } from "./sca
 import { filteredEventType } from "./watch-filter.js";
 import { awaitFreshness, parseResourceVersion, tooLargeResourceVersion } from "./resource-versions.js";
 import { FieldManager } from "./field-manager.js";
+import { evictPod } from "./eviction.js";
 import { AdmissionChain } from "./admission-chain.js";
 import { checkPreconditions, deletedResult, deletionComplete, markForDeletion, validateFinalizerChange } from "./deletion.js";
 import { draftOf, keepAllButStatus, keepSystemMeta, pinnedVersion, type Draft } from "./draft.js";
@@ -47,6 +48,8 @@ export interface ApiServerOptions {
   isBuiltIn?: (type: RegisteredType) => boolean;
   /** Interval of BOOKMARK events on watches that allow them (default 60 s, as the watch cache). */
   bookmarkIntervalMs?: number;
+  /** Serves `serviceaccounts/token` (TokenRequest); without it the subresource is not allowed. */
+  tokenRequest?: (namespace: string, name: string, body: KubeObject, ctx: RequestContext) => Promise<KubeObject>;
 }
 
 /** Attempts of an unconditional update (no resourceVersion pinned) racing other writers. */
@@ -293,7 +296,8 @@ export class ApiServer implements ApiServerApi {
   }
 
   async createSubresource(type: RegisteredType, namespace: string | undefined, name: string, subresource: string, body: KubeObject, options: WriteOptions = {}, ctx: RequestContext = {}): Promise<KubeObject> {
-    this.checkSubresource(type, subresource, ["binding", "eviction"]);
+    this.checkSubresource(type, subresource, this.options.tokenRequest ? ["binding", "eviction", "token"] : ["binding", "eviction"]);
+    if (subresource === "token") return this.options.tokenRequest!(namespace ?? "", name, body, ctx);
     if (subresource === "binding") return this.bind(type, namespace, name, body, options, ctx);
     return this.evict(type, namespace, name, body, ctx);
   }
@@ -585,35 +589,9 @@ export class ApiServer implements ApiServerApi {
     }
   }
 
-  /**
-   * pods/eviction: marks the pod `DisruptionTarget=True` (`EvictionByEvictionAPI`, as upstream's
-   * addConditionAndDeletePod, so a Job's podFailurePolicy can tell), then deletes it with the
-   * eviction's delete options (PodDisruptionBudgets are checked by the disruption controller's issue).
-   */
+  /** pods/eviction: deletes the pod unless its PodDisruptionBudget forbids it now (see {@link evictPod}). */
   private async evict(type: RegisteredType, namespace: string | undefined, name: string, body: KubeObject, ctx: RequestContext): Promise<KubeObject> {
-    const deleteOptions = ((body as { deleteOptions?: DeleteOptions }).deleteOptions ?? {}) as DeleteOptions;
-    if (!deleteOptions.dryRun?.includes("All")) await this.markDisruptionTarget(type, this.key(type, namespace, name), name);
-    await this.delete(type, namespace, name, deleteOptions, ctx);
-    return { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", code: 201 } as KubeObject;
-  }
-
-  private async markDisruptionTarget(type: RegisteredType, key: string, name: string): Promise<void> {
-    for (let attempt = 0; ; attempt++) {
-      const current = await this.store.get(key);
-      if (!current) throw notFound(type.descriptor, name);
-      const draft = draftOf(current);
-      const status = ((draft as unknown as { status?: { conditions?: { type: string; status: string; reason?: string; message?: string; lastTransitionTime?: string }[] } }).status ??= {});
-      const previous = status.conditions?.find((c) => c.type === "DisruptionTarget");
-      const transition = previous?.status === "True" && previous.lastTransitionTime ? previous.lastTransitionTime : rfc3339(this.clock.now());
-      status.conditions = [...(status.conditions ?? []).filter((c) => c.type !== "DisruptionTarget"), { type: "DisruptionTarget", status: "True", reason: "EvictionByEvictionAPI", message: "Eviction API: evicting", lastTransitionTime: transition }];
-      try {
-        await this.store.update(key, draft, { revision: Number(current.metadata!.resourceVersion) });
-        return;
-      } catch (err) {
-        if (isStoreError(err, "Conflict") && attempt < MAX_UPDATE_ATTEMPTS) continue;
-        throw this.asStatus(err);
-      }
-    }
+    return evictPod(this, this.registry, type, namespace ?? "default", name, body, () => this.clock.now(), ctx);
   }
 
   /**

@@ -16,6 +16,8 @@ import { bootstrapApiObjects } from "./bootstrap.js";
 import { CrdController } from "./apiextensions/crd-controller.js";
 import { registerLocalApiServices } from "./aggregator/local-api-services.js";
 import { ComponentHealth, componentStatusType } from "./component-statuses.js";
+import { ClusterCredentials } from "./serviceaccount/cluster-credentials.js";
+import { ServiceAccountTokens, type TokenRequest } from "./serviceaccount/service-account-tokens.js";
 
 export interface ControlPlaneOptions {
   clock: Clock;
@@ -33,6 +35,8 @@ export interface ControlPlaneOptions {
   extraAdmission?: () => readonly AdmissionPlugin[];
   /** Port written into the `kubernetes` Service's targetPort (default 6443). */
   apiServerPort?: number;
+  /** The service-account key and cluster CA (default: generated, shared by the process's in-memory clusters). */
+  credentials?: ClusterCredentials;
 }
 
 /** The assembled API side of a cluster. */
@@ -47,6 +51,9 @@ export interface ControlPlane {
   readonly crds: CrdController;
   /** The components `componentstatuses` reports (the store as `etcd-0`; the cluster adds its controllers). */
   readonly componentHealth: ComponentHealth;
+  /** TokenRequest and the service account token authenticator. */
+  readonly tokens: ServiceAccountTokens;
+  readonly credentials: ClusterCredentials;
   /** Stops what the control plane runs in the background (following the registry for local APIServices, serving CRDs). */
   readonly stop: () => void;
 }
@@ -66,7 +73,11 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
   for (const t of options.extraTypes?.() ?? []) registry.add(t);
   const services = createStrategyServices({ random: options.random, ...(options.serviceCidr ? { serviceCIDR: options.serviceCidr } : {}), ...(options.nodePortRange ? { nodePortRange: options.nodePortRange } : {}) });
   const extraAdmission = options.extraAdmission ?? (() => []);
+  const credentials = options.credentials ?? new ClusterCredentials();
+  let client: InProcessClient | undefined;
+  const tokens = new ServiceAccountTokens({ credentials, clock: options.clock, client: () => client! });
   const apiServer = new ApiServer({
+    tokenRequest: (namespace, name, body) => tokens.request(namespace, name, body as TokenRequest),
     store,
     registry,
     clock: options.clock,
@@ -79,7 +90,7 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
       return extra.length ? [...BUILT_IN_ADMISSION, ...extra] : BUILT_IN_ADMISSION;
     },
   });
-  const client = new InProcessClient(apiServer, { user: { username: "system:admin", groups: ["system:masters", "system:authenticated"] } });
+  client = new InProcessClient(apiServer, { user: { username: "system:admin", groups: ["system:masters", "system:authenticated"] } });
   apiServer.setAdmissionClient(client);
   // A store that already holds Services (a durable backend) must not hand their IPs out again.
   const existing = await client.resource("Service").list().catch(() => undefined);
@@ -94,5 +105,5 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
     crds.stop();
     stopLocalApiServices();
   };
-  return { store, registry, apiServer, client, services, crds, componentHealth, stop };
+  return { store, registry, apiServer, client, services, crds, componentHealth, tokens, credentials, stop };
 }

@@ -50,13 +50,14 @@ program
   .option("--nodes <n>", "number of nodes (one control-plane node, the rest workers; default 3)", integer("--nodes", 1, 5000))
   .option("--port <port>", "API server port (0 picks a free one)", integer("--port", 0, 65535), 6443)
   .option("--host <address>", "listen address", "127.0.0.1")
+  .option("--dns-port <port>", "host port of the cluster DNS, UDP and TCP on 127.0.0.1 (0 picks a free one; default 10053)", integer("--dns-port", 0, 65535))
   .option("--kubeconfig <path>", "where to write the kubeconfig (never ~/.kube/config unless you say so)", ".kubesim/kubeconfig")
   .option("--state-dir <dir>", "where the cluster's objects (store/), certificates and the admin token are kept", ".kubesim")
   .option("--reset", "start with an empty cluster: remove the stored objects in the state dir first", false)
   .option("--insecure-http", "serve plain HTTP instead of HTTPS: loopback only, requests without credentials are cluster admin (kubectl sends none over HTTP)", false)
   .option("--insecure-allow-remote", "with --insecure-http, allow a non-loopback --host (anyone who reaches it is cluster admin)", false)
   .addOption(new Option("--log-level <level>", "log level").choices(["debug", "info", "warn", "error", "silent"]))
-  .action(async (opts: { config?: string; nodes?: number; port: number; host: string; kubeconfig: string; stateDir: string; reset: boolean; insecureHttp: boolean; insecureAllowRemote: boolean; logLevel?: LogLevel }) => {
+  .action(async (opts: { config?: string; nodes?: number; port: number; host: string; kubeconfig: string; stateDir: string; reset: boolean; insecureHttp: boolean; insecureAllowRemote: boolean; logLevel?: LogLevel; dnsPort?: number }) => {
     let handle;
     try {
       handle = await up(opts, (line) => process.stdout.write(line + "\n"));

@@ -3,6 +3,8 @@ import { join, resolve as resolvePath } from "node:path";
 import { Cluster, type ClusterOptions } from "../cluster/cluster.js";
 import { writeKubeconfigFor } from "../apiserver/http/kubeconfig-for-server.js";
 import { checkInsecureHost, isLoopbackHost } from "../apiserver/http/insecure-http.js";
+import { loadClusterConfig } from "../cluster/cluster-config.js";
+import { ClusterDnsAddressToken } from "../cluster/cluster-dns.js";
 import { DurableStore } from "../store/durable-store.js";
 import { defaultLogLevel, type LogLevel } from "../log/logger.js";
 
@@ -19,7 +21,12 @@ export interface UpOptions {
   /** With `insecureHttp`: allow a non-loopback `host`. */
   insecureAllowRemote?: boolean;
   logLevel?: LogLevel;
+  /** Host port of the cluster DNS (UDP+TCP on 127.0.0.1; 0 picks a free one); default: cluster.yaml's dnsPort, else 10053. */
+  dnsPort?: number;
 }
+
+/** The host port `kubesim up` serves the cluster DNS on unless told otherwise. */
+export const DEFAULT_DNS_PORT = 10053;
 
 /** A running `kubesim up`: the cluster and its HTTP server; `shutdown` stops both. */
 export interface UpHandle {
@@ -39,7 +46,9 @@ export async function up(options: UpOptions, print: (line: string) => void): Pro
   const stateDir = resolvePath(options.stateDir);
   mkdirSync(stateDir, { recursive: true });
   if (options.reset) await DurableStore.reset(join(stateDir, "store"));
-  const overrides: ClusterOptions = { clock: "real", stateDir, apiServerPort: options.port || 6443, logLevel: options.logLevel ?? defaultLogLevel(), ...(options.nodes !== undefined ? { nodes: options.nodes } : {}) };
+  const overrides: ClusterOptions = { clock: "real", stateDir, apiServerPort: options.port || 6443, logLevel: options.logLevel ?? defaultLogLevel(), ...(options.nodes !== undefined ? { nodes: options.nodes } : {}), ...(options.dnsPort !== undefined ? { dnsPort: options.dnsPort } : {}) };
+  // The cluster DNS is served on the host unless the config file chose a port itself.
+  if (options.dnsPort === undefined && !(options.config && loadClusterConfig(options.config).dnsPort !== undefined)) overrides.dnsPort = DEFAULT_DNS_PORT;
   const cluster = options.config ? Cluster.fromConfig(options.config, overrides) : new Cluster({ nodes: 3, ...overrides });
   await cluster.start();
   let server;
@@ -60,6 +69,10 @@ export async function up(options: UpOptions, print: (line: string) => void): Pro
   print(`kubesim: cluster "${cluster.name}" with ${cluster.nodes.size} node(s) is serving the Kubernetes API at ${server.url}`);
   if (options.insecureHttp) {
     print(`WARNING: plain HTTP: kubectl sends no credentials over HTTP, so every request without a token is served as cluster admin (system:masters)${isLoopbackHost(options.host) ? "; reachable from this machine only" : `, from anywhere that reaches ${options.host}`}`);
+  }
+  if (cluster.container.isRegistered(ClusterDnsAddressToken, true)) {
+    const dns = cluster.resolve(ClusterDnsAddressToken);
+    print(`cluster DNS (CoreDNS) on ${dns.host}:${dns.port} UDP and TCP: dig @${dns.host} -p ${dns.port} kubernetes.default.svc.cluster.local`);
   }
   print(`kubeconfig written to ${kubeconfig}; to use it:`);
   print(``);

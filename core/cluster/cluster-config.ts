@@ -7,7 +7,7 @@ import type { NodeSpec } from "./node-spec.js";
 import type { ClusterOptions } from "./cluster.js";
 
 /** The cluster.yaml document: the same options as `new Cluster({...})` plus the plugins to load. */
-export interface ClusterConfig extends Pick<ClusterOptions, "name" | "autoAdvance" | "seed" | "podNetworkCidr" | "serviceCidr" | "nodePortRange" | "nodes"> {
+export interface ClusterConfig extends Pick<ClusterOptions, "name" | "autoAdvance" | "seed" | "podNetworkCidr" | "serviceCidr" | "nodePortRange" | "nodes" | "dnsPort"> {
   apiVersion: "kubesim.io/v1alpha1";
   kind: "Cluster";
   /** A file can only name the built-in clocks. */
@@ -42,6 +42,7 @@ const schema = {
     podNetworkCidr: { type: "string" },
     serviceCidr: { type: "string" },
     nodePortRange: { type: "string", pattern: "^[0-9]+-[0-9]+$" },
+    dnsPort: { type: "integer", minimum: 0, maximum: 65535 },
     nodes: {
       oneOf: [
         { type: "integer", minimum: 0, maximum: 5000 },
@@ -65,6 +66,15 @@ const schema = {
               },
               capacity: { type: "object", additionalProperties: false, properties: { cpu: { type: "string" }, memory: { type: "string" }, pods: { type: "string" }, "ephemeral-storage": { type: "string" } } },
               runtime: { type: "string", pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" },
+              kubeletConfig: {
+                type: "object",
+                additionalProperties: false,
+                properties: {
+                  evictionHard: { type: "object", additionalProperties: { type: "string" } },
+                  imageGCHighThresholdPercent: { type: "integer", minimum: 0, maximum: 100 },
+                  imageGCLowThresholdPercent: { type: "integer", minimum: 0, maximum: 100 },
+                },
+              },
             },
           },
         },

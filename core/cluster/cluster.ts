@@ -18,6 +18,7 @@ import type { KubeObject, ObjectLike } from "../api/object.js";
 import type { ResourceRegistry } from "../api/resource-registry.js";
 import { ApiServerApi } from "../apiserver/api-server-contract.js";
 import { createControlPlane, type ControlPlane } from "../apiserver/control-plane.js";
+import { ClusterCredentials, ClusterCredentialsToken } from "../apiserver/serviceaccount/cluster-credentials.js";
 import { Client, type ResourceRef } from "../client/client.js";
 import { Store } from "../store/store.js";
 import { DurableStore } from "../store/durable-store.js";
@@ -40,6 +41,7 @@ import { PodNetwork } from "../cni/pod-network.js";
 import { NetworkPlugins } from "../cni/network-plugins.js";
 import { ClusterNetwork } from "../net/cluster-network.js";
 import { NetworkConfigToken } from "../net/network-config.js";
+import { ClusterDnsPort } from "./cluster-dns.js";
 import { NodeCommands, type NodeCommandResult } from "./node-commands.js";
 import { runNodeCommand } from "./node-shell.js";
 import { kubesimEndpoints } from "./kubesim-endpoints.js";
@@ -65,6 +67,11 @@ export interface ClusterOptions {
   serviceCidr?: string;
   /** NodePort range (default 30000-32767). */
   nodePortRange?: string;
+  /**
+   * Nodes on several L2 subnets joined by a router (the outside host), instead of kind's one
+   * 172.18.0.0/16: e.g. `["172.18.0.0/24", "172.18.1.0/24"]`; a node picks one with `subnet`.
+   */
+  underlaySubnets?: readonly string[];
   /** Nodes to register at start: specs, or a count (one control-plane node plus count-1 workers). Default: one control-plane node, left untainted (schedulable) as kind leaves a cluster without workers. */
   nodes?: NodeSpec[] | number;
   /** Storage backend (default: in-memory, or a {@link DurableStore} under `stateDir` when that is given). */
@@ -78,6 +85,8 @@ export interface ClusterOptions {
   logLevel?: LogLevel;
   /** Directory relative plugin paths resolve against (default: working directory). */
   baseDir?: string;
+  /** Serve the cluster DNS on this host port (UDP and TCP, 127.0.0.1; 0 picks a free port) when a DNS plugin (coredns) is loaded; default: no host port. */
+  dnsPort?: number;
   /** The port the API server is served on, written into the `kubernetes` Service's targetPort (default 6443). */
   apiServerPort?: number;
   /**
@@ -155,9 +164,10 @@ export class Cluster {
     provide(this.container, Random, this.random);
     provide(this.container, Logger, this.log);
     this.plugins = new PluginHost({ container: this.container, extensions: this.extensions, clock: this.clock, random: this.random, log: this.log, ...(options.baseDir ? { baseDir: options.baseDir } : {}) });
-    this.addressing = new NodeAddressing(options.podNetworkCidr ?? "10.244.0.0/16");
-    this.dataPlane = new DataPlane({ clock: this.clock, ...(options.seed !== undefined ? { seed: options.seed } : {}) });
+    this.addressing = new NodeAddressing(options.podNetworkCidr ?? "10.244.0.0/16", 24, options.underlaySubnets ?? []);
+    this.dataPlane = new DataPlane({ clock: this.clock, ...(options.seed !== undefined ? { seed: options.seed } : {}), ...(options.underlaySubnets?.length ? { subnets: options.underlaySubnets } : {}) });
     provide(this.container, DataPlaneToken, this.dataPlane);
+    if (options.dnsPort !== undefined) provide(this.container, ClusterDnsPort, options.dnsPort);
     provide(this.container, NetworkConfigToken, { podNetworkCidr: options.podNetworkCidr ?? "10.244.0.0/16", serviceCidr: options.serviceCidr ?? "10.96.0.0/12", nodePortRange: options.nodePortRange ?? "30000-32767" });
     // Informers, the controller manager and every pending waitFor listen on the stop signal.
     setMaxListeners(0, this.stopController.signal);
@@ -251,6 +261,7 @@ export class Cluster {
         ...(this.options.nodePortRange ? { nodePortRange: this.options.nodePortRange } : {}),
         ...(this.options.apiServerPort ? { apiServerPort: this.options.apiServerPort } : {}),
         extraAdmission: () => admission.all(),
+        credentials: new ClusterCredentials(this.options.stateDir),
       });
       const cp = this.controlPlane;
       // What `kubectl get componentstatuses` reports: kube-apiserver probes each component's /healthz.
@@ -261,6 +272,7 @@ export class Cluster {
       provide(this.container, Store, cp.store);
       provide(this.container, ApiServerApi, cp.apiServer);
       provide(this.container, Client, cp.client);
+      provide(this.container, ClusterCredentialsToken, cp.credentials);
       this.informerFactory = new SharedInformerFactory({ client: cp.client, clock: this.clock, registry: cp.registry, random: this.random, logger: this.log.child("informers") });
       provide(this.container, InformerFactory, this.informerFactory);
       await this.plugins.start();
@@ -301,7 +313,7 @@ export class Cluster {
    * is closed by `stop` (or earlier by its own `close`).
    */
   async serve(options: ServeOptions): Promise<HttpServerHandle> {
-    this.running();
+    const cp = this.running();
     const server = await startHttpServer({
       ...options,
       apiServer: this.apiServer,
@@ -313,7 +325,10 @@ export class Cluster {
       extraEndpoints: kubesimEndpoints(this),
       // The kubelets' streaming API (logs, exec, attach, port-forward), reached through the pod subresources.
       ...this.podStreams(),
+      authenticators: [cp.tokens],
     });
+    // Pods trust the CA this server presents (kube-root-ca.crt).
+    if (server.caData) cp.credentials.setServingCa(server.caData);
     this.servers.add(server);
     return server;
   }
@@ -345,8 +360,10 @@ export class Cluster {
       if (isStatusError(err, "NotFound")) return undefined;
       throw err;
     });
+    // Node CIDRs node IPAM handed to Nodes registered through the API are taken.
+    if (this.state === "running") for (const n of (await nodes.list()).items) if (n.spec?.podCIDR && n.metadata?.name !== name) this.addressing.occupyPodCidr(n.spec.podCIDR);
     const podCidr = this.addressing.allocatePodCidr(existing?.spec?.podCIDR);
-    const ip = this.addressing.allocateNodeIP();
+    const ip = this.addressing.allocateNodeIP(spec.subnet);
     // A kubelet registers its own Node; without one (API-only clusters) the cluster writes a placeholder.
     const kubelet = this.extensions.point(NodeAgents).has("kubelet");
     try {

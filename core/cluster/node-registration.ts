@@ -6,17 +6,25 @@ import type { NodeSpec } from "./node-spec.js";
 export const KUBERNETES_VERSION = "v1.32.0-kubesim";
 
 /**
- * Hands out per-node pod CIDRs (the node-ipam controller's job, `--node-cidr-mask-size` 24) from
- * the cluster's pod network, and node InternalIPs from a node network (kind's 172.18.0.0/16).
+ * Chooses the pod CIDR (`--node-cidr-mask-size` 24 of the cluster's pod network) of each node the
+ * cluster starts, before its agents start (they read it from the node scope; the kubelet registers
+ * it, as `kubelet --pod-cidr`); kube-controller-manager's node IPAM takes those as allocated and
+ * hands out CIDRs to every other Node. Also node InternalIPs from a node network (kind's 172.18.0.0/16).
  */
 export class NodeAddressing {
   private readonly podBase: number;
   private readonly podBlocks: number;
   private readonly usedBlocks = new Set<number>();
+  /** Node addresses handed out (as integers). */
   private readonly usedHosts = new Set<number>();
   private readonly nodeBase = ipv4ToUint32("172.18.0.0");
 
-  constructor(podNetworkCidr: string, private readonly nodeMask = 24) {
+  constructor(
+    podNetworkCidr: string,
+    private readonly nodeMask = 24,
+    /** The underlay's subnets when it has several (`underlaySubnets`); node addresses come from the one asked for. */
+    private readonly underlaySubnets: readonly string[] = [],
+  ) {
     const { network, prefix } = parseIpv4Cidr(podNetworkCidr);
     if (prefix > nodeMask) throw new Error(`podNetworkCidr ${podNetworkCidr} is smaller than one node's /${nodeMask}`);
     this.podBase = network;
@@ -38,22 +46,40 @@ export class NodeAddressing {
     throw new Error(`pod network exhausted: no free /${this.nodeMask} left for another node`);
   }
 
+  /** Marks a CIDR some other allocator (node IPAM) gave a Node as used; ignores CIDRs outside the pod network. */
+  occupyPodCidr(cidr: string): void {
+    const block = (parseIpv4Cidr(cidr).network - this.podBase) / 2 ** (32 - this.nodeMask);
+    if (block >= 0 && block < this.podBlocks) this.usedBlocks.add(Math.floor(block));
+  }
+
   releasePodCidr(cidr: string): void {
     this.usedBlocks.delete((parseIpv4Cidr(cidr).network - this.podBase) >>> (32 - this.nodeMask));
   }
 
-  /** The next free node address: 172.18.0.2, .3, ... */
-  allocateNodeIP(): string {
-    for (let host = 2; host < 65534; host++) {
-      if (this.usedHosts.has(host)) continue;
-      this.usedHosts.add(host);
-      return uint32ToIpv4(this.nodeBase + host);
+  /**
+   * The next free node address: 172.18.0.2, .3, ... — or, on an underlay of several subnets, the
+   * next in `subnet` (default the first): .2 onwards, .1 being the router's.
+   */
+  allocateNodeIP(subnet?: string): string {
+    let base = this.nodeBase;
+    let size = 65536;
+    if (subnet !== undefined || this.underlaySubnets.length) {
+      const cidr = subnet ?? this.underlaySubnets[0]!;
+      if (!this.underlaySubnets.includes(cidr)) throw new Error(`node subnet ${cidr} is not one of the cluster's underlay subnets (${this.underlaySubnets.join(", ") || "none configured"})`);
+      const { network, prefix } = parseIpv4Cidr(cidr);
+      base = network;
+      size = 2 ** (32 - prefix);
     }
-    throw new Error("node network exhausted");
+    for (let host = 2; host < size - 2; host++) {
+      if (this.usedHosts.has(base + host)) continue;
+      this.usedHosts.add(base + host);
+      return uint32ToIpv4(base + host);
+    }
+    throw new Error(`node network exhausted${subnet ? `: no address left in ${subnet}` : ""}`);
   }
 
   releaseNodeIP(ip: string): void {
-    this.usedHosts.delete(ipv4ToUint32(ip) - this.nodeBase);
+    this.usedHosts.delete(ipv4ToUint32(ip));
   }
 }
 

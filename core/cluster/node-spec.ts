@@ -12,6 +12,15 @@ export interface NodeSpec {
   capacity?: { cpu?: string; memory?: string; pods?: string; "ephemeral-storage"?: string };
   /** The node's container runtime, a `ContainerRuntimes` contribution (`containerd` (default), `docker`). */
   runtime?: string;
+  /** KubeletConfiguration fields of this node's kubelet. */
+  kubeletConfig?: {
+    /** Hard eviction thresholds by signal, e.g. `{ "memory.available": "100Mi", "nodefs.available": "10%" }` (default as upstream). */
+    evictionHard?: Record<string, string>;
+    imageGCHighThresholdPercent?: number;
+    imageGCLowThresholdPercent?: number;
+  };
+  /** On an underlay of several subnets (`underlaySubnets`): the one the node joins (default the first). */
+  subnet?: string;
 }
 
 /** The name of the node a per-node DI scope belongs to. */

@@ -2,7 +2,7 @@ import type { Clock } from "../clock/clock.js";
 import { SeededRandom, type Random } from "../clock/random.js";
 import { token } from "../di/token.js";
 import type { NetDevice, Segment } from "./device.js";
-import { ipv4ToUint32, parseIpv4Cidr } from "./ipv4.js";
+import { ipv4ToUint32, parseIpv4Cidr, prefixMask } from "./ipv4.js";
 import { randomMac } from "./mac.js";
 import { NetNamespace } from "./netns.js";
 import { PacketWalk, type WalkResult } from "./packet-walk.js";
@@ -18,6 +18,23 @@ export interface DataPlaneOptions {
   gateway?: string;
   /** Seed of MAC addresses and `statistic` choices (independent of the cluster's name generator). */
   seed?: number;
+  /**
+   * Several L2 subnets instead of one underlay (`["172.18.0.0/24", "172.18.1.0/24"]`): each is a
+   * segment of its own and the outside host routes between them — an interface holding each
+   * subnet's first address (eth0, eth1, ...), forwarding on — as a host routes between its docker
+   * networks. A node joins the subnet holding its address, with its default route via that
+   * subnet's router address. The first subnet's router is the `gateway`.
+   */
+  subnets?: readonly string[];
+}
+
+/** One L2 subnet of the underlay. */
+export interface UnderlaySubnet {
+  readonly network: number;
+  readonly prefix: number;
+  /** The router's (outside host's) address on it. */
+  readonly gateway: number;
+  readonly segment: Segment;
 }
 
 /**
@@ -31,6 +48,8 @@ export class DataPlane {
   readonly outside: NetNamespace;
   readonly underlayPrefix: number;
   readonly gateway: number;
+  /** The underlay's subnets (one unless `subnets` was given). */
+  readonly subnets: readonly UnderlaySubnet[];
   /** Bumped on any change to devices, addresses, routes or rules (cached flows re-walk). */
   generation = 0;
   readonly random: Random;
@@ -40,12 +59,27 @@ export class DataPlane {
 
   constructor(readonly options: DataPlaneOptions) {
     this.random = new SeededRandom(options.seed ?? 0x6e6574);
-    this.underlayPrefix = parseIpv4Cidr(options.underlayCidr ?? "172.18.0.0/16").prefix;
-    this.gateway = ipv4ToUint32(options.gateway ?? "172.18.0.1");
+    const cidrs = options.subnets?.length ? options.subnets : [options.underlayCidr ?? "172.18.0.0/16"];
+    this.subnets = cidrs.map((cidr, i) => {
+      const { network, prefix } = parseIpv4Cidr(cidr);
+      const gateway = i === 0 && (options.gateway || !options.subnets?.length) ? ipv4ToUint32(options.gateway ?? "172.18.0.1") : network + 1;
+      return { network, prefix, gateway, segment: i === 0 ? this.underlay : { name: `kind-${i}`, members: new Set() } };
+    });
+    this.underlayPrefix = this.subnets[0]!.prefix;
+    this.gateway = this.subnets[0]!.gateway;
     this.outside = this.newNamespace("outside", undefined);
-    const eth0 = this.outside.addDevice("eth0", "ether", randomMac(this.random), 1500);
-    this.outside.addAddress("eth0", this.gateway, this.underlayPrefix);
-    this.join(eth0);
+    this.outside.ipForward = this.subnets.length > 1;
+    this.subnets.forEach((sub, i) => {
+      const dev = this.outside.addDevice(`eth${i}`, "ether", randomMac(this.random), 1500);
+      this.outside.addAddress(dev.name, sub.gateway, sub.prefix);
+      this.join(dev, sub.segment);
+    });
+  }
+
+  /** The subnet holding `ip` (the first when none does). */
+  subnetOf(ip: number): UnderlaySubnet {
+    for (const s of this.subnets) if (((ip & prefixMask(s.prefix)) >>> 0) === s.network) return s;
+    return this.subnets[0]!;
   }
 
   get clock(): Clock {
@@ -60,21 +94,25 @@ export class DataPlane {
     return ns;
   }
 
-  private join(dev: NetDevice): void {
-    dev.segment = this.underlay;
-    this.underlay.members.add(dev);
+  private join(dev: NetDevice, segment: Segment = this.underlay): void {
+    dev.segment = segment;
+    segment.members.add(dev);
   }
 
-  /** A node's root namespace: lo, eth0 with `ip`/16 on the underlay, default route via the gateway, forwarding on. */
+  /**
+   * A node's root namespace: lo, eth0 with `ip` on the underlay subnet holding it (/16 by
+   * default), default route via that subnet's router, forwarding on.
+   */
   addNode(name: string, ip: string): NetNamespace {
     const existing = this.roots.get(name);
     if (existing) return existing;
     const ns = this.newNamespace("root", name);
     ns.ipForward = true;
     const eth0 = ns.addDevice("eth0", "ether", randomMac(this.random), 1500);
-    ns.addAddress("eth0", ipv4ToUint32(ip), this.underlayPrefix);
-    ns.main.add({ type: "unicast", network: 0, prefix: 0, dev: "eth0", via: this.gateway, scope: "global" });
-    this.join(eth0);
+    const subnet = this.subnetOf(ipv4ToUint32(ip));
+    ns.addAddress("eth0", ipv4ToUint32(ip), subnet.prefix);
+    ns.main.add({ type: "unicast", network: 0, prefix: 0, dev: "eth0", via: subnet.gateway, scope: "global" });
+    this.join(eth0, subnet.segment);
     this.roots.set(name, ns);
     return ns;
   }
@@ -160,7 +198,7 @@ export class DataPlane {
         const peer = dev.peer;
         if (!peer) return undefined;
         const br = peer.master;
-        if (!br) return peer.owns(ip) ? peer : undefined;
+        if (!br) return peer.owns(ip) || peer.proxyArp ? peer : undefined;
         if (br.owns(ip)) return br;
         for (const p of br.ports!) if (p !== peer && p.peer?.owns(ip)) return p.peer;
         return undefined;
@@ -180,6 +218,16 @@ export class DataPlane {
   walk(from: NetNamespace, pkt: Packet, record = false): WalkResult {
     const walk = new PacketWalk({ now: () => this.options.clock.now(), random: () => this.random.next(), l2Lookup: (d, ip) => this.l2Lookup(d, ip) }, record);
     return walk.run(from, pkt);
+  }
+
+  /**
+   * What a TUN device's process writes: `pkt` enters the device's namespace on `dev` and walks on
+   * from PREROUTING (routing, netfilter, conntrack) to where it ends.
+   */
+  tunWrite(dev: NetDevice, pkt: Packet, record = false): WalkResult {
+    if (dev.kind !== "tun") throw new Error(`${dev.name} is not a TUN device`);
+    const walk = new PacketWalk({ now: () => this.options.clock.now(), random: () => this.random.next(), l2Lookup: (d, ip) => this.l2Lookup(d, ip) }, record);
+    return walk.receiveOn(dev, pkt);
   }
 
   /** The socket layer of a namespace (one per namespace). */

@@ -1,7 +1,8 @@
 import { BridgeFdb } from "./bridge-fdb.js";
 import type { NetNamespace } from "./netns.js";
+import type { Packet } from "./packet.js";
 
-export type DeviceKind = "loopback" | "ether" | "veth" | "bridge" | "vxlan" | "ipip" | "dummy";
+export type DeviceKind = "loopback" | "ether" | "veth" | "bridge" | "vxlan" | "ipip" | "dummy" | "tun";
 
 /** An IPv4 address on a device (`inet 10.244.0.1/24 brd ... scope global cni0`). */
 export interface DeviceAddress {
@@ -40,6 +41,8 @@ export class NetDevice {
   peer?: NetDevice;
   /** A bridge port's bridge. */
   master?: NetDevice;
+  /** net.ipv4.conf.<dev>.proxy_arp: the device answers ARP for any address with its own MAC (Calico's `cali*` veths). */
+  proxyArp = false;
   /** A bridge port forwards frames back out the port they came in on (CNI bridge `hairpinMode`). */
   hairpin = false;
   /** bridge: learned/static MACs → ports; vxlan: MACs → remote VTEPs. */
@@ -49,6 +52,12 @@ export class NetDevice {
   vxlan?: VxlanConfig;
   /** ipip: the tunnel's local address (`tunl0` has none fixed: `local any`). */
   segment?: Segment;
+  /**
+   * tun: the process holding the device open (`/dev/net/tun`) reads every packet routed out of
+   * it here; while none does the device has no carrier and such packets are dropped. What the
+   * process writes back enters the namespace through {@link DataPlane.tunWrite}.
+   */
+  tunReader?: (pkt: Packet) => void;
   rxPackets = 0;
   txPackets = 0;
   rxBytes = 0;

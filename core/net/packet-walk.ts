@@ -118,14 +118,20 @@ export class PacketWalk {
     return this.result!;
   }
 
+  /** Takes `pkt` in on `dev` (what a TUN device's process writes), from its namespace's PREROUTING on. */
+  receiveOn(dev: NetDevice, pkt: Packet): WalkResult {
+    this.receive(dev.ns, dev, pkt);
+    return this.result!;
+  }
+
   private hop(ns: NetNamespace, step: string, pkt: Packet, detail: string, extra: Partial<WalkHop> = {}): void {
     if (!this.record) return;
     this.hops.push({ ns: ns.name, ...(ns.node ? { node: ns.node } : {}), step, detail, packet: formatPacket(pkt), size: pkt.size, ttl: pkt.ttl, ...extra });
   }
 
-  private finish(outcome: "delivered" | "dropped", ns: NetNamespace, pkt: Packet, reason?: DropReason, detail?: string, rejectWith?: string): void {
+  private finish(outcome: "delivered" | "dropped", ns: NetNamespace, pkt: Packet, reason?: DropReason, detail?: string, rejectWith?: string, deliveredTo?: string): void {
     if (outcome === "dropped") this.hop(ns, "drop", pkt, `${reason}${detail ? `: ${detail}` : ""}`);
-    else this.hop(ns, "deliver", pkt, `to local socket ${uint32ToIpv4(pkt.dst)}:${pkt.dport}`);
+    else this.hop(ns, "deliver", pkt, deliveredTo ?? `to local socket ${uint32ToIpv4(pkt.dst)}:${pkt.dport}`);
     this.result = {
       outcome,
       ns,
@@ -277,6 +283,13 @@ export class PacketWalk {
         return this.receive(ns, dev, pkt);
       case "dummy":
         return this.drop(ns, pkt, "no-route", `${dev.name} (dummy) discards what is sent through it`);
+      case "tun": {
+        if (!dev.tunReader) return this.drop(ns, pkt, "device-down", `${dev.name}: no process has the TUN device open (NO-CARRIER)`);
+        this.hop(ns, "tx", pkt, `${dev.name} (tun, point-to-point: no ARP)`, { device: dev.name });
+        this.finish("delivered", ns, pkt, undefined, undefined, undefined, `to the process reading ${dev.name}`);
+        dev.tunReader({ ...pkt });
+        return;
+      }
       case "vxlan":
       case "ipip":
         return this.encapsulate(ns, dev, nextHop, pkt);

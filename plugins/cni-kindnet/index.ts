@@ -9,6 +9,13 @@ import { InformerFactory, type SharedInformerFactory } from "../../core/informer
 import { isTombstone } from "../../core/informers/tombstone.js";
 import { ipv4ToUint32, parseIpv4Cidr } from "../../core/net/ipv4.js";
 import type { NetNamespace } from "../../core/net/netns.js";
+import { Client } from "../../core/client/client.js";
+import { Images } from "../../core/cri/images.js";
+import { createObjects } from "../../core/cluster/create-objects.js";
+import { KINDNET_IMAGE_DEFINITION } from "./image.js";
+import { kindnetManifest } from "./manifest.js";
+
+export { kindnetManifest, KINDNET_IMAGE } from "./manifest.js";
 
 /** kind's CNI configuration (kindnetd writes it from the node's podCIDR). */
 export function kindnetConflist(podCidr: string, mtu = 1500): string {
@@ -74,8 +81,8 @@ function syncRoute(root: NetNamespace, self: string, node: Node, remove: boolean
 /**
  * The node half of kindnet: writes /etc/cni/net.d/10-kindnet.conflist (ptp + host-local from the
  * node's podCIDR + portmap), keeps a route to every other node's pod CIDR via its InternalIP, and
- * installs the masquerade agent's rules. Real kind runs kindnetd as the `kindnet` DaemonSet in
- * kube-system; here it is a node agent until DaemonSets run (docs/networking.md).
+ * installs the masquerade agent's rules. This is what the `kindnet` DaemonSet's pods stand for
+ * (docs/networking.md, "How the network's agents are deployed").
  */
 export const kindnetAgent: NodeAgent = {
   start({ scope, signal }) {
@@ -106,9 +113,15 @@ export const kindnetAgent: NodeAgent = {
 export default definePlugin({
   name: "cni-kindnet",
   requires: ["cni-plugins"],
-  description: "kind's default pod network: ptp + host-local + portmap per node, routes to every node's pod CIDR, masquerade to outside",
-  setup(ctx) {
+  description: "kind's default pod network: the kindnet DaemonSet; ptp + host-local + portmap per node, routes to every node's pod CIDR, masquerade to outside",
+  async setup(ctx) {
+    ctx.contribute(Images, KINDNET_IMAGE_DEFINITION.repository, KINDNET_IMAGE_DEFINITION);
+    const network = ctx.resolve<NetworkConfig>(NetworkConfigToken);
+    await createObjects(ctx.resolve<Client>(Client), kindnetManifest(network.podNetworkCidr), (m) => ctx.log.warn(`kindnet manifest: ${m}`));
     ctx.contribute(NodeAgents, "kindnet", kindnetAgent);
-    return () => void ctx.extensions(NodeAgents).withdraw("kindnet");
+    return () => {
+      ctx.extensions(NodeAgents).withdraw("kindnet");
+      ctx.extensions(Images).withdraw(KINDNET_IMAGE_DEFINITION.repository);
+    };
   },
 });

@@ -6,6 +6,7 @@ import { ECHOSERVER } from "./catalog/echoserver.js";
 import { HTTPBIN, HTTPBIN_GHCR } from "./catalog/httpbin.js";
 import { NGINX } from "./catalog/nginx.js";
 import { PAUSE } from "./catalog/pause.js";
+import { STRESS } from "./catalog/stress.js";
 import { REDIS } from "./catalog/redis.js";
 import { SERVERS } from "./catalog/servers.js";
 
@@ -15,7 +16,7 @@ export { USERLAND, baseFiles } from "./userland.js";
 export { serveHttp, untilSignal, onLines, clfTime } from "./daemon.js";
 
 /** The built-in images, as the registries serve them. */
-export const BUILT_IN_IMAGES: readonly ImageDefinition[] = [PAUSE, BUSYBOX, NGINX, AGNHOST, HTTPBIN, HTTPBIN_GHCR, REDIS, ECHOSERVER, ...SERVERS];
+export const BUILT_IN_IMAGES: readonly ImageDefinition[] = [PAUSE, BUSYBOX, NGINX, AGNHOST, HTTPBIN, HTTPBIN_GHCR, REDIS, ECHOSERVER, STRESS, ...SERVERS];
 
 /**
  * The images people use in manifests and tutorials (pause, busybox, nginx, agnhost, httpbin,

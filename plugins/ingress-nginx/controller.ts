@@ -11,6 +11,7 @@ import { isOurs } from "./admission.js";
 import { CONTROLLER_NAME, NAMESPACE } from "./manifest.js";
 import { renderNginxConf } from "./nginx-conf.js";
 import type { RequestHandler, RoutingState, UpstreamEndpoint } from "./request-handler.js";
+import type { GatewayController } from "./gateway/gateway-controller.js";
 import { buildRoutingModel, type RoutingModel, type ServiceBackend } from "./routing-model.js";
 
 /** A running controller pod: its request path and the nginx.conf file it shows. */
@@ -42,6 +43,7 @@ export class IngressNginxController {
   private statusTimer: TimerHandle | undefined;
   private reportedSkips = new Set<string>();
   private stopped = false;
+  private gateway: GatewayController | undefined;
 
   constructor(
     private readonly informers: SharedInformerFactory,
@@ -72,6 +74,16 @@ export class IngressNginxController {
     this.clock.clearTimeout(this.statusTimer);
   }
 
+  /** Serves the Gateway API too: its routes are tried before the Ingress rules; its status follows the controller's address. */
+  enableGateway(gateway: GatewayController): void {
+    this.gateway = gateway;
+  }
+
+  /** The IPs the controller publishes (Ingress and Gateway status). */
+  publishedIps(): string[] {
+    return this.addresses().map((a) => a.ip ?? a.hostname ?? "").filter(Boolean);
+  }
+
   /** A controller pod started serving. */
   attach(instance: ControllerInstance): void {
     this.instances.add(instance);
@@ -94,7 +106,8 @@ export class IngressNginxController {
   /** The routing model and endpoints the request path reads. */
   routing(): RoutingState {
     if (!this.model) this.rebuild();
-    return { model: this.model!, endpoints: (b) => this.endpoints(b) };
+    const gateway = this.gateway?.routes();
+    return { model: this.model!, endpoints: (b) => this.endpoints(b), ...(gateway ? { gateway } : {}) };
   }
 
   /** The TLS material for `namespace/name`, if that Secret exists and is a usable TLS secret. */
@@ -163,6 +176,7 @@ export class IngressNginxController {
   }
 
   private requestStatusSync(): void {
+    this.gateway?.invalidate();
     if (this.statusTimer || this.stopped) return;
     this.statusTimer = this.clock.setTimeout(() => {
       this.statusTimer = undefined;

@@ -53,14 +53,15 @@ export class HostPortForwarder {
 
   /** The certificate for an SNI name: the TLS Secret of the host's server, else the default. */
   private contextFor(servername: string): SecureContext | undefined {
-    const server = findServer(this.controller.routing().model, servername);
-    const material = server.tlsSecret ? this.controller.tlsSecret(server.tlsSecret) : undefined;
-    if (!material) return undefined;
-    const cached = this.contexts.get(server.tlsSecret!);
+    const routing = this.controller.routing();
+    const secret = gatewayCertificate(routing.gateway?.certificates, servername.toLowerCase()) ?? findServer(routing.model, servername).tlsSecret;
+    const material = secret ? this.controller.tlsSecret(secret) : undefined;
+    if (!secret || !material) return undefined;
+    const cached = this.contexts.get(secret);
     if (cached && cached.pem === material.cert) return cached.ctx;
     try {
       const ctx = createSecureContext({ cert: material.cert, key: material.key });
-      this.contexts.set(server.tlsSecret!, { pem: material.cert, ctx });
+      this.contexts.set(secret, { pem: material.cert, ctx });
       return ctx;
     } catch {
       return undefined;
@@ -112,4 +113,13 @@ function listenOn(server: Server, host: string, port: number): Promise<number> {
       resolve((server.address() as AddressInfo).port);
     });
   });
+}
+
+/** The certificate of the HTTPS Gateway listener whose hostname admits `host` (exact before wildcard before none). */
+function gatewayCertificate(certs: ReadonlyMap<string, string> | undefined, host: string): string | undefined {
+  if (!certs?.size) return undefined;
+  const exact = certs.get(host);
+  if (exact) return exact;
+  for (const [pattern, secret] of certs) if (pattern.startsWith("*.") && host.endsWith(pattern.slice(1))) return secret;
+  return certs.get("");
 }

@@ -1,3 +1,4 @@
+import type { CustomResourceDefinition } from "kubernetes-types/apiextensions/v1.js";
 import type { KubeObject } from "../../core/api/object.js";
 import { isStatusError } from "../../core/api/status.js";
 import { selfSignedCertificate } from "../../core/apiserver/http/tls.js";
@@ -13,6 +14,8 @@ import { IngressNginxController } from "./controller.js";
 import { controllerImage } from "./controller-image.js";
 import { HostPortForwarder, type IngressHostPorts } from "./host-ports.js";
 import { ingressNginxManifest } from "./manifest.js";
+import { gatewayApiCrds, GATEWAY_GROUP } from "./gateway/crds.js";
+import { GatewayController } from "./gateway/gateway-controller.js";
 
 export { buildRoutingModel, findServer, findLocation, upstreamName, type RoutingModel, type Server, type Location, type ServiceBackend } from "./routing-model.js";
 export { parseAnnotations, AnnotationError, type IngressAnnotations } from "./annotations.js";
@@ -20,6 +23,8 @@ export { renderNginxConf } from "./nginx-conf.js";
 export { ingressProblems, isOurs, WEBHOOK_NAME } from "./admission.js";
 export { NAMESPACE, CONTROLLER_NAME, CONTROLLER_IMAGE } from "./manifest.js";
 export type { IngressHostPorts } from "./host-ports.js";
+export { gatewayApiCrds, GATEWAY_API_VERSION } from "./gateway/crds.js";
+export { compileGateways, findGatewayMatch, hostnameMatches } from "./gateway/gateway-routes.js";
 
 export interface IngressNginxOptions {
   /**
@@ -33,6 +38,24 @@ export interface IngressNginxOptions {
   host?: string;
   /** Mark the `nginx` IngressClass as the cluster's default (default true, as k3s and kind users expect). */
   defaultClass?: boolean;
+  /** Install the Gateway API's standard-channel CRDs and the `nginx` GatewayClass, and serve Gateways (default true). */
+  gatewayApi?: boolean;
+}
+
+/** The GatewayClass controllerName the controller answers to. */
+export const GATEWAY_CONTROLLER_NAME = "k8s.io/ingress-nginx";
+
+/** Creates the Gateway API CRDs (when absent) and waits until the API server serves them. */
+async function installGatewayApi(client: Client): Promise<void> {
+  const crds = gatewayApiCrds();
+  await install(client, crds);
+  const names = crds.map((c) => c.metadata!.name!);
+  for (let i = 0; i < 400; i++) {
+    const established = await Promise.all(names.map(async (n) => ((await client.resource<CustomResourceDefinition>("CustomResourceDefinition").get(n)).status?.conditions ?? []).some((c) => c.type === "Established" && c.status === "True")));
+    if (established.every(Boolean)) break;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  await install(client, [{ apiVersion: `${GATEWAY_GROUP}/v1`, kind: "GatewayClass", metadata: { name: "nginx" }, spec: { controllerName: GATEWAY_CONTROLLER_NAME, description: "ingress-nginx serving the Gateway API (kubesim)" } } as KubeObject]);
 }
 
 /** Where a cluster's ingress host listeners are bound (registered when they are). */
@@ -69,6 +92,13 @@ export function ingressNginx(options: IngressNginxOptions = {}): DefinedPlugin {
       const abort = new AbortController();
       controller.start(abort.signal);
       await install(client, ingressNginxManifest(options.defaultClass ?? true));
+      let gateway: GatewayController | undefined;
+      if (options.gatewayApi ?? true) {
+        await installGatewayApi(client);
+        gateway = new GatewayController(GATEWAY_CONTROLLER_NAME, ctx.resolve<SharedInformerFactory>(InformerFactory), client, ctx.resolve<Clock>(Clock), ctx.log, () => controller.publishedIps());
+        controller.enableGateway(gateway);
+        gateway.start(abort.signal);
+      }
       let forwarder: HostPortForwarder | undefined;
       if (options.httpPort !== undefined) {
         const cert = await selfSignedCertificate("Kubernetes Ingress Controller Fake Certificate", ["ingress.local"], { organization: "Acme Co" });
@@ -80,6 +110,7 @@ export function ingressNginx(options: IngressNginxOptions = {}): DefinedPlugin {
       return async () => {
         abort.abort();
         controller.stop();
+        gateway?.stop();
         await forwarder?.close();
         ctx.extensions(Images).withdraw(image.repository);
         ctx.extensions(AdmissionPlugins).withdraw(ingressAdmission.name);

@@ -5,6 +5,8 @@ import { NetError, type NetworkStack } from "../../core/net/sockets.js";
 import type { Clock } from "../../core/clock/clock.js";
 import { clfTime } from "../images/index.js";
 import { inRanges } from "./annotations.js";
+import { findGatewayMatch, modifyPath, type CompiledMatch, type GatewayRoutes } from "./gateway/gateway-routes.js";
+import type { HTTPHeaderFilter, HTTPRouteFilter } from "./gateway/types.js";
 import { findLocation, findServer, upstreamName, type Location, type RoutingModel, type ServiceBackend } from "./routing-model.js";
 
 /** A request as the controller's nginx receives it (from a host port, or from inside the cluster). */
@@ -31,6 +33,8 @@ export interface UpstreamEndpoint {
 /** What the handler needs from the controller: its routing model and the Services' ready endpoints. */
 export interface RoutingState {
   readonly model: RoutingModel;
+  /** What the Gateways' listeners serve (tried before the Ingress rules), when the Gateway API is on. */
+  readonly gateway?: GatewayRoutes;
   endpoints(backend: ServiceBackend): readonly UpstreamEndpoint[];
 }
 
@@ -98,11 +102,16 @@ export class RequestHandler {
 
   private async route(req: IngressRequest, requestId: string): Promise<{ res: HttpResponse; outcome: Outcome }> {
     const state = this.state();
-    const server = findServer(state.model, req.headers["host"]);
     const [rawPath = "/", query] = splitQuery(req.path);
+    const host = (req.headers["host"] ?? "").replace(/:\d+$/, "").toLowerCase();
+    const gatewayMatches = req.scheme === "https" ? state.gateway?.https : state.gateway?.http;
+    if (gatewayMatches?.length) {
+      const c = findGatewayMatch(gatewayMatches, { host, path: rawPath, query: new URLSearchParams(query ?? ""), method: req.method, headers: req.headers });
+      if (c) return this.serveGateway(c, req, host, rawPath, query, requestId);
+    }
+    const server = findServer(state.model, req.headers["host"]);
     const { location, match } = findLocation(server, rawPath);
     const a = location.annotations;
-    const host = (req.headers["host"] ?? "").replace(/:\d+$/, "");
     const redirectToHttps = req.scheme === "http" && (a.forceSslRedirect || (server.tlsSecret !== undefined && a.sslRedirect !== false));
     if (redirectToHttps) {
       const port = req.httpsPort === 443 ? "" : `:${req.httpsPort}`;
@@ -130,9 +139,18 @@ export class RequestHandler {
       target = route.annotations.rewriteTarget.replace(/\$(\d)/g, (_m, i: string) => match?.[Number(i)] ?? "");
       if (!target.startsWith("/")) target = `/${target}`;
     }
+    const headers = this.upstreamHeaders(req, host, requestId);
+    const { res, outcome } = await this.forward(req, endpoint, query !== undefined && !target.includes("?") ? `${target}?${query}` : target, headers, name, alternative);
+    if (route.annotations.customHttpErrors.includes(res.status)) return { res: page(res.status), outcome };
+    if (setCookie) res.headers!["Set-Cookie"] = setCookie;
+    return { res, outcome };
+  }
+
+  /** The request headers ingress-nginx sends upstream. */
+  private upstreamHeaders(req: IngressRequest, host: string, requestId: string): Record<string, string> {
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(req.headers)) if (k !== "connection" && k !== "content-length" && k !== "host") headers[k] = v;
-    Object.assign(headers, {
+    return Object.assign(headers, {
       Host: req.headers["host"] ?? "",
       "X-Request-ID": requestId,
       "X-Real-IP": req.remoteAddress,
@@ -143,20 +161,58 @@ export class RequestHandler {
       "X-Forwarded-Scheme": req.scheme,
       "X-Scheme": req.scheme,
     });
+  }
+
+  /** Proxies to one endpoint from the controller pod's namespace; 502/504 pages when it fails. */
+  private async forward(req: IngressRequest, endpoint: UpstreamEndpoint, target: string, headers: Record<string, string>, name: string, alternative: string): Promise<{ res: HttpResponse & { headers: Record<string, string> }; outcome: Outcome }> {
     const t0 = performance.now();
+    const addr = `${endpoint.ip}:${endpoint.port}`;
     let upstream: { status: number; statusText: string; headers: Record<string, string>; body: string };
     try {
-      upstream = await httpGet(this.net, { host: endpoint.ip, port: endpoint.port, path: query !== undefined && !target.includes("?") ? `${target}?${query}` : target, method: req.method, headers, body: req.body, timeoutMs: CONNECT_TIMEOUT_MS + READ_TIMEOUT_MS, clock: this.clock });
+      upstream = await httpGet(this.net, { host: endpoint.ip, port: endpoint.port, path: target, method: req.method, headers, body: req.body, timeoutMs: CONNECT_TIMEOUT_MS + READ_TIMEOUT_MS, clock: this.clock });
     } catch (err) {
       const status = err instanceof HttpTimeoutError || (err instanceof NetError && err.code === "ETIMEDOUT") ? 504 : 502;
-      return { res: page(status), outcome: { upstream: name, alternative, upstreamAddr: `${endpoint.ip}:${endpoint.port}`, upstreamLength: "0", upstreamTime: ((performance.now() - t0) / 1000).toFixed(3), upstreamStatus: String(status) } };
+      return { res: { ...page(status), headers: { "Content-Type": "text/html" } }, outcome: { upstream: name, alternative, upstreamAddr: addr, upstreamLength: "0", upstreamTime: ((performance.now() - t0) / 1000).toFixed(3), upstreamStatus: String(status) } };
     }
-    const outcome: Outcome = { upstream: name, alternative, upstreamAddr: `${endpoint.ip}:${endpoint.port}`, upstreamLength: String(Buffer.byteLength(upstream.body)), upstreamTime: ((performance.now() - t0) / 1000).toFixed(3), upstreamStatus: String(upstream.status) };
-    if (route.annotations.customHttpErrors.includes(upstream.status)) return { res: page(upstream.status), outcome };
+    const outcome: Outcome = { upstream: name, alternative, upstreamAddr: addr, upstreamLength: String(Buffer.byteLength(upstream.body)), upstreamTime: ((performance.now() - t0) / 1000).toFixed(3), upstreamStatus: String(upstream.status) };
     const out: Record<string, string> = {};
     for (const [k, v] of Object.entries(upstream.headers)) if (k !== "connection" && k !== "content-length" && k !== "transfer-encoding" && k !== "server") out[canonicalHeaderKey(k)] = v;
-    if (setCookie) out["Set-Cookie"] = setCookie;
     return { res: { status: upstream.status, statusText: upstream.statusText, headers: out, body: upstream.body }, outcome };
+  }
+
+  /** A request a Gateway listener's HTTPRoute matched: its filters, then a weighted backendRef. */
+  private async serveGateway(c: CompiledMatch, req: IngressRequest, host: string, rawPath: string, query: string | undefined, requestId: string): Promise<{ res: HttpResponse; outcome: Outcome }> {
+    const qs = query !== undefined ? `?${query}` : "";
+    let path = rawPath;
+    const headers = this.upstreamHeaders(req, host, requestId);
+    const responseEdits: HTTPRouteFilter[] = [];
+    for (const f of c.filters) {
+      if (f.type === "RequestRedirect" && f.requestRedirect) {
+        const r = f.requestRedirect;
+        const scheme = r.scheme ?? req.scheme;
+        const port = r.port ?? (r.scheme && r.scheme !== req.scheme ? undefined : req.scheme === "https" ? req.httpsPort : undefined);
+        const portText = port === undefined || (scheme === "http" && port === 80) || (scheme === "https" && port === 443) ? "" : `:${port}`;
+        const location = `${scheme}://${r.hostname ?? host}${portText}${r.path ? modifyPath(rawPath, c.match, r.path) : rawPath}${qs}`;
+        return { res: page(r.statusCode ?? 302, { Location: location }), outcome: NO_UPSTREAM };
+      }
+      if (f.type === "RequestHeaderModifier" && f.requestHeaderModifier) editHeaders(headers, f.requestHeaderModifier);
+      if (f.type === "URLRewrite" && f.urlRewrite) {
+        if (f.urlRewrite.hostname) headers["Host"] = f.urlRewrite.hostname;
+        if (f.urlRewrite.path) path = modifyPath(rawPath, c.match, f.urlRewrite.path);
+      }
+      if (f.type === "ResponseHeaderModifier") responseEdits.push(f);
+    }
+    const total = c.backends.reduce((n, b) => n + b.weight, 0);
+    if (total === 0) return { res: page(500), outcome: NO_UPSTREAM };
+    let pick = Math.random() * total;
+    const chosen = c.backends.find((b) => (pick -= b.weight) < 0) ?? c.backends[c.backends.length - 1]!;
+    if (!chosen.backend) return { res: page(500), outcome: NO_UPSTREAM };
+    const name = upstreamName(chosen.backend);
+    const endpoints = this.state().endpoints(chosen.backend);
+    if (endpoints.length === 0) return { res: page(503), outcome: { ...NO_UPSTREAM, upstream: name } };
+    const { res, outcome } = await this.forward(req, this.roundRobin(name, endpoints), path + qs, headers, name, "");
+    for (const f of responseEdits) editHeaders(res.headers, f.responseHeaderModifier!);
+    return { res, outcome };
   }
 
   /** The main route or its canary, as ingress-nginx's balancer decides: header first, then weight. */
@@ -215,4 +271,23 @@ function readCookie(header: string | undefined, name: string): string | undefine
 /** The sticky cookie's value for an endpoint (ingress-nginx keeps a hash of the endpoint address). */
 function endpointHash(e: UpstreamEndpoint): string {
   return createHash("md5").update(`${e.ip}:${e.port}`).digest("hex");
+}
+
+/** Applies a Gateway API header modifier: set replaces, add appends, remove deletes (names case-insensitive). */
+function editHeaders(headers: Record<string, string>, edit: HTTPHeaderFilter): void {
+  const find = (name: string): string | undefined => Object.keys(headers).find((k) => k.toLowerCase() === name.toLowerCase());
+  for (const { name, value } of edit.set ?? []) {
+    const k = find(name);
+    if (k) delete headers[k];
+    headers[name] = value;
+  }
+  for (const { name, value } of edit.add ?? []) {
+    const k = find(name);
+    if (k) headers[k] = `${headers[k]},${value}`;
+    else headers[name] = value;
+  }
+  for (const name of edit.remove ?? []) {
+    const k = find(name);
+    if (k) delete headers[k];
+  }
 }

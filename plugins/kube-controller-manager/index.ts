@@ -4,7 +4,7 @@
  * leader-elected on kube-system/kube-controller-manager. `kubesim controller-manager --kubeconfig K`
  * runs the same component against a server over HTTP ({@link runControllerManager}).
  */
-import { Controllers, definePlugin, type DefinedPlugin } from "../../core/index.js";
+import { Controllers, definePlugin, NetworkConfigToken, type DefinedPlugin } from "../../core/index.js";
 import { KubeControllerManager } from "./controller-manager.js";
 import type { KubeControllerManagerOptions } from "./options.js";
 
@@ -20,7 +20,10 @@ export function kubeControllerManager(options: KubeControllerManagerOptions = {}
         name: PLUGIN_NAME,
         async setup(mgr) {
           if (!mgr.registry) throw new Error("kube-controller-manager needs the cluster's resource registry");
-          const kcm = new KubeControllerManager({ client: mgr.client, informers: mgr.informers, clock: mgr.clock, log: ctx.log, registry: mgr.registry, random: ctx.random }, options);
+          // In a Cluster, node IPAM cuts node CIDRs from the cluster's pod network (kubeadm's --pod-network-cidr).
+          const network = ctx.container.isRegistered(NetworkConfigToken, true) ? ctx.resolve(NetworkConfigToken) : undefined;
+          const settings: KubeControllerManagerOptions = network ? { allocateNodeCidrs: true, clusterCidr: network.podNetworkCidr, serviceClusterIpRange: network.serviceCidr, ...options } : options;
+          const kcm = new KubeControllerManager({ client: mgr.client, informers: mgr.informers, clock: mgr.clock, log: ctx.log, registry: mgr.registry, random: ctx.random }, settings);
           // Controllers register now, so their informers start and sync with the cluster's.
           await kcm.setup();
           mgr.add({

@@ -11,6 +11,10 @@ import { setupStatefulSets } from "./controllers/statefulset/index.js";
 import { setupDeployments } from "./controllers/deployment/index.js";
 import { setupReplicaSets, setupReplicationControllers } from "./controllers/replicaset/index.js";
 import { setupNodeLifecycle, setupTaintEviction } from "./controllers/nodelifecycle/index.js";
+import { setupNodeIpam } from "./controllers/nodeipam/index.js";
+import { setupDisruption } from "./controllers/disruption/index.js";
+import { setupResourceQuota } from "./controllers/resourcequota/index.js";
+import { setupPodGc } from "./controllers/podgc/index.js";
 
 /** Every controller kube-controller-manager knows, in start order (upstream's names and aliases). */
 export const KNOWN_CONTROLLERS: readonly ControllerDescriptor[] = [
@@ -123,9 +127,32 @@ export const KNOWN_CONTROLLERS: readonly ControllerDescriptor[] = [
     setup: setupNodeLifecycle,
   },
   {
+    name: "node-ipam-controller",
+    aliases: ["nodeipam"],
+    setup: setupNodeIpam,
+  },
+  {
     name: "taint-eviction-controller",
     aliases: [],
     defaultConcurrency: 8,
     setup: setupTaintEviction,
+  },
+  {
+    name: "disruption-controller",
+    aliases: ["disruption"],
+    defaultConcurrency: 1,
+    setup: setupDisruption,
+  },
+  {
+    name: "resourcequota-controller",
+    aliases: ["resourcequota"],
+    concurrencyFlag: "concurrent-resource-quota-syncs",
+    defaultConcurrency: 5,
+    setup: setupResourceQuota,
+  },
+  {
+    name: "pod-garbage-collector-controller",
+    aliases: ["podgc"],
+    setup: setupPodGc,
   },
 ];

@@ -12,6 +12,16 @@ export interface KubeControllerManagerOptions {
   retryPeriod?: number;
   /** Leader election identity (default `<hostname>_<uuid>`). */
   identity?: string;
+  /** `--allocate-node-cidrs`: run the node IPAM controller (a Cluster turns it on with its pod network). */
+  allocateNodeCidrs?: boolean;
+  /** `--cluster-cidr`: the pod network node CIDRs are cut from. */
+  clusterCidr?: string;
+  /** `--node-cidr-mask-size` (default 24). */
+  nodeCidrMaskSize?: number;
+  /** `--service-cluster-ip-range`: kept out of node CIDRs. */
+  serviceClusterIpRange?: string;
+  /** `--terminated-pod-gc-threshold`: terminated pods kept before the oldest are deleted (12500; 0 keeps all). */
+  terminatedPodGcThreshold?: number;
   /** Node lifecycle settings (`--node-monitor-period`, `--node-monitor-grace-period`, ... in ms and per second). */
   nodeLifecycle?: Partial<NodeLifecycleSettings>;
 }

@@ -6,10 +6,16 @@ import { NetworkConfigToken, type NetworkConfig } from "../../core/net/network-c
 import { InformerFactory, type SharedInformerFactory } from "../../core/informers/shared-informer-factory.js";
 import { Clock } from "../../core/clock/clock.js";
 import { Proxier, type ProxyMode } from "./proxier.js";
+import { Client } from "../../core/client/client.js";
+import { Images } from "../../core/cri/images.js";
+import { createObjects } from "../../core/cluster/create-objects.js";
+import { KUBE_PROXY_IMAGE_DEFINITION } from "./image.js";
+import { kubeProxyConfiguration, kubeProxyManifest } from "./manifest.js";
 
 export { Proxier, type ProxyMode } from "./proxier.js";
 export { portProtoHash, serviceChainName, endpointChainName } from "./chain-names.js";
 export { iptablesRestoreInput } from "./iptables-rules.js";
+export { kubeProxyManifest, kubeProxyConfiguration, KUBE_PROXY_IMAGE } from "./manifest.js";
 
 export interface KubeProxyOptions {
   /** `--proxy-mode` (default iptables). */
@@ -22,21 +28,30 @@ export interface KubeProxyOptions {
 export const proxiers = new WeakMap<DataPlane, Map<string, Proxier>>();
 
 /**
- * kube-proxy as a plugin: its per-node data path (a {@link Proxier} on every node's root namespace,
- * fed by the shared Service and EndpointSlice informers). Real clusters run it as the `kube-proxy`
- * DaemonSet in kube-system; here it is a node agent until DaemonSets run (docs/networking.md).
+ * kube-proxy as a plugin, deployed as kubeadm deploys it: the kube-proxy ConfigMap
+ * (KubeProxyConfiguration with the mode) and DaemonSet in kube-system, whose hostNetwork pods run
+ * the registry.k8s.io/kube-proxy image on every node; and the data path those pods stand for, a
+ * node agent per node (a {@link Proxier} on the node's root namespace, fed by the shared Service
+ * and EndpointSlice informers), so rules exist from the node's registration on — with or without
+ * a kubelet (docs/networking.md, "How the network's agents are deployed").
  */
 export function kubeProxy(options: KubeProxyOptions = {}): DefinedPlugin {
   return definePlugin({
     name: "kube-proxy",
     description: `kube-proxy (${options.mode ?? "iptables"} mode): Services and EndpointSlices to each node's iptables or IPVS rules`,
-    setup(ctx) {
+    async setup(ctx) {
+      const mode = options.mode ?? "iptables";
+      const minSyncPeriodMs = options.minSyncPeriodMs ?? 1000;
+      const network = ctx.resolve<NetworkConfig>(NetworkConfigToken);
+      ctx.contribute(Images, KUBE_PROXY_IMAGE_DEFINITION.repository, KUBE_PROXY_IMAGE_DEFINITION);
+      await createObjects(ctx.resolve<Client>(Client), kubeProxyManifest(kubeProxyConfiguration({ mode, clusterCidr: network.podNetworkCidr, minSyncPeriodMs })), (m) => ctx.log.warn(`kube-proxy addon: ${m}`));
       ctx.contribute(NodeAgents, "kube-proxy", {
         start({ scope, signal }) {
           const node = scope.resolve<string>(NodeName);
           const plane = scope.resolve<DataPlane>(DataPlaneToken);
           const config = scope.resolve<NetworkConfig>(NetworkConfigToken);
-          const root = plane.addNode(node, scope.resolve<string>(NodeIP));
+          const nodeIP = scope.resolve<string>(NodeIP);
+          const root = plane.addNode(node, nodeIP);
           const proxier = new Proxier({
             node,
             root,
@@ -44,8 +59,9 @@ export function kubeProxy(options: KubeProxyOptions = {}): DefinedPlugin {
             informers: scope.resolve<SharedInformerFactory>(InformerFactory),
             clock: scope.resolve<Clock>(Clock),
             clusterCidr: config.podNetworkCidr,
-            mode: options.mode ?? "iptables",
-            minSyncPeriodMs: options.minSyncPeriodMs ?? 1000,
+            nodeIP,
+            mode,
+            minSyncPeriodMs,
             log: ctx.log,
           });
           let byNode = proxiers.get(plane);
@@ -60,7 +76,10 @@ export function kubeProxy(options: KubeProxyOptions = {}): DefinedPlugin {
           };
         },
       });
-      return () => void ctx.extensions(NodeAgents).withdraw("kube-proxy");
+      return () => {
+        ctx.extensions(NodeAgents).withdraw("kube-proxy");
+        ctx.extensions(Images).withdraw(KUBE_PROXY_IMAGE_DEFINITION.repository);
+      };
     },
   });
 }

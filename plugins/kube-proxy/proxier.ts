@@ -6,7 +6,8 @@ import type { EventHandlerRegistration } from "../../core/informers/event-handle
 import type { NetNamespace } from "../../core/net/netns.js";
 import type { Logger } from "../../core/log/logger.js";
 import { splitWords } from "../../core/net/netfilter/rule.js";
-import { iptablesRestoreInput, JUMP_RULES } from "./iptables-rules.js";
+import { iptablesRestoreInput, JUMP_RULES, type ServicePortRules } from "./iptables-rules.js";
+import { isTombstone } from "../../core/informers/tombstone.js";
 import { syncIpvs } from "./ipvs-sync.js";
 import { servicePorts, type ServicePortInfo } from "./service-ports.js";
 import { HealthCheckServer } from "./health-check-server.js";
@@ -14,6 +15,11 @@ import type { NetworkStack } from "../../core/net/sockets.js";
 
 const FILTER_BASE = ["KUBE-EXTERNAL-SERVICES", "KUBE-FORWARD", "KUBE-NODEPORTS", "KUBE-PROXY-FIREWALL", "KUBE-SERVICES"];
 const NAT_BASE = ["KUBE-MARK-MASQ", "KUBE-NODEPORTS", "KUBE-POSTROUTING", "KUBE-SERVICES"];
+
+/** kube-proxy's largeClusterEndpointsThreshold: above it, stale chains are cleaned up once per sync period. */
+const LARGE_CLUSTER_ENDPOINTS = 1000;
+/** `--iptables-sync-period` (30 s). */
+const SYNC_PERIOD_MS = 30_000;
 
 export type ProxyMode = "iptables" | "ipvs";
 
@@ -25,6 +31,8 @@ export interface ProxierOptions {
   informers: SharedInformerFactory;
   clock: Clock;
   clusterCidr: string;
+  /** The node's InternalIP (loadBalancerSourceRanges containing it admit the LB IPs as sources). */
+  nodeIP?: string;
   mode: ProxyMode;
   /** `--iptables-min-sync-period` (default 1 s): syncs are at least this far apart. */
   minSyncPeriodMs: number;
@@ -42,8 +50,21 @@ export class Proxier {
   private timer: TimerHandle | undefined;
   private lastSync = -Infinity;
   private natChains: string[] = [];
+  /** Services and their EndpointSlices as the informers delivered them (kube-proxy's change trackers), by `ns/name`. */
+  private readonly services = new Map<string, Service>();
+  private readonly slices = new Map<string, Map<string, EndpointSlice>>();
+  /** Services whose Service or EndpointSlices changed since the last sync. */
+  private readonly changed = new Set<string>();
+  private readonly portsByService = new Map<string, ServicePortInfo[]>();
+  private readonly rulesCache = new WeakMap<ServicePortInfo, ServicePortRules>();
+  /** When stale chains were last deleted (large-cluster mode defers it to once per sync period). */
+  private lastCleanup = -Infinity;
+  /** The next sync rewrites every chain (the first, and any after a failed restore). */
+  private needFullSync = true;
   /** Syncs done (for tests and benchmarks). */
   syncs = 0;
+  /** Service ports whose chains the last iptables sync rewrote (all of them in a full sync). */
+  lastSyncWrote = 0;
   lastPorts: ServicePortInfo[] = [];
   private readonly health: HealthCheckServer;
 
@@ -54,8 +75,39 @@ export class Proxier {
   start(signal: AbortSignal): void {
     const services = this.o.informers.forResource<Service>("Service");
     const slices = this.o.informers.forResource<EndpointSlice>("EndpointSlice");
-    const handler = { onAdd: () => this.requestSync(), onUpdate: () => this.requestSync(), onDelete: () => this.requestSync() };
-    this.registrations.push(services.addEventHandler(handler), slices.addEventHandler(handler));
+    const onService = (svc: Service, deleted: boolean): void => {
+      const key = `${svc.metadata?.namespace ?? "default"}/${svc.metadata?.name ?? ""}`;
+      if (deleted) this.services.delete(key);
+      else this.services.set(key, svc);
+      this.changed.add(key);
+      this.requestSync();
+    };
+    const onSlice = (slice: EndpointSlice, deleted: boolean): void => {
+      const svc = slice.metadata?.labels?.["kubernetes.io/service-name"];
+      if (!svc) return;
+      const key = `${slice.metadata?.namespace ?? "default"}/${svc}`;
+      let bySlice = this.slices.get(key);
+      if (deleted) bySlice?.delete(slice.metadata?.name ?? "");
+      else {
+        if (!bySlice) this.slices.set(key, (bySlice = new Map()));
+        bySlice.set(slice.metadata?.name ?? "", slice);
+      }
+      if (bySlice?.size === 0) this.slices.delete(key);
+      this.changed.add(key);
+      this.requestSync();
+    };
+    this.registrations.push(
+      services.addEventHandler({
+        onAdd: (o) => onService(o, false),
+        onUpdate: (_old, o) => onService(o, false),
+        onDelete: (o) => onService(isTombstone(o) ? (o.obj as Service) : o, true),
+      }),
+      slices.addEventHandler({
+        onAdd: (o) => onSlice(o, false),
+        onUpdate: (_old, o) => onSlice(o, false),
+        onDelete: (o) => onSlice(isTombstone(o) ? (o.obj as EndpointSlice) : o, true),
+      }),
+    );
     if (this.o.informers.all().some((i) => !i.isStarted())) this.o.informers.start(signal);
     this.ensureJumps();
     this.requestSync();
@@ -100,29 +152,46 @@ export class Proxier {
     }
   }
 
-  /** One full sync. */
+  /**
+   * One sync: the service ports of the services that changed are rebuilt; in iptables mode only
+   * their chains are rewritten (a partial sync, as kube-proxy does since 1.27) unless a full sync
+   * is due; IPVS mode reprograms every virtual server.
+   */
   syncNow(): void {
-    const services = this.o.informers.forResource<Service>("Service").lister().list();
-    const slicesBySvc = new Map<string, EndpointSlice[]>();
-    for (const s of this.o.informers.forResource<EndpointSlice>("EndpointSlice").lister().list()) {
-      const svc = s.metadata?.labels?.["kubernetes.io/service-name"];
-      if (!svc) continue;
-      const key = `${s.metadata?.namespace}/${svc}`;
-      const list = slicesBySvc.get(key);
-      if (list) list.push(s);
-      else slicesBySvc.set(key, [s]);
+    const changed = new Set(this.changed);
+    this.changed.clear();
+    for (const key of changed) {
+      const svc = this.services.get(key);
+      const ports = svc ? servicePorts([svc], new Map([[key, [...(this.slices.get(key)?.values() ?? [])]]])) : [];
+      if (ports.length) this.portsByService.set(key, ports);
+      else this.portsByService.delete(key);
     }
-    const ports = servicePorts(services, slicesBySvc);
+    const ports: ServicePortInfo[] = [];
+    for (const list of this.portsByService.values()) for (const p of list) ports.push(p);
     this.lastPorts = ports;
+    const full = this.needFullSync;
     try {
       if (this.o.mode === "iptables") {
-        const { text, natChains } = iptablesRestoreInput(ports, { node: this.o.node, clusterCidr: this.o.clusterCidr }, { nat: this.natChains });
+        const unchanged = full ? undefined : (sp: ServicePortInfo): boolean => !changed.has(`${sp.namespace}/${sp.service}`);
+        let endpoints = 0;
+        for (const sp of ports) endpoints += sp.endpoints.length;
+        const largeCluster = endpoints > LARGE_CLUSTER_ENDPOINTS;
+        const deleteStale = !largeCluster || full || this.o.clock.now() - this.lastCleanup >= SYNC_PERIOD_MS;
+        const { text, natChains } = iptablesRestoreInput(
+          ports,
+          { node: this.o.node, clusterCidr: this.o.clusterCidr, ...(this.o.nodeIP ? { nodeIP: this.o.nodeIP } : {}) },
+          { nat: this.natChains, cache: this.rulesCache, deleteStale, ...(unchanged ? { unchanged } : {}) },
+        );
+        if (deleteStale) this.lastCleanup = this.o.clock.now();
         this.o.root.netfilter.restore(text, { noflush: true });
         this.natChains = natChains;
+        this.lastSyncWrote = unchanged ? ports.filter((sp) => !unchanged(sp)).length : ports.length;
       } else syncIpvs(this.o.root, ports, { node: this.o.node, clusterCidr: this.o.clusterCidr });
+      this.needFullSync = false;
       this.health.sync(ports);
       this.o.root.changed();
     } catch (err) {
+      this.needFullSync = true;
       this.o.log?.error("kube-proxy sync failed", { node: this.o.node, error: err });
     }
     this.lastSync = this.o.clock.now();

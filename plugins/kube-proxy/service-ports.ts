@@ -25,6 +25,8 @@ export interface ServicePortInfo {
   readonly nodePort?: number;
   readonly loadBalancerIPs: readonly string[];
   readonly externalIPs: readonly string[];
+  /** `spec.loadBalancerSourceRanges` (LoadBalancer services): who may reach the load balancer IPs. */
+  readonly loadBalancerSourceRanges?: readonly string[];
   readonly externalPolicyLocal: boolean;
   readonly internalPolicyLocal: boolean;
   readonly healthCheckNodePort?: number;
@@ -79,6 +81,7 @@ export function servicePorts(services: readonly Service[], slicesByService: Read
         ...(p.nodePort && (spec.type === "NodePort" || spec.type === "LoadBalancer") ? { nodePort: p.nodePort } : {}),
         loadBalancerIPs: spec.type === "LoadBalancer" ? lbIPs : [],
         externalIPs: spec.externalIPs ?? [],
+        ...(spec.type === "LoadBalancer" && spec.loadBalancerSourceRanges?.length ? { loadBalancerSourceRanges: spec.loadBalancerSourceRanges.map((c) => c.trim()) } : {}),
         externalPolicyLocal: spec.externalTrafficPolicy === "Local" && (spec.type === "NodePort" || spec.type === "LoadBalancer"),
         internalPolicyLocal: spec.internalTrafficPolicy === "Local",
         ...(spec.healthCheckNodePort ? { healthCheckNodePort: spec.healthCheckNodePort } : {}),

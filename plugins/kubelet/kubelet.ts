@@ -1,26 +1,34 @@
 import type { DependencyContainer } from "tsyringe";
 import type { Node, Pod, Service } from "kubernetes-types/core/v1.js";
 import type { Lease } from "kubernetes-types/coordination/v1.js";
+import type { RuntimeClass } from "kubernetes-types/node/v1.js";
 import type { Clock, TimerHandle } from "../../core/clock/clock.js";
 import type { Random } from "../../core/clock/random.js";
 import type { Client } from "../../core/client/client.js";
 import type { Logger } from "../../core/log/logger.js";
 import { isStatusError } from "../../core/api/status.js";
 import { rfc3339, rfc3339Micro } from "../../core/api/time.js";
-import { milliValue, parseQuantity } from "../../core/api/quantity.js";
+import { milliValue, parseQuantity, quantityToNumber } from "../../core/api/quantity.js";
 import { ipv4ToUint32, uint32ToIpv4 } from "../../core/net/ipv4.js";
 import { EventBroadcaster } from "../../core/events/event-broadcaster.js";
+import type { EventRecorder } from "../../core/events/event-recorder.js";
 import { SharedInformerFactory } from "../../core/informers/shared-informer-factory.js";
 import { isTombstone } from "../../core/informers/tombstone.js";
-import { NodeIP, NodeName, NodeSpecToken, type NodeSpec } from "../../core/cluster/node-spec.js";
+import { NodeIP, NodeName, NodePodCidr, NodeSpecToken, type NodeSpec } from "../../core/cluster/node-spec.js";
 import { provide } from "../../core/di/token.js";
 import { MemoryFileSystem } from "../../core/cri/filesystem.js";
 import { NodeRuntimeToken, type ContainerRuntimeFactory, type NodeRuntime } from "../../core/cri/runtime-service.js";
 import { Backoff } from "./backoff.js";
 import { ObjectSource } from "./container-env.js";
-import { nodeConditions, nodeImages, nodeResources, registrationNode } from "./node-status.js";
+import { NO_PRESSURE, nodeConditions, nodeImages, nodeResources, registrationNode, type NodePressure } from "./node-status.js";
+import { statsSummary, type StatsSummary } from "./stats.js";
+import { DEFAULT_EVICTION_HARD, SIGNAL_CONDITION, evictionMessage, observe, parseThresholds, rankForEviction, thresholdQuantity, type Threshold } from "./eviction.js";
+import { DEFAULT_IMAGE_GC_POLICY, IMAGE_GC_PERIOD_MS, ImageGarbageCollector } from "./image-gc.js";
 import { PodWorker, type KubeletServices } from "./pod-worker.js";
 import { admitPod } from "./admission.js";
+import { NodeFiles, type NodeFileSystem } from "../../core/cni/node-files.js";
+import { StaticPodManager } from "./static-pod-manager.js";
+import { isMirrorPod } from "./static-pods.js";
 
 export interface KubeletOptions {
   scope: DependencyContainer;
@@ -37,6 +45,10 @@ export interface KubeletOptions {
 export const LEASE_RENEW_MS = 10_000;
 export const LEASE_DURATION_SECONDS = 40;
 export const STATUS_UPDATE_MS = 10_000;
+/** How often eviction signals are measured (`evictionMonitoringPeriod`). */
+export const EVICTION_MONITORING_MS = 10_000;
+/** How often the static pod directory is re-read besides its change notifications (`fileCheckFrequency`). */
+export const FILE_CHECK_MS = 20_000;
 
 /**
  * One node's kubelet: registers the Node, keeps its Lease and status, and runs the pods bound to
@@ -62,20 +74,38 @@ export class Kubelet {
   private lastImagesKey = "";
   private clusterDNS = "10.96.0.10";
   private readonly services: KubeletServices;
+  private readonly recorder: EventRecorder;
   private unsubscribe: (() => void) | undefined;
+  private readonly staticPods: StaticPodManager | undefined;
+  private unwatchManifests: (() => void) | undefined;
+  private fileCheckTimer: TimerHandle | undefined;
   private readonly allocatable: Record<string, string>;
+  private readonly capacity: Record<string, string>;
+  private readonly thresholds: Threshold[];
+  readonly imageGc: ImageGarbageCollector;
+  private pressure: NodePressure = NO_PRESSURE;
+  private housekeepingTimer: TimerHandle | undefined;
+  private imageGcTimer: TimerHandle | undefined;
+  private readonly bootTime: number;
 
   constructor(private readonly o: KubeletOptions) {
     const scope = o.scope;
     this.nodeName = scope.resolve<string>(NodeName);
     this.nodeIP = scope.isRegistered(NodeIP, true) ? scope.resolve<string>(NodeIP) : "127.0.0.1";
     this.spec = scope.isRegistered(NodeSpecToken, true) ? scope.resolve(NodeSpecToken) : { name: this.nodeName };
-    this.allocatable = nodeResources(this.spec).allocatable;
+    const resources = nodeResources(this.spec);
+    this.allocatable = resources.allocatable;
+    this.capacity = resources.capacity;
+    this.bootTime = o.clock.now();
+    const kc = this.spec.kubeletConfig ?? {};
+    this.thresholds = parseThresholds(kc.evictionHard ?? DEFAULT_EVICTION_HARD);
     this.runtime = o.runtime.create(scope, { hostFs: this.hostFs });
+    this.imageGc = new ImageGarbageCollector(this.runtime, { ...DEFAULT_IMAGE_GC_POLICY, ...(kc.imageGCHighThresholdPercent !== undefined ? { highThresholdPercent: kc.imageGCHighThresholdPercent } : {}), ...(kc.imageGCLowThresholdPercent !== undefined ? { lowThresholdPercent: kc.imageGCLowThresholdPercent } : {}) });
     provide(scope, NodeRuntimeToken, this.runtime);
     this.informers = new SharedInformerFactory({ client: o.client, clock: o.clock, random: o.random, logger: o.log.child("informers") });
     this.events = new EventBroadcaster({ client: o.client, clock: o.clock, log: o.log.child("events") });
     const recorder = this.events.newRecorder({ component: "kubelet", host: this.nodeName });
+    this.recorder = recorder;
     this.services = {
       nodeName: this.nodeName,
       nodeIP: this.nodeIP,
@@ -97,8 +127,24 @@ export class Kubelet {
       admit: (pod) => admitPod(pod, this.admittedPods(pod), this.allocatable, this.nodeLabels),
       token: (pod, audience, exp) => this.podToken(pod, audience, exp),
       forget: (uid) => this.forget(uid),
+      runtimeHandler: (name) => this.runtimeHandler(name),
       sandboxCreated: (id, worker) => void this.bySandbox.set(id, worker),
     };
+    if (scope.isRegistered(NodeFiles, true)) {
+      this.staticPods = new StaticPodManager(
+        {
+          nodeName: this.nodeName,
+          client: o.client,
+          log: o.log.child("static-pods"),
+          now: () => o.clock.now(),
+          run: (pod) => this.podChanged(pod),
+          stop: (pod) => this.stopStaticPod(pod),
+          mirrorCreated: (uid) => this.workers.get(uid)?.resendStatus(),
+          event: (pod, type, reason, message) => recorder.event(pod, type, reason, message),
+        },
+        scope.resolve<NodeFileSystem>(NodeFiles),
+      );
+    }
   }
 
   private nodeLabels: Record<string, string> = {};
@@ -112,18 +158,32 @@ export class Kubelet {
     void this.readClusterDNS();
     this.unsubscribe = this.runtime.runtime.onContainerEvent((e) => this.workerForSandbox(e.podSandboxId)?.containerEvent());
     const pods = this.informers.forResource<Pod>("Pod", { fieldSelector: `spec.nodeName=${this.nodeName}` });
+    const mirror = (pod: Pod, gone = false): boolean => {
+      if (!isMirrorPod(pod)) return false;
+      this.staticPods?.mirrorChanged(gone ? undefined : pod, `${pod.metadata?.namespace}/${pod.metadata?.name}`);
+      return true;
+    };
     pods.addEventHandler({
-      onAdd: (pod) => this.podChanged(pod),
+      onAdd: (pod) => {
+        if (!mirror(pod)) this.podChanged(pod);
+      },
       onUpdate: (old, pod) => {
+        if (mirror(pod)) return;
         if (relevantChange(old, pod)) this.podChanged(pod);
         else this.workers.get(pod.metadata?.uid ?? "")?.update(pod);
       },
       onDelete: (obj) => {
         const pod = isTombstone(obj) ? (obj.obj as Pod | undefined) : obj;
-        if (pod) this.workers.get(pod.metadata?.uid ?? "")?.removed();
+        if (pod && !mirror(pod, true)) this.workers.get(pod.metadata?.uid ?? "")?.removed();
       },
     });
     this.informers.start(this.abort.signal);
+    this.housekeepingTimer = this.o.clock.setInterval(() => void this.housekeeping().catch((err: unknown) => this.o.log.warn("eviction manager: synchronize failed", { error: err })), EVICTION_MONITORING_MS);
+    this.imageGcTimer = this.o.clock.setInterval(() => void this.collectImages().catch((err: unknown) => this.o.log.warn("image garbage collection failed", { error: err })), IMAGE_GC_PERIOD_MS);
+    if (this.staticPods) {
+      this.unwatchManifests = this.staticPods.watch();
+      this.fileCheckTimer = this.o.clock.setInterval(() => this.staticPods!.resync(), FILE_CHECK_MS);
+    }
   }
 
   /** Stops heartbeats and the informer, kills every container (the node is going away). */
@@ -132,6 +192,10 @@ export class Kubelet {
     this.o.clock.clearTimeout(this.leaseTimer);
     this.o.clock.clearInterval(this.statusTimer);
     this.unsubscribe?.();
+    this.unwatchManifests?.();
+    this.o.clock.clearInterval(this.fileCheckTimer);
+    this.o.clock.clearInterval(this.housekeepingTimer);
+    this.o.clock.clearInterval(this.imageGcTimer);
     for (const w of this.workers.values()) await w.shutdown();
     await this.informers.shutdown();
     await this.runtime.close();
@@ -163,6 +227,14 @@ export class Kubelet {
       return;
     }
     w.update(pod);
+  }
+
+  /** A static pod's manifest is gone or changed: terminate it as a deletion with its grace period would. */
+  private stopStaticPod(pod: Pod): void {
+    const w = this.workers.get(pod.metadata?.uid ?? "");
+    if (!w) return;
+    w.detachStatus();
+    w.update({ ...w.pod, metadata: { ...w.pod.metadata, deletionTimestamp: rfc3339(this.o.clock.now()), deletionGracePeriodSeconds: pod.spec?.terminationGracePeriodSeconds ?? 30 } });
   }
 
   private forget(uid: string): void {
@@ -203,6 +275,10 @@ export class Kubelet {
     const images = await this.runtime.images.listImages();
     const machineId = this.nodeName.split("").reduce((h, c) => (Math.imul(h, 31) + c.charCodeAt(0)) >>> 0, 7).toString(16).padStart(8, "0").repeat(4);
     const node = registrationNode(this.spec, this.nodeIP, this.runtime.runtimeVersion, images, now, this.lastNetworkError, machineId);
+    // The pod CIDR the cluster bootstrap chose for this node (kubelet's --pod-cidr): registered with
+    // the Node, so node IPAM takes it as allocated instead of handing out another.
+    const podCidr = this.o.scope.isRegistered(NodePodCidr, true) ? this.o.scope.resolve<string>(NodePodCidr) : undefined;
+    if (podCidr) node.spec = { ...node.spec, podCIDR: podCidr, podCIDRs: [podCidr] };
     this.nodeLabels = node.metadata!.labels!;
     try {
       await nodes.create(node, { fieldManager: "kubelet" });
@@ -220,7 +296,7 @@ export class Kubelet {
     const err = await this.networkError();
     const images = await this.runtime.images.listImages();
     const imagesKey = images.map((i) => i.id).join(",");
-    const changed = err !== this.lastNetworkError || imagesKey !== this.lastImagesKey;
+    const changed = err !== this.lastNetworkError || imagesKey !== this.lastImagesKey || this.pressureChanged;
     const networkCameUp = this.lastNetworkError !== undefined && err === undefined;
     this.lastNetworkError = err;
     if (networkCameUp) for (const w of this.workers.values()) if (!w.sandbox) w.kick();
@@ -230,9 +306,93 @@ export class Kubelet {
     if (!current) return;
     this.nodeLabels = current.metadata?.labels ?? this.nodeLabels;
     const now = rfc3339(this.o.clock.now());
-    await nodes.patch(this.nodeName, "merge", { status: { conditions: nodeConditions(now, current.status?.conditions, err), images: nodeImages(images) } }, { subresource: "status", fieldManager: "kubelet" });
+    await nodes.patch(this.nodeName, "merge", { status: { conditions: nodeConditions(now, current.status?.conditions, err, this.pressure), images: nodeImages(images) } }, { subresource: "status", fieldManager: "kubelet" });
     this.lastStatusPost = this.o.clock.now();
     this.lastImagesKey = imagesKey;
+    this.pressureChanged = false;
+  }
+
+  private pressureChanged = false;
+
+  // ---- stats, eviction, image GC ----
+
+  /** The kubelet's `/stats/summary`. */
+  async statsSummary(): Promise<StatsSummary> {
+    const pods: { pod: Pod; sandbox: string | undefined }[] = [];
+    for (const w of this.workers.values()) pods.push({ pod: w.pod, sandbox: w.sandbox });
+    return statsSummary({
+      nodeName: this.nodeName,
+      runtime: this.runtime,
+      hostFs: this.hostFs,
+      now: this.o.clock.now(),
+      bootTime: this.bootTime,
+      memoryCapacity: quantityToNumber(parseQuantity(this.capacity["memory"]!)),
+      fsCapacity: quantityToNumber(parseQuantity(this.capacity["ephemeral-storage"]!)),
+      pods,
+    });
+  }
+
+  /** The node's pressure conditions as last measured. */
+  get nodePressure(): NodePressure {
+    return this.pressure;
+  }
+
+  /**
+   * The eviction manager's synchronize: measures every signal against its hard threshold, sets the
+   * pressure conditions, reclaims node-level resources first (image GC for disk), then evicts one
+   * pod — the highest ranked for the starved resource — with no grace period.
+   */
+  private async housekeeping(): Promise<void> {
+    if (this.abort.signal.aborted) return;
+    let summary = await this.statsSummary();
+    let obs = observe(summary);
+    const met = (): { t: Threshold; quantity: number }[] =>
+      this.thresholds.map((t) => ({ t, quantity: thresholdQuantity(t, obs[t.signal].capacity) })).filter(({ t, quantity }) => obs[t.signal].available < quantity);
+    let starved = met();
+    const pressure: NodePressure = { ...NO_PRESSURE };
+    for (const { t } of starved) pressure[SIGNAL_CONDITION[t.signal].condition] = true;
+    if (JSON.stringify(pressure) !== JSON.stringify(this.pressure)) {
+      this.pressure = pressure;
+      this.pressureChanged = true;
+      void this.updateStatus().catch(() => undefined);
+    }
+    if (starved.length === 0) return;
+    const first = starved[0]!;
+    const resource = SIGNAL_CONDITION[first.t.signal].resource;
+    this.recordNodeEvent("Warning", "EvictionThresholdMet", `Attempting to reclaim ${resource}`);
+    if (first.t.signal === "imagefs.available" || first.t.signal === "nodefs.available") {
+      const now = this.o.clock.now();
+      const need = first.quantity - obs[first.t.signal].available;
+      await this.imageGc.freeSpace(need, now);
+      summary = await this.statsSummary();
+      obs = observe(summary);
+      starved = met();
+      if (starved.length === 0) return;
+    }
+    const usageByPod = new Map<string, Map<string, number>>();
+    for (const p of summary.pods) {
+      const m = new Map<string, number>();
+      for (const c of p.containers) m.set(c.name, resource === "memory" ? c.memory.workingSetBytes : c.logs.usedBytes + c.rootfs.usedBytes);
+      usageByPod.set(p.podRef.uid, m);
+    }
+    const usage = (pod: Pod): number => [...(usageByPod.get(pod.metadata?.uid ?? "")?.values() ?? [])].reduce((a, b) => a + b, 0);
+    const candidates = [...this.workers.values()].filter((w) => w.active && w.sandbox && !w.isStatic).map((w) => w.pod);
+    const victim = rankForEviction(candidates, usage, resource)[0];
+    if (!victim) return;
+    const target = starved[0]!;
+    const message = evictionMessage(resource, target.t.value.endsWith("%") ? String(target.quantity) : target.t.value, obs[target.t.signal].available, victim, usageByPod.get(victim.metadata!.uid!) ?? new Map());
+    this.workers.get(victim.metadata!.uid!)?.evict(message);
+  }
+
+  /** The periodic image GC (every 5 minutes): frees space above the high threshold, or says it could not. */
+  private async collectImages(): Promise<void> {
+    if (this.abort.signal.aborted) return;
+    const result = await this.imageGc.garbageCollect(this.o.clock.now());
+    if (result && result.freed < result.attempted) this.recordNodeEvent("Warning", "ImageGCFailed", `Failed to garbage collect required amount of images. Attempted to free ${result.attempted} bytes, but only found ${result.freed} bytes eligible to free.`);
+  }
+
+  private recordNodeEvent(type: "Normal" | "Warning", reason: string, message: string): void {
+    this.recorder.event({ apiVersion: "v1", kind: "Node", metadata: { name: this.nodeName, uid: this.nodeName } } as never, type, reason, message);
   }
 
   private renewLease(): void {
@@ -262,6 +422,18 @@ export class Kubelet {
         });
     };
     loop();
+  }
+
+  /** Looks a RuntimeClass's handler up (upstream's runtimeclass.Manager). */
+  private async runtimeHandler(name: string | undefined): Promise<string> {
+    if (!name) return "";
+    try {
+      const rc = await this.o.client.resource<RuntimeClass>({ apiVersion: "node.k8s.io/v1", kind: "RuntimeClass" }).get(name);
+      return rc.handler;
+    } catch (err) {
+      if (isStatusError(err) && err.code === 404) throw new Error(`runtimeclass.node.k8s.io "${name}" not found`);
+      throw new Error(`failed to lookup RuntimeClass ${name}: ${(err as Error).message}`);
+    }
   }
 
   /** The kube-dns Service IP: the 10th address of the service network (from the `kubernetes` Service's first address). */

@@ -34,15 +34,23 @@ function toKi(q: ReturnType<typeof parseQuantity>): string {
 }
 
 /** The node's conditions: pressure conditions and Ready (with the runtime's network error while NotReady). */
-export function nodeConditions(now: string, previous: NodeCondition[] | undefined, networkError: string | undefined): NodeCondition[] {
+export interface NodePressure {
+  MemoryPressure: boolean;
+  DiskPressure: boolean;
+  PIDPressure: boolean;
+}
+
+export const NO_PRESSURE: NodePressure = { MemoryPressure: false, DiskPressure: false, PIDPressure: false };
+
+export function nodeConditions(now: string, previous: NodeCondition[] | undefined, networkError: string | undefined, pressure: NodePressure = NO_PRESSURE): NodeCondition[] {
   const cond = (type: string, status: string, reason: string, message: string): NodeCondition => {
     const old = previous?.find((c) => c.type === type);
     return { type, status, reason, message, lastHeartbeatTime: now, lastTransitionTime: old && old.status === status ? old.lastTransitionTime! : now };
   };
   return [
-    cond("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
-    cond("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
-    cond("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
+    pressure.MemoryPressure ? cond("MemoryPressure", "True", "KubeletHasInsufficientMemory", "kubelet has insufficient memory available") : cond("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
+    pressure.DiskPressure ? cond("DiskPressure", "True", "KubeletHasDiskPressure", "kubelet has disk pressure") : cond("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
+    pressure.PIDPressure ? cond("PIDPressure", "True", "KubeletHasInsufficientPID", "kubelet has insufficient PID available") : cond("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
     networkError ? cond("Ready", "False", "KubeletNotReady", networkError) : cond("Ready", "True", "KubeletReady", "kubelet is posting ready status"),
   ];
 }

@@ -62,7 +62,7 @@ export const crictl: NodeCommand = async ({ scope, argv }): Promise<NodeCommandR
     case "pods": {
       const sbs = (await rt.runtime.listPodSandbox()).sort((a, b) => b.createdAt - a.createdAt);
       const lines = [(["POD ID", "CREATED", "STATE", "NAME", "NAMESPACE", "ATTEMPT", "RUNTIME"])];
-      for (const s of sbs) lines.push(([s.id.slice(0, 13), ago(now - s.createdAt), s.state === "SANDBOX_READY" ? "Ready" : "NotReady", s.metadata.name, s.metadata.namespace, String(s.metadata.attempt), "(default)"]));
+      for (const s of sbs) lines.push(([s.id.slice(0, 13), ago(now - s.createdAt), s.state === "SANDBOX_READY" ? "Ready" : "NotReady", s.metadata.name, s.metadata.namespace, String(s.metadata.attempt), s.runtimeHandler || "(default)"]));
       return { stdout: table(lines), exitCode: 0 };
     }
     case "images": {

@@ -107,7 +107,9 @@ export function buildPodStatus(input: PodStatusInput): PodStatus {
     cond("Ready", ready, ready ? undefined : missingGates.length && containersReady ? "ReadinessGatesNotReady" : notReadyReason, ready ? undefined : missingGates.length && containersReady ? `corresponding condition of pod readiness gate "${missingGates[0]}" does not exist.` : terminal ? undefined : `containers with unready status: [${unready.join(" ")}]`),
     cond("ContainersReady", containersReady, containersReady ? undefined : notReadyReason, containersReady || terminal ? undefined : `containers with unready status: [${unready.join(" ")}]`),
   ];
-  for (const c of prev?.conditions ?? []) if (!OWN_CONDITIONS.has(c.type)) conditions.push(c);
+  for (const c of prev?.conditions ?? []) if (!OWN_CONDITIONS.has(c.type) && !(c.type === "DisruptionTarget" && input.terminal?.reason === "Evicted")) conditions.push(c);
+  // An evicted pod says why it was disrupted (upstream's DisruptionTarget, reason TerminationByKubelet).
+  if (input.terminal?.reason === "Evicted") conditions.push({ ...cond("DisruptionTarget", true, "TerminationByKubelet", input.terminal.message), lastProbeTime: null as never });
   conditions.sort((a, b) => order(a.type) - order(b.type));
   const status: PodStatus = {
     phase,

@@ -18,6 +18,9 @@ import { ProbeWorker, runProbe, type ProbeKind } from "./probes.js";
 import { VolumeSetupError, containerMounts, podDir, setUpVolumes } from "./volumes.js";
 
 /** What every pod worker of one kubelet shares. */
+/** How often a running pod's configMap/secret volumes are rewritten (the kubelet's syncFrequency). */
+const VOLUME_RESYNC_MS = 60_000;
+
 export interface KubeletServices {
   readonly nodeName: string;
   readonly nodeIP: string;
@@ -40,6 +43,8 @@ export interface KubeletServices {
   /** Decides whether a new pod may run here (resources, affinity); a reason/message pair rejects it. */
   readonly admit: (pod: Pod) => { reason: string; message: string } | undefined;
   readonly token: (pod: Pod, audience: string | undefined, expirationSeconds: number) => Promise<string | undefined>;
+  /** The CRI handler of a RuntimeClass ("" for none); rejects as the kubelet's RuntimeClass manager does when it does not exist. */
+  readonly runtimeHandler: (runtimeClassName: string | undefined) => Promise<string>;
   /** Called when a worker's sandbox exists (container events are routed by sandbox). */
   readonly sandboxCreated: (sandboxId: string, worker: PodWorker) => void;
   /** Called when the worker is done with its pod (terminated and cleaned up). */
@@ -65,6 +70,8 @@ export class PodWorker {
   private sandboxConfig: PodSandboxConfig | undefined;
   private podIPs: string[] = [];
   private volumes: Map<string, string> | undefined;
+  /** When configMap/secret/projected/downwardAPI volumes were last written (the periodic resync). */
+  private volumesWrittenAt = 0;
   private startTime: number | undefined;
   private readonly init: ContainerSlot[];
   private readonly regular: ContainerSlot[];
@@ -76,6 +83,10 @@ export class PodWorker {
   private removedFromApi = false;
   /** Set by shutdown(): a sync still in flight must not arm new timers. */
   private stopped = false;
+  /** Set by the eviction manager: the message the evicted pod fails with. */
+  private eviction: string | undefined;
+  /** A static pod whose mirror now belongs to another (its manifest changed or went away): no more status writes. */
+  private statusDetached = false;
 
   constructor(pod: Pod, private readonly k: KubeletServices) {
     this.pod = pod;
@@ -85,6 +96,11 @@ export class PodWorker {
 
   get uid(): string {
     return this.pod.metadata?.uid ?? "";
+  }
+
+  /** A static pod (from a manifest file): its API object is a mirror pod with another UID. */
+  get isStatic(): boolean {
+    return this.pod.metadata?.annotations?.["kubernetes.io/config.source"] === "file";
   }
 
   /** The sandbox (for streaming and node views). */
@@ -105,6 +121,29 @@ export class PodWorker {
   update(pod: Pod): void {
     this.pod = pod;
     this.kick();
+  }
+
+  /** Node-pressure eviction: kill every container now (no grace, as for a hard threshold) and fail the pod with reason Evicted. */
+  evict(message: string): void {
+    if (this.lifecycle !== "syncing" || this.eviction !== undefined) return;
+    this.eviction = message;
+    this.kick();
+  }
+
+  /** Still running or about to (not terminating, not finished). */
+  get active(): boolean {
+    return this.lifecycle === "syncing" && this.eviction === undefined && this.admitted && !this.rejected;
+  }
+
+  /** The pod's API object was replaced (a static pod's new mirror): write the status again. */
+  resendStatus(): void {
+    this.lastStatusJson = "";
+    this.kick();
+  }
+
+  /** Stops writing this pod's status to the API (a static pod being replaced or removed). */
+  detachStatus(): void {
+    this.statusDetached = true;
   }
 
   /** The pod is gone from the API (force-deleted, or deleted after we finished): kill everything now. */
@@ -175,6 +214,13 @@ export class PodWorker {
       await this.terminate(this.pod.metadata.deletionGracePeriodSeconds ?? 30);
       return;
     }
+    if (this.eviction !== undefined) {
+      this.terminal = { phase: "Failed", reason: "Evicted", message: this.eviction };
+      this.k.recorder.event(this.pod, "Warning", "Evicted", this.eviction);
+      await this.killAll(0);
+      await this.finish();
+      return;
+    }
     const phase = this.pod.status?.phase;
     if (!this.admitted && (phase === "Succeeded" || phase === "Failed")) {
       // Finished before this kubelet saw it (a restart): nothing to run.
@@ -211,6 +257,7 @@ export class PodWorker {
     const later = (at: number | undefined): void => {
       if (at !== undefined) next = Math.min(next, at);
     };
+    later(await this.resyncContentVolumes());
     // Init containers in order; sidecars start and keep running.
     let initDone = true;
     for (const s of this.init) {
@@ -276,7 +323,7 @@ export class PodWorker {
       networkNamespace: hostNetwork ? "NODE" : "POD",
     };
     try {
-      const id = await this.k.runtime.runtime.runPodSandbox(this.sandboxConfig, pod.spec?.runtimeClassName ? "runc" : "");
+      const id = await this.k.runtime.runtime.runPodSandbox(this.sandboxConfig, await this.k.runtimeHandler(pod.spec?.runtimeClassName));
       const st = await this.k.runtime.runtime.podSandboxStatus(id);
       this.sandboxId = id;
       this.k.sandboxCreated(id, this);
@@ -292,7 +339,20 @@ export class PodWorker {
     return true;
   }
 
+  /**
+   * The kubelet's periodic sync (syncFrequency, 1 min) rewrites content volumes, so a running pod
+   * sees an edited ConfigMap or Secret (subPath mounts aside) within about a minute. Returns when
+   * the next resync is due, or undefined for pods without such volumes.
+   */
+  private async resyncContentVolumes(): Promise<number | undefined> {
+    if (!(this.pod.spec?.volumes ?? []).some((v) => v.configMap || v.secret || v.projected || v.downwardAPI)) return undefined;
+    const now = this.k.clock.now();
+    if (now - this.volumesWrittenAt >= VOLUME_RESYNC_MS) await this.prepareVolumes();
+    return this.volumesWrittenAt + VOLUME_RESYNC_MS;
+  }
+
   private async prepareVolumes(): Promise<boolean> {
+    this.volumesWrittenAt = this.k.clock.now();
     try {
       this.volumes = await setUpVolumes(this.pod, {
         hostFs: this.k.hostFs,
@@ -771,6 +831,7 @@ export class PodWorker {
   // ---- status ----
 
   private async writeStatus(): Promise<void> {
+    if (this.statusDetached) return;
     const status: PodStatus = buildPodStatus({
       pod: this.pod,
       init: this.init,
@@ -786,6 +847,8 @@ export class PodWorker {
     });
     const json = JSON.stringify(status);
     if (json === this.lastStatusJson) return;
+    // A static pod keeps its own status; the API object it is written to is its mirror.
+    if (this.isStatic) this.pod = { ...this.pod, status };
     try {
       const updated = await this.k.client.resource<Pod>("Pod").patch(this.pod.metadata!.name!, "merge", { status }, { namespace: this.pod.metadata!.namespace!, subresource: "status" });
       this.lastStatusJson = json;

@@ -3,7 +3,8 @@ import type { DependencyContainer } from "tsyringe";
 import type { Clock } from "../../core/clock/clock.js";
 import type { Random } from "../../core/clock/random.js";
 import type { Logger } from "../../core/log/logger.js";
-import { NodeIP, NodeName } from "../../core/cluster/node-spec.js";
+import { NodeIP, NodeName, NodeSpecToken, type NodeSpec } from "../../core/cluster/node-spec.js";
+import { parseQuantity, quantityToNumber } from "../../core/api/quantity.js";
 import { PodNetwork, type PodNetworkAttachment } from "../../core/cni/pod-network.js";
 import type { NetworkStack } from "../../core/net/sockets.js";
 import { CriError } from "../../core/cri/errors.js";
@@ -97,8 +98,6 @@ export class ContainerdRuntime implements RuntimeService, ImageService, NodeRunt
   protected readonly imageStore = new NodeImageStore();
   private readonly listeners = new Set<(e: ContainerEvent) => void>();
   protected readonly table = new Map<number, NodeProcess>();
-  /** The runtime handler a sandbox gets when the pod names none (`runc`). */
-  protected readonly defaultHandler: string = "runc";
   private nextPid = 1;
   private hostStackFallback: NetworkStack | undefined;
   private readonly pulls = new Map<string, Promise<string>>();
@@ -174,7 +173,7 @@ export class ContainerdRuntime implements RuntimeService, ImageService, NodeRunt
     const now = this.deps.clock.now();
     const shimPid = this.spawnEntry(this.daemonPid, "root", now, this.shimCommand(id));
     const pausePid = this.spawnEntry(shimPid, "65535", now, "/pause");
-    const record: SandboxRecord = { id, config, state: "SANDBOX_READY", createdAt: now, ip, additionalIps: attachment?.ips.slice(1) ?? [], stack, handler: runtimeHandler || this.defaultHandler, shimPid, pausePid, containers: new Set(), ...(attachment ? { attachment } : {}) };
+    const record: SandboxRecord = { id, config, state: "SANDBOX_READY", createdAt: now, ip, additionalIps: attachment?.ips.slice(1) ?? [], stack, handler: runtimeHandler, shimPid, pausePid, containers: new Set(), ...(attachment ? { attachment } : {}) };
     this.sandboxes.set(id, record);
     this.deps.hostFs.mkdir(config.logDirectory);
     return id;
@@ -491,7 +490,7 @@ export class ContainerdRuntime implements RuntimeService, ImageService, NodeRunt
 
   async imageFsInfo(): Promise<{ usedBytes: number; capacityBytes: number; inodesUsed: number }> {
     const used = this.imageStore.list().reduce((n, s) => n + s.image.size, 0);
-    return { usedBytes: used, capacityBytes: 100 * 1024 ** 3, inodesUsed: this.imageStore.list().length * 1000 };
+    return { usedBytes: used, capacityBytes: this.fsCapacity(), inodesUsed: this.imageStore.list().length * 1000 };
   }
 
   // ---- NodeRuntime ----
@@ -651,6 +650,13 @@ export class ContainerdRuntime implements RuntimeService, ImageService, NodeRunt
   private podNetwork(): PodNetwork | undefined {
     const scope = this.deps.scope;
     return scope.isRegistered(PodNetwork, true) ? scope.resolve<PodNetwork>(PodNetwork) : undefined;
+  }
+
+  /** The node's filesystem size (its `ephemeral-storage` capacity, default 100Gi): images share it, as on a kind node. */
+  protected fsCapacity(): number {
+    const scope = this.deps.scope;
+    const spec = scope.isRegistered(NodeSpecToken, true) ? scope.resolve<NodeSpec>(NodeSpecToken) : undefined;
+    return quantityToNumber(parseQuantity(spec?.capacity?.["ephemeral-storage"] ?? "100Gi"));
   }
 
   protected nodeIP(): string {

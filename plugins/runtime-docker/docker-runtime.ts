@@ -24,7 +24,6 @@ export const DOCKER_LATENCIES: RuntimeLatencies = { runPodSandbox: 420, createCo
  */
 export class DockerRuntime extends ContainerdRuntime {
   override readonly runtimeVersion: string = `docker://${DOCKER_VERSION}`;
-  protected override readonly defaultHandler: string = "docker";
   /** Container ID → its own shim's pid. */
   private readonly shims = new Map<string, number>();
 

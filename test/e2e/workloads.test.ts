@@ -161,6 +161,16 @@ test("an image change rolls out a new ReplicaSet; rollout undo restores the old 
   await waitUntil(async () => (await ok(["get", "endpoints", "web", "-o", "jsonpath={.subsets[*].addresses[*].ip}"])).trim().split(" ").sort().join() === ready.join());
 });
 
+test("kubectl create job --from=cronjob: a manual run of a CronJob's template completes; get cronjob columns", async () => {
+  await ok(["create", "cronjob", "tick", "--image=busybox:1.36", "--schedule=0 3 * * *", "--", "sh", "-c", "echo tick"]);
+  assert.match(await ok(["get", "cronjob", "tick"]), /^NAME\s+SCHEDULE\s+TIMEZONE\s+SUSPEND\s+ACTIVE\s+LAST SCHEDULE\s+AGE\ntick\s+0 3 \* \* \*\s+<none>\s+False\s+0\s+<none>\s+/);
+  assert.match(await ok(["create", "job", "tick-manual", "--from=cronjob/tick"]), "job.batch/tick-manual created");
+  const owner = await ok(["get", "job", "tick-manual", "-o", "jsonpath={.metadata.ownerReferences[0].kind}/{.metadata.ownerReferences[0].name} {.metadata.annotations.cronjob\\.kubernetes\\.io/instantiate}"]);
+  assert.is(owner, "CronJob/tick manual");
+  await ok(["wait", "--for=condition=Complete", "job/tick-manual", "--timeout=60s"]);
+  assert.is(await ok(["logs", "job/tick-manual"]), "tick\n");
+});
+
 test("cascades: orphan keeps the ReplicaSets and pods, foreground removes the StatefulSet's pods before it", async () => {
   const rsBefore = (await ok(["get", "rs", "-l", "app=web", "-o", "name"])).trim().split("\n");
   await ok(["delete", "deployment", "web", "--cascade=orphan"]);

@@ -42,6 +42,13 @@ test("interactive sh reads commands from stdin", async () => {
   assert.is(r.code, 4);
 });
 
+test("read takes one line and leaves the rest of a chunk for the next read (stdin and pipes)", async () => {
+  const fromStdin = await sh('while read l; do echo "[$l]"; done; echo end', { stdin: "a\nb c\n" });
+  assert.is(fromStdin.stdout, "[a]\n[b c]\nend\n");
+  const fromPipe = await sh('printf "x\\ny\\n" | while read l; do echo "<$l>"; done');
+  assert.is(fromPipe.stdout, "<x>\n<y>\n");
+});
+
 test("image references normalise as the docker reference library does; invalid ones are refused", () => {
   assert.is(parseImageReference("nginx")?.normalized, "docker.io/library/nginx:latest");
   assert.is(parseImageReference("nginx:1.25")?.normalized, "docker.io/library/nginx:1.25");

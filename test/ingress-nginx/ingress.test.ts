@@ -5,10 +5,6 @@
  */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { request as httpsRequest } from "node:https";
-import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
-import { X509Certificate } from "node:crypto";
-import type { TLSSocket } from "node:tls";
 import type { Pod } from "kubernetes-types/core/v1.js";
 import type { Deployment } from "kubernetes-types/apps/v1.js";
 import type { Ingress } from "kubernetes-types/networking/v1.js";
@@ -18,40 +14,12 @@ import { selfSignedCertificate } from "../../core/apiserver/http/tls.js";
 import { PodStreams } from "../../core/apiserver/http/pod-streams.js";
 import { isStatusError } from "../../core/api/status.js";
 import { ingressNginx, IngressHostPortsToken, NAMESPACE } from "../../plugins/ingress-nginx/index.js";
+import { echoApp, hostRequest, type Echo } from "./harness.js";
 
 const cluster = new Cluster({ clock: "real", seed: 7, nodes: 2, plugins: [...DEFAULT_PLUGINS] }).use(ingressNginx({ httpPort: 0, httpsPort: 0 }));
 await cluster.start();
 const ports = cluster.resolve(IngressHostPortsToken);
 const cert = await selfSignedCertificate("secure.example.com", ["secure.example.com"]);
-
-function echo(name: string, replicas: number): string {
-  return `
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: ${name}, namespace: default}
-spec:
-  replicas: ${replicas}
-  selector: {matchLabels: {app: ${name}}}
-  template:
-    metadata: {labels: {app: ${name}}}
-    spec:
-      containers:
-      - name: echo
-        image: gcr.io/k8s-staging-ingressconformance/echoserver:v20221109-7ee2f3e
-        ports: [{containerPort: 3000}]
-        env:
-        - {name: SERVICE_NAME, value: ${name}}
-        - {name: POD_NAME, valueFrom: {fieldRef: {fieldPath: metadata.name}}}
-        - {name: NAMESPACE, valueFrom: {fieldRef: {fieldPath: metadata.namespace}}}
----
-apiVersion: v1
-kind: Service
-metadata: {name: ${name}, namespace: default}
-spec:
-  selector: {app: ${name}}
-  ports: [{port: 80, targetPort: 3000}]
-`;
-}
 
 const ingress = (name: string, host: string, paths: string, annotations = "{}", extra = "") => `
 apiVersion: networking.k8s.io/v1
@@ -68,7 +36,7 @@ ${paths}
 `;
 const path = (p: string, type: string, svc: string) => `      - {path: "${p}", pathType: ${type}, backend: {service: {name: ${svc}, port: {number: 80}}}}\n`;
 
-await cluster.apply(`${echo("echo-a", 2)}---${echo("echo-b", 1)}
+await cluster.apply(`${echoApp("echo-a", { replicas: 2 })}---${echoApp("echo-b")}
 ---
 apiVersion: v1
 kind: Secret
@@ -107,19 +75,7 @@ spec:
 for (const name of ["echo-a", "echo-b", "bin"]) await cluster.waitFor<Deployment>("Deployment", (d) => d.metadata?.name === name && d.status?.readyReplicas === d.spec?.replicas, { namespace: "default", timeout: 30_000 });
 await cluster.waitFor<Pod>("Pod", (p) => p.metadata?.labels?.["app.kubernetes.io/component"] === "controller" && p.status?.phase === "Running", { namespace: NAMESPACE, timeout: 30_000 });
 
-interface Echo { path: string; host: string; method: string; headers: Record<string, string[]>; service: string; pod: string; namespace: string }
-/** One request to the HTTP host port with a Host header (fetch may not set Host). */
-function get(host: string, target: string, init: { method?: string; body?: string; headers?: Record<string, string> } = {}): Promise<{ status: number; body: string; headers: IncomingHttpHeaders }> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: "127.0.0.1", port: ports.httpPort, path: target, method: init.method ?? "GET", headers: { Host: host, ...(init.headers ?? {}) } }, (res) => {
-      let body = "";
-      res.on("data", (c: Buffer) => (body += c.toString()));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
-    });
-    req.on("error", reject);
-    req.end(init.body);
-  });
-}
+const get = (host: string, target: string, init: { method?: string; body?: string; headers?: Record<string, string> } = {}) => hostRequest(ports.httpPort, host, target, init);
 
 test("rules route by host and path to the Services' pods; upstreams are the EndpointSlices' pods, balanced round-robin", async () => {
   const root = await get("shop.example.com", "/hello?x=1");
@@ -146,25 +102,15 @@ test("no matching rule: the default backend's 404 page", async () => {
 });
 
 test("TLS: the Secret's certificate chosen by SNI, HTTP redirected with 308, the default certificate otherwise", async () => {
-  const tls = (servername: string) =>
-    new Promise<{ status: number; body: string; subject: string }>((resolve, reject) => {
-      const req = httpsRequest({ host: "127.0.0.1", port: ports.httpsPort, path: "/", servername, headers: { Host: servername }, rejectUnauthorized: false }, (res) => {
-        let body = "";
-        const subject = new X509Certificate((res.socket as TLSSocket).getPeerX509Certificate()!.raw).subject;
-        res.on("data", (c: Buffer) => (body += c.toString()));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, body, subject }));
-      });
-      req.on("error", reject);
-      req.end();
-    });
+  const tls = (servername: string) => hostRequest(ports.httpsPort, servername, "/", { tls: true });
   const secure = await tls("secure.example.com");
   assert.is(secure.status, 200);
-  assert.match(secure.subject, /CN=secure.example.com/);
+  assert.match(secure.subject ?? "", /CN=secure.example.com/);
   const doc = JSON.parse(secure.body) as Echo;
   assert.is(doc.service, "echo-b");
   assert.equal(doc.headers["X-Forwarded-Proto"], ["https"]);
   const other = await tls("shop.example.com");
-  assert.match(other.subject, /CN=Kubernetes Ingress Controller Fake Certificate/);
+  assert.match(other.subject ?? "", /CN=Kubernetes Ingress Controller Fake Certificate/);
   const redirect = await get("secure.example.com", "/page?q=1");
   assert.is(redirect.status, 308);
   assert.is(redirect.headers["location"], `https://secure.example.com:${ports.httpsPort}/page?q=1`);

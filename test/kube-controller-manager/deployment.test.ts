@@ -83,8 +83,42 @@ test("pod-template-hash: SafeEncodeString alphabet, stable, changes with the tem
   const h = computeHash(t);
   assert.match(h, /^[bcdfghjklmnpqrstvwxz2456789]{1,10}$/);
   assert.is(computeHash({ spec: t.spec, metadata: t.metadata }), h, "key order does not matter");
+  assert.is(computeHash({ metadata: { labels: { app: "web" }, annotations: {} }, spec: { ...t.spec, volumes: [] } }), h, "empty lists and maps are nil, as after a protobuf decode");
   assert.is.not(computeHash({ ...t, spec: { containers: [{ name: "c", image: "nginx:2" }] } }), h);
   assert.is.not(computeHash(t, 1), h);
+  assert.is.not(computeHash(t, 0), h, "a collision count of 0 is still hashed (8 bytes)");
+});
+
+test("pod-template-hash equals a real cluster's: the docs' nginx-deployment gets ReplicaSet nginx-deployment-647677fc66", async () => {
+  // The Deployment from the Kubernetes docs (concepts/workloads/controllers/deployment); real 1.3x
+  // clusters name its ReplicaSet nginx-deployment-647677fc66 (as published `kubectl get rs` outputs show).
+  await withCluster(async (cluster) => {
+    await cluster.apply(`apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: nginx-deployment
+  labels:
+    app: nginx
+spec:
+  replicas: 3
+  selector:
+    matchLabels:
+      app: nginx
+  template:
+    metadata:
+      labels:
+        app: nginx
+    spec:
+      containers:
+      - name: nginx
+        image: nginx:1.14.2
+        ports:
+        - containerPort: 80
+`);
+    const rs = await cluster.waitFor<ReplicaSet>("replicasets.apps", () => true, { namespace: "default" });
+    assert.is(rs.metadata!.name, "nginx-deployment-647677fc66");
+    assert.is(rs.metadata!.labels!["pod-template-hash"], "647677fc66");
+  });
 });
 
 const manifest = (o: { replicas?: number; image?: string; strategy?: string; extra?: string } = {}): string => `apiVersion: apps/v1

@@ -189,4 +189,23 @@ test("podReplacementPolicy: TerminatingOrFailed replaces (and counts) a deleted 
   }
 });
 
+test("restartPolicy OnFailure: container restarts of running pods count towards backoffLimit", async () => {
+  await withCluster(async (cluster) => {
+    const j = (await cluster.client.resource<Job>("jobs.batch").create({ metadata: { name: "work", namespace: "default" }, spec: { backoffLimit: 2, template: { spec: { restartPolicy: "OnFailure", containers: [{ name: "main", image: "busybox" }] } } } })) as Job;
+    await waitJob(cluster, (x) => x.status?.active === 1);
+    const [pod] = await live(cluster, j.metadata!.uid!);
+    await setPodStatus(cluster, pod!, { node: "kubesim-worker", ready: false, restarts: 1 });
+    await cluster.clock.sleep(1_000);
+    assert.not.ok(conditions((await cluster.client.resource<Job>("jobs.batch").get("work", { namespace: "default" })) as Job).some((c) => c.startsWith("Failed")), "1 restart < limit 2");
+    await setPodStatus(cluster, pod!, { node: "kubesim-worker", ready: false, restarts: 2 });
+    const target = await waitJob(cluster, (x) => conditions(x).includes("FailureTarget BackoffLimitExceeded"));
+    assert.not.ok(conditions(target).some((c) => c.startsWith("Failed")), "Failed waits for the pod to terminate");
+    assert.is(target.status!.terminating, 1);
+    // The kubelet (played here) finishes the graceful deletion.
+    await cluster.client.resource<Pod>("Pod").delete(pod!.metadata!.name!, { namespace: "default", gracePeriodSeconds: 0 });
+    const failed = await waitJob(cluster, (x) => conditions(x).includes("Failed BackoffLimitExceeded"));
+    assert.equal(conditions(failed), ["FailureTarget BackoffLimitExceeded", "Failed BackoffLimitExceeded"]);
+  });
+});
+
 test.run();

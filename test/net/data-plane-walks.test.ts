@@ -145,4 +145,31 @@ test("TTL: a routing loop ends with ttl-exceeded", async () => {
   assert.is(res.reason, "ttl-exceeded");
 });
 
+test("TUN: packets routed out of tun0 go to the process holding it; no reader is NO-CARRIER; what it writes walks in from PREROUTING", async () => {
+  const plane = new DataPlane({ clock: new VirtualClock({ auto: false }) });
+  const node = plane.addNode("n1", "172.18.0.2");
+  const tun = node.addDevice("tun0", "tun", "00:00:00:00:00:00", 1500);
+  node.addAddress("tun0", ip("10.8.0.1"), 24);
+  const pod = await bridgedPod(plane, "n1", "vpnclient");
+  const podIP = pod.addresses()[0]!;
+
+  // Nobody has /dev/net/tun open: no carrier.
+  assert.is(plane.walk(pod, makePacket("udp", 0, 40000, ip("10.8.0.5"), 1194, 20)).reason, "device-down");
+  assert.match(ipLink(node, { dev: "tun0", details: true }), "<NO-CARRIER,POINTOPOINT,MULTICAST,NOARP,UP> mtu 1500 qdisc fq_codel state DOWN mode DEFAULT group default qlen 500\n    link/none  promiscuity 0\n    tun type tun pi off vnet_hdr off persist off\n");
+
+  // A VPN daemon reads it: the pod's packet is forwarded by the node into tun0 and handed over.
+  const read: string[] = [];
+  tun.tunReader = (p) => void read.push(`${p.proto} ${p.src}:${p.sport} > ${p.dst}:${p.dport} ttl ${p.ttl}`);
+  const out = plane.walk(pod, makePacket("udp", 0, 40000, ip("10.8.0.5"), 1194, 20), true);
+  assert.is(out.outcome, "delivered");
+  assert.equal(read, [`udp ${podIP}:40000 > ${ip("10.8.0.5")}:1194 ttl 63`], "forwarded once by the node");
+  assert.is(out.hops.at(-1)!.detail, "to the process reading tun0");
+  assert.match(ipLink(node, { dev: "tun0" }), "<POINTOPOINT,MULTICAST,NOARP,UP,LOWER_UP> mtu 1500 qdisc fq_codel state UNKNOWN");
+
+  // The daemon writes the answer: it enters on tun0 and is routed to the pod like any packet.
+  const back = plane.tunWrite(tun, makePacket("udp", ip("10.8.0.5"), 1194, podIP, 40000, 20), true);
+  assert.ok(back.hops.some((h) => h.step === "rx" && h.device === "tun0"));
+  assert.is(back.ns, pod, "reached the pod's namespace");
+});
+
 test.run();

@@ -2,21 +2,17 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import type { Service } from "kubernetes-types/core/v1.js";
 import { Cluster } from "../../core/cluster/cluster.js";
-import { PodNetwork, type PodNetworkAttachment } from "../../core/cni/pod-network.js";
 import type { Connection, NetworkStack } from "../../core/net/sockets.js";
 import { iptablesSave } from "../../core/net/views/iptables-save.js";
 import { conntrackList } from "../../core/net/views/conntrack-list.js";
 import { ipvsadmList } from "../../core/net/views/ipvsadm.js";
 import { kubeProxy } from "../../plugins/kube-proxy/index.js";
 import { serviceChainName, endpointChainName } from "../../plugins/kube-proxy/chain-names.js";
+import { podSandbox, serviceWithEndpoints } from "./service-fixtures.js";
 
 const CP = "kubesim-control-plane";
 const W1 = "kubesim-worker";
 const W2 = "kubesim-worker2";
-
-async function pod(cluster: Cluster, node: string, name: string): Promise<PodNetworkAttachment> {
-  return cluster.nodes.get(node)!.scope.resolve<PodNetwork>(PodNetwork).setUpPod({ sandboxId: `sb-${name}`, podName: name, podNamespace: "default", podUid: `uid-${name}` });
-}
 
 function serve(stack: NetworkStack, name: string, peers: string[]): void {
   stack.listen("TCP", 8080, (conn) => {
@@ -32,20 +28,8 @@ function ask(conn: Connection): Promise<string> {
   });
 }
 
-async function service(cluster: Cluster, name: string, endpoints: { ip: string; node: string }[], spec: Partial<Service["spec"]> = {}): Promise<Service> {
-  const [svc] = await cluster.apply({ apiVersion: "v1", kind: "Service", metadata: { name, namespace: "default" }, spec: { type: "NodePort", selector: { app: name }, ports: [{ port: 80, targetPort: 8080, protocol: "TCP" }], ...spec } });
-  void svc;
-  if (endpoints.length)
-    await cluster.apply({
-      apiVersion: "discovery.k8s.io/v1",
-      kind: "EndpointSlice",
-      metadata: { name: `${name}-abcde`, namespace: "default", labels: { "kubernetes.io/service-name": name } },
-      addressType: "IPv4",
-      endpoints: endpoints.map((e) => ({ addresses: [e.ip], conditions: { ready: true }, nodeName: e.node })),
-      ports: [{ name: "", port: 8080, protocol: "TCP" }],
-    } as never);
-  await cluster.clock.sleep(1500);
-  return cluster.client.resource<Service>("Service").get(name, { namespace: "default" });
+function service(cluster: Cluster, name: string, endpoints: { ip: string; node: string }[], spec: Partial<Service["spec"]> = {}): Promise<Service> {
+  return serviceWithEndpoints(cluster, name, endpoints, { type: "NodePort", ...spec });
 }
 
 test("chain names are upstream's base32(sha256) hashes", () => {
@@ -59,9 +43,9 @@ test("iptables mode: ClusterIP spreads over endpoints and the reply is un-NATed;
   const cluster = new Cluster({ clock: "virtual", seed: 1, nodes: 3, plugins: ["cni-plugins", "cni-kindnet", kubeProxy()] });
   await cluster.start();
   try {
-    const client = await pod(cluster, CP, "client");
-    const w1 = await pod(cluster, CP, "web-1");
-    const w2 = await pod(cluster, W1, "web-2");
+    const client = await podSandbox(cluster, CP, "client");
+    const w1 = await podSandbox(cluster, CP, "web-1");
+    const w2 = await podSandbox(cluster, W1, "web-2");
     const peers: string[] = [];
     serve(w1.stack, "web-1", peers);
     serve(w2.stack, "web-2", peers);
@@ -136,9 +120,9 @@ test("IPVS mode: virtual servers on kube-ipvs0, scheduled round robin, ipvsadm v
   const cluster = new Cluster({ clock: "virtual", seed: 1, nodes: 2, plugins: ["cni-plugins", "cni-kindnet", kubeProxy({ mode: "ipvs" })] });
   await cluster.start();
   try {
-    const client = await pod(cluster, CP, "client");
-    const w1 = await pod(cluster, CP, "web-1");
-    const w2 = await pod(cluster, W1, "web-2");
+    const client = await podSandbox(cluster, CP, "client");
+    const w1 = await podSandbox(cluster, CP, "web-1");
+    const w2 = await podSandbox(cluster, W1, "web-2");
     const peers: string[] = [];
     serve(w1.stack, "web-1", peers);
     serve(w2.stack, "web-2", peers);

@@ -2,16 +2,13 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import type { Service } from "kubernetes-types/core/v1.js";
 import { Cluster } from "../../core/cluster/cluster.js";
-import { PodNetwork, type PodNetworkAttachment, type PodNetworkRequest } from "../../core/cni/pod-network.js";
 import type { Connection, NetworkStack } from "../../core/net/sockets.js";
+import { PodNetwork } from "../../core/cni/pod-network.js";
 import { kubeProxy } from "../../plugins/kube-proxy/index.js";
+import { podSandbox, serviceWithEndpoints } from "./service-fixtures.js";
 
 const CP = "kubesim-control-plane";
 const W1 = "kubesim-worker";
-
-async function pod(cluster: Cluster, node: string, name: string, extra: Partial<PodNetworkRequest> = {}): Promise<PodNetworkAttachment> {
-  return cluster.nodes.get(node)!.scope.resolve<PodNetwork>(PodNetwork).setUpPod({ sandboxId: `sb-${name}`, podName: name, podNamespace: "default", podUid: `uid-${name}`, ...extra });
-}
 
 /** A minimal HTTP/1.1 server: answers every request with `body`, naming the client it saw. */
 function httpServer(stack: NetworkStack, port: number, body: string): void {
@@ -42,27 +39,17 @@ async function httpGet(stack: NetworkStack, address: string, port: number): Prom
   });
 }
 
-async function service(cluster: Cluster, name: string, eps: { ip: string; node: string }[], spec: Record<string, unknown>): Promise<Service> {
-  await cluster.apply({ apiVersion: "v1", kind: "Service", metadata: { name, namespace: "default" }, spec: { ports: [{ port: 80, targetPort: 8080 }], ...spec } } as never);
-  await cluster.apply({
-    apiVersion: "discovery.k8s.io/v1",
-    kind: "EndpointSlice",
-    metadata: { name: `${name}-x`, namespace: "default", labels: { "kubernetes.io/service-name": name } },
-    addressType: "IPv4",
-    endpoints: eps.map((e) => ({ addresses: [e.ip], conditions: { ready: true }, nodeName: e.node })),
-    ports: [{ name: "", port: 8080, protocol: "TCP" }],
-  } as never);
-  await cluster.clock.sleep(1500);
-  return cluster.client.resource<Service>("Service").get(name, { namespace: "default" });
+function service(cluster: Cluster, name: string, eps: { ip: string; node: string }[], spec: Record<string, unknown>): Promise<Service> {
+  return serviceWithEndpoints(cluster, name, eps, spec);
 }
 
 test("HTTP between two pods' servers, through a Service with ClientIP session affinity (every request to one backend)", async () => {
   const cluster = new Cluster({ clock: "virtual", seed: 1, nodes: 2, plugins: ["cni-plugins", "cni-kindnet", kubeProxy(), "node-net-tools"] });
   await cluster.start();
   try {
-    const client = await pod(cluster, CP, "busybox");
-    const n1 = await pod(cluster, CP, "nginx-1");
-    const n2 = await pod(cluster, W1, "nginx-2");
+    const client = await podSandbox(cluster, CP, "busybox");
+    const n1 = await podSandbox(cluster, CP, "nginx-1");
+    const n2 = await podSandbox(cluster, W1, "nginx-2");
     httpServer(n1.stack, 8080, "nginx-1");
     httpServer(n2.stack, 8080, "nginx-2");
     const direct = await httpGet(client.stack, n2.ips[0]!, 8080);
@@ -91,7 +78,7 @@ test("externalTrafficPolicy Local: the health check node port answers 200 where 
   const cluster = new Cluster({ clock: "virtual", seed: 1, nodes: 2, plugins: ["cni-plugins", "cni-kindnet", kubeProxy(), "node-net-tools"] });
   await cluster.start();
   try {
-    const n2 = await pod(cluster, W1, "web");
+    const n2 = await podSandbox(cluster, W1, "web");
     httpServer(n2.stack, 8080, "web");
     const svc = await service(cluster, "lb", [{ ip: n2.ips[0]!, node: W1 }], { type: "LoadBalancer", externalTrafficPolicy: "Local" });
     const hc = svc.spec!.healthCheckNodePort!;
@@ -111,7 +98,7 @@ test("hostPort through portmap: outside reaches the pod on the node's address", 
   const cluster = new Cluster({ clock: "virtual", seed: 1, nodes: 2, plugins: ["cni-plugins", "cni-kindnet", "node-net-tools"] });
   await cluster.start();
   try {
-    const web = await pod(cluster, W1, "hostport", { portMappings: [{ containerPort: 8080, hostPort: 8081, protocol: "TCP" }] });
+    const web = await podSandbox(cluster, W1, "hostport", { portMappings: [{ containerPort: 8080, hostPort: 8081, protocol: "TCP" }] });
     httpServer(web.stack, 8080, "hostport");
     const outside = cluster.network.plane.stack(cluster.network.plane.outside);
     const r = await httpGet(outside, "172.18.0.3", 8081);

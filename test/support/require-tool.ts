@@ -111,3 +111,6 @@ export function testWithTool(tool: Tool, test: Test): (name: string, fn: () => v
     test.skip(name, () => undefined);
   };
 }
+
+/** dig from Debian's dnsutils (the real DNS client the CoreDNS tests ask). */
+export const DIG: Tool = { name: "dig", command: "dig", probeArgs: ["-v"], install: "apt-get install -y dnsutils" };

@@ -12,6 +12,7 @@ import { STORAGE_TYPES } from "./storage/index.js";
 import { RBAC_TYPES } from "./rbac/index.js";
 import { APIEXTENSIONS_TYPES } from "./apiextensions/index.js";
 import { APIREGISTRATION_TYPES } from "./apiregistration/index.js";
+import { NODE_TYPES } from "./node/index.js";
 
 /** Every built-in resource type, core group first (so short names prefer it, as kubectl does). */
 export const BUILT_IN_TYPES: readonly ApiTypeRegistration[] = [
@@ -28,4 +29,5 @@ export const BUILT_IN_TYPES: readonly ApiTypeRegistration[] = [
   ...RBAC_TYPES,
   ...APIEXTENSIONS_TYPES,
   ...APIREGISTRATION_TYPES,
+  ...NODE_TYPES,
 ];

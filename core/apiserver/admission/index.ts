@@ -5,11 +5,12 @@ import { namespaceLifecycle } from "./namespace-lifecycle.js";
 import { resourceQuota } from "./resource-quota.js";
 import { serviceAccountAdmission } from "./service-account.js";
 import { priorityAdmission } from "./priority.js";
+import { runtimeClassAdmission } from "./runtime-class.js";
 
 /**
  * The built-in admission plugins kubesim enables, in kube-apiserver's fixed order
  * (`AllOrderedPlugins`): NamespaceLifecycle, LimitRanger, ServiceAccount, Priority,
- * DefaultTolerationSeconds, ResourceQuota. Mutating hooks of all run before validating ones.
+ * DefaultTolerationSeconds, RuntimeClass, ResourceQuota. Mutating hooks of all run before validating ones.
  */
 export const BUILT_IN_ADMISSION: AdmissionPlugin[] = [
   namespaceLifecycle,
@@ -17,6 +18,7 @@ export const BUILT_IN_ADMISSION: AdmissionPlugin[] = [
   serviceAccountAdmission(),
   priorityAdmission,
   defaultTolerationSeconds(),
+  runtimeClassAdmission,
   resourceQuota,
 ];
 
@@ -25,4 +27,6 @@ export { limitRanger, LIMIT_RANGER_ANNOTATION } from "./limit-ranger.js";
 export { serviceAccountAdmission, DEFAULT_SERVICE_ACCOUNT_NAME, type ServiceAccountAdmissionOptions } from "./service-account.js";
 export { defaultTolerationSeconds, DEFAULT_TOLERATION_SECONDS, TAINT_NODE_NOT_READY, TAINT_NODE_UNREACHABLE } from "./default-toleration-seconds.js";
 export { resourceQuota } from "./resource-quota.js";
+export { objectUsage, countResourceName, quotaScopesMatch } from "./quota-usage.js";
 export { priorityAdmission } from "./priority.js";
+export { runtimeClassAdmission } from "./runtime-class.js";

@@ -1,4 +1,4 @@
-import type { PersistentVolumeClaim, Pod, Service } from "kubernetes-types/core/v1.js";
+import type { PersistentVolumeClaim, Pod, ResourceQuota, ScopedResourceSelectorRequirement, Service } from "kubernetes-types/core/v1.js";
 import type { KubeObject } from "../../api/object.js";
 import { parseQuantity, quantityOf } from "../../api/quantity.js";
 import type { ResourceDescriptor } from "../../api/resource.js";
@@ -90,3 +90,43 @@ export function podConstraintViolation(pod: Pod, tracked: readonly string[]): st
   return `must specify ${parts.join("; ")}`;
 }
 
+
+function isBestEffort(pod: Pod): boolean {
+  return [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])].every(
+    (c) => !Object.keys(c.resources?.requests ?? {}).length && !Object.keys(c.resources?.limits ?? {}).length,
+  );
+}
+
+/** One scope (from `spec.scopes`, or a `scopeSelector` requirement) against a pod. */
+function podMatchesScope(pod: Pod, req: ScopedResourceSelectorRequirement): boolean {
+  let matched: boolean;
+  switch (req.scopeName) {
+    case "Terminating": matched = pod.spec?.activeDeadlineSeconds !== undefined && pod.spec.activeDeadlineSeconds !== null; break;
+    case "NotTerminating": matched = pod.spec?.activeDeadlineSeconds === undefined || pod.spec.activeDeadlineSeconds === null; break;
+    case "BestEffort": matched = isBestEffort(pod); break;
+    case "NotBestEffort": matched = !isBestEffort(pod); break;
+    case "PriorityClass": {
+      const name = pod.spec?.priorityClassName;
+      switch (req.operator) {
+        case "In": return name !== undefined && (req.values ?? []).includes(name);
+        case "NotIn": return name === undefined || !(req.values ?? []).includes(name);
+        case "Exists": return name !== undefined && name !== "";
+        case "DoesNotExist": return name === undefined || name === "";
+        default: return false;
+      }
+    }
+    default: return false;
+  }
+  return req.operator === "DoesNotExist" ? !matched : matched;
+}
+
+/**
+ * Whether a quota's scopes (`spec.scopes` and `spec.scopeSelector`) select this object: scopes
+ * are about pods, so a scoped quota tracks pods only; an unscoped quota tracks everything.
+ */
+export function quotaScopesMatch(quota: ResourceQuota, resource: Pick<ResourceDescriptor, "plural" | "group">, obj: KubeObject): boolean {
+  const reqs: ScopedResourceSelectorRequirement[] = [...(quota.spec?.scopes ?? []).map((scopeName) => ({ scopeName, operator: "Exists" })), ...(quota.spec?.scopeSelector?.matchExpressions ?? [])];
+  if (!reqs.length) return true;
+  if (resource.plural !== "pods" || resource.group !== "") return false;
+  return reqs.every((r) => podMatchesScope(obj as Pod, r));
+}

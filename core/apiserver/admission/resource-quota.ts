@@ -5,7 +5,7 @@ import { isStatusError } from "../../api/status.js";
 import type { AdmissionContext, AdmissionPlugin, AdmissionRequest } from "../admission.js";
 import { admissionForbidden } from "./admission-forbidden.js";
 import type { ResourceQuantities } from "./pod-resources.js";
-import { objectUsage, podConstraintViolation } from "./quota-usage.js";
+import { objectUsage, podConstraintViolation, quotaScopesMatch } from "./quota-usage.js";
 
 const MAX_CONFLICT_RETRIES = 5;
 
@@ -20,27 +20,9 @@ function parseList(list: Readonly<Record<string, string>> | undefined): Resource
   return out;
 }
 
-function isBestEffort(pod: Pod): boolean {
-  return [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])].every(
-    (c) => !Object.keys(c.resources?.requests ?? {}).length && !Object.keys(c.resources?.limits ?? {}).length,
-  );
-}
-
 /** Whether a quota's scopes select this object (pod scopes only; other kinds match unscoped quotas). */
 function scopesMatch(quota: ResourceQuota, request: AdmissionRequest): boolean {
-  const scopes = quota.spec?.scopes ?? [];
-  if (!scopes.length) return true;
-  if (request.resource.plural !== "pods" || request.resource.group !== "") return false;
-  const pod = request.object as Pod;
-  return scopes.every((s) => {
-    switch (s) {
-      case "Terminating": return pod.spec?.activeDeadlineSeconds !== undefined;
-      case "NotTerminating": return pod.spec?.activeDeadlineSeconds === undefined;
-      case "BestEffort": return isBestEffort(pod);
-      case "NotBestEffort": return !isBestEffort(pod);
-      default: return false;
-    }
-  });
+  return quotaScopesMatch(quota, request.resource, request.object as KubeObject);
 }
 
 /**

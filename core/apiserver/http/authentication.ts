@@ -7,9 +7,9 @@ import type { UserInfo } from "../admission.js";
 /** The user the admin token authenticates as (kubeadm's admin.conf user, in system:masters). */
 export const ADMIN_USER: UserInfo = Object.freeze({ username: "kubernetes-admin", groups: Object.freeze(["system:masters", "system:authenticated"]) });
 
-/** Maps a bearer token to a user; undefined when the token is not known. */
+/** Maps a bearer token to a user; undefined when the token is not known. May answer asynchronously (service account tokens look their account up). */
 export interface TokenAuthenticator {
-  authenticate(token: string): UserInfo | undefined;
+  authenticate(token: string): UserInfo | undefined | Promise<UserInfo | undefined>;
 }
 
 /** One static token for one user, compared in constant time. */

@@ -64,7 +64,9 @@ export function serveExecWebSocket(req: IncomingMessage, socket: Duplex, head: B
     });
     ws.on("close", () => session.closeStdin());
     void session.exit.then((code) => {
-      send(ERROR, JSON.stringify(exitStatus(code, command)));
+      // An attach ends when the container's streams close: Success whatever the process's exit code
+      // (the kubelet reports no exit code for attach; kubectl reads it from the pod's status).
+      send(ERROR, JSON.stringify(exitStatus(command === undefined ? 0 : code, command)));
       ws.close(1000);
     });
   });

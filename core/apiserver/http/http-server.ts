@@ -50,6 +50,8 @@ export interface HttpServerOptions {
   token?: string;
   /** Authenticates bearer tokens (default: the admin token only). */
   authenticator?: TokenAuthenticator;
+  /** Further bearer token authenticators tried in order when `authenticator` does not know a token (service account tokens). */
+  authenticators?: readonly TokenAuthenticator[];
   /** Decides what authenticated users may do (default: everything). */
   authorizer?: Authorizer;
   /** Requests in flight beyond which the server answers 429 (default 400 read-only, 200 mutating). */
@@ -133,9 +135,11 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     ...(options.podLogs ? { podLogs: options.podLogs } : {}),
   });
 
-  const authenticate = (req: IncomingMessage, route: Route): UserInfo => {
+  const authenticators = [authenticator, ...(options.authenticators ?? [])];
+  const authenticate = async (req: IncomingMessage, route: Route): Promise<UserInfo> => {
     const t = bearerToken(req);
-    const user = t ? authenticator.authenticate(t) : undefined;
+    let user: UserInfo | undefined;
+    for (const a of t ? authenticators : []) if ((user = await a.authenticate(t!))) break;
     if (user) return user;
     if (!t && options.insecureHttp) return INSECURE_SUPERUSER;
     if (!t && PUBLIC_ROUTES.has(route.kind)) return ANONYMOUS;
@@ -154,7 +158,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     const pathname = q < 0 ? url : url.slice(0, q);
     const query = new URLSearchParams(q < 0 ? "" : url.slice(q + 1));
     const route = resolveRoute(pathname, registry);
-    const user = authenticate(req, route);
+    const user = await authenticate(req, route);
     const method = req.method ?? "GET";
     if (route.kind !== "resource") {
       await authorize({ user, verb: method.toLowerCase(), isResourceRequest: false, path: pathname });
@@ -212,7 +216,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     const upgrade = async (): Promise<void> => {
       const [path, search = ""] = (req.url ?? "/").split("?");
       const route = resolveRoute(path!, registry);
-      const user = authenticate(req, route);
+      const user = await authenticate(req, route);
       if (route.kind !== "resource" || !route.subresource) throw pathNotFound();
       const sub = route.subresource;
       const d = route.type.descriptor;

@@ -122,6 +122,11 @@ export async function selfSignedCertificate(commonName: string, dnsNames: readon
   return { certPem: signCertificate(cert, key.privateKeyPem), keyPem: key.privateKeyPem };
 }
 
+/** A new self-signed cluster CA (RSA 2048, `CN=kubesim-ca`), for clusters that serve no HTTPS yet. */
+export async function createCertificateAuthority(options: { now?: number; validityDays?: number } = {}): Promise<{ certPem: string; keyPem: string }> {
+  return createCa(await rsaKeyPair(), options.now ?? Date.now(), options.validityDays ?? 3650);
+}
+
 function readIfExists(path: string): string | undefined {
   return existsSync(path) ? readFileSync(path, "utf8") : undefined;
 }

@@ -3,6 +3,7 @@ import type { HorizontalPodAutoscaler, MetricSpec, MetricStatus } from "kubernet
 import type { PodDisruptionBudget } from "kubernetes-types/policy/v1.js";
 import type { ClusterRoleBinding, RoleBinding, Subject } from "kubernetes-types/rbac/v1.js";
 import type { PriorityClass } from "kubernetes-types/scheduling/v1.js";
+import type { RuntimeClass } from "kubernetes-types/node/v1.js";
 import { ageColumn, column, objectAge, objectName, nameColumn, type TablePrinter } from "./printer.js";
 
 /* Printers of coordination, autoscaling, policy, rbac and scheduling kinds. */
@@ -121,4 +122,9 @@ export const priorityClassPrinter: TablePrinter = {
     const pc = obj as unknown as PriorityClass;
     return { cells: [objectName(obj), pc.value, pc.globalDefault ?? false, objectAge(obj, ctx), pc.preemptionPolicy ?? "PreemptLowerPriority"] };
   },
+};
+
+export const runtimeClassPrinter: TablePrinter = {
+  columns: [nameColumn(), column("Handler", "string", "io.k8s.api.node.v1.RuntimeClass#handler"), ageColumn()],
+  row: (obj, ctx) => ({ cells: [objectName(obj), (obj as unknown as RuntimeClass).handler ?? "", objectAge(obj, ctx)] }),
 };

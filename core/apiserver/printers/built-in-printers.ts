@@ -51,6 +51,7 @@ export const BUILT_IN_PRINTERS: ReadonlyMap<string, TablePrinter> = new Map<stri
   ["rbac.authorization.k8s.io/RoleBinding", other.roleBindingPrinter],
   ["rbac.authorization.k8s.io/ClusterRoleBinding", other.clusterRoleBindingPrinter],
   ["scheduling.k8s.io/PriorityClass", other.priorityClassPrinter],
+  ["node.k8s.io/RuntimeClass", other.runtimeClassPrinter],
   ["apiregistration.k8s.io/APIService", apiServicePrinter],
   ["/ComponentStatus", componentStatusPrinter],
 ]);

@@ -34,6 +34,9 @@ export interface Verdict {
   readonly nat?: Extract<Target, { kind: "DNAT" | "SNAT" | "MASQUERADE" }>;
 }
 
+/** Restores with more rule lines than this (a full sync of thousands of services) are not cached. */
+const LINE_CACHE_LIMIT = 20_000;
+
 export class IptablesError extends Error {
   override readonly name = "IptablesError";
   constructor(
@@ -52,6 +55,12 @@ export class IptablesError extends Error {
  */
 export class Netfilter {
   private readonly tables = new Map<TableName, Map<string, Chain>>();
+  /**
+   * The rules the last restore of each table compiled, by input line: kube-proxy rewrites its
+   * shared chains (KUBE-SERVICES, KUBE-NODEPORTS) with mostly the same lines every sync, and those
+   * are not parsed again. Kept only for restores of up to {@link LINE_CACHE_LIMIT} lines.
+   */
+  private readonly lineCache = new Map<TableName, Map<string, Rule>>();
   /** Bumped on every change, so callers can cache derived data. */
   generation = 0;
 
@@ -180,50 +189,84 @@ export class Netfilter {
     if (table) throw new IptablesError("iptables-restore: unexpected end of input: COMMIT missing");
   }
 
+  /**
+   * Applies one table's restore lines in place, keeping the chains it replaces in an undo log: an
+   * error puts them back, so the table changes atomically or not at all. Only the chains the input
+   * declares, appends to or deletes are touched, so a restore costs what it writes, not the size of
+   * the table (kube-proxy's partial syncs on nodes with thousands of chains).
+   */
   private commit(table: TableName, lines: readonly string[], flushAll: boolean): void {
-    // Build the new table on a copy, then swap it in.
-    const current = this.table(table);
-    const next = new Map<string, Chain>();
-    for (const [name, c] of current) next.set(name, { ...c, rules: flushAll ? [] : c.rules });
-    const declared = new Set<string>();
+    const t = this.table(table);
+    /** The chains as they were before this commit (undefined: did not exist). */
+    const undo = new Map<string, Chain | undefined>();
+    const replace = (name: string, chain: Chain | undefined): void => {
+      if (!undo.has(name)) undo.set(name, t.get(name));
+      if (chain) t.set(name, chain);
+      else t.delete(name);
+    };
+    /** The chain, copied once before this commit first changes it. */
+    const writable = (name: string): Chain | undefined => {
+      const c = t.get(name);
+      if (!c || undo.has(name)) return c;
+      const copy = { ...c, rules: [...c.rules] };
+      replace(name, copy);
+      return copy;
+    };
+    if (flushAll) for (const [name, c] of [...t]) replace(name, { ...c, rules: [] });
     for (const line of lines) {
-      if (line.startsWith(":")) {
-        const [name, policy] = line.slice(1).split(/\s+/);
-        declared.add(name!);
-        const c = next.get(name!);
-        if (c) next.set(name!, { ...c, rules: [], ...(policy === "ACCEPT" || policy === "DROP" ? { policy } : {}) });
-        else next.set(name!, { name: name!, rules: [], packets: 0, bytes: 0 });
-      }
+      if (!line.startsWith(":")) continue;
+      const [name, policy] = line.slice(1).split(/\s+/);
+      const c = t.get(name!);
+      replace(name!, c ? { ...c, rules: [], ...(policy === "ACCEPT" || policy === "DROP" ? { policy } : {}) } : { name: name!, rules: [], packets: 0, bytes: 0 });
     }
-    const saved = new Map(this.tables.get(table)!);
-    this.tables.set(table, next);
+    const deleted = new Set<string>();
+    const previous = this.lineCache.get(table);
+    const cache = lines.length <= LINE_CACHE_LIMIT ? new Map<string, Rule>() : undefined;
     try {
       for (const line of lines) {
         if (line.startsWith(":")) continue;
+        const known = previous?.get(line);
+        if (known && (line.startsWith("-A ") || line.startsWith("-I "))) {
+          const c = writable(known.chain);
+          if (!c) throw new IptablesError(`iptables-restore: line failed: ${line}: chain ${known.chain} does not exist`);
+          const rule: Rule = { chain: known.chain, matches: known.matches, target: known.target, text: known.text, packets: 0, bytes: 0 };
+          if (line[1] === "A") c.rules.push(rule);
+          else c.rules.unshift(rule);
+          cache?.set(line, known);
+          continue;
+        }
         const words = splitWords(line);
         const op = words[0];
         if (op === "-A" || op === "-I") {
           const chain = words[1]!;
-          const c = next.get(chain);
+          const c = writable(chain);
           if (!c) throw new IptablesError(`iptables-restore: line failed: ${line}: chain ${chain} does not exist`);
           const rule = this.compile(table, chain, words.slice(2));
           if (op === "-A") c.rules.push(rule);
           else c.rules.unshift(rule);
+          cache?.set(line, rule);
         } else if (op === "-X") {
           const name = words[1]!;
-          if (next.get(name)?.policy) throw new IptablesError(`iptables-restore: can't delete built-in chain ${name}`);
-          next.delete(name);
+          if (t.get(name)?.policy) throw new IptablesError(`iptables-restore: can't delete built-in chain ${name}`);
+          replace(name, undefined);
+          deleted.add(name);
         } else if (op === "-F") {
-          for (const c of next.values()) if (!words[1] || c.name === words[1]) c.rules = [];
+          for (const name of [...t.keys()]) if (!words[1] || name === words[1]) writable(name)!.rules = [];
         } else throw new IptablesError(`iptables-restore: unknown command in line: ${line}`);
       }
-      for (const c of next.values())
-        for (const r of c.rules)
-          if ((r.target.kind === "jump" || r.target.kind === "goto") && r.target.chain && !next.has(r.target.chain)) throw new IptablesError(`iptables-restore: Couldn't load target \`${r.target.chain}'`);
+      // Every jump must lead somewhere: those written here, and after a -X every rule's.
+      for (const c of deleted.size ? t.values() : [...undo.keys()].map((n) => t.get(n)))
+        for (const r of c?.rules ?? [])
+          if ((r.target.kind === "jump" || r.target.kind === "goto") && r.target.chain && !t.has(r.target.chain)) throw new IptablesError(`iptables-restore: Couldn't load target \`${r.target.chain}'`);
     } catch (err) {
-      this.tables.set(table, saved);
+      for (const [name, c] of undo) {
+        if (c) t.set(name, c);
+        else t.delete(name);
+      }
       throw err;
     }
+    if (cache) this.lineCache.set(table, cache);
+    else this.lineCache.delete(table);
     this.generation++;
   }
 

@@ -80,26 +80,52 @@ export class RuleSyntaxError extends Error {
   override readonly name = "RuleSyntaxError";
 }
 
-/** Splits an iptables command line into words, honouring double quotes and backslash escapes. */
+/**
+ * Splits an iptables command line into words, honouring double quotes and backslash escapes
+ * (`--comment "a b"`, `--comment="a b"` and `a"b"` are one word each).
+ */
 export function splitWords(line: string): string[] {
-  if (!line.includes('"')) return line.split(/[ \t]+/).filter((w) => w.length > 0);
   const out: string[] = [];
-  const re = /"((?:[^"\\]|\\.)*)"|([^\s"]+)/g;
-  let last = 0;
-  let m: RegExpExecArray | null;
-  let cur: string | undefined;
-  while ((m = re.exec(line))) {
-    const piece = m[1] !== undefined ? m[1].replace(/\\(.)/g, "$1") : m[2]!;
-    // Adjacent pieces (`--comment="a b"` or `a"b"`) belong to one word.
-    if (cur !== undefined && m.index === last) cur += piece;
-    else {
-      if (cur !== undefined) out.push(cur);
-      cur = piece;
+  const n = line.length;
+  let i = 0;
+  while (i < n) {
+    let c = line.charCodeAt(i);
+    if (c === 32 || c === 9 || c === 10 || c === 13) {
+      i++;
+      continue;
     }
-    last = re.lastIndex;
+    let word = "";
+    let start = i;
+    while (i < n) {
+      c = line.charCodeAt(i);
+      if (c === 32 || c === 9 || c === 10 || c === 13) break;
+      if (c !== 34) {
+        i++;
+        continue;
+      }
+      // A quoted piece: up to the closing quote; a backslash escapes the next character.
+      word += line.slice(start, i);
+      i++;
+      let closed = false;
+      while (i < n) {
+        const quote = line.indexOf('"', i);
+        const escape = line.indexOf("\\", i);
+        if (quote < 0) break;
+        if (escape >= 0 && escape < quote) {
+          word += line.slice(i, escape) + (line[escape + 1] ?? "");
+          i = escape + 2;
+          continue;
+        }
+        word += line.slice(i, quote);
+        i = quote + 1;
+        closed = true;
+        break;
+      }
+      if (!closed) throw new RuleSyntaxError(`unterminated quoted string in: ${line}`);
+      start = i;
+    }
+    out.push(word + line.slice(start, i));
   }
-  if (cur !== undefined) out.push(cur);
-  if ((line.match(/(?<!\\)"/g)?.length ?? 0) % 2 === 1) throw new RuleSyntaxError(`unterminated quoted string in: ${line}`);
   return out;
 }
 
@@ -152,14 +178,24 @@ interface ModuleOption {
   negate: boolean;
 }
 
+function findOption(opts: readonly ModuleOption[], name: string): ModuleOption | undefined {
+  for (const o of opts) if (o.name === name) return o;
+  return undefined;
+}
+
+function neg(o: ModuleOption): string {
+  return o.negate ? "! " : "";
+}
+
+const alwaysTrue = (): boolean => true;
+
 /** Compiles one `-m` module with its options into a Match. */
 function compileModule(module: string, opts: ModuleOption[], proto: string | undefined): Match {
-  const find = (n: string): ModuleOption | undefined => opts.find((o) => o.name === n);
-  const neg = (o: ModuleOption): string => (o.negate ? "! " : "");
+  const find = findOption.bind(undefined, opts);
   switch (module) {
     case "comment": {
       const c = find("--comment");
-      return { text: `-m comment --comment ${saveString(c?.value ?? "")}`, test: () => true };
+      return { text: `-m comment --comment ${saveString(c?.value ?? "")}`, test: alwaysTrue };
     }
     case "tcp":
     case "udp": {
@@ -316,6 +352,58 @@ function compileTarget(name: string, opts: Map<string, string | true>): { target
   }
 }
 
+/** A generic option (`-s`, `-d`, `-i`, `-o`, `-p`) compiled into its Match. */
+function compileGeneric(opt: string, value: string, negate: boolean): Match {
+  const n = negate ? "! " : "";
+  if (opt === "-s" || opt === "-d") {
+    const { network, prefix, text } = parseCidrArg(value);
+    const mask = prefixMask(prefix);
+    const src = opt === "-s";
+    return { text: `${n}${opt} ${text}`, test: (ctx) => (((((src ? ctx.pkt.src : ctx.pkt.dst) & mask) >>> 0) === network) !== negate) };
+  }
+  if (opt === "-i" || opt === "-o") {
+    const wildcard = value.endsWith("+");
+    const stem = wildcard ? value.slice(0, -1) : value;
+    const input = opt === "-i";
+    return {
+      text: `${n}${opt} ${value}`,
+      test: (ctx) => {
+        const dev = input ? ctx.inDev : ctx.outDev;
+        const hit = dev !== undefined && (wildcard ? dev.startsWith(stem) : dev === stem);
+        return hit !== negate;
+      },
+    };
+  }
+  if (value !== "tcp" && value !== "udp" && value !== "icmp" && value !== "all") throw new RuleSyntaxError(`unknown protocol "${value}" specified`);
+  return { text: `${n}-p ${value}`, test: (ctx) => (value === "all" || ctx.pkt.proto === value) !== negate };
+}
+
+/**
+ * Compiled matches and targets, by the words they were compiled from. Both are immutable (a
+ * match's state — `recent` lists, counters — lives in the RuleContext and the Rule), so rules
+ * with the same words share one: kube-proxy repeats `-m comment --comment "<svc>"`, `-m tcp
+ * --dport 80` and `-j KUBE-MARK-MASQ` thousands of times per sync. Cleared when it grows past
+ * {@link COMPILED_LIMIT} entries.
+ */
+const compiledMatches = new Map<string, Match>();
+const compiledTargets = new Map<string, { target: Target; text: string }>();
+const COMPILED_LIMIT = 200_000;
+
+function remember<T>(cache: Map<string, T>, key: string, value: T): T {
+  if (cache.size >= COMPILED_LIMIT) cache.clear();
+  cache.set(key, value);
+  return value;
+}
+
+interface PendingModule {
+  name: string;
+  opts: ModuleOption[];
+  /** The module's words (and the protocol it depends on), as the cache key. */
+  key: string;
+}
+
+const GENERIC_ORDER: Record<string, number> = { "-s": 0, "-d": 1, "-i": 2, "-o": 3, "-p": 4 };
+
 /**
  * Parses one rule specification (the words after `-A CHAIN`, as iptables and iptables-restore take
  * them) into a compiled Rule whose `text` is the canonical line iptables-save prints: address,
@@ -325,12 +413,13 @@ function compileTarget(name: string, opts: Map<string, string | true>): { target
 export function parseRule(chain: string, words: readonly string[]): Rule {
   let negateNext = false;
   const generic: { opt: string; value: string; negate: boolean }[] = [];
-  const modules: { name: string; opts: ModuleOption[] }[] = [];
+  const modules: PendingModule[] = [];
   let proto: string | undefined;
   let targetName: string | undefined;
   let gotoChain = false;
   const targetOpts = new Map<string, string | true>();
-  let current: { name: string; opts: ModuleOption[] } | undefined;
+  let targetKey = "";
+  let current: PendingModule | undefined;
   for (let i = 0; i < words.length; i++) {
     const w = words[i]!;
     if (w === "!") {
@@ -339,8 +428,14 @@ export function parseRule(chain: string, words: readonly string[]): Rule {
     }
     if (targetName !== undefined) {
       if (!w.startsWith("--")) throw new RuleSyntaxError(`Bad argument \`${w}'`);
-      if (FLAG_OPTIONS.has(w)) targetOpts.set(w, true);
-      else targetOpts.set(w, words[++i] ?? "");
+      if (FLAG_OPTIONS.has(w)) {
+        targetOpts.set(w, true);
+        targetKey += "\u0000" + w;
+      } else {
+        const value = words[++i] ?? "";
+        targetOpts.set(w, value);
+        targetKey += "\u0000" + w + "\u0001" + value;
+      }
       continue;
     }
     switch (w) {
@@ -366,7 +461,7 @@ export function parseRule(chain: string, words: readonly string[]): Rule {
       case "--match": {
         const name = words[++i];
         if (!name) throw new RuleSyntaxError("-m requires a match name");
-        current = { name, opts: [] };
+        current = { name, opts: [], key: name };
         modules.push(current);
         break;
       }
@@ -377,6 +472,7 @@ export function parseRule(chain: string, words: readonly string[]): Rule {
         targetName = words[++i];
         gotoChain = w === "-g" || w === "--goto";
         if (!targetName) throw new RuleSyntaxError(`${w} requires a target`);
+        targetKey = targetName;
         break;
       default: {
         if (!w.startsWith("--")) throw new RuleSyntaxError(`Bad argument \`${w}'`);
@@ -384,7 +480,7 @@ export function parseRule(chain: string, words: readonly string[]): Rule {
           // `-p tcp --dport 80`: the protocol's match loads implicitly, as iptables does.
           if ((w === "--dport" || w === "--sport") && (proto === "tcp" || proto === "udp")) {
             current = modules.find((m) => m.name === proto);
-            if (!current) modules.push((current = { name: proto, opts: [] }));
+            if (!current) modules.push((current = { name: proto, opts: [], key: proto }));
           } else throw new RuleSyntaxError(`unknown option "${w}"`);
         }
         let value: string | undefined;
@@ -392,48 +488,33 @@ export function parseRule(chain: string, words: readonly string[]): Rule {
           value = words[++i];
           if (w === "--match-set") value = `${value} ${words[++i] ?? "dst"}`;
         }
-        current.opts.push({ name: w, ...(value !== undefined ? { value } : {}), negate: negateNext });
+        current.opts.push(value !== undefined ? { name: w, value, negate: negateNext } : { name: w, negate: negateNext });
+        current.key += (negateNext ? "\u0000!" : "\u0000") + w + (value !== undefined ? "\u0001" + value : "");
       }
     }
     negateNext = false;
   }
   const matches: Match[] = [];
-  const order = ["-s", "-d", "-i", "-o", "-p"];
-  generic.sort((a, b) => order.indexOf(a.opt) - order.indexOf(b.opt));
+  if (generic.length > 1) generic.sort((a, b) => GENERIC_ORDER[a.opt]! - GENERIC_ORDER[b.opt]!);
   for (const g of generic) {
-    const n = g.negate ? "! " : "";
-    const negate = g.negate;
-    if (g.opt === "-s" || g.opt === "-d") {
-      const { network, prefix, text } = parseCidrArg(g.value);
-      const mask = prefixMask(prefix);
-      const src = g.opt === "-s";
-      matches.push({ text: `${n}${g.opt} ${text}`, test: (ctx) => (((((src ? ctx.pkt.src : ctx.pkt.dst) & mask) >>> 0) === network) !== negate) });
-    } else if (g.opt === "-i" || g.opt === "-o") {
-      const value = g.value;
-      const wildcard = value.endsWith("+");
-      const stem = wildcard ? value.slice(0, -1) : value;
-      const input = g.opt === "-i";
-      matches.push({
-        text: `${n}${g.opt} ${value}`,
-        test: (ctx) => {
-          const dev = input ? ctx.inDev : ctx.outDev;
-          const hit = dev !== undefined && (wildcard ? dev.startsWith(stem) : dev === stem);
-          return hit !== negate;
-        },
-      });
-    } else {
-      const p = g.value;
-      if (p !== "tcp" && p !== "udp" && p !== "icmp" && p !== "all") throw new RuleSyntaxError(`unknown protocol "${p}" specified`);
-      matches.push({ text: `${n}-p ${p}`, test: (ctx) => (p === "all" || ctx.pkt.proto === p) !== negate });
-    }
+    const key = g.opt + (g.negate ? "!" : "") + g.value;
+    matches.push(compiledMatches.get(key) ?? remember(compiledMatches, key, compileGeneric(g.opt, g.value, g.negate)));
   }
-  for (const m of modules) matches.push(compileModule(m.name, m.opts, proto));
+  for (const m of modules) {
+    const key = "-m\u0000" + (proto ?? "") + "\u0000" + m.key;
+    matches.push(compiledMatches.get(key) ?? remember(compiledMatches, key, compileModule(m.name, m.opts, proto)));
+  }
   let target: Target;
   let targetText = "";
   if (targetName === undefined) target = { kind: "jump", chain: "" };
   else if (gotoChain) ((target = { kind: "goto", chain: targetName }), (targetText = `-g ${targetName}`));
-  else ({ target, text: targetText } = compileTarget(targetName, targetOpts));
-  if (targetName !== undefined && !BUILTIN_TARGETS.has(targetName) && targetOpts.size) throw new RuleSyntaxError(`unknown option "${[...targetOpts.keys()][0]}"`);
-  const text = [`-A ${chain}`, ...matches.map((m) => m.text), ...(targetText ? [targetText] : [])].join(" ");
+  else {
+    if (!BUILTIN_TARGETS.has(targetName) && targetOpts.size) throw new RuleSyntaxError(`unknown option "${[...targetOpts.keys()][0]}"`);
+    ({ target, text: targetText } = compiledTargets.get(targetKey) ?? remember(compiledTargets, targetKey, compileTarget(targetName, targetOpts)));
+  }
+  if (gotoChain && targetOpts.size) throw new RuleSyntaxError(`unknown option "${[...targetOpts.keys()][0]}"`);
+  let text = "-A " + chain;
+  for (const m of matches) text += " " + m.text;
+  if (targetText) text += " " + targetText;
   return { chain, matches, target, text, packets: 0, bytes: 0 };
 }

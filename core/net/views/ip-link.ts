@@ -6,11 +6,13 @@ function flags(d: NetDevice): string {
   if (d.kind === "loopback") return "<LOOPBACK,UP,LOWER_UP>";
   if (d.kind === "dummy") return "<BROADCAST,NOARP>";
   if (d.kind === "ipip") return "<NOARP,UP,LOWER_UP>";
+  if (d.kind === "tun") return d.tunReader ? "<POINTOPOINT,MULTICAST,NOARP,UP,LOWER_UP>" : "<NO-CARRIER,POINTOPOINT,MULTICAST,NOARP,UP>";
   return d.up ? "<BROADCAST,MULTICAST,UP,LOWER_UP>" : "<BROADCAST,MULTICAST>";
 }
 
 function state(d: NetDevice): string {
   if (d.kind === "dummy") return "DOWN";
+  if (d.kind === "tun") return d.tunReader ? "UNKNOWN" : "DOWN";
   if (d.kind === "loopback" || d.kind === "vxlan" || d.kind === "ipip") return "UNKNOWN";
   return d.up ? "UP" : "DOWN";
 }
@@ -20,15 +22,16 @@ function nameOf(d: NetDevice): string {
 }
 
 function header(d: NetDevice, mode: boolean): string {
-  const qdisc = d.kind === "dummy" ? "noop" : d.kind === "ether" ? "noqueue" : "noqueue";
+  const qdisc = d.kind === "dummy" ? "noop" : d.kind === "tun" ? "fq_codel" : "noqueue";
   const master = d.master ? ` master ${d.master.name}` : "";
-  const qlen = d.kind === "loopback" || d.kind === "bridge" || d.kind === "ipip" || d.kind === "dummy" ? " qlen 1000" : "";
+  const qlen = d.kind === "loopback" || d.kind === "bridge" || d.kind === "ipip" || d.kind === "dummy" ? " qlen 1000" : d.kind === "tun" ? " qlen 500" : "";
   return `${d.index}: ${nameOf(d)}: ${flags(d)} mtu ${d.mtu} qdisc ${qdisc}${master} state ${state(d)}${mode ? " mode DEFAULT" : ""} group default${qlen}`;
 }
 
 function linkLine(d: NetDevice): string {
   if (d.kind === "loopback") return "    link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00";
   if (d.kind === "ipip") return "    link/ipip 0.0.0.0 brd 0.0.0.0";
+  if (d.kind === "tun") return "    link/none ";
   const netns = d.kind === "veth" && d.peer && d.peer.ns !== d.ns ? (d.peer.ns.name === "root" ? " link-netnsid 0" : ` link-netns ${d.peer.ns.name}`) : "";
   return `    link/ether ${d.mac} brd ff:ff:ff:ff:ff:ff${netns}`;
 }
@@ -61,6 +64,7 @@ export function ipLink(ns: NetNamespace, options: { dev?: string; details?: bool
     else if (d.kind === "bridge") out.push(`    bridge forward_delay 1500 hello_time 200 max_age 2000 ageing_time ${Math.round((d.fdb?.ageingMs ?? 300000) / 10)} stp_state 0 priority 32768 vlan_filtering 0 vlan_protocol 802.1Q`);
     else if (d.kind === "dummy") out.push("    dummy");
     else if (d.kind === "ipip") out.push("    ipip any remote any local any ttl inherit nopmtudisc");
+    else if (d.kind === "tun") out.push("    tun type tun pi off vnet_hdr off persist off");
     if (d.master) out.push(`    bridge_slave state forwarding priority 32 cost 2 hairpin ${d.hairpin ? "on" : "off"} guard off root_block off fastleave off learning on flood on`);
   }
   return out.map((l) => l + "\n").join("");

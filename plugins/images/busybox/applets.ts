@@ -1,4 +1,5 @@
 import { normalizePath } from "../../../core/cri/filesystem.js";
+import { ResolveError, parseResolvConf, resolveHost } from "../../../core/net/resolver.js";
 import { httpGet } from "../../../core/cri/http.js";
 import { NetError } from "../../../core/net/sockets.js";
 import type { Process, Program } from "../../../core/cri/process.js";
@@ -382,13 +383,18 @@ const wget: Program = async (p) => {
   const host = m[1]!;
   const port = Number(m[2] ?? 80);
   const path = m[3] ?? "/";
-  if (!/^\d+\.\d+\.\d+\.\d+$/.test(host) && host !== "localhost") {
-    p.stderr(`wget: bad address '${host}'\n`);
-    return 1;
+  let address = host === "localhost" ? "127.0.0.1" : host;
+  if (!/^\d+\.\d+\.\d+\.\d+$/.test(address)) {
+    try {
+      address = (await resolveHost({ fs: p.fs, net: p.net, clock: p.clock }, host)).addresses[0]!;
+    } catch {
+      p.stderr(`wget: bad address '${host}'\n`);
+      return 1;
+    }
   }
-  if (!quiet) p.stderr(`Connecting to ${host}${m[2] ? ":" + port : ""} (${host === "localhost" ? "127.0.0.1" : host}:${port})\n`);
+  if (!quiet) p.stderr(`Connecting to ${host}${m[2] ? ":" + port : ""} (${address}:${port})\n`);
   try {
-    const res = await httpGet(p.net, { host: host === "localhost" ? "127.0.0.1" : host, port, path, headers: { "User-Agent": "Wget", Accept: "*/*" }, ...(timeout ? { timeoutMs: timeout * 1000, clock: p.clock } : {}) });
+    const res = await httpGet(p.net, { host: address, port, path, headers: { "User-Agent": "Wget", Accept: "*/*" }, ...(timeout ? { timeoutMs: timeout * 1000, clock: p.clock } : {}) });
     if (res.status >= 400) {
       p.stderr(`wget: server returned error: HTTP/1.1 ${res.status} ${res.statusText}\n`);
       return 1;
@@ -456,13 +462,36 @@ const nc: Program = async (p) => {
   }
 };
 
+/** `nslookup NAME [SERVER]`: A and AAAA through the resolver (search path, ndots), printed as BusyBox 1.36 prints them. */
 const nslookup: Program = async (p) => {
-  const name = p.argv.filter((a) => !a.startsWith("-"))[1];
-  const resolv = p.fs.read("/etc/resolv.conf") ?? "";
-  const server = /nameserver\s+(\S+)/.exec(resolv)?.[1] ?? "127.0.0.1";
+  const [name, serverArg] = p.argv.slice(1).filter((a) => !a.startsWith("-"));
+  const conf = parseResolvConf(p.fs.read("/etc/resolv.conf") ?? "");
+  const server = serverArg ?? conf.nameservers[0] ?? "127.0.0.1";
+  if (!name) {
+    p.stderr("BusyBox v1.36.1 (2023-05-18 22:34:17 UTC) multi-call binary.\n\nUsage: nslookup [-type=QUERY_TYPE] [-debug] HOST [DNS_SERVER]\n");
+    return 1;
+  }
   p.stdout(`Server:\t\t${server}\nAddress:\t${server}:53\n\n`);
-  p.stderr(`;; connection timed out; no servers could be reached\n\n`);
-  void name;
+  const ctx = { fs: p.fs, net: p.net, clock: p.clock };
+  let found = false;
+  let failure: ResolveError | undefined;
+  for (const type of ["A", "AAAA"] as const) {
+    try {
+      const r = await resolveHost({ ...ctx, fs: { read: (path: string) => (path === "/etc/hosts" ? undefined : p.fs.read(path)) } }, name, { type, ...(serverArg ? { server: serverArg } : {}) });
+      for (const a of r.addresses) p.stdout(`Name:\t${r.name}\nAddress: ${a}\n`);
+      found = true;
+    } catch (err) {
+      if (!(err instanceof ResolveError)) throw err;
+      if (err.code !== "NODATA") failure = err;
+    }
+  }
+  p.stdout("\n");
+  if (found) return 0;
+  if (failure?.code === "TIMEOUT") {
+    p.stdout(`;; connection timed out; no servers could be reached\n\n`);
+    return 1;
+  }
+  p.stdout(`** server can't find ${failure?.query ?? name}: ${failure?.code ?? "NXDOMAIN"}\n\n`);
   return 1;
 };
 

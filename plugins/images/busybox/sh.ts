@@ -5,6 +5,8 @@ import { parseScript, ShellSyntaxError, type AndOr, type Command, type List, typ
 /** Streams a command runs with inside the shell. */
 interface Io {
   stdin: () => Promise<string | undefined>;
+  /** Gives back input read past what was needed (`read` takes one line of a chunk). */
+  unread?: (t: string) => void;
   stdout: (t: string) => void;
   stderr: (t: string) => void;
 }
@@ -55,7 +57,8 @@ class ShellState {
 export const sh: Program = async (p) => {
   const argv = p.argv.slice(1);
   const state = new ShellState(p.env, p.cwd, []);
-  const io: Io = { stdin: () => p.read(), stdout: (t) => p.stdout(t), stderr: (t) => p.stderr(t) };
+  const pushedBack: string[] = [];
+  const io: Io = { stdin: async () => pushedBack.shift() ?? p.read(), unread: (t) => void pushedBack.unshift(t), stdout: (t) => p.stdout(t), stderr: (t) => p.stderr(t) };
   let script: string | undefined;
   const ci = argv.indexOf("-c");
   if (ci >= 0) {
@@ -78,7 +81,7 @@ export const sh: Program = async (p) => {
     // Interactive: run each line read from stdin.
     let pending = "";
     for (;;) {
-      const chunk = await p.read();
+      const chunk = await io.stdin();
       if (chunk === undefined) break;
       pending += chunk.replace(/\r/g, "\n");
       let nl: number;
@@ -142,7 +145,7 @@ async function runPipeline(p: Process, state: ShellState, pipeline: Pipeline, io
       const last = i === pipeline.commands.length - 1;
       let out = "";
       const chunks = input === undefined ? undefined : [input];
-      const stageIo: Io = { stdin: chunks ? async () => chunks.shift() : io.stdin, stdout: last ? io.stdout : (t) => (out += t), stderr: io.stderr };
+      const stageIo: Io = { stdin: chunks ? async () => chunks.shift() : io.stdin, ...(chunks ? { unread: (t: string) => void chunks.unshift(t) } : io.unread ? { unread: io.unread } : {}), stdout: last ? io.stdout : (t) => (out += t), stderr: io.stderr };
       status = await runCommand(p, state.clone(), pipeline.commands[i]!, stageIo);
       input = out;
     }
@@ -327,7 +330,9 @@ const BUILTINS: Record<string, Builtin> = {
       line += c;
       if (line.includes("\n")) break;
     }
-    const text = line.split("\n")[0]!;
+    const nl = line.indexOf("\n");
+    if (nl >= 0 && nl + 1 < line.length) io.unread?.(line.slice(nl + 1));
+    const text = nl >= 0 ? line.slice(0, nl) : line;
     const fields = text.trim().split(/\s+/);
     const vars = names.length ? names : ["REPLY"];
     vars.forEach((n, i) => state.vars.set(n, i === vars.length - 1 ? fields.slice(i).join(" ") : (fields[i] ?? "")));

@@ -1,4 +1,5 @@
 import type { PodTemplateSpec } from "kubernetes-types/core/v1.js";
+import { goDump } from "./go-dump.js";
 
 /** The label a Deployment adds to its ReplicaSets' selectors and pods. */
 export const POD_TEMPLATE_HASH = "pod-template-hash";
@@ -21,28 +22,24 @@ function fnv32a(bytes: Uint8Array, hash = 0x811c9dc5): number {
   return h >>> 0;
 }
 
-/** Canonical JSON: keys sorted, so equal templates hash alike whatever their key order. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
-  if (value && typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(",")}}`;
-  }
-  return JSON.stringify(value);
-}
-
 const encoder = new TextEncoder();
+/** Templates are immutable informer objects: each is dumped once. */
+const dumps = new WeakMap<PodTemplateSpec, number>();
 
 /**
- * The pod-template-hash of a template (controller.ComputeHash): fnv32a over the template, then
- * over the collision count's four bytes (little-endian, when set), printed in decimal and
- * encoded with {@link safeEncodeString}. Upstream hashes Go's `%#v` dump of the struct; kubesim
- * hashes canonical JSON, so values differ from a real cluster's while the form is the same.
+ * The pod-template-hash of a template, as controller.ComputeHash computes it: FNV-32a over
+ * go-spew's `%#v` dump of the PodTemplateSpec struct ({@link goDump}), then over the collision
+ * count as eight bytes (little-endian uint32, four zero bytes), printed in decimal and encoded
+ * with {@link safeEncodeString}. Equal to a real 1.32 cluster's value for the same stored template.
  */
 export function computeHash(template: PodTemplateSpec, collisionCount?: number): string {
-  let h = fnv32a(encoder.encode(canonical(template)));
-  if (collisionCount !== undefined) {
-    const b = new Uint8Array(4);
+  let h = dumps.get(template);
+  if (h === undefined) {
+    h = fnv32a(encoder.encode(goDump(template, "core.PodTemplateSpec")));
+    dumps.set(template, h);
+  }
+  if (collisionCount !== undefined && collisionCount !== null) {
+    const b = new Uint8Array(8);
     new DataView(b.buffer).setUint32(0, collisionCount >>> 0, true);
     h = fnv32a(b, h);
   }

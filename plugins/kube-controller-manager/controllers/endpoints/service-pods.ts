@@ -1,5 +1,5 @@
 import type { Node, Pod, Service } from "kubernetes-types/core/v1.js";
-import { Controller, enqueueRequestForObject, enqueueRequestsFromMapFunc, labelSelectorFromSet, type Manager, type ObjectLike, type Request, type SharedInformer } from "../../../../core/index.js";
+import { Controller, enqueueRequestForObject, enqueueRequestsFromMapFunc, labelSelectorFromSet, type LabelSelector, type Manager, type ObjectLike, type Request, type SharedInformer } from "../../../../core/index.js";
 
 /** A Service the endpoint controllers manage: it has a selector and is not ExternalName. */
 export function hasSelector(svc: Service): boolean {
@@ -25,6 +25,13 @@ export function serviceController<T extends ObjectLike>(mgr: Manager, name: stri
   const pods = mgr.informers.forResource<Pod>("Pod");
   const nodes = mgr.informers.forResource<Node>("Node").lister();
   const serviceLister = services.lister();
+  // One parsed selector per Service object (objects are immutable: a new version gets its own).
+  const selectors = new WeakMap<Service, LabelSelector>();
+  const selectorOf = (svc: Service): LabelSelector => {
+    let sel = selectors.get(svc);
+    if (!sel) selectors.set(svc, (sel = labelSelectorFromSet(svc.spec!.selector)));
+    return sel;
+  };
   const controller = new Controller({ name, clock: mgr.clock, log: mgr.log.child(name), maxConcurrentReconciles: workers, reconciler: { reconcile: (req) => reconcile(req.namespace!, req.name) } });
   controller.watch({ informer: services, handler: enqueueRequestForObject<Service>() });
   controller.watch({
@@ -33,7 +40,7 @@ export function serviceController<T extends ObjectLike>(mgr: Manager, name: stri
       const ns = pod.metadata!.namespace!;
       const labels = pod.metadata?.labels ?? {};
       const out: Request[] = [];
-      for (const svc of serviceLister.namespace(ns).list()) if (hasSelector(svc) && labelSelectorFromSet(svc.spec!.selector).matches(labels)) out.push({ namespace: ns, name: svc.metadata!.name! });
+      for (const svc of serviceLister.namespace(ns).list()) if (hasSelector(svc) && selectorOf(svc).matches(labels)) out.push({ namespace: ns, name: svc.metadata!.name! });
       return out;
     }),
   });
@@ -50,6 +57,6 @@ export function serviceController<T extends ObjectLike>(mgr: Manager, name: stri
     services,
     pods,
     node: (n) => nodes.get(n),
-    podsOf: (svc) => (hasSelector(svc) ? pods.lister().namespace(svc.metadata!.namespace!).list(labelSelectorFromSet(svc.spec!.selector)) : []),
+    podsOf: (svc) => (hasSelector(svc) ? pods.lister().namespace(svc.metadata!.namespace!).list(selectorOf(svc)) : []),
   };
 }

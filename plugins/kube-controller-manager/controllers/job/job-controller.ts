@@ -233,7 +233,7 @@ export function jobController(mgr: Manager, workers: number): Controller {
       let success = failure ? undefined : condOf(status, "SuccessCriteriaMet");
       if (!failure && !success) {
         let reason: string | undefined;
-        if (failed > backoffLimit) reason = "BackoffLimitExceeded";
+        if (failed > backoffLimit || pastBackoffLimitOnFailure(job, active, backoffLimit)) reason = "BackoffLimitExceeded";
         else if (maxFailedIndexes !== undefined && failedIndexes.size > maxFailedIndexes) reason = "MaxFailedIndexesExceeded";
         else if (pastDeadline) reason = "DeadlineExceeded";
         else if (limitPerIndex !== undefined && failedIndexes.size > 0 && completed.size + failedIndexes.size >= total) reason = "FailedIndexes";
@@ -309,6 +309,21 @@ export function jobController(mgr: Manager, workers: number): Controller {
   }
 
   return controller;
+}
+
+/**
+ * pastBackoffLimitOnFailure: with `restartPolicy: OnFailure` failures are container restarts
+ * in place; their sum over the pending and running pods reaching backoffLimit (any, for a limit
+ * of 0) fails the Job.
+ */
+export function pastBackoffLimitOnFailure(job: Job, active: readonly Pod[], backoffLimit: number): boolean {
+  if (job.spec?.template.spec?.restartPolicy !== "OnFailure") return false;
+  let restarts = 0;
+  for (const p of active) {
+    if (p.status?.phase !== "Running" && p.status?.phase !== "Pending" && p.status?.phase !== undefined) continue;
+    for (const c of [...(p.status?.initContainerStatuses ?? []), ...(p.status?.containerStatuses ?? [])]) restarts += c.restartCount ?? 0;
+  }
+  return backoffLimit === 0 ? restarts > 0 : restarts >= backoffLimit;
 }
 
 interface IndexCounts {

@@ -46,6 +46,46 @@ function newerFirst(a: Pod, b: Pod, ta: number | undefined, tb: number | undefin
   return diff < 0;
 }
 
+/** What {@link deleteFirst} compares, read from a pod once (sorting compares each pod many times). */
+interface RankKey {
+  pod: Pod;
+  rank: number;
+  node: string;
+  phase: number;
+  ready: boolean;
+  cost: number;
+  readyTime: number | undefined;
+  restarts: [number, number];
+  created: number | undefined;
+}
+
+function rankKey(pod: Pod, rank: number): RankKey {
+  return {
+    pod,
+    rank,
+    node: pod.spec?.nodeName ?? "",
+    phase: PHASE_ORDINAL[pod.status?.phase ?? "Pending"] ?? 0,
+    ready: isPodReady(pod),
+    cost: deletionCost(pod),
+    readyTime: podReadyTime(pod),
+    restarts: restarts(pod),
+    created: time(pod.metadata?.creationTimestamp),
+  };
+}
+
+function before(a: RankKey, b: RankKey, now: number): boolean {
+  if (a.node !== b.node && (a.node === "" || b.node === "")) return a.node === "";
+  if (a.phase !== b.phase) return a.phase < b.phase;
+  if (a.ready !== b.ready) return !a.ready;
+  if (a.cost !== b.cost) return a.cost < b.cost;
+  if (a.rank !== b.rank) return a.rank > b.rank;
+  if (a.ready && b.ready && a.readyTime !== b.readyTime) return newerFirst(a.pod, b.pod, a.readyTime, b.readyTime, now);
+  if (a.restarts[0] !== b.restarts[0]) return a.restarts[0] > b.restarts[0];
+  if (a.restarts[1] !== b.restarts[1]) return a.restarts[1] > b.restarts[1];
+  if (a.created !== b.created) return newerFirst(a.pod, b.pod, a.created, b.created, now);
+  return false;
+}
+
 /**
  * Upstream's `ActivePodsWithRanks.Less`: true when `a` should be deleted before `b`.
  * 1. unassigned < assigned; 2. Pending < Unknown < Running; 3. not ready < ready;
@@ -54,32 +94,7 @@ function newerFirst(a: Pod, b: Pod, ta: number | undefined, tb: number | undefin
  * 8. newer < older (logarithmic buckets).
  */
 export function deleteFirst(a: Pod, rankA: number, b: Pod, rankB: number, now: number): boolean {
-  const nodeA = a.spec?.nodeName ?? "";
-  const nodeB = b.spec?.nodeName ?? "";
-  if (nodeA !== nodeB && (nodeA === "" || nodeB === "")) return nodeA === "";
-  const pa = PHASE_ORDINAL[a.status?.phase ?? "Pending"] ?? 0;
-  const pb = PHASE_ORDINAL[b.status?.phase ?? "Pending"] ?? 0;
-  if (pa !== pb) return pa < pb;
-  const ra = isPodReady(a);
-  const rb = isPodReady(b);
-  if (ra !== rb) return !ra;
-  const ca = deletionCost(a);
-  const cb = deletionCost(b);
-  if (ca !== cb) return ca < cb;
-  if (rankA !== rankB) return rankA > rankB;
-  if (ra && rb) {
-    const ta = podReadyTime(a);
-    const tb = podReadyTime(b);
-    if (ta !== tb) return newerFirst(a, b, ta, tb, now);
-  }
-  const [xa, sa] = restarts(a);
-  const [xb, sb] = restarts(b);
-  if (xa !== xb) return xa > xb;
-  if (sa !== sb) return sa > sb;
-  const ka = time(a.metadata?.creationTimestamp);
-  const kb = time(b.metadata?.creationTimestamp);
-  if (ka !== kb) return newerFirst(a, b, ka, kb, now);
-  return false;
+  return before(rankKey(a, rankA), rankKey(b, rankB), now);
 }
 
 /**
@@ -90,7 +105,7 @@ export function podsToDelete(pods: readonly Pod[], related: readonly Pod[], coun
   if (count >= pods.length) return [...pods];
   const onNode = new Map<string, number>();
   for (const p of related) if (isPodActive(p)) onNode.set(p.spec?.nodeName ?? "", (onNode.get(p.spec?.nodeName ?? "") ?? 0) + 1);
-  const ranked = pods.map((pod) => ({ pod, rank: onNode.get(pod.spec?.nodeName ?? "") ?? 0 }));
-  ranked.sort((x, y) => (deleteFirst(x.pod, x.rank, y.pod, y.rank, now) ? -1 : deleteFirst(y.pod, y.rank, x.pod, x.rank, now) ? 1 : 0));
+  const ranked = pods.map((pod) => rankKey(pod, onNode.get(pod.spec?.nodeName ?? "") ?? 0));
+  ranked.sort((x, y) => (before(x, y, now) ? -1 : before(y, x, now) ? 1 : 0));
   return ranked.slice(0, count).map((r) => r.pod);
 }

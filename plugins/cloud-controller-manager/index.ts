@@ -1,0 +1,48 @@
+/**
+ * cloud-controller-manager as a plugin: the cloud-facing controllers (service load balancers)
+ * over the provider `--cloud-provider` names, contributed to the cluster's controller manager.
+ * The built-in `kubesim` provider hands out load balancer addresses from a pool; a third-party
+ * provider is a plugin that contributes to {@link CloudProviders} (see docs/operations.md).
+ */
+import { Controllers, definePlugin, type DefinedPlugin } from "../../core/index.js";
+import { CloudProviders } from "./cloud-provider.js";
+import { kubesimCloudProvider } from "./kubesim-provider.js";
+import { serviceController } from "./service-controller.js";
+
+export const PLUGIN_NAME = "cloud-controller-manager";
+
+export interface CloudControllerManagerOptions {
+  /** `--cloud-provider` (default `kubesim`). */
+  cloudProvider?: string;
+  /** `--cluster-name` (default `kubernetes`), passed to the provider. */
+  clusterName?: string;
+  /** The `kubesim` provider's address pool (default 172.18.255.200-172.18.255.250). */
+  loadBalancerPool?: string;
+}
+
+export function cloudControllerManager(options: CloudControllerManagerOptions = {}): DefinedPlugin {
+  return definePlugin({
+    name: PLUGIN_NAME,
+    description: "cloud-controller-manager: service load balancers through a cloud provider (built in: kubesim, an address pool)",
+    setup(ctx) {
+      ctx.contribute(CloudProviders, "kubesim", kubesimCloudProvider(options.loadBalancerPool ? { loadBalancerPool: options.loadBalancerPool } : {}));
+      ctx.contribute(Controllers, PLUGIN_NAME, {
+        name: PLUGIN_NAME,
+        setup(mgr) {
+          const name = options.cloudProvider ?? "kubesim";
+          const provider = ctx.extensions(CloudProviders).get(name);
+          if (!provider) throw new Error(`cloud-controller-manager: unknown --cloud-provider "${name}" (known: ${ctx.extensions(CloudProviders).all().map((p) => p.name).join(", ")})`);
+          const lb = provider.loadBalancer?.();
+          if (lb) serviceController(mgr, lb, options.clusterName ?? "kubernetes");
+        },
+      });
+    },
+  });
+}
+
+export default cloudControllerManager();
+
+export { CloudProviders, type CloudProvider, type LoadBalancer, type InstancesV2, type InstanceMetadata } from "./cloud-provider.js";
+export { kubesimCloudProvider, DEFAULT_LOAD_BALANCER_POOL } from "./kubesim-provider.js";
+export { IpPool } from "./ip-pool.js";
+export { serviceController, LOAD_BALANCER_CLEANUP_FINALIZER } from "./service-controller.js";

@@ -1,0 +1,163 @@
+import type { Random } from "../../core/clock/random.js";
+import { ipv4ToUint32, parseIpv4Cidr, prefixMask, uint32ToIpv4 } from "../../core/net/ipv4.js";
+
+export type EncapMode = "Always" | "CrossSubnet" | "Never";
+
+/** An IPPool's spec as Calico IPAM uses it. */
+export interface PoolSpec {
+  readonly cidr: string;
+  /** Block prefix length (default 26: 64 addresses per block). */
+  readonly blockSize: number;
+  readonly ipipMode: EncapMode;
+  readonly vxlanMode: EncapMode;
+  readonly natOutgoing: boolean;
+  readonly nodeSelector: string;
+}
+
+/** One IPAM block (`IPAMBlock`): a /26 of a pool, affine to a node or not, with its allocations. */
+export interface Block {
+  readonly cidr: string;
+  readonly network: number;
+  readonly prefix: number;
+  /** `host:<node>` in Calico's terms; undefined once released. */
+  affinity?: string;
+  /** Handle per ordinal (null = free). */
+  readonly allocations: (string | null)[];
+  /** Where each handle's address is used: pod or tunnel, and the node that borrowed it. */
+  readonly attributes: Map<string, { node: string; pod?: string; namespace?: string; type?: string }>;
+  free: number;
+}
+
+/** What IPAM changes mean for routing: blocks claimed/released by a node, addresses borrowed across blocks. */
+export interface IpamEvents {
+  affinityClaimed(node: string, block: Block): void;
+  affinityReleased(node: string, block: Block): void;
+  borrowed(node: string, ip: number, block: Block): void;
+  returned(node: string, ip: number, block: Block): void;
+}
+
+export class IpamError extends Error {
+  override readonly name = "IpamError";
+}
+
+/**
+ * Calico IPAM (calico-ipam, libcalico-go's ipam): the pool is split into blocks of `blockSize`; a
+ * node claims blocks (BlockAffinity) from a random place in the pool and allocates from its own
+ * blocks first; when all its blocks are full it claims another; when the pool has no unclaimed
+ * block left it borrows a free address from another node's block (refused under StrictAffinity).
+ * Addresses are freed by handle (`k8s-pod-network.<containerID>`, `ipip-tunnel-addr-<node>`).
+ */
+export class CalicoIpam {
+  readonly blocks = new Map<number, Block>();
+  private readonly byNode = new Map<string, Set<Block>>();
+  private readonly byHandle = new Map<string, { block: Block; ordinal: number }[]>();
+  private readonly listeners = new Set<IpamEvents>();
+  strictAffinity = false;
+
+  constructor(
+    readonly pool: PoolSpec,
+    private readonly random: Random,
+  ) {}
+
+  subscribe(l: IpamEvents): () => void {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  }
+
+  /** Blocks affine to `node`. */
+  blocksOf(node: string): Block[] {
+    return [...(this.byNode.get(node) ?? [])];
+  }
+
+  private claim(node: string): Block | undefined {
+    const { network, prefix } = parseIpv4Cidr(this.pool.cidr);
+    const count = 2 ** (this.pool.blockSize - prefix);
+    const size = 2 ** (32 - this.pool.blockSize);
+    // randomBlockGenerator: start at a random block of the pool and walk round it.
+    const start = this.random.int(count);
+    for (let i = 0; i < count; i++) {
+      const net = (network + ((start + i) % count) * size) >>> 0;
+      if (this.blocks.has(net)) continue;
+      const block: Block = { cidr: `${uint32ToIpv4(net)}/${this.pool.blockSize}`, network: net, prefix: this.pool.blockSize, affinity: `host:${node}`, allocations: new Array(size).fill(null), attributes: new Map(), free: size };
+      this.blocks.set(net, block);
+      let set = this.byNode.get(node);
+      if (!set) this.byNode.set(node, (set = new Set()));
+      set.add(block);
+      for (const l of this.listeners) l.affinityClaimed(node, block);
+      return block;
+    }
+    return undefined;
+  }
+
+  private take(block: Block, handle: string, attrs: { node: string; pod?: string; namespace?: string; type?: string }): number {
+    const ordinal = block.allocations.indexOf(null);
+    block.allocations[ordinal] = handle;
+    block.free--;
+    block.attributes.set(handle, attrs);
+    const list = this.byHandle.get(handle) ?? [];
+    list.push({ block, ordinal });
+    this.byHandle.set(handle, list);
+    return (block.network + ordinal) >>> 0;
+  }
+
+  /** AutoAssign one IPv4 address for `handle` on `node`. */
+  assign(node: string, handle: string, attrs: { pod?: string; namespace?: string; type?: string } = {}): { ip: number; block: Block; borrowed: boolean } {
+    const existing = this.byHandle.get(handle)?.[0];
+    if (existing) return { ip: (existing.block.network + existing.ordinal) >>> 0, block: existing.block, borrowed: existing.block.affinity !== `host:${node}` };
+    for (const b of this.byNode.get(node) ?? []) if (b.free > 0) return { ip: this.take(b, handle, { node, ...attrs }), block: b, borrowed: false };
+    const fresh = this.claim(node);
+    if (fresh) return { ip: this.take(fresh, handle, { node, ...attrs }), block: fresh, borrowed: false };
+    if (this.strictAffinity) throw new IpamError(`failed to request IPv4 addresses: no more free affine blocks and strict affinity enabled`);
+    for (const b of this.blocks.values()) {
+      if (b.free === 0) continue;
+      const ip = this.take(b, handle, { node, ...attrs });
+      for (const l of this.listeners) l.borrowed(node, ip, b);
+      return { ip, block: b, borrowed: true };
+    }
+    throw new IpamError(`failed to request IPv4 addresses: no IP addresses available in pool ${this.pool.cidr}`);
+  }
+
+  /** ReleaseByHandle: frees the handle's addresses; borrowed ones stop being routed to the borrower. */
+  release(handle: string): void {
+    const list = this.byHandle.get(handle);
+    if (!list) return;
+    this.byHandle.delete(handle);
+    for (const { block, ordinal } of list) {
+      const attrs = block.attributes.get(handle);
+      block.allocations[ordinal] = null;
+      block.free++;
+      block.attributes.delete(handle);
+      if (attrs && block.affinity !== `host:${attrs.node}`) for (const l of this.listeners) l.returned(attrs.node, (block.network + ordinal) >>> 0, block);
+    }
+  }
+
+  /** What calico-kube-controllers does for a deleted Node: its handles are released, its blocks lose their affinity (and are freed when empty). */
+  releaseNode(node: string): void {
+    for (const [handle, list] of [...this.byHandle]) if (list.some((e) => e.block.attributes.get(handle)?.node === node)) this.release(handle);
+    for (const b of this.byNode.get(node) ?? []) {
+      b.affinity = undefined;
+      for (const l of this.listeners) l.affinityReleased(node, b);
+      if (b.free === b.allocations.length) this.blocks.delete(b.network);
+    }
+    this.byNode.delete(node);
+  }
+
+  /** The address `handle` holds, if any. */
+  addressOf(handle: string): string | undefined {
+    const e = this.byHandle.get(handle)?.[0];
+    return e ? uint32ToIpv4((e.block.network + e.ordinal) >>> 0) : undefined;
+  }
+
+  /** Addresses in use in the pool. */
+  inUse(): number {
+    let n = 0;
+    for (const b of this.blocks.values()) n += b.allocations.length - b.free;
+    return n;
+  }
+
+  /** True when `ip` is inside the pool. */
+  contains(ip: string): boolean {
+    const { network, prefix } = parseIpv4Cidr(this.pool.cidr);
+    return ((ipv4ToUint32(ip) & prefixMask(prefix)) >>> 0) === network;
+  }
+}

@@ -1,0 +1,155 @@
+import type { Answer } from "dns-packet";
+import { fqdn, matchZone } from "../corefile/address.js";
+import type { Directive } from "../corefile/parse.js";
+import { Rcode, type DnsPluginDefinition, type DnsReply, type DnsRequest } from "../server/handler.js";
+
+interface Policy {
+  capacity: number;
+  maxTtl: number;
+  minTtl: number;
+  disabledZones?: string[];
+}
+
+interface Entry {
+  reply: DnsReply;
+  stored: number;
+  ttl: number;
+  kind: "success" | "denial";
+  hits: number;
+  firstHit: number;
+  prefetching?: boolean;
+}
+
+const DEFAULT_CAPACITY = 9984;
+
+function ttlOf(r: DnsReply, kind: "success" | "denial"): number {
+  if (kind === "denial") {
+    const soa = r.authorities.find((a) => a.type === "SOA") as Extract<Answer, { type: "SOA" }> | undefined;
+    return soa ? Math.min(soa.ttl ?? 0, soa.data.minimum ?? 0) : 0;
+  }
+  let min = Infinity;
+  for (const a of [...r.answers, ...r.authorities]) if (a.type !== "OPT") min = Math.min(min, (a as { ttl?: number }).ttl ?? 0);
+  return min === Infinity ? 0 : min;
+}
+
+function withTtl(answers: Answer[], elapsed: number): Answer[] {
+  return answers.map((a) => (a.type === "OPT" ? a : ({ ...a, ttl: Math.max(0, ((a as { ttl?: number }).ttl ?? 0) - elapsed) } as Answer)));
+}
+
+/**
+ * `cache [TTL] [ZONES...]` with `success`, `denial`, `prefetch`, `disable`, `serve_stale`
+ * options: keeps positive answers (TTL capped at 3600 s, or TTL) and negative ones (NXDOMAIN and
+ * NODATA, for the SOA minimum capped at 1800 s, or TTL), counting down their TTLs, evicting the
+ * oldest past the capacity, and refreshing popular entries before they expire (prefetch).
+ */
+export const cachePlugin: DnsPluginDefinition = {
+  name: "cache",
+  setup(s) {
+    const args = [...s.directive.args];
+    const success: Policy = { capacity: DEFAULT_CAPACITY, maxTtl: 3600, minTtl: 5 };
+    const denial: Policy = { capacity: DEFAULT_CAPACITY, maxTtl: 1800, minTtl: 5 };
+    if (args[0] !== undefined && /^\d+$/.test(args[0])) {
+      const t = Number(args.shift());
+      success.maxTtl = denial.maxTtl = t;
+      if (t < success.minTtl) success.minTtl = denial.minTtl = t;
+    }
+    const zones = args.length ? args.map(fqdn) : [...s.zones];
+    let prefetch: { amount: number; windowMs: number; percentage: number } | undefined;
+    let serveStaleMs = 0;
+    const policyArgs = (sub: Directive, p: Policy): void => {
+      if (sub.args.length < 1 || sub.args.length > 3) throw s.reader.argError(sub.line, sub.name);
+      p.capacity = s.reader.integer(sub.args[0]!, sub.line, "capacity");
+      if (sub.args[1] !== undefined) p.maxTtl = s.reader.integer(sub.args[1], sub.line, "TTL");
+      if (sub.args[2] !== undefined) p.minTtl = s.reader.integer(sub.args[2], sub.line, "minimum TTL");
+    };
+    for (const sub of s.directive.block ?? []) {
+      if (sub.name === "success") policyArgs(sub, success);
+      else if (sub.name === "denial") policyArgs(sub, denial);
+      else if (sub.name === "prefetch") {
+        if (sub.args.length < 1) throw s.reader.argError(sub.line, "prefetch");
+        const pct = sub.args.find((a) => a.endsWith("%"));
+        const dur = sub.args.slice(1).find((a) => !a.endsWith("%"));
+        prefetch = { amount: s.reader.integer(sub.args[0]!, sub.line, "amount"), windowMs: dur ? s.reader.duration(dur, sub.line) : 60_000, percentage: pct ? Number(pct.slice(0, -1)) : 10 };
+      } else if (sub.name === "serve_stale") serveStaleMs = sub.args[0] ? s.reader.duration(sub.args[0], sub.line) : 3_600_000;
+      else if (sub.name === "disable") {
+        const which = sub.args[0];
+        if (which !== "success" && which !== "denial") throw s.reader.error(`cache type for disable must be "success" or "denial"`, sub.line);
+        (which === "success" ? success : denial).disabledZones = sub.args.length > 1 ? sub.args.slice(1).map(fqdn) : [...zones];
+      } else if (sub.name === "keepttl" || sub.name === "servfail") continue;
+      else throw s.reader.unknown(sub);
+    }
+    // One map per kind, oldest first: eviction and counts are O(1).
+    const byKind = { success: new Map<string, Entry>(), denial: new Map<string, Entry>() };
+    const m = s.metrics;
+    m.define("coredns_cache_entries", "gauge", "The number of elements in the cache.");
+    m.define("coredns_cache_hits_total", "counter", "The count of cache hits.");
+    m.define("coredns_cache_misses_total", "counter", "The count of cache misses. Deprecated, derive misses from cache hits/requests counters.");
+    m.define("coredns_cache_requests_total", "counter", "The count of cache requests.");
+    m.define("coredns_cache_prefetch_total", "counter", "The number of times the cache has prefetched a cached item.");
+    m.define("coredns_cache_evictions_total", "counter", "The count of cache evictions.");
+    const server = `dns://:${s.port}`;
+    const zonesLabel = zones.join(" ");
+    const clock = s.env.clock;
+
+    const store = (key: string, req: DnsRequest, r: DnsReply): void => {
+      if (r.rcode !== Rcode.NOERROR && r.rcode !== Rcode.NXDOMAIN) return;
+      const kind = r.rcode === Rcode.NOERROR && r.answers.length > 0 ? "success" : "denial";
+      const p = kind === "success" ? success : denial;
+      if (p.capacity === 0 || (p.disabledZones && matchZone(p.disabledZones, req.name))) return;
+      const ttl = Math.min(p.maxTtl, Math.max(p.minTtl, ttlOf(r, kind)));
+      if (ttl <= 0) return;
+      byKind.success.delete(key);
+      byKind.denial.delete(key);
+      const entries = byKind[kind];
+      entries.set(key, { reply: r, stored: clock.now(), ttl, kind, hits: 0, firstHit: clock.now() });
+      if (entries.size > p.capacity) {
+        entries.delete(entries.keys().next().value!);
+        m.inc("coredns_cache_evictions_total", { server, type: kind, zones: zonesLabel, view: "" });
+      }
+      m.set("coredns_cache_entries", { server, type: kind, zones: zonesLabel, view: "" }, entries.size);
+    };
+
+    return {
+      handler: (next) => ({
+        name: "cache",
+        async serveDNS(req) {
+          if (!matchZone(zones, req.name)) return next.serveDNS(req);
+          const key = `${req.type}|${req.name}|${req.edns?.dnssecOk ? 1 : 0}`;
+          m.inc("coredns_cache_requests_total", { server, zones: zonesLabel, view: "" });
+          const now = clock.now();
+          const e = byKind.success.get(key) ?? byKind.denial.get(key);
+          if (e) {
+            const elapsed = Math.floor((now - e.stored) / 1000);
+            const fresh = elapsed < e.ttl;
+            if (fresh || now - e.stored < e.ttl * 1000 + serveStaleMs) {
+              m.inc("coredns_cache_hits_total", { server, type: e.kind, zones: zonesLabel, view: "" });
+              if (prefetch && fresh) {
+                if (now - e.firstHit > prefetch.windowMs) {
+                  e.hits = 0;
+                  e.firstHit = now;
+                }
+                e.hits++;
+                const remaining = e.ttl - elapsed;
+                if (e.hits >= prefetch.amount && remaining <= (e.ttl * prefetch.percentage) / 100 && !e.prefetching) {
+                  e.prefetching = true;
+                  m.inc("coredns_cache_prefetch_total", { server, zones: zonesLabel, view: "" });
+                  void next.serveDNS(req).then((r) => store(key, req, r), () => (e.prefetching = false));
+                }
+              }
+              if (!fresh) void next.serveDNS(req).then((r) => store(key, req, r), () => undefined);
+              const shift = fresh ? elapsed : e.ttl;
+              const name = req.question.name;
+              const rename = (a: Answer): Answer => (a.name.toLowerCase() === name.toLowerCase() ? ({ ...a, name } as Answer) : a);
+              return { ...e.reply, answers: withTtl(e.reply.answers, shift).map(rename), authorities: withTtl(e.reply.authorities, shift), additionals: withTtl(e.reply.additionals, shift), question: req.question };
+            }
+            byKind[e.kind].delete(key);
+          }
+          m.inc("coredns_cache_misses_total", { server, zones: zonesLabel, view: "" });
+          const r = await next.serveDNS(req);
+          store(key, req, r);
+          return r;
+        },
+      }),
+    };
+  },
+};

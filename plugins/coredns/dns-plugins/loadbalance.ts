@@ -1,0 +1,30 @@
+import type { Answer } from "dns-packet";
+import type { DnsPluginDefinition } from "../server/handler.js";
+
+/**
+ * `loadbalance [round_robin]`: rotates the address records (A, AAAA, MX) of every answer so
+ * successive clients start with a different one; CNAMEs stay first.
+ */
+export const loadbalancePlugin: DnsPluginDefinition = {
+  name: "loadbalance",
+  setup(s) {
+    const policy = s.directive.args[0] ?? "round_robin";
+    if (policy !== "round_robin") throw s.reader.error(`unknown policy: ${policy}`);
+    if (s.directive.args.length > 1) throw s.reader.argError();
+    let turn = 0;
+    return {
+      handler: (next) => ({
+        name: "loadbalance",
+        async serveDNS(req) {
+          const r = await next.serveDNS(req);
+          const rotatable = (a: Answer): boolean => a.type === "A" || a.type === "AAAA" || a.type === "MX";
+          const addresses = r.answers.filter(rotatable);
+          if (addresses.length < 2) return r;
+          const k = turn++ % addresses.length;
+          const rotated = [...addresses.slice(k), ...addresses.slice(0, k)];
+          return { ...r, answers: [...r.answers.filter((a) => !rotatable(a)), ...rotated] };
+        },
+      }),
+    };
+  },
+};

@@ -1,0 +1,128 @@
+import { definePlugin, type DefinedPlugin } from "../../core/plugins/plugin.js";
+import { Client } from "../../core/client/client.js";
+import { isStatusError } from "../../core/api/status.js";
+import { Images } from "../../core/cri/images.js";
+import { InformerFactory, type SharedInformerFactory } from "../../core/informers/shared-informer-factory.js";
+import { NodeAgents } from "../../core/cluster/node-agents.js";
+import { NodeIP, NodeName } from "../../core/cluster/node-spec.js";
+import { ClusterDnsAddressToken, ClusterDnsPort } from "../../core/cluster/cluster-dns.js";
+import { DataPlaneToken, type DataPlane } from "../../core/net/data-plane.js";
+import { NetworkConfigToken, type NetworkConfig } from "../../core/net/network-config.js";
+import type { NetworkStack } from "../../core/net/sockets.js";
+import { corednsImage } from "./addon/image.js";
+import { clusterDnsIp, corednsObjects } from "./addon/manifests.js";
+import { BUILTIN_DNS_PLUGINS } from "./dns-plugins/builtins.js";
+import { DnsPlugins, type DnsPluginDefinition } from "./server/handler.js";
+import { listenOnHost } from "./server/host-listener.js";
+import { stackTransport } from "./server/stack-listeners.js";
+import type { DnsServer } from "./server/dns-server.js";
+
+export { DnsPlugins, Rcode, reply, type DnsPluginDefinition, type DnsPluginSetup, type DnsPluginInstance, type DnsHandler, type DnsRequest, type DnsReply, type DnsEnvironment, type DnsTransport } from "./server/handler.js";
+export { DnsServer, encodeWithin, type QueryInfo } from "./server/dns-server.js";
+export { parseCorefile, CorefileError, DirectiveReader, type Directive, type ServerBlockConfig } from "./corefile/parse.js";
+export { PLUGIN_ORDER } from "./server/plugin-order.js";
+export { BUILTIN_DNS_PLUGINS } from "./dns-plugins/builtins.js";
+export { kubeadmCorefile, corednsObjects, clusterDnsIp, COREDNS_IMAGE } from "./addon/manifests.js";
+export { DnsIndex } from "./kubernetes/dns-index.js";
+
+export interface CorednsOptions {
+  /** Replicas of the coredns Deployment (default 2, as kubeadm). */
+  replicas?: number;
+  /** The cluster domain (default cluster.local). */
+  domain?: string;
+  /** Address the host port binds (default 127.0.0.1). */
+  hostAddress?: string;
+}
+
+/** CoreDNS servers running in pods, by cluster (tests and benchmarks reach them here). */
+export const runningServers = new WeakMap<DataPlane, Set<DnsServer>>();
+
+/**
+ * CoreDNS as a cluster add-on, deployed as kubeadm deploys it: the `coredns` Deployment (2
+ * replicas of the `registry.k8s.io/coredns/coredns` image behaviour) reading the `coredns`
+ * ConfigMap's Corefile, behind the `kube-dns` Service at the tenth address of the service network.
+ * With a host port (`ClusterDnsPort`: `kubesim up --dns-port`, `new Cluster({ dnsPort })`) the
+ * cluster DNS is also served on the host over real UDP and TCP, each query relayed through a node
+ * to the kube-dns Service (kube-proxy's DNAT picks a CoreDNS pod), so `dig @127.0.0.1 -p 10053` asks
+ * the same servers pods ask.
+ */
+export function coredns(options: CorednsOptions = {}): DefinedPlugin {
+  return definePlugin({
+    name: "coredns",
+    description: "CoreDNS: the cluster DNS (kube-dns Service, coredns Deployment, Corefile ConfigMap), also served on a host port",
+    async setup(ctx) {
+      const builtins = new Map(BUILTIN_DNS_PLUGINS.map((d) => [d.name, d]));
+      const plane = ctx.resolve<DataPlane>(DataPlaneToken);
+      const plugins = (): ReadonlyMap<string, DnsPluginDefinition> => {
+        const all = new Map(builtins);
+        for (const { name, plugin, value } of ctx.extensions(DnsPlugins).entries()) {
+          if (builtins.has(value.name)) throw new Error(`plugin "${plugin}" contributes DNS plugin "${name}", but "${value.name}" is a built-in CoreDNS plugin`);
+          all.set(value.name, value);
+        }
+        return all;
+      };
+      let servers = runningServers.get(plane);
+      if (!servers) runningServers.set(plane, (servers = new Set()));
+      const running = servers;
+      ctx.contribute(Images, "registry.k8s.io/coredns/coredns", corednsImage({
+        informers: () => ctx.resolve<SharedInformerFactory>(InformerFactory),
+        random: ctx.random,
+        plugins,
+        onServer: (server) => {
+          running.add(server);
+          return () => running.delete(server);
+        },
+      }));
+
+      // kubeadm's addon phase: create what is missing, leave what exists (a user's Corefile edits).
+      const config = ctx.resolve<NetworkConfig>(NetworkConfigToken);
+      const dnsIp = clusterDnsIp(config.serviceCidr);
+      const client = ctx.resolve(Client);
+      for (const obj of corednsObjects({ dnsIp, ...(options.domain ? { domain: options.domain } : {}), ...(options.replicas !== undefined ? { replicas: options.replicas } : {}) })) {
+        try {
+          await client.resource(obj.kind!).create(obj, { ...(obj.metadata?.namespace ? { namespace: obj.metadata.namespace } : {}), fieldManager: "kubeadm" });
+        } catch (err) {
+          if (!isStatusError(err, "AlreadyExists")) throw err;
+        }
+      }
+
+      // Each node's root namespace: where host-port queries enter the cluster network.
+      const nodeStacks = new Map<string, NetworkStack>();
+      ctx.contribute(NodeAgents, "coredns-host-relay", {
+        start({ scope }) {
+          const name = scope.resolve<string>(NodeName);
+          nodeStacks.set(name, plane.stack(plane.addNode(name, scope.resolve<string>(NodeIP))));
+          return { stop: () => void nodeStacks.delete(name) };
+        },
+      });
+
+      let hostListener: { close(): Promise<void> } | undefined;
+      if (ctx.container.isRegistered(ClusterDnsPort, true)) {
+        const wanted = ctx.resolve<number>(ClusterDnsPort);
+        const host = options.hostAddress ?? "127.0.0.1";
+        try {
+          const l = await listenOnHost(host, wanted, async (query, protocol) => {
+            const stack = nodeStacks.values().next().value;
+            if (!stack) return undefined;
+            try {
+              return await stackTransport(stack, ctx.clock).exchange(query, dnsIp, 53, { protocol, timeoutMs: protocol === "udp" ? 5000 : 10_000 });
+            } catch {
+              return undefined;
+            }
+          });
+          hostListener = l;
+          ctx.provide(ClusterDnsAddressToken, { host: l.host, port: l.port });
+        } catch (err) {
+          const code = (err as NodeJS.ErrnoException).code;
+          throw new Error(`cannot serve the cluster DNS on ${host}:${wanted}: ${code === "EADDRINUSE" ? "the port is already in use" : (err as Error).message} (choose another with --dns-port, cluster.yaml dnsPort or the dnsPort option; 0 picks a free port)`);
+        }
+      }
+      return async () => {
+        ctx.extensions(NodeAgents).withdraw("coredns-host-relay");
+        await hostListener?.close();
+      };
+    },
+  });
+}
+
+export default coredns();

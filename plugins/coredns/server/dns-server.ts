@@ -1,0 +1,285 @@
+import dnsPacket, { type Answer, type DecodedPacket, type Packet, type Question } from "dns-packet";
+import { CorefileError, DirectiveReader, parseCorefile } from "../corefile/parse.js";
+import { fqdn, matchZone, parseZoneAddress } from "../corefile/address.js";
+import { DnsMetrics } from "./metrics.js";
+import { pluginOrder } from "./plugin-order.js";
+import { Rcode, reply, type DnsEnvironment, type DnsHandler, type DnsPluginDefinition, type DnsPluginInstance, type DnsReply, type DnsRequest, type HttpEndpoint } from "./handler.js";
+
+/** One server block bound to one port: its zones and its chain. */
+interface ServerBlock {
+  readonly zones: readonly string[];
+  readonly port: number;
+  readonly server: string;
+  readonly chain: DnsHandler;
+  metricsEnabled: boolean;
+}
+
+/** A loaded Corefile: blocks by port and zone, plugin instances, HTTP endpoints. */
+interface LoadedConfig {
+  readonly text: string;
+  readonly byPort: Map<number, Map<string, ServerBlock>>;
+  readonly zonesByPort: Map<number, string[]>;
+  readonly instances: { name: string; instance: DnsPluginInstance }[];
+  readonly endpoints: HttpEndpoint[];
+}
+
+/** Where a query came from and how. */
+export interface QueryInfo {
+  readonly protocol: "udp" | "tcp";
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  /** The port the query arrived on (selects the server blocks). */
+  readonly port: number;
+}
+
+const OPCODE_QUERY = 0;
+const TCP_MAX = 65535;
+
+/**
+ * A CoreDNS server process: a Corefile's server blocks, each an ordered chain of plugins, answering
+ * DNS messages. Listeners (simulated sockets in a pod, real sockets on the host) hand it wire
+ * bytes through {@link handle}; `load` swaps the configuration atomically (what reload does).
+ */
+export class DnsServer {
+  readonly metrics = new DnsMetrics();
+  private config: LoadedConfig | undefined;
+  private readonly order: string[];
+  private readonly reloadListeners = new Set<() => void>();
+
+  constructor(
+    private readonly env: DnsEnvironment,
+    private readonly definitions: ReadonlyMap<string, DnsPluginDefinition>,
+    private readonly options: { defaultPort?: number } = {},
+  ) {
+    this.order = pluginOrder([...definitions.values()]);
+  }
+
+  /** The Corefile text in use. */
+  get corefile(): string | undefined {
+    return this.config?.text;
+  }
+
+  /** The DNS ports the loaded Corefile serves. */
+  ports(): number[] {
+    return [...(this.config?.byPort.keys() ?? [])];
+  }
+
+  /** The HTTP endpoints plugins serve (health, ready, metrics). */
+  endpoints(): readonly HttpEndpoint[] {
+    return this.config?.endpoints ?? [];
+  }
+
+  /** Calls `fn` after every successful (re)load. */
+  onLoad(fn: () => void): () => void {
+    this.reloadListeners.add(fn);
+    return () => this.reloadListeners.delete(fn);
+  }
+
+  /**
+   * Parses `text`, sets up every plugin and starts them; on success the new configuration replaces
+   * the old one (whose plugins are shut down). On error nothing changes and a {@link CorefileError}
+   * (or the plugin's error) is thrown.
+   */
+  async load(text: string): Promise<void> {
+    const next = this.build(text);
+    try {
+      for (const { instance } of next.instances) await instance.startup?.();
+    } catch (err) {
+      for (const { instance } of next.instances) await instance.shutdown?.();
+      throw err;
+    }
+    const previous = this.config;
+    this.config = next;
+    if (previous) for (const { instance } of previous.instances) await instance.shutdown?.();
+    for (const fn of this.reloadListeners) fn();
+  }
+
+  /** Shuts every plugin down. */
+  async stop(): Promise<void> {
+    const config = this.config;
+    this.config = undefined;
+    if (config) for (const { instance } of config.instances) await instance.shutdown?.();
+  }
+
+  /** How long to keep serving after a stop request (the longest lameduck of the loaded plugins). */
+  lameduckMs(): number {
+    return Math.max(0, ...(this.config?.instances ?? []).map((i) => i.instance.lameduckMs ?? 0));
+  }
+
+  /** Names of plugins that report themselves not ready. */
+  notReady(): string[] {
+    return (this.config?.instances ?? []).filter((i) => i.instance.ready && !i.instance.ready()).map((i) => i.name);
+  }
+
+  private build(text: string): LoadedConfig {
+    const blocks = parseCorefile(text);
+    const byPort = new Map<number, Map<string, ServerBlock>>();
+    const instances: LoadedConfig["instances"] = [];
+    const endpoints: HttpEndpoint[] = [];
+    for (const block of blocks) {
+      const addresses = block.keys.flatMap((k) => parseZoneAddress(k, block.line, this.options.defaultPort ?? 53));
+      const ports = [...new Set(addresses.map((a) => a.port))];
+      for (const port of ports) {
+        const zones = addresses.filter((a) => a.port === port).map((a) => a.zone);
+        const portBlocks = byPort.get(port) ?? new Map<string, ServerBlock>();
+        for (const z of zones) if (portBlocks.has(z)) throw new CorefileError(block.line, `cannot serve dns://${z}:${port} - it is already defined`);
+        const seen = new Set<string>();
+        const links: { index: number; seq: number; name: string; instance: DnsPluginInstance }[] = [];
+        const holder: { metrics?: boolean } = {};
+        for (const d of block.directives) {
+          const def = this.definitions.get(d.name);
+          if (!def) throw new CorefileError(d.line, `Unknown directive '${d.name}'`);
+          if (seen.has(d.name) && !def.repeatable) throw new CorefileError(d.line, `this plugin can only be used once per Server Block`, d.name);
+          seen.add(d.name);
+          let instance: DnsPluginInstance;
+          try {
+            instance = def.setup({
+              directive: d,
+              reader: new DirectiveReader(d),
+              zones,
+              port,
+              env: this.env,
+              metrics: this.metrics,
+              serveHttp: (e) => {
+                if (endpoints.some((x) => x.port === e.port && x.path === e.path)) return;
+                endpoints.push(e);
+              },
+              notReady: () => this.notReady(),
+              lookup: (name, type) => this.lookup(port, name, type),
+              reload: (t) => this.load(t),
+              corefile: text,
+            });
+          } catch (err) {
+            if (err instanceof CorefileError) throw err;
+            throw new CorefileError(d.line, err instanceof Error ? err.message : String(err), d.name);
+          }
+          if (d.name === "prometheus") holder.metrics = true;
+          links.push({ index: this.order.indexOf(d.name), seq: links.length, name: d.name, instance });
+          instances.push({ name: d.name, instance });
+        }
+        links.sort((a, b) => a.index - b.index || a.seq - b.seq);
+        let chain: DnsHandler = { name: "", serveDNS: async () => reply(Rcode.SERVFAIL) };
+        for (let i = links.length - 1; i >= 0; i--) chain = links[i]!.instance.handler?.(chain) ?? chain;
+        const server = `dns://:${port}`;
+        const sb: ServerBlock = { zones, port, server, chain, metricsEnabled: holder.metrics === true };
+        for (const z of zones) portBlocks.set(z, sb);
+        byPort.set(port, portBlocks);
+        if (sb.metricsEnabled) for (const l of links) for (const z of zones) this.metrics.set("coredns_plugin_enabled", { server, zone: z, view: "", name: l.name }, 1);
+      }
+    }
+    const zonesByPort = new Map<number, string[]>();
+    for (const [port, m] of byPort) zonesByPort.set(port, [...m.keys()]);
+    return { text, byPort, zonesByPort, instances, endpoints };
+  }
+
+  private blockFor(port: number, name: string): ServerBlock | undefined {
+    const config = this.config;
+    if (!config) return undefined;
+    const zones = config.zonesByPort.get(port);
+    if (!zones) return undefined;
+    const zone = matchZone(zones, name);
+    return zone === undefined ? undefined : config.byPort.get(port)!.get(zone);
+  }
+
+  /** Resolves `name`/`type` through the chain of the block serving it on `port` (upstream lookups by plugins). */
+  async lookup(port: number, name: string, type: string): Promise<DnsReply> {
+    const n = fqdn(name);
+    const block = this.blockFor(port, n);
+    if (!block) return reply(Rcode.REFUSED);
+    return block.chain.serveDNS({ id: 0, question: { name: n.replace(/\.$/, ""), type: type as Question["type"], class: "IN" }, name: n, type, recursionDesired: true, protocol: "udp", remoteAddress: "127.0.0.1", remotePort: 0, size: 0, serverZone: matchZone(block.zones, n)!, server: block.server, start: this.env.clock.now() });
+  }
+
+  /**
+   * Answers a decoded query: picks the server block by port and the most specific zone, runs its
+   * chain, and returns the response message (not yet size-limited).
+   */
+  async answer(query: DecodedPacket, info: QueryInfo, size: number): Promise<Packet> {
+    const start = this.env.clock.now();
+    const q = query.questions?.[0];
+    const opt = query.additionals?.find((a) => a.type === "OPT") as Extract<Answer, { type: "OPT" }> | undefined;
+    const opcode = ((query.flags ?? 0) >> 11) & 0xf;
+    const rd = query.flag_rd;
+    const base = (rcode: number): Packet => ({ id: query.id ?? 0, type: "response", flags: (opcode << 11) | (rd ? dnsPacket.RECURSION_DESIRED : 0) | rcode, questions: query.questions ?? [], answers: [], authorities: [], additionals: [] });
+    if (opcode !== OPCODE_QUERY) return base(Rcode.NOTIMP);
+    if (!q || (query.questions?.length ?? 0) !== 1) return base(Rcode.FORMERR);
+    const name = fqdn(q.name);
+    const block = this.blockFor(info.port, name);
+    if (!block) return base(Rcode.REFUSED);
+    const serverZone = matchZone(block.zones, name)!;
+    const type = String(q.type);
+    const request: DnsRequest = {
+      id: query.id ?? 0,
+      question: q,
+      name,
+      type,
+      recursionDesired: rd,
+      protocol: info.protocol,
+      remoteAddress: info.remoteAddress,
+      remotePort: info.remotePort,
+      size,
+      serverZone,
+      server: block.server,
+      start,
+      ...(opt ? { edns: { udpPayloadSize: opt.udpPayloadSize, dnssecOk: (opt.flags & dnsPacket.DNSSEC_OK) !== 0 } } : {}),
+    };
+    let r: DnsReply;
+    try {
+      r = await block.chain.serveDNS(request);
+    } catch {
+      r = reply(Rcode.SERVFAIL);
+    }
+    if (block.metricsEnabled) {
+      const m = this.metrics;
+      m.inc("coredns_dns_requests_total", { server: block.server, zone: serverZone, view: "", proto: info.protocol, family: info.remoteAddress.includes(":") ? "2" : "1", type: KNOWN_TYPES.has(type) ? type : "other" });
+      m.inc("coredns_dns_responses_total", { server: block.server, zone: serverZone, view: "", rcode: RCODE_TEXT[r.rcode] ?? String(r.rcode), plugin: r.plugin ?? "" });
+      m.observe("coredns_dns_request_duration_seconds", { server: block.server, zone: serverZone, view: "", type: KNOWN_TYPES.has(type) ? type : "other" }, (this.env.clock.now() - start) / 1000);
+    }
+    const flags = (opcode << 11) | (rd ? dnsPacket.RECURSION_DESIRED : 0) | (r.authoritative ? dnsPacket.AUTHORITATIVE_ANSWER : 0) | (r.recursionAvailable ? dnsPacket.RECURSION_AVAILABLE : 0) | (query.flag_cd ? dnsPacket.CHECKING_DISABLED : 0) | (r.rcode & 0xf);
+    const additionals = [...r.additionals];
+    if (opt) additionals.push({ type: "OPT", name: ".", udpPayloadSize: Math.max(512, opt.udpPayloadSize), extendedRcode: 0, ednsVersion: 0, flags: opt.flags & dnsPacket.DNSSEC_OK, flag_do: (opt.flags & dnsPacket.DNSSEC_OK) !== 0, options: [] } as Answer);
+    return { id: query.id ?? 0, type: "response", flags, questions: [q], answers: r.answers, authorities: r.authorities, additionals };
+  }
+
+  /**
+   * Answers one query in wire format and returns the response bytes, limited to what the transport
+   * carries: over UDP 512 bytes or the client's EDNS0 size, records dropped from the end and TC set
+   * when answers did not fit. Undefined when the message cannot even be read (no ID to answer to).
+   */
+  async handle(wire: Uint8Array, info: QueryInfo): Promise<Uint8Array | undefined> {
+    let query: DecodedPacket;
+    const buf = Buffer.isBuffer(wire) ? wire : Buffer.from(wire.buffer, wire.byteOffset, wire.byteLength);
+    try {
+      query = dnsPacket.decode(buf);
+    } catch {
+      if (buf.byteLength < 12) return undefined;
+      const header = Buffer.from(buf.subarray(0, 12));
+      header.writeUInt16BE(0x8000 | (header.readUInt16BE(2) & 0x7800) | Rcode.FORMERR, 2);
+      header.fill(0, 4);
+      return header;
+    }
+    if (query.type === "response") return undefined;
+    const response = await this.answer(query, info, buf.byteLength);
+    const opt = query.additionals?.find((a) => a.type === "OPT") as Extract<Answer, { type: "OPT" }> | undefined;
+    const limit = info.protocol === "tcp" ? TCP_MAX : Math.max(512, opt?.udpPayloadSize ?? 512);
+    return encodeWithin(response, limit);
+  }
+}
+
+const KNOWN_TYPES = new Set(["A", "AAAA", "NS", "PTR", "SOA", "SRV", "TXT", "CNAME", "MX", "HINFO", "ANY", "AXFR", "IXFR", "NAPTR", "DS", "DNSKEY"]);
+const RCODE_TEXT: Readonly<Record<number, string>> = { 0: "NOERROR", 1: "FORMERR", 2: "SERVFAIL", 3: "NXDOMAIN", 4: "NOTIMP", 5: "REFUSED" };
+
+/** Encodes `msg`, dropping records from the end (additionals, authorities, then answers with TC) until it fits `limit`. */
+export function encodeWithin(msg: Packet, limit: number): Buffer {
+  if (dnsPacket.encodingLength(msg) <= limit) return dnsPacket.encode(msg);
+  const opt = msg.additionals?.filter((a) => a.type === "OPT") ?? [];
+  const m: Packet = { ...msg, additionals: [...(msg.additionals ?? []).filter((a) => a.type !== "OPT"), ...opt], authorities: [...(msg.authorities ?? [])], answers: [...(msg.answers ?? [])] };
+  while ((m.additionals!.length > opt.length) && dnsPacket.encodingLength(m) > limit) m.additionals!.splice(m.additionals!.length - opt.length - 1, 1);
+  while (m.authorities!.length && dnsPacket.encodingLength(m) > limit) m.authorities!.pop();
+  let truncated = false;
+  while (m.answers!.length && dnsPacket.encodingLength(m) > limit) {
+    m.answers!.pop();
+    truncated = true;
+  }
+  if (truncated) m.flags = (m.flags ?? 0) | dnsPacket.TRUNCATED_RESPONSE;
+  return dnsPacket.encode(m);
+}
