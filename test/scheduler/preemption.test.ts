@@ -110,4 +110,33 @@ test("a pod whose earlier victims still terminate on its nominated node does not
   }
 });
 
+test("with the disruption controller: the budget it keeps (no room while pods are not Ready) steers preemption to the unprotected node", async () => {
+  const cluster = new Cluster({
+    clock: "virtual",
+    seed: 1,
+    nodes: [
+      { name: "w1", capacity: { cpu: "2" } },
+      { name: "w2", capacity: { cpu: "2" } },
+    ],
+    plugins: ["kube-controller-manager", kubeSchedulerPlugin],
+  });
+  await cluster.start();
+  try {
+    await cluster.apply({ apiVersion: "scheduling.k8s.io/v1", kind: "PriorityClass", metadata: { name: "high" }, value: 1000 } as never);
+    // a on w1, the node preemption would pick on a tie: only the budget sends it to w2.
+    assert.is(await place(cluster, pod("a", "1500m", { app: "a" }, { nodeSelector: { "kubernetes.io/hostname": "w1" } })), "w1");
+    assert.is(await place(cluster, pod("b", "1500m", { app: "b" }, { nodeSelector: { "kubernetes.io/hostname": "w2" } })), "w2");
+    await cluster.apply({ apiVersion: "policy/v1", kind: "PodDisruptionBudget", metadata: { name: "pdb-a", namespace: "default" }, spec: { minAvailable: 1, selector: { matchLabels: { app: "a" } } } } as never);
+    const pdb = await cluster.waitFor<PodDisruptionBudget>("PodDisruptionBudget", (p) => p.metadata!.name === "pdb-a" && p.status?.observedGeneration === p.metadata!.generation && p.status?.expectedPods === 1, { namespace: "default" });
+    assert.is(pdb.status!.disruptionsAllowed, 0, "no kubelet: the pod is not Ready, so no disruption is allowed");
+    await cluster.clock.sleep(10);
+    await cluster.client.resource<Pod>("Pod").create(pod("high", "1500m", {}, { priorityClassName: "high" }));
+    assert.equal(await preempted(cluster), ["b"]);
+    const high = await cluster.client.resource<Pod>("Pod").get("high", { namespace: "default" } as never);
+    assert.is(high.status?.nominatedNodeName, "w2");
+  } finally {
+    await cluster.stop();
+  }
+});
+
 test.run();
