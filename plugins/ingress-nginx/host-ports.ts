@@ -41,7 +41,10 @@ export class HostPortForwarder {
       },
       (req, res) => this.forward(req, res, "https"),
     );
-    const bound = await Promise.all([listenOn(this.http, host, httpPort), listenOn(this.https, host, httpsPort)]);
+    const bound = await Promise.all([listenOn(this.http, host, httpPort, "HTTP"), listenOn(this.https, host, httpsPort, "HTTPS")]).catch(async (err: unknown) => {
+      await this.close();
+      throw err;
+    });
     this.boundHttps = bound[1];
     return { host, httpPort: bound[0], httpsPort: bound[1] };
   }
@@ -105,9 +108,11 @@ export class HostPortForwarder {
   }
 }
 
-function listenOn(server: Server, host: string, port: number): Promise<number> {
+function listenOn(server: Server, host: string, port: number, what: "HTTP" | "HTTPS"): Promise<number> {
   return new Promise((resolve, reject) => {
-    server.once("error", reject);
+    server.once("error", (err: NodeJS.ErrnoException) =>
+      reject(err.code === "EADDRINUSE" ? new Error(`the ingress ${what} host port ${host}:${port} is in use (choose another with --ingress-${what.toLowerCase()}-port or the plugin's ${what === "HTTP" ? "httpPort" : "httpsPort"}; 0 picks a free one)`) : err),
+    );
     server.listen(port, host, () => {
       server.off("error", reject);
       resolve((server.address() as AddressInfo).port);

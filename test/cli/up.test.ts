@@ -56,7 +56,7 @@ testWithTool(KUBECTL, test)("kubesim up --insecure-http: warns, and kubectl work
 
 test("kubesim up --insecure-http refuses a non-loopback --host unless --insecure-allow-remote", async () => {
   const dir = mkdtempSync(join(tmpdir(), "kubesim-up-"));
-  const bad = await run(process.execPath, ["--import", "tsx", "core/cli/main.ts", "up", "--insecure-http", "--host", "0.0.0.0", "--port", "0", "--dns-port", "0", "--state-dir", join(dir, "state"), "--kubeconfig", join(dir, "kubeconfig"), "--nodes", "1"]).then(
+  const bad = await run(process.execPath, ["--import", "tsx", "core/cli/main.ts", "up", "--insecure-http", "--host", "0.0.0.0", "--port", "0", "--dns-port", "0", "--ingress-http-port", "0", "--ingress-https-port", "0", "--state-dir", join(dir, "state"), "--kubeconfig", join(dir, "kubeconfig"), "--nodes", "1"]).then(
     () => undefined,
     (e: { stderr: string; code: number }) => e,
   );

@@ -12,8 +12,10 @@ import type { NetworkStack } from "../../core/net/sockets.js";
 import { ipRoute } from "../../core/net/views/ip-route.js";
 import { ipNeigh } from "../../core/net/views/ip-neigh.js";
 import { bridgeFdbShow } from "../../core/net/views/bridge-fdb.js";
+import { BIRD, testWithTool } from "../support/require-tool.js";
 import { calico, CalicoNetworkToken, calicoRef, type CalicoOptions } from "../../plugins/cni-calico/index.js";
 
+const birdTest = testWithTool(BIRD, test);
 const CP = "kubesim-control-plane";
 const W1 = "kubesim-worker";
 
@@ -197,17 +199,8 @@ test("node failure: a stopped calico-node's routes are withdrawn at once; a dead
   });
 });
 
-test("confd's bird.cfg parses with BIRD 1.6 (bird -p) once Calico's one fork-only attribute, krt_tunnel, is set aside", async () => {
-  let bird = "";
-  try {
-    bird = execFileSync("sh", ["-c", "command -v bird"], { encoding: "utf8" }).trim();
-  } catch {
-    /* not installed */
-  }
-  if (!bird) {
-    console.log("  (skipped: Debian's bird 1.6 is not installed)");
-    return;
-  }
+birdTest("confd's bird.cfg parses with BIRD 1.6 (bird -p) once Calico's one fork-only attribute, krt_tunnel, is set aside", async () => {
+  const bird = "bird";
   await withCluster(3, { mode: "ipip" }, async (cluster) => {
     const files = cluster.nodes.get(CP)!.scope.resolve<NodeFileSystem>(NodeFiles);
     const dir = mkdtempSync(join(tmpdir(), "kubesim-bird-"));

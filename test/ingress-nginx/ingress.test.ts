@@ -8,7 +8,10 @@ import * as assert from "uvu/assert";
 import type { Pod } from "kubernetes-types/core/v1.js";
 import type { Deployment } from "kubernetes-types/apps/v1.js";
 import type { Ingress } from "kubernetes-types/networking/v1.js";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { Cluster } from "../../core/cluster/cluster.js";
+import { CURL, testWithTool } from "../support/require-tool.js";
 import { DEFAULT_PLUGINS } from "../../core/cluster/default-distribution.js";
 import { selfSignedCertificate } from "../../core/apiserver/http/tls.js";
 import { PodStreams } from "../../core/apiserver/http/pod-streams.js";
@@ -29,7 +32,7 @@ spec:
   ingressClassName: nginx
 ${extra}
   rules:
-  - host: ${host}
+  - host: "${host}"
     http:
       paths:
 ${paths}
@@ -51,6 +54,8 @@ data:
 ---${ingress("deny", "deny.example.com", path("/", "Prefix", "echo-a"), `{nginx.ingress.kubernetes.io/whitelist-source-range: "10.0.0.0/8"}`)}
 ---${ingress("small", "small.example.com", path("/", "Prefix", "echo-a"), `{nginx.ingress.kubernetes.io/proxy-body-size: "10"}`)}
 ---${ingress("moved", "moved.example.com", path("/", "Prefix", "echo-a"), `{nginx.ingress.kubernetes.io/permanent-redirect: "https://example.org/new"}`)}
+---${ingress("spec", "spec.example.com", path("/foo", "Exact", "echo-b") + path("/aaa/bbb", "Prefix", "echo-b") + path("/Case", "Exact", "echo-b") + path("/app", "Prefix", "echo-a"))}
+---${ingress("wild", "*.wild.example.com", path("/", "Prefix", "echo-a"))}
 ---${ingress("sticky", "sticky.example.com", path("/", "Prefix", "echo-a"), `{nginx.ingress.kubernetes.io/affinity: cookie}`)}
 ---${ingress("errors", "errors.example.com", path("/", "Prefix", "bin"), `{nginx.ingress.kubernetes.io/custom-http-errors: "503"}`)}
 ---
@@ -75,6 +80,8 @@ spec:
 for (const name of ["echo-a", "echo-b", "bin"]) await cluster.waitFor<Deployment>("Deployment", (d) => d.metadata?.name === name && d.status?.readyReplicas === d.spec?.replicas, { namespace: "default", timeout: 30_000 });
 await cluster.waitFor<Pod>("Pod", (p) => p.metadata?.labels?.["app.kubernetes.io/component"] === "controller" && p.status?.phase === "Running", { namespace: NAMESPACE, timeout: 30_000 });
 
+const curlTest = testWithTool(CURL, test);
+const execFileAsync = promisify(execFile);
 const get = (host: string, target: string, init: { method?: string; body?: string; headers?: Record<string, string> } = {}) => hostRequest(ports.httpPort, host, target, init);
 
 test("rules route by host and path to the Services' pods; upstreams are the EndpointSlices' pods, balanced round-robin", async () => {
@@ -93,6 +100,37 @@ test("rules route by host and path to the Services' pods; upstreams are the Endp
   const pods = new Set<string>();
   for (let i = 0; i < 6; i++) pods.add((JSON.parse((await get("shop.example.com", "/")).body) as Echo).pod);
   assert.is(pods.size, 2, "both echo-a pods answer");
+});
+
+test("the Ingress specification's matching cases, over real HTTP through the host port", async () => {
+  const table: [string, string, string][] = [
+    ["spec.example.com", "/foo", "echo-b"],
+    ["spec.example.com", "/foo/", "404"],
+    ["spec.example.com", "/aaa/bbb", "echo-b"],
+    ["spec.example.com", "/aaa/bbb/", "echo-b"],
+    ["spec.example.com", "/aaa/bbb/ccc", "echo-b"],
+    ["spec.example.com", "/aaa/bbbxyz", "404"],
+    ["spec.example.com", "/Case", "echo-b"],
+    ["spec.example.com", "/case", "404"],
+    ["spec.example.com", "/app", "echo-a"],
+    ["spec.example.com", "/app/x", "echo-a"],
+    ["spec.example.com", "/apple", "404"],
+    ["SPEC.example.com:8080", "/app", "echo-a"],
+    ["one.wild.example.com", "/", "echo-a"],
+    ["two.one.wild.example.com", "/", "404"],
+    ["wild.example.com", "/", "404"],
+  ];
+  for (const [host, target, want] of table) {
+    const res = await get(host, target);
+    assert.is(res.status === 404 ? "404" : (JSON.parse(res.body) as Echo).service, want, `${host}${target}`);
+  }
+});
+
+curlTest("curl reaches the TLS host with SNI and gets the Secret's certificate", async () => {
+  // Asynchronously: the cluster answering curl runs in this process.
+  const { stdout, stderr } = await execFileAsync("curl", ["-sk", "-v", "--resolve", `secure.example.com:${ports.httpsPort}:127.0.0.1`, `https://secure.example.com:${ports.httpsPort}/curl`], { encoding: "utf8" });
+  assert.is((JSON.parse(stdout) as Echo).path, "/curl");
+  assert.match(stderr, /subject: CN=secure\.example\.com/);
 });
 
 test("no matching rule: the default backend's 404 page", async () => {

@@ -2,12 +2,13 @@ import { spawn } from "node:child_process";
 
 /**
  * Starts `kubesim up` with `args` in a child process, resolving once it prints `ready`, with
- * everything it printed. The cluster DNS gets a free host port unless `args` choose one (tests run
- * two at a time; the default 10053 would collide).
+ * everything it printed. The cluster DNS and the ingress get free host ports unless `args` choose
+ * them (tests run two at a time; the defaults 10053, 8080 and 8443 would collide).
  */
 export function startUp(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ child: ReturnType<typeof spawn>; out: () => string }> {
   const dns = args.includes("--dns-port") ? [] : ["--dns-port", "0"];
-  const child = spawn(process.execPath, ["--import", "tsx", "core/cli/main.ts", "up", ...dns, ...args], { stdio: ["ignore", "pipe", "pipe"], env });
+  const ingress = args.some((a) => a.startsWith("--ingress-") || a === "--no-ingress") ? [] : ["--ingress-http-port", "0", "--ingress-https-port", "0"];
+  const child = spawn(process.execPath, ["--import", "tsx", "core/cli/main.ts", "up", ...dns, ...ingress, ...args], { stdio: ["ignore", "pipe", "pipe"], env });
   let out = "";
   return new Promise((resolve, reject) => {
     const onData = (d: Buffer): void => {

@@ -113,4 +113,10 @@ export function testWithTool(tool: Tool, test: Test): (name: string, fn: () => v
 }
 
 /** dig from Debian's dnsutils (the real DNS client the CoreDNS tests ask). */
+/** Debian's BIRD 1.6 (the BIRD Calico ships), for parsing confd's rendered configuration. */
+export const BIRD: Tool = { name: "bird (BIRD 1.6)", command: "bird", probeArgs: ["--version"], install: "apt-get install -y bird" };
+
+/** curl, as users reach the ingress host ports. */
+export const CURL: Tool = { name: "curl", command: "curl", probeArgs: ["--version"], install: "apt-get install -y curl" };
+
 export const DIG: Tool = { name: "dig", command: "dig", probeArgs: ["-v"], install: "apt-get install -y dnsutils" };
