@@ -167,7 +167,10 @@ test("maxSurge starts the new pod next to the old one before deleting it", async
     const stop = fakeKubelet(cluster, { scheduled: true });
     const dsClient = cluster.client.resource<DaemonSet>("DaemonSet");
     const created = (await dsClient.create(DS("agent:1", { updateStrategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } } }))) as DaemonSet;
-    await cluster.waitFor<DaemonSet>("DaemonSet", (d) => d.status?.numberReady === 2, { namespace: "default" });
+    // Watch the rollout from a settled start: both pods available, and the informer the check uses has seen it.
+    const settled = (d: DaemonSet): boolean => d.status?.numberAvailable === 2 && d.status.desiredNumberScheduled === 2;
+    await cluster.waitFor<DaemonSet>("DaemonSet", settled, { namespace: "default" });
+    await cluster.clock.sleep(1000);
     let worst = 0;
     const reg = cluster.informers.forResource<DaemonSet>("DaemonSet").addEventHandler({ onUpdate: (_o, n) => void (worst = Math.max(worst, (n.status?.desiredNumberScheduled ?? 0) - (n.status?.numberAvailable ?? 0))) });
     await dsClient.patch("agent", "merge", { spec: { template: { spec: { containers: [{ name: "c", image: "agent:2" }] } } } }, { namespace: "default" });

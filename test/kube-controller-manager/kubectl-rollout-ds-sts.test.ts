@@ -53,7 +53,13 @@ for (const [kind, res] of [["DaemonSet", "ds"], ["StatefulSet", "sts"]] as const
     await ok(["rollout", "status", `${res}/web`, "--timeout=30s"]);
     assert.is(await image(), "nginx:1.27");
     assert.match(await ok(["rollout", "history", `${res}/web`]), /\n2\s+<none>\n3\s+<none>\n/);
-    const pods = await ok(["get", "pods", "-l", `app=web-${kind.toLowerCase()}`, "-o", "jsonpath={range .items[*]}{.spec.containers[0].image} {end}"]);
+    // Replaced pods may still be terminating (kubectl lists them) right after the rollout completes.
+    let pods = "";
+    for (let i = 0; i < 60; i++) {
+      pods = await ok(["get", "pods", "-l", `app=web-${kind.toLowerCase()}`, "-o", "jsonpath={range .items[*]}{.spec.containers[0].image} {end}"]);
+      if (pods.trim().split(" ").every((i) => i === "nginx:1.27")) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
     assert.ok(pods.trim().split(" ").every((i) => i === "nginx:1.27"), pods);
   });
 }
