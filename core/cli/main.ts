@@ -59,8 +59,9 @@ program
   .option("--ingress-http-port <port>", "host port for HTTP into the ingress controller (0 picks a free one)", integer("--ingress-http-port", 0, 65535), 8080)
   .option("--ingress-https-port <port>", "host port for HTTPS into the ingress controller (0 picks a free one)", integer("--ingress-https-port", 0, 65535), 8443)
   .option("--no-ingress", "do not load the ingress-nginx controller")
+  .option("--no-dns", "do not load CoreDNS")
   .addOption(new Option("--log-level <level>", "log level").choices(["debug", "info", "warn", "error", "silent"]))
-  .action(async (opts: { config?: string; nodes?: number; port: number; host: string; kubeconfig: string; stateDir: string; reset: boolean; insecureHttp: boolean; insecureAllowRemote: boolean; logLevel?: LogLevel; dnsPort?: number; ingress: boolean; ingressHttpPort: number; ingressHttpsPort: number }) => {
+  .action(async (opts: { config?: string; nodes?: number; port: number; host: string; kubeconfig: string; stateDir: string; reset: boolean; insecureHttp: boolean; insecureAllowRemote: boolean; logLevel?: LogLevel; dnsPort?: number; dns: boolean; ingress: boolean; ingressHttpPort: number; ingressHttpsPort: number }) => {
     let handle;
     try {
       handle = await up(opts, (line) => process.stdout.write(line + "\n"));

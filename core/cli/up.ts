@@ -22,6 +22,8 @@ export interface UpOptions {
   /** With `insecureHttp`: allow a non-loopback `host`. */
   insecureAllowRemote?: boolean;
   logLevel?: LogLevel;
+  /** Load CoreDNS (default true, as k3s ships it). */
+  dns?: boolean;
   /** Load ingress-nginx with host ports (default true, as k3s ships an ingress). */
   ingress?: boolean;
   /** Host port for HTTP into the ingress controller (default 8080; 0 picks a free one). */
@@ -57,7 +59,9 @@ export async function up(options: UpOptions, print: (line: string) => void): Pro
   // The cluster DNS is served on the host unless the config file chose a port itself.
   if (options.dnsPort === undefined && !(options.config && loadClusterConfig(options.config).dnsPort !== undefined)) overrides.dnsPort = DEFAULT_DNS_PORT;
   const cluster = options.config ? Cluster.fromConfig(options.config, overrides) : new Cluster({ nodes: 3, ...overrides });
-  // The ingress controller on host ports, unless cluster.yaml loads and configures it itself.
+  // The add-ons k3s ships: cluster DNS (CoreDNS, answering on the host's DNS port too) and an ingress
+  // controller on host ports, unless cluster.yaml loads and configures them itself.
+  if (options.dns !== false && !cluster.hasPlugin("coredns")) cluster.use("coredns");
   if (options.ingress !== false && !cluster.hasPlugin("ingress-nginx")) cluster.use("ingress-nginx", { httpPort: options.ingressHttpPort ?? 8080, httpsPort: options.ingressHttpsPort ?? 8443, host: isLoopbackHost(options.host) ? "127.0.0.1" : options.host });
   await cluster.start();
   let server;
