@@ -1,6 +1,6 @@
 import type { CustomResourceDefinition } from "kubernetes-types/apiextensions/v1.js";
 import type { KubeObject } from "../../core/api/object.js";
-import { isStatusError } from "../../core/api/status.js";
+import { createObjects } from "../../core/cluster/create-objects.js";
 import { selfSignedCertificate } from "../../core/apiserver/http/tls.js";
 import { Client } from "../../core/client/client.js";
 import { Clock } from "../../core/clock/clock.js";
@@ -45,20 +45,23 @@ export interface IngressNginxOptions {
   gatewayApi?: boolean;
 }
 
+/** Objects are installed as `kubectl apply -f deploy.yaml` would. */
+const FIELD_MANAGER = "kubectl-client-side-apply";
+
 /** The GatewayClass controllerName the controller answers to. */
 export const GATEWAY_CONTROLLER_NAME = "k8s.io/ingress-nginx";
 
 /** Creates the Gateway API CRDs (when absent) and waits until the API server serves them. */
-async function installGatewayApi(client: Client): Promise<void> {
+async function installGatewayApi(client: Client, warn: (m: string) => void): Promise<void> {
   const crds = gatewayApiCrds();
-  await install(client, crds);
+  await createObjects(client, crds, warn, FIELD_MANAGER);
   const names = crds.map((c) => c.metadata!.name!);
   for (let i = 0; i < 400; i++) {
     const established = await Promise.all(names.map(async (n) => ((await client.resource<CustomResourceDefinition>("CustomResourceDefinition").get(n)).status?.conditions ?? []).some((c) => c.type === "Established" && c.status === "True")));
     if (established.every(Boolean)) break;
     await new Promise((r) => setTimeout(r, 5));
   }
-  await install(client, [{ apiVersion: `${GATEWAY_GROUP}/v1`, kind: "GatewayClass", metadata: { name: "nginx" }, spec: { controllerName: GATEWAY_CONTROLLER_NAME, description: "ingress-nginx serving the Gateway API (kubesim)" } } as KubeObject]);
+  await createObjects(client, [{ apiVersion: `${GATEWAY_GROUP}/v1`, kind: "GatewayClass", metadata: { name: "nginx" }, spec: { controllerName: GATEWAY_CONTROLLER_NAME, description: "ingress-nginx serving the Gateway API (kubesim)" } } as KubeObject], warn, FIELD_MANAGER);
 }
 
 /** Validates an `ingress-nginx` configuration section (cluster.yaml `plugins: [{ name: ingress-nginx, config }]`). */
@@ -76,16 +79,6 @@ export function parseIngressOptions(raw: unknown): IngressNginxOptions {
 
 /** Where a cluster's ingress host listeners are bound (registered when they are). */
 export const IngressHostPortsToken = token<IngressHostPorts>("ingress-nginx/host-ports");
-
-async function install(client: Client, objects: readonly KubeObject[]): Promise<void> {
-  for (const obj of objects) {
-    try {
-      await client.resource(obj.kind!).create(obj, { fieldManager: "kubectl-client-side-apply", ...(obj.metadata?.namespace ? { namespace: obj.metadata.namespace } : {}) });
-    } catch (err) {
-      if (!isStatusError(err, "AlreadyExists")) throw err;
-    }
-  }
-}
 
 /**
  * ingress-nginx as a plugin: installs the controller as `deploy.yaml` does (namespace
@@ -109,10 +102,11 @@ export function ingressNginx(given: IngressNginxOptions = {}): DefinedPlugin {
       ctx.contribute(AdmissionPlugins, ingressAdmission.name, ingressAdmission);
       const abort = new AbortController();
       controller.start(abort.signal);
-      await install(client, ingressNginxManifest(options.defaultClass ?? true));
+      const warn = (m: string): void => ctx.log.warn(m);
+      await createObjects(client, ingressNginxManifest(options.defaultClass ?? true), warn, FIELD_MANAGER);
       let gateway: GatewayController | undefined;
       if (options.gatewayApi ?? true) {
-        await installGatewayApi(client);
+        await installGatewayApi(client, warn);
         gateway = new GatewayController(GATEWAY_CONTROLLER_NAME, ctx.resolve<SharedInformerFactory>(InformerFactory), client, ctx.resolve<Clock>(Clock), ctx.log, () => controller.publishedIps());
         controller.enableGateway(gateway);
         gateway.start(abort.signal);
