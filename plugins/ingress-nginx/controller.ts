@@ -44,6 +44,8 @@ export class IngressNginxController {
   private reportedSkips = new Set<string>();
   private stopped = false;
   private gateway: GatewayController | undefined;
+  /** Round-robin position over the running controller pods. */
+  private rr = 0;
 
   constructor(
     private readonly informers: SharedInformerFactory,
@@ -61,10 +63,11 @@ export class IngressNginxController {
       this.informers.forResource<IngressClass>("IngressClass").addEventHandler(onRouting),
       this.informers.forResource<Service>("Service").addEventHandler(onEndpoints),
       this.informers.forResource<EndpointSlice>("EndpointSlice").addEventHandler(onEndpoints),
-      this.informers.forResource<Secret>("Secret").addEventHandler({ onUpdate: () => undefined }),
       this.informers.forResource<Pod>("Pod", { namespace: NAMESPACE }).addEventHandler(onStatus),
-      this.informers.forResource<Node>("Node").addEventHandler({ onUpdate: () => undefined }),
     );
+    // Read on demand (TLS secrets by SNI, node addresses for status): cached, no handler needed.
+    this.informers.forResource<Secret>("Secret");
+    this.informers.forResource<Node>("Node");
     if (this.informers.all().some((i) => !i.isStarted())) this.informers.start(signal);
   }
 
@@ -101,7 +104,6 @@ export class IngressNginxController {
     this.rr = (this.rr + 1) % all.length;
     return all[this.rr];
   }
-  private rr = 0;
 
   /** The routing model and endpoints the request path reads. */
   routing(): RoutingState {

@@ -25,6 +25,8 @@ export class HostPortForwarder {
   private http: Server | undefined;
   private https: Server | undefined;
   private readonly contexts = new Map<string, { pem: string; ctx: SecureContext }>();
+  /** The bound HTTPS port, which HTTP→HTTPS redirects name. */
+  private boundHttps = 443;
 
   constructor(
     private readonly controller: IngressNginxController,
@@ -48,7 +50,6 @@ export class HostPortForwarder {
     this.boundHttps = bound[1];
     return { host, httpPort: bound[0], httpsPort: bound[1] };
   }
-  private boundHttps = 443;
 
   async close(): Promise<void> {
     await Promise.all([this.http, this.https].map((s) => (s ? new Promise<void>((r) => { s.close(() => r()); s.closeAllConnections(); }) : undefined)));
