@@ -13,6 +13,7 @@ export interface IngressHostPorts {
   readonly httpsPort: number;
 }
 
+/** The most request body the host listeners buffer; larger requests get nginx's 413 (no location allows more). */
 const MAX_BODY = 64 * 1024 * 1024;
 
 /**
@@ -81,6 +82,11 @@ export class HostPortForwarder {
     });
     req.on("end", () => {
       void (async () => {
+        if (size > MAX_BODY) {
+          res.writeHead(413, { "Content-Type": "text/html" });
+          res.end(nginxPage(413));
+          return;
+        }
         const instance = this.controller.pick();
         if (!instance) {
           res.writeHead(503, { "Content-Type": "text/html" });

@@ -179,7 +179,19 @@ export function buildRoutingModel(ingresses: readonly Ingress[]): RoutingModel {
     // Every server has a root location; without a rule for it the default backend answers.
     if (!server.locations.some((l) => l.path === "/" && l.pathType !== "Exact")) server.locations.push({ path: "/", pathType: "Prefix", ingress: { namespace: "", name: "" }, backend: undefined, annotations: DEFAULTS });
     server.locations.sort(locationOrder);
-    if (server.useRegex) for (const l of server.locations) if (l.pathType !== "Exact") l.regex = new RegExp(`^${l.path}`, "i");
+    if (server.useRegex) {
+      // A path that is no regex (stored before the webhook could refuse it) is dropped, as nginx -t would refuse the reload.
+      server.locations = server.locations.filter((l) => {
+        if (l.pathType === "Exact") return true;
+        try {
+          l.regex = new RegExp(`^${l.path}`, "i");
+          return true;
+        } catch {
+          skipped.push({ ingress: l.ingress, reason: `path ${l.path} is not a valid regular expression` });
+          return false;
+        }
+      });
+    }
     if (server.hostname.startsWith("*.")) wildcards.push(server);
   }
   for (const w of wildcards) servers.delete(w.hostname);

@@ -96,6 +96,13 @@ test("use-regex and rewrite-target make the host's paths case-insensitive regexe
   assert.is(location.annotations.rewriteTarget, "/$2");
 });
 
+test("a stored path that is no regex is dropped and reported, the host's other paths still route", () => {
+  const model = buildRoutingModel([ing("bad", [{ host: "re.example", paths: [["/ok", "ImplementationSpecific", "good"], ["/bad(", "ImplementationSpecific", "broken"]] }], { annotations: { "nginx.ingress.kubernetes.io/use-regex": "true" } })]);
+  assert.is(route(model, "re.example", "/ok"), "good");
+  assert.is(route(model, "re.example", "/bad("), "404");
+  assert.equal(model.skipped.map((s) => s.reason), ["path /bad( is not a valid regular expression"]);
+});
+
 test("a canary Ingress attaches to the location it shadows; upstream names are namespace-service-port", () => {
   const model = buildRoutingModel([
     ing("main", [{ host: "c.example", paths: [["/", "Prefix", "stable"]] }]),
