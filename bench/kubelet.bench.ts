@@ -7,6 +7,7 @@
  */
 import type { Pod } from "kubernetes-types/core/v1.js";
 import { Cluster } from "../core/cluster/cluster.js";
+import { Store } from "../core/store/store.js";
 import type { PluginRef } from "../core/plugins/plugin-loader.js";
 import images from "../plugins/images/index.js";
 import kubelet from "../plugins/kubelet/index.js";
@@ -51,6 +52,8 @@ async function run(nodes: number, count: number, withKubelet: boolean): Promise<
   for (let i = 0; i < count; i++) await pods.create(pod(i, `node-${i % nodes}`));
   await allReady;
   const wallMs = performance.now() - t0;
+  const store = cluster.container.resolve<Store>(Store);
+  store.compact(store.currentRevision());
   gc();
   const heap = process.memoryUsage().heapUsed;
   await cluster.stop();
