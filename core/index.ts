@@ -85,3 +85,8 @@ export { Images, UnknownImages, parseImageReference, type ImageDefinition, type 
 export { ContainerRuntimes, NodeRuntimeToken, type ContainerRuntimeFactory, type NodeRuntime, type RuntimeService, type ImageService } from "./cri/runtime-service.js";
 export { CriError, isCriError, type CriCode } from "./cri/errors.js";
 export type { Program, Process, Signal } from "./cri/process.js";
+export * as csi from "./csi/index.js";
+export { StorageDrivers, csiControllerPlugins, CsiNodePlugins, NodeHostFs, type StorageDriver, type CsiControllerContext, type CsiNodeContext, type CsiControllerRegistry, type CsiNodeRegistry } from "./csi/storage-drivers.js";
+export { CsiError, isCsiError, type CsiCode } from "./csi/errors.js";
+export type { IdentityService, ControllerService, NodeService, CsiControllerPlugin, CsiNodePlugin } from "./csi/services.js";
+export { HostFileSystem, type HostMount } from "./cri/host-filesystem.js";

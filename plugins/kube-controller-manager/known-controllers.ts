@@ -16,6 +16,8 @@ import { setupNodeIpam } from "./controllers/nodeipam/index.js";
 import { setupDisruption } from "./controllers/disruption/index.js";
 import { setupResourceQuota } from "./controllers/resourcequota/index.js";
 import { setupPodGc } from "./controllers/podgc/index.js";
+import { setupAttachDetach } from "./controllers/attachdetach/index.js";
+import { setupEphemeralVolumes } from "./controllers/ephemeral/index.js";
 
 /** Every controller kube-controller-manager knows, in start order (upstream's names and aliases). */
 export const KNOWN_CONTROLLERS: readonly ControllerDescriptor[] = [
@@ -160,5 +162,17 @@ export const KNOWN_CONTROLLERS: readonly ControllerDescriptor[] = [
     name: "pod-garbage-collector-controller",
     aliases: ["podgc"],
     setup: setupPodGc,
+  },
+  {
+    name: "persistentvolume-attach-detach-controller",
+    aliases: ["attachdetach"],
+    setup: setupAttachDetach,
+  },
+  {
+    name: "ephemeral-volume-controller",
+    aliases: ["ephemeral-volume"],
+    concurrencyFlag: "concurrent-ephemeralvolume-syncs",
+    defaultConcurrency: 5,
+    setup: setupEphemeralVolumes,
   },
 ];
