@@ -29,6 +29,7 @@ export { cloneJson } from "./api/clone.js";
 export { ResourceRegistry, type RegisteredType } from "./api/resource-registry.js";
 export { BUILT_IN_TYPES } from "./api/builtin/index.js";
 export { LabelSelector, parseLabelSelector, labelSelectorFromObject, labelSelectorFromSet } from "./api/selectors/label-selector.js";
+export { nodeMatchesSelectorTerms, nodeMatchesTerm, podMatchesNodeSelectorAndAffinity } from "./api/selectors/node-selector.js";
 export { FieldSelector, parseFieldSelector } from "./api/selectors/field-selector.js";
 export * from "./api/patch/index.js";
 export { jsonEqual } from "./api/patch/json-value.js";
@@ -85,3 +86,4 @@ export { Images, UnknownImages, parseImageReference, type ImageDefinition, type 
 export { ContainerRuntimes, NodeRuntimeToken, type ContainerRuntimeFactory, type NodeRuntime, type RuntimeService, type ImageService } from "./cri/runtime-service.js";
 export { CriError, isCriError, type CriCode } from "./cri/errors.js";
 export type { Program, Process, Signal } from "./cri/process.js";
+export * from "./volume/index.js";

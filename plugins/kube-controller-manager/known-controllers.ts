@@ -16,6 +16,7 @@ import { setupNodeIpam } from "./controllers/nodeipam/index.js";
 import { setupDisruption } from "./controllers/disruption/index.js";
 import { setupResourceQuota } from "./controllers/resourcequota/index.js";
 import { setupPodGc } from "./controllers/podgc/index.js";
+import { setupPersistentVolumeBinder, setupPvcProtection, setupPvProtection } from "./controllers/volume/index.js";
 
 /** Every controller kube-controller-manager knows, in start order (upstream's names and aliases). */
 export const KNOWN_CONTROLLERS: readonly ControllerDescriptor[] = [
@@ -160,5 +161,23 @@ export const KNOWN_CONTROLLERS: readonly ControllerDescriptor[] = [
     name: "pod-garbage-collector-controller",
     aliases: ["podgc"],
     setup: setupPodGc,
+  },
+  {
+    name: "persistentvolume-binder-controller",
+    aliases: ["persistentvolume-binder"],
+    defaultConcurrency: 1,
+    setup: setupPersistentVolumeBinder,
+  },
+  {
+    name: "persistentvolumeclaim-protection-controller",
+    aliases: ["pvc-protection"],
+    defaultConcurrency: 1,
+    setup: setupPvcProtection,
+  },
+  {
+    name: "persistentvolume-protection-controller",
+    aliases: ["pv-protection"],
+    defaultConcurrency: 1,
+    setup: setupPvProtection,
   },
 ];
