@@ -87,3 +87,8 @@ export { ContainerRuntimes, NodeRuntimeToken, type ContainerRuntimeFactory, type
 export { CriError, isCriError, type CriCode } from "./cri/errors.js";
 export type { Program, Process, Signal } from "./cri/process.js";
 export * from "./volume/index.js";
+export * as csi from "./csi/index.js";
+export { StorageDrivers, csiControllerPlugins, CsiNodePlugins, NodeHostFs, type StorageDriver, type CsiControllerContext, type CsiNodeContext, type CsiControllerRegistry, type CsiNodeRegistry } from "./csi/storage-drivers.js";
+export { CsiError, isCsiError, type CsiCode } from "./csi/errors.js";
+export type { IdentityService, ControllerService, NodeService, CsiControllerPlugin, CsiNodePlugin } from "./csi/services.js";
+export { HostFileSystem, type HostMount } from "./cri/host-filesystem.js";

@@ -1,0 +1,5 @@
+/** The Container Storage Interface contract: messages, services, errors, and the StorageDrivers extension point. */
+export * from "./types.js";
+export * from "./services.js";
+export * from "./errors.js";
+export * from "./storage-drivers.js";
