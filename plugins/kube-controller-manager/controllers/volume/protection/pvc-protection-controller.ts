@@ -1,19 +1,10 @@
 import type { PersistentVolumeClaim, Pod } from "kubernetes-types/core/v1.js";
-import { controllerFor, isStatusError, PVC_PROTECTION_FINALIZER, type Manager, type Request, type SharedInformer } from "../../../../../core/index.js";
+import { controllerFor, isStatusError, podClaimNames, PVC_PROTECTION_FINALIZER, type Manager, type Request, type SharedInformer } from "../../../../../core/index.js";
 import { finalizerPatch, isDeletionCandidate, needsFinalizer } from "./finalizers.js";
 
 /** Pods by the claims they use (`<namespace>/<claim>`), generic ephemeral volumes' `<pod>-<volume>` claims included. */
 export const POD_CLAIM_INDEX = "pvc-protection:claim";
 
-/** The claim names a pod's volumes refer to (persistentVolumeClaim, and ephemeral's `<pod>-<volume>`). */
-export function podClaimNames(pod: Pod): string[] {
-  const out: string[] = [];
-  for (const v of pod.spec?.volumes ?? []) {
-    if (v.persistentVolumeClaim?.claimName) out.push(v.persistentVolumeClaim.claimName);
-    else if (v.ephemeral) out.push(`${pod.metadata?.name}-${v.name}`);
-  }
-  return out;
-}
 
 function ensurePodClaimIndex(informer: SharedInformer<Pod>): void {
   if (informer.indexer.indexNames().includes(POD_CLAIM_INDEX)) return;
