@@ -25,8 +25,12 @@ const running = (size: number) => (ec: EtcdCluster) =>
 test.before(async () => {
   h = await startOperatorTestCluster({ operators: [etcdOperator], nodes: 2, plugins: [...DEFAULT_PLUGINS, "coredns"] });
   h.cluster.informers.forResource<StatefulSet>("StatefulSet").addEventHandler({
-    onAdd: (s) => s.metadata?.name === "demo" && replicasSeen.push(s.spec!.replicas!),
-    onUpdate: (o, s) => s.metadata?.name === "demo" && o.spec?.replicas !== s.spec?.replicas && replicasSeen.push(s.spec!.replicas!),
+    onAdd: (s) => {
+      if (s.metadata?.name === "demo") replicasSeen.push(s.spec!.replicas!);
+    },
+    onUpdate: (o, s) => {
+      if (s.metadata?.name === "demo" && o.spec?.replicas !== s.spec?.replicas) replicasSeen.push(s.spec!.replicas!);
+    },
   });
 });
 
