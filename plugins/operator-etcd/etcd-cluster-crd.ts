@@ -1,5 +1,5 @@
 import type { Condition } from "kubernetes-types/meta/v1.js";
-import { defineCustomResource, type CustomResource } from "../../core/operator/index.js";
+import { conditionsSchema, defineCustomResource, resourceSchema, type CustomResource } from "../../core/operator/index.js";
 
 export interface EtcdClusterSpec {
   /** Members wanted (1-9; odd sizes keep the failure tolerance). */
@@ -39,7 +39,6 @@ export interface EtcdClusterStatus {
 
 export type EtcdCluster = CustomResource<EtcdClusterSpec, EtcdClusterStatus>;
 
-const condition = { type: "object", required: ["type", "status", "lastTransitionTime", "reason", "message"], properties: { type: { type: "string" }, status: { type: "string", enum: ["True", "False", "Unknown"] }, observedGeneration: { type: "integer", format: "int64", minimum: 0 }, lastTransitionTime: { type: "string", format: "date-time" }, reason: { type: "string" }, message: { type: "string" } } };
 
 /** The EtcdCluster CRD (operator.etcd.io/v1alpha1, the group of etcd-io/etcd-operator). */
 export const EtcdClusterResource = defineCustomResource<EtcdClusterSpec, EtcdClusterStatus>({
@@ -49,41 +48,33 @@ export const EtcdClusterResource = defineCustomResource<EtcdClusterSpec, EtcdClu
   versions: [
     {
       name: "v1alpha1",
-      schema: {
-        type: "object",
+      schema: resourceSchema({
         description: "EtcdCluster is the Schema for the etcdclusters API: an etcd cluster run by the etcd operator.",
-        properties: {
-          apiVersion: { type: "string" },
-          kind: { type: "string" },
-          metadata: { type: "object" },
-          spec: {
-            type: "object",
-            required: ["size"],
-            properties: {
-              size: { type: "integer", minimum: 1, maximum: 9, description: "Size is the number of etcd members." },
-              version: { type: "string", default: "3.5.16", pattern: "^3\\.[4-6]\\.[0-9]+$", description: "Version of etcd." },
-            },
-          },
-          status: {
-            type: "object",
-            properties: {
-              observedGeneration: { type: "integer", format: "int64" },
-              phase: { type: "string" },
-              size: { type: "integer" },
-              readyMembers: { type: "integer" },
-              leader: { type: "string" },
-              clusterID: { type: "string" },
-              currentVersion: { type: "string" },
-              selector: { type: "string" },
-              members: {
-                type: "array",
-                items: { type: "object", properties: { name: { type: "string" }, id: { type: "string" }, peerURL: { type: "string" }, clientURL: { type: "string" }, started: { type: "boolean" }, ready: { type: "boolean" }, isLeader: { type: "boolean" } } },
-              },
-              conditions: { type: "array", items: condition as never, ...({ "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["type"] } as object) },
-            },
+        spec: {
+          required: ["size"],
+          properties: {
+            size: { type: "integer", minimum: 1, maximum: 9, description: "Size is the number of etcd members." },
+            version: { type: "string", default: "3.5.16", pattern: "^3\\.[4-6]\\.[0-9]+$", description: "Version of etcd." },
           },
         },
-      },
+        status: {
+          properties: {
+            observedGeneration: { type: "integer", format: "int64" },
+            phase: { type: "string" },
+            size: { type: "integer" },
+            readyMembers: { type: "integer" },
+            leader: { type: "string" },
+            clusterID: { type: "string" },
+            currentVersion: { type: "string" },
+            selector: { type: "string" },
+            members: {
+              type: "array",
+              items: { type: "object", properties: { name: { type: "string" }, id: { type: "string" }, peerURL: { type: "string" }, clientURL: { type: "string" }, started: { type: "boolean" }, ready: { type: "boolean" }, isLeader: { type: "boolean" } } },
+            },
+            conditions: conditionsSchema,
+          },
+        },
+      }),
       subresources: { status: true, scale: { specReplicasPath: ".spec.size", statusReplicasPath: ".status.size", labelSelectorPath: ".status.selector" } },
       additionalPrinterColumns: [
         { name: "Size", type: "integer", jsonPath: ".spec.size" },

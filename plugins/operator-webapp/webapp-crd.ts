@@ -1,5 +1,5 @@
 import type { Condition } from "kubernetes-types/meta/v1.js";
-import { defineCustomResource, type CustomResource } from "../../core/operator/index.js";
+import { conditionsSchema, defineCustomResource, resourceSchema, type CustomResource } from "../../core/operator/index.js";
 
 export interface WebAppSpec {
   /** The container image serving the app. */
@@ -35,40 +35,32 @@ export const WebAppResource = defineCustomResource<WebAppSpec, WebAppStatus>({
   versions: [
     {
       name: "v1",
-      schema: {
-        type: "object",
-        properties: {
-          apiVersion: { type: "string" },
-          kind: { type: "string" },
-          metadata: { type: "object" },
-          spec: {
-            type: "object",
-            required: ["image"],
-            properties: {
-              image: { type: "string", minLength: 1 },
-              replicas: { type: "integer", minimum: 0, default: 1 },
-              port: { type: "integer", minimum: 1, maximum: 65535, default: 8080 },
-              host: { type: "string", pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$" },
-              autoscaling: {
-                type: "object",
-                required: ["maxReplicas"],
-                properties: { minReplicas: { type: "integer", minimum: 1 }, maxReplicas: { type: "integer", minimum: 1 }, targetCPUUtilizationPercentage: { type: "integer", minimum: 1, maximum: 100 } },
-              },
-            },
-          },
-          status: {
-            type: "object",
-            properties: {
-              observedGeneration: { type: "integer", format: "int64" },
-              replicas: { type: "integer" },
-              availableReplicas: { type: "integer" },
-              url: { type: "string" },
-              selector: { type: "string" },
-              conditions: { type: "array", items: { type: "object", properties: { type: { type: "string" }, status: { type: "string" }, observedGeneration: { type: "integer" }, lastTransitionTime: { type: "string", format: "date-time" }, reason: { type: "string" }, message: { type: "string" } } } },
+      schema: resourceSchema({
+        spec: {
+          required: ["image"],
+          properties: {
+            image: { type: "string", minLength: 1 },
+            replicas: { type: "integer", minimum: 0, default: 1 },
+            port: { type: "integer", minimum: 1, maximum: 65535, default: 8080 },
+            host: { type: "string", pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$" },
+            autoscaling: {
+              type: "object",
+              required: ["maxReplicas"],
+              properties: { minReplicas: { type: "integer", minimum: 1 }, maxReplicas: { type: "integer", minimum: 1 }, targetCPUUtilizationPercentage: { type: "integer", minimum: 1, maximum: 100 } },
             },
           },
         },
-      },
+        status: {
+          properties: {
+            observedGeneration: { type: "integer", format: "int64" },
+            replicas: { type: "integer" },
+            availableReplicas: { type: "integer" },
+            url: { type: "string" },
+            selector: { type: "string" },
+            conditions: conditionsSchema,
+          },
+        },
+      }),
       subresources: { status: true, scale: { specReplicasPath: ".spec.replicas", statusReplicasPath: ".status.replicas", labelSelectorPath: ".status.selector" } },
       additionalPrinterColumns: [
         { name: "Image", type: "string", jsonPath: ".spec.image" },

@@ -12,6 +12,8 @@ import {
   reconcileFinalizer,
   startOperatorTestCluster,
   isStatusConditionTrue,
+  resourceSchema,
+  conditionsSchema,
   type CustomResource,
 } from "../../core/operator/index.js";
 import { controllerFor, type Manager } from "../../core/controller/index.js";
@@ -28,7 +30,7 @@ const Greeting = defineCustomResource<GreetingSpec, GreetingStatus>({
   versions: [
     {
       name: "v1",
-      schema: { type: "object", properties: { spec: { type: "object", required: ["message"], properties: { message: { type: "string" } } }, status: { type: "object", properties: { observedMessage: { type: "string" }, conditions: { type: "array", items: { type: "object", "x-kubernetes-preserve-unknown-fields": true } as never } } } } },
+      schema: resourceSchema({ spec: { required: ["message"], properties: { message: { type: "string" } } }, status: { properties: { observedMessage: { type: "string" }, conditions: conditionsSchema } } }),
       subresources: { status: true },
       additionalPrinterColumns: [{ name: "Message", type: "string", jsonPath: ".spec.message" }],
     },
