@@ -27,15 +27,21 @@ export function escapeHelp(v: string): string {
   return v.replace(/\\/g, "\\\\").replace(/\n/g, "\\n");
 }
 
-/** `name{k="v",...} value\n` */
-export function sampleLine(name: string, keys: readonly string[], values: readonly string[], value: number): string {
-  let s = name;
-  if (keys.length) {
-    s += "{";
-    for (let i = 0; i < keys.length; i++) s += `${i ? "," : ""}${keys[i]}="${escapeLabelValue(values[i] ?? "")}"`;
-    s += "}";
-  }
-  return `${s} ${goFloat(value)}\n`;
+/** `k="v",...` for label pairs (values escaped), the text between a sample's braces. */
+export function labelPairs(keys: readonly string[], values: readonly string[]): string {
+  let s = "";
+  for (let i = 0; i < keys.length; i++) s += `${i ? "," : ""}${keys[i]}="${escapeLabelValue(values[i] ?? "")}"`;
+  return s;
+}
+
+/**
+ * `name{<prefix>,k="v",...} value\n`: `prefix` is the pre-rendered pairs every sample of an
+ * object starts with (its default labels), `keys`/`values` the sample's own.
+ */
+export function sampleLine(name: string, prefix: string, keys: readonly string[], values: readonly string[], value: number): string {
+  const own = labelPairs(keys, values);
+  const pairs = prefix && own ? `${prefix},${own}` : prefix || own;
+  return `${name}${pairs ? `{${pairs}}` : ""} ${goFloat(value)}\n`;
 }
 
 /** The `# HELP` and `# TYPE` lines of a family. */

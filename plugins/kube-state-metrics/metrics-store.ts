@@ -1,4 +1,4 @@
-import { familyHeader, sampleLine } from "./exposition.js";
+import { familyHeader, labelPairs, sampleLine } from "./exposition.js";
 import type { FamilyGenerator, LabelAllowlist } from "./family.js";
 
 /** What the store needs of an object: its identity. */
@@ -21,18 +21,22 @@ export interface ResourceMetrics<T extends StoredObject = StoredObject> {
 /**
  * One resource's metrics, kept per object as upstream's MetricsStore keeps them: each add or
  * update renders that object's samples once, family by family; deleting drops them. A scrape only
- * concatenates the pre-rendered text, family by family, headers first — no object is visited
- * beyond its stored strings.
+ * concatenates pre-rendered text, family by family, headers first; a family's concatenation is
+ * kept until one of its objects' text changes, so a scrape after a few updates re-joins only the
+ * families those updates touched.
  */
 export class MetricsStore<T extends StoredObject = StoredObject> {
   private readonly headers: string[];
   private readonly objects = new Map<string, string[]>();
+  /** Each family's joined text (header included), or undefined when an object's text in it changed. */
+  private readonly joined: (string | undefined)[];
 
   constructor(
     readonly spec: ResourceMetrics<T>,
     private readonly allow: LabelAllowlist = [],
   ) {
     this.headers = spec.families.map((f) => familyHeader(f.name, f.help, f.type, f.stable));
+    this.joined = this.headers.map(() => undefined);
   }
 
   get size(): number {
@@ -41,30 +45,40 @@ export class MetricsStore<T extends StoredObject = StoredObject> {
 
   /** Renders `obj`'s samples (add or update). */
   upsert(obj: T): void {
-    const keys = this.spec.defaultKeys;
-    const values = this.spec.defaultValues(obj);
+    const prefix = labelPairs(this.spec.defaultKeys, this.spec.defaultValues(obj));
+    const key = storeKey(obj);
+    const old = this.objects.get(key);
     const rendered: string[] = [];
-    for (const f of this.spec.families) {
+    const families = this.spec.families;
+    for (let i = 0; i < families.length; i++) {
+      const f = families[i]!;
       let text = "";
-      for (const s of f.generate(obj, this.allow)) text += sampleLine(f.name, s.keys.length ? [...keys, ...s.keys] : keys, s.keys.length ? [...values, ...s.values] : values, s.value);
+      for (const s of f.generate(obj, this.allow)) text += sampleLine(f.name, prefix, s.keys, s.values, s.value);
       rendered.push(text);
+      if (old?.[i] !== text && (old || text)) this.joined[i] = undefined;
     }
-    this.objects.set(storeKey(obj), rendered);
+    this.objects.set(key, rendered);
   }
 
   delete(obj: T): void {
-    this.objects.delete(storeKey(obj));
+    const key = storeKey(obj);
+    const old = this.objects.get(key);
+    if (!old) return;
+    this.objects.delete(key);
+    for (let i = 0; i < old.length; i++) if (old[i]) this.joined[i] = undefined;
   }
 
   /** Appends the resource's exposition to `out`: nothing while it has no objects (as upstream's writer). */
   write(out: string[]): void {
     if (this.objects.size === 0) return;
     for (let i = 0; i < this.headers.length; i++) {
-      out.push(this.headers[i]!);
-      for (const rendered of this.objects.values()) {
-        const t = rendered[i]!;
-        if (t) out.push(t);
+      let text = this.joined[i];
+      if (text === undefined) {
+        const parts = [this.headers[i]!];
+        for (const rendered of this.objects.values()) if (rendered[i]) parts.push(rendered[i]!);
+        this.joined[i] = text = parts.join("");
       }
+      out.push(text);
     }
   }
 }

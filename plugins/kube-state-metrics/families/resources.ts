@@ -11,12 +11,8 @@ export function resourceSamples(list: Readonly<Record<string, string | number>> 
   for (const [name, raw] of Object.entries(list ?? {})) {
     const unit = resourceUnit(name);
     if (!unit) continue;
-    let value: number;
-    try {
-      value = quantityToNumber(parseQuantity(raw));
-    } catch {
-      continue;
-    }
+    const value = quantityValue(raw);
+    if (value === undefined) continue;
     out.push({ keys: [...prefixKeys, "resource", "unit"], values: [...prefixValues, sanitizeLabelName(name), unit], value });
   }
   return out;
@@ -29,4 +25,20 @@ function resourceUnit(name: string): string | undefined {
   // Extended resources: a domain-qualified name outside kubernetes.io (example.com/gpu).
   if (name.includes("/") && !name.startsWith("kubernetes.io/") && !name.startsWith("requests.")) return "integer";
   return undefined;
+}
+
+const parsed = new Map<string | number, number | undefined>();
+
+/** A quantity's value; the distinct texts a cluster uses are few, so parses are remembered (bounded). */
+function quantityValue(raw: string | number): number | undefined {
+  if (parsed.has(raw)) return parsed.get(raw);
+  let v: number | undefined;
+  try {
+    v = quantityToNumber(parseQuantity(raw));
+  } catch {
+    v = undefined;
+  }
+  if (parsed.size > 10_000) parsed.clear();
+  parsed.set(raw, v);
+  return v;
 }
