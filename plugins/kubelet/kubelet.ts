@@ -16,7 +16,6 @@ import { SharedInformerFactory } from "../../core/informers/shared-informer-fact
 import { isTombstone } from "../../core/informers/tombstone.js";
 import { NodeIP, NodeName, NodePodCidr, NodeSpecToken, type NodeSpec } from "../../core/cluster/node-spec.js";
 import { provide } from "../../core/di/token.js";
-import { MemoryFileSystem } from "../../core/cri/filesystem.js";
 import { NodeRuntimeToken, type ContainerRuntimeFactory, type NodeRuntime } from "../../core/cri/runtime-service.js";
 import { Backoff } from "./backoff.js";
 import { ObjectSource } from "./container-env.js";
@@ -26,6 +25,7 @@ import { DEFAULT_EVICTION_HARD, SIGNAL_CONDITION, evictionMessage, observe, pars
 import { DEFAULT_IMAGE_GC_POLICY, IMAGE_GC_PERIOD_MS, ImageGarbageCollector } from "./image-gc.js";
 import { PodWorker, type KubeletServices } from "./pod-worker.js";
 import { admitPod } from "./admission.js";
+import { NodeHostFileSystem } from "./host-filesystem.js";
 import { NodeFiles, type NodeFileSystem } from "../../core/cni/node-files.js";
 import { StaticPodManager } from "./static-pod-manager.js";
 import { isMirrorPod } from "./static-pods.js";
@@ -62,7 +62,7 @@ export class Kubelet {
   readonly nodeName: string;
   readonly nodeIP: string;
   readonly runtime: NodeRuntime;
-  readonly hostFs = new MemoryFileSystem();
+  readonly hostFs = new NodeHostFileSystem();
   private readonly spec: NodeSpec & { name: string };
   private readonly workers = new Map<string, PodWorker>();
   private readonly bySandbox = new Map<string, PodWorker>();
@@ -105,6 +105,7 @@ export class Kubelet {
     const kc = this.spec.kubeletConfig ?? {};
     this.thresholds = parseThresholds(kc.evictionHard ?? DEFAULT_EVICTION_HARD);
     this.runtime = o.runtime.create(scope, { hostFs: this.hostFs });
+    this.hostFs.bindLogs(this.runtime.logs);
     this.imageGc = new ImageGarbageCollector(this.runtime, { ...DEFAULT_IMAGE_GC_POLICY, ...(kc.imageGCHighThresholdPercent !== undefined ? { highThresholdPercent: kc.imageGCHighThresholdPercent } : {}), ...(kc.imageGCLowThresholdPercent !== undefined ? { lowThresholdPercent: kc.imageGCLowThresholdPercent } : {}) });
     provide(scope, NodeRuntimeToken, this.runtime);
     this.informers = new SharedInformerFactory({ client: o.client, clock: o.clock, random: o.random, logger: o.log.child("informers") });
