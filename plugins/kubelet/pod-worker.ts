@@ -564,6 +564,8 @@ export class PodWorker {
       s.deadId = previous;
     }
     s.id = id;
+    // The legacy log symlink log collectors tail (kuberuntime's legacyLogSymlink).
+    this.k.hostFs.symlink?.(`${this.sandboxConfig!.logDirectory}/${config.logPath}`, `/var/log/containers/${pod.metadata!.name}_${pod.metadata!.namespace}_${s.name}-${id}.log`);
     s.waiting = undefined;
     s.state = { waiting: { reason: "ContainerCreating" } };
     s.started = false;
