@@ -8,6 +8,7 @@ import { ClusterDnsAddressToken } from "../cluster/cluster-dns.js";
 import { DurableStore } from "../store/durable-store.js";
 import { HostEndpoints } from "../cluster/host-endpoints.js";
 import { defaultLogLevel, type LogLevel } from "../log/logger.js";
+import { DEFAULT_PLUGINS } from "../cluster/default-distribution.js";
 
 export interface UpOptions {
   config?: string;
@@ -32,7 +33,14 @@ export interface UpOptions {
   ingressHttpsPort?: number;
   /** Host port of the cluster DNS (UDP+TCP on 127.0.0.1; 0 picks a free one); default: cluster.yaml's dnsPort, else 10053. */
   dnsPort?: number;
+  /** Components to leave out, run as processes of their own instead (k3s's `--disable-*`): `agent` = no nodes in this process. */
+  disable?: readonly UpComponent[];
 }
+
+/** What `kubesim up --disable-<component>` can leave to separate processes. */
+export type UpComponent = "scheduler" | "controller-manager" | "kube-proxy" | "agent";
+
+const COMPONENT_PLUGINS: Record<Exclude<UpComponent, "agent">, string> = { scheduler: "kube-scheduler", "controller-manager": "kube-controller-manager", "kube-proxy": "kube-proxy" };
 
 /** The host port `kubesim up` serves the cluster DNS on unless told otherwise. */
 export const DEFAULT_DNS_PORT = 10053;
@@ -55,7 +63,12 @@ export async function up(options: UpOptions, print: (line: string) => void): Pro
   const stateDir = resolvePath(options.stateDir);
   mkdirSync(stateDir, { recursive: true });
   if (options.reset) await DurableStore.reset(join(stateDir, "store"));
-  const overrides: ClusterOptions = { clock: "real", stateDir, apiServerPort: options.port || 6443, logLevel: options.logLevel ?? defaultLogLevel(), ...(options.nodes !== undefined ? { nodes: options.nodes } : {}), ...(options.dnsPort !== undefined ? { dnsPort: options.dnsPort } : {}) };
+  const disabled = new Set(options.disable ?? []);
+  if (disabled.has("agent") && options.nodes !== undefined && options.nodes > 0) throw new Error("--disable-agent runs no nodes in this process: drop --nodes (start nodes with kubesim kubelet --node-name N)");
+  const omitted = new Set([...disabled].filter((c): c is Exclude<UpComponent, "agent"> => c !== "agent").map((c) => COMPONENT_PLUGINS[c]));
+  const overrides: ClusterOptions = {
+    ...(omitted.size ? { plugins: DEFAULT_PLUGINS.filter((p) => !omitted.has(p)) } : {}),
+    ...(disabled.has("agent") ? { nodes: 0 } : {}), clock: "real", stateDir, apiServerPort: options.port || 6443, logLevel: options.logLevel ?? defaultLogLevel(), ...(options.nodes !== undefined && !disabled.has("agent") ? { nodes: options.nodes } : {}), ...(options.dnsPort !== undefined ? { dnsPort: options.dnsPort } : {}) };
   // The cluster DNS is served on the host unless the config file chose a port itself.
   if (options.dnsPort === undefined && !(options.config && loadClusterConfig(options.config).dnsPort !== undefined)) overrides.dnsPort = DEFAULT_DNS_PORT;
   const cluster = options.config ? Cluster.fromConfig(options.config, overrides) : new Cluster({ nodes: 3, ...overrides });

@@ -15,6 +15,7 @@ export { PodWorker, formatDelay } from "./pod-worker.js";
 export { Backoff } from "./backoff.js";
 export { admitPod, podRequest } from "./admission.js";
 export { KUBELET_VERSION, nodeResources } from "./node-status.js";
+export { kubeletCommand, KUBELET_PROCESS_PLUGINS } from "./command.js";
 
 /** A node's kubelet (node scope), for streaming, node views and tests. */
 export const NodeKubelet = token<Kubelet>("Kubelet");
