@@ -60,12 +60,17 @@ program
   .option("--ingress-https-port <port>", "host port for HTTPS into the ingress controller (0 picks a free one)", integer("--ingress-https-port", 0, 65535), 8443)
   .option("--no-ingress", "do not load the ingress-nginx controller")
   .option("--no-dns", "do not load CoreDNS")
+  .option("--etcd-servers <urls>", "keep the objects in etcd (comma-separated client URLs) instead of the state dir", (v: string) => v.split(",").map((u) => u.trim()).filter(Boolean))
+  .option("--etcd-prefix <prefix>", "key prefix in etcd", "/registry")
+  .option("--etcd-cafile <path>", "CA bundle verifying etcd's serving certificates")
+  .option("--etcd-certfile <path>", "client certificate for etcd")
+  .option("--etcd-keyfile <path>", "client key for etcd")
   .option("--disable-scheduler", "do not run kube-scheduler in this process (run kubesim kube-scheduler --kubeconfig K)", false)
   .option("--disable-controller-manager", "do not run kube-controller-manager in this process (run kubesim kube-controller-manager --kubeconfig K)", false)
   .option("--disable-kube-proxy", "do not run kube-proxy in this process (run kubesim kube-proxy --kubeconfig K --node-name N per node)", false)
   .option("--disable-agent", "run no nodes in this process: the control plane only (start nodes with kubesim kubelet --kubeconfig K --node-name N)", false)
   .addOption(new Option("--log-level <level>", "log level").choices(["debug", "info", "warn", "error", "silent"]))
-  .action(async (opts: { config?: string; nodes?: number; port: number; host: string; kubeconfig: string; stateDir: string; reset: boolean; insecureHttp: boolean; insecureAllowRemote: boolean; logLevel?: LogLevel; dnsPort?: number; dns: boolean; ingress: boolean; ingressHttpPort: number; ingressHttpsPort: number; disableScheduler: boolean; disableControllerManager: boolean; disableKubeProxy: boolean; disableAgent: boolean }) => {
+  .action(async (opts: { config?: string; nodes?: number; port: number; host: string; kubeconfig: string; stateDir: string; reset: boolean; insecureHttp: boolean; insecureAllowRemote: boolean; logLevel?: LogLevel; dnsPort?: number; dns: boolean; ingress: boolean; ingressHttpPort: number; ingressHttpsPort: number; disableScheduler: boolean; disableControllerManager: boolean; disableKubeProxy: boolean; disableAgent: boolean; etcdServers?: string[]; etcdPrefix: string; etcdCafile?: string; etcdCertfile?: string; etcdKeyfile?: string }) => {
     let handle;
     const disable: UpComponent[] = [];
     if (opts.disableScheduler) disable.push("scheduler");

@@ -68,22 +68,33 @@ export class EtcdClient {
     );
   }
 
-  /** One unary call (`/v3/kv/range` etc.) with failover across the members. */
+  /**
+   * One unary call (`/v3/kv/range` etc.) with failover: a member that cannot be reached or has no
+   * leader is passed over for the next, round after round with a short backoff, until one answers
+   * or `requestTimeoutMs` has passed (then the last error etcd gave, e.g. `etcdserver: request timed out`).
+   */
   async call<T>(path: string, body: unknown): Promise<T> {
     const payload = JSON.stringify(body);
+    const deadline = Date.now() + this.timeout;
     let last: unknown;
-    for (let i = 0; i < this.agents.length; i++) {
-      const index = (this.preferred + i) % this.agents.length;
-      try {
-        const result = await this.post<T>(index, path, payload);
-        this.preferred = index;
-        return result;
-      } catch (err) {
-        last = err;
-        if (!retriable(err)) throw err;
+    let etcdSaid: EtcdError | undefined;
+    for (let round = 0; ; round++) {
+      for (let i = 0; i < this.agents.length; i++) {
+        const index = (this.preferred + i) % this.agents.length;
+        try {
+          const result = await this.post<T>(index, path, payload);
+          this.preferred = index;
+          return result;
+        } catch (err) {
+          last = err;
+          if (err instanceof EtcdError) etcdSaid = err;
+          if (!retriable(err)) throw err;
+        }
       }
+      if (Date.now() + 100 * (round + 1) >= deadline) break;
+      await new Promise((r) => setTimeout(r, Math.min(100 * (round + 1), 500)));
     }
-    if (last instanceof EtcdError) throw last;
+    if (etcdSaid) throw etcdSaid;
     throw new EtcdError(`etcd unreachable: ${this.connection.endpoints.join(", ")}: ${last instanceof Error ? last.message : String(last)}`);
   }
 
