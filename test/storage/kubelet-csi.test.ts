@@ -59,6 +59,10 @@ test("a statically provisioned volume is attached, staged and published before t
     const target = `/var/lib/kubelet/pods/${running.metadata!.uid}/volumes/kubernetes.io~csi/pv-data/mount`;
     assert.ok(k.hostFs.isMountPoint(target));
     assert.ok(k.hostFs.mounts().some((m) => m.target.endsWith("/globalmount")));
+    // The summary API reports the volume from NodeGetVolumeStats, not as the pod's ephemeral storage.
+    const summary = await k.statsSummary();
+    const podStats = summary.pods.find((p) => p.podRef.name === "writer")!;
+    assert.equal(podStats.volume.filter((v) => v.pvcRef).map((v) => [v.name, v.usedBytes, v.capacityBytes, v.pvcRef]), [["data", 6, GiB, { name: "data", namespace: "default" }]]);
 
     await pods.delete("writer", { namespace: "default" });
     await cluster.waitFor<Node>("Node", (n) => n.metadata?.name === "node-1" && !n.status?.volumesInUse?.length);
