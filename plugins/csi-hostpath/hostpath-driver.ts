@@ -253,9 +253,14 @@ export class HostPathDriver {
 
   private nodeService(nodeName: string, hostFs: HostFileSystem): NodeService {
     const lookup = (id: string): HostPathVolume => {
+      const vol = known(id);
+      if (vol.node !== nodeName) throw new CsiError("FAILED_PRECONDITION", `volume ${id} is local to node ${vol.node}, not ${nodeName}`);
+      return vol;
+    };
+    /** Any node's volume (unstage, unpublish and stats answer for volumes they hold). */
+    const known = (id: string): HostPathVolume => {
       const vol = this.volumes.get(id);
       if (!vol) throw new CsiError("NOT_FOUND", `volume id ${id} does not exist in the volumes list`);
-      if (vol.node !== nodeName) throw new CsiError("FAILED_PRECONDITION", `volume ${id} is local to node ${vol.node}, not ${nodeName}`);
       return vol;
     };
     const checkMode = (vol: HostPathVolume, cap: csi.VolumeCapability): void => {
@@ -281,8 +286,7 @@ export class HostPathDriver {
       nodeUnstageVolume: async (req) => {
         requireField(req.volumeId, "Volume ID");
         requireField(req.stagingTargetPath, "Target path");
-        const vol = this.volumes.get(req.volumeId);
-        if (!vol) throw new CsiError("NOT_FOUND", `volume id ${req.volumeId} does not exist in the volumes list`);
+        const vol = known(req.volumeId);
         if (!vol.staged.has(req.stagingTargetPath)) return;
         if (vol.published.size > 0) throw new CsiError("FAILED_PRECONDITION", `volume ${vol.id} is still published at ${[...vol.published.keys()].join(", ")}`);
         hostFs.unmount(req.stagingTargetPath);
@@ -318,8 +322,7 @@ export class HostPathDriver {
       nodeUnpublishVolume: async (req) => {
         requireField(req.volumeId, "Volume ID");
         requireField(req.targetPath, "Target path");
-        const vol = this.volumes.get(req.volumeId);
-        if (!vol) throw new CsiError("NOT_FOUND", `volume id ${req.volumeId} does not exist in the volumes list`);
+        const vol = known(req.volumeId);
         if (!vol.published.has(req.targetPath)) return;
         hostFs.unmount(req.targetPath);
         vol.published.delete(req.targetPath);
@@ -331,8 +334,7 @@ export class HostPathDriver {
       nodeGetVolumeStats: async (req) => {
         requireField(req.volumeId, "Volume ID");
         requireField(req.volumePath, "Volume Path");
-        const vol = this.volumes.get(req.volumeId);
-        if (!vol) throw new CsiError("NOT_FOUND", `volume id ${req.volumeId} does not exist in the volumes list`);
+        const vol = known(req.volumeId);
         if (!vol.published.has(req.volumePath) && !vol.staged.has(req.volumePath)) throw new CsiError("NOT_FOUND", `Could not get file information from ${req.volumePath}: no such file or directory`);
         const usage = directoryUsage(hostFs, vol.path);
         const inodes = Math.floor(vol.size / 16384);

@@ -24,7 +24,7 @@ import { NodeRuntimeToken, type ContainerRuntimeFactory, type NodeRuntime } from
 import { Backoff } from "./backoff.js";
 import { ObjectSource } from "./container-env.js";
 import { NO_PRESSURE, nodeConditions, nodeImages, nodeResources, registrationNode, type NodePressure } from "./node-status.js";
-import { statsSummary, type StatsSummary } from "./stats.js";
+import { statsSummary, type StatsSummary, type VolumeStats } from "./stats.js";
 import { DEFAULT_EVICTION_HARD, SIGNAL_CONDITION, evictionMessage, observe, parseThresholds, rankForEviction, thresholdQuantity, type Threshold } from "./eviction.js";
 import { DEFAULT_IMAGE_GC_POLICY, IMAGE_GC_PERIOD_MS, ImageGarbageCollector } from "./image-gc.js";
 import { PodWorker, type KubeletServices } from "./pod-worker.js";
@@ -368,7 +368,43 @@ export class Kubelet {
       memoryCapacity: quantityToNumber(parseQuantity(this.capacity["memory"]!)),
       fsCapacity: quantityToNumber(parseQuantity(this.capacity["ephemeral-storage"]!)),
       pods,
+      volumeStats: await this.csiVolumeStats(),
     });
+  }
+
+  /** NodeGetVolumeStats of every published CSI volume, per pod uid (drivers with GET_VOLUME_STATS). */
+  private async csiVolumeStats(): Promise<Map<string, VolumeStats[]>> {
+    const out = new Map<string, VolumeStats[]>();
+    const time = rfc3339(this.o.clock.now());
+    for (const w of this.workers.values()) {
+      const list: VolumeStats[] = [];
+      for (const v of this.csi.published(w.uid)) {
+        const node = this.csiPlugins.get(v.driver)?.node;
+        if (!node?.nodeGetVolumeStats) continue;
+        try {
+          const { usage } = await node.nodeGetVolumeStats({ volumeId: v.handle, volumePath: v.target, ...(v.staged ? { stagingTargetPath: v.staged } : {}) });
+          const bytes = usage.find((u) => u.unit === "BYTES");
+          const inodes = usage.find((u) => u.unit === "INODES");
+          const claim = (w.pod.spec?.volumes ?? []).find((x) => x.name === v.podVolume);
+          const claimName = claim?.persistentVolumeClaim?.claimName ?? (claim?.ephemeral ? `${w.pod.metadata?.name}-${claim.name}` : undefined);
+          list.push({
+            time,
+            name: v.podVolume,
+            usedBytes: bytes?.used ?? 0,
+            ...(bytes?.available !== undefined ? { availableBytes: bytes.available } : {}),
+            ...(bytes?.total !== undefined ? { capacityBytes: bytes.total } : {}),
+            ...(inodes?.available !== undefined ? { inodesFree: inodes.available } : {}),
+            ...(inodes?.total !== undefined ? { inodes: inodes.total } : {}),
+            ...(inodes?.used !== undefined ? { inodesUsed: inodes.used } : {}),
+            ...(claimName ? { pvcRef: { name: claimName, namespace: w.pod.metadata?.namespace ?? "default" } } : {}),
+          });
+        } catch (err) {
+          this.o.log.warn("NodeGetVolumeStats failed", { volume: v.handle, error: err });
+        }
+      }
+      if (list.length) out.set(w.uid, list);
+    }
+    return out;
   }
 
   /** The node's pressure conditions as last measured. */

@@ -1,6 +1,6 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import type { Event, Node, Pod } from "kubernetes-types/core/v1.js";
+import type { Event, Node, PersistentVolume, PersistentVolumeClaim, Pod } from "kubernetes-types/core/v1.js";
 import type { CSINode, VolumeAttachment } from "kubernetes-types/storage/v1.js";
 import { volumeAttachmentName, csiUniqueName } from "../../core/csi/volume-names.js";
 import { HOSTPATH_DRIVER_NAME } from "../../plugins/csi-hostpath/index.js";
@@ -59,6 +59,10 @@ test("a statically provisioned volume is attached, staged and published before t
     const target = `/var/lib/kubelet/pods/${running.metadata!.uid}/volumes/kubernetes.io~csi/pv-data/mount`;
     assert.ok(k.hostFs.isMountPoint(target));
     assert.ok(k.hostFs.mounts().some((m) => m.target.endsWith("/globalmount")));
+    // The summary API reports the volume from NodeGetVolumeStats, not as the pod's ephemeral storage.
+    const summary = await k.statsSummary();
+    const podStats = summary.pods.find((p) => p.podRef.name === "writer")!;
+    assert.equal(podStats.volume.filter((v) => v.pvcRef).map((v) => [v.name, v.usedBytes, v.capacityBytes, v.pvcRef]), [["data", 6, GiB, { name: "data", namespace: "default" }]]);
 
     await pods.delete("writer", { namespace: "default" });
     await cluster.waitFor<Node>("Node", (n) => n.metadata?.name === "node-1" && !n.status?.volumesInUse?.length);
@@ -163,6 +167,41 @@ test("a CSI ephemeral inline volume lives and dies with its pod", async () => {
     await pods.delete("inline", { namespace: "default" });
     await cluster.clock.sleep(5_000);
     assert.equal(k.hostFs.list("/var/lib/csi-hostpath-data") ?? [], []);
+  } finally {
+    await cluster.stop();
+  }
+});
+
+test("a generic ephemeral volume becomes the PVC <pod>-<volume> owned by the pod; once bound the pod runs on it", async () => {
+  const { cluster, pods, kubeletOf, controllers } = await storageCluster();
+  try {
+    await pods.create({
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: "eph", namespace: "default" },
+      spec: {
+        nodeName: "node-1",
+        terminationGracePeriodSeconds: 1,
+        containers: [{ name: "c", image: "busybox:1.36", command: ["sleep", "3600"], volumeMounts: [{ name: "scratch", mountPath: "/scratch" }] }],
+        volumes: [{ name: "scratch", ephemeral: { volumeClaimTemplate: { metadata: { labels: { kind: "scratch" } }, spec: { accessModes: ["ReadWriteOnce"], storageClassName: "", resources: { requests: { storage: "1Gi" } } } } } }],
+      },
+    });
+    const pod = await cluster.waitFor<Pod>("Pod", (p) => p.metadata?.name === "eph");
+    const claim = await cluster.waitFor<PersistentVolumeClaim>("PersistentVolumeClaim", (c) => c.metadata?.name === "eph-scratch");
+    assert.equal(claim.metadata?.ownerReferences, [{ apiVersion: "v1", kind: "Pod", name: "eph", uid: pod.metadata!.uid!, controller: true, blockOwnerDeletion: true }]);
+    assert.equal(claim.metadata?.labels, { kind: "scratch" });
+    await cluster.clock.sleep(10_000);
+    assert.is(columns(await pods.get("eph", { namespace: "default" })), "0/1 ContainerCreating 0");
+    // Bind it as the PV controller would.
+    const { volume } = await controllers.get(HOSTPATH_DRIVER_NAME)!.controller.createVolume!({ name: "eph", volumeCapabilities: [{ mount: {}, accessMode: { mode: "SINGLE_NODE_WRITER" } }], accessibilityRequirements: { preferred: [{ segments: { "topology.hostpath.csi/node": "node-1" } }] } });
+    const pvs = cluster.client.resource<PersistentVolume>("PersistentVolume");
+    const pv = await pvs.create({ apiVersion: "v1", kind: "PersistentVolume", metadata: { name: "pv-eph" }, spec: { capacity: { storage: "1Gi" }, accessModes: ["ReadWriteOnce"], storageClassName: "", claimRef: { namespace: "default", name: "eph-scratch", uid: claim.metadata!.uid! }, csi: { driver: HOSTPATH_DRIVER_NAME, volumeHandle: volume.volumeId } } });
+    await pvs.updateStatus({ ...pv, status: { phase: "Bound" } });
+    const pvcs = cluster.client.resource<PersistentVolumeClaim>("PersistentVolumeClaim");
+    const bound = await pvcs.update({ ...claim, spec: { ...claim.spec, volumeName: "pv-eph" } }, { namespace: "default" });
+    await pvcs.updateStatus({ ...bound, status: { phase: "Bound", accessModes: ["ReadWriteOnce"], capacity: { storage: "1Gi" } } }, { namespace: "default" });
+    await cluster.waitFor<Pod>("Pod", (p) => p.metadata?.name === "eph" && p.status?.phase === "Running");
+    assert.is((await exec(kubeletOf("node-1"), "eph", "echo e > /scratch/x && cat /scratch/x")).stdout, "e\n");
   } finally {
     await cluster.stop();
   }
