@@ -147,4 +147,33 @@ test("ReadWriteOncePod: a second pod using the same claim is not scheduled", asy
   });
 });
 
+test("expansion: allowVolumeExpansion gates growth; the resizer calls ControllerExpandVolume, grows the PV and leaves FileSystemResizePending for the kubelet", async () => {
+  const driver = new FakeController();
+  await storageCluster(driver, async (cluster) => {
+    const scs = cluster.client.resource<StorageClass>("storageclasses.storage.k8s.io");
+    const pvcs = cluster.client.resource<PersistentVolumeClaim>("PersistentVolumeClaim");
+    await scs.create({ metadata: { name: "fixed" }, provisioner: FAKE_DRIVER });
+    await scs.create({ metadata: { name: "growable" }, provisioner: FAKE_DRIVER, allowVolumeExpansion: true });
+    await pvcs.create(claim("fixed", "1Gi", "fixed"));
+    await pvcs.create(claim("grow", "1Gi", "growable"));
+    await bound(cluster, "fixed");
+    const c = await bound(cluster, "grow");
+    try {
+      await pvcs.patch("fixed", "merge", { spec: { resources: { requests: { storage: "2Gi" } } } }, { namespace: "default" });
+      assert.unreachable("growth refused without allowVolumeExpansion");
+    } catch (err) {
+      assert.match((err as Error).message, 'persistentvolumeclaims "fixed" is forbidden: only dynamically provisioned pvc can be resized and the storageclass that provisions the pvc must support resize');
+    }
+    await pvcs.patch("grow", "merge", { spec: { resources: { requests: { storage: "3Gi" } } } }, { namespace: "default" });
+    const pending = await cluster.waitFor<PersistentVolumeClaim>("PersistentVolumeClaim", (x) => x.metadata?.name === "grow" && !!x.status?.conditions?.some((k) => k.type === "FileSystemResizePending"), { namespace: "default", timeout: 60_000 });
+    assert.is(pending.status?.conditions?.find((k) => k.type === "FileSystemResizePending")?.message, "Waiting for user to (re-)start a pod to finish file system resize of volume on node.");
+    assert.equal(pending.status?.capacity, { storage: "1Gi" }, "the claim's capacity changes once the filesystem grew");
+    const pv = await cluster.client.resource<PersistentVolume>("PersistentVolume").get(c.spec!.volumeName!);
+    assert.equal(pv.spec?.capacity, { storage: "3Gi" });
+    assert.ok(driver.calls.includes(`ControllerExpandVolume ${pv.spec?.csi?.volumeHandle} ${3 * 2 ** 30}`));
+    const ev = await cluster.waitFor<Event>("Event", (e) => e.reason === "FileSystemResizeRequired", { namespace: "default" });
+    assert.is(ev.source?.component, `external-resizer ${FAKE_DRIVER}`);
+  });
+});
+
 test.run();
