@@ -3,3 +3,7 @@ export * from "./types.js";
 export * from "./services.js";
 export * from "./errors.js";
 export * from "./storage-drivers.js";
+export * from "./access-modes.js";
+export * from "./paging.js";
+export * from "./volume-usage.js";
+export * from "./volume-names.js";

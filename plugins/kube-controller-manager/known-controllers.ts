@@ -17,6 +17,8 @@ import { setupDisruption } from "./controllers/disruption/index.js";
 import { setupResourceQuota } from "./controllers/resourcequota/index.js";
 import { setupPodGc } from "./controllers/podgc/index.js";
 import { setupPersistentVolumeBinder, setupPvcProtection, setupPvProtection } from "./controllers/volume/index.js";
+import { setupAttachDetach } from "./controllers/attachdetach/index.js";
+import { setupEphemeralVolumes } from "./controllers/ephemeral/index.js";
 
 /** Every controller kube-controller-manager knows, in start order (upstream's names and aliases). */
 export const KNOWN_CONTROLLERS: readonly ControllerDescriptor[] = [
@@ -179,5 +181,17 @@ export const KNOWN_CONTROLLERS: readonly ControllerDescriptor[] = [
     aliases: ["pv-protection"],
     defaultConcurrency: 1,
     setup: setupPvProtection,
+  },
+  {
+    name: "persistentvolume-attach-detach-controller",
+    aliases: ["attachdetach"],
+    setup: setupAttachDetach,
+  },
+  {
+    name: "ephemeral-volume-controller",
+    aliases: ["ephemeral-volume"],
+    concurrencyFlag: "concurrent-ephemeralvolume-syncs",
+    defaultConcurrency: 5,
+    setup: setupEphemeralVolumes,
   },
 ];
