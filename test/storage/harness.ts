@@ -17,7 +17,7 @@ export async function storageCluster(options: ClusterOptions & { extra?: PluginR
 
 /**
  * A statically provisioned PV for `handle` pre-bound to the claim `claim` (and the claim to it),
- * both marked Bound as the PV controller would mark them.
+ * and waits until the PV controller has bound them.
  */
 export async function preBound(cluster: Awaited<ReturnType<typeof storageCluster>>["cluster"], opts: { pv: string; claim: string; driver: string; handle: string; node?: string; accessModes?: string[]; size?: string }): Promise<void> {
   const accessModes = opts.accessModes ?? ["ReadWriteOnce"];
@@ -25,7 +25,7 @@ export async function preBound(cluster: Awaited<ReturnType<typeof storageCluster
   const pvcs = cluster.client.resource<PersistentVolumeClaim>("PersistentVolumeClaim");
   const pvs = cluster.client.resource<PersistentVolume>("PersistentVolume");
   const claim = await pvcs.create({ apiVersion: "v1", kind: "PersistentVolumeClaim", metadata: { name: opts.claim, namespace: "default" }, spec: { accessModes, storageClassName: "", volumeName: opts.pv, resources: { requests: { storage: size } } } }, { namespace: "default" });
-  const pv = await pvs.create({
+  await pvs.create({
     apiVersion: "v1",
     kind: "PersistentVolume",
     metadata: { name: opts.pv },
@@ -39,8 +39,9 @@ export async function preBound(cluster: Awaited<ReturnType<typeof storageCluster
       ...(opts.node ? { nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: "topology.hostpath.csi/node", operator: "In", values: [opts.node] }] }] } } } : {}),
     },
   });
-  await pvs.updateStatus({ ...pv, status: { phase: "Bound" } });
-  await pvcs.updateStatus({ ...claim, status: { phase: "Bound", accessModes, capacity: { storage: size } } }, { namespace: "default" });
+  // The PV controller (kube-controller-manager) completes the binding of the pre-bound pair.
+  await cluster.waitFor<PersistentVolumeClaim>("PersistentVolumeClaim", (c) => c.metadata?.name === opts.claim && c.status?.phase === "Bound", { namespace: "default", timeout: 60_000 });
+  await cluster.waitFor<PersistentVolume>("PersistentVolume", (v) => v.metadata?.name === opts.pv && v.status?.phase === "Bound", { timeout: 60_000 });
 }
 
 /** A pod on `node` running busybox with `claim` mounted at /data. */
