@@ -55,6 +55,7 @@ export * from "./informers/index.js";
 export { InformerFactory } from "./informers/shared-informer-factory.js";
 export * from "./workqueue/index.js";
 export * from "./controller/index.js";
+export * from "./operator/index.js";
 export * from "./events/index.js";
 
 export { Cluster, type ClusterOptions, type ClusterNode, type WaitForOptions } from "./cluster/cluster.js";

@@ -16,9 +16,9 @@ import { setupNodeIpam } from "./controllers/nodeipam/index.js";
 import { setupDisruption } from "./controllers/disruption/index.js";
 import { setupResourceQuota } from "./controllers/resourcequota/index.js";
 import { setupPodGc } from "./controllers/podgc/index.js";
-import { setupPersistentVolumeBinder, setupPvcProtection, setupPvProtection } from "./controllers/volume/index.js";
 import { setupAttachDetach } from "./controllers/attachdetach/index.js";
 import { setupEphemeralVolumes } from "./controllers/ephemeral/index.js";
+import { setupPersistentVolumeBinder, setupPvcProtection, setupPvProtection } from "./controllers/volume/index.js";
 
 /** Every controller kube-controller-manager knows, in start order (upstream's names and aliases). */
 export const KNOWN_CONTROLLERS: readonly ControllerDescriptor[] = [
@@ -165,6 +165,18 @@ export const KNOWN_CONTROLLERS: readonly ControllerDescriptor[] = [
     setup: setupPodGc,
   },
   {
+    name: "persistentvolume-attach-detach-controller",
+    aliases: ["attachdetach"],
+    setup: setupAttachDetach,
+  },
+  {
+    name: "ephemeral-volume-controller",
+    aliases: ["ephemeral-volume"],
+    concurrencyFlag: "concurrent-ephemeralvolume-syncs",
+    defaultConcurrency: 5,
+    setup: setupEphemeralVolumes,
+  },
+  {
     name: "persistentvolume-binder-controller",
     aliases: ["persistentvolume-binder"],
     defaultConcurrency: 1,
@@ -181,17 +193,5 @@ export const KNOWN_CONTROLLERS: readonly ControllerDescriptor[] = [
     aliases: ["pv-protection"],
     defaultConcurrency: 1,
     setup: setupPvProtection,
-  },
-  {
-    name: "persistentvolume-attach-detach-controller",
-    aliases: ["attachdetach"],
-    setup: setupAttachDetach,
-  },
-  {
-    name: "ephemeral-volume-controller",
-    aliases: ["ephemeral-volume"],
-    concurrencyFlag: "concurrent-ephemeralvolume-syncs",
-    defaultConcurrency: 5,
-    setup: setupEphemeralVolumes,
   },
 ];

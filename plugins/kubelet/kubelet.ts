@@ -16,7 +16,6 @@ import { SharedInformerFactory } from "../../core/informers/shared-informer-fact
 import { isTombstone } from "../../core/informers/tombstone.js";
 import { NodeIP, NodeName, NodePodCidr, NodeSpecToken, type NodeSpec } from "../../core/cluster/node-spec.js";
 import { provide } from "../../core/di/token.js";
-import { HostFileSystem } from "../../core/cri/host-filesystem.js";
 import { CsiNodePlugins, NodeHostFs, type CsiNodeRegistry, type StorageDriver } from "../../core/csi/storage-drivers.js";
 import type { CsiNodePlugin } from "../../core/csi/services.js";
 import { CsiVolumeManager } from "./csi-volumes.js";
@@ -30,6 +29,7 @@ import { DEFAULT_EVICTION_HARD, SIGNAL_CONDITION, evictionMessage, observe, pars
 import { DEFAULT_IMAGE_GC_POLICY, IMAGE_GC_PERIOD_MS, ImageGarbageCollector } from "./image-gc.js";
 import { PodWorker, type KubeletServices } from "./pod-worker.js";
 import { admitPod } from "./admission.js";
+import { NodeHostFileSystem } from "./host-filesystem.js";
 import { NodeFiles, type NodeFileSystem } from "../../core/cni/node-files.js";
 import { StaticPodManager } from "./static-pod-manager.js";
 import { isMirrorPod } from "./static-pods.js";
@@ -68,7 +68,7 @@ export class Kubelet {
   readonly nodeName: string;
   readonly nodeIP: string;
   readonly runtime: NodeRuntime;
-  readonly hostFs = new HostFileSystem();
+  readonly hostFs = new NodeHostFileSystem();
   /** The node plugins of the CSI drivers registered on this node, by driver name. */
   private readonly csiPlugins = new Map<string, CsiNodePlugin>();
   readonly csi: CsiVolumeManager;
@@ -114,6 +114,7 @@ export class Kubelet {
     const kc = this.spec.kubeletConfig ?? {};
     this.thresholds = parseThresholds(kc.evictionHard ?? DEFAULT_EVICTION_HARD);
     this.runtime = o.runtime.create(scope, { hostFs: this.hostFs });
+    this.hostFs.bindLogs(this.runtime.logs);
     this.imageGc = new ImageGarbageCollector(this.runtime, { ...DEFAULT_IMAGE_GC_POLICY, ...(kc.imageGCHighThresholdPercent !== undefined ? { highThresholdPercent: kc.imageGCHighThresholdPercent } : {}), ...(kc.imageGCLowThresholdPercent !== undefined ? { lowThresholdPercent: kc.imageGCLowThresholdPercent } : {}) });
     provide(scope, NodeRuntimeToken, this.runtime);
     provide(scope, NodeHostFs, this.hostFs);

@@ -16,8 +16,8 @@ export async function storageCluster(options: ClusterOptions & { extra?: PluginR
 }
 
 /**
- * A statically provisioned PV for `handle` pre-bound to the claim `claim` (and the claim to it),
- * and waits until the PV controller has bound them.
+ * A statically provisioned PV for `handle` pre-bound to the claim `claim` (and the claim to it);
+ * returns once the PV controller has bound them.
  */
 export async function preBound(cluster: Awaited<ReturnType<typeof storageCluster>>["cluster"], opts: { pv: string; claim: string; driver: string; handle: string; node?: string; accessModes?: string[]; size?: string }): Promise<void> {
   const accessModes = opts.accessModes ?? ["ReadWriteOnce"];
@@ -39,9 +39,8 @@ export async function preBound(cluster: Awaited<ReturnType<typeof storageCluster
       ...(opts.node ? { nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: "topology.hostpath.csi/node", operator: "In", values: [opts.node] }] }] } } } : {}),
     },
   });
-  // The PV controller (kube-controller-manager) completes the binding of the pre-bound pair.
-  await cluster.waitFor<PersistentVolumeClaim>("PersistentVolumeClaim", (c) => c.metadata?.name === opts.claim && c.status?.phase === "Bound", { namespace: "default", timeout: 60_000 });
-  await cluster.waitFor<PersistentVolume>("PersistentVolume", (v) => v.metadata?.name === opts.pv && v.status?.phase === "Bound", { timeout: 60_000 });
+  // The PV controller binds the pre-bound pair (claimRef on the PV, volumeName on the claim).
+  await cluster.waitFor<PersistentVolumeClaim>("PersistentVolumeClaim", (c) => c.metadata?.name === opts.claim && c.status?.phase === "Bound", { timeout: 60_000 });
 }
 
 /** A pod on `node` running busybox with `claim` mounted at /data. */
