@@ -8,6 +8,7 @@
  */
 import { Controllers, csiControllerPlugins, definePlugin } from "../../core/index.js";
 import { externalProvisioner, type SidecarContext } from "./external-provisioner.js";
+import { externalResizer } from "./external-resizer.js";
 
 export const PLUGIN_NAME = "csi-sidecars";
 
@@ -29,6 +30,7 @@ export default definePlugin({
           if (!plugin) continue;
           const sidecar: SidecarContext = { mgr, driver, plugin, identity: `${driver}_${podName(driver)}_${ctx.random.uuid()}`, provisionerIdentity: `${mgr.clock.now()}-${Math.floor(ctx.random.int(10000))}-${driver}` };
           externalProvisioner(sidecar);
+          externalResizer(sidecar);
         }
       },
     });
@@ -36,3 +38,4 @@ export default definePlugin({
 });
 
 export { externalProvisioner, PROVISIONER_IDENTITY_ATTRIBUTE, type SidecarContext } from "./external-provisioner.js";
+export { externalResizer, FS_RESIZE_PENDING_MESSAGE } from "./external-resizer.js";

@@ -3,11 +3,12 @@ import * as assert from "uvu/assert";
 import type { Event, Node, PersistentVolume, PersistentVolumeClaim, Pod } from "kubernetes-types/core/v1.js";
 import type { CSINode, StorageClass } from "kubernetes-types/storage/v1.js";
 import { Cluster } from "../../core/cluster/cluster.js";
+import type { KubeObject } from "../../core/api/object.js";
 import { FAKE_DRIVER, FakeController, fakeDriverPlugin, TOPOLOGY_KEY } from "./fake-csi-driver.js";
 
 /** A cluster with the controllers, the scheduler, the sidecars and the fake driver; nodes n1, n2 registered with the driver. */
-export async function storageCluster(controller: FakeController, fn: (c: Cluster) => Promise<void>, nodeNames = ["n1", "n2"]): Promise<void> {
-  const cluster = new Cluster({ clock: "virtual", seed: 1, nodes: 0, plugins: ["kube-controller-manager", "kube-scheduler", "csi-sidecars"] }).use(fakeDriverPlugin(controller));
+export async function storageCluster(controller: FakeController, fn: (c: Cluster) => Promise<void>, nodeNames = ["n1", "n2"], extra: string[] = []): Promise<void> {
+  const cluster = new Cluster({ clock: "virtual", seed: 1, nodes: 0, plugins: ["kube-controller-manager", "kube-scheduler", "csi-sidecars", ...extra] }).use(fakeDriverPlugin(controller));
   await cluster.start();
   try {
     for (const name of nodeNames) {
@@ -145,6 +146,81 @@ test("ReadWriteOncePod: a second pod using the same claim is not scheduled", asy
     const ev = await cluster.waitFor<Event>("Event", (e) => e.reason === "FailedScheduling" && e.involvedObject.name === "second", { namespace: "default", timeout: 60_000 });
     assert.match(ev.message ?? "", "node has pod using PersistentVolumeClaim with the same name and ReadWriteOncePod access mode");
   });
+});
+
+test("expansion: allowVolumeExpansion gates growth; the resizer calls ControllerExpandVolume, grows the PV and leaves FileSystemResizePending for the kubelet", async () => {
+  const driver = new FakeController();
+  await storageCluster(driver, async (cluster) => {
+    const scs = cluster.client.resource<StorageClass>("storageclasses.storage.k8s.io");
+    const pvcs = cluster.client.resource<PersistentVolumeClaim>("PersistentVolumeClaim");
+    await scs.create({ metadata: { name: "fixed" }, provisioner: FAKE_DRIVER });
+    await scs.create({ metadata: { name: "growable" }, provisioner: FAKE_DRIVER, allowVolumeExpansion: true });
+    await pvcs.create(claim("fixed", "1Gi", "fixed"));
+    await pvcs.create(claim("grow", "1Gi", "growable"));
+    await bound(cluster, "fixed");
+    const c = await bound(cluster, "grow");
+    try {
+      await pvcs.patch("fixed", "merge", { spec: { resources: { requests: { storage: "2Gi" } } } }, { namespace: "default" });
+      assert.unreachable("growth refused without allowVolumeExpansion");
+    } catch (err) {
+      assert.match((err as Error).message, 'persistentvolumeclaims "fixed" is forbidden: only dynamically provisioned pvc can be resized and the storageclass that provisions the pvc must support resize');
+    }
+    await pvcs.patch("grow", "merge", { spec: { resources: { requests: { storage: "3Gi" } } } }, { namespace: "default" });
+    const pending = await cluster.waitFor<PersistentVolumeClaim>("PersistentVolumeClaim", (x) => x.metadata?.name === "grow" && !!x.status?.conditions?.some((k) => k.type === "FileSystemResizePending"), { namespace: "default", timeout: 60_000 });
+    assert.is(pending.status?.conditions?.find((k) => k.type === "FileSystemResizePending")?.message, "Waiting for user to (re-)start a pod to finish file system resize of volume on node.");
+    assert.equal(pending.status?.capacity, { storage: "1Gi" }, "the claim's capacity changes once the filesystem grew");
+    const pv = await cluster.client.resource<PersistentVolume>("PersistentVolume").get(c.spec!.volumeName!);
+    assert.equal(pv.spec?.capacity, { storage: "3Gi" });
+    assert.ok(driver.calls.includes(`ControllerExpandVolume ${pv.spec?.csi?.volumeHandle} ${3 * 2 ** 30}`));
+    const ev = await cluster.waitFor<Event>("Event", (e) => e.reason === "FileSystemResizeRequired", { namespace: "default" });
+    assert.is(ev.source?.component, `external-resizer ${FAKE_DRIVER}`);
+  });
+});
+
+test("snapshots: VolumeSnapshot → content → CreateSnapshot → readyToUse; a claim restored from it and a clone are provisioned from their sources", async () => {
+  const driver = new FakeController();
+  await storageCluster(driver, async (cluster) => {
+    await cluster.client.resource<StorageClass>("storageclasses.storage.k8s.io").create({ metadata: { name: "std" }, provisioner: FAKE_DRIVER });
+    const snapClasses = cluster.client.resource<KubeObject>("volumesnapshotclasses.snapshot.storage.k8s.io");
+    await snapClasses.create({ apiVersion: "snapshot.storage.k8s.io/v1", kind: "VolumeSnapshotClass", metadata: { name: "snaps", annotations: { "snapshot.storage.kubernetes.io/is-default-class": "true" } }, driver: FAKE_DRIVER, deletionPolicy: "Delete" } as KubeObject);
+    const pvcs = cluster.client.resource<PersistentVolumeClaim>("PersistentVolumeClaim");
+    await pvcs.create(claim("src", "1Gi", "std"));
+    const src = await bound(cluster, "src");
+    const snaps = cluster.client.resource<KubeObject>("volumesnapshots.snapshot.storage.k8s.io");
+    const snap = await snaps.create({ apiVersion: "snapshot.storage.k8s.io/v1", kind: "VolumeSnapshot", metadata: { name: "snap-1", namespace: "default" }, spec: { source: { persistentVolumeClaimName: "src" } } } as KubeObject);
+    type Snap = KubeObject & { spec?: { volumeSnapshotClassName?: string }; status?: { readyToUse?: boolean; restoreSize?: string; boundVolumeSnapshotContentName?: string; creationTime?: string } };
+    const ready = await cluster.waitFor<Snap>("volumesnapshots.snapshot.storage.k8s.io", (s) => s.metadata?.name === "snap-1" && s.status?.readyToUse === true, { namespace: "default", timeout: 60_000 });
+    assert.is(ready.spec?.volumeSnapshotClassName, "snaps", "the driver's default class");
+    assert.is(ready.status?.restoreSize, "1Gi");
+    assert.is(ready.status?.boundVolumeSnapshotContentName, `snapcontent-${snap.metadata!.uid}`);
+    assert.ok(ready.status?.creationTime);
+    const content = (await cluster.client.resource<KubeObject>("volumesnapshotcontents.snapshot.storage.k8s.io").get(`snapcontent-${snap.metadata!.uid}`)) as KubeObject & { spec?: Record<string, unknown>; status?: Record<string, unknown> };
+    const srcPv = await cluster.client.resource<PersistentVolume>("PersistentVolume").get(src.spec!.volumeName!);
+    assert.equal(content.spec?.["source"], { volumeHandle: srcPv.spec?.csi?.volumeHandle });
+    assert.is(content.spec?.["deletionPolicy"], "Delete");
+    assert.is(content.status?.["restoreSize"], 1 << 30);
+    assert.ok(driver.calls.includes(`CreateSnapshot snapshot-${snap.metadata!.uid}`));
+
+    // Restore: a bigger claim from the snapshot.
+    await pvcs.create(claim("restored", "2Gi", "std", { dataSource: { apiGroup: "snapshot.storage.k8s.io", kind: "VolumeSnapshot", name: "snap-1" } }));
+    const restored = await bound(cluster, "restored");
+    const restoredVolume = [...driver.volumes.values()].find((v) => v.name === `pvc-${restored.metadata!.uid}`)!;
+    assert.equal(restoredVolume.source, { snapshot: { snapshotId: [...driver.snapshots.keys()][0] } });
+    // Too small for the snapshot: refused with upstream's message.
+    await pvcs.create(claim("tiny", "100Mi", "std", { dataSource: { apiGroup: "snapshot.storage.k8s.io", kind: "VolumeSnapshot", name: "snap-1" } }));
+    const failed = await cluster.waitFor<Event>("Event", (e) => e.reason === "ProvisioningFailed" && e.involvedObject.name === "tiny", { namespace: "default", timeout: 60_000 });
+    assert.match(failed.message ?? "", `requested volume size ${100 * 2 ** 20} is less than the size ${2 ** 30} for the source snapshot snap-1`);
+
+    // Clone: a claim from the source claim.
+    await pvcs.create(claim("clone", "1Gi", "std", { dataSource: { kind: "PersistentVolumeClaim", name: "src" } }));
+    const clone = await bound(cluster, "clone");
+    assert.equal([...driver.volumes.values()].find((v) => v.name === `pvc-${clone.metadata!.uid}`)!.source, { volume: { volumeId: srcPv.spec?.csi?.volumeHandle } });
+
+    // Deleting the snapshot deletes its content and the driver's snapshot.
+    await snaps.delete("snap-1", { namespace: "default" });
+    for (let i = 0; i < 100 && driver.snapshots.size > 0; i++) await cluster.clock.sleep(100);
+    assert.is(driver.snapshots.size, 0, "DeleteSnapshot called");
+  }, ["n1", "n2"], ["snapshot-controller"]);
 });
 
 test.run();

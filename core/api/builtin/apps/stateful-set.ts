@@ -85,8 +85,17 @@ function validateSpec(sts: StatefulSet): FieldError[] {
   errs.push(...validateNonnegative(spec.replicas, "spec.replicas"), ...validateNonnegative(spec.minReadySeconds, "spec.minReadySeconds"));
   if (spec.ordinals) errs.push(...validateNonnegative(spec.ordinals.start, "spec.ordinals.start"));
   errs.push(...validateWorkloadSelector(spec.selector, spec.template, "spec", "statefulset"));
-  errs.push(...validateLongRunningTemplate(spec.template, "spec.template", "StatefulSet"));
+  errs.push(...validateLongRunningTemplate(withClaimVolumes(spec), "spec.template", "StatefulSet"));
   return errs;
+}
+
+/** The template as its pods will have it: one volume per claim template, so volumeMounts may name them. */
+function withClaimVolumes(spec: StatefulSetSpec): StatefulSetSpec["template"] {
+  const claims = (spec.volumeClaimTemplates ?? []).map((t) => t.metadata?.name).filter((n): n is string => !!n);
+  const tpl = spec.template;
+  if (claims.length === 0 || !tpl?.spec) return tpl;
+  const own = (tpl.spec.volumes ?? []).filter((v) => !claims.includes(v.name));
+  return { ...tpl, spec: { ...tpl.spec, volumes: [...own, ...claims.map((name) => ({ name, persistentVolumeClaim: { claimName: name } }))] } };
 }
 
 /** Fields of a StatefulSet spec that may change after creation. */
