@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { Container, Pod, PodStatus, LifecycleHandler } from "kubernetes-types/core/v1.js";
 import type { Clock, TimerHandle } from "../../core/clock/clock.js";
 import type { Client } from "../../core/client/client.js";
@@ -77,7 +78,8 @@ export class PodWorker {
   private again = false;
   private wake: TimerHandle | undefined;
   private deadlineTimer: TimerHandle | undefined;
-  private lastStatusJson = "";
+  /** Digest of the status last written: a write is skipped when nothing changed, without keeping a copy per pod. */
+  private lastStatusDigest = "";
   private removedFromApi = false;
   /** Set by the eviction manager: the message the evicted pod fails with. */
   private eviction: string | undefined;
@@ -135,7 +137,7 @@ export class PodWorker {
 
   /** The pod's API object was replaced (a static pod's new mirror): write the status again. */
   resendStatus(): void {
-    this.lastStatusJson = "";
+    this.lastStatusDigest = "";
     this.kick();
   }
 
@@ -839,13 +841,13 @@ export class PodWorker {
       ...(this.terminal ? { terminal: this.terminal } : {}),
       rejected: this.rejected,
     });
-    const json = JSON.stringify(status);
-    if (json === this.lastStatusJson) return;
+    const digest = createHash("sha1").update(JSON.stringify(status)).digest("base64");
+    if (digest === this.lastStatusDigest) return;
     // A static pod keeps its own status; the API object it is written to is its mirror.
     if (this.isStatic) this.pod = { ...this.pod, status };
     try {
       const updated = await this.k.client.resource<Pod>("Pod").patch(this.pod.metadata!.name!, "merge", { status }, { namespace: this.pod.metadata!.namespace!, subresource: "status" });
-      this.lastStatusJson = json;
+      this.lastStatusDigest = digest;
       if (updated.metadata?.uid === this.uid) this.pod = updated;
     } catch (err) {
       if (isStatusError(err) && err.code === 404) return;
