@@ -23,8 +23,8 @@ async function webapps(): Promise<void> {
     const apps = WebAppResource.client(cluster.client);
     for (let i = 0; i < N; i++) await apps.create({ apiVersion: WebAppResource.apiVersion, kind: "WebApp", metadata: { name: `app-${i}`, namespace: "default" }, spec: { image: "nginx:1.25", host: `app-${i}.example.com` } }, { namespace: "default" });
     const created = performance.now();
-    let seen = 0;
-    await cluster.waitFor<WebApp>(WebAppResource.ref, (w) => w.status?.url !== undefined && ++seen >= N, { namespace: "default", timeout: 600_000 });
+    const served = new Set<string>();
+    await cluster.waitFor<WebApp>(WebAppResource.ref, (w) => (w.status?.url !== undefined && served.add(w.metadata!.name!).size >= N), { namespace: "default", timeout: 600_000 });
     const deployments = (await cluster.client.resource<Deployment>("Deployment").list({ namespace: "default" })).items.length;
     const done = performance.now();
     console.log(`webapp operator: ${N} WebApps created in ${(created - started).toFixed(0)} ms; ${deployments} Deployments + Services + Ingresses and ${N} statuses written ${(done - started).toFixed(0)} ms after the first create (${((N * 4) / ((done - started) / 1000)).toFixed(0)} objects/s)`);
