@@ -27,27 +27,29 @@ export async function removeFinalizer<T extends ObjectLike>(client: ResourceClie
 /**
  * What {@link reconcileFinalizer} did: `live` — the object is not being deleted and carries the
  * finalizer (the written object): reconcile it; `finalized` — it is being deleted, cleanup ran and
- * the finalizer is off: stop; `deleting` — it is being deleted and our finalizer is not (or no
- * longer) on it: stop.
+ * the finalizer is off: stop; `finalizing` — cleanup is not done yet (it returned false), the
+ * finalizer stays: reconcile again later (return `requeueAfter`); `deleting` — it is being
+ * deleted and our finalizer is not (or no longer) on it: stop.
  */
-export type FinalizerOutcome<T> = { readonly state: "live"; readonly object: T } | { readonly state: "finalized" } | { readonly state: "deleting" };
+export type FinalizerOutcome<T> = { readonly state: "live"; readonly object: T } | { readonly state: "finalized" } | { readonly state: "finalizing" } | { readonly state: "deleting" };
 
 /**
  * The finalizer pattern in one call: on a live object, make sure `finalizer` is set; on an object
  * being deleted (deletionTimestamp set) that still has it, run `cleanup` (which must be
- * idempotent: it may run again after a failure) and then remove the finalizer. If `cleanup`
- * throws, the finalizer stays and the error propagates (the reconcile is retried).
+ * idempotent: it may run again) and then remove the finalizer. When `cleanup` returns false
+ * (waiting for something to go away) the finalizer stays and the outcome is `finalizing`; when it
+ * throws, the finalizer stays and the error propagates (the reconcile is retried with backoff).
  */
 export async function reconcileFinalizer<T extends ObjectLike>(
   client: ResourceClient<T>,
   obj: T,
   finalizer: string,
-  cleanup: (obj: T) => Promise<void> | void,
+  cleanup: (obj: T) => Promise<void | boolean> | void | boolean,
   options: { fieldManager?: string } = {},
 ): Promise<FinalizerOutcome<T>> {
   if (obj.metadata?.deletionTimestamp) {
     if (!hasFinalizer(obj, finalizer)) return { state: "deleting" };
-    await cleanup(obj);
+    if ((await cleanup(obj)) === false) return { state: "finalizing" };
     await removeFinalizer(client, obj, finalizer, options);
     return { state: "finalized" };
   }
