@@ -60,8 +60,11 @@ program
   .option("--ingress-https-port <port>", "host port for HTTPS into the ingress controller (0 picks a free one)", integer("--ingress-https-port", 0, 65535), 8443)
   .option("--no-ingress", "do not load the ingress-nginx controller")
   .option("--no-dns", "do not load CoreDNS")
+  .option("--no-kube-state-metrics", "do not load kube-state-metrics")
+  .option("--no-node-exporter", "do not load the node-exporter DaemonSet")
+  .option("--no-logging", "do not load the log pipeline (fluent-bit and Elasticsearch in namespace logging)")
   .addOption(new Option("--log-level <level>", "log level").choices(["debug", "info", "warn", "error", "silent"]))
-  .action(async (opts: { config?: string; nodes?: number; port: number; host: string; kubeconfig: string; stateDir: string; reset: boolean; insecureHttp: boolean; insecureAllowRemote: boolean; logLevel?: LogLevel; dnsPort?: number; dns: boolean; ingress: boolean; ingressHttpPort: number; ingressHttpsPort: number }) => {
+  .action(async (opts: { config?: string; nodes?: number; port: number; host: string; kubeconfig: string; stateDir: string; reset: boolean; insecureHttp: boolean; insecureAllowRemote: boolean; logLevel?: LogLevel; dnsPort?: number; dns: boolean; ingress: boolean; ingressHttpPort: number; ingressHttpsPort: number; kubeStateMetrics: boolean; nodeExporter: boolean; logging: boolean }) => {
     let handle;
     try {
       handle = await up(opts, (line) => process.stdout.write(line + "\n"));
