@@ -145,7 +145,8 @@ class QueryStringParser {
     const flags = (p: Query): Marked => p as Marked;
     const must = parts.filter((p) => flags(p).required || flags(p).prohibited);
     const should = parts.filter((p) => !flags(p).required && !flags(p).prohibited);
-    return bool({ must, should, ...(must.length ? { minimumShouldMatch: 0 } : {}) });
+    // As in Lucene: a required clause makes the optional ones optional; prohibited ones alone do not.
+    return bool({ must, should, minimumShouldMatch: parts.some((p) => flags(p).required) || should.length === 0 ? 0 : 1 });
   }
 
   private and(fields: readonly string[]): Query {
