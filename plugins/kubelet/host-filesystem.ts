@@ -1,16 +1,17 @@
-import { MemoryFileSystem, normalizePath, parentOf, type FileSystem } from "../../core/cri/filesystem.js";
+import { normalizePath, parentOf } from "../../core/cri/filesystem.js";
+import { HostFileSystem } from "../../core/cri/host-filesystem.js";
 import type { LogStore } from "../../core/cri/runtime-service.js";
 
 /**
- * A node's root filesystem as its kubelet and hostPath volumes see it: plain files (pod
- * directories, hostPath data) plus the container runtime's log files at
+ * A node's root filesystem as its kubelet and hostPath volumes see it: the kernel's view
+ * ({@link HostFileSystem}: plain files — pod directories, hostPath data — and mounts) plus the
+ * container runtime's log files at
  * `/var/log/pods/<ns>_<pod>_<uid>/<container>/<restart>.log`, read straight from the runtime's
  * {@link LogStore} (no copy), and the kubelet's symbolic links
  * `/var/log/containers/<pod>_<ns>_<container>-<id>.log` to them. A link whose target is gone
  * reads as missing and is dropped from listings, as the kubelet's container GC removes it.
  */
-export class NodeHostFileSystem implements FileSystem {
-  private readonly base = new MemoryFileSystem();
+export class NodeHostFileSystem extends HostFileSystem {
   private readonly links = new Map<string, string>();
   private logs: LogStore | undefined;
 
@@ -19,33 +20,30 @@ export class NodeHostFileSystem implements FileSystem {
     this.logs = logs;
   }
 
-  read(path: string): string | undefined {
+  override read(path: string): string | undefined {
     const p = this.resolve(normalizePath(path));
-    return this.logs?.text(p) ?? this.base.read(p);
+    return this.logs?.text(p) ?? super.read(p);
   }
 
-  write(path: string, data: string): void {
-    this.base.write(this.resolve(normalizePath(path)), data);
+  override write(path: string, data: string): void {
+    super.write(this.resolve(normalizePath(path)), data);
   }
 
-  remove(path: string): boolean {
+  override remove(path: string): boolean {
     const p = normalizePath(path);
     if (this.links.delete(p)) return true;
     let removed = false;
     const prefix = p === "/" ? "/" : p + "/";
     for (const l of [...this.links.keys()]) if (l.startsWith(prefix)) removed = this.links.delete(l) || removed;
-    return this.base.remove(p) || removed;
+    return super.remove(p) || removed;
   }
 
-  mkdir(path: string): void {
-    this.base.mkdir(path);
-  }
-
-  list(dir: string): string[] | undefined {
+  override list(dir: string): string[] | undefined {
     const p = normalizePath(dir);
     const prefix = p === "/" ? "/" : p + "/";
-    const names = new Set(this.base.list(p) ?? []);
-    let found = names.size > 0 || this.base.isDirectory(p);
+    const own = super.list(p);
+    const names = new Set(own ?? []);
+    let found = own !== undefined;
     for (const f of this.logs?.files() ?? []) {
       if (!f.startsWith(prefix)) continue;
       found = true;
@@ -63,13 +61,13 @@ export class NodeHostFileSystem implements FileSystem {
     return found ? [...names].sort() : undefined;
   }
 
-  isDirectory(path: string): boolean {
+  override isDirectory(path: string): boolean {
     return this.list(path) !== undefined;
   }
 
   symlink(target: string, path: string): void {
     const p = normalizePath(path);
-    this.base.mkdir(parentOf(p));
+    this.mkdir(parentOf(p));
     this.links.set(p, normalizePath(target));
   }
 
