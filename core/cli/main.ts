@@ -69,8 +69,11 @@ program
   .option("--disable-controller-manager", "do not run kube-controller-manager in this process (run kubesim kube-controller-manager --kubeconfig K)", false)
   .option("--disable-kube-proxy", "do not run kube-proxy in this process (run kubesim kube-proxy --kubeconfig K --node-name N per node)", false)
   .option("--disable-agent", "run no nodes in this process: the control plane only (start nodes with kubesim kubelet --kubeconfig K --node-name N)", false)
+  .option("--no-kube-state-metrics", "do not load kube-state-metrics")
+  .option("--no-node-exporter", "do not load the node-exporter DaemonSet")
+  .option("--no-logging", "do not load the log pipeline (fluent-bit and Elasticsearch in namespace logging)")
   .addOption(new Option("--log-level <level>", "log level").choices(["debug", "info", "warn", "error", "silent"]))
-  .action(async (opts: { config?: string; nodes?: number; port: number; host: string; kubeconfig: string; stateDir: string; reset: boolean; insecureHttp: boolean; insecureAllowRemote: boolean; logLevel?: LogLevel; dnsPort?: number; dns: boolean; ingress: boolean; ingressHttpPort: number; ingressHttpsPort: number; disableScheduler: boolean; disableControllerManager: boolean; disableKubeProxy: boolean; disableAgent: boolean; etcdServers?: string[]; etcdPrefix: string; etcdCafile?: string; etcdCertfile?: string; etcdKeyfile?: string }) => {
+  .action(async (opts: { config?: string; nodes?: number; port: number; host: string; kubeconfig: string; stateDir: string; reset: boolean; insecureHttp: boolean; insecureAllowRemote: boolean; logLevel?: LogLevel; dnsPort?: number; dns: boolean; ingress: boolean; ingressHttpPort: number; ingressHttpsPort: number; disableScheduler: boolean; disableControllerManager: boolean; disableKubeProxy: boolean; disableAgent: boolean; etcdServers?: string[]; etcdPrefix: string; etcdCafile?: string; etcdCertfile?: string; etcdKeyfile?: string; kubeStateMetrics: boolean; nodeExporter: boolean; logging: boolean }) => {
     let handle;
     const disable: UpComponent[] = [];
     if (opts.disableScheduler) disable.push("scheduler");

@@ -32,6 +32,12 @@ export interface UpOptions {
   ingressHttpPort?: number;
   /** Host port for HTTPS into the ingress controller (default 8443; 0 picks a free one). */
   ingressHttpsPort?: number;
+  /** Load kube-state-metrics (default true: what a Prometheus scrapes for the cluster's objects). */
+  kubeStateMetrics?: boolean;
+  /** Load the node-exporter DaemonSet (default true). */
+  nodeExporter?: boolean;
+  /** Load the log pipeline: fluent-bit and Elasticsearch in namespace logging (default true). */
+  logging?: boolean;
   /** Host port of the cluster DNS (UDP+TCP on 127.0.0.1; 0 picks a free one); default: cluster.yaml's dnsPort, else 10053. */
   dnsPort?: number;
   /** Components to leave out, run as processes of their own instead (k3s's `--disable-*`): `agent` = no nodes in this process. */
@@ -107,6 +113,10 @@ export async function up(options: UpOptions, print: (line: string) => void): Pro
   // controller on host ports, unless cluster.yaml loads and configures them itself.
   if (options.dns !== false && !cluster.hasPlugin("coredns")) cluster.use("coredns");
   if (options.ingress !== false && !cluster.hasPlugin("ingress-nginx")) cluster.use("ingress-nginx", { httpPort: options.ingressHttpPort ?? 8080, httpsPort: options.ingressHttpsPort ?? 8443, host: isLoopbackHost(options.host) ? "127.0.0.1" : options.host });
+  // The observability add-ons (issue 20): kube-state-metrics, node-exporter and the log pipeline.
+  if (options.kubeStateMetrics !== false && !cluster.hasPlugin("kube-state-metrics")) cluster.use("kube-state-metrics");
+  if (options.nodeExporter !== false && !cluster.hasPlugin("node-exporter")) cluster.use("node-exporter");
+  if (options.logging !== false && !cluster.hasPlugin("logging")) cluster.use("logging");
   await cluster.start();
   let server;
   try {
