@@ -24,6 +24,9 @@ import { asStatusError, sendError, sendJsonText } from "./responses.js";
 import { checkInsecureHost, INSECURE_SUPERUSER } from "./insecure-http.js";
 import { loadOrCreateServingCertificates } from "./tls.js";
 import { ActiveWatches } from "./watch-stream.js";
+import type { ApiServerMetrics, RequestSeries } from "../metrics/api-server-metrics.js";
+import { metricsVerb } from "../metrics/api-server-metrics.js";
+import { PROMETHEUS_TEXT_CONTENT_TYPE } from "../../metrics/metrics-registry.js";
 
 export interface HttpServerOptions {
   apiServer: ApiServerApi;
@@ -80,6 +83,11 @@ export interface HttpServerOptions {
   podExec?: PodExecSource;
   /** Serves `pods/portforward` (SPDY, SPDY tunnelled in WebSocket, WebSocket channels) once kubelets run pods. */
   podPortForward?: PodPortForwardSource;
+  /**
+   * The API server's metrics: requests are counted and timed in it, and `GET /metrics` (a
+   * non-resource URL, authorized as such) serves its exposition text. Absent: no /metrics.
+   */
+  metrics?: ApiServerMetrics;
 }
 
 /** See {@link HttpServerOptions.extraEndpoints}: a JSON request body in, a status code and JSON body out. */
@@ -124,6 +132,9 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   const limiter = new InFlightLimiter({ ...DEFAULT_IN_FLIGHT_LIMITS, ...options.maxInFlight });
   const active = new ActiveWatches();
   const random = options.random;
+  const metrics = options.metrics;
+  const now = (): number => options.clock.now();
+  const untrackInflight = metrics?.addInflightSource(() => limiter.inFlight);
   let address = `${host}:${options.port ?? 6443}`;
   const endpoints = new NonResourceEndpoints(registry, () => address, new RemoteApiServices(options.apiServer));
   const resources = new ResourceHandler({
@@ -133,6 +144,21 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     maxBodyBytes: options.maxBodyBytes ?? MAX_REQUEST_BODY_BYTES,
     defaultWatchTimeoutSeconds: () => options.defaultWatchTimeoutSeconds ?? Math.floor(1800 * (1 + (random ? random.next() : Math.random()))),
     ...(options.podLogs ? { podLogs: options.podLogs } : {}),
+    ...(metrics
+      ? {
+          watchObserver: (type, namespace) => {
+            const events = metrics.watchObserver(type);
+            const series = metrics.resourceRequest(type, "WATCH", undefined, namespace ? "namespace" : "cluster", false);
+            return {
+              event: events.event,
+              started: () => {
+                series.longRunning.inc();
+                return () => series.longRunning.dec();
+              },
+            };
+          },
+        }
+      : {}),
   });
 
   const authenticators = [authenticator, ...(options.authenticators ?? [])];
@@ -152,7 +178,12 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     if (!decision.allowed) throw forbiddenFor(attributes, decision.reason);
   };
 
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+  /** The request's metrics series, once its route is known (set by `handle`). */
+  interface Tracking {
+    series: RequestSeries | undefined;
+  }
+
+  const handle = async (req: IncomingMessage, res: ServerResponse, tracking: Tracking): Promise<void> => {
     const url = req.url ?? "/";
     const q = url.indexOf("?");
     const pathname = q < 0 ? url : url.slice(0, q);
@@ -161,7 +192,14 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     const user = await authenticate(req, route);
     const method = req.method ?? "GET";
     if (route.kind !== "resource") {
+      if (metrics) tracking.series = metrics.nonResourceRequest(method === "HEAD" ? "GET" : method);
       await authorize({ user, verb: method.toLowerCase(), isResourceRequest: false, path: pathname });
+      if (metrics && pathname === "/metrics" && (method === "GET" || method === "HEAD")) {
+        const text = await metrics.scrape();
+        res.writeHead(200, { "Content-Type": PROMETHEUS_TEXT_CONTENT_TYPE, "Content-Length": Buffer.byteLength(text) });
+        res.end(method === "HEAD" ? undefined : text);
+        return;
+      }
       if (route.kind === "unknown" && options.extraEndpoints) {
         const answer = await options.extraEndpoints(method, pathname, method === "POST" ? await readBody(req, options.maxBodyBytes ?? MAX_REQUEST_BODY_BYTES) : "");
         if (answer) return sendJsonText(res, answer.code, JSON.stringify(answer.body));
@@ -177,6 +215,11 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     }
     const verb = verbOf(method, route, query);
     const d = route.type.descriptor;
+    if (metrics) {
+      const scope = route.name !== undefined ? "resource" : route.namespace !== undefined ? "namespace" : "cluster";
+      const apply = verb === "patch" && (req.headers["content-type"] ?? "").startsWith("application/apply-patch");
+      tracking.series = metrics.resourceRequest(route.type, metricsVerb(verb, apply), route.subresource, scope, query.get("dryRun") === "All");
+    }
     await authorize({
       user, verb, isResourceRequest: true, path: pathname, apiGroup: d.group, apiVersion: d.version, resource: d.plural,
       ...(route.subresource ? { subresource: route.subresource } : {}),
@@ -195,7 +238,9 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   };
 
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
-    handle(req, res).catch((err: unknown) => {
+    const tracking: Tracking = { series: undefined };
+    const started = metrics ? now() : 0;
+    const served = handle(req, res, tracking).catch((err: unknown) => {
       const status = asStatusError(err);
       if (status.code >= 500) log.error("request failed", { method: req.method, url: req.url, error: err });
       if (req.readableEnded || req.readableLength === 0) sendError(res, status);
@@ -204,6 +249,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
         sendError(res, status);
       }
     });
+    if (metrics) void served.then(() => tracking.series?.done(res.statusCode, (now() - started) / 1000));
   };
 
   /** exec/attach/portforward ask to upgrade (websocket, SPDY): answer with a Status, never hang. */
@@ -294,6 +340,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
         server.closeAllConnections();
         for (const s of sockets) s.destroy();
         endpoints.dispose();
+        untrackInflight?.();
       });
       return closing;
     },
