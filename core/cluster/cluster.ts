@@ -50,6 +50,7 @@ import { clusterAuthorizer, HttpAuthorizers } from "../apiserver/http/authorizat
 import { ApiServerMetrics } from "../apiserver/metrics/api-server-metrics.js";
 import { MeteredStore } from "../apiserver/metrics/metered-store.js";
 import { MemoryStore } from "../store/memory-store.js";
+import { clusterApiServerProxy } from "./api-server-proxy.js";
 
 export interface ClusterOptions {
   /** Cluster name (default `kubesim`); nodes are named after it as kind does. */
@@ -339,6 +340,8 @@ export class Cluster {
       ...this.podStreams(),
       authenticators: [cp.tokens],
       metrics: this.apiServerMetrics,
+      // nodes/proxy, pods/proxy and services/proxy, carried over the pod network from the control plane.
+      proxy: clusterApiServerProxy({ client: cp.client, dataPlane: this.dataPlane, clock: this.clock, controlPlaneNode: () => [...this.nodeScopes.values()].find((n) => n.role === "control-plane")?.name }),
     });
     // Pods trust the CA this server presents (kube-root-ca.crt).
     if (server.caData) cp.credentials.setServingCa(server.caData);

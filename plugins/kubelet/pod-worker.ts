@@ -15,6 +15,7 @@ import { ContainerConfigError, containerEnv, expandReferences, type ObjectSource
 import type { ContainerSlot } from "./container-slot.js";
 import { buildPodStatus } from "./pod-status.js";
 import { ProbeWorker, runProbe, type ProbeKind } from "./probes.js";
+import type { KubeletMetricsRecorder } from "./kubelet-metrics.js";
 import { VolumeSetupError, containerMounts, podDir, refreshVolumes, setUpVolumes, type VolumeContext } from "./volumes.js";
 
 /** What every pod worker of one kubelet shares. */
@@ -48,6 +49,8 @@ export interface KubeletServices {
   readonly sandboxCreated: (sandboxId: string, worker: PodWorker) => void;
   /** Called when the worker is done with its pod (terminated and cleaned up). */
   readonly forget: (uid: string) => void;
+  /** Where probe runs and pod start durations are recorded. */
+  readonly metrics?: KubeletMetricsRecorder;
 }
 
 type Lifecycle = "syncing" | "terminating" | "terminated";
@@ -78,6 +81,8 @@ export class PodWorker {
   private wake: TimerHandle | undefined;
   private deadlineTimer: TimerHandle | undefined;
   private lastStatusJson = "";
+  /** `kubelet_pod_start_duration_seconds` was observed for this pod. */
+  private startObserved = false;
   private removedFromApi = false;
   /** Set by the eviction manager: the message the evicted pod fails with. */
   private eviction: string | undefined;
@@ -663,7 +668,11 @@ export class PodWorker {
   private startProbes(s: ContainerSlot): void {
     this.stopProbes(s);
     const c = s.spec;
-    const target = { runtime: this.k.runtime.runtime, hostStack: this.k.hostStack, podIP: this.podIPs[0] ?? "", containerId: s.id!, container: c, clock: this.k.clock };
+    const metrics = this.k.metrics;
+    const target = {
+      runtime: this.k.runtime.runtime, hostStack: this.k.hostStack, podIP: this.podIPs[0] ?? "", containerId: s.id!, container: c, clock: this.k.clock,
+      ...(metrics ? { onProbe: (kind: ProbeKind, ok: boolean) => metrics.probe(this.pod, s.name, kind, ok) } : {}),
+    };
     const workers: ProbeWorker[] = [];
     const onResult = (w: ProbeWorker, ok: boolean, message: string): void => this.probeResult(s, w.kind, ok, message, target.containerId);
     if (c.startupProbe) workers.push(new ProbeWorker("startup", c.startupProbe, target, onResult, () => true));
@@ -847,6 +856,10 @@ export class PodWorker {
       const updated = await this.k.client.resource<Pod>("Pod").patch(this.pod.metadata!.name!, "merge", { status }, { namespace: this.pod.metadata!.namespace!, subresource: "status" });
       this.lastStatusJson = json;
       if (updated.metadata?.uid === this.uid) this.pod = updated;
+      if (!this.startObserved && status.phase === "Running" && this.startTime !== undefined) {
+        this.startObserved = true;
+        this.k.metrics?.podStarted((this.k.clock.now() - this.startTime) / 1000);
+      }
     } catch (err) {
       if (isStatusError(err) && err.code === 404) return;
       throw err;

@@ -24,6 +24,7 @@ import { asStatusError, sendError, sendJsonText } from "./responses.js";
 import { checkInsecureHost, INSECURE_SUPERUSER } from "./insecure-http.js";
 import { loadOrCreateServingCertificates } from "./tls.js";
 import { ActiveWatches } from "./watch-stream.js";
+import { proxyRouteOf, type ApiServerProxy, type ProxyRoute } from "./proxy-route.js";
 import type { ApiServerMetrics, RequestSeries } from "../metrics/api-server-metrics.js";
 import { metricsVerb } from "../metrics/api-server-metrics.js";
 import { PROMETHEUS_TEXT_CONTENT_TYPE } from "../../metrics/metrics-registry.js";
@@ -88,6 +89,11 @@ export interface HttpServerOptions {
    * non-resource URL, authorized as such) serves its exposition text. Absent: no /metrics.
    */
   metrics?: ApiServerMetrics;
+  /**
+   * Serves the proxy subresources (`nodes/proxy`, `pods/proxy`, `services/proxy`), authorized as
+   * those subresources with the request's verb. Absent: they are not found.
+   */
+  proxy?: ApiServerProxy;
 }
 
 /** See {@link HttpServerOptions.extraEndpoints}: a JSON request body in, a status code and JSON body out. */
@@ -110,6 +116,9 @@ export interface HttpServerHandle {
 }
 
 const PUBLIC_ROUTES = new Set<Route["kind"]>(["version", "health"]);
+/** The verb a proxied request is authorized with (kube-apiserver's for the proxy subresources). */
+const PROXY_VERBS: Readonly<Record<string, string>> = { GET: "get", HEAD: "get", POST: "create", PUT: "update", PATCH: "patch", DELETE: "delete" };
+const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "te", "trailer", "proxy-authorization", "proxy-authenticate"]);
 const ANONYMOUS: UserInfo = Object.freeze({ username: "system:anonymous", groups: Object.freeze(["system:unauthenticated"]) });
 
 /**
@@ -188,6 +197,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     const q = url.indexOf("?");
     const pathname = q < 0 ? url : url.slice(0, q);
     const query = new URLSearchParams(q < 0 ? "" : url.slice(q + 1));
+    const proxyRoute = options.proxy ? proxyRouteOf(pathname) : undefined;
+    if (proxyRoute) return serveProxy(req, res, proxyRoute, q < 0 ? "" : url.slice(q), tracking);
     const route = resolveRoute(pathname, registry);
     const user = await authenticate(req, route);
     const method = req.method ?? "GET";
@@ -235,6 +246,26 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     } finally {
       release();
     }
+  };
+
+  /** A proxy subresource: authorized as `<resource>/proxy` with the method's verb, relayed by `options.proxy`. */
+  const serveProxy = async (req: IncomingMessage, res: ServerResponse, route: ProxyRoute, search: string, tracking: Tracking): Promise<void> => {
+    const type = registry.byGroupVersionResource("", "v1", route.resource);
+    if (!type) throw pathNotFound();
+    if (metrics) tracking.series = metrics.resourceRequest(type, "CONNECT", "proxy", "resource", false);
+    const user = await authenticate(req, { kind: "unknown" });
+    const method = req.method ?? "GET";
+    const verb = PROXY_VERBS[method] ?? method.toLowerCase();
+    await authorize({ user, verb, isResourceRequest: true, path: req.url ?? "/", apiGroup: "", apiVersion: "v1", resource: route.resource, subresource: "proxy", name: route.name, ...(route.namespace ? { namespace: route.namespace } : {}) });
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string" && !HOP_BY_HOP.has(k) && k !== "authorization" && k !== "host") headers[k] = v;
+    const body = method === "GET" || method === "HEAD" ? "" : await readBody(req, options.maxBodyBytes ?? MAX_REQUEST_BODY_BYTES);
+    const answer = await options.proxy!(route, { method, target: route.path + search, headers, body });
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(answer.headers)) if (!HOP_BY_HOP.has(k.toLowerCase()) && k.toLowerCase() !== "content-length") out[k] = v;
+    out["Content-Length"] = String(Buffer.byteLength(answer.body));
+    res.writeHead(answer.status, out);
+    res.end(method === "HEAD" ? undefined : answer.body);
   };
 
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
