@@ -142,6 +142,38 @@ program
   });
 
 program
+  .command("prometheus-config")
+  .description("print a Prometheus scrape configuration for the running cluster: every component scraped through the API server's proxy subresources, with the kubeconfig's credentials")
+  .option("--kubeconfig <path>", "kubeconfig of the cluster (default: $KUBECONFIG, else .kubesim/kubeconfig)")
+  .option("--context <name>", "kubeconfig context")
+  .option("--server <url>", "the API server URL Prometheus should use (default: the kubeconfig's)")
+  .option("--ca-file <path>", "where to write the cluster CA for tls_config.ca_file (default: prometheus-ca.crt next to the kubeconfig)")
+  .option("--cert-file <path>", "where to write an inline client certificate (default: prometheus-client.crt next to the kubeconfig)")
+  .option("--key-file <path>", "where to write an inline client key (default: prometheus-client.key next to the kubeconfig)")
+  .option("--scrape-interval <duration>", "global scrape_interval", "15s")
+  .action(async (opts: { kubeconfig?: string; context?: string; server?: string; caFile?: string; certFile?: string; keyFile?: string; scrapeInterval: string }) => {
+    const { prometheusConfig } = await import("./prometheus-config.js");
+    const { HttpClient } = await import("../client/http-client.js");
+    const { readKubeconfig, resolveContext } = await import("../client/kubeconfig.js");
+    const { dirname, join, resolve } = await import("node:path");
+    try {
+      const path = kubeconfigPath(opts.kubeconfig);
+      const dir = dirname(resolve(path));
+      const ctx = resolveContext(readKubeconfig(path), opts.context, dir);
+      if (opts.server) ctx.server = opts.server;
+      const client = new HttpClient({ ...ctx });
+      try {
+        process.stdout.write(await prometheusConfig(client, ctx, { scrapeInterval: opts.scrapeInterval, caFile: resolve(opts.caFile ?? join(dir, "prometheus-ca.crt")), certFile: resolve(opts.certFile ?? join(dir, "prometheus-client.crt")), keyFile: resolve(opts.keyFile ?? join(dir, "prometheus-client.key")) }));
+      } finally {
+        client.close();
+      }
+    } catch (err) {
+      process.stderr.write(`kubesim prometheus-config: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exitCode = 1;
+    }
+  });
+
+program
   .command("scheduler")
   .alias("kube-scheduler")
   .description("run kube-scheduler against an API server over HTTP (leader-elected on kube-system/kube-scheduler)")

@@ -47,6 +47,10 @@ import { runNodeCommand } from "./node-shell.js";
 import { kubesimEndpoints } from "./kubesim-endpoints.js";
 import { startHttpServer, type HttpServerHandle, type HttpServerOptions } from "../apiserver/http/http-server.js";
 import { clusterAuthorizer, HttpAuthorizers } from "../apiserver/http/authorization.js";
+import { ApiServerMetrics } from "../apiserver/metrics/api-server-metrics.js";
+import { MeteredStore } from "../apiserver/metrics/metered-store.js";
+import { MemoryStore } from "../store/memory-store.js";
+import { clusterApiServerProxy } from "./api-server-proxy.js";
 
 export interface ClusterOptions {
   /** Cluster name (default `kubesim`); nodes are named after it as kind does. */
@@ -143,6 +147,8 @@ export class Cluster {
   private readonly stopController = new AbortController();
   private readonly servers = new Set<HttpServerHandle>();
   private controlPlane: ControlPlane | undefined;
+  /** The API server's metrics (`/metrics` of every server `serve` starts). */
+  readonly apiServerMetrics = new ApiServerMetrics();
   private informerFactory: SharedInformerFactory | undefined;
   private controllerManager: Manager | undefined;
   private state: "new" | "starting" | "running" | "stopped" = "new";
@@ -255,7 +261,8 @@ export class Cluster {
     this.state = "starting";
     try {
       const admission = this.extensions.point(AdmissionPlugins);
-      const store = this.options.store ?? (this.options.stateDir ? await DurableStore.open(join(this.options.stateDir, "store"), { warn: (message) => this.log.warn(message) }) : undefined);
+      const backend = this.options.store ?? (this.options.stateDir ? await DurableStore.open(join(this.options.stateDir, "store"), { warn: (message) => this.log.warn(message) }) : new MemoryStore());
+      const store = await MeteredStore.wrap(backend, this.apiServerMetrics, this.clock);
       const apiTypes = this.extensions.point(ApiTypes);
       this.controlPlane = await createControlPlane({
         clock: this.clock,
@@ -269,6 +276,7 @@ export class Cluster {
         credentials: new ClusterCredentials(this.options.stateDir),
       });
       const cp = this.controlPlane;
+      this.apiServerMetrics.setStorageCounts(() => store.objectCounts((storage) => storageObjectsLabel(cp.registry, storage)));
       // What `kubectl get componentstatuses` reports: kube-apiserver probes each component's /healthz.
       const refused = (port: number) => ({ healthy: false as const, error: `Get "https://127.0.0.1:${port}/healthz": dial tcp 127.0.0.1:${port}: connect: connection refused` });
       cp.componentHealth.set("controller-manager", () => (this.state === "running" ? { healthy: true } : refused(10257)));
@@ -331,6 +339,9 @@ export class Cluster {
       // The kubelets' streaming API (logs, exec, attach, port-forward), reached through the pod subresources.
       ...this.podStreams(),
       authenticators: [cp.tokens],
+      metrics: this.apiServerMetrics,
+      // nodes/proxy, pods/proxy and services/proxy, carried over the pod network from the control plane.
+      proxy: clusterApiServerProxy({ client: cp.client, dataPlane: this.dataPlane, clock: this.clock, controlPlaneNode: () => [...this.nodeScopes.values()].find((n) => n.role === "control-plane")?.name }),
     });
     // Pods trust the CA this server presents (kube-root-ca.crt).
     if (server.caData) cp.credentials.setServingCa(server.caData);
@@ -578,6 +589,18 @@ export class Cluster {
       if (!this.nodeScopes.has(name)) return name;
     }
   }
+}
+
+/** `apiserver_storage_objects`' resource label of a storage segment (`deployments` → `deployments.apps`) or a group and kind. */
+function storageObjectsLabel(registry: ResourceRegistry, storage: string | { group: string; kind: string }): string {
+  if (typeof storage === "string") {
+    if (storage.includes(".")) return storage;
+    const t = registry.all().find((r) => r.descriptor.plural === storage);
+    return t?.descriptor.group ? `${storage}.${t.descriptor.group}` : storage;
+  }
+  const t = registry.all().find((r) => r.descriptor.group === storage.group && r.descriptor.kind === storage.kind);
+  const plural = t?.descriptor.plural ?? `${storage.kind.toLowerCase()}s`;
+  return storage.group ? `${plural}.${storage.group}` : plural;
 }
 
 function describe(ref: ResourceRef): string {

@@ -58,6 +58,16 @@ export class Controller implements Runnable {
     this.log = options.log;
   }
 
+  private managerMetrics: MetricsProvider | undefined;
+
+  /**
+   * The work queue metrics provider of the manager this controller runs in (its `workqueue_*`
+   * metrics, labelled with the controller's name); one given in the options wins. Before `start`.
+   */
+  useMetricsProvider(provider: MetricsProvider): void {
+    this.managerMetrics ??= provider;
+  }
+
   /** Adds a watch; only before `start`. */
   watch<T extends ObjectLike>(source: WatchSource<T>): void {
     if (this.started) throw new Error(`controller "${this.name}": watches must be added before the controller starts`);
@@ -83,7 +93,7 @@ export class Controller implements Runnable {
     if (this.started) throw new Error(`controller "${this.name}" was started more than once`);
     this.started = true;
     if (signal.aborted) return;
-    const queue = new RateLimitingQueue<string>({ clock: this.options.clock, name: this.name, rateLimiter: this.options.rateLimiter, metricsProvider: this.options.metricsProvider });
+    const queue = new RateLimitingQueue<string>({ clock: this.options.clock, name: this.name, rateLimiter: this.options.rateLimiter, metricsProvider: this.options.metricsProvider ?? this.managerMetrics });
     this.queue = queue;
     const registrations = this.sources.map((s) => this.register(s, queue));
     const stop = (): void => queue.shutDown();

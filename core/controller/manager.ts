@@ -11,6 +11,7 @@ import type { SharedInformerFactory } from "../informers/shared-informer-factory
 import type { Logger } from "../log/logger.js";
 import { LeaderElector, type LeaderCallbacks } from "./leader-election/leader-elector.js";
 import type { Runnable } from "./runnable.js";
+import type { MetricsProvider } from "../workqueue/metrics.js";
 
 export interface ManagerLeaderElectionOptions extends LeaderCallbacks {
   /** Name of the Lease (controller-runtime's `LeaderElectionID`). */
@@ -38,6 +39,8 @@ export interface ManagerOptions {
   registry?: ResourceRegistry;
   /** Run leader-elected runnables only while holding this Lease. */
   leaderElection?: ManagerLeaderElectionOptions;
+  /** The `workqueue_*` metrics of the controllers added (each controller's queue under its name). */
+  metricsProvider?: MetricsProvider;
 }
 
 interface Started {
@@ -138,6 +141,8 @@ export class Manager {
       this.names.add(runnable.name);
     }
     const needsLeader = this.elector !== undefined && (runnable.needLeaderElection ?? true);
+    const metrics = this.options.metricsProvider;
+    if (metrics && "useMetricsProvider" in runnable && typeof runnable.useMetricsProvider === "function") (runnable as { useMetricsProvider(p: MetricsProvider): void }).useMetricsProvider(metrics);
     if (this.state !== "running") {
       (needsLeader ? this.pendingLeader : this.pendingOthers).push(runnable);
       return;

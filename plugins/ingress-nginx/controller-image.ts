@@ -5,6 +5,8 @@ import { klogTime, type ControllerInstance, type IngressNginxController } from "
 import { CONTROLLER_IMAGE } from "./manifest.js";
 import { CONTROLLER_VERSION, NGINX_VERSION } from "./nginx-conf.js";
 import { RequestHandler } from "./request-handler.js";
+import { IngressControllerMetrics } from "./controller-metrics.js";
+import { PROMETHEUS_TEXT_CONTENT_TYPE } from "../../core/metrics/metrics-registry.js";
 
 const ALPINE_RELEASE = 'NAME="Alpine Linux"\nID=alpine\nVERSION_ID=3.21.3\nPRETTY_NAME="Alpine Linux v3.21"\nHOME_URL="https://alpinelinux.org/"\n';
 
@@ -34,14 +36,24 @@ function controllerProgram(controller: () => IngressNginxController | undefined)
     p.stderr(`${t()}       7 main.go:205] "Creating API client" host="https://10.96.0.1:443"\n`);
     p.stderr(`${t()}       7 main.go:248] "Running in Kubernetes cluster" major="1" minor="32" git="v1.32.0" state="clean"\n`);
     p.fs.mkdir("/etc/nginx");
+    const metrics = new IngressControllerMetrics(p.env["POD_NAME"] ?? p.hostname, p.env["POD_NAMESPACE"] ?? "ingress-nginx");
     const instance: ControllerInstance = {
       podName: p.env["POD_NAME"] ?? p.hostname,
-      handler: new RequestHandler(() => ctl.routing(), p.net, p.clock, (line) => p.stdout(line)),
-      writeConf: (text) => p.fs.write("/etc/nginx/nginx.conf", text),
+      handler: new RequestHandler(() => ctl.routing(), p.net, p.clock, (line) => p.stdout(line), metrics),
+      writeConf: (text) => {
+        p.fs.write("/etc/nginx/nginx.conf", text);
+        metrics.reloaded(p.clock.now());
+      },
       log: (line) => p.stderr(line),
     };
     serveHttp(p, 80, (req) => instance.handler.handle({ ...req, scheme: "http", httpsPort: 443 }));
-    serveHttp(p, 10254, (req) => (req.path.startsWith("/healthz") ? { status: 200, body: "ok" } : { status: 404, body: "404 page not found\n" }));
+    serveHttp(p, 10254, async (req) =>
+      req.path.startsWith("/healthz")
+        ? { status: 200, body: "ok" }
+        : req.path === "/metrics"
+          ? { status: 200, headers: { "Content-Type": PROMETHEUS_TEXT_CONTENT_TYPE }, body: await metrics.registry.metrics() }
+          : { status: 404, body: "404 page not found\n" },
+    );
     ctl.attach(instance);
     p.stderr(`${t()}       7 controller.go:196] "Configuration changes detected, backend reload required"\n`);
     p.stderr(`${t()}       7 controller.go:214] "Backend successfully reloaded"\n`);

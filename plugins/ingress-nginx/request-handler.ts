@@ -8,6 +8,7 @@ import { inRanges } from "./annotations.js";
 import { findGatewayMatch, modifyPath, type CompiledMatch, type GatewayRoutes } from "./gateway/gateway-routes.js";
 import type { HTTPHeaderFilter, HTTPRouteFilter } from "./gateway/types.js";
 import { findLocation, findServer, upstreamName, type Location, type RoutingModel, type ServiceBackend } from "./routing-model.js";
+import type { IngressControllerMetrics } from "./controller-metrics.js";
 
 /** A request as the controller's nginx receives it (from a host port, or from inside the cluster). */
 export interface IngressRequest {
@@ -85,22 +86,27 @@ export class RequestHandler {
     private readonly net: NetworkStack,
     private readonly clock: Clock,
     private readonly accessLog: (line: string) => void,
+    /** Where each request is counted (`nginx_ingress_controller_requests`, ...). */
+    private readonly metrics?: IngressControllerMetrics,
   ) {}
 
   async handle(req: IngressRequest): Promise<HttpResponse> {
     const started = performance.now();
     const requestId = req.headers["x-request-id"] ?? randomBytes(16).toString("hex");
-    const { res, outcome } = await this.route(req, requestId);
+    const seen: { location?: Location; host?: string } = {};
+    const { res, outcome } = await this.route(req, requestId, seen);
     const bytes = Buffer.byteLength(res.body ?? "");
     const requestLength = Buffer.byteLength(`${req.method} ${req.path} ${req.httpVersion}\r\n`) + Object.entries(req.headers).reduce((n, [k, v]) => n + k.length + v.length + 4, 2) + Buffer.byteLength(req.body);
-    const secs = ((performance.now() - started) / 1000).toFixed(3);
+    const elapsed = (performance.now() - started) / 1000;
+    const secs = elapsed.toFixed(3);
+    this.metrics?.request(seen.location, seen.host ?? "", req.method, res.status, elapsed, bytes);
     this.accessLog(
       `${req.remoteAddress} - - [${clfTime(this.clock.now())}] "${req.method} ${req.path} ${req.httpVersion}" ${res.status} ${bytes} "${req.headers["referer"] ?? "-"}" "${req.headers["user-agent"] ?? "-"}" ${requestLength} ${secs} [${outcome.upstream}] [${outcome.alternative}] ${outcome.upstreamAddr} ${outcome.upstreamLength} ${outcome.upstreamTime} ${outcome.upstreamStatus} ${requestId}\n`,
     );
     return res;
   }
 
-  private async route(req: IngressRequest, requestId: string): Promise<{ res: HttpResponse; outcome: Outcome }> {
+  private async route(req: IngressRequest, requestId: string, seen: { location?: Location; host?: string }): Promise<{ res: HttpResponse; outcome: Outcome }> {
     const state = this.state();
     const [rawPath = "/", query] = splitQuery(req.path);
     const host = (req.headers["host"] ?? "").replace(/:\d+$/, "").toLowerCase();
@@ -111,6 +117,8 @@ export class RequestHandler {
     }
     const server = findServer(state.model, req.headers["host"]);
     const { location, match } = findLocation(server, rawPath);
+    seen.location = location;
+    seen.host = host;
     const a = location.annotations;
     const redirectToHttps = req.scheme === "http" && (a.forceSslRedirect || (server.tlsSecret !== undefined && a.sslRedirect !== false));
     if (redirectToHttps) {

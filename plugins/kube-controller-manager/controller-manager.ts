@@ -1,5 +1,8 @@
 import type { Client, Clock, Logger, Random, ResourceRegistry, SharedInformerFactory } from "../../core/index.js";
 import { Manager } from "../../core/index.js";
+import { Gauge, type Registry } from "prom-client";
+import { newMetricsRegistry } from "../../core/metrics/metrics-registry.js";
+import { PrometheusWorkqueueMetrics } from "../../core/metrics/workqueue-metrics.js";
 import type { ControllerDescriptor } from "./controller-descriptor.js";
 import type { RootCaSource } from "./controllers/root-ca-publisher.js";
 import { selectControllers } from "./controller-selection.js";
@@ -27,6 +30,8 @@ export interface KubeControllerManagerDeps {
 export class KubeControllerManager {
   readonly manager: Manager;
   readonly enabled: readonly ControllerDescriptor[];
+  /** Its metrics: every controller's `workqueue_*` and `leader_election_master_status` (served on :10257). */
+  readonly metrics: Registry = newMetricsRegistry();
   private setUp = false;
 
   constructor(private readonly deps: KubeControllerManagerDeps, private readonly options: KubeControllerManagerOptions = {}, known: readonly ControllerDescriptor[] = KNOWN_CONTROLLERS) {
@@ -42,6 +47,7 @@ export class KubeControllerManager {
       clock: deps.clock,
       log: deps.log,
       registry: deps.registry,
+      metricsProvider: new PrometheusWorkqueueMetrics(this.metrics),
       ...(deps.random ? { random: deps.random } : {}),
       ...(leaderElect
         ? {
@@ -55,6 +61,16 @@ export class KubeControllerManager {
             },
           }
         : {}),
+    });
+    const manager = this.manager;
+    new Gauge({
+      name: "leader_election_master_status",
+      help: "Gauge of if the reporting system is master of the relevant lease, 0 indicates backup, 1 indicates master. 'name' is the string used to identify the lease. Please make sure to group by name.",
+      labelNames: ["name"],
+      registers: [this.metrics],
+      collect() {
+        this.set({ name: LEASE_NAME }, manager.isLeader() ? 1 : 0);
+      },
     });
   }
 

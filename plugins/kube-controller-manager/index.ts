@@ -4,7 +4,8 @@
  * leader-elected on kube-system/kube-controller-manager. `kubesim controller-manager --kubeconfig K`
  * runs the same component against a server over HTTP ({@link runControllerManager}).
  */
-import { Controllers, definePlugin, NetworkConfigToken, type DefinedPlugin } from "../../core/index.js";
+import { Controllers, definePlugin, NetworkConfigToken, NodeAgents, type DefinedPlugin } from "../../core/index.js";
+import { nodeMetricsAgent } from "../../core/metrics/node-metrics-agent.js";
 import { KubeControllerManager } from "./controller-manager.js";
 import { ClusterCredentialsToken } from "../../core/apiserver/serviceaccount/cluster-credentials.js";
 import type { KubeControllerManagerOptions } from "./options.js";
@@ -17,6 +18,9 @@ export function kubeControllerManager(options: KubeControllerManagerOptions = {}
     name: PLUGIN_NAME,
     description: "kube-controller-manager: namespace, serviceaccount, garbage collector and workload controllers",
     setup(ctx) {
+      let running: KubeControllerManager | undefined;
+      // Its metrics on :10257 of the control-plane nodes, where its static pod listens.
+      ctx.contribute(NodeAgents, `${PLUGIN_NAME}-metrics`, nodeMetricsAgent(10257, { "/metrics": () => running?.metrics.metrics() ?? "" }, { controlPlaneOnly: true }));
       ctx.contribute(Controllers, PLUGIN_NAME, {
         name: PLUGIN_NAME,
         async setup(mgr) {
@@ -27,6 +31,7 @@ export function kubeControllerManager(options: KubeControllerManagerOptions = {}
           const credentials = ctx.container.isRegistered(ClusterCredentialsToken, true) ? ctx.resolve(ClusterCredentialsToken) : undefined;
           const rootCA = credentials ? { pem: () => credentials.caCertPem(), onChange: (fn: () => void) => credentials.onCaChange(fn) } : undefined;
           const kcm = new KubeControllerManager({ client: mgr.client, informers: mgr.informers, clock: mgr.clock, log: ctx.log, registry: mgr.registry, random: ctx.random, ...(rootCA ? { rootCA } : {}) }, settings);
+          running = kcm;
           // Controllers register now, so their informers start and sync with the cluster's.
           await kcm.setup();
           mgr.add({
@@ -40,6 +45,9 @@ export function kubeControllerManager(options: KubeControllerManagerOptions = {}
           });
         },
       });
+      return () => {
+        ctx.extensions(NodeAgents).withdraw(`${PLUGIN_NAME}-metrics`);
+      };
     },
   });
 }

@@ -1,4 +1,5 @@
 import { definePlugin, type DefinedPlugin } from "../../core/plugins/plugin.js";
+import { serveMetricsEndpoint } from "../../core/metrics/metrics-endpoint.js";
 import { NodeAgents } from "../../core/cluster/node-agents.js";
 import { NodeIP, NodeName } from "../../core/cluster/node-spec.js";
 import { DataPlaneToken, type DataPlane } from "../../core/net/data-plane.js";
@@ -74,8 +75,11 @@ export function kubeProxy(options: KubeProxyOptions = {}): DefinedPlugin {
           if (!byNode) proxiers.set(plane, (byNode = new Map()));
           byNode.set(node, proxier);
           proxier.start(signal);
+          // metricsBindAddress 0.0.0.0:10249 (the ConfigMap's): reachable from the node's network, as Prometheus scrapes it.
+          const metrics = serveMetricsEndpoint(plane.stack(root), 10249, { "/metrics": () => proxier.metrics.registry.metrics() });
           return {
             stop() {
+              metrics.close();
               proxier.stop();
               byNode.delete(node);
             },

@@ -57,7 +57,7 @@ logging:
     text:
       infoBufferSize: "0"
   verbosity: 0
-metricsBindAddress: ""
+metricsBindAddress: 0.0.0.0:10249
 mode: ${o.mode}
 nodePortAddresses: null
 oomScoreAdj: null

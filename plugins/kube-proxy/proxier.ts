@@ -9,6 +9,7 @@ import { splitWords } from "../../core/net/netfilter/rule.js";
 import { iptablesRestoreInput, JUMP_RULES, type ServicePortRules } from "./iptables-rules.js";
 import { isTombstone } from "../../core/informers/tombstone.js";
 import { syncIpvs } from "./ipvs-sync.js";
+import { KubeProxyMetrics } from "./proxy-metrics.js";
 import { servicePorts, type ServicePortInfo } from "./service-ports.js";
 import { HealthCheckServer } from "./health-check-server.js";
 import type { NetworkStack } from "../../core/net/sockets.js";
@@ -67,9 +68,12 @@ export class Proxier {
   lastSyncWrote = 0;
   lastPorts: ServicePortInfo[] = [];
   private readonly health: HealthCheckServer;
+  /** This node's kube-proxy metrics (served on :10249). */
+  readonly metrics: KubeProxyMetrics;
 
   constructor(private readonly o: ProxierOptions) {
     this.health = new HealthCheckServer(o.hostStack, o.node);
+    this.metrics = new KubeProxyMetrics(o.root, o.mode);
   }
 
   start(signal: AbortSignal): void {
@@ -80,6 +84,7 @@ export class Proxier {
       if (deleted) this.services.delete(key);
       else this.services.set(key, svc);
       this.changed.add(key);
+      this.metrics.serviceChanges.inc();
       this.requestSync();
     };
     const onSlice = (slice: EndpointSlice, deleted: boolean): void => {
@@ -94,6 +99,7 @@ export class Proxier {
       }
       if (bySlice?.size === 0) this.slices.delete(key);
       this.changed.add(key);
+      this.metrics.endpointChanges.inc();
       this.requestSync();
     };
     this.registrations.push(
@@ -158,6 +164,7 @@ export class Proxier {
    * is due; IPVS mode reprograms every virtual server.
    */
   syncNow(): void {
+    const started = this.o.clock.now();
     const changed = new Set(this.changed);
     this.changed.clear();
     for (const key of changed) {
@@ -190,6 +197,8 @@ export class Proxier {
       this.needFullSync = false;
       this.health.sync(ports);
       this.o.root.changed();
+      const now = this.o.clock.now();
+      this.metrics.synced(full, (now - started) / 1000, now);
     } catch (err) {
       this.needFullSync = true;
       this.o.log?.error("kube-proxy sync failed", { node: this.o.node, error: err });

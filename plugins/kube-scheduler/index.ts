@@ -17,6 +17,8 @@ import { SchedulerPlugins } from "./framework/registry.js";
 import type { KubeSchedulerConfiguration } from "./config/types.js";
 import { validateSchedulerConfig } from "./config/validate.js";
 import { isPluginConfigError } from "../../core/plugins/plugin-config.js";
+import { NodeAgents } from "../../core/cluster/node-agents.js";
+import { nodeMetricsAgent } from "../../core/metrics/node-metrics-agent.js";
 import { EXPLAIN_LABEL, EXPLAIN_NAMESPACE, formatExplanation, type Explanation } from "./explain/explanation.js";
 
 export { Scheduler, numFeasibleNodesToFind, type SchedulerOptions } from "./scheduler.js";
@@ -101,7 +103,10 @@ export function kubeScheduler(options: KubeSchedulerPluginOptions = {}): Defined
           });
         },
       });
+      // The scheduler's metrics on :10259 of the control-plane nodes, where its static pod listens.
+      ctx.contribute(NodeAgents, "kube-scheduler-metrics", nodeMetricsAgent(10259, { "/metrics": () => scheduler?.metrics.scrape() ?? "" }, { controlPlaneOnly: true }));
       return async () => {
+        ctx.extensions(NodeAgents).withdraw("kube-scheduler-metrics");
         ctx.extensions(Controllers).withdraw("kube-scheduler");
         await scheduler?.shutdown();
       };

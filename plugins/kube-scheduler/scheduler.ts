@@ -18,7 +18,8 @@ import { CycleState } from "./framework/cycle-state.js";
 import { ActionType, type FrameworkHandle, type PluginFactory, type QueuedPodInfo, type WaitingPod } from "./framework/interface.js";
 import type { NodeInfo } from "./framework/node-info.js";
 import type { Framework, PluginScore } from "./framework/runtime.js";
-import { Code, Status, isRejected } from "./framework/status.js";
+import { CODE_NAMES, Code, Status, isRejected } from "./framework/status.js";
+import { SchedulerMetrics, type AttemptResult } from "./scheduler-metrics.js";
 import { fitErrorMessage } from "./framework/fit-error.js";
 import { buildFramework } from "./framework/profile.js";
 import { inTreeRegistry } from "./plugins/in-tree.js";
@@ -112,6 +113,10 @@ export class Scheduler {
   private leading = false;
   /** Counters for benches and tests. */
   readonly stats = { attempts: 0, scheduled: 0, failed: 0, bindErrors: 0 };
+  /** The scheduler's Prometheus metrics (served on :10259 by the plugin). */
+  readonly metrics = new SchedulerMetrics(() => this.queue.size);
+  /** When each pod's current attempt started (clock ms), for the attempt duration. */
+  private readonly attemptStarts = new Map<string, number>();
 
   constructor(private readonly options: SchedulerOptions) {
     this.config = withDefaults(options.config);
@@ -325,6 +330,7 @@ export class Scheduler {
       return;
     }
     this.stats.attempts++;
+    this.attemptStarts.set(uid, this.options.clock.now());
     const cycle = this.queue.schedulingCycle;
     const state = new CycleState();
     const result = this.schedulePod(fw, state, pod, info);
@@ -343,14 +349,14 @@ export class Scheduler {
     const nodeName = result.node;
     const assumed: Pod = { ...pod, spec: { ...pod.spec!, nodeName } };
     this.cache.assumePod(assumed, nodeName);
-    const reserve = fw.runReserve(state, assumed, nodeName);
+    const reserve = this.timed(fw, "Reserve", () => fw.runReserve(state, assumed, nodeName), (r) => r);
     if (reserve) {
       fw.runUnreserve(state, assumed, nodeName);
       this.cache.forgetPod(assumed);
       if (isRejected(reserve)) info.unschedulablePlugins = new Set([reserve.plugin]);
       return this.failed(fw, info, cycle, reserve.message, !isRejected(reserve));
     }
-    const permit = fw.runPermit(state, assumed, nodeName);
+    const permit = this.timed(fw, "Permit", () => fw.runPermit(state, assumed, nodeName), (r) => r.status);
     if (permit.status) {
       fw.runUnreserve(state, assumed, nodeName);
       this.cache.forgetPod(assumed);
@@ -365,6 +371,29 @@ export class Scheduler {
     void binding.finally(() => this.inFlightBindings.delete(binding));
   }
 
+  /** Counts a finished attempt in `scheduler_schedule_attempts_total` and its duration. */
+  private attemptDone(fw: Framework, uid: string, result: AttemptResult): void {
+    const started = this.attemptStarts.get(uid);
+    this.attemptStarts.delete(uid);
+    this.metrics.attempt(fw.schedulerName, result, started === undefined ? 0 : (this.options.clock.now() - started) / 1000);
+  }
+
+  /** Runs one extension point, observing `scheduler_framework_extension_point_duration_seconds` with its status. */
+  private timed<T>(fw: Framework, point: string, run: () => T, statusOf: (result: T) => Status | null | undefined): T {
+    const started = this.options.clock.now();
+    const result = run();
+    const status = statusOf(result);
+    this.metrics.extension(fw.schedulerName, point, status ? CODE_NAMES[status.code] : "Success", (this.options.clock.now() - started) / 1000);
+    return result;
+  }
+
+  private async timedAsync(fw: Framework, point: string, run: () => Promise<Status | null>): Promise<Status | null> {
+    const started = this.options.clock.now();
+    const status = await run();
+    this.metrics.extension(fw.schedulerName, point, status ? CODE_NAMES[status.code] : "Success", (this.options.clock.now() - started) / 1000);
+    return status;
+  }
+
   /** The scheduling cycle proper: PreFilter, Filter over the sampled nodes, PreScore, Score, selectHost. */
   private schedulePod(fw: Framework, state: CycleState, pod: Pod, info: QueuedPodInfo): { node: string } | { fit: FitError } | { error: string } {
     const nodes = this.cache.list();
@@ -374,7 +403,7 @@ export class Scheduler {
       fit.preFilterMsg = "no nodes available to schedule pods";
       return { fit };
     }
-    const pre = fw.runPreFilter(state, pod, nodes);
+    const pre = this.timed(fw, "PreFilter", () => fw.runPreFilter(state, pod, nodes), (r) => r.status);
     if (pre.status) {
       if (!isRejected(pre.status)) return { error: pre.status.message };
       fit.preFilterMsg = pre.status.message;
@@ -388,13 +417,13 @@ export class Scheduler {
       const out = Status.unresolvable("node(s) didn't satisfy plugin(s) [NodeAffinity]");
       for (const n of nodes) if (!pre.nodeNames.has(n.name)) fit.statuses.set(n.name, out);
     }
-    const feasible = this.findFeasible(fw, state, pod, candidates, fit, info);
+    const feasible = this.timed(fw, "Filter", () => this.findFeasible(fw, state, pod, candidates, fit, info), (r) => (typeof r === "string" ? Status.error(r) : r.length === 0 ? Status.unschedulable() : null));
     if (typeof feasible === "string") return { error: feasible };
     if (feasible.length === 0) return { fit };
     if (feasible.length === 1) return { node: feasible[0]!.name };
-    const ps = fw.runPreScore(state, pod, feasible);
+    const ps = this.timed(fw, "PreScore", () => fw.runPreScore(state, pod, feasible), (r) => r);
     if (ps) return { error: ps.message };
-    return { node: feasible[this.selectHost(fw.runScore(state, pod, feasible))]!.name };
+    return { node: feasible[this.selectHost(this.timed(fw, "Score", () => fw.runScore(state, pod, feasible), () => null))]!.name };
   }
 
   private findFeasible(fw: Framework, state: CycleState, pod: Pod, nodes: readonly NodeInfo[], fit: FitError, info: QueuedPodInfo): NodeInfo[] | string {
@@ -445,10 +474,11 @@ export class Scheduler {
       failure = await waiting.done;
       this.waiting.delete(uid);
     }
-    if (!failure) failure = await fw.runPreBind(state, assumed, nodeName);
-    if (!failure) failure = await fw.runBind(state, assumed, nodeName);
+    if (!failure) failure = await this.timedAsync(fw, "PreBind", () => fw.runPreBind(state, assumed, nodeName));
+    if (!failure) failure = await this.timedAsync(fw, "Bind", () => fw.runBind(state, assumed, nodeName));
     if (!failure) {
       this.stats.scheduled++;
+      this.attemptDone(fw, uid, "scheduled");
       this.recorder(fw.schedulerName).eventf(assumed, "Normal", "Scheduled", "Successfully assigned %v/%v to %v", assumed.metadata!.namespace, assumed.metadata!.name, nodeName);
       fw.runPostBind(state, assumed, nodeName);
       return;
@@ -474,6 +504,7 @@ export class Scheduler {
     this.stats.failed++;
     const pod = this.latest(info.pod);
     const uid = pod.metadata!.uid!;
+    this.attemptDone(fw, uid, isError ? "error" : "unschedulable");
     this.recorder(fw.schedulerName).event(pod, "Warning", "FailedScheduling", message);
     if (nominated) this.queue.addNominated(pod, nominated);
     this.queue.addUnschedulable(info, cycle, isError);

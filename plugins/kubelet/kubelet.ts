@@ -33,6 +33,13 @@ import { NodeHostFileSystem } from "./host-filesystem.js";
 import { NodeFiles, type NodeFileSystem } from "../../core/cni/node-files.js";
 import { StaticPodManager } from "./static-pod-manager.js";
 import { isMirrorPod } from "./static-pods.js";
+import { KubeletMetrics } from "./kubelet-metrics.js";
+import { serveMetricsEndpoint } from "../../core/metrics/metrics-endpoint.js";
+import { DataPlaneToken, type DataPlane } from "../../core/net/data-plane.js";
+import type { Listener } from "../../core/net/sockets.js";
+
+/** The kubelet's port (its API and metrics). */
+const KUBELET_PORT = 10250;
 
 export interface KubeletOptions {
   scope: DependencyContainer;
@@ -97,6 +104,8 @@ export class Kubelet {
   private readonly capacity: Record<string, string>;
   private readonly thresholds: Threshold[];
   readonly imageGc: ImageGarbageCollector;
+  /** The kubelet's metrics endpoints (`/metrics`, `/metrics/cadvisor`, `/metrics/resource`, `/metrics/probes`), served on :10250. */
+  readonly metrics: KubeletMetrics;
   private pressure: NodePressure = NO_PRESSURE;
   private housekeepingTimer: TimerHandle | undefined;
   private imageGcTimer: TimerHandle | undefined;
@@ -114,6 +123,13 @@ export class Kubelet {
     const kc = this.spec.kubeletConfig ?? {};
     this.thresholds = parseThresholds(kc.evictionHard ?? DEFAULT_EVICTION_HARD);
     this.runtime = o.runtime.create(scope, { hostFs: this.hostFs });
+    this.metrics = new KubeletMetrics({
+      nodeName: this.nodeName,
+      runtime: this.runtime,
+      dataPlane: scope.isRegistered(DataPlaneToken, true) ? scope.resolve<DataPlane>(DataPlaneToken) : undefined,
+      pods: () => [...this.workers.values()].map((w) => ({ pod: w.pod, sandbox: w.sandbox })),
+      summary: () => this.statsSummary(),
+    });
     this.hostFs.bindLogs(this.runtime.logs);
     this.imageGc = new ImageGarbageCollector(this.runtime, { ...DEFAULT_IMAGE_GC_POLICY, ...(kc.imageGCHighThresholdPercent !== undefined ? { highThresholdPercent: kc.imageGCHighThresholdPercent } : {}), ...(kc.imageGCLowThresholdPercent !== undefined ? { lowThresholdPercent: kc.imageGCLowThresholdPercent } : {}) });
     provide(scope, NodeRuntimeToken, this.runtime);
@@ -148,6 +164,7 @@ export class Kubelet {
       forget: (uid) => this.forget(uid),
       runtimeHandler: (name) => this.runtimeHandler(name),
       sandboxCreated: (id, worker) => void this.bySandbox.set(id, worker),
+      metrics: this.metrics,
       csi: this.csi,
     };
     if (scope.isRegistered(NodeFiles, true)) {
@@ -168,6 +185,7 @@ export class Kubelet {
   }
 
   private nodeLabels: Record<string, string> = {};
+  private metricsListener: Listener | undefined;
 
   /** Registers the node, starts heartbeats and the pod informer. Resolves once the Node exists. */
   async start(): Promise<void> {
@@ -202,6 +220,7 @@ export class Kubelet {
       },
     });
     this.informers.start(this.abort.signal);
+    this.serveMetrics();
     this.housekeepingTimer = this.o.clock.setInterval(() => void this.housekeeping().catch((err: unknown) => this.o.log.warn("eviction manager: synchronize failed", { error: err })), EVICTION_MONITORING_MS);
     this.imageGcTimer = this.o.clock.setInterval(() => void this.collectImages().catch((err: unknown) => this.o.log.warn("image garbage collection failed", { error: err })), IMAGE_GC_PERIOD_MS);
     if (this.staticPods) {
@@ -210,9 +229,28 @@ export class Kubelet {
     }
   }
 
+  /**
+   * Serves the metrics endpoints on the node's :10250 (the kubelet's port; plain HTTP in the
+   * simulated network), where the API server's `nodes/<node>/proxy/metrics...` reaches them.
+   */
+  private serveMetrics(): void {
+    const m = this.metrics;
+    try {
+      this.metricsListener = serveMetricsEndpoint(this.runtime.hostNetwork(), KUBELET_PORT, {
+        "/metrics": () => m.scrapeMain(),
+        "/metrics/cadvisor": () => m.scrapeCadvisor(),
+        "/metrics/resource": () => m.scrapeResource(),
+        "/metrics/probes": () => m.scrapeProbes(),
+      });
+    } catch (err) {
+      this.o.log.warn("kubelet metrics: cannot listen on :10250", { error: err });
+    }
+  }
+
   /** Stops heartbeats and the informer, kills every container (the node is going away). */
   async stop(): Promise<void> {
     this.abort.abort();
+    this.metricsListener?.close();
     this.o.clock.clearTimeout(this.leaseTimer);
     this.o.clock.clearInterval(this.statusTimer);
     this.o.clock.clearInterval(this.syncTimer);
@@ -419,6 +457,7 @@ export class Kubelet {
    */
   private async housekeeping(): Promise<void> {
     if (this.abort.signal.aborted) return;
+    await this.metrics.relist(() => this.o.clock.now());
     let summary = await this.statsSummary();
     let obs = observe(summary);
     const met = (): { t: Threshold; quantity: number }[] =>

@@ -16,6 +16,7 @@ import { ContainerConfigError, containerEnv, expandReferences, type ObjectSource
 import type { ContainerSlot } from "./container-slot.js";
 import { buildPodStatus } from "./pod-status.js";
 import { ProbeWorker, runProbe, type ProbeKind } from "./probes.js";
+import type { KubeletMetricsRecorder } from "./kubelet-metrics.js";
 import { VolumeSetupError, containerMounts, podDir, refreshVolumes, setUpVolumes, type VolumeContext } from "./volumes.js";
 import { ATTACH_AND_MOUNT_TIMEOUT_MS, CsiVolumeManager } from "./csi-volumes.js";
 
@@ -50,6 +51,8 @@ export interface KubeletServices {
   readonly sandboxCreated: (sandboxId: string, worker: PodWorker) => void;
   /** Called when the worker is done with its pod (terminated and cleaned up). */
   readonly forget: (uid: string) => void;
+  /** Where probe runs and pod start durations are recorded. */
+  readonly metrics?: KubeletMetricsRecorder;
   /** The volume manager for PVC, generic ephemeral and CSI inline volumes. */
   readonly csi: CsiVolumeManager;
 }
@@ -83,6 +86,8 @@ export class PodWorker {
   private again = false;
   private wake: TimerHandle | undefined;
   private deadlineTimer: TimerHandle | undefined;
+  /** `kubelet_pod_start_duration_seconds` was observed for this pod. */
+  private startObserved = false;
   /** Digest of the status last written: a write is skipped when nothing changed, without keeping a copy per pod. */
   private lastStatusDigest = "";
   private removedFromApi = false;
@@ -712,7 +717,11 @@ export class PodWorker {
   private startProbes(s: ContainerSlot): void {
     this.stopProbes(s);
     const c = s.spec;
-    const target = { runtime: this.k.runtime.runtime, hostStack: this.k.hostStack, podIP: this.podIPs[0] ?? "", containerId: s.id!, container: c, clock: this.k.clock };
+    const metrics = this.k.metrics;
+    const target = {
+      runtime: this.k.runtime.runtime, hostStack: this.k.hostStack, podIP: this.podIPs[0] ?? "", containerId: s.id!, container: c, clock: this.k.clock,
+      ...(metrics ? { onProbe: (kind: ProbeKind, ok: boolean) => metrics.probe(this.pod, s.name, kind, ok) } : {}),
+    };
     const workers: ProbeWorker[] = [];
     const onResult = (w: ProbeWorker, ok: boolean, message: string): void => this.probeResult(s, w.kind, ok, message, target.containerId);
     if (c.startupProbe) workers.push(new ProbeWorker("startup", c.startupProbe, target, onResult, () => true));
@@ -903,6 +912,10 @@ export class PodWorker {
       const updated = await this.k.client.resource<Pod>("Pod").patch(this.pod.metadata!.name!, "merge", { status }, { namespace: this.pod.metadata!.namespace!, subresource: "status" });
       this.lastStatusDigest = digest;
       if (updated.metadata?.uid === this.uid) this.pod = updated;
+      if (!this.startObserved && status.phase === "Running" && this.startTime !== undefined) {
+        this.startObserved = true;
+        this.k.metrics?.podStarted((this.k.clock.now() - this.startTime) / 1000);
+      }
     } catch (err) {
       if (isStatusError(err) && err.code === 404) return;
       throw err;

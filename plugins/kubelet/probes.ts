@@ -22,6 +22,8 @@ export interface ProbeTarget {
   containerId: string;
   container: Container;
   clock: Clock;
+  /** Told of every probe run (`prober_probe_total`). */
+  onProbe?: (kind: ProbeKind, ok: boolean) => void;
 }
 
 /** Runs one probe once. */
@@ -120,6 +122,7 @@ export class ProbeWorker {
     if (this.enabled()) {
       const outcome = await runProbe(this.probe, this.target);
       if (this.stopped) return;
+      this.target.onProbe?.(this.kind, outcome.ok);
       if (outcome.ok) {
         this.failures = 0;
         this.successes++;

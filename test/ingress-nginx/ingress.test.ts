@@ -18,6 +18,7 @@ import { PodStreams } from "../../core/apiserver/http/pod-streams.js";
 import { isStatusError } from "../../core/api/status.js";
 import { ingressNginx, IngressHostPortsToken, NAMESPACE } from "../../plugins/ingress-nginx/index.js";
 import { echoApp, hostRequest, type Echo } from "./harness.js";
+import { parseExposition, sampleValue } from "../support/prometheus-text.js";
 
 const cluster = new Cluster({ clock: "real", seed: 7, nodes: 2, plugins: [...DEFAULT_PLUGINS] }).use(ingressNginx({ httpPort: 0, httpsPort: 0 }));
 await cluster.start();
@@ -206,6 +207,28 @@ test("status.loadBalancer shows the controller's node address; the pod logs acce
   assert.match(conf, /location \/b\/ \{/);
   assert.match(conf, /set \$proxy_upstream_name "default-echo-b-80";/);
   assert.match(conf, /rewrite "\(\?i\)\/api\(\/\|\$\)\(\.\*\)" \/\$2 break;/);
+});
+
+test("the controller pod's :10254/metrics counts requests per Ingress, Service, path and status (through pods/proxy)", async () => {
+  const server = await cluster.serve({ port: 0, insecureHttp: true, token: "metrics-token" });
+  const controller = (await cluster.client.resource<Pod>("Pod").list({ namespace: NAMESPACE, labelSelector: "app.kubernetes.io/component=controller" })).items.find((p) => p.status?.phase === "Running")!;
+  const scrape = async () => {
+    const res = await fetch(`${server.url}/api/v1/namespaces/${NAMESPACE}/pods/${controller.metadata!.name}:10254/proxy/metrics`, { headers: { Authorization: "Bearer metrics-token" } });
+    assert.is(res.status, 200);
+    return parseExposition(await res.text());
+  };
+  const labels = { host: "shop.example.com", service: "echo-b", status: "200", method: "GET", path: "/b" };
+  const before = sampleValue(await scrape(), "nginx_ingress_controller_requests", labels);
+  for (let i = 0; i < 3; i++) assert.is((await get("shop.example.com", "/b/x")).status, 200);
+  const after = await scrape();
+  // Requests are spread over the controller pods; this one's count moves only by what it served.
+  const served = sampleValue(after, "nginx_ingress_controller_requests", labels) - before;
+  const all = (await cluster.client.resource<Pod>("Pod").list({ namespace: NAMESPACE, labelSelector: "app.kubernetes.io/component=controller" })).items.filter((p) => p.status?.phase === "Running").length;
+  assert.ok(all > 1 ? served >= 0 : served === 3, `served ${served}`);
+  assert.ok(after.get("nginx_ingress_controller_requests")!.samples.some((s) => s.labels["ingress"] !== "" && s.labels["namespace"] === "default"));
+  assert.ok(sampleValue(after, "nginx_ingress_controller_request_duration_seconds_count") >= 1);
+  assert.is(sampleValue(after, "nginx_ingress_controller_config_last_reload_successful"), 1);
+  assert.ok(sampleValue(after, "nginx_ingress_controller_success") >= 1);
 });
 
 test.after(async () => {

@@ -51,6 +51,13 @@ export const PYTHON_KUBERNETES: Tool = {
   install: "apt-get install -y python3-kubernetes",
 };
 
+/** A stock Prometheus server (Debian's package), for scraping a cluster as users do. */
+export const PROMETHEUS: Tool = {
+  name: "prometheus",
+  command: "prometheus",
+  install: "apt-get install -y prometheus",
+};
+
 const probed = new Map<Tool, string | undefined>();
 
 /** Why `tool` cannot be used here, or undefined when it can (probed once per process). */

@@ -24,6 +24,10 @@ import { asStatusError, sendError, sendJsonText } from "./responses.js";
 import { checkInsecureHost, INSECURE_SUPERUSER } from "./insecure-http.js";
 import { loadOrCreateServingCertificates } from "./tls.js";
 import { ActiveWatches } from "./watch-stream.js";
+import { proxyRouteOf, type ApiServerProxy, type ProxyRoute } from "./proxy-route.js";
+import type { ApiServerMetrics, RequestSeries } from "../metrics/api-server-metrics.js";
+import { metricsVerb } from "../metrics/api-server-metrics.js";
+import { PROMETHEUS_TEXT_CONTENT_TYPE } from "../../metrics/metrics-registry.js";
 
 export interface HttpServerOptions {
   apiServer: ApiServerApi;
@@ -80,6 +84,16 @@ export interface HttpServerOptions {
   podExec?: PodExecSource;
   /** Serves `pods/portforward` (SPDY, SPDY tunnelled in WebSocket, WebSocket channels) once kubelets run pods. */
   podPortForward?: PodPortForwardSource;
+  /**
+   * The API server's metrics: requests are counted and timed in it, and `GET /metrics` (a
+   * non-resource URL, authorized as such) serves its exposition text. Absent: no /metrics.
+   */
+  metrics?: ApiServerMetrics;
+  /**
+   * Serves the proxy subresources (`nodes/proxy`, `pods/proxy`, `services/proxy`), authorized as
+   * those subresources with the request's verb. Absent: they are not found.
+   */
+  proxy?: ApiServerProxy;
 }
 
 /** See {@link HttpServerOptions.extraEndpoints}: a JSON request body in, a status code and JSON body out. */
@@ -102,6 +116,9 @@ export interface HttpServerHandle {
 }
 
 const PUBLIC_ROUTES = new Set<Route["kind"]>(["version", "health"]);
+/** The verb a proxied request is authorized with (kube-apiserver's for the proxy subresources). */
+const PROXY_VERBS: Readonly<Record<string, string>> = { GET: "get", HEAD: "get", POST: "create", PUT: "update", PATCH: "patch", DELETE: "delete" };
+const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "te", "trailer", "proxy-authorization", "proxy-authenticate"]);
 const ANONYMOUS: UserInfo = Object.freeze({ username: "system:anonymous", groups: Object.freeze(["system:unauthenticated"]) });
 
 /**
@@ -124,6 +141,9 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   const limiter = new InFlightLimiter({ ...DEFAULT_IN_FLIGHT_LIMITS, ...options.maxInFlight });
   const active = new ActiveWatches();
   const random = options.random;
+  const metrics = options.metrics;
+  const now = (): number => options.clock.now();
+  const untrackInflight = metrics?.addInflightSource(() => limiter.inFlight);
   let address = `${host}:${options.port ?? 6443}`;
   const endpoints = new NonResourceEndpoints(registry, () => address, new RemoteApiServices(options.apiServer));
   const resources = new ResourceHandler({
@@ -133,6 +153,21 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     maxBodyBytes: options.maxBodyBytes ?? MAX_REQUEST_BODY_BYTES,
     defaultWatchTimeoutSeconds: () => options.defaultWatchTimeoutSeconds ?? Math.floor(1800 * (1 + (random ? random.next() : Math.random()))),
     ...(options.podLogs ? { podLogs: options.podLogs } : {}),
+    ...(metrics
+      ? {
+          watchObserver: (type, namespace) => {
+            const events = metrics.watchObserver(type);
+            const series = metrics.resourceRequest(type, "WATCH", undefined, namespace ? "namespace" : "cluster", false);
+            return {
+              event: events.event,
+              started: () => {
+                series.longRunning.inc();
+                return () => series.longRunning.dec();
+              },
+            };
+          },
+        }
+      : {}),
   });
 
   const authenticators = [authenticator, ...(options.authenticators ?? [])];
@@ -152,16 +187,30 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     if (!decision.allowed) throw forbiddenFor(attributes, decision.reason);
   };
 
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+  /** The request's metrics series, once its route is known (set by `handle`). */
+  interface Tracking {
+    series: RequestSeries | undefined;
+  }
+
+  const handle = async (req: IncomingMessage, res: ServerResponse, tracking: Tracking): Promise<void> => {
     const url = req.url ?? "/";
     const q = url.indexOf("?");
     const pathname = q < 0 ? url : url.slice(0, q);
     const query = new URLSearchParams(q < 0 ? "" : url.slice(q + 1));
+    const proxyRoute = options.proxy ? proxyRouteOf(pathname) : undefined;
+    if (proxyRoute) return serveProxy(req, res, proxyRoute, q < 0 ? "" : url.slice(q), tracking);
     const route = resolveRoute(pathname, registry);
     const user = await authenticate(req, route);
     const method = req.method ?? "GET";
     if (route.kind !== "resource") {
+      if (metrics) tracking.series = metrics.nonResourceRequest(method === "HEAD" ? "GET" : method);
       await authorize({ user, verb: method.toLowerCase(), isResourceRequest: false, path: pathname });
+      if (metrics && pathname === "/metrics" && (method === "GET" || method === "HEAD")) {
+        const text = await metrics.scrape();
+        res.writeHead(200, { "Content-Type": PROMETHEUS_TEXT_CONTENT_TYPE, "Content-Length": Buffer.byteLength(text) });
+        res.end(method === "HEAD" ? undefined : text);
+        return;
+      }
       if (route.kind === "unknown" && options.extraEndpoints) {
         const answer = await options.extraEndpoints(method, pathname, method === "POST" ? await readBody(req, options.maxBodyBytes ?? MAX_REQUEST_BODY_BYTES) : "");
         if (answer) return sendJsonText(res, answer.code, JSON.stringify(answer.body));
@@ -177,6 +226,11 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     }
     const verb = verbOf(method, route, query);
     const d = route.type.descriptor;
+    if (metrics) {
+      const scope = route.name !== undefined ? "resource" : route.namespace !== undefined ? "namespace" : "cluster";
+      const apply = verb === "patch" && (req.headers["content-type"] ?? "").startsWith("application/apply-patch");
+      tracking.series = metrics.resourceRequest(route.type, metricsVerb(verb, apply), route.subresource, scope, query.get("dryRun") === "All");
+    }
     await authorize({
       user, verb, isResourceRequest: true, path: pathname, apiGroup: d.group, apiVersion: d.version, resource: d.plural,
       ...(route.subresource ? { subresource: route.subresource } : {}),
@@ -194,8 +248,30 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     }
   };
 
+  /** A proxy subresource: authorized as `<resource>/proxy` with the method's verb, relayed by `options.proxy`. */
+  const serveProxy = async (req: IncomingMessage, res: ServerResponse, route: ProxyRoute, search: string, tracking: Tracking): Promise<void> => {
+    const type = registry.byGroupVersionResource("", "v1", route.resource);
+    if (!type) throw pathNotFound();
+    if (metrics) tracking.series = metrics.resourceRequest(type, "CONNECT", "proxy", "resource", false);
+    const user = await authenticate(req, { kind: "unknown" });
+    const method = req.method ?? "GET";
+    const verb = PROXY_VERBS[method] ?? method.toLowerCase();
+    await authorize({ user, verb, isResourceRequest: true, path: req.url ?? "/", apiGroup: "", apiVersion: "v1", resource: route.resource, subresource: "proxy", name: route.name, ...(route.namespace ? { namespace: route.namespace } : {}) });
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string" && !HOP_BY_HOP.has(k) && k !== "authorization" && k !== "host") headers[k] = v;
+    const body = method === "GET" || method === "HEAD" ? "" : await readBody(req, options.maxBodyBytes ?? MAX_REQUEST_BODY_BYTES);
+    const answer = await options.proxy!(route, { method, target: route.path + search, headers, body });
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(answer.headers)) if (!HOP_BY_HOP.has(k.toLowerCase()) && k.toLowerCase() !== "content-length") out[k] = v;
+    out["Content-Length"] = String(Buffer.byteLength(answer.body));
+    res.writeHead(answer.status, out);
+    res.end(method === "HEAD" ? undefined : answer.body);
+  };
+
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
-    handle(req, res).catch((err: unknown) => {
+    const tracking: Tracking = { series: undefined };
+    const started = metrics ? now() : 0;
+    const served = handle(req, res, tracking).catch((err: unknown) => {
       const status = asStatusError(err);
       if (status.code >= 500) log.error("request failed", { method: req.method, url: req.url, error: err });
       if (req.readableEnded || req.readableLength === 0) sendError(res, status);
@@ -204,6 +280,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
         sendError(res, status);
       }
     });
+    if (metrics) void served.then(() => tracking.series?.done(res.statusCode, (now() - started) / 1000));
   };
 
   /** exec/attach/portforward ask to upgrade (websocket, SPDY): answer with a Status, never hang. */
@@ -294,6 +371,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
         server.closeAllConnections();
         for (const s of sockets) s.destroy();
         endpoints.dispose();
+        untrackInflight?.();
       });
       return closing;
     },

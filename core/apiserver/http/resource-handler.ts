@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { KubeList, KubeObject } from "../../api/object.js";
 import { methodNotAllowed, notFound } from "../../api/status.js";
+import type { RegisteredType } from "../../api/resource-registry.js";
 import type { ApiServerApi, RequestContext } from "../api-server-contract.js";
 import { toPartialObjectMetadata, toPartialObjectMetadataList, toTable } from "../printers/index.js";
 import { checkFields } from "./field-validation-check.js";
@@ -10,7 +11,7 @@ import { decodePatchBody, patchTypeOf, readBody, readObjectBody } from "./reques
 import type { ResourceRoute } from "./request-route.js";
 import { negotiateResponseFormat, type ResponseFormat } from "./response-format.js";
 import { sendJson, sendJsonText, sendText } from "./responses.js";
-import { ActiveWatches, cachedJson, serveWatch } from "./watch-stream.js";
+import { ActiveWatches, cachedJson, serveWatch, type WatchStreamRequest } from "./watch-stream.js";
 
 /** The Kubernetes verb of a resource request (what authorization and in-flight limits see). */
 export function verbOf(method: string, route: ResourceRoute, query: URLSearchParams): string {
@@ -37,6 +38,8 @@ export interface ResourceHandlerOptions {
   apiServer: ApiServerApi;
   now: () => number;
   active: ActiveWatches;
+  /** Observes each watch served (metrics); absent: none. */
+  watchObserver?: (type: RegisteredType, namespace: string | undefined) => WatchStreamRequest["observer"];
   /** Watch timeout when the client gives none (seconds). */
   defaultWatchTimeoutSeconds: () => number;
   maxBodyBytes: number;
@@ -68,6 +71,7 @@ export class ResourceHandler {
           {
             apiServer: api, type, namespace, format: negotiateResponseFormat(req.headers.accept, query), ctx, now: this.o.now, active: this.o.active,
             options: { ...watchOptionsOf(query), ...(query.get("timeoutSeconds") ? {} : { timeoutSeconds: this.o.defaultWatchTimeoutSeconds() }) },
+            ...(this.o.watchObserver ? { observer: this.o.watchObserver(type, namespace) } : {}),
           },
           res,
         );

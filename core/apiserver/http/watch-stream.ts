@@ -50,6 +50,8 @@ export interface WatchStreamRequest {
   ctx: RequestContext;
   now: () => number;
   active: ActiveWatches;
+  /** Told of each event sent (`apiserver_watch_events_total`) and, with `ended`, when the watch ends (`apiserver_longrunning_requests`). */
+  observer?: { event(): void; started(): () => void };
 }
 
 /**
@@ -111,13 +113,22 @@ export async function serveWatch(req: WatchStreamRequest, res: ServerResponse): 
     closed = true;
     watch?.stop();
   };
-  const untrack = req.active.add(stop);
+  const untrackActive = req.active.add(stop);
+  const ended = req.observer?.started();
+  let tracked = true;
+  const untrack = (): void => {
+    untrackActive();
+    if (tracked) ended?.();
+    tracked = false;
+  };
   res.on("close", () => {
     stop();
     untrack();
   });
+  const observer = req.observer;
   const onEvent = (e: WatchEvent): void => {
     if (closed) return;
+    if (observer && e.type !== "BOOKMARK" && e.type !== "ERROR") observer.event();
     const line = encode(e);
     if (pending) {
       pending.push(line);

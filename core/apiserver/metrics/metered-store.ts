@@ -1,0 +1,145 @@
+import type { KubeObject } from "../../api/object.js";
+import type { Clock } from "../../clock/clock.js";
+import { REGISTRY_ROOT } from "../../store/keys.js";
+import type { Store, StoreEvent, StoreListOptions, StoreListResult, StorePreconditions, StoreWatch, StoreWatchOptions } from "../../store/store.js";
+import type { ApiServerMetrics } from "./api-server-metrics.js";
+
+/** The storage resource of a key: `pods` for `/registry/pods/ns/x`, `widgets.example.com` for a CRD's `/registry/example.com/widgets/...`. */
+function storageResourceOf(key: string): string {
+  const start = REGISTRY_ROOT.length;
+  const end = key.indexOf("/", start);
+  const first = end < 0 ? key.slice(start) : key.slice(start, end);
+  if (!first.includes(".") || end < 0) return first;
+  const second = key.indexOf("/", end + 1);
+  return `${second < 0 ? key.slice(end + 1) : key.slice(end + 1, second)}.${first}`;
+}
+
+/**
+ * The API server's view of its storage, metered as kube-apiserver meters etcd: every operation
+ * observed in `etcd_request_duration_seconds{operation,type}` and the objects counted per resource
+ * for `apiserver_storage_objects` (kept up to date on create and delete, so a scrape costs no list).
+ * Everything else is the wrapped store's.
+ */
+export class MeteredStore implements Store {
+  private readonly counts = new Map<string, number>();
+  /** Objects found at wrap time, by `<group>/<kind>` (a listed object carries no key). */
+  private readonly initial = new Map<string, number>();
+
+  private constructor(
+    private readonly inner: Store,
+    private readonly metrics: ApiServerMetrics,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Wraps `inner`, counting what it already holds (a durable store's objects). */
+  static async wrap(inner: Store, metrics: ApiServerMetrics, clock: Clock): Promise<MeteredStore> {
+    const store = new MeteredStore(inner, metrics, clock);
+    let page: StoreListResult | undefined;
+    do {
+      page = await inner.list(REGISTRY_ROOT, { limit: 5000, ...(page?.continue ? { continue: page.continue } : {}) });
+      for (const obj of page.items) {
+        const gk = groupKindOf(obj);
+        store.initial.set(gk, (store.initial.get(gk) ?? 0) + 1);
+      }
+    } while (page.continue);
+    return store;
+  }
+
+  /**
+   * Stored objects per resource as kube-apiserver labels them (`pods`, `deployments.apps`), with
+   * `resourceOf` naming a storage segment (`deployments`) or a `<group>/<kind>` (`apps/Deployment`).
+   */
+  objectCounts(resourceOf: (storage: string | { group: string; kind: string }) => string): Map<string, number> {
+    const out = new Map<string, number>();
+    const add = (resource: string, n: number): void => void out.set(resource, (out.get(resource) ?? 0) + n);
+    for (const [gk, n] of this.initial) {
+      const i = gk.indexOf("/");
+      add(resourceOf({ group: gk.slice(0, i), kind: gk.slice(i + 1) }), n);
+    }
+    for (const [storage, n] of this.counts) add(resourceOf(storage), n);
+    return out;
+  }
+
+  currentRevision(): number {
+    return this.inner.currentRevision();
+  }
+
+  async get(key: string): Promise<KubeObject | undefined> {
+    const started = this.clock.now();
+    try {
+      return await this.inner.get(key);
+    } finally {
+      this.observe("get", key, started);
+    }
+  }
+
+  async list(prefix: string, options?: StoreListOptions): Promise<StoreListResult> {
+    const started = this.clock.now();
+    try {
+      return await this.inner.list(prefix, options);
+    } finally {
+      this.observe("list", prefix, started);
+    }
+  }
+
+  async create(key: string, obj: KubeObject): Promise<KubeObject> {
+    const started = this.clock.now();
+    try {
+      const stored = await this.inner.create(key, obj);
+      this.bump(storageResourceOf(key), 1);
+      return stored;
+    } finally {
+      this.observe("create", key, started);
+    }
+  }
+
+  async update(key: string, obj: KubeObject, preconditions?: StorePreconditions): Promise<KubeObject> {
+    const started = this.clock.now();
+    try {
+      return await this.inner.update(key, obj, preconditions);
+    } finally {
+      this.observe("update", key, started);
+    }
+  }
+
+  async delete(key: string, preconditions?: StorePreconditions): Promise<KubeObject> {
+    const started = this.clock.now();
+    try {
+      const removed = await this.inner.delete(key, preconditions);
+      this.bump(storageResourceOf(key), -1);
+      return removed;
+    } finally {
+      this.observe("delete", key, started);
+    }
+  }
+
+  watch(prefix: string, options: StoreWatchOptions, listener: (event: StoreEvent) => void): StoreWatch {
+    return this.inner.watch(prefix, options, listener);
+  }
+
+  compact(revision: number): void {
+    this.inner.compact(revision);
+  }
+
+  oldestWatchableRevision(): number {
+    return this.inner.oldestWatchableRevision();
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+
+  private bump(resource: string, by: number): void {
+    this.counts.set(resource, (this.counts.get(resource) ?? 0) + by);
+  }
+
+  private observe(operation: string, key: string, started: number): void {
+    this.metrics.storageOperation(operation, storageResourceOf(key)).observe((this.clock.now() - started) / 1000);
+  }
+}
+
+function groupKindOf(obj: KubeObject): string {
+  const apiVersion = obj.apiVersion ?? "";
+  const slash = apiVersion.indexOf("/");
+  return `${slash < 0 ? "" : apiVersion.slice(0, slash)}/${obj.kind ?? ""}`;
+}
