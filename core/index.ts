@@ -38,6 +38,8 @@ export { scaledIntOrPercent } from "./api/builtin/field-checks.js";
 
 export { MemoryStore, type MemoryStoreOptions } from "./store/memory-store.js";
 export { DurableStore, type DurableStoreOptions } from "./store/durable-store.js";
+export { EtcdStore, type EtcdStoreOptions } from "./store/etcd-store.js";
+export { type EtcdConnection } from "./store/etcd/etcd-client.js";
 export { objectStorageKey, listPrefix } from "./store/keys.js";
 
 export { ApiServer, type ApiServerOptions } from "./apiserver/api-server.js";
@@ -85,3 +87,4 @@ export { Images, UnknownImages, parseImageReference, type ImageDefinition, type 
 export { ContainerRuntimes, NodeRuntimeToken, type ContainerRuntimeFactory, type NodeRuntime, type RuntimeService, type ImageService } from "./cri/runtime-service.js";
 export { CriError, isCriError, type CriCode } from "./cri/errors.js";
 export type { Program, Process, Signal } from "./cri/process.js";
+export { NodeHost, type NodeHostOptions } from "./cluster/node-host.js";
