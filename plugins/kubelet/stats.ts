@@ -17,6 +17,21 @@ export interface StatsSource {
   /** Node filesystem size (`ephemeral-storage` capacity); the image filesystem shares it (kind's layout). */
   readonly fsCapacity: number;
   readonly pods: readonly { pod: Pod; sandbox: string | undefined }[];
+  /** Persistent (CSI) volume figures per pod uid, from the drivers' NodeGetVolumeStats. */
+  readonly volumeStats?: ReadonlyMap<string, readonly VolumeStats[]>;
+}
+
+/** One volume's figures in a pod's `volume` list (statsapi.VolumeStats). */
+export interface VolumeStats {
+  time: string;
+  name: string;
+  usedBytes: number;
+  availableBytes?: number;
+  capacityBytes?: number;
+  inodesFree?: number;
+  inodes?: number;
+  inodesUsed?: number;
+  pvcRef?: { name: string; namespace: string };
 }
 
 interface CpuStats {
@@ -52,7 +67,7 @@ export interface PodStatsSummary {
   containers: { name: string; startTime: string; cpu: CpuStats; memory: MemoryStats; rootfs: { time: string; usedBytes: number }; logs: { time: string; usedBytes: number } }[];
   cpu: CpuStats;
   memory: MemoryStats;
-  volume: { time: string; name: string; usedBytes: number }[];
+  volume: VolumeStats[];
   "ephemeral-storage": { time: string; usedBytes: number };
   process_stats: { process_count: number };
 }
@@ -123,7 +138,9 @@ export async function statsSummary(src: StatsSource): Promise<StatsSummary> {
       const created = containers.get(s.id)?.createdAt ?? src.now;
       return { name: s.name, startTime: rfc3339(created), cpu: { time, usageNanoCores: s.cpu.usageNanoCores, usageCoreNanoSeconds: s.cpu.usageCoreNanoSeconds }, memory: memory(time, s.memory.workingSetBytes), rootfs: { time, usedBytes: 0 }, logs: { time, usedBytes: logBytes(src.runtime, pod, s.name) } };
     });
-    const volumeBytes = diskUsage(src.hostFs, `/var/lib/kubelet/pods/${uid}/volumes`);
+    // Node-local volumes count as the pod's ephemeral storage; CSI volumes are mounted from elsewhere.
+    const volumesDir = `/var/lib/kubelet/pods/${uid}/volumes`;
+    const volumeBytes = (src.hostFs.list(volumesDir) ?? []).filter((d) => d !== "kubernetes.io~csi").reduce((n, d) => n + diskUsage(src.hostFs, `${volumesDir}/${d}`), 0);
     const ephemeral = volumeBytes + perContainer.reduce((n, c) => n + c.logs.usedBytes, 0);
     podsFs += ephemeral;
     nodeWorkingSet += ws;
@@ -135,7 +152,7 @@ export async function statsSummary(src: StatsSource): Promise<StatsSummary> {
       containers: perContainer,
       cpu: { time, usageNanoCores: cpu, usageCoreNanoSeconds: cpuTotal },
       memory: memory(time, ws),
-      volume: volumeBytes ? [{ time, name: "volumes", usedBytes: volumeBytes }] : [],
+      volume: [...(volumeBytes ? [{ time, name: "volumes", usedBytes: volumeBytes }] : []), ...(src.volumeStats?.get(uid) ?? [])],
       "ephemeral-storage": { time, usedBytes: ephemeral },
       process_stats: { process_count: cs.length },
     });
