@@ -40,6 +40,8 @@ export { scaledIntOrPercent } from "./api/builtin/field-checks.js";
 
 export { MemoryStore, type MemoryStoreOptions } from "./store/memory-store.js";
 export { DurableStore, type DurableStoreOptions } from "./store/durable-store.js";
+export { EtcdStore, type EtcdStoreOptions } from "./store/etcd-store.js";
+export { type EtcdConnection } from "./store/etcd/etcd-client.js";
 export { objectStorageKey, listPrefix } from "./store/keys.js";
 
 export { ApiServer, type ApiServerOptions } from "./apiserver/api-server.js";
@@ -94,3 +96,4 @@ export { StorageDrivers, csiControllerPlugins, CsiNodePlugins, NodeHostFs, type 
 export { CsiError, isCsiError, type CsiCode } from "./csi/errors.js";
 export type { IdentityService, ControllerService, NodeService, CsiControllerPlugin, CsiNodePlugin } from "./csi/services.js";
 export { HostFileSystem, type HostMount } from "./cri/host-filesystem.js";
+export { NodeHost, type NodeHostOptions } from "./cluster/node-host.js";

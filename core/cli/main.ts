@@ -30,6 +30,15 @@ function integer(name: string, min: number, max: number) {
   };
 }
 
+// A harness that starts kubesim as a child (tests) sets KUBESIM_EXIT_WITH_PARENT=1: when the parent
+// is killed and this process is orphaned, it shuts down as on SIGTERM (prctl's PDEATHSIG, portably).
+if (process.env["KUBESIM_EXIT_WITH_PARENT"] === "1") {
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) process.kill(process.pid, "SIGTERM");
+  }, 1000).unref();
+}
+
 const program = new Command();
 program
   .name("kubesim")

@@ -15,6 +15,7 @@ import {
   type StoreWatchOptions,
 } from "./store.js";
 import { WatcherIndex } from "./watcher-index.js";
+import { EncodedObject } from "./encoded-object.js";
 
 export interface MemoryStoreOptions {
   /** Events kept for watch replay and consistent paging (default 10,000). Older ones are dropped. */
@@ -35,19 +36,58 @@ export interface MemoryStoreState {
   revision: number;
   /** Highest revision whose event is no longer retained. */
   compactedThrough: number;
-  /** Current objects in key order, each with its `resourceVersion`. */
-  objects: ReadonlyArray<readonly [key: string, obj: KubeObject]>;
+  /** Current objects in key order, each with its `resourceVersion` (or still encoded, with its revision: decoded on first use). */
+  objects: ReadonlyArray<readonly [key: string, obj: KubeObject | EncodedObject]>;
   /** Retained events, oldest first, with consecutive revisions ending at `revision`. */
   events: readonly StoreEvent[];
 }
 
-/** What the store keeps per key; `obj` is replaced (never mutated) on update. */
-interface StoredEntry {
-  readonly key: string;
-  obj: KubeObject;
-  revision: number;
+/** What the store keeps per key; `obj` is replaced (never mutated) on update. A restored entry may hold its object encoded until first use. */
+class StoredEntry {
+  private value: KubeObject | undefined;
+  private encoded: EncodedObject | undefined;
+  private labelSet: Readonly<Record<string, string>> | undefined;
+
+  constructor(
+    readonly key: string,
+    obj: KubeObject | EncodedObject,
+    public revision: number,
+    private readonly freeze: boolean,
+  ) {
+    if (obj instanceof EncodedObject) this.encoded = obj;
+    else {
+      this.value = obj;
+      this.labelSet = obj.metadata?.labels;
+    }
+  }
+
+  get obj(): KubeObject {
+    return this.value ?? this.decode();
+  }
+
+  /** The object as held: decoded, or still encoded (what a snapshot writes without decoding). */
+  get held(): KubeObject | EncodedObject {
+    return this.value ?? this.encoded!;
+  }
+
+  set obj(obj: KubeObject) {
+    this.value = obj;
+    this.encoded = undefined;
+    this.labelSet = obj.metadata?.labels;
+  }
+
   /** The object's labels, held by the index entry so label filters need not reach into each object. */
-  labels: Readonly<Record<string, string>> | undefined;
+  get labels(): Readonly<Record<string, string>> | undefined {
+    if (this.value === undefined) this.decode();
+    return this.labelSet;
+  }
+
+  private decode(): KubeObject {
+    const obj = this.encoded!.decode();
+    if (this.freeze) deepFreeze(obj);
+    this.obj = obj;
+    return obj;
+  }
 }
 
 /** etcd3 storage's message for an exact list of a compacted revision. */
@@ -87,6 +127,8 @@ export class MemoryStore implements Store {
   private pending: StoreEvent[] = [];
   private dispatching = false;
   private closed = false;
+  /** Whether `restore` left objects encoded (then `objects` does not hold every object yet). */
+  private restoredEncoded = false;
   private readonly journal: ((event: StoreEvent) => void) | undefined;
 
   constructor(options: MemoryStoreOptions = {}) {
@@ -101,7 +143,18 @@ export class MemoryStore implements Store {
   }
 
   get(key: string): Promise<KubeObject | undefined> {
-    return Promise.resolve(this.objects.get(key));
+    const obj = this.objects.get(key);
+    if (obj !== undefined || !this.restoredEncoded) return Promise.resolve(obj);
+    return Promise.resolve(this.decodedAt(key));
+  }
+
+  /** A restored object not yet in `objects` (still encoded, or decoded by a list): decoded and cached. */
+  private decodedAt(key: string): KubeObject | undefined {
+    const entry = this.entries.get(key);
+    if (!entry) return undefined;
+    const obj = entry.obj;
+    this.objects.set(key, obj);
+    return obj;
   }
 
   async list(prefix: string, options: StoreListOptions = {}): Promise<StoreListResult> {
@@ -173,7 +226,7 @@ export class MemoryStore implements Store {
     if (this.entries.has(key)) throw new StoreError("AlreadyExists", key, `key ${key} already exists`);
     const revision = ++this.revision;
     const stored = this.stamp(obj, revision);
-    const entry: StoredEntry = { key, obj: stored, revision, labels: stored.metadata?.labels };
+    const entry = new StoredEntry(key, stored, revision, this.freeze);
     this.entries.set(key, entry);
     this.objects.set(key, stored);
     this.ordered.insert(entry);
@@ -190,7 +243,6 @@ export class MemoryStore implements Store {
     const prevObject = entry.obj;
     const stored = this.stamp(obj, revision);
     entry.obj = stored;
-    entry.labels = stored.metadata?.labels;
     entry.revision = revision;
     this.objects.set(key, stored);
     this.record({ type: "MODIFIED", key, object: stored, prevObject, revision });
@@ -258,9 +310,9 @@ export class MemoryStore implements Store {
    * that it can be written out while the store keeps changing.
    */
   exportState(): MemoryStoreState {
-    const objects: (readonly [string, KubeObject])[] = [];
+    const objects: (readonly [string, KubeObject | EncodedObject])[] = [];
     this.ordered.scan("", "\uffff", (entry) => {
-      objects.push([entry.key, entry.obj]);
+      objects.push([entry.key, entry.held]);
       return true;
     });
     const events: StoreEvent[] = [];
@@ -276,10 +328,16 @@ export class MemoryStore implements Store {
   restore(state: MemoryStoreState): void {
     if (this.revision !== 0 || this.entries.size > 0 || this.watchers.size > 0) throw new Error("restore needs a new, empty store");
     for (const [key, obj] of state.objects) {
-      if (this.freeze) deepFreeze(obj);
-      const entry: StoredEntry = { key, obj, revision: Number(obj.metadata?.resourceVersion ?? 0), labels: obj.metadata?.labels };
+      let entry: StoredEntry;
+      if (obj instanceof EncodedObject) {
+        entry = new StoredEntry(key, obj, obj.revision, this.freeze);
+        this.restoredEncoded = true;
+      } else {
+        if (this.freeze) deepFreeze(obj);
+        entry = new StoredEntry(key, obj, Number(obj.metadata?.resourceVersion ?? 0), this.freeze);
+        this.objects.set(key, obj);
+      }
       this.entries.set(key, entry);
-      this.objects.set(key, obj);
       this.ordered.insert(entry);
     }
     this.revision = state.revision;
@@ -313,7 +371,7 @@ export class MemoryStore implements Store {
     }
     if (this.freeze) deepFreeze(obj);
     if (!entry) {
-      const created: StoredEntry = { key, obj, revision, labels: obj.metadata?.labels };
+      const created = new StoredEntry(key, obj, revision, this.freeze);
       this.entries.set(key, created);
       this.objects.set(key, obj);
       this.ordered.insert(created);
@@ -322,7 +380,6 @@ export class MemoryStore implements Store {
     }
     const prevObject = entry.obj;
     entry.obj = obj;
-    entry.labels = obj.metadata?.labels;
     entry.revision = revision;
     this.objects.set(key, obj);
     this.record({ type: "MODIFIED", key, object: obj, prevObject, revision });

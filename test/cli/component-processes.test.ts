@@ -19,7 +19,7 @@ interface Component {
 
 /** `kubesim <args>` as a child process (asynchronous spawn), its output collected. */
 function component(args: string[]): Component {
-  const child = spawn(process.execPath, ["--import", "tsx", "core/cli/main.ts", ...args], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, KUBESIM_LOG_LEVEL: "info" } });
+  const child = spawn(process.execPath, ["--import", "tsx", "core/cli/main.ts", ...args], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, KUBESIM_LOG_LEVEL: "info", KUBESIM_EXIT_WITH_PARENT: "1" } });
   let out = "";
   const listeners = new Set<() => void>();
   const onData = (d: Buffer): void => {

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
+import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -36,8 +36,16 @@ export interface EtcdCluster {
   stop(): Promise<void>;
 }
 
-function launch(m: EtcdMember, initialCluster: string, state: "new" | "existing"): void {
+/** TLS for the members' client URLs: serving certificate and key, and the CA client certificates must chain to. */
+export interface EtcdTls {
+  certFile: string;
+  keyFile: string;
+  trustedCaFile: string;
+}
+
+function launch(m: EtcdMember, initialCluster: string, state: "new" | "existing", tls?: EtcdTls): void {
   m.child = spawn("etcd", [
+    ...(tls ? ["--cert-file", tls.certFile, "--key-file", tls.keyFile, "--trusted-ca-file", tls.trustedCaFile, "--client-cert-auth"] : []),
     "--name", m.name, "--data-dir", m.dataDir,
     "--listen-client-urls", m.clientUrl, "--advertise-client-urls", m.clientUrl,
     "--listen-peer-urls", m.peerUrl, "--initial-advertise-peer-urls", m.peerUrl,
@@ -47,11 +55,22 @@ function launch(m: EtcdMember, initialCluster: string, state: "new" | "existing"
   m.child.stderr!.resume();
 }
 
-/** Waits until a member answers a quorum read. */
-async function ready(url: string, timeoutMs = 30_000): Promise<void> {
+/** Waits until a member answers a quorum read (over TLS: until its port accepts connections). */
+async function ready(url: string, tls: boolean, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
+      if (tls) {
+        const { port } = new URL(url);
+        await new Promise<void>((resolve, reject) => {
+          const socket = connect(Number(port), "127.0.0.1", () => {
+            socket.destroy();
+            resolve();
+          });
+          socket.once("error", reject);
+        });
+        return;
+      }
       const r = await fetch(`${url}/v3/kv/range`, { method: "POST", body: JSON.stringify({ key: "AA==" }), signal: AbortSignal.timeout(2000) });
       if (r.ok) return;
     } catch {
@@ -63,14 +82,15 @@ async function ready(url: string, timeoutMs = 30_000): Promise<void> {
 }
 
 /** Starts Debian's etcd: `size` members on loopback ports with temporary data dirs. */
-export async function startEtcd(size = 1): Promise<EtcdCluster> {
+export async function startEtcd(size = 1, tls?: EtcdTls): Promise<EtcdCluster> {
+  const scheme = tls ? "https" : "http";
   const root = mkdtempSync(join(tmpdir(), "kubesim-etcd-"));
   const members: EtcdMember[] = [];
   for (let i = 0; i < size; i++) {
-    members.push({ name: `m${i}`, clientUrl: `http://127.0.0.1:${await freePort()}`, peerUrl: `http://127.0.0.1:${await freePort()}`, dataDir: join(root, `m${i}`), child: undefined });
+    members.push({ name: `m${i}`, clientUrl: `${scheme}://127.0.0.1:${await freePort()}`, peerUrl: `http://127.0.0.1:${await freePort()}`, dataDir: join(root, `m${i}`), child: undefined });
   }
   const initialCluster = members.map((m) => `${m.name}=${m.peerUrl}`).join(",");
-  for (const m of members) launch(m, initialCluster, "new");
+  for (const m of members) launch(m, initialCluster, "new", tls);
   const kill = async (i: number): Promise<void> => {
     const c = members[i]!.child;
     members[i]!.child = undefined;
@@ -79,14 +99,14 @@ export async function startEtcd(size = 1): Promise<EtcdCluster> {
     c.kill("SIGKILL");
     await exited;
   };
-  await Promise.all(members.map((m) => ready(m.clientUrl)));
+  await Promise.all(members.map((m) => ready(m.clientUrl, !!tls)));
   return {
     members,
     endpoints: members.map((m) => m.clientUrl),
     kill,
     async restart(i) {
-      launch(members[i]!, initialCluster, "existing");
-      await ready(members[i]!.clientUrl);
+      launch(members[i]!, initialCluster, "existing", tls);
+      await ready(members[i]!.clientUrl, !!tls);
     },
     async stop() {
       for (let i = 0; i < members.length; i++) await kill(i);

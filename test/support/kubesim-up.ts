@@ -8,7 +8,8 @@ import { spawn } from "node:child_process";
 export function startUp(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ child: ReturnType<typeof spawn>; out: () => string }> {
   const dns = args.includes("--dns-port") ? [] : ["--dns-port", "0"];
   const ingress = args.some((a) => a.startsWith("--ingress-") || a === "--no-ingress") ? [] : ["--ingress-http-port", "0", "--ingress-https-port", "0"];
-  const child = spawn(process.execPath, ["--import", "tsx", "core/cli/main.ts", "up", ...dns, ...ingress, ...args], { stdio: ["ignore", "pipe", "pipe"], env });
+  // KUBESIM_EXIT_WITH_PARENT: a test file killed by the runner's timeout leaves no kubesim behind.
+  const child = spawn(process.execPath, ["--import", "tsx", "core/cli/main.ts", "up", ...dns, ...ingress, ...args], { stdio: ["ignore", "pipe", "pipe"], env: { ...env, KUBESIM_EXIT_WITH_PARENT: "1" } });
   let out = "";
   return new Promise((resolve, reject) => {
     const onData = (d: Buffer): void => {

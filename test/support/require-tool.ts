@@ -130,3 +130,6 @@ export const DIG: Tool = { name: "dig", command: "dig", probeArgs: ["-v"], insta
 
 /** Debian's etcd 3.4 (the etcd store's tests run real members on loopback ports). */
 export const ETCD: Tool = { name: "etcd (etcd-server 3.4)", command: "etcd", probeArgs: ["--version"], install: "apt-get install -y etcd-server" };
+
+/** openssl, to issue test certificates (etcd's TLS client authentication). */
+export const OPENSSL: Tool = { name: "openssl", command: "openssl", probeArgs: ["version"], install: "apt-get install -y openssl" };

@@ -61,17 +61,21 @@ export interface ScanResult {
   problem?: string;
 }
 
-/** Calls `visit` with each intact record's payload after the header, in order, until the first bad one. `visit` returning false stops early (reported as a problem by the caller). */
+/** Calls `visit` with each intact record's payload after the header, in order, until the first bad one. `visit` returning a reason stops there (reported as the problem). */
 export function scanRecords(data: Buffer, visit: (payload: string, offset: number) => string | undefined): ScanResult {
+  return scanFrames(data, (start, end, offset) => visit(data.toString("utf8", start, end), offset));
+}
+
+/** As {@link scanRecords}, handing over each intact record's payload position instead of its text (for readers that decode only part of it). */
+export function scanFrames(data: Buffer, visit: (start: number, end: number, offset: number) => string | undefined): ScanResult {
   let offset = HEADER_BYTES;
   while (offset < data.length) {
     if (data.length - offset < FRAME_BYTES) return { goodEnd: offset, problem: `incomplete record header at offset ${offset}` };
     const length = data.readUInt32LE(offset);
     const start = offset + FRAME_BYTES;
     if (length > MAX_PAYLOAD || start + length > data.length) return { goodEnd: offset, problem: `record at offset ${offset} runs past the end of the file` };
-    const payload = data.subarray(start, start + length);
-    if (crc32(payload) !== data.readUInt32LE(offset + 4)) return { goodEnd: offset, problem: `checksum mismatch in record at offset ${offset}` };
-    const refused = visit(payload.toString("utf8"), offset);
+    if (crc32(data.subarray(start, start + length)) !== data.readUInt32LE(offset + 4)) return { goodEnd: offset, problem: `checksum mismatch in record at offset ${offset}` };
+    const refused = visit(start, start + length, offset);
     if (refused !== undefined) return { goodEnd: offset, problem: `record at offset ${offset}: ${refused}` };
     offset = start + length;
   }

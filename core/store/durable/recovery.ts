@@ -7,6 +7,7 @@ import { eventOf, isChangeRecord } from "./event-codec.js";
 import { checkHeader, HEADER_BYTES, scanRecords } from "./record-file.js";
 import { readSnapshot } from "./snapshot-file.js";
 import type { StateFiles } from "./state-files.js";
+import { decoded, type EncodedObject } from "../encoded-object.js";
 
 /** A state directory that cannot be recovered without losing data; the message says what to do. */
 export class UnrecoverableStateError extends Error {
@@ -41,7 +42,7 @@ export async function recover(dir: string, files: StateFiles, historyLimit: numb
     await rename(join(dir, snapshot.name), join(dir, `${snapshot.name}.corrupt`));
   }
 
-  const objects = new Map<string, KubeObject>(base.objects);
+  const objects = new Map<string, KubeObject | EncodedObject>(base.objects);
   const events: StoreEvent[] = [...base.events];
   let revision = base.revision;
   let compactedThrough = base.compactedThrough;
@@ -75,7 +76,8 @@ export async function recover(dir: string, files: StateFiles, historyLimit: numb
           if (!isChangeRecord(value)) return "not a change record";
           if (value.r <= revision) return undefined;
           if (value.r !== revision + 1) return `revision ${value.r} does not follow ${revision}`;
-          const event = eventOf(value, objects.get(value.k));
+          const prev = objects.get(value.k);
+          const event = eventOf(value, prev === undefined ? undefined : decoded(prev));
           if (!event) return `${value.t} of ${value.k} does not fit the state at revision ${revision}`;
           if (event.type === "DELETED") objects.delete(value.k);
           else objects.set(value.k, event.object);
