@@ -15,6 +15,24 @@ import { SKIP_MARKER } from "./support/require-tool.js";
 const FILE_TIMEOUT_MS = 180_000;
 const root = process.cwd();
 const filter = process.argv[2];
+/** Process groups of the files running now. */
+const running = new Set<number>();
+
+function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, "SIGKILL");
+  } catch {
+    // already gone
+  }
+}
+
+// Interrupting the runner ends the files' groups too (they are detached from ours).
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    for (const pid of running) killGroup(pid);
+    process.exit(130);
+  });
+}
 
 /** Test files under `dir`; `fixtures` folders hold inputs of tests (even test files), not tests. */
 function findTests(dir: string, out: string[] = []): string[] {
@@ -33,20 +51,24 @@ interface FileResult { file: string; passed: number; failed: number; skipped: nu
 function runFile(file: string): Promise<FileResult> {
   const started = Date.now();
   return new Promise((resolve) => {
+    // Its own process group, so a timeout also ends what the file started (kubesim up, clients).
     const child = spawn(process.execPath, ["--import", "tsx", file], {
       cwd: root,
       env: { ...process.env, NODE_ENV: "test", FORCE_COLOR: "0" },
       stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
     });
+    running.add(child.pid!);
     let output = "";
     child.stdout.on("data", (d: Buffer) => (output += d.toString()));
     child.stderr.on("data", (d: Buffer) => (output += d.toString()));
     const timer = setTimeout(() => {
       output += `\n[run] ${relative(root, file)} timed out after ${FILE_TIMEOUT_MS} ms; killed\n`;
-      child.kill("SIGKILL");
+      killGroup(child.pid!);
     }, FILE_TIMEOUT_MS);
     child.on("close", (code) => {
       clearTimeout(timer);
+      running.delete(child.pid!);
       const clean = output.replace(/\x1b\[[0-9;]*m/g, "");
       const total = /Total:\s+(\d+)/.exec(clean);
       const passed = /Passed:\s+(\d+)/.exec(clean);
@@ -62,7 +84,7 @@ function runFile(file: string): Promise<FileResult> {
 }
 
 const files = [...findTests(join(root, "test")), ...findTests(join(root, "examples"))]
-  .filter((f) => !f.endsWith("run.ts") && (!filter || f.includes(filter)))
+  .filter((f) => !f.endsWith("run.ts") && (!filter || relative(root, f).includes(filter)))
   .sort();
 const queue = [...files];
 const results: FileResult[] = [];
