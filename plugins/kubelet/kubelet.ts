@@ -22,6 +22,8 @@ import { Backoff } from "./backoff.js";
 import { ObjectSource } from "./container-env.js";
 import { NO_PRESSURE, nodeConditions, nodeImages, nodeResources, registrationNode, type NodePressure } from "./node-status.js";
 import { statsSummary, type StatsSummary } from "./stats.js";
+import { serveKubeletEndpoints } from "./kubelet-server.js";
+import type { Listener } from "../../core/net/sockets.js";
 import { DEFAULT_EVICTION_HARD, SIGNAL_CONDITION, evictionMessage, observe, parseThresholds, rankForEviction, thresholdQuantity, type Threshold } from "./eviction.js";
 import { DEFAULT_IMAGE_GC_POLICY, IMAGE_GC_PERIOD_MS, ImageGarbageCollector } from "./image-gc.js";
 import { PodWorker, type KubeletServices } from "./pod-worker.js";
@@ -159,6 +161,11 @@ export class Kubelet {
     this.lastNetworkError = await this.networkError();
     await this.register();
     this.renewLease();
+    try {
+      this.endpoints = serveKubeletEndpoints(this.runtime.hostNetwork(), () => this.statsSummary());
+    } catch (err) {
+      this.o.log.warn("cannot serve the kubelet endpoints on port 10250", { error: err });
+    }
     this.statusTimer = this.o.clock.setInterval(() => void this.updateStatus().catch((err: unknown) => this.o.log.warn("node status update failed", { error: err })), STATUS_UPDATE_MS);
     this.syncTimer = this.o.clock.setInterval(() => {
       for (const w of this.workers.values()) void w.refreshVolumes().catch((err: unknown) => this.o.log.warn("volume refresh failed", { pod: w.uid, error: err }));
@@ -197,6 +204,7 @@ export class Kubelet {
   /** Stops heartbeats and the informer, kills every container (the node is going away). */
   async stop(): Promise<void> {
     this.abort.abort();
+    this.endpoints?.close();
     this.o.clock.clearTimeout(this.leaseTimer);
     this.o.clock.clearInterval(this.statusTimer);
     this.o.clock.clearInterval(this.syncTimer);
@@ -323,6 +331,8 @@ export class Kubelet {
   }
 
   private pressureChanged = false;
+  /** The listener of port 10250 (`/stats/summary`, `/metrics/resource`). */
+  private endpoints: Listener | undefined;
 
   // ---- stats, eviction, image GC ----
 

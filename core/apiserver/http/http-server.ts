@@ -13,6 +13,8 @@ import { bearerToken, loadOrCreateAdminToken, newAdminToken, staticTokenAuthenti
 import { allowAllAuthorizer, forbiddenFor, type AuthorizationAttributes, type Authorizer } from "./authorization.js";
 import { NonResourceEndpoints, pathNotFound } from "./discovery-endpoints.js";
 import { RemoteApiServices } from "../aggregator/remote-api-services.js";
+import type { AggregatedApi } from "../aggregator/aggregated-api.js";
+import type { ProxiedRequest } from "../aggregator/service-transport.js";
 import { DEFAULT_IN_FLIGHT_LIMITS, InFlightLimiter, type InFlightLimits } from "./in-flight-limiter.js";
 import { refuseUpgrade, streamingUnavailable, type PodExecSource, type PodLogSource, type PodPortForwardSource } from "./pod-streams.js";
 import { portForwardTransport, requestedPorts, servePortForward } from "./portforward-stream.js";
@@ -80,6 +82,8 @@ export interface HttpServerOptions {
   podExec?: PodExecSource;
   /** Serves `pods/portforward` (SPDY, SPDY tunnelled in WebSocket, WebSocket channels) once kubelets run pods. */
   podPortForward?: PodPortForwardSource;
+  /** The aggregation layer's proxy to APIServices' Services (default: none reachable, 503). */
+  aggregated?: AggregatedApi;
 }
 
 /** See {@link HttpServerOptions.extraEndpoints}: a JSON request body in, a status code and JSON body out. */
@@ -99,6 +103,17 @@ export interface HttpServerHandle {
   activeWatches(): number;
   /** Stops accepting connections, ends every watch and closes every socket; idempotent. */
   close(): Promise<void>;
+}
+
+/** The request as the aggregation layer forwards it: method, path and query, content headers, body. */
+async function proxied(req: IncomingMessage, url: string, method: string): Promise<ProxiedRequest> {
+  const headers: Record<string, string> = {};
+  for (const name of ["accept", "content-type", "user-agent"]) {
+    const v = req.headers[name];
+    if (typeof v === "string") headers[name.replace(/(^|-)([a-z])/g, (_m, d: string, c: string) => d + c.toUpperCase())] = v;
+  }
+  const body = method === "GET" || method === "HEAD" || method === "DELETE" ? "" : await readBody(req, MAX_REQUEST_BODY_BYTES);
+  return { method, path: url, headers, ...(body ? { body } : {}) };
 }
 
 const PUBLIC_ROUTES = new Set<Route["kind"]>(["version", "health"]);
@@ -125,7 +140,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   const active = new ActiveWatches();
   const random = options.random;
   let address = `${host}:${options.port ?? 6443}`;
-  const endpoints = new NonResourceEndpoints(registry, () => address, new RemoteApiServices(options.apiServer));
+  const endpoints = new NonResourceEndpoints(registry, () => address, new RemoteApiServices(options.apiServer), options.aggregated);
   const resources = new ResourceHandler({
     apiServer: options.apiServer,
     now: () => options.clock.now(),
@@ -168,11 +183,11 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
       }
       if (route.kind === "unknown") {
         const s = pathname.split("/");
-        if (s[1] === "apis" && s.length > 4 && (await endpoints.serveRemote(res, s[2]!, s[3]!))) return;
+        if (s[1] === "apis" && s.length > 4 && (await endpoints.serveRemote(res, s[2]!, s[3]!, await proxied(req, url, method), user))) return;
         throw pathNotFound();
       }
       if (method !== "GET" && method !== "HEAD") throw pathNotFound();
-      await endpoints.serve(res, route, req.headers.accept, query);
+      await endpoints.serve(res, route, req.headers.accept, query, route.kind === "discovery-resources" ? await proxied(req, url, method) : undefined, user);
       return;
     }
     const verb = verbOf(method, route, query);
