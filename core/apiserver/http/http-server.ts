@@ -106,13 +106,12 @@ export interface HttpServerHandle {
 }
 
 /** The request as the aggregation layer forwards it: method, path and query, content headers, body. */
-async function proxied(req: IncomingMessage, url: string, method: string): Promise<ProxiedRequest> {
+function proxied(req: IncomingMessage, url: string, method: string, body: string): ProxiedRequest {
   const headers: Record<string, string> = {};
   for (const name of ["accept", "content-type", "user-agent"]) {
     const v = req.headers[name];
     if (typeof v === "string") headers[name.replace(/(^|-)([a-z])/g, (_m, d: string, c: string) => d + c.toUpperCase())] = v;
   }
-  const body = method === "GET" || method === "HEAD" || method === "DELETE" ? "" : await readBody(req, MAX_REQUEST_BODY_BYTES);
   return { method, path: url, headers, ...(body ? { body } : {}) };
 }
 
@@ -177,17 +176,19 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     const method = req.method ?? "GET";
     if (route.kind !== "resource") {
       await authorize({ user, verb: method.toLowerCase(), isResourceRequest: false, path: pathname });
-      if (route.kind === "unknown" && options.extraEndpoints) {
-        const answer = await options.extraEndpoints(method, pathname, method === "POST" ? await readBody(req, options.maxBodyBytes ?? MAX_REQUEST_BODY_BYTES) : "");
-        if (answer) return sendJsonText(res, answer.code, JSON.stringify(answer.body));
-      }
       if (route.kind === "unknown") {
+        // The body is read once: kubesim's endpoints and the aggregation layer's proxy share it.
+        const body = method === "POST" || method === "PUT" || method === "PATCH" ? await readBody(req, options.maxBodyBytes ?? MAX_REQUEST_BODY_BYTES) : "";
+        if (options.extraEndpoints) {
+          const answer = await options.extraEndpoints(method, pathname, method === "POST" ? body : "");
+          if (answer) return sendJsonText(res, answer.code, JSON.stringify(answer.body));
+        }
         const s = pathname.split("/");
-        if (s[1] === "apis" && s.length > 4 && (await endpoints.serveRemote(res, s[2]!, s[3]!, await proxied(req, url, method), user))) return;
+        if (s[1] === "apis" && s.length > 4 && (await endpoints.serveRemote(res, s[2]!, s[3]!, proxied(req, url, method, body), user))) return;
         throw pathNotFound();
       }
       if (method !== "GET" && method !== "HEAD") throw pathNotFound();
-      await endpoints.serve(res, route, req.headers.accept, query, route.kind === "discovery-resources" ? await proxied(req, url, method) : undefined, user);
+      await endpoints.serve(res, route, req.headers.accept, query, route.kind === "discovery-resources" ? proxied(req, url, method, "") : undefined, user);
       return;
     }
     const verb = verbOf(method, route, query);
