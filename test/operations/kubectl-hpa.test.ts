@@ -96,6 +96,22 @@ spec:
   assert.match(described, /Normal\s+SuccessfulRescale\s+\S+\s+horizontal-pod-autoscaler\s+New size: 1; reason: All metrics below target/);
 });
 
+test("kubectl autoscale creates the HPA through autoscaling/v1; autoscaling/v2 reads it with the CPU metric", async () => {
+  await k.ok(["create", "deployment", "api", "--image=nginx"]);
+  assert.is((await k.ok(["autoscale", "deployment", "api", "--min=2", "--max=5", "--cpu-percent=60"])).trim(), "horizontalpodautoscaler.autoscaling/api autoscaled");
+  const v2 = await cluster.client.resource<HorizontalPodAutoscaler & { metadata?: object }>({ apiVersion: "autoscaling/v2", kind: "HorizontalPodAutoscaler" }).get("api", { namespace: "default" });
+  assert.equal(v2.spec?.metrics, [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 60 } } }]);
+  assert.equal(v2.spec?.scaleTargetRef, { apiVersion: "apps/v1", kind: "Deployment", name: "api" });
+  assert.is(v2.spec?.minReplicas, 2);
+  const v1 = JSON.parse(await k.ok(["get", "horizontalpodautoscalers.v1.autoscaling", "api", "-o", "json"])) as { apiVersion: string; spec: Record<string, unknown>; metadata: { annotations?: Record<string, string> } };
+  assert.is(v1.apiVersion, "autoscaling/v1");
+  assert.is(v1.spec["targetCPUUtilizationPercentage"], 60);
+  // The minimum of 2 is enforced at once.
+  await cluster.waitFor<Deployment>("Deployment", (d) => d.metadata?.name === "api" && d.spec?.replicas === 2, { namespace: "default", timeout: 120_000 });
+  await cluster.waitFor<Event>("Event", (e) => e.reason === "SuccessfulRescale" && e.message === "New size: 2; reason: Current number of replicas below Spec.MinReplicas", { namespace: "default", timeout: 10_000 });
+  assert.match(await k.ok(["get", "hpa", "api"]), /\napi\s+Deployment\/api\s+cpu: (<unknown>|\d+%)\/60%\s+2\s+5\s+2\s+/);
+});
+
 test.after(async () => {
   await server.close();
   await cluster.stop();
