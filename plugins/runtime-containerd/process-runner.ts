@@ -138,62 +138,118 @@ export class RunningProcess {
   }
 
   private processFor(o: ProcessOptions, read: () => Promise<string | undefined>): Process {
-    const self = this;
-    const signal = this.abort.signal;
-    const net = trackingStack(o.net, this.sockets);
-    const make = (argv: readonly string[], env: Record<string, string>, cwd: string, io: Required<Pick<ChildIo, "stdout" | "stderr">> & { stdin: () => Promise<string | undefined> }): Process => ({
-      argv,
-      env,
-      cwd,
-      hostname: o.hostname,
-      fs: o.fs,
-      net,
-      clock: o.clock,
-      signal,
-      read: io.stdin,
-      stdout: (t) => {
-        if (!signal.aborted) io.stdout(t);
-      },
-      stderr: (t) => {
-        if (!signal.aborted) io.stderr(t);
-      },
-      onSignal: (h) => void self.handlers.push(h),
-      sleep: (ms) => o.clock.sleep(ms, signal),
-      use: (u) => {
-        self.accountCpu();
-        self.usage = { ...self.usage, ...u };
-        if (o.memoryLimit && (u.memoryBytes ?? 0) > o.memoryLimit) self.finish(137, "oom");
-      },
-      spawn: async (childArgv, childIo = {}) => {
-        const program = o.programs[programName(childArgv[0] ?? "")];
-        const stderr = childIo.stderr ?? io.stderr;
-        if (!program) {
-          stderr(`sh: ${childArgv[0]}: not found\n`);
-          return 127;
-        }
-        return program(make(childArgv, { ...env, ...(childIo.env ?? {}) }, childIo.cwd ?? cwd, { stdin: childIo.stdin ?? io.stdin, stdout: childIo.stdout ?? io.stdout, stderr }));
-      },
-    });
-    return make(o.argv, o.env, o.cwd, { stdin: read, stdout: o.stdout, stderr: o.stderr });
+    return new ProcessView(this, o, new TrackingStack(o.net, this.sockets), this.abort.signal, o.argv, o.env, o.cwd, { stdin: read, stdout: o.stdout, stderr: o.stderr });
+  }
+
+  /** Called by the process's views: a signal handler. */
+  addHandler(h: (s: Signal) => void): void {
+    this.handlers.push(h);
+  }
+
+  /** Called by the process's views: reported resource use (over the memory limit kills it). */
+  report(u: ResourceUse, memoryLimit: number | undefined): void {
+    this.accountCpu();
+    this.usage = { ...this.usage, ...u };
+    if (memoryLimit && (u.memoryBytes ?? 0) > memoryLimit) this.finish(137, "oom");
+  }
+}
+
+/** A view's standard streams. */
+interface ViewIo {
+  stdin: () => Promise<string | undefined>;
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+}
+
+/**
+ * What a program of a {@link RunningProcess} (or a child it spawned) sees. A class with methods on
+ * its prototype rather than an object of closures: a node runs a process per container, and
+ * per-process closures were most of a pause container's memory.
+ */
+class ProcessView implements Process {
+  constructor(
+    private readonly owner: RunningProcess,
+    private readonly o: ProcessOptions,
+    readonly net: NetworkStack,
+    readonly signal: AbortSignal,
+    readonly argv: readonly string[],
+    readonly env: Record<string, string>,
+    readonly cwd: string,
+    private readonly io: ViewIo,
+  ) {}
+
+  get hostname(): string {
+    return this.o.hostname;
+  }
+
+  get fs(): FileSystem {
+    return this.o.fs;
+  }
+
+  get clock(): Clock {
+    return this.o.clock;
+  }
+
+  read(): Promise<string | undefined> {
+    return this.io.stdin();
+  }
+
+  stdout(text: string): void {
+    if (!this.signal.aborted) this.io.stdout(text);
+  }
+
+  stderr(text: string): void {
+    if (!this.signal.aborted) this.io.stderr(text);
+  }
+
+  onSignal(handler: (s: Signal) => void): void {
+    this.owner.addHandler(handler);
+  }
+
+  sleep(ms: number): Promise<void> {
+    return this.o.clock.sleep(ms, this.signal);
+  }
+
+  use(usage: ResourceUse): void {
+    this.owner.report(usage, this.o.memoryLimit);
+  }
+
+  async spawn(childArgv: readonly string[], childIo: ChildIo = {}): Promise<number> {
+    const program = this.o.programs[programName(childArgv[0] ?? "")];
+    const stderr = childIo.stderr ?? this.io.stderr;
+    if (!program) {
+      stderr(`sh: ${childArgv[0]}: not found\n`);
+      return 127;
+    }
+    const io: ViewIo = { stdin: childIo.stdin ?? this.io.stdin, stdout: childIo.stdout ?? this.io.stdout, stderr };
+    return program(new ProcessView(this.owner, this.o, this.net, this.signal, childArgv, { ...this.env, ...(childIo.env ?? {}) }, childIo.cwd ?? this.cwd, io));
   }
 }
 
 /** The namespace's socket layer, remembering what the process opened so it is closed when the process ends. */
-function trackingStack(net: NetworkStack, sockets: { close(): void }[]): NetworkStack {
-  return {
-    get addresses() {
-      return net.addresses;
-    },
-    listen(protocol: "TCP", port: number, onConnection: (conn: Connection) => void, options?: { address?: string }): Listener {
-      const l = net.listen(protocol, port, onConnection, options);
-      sockets.push(l);
-      return l;
-    },
-    bindUdp(port: number, onMessage: (msg: Datagram, socket: UdpSocket) => void, options?: { address?: string }): UdpSocket {
-      const s = net.bindUdp(port, onMessage, options);
-      sockets.push(s);
-      return s;
-    },
-    connect: (address, port, options) => net.connect(address, port, options),
-  };
+class TrackingStack implements NetworkStack {
+  constructor(
+    private readonly net: NetworkStack,
+    private readonly sockets: { close(): void }[],
+  ) {}
+
+  get addresses(): readonly string[] {
+    return this.net.addresses;
+  }
+
+  listen(protocol: "TCP", port: number, onConnection: (conn: Connection) => void, options?: { address?: string }): Listener {
+    const l = this.net.listen(protocol, port, onConnection, options);
+    this.sockets.push(l);
+    return l;
+  }
+
+  bindUdp(port: number, onMessage: (msg: Datagram, socket: UdpSocket) => void, options?: { address?: string }): UdpSocket {
+    const s = this.net.bindUdp(port, onMessage, options);
+    this.sockets.push(s);
+    return s;
+  }
+
+  connect(address: string, port: number, options?: { timeoutMs?: number; signal?: AbortSignal }): Promise<Connection> {
+    return this.net.connect(address, port, options);
+  }
 }
