@@ -51,6 +51,8 @@ export { BUILT_IN_ADMISSION } from "./apiserver/admission/index.js";
 export { objectUsage, countResourceName, quotaScopesMatch } from "./apiserver/admission/index.js";
 export { ClusterCredentials, ClusterCredentialsToken, type SigningKey } from "./apiserver/serviceaccount/cluster-credentials.js";
 export { ServiceAccountTokens, DEFAULT_SERVICE_ACCOUNT_ISSUER, type TokenRequest } from "./apiserver/serviceaccount/service-account-tokens.js";
+export { AggregatedApi, AggregatedApiToken } from "./apiserver/aggregator/aggregated-api.js";
+export { ApiServiceTransportToken, networkServiceTransport, type ApiServiceTransport, type ProxiedRequest, type ProxiedResponse, type ServiceRef } from "./apiserver/aggregator/service-transport.js";
 export { InProcessClient } from "./client/in-process-client.js";
 
 export * from "./informers/index.js";

@@ -27,6 +27,12 @@ export interface StrategyServices {
  * All hooks are optional; a resource without a strategy is stored as given.
  */
 export interface ResourceStrategy<T extends KubeObject = KubeObject> {
+  /**
+   * A built-in version served from another version's stored objects (the descriptor's
+   * `storageVersion`): converts a draft of this version to the storage version before it is
+   * written, and a stored object to this version when served. Without it, only apiVersion changes.
+   */
+  conversion?: { toStorage(obj: KubeObject): KubeObject; fromStorage(obj: KubeObject): KubeObject };
   /** Fills defaults exactly as the real defaulters (`SetDefaults_*`) do. Mutates `obj`. */
   defaults?(obj: T, ctx: StrategyContext): void;
   /** Before a create: e.g. reset status, set generation 1. Mutates `obj`. */

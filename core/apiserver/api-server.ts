@@ -602,13 +602,16 @@ export class ApiServer implements ApiServerApi {
     const d = type.descriptor;
     if (!d.storageVersion) return obj;
     const apiVersion = formatApiVersion(d.group, d.version);
-    return obj.apiVersion === apiVersion ? obj : { ...obj, apiVersion };
+    if (obj.apiVersion === apiVersion) return obj;
+    return type.strategy.conversion ? type.strategy.conversion.fromStorage(obj) : { ...obj, apiVersion };
   }
 
   /** A draft about to be written: custom resources are stored in their storage version. */
   private toStorage(type: RegisteredType, draft: Draft): Draft {
     const d = type.descriptor;
-    if (d.storageVersion) draft.apiVersion = formatApiVersion(d.group, d.storageVersion);
+    if (!d.storageVersion) return draft;
+    if (type.strategy.conversion) return type.strategy.conversion.toStorage(draft) as Draft;
+    draft.apiVersion = formatApiVersion(d.group, d.storageVersion);
     return draft;
   }
 

@@ -2,7 +2,7 @@ import "reflect-metadata";
 import { setMaxListeners } from "node:events";
 import { join } from "node:path";
 import type { DependencyContainer } from "tsyringe";
-import type { Node } from "kubernetes-types/core/v1.js";
+import type { Node, Service } from "kubernetes-types/core/v1.js";
 import { Clock } from "../clock/clock.js";
 import { RealClock } from "../clock/real-clock.js";
 import { VirtualClock } from "../clock/virtual-clock.js";
@@ -35,6 +35,9 @@ import { PodStreams } from "../apiserver/http/pod-streams.js";
 import { DEFAULT_PLUGINS } from "./default-distribution.js";
 import { NodeAgents, type NodeAgentHandle } from "./node-agents.js";
 import { DataPlane, DataPlaneToken } from "../net/data-plane.js";
+import { AggregatedApi, AggregatedApiToken } from "../apiserver/aggregator/aggregated-api.js";
+import { RemoteApiServices } from "../apiserver/aggregator/remote-api-services.js";
+import { ApiServiceTransportToken, networkServiceTransport } from "../apiserver/aggregator/service-transport.js";
 import { NodeFileSystem, NodeFiles } from "../cni/node-files.js";
 import { CniPodNetwork } from "../cni/cni-pod-network.js";
 import { PodNetwork } from "../cni/pod-network.js";
@@ -151,6 +154,7 @@ export class Cluster {
   readonly apiServerMetrics = new ApiServerMetrics();
   private informerFactory: SharedInformerFactory | undefined;
   private controllerManager: Manager | undefined;
+  private aggregated: AggregatedApi | undefined;
   private state: "new" | "starting" | "running" | "stopped" = "new";
   private workerCount = 0;
   /** A cluster started without workers keeps its control-plane nodes schedulable, as kind does. */
@@ -286,6 +290,10 @@ export class Cluster {
       provide(this.container, ApiServerApi, cp.apiServer);
       provide(this.container, Client, cp.client);
       provide(this.container, ClusterCredentialsToken, cp.credentials);
+      // The aggregation layer reaches APIServices' Services through the pod network unless a plugin provides another transport.
+      const network = networkServiceTransport(this.dataPlane, this.clock, (namespace, name) => cp.client.resource<Service>("Service").get(name, { namespace }).catch(() => undefined));
+      this.aggregated = new AggregatedApi(new RemoteApiServices(cp.apiServer), () => (this.container.isRegistered(ApiServiceTransportToken, true) ? this.resolve(ApiServiceTransportToken) : network));
+      provide(this.container, AggregatedApiToken, this.aggregated);
       this.informerFactory = new SharedInformerFactory({ client: cp.client, clock: this.clock, registry: cp.registry, random: this.random, logger: this.log.child("informers") });
       provide(this.container, InformerFactory, this.informerFactory);
       await this.plugins.start();
@@ -336,6 +344,7 @@ export class Cluster {
       log: this.log.child("http"),
       authorizer: clusterAuthorizer(this.extensions.point(HttpAuthorizers).all()),
       extraEndpoints: kubesimEndpoints(this),
+      ...(this.aggregated ? { aggregated: this.aggregated } : {}),
       // The kubelets' streaming API (logs, exec, attach, port-forward), reached through the pod subresources.
       ...this.podStreams(),
       authenticators: [cp.tokens],

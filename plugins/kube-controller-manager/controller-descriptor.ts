@@ -1,6 +1,7 @@
 import type { Logger, Manager, ResourceRegistry } from "../../core/index.js";
 import type { KubeControllerManagerOptions } from "./options.js";
 import type { RootCaSource } from "./controllers/root-ca-publisher.js";
+import type { AggregatedGet } from "./controllers/podautoscaler/metrics-client.js";
 
 /** What a controller's setup receives from kube-controller-manager (upstream's `ControllerContext`). */
 export interface ControllerContext {
@@ -15,6 +16,8 @@ export interface ControllerContext {
   readonly options: KubeControllerManagerOptions;
   /** The cluster CA (`--root-ca-file`); the root CA publisher does nothing without one. */
   readonly rootCA?: RootCaSource;
+  /** GETs through the aggregation layer (metrics.k8s.io for the HPA); without it the HPA reports its metrics unavailable. */
+  readonly aggregated?: AggregatedGet;
 }
 
 /**

@@ -16,6 +16,7 @@ import { setupNodeIpam } from "./controllers/nodeipam/index.js";
 import { setupDisruption } from "./controllers/disruption/index.js";
 import { setupResourceQuota } from "./controllers/resourcequota/index.js";
 import { setupPodGc } from "./controllers/podgc/index.js";
+import { setupHorizontalPodAutoscaler } from "./controllers/podautoscaler/index.js";
 import { setupAttachDetach } from "./controllers/attachdetach/index.js";
 import { setupEphemeralVolumes } from "./controllers/ephemeral/index.js";
 import { setupPersistentVolumeBinder, setupPvcProtection, setupPvProtection } from "./controllers/volume/index.js";
@@ -158,6 +159,13 @@ export const KNOWN_CONTROLLERS: readonly ControllerDescriptor[] = [
     concurrencyFlag: "concurrent-resource-quota-syncs",
     defaultConcurrency: 5,
     setup: setupResourceQuota,
+  },
+  {
+    name: "horizontal-pod-autoscaler-controller",
+    aliases: ["horizontalpodautoscaling"],
+    concurrencyFlag: "concurrent-horizontal-pod-autoscaler-syncs",
+    defaultConcurrency: 5,
+    setup: setupHorizontalPodAutoscaler,
   },
   {
     name: "pod-garbage-collector-controller",

@@ -1,3 +1,4 @@
+import type { HpaSettings } from "./controllers/podautoscaler/horizontal-controller.js";
 /** kube-controller-manager's settings, named after its flags. */
 export interface KubeControllerManagerOptions {
   /** `--controllers`: `"*"` (default), `"*,-ttl"`, `["foo", "bar"]`. */
@@ -24,6 +25,8 @@ export interface KubeControllerManagerOptions {
   terminatedPodGcThreshold?: number;
   /** Node lifecycle settings (`--node-monitor-period`, `--node-monitor-grace-period`, ... in ms and per second). */
   nodeLifecycle?: Partial<NodeLifecycleSettings>;
+  /** The HPA's `--horizontal-pod-autoscaler-*` settings (sync period 15 s, tolerance 0.1, downscale stabilization 5 min, ... in ms). */
+  horizontalPodAutoscaler?: Partial<HpaSettings>;
 }
 
 /** The node lifecycle controller's flags, upstream's defaults in {@link NODE_LIFECYCLE_DEFAULTS}. */

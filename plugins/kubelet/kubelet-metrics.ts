@@ -29,18 +29,17 @@ export interface KubeletMetricsSource {
 }
 
 /**
- * One kubelet's four metrics endpoints, each its own registry as the kubelet serves them:
+ * Three of one kubelet's metrics endpoints, each its own registry as the kubelet serves them:
  * `/metrics` (kubelet_running_pods, kubelet_running_containers{container_state},
  * kubelet_pod_start_duration_seconds, kubelet_pleg_relist_duration_seconds, ...),
  * `/metrics/cadvisor` (container_* per container and pod-level network bytes with cAdvisor's
- * labels), `/metrics/resource` (the resource metrics endpoint: node_*, pod_*, container_*) and
- * `/metrics/probes` (prober_probe_total). Figures come from the kubelet's stats summary, its
+ * labels) and `/metrics/probes` (prober_probe_total); `/metrics/resource` is kubelet-server.ts's
+ * (with sample timestamps, as metrics-server reads it). Figures come from the kubelet's stats summary, its
  * runtime and the data plane at scrape time.
  */
 export class KubeletMetrics implements KubeletMetricsRecorder {
   readonly main: Registry = newMetricsRegistry();
   readonly cadvisor: Registry = newMetricsRegistry();
-  readonly resource: Registry = newMetricsRegistry();
   readonly probes: Registry = newMetricsRegistry();
   private readonly podStart: Histogram;
   private readonly pleg: Histogram;
@@ -113,78 +112,6 @@ export class KubeletMetrics implements KubeletMetricsRecorder {
     network("container_network_receive_bytes_total", "Cumulative count of bytes received", (d) => d.rxBytes);
     network("container_network_transmit_bytes_total", "Cumulative count of bytes transmitted", (d) => d.txBytes);
 
-    const res = [this.resource];
-    const summary = (): StatsSummary | undefined => self.current?.summary;
-    new Gauge({
-      name: "node_cpu_usage_seconds_total",
-      help: "Cumulative cpu time consumed by the node in core-seconds",
-      registers: res,
-      collect() {
-        const s = summary();
-        if (s) this.set(s.node.cpu.usageCoreNanoSeconds / 1e9);
-      },
-    });
-    new Gauge({
-      name: "node_memory_working_set_bytes",
-      help: "Current working set of the node in bytes",
-      registers: res,
-      collect() {
-        const s = summary();
-        if (s) this.set(s.node.memory.workingSetBytes);
-      },
-    });
-    new Gauge({
-      name: "pod_cpu_usage_seconds_total",
-      help: "Cumulative cpu time consumed by the pod in core-seconds",
-      labelNames: ["namespace", "pod"],
-      registers: res,
-      collect() {
-        this.reset();
-        for (const p of summary()?.pods ?? []) this.set({ namespace: p.podRef.namespace, pod: p.podRef.name }, p.cpu.usageCoreNanoSeconds / 1e9);
-      },
-    });
-    new Gauge({
-      name: "pod_memory_working_set_bytes",
-      help: "Current working set of the pod in bytes",
-      labelNames: ["namespace", "pod"],
-      registers: res,
-      collect() {
-        this.reset();
-        for (const p of summary()?.pods ?? []) this.set({ namespace: p.podRef.namespace, pod: p.podRef.name }, p.memory.workingSetBytes);
-      },
-    });
-    new Gauge({
-      name: "container_cpu_usage_seconds_total",
-      help: "Cumulative cpu time consumed by the container in core-seconds",
-      labelNames: ["container", "namespace", "pod"],
-      registers: res,
-      collect() {
-        this.reset();
-        for (const p of summary()?.pods ?? []) for (const c of p.containers) this.set({ container: c.name, namespace: p.podRef.namespace, pod: p.podRef.name }, c.cpu.usageCoreNanoSeconds / 1e9);
-      },
-    });
-    new Gauge({
-      name: "container_memory_working_set_bytes",
-      help: "Current working set of the container in bytes",
-      labelNames: ["container", "namespace", "pod"],
-      registers: res,
-      collect() {
-        this.reset();
-        for (const p of summary()?.pods ?? []) for (const c of p.containers) this.set({ container: c.name, namespace: p.podRef.namespace, pod: p.podRef.name }, c.memory.workingSetBytes);
-      },
-    });
-    new Gauge({
-      name: "container_start_time_seconds",
-      help: "Start time of the container since unix epoch in seconds",
-      labelNames: ["container", "namespace", "pod"],
-      registers: res,
-      collect() {
-        this.reset();
-        for (const p of summary()?.pods ?? []) for (const c of p.containers) this.set({ container: c.name, namespace: p.podRef.namespace, pod: p.podRef.name }, Date.parse(c.startTime) / 1000);
-      },
-    });
-    new Gauge({ name: "resource_scrape_error", help: "1 if there was an error while getting container metrics, 0 otherwise", registers: res }).set(0);
-
     this.probeTotal = new Counter({ name: "prober_probe_total", help: "Cumulative number of a liveness, readiness or startup probe for a container by result.", labelNames: ["probe_type", "result", "container", "pod", "namespace", "pod_uid"], registers: [this.probes] });
   }
 
@@ -220,11 +147,6 @@ export class KubeletMetrics implements KubeletMetricsRecorder {
   /** `/metrics/cadvisor`. */
   scrapeCadvisor(): Promise<string> {
     return this.withSnapshot(() => this.cadvisor.metrics());
-  }
-
-  /** `/metrics/resource`. */
-  scrapeResource(): Promise<string> {
-    return this.withSnapshot(() => this.resource.metrics());
   }
 
   /** `/metrics/probes`. */

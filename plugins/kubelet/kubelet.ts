@@ -25,6 +25,7 @@ import { Backoff } from "./backoff.js";
 import { ObjectSource } from "./container-env.js";
 import { NO_PRESSURE, nodeConditions, nodeImages, nodeResources, registrationNode, type NodePressure } from "./node-status.js";
 import { statsSummary, type StatsSummary, type VolumeStats } from "./stats.js";
+import { serveKubeletEndpoints } from "./kubelet-server.js";
 import { DEFAULT_EVICTION_HARD, SIGNAL_CONDITION, evictionMessage, observe, parseThresholds, rankForEviction, thresholdQuantity, type Threshold } from "./eviction.js";
 import { DEFAULT_IMAGE_GC_POLICY, IMAGE_GC_PERIOD_MS, ImageGarbageCollector } from "./image-gc.js";
 import { PodWorker, type KubeletServices } from "./pod-worker.js";
@@ -34,12 +35,10 @@ import { NodeFiles, type NodeFileSystem } from "../../core/cni/node-files.js";
 import { StaticPodManager } from "./static-pod-manager.js";
 import { isMirrorPod } from "./static-pods.js";
 import { KubeletMetrics } from "./kubelet-metrics.js";
-import { serveMetricsEndpoint } from "../../core/metrics/metrics-endpoint.js";
 import { DataPlaneToken, type DataPlane } from "../../core/net/data-plane.js";
 import type { Listener } from "../../core/net/sockets.js";
 
 /** The kubelet's port (its API and metrics). */
-const KUBELET_PORT = 10250;
 
 export interface KubeletOptions {
   scope: DependencyContainer;
@@ -185,7 +184,6 @@ export class Kubelet {
   }
 
   private nodeLabels: Record<string, string> = {};
-  private metricsListener: Listener | undefined;
 
   /** Registers the node, starts heartbeats and the pod informer. Resolves once the Node exists. */
   async start(): Promise<void> {
@@ -193,6 +191,16 @@ export class Kubelet {
     await this.register();
     await this.startCsiPlugins();
     this.renewLease();
+    try {
+      const m = this.metrics;
+      this.endpoints = serveKubeletEndpoints(this.runtime.hostNetwork(), () => this.statsSummary(), {
+        "/metrics": () => m.scrapeMain(),
+        "/metrics/cadvisor": () => m.scrapeCadvisor(),
+        "/metrics/probes": () => m.scrapeProbes(),
+      });
+    } catch (err) {
+      this.o.log.warn("cannot serve the kubelet endpoints on port 10250", { error: err });
+    }
     this.statusTimer = this.o.clock.setInterval(() => void this.updateStatus().catch((err: unknown) => this.o.log.warn("node status update failed", { error: err })), STATUS_UPDATE_MS);
     this.syncTimer = this.o.clock.setInterval(() => {
       for (const w of this.workers.values()) void w.refreshVolumes().catch((err: unknown) => this.o.log.warn("volume refresh failed", { pod: w.uid, error: err }));
@@ -220,7 +228,6 @@ export class Kubelet {
       },
     });
     this.informers.start(this.abort.signal);
-    this.serveMetrics();
     this.housekeepingTimer = this.o.clock.setInterval(() => void this.housekeeping().catch((err: unknown) => this.o.log.warn("eviction manager: synchronize failed", { error: err })), EVICTION_MONITORING_MS);
     this.imageGcTimer = this.o.clock.setInterval(() => void this.collectImages().catch((err: unknown) => this.o.log.warn("image garbage collection failed", { error: err })), IMAGE_GC_PERIOD_MS);
     if (this.staticPods) {
@@ -229,28 +236,10 @@ export class Kubelet {
     }
   }
 
-  /**
-   * Serves the metrics endpoints on the node's :10250 (the kubelet's port; plain HTTP in the
-   * simulated network), where the API server's `nodes/<node>/proxy/metrics...` reaches them.
-   */
-  private serveMetrics(): void {
-    const m = this.metrics;
-    try {
-      this.metricsListener = serveMetricsEndpoint(this.runtime.hostNetwork(), KUBELET_PORT, {
-        "/metrics": () => m.scrapeMain(),
-        "/metrics/cadvisor": () => m.scrapeCadvisor(),
-        "/metrics/resource": () => m.scrapeResource(),
-        "/metrics/probes": () => m.scrapeProbes(),
-      });
-    } catch (err) {
-      this.o.log.warn("kubelet metrics: cannot listen on :10250", { error: err });
-    }
-  }
-
   /** Stops heartbeats and the informer, kills every container (the node is going away). */
   async stop(): Promise<void> {
     this.abort.abort();
-    this.metricsListener?.close();
+    this.endpoints?.close();
     this.o.clock.clearTimeout(this.leaseTimer);
     this.o.clock.clearInterval(this.statusTimer);
     this.o.clock.clearInterval(this.syncTimer);
@@ -390,6 +379,8 @@ export class Kubelet {
   }
 
   private pressureChanged = false;
+  /** The listener of port 10250 (`/stats/summary`, `/metrics/resource`). */
+  private endpoints: Listener | undefined;
 
   // ---- stats, eviction, image GC ----
 

@@ -6,6 +6,7 @@ import type { EventRecorder } from "../../core/events/event-recorder.js";
 import type { Logger } from "../../core/log/logger.js";
 import { isStatusError } from "../../core/api/status.js";
 import { rfc3339 } from "../../core/api/time.js";
+import { parseQuantity, quantityToNumber } from "../../core/api/quantity.js";
 import { isCriError } from "../../core/cri/errors.js";
 import type { FileSystem } from "../../core/cri/filesystem.js";
 import { familiarName, parseImageReference } from "../../core/cri/images.js";
@@ -670,6 +671,8 @@ export class PodWorker {
     }
     const limits = c.resources?.limits ?? {};
     const memory = limits["memory"] ? bytes(String(limits["memory"])) : undefined;
+    // The CFS quota of the CPU limit (100 ms period), as the kubelet's cgroup manager sets it.
+    const cpuQuota = limits["cpu"] ? Math.ceil(quantityToNumber(parseQuantity(String(limits["cpu"]))) * 100_000) : undefined;
     return {
       metadata: { name: s.name, attempt },
       image: { image: imageId },
@@ -685,7 +688,7 @@ export class PodWorker {
       stdinOnce: c.stdinOnce ?? false,
       tty: c.tty ?? false,
       linux: {
-        ...(memory ? { resources: { memoryLimitInBytes: memory } } : {}),
+        ...(memory || cpuQuota ? { resources: { ...(memory ? { memoryLimitInBytes: memory } : {}), ...(cpuQuota ? { cpuQuota, cpuPeriod: 100_000 } : {}) } } : {}),
         securityContext: {
           ...(runAsUser !== undefined ? { runAsUser } : {}),
           ...(sec?.readOnlyRootFilesystem ? { readonlyRootfs: true } : {}),

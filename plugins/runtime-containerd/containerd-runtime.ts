@@ -282,6 +282,7 @@ export class ContainerdRuntime implements RuntimeService, ImageService, NodeRunt
         },
         init: true,
         ...(c.config.linux?.resources?.memoryLimitInBytes ? { memoryLimit: c.config.linux.resources.memoryLimitInBytes } : {}),
+        ...(c.config.linux?.resources?.cpuQuota && c.config.linux.resources.cpuQuota > 0 ? { cpuLimitMillis: (c.config.linux.resources.cpuQuota / (c.config.linux.resources.cpuPeriod || 100_000)) * 1000 } : {}),
       });
     } catch (e) {
       c.state = "CONTAINER_EXITED";
@@ -605,9 +606,9 @@ export class ContainerdRuntime implements RuntimeService, ImageService, NodeRunt
 
   private statsOf(c: ContainerRecord): ContainerStats {
     const now = this.deps.clock.now();
-    const u = c.process?.running ? c.process.usage : {};
-    const cpu = u.cpuMillis ?? 0;
-    return { id: c.id, name: c.config.metadata.name, podSandboxId: c.sandbox.id, timestamp: now, cpu: { usageNanoCores: cpu * 1e6, usageCoreNanoSeconds: Math.round(cpu * 1e6 * ((now - (c.startedAt || now)) / 1000)) }, memory: { workingSetBytes: u.memoryBytes ?? 0 } };
+    const p = c.process?.running ? c.process : undefined;
+    const cpu = p?.cpuMillis() ?? 0;
+    return { id: c.id, name: c.config.metadata.name, podSandboxId: c.sandbox.id, timestamp: now, cpu: { usageNanoCores: cpu * 1e6, usageCoreNanoSeconds: p?.cpuCoreNanoSeconds() ?? 0 }, memory: { workingSetBytes: p?.usage.memoryBytes ?? 0 } };
   }
 
   protected emit(event: ContainerEvent): void {

@@ -21,6 +21,8 @@ export interface ProcessOptions {
   init?: boolean;
   /** Memory limit in bytes: reported use above it kills the process (OOMKilled, 137). */
   memoryLimit?: number;
+  /** CPU limit in millicores (the CFS quota): reported use above it is throttled to it. */
+  cpuLimitMillis?: number;
 }
 
 /** Why a process ended. */
@@ -42,6 +44,9 @@ export class RunningProcess {
   exitCode: number | undefined;
   exitReason: ExitReason = "exited";
   usage: ResourceUse = {};
+  /** CPU time used up to `cpuSince` (core-nanoseconds), integrated over every change of `usage`. */
+  private cpuNanos = 0;
+  private cpuSince: number;
   private resolveExit!: (code: number) => void;
   private readonly abort = new AbortController();
   private readonly handlers: ((s: Signal) => void)[] = [];
@@ -50,12 +55,31 @@ export class RunningProcess {
   private stdinClosed = false;
   private readonly sockets: { close(): void }[] = [];
 
+  /** CPU in millicores now: the reported use, throttled to the CPU limit. */
+  cpuMillis(): number {
+    const want = this.usage.cpuMillis ?? 0;
+    return this.options.cpuLimitMillis !== undefined ? Math.min(want, this.options.cpuLimitMillis) : want;
+  }
+
+  /** Cumulative CPU time in core-nanoseconds (cgroup cpuacct.usage). */
+  cpuCoreNanoSeconds(): number {
+    this.accountCpu();
+    return Math.round(this.cpuNanos);
+  }
+
+  private accountCpu(): void {
+    const now = this.options.clock.now();
+    this.cpuNanos += this.cpuMillis() * 1e6 * ((now - this.cpuSince) / 1000);
+    this.cpuSince = now;
+  }
+
   constructor(
     readonly pid: number,
     private readonly options: ProcessOptions,
     stdin?: () => Promise<string | undefined>,
   ) {
     this.exit = new Promise((resolve) => (this.resolveExit = resolve));
+    this.cpuSince = options.clock.now();
     const program = options.programs[programName(options.argv[0] ?? "")];
     if (!program) throw new Error(`exec: "${options.argv[0] ?? ""}": executable file not found in $PATH`);
     const proc = this.processFor(options, stdin ?? (() => this.readStdin()));
@@ -124,6 +148,7 @@ export class RunningProcess {
 
   /** Called by the process's views: reported resource use (over the memory limit kills it). */
   report(u: ResourceUse, memoryLimit: number | undefined): void {
+    this.accountCpu();
     this.usage = { ...this.usage, ...u };
     if (memoryLimit && (u.memoryBytes ?? 0) > memoryLimit) this.finish(137, "oom");
   }

@@ -2,7 +2,7 @@ import type { ApiTypeRegistration } from "../strategy.js";
 import { CORE_TYPES } from "./core/index.js";
 import { APPS_TYPES } from "./apps/index.js";
 import { BATCH_TYPES } from "./batch/index.js";
-import { AUTOSCALING_TYPES } from "./autoscaling/index.js";
+import { AUTOSCALING_TYPES, AUTOSCALING_V1_TYPES } from "./autoscaling/index.js";
 import { POLICY_TYPES } from "./policy/index.js";
 import { SCHEDULING_TYPES } from "./scheduling/index.js";
 import { DISCOVERY_TYPES } from "./discovery/index.js";
@@ -20,6 +20,7 @@ export const BUILT_IN_TYPES: readonly ApiTypeRegistration[] = [
   ...APPS_TYPES,
   ...BATCH_TYPES,
   ...AUTOSCALING_TYPES,
+  ...AUTOSCALING_V1_TYPES,
   ...POLICY_TYPES,
   ...SCHEDULING_TYPES,
   ...DISCOVERY_TYPES,

@@ -1,4 +1,5 @@
 import type { ApiGroup, ApiGroupDiscovery, ApiGroupDiscoveryList, ApiGroupList } from "../discovery/index.js";
+import type { ApiVersionDiscovery } from "../discovery/aggregated-discovery.js";
 import { apiGroup } from "../discovery/index.js";
 import type { RemoteGroupVersion } from "./remote-api-services.js";
 
@@ -28,14 +29,14 @@ export function remoteApiGroup(group: string, remote: readonly RemoteGroupVersio
 
 /**
  * Aggregated discovery with the remote groups appended. Their resources come from the Service's
- * own discovery; a version whose Service cannot be reached is listed `Stale` with no resources,
- * as kube-aggregator's discovery manager lists a group version it could not fetch (clients report
- * it as a failed group version).
+ * own discovery (`discovered`, by `group/version`); a version missing there (its Service could not
+ * be reached) is listed `Stale` with no resources, as kube-aggregator's discovery manager lists a
+ * group version it could not fetch (clients report it as a failed group version).
  */
-export function withRemoteGroupDiscovery(local: ApiGroupDiscoveryList, remote: readonly RemoteGroupVersion[]): ApiGroupDiscoveryList {
+export function withRemoteGroupDiscovery(local: ApiGroupDiscoveryList, remote: readonly RemoteGroupVersion[], discovered: ReadonlyMap<string, ApiVersionDiscovery> = new Map()): ApiGroupDiscoveryList {
   const known = new Set(local.items.map((g) => g.metadata.name));
   const extra: ApiGroupDiscovery[] = [...byGroup(remote)]
     .filter(([name]) => !known.has(name))
-    .map(([name, versions]) => ({ metadata: { name, creationTimestamp: null }, versions: versions.map((version) => ({ version, resources: [], freshness: "Stale" as const })) }));
+    .map(([name, versions]) => ({ metadata: { name, creationTimestamp: null }, versions: versions.map((version) => discovered.get(`${name}/${version}`) ?? { version, resources: [], freshness: "Stale" as const }) }));
   return { ...local, items: [...local.items, ...extra] };
 }

@@ -8,6 +8,10 @@ import { negotiateOpenApiV2, OPENAPI_V2_PROTOBUF, OpenApiDocuments } from "../op
 import type { NonResourceRoute } from "./request-route.js";
 import type { RemoteApiServices } from "../aggregator/remote-api-services.js";
 import { remoteApiGroup, withRemoteGroupDiscovery, withRemoteGroups } from "../aggregator/aggregated-groups.js";
+import type { AggregatedApi } from "../aggregator/aggregated-api.js";
+import type { ApiVersionDiscovery } from "../discovery/aggregated-discovery.js";
+import type { ProxiedRequest } from "../aggregator/service-transport.js";
+import type { UserInfo } from "../admission.js";
 import { sendJson, sendJsonText, sendText } from "./responses.js";
 
 /** The 404 kube-apiserver sends for a path it does not serve. */
@@ -23,12 +27,12 @@ export class NonResourceEndpoints {
   private readonly openapi: OpenApiDocuments;
   private readonly version = JSON.stringify(buildVersionInfo());
 
-  constructor(private readonly registry: ResourceRegistry, private readonly serverAddress: () => string, private readonly remote?: RemoteApiServices) {
+  constructor(private readonly registry: ResourceRegistry, private readonly serverAddress: () => string, private readonly remote?: RemoteApiServices, private readonly aggregated?: AggregatedApi) {
     this.cache = new RegistryDocumentCache(registry);
     this.openapi = new OpenApiDocuments(registry);
   }
 
-  async serve(res: ServerResponse, route: NonResourceRoute, accept: string | undefined, query: URLSearchParams): Promise<void> {
+  async serve(res: ServerResponse, route: NonResourceRoute, accept: string | undefined, query: URLSearchParams, request?: ProxiedRequest, user?: UserInfo): Promise<void> {
     switch (route.kind) {
       case "version":
         return sendJsonText(res, 200, this.version);
@@ -52,8 +56,12 @@ export class NonResourceEndpoints {
             ? JSON.stringify(buildApiVersions(this.registry, this.serverAddress()))
             : this.cache.get("apis", () => JSON.stringify(buildApiGroupList(this.registry)));
         if (remote.length) {
+          const discovered = new Map<string, ApiVersionDiscovery>();
+          if (format.kind === "aggregated" && this.aggregated) {
+            for (const r of remote) discovered.set(`${r.group}/${r.version}`, await this.aggregated.discovery(r));
+          }
           text = format.kind === "aggregated"
-            ? JSON.stringify(withRemoteGroupDiscovery(buildAggregatedDiscovery(this.registry, route.root, format.version), remote))
+            ? JSON.stringify(withRemoteGroupDiscovery(buildAggregatedDiscovery(this.registry, route.root, format.version), remote, discovered))
             : JSON.stringify(withRemoteGroups(buildApiGroupList(this.registry), remote));
         }
         res.setHeader("Vary", "Accept");
@@ -75,7 +83,7 @@ export class NonResourceEndpoints {
           return list && JSON.stringify(list);
         });
         if (text) return sendJsonText(res, 200, text);
-        if (await this.serveRemote(res, route.group, route.version)) return;
+        if (request && (await this.serveRemote(res, route.group, route.version, request, user))) return;
         throw pathNotFound();
       }
     }
@@ -86,11 +94,18 @@ export class NonResourceEndpoints {
    * that group version to a Service, the aggregator proxies it there. With no endpoint to reach it
    * answers as kube-aggregator does, `503 service unavailable` in plain text. Returns whether it answered.
    */
-  async serveRemote(res: ServerResponse, group: string, version: string): Promise<boolean> {
+  async serveRemote(res: ServerResponse, group: string, version: string, request: ProxiedRequest, user?: UserInfo): Promise<boolean> {
+    if (this.aggregated) {
+      const answer = await this.aggregated.request(group, version, request, user);
+      if (!answer) return false;
+      const type = answer.headers["content-type"] ?? answer.headers["Content-Type"] ?? "application/json";
+      res.writeHead(answer.status, { "Content-Type": type, "Content-Length": Buffer.byteLength(answer.body) });
+      res.end(answer.body);
+      return true;
+    }
     const remote = this.remote && (await this.remote.find(group, version));
     if (!remote) return false;
-    if (remote.unavailable) sendText(res, 503, "service unavailable\n");
-    else sendText(res, 503, `error trying to reach service: kubesim does not proxy to service/${remote.service.name} in "${remote.service.namespace}" yet\n`);
+    sendText(res, 503, "service unavailable\n");
     return true;
   }
 

@@ -13,6 +13,8 @@ import { bearerToken, loadOrCreateAdminToken, newAdminToken, staticTokenAuthenti
 import { allowAllAuthorizer, forbiddenFor, type AuthorizationAttributes, type Authorizer } from "./authorization.js";
 import { NonResourceEndpoints, pathNotFound } from "./discovery-endpoints.js";
 import { RemoteApiServices } from "../aggregator/remote-api-services.js";
+import type { AggregatedApi } from "../aggregator/aggregated-api.js";
+import type { ProxiedRequest } from "../aggregator/service-transport.js";
 import { DEFAULT_IN_FLIGHT_LIMITS, InFlightLimiter, type InFlightLimits } from "./in-flight-limiter.js";
 import { refuseUpgrade, streamingUnavailable, type PodExecSource, type PodLogSource, type PodPortForwardSource } from "./pod-streams.js";
 import { portForwardTransport, requestedPorts, servePortForward } from "./portforward-stream.js";
@@ -94,6 +96,8 @@ export interface HttpServerOptions {
    * those subresources with the request's verb. Absent: they are not found.
    */
   proxy?: ApiServerProxy;
+  /** The aggregation layer's proxy to APIServices' Services (default: none reachable, 503). */
+  aggregated?: AggregatedApi;
 }
 
 /** See {@link HttpServerOptions.extraEndpoints}: a JSON request body in, a status code and JSON body out. */
@@ -113,6 +117,16 @@ export interface HttpServerHandle {
   activeWatches(): number;
   /** Stops accepting connections, ends every watch and closes every socket; idempotent. */
   close(): Promise<void>;
+}
+
+/** The request as the aggregation layer forwards it: method, path and query, content headers, body. */
+function proxied(req: IncomingMessage, url: string, method: string, body: string): ProxiedRequest {
+  const headers: Record<string, string> = {};
+  for (const name of ["accept", "content-type", "user-agent"]) {
+    const v = req.headers[name];
+    if (typeof v === "string") headers[name.replace(/(^|-)([a-z])/g, (_m, d: string, c: string) => d + c.toUpperCase())] = v;
+  }
+  return { method, path: url, headers, ...(body ? { body } : {}) };
 }
 
 const PUBLIC_ROUTES = new Set<Route["kind"]>(["version", "health"]);
@@ -145,7 +159,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   const now = (): number => options.clock.now();
   const untrackInflight = metrics?.addInflightSource(() => limiter.inFlight);
   let address = `${host}:${options.port ?? 6443}`;
-  const endpoints = new NonResourceEndpoints(registry, () => address, new RemoteApiServices(options.apiServer));
+  const endpoints = new NonResourceEndpoints(registry, () => address, new RemoteApiServices(options.apiServer), options.aggregated);
   const resources = new ResourceHandler({
     apiServer: options.apiServer,
     now: () => options.clock.now(),
@@ -211,17 +225,19 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
         res.end(method === "HEAD" ? undefined : text);
         return;
       }
-      if (route.kind === "unknown" && options.extraEndpoints) {
-        const answer = await options.extraEndpoints(method, pathname, method === "POST" ? await readBody(req, options.maxBodyBytes ?? MAX_REQUEST_BODY_BYTES) : "");
-        if (answer) return sendJsonText(res, answer.code, JSON.stringify(answer.body));
-      }
       if (route.kind === "unknown") {
+        // The body is read once: kubesim's endpoints and the aggregation layer's proxy share it.
+        const body = method === "POST" || method === "PUT" || method === "PATCH" ? await readBody(req, options.maxBodyBytes ?? MAX_REQUEST_BODY_BYTES) : "";
+        if (options.extraEndpoints) {
+          const answer = await options.extraEndpoints(method, pathname, method === "POST" ? body : "");
+          if (answer) return sendJsonText(res, answer.code, JSON.stringify(answer.body));
+        }
         const s = pathname.split("/");
-        if (s[1] === "apis" && s.length > 4 && (await endpoints.serveRemote(res, s[2]!, s[3]!))) return;
+        if (s[1] === "apis" && s.length > 4 && (await endpoints.serveRemote(res, s[2]!, s[3]!, proxied(req, url, method, body), user))) return;
         throw pathNotFound();
       }
       if (method !== "GET" && method !== "HEAD") throw pathNotFound();
-      await endpoints.serve(res, route, req.headers.accept, query);
+      await endpoints.serve(res, route, req.headers.accept, query, route.kind === "discovery-resources" ? proxied(req, url, method, "") : undefined, user);
       return;
     }
     const verb = verbOf(method, route, query);

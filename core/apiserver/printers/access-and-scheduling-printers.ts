@@ -35,18 +35,19 @@ export const horizontalPodAutoscalerPrinter: TablePrinter = {
   },
 };
 
-/** `cpu: 40%/80%`-style targets (kubectl 1.32 prints `<current>/<target>`), at most two then `+ N more...`. */
+/** `cpu: 40%/80%`-style targets (kubectl 1.32 prints `<resource>: <current>/<target>` for resource metrics), at most two then `+ N more...`. */
 export function formatHpaMetrics(specs: readonly MetricSpec[] | undefined, statuses: readonly MetricStatus[] | undefined): string {
   if (!specs?.length) return "<none>";
   const list = specs.map((spec, i) => {
     const status = statuses?.[i];
     const source = spec.resource ?? spec.containerResource;
     if (source) {
+      // kubectl 1.32's formatHPAMetrics names the resource: `cpu: 40%/80%`, `memory: 100Mi/200Mi`.
       const current = (spec.resource ? status?.resource : status?.containerResource)?.current;
-      if (source.target.averageValue) return `${current?.averageValue ?? "<unknown>"}/${source.target.averageValue}`;
+      if (source.target.averageValue) return `${source.name}: ${current?.averageValue ?? "<unknown>"}/${source.target.averageValue}`;
       const cur = current?.averageUtilization !== undefined && current?.averageUtilization !== null ? `${current.averageUtilization}%` : "<unknown>";
       const target = source.target.averageUtilization !== undefined && source.target.averageUtilization !== null ? `${source.target.averageUtilization}%` : "<auto>";
-      return `${cur}/${target}`;
+      return `${source.name}: ${cur}/${target}`;
     }
     if (spec.pods) return `${status?.pods?.current.averageValue ?? "<unknown>"}/${spec.pods.target.averageValue ?? ""}`;
     const target = spec.object?.target ?? spec.external?.target;

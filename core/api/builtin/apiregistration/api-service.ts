@@ -49,6 +49,10 @@ function validateSpec(api: ApiService): FieldError[] {
 export const API_SERVICE: ApiTypeRegistration<ApiService> = {
   descriptor: { group: "apiregistration.k8s.io", version: "v1", kind: "APIService", plural: "apiservices", singular: "apiservice", listKind: "APIServiceList", namespaced: false, shortNames: [], categories: ["api-extensions"], subresources: ["status"] },
   strategy: {
+    // SetDefaults_ServiceReference: a Service reference without a port means 443.
+    defaults: (a) => {
+      if (a.spec?.service && a.spec.service.port === undefined) a.spec.service.port = 443;
+    },
     ...specStatusHooks<ApiService>(),
     validate: (a) => [...validateObjectMeta(a.metadata, { namespaced: false, nameValidator: nameIsPathSegment }), ...validateSpec(a)],
     validateUpdate: (a, old) => [...validateObjectMetaUpdate(a.metadata, old.metadata), ...validateSpec(a)],
