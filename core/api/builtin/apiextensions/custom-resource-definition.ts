@@ -8,6 +8,7 @@ import { validateObjectMeta, validateObjectMetaUpdate } from "../../validation/o
 import { specStatusHooks } from "../spec-status-strategy.js";
 import { rfc3339 } from "../../time.js";
 import { validateStructuralSchema } from "./structural-schema.js";
+import { validateSchemaRules } from "./validation-rules.js";
 
 type CrdObject = CustomResourceDefinition & KubeObject;
 
@@ -43,7 +44,11 @@ function validateVersion(v: CustomResourceDefinitionVersion, path: string): Fiel
   if (!v.name) errs.push(fieldError.required(`${path}.name`));
   else for (const m of isDNS1035Label(v.name)) errs.push(fieldError.invalid(`${path}.name`, v.name, m));
   if (!v.schema?.openAPIV3Schema) errs.push(fieldError.required(`${path}.schema.openAPIV3Schema`, "schemas are required"));
-  else errs.push(...validateStructuralSchema(v.schema.openAPIV3Schema, `${path}.schema.openAPIV3Schema`));
+  else {
+    const structural = validateStructuralSchema(v.schema.openAPIV3Schema, `${path}.schema.openAPIV3Schema`);
+    errs.push(...structural);
+    if (!structural.length) errs.push(...validateSchemaRules(v.schema.openAPIV3Schema, `${path}.schema.openAPIV3Schema`));
+  }
   const scale = v.subresources?.scale;
   if (scale) {
     if (!scale.specReplicasPath) errs.push(fieldError.required(`${path}.subresources.scale.specReplicasPath`));
