@@ -34,3 +34,28 @@ export function kubernetesCelEnvironment(variables: readonly CelVariable[]): Env
   for (const v of variables) env.registerVariable(v.name, v.type);
   return env;
 }
+
+/** A JSON value as CEL sees it without a schema: whole numbers as `int` (bigint), others as `double`. */
+export function jsonToCel(v: unknown): unknown {
+  if (typeof v === "number") return Number.isInteger(v) ? BigInt(v) : v;
+  if (Array.isArray(v)) return v.map(jsonToCel);
+  if (v && typeof v === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = jsonToCel(x);
+    return out;
+  }
+  return v ?? null;
+}
+
+/** A CEL value back to JSON (bigints as numbers). */
+export function celToJson(v: unknown): unknown {
+  if (typeof v === "bigint") return Number(v);
+  if (Array.isArray(v)) return v.map(celToJson);
+  if (v instanceof Map) return Object.fromEntries([...v].map(([k, x]) => [String(k), celToJson(x)]));
+  if (v && typeof v === "object" && Object.getPrototypeOf(v) === Object.prototype) {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = celToJson(x);
+    return out;
+  }
+  return v;
+}

@@ -58,7 +58,7 @@ function collectIdentifiers(node: unknown, out: Set<string>): void {
 /** The summary of a CEL error, without the library's source excerpt. */
 export function celErrorText(err: unknown): string {
   const e = err as { summary?: string; message?: string };
-  return (e.summary ?? e.message ?? String(err)).split("\n")[0]!;
+  return (e.summary ?? e.message ?? String(err)).split("\n")[0]!.replace(/^No such key/, "no such key");
 }
 
 function parse(text: string, optionalOldSelf: boolean): Parsed {
@@ -176,7 +176,7 @@ export function evaluateRules(rules: readonly CompiledRule[], self: unknown, old
     } catch (err) {
       const text = celErrorText(err);
       if (/^(no such overload|found no matching overload)/.test(text)) out.push(fieldError.invalid(at, typeName, `'${text}': call arguments did not match a supported operator, function or macro signature for rule: ${r.rule.rule.trim()}`));
-      else out.push(fieldError.invalid(at, typeName, `${text.replace(/^No such key/, "no such key")} evaluating rule: ${r.rule.rule.trim()}`));
+      else out.push(fieldError.invalid(at, typeName, `${text} evaluating rule: ${r.rule.rule.trim()}`));
       continue;
     }
     if (result === true) continue;
