@@ -149,5 +149,23 @@ test("CRDs with rules that do not compile, misplaced oldSelf or bad reasons are 
   assert.ok(causes.includes(`${base}.properties[list].items.x-kubernetes-validations[0].rule: Invalid value: "self == oldSelf": oldSelf cannot be used on the uncorrelatable portion of the schema within ${base}.properties[list].items`), causes.join("\n"));
 });
 
+test("a real CRD's rules (Gateway API HTTPRoute, has() on indexed operands) compile and refuse as upstream", async () => {
+  const { readFileSync } = await import("node:fs");
+  const { parse } = await import("yaml");
+  const crd = parse(readFileSync(new URL("../fixtures/crds/gateway.networking.k8s.io_httproutes.yaml", import.meta.url), "utf8")) as KubeObject;
+  await cp.client.resource("CustomResourceDefinition").create(crd);
+  await settle(cp);
+  const routes = cp.client.resource("httproutes.gateway.networking.k8s.io");
+  const route = (name: string, matches: unknown[]): KubeObject => ({
+    apiVersion: "gateway.networking.k8s.io/v1",
+    kind: "HTTPRoute",
+    metadata: { name, namespace: "default" },
+    spec: { parentRefs: [{ name: "gw" }], rules: [{ matches, filters: [{ type: "URLRewrite", urlRewrite: { path: { type: "ReplacePrefixMatch", replacePrefixMatch: "/v2" } } }], backendRefs: [{ name: "svc", port: 80 }] }] },
+  }) as KubeObject;
+  await routes.create(route("one-prefix", [{ path: { type: "PathPrefix", value: "/v1" } }]));
+  const { causes } = await refused(routes.create(route("two-prefixes", [{ path: { type: "PathPrefix", value: "/a" } }, { path: { type: "PathPrefix", value: "/b" } }])));
+  assert.ok(causes.includes('spec.rules[0]: Invalid value: "object": When using URLRewrite filter with path.replacePrefixMatch, exactly one PathPrefix match must be specified'), causes.join("\n"));
+});
+
 test.after(() => cp.stop());
 test.run();

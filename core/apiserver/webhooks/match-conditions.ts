@@ -1,6 +1,7 @@
 import type { MatchCondition } from "kubernetes-types/admissionregistration/v1.js";
 import type { Environment } from "@marcbachmann/cel-js";
 import { kubernetesCelEnvironment } from "../../cel/environment.js";
+import { rewriteHasCalls } from "../../cel/has-rewrite.js";
 import { celErrorText } from "../../api/builtin/apiextensions/validation-rules.js";
 
 type Program = (ctx: Record<string, unknown>) => unknown;
@@ -19,7 +20,7 @@ export function admissionProgram(expression: string): Program | Error {
   let p = programs.get(expression);
   if (!p) {
     try {
-      const compiled = admissionCelEnvironment().parse(expression) as Program & { check(): { valid: boolean; error?: unknown } };
+      const compiled = admissionCelEnvironment().parse(rewriteHasCalls(expression)) as Program & { check(): { valid: boolean; error?: unknown } };
       const checked = compiled.check();
       p = checked.valid ? compiled : new Error(`compilation failed: ${celErrorText(checked.error)}`);
     } catch (err) {

@@ -3,6 +3,7 @@ import { Optional } from "@marcbachmann/cel-js";
 import type { Environment } from "@marcbachmann/cel-js";
 import type { JSONSchemaProps } from "kubernetes-types/apiextensions/v1.js";
 import { kubernetesCelEnvironment } from "../../../cel/environment.js";
+import { rewriteHasCalls } from "../../../cel/has-rewrite.js";
 import { fieldError, type FieldError } from "../../status.js";
 
 /** A CRD's `x-kubernetes-validations` rule, compiled once. */
@@ -67,7 +68,7 @@ function parse(text: string, optionalOldSelf: boolean): Parsed {
   if (p) return p;
   const env = optionalOldSelf ? ruleEnvironments().optional : ruleEnvironments().plain;
   try {
-    const program = env.parse(text) as Program & { ast: unknown; check(): { valid: boolean; type?: string; error?: unknown } };
+    const program = env.parse(rewriteHasCalls(text)) as Program & { ast: unknown; check(): { valid: boolean; type?: string; error?: unknown } };
     const names = new Set<string>();
     collectIdentifiers(program.ast, names);
     const checked = program.check();
