@@ -29,11 +29,13 @@ export { cloneJson } from "./api/clone.js";
 export { ResourceRegistry, type RegisteredType } from "./api/resource-registry.js";
 export { BUILT_IN_TYPES } from "./api/builtin/index.js";
 export { LabelSelector, parseLabelSelector, labelSelectorFromObject, labelSelectorFromSet } from "./api/selectors/label-selector.js";
+export { nodeMatchesSelectorTerms, nodeMatchesTerm, podMatchesNodeSelectorAndAffinity } from "./api/selectors/node-selector.js";
 export { FieldSelector, parseFieldSelector } from "./api/selectors/field-selector.js";
 export * from "./api/patch/index.js";
 export { jsonEqual } from "./api/patch/json-value.js";
 export { parseQuantity, formatQuantity, compareQuantities, type Quantity } from "./api/quantity.js";
 export { addQuantities, ZERO_QUANTITY } from "./api/quantity.js";
+export { unitValue } from "./api/quantity.js";
 export { scaledIntOrPercent } from "./api/builtin/field-checks.js";
 
 export { MemoryStore, type MemoryStoreOptions } from "./store/memory-store.js";
@@ -53,6 +55,7 @@ export * from "./informers/index.js";
 export { InformerFactory } from "./informers/shared-informer-factory.js";
 export * from "./workqueue/index.js";
 export * from "./controller/index.js";
+export * from "./operator/index.js";
 export * from "./events/index.js";
 
 export { Cluster, type ClusterOptions, type ClusterNode, type WaitForOptions } from "./cluster/cluster.js";
@@ -85,3 +88,9 @@ export { Images, UnknownImages, parseImageReference, type ImageDefinition, type 
 export { ContainerRuntimes, NodeRuntimeToken, type ContainerRuntimeFactory, type NodeRuntime, type RuntimeService, type ImageService } from "./cri/runtime-service.js";
 export { CriError, isCriError, type CriCode } from "./cri/errors.js";
 export type { Program, Process, Signal } from "./cri/process.js";
+export * from "./volume/index.js";
+export * as csi from "./csi/index.js";
+export { StorageDrivers, csiControllerPlugins, CsiNodePlugins, NodeHostFs, type StorageDriver, type CsiControllerContext, type CsiNodeContext, type CsiControllerRegistry, type CsiNodeRegistry } from "./csi/storage-drivers.js";
+export { CsiError, isCsiError, type CsiCode } from "./csi/errors.js";
+export type { IdentityService, ControllerService, NodeService, CsiControllerPlugin, CsiNodePlugin } from "./csi/services.js";
+export { HostFileSystem, type HostMount } from "./cri/host-filesystem.js";

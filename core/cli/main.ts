@@ -3,7 +3,7 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { readFileSync } from "node:fs";
 import { KUBERNETES_VERSION } from "../cluster/node-registration.js";
-import { up } from "./up.js";
+import { up, type UpComponent } from "./up.js";
 import { callKubesim, kubeconfigPath } from "./remote.js";
 import { formatTrace, type TraceResult } from "../net/cluster-network.js";
 import { pathToFileURL } from "node:url";
@@ -60,11 +60,25 @@ program
   .option("--ingress-https-port <port>", "host port for HTTPS into the ingress controller (0 picks a free one)", integer("--ingress-https-port", 0, 65535), 8443)
   .option("--no-ingress", "do not load the ingress-nginx controller")
   .option("--no-dns", "do not load CoreDNS")
+  .option("--etcd-servers <urls>", "keep the objects in etcd (comma-separated client URLs) instead of the state dir", (v: string) => v.split(",").map((u) => u.trim()).filter(Boolean))
+  .option("--etcd-prefix <prefix>", "key prefix in etcd", "/registry")
+  .option("--etcd-cafile <path>", "CA bundle verifying etcd's serving certificates")
+  .option("--etcd-certfile <path>", "client certificate for etcd")
+  .option("--etcd-keyfile <path>", "client key for etcd")
+  .option("--disable-scheduler", "do not run kube-scheduler in this process (run kubesim kube-scheduler --kubeconfig K)", false)
+  .option("--disable-controller-manager", "do not run kube-controller-manager in this process (run kubesim kube-controller-manager --kubeconfig K)", false)
+  .option("--disable-kube-proxy", "do not run kube-proxy in this process (run kubesim kube-proxy --kubeconfig K --node-name N per node)", false)
+  .option("--disable-agent", "run no nodes in this process: the control plane only (start nodes with kubesim kubelet --kubeconfig K --node-name N)", false)
   .addOption(new Option("--log-level <level>", "log level").choices(["debug", "info", "warn", "error", "silent"]))
-  .action(async (opts: { config?: string; nodes?: number; port: number; host: string; kubeconfig: string; stateDir: string; reset: boolean; insecureHttp: boolean; insecureAllowRemote: boolean; logLevel?: LogLevel; dnsPort?: number; dns: boolean; ingress: boolean; ingressHttpPort: number; ingressHttpsPort: number }) => {
+  .action(async (opts: { config?: string; nodes?: number; port: number; host: string; kubeconfig: string; stateDir: string; reset: boolean; insecureHttp: boolean; insecureAllowRemote: boolean; logLevel?: LogLevel; dnsPort?: number; dns: boolean; ingress: boolean; ingressHttpPort: number; ingressHttpsPort: number; disableScheduler: boolean; disableControllerManager: boolean; disableKubeProxy: boolean; disableAgent: boolean; etcdServers?: string[]; etcdPrefix: string; etcdCafile?: string; etcdCertfile?: string; etcdKeyfile?: string }) => {
     let handle;
+    const disable: UpComponent[] = [];
+    if (opts.disableScheduler) disable.push("scheduler");
+    if (opts.disableControllerManager) disable.push("controller-manager");
+    if (opts.disableKubeProxy) disable.push("kube-proxy");
+    if (opts.disableAgent) disable.push("agent");
     try {
-      handle = await up(opts, (line) => process.stdout.write(line + "\n"));
+      handle = await up({ ...opts, disable }, (line) => process.stdout.write(line + "\n"));
     } catch (err) {
       process.stderr.write(`kubesim up: ${err instanceof Error ? err.message : String(err)}\n`);
       process.exit(1);
@@ -126,6 +140,7 @@ program
 
 program
   .command("scheduler")
+  .alias("kube-scheduler")
   .description("run kube-scheduler against an API server over HTTP (leader-elected on kube-system/kube-scheduler)")
   .requiredOption("--kubeconfig <path>", "kubeconfig of the API server to schedule for")
   .option("--config <path>", "KubeSchedulerConfiguration (kubescheduler.config.k8s.io/v1)")
@@ -179,19 +194,25 @@ program
     }
   });
 // Components shipped as plugins bring their own subcommand (and flags); loaded only when named.
-const COMPONENT_COMMANDS: Record<string, { plugin: string; factory: string; description: string }> = {
-  "controller-manager": { plugin: "kube-controller-manager", factory: "controllerManagerCommand", description: "run kube-controller-manager against an API server over HTTP (--kubeconfig K)" },
+// Each is also reachable by the upstream binary's name (`kubesim kube-controller-manager`).
+const COMPONENT_COMMANDS: Record<string, { plugin: string; factory: string; description: string; alias?: string }> = {
+  "controller-manager": { plugin: "kube-controller-manager", factory: "controllerManagerCommand", description: "run kube-controller-manager against an API server over HTTP (--kubeconfig K)", alias: "kube-controller-manager" },
+  kubelet: { plugin: "kubelet", factory: "kubeletCommand", description: "run a node's kubelet, container runtime and pod network against an API server over HTTP (--kubeconfig K --node-name N)" },
+  "kube-proxy": { plugin: "kube-proxy", factory: "kubeProxyCommand", description: "run kube-proxy for a node against an API server over HTTP (--kubeconfig K --node-name N)" },
 };
 const requested = process.argv[2];
 for (const [name, spec] of Object.entries(COMPONENT_COMMANDS)) {
-  if (requested !== name) {
-    program.command(name).description(spec.description).allowUnknownOption().helpOption(false);
+  if (requested !== name && (!spec.alias || requested !== spec.alias)) {
+    const stub = program.command(name).description(spec.description).allowUnknownOption().helpOption(false);
+    if (spec.alias) stub.alias(spec.alias);
     continue;
   }
   const path = builtInPluginPath(spec.plugin);
   if (!path) throw new Error(`kubesim ${name}: the ${spec.plugin} plugin is not installed`);
   const mod = (await import(pathToFileURL(path).href)) as Record<string, () => Command>;
-  program.addCommand(mod[spec.factory]!());
+  const command = mod[spec.factory]!();
+  if (spec.alias) command.alias(spec.alias);
+  program.addCommand(command);
 }
 
 await program.parseAsync(process.argv);

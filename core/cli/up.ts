@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join, resolve as resolvePath } from "node:path";
 import { Cluster, type ClusterOptions } from "../cluster/cluster.js";
 import { writeKubeconfigFor } from "../apiserver/http/kubeconfig-for-server.js";
@@ -6,8 +6,10 @@ import { checkInsecureHost, isLoopbackHost } from "../apiserver/http/insecure-ht
 import { loadClusterConfig } from "../cluster/cluster-config.js";
 import { ClusterDnsAddressToken } from "../cluster/cluster-dns.js";
 import { DurableStore } from "../store/durable-store.js";
+import { EtcdStore } from "../store/etcd-store.js";
 import { HostEndpoints } from "../cluster/host-endpoints.js";
 import { defaultLogLevel, type LogLevel } from "../log/logger.js";
+import { DEFAULT_PLUGINS } from "../cluster/default-distribution.js";
 
 export interface UpOptions {
   config?: string;
@@ -32,6 +34,41 @@ export interface UpOptions {
   ingressHttpsPort?: number;
   /** Host port of the cluster DNS (UDP+TCP on 127.0.0.1; 0 picks a free one); default: cluster.yaml's dnsPort, else 10053. */
   dnsPort?: number;
+  /** Components to leave out, run as processes of their own instead (k3s's `--disable-*`): `agent` = no nodes in this process. */
+  disable?: readonly UpComponent[];
+  /** Keep the objects in etcd instead of the state dir (`--etcd-servers`, client URLs). */
+  etcdServers?: readonly string[];
+  /** TLS to etcd: CA bundle, client certificate and key files (`--etcd-cafile`, `--etcd-certfile`, `--etcd-keyfile`). */
+  etcdCafile?: string;
+  etcdCertfile?: string;
+  etcdKeyfile?: string;
+  /** Key prefix in etcd (`--etcd-prefix`, default `/registry`). */
+  etcdPrefix?: string;
+}
+
+/** What `kubesim up --disable-<component>` can leave to separate processes. */
+export type UpComponent = "scheduler" | "controller-manager" | "kube-proxy" | "agent";
+
+const COMPONENT_PLUGINS: Record<Exclude<UpComponent, "agent">, string> = { scheduler: "kube-scheduler", "controller-manager": "kube-controller-manager", "kube-proxy": "kube-proxy" };
+
+/** The etcd store `--etcd-servers` names, with its TLS files read. */
+async function openEtcd(options: UpOptions): Promise<EtcdStore> {
+  const file = (path: string | undefined, flag: string): Buffer | undefined => {
+    if (!path) return undefined;
+    try {
+      return readFileSync(path);
+    } catch (err) {
+      throw new Error(`${flag} ${path}: ${(err as Error).message}`);
+    }
+  };
+  const ca = file(options.etcdCafile, "--etcd-cafile");
+  const cert = file(options.etcdCertfile, "--etcd-certfile");
+  const key = file(options.etcdKeyfile, "--etcd-keyfile");
+  try {
+    return await EtcdStore.open({ endpoints: options.etcdServers!, ...(ca ? { ca } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}), ...(options.etcdPrefix ? { prefix: options.etcdPrefix } : {}) });
+  } catch (err) {
+    throw new Error(`cannot use etcd at ${options.etcdServers!.join(",")}: ${err instanceof Error ? err.message : String(err)}`);
+  }
 }
 
 /** The host port `kubesim up` serves the cluster DNS on unless told otherwise. */
@@ -55,7 +92,14 @@ export async function up(options: UpOptions, print: (line: string) => void): Pro
   const stateDir = resolvePath(options.stateDir);
   mkdirSync(stateDir, { recursive: true });
   if (options.reset) await DurableStore.reset(join(stateDir, "store"));
-  const overrides: ClusterOptions = { clock: "real", stateDir, apiServerPort: options.port || 6443, logLevel: options.logLevel ?? defaultLogLevel(), ...(options.nodes !== undefined ? { nodes: options.nodes } : {}), ...(options.dnsPort !== undefined ? { dnsPort: options.dnsPort } : {}) };
+  const disabled = new Set(options.disable ?? []);
+  if (disabled.has("agent") && options.nodes !== undefined && options.nodes > 0) throw new Error("--disable-agent runs no nodes in this process: drop --nodes (start nodes with kubesim kubelet --node-name N)");
+  const omitted = new Set([...disabled].filter((c): c is Exclude<UpComponent, "agent"> => c !== "agent").map((c) => COMPONENT_PLUGINS[c]));
+  const store = options.etcdServers?.length ? await openEtcd(options) : undefined;
+  const overrides: ClusterOptions = {
+    ...(store ? { store } : {}),
+    ...(omitted.size ? { plugins: DEFAULT_PLUGINS.filter((p) => !omitted.has(p)) } : {}),
+    ...(disabled.has("agent") ? { nodes: 0 } : {}), clock: "real", stateDir, apiServerPort: options.port || 6443, logLevel: options.logLevel ?? defaultLogLevel(), ...(options.nodes !== undefined && !disabled.has("agent") ? { nodes: options.nodes } : {}), ...(options.dnsPort !== undefined ? { dnsPort: options.dnsPort } : {}) };
   // The cluster DNS is served on the host unless the config file chose a port itself.
   if (options.dnsPort === undefined && !(options.config && loadClusterConfig(options.config).dnsPort !== undefined)) overrides.dnsPort = DEFAULT_DNS_PORT;
   const cluster = options.config ? Cluster.fromConfig(options.config, overrides) : new Cluster({ nodes: 3, ...overrides });

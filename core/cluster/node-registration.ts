@@ -78,6 +78,11 @@ export class NodeAddressing {
     throw new Error(`node network exhausted${subnet ? `: no address left in ${subnet}` : ""}`);
   }
 
+  /** Marks an address a Node registered elsewhere (another process's kubelet) has as used. */
+  occupyNodeIP(ip: string): void {
+    this.usedHosts.add(ipv4ToUint32(ip));
+  }
+
   releaseNodeIP(ip: string): void {
     this.usedHosts.delete(ipv4ToUint32(ip));
   }

@@ -15,6 +15,10 @@ export interface FileSystem {
   /** Entry names directly under `dir` (sorted), or undefined when it is not a directory. */
   list(dir: string): string[] | undefined;
   isDirectory(path: string): boolean;
+  /** Creates a symbolic link at `path` pointing at `target` (a node's `/var/log/containers/*.log`); reads follow it. Optional. */
+  symlink?(target: string, path: string): void;
+  /** The target of the symbolic link at `path`, or undefined when it is none. Optional. */
+  readlink?(path: string): string | undefined;
 }
 
 /** A filesystem call refused as the kernel refuses it. */

@@ -4,3 +4,4 @@ export * from "./images.js";
 export * from "./process.js";
 export * from "./errors.js";
 export * from "./filesystem.js";
+export * from "./host-filesystem.js";

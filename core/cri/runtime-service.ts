@@ -327,6 +327,10 @@ export interface LogStore {
   /** Parses one line into stream, time and text (format differs per runtime: CRI vs json-file). */
   parse(line: string): { time: number; stream: "stdout" | "stderr"; text: string; partial: boolean } | undefined;
   remove(path: string): void;
+  /** Every log file's path. */
+  files(): Iterable<string>;
+  /** A log file's content as it is on disk (each line `\n`-terminated); undefined when there is no such file. */
+  text(path: string): string | undefined;
 }
 
 /** What a runtime plugin contributes: a factory making one runtime per node. */

@@ -25,16 +25,17 @@ export class NetNamespace {
   readonly tables = new Map<number, RoutingTable>([
     [TABLE.local, new RoutingTable(TABLE.local)],
     [TABLE.main, new RoutingTable(TABLE.main)],
-    [TABLE.default, new RoutingTable(TABLE.default)],
-  ]);
+  ]); // table default (253) is empty on Linux; made when a route is added to it
   rules: PolicyRule[] = defaultPolicyRules();
-  readonly neigh = new NeighbourTable();
-  readonly netfilter = new Netfilter();
-  readonly conntrack: Conntrack;
-  readonly ipvs = new Ipvs();
-  readonly ipsets = new IpSets();
-  readonly recent = new RecentLists();
   readonly sockets = new SocketTable();
+  // The subsystems below are made on first use: most pod namespaces never touch netfilter, IPVS,
+  // ipsets or recent lists, and a node runs hundreds of them (memory per pod is a target).
+  private neighTable: NeighbourTable | undefined;
+  private netfilterTables: Netfilter | undefined;
+  private conntrackTable: Conntrack | undefined;
+  private ipvsTable: Ipvs | undefined;
+  private ipsetTable: IpSets | undefined;
+  private recentLists: RecentLists | undefined;
   /** net.ipv4.ip_forward (on in a node's root namespace, off in pods). */
   ipForward = false;
   /** Local addresses → device, for O(1) "is this mine?". */
@@ -46,10 +47,32 @@ export class NetNamespace {
     readonly name: string,
     /** The node this namespace lives on (undefined for the outside host). */
     readonly node: string | undefined,
-    now: () => number,
+    private readonly now: () => number,
     private readonly onChange: () => void,
-  ) {
-    this.conntrack = new Conntrack(now);
+  ) {}
+
+  get neigh(): NeighbourTable {
+    return (this.neighTable ??= new NeighbourTable());
+  }
+
+  get netfilter(): Netfilter {
+    return (this.netfilterTables ??= new Netfilter());
+  }
+
+  get conntrack(): Conntrack {
+    return (this.conntrackTable ??= new Conntrack(this.now));
+  }
+
+  get ipvs(): Ipvs {
+    return (this.ipvsTable ??= new Ipvs());
+  }
+
+  get ipsets(): IpSets {
+    return (this.ipsetTable ??= new IpSets());
+  }
+
+  get recent(): RecentLists {
+    return (this.recentLists ??= new RecentLists());
   }
 
   get main(): RoutingTable {
@@ -83,7 +106,7 @@ export class NetNamespace {
       for (const other of this.devices.values()) if (other.owns(a.ip)) this.local.set(a.ip, other);
     }
     for (const t of this.tables.values()) t.deleteDevice(name);
-    this.neigh.deleteDevice(name);
+    this.neighTable?.deleteDevice(name);
     if (dev.master) {
       dev.master.ports?.delete(dev);
       dev.master.fdb?.deletePort(name);

@@ -26,13 +26,20 @@ export interface Route {
 /** Well-known table ids. */
 export const TABLE = { local: 255, main: 254, default: 253 } as const;
 
+/** Up to this many routes a table is a flat list (a pod's few routes); past it, an index by prefix length. */
+const SMALL_TABLE = 16;
+
 /**
- * One routing table with longest-prefix match. Routes are bucketed by prefix length (33 maps keyed
- * by network address), so a lookup is at most 33 map probes whatever the table size; among routes
- * for the same prefix the lowest metric wins.
+ * One routing table with longest-prefix match. A small table is a flat list scanned per lookup;
+ * a larger one buckets routes by prefix length (33 maps keyed by network address), so a lookup is
+ * at most 33 map probes whatever the table size. Among routes for the same prefix the lowest
+ * metric wins, then the one added first.
  */
 export class RoutingTable {
-  private readonly byPrefix: (Map<number, Route[]> | undefined)[] = new Array(33);
+  /** The routes while the table is small (undefined once indexed). */
+  private small: Route[] | undefined = [];
+  /** Index = prefix length, once the table outgrew the flat list. */
+  private byPrefix: (Map<number, Route[]> | undefined)[] | undefined;
   private count = 0;
 
   constructor(readonly id: number) {}
@@ -45,10 +52,19 @@ export class RoutingTable {
   add(route: Route): void {
     const network = (route.network & prefixMask(route.prefix)) >>> 0;
     const r = network === route.network ? route : { ...route, network };
-    let bucket = this.byPrefix[r.prefix];
-    if (!bucket) bucket = this.byPrefix[r.prefix] = new Map();
+    const same = (x: Route) => (x.metric ?? 0) === (r.metric ?? 0) && x.type === r.type && x.dev === r.dev;
+    if (this.small) {
+      if (this.small.some((x) => x.prefix === r.prefix && x.network === network && same(x))) throw new Error("RTNETLINK answers: File exists");
+      this.small.push(r);
+      this.count++;
+      if (this.count > SMALL_TABLE) this.index();
+      return;
+    }
+    const byPrefix = this.byPrefix!;
+    let bucket = byPrefix[r.prefix];
+    if (!bucket) bucket = byPrefix[r.prefix] = new Map();
     const list = bucket.get(network) ?? [];
-    if (list.some((x) => (x.metric ?? 0) === (r.metric ?? 0) && x.type === r.type && x.dev === r.dev)) throw new Error("RTNETLINK answers: File exists");
+    if (list.some(same)) throw new Error("RTNETLINK answers: File exists");
     list.push(r);
     list.sort((a, b) => (a.metric ?? 0) - (b.metric ?? 0));
     bucket.set(network, list);
@@ -63,11 +79,18 @@ export class RoutingTable {
 
   /** Removes routes for `network/prefix` (only with `metric` if given); returns how many. */
   delete(network: number, prefix: number, metric?: number, predicate?: (r: Route) => boolean): number {
-    const bucket = this.byPrefix[prefix];
     const key = (network & prefixMask(prefix)) >>> 0;
+    const stays = (r: Route) => (metric !== undefined && (r.metric ?? 0) !== metric) || (predicate !== undefined && !predicate(r));
+    if (this.small) {
+      const before = this.small.length;
+      this.small = this.small.filter((r) => r.prefix !== prefix || r.network !== key || stays(r));
+      this.count -= before - this.small.length;
+      return before - this.small.length;
+    }
+    const bucket = this.byPrefix![prefix];
     const list = bucket?.get(key);
     if (!list) return 0;
-    const keep = list.filter((r) => (metric !== undefined && (r.metric ?? 0) !== metric) || (predicate !== undefined && !predicate(r)));
+    const keep = list.filter(stays);
     const removed = list.length - keep.length;
     if (keep.length) bucket!.set(key, keep);
     else bucket!.delete(key);
@@ -77,8 +100,14 @@ export class RoutingTable {
 
   /** Removes every route through device `dev` (what the kernel does when a device goes away). */
   deleteDevice(dev: string): void {
+    if (this.small) {
+      const before = this.small.length;
+      this.small = this.small.filter((r) => r.dev !== dev);
+      this.count -= before - this.small.length;
+      return;
+    }
     for (let p = 0; p <= 32; p++) {
-      const bucket = this.byPrefix[p];
+      const bucket = this.byPrefix![p];
       if (!bucket) continue;
       for (const [key, list] of bucket) {
         const keep = list.filter((r) => r.dev !== dev);
@@ -91,8 +120,16 @@ export class RoutingTable {
 
   /** Longest-prefix match: the best route for `dst`, or undefined. */
   lookup(dst: number): Route | undefined {
+    if (this.small) {
+      let best: Route | undefined;
+      for (const r of this.small) {
+        if (((dst & prefixMask(r.prefix)) >>> 0) !== r.network) continue;
+        if (!best || r.prefix > best.prefix || (r.prefix === best.prefix && (r.metric ?? 0) < (best.metric ?? 0))) best = r;
+      }
+      return best;
+    }
     for (let p = 32; p >= 0; p--) {
-      const bucket = this.byPrefix[p];
+      const bucket = this.byPrefix![p];
       if (!bucket || bucket.size === 0) continue;
       const list = bucket.get((dst & prefixMask(p)) >>> 0);
       if (list) return list[0];
@@ -103,8 +140,18 @@ export class RoutingTable {
   /** All routes, in the order `ip route` prints them (default first, then by address, then prefix). */
   routes(): Route[] {
     const out: Route[] = [];
-    for (let p = 0; p <= 32; p++) for (const list of this.byPrefix[p]?.values() ?? []) out.push(...list);
+    if (this.small) out.push(...this.small);
+    else for (let p = 0; p <= 32; p++) for (const list of this.byPrefix![p]?.values() ?? []) out.push(...list);
     return out.sort((a, b) => (a.prefix === 0 ? -1 : 0) - (b.prefix === 0 ? -1 : 0) || a.network - b.network || a.prefix - b.prefix || (a.metric ?? 0) - (b.metric ?? 0));
+  }
+
+  /** Moves the flat list into the prefix index (insertion order kept among equal metrics). */
+  private index(): void {
+    const routes = this.small!;
+    this.small = undefined;
+    this.byPrefix = new Array(33);
+    this.count = 0;
+    for (const r of routes) this.add(r);
   }
 }
 

@@ -1,9 +1,11 @@
 import type { StoreEvent } from "./store.js";
 
 /**
- * The bounded window of recent store events that watches replay from. Every revision produces
- * exactly one event, so the retained events carry consecutive revisions and the event for
- * revision `r` sits at a computable position: lookups are O(1), replay is O(events replayed).
+ * The bounded window of recent store events that watches replay from, in increasing revision
+ * order. In a store of its own every revision produces exactly one event, so the retained events
+ * carry consecutive revisions and the event for revision `r` sits at a computable position; over a
+ * shared etcd (revisions spent on keys outside the store's prefix) there are gaps, and the start of
+ * a replay is found by binary search. Replay is O(events replayed).
  *
  * `compactedThrough` is the highest revision no longer retained (0 while nothing was dropped); a
  * watch may start from any revision >= it.
@@ -51,8 +53,25 @@ export class EventHistory {
   forEachAfter(revision: number, visit: (event: StoreEvent) => void): void {
     if (this.count === 0) return;
     const oldest = this.ring[this.head]!.revision;
-    const skip = Math.max(0, revision + 1 - oldest);
+    let skip = Math.max(0, revision + 1 - oldest);
+    if (skip >= this.count || this.at(skip).revision !== revision + 1) skip = this.firstAfter(revision);
     for (let i = skip; i < this.count; i++) visit(this.ring[(this.head + i) % this.capacity]!);
+  }
+
+  private at(i: number): StoreEvent {
+    return this.ring[(this.head + i) % this.capacity]!;
+  }
+
+  /** Index of the first retained event with revision > `revision` (count when none). */
+  private firstAfter(revision: number): number {
+    let lo = 0;
+    let hi = this.count;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.at(mid).revision <= revision) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 
   private dropOldest(): void {

@@ -293,6 +293,46 @@ export class MemoryStore implements Store {
     }
   }
 
+  /**
+   * Applies a change made elsewhere, at the revision it was made (the etcd store's watch cache
+   * follows etcd this way): `obj` (absent for a deletion) is stored with that revision, which must
+   * not be below the current one (one etcd transaction may change several keys at one revision) and
+   * becomes the current revision. Watchers see it as any write.
+   */
+  applyChange(key: string, obj: KubeObject | undefined, revision: number): void {
+    if (revision < this.revision) throw new Error(`change at revision ${revision} is before the current revision ${this.revision}`);
+    const entry = this.entries.get(key);
+    this.revision = revision;
+    if (!obj) {
+      if (!entry) return;
+      this.entries.delete(key);
+      this.objects.delete(key);
+      this.ordered.remove(key);
+      this.record({ type: "DELETED", key, object: this.stamp(entry.obj, revision), prevObject: entry.obj, revision });
+      return;
+    }
+    if (this.freeze) deepFreeze(obj);
+    if (!entry) {
+      const created: StoredEntry = { key, obj, revision, labels: obj.metadata?.labels };
+      this.entries.set(key, created);
+      this.objects.set(key, obj);
+      this.ordered.insert(created);
+      this.record({ type: "ADDED", key, object: obj, revision });
+      return;
+    }
+    const prevObject = entry.obj;
+    entry.obj = obj;
+    entry.labels = obj.metadata?.labels;
+    entry.revision = revision;
+    this.objects.set(key, obj);
+    this.record({ type: "MODIFIED", key, object: obj, prevObject, revision });
+  }
+
+  /** Moves the current revision to `revision` without a change (revisions spent outside this store's keys). */
+  advanceTo(revision: number): void {
+    if (revision > this.revision) this.revision = revision;
+  }
+
   /** The stored form of `obj` at `revision`: top level and metadata copied, rv stamped, frozen if asked. */
   private stamp(obj: KubeObject, revision: number): KubeObject {
     const stored: KubeObject = { ...obj, metadata: { ...obj.metadata, resourceVersion: String(revision) } };

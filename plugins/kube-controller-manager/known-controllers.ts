@@ -16,6 +16,9 @@ import { setupNodeIpam } from "./controllers/nodeipam/index.js";
 import { setupDisruption } from "./controllers/disruption/index.js";
 import { setupResourceQuota } from "./controllers/resourcequota/index.js";
 import { setupPodGc } from "./controllers/podgc/index.js";
+import { setupAttachDetach } from "./controllers/attachdetach/index.js";
+import { setupEphemeralVolumes } from "./controllers/ephemeral/index.js";
+import { setupPersistentVolumeBinder, setupPvcProtection, setupPvProtection } from "./controllers/volume/index.js";
 
 /** Every controller kube-controller-manager knows, in start order (upstream's names and aliases). */
 export const KNOWN_CONTROLLERS: readonly ControllerDescriptor[] = [
@@ -160,5 +163,35 @@ export const KNOWN_CONTROLLERS: readonly ControllerDescriptor[] = [
     name: "pod-garbage-collector-controller",
     aliases: ["podgc"],
     setup: setupPodGc,
+  },
+  {
+    name: "persistentvolume-attach-detach-controller",
+    aliases: ["attachdetach"],
+    setup: setupAttachDetach,
+  },
+  {
+    name: "ephemeral-volume-controller",
+    aliases: ["ephemeral-volume"],
+    concurrencyFlag: "concurrent-ephemeralvolume-syncs",
+    defaultConcurrency: 5,
+    setup: setupEphemeralVolumes,
+  },
+  {
+    name: "persistentvolume-binder-controller",
+    aliases: ["persistentvolume-binder"],
+    defaultConcurrency: 1,
+    setup: setupPersistentVolumeBinder,
+  },
+  {
+    name: "persistentvolumeclaim-protection-controller",
+    aliases: ["pvc-protection"],
+    defaultConcurrency: 1,
+    setup: setupPvcProtection,
+  },
+  {
+    name: "persistentvolume-protection-controller",
+    aliases: ["pv-protection"],
+    defaultConcurrency: 1,
+    setup: setupPvProtection,
   },
 ];

@@ -15,6 +15,7 @@ import { kubeProxyConfiguration, kubeProxyManifest } from "./manifest.js";
 export { Proxier, type ProxyMode } from "./proxier.js";
 export { portProtoHash, serviceChainName, endpointChainName } from "./chain-names.js";
 export { iptablesRestoreInput } from "./iptables-rules.js";
+export { kubeProxyCommand } from "./command.js";
 export { kubeProxyManifest, kubeProxyConfiguration, KUBE_PROXY_IMAGE } from "./manifest.js";
 
 export interface KubeProxyOptions {
@@ -22,6 +23,11 @@ export interface KubeProxyOptions {
   mode?: ProxyMode;
   /** `--iptables-min-sync-period` in ms (default 1000). */
   minSyncPeriodMs?: number;
+  /**
+   * Install kubeadm's kube-proxy add-on objects (ConfigMap, DaemonSet, RBAC; default true). False
+   * for kube-proxy run as a process of its own (`kubesim kube-proxy`), as a hand-built cluster runs it.
+   */
+  addon?: boolean;
 }
 
 /** The proxiers running, by node (for tests, views and benchmarks). */
@@ -44,7 +50,7 @@ export function kubeProxy(options: KubeProxyOptions = {}): DefinedPlugin {
       const minSyncPeriodMs = options.minSyncPeriodMs ?? 1000;
       const network = ctx.resolve<NetworkConfig>(NetworkConfigToken);
       ctx.contribute(Images, KUBE_PROXY_IMAGE_DEFINITION.repository, KUBE_PROXY_IMAGE_DEFINITION);
-      await createObjects(ctx.resolve<Client>(Client), kubeProxyManifest(kubeProxyConfiguration({ mode, clusterCidr: network.podNetworkCidr, minSyncPeriodMs })), (m) => ctx.log.warn(`kube-proxy addon: ${m}`));
+      if (options.addon !== false) await createObjects(ctx.resolve<Client>(Client), kubeProxyManifest(kubeProxyConfiguration({ mode, clusterCidr: network.podNetworkCidr, minSyncPeriodMs })), (m) => ctx.log.warn(`kube-proxy addon: ${m}`));
       ctx.contribute(NodeAgents, "kube-proxy", {
         start({ scope, signal }) {
           const node = scope.resolve<string>(NodeName);

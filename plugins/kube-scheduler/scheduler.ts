@@ -208,6 +208,15 @@ export class Scheduler {
       onDelete: (x) => this.podDeleted(objectOrTombstoneObject(x)),
     });
     explainRequests.addEventHandler({ onAdd: (cm) => void this.answerExplainRequest(cm) });
+    // Storage objects the volume plugins wait on (upstream's PVC, PV, StorageClass and CSINode events).
+    for (const [ref, resource] of [["PersistentVolumeClaim", "PersistentVolumeClaim"], ["PersistentVolume", "PersistentVolume"], ["storageclasses.storage.k8s.io", "StorageClass"], ["csinodes.storage.k8s.io", "CSINode"]] as const) {
+      f.forResource(ref).addEventHandler({
+        onAdd: (o) => this.queue.onEvent({ resource, actionType: ActionType.Add }, undefined, o),
+        onUpdate: (o, n) => {
+          if (o !== n) this.queue.onEvent({ resource, actionType: ActionType.UpdateOther }, o, n);
+        },
+      });
+    }
     // Informers run with the factory's lifetime: they are shared with the rest of the process.
     f.start();
     await f.waitForCacheSync(stop);

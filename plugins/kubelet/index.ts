@@ -9,12 +9,16 @@ import { kubeletStreams } from "./streaming.js";
 import { NodeCommands } from "../../core/cluster/node-commands.js";
 import { crictl, ps, pstree } from "./node-views.js";
 import { PodStreams } from "../../core/apiserver/http/pod-streams.js";
+import { StorageDrivers } from "../../core/csi/storage-drivers.js";
 
 export { Kubelet, LEASE_RENEW_MS, STATUS_UPDATE_MS, type KubeletOptions } from "./kubelet.js";
 export { PodWorker, formatDelay } from "./pod-worker.js";
 export { Backoff } from "./backoff.js";
 export { admitPod, podRequest } from "./admission.js";
 export { KUBELET_VERSION, nodeResources } from "./node-status.js";
+export { CsiVolumeManager, stagingPath, publishPath, ATTACH_AND_MOUNT_TIMEOUT_MS } from "./csi-volumes.js";
+export { ANN_CSI_NODE_ID } from "./csi-registration.js";
+export { kubeletCommand, KUBELET_PROCESS_PLUGINS } from "./command.js";
 
 /** A node's kubelet (node scope), for streaming, node views and tests. */
 export const NodeKubelet = token<Kubelet>("Kubelet");
@@ -44,7 +48,7 @@ export default definePlugin({
         const wanted = chosen ?? "containerd";
         const factory = runtimes.get(wanted) ?? (runtimes.size > 0 && !chosen ? runtimes.all()[0] : undefined);
         if (!factory) throw new Error(`kubelet on node ${nodeName}: no container runtime "${wanted}" is loaded (load a runtime plugin such as runtime-containerd)`);
-        const kubelet = new Kubelet({ scope, client: ctx.resolve(Client), clock: ctx.clock, random: ctx.random, log: ctx.log.child(`kubelet/${nodeName}`), runtime: factory });
+        const kubelet = new Kubelet({ scope, client: ctx.resolve(Client), clock: ctx.clock, random: ctx.random, log: ctx.log.child(`kubelet/${nodeName}`), runtime: factory, storageDrivers: () => ctx.extensions(StorageDrivers).all() });
         await kubelet.start();
         provide(scope, NodeKubelet, kubelet);
         kubelets.set(nodeName, kubelet);

@@ -16,7 +16,10 @@ import { SharedInformerFactory } from "../../core/informers/shared-informer-fact
 import { isTombstone } from "../../core/informers/tombstone.js";
 import { NodeIP, NodeName, NodePodCidr, NodeSpecToken, type NodeSpec } from "../../core/cluster/node-spec.js";
 import { provide } from "../../core/di/token.js";
-import { MemoryFileSystem } from "../../core/cri/filesystem.js";
+import { CsiNodePlugins, NodeHostFs, type CsiNodeRegistry, type StorageDriver } from "../../core/csi/storage-drivers.js";
+import type { CsiNodePlugin } from "../../core/csi/services.js";
+import { CsiVolumeManager } from "./csi-volumes.js";
+import { registerCsiDrivers } from "./csi-registration.js";
 import { NodeRuntimeToken, type ContainerRuntimeFactory, type NodeRuntime } from "../../core/cri/runtime-service.js";
 import { Backoff } from "./backoff.js";
 import { ObjectSource } from "./container-env.js";
@@ -26,6 +29,7 @@ import { DEFAULT_EVICTION_HARD, SIGNAL_CONDITION, evictionMessage, observe, pars
 import { DEFAULT_IMAGE_GC_POLICY, IMAGE_GC_PERIOD_MS, ImageGarbageCollector } from "./image-gc.js";
 import { PodWorker, type KubeletServices } from "./pod-worker.js";
 import { admitPod } from "./admission.js";
+import { NodeHostFileSystem } from "./host-filesystem.js";
 import { NodeFiles, type NodeFileSystem } from "../../core/cni/node-files.js";
 import { StaticPodManager } from "./static-pod-manager.js";
 import { isMirrorPod } from "./static-pods.js";
@@ -39,6 +43,8 @@ export interface KubeletOptions {
   runtime: ContainerRuntimeFactory;
   /** Node status is posted when it changes, and at least this often (default 5 min). */
   statusReportMs?: number;
+  /** The CSI drivers whose node plugins run on this node (the `StorageDrivers` contributions). */
+  storageDrivers?: () => readonly StorageDriver[];
 }
 
 /** The kubelet's clocks: lease renewal and status checks every 10 s, as upstream's defaults. */
@@ -62,7 +68,10 @@ export class Kubelet {
   readonly nodeName: string;
   readonly nodeIP: string;
   readonly runtime: NodeRuntime;
-  readonly hostFs = new MemoryFileSystem();
+  readonly hostFs = new NodeHostFileSystem();
+  /** The node plugins of the CSI drivers registered on this node, by driver name. */
+  private readonly csiPlugins = new Map<string, CsiNodePlugin>();
+  readonly csi: CsiVolumeManager;
   private readonly spec: NodeSpec & { name: string };
   private readonly workers = new Map<string, PodWorker>();
   private readonly bySandbox = new Map<string, PodWorker>();
@@ -105,8 +114,13 @@ export class Kubelet {
     const kc = this.spec.kubeletConfig ?? {};
     this.thresholds = parseThresholds(kc.evictionHard ?? DEFAULT_EVICTION_HARD);
     this.runtime = o.runtime.create(scope, { hostFs: this.hostFs });
+    this.hostFs.bindLogs(this.runtime.logs);
     this.imageGc = new ImageGarbageCollector(this.runtime, { ...DEFAULT_IMAGE_GC_POLICY, ...(kc.imageGCHighThresholdPercent !== undefined ? { highThresholdPercent: kc.imageGCHighThresholdPercent } : {}), ...(kc.imageGCLowThresholdPercent !== undefined ? { lowThresholdPercent: kc.imageGCLowThresholdPercent } : {}) });
     provide(scope, NodeRuntimeToken, this.runtime);
+    provide(scope, NodeHostFs, this.hostFs);
+    const registry: CsiNodeRegistry = { get: (name) => this.csiPlugins.get(name), names: () => [...this.csiPlugins.keys()] };
+    provide(scope, CsiNodePlugins, registry);
+    this.csi = new CsiVolumeManager({ nodeName: this.nodeName, client: o.client, hostFs: this.hostFs, plugins: registry });
     this.informers = new SharedInformerFactory({ client: o.client, clock: o.clock, random: o.random, logger: o.log.child("informers") });
     this.events = new EventBroadcaster({ client: o.client, clock: o.clock, log: o.log.child("events") });
     const recorder = this.events.newRecorder({ component: "kubelet", host: this.nodeName });
@@ -134,6 +148,7 @@ export class Kubelet {
       forget: (uid) => this.forget(uid),
       runtimeHandler: (name) => this.runtimeHandler(name),
       sandboxCreated: (id, worker) => void this.bySandbox.set(id, worker),
+      csi: this.csi,
     };
     if (scope.isRegistered(NodeFiles, true)) {
       this.staticPods = new StaticPodManager(
@@ -158,6 +173,7 @@ export class Kubelet {
   async start(): Promise<void> {
     this.lastNetworkError = await this.networkError();
     await this.register();
+    await this.startCsiPlugins();
     this.renewLease();
     this.statusTimer = this.o.clock.setInterval(() => void this.updateStatus().catch((err: unknown) => this.o.log.warn("node status update failed", { error: err })), STATUS_UPDATE_MS);
     this.syncTimer = this.o.clock.setInterval(() => {
@@ -299,6 +315,19 @@ export class Kubelet {
     }
     this.lastStatusPost = this.o.clock.now();
     this.lastImagesKey = images.map((i) => i.id).join(",");
+  }
+
+  /**
+   * Starts every CSI driver's node plugin on this node (the driver's DaemonSet pod) and registers
+   * it as the node-driver-registrar's registration makes the kubelet do: CSINode, node-id
+   * annotation, topology labels. The CSINode object is created even without drivers.
+   */
+  private async startCsiPlugins(): Promise<void> {
+    for (const driver of this.o.storageDrivers?.() ?? []) {
+      if (!driver.node) continue;
+      this.csiPlugins.set(driver.name, driver.node({ driverName: driver.name, nodeName: this.nodeName, hostFs: this.hostFs, scope: this.o.scope, clock: this.o.clock, log: this.o.log.child(`csi/${driver.name}`) }));
+    }
+    await registerCsiDrivers(this.o.client, this.nodeName, this.csiPlugins);
   }
 
   private async updateStatus(): Promise<void> {

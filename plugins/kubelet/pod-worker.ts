@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { Container, Pod, PodStatus, LifecycleHandler } from "kubernetes-types/core/v1.js";
 import type { Clock, TimerHandle } from "../../core/clock/clock.js";
 import type { Client } from "../../core/client/client.js";
@@ -16,6 +17,7 @@ import type { ContainerSlot } from "./container-slot.js";
 import { buildPodStatus } from "./pod-status.js";
 import { ProbeWorker, runProbe, type ProbeKind } from "./probes.js";
 import { VolumeSetupError, containerMounts, podDir, refreshVolumes, setUpVolumes, type VolumeContext } from "./volumes.js";
+import { ATTACH_AND_MOUNT_TIMEOUT_MS, CsiVolumeManager } from "./csi-volumes.js";
 
 /** What every pod worker of one kubelet shares. */
 /** How often a running pod's configMap/secret volumes are rewritten (the kubelet's syncFrequency). */
@@ -48,6 +50,8 @@ export interface KubeletServices {
   readonly sandboxCreated: (sandboxId: string, worker: PodWorker) => void;
   /** Called when the worker is done with its pod (terminated and cleaned up). */
   readonly forget: (uid: string) => void;
+  /** The volume manager for PVC, generic ephemeral and CSI inline volumes. */
+  readonly csi: CsiVolumeManager;
 }
 
 type Lifecycle = "syncing" | "terminating" | "terminated";
@@ -69,6 +73,8 @@ export class PodWorker {
   private sandboxConfig: PodSandboxConfig | undefined;
   private podIPs: string[] = [];
   private volumes: Map<string, string> | undefined;
+  /** Since when the pod has been waiting for its PVC/CSI volumes (reported after {@link ATTACH_AND_MOUNT_TIMEOUT_MS}). */
+  private volumeWaitSince: number | undefined;
   /** When configMap/secret/projected/downwardAPI volumes were last written (the periodic resync). */
   private startTime: number | undefined;
   private readonly init: ContainerSlot[];
@@ -77,7 +83,8 @@ export class PodWorker {
   private again = false;
   private wake: TimerHandle | undefined;
   private deadlineTimer: TimerHandle | undefined;
-  private lastStatusJson = "";
+  /** Digest of the status last written: a write is skipped when nothing changed, without keeping a copy per pod. */
+  private lastStatusDigest = "";
   private removedFromApi = false;
   /** Set by the eviction manager: the message the evicted pod fails with. */
   private eviction: string | undefined;
@@ -135,7 +142,7 @@ export class PodWorker {
 
   /** The pod's API object was replaced (a static pod's new mirror): write the status again. */
   resendStatus(): void {
-    this.lastStatusJson = "";
+    this.lastStatusDigest = "";
     this.kick();
   }
 
@@ -249,6 +256,10 @@ export class PodWorker {
     if (!this.sandboxId) {
       await this.writeStatus();
       if (!(await this.createSandbox())) return;
+    } else if (!this.volumes) {
+      // Volumes failed to set up on an earlier sync: retry before any container starts.
+      if (!(await this.prepareVolumes())) return;
+      this.writeManagedFiles(this.sandboxConfig?.hostname ?? this.pod.metadata?.name ?? "");
     }
     await this.refresh();
     let next = Number.POSITIVE_INFINITY;
@@ -355,7 +366,15 @@ export class PodWorker {
 
   private async prepareVolumes(): Promise<boolean> {
     try {
-      this.volumes = await setUpVolumes(this.pod, this.volumeContext());
+      let claimed = new Map<string, string>();
+      if (CsiVolumeManager.handles(this.pod)) {
+        const ready = await this.attachAndMount();
+        if (!ready) return false;
+        claimed = ready;
+      }
+      const volumes = await setUpVolumes(this.pod, this.volumeContext());
+      for (const [name, path] of claimed) volumes.set(name, path);
+      this.volumes = volumes;
       return true;
     } catch (err) {
       if (!(err instanceof VolumeSetupError)) throw err;
@@ -365,6 +384,34 @@ export class PodWorker {
       this.schedule(2000);
       return false;
     }
+  }
+
+  /**
+   * The volume manager's WaitForAttachAndMount for PVC, ephemeral and inline CSI volumes: paths
+   * when all are mounted; else undefined after reporting, as upstream does, each failed operation
+   * as a FailedMount event at once, and "Unable to attach or mount volumes" when a claim cannot
+   * be processed or the pod has waited {@link ATTACH_AND_MOUNT_TIMEOUT_MS}.
+   */
+  private async attachAndMount(): Promise<Map<string, string> | undefined> {
+    const attempt = await this.k.csi.setUp(this.pod);
+    for (const f of attempt.failures) this.k.recorder.event(this.pod, "Warning", "FailedMount", f);
+    if (attempt.unmounted.length === 0) {
+      this.volumeWaitSince = undefined;
+      return attempt.ready;
+    }
+    const now = this.k.clock.now();
+    this.volumeWaitSince ??= now;
+    const timedOut = now - this.volumeWaitSince >= ATTACH_AND_MOUNT_TIMEOUT_MS;
+    if (attempt.processErrors.length > 0 || timedOut) {
+      const list = (names: string[]): string => `[${names.join(" ")}]`;
+      const cause = attempt.processErrors.length > 0 ? attempt.processErrors.join("; ") : "context deadline exceeded";
+      this.k.recorder.event(this.pod, "Warning", "FailedMount", `Unable to attach or mount volumes: unmounted volumes=${list(attempt.unmounted)}, unattached volumes=${list(attempt.unattached)}, failed to process volumes=${list(attempt.failedToProcess)}: ${cause}`);
+      if (timedOut) this.volumeWaitSince = now;
+    }
+    for (const s of this.slots) if (!s.id) s.waiting = { reason: "ContainerCreating" };
+    await this.writeStatus();
+    this.schedule(attempt.processErrors.length > 0 || attempt.failures.length > 0 ? 5000 : 1000);
+    return undefined;
   }
 
   private dnsConfig(): { servers: string[]; searches: string[]; options: string[] } {
@@ -517,6 +564,8 @@ export class PodWorker {
       s.deadId = previous;
     }
     s.id = id;
+    // The legacy log symlink log collectors tail (kuberuntime's legacyLogSymlink).
+    this.k.hostFs.symlink?.(`${this.sandboxConfig!.logDirectory}/${config.logPath}`, `/var/log/containers/${pod.metadata!.name}_${pod.metadata!.namespace}_${s.name}-${id}.log`);
     s.waiting = undefined;
     s.state = { waiting: { reason: "ContainerCreating" } };
     s.started = false;
@@ -773,6 +822,7 @@ export class PodWorker {
     this.lifecycle = "terminated";
     this.k.clock.clearTimeout(this.wake);
     this.k.clock.clearTimeout(this.deadlineTimer);
+    await this.unmountVolumes();
     for (const s of this.slots) {
       this.stopProbes(s);
       s.ready = false;
@@ -816,10 +866,16 @@ export class PodWorker {
       this.sandboxId = undefined;
       await this.k.runtime.runtime.removePodSandbox(id).catch(() => undefined);
     }
+    await this.unmountVolumes();
     this.k.hostFs.remove(podDir(this.uid));
     this.k.restartBackoff.resetPrefix(this.uid + "/");
     this.k.pullBackoff.resetPrefix(this.uid + "/");
     this.k.forget(this.uid);
+  }
+
+  /** Unpublishes (and, when no other pod needs them, unstages) the pod's CSI volumes; failures are FailedUnMount events. */
+  private async unmountVolumes(): Promise<void> {
+    for (const message of await this.k.csi.tearDown(this.uid)) this.k.recorder.event(this.pod, "Warning", "FailedUnMount", message);
   }
 
   // ---- status ----
@@ -839,13 +895,13 @@ export class PodWorker {
       ...(this.terminal ? { terminal: this.terminal } : {}),
       rejected: this.rejected,
     });
-    const json = JSON.stringify(status);
-    if (json === this.lastStatusJson) return;
+    const digest = createHash("sha1").update(JSON.stringify(status)).digest("base64");
+    if (digest === this.lastStatusDigest) return;
     // A static pod keeps its own status; the API object it is written to is its mirror.
     if (this.isStatic) this.pod = { ...this.pod, status };
     try {
       const updated = await this.k.client.resource<Pod>("Pod").patch(this.pod.metadata!.name!, "merge", { status }, { namespace: this.pod.metadata!.namespace!, subresource: "status" });
-      this.lastStatusJson = json;
+      this.lastStatusDigest = digest;
       if (updated.metadata?.uid === this.uid) this.pod = updated;
     } catch (err) {
       if (isStatusError(err) && err.code === 404) return;

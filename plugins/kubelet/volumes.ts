@@ -34,6 +34,8 @@ export async function setUpVolumes(pod: Pod, ctx: VolumeContext): Promise<Map<st
   const out = new Map<string, string>();
   const uid = pod.metadata?.uid ?? "";
   for (const v of pod.spec?.volumes ?? []) {
+    // PVC, generic ephemeral and CSI volumes are the CSI volume manager's.
+    if (v.persistentVolumeClaim || v.ephemeral || v.csi) continue;
     if (v.hostPath) {
       const t = v.hostPath.type;
       if (t === "DirectoryOrCreate" || (!t && !ctx.hostFs.isDirectory(v.hostPath.path) && ctx.hostFs.read(v.hostPath.path) === undefined)) ctx.hostFs.mkdir(v.hostPath.path);

@@ -10,7 +10,15 @@ export function rfc3339Nano(ms: number): string {
 interface LogFile {
   lines: string[];
   followers?: Set<(line: string) => void>;
+  /** Lines trimmed from the front so far (the file keeps lines `dropped` .. `dropped + lines.length`). */
+  dropped: number;
+  /** The file's text as last asked for, covering lines `textFrom` .. `textTo` (absolute numbers). */
+  text?: string;
+  textFrom: number;
+  textTo: number;
 }
+
+const newFile = (): LogFile => ({ lines: [], dropped: 0, textFrom: 0, textTo: 0 });
 
 /** The most lines a log file keeps (a stand-in for kubelet's containerLogMaxSize rotation). */
 export const MAX_LOG_LINES = 10_000;
@@ -20,7 +28,7 @@ export const MAX_LOG_LINES = 10_000;
  * (`<RFC3339Nano> <stdout|stderr> <F|P> <text>`), one line per entry.
  */
 export class CriLogStore implements LogStore {
-  private readonly files = new Map<string, LogFile>();
+  private readonly byPath = new Map<string, LogFile>();
 
   append(path: string, time: number, stream: "stdout" | "stderr", text: string, partial = false): void {
     this.appendLine(path, `${rfc3339Nano(time)} ${stream} ${partial ? "P" : "F"} ${text}`);
@@ -28,16 +36,16 @@ export class CriLogStore implements LogStore {
 
   /** Creates an empty log file (a container was created). */
   create(path: string): void {
-    if (!this.files.has(path)) this.files.set(path, { lines: [] });
+    if (!this.byPath.has(path)) this.byPath.set(path, newFile());
   }
 
   lines(path: string): readonly string[] | undefined {
-    return this.files.get(path)?.lines;
+    return this.byPath.get(path)?.lines;
   }
 
   follow(path: string, fn: (line: string) => void): () => void {
-    let file = this.files.get(path);
-    if (!file) this.files.set(path, (file = { lines: [] }));
+    let file = this.byPath.get(path);
+    if (!file) this.byPath.set(path, (file = newFile()));
     (file.followers ??= new Set()).add(fn);
     return () => file.followers?.delete(fn);
   }
@@ -53,14 +61,42 @@ export class CriLogStore implements LogStore {
   }
 
   remove(path: string): void {
-    this.files.delete(path);
+    this.byPath.delete(path);
+  }
+
+  files(): Iterable<string> {
+    return this.byPath.keys();
+  }
+
+  /** The file's text, kept between calls: only lines appended (or trimmed) since the last call are applied. */
+  text(path: string): string | undefined {
+    const file = this.byPath.get(path);
+    if (!file) return undefined;
+    const end = file.dropped + file.lines.length;
+    let text = file.text;
+    if (text === undefined || file.textTo < file.dropped) {
+      text = file.lines.length ? file.lines.join("\n") + "\n" : "";
+    } else {
+      let pos = 0;
+      for (let skip = file.dropped - file.textFrom; skip > 0; skip--) pos = text.indexOf("\n", pos) + 1;
+      if (pos) text = text.slice(pos);
+      if (file.textTo < end) text += file.lines.slice(file.textTo - file.dropped).join("\n") + "\n";
+    }
+    file.text = text;
+    file.textFrom = file.dropped;
+    file.textTo = end;
+    return text;
   }
 
   protected appendLine(path: string, line: string): void {
-    let file = this.files.get(path);
-    if (!file) this.files.set(path, (file = { lines: [] }));
+    let file = this.byPath.get(path);
+    if (!file) this.byPath.set(path, (file = newFile()));
     file.lines.push(line);
-    if (file.lines.length > MAX_LOG_LINES) file.lines.splice(0, file.lines.length - MAX_LOG_LINES);
+    if (file.lines.length > MAX_LOG_LINES) {
+      const n = file.lines.length - MAX_LOG_LINES;
+      file.lines.splice(0, n);
+      file.dropped += n;
+    }
     if (file.followers) for (const f of file.followers) f(line);
   }
 }

@@ -120,3 +120,6 @@ export const BIRD: Tool = { name: "bird (BIRD 1.6)", command: "bird", probeArgs:
 export const CURL: Tool = { name: "curl", command: "curl", probeArgs: ["--version"], install: "apt-get install -y curl" };
 
 export const DIG: Tool = { name: "dig", command: "dig", probeArgs: ["-v"], install: "apt-get install -y dnsutils" };
+
+/** Debian's etcd 3.4 (the etcd store's tests run real members on loopback ports). */
+export const ETCD: Tool = { name: "etcd (etcd-server 3.4)", command: "etcd", probeArgs: ["--version"], install: "apt-get install -y etcd-server" };

@@ -6,11 +6,15 @@ import { resourceQuota } from "./resource-quota.js";
 import { serviceAccountAdmission } from "./service-account.js";
 import { priorityAdmission } from "./priority.js";
 import { runtimeClassAdmission } from "./runtime-class.js";
+import { defaultStorageClassAdmission } from "./default-storage-class.js";
+import { storageObjectInUseProtection } from "./storage-object-in-use-protection.js";
+import { persistentVolumeClaimResize } from "./persistent-volume-claim-resize.js";
 
 /**
  * The built-in admission plugins kubesim enables, in kube-apiserver's fixed order
  * (`AllOrderedPlugins`): NamespaceLifecycle, LimitRanger, ServiceAccount, Priority,
- * DefaultTolerationSeconds, RuntimeClass, ResourceQuota. Mutating hooks of all run before validating ones.
+ * DefaultTolerationSeconds, DefaultStorageClass, StorageObjectInUseProtection,
+ * PersistentVolumeClaimResize, RuntimeClass, ResourceQuota. Mutating hooks of all run before validating ones.
  */
 export const BUILT_IN_ADMISSION: AdmissionPlugin[] = [
   namespaceLifecycle,
@@ -18,6 +22,9 @@ export const BUILT_IN_ADMISSION: AdmissionPlugin[] = [
   serviceAccountAdmission(),
   priorityAdmission,
   defaultTolerationSeconds(),
+  defaultStorageClassAdmission,
+  storageObjectInUseProtection,
+  persistentVolumeClaimResize,
   runtimeClassAdmission,
   resourceQuota,
 ];
@@ -30,3 +37,6 @@ export { resourceQuota } from "./resource-quota.js";
 export { objectUsage, countResourceName, quotaScopesMatch } from "./quota-usage.js";
 export { priorityAdmission } from "./priority.js";
 export { runtimeClassAdmission } from "./runtime-class.js";
+export { defaultStorageClassAdmission } from "./default-storage-class.js";
+export { storageObjectInUseProtection } from "./storage-object-in-use-protection.js";
+export { persistentVolumeClaimResize } from "./persistent-volume-claim-resize.js";

@@ -1,5 +1,6 @@
 import type { Answer } from "dns-packet";
 import { fqdn, matchZone } from "../corefile/address.js";
+import { CacheShards } from "./cache-shards.js";
 import type { Directive } from "../corefile/parse.js";
 import { Rcode, type DnsPluginDefinition, type DnsReply, type DnsRequest } from "../server/handler.js";
 
@@ -78,8 +79,8 @@ export const cachePlugin: DnsPluginDefinition = {
       } else if (sub.name === "keepttl" || sub.name === "servfail") continue;
       else throw s.reader.unknown(sub);
     }
-    // One map per kind, oldest first: eviction and counts are O(1).
-    const byKind = { success: new Map<string, Entry>(), denial: new Map<string, Entry>() };
+    // One store per kind, sharded with random eviction as CoreDNS's.
+    const byKind = { success: new CacheShards<Entry>(success.capacity, s.env.random), denial: new CacheShards<Entry>(denial.capacity, s.env.random) };
     const m = s.metrics;
     m.define("coredns_cache_entries", "gauge", "The number of elements in the cache.");
     m.define("coredns_cache_hits_total", "counter", "The count of cache hits.");
@@ -90,6 +91,9 @@ export const cachePlugin: DnsPluginDefinition = {
     const server = `dns://:${s.port}`;
     const zonesLabel = zones.join(" ");
     const clock = s.env.clock;
+    // Label sets built once: the hit path must not allocate them per query.
+    const labelsOf = { success: { server, type: "success", zones: zonesLabel, view: "" }, denial: { server, type: "denial", zones: zonesLabel, view: "" } };
+    const zoneLabels = { server, zones: zonesLabel, view: "" };
 
     const store = (key: string, req: DnsRequest, r: DnsReply): void => {
       if (r.rcode !== Rcode.NOERROR && r.rcode !== Rcode.NXDOMAIN) return;
@@ -101,12 +105,9 @@ export const cachePlugin: DnsPluginDefinition = {
       byKind.success.delete(key);
       byKind.denial.delete(key);
       const entries = byKind[kind];
-      entries.set(key, { reply: r, stored: clock.now(), ttl, kind, hits: 0, firstHit: clock.now() });
-      if (entries.size > p.capacity) {
-        entries.delete(entries.keys().next().value!);
-        m.inc("coredns_cache_evictions_total", { server, type: kind, zones: zonesLabel, view: "" });
-      }
-      m.set("coredns_cache_entries", { server, type: kind, zones: zonesLabel, view: "" }, entries.size);
+      const now = clock.now();
+      if (entries.add(key, { reply: r, stored: now, ttl, kind, hits: 0, firstHit: now })) m.inc("coredns_cache_evictions_total", labelsOf[kind]);
+      m.set("coredns_cache_entries", labelsOf[kind], entries.size);
     };
 
     return {
@@ -115,14 +116,14 @@ export const cachePlugin: DnsPluginDefinition = {
         async serveDNS(req) {
           if (!matchZone(zones, req.name)) return next.serveDNS(req);
           const key = `${req.type}|${req.name}|${req.edns?.dnssecOk ? 1 : 0}`;
-          m.inc("coredns_cache_requests_total", { server, zones: zonesLabel, view: "" });
+          m.inc("coredns_cache_requests_total", zoneLabels);
           const now = clock.now();
           const e = byKind.success.get(key) ?? byKind.denial.get(key);
           if (e) {
             const elapsed = Math.floor((now - e.stored) / 1000);
             const fresh = elapsed < e.ttl;
             if (fresh || now - e.stored < e.ttl * 1000 + serveStaleMs) {
-              m.inc("coredns_cache_hits_total", { server, type: e.kind, zones: zonesLabel, view: "" });
+              m.inc("coredns_cache_hits_total", labelsOf[e.kind]);
               if (prefetch && fresh) {
                 if (now - e.firstHit > prefetch.windowMs) {
                   e.hits = 0;
@@ -132,7 +133,7 @@ export const cachePlugin: DnsPluginDefinition = {
                 const remaining = e.ttl - elapsed;
                 if (e.hits >= prefetch.amount && remaining <= (e.ttl * prefetch.percentage) / 100 && !e.prefetching) {
                   e.prefetching = true;
-                  m.inc("coredns_cache_prefetch_total", { server, zones: zonesLabel, view: "" });
+                  m.inc("coredns_cache_prefetch_total", zoneLabels);
                   void next.serveDNS(req).then((r) => store(key, req, r), () => (e.prefetching = false));
                 }
               }
@@ -144,7 +145,7 @@ export const cachePlugin: DnsPluginDefinition = {
             }
             byKind[e.kind].delete(key);
           }
-          m.inc("coredns_cache_misses_total", { server, zones: zonesLabel, view: "" });
+          m.inc("coredns_cache_misses_total", zoneLabels);
           const r = await next.serveDNS(req);
           store(key, req, r);
           return r;

@@ -8,6 +8,8 @@ import { NodeResourcesBalancedAllocation, NodeResourcesFit, type NodeResourcesFi
 import { PodTopologySpread, type DefaultSelectorFn, type PodTopologySpreadArgs } from "./pod-topology-spread.js";
 import { NodeName, NodePorts, NodeUnschedulable, PrioritySort, SchedulingGates, StoragePlaceholder } from "./simple.js";
 import { TaintToleration } from "./taint-toleration.js";
+import { VolumeBinding } from "./volume-binding.js";
+import { VolumeRestrictions } from "./volume-restrictions.js";
 
 /** Services the scheduler gives in-tree plugins beyond the handle. */
 export interface InTreeServices {
@@ -30,9 +32,9 @@ export function inTreeRegistry(services: InTreeServices): Map<string, PluginFact
     [ImageLocality.pluginName, (_args, handle) => new ImageLocality(handle)],
     [InterPodAffinity.pluginName, (args, handle) => new InterPodAffinity((args ?? {}) as InterPodAffinityArgs, handle)],
     [PodTopologySpread.pluginName, (args, handle) => new PodTopologySpread((args ?? {}) as PodTopologySpreadArgs, services.defaultSelector, () => handle.snapshot.list())],
-    ["VolumeRestrictions", () => new StoragePlaceholder("VolumeRestrictions")],
+    [VolumeRestrictions.pluginName, (_args, handle) => new VolumeRestrictions(handle)],
     ["NodeVolumeLimits", () => new StoragePlaceholder("NodeVolumeLimits")],
-    ["VolumeBinding", () => new StoragePlaceholder("VolumeBinding")],
+    [VolumeBinding.pluginName, (_args, handle) => new VolumeBinding(handle)],
     ["VolumeZone", () => new StoragePlaceholder("VolumeZone")],
     [DefaultPreemption.pluginName, (args, handle) => new DefaultPreemption((args ?? {}) as DefaultPreemptionArgs, handle, services)],
     [DefaultBinder.pluginName, (_args, handle) => new DefaultBinder(handle)],

@@ -118,9 +118,8 @@ export class NodePorts implements PreFilterPlugin, FilterPlugin, EnqueueExtensio
 }
 
 /**
- * VolumeBinding, VolumeRestrictions, VolumeZone and NodeVolumeLimits: present in the default
- * profile under their upstream names so configurations naming them are valid; they skip every
- * pod (accept every node) until the storage issue implements them.
+ * VolumeZone and NodeVolumeLimits: present in the default profile under their upstream names so
+ * configurations naming them are valid; they skip every pod (accept every node).
  */
 export class StoragePlaceholder implements PreFilterPlugin, FilterPlugin {
   constructor(readonly name: string) {}

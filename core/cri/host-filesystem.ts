@@ -1,0 +1,123 @@
+import { FsError, MemoryFileSystem, normalizePath, type FileSystem } from "./filesystem.js";
+
+/** One entry of a node's mount table. */
+export interface HostMount {
+  /** Where it is mounted on the node. */
+  readonly target: string;
+  /** The filesystem the mount shows (the node's own for a bind mount, an NFS server's export, ...). */
+  readonly source: FileSystem;
+  /** The directory of `source` shown at `target`. */
+  readonly sourcePath: string;
+  readonly readonly: boolean;
+  /** What `mount` prints as the device: `/dev/sdb`, `nfs-server:/exports/x`, the bind source. */
+  readonly device: string;
+  /** `ext4`, `nfs4`, `tmpfs`; a bind mount shows its source's type. */
+  readonly fsType: string;
+}
+
+/**
+ * A node's root filesystem with a mount table, as the kernel gives it: the node's own files
+ * (/var/lib/kubelet, hostPath directories, a local driver's data directory) plus mounts that
+ * show another filesystem — or another directory of this one (bind) — at a path. CSI node
+ * plugins mount here; container bind mounts of a volume's path see through to the mounted data.
+ * Removing a tree never reaches into mounts below it (mounted data survives `rm -rf` of the pod
+ * directory, as `EBUSY` keeps it on Linux): unmount first.
+ */
+export class HostFileSystem implements FileSystem {
+  private readonly root = new MemoryFileSystem();
+  /** Mounts, longest target first (the innermost wins). */
+  private table: HostMount[] = [];
+
+  read(path: string): string | undefined {
+    const r = this.resolveMount(path);
+    return r ? r.fs.read(r.path) : this.root.read(normalizePath(path));
+  }
+
+  write(path: string, data: string): void {
+    const r = this.resolveMount(path, true);
+    if (r) r.fs.write(r.path, data);
+    else this.root.write(normalizePath(path), data);
+  }
+
+  remove(path: string): boolean {
+    const p = normalizePath(path);
+    const r = this.resolveMount(p, true);
+    if (r && r.mount.target !== p) return r.fs.remove(r.path);
+    return this.root.remove(p);
+  }
+
+  mkdir(path: string): void {
+    const r = this.resolveMount(path, true);
+    if (r) r.fs.mkdir(r.path);
+    else this.root.mkdir(normalizePath(path));
+  }
+
+  list(dir: string): string[] | undefined {
+    const p = normalizePath(dir);
+    const r = this.resolveMount(p);
+    if (r) return r.fs.list(r.path) ?? [];
+    const names = new Set(this.root.list(p) ?? []);
+    let found = this.root.isDirectory(p);
+    const prefix = p === "/" ? "/" : p + "/";
+    for (const m of this.table) {
+      if (!m.target.startsWith(prefix)) continue;
+      found = true;
+      names.add(m.target.slice(prefix.length).split("/")[0]!);
+    }
+    return found ? [...names].sort() : undefined;
+  }
+
+  isDirectory(path: string): boolean {
+    return this.list(path) !== undefined;
+  }
+
+  /**
+   * Mounts `sourcePath` of `source` at `target` (creating the target directory). A second mount
+   * at the same target is refused: callers check {@link isMountPoint} to stay idempotent.
+   */
+  mount(target: string, source: FileSystem, sourcePath: string, opts: { readonly?: boolean; device?: string; fsType?: string } = {}): void {
+    const t = normalizePath(target);
+    if (this.isMountPoint(t)) throw new Error(`mount: ${t}: already mounted`);
+    const sp = normalizePath(sourcePath);
+    if (!source.isDirectory(sp)) throw new FsError("ENOENT", sp);
+    this.mkdir(t);
+    const inner = source === this ? this.mountAt(sp) : undefined;
+    const entry: HostMount = { target: t, source, sourcePath: sp, readonly: opts.readonly ?? false, device: opts.device ?? sp, fsType: opts.fsType ?? inner?.fsType ?? "ext4" };
+    this.table = [...this.table, entry].sort((a, b) => b.target.length - a.target.length);
+  }
+
+  /** Unmounts `target`; false when nothing is mounted there. */
+  unmount(target: string): boolean {
+    const t = normalizePath(target);
+    const before = this.table.length;
+    this.table = this.table.filter((m) => m.target !== t);
+    return this.table.length < before;
+  }
+
+  isMountPoint(path: string): boolean {
+    const p = normalizePath(path);
+    return this.table.some((m) => m.target === p);
+  }
+
+  /** The mount whose target is exactly `path`. */
+  mountAt(path: string): HostMount | undefined {
+    const p = normalizePath(path);
+    return this.table.find((m) => m.target === p);
+  }
+
+  /** The mount table, shortest target first (as /proc/mounts lists mounts in mount order). */
+  mounts(): readonly HostMount[] {
+    return [...this.table].reverse();
+  }
+
+  /** The innermost mount holding `path` and the path inside its source. Refuses writes to read-only mounts. */
+  private resolveMount(path: string, writing = false): { mount: HostMount; fs: FileSystem; path: string } | undefined {
+    const p = normalizePath(path);
+    for (const m of this.table) {
+      if (p !== m.target && !p.startsWith(m.target === "/" ? "/" : m.target + "/")) continue;
+      if (writing && m.readonly) throw new FsError("EROFS", p);
+      return { mount: m, fs: m.source, path: normalizePath(m.sourcePath + p.slice(m.target.length)) };
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,67 @@
+import { Command, InvalidArgumentError, Option } from "commander";
+import { runNodeProcess } from "../../core/cli/node-process.js";
+import type { NodeSpec } from "../../core/cluster/node-spec.js";
+import type { LogLevel } from "../../core/log/logger.js";
+
+/**
+ * The plugins a kubelet's machine runs besides the kubelet: the images, the container runtimes,
+ * the CNI plugins and kindnet (the default distribution's pod network) and the node's shell tools.
+ * kube-proxy runs in its own process (`kubesim kube-proxy`), the control plane elsewhere.
+ */
+export const KUBELET_PROCESS_PLUGINS: readonly string[] = ["images", "runtime-containerd", "runtime-docker", "kubelet", "cni-plugins", "cni-kindnet", "node-net-tools"];
+
+function keyValues(flag: string) {
+  return (value: string): Record<string, string> => {
+    const out: Record<string, string> = {};
+    for (const part of value.split(",").filter(Boolean)) {
+      const eq = part.indexOf("=");
+      if (eq <= 0) throw new InvalidArgumentError(`--${flag}: "${part}" is not key=value`);
+      out[part.slice(0, eq)] = part.slice(eq + 1);
+    }
+    return out;
+  };
+}
+
+function taints(value: string): NonNullable<NodeSpec["taints"]> {
+  return value.split(",").filter(Boolean).map((part) => {
+    const m = /^([^=:]+)(?:=([^:]*))?:(NoSchedule|PreferNoSchedule|NoExecute)$/.exec(part);
+    if (!m) throw new InvalidArgumentError(`--register-with-taints: "${part}" is not key[=value]:NoSchedule|PreferNoSchedule|NoExecute`);
+    return { key: m[1]!, ...(m[2] !== undefined ? { value: m[2] } : {}), effect: m[3] as "NoSchedule" };
+  });
+}
+
+/**
+ * `kubesim kubelet`: one node's kubelet, container runtime and pod network in this process,
+ * against an API server over HTTP (`kubesim up --disable-agent` in another terminal, or any
+ * cluster's kubeconfig). Registers the Node and runs the pods bound to it until SIGINT/SIGTERM.
+ */
+export function kubeletCommand(): Command {
+  return new Command("kubelet")
+    .description("run a node's kubelet (with its container runtime and pod network) against an API server over HTTP")
+    .requiredOption("--kubeconfig <path>", "kubeconfig of the API server")
+    .option("--context <name>", "kubeconfig context (default: current-context)")
+    .requiredOption("--node-name <name>", "the Node to register and run pods for")
+    .addOption(new Option("--runtime <name>", "container runtime").choices(["containerd", "docker"]).default("containerd"))
+    .option("--node-ip <ip>", "the node's InternalIP (default: the next free 172.18.0.x)")
+    .option("--pod-cidr <cidr>", "the node's pod CIDR (default: the Node's, else the next free /24 of --cluster-cidr)")
+    .option("--cluster-cidr <cidr>", "the cluster's pod network", "10.244.0.0/16")
+    .option("--node-labels <k=v,...>", "labels to register the Node with", keyValues("node-labels"))
+    .option("--register-with-taints <key=value:Effect,...>", "taints to register the Node with", taints)
+    .option("--plugins <list>", "the node's plugins, comma-separated", KUBELET_PROCESS_PLUGINS.join(","))
+    .addOption(new Option("--log-level <level>", "log level").choices(["debug", "info", "warn", "error", "silent"]))
+    .action(async (opts: { kubeconfig: string; context?: string; nodeName: string; runtime: string; nodeIp?: string; podCidr?: string; clusterCidr: string; nodeLabels?: Record<string, string>; registerWithTaints?: NodeSpec["taints"]; plugins: string; logLevel?: LogLevel }) => {
+      await runNodeProcess({
+        component: "kubelet",
+        kubeconfig: opts.kubeconfig,
+        ...(opts.context ? { context: opts.context } : {}),
+        ...(opts.logLevel ? { logLevel: opts.logLevel } : {}),
+        nodeName: opts.nodeName,
+        mode: "register",
+        plugins: opts.plugins.split(",").filter(Boolean),
+        spec: { name: opts.nodeName, role: "worker", runtime: opts.runtime, ...(opts.nodeLabels ? { labels: opts.nodeLabels } : {}), ...(opts.registerWithTaints ? { taints: opts.registerWithTaints } : {}) },
+        ...(opts.nodeIp ? { nodeIP: opts.nodeIp } : {}),
+        ...(opts.podCidr ? { podCidr: opts.podCidr } : {}),
+        network: { podNetworkCidr: opts.clusterCidr },
+      });
+    });
+}

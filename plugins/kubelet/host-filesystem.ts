@@ -1,0 +1,81 @@
+import { normalizePath, parentOf } from "../../core/cri/filesystem.js";
+import { HostFileSystem } from "../../core/cri/host-filesystem.js";
+import type { LogStore } from "../../core/cri/runtime-service.js";
+
+/**
+ * A node's root filesystem as its kubelet and hostPath volumes see it: the kernel's view
+ * ({@link HostFileSystem}: plain files — pod directories, hostPath data — and mounts) plus the
+ * container runtime's log files at
+ * `/var/log/pods/<ns>_<pod>_<uid>/<container>/<restart>.log`, read straight from the runtime's
+ * {@link LogStore} (no copy), and the kubelet's symbolic links
+ * `/var/log/containers/<pod>_<ns>_<container>-<id>.log` to them. A link whose target is gone
+ * reads as missing and is dropped from listings, as the kubelet's container GC removes it.
+ */
+export class NodeHostFileSystem extends HostFileSystem {
+  private readonly links = new Map<string, string>();
+  private logs: LogStore | undefined;
+
+  /** Shows the runtime's log files (called once the node's runtime exists). */
+  bindLogs(logs: LogStore): void {
+    this.logs = logs;
+  }
+
+  override read(path: string): string | undefined {
+    const p = this.resolve(normalizePath(path));
+    return this.logs?.text(p) ?? super.read(p);
+  }
+
+  override write(path: string, data: string): void {
+    super.write(this.resolve(normalizePath(path)), data);
+  }
+
+  override remove(path: string): boolean {
+    const p = normalizePath(path);
+    if (this.links.delete(p)) return true;
+    let removed = false;
+    const prefix = p === "/" ? "/" : p + "/";
+    for (const l of [...this.links.keys()]) if (l.startsWith(prefix)) removed = this.links.delete(l) || removed;
+    return super.remove(p) || removed;
+  }
+
+  override list(dir: string): string[] | undefined {
+    const p = normalizePath(dir);
+    const prefix = p === "/" ? "/" : p + "/";
+    const own = super.list(p);
+    const names = new Set(own ?? []);
+    let found = own !== undefined;
+    for (const f of this.logs?.files() ?? []) {
+      if (!f.startsWith(prefix)) continue;
+      found = true;
+      names.add(f.slice(prefix.length).split("/")[0]!);
+    }
+    for (const [link, target] of this.links) {
+      if (parentOf(link) !== p) continue;
+      if (this.read(target) === undefined) {
+        this.links.delete(link);
+        continue;
+      }
+      found = true;
+      names.add(link.slice(prefix.length));
+    }
+    return found ? [...names].sort() : undefined;
+  }
+
+  override isDirectory(path: string): boolean {
+    return this.list(path) !== undefined;
+  }
+
+  symlink(target: string, path: string): void {
+    const p = normalizePath(path);
+    this.mkdir(parentOf(p));
+    this.links.set(p, normalizePath(target));
+  }
+
+  readlink(path: string): string | undefined {
+    return this.links.get(normalizePath(path));
+  }
+
+  private resolve(p: string): string {
+    return this.links.get(p) ?? p;
+  }
+}

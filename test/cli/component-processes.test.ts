@@ -1,0 +1,120 @@
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { join } from "node:path";
+import { tmpdir } from "node:os";
+import { KUBECTL, requireTool } from "../support/require-tool.js";
+import { startUp } from "../support/kubesim-up.js";
+import { kubectlIn } from "../clients/kubectl-runner.js";
+
+requireTool(KUBECTL);
+
+interface Component {
+  readonly child: ChildProcess;
+  out(): string;
+  /** Resolves when the output matches `pattern`; rejects if the process exits first or after `ms`. */
+  waitFor(pattern: RegExp, ms?: number): Promise<void>;
+}
+
+/** `kubesim <args>` as a child process (asynchronous spawn), its output collected. */
+function component(args: string[]): Component {
+  const child = spawn(process.execPath, ["--import", "tsx", "core/cli/main.ts", ...args], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, KUBESIM_LOG_LEVEL: "info" } });
+  let out = "";
+  const listeners = new Set<() => void>();
+  const onData = (d: Buffer): void => {
+    out += d.toString();
+    for (const l of listeners) l();
+  };
+  child.stdout!.on("data", onData);
+  child.stderr!.on("data", onData);
+  return {
+    child,
+    out: () => out,
+    waitFor: (pattern, ms = 120_000) =>
+      new Promise<void>((resolve, reject) => {
+        const done = (): void => {
+          listeners.delete(check);
+          clearTimeout(timer);
+          child.off("exit", onExit);
+        };
+        const check = (): void => {
+          if (!pattern.test(out)) return;
+          done();
+          resolve();
+        };
+        const onExit = (code: number | null): void => {
+          done();
+          reject(new Error(`kubesim ${args[0]} exited (${code}) before printing ${pattern}:\n${out}`));
+        };
+        const timer = setTimeout(() => {
+          done();
+          reject(new Error(`kubesim ${args[0]} did not print ${pattern} within ${ms} ms:\n${out}`));
+        }, ms);
+        listeners.add(check);
+        child.on("exit", onExit);
+        check();
+      }),
+  };
+}
+
+async function stopAll(children: ChildProcess[]): Promise<void> {
+  await Promise.all(
+    children.map((c) => {
+      if (c.exitCode !== null || c.signalCode !== null) return Promise.resolve();
+      const exited = new Promise<void>((r) => c.once("exit", () => r()));
+      c.kill("SIGTERM");
+      const force = setTimeout(() => c.kill("SIGKILL"), 15_000);
+      return exited.finally(() => clearTimeout(force));
+    }),
+  );
+}
+
+test("components as processes: a control plane without scheduler, controller manager and nodes, and kubesim kubelet / kube-proxy / kube-scheduler / two kube-controller-managers over HTTP run a Deployment to Ready; the leading controller manager's kill -9 is taken over", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "kubesim-split-"));
+  const kubeconfig = join(dir, "kubeconfig");
+  const children: ChildProcess[] = [];
+  try {
+    const up = await startUp(["--port", "0", "--no-dns", "--no-ingress", "--state-dir", join(dir, "state"), "--kubeconfig", kubeconfig, "--disable-agent", "--disable-scheduler", "--disable-controller-manager", "--disable-kube-proxy"]);
+    children.push(up.child);
+    assert.match(up.out(), /with 0 node\(s\) is serving/);
+    const kubectl = kubectlIn(dir, kubeconfig);
+    // No nodes in the control plane's process.
+    assert.is((await kubectl.ok(["get", "nodes", "-o", "name"])).trim(), "");
+
+    const kubelet = component(["kubelet", "--kubeconfig", kubeconfig, "--node-name", "split-worker"]);
+    const proxy = component(["kube-proxy", "--kubeconfig", kubeconfig, "--node-name", "split-worker"]);
+    const scheduler = component(["kube-scheduler", "--kubeconfig", kubeconfig]);
+    const lease = ["--leader-elect-lease-duration", "4s", "--leader-elect-renew-deadline", "3s", "--leader-elect-retry-period", "1s"];
+    const kcmA = component(["kube-controller-manager", "--kubeconfig", kubeconfig, ...lease]);
+    const kcmB = component(["kube-controller-manager", "--kubeconfig", kubeconfig, ...lease]);
+    children.push(kubelet.child, proxy.child, scheduler.child, kcmA.child, kcmB.child);
+    await kubelet.waitFor(/kubelet: running on node split-worker \(InternalIP 172\.18\.0\.\d+, podCIDR 10\.244\.\d+\.0\/24\)/);
+    await proxy.waitFor(/kube-proxy: running on node split-worker/);
+    await Promise.race([kcmA.waitFor(/successfully acquired lease/), kcmB.waitFor(/successfully acquired lease/)]);
+
+    await kubectl.ok(["wait", "--for=condition=Ready", "node/split-worker", "--timeout=120s"]);
+    await kubectl.ok(["create", "deployment", "web", "--image=nginx", "--replicas=2"]);
+    await kubectl.ok(["rollout", "status", "deployment/web", "--timeout=120s"]);
+    const pods = await kubectl.ok(["get", "pods", "-l", "app=web", "-o", "jsonpath={range .items[*]}{.spec.nodeName} {.status.podIP} {.status.conditions[?(@.type==\"Ready\")].status}{\"\\n\"}{end}"]);
+    const lines = pods.trim().split("\n");
+    assert.is(lines.length, 2);
+    for (const line of lines) assert.match(line, /^split-worker 10\.244\.\d+\.\d+ True$/);
+
+    // kill -9 of the leading controller manager: the other takes the lease and keeps reconciling.
+    const leader = /successfully acquired lease/.test(kcmA.out()) ? kcmA : kcmB;
+    const standby = leader === kcmA ? kcmB : kcmA;
+    assert.not.match(standby.out(), /successfully acquired lease/, "one controller manager leads at a time");
+    leader.child.kill("SIGKILL");
+    await standby.waitFor(/successfully acquired lease/, 60_000);
+    await kubectl.ok(["scale", "deployment/web", "--replicas=3"]);
+    await kubectl.ok(["rollout", "status", "deployment/web", "--timeout=120s"]);
+    const ready = await kubectl.ok(["get", "deployment", "web", "-o", "jsonpath={.status.readyReplicas}"]);
+    assert.is(ready, "3");
+  } finally {
+    await stopAll(children.slice(1));
+    await stopAll(children.slice(0, 1));
+  }
+});
+
+test.run();

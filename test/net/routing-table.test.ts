@@ -1,0 +1,67 @@
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import fc from "fast-check";
+import { RoutingTable, type Route } from "../../core/net/routing-table.js";
+import { prefixMask } from "../../core/net/ipv4.js";
+
+/** The model: longest prefix, then lowest metric, then first added. */
+function naiveLookup(routes: readonly Route[], dst: number): Route | undefined {
+  let best: Route | undefined;
+  for (const r of routes) {
+    if (((dst & prefixMask(r.prefix)) >>> 0) !== r.network) continue;
+    if (!best || r.prefix > best.prefix || (r.prefix === best.prefix && (r.metric ?? 0) < (best.metric ?? 0))) best = r;
+  }
+  return best;
+}
+
+const routeArb = fc.record({
+  network: fc.integer({ min: 0, max: 15 }).map((n) => (0x0a000000 | (n << 20)) >>> 0),
+  prefix: fc.constantFrom(0, 8, 12, 16, 24, 32),
+  metric: fc.constantFrom(0, 100, 200),
+  dev: fc.constantFrom("eth0", "eth1", "cni0"),
+});
+
+test("lookups match longest-prefix-then-metric whether the table is a flat list or indexed (sizes cross the switch)", () => {
+  fc.assert(
+    fc.property(fc.array(routeArb, { maxLength: 60 }), fc.array(fc.integer({ min: 0, max: 15 }), { minLength: 1, maxLength: 10 }), fc.constantFrom("eth0", "eth1", "cni0"), (specs, probes, gone) => {
+      const t = new RoutingTable(254);
+      const model: Route[] = [];
+      for (const s of specs) {
+        const route: Route = { type: "unicast", network: (s.network & prefixMask(s.prefix)) >>> 0, prefix: s.prefix, dev: s.dev, scope: "link", metric: s.metric };
+        const dup = model.some((x) => x.prefix === route.prefix && x.network === route.network && x.metric === route.metric && x.dev === route.dev);
+        let refused = false;
+        try {
+          t.add(route);
+        } catch {
+          refused = true;
+        }
+        assert.is(refused, dup);
+        if (!dup) model.push(route);
+      }
+      assert.is(t.size, model.length);
+      const check = () => {
+        for (const p of probes) {
+          const dst = (0x0a000000 | (p << 20) | 0x0305) >>> 0;
+          assert.equal(t.lookup(dst), naiveLookup(model, dst));
+        }
+      };
+      check();
+      t.deleteDevice(gone);
+      for (let i = model.length - 1; i >= 0; i--) if (model[i]!.dev === gone) model.splice(i, 1);
+      assert.is(t.size, model.length);
+      assert.is(t.routes().length, model.length);
+      check();
+    }),
+    { numRuns: 300, seed: 7 },
+  );
+});
+
+test("ip route's order: default first, then by address and prefix", () => {
+  const t = new RoutingTable(254);
+  t.add({ type: "unicast", network: 0x0a000100, prefix: 24, dev: "eth0", scope: "link" });
+  t.add({ type: "unicast", network: 0, prefix: 0, dev: "eth0", via: 0x0a000101, scope: "global" });
+  t.add({ type: "unicast", network: 0x0a000000, prefix: 16, dev: "eth1", scope: "link" });
+  assert.equal(t.routes().map((r) => `${r.network}/${r.prefix}`), ["0/0", `${0x0a000000}/16`, `${0x0a000100}/24`]);
+});
+
+test.run();
