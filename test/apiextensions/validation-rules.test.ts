@@ -167,5 +167,13 @@ test("a real CRD's rules (Gateway API HTTPRoute, has() on indexed operands) comp
   assert.ok(causes.includes('spec.rules[0]: Invalid value: "object": When using URLRewrite filter with path.replacePrefixMatch, exactly one PathPrefix match must be specified'), causes.join("\n"));
 });
 
+test("a Webhook conversion needs a valid client config and review versions", async () => {
+  const crd = widgetCrd({ type: "object" }, {}, { plural: "convs", kind: "Conv" });
+  (crd.spec as unknown as Record<string, unknown>)["conversion"] = { strategy: "Webhook", webhook: { clientConfig: { url: "http://convert.example/" } } };
+  const { causes } = await refused(cp.client.resource("CustomResourceDefinition").create(crd));
+  assert.ok(causes.includes(`spec.conversion.webhook.clientConfig.url: Invalid value: "http://convert.example/": 'https' is the only allowed URL scheme`), causes.join("\n"));
+  assert.ok(causes.includes("spec.conversion.webhook.conversionReviewVersions: Required value: must specify one of v1, v1beta1"), causes.join("\n"));
+});
+
 test.after(() => cp.stop());
 test.run();

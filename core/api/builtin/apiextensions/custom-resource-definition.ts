@@ -9,6 +9,7 @@ import { specStatusHooks } from "../spec-status-strategy.js";
 import { rfc3339 } from "../../time.js";
 import { validateStructuralSchema } from "./structural-schema.js";
 import { validateSchemaRules } from "./validation-rules.js";
+import { validateClientConfig } from "../admissionregistration/webhook-configuration.js";
 
 type CrdObject = CustomResourceDefinition & KubeObject;
 
@@ -97,6 +98,13 @@ function validateSpec(crd: CustomResourceDefinition): FieldError[] {
   const strategy = spec.conversion?.strategy;
   if (strategy && strategy !== "None" && strategy !== "Webhook") errs.push(fieldError.notSupported("spec.conversion.strategy", strategy, ["None", "Webhook"]));
   if (strategy === "Webhook" && !spec.conversion?.webhook?.clientConfig) errs.push(fieldError.required("spec.conversion.webhook", "required when strategy is set to Webhook"));
+  else if (strategy === "Webhook") {
+    const webhook = spec.conversion!.webhook!;
+    errs.push(...validateClientConfig(webhook.clientConfig, "spec.conversion.webhook.clientConfig"));
+    const versions = webhook.conversionReviewVersions ?? [];
+    if (!versions.length) errs.push(fieldError.required("spec.conversion.webhook.conversionReviewVersions", "must specify one of v1, v1beta1"));
+    else if (!versions.some((v) => v === "v1" || v === "v1beta1")) errs.push(fieldError.invalid("spec.conversion.webhook.conversionReviewVersions", versions, "must include at least one of v1, v1beta1"));
+  }
   return errs;
 }
 
