@@ -85,7 +85,8 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
   let client: InProcessClient | undefined;
   const resolve = options.resolveWebhookService ?? serviceResolver(() => client!);
   // kube-apiserver's order: the webhooks and policies run after the other built-ins, before ResourceQuota.
-  const quota = BUILT_IN_ADMISSION.length - 1;
+  const quotaAt = BUILT_IN_ADMISSION.findIndex((p) => p.name === "ResourceQuota");
+  const quota = quotaAt < 0 ? BUILT_IN_ADMISSION.length : quotaAt;
   const builtInAdmission = [...BUILT_IN_ADMISSION.slice(0, quota), mutatingWebhookAdmission(resolve), validatingAdmissionPolicy, validatingWebhookAdmission(resolve), ...BUILT_IN_ADMISSION.slice(quota)];
   const credentials = options.credentials ?? new ClusterCredentials();
   const tokens = new ServiceAccountTokens({ credentials, clock: options.clock, client: () => client! });
