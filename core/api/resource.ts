@@ -1,3 +1,4 @@
+import type { TypeMeta } from "./patch/patch-meta.js";
 /** The subresources a resource serves besides the main one. */
 export type Subresource = "status" | "finalize" | "scale" | "binding" | "eviction" | "log" | "exec" | "attach" | "portforward" | "proxy" | "approval" | "token";
 
@@ -34,6 +35,8 @@ export interface ResourceDescriptor {
   storageVersion?: string;
   /** The warning every request to this version carries (a deprecated CRD version). */
   deprecationWarning?: string;
+  /** A custom resource version's server-side apply meta (list and map types from its schema); built-ins use their kind's. */
+  patchMeta?: TypeMeta;
   /** A custom resource version's scale subresource: where replicas and the selector live (`.spec.replicas`). */
   scalePaths?: ScalePaths;
 }

@@ -57,5 +57,6 @@ function admissionRequest(op: AdmissionOperation, type: RegisteredType, subresou
   if (obj) req.object = obj;
   if (old) req.oldObject = old;
   if (ctx.user) req.user = ctx.user;
+  req.warnings = ctx.warnings ??= [];
   return req;
 }

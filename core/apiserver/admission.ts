@@ -27,6 +27,8 @@ export interface AdmissionRequest {
   oldObject?: KubeObject;
   dryRun: boolean;
   user?: UserInfo;
+  /** Warnings for the client (HTTP `Warning` headers): admission webhooks and policies append theirs. */
+  warnings?: string[];
 }
 
 /** What an admission plugin may use: an in-process client to read (and, for quota, write status) and the clock. */

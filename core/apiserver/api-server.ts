@@ -227,7 +227,7 @@ export class ApiServer implements ApiServerApi {
     await this.admission.admit("CREATE", type, undefined, draft, undefined, options, ctx);
     strategy.prepareForCreate?.(draft, this.strategyContext);
     if (draft.metadata.generation === undefined && "spec" in draft) draft.metadata.generation = 1;
-    if (!managedByApply) this.fieldManager.recordUpdate(undefined, draft, options.fieldManager, undefined);
+    if (!managedByApply) this.fieldManager.recordUpdate(undefined, draft, options.fieldManager, undefined, type.descriptor);
     let allocated = false;
     try {
       const errors = strategy.validate?.(draft, this.strategyContext) ?? [];
@@ -467,7 +467,7 @@ export class ApiServer implements ApiServerApi {
           draft.metadata.generation = 1;
         }
       }
-      if (!managedByApply) this.fieldManager.recordUpdate(current, draft, options.fieldManager, subresource || undefined);
+      if (!managedByApply) this.fieldManager.recordUpdate(current, draft, options.fieldManager, subresource || undefined, type.descriptor);
       const errors: FieldError[] = [...validateFinalizerChange(draft, current)];
       if (subresource === "status") errors.push(...(strategy.validateStatusUpdate?.(draft, current, this.strategyContext) ?? []));
       else errors.push(...(strategy.validate?.(draft, this.strategyContext) ?? []), ...(strategy.validateUpdate?.(draft, current, this.strategyContext) ?? []));
@@ -575,7 +575,7 @@ export class ApiServer implements ApiServerApi {
       if (errors.length) throw invalid(type.descriptor.kind, type.descriptor.group, name, errors);
       await this.admission.admit("UPDATE", type, "finalize", draft, current, options, ctx);
       await this.admission.validate("UPDATE", type, "finalize", draft, current, options, ctx);
-      this.fieldManager.recordUpdate(current, draft, options.fieldManager, "finalize");
+      this.fieldManager.recordUpdate(current, draft, options.fieldManager, "finalize", type.descriptor);
       if (!objectChanged(draft, current)) return current;
       if (options.dryRun?.includes("All")) return draft;
       try {

@@ -10,6 +10,10 @@ import { InProcessClient } from "../client/in-process-client.js";
 import type { Service } from "kubernetes-types/core/v1.js";
 import type { AdmissionPlugin } from "./admission.js";
 import { BUILT_IN_ADMISSION } from "./admission/index.js";
+import { mutatingWebhookAdmission, validatingWebhookAdmission } from "./webhooks/webhook-admission.js";
+import { validatingAdmissionPolicy } from "./admission-policy/validating-admission-policy.js";
+import { serviceResolver } from "./webhooks/service-resolver.js";
+import type { ServiceResolver } from "./webhooks/webhook-client.js";
 import { createStrategyServices, type AllocatingStrategyServices } from "./allocators/strategy-services.js";
 import { ApiServer } from "./api-server.js";
 import { bootstrapApiObjects } from "./bootstrap.js";
@@ -35,6 +39,11 @@ export interface ControlPlaneOptions {
   extraAdmission?: () => readonly AdmissionPlugin[];
   /** Port written into the `kubernetes` Service's targetPort (default 6443). */
   apiServerPort?: number;
+  /**
+   * How the API server reaches a Service that serves an admission or conversion webhook (default:
+   * refused, naming the Service: the API server runs outside the simulated pod network).
+   */
+  resolveWebhookService?: ServiceResolver;
   /** The service-account key and cluster CA (default: generated, shared by the process's in-memory clusters). */
   credentials?: ClusterCredentials;
 }
@@ -73,8 +82,13 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
   for (const t of options.extraTypes?.() ?? []) registry.add(t);
   const services = createStrategyServices({ random: options.random, ...(options.serviceCidr ? { serviceCIDR: options.serviceCidr } : {}), ...(options.nodePortRange ? { nodePortRange: options.nodePortRange } : {}) });
   const extraAdmission = options.extraAdmission ?? (() => []);
-  const credentials = options.credentials ?? new ClusterCredentials();
   let client: InProcessClient | undefined;
+  const resolve = options.resolveWebhookService ?? serviceResolver(() => client!);
+  // kube-apiserver's order: the webhooks and policies run after the other built-ins, before ResourceQuota.
+  const quotaAt = BUILT_IN_ADMISSION.findIndex((p) => p.name === "ResourceQuota");
+  const quota = quotaAt < 0 ? BUILT_IN_ADMISSION.length : quotaAt;
+  const builtInAdmission = [...BUILT_IN_ADMISSION.slice(0, quota), mutatingWebhookAdmission(resolve), validatingAdmissionPolicy, validatingWebhookAdmission(resolve), ...BUILT_IN_ADMISSION.slice(quota)];
+  const credentials = options.credentials ?? new ClusterCredentials();
   const tokens = new ServiceAccountTokens({ credentials, clock: options.clock, client: () => client! });
   const apiServer = new ApiServer({
     tokenRequest: (namespace, name, body) => tokens.request(namespace, name, body as TokenRequest),
@@ -87,7 +101,7 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
     isBuiltIn: (t) => builtIn.has(t),
     admission: () => {
       const extra = extraAdmission();
-      return extra.length ? [...BUILT_IN_ADMISSION, ...extra] : BUILT_IN_ADMISSION;
+      return extra.length ? [...builtInAdmission, ...extra] : builtInAdmission;
     },
   });
   client = new InProcessClient(apiServer, { user: { username: "system:admin", groups: ["system:masters", "system:authenticated"] } });

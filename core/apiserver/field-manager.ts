@@ -19,8 +19,8 @@ export class FieldManager {
   constructor(private readonly clock: Clock) {}
 
   /** Records an `Update` by `manager` on `draft` (sets draft.metadata.managedFields in place). */
-  recordUpdate(old: KubeObject | undefined, draft: KubeObject, manager: string | undefined, subresource: string | undefined): void {
-    const options = { manager: manager || DEFAULT_FIELD_MANAGER, now: new Date(this.clock.now()), ...(subresource ? { subresource } : {}) };
+  recordUpdate(old: KubeObject | undefined, draft: KubeObject, manager: string | undefined, subresource: string | undefined, d?: ResourceDescriptor): void {
+    const options = { manager: manager || DEFAULT_FIELD_MANAGER, now: new Date(this.clock.now()), ...(subresource ? { subresource } : {}), ...(d?.patchMeta ? { meta: d.patchMeta } : {}) };
     const fields = managedFieldsAfterUpdate(old, draft, options);
     const meta = (draft as WithMeta).metadata;
     // Entries are freshly built or shared with the (immutable) old object; the draft never mutates them.
@@ -44,7 +44,7 @@ export class FieldManager {
 
   /** Server-side apply of `applied` onto `live` (undefined: the apply creates). Returns the merged object with managedFields. */
   apply(live: KubeObject | undefined, applied: KubeObject, manager: string, force: boolean, d: ResourceDescriptor, subresource?: string): KubeObject {
-    const result = applyServerSide(live, applied, { manager, force, kind: d.kind, now: new Date(this.clock.now()), ...(subresource ? { subresource } : {}) });
+    const result = applyServerSide(live, applied, { manager, force, kind: d.kind, ...(d.patchMeta ? { meta: d.patchMeta } : {}), now: new Date(this.clock.now()), ...(subresource ? { subresource } : {}) });
     return result.object;
   }
 }

@@ -13,6 +13,7 @@ import { RBAC_TYPES } from "./rbac/index.js";
 import { APIEXTENSIONS_TYPES } from "./apiextensions/index.js";
 import { APIREGISTRATION_TYPES } from "./apiregistration/index.js";
 import { NODE_TYPES } from "./node/index.js";
+import { ADMISSIONREGISTRATION_TYPES } from "./admissionregistration/index.js";
 
 /** Every built-in resource type, core group first (so short names prefer it, as kubectl does). */
 export const BUILT_IN_TYPES: readonly ApiTypeRegistration[] = [
@@ -31,4 +32,5 @@ export const BUILT_IN_TYPES: readonly ApiTypeRegistration[] = [
   ...APIEXTENSIONS_TYPES,
   ...APIREGISTRATION_TYPES,
   ...NODE_TYPES,
+  ...ADMISSIONREGISTRATION_TYPES,
 ];

@@ -133,6 +133,8 @@ export interface UpdateManagedFieldsOptions {
   now: Date;
   /** Kind for the patch meta; defaults to newObj.kind. */
   kind?: string;
+  /** The patch meta itself (a custom resource's, from its schema); wins over `kind`. */
+  meta?: TypeMeta;
 }
 
 /**
@@ -153,7 +155,7 @@ export function updateManagedFields<T extends KubeObject>(oldObj: T | undefined,
  * ownership returns the old entries themselves.
  */
 export function managedFieldsAfterUpdate(oldObj: KubeObject | undefined, newObj: KubeObject, options: UpdateManagedFieldsOptions): ManagedFieldsEntry[] {
-  const meta = trackingMetaFor(options.kind ?? newObj.kind ?? "");
+  const meta = options.meta ?? trackingMetaFor(options.kind ?? newObj.kind ?? "");
   const apiVersion = newObj.apiVersion ?? oldObj?.apiVersion ?? "";
   const oldEntries = oldObj?.metadata?.managedFields;
   const newEntries = newObj.metadata?.managedFields;

@@ -13,6 +13,8 @@ export interface ServerSideApplyOptions {
   force?: boolean;
   /** Kind for the patch meta (list-map keys, atomic types); defaults to applied.kind. */
   kind?: string;
+  /** The patch meta itself (a custom resource's, from its schema); wins over `kind`. */
+  meta?: TypeMeta;
   subresource?: string;
   now: Date;
 }
@@ -38,7 +40,7 @@ export function applyServerSide<T extends KubeObject>(live: T | undefined, appli
     throw badRequest(`Incorrect version specified in apply patch. Specified patch version: ${config.apiVersion ?? ""}, expected: ${live.apiVersion}`);
   }
   if (config.metadata?.managedFields !== undefined) throw badRequest("metadata.managedFields must be nil");
-  const meta = trackingMetaFor(options.kind ?? config.kind ?? live?.kind ?? "");
+  const meta = options.meta ?? trackingMetaFor(options.kind ?? config.kind ?? live?.kind ?? "");
   const base = (live ?? {}) as JsonObject;
   const managers = decodeManagedFields(live?.metadata?.managedFields);
   const self: ManagerFields = { manager: options.manager, operation: "Apply", apiVersion: config.apiVersion ?? live?.apiVersion ?? "", fields: configFieldSet(config as JsonObject, meta, options.subresource) };

@@ -6,7 +6,8 @@ import { semanticEqual } from "../../api/validation/semantic-equal.js";
 import { nameIsDNSSubdomain } from "../../api/validation/names.js";
 import { validateObjectMeta, validateObjectMetaUpdate } from "../../api/validation/object-meta.js";
 import { evaluateSimpleJsonPath, parseSimpleJsonPath } from "../printers/simple-json-path.js";
-import { compileSchema } from "./schema-validator.js";
+import { compileSchema, type CompiledSchema } from "./schema-validator.js";
+import { fieldError, type FieldError } from "../../api/status.js";
 
 type Content = Record<string, unknown>;
 
@@ -36,17 +37,38 @@ function selectableValue(value: unknown): string | undefined {
   return typeof value === "string" ? value : String(value);
 }
 
+/** Schema errors that keep CEL rules from running (hasBlockingErr): wrong types, missing, too long/many, unsupported. */
+const BLOCKING = new Set(["FieldValueNotSupported", "FieldValueRequired", "FieldValueTooLong", "FieldValueTooMany", "FieldValueTypeInvalid"]);
+
+/**
+ * The schema's errors, then (when none blocks them) its CEL rules' errors, with `old` for
+ * transition rules on updates.
+ */
+function validateContent(schema: CompiledSchema, obj: KubeObject, old: KubeObject | undefined): FieldError[] {
+  const errs = schema.validate(obj);
+  if (!schema.hasRules) return errs;
+  if (errs.some((e) => BLOCKING.has(e.type))) {
+    errs.push(fieldError.invalid("<nil>", "null", "some validation rules were not checked because the object was invalid; correct the existing errors to complete validation"));
+    return errs;
+  }
+  errs.push(...schema.validateRules(obj, old));
+  return errs;
+}
+
 /**
  * apiextensions-apiserver's customResourceStrategy for one served version: ObjectMeta validation
  * (DNS-subdomain names), the openAPIV3Schema (compiled once here), the spec/status split when the
  * status subresource is on, generation 1 on create and +1 on content changes (everything but
  * metadata, and but status with the subresource), selectableFields as field selectors; creates
- * are refused (405) once the CRD is terminating.
+ * are refused (405) once the CRD is terminating. CEL rules run after the schema; on updates,
+ * transition rules see the stored object (remembered from prepareForUpdate, which the API server
+ * calls on the draft before validating it).
  */
 export function customResourceStrategy(crd: CustomResourceDefinition, version: CustomResourceDefinitionVersion, state: ServingState): ResourceStrategy<KubeObject> {
   const namespaced = crd.spec.scope === "Namespaced";
   const hasStatus = !!version.subresources?.status;
   const schema = compileSchema(version.schema?.openAPIV3Schema);
+  const updating = new WeakMap<KubeObject, KubeObject>();
   const fieldSelectors: Record<string, (obj: KubeObject) => string | undefined> = {};
   for (const f of version.selectableFields ?? []) {
     const steps = parseSimpleJsonPath(f.jsonPath);
@@ -60,15 +82,16 @@ export function customResourceStrategy(crd: CustomResourceDefinition, version: C
       setGeneration(obj, 1);
     },
     prepareForUpdate(obj, old) {
+      if (schema.hasRules) updating.set(obj, old);
       if (hasStatus) {
         if ((old as Content)["status"] === undefined) delete (obj as Content)["status"];
         else (obj as Content)["status"] = (old as Content)["status"];
       }
       setGeneration(obj, (old.metadata?.generation ?? 1) + (contentDiffers(obj, old, hasStatus) ? 1 : 0));
     },
-    validate: (obj) => [...validateObjectMeta(obj.metadata, { namespaced, nameValidator: nameIsDNSSubdomain }), ...schema.validate(obj)],
+    validate: (obj) => [...validateObjectMeta(obj.metadata, { namespaced, nameValidator: nameIsDNSSubdomain }), ...validateContent(schema, obj, updating.get(obj))],
     validateUpdate: (obj, old) => validateObjectMetaUpdate(obj.metadata, old.metadata),
-    validateStatusUpdate: (obj, old) => [...validateObjectMetaUpdate(obj.metadata, old.metadata), ...schema.validate(obj)],
+    validateStatusUpdate: (obj, old) => [...validateObjectMetaUpdate(obj.metadata, old.metadata), ...validateContent(schema, obj, old)],
     fieldSelectors,
   };
 }

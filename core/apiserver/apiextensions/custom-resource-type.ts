@@ -2,6 +2,7 @@ import type { CustomResourceDefinition, CustomResourceDefinitionVersion, JSONSch
 import type { KubeObject } from "../../api/object.js";
 import type { ResourceDescriptor, Subresource } from "../../api/resource.js";
 import type { ApiTypeRegistration } from "../../api/strategy.js";
+import { schemaPatchMeta } from "./schema-patch-meta.js";
 import { customResourceStrategy, type ServingState } from "./custom-resource-strategy.js";
 
 const META = "io.k8s.apimachinery.pkg.apis.meta.v1";
@@ -56,6 +57,7 @@ export function customResourceTypes(crd: CustomResourceDefinition, state: Servin
       openApiSchema: customResourceOpenApiSchema(group, v.name, names.kind, v.schema?.openAPIV3Schema),
       printerColumns: v.additionalPrinterColumns ?? [],
       ...(v.subresources?.scale ? { scalePaths: v.subresources.scale } : {}),
+      patchMeta: schemaPatchMeta(v.schema?.openAPIV3Schema),
       ...(storage ? { storageVersion: storage } : {}),
       ...(v.deprecated ? { deprecationWarning: v.deprecationWarning ?? `${group}/${v.name} ${names.kind} is deprecated` } : {}),
     };

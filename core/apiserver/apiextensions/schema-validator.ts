@@ -1,7 +1,8 @@
-import type { JSONSchemaProps } from "kubernetes-types/apiextensions/v1.js";
+import type { JSONSchemaProps, ValidationRule } from "kubernetes-types/apiextensions/v1.js";
 import type { KubeObject } from "../../api/object.js";
 import { cloneJson } from "../../api/clone.js";
 import { fieldError, type FieldError } from "../../api/status.js";
+import { compileRule, evaluateRules, type CompiledRule } from "../../api/builtin/apiextensions/validation-rules.js";
 
 /** A CRD version's schema compiled once: validation with kube-openapi's messages, pruning and defaulting. */
 export interface CompiledSchema {
@@ -9,6 +10,13 @@ export interface CompiledSchema {
   validate(obj: KubeObject): FieldError[];
   /** Prunes fields the schema does not declare (unless preserved) and fills defaults, in place. */
   applyDefaults(obj: KubeObject): void;
+  /** The schema has `x-kubernetes-validations` rules. */
+  readonly hasRules: boolean;
+  /**
+   * Field errors of the CEL rules (`old`: the stored object on updates, which transition rules
+   * compare with). Run only on objects that pass the schema.
+   */
+  validateRules(obj: KubeObject, old: KubeObject | undefined): FieldError[];
 }
 
 /** Longest string a `pattern` is matched against; longer input fails the pattern instead of running the regex. */
@@ -27,17 +35,37 @@ interface Node {
   enumKeys?: Set<string>;
   preserve: boolean;
   embedded: boolean;
+  /** This node's compiled `x-kubernetes-validations` (rules that do not compile are left out: the CRD refuses them). */
+  rules?: CompiledRule[];
+  /** Some node at or below this one has rules. */
+  celBelow: boolean;
+  /** `x-kubernetes-list-map-keys` of a list of type map: how old items correlate with new ones. */
+  mapKeys?: string[];
 }
 
-function compile(s: JSONSchemaProps): Node {
-  const n: Node = { s, preserve: s["x-kubernetes-preserve-unknown-fields" as keyof JSONSchemaProps] === true, embedded: s["x-kubernetes-embedded-resource" as keyof JSONSchemaProps] === true };
-  if (s.properties) n.props = new Map(Object.entries(s.properties).map(([k, v]) => [k, compile(v)]));
-  if (s.additionalProperties !== undefined) n.additional = typeof s.additionalProperties === "object" ? compile(s.additionalProperties) : s.additionalProperties;
-  if (s.items && !Array.isArray(s.items)) n.items = compile(s.items as JSONSchemaProps);
-  if (s.allOf) n.allOf = s.allOf.map(compile);
-  if (s.anyOf) n.anyOf = s.anyOf.map(compile);
-  if (s.oneOf) n.oneOf = s.oneOf.map(compile);
-  if (s.not) n.not = compile(s.not);
+const ext = (s: JSONSchemaProps, name: string): unknown => (s as Record<string, unknown>)[`x-kubernetes-${name}`];
+
+function compile(s: JSONSchemaProps, correlatable = true): Node {
+  const n: Node = { s, preserve: ext(s, "preserve-unknown-fields") === true, embedded: ext(s, "embedded-resource") === true, celBelow: false };
+  const listType = ext(s, "list-type");
+  const mapKeys = ext(s, "list-map-keys") as string[] | undefined;
+  if (listType === "map" && mapKeys?.length) n.mapKeys = mapKeys;
+  if (s.properties) n.props = new Map(Object.entries(s.properties).map(([k, v]) => [k, compile(v, correlatable)]));
+  if (s.additionalProperties !== undefined) n.additional = typeof s.additionalProperties === "object" ? compile(s.additionalProperties, correlatable) : s.additionalProperties;
+  if (s.items && !Array.isArray(s.items)) n.items = compile(s.items as JSONSchemaProps, correlatable && !!n.mapKeys);
+  if (s.allOf) n.allOf = s.allOf.map((x) => compile(x, correlatable));
+  if (s.anyOf) n.anyOf = s.anyOf.map((x) => compile(x, correlatable));
+  if (s.oneOf) n.oneOf = s.oneOf.map((x) => compile(x, correlatable));
+  if (s.not) n.not = compile(s.not, correlatable);
+  const rules = (ext(s, "validations") as ValidationRule[] | undefined) ?? [];
+  if (rules.length) {
+    n.rules = [];
+    for (const r of rules) {
+      const c = compileRule(r, correlatable ? undefined : "");
+      if (!Array.isArray(c)) n.rules.push(c);
+    }
+  }
+  n.celBelow = !!n.rules?.length || [...(n.props?.values() ?? []), ...(typeof n.additional === "object" ? [n.additional] : []), ...(n.items ? [n.items] : [])].some((c) => c.celBelow);
   if (s.pattern) {
     try {
       n.pattern = new RegExp(s.pattern, "u");
@@ -188,11 +216,103 @@ function normalize(n: Node, v: unknown, root: boolean): void {
   }
 }
 
+/** `format`s whose strings CEL sees as timestamps or bytes (k8s.io/apiserver/pkg/cel/common/values.go). */
+function celString(s: JSONSchemaProps, v: string): unknown {
+  if (s.format === "date-time" || s.format === "date") {
+    const d = new Date(v);
+    return Number.isNaN(d.getTime()) ? v : d;
+  }
+  if (s.format === "byte") return Buffer.from(v, "base64");
+  return v;
+}
+
+/**
+ * A JSON value as CEL sees it through its schema: integers (and int-or-string numbers) as `int`
+ * (bigint), numbers as `double`, date-time strings as timestamps. At the root, metadata shows only
+ * name and generateName, as in kube-apiserver.
+ */
+function toCel(n: Node | undefined, v: unknown, root = false): unknown {
+  if (v === null || v === undefined) return null;
+  const s = n?.s;
+  if (typeof v === "number") {
+    if (s?.type === "number") return v;
+    return Number.isInteger(v) ? BigInt(v) : v;
+  }
+  if (typeof v === "string") return s ? celString(s, v) : v;
+  if (Array.isArray(v)) return v.map((x) => toCel(n?.items, x));
+  if (typeof v === "object") {
+    const o = v as Record<string, unknown>;
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(o)) {
+      if (root && k === "metadata") {
+        const m = o[k] as { name?: string; generateName?: string } | undefined;
+        const meta: Record<string, unknown> = {};
+        if (m?.name !== undefined) meta["name"] = m.name;
+        if (m?.generateName !== undefined) meta["generateName"] = m.generateName;
+        out[k] = meta;
+        continue;
+      }
+      const p = n?.props?.get(k) ?? (typeof n?.additional === "object" ? n.additional : undefined);
+      out[k] = toCel(p, o[k]);
+    }
+    return out;
+  }
+  return v;
+}
+
+/** The type a rule failure prints as its invalid value. */
+function celTypeName(n: Node): string {
+  return n.s.type ?? "";
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** Walks the nodes that hold rules, with the correlated old value (by field, map key, or list-map key). */
+function checkRules(n: Node, v: unknown, old: unknown, hasOld: boolean, path: string, root: boolean, out: FieldError[], celSelf?: unknown, celOld?: unknown): void {
+  if (!n.celBelow || v === null || v === undefined) return;
+  if (n.rules?.length) {
+    celSelf ??= toCel(n, v, root);
+    if (hasOld) celOld ??= toCel(n, old, root);
+    evaluateRules(n.rules, celSelf, celOld, hasOld, path, celTypeName(n), out);
+  }
+  if (Array.isArray(v)) {
+    if (!n.items?.celBelow) return;
+    const celList = Array.isArray(celSelf) ? celSelf : undefined;
+    let olds: Map<string, number> | undefined;
+    const keyOf = (item: unknown): string => JSON.stringify(n.mapKeys!.map((k) => (isObject(item) ? item[k] ?? null : null)));
+    if (hasOld && n.mapKeys && Array.isArray(old)) olds = new Map(old.map((item, i) => [keyOf(item), i]));
+    v.forEach((item, i) => {
+      const oi = olds?.get(keyOf(item));
+      const oldItem = oi === undefined ? undefined : (old as unknown[])[oi];
+      checkRules(n.items!, item, oldItem, oi !== undefined, `${path}[${i}]`, false, out, celList?.[i], oi === undefined || !Array.isArray(celOld) ? undefined : celOld[oi]);
+    });
+    return;
+  }
+  if (!isObject(v)) return;
+  const celObj = isObject(celSelf) ? celSelf : undefined;
+  const celOldObj = isObject(celOld) ? celOld : undefined;
+  for (const k of Object.keys(v)) {
+    if ((root || n.embedded) && (k === "apiVersion" || k === "kind" || k === "metadata")) continue;
+    const p = n.props?.get(k) ?? (typeof n.additional === "object" ? n.additional : undefined);
+    if (!p?.celBelow) continue;
+    const childHasOld = hasOld && isObject(old) && Object.hasOwn(old, k);
+    checkRules(p, v[k], childHasOld ? old[k] : undefined, childHasOld, child(path, k), false, out, celObj?.[k], childHasOld ? celOldObj?.[k] : undefined);
+  }
+}
+
 /** Compiles a version's openAPIV3Schema (absent: anything goes). */
 export function compileSchema(schema: JSONSchemaProps | undefined): CompiledSchema {
-  if (!schema) return { validate: () => [], applyDefaults: () => {} };
+  if (!schema) return { validate: () => [], applyDefaults: () => {}, hasRules: false, validateRules: () => [] };
   const root = compile(schema);
   return {
+    hasRules: root.celBelow,
+    validateRules(obj, old) {
+      const out: FieldError[] = [];
+      checkRules(root, obj, old, old !== undefined, "", true, out);
+      return out;
+    },
     validate(obj) {
       const out: FieldError[] = [];
       check(root, obj, "", out);

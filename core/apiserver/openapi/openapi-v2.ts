@@ -31,7 +31,7 @@ function operationV2(op: OperationSpec): Record<string, unknown> {
   responses["401"] = { description: "Unauthorized" };
   return {
     description: op.description,
-    consumes: op.method === "patch" ? ["application/json-patch+json", "application/merge-patch+json", "application/strategic-merge-patch+json", "application/apply-patch+yaml"] : ["*/*"],
+    consumes: op.method === "patch" ? ["application/json-patch+json", "application/merge-patch+json", ...(op.noStrategicMerge ? [] : ["application/strategic-merge-patch+json"]), "application/apply-patch+yaml"] : ["*/*"],
     produces: ["application/json", "application/yaml"],
     schemes: ["https"],
     tags: [],

@@ -2,7 +2,7 @@ import type { ResourceRegistry } from "../../api/resource-registry.js";
 import { servedGroups, typesIn } from "../discovery/group-versions.js";
 import { KUBERNETES_VERSION } from "../discovery/version-info.js";
 import { contentHash } from "./content-hash.js";
-import { PATCH_CONTENT_TYPES, renderPaths, type OperationSpec, type ParameterSpec } from "./operations.js";
+import { patchContentTypes, renderPaths, type OperationSpec, type ParameterSpec } from "./operations.js";
 import { renderSchema } from "./render-schema.js";
 import { documentDefinitions } from "./served-definitions.js";
 import type { SchemaObject } from "./schema-object.js";
@@ -49,7 +49,7 @@ function operationV3(op: OperationSpec): Record<string, unknown> {
     "x-kubernetes-group-version-kind": op.gvk,
   };
   if (op.body) {
-    const types = op.method === "patch" ? PATCH_CONTENT_TYPES : ["*/*"];
+    const types = op.method === "patch" ? patchContentTypes(op) : ["*/*"];
     out.requestBody = { content: Object.fromEntries(types.map((t) => [t, json(op.body!)])), required: op.method !== "delete" };
   }
   return out;

@@ -27,6 +27,8 @@ export interface OperationSpec {
   response: string;
   /** Extra success codes (201 for create, 202 for delete). */
   alsoReturns?: (201 | 202)[];
+  /** A patch of a custom resource: no strategic merge patch (kubectl then sends a merge patch). */
+  noStrategicMerge?: boolean;
 }
 
 export interface PathSpec {
@@ -104,7 +106,7 @@ export function resourcePaths(d: ResourceDescriptor): PathSpec[] {
   const itemOps: OperationSpec[] = [];
   if (verbs.has("get")) itemOps.push({ method: "get", operationId: `read${gv}${scoped}`, description: `read the specified ${d.kind}`, action: "get", gvk, parameters: [], response: def });
   if (verbs.has("update")) itemOps.push({ method: "put", operationId: `replace${gv}${scoped}`, description: `replace the specified ${d.kind}`, action: "put", gvk, parameters: WRITE_PARAMS, body: def, response: def, alsoReturns: [201] });
-  if (verbs.has("patch")) itemOps.push({ method: "patch", operationId: `patch${gv}${scoped}`, description: `partially update the specified ${d.kind}`, action: "patch", gvk, parameters: [...WRITE_PARAMS, FORCE], body: `${META}.Patch`, response: def, alsoReturns: [201] });
+  if (verbs.has("patch")) itemOps.push({ method: "patch", operationId: `patch${gv}${scoped}`, description: `partially update the specified ${d.kind}`, action: "patch", gvk, parameters: [...WRITE_PARAMS, FORCE], body: `${META}.Patch`, response: def, alsoReturns: [201], ...(d.openApiSchema ? { noStrategicMerge: true } : {}) });
   if (verbs.has("delete")) itemOps.push({ method: "delete", operationId: `delete${gv}${scoped}`, description: `delete a ${d.kind}`, action: "delete", gvk, parameters: DELETE_PARAMS, body: `${META}.DeleteOptions`, response: `${META}.Status`, alsoReturns: [202] });
   if (itemOps.length) paths.push({ path: `${collection}/{name}`, pathParameters: [NAME_PARAM(d.kind), ...scopeParams, PRETTY], operations: itemOps });
 
@@ -123,7 +125,7 @@ export function resourcePaths(d: ResourceDescriptor): PathSpec[] {
       operations: [
         { method: "get", operationId: `read${gv}${scoped}${subKind}`, description: `read ${sub} of the specified ${d.kind}`, action: "get", gvk: subGvk, parameters: [], response: subDef },
         { method: "put", operationId: `replace${gv}${scoped}${subKind}`, description: `replace ${sub} of the specified ${d.kind}`, action: "put", gvk: subGvk, parameters: WRITE_PARAMS, body: subDef, response: subDef, alsoReturns: [201] },
-        { method: "patch", operationId: `patch${gv}${scoped}${subKind}`, description: `partially update ${sub} of the specified ${d.kind}`, action: "patch", gvk: subGvk, parameters: [...WRITE_PARAMS, FORCE], body: `${META}.Patch`, response: subDef, alsoReturns: [201] },
+        { method: "patch", operationId: `patch${gv}${scoped}${subKind}`, description: `partially update ${sub} of the specified ${d.kind}`, action: "patch", gvk: subGvk, parameters: [...WRITE_PARAMS, FORCE], body: `${META}.Patch`, response: subDef, alsoReturns: [201], ...(d.openApiSchema ? { noStrategicMerge: true } : {}) },
       ],
     });
   }
@@ -132,6 +134,11 @@ export function resourcePaths(d: ResourceDescriptor): PathSpec[] {
 
 /** The media types a PATCH accepts. */
 export const PATCH_CONTENT_TYPES = ["application/apply-patch+yaml", "application/json-patch+json", "application/merge-patch+json", "application/strategic-merge-patch+json"] as const;
+
+/** The patch types a path consumes: custom resources take every one but strategic merge patch. */
+export function patchContentTypes(op: OperationSpec): readonly string[] {
+  return op.noStrategicMerge ? PATCH_CONTENT_TYPES.filter((t) => t !== "application/strategic-merge-patch+json") : PATCH_CONTENT_TYPES;
+}
 
 /**
  * The `paths` of a document serving `descriptors`, sorted by path, each operation and path

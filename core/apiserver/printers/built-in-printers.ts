@@ -7,6 +7,7 @@ import * as other from "./access-and-scheduling-printers.js";
 import { podPrinter } from "./pod-printer.js";
 import { apiServicePrinter } from "./api-service-printer.js";
 import { componentStatusPrinter } from "./component-status-printer.js";
+import * as admission from "./admission-printers.js";
 import type { TablePrinter } from "./printer.js";
 
 /**
@@ -54,4 +55,8 @@ export const BUILT_IN_PRINTERS: ReadonlyMap<string, TablePrinter> = new Map<stri
   ["node.k8s.io/RuntimeClass", other.runtimeClassPrinter],
   ["apiregistration.k8s.io/APIService", apiServicePrinter],
   ["/ComponentStatus", componentStatusPrinter],
+  ["admissionregistration.k8s.io/MutatingWebhookConfiguration", admission.mutatingWebhookConfigurationPrinter],
+  ["admissionregistration.k8s.io/ValidatingWebhookConfiguration", admission.validatingWebhookConfigurationPrinter],
+  ["admissionregistration.k8s.io/ValidatingAdmissionPolicy", admission.validatingAdmissionPolicyPrinter],
+  ["admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding", admission.validatingAdmissionPolicyBindingPrinter],
 ]);

@@ -8,6 +8,8 @@ import { validateObjectMeta, validateObjectMetaUpdate } from "../../validation/o
 import { specStatusHooks } from "../spec-status-strategy.js";
 import { rfc3339 } from "../../time.js";
 import { validateStructuralSchema } from "./structural-schema.js";
+import { validateSchemaRules } from "./validation-rules.js";
+import { validateClientConfig } from "../admissionregistration/webhook-configuration.js";
 
 type CrdObject = CustomResourceDefinition & KubeObject;
 
@@ -43,7 +45,11 @@ function validateVersion(v: CustomResourceDefinitionVersion, path: string): Fiel
   if (!v.name) errs.push(fieldError.required(`${path}.name`));
   else for (const m of isDNS1035Label(v.name)) errs.push(fieldError.invalid(`${path}.name`, v.name, m));
   if (!v.schema?.openAPIV3Schema) errs.push(fieldError.required(`${path}.schema.openAPIV3Schema`, "schemas are required"));
-  else errs.push(...validateStructuralSchema(v.schema.openAPIV3Schema, `${path}.schema.openAPIV3Schema`));
+  else {
+    const structural = validateStructuralSchema(v.schema.openAPIV3Schema, `${path}.schema.openAPIV3Schema`);
+    errs.push(...structural);
+    if (!structural.length) errs.push(...validateSchemaRules(v.schema.openAPIV3Schema, `${path}.schema.openAPIV3Schema`));
+  }
   const scale = v.subresources?.scale;
   if (scale) {
     if (!scale.specReplicasPath) errs.push(fieldError.required(`${path}.subresources.scale.specReplicasPath`));
@@ -92,6 +98,13 @@ function validateSpec(crd: CustomResourceDefinition): FieldError[] {
   const strategy = spec.conversion?.strategy;
   if (strategy && strategy !== "None" && strategy !== "Webhook") errs.push(fieldError.notSupported("spec.conversion.strategy", strategy, ["None", "Webhook"]));
   if (strategy === "Webhook" && !spec.conversion?.webhook?.clientConfig) errs.push(fieldError.required("spec.conversion.webhook", "required when strategy is set to Webhook"));
+  else if (strategy === "Webhook") {
+    const webhook = spec.conversion!.webhook!;
+    errs.push(...validateClientConfig(webhook.clientConfig, "spec.conversion.webhook.clientConfig"));
+    const versions = webhook.conversionReviewVersions ?? [];
+    if (!versions.length) errs.push(fieldError.required("spec.conversion.webhook.conversionReviewVersions", "must specify one of v1, v1beta1"));
+    else if (!versions.some((v) => v === "v1" || v === "v1beta1")) errs.push(fieldError.invalid("spec.conversion.webhook.conversionReviewVersions", versions, "must include at least one of v1, v1beta1"));
+  }
   return errs;
 }
 
