@@ -68,6 +68,8 @@ test("backoffLimit: failed pods are replaced after 10 s, 20 s ...; past the limi
     const failed = await cluster.waitFor<Job>("jobs.batch", (x) => !!x.status?.conditions?.some((c) => c.type === "Failed"), { namespace: "default" });
     assert.equal(failed.status!.conditions!.map((c) => `${c.type} ${c.reason}`), ["FailureTarget BackoffLimitExceeded", "Failed BackoffLimitExceeded"]);
     assert.is(failed.status!.conditions![1]!.message, "Job has reached the specified backoff limit");
+    // The event is recorded asynchronously (the broadcaster's queue), after the status write.
+    await cluster.waitFor<Event>("Event", (e) => e.involvedObject.kind === "Job" && e.reason === "BackoffLimitExceeded", { namespace: "default", timeout: 10_000 });
     assert.ok((await reasons(cluster)).includes("BackoffLimitExceeded: Job has reached the specified backoff limit"));
   });
 });
