@@ -44,7 +44,8 @@ export function externalResizer(ctx: SidecarContext): void {
     }
     const newSize = bytesQuantity(response.capacityBytes);
     await pvClient.update({ ...pv, spec: { ...pv.spec, capacity: { ...pv.spec?.capacity, storage: newSize } } });
-    current = claims.namespace(claim.metadata!.namespace!).get(claim.metadata!.name!) ?? current;
+    // The claim as the API server has it now (the informer's copy may not have seen our Resizing write yet).
+    current = await pvcClient.get(claim.metadata!.name!, { namespace: claim.metadata!.namespace! });
     const rest = (current.status?.conditions ?? []).filter((c) => c.type !== "Resizing");
     if (response.nodeExpansionRequired) {
       await setStatus(current, { ...current.status, conditions: [...rest, condition("FileSystemResizePending", FS_RESIZE_PENDING_MESSAGE)] });

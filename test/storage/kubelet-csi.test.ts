@@ -192,14 +192,11 @@ test("a generic ephemeral volume becomes the PVC <pod>-<volume> owned by the pod
     assert.equal(claim.metadata?.labels, { kind: "scratch" });
     await cluster.clock.sleep(10_000);
     assert.is(columns(await pods.get("eph", { namespace: "default" })), "0/1 ContainerCreating 0");
-    // Bind it as the PV controller would.
+    // A PV pre-bound to the claim: the PV controller binds the pair.
     const { volume } = await controllers.get(HOSTPATH_DRIVER_NAME)!.controller.createVolume!({ name: "eph", volumeCapabilities: [{ mount: {}, accessMode: { mode: "SINGLE_NODE_WRITER" } }], accessibilityRequirements: { preferred: [{ segments: { "topology.hostpath.csi/node": "node-1" } }] } });
     const pvs = cluster.client.resource<PersistentVolume>("PersistentVolume");
-    const pv = await pvs.create({ apiVersion: "v1", kind: "PersistentVolume", metadata: { name: "pv-eph" }, spec: { capacity: { storage: "1Gi" }, accessModes: ["ReadWriteOnce"], storageClassName: "", claimRef: { namespace: "default", name: "eph-scratch", uid: claim.metadata!.uid! }, csi: { driver: HOSTPATH_DRIVER_NAME, volumeHandle: volume.volumeId } } });
-    await pvs.updateStatus({ ...pv, status: { phase: "Bound" } });
-    const pvcs = cluster.client.resource<PersistentVolumeClaim>("PersistentVolumeClaim");
-    const bound = await pvcs.update({ ...claim, spec: { ...claim.spec, volumeName: "pv-eph" } }, { namespace: "default" });
-    await pvcs.updateStatus({ ...bound, status: { phase: "Bound", accessModes: ["ReadWriteOnce"], capacity: { storage: "1Gi" } } }, { namespace: "default" });
+    await pvs.create({ apiVersion: "v1", kind: "PersistentVolume", metadata: { name: "pv-eph" }, spec: { capacity: { storage: "1Gi" }, accessModes: ["ReadWriteOnce"], storageClassName: "", claimRef: { namespace: "default", name: "eph-scratch", uid: claim.metadata!.uid! }, csi: { driver: HOSTPATH_DRIVER_NAME, volumeHandle: volume.volumeId } } });
+    await cluster.waitFor<PersistentVolumeClaim>("PersistentVolumeClaim", (c) => c.metadata?.name === "eph-scratch" && c.status?.phase === "Bound", { timeout: 60_000 });
     await cluster.waitFor<Pod>("Pod", (p) => p.metadata?.name === "eph" && p.status?.phase === "Running");
     assert.is((await exec(kubeletOf("node-1"), "eph", "echo e > /scratch/x && cat /scratch/x")).stdout, "e\n");
   } finally {

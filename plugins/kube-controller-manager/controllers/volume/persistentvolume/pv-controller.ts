@@ -70,8 +70,11 @@ export function persistentVolumeController(mgr: Manager, workers: number): void 
 
   async function updateClaimStatus(claim: Claim, phase: string, volume?: Volume): Promise<Claim> {
     const status = claim.status ?? {};
-    const want = volume ? { ...status, phase, accessModes: volume.spec?.accessModes, capacity: volume.spec?.capacity } : { ...status, phase };
-    const same = status.phase === phase && (!volume || (JSON.stringify(status.accessModes) === JSON.stringify(volume.spec?.accessModes) && JSON.stringify(status.capacity) === JSON.stringify(volume.spec?.capacity)));
+    // Capacity is copied only as the claim becomes Bound (upstream updateClaimStatus): afterwards a
+    // difference is intentional — an expansion in progress, the file system not grown yet.
+    const becomingBound = status.phase !== phase;
+    const want = volume ? { ...status, phase, accessModes: volume.spec?.accessModes, ...(becomingBound ? { capacity: volume.spec?.capacity } : {}) } : { ...status, phase };
+    const same = !becomingBound && (!volume || JSON.stringify(status.accessModes) === JSON.stringify(volume.spec?.accessModes));
     if (same) return claim;
     return pvcClient.updateStatus({ ...claim, status: want }, { namespace: claim.metadata!.namespace! });
   }
