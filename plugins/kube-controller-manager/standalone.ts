@@ -1,4 +1,6 @@
 import { BUILT_IN_TYPES, HttpClient, RealClock, ResourceRegistry, SeededRandom, SharedInformerFactory, createLogger, type LogLevel } from "../../core/index.js";
+import { readKubeconfig, resolveContext } from "../../core/client/kubeconfig.js";
+import { dirname } from "node:path";
 import { KubeControllerManager } from "./controller-manager.js";
 import type { KubeControllerManagerOptions } from "./options.js";
 
@@ -31,7 +33,11 @@ export async function runControllerManager(options: StandaloneOptions): Promise<
   const log = createLogger("kube-controller-manager", { level: logLevel ?? "info" });
   const registry = new ResourceRegistry(BUILT_IN_TYPES);
   const informers = new SharedInformerFactory({ client, clock, registry, random, logger: log.child("informers") });
-  const kcm = new KubeControllerManager({ client, informers, clock, log, registry, random }, flags);
+  // The root-ca-cert-publisher publishes the kubeconfig's CA (upstream: --root-ca-file, else the
+  // client config's CA data), so pods' kube-root-ca.crt exists when the API server is elsewhere.
+  const caData = resolveContext(readKubeconfig(kubeconfig), context, dirname(kubeconfig)).caData;
+  const rootCA = caData ? { pem: async () => caData, onChange: () => () => undefined } : undefined;
+  const kcm = new KubeControllerManager({ client, informers, clock, log, registry, random, ...(rootCA ? { rootCA } : {}) }, flags);
   await kcm.start();
   return {
     kcm,
