@@ -156,7 +156,11 @@ export async function up(options: UpOptions, print: (line: string) => void): Pro
     kubeconfig,
     shutdown: () =>
       (stopping ??= (async () => {
-        await server.close();
+        try {
+          await server.close();
+        } catch (err) {
+          cluster.log.error("stopping: HTTP server close failed", { error: err });
+        }
         await cluster.stop();
       })()),
   };

@@ -559,14 +559,23 @@ export class Cluster {
   }
 
   private async teardown(): Promise<void> {
-    for (const server of this.servers) await server.close();
+    // Every step runs even when one before it fails (logged): a half-stopped cluster would leave
+    // timers and sockets behind. Only the store's close, which is about the data, fails the stop.
+    const step = async (what: string, fn: () => unknown): Promise<void> => {
+      try {
+        await fn();
+      } catch (err) {
+        this.log.error(`stopping: ${what} failed`, { error: err });
+      }
+    };
+    for (const server of this.servers) await step("HTTP server close", () => server.close());
     this.servers.clear();
     for (const name of [...this.nodeAgents.keys()].reverse()) await this.stopNodeAgents(name);
-    await this.controllerManager?.stop();
+    await step("controller manager stop", () => this.controllerManager?.stop());
     this.stopController.abort();
-    await this.plugins.stop();
-    await this.informerFactory?.shutdown();
-    this.controlPlane?.stop();
+    await step("plugin teardown", () => this.plugins.stop());
+    await step("informer shutdown", () => this.informerFactory?.shutdown());
+    await step("control plane stop", () => this.controlPlane?.stop());
     await this.controlPlane?.store.close();
     if (this.clock instanceof VirtualClock) this.clock.setAuto(false);
   }

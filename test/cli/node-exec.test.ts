@@ -25,7 +25,7 @@ async function kubesim(args: string[]): Promise<{ stdout: string; stderr: string
 testWithTool(KUBECTL, test)("kubesim node exec and kubesim trace work from another process through the kubeconfig", async () => {
   const dir = mkdtempSync(join(tmpdir(), "kubesim-node-exec-"));
   const kubeconfig = join(dir, "kubeconfig");
-  const { child } = await startUp(["--port", "0", "--state-dir", join(dir, "state"), "--kubeconfig", kubeconfig, "--nodes", "2"]);
+  const { child, out } = await startUp(["--port", "0", "--state-dir", join(dir, "state"), "--kubeconfig", kubeconfig, "--nodes", "2"]);
   try {
     const manifest = join(dir, "web.yaml");
     writeFileSync(
@@ -66,7 +66,8 @@ ports: [{name: "", port: 8080, protocol: TCP}]
   } finally {
     const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
     child.kill("SIGTERM");
-    assert.is(await exited, 0);
+    const code = await exited;
+    assert.is(code, 0, `kubesim up exited ${code}; its last output:\n${out().slice(-3000)}`);
   }
 });
 
