@@ -6,7 +6,7 @@ import { Cluster } from "../../core/cluster/cluster.js";
 import { DEFAULT_PLUGINS } from "../../core/cluster/default-distribution.js";
 import { PodStreams } from "../../core/apiserver/http/pod-streams.js";
 import { StateMetrics, goFloat, parseLabelsAllowlist } from "../../plugins/kube-state-metrics/index.js";
-import { parsePrometheusText, type Family } from "../support/prometheus-exposition.js";
+import { parseExposition as parsePrometheusText, type MetricFamily as Family } from "../support/prometheus-text.js";
 
 test("values are written as Go's shortest %g: exponent form from 1e6 on", () => {
   assert.is(goFloat(0), "0");

@@ -6,7 +6,7 @@ import { Cluster } from "../../core/cluster/cluster.js";
 import { DEFAULT_PLUGINS } from "../../core/cluster/default-distribution.js";
 import { PodStreams } from "../../core/apiserver/http/pod-streams.js";
 import { parseQuantity, quantityToNumber } from "../../core/api/quantity.js";
-import { parsePrometheusText } from "../support/prometheus-exposition.js";
+import { parseExposition as parsePrometheusText } from "../support/prometheus-text.js";
 
 const cluster = new Cluster({ clock: "virtual", seed: 1, nodes: 2, plugins: [...DEFAULT_PLUGINS, "node-exporter"] });
 
