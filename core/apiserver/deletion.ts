@@ -3,7 +3,7 @@ import type { KubeObject } from "../api/object.js";
 import type { RegisteredType } from "../api/resource-registry.js";
 import { conflict, fieldError, type FieldError } from "../api/status.js";
 import type { DeleteOptions } from "../client/client.js";
-import { draftOf } from "./draft.js";
+import { shallowDraft } from "./draft.js";
 import { rfc3339 } from "../api/time.js";
 
 /** Finalizers the garbage collector honours (`metav1.FinalizerOrphanDependents`, `FinalizerDeleteDependents`). */
@@ -55,7 +55,7 @@ export function markForDeletion(type: RegisteredType, current: KubeObject, optio
     if (grace >= (meta.deletionGracePeriodSeconds ?? 0)) return current;
     if (grace === 0 && finalizers.size === 0 && !pendingNamespace) return undefined;
   }
-  const draft = draftOf(current);
+  const draft = shallowDraft(current);
   draft.metadata.deletionTimestamp = rfc3339(now + grace * 1000);
   draft.metadata.deletionGracePeriodSeconds = grace;
   if (finalizers.size > 0) draft.metadata.finalizers = [...finalizers];

@@ -16,6 +16,15 @@ export function draftOf(obj: KubeObject): Draft {
   return copy;
 }
 
+/**
+ * A draft sharing every field but `metadata` with `obj` (stored objects are immutable): for writes
+ * that change only metadata and replace any other top-level field they touch wholesale, never
+ * mutating inside it (binding, marking for deletion). No deep copy.
+ */
+export function shallowDraft(obj: KubeObject): Draft {
+  return { ...obj, metadata: { ...obj.metadata } } as Draft;
+}
+
 /** The resourceVersion a write pinned (a precondition), if any. */
 export function pinnedVersion(obj: KubeObject): string | undefined {
   const rv = obj.metadata?.resourceVersion;
@@ -39,16 +48,28 @@ export function keepSystemMeta(draft: Draft, current: KubeObject): void {
   if (m.managedFields === undefined && cur.managedFields) m.managedFields = cloneJson(cur.managedFields);
 }
 
+/**
+ * The draft of a `/status` PUT body: its metadata and status copied, every other field left
+ * shared (keepAllButStatus replaces them with the stored object's).
+ */
+export function statusDraftOf(body: KubeObject): Draft {
+  const b = body as KubeObject & { status?: unknown };
+  const draft = { ...body, metadata: cloneJson(body.metadata ?? {}) } as Draft & { status?: unknown };
+  if (b.status !== undefined) draft.status = cloneJson(b.status);
+  return draft;
+}
+
 /** `/status` writes change status (and labels/annotations) only: everything else comes from the current object. */
 export function keepAllButStatus(draft: Draft, current: KubeObject): void {
   const d = draft as Draft & Record<string, unknown>;
   const c = current as KubeObject & Record<string, unknown>;
   for (const k of Object.keys(d)) if (k !== "metadata" && k !== "status" && !(k in c)) delete d[k];
-  for (const [k, v] of Object.entries(c)) if (k !== "metadata" && k !== "status") d[k] = cloneJson(v);
+  // Shared with the stored (immutable) object, not copied: a status write never changes them.
+  for (const [k, v] of Object.entries(c)) if (k !== "metadata" && k !== "status") d[k] = v;
   const cur = current.metadata ?? {};
   const meta = draft.metadata;
-  if (cur.finalizers) meta.finalizers = [...cur.finalizers];
+  if (cur.finalizers) meta.finalizers = cur.finalizers;
   else delete meta.finalizers;
-  if (cur.ownerReferences) meta.ownerReferences = cloneJson(cur.ownerReferences);
+  if (cur.ownerReferences) meta.ownerReferences = cur.ownerReferences;
   else delete meta.ownerReferences;
 }

@@ -147,6 +147,8 @@ test("RollingUpdate replaces pods within maxUnavailable, records revisions; OnDe
     assert.equal(revs.map((r) => r.revision), [1, 2]);
     const newHash = revs[1]!.metadata!.labels!["controller-revision-hash"];
     assert.ok((await livePods(cluster, uid)).every((p) => p.spec!.containers[0]!.image === "agent:2" && p.metadata!.labels!["controller-revision-hash"] === newHash));
+    assert.is(rolled.metadata!.annotations!["deprecated.daemonset.template.generation"], "2", "a template change bumps the template generation");
+    assert.ok((await livePods(cluster, uid)).every((p) => p.metadata!.labels!["pod-template-generation"] === "2"));
 
     // OnDelete: a template change touches no pod until one is deleted.
     await dsClient.patch("agent", "merge", { spec: { updateStrategy: { type: "OnDelete", rollingUpdate: null }, template: { spec: { containers: [{ name: "c", image: "agent:3" }] } } } }, { namespace: "default" });

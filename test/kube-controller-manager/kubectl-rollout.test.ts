@@ -101,6 +101,21 @@ test("get deploy,rs columns match kubectl's", async () => {
   assert.match(out, /replicaset\.apps\/web-\w+\s+3\s+3\s+3\s+/);
 });
 
+test("describe deployment, replicaset, job and cronjob show kubectl's sections", async () => {
+  const deploy = await ok(["describe", "deployment", "web"]);
+  for (const line of [/^Name:\s+web$/m, /^Selector:\s+app=web$/m, /^Replicas:\s+3 desired \| 3 updated \| 3 total \| 3 available \| 0 unavailable$/m, /^StrategyType:\s+RollingUpdate$/m, /^RollingUpdateStrategy:\s+25% max unavailable, 25% max surge$/m, /^Pod Template:$/m, /^\s+Image:\s+nginx:1\.29$/m, /^Conditions:\n\s+Type\s+Status\s+Reason\n/m, /^\s+Available\s+True\s+MinimumReplicasAvailable$/m, /^\s+Progressing\s+True\s+NewReplicaSetAvailable$/m, /^NewReplicaSet:\s+web-\w+ \(3\/3 replicas created\)$/m, /^Events:\n\s+Type\s+Reason\s+Age\s+From\s+Message\n/m, /Normal\s+ScalingReplicaSet\s+.*deployment-controller\s+Scaled (up|down) replica set web-\w+ to \d+/]) assert.match(deploy, line);
+  const rsName = /^NewReplicaSet:\s+(web-\w+)/m.exec(deploy)![1]!;
+  const rs = await ok(["describe", "rs", rsName]);
+  for (const line of [new RegExp(`^Name:\\s+${rsName}$`, "m"), /^Controlled By:\s+Deployment\/web$/m, /^Replicas:\s+3 current \/ 3 desired$/m, /^Pods Status:\s+3 Running \/ 0 Waiting \/ 0 Succeeded \/ 0 Failed$/m, /Normal\s+SuccessfulCreate\s+.*replicaset-controller\s+Created pod: web-\w+-\w+/]) assert.match(rs, line);
+  await ok(["create", "job", "once", "--image=busybox:1.36", "--", "true"]);
+  await ok(["create", "cronjob", "nightly", "--image=busybox:1.36", "--schedule=0 3 * * *", "--", "true"]);
+  await cluster.waitFor("Pod", (p: { metadata?: { labels?: Record<string, string> } }) => p.metadata?.labels?.["job-name"] === "once", { namespace: "default" });
+  const job = await ok(["describe", "job", "once"]);
+  for (const line of [/^Name:\s+once$/m, /^Parallelism:\s+1$/m, /^Completions:\s+1$/m, /^Completion Mode:\s+NonIndexed$/m, /^Pods Statuses:\s+\d+ Active \(\d+ Ready\) \/ 0 Succeeded \/ 0 Failed$/m, /^Pod Template:$/m, /Normal\s+SuccessfulCreate\s+.*job-controller\s+Created pod: once-\w+/]) assert.match(job, line);
+  const cron = await ok(["describe", "cronjob", "nightly"]);
+  for (const line of [/^Name:\s+nightly$/m, /^Schedule:\s+0 3 \* \* \*$/m, /^Concurrency Policy:\s+Allow$/m, /^Suspend:\s+False$/m, /^Successful Job History Limit:\s+3$/m, /^Failed Job History Limit:\s+1$/m, /^Last Schedule Time:\s+<unset>$/m, /^Active Jobs:\s+<none>$/m]) assert.match(cron, line);
+});
+
 test.after(async () => {
   stopKubelet();
   await server.close();

@@ -8,6 +8,7 @@ import { validateObjectMeta, validateObjectMetaUpdate } from "../../validation/o
 import { defaultPodTemplateSpec } from "../core/pod-spec.js";
 import { scaledIntOrPercent, validateIntOrPercent, validateNonnegative, validateNotMoreThan100Percent } from "../field-checks.js";
 import { specStatusHooks } from "../spec-status-strategy.js";
+import { semanticEqual } from "../../validation/semantic-equal.js";
 import { validateLongRunningTemplate, validateWorkloadSelector } from "../template-selector.js";
 import { APPS_V1, validateReplicaCounts } from "./apps-common.js";
 
@@ -62,15 +63,36 @@ function validateStatus(s: DaemonSetStatus | undefined, old: DaemonSetStatus | u
   return errs;
 }
 
+/** The annotation v1 DaemonSets carry their (internal) spec.templateGeneration in. */
+export const TEMPLATE_GENERATION_ANNOTATION = "deprecated.daemonset.template.generation";
+
+function setTemplateGeneration(ds: DaemonSetObject, generation: number): void {
+  const meta = (ds.metadata ??= {});
+  meta.annotations = { ...meta.annotations, [TEMPLATE_GENERATION_ANNOTATION]: String(generation) };
+}
+
+const hooks = specStatusHooks<DaemonSetObject>({
+  statusKeepsLabels: true,
+  initialStatus: () => ({ currentNumberScheduled: 0, numberMisscheduled: 0, desiredNumberScheduled: 0, numberReady: 0 }),
+});
+
 /** apps/v1 DaemonSet. */
 export const DAEMON_SET: ApiTypeRegistration<DaemonSetObject> = {
   descriptor: { ...APPS_V1, kind: "DaemonSet", plural: "daemonsets", singular: "daemonset", listKind: "DaemonSetList", namespaced: true, shortNames: ["ds"], categories: ["all"], subresources: ["status"] },
   strategy: {
     defaults: (ds) => defaultDaemonSet(ds),
-    ...specStatusHooks<DaemonSetObject>({
-      statusKeepsLabels: true,
-      initialStatus: () => ({ currentNumberScheduled: 0, numberMisscheduled: 0, desiredNumberScheduled: 0, numberReady: 0 }),
-    }),
+    ...hooks,
+    // The daemonset strategy's PrepareForCreate / PrepareForUpdate: templateGeneration starts at 1
+    // and goes up by one with each template change (shown as the deprecated annotation).
+    prepareForCreate(ds, ctx) {
+      hooks.prepareForCreate!(ds, ctx);
+      setTemplateGeneration(ds, 1);
+    },
+    prepareForUpdate(ds, old, ctx) {
+      hooks.prepareForUpdate!(ds, old, ctx);
+      const previous = Number(old.metadata?.annotations?.[TEMPLATE_GENERATION_ANNOTATION] ?? 0) || 0;
+      setTemplateGeneration(ds, semanticEqual(ds.spec?.template, old.spec?.template) ? previous : previous + 1);
+    },
     validate: (ds) => [...validateObjectMeta(ds.metadata, { namespaced: true, nameValidator: nameIsDNSSubdomain }), ...validateSpec(ds)],
     validateUpdate: (ds, old) => [
       ...validateObjectMetaUpdate(ds.metadata, old.metadata),

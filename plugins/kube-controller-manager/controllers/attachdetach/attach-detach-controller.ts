@@ -14,6 +14,11 @@ interface WantedVolume {
   readonly pods: Pod[];
 }
 
+/** The pod informer index of pods with PVC or ephemeral volumes, by node name. */
+const CLAIM_PODS_BY_NODE = "attachdetach/claim-pods-by-node";
+
+const hasClaimVolume = (pod: Pod): boolean => (pod.spec?.volumes ?? []).some((v) => v.persistentVolumeClaim !== undefined || v.ephemeral !== undefined);
+
 /** The pod no longer needs its volumes: finished, or deleted with every container stopped (IsPodTerminated). */
 export function podTerminated(pod: Pod): boolean {
   const phase = pod.status?.phase;
@@ -48,7 +53,9 @@ export function attachDetachController(mgr: Manager, workers: number): void {
   /** Multi-attach errors reported, per pod uid and PV. */
   const multiAttachReported = new Set<string>();
 
-  const podsOn = (node: string): Pod[] => pods.lister().list().filter((p) => p.spec?.nodeName === node);
+  // Only pods with claim volumes can need an attachment: indexed by node, the rest never looked at.
+  if (!pods.indexer.indexNames().includes(CLAIM_PODS_BY_NODE)) pods.addIndexers({ [CLAIM_PODS_BY_NODE]: (p: Pod) => (p.spec?.nodeName && hasClaimVolume(p) ? [p.spec.nodeName] : []) });
+  const podsOn = (node: string): Pod[] => pods.indexer.byIndex(CLAIM_PODS_BY_NODE, node);
   const nodesOfPodsUsing = (namespace: string | undefined, claim: string): Request[] =>
     pods
       .lister()
@@ -83,7 +90,7 @@ export function attachDetachController(mgr: Manager, workers: number): void {
   controllerFor(mgr)
     .named("attachdetach")
     .for<Node>("Node")
-    .watches<Pod>("Pod", (p) => (p.spec?.nodeName ? [{ name: p.spec.nodeName }] : []))
+    .watches<Pod>("Pod", (p) => (p.spec?.nodeName && hasClaimVolume(p) ? [{ name: p.spec.nodeName }] : []))
     .watches<VolumeAttachment>("VolumeAttachment", (va) => {
       // Its node, and the nodes of the volume's other pods (a Multi-Attach wait ends when it goes).
       const ref = pvs.lister().get(va.spec?.source?.persistentVolumeName ?? "")?.spec?.claimRef;

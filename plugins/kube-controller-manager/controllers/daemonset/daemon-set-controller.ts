@@ -27,7 +27,9 @@ import { daemonPodTolerations, nodeShouldRunDaemonPod, pinToNode, targetNodeName
 
 type DaemonSetObject = DaemonSet & KubeObject;
 
-/** The deprecated label upstream still puts on daemon pods. */
+/** The annotation the API server keeps a DaemonSet's template generation in. */
+const TEMPLATE_GENERATION_ANNOTATION = "deprecated.daemonset.template.generation";
+/** The deprecated label upstream still puts on daemon pods (the template generation). */
 export const POD_TEMPLATE_GENERATION = "pod-template-generation";
 const SOURCE = "daemonset-controller";
 
@@ -196,7 +198,8 @@ export function daemonSetController(mgr: Manager, workers: number): Controller {
     if (nodeNames.length === 0) return undefined;
     const ns = ds.metadata!.namespace!;
     const template = ds.spec!.template;
-    const labels = { ...(template.metadata?.labels ?? {}), [CONTROLLER_REVISION_HASH]: hash, ...(ds.metadata?.generation !== undefined ? { [POD_TEMPLATE_GENERATION]: String(ds.metadata.generation) } : {}) };
+    const templateGeneration = ds.metadata?.annotations?.[TEMPLATE_GENERATION_ANNOTATION];
+    const labels = { ...(template.metadata?.labels ?? {}), [CONTROLLER_REVISION_HASH]: hash, ...(templateGeneration !== undefined ? { [POD_TEMPLATE_GENERATION]: templateGeneration } : {}) };
     const spec = { ...template.spec!, tolerations: daemonPodTolerations(template.spec!) };
     const ref = newControllerRef(ds, "apps/v1", "DaemonSet");
     expectations.expectCreations(key, nodeNames.length);
@@ -245,7 +248,10 @@ export function daemonSetController(mgr: Manager, workers: number): Controller {
     const selector = selectorOf(ds);
     const owned = await claim({ informer: podInformer, client: pods, owner: ds, selector, ref: newControllerRef(ds, "apps/v1", "DaemonSet"), recheck: () => client.get(name, { namespace: ns }) });
     const history = revInformer.indexer.byIndex(POD_CONTROLLER_INDEX, ds.metadata!.uid!).filter((r) => r.metadata?.namespace === ns);
-    const current = await currentRevision(revisions, ds, "apps/v1", "DaemonSet", history);
+    const { revision: current } = await currentRevision(revisions, ds, "apps/v1", "DaemonSet", history, async () => {
+      const fresh = await client.get(name, { namespace: ns });
+      await client.updateSubresource(name, "status", { ...fresh, status: { ...fresh.status, collisionCount: (fresh.status?.collisionCount ?? 0) + 1 } }, { namespace: ns });
+    });
     const hash = revisionHash(current);
     const nodeList = nodeLister.list();
     const nodeToPods = new Map<string, Pod[]>();
@@ -306,8 +312,8 @@ export function daemonSetController(mgr: Manager, workers: number): Controller {
       const [createErr, deleteErr] = await Promise.all([createOn(ds, create, hash, key), deletePods(ds, victims, key)]);
       if (create.length > 0 && victims.length > 0) expectations.expectCreations(key, 0);
       failure = createErr ?? deleteErr;
-      const inUse = new Set(owned.map((p) => p.metadata?.labels?.[CONTROLLER_REVISION_HASH] ?? ""));
-      await truncateHistory(revisions, ds, history, inUse, [current.metadata!.name!]);
+      const liveHashes = new Set(owned.map((p) => p.metadata?.labels?.[CONTROLLER_REVISION_HASH] ?? ""));
+      await truncateHistory(revisions, ds, history, (r) => liveHashes.has(revisionHash(r)), [current.metadata!.name!]);
     }
     const status = computeStatus(ds, nodeList, nodeToPods, hash, available);
     const updated = await updateStatus(ds, status);

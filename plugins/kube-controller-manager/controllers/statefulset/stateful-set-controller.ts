@@ -15,7 +15,7 @@ import { controllerRefOf, newControllerRef, requestForControllerOf } from "../wo
 import { POD_CONTROLLER_INDEX, ensureControllerIndex } from "../workload/pod-index.js";
 import { claim } from "../workload/claim.js";
 import { isPodAvailable, isPodReady } from "../workload/pod-state.js";
-import { CONTROLLER_REVISION_HASH, currentRevision, revisionHash, templateOfRevision, truncateHistory } from "../workload/controller-revision.js";
+import { CONTROLLER_REVISION_HASH, currentRevision, templateOfRevision, truncateHistory } from "../workload/controller-revision.js";
 import { writeStatus } from "../workload/status-update.js";
 import { scaled } from "../deployment/deployment-util.js";
 import { claimsFor, ordinalOf, statefulPod } from "./stateful-pod-identity.js";
@@ -163,7 +163,7 @@ export function statefulSetController(mgr: Manager, workers: number): Controller
     const selector = labelSelectorFromObject(set.spec?.selector as LabelSelectorObject | undefined);
     const owned = await claim({ informer: podInformer, client: pods, owner: set, selector, ref: newControllerRef(set, "apps/v1", "StatefulSet"), recheck: () => client.get(name, { namespace: ns }) });
     const history = revInformer.indexer.byIndex(POD_CONTROLLER_INDEX, set.metadata!.uid!).filter((r) => r.metadata?.namespace === ns);
-    const updateRev = await currentRevision(revisions, set, "apps/v1", "StatefulSet", history);
+    const { revision: updateRev, collisionCount } = await currentRevision(revisions, set, "apps/v1", "StatefulSet", history);
     const all = history.some((r) => r.metadata!.name === updateRev.metadata!.name) ? history : [...history, updateRev];
     const currentRev = all.find((r) => r.metadata!.name === set.status?.currentRevision) ?? updateRev;
     const updateTemplate = set.spec!.template;
@@ -232,15 +232,15 @@ export function statefulSetController(mgr: Manager, workers: number): Controller
     await work();
 
     const live = owned.filter((p) => !isTerminating(p) && ordinalOf(set, p) >= 0);
-    const status = computeStatus(set, live, currentName, updateName, minReady, now, replicaCount);
+    const status = computeStatus(set, live, currentName, updateName, minReady, now, replicaCount, collisionCount ?? 0);
     await updateStatus(set, status);
-    const inUse = new Set(owned.map((p) => revisionOf(p)).map((r) => r.slice(r.lastIndexOf("-") + 1)));
-    await truncateHistory(revisions, set, all, inUse, [currentName, updateName].filter((n, i, a) => a.indexOf(n) === i));
+    const liveRevisions = new Set(owned.map(revisionOf));
+    await truncateHistory(revisions, set, all, (r) => liveRevisions.has(r.metadata!.name!), [currentName, updateName].filter((n, i, a) => a.indexOf(n) === i));
     if (minReady > 0 && status.readyReplicas !== status.availableReplicas) return { requeueAfter: minReady * 1000 };
     return undefined;
   }
 
-  function computeStatus(set: StatefulSetObject, live: readonly Pod[], currentName: string, updateName: string, minReady: number, now: number, replicaCount: number): StatefulSetStatus {
+  function computeStatus(set: StatefulSetObject, live: readonly Pod[], currentName: string, updateName: string, minReady: number, now: number, replicaCount: number, collisionCount: number): StatefulSetStatus {
     let ready = 0;
     let available = 0;
     let current = 0;
@@ -261,7 +261,7 @@ export function statefulSetController(mgr: Manager, workers: number): Controller
       updatedReplicas: updated,
       currentRevision: currentName,
       updateRevision: updateName,
-      collisionCount: set.status?.collisionCount ?? 0,
+      collisionCount,
       ...(set.metadata?.generation !== undefined ? { observedGeneration: set.metadata.generation } : {}),
     };
     // completeRollingUpdate: once every pod is updated and ready, the update revision becomes current.
