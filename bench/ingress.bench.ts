@@ -1,18 +1,23 @@
 /**
  * Ingress throughput: wrk (Debian) against the ingress-nginx plugin's host port, backends answering
  * small responses (nginx pods), compared in the same run with Debian's nginx as a reverse proxy to a
- * local upstream. Prints requests/s, p99 latency and the ratio (target ≥ 0.5× nginx).
+ * local upstream. Prints requests/s, p99 latency and the ratio (target ≥ 0.5× nginx), and — as the
+ * machine may be shared and wall-clock figures then mean little — the CPU time each side spent per
+ * request (kubesim: this process; nginx: its worker) and the ratio of requests per CPU-second.
  * Needs `apt-get install -y wrk nginx-light`; prints what is missing otherwise.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync, rmSync } from "node:fs";
+import { loadavg } from "node:os";
+import { Session } from "node:inspector/promises";
 import { createServer } from "node:net";
+import { createServer as createHttpServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Deployment } from "kubernetes-types/apps/v1.js";
 import { Cluster } from "../core/cluster/cluster.js";
 import { DEFAULT_PLUGINS } from "../core/cluster/default-distribution.js";
-import { ingressNginx, IngressHostPortsToken } from "../plugins/ingress-nginx/index.js";
+import { ingressNginx, IngressEntryToken, IngressHostPortsToken } from "../plugins/ingress-nginx/index.js";
 
 const TARGET_RATIO = 0.5;
 const DURATION = process.env["BENCH_SECONDS"] ?? "5";
@@ -36,6 +41,17 @@ function wrk(url: string, host: string): Promise<WrkResult> {
       resolve({ rps: Number(rps[1]), p99ms: Number(p99[1]) * unit });
     });
   });
+}
+
+/** User + system CPU seconds of a process (from /proc/<pid>/stat, in clock ticks of 1/100 s). */
+function procCpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /, "").split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** nginx's worker processes (the master's children). */
+function nginxWorkers(master: number): number[] {
+  return readFileSync(`/proc/${master}/task/${master}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
 }
 
 function freePort(): Promise<number> {
@@ -83,8 +99,69 @@ spec:
 await cluster.waitFor<Deployment>("Deployment", (d) => d.metadata?.name === "web" && d.status?.readyReplicas === 3, { namespace: "default", timeout: 60_000 });
 const ports = cluster.resolve(IngressHostPortsToken);
 await new Promise((r) => setTimeout(r, 500));
+// The cluster's own background work (controllers, probes, kube-proxy) while nothing is sent, to
+// tell apart from the request path's CPU.
+const idle0 = process.cpuUsage();
+const idleStart = performance.now();
+await new Promise((r) => setTimeout(r, 2000));
+const idleUsage = process.cpuUsage(idle0);
+const backgroundPerSecond = (idleUsage.user + idleUsage.system) / 1e6 / ((performance.now() - idleStart) / 1000);
+// The request path alone, without the host socket: 16 requests in flight handed straight to the
+// controller pods as the host port hands them (routing, upstream keep-alive, the simulated network,
+// the nginx pods, access logs, metrics).
+const entry = cluster.resolve(IngressEntryToken);
+const IN_PROCESS = 20_000;
+const inflight = Number(process.env["BENCH_INFLIGHT"] ?? 16);
+let sent = 0;
+const loop = async (): Promise<void> => {
+  while (sent < IN_PROCESS) {
+    sent++;
+    const res = await entry.handle({ method: "GET", path: "/", httpVersion: "HTTP/1.1", headers: { host: "bench.example.com", "user-agent": "bench" }, body: "", remoteAddress: "127.0.0.1", scheme: "http", httpsPort: 443 });
+    if (res?.status !== 200) throw new Error(`in-process request answered ${res?.status}`);
+  }
+};
+await Promise.all(Array.from({ length: inflight }, loop)); // warm-up
+sent = 0;
+// BENCH_CPU_PROFILE=<file>: a V8 CPU profile of the in-process request path only.
+const profileFile = process.env["BENCH_CPU_PROFILE"];
+const session = profileFile ? new Session() : undefined;
+if (session) {
+  session.connect();
+  await session.post("Profiler.enable");
+  await session.post("Profiler.start");
+}
+const ip0 = process.cpuUsage();
+await Promise.all(Array.from({ length: inflight }, loop));
+const ipUsage = process.cpuUsage(ip0);
+if (session) {
+  const { profile } = await session.post("Profiler.stop");
+  writeFileSync(profileFile!, JSON.stringify(profile));
+  session.disconnect();
+}
+const inProcessUs = (ipUsage.user + ipUsage.system) / IN_PROCESS;
+const cpu0 = process.cpuUsage();
+const wall0 = performance.now();
 const sim = await wrk(`http://127.0.0.1:${ports.httpPort}/`, "bench.example.com");
+const cpu = process.cpuUsage(cpu0);
+const simWall = (performance.now() - wall0) / 1000;
+const simCpuTotal = (cpu.user + cpu.system) / 1e6;
+const simCpu = Math.max(0.001, simCpuTotal - backgroundPerSecond * simWall);
 await cluster.stop();
+
+// The floor of any Node.js front: a bare node:http server answering the same page size, same wrk.
+const bare = createHttpServer((req, res) => {
+  req.resume();
+  req.on("end", () => {
+    res.writeHead(200, { "Content-Type": "text/html", "Content-Length": "615" });
+    res.end("x".repeat(615));
+  });
+});
+await new Promise<void>((r) => bare.listen(0, "127.0.0.1", r));
+const bare0 = process.cpuUsage();
+const bareRun = await wrk(`http://127.0.0.1:${(bare.address() as { port: number }).port}/`, "bench.example.com");
+const bareUsage = process.cpuUsage(bare0);
+await new Promise((r) => bare.close(r));
+const bareUs = (bareUsage.user + bareUsage.system) / (bareRun.rps * Number(DURATION));
 
 // Debian's nginx: a reverse proxy on one port to an upstream server block answering a small page.
 const dir = mkdtempSync(join(tmpdir(), "kubesim-bench-nginx-"));
@@ -107,12 +184,25 @@ http {
 const nginxBin = has("nginx") ? "nginx" : "/usr/sbin/nginx";
 const ng = spawn(nginxBin, ["-c", join(dir, "nginx.conf"), "-g", "daemon off;"], { stdio: "ignore" });
 await new Promise((r) => setTimeout(r, 500));
+const workers = nginxWorkers(ng.pid!);
+const ngCpu0 = workers.reduce((n, w) => n + procCpuSeconds(w), 0);
 const real = await wrk(`http://127.0.0.1:${front}/`, "bench.example.com");
+const realCpu = workers.reduce((n, w) => n + procCpuSeconds(w), 0) - ngCpu0;
 ng.kill("SIGTERM");
 await new Promise((r) => ng.once("exit", r));
 rmSync(dir, { recursive: true, force: true });
 
 const ratio = sim.rps / real.rps;
-console.log(`ingress-nginx plugin: ${sim.rps.toFixed(0)} requests/s, p99 ${sim.p99ms.toFixed(2)} ms (wrk -t1 -c16 -d${DURATION}s)`);
-console.log(`Debian nginx proxy:   ${real.rps.toFixed(0)} requests/s, p99 ${real.p99ms.toFixed(2)} ms`);
-console.log(`ratio: ${ratio.toFixed(2)}x nginx (target >= ${TARGET_RATIO}x) ${ratio >= TARGET_RATIO ? "OK" : "BELOW TARGET"}`);
+const seconds = Number(DURATION);
+const simPerCpu = (sim.rps * seconds) / simCpu;
+const realPerCpu = (real.rps * seconds) / realCpu;
+const cpuRatio = simPerCpu / realPerCpu;
+console.log(`load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+console.log(`ingress-nginx plugin: ${sim.rps.toFixed(0)} requests/s, p99 ${sim.p99ms.toFixed(2)} ms (wrk -t1 -c16 -d${DURATION}s); CPU ${simCpuTotal.toFixed(2)} s, ${simCpu.toFixed(2)} s less the cluster's idle background (${backgroundPerSecond.toFixed(3)} CPU-s/s) = ${((simCpu / (sim.rps * seconds)) * 1e6).toFixed(0)} µs/request, ${simPerCpu.toFixed(0)} requests per CPU-second`);
+console.log(`request path in process (no host socket, ${IN_PROCESS} requests, ${inflight} in flight): ${inProcessUs.toFixed(0)} µs CPU/request`);
+console.log(`bare node:http server (the floor of a Node.js front on this machine now): ${bareRun.rps.toFixed(0)} requests/s, ${bareUs.toFixed(0)} µs CPU/request`);
+console.log(`Debian nginx proxy:   ${real.rps.toFixed(0)} requests/s, p99 ${real.p99ms.toFixed(2)} ms; worker CPU ${realCpu.toFixed(2)} s = ${((realCpu / (real.rps * seconds)) * 1e6).toFixed(0)} µs/request, ${realPerCpu.toFixed(0)} requests per CPU-second (proxy and upstream in one worker)`);
+console.log(`ratio (wall): ${ratio.toFixed(2)}x nginx (target >= ${TARGET_RATIO}x) ${ratio >= TARGET_RATIO ? "OK" : "BELOW TARGET"}`);
+console.log(`ratio (CPU):  ${cpuRatio.toFixed(2)}x nginx's requests per CPU-second (target >= ${TARGET_RATIO}x) ${cpuRatio >= TARGET_RATIO ? "OK" : "BELOW TARGET"}`);
+const pathRatio = ((realCpu / (real.rps * seconds)) * 1e6) / inProcessUs;
+console.log(`ratio (CPU, request path): nginx worker ${((realCpu / (real.rps * seconds)) * 1e6).toFixed(0)} µs vs kubesim's in-process path ${inProcessUs.toFixed(0)} µs per request = ${pathRatio.toFixed(2)}x`);

@@ -44,7 +44,7 @@ export function serveHttpConnection(conn: Connection, handler: (req: HttpRequest
     busy = true;
     try {
       for (;;) {
-        const parsed = parseMessage(buffer);
+        const parsed = parseHttpMessage(buffer);
         if (!parsed) return;
         buffer = buffer.slice(parsed.consumed);
         const [method = "GET", path = "/", httpVersion = "HTTP/1.1"] = parsed.startLine.split(" ");
@@ -120,7 +120,7 @@ export async function httpGet(
       else reject(err ?? new Error("connection closed before a response"));
     };
     const tryParse = (atEnd: boolean): void => {
-      const parsed = parseMessage(buffer, atEnd);
+      const parsed = parseHttpMessage(buffer, atEnd);
       if (!parsed) return;
       const [, code = "0", ...text] = parsed.startLine.split(" ");
       finish({ status: Number(code), statusText: text.join(" "), headers: parsed.headers, body: parsed.body });
@@ -140,8 +140,11 @@ export async function httpGet(
   });
 }
 
-/** Splits one HTTP message off the front of `buffer`; undefined while incomplete. */
-function parseMessage(buffer: string, atEnd = false): { startLine: string; headers: Record<string, string>; body: string; consumed: number } | undefined {
+/**
+ * Splits one HTTP message off the front of `buffer`; undefined while incomplete (`atEnd`: the peer
+ * closed, so a response without Content-Length is complete). Header names are lower-cased.
+ */
+export function parseHttpMessage(buffer: string, atEnd = false): { startLine: string; headers: Record<string, string>; body: string; consumed: number } | undefined {
   const headEnd = buffer.indexOf("\r\n\r\n");
   if (headEnd < 0) return undefined;
   const lines = buffer.slice(0, headEnd).split("\r\n");

@@ -68,6 +68,7 @@ function controllerProgram(controller: () => IngressNginxController | undefined)
       });
     } finally {
       ctl.detach(instance);
+      instance.handler.close();
     }
   };
 }

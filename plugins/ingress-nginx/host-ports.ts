@@ -105,8 +105,12 @@ export class HostPortForwarder {
           scheme,
           httpsPort: this.boundHttps,
         });
-        res.writeHead(out.status, out.statusText ?? "", out.headers ?? {});
-        res.end(req.method === "HEAD" ? undefined : out.body ?? "");
+        // nginx answers with the body's length (one write, no chunked encoding).
+        const body = out.body ?? "";
+        const outHeaders = out.headers ?? {};
+        outHeaders["Content-Length"] ??= String(Buffer.byteLength(body));
+        res.writeHead(out.status, out.statusText ?? "", outHeaders);
+        res.end(req.method === "HEAD" ? undefined : body);
       })().catch(() => {
         if (!res.headersSent) res.writeHead(502, { "Content-Type": "text/html" });
         res.end(nginxPage(502));

@@ -13,6 +13,8 @@ import { InformerFactory, type SharedInformerFactory } from "../../core/informer
 import { AdmissionPlugins } from "../../core/plugins/extension-points.js";
 import { definePlugin, type DefinedPlugin } from "../../core/plugins/plugin.js";
 import { ingressAdmission } from "./admission.js";
+import type { IngressRequest } from "./request-handler.js";
+import type { HttpResponse } from "../../core/cri/http.js";
 import { IngressNginxController } from "./controller.js";
 import { controllerImage } from "./controller-image.js";
 import { HostPortForwarder, type IngressHostPorts } from "./host-ports.js";
@@ -26,6 +28,7 @@ export { renderNginxConf } from "./nginx-conf.js";
 export { ingressProblems, isOurs, WEBHOOK_NAME } from "./admission.js";
 export { NAMESPACE, CONTROLLER_NAME, CONTROLLER_IMAGE } from "./manifest.js";
 export type { IngressHostPorts } from "./host-ports.js";
+export type { IngressRequest } from "./request-handler.js";
 export { gatewayApiCrds, GATEWAY_API_VERSION } from "./gateway/crds.js";
 export { compileGateways, findGatewayMatch, hostnameMatches } from "./gateway/gateway-routes.js";
 
@@ -77,6 +80,14 @@ export function parseIngressOptions(raw: unknown): IngressNginxOptions {
   return r as IngressNginxOptions;
 }
 
+/** Hands one request to a running controller pod, as the host ports do (undefined: none is running). */
+export interface IngressEntry {
+  handle(req: IngressRequest): Promise<HttpResponse> | undefined;
+}
+
+/** The cluster's ingress entry (registered when the plugin loads): what benchmarks and tests drive without a host socket. */
+export const IngressEntryToken = token<IngressEntry>("ingress-nginx/entry");
+
 /** Where a cluster's ingress host listeners are bound (registered when they are). */
 export const IngressHostPortsToken = token<IngressHostPorts>("ingress-nginx/host-ports");
 
@@ -102,6 +113,7 @@ export function ingressNginx(given: IngressNginxOptions = {}): DefinedPlugin {
       ctx.contribute(AdmissionPlugins, ingressAdmission.name, ingressAdmission);
       const abort = new AbortController();
       controller.start(abort.signal);
+      ctx.provide(IngressEntryToken, { handle: (req) => controller.pick()?.handler.handle(req) });
       const warn = (m: string): void => ctx.log.warn(m);
       await createObjects(client, ingressNginxManifest(options.defaultClass ?? true), warn, FIELD_MANAGER);
       let gateway: GatewayController | undefined;

@@ -11,7 +11,8 @@ const SELECTOR = { "app.kubernetes.io/component": "controller", "app.kubernetes.
 /**
  * The objects of ingress-nginx's `deploy/static/provider/cloud/deploy.yaml` that matter to a
  * cluster: the namespace, the controller's ServiceAccount, ConfigMap, Deployment and Service
- * (LoadBalancer), and the `nginx` IngressClass (marked default when `defaultClass`).
+ * (LoadBalancer), the metrics Service the Helm chart adds with `controller.metrics.enabled`
+ * (`ingress-nginx-controller-metrics`, port 10254), and the `nginx` IngressClass (marked default when `defaultClass`).
  */
 export function ingressNginxManifest(defaultClass: boolean): KubeObject[] {
   return [
@@ -33,6 +34,13 @@ export function ingressNginxManifest(defaultClass: boolean): KubeObject[] {
         ],
         selector: SELECTOR,
       },
+    },
+    {
+      // The Helm chart's controller-service-metrics.yaml (`controller.metrics.enabled: true`).
+      apiVersion: "v1",
+      kind: "Service",
+      metadata: { name: `${CONTROLLER_NAME}-metrics`, namespace: NAMESPACE, labels: LABELS },
+      spec: { type: "ClusterIP", ports: [{ name: "metrics", port: 10254, protocol: "TCP", targetPort: "metrics" }], selector: SELECTOR },
     },
     {
       apiVersion: "apps/v1",
@@ -69,6 +77,7 @@ export function ingressNginxManifest(defaultClass: boolean): KubeObject[] {
                   { containerPort: 80, name: "http", protocol: "TCP" },
                   { containerPort: 443, name: "https", protocol: "TCP" },
                   { containerPort: 8443, name: "webhook", protocol: "TCP" },
+                  { containerPort: 10254, name: "metrics", protocol: "TCP" },
                 ],
                 livenessProbe: { httpGet: { path: "/healthz", port: 10254, scheme: "HTTP" }, initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 1, successThreshold: 1, failureThreshold: 5 },
                 readinessProbe: { httpGet: { path: "/healthz", port: 10254, scheme: "HTTP" }, initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 1, successThreshold: 1, failureThreshold: 3 },

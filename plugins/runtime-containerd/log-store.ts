@@ -8,7 +8,9 @@ export function rfc3339Nano(ms: number): string {
 }
 
 interface LogFile {
+  /** The kept lines are `lines[head..]`: trimming the front moves `head`, and the array is compacted in batches (an append costs O(1), not a shift of the whole file). */
   lines: string[];
+  head: number;
   followers?: Set<(line: string) => void>;
   /** Lines trimmed from the front so far (the file keeps lines `dropped` .. `dropped + lines.length`). */
   dropped: number;
@@ -18,7 +20,19 @@ interface LogFile {
   textTo: number;
 }
 
-const newFile = (): LogFile => ({ lines: [], dropped: 0, textFrom: 0, textTo: 0 });
+const newFile = (): LogFile => ({ lines: [], head: 0, dropped: 0, textFrom: 0, textTo: 0 });
+
+/** How many trimmed lines the front of a file's array may hold before it is compacted. */
+const COMPACT_AFTER = 1024;
+
+/** Drops the trimmed lines from the front of the array (reads see exactly the kept lines). */
+function compact(file: LogFile): LogFile {
+  if (file.head > 0) {
+    file.lines.splice(0, file.head);
+    file.head = 0;
+  }
+  return file;
+}
 
 /** The most lines a log file keeps (a stand-in for kubelet's containerLogMaxSize rotation). */
 export const MAX_LOG_LINES = 10_000;
@@ -40,7 +54,8 @@ export class CriLogStore implements LogStore {
   }
 
   lines(path: string): readonly string[] | undefined {
-    return this.byPath.get(path)?.lines;
+    const file = this.byPath.get(path);
+    return file ? compact(file).lines : undefined;
   }
 
   follow(path: string, fn: (line: string) => void): () => void {
@@ -72,6 +87,7 @@ export class CriLogStore implements LogStore {
   text(path: string): string | undefined {
     const file = this.byPath.get(path);
     if (!file) return undefined;
+    compact(file);
     const end = file.dropped + file.lines.length;
     let text = file.text;
     if (text === undefined || file.textTo < file.dropped) {
@@ -92,10 +108,12 @@ export class CriLogStore implements LogStore {
     let file = this.byPath.get(path);
     if (!file) this.byPath.set(path, (file = newFile()));
     file.lines.push(line);
-    if (file.lines.length > MAX_LOG_LINES) {
-      const n = file.lines.length - MAX_LOG_LINES;
-      file.lines.splice(0, n);
+    const kept = file.lines.length - file.head;
+    if (kept > MAX_LOG_LINES) {
+      const n = kept - MAX_LOG_LINES;
+      file.head += n;
       file.dropped += n;
+      if (file.head >= COMPACT_AFTER) compact(file);
     }
     if (file.followers) for (const f of file.followers) f(line);
   }

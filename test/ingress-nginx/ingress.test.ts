@@ -229,6 +229,15 @@ test("the controller pod's :10254/metrics counts requests per Ingress, Service, 
   assert.ok(sampleValue(after, "nginx_ingress_controller_request_duration_seconds_count") >= 1);
   assert.is(sampleValue(after, "nginx_ingress_controller_config_last_reload_successful"), 1);
   assert.ok(sampleValue(after, "nginx_ingress_controller_success") >= 1);
+  // The Helm chart's metrics Service selects the controller pods on their `metrics` port (once their readiness probe passes, 10 s in).
+  let svc: Response;
+  for (let i = 0; ; i++) {
+    svc = await fetch(`${server.url}/api/v1/namespaces/${NAMESPACE}/services/ingress-nginx-controller-metrics:metrics/proxy/metrics`, { headers: { Authorization: "Bearer metrics-token" } });
+    if (svc.status !== 503 || i === 60) break;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  assert.is(svc.status, 200);
+  assert.is(sampleValue(parseExposition(await svc.text()), "nginx_ingress_controller_config_last_reload_successful"), 1);
 });
 
 test.after(async () => {

@@ -11,12 +11,14 @@ test("a log file's text follows appends and the front trim at the line cap, as o
   logs.append(path, 0, "stdout", "a");
   logs.append(path, 1000, "stderr", "b");
   assert.is(logs.text(path), "1970-01-01T00:00:00Z stdout F a\n1970-01-01T00:00:01Z stderr F b\n");
-  for (let i = 0; i < MAX_LOG_LINES + 5; i++) {
+  // Past the cap by more than one compaction batch: the kept lines stay exactly the last MAX_LOG_LINES.
+  for (let i = 0; i < MAX_LOG_LINES + 2_500; i++) {
     logs.append(path, 2000, "stdout", `line ${i}`);
-    if (i % 997 === 0) assert.is(logs.text(path), logs.lines(path)!.join("\n") + "\n");
+    if (i % 1499 === 0) assert.is(logs.text(path), logs.lines(path)!.join("\n") + "\n");
   }
   assert.is(logs.text(path), logs.lines(path)!.join("\n") + "\n");
-  assert.ok(logs.text(path)!.startsWith("1970-01-01T00:00:02Z stdout F line 5\n"));
+  assert.is(logs.lines(path)!.length, MAX_LOG_LINES);
+  assert.ok(logs.text(path)!.startsWith("1970-01-01T00:00:02Z stdout F line 2500\n"));
   logs.remove(path);
   assert.is(logs.text(path), undefined);
 });

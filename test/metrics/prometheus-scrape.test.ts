@@ -1,6 +1,7 @@
 /**
  * A stock Prometheus (Debian's) given `kubesim prometheus-config`'s output scrapes a running
- * `kubesim up` through the API server: every target up, and queries return the components' metrics.
+ * `kubesim up` through the API server: every target up (the ingress controller's metrics Service
+ * included), and queries return the components' metrics.
  */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
@@ -35,7 +36,7 @@ interface Targets {
 test("a stock Prometheus scrapes every component of kubesim up through the API server", async () => {
   const dir = mkdtempSync(join(tmpdir(), "kubesim-prometheus-"));
   const kubeconfig = join(dir, "kubeconfig");
-  const { child } = await startUp(["--port", "0", "--state-dir", join(dir, "state"), "--kubeconfig", kubeconfig, "--nodes", "2", "--no-ingress"]);
+  const { child } = await startUp(["--port", "0", "--state-dir", join(dir, "state"), "--kubeconfig", kubeconfig, "--nodes", "2", "--ingress-http-port", "0", "--ingress-https-port", "0"]);
   let prometheus: ReturnType<typeof spawn> | undefined;
   try {
     const { stdout: config } = await run(process.execPath, ["--import", "tsx", "core/cli/main.ts", "prometheus-config", "--kubeconfig", kubeconfig, "--scrape-interval", "1s"]);
@@ -48,7 +49,7 @@ test("a stock Prometheus scrapes every component of kubesim up through the API s
     prometheus = spawn("prometheus", [`--config.file=${configFile}`, `--storage.tsdb.path=${join(dir, "tsdb")}`, `--web.listen-address=127.0.0.1:${port}`], { stdio: ["ignore", "pipe", "pipe"] });
     prometheus.stderr!.on("data", (d: Buffer) => (log += d.toString()));
     const api = `http://127.0.0.1:${port}/api/v1`;
-    const jobs = ["kubernetes-apiservers", "kubernetes-nodes", "kubernetes-cadvisor", "kubernetes-nodes-resource", "kubernetes-nodes-probes", "kube-proxy", "kube-controller-manager", "kube-scheduler", "coredns"];
+    const jobs = ["kubernetes-apiservers", "kubernetes-nodes", "kubernetes-cadvisor", "kubernetes-nodes-resource", "kubernetes-nodes-probes", "kube-proxy", "kube-controller-manager", "kube-scheduler", "coredns", "ingress-nginx"];
     let targets: Targets["data"]["activeTargets"] = [];
     const deadline = Date.now() + 40_000;
     for (;;) {
@@ -69,7 +70,7 @@ test("a stock Prometheus scrapes every component of kubesim up through the API s
       assert.is(r.status, "success", q);
       return r.data.result;
     };
-    for (const metric of ["apiserver_request_total", "apiserver_storage_objects", "kubelet_running_pods", "container_cpu_usage_seconds_total", "workqueue_adds_total", "scheduler_schedule_attempts_total", "kubeproxy_sync_proxy_rules_last_timestamp_seconds", "coredns_build_info", "process_resident_memory_bytes"]) {
+    for (const metric of ["apiserver_request_total", "apiserver_storage_objects", "kubelet_running_pods", "container_cpu_usage_seconds_total", "workqueue_adds_total", "scheduler_schedule_attempts_total", "kubeproxy_sync_proxy_rules_last_timestamp_seconds", "coredns_build_info", "nginx_ingress_controller_config_last_reload_successful", "process_resident_memory_bytes"]) {
       assert.ok((await query(metric)).length > 0, `${metric} has series`);
     }
     const running = await query("sum(kubelet_running_pods)");

@@ -82,12 +82,12 @@ export const cachePlugin: DnsPluginDefinition = {
     // One store per kind, sharded with random eviction as CoreDNS's.
     const byKind = { success: new CacheShards<Entry>(success.capacity, s.env.random), denial: new CacheShards<Entry>(denial.capacity, s.env.random) };
     const m = s.metrics;
-    m.define("coredns_cache_entries", "gauge", "The number of elements in the cache.");
-    m.define("coredns_cache_hits_total", "counter", "The count of cache hits.");
-    m.define("coredns_cache_misses_total", "counter", "The count of cache misses. Deprecated, derive misses from cache hits/requests counters.");
-    m.define("coredns_cache_requests_total", "counter", "The count of cache requests.");
-    m.define("coredns_cache_prefetch_total", "counter", "The number of times the cache has prefetched a cached item.");
-    m.define("coredns_cache_evictions_total", "counter", "The count of cache evictions.");
+    m.define("coredns_cache_entries", "gauge", "The number of elements in the cache.", ["server", "type", "zones", "view"]);
+    m.define("coredns_cache_hits_total", "counter", "The count of cache hits.", ["server", "type", "zones", "view"]);
+    m.define("coredns_cache_misses_total", "counter", "The count of cache misses. Deprecated, derive misses from cache hits/requests counters.", ["server", "zones", "view"]);
+    m.define("coredns_cache_requests_total", "counter", "The count of cache requests.", ["server", "zones", "view"]);
+    m.define("coredns_cache_prefetch_total", "counter", "The number of times the cache has prefetched a cached item.", ["server", "zones", "view"]);
+    m.define("coredns_cache_evictions_total", "counter", "The count of cache evictions.", ["server", "type", "zones", "view"]);
     const server = `dns://:${s.port}`;
     const zonesLabel = zones.join(" ");
     const clock = s.env.clock;

@@ -1,6 +1,7 @@
 import dnsPacket, { type Answer, type DecodedPacket } from "dns-packet";
 import { fqdn, isSubdomain } from "../corefile/address.js";
-import { Rcode, reply, type DnsPluginDefinition, type DnsReply } from "../server/handler.js";
+import { Rcode, RCODE_NAMES, reply, type DnsPluginDefinition, type DnsReply } from "../server/handler.js";
+import { TIME_BUCKETS } from "../server/metrics.js";
 
 interface Upstream {
   readonly address: string;
@@ -79,10 +80,12 @@ export const forwardPlugin: DnsPluginDefinition = {
     }
     const servers = upstreams(to, (p) => s.env.readFile(p), (msg) => s.reader.error(msg));
     const m = s.metrics;
-    m.define("coredns_forward_requests_total", "counter", "Counter of requests made per upstream.");
-    m.define("coredns_forward_responses_total", "counter", "Counter of responses received per upstream.");
-    m.define("coredns_forward_max_concurrent_rejects_total", "counter", "Counter of the number of queries rejected because the concurrent queries were at maximum.");
-    m.define("coredns_proxy_request_duration_seconds", "histogram", "Histogram of the time each request took.", [0.00025, 0.0005, 0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.256, 0.512, 1.024, 2.048, 4.096, 8.192]);
+    m.define("coredns_forward_requests_total", "counter", "Counter of requests made per upstream.", ["to"]);
+    m.define("coredns_forward_responses_total", "counter", "Counter of responses received per upstream.", ["rcode", "to"]);
+    m.define("coredns_forward_max_concurrent_rejects_total", "counter", "Counter of the number of queries rejected because the concurrent queries were at maximum.", []);
+    m.define("coredns_forward_healthcheck_broken_total", "counter", "Counter of the number of complete failures of the healthchecks.", []);
+    m.define("coredns_proxy_request_duration_seconds", "histogram", "Histogram of the time each request took.", ["proxy_name", "to", "rcode"], TIME_BUCKETS);
+    m.define("coredns_proxy_conn_cache_misses_total", "counter", "Counter of connection cache misses per upstream and protocol.", ["proxy_name", "to", "proto"]);
     let inflight = 0;
     let rr = 0;
     const clock = s.env.clock;
@@ -127,8 +130,8 @@ export const forwardPlugin: DnsPluginDefinition = {
                   res = dnsPacket.decode(Buffer.from(bytes));
                 }
                 const rcode = (res.flags ?? 0) & 0xf;
-                m.inc("coredns_forward_responses_total", { to, rcode: ["NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED"][rcode] ?? String(rcode) });
-                m.observe("coredns_proxy_request_duration_seconds", { server: req.server, to, rcode: String(rcode) }, (clock.now() - started) / 1000);
+                m.inc("coredns_forward_responses_total", { to, rcode: RCODE_NAMES[rcode] ?? String(rcode) });
+                m.observe("coredns_proxy_request_duration_seconds", { proxy_name: "forward", to, rcode: RCODE_NAMES[rcode] ?? String(rcode) }, (clock.now() - started) / 1000);
                 return {
                   rcode,
                   authoritative: res.flag_aa,

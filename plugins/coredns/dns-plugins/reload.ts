@@ -17,8 +17,8 @@ export const reloadPlugin: DnsPluginDefinition = {
     if (jitter < 1000) throw s.reader.error(`jitter value must be greater or equal to 1s`);
     if (jitter > interval / 2) throw s.reader.error(`jitter value must be smaller than half of interval value`);
     const m = s.metrics;
-    m.define("coredns_reload_failed_total", "counter", "Counter of the number of failed reload attempts.");
-    m.define("coredns_reload_version_info", "gauge", "A metric with a constant '1' value labeled by hash, and value which type of hash generated.");
+    m.define("coredns_reload_failed_total", "counter", "Counter of the number of failed reload attempts.", []);
+    m.define("coredns_reload_version_info", "gauge", "A metric with a constant '1' value labeled by hash, and value which type of hash generated.", ["hash", "value"]);
     const sha = (t: string): string => createHash("sha512").update(t).digest("hex");
     const path = s.env.corefilePath;
     const running = sha(s.corefile);

@@ -1,7 +1,7 @@
 import dnsPacket, { type Answer, type DecodedPacket, type Packet, type Question } from "dns-packet";
 import { CorefileError, DirectiveReader, parseCorefile } from "../corefile/parse.js";
 import { fqdn, matchZone, parseZoneAddress } from "../corefile/address.js";
-import { DnsMetrics } from "./metrics.js";
+import { DnsMetrics, type MetricSeries } from "./metrics.js";
 import { pluginOrder } from "./plugin-order.js";
 import { Rcode, reply, type DnsEnvironment, type DnsHandler, type DnsPluginDefinition, type DnsPluginInstance, type DnsReply, type DnsRequest, type HttpEndpoint } from "./handler.js";
 
@@ -42,6 +42,10 @@ const TCP_MAX = 65535;
  */
 export class DnsServer {
   readonly metrics = new DnsMetrics();
+  /** The series each kind of query moves (server, zone, proto, family, type, rcode, plugin). */
+  private readonly querySeries = new Map<string, { requests: MetricSeries; responses: MetricSeries; duration: MetricSeries; requestSize: MetricSeries; responseSize: MetricSeries }>();
+  /** The response-size series of a query being answered (its response is sized once encoded). */
+  private readonly responseSize = new WeakMap<QueryInfo, MetricSeries>();
   private config: LoadedConfig | undefined;
   private readonly order: string[];
   private readonly reloadListeners = new Set<() => void>();
@@ -229,10 +233,29 @@ export class DnsServer {
       r = reply(Rcode.SERVFAIL);
     }
     if (block.metricsEnabled) {
-      const m = this.metrics;
-      m.inc("coredns_dns_requests_total", { server: block.server, zone: serverZone, view: "", proto: info.protocol, family: info.remoteAddress.includes(":") ? "2" : "1", type: KNOWN_TYPES.has(type) ? type : "other" });
-      m.inc("coredns_dns_responses_total", { server: block.server, zone: serverZone, view: "", rcode: RCODE_TEXT[r.rcode] ?? String(r.rcode), plugin: r.plugin ?? "" });
-      m.observe("coredns_dns_request_duration_seconds", { server: block.server, zone: serverZone, view: "", type: KNOWN_TYPES.has(type) ? type : "other" }, (this.env.clock.now() - start) / 1000);
+      const family = info.remoteAddress.includes(":") ? "2" : "1";
+      const qtype = KNOWN_TYPES.has(type) ? type : "other";
+      const plugin = r.plugin ?? "";
+      // One lookup finds the handles of every series this kind of query moves.
+      const k = `${block.server} ${serverZone} ${info.protocol} ${family} ${qtype} ${r.rcode} ${plugin}`;
+      let s = this.querySeries.get(k);
+      if (!s) {
+        const m = this.metrics;
+        const zone = { server: block.server, zone: serverZone, view: "" };
+        s = {
+          requests: m.series("coredns_dns_requests_total", { ...zone, proto: info.protocol, family, type: qtype }),
+          responses: m.series("coredns_dns_responses_total", { ...zone, rcode: RCODE_TEXT[r.rcode] ?? String(r.rcode), plugin }),
+          duration: m.series("coredns_dns_request_duration_seconds", { ...zone, type: qtype }),
+          requestSize: m.series("coredns_dns_request_size_bytes", { ...zone, proto: info.protocol }),
+          responseSize: m.series("coredns_dns_response_size_bytes", { ...zone, proto: info.protocol }),
+        };
+        this.querySeries.set(k, s);
+      }
+      s.requests.inc();
+      s.responses.inc();
+      s.duration.observe((this.env.clock.now() - start) / 1000);
+      s.requestSize.observe(size);
+      this.responseSize.set(info, s.responseSize);
     }
     const flags = (opcode << 11) | (rd ? dnsPacket.RECURSION_DESIRED : 0) | (r.authoritative ? dnsPacket.AUTHORITATIVE_ANSWER : 0) | (r.recursionAvailable ? dnsPacket.RECURSION_AVAILABLE : 0) | (query.flag_cd ? dnsPacket.CHECKING_DISABLED : 0) | (r.rcode & 0xf);
     const additionals = [...r.additionals];
@@ -261,7 +284,9 @@ export class DnsServer {
     const response = await this.answer(query, info, buf.byteLength);
     const opt = query.additionals?.find((a) => a.type === "OPT") as Extract<Answer, { type: "OPT" }> | undefined;
     const limit = info.protocol === "tcp" ? TCP_MAX : Math.max(512, opt?.udpPayloadSize ?? 512);
-    return encodeWithin(response, limit);
+    const bytes = encodeWithin(response, limit);
+    this.responseSize.get(info)?.observe(bytes.byteLength);
+    return bytes;
   }
 }
 

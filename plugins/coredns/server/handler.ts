@@ -70,11 +70,18 @@ export interface DnsTransport {
   exchange(query: Uint8Array, address: string, port: number, options: { protocol: "udp" | "tcp"; timeoutMs: number }): Promise<Uint8Array>;
 }
 
+/** What an HTTP endpoint answers. */
+export interface HttpEndpointResponse {
+  readonly status: number;
+  readonly body: string;
+  readonly contentType?: string;
+}
+
 /** An HTTP endpoint a plugin serves (health on :8080, ready on :8181, metrics on :9153). */
 export interface HttpEndpoint {
   readonly port: number;
   readonly path: string;
-  handle(): { status: number; body: string; contentType?: string };
+  handle(): HttpEndpointResponse | Promise<HttpEndpointResponse>;
 }
 
 /** Where a server runs: its clock, files, log, the cluster it reads, and how it reaches others. */

@@ -1,104 +1,108 @@
+import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+import { newMetricsRegistry } from "../../../core/metrics/metrics-registry.js";
+
 /**
- * CoreDNS's Prometheus metrics, kept by the server and its plugins and exposed in the text
- * exposition format by the `prometheus` plugin. Names, help texts and labels are CoreDNS's
- * (`coredns_dns_requests_total{server,zone,view,proto,family,type}`, ...).
+ * CoreDNS's Prometheus metrics (prom-client), kept by the server and its plugins and exposed in
+ * the text exposition format by the `prometheus` plugin. Names, help texts, label names and
+ * buckets are CoreDNS 1.11's (`coredns_dns_requests_total{server,zone,view,proto,family,type}`,
+ * `coredns_dns_request_duration_seconds` on `plugin.TimeBuckets`, ...); labels are printed in
+ * name order, as Go's client prints them.
  */
 
 type Labels = Readonly<Record<string, string>>;
 
-interface Family {
-  readonly name: string;
-  readonly help: string;
-  readonly type: "counter" | "gauge" | "histogram";
-  readonly series: Map<string, { labels: Labels; value: number; buckets?: number[]; sum?: number }>;
-  readonly buckets?: readonly number[];
-}
+/** `plugin.TimeBuckets`: prometheus.ExponentialBuckets(0.00025, 2, 16). */
+export const TIME_BUCKETS: readonly number[] = Array.from({ length: 16 }, (_v, i) => 0.00025 * 2 ** i);
+/** `plugin.SizeBuckets`. */
+export const SIZE_BUCKETS: readonly number[] = [0, 100, 200, 300, 400, 511, 1023, 2047, 4095, 8291, 16e3, 32e3, 48e3, 64e3];
 
-const DURATION_BUCKETS = [0.00025, 0.0005, 0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.256, 0.512, 1.024, 2.048, 4.096, 8.192];
-const SIZE_BUCKETS = [0, 100, 200, 300, 400, 511, 1023, 2047, 4095, 8291, 16e3, 32e3, 48e3, 64e3];
+type Metric = Counter<string> | Gauge<string> | Histogram<string>;
 
-function key(labels: Labels): string {
-  let k = "";
-  for (const n in labels) k += `${n}\u0000${labels[n]}\u0001`;
-  return k;
-}
-
-function escape(v: string): string {
-  return v.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/"/g, '\\"');
-}
-
-function formatLabels(labels: Labels, extra?: [string, string]): string {
-  const parts = Object.entries(labels).map(([k, v]) => `${k}="${escape(v)}"`);
-  if (extra) parts.push(`${extra[0]}="${extra[1]}"`);
-  return parts.length ? `{${parts.join(",")}}` : "";
+/** One series' handle, found once per label set. */
+export interface MetricSeries {
+  inc(by?: number): void;
+  set(value: number): void;
+  observe(value: number): void;
 }
 
 /** The metric registry of one CoreDNS process. */
 export class DnsMetrics {
-  private readonly families = new Map<string, Family>();
+  readonly registry: Registry = newMetricsRegistry();
+  private readonly metrics = new Map<string, { metric: Metric; labelNames: readonly string[] }>();
+  private readonly children = new Map<string, MetricSeries>();
 
   constructor() {
-    this.define("coredns_build_info", "gauge", "A metric with a constant '1' value labeled by version, revision, and goversion from which CoreDNS was built.");
+    this.define("coredns_build_info", "gauge", "A metric with a constant '1' value labeled by version, revision, and goversion from which CoreDNS was built.", ["version", "revision", "goversion"]);
     this.set("coredns_build_info", { version: "1.11.3", revision: "a6338e9", goversion: "go1.21.11" }, 1);
-    this.define("coredns_dns_requests_total", "counter", "Counter of DNS requests made per zone, protocol and family.");
-    this.define("coredns_dns_responses_total", "counter", "Counter of response status codes.");
-    this.define("coredns_dns_request_duration_seconds", "histogram", "Histogram of the time (in seconds) each request took per zone.", DURATION_BUCKETS);
-    this.define("coredns_dns_request_size_bytes", "histogram", "Size of the EDNS0 UDP buffer in bytes (64K for TCP) per zone and protocol.", SIZE_BUCKETS);
-    this.define("coredns_dns_response_size_bytes", "histogram", "Size of the returned response in bytes.", SIZE_BUCKETS);
-    this.define("coredns_plugin_enabled", "gauge", "A metric that indicates whether a plugin is enabled on per server and zone basis.");
-    this.define("coredns_panics_total", "counter", "A metrics that counts the number of panics.");
+    this.define("coredns_dns_requests_total", "counter", "Counter of DNS requests made per zone, protocol and family.", ["server", "zone", "view", "proto", "family", "type"]);
+    this.define("coredns_dns_responses_total", "counter", "Counter of response status codes.", ["server", "zone", "view", "rcode", "plugin"]);
+    this.define("coredns_dns_request_duration_seconds", "histogram", "Histogram of the time (in seconds) each request took per zone.", ["server", "zone", "view", "type"], TIME_BUCKETS);
+    this.define("coredns_dns_request_size_bytes", "histogram", "Size of the EDNS0 UDP buffer in bytes (64K for TCP) per zone and protocol.", ["server", "zone", "view", "proto"], SIZE_BUCKETS);
+    this.define("coredns_dns_response_size_bytes", "histogram", "Size of the returned response in bytes.", ["server", "zone", "view", "proto"], SIZE_BUCKETS);
+    this.define("coredns_plugin_enabled", "gauge", "A metric that indicates whether a plugin is enabled on per server and zone basis.", ["server", "zone", "view", "name"]);
+    this.define("coredns_panics_total", "counter", "A metrics that counts the number of panics.", []);
   }
 
-  /** Declares a metric family (idempotent). */
-  define(name: string, type: Family["type"], help: string, buckets?: readonly number[]): void {
-    if (!this.families.has(name)) this.families.set(name, { name, type, help, series: new Map(), ...(buckets ? { buckets } : {}) });
+  /** Declares a metric (idempotent: a plugin in several server blocks defines its metrics once). */
+  define(name: string, type: "counter" | "gauge" | "histogram", help: string, labelNames: readonly string[], buckets?: readonly number[]): void {
+    if (this.metrics.has(name)) return;
+    const options = { name, help, labelNames: [...labelNames], registers: [this.registry] };
+    const metric = type === "counter" ? new Counter(options) : type === "gauge" ? new Gauge(options) : new Histogram({ ...options, buckets: [...(buckets ?? TIME_BUCKETS)] });
+    this.metrics.set(name, { metric, labelNames });
   }
 
-  private series(name: string, labels: Labels): { labels: Labels; value: number; buckets?: number[]; sum?: number } {
-    const family = this.families.get(name);
-    if (!family) throw new Error(`metric ${name} is not defined`);
-    const k = key(labels);
-    let s = family.series.get(k);
-    if (!s) family.series.set(k, (s = { labels, value: 0, ...(family.buckets ? { buckets: family.buckets.map(() => 0), sum: 0 } : {}) }));
-    return s;
+  /** The series of `name` with `labels` (created on first use; labels must be the declared ones). A hot path keeps the handle. */
+  series(name: string, labels: Labels): MetricSeries {
+    let k = name;
+    for (const n in labels) k += `\u0000${labels[n]}`;
+    let c = this.children.get(k);
+    if (c) return c;
+    const m = this.metrics.get(name);
+    if (!m) throw new Error(`metric ${name} is not defined`);
+    // Label names in order (Go's client prints them so); the series exists, at 0, from here on.
+    const sorted: Record<string, string> = {};
+    for (const n of [...m.labelNames].sort()) {
+      const v = labels[n];
+      if (v === undefined) throw new Error(`metric ${name}: label ${n} missing`);
+      sorted[n] = v;
+    }
+    const metric = m.metric;
+    if (metric instanceof Histogram) {
+      const h = metric.labels(sorted);
+      c = { inc: () => undefined, set: () => undefined, observe: (v) => h.observe(v) };
+      metric.zero(sorted);
+    } else if (metric instanceof Gauge) {
+      const g = metric.labels(sorted);
+      c = { inc: (by = 1) => g.inc(by), set: (v) => g.set(v), observe: () => undefined };
+    } else {
+      const cnt = metric.labels(sorted);
+      c = { inc: (by = 1) => cnt.inc(by), set: () => undefined, observe: () => undefined };
+      cnt.inc(0);
+    }
+    this.children.set(k, c);
+    return c;
   }
 
   inc(name: string, labels: Labels = {}, by = 1): void {
-    this.series(name, labels).value += by;
+    this.series(name, labels).inc(by);
   }
 
   set(name: string, labels: Labels, value: number): void {
-    this.series(name, labels).value = value;
+    this.series(name, labels).set(value);
   }
 
   observe(name: string, labels: Labels, value: number): void {
-    const s = this.series(name, labels);
-    const bounds = this.families.get(name)!.buckets!;
-    s.value++;
-    s.sum! += value;
-    for (let i = 0; i < bounds.length; i++) if (value <= bounds[i]!) s.buckets![i]!++;
+    this.series(name, labels).observe(value);
   }
 
-  /** The current value of a counter or gauge series (0 when never set). */
-  value(name: string, labels: Labels = {}): number {
-    return this.families.get(name)?.series.get(key(labels))?.value ?? 0;
-  }
-
-  /** The registry in the Prometheus text exposition format (version 0.0.4). */
-  exposition(): string {
+  /**
+   * The registry in the Prometheus text exposition format (version 0.0.4). Families without a
+   * series are left out, as Go's client leaves out a vector nothing has used.
+   */
+  async exposition(): Promise<string> {
+    const text = await this.registry.metrics();
     let out = "";
-    for (const f of this.families.values()) {
-      if (f.series.size === 0) continue;
-      out += `# HELP ${f.name} ${f.help}\n# TYPE ${f.name} ${f.type}\n`;
-      for (const s of f.series.values()) {
-        if (f.type !== "histogram") {
-          out += `${f.name}${formatLabels(s.labels)} ${s.value}\n`;
-          continue;
-        }
-        f.buckets!.forEach((b, i) => (out += `${f.name}_bucket${formatLabels(s.labels, ["le", String(b)])} ${s.buckets![i]}\n`));
-        out += `${f.name}_bucket${formatLabels(s.labels, ["le", "+Inf"])} ${s.value}\n${f.name}_sum${formatLabels(s.labels)} ${s.sum}\n${f.name}_count${formatLabels(s.labels)} ${s.value}\n`;
-      }
-    }
+    for (const block of text.split(/(?=^# HELP )/m)) if (/^[^#]/m.test(block)) out += block.endsWith("\n") ? block : `${block}\n`;
     return out;
   }
 }

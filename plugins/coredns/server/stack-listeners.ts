@@ -74,11 +74,11 @@ export function serveOnStack(server: DnsServer, net: NetworkStack): { close(): v
       http.set(
         port,
         net.listen("TCP", port, (conn) =>
-          serveHttpConnection(conn, (req) => {
+          serveHttpConnection(conn, async (req) => {
             const path = req.path.split("?")[0];
             const e = server.endpoints().find((x) => x.port === port && x.path === path);
             if (!e) return { status: 404, headers: { "Content-Type": "text/plain; charset=utf-8" }, body: "404 page not found\n" };
-            const r = e.handle();
+            const r = await e.handle();
             return { status: r.status, headers: { "Content-Type": r.contentType ?? "text/plain; charset=utf-8" }, body: r.body };
           }),
         ),

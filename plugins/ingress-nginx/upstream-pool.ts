@@ -1,0 +1,189 @@
+import { HttpTimeoutError, parseHttpMessage, type HttpClientResponse } from "../../core/cri/http.js";
+import type { Clock } from "../../core/clock/clock.js";
+import type { Connection, NetworkStack } from "../../core/net/sockets.js";
+
+/** One request to an upstream endpoint. */
+export interface UpstreamRequest {
+  method: string;
+  /** Path and query. */
+  path: string;
+  /** Sent in this order after the request line; no Connection header (keep-alive is HTTP/1.1's default). */
+  headers: Readonly<Record<string, string>>;
+  body: string;
+}
+
+/** ingress-nginx's upstream keep-alive defaults (`upstream-keepalive-*` ConfigMap keys). */
+export const UPSTREAM_KEEPALIVE = { connections: 320, requests: 10_000, timeoutMs: 60_000 } as const;
+
+/** Thrown when a connection closes before its response is complete. */
+export class UpstreamClosedError extends Error {
+  override readonly name = "UpstreamClosedError";
+}
+
+const decoder = new TextDecoder();
+
+/** One kept-alive HTTP/1.1 connection to an endpoint: one request at a time. */
+class PooledConnection {
+  private buffer = "";
+  private waiting: { resolve: (r: HttpClientResponse) => void; reject: (e: Error) => void; received: boolean } | undefined;
+  requests = 0;
+  lastUsed = 0;
+  closed = false;
+
+  constructor(readonly conn: Connection, private readonly onClosed: (c: PooledConnection) => void) {
+    conn.on("data", (chunk) => {
+      this.buffer += decoder.decode(chunk);
+      if (this.waiting) this.waiting.received = true;
+      this.tryParse(false);
+    });
+    conn.on("end", () => {
+      this.tryParse(true);
+      this.conn.end();
+    });
+    conn.on("close", () => this.fail(new UpstreamClosedError("upstream prematurely closed connection while reading response header from upstream")));
+    conn.on("error", (err) => this.fail(err));
+  }
+
+  /** Sends a request and resolves with its response; rejects when the connection fails first. */
+  send(head: string, body: string): Promise<HttpClientResponse> & { receivedAny(): boolean } {
+    let state: PooledConnection["waiting"];
+    const p = new Promise<HttpClientResponse>((resolve, reject) => {
+      state = { resolve, reject, received: false };
+    }) as Promise<HttpClientResponse> & { receivedAny(): boolean };
+    this.waiting = state;
+    p.receivedAny = () => state!.received;
+    this.requests++;
+    this.conn.write(body ? head + body : head);
+    return p;
+  }
+
+  destroy(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.conn.destroy();
+    this.onClosed(this);
+  }
+
+  private tryParse(atEnd: boolean): void {
+    if (!this.waiting) return;
+    const parsed = parseHttpMessage(this.buffer, atEnd);
+    if (!parsed) return;
+    this.buffer = this.buffer.slice(parsed.consumed);
+    const w = this.waiting;
+    this.waiting = undefined;
+    const [, code = "0", ...text] = parsed.startLine.split(" ");
+    if ((parsed.headers["connection"] ?? "").toLowerCase() === "close" || atEnd) this.closed = true;
+    w.resolve({ status: Number(code), statusText: text.join(" "), headers: parsed.headers, body: parsed.body });
+  }
+
+  private fail(err: Error): void {
+    const w = this.waiting;
+    this.waiting = undefined;
+    if (!this.closed) {
+      this.closed = true;
+      this.onClosed(this);
+    }
+    w?.reject(err);
+  }
+}
+
+/**
+ * The controller's upstream connections, kept alive between requests as ingress-nginx configures
+ * its upstreams (`keepalive 320; keepalive_requests 10000; keepalive_timeout 60s`, HTTP/1.1 with
+ * an empty Connection header): a request takes an idle connection to the endpoint or opens one,
+ * and a response that does not close it returns the connection to the pool. A request that fails
+ * on a reused connection before any response byte arrives is retried once on a fresh one (the
+ * server closed an idle keep-alive connection), as nginx does.
+ */
+export class UpstreamPool {
+  private readonly idle = new Map<string, PooledConnection[]>();
+  private idleCount = 0;
+  private stopped = false;
+
+  constructor(
+    private readonly net: NetworkStack,
+    private readonly clock: Clock,
+  ) {}
+
+  async request(ip: string, port: number, req: UpstreamRequest, timeouts: { connectMs: number; readMs: number }): Promise<HttpClientResponse> {
+    const key = `${ip}:${port}`;
+    let head = `${req.method} ${req.path} HTTP/1.1\r\n`;
+    for (const k in req.headers) head += `${k}: ${req.headers[k]}\r\n`;
+    if (req.body) head += `Content-Length: ${Buffer.byteLength(req.body)}\r\n`;
+    head += "\r\n";
+    const reused = this.take(key);
+    if (reused) {
+      try {
+        return await this.exchange(key, reused, head, req.body, timeouts.readMs);
+      } catch (err) {
+        if (!(err instanceof UpstreamClosedError) || (err as { receivedAny?: boolean }).receivedAny) throw err;
+      }
+    }
+    const conn = await this.net.connect(ip, port, { timeoutMs: timeouts.connectMs });
+    const pooled = new PooledConnection(conn, (c) => this.forget(key, c));
+    return this.exchange(key, pooled, head, req.body, timeouts.readMs);
+  }
+
+  /** Closes every idle connection; later requests still work (they open new ones). */
+  close(): void {
+    this.stopped = true;
+    for (const list of this.idle.values()) for (const c of [...list]) c.destroy();
+    this.idle.clear();
+    this.idleCount = 0;
+  }
+
+  private async exchange(key: string, c: PooledConnection, head: string, body: string, readMs: number): Promise<HttpClientResponse> {
+    const pending = c.send(head, body);
+    let expired = false;
+    const timer = this.clock.setTimeout(() => {
+      expired = true;
+      c.destroy();
+    }, readMs);
+    let res: HttpClientResponse;
+    try {
+      res = await pending;
+    } catch (err) {
+      if (expired) throw new HttpTimeoutError("upstream timed out (110: Connection timed out) while reading response header from upstream");
+      if (err instanceof UpstreamClosedError) (err as { receivedAny?: boolean }).receivedAny = pending.receivedAny();
+      throw err;
+    } finally {
+      this.clock.clearTimeout(timer as never);
+    }
+    if (c.closed || c.requests >= UPSTREAM_KEEPALIVE.requests || this.stopped) c.destroy();
+    else this.release(key, c);
+    return res;
+  }
+
+  private take(key: string): PooledConnection | undefined {
+    const list = this.idle.get(key);
+    const now = this.clock.now();
+    while (list?.length) {
+      const c = list.pop()!;
+      this.idleCount--;
+      if (!c.closed && now - c.lastUsed < UPSTREAM_KEEPALIVE.timeoutMs) return c;
+      c.destroy();
+    }
+    return undefined;
+  }
+
+  private release(key: string, c: PooledConnection): void {
+    if (this.idleCount >= UPSTREAM_KEEPALIVE.connections) {
+      c.destroy();
+      return;
+    }
+    let list = this.idle.get(key);
+    if (!list) this.idle.set(key, (list = []));
+    c.lastUsed = this.clock.now();
+    list.push(c);
+    this.idleCount++;
+  }
+
+  private forget(key: string, c: PooledConnection): void {
+    const list = this.idle.get(key);
+    const i = list?.indexOf(c) ?? -1;
+    if (i >= 0) {
+      list!.splice(i, 1);
+      this.idleCount--;
+    }
+  }
+}
