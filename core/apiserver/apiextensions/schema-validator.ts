@@ -2,7 +2,7 @@ import type { JSONSchemaProps, ValidationRule } from "kubernetes-types/apiextens
 import type { KubeObject } from "../../api/object.js";
 import { cloneJson } from "../../api/clone.js";
 import { fieldError, type FieldError } from "../../api/status.js";
-import { compileRule, evaluateRules, type CompiledRule } from "../../api/builtin/apiextensions/validation-rules.js";
+import { compileRule, evaluateRules, type CompiledRule, type RuleBudget } from "../../api/builtin/apiextensions/validation-rules.js";
 import { semanticEqual } from "../../api/validation/semantic-equal.js";
 
 /** A CRD version's schema compiled once: validation with kube-openapi's messages, pruning and defaulting. */
@@ -68,7 +68,7 @@ function compile(s: JSONSchemaProps, correlatable = true): Node {
   if (rules.length) {
     n.rules = [];
     for (const r of rules) {
-      const c = compileRule(r, correlatable ? undefined : "");
+      const c = compileRule(r, correlatable ? undefined : "", s);
       if (!Array.isArray(c)) n.rules.push(c);
     }
   }
@@ -298,8 +298,8 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 /** Walks the nodes that hold rules, with the correlated old value (by field, map key, or list-map key). */
-function checkRules(n: Node, v: unknown, old: unknown, hasOld: boolean, path: string, root: boolean, out: FieldError[], celSelf?: unknown, celOld?: unknown): void {
-  if (!n.celBelow || v === null || v === undefined) return;
+function checkRules(n: Node, v: unknown, old: unknown, hasOld: boolean, path: string, root: boolean, out: FieldError[], budget: RuleBudget, celSelf?: unknown, celOld?: unknown): void {
+  if (!n.celBelow || v === null || v === undefined || budget.exhausted) return;
   if (n.rules?.length) {
     // Ratcheting: rules without oldSelf are not run on an unchanged value.
     const unchanged = hasOld && semanticEqual(v, old);
@@ -307,7 +307,7 @@ function checkRules(n: Node, v: unknown, old: unknown, hasOld: boolean, path: st
     if (rules.length) {
       celSelf ??= toCel(n, v, root);
       if (hasOld) celOld ??= toCel(n, old, root);
-      evaluateRules(rules, celSelf, celOld, hasOld, path, celTypeName(n), out);
+      evaluateRules(rules, celSelf, celOld, hasOld, path, celTypeName(n), out, budget);
     }
   }
   if (Array.isArray(v)) {
@@ -319,7 +319,7 @@ function checkRules(n: Node, v: unknown, old: unknown, hasOld: boolean, path: st
     v.forEach((item, i) => {
       const oi = olds?.get(keyOf(item));
       const oldItem = oi === undefined ? undefined : (old as unknown[])[oi];
-      checkRules(n.items!, item, oldItem, oi !== undefined, `${path}[${i}]`, false, out, celList?.[i], oi === undefined || !Array.isArray(celOld) ? undefined : celOld[oi]);
+      checkRules(n.items!, item, oldItem, oi !== undefined, `${path}[${i}]`, false, out, budget, celList?.[i], oi === undefined || !Array.isArray(celOld) ? undefined : celOld[oi]);
     });
     return;
   }
@@ -331,7 +331,7 @@ function checkRules(n: Node, v: unknown, old: unknown, hasOld: boolean, path: st
     const p = n.props?.get(k) ?? (typeof n.additional === "object" ? n.additional : undefined);
     if (!p?.celBelow) continue;
     const childHasOld = hasOld && isObject(old) && Object.hasOwn(old, k);
-    checkRules(p, v[k], childHasOld ? old[k] : undefined, childHasOld, child(path, k), false, out, celObj?.[k], childHasOld ? celOldObj?.[k] : undefined);
+    checkRules(p, v[k], childHasOld ? old[k] : undefined, childHasOld, child(path, k), false, out, budget, celObj?.[k], childHasOld ? celOldObj?.[k] : undefined);
   }
 }
 
@@ -343,7 +343,7 @@ export function compileSchema(schema: JSONSchemaProps | undefined): CompiledSche
     hasRules: root.celBelow,
     validateRules(obj, old) {
       const out: FieldError[] = [];
-      checkRules(root, obj, old, old !== undefined, "", true, out);
+      checkRules(root, obj, old, old !== undefined, "", true, out, { exhausted: false });
       return out;
     },
     validate(obj, old) {
