@@ -22,6 +22,12 @@ export interface StrategyServices {
 }
 
 /**
+ * Converts objects of one kind to `apiVersion` in one call (one ConversionReview for a whole
+ * list); objects already in that version come back as they are. Rejects with a StatusError.
+ */
+export type AsyncConversion = (objects: readonly KubeObject[], apiVersion: string) => Promise<readonly KubeObject[]>;
+
+/**
  * Per-resource behaviour, as kube-apiserver's `rest.RESTCreateStrategy`/`RESTUpdateStrategy`:
  * every hook works on a private draft the API server owns, never on a stored object.
  * All hooks are optional; a resource without a strategy is stored as given.
@@ -33,6 +39,11 @@ export interface ResourceStrategy<T extends KubeObject = KubeObject> {
    * written, and a stored object to this version when served. Without it, only apiVersion changes.
    */
   conversion?: { toStorage(obj: KubeObject): KubeObject; fromStorage(obj: KubeObject): KubeObject };
+  /**
+   * A conversion that answers later (a CRD's conversion webhook), used instead of `conversion`
+   * both ways between the served and the storage version. Only types with it pay for awaiting.
+   */
+  convertAsync?: AsyncConversion;
   /** Fills defaults exactly as the real defaulters (`SetDefaults_*`) do. Mutates `obj`. */
   defaults?(obj: T, ctx: StrategyContext): void;
   /** Before a create: e.g. reset status, set generation 1. Mutates `obj`. */

@@ -100,7 +100,7 @@ export class ApiServer implements ApiServerApi {
     } catch (err) {
       return Promise.reject(err);
     }
-    return this.store.get(key).then((obj) => (obj ? this.served(type, obj) : Promise.reject(notFound(type.descriptor, name))));
+    return this.store.get(key).then((obj) => (obj ? this.serve(type, obj) : Promise.reject(notFound(type.descriptor, name))));
   }
 
   async list(type: RegisteredType, namespace: string | undefined, options: ListOptions = {}): Promise<KubeList> {
@@ -143,7 +143,11 @@ export class ApiServer implements ApiServerApi {
     const metadata: KubeList["metadata"] = { resourceVersion: String(result.revision) };
     if (result.continue) metadata.continue = result.continue;
     if (result.remainingItemCount !== undefined && result.continue) metadata.remainingItemCount = result.remainingItemCount;
-    return { apiVersion: formatApiVersion(d.group, d.version), kind: d.listKind, metadata, items: d.storageVersion ? result.items.map((o) => this.served(type, o)) : result.items };
+    const apiVersion = formatApiVersion(d.group, d.version);
+    const convert = type.strategy.convertAsync;
+    // A webhook converts the whole list in one ConversionReview.
+    const items = !d.storageVersion ? result.items : convert ? [...(await convert(result.items, apiVersion))] : result.items.map((o) => this.served(type, o));
+    return { apiVersion, kind: d.listKind, metadata, items };
   }
 
   async watch(type: RegisteredType, namespace: string | undefined, options: WatchOptions, onEvent: (event: WatchEvent) => void): Promise<Watch> {
@@ -158,6 +162,8 @@ export class ApiServer implements ApiServerApi {
     let resolveDone!: () => void;
     const done = new Promise<void>((resolve) => (resolveDone = resolve));
     let lastRevision = 0;
+    /** Events waiting for their conversion (webhook-converted types only), delivered in order. */
+    let converting: Promise<void> | undefined;
     const finish = (): void => {
       if (finished) return;
       finished = true;
@@ -197,7 +203,24 @@ export class ApiServer implements ApiServerApi {
         if (finished) return;
         lastRevision = event.revision;
         const kind = matches ? filteredEventType(event, matches) : event.type;
-        if (kind) onEvent({ type: kind, object: this.served(type, event.object) });
+        if (!kind) return;
+        const object = this.serve(type, event.object);
+        if (!(object instanceof Promise) && !converting) {
+          onEvent({ type: kind, object });
+          return;
+        }
+        converting = (converting ?? Promise.resolve()).then(() => object).then(
+          (converted) => {
+            if (!finished) onEvent({ type: kind, object: converted });
+          },
+          (err: unknown) => {
+            // As the watch cache does with an object it cannot decode: an ERROR event ends the watch.
+            if (finished) return;
+            const status = err instanceof StatusError ? err : internalError(err instanceof Error ? err.message : String(err));
+            onEvent({ type: "ERROR", object: status.status as unknown as KubeObject });
+            finish();
+          },
+        );
       });
     } catch (err) {
       if (!isStoreError(err, "Gone")) throw err;
@@ -242,7 +265,8 @@ export class ApiServer implements ApiServerApi {
       const generated = !body.metadata?.name && !!draft.metadata.generateName;
       for (let attempt = 1; ; attempt++) {
         try {
-          return this.served(type, await this.store.create(this.key(type, draft.metadata.namespace, draft.metadata.name!), this.toStorage(type, draft)));
+          const storable = this.toStorage(type, draft);
+          return this.serve(type, await this.store.create(this.key(type, draft.metadata.namespace, draft.metadata.name!), storable instanceof Promise ? await storable : storable));
         } catch (err) {
           if (!generated || attempt >= MAX_GENERATE_NAME_ATTEMPTS || !isStoreError(err, "AlreadyExists")) throw err;
           draft.metadata.name = draft.metadata.generateName + this.options.random.suffix(5);
@@ -310,7 +334,8 @@ export class ApiServer implements ApiServerApi {
     for (let attempt = 0; ; attempt++) {
       const stored = await this.store.get(key);
       if (!stored) throw notFound(type.descriptor, name);
-      const current = this.served(type, stored);
+      const serving = this.serve(type, stored);
+      const current = serving instanceof Promise ? await serving : serving;
       checkPreconditions(type, current, options.preconditions);
       if (!admitted) {
         await this.admission.admit("DELETE", type, undefined, undefined, current, options, ctx);
@@ -328,8 +353,12 @@ export class ApiServer implements ApiServerApi {
         if (marked) ctx.deletionPending = true;
         if (marked === current) return current; // already being deleted, nothing shortened
         if (options.dryRun?.includes("All")) return marked ?? deletedResult(type, current);
-        if (marked) return this.served(type, await this.store.update(key, this.toStorage(type, marked as Draft), { revision: Number(current.metadata!.resourceVersion) }));
-        const removed = this.served(type, await this.store.delete(key, { revision: Number(current.metadata!.resourceVersion) }));
+        if (marked) {
+          const storable = this.toStorage(type, marked as Draft);
+          return this.serve(type, await this.store.update(key, storable instanceof Promise ? await storable : storable, { revision: Number(current.metadata!.resourceVersion) }));
+        }
+        const deleted = this.serve(type, await this.store.delete(key, { revision: Number(current.metadata!.resourceVersion) }));
+        const removed = deleted instanceof Promise ? await deleted : deleted;
         type.strategy.release?.(removed, this.strategyContext);
         return deletedResult(type, removed);
       } catch (err) {
@@ -440,7 +469,8 @@ export class ApiServer implements ApiServerApi {
     for (let attempt = 0; ; attempt++) {
       const stored = await this.store.get(key);
       if (!stored) throw notFound(type.descriptor, name);
-      const current = this.served(type, stored);
+      const serving = this.serve(type, stored);
+      const current = serving instanceof Promise ? await serving : serving;
       if (pinned !== undefined && pinned !== current.metadata?.resourceVersion) throw conflict(type.descriptor, name);
       const draft = produce(current);
       this.applyScope(type, namespace, draft);
@@ -477,11 +507,13 @@ export class ApiServer implements ApiServerApi {
       if (options.dryRun?.includes("All")) return draft;
       try {
         if (deletionComplete(type, draft)) {
-          const removed = this.served(type, await this.store.delete(key, { revision: Number(current.metadata!.resourceVersion) }));
+          const deleted = this.serve(type, await this.store.delete(key, { revision: Number(current.metadata!.resourceVersion) }));
+          const removed = deleted instanceof Promise ? await deleted : deleted;
           strategy.release?.(removed, this.strategyContext);
           return removed;
         }
-        return this.served(type, await this.store.update(key, this.toStorage(type, draft), { revision: Number(current.metadata!.resourceVersion) }));
+        const storable = this.toStorage(type, draft);
+        return this.serve(type, await this.store.update(key, storable instanceof Promise ? await storable : storable, { revision: Number(current.metadata!.resourceVersion) }));
       } catch (err) {
         if (isStoreError(err, "Conflict") && pinned === undefined && attempt < MAX_UPDATE_ATTEMPTS) continue;
         if (isStoreError(err, "Conflict")) throw conflict(type.descriptor, name);
@@ -597,6 +629,18 @@ export class ApiServer implements ApiServerApi {
   }
 
   /**
+   * A stored object as the endpoint serves it: a promise only for types converted by a webhook
+   * (`convertAsync`), so every other type stays synchronous and allocation-free.
+   */
+  private serve(type: RegisteredType, obj: KubeObject): KubeObject | Promise<KubeObject> {
+    const convert = type.strategy.convertAsync;
+    if (!convert) return this.served(type, obj);
+    const apiVersion = formatApiVersion(type.descriptor.group, type.descriptor.version);
+    if (obj.apiVersion === apiVersion) return obj;
+    return convert([obj], apiVersion).then((out) => out[0]!);
+  }
+
+  /**
    * Conversion `None` between a custom resource's versions: a stored object is served with the
    * endpoint's apiVersion (a shallow copy only when it differs). Other types pass through.
    */
@@ -608,12 +652,18 @@ export class ApiServer implements ApiServerApi {
     return type.strategy.conversion ? type.strategy.conversion.fromStorage(obj) : { ...obj, apiVersion };
   }
 
-  /** A draft about to be written: custom resources are stored in their storage version. */
-  private toStorage(type: RegisteredType, draft: Draft): Draft {
+  /**
+   * A draft about to be written: custom resources are stored in their storage version (a
+   * promise only for types converted by a webhook).
+   */
+  private toStorage(type: RegisteredType, draft: Draft): Draft | Promise<Draft> {
     const d = type.descriptor;
     if (!d.storageVersion) return draft;
+    const storageApiVersion = formatApiVersion(d.group, d.storageVersion);
+    const convert = type.strategy.convertAsync;
+    if (convert) return draft.apiVersion === storageApiVersion ? draft : convert([draft], storageApiVersion).then((out) => out[0] as Draft);
     if (type.strategy.conversion) return type.strategy.conversion.toStorage(draft) as Draft;
-    draft.apiVersion = formatApiVersion(d.group, d.storageVersion);
+    draft.apiVersion = storageApiVersion;
     return draft;
   }
 

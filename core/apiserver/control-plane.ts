@@ -113,7 +113,7 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
   const builtInGroupVersions = new Set([...builtIn].map((t) => `${t.descriptor.group}/${t.descriptor.version}`));
   const stopLocalApiServices = await registerLocalApiServices(client, registry, options.clock, options.log.child("aggregator"), (g, v) => builtInGroupVersions.has(`${g}/${v}`));
   // CRDs already stored (a durable backend) are served again before the first request.
-  const crds = new CrdController({ apiServer, registry, clock: options.clock, log: options.log.child("apiextensions"), isBuiltIn: (t) => builtIn.has(t) });
+  const crds = new CrdController({ apiServer, registry, clock: options.clock, log: options.log.child("apiextensions"), isBuiltIn: (t) => builtIn.has(t), resolveWebhookService: resolve });
   await crds.start();
   const stop = (): void => {
     crds.stop();

@@ -21,6 +21,18 @@ export interface Clock {
   clearInterval(handle: TimerHandle | undefined): void;
   /** Resolves after `ms`; rejects with an `AbortError` as soon as `signal` aborts. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /**
+   * Work done off the clock that the simulation waits for (WebCrypto signing on the thread
+   * pool): a virtual clock moving on its own does not jump while it is in flight, so how long
+   * the machine takes to do it never shows as simulated time. Returns `work` (or a promise
+   * settling as it does). Optional: real time needs nothing.
+   */
+  hold?<T>(work: Promise<T>): Promise<T>;
+}
+
+/** `work`, held by the clock when it can hold (see {@link Clock.hold}). */
+export function offClock<T>(clock: Clock, work: Promise<T>): Promise<T> {
+  return clock.hold ? clock.hold(work) : work;
 }
 
 export const Clock = token<Clock>("Clock");

@@ -38,6 +38,8 @@ export class VirtualClock implements Clock {
   private autoMode: boolean;
   private autoScheduled = false;
   private autoImmediate: NodeJS.Immediate | undefined;
+  /** Off-clock work in flight (see {@link hold}): auto mode waits for it. */
+  private held = 0;
 
   constructor(options: VirtualClockOptions = {}) {
     this.current = options.start ?? Date.UTC(2026, 0, 1);
@@ -72,6 +74,19 @@ export class VirtualClock implements Clock {
 
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     return sleepOn(this, ms, signal);
+  }
+
+  /**
+   * Auto mode does not fire timers while `work` is in flight: real work (a WebCrypto signature)
+   * takes no simulated time however loaded the machine is. `advance` and `runUntilIdle` are not
+   * affected.
+   */
+  hold<T>(work: Promise<T>): Promise<T> {
+    this.held++;
+    return work.finally(() => {
+      this.held--;
+      if (this.held === 0) this.scheduleAuto();
+    });
   }
 
   /** Turns automatic mode on or off. */
@@ -143,14 +158,14 @@ export class VirtualClock implements Clock {
 
   /** Auto mode: after the process has drained its current work (one setImmediate turn), fire the next timer. */
   private scheduleAuto(): void {
-    if (!this.autoMode || this.autoScheduled || this.heap.size === 0) return;
+    if (!this.autoMode || this.autoScheduled || this.heap.size === 0 || this.held > 0) return;
     this.autoScheduled = true;
     // Two turns: the first lets I/O callbacks that are ready now run and queue their follow-ups.
     this.autoImmediate = setImmediate(() => {
       this.autoImmediate = setImmediate(() => {
         this.autoScheduled = false;
         this.autoImmediate = undefined;
-        if (!this.autoMode) return;
+        if (!this.autoMode || this.held > 0) return; // the last hold to end schedules again
         this.fireNext();
         this.scheduleAuto();
       });

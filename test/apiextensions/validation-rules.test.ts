@@ -39,7 +39,7 @@ const SCHEMA = {
             properties: { name: { type: "string" }, port: { type: "integer", "x-kubernetes-validations": [{ rule: "self == oldSelf", message: "port is immutable" }] } },
           },
         },
-        tags: { type: "array", items: { type: "string" }, "x-kubernetes-validations": [{ rule: "self.map(t, t.size()).sum() < 20", message: "tags too long" }, { rule: "self.filter(t, t.matches('^[a-z]+$')).size() == self.size()", message: "tags are lower-case words" }] },
+        tags: { type: "array", maxItems: 10, items: { type: "string", maxLength: 20 }, "x-kubernetes-validations": [{ rule: "self.map(t, t.size()).sum() < 20", message: "tags too long" }, { rule: "self.filter(t, t.matches('^[a-z]+$')).size() == self.size()", message: "tags are lower-case words" }] },
         limits: { type: "object", additionalProperties: { type: "integer" }, "x-kubernetes-validations": [{ rule: "self.all(k, k.startsWith('x-'))", message: "keys start with x-" }] },
       },
     },

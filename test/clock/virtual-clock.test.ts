@@ -133,6 +133,26 @@ test("auto mode lets pending work run before jumping (idle jumps only)", async (
   clock.setAuto(false);
 });
 
+test("auto mode holds time while off-clock work is in flight (hold), however long it takes for real", async () => {
+  const clock = new VirtualClock({ start: 0, auto: true });
+  const log: string[] = [];
+  const timer = clock.sleep(100).then(() => log.push(`timer@${clock.now()}`));
+  // Real work taking 50 ms of wall time (many setImmediate turns): no timer fires meanwhile.
+  const work = clock.hold(new Promise<string>((r) => setTimeout(() => r("signed"), 50)));
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(log, [], "time did not move while the work was held");
+  assert.is(clock.now(), 0);
+  log.push(`${await work}@${clock.now()}`);
+  await timer;
+  assert.equal(log, ["signed@0", "timer@100"]);
+  // A rejected hold releases too.
+  const failed = clock.hold(Promise.reject(new Error("x"))).catch((e: Error) => e.message);
+  assert.is(await failed, "x");
+  await clock.sleep(5);
+  assert.is(clock.now(), 105);
+  clock.setAuto(false);
+});
+
 test("seeded random reproduces names and uids; different seeds differ", () => {
   const a = new SeededRandom(42);
   const b = new SeededRandom(42);

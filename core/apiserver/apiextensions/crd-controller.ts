@@ -13,6 +13,8 @@ import { isCrdConditionTrue, setCrdCondition } from "./crd-conditions.js";
 import { calculateNames, takenNames } from "./crd-names.js";
 import { customResourceTypes } from "./custom-resource-type.js";
 import type { ServingState } from "./custom-resource-strategy.js";
+import { webhookConverter } from "./webhook-converter.js";
+import type { ServiceResolver } from "../webhooks/webhook-client.js";
 
 export interface CrdControllerOptions {
   apiServer: ApiServer;
@@ -21,6 +23,8 @@ export interface CrdControllerOptions {
   log: Logger;
   /** The types served natively (their names are taken in their groups). */
   isBuiltIn: (t: RegisteredType) => boolean;
+  /** How conversion webhooks' Services are reached (as admission webhooks'). */
+  resolveWebhookService: ServiceResolver;
 }
 
 const CRD_GROUP = "apiextensions.k8s.io";
@@ -200,7 +204,8 @@ export class CrdController {
     this.unserve(name);
     const types: RegisteredType[] = [];
     const state: ServingState = { terminating: false };
-    for (const registration of customResourceTypes(crd, state)) {
+    const convert = crd.spec.conversion?.strategy === "Webhook" && crd.spec.conversion.webhook?.clientConfig ? webhookConverter(crd, this.o.resolveWebhookService) : undefined;
+    for (const registration of customResourceTypes(crd, state, convert)) {
       const d = registration.descriptor;
       if (this.o.registry.byGroupVersionResource(d.group, d.version, d.plural)) {
         this.o.log.warn("custom resource not served: its group/version/resource is taken", { crd: name, resource: `${d.plural}.${d.group}/${d.version}` });

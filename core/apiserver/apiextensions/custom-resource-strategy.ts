@@ -45,7 +45,7 @@ const BLOCKING = new Set(["FieldValueNotSupported", "FieldValueRequired", "Field
  * transition rules on updates.
  */
 function validateContent(schema: CompiledSchema, obj: KubeObject, old: KubeObject | undefined): FieldError[] {
-  const errs = schema.validate(obj);
+  const errs = schema.validate(obj, old);
   if (!schema.hasRules) return errs;
   if (errs.some((e) => BLOCKING.has(e.type))) {
     errs.push(fieldError.invalid("<nil>", "null", "some validation rules were not checked because the object was invalid; correct the existing errors to complete validation"));
@@ -62,7 +62,7 @@ function validateContent(schema: CompiledSchema, obj: KubeObject, old: KubeObjec
  * metadata, and but status with the subresource), selectableFields as field selectors; creates
  * are refused (405) once the CRD is terminating. CEL rules run after the schema; on updates,
  * transition rules see the stored object (remembered from prepareForUpdate, which the API server
- * calls on the draft before validating it).
+ * calls on the draft before validating it), and unchanged values keep their errors (ratcheting).
  */
 export function customResourceStrategy(crd: CustomResourceDefinition, version: CustomResourceDefinitionVersion, state: ServingState): ResourceStrategy<KubeObject> {
   const namespaced = crd.spec.scope === "Namespaced";
@@ -82,7 +82,7 @@ export function customResourceStrategy(crd: CustomResourceDefinition, version: C
       setGeneration(obj, 1);
     },
     prepareForUpdate(obj, old) {
-      if (schema.hasRules) updating.set(obj, old);
+      updating.set(obj, old); // for ratcheting and transition rules
       if (hasStatus) {
         if ((old as Content)["status"] === undefined) delete (obj as Content)["status"];
         else (obj as Content)["status"] = (old as Content)["status"];

@@ -1,7 +1,7 @@
 import type { CustomResourceDefinition, CustomResourceDefinitionVersion, JSONSchemaProps } from "kubernetes-types/apiextensions/v1.js";
 import type { KubeObject } from "../../api/object.js";
 import type { ResourceDescriptor, Subresource } from "../../api/resource.js";
-import type { ApiTypeRegistration } from "../../api/strategy.js";
+import type { ApiTypeRegistration, AsyncConversion } from "../../api/strategy.js";
 import { schemaPatchMeta } from "./schema-patch-meta.js";
 import { customResourceStrategy, type ServingState } from "./custom-resource-strategy.js";
 
@@ -35,9 +35,10 @@ function subresourcesOf(v: CustomResourceDefinitionVersion): Subresource[] {
 
 /**
  * The resource types a CRD serves: one per served version, named by its accepted names (not the
- * requested ones: a conflicting name is never served).
+ * requested ones: a conflicting name is never served). `convert` is the CRD's webhook
+ * conversion (strategy `Webhook`); without it versions differ in apiVersion only.
  */
-export function customResourceTypes(crd: CustomResourceDefinition, state: ServingState = { terminating: false }): ApiTypeRegistration<KubeObject>[] {
+export function customResourceTypes(crd: CustomResourceDefinition, state: ServingState = { terminating: false }, convert?: AsyncConversion): ApiTypeRegistration<KubeObject>[] {
   const names = crd.status?.acceptedNames;
   if (!names?.plural || !names.kind) return [];
   const group = crd.spec.group;
@@ -61,6 +62,7 @@ export function customResourceTypes(crd: CustomResourceDefinition, state: Servin
       ...(storage ? { storageVersion: storage } : {}),
       ...(v.deprecated ? { deprecationWarning: v.deprecationWarning ?? `${group}/${v.name} ${names.kind} is deprecated` } : {}),
     };
-    return { descriptor, strategy: customResourceStrategy(crd, v, state) };
+    const strategy = customResourceStrategy(crd, v, state);
+    return { descriptor, strategy: convert ? { ...strategy, convertAsync: convert } : strategy };
   });
 }

@@ -2,19 +2,26 @@ import type { JSONSchemaProps, ValidationRule } from "kubernetes-types/apiextens
 import type { KubeObject } from "../../api/object.js";
 import { cloneJson } from "../../api/clone.js";
 import { fieldError, type FieldError } from "../../api/status.js";
-import { compileRule, evaluateRules, type CompiledRule } from "../../api/builtin/apiextensions/validation-rules.js";
+import { compileRule, evaluateRules, type CompiledRule, type RuleBudget } from "../../api/builtin/apiextensions/validation-rules.js";
+import { semanticEqual } from "../../api/validation/semantic-equal.js";
 
 /** A CRD version's schema compiled once: validation with kube-openapi's messages, pruning and defaulting. */
 export interface CompiledSchema {
-  /** Field errors of an object (root members apiVersion, kind and metadata are the API server's). */
-  validate(obj: KubeObject): FieldError[];
+  /**
+   * Field errors of an object (root members apiVersion, kind and metadata are the API server's).
+   * With `old` (an update), validation ratchets (CRDValidationRatcheting, GA in 1.33, on by
+   * default since 1.30): a value equal to its correlated old value — by field, map key,
+   * `list-type: map` keys or `list-type: set` value — keeps the errors it already had.
+   */
+  validate(obj: KubeObject, old?: KubeObject): FieldError[];
   /** Prunes fields the schema does not declare (unless preserved) and fills defaults, in place. */
   applyDefaults(obj: KubeObject): void;
   /** The schema has `x-kubernetes-validations` rules. */
   readonly hasRules: boolean;
   /**
    * Field errors of the CEL rules (`old`: the stored object on updates, which transition rules
-   * compare with). Run only on objects that pass the schema.
+   * compare with). Run only on objects that pass the schema. Rules without `oldSelf` ratchet as
+   * the schema does: they are not run on a value equal to its correlated old value.
    */
   validateRules(obj: KubeObject, old: KubeObject | undefined): FieldError[];
 }
@@ -61,7 +68,7 @@ function compile(s: JSONSchemaProps, correlatable = true): Node {
   if (rules.length) {
     n.rules = [];
     for (const r of rules) {
-      const c = compileRule(r, correlatable ? undefined : "");
+      const c = compileRule(r, correlatable ? undefined : "", s);
       if (!Array.isArray(c)) n.rules.push(c);
     }
   }
@@ -110,8 +117,29 @@ function child(path: string, key: string): string {
   return path ? `${path}.${key}` : key;
 }
 
-/** kube-openapi's value validations with apiextensions-apiserver's field error mapping. */
-function check(n: Node, v: unknown, path: string, out: FieldError[]): void {
+/** No correlated old value (creates, new map keys, uncorrelatable list items). */
+const NO_OLD: unique symbol = Symbol("no old value");
+type Old = unknown;
+
+/** The old value correlated with item `item` of a list (ratcheting): by map keys for `list-type: map`, by value for `set`. */
+function correlatedItem(n: Node, item: unknown, old: Old): Old {
+  if (old === NO_OLD || !Array.isArray(old)) return NO_OLD;
+  if (n.mapKeys) {
+    if (!isObject(item)) return NO_OLD;
+    const keys = n.mapKeys;
+    const found = old.find((o) => isObject(o) && keys.every((k) => semanticEqual(o[k], item[k])));
+    return found === undefined ? NO_OLD : found;
+  }
+  if (n.s["x-kubernetes-list-type" as keyof JSONSchemaProps] === "set") return old.some((o) => semanticEqual(o, item)) ? item : NO_OLD;
+  return NO_OLD;
+}
+
+/**
+ * kube-openapi's value validations with apiextensions-apiserver's field error mapping; with a
+ * correlated `old` value equal to `v`, nothing is reported (validation ratcheting).
+ */
+function check(n: Node, v: unknown, path: string, out: FieldError[], old: Old = NO_OLD): void {
+  if (old !== NO_OLD && semanticEqual(v, old)) return;
   const s = n.s;
   const name = path || "body";
   if (v === null) {
@@ -165,22 +193,22 @@ function check(n: Node, v: unknown, path: string, out: FieldError[]): void {
         seen.add(key);
       });
     }
-    if (n.items) v.forEach((item, i) => check(n.items!, item, `${path}[${i}]`, out));
+    if (n.items) v.forEach((item, i) => check(n.items!, item, `${path}[${i}]`, out, correlatedItem(n, item, old)));
   } else if (typeof v === "object") {
     const o = v as Record<string, unknown>;
     const keys = Object.keys(o);
     if (s.maxProperties !== undefined && keys.length > s.maxProperties) out.push(fieldError.tooMany(path, keys.length, s.maxProperties));
     if (s.minProperties !== undefined && keys.length < s.minProperties) out.push(fieldError.invalid(path, keys.length, `${name} in body should have at least ${s.minProperties} properties`));
     for (const r of s.required ?? []) if (!Object.hasOwn(o, r)) out.push(fieldError.required(child(path, r), ""));
+    const oldObj = old !== NO_OLD && isObject(old) ? old : undefined;
     for (const k of keys) {
       if (!path && (k === "apiVersion" || k === "kind" || k === "metadata")) continue;
       if (n.embedded && (k === "apiVersion" || k === "kind" || k === "metadata")) continue;
-      const p = n.props?.get(k);
-      if (p) check(p, o[k], child(path, k), out);
-      else if (typeof n.additional === "object") check(n.additional, o[k], child(path, k), out);
+      const p = n.props?.get(k) ?? (typeof n.additional === "object" ? n.additional : undefined);
+      if (p) check(p, o[k], child(path, k), out, oldObj && Object.hasOwn(oldObj, k) ? oldObj[k] : NO_OLD);
     }
   }
-  for (const sub of n.allOf ?? []) check(sub, v, path, out);
+  for (const sub of n.allOf ?? []) check(sub, v, path, out, old);
   if (n.anyOf && !n.anyOf.some((sub) => passes(sub, v, path))) out.push(fieldError.invalid(path, v, `${name} in body must validate at least one schema (anyOf)`));
   if (n.oneOf && n.oneOf.filter((sub) => passes(sub, v, path)).length !== 1) out.push(fieldError.invalid(path, v, `${name} in body must validate one and only one schema (oneOf)`));
   if (n.not && passes(n.not, v, path)) out.push(fieldError.invalid(path, v, `${name} in body must not validate the schema (not)`));
@@ -270,12 +298,17 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 /** Walks the nodes that hold rules, with the correlated old value (by field, map key, or list-map key). */
-function checkRules(n: Node, v: unknown, old: unknown, hasOld: boolean, path: string, root: boolean, out: FieldError[], celSelf?: unknown, celOld?: unknown): void {
-  if (!n.celBelow || v === null || v === undefined) return;
+function checkRules(n: Node, v: unknown, old: unknown, hasOld: boolean, path: string, root: boolean, out: FieldError[], budget: RuleBudget, celSelf?: unknown, celOld?: unknown): void {
+  if (!n.celBelow || v === null || v === undefined || budget.exhausted) return;
   if (n.rules?.length) {
-    celSelf ??= toCel(n, v, root);
-    if (hasOld) celOld ??= toCel(n, old, root);
-    evaluateRules(n.rules, celSelf, celOld, hasOld, path, celTypeName(n), out);
+    // Ratcheting: rules without oldSelf are not run on an unchanged value.
+    const unchanged = hasOld && semanticEqual(v, old);
+    const rules = unchanged ? n.rules.filter((r) => r.transition) : n.rules;
+    if (rules.length) {
+      celSelf ??= toCel(n, v, root);
+      if (hasOld) celOld ??= toCel(n, old, root);
+      evaluateRules(rules, celSelf, celOld, hasOld, path, celTypeName(n), out, budget);
+    }
   }
   if (Array.isArray(v)) {
     if (!n.items?.celBelow) return;
@@ -286,7 +319,7 @@ function checkRules(n: Node, v: unknown, old: unknown, hasOld: boolean, path: st
     v.forEach((item, i) => {
       const oi = olds?.get(keyOf(item));
       const oldItem = oi === undefined ? undefined : (old as unknown[])[oi];
-      checkRules(n.items!, item, oldItem, oi !== undefined, `${path}[${i}]`, false, out, celList?.[i], oi === undefined || !Array.isArray(celOld) ? undefined : celOld[oi]);
+      checkRules(n.items!, item, oldItem, oi !== undefined, `${path}[${i}]`, false, out, budget, celList?.[i], oi === undefined || !Array.isArray(celOld) ? undefined : celOld[oi]);
     });
     return;
   }
@@ -298,7 +331,7 @@ function checkRules(n: Node, v: unknown, old: unknown, hasOld: boolean, path: st
     const p = n.props?.get(k) ?? (typeof n.additional === "object" ? n.additional : undefined);
     if (!p?.celBelow) continue;
     const childHasOld = hasOld && isObject(old) && Object.hasOwn(old, k);
-    checkRules(p, v[k], childHasOld ? old[k] : undefined, childHasOld, child(path, k), false, out, celObj?.[k], childHasOld ? celOldObj?.[k] : undefined);
+    checkRules(p, v[k], childHasOld ? old[k] : undefined, childHasOld, child(path, k), false, out, budget, celObj?.[k], childHasOld ? celOldObj?.[k] : undefined);
   }
 }
 
@@ -310,12 +343,12 @@ export function compileSchema(schema: JSONSchemaProps | undefined): CompiledSche
     hasRules: root.celBelow,
     validateRules(obj, old) {
       const out: FieldError[] = [];
-      checkRules(root, obj, old, old !== undefined, "", true, out);
+      checkRules(root, obj, old, old !== undefined, "", true, out, { exhausted: false });
       return out;
     },
-    validate(obj) {
+    validate(obj, old) {
       const out: FieldError[] = [];
-      check(root, obj, "", out);
+      check(root, obj, "", out, old ?? NO_OLD);
       return out;
     },
     applyDefaults(obj) {

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { SignJWT, jwtVerify, type JWTPayload } from "jose";
 import type { ObjectMeta } from "kubernetes-types/meta/v1.js";
-import type { Clock } from "../../clock/clock.js";
+import { offClock, type Clock } from "../../clock/clock.js";
 import type { Client } from "../../client/client.js";
 import type { KubeObject } from "../../api/object.js";
 import { rfc3339 } from "../../api/time.js";
@@ -87,7 +87,7 @@ export class ServiceAccountTokens {
     const exp = now + expirationSeconds;
     const audiences = spec.audiences?.length ? spec.audiences : [...this.audiences];
     const key = await this.o.credentials.signingKey();
-    const token = await new SignJWT({ "kubernetes.io": claims } as unknown as JWTPayload)
+    const token = await offClock(this.o.clock, new SignJWT({ "kubernetes.io": claims } as unknown as JWTPayload)
       .setProtectedHeader({ alg: "RS256", kid: key.kid })
       .setIssuer(this.issuer)
       .setSubject(`system:serviceaccount:${namespace}:${name}`)
@@ -96,7 +96,7 @@ export class ServiceAccountTokens {
       .setNotBefore(now)
       .setExpirationTime(exp)
       .setJti(randomUUID())
-      .sign(key.privateKey);
+      .sign(key.privateKey));
     const meta: ObjectMeta = { name, namespace, creationTimestamp: rfc3339(this.o.clock.now()) };
     return {
       apiVersion: "authentication.k8s.io/v1",
@@ -117,7 +117,7 @@ export class ServiceAccountTokens {
     let payload: JWTPayload;
     try {
       const key = await this.o.credentials.signingKey();
-      ({ payload } = await jwtVerify(token, key.publicKey, { issuer: this.issuer, audience: [...this.audiences], currentDate: new Date(this.o.clock.now()), algorithms: ["RS256"] }));
+      ({ payload } = await offClock(this.o.clock, jwtVerify(token, key.publicKey, { issuer: this.issuer, audience: [...this.audiences], currentDate: new Date(this.o.clock.now()), algorithms: ["RS256"] })));
     } catch {
       return undefined;
     }

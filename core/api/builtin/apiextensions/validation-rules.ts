@@ -4,6 +4,9 @@ import type { Environment } from "@marcbachmann/cel-js";
 import type { JSONSchemaProps } from "kubernetes-types/apiextensions/v1.js";
 import { kubernetesCelEnvironment } from "../../../cel/environment.js";
 import { rewriteHasCalls } from "../../../cel/has-rewrite.js";
+import {
+  celCost, costErrorMessage, PER_CALL_COST_LIMIT, schemaShape, STATIC_ESTIMATED_COST_LIMIT, STATIC_ESTIMATED_CRD_COST_LIMIT, unboundedCardinality, valueShape,
+} from "../../../cel/cost.js";
 import { fieldError, type FieldError } from "../../status.js";
 
 /** A CRD's `x-kubernetes-validations` rule, compiled once. */
@@ -15,6 +18,10 @@ export interface CompiledRule {
   readonly fieldPath: string;
   readonly program: (ctx: Record<string, unknown>) => unknown;
   readonly messageProgram?: (ctx: Record<string, unknown>) => unknown;
+  /** The rule's parsed form, for the cost model. */
+  readonly ast: unknown;
+  /** Estimated cost of one evaluation from the schema's limits (0 when compiled without the schema). */
+  readonly estimatedCost: number;
 }
 
 /** Why a rule is refused, reported against the CRD under `x-kubernetes-validations[i].<field>`. */
@@ -39,6 +46,7 @@ function ruleEnvironments(): { plain: Environment; optional: Environment } {
 type Program = (ctx: Record<string, unknown>) => unknown;
 interface Parsed {
   program?: Program;
+  ast?: unknown;
   names: Set<string>;
   error?: string;
   resultType?: string;
@@ -72,7 +80,7 @@ function parse(text: string, optionalOldSelf: boolean): Parsed {
     const names = new Set<string>();
     collectIdentifiers(program.ast, names);
     const checked = program.check();
-    p = checked.valid ? { program, names, ...(checked.type ? { resultType: checked.type } : {}) } : { names, error: celErrorText(checked.error) };
+    p = checked.valid ? { program, ast: program.ast, names, ...(checked.type ? { resultType: checked.type } : {}) } : { names, error: celErrorText(checked.error) };
   } catch (err) {
     p = { names: new Set(), error: celErrorText(err) };
   }
@@ -101,8 +109,9 @@ function normalizeFieldPath(path: string): string | undefined {
 /**
  * Compiles one rule (once per CRD version; parsing is shared by text). Returns the compiled rule or
  * the reasons it is refused, as the CRD validator reports them under `x-kubernetes-validations[i]`.
+ * `self` is the schema node the rule sits on: its limits size the rule's estimated cost.
  */
-export function compileRule(rule: ValidationRule, uncorrelatableWithin?: string): CompiledRule | RuleCompileError[] {
+export function compileRule(rule: ValidationRule, uncorrelatableWithin?: string, self?: JSONSchemaProps): CompiledRule | RuleCompileError[] {
   const errors: RuleCompileError[] = [];
   const q = (s: string): string => JSON.stringify(s);
   if (!rule.rule?.trim()) return [{ field: "rule", value: "", detail: "" }];
@@ -133,12 +142,24 @@ export function compileRule(rule: ValidationRule, uncorrelatableWithin?: string)
   }
   if (rule.reason !== undefined && !REASONS.includes(rule.reason)) errors.push({ field: "reason", value: q(rule.reason), detail: `NOTSUPPORTED` });
   if (errors.length) return errors;
-  return { rule, transition, fieldPath, program: parsed.program!, ...(messageProgram ? { messageProgram } : {}) };
+  const shape = self ? schemaShape(self) : undefined;
+  const estimatedCost = shape ? celCost(parsed.ast, { self: shape, oldSelf: shape }) : 0;
+  return { rule, transition, fieldPath, program: parsed.program!, ast: parsed.ast, estimatedCost, ...(messageProgram ? { messageProgram } : {}) };
 }
 
-/** ruleErrorString / ruleMessageOrDefault. */
+/** ruleMessageOrDefault. */
 function defaultMessage(rule: ValidationRule): string {
   return rule.message?.trim() ? rule.message.trim() : `failed rule: ${rule.rule.trim()}`;
+}
+
+/** ruleErrorString: the rule's message, else its text. */
+function ruleErrorString(rule: ValidationRule): string {
+  return rule.message ? rule.message.trim() : rule.rule.trim();
+}
+
+/** The runtime cost budget of one object's validation: once a call exceeds its limit, no further rules run. */
+export interface RuleBudget {
+  exhausted: boolean;
 }
 
 /** fieldErrorForReason. */
@@ -162,22 +183,30 @@ function join(path: string, rel: string): string {
  * unless optionalOldSelf (oldSelf is `optional.none()`). Errors read as the apiextensions CEL
  * validator's; `typeName` is the schema node's type, printed as the invalid value.
  */
-export function evaluateRules(rules: readonly CompiledRule[], self: unknown, oldSelf: unknown, hasOld: boolean, path: string, typeName: string, out: FieldError[]): void {
+export function evaluateRules(rules: readonly CompiledRule[], self: unknown, oldSelf: unknown, hasOld: boolean, path: string, typeName: string, out: FieldError[], budget: RuleBudget = { exhausted: false }): void {
   const at = path || "<nil>";
   for (const r of rules) {
+    if (budget.exhausted) return;
     let ctx: Record<string, unknown>;
     if (r.transition) {
       if (r.rule.optionalOldSelf) ctx = { self, oldSelf: hasOld ? Optional.of(oldSelf) : Optional.none() };
       else if (!hasOld) continue;
       else ctx = { self, oldSelf };
     } else ctx = { self };
+    // A rule whose estimate could exceed the per-call limit is costed with the values at hand first
+    // (as cel-go's runtime cost tracking stops it), so a costly rule never runs away.
+    if (r.estimatedCost > PER_CALL_COST_LIMIT && celCost(r.ast, { self: valueShape([self]), oldSelf: valueShape(hasOld ? [oldSelf] : []) }) > PER_CALL_COST_LIMIT) {
+      out.push(fieldError.invalid(at, typeName, `'operation cancelled: actual cost limit exceeded': no further validation rules will be run due to call cost exceeds limit for rule: ${ruleErrorString(r.rule)}`));
+      budget.exhausted = true;
+      return;
+    }
     let result: unknown;
     try {
       result = r.program(ctx);
     } catch (err) {
       const text = celErrorText(err);
-      if (/^(no such overload|found no matching overload)/.test(text)) out.push(fieldError.invalid(at, typeName, `'${text}': call arguments did not match a supported operator, function or macro signature for rule: ${r.rule.rule.trim()}`));
-      else out.push(fieldError.invalid(at, typeName, `${text} evaluating rule: ${r.rule.rule.trim()}`));
+      if (/^(no such overload|found no matching overload)/.test(text)) out.push(fieldError.invalid(at, typeName, `'${text}': call arguments did not match a supported operator, function or macro signature for rule: ${ruleErrorString(r.rule)}`));
+      else out.push(fieldError.invalid(at, typeName, `${text} evaluating rule: ${ruleErrorString(r.rule)}`));
       continue;
     }
     if (result === true) continue;
@@ -202,29 +231,47 @@ export function evaluateRules(rules: readonly CompiledRule[], self: unknown, old
 /**
  * The CRD validator's checks of every `x-kubernetes-validations` rule in a version's schema at
  * `path`: each must compile, transition rules only where old values correlate (every enclosing
- * list a list-map), reasons and field paths well-formed.
+ * list a list-map), reasons and field paths well-formed, and the cost limits hold — a rule's
+ * estimated cost times how many times it may run per request (the product of the enclosing
+ * lists' maxItems and maps' maxProperties; what fits in a request when one is unbounded) within
+ * 10M, the whole schema's within 100M.
  */
 export function validateSchemaRules(schema: JSONSchemaProps, path: string): FieldError[] {
   const out: FieldError[] = [];
-  const walk = (s: JSONSchemaProps, at: string, uncorrelatable: string | undefined): void => {
+  const costs: { field: string; cost: number }[] = [];
+  /** `cardinality`: how many values this node may have per request (undefined: unbounded). */
+  const walk = (s: JSONSchemaProps, at: string, uncorrelatable: string | undefined, cardinality: number | undefined): void => {
     const rules = (s as Record<string, unknown>)["x-kubernetes-validations"] as ValidationRule[] | undefined;
     (rules ?? []).forEach((r, i) => {
-      const c = compileRule(r, uncorrelatable);
-      if (!Array.isArray(c)) return;
+      const c = compileRule(r, uncorrelatable, s);
       const base = `${at}.x-kubernetes-validations[${i}]`;
+      if (!Array.isArray(c)) {
+        const cost = c.estimatedCost * (cardinality ?? unboundedCardinality(s));
+        if (cost > STATIC_ESTIMATED_COST_LIMIT) out.push(fieldError.forbidden(`${base}.rule`, costErrorMessage("estimated rule cost", cost, STATIC_ESTIMATED_COST_LIMIT)));
+        costs.push({ field: `${base}.rule`, cost });
+        return;
+      }
       for (const e of c) {
         if (e.field === "rule" && !e.detail) out.push(fieldError.required(`${base}.rule`));
         else if (e.detail === "NOTSUPPORTED") out.push(fieldError.notSupported(`${base}.reason`, r.reason, REASONS));
         else out.push({ type: "FieldValueInvalid", field: `${base}.${e.field}`, detail: `Invalid value: ${e.value}: ${e.detail}` });
       }
     });
-    for (const [k, p] of Object.entries(s.properties ?? {})) walk(p, `${at}.properties[${k}]`, uncorrelatable);
-    if (typeof s.additionalProperties === "object") walk(s.additionalProperties, `${at}.additionalProperties`, uncorrelatable);
+    const times = (max: number | undefined): number | undefined => (cardinality === undefined || max === undefined ? undefined : cardinality * max);
+    for (const [k, p] of Object.entries(s.properties ?? {})) walk(p, `${at}.properties[${k}]`, uncorrelatable, cardinality);
+    if (typeof s.additionalProperties === "object") walk(s.additionalProperties, `${at}.additionalProperties`, uncorrelatable, times(s.maxProperties));
     if (s.items && !Array.isArray(s.items)) {
       const isMap = (s as Record<string, unknown>)["x-kubernetes-list-type"] === "map";
-      walk(s.items as JSONSchemaProps, `${at}.items`, uncorrelatable ?? (isMap ? undefined : `${at}.items`));
+      walk(s.items as JSONSchemaProps, `${at}.items`, uncorrelatable ?? (isMap ? undefined : `${at}.items`), times(s.maxItems));
     }
   };
-  walk(schema, path, undefined);
+  walk(schema, path, undefined, 1);
+  const total = costs.reduce((a, c) => a + c.cost, 0);
+  if (total > STATIC_ESTIMATED_CRD_COST_LIMIT) {
+    out.push(fieldError.forbidden(path, costErrorMessage("x-kubernetes-validations estimated rule cost total for entire OpenAPIv3 schema", total, STATIC_ESTIMATED_CRD_COST_LIMIT)));
+    for (const c of [...costs].sort((a, b) => b.cost - a.cost).slice(0, 4)) {
+      out.push(fieldError.forbidden(c.field, "contributed to estimated rule & messageExpression cost total exceeding cost limit for entire OpenAPIv3 schema"));
+    }
+  }
   return out;
 }
