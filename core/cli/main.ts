@@ -3,7 +3,7 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { readFileSync } from "node:fs";
 import { KUBERNETES_VERSION } from "../cluster/node-registration.js";
-import { up, type UpComponent } from "./up.js";
+import { up, type UpComponent, type UpHandle } from "./up.js";
 import { callKubesim, kubeconfigPath } from "./remote.js";
 import { formatTrace, type TraceResult } from "../net/cluster-network.js";
 import { pathToFileURL } from "node:url";
@@ -37,6 +37,22 @@ if (process.env["KUBESIM_EXIT_WITH_PARENT"] === "1") {
   setInterval(() => {
     if (process.ppid !== parent) process.kill(process.pid, "SIGTERM");
   }, 1000).unref();
+}
+
+/** SIGINT/SIGTERM shut a running `kubesim up`/`apiserver` down: exit 0, or 1 if the store cannot close. */
+function shutdownOnSignals(handle: UpHandle): void {
+  const stop = (signal: string): void => {
+    process.stdout.write(`kubesim: ${signal}, shutting down\n`);
+    void handle.shutdown().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        process.stderr.write(`kubesim: shutdown failed: ${String(err)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once("SIGINT", () => stop("SIGINT"));
+  process.once("SIGTERM", () => stop("SIGTERM"));
 }
 
 const program = new Command();
@@ -83,7 +99,7 @@ program
   .option("--no-logging", "do not load the log pipeline (fluent-bit and Elasticsearch in namespace logging)")
   .addOption(new Option("--log-level <level>", "log level").choices(["debug", "info", "warn", "error", "silent"]))
   .action(async (opts: { config?: string; nodes?: number; port: number; host: string; kubeconfig: string; stateDir: string; reset: boolean; insecureHttp: boolean; insecureAllowRemote: boolean; logLevel?: LogLevel; dnsPort?: number; dns: boolean; ingress: boolean; ingressHttpPort: number; ingressHttpsPort: number; disableScheduler: boolean; disableControllerManager: boolean; disableKubeProxy: boolean; disableAgent: boolean; etcdServers?: string[]; etcdPrefix: string; etcdCafile?: string; etcdCertfile?: string; etcdKeyfile?: string; kubeStateMetrics: boolean; nodeExporter: boolean; logging: boolean }) => {
-    let handle;
+    let handle: UpHandle;
     const disable: UpComponent[] = [];
     if (opts.disableScheduler) disable.push("scheduler");
     if (opts.disableControllerManager) disable.push("controller-manager");
@@ -95,18 +111,40 @@ program
       process.stderr.write(`kubesim up: ${err instanceof Error ? err.message : String(err)}\n`);
       process.exit(1);
     }
-    const stop = (signal: string): void => {
-      process.stdout.write(`kubesim: ${signal}, shutting down\n`);
-      void handle.shutdown().then(
-        () => process.exit(0),
-        (err: unknown) => {
-          process.stderr.write(`kubesim: shutdown failed: ${String(err)}\n`);
-          process.exit(1);
-        },
-      );
-    };
-    process.once("SIGINT", () => stop("SIGINT"));
-    process.once("SIGTERM", () => stop("SIGTERM"));
+    shutdownOnSignals(handle);
+  });
+
+program
+  .command("apiserver")
+  .alias("kube-apiserver")
+  .description("run the API server alone over a store (the state dir, memory or etcd): the scheduler, controller manager and nodes run as processes of their own (kubesim kube-scheduler|kube-controller-manager|kubelet|kube-proxy --kubeconfig K)")
+  .option("--secure-port <port>", "port to serve HTTPS on (0 picks a free one)", integer("--secure-port", 0, 65535), 6443)
+  .option("--bind-address <address>", "listen address", "127.0.0.1")
+  .option("--kubeconfig <path>", "where to write the admin kubeconfig", ".kubesim/kubeconfig")
+  .option("--state-dir <dir>", "where the certificates (ca.crt, ca.key, apiserver.crt, apiserver-kubelet-client.crt), the admin token and the durable store (store/) are kept", ".kubesim")
+  .addOption(new Option("--storage-backend <backend>", "durable: a write-ahead log in <state-dir>/store; memory: nothing survives a restart; etcd3: --etcd-servers").choices(["durable", "memory", "etcd3"]).default("durable"))
+  .option("--reset", "start with an empty durable store", false)
+  .option("--etcd-servers <urls>", "keep the objects in etcd (comma-separated client URLs); implies --storage-backend etcd3", (v: string) => v.split(",").map((u) => u.trim()).filter(Boolean))
+  .option("--etcd-prefix <prefix>", "key prefix in etcd", "/registry")
+  .option("--etcd-cafile <path>", "CA bundle verifying etcd's serving certificates")
+  .option("--etcd-certfile <path>", "client certificate for etcd")
+  .option("--etcd-keyfile <path>", "client key for etcd")
+  .option("--service-cluster-ip-range <cidr>", "the Services' cluster IP range", "10.96.0.0/12")
+  .option("--plugins <list>", "API-server side plugins to load (admission plugins, API types), comma-separated", "")
+  .option("--insecure-http", "serve plain HTTP instead of HTTPS: loopback only, requests without credentials are cluster admin", false)
+  .addOption(new Option("--log-level <level>", "log level").choices(["debug", "info", "warn", "error", "silent"]))
+  .action(async (opts: { securePort: number; bindAddress: string; kubeconfig: string; stateDir: string; storageBackend: "durable" | "memory" | "etcd3"; reset: boolean; etcdServers?: string[]; etcdPrefix: string; etcdCafile?: string; etcdCertfile?: string; etcdKeyfile?: string; serviceClusterIpRange: string; plugins: string; insecureHttp: boolean; logLevel?: LogLevel }) => {
+    let handle: UpHandle;
+    try {
+      if (opts.storageBackend === "etcd3" && !opts.etcdServers?.length) throw new Error("--storage-backend etcd3 needs --etcd-servers");
+      if (opts.storageBackend === "memory" && opts.etcdServers?.length) throw new Error("--etcd-servers keeps the objects in etcd: drop --storage-backend memory");
+      const { securePort, bindAddress, storageBackend, serviceClusterIpRange, plugins, ...rest } = opts;
+      handle = await up({ ...rest, port: securePort, host: bindAddress, apiServerOnly: true, memory: storageBackend === "memory", serviceCidr: serviceClusterIpRange, plugins: plugins.split(",").map((p) => p.trim()).filter(Boolean) }, (line) => process.stdout.write(line + "\n"));
+    } catch (err) {
+      process.stderr.write(`kubesim apiserver: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(1);
+    }
+    shutdownOnSignals(handle);
   });
 
 const node = program.command("node").description("inspect a node of a running cluster (through the kubeconfig)");

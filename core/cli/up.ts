@@ -6,6 +6,7 @@ import { checkInsecureHost, isLoopbackHost } from "../apiserver/http/insecure-ht
 import { loadClusterConfig } from "../cluster/cluster-config.js";
 import { ClusterDnsAddressToken } from "../cluster/cluster-dns.js";
 import { DurableStore } from "../store/durable-store.js";
+import { MemoryStore } from "../store/memory-store.js";
 import { EtcdStore } from "../store/etcd-store.js";
 import { HostEndpoints } from "../cluster/host-endpoints.js";
 import { defaultLogLevel, type LogLevel } from "../log/logger.js";
@@ -50,6 +51,17 @@ export interface UpOptions {
   etcdKeyfile?: string;
   /** Key prefix in etcd (`--etcd-prefix`, default `/registry`). */
   etcdPrefix?: string;
+  /**
+   * `kubesim apiserver`: the API server alone (no plugins but `plugins`, no nodes, no add-ons);
+   * the scheduler, controller manager and nodes run as processes of their own.
+   */
+  apiServerOnly?: boolean;
+  /** With `apiServerOnly`: plugins to load anyway (API-server side ones: admission plugins, API types). */
+  plugins?: readonly string[];
+  /** Keep the objects in memory only (`kubesim apiserver --storage-backend memory`): nothing survives a restart. */
+  memory?: boolean;
+  /** The Service cluster IP range (`--service-cluster-ip-range`, default 10.96.0.0/12). */
+  serviceCidr?: string;
 }
 
 /** What `kubesim up --disable-<component>` can leave to separate processes. */
@@ -98,25 +110,27 @@ export async function up(options: UpOptions, print: (line: string) => void): Pro
   const stateDir = resolvePath(options.stateDir);
   mkdirSync(stateDir, { recursive: true });
   if (options.reset) await DurableStore.reset(join(stateDir, "store"));
-  const disabled = new Set(options.disable ?? []);
+  const apiOnly = options.apiServerOnly === true;
+  const disabled = new Set<UpComponent>(apiOnly ? ["scheduler", "controller-manager", "kube-proxy", "agent"] : (options.disable ?? []));
   if (disabled.has("agent") && options.nodes !== undefined && options.nodes > 0) throw new Error("--disable-agent runs no nodes in this process: drop --nodes (start nodes with kubesim kubelet --node-name N)");
   const omitted = new Set([...disabled].filter((c): c is Exclude<UpComponent, "agent"> => c !== "agent").map((c) => COMPONENT_PLUGINS[c]));
-  const store = options.etcdServers?.length ? await openEtcd(options) : undefined;
+  const store = options.etcdServers?.length ? await openEtcd(options) : options.memory ? new MemoryStore() : undefined;
   const overrides: ClusterOptions = {
     ...(store ? { store } : {}),
-    ...(omitted.size ? { plugins: DEFAULT_PLUGINS.filter((p) => !omitted.has(p)) } : {}),
+    ...(apiOnly ? { plugins: options.plugins ?? [] } : omitted.size ? { plugins: DEFAULT_PLUGINS.filter((p) => !omitted.has(p)) } : {}),
+    ...(options.serviceCidr ? { serviceCidr: options.serviceCidr } : {}),
     ...(disabled.has("agent") ? { nodes: 0 } : {}), clock: "real", stateDir, apiServerPort: options.port || 6443, logLevel: options.logLevel ?? defaultLogLevel(), ...(options.nodes !== undefined && !disabled.has("agent") ? { nodes: options.nodes } : {}), ...(options.dnsPort !== undefined ? { dnsPort: options.dnsPort } : {}) };
   // The cluster DNS is served on the host unless the config file chose a port itself.
-  if (options.dnsPort === undefined && !(options.config && loadClusterConfig(options.config).dnsPort !== undefined)) overrides.dnsPort = DEFAULT_DNS_PORT;
+  if (!apiOnly && options.dnsPort === undefined && !(options.config && loadClusterConfig(options.config).dnsPort !== undefined)) overrides.dnsPort = DEFAULT_DNS_PORT;
   const cluster = options.config ? Cluster.fromConfig(options.config, overrides) : new Cluster({ nodes: 3, ...overrides });
   // The add-ons k3s ships: cluster DNS (CoreDNS, answering on the host's DNS port too) and an ingress
   // controller on host ports, unless cluster.yaml loads and configures them itself.
-  if (options.dns !== false && !cluster.hasPlugin("coredns")) cluster.use("coredns");
-  if (options.ingress !== false && !cluster.hasPlugin("ingress-nginx")) cluster.use("ingress-nginx", { httpPort: options.ingressHttpPort ?? 8080, httpsPort: options.ingressHttpsPort ?? 8443, host: isLoopbackHost(options.host) ? "127.0.0.1" : options.host });
+  if (!apiOnly && options.dns !== false && !cluster.hasPlugin("coredns")) cluster.use("coredns");
+  if (!apiOnly && options.ingress !== false && !cluster.hasPlugin("ingress-nginx")) cluster.use("ingress-nginx", { httpPort: options.ingressHttpPort ?? 8080, httpsPort: options.ingressHttpsPort ?? 8443, host: isLoopbackHost(options.host) ? "127.0.0.1" : options.host });
   // The observability add-ons (issue 20): kube-state-metrics, node-exporter and the log pipeline.
-  if (options.kubeStateMetrics !== false && !cluster.hasPlugin("kube-state-metrics")) cluster.use("kube-state-metrics");
-  if (options.nodeExporter !== false && !cluster.hasPlugin("node-exporter")) cluster.use("node-exporter");
-  if (options.logging !== false && !cluster.hasPlugin("logging")) cluster.use("logging");
+  if (!apiOnly && options.kubeStateMetrics !== false && !cluster.hasPlugin("kube-state-metrics")) cluster.use("kube-state-metrics");
+  if (!apiOnly && options.nodeExporter !== false && !cluster.hasPlugin("node-exporter")) cluster.use("node-exporter");
+  if (!apiOnly && options.logging !== false && !cluster.hasPlugin("logging")) cluster.use("logging");
   await cluster.start();
   let server;
   try {

@@ -54,6 +54,8 @@ import { ApiServerMetrics } from "../apiserver/metrics/api-server-metrics.js";
 import { MeteredStore } from "../apiserver/metrics/metered-store.js";
 import { MemoryStore } from "../store/memory-store.js";
 import { clusterApiServerProxy } from "./api-server-proxy.js";
+import { routedPodStreams, type KubeletClientCertificate } from "./remote-pod-streams.js";
+import { loadOrCreateClientCertificate } from "../apiserver/http/tls.js";
 
 export interface ClusterOptions {
   /** Cluster name (default `kubesim`); nodes are named after it as kind does. */
@@ -346,7 +348,7 @@ export class Cluster {
       extraEndpoints: kubesimEndpoints(this),
       ...(this.aggregated ? { aggregated: this.aggregated } : {}),
       // The kubelets' streaming API (logs, exec, attach, port-forward), reached through the pod subresources.
-      ...this.podStreams(),
+      ...this.podStreams(options.stateDir),
       authenticators: [cp.tokens],
       metrics: this.apiServerMetrics,
       // nodes/proxy, pods/proxy and services/proxy, carried over the pod network from the control plane.
@@ -358,10 +360,13 @@ export class Cluster {
     return server;
   }
 
-  private podStreams(): { podLogs?: PodStreams["logs"]; podExec?: PodStreams["exec"] & {}; podPortForward?: PodStreams["portForward"] & {} } {
-    if (!this.container.isRegistered(PodStreams, true)) return {};
-    const streams = this.resolve(PodStreams);
-    return { podLogs: streams.logs, ...(streams.exec ? { podExec: streams.exec } : {}), ...(streams.portForward ? { podPortForward: streams.portForward } : {}) };
+  /** The pods' streaming: this process's kubelets, and kubelets in processes of their own (reached with a client certificate the state dir's CA signs). */
+  private podStreams(stateDir: string | undefined): { podLogs: PodStreams["logs"]; podExec: PodStreams["exec"] & {}; podPortForward: PodStreams["portForward"] & {} } {
+    const local = this.container.isRegistered(PodStreams, true) ? this.resolve(PodStreams) : undefined;
+    let certificate: ReturnType<KubeletClientCertificate> | undefined;
+    const clientCertificate: KubeletClientCertificate = () => (certificate ??= stateDir ? loadOrCreateClientCertificate(stateDir, "apiserver-kubelet-client", { commonName: "kube-apiserver-kubelet-client", organization: "kubeadm:cluster-admins" }) : Promise.resolve(undefined));
+    const streams = routedPodStreams({ client: this.running().client, local, clientCertificate });
+    return { podLogs: streams.logs, podExec: streams.exec!, podPortForward: streams.portForward! };
   }
 
   /**

@@ -206,3 +206,42 @@ export async function loadOrCreateServingCertificates(stateDir: string, options:
   writeFileSync(path(FILES.key), keyPem, { mode: 0o600 });
   return { caCertPem, caKeyPem, certPem, keyPem, generated: true };
 }
+
+/**
+ * A client certificate the CA in `stateDir` signs (`<name>.crt`, `<name>.key`), loaded when one
+ * signed by that CA is still valid, else issued and saved — as kubeadm issues
+ * `apiserver-kubelet-client.crt`, the certificate kube-apiserver presents to kubelets. Undefined
+ * when `stateDir` holds no CA key.
+ */
+export async function loadOrCreateClientCertificate(stateDir: string, name: string, subject: { commonName: string; organization?: string }, options: { now?: number; validityDays?: number } = {}): Promise<{ certPem: string; keyPem: string } | undefined> {
+  const now = options.now ?? Date.now();
+  const path = (f: string): string => join(stateDir, f);
+  const caCertPem = readIfExists(path(FILES.caCert));
+  const caKeyPem = readIfExists(path(FILES.caKey));
+  if (!caCertPem || !caKeyPem) return undefined;
+  const certPem = readIfExists(path(`${name}.crt`));
+  const keyPem = readIfExists(path(`${name}.key`));
+  if (certPem && keyPem) {
+    try {
+      const ca = new X509Certificate(caCertPem);
+      const cert = new X509Certificate(certPem);
+      if (cert.checkIssued(ca) && cert.verify(ca.publicKey) && Date.parse(cert.validTo) > now) return { certPem, keyPem };
+    } catch {
+      /* issue a new one */
+    }
+  }
+  const key = await rsaKeyPair();
+  const ca = forge.pki.certificateFromPem(caCertPem);
+  const cert = newCertificate(key.publicKey, now, options.validityDays ?? 365);
+  cert.setSubject([...(subject.organization ? [{ name: "organizationName", value: subject.organization }] : []), { name: "commonName", value: subject.commonName }]);
+  cert.setIssuer(ca.subject.attributes);
+  cert.setExtensions([
+    { name: "basicConstraints", cA: false, critical: true },
+    { name: "keyUsage", digitalSignature: true, keyEncipherment: true, critical: true },
+    { name: "extKeyUsage", clientAuth: true },
+  ]);
+  const issued = { certPem: signCertificate(cert, caKeyPem), keyPem: key.privateKeyPem };
+  writeFileSync(path(`${name}.crt`), issued.certPem);
+  writeFileSync(path(`${name}.key`), issued.keyPem, { mode: 0o600 });
+  return issued;
+}
