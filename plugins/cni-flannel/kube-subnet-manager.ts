@@ -4,7 +4,7 @@ import type { SharedInformerFactory } from "../../core/informers/shared-informer
 import { isTombstone } from "../../core/informers/tombstone.js";
 import { ipv4ToUint32, parseIpv4Cidr } from "../../core/net/ipv4.js";
 import type { Logger } from "../../core/log/logger.js";
-import type { Lease, LeaseEvents } from "./lease.js";
+import type { Lease, LeaseEvents, SubnetManager } from "./lease.js";
 
 /** The annotations flannel's kube subnet manager keeps on each Node. */
 export const ANNOTATION = {
@@ -20,7 +20,8 @@ export function leaseOfNode(node: Node): Lease | undefined {
   const cidr = node.spec?.podCIDR;
   const type = a[ANNOTATION.backendType];
   const ip = a[ANNOTATION.publicIP];
-  if (!cidr || !type || !ip || !node.metadata?.name) return undefined;
+  // udp leases carry an empty backend type (upstream's udp LeaseAttrs has none).
+  if (!cidr || type === undefined || !ip || !node.metadata?.name) return undefined;
   let data: Lease["backendData"] = {};
   try {
     data = JSON.parse(a[ANNOTATION.backendData] ?? "null") ?? {};
@@ -41,7 +42,7 @@ function sameLease(a: Lease, b: Lease): boolean {
  * IP); every other Node carrying them is a lease, added when they appear and removed when the Node
  * is deleted. A Node that loses its podCIDR or annotations is a removed lease too.
  */
-export class KubeSubnetManager {
+export class KubeSubnetManager implements SubnetManager {
   private readonly known = new Map<string, Lease>();
   private registration: { remove(): void } | undefined;
   private publishing = false;
