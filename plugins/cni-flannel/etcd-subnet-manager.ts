@@ -207,6 +207,7 @@ export class EtcdSubnetManager implements SubnetManager {
           this.scheduleRenewal(own, own.expiration - this.clock.now() - this.margin);
         })
         .catch((err: unknown) => {
+          if (this.stopped) return;
           this.log.error(`Error renewing lease (trying again in 1 min): ${String(err)}`);
           this.scheduleRenewal(own, 60_000);
         });
