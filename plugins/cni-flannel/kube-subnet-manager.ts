@@ -32,6 +32,13 @@ export function leaseOfNode(node: Node): Lease | undefined {
   return { owner: node.metadata.name, subnet: cidr, network, prefix, publicIP: ipv4ToUint32(ip), backendType: type, backendData: data };
 }
 
+/** True when two versions of a Node agree on everything a lease is made of. */
+function sameLeaseFields(a: Node, b: Node): boolean {
+  const x = a.metadata?.annotations ?? {};
+  const y = b.metadata?.annotations ?? {};
+  return a.spec?.podCIDR === b.spec?.podCIDR && x[ANNOTATION.backendType] === y[ANNOTATION.backendType] && x[ANNOTATION.backendData] === y[ANNOTATION.backendData] && x[ANNOTATION.publicIP] === y[ANNOTATION.publicIP];
+}
+
 function sameLease(a: Lease, b: Lease): boolean {
   return a.subnet === b.subnet && a.publicIP === b.publicIP && a.backendType === b.backendType && JSON.stringify(a.backendData) === JSON.stringify(b.backendData);
 }
@@ -78,7 +85,8 @@ export class KubeSubnetManager implements SubnetManager {
     };
     this.registration = nodes.addEventHandler({
       onAdd: onNode,
-      onUpdate: (_o, n) => onNode(n),
+      // Most Node updates are status heartbeats: only the podCIDR and flannel's annotations make a lease.
+      onUpdate: (o, n) => (n.metadata?.name !== this.self && sameLeaseFields(o, n) ? undefined : onNode(n)),
       onDelete: (n) => {
         const node = isTombstone(n) ? n.obj : n;
         const name = node.metadata?.name;
