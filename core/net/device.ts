@@ -23,6 +23,20 @@ export interface VxlanConfig {
   readonly learning: boolean;
 }
 
+/**
+ * A userspace UDP tunnel behind a TUN device (flannel's udp backend): the process holding the device
+ * reads each packet routed out of it and sends it whole, in one UDP datagram from `local:port`, to
+ * the peer responsible for its destination, whose process writes it into its own TUN device.
+ */
+export interface TunRelay {
+  /** The UDP port the relay sends from and listens on (flannel: 8285). */
+  readonly port: number;
+  /** The address its datagrams leave from (the node's public IP). */
+  readonly local: number;
+  /** The peer (public IP) that handles `dst`, or undefined when the relay knows none (the packet is dropped). */
+  peerFor(dst: number): number | undefined;
+}
+
 /** An L2 network joining `ether` devices: the nodes' underlay (kind's docker network). */
 export interface Segment {
   readonly name: string;
@@ -58,6 +72,8 @@ export class NetDevice {
    * process writes back enters the namespace through {@link DataPlane.tunWrite}.
    */
   tunReader?: (pkt: Packet) => void;
+  /** tun: the process relays what it reads to peers over UDP ({@link TunRelay}); it has the device open. */
+  tunRelay?: TunRelay;
   rxPackets = 0;
   txPackets = 0;
   rxBytes = 0;

@@ -1,5 +1,5 @@
 import { tupleOf, type CtEntry, type CtDirection, type Tuple } from "./conntrack.js";
-import type { NetDevice } from "./device.js";
+import type { NetDevice, TunRelay } from "./device.js";
 import { uint32ToIpv4 } from "./ipv4.js";
 import type { NetNamespace } from "./netns.js";
 import type { Hook, TableName } from "./netfilter/netfilter.js";
@@ -284,6 +284,7 @@ export class PacketWalk {
       case "dummy":
         return this.drop(ns, pkt, "no-route", `${dev.name} (dummy) discards what is sent through it`);
       case "tun": {
+        if (dev.tunRelay) return this.relay(ns, dev, dev.tunRelay, pkt);
         if (!dev.tunReader) return this.drop(ns, pkt, "device-down", `${dev.name}: no process has the TUN device open (NO-CARRIER)`);
         this.hop(ns, "tx", pkt, `${dev.name} (tun, point-to-point: no ARP)`, { device: dev.name });
         this.finish("delivered", ns, pkt, undefined, undefined, undefined, `to the process reading ${dev.name}`);
@@ -370,6 +371,15 @@ export class PacketWalk {
     this.localOut(ns, outer);
   }
 
+  /** A userspace tunnel's process read `pkt` from its TUN device and sends it on to the peer in a UDP datagram of its own. */
+  private relay(ns: NetNamespace, dev: NetDevice, relay: TunRelay, pkt: Packet): void {
+    const peer = relay.peerFor(pkt.dst);
+    if (peer === undefined) return this.drop(ns, pkt, "no-route", `${dev.name}: the process reading it knows no peer for ${uint32ToIpv4(pkt.dst)}`);
+    const outer: Packet = { proto: "udp", src: relay.local, dst: peer, sport: relay.port, dport: relay.port, ttl: 64, size: pkt.size + HEADER.udpTunnel, df: false, mark: 0, inner: pkt, encap: "udp" };
+    this.hop(ns, "encap", outer, `${dev.name} (tun, read by a userspace process): +${HEADER.udpTunnel} bytes in a UDP datagram to ${uint32ToIpv4(peer)}:${relay.port}`, { device: dev.name });
+    this.localOut(ns, outer);
+  }
+
   private receive(ns: NetNamespace, dev: NetDevice, pkt: Packet): void {
     if (++this.steps > MAX_STEPS) return this.drop(ns, pkt, "loop", "too many steps");
     dev.rxPackets++;
@@ -431,7 +441,7 @@ export class PacketWalk {
       this.cts.push({ ns, entry });
     } else this.ctSource(ns, pkt, ct);
     if (pkt.encap && pkt.inner) {
-      const tunnel = [...ns.devices.values()].find((d) => (pkt.encap === "vxlan" ? d.kind === "vxlan" && d.vxlan?.port === pkt.dport : d.kind === "ipip"));
+      const tunnel = [...ns.devices.values()].find((d) => (pkt.encap === "vxlan" ? d.kind === "vxlan" && d.vxlan?.port === pkt.dport : pkt.encap === "udp" ? d.tunRelay?.port === pkt.dport : d.kind === "ipip"));
       if (tunnel) {
         this.hop(ns, "decap", pkt.inner, `${tunnel.name}: -${pkt.size - pkt.inner.size} bytes`, { device: tunnel.name });
         return this.receive(ns, tunnel, pkt.inner);

@@ -18,6 +18,8 @@ export const HEADER = {
   vxlan: 50,
   /** IPIP adds one outer IPv4 header. */
   ipip: 20,
+  /** A userspace UDP tunnel (flannel's udp backend): outer IPv4 20 + UDP 8 around the inner IP packet. */
+  udpTunnel: 28,
 } as const;
 
 export const PROTOCOL_NUMBER: Record<L4Protocol, number> = { tcp: 6, udp: 17, icmp: 1, ipip: 4 };
@@ -39,9 +41,9 @@ export interface Packet {
   /** skb->mark (fwmark), set by `-j MARK`. */
   mark: number;
   flags?: TcpFlags;
-  /** An encapsulated packet (VXLAN or IPIP): the inner packet this one carries. */
+  /** An encapsulated packet (VXLAN, IPIP or a userspace UDP tunnel's datagram): the inner packet this one carries. */
   inner?: Packet;
-  encap?: "vxlan" | "ipip";
+  encap?: "vxlan" | "ipip" | "udp";
 }
 
 /** A packet of `payload` bytes with the L4 header of `proto`. Linux starts at TTL 64. */

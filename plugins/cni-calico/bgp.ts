@@ -267,7 +267,8 @@ export class BirdSpeaker {
   /** Best path per prefix to the kernel (lowest next hop among equals: deterministic). */
   private select(key: string): void {
     const paths = this.rib.get(key);
-    const best = paths ? [...paths.values()].sort((a, b) => a.nextHop - b.nextHop)[0] : undefined;
+    let best: BgpRoute | undefined;
+    if (paths) for (const r of paths.values()) if (!best || r.nextHop < best.nextHop) best = r;
     const had = this.installed.get(key);
     if (best && had?.nextHop === best.nextHop) return;
     if (had && !best) {

@@ -2,6 +2,7 @@ import { CNI_ERROR, CniError, parseCniArgs, type CniEnv, type CniHost, type CniP
 import { versionResult } from "../../core/cni/cni-runtime.js";
 import { ipv4ToUint32, uint32ToIpv4 } from "../../core/net/ipv4.js";
 import { IpamError } from "./ipam.js";
+import { goTimeString } from "./ipam-datastore.js";
 import type { CalicoNetwork } from "./network.js";
 import { caliInterfaceName } from "./workload-name.js";
 
@@ -60,7 +61,7 @@ export function calicoIpamPlugin(network: CalicoNetwork): CniPlugin {
       case "ADD": {
         const args = parseCniArgs(env.CNI_ARGS);
         try {
-          const { ip } = network.ipam.assign(host.node, handleOf(env), { pod: args["K8S_POD_NAME"] ?? "", namespace: args["K8S_POD_NAMESPACE"] ?? "" });
+          const { ip } = network.ipam.assign(host.node, handleOf(env), { pod: args["K8S_POD_NAME"] ?? "", namespace: args["K8S_POD_NAMESPACE"] ?? "", timestamp: goTimeString(network.clock.now()) });
           return { cniVersion: conf.cniVersion ?? "1.1.0", ips: [{ address: `${uint32ToIpv4(ip)}/32` }] };
         } catch (err) {
           if (err instanceof IpamError) throw new CniError(CNI_ERROR.tryAgainLater, err.message);

@@ -11,8 +11,10 @@ import { isTombstone } from "../../core/informers/tombstone.js";
 import { NetworkConfigToken, type NetworkConfig } from "../../core/net/network-config.js";
 import { ApiTypes } from "../../core/plugins/extension-points.js";
 import { definePlugin, type DefinedPlugin } from "../../core/plugins/plugin.js";
+import { token } from "../../core/di/token.js";
 import { CALICO_API_VERSION, CALICO_TYPES } from "./api-types.js";
 import { calicoNodeAgent } from "./calico-node.js";
+import { IpamDatastore } from "./ipam-datastore.js";
 import { calicoIpamPlugin, calicoPlugin } from "./cni-plugin.js";
 import { birdc, calicoctl } from "./commands.js";
 import { CALICO_IMAGES } from "./images.js";
@@ -26,6 +28,7 @@ export { CALICO_ANNOTATION, BIRD_CFG_DIR, CALICO_CONFLIST_PATH, CONFD_BATCH_MS }
 export { parseSelector, SelectorError } from "./selector.js";
 export { BGP_TIMERS } from "./bgp.js";
 export { calicoRef, CALICO_API_VERSION } from "./api-types.js";
+export { IpamDatastore, ipamBlockObject, blockAffinityObject, ipamHandleObject, blockName } from "./ipam-datastore.js";
 
 export interface CalicoOptions {
   /** Default `ipip` (IPIP Always, as calico.yaml ships). */
@@ -48,6 +51,9 @@ async function install(client: Client, objects: readonly KubeObject[], warn: (m:
     }
   }
 }
+
+/** Calico IPAM's writer of IPAMBlock, BlockAffinity and IPAMHandle objects (cluster scope); `idle()` waits for its writes. */
+export const CalicoIpamDatastore = token<IpamDatastore>("CalicoIpamDatastore");
 
 /**
  * Calico as a pod network (`cni-calico`): the `calico` and `calico-ipam` CNI plugins, calico-node
@@ -75,6 +81,8 @@ export function calico(options: CalicoOptions = {}): DefinedPlugin {
       ctx.contribute(NodeCommands, "calicoctl", calicoctl(network));
       ctx.contribute(NodeAgents, "calico-node", calicoNodeAgent(network));
       const client = ctx.resolve<Client>(Client);
+      const datastore = new IpamDatastore(network.ipam, client, ctx.log);
+      ctx.provide(CalicoIpamDatastore, datastore);
       // calico-kube-controllers' node controller: a deleted Node's IPAM is released.
       const informers = ctx.resolve<SharedInformerFactory>(InformerFactory);
       const reg = informers.forResource<Node>("Node").addEventHandler({
@@ -89,6 +97,8 @@ export function calico(options: CalicoOptions = {}): DefinedPlugin {
       network.ensureObjects = () => install(client, manifest.filter((o) => o.apiVersion === CALICO_API_VERSION), (m) => ctx.log.warn(m));
       return async () => {
         reg.remove();
+        datastore.stop();
+        await datastore.idle();
         for (const name of ["birdc", "birdcl", "calicoctl"]) ctx.extensions(NodeCommands).withdraw(name);
         ctx.extensions(NodeAgents).withdraw("calico-node");
         ctx.extensions(NetworkPlugins).withdraw("calico");

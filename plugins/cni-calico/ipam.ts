@@ -23,9 +23,23 @@ export interface Block {
   affinity?: string;
   /** Handle per ordinal (null = free). */
   readonly allocations: (string | null)[];
-  /** Where each handle's address is used: pod or tunnel, and the node that borrowed it. */
-  readonly attributes: Map<string, { node: string; pod?: string; namespace?: string; type?: string }>;
+  /** Where each handle's address is used: pod or tunnel, and the node that borrowed it (in the order the attributes were added). */
+  readonly attributes: Map<string, AllocationAttrs>;
   free: number;
+  /** Free ordinals in the order they are handed out: ascending at first, a released one goes to the back. */
+  readonly unallocated: number[];
+  /** Bumped on every allocation; the figure each ordinal got is kept (`sequenceNumberForAllocation`). */
+  sequenceNumber: number;
+  readonly sequenceNumberForAllocation: Map<number, number>;
+}
+
+/** An allocation's secondary attributes as calico-ipam records them (`node`, `pod`, `namespace`, `timestamp`, or `type` for a tunnel address). */
+export interface AllocationAttrs {
+  readonly node: string;
+  readonly pod?: string;
+  readonly namespace?: string;
+  readonly timestamp?: string;
+  readonly type?: string;
 }
 
 /** What IPAM changes mean for routing: blocks claimed/released by a node, addresses borrowed across blocks. */
@@ -34,6 +48,10 @@ export interface IpamEvents {
   affinityReleased(node: string, block: Block): void;
   borrowed(node: string, ip: number, block: Block): void;
   returned(node: string, ip: number, block: Block): void;
+  /** A block's allocations changed, or it was deleted (no longer in `blocks`). */
+  blockChanged?(block: Block): void;
+  /** A handle got or lost addresses. */
+  handleChanged?(handle: string): void;
 }
 
 export class IpamError extends Error {
@@ -57,6 +75,7 @@ export class CalicoIpam {
   constructor(
     readonly pool: PoolSpec,
     private readonly random: Random,
+    private readonly now: () => number = () => 0,
   ) {}
 
   subscribe(l: IpamEvents): () => void {
@@ -78,7 +97,18 @@ export class CalicoIpam {
     for (let i = 0; i < count; i++) {
       const net = (network + ((start + i) % count) * size) >>> 0;
       if (this.blocks.has(net)) continue;
-      const block: Block = { cidr: `${uint32ToIpv4(net)}/${this.pool.blockSize}`, network: net, prefix: this.pool.blockSize, affinity: `host:${node}`, allocations: new Array(size).fill(null), attributes: new Map(), free: size };
+      const block: Block = {
+        cidr: `${uint32ToIpv4(net)}/${this.pool.blockSize}`,
+        network: net,
+        prefix: this.pool.blockSize,
+        affinity: `host:${node}`,
+        allocations: new Array(size).fill(null),
+        attributes: new Map(),
+        free: size,
+        unallocated: Array.from({ length: size }, (_, i) => i),
+        sequenceNumber: this.sequenceBase(),
+        sequenceNumberForAllocation: new Map(),
+      };
       this.blocks.set(net, block);
       let set = this.byNode.get(node);
       if (!set) this.byNode.set(node, (set = new Set()));
@@ -89,19 +119,24 @@ export class CalicoIpam {
     return undefined;
   }
 
-  private take(block: Block, handle: string, attrs: { node: string; pod?: string; namespace?: string; type?: string }): number {
-    const ordinal = block.allocations.indexOf(null);
+  private take(block: Block, handle: string, attrs: AllocationAttrs): number {
+    const ordinal = block.unallocated.shift()!;
     block.allocations[ordinal] = handle;
     block.free--;
     block.attributes.set(handle, attrs);
+    block.sequenceNumberForAllocation.set(ordinal, block.sequenceNumber++);
     const list = this.byHandle.get(handle) ?? [];
     list.push({ block, ordinal });
     this.byHandle.set(handle, list);
+    for (const l of this.listeners) {
+      l.blockChanged?.(block);
+      l.handleChanged?.(handle);
+    }
     return (block.network + ordinal) >>> 0;
   }
 
   /** AutoAssign one IPv4 address for `handle` on `node`. */
-  assign(node: string, handle: string, attrs: { pod?: string; namespace?: string; type?: string } = {}): { ip: number; block: Block; borrowed: boolean } {
+  assign(node: string, handle: string, attrs: Omit<AllocationAttrs, "node"> = {}): { ip: number; block: Block; borrowed: boolean } {
     const existing = this.byHandle.get(handle)?.[0];
     if (existing) return { ip: (existing.block.network + existing.ordinal) >>> 0, block: existing.block, borrowed: existing.block.affinity !== `host:${node}` };
     for (const b of this.byNode.get(node) ?? []) if (b.free > 0) return { ip: this.take(b, handle, { node, ...attrs }), block: b, borrowed: false };
@@ -126,9 +161,25 @@ export class CalicoIpam {
       const attrs = block.attributes.get(handle);
       block.allocations[ordinal] = null;
       block.free++;
+      block.unallocated.push(ordinal);
+      block.sequenceNumberForAllocation.delete(ordinal);
       block.attributes.delete(handle);
       if (attrs && block.affinity !== `host:${attrs.node}`) for (const l of this.listeners) l.returned(attrs.node, (block.network + ordinal) >>> 0, block);
+      for (const l of this.listeners) l.blockChanged?.(block);
     }
+    for (const l of this.listeners) l.handleChanged?.(handle);
+  }
+
+  /** The blocks `handle` holds addresses in, with how many in each (an IPAMHandle's `spec.block`). */
+  handleBlocks(handle: string): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const { block } of this.byHandle.get(handle) ?? []) out.set(block.cidr, (out.get(block.cidr) ?? 0) + 1);
+    return out;
+  }
+
+  /** A new block's first sequence number: its creation time (upstream: nanoseconds; here microseconds, exact in a JS number). */
+  private sequenceBase(): number {
+    return this.now() * 1000;
   }
 
   /** What calico-kube-controllers does for a deleted Node: its handles are released, its blocks lose their affinity (and are freed when empty). */
@@ -138,6 +189,7 @@ export class CalicoIpam {
       b.affinity = undefined;
       for (const l of this.listeners) l.affinityReleased(node, b);
       if (b.free === b.allocations.length) this.blocks.delete(b.network);
+      for (const l of this.listeners) l.blockChanged?.(b);
     }
     this.byNode.delete(node);
   }

@@ -48,13 +48,13 @@ export class CalicoNetwork {
   constructor(
     readonly mode: CalicoMode,
     poolCidr: string,
-    clock: Clock,
+    readonly clock: Clock,
     random: Random,
     options: { blockSize?: number; natOutgoing?: boolean } = {},
   ) {
     this.settings = modeSettings(mode);
     const pool: PoolSpec = { cidr: poolCidr, blockSize: options.blockSize ?? 26, ipipMode: this.settings.ipipMode, vxlanMode: this.settings.vxlanMode, natOutgoing: options.natOutgoing ?? true, nodeSelector: "all()" };
-    this.ipam = new CalicoIpam(pool, random);
+    this.ipam = new CalicoIpam(pool, random, () => clock.now());
     this.fabric = new BgpFabric(clock);
   }
 

@@ -8,7 +8,9 @@ import { NetworkConfigToken, type NetworkConfig } from "../../core/net/network-c
 import { token } from "../../core/di/token.js";
 import { definePlugin, type DefinedPlugin } from "../../core/plugins/plugin.js";
 import { flannelCni } from "./cni-plugin.js";
-import { flanneldAgent, type FlanneldRegistry } from "./flanneld.js";
+import { Clock } from "../../core/clock/clock.js";
+import { EtcdSubnetRegistry, FLANNEL_ETCD_PREFIX } from "./etcd-registry.js";
+import { flanneldAgent, type FlannelEtcdOptions, type FlanneldRegistry } from "./flanneld.js";
 import { FLANNEL_IMAGES } from "./images.js";
 import { flannelManifest } from "./manifest.js";
 import { netConfJson, type BackendConfig } from "./net-conf.js";
@@ -18,11 +20,20 @@ export { formatSubnetEnv, parseSubnetEnv, SUBNET_FILE, type SubnetEnv } from "./
 export { FLANNEL_CONFLIST } from "./cni-plugin.js";
 export { ANNOTATION, leaseOfNode } from "./kube-subnet-manager.js";
 export { FLANNEL_NAMESPACE, FLANNEL_CONFIGMAP, FLANNEL_DAEMONSET, flannelManifest } from "./manifest.js";
-export type { FlanneldState } from "./flanneld.js";
+export type { FlanneldState, FlannelEtcdOptions } from "./flanneld.js";
+export { EtcdSubnetRegistry, FLANNEL_ETCD_PREFIX, subnetKey, parseSubnetKey, type LeaseAttrs } from "./etcd-registry.js";
+export { EtcdSubnetManager, SUBNET_TTL_SECONDS, RENEW_MARGIN_MS } from "./etcd-subnet-manager.js";
+export { UdpBackend, FLANNEL_UDP_PORT } from "./udp-backend.js";
 
 export interface FlannelOptions {
   /** net-conf.json's Backend (default `{ Type: "vxlan" }`, as kube-flannel.yml ships). */
   backend?: BackendConfig;
+  /**
+   * The etcd subnet manager instead of the kube one: flanneld runs with `--etcd-endpoints` and keeps
+   * its leases under `<prefix>/subnets/` in this etcd; the network config is written to
+   * `<prefix>/config` at install when absent (what an administrator does with `etcdctl put`).
+   */
+  etcd?: FlannelEtcdOptions;
 }
 
 /** Creates what kubectl apply -f kube-flannel.yml creates; objects already there are left alone. */
@@ -37,12 +48,22 @@ async function install(client: Client, objects: readonly KubeObject[], warn: (m:
   }
 }
 
+/** Writes `<prefix>/config` when etcd has none yet; an existing config is the administrator's and stays. */
+async function seedEtcdConfig(etcd: FlannelEtcdOptions, clock: Clock, netConf: string): Promise<void> {
+  const registry = new EtcdSubnetRegistry(etcd, clock, etcd.prefix);
+  try {
+    await registry.getNetworkConfig().catch(() => registry.putNetworkConfig(netConf));
+  } finally {
+    registry.close();
+  }
+}
+
 /** The flanneld instances running in a cluster, by node name (cluster scope), for views and tests. */
 export const Flanneld = token<FlanneldRegistry>("Flanneld");
 
 /**
  * flannel as a pod network (`cni-flannel`): the `flannel` CNI plugin binary, flanneld on every node
- * (kube subnet manager; vxlan or host-gw backend), its images, and kube-flannel.yml's objects.
+ * (kube or etcd subnet manager; vxlan, host-gw or udp backend), its images, and kube-flannel.yml's objects.
  * `flannel({ backend: { Type: "host-gw" } })` chooses another backend.
  */
 export function flannel(options: FlannelOptions = {}): DefinedPlugin {
@@ -50,7 +71,7 @@ export function flannel(options: FlannelOptions = {}): DefinedPlugin {
   return definePlugin({
     name: "cni-flannel",
     requires: ["cni-plugins"],
-    description: `flannel pod network (${backend.Type}): bridge cni0 + host-local per node, flanneld with the kube subnet manager, kube-flannel-ds`,
+    description: `flannel pod network (${backend.Type}): bridge cni0 + host-local per node, flanneld with the ${options.etcd ? "etcd" : "kube"} subnet manager, kube-flannel-ds`,
     async setup(ctx) {
       const registry: FlanneldRegistry = new Map();
       const client = ctx.resolve<Client>(Client);
@@ -58,8 +79,12 @@ export function flannel(options: FlannelOptions = {}): DefinedPlugin {
       ctx.contribute(NetworkPlugins, "flannel", flannelCni);
       for (const image of FLANNEL_IMAGES) ctx.contribute(Images, image.repository, image);
       const network = ctx.resolve<NetworkConfig>(NetworkConfigToken).podNetworkCidr;
-      await install(client, flannelManifest(netConfJson(network, backend)), (m) => ctx.log.warn(m));
-      ctx.contribute(NodeAgents, "flanneld", flanneldAgent(registry));
+      const netConf = netConfJson(network, backend);
+      const etcd = options.etcd;
+      if (etcd) await seedEtcdConfig(etcd, ctx.resolve<Clock>(Clock), netConf);
+      const args = etcd ? ["--ip-masq", `--etcd-endpoints=${etcd.endpoints.join(",")}`, `--etcd-prefix=${etcd.prefix ?? FLANNEL_ETCD_PREFIX}`] : undefined;
+      await install(client, flannelManifest(netConf, args), (m) => ctx.log.warn(m));
+      ctx.contribute(NodeAgents, "flanneld", flanneldAgent(registry, etcd));
       return () => {
         ctx.extensions(NodeAgents).withdraw("flanneld");
         ctx.extensions(NetworkPlugins).withdraw("flannel");

@@ -4,7 +4,7 @@ import type { SharedInformerFactory } from "../../core/informers/shared-informer
 import { isTombstone } from "../../core/informers/tombstone.js";
 import { ipv4ToUint32, parseIpv4Cidr } from "../../core/net/ipv4.js";
 import type { Logger } from "../../core/log/logger.js";
-import type { Lease, LeaseEvents } from "./lease.js";
+import type { Lease, LeaseEvents, SubnetManager } from "./lease.js";
 
 /** The annotations flannel's kube subnet manager keeps on each Node. */
 export const ANNOTATION = {
@@ -20,7 +20,8 @@ export function leaseOfNode(node: Node): Lease | undefined {
   const cidr = node.spec?.podCIDR;
   const type = a[ANNOTATION.backendType];
   const ip = a[ANNOTATION.publicIP];
-  if (!cidr || !type || !ip || !node.metadata?.name) return undefined;
+  // udp leases carry an empty backend type (upstream's udp LeaseAttrs has none).
+  if (!cidr || type === undefined || !ip || !node.metadata?.name) return undefined;
   let data: Lease["backendData"] = {};
   try {
     data = JSON.parse(a[ANNOTATION.backendData] ?? "null") ?? {};
@@ -29,6 +30,13 @@ export function leaseOfNode(node: Node): Lease | undefined {
   }
   const { network, prefix } = parseIpv4Cidr(cidr);
   return { owner: node.metadata.name, subnet: cidr, network, prefix, publicIP: ipv4ToUint32(ip), backendType: type, backendData: data };
+}
+
+/** True when two versions of a Node agree on everything a lease is made of. */
+function sameLeaseFields(a: Node, b: Node): boolean {
+  const x = a.metadata?.annotations ?? {};
+  const y = b.metadata?.annotations ?? {};
+  return a.spec?.podCIDR === b.spec?.podCIDR && x[ANNOTATION.backendType] === y[ANNOTATION.backendType] && x[ANNOTATION.backendData] === y[ANNOTATION.backendData] && x[ANNOTATION.publicIP] === y[ANNOTATION.publicIP];
 }
 
 function sameLease(a: Lease, b: Lease): boolean {
@@ -41,7 +49,7 @@ function sameLease(a: Lease, b: Lease): boolean {
  * IP); every other Node carrying them is a lease, added when they appear and removed when the Node
  * is deleted. A Node that loses its podCIDR or annotations is a removed lease too.
  */
-export class KubeSubnetManager {
+export class KubeSubnetManager implements SubnetManager {
   private readonly known = new Map<string, Lease>();
   private registration: { remove(): void } | undefined;
   private publishing = false;
@@ -77,7 +85,8 @@ export class KubeSubnetManager {
     };
     this.registration = nodes.addEventHandler({
       onAdd: onNode,
-      onUpdate: (_o, n) => onNode(n),
+      // Most Node updates are status heartbeats: only the podCIDR and flannel's annotations make a lease.
+      onUpdate: (o, n) => (n.metadata?.name !== this.self && sameLeaseFields(o, n) ? undefined : onNode(n)),
       onDelete: (n) => {
         const node = isTombstone(n) ? n.obj : n;
         const name = node.metadata?.name;

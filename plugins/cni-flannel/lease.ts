@@ -19,3 +19,9 @@ export interface LeaseEvents {
   added(lease: Lease): void;
   removed(lease: Lease): void;
 }
+
+/** A running subnet manager (kube or etcd): the other nodes' leases it knows, and stopping it. */
+export interface SubnetManager {
+  leases(): Lease[];
+  stop(): void;
+}

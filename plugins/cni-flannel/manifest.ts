@@ -11,9 +11,10 @@ export const FLANNEL_CNI_PLUGIN_IMAGE = "docker.io/flannel/flannel-cni-plugin:v1
  * The objects of flannel's kube-flannel.yml (v0.26.1): the kube-flannel Namespace (privileged pod
  * security), the flannel ServiceAccount, ClusterRole and binding, the kube-flannel-cfg ConfigMap
  * (`cni-conf.json`, `net-conf.json`) and the kube-flannel-ds DaemonSet (hostNetwork, install-cni
- * init containers, flanneld with `--ip-masq --kube-subnet-mgr`).
+ * init containers, flanneld with `--ip-masq --kube-subnet-mgr`, or `--etcd-endpoints=...` and
+ * `--etcd-prefix=...` for the etcd subnet manager).
  */
-export function flannelManifest(netConf: string): KubeObject[] {
+export function flannelManifest(netConf: string, flanneldArgs: readonly string[] = ["--ip-masq", "--kube-subnet-mgr"]): KubeObject[] {
   const labels = { app: "flannel", "k8s-app": "flannel", tier: "node" };
   return [
     { apiVersion: "v1", kind: "Namespace", metadata: { name: FLANNEL_NAMESPACE, labels: { "k8s-app": "flannel", "pod-security.kubernetes.io/enforce": "privileged" } } },
@@ -56,7 +57,7 @@ export function flannelManifest(netConf: string): KubeObject[] {
                 name: "kube-flannel",
                 image: FLANNEL_IMAGE,
                 command: ["/opt/bin/flanneld"],
-                args: ["--ip-masq", "--kube-subnet-mgr"],
+                args: [...flanneldArgs],
                 env: [
                   { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
                   { name: "POD_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },

@@ -2,11 +2,11 @@ import { parseIpv4Cidr } from "../../core/net/ipv4.js";
 
 /** A backend's settings as net-conf.json gives them (`Backend`). */
 export interface BackendConfig {
-  /** `vxlan` (the stock manifest's), `host-gw`; flanneld's own default when absent is `udp`. */
+  /** `vxlan` (the stock manifest's), `host-gw`, `udp`; flanneld's own default when absent is `udp`. */
   readonly Type: string;
   /** vxlan: VXLAN network identifier (default 1, so the device is `flannel.1`). */
   readonly VNI?: number;
-  /** vxlan: UDP port (default 0 = the kernel's 8472). */
+  /** vxlan: UDP port (default 0 = the kernel's 8472); udp: the relay's port (default 8285). */
   readonly Port?: number;
   /** vxlan: route same-subnet peers directly (host-gw style) and encapsulate only the others. */
   readonly DirectRouting?: boolean;
@@ -21,7 +21,7 @@ export interface FlannelNetConf {
 }
 
 /** The backend types kubesim's flanneld implements. */
-export const SUPPORTED_BACKENDS = ["vxlan", "host-gw"] as const;
+export const SUPPORTED_BACKENDS = ["vxlan", "host-gw", "udp"] as const;
 
 /** The kernel's VXLAN port, which flannel uses when `Port` is 0 (not IANA's 4789). */
 export const FLANNEL_VXLAN_PORT = 8472;

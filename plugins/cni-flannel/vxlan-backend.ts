@@ -32,13 +32,14 @@ export class VxlanBackend implements Backend {
     private readonly root: NetNamespace,
     local: { network: number; publicIP: number },
     private readonly config: BackendConfig,
+    mac: string = randomMac(plane.random),
   ) {
     const vni = config.VNI ?? 1;
     const underlay = root.devices.get("eth0")!;
     this.mtu = underlay.mtu - HEADER.vxlan;
     const name = `flannel.${vni}`;
     root.removeDevice(name);
-    this.dev = root.addDevice(name, "vxlan", randomMac(plane.random), this.mtu);
+    this.dev = root.addDevice(name, "vxlan", mac, this.mtu);
     this.dev.vxlan = { vni, local: local.publicIP, dev: "eth0", port: config.Port || FLANNEL_VXLAN_PORT, learning: false };
     root.addAddress(name, local.network, 32);
   }

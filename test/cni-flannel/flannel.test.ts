@@ -13,12 +13,15 @@ import { ipAddr, ipLink } from "../../core/net/views/ip-link.js";
 import { iptablesSave } from "../../core/net/views/iptables-save.js";
 import { flannel, ANNOTATION, Flanneld } from "../../plugins/cni-flannel/index.js";
 import { HostGwBackend } from "../../plugins/cni-flannel/host-gw-backend.js";
+import type { UdpBackend } from "../../plugins/cni-flannel/udp-backend.js";
 import { DataPlane } from "../../core/net/data-plane.js";
 import { VirtualClock } from "../../core/clock/virtual-clock.js";
 
 const CP = "kubesim-control-plane";
 const W1 = "kubesim-worker";
 const W2 = "kubesim-worker2";
+
+const ipToInt = (ip: string): number => ip.split(".").reduce((a, o) => a * 256 + Number(o), 0);
 
 let uid = 0;
 function pod(cluster: Cluster, node: string, name: string): Promise<PodNetworkAttachment> {
@@ -198,6 +201,51 @@ test("vxlan DirectRouting: same-subnet peers are routed directly, without encaps
     const root = cluster.network.plane.node(CP)!;
     assert.match(ipRoute(root), "10.244.1.0/24 via 172.18.0.3 dev eth0\n");
     assert.is(ipNeigh(root, 0, "flannel.1"), "");
+  });
+});
+
+test("udp: flannel0 (TUN, MTU 1472, one route for the network), flanneld relays pods' packets over UDP 8285", async () => {
+  await withCluster(3, { backend: { Type: "udp" } }, async (cluster) => {
+    const plane = cluster.network.plane;
+    const root = plane.node(CP)!;
+    // What `ip -d link show flannel0`, `ip addr show flannel0` and `ip route` print on a udp node.
+    const link = ipLink(root, { dev: "flannel0", details: true });
+    assert.match(link, /^\d+: flannel0: <POINTOPOINT,MULTICAST,NOARP,UP,LOWER_UP> mtu 1472 qdisc fq_codel state UNKNOWN mode DEFAULT group default qlen 500\n    link\/none  promiscuity 0\n    tun type tun pi off vnet_hdr off persist off\n/);
+    assert.match(ipAddr(root, "flannel0"), "inet 10.244.0.0/32 scope global flannel0");
+    const routes = ipRoute(root);
+    assert.match(routes, "10.244.0.0/16 dev flannel0\n");
+    assert.not.match(routes, "10.244.1.0/24", "remote subnets live in flanneld's own table, not the kernel's");
+    assert.not.ok(root.devices.has("flannel.1"));
+    assert.is(files(cluster, CP).read("/run/flannel/subnet.env"), "FLANNEL_NETWORK=10.244.0.0/16\nFLANNEL_SUBNET=10.244.0.1/24\nFLANNEL_MTU=1472\nFLANNEL_IPMASQ=true\n");
+    const node = await cluster.client.resource<Node>("Node").get(W1);
+    assert.is(node.metadata!.annotations![ANNOTATION.backendType], "", "upstream's udp lease has no backend type");
+    assert.is(node.metadata!.annotations![ANNOTATION.backendData], "null");
+    const relay = cluster.resolve(Flanneld).get(CP)!.backend as UdpBackend;
+    assert.equal(relay.relayTable().sort((a, b) => a.subnet.localeCompare(b.subnet)), [
+      { subnet: "10.244.1.0/24", publicIP: "172.18.0.3" },
+      { subnet: "10.244.2.0/24", publicIP: "172.18.0.4" },
+    ]);
+    assert.ok(root.sockets.udpSocket(0xac120002, 8285), "flanneld listens on <public IP>:8285");
+
+    const a = await pod(cluster, CP, "a");
+    const c = await pod(cluster, W2, "c");
+    assert.is(plane.ownerOf(ipToInt(a.ips[0]!))!.devices.get("eth0")!.mtu, 1472, "pods get FLANNEL_MTU");
+    const peers: string[] = [];
+    echo(c.stack, 8080, "c:", peers);
+    assert.is(await request(await a.stack.connect(c.ips[0]!, 8080), "over udp"), "c:over udp");
+    assert.equal(peers, [a.ips[0]], "the source survives the relay");
+    const t = await cluster.network.trace("pod/default/a", "pod/default/c:8080");
+    assert.is(t.outcome, "delivered");
+    const encap = t.hops.find((h) => h.step === "encap")!;
+    assert.is(encap.device, "flannel0");
+    assert.match(encap.detail, "+28 bytes in a UDP datagram to 172.18.0.4:8285");
+    assert.match(encap.packet, "udp 172.18.0.2:8285 > 172.18.0.4:8285");
+    assert.ok(t.hops.some((h) => h.step === "decap" && h.node === W2 && h.device === "flannel0"));
+    assert.is((await cluster.network.trace("pod/default/a", "pod/default/c:8080", { payload: 1433 })).reason, "mtu-exceeded", "1473 bytes do not fit 1472");
+
+    await cluster.removeNode(W2);
+    for (let i = 0; i < 50 && relay.relayTable().length > 1; i++) await cluster.clock.sleep(10);
+    assert.equal(relay.relayTable(), [{ subnet: "10.244.1.0/24", publicIP: "172.18.0.3" }], "a deleted node leaves the relay's table");
   });
 });
 

@@ -6,13 +6,13 @@ function flags(d: NetDevice): string {
   if (d.kind === "loopback") return "<LOOPBACK,UP,LOWER_UP>";
   if (d.kind === "dummy") return "<BROADCAST,NOARP>";
   if (d.kind === "ipip") return "<NOARP,UP,LOWER_UP>";
-  if (d.kind === "tun") return d.tunReader ? "<POINTOPOINT,MULTICAST,NOARP,UP,LOWER_UP>" : "<NO-CARRIER,POINTOPOINT,MULTICAST,NOARP,UP>";
+  if (d.kind === "tun") return d.tunReader || d.tunRelay ? "<POINTOPOINT,MULTICAST,NOARP,UP,LOWER_UP>" : "<NO-CARRIER,POINTOPOINT,MULTICAST,NOARP,UP>";
   return d.up ? "<BROADCAST,MULTICAST,UP,LOWER_UP>" : "<BROADCAST,MULTICAST>";
 }
 
 function state(d: NetDevice): string {
   if (d.kind === "dummy") return "DOWN";
-  if (d.kind === "tun") return d.tunReader ? "UNKNOWN" : "DOWN";
+  if (d.kind === "tun") return d.tunReader || d.tunRelay ? "UNKNOWN" : "DOWN";
   if (d.kind === "loopback" || d.kind === "vxlan" || d.kind === "ipip") return "UNKNOWN";
   return d.up ? "UP" : "DOWN";
 }
