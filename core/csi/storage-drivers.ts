@@ -44,7 +44,12 @@ export interface StorageDriver {
   controller?(ctx: CsiControllerContext): CsiControllerPlugin;
   /** The node plugin for one node; absent for controller-only drivers. */
   node?(ctx: CsiNodeContext): CsiNodePlugin;
+  /** The namespace of the driver's deployment: its pods and what its sidecars publish (CSIStorageCapacity). Default {@link DEFAULT_DRIVER_NAMESPACE}. */
+  readonly namespace?: string;
 }
+
+/** Where a driver's deployment lives unless it says otherwise (minikube's csi-hostpath-driver add-on uses kube-system too). */
+export const DEFAULT_DRIVER_NAMESPACE = "kube-system";
 
 /** CSI drivers by driver name. */
 export const StorageDrivers = extensionPoint<StorageDriver>("storage-drivers", "a CSI storage driver (csi-hostpath, csi-nfs)");
@@ -55,6 +60,8 @@ export interface CsiControllerRegistry {
   get(driverName: string): CsiControllerPlugin | undefined;
   /** Names of the loaded drivers that have a controller plugin. */
   names(): string[];
+  /** The driver's deployment namespace ({@link StorageDriver.namespace}). */
+  namespaceOf(driverName: string): string;
 }
 
 /** A node's registered node plugins, by driver name (node scope, provided by the kubelet). */
@@ -92,6 +99,7 @@ export function csiControllerPlugins(ctx: { extensions(key: typeof StorageDriver
         return plugin;
       },
       names: () => point.entries().filter((e) => e.value.controller).map((e) => e.name),
+      namespaceOf: (driverName) => point.get(driverName)?.namespace ?? DEFAULT_DRIVER_NAMESPACE,
     };
     registries.set(point, registry);
   }

@@ -199,8 +199,10 @@ export class HostPathDriver {
     getCapacity: async (req) => {
       const node = req.accessibleTopology?.segments[HOSTPATH_TOPOLOGY_KEY];
       const nodes = node !== undefined ? (this.nodes.has(node) ? [node] : []) : [...this.nodes.keys()];
-      const available = nodes.reduce((n, name) => n + Math.max(0, this.capacity - this.usedOn(name)), 0);
-      return { availableCapacity: available, maximumVolumeSize: this.maxVolumeSize, minimumVolumeSize: 0 };
+      const free = nodes.map((name) => Math.max(0, this.capacity - this.usedOn(name)));
+      const available = free.reduce((n, f) => n + f, 0);
+      // No volume can be larger than the free space of the node it lands on (upstream: min(max, available)).
+      return { availableCapacity: available, maximumVolumeSize: Math.min(this.maxVolumeSize, Math.max(0, ...free)), minimumVolumeSize: 0 };
     },
     createSnapshot: async (req) => {
       requireField(req.name, "Name");

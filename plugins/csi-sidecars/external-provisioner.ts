@@ -39,6 +39,8 @@ export interface SidecarContext {
   readonly identity: string;
   /** Epoch ms + driver: the provisioner identity written into volumeAttributes. */
   readonly provisionerIdentity: string;
+  /** Asks the capacity controller (when it runs) to refresh a class's CSIStorageCapacity objects. */
+  readonly capacityChanged?: (className: string) => void;
 }
 
 /** The controller capabilities of a plugin, asked once. */
@@ -172,6 +174,7 @@ export function externalProvisioner(ctx: SidecarContext): void {
       if (!isStatusError(err, "AlreadyExists")) throw err;
     }
     recorder.eventf(claim, "Normal", "ProvisioningSucceeded", "Successfully provisioned volume %s", pvName);
+    ctx.capacityChanged?.(className);
   }
 
   /** A released PV of ours with reclaimPolicy Delete: DeleteVolume, drop our finalizer, delete the object. */
@@ -182,6 +185,7 @@ export function externalProvisioner(ctx: SidecarContext): void {
       recorder.eventf(pv, "Warning", "VolumeFailedDelete", "%s", err instanceof Error ? err.message : String(err));
       throw err;
     }
+    if (pv.spec?.storageClassName) ctx.capacityChanged?.(pv.spec.storageClassName);
     const finalizers = (pv.metadata?.finalizers ?? []).filter((f) => f !== PV_DELETION_PROTECTION_FINALIZER);
     try {
       if (finalizers.length !== (pv.metadata?.finalizers ?? []).length) await pvClient.patch(pv.metadata!.name!, "merge", { metadata: { finalizers, resourceVersion: pv.metadata!.resourceVersion } });

@@ -7,7 +7,8 @@
  * here they talk to the driver's controller plugin directly and to the cluster through the API.
  */
 import { Controllers, csiControllerPlugins, definePlugin } from "../../core/index.js";
-import { externalProvisioner, type SidecarContext } from "./external-provisioner.js";
+import { capacityController } from "./capacity-controller.js";
+import { controllerCapabilities, externalProvisioner, type SidecarContext } from "./external-provisioner.js";
 import { externalResizer } from "./external-resizer.js";
 
 export const PLUGIN_NAME = "csi-sidecars";
@@ -24,11 +25,14 @@ export default definePlugin({
     const registry = csiControllerPlugins(ctx);
     ctx.contribute(Controllers, PLUGIN_NAME, {
       name: PLUGIN_NAME,
-      setup(mgr) {
+      async setup(mgr) {
         for (const driver of registry.names()) {
           const plugin = registry.get(driver);
           if (!plugin) continue;
-          const sidecar: SidecarContext = { mgr, driver, plugin, identity: `${driver}_${podName(driver)}_${ctx.random.uuid()}`, provisionerIdentity: `${mgr.clock.now()}-${Math.floor(ctx.random.int(10000))}-${driver}` };
+          const base: SidecarContext = { mgr, driver, plugin, identity: `${driver}_${podName(driver)}_${ctx.random.uuid()}`, provisionerIdentity: `${mgr.clock.now()}-${Math.floor(ctx.random.int(10000))}-${driver}` };
+          // --enable-capacity, for drivers that can answer GetCapacity.
+          const capacity = (await controllerCapabilities(plugin)).has("GET_CAPACITY") && plugin.controller.getCapacity ? capacityController(base, { namespace: registry.namespaceOf(driver) }) : undefined;
+          const sidecar: SidecarContext = capacity ? { ...base, capacityChanged: (className) => capacity.refresh(className) } : base;
           externalProvisioner(sidecar);
           externalResizer(sidecar);
         }
@@ -39,3 +43,4 @@ export default definePlugin({
 
 export { externalProvisioner, PROVISIONER_IDENTITY_ATTRIBUTE, type SidecarContext } from "./external-provisioner.js";
 export { externalResizer, FS_RESIZE_PENDING_MESSAGE } from "./external-resizer.js";
+export { capacityController, CAPACITY_DRIVER_LABEL, CAPACITY_MANAGED_BY_LABEL, CAPACITY_POLL_INTERVAL_MS } from "./capacity-controller.js";

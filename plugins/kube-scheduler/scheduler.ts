@@ -213,8 +213,8 @@ export class Scheduler {
       onDelete: (x) => this.podDeleted(objectOrTombstoneObject(x)),
     });
     explainRequests.addEventHandler({ onAdd: (cm) => void this.answerExplainRequest(cm) });
-    // Storage objects the volume plugins wait on (upstream's PVC, PV, StorageClass and CSINode events).
-    for (const [ref, resource] of [["PersistentVolumeClaim", "PersistentVolumeClaim"], ["PersistentVolume", "PersistentVolume"], ["storageclasses.storage.k8s.io", "StorageClass"], ["csinodes.storage.k8s.io", "CSINode"]] as const) {
+    // Storage objects the volume plugins wait on (upstream's PVC, PV, StorageClass, CSINode, CSIStorageCapacity and CSIDriver events).
+    for (const [ref, resource] of [["PersistentVolumeClaim", "PersistentVolumeClaim"], ["PersistentVolume", "PersistentVolume"], ["storageclasses.storage.k8s.io", "StorageClass"], ["csinodes.storage.k8s.io", "CSINode"], ["csistoragecapacities.storage.k8s.io", "CSIStorageCapacity"], ["csidrivers.storage.k8s.io", "CSIDriver"]] as const) {
       f.forResource(ref).addEventHandler({
         onAdd: (o) => this.queue.onEvent({ resource, actionType: ActionType.Add }, undefined, o),
         onUpdate: (o, n) => {

@@ -1,3 +1,6 @@
+import type { Node } from "kubernetes-types/core/v1.js";
+import type { CSINode } from "kubernetes-types/storage/v1.js";
+import { Cluster } from "../../core/cluster/cluster.js";
 import { csi, CsiError, definePlugin, StorageDrivers, type CsiControllerPlugin } from "../../core/index.js";
 
 export const FAKE_DRIVER = "fake.csi.k8s.io";
@@ -101,4 +104,19 @@ export function fakeDriverPlugin(controller: FakeController) {
       ctx.contribute(StorageDrivers, FAKE_DRIVER, { name: FAKE_DRIVER, controller: () => controller });
     },
   });
+}
+
+/** A cluster with the controllers, the scheduler, the sidecars and the fake driver; nodes n1, n2 registered with the driver. */
+export async function fakeStorageCluster(controller: FakeController, fn: (c: Cluster) => Promise<void>, nodeNames = ["n1", "n2"], extra: string[] = []): Promise<void> {
+  const cluster = new Cluster({ clock: "virtual", seed: 1, nodes: 0, plugins: ["kube-controller-manager", "kube-scheduler", "csi-sidecars", ...extra] }).use(fakeDriverPlugin(controller));
+  await cluster.start();
+  try {
+    for (const name of nodeNames) {
+      await cluster.client.resource<Node>("Node").create({ metadata: { name, labels: { "kubernetes.io/hostname": name, [TOPOLOGY_KEY]: name } }, status: { conditions: [{ type: "Ready", status: "True" }], allocatable: { cpu: "4", memory: "8Gi", pods: "110" }, capacity: { cpu: "4", memory: "8Gi", pods: "110" } } });
+      await cluster.client.resource<CSINode>("csinodes.storage.k8s.io").create({ metadata: { name }, spec: { drivers: [{ name: FAKE_DRIVER, nodeID: name, topologyKeys: [TOPOLOGY_KEY] }] } });
+    }
+    await fn(cluster);
+  } finally {
+    await cluster.stop();
+  }
 }

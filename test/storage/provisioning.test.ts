@@ -1,25 +1,10 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import type { Event, Node, PersistentVolume, PersistentVolumeClaim, Pod } from "kubernetes-types/core/v1.js";
-import type { CSINode, StorageClass } from "kubernetes-types/storage/v1.js";
-import { Cluster } from "../../core/cluster/cluster.js";
+import type { Event, PersistentVolume, PersistentVolumeClaim, Pod } from "kubernetes-types/core/v1.js";
+import type { StorageClass } from "kubernetes-types/storage/v1.js";
+import type { Cluster } from "../../core/cluster/cluster.js";
 import type { KubeObject } from "../../core/api/object.js";
-import { FAKE_DRIVER, FakeController, fakeDriverPlugin, TOPOLOGY_KEY } from "./fake-csi-driver.js";
-
-/** A cluster with the controllers, the scheduler, the sidecars and the fake driver; nodes n1, n2 registered with the driver. */
-export async function storageCluster(controller: FakeController, fn: (c: Cluster) => Promise<void>, nodeNames = ["n1", "n2"], extra: string[] = []): Promise<void> {
-  const cluster = new Cluster({ clock: "virtual", seed: 1, nodes: 0, plugins: ["kube-controller-manager", "kube-scheduler", "csi-sidecars", ...extra] }).use(fakeDriverPlugin(controller));
-  await cluster.start();
-  try {
-    for (const name of nodeNames) {
-      await cluster.client.resource<Node>("Node").create({ metadata: { name, labels: { "kubernetes.io/hostname": name, [TOPOLOGY_KEY]: name } }, status: { conditions: [{ type: "Ready", status: "True" }], allocatable: { cpu: "4", memory: "8Gi", pods: "110" }, capacity: { cpu: "4", memory: "8Gi", pods: "110" } } });
-      await cluster.client.resource<CSINode>("csinodes.storage.k8s.io").create({ metadata: { name }, spec: { drivers: [{ name: FAKE_DRIVER, nodeID: name, topologyKeys: [TOPOLOGY_KEY] }] } });
-    }
-    await fn(cluster);
-  } finally {
-    await cluster.stop();
-  }
-}
+import { FAKE_DRIVER, FakeController, fakeStorageCluster as storageCluster, TOPOLOGY_KEY } from "./fake-csi-driver.js";
 
 const claim = (name: string, size: string, className: string, extra: Partial<NonNullable<PersistentVolumeClaim["spec"]>> = {}): PersistentVolumeClaim => ({
   metadata: { name, namespace: "default" },

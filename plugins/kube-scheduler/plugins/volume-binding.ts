@@ -1,6 +1,7 @@
 import type { PersistentVolume, PersistentVolumeClaim, Pod } from "kubernetes-types/core/v1.js";
 import type { TopologySelectorTerm } from "kubernetes-types/core/v1.js";
-import type { StorageClass } from "kubernetes-types/storage/v1.js";
+import type { CSIDriver, CSIStorageCapacity, StorageClass } from "kubernetes-types/storage/v1.js";
+import type { Node } from "kubernetes-types/core/v1.js";
 import {
   ANN_BOUND_BY_CONTROLLER,
   ANN_SELECTED_NODE,
@@ -8,6 +9,8 @@ import {
   findMatchingVolume,
   isDelayBinding,
   isStatusError,
+  labelSelectorFromObject,
+  parseQuantity,
   podClaimNames,
   storageOf,
   compareQuantities,
@@ -29,6 +32,7 @@ export const ERR_UNBOUND_IMMEDIATE = "pod has unbound immediate PersistentVolume
 
 const STATE_KEY = "PreFilterVolumeBinding";
 const PV_CLASS_INDEX = "scheduler:pv-unbound-class";
+const CAPACITY_CLASS_INDEX = "scheduler:capacity-class";
 /** Upstream's `bindTimeoutSeconds` default and its poll interval. */
 const BIND_TIMEOUT_MS = 600_000;
 const BIND_POLL_MS = 1_000;
@@ -78,6 +82,8 @@ export class VolumeBinding implements PreFilterPlugin, FilterPlugin, ReservePlug
   private readonly volumes: Lister<PersistentVolume>;
   private readonly pvInformer: SharedInformer<PersistentVolume>;
   private readonly classes: Lister<StorageClass>;
+  private readonly drivers: Lister<CSIDriver>;
+  private readonly capacities: SharedInformer<CSIStorageCapacity>;
   /** PV names assumed by pods between Reserve and the end of binding. */
   private readonly assumed = new Map<string, string>();
 
@@ -87,6 +93,28 @@ export class VolumeBinding implements PreFilterPlugin, FilterPlugin, ReservePlug
     if (!this.pvInformer.indexer.indexNames().includes(PV_CLASS_INDEX)) this.pvInformer.addIndexers({ [PV_CLASS_INDEX]: (pv) => (pv.spec?.claimRef ? [] : [volumeClass(pv)]) });
     this.volumes = this.pvInformer.lister();
     this.classes = handle.informers.forResource<StorageClass>("storageclasses.storage.k8s.io").lister();
+    this.drivers = handle.informers.forResource<CSIDriver>("csidrivers.storage.k8s.io").lister();
+    this.capacities = handle.informers.forResource<CSIStorageCapacity>("csistoragecapacities.storage.k8s.io");
+    if (!this.capacities.indexer.indexNames().includes(CAPACITY_CLASS_INDEX)) this.capacities.addIndexers({ [CAPACITY_CLASS_INDEX]: (c) => [c.storageClassName] });
+  }
+
+  /**
+   * hasEnoughCapacity: a claim of a driver with CSIDriver `storageCapacity: true` needs a
+   * CSIStorageCapacity of its class whose nodeTopology selects the node and whose
+   * maximumVolumeSize (else capacity) holds the request; no such object means no capacity.
+   */
+  private hasEnoughCapacity(claim: PersistentVolumeClaim, sc: StorageClass, node: Node): boolean {
+    const request = claim.spec?.resources?.requests?.["storage"];
+    if (request === undefined) return true;
+    if (!this.drivers.get(sc.provisioner)?.spec?.storageCapacity) return true;
+    const wanted = parseQuantity(request);
+    const labels = node.metadata?.labels ?? {};
+    for (const c of this.capacities.indexer.byIndex(CAPACITY_CLASS_INDEX, sc.metadata!.name!)) {
+      const limit = c.maximumVolumeSize ?? c.capacity;
+      if (limit === undefined || compareQuantities(parseQuantity(limit), wanted) < 0) continue;
+      if (c.nodeTopology && labelSelectorFromObject(c.nodeTopology).matches(labels)) return true;
+    }
+    return false;
   }
 
   preFilter(state: CycleState, pod: Pod): Status | null {
@@ -140,11 +168,13 @@ export class VolumeBinding implements PreFilterPlugin, FilterPlugin, ReservePlug
         bindings.push({ claim, volume });
       } else provisions.push(claim);
     }
+    // checkVolumeProvisions: the class must provision here (allowedTopologies), with room (storage capacity).
     for (const claim of provisions) {
       if (claim.metadata?.annotations?.[ANN_SELECTED_NODE]) continue;
       const sc = this.classes.get(claimClass(claim));
       if (!sc || sc.provisioner === "kubernetes.io/no-provisioner") return Status.unresolvable(ERR_REASON_BIND_CONFLICT);
-      if (!matchesTopologyTerms(sc.allowedTopologies, node.metadata?.labels ?? {})) return Status.unresolvable(ERR_REASON_NODE_CONFLICT);
+      if (!matchesTopologyTerms(sc.allowedTopologies, node.metadata?.labels ?? {})) return Status.unresolvable(ERR_REASON_BIND_CONFLICT);
+      if (!this.hasEnoughCapacity(claim, sc, node)) return Status.unresolvable(ERR_REASON_NOT_ENOUGH_SPACE);
     }
     s.decisions.set(nodeInfo.name, { bindings, provisions });
     return null;
@@ -219,6 +249,7 @@ export class VolumeBinding implements PreFilterPlugin, FilterPlugin, ReservePlug
       { event: { resource: "StorageClass", actionType: ActionType.Add | ActionType.UpdateOther } },
       { event: { resource: "CSINode", actionType: ActionType.Add | ActionType.UpdateOther } },
       { event: { resource: "CSIStorageCapacity", actionType: ActionType.Add | ActionType.UpdateOther } },
+      { event: { resource: "CSIDriver", actionType: ActionType.UpdateOther } },
       { event: { resource: "Node", actionType: ActionType.Add | ActionType.UpdateNodeLabel } },
     ];
   }

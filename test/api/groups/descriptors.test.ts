@@ -32,6 +32,7 @@ networkpolicies netpol             networking.k8s.io/v1 true NetworkPolicy
 leases                             coordination.k8s.io/v1 true Lease
 csidrivers                         storage.k8s.io/v1 false CSIDriver
 csinodes                           storage.k8s.io/v1 false CSINode
+csistoragecapacities               storage.k8s.io/v1 true CSIStorageCapacity
 storageclasses sc                  storage.k8s.io/v1 false StorageClass
 volumeattachments                  storage.k8s.io/v1 false VolumeAttachment
 clusterrolebindings                rbac.authorization.k8s.io/v1 false ClusterRoleBinding
