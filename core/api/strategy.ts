@@ -3,6 +3,7 @@ import type { Random } from "../clock/random.js";
 import type { KubeObject } from "./object.js";
 import type { ResourceDescriptor } from "./resource.js";
 import type { FieldError } from "./status.js";
+import type { UserInfo } from "../apiserver/admission.js";
 
 /** What a strategy may consult: the clock, the seeded random source, and cluster-wide settings. */
 export interface StrategyContext {
@@ -48,6 +49,12 @@ export interface ResourceStrategy<T extends KubeObject = KubeObject> {
   defaults?(obj: T, ctx: StrategyContext): void;
   /** Before a create: e.g. reset status, set generation 1. Mutates `obj`. */
   prepareForCreate?(obj: T, ctx: StrategyContext): void;
+  /**
+   * On create, after admission: records who asked, for kinds that store their requester
+   * (CertificateSigningRequest's spec.username/uid/groups/extra, as upstream's PrepareForCreate
+   * reads the request's user). `user` is undefined for requests without one. Mutates `obj`.
+   */
+  recordRequester?(obj: T, user: UserInfo | undefined): void;
   /** Before an update of the main resource: keep the old status, bump generation on spec change. Mutates `obj`. */
   prepareForUpdate?(obj: T, old: T, ctx: StrategyContext): void;
   /** Before an update of `/status`: keep everything but status from `old`. Mutates `obj`. */
@@ -58,6 +65,13 @@ export interface ResourceStrategy<T extends KubeObject = KubeObject> {
   validateUpdate?(obj: T, old: T, ctx: StrategyContext): FieldError[];
   /** Field errors of a status update. */
   validateStatusUpdate?(obj: T, old: T, ctx: StrategyContext): FieldError[];
+  /**
+   * Subresources besides `status` that update part of the object through PUT and PATCH
+   * (certificatesigningrequests/approval): `prepare` keeps what the subresource may not change
+   * (it starts from a draft whose other top-level fields are the stored ones), `validate` checks
+   * the result. GET of such a subresource returns the whole object, as for status.
+   */
+  subresourceUpdates?: Readonly<Record<string, SubresourceUpdate<T>>>;
   /**
    * The first delete request of a live object, before it is marked for deletion: may add
    * finalizers and conditions (CRDs add their cleanup finalizer and Terminating). Mutates `obj`.
@@ -75,6 +89,12 @@ export interface ResourceStrategy<T extends KubeObject = KubeObject> {
   computed?: ComputedReads;
   /** Field selectors this kind supports beyond metadata.name/namespace, and how to read them. */
   fieldSelectors?: Readonly<Record<string, (obj: T) => string | undefined>>;
+}
+
+/** How one writable subresource updates its object (see {@link ResourceStrategy.subresourceUpdates}). */
+export interface SubresourceUpdate<T extends KubeObject = KubeObject> {
+  prepare(obj: T, old: T, ctx: StrategyContext): void;
+  validate(obj: T, old: T, ctx: StrategyContext): FieldError[];
 }
 
 /**

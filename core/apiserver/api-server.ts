@@ -249,6 +249,7 @@ export class ApiServer implements ApiServerApi {
     this.prepareMetaForCreate(type, draft);
     await this.admission.admit("CREATE", type, undefined, draft, undefined, options, ctx);
     strategy.prepareForCreate?.(draft, this.strategyContext);
+    strategy.recordRequester?.(draft, ctx.user);
     if (draft.metadata.generation === undefined && "spec" in draft) draft.metadata.generation = 1;
     if (!managedByApply) this.fieldManager.recordUpdate(undefined, draft, options.fieldManager, undefined, type.descriptor);
     let allocated = false;
@@ -294,25 +295,25 @@ export class ApiServer implements ApiServerApi {
   // ---------------------------------------------------------------- subresources
 
   async getSubresource(type: RegisteredType, namespace: string | undefined, name: string, subresource: string): Promise<KubeObject> {
-    this.checkSubresource(type, subresource, ["status", "scale"]);
+    this.checkSubresource(type, subresource, ["status", "scale", ...writableSubresources(type)]);
     const obj = await this.get(type, namespace, name);
     return subresource === "scale" ? this.scaleView(type, obj) : obj;
   }
 
   async updateSubresource(type: RegisteredType, namespace: string | undefined, name: string, subresource: string, body: KubeObject, options: WriteOptions = {}, ctx: RequestContext = {}): Promise<KubeObject> {
-    this.checkSubresource(type, subresource, ["status", "scale", "finalize"]);
+    this.checkSubresource(type, subresource, ["status", "scale", "finalize", ...writableSubresources(type)]);
     if (subresource === "finalize") return this.finalizeNamespace(type, name, body, options, ctx);
-    if (subresource === "status") {
+    if (subresource === "status" || type.strategy.subresourceUpdates?.[subresource]) {
       body = this.checkBody(type, body);
       this.checkName(body, name);
-      return this.guaranteedUpdate(type, namespace, name, "status", options, ctx, pinnedVersion(body), (current) => this.replacement(type, current, body, true));
+      return this.guaranteedUpdate(type, namespace, name, subresource, options, ctx, pinnedVersion(body), (current) => this.replacement(type, current, body, subresource === "status"));
     }
     return this.updateScale(type, namespace, name, body, options, ctx);
   }
 
   async patchSubresource(type: RegisteredType, namespace: string | undefined, name: string, subresource: string, patchType: PatchType, patch: unknown, options: WriteOptions & { force?: boolean } = {}, ctx: RequestContext = {}): Promise<KubeObject> {
-    this.checkSubresource(type, subresource, ["status", "scale"]);
-    if (subresource === "status") return this.patchResource(type, namespace, name, "status", patchType, patch, options, ctx);
+    this.checkSubresource(type, subresource, ["status", "scale", ...writableSubresources(type)]);
+    if (subresource === "status" || type.strategy.subresourceUpdates?.[subresource]) return this.patchResource(type, namespace, name, subresource, patchType, patch, options, ctx);
     const current = await this.get(type, namespace, name);
     const scale = this.scaleView(type, current);
     const patched = this.applyPatch(scale, patchType, patch, "Scale", true) as KubeObject;
@@ -387,7 +388,7 @@ export class ApiServer implements ApiServerApi {
 
   // ---------------------------------------------------------------- pipeline pieces
 
-  private async patchResource(type: RegisteredType, namespace: string | undefined, name: string, subresource: "" | "status", patchType: PatchType, patch: unknown, options: WriteOptions & { force?: boolean }, ctx: RequestContext): Promise<KubeObject> {
+  private async patchResource(type: RegisteredType, namespace: string | undefined, name: string, subresource: string, patchType: PatchType, patch: unknown, options: WriteOptions & { force?: boolean }, ctx: RequestContext): Promise<KubeObject> {
     if (patchType === "apply") return this.serverSideApply(type, namespace, name, subresource, patch, options, ctx);
     let pinned: string | undefined;
     return this.guaranteedUpdate(type, namespace, name, subresource, options, ctx, undefined, (current) => {
@@ -417,7 +418,7 @@ export class ApiServer implements ApiServerApi {
     }
   }
 
-  private async serverSideApply(type: RegisteredType, namespace: string | undefined, name: string, subresource: "" | "status", patch: unknown, options: WriteOptions & { force?: boolean }, ctx: RequestContext): Promise<KubeObject> {
+  private async serverSideApply(type: RegisteredType, namespace: string | undefined, name: string, subresource: string, patch: unknown, options: WriteOptions & { force?: boolean }, ctx: RequestContext): Promise<KubeObject> {
     const parsed = this.fieldManager.parseApplied(patch);
     if (!options.fieldManager) throw invalidOptions("PatchOptions", [fieldError.required("fieldManager", "is required for apply patch")]);
     // The applied configuration must name the endpoint's type (the field manager's version check).
@@ -459,7 +460,7 @@ export class ApiServer implements ApiServerApi {
    * with Conflict when it is stale, otherwise a lost race is retried.
    */
   private async guaranteedUpdate(
-    type: RegisteredType, namespace: string | undefined, name: string, subresource: "" | "status",
+    type: RegisteredType, namespace: string | undefined, name: string, subresource: string,
     options: WriteOptions, ctx: RequestContext, pinned: string | undefined,
     produce: (current: KubeObject | undefined) => Draft, managedByApply = false,
   ): Promise<KubeObject> {
@@ -475,7 +476,11 @@ export class ApiServer implements ApiServerApi {
       const draft = produce(current);
       this.applyScope(type, namespace, draft);
       keepSystemMeta(draft, current);
-      if (subresource === "status") {
+      const partial = subresource && subresource !== "status" ? strategy.subresourceUpdates?.[subresource] : undefined;
+      if (partial) {
+        keepAllButStatus(draft, current);
+        partial.prepare(draft, current, this.strategyContext);
+      } else if (subresource === "status") {
         keepAllButStatus(draft, current);
         strategy.prepareForStatusUpdate?.(draft, current, this.strategyContext);
       } else {
@@ -486,7 +491,7 @@ export class ApiServer implements ApiServerApi {
         }
       }
       await this.admission.admit("UPDATE", type, subresource, draft, current, options, ctx);
-      if (subresource !== "status") {
+      if (!subresource) {
         strategy.prepareForUpdate?.(draft, current, this.strategyContext);
         // Generation: a strategy that manages it (Deployments also bump on annotation changes)
         // has the last word; otherwise any change of desired state bumps it.
@@ -499,7 +504,8 @@ export class ApiServer implements ApiServerApi {
       }
       if (!managedByApply) this.fieldManager.recordUpdate(current, draft, options.fieldManager, subresource || undefined, type.descriptor);
       const errors: FieldError[] = [...validateFinalizerChange(draft, current)];
-      if (subresource === "status") errors.push(...(strategy.validateStatusUpdate?.(draft, current, this.strategyContext) ?? []));
+      if (partial) errors.push(...partial.validate(draft, current, this.strategyContext));
+      else if (subresource === "status") errors.push(...(strategy.validateStatusUpdate?.(draft, current, this.strategyContext) ?? []));
       else errors.push(...(strategy.validate?.(draft, this.strategyContext) ?? []), ...(strategy.validateUpdate?.(draft, current, this.strategyContext) ?? []));
       if (errors.length) throw invalid(type.descriptor.kind, type.descriptor.group, name, dedupe(errors));
       await this.admission.validate("UPDATE", type, subresource, draft, current, options, ctx);
@@ -771,4 +777,10 @@ function groupVersionKindString(obj: KubeObject): string {
   const slash = apiVersion.indexOf("/");
   const [group, version] = slash < 0 ? ["", apiVersion] : [apiVersion.slice(0, slash), apiVersion.slice(slash + 1)];
   return `${group}/${version}, Kind=${typeof obj.kind === "string" ? obj.kind : ""}`;
+}
+
+/** The subresources a kind's strategy updates besides status (certificatesigningrequests/approval). */
+function writableSubresources(type: RegisteredType): string[] {
+  const updates = type.strategy.subresourceUpdates;
+  return updates ? Object.keys(updates) : [];
 }

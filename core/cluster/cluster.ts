@@ -355,7 +355,7 @@ export class Cluster {
       proxy: clusterApiServerProxy({ client: cp.client, dataPlane: this.dataPlane, clock: this.clock, controlPlaneNode: () => [...this.nodeScopes.values()].find((n) => n.role === "control-plane")?.name }),
     });
     // Pods trust the CA this server presents (kube-root-ca.crt).
-    if (server.caData) cp.credentials.setServingCa(server.caData);
+    if (server.caData) cp.credentials.setServingCa(server.caData, server.caKeyData);
     this.servers.add(server);
     return server;
   }

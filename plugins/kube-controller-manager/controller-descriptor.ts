@@ -2,6 +2,7 @@ import type { Logger, Manager, ResourceRegistry } from "../../core/index.js";
 import type { KubeControllerManagerOptions } from "./options.js";
 import type { RootCaSource } from "./controllers/root-ca-publisher.js";
 import type { AggregatedGet } from "./controllers/podautoscaler/metrics-client.js";
+import type { SigningCa } from "./controllers/certificates/certificate-authority.js";
 
 /** What a controller's setup receives from kube-controller-manager (upstream's `ControllerContext`). */
 export interface ControllerContext {
@@ -16,6 +17,8 @@ export interface ControllerContext {
   readonly options: KubeControllerManagerOptions;
   /** The cluster CA (`--root-ca-file`); the root CA publisher does nothing without one. */
   readonly rootCA?: RootCaSource;
+  /** The cluster CA the CSR signers sign with (`--cluster-signing-cert-file`/`--cluster-signing-key-file`); without it they do not run. */
+  readonly signingCA?: () => Promise<SigningCa>;
   /** GETs through the aggregation layer (metrics.k8s.io for the HPA); without it the HPA reports its metrics unavailable. */
   readonly aggregated?: AggregatedGet;
 }

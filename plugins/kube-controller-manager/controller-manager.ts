@@ -6,6 +6,7 @@ import { PrometheusWorkqueueMetrics } from "../../core/metrics/workqueue-metrics
 import type { ControllerDescriptor } from "./controller-descriptor.js";
 import type { RootCaSource } from "./controllers/root-ca-publisher.js";
 import type { AggregatedGet } from "./controllers/podautoscaler/metrics-client.js";
+import type { SigningCa } from "./controllers/certificates/certificate-authority.js";
 import { selectControllers } from "./controller-selection.js";
 import { KNOWN_CONTROLLERS } from "./known-controllers.js";
 import { LEASE_NAME, LEASE_NAMESPACE, type KubeControllerManagerOptions } from "./options.js";
@@ -19,6 +20,8 @@ export interface KubeControllerManagerDeps {
   random?: Random;
   /** The cluster CA the root CA publisher puts into every namespace (`--root-ca-file`). */
   rootCA?: RootCaSource;
+  /** The cluster CA the CSR signers sign with; without it they do not run. */
+  signingCA?: () => Promise<SigningCa>;
   /** GETs through the aggregation layer (the HPA's metrics.k8s.io). */
   aggregated?: AggregatedGet;
 }
@@ -87,7 +90,7 @@ export class KubeControllerManager {
     if (this.setUp) return;
     this.setUp = true;
     for (const d of this.enabled) {
-      await d.setup({ mgr: this.manager, registry: this.deps.registry, concurrency: this.concurrencyOf(d), log: this.deps.log.child(d.name), options: this.options, ...(this.deps.rootCA ? { rootCA: this.deps.rootCA } : {}), ...(this.deps.aggregated ? { aggregated: this.deps.aggregated } : {}) });
+      await d.setup({ mgr: this.manager, registry: this.deps.registry, concurrency: this.concurrencyOf(d), log: this.deps.log.child(d.name), options: this.options, ...(this.deps.rootCA ? { rootCA: this.deps.rootCA } : {}), ...(this.deps.signingCA ? { signingCA: this.deps.signingCA } : {}), ...(this.deps.aggregated ? { aggregated: this.deps.aggregated } : {}) });
     }
     this.deps.log.info("controllers registered", { controllers: this.enabled.map((d) => d.name) });
   }

@@ -30,12 +30,13 @@ export function kubeControllerManager(options: KubeControllerManagerOptions = {}
           const settings: KubeControllerManagerOptions = network ? { allocateNodeCidrs: true, clusterCidr: network.podNetworkCidr, serviceClusterIpRange: network.serviceCidr, ...options } : options;
           const credentials = ctx.container.isRegistered(ClusterCredentialsToken, true) ? ctx.resolve(ClusterCredentialsToken) : undefined;
           const rootCA = credentials ? { pem: () => credentials.caCertPem(), onChange: (fn: () => void) => credentials.onCaChange(fn) } : undefined;
+          const signingCA = credentials ? () => credentials.signingCa() : undefined;
           // The HPA reads metrics.k8s.io through the cluster's aggregation layer.
           const aggregatedApi = ctx.container.isRegistered(AggregatedApiToken, true) ? ctx.resolve(AggregatedApiToken) : undefined;
           const aggregated = aggregatedApi
             ? async (group: string, version: string, path: string) => aggregatedApi.request(group, version, { method: "GET", path, headers: { Accept: "application/json" } }, { username: "system:kube-controller-manager", groups: ["system:authenticated"] })
             : undefined;
-          const kcm = new KubeControllerManager({ client: mgr.client, informers: mgr.informers, clock: mgr.clock, log: ctx.log, registry: mgr.registry, random: ctx.random, ...(rootCA ? { rootCA } : {}), ...(aggregated ? { aggregated } : {}) }, settings);
+          const kcm = new KubeControllerManager({ client: mgr.client, informers: mgr.informers, clock: mgr.clock, log: ctx.log, registry: mgr.registry, random: ctx.random, ...(rootCA ? { rootCA } : {}), ...(signingCA ? { signingCA } : {}), ...(aggregated ? { aggregated } : {}) }, settings);
           running = kcm;
           // Controllers register now, so their informers start and sync with the cluster's.
           await kcm.setup();

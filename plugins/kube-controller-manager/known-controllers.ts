@@ -19,6 +19,7 @@ import { setupPodGc } from "./controllers/podgc/index.js";
 import { setupHorizontalPodAutoscaler } from "./controllers/podautoscaler/index.js";
 import { setupAttachDetach } from "./controllers/attachdetach/index.js";
 import { setupEphemeralVolumes } from "./controllers/ephemeral/index.js";
+import { setupCsrApproving, setupCsrCleaner, setupCsrSigning } from "./controllers/certificates/index.js";
 import { setupPersistentVolumeBinder, setupPvcProtection, setupPvProtection } from "./controllers/volume/index.js";
 
 /** Every controller kube-controller-manager knows, in start order (upstream's names and aliases). */
@@ -201,5 +202,20 @@ export const KNOWN_CONTROLLERS: readonly ControllerDescriptor[] = [
     aliases: ["pv-protection"],
     defaultConcurrency: 1,
     setup: setupPvProtection,
+  },
+  {
+    name: "certificatesigningrequest-signing-controller",
+    aliases: ["csrsigning"],
+    setup: setupCsrSigning,
+  },
+  {
+    name: "certificatesigningrequest-approving-controller",
+    aliases: ["csrapproving"],
+    setup: setupCsrApproving,
+  },
+  {
+    name: "certificatesigningrequest-cleaner-controller",
+    aliases: ["csrcleaner"],
+    setup: setupCsrCleaner,
   },
 ];

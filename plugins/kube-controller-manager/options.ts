@@ -25,6 +25,8 @@ export interface KubeControllerManagerOptions {
   terminatedPodGcThreshold?: number;
   /** Node lifecycle settings (`--node-monitor-period`, `--node-monitor-grace-period`, ... in ms and per second). */
   nodeLifecycle?: Partial<NodeLifecycleSettings>;
+  /** `--cluster-signing-duration` in ms: the longest validity the CSR signers hand out (8760 h). */
+  clusterSigningDurationMs?: number;
   /** The HPA's `--horizontal-pod-autoscaler-*` settings (sync period 15 s, tolerance 0.1, downscale stabilization 5 min, ... in ms). */
   horizontalPodAutoscaler?: Partial<HpaSettings>;
 }

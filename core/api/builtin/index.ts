@@ -14,6 +14,7 @@ import { APIEXTENSIONS_TYPES } from "./apiextensions/index.js";
 import { APIREGISTRATION_TYPES } from "./apiregistration/index.js";
 import { NODE_TYPES } from "./node/index.js";
 import { ADMISSIONREGISTRATION_TYPES } from "./admissionregistration/index.js";
+import { CERTIFICATES_TYPES } from "./certificates/index.js";
 
 /** Every built-in resource type, core group first (so short names prefer it, as kubectl does). */
 export const BUILT_IN_TYPES: readonly ApiTypeRegistration[] = [
@@ -33,4 +34,5 @@ export const BUILT_IN_TYPES: readonly ApiTypeRegistration[] = [
   ...APIREGISTRATION_TYPES,
   ...NODE_TYPES,
   ...ADMISSIONREGISTRATION_TYPES,
+  ...CERTIFICATES_TYPES,
 ];

@@ -25,6 +25,7 @@ import { resolveRoute, type Route } from "./request-route.js";
 import { asStatusError, sendError, sendJsonText } from "./responses.js";
 import { checkInsecureHost, INSECURE_SUPERUSER } from "./insecure-http.js";
 import { loadOrCreateServingCertificates } from "./tls.js";
+import { clientCertificateUser } from "./client-certificates.js";
 import { ActiveWatches } from "./watch-stream.js";
 import { proxyRouteOf, type ApiServerProxy, type ProxyRoute } from "./proxy-route.js";
 import type { ApiServerMetrics, RequestSeries } from "../metrics/api-server-metrics.js";
@@ -113,6 +114,8 @@ export interface HttpServerHandle {
   readonly token: string;
   /** The cluster CA (PEM) clients must trust; undefined for plain HTTP. */
   readonly caData: string | undefined;
+  /** That CA's private key (PEM), for the cluster's certificate signers; undefined for plain HTTP. */
+  readonly caKeyData: string | undefined;
   /** Watches being served right now. */
   activeWatches(): number;
   /** Stops accepting connections, ends every watch and closes every socket; idempotent. */
@@ -137,8 +140,9 @@ const ANONYMOUS: UserInfo = Object.freeze({ username: "system:anonymous", groups
 
 /**
  * Serves the Kubernetes REST API of `apiServer` over HTTPS (or HTTP when asked): resources and
- * subresources with every verb including watch, discovery, OpenAPI and health. Requests carry the
- * admin bearer token (401 otherwise; `/version` and the health checks are also open to anonymous
+ * subresources with every verb including watch, discovery, OpenAPI and health. Requests carry a
+ * client certificate the cluster CA signed (CN the user, O the groups) or a bearer token the
+ * authenticators know (401 otherwise; `/version` and the health checks are also open to anonymous
  * callers, as kube-apiserver's public-info role allows; over plain HTTP a request without a token
  * is the insecure superuser's); bodies over the limit get 413; requests
  * in flight beyond the bounds get 429 with Retry-After. Errors are always `Status` objects.
@@ -186,6 +190,9 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
 
   const authenticators = [authenticator, ...(options.authenticators ?? [])];
   const authenticate = async (req: IncomingMessage, route: Route): Promise<UserInfo> => {
+    // kube-apiserver's union authenticator: client certificates first, then bearer tokens.
+    const certUser = clientCertificateUser(req);
+    if (certUser) return certUser;
     const t = bearerToken(req);
     let user: UserInfo | undefined;
     for (const a of t ? authenticators : []) if ((user = await a.authenticate(t!))) break;
@@ -336,6 +343,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
 
   let server: Server;
   let caData: string | undefined;
+  let caKeyData: string | undefined;
   if (options.insecureHttp) {
     server = createHttpServer({ keepAlive: true, noDelay: true }, onRequest);
   } else {
@@ -344,7 +352,9 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
       ipAddresses: [...(options.tlsIpAddresses ?? []), ...(host !== "0.0.0.0" && host !== "::" ? [host] : [])],
     });
     caData = certs.caCertPem;
-    server = createHttpsServer({ key: certs.keyPem, cert: certs.certPem, keepAlive: true, noDelay: true }, onRequest);
+    caKeyData = certs.caKeyPem;
+    // Client certificates are asked for, not required; those the cluster CA signed authenticate (--client-ca-file).
+    server = createHttpsServer({ key: certs.keyPem, cert: certs.certPem, ca: certs.caCertPem, requestCert: true, rejectUnauthorized: false, keepAlive: true, noDelay: true }, onRequest);
   }
   server.keepAliveTimeout = 90_000;
   server.headersTimeout = 95_000;
@@ -379,6 +389,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     port,
     token,
     caData,
+    caKeyData,
     activeWatches: () => active.size,
     close() {
       closing ??= new Promise<void>((resolve) => {

@@ -4,6 +4,8 @@ import type { PodDisruptionBudget } from "kubernetes-types/policy/v1.js";
 import type { ClusterRoleBinding, RoleBinding, Subject } from "kubernetes-types/rbac/v1.js";
 import type { PriorityClass } from "kubernetes-types/scheduling/v1.js";
 import type { RuntimeClass } from "kubernetes-types/node/v1.js";
+import type { CertificateSigningRequest } from "kubernetes-types/certificates/v1.js";
+import { humanDuration } from "./human-duration.js";
 import { ageColumn, column, objectAge, objectName, nameColumn, type TablePrinter } from "./printer.js";
 
 /* Printers of coordination, autoscaling, policy, rbac and scheduling kinds. */
@@ -128,4 +130,31 @@ export const priorityClassPrinter: TablePrinter = {
 export const runtimeClassPrinter: TablePrinter = {
   columns: [nameColumn(), column("Handler", "string", "io.k8s.api.node.v1.RuntimeClass#handler"), ageColumn()],
   row: (obj, ctx) => ({ cells: [objectName(obj), (obj as unknown as RuntimeClass).handler ?? "", objectAge(obj, ctx)] }),
+};
+
+const CSR = "io.k8s.api.certificates.v1.CertificateSigningRequest";
+
+/** kubectl's CSR condition summary: Denied, else Approved, else Pending; then `,Failed` and `,Issued`. */
+function csrCondition(csr: CertificateSigningRequest): string {
+  const types = new Set((csr.status?.conditions ?? []).map((c) => c.type));
+  let status = types.has("Denied") ? "Denied" : types.has("Approved") ? "Approved" : "Pending";
+  if (types.has("Failed")) status += ",Failed";
+  if (csr.status?.certificate) status += ",Issued";
+  return status;
+}
+
+export const certificateSigningRequestPrinter: TablePrinter = {
+  columns: [
+    nameColumn(),
+    ageColumn(),
+    column("SignerName", "string", `${CSR}Spec#signerName`),
+    column("Requestor", "string", `${CSR}Spec#username`),
+    column("RequestedDuration", "string", `${CSR}Spec#expirationSeconds`),
+    column("Condition", "string", `${CSR}Status#conditions`),
+  ],
+  row(obj, ctx) {
+    const csr = obj as unknown as CertificateSigningRequest;
+    const seconds = csr.spec?.expirationSeconds;
+    return { cells: [objectName(obj), objectAge(obj, ctx), csr.spec?.signerName ?? "", csr.spec?.username ?? "", seconds === undefined || seconds === null ? "<none>" : humanDuration(seconds * 1000), csrCondition(csr)] };
+  },
 };

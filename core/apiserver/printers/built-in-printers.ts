@@ -53,6 +53,7 @@ export const BUILT_IN_PRINTERS: ReadonlyMap<string, TablePrinter> = new Map<stri
   ["rbac.authorization.k8s.io/ClusterRoleBinding", other.clusterRoleBindingPrinter],
   ["scheduling.k8s.io/PriorityClass", other.priorityClassPrinter],
   ["node.k8s.io/RuntimeClass", other.runtimeClassPrinter],
+  ["certificates.k8s.io/CertificateSigningRequest", other.certificateSigningRequestPrinter],
   ["apiregistration.k8s.io/APIService", apiServicePrinter],
   ["/ComponentStatus", componentStatusPrinter],
   ["admissionregistration.k8s.io/MutatingWebhookConfiguration", admission.mutatingWebhookConfigurationPrinter],

@@ -25,7 +25,13 @@ function signingKeyOf(privateKey: KeyObject): SigningKey {
 
 /** In-memory clusters of one process share these (generating RSA keys for each cluster of a test run would cost seconds). */
 let processKey: SigningKey | undefined;
-let processCa: string | undefined;
+let processCa: { certPem: string; keyPem: string } | undefined;
+
+/** The cluster CA's certificate and key (PEM), as kube-controller-manager's `--cluster-signing-cert-file`/`--cluster-signing-key-file`. */
+export interface SigningCa {
+  readonly certPem: string;
+  readonly keyPem: string;
+}
 
 /**
  * The cluster's trust material, as kubeadm lays it out under /etc/kubernetes/pki: the service
@@ -37,6 +43,7 @@ let processCa: string | undefined;
 export class ClusterCredentials {
   private key: SigningKey | undefined;
   private servedCa: string | undefined;
+  private servedCaKey: string | undefined;
   private readonly caListeners = new Set<() => void>();
 
   constructor(private readonly stateDir?: string) {}
@@ -50,12 +57,28 @@ export class ClusterCredentials {
   async caCertPem(): Promise<string> {
     if (this.servedCa) return this.servedCa;
     if (this.stateDir && existsSync(join(this.stateDir, "ca.crt"))) return readFileSync(join(this.stateDir, "ca.crt"), "utf8");
-    processCa ??= createCertificateAuthoritySync().certPem;
+    processCa ??= createCertificateAuthoritySync();
+    return processCa.certPem;
+  }
+
+  /**
+   * The CA that signs certificates for the cluster (the CSR signers): the served CA when its key is
+   * known, else `<stateDir>/ca.crt` + `ca.key`, else the process's generated CA. Its certificate is
+   * always the one {@link caCertPem} returns, so what it signs verifies against kube-root-ca.crt.
+   */
+  async signingCa(): Promise<SigningCa> {
+    if (this.servedCa && this.servedCaKey) return { certPem: this.servedCa, keyPem: this.servedCaKey };
+    if (this.stateDir && existsSync(join(this.stateDir, "ca.crt")) && existsSync(join(this.stateDir, "ca.key"))) {
+      return { certPem: readFileSync(join(this.stateDir, "ca.crt"), "utf8"), keyPem: readFileSync(join(this.stateDir, "ca.key"), "utf8") };
+    }
+    if (this.servedCa) throw new Error("the cluster CA's key is not available to sign with");
+    processCa ??= createCertificateAuthoritySync();
     return processCa;
   }
 
-  /** The CA of a server the cluster now serves HTTPS with; listeners (the root-CA publisher) hear of a change. */
-  setServingCa(pem: string): void {
+  /** The CA (and, to sign with, its key) of a server the cluster now serves HTTPS with; listeners (the root-CA publisher) hear of a change. */
+  setServingCa(pem: string, keyPem?: string): void {
+    if (keyPem) this.servedCaKey = keyPem;
     if (pem === this.servedCa) return;
     this.servedCa = pem;
     for (const f of this.caListeners) f();
