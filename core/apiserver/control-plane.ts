@@ -25,6 +25,7 @@ import { ServiceAccountTokens, type TokenRequest } from "./serviceaccount/servic
 import { ApiAuthorization } from "./authorization/api-authorization.js";
 import type { AuthorizationMode } from "./authorization/authorization-modes.js";
 import { accessReviewTypes } from "./authorization/reviews/access-reviews.js";
+import { rbacEscalationCheck } from "./authorization/rbac/escalation-check.js";
 import type { Authorizer } from "./http/authorization.js";
 
 export interface ControlPlaneOptions {
@@ -104,7 +105,9 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
   // kube-apiserver's order: the webhooks and policies run after the other built-ins, before ResourceQuota.
   const quotaAt = BUILT_IN_ADMISSION.findIndex((p) => p.name === "ResourceQuota");
   const quota = quotaAt < 0 ? BUILT_IN_ADMISSION.length : quotaAt;
-  const builtInAdmission = [...BUILT_IN_ADMISSION.slice(0, quota), mutatingWebhookAdmission(resolve), validatingAdmissionPolicy, validatingWebhookAdmission(resolve), ...BUILT_IN_ADMISSION.slice(quota)];
+  // RBAC's escalation prevention (upstream: the RBAC storage) refuses role and binding writes first.
+  const escalation = rbacEscalationCheck({ rulesFor: (u, ns, errs) => authorization!.rbac.rulesFor(u, ns, errs), rulesOf: (ref, ns, errs) => authorization!.rbac.rulesOf(ref, ns, errs) }, () => authorization!.authorizer);
+  const builtInAdmission = [escalation, ...BUILT_IN_ADMISSION.slice(0, quota), mutatingWebhookAdmission(resolve), validatingAdmissionPolicy, validatingWebhookAdmission(resolve), ...BUILT_IN_ADMISSION.slice(quota)];
   const credentials = options.credentials ?? new ClusterCredentials();
   const tokens = new ServiceAccountTokens({ credentials, clock: options.clock, client: () => client! });
   const apiServer = new ApiServer({

@@ -19,6 +19,7 @@ import { setupPodGc } from "./controllers/podgc/index.js";
 import { setupHorizontalPodAutoscaler } from "./controllers/podautoscaler/index.js";
 import { setupAttachDetach } from "./controllers/attachdetach/index.js";
 import { setupEphemeralVolumes } from "./controllers/ephemeral/index.js";
+import { setupClusterRoleAggregation } from "./controllers/clusterrole-aggregation.js";
 import { setupPersistentVolumeBinder, setupPvcProtection, setupPvProtection } from "./controllers/volume/index.js";
 
 /** Every controller kube-controller-manager knows, in start order (upstream's names and aliases). */
@@ -201,5 +202,10 @@ export const KNOWN_CONTROLLERS: readonly ControllerDescriptor[] = [
     aliases: ["pv-protection"],
     defaultConcurrency: 1,
     setup: setupPvProtection,
+  },
+  {
+    name: "clusterrole-aggregation-controller",
+    aliases: ["clusterrole-aggregation"],
+    setup: ({ mgr }) => setupClusterRoleAggregation(mgr),
   },
 ];

@@ -9,7 +9,8 @@ import { DEFAULT_AUTHORIZATION_MODES, type AuthorizationMode } from "./authoriza
 import { NodeGraph } from "./node/node-graph.js";
 import { nodeAuthorizer } from "./node/node-authorizer.js";
 import { RbacIndex } from "./rbac/rbac-index.js";
-import { aggregateErrors, rbacAuthorizer } from "./rbac/rbac-authorizer.js";
+import { rbacAuthorizer } from "./rbac/rbac-authorizer.js";
+import { aggregateMessage } from "../admission/admission-forbidden.js";
 import { nodeIdentity } from "./node/node-authorizer.js";
 import type { ReviewAuthorization, UserRules } from "./reviews/access-reviews.js";
 import type { UserInfo } from "../admission.js";
@@ -101,7 +102,7 @@ export class ApiAuthorization implements ReviewAuthorization {
       }
     }
     if (this.options.extra?.().length) out.incomplete = true;
-    if (errors.length) out.evaluationError = aggregateErrors(errors);
+    if (errors.length) out.evaluationError = aggregateMessage(errors);
     return out;
   }
 

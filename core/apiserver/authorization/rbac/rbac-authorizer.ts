@@ -1,11 +1,8 @@
 import type { Authorizer, AuthorizationAttributes, AuthorizationDecision } from "../../http/authorization.js";
 import { ruleAllows } from "./policy-rule.js";
+import { aggregateMessage } from "../../admission/admission-forbidden.js";
 import { describeSource, type RbacIndex, type RuleSource } from "./rbac-index.js";
 
-/** Joins errors as upstream's `utilerrors.NewAggregate(...).Error()`: one alone, several in brackets. */
-export function aggregateErrors(errors: readonly string[]): string {
-  return errors.length === 1 ? errors[0]! : `[${errors.join(", ")}]`;
-}
 
 /**
  * kube-apiserver's RBAC authorizer (`--authorization-mode=RBAC`): allows a request when a rule of
@@ -21,7 +18,7 @@ export function rbacAuthorizer(index: RbacIndex): Authorizer {
       let by: RuleSource | undefined;
       const allowed = index.visitRulesFor(a.user, a.namespace ?? "", (rule, source) => ruleAllows(a, rule) && (by = source) !== undefined, errors);
       if (allowed) return { allowed: true, reason: `RBAC: allowed by ${describeSource(by!)}` };
-      return errors.length ? { allowed: false, reason: `RBAC: ${aggregateErrors(errors)}` } : { allowed: false };
+      return errors.length ? { allowed: false, reason: `RBAC: ${aggregateMessage(errors)}` } : { allowed: false };
     },
   };
 }
