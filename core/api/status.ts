@@ -76,6 +76,8 @@ export function conflict(r: ErrorResource, name: string, why = "the object has b
 
 /** `pods "x" is forbidden: <why>` (403). */
 export function forbidden(r: ErrorResource, name: string, why: string): StatusError {
+  // apierrors.NewForbidden: no resource (a non-resource URL) gives a bare `forbidden: ...`.
+  if (!r.plural && !r.group) return failure(403, "Forbidden", `forbidden: ${why}`, resourceDetails(r, name));
   const subject = name ? `${qualifiedResource(r)} "${name}"` : qualifiedResource(r);
   return failure(403, "Forbidden", `${subject} is forbidden: ${why}`, resourceDetails(r, name));
 }

@@ -87,6 +87,12 @@ export interface ResourceStrategy<T extends KubeObject = KubeObject> {
   returnDeletedObject?: boolean;
   /** Reads served from computed state instead of the store (read-only kinds such as componentstatuses). */
   computed?: ComputedReads;
+  /**
+   * A create-only kind answered by computation and never stored (kube-apiserver's review kinds:
+   * SubjectAccessReview, SelfSubjectReview, ...): a create is defaulted and validated, then
+   * answered with what this returns. Give the descriptor the verb `create` only.
+   */
+  review?(obj: T, request: ReviewRequest): Promise<KubeObject>;
   /** Field selectors this kind supports beyond metadata.name/namespace, and how to read them. */
   fieldSelectors?: Readonly<Record<string, (obj: T) => string | undefined>>;
 }
@@ -95,6 +101,12 @@ export interface ResourceStrategy<T extends KubeObject = KubeObject> {
 export interface SubresourceUpdate<T extends KubeObject = KubeObject> {
   prepare(obj: T, old: T, ctx: StrategyContext): void;
   validate(obj: T, old: T, ctx: StrategyContext): FieldError[];
+}
+
+/** Who creates a review and where (the API server's authenticated user; the URL's namespace). */
+export interface ReviewRequest {
+  user?: { readonly username: string; readonly groups: readonly string[]; readonly uid?: string; readonly extra?: Readonly<Record<string, readonly string[]>> };
+  namespace?: string;
 }
 
 /**

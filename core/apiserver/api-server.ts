@@ -246,6 +246,11 @@ export class ApiServer implements ApiServerApi {
     this.applyScope(type, namespace, draft);
     const strategy = type.strategy;
     strategy.defaults?.(draft, this.strategyContext);
+    if (strategy.review) {
+      const errors = strategy.validate?.(draft, this.strategyContext) ?? [];
+      if (errors.length) throw invalid(type.descriptor.kind, type.descriptor.group, draft.metadata.name ?? "", errors);
+      return strategy.review(draft, { ...(ctx.user ? { user: ctx.user } : {}), ...(namespace ? { namespace } : {}) });
+    }
     this.prepareMetaForCreate(type, draft);
     await this.admission.admit("CREATE", type, undefined, draft, undefined, options, ctx);
     strategy.prepareForCreate?.(draft, this.strategyContext);

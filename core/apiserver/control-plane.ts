@@ -22,6 +22,11 @@ import { registerLocalApiServices } from "./aggregator/local-api-services.js";
 import { ComponentHealth, componentStatusType } from "./component-statuses.js";
 import { ClusterCredentials } from "./serviceaccount/cluster-credentials.js";
 import { ServiceAccountTokens, type TokenRequest } from "./serviceaccount/service-account-tokens.js";
+import { ApiAuthorization } from "./authorization/api-authorization.js";
+import type { AuthorizationMode } from "./authorization/authorization-modes.js";
+import { accessReviewTypes } from "./authorization/reviews/access-reviews.js";
+import { rbacEscalationCheck } from "./authorization/rbac/escalation-check.js";
+import type { Authorizer } from "./http/authorization.js";
 
 export interface ControlPlaneOptions {
   clock: Clock;
@@ -46,6 +51,10 @@ export interface ControlPlaneOptions {
   resolveWebhookService?: ServiceResolver;
   /** The service-account key and cluster CA (default: generated, shared by the process's in-memory clusters). */
   credentials?: ClusterCredentials;
+  /** `--authorization-mode` of the server's authorizer (default Node,RBAC). */
+  authorizationModes?: readonly AuthorizationMode[];
+  /** Authorizers asked after the modes (from the HttpAuthorizers extension point). */
+  extraAuthorizers?: () => readonly Authorizer[];
 }
 
 /** The assembled API side of a cluster. */
@@ -63,6 +72,11 @@ export interface ControlPlane {
   /** TokenRequest and the service account token authenticator. */
   readonly tokens: ServiceAccountTokens;
   readonly credentials: ClusterCredentials;
+  /**
+   * The server's authorizer, its RBAC index and Node graph, and the access reviews' view of them.
+   * Its informers are not started here: whoever serves the API (the Cluster) starts and stops them.
+   */
+  readonly authorization: ApiAuthorization;
   /** Stops what the control plane runs in the background (following the registry for local APIServices, serving CRDs). */
   readonly stop: () => void;
 }
@@ -79,15 +93,21 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
   const componentHealth = new ComponentHealth();
   componentHealth.set("etcd-0", () => (store.currentRevision() >= 0 ? { healthy: true } : { healthy: false, error: "the store is not serving" }));
   builtIn.add(registry.add(componentStatusType(componentHealth)));
+  let client: InProcessClient | undefined;
+  // The reviews ask the server's authorization, which reads through the loopback client made below.
+  let authorization: ApiAuthorization | undefined;
+  const reviews = accessReviewTypes({ get authorizer() { return authorization!.authorizer; }, rulesFor: (user, namespace) => authorization!.rulesFor(user, namespace) });
+  for (const t of reviews) builtIn.add(registry.add(t));
   for (const t of options.extraTypes?.() ?? []) registry.add(t);
   const services = createStrategyServices({ random: options.random, ...(options.serviceCidr ? { serviceCIDR: options.serviceCidr } : {}), ...(options.nodePortRange ? { nodePortRange: options.nodePortRange } : {}) });
   const extraAdmission = options.extraAdmission ?? (() => []);
-  let client: InProcessClient | undefined;
   const resolve = options.resolveWebhookService ?? serviceResolver(() => client!);
   // kube-apiserver's order: the webhooks and policies run after the other built-ins, before ResourceQuota.
   const quotaAt = BUILT_IN_ADMISSION.findIndex((p) => p.name === "ResourceQuota");
   const quota = quotaAt < 0 ? BUILT_IN_ADMISSION.length : quotaAt;
-  const builtInAdmission = [...BUILT_IN_ADMISSION.slice(0, quota), mutatingWebhookAdmission(resolve), validatingAdmissionPolicy, validatingWebhookAdmission(resolve), ...BUILT_IN_ADMISSION.slice(quota)];
+  // RBAC's escalation prevention (upstream: the RBAC storage) refuses role and binding writes first.
+  const escalation = rbacEscalationCheck({ rulesFor: (u, ns, errs) => authorization!.rbac.rulesFor(u, ns, errs), rulesOf: (ref, ns, errs) => authorization!.rbac.rulesOf(ref, ns, errs) }, () => authorization!.authorizer);
+  const builtInAdmission = [escalation, ...BUILT_IN_ADMISSION.slice(0, quota), mutatingWebhookAdmission(resolve), validatingAdmissionPolicy, validatingWebhookAdmission(resolve), ...BUILT_IN_ADMISSION.slice(quota)];
   const credentials = options.credentials ?? new ClusterCredentials();
   const tokens = new ServiceAccountTokens({ credentials, clock: options.clock, client: () => client! });
   const apiServer = new ApiServer({
@@ -106,6 +126,11 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
   });
   client = new InProcessClient(apiServer, { user: { username: "system:admin", groups: ["system:masters", "system:authenticated"] } });
   apiServer.setAdmissionClient(client);
+  authorization = new ApiAuthorization({
+    client, clock: options.clock, registry, random: options.random, log: options.log.child("authorization"),
+    ...(options.authorizationModes ? { modes: options.authorizationModes } : {}),
+    ...(options.extraAuthorizers ? { extra: options.extraAuthorizers } : {}),
+  });
   // A store that already holds Services (a durable backend) must not hand their IPs out again.
   const existing = await client.resource("Service").list().catch(() => undefined);
   if (existing) services.rebuildFrom(existing.items as Service[]);
@@ -119,5 +144,5 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
     crds.stop();
     stopLocalApiServices();
   };
-  return { store, registry, apiServer, client, services, crds, componentHealth, tokens, credentials, stop };
+  return { store, registry, apiServer, client, services, crds, componentHealth, tokens, credentials, authorization, stop };
 }

@@ -49,7 +49,9 @@ import { NodeCommands, type NodeCommandResult } from "./node-commands.js";
 import { runNodeCommand } from "./node-shell.js";
 import { kubesimEndpoints } from "./kubesim-endpoints.js";
 import { startHttpServer, type HttpServerHandle, type HttpServerOptions } from "../apiserver/http/http-server.js";
-import { clusterAuthorizer, HttpAuthorizers } from "../apiserver/http/authorization.js";
+import { HttpAuthorizers } from "../apiserver/http/authorization.js";
+import type { AuthorizationMode } from "../apiserver/authorization/authorization-modes.js";
+import { reconcileBootstrapPolicy } from "../apiserver/authorization/rbac/reconcile-bootstrap-policy.js";
 import { ApiServerMetrics } from "../apiserver/metrics/api-server-metrics.js";
 import { MeteredStore } from "../apiserver/metrics/metered-store.js";
 import { MemoryStore } from "../store/memory-store.js";
@@ -98,6 +100,12 @@ export interface ClusterOptions {
   dnsPort?: number;
   /** The port the API server is served on, written into the `kubernetes` Service's targetPort (default 6443). */
   apiServerPort?: number;
+  /**
+   * kube-apiserver's `--authorization-mode` for requests served over HTTP (default `["Node",
+   * "RBAC"]`); `["AlwaysAllow"]` lets every authenticated request through. The admin
+   * (`system:masters`) is always allowed; plugins' {@link HttpAuthorizers} are asked after the modes.
+   */
+  authorizationModes?: readonly AuthorizationMode[];
   /**
    * The plugins to load instead of the default distribution ({@link DEFAULT_PLUGINS}); `[]` gives
    * an API-only cluster. Plugins added with `use` load on top of either.
@@ -280,8 +288,13 @@ export class Cluster {
         ...(this.options.apiServerPort ? { apiServerPort: this.options.apiServerPort } : {}),
         extraAdmission: () => admission.all(),
         credentials: new ClusterCredentials(this.options.stateDir),
+        ...(this.options.authorizationModes ? { authorizationModes: this.options.authorizationModes } : {}),
+        extraAuthorizers: () => this.extensions.point(HttpAuthorizers).all(),
       });
       const cp = this.controlPlane;
+      // kube-apiserver's rbac/bootstrap-roles post-start hook, then its authorizers' caches.
+      await reconcileBootstrapPolicy(cp.client);
+      await cp.authorization.start();
       this.apiServerMetrics.setStorageCounts(() => store.objectCounts((storage) => storageObjectsLabel(cp.registry, storage)));
       // What `kubectl get componentstatuses` reports: kube-apiserver probes each component's /healthz.
       const refused = (port: number) => ({ healthy: false as const, error: `Get "https://127.0.0.1:${port}/healthz": dial tcp 127.0.0.1:${port}: connect: connection refused` });
@@ -331,8 +344,8 @@ export class Cluster {
 
   /**
    * Serves the cluster's Kubernetes API over HTTPS (or plain HTTP when asked) for kubectl and other
-   * clients, authorizing requests with the plugins' {@link HttpAuthorizers} (after the admin's
-   * `system:masters`; with none contributed, every authenticated request is allowed). The server
+   * clients, authorizing requests as `authorizationModes` says (Node,RBAC by default; the admin's
+   * `system:masters` first, the plugins' {@link HttpAuthorizers} after the modes). The server
    * is closed by `stop` (or earlier by its own `close`).
    */
   async serve(options: ServeOptions): Promise<HttpServerHandle> {
@@ -344,7 +357,7 @@ export class Cluster {
       clock: this.clock,
       random: this.random,
       log: this.log.child("http"),
-      authorizer: clusterAuthorizer(this.extensions.point(HttpAuthorizers).all()),
+      authorizer: cp.authorization.authorizer,
       extraEndpoints: kubesimEndpoints(this),
       ...(this.aggregated ? { aggregated: this.aggregated } : {}),
       // The kubelets' streaming API (logs, exec, attach, port-forward), reached through the pod subresources.
@@ -581,6 +594,7 @@ export class Cluster {
     await step("plugin teardown", () => this.plugins.stop());
     await step("informer shutdown", () => this.informerFactory?.shutdown());
     await step("control plane stop", () => this.controlPlane?.stop());
+    await step("authorization informers shutdown", () => this.controlPlane?.authorization.stop());
     await this.controlPlane?.store.close();
     if (this.clock instanceof VirtualClock) this.clock.setAuto(false);
   }

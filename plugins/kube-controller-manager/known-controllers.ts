@@ -20,6 +20,7 @@ import { setupHorizontalPodAutoscaler } from "./controllers/podautoscaler/index.
 import { setupAttachDetach } from "./controllers/attachdetach/index.js";
 import { setupEphemeralVolumes } from "./controllers/ephemeral/index.js";
 import { setupCsrApproving, setupCsrCleaner, setupCsrSigning } from "./controllers/certificates/index.js";
+import { setupClusterRoleAggregation } from "./controllers/clusterrole-aggregation.js";
 import { setupPersistentVolumeBinder, setupPvcProtection, setupPvProtection } from "./controllers/volume/index.js";
 
 /** Every controller kube-controller-manager knows, in start order (upstream's names and aliases). */
@@ -217,5 +218,10 @@ export const KNOWN_CONTROLLERS: readonly ControllerDescriptor[] = [
     name: "certificatesigningrequest-cleaner-controller",
     aliases: ["csrcleaner"],
     setup: setupCsrCleaner,
+  },
+  {
+    name: "clusterrole-aggregation-controller",
+    aliases: ["clusterrole-aggregation"],
+    setup: ({ mgr }) => setupClusterRoleAggregation(mgr),
   },
 ];

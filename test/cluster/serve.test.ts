@@ -45,8 +45,21 @@ test("a server started with cluster.serve honours the plugins' HttpAuthorizers",
   }
 });
 
-test("without contributed authorizers every authenticated request is allowed; stop closes the server", async () => {
+test("by default (Node,RBAC) a user without bindings is forbidden", async () => {
   const cluster = new Cluster({ clock: "virtual", seed: 1, plugins: [] });
+  await cluster.start();
+  try {
+    const server = await cluster.serve({ port: 0, insecureHttp: true, token: ADMIN, authenticator });
+    const denied = await get(server.url, "/api/v1/namespaces/default/secrets", DEV);
+    assert.is(denied.status, 403);
+    assert.is(((await denied.json()) as { message: string }).message, 'secrets is forbidden: User "dev" cannot list resource "secrets" in API group "" in the namespace "default"');
+  } finally {
+    await cluster.stop();
+  }
+});
+
+test("with AlwaysAllow and no contributed authorizers every authenticated request is allowed; stop closes the server", async () => {
+  const cluster = new Cluster({ clock: "virtual", seed: 1, plugins: [], authorizationModes: ["AlwaysAllow"] });
   await cluster.start();
   const server = await cluster.serve({ port: 0, insecureHttp: true, token: ADMIN, authenticator });
   try {

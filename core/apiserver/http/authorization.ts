@@ -33,7 +33,7 @@ export interface Authorizer {
   authorize(attributes: AuthorizationAttributes): AuthorizationDecision | Promise<AuthorizationDecision>;
 }
 
-/** Authorizers for the HTTP API server, asked in order; the first `allowed` wins (RBAC will contribute one). */
+/** Authorizers for the HTTP API server, asked in order after the `--authorization-mode` ones (Node, RBAC); the first `allowed` wins. */
 export const HttpAuthorizers = extensionPoint<Authorizer>("http-authorizer", "an HTTP API request authorizer");
 
 /** The default: every authenticated request is allowed (kubesim's only user is the admin token's). */
@@ -56,7 +56,8 @@ export function unionAuthorizer(authorizers: readonly Authorizer[]): Authorizer 
         if (d.allowed) return d;
         if (d.reason) reasons.push(d.reason);
       }
-      return reasons.length ? { allowed: false, reason: reasons.join("; ") } : { allowed: false };
+      // kube-apiserver's union authorizer joins the reasons with newlines.
+      return reasons.length ? { allowed: false, reason: reasons.join("\n") } : { allowed: false };
     },
   };
 }

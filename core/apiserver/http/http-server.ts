@@ -24,6 +24,7 @@ import { ResourceHandler, verbOf } from "./resource-handler.js";
 import { resolveRoute, type Route } from "./request-route.js";
 import { asStatusError, sendError, sendJsonText } from "./responses.js";
 import { checkInsecureHost, INSECURE_SUPERUSER } from "./insecure-http.js";
+import { impersonatedUser } from "./impersonation.js";
 import { loadOrCreateServingCertificates } from "./tls.js";
 import { clientCertificateUser } from "./client-certificates.js";
 import { ActiveWatches } from "./watch-stream.js";
@@ -133,6 +134,15 @@ function proxied(req: IncomingMessage, url: string, method: string, body: string
 }
 
 const PUBLIC_ROUTES = new Set<Route["kind"]>(["version", "health"]);
+
+/** The name a field selector pins a list to (`metadata.name=x` or `metadata.name==x`, alone or among others), or undefined. */
+function singleObjectName(fieldSelector: string | null): string | undefined {
+  for (const term of (fieldSelector ?? "").split(",")) {
+    const m = /^\s*metadata\.name\s*==?\s*(.+?)\s*$/.exec(term);
+    if (m) return m[1];
+  }
+  return undefined;
+}
 /** The verb a proxied request is authorized with (kube-apiserver's for the proxy subresources). */
 const PROXY_VERBS: Readonly<Record<string, string>> = { GET: "get", HEAD: "get", POST: "create", PUT: "update", PATCH: "patch", DELETE: "delete" };
 const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "te", "trailer", "proxy-authorization", "proxy-authenticate"]);
@@ -196,8 +206,9 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     const t = bearerToken(req);
     let user: UserInfo | undefined;
     for (const a of t ? authenticators : []) if ((user = await a.authenticate(t!))) break;
-    if (user) return user;
-    if (!t && options.insecureHttp) return INSECURE_SUPERUSER;
+    if (!user && !t && options.insecureHttp) user = INSECURE_SUPERUSER;
+    // `kubectl --as`: the request runs as another user once the impersonate checks pass.
+    if (user) return impersonatedUser(req, user, authorize);
     if (!t && PUBLIC_ROUTES.has(route.kind)) return ANONYMOUS;
     throw unauthorized();
   };
@@ -254,11 +265,13 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
       const apply = verb === "patch" && (req.headers["content-type"] ?? "").startsWith("application/apply-patch");
       tracking.series = metrics.resourceRequest(route.type, metricsVerb(verb, apply), route.subresource, scope, query.get("dryRun") === "All");
     }
+    // A list or watch of one object (`fieldSelector=metadata.name=x`) is authorized by that name, as kube-apiserver's RequestInfo does.
+    const name = route.name ?? ((verb === "list" || verb === "watch") ? singleObjectName(query.get("fieldSelector")) : undefined);
     await authorize({
       user, verb, isResourceRequest: true, path: pathname, apiGroup: d.group, apiVersion: d.version, resource: d.plural,
       ...(route.subresource ? { subresource: route.subresource } : {}),
       ...(route.namespace ? { namespace: route.namespace } : {}),
-      ...(route.name ? { name: route.name } : {}),
+      ...(name ? { name } : {}),
     });
     const ctx: RequestContext = { user };
     if (verb === "watch") return resources.handle(req, res, route, query, verb, ctx);

@@ -1,0 +1,115 @@
+import type { ResourceRegistry } from "../../api/resource-registry.js";
+import type { Client } from "../../client/client.js";
+import type { Clock } from "../../clock/clock.js";
+import type { Random } from "../../clock/random.js";
+import type { Logger } from "../../log/logger.js";
+import { SharedInformerFactory } from "../../informers/shared-informer-factory.js";
+import { allowAllAuthorizer, systemMastersAuthorizer, unionAuthorizer, type Authorizer } from "../http/authorization.js";
+import { DEFAULT_AUTHORIZATION_MODES, type AuthorizationMode } from "./authorization-modes.js";
+import { NodeGraph } from "./node/node-graph.js";
+import { nodeAuthorizer } from "./node/node-authorizer.js";
+import { RbacIndex } from "./rbac/rbac-index.js";
+import { rbacAuthorizer } from "./rbac/rbac-authorizer.js";
+import { aggregateMessage } from "../admission/admission-forbidden.js";
+import { nodeIdentity } from "./node/node-authorizer.js";
+import type { ReviewAuthorization, UserRules } from "./reviews/access-reviews.js";
+import type { UserInfo } from "../admission.js";
+
+export interface ApiAuthorizationOptions {
+  client: Client;
+  clock: Clock;
+  registry: ResourceRegistry;
+  random?: Random;
+  log: Logger;
+  /** `--authorization-mode` (default Node,RBAC). */
+  modes?: readonly AuthorizationMode[];
+  /** Authorizers plugins contribute, asked after the modes (as a webhook would be). */
+  extra?: () => readonly Authorizer[];
+}
+
+const alwaysDeny: Authorizer = { name: "AlwaysDeny", authorize: () => ({ allowed: false, reason: "Everything is forbidden." }) };
+
+/**
+ * The API server's authorization: its own informers over RBAC objects, pods, claims and
+ * attachments (the RBAC index and the Node graph, kept whatever the modes, as kube-apiserver's
+ * RBAC storage always exists), and the authorizer the modes compose — `system:masters` first,
+ * then each mode in order, then the contributed ones. With `AlwaysAllow` alone and nothing
+ * contributed, every authenticated request is allowed.
+ */
+export class ApiAuthorization implements ReviewAuthorization {
+  readonly modes: readonly AuthorizationMode[];
+  readonly rbac: RbacIndex;
+  readonly nodeGraph: NodeGraph;
+  private readonly informers: SharedInformerFactory;
+  private readonly controller = new AbortController();
+  private readonly byMode: Readonly<Record<AuthorizationMode, Authorizer>>;
+
+  constructor(private readonly options: ApiAuthorizationOptions) {
+    this.modes = options.modes ?? DEFAULT_AUTHORIZATION_MODES;
+    this.informers = new SharedInformerFactory({ client: options.client, clock: options.clock, registry: options.registry, ...(options.random ? { random: options.random } : {}), logger: options.log });
+    this.rbac = new RbacIndex(this.informers);
+    this.nodeGraph = new NodeGraph(this.informers);
+    this.byMode = { AlwaysAllow: allowAllAuthorizer, AlwaysDeny: alwaysDeny, Node: nodeAuthorizer(this.nodeGraph), RBAC: rbacAuthorizer(this.rbac) };
+  }
+
+  /** Starts the informers and waits for their first lists. */
+  async start(): Promise<void> {
+    this.informers.start(this.controller.signal);
+    await this.informers.waitForCacheSync(this.controller.signal);
+  }
+
+  async stop(): Promise<void> {
+    this.controller.abort();
+    await this.informers.shutdown();
+  }
+
+  /** True when RBAC is one of the modes (escalation checks apply to role writes). */
+  get rbacEnabled(): boolean {
+    return this.modes.includes("RBAC");
+  }
+
+  /** The server's authorizer: asks the composition as it stands (contributed authorizers are read at each request). */
+  readonly authorizer: Authorizer = {
+    name: "kube-apiserver",
+    authorize: (attributes) => this.current().authorize(attributes),
+  };
+
+  /**
+   * What `user` may do in `namespace` (SelfSubjectRulesReview, upstream's union `RulesFor`):
+   * `system:masters` and AlwaysAllow give everything, RBAC its bound rules; the Node authorizer
+   * (for kubelets) and contributed authorizers cannot enumerate theirs, so the answer is incomplete.
+   */
+  rulesFor(user: UserInfo, namespace: string): UserRules {
+    const out: UserRules = { resourceRules: [], nonResourceRules: [], incomplete: false };
+    const errors: string[] = [];
+    const everything = (): void => {
+      out.resourceRules.push({ verbs: ["*"], apiGroups: ["*"], resources: ["*"] });
+      out.nonResourceRules.push({ verbs: ["*"], nonResourceURLs: ["*"] });
+    };
+    if (user.groups?.includes("system:masters")) everything();
+    for (const mode of this.modes) {
+      if (mode === "AlwaysAllow") everything();
+      else if (mode === "Node" && nodeIdentity(user) !== undefined) {
+        out.incomplete = true;
+        errors.push("node authorizer does not support user rule resolution");
+      } else if (mode === "RBAC") {
+        const rbacErrors: string[] = [];
+        for (const r of this.rbac.rulesFor(user, namespace, rbacErrors)) {
+          if (r.nonResourceURLs?.length) out.nonResourceRules.push({ verbs: [...r.verbs], nonResourceURLs: [...r.nonResourceURLs] });
+          else out.resourceRules.push({ verbs: [...r.verbs], ...(r.apiGroups ? { apiGroups: [...r.apiGroups] } : {}), ...(r.resources ? { resources: [...r.resources] } : {}), ...(r.resourceNames?.length ? { resourceNames: [...r.resourceNames] } : {}) });
+        }
+        errors.push(...rbacErrors);
+      }
+    }
+    if (this.options.extra?.().length) out.incomplete = true;
+    if (errors.length) out.evaluationError = aggregateMessage(errors);
+    return out;
+  }
+
+  private current(): Authorizer {
+    const extra = this.options.extra?.() ?? [];
+    if (this.modes.length === 1 && this.modes[0] === "AlwaysAllow" && !extra.length) return allowAllAuthorizer;
+    const modes = this.modes.filter((m) => !(m === "AlwaysAllow" && extra.length));
+    return unionAuthorizer([systemMastersAuthorizer, ...modes.map((m) => this.byMode[m]), ...extra]);
+  }
+}

@@ -1,0 +1,122 @@
+import type { PersistentVolume, PersistentVolumeClaim, Pod } from "kubernetes-types/core/v1.js";
+import type { VolumeAttachment } from "kubernetes-types/storage/v1.js";
+import type { SharedInformer } from "../../../informers/shared-informer.js";
+import type { SharedInformerFactory } from "../../../informers/shared-informer-factory.js";
+import { objectOrTombstoneObject } from "../../../informers/tombstone.js";
+
+/** The object kinds a node reaches through its pods (upstream's vertex types). */
+export type NodeObjectType = "secret" | "configmap" | "pvc" | "pv" | "serviceaccount" | "volumeattachment";
+
+function podReferences(pod: Pod): string[] {
+  const ns = pod.metadata?.namespace ?? "";
+  const refs = new Set<string>();
+  const add = (type: NodeObjectType, name: string | undefined): void => {
+    if (name) refs.add(`${type}/${ns}/${name}`);
+  };
+  const spec = pod.spec;
+  if (!spec) return [];
+  add("serviceaccount", spec.serviceAccountName || "default");
+  for (const s of spec.imagePullSecrets ?? []) add("secret", s.name);
+  for (const v of spec.volumes ?? []) {
+    add("secret", v.secret?.secretName);
+    add("configmap", v.configMap?.name);
+    add("pvc", v.persistentVolumeClaim?.claimName);
+    if (v.ephemeral) add("pvc", `${pod.metadata?.name}-${v.name}`);
+    for (const p of v.projected?.sources ?? []) {
+      add("secret", p.secret?.name);
+      add("configmap", p.configMap?.name);
+    }
+    add("secret", v.csi?.nodePublishSecretRef?.name);
+    add("secret", v.cephfs?.secretRef?.name);
+    add("secret", v.rbd?.secretRef?.name);
+    add("secret", v.iscsi?.secretRef?.name);
+    add("secret", v.flexVolume?.secretRef?.name);
+    add("secret", v.azureFile?.secretName);
+  }
+  for (const c of [...(spec.initContainers ?? []), ...(spec.containers ?? []), ...(spec.ephemeralContainers ?? [])]) {
+    for (const e of c.env ?? []) {
+      add("secret", e.valueFrom?.secretKeyRef?.name);
+      add("configmap", e.valueFrom?.configMapKeyRef?.name);
+    }
+    for (const f of c.envFrom ?? []) {
+      add("secret", f.secretRef?.name);
+      add("configmap", f.configMapRef?.name);
+    }
+  }
+  return [...refs];
+}
+
+/**
+ * The Node authorizer's graph (plugin/pkg/auth/authorizer/node/graph.go), kept from the API
+ * server's informers: which secrets, configmaps, claims and service accounts each node's pods
+ * reference, which volume each claim is bound to, and which VolumeAttachments name each node.
+ * Pods are counted per reference, so a secret stays reachable while any pod on the node uses it.
+ */
+export class NodeGraph {
+  private readonly byPod = new Map<string, { node: string; refs: string[] }>();
+  private readonly byNode = new Map<string, Map<string, number>>();
+  private readonly pvcs: SharedInformer<PersistentVolumeClaim>;
+  private readonly attachments: SharedInformer<VolumeAttachment>;
+  private readonly informers: { hasSynced(): boolean }[];
+
+  constructor(factory: SharedInformerFactory) {
+    const pods = factory.forResource<Pod>("Pod");
+    this.pvcs = factory.forResource<PersistentVolumeClaim>("PersistentVolumeClaim");
+    this.attachments = factory.forResource<VolumeAttachment>({ group: "storage.k8s.io", version: "v1", resource: "volumeattachments" });
+    const pvs = factory.forResource<PersistentVolume>("PersistentVolume");
+    this.informers = [pods, this.pvcs, this.attachments, pvs];
+    const key = (p: Pod): string => `${p.metadata?.namespace}/${p.metadata?.name}`;
+    pods.addEventHandler({
+      onAdd: (p) => this.setPod(key(p), p),
+      onUpdate: (_old, p) => this.setPod(key(p), p),
+      onDelete: (p) => this.removePod(key(objectOrTombstoneObject(p))),
+    });
+  }
+
+  hasSynced(): boolean {
+    return this.informers.every((i) => i.hasSynced());
+  }
+
+  private setPod(key: string, pod: Pod): void {
+    const node = pod.spec?.nodeName;
+    const before = this.byPod.get(key);
+    if (before && before.node === node) return; // a bound pod's references never change (spec is immutable after binding)
+    this.removePod(key);
+    if (!node) return;
+    const refs = podReferences(pod);
+    this.byPod.set(key, { node, refs });
+    let counts = this.byNode.get(node);
+    if (!counts) this.byNode.set(node, (counts = new Map()));
+    for (const r of refs) counts.set(r, (counts.get(r) ?? 0) + 1);
+  }
+
+  private removePod(key: string): void {
+    const before = this.byPod.get(key);
+    if (!before) return;
+    this.byPod.delete(key);
+    const counts = this.byNode.get(before.node);
+    if (!counts) return;
+    for (const r of before.refs) {
+      const n = (counts.get(r) ?? 0) - 1;
+      if (n > 0) counts.set(r, n);
+      else counts.delete(r);
+    }
+    if (!counts.size) this.byNode.delete(before.node);
+  }
+
+  /** Whether `node` reaches the object (upstream's `hasPathFrom`): through a pod, a pod's claim (for its volume), or a VolumeAttachment. */
+  hasPathFrom(node: string, type: NodeObjectType, namespace: string, name: string): boolean {
+    const refs = this.byNode.get(node);
+    if (type === "volumeattachment") return this.attachments.lister().get(name)?.spec?.nodeName === node;
+    if (type === "pv") {
+      if (!refs) return false;
+      for (const r of refs.keys()) {
+        if (!r.startsWith("pvc/")) continue;
+        const [, ns, claim] = r.split("/");
+        if (this.pvcs.lister().namespace(ns!).get(claim!)?.spec?.volumeName === name) return true;
+      }
+      return false;
+    }
+    return refs?.has(`${type}/${namespace}/${name}`) === true;
+  }
+}
