@@ -74,7 +74,10 @@ spec:
   writeFileSync(join(dir, "ca.crt"), server.caData!);
   assert.match(openssl("verify", "-CAfile", "ca.crt", "jane.crt"), /jane\.crt: OK/);
 
-  // The certificate is Jane's credential: what she creates records her as the requester.
+  // The certificate is Jane's credential: what she creates records her as the requester. Under
+  // RBAC a user needs a role to request certificates (upstream grants it to no one by default).
+  await admin.ok(["create", "clusterrole", "csr-requester", "--verb=create,get,list", "--resource=certificatesigningrequests"]);
+  await admin.ok(["create", "clusterrolebinding", "jane-csr", "--clusterrole=csr-requester", "--user=jane"]);
   const jane = kubectlIn(dir, certificateKubeconfig("jane", certPem, readFileSync(join(dir, "jane.key"), "utf8")));
   openssl("req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", "x.key", "-subj", "/CN=x", "-out", "x.csr");
   await jane.ok(["create", "-f", "-"], `apiVersion: certificates.k8s.io/v1
