@@ -15,7 +15,9 @@ import { KUBECTL, requireTool } from "../support/require-tool.js";
 requireTool(KUBECTL);
 
 const dir = mkdtempSync(join(tmpdir(), "kubesim-tokens-"));
-const cluster = new Cluster({ clock: "virtual", seed: 11, plugins: [] });
+// Time moves only when a test advances it: the API server's own informers keep timers (watch
+// timeouts, bookmarks), and auto mode would jump past a token's expiry while kubectl runs.
+const cluster = new Cluster({ clock: "virtual", seed: 11, plugins: [], autoAdvance: false });
 await cluster.start();
 const server = await cluster.serve({ port: 0, stateDir: dir });
 const kubeconfig = join(dir, "kubeconfig");
@@ -23,6 +25,10 @@ writeKubeconfigFor(server, kubeconfig, "kubesim");
 const k = kubectlIn(dir, kubeconfig);
 const sas = cluster.client.resource<ServiceAccount>("ServiceAccount");
 const robot = await sas.create({ apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "robot", namespace: "default" } });
+// Under RBAC the service account may read what the tests read (a Role of its own: the aggregated
+// `view` role stays empty without kube-controller-manager's aggregation controller, as upstream).
+await k.ok(["create", "role", "reader", "--verb=get,list", "--resource=serviceaccounts,pods", "-n", "default"]);
+await k.ok(["create", "rolebinding", "robot-reader", "--role=reader", "--serviceaccount=default:robot", "-n", "default"]);
 
 const UNAUTHORIZED = /^error: You must be logged in to the server \(Unauthorized\)\n$/;
 
