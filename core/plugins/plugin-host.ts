@@ -1,3 +1,4 @@
+import { offClock } from "../clock/clock.js";
 import type { DependencyContainer } from "tsyringe";
 import type { Clock } from "../clock/clock.js";
 import type { Random } from "../clock/random.js";
@@ -67,7 +68,10 @@ export class PluginHost {
   async start(): Promise<void> {
     if (this.state !== "new") throw new PluginError("plugin host already started");
     this.state = "starting";
-    const plugins = await Promise.all(this.refs.map((q) => loadPlugin(q.ref, this.options.baseDir)));
+    // Importing modules is real I/O (and, under a loader such as tsx, a round trip to its thread):
+    // simulated time must not move meanwhile, or a virtual clock's auto mode would fire whatever
+    // timers are pending (the API server's own watches) by how long the disk took.
+    const plugins = await offClock(this.options.clock, Promise.all(this.refs.map((q) => loadPlugin(q.ref, this.options.baseDir))));
     const ordered = orderPlugins(plugins);
     const configs = this.parseConfigs(plugins);
     for (const plugin of ordered) {
