@@ -1,4 +1,4 @@
-import type { Node, Pod } from "kubernetes-types/core/v1.js";
+import type { Node, Pod, PodSpec } from "kubernetes-types/core/v1.js";
 import type { ControllerRevision, DaemonSet, DaemonSetStatus } from "kubernetes-types/apps/v1.js";
 import type { LabelSelector as LabelSelectorObject } from "kubernetes-types/meta/v1.js";
 import {
@@ -26,6 +26,20 @@ import { scaled } from "../deployment/deployment-util.js";
 import { daemonPodTolerations, nodeShouldRunDaemonPod, pinToNode, targetNodeName } from "./node-eligibility.js";
 
 type DaemonSetObject = DaemonSet & KubeObject;
+
+/**
+ * nodeShouldRunDaemonPod, memoised per (template spec, node) object pair: both come from
+ * informers and are immutable, so a sync (three passes over every node) only evaluates nodes
+ * that changed since the last one.
+ */
+const eligibility = new WeakMap<PodSpec, WeakMap<Node, { shouldRun: boolean; shouldContinueRunning: boolean }>>();
+function eligible(node: Node, spec: PodSpec): { shouldRun: boolean; shouldContinueRunning: boolean } {
+  let perNode = eligibility.get(spec);
+  if (!perNode) eligibility.set(spec, (perNode = new WeakMap()));
+  let r = perNode.get(node);
+  if (!r) perNode.set(node, (r = nodeShouldRunDaemonPod(node, spec)));
+  return r;
+}
 
 /** The annotation the API server keeps a DaemonSet's template generation in. */
 const TEMPLATE_GENERATION_ANNOTATION = "deprecated.daemonset.template.generation";
@@ -269,7 +283,7 @@ export function daemonSetController(mgr: Manager, workers: number): Controller {
     let failure: unknown;
     if (expectations.satisfied(key)) {
       let desired = 0;
-      for (const node of nodeList) if (nodeShouldRunDaemonPod(node, ds.spec!.template.spec!).shouldRun) desired++;
+      for (const node of nodeList) if (eligible(node, ds.spec!.template.spec!).shouldRun) desired++;
       const budget = rolling ? daemonSetBudget(ds, desired) : { surge: 0, unavailable: 0 };
       const create: string[] = [];
       const victims: Pod[] = [];
@@ -277,7 +291,7 @@ export function daemonSetController(mgr: Manager, workers: number): Controller {
       for (const node of nodeList) {
         const nodeName = node.metadata!.name!;
         known.add(nodeName);
-        const { shouldRun, shouldContinueRunning } = nodeShouldRunDaemonPod(node, ds.spec!.template.spec!);
+        const { shouldRun, shouldContinueRunning } = eligible(node, ds.spec!.template.spec!);
         const here = (nodeToPods.get(nodeName) ?? []).filter((p) => !p.metadata?.deletionTimestamp);
         if (!shouldContinueRunning) {
           victims.push(...here);
@@ -331,7 +345,7 @@ export function daemonSetController(mgr: Manager, workers: number): Controller {
     let availableN = 0;
     let updated = 0;
     for (const node of nodeList) {
-      const { shouldRun } = nodeShouldRunDaemonPod(node, ds.spec!.template.spec!);
+      const { shouldRun } = eligible(node, ds.spec!.template.spec!);
       const here = (nodeToPods.get(node.metadata!.name!) ?? []).filter((p) => !p.metadata?.deletionTimestamp);
       if (shouldRun) {
         desired++;
