@@ -1,6 +1,8 @@
 import type { Process, Signal } from "../../core/cri/process.js";
 import { serveHttpConnection, type HttpRequest, type HttpResponse } from "../../core/cri/http.js";
 import type { Connection } from "../../core/net/sockets.js";
+import { createSecureContext, TLSSocket } from "node:tls";
+import { connectionToDuplex, duplexToConnection } from "../../core/net/connection-stream.js";
 
 /**
  * Runs a server process until it is told to stop: resolves with `exitCode(signal)` when a
@@ -19,6 +21,19 @@ export function untilSignal(p: Process, onSignal: (signal: Signal) => number | u
 /** Listens for HTTP on `port`; a port already taken fails the process as servers do. */
 export function serveHttp(p: Process, port: number, handler: (req: HttpRequest) => HttpResponse | Promise<HttpResponse>): void {
   p.net.listen("TCP", port, (conn) => serveHttpConnection(conn, handler));
+}
+
+/**
+ * Listens for HTTPS on `port`: TLS (Node's, with `cert`/`key` in PEM) over each simulated
+ * connection, then the same HTTP handling as {@link serveHttp}.
+ */
+export function serveHttps(p: Process, port: number, tls: { cert: string; key: string }, handler: (req: HttpRequest) => HttpResponse | Promise<HttpResponse>): void {
+  const context = createSecureContext({ cert: tls.cert, key: tls.key });
+  p.net.listen("TCP", port, (conn) => {
+    const socket = new TLSSocket(connectionToDuplex(conn), { isServer: true, secureContext: context });
+    socket.on("error", () => conn.destroy());
+    serveHttpConnection(duplexToConnection(socket, conn), handler);
+  });
 }
 
 /** Reads CRLF/LF-terminated lines from a connection. */

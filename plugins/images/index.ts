@@ -13,7 +13,7 @@ import { SERVERS } from "./catalog/servers.js";
 export { BUSYBOX_APPLETS, parseSleep } from "./busybox/applets.js";
 export { sh } from "./busybox/sh.js";
 export { USERLAND, baseFiles } from "./userland.js";
-export { serveHttp, untilSignal, onLines, clfTime } from "./daemon.js";
+export { serveHttp, serveHttps, untilSignal, onLines, clfTime, nginxErrorTime } from "./daemon.js";
 
 /** The built-in images, as the registries serve them. */
 export const BUILT_IN_IMAGES: readonly ImageDefinition[] = [PAUSE, BUSYBOX, NGINX, AGNHOST, HTTPBIN, HTTPBIN_GHCR, REDIS, ECHOSERVER, STRESS, ...SERVERS];

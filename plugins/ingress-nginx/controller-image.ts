@@ -39,7 +39,7 @@ function controllerProgram(controller: () => IngressNginxController | undefined)
     const metrics = new IngressControllerMetrics(p.env["POD_NAME"] ?? p.hostname, p.env["POD_NAMESPACE"] ?? "ingress-nginx");
     const instance: ControllerInstance = {
       podName: p.env["POD_NAME"] ?? p.hostname,
-      handler: new RequestHandler(() => ctl.routing(), p.net, p.clock, (line) => p.stdout(line), metrics),
+      handler: new RequestHandler(() => ctl.routing(), p.net, p.clock, (line) => p.stdout(line), metrics, (line) => p.stderr(line)),
       writeConf: (text) => {
         p.fs.write("/etc/nginx/nginx.conf", text);
         metrics.reloaded(p.clock.now());

@@ -1,10 +1,10 @@
 import { createHash, randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { canonicalHeaderKey, HttpTimeoutError, type HttpResponse } from "../../core/cri/http.js";
-import { UpstreamPool } from "./upstream-pool.js";
+import { UpstreamClosedError, UpstreamPool, UpstreamTlsError } from "./upstream-pool.js";
 import { NetError, type NetworkStack } from "../../core/net/sockets.js";
 import type { Clock } from "../../core/clock/clock.js";
-import { clfTime } from "../images/index.js";
+import { clfTime, nginxErrorTime } from "../images/index.js";
 import { inRanges } from "./annotations.js";
 import { findGatewayMatch, modifyPath, type CompiledMatch, type GatewayRoutes } from "./gateway/gateway-routes.js";
 import type { HTTPHeaderFilter, HTTPRouteFilter } from "./gateway/types.js";
@@ -81,6 +81,8 @@ const READ_TIMEOUT_MS = 60_000;
  */
 export class RequestHandler {
   private readonly next = new Map<string, number>();
+  /** nginx's connection counter (`*N` in error log lines). */
+  private connections = 0;
   /** Kept-alive connections to the endpoints, from the controller pod's network namespace. */
   private readonly upstreams: UpstreamPool;
 
@@ -91,6 +93,8 @@ export class RequestHandler {
     private readonly accessLog: (line: string) => void,
     /** Where each request is counted (`nginx_ingress_controller_requests`, ...). */
     private readonly metrics?: IngressControllerMetrics,
+    /** nginx's error log (the container's stderr): why an upstream failed. */
+    private readonly errorLog: (line: string) => void = () => undefined,
   ) {
     this.upstreams = new UpstreamPool(net, clock);
   }
@@ -158,7 +162,8 @@ export class RequestHandler {
       if (!target.startsWith("/")) target = `/${target}`;
     }
     const headers = this.upstreamHeaders(req, host, requestId);
-    const { res, outcome } = await this.forward(req, endpoint, query !== undefined && !target.includes("?") ? `${target}?${query}` : target, headers, name, alternative);
+    const scheme = route.annotations.backendProtocol === "HTTPS" || route.annotations.backendProtocol === "GRPCS" ? "https" : "http";
+    const { res, outcome } = await this.forward(req, endpoint, query !== undefined && !target.includes("?") ? `${target}?${query}` : target, headers, name, alternative, scheme, server.hostname);
     if (route.annotations.customHttpErrors.includes(res.status)) return { res: page(res.status), outcome };
     if (setCookie) res.headers!["Set-Cookie"] = setCookie;
     return { res, outcome };
@@ -182,14 +187,15 @@ export class RequestHandler {
   }
 
   /** Proxies to one endpoint from the controller pod's namespace; 502/504 pages when it fails. */
-  private async forward(req: IngressRequest, endpoint: UpstreamEndpoint, target: string, headers: Record<string, string>, name: string, alternative: string): Promise<{ res: HttpResponse & { headers: Record<string, string> }; outcome: Outcome }> {
+  private async forward(req: IngressRequest, endpoint: UpstreamEndpoint, target: string, headers: Record<string, string>, name: string, alternative: string, scheme: "http" | "https" = "http", serverName = "_"): Promise<{ res: HttpResponse & { headers: Record<string, string> }; outcome: Outcome }> {
     const t0 = performance.now();
     const addr = `${endpoint.ip}:${endpoint.port}`;
     let upstream: { status: number; statusText: string; headers: Record<string, string>; body: string };
     try {
-      upstream = await this.upstreams.request(endpoint.ip, endpoint.port, { method: req.method, path: target, headers, body: req.body }, { connectMs: CONNECT_TIMEOUT_MS, readMs: READ_TIMEOUT_MS });
+      upstream = await this.upstreams.request(endpoint.ip, endpoint.port, { method: req.method, path: target, headers, body: req.body }, { connectMs: CONNECT_TIMEOUT_MS, readMs: READ_TIMEOUT_MS }, scheme);
     } catch (err) {
       const status = err instanceof HttpTimeoutError || (err instanceof NetError && err.code === "ETIMEDOUT") ? 504 : 502;
+      this.errorLog(`${nginxErrorTime(this.clock.now())} [error] 31#31: *${++this.connections} ${upstreamFailure(err)}, client: ${req.remoteAddress}, server: ${serverName}, request: "${req.method} ${req.path} ${req.httpVersion}", upstream: "${scheme}://${addr}${target}", host: "${req.headers["host"] ?? ""}"\n`);
       return { res: { ...page(status), headers: { "Content-Type": "text/html" } }, outcome: { upstream: name, alternative, upstreamAddr: addr, upstreamLength: "0", upstreamTime: ((performance.now() - t0) / 1000).toFixed(3), upstreamStatus: String(status) } };
     }
     const outcome: Outcome = { upstream: name, alternative, upstreamAddr: addr, upstreamLength: String(Buffer.byteLength(upstream.body)), upstreamTime: ((performance.now() - t0) / 1000).toFixed(3), upstreamStatus: String(upstream.status) };
@@ -271,6 +277,30 @@ export class RequestHandler {
     this.next.set(name, (i + 1) % endpoints.length);
     return endpoints[i % endpoints.length]!;
   }
+}
+
+/** What nginx's error log says of a failed upstream (errno text as Linux prints it). */
+function upstreamFailure(err: unknown): string {
+  if (err instanceof HttpTimeoutError) return "upstream timed out (110: Connection timed out) while reading response header from upstream";
+  if (err instanceof UpstreamTlsError) return err.message;
+  if (err instanceof UpstreamClosedError) return "upstream prematurely closed connection while reading response header from upstream";
+  if (err instanceof NetError) {
+    switch (err.code) {
+      case "ECONNREFUSED":
+        return "connect() failed (111: Connection refused) while connecting to upstream";
+      case "ETIMEDOUT":
+        return "upstream timed out (110: Connection timed out) while connecting to upstream";
+      case "EHOSTUNREACH":
+        return "connect() failed (113: No route to host) while connecting to upstream";
+      case "ENETUNREACH":
+        return "connect() failed (101: Network is unreachable) while connecting to upstream";
+      case "ECONNRESET":
+        return "recv() failed (104: Connection reset by peer) while reading response header from upstream";
+      default:
+        return `connect() failed (${err.code}) while connecting to upstream`;
+    }
+  }
+  return `upstream failed (${err instanceof Error ? err.message : String(err)}) while reading response header from upstream`;
 }
 
 /** Random bytes drawn in batches: a request ID costs a slice, not a call into the CSPRNG. */

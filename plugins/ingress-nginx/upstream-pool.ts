@@ -1,6 +1,8 @@
 import { HttpTimeoutError, parseHttpMessage, type HttpClientResponse } from "../../core/cri/http.js";
 import type { Clock } from "../../core/clock/clock.js";
 import type { Connection, NetworkStack } from "../../core/net/sockets.js";
+import { connect as tlsConnect } from "node:tls";
+import { connectionToDuplex, duplexToConnection } from "../../core/net/connection-stream.js";
 
 /** One request to an upstream endpoint. */
 export interface UpstreamRequest {
@@ -14,6 +16,27 @@ export interface UpstreamRequest {
 
 /** ingress-nginx's upstream keep-alive defaults (`upstream-keepalive-*` ConfigMap keys). */
 export const UPSTREAM_KEEPALIVE = { connections: 320, requests: 10_000, timeoutMs: 60_000 } as const;
+
+/** Thrown when the TLS handshake with an HTTPS upstream fails (nginx: `SSL_do_handshake() failed`). */
+export class UpstreamTlsError extends Error {
+  override readonly name = "UpstreamTlsError";
+}
+
+/** TLS as the client over a simulated connection; resolves with the decrypted stream once the handshake completes. */
+function tlsHandshake(conn: Connection): Promise<Connection> {
+  return new Promise((resolve, reject) => {
+    const socket = tlsConnect({ socket: connectionToDuplex(conn), rejectUnauthorized: false });
+    const fail = (err: Error): void => {
+      socket.destroy();
+      reject(new UpstreamTlsError(`SSL_do_handshake() failed (${err.message}) while SSL handshaking to upstream`));
+    };
+    socket.once("error", fail);
+    socket.once("secureConnect", () => {
+      socket.off("error", fail);
+      resolve(duplexToConnection(socket, conn));
+    });
+  });
+}
 
 /** Thrown when a connection closes before its response is complete. */
 export class UpstreamClosedError extends Error {
@@ -105,8 +128,14 @@ export class UpstreamPool {
     private readonly clock: Clock,
   ) {}
 
-  async request(ip: string, port: number, req: UpstreamRequest, timeouts: { connectMs: number; readMs: number }): Promise<HttpClientResponse> {
-    const key = `${ip}:${port}`;
+  /**
+   * One request to `ip:port`; `https` (backend-protocol HTTPS) speaks TLS to the endpoint over the
+   * simulated connection, without verifying its certificate or sending SNI (ingress-nginx's
+   * `proxy_ssl_verify off`, `proxy_ssl_server_name off`). A failed handshake rejects with
+   * {@link UpstreamTlsError}.
+   */
+  async request(ip: string, port: number, req: UpstreamRequest, timeouts: { connectMs: number; readMs: number }, scheme: "http" | "https" = "http"): Promise<HttpClientResponse> {
+    const key = `${scheme}://${ip}:${port}`;
     let head = `${req.method} ${req.path} HTTP/1.1\r\n`;
     for (const k in req.headers) head += `${k}: ${req.headers[k]}\r\n`;
     if (req.body) head += `Content-Length: ${Buffer.byteLength(req.body)}\r\n`;
@@ -119,7 +148,8 @@ export class UpstreamPool {
         if (!(err instanceof UpstreamClosedError) || (err as { receivedAny?: boolean }).receivedAny) throw err;
       }
     }
-    const conn = await this.net.connect(ip, port, { timeoutMs: timeouts.connectMs });
+    let conn = await this.net.connect(ip, port, { timeoutMs: timeouts.connectMs });
+    if (scheme === "https") conn = await tlsHandshake(conn);
     const pooled = new PooledConnection(conn, (c) => this.forget(key, c));
     return this.exchange(key, pooled, head, req.body, timeouts.readMs);
   }

@@ -139,6 +139,92 @@ test("an HTTPS listener serves its certificateRefs' certificate by SNI", async (
   assert.is((JSON.parse(res.body) as Echo).service, "echo-b");
 });
 
+test("the CRDs validate as upstream's: OpenAPI defaults and CEL rules refuse broken objects with their messages", async () => {
+  const refused = async (yaml: string): Promise<string> => {
+    try {
+      await cluster.apply(yaml);
+    } catch (err) {
+      return (err as Error).message;
+    }
+    return "accepted";
+  };
+  const tlsOnHttp = await refused(`
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: bad-tls, namespace: default}
+spec:
+  gatewayClassName: nginx
+  listeners: [{name: http, protocol: HTTP, port: 80, tls: {certificateRefs: [{name: gw-tls}]}}]
+`);
+  assert.match(tlsOnHttp, "tls must not be specified for protocols ['HTTP', 'TCP', 'UDP']");
+  assert.match(tlsOnHttp, /Gateway.gateway.networking.k8s.io "bad-tls" is invalid/);
+  const relative = await refused(`
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: bad-path, namespace: default}
+spec:
+  parentRefs: [{name: gw}]
+  rules: [{matches: [{path: {type: PathPrefix, value: foo}}], backendRefs: [{name: echo-a, port: 8080}]}]
+`);
+  assert.match(relative, "value must be an absolute path and start with '/' when type one of ['Exact', 'PathPrefix']");
+  const noPort = await refused(`
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: bad-port, namespace: default}
+spec:
+  parentRefs: [{name: gw}]
+  rules: [{backendRefs: [{name: echo-a}]}]
+`);
+  assert.match(noPort, "Must have port for Service reference");
+  // Defaults from the schema: the rule's match, the parentRef's group and kind, the backendRef's weight.
+  await cluster.apply(`
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: defaults, namespace: default}
+spec:
+  parentRefs: [{name: gw}]
+  hostnames: [defaults.example.com]
+  rules: [{backendRefs: [{name: echo-a, port: 8080}]}]
+`);
+  type Route = KubeObject & { spec: { parentRefs: Record<string, unknown>[]; rules: { matches: unknown[]; backendRefs: Record<string, unknown>[] }[] } };
+  const route = await cluster.client.resource<Route>({ group: "gateway.networking.k8s.io", version: "v1", resource: "httproutes" }).get("defaults", { namespace: "default" });
+  assert.equal(route.spec.rules[0]!.matches, [{ path: { type: "PathPrefix", value: "/" } }]);
+  assert.equal(route.spec.parentRefs[0], { group: "gateway.networking.k8s.io", kind: "Gateway", name: "gw" });
+  assert.is(route.spec.rules[0]!.backendRefs[0]!["weight"], 1);
+  assert.is(await service("defaults.example.com", "/x"), "echo-a");
+});
+
+test("conditions as upstream: GatewayClass SupportedVersion; a certificateRef to another namespace is RefNotPermitted without a ReferenceGrant", async () => {
+  type Obj = KubeObject & { status?: { conditions?: Condition[]; listeners?: { name: string; conditions: Condition[] }[] } };
+  const gc = await cluster.client.resource<Obj>({ group: "gateway.networking.k8s.io", version: "v1", resource: "gatewayclasses" }).get("nginx");
+  assert.is(condition(gc.status?.conditions, "SupportedVersion"), "True/SupportedVersion");
+  await cluster.apply(`
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: cross-cert, namespace: other}
+spec:
+  gatewayClassName: nginx
+  listeners: [{name: https, protocol: HTTPS, port: 443, hostname: cross.gw.example.com, tls: {certificateRefs: [{name: gw-tls, namespace: default}]}}]
+`);
+  const gateways = { group: "gateway.networking.k8s.io", version: "v1", resource: "gateways" };
+  const gw = await cluster.waitFor<Obj>(gateways, (g) => g.metadata?.name === "cross-cert" && (g.status?.listeners?.length ?? 0) > 0, { namespace: "other", timeout: 10_000 });
+  const listener = gw.status!.listeners![0]!.conditions;
+  assert.is(condition(listener, "ResolvedRefs"), "False/RefNotPermitted");
+  assert.is(condition(listener, "Programmed"), "False/Invalid");
+  assert.is(condition(gw.status!.conditions, "Accepted"), "True/Accepted");
+  assert.is(condition(gw.status!.conditions, "Programmed"), "False/Invalid");
+  await cluster.apply(`
+apiVersion: gateway.networking.k8s.io/v1beta1
+kind: ReferenceGrant
+metadata: {name: certs-for-other, namespace: default}
+spec:
+  from: [{group: gateway.networking.k8s.io, kind: Gateway, namespace: other}]
+  to: [{group: "", kind: Secret, name: gw-tls}]
+`);
+  const granted = await cluster.waitFor<Obj>(gateways, (g) => g.metadata?.name === "cross-cert" && condition(g.status?.listeners?.[0]?.conditions, "ResolvedRefs") === "True/ResolvedRefs", { namespace: "other", timeout: 10_000 });
+  assert.is(condition(granted.status!.conditions, "Programmed"), "True/Programmed");
+});
+
 test.after(async () => {
   await cluster.stop();
 });

@@ -75,10 +75,41 @@ metadata: {name: bin, namespace: default}
 spec:
   selector: {app: bin}
   ports: [{port: 80}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: tls-backend, namespace: default}
+spec:
+  selector: {matchLabels: {app: tls-backend}}
+  template:
+    metadata: {labels: {app: tls-backend}}
+    spec:
+      containers:
+      - name: netexec
+        image: registry.k8s.io/e2e-test-images/agnhost:2.53
+        args: [netexec, --http-port=8443, --tls-cert-file=/certs/tls.crt, --tls-private-key-file=/certs/tls.key]
+        volumeMounts: [{name: certs, mountPath: /certs}]
+      volumes: [{name: certs, secret: {secretName: secure-tls}}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: tls-backend, namespace: default}
+spec:
+  selector: {app: tls-backend}
+  ports: [{port: 80, targetPort: 8443}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: refused, namespace: default}
+spec:
+  selector: {app: tls-backend}
+  ports: [{port: 80, targetPort: 9999}]
+---${ingress("tls-backend", "tlsbe.example.com", path("/", "Prefix", "tls-backend"), `{nginx.ingress.kubernetes.io/backend-protocol: HTTPS}`)}
+---${ingress("refused", "refused.example.com", path("/", "Prefix", "refused"))}
 ---${ingress("stable", "canary.example.com", path("/", "Prefix", "echo-a"))}
 ---${ingress("canary", "canary.example.com", path("/", "Prefix", "echo-b"), `{nginx.ingress.kubernetes.io/canary: "true", nginx.ingress.kubernetes.io/canary-by-header: X-Canary}`)}
 `);
-for (const name of ["echo-a", "echo-b", "bin"]) await cluster.waitFor<Deployment>("Deployment", (d) => d.metadata?.name === name && d.status?.readyReplicas === d.spec?.replicas, { namespace: "default", timeout: 30_000 });
+for (const name of ["echo-a", "echo-b", "bin", "tls-backend"]) await cluster.waitFor<Deployment>("Deployment", (d) => d.metadata?.name === name && d.status?.readyReplicas === d.spec?.replicas, { namespace: "default", timeout: 30_000 });
 await cluster.waitFor<Pod>("Pod", (p) => p.metadata?.labels?.["app.kubernetes.io/component"] === "controller" && p.status?.phase === "Running", { namespace: NAMESPACE, timeout: 30_000 });
 
 const curlTest = testWithTool(CURL, test);
@@ -207,6 +238,23 @@ test("status.loadBalancer shows the controller's node address; the pod logs acce
   assert.match(conf, /location \/b\/ \{/);
   assert.match(conf, /set \$proxy_upstream_name "default-echo-b-80";/);
   assert.match(conf, /rewrite "\(\?i\)\/api\(\/\|\$\)\(\.\*\)" \/\$2 break;/);
+});
+
+test("backend-protocol HTTPS speaks TLS to the pods; a refused upstream is nginx's 502 with its access and error log lines", async () => {
+  const res = await get("tlsbe.example.com", "/hostname");
+  assert.is(res.status, 200);
+  assert.match(res.body, /^tls-backend-/);
+  assert.match((await get("tlsbe.example.com", "/header?key=X-Forwarded-Proto")).body, /^http$/);
+  const refused = await get("refused.example.com", "/x");
+  assert.is(refused.status, 502);
+  assert.match(refused.body, /<title>502 Bad Gateway<\/title>/);
+  const controllers = (await cluster.client.resource<Pod>("Pod").list({ namespace: NAMESPACE })).items.filter((p) => p.status?.phase === "Running");
+  const streams = cluster.resolve(PodStreams);
+  let logs = "";
+  for (const c of controllers) logs += (await streams.logs(NAMESPACE, c.metadata!.name!, new URLSearchParams())) as string;
+  assert.match(logs, /"GET \/x HTTP\/1\.1" 502 \d+ "-" "[^"]*" \d+ \d+\.\d{3} \[default-refused-80\] \[\] 10\.244\.\d+\.\d+:9999 0 \d+\.\d{3} 502 [0-9a-f]{32}\n/);
+  assert.match(logs, /\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d \[error\] 31#31: \*\d+ connect\(\) failed \(111: Connection refused\) while connecting to upstream, client: 127\.0\.0\.1, server: refused\.example\.com, request: "GET \/x HTTP\/1\.1", upstream: "http:\/\/10\.244\.\d+\.\d+:9999\/x", host: "refused\.example\.com"\n/);
+  assert.match(logs, /"GET \/hostname HTTP\/1\.1" 200 \d+ "-" "[^"]*" \d+ \d+\.\d{3} \[default-tls-backend-80\] \[\] 10\.244\.\d+\.\d+:8443 \d+ \d+\.\d{3} 200 [0-9a-f]{32}\n/);
 });
 
 test("the controller pod's :10254/metrics counts requests per Ingress, Service, path and status (through pods/proxy)", async () => {

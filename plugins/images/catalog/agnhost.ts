@@ -1,6 +1,6 @@
 import type { ImageDefinition } from "../../../core/cri/images.js";
 import type { Process, Program } from "../../../core/cri/process.js";
-import { layers, serveHttp, untilSignal } from "../daemon.js";
+import { layers, serveHttp, serveHttps, untilSignal } from "../daemon.js";
 import { ALPINE_BASE, USERLAND } from "../userland.js";
 
 function flag(argv: readonly string[], name: string, fallback: string): string {
@@ -16,9 +16,18 @@ async function netexec(p: Process, args: readonly string[]): Promise<number> {
   const udpPort = Number(flag(args, "udp-port", "8081"));
   let exitCode: number | undefined;
   let exitNow: ((code: number) => void) | undefined;
-  p.stderr(`I0101 00:00:00.000000       1 log.go:245] Started HTTP server on port ${httpPort}\n`);
+  // --tls-cert-file and --tls-private-key-file: the HTTP port serves HTTPS instead.
+  const certFile = flag(args, "tls-cert-file", "");
+  const keyFile = flag(args, "tls-private-key-file", "");
+  const tls = certFile && keyFile ? { cert: p.fs.read(certFile), key: p.fs.read(keyFile) } : undefined;
+  if ((certFile || keyFile) && (!tls?.cert || !tls.key)) {
+    p.stderr(`F0101 00:00:00.000000       1 netexec.go:197] open ${!tls?.cert ? certFile || keyFile : keyFile}: no such file or directory\n`);
+    return 255;
+  }
+  p.stderr(`I0101 00:00:00.000000       1 log.go:245] Started ${tls ? "HTTPS" : "HTTP"} server on port ${httpPort}\n`);
   p.stderr(`I0101 00:00:00.000000       1 log.go:245] Started UDP server on port  ${udpPort}\n`);
-  serveHttp(p, httpPort, (req) => {
+  const serve = tls ? (port: number, h: Parameters<typeof serveHttp>[2]) => serveHttps(p, port, tls as { cert: string; key: string }, h) : (port: number, h: Parameters<typeof serveHttp>[2]) => serveHttp(p, port, h);
+  serve(httpPort, (req) => {
     const [path = "/", query = ""] = req.path.split("?");
     const params = new URLSearchParams(query);
     p.stderr(`I0101 00:00:00.000000       1 log.go:245] GET ${path}\n`);

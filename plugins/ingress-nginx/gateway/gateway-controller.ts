@@ -76,6 +76,7 @@ export class GatewayController {
       services: (ns, name) => this.informers.forResource<Service>("Service").lister().namespace(ns).get(name),
       namespace: (name) => this.informers.forResource<Namespace>("Namespace").lister().get(name),
       secretExists: (ns, name) => this.informers.forResource<Secret>("Secret").lister().namespace(ns).get(name)?.type === "kubernetes.io/tls",
+      hasAddress: this.addresses().length > 0,
       now: new Date(this.clock.now()).toISOString().replace(/\.\d{3}Z$/, "Z"),
     });
     return this.compiled;

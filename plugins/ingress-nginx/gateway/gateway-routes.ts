@@ -2,7 +2,7 @@ import type { Condition } from "kubernetes-types/meta/v1.js";
 import type { Namespace, Service } from "kubernetes-types/core/v1.js";
 import type { ServiceBackend } from "../routing-model.js";
 import type { Gateway, GatewayClass, HTTPBackendRef, HTTPRoute, HTTPRouteFilter, HTTPRouteMatch, Listener, ParentReference, ReferenceGrant, RouteParentStatus } from "./types.js";
-import { GATEWAY_GROUP } from "./crds.js";
+import { GATEWAY_API_VERSION, GATEWAY_GROUP } from "./crds.js";
 
 /** A backendRef as resolved: a Service port, or why it cannot be used (requests to it get 500). */
 export interface ResolvedBackend {
@@ -46,6 +46,8 @@ export interface GatewayInputs {
   services: (namespace: string, name: string) => Service | undefined;
   namespace: (name: string) => Namespace | undefined;
   secretExists: (namespace: string, name: string) => boolean;
+  /** Whether the controller has an address to publish (Programmed waits for one). Default true. */
+  hasAddress?: boolean;
   now: string;
 }
 
@@ -93,12 +95,13 @@ function namespaceAllowed(listener: Listener, gw: Gateway, routeNs: string, inpu
   return Object.entries(listener.allowedRoutes?.namespaces?.selector?.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
 }
 
-function grantAllows(grants: readonly ReferenceGrant[], fromNs: string, toNs: string, service: string): boolean {
+/** Does a ReferenceGrant in `toNs` let `fromKind` objects of `fromNs` refer to the core `toKind` named `name`? */
+function granted(grants: readonly ReferenceGrant[], fromKind: "HTTPRoute" | "Gateway", fromNs: string, toNs: string, toKind: "Service" | "Secret", name: string): boolean {
   return grants.some(
     (g) =>
       g.metadata?.namespace === toNs &&
-      (g.spec?.from ?? []).some((f) => f.group === GATEWAY_GROUP && f.kind === "HTTPRoute" && f.namespace === fromNs) &&
-      (g.spec?.to ?? []).some((t) => (t.group ?? "") === "" && t.kind === "Service" && (!t.name || t.name === service)),
+      (g.spec?.from ?? []).some((f) => f.group === GATEWAY_GROUP && f.kind === fromKind && f.namespace === fromNs) &&
+      (g.spec?.to ?? []).some((t) => (t.group ?? "") === "" && t.kind === toKind && (!t.name || t.name === name)),
   );
 }
 
@@ -106,7 +109,7 @@ function resolveBackend(ref: HTTPBackendRef, routeNs: string, inputs: GatewayInp
   const weight = ref.weight ?? 1;
   if ((ref.group ?? "") !== "" || (ref.kind ?? "Service") !== "Service") return { weight, invalid: "InvalidKind" };
   const ns = ref.namespace ?? routeNs;
-  if (ns !== routeNs && !grantAllows(inputs.grants, routeNs, ns, ref.name)) return { weight, invalid: "RefNotPermitted" };
+  if (ns !== routeNs && !granted(inputs.grants, "HTTPRoute", routeNs, ns, "Service", ref.name)) return { weight, invalid: "RefNotPermitted" };
   const svc = inputs.services(ns, ref.name);
   if (!svc || !(svc.spec?.ports ?? []).some((p) => p.port === ref.port)) return { weight, invalid: "BackendNotFound" };
   return { weight, backend: { namespace: ns, service: ref.name, port: { number: ref.port! } } };
@@ -124,7 +127,8 @@ export function compileGateways(inputs: GatewayInputs): { routes: GatewayRoutes;
   for (const gc of inputs.classes) {
     if (gc.spec?.controllerName !== inputs.controllerName) continue;
     ours.add(gc.metadata?.name ?? "");
-    classes.set(key(gc), [cond("Accepted", true, "Accepted", "", gc.metadata?.generation, inputs.now)]);
+    // Accepted, and SupportedVersion for the installed CRDs' bundle version (GatewayClass conditions since v1.1).
+    classes.set(key(gc), [cond("Accepted", true, "Accepted", "Accepted", gc.metadata?.generation, inputs.now), cond("SupportedVersion", true, "SupportedVersion", `Gateway API CRD bundle version ${GATEWAY_API_VERSION} is supported`, gc.metadata?.generation, inputs.now)]);
   }
   const http: CompiledMatch[] = [];
   const https: CompiledMatch[] = [];
@@ -182,27 +186,46 @@ export function compileGateways(inputs: GatewayInputs): { routes: GatewayRoutes;
     const listeners = (gw.spec?.listeners ?? []).map((l) => {
       let refsOk = true;
       let reason = "ResolvedRefs";
+      let refMessage = "";
       if (l.protocol === "HTTPS") {
         const refs = l.tls?.certificateRefs ?? [];
         const ref = refs[0];
-        if (!ref || !inputs.secretExists(ref.namespace ?? gw.metadata?.namespace ?? "default", ref.name)) {
+        const gwNs = gw.metadata?.namespace ?? "default";
+        const ns = ref?.namespace ?? gwNs;
+        if (ref && ns !== gwNs && !granted(inputs.grants, "Gateway", gwNs, ns, "Secret", ref.name)) {
+          refsOk = false;
+          reason = "RefNotPermitted";
+          refMessage = `certificateRef to Secret ${ns}/${ref.name} is not permitted by any ReferenceGrant`;
+        } else if (!ref || (ref.kind ?? "Secret") !== "Secret" || (ref.group ?? "") !== "" || !inputs.secretExists(ns, ref.name)) {
           refsOk = false;
           reason = "InvalidCertificateRef";
-        } else certificates.set(l.hostname ?? "", `${ref.namespace ?? gw.metadata?.namespace}/${ref.name}`);
+          refMessage = "certificateRefs must name an existing kubernetes.io/tls Secret";
+        } else certificates.set(l.hostname ?? "", `${ns}/${ref.name}`);
       }
       const supported = l.protocol === "HTTP" || l.protocol === "HTTPS";
       return {
         name: l.name,
         attachedRoutes: attachedCount.get(`${key(gw)}/${l.name}`) ?? 0,
         conditions: [
-          cond("Accepted", supported, supported ? "Accepted" : "UnsupportedProtocol", supported ? "" : `protocol ${l.protocol} is not supported`, gen, inputs.now),
-          cond("Programmed", supported && refsOk, supported && refsOk ? "Programmed" : "Invalid", "", gen, inputs.now),
-          cond("ResolvedRefs", refsOk, reason, refsOk ? "" : "certificateRefs must name an existing kubernetes.io/tls Secret", gen, inputs.now),
-          cond("Conflicted", false, "NoConflicts", "", gen, inputs.now),
+          cond("Accepted", supported, supported ? "Accepted" : "UnsupportedProtocol", supported ? "Listener is accepted" : `protocol ${l.protocol} is not supported`, gen, inputs.now),
+          cond("Programmed", supported && refsOk, supported && refsOk ? "Programmed" : "Invalid", supported && refsOk ? "Listener is programmed" : "Listener is not valid", gen, inputs.now),
+          cond("ResolvedRefs", refsOk, reason, refsOk ? "Resolved all the Object references for the Listener" : refMessage, gen, inputs.now),
+          cond("Conflicted", false, "NoConflicts", "No conflicts", gen, inputs.now),
         ],
       };
     });
-    gateways.set(key(gw), { conditions: [cond("Accepted", true, "Accepted", "", gen, inputs.now), cond("Programmed", true, "Programmed", "", gen, inputs.now)], listeners });
+    // Gateway-level: Accepted unless no listener is valid (ListenersNotValid also names a partly valid
+    // Gateway); Programmed once a listener is and the Gateway has an address (else AddressNotAssigned).
+    const valid = listeners.filter((l) => l.conditions[0]!.status === "True").length;
+    const programmedListeners = listeners.filter((l) => l.conditions[1]!.status === "True").length;
+    const hasAddress = inputs.hasAddress ?? true;
+    gateways.set(key(gw), {
+      conditions: [
+        valid === listeners.length ? cond("Accepted", true, "Accepted", "Gateway is accepted", gen, inputs.now) : cond("Accepted", valid > 0, "ListenersNotValid", `${listeners.length - valid} of ${listeners.length} listeners are not valid`, gen, inputs.now),
+        !hasAddress ? cond("Programmed", false, "AddressNotAssigned", "No address has been assigned to the Gateway yet", gen, inputs.now) : programmedListeners > 0 ? cond("Programmed", true, "Programmed", "Gateway is programmed", gen, inputs.now) : cond("Programmed", false, "Invalid", "No listener is programmed", gen, inputs.now),
+      ],
+      listeners,
+    });
   }
   return { routes: { http: http.sort(precedence), https: https.sort(precedence), certificates }, statuses: { classes, gateways, routes: routeParents } };
 }
