@@ -14,6 +14,7 @@ import { mutatingWebhookAdmission, validatingWebhookAdmission } from "./webhooks
 import { validatingAdmissionPolicy } from "./admission-policy/validating-admission-policy.js";
 import { serviceResolver } from "./webhooks/service-resolver.js";
 import type { ServiceResolver } from "./webhooks/webhook-client.js";
+import { allowAllAuthorizer, type Authorizer } from "./http/authorization.js";
 import { createStrategyServices, type AllocatingStrategyServices } from "./allocators/strategy-services.js";
 import { ApiServer } from "./api-server.js";
 import { bootstrapApiObjects } from "./bootstrap.js";
@@ -46,6 +47,8 @@ export interface ControlPlaneOptions {
   resolveWebhookService?: ServiceResolver;
   /** The service-account key and cluster CA (default: generated, shared by the process's in-memory clusters). */
   credentials?: ClusterCredentials;
+  /** The authorizer chain admission policies' `authorizer` asks (read per request; default: every request allowed, as the HTTP server's default). */
+  authorizer?: () => Authorizer;
 }
 
 /** The assembled API side of a cluster. */
@@ -87,7 +90,7 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
   // kube-apiserver's order: the webhooks and policies run after the other built-ins, before ResourceQuota.
   const quotaAt = BUILT_IN_ADMISSION.findIndex((p) => p.name === "ResourceQuota");
   const quota = quotaAt < 0 ? BUILT_IN_ADMISSION.length : quotaAt;
-  const builtInAdmission = [...BUILT_IN_ADMISSION.slice(0, quota), mutatingWebhookAdmission(resolve), validatingAdmissionPolicy, validatingWebhookAdmission(resolve), ...BUILT_IN_ADMISSION.slice(quota)];
+  const builtInAdmission = [...BUILT_IN_ADMISSION.slice(0, quota), mutatingWebhookAdmission(resolve), validatingAdmissionPolicy(options.authorizer ?? (() => allowAllAuthorizer)), validatingWebhookAdmission(resolve), ...BUILT_IN_ADMISSION.slice(quota)];
   const credentials = options.credentials ?? new ClusterCredentials();
   const tokens = new ServiceAccountTokens({ credentials, clock: options.clock, client: () => client! });
   const apiServer = new ApiServer({

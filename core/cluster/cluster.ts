@@ -278,6 +278,8 @@ export class Cluster {
         ...(this.options.apiServerPort ? { apiServerPort: this.options.apiServerPort } : {}),
         extraAdmission: () => admission.all(),
         credentials: new ClusterCredentials(this.options.stateDir),
+        // Admission policies' `authorizer` asks the same chain as the HTTP server.
+        authorizer: () => clusterAuthorizer(this.extensions.point(HttpAuthorizers).all()),
       });
       const cp = this.controlPlane;
       this.apiServerMetrics.setStorageCounts(() => store.objectCounts((storage) => storageObjectsLabel(cp.registry, storage)));
