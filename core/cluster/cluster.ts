@@ -50,6 +50,8 @@ import { runNodeCommand } from "./node-shell.js";
 import { kubesimEndpoints } from "./kubesim-endpoints.js";
 import { startHttpServer, type HttpServerHandle, type HttpServerOptions } from "../apiserver/http/http-server.js";
 import { clusterAuthorizer, HttpAuthorizers } from "../apiserver/http/authorization.js";
+import { serviceResolver } from "../apiserver/webhooks/service-resolver.js";
+import type { NetworkStack } from "../net/sockets.js";
 import { ApiServerMetrics } from "../apiserver/metrics/api-server-metrics.js";
 import { MeteredStore } from "../apiserver/metrics/metered-store.js";
 import { MemoryStore } from "../store/memory-store.js";
@@ -278,6 +280,8 @@ export class Cluster {
         ...(this.options.apiServerPort ? { apiServerPort: this.options.apiServerPort } : {}),
         extraAdmission: () => admission.all(),
         credentials: new ClusterCredentials(this.options.stateDir),
+        // Webhooks' Services are reached from the control-plane node, through the pod network.
+        resolveWebhookService: serviceResolver(() => this.running(true).client, () => this.controlPlaneStack()),
         // Admission policies' `authorizer` asks the same chain as the HTTP server.
         authorizer: () => clusterAuthorizer(this.extensions.point(HttpAuthorizers).all()),
       });
@@ -580,6 +584,13 @@ export class Cluster {
     await step("control plane stop", () => this.controlPlane?.stop());
     await this.controlPlane?.store.close();
     if (this.clock instanceof VirtualClock) this.clock.setAuto(false);
+  }
+
+  /** The network stack kube-apiserver's outgoing connections use: the control-plane node's root namespace (the first node's when none is marked). */
+  private controlPlaneStack(): NetworkStack | undefined {
+    const name = [...this.nodeScopes.values()].find((n) => n.role === "control-plane")?.name ?? this.dataPlane.nodeNames()[0];
+    const ns = name ? this.dataPlane.node(name) : undefined;
+    return ns ? this.dataPlane.stack(ns) : undefined;
   }
 
   private running(allowStarting = false): ControlPlane {
