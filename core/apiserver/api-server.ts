@@ -28,7 +28,7 @@ import { FieldManager } from "./field-manager.js";
 import { evictPod } from "./eviction.js";
 import { AdmissionChain } from "./admission-chain.js";
 import { checkPreconditions, deletedResult, deletionComplete, markForDeletion, validateFinalizerChange } from "./deletion.js";
-import { draftOf, keepAllButStatus, keepSystemMeta, pinnedVersion, statusDraftOf, type Draft } from "./draft.js";
+import { draftOf, keepAllButStatus, keepSystemMeta, pinnedVersion, shallowDraft, statusDraftOf, type Draft } from "./draft.js";
 import { requestMatcher, requestSelectors } from "./request-selectors.js";
 import { decodeTyped, typeMismatchError } from "./openapi/type-check.js";
 import { validateNamespaceFinalizeUpdate } from "../api/builtin/core/namespace.js";

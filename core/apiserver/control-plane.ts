@@ -14,6 +14,7 @@ import { mutatingWebhookAdmission, validatingWebhookAdmission } from "./webhooks
 import { validatingAdmissionPolicy } from "./admission-policy/validating-admission-policy.js";
 import { serviceResolver } from "./webhooks/service-resolver.js";
 import type { ServiceResolver } from "./webhooks/webhook-client.js";
+import { allowAllAuthorizer, type Authorizer } from "./http/authorization.js";
 import { createStrategyServices, type AllocatingStrategyServices } from "./allocators/strategy-services.js";
 import { ApiServer } from "./api-server.js";
 import { bootstrapApiObjects } from "./bootstrap.js";
@@ -26,7 +27,6 @@ import { ApiAuthorization } from "./authorization/api-authorization.js";
 import type { AuthorizationMode } from "./authorization/authorization-modes.js";
 import { accessReviewTypes } from "./authorization/reviews/access-reviews.js";
 import { rbacEscalationCheck } from "./authorization/rbac/escalation-check.js";
-import type { Authorizer } from "./http/authorization.js";
 
 export interface ControlPlaneOptions {
   clock: Clock;
@@ -55,6 +55,8 @@ export interface ControlPlaneOptions {
   authorizationModes?: readonly AuthorizationMode[];
   /** Authorizers asked after the modes (from the HttpAuthorizers extension point). */
   extraAuthorizers?: () => readonly Authorizer[];
+  /** The authorizer admission policies' `authorizer` library asks (default: the server's own, the modes then the extra ones). */
+  authorizer?: () => Authorizer;
 }
 
 /** The assembled API side of a cluster. */
@@ -107,7 +109,7 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
   const quota = quotaAt < 0 ? BUILT_IN_ADMISSION.length : quotaAt;
   // RBAC's escalation prevention (upstream: the RBAC storage) refuses role and binding writes first.
   const escalation = rbacEscalationCheck({ rulesFor: (u, ns, errs) => authorization!.rbac.rulesFor(u, ns, errs), rulesOf: (ref, ns, errs) => authorization!.rbac.rulesOf(ref, ns, errs) }, () => authorization!.authorizer);
-  const builtInAdmission = [escalation, ...BUILT_IN_ADMISSION.slice(0, quota), mutatingWebhookAdmission(resolve), validatingAdmissionPolicy, validatingWebhookAdmission(resolve), ...BUILT_IN_ADMISSION.slice(quota)];
+  const builtInAdmission = [escalation, ...BUILT_IN_ADMISSION.slice(0, quota), mutatingWebhookAdmission(resolve), validatingAdmissionPolicy(options.authorizer ?? (() => authorization!.authorizer)), validatingWebhookAdmission(resolve), ...BUILT_IN_ADMISSION.slice(quota)];
   const credentials = options.credentials ?? new ClusterCredentials();
   const tokens = new ServiceAccountTokens({ credentials, clock: options.clock, client: () => client! });
   const apiServer = new ApiServer({

@@ -3,6 +3,8 @@ import { registerKubernetesLists } from "./kubernetes-lists.js";
 import { registerKubernetesNetwork } from "./kubernetes-network.js";
 import { registerKubernetesQuantity } from "./kubernetes-quantity.js";
 import { registerKubernetesStrings } from "./kubernetes-strings.js";
+import { registerKubernetesFormat } from "./kubernetes-format.js";
+import { registerKubernetesAuthz } from "./kubernetes-authz.js";
 
 let base: Environment | undefined;
 
@@ -14,6 +16,8 @@ function kubernetesBase(): Environment {
     registerKubernetesStrings(base);
     registerKubernetesQuantity(base);
     registerKubernetesNetwork(base);
+    registerKubernetesFormat(base);
+    registerKubernetesAuthz(base);
   }
   return base;
 }
@@ -25,7 +29,7 @@ export interface CelVariable {
 }
 
 /**
- * A CEL environment with the Kubernetes libraries (lists, strings, regex, quantity, url, ip, cidr)
+ * A CEL environment with the Kubernetes libraries (lists, strings, regex, quantity, url, ip, cidr, format, authorizer)
  * and the given variables. Build one per kind of expression (CRD rules, admission policies) and
  * compile each expression once with it.
  */

@@ -52,6 +52,8 @@ import { startHttpServer, type HttpServerHandle, type HttpServerOptions } from "
 import { HttpAuthorizers } from "../apiserver/http/authorization.js";
 import type { AuthorizationMode } from "../apiserver/authorization/authorization-modes.js";
 import { reconcileBootstrapPolicy } from "../apiserver/authorization/rbac/reconcile-bootstrap-policy.js";
+import { serviceResolver } from "../apiserver/webhooks/service-resolver.js";
+import type { NetworkStack } from "../net/sockets.js";
 import { ApiServerMetrics } from "../apiserver/metrics/api-server-metrics.js";
 import { MeteredStore } from "../apiserver/metrics/metered-store.js";
 import { MemoryStore } from "../store/memory-store.js";
@@ -290,6 +292,8 @@ export class Cluster {
         credentials: new ClusterCredentials(this.options.stateDir),
         ...(this.options.authorizationModes ? { authorizationModes: this.options.authorizationModes } : {}),
         extraAuthorizers: () => this.extensions.point(HttpAuthorizers).all(),
+        // Webhooks' Services are reached from the control-plane node, through the pod network.
+        resolveWebhookService: serviceResolver(() => this.running(true).client, () => this.controlPlaneStack()),
       });
       const cp = this.controlPlane;
       // kube-apiserver's rbac/bootstrap-roles post-start hook, then its authorizers' caches.
@@ -597,6 +601,13 @@ export class Cluster {
     await step("authorization informers shutdown", () => this.controlPlane?.authorization.stop());
     await this.controlPlane?.store.close();
     if (this.clock instanceof VirtualClock) this.clock.setAuto(false);
+  }
+
+  /** The network stack kube-apiserver's outgoing connections use: the control-plane node's root namespace (the first node's when none is marked). */
+  private controlPlaneStack(): NetworkStack | undefined {
+    const name = [...this.nodeScopes.values()].find((n) => n.role === "control-plane")?.name ?? this.dataPlane.nodeNames()[0];
+    const ns = name ? this.dataPlane.node(name) : undefined;
+    return ns ? this.dataPlane.stack(ns) : undefined;
   }
 
   private running(allowStarting = false): ControlPlane {

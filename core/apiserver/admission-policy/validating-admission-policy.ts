@@ -11,6 +11,56 @@ import { admissionReviewRequest } from "../webhooks/admission-attributes.js";
 import { isExemptFromAdmissionHooks, namespaceSelectorMatches, objectSelectorMatches, ruleMatches } from "../webhooks/admission-matching.js";
 import { cachedObjects } from "../webhooks/configuration-cache.js";
 import { admissionProgram, matchConditionsHold } from "../webhooks/match-conditions.js";
+import { CelAuthorizer, CelDecision, type AuthzQuestion } from "../../cel/kubernetes-authz.js";
+import type { Authorizer } from "../http/authorization.js";
+
+/** Rounds of evaluation an expression may take to ask the authorizer everything it needs. */
+const MAX_AUTHZ_ROUNDS = 16;
+
+/**
+ * Runs `fn` (pure CEL evaluation) with an `authorizer` whose checks are answered by the API
+ * server's authorizer chain: CEL is synchronous, so a check not answered yet records the question
+ * and fails this round; the questions are then asked (asynchronously) and `fn` runs again with
+ * the answers, until it asks nothing new.
+ */
+async function withAuthorizer<T>(authorizer: Authorizer, req: AdmissionRequest, fn: (authz: CelAuthorizer) => T): Promise<T> {
+  const answers = new Map<string, CelDecision>();
+  const user = req.user ?? { username: "", groups: [] };
+  for (let round = 0; ; round++) {
+    const missing = new Map<string, AuthzQuestion>();
+    const authz = new CelAuthorizer({ username: user.username, groups: user.groups }, (q) => {
+      const key = JSON.stringify(q);
+      const known = answers.get(key);
+      if (known) return known;
+      missing.set(key, q);
+      throw new Error("authorization decision pending");
+    });
+    let result: { value: T } | { error: unknown };
+    try {
+      result = { value: fn(authz) };
+    } catch (error) {
+      result = { error };
+    }
+    if (!missing.size || round >= MAX_AUTHZ_ROUNDS) {
+      if ("error" in result) throw result.error;
+      return result.value;
+    }
+    for (const [key, q] of missing) answers.set(key, await ask(authorizer, q));
+  }
+}
+
+/** One authorizer question as the HTTP layer's attributes. */
+async function ask(authorizer: Authorizer, q: AuthzQuestion): Promise<CelDecision> {
+  const base = { user: { username: q.user.username, groups: q.user.groups }, verb: q.verb };
+  try {
+    const d = await authorizer.authorize(q.kind === "path"
+      ? { ...base, isResourceRequest: false, path: q.path }
+      : { ...base, isResourceRequest: true, path: "", apiGroup: q.group, resource: q.resource, ...(q.subresource ? { subresource: q.subresource } : {}), ...(q.namespace ? { namespace: q.namespace } : {}), ...(q.name ? { name: q.name } : {}) });
+    return new CelDecision(d.allowed, d.reason ?? "");
+  } catch (err) {
+    return new CelDecision(false, "", (err as Error).message);
+  }
+}
 
 type Policy = ValidatingAdmissionPolicy & KubeObject;
 type Binding = ValidatingAdmissionPolicyBinding & KubeObject;
@@ -95,9 +145,10 @@ function evaluate(policy: Policy, vars: Record<string, unknown>): Decision[] {
  * The ValidatingAdmissionPolicy plugin: every binding (by name) whose policy matches the request
  * (matchConstraints, the binding's matchResources, matchConditions) evaluates the policy's CEL
  * validations against each of its params; a failure is refused (Deny) as kube-apiserver words it,
- * or returned as a warning (Warn). Audit annotations are not recorded (no audit log).
+ * or returned as a warning (Warn). Expressions may ask `authorizer` (the API server's authorizer
+ * chain, as the request's user). Audit annotations are not recorded (no audit log).
  */
-export const validatingAdmissionPolicy: AdmissionPlugin = {
+export const validatingAdmissionPolicy = (authorizer: () => Authorizer): AdmissionPlugin => ({
   name: "ValidatingAdmissionPolicy",
   operations: ["CREATE", "UPDATE", "DELETE", "CONNECT"],
   async validate(req, ctx) {
@@ -113,8 +164,9 @@ export const validatingAdmissionPolicy: AdmissionPlugin = {
       if (binding.spec?.matchResources && !(await resourcesMatch(binding.spec.matchResources, req, ctx))) continue;
       review ??= admissionReviewRequest(req, "");
       const base: Record<string, unknown> = { object: jsonToCel(review.object), oldObject: jsonToCel(review.oldObject), request: jsonToCel(review) };
+      const conditions = policy.spec.matchConditions;
       try {
-        if (!matchConditionsHold(policy.spec.matchConditions, base)) continue;
+        if (conditions?.length && !(await withAuthorizer(authorizer(), req, (authz) => matchConditionsHold(conditions, { ...base, authorizer: authz })))) continue;
       } catch (err) {
         if (policy.spec.failurePolicy === "Ignore") continue;
         throw deny(req, policy, binding, { message: (err as Error).message, reason: "Invalid" });
@@ -127,7 +179,7 @@ export const validatingAdmissionPolicy: AdmissionPlugin = {
       } else if (policy.spec.paramKind && !binding.spec?.paramRef) {
         decisions = policy.spec.failurePolicy === "Ignore" ? [] : [{ message: `failed to configure binding: paramRef must be set when the policy has a paramKind`, reason: "Invalid" }];
       } else {
-        decisions = (params ?? [undefined]).flatMap((p) => evaluate(policy, { ...base, params: p ? jsonToCel(p) : null }));
+        decisions = await withAuthorizer(authorizer(), req, (authz) => (params ?? [undefined]).flatMap((p) => evaluate(policy, { ...base, authorizer: authz, params: p ? jsonToCel(p) : null })));
       }
       const actions = binding.spec?.validationActions ?? [];
       for (const d of decisions) {
@@ -136,7 +188,7 @@ export const validatingAdmissionPolicy: AdmissionPlugin = {
       if (decisions.length && actions.includes("Deny")) throw deny(req, policy, binding, decisions[0]!);
     }
   },
-};
+});
 
 function deny(req: AdmissionRequest, policy: Policy, binding: Binding, d: Decision): Error {
   const message = `ValidatingAdmissionPolicy '${policy.metadata!.name}' with binding '${binding.metadata!.name}' denied request: ${d.message}`;

@@ -1,8 +1,14 @@
 import { request } from "node:https";
+import { connect as tlsConnect } from "node:tls";
+import type { Duplex } from "node:stream";
 import type { WebhookClientConfig } from "kubernetes-types/admissionregistration/v1.js";
 
-/** Where a webhook's Service is reached from the API server: an address and port to connect to. */
-export type ServiceResolver = (namespace: string, name: string, port: number) => Promise<{ host: string; port: number }>;
+/**
+ * Where a webhook's Service is reached from the API server: an address and port to connect to,
+ * and, when that address is on the simulated network (a pod), how to open the TCP connection
+ * there (TLS and HTTP then run over it).
+ */
+export type ServiceResolver = (namespace: string, name: string, port: number) => Promise<{ host: string; port: number; connect?: () => Promise<Duplex> }>;
 
 /** A webhook call that did not produce a response body: the message reads as Go's `*url.Error` (`Post "https://…": …`). */
 export class WebhookCallError extends Error {
@@ -26,12 +32,17 @@ function endpoint(cc: WebhookClientConfig, timeoutSeconds: number): URL {
  */
 export async function postToWebhook(cc: WebhookClientConfig, body: unknown, timeoutSeconds: number, resolveService: ServiceResolver): Promise<unknown> {
   const url = endpoint(cc, timeoutSeconds);
-  const post = `Post "${url.toString().replace(/%2F/g, "/")}"`;
+  // client-go names a Service's host with its port, 443 included.
+  const shown = cc.service && !url.port ? url.toString().replace(url.host, `${url.host}:443`) : url.toString();
+  const post = `Post "${shown.replace(/%2F/g, "/")}"`;
   let host = url.hostname.replace(/^\[(.*)\]$/, "$1");
   let port = Number(url.port || 443);
+  let tunnel: Duplex | undefined;
   if (cc.service) {
     try {
-      ({ host, port } = await resolveService(cc.service.namespace, cc.service.name, cc.service.port ?? 443));
+      const target = await resolveService(cc.service.namespace, cc.service.name, cc.service.port ?? 443);
+      ({ host, port } = target);
+      if (target.connect) tunnel = await target.connect();
     } catch (err) {
       throw new WebhookCallError(`${post}: ${(err as Error).message}`, false);
     }
@@ -47,7 +58,8 @@ export async function postToWebhook(cc: WebhookClientConfig, body: unknown, time
       servername: url.hostname,
       ...(ca ? { ca } : {}),
       headers: { "Content-Type": "application/json", Accept: "application/json, */*", "Content-Length": payload.length, Host: url.host },
-      agent: false,
+      // Over the simulated network: TLS on the connection the resolver opened (no agent, so Node uses it).
+      ...(tunnel ? { createConnection: () => tlsConnect({ socket: tunnel, servername: url.hostname, ...(ca ? { ca } : {}) }) } : { agent: false }),
     });
     const timer = setTimeout(() => {
       req.destroy();
