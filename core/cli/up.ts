@@ -62,6 +62,10 @@ export interface UpOptions {
   memory?: boolean;
   /** The Service cluster IP range (`--service-cluster-ip-range`, default 10.96.0.0/12). */
   serviceCidr?: string;
+  /** The pods' network (`kubesim init --pod-network-cidr`, default 10.244.0.0/16). */
+  podNetworkCidr?: string;
+  /** kube-controller-manager controllers to run besides `*` (`bootstrapsigner` for `kubesim init`). */
+  extraControllers?: readonly string[];
 }
 
 /** What `kubesim up --disable-<component>` can leave to separate processes. */
@@ -97,6 +101,8 @@ export interface UpHandle {
   cluster: Cluster;
   url: string;
   kubeconfig: string;
+  /** The cluster CA (PEM) the server presents; undefined for plain HTTP. */
+  caData: string | undefined;
   shutdown(): Promise<void>;
 }
 
@@ -119,10 +125,12 @@ export async function up(options: UpOptions, print: (line: string) => void): Pro
     ...(store ? { store } : {}),
     ...(apiOnly ? { plugins: options.plugins ?? [] } : omitted.size ? { plugins: DEFAULT_PLUGINS.filter((p) => !omitted.has(p)) } : {}),
     ...(options.serviceCidr ? { serviceCidr: options.serviceCidr } : {}),
+    ...(options.podNetworkCidr ? { podNetworkCidr: options.podNetworkCidr } : {}),
     ...(disabled.has("agent") ? { nodes: 0 } : {}), clock: "real", stateDir, apiServerPort: options.port || 6443, logLevel: options.logLevel ?? defaultLogLevel(), ...(options.nodes !== undefined && !disabled.has("agent") ? { nodes: options.nodes } : {}), ...(options.dnsPort !== undefined ? { dnsPort: options.dnsPort } : {}) };
   // The cluster DNS is served on the host unless the config file chose a port itself.
   if (!apiOnly && options.dnsPort === undefined && !(options.config && loadClusterConfig(options.config).dnsPort !== undefined)) overrides.dnsPort = DEFAULT_DNS_PORT;
   const cluster = options.config ? Cluster.fromConfig(options.config, overrides) : new Cluster({ nodes: 3, ...overrides });
+  if (options.extraControllers?.length && !omitted.has("kube-controller-manager") && !apiOnly) cluster.use("kube-controller-manager", { controllers: ["*", ...options.extraControllers] });
   // The add-ons k3s ships: cluster DNS (CoreDNS, answering on the host's DNS port too) and an ingress
   // controller on host ports, unless cluster.yaml loads and configures them itself.
   if (!apiOnly && options.dns !== false && !cluster.hasPlugin("coredns")) cluster.use("coredns");
@@ -168,6 +176,7 @@ export async function up(options: UpOptions, print: (line: string) => void): Pro
     cluster,
     url: server.url,
     kubeconfig,
+    caData: server.caData,
     shutdown: () =>
       (stopping ??= (async () => {
         try {

@@ -58,6 +58,7 @@ import { ApiServerMetrics } from "../apiserver/metrics/api-server-metrics.js";
 import { MeteredStore } from "../apiserver/metrics/metered-store.js";
 import { MemoryStore } from "../store/memory-store.js";
 import { clusterApiServerProxy } from "./api-server-proxy.js";
+import { bootstrapTokenAuthenticator } from "../apiserver/bootstrap-token/bootstrap-token.js";
 import { routedPodStreams, type KubeletClientCertificate } from "./remote-pod-streams.js";
 import { loadOrCreateClientCertificate } from "../apiserver/http/tls.js";
 
@@ -366,7 +367,8 @@ export class Cluster {
       ...(this.aggregated ? { aggregated: this.aggregated } : {}),
       // The kubelets' streaming API (logs, exec, attach, port-forward), reached through the pod subresources.
       ...this.podStreams(options.stateDir),
-      authenticators: [cp.tokens],
+      // Service account tokens, and bootstrap tokens for nodes joining (kubesim join).
+      authenticators: [cp.tokens, bootstrapTokenAuthenticator(cp.client, () => this.clock.now())],
       metrics: this.apiServerMetrics,
       // nodes/proxy, pods/proxy and services/proxy, carried over the pod network from the control plane.
       proxy: clusterApiServerProxy({ client: cp.client, dataPlane: this.dataPlane, clock: this.clock, controlPlaneNode: () => [...this.nodeScopes.values()].find((n) => n.role === "control-plane")?.name }),

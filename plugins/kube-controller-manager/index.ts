@@ -7,17 +7,21 @@
 import { AggregatedApiToken, Controllers, definePlugin, NetworkConfigToken, NodeAgents, type DefinedPlugin } from "../../core/index.js";
 import { nodeMetricsAgent } from "../../core/metrics/node-metrics-agent.js";
 import { KubeControllerManager } from "./controller-manager.js";
+import { fieldError } from "../../core/api/status.js";
+import { PluginConfigError } from "../../core/plugins/plugin-config.js";
 import { ClusterCredentialsToken } from "../../core/apiserver/serviceaccount/cluster-credentials.js";
 import type { KubeControllerManagerOptions } from "./options.js";
 
 export const PLUGIN_NAME = "kube-controller-manager";
 
 /** The plugin with these settings (flags); the default export uses upstream's defaults. */
-export function kubeControllerManager(options: KubeControllerManagerOptions = {}): DefinedPlugin {
+export function kubeControllerManager(defaults: KubeControllerManagerOptions = {}): DefinedPlugin {
   return definePlugin({
     name: PLUGIN_NAME,
     description: "kube-controller-manager: namespace, serviceaccount, garbage collector and workload controllers",
+    config: { description: "kube-controller-manager settings: controllers (`--controllers`, e.g. [\"*\", \"bootstrapsigner\"])", parse: parseKcmConfig },
     setup(ctx) {
+      const options: KubeControllerManagerOptions = { ...defaults, ...(ctx.config as KubeControllerManagerOptions | undefined) };
       let running: KubeControllerManager | undefined;
       // Its metrics on :10257 of the control-plane nodes, where its static pod listens.
       ctx.contribute(NodeAgents, `${PLUGIN_NAME}-metrics`, nodeMetricsAgent(10257, { "/metrics": () => running?.metrics.metrics() ?? "" }, { controlPlaneOnly: true }));
@@ -56,6 +60,19 @@ export function kubeControllerManager(options: KubeControllerManagerOptions = {}
       };
     },
   });
+}
+
+/** The configuration section a Cluster or cluster.yaml gives the plugin: `controllers` (a list or upstream's comma-separated text). */
+function parseKcmConfig(raw: unknown): KubeControllerManagerOptions {
+  if (raw === undefined || raw === null) return {};
+  if (typeof raw !== "object" || Array.isArray(raw)) throw new PluginConfigError([fieldError.invalid("", raw, "must be an object")]);
+  const { controllers, ...rest } = raw as Record<string, unknown>;
+  const unknown = Object.keys(rest);
+  if (unknown.length) throw new PluginConfigError(unknown.map((k) => fieldError.notSupported(k, k, ["controllers"])));
+  if (controllers === undefined) return {};
+  if (typeof controllers === "string") return { controllers };
+  if (Array.isArray(controllers) && controllers.every((c) => typeof c === "string")) return { controllers: controllers as string[] };
+  throw new PluginConfigError([fieldError.invalid("controllers", controllers, "must be a list of controller names")]);
 }
 
 export default kubeControllerManager();

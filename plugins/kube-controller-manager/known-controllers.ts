@@ -4,6 +4,7 @@ import { namespaceController } from "./controllers/namespace-controller.js";
 import { serviceAccountController } from "./controllers/service-account-controller.js";
 import { setupEndpointSliceMirroring, setupEndpointSlices, setupEndpoints } from "./controllers/endpoints/index.js";
 import { setupRootCaPublisher } from "./controllers/root-ca-publisher.js";
+import { setupBootstrapSigner } from "./controllers/bootstrap-signer.js";
 import { setupJobs, setupTtlAfterFinished } from "./controllers/job/index.js";
 import { setupTtl } from "./controllers/ttl/index.js";
 import { setupCronJobs } from "./controllers/cronjob/index.js";
@@ -34,6 +35,12 @@ export const KNOWN_CONTROLLERS: readonly ControllerDescriptor[] = [
     name: "root-ca-certificate-publisher-controller",
     aliases: ["root-ca-cert-publisher"],
     setup: ({ mgr, rootCA }) => (rootCA ? setupRootCaPublisher(mgr, rootCA) : undefined),
+  },
+  {
+    name: "bootstrap-signer-controller",
+    aliases: ["bootstrapsigner"],
+    disabledByDefault: true,
+    setup: ({ mgr }) => setupBootstrapSigner(mgr),
   },
   {
     name: "namespace-controller",

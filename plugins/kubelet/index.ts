@@ -19,6 +19,7 @@ export { KUBELET_VERSION, nodeResources } from "./node-status.js";
 export { CsiVolumeManager, stagingPath, publishPath, ATTACH_AND_MOUNT_TIMEOUT_MS } from "./csi-volumes.js";
 export { ANN_CSI_NODE_ID } from "./csi-registration.js";
 export { kubeletCommand, KUBELET_PROCESS_PLUGINS } from "./command.js";
+export { joinCommand } from "./join-command.js";
 
 /** A node's kubelet (node scope), for streaming, node views and tests. */
 export const NodeKubelet = token<Kubelet>("Kubelet");
