@@ -223,7 +223,7 @@ program
 program
   .command("compare")
   .description("run the same cluster and workload once per network plugin and write a side-by-side report (Markdown and HTML)")
-  .requiredOption("--cni <list>", "comma-separated: flannel, flannel:host-gw, calico, calico:bgp, calico:vxlan, calico:ipip-crosssubnet, calico:vxlan-crosssubnet")
+  .requiredOption("--cni <list>", "comma-separated: flannel, flannel:host-gw, flannel:udp, calico, calico:bgp, calico:vxlan, calico:ipip-crosssubnet, calico:vxlan-crosssubnet")
   .option("--nodes <n>", "nodes per cluster", integer("--nodes", 3, 200), 5)
   .option("--out <dir>", "where report.md and report.html go", "kubesim-compare")
   .action(async (opts: { cni: string; nodes: number; out: string }) => {
