@@ -92,6 +92,7 @@ async function nodeClient(port: number, seconds: number): Promise<number> {
 }
 
 /** dnsperf against `port`; run asynchronously, since the server under test answers on this event loop. */
+const lost = new Map<number, string>();
 function dnsperf(port: number, seconds: number): Promise<number> {
   const child = spawn("dnsperf", ["-s", "127.0.0.1", "-p", String(port), "-d", queryFile, "-l", String(seconds), "-c", "4", "-q", "200"]);
   let out = "";
@@ -100,6 +101,8 @@ function dnsperf(port: number, seconds: number): Promise<number> {
   return new Promise((resolve, reject) =>
     child.on("exit", () => {
       const m = /Queries per second:\s+([\d.]+)/.exec(out);
+      const l = /Queries lost:\s+(\d+) \(([\d.]+%)\)/.exec(out);
+      if (l) lost.set(port, `${l[1]} lost, ${l[2]}`);
       if (m) resolve(Number(m[1]));
       else reject(new Error(`dnsperf failed: ${out}`));
     }),
@@ -113,6 +116,7 @@ const udp = await measure(listener.port);
 
 // 3. dnsmasq with the same names from a hosts file.
 let dnsmasq: number | undefined;
+let dnsmasqPort = 0;
 if (have("dnsmasq", ["--version"])) {
   const hostsFile = join(dir, "hosts");
   writeFileSync(hostsFile, names.map((n, i) => `${ips[i]} ${n}`).join("\n") + "\n");
@@ -123,13 +127,15 @@ if (have("dnsmasq", ["--version"])) {
   const child = spawn("dnsmasq", ["-k", "--port", String(port), "--listen-address=127.0.0.1", "--bind-interfaces", "--no-resolv", "--no-hosts", `--addn-hosts=${hostsFile}`, "--cache-size=10000", "--user=root", `--pid-file=${join(dir, "pid")}`], { stdio: "ignore" });
   await new Promise((r) => setTimeout(r, 500));
   dnsmasq = await measure(port);
+  dnsmasqPort = port;
   child.kill("SIGTERM");
 }
 
 console.log(`services: ${fmt(SERVICES)}; memory per service record: ${fmt(perService)} bytes`);
 console.log(`in process (wire → server → wire, cache 30): ${fmt(inProcess)} queries/s`);
-console.log(`UDP host port (${useDnsperf ? "dnsperf -c 4 -q 200" : "node client, 64 in flight"}): ${fmt(udp)} queries/s`);
-if (dnsmasq !== undefined) console.log(`dnsmasq, same names from a hosts file: ${fmt(dnsmasq)} queries/s; kubesim/dnsmasq = ${(udp / dnsmasq).toFixed(2)} (target ≥ 0.5)`);
+const lostOf = (port: number): string => (lost.has(port) ? ` (${lost.get(port)})` : "");
+console.log(`UDP host port (${useDnsperf ? "dnsperf -c 4 -q 200" : "node client, 64 in flight"}): ${fmt(udp)} queries/s${lostOf(listener.port)}`);
+if (dnsmasq !== undefined) console.log(`dnsmasq, same names from a hosts file: ${fmt(dnsmasq)} queries/s${lostOf(dnsmasqPort)}; kubesim/dnsmasq = ${(udp / dnsmasq).toFixed(2)} (target ≥ 0.5)`);
 else console.log("dnsmasq not installed (apt-get install -y dnsmasq-base): no comparison");
 await listener.close();
 await server.stop();

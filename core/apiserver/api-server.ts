@@ -530,14 +530,15 @@ export class ApiServer implements ApiServerApi {
       const pod = current as { spec?: { nodeName?: string }; metadata?: { deletionTimestamp?: string } };
       if (pod.metadata?.deletionTimestamp) throw conflict(type.descriptor, name, `pod ${name} is being deleted, cannot be assigned to a host`);
       if (pod.spec?.nodeName) throw conflict(type.descriptor, name, `pod ${name} is already assigned to node "${pod.spec.nodeName}"`);
-      const draft = draftOf(current);
-      (draft as unknown as { spec: { nodeName?: string } }).spec.nodeName = target.name;
-      // As BindingREST's assignPod: the pod is now scheduled (PodScheduled=True).
-      const status = ((draft as unknown as { status?: { conditions?: { type: string; status: string; lastProbeTime?: string | null; lastTransitionTime?: string }[] } }).status ??= {});
-      const others = (status.conditions ?? []).filter((c) => c.type !== "PodScheduled");
-      const previous = status.conditions?.find((c) => c.type === "PodScheduled");
+      // Structural sharing: only metadata, spec and status.conditions change; the rest of the
+      // stored (immutable) pod is shared, as the store takes ownership of what it is given.
+      type PodParts = { spec?: object; status?: { conditions?: { type: string; status: string; lastProbeTime?: string | null; lastTransitionTime?: string }[] } };
+      const cur = current as KubeObject & PodParts;
+      const previous = cur.status?.conditions?.find((c) => c.type === "PodScheduled");
       const transition = previous?.status === "True" && previous.lastTransitionTime ? previous.lastTransitionTime : rfc3339(this.clock.now());
-      status.conditions = [...others, { type: "PodScheduled", status: "True", lastProbeTime: null, lastTransitionTime: transition }];
+      // As BindingREST's assignPod: the pod is now scheduled (PodScheduled=True).
+      const conditions = [...(cur.status?.conditions ?? []).filter((c) => c.type !== "PodScheduled"), { type: "PodScheduled", status: "True", lastProbeTime: null, lastTransitionTime: transition }];
+      const draft = { ...cur, metadata: { ...cur.metadata }, spec: { ...cur.spec, nodeName: target.name }, status: { ...cur.status, conditions } } as Draft;
       const annotations = body.metadata?.annotations;
       if (annotations) draft.metadata.annotations = { ...(draft.metadata.annotations ?? {}), ...annotations };
       // BindingREST writes storage with GuaranteedUpdate, outside the field manager: a binding

@@ -1,4 +1,5 @@
-import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+import type { Registry } from "prom-client";
+import { HotCounter, HotGauge, HotHistogram } from "./hot-path-metrics.js";
 import {
   QUEUE_DURATION_BUCKETS,
   type CounterMetric,
@@ -17,29 +18,29 @@ import {
  * children once, so adds and gets touch no label strings.
  */
 export class PrometheusWorkqueueMetrics implements MetricsProvider {
-  private readonly depth: Gauge<"name">;
-  private readonly adds: Counter<"name">;
-  private readonly latency: Histogram<"name">;
-  private readonly workDuration: Histogram<"name">;
-  private readonly unfinished: Gauge<"name">;
-  private readonly longest: Gauge<"name">;
-  private readonly retries: Counter<"name">;
+  private readonly depth: HotGauge<"name">;
+  private readonly adds: HotCounter<"name">;
+  private readonly latency: HotHistogram<"name">;
+  private readonly workDuration: HotHistogram<"name">;
+  private readonly unfinished: HotGauge<"name">;
+  private readonly longest: HotGauge<"name">;
+  private readonly retries: HotCounter<"name">;
 
   constructor(registry: Registry) {
     const registers = [registry];
     const buckets = [...QUEUE_DURATION_BUCKETS];
-    this.depth = new Gauge({ name: "workqueue_depth", help: "Current depth of workqueue", labelNames: ["name"], registers });
-    this.adds = new Counter({ name: "workqueue_adds_total", help: "Total number of adds handled by workqueue", labelNames: ["name"], registers });
-    this.latency = new Histogram({ name: "workqueue_queue_duration_seconds", help: "How long in seconds an item stays in workqueue before being requested.", labelNames: ["name"], buckets, registers });
-    this.workDuration = new Histogram({ name: "workqueue_work_duration_seconds", help: "How long in seconds processing an item from workqueue takes.", labelNames: ["name"], buckets, registers });
-    this.unfinished = new Gauge({
+    this.depth = new HotGauge({ name: "workqueue_depth", help: "Current depth of workqueue", labelNames: ["name"], registers });
+    this.adds = new HotCounter({ name: "workqueue_adds_total", help: "Total number of adds handled by workqueue", labelNames: ["name"], registers });
+    this.latency = new HotHistogram({ name: "workqueue_queue_duration_seconds", help: "How long in seconds an item stays in workqueue before being requested.", labelNames: ["name"], buckets, registers });
+    this.workDuration = new HotHistogram({ name: "workqueue_work_duration_seconds", help: "How long in seconds processing an item from workqueue takes.", labelNames: ["name"], buckets, registers });
+    this.unfinished = new HotGauge({
       name: "workqueue_unfinished_work_seconds",
       help: "How many seconds of work has done that is in progress and hasn't been observed by work_duration. Large values indicate stuck threads. One can deduce the number of stuck threads by observing the rate at which this increases.",
       labelNames: ["name"],
       registers,
     });
-    this.longest = new Gauge({ name: "workqueue_longest_running_processor_seconds", help: "How many seconds has the longest running processor for workqueue been running.", labelNames: ["name"], registers });
-    this.retries = new Counter({ name: "workqueue_retries_total", help: "Total number of retries handled by workqueue", labelNames: ["name"], registers });
+    this.longest = new HotGauge({ name: "workqueue_longest_running_processor_seconds", help: "How many seconds has the longest running processor for workqueue been running.", labelNames: ["name"], registers });
+    this.retries = new HotCounter({ name: "workqueue_retries_total", help: "Total number of retries handled by workqueue", labelNames: ["name"], registers });
   }
 
   newDepthMetric(name: string): GaugeMetric {

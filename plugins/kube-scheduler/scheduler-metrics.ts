@@ -1,4 +1,5 @@
-import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+import { Gauge, type Registry } from "prom-client";
+import { HotCounter, HotHistogram } from "../../core/metrics/hot-path-metrics.js";
 import { newMetricsRegistry } from "../../core/metrics/metrics-registry.js";
 
 /** `metrics.ExponentialBuckets(start, factor, count)`. */
@@ -17,17 +18,17 @@ export type AttemptResult = "scheduled" | "unschedulable" | "error";
  */
 export class SchedulerMetrics {
   readonly registry: Registry = newMetricsRegistry();
-  private readonly attempts: Counter<"result" | "profile">;
-  private readonly attemptDuration: Histogram<"result" | "profile">;
-  private readonly extensionPoint: Histogram<"extension_point" | "status" | "profile">;
+  private readonly attempts: HotCounter<"result" | "profile">;
+  private readonly attemptDuration: HotHistogram<"result" | "profile">;
+  private readonly extensionPoint: HotHistogram<"extension_point" | "status" | "profile">;
   private readonly attemptChildren = new Map<string, { count: { inc(): void }; duration: { observe(v: number): void } }>();
   private readonly pointChildren = new Map<string, { observe(v: number): void }>();
 
   constructor(pending: () => { active: number; backoff: number; unschedulable: number; gated?: number }) {
     const registers = [this.registry];
-    this.attempts = new Counter({ name: "scheduler_schedule_attempts_total", help: "Number of attempts to schedule pods, by the result. 'unschedulable' means a pod could not be scheduled, while 'error' means an internal scheduler problem.", labelNames: ["result", "profile"], registers });
-    this.attemptDuration = new Histogram({ name: "scheduler_scheduling_attempt_duration_seconds", help: "Scheduling attempt latency in seconds (scheduling algorithm + binding)", labelNames: ["result", "profile"], buckets: exponential(0.001, 2, 15), registers });
-    this.extensionPoint = new Histogram({ name: "scheduler_framework_extension_point_duration_seconds", help: "Latency for running all plugins of a specific extension point.", labelNames: ["extension_point", "status", "profile"], buckets: exponential(0.0001, 2, 12), registers });
+    this.attempts = new HotCounter({ name: "scheduler_schedule_attempts_total", help: "Number of attempts to schedule pods, by the result. 'unschedulable' means a pod could not be scheduled, while 'error' means an internal scheduler problem.", labelNames: ["result", "profile"], registers });
+    this.attemptDuration = new HotHistogram({ name: "scheduler_scheduling_attempt_duration_seconds", help: "Scheduling attempt latency in seconds (scheduling algorithm + binding)", labelNames: ["result", "profile"], buckets: exponential(0.001, 2, 15), registers });
+    this.extensionPoint = new HotHistogram({ name: "scheduler_framework_extension_point_duration_seconds", help: "Latency for running all plugins of a specific extension point.", labelNames: ["extension_point", "status", "profile"], buckets: exponential(0.0001, 2, 12), registers });
     new Gauge({
       name: "scheduler_pending_pods",
       help: "Number of pending pods, by the queue type. 'active' means number of pods in activeQ; 'backoff' means number of pods in backoffQ; 'unschedulable' means number of pods in unschedulablePods that the scheduler attempted to schedule and failed; 'gated' is the number of unschedulable pods that the scheduler never attempted to schedule because they are gated.",

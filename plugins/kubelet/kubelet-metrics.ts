@@ -1,4 +1,5 @@
-import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+import { Counter, Gauge, type Registry } from "prom-client";
+import { HotCounter, HotHistogram } from "../../core/metrics/hot-path-metrics.js";
 import type { Pod } from "kubernetes-types/core/v1.js";
 import type { NodeRuntime } from "../../core/cri/runtime-service.js";
 import type { DataPlane } from "../../core/net/data-plane.js";
@@ -41,10 +42,10 @@ export class KubeletMetrics implements KubeletMetricsRecorder {
   readonly main: Registry = newMetricsRegistry();
   readonly cadvisor: Registry = newMetricsRegistry();
   readonly probes: Registry = newMetricsRegistry();
-  private readonly podStart: Histogram;
-  private readonly pleg: Histogram;
-  private readonly plegInterval: Histogram;
-  private readonly probeTotal: Counter<"probe_type" | "result" | "container" | "pod" | "namespace" | "pod_uid">;
+  private readonly podStart: HotHistogram;
+  private readonly pleg: HotHistogram;
+  private readonly plegInterval: HotHistogram;
+  private readonly probeTotal: HotCounter<"probe_type" | "result" | "container" | "pod" | "namespace" | "pod_uid">;
   private readonly probeChildren = new Map<string, { inc(): void }>();
   /** The summary and containers of the scrape in progress (collectors read them synchronously). */
   private current: { summary: StatsSummary; states: Map<string, number>; images: Map<string, { image: string; id: string }> } | undefined;
@@ -72,9 +73,9 @@ export class KubeletMetrics implements KubeletMetricsRecorder {
         for (const [state, n] of self.current?.states ?? []) this.set({ container_state: state }, n);
       },
     });
-    this.podStart = new Histogram({ name: "kubelet_pod_start_duration_seconds", help: "Duration in seconds from kubelet seeing a pod for the first time to the pod starting to run", buckets: POD_START_BUCKETS, registers: main });
-    this.pleg = new Histogram({ name: "kubelet_pleg_relist_duration_seconds", help: "Duration in seconds for relisting pods in PLEG.", buckets: PLEG_BUCKETS, registers: main });
-    this.plegInterval = new Histogram({ name: "kubelet_pleg_relist_interval_seconds", help: "Interval in seconds between relisting in PLEG.", buckets: PLEG_BUCKETS.map((b) => b * 100), registers: main });
+    this.podStart = new HotHistogram({ name: "kubelet_pod_start_duration_seconds", help: "Duration in seconds from kubelet seeing a pod for the first time to the pod starting to run", buckets: POD_START_BUCKETS, registers: main });
+    this.pleg = new HotHistogram({ name: "kubelet_pleg_relist_duration_seconds", help: "Duration in seconds for relisting pods in PLEG.", buckets: PLEG_BUCKETS, registers: main });
+    this.plegInterval = new HotHistogram({ name: "kubelet_pleg_relist_interval_seconds", help: "Interval in seconds between relisting in PLEG.", buckets: PLEG_BUCKETS.map((b) => b * 100), registers: main });
 
     const cadvisorLabels = ["container", "id", "image", "name", "namespace", "pod"] as const;
     const cad = [this.cadvisor];
@@ -112,7 +113,7 @@ export class KubeletMetrics implements KubeletMetricsRecorder {
     network("container_network_receive_bytes_total", "Cumulative count of bytes received", (d) => d.rxBytes);
     network("container_network_transmit_bytes_total", "Cumulative count of bytes transmitted", (d) => d.txBytes);
 
-    this.probeTotal = new Counter({ name: "prober_probe_total", help: "Cumulative number of a liveness, readiness or startup probe for a container by result.", labelNames: ["probe_type", "result", "container", "pod", "namespace", "pod_uid"], registers: [this.probes] });
+    this.probeTotal = new HotCounter({ name: "prober_probe_total", help: "Cumulative number of a liveness, readiness or startup probe for a container by result.", labelNames: ["probe_type", "result", "container", "pod", "namespace", "pod_uid"], registers: [this.probes] });
   }
 
   probe(pod: Pod, container: string, kind: "liveness" | "readiness" | "startup", ok: boolean): void {

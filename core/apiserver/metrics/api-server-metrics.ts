@@ -1,4 +1,5 @@
-import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+import { Gauge, type Registry } from "prom-client";
+import { HotCounter, HotGauge, HotHistogram } from "../../metrics/hot-path-metrics.js";
 import type { RegisteredType } from "../../api/resource-registry.js";
 import { exposition, newMetricsRegistry, processMetricsRegistry } from "../../metrics/metrics-registry.js";
 
@@ -28,7 +29,7 @@ export class RequestSeries {
   private readonly byCode = new Map<number, { inc(): void }>();
 
   constructor(
-    private readonly total: Counter<RequestLabel | "code">,
+    private readonly total: HotCounter<RequestLabel | "code">,
     private readonly labels: Readonly<Record<RequestLabel, string>>,
     private readonly duration: { observe(v: number): void },
     /** `apiserver_longrunning_requests`' child for this series (watches). */
@@ -59,11 +60,11 @@ export interface WatchObserver {
  */
 export class ApiServerMetrics {
   readonly registry: Registry;
-  private readonly requestTotal: Counter<RequestLabel | "code">;
-  private readonly requestDuration: Histogram<RequestLabel>;
-  private readonly longRunning: Gauge<RequestLabel>;
-  private readonly watchEvents: Counter<"group" | "version" | "kind">;
-  private readonly etcdDuration: Histogram<"operation" | "type">;
+  private readonly requestTotal: HotCounter<RequestLabel | "code">;
+  private readonly requestDuration: HotHistogram<RequestLabel>;
+  private readonly longRunning: HotGauge<RequestLabel>;
+  private readonly watchEvents: HotCounter<"group" | "version" | "kind">;
+  private readonly etcdDuration: HotHistogram<"operation" | "type">;
   private readonly series = new WeakMap<object, Map<string, RequestSeries>>();
   private readonly nonResource = new Map<string, RequestSeries>();
   private readonly watchChildren = new WeakMap<RegisteredType, WatchObserver>();
@@ -79,11 +80,11 @@ export class ApiServerMetrics {
     const registers = [this.registry];
     const labelNames = [...REQUEST_LABELS];
     const buckets = [...APISERVER_REQUEST_DURATION_BUCKETS];
-    this.requestTotal = new Counter({ name: "apiserver_request_total", help: "Counter of apiserver requests broken out for each verb, dry run value, group, version, resource, scope, component, and HTTP response code.", labelNames: [...labelNames, "code"], registers });
-    this.requestDuration = new Histogram({ name: "apiserver_request_duration_seconds", help: "Response latency distribution in seconds for each verb, dry run value, group, version, resource, subresource, scope and component.", labelNames, buckets, registers });
-    this.longRunning = new Gauge({ name: "apiserver_longrunning_requests", help: "Gauge of all active long-running apiserver requests broken out by verb, group, version, resource, scope and component. Not all requests are tracked this way.", labelNames, registers });
-    this.watchEvents = new Counter({ name: "apiserver_watch_events_total", help: "Number of events sent in watch clients", labelNames: ["group", "version", "kind"], registers });
-    this.etcdDuration = new Histogram({ name: "etcd_request_duration_seconds", help: "Etcd request latency in seconds for each operation and object type.", labelNames: ["operation", "type"], buckets, registers });
+    this.requestTotal = new HotCounter({ name: "apiserver_request_total", help: "Counter of apiserver requests broken out for each verb, dry run value, group, version, resource, scope, component, and HTTP response code.", labelNames: [...labelNames, "code"], registers });
+    this.requestDuration = new HotHistogram({ name: "apiserver_request_duration_seconds", help: "Response latency distribution in seconds for each verb, dry run value, group, version, resource, subresource, scope and component.", labelNames, buckets, registers });
+    this.longRunning = new HotGauge({ name: "apiserver_longrunning_requests", help: "Gauge of all active long-running apiserver requests broken out by verb, group, version, resource, scope and component. Not all requests are tracked this way.", labelNames, registers });
+    this.watchEvents = new HotCounter({ name: "apiserver_watch_events_total", help: "Number of events sent in watch clients", labelNames: ["group", "version", "kind"], registers });
+    this.etcdDuration = new HotHistogram({ name: "etcd_request_duration_seconds", help: "Etcd request latency in seconds for each operation and object type.", labelNames: ["operation", "type"], buckets, registers });
     const sources = this.inflightSources;
     new Gauge({
       name: "apiserver_current_inflight_requests",
