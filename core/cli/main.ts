@@ -97,8 +97,9 @@ program
   .option("--no-kube-state-metrics", "do not load kube-state-metrics")
   .option("--no-node-exporter", "do not load the node-exporter DaemonSet")
   .option("--no-logging", "do not load the log pipeline (fluent-bit and Elasticsearch in namespace logging)")
+  .option("--cni <plugin>", "pod network instead of kindnet: flannel, flannel:host-gw, flannel:udp, calico, calico:bgp, calico:vxlan, calico:ipip-crosssubnet, calico:vxlan-crosssubnet")
   .addOption(new Option("--log-level <level>", "log level").choices(["debug", "info", "warn", "error", "silent"]))
-  .action(async (opts: { config?: string; nodes?: number; port: number; host: string; kubeconfig: string; stateDir: string; reset: boolean; insecureHttp: boolean; insecureAllowRemote: boolean; logLevel?: LogLevel; dnsPort?: number; dns: boolean; ingress: boolean; ingressHttpPort: number; ingressHttpsPort: number; disableScheduler: boolean; disableControllerManager: boolean; disableKubeProxy: boolean; disableAgent: boolean; etcdServers?: string[]; etcdPrefix: string; etcdCafile?: string; etcdCertfile?: string; etcdKeyfile?: string; kubeStateMetrics: boolean; nodeExporter: boolean; logging: boolean }) => {
+  .action(async (opts: { config?: string; nodes?: number; port: number; host: string; kubeconfig: string; stateDir: string; reset: boolean; insecureHttp: boolean; insecureAllowRemote: boolean; logLevel?: LogLevel; dnsPort?: number; dns: boolean; ingress: boolean; ingressHttpPort: number; ingressHttpsPort: number; disableScheduler: boolean; disableControllerManager: boolean; disableKubeProxy: boolean; disableAgent: boolean; etcdServers?: string[]; etcdPrefix: string; etcdCafile?: string; etcdCertfile?: string; etcdKeyfile?: string; kubeStateMetrics: boolean; nodeExporter: boolean; logging: boolean; cni?: string }) => {
     let handle: UpHandle;
     const disable: UpComponent[] = [];
     if (opts.disableScheduler) disable.push("scheduler");
@@ -324,7 +325,7 @@ program
 program
   .command("compare")
   .description("run the same cluster and workload once per network plugin and write a side-by-side report (Markdown and HTML)")
-  .requiredOption("--cni <list>", "comma-separated: flannel, flannel:host-gw, calico, calico:bgp, calico:vxlan, calico:ipip-crosssubnet, calico:vxlan-crosssubnet")
+  .requiredOption("--cni <list>", "comma-separated: flannel, flannel:host-gw, flannel:udp, calico, calico:bgp, calico:vxlan, calico:ipip-crosssubnet, calico:vxlan-crosssubnet")
   .option("--nodes <n>", "nodes per cluster", integer("--nodes", 3, 200), 5)
   .option("--out <dir>", "where report.md and report.html go", "kubesim-compare")
   .action(async (opts: { cni: string; nodes: number; out: string }) => {

@@ -1,3 +1,4 @@
+import type { DefinedPlugin } from "../plugins/plugin.js";
 import { mkdirSync, readFileSync } from "node:fs";
 import { join, resolve as resolvePath } from "node:path";
 import { Cluster, type ClusterOptions } from "../cluster/cluster.js";
@@ -39,6 +40,8 @@ export interface UpOptions {
   nodeExporter?: boolean;
   /** Load the log pipeline: fluent-bit and Elasticsearch in namespace logging (default true). */
   logging?: boolean;
+  /** The pod network instead of kindnet: `flannel`, `flannel:host-gw`, `flannel:udp`, `calico[:mode]` (as `kubesim compare --cni` names them). */
+  cni?: string;
   /** Host port of the cluster DNS (UDP+TCP on 127.0.0.1; 0 picks a free one); default: cluster.yaml's dnsPort, else 10053. */
   dnsPort?: number;
   /** Components to leave out, run as processes of their own instead (k3s's `--disable-*`): `agent` = no nodes in this process. */
@@ -74,6 +77,12 @@ export type UpComponent = "scheduler" | "controller-manager" | "kube-proxy" | "a
 const COMPONENT_PLUGINS: Record<Exclude<UpComponent, "agent">, string> = { scheduler: "kube-scheduler", "controller-manager": "kube-controller-manager", "kube-proxy": "kube-proxy" };
 
 /** The etcd store `--etcd-servers` names, with its TLS files read. */
+/** The network plugin `--cni` names (loaded on demand: only `kubesim up --cni` needs the plugins' code). */
+async function cniPlugin(spec: string): Promise<DefinedPlugin> {
+  const { parseCniVariant } = await import("../../plugins/network-compare/index.js");
+  return parseCniVariant(spec).plugin;
+}
+
 async function openEtcd(options: UpOptions): Promise<EtcdStore> {
   const file = (path: string | undefined, flag: string): Buffer | undefined => {
     if (!path) return undefined;
@@ -123,7 +132,7 @@ export async function up(options: UpOptions, print: (line: string) => void): Pro
   const store = options.etcdServers?.length ? await openEtcd(options) : options.memory ? new MemoryStore() : undefined;
   const overrides: ClusterOptions = {
     ...(store ? { store } : {}),
-    ...(apiOnly ? { plugins: options.plugins ?? [] } : omitted.size ? { plugins: DEFAULT_PLUGINS.filter((p) => !omitted.has(p)) } : {}),
+    ...(apiOnly ? { plugins: options.plugins ?? [] } : omitted.size || options.cni ? { plugins: [...DEFAULT_PLUGINS.filter((p) => !omitted.has(p) && !(options.cni && p === "cni-kindnet")), ...(options.cni ? [await cniPlugin(options.cni)] : [])] } : {}),
     ...(options.serviceCidr ? { serviceCidr: options.serviceCidr } : {}),
     ...(options.podNetworkCidr ? { podNetworkCidr: options.podNetworkCidr } : {}),
     ...(disabled.has("agent") ? { nodes: 0 } : {}), clock: "real", stateDir, apiServerPort: options.port || 6443, logLevel: options.logLevel ?? defaultLogLevel(), ...(options.nodes !== undefined && !disabled.has("agent") ? { nodes: options.nodes } : {}), ...(options.dnsPort !== undefined ? { dnsPort: options.dnsPort } : {}) };

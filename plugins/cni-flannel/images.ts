@@ -31,8 +31,12 @@ const cp: Program = async (p) => {
  * pod stands for); the container logs flanneld's start-up lines and runs until stopped.
  */
 const flanneld: Program = async (p) => {
-  p.stderr(`I0000 main.go:211] CLI flags config: {etcdEndpoints:http://127.0.0.1:4001,http://127.0.0.1:2379 etcdPrefix:/coreos.com/network kubeSubnetMgr:true ipMasq:true ifaceCanReach: subnetFile:/run/flannel/subnet.env}\n`);
-  p.stderr(`I0000 kube.go:139] Waiting 10m0s for node controller to sync\n`);
+  const flag = (name: string): string | undefined => p.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+  const kube = p.argv.includes("--kube-subnet-mgr");
+  const endpoints = flag("etcd-endpoints") ?? "http://127.0.0.1:4001,http://127.0.0.1:2379";
+  p.stderr(`I0000 main.go:211] CLI flags config: {etcdEndpoints:${endpoints} etcdPrefix:${flag("etcd-prefix") ?? "/coreos.com/network"} kubeSubnetMgr:${kube} ipMasq:${p.argv.includes("--ip-masq")} ifaceCanReach: subnetFile:/run/flannel/subnet.env}\n`);
+  if (kube) p.stderr(`I0000 kube.go:139] Waiting 10m0s for node controller to sync\n`);
+  else p.stderr(`W0000 registry.go:87] no certificate provided: connecting to etcd with http. This is insecure\n`);
   p.stderr(`I0000 main.go:432] Wrote subnet file to /run/flannel/subnet.env\n`);
   p.stderr(`I0000 main.go:436] Running backend.\n`);
   return untilStopped(p);

@@ -21,6 +21,7 @@ export function parseCniVariant(spec: string): CniVariant {
   if (family === "flannel") {
     if (!mode || mode === "vxlan") return { name: spec, plugin: flannel(), family, encapsulation: "VXLAN (flannel.1, UDP 8472)" };
     if (mode === "host-gw") return { name: spec, plugin: flannel({ backend: { Type: "host-gw" } }), family, encapsulation: "none (routes via node IPs)" };
+    if (mode === "udp") return { name: spec, plugin: flannel({ backend: { Type: "udp" } }), family, encapsulation: "UDP through flanneld in userspace (flannel0 TUN, port 8285): two kernel/userspace crossings per packet on each node (modelled as a cost, not timed)" };
     if (mode === "vxlan-directrouting") return { name: spec, plugin: flannel({ backend: { Type: "vxlan", DirectRouting: true } }), family, encapsulation: "VXLAN across subnets only" };
   }
   if (family === "calico") {
@@ -28,7 +29,7 @@ export function parseCniVariant(spec: string): CniVariant {
     const known: Record<CalicoMode, string> = { ipip: "IPIP (tunl0)", "ipip-crosssubnet": "IPIP across subnets only", bgp: "none (BGP routes)", vxlan: "VXLAN (vxlan.calico, UDP 4789)", "vxlan-crosssubnet": "VXLAN across subnets only" };
     if (known[m]) return { name: spec, plugin: calico({ mode: m }), family, encapsulation: known[m] };
   }
-  throw new Error(`unknown network plugin ${JSON.stringify(spec)}: use flannel, flannel:host-gw, flannel:vxlan-directrouting, calico, calico:ipip, calico:ipip-crosssubnet, calico:bgp, calico:vxlan or calico:vxlan-crosssubnet`);
+  throw new Error(`unknown network plugin ${JSON.stringify(spec)}: use flannel, flannel:host-gw, flannel:udp, flannel:vxlan-directrouting, calico, calico:ipip, calico:ipip-crosssubnet, calico:bgp, calico:vxlan or calico:vxlan-crosssubnet`);
 }
 
 export interface PathFigures {
@@ -118,9 +119,12 @@ async function until(c: Cluster, ok: () => boolean, limitMs: number, stepMs = 10
   return null;
 }
 
+/** True when `root` sends traffic for `ip` somewhere: a route, and for a userspace tunnel (flannel udp) a peer in its relay's table. */
 function routed(root: NetNamespace, ip: string): boolean {
   const r = root.route(ipv4ToUint32(ip), 0, 0);
-  return !!r && r.route.type === "unicast" && r.route.prefix > 0;
+  if (!r || r.route.type !== "unicast" || r.route.prefix === 0) return false;
+  const relay = r.route.dev ? root.devices.get(r.route.dev)?.tunRelay : undefined;
+  return relay ? relay.peerFor(ipv4ToUint32(ip)) !== undefined : true;
 }
 
 async function measure(variant: CniVariant, nodes: number): Promise<PluginReport> {

@@ -3,7 +3,7 @@ import * as assert from "uvu/assert";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseCniVariant, writeComparison } from "../../plugins/network-compare/index.js";
+import { compareNetworks, parseCniVariant, writeComparison } from "../../plugins/network-compare/index.js";
 
 test("compareNetworks: flannel and Calico side by side, written as Markdown and a self-contained HTML page with charts", async () => {
   const out = mkdtempSync(join(tmpdir(), "kubesim-compare-"));
@@ -39,9 +39,20 @@ test("compareNetworks: flannel and Calico side by side, written as Markdown and 
   }
 });
 
+test("flannel:udp: 28 bytes of UDP encapsulation through flannel0, MTU 1472; convergence follows flanneld's relay table, not the kernel's /16 route", async () => {
+  const [udp] = await compareNetworks({ cni: ["flannel:udp"], nodes: 3 });
+  assert.is(udp!.podMtu, 1472);
+  const across = udp!.paths.find((p) => p.path === "pod → pod, across nodes")!;
+  assert.equal([across.outcome, across.overhead, across.devices], ["delivered", 28, ["eth0", "flannel0", "eth0", "flannel0", "cni0"]]);
+  assert.ok(udp!.convergence.join !== null && udp!.convergence.join > 0, "a joining node is reached once its lease is in every relay table");
+  assert.is(udp!.convergence.nodeDeleted, 0, "the kube subnet manager drops a deleted Node's lease at once");
+  assert.is(udp!.networkPolicy.enforced, false);
+});
+
 test("an unknown plugin variant is refused, naming the accepted ones", () => {
   assert.throws(() => parseCniVariant("weave"), /unknown network plugin "weave": use flannel, flannel:host-gw/);
   assert.is(parseCniVariant("calico:vxlan").encapsulation, "VXLAN (vxlan.calico, UDP 4789)");
+  assert.match(parseCniVariant("flannel:udp").encapsulation, "flannel0 TUN, port 8285");
 });
 
 test.run();
