@@ -2,7 +2,6 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import type { Event, PersistentVolume, PersistentVolumeClaim, Pod } from "kubernetes-types/core/v1.js";
 import type { StorageClass } from "kubernetes-types/storage/v1.js";
-import sidecars from "../../plugins/csi-sidecars/index.js";
 import { HOSTPATH_DRIVER_NAME } from "../../plugins/csi-hostpath/index.js";
 import { claimPod, storageCluster } from "./harness.js";
 
@@ -30,7 +29,7 @@ async function eventsOf(cluster: StorageCluster, kind: string, name: string): Pr
 }
 
 test("online expansion: the resizer leaves FileSystemResizePending / NodeResizePending; the kubelet of the pod's node calls NodeExpandVolume and the claim reaches its new capacity", async () => {
-  const { cluster, pods } = await storageCluster({ extra: [sidecars] });
+  const { cluster, pods } = await storageCluster();
   try {
     const bound = await expandableClaim(cluster);
     assert.equal(bound.status?.capacity, { storage: "1Gi" });
@@ -64,7 +63,7 @@ test("online expansion: the resizer leaves FileSystemResizePending / NodeResizeP
 });
 
 test("a claim grown while no pod uses it is finished when a pod next mounts it (expansion during mount)", async () => {
-  const { cluster, pods } = await storageCluster({ extra: [sidecars] });
+  const { cluster, pods } = await storageCluster();
   try {
     await expandableClaim(cluster);
     await grow(cluster, "3Gi");
