@@ -15,6 +15,7 @@ import { csiUniqueName, volumeAttachmentName } from "../../core/csi/volume-names
 import type { CsiNodeRegistry } from "../../core/csi/storage-drivers.js";
 import type { NodeCapability, VolumeCapability } from "../../core/csi/types.js";
 import { podDir } from "./volumes.js";
+import { setVolumeOwnership } from "./volume-ownership.js";
 
 /** NodeStage's path: one per volume and node (`.../csi/<driver>/<sha256(handle)>/globalmount`). */
 export function stagingPath(driver: string, handle: string): string {
@@ -175,6 +176,11 @@ export class CsiVolumeManager {
           out.unmounted.push(v.name);
           out.failures.push(`MountVolume.SetUp failed for volume "${spec.specName}" : ${message(err)}`);
           continue;
+        }
+        // fsGroup: the kubelet applies it unless the driver mounts with the group itself (VOLUME_MOUNT_GROUP).
+        const fsGroup = pod.spec?.securityContext?.fsGroup;
+        if (fsGroup !== undefined && !spec.readOnly && !capability.mount?.volumeMountGroup && supportsFsGroup(spec)) {
+          setVolumeOwnership(this.deps.hostFs, target, fsGroup, { readOnly: spec.readOnly, ...(pod.spec?.securityContext?.fsGroupChangePolicy ? { changePolicy: pod.spec.securityContext.fsGroupChangePolicy } : {}) });
         }
         this.deps.hostFs.write(`${podDir(uid)}/volumes/kubernetes.io~csi/${spec.specName}/vol_data.json`, JSON.stringify({ attachmentID: spec.attachRequired ? volumeAttachmentName(spec.handle, spec.driver, this.deps.nodeName) : "", driverName: spec.driver, nodeName: this.deps.nodeName, specVolID: spec.specName, volumeHandle: spec.handle, volumeLifecycleMode: spec.ephemeral ? "Ephemeral" : "Persistent" }));
         mine.set(v.name, { spec, staged, target });
@@ -421,6 +427,18 @@ export class CsiVolumeManager {
       if (!(isStatusError(err) && err.code === 404)) throw err;
     }
   }
+}
+
+/**
+ * The CSI mounter's supportsFSGroup: policy `File` always, `None` never, and the default
+ * `ReadWriteOnceWithFSType` only for a volume with an fsType mounted ReadWriteOnce (inline
+ * volumes count as such).
+ */
+function supportsFsGroup(spec: CsiVolumeSpec): boolean {
+  if (spec.fsGroupPolicy === "File") return true;
+  if (spec.fsGroupPolicy === "None") return false;
+  if (spec.ephemeral) return true;
+  return !!spec.capability.mount?.fsType && spec.capability.accessMode.mode === "SINGLE_NODE_WRITER";
 }
 
 /** A pod volume whose claim or volume could not be resolved (the populator's "failed to process volumes"). */
