@@ -23,6 +23,7 @@ await cluster.client.resource<StorageClass>("storageclasses.storage.k8s.io").cre
 const baseRss = process.memoryUsage().rss / MB;
 
 const wall0 = performance.now();
+const cpu0 = process.cpuUsage();
 const virtual0 = cluster.clock.now();
 const done = new Promise<void>((resolve) => {
   let bound = 0;
@@ -42,6 +43,7 @@ const pvcs = cluster.client.resource<PersistentVolumeClaim>("PersistentVolumeCla
 await Promise.all(Array.from({ length: CLAIMS }, (_, i) => pvcs.create({ metadata: { name: `data-${i}`, namespace: "default" }, spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } } })));
 await done;
 const wall = performance.now() - wall0;
+const cpu = process.cpuUsage(cpu0);
 const virtual = cluster.clock.now() - virtual0;
-console.log(`${CLAIMS} PVCs provisioned and bound: ${wall.toFixed(0)} ms wall, ${(virtual / 1000).toFixed(1)} s virtual (${driver.volumes.size} CreateVolume), +${(process.memoryUsage().rss / MB - baseRss).toFixed(0)} MB RSS`);
+console.log(`${CLAIMS} PVCs provisioned and bound: ${wall.toFixed(0)} ms wall, ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms CPU, ${(virtual / 1000).toFixed(1)} s virtual (${driver.volumes.size} CreateVolume), +${(process.memoryUsage().rss / MB - baseRss).toFixed(0)} MB RSS`);
 await cluster.stop();

@@ -6,4 +6,4 @@
  * to it (an entry for a default plugin configures it rather than loading it twice). `kubesim up`
  * also adds the add-ons k3s ships: coredns and ingress-nginx.
  */
-export const DEFAULT_PLUGINS: readonly string[] = ["kube-controller-manager", "kube-scheduler", "images", "runtime-containerd", "runtime-docker", "kubelet", "cni-plugins", "cni-kindnet", "kube-proxy", "node-net-tools", "csi-sidecars", "csi-hostpath", "csi-external-attacher"];
+export const DEFAULT_PLUGINS: readonly string[] = ["kube-controller-manager", "kube-scheduler", "images", "runtime-containerd", "runtime-docker", "kubelet", "cni-plugins", "cni-kindnet", "kube-proxy", "node-net-tools", "csi-sidecars", "csi-hostpath"];

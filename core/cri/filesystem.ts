@@ -19,6 +19,27 @@ export interface FileSystem {
   symlink?(target: string, path: string): void;
   /** The target of the symbolic link at `path`, or undefined when it is none. Optional. */
   readlink?(path: string): string | undefined;
+  /** Owner and permission bits of what is at `path` (undefined: nothing there). Optional: without it everything is root's, 0644 files and 0755 directories. */
+  stat?(path: string): FileOwnership | undefined;
+  /** chown: sets the owner and/or group of what is at `path`. Optional. */
+  chown?(path: string, uid: number | undefined, gid: number | undefined): void;
+  /** chmod: sets the permission bits (with setuid/setgid/sticky) of what is at `path`. Optional. */
+  chmod?(path: string, mode: number): void;
+}
+
+/** Who owns a file and its permission bits (`st_uid`, `st_gid`, `st_mode & 07777`). */
+export interface FileOwnership {
+  readonly uid: number;
+  readonly gid: number;
+  readonly mode: number;
+}
+
+/** The set-group-ID bit: a directory with it hands its group to what is created in it. */
+export const S_ISGID = 0o2000;
+
+/** Root's defaults: what a file or directory is owned by and allowed when nobody changed it. */
+export function defaultOwnership(dir: boolean): FileOwnership {
+  return { uid: 0, gid: 0, mode: dir ? 0o755 : 0o644 };
 }
 
 /** A filesystem call refused as the kernel refuses it. */
@@ -49,6 +70,8 @@ export function normalizePath(path: string, cwd = "/"): string {
 export class MemoryFileSystem implements FileSystem {
   private readonly files = new Map<string, string>();
   private readonly dirs = new Set<string>(["/"]);
+  /** Ownership that differs from root's defaults, by path. */
+  private readonly owners = new Map<string, FileOwnership>();
 
   constructor(initial?: Record<string, string>) {
     if (initial) for (const [p, d] of Object.entries(initial)) this.write(p, d);
@@ -61,8 +84,10 @@ export class MemoryFileSystem implements FileSystem {
   write(path: string, data: string): void {
     const p = normalizePath(path);
     if (this.dirs.has(p)) throw new FsError("EISDIR", p);
-    this.files.set(p, data);
+    const created = !this.files.has(p);
     this.mkdir(parentOf(p));
+    this.files.set(p, data);
+    if (created) this.inherit(p, false);
   }
 
   remove(path: string): boolean {
@@ -71,11 +96,45 @@ export class MemoryFileSystem implements FileSystem {
     const prefix = p === "/" ? "/" : p + "/";
     for (const f of [...this.files.keys()]) if (f.startsWith(prefix)) removed = this.files.delete(f) || removed;
     for (const d of [...this.dirs]) if (d.startsWith(prefix)) removed = this.dirs.delete(d) || removed;
+    if (this.owners.size > 0) for (const o of [...this.owners.keys()]) if (o === p || o.startsWith(prefix)) this.owners.delete(o);
     return removed;
   }
 
   mkdir(path: string): void {
-    for (let p = normalizePath(path); !this.dirs.has(p); p = parentOf(p)) this.dirs.add(p);
+    const made: string[] = [];
+    for (let p = normalizePath(path); !this.dirs.has(p); p = parentOf(p)) {
+      this.dirs.add(p);
+      made.push(p);
+    }
+    for (let i = made.length - 1; i >= 0; i--) this.inherit(made[i]!, true);
+  }
+
+  stat(path: string): FileOwnership | undefined {
+    const p = normalizePath(path);
+    const dir = this.isDirectory(p);
+    if (!dir && !this.files.has(p)) return undefined;
+    return this.owners.get(p) ?? defaultOwnership(dir);
+  }
+
+  chown(path: string, uid: number | undefined, gid: number | undefined): void {
+    const now = this.stat(path);
+    if (!now) throw new FsError("ENOENT", normalizePath(path));
+    this.owners.set(normalizePath(path), { uid: uid ?? now.uid, gid: gid ?? now.gid, mode: now.mode });
+  }
+
+  chmod(path: string, mode: number): void {
+    const now = this.stat(path);
+    if (!now) throw new FsError("ENOENT", normalizePath(path));
+    this.owners.set(normalizePath(path), { ...now, mode: mode & 0o7777 });
+  }
+
+  /** A new entry in a set-group-ID directory takes the directory's group (and a directory the bit too). */
+  private inherit(p: string, dir: boolean): void {
+    if (this.owners.size === 0) return;
+    const parent = this.owners.get(parentOf(p));
+    if (!parent || !(parent.mode & S_ISGID)) return;
+    const base = defaultOwnership(dir);
+    this.owners.set(p, { uid: base.uid, gid: parent.gid, mode: dir ? base.mode | S_ISGID : base.mode });
   }
 
   list(dir: string): string[] | undefined {

@@ -1,4 +1,4 @@
-import { FsError, MemoryFileSystem, normalizePath, type FileSystem } from "./filesystem.js";
+import { defaultOwnership, FsError, MemoryFileSystem, normalizePath, type FileOwnership, type FileSystem } from "./filesystem.js";
 
 /** One entry of a node's mount table. */
 export interface HostMount {
@@ -55,7 +55,8 @@ export class HostFileSystem implements FileSystem {
   list(dir: string): string[] | undefined {
     const p = normalizePath(dir);
     const r = this.resolveMount(p);
-    if (r) return r.fs.list(r.path) ?? [];
+    // Inside a mount, a file is no directory; the mount point itself always is one.
+    if (r) return r.fs.list(r.path) ?? (r.mount.target === p ? [] : undefined);
     const names = new Set(this.root.list(p) ?? []);
     let found = this.root.isDirectory(p);
     const prefix = p === "/" ? "/" : p + "/";
@@ -69,6 +70,26 @@ export class HostFileSystem implements FileSystem {
 
   isDirectory(path: string): boolean {
     return this.list(path) !== undefined;
+  }
+
+  stat(path: string): FileOwnership | undefined {
+    const r = this.resolveMount(path);
+    if (!r) return this.root.stat(normalizePath(path)) ?? (this.isDirectory(path) ? defaultOwnership(true) : undefined);
+    if (r.fs.stat) return r.fs.stat(r.path);
+    return r.fs.isDirectory(r.path) ? defaultOwnership(true) : r.fs.read(r.path) !== undefined ? defaultOwnership(false) : undefined;
+  }
+
+  /** chown through the mount table (a read-only mount refuses it: EROFS). */
+  chown(path: string, uid: number | undefined, gid: number | undefined): void {
+    const r = this.resolveMount(path, true);
+    if (r) r.fs.chown?.(r.path, uid, gid);
+    else this.root.chown(normalizePath(path), uid, gid);
+  }
+
+  chmod(path: string, mode: number): void {
+    const r = this.resolveMount(path, true);
+    if (r) r.fs.chmod?.(r.path, mode);
+    else this.root.chmod(normalizePath(path), mode);
   }
 
   /**

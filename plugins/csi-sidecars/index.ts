@@ -1,15 +1,17 @@
 /**
- * The CSI sidecars' controller-side roles as a plugin: for every driver in the StorageDrivers
+ * The CSI sidecars' controller-side roles as one plugin: for every driver in the StorageDrivers
  * extension point that has a controller plugin, the external-provisioner (CreateVolume /
- * DeleteVolume for claims of its StorageClasses), the external-resizer (ControllerExpandVolume)
- * and the csi-snapshotter (CreateSnapshot / DeleteSnapshot for VolumeSnapshotContents), run in
- * the cluster's manager. Upstream runs them as containers next to each driver's controller pod;
+ * DeleteVolume for claims of its StorageClasses, and CSIStorageCapacity objects for drivers that
+ * answer GetCapacity), the external-attacher (ControllerPublish / Unpublish for
+ * VolumeAttachments) and the external-resizer (ControllerExpandVolume), run in the cluster's
+ * manager (the csi-snapshotter role is the snapshot-controller plugin's). Upstream runs them as containers next to each driver's controller pod;
  * here they talk to the driver's controller plugin directly and to the cluster through the API.
  */
 import { Controllers, csiControllerPlugins, definePlugin } from "../../core/index.js";
 import { capacityController } from "./capacity-controller.js";
 import { controllerCapabilities, externalProvisioner, type SidecarContext } from "./external-provisioner.js";
 import { externalResizer } from "./external-resizer.js";
+import { externalAttacher } from "./external-attacher.js";
 
 export const PLUGIN_NAME = "csi-sidecars";
 
@@ -20,7 +22,7 @@ function podName(driver: string): string {
 
 export default definePlugin({
   name: PLUGIN_NAME,
-  description: "CSI sidecars: external-provisioner, external-resizer and csi-snapshotter for every loaded CSI driver",
+  description: "CSI sidecars: external-provisioner (with capacity tracking), external-attacher and external-resizer for every loaded CSI driver",
   setup(ctx) {
     const registry = csiControllerPlugins(ctx);
     ctx.contribute(Controllers, PLUGIN_NAME, {
@@ -36,6 +38,7 @@ export default definePlugin({
           externalProvisioner(sidecar);
           externalResizer(sidecar);
         }
+        externalAttacher(mgr, registry);
       },
     });
   },
@@ -43,4 +46,5 @@ export default definePlugin({
 
 export { externalProvisioner, PROVISIONER_IDENTITY_ATTRIBUTE, type SidecarContext } from "./external-provisioner.js";
 export { externalResizer, FS_RESIZE_PENDING_MESSAGE } from "./external-resizer.js";
+export { externalAttacher, attacherFinalizer } from "./external-attacher.js";
 export { capacityController, CAPACITY_DRIVER_LABEL, CAPACITY_MANAGED_BY_LABEL, CAPACITY_POLL_INTERVAL_MS } from "./capacity-controller.js";

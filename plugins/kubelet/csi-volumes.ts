@@ -1,7 +1,12 @@
 import { createHash } from "node:crypto";
 import type { PersistentVolume, PersistentVolumeClaim, Pod, Volume } from "kubernetes-types/core/v1.js";
 import type { CSIDriver, VolumeAttachment } from "kubernetes-types/storage/v1.js";
+import { parseQuantity, unitValue } from "../../core/api/quantity.js";
 import { isStatusError } from "../../core/api/status.js";
+import { resizeFinishedStatus } from "../../core/volume/resize-status.js";
+import { rfc3339 } from "../../core/api/time.js";
+import type { Clock } from "../../core/clock/clock.js";
+import type { EventRecorder } from "../../core/events/event-recorder.js";
 import type { Client } from "../../core/client/client.js";
 import type { HostFileSystem } from "../../core/cri/host-filesystem.js";
 import { csiAccessMode } from "../../core/csi/access-modes.js";
@@ -10,6 +15,7 @@ import { csiUniqueName, volumeAttachmentName } from "../../core/csi/volume-names
 import type { CsiNodeRegistry } from "../../core/csi/storage-drivers.js";
 import type { NodeCapability, VolumeCapability } from "../../core/csi/types.js";
 import { podDir } from "./volumes.js";
+import { setVolumeOwnership } from "./volume-ownership.js";
 
 /** NodeStage's path: one per volume and node (`.../csi/<driver>/<sha256(handle)>/globalmount`). */
 export function stagingPath(driver: string, handle: string): string {
@@ -39,6 +45,8 @@ export interface CsiVolumeSpec {
   /** The node needs a VolumeAttachment (CSIDriver attachRequired; inline volumes never). */
   readonly attachRequired: boolean;
   readonly fsGroupPolicy: string;
+  /** The claim behind a PVC or generic ephemeral volume (what NodeExpandVolume updates). */
+  readonly claim?: { readonly namespace: string; readonly name: string };
 }
 
 /** The outcome of one attempt to make a pod's volumes ready. */
@@ -81,6 +89,8 @@ export class CsiVolumeManager {
       client: Client;
       hostFs: HostFileSystem;
       plugins: CsiNodeRegistry;
+      recorder: EventRecorder;
+      clock: Clock;
     },
   ) {}
 
@@ -150,6 +160,8 @@ export class CsiVolumeManager {
           }
         } else if (!spec.ephemeral) await this.reportInUse(csiUniqueName(spec.driver, spec.handle));
         const target = publishPath(uid, spec.specName);
+        // A claim grown while no pod used it: the filesystem is grown as the volume is mounted (offline expansion).
+        if (staged) await this.expand(pod, spec, staged, staged, caps);
         try {
           await plugin.node.nodePublishVolume({
             volumeId: spec.handle,
@@ -165,8 +177,14 @@ export class CsiVolumeManager {
           out.failures.push(`MountVolume.SetUp failed for volume "${spec.specName}" : ${message(err)}`);
           continue;
         }
+        // fsGroup: the kubelet applies it unless the driver mounts with the group itself (VOLUME_MOUNT_GROUP).
+        const fsGroup = pod.spec?.securityContext?.fsGroup;
+        if (fsGroup !== undefined && !spec.readOnly && !capability.mount?.volumeMountGroup && supportsFsGroup(spec)) {
+          setVolumeOwnership(this.deps.hostFs, target, fsGroup, { readOnly: spec.readOnly, ...(pod.spec?.securityContext?.fsGroupChangePolicy ? { changePolicy: pod.spec.securityContext.fsGroupChangePolicy } : {}) });
+        }
         this.deps.hostFs.write(`${podDir(uid)}/volumes/kubernetes.io~csi/${spec.specName}/vol_data.json`, JSON.stringify({ attachmentID: spec.attachRequired ? volumeAttachmentName(spec.handle, spec.driver, this.deps.nodeName) : "", driverName: spec.driver, nodeName: this.deps.nodeName, specVolID: spec.specName, volumeHandle: spec.handle, volumeLifecycleMode: spec.ephemeral ? "Ephemeral" : "Persistent" }));
         mine.set(v.name, { spec, staged, target });
+        if (!staged) await this.expand(pod, spec, target, undefined, caps);
         out.ready.set(v.name, target);
       } catch (err) {
         if (!isCsiError(err)) throw err;
@@ -210,6 +228,66 @@ export class CsiVolumeManager {
     }
     await this.postInUse();
     return errors;
+  }
+
+  /**
+   * The volume manager's periodic check of a running pod's mounted claims: NodeExpandVolume for
+   * each whose volume the resizer grew (online expansion). Errors are reported as events.
+   */
+  async expandMounted(pod: Pod): Promise<void> {
+    for (const m of this.byPod.get(pod.metadata?.uid ?? "")?.values() ?? []) {
+      const plugin = this.deps.plugins.get(m.spec.driver);
+      if (!m.spec.claim || !plugin) continue;
+      const caps = new Set<NodeCapability>((await plugin.node.getCapabilities()).capabilities.map((c) => c.rpc.type));
+      await this.expand(pod, m.spec, m.target, m.staged, caps);
+    }
+  }
+
+  /**
+   * The node expander: when the claim's PV is larger than its `status.capacity` and the resizer
+   * left `allocatedResourceStatuses.storage` NodeResizePending (or an attempt NodeResizeInProgress),
+   * marks NodeResizeInProgress, calls NodeExpandVolume (drivers without the node EXPAND_VOLUME
+   * capability have nothing to grow), then sets the claim's capacity to the PV's and clears the
+   * resize conditions and status, with `FileSystemResizeSuccessful` events on the pod and the
+   * claim. A failure is a `FileSystemResizeFailed` event and the `NodeResizeError` condition
+   * (`NodeResizeInfeasible` for an error the driver would repeat); the mount goes on either way.
+   */
+  private async expand(pod: Pod, spec: CsiVolumeSpec, volumePath: string, stagingTargetPath: string | undefined, caps: Set<NodeCapability>): Promise<void> {
+    if (!spec.claim) return;
+    const pvcs = this.deps.client.resource<PersistentVolumeClaim>("PersistentVolumeClaim");
+    const ns = { namespace: spec.claim.namespace };
+    let pvc: PersistentVolumeClaim;
+    let pv: PersistentVolume;
+    try {
+      pvc = await pvcs.get(spec.claim.name, ns);
+      pv = await this.deps.client.resource<PersistentVolume>("PersistentVolume").get(spec.specName);
+    } catch (err) {
+      if (isStatusError(err) && err.code === 404) return;
+      throw err;
+    }
+    const resizeStatus = pvc.status?.allocatedResourceStatuses?.["storage"];
+    const newSize = pv.spec?.capacity?.["storage"];
+    if ((resizeStatus !== "NodeResizePending" && resizeStatus !== "NodeResizeInProgress") || newSize === undefined) return;
+    const volumeName = spec.specName;
+    pvc = await pvcs.updateStatus({ ...pvc, status: { ...pvc.status, allocatedResourceStatuses: { ...pvc.status?.allocatedResourceStatuses, storage: "NodeResizeInProgress" } } }, ns);
+    const plugin = this.deps.plugins.get(spec.driver);
+    if (plugin?.node.nodeExpandVolume && caps.has("EXPAND_VOLUME")) {
+      try {
+        await plugin.node.nodeExpandVolume({ volumeId: spec.handle, volumePath, ...(stagingTargetPath ? { stagingTargetPath } : {}), capacityRange: { requiredBytes: Number(unitValue(parseQuantity(newSize))) }, volumeCapability: spec.capability });
+      } catch (err) {
+        if (!isCsiError(err)) throw err;
+        this.deps.recorder.event(pod, "Warning", "FileSystemResizeFailed", `MountVolume.NodeExpandVolume failed for volume "${volumeName}" : ${err.message}`);
+        const infeasible = isCsiError(err, "INVALID_ARGUMENT") || isCsiError(err, "OUT_OF_RANGE") || isCsiError(err, "NOT_FOUND");
+        const conditions = [...(pvc.status?.conditions ?? []).filter((c) => c.type !== "NodeResizeError"), { type: "NodeResizeError", status: "True", lastTransitionTime: rfc3339(this.deps.clock.now()), message: `failed to expand pvc with ${err.message}` }];
+        await pvcs.updateStatus({ ...pvc, status: { ...pvc.status, conditions, ...(infeasible ? { allocatedResourceStatuses: { ...pvc.status?.allocatedResourceStatuses, storage: "NodeResizeInfeasible" } } : {}) } }, ns);
+        return;
+      }
+    }
+    const message = `MountVolume.NodeExpandVolume succeeded for volume "${volumeName}" ${this.deps.nodeName}`;
+    this.deps.recorder.event(pod, "Normal", "FileSystemResizeSuccessful", message);
+    this.deps.recorder.event(pvc, "Normal", "FileSystemResizeSuccessful", message);
+    const status = resizeFinishedStatus(pvc.status, newSize);
+    await pvcs.updateStatus({ ...pvc, status }, ns);
   }
 
   /** Published CSI volumes of a pod: pod volume name → driver, handle and target (volume stats). */
@@ -284,6 +362,7 @@ export class CsiVolumeManager {
       ephemeral: false,
       attachRequired: driver?.spec?.attachRequired ?? true,
       fsGroupPolicy: driver?.spec?.fsGroupPolicy ?? "ReadWriteOnceWithFSType",
+      claim: { namespace: ns, name: claimName },
     };
   }
 
@@ -348,6 +427,18 @@ export class CsiVolumeManager {
       if (!(isStatusError(err) && err.code === 404)) throw err;
     }
   }
+}
+
+/**
+ * The CSI mounter's supportsFSGroup: policy `File` always, `None` never, and the default
+ * `ReadWriteOnceWithFSType` only for a volume with an fsType mounted ReadWriteOnce (inline
+ * volumes count as such).
+ */
+function supportsFsGroup(spec: CsiVolumeSpec): boolean {
+  if (spec.fsGroupPolicy === "File") return true;
+  if (spec.fsGroupPolicy === "None") return false;
+  if (spec.ephemeral) return true;
+  return !!spec.capability.mount?.fsType && spec.capability.accessMode.mode === "SINGLE_NODE_WRITER";
 }
 
 /** A pod volume whose claim or volume could not be resolved (the populator's "failed to process volumes"). */

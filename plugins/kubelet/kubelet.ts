@@ -135,11 +135,11 @@ export class Kubelet {
     provide(scope, NodeHostFs, this.hostFs);
     const registry: CsiNodeRegistry = { get: (name) => this.csiPlugins.get(name), names: () => [...this.csiPlugins.keys()] };
     provide(scope, CsiNodePlugins, registry);
-    this.csi = new CsiVolumeManager({ nodeName: this.nodeName, client: o.client, hostFs: this.hostFs, plugins: registry });
     this.informers = new SharedInformerFactory({ client: o.client, clock: o.clock, random: o.random, logger: o.log.child("informers") });
     this.events = new EventBroadcaster({ client: o.client, clock: o.clock, log: o.log.child("events") });
     const recorder = this.events.newRecorder({ component: "kubelet", host: this.nodeName });
     this.recorder = recorder;
+    this.csi = new CsiVolumeManager({ nodeName: this.nodeName, client: o.client, hostFs: this.hostFs, plugins: registry, recorder, clock: o.clock });
     this.services = {
       nodeName: this.nodeName,
       nodeIP: this.nodeIP,

@@ -368,6 +368,8 @@ export class PodWorker {
   async refreshVolumes(): Promise<void> {
     if (this.lifecycle !== "syncing" || !this.volumes || !this.sandboxId || this.terminal) return;
     await refreshVolumes(this.pod, this.volumeContext());
+    // Claims the external-resizer grew while mounted: NodeExpandVolume (online expansion).
+    if (CsiVolumeManager.handles(this.pod)) await this.k.csi.expandMounted(this.pod);
   }
 
   private async prepareVolumes(): Promise<boolean> {

@@ -1,4 +1,4 @@
-import { FsError, MemoryFileSystem, normalizePath, type FileSystem } from "../../core/cri/filesystem.js";
+import { defaultOwnership, FsError, MemoryFileSystem, normalizePath, type FileOwnership, type FileSystem } from "../../core/cri/filesystem.js";
 import type { Mount } from "../../core/cri/runtime-service.js";
 
 /**
@@ -86,6 +86,39 @@ export class ContainerFileSystem implements FileSystem {
 
   isDirectory(path: string): boolean {
     return this.list(path) !== undefined;
+  }
+
+  /** Mounted paths show the node's ownership (what `ls -ln` shows for a volume); image and upper-layer files are root's. */
+  stat(path: string): FileOwnership | undefined {
+    const p = normalizePath(path);
+    const m = this.mountFor(p);
+    if (m) return this.host.stat ? this.host.stat(m.path) : this.host.isDirectory(m.path) ? defaultOwnership(true) : this.host.read(m.path) !== undefined ? defaultOwnership(false) : undefined;
+    const upper = this.upper?.stat(p);
+    if (upper) return upper;
+    if (this.isDirectory(p)) return defaultOwnership(true);
+    return this.read(p) !== undefined ? defaultOwnership(false) : undefined;
+  }
+
+  chown(path: string, uid: number | undefined, gid: number | undefined): void {
+    const p = normalizePath(path);
+    const m = this.mountFor(p);
+    if (m) {
+      if (m.mount.readonly) throw new FsError("EROFS", p);
+      return this.host.chown?.(m.path, uid, gid);
+    }
+    if (this.readonlyRoot) throw new FsError("EROFS", p);
+    this.upper?.stat(p) && this.upper.chown(p, uid, gid);
+  }
+
+  chmod(path: string, mode: number): void {
+    const p = normalizePath(path);
+    const m = this.mountFor(p);
+    if (m) {
+      if (m.mount.readonly) throw new FsError("EROFS", p);
+      return this.host.chmod?.(m.path, mode);
+    }
+    if (this.readonlyRoot) throw new FsError("EROFS", p);
+    this.upper?.stat(p) && this.upper.chmod(p, mode);
   }
 
   private mountFor(p: string): { mount: Mount; path: string } | undefined {

@@ -24,12 +24,12 @@ export class FakeController implements CsiControllerPlugin {
   readonly snapshots = new Map<string, csi.Snapshot & { name: string }>();
   readonly calls: string[] = [];
   private next = 1;
-  constructor(readonly options: { topology?: boolean; capacityPerNode?: number } = {}) {}
+  constructor(readonly options: { topology?: boolean; capacityPerNode?: number; expansion?: "ONLINE" | "OFFLINE" } = {}) {}
 
   readonly identity = {
     getPluginInfo: async () => ({ name: FAKE_DRIVER, vendorVersion: "1.0.0" }),
     getPluginCapabilities: async (): Promise<csi.GetPluginCapabilitiesResponse> => ({
-      capabilities: [{ service: { type: "CONTROLLER_SERVICE" } }, ...(this.options.topology ? [{ service: { type: "VOLUME_ACCESSIBILITY_CONSTRAINTS" as const } }] : []), { volumeExpansion: { type: "ONLINE" } }],
+      capabilities: [{ service: { type: "CONTROLLER_SERVICE" } }, ...(this.options.topology ? [{ service: { type: "VOLUME_ACCESSIBILITY_CONSTRAINTS" as const } }] : []), { volumeExpansion: { type: this.options.expansion ?? "ONLINE" } }],
     }),
     probe: async () => ({ ready: true }),
   };

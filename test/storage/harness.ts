@@ -4,12 +4,12 @@ import { csiControllerPlugins, type CsiControllerRegistry } from "../../core/csi
 import type { PluginRef } from "../../core/plugins/plugin-loader.js";
 import kcm from "../../plugins/kube-controller-manager/index.js";
 import csiHostPath from "../../plugins/csi-hostpath/index.js";
-import attacher from "../../plugins/csi-external-attacher/index.js";
+import sidecars from "../../plugins/csi-sidecars/index.js";
 import { kubeletCluster } from "../kubelet/harness.js";
 
-/** Two worker nodes with kubelets, the controller manager (attach/detach), csi-hostpath and the external-attacher. */
+/** Two worker nodes with kubelets, the controller manager (attach/detach), csi-hostpath and the CSI sidecars (attacher, provisioner, resizer). */
 export async function storageCluster(options: ClusterOptions & { extra?: PluginRef[] } = {}) {
-  const k = await kubeletCluster({ nodes: [{ name: "node-1" }, { name: "node-2" }], ...options, extra: [kcm, csiHostPath, attacher, ...(options.extra ?? [])] });
+  const k = await kubeletCluster({ nodes: [{ name: "node-1" }, { name: "node-2" }], ...options, extra: [kcm, csiHostPath, sidecars, ...(options.extra ?? [])] });
   const { cluster } = k;
   const controllers: CsiControllerRegistry = csiControllerPlugins({ extensions: (key) => cluster.extensions.point(key), clock: cluster.clock, random: cluster.random, log: cluster.log });
   return { ...k, controllers };

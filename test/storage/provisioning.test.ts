@@ -162,6 +162,26 @@ test("expansion: allowVolumeExpansion gates growth; the resizer calls Controller
   });
 });
 
+test("offline expansion: while a pod uses the claim the resizer refuses with upstream's event; once the pod is gone it expands", async () => {
+  const driver = new FakeController({ expansion: "OFFLINE" });
+  await storageCluster(driver, async (cluster) => {
+    await cluster.client.resource<StorageClass>("storageclasses.storage.k8s.io").create({ metadata: { name: "offline" }, provisioner: FAKE_DRIVER, allowVolumeExpansion: true });
+    const pvcs = cluster.client.resource<PersistentVolumeClaim>("PersistentVolumeClaim");
+    await pvcs.create(claim("cold", "1Gi", "offline"));
+    const c = await bound(cluster, "cold");
+    await cluster.client.resource<Pod>("Pod").create({ metadata: { name: "user", namespace: "default" }, spec: { containers: [{ name: "c", image: "busybox" }], volumes: [{ name: "data", persistentVolumeClaim: { claimName: "cold" } }] } });
+    await cluster.waitFor<Pod>("Pod", (p) => p.metadata?.name === "user" && !!p.spec?.nodeName, { namespace: "default", timeout: 60_000 });
+    await pvcs.patch("cold", "merge", { spec: { resources: { requests: { storage: "2Gi" } } } }, { namespace: "default" });
+    const ev = await cluster.waitFor<Event>("Event", (e) => e.reason === "VolumeResizeFailed" && e.involvedObject.name === "cold", { namespace: "default", timeout: 60_000 });
+    assert.is(ev.message, `Unable to expand default/cold because CSI driver ${FAKE_DRIVER} only supports offline expansion and volume is currently in-use`);
+    assert.not.ok(driver.calls.some((x) => x.startsWith("ControllerExpandVolume")));
+    await cluster.client.resource<Pod>("Pod").delete("user", { namespace: "default", gracePeriodSeconds: 0 });
+    const pending = await cluster.waitFor<PersistentVolumeClaim>("PersistentVolumeClaim", (x) => x.metadata?.name === "cold" && x.status?.allocatedResourceStatuses?.["storage"] === "NodeResizePending", { namespace: "default", timeout: 60_000 });
+    assert.ok(driver.calls.includes(`ControllerExpandVolume ${(await cluster.client.resource<PersistentVolume>("PersistentVolume").get(c.spec!.volumeName!)).spec?.csi?.volumeHandle} ${2 * 2 ** 30}`));
+    assert.equal(pending.status?.allocatedResources, { storage: "2Gi" });
+  });
+});
+
 test("snapshots: VolumeSnapshot → content → CreateSnapshot → readyToUse; a claim restored from it and a clone are provisioned from their sources", async () => {
   const driver = new FakeController();
   await storageCluster(driver, async (cluster) => {

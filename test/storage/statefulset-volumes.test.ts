@@ -10,7 +10,7 @@ import { storageCluster } from "./harness.js";
  * node; data survives pod deletion; scale-down keeps or deletes claims per the retention policy.
  */
 test("StatefulSet of 3 with volumeClaimTemplates: claims bound per ordinal, data kept across pod deletion, retention policy on scale-down", async () => {
-  const k = await storageCluster({ extra: ["kube-scheduler", "csi-sidecars"] });
+  const k = await storageCluster({ extra: ["kube-scheduler"] });
   const { cluster } = k;
   try {
     const sts = cluster.client.resource<StatefulSet>("StatefulSet");

@@ -114,10 +114,17 @@ const cat: Program = async (p) => {
   return status;
 };
 
+/** `drwxrwsr-x`: the type, then owner/group/other rwx, with s/S for set-user/group-ID and t/T for sticky. */
+function modeString(dir: boolean, mode: number): string {
+  const triplet = (bits: number, special: boolean, mark: string): string => `${bits & 4 ? "r" : "-"}${bits & 2 ? "w" : "-"}${special ? (bits & 1 ? mark : mark.toUpperCase()) : bits & 1 ? "x" : "-"}`;
+  return `${dir ? "d" : "-"}${triplet(mode >> 6, !!(mode & 0o4000), "s")}${triplet(mode >> 3, !!(mode & 0o2000), "s")}${triplet(mode, !!(mode & 0o1000), "t")}`;
+}
+
 const ls: Program = async (p) => {
   const flags = p.argv.slice(1).filter((a) => a.startsWith("-")).join("");
   const all = flags.includes("a");
-  const long = flags.includes("l");
+  const long = flags.includes("l") || flags.includes("n");
+  const numeric = flags.includes("n");
   const targets = p.argv.slice(1).filter((a) => !a.startsWith("-"));
   let status = 0;
   const list = targets.length ? targets : ["."];
@@ -137,11 +144,13 @@ const ls: Program = async (p) => {
     const names = (all ? [".", "..", ...entries] : entries.filter((e) => !e.startsWith(".")));
     if (long) {
       p.stdout(`total ${names.length}\n`);
+      const owner = (id: number): string => (numeric || id !== 0 ? String(id) : "root").padEnd(8);
       for (const n of names) {
         const full = normalizePath(n, path);
         const dir = n === "." || n === ".." || p.fs.isDirectory(full);
         const size = dir ? 4096 : (p.fs.read(full)?.length ?? 0);
-        p.stdout(`${dir ? "drwxr-xr-x" : "-rw-r--r--"}    ${dir ? 2 : 1} root     root     ${String(size).padStart(8)} Jan  1 00:00 ${n}\n`);
+        const st = p.fs.stat?.(full) ?? { uid: 0, gid: 0, mode: dir ? 0o755 : 0o644 };
+        p.stdout(`${modeString(dir, st.mode)} ${String(dir ? 2 : 1).padStart(4)} ${owner(st.uid)} ${owner(st.gid)} ${String(size).padStart(8)} Jan  1 00:00 ${n}\n`);
       }
     } else if (names.length) p.stdout(names.join("\n") + "\n");
   }
