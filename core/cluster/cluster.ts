@@ -1,3 +1,4 @@
+import type { PodSecurityConfiguration } from "../apiserver/admission/pod-security/index.js";
 import "reflect-metadata";
 import { setMaxListeners } from "node:events";
 import { join } from "node:path";
@@ -72,6 +73,8 @@ export interface ClusterOptions {
   podNetworkCidr?: string;
   /** Service network (default 10.96.0.0/12). */
   serviceCidr?: string;
+  /** kube-apiserver's PodSecurity admission configuration: defaults for unlabelled namespaces and exemptions (default privileged, none exempt). */
+  podSecurity?: PodSecurityConfiguration;
   /** NodePort range (default 30000-32767). */
   nodePortRange?: string;
   /**
@@ -278,6 +281,7 @@ export class Cluster {
         ...(this.options.apiServerPort ? { apiServerPort: this.options.apiServerPort } : {}),
         extraAdmission: () => admission.all(),
         credentials: new ClusterCredentials(this.options.stateDir),
+        ...(this.options.podSecurity ? { podSecurity: this.options.podSecurity } : {}),
       });
       const cp = this.controlPlane;
       this.apiServerMetrics.setStorageCounts(() => store.objectCounts((storage) => storageObjectsLabel(cp.registry, storage)));

@@ -9,10 +9,11 @@ import { runtimeClassAdmission } from "./runtime-class.js";
 import { defaultStorageClassAdmission } from "./default-storage-class.js";
 import { storageObjectInUseProtection } from "./storage-object-in-use-protection.js";
 import { persistentVolumeClaimResize } from "./persistent-volume-claim-resize.js";
+import { podSecurityAdmission } from "./pod-security/index.js";
 
 /**
  * The built-in admission plugins kubesim enables, in kube-apiserver's fixed order
- * (`AllOrderedPlugins`): NamespaceLifecycle, LimitRanger, ServiceAccount, Priority,
+ * (`AllOrderedPlugins`): NamespaceLifecycle, LimitRanger, ServiceAccount, PodSecurity, Priority,
  * DefaultTolerationSeconds, DefaultStorageClass, StorageObjectInUseProtection,
  * PersistentVolumeClaimResize, RuntimeClass, ResourceQuota. Mutating hooks of all run before validating ones.
  */
@@ -20,6 +21,7 @@ export const BUILT_IN_ADMISSION: AdmissionPlugin[] = [
   namespaceLifecycle,
   limitRanger,
   serviceAccountAdmission(),
+  podSecurityAdmission(),
   priorityAdmission,
   defaultTolerationSeconds(),
   defaultStorageClassAdmission,
@@ -40,3 +42,4 @@ export { runtimeClassAdmission } from "./runtime-class.js";
 export { defaultStorageClassAdmission } from "./default-storage-class.js";
 export { storageObjectInUseProtection } from "./storage-object-in-use-protection.js";
 export { persistentVolumeClaimResize } from "./persistent-volume-claim-resize.js";
+export { podSecurityAdmission, type PodSecurityConfiguration, type PodSecurityAuditEvent } from "./pod-security/index.js";
