@@ -9,7 +9,7 @@ import { MemoryStore } from "../store/memory-store.js";
 import { InProcessClient } from "../client/in-process-client.js";
 import type { Service } from "kubernetes-types/core/v1.js";
 import type { AdmissionPlugin } from "./admission.js";
-import { BUILT_IN_ADMISSION } from "./admission/index.js";
+import { BUILT_IN_ADMISSION, podSecurityAdmission, type PodSecurityConfiguration } from "./admission/index.js";
 import { mutatingWebhookAdmission, validatingWebhookAdmission } from "./webhooks/webhook-admission.js";
 import { validatingAdmissionPolicy } from "./admission-policy/validating-admission-policy.js";
 import { serviceResolver } from "./webhooks/service-resolver.js";
@@ -49,6 +49,8 @@ export interface ControlPlaneOptions {
    * refused, naming the Service: the API server runs outside the simulated pod network).
    */
   resolveWebhookService?: ServiceResolver;
+  /** The PodSecurity admission plugin's defaults and exemptions (default: privileged everywhere, nothing exempt). */
+  podSecurity?: PodSecurityConfiguration;
   /** The service-account key and cluster CA (default: generated, shared by the process's in-memory clusters). */
   credentials?: ClusterCredentials;
   /** `--authorization-mode` of the server's authorizer (default Node,RBAC). */
@@ -109,7 +111,8 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
   const quota = quotaAt < 0 ? BUILT_IN_ADMISSION.length : quotaAt;
   // RBAC's escalation prevention (upstream: the RBAC storage) refuses role and binding writes first.
   const escalation = rbacEscalationCheck({ rulesFor: (u, ns, errs) => authorization!.rbac.rulesFor(u, ns, errs), rulesOf: (ref, ns, errs) => authorization!.rbac.rulesOf(ref, ns, errs) }, () => authorization!.authorizer);
-  const builtInAdmission = [escalation, ...BUILT_IN_ADMISSION.slice(0, quota), mutatingWebhookAdmission(resolve), validatingAdmissionPolicy(options.authorizer ?? (() => authorization!.authorizer)), validatingWebhookAdmission(resolve), ...BUILT_IN_ADMISSION.slice(quota)];
+  const ordered = options.podSecurity ? BUILT_IN_ADMISSION.map((p) => (p.name === "PodSecurity" ? podSecurityAdmission(options.podSecurity, (e) => options.log.child("pod-security").info("audit", { ...e })) : p)) : BUILT_IN_ADMISSION;
+  const builtInAdmission = [escalation, ...ordered.slice(0, quota), mutatingWebhookAdmission(resolve), validatingAdmissionPolicy(options.authorizer ?? (() => authorization!.authorizer)), validatingWebhookAdmission(resolve), ...ordered.slice(quota)];
   const credentials = options.credentials ?? new ClusterCredentials();
   const tokens = new ServiceAccountTokens({ credentials, clock: options.clock, client: () => client! });
   const apiServer = new ApiServer({

@@ -1,3 +1,4 @@
+import type { PodSecurityConfiguration } from "../apiserver/admission/pod-security/index.js";
 import "reflect-metadata";
 import { setMaxListeners } from "node:events";
 import { join } from "node:path";
@@ -79,6 +80,8 @@ export interface ClusterOptions {
   podNetworkCidr?: string;
   /** Service network (default 10.96.0.0/12). */
   serviceCidr?: string;
+  /** kube-apiserver's PodSecurity admission configuration: defaults for unlabelled namespaces and exemptions (default privileged, none exempt). */
+  podSecurity?: PodSecurityConfiguration;
   /** NodePort range (default 30000-32767). */
   nodePortRange?: string;
   /**
@@ -295,6 +298,7 @@ export class Cluster {
         extraAuthorizers: () => this.extensions.point(HttpAuthorizers).all(),
         // Webhooks' Services are reached from the control-plane node, through the pod network.
         resolveWebhookService: serviceResolver(() => this.running(true).client, () => this.controlPlaneStack()),
+        ...(this.options.podSecurity ? { podSecurity: this.options.podSecurity } : {}),
       });
       const cp = this.controlPlane;
       // kube-apiserver's rbac/bootstrap-roles post-start hook, then its authorizers' caches.

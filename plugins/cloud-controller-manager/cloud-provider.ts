@@ -1,4 +1,4 @@
-import type { LoadBalancerStatus, Node, Service } from "kubernetes-types/core/v1.js";
+import type { LoadBalancerStatus, Node, NodeAddress, Service } from "kubernetes-types/core/v1.js";
 import { extensionPoint } from "../../core/index.js";
 
 /**
@@ -22,12 +22,16 @@ export interface InstanceMetadata {
   instanceType?: string;
   zone?: string;
   region?: string;
+  /** The node's addresses as the cloud knows them (InternalIP, ExternalIP, Hostname, ...). */
+  nodeAddresses?: NodeAddress[];
 }
 
 /** A cloud's instances (k8s.io/cloud-provider's `InstancesV2`). */
 export interface InstancesV2 {
   /** Whether the node's instance still exists (a deleted instance deletes its Node). */
   instanceExists(node: Node): Promise<boolean>;
+  /** Whether the node's instance is shut down (it gets the `node.cloudprovider.kubernetes.io/shutdown` taint while NotReady). */
+  instanceShutdown?(node: Node): Promise<boolean>;
   instanceMetadata(node: Node): Promise<InstanceMetadata>;
 }
 

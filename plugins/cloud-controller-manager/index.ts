@@ -8,6 +8,8 @@ import { Controllers, definePlugin, type DefinedPlugin } from "../../core/index.
 import { CloudProviders } from "./cloud-provider.js";
 import { kubesimCloudProvider } from "./kubesim-provider.js";
 import { serviceController } from "./service-controller.js";
+import { cloudNodeController, cloudNodeLifecycleController } from "./cloud-node-controller.js";
+import type { KubesimInstances } from "./kubesim-provider.js";
 
 export const PLUGIN_NAME = "cloud-controller-manager";
 
@@ -18,14 +20,18 @@ export interface CloudControllerManagerOptions {
   clusterName?: string;
   /** The `kubesim` provider's address pool (default 172.18.255.200-172.18.255.250). */
   loadBalancerPool?: string;
+  /** The `kubesim` provider's instance table (shut down or terminate instances through it). */
+  instances?: KubesimInstances;
+  /** `--node-monitor-period` of the cloud node lifecycle controller in ms (default 5 s). */
+  nodeMonitorPeriodMs?: number;
 }
 
 export function cloudControllerManager(options: CloudControllerManagerOptions = {}): DefinedPlugin {
   return definePlugin({
     name: PLUGIN_NAME,
-    description: "cloud-controller-manager: service load balancers through a cloud provider (built in: kubesim, an address pool)",
+    description: "cloud-controller-manager: service load balancers, node initialization and node lifecycle through a cloud provider (built in: kubesim)",
     setup(ctx) {
-      ctx.contribute(CloudProviders, "kubesim", kubesimCloudProvider(options.loadBalancerPool ? { loadBalancerPool: options.loadBalancerPool } : {}));
+      ctx.contribute(CloudProviders, "kubesim", kubesimCloudProvider({ ...(options.loadBalancerPool ? { loadBalancerPool: options.loadBalancerPool } : {}), ...(options.instances ? { instances: options.instances } : {}) }));
       ctx.contribute(Controllers, PLUGIN_NAME, {
         name: PLUGIN_NAME,
         setup(mgr) {
@@ -34,6 +40,11 @@ export function cloudControllerManager(options: CloudControllerManagerOptions = 
           if (!provider) throw new Error(`cloud-controller-manager: unknown --cloud-provider "${name}" (known: ${ctx.extensions(CloudProviders).all().map((p) => p.name).join(", ")})`);
           const lb = provider.loadBalancer?.();
           if (lb) serviceController(mgr, lb, options.clusterName ?? "kubernetes");
+          const instances = provider.instancesV2?.();
+          if (instances) {
+            cloudNodeController(mgr, instances);
+            cloudNodeLifecycleController(mgr, instances, options.nodeMonitorPeriodMs);
+          }
         },
       });
     },
@@ -43,6 +54,7 @@ export function cloudControllerManager(options: CloudControllerManagerOptions = 
 export default cloudControllerManager();
 
 export { CloudProviders, type CloudProvider, type LoadBalancer, type InstancesV2, type InstanceMetadata } from "./cloud-provider.js";
-export { kubesimCloudProvider, DEFAULT_LOAD_BALANCER_POOL } from "./kubesim-provider.js";
+export { kubesimCloudProvider, DEFAULT_LOAD_BALANCER_POOL, KubesimInstances, type KubesimInstance } from "./kubesim-provider.js";
+export { cloudNodeController, cloudNodeLifecycleController, UNINITIALIZED_TAINT, SHUTDOWN_TAINT } from "./cloud-node-controller.js";
 export { IpPool } from "./ip-pool.js";
 export { serviceController, LOAD_BALANCER_CLEANUP_FINALIZER } from "./service-controller.js";

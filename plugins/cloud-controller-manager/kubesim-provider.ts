@@ -5,6 +5,34 @@ import { IpPool } from "./ip-pool.js";
 /** The pool the `kubesim` provider hands load balancer addresses out of by default: the top of kind's node network, as MetalLB is usually set up on kind. */
 export const DEFAULT_LOAD_BALANCER_POOL = "172.18.255.200-172.18.255.250";
 
+/** What the `kubesim` cloud knows of one instance; unset fields come from the Node's own labels. */
+export interface KubesimInstance {
+  state?: "running" | "shutdown" | "terminated";
+  zone?: string;
+  region?: string;
+  instanceType?: string;
+}
+
+/**
+ * The `kubesim` cloud's instance table, by node name: tests and tools play the cloud through it
+ * (an instance shut down or terminated, its zone). A node without an entry is a running instance.
+ */
+export class KubesimInstances {
+  private readonly byName = new Map<string, KubesimInstance>();
+  set(name: string, instance: KubesimInstance): void {
+    this.byName.set(name, { ...this.byName.get(name), ...instance });
+  }
+  get(name: string): KubesimInstance | undefined {
+    return this.byName.get(name);
+  }
+  shutdown(name: string): void {
+    this.set(name, { state: "shutdown" });
+  }
+  terminate(name: string): void {
+    this.set(name, { state: "terminated" });
+  }
+}
+
 /**
  * The built-in `kubesim` cloud provider: load balancers are addresses from a pool (MetalLB on bare
  * metal), one per Service (by uid), kept when it is ensured again and returned when it is
@@ -12,7 +40,8 @@ export const DEFAULT_LOAD_BALANCER_POOL = "172.18.255.200-172.18.255.250";
  * `topology.kubernetes.io` labels and its instance type from `node.kubernetes.io/instance-type`
  * (default `kubesim-node`).
  */
-export function kubesimCloudProvider(options: { loadBalancerPool?: string } = {}): CloudProvider {
+export function kubesimCloudProvider(options: { loadBalancerPool?: string; instances?: KubesimInstances } = {}): CloudProvider {
+  const table = options.instances ?? new KubesimInstances();
   const pool = new IpPool(options.loadBalancerPool ?? DEFAULT_LOAD_BALANCER_POOL);
   const keyOf = (svc: Service): string => svc.metadata?.uid ?? `${svc.metadata?.namespace}/${svc.metadata?.name}`;
   const statusOf = (ip: string | undefined): LoadBalancerStatus => (ip ? { ingress: [{ ip, ipMode: "VIP" }] } : {});
@@ -39,16 +68,24 @@ export function kubesimCloudProvider(options: { loadBalancerPool?: string } = {}
     },
   };
   const instances: InstancesV2 = {
-    async instanceExists() {
-      return true;
+    async instanceExists(node: Node) {
+      return table.get(node.metadata?.name ?? "")?.state !== "terminated";
+    },
+    async instanceShutdown(node: Node) {
+      return table.get(node.metadata?.name ?? "")?.state === "shutdown";
     },
     async instanceMetadata(node: Node): Promise<InstanceMetadata> {
       const labels = node.metadata?.labels ?? {};
+      const known = table.get(node.metadata?.name ?? "");
+      const zone = known?.zone ?? labels["topology.kubernetes.io/zone"];
+      const region = known?.region ?? labels["topology.kubernetes.io/region"];
+      const internal = (node.status?.addresses ?? []).filter((a) => a.type === "InternalIP" || a.type === "Hostname");
       return {
         providerID: node.spec?.providerID ?? `kubesim://${node.metadata?.name}`,
-        instanceType: labels["node.kubernetes.io/instance-type"] ?? "kubesim-node",
-        ...(labels["topology.kubernetes.io/zone"] ? { zone: labels["topology.kubernetes.io/zone"] } : {}),
-        ...(labels["topology.kubernetes.io/region"] ? { region: labels["topology.kubernetes.io/region"] } : {}),
+        instanceType: known?.instanceType ?? labels["node.kubernetes.io/instance-type"] ?? "kubesim-node",
+        ...(zone ? { zone } : {}),
+        ...(region ? { region } : {}),
+        nodeAddresses: internal.length ? internal : [{ type: "Hostname", address: node.metadata?.name ?? "" }],
       };
     },
   };

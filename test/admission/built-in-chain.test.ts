@@ -25,7 +25,7 @@ const pod = (name: string): KubeObject => ({ apiVersion: "v1", kind: "Pod", meta
 const create = (obj: KubeObject): AdmissionRequest => ({ operation: "CREATE", resource: PODS, namespace: "team", name: obj.metadata?.name, object: obj, dryRun: false });
 
 test("plugins in kube-apiserver's order", () => {
-  assert.equal(BUILT_IN_ADMISSION.map((p) => p.name), ["NamespaceLifecycle", "LimitRanger", "ServiceAccount", "NodeRestriction", "Priority", "DefaultTolerationSeconds", "DefaultStorageClass", "StorageObjectInUseProtection", "PersistentVolumeClaimResize", "RuntimeClass", "ResourceQuota"]);
+  assert.equal(BUILT_IN_ADMISSION.map((p) => p.name), ["NamespaceLifecycle", "LimitRanger", "ServiceAccount", "NodeRestriction", "PodSecurity", "Priority", "DefaultTolerationSeconds", "DefaultStorageClass", "StorageObjectInUseProtection", "PersistentVolumeClaimResize", "RuntimeClass", "ResourceQuota"]);
 });
 
 test("a pod goes through the whole chain: defaults from LimitRange satisfy the quota, which then fills up", async () => {

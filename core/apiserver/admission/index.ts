@@ -10,10 +10,11 @@ import { defaultStorageClassAdmission } from "./default-storage-class.js";
 import { storageObjectInUseProtection } from "./storage-object-in-use-protection.js";
 import { persistentVolumeClaimResize } from "./persistent-volume-claim-resize.js";
 import { nodeRestriction } from "./node-restriction.js";
+import { podSecurityAdmission } from "./pod-security/index.js";
 
 /**
  * The built-in admission plugins kubesim enables, in kube-apiserver's fixed order
- * (`AllOrderedPlugins`): NamespaceLifecycle, LimitRanger, ServiceAccount, NodeRestriction, Priority,
+ * (`AllOrderedPlugins`): NamespaceLifecycle, LimitRanger, ServiceAccount, NodeRestriction, PodSecurity, Priority,
  * DefaultTolerationSeconds, DefaultStorageClass, StorageObjectInUseProtection,
  * PersistentVolumeClaimResize, RuntimeClass, ResourceQuota. Mutating hooks of all run before validating ones.
  */
@@ -22,6 +23,7 @@ export const BUILT_IN_ADMISSION: AdmissionPlugin[] = [
   limitRanger,
   serviceAccountAdmission(),
   nodeRestriction,
+  podSecurityAdmission(),
   priorityAdmission,
   defaultTolerationSeconds(),
   defaultStorageClassAdmission,
@@ -43,3 +45,4 @@ export { defaultStorageClassAdmission } from "./default-storage-class.js";
 export { storageObjectInUseProtection } from "./storage-object-in-use-protection.js";
 export { persistentVolumeClaimResize } from "./persistent-volume-claim-resize.js";
 export { nodeRestriction } from "./node-restriction.js";
+export { podSecurityAdmission, type PodSecurityConfiguration, type PodSecurityAuditEvent } from "./pod-security/index.js";
