@@ -23,6 +23,19 @@ writeKubeconfigFor(server, kubeconfig, "kubesim");
 const k = kubectlIn(dir, kubeconfig);
 const sas = cluster.client.resource<ServiceAccount>("ServiceAccount");
 const robot = await sas.create({ apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "robot", namespace: "default" } });
+// Under RBAC (the default) the account reads what these tests read through a RoleBinding.
+await cluster.apply(`
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: { name: reader, namespace: default }
+rules: [{ apiGroups: [""], resources: [pods, serviceaccounts], verbs: [get, list] }]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: { name: robot-reader, namespace: default }
+roleRef: { apiGroup: rbac.authorization.k8s.io, kind: Role, name: reader }
+subjects: [{ kind: ServiceAccount, name: robot, namespace: default }]
+`);
 
 const UNAUTHORIZED = /^error: You must be logged in to the server \(Unauthorized\)\n$/;
 

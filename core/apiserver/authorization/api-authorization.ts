@@ -46,7 +46,7 @@ export class ApiAuthorization implements ReviewAuthorization {
 
   constructor(private readonly options: ApiAuthorizationOptions) {
     this.modes = options.modes ?? DEFAULT_AUTHORIZATION_MODES;
-    this.informers = new SharedInformerFactory({ client: options.client, clock: options.clock, registry: options.registry, ...(options.random ? { random: options.random } : {}), logger: options.log });
+    this.informers = new SharedInformerFactory({ client: options.client, clock: options.clock, registry: options.registry, timerless: true, ...(options.random ? { random: options.random } : {}), logger: options.log });
     this.rbac = new RbacIndex(this.informers);
     this.nodeGraph = new NodeGraph(this.informers);
     this.byMode = { AlwaysAllow: allowAllAuthorizer, AlwaysDeny: alwaysDeny, Node: nodeAuthorizer(this.nodeGraph), RBAC: rbacAuthorizer(this.rbac) };
