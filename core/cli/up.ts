@@ -10,6 +10,7 @@ import { EtcdStore } from "../store/etcd-store.js";
 import { HostEndpoints } from "../cluster/host-endpoints.js";
 import { defaultLogLevel, type LogLevel } from "../log/logger.js";
 import { DEFAULT_PLUGINS } from "../cluster/default-distribution.js";
+import type { AuthorizationMode } from "../apiserver/authorization/authorization-modes.js";
 
 export interface UpOptions {
   config?: string;
@@ -50,6 +51,8 @@ export interface UpOptions {
   etcdKeyfile?: string;
   /** Key prefix in etcd (`--etcd-prefix`, default `/registry`). */
   etcdPrefix?: string;
+  /** kube-apiserver's `--authorization-mode` (default Node,RBAC). */
+  authorizationModes?: readonly AuthorizationMode[];
 }
 
 /** What `kubesim up --disable-<component>` can leave to separate processes. */
@@ -105,7 +108,7 @@ export async function up(options: UpOptions, print: (line: string) => void): Pro
   const overrides: ClusterOptions = {
     ...(store ? { store } : {}),
     ...(omitted.size ? { plugins: DEFAULT_PLUGINS.filter((p) => !omitted.has(p)) } : {}),
-    ...(disabled.has("agent") ? { nodes: 0 } : {}), clock: "real", stateDir, apiServerPort: options.port || 6443, logLevel: options.logLevel ?? defaultLogLevel(), ...(options.nodes !== undefined && !disabled.has("agent") ? { nodes: options.nodes } : {}), ...(options.dnsPort !== undefined ? { dnsPort: options.dnsPort } : {}) };
+    ...(disabled.has("agent") ? { nodes: 0 } : {}), ...(options.authorizationModes ? { authorizationModes: options.authorizationModes } : {}), clock: "real", stateDir, apiServerPort: options.port || 6443, logLevel: options.logLevel ?? defaultLogLevel(), ...(options.nodes !== undefined && !disabled.has("agent") ? { nodes: options.nodes } : {}), ...(options.dnsPort !== undefined ? { dnsPort: options.dnsPort } : {}) };
   // The cluster DNS is served on the host unless the config file chose a port itself.
   if (options.dnsPort === undefined && !(options.config && loadClusterConfig(options.config).dnsPort !== undefined)) overrides.dnsPort = DEFAULT_DNS_PORT;
   const cluster = options.config ? Cluster.fromConfig(options.config, overrides) : new Cluster({ nodes: 3, ...overrides });
