@@ -106,8 +106,18 @@ export class ApiAuthorization implements ReviewAuthorization {
     return out;
   }
 
+  private composed: { extra: readonly Authorizer[]; authorizer: Authorizer } | undefined;
+
   private current(): Authorizer {
     const extra = this.options.extra?.() ?? [];
+    const cached = this.composed;
+    if (cached && cached.extra.length === extra.length && cached.extra.every((a, i) => a === extra[i])) return cached.authorizer;
+    const authorizer = this.compose(extra);
+    this.composed = { extra, authorizer };
+    return authorizer;
+  }
+
+  private compose(extra: readonly Authorizer[]): Authorizer {
     if (this.modes.length === 1 && this.modes[0] === "AlwaysAllow" && !extra.length) return allowAllAuthorizer;
     const modes = this.modes.filter((m) => !(m === "AlwaysAllow" && extra.length));
     return unionAuthorizer([systemMastersAuthorizer, ...modes.map((m) => this.byMode[m]), ...extra]);
