@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 /** The `kubesim` command. */
+import { DEFAULT_AUTHORIZATION_MODES, parseAuthorizationModes, type AuthorizationMode } from "../apiserver/authorization/authorization-modes.js";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { readFileSync } from "node:fs";
 import { KUBERNETES_VERSION } from "../cluster/node-registration.js";
@@ -98,8 +99,15 @@ program
   .option("--no-node-exporter", "do not load the node-exporter DaemonSet")
   .option("--no-logging", "do not load the log pipeline (fluent-bit and Elasticsearch in namespace logging)")
   .option("--cni <plugin>", "pod network instead of kindnet: flannel, flannel:host-gw, flannel:udp, calico, calico:bgp, calico:vxlan, calico:ipip-crosssubnet, calico:vxlan-crosssubnet")
+  .option("--authorization-mode <modes>", "kube-apiserver's --authorization-mode: ordered comma-separated list of Node, RBAC, AlwaysAllow, AlwaysDeny", (v: string) => {
+    try {
+      return parseAuthorizationModes(v);
+    } catch (err) {
+      throw new InvalidArgumentError((err as Error).message);
+    }
+  }, [...DEFAULT_AUTHORIZATION_MODES])
   .addOption(new Option("--log-level <level>", "log level").choices(["debug", "info", "warn", "error", "silent"]))
-  .action(async (opts: { config?: string; nodes?: number; port: number; host: string; kubeconfig: string; stateDir: string; reset: boolean; insecureHttp: boolean; insecureAllowRemote: boolean; logLevel?: LogLevel; dnsPort?: number; dns: boolean; ingress: boolean; ingressHttpPort: number; ingressHttpsPort: number; disableScheduler: boolean; disableControllerManager: boolean; disableKubeProxy: boolean; disableAgent: boolean; etcdServers?: string[]; etcdPrefix: string; etcdCafile?: string; etcdCertfile?: string; etcdKeyfile?: string; kubeStateMetrics: boolean; nodeExporter: boolean; logging: boolean; cni?: string }) => {
+  .action(async (opts: { config?: string; nodes?: number; port: number; host: string; kubeconfig: string; stateDir: string; reset: boolean; insecureHttp: boolean; insecureAllowRemote: boolean; logLevel?: LogLevel; dnsPort?: number; dns: boolean; ingress: boolean; ingressHttpPort: number; ingressHttpsPort: number; disableScheduler: boolean; disableControllerManager: boolean; disableKubeProxy: boolean; disableAgent: boolean; etcdServers?: string[]; etcdPrefix: string; etcdCafile?: string; etcdCertfile?: string; etcdKeyfile?: string; kubeStateMetrics: boolean; nodeExporter: boolean; logging: boolean; authorizationMode: AuthorizationMode[]; cni?: string }) => {
     let handle: UpHandle;
     const disable: UpComponent[] = [];
     if (opts.disableScheduler) disable.push("scheduler");
@@ -107,7 +115,7 @@ program
     if (opts.disableKubeProxy) disable.push("kube-proxy");
     if (opts.disableAgent) disable.push("agent");
     try {
-      handle = await up({ ...opts, disable }, (line) => process.stdout.write(line + "\n"));
+      handle = await up({ ...opts, disable, authorizationModes: opts.authorizationMode }, (line) => process.stdout.write(line + "\n"));
     } catch (err) {
       process.stderr.write(`kubesim up: ${err instanceof Error ? err.message : String(err)}\n`);
       process.exit(1);

@@ -12,6 +12,7 @@ import { EtcdStore } from "../store/etcd-store.js";
 import { HostEndpoints } from "../cluster/host-endpoints.js";
 import { defaultLogLevel, type LogLevel } from "../log/logger.js";
 import { DEFAULT_PLUGINS } from "../cluster/default-distribution.js";
+import type { AuthorizationMode } from "../apiserver/authorization/authorization-modes.js";
 
 export interface UpOptions {
   config?: string;
@@ -69,6 +70,8 @@ export interface UpOptions {
   podNetworkCidr?: string;
   /** kube-controller-manager controllers to run besides `*` (`bootstrapsigner` for `kubesim init`). */
   extraControllers?: readonly string[];
+  /** kube-apiserver's `--authorization-mode` (default Node,RBAC). */
+  authorizationModes?: readonly AuthorizationMode[];
 }
 
 /** What `kubesim up --disable-<component>` can leave to separate processes. */
@@ -135,7 +138,7 @@ export async function up(options: UpOptions, print: (line: string) => void): Pro
     ...(apiOnly ? { plugins: options.plugins ?? [] } : omitted.size || options.cni ? { plugins: [...DEFAULT_PLUGINS.filter((p) => !omitted.has(p) && !(options.cni && p === "cni-kindnet")), ...(options.cni ? [await cniPlugin(options.cni)] : [])] } : {}),
     ...(options.serviceCidr ? { serviceCidr: options.serviceCidr } : {}),
     ...(options.podNetworkCidr ? { podNetworkCidr: options.podNetworkCidr } : {}),
-    ...(disabled.has("agent") ? { nodes: 0 } : {}), clock: "real", stateDir, apiServerPort: options.port || 6443, logLevel: options.logLevel ?? defaultLogLevel(), ...(options.nodes !== undefined && !disabled.has("agent") ? { nodes: options.nodes } : {}), ...(options.dnsPort !== undefined ? { dnsPort: options.dnsPort } : {}) };
+    ...(disabled.has("agent") ? { nodes: 0 } : {}), ...(options.authorizationModes ? { authorizationModes: options.authorizationModes } : {}), clock: "real", stateDir, apiServerPort: options.port || 6443, logLevel: options.logLevel ?? defaultLogLevel(), ...(options.nodes !== undefined && !disabled.has("agent") ? { nodes: options.nodes } : {}), ...(options.dnsPort !== undefined ? { dnsPort: options.dnsPort } : {}) };
   // The cluster DNS is served on the host unless the config file chose a port itself.
   if (!apiOnly && options.dnsPort === undefined && !(options.config && loadClusterConfig(options.config).dnsPort !== undefined)) overrides.dnsPort = DEFAULT_DNS_PORT;
   const cluster = options.config ? Cluster.fromConfig(options.config, overrides) : new Cluster({ nodes: 3, ...overrides });

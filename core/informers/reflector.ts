@@ -27,8 +27,10 @@ export interface ReflectorOptions<T extends ObjectLike = KubeObject> {
   fieldSelector?: string;
   /** Page size of lists served from the latest state (default 500, client-go's pager size); 0 disables paging. */
   pageSize?: number;
-  /** Watches ask the server to end them after a time in [min, 2·min) seconds (default min 300, with jitter only when `random` is given). */
+  /** Watches ask the server to end them after a time in [min, 2·min) seconds (default min 300, with jitter only when `random` is given); 0: never. */
   minWatchTimeoutSeconds?: number;
+  /** Ask for bookmarks (default true). */
+  allowWatchBookmarks?: boolean;
   /** Backoff between list-and-watch attempts (default 800 ms doubling to 30 s, reset after 2 min). */
   backoff?: BackoffOptions;
   /** Seeded randomness for watch timeouts and backoff jitter; none means no jitter. */
@@ -231,8 +233,8 @@ export class Reflector<T extends ObjectLike = KubeObject> {
           labelSelector: this.options.labelSelector,
           fieldSelector: this.options.fieldSelector,
           resourceVersion: this.lastSyncRV,
-          allowWatchBookmarks: true,
-          timeoutSeconds: this.watchTimeoutSeconds(),
+          allowWatchBookmarks: this.options.allowWatchBookmarks ?? true,
+          ...(this.minWatchTimeoutSeconds > 0 ? { timeoutSeconds: this.watchTimeoutSeconds() } : {}),
         },
         onEvent,
       );

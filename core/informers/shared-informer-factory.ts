@@ -18,6 +18,12 @@ export interface SharedInformerFactoryOptions {
   registry?: ResourceRegistry;
   /** List page size (default 500). */
   pageSize?: number;
+  /**
+   * Watches that never time out and ask for no bookmarks, so an idle informer holds no timer: for
+   * the API server's own caches over its in-process client (nothing to reconnect), which must not
+   * make a virtual clock jump while the cluster waits on a client.
+   */
+  timerless?: boolean;
   random?: Random;
   logger?: Logger;
 }
@@ -58,6 +64,7 @@ export class SharedInformerFactory {
         fieldSelector: options.fieldSelector,
         resyncPeriod: options.resyncPeriod ?? this.options.defaultResyncPeriod,
         pageSize: this.options.pageSize,
+        timerless: this.options.timerless,
         random: this.options.random,
         logger: this.options.logger,
       });

@@ -26,6 +26,8 @@ export interface SharedInformerOptions {
   indexers?: Indexers;
   /** List page size (default 500). */
   pageSize?: number;
+  /** Watches that never time out and ask for no bookmarks (see {@link SharedInformerFactoryOptions.timerless}). */
+  timerless?: boolean;
   random?: Random;
   logger?: Logger;
 }
@@ -66,6 +68,7 @@ export class SharedInformer<T extends ObjectLike = KubeObject> implements Reflec
       labelSelector: options.labelSelector,
       fieldSelector: options.fieldSelector,
       pageSize: options.pageSize,
+      ...(options.timerless ? { minWatchTimeoutSeconds: 0, allowWatchBookmarks: false } : {}),
       random: options.random,
       logger: options.logger,
     });

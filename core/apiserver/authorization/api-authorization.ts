@@ -46,7 +46,7 @@ export class ApiAuthorization implements ReviewAuthorization {
 
   constructor(private readonly options: ApiAuthorizationOptions) {
     this.modes = options.modes ?? DEFAULT_AUTHORIZATION_MODES;
-    this.informers = new SharedInformerFactory({ client: options.client, clock: options.clock, registry: options.registry, ...(options.random ? { random: options.random } : {}), logger: options.log });
+    this.informers = new SharedInformerFactory({ client: options.client, clock: options.clock, registry: options.registry, timerless: true, ...(options.random ? { random: options.random } : {}), logger: options.log });
     this.rbac = new RbacIndex(this.informers);
     this.nodeGraph = new NodeGraph(this.informers);
     this.byMode = { AlwaysAllow: allowAllAuthorizer, AlwaysDeny: alwaysDeny, Node: nodeAuthorizer(this.nodeGraph), RBAC: rbacAuthorizer(this.rbac) };
@@ -106,8 +106,18 @@ export class ApiAuthorization implements ReviewAuthorization {
     return out;
   }
 
+  private composed: { extra: readonly Authorizer[]; authorizer: Authorizer } | undefined;
+
   private current(): Authorizer {
     const extra = this.options.extra?.() ?? [];
+    const cached = this.composed;
+    if (cached && cached.extra.length === extra.length && cached.extra.every((a, i) => a === extra[i])) return cached.authorizer;
+    const authorizer = this.compose(extra);
+    this.composed = { extra, authorizer };
+    return authorizer;
+  }
+
+  private compose(extra: readonly Authorizer[]): Authorizer {
     if (this.modes.length === 1 && this.modes[0] === "AlwaysAllow" && !extra.length) return allowAllAuthorizer;
     const modes = this.modes.filter((m) => !(m === "AlwaysAllow" && extra.length));
     return unionAuthorizer([systemMastersAuthorizer, ...modes.map((m) => this.byMode[m]), ...extra]);

@@ -52,7 +52,8 @@ export function unionAuthorizer(authorizers: readonly Authorizer[]): Authorizer 
     async authorize(attributes) {
       const reasons: string[] = [];
       for (const a of authorizers) {
-        const d = await a.authorize(attributes);
+        const answer = a.authorize(attributes);
+        const d = answer instanceof Promise ? await answer : answer;
         if (d.allowed) return d;
         if (d.reason) reasons.push(d.reason);
       }

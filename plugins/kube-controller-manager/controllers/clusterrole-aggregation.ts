@@ -7,7 +7,9 @@ import type { Manager } from "../../../core/controller/manager.js";
 const AGGREGATED_INDEX = "aggregated";
 const CLUSTER_ROLES = { group: "rbac.authorization.k8s.io", version: "v1", resource: "clusterroles" } as const;
 
-const sameRule = (a: PolicyRule, b: PolicyRule): boolean => JSON.stringify(a) === JSON.stringify(b);
+/** A rule's identity whatever the order of its fields (the server may serialise them in another order than they were written). */
+const ruleKey = (r: PolicyRule): string => JSON.stringify([r.verbs ?? [], r.apiGroups ?? [], r.resources ?? [], r.resourceNames ?? [], r.nonResourceURLs ?? []]);
+const sameRule = (a: PolicyRule, b: PolicyRule): boolean => ruleKey(a) === ruleKey(b);
 
 /**
  * kube-controller-manager's clusterrole-aggregation controller (pkg/controller/clusterroleaggregation):

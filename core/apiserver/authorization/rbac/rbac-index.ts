@@ -88,12 +88,12 @@ export class RbacIndex {
   /** The rules of the role a binding refers to; `errors` gets upstream's not-found message when it is missing. */
   rulesOf(ref: RoleRef, namespace: string | undefined, errors?: string[]): readonly PolicyRule[] {
     if (ref.kind === "ClusterRole") {
-      const role = this.clusterRoles.lister().get(ref.name);
+      const role = this.clusterRoles.indexer.getByKey(ref.name);
       if (!role) errors?.push(`clusterrole.rbac.authorization.k8s.io "${ref.name}" not found`);
       return role?.rules ?? [];
     }
     if (ref.kind === "Role" && namespace) {
-      const role = this.roles.lister().namespace(namespace).get(ref.name);
+      const role = this.roles.indexer.getByKey(`${namespace}/${ref.name}`);
       if (!role) errors?.push(`role.rbac.authorization.k8s.io "${ref.name}" not found`);
       return role?.rules ?? [];
     }
