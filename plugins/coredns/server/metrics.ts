@@ -1,8 +1,9 @@
-import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+import type { Registry } from "prom-client";
+import { HotCounter, HotGauge, HotHistogram } from "../../../core/metrics/hot-path-metrics.js";
 import { newMetricsRegistry } from "../../../core/metrics/metrics-registry.js";
 
 /**
- * CoreDNS's Prometheus metrics (prom-client), kept by the server and its plugins and exposed in
+ * CoreDNS's Prometheus metrics (prom-client registry; hot-path series that count without hashing labels), kept by the server and its plugins and exposed in
  * the text exposition format by the `prometheus` plugin. Names, help texts, label names and
  * buckets are CoreDNS 1.11's (`coredns_dns_requests_total{server,zone,view,proto,family,type}`,
  * `coredns_dns_request_duration_seconds` on `plugin.TimeBuckets`, ...); labels are printed in
@@ -16,7 +17,7 @@ export const TIME_BUCKETS: readonly number[] = Array.from({ length: 16 }, (_v, i
 /** `plugin.SizeBuckets`. */
 export const SIZE_BUCKETS: readonly number[] = [0, 100, 200, 300, 400, 511, 1023, 2047, 4095, 8291, 16e3, 32e3, 48e3, 64e3];
 
-type Metric = Counter<string> | Gauge<string> | Histogram<string>;
+type Metric = HotCounter<string> | HotGauge<string> | HotHistogram<string>;
 
 /** One series' handle, found once per label set. */
 export interface MetricSeries {
@@ -46,8 +47,9 @@ export class DnsMetrics {
   /** Declares a metric (idempotent: a plugin in several server blocks defines its metrics once). */
   define(name: string, type: "counter" | "gauge" | "histogram", help: string, labelNames: readonly string[], buckets?: readonly number[]): void {
     if (this.metrics.has(name)) return;
-    const options = { name, help, labelNames: [...labelNames], registers: [this.registry] };
-    const metric = type === "counter" ? new Counter(options) : type === "gauge" ? new Gauge(options) : new Histogram({ ...options, buckets: [...(buckets ?? TIME_BUCKETS)] });
+    // Label names in order: series print their labels so, as Go's client does.
+    const options = { name, help, labelNames: [...labelNames].sort(), registers: [this.registry] };
+    const metric = type === "counter" ? new HotCounter(options) : type === "gauge" ? new HotGauge(options) : new HotHistogram({ ...options, buckets: [...(buckets ?? TIME_BUCKETS)] });
     this.metrics.set(name, { metric, labelNames });
   }
 
@@ -67,11 +69,10 @@ export class DnsMetrics {
       sorted[n] = v;
     }
     const metric = m.metric;
-    if (metric instanceof Histogram) {
+    if (metric instanceof HotHistogram) {
       const h = metric.labels(sorted);
       c = { inc: () => undefined, set: () => undefined, observe: (v) => h.observe(v) };
-      metric.zero(sorted);
-    } else if (metric instanceof Gauge) {
+    } else if (metric instanceof HotGauge) {
       const g = metric.labels(sorted);
       c = { inc: (by = 1) => g.inc(by), set: (v) => g.set(v), observe: () => undefined };
     } else {
