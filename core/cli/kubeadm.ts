@@ -46,6 +46,29 @@ export async function publishClusterInfo(client: Client, server: string, caPem: 
   }
 }
 
+/**
+ * kubeadm init's RBAC for joining nodes (its bootstraptoken phase): cluster-info readable by
+ * anonymous callers and bootstrap tokens (Role/RoleBinding `kubeadm:bootstrap-signer-clusterinfo`
+ * in kube-public), and the default node token's group bound to `system:node-bootstrapper`
+ * (`kubeadm:kubelet-bootstrap`). A joined kubelet here keeps its bootstrap token as its credential
+ * (no TLS bootstrap yet), so that group is also bound to `system:node`
+ * (`kubesim:bootstrap-token-nodes`, a documented difference). Objects that exist are left alone.
+ */
+export async function publishBootstrapRbac(client: Client): Promise<void> {
+  const rbac = "rbac.authorization.k8s.io";
+  const objects = [
+    { apiVersion: `${rbac}/v1`, kind: "Role", metadata: { name: "kubeadm:bootstrap-signer-clusterinfo", namespace: CLUSTER_INFO.namespace }, rules: [{ apiGroups: [""], resources: ["configmaps"], resourceNames: [CLUSTER_INFO.name], verbs: ["get"] }] },
+    { apiVersion: `${rbac}/v1`, kind: "RoleBinding", metadata: { name: "kubeadm:bootstrap-signer-clusterinfo", namespace: CLUSTER_INFO.namespace }, roleRef: { apiGroup: rbac, kind: "Role", name: "kubeadm:bootstrap-signer-clusterinfo" }, subjects: [{ apiGroup: rbac, kind: "User", name: "system:anonymous" }, { apiGroup: rbac, kind: "Group", name: "system:bootstrappers" }] },
+    { apiVersion: `${rbac}/v1`, kind: "ClusterRoleBinding", metadata: { name: "kubeadm:kubelet-bootstrap" }, roleRef: { apiGroup: rbac, kind: "ClusterRole", name: "system:node-bootstrapper" }, subjects: [{ apiGroup: rbac, kind: "Group", name: KUBEADM_NODE_TOKEN_GROUP }] },
+    { apiVersion: `${rbac}/v1`, kind: "ClusterRoleBinding", metadata: { name: "kubesim:bootstrap-token-nodes" }, roleRef: { apiGroup: rbac, kind: "ClusterRole", name: "system:node" }, subjects: [{ apiGroup: rbac, kind: "Group", name: KUBEADM_NODE_TOKEN_GROUP }] },
+  ];
+  for (const obj of objects) {
+    await client.resource(obj.kind).create(obj as never, { fieldManager: "kubeadm", ...(obj.metadata.namespace ? { namespace: obj.metadata.namespace } : {}) }).catch((err: unknown) => {
+      if (!isStatusError(err, "AlreadyExists")) throw err;
+    });
+  }
+}
+
 /** Creates a bootstrap token Secret (`kubeadm token create`); returns the token. */
 export async function createBootstrapToken(client: Client, options: { now: number; ttlMs?: number; token?: string; description?: string }): Promise<string> {
   const token = options.token ?? generateBootstrapToken();

@@ -12,6 +12,8 @@ import { KUBECTL, requireTool } from "../support/require-tool.js";
 requireTool(KUBECTL);
 
 const dir = mkdtempSync(join(tmpdir(), "kubesim-auth-"));
+// Virtual time runs on while kubectl works (auto mode fires the controllers' timers), so tokens are
+// asked for a year: a test step must not outlive an hour-long token.
 const cluster = new Cluster({ clock: "virtual", seed: 3, plugins: ["kube-controller-manager"] });
 await cluster.start();
 const server = await cluster.serve({ port: 0, stateDir: dir });
@@ -34,7 +36,7 @@ function asToken(token: string) {
 }
 
 test("a token from kubectl create token is forbidden with kube-apiserver's text, then allowed after a RoleBinding", async () => {
-  const bot = asToken((await k.ok(["create", "token", "bot", "-n", "ops"])).trim());
+  const bot = asToken((await k.ok(["create", "token", "bot", "-n", "ops", "--duration=8760h"])).trim());
   const denied = await bot.run(["get", "pods"]);
   assert.is(denied.code, 1);
   assert.is(denied.stderr, 'Error from server (Forbidden): pods is forbidden: User "system:serviceaccount:ops:bot" cannot list resource "pods" in API group "" in the namespace "ops"\n');
@@ -65,7 +67,7 @@ test("auth can-i answers for the admin, for --as users, and for subresources and
   assert.is((await k.run(["get", "pods", "--as", "jane"])).stderr, 'Error from server (Forbidden): pods is forbidden: User "jane" cannot list resource "pods" in API group "" in the namespace "default"\n');
   assert.is((await k.run(["get", "pods", "--as", "jane", "--as-group", "system:masters"])).code, 0);
   // bot (edit in ops, not impersonate) cannot act as jane.
-  const bot = asToken((await k.ok(["create", "token", "bot", "-n", "ops"])).trim());
+  const bot = asToken((await k.ok(["create", "token", "bot", "-n", "ops", "--duration=8760h"])).trim());
   const imp = await bot.run(["get", "pods", "--as", "jane"]);
   assert.is(imp.stderr, 'Error from server (Forbidden): users "jane" is forbidden: User "system:serviceaccount:ops:bot" cannot impersonate resource "users" in API group "" at the cluster scope\n');
 });
@@ -82,7 +84,7 @@ test("auth can-i --list lists the rules that apply in the namespace", async () =
 test("auth whoami prints the user and groups the server authenticated", async () => {
   const admin = await k.ok(["auth", "whoami"]);
   assert.match(admin, /^ATTRIBUTE\s+VALUE\nUsername\s+kubernetes-admin\nGroups\s+\[system:masters system:authenticated\]\n$/);
-  const bot = asToken((await k.ok(["create", "token", "bot", "-n", "ops"])).trim());
+  const bot = asToken((await k.ok(["create", "token", "bot", "-n", "ops", "--duration=8760h"])).trim());
   const who = await bot.ok(["auth", "whoami", "-o", "json"]);
   const review = JSON.parse(who) as { kind: string; status: { userInfo: { username: string; groups: string[]; extra?: Record<string, string[]> } } };
   assert.is(review.kind, "SelfSubjectReview");
