@@ -123,6 +123,24 @@ test("rewrite, hosts, loadbalance, cache and log together", async () => {
   await s.stop();
 });
 
+test("cache: hits count the TTL down by the seconds elapsed and echo the question's case, also within one second", async () => {
+  const e = env({ "/etc/hosts": "10.1.0.1 a.test\n" });
+  const clock = e.clock as VirtualClock;
+  const s = server(e);
+  await s.load(`.:53 {\n  cache 30\n  hosts {\n    ttl 20\n  }\n}`);
+  const ttlAndName = (r: DecodedPacket): [number | undefined, string] => [(r.answers![0] as { ttl?: number }).ttl, r.answers![0]!.name];
+  assert.equal(ttlAndName(await ask(s, "a.test")), [20, "a.test"]);
+  assert.equal(ttlAndName(await ask(s, "a.test")), [20, "a.test"]);
+  assert.equal(ttlAndName(await ask(s, "A.Test")), [20, "A.Test"]);
+  assert.equal(ttlAndName(await ask(s, "a.test")), [20, "a.test"]);
+  await clock.advance(3200);
+  assert.equal(ttlAndName(await ask(s, "a.test")), [17, "a.test"]);
+  assert.equal(ttlAndName(await ask(s, "A.TEST")), [17, "A.TEST"]);
+  await clock.advance(1000);
+  assert.equal(ttlAndName(await ask(s, "A.TEST")), [16, "A.TEST"]);
+  await s.stop();
+});
+
 test("reload: a changed Corefile is loaded; one that does not parse keeps the old and counts a failure", async () => {
   const files: Record<string, string> = { "/etc/coredns/Corefile": `.:53 {\n  reload 2s 1s\n  template IN A {\n    answer "{{ .Name }} 5 IN A 192.0.2.1"\n  }\n  prometheus\n}` };
   const lines: string[] = [];
