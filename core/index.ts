@@ -98,4 +98,5 @@ export { StorageDrivers, csiControllerPlugins, CsiNodePlugins, NodeHostFs, type 
 export { CsiError, isCsiError, type CsiCode } from "./csi/errors.js";
 export type { IdentityService, ControllerService, NodeService, CsiControllerPlugin, CsiNodePlugin } from "./csi/services.js";
 export { HostFileSystem, type HostMount } from "./cri/host-filesystem.js";
+export { DirectoryFileSystem } from "./cri/directory-filesystem.js";
 export { NodeHost, type NodeHostOptions } from "./cluster/node-host.js";
