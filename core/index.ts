@@ -63,7 +63,7 @@ export * from "./operator/index.js";
 export * from "./events/index.js";
 
 export { Cluster, type ClusterOptions, type ClusterNode, type WaitForOptions } from "./cluster/cluster.js";
-export { NodeName, NodeIP, NodePodCidr, NodeSpecToken, type NodeSpec } from "./cluster/node-spec.js";
+export { NodeName, NodeIP, NodePodCidr, NodeSpecToken, KubeletCloudProvider, type NodeSpec } from "./cluster/node-spec.js";
 export { NodeCommands, type NodeCommand, type NodeCommandContext, type NodeCommandResult } from "./cluster/node-commands.js";
 export { PodNetwork, type PodNetworkStatus, type PodNetworkRequest, type PodNetworkAttachment } from "./cni/pod-network.js";
 export { DataPlane, DataPlaneToken, type DataPlaneOptions } from "./net/data-plane.js";
@@ -98,4 +98,5 @@ export { StorageDrivers, csiControllerPlugins, CsiNodePlugins, NodeHostFs, type 
 export { CsiError, isCsiError, type CsiCode } from "./csi/errors.js";
 export type { IdentityService, ControllerService, NodeService, CsiControllerPlugin, CsiNodePlugin } from "./csi/services.js";
 export { HostFileSystem, type HostMount } from "./cri/host-filesystem.js";
+export { DirectoryFileSystem } from "./cri/directory-filesystem.js";
 export { NodeHost, type NodeHostOptions } from "./cluster/node-host.js";

@@ -66,6 +66,7 @@ const schema = {
               },
               capacity: { type: "object", additionalProperties: false, properties: { cpu: { type: "string" }, memory: { type: "string" }, pods: { type: "string" }, "ephemeral-storage": { type: "string" } } },
               runtime: { type: "string", pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" },
+              cloudProvider: { enum: ["external", ""] },
               kubeletConfig: {
                 type: "object",
                 additionalProperties: false,

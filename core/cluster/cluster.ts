@@ -189,7 +189,9 @@ export class Cluster {
     provide(this.container, Clock, this.clock);
     provide(this.container, Random, this.random);
     provide(this.container, Logger, this.log);
-    this.plugins = new PluginHost({ container: this.container, extensions: this.extensions, clock: this.clock, random: this.random, log: this.log, ...(options.baseDir ? { baseDir: options.baseDir } : {}) });
+    // Plugins get state directories when the cluster's objects are durable (a state dir, and no in-memory store instead).
+    const durable = options.stateDir !== undefined && !(options.store instanceof MemoryStore);
+    this.plugins = new PluginHost({ container: this.container, extensions: this.extensions, clock: this.clock, random: this.random, log: this.log, ...(options.baseDir ? { baseDir: options.baseDir } : {}), ...(durable ? { pluginStateRoot: join(options.stateDir!, "plugins") } : {}) });
     this.addressing = new NodeAddressing(options.podNetworkCidr ?? "10.244.0.0/16", 24, options.underlaySubnets ?? []);
     this.dataPlane = new DataPlane({ clock: this.clock, ...(options.seed !== undefined ? { seed: options.seed } : {}), ...(options.underlaySubnets?.length ? { subnets: options.underlaySubnets } : {}) });
     provide(this.container, DataPlaneToken, this.dataPlane);

@@ -21,7 +21,21 @@ export interface NodeSpec {
   };
   /** On an underlay of several subnets (`underlaySubnets`): the one the node joins (default the first). */
   subnet?: string;
+  /**
+   * `kubelet --cloud-provider`: `external` registers the Node with the
+   * `node.cloudprovider.kubernetes.io/uninitialized=true:NoSchedule` taint and no providerID, left
+   * for cloud-controller-manager's cloud node controller to fill in (default: the cluster's
+   * {@link KubeletCloudProvider}, else none).
+   */
+  cloudProvider?: "external" | "";
 }
+
+/**
+ * The cluster's default `kubelet --cloud-provider` (cluster scope): a cloud-controller-manager
+ * plugin provides `external`, as kubeadm sets it on every node of a cluster run with an external
+ * cloud provider.
+ */
+export const KubeletCloudProvider = token<"external" | "">("KubeletCloudProvider");
 
 /** The name of the node a per-node DI scope belongs to. */
 export const NodeName = token<string>("NodeName");

@@ -1,3 +1,5 @@
+import { OwnershipTable } from "./ownership-table.js";
+
 /**
  * A small in-memory filesystem: what a container process sees (image files, mounted volumes, its
  * writable layer) and what a node holds (/var/lib/kubelet, /var/log/pods, hostPath directories).
@@ -70,8 +72,7 @@ export function normalizePath(path: string, cwd = "/"): string {
 export class MemoryFileSystem implements FileSystem {
   private readonly files = new Map<string, string>();
   private readonly dirs = new Set<string>(["/"]);
-  /** Ownership that differs from root's defaults, by path. */
-  private readonly owners = new Map<string, FileOwnership>();
+  private readonly owners = new OwnershipTable();
 
   constructor(initial?: Record<string, string>) {
     if (initial) for (const [p, d] of Object.entries(initial)) this.write(p, d);
@@ -87,7 +88,7 @@ export class MemoryFileSystem implements FileSystem {
     const created = !this.files.has(p);
     this.mkdir(parentOf(p));
     this.files.set(p, data);
-    if (created) this.inherit(p, false);
+    if (created) this.owners.created(p, false);
   }
 
   remove(path: string): boolean {
@@ -96,7 +97,7 @@ export class MemoryFileSystem implements FileSystem {
     const prefix = p === "/" ? "/" : p + "/";
     for (const f of [...this.files.keys()]) if (f.startsWith(prefix)) removed = this.files.delete(f) || removed;
     for (const d of [...this.dirs]) if (d.startsWith(prefix)) removed = this.dirs.delete(d) || removed;
-    if (this.owners.size > 0) for (const o of [...this.owners.keys()]) if (o === p || o.startsWith(prefix)) this.owners.delete(o);
+    this.owners.removed(p);
     return removed;
   }
 
@@ -106,35 +107,22 @@ export class MemoryFileSystem implements FileSystem {
       this.dirs.add(p);
       made.push(p);
     }
-    for (let i = made.length - 1; i >= 0; i--) this.inherit(made[i]!, true);
+    for (let i = made.length - 1; i >= 0; i--) this.owners.created(made[i]!, true);
   }
 
   stat(path: string): FileOwnership | undefined {
     const p = normalizePath(path);
     const dir = this.isDirectory(p);
     if (!dir && !this.files.has(p)) return undefined;
-    return this.owners.get(p) ?? defaultOwnership(dir);
+    return this.owners.of(p, dir);
   }
 
   chown(path: string, uid: number | undefined, gid: number | undefined): void {
-    const now = this.stat(path);
-    if (!now) throw new FsError("ENOENT", normalizePath(path));
-    this.owners.set(normalizePath(path), { uid: uid ?? now.uid, gid: gid ?? now.gid, mode: now.mode });
+    this.owners.chown(path, this.stat(path), uid, gid);
   }
 
   chmod(path: string, mode: number): void {
-    const now = this.stat(path);
-    if (!now) throw new FsError("ENOENT", normalizePath(path));
-    this.owners.set(normalizePath(path), { ...now, mode: mode & 0o7777 });
-  }
-
-  /** A new entry in a set-group-ID directory takes the directory's group (and a directory the bit too). */
-  private inherit(p: string, dir: boolean): void {
-    if (this.owners.size === 0) return;
-    const parent = this.owners.get(parentOf(p));
-    if (!parent || !(parent.mode & S_ISGID)) return;
-    const base = defaultOwnership(dir);
-    this.owners.set(p, { uid: base.uid, gid: parent.gid, mode: dir ? base.mode | S_ISGID : base.mode });
+    this.owners.chmod(path, this.stat(path), mode);
   }
 
   list(dir: string): string[] | undefined {

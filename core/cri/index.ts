@@ -5,3 +5,4 @@ export * from "./process.js";
 export * from "./errors.js";
 export * from "./filesystem.js";
 export * from "./host-filesystem.js";
+export * from "./directory-filesystem.js";

@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import { offClock } from "../clock/clock.js";
 import type { DependencyContainer } from "tsyringe";
 import type { Clock } from "../clock/clock.js";
@@ -30,6 +31,8 @@ export interface PluginHostOptions {
   log: Logger;
   /** Directory relative plugin paths resolve against (default: the working directory). */
   baseDir?: string;
+  /** Where plugins' state directories go (`<root>/<plugin name>/`); none: plugins keep their state in memory. */
+  pluginStateRoot?: string;
 }
 
 /**
@@ -133,6 +136,7 @@ export class PluginHost {
       config,
       configError: (errors) => new PluginConfigError(prefixFieldErrors(field, errors)),
       log: log.child(`plugin/${plugin.name}`),
+      stateDir: this.options.pluginStateRoot === undefined ? undefined : join(this.options.pluginStateRoot, plugin.name),
       clock,
       random,
       container,

@@ -30,6 +30,14 @@ export interface PluginContext<C = unknown> {
   configError(errors: readonly FieldError[]): PluginConfigError;
   /** The plugin's logger (component `plugin/<name>`). */
   readonly log: Logger;
+  /**
+   * The plugin's own state directory, `<cluster stateDir>/plugins/<name>/`, when the cluster keeps
+   * its objects durably (`kubesim up`, `new Cluster({ stateDir })`); undefined when the cluster
+   * lives in memory (then so should the plugin's state). The host does not create it: a plugin
+   * makes it when it first writes (`mkdirSync(ctx.stateDir, { recursive: true })`). What a plugin
+   * keeps there survives a restart on the same state dir, as the cluster's objects do.
+   */
+  readonly stateDir: string | undefined;
   readonly clock: Clock;
   readonly random: Random;
   /** The extension point for `key`, to contribute to or read from. */

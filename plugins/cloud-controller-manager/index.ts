@@ -5,6 +5,7 @@
  * provider is a plugin that contributes to {@link CloudProviders} (see docs/operations.md).
  */
 import { Controllers, definePlugin, type DefinedPlugin } from "../../core/index.js";
+import { KubeletCloudProvider } from "../../core/cluster/node-spec.js";
 import { CloudProviders } from "./cloud-provider.js";
 import { kubesimCloudProvider } from "./kubesim-provider.js";
 import { serviceController } from "./service-controller.js";
@@ -24,6 +25,12 @@ export interface CloudControllerManagerOptions {
   instances?: KubesimInstances;
   /** `--node-monitor-period` of the cloud node lifecycle controller in ms (default 5 s). */
   nodeMonitorPeriodMs?: number;
+  /**
+   * Run the cluster's kubelets with `--cloud-provider=external` (default true, as kubeadm does for
+   * a cluster with an external cloud provider): Nodes register with the uninitialized taint, which
+   * the cloud node controller removes once it has initialised them.
+   */
+  externalKubelets?: boolean;
 }
 
 export function cloudControllerManager(options: CloudControllerManagerOptions = {}): DefinedPlugin {
@@ -31,6 +38,7 @@ export function cloudControllerManager(options: CloudControllerManagerOptions = 
     name: PLUGIN_NAME,
     description: "cloud-controller-manager: service load balancers, node initialization and node lifecycle through a cloud provider (built in: kubesim)",
     setup(ctx) {
+      if (options.externalKubelets !== false) ctx.provide(KubeletCloudProvider, "external");
       ctx.contribute(CloudProviders, "kubesim", kubesimCloudProvider({ ...(options.loadBalancerPool ? { loadBalancerPool: options.loadBalancerPool } : {}), ...(options.instances ? { instances: options.instances } : {}) }));
       ctx.contribute(Controllers, PLUGIN_NAME, {
         name: PLUGIN_NAME,

@@ -1,6 +1,9 @@
 import type { Random } from "../../core/clock/random.js";
 import type { Clock } from "../../core/clock/clock.js";
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import type { FileSystem } from "../../core/cri/filesystem.js";
+import { DirectoryFileSystem } from "../../core/cri/directory-filesystem.js";
 import type { HostFileSystem } from "../../core/cri/host-filesystem.js";
 import { parseQuantity, quantityToNumber } from "../../core/api/quantity.js";
 import { CsiError } from "../../core/csi/errors.js";
@@ -29,6 +32,12 @@ export interface HostPathOptions {
   maxVolumeSize?: number;
   /** `--maxvolumespernode` (default 0: no limit). */
   maxVolumesPerNode?: number;
+}
+
+/** What `state.json` holds (upstream's hostpath keeps the same in `/csi-data-dir/state.json`). */
+interface PersistedState {
+  volumes: { id: string; name: string; size: number; node: string; ephemeral: boolean; contentSource?: csi.VolumeContentSource; attached: [string, boolean][] }[];
+  snapshots: { id: string; name: string; sourceVolumeId: string; node: string; size: number; creationTime: number }[];
 }
 
 interface HostPathVolume {
@@ -76,13 +85,21 @@ export class HostPathDriver {
   private readonly maxVolumeSize: number;
   private readonly maxVolumesPerNode: number;
 
+  /**
+   * With `stateDir` (the plugin's state directory on a durable cluster) volumes outlive the
+   * process: each node's data directory is `<stateDir>/nodes/<node>/` on disk, mounted at
+   * {@link HOSTPATH_DATA_DIR} on the node, and the volumes' and snapshots' records are
+   * `<stateDir>/state.json` (snapshot contents `<stateDir>/snapshots/<id>.snap`). Without it they
+   * live in the nodes' in-memory filesystems.
+   */
   constructor(
-    private readonly deps: { clock: Clock; random: Random },
+    private readonly deps: { clock: Clock; random: Random; stateDir?: string | undefined },
     options: HostPathOptions = {},
   ) {
     this.capacity = options.capacityBytes ?? 100 * GiB;
     this.maxVolumeSize = options.maxVolumeSize ?? TiB;
     this.maxVolumesPerNode = options.maxVolumesPerNode ?? 0;
+    if (deps.stateDir) this.load(deps.stateDir);
   }
 
   readonly identity: IdentityService = {
@@ -100,6 +117,10 @@ export class HostPathDriver {
 
   /** The node plugin of `nodeName`, working on that node's filesystem. */
   nodePlugin(nodeName: string, hostFs: HostFileSystem): CsiNodePlugin {
+    const dir = this.deps.stateDir;
+    if (dir && !hostFs.isMountPoint(HOSTPATH_DATA_DIR)) {
+      hostFs.mount(HOSTPATH_DATA_DIR, new DirectoryFileSystem(join(dir, "nodes", nodeName)), "/", { device: join(dir, "nodes", nodeName), fsType: "ext4" });
+    }
     this.nodes.set(nodeName, hostFs);
     return { identity: this.identity, node: this.nodeService(nodeName, hostFs) };
   }
@@ -147,6 +168,7 @@ export class HostPathDriver {
       const node = this.pickNode(req.accessibilityRequirements, sourceNode, size);
       const vol = this.newVolume(req.name, size, node, false, req.volumeContentSource);
       if (files) for (const [p, d] of files) this.nodes.get(node)!.write(`${vol.path}/${p}`, d);
+      this.save();
       return { volume: this.csiVolume(vol) };
     },
     deleteVolume: async (req) => {
@@ -156,6 +178,7 @@ export class HostPathDriver {
       if (vol.attached.size > 0 || vol.published.size > 0) throw new CsiError("FAILED_PRECONDITION", `volume ${vol.id} is still attached or published`);
       this.nodes.get(vol.node)?.remove(vol.path);
       this.volumes.delete(vol.id);
+      this.save();
     },
     controllerPublishVolume: async (req) => {
       requireField(req.volumeId, "Volume ID");
@@ -174,6 +197,7 @@ export class HostPathDriver {
         throw new CsiError("RESOURCE_EXHAUSTED", `Cannot attach any more volumes to this node ('${req.nodeId}')`);
       }
       vol.attached.set(req.nodeId, req.readonly);
+      this.save();
       return { publishContext: {} };
     },
     controllerUnpublishVolume: async (req) => {
@@ -182,6 +206,7 @@ export class HostPathDriver {
       if (!vol) return;
       if (req.nodeId) vol.attached.delete(req.nodeId);
       else vol.attached.clear();
+      this.save();
     },
     validateVolumeCapabilities: async (req) => {
       requireField(req.volumeId, "Volume ID");
@@ -216,11 +241,18 @@ export class HostPathDriver {
       if (!src) throw new CsiError("NOT_FOUND", `source volume ${req.sourceVolumeId} not found`);
       const snap: HostPathSnapshot = { id: this.deps.random.uuid(), name: req.name, sourceVolumeId: src.id, node: src.node, size: src.size, creationTime: this.deps.clock.now(), files: this.snapshotFiles(src) };
       this.snapshots.set(snap.id, snap);
+      if (this.deps.stateDir) {
+        mkdirSync(join(this.deps.stateDir, "snapshots"), { recursive: true });
+        writeFileSync(join(this.deps.stateDir, "snapshots", `${snap.id}.snap`), JSON.stringify(Object.fromEntries(snap.files)));
+      }
+      this.save();
       return { snapshot: csiSnapshot(snap) };
     },
     deleteSnapshot: async (req) => {
       requireField(req.snapshotId, "Snapshot ID");
-      this.snapshots.delete(req.snapshotId);
+      if (!this.snapshots.delete(req.snapshotId)) return;
+      if (this.deps.stateDir) rmSync(join(this.deps.stateDir, "snapshots", `${req.snapshotId}.snap`), { force: true });
+      this.save();
     },
     listSnapshots: async (req) => {
       let all = [...this.snapshots.values()].sort((a, b) => a.id.localeCompare(b.id));
@@ -240,6 +272,7 @@ export class HostPathDriver {
       if (size > vol.size) {
         if (this.usedOn(vol.node) - vol.size + size > this.capacity) throw new CsiError("RESOURCE_EXHAUSTED", `requested capacity ${size} of volume ${vol.id} exceeds the node's free capacity`);
         vol.size = size;
+        this.save();
       }
       return { capacityBytes: vol.size, nodeExpansionRequired: true };
     },
@@ -305,6 +338,7 @@ export class HostPathDriver {
           const size = parseSize(req.volumeContext?.["size"]) ?? GiB;
           if (this.usedOn(nodeName) + size > this.capacity) throw new CsiError("RESOURCE_EXHAUSTED", `not enough space on node ${nodeName} for an inline volume of ${size} bytes`);
           vol = this.newVolume(req.volumeId, size, nodeName, true, undefined, req.volumeId);
+          this.save();
         }
         vol = lookup(req.volumeId);
         checkMode(vol, req.volumeCapability);
@@ -331,6 +365,7 @@ export class HostPathDriver {
         if (vol.ephemeral) {
           hostFs.remove(vol.path);
           this.volumes.delete(vol.id);
+          this.save();
         } else if (vol.staged.size === 0 && vol.published.size === 0) vol.mode = undefined;
       },
       nodeGetVolumeStats: async (req) => {
@@ -361,6 +396,41 @@ export class HostPathDriver {
   }
 
   // ---- state ----
+
+  /** Writes state.json (durable clusters only): a temporary file renamed into place. */
+  private save(): void {
+    const dir = this.deps.stateDir;
+    if (!dir) return;
+    const state: PersistedState = {
+      volumes: [...this.volumes.values()].map((v) => ({ id: v.id, name: v.name, size: v.size, node: v.node, ephemeral: v.ephemeral, ...(v.contentSource ? { contentSource: v.contentSource } : {}), attached: [...v.attached] })),
+      snapshots: [...this.snapshots.values()].map((s) => ({ id: s.id, name: s.name, sourceVolumeId: s.sourceVolumeId, node: s.node, size: s.size, creationTime: s.creationTime })),
+    };
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, "state.json.tmp"), JSON.stringify(state, null, 2));
+    renameSync(join(dir, "state.json.tmp"), join(dir, "state.json"));
+  }
+
+  /** Reads state.json back: volumes (attached as recorded; nothing staged or published, as after a node reboot) and snapshots. */
+  private load(dir: string): void {
+    let state: PersistedState;
+    try {
+      state = JSON.parse(readFileSync(join(dir, "state.json"), "utf8")) as PersistedState;
+    } catch {
+      return;
+    }
+    for (const v of state.volumes) {
+      this.volumes.set(v.id, { id: v.id, name: v.name, size: v.size, node: v.node, path: `${HOSTPATH_DATA_DIR}/${v.id}`, ephemeral: v.ephemeral, ...(v.contentSource ? { contentSource: v.contentSource } : {}), attached: new Map(v.attached), staged: new Set(), published: new Map() });
+    }
+    for (const s of state.snapshots) {
+      let files: Record<string, string> = {};
+      try {
+        files = JSON.parse(readFileSync(join(dir, "snapshots", `${s.id}.snap`), "utf8")) as Record<string, string>;
+      } catch {
+        /* an archive lost with the disk: the snapshot restores empty */
+      }
+      this.snapshots.set(s.id, { ...s, files: new Map(Object.entries(files)) });
+    }
+  }
 
   private newVolume(name: string, size: number, node: string, ephemeral: boolean, contentSource?: csi.VolumeContentSource, id = this.deps.random.uuid()): HostPathVolume {
     const vol: HostPathVolume = { id, name, size, node, path: `${HOSTPATH_DATA_DIR}/${id}`, ephemeral, ...(contentSource ? { contentSource } : {}), attached: new Map(), staged: new Set(), published: new Map() };

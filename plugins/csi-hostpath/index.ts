@@ -63,7 +63,7 @@ export default definePlugin<CsiHostPathConfig>({
   config: { description: "csi-hostpath settings", parse: parseConfig },
   async setup(ctx) {
     const config = ctx.config ?? {};
-    const driver = new HostPathDriver({ clock: ctx.clock, random: ctx.random }, config);
+    const driver = new HostPathDriver({ clock: ctx.clock, random: ctx.random, stateDir: ctx.stateDir }, config);
     ctx.contribute(StorageDrivers, "hostpath.csi.k8s.io", {
       name: "hostpath.csi.k8s.io",
       controller: () => driver.controllerPlugin(),

@@ -47,6 +47,7 @@ export function kubeletCommand(): Command {
     .option("--cluster-cidr <cidr>", "the cluster's pod network", "10.244.0.0/16")
     .option("--node-labels <k=v,...>", "labels to register the Node with", keyValues("node-labels"))
     .option("--register-with-taints <key=value:Effect,...>", "taints to register the Node with", taints)
+    .addOption(new Option("--cloud-provider <name>", "external: register the Node with the node.cloudprovider.kubernetes.io/uninitialized taint for cloud-controller-manager to initialise").choices(["external", ""]))
     .option("--address <ip>", "the address the kubelet API (logs, exec, attach, port-forward for the API server) listens on", "127.0.0.1")
     .option("--port <port>", "the kubelet API's port (default: a free one; kubelets of one machine cannot all take 10250)", (v: string) => {
       const n = Number(v);
@@ -56,7 +57,7 @@ export function kubeletCommand(): Command {
     .option("--client-ca-file <path>", "CA that signs the API server's kubelet client certificate (default: the kubeconfig's CA)")
     .option("--plugins <list>", "the node's plugins, comma-separated", KUBELET_PROCESS_PLUGINS.join(","))
     .addOption(new Option("--log-level <level>", "log level").choices(["debug", "info", "warn", "error", "silent"]))
-    .action(async (opts: { kubeconfig: string; context?: string; nodeName: string; runtime: string; nodeIp?: string; podCidr?: string; clusterCidr: string; nodeLabels?: Record<string, string>; registerWithTaints?: NodeSpec["taints"]; plugins: string; logLevel?: LogLevel; address: string; port: number; clientCaFile?: string }) => {
+    .action(async (opts: { kubeconfig: string; context?: string; nodeName: string; runtime: string; nodeIp?: string; podCidr?: string; clusterCidr: string; nodeLabels?: Record<string, string>; registerWithTaints?: NodeSpec["taints"]; cloudProvider?: "external" | ""; plugins: string; logLevel?: LogLevel; address: string; port: number; clientCaFile?: string }) => {
       await runNodeProcess({
         component: "kubelet",
         kubeconfig: opts.kubeconfig,
@@ -65,7 +66,7 @@ export function kubeletCommand(): Command {
         nodeName: opts.nodeName,
         mode: "register",
         plugins: opts.plugins.split(",").filter(Boolean),
-        spec: { name: opts.nodeName, role: "worker", runtime: opts.runtime, ...(opts.nodeLabels ? { labels: opts.nodeLabels } : {}), ...(opts.registerWithTaints ? { taints: opts.registerWithTaints } : {}) },
+        spec: { name: opts.nodeName, role: "worker", runtime: opts.runtime, ...(opts.nodeLabels ? { labels: opts.nodeLabels } : {}), ...(opts.registerWithTaints ? { taints: opts.registerWithTaints } : {}), ...(opts.cloudProvider !== undefined ? { cloudProvider: opts.cloudProvider } : {}) },
         ...(opts.nodeIp ? { nodeIP: opts.nodeIp } : {}),
         ...(opts.podCidr ? { podCidr: opts.podCidr } : {}),
         network: { podNetworkCidr: opts.clusterCidr },

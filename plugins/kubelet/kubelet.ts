@@ -14,7 +14,7 @@ import { EventBroadcaster } from "../../core/events/event-broadcaster.js";
 import type { EventRecorder } from "../../core/events/event-recorder.js";
 import { SharedInformerFactory } from "../../core/informers/shared-informer-factory.js";
 import { isTombstone } from "../../core/informers/tombstone.js";
-import { NodeIP, NodeName, NodePodCidr, NodeSpecToken, type NodeSpec } from "../../core/cluster/node-spec.js";
+import { KubeletCloudProvider, NodeIP, NodeName, NodePodCidr, NodeSpecToken, type NodeSpec } from "../../core/cluster/node-spec.js";
 import { provide } from "../../core/di/token.js";
 import { CsiNodePlugins, NodeHostFs, type CsiNodeRegistry, type StorageDriver } from "../../core/csi/storage-drivers.js";
 import type { CsiNodePlugin } from "../../core/csi/services.js";
@@ -114,7 +114,10 @@ export class Kubelet {
     const scope = o.scope;
     this.nodeName = scope.resolve<string>(NodeName);
     this.nodeIP = scope.isRegistered(NodeIP, true) ? scope.resolve<string>(NodeIP) : "127.0.0.1";
-    this.spec = scope.isRegistered(NodeSpecToken, true) ? scope.resolve(NodeSpecToken) : { name: this.nodeName };
+    const spec: NodeSpec & { name: string } = scope.isRegistered(NodeSpecToken, true) ? scope.resolve(NodeSpecToken) : { name: this.nodeName };
+    // `--cloud-provider`: the node's own, else the cluster's (external under a cloud-controller-manager).
+    const cloudProvider = spec.cloudProvider ?? (scope.isRegistered(KubeletCloudProvider, true) ? scope.resolve(KubeletCloudProvider) : undefined);
+    this.spec = cloudProvider ? { ...spec, cloudProvider } : spec;
     const resources = nodeResources(this.spec);
     this.allocatable = resources.allocatable;
     this.capacity = resources.capacity;

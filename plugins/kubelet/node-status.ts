@@ -63,6 +63,22 @@ export function nodeImages(images: Image[]): ContainerImage[] {
     .map((i) => ({ names: [...i.repoDigests, ...i.repoTags], sizeBytes: i.size }));
 }
 
+/** The taint `kubelet --cloud-provider=external` registers a Node with, until cloud-controller-manager initialises it. */
+export const CLOUD_UNINITIALIZED_TAINT = Object.freeze({ key: "node.cloudprovider.kubernetes.io/uninitialized", value: "true", effect: "NoSchedule" as const });
+
+/**
+ * The registered Node's spec: its `--register-with-taints`; with an external cloud provider also the
+ * uninitialized taint and no providerID (the cloud node controller sets it), else kind's providerID.
+ */
+function registrationSpec(spec: NodeSpec & { name: string }): NonNullable<Node["spec"]> {
+  const taints = (spec.taints ?? []).map((t) => ({ ...t }));
+  if (spec.cloudProvider === "external") {
+    if (!taints.some((t) => t.key === CLOUD_UNINITIALIZED_TAINT.key)) taints.push({ ...CLOUD_UNINITIALIZED_TAINT });
+    return { taints };
+  }
+  return { providerID: `kind://docker/kubesim/${spec.name}`, ...(taints.length ? { taints } : {}) };
+}
+
 /** The Node a kubelet registers: labels (`--node-labels`), taints (`--register-with-taints`), addresses, capacity and nodeInfo. */
 export function registrationNode(spec: NodeSpec & { name: string }, ip: string, runtimeVersion: string, images: Image[], now: string, networkError: string | undefined, machineId: string): Node {
   const { capacity, allocatable } = nodeResources(spec);
@@ -74,7 +90,7 @@ export function registrationNode(spec: NodeSpec & { name: string }, ip: string, 
       labels: { "beta.kubernetes.io/arch": "amd64", "beta.kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64", "kubernetes.io/hostname": spec.name, "kubernetes.io/os": "linux", ...(spec.labels ?? {}) },
       annotations: { "kubeadm.alpha.kubernetes.io/cri-socket": "unix:///run/containerd/containerd.sock", "node.alpha.kubernetes.io/ttl": "0", "volumes.kubernetes.io/controller-managed-attach-detach": "true" },
     },
-    spec: { providerID: `kind://docker/kubesim/${spec.name}`, ...(spec.taints?.length ? { taints: spec.taints.map((t) => ({ ...t })) } : {}) },
+    spec: registrationSpec(spec),
     status: {
       capacity,
       allocatable,
