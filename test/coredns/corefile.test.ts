@@ -138,6 +138,17 @@ test("cache: hits count the TTL down by the seconds elapsed and echo the questio
   assert.equal(ttlAndName(await ask(s, "A.TEST")), [17, "A.TEST"]);
   await clock.advance(1000);
   assert.equal(ttlAndName(await ask(s, "A.TEST")), [16, "A.TEST"]);
+  // A repeated query form answered from the earlier encoding carries its own ID and EDNS0 size.
+  const withId = async (id: number, udpPayloadSize: number) => dnsPacket.decode(Buffer.from((await s.handle(dnsPacket.encode({ id, type: "query", flags: dnsPacket.RECURSION_DESIRED, questions: [{ name: "A.TEST", type: "A", class: "IN" }], additionals: [{ type: "OPT", name: ".", udpPayloadSize } as dnsPacket.Answer] }), { protocol: "udp", remoteAddress: "10.0.0.1", remotePort: 5353, port: 53 }))!));
+  for (const [id, size] of [[7, 1232], [4242, 1232], [9, 4096]] as const) {
+    const r = await withId(id, size);
+    assert.is(r.id, id);
+    assert.equal(ttlAndName(r), [16, "A.TEST"]);
+    assert.is((r.additionals!.find((a) => a.type === "OPT") as { udpPayloadSize: number }).udpPayloadSize, size);
+  }
+  await clock.advance(30_000);
+  const expired = await withId(11, 1232);
+  assert.equal(ttlAndName(expired), [20, "A.TEST"]);
   await s.stop();
 });
 

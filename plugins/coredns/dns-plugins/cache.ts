@@ -3,6 +3,7 @@ import { fqdn, matchZone } from "../corefile/address.js";
 import { CacheShards } from "./cache-shards.js";
 import type { Directive } from "../corefile/parse.js";
 import { Rcode, type DnsPluginDefinition, type DnsReply, type DnsRequest } from "../server/handler.js";
+import { markTtlShifted } from "../server/ttl-shifted-replies.js";
 
 interface Policy {
   capacity: number;
@@ -154,6 +155,7 @@ export const cachePlugin: DnsPluginDefinition = {
               const rename = (a: Answer): Answer => (a.name.toLowerCase() === lower ? ({ ...a, name } as Answer) : a);
               const served: DnsReply = { ...e.reply, answers: withTtl(e.reply.answers, shift).map(rename), authorities: withTtl(e.reply.authorities, shift), additionals: withTtl(e.reply.additionals, shift), question: req.question };
               e.served = { shift, name, reply: served };
+              markTtlShifted(served, e.reply, shift);
               return served;
             }
             byKind[e.kind].delete(key);

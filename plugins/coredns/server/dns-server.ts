@@ -3,6 +3,7 @@ import { CorefileError, DirectiveReader, parseCorefile } from "../corefile/parse
 import { fqdn, matchZone, parseZoneAddress } from "../corefile/address.js";
 import { DnsMetrics, type MetricSeries } from "./metrics.js";
 import { pluginOrder } from "./plugin-order.js";
+import { answersQuery, encodedTemplate, replayEncoded, ttlShiftOf, type EncodedTemplate } from "./ttl-shifted-replies.js";
 import { Rcode, reply, type DnsEnvironment, type DnsHandler, type DnsPluginDefinition, type DnsPluginInstance, type DnsReply, type DnsRequest, type HttpEndpoint } from "./handler.js";
 
 /** One server block bound to one port: its zones and its chain. */
@@ -56,6 +57,8 @@ export class DnsServer {
    * family, type, rcode and plugin (no label string is built per query).
    */
   private readonly querySeries = new WeakMap<ServerBlock, Map<number, QuerySeries>>();
+  /** The last encoding of each template reply (see ttl-shifted-replies.ts). */
+  private readonly encodedTemplates = new WeakMap<DnsReply, EncodedTemplate>();
   /** Small numbers for the `plugin` label's values (part of the series key). */
   private readonly pluginIds = new Map<string, number>();
   private config: LoadedConfig | undefined;
@@ -214,7 +217,7 @@ export class DnsServer {
   }
 
   /** {@link answer}, with the response-size series the encoded response is observed in. */
-  private async answerMetered(query: DecodedPacket, info: QueryInfo, size: number): Promise<{ packet: Packet; responseSize?: MetricSeries }> {
+  private async answerMetered(query: DecodedPacket, info: QueryInfo, size: number): Promise<{ packet: Packet; responseSize?: MetricSeries; reply?: DnsReply }> {
     const start = this.env.clock.now();
     const q = query.questions?.[0];
     const opt = query.additionals?.find((a) => a.type === "OPT") as Extract<Answer, { type: "OPT" }> | undefined;
@@ -283,7 +286,7 @@ export class DnsServer {
     const additionals = [...r.additionals];
     if (opt) additionals.push({ type: "OPT", name: ".", udpPayloadSize: Math.max(512, opt.udpPayloadSize), extendedRcode: 0, ednsVersion: 0, flags: opt.flags & dnsPacket.DNSSEC_OK, flag_do: (opt.flags & dnsPacket.DNSSEC_OK) !== 0, options: [] } as Answer);
     const packet: Packet = { id: query.id ?? 0, type: "response", flags, questions: [q], answers: r.answers, authorities: r.authorities, additionals };
-    return responseSize ? { packet, responseSize } : { packet };
+    return responseSize ? { packet, responseSize, reply: r } : { packet, reply: r };
   }
 
   /**
@@ -304,10 +307,20 @@ export class DnsServer {
       return header;
     }
     if (query.type === "response") return undefined;
-    const { packet, responseSize } = await this.answerMetered(query, info, buf.byteLength);
+    const { packet, responseSize, reply } = await this.answerMetered(query, info, buf.byteLength);
     const opt = query.additionals?.find((a) => a.type === "OPT") as Extract<Answer, { type: "OPT" }> | undefined;
     const limit = info.protocol === "tcp" ? TCP_MAX : Math.max(512, opt?.udpPayloadSize ?? 512);
-    const bytes = encodeWithin(packet, limit);
+    // A reply marked as an earlier one with lower TTLs (a cache hit) reuses that one's encoding
+    // for the same query form: copied, with this query's ID and the TTLs counted down.
+    const shifted = reply && ttlShiftOf(reply);
+    const encoded = shifted && this.encodedTemplates.get(shifted.template);
+    let bytes: Buffer;
+    if (shifted && encoded && answersQuery(encoded, buf, limit)) bytes = replayEncoded(encoded, query.id ?? 0, shifted.shift);
+    else {
+      bytes = encodeWithin(packet, limit);
+      const template = shifted && encodedTemplate(buf, limit, bytes, shifted.shift);
+      if (shifted && template) this.encodedTemplates.set(shifted.template, template);
+    }
     responseSize?.observe(bytes.byteLength);
     return bytes;
   }
