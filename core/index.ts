@@ -47,6 +47,7 @@ export { objectStorageKey, listPrefix } from "./store/keys.js";
 export { ApiServer, type ApiServerOptions } from "./apiserver/api-server.js";
 export { ApiServerApi, type RequestContext } from "./apiserver/api-server-contract.js";
 export { createControlPlane, type ControlPlane, type ControlPlaneOptions } from "./apiserver/control-plane.js";
+export { CustomResourceConverters, customResourceConverterName, type CustomResourceConverter, type CustomResourceConversion, type ConverterLookup } from "./apiserver/apiextensions/custom-resource-converters.js";
 export { BUILT_IN_ADMISSION } from "./apiserver/admission/index.js";
 export { objectUsage, countResourceName, quotaScopesMatch } from "./apiserver/admission/index.js";
 export { ClusterCredentials, ClusterCredentialsToken, type SigningKey } from "./apiserver/serviceaccount/cluster-credentials.js";

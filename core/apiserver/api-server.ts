@@ -514,7 +514,10 @@ export class ApiServer implements ApiServerApi {
       else errors.push(...(strategy.validate?.(draft, this.strategyContext) ?? []), ...(strategy.validateUpdate?.(draft, current, this.strategyContext) ?? []));
       if (errors.length) throw invalid(type.descriptor.kind, type.descriptor.group, name, dedupe(errors));
       await this.admission.validate("UPDATE", type, subresource, draft, current, options, ctx);
-      if (!objectChanged(draft, current)) return current; // a no-op write keeps the resourceVersion
+      // A no-op write keeps the resourceVersion — unless the object is stored in an older storage
+      // version (its encoding differs, as etcd3's byte comparison sees it): rewriting it is how
+      // stored versions are migrated.
+      if (!objectChanged(draft, current) && !this.storedInOlderVersion(type, stored)) return current;
       if (options.dryRun?.includes("All")) return draft;
       try {
         if (deletionComplete(type, draft)) {
@@ -661,6 +664,12 @@ export class ApiServer implements ApiServerApi {
     const apiVersion = formatApiVersion(d.group, d.version);
     if (obj.apiVersion === apiVersion) return obj;
     return type.strategy.conversion ? type.strategy.conversion.fromStorage(obj) : { ...obj, apiVersion };
+  }
+
+  /** A stored object of a type served from a storage version, written in another version (before the storage version moved). */
+  private storedInOlderVersion(type: RegisteredType, stored: KubeObject): boolean {
+    const d = type.descriptor;
+    return !!d.storageVersion && stored.apiVersion !== formatApiVersion(d.group, d.storageVersion);
   }
 
   /**

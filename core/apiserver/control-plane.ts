@@ -19,6 +19,7 @@ import { createStrategyServices, type AllocatingStrategyServices } from "./alloc
 import { ApiServer } from "./api-server.js";
 import { bootstrapApiObjects } from "./bootstrap.js";
 import { CrdController } from "./apiextensions/crd-controller.js";
+import type { ConverterLookup } from "./apiextensions/custom-resource-converters.js";
 import { registerLocalApiServices } from "./aggregator/local-api-services.js";
 import { ComponentHealth, componentStatusType } from "./component-statuses.js";
 import { ClusterCredentials } from "./serviceaccount/cluster-credentials.js";
@@ -49,6 +50,11 @@ export interface ControlPlaneOptions {
    * refused, naming the Service: the API server runs outside the simulated pod network).
    */
   resolveWebhookService?: ServiceResolver;
+  /**
+   * The conversion function a plugin contributed for a CRD's group and kind (from the
+   * CustomResourceConverters extension point): a `Webhook` CRD with one is converted in process.
+   */
+  customResourceConverters?: ConverterLookup;
   /** The PodSecurity admission plugin's defaults and exemptions (default: privileged everywhere, nothing exempt). */
   podSecurity?: PodSecurityConfiguration;
   /** The service-account key and cluster CA (default: generated, shared by the process's in-memory clusters). */
@@ -143,7 +149,7 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
   const builtInGroupVersions = new Set([...builtIn].map((t) => `${t.descriptor.group}/${t.descriptor.version}`));
   const stopLocalApiServices = await registerLocalApiServices(client, registry, options.clock, options.log.child("aggregator"), (g, v) => builtInGroupVersions.has(`${g}/${v}`));
   // CRDs already stored (a durable backend) are served again before the first request.
-  const crds = new CrdController({ apiServer, registry, clock: options.clock, log: options.log.child("apiextensions"), isBuiltIn: (t) => builtIn.has(t), resolveWebhookService: resolve });
+  const crds = new CrdController({ apiServer, registry, clock: options.clock, log: options.log.child("apiextensions"), isBuiltIn: (t) => builtIn.has(t), resolveWebhookService: resolve, ...(options.customResourceConverters ? { converters: options.customResourceConverters } : {}) });
   await crds.start();
   const stop = (): void => {
     crds.stop();

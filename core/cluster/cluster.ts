@@ -51,6 +51,7 @@ import { runNodeCommand } from "./node-shell.js";
 import { kubesimEndpoints } from "./kubesim-endpoints.js";
 import { startHttpServer, type HttpServerHandle, type HttpServerOptions } from "../apiserver/http/http-server.js";
 import { HttpAuthorizers } from "../apiserver/http/authorization.js";
+import { CustomResourceConverters, customResourceConverterName } from "../apiserver/apiextensions/custom-resource-converters.js";
 import type { AuthorizationMode } from "../apiserver/authorization/authorization-modes.js";
 import { reconcileBootstrapPolicy } from "../apiserver/authorization/rbac/reconcile-bootstrap-policy.js";
 import { serviceResolver } from "../apiserver/webhooks/service-resolver.js";
@@ -300,6 +301,8 @@ export class Cluster {
         extraAuthorizers: () => this.extensions.point(HttpAuthorizers).all(),
         // Webhooks' Services are reached from the control-plane node, through the pod network.
         resolveWebhookService: serviceResolver(() => this.running(true).client, () => this.controlPlaneStack()),
+        // Operators' conversion functions, looked up on every conversion (plugins start after the control plane).
+        customResourceConverters: (group, kind) => this.extensions.point(CustomResourceConverters).get(customResourceConverterName(group, kind))?.convert,
         ...(this.options.podSecurity ? { podSecurity: this.options.podSecurity } : {}),
       });
       const cp = this.controlPlane;

@@ -1,6 +1,7 @@
 import type { CustomResourceDefinition, CustomResourceColumnDefinition, CustomResourceSubresources, JSONSchemaProps } from "kubernetes-types/apiextensions/v1.js";
 import type { ObjectMeta } from "kubernetes-types/meta/v1.js";
 import type { Client, ResourceClient } from "../client/client.js";
+import type { CustomResourceConversion } from "../apiserver/apiextensions/custom-resource-converters.js";
 
 /** A custom resource typed by its spec and status: what a typed client reads and writes. */
 export interface CustomResource<Spec = Record<string, unknown>, Status = Record<string, unknown>> {
@@ -42,6 +43,26 @@ export interface CustomResourceDeclaration {
   /** Default "Namespaced". */
   scope?: "Namespaced" | "Cluster";
   versions: CustomResourceVersion[];
+  /**
+   * Conversion between the versions by a function the operator contributes in process: the CRD
+   * gets `strategy: Webhook` and {@link defineOperator} contributes `convert` to
+   * `CustomResourceConverters`, so the API server calls it instead of the webhook. Without it,
+   * versions differ in apiVersion only (`None`).
+   */
+  conversion?: CustomResourceConversionDeclaration;
+}
+
+/** {@link CustomResourceDeclaration.conversion}. */
+export interface CustomResourceConversionDeclaration {
+  /** Converts one object to the desired apiVersion; {@link hubAndSpokeConversion} builds one from per-version functions. */
+  convert: CustomResourceConversion;
+  /**
+   * The Service written into `spec.conversion.webhook.clientConfig` (a CRD with strategy Webhook
+   * must name one): where the operator's conversion webhook would be served. While the operator
+   * is loaded the API server never calls it; once it is gone, conversions fail as they would with
+   * the operator's pod gone. Default: `kube-system/<plural>-conversion`, path `/convert`.
+   */
+  service?: { namespace: string; name: string; path?: string; port?: number };
 }
 
 /**
@@ -62,6 +83,8 @@ export interface CustomResourceKind<Spec = Record<string, unknown>, Status = Rec
   readonly apiVersion: string;
   /** How clients, informers and builders name it: `{ apiVersion, kind }`. */
   readonly ref: { readonly apiVersion: string; readonly kind: string };
+  /** The conversion function between its versions, when declared (contributed by `defineOperator`). */
+  readonly conversion?: CustomResourceConversion;
   /** The CustomResourceDefinition manifest (a fresh copy each time). */
   crd(): CustomResourceDefinition;
   /** A typed client for its objects. */
@@ -89,6 +112,7 @@ export function defineCustomResource<Spec = Record<string, unknown>, Status = Re
   const plural = d.plural ?? `${d.kind.toLowerCase()}s`;
   const name = `${plural}.${d.group}`;
   const apiVersion = `${d.group}/${storage.name}`;
+  const service = d.conversion ? { path: "/convert", port: 443, ...(d.conversion.service ?? { namespace: "kube-system", name: `${plural}-conversion` }) } : undefined;
   const manifest: CustomResourceDefinition = {
     apiVersion: "apiextensions.k8s.io/v1",
     kind: "CustomResourceDefinition",
@@ -104,6 +128,7 @@ export function defineCustomResource<Spec = Record<string, unknown>, Status = Re
         ...(d.categories ? { categories: d.categories } : {}),
       },
       scope: d.scope ?? "Namespaced",
+      ...(service ? { conversion: { strategy: "Webhook", webhook: { conversionReviewVersions: ["v1"], clientConfig: { service } } } } : {}),
       versions: d.versions.map((v) => {
         const subresources: CustomResourceSubresources = {};
         if (v.subresources?.status) subresources.status = {};
@@ -133,6 +158,7 @@ export function defineCustomResource<Spec = Record<string, unknown>, Status = Re
     version: storage.name,
     apiVersion,
     ref,
+    ...(d.conversion ? { conversion: d.conversion.convert } : {}),
     crd: () => JSON.parse(text) as CustomResourceDefinition,
     client: (client: Client) => client.resource<CustomResource<Spec, Status>>(ref),
   });

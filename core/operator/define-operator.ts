@@ -7,6 +7,7 @@ import { definePlugin, type DefinedPlugin, type PluginContext, type Teardown } f
 import type { PluginConfigSchema } from "../plugins/plugin-config.js";
 import type { CustomResourceKind } from "./custom-resource.js";
 import { installCustomResourceDefinitions } from "./install-crds.js";
+import { CustomResourceConverters, customResourceConverterName } from "../apiserver/apiextensions/custom-resource-converters.js";
 
 /** A controller of an operator: builds its controller(s) on the cluster's manager, with the plugin's context at hand. */
 export type OperatorController<C> = (mgr: Manager, ctx: PluginContext<C>) => void | Promise<void>;
@@ -31,8 +32,8 @@ export interface OperatorDefinition<C = unknown> {
 /**
  * An operator as a plugin — no extension point of its own: its CRDs are created through the
  * cluster's client when the plugin starts (the start waits until each is Established and served;
- * a refused CRD fails the start naming it), its controllers go to the `Controllers` point and its
- * images to `Images`. The CRDs stay when the cluster stops (as `kubectl delete` of an operator's
+ * a refused CRD fails the start naming it), its controllers go to the `Controllers` point, its
+ * images to `Images` and its kinds' conversion functions to `CustomResourceConverters`. The CRDs stay when the cluster stops (as `kubectl delete` of an operator's
  * Deployment leaves them); the contributions are withdrawn.
  */
 export function defineOperator<C = unknown>(o: OperatorDefinition<C>): DefinedPlugin<C> {
@@ -42,7 +43,16 @@ export function defineOperator<C = unknown>(o: OperatorDefinition<C>): DefinedPl
     ...(o.requires ? { requires: o.requires } : {}),
     ...(o.config ? { config: o.config } : {}),
     async setup(ctx) {
+      const kinds = o.customResources.filter((r): r is CustomResourceKind => "crd" in r && typeof r.crd === "function");
       const crds = o.customResources.map((r) => ("crd" in r && typeof r.crd === "function" ? r.crd() : (r as CustomResourceDefinition)));
+      // Conversion functions first: the API server may convert as soon as a CRD is served.
+      const converters: string[] = [];
+      for (const k of kinds) {
+        if (!k.conversion) continue;
+        const name = customResourceConverterName(k.group, k.kind);
+        ctx.contribute(CustomResourceConverters, name, { group: k.group, kind: k.kind, convert: k.conversion });
+        converters.push(name);
+      }
       await installCustomResourceDefinitions(ctx.resolve(Client), crds, { clock: ctx.clock, fieldManager: o.name });
       for (const image of o.images ?? []) ctx.contribute(Images, image.repository, image);
       for (const [name, setup] of Object.entries(o.controllers)) ctx.contribute(Controllers, name, { name, setup: (mgr) => setup(mgr, ctx) });
@@ -51,6 +61,7 @@ export function defineOperator<C = unknown>(o: OperatorDefinition<C>): DefinedPl
         if (extra) await extra();
         for (const name of Object.keys(o.controllers)) ctx.extensions(Controllers).withdraw(name);
         for (const image of o.images ?? []) ctx.extensions(Images).withdraw(image.repository);
+        for (const name of converters) ctx.extensions(CustomResourceConverters).withdraw(name);
       };
     },
   });

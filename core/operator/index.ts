@@ -1,5 +1,6 @@
 /** The operator kit: CRDs declared in TypeScript, installed by operator plugins, and controller-runtime's helpers for reconciling them. */
-export { defineCustomResource, type CustomResource, type CustomResourceKind, type CustomResourceDeclaration, type CustomResourceVersion } from "./custom-resource.js";
+export { defineCustomResource, type CustomResource, type CustomResourceKind, type CustomResourceDeclaration, type CustomResourceVersion, type CustomResourceConversionDeclaration } from "./custom-resource.js";
+export { hubAndSpokeConversion, type HubAndSpokeOptions, type SpokeConversion } from "./conversion.js";
 export { conditionsSchema, resourceSchema } from "./schemas.js";
 export { installCustomResourceDefinitions, type InstallCrdsOptions } from "./install-crds.js";
 export { defineOperator, type OperatorDefinition, type OperatorController } from "./define-operator.js";

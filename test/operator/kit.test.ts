@@ -14,9 +14,11 @@ import {
   isStatusConditionTrue,
   resourceSchema,
   conditionsSchema,
+  hubAndSpokeConversion,
   type CustomResource,
 } from "../../core/operator/index.js";
 import { controllerFor, type Manager } from "../../core/controller/index.js";
+import type { KubeObject } from "../../core/api/object.js";
 import { Cluster } from "../../core/cluster/cluster.js";
 
 interface GreetingSpec { message: string }
@@ -88,6 +90,26 @@ test("setStatusCondition: lastTransitionTime moves only when the status changes;
   assert.is(r.conditions[0]!.lastTransitionTime, "2026-01-01T00:00:10Z");
   r = setStatusCondition(r.conditions, { type: "Degraded", status: "False", reason: "AsExpected", message: "" }, t0 + 11_000);
   assert.equal(r.conditions.map((c) => c.type), ["Ready", "Degraded"]);
+});
+
+test("a declared conversion makes a Webhook CRD naming the operator's Service; hubAndSpokeConversion goes through the hub", () => {
+  const toHub = (o: KubeObject) => ({ ...o, spec: { n: Number((o as { spec: { s: string } }).spec.s) } }) as KubeObject;
+  const fromHub = (o: KubeObject) => ({ ...o, spec: { s: String((o as { spec: { n: number } }).spec.n) } }) as KubeObject;
+  const convert = hubAndSpokeConversion({ hub: "v2", spokes: { v1: { toHub, fromHub }, v3: { toHub, fromHub } } });
+  const kind = defineCustomResource({ group: "x.example.com", kind: "Thing", conversion: { convert }, versions: [{ name: "v2", schema: { type: "object" } }, { name: "v1", schema: { type: "object" } }] });
+  assert.equal(kind.crd().spec.conversion, { strategy: "Webhook", webhook: { conversionReviewVersions: ["v1"], clientConfig: { service: { namespace: "kube-system", name: "things-conversion", path: "/convert", port: 443 } } } });
+  assert.is(kind.conversion, convert);
+  assert.equal(defineCustomResource({ group: "x.example.com", kind: "Plain", versions: [{ name: "v1", schema: { type: "object" } }] }).crd().spec.conversion, undefined);
+  const v1 = { apiVersion: "x.example.com/v1", kind: "Thing", metadata: { name: "t" }, spec: { s: "7" } } as KubeObject;
+  assert.equal(convert(v1, "x.example.com/v2"), { apiVersion: "x.example.com/v2", kind: "Thing", metadata: { name: "t" }, spec: { n: 7 } });
+  // spoke to spoke through the hub
+  assert.equal(convert(v1, "x.example.com/v3"), { ...v1, apiVersion: "x.example.com/v3" });
+  try {
+    convert(v1, "x.example.com/v9");
+    assert.unreachable();
+  } catch (err) {
+    assert.is((err as Error).message, 'no conversion for version "v9" (hub v2, spokes v1, v3)');
+  }
 });
 
 test("setControllerReference refuses a second controller and cross-namespace owners", () => {

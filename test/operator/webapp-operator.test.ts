@@ -4,6 +4,7 @@ import type { Deployment } from "kubernetes-types/apps/v1.js";
 import type { HorizontalPodAutoscaler } from "kubernetes-types/autoscaling/v2.js";
 import type { Service } from "kubernetes-types/core/v1.js";
 import type { Ingress } from "kubernetes-types/networking/v1.js";
+import { Store } from "../../core/store/store.js";
 import { startOperatorTestCluster, type OperatorTestCluster } from "../../core/operator/index.js";
 import { WebAppResource, type WebApp } from "../../plugins/operator-webapp/index.js";
 
@@ -58,6 +59,31 @@ test("a hand edit of the owned Deployment is put back (its change enqueues the W
   assert.is(edited.spec!.template.spec!.containers[0]!.image, "nginx:1.24");
   const fixed = await h.cluster.waitFor<Deployment>("Deployment", (d) => d.metadata?.name === "shop" && d.spec?.template.spec?.containers[0]?.image === "nginx:1.25" && Number(d.metadata.resourceVersion) > Number(edited.metadata!.resourceVersion), { namespace: "default" });
   assert.is(fixed.spec!.template.spec!.containers.length, 1);
+});
+
+test("a v1alpha1 WebApp is converted by the operator's function: stored in v1, reconciled, served in both versions", async () => {
+  const c = h.cluster.client;
+  const alpha = c.resource<WebApp>({ apiVersion: "apps.kubesim.dev/v1alpha1", kind: "WebApp" });
+  const created = await alpha.create({ apiVersion: "apps.kubesim.dev/v1alpha1", kind: "WebApp", metadata: { name: "blog", namespace: "default" }, spec: { image: "nginx:1.25", containerPort: 80, ingressHost: "blog.example.com", maxReplicas: 4 } as never }, { namespace: "default" });
+  assert.equal(created.spec, { image: "nginx:1.25", replicas: 1, containerPort: 80, ingressHost: "blog.example.com", maxReplicas: 4 });
+  const stored = (await h.cluster.resolve(Store).get("/registry/apps.kubesim.dev/webapps/default/blog")) as WebApp;
+  assert.equal([stored.apiVersion, stored.spec], ["apps.kubesim.dev/v1", { image: "nginx:1.25", replicas: 1, port: 80, host: "blog.example.com", autoscaling: { maxReplicas: 4 } }]);
+  // The controller (reading v1) builds the Ingress and the HPA from the converted spec.
+  const hpa = await h.cluster.waitFor<HorizontalPodAutoscaler>("HorizontalPodAutoscaler", (x) => x.metadata?.name === "blog", { namespace: "default" });
+  assert.is(hpa.spec!.maxReplicas, 4);
+  const ing = await h.cluster.waitFor<Ingress>("Ingress", (x) => x.metadata?.name === "blog", { namespace: "default" });
+  assert.is(ing.spec!.rules![0]!.host, "blog.example.com");
+  // v1 objects read through v1alpha1; a v1alpha1 patch lands in v1.
+  assert.equal((await alpha.get("shop", { namespace: "default" })).spec, { image: "nginx:1.25", replicas: 2, containerPort: 80, minReplicas: 2, maxReplicas: 5 });
+  await alpha.patch("blog", "merge", { spec: { containerPort: 8081 } }, { namespace: "default" });
+  assert.is((await WebAppResource.client(c).get("blog", { namespace: "default" })).spec!.port, 8081);
+  // v1alpha1's rule keeps every object convertible: minReplicas needs maxReplicas.
+  try {
+    await alpha.create({ apiVersion: "apps.kubesim.dev/v1alpha1", kind: "WebApp", metadata: { name: "bad", namespace: "default" }, spec: { image: "x", minReplicas: 2 } as never }, { namespace: "default" });
+    assert.unreachable("minReplicas without maxReplicas should be refused");
+  } catch (err) {
+    assert.match((err as Error).message, /spec\.maxReplicas: Required value: maxReplicas is required with minReplicas or targetCPUUtilizationPercentage/);
+  }
 });
 
 test.run();

@@ -15,6 +15,7 @@ import { customResourceTypes } from "./custom-resource-type.js";
 import type { ServingState } from "./custom-resource-strategy.js";
 import { webhookConverter } from "./webhook-converter.js";
 import type { ServiceResolver } from "../webhooks/webhook-client.js";
+import type { ConverterLookup } from "./custom-resource-converters.js";
 
 export interface CrdControllerOptions {
   apiServer: ApiServer;
@@ -25,6 +26,8 @@ export interface CrdControllerOptions {
   isBuiltIn: (t: RegisteredType) => boolean;
   /** How conversion webhooks' Services are reached (as admission webhooks'). */
   resolveWebhookService: ServiceResolver;
+  /** Conversion functions plugins contributed (CustomResourceConverters), used by `Webhook` CRDs instead of their clientConfig. */
+  converters?: ConverterLookup;
 }
 
 const CRD_GROUP = "apiextensions.k8s.io";
@@ -204,7 +207,7 @@ export class CrdController {
     this.unserve(name);
     const types: RegisteredType[] = [];
     const state: ServingState = { terminating: false };
-    const convert = crd.spec.conversion?.strategy === "Webhook" && crd.spec.conversion.webhook?.clientConfig ? webhookConverter(crd, this.o.resolveWebhookService) : undefined;
+    const convert = crd.spec.conversion?.strategy === "Webhook" && crd.spec.conversion.webhook?.clientConfig ? webhookConverter(crd, this.o.resolveWebhookService, this.o.converters) : undefined;
     for (const registration of customResourceTypes(crd, state, convert)) {
       const d = registration.descriptor;
       if (this.o.registry.byGroupVersionResource(d.group, d.version, d.plural)) {

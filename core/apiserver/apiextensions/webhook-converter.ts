@@ -4,6 +4,7 @@ import type { KubeObject } from "../../api/object.js";
 import type { AsyncConversion } from "../../api/strategy.js";
 import { StatusError } from "../../api/status.js";
 import { postToWebhook, type ServiceResolver } from "../webhooks/webhook-client.js";
+import type { ConverterLookup, CustomResourceConversion } from "./custom-resource-converters.js";
 
 /** How long a conversion call may take (the client manager's default webhook timeout). */
 const CONVERSION_TIMEOUT_SECONDS = 30;
@@ -74,17 +75,28 @@ function restoreObjectMeta(original: KubeObject, converted: KubeObject): KubeObj
   return { ...converted, metadata: restored };
 }
 
+/** A plugin's conversion function applied to each object, as a webhook converts a ConversionReview's objects. */
+async function convertInProcess(convert: CustomResourceConversion, objects: readonly KubeObject[], apiVersion: string): Promise<unknown[]> {
+  const out: unknown[] = [];
+  for (const o of objects) out.push(await convert(o, apiVersion));
+  return out;
+}
+
 /**
  * apiextensions-apiserver's webhook converter for one CRD: objects not already in the desired
  * version are sent in one ConversionReview v1 (the CRD's `conversionReviewVersions` must
- * include v1) to the webhook's URL or Service over HTTPS, trusting its caBundle; the converted
- * objects must keep kind, name, namespace and uid, may change labels and annotations only in
- * metadata, and come back in the desired version. Every failure reads as upstream's
- * `conversion webhook for <group/version, Kind=kind> failed: ...`, a 500 Status.
+ * include v1) to the webhook's URL or Service over HTTPS, trusting its caBundle — or, when a
+ * plugin contributed a conversion function for the CRD's group and kind (`inProcess`, asked on
+ * every call, so a plugin started after the CRD is served is used), handed to that function.
+ * Either way the converted objects must keep kind, name, namespace and uid, may change labels
+ * and annotations only in metadata, and come back in the desired version. Every failure reads as
+ * upstream's `conversion webhook for <group/version, Kind=kind> failed: ...`, a 500 Status.
  */
-export function webhookConverter(crd: CustomResourceDefinition, resolve: ServiceResolver): AsyncConversion {
+export function webhookConverter(crd: CustomResourceDefinition, resolve: ServiceResolver, inProcess?: ConverterLookup): AsyncConversion {
   const webhook = crd.spec.conversion!.webhook!;
   const reviewVersions = webhook.conversionReviewVersions ?? [];
+  const group = crd.spec.group;
+  const kind = crd.spec.names.kind;
   return async (objects, apiVersion) => {
     const pending: number[] = [];
     objects.forEach((o, i) => {
@@ -93,17 +105,26 @@ export function webhookConverter(crd: CustomResourceDefinition, resolve: Service
     if (!pending.length) return objects;
     const first = objects[pending[0]!]!;
     const failed = (message: string): StatusError => conversionFailure(`conversion webhook for ${gvkString(first)} failed: ${message}`);
-    if (!reviewVersions.includes("v1")) {
-      // kubesim speaks ConversionReview v1 only (v1beta1 reviews were removed with apiextensions v1beta1).
-      throw failed(reviewVersions.includes("v1beta1") ? "ConversionReview v1beta1 is not supported by kubesim; list v1 in conversionReviewVersions" : "no supported conversion review versions");
-    }
-    const uid = randomUUID();
-    const body = { apiVersion: "apiextensions.k8s.io/v1", kind: "ConversionReview", request: { uid, desiredAPIVersion: apiVersion, objects: pending.map((i) => objects[i]) } };
+    const local = inProcess?.(group, kind);
     let converted: unknown[];
-    try {
-      converted = convertedObjectsOf(uid, await postToWebhook(webhook.clientConfig!, body, CONVERSION_TIMEOUT_SECONDS, resolve));
-    } catch (err) {
-      throw failed((err as Error).message);
+    if (local) {
+      try {
+        converted = await convertInProcess(local, pending.map((i) => objects[i]!), apiVersion);
+      } catch (err) {
+        throw failed(err instanceof Error ? err.message : String(err));
+      }
+    } else {
+      if (!reviewVersions.includes("v1")) {
+        // kubesim speaks ConversionReview v1 only (v1beta1 reviews were removed with apiextensions v1beta1).
+        throw failed(reviewVersions.includes("v1beta1") ? "ConversionReview v1beta1 is not supported by kubesim; list v1 in conversionReviewVersions" : "no supported conversion review versions");
+      }
+      const uid = randomUUID();
+      const body = { apiVersion: "apiextensions.k8s.io/v1", kind: "ConversionReview", request: { uid, desiredAPIVersion: apiVersion, objects: pending.map((i) => objects[i]) } };
+      try {
+        converted = convertedObjectsOf(uid, await postToWebhook(webhook.clientConfig!, body, CONVERSION_TIMEOUT_SECONDS, resolve));
+      } catch (err) {
+        throw failed((err as Error).message);
+      }
     }
     if (converted.length !== pending.length) throw conversionFailure(`conversion webhook for ${gvkString(first)} returned ${converted.length} objects, expected ${pending.length}`);
     const out = objects.slice();
