@@ -60,6 +60,7 @@ export async function publishBootstrapRbac(client: Client): Promise<void> {
     { apiVersion: `${rbac}/v1`, kind: "Role", metadata: { name: "kubeadm:bootstrap-signer-clusterinfo", namespace: CLUSTER_INFO.namespace }, rules: [{ apiGroups: [""], resources: ["configmaps"], resourceNames: [CLUSTER_INFO.name], verbs: ["get"] }] },
     { apiVersion: `${rbac}/v1`, kind: "RoleBinding", metadata: { name: "kubeadm:bootstrap-signer-clusterinfo", namespace: CLUSTER_INFO.namespace }, roleRef: { apiGroup: rbac, kind: "Role", name: "kubeadm:bootstrap-signer-clusterinfo" }, subjects: [{ apiGroup: rbac, kind: "User", name: "system:anonymous" }, { apiGroup: rbac, kind: "Group", name: "system:bootstrappers" }] },
     { apiVersion: `${rbac}/v1`, kind: "ClusterRoleBinding", metadata: { name: "kubeadm:kubelet-bootstrap" }, roleRef: { apiGroup: rbac, kind: "ClusterRole", name: "system:node-bootstrapper" }, subjects: [{ apiGroup: rbac, kind: "Group", name: KUBEADM_NODE_TOKEN_GROUP }] },
+    { apiVersion: `${rbac}/v1`, kind: "ClusterRoleBinding", metadata: { name: "kubeadm:cluster-admins" }, roleRef: { apiGroup: rbac, kind: "ClusterRole", name: "cluster-admin" }, subjects: [{ apiGroup: rbac, kind: "Group", name: "kubeadm:cluster-admins" }] },
     { apiVersion: `${rbac}/v1`, kind: "ClusterRoleBinding", metadata: { name: "kubesim:bootstrap-token-nodes" }, roleRef: { apiGroup: rbac, kind: "ClusterRole", name: "system:node" }, subjects: [{ apiGroup: rbac, kind: "Group", name: KUBEADM_NODE_TOKEN_GROUP }] },
   ];
   for (const obj of objects) {

@@ -80,6 +80,7 @@ program
   .option("--kubeconfig <path>", "where to write the kubeconfig (never ~/.kube/config unless you say so)", ".kubesim/kubeconfig")
   .option("--state-dir <dir>", "where the cluster's objects (store/), certificates and the admin token are kept", ".kubesim")
   .option("--reset", "start with an empty cluster: remove the stored objects in the state dir first", false)
+  .option("--split", "run the API server and every component (kube-controller-manager, kube-scheduler, a kubelet and a kube-proxy per node) as separate processes talking over HTTPS; add-ons are not loaded", false)
   .option("--insecure-http", "serve plain HTTP instead of HTTPS: loopback only, requests without credentials are cluster admin (kubectl sends none over HTTP)", false)
   .option("--insecure-allow-remote", "with --insecure-http, allow a non-loopback --host (anyone who reaches it is cluster admin)", false)
   .option("--ingress-http-port <port>", "host port for HTTP into the ingress controller (0 picks a free one)", integer("--ingress-http-port", 0, 65535), 8080)
@@ -107,7 +108,8 @@ program
     }
   }, [...DEFAULT_AUTHORIZATION_MODES])
   .addOption(new Option("--log-level <level>", "log level").choices(["debug", "info", "warn", "error", "silent"]))
-  .action(async (opts: { config?: string; nodes?: number; port: number; host: string; kubeconfig: string; stateDir: string; reset: boolean; insecureHttp: boolean; insecureAllowRemote: boolean; logLevel?: LogLevel; dnsPort?: number; dns: boolean; ingress: boolean; ingressHttpPort: number; ingressHttpsPort: number; disableScheduler: boolean; disableControllerManager: boolean; disableKubeProxy: boolean; disableAgent: boolean; etcdServers?: string[]; etcdPrefix: string; etcdCafile?: string; etcdCertfile?: string; etcdKeyfile?: string; kubeStateMetrics: boolean; nodeExporter: boolean; logging: boolean; authorizationMode: AuthorizationMode[]; cni?: string }) => {
+  .action(async (opts: { config?: string; nodes?: number; port: number; host: string; kubeconfig: string; stateDir: string; reset: boolean; split: boolean; insecureHttp: boolean; insecureAllowRemote: boolean; logLevel?: LogLevel; dnsPort?: number; dns: boolean; ingress: boolean; ingressHttpPort: number; ingressHttpsPort: number; disableScheduler: boolean; disableControllerManager: boolean; disableKubeProxy: boolean; disableAgent: boolean; etcdServers?: string[]; etcdPrefix: string; etcdCafile?: string; etcdCertfile?: string; etcdKeyfile?: string; kubeStateMetrics: boolean; nodeExporter: boolean; logging: boolean; authorizationMode: AuthorizationMode[]; cni?: string }) => {
+    if (opts.split) return upSplitCommand(opts);
     let handle: UpHandle;
     const disable: UpComponent[] = [];
     if (opts.disableScheduler) disable.push("scheduler");
@@ -123,6 +125,27 @@ program
     shutdownOnSignals(handle);
   });
 
+/** `kubesim up --split`: the components as child processes until SIGINT/SIGTERM, then all of them stop. */
+async function upSplitCommand(opts: { config?: string; cni?: string; insecureHttp: boolean; nodes?: number; port: number; host: string; kubeconfig: string; stateDir: string; reset: boolean; etcdServers?: string[]; etcdPrefix: string; etcdCafile?: string; etcdCertfile?: string; etcdKeyfile?: string; logLevel?: LogLevel }): Promise<void> {
+  const { upSplit } = await import("./up-split.js");
+  const print = (line: string): void => void process.stdout.write(line + "\n");
+  let handle;
+  try {
+    for (const [flag, set] of [["--config", opts.config], ["--cni", opts.cni], ["--insecure-http", opts.insecureHttp || undefined]] as const) if (set) throw new Error(`--split does not take ${flag}`);
+    const { etcdServers, etcdCafile, etcdCertfile, etcdKeyfile, logLevel, nodes } = opts;
+    handle = await upSplit({ port: opts.port, host: opts.host, kubeconfig: opts.kubeconfig, stateDir: opts.stateDir, reset: opts.reset, etcdPrefix: opts.etcdPrefix, ...(nodes !== undefined ? { nodes } : {}), ...(etcdServers ? { etcdServers } : {}), ...(etcdCafile ? { etcdCafile } : {}), ...(etcdCertfile ? { etcdCertfile } : {}), ...(etcdKeyfile ? { etcdKeyfile } : {}), ...(logLevel ? { logLevel } : {}) }, print);
+  } catch (err) {
+    process.stderr.write(`kubesim up: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  }
+  const stop = (signal: string): void => {
+    print(`kubesim: ${signal}, stopping every component`);
+    void handle.shutdown().then(() => process.exit(0));
+  };
+  process.once("SIGINT", () => stop("SIGINT"));
+  process.once("SIGTERM", () => stop("SIGTERM"));
+}
+
 program
   .command("apiserver")
   .alias("kube-apiserver")
@@ -131,6 +154,7 @@ program
   .option("--bind-address <address>", "listen address", "127.0.0.1")
   .option("--kubeconfig <path>", "where to write the admin kubeconfig", ".kubesim/kubeconfig")
   .option("--state-dir <dir>", "where the certificates (ca.crt, ca.key, apiserver.crt, apiserver-kubelet-client.crt), the admin token and the durable store (store/) are kept", ".kubesim")
+  .option("--cert-dir <dir>", "keep the certificates, keys and admin token here instead of the state dir (kubeadm's layout: <state-dir>/pki)")
   .addOption(new Option("--storage-backend <backend>", "durable: a write-ahead log in <state-dir>/store; memory: nothing survives a restart; etcd3: --etcd-servers").choices(["durable", "memory", "etcd3"]).default("durable"))
   .option("--reset", "start with an empty durable store", false)
   .option("--etcd-servers <urls>", "keep the objects in etcd (comma-separated client URLs); implies --storage-backend etcd3", (v: string) => v.split(",").map((u) => u.trim()).filter(Boolean))
@@ -142,13 +166,13 @@ program
   .option("--plugins <list>", "API-server side plugins to load (admission plugins, API types), comma-separated", "")
   .option("--insecure-http", "serve plain HTTP instead of HTTPS: loopback only, requests without credentials are cluster admin", false)
   .addOption(new Option("--log-level <level>", "log level").choices(["debug", "info", "warn", "error", "silent"]))
-  .action(async (opts: { securePort: number; bindAddress: string; kubeconfig: string; stateDir: string; storageBackend: "durable" | "memory" | "etcd3"; reset: boolean; etcdServers?: string[]; etcdPrefix: string; etcdCafile?: string; etcdCertfile?: string; etcdKeyfile?: string; serviceClusterIpRange: string; plugins: string; insecureHttp: boolean; logLevel?: LogLevel }) => {
+  .action(async (opts: { securePort: number; bindAddress: string; kubeconfig: string; stateDir: string; certDir?: string; storageBackend: "durable" | "memory" | "etcd3"; reset: boolean; etcdServers?: string[]; etcdPrefix: string; etcdCafile?: string; etcdCertfile?: string; etcdKeyfile?: string; serviceClusterIpRange: string; plugins: string; insecureHttp: boolean; logLevel?: LogLevel }) => {
     let handle: UpHandle;
     try {
       if (opts.storageBackend === "etcd3" && !opts.etcdServers?.length) throw new Error("--storage-backend etcd3 needs --etcd-servers");
       if (opts.storageBackend === "memory" && opts.etcdServers?.length) throw new Error("--etcd-servers keeps the objects in etcd: drop --storage-backend memory");
-      const { securePort, bindAddress, storageBackend, serviceClusterIpRange, plugins, ...rest } = opts;
-      handle = await up({ ...rest, port: securePort, host: bindAddress, apiServerOnly: true, memory: storageBackend === "memory", serviceCidr: serviceClusterIpRange, plugins: plugins.split(",").map((p) => p.trim()).filter(Boolean) }, (line) => process.stdout.write(line + "\n"));
+      const { securePort, bindAddress, storageBackend, serviceClusterIpRange, plugins, certDir, ...rest } = opts;
+      handle = await up({ ...rest, ...(certDir ? { certificatesDir: certDir } : {}), port: securePort, host: bindAddress, apiServerOnly: true, memory: storageBackend === "memory", serviceCidr: serviceClusterIpRange, plugins: plugins.split(",").map((p) => p.trim()).filter(Boolean) }, (line) => process.stdout.write(line + "\n"));
     } catch (err) {
       process.stderr.write(`kubesim apiserver: ${err instanceof Error ? err.message : String(err)}\n`);
       process.exit(1);
@@ -162,7 +186,7 @@ program
   .option("--port <port>", "API server port (0 picks a free one)", integer("--port", 0, 65535), 6443)
   .option("--host <address>", "listen address (the join command's endpoint)", "127.0.0.1")
   .option("--kubeconfig <path>", "where to write admin.conf", ".kubesim/admin.conf")
-  .option("--state-dir <dir>", "certificates, the admin token and the durable store", ".kubesim")
+  .option("--state-dir <dir>", "kubeadm's /etc/kubernetes: pki/ (certificates and keys), admin.conf and the other kubeconfigs, manifests/, and the durable store", ".kubesim")
   .option("--pod-network-cidr <cidr>", "the pods' network; node CIDRs are cut from it", "10.244.0.0/16")
   .option("--service-cidr <cidr>", "the Services' cluster IP range", "10.96.0.0/12")
   .option("--token <token>", "the bootstrap token to create ([a-z0-9]{6}.[a-z0-9]{16}; default: a new random one)")
@@ -172,10 +196,19 @@ program
   .addOption(new Option("--log-level <level>", "log level").choices(["debug", "info", "warn", "error", "silent"]))
   .action(async (opts: { port: number; host: string; kubeconfig: string; stateDir: string; podNetworkCidr: string; serviceCidr: string; token?: string; tokenTtl: number; nodes: number; reset: boolean; logLevel?: LogLevel }) => {
     const { publishClusterInfo, publishBootstrapRbac, createBootstrapToken, joinCommand } = await import("./kubeadm.js");
+    const { ensureKubeadmPki, writeKubeadmKubeconfigs, writeStaticPodManifests, PKI_DIR } = await import("./kubeadm-pki.js");
+    const { join: joinPath } = await import("node:path");
     let handle: UpHandle;
     try {
-      handle = await up({ port: opts.port, host: opts.host, kubeconfig: opts.kubeconfig, stateDir: opts.stateDir, reset: opts.reset, nodes: opts.nodes, podNetworkCidr: opts.podNetworkCidr, serviceCidr: opts.serviceCidr, insecureHttp: false, dns: true, ingress: false, kubeStateMetrics: false, nodeExporter: false, logging: false, dnsPort: 0, extraControllers: ["bootstrapsigner"], ...(opts.logLevel ? { logLevel: opts.logLevel } : {}) }, (line) => process.stdout.write(line + "\n"));
+      const pkiDir = joinPath(opts.stateDir, PKI_DIR);
+      handle = await up({ port: opts.port, host: opts.host, kubeconfig: opts.kubeconfig, stateDir: opts.stateDir, certificatesDir: pkiDir, reset: opts.reset, nodes: opts.nodes, podNetworkCidr: opts.podNetworkCidr, serviceCidr: opts.serviceCidr, insecureHttp: false, dns: true, ingress: false, kubeStateMetrics: false, nodeExporter: false, logging: false, dnsPort: 0, extraControllers: ["bootstrapsigner"], ...(opts.logLevel ? { logLevel: opts.logLevel } : {}) }, (line) => process.stdout.write(line + "\n"));
       const client = handle.cluster.client;
+      // kubeadm's layout: the pki tree, the components' kubeconfigs and the control plane's static pod manifests.
+      const nodeName = [...handle.cluster.nodes.keys()][0]!;
+      await ensureKubeadmPki(pkiDir, { nodeName, hostIp: opts.host });
+      await writeKubeadmKubeconfigs(opts.stateDir, handle.url, nodeName);
+      writeStaticPodManifests(opts.stateDir, { advertiseAddress: opts.host, port: new URL(handle.url).port ? Number(new URL(handle.url).port) : 443, serviceCidr: opts.serviceCidr, podNetworkCidr: opts.podNetworkCidr, nodeName });
+      process.stdout.write(`[certs] wrote kubeadm's certificate tree to ${pkiDir}\n[kubeconfig] wrote admin.conf, super-admin.conf, controller-manager.conf, scheduler.conf and kubelet.conf to ${opts.stateDir}\n[control-plane] wrote static Pod manifests to ${joinPath(opts.stateDir, "manifests")}\n`);
       await publishClusterInfo(client, handle.url, handle.caData!);
       await publishBootstrapRbac(client);
       const token = await createBootstrapToken(client, { now: Date.now(), ttlMs: opts.tokenTtl * 3600_000, description: "The default bootstrap token generated by 'kubesim init'.", ...(opts.token ? { token: opts.token } : {}) });

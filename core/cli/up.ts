@@ -70,6 +70,8 @@ export interface UpOptions {
   podNetworkCidr?: string;
   /** kube-controller-manager controllers to run besides `*` (`bootstrapsigner` for `kubesim init`). */
   extraControllers?: readonly string[];
+  /** Where the certificates, keys and admin token are kept (`--cert-dir`; default the state dir; kubeadm's layout puts them in `<state-dir>/pki`). */
+  certificatesDir?: string;
   /** kube-apiserver's `--authorization-mode` (default Node,RBAC). */
   authorizationModes?: readonly AuthorizationMode[];
 }
@@ -138,7 +140,7 @@ export async function up(options: UpOptions, print: (line: string) => void): Pro
     ...(apiOnly ? { plugins: options.plugins ?? [] } : omitted.size || options.cni ? { plugins: [...DEFAULT_PLUGINS.filter((p) => !omitted.has(p) && !(options.cni && p === "cni-kindnet")), ...(options.cni ? [await cniPlugin(options.cni)] : [])] } : {}),
     ...(options.serviceCidr ? { serviceCidr: options.serviceCidr } : {}),
     ...(options.podNetworkCidr ? { podNetworkCidr: options.podNetworkCidr } : {}),
-    ...(disabled.has("agent") ? { nodes: 0 } : {}), ...(options.authorizationModes ? { authorizationModes: options.authorizationModes } : {}), clock: "real", stateDir, apiServerPort: options.port || 6443, logLevel: options.logLevel ?? defaultLogLevel(), ...(options.nodes !== undefined && !disabled.has("agent") ? { nodes: options.nodes } : {}), ...(options.dnsPort !== undefined ? { dnsPort: options.dnsPort } : {}) };
+    ...(disabled.has("agent") ? { nodes: 0 } : {}), ...(options.authorizationModes ? { authorizationModes: options.authorizationModes } : {}), clock: "real", stateDir, ...(options.certificatesDir ? { certificatesDir: resolvePath(options.certificatesDir) } : {}), apiServerPort: options.port || 6443, logLevel: options.logLevel ?? defaultLogLevel(), ...(options.nodes !== undefined && !disabled.has("agent") ? { nodes: options.nodes } : {}), ...(options.dnsPort !== undefined ? { dnsPort: options.dnsPort } : {}) };
   // The cluster DNS is served on the host unless the config file chose a port itself.
   if (!apiOnly && options.dnsPort === undefined && !(options.config && loadClusterConfig(options.config).dnsPort !== undefined)) overrides.dnsPort = DEFAULT_DNS_PORT;
   const cluster = options.config ? Cluster.fromConfig(options.config, overrides) : new Cluster({ nodes: 3, ...overrides });
@@ -157,7 +159,7 @@ export async function up(options: UpOptions, print: (line: string) => void): Pro
     server = await cluster.serve({
       host: options.host,
       port: options.port,
-      stateDir,
+      stateDir: options.certificatesDir ? resolvePath(options.certificatesDir) : stateDir,
       insecureHttp: options.insecureHttp,
       insecureAllowRemote: options.insecureAllowRemote === true,
     });

@@ -103,6 +103,9 @@ export interface KubeconfigEntry {
   /** The cluster CA as PEM text (stored base64-encoded, as certificate-authority-data). */
   caPem?: string;
   token?: string;
+  /** A client certificate and its key (PEM), stored as client-certificate-data / client-key-data. */
+  clientCertPem?: string;
+  clientKeyPem?: string;
   namespace?: string;
   insecureSkipTLSVerify?: boolean;
 }
@@ -123,6 +126,10 @@ export function mergeKubeconfig(config: Kubeconfig, entry: KubeconfigEntry): Kub
   if (entry.caPem) cluster["certificate-authority-data"] = Buffer.from(entry.caPem).toString("base64");
   if (entry.insecureSkipTLSVerify) cluster["insecure-skip-tls-verify"] = true;
   const user: KubeconfigUser = entry.token ? { token: entry.token } : {};
+  if (entry.clientCertPem && entry.clientKeyPem) {
+    user["client-certificate-data"] = Buffer.from(entry.clientCertPem).toString("base64");
+    user["client-key-data"] = Buffer.from(entry.clientKeyPem).toString("base64");
+  }
   const context: KubeconfigContext = { cluster: entry.name, user: entry.name };
   if (entry.namespace) context.namespace = entry.namespace;
   return {

@@ -99,6 +99,11 @@ export interface ClusterOptions {
    * a cluster started again on the same directory finds them all. Ignored when `store` is given.
    */
   stateDir?: string;
+  /**
+   * Where the cluster CA and the service-account key are kept (kubeadm's `certificatesDir`;
+   * default `stateDir`). Serve with the same directory as `stateDir` in {@link ServeOptions}.
+   */
+  certificatesDir?: string;
   /** Log level (default: `KUBESIM_LOG_LEVEL`, silent under tests, else warn). */
   logLevel?: LogLevel;
   /** Directory relative plugin paths resolve against (default: working directory). */
@@ -296,7 +301,7 @@ export class Cluster {
         ...(this.options.nodePortRange ? { nodePortRange: this.options.nodePortRange } : {}),
         ...(this.options.apiServerPort ? { apiServerPort: this.options.apiServerPort } : {}),
         extraAdmission: () => admission.all(),
-        credentials: new ClusterCredentials(this.options.stateDir),
+        credentials: new ClusterCredentials(this.options.certificatesDir ?? this.options.stateDir),
         ...(this.options.authorizationModes ? { authorizationModes: this.options.authorizationModes } : {}),
         extraAuthorizers: () => this.extensions.point(HttpAuthorizers).all(),
         // Webhooks' Services are reached from the control-plane node, through the pod network.

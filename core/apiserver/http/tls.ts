@@ -75,9 +75,9 @@ function newCertificate(publicKey: forge.pki.PublicKey, now: number, validityDay
   return cert;
 }
 
-function createCa(key: KeyPair, now: number, validityDays: number): { certPem: string; keyPem: string } {
+function createCa(key: KeyPair, now: number, validityDays: number, commonName = "kubesim-ca"): { certPem: string; keyPem: string } {
   const cert = newCertificate(key.publicKey, now, validityDays);
-  const subject = [{ name: "commonName", value: "kubesim-ca" }];
+  const subject = [{ name: "commonName", value: commonName }];
   cert.setSubject(subject);
   cert.setIssuer(subject);
   cert.setExtensions([
@@ -230,18 +230,45 @@ export async function loadOrCreateClientCertificate(stateDir: string, name: stri
       /* issue a new one */
     }
   }
-  const key = await rsaKeyPair();
-  const ca = forge.pki.certificateFromPem(caCertPem);
-  const cert = newCertificate(key.publicKey, now, options.validityDays ?? 365);
-  cert.setSubject([...(subject.organization ? [{ name: "organizationName", value: subject.organization }] : []), { name: "commonName", value: subject.commonName }]);
-  cert.setIssuer(ca.subject.attributes);
-  cert.setExtensions([
-    { name: "basicConstraints", cA: false, critical: true },
-    { name: "keyUsage", digitalSignature: true, keyEncipherment: true, critical: true },
-    { name: "extKeyUsage", clientAuth: true },
-  ]);
-  const issued = { certPem: signCertificate(cert, caKeyPem), keyPem: key.privateKeyPem };
+  const issued = await issueCertificate({ certPem: caCertPem, keyPem: caKeyPem }, { ...subject, clientAuth: true }, { now, validityDays: options.validityDays ?? 365 });
   writeFileSync(path(`${name}.crt`), issued.certPem);
   writeFileSync(path(`${name}.key`), issued.keyPem, { mode: 0o600 });
   return issued;
+}
+
+/** What {@link issueCertificate} puts in a certificate: subject, extended key usages and SANs. */
+export interface CertificateSpec {
+  commonName: string;
+  /** Subject O= values (groups, for client certificates). */
+  organization?: string | readonly string[];
+  clientAuth?: boolean;
+  serverAuth?: boolean;
+  dnsNames?: readonly string[];
+  ipAddresses?: readonly string[];
+}
+
+/**
+ * A new key (RSA 2048) and a certificate for it signed by `ca` (SHA-256), as kubeadm's certs phase
+ * issues its leaf certificates (client, serving or both). Nothing is written.
+ */
+export async function issueCertificate(ca: { certPem: string; keyPem: string }, spec: CertificateSpec, options: { now?: number; validityDays?: number } = {}): Promise<{ certPem: string; keyPem: string }> {
+  const key = await rsaKeyPair();
+  const issuer = forge.pki.certificateFromPem(ca.certPem);
+  const cert = newCertificate(key.publicKey, options.now ?? Date.now(), options.validityDays ?? 365);
+  const orgs = typeof spec.organization === "string" ? [spec.organization] : (spec.organization ?? []);
+  cert.setSubject([...orgs.map((value) => ({ name: "organizationName", value })), { name: "commonName", value: spec.commonName }]);
+  cert.setIssuer(issuer.subject.attributes);
+  const altNames = [...(spec.dnsNames ?? []).map((value) => ({ type: 2, value })), ...(spec.ipAddresses ?? []).map((ip) => ({ type: 7, ip }))];
+  cert.setExtensions([
+    { name: "basicConstraints", cA: false, critical: true },
+    { name: "keyUsage", digitalSignature: true, keyEncipherment: true, critical: true },
+    { name: "extKeyUsage", ...(spec.clientAuth ? { clientAuth: true } : {}), ...(spec.serverAuth ? { serverAuth: true } : {}) },
+    ...(altNames.length ? [{ name: "subjectAltName", altNames }] : []),
+  ]);
+  return { certPem: signCertificate(cert, ca.keyPem), keyPem: key.privateKeyPem };
+}
+
+/** A new self-signed CA (RSA 2048) named `commonName`, as kubeadm makes `etcd-ca` and `front-proxy-ca`. */
+export async function createCertificateAuthority(commonName: string, options: { now?: number; validityDays?: number } = {}): Promise<{ certPem: string; keyPem: string }> {
+  return createCa(await rsaKeyPair(), options.now ?? Date.now(), options.validityDays ?? 3650, commonName);
 }

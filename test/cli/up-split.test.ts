@@ -1,0 +1,66 @@
+/** `kubesim up --split`: the API server and every component as separate OS processes, driven with kubectl; stopping the parent stops every child. */
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { existsSync, mkdtempSync } from "node:fs";
+import { join } from "node:path";
+import { tmpdir } from "node:os";
+import { KUBECTL, requireTool } from "../support/require-tool.js";
+import { startUp } from "../support/kubesim-up.js";
+import { kubectlIn } from "../clients/kubectl-runner.js";
+
+requireTool(KUBECTL);
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function allGone(pids: number[], ms: number): Promise<number[]> {
+  const deadline = Date.now() + ms;
+  while (pids.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+  return pids.filter(alive);
+}
+
+test("kubesim up --split runs each component in its own process with kubeadm's credentials; kubectl runs a Deployment to Ready; kill -9 of the parent stops every child", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "kubesim-up-split-"));
+  const kubeconfig = join(dir, "kubeconfig");
+  const state = join(dir, "state");
+  const args = ["--split", "--port", "0", "--nodes", "1", "--state-dir", state, "--kubeconfig", kubeconfig];
+  const up = await startUp(args);
+  try {
+    const out = up.out();
+    assert.match(out, /cluster with 1 node\(s\) in 5 processes is serving the Kubernetes API at https:\/\//);
+    const pids = [...out.matchAll(/\(pid (\d+)\)/g)].map((m) => Number(m[1]));
+    assert.is(pids.length, 5, "kube-apiserver, kube-controller-manager, kube-scheduler, kubelet, kube-proxy");
+    assert.ok(!pids.includes(up.child.pid!), "the components are not the parent process");
+    for (const name of ["kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet/kubesim-control-plane", "kube-proxy/kubesim-control-plane"]) assert.match(out, new RegExp(`${name.replace("/", "\\/")} \\(pid \\d+\\)`));
+    // kubeadm's layout: the pki tree and one kubeconfig per component identity.
+    for (const f of ["pki/ca.crt", "pki/apiserver.crt", "pki/front-proxy-ca.crt", "pki/sa.pub", "pki/etcd/ca.crt", "controller-manager.conf", "scheduler.conf"]) assert.ok(existsSync(join(state, f)), f);
+
+    const kubectl = kubectlIn(dir, kubeconfig);
+    await kubectl.ok(["wait", "--for=condition=Ready", "node/kubesim-control-plane", "--timeout=120s"]);
+    assert.match(await kubectl.ok(["get", "nodes"]), /kubesim-control-plane\s+Ready\s+control-plane/);
+    await kubectl.ok(["create", "deployment", "web", "--image=nginx", "--replicas=2"]);
+    await kubectl.ok(["rollout", "status", "deployment/web", "--timeout=150s"]);
+    const placed = (await kubectl.ok(["get", "pods", "-l", "app=web", "-o", "jsonpath={range .items[*]}{.spec.nodeName}{\"\\n\"}{end}"])).trim().split("\n");
+    assert.equal(placed, ["kubesim-control-plane", "kubesim-control-plane"], "a lone control-plane node is left schedulable");
+
+    // kill -9 of the parent: the children notice the orphaning and stop themselves.
+    const exited = new Promise((r) => up.child.once("exit", r));
+    up.child.kill("SIGKILL");
+    await exited;
+    assert.equal(await allGone(pids, 30_000), [], "no component outlives a killed kubesim up");
+  } finally {
+    if (up.child.exitCode === null && up.child.signalCode === null) {
+      const exited = new Promise((r) => up.child.once("exit", r));
+      up.child.kill("SIGTERM");
+      await exited;
+    }
+  }
+});
+
+test.run();
