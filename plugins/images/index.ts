@@ -9,18 +9,20 @@ import { PAUSE } from "./catalog/pause.js";
 import { STRESS } from "./catalog/stress.js";
 import { REDIS } from "./catalog/redis.js";
 import { SERVERS } from "./catalog/servers.js";
+import { GRPCBIN } from "./catalog/grpcbin.js";
 
 export { BUSYBOX_APPLETS, parseSleep } from "./busybox/applets.js";
 export { sh } from "./busybox/sh.js";
 export { USERLAND, baseFiles } from "./userland.js";
 export { serveHttp, serveHttps, untilSignal, onLines, clfTime, nginxErrorTime } from "./daemon.js";
+export { serveGrpc, grpcFrame, grpcUnframe, encodeGrpcMessage, GrpcCode, type GrpcCall, type GrpcReply, type GrpcServices } from "./grpc-server.js";
 
 /** The built-in images, as the registries serve them. */
-export const BUILT_IN_IMAGES: readonly ImageDefinition[] = [PAUSE, BUSYBOX, NGINX, AGNHOST, HTTPBIN, HTTPBIN_GHCR, REDIS, ECHOSERVER, STRESS, ...SERVERS];
+export const BUILT_IN_IMAGES: readonly ImageDefinition[] = [PAUSE, BUSYBOX, NGINX, AGNHOST, HTTPBIN, HTTPBIN_GHCR, REDIS, ECHOSERVER, STRESS, GRPCBIN, ...SERVERS];
 
 /**
  * The images people use in manifests and tutorials (pause, busybox, nginx, agnhost, httpbin,
- * the Ingress conformance echo server, redis, postgres, mysql, memcached, httpd, alpine, debian, ubuntu, python, node), contributed to
+ * the Ingress conformance echo server, grpcbin, redis, postgres, mysql, memcached, httpd, alpine, debian, ubuntu, python, node), contributed to
  * `Images`. Third-party image plugins contribute their own the same way.
  */
 export default definePlugin({

@@ -1,5 +1,6 @@
-import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { createServer as createHttpsServer } from "node:https";
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer as createH2cServer, createSecureServer, type Http2ServerRequest, type Http2ServerResponse } from "node:http2";
+import { createServer as createTcpServer, type Server, type Socket } from "node:net";
 import { createSecureContext, type SecureContext } from "node:tls";
 import type { AddressInfo } from "node:net";
 import { findServer } from "./routing-model.js";
@@ -23,9 +24,15 @@ const MAX_BODY = 64 * 1024 * 1024;
  * host's Ingress, else the controller's self-signed default certificate.
  */
 export class HostPortForwarder {
-  private http: Server | undefined;
-  private https: Server | undefined;
+  /** The plain port: takes each connection and hands it to HTTP/1.1 or, on the HTTP/2 preface, to h2c. */
+  private front: Server | undefined;
+  private readonly frontSockets = new Set<Socket>();
+  private http: ReturnType<typeof createHttpServer> | undefined;
+  private h2c: ReturnType<typeof createH2cServer> | undefined;
+  private https: ReturnType<typeof createSecureServer> | undefined;
   private readonly contexts = new Map<string, { pem: string; ctx: SecureContext }>();
+  /** Open HTTP/2 sessions (closed with the listeners). */
+  private readonly sessions = new Set<{ destroy(): void; once(e: "close", f: () => void): unknown }>();
   /** The bound HTTPS port, which HTTP→HTTPS redirects name. */
   private boundHttps = 443;
 
@@ -36,15 +43,22 @@ export class HostPortForwarder {
 
   async listen(host: string, httpPort: number, httpsPort: number): Promise<IngressHostPorts> {
     this.http = createHttpServer((req, res) => this.forward(req, res, "http"));
-    this.https = createHttpsServer(
+    // ingress-nginx renders `http2 on;` (use-http2, default true) into its servers: nginx then also
+    // accepts HTTP/2 with prior knowledge (h2c) on the plain port, telling it apart by the preface.
+    this.h2c = createH2cServer((req, res) => this.forward(req, res, "http"));
+    this.front = createTcpServer((socket) => this.accept(socket));
+    // HTTPS speaks HTTP/2 to clients that offer it in ALPN (ingress-nginx's `listen 443 ssl http2`,
+    // use-http2 on by default) and HTTP/1.1 to the others.
+    this.https = createSecureServer(
       {
         cert: this.defaultCert.certPem,
         key: this.defaultCert.keyPem,
+        allowHTTP1: true,
         SNICallback: (servername, cb) => cb(null, this.contextFor(servername)),
       },
       (req, res) => this.forward(req, res, "https"),
     );
-    const bound = await Promise.all([listenOn(this.http, host, httpPort, "HTTP"), listenOn(this.https, host, httpsPort, "HTTPS")]).catch(async (err: unknown) => {
+    const bound = await Promise.all([listenOn(this.front, host, httpPort, "HTTP"), listenOn(this.https, host, httpsPort, "HTTPS")]).catch(async (err: unknown) => {
       await this.close();
       throw err;
     });
@@ -53,7 +67,32 @@ export class HostPortForwarder {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.http, this.https].map((s) => (s ? new Promise<void>((r) => { s.close(() => r()); s.closeAllConnections(); }) : undefined)));
+    const sessions = this.sessions;
+    await Promise.all([
+      this.front?.listening ? new Promise<void>((r) => { this.front!.close(() => r()); for (const s of this.frontSockets) s.destroy(); }) : undefined,
+      this.https ? new Promise<void>((r) => { this.https!.close(() => r()); for (const s of sessions) s.destroy(); }) : undefined,
+    ]);
+  }
+
+  /** A connection on the plain port: HTTP/2 when its first bytes are the client preface, HTTP/1.x otherwise. */
+  private accept(socket: Socket): void {
+    this.frontSockets.add(socket);
+    socket.once("close", () => this.frontSockets.delete(socket));
+    socket.on("error", () => socket.destroy());
+    let head: Buffer = Buffer.alloc(0);
+    const sniff = (chunk: Buffer): void => {
+      head = head.length ? Buffer.concat([head, chunk]) : chunk;
+      const n = Math.min(head.length, H2_PREFACE.length);
+      const h2 = head.subarray(0, n).equals(H2_PREFACE.subarray(0, n));
+      if (h2 && head.length < H2_PREFACE.length) return; // maybe the preface: wait for the rest
+      socket.off("data", sniff);
+      socket.pause();
+      socket.unshift(head);
+      // The HTTP/2 session reads what is buffered itself; the HTTP/1 parser needs the stream flowing.
+      (h2 ? this.h2c! : this.http!).emit("connection", socket);
+      if (!h2) socket.resume();
+    };
+    socket.on("data", sniff);
   }
 
   /** The certificate for an SNI name: the TLS Secret of the host's server, else the default. */
@@ -73,7 +112,15 @@ export class HostPortForwarder {
     }
   }
 
-  private forward(req: IncomingMessage, res: ServerResponse, scheme: "http" | "https"): void {
+  private forward(req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse, scheme: "http" | "https"): void {
+    const h2 = req.httpVersionMajor === 2;
+    if (h2) {
+      const session = (req as Http2ServerRequest).stream.session;
+      if (session && !this.sessions.has(session)) {
+        this.sessions.add(session);
+        session.once("close", () => this.sessions.delete(session));
+      }
+    }
     const chunks: Buffer[] = [];
     let size = 0;
     req.on("data", (c: Buffer) => {
@@ -94,23 +141,32 @@ export class HostPortForwarder {
           return;
         }
         const headers: Record<string, string> = {};
-        for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(", ") : v;
+        for (const [k, v] of Object.entries(req.headers)) if (v !== undefined && k[0] !== ":") headers[k] = Array.isArray(v) ? v.join(", ") : v;
+        // HTTP/2: the Host is the :authority pseudo-header.
+        if (h2 && headers["host"] === undefined && req.headers[":authority"] !== undefined) headers["host"] = String(req.headers[":authority"]);
+        const bodyBytes = Buffer.concat(chunks);
         const out = await instance.handler.handle({
           method: req.method ?? "GET",
           path: req.url ?? "/",
           httpVersion: `HTTP/${req.httpVersion}`,
           headers,
-          body: Buffer.concat(chunks).toString("utf8"),
+          body: bodyBytes.toString("utf8"),
+          bodyBytes,
           remoteAddress: (req.socket.remoteAddress ?? "127.0.0.1").replace(/^::ffff:/, ""),
           scheme,
           httpsPort: this.boundHttps,
         });
         // nginx answers with the body's length (one write, no chunked encoding).
-        const body = out.body ?? "";
-        const outHeaders = out.headers ?? {};
-        outHeaders["Content-Length"] ??= String(Buffer.byteLength(body));
-        res.writeHead(out.status, out.statusText ?? "", outHeaders);
-        res.end(req.method === "HEAD" ? undefined : body);
+        const body: string | Buffer = out.bodyBytes ?? out.body ?? "";
+        const outHeaders: Record<string, string> = {};
+        for (const k in out.headers ?? {}) if (!h2 || !CONNECTION_SPECIFIC.has(k.toLowerCase())) outHeaders[k] = out.headers![k]!;
+        if (!out.trailers) outHeaders["Content-Length"] ??= String(Buffer.byteLength(body));
+        if (h2) res.writeHead(out.status, outHeaders);
+        else (res as ServerResponse).writeHead(out.status, out.statusText ?? "", outHeaders);
+        // HTTP/2 trailers (gRPC's grpc-status and grpc-message) follow the body.
+        if (h2 && out.trailers && Object.keys(out.trailers).length) res.addTrailers(out.trailers);
+        if (req.method === "HEAD") res.end();
+        else res.end(body);
       })().catch(() => {
         if (!res.headersSent) res.writeHead(502, { "Content-Type": "text/html" });
         res.end(nginxPage(502));
@@ -119,7 +175,13 @@ export class HostPortForwarder {
   }
 }
 
-function listenOn(server: Server, host: string, port: number, what: "HTTP" | "HTTPS"): Promise<number> {
+/** The HTTP/2 client connection preface (RFC 9113 §3.4). */
+const H2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1");
+
+/** Headers HTTP/2 forbids in responses (RFC 9113 §8.2.2). */
+const CONNECTION_SPECIFIC = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade"]);
+
+function listenOn(server: Server | ReturnType<typeof createSecureServer>, host: string, port: number, what: "HTTP" | "HTTPS"): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once("error", (err: NodeJS.ErrnoException) =>
       reject(err.code === "EADDRINUSE" ? new Error(`the ingress ${what} host port ${host}:${port} is in use (choose another with --ingress-${what.toLowerCase()}-port or the plugin's ${what === "HTTP" ? "httpPort" : "httpsPort"}; 0 picks a free one)`) : err),

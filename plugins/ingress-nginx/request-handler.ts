@@ -2,6 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { canonicalHeaderKey, HttpTimeoutError, type HttpResponse } from "../../core/cri/http.js";
 import { UpstreamClosedError, UpstreamPool, UpstreamTlsError } from "./upstream-pool.js";
+import { GrpcUpstreamPool } from "./grpc-upstream.js";
 import { NetError, type NetworkStack } from "../../core/net/sockets.js";
 import type { Clock } from "../../core/clock/clock.js";
 import { clfTime, nginxErrorTime } from "../images/index.js";
@@ -20,10 +21,20 @@ export interface IngressRequest {
   /** Lower-cased names. */
   headers: Readonly<Record<string, string>>;
   body: string;
+  /** The body as bytes, when it may not be text (HTTP/2 and gRPC requests); `body` is its UTF-8 reading. */
+  bodyBytes?: Uint8Array;
   remoteAddress: string;
   scheme: "http" | "https";
   /** Where an HTTP→HTTPS redirect points (443 unless the request came through another host port). */
   httpsPort: number;
+}
+
+/** The controller's answer: binary bodies and HTTP/2 trailers (gRPC's grpc-status) besides the text of an HTTP/1 response. */
+export interface IngressResponse extends HttpResponse {
+  /** The body as bytes when it is not text (a gRPC upstream's answer); `body` is then unset. */
+  bodyBytes?: Buffer;
+  /** Trailers to send after the body (HTTP/2). */
+  trailers?: Record<string, string>;
 }
 
 /** A ready endpoint of a Service port. */
@@ -85,6 +96,8 @@ export class RequestHandler {
   private connections = 0;
   /** Kept-alive connections to the endpoints, from the controller pod's network namespace. */
   private readonly upstreams: UpstreamPool;
+  /** HTTP/2 sessions to gRPC endpoints (backend-protocol GRPC/GRPCS, GRPCRoutes). */
+  private readonly grpcUpstreams: GrpcUpstreamPool;
 
   constructor(
     private readonly state: () => RoutingState,
@@ -97,20 +110,22 @@ export class RequestHandler {
     private readonly errorLog: (line: string) => void = () => undefined,
   ) {
     this.upstreams = new UpstreamPool(net, clock);
+    this.grpcUpstreams = new GrpcUpstreamPool(net, clock);
   }
 
   /** Closes the kept-alive upstream connections (the controller pod is stopping). */
   close(): void {
     this.upstreams.close();
+    this.grpcUpstreams.close();
   }
 
-  async handle(req: IngressRequest): Promise<HttpResponse> {
+  async handle(req: IngressRequest): Promise<IngressResponse> {
     const started = performance.now();
     const requestId = req.headers["x-request-id"] ?? newRequestId();
     const seen: { location?: Location; host?: string } = {};
     const { res, outcome } = await this.route(req, requestId, seen);
-    const bytes = Buffer.byteLength(res.body ?? "");
-    const requestLength = Buffer.byteLength(`${req.method} ${req.path} ${req.httpVersion}\r\n`) + Object.entries(req.headers).reduce((n, [k, v]) => n + k.length + v.length + 4, 2) + Buffer.byteLength(req.body);
+    const bytes = res.bodyBytes ? res.bodyBytes.length : Buffer.byteLength(res.body ?? "");
+    const requestLength = Buffer.byteLength(`${req.method} ${req.path} ${req.httpVersion}\r\n`) + Object.entries(req.headers).reduce((n, [k, v]) => n + k.length + v.length + 4, 2) + (req.bodyBytes ? req.bodyBytes.length : Buffer.byteLength(req.body));
     const elapsed = (performance.now() - started) / 1000;
     const secs = elapsed.toFixed(3);
     this.metrics?.request(seen.location, seen.host ?? "", req.method, res.status, elapsed, bytes);
@@ -120,7 +135,7 @@ export class RequestHandler {
     return res;
   }
 
-  private async route(req: IngressRequest, requestId: string, seen: { location?: Location; host?: string }): Promise<{ res: HttpResponse; outcome: Outcome }> {
+  private async route(req: IngressRequest, requestId: string, seen: { location?: Location; host?: string }): Promise<{ res: IngressResponse; outcome: Outcome }> {
     const state = this.state();
     const [rawPath = "/", query] = splitQuery(req.path);
     const host = (req.headers["host"] ?? "").replace(/:\d+$/, "").toLowerCase();
@@ -162,8 +177,7 @@ export class RequestHandler {
       if (!target.startsWith("/")) target = `/${target}`;
     }
     const headers = this.upstreamHeaders(req, host, requestId);
-    const scheme = route.annotations.backendProtocol === "HTTPS" || route.annotations.backendProtocol === "GRPCS" ? "https" : "http";
-    const { res, outcome } = await this.forward(req, endpoint, query !== undefined && !target.includes("?") ? `${target}?${query}` : target, headers, name, alternative, scheme, server.hostname);
+    const { res, outcome } = await this.forward(req, endpoint, query !== undefined && !target.includes("?") ? `${target}?${query}` : target, headers, name, alternative, upstreamProtocol(route.annotations.backendProtocol), server.hostname);
     if (route.annotations.customHttpErrors.includes(res.status)) return { res: page(res.status), outcome };
     if (setCookie) res.headers!["Set-Cookie"] = setCookie;
     return { res, outcome };
@@ -187,25 +201,31 @@ export class RequestHandler {
   }
 
   /** Proxies to one endpoint from the controller pod's namespace; 502/504 pages when it fails. */
-  private async forward(req: IngressRequest, endpoint: UpstreamEndpoint, target: string, headers: Record<string, string>, name: string, alternative: string, scheme: "http" | "https" = "http", serverName = "_"): Promise<{ res: HttpResponse & { headers: Record<string, string> }; outcome: Outcome }> {
+  private async forward(req: IngressRequest, endpoint: UpstreamEndpoint, target: string, headers: Record<string, string>, name: string, alternative: string, scheme: UpstreamProtocol = "http", serverName = "_"): Promise<{ res: IngressResponse & { headers: Record<string, string> }; outcome: Outcome }> {
     const t0 = performance.now();
     const addr = `${endpoint.ip}:${endpoint.port}`;
-    let upstream: { status: number; statusText: string; headers: Record<string, string>; body: string };
+    let upstream: { status: number; statusText: string; headers: Record<string, string>; body: string; bodyBytes?: Buffer; trailers?: Record<string, string> };
+    const timeouts = { connectMs: CONNECT_TIMEOUT_MS, readMs: READ_TIMEOUT_MS };
     try {
-      upstream = await this.upstreams.request(endpoint.ip, endpoint.port, { method: req.method, path: target, headers, body: req.body }, { connectMs: CONNECT_TIMEOUT_MS, readMs: READ_TIMEOUT_MS }, scheme);
+      if (scheme === "grpc" || scheme === "grpcs") {
+        const { Host: authority = "", ...rest } = headers;
+        const r = await this.grpcUpstreams.request(endpoint.ip, endpoint.port, { method: req.method, path: target, authority, headers: rest, body: req.bodyBytes ?? Buffer.from(req.body) }, timeouts, scheme === "grpcs");
+        upstream = { status: r.status, statusText: "", headers: r.headers, body: "", bodyBytes: r.body, trailers: r.trailers };
+      } else upstream = await this.upstreams.request(endpoint.ip, endpoint.port, { method: req.method, path: target, headers, body: req.body }, timeouts, scheme);
     } catch (err) {
       const status = err instanceof HttpTimeoutError || (err instanceof NetError && err.code === "ETIMEDOUT") ? 504 : 502;
       this.errorLog(`${nginxErrorTime(this.clock.now())} [error] 31#31: *${++this.connections} ${upstreamFailure(err)}, client: ${req.remoteAddress}, server: ${serverName}, request: "${req.method} ${req.path} ${req.httpVersion}", upstream: "${scheme}://${addr}${target}", host: "${req.headers["host"] ?? ""}"\n`);
       return { res: { ...page(status), headers: { "Content-Type": "text/html" } }, outcome: { upstream: name, alternative, upstreamAddr: addr, upstreamLength: "0", upstreamTime: ((performance.now() - t0) / 1000).toFixed(3), upstreamStatus: String(status) } };
     }
-    const outcome: Outcome = { upstream: name, alternative, upstreamAddr: addr, upstreamLength: String(Buffer.byteLength(upstream.body)), upstreamTime: ((performance.now() - t0) / 1000).toFixed(3), upstreamStatus: String(upstream.status) };
+    const outcome: Outcome = { upstream: name, alternative, upstreamAddr: addr, upstreamLength: String(upstream.bodyBytes ? upstream.bodyBytes.length : Buffer.byteLength(upstream.body)), upstreamTime: ((performance.now() - t0) / 1000).toFixed(3), upstreamStatus: String(upstream.status) };
     const out: Record<string, string> = {};
     for (const [k, v] of Object.entries(upstream.headers)) if (k !== "connection" && k !== "content-length" && k !== "transfer-encoding" && k !== "server") out[canonicalHeaderKey(k)] = v;
+    if (upstream.bodyBytes) return { res: { status: upstream.status, statusText: upstream.statusText, headers: out, bodyBytes: upstream.bodyBytes, trailers: upstream.trailers }, outcome };
     return { res: { status: upstream.status, statusText: upstream.statusText, headers: out, body: upstream.body }, outcome };
   }
 
   /** A request a Gateway listener's HTTPRoute matched: its filters, then a weighted backendRef. */
-  private async serveGateway(c: CompiledMatch, req: IngressRequest, host: string, rawPath: string, query: string | undefined, requestId: string): Promise<{ res: HttpResponse; outcome: Outcome }> {
+  private async serveGateway(c: CompiledMatch, req: IngressRequest, host: string, rawPath: string, query: string | undefined, requestId: string): Promise<{ res: IngressResponse; outcome: Outcome }> {
     const qs = query !== undefined ? `?${query}` : "";
     let path = rawPath;
     const headers = this.upstreamHeaders(req, host, requestId);
@@ -277,6 +297,14 @@ export class RequestHandler {
     this.next.set(name, (i + 1) % endpoints.length);
     return endpoints[i % endpoints.length]!;
   }
+}
+
+/** How the controller talks to an upstream: nginx's proxy_pass http/https, or grpc_pass grpc/grpcs. */
+type UpstreamProtocol = "http" | "https" | "grpc" | "grpcs";
+
+/** The upstream protocol of a `backend-protocol` annotation (AUTO_HTTP and FCGI proxy as HTTP here). */
+function upstreamProtocol(p: Location["annotations"]["backendProtocol"]): UpstreamProtocol {
+  return p === "HTTPS" ? "https" : p === "GRPC" ? "grpc" : p === "GRPCS" ? "grpcs" : "http";
 }
 
 /** What nginx's error log says of a failed upstream (errno text as Linux prints it). */

@@ -2,6 +2,7 @@ import type { ImageDefinition } from "../../../core/cri/images.js";
 import type { Process, Program } from "../../../core/cri/process.js";
 import { layers, serveHttp, serveHttps, untilSignal } from "../daemon.js";
 import { ALPINE_BASE, USERLAND } from "../userland.js";
+import { grpcHealthChecking } from "./agnhost-grpc-health.js";
 
 function flag(argv: readonly string[], name: string, fallback: string): string {
   const f = argv.find((a) => a.startsWith(`--${name}=`));
@@ -92,12 +93,14 @@ const agnhost: Program = async (p) => {
       });
       return untilSignal(p, () => 0);
     }
+    case "grpc-health-checking":
+      return grpcHealthChecking(p, (name, fallback) => flag(args, name, fallback));
     case "test-webserver": {
       serveHttp(p, Number(flag(args, "port", "80")), () => ({ status: 200, body: "<html><body>hello</body></html>" }));
       return untilSignal(p, () => 0);
     }
     case undefined:
-      p.stderr("Usage:\n  agnhost [command]\n\nAvailable Commands:\n  netexec\n  pause\n  serve-hostname\n  liveness\n  test-webserver\n");
+      p.stderr("Usage:\n  agnhost [command]\n\nAvailable Commands:\n  grpc-health-checking\n  netexec\n  pause\n  serve-hostname\n  liveness\n  test-webserver\n");
       return 0;
     default:
       p.stderr(`Error: unknown command "${sub}" for "agnhost"\nRun 'agnhost --help' for usage.\n`);

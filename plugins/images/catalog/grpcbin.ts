@@ -1,0 +1,85 @@
+import type { ImageDefinition } from "../../../core/cri/images.js";
+import type { Program } from "../../../core/cri/process.js";
+import { MessageWriter } from "../../../core/apiserver/http/protobuf/wire-writer.js";
+import { WireReader } from "../../../core/apiserver/http/protobuf/wire-reader.js";
+import { selfSignedCertificate } from "../../../core/apiserver/http/tls.js";
+import { layers, untilSignal } from "../daemon.js";
+import { serveGrpc, type GrpcCall, type GrpcServices } from "../grpc-server.js";
+import { ALPINE_BASE, USERLAND } from "../userland.js";
+
+/** A proto string field of a message (the last occurrence wins, as protobuf merges). */
+function stringField(message: Uint8Array | undefined, field: number): string | undefined {
+  if (!message) return undefined;
+  const r = new WireReader(message);
+  let value: string | undefined;
+  while (!r.done) {
+    const t = r.tag();
+    if (t.field === field && t.wireType === 2) value = r.string();
+    else r.skip(t.wireType);
+  }
+  return value;
+}
+
+/** `grpcbin.HeadersMessage`: `map<string, Values> Metadata = 1`, `Values { repeated string values = 1 }`. */
+function headersMessage(metadata: Readonly<Record<string, string>>): Uint8Array {
+  const w = new MessageWriter();
+  for (const k of Object.keys(metadata).sort()) w.message(1, new MessageWriter().string(1, k).message(2, new MessageWriter().string(1, metadata[k]!)));
+  return w.finish();
+}
+
+/** The services grpcbin registers (the subset kubesim answers; others are UNIMPLEMENTED). */
+const GRPCBIN_SERVICES: GrpcServices = {
+  "hello.HelloService": {
+    // proto2 `optional string greeting = 1`; an unset greeting is "noname".
+    SayHello: (c: GrpcCall) => ({ messages: [new MessageWriter().string(1, `hello ${stringField(c.messages[0], 1) ?? "noname"}`).finish()] }),
+  },
+  "grpcbin.GRPCBin": {
+    Empty: () => ({ messages: [new Uint8Array(0)] }),
+    DummyUnary: (c: GrpcCall) => ({ messages: [c.messages[0] ?? new Uint8Array(0)] }),
+    HeadersUnary: (c: GrpcCall) => ({ messages: [headersMessage(c.metadata)] }),
+    SpecificError: (c: GrpcCall) => {
+      // `SpecificErrorRequest { uint32 code = 1; string reason = 2; }`
+      const m = c.messages[0];
+      let code = 0;
+      let reason = "";
+      if (m) {
+        const r = new WireReader(m);
+        while (!r.done) {
+          const t = r.tag();
+          if (t.field === 1 && t.wireType === 0) code = r.int32();
+          else if (t.field === 2 && t.wireType === 2) reason = r.string();
+          else r.skip(t.wireType);
+        }
+      }
+      return { code, message: reason };
+    },
+  },
+};
+
+let certificate: Promise<{ certPem: string; keyPem: string }> | undefined;
+
+/**
+ * `grpcbin` (moul/grpcbin, the gRPC counterpart of httpbin that ingress-nginx's e2e tests use as a
+ * gRPC backend): cleartext gRPC (h2c) on :9000 and gRPC over TLS (ALPN h2, a self-signed
+ * certificate for grpcb.in) on :9001, serving `hello.HelloService/SayHello` (`hello <greeting>`)
+ * and `grpcbin.GRPCBin` `Empty`, `DummyUnary` (echoes the message), `HeadersUnary` (the request
+ * metadata) and `SpecificError` (fails with the code and reason asked for).
+ */
+const grpcbin: Program = async (p) => {
+  certificate ??= selfSignedCertificate("grpcb.in", ["grpcb.in", "localhost"]);
+  const cert = await certificate;
+  serveGrpc(p, 9000, GRPCBIN_SERVICES);
+  serveGrpc(p, 9001, GRPCBIN_SERVICES, { cert: cert.certPem, key: cert.keyPem });
+  p.stderr("listening on :9000 (insecure gRPC)\nlistening on :9001 (secure gRPC)\n");
+  return untilSignal(p, () => 0);
+};
+
+/** moul/grpcbin (docker.io): a gRPC test server. */
+export const GRPCBIN: ImageDefinition = {
+  repository: "docker.io/moul/grpcbin",
+  tags: ["latest"],
+  size: 16_000_000,
+  layers: layers("grpcbin", 2, ALPINE_BASE),
+  config: { entrypoint: ["/bin/grpcbin"], exposedPorts: ["9000/tcp", "9001/tcp"] },
+  programs: { ...USERLAND, grpcbin },
+};

@@ -1,0 +1,133 @@
+import { createSecureServer, createServer, type IncomingHttpHeaders, type ServerHttp2Stream } from "node:http2";
+import type { Process } from "../../core/cri/process.js";
+import { connectionToDuplex } from "../../core/net/connection-stream.js";
+
+/**
+ * gRPC servers of built-in images: HTTP/2 (Node's `node:http2`) over the simulated network, as
+ * grpc-go serves it. Every call is a POST of `/<package.Service>/<Method>` with
+ * `content-type: application/grpc`; messages on both sides are length-prefixed (1 byte compressed
+ * flag, 4 bytes big-endian length, the protobuf bytes); the outcome is in the trailers
+ * (`grpc-status`, `grpc-message` percent-encoded). A call that fails before any message is a
+ * trailers-only response (one HEADERS frame with END_STREAM), as grpc-go sends it.
+ */
+
+/** gRPC status codes (grpc/codes). */
+export const GrpcCode = { OK: 0, CANCELLED: 1, UNKNOWN: 2, INVALID_ARGUMENT: 3, DEADLINE_EXCEEDED: 4, NOT_FOUND: 5, UNIMPLEMENTED: 12, INTERNAL: 13, UNAVAILABLE: 14 } as const;
+
+/** One call as the handler sees it: the request messages (unframed) and metadata (lower-case names). */
+export interface GrpcCall {
+  readonly service: string;
+  readonly method: string;
+  readonly metadata: Readonly<Record<string, string>>;
+  readonly messages: readonly Uint8Array[];
+}
+
+/** What a handler answers: response messages, and a non-OK status with its message. */
+export interface GrpcReply {
+  messages?: readonly Uint8Array[];
+  code?: number;
+  message?: string;
+  /** Response header metadata (sent before the messages). */
+  metadata?: Readonly<Record<string, string>>;
+}
+
+export type GrpcMethod = (call: GrpcCall) => GrpcReply | Promise<GrpcReply>;
+
+/** A service's methods by name, services by full name (`grpc.health.v1.Health`). */
+export type GrpcServices = Readonly<Record<string, Readonly<Record<string, GrpcMethod>>>>;
+
+/** A message with gRPC's 5-byte prefix (uncompressed). */
+export function grpcFrame(message: Uint8Array): Buffer {
+  const out = Buffer.allocUnsafe(5 + message.length);
+  out[0] = 0;
+  out.writeUInt32BE(message.length, 1);
+  out.set(message, 5);
+  return out;
+}
+
+/** Splits length-prefixed messages; throws when the bytes end inside one or a message is compressed. */
+export function grpcUnframe(data: Uint8Array): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  const view = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  let at = 0;
+  while (at < view.length) {
+    if (view.length - at < 5) throw new Error("grpc: truncated message prefix");
+    if (view[at] !== 0) throw new Error("grpc: compressed messages are not supported");
+    const len = view.readUInt32BE(at + 1);
+    if (view.length - at - 5 < len) throw new Error("grpc: truncated message");
+    out.push(view.subarray(at + 5, at + 5 + len));
+    at += 5 + len;
+  }
+  return out;
+}
+
+/** `grpc-message` as the wire carries it: percent-encoded outside printable ASCII and `%`. */
+export function encodeGrpcMessage(message: string): string {
+  return Array.from(Buffer.from(message, "utf8"), (b) => (b >= 0x20 && b <= 0x7e && b !== 0x25 ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, "0")}`)).join("");
+}
+
+/** Serves one HTTP/2 stream as a gRPC call. */
+async function serveCall(services: GrpcServices, stream: ServerHttp2Stream, headers: IncomingHttpHeaders): Promise<void> {
+  const trailersOnly = (code: number, message: string): void => {
+    if (stream.destroyed) return;
+    stream.respond({ ":status": 200, "content-type": "application/grpc", "grpc-status": String(code), "grpc-message": encodeGrpcMessage(message) }, { endStream: true });
+  };
+  const contentType = String(headers["content-type"] ?? "");
+  if (headers[":method"] !== "POST" || !contentType.startsWith("application/grpc")) {
+    // grpc-go answers what is not gRPC with 415 (or 405 for other methods) and a plain text body.
+    if (stream.destroyed) return;
+    const status = headers[":method"] !== "POST" ? 405 : 415;
+    stream.respond({ ":status": status, "content-type": "text/plain; charset=utf-8" });
+    stream.end(status === 405 ? "" : `invalid gRPC request content-type "${contentType}"`);
+    return;
+  }
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(c as Buffer);
+  const path = String(headers[":path"] ?? "");
+  const slash = path.lastIndexOf("/");
+  const service = path.slice(1, slash);
+  const method = path.slice(slash + 1);
+  const methods = services[service];
+  if (!methods) return trailersOnly(GrpcCode.UNIMPLEMENTED, `unknown service ${service}`);
+  const fn = methods[method];
+  if (!fn) return trailersOnly(GrpcCode.UNIMPLEMENTED, `unknown method ${method} for service ${service}`);
+  let messages: Uint8Array[];
+  try {
+    messages = grpcUnframe(Buffer.concat(chunks));
+  } catch (err) {
+    return trailersOnly(GrpcCode.INTERNAL, (err as Error).message);
+  }
+  const metadata: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers)) if (!k.startsWith(":") && v !== undefined) metadata[k] = Array.isArray(v) ? v.join(", ") : String(v);
+  let reply: GrpcReply;
+  try {
+    reply = await fn({ service, method, metadata, messages });
+  } catch (err) {
+    reply = { code: GrpcCode.UNKNOWN, message: (err as Error).message };
+  }
+  const code = reply.code ?? GrpcCode.OK;
+  if (!reply.messages?.length && code !== GrpcCode.OK) return trailersOnly(code, reply.message ?? "");
+  if (stream.destroyed) return;
+  stream.respond({ ":status": 200, "content-type": "application/grpc", ...(reply.metadata ?? {}) }, { waitForTrailers: true });
+  stream.once("wantTrailers", () => stream.sendTrailers({ "grpc-status": String(code), "grpc-message": encodeGrpcMessage(reply.message ?? "") }));
+  for (const m of reply.messages ?? []) stream.write(grpcFrame(m));
+  stream.end();
+}
+
+/**
+ * Listens for gRPC on `port` of the process's network namespace: cleartext HTTP/2 (h2c with prior
+ * knowledge, as grpc-go's `Serve` without credentials), or TLS offering ALPN `h2` when `tls` is
+ * given. Connections end with the process.
+ */
+export function serveGrpc(p: Process, port: number, services: GrpcServices, tls?: { cert: string; key: string }): void {
+  // The TLS server wraps each connection itself (ALPN h2) before the HTTP/2 session starts.
+  const server = tls ? createSecureServer({ cert: tls.cert, key: tls.key }) : createServer();
+  server.on("stream", (stream, headers) => {
+    stream.on("error", () => undefined);
+    void serveCall(services, stream, headers).catch(() => stream.destroy());
+  });
+  server.on("sessionError", () => undefined);
+  server.on("tlsClientError", () => undefined);
+  p.net.listen("TCP", port, (conn) => server.emit("connection", connectionToDuplex(conn)));
+  p.signal.addEventListener("abort", () => server.close(), { once: true });
+}

@@ -1,0 +1,147 @@
+import { connect as http2Connect, constants as h2, type ClientHttp2Session, type IncomingHttpHeaders, type OutgoingHttpHeaders } from "node:http2";
+import { connect as tlsConnect, type TLSSocket } from "node:tls";
+import type { Duplex } from "node:stream";
+import { HttpTimeoutError } from "../../core/cri/http.js";
+import type { Clock } from "../../core/clock/clock.js";
+import type { NetworkStack } from "../../core/net/sockets.js";
+import { connectionToDuplex } from "../../core/net/connection-stream.js";
+import { UpstreamClosedError, UpstreamTlsError } from "./upstream-pool.js";
+
+/** One request to a gRPC upstream: what nginx's `grpc_pass` sends. */
+export interface GrpcUpstreamRequest {
+  method: string;
+  path: string;
+  /** `:authority` (the request's Host). */
+  authority: string;
+  headers: Readonly<Record<string, string>>;
+  body: Uint8Array;
+}
+
+/** The upstream's answer: status, headers, the DATA bytes and the trailers (grpc-status, grpc-message). */
+export interface GrpcUpstreamResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer;
+  trailers: Record<string, string>;
+}
+
+/** Connection-specific headers HTTP/2 forbids (RFC 9113 §8.2.2), and those the proxy sets itself. */
+const NOT_FORWARDED = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "host", "content-length", "te"]);
+
+function flatten(headers: IncomingHttpHeaders): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers)) if (!k.startsWith(":") && v !== undefined) out[k] = Array.isArray(v) ? v.join(", ") : String(v);
+  return out;
+}
+
+/**
+ * The controller's HTTP/2 upstreams for `backend-protocol: GRPC` (cleartext h2 with prior
+ * knowledge, nginx's `grpc_pass grpc://`) and `GRPCS` (TLS with ALPN h2, `grpc_pass grpcs://`,
+ * certificate not verified as `grpc_ssl_verify off`): one HTTP/2 session per endpoint over a
+ * simulated connection from the controller pod's namespace, calls multiplexed on it as nginx keeps
+ * its gRPC upstream connections alive. A session that fails or is closed by the backend (GOAWAY)
+ * is dropped and the next call opens a new one.
+ */
+export class GrpcUpstreamPool {
+  private readonly sessions = new Map<string, Promise<ClientHttp2Session>>();
+
+  constructor(
+    private readonly net: NetworkStack,
+    private readonly clock: Clock,
+  ) {}
+
+  async request(ip: string, port: number, req: GrpcUpstreamRequest, timeouts: { connectMs: number; readMs: number }, tls: boolean): Promise<GrpcUpstreamResponse> {
+    const session = await this.session(ip, port, timeouts.connectMs, tls);
+    const headers: OutgoingHttpHeaders = { ":method": req.method, ":path": req.path, ":authority": req.authority, ":scheme": tls ? "https" : "http" };
+    for (const k in req.headers) {
+      const name = k.toLowerCase();
+      if (!NOT_FORWARDED.has(name)) headers[name] = req.headers[k];
+    }
+    // gRPC requires `te: trailers`; nginx passes it through (grpc_pass keeps TE: trailers).
+    if ((req.headers["te"] ?? req.headers["TE"]) !== undefined) headers["te"] = "trailers";
+    return new Promise<GrpcUpstreamResponse>((resolve, reject) => {
+      let stream;
+      try {
+        stream = session.request(headers, { endStream: req.body.length === 0 });
+      } catch (err) {
+        reject(new UpstreamClosedError(`upstream prematurely closed connection while reading response header from upstream (${(err as Error).message})`));
+        return;
+      }
+      let response: { status: number; headers: Record<string, string> } | undefined;
+      let trailers: Record<string, string> = {};
+      const chunks: Buffer[] = [];
+      const timer = this.clock.setTimeout(() => {
+        stream.close(h2.NGHTTP2_CANCEL);
+        reject(new HttpTimeoutError("upstream timed out (110: Connection timed out) while reading response header from upstream"));
+      }, timeouts.readMs);
+      const done = (): void => this.clock.clearTimeout(timer as never);
+      // A trailers-only response carries grpc-status in its one HEADERS frame: it stays in the headers.
+      stream.on("response", (h) => (response = { status: Number(h[":status"] ?? 0), headers: flatten(h) }));
+      stream.on("trailers", (t) => (trailers = flatten(t)));
+      stream.on("data", (c: Buffer) => chunks.push(c));
+      stream.on("end", () => {
+        done();
+        if (!response) return reject(new UpstreamClosedError("upstream prematurely closed connection while reading response header from upstream"));
+        resolve({ ...response, body: Buffer.concat(chunks), trailers });
+      });
+      stream.on("error", (err) => {
+        done();
+        reject(new UpstreamClosedError(`upstream prematurely closed connection while reading upstream (${err.message})`));
+      });
+      if (req.body.length) stream.end(req.body);
+    });
+  }
+
+  /** Closes every session (the controller pod is stopping). */
+  close(): void {
+    for (const s of this.sessions.values()) void s.then((x) => x.destroy(), () => undefined);
+    this.sessions.clear();
+  }
+
+  private session(ip: string, port: number, connectMs: number, tls: boolean): Promise<ClientHttp2Session> {
+    const key = `${tls ? "grpcs" : "grpc"}://${ip}:${port}`;
+    const existing = this.sessions.get(key);
+    if (existing) return existing;
+    const opening = this.open(ip, port, connectMs, tls);
+    this.sessions.set(key, opening);
+    opening.then(
+      (s) => {
+        const forget = (): void => {
+          if (this.sessions.get(key) === opening) this.sessions.delete(key);
+        };
+        s.once("close", forget);
+        s.once("goaway", forget);
+        s.once("error", forget);
+      },
+      () => {
+        if (this.sessions.get(key) === opening) this.sessions.delete(key);
+      },
+    );
+    return opening;
+  }
+
+  private async open(ip: string, port: number, connectMs: number, tls: boolean): Promise<ClientHttp2Session> {
+    const conn = await this.net.connect(ip, port, { timeoutMs: connectMs });
+    let socket: Duplex = connectionToDuplex(conn);
+    if (tls) socket = await handshake(socket);
+    const session = http2Connect(`${tls ? "https" : "http"}://${ip}:${port}`, { createConnection: () => socket });
+    session.on("error", () => undefined);
+    return session;
+  }
+}
+
+/** TLS as the client offering ALPN h2 (no verification, no SNI: grpc_ssl_verify/grpc_ssl_server_name off). */
+function handshake(raw: Duplex): Promise<TLSSocket> {
+  return new Promise((resolve, reject) => {
+    const socket = tlsConnect({ socket: raw, rejectUnauthorized: false, ALPNProtocols: ["h2"] });
+    const fail = (err: Error): void => {
+      socket.destroy();
+      reject(new UpstreamTlsError(`SSL_do_handshake() failed (${err.message}) while SSL handshaking to upstream`));
+    };
+    socket.once("error", fail);
+    socket.once("secureConnect", () => {
+      socket.off("error", fail);
+      resolve(socket);
+    });
+  });
+}

@@ -1,0 +1,62 @@
+/**
+ * A gRPC client on node:http2, as grpc-go's speaks on the wire: a POST of /<service>/<method> with
+ * content-type application/grpc and te: trailers, one length-prefixed message, the response
+ * messages unframed and the status read from the trailers (or from the headers of a trailers-only
+ * response). Over TLS it offers ALPN h2 only, as gRPC clients do.
+ */
+import { connect, type ClientHttp2Session, type IncomingHttpHeaders } from "node:http2";
+import type { TLSSocket } from "node:tls";
+import { grpcFrame, grpcUnframe } from "../../plugins/images/index.js";
+
+export interface GrpcResult {
+  httpStatus: number;
+  headers: IncomingHttpHeaders;
+  messages: Uint8Array[];
+  /** grpc-status (from the trailers, or a trailers-only response's headers); undefined when absent. */
+  code: number | undefined;
+  message: string;
+  trailers: IncomingHttpHeaders;
+  /** The ALPN protocol negotiated (TLS only). */
+  alpn?: string | false;
+}
+
+/** Opens an HTTP/2 session to 127.0.0.1:port: h2c with prior knowledge, or TLS with SNI `host` and ALPN h2. */
+export function grpcSession(port: number, host: string, tls: boolean): Promise<ClientHttp2Session> {
+  return new Promise((resolve, reject) => {
+    const session = tls
+      ? connect(`https://127.0.0.1:${port}`, { servername: host, rejectUnauthorized: false, ALPNProtocols: ["h2"] })
+      : connect(`http://127.0.0.1:${port}`);
+    session.once("connect", () => resolve(session));
+    session.once("error", reject);
+  });
+}
+
+/** One unary call on a session; `authority` is the :authority (the Host ingress-nginx routes by). */
+export function grpcCall(session: ClientHttp2Session, authority: string, path: string, message: Uint8Array, metadata: Record<string, string> = {}): Promise<GrpcResult> {
+  return new Promise((resolve, reject) => {
+    const stream = session.request({ ":method": "POST", ":path": path, ":authority": authority, "content-type": "application/grpc", te: "trailers", ...metadata });
+    let headers: IncomingHttpHeaders = {};
+    let trailers: IncomingHttpHeaders = {};
+    const chunks: Buffer[] = [];
+    stream.on("response", (h) => (headers = h));
+    stream.on("trailers", (t) => (trailers = t));
+    stream.on("data", (c: Buffer) => chunks.push(c));
+    stream.on("error", reject);
+    stream.on("end", () => {
+      const status = trailers["grpc-status"] ?? headers["grpc-status"];
+      const text = String(trailers["grpc-message"] ?? headers["grpc-message"] ?? "");
+      const body = Buffer.concat(chunks);
+      const isGrpc = String(headers["content-type"] ?? "").startsWith("application/grpc");
+      resolve({
+        httpStatus: Number(headers[":status"]),
+        headers,
+        messages: isGrpc ? grpcUnframe(body) : [body],
+        code: status === undefined ? undefined : Number(status),
+        message: decodeURIComponent(text),
+        trailers,
+        alpn: (session.socket as TLSSocket).alpnProtocol ?? undefined,
+      });
+    });
+    stream.end(grpcFrame(message));
+  });
+}

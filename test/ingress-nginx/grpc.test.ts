@@ -1,0 +1,202 @@
+/**
+ * gRPC through ingress-nginx: `backend-protocol: GRPC` (h2c to the pod) and `GRPCS` (TLS, ALPN h2)
+ * from a gRPC client on node:http2 — HTTP/2 over TLS (ALPN h2) on the HTTPS host port, and h2c
+ * with prior knowledge on the plain port as nginx's `http2 on` accepts it — to grpcbin and agnhost
+ * grpc-health-checking pods; the status travels in the trailers.
+ */
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import type { Deployment } from "kubernetes-types/apps/v1.js";
+import type { Pod } from "kubernetes-types/core/v1.js";
+import type { ClientHttp2Session } from "node:http2";
+import { Cluster } from "../../core/cluster/cluster.js";
+import { DEFAULT_PLUGINS } from "../../core/cluster/default-distribution.js";
+import { MessageWriter } from "../../core/apiserver/http/protobuf/wire-writer.js";
+import { WireReader } from "../../core/apiserver/http/protobuf/wire-reader.js";
+import { PodStreams } from "../../core/apiserver/http/pod-streams.js";
+import { ingressNginx, IngressHostPortsToken, NAMESPACE } from "../../plugins/ingress-nginx/index.js";
+import { grpcCall, grpcSession } from "./grpc-client.js";
+import { hostRequest } from "./harness.js";
+
+const cluster = new Cluster({ clock: "real", seed: 11, nodes: 1, plugins: [...DEFAULT_PLUGINS] }).use(ingressNginx({ httpPort: 0, httpsPort: 0 }));
+await cluster.start();
+const ports = cluster.resolve(IngressHostPortsToken);
+
+const grpcIngress = (name: string, host: string, protocol: string, service: string, port: number) => `
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: ${name}, namespace: default, annotations: {nginx.ingress.kubernetes.io/backend-protocol: ${protocol}}}
+spec:
+  ingressClassName: nginx
+  rules: [{host: ${host}, http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: ${service}, port: {number: ${port}}}}}]}}]
+`;
+
+await cluster.apply(`
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: grpcbin, namespace: default}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: grpcbin}}
+  template:
+    metadata: {labels: {app: grpcbin}}
+    spec: {containers: [{name: grpcbin, image: moul/grpcbin, ports: [{containerPort: 9000}, {containerPort: 9001}]}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: grpcbin, namespace: default}
+spec:
+  selector: {app: grpcbin}
+  ports: [{name: grpc, port: 9000}, {name: grpcs, port: 9001}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: health, namespace: default}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: health}}
+  template:
+    metadata: {labels: {app: health}}
+    spec: {containers: [{name: agnhost, image: registry.k8s.io/e2e-test-images/agnhost:2.53, args: [grpc-health-checking, --service=shop]}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: health, namespace: default}
+spec:
+  selector: {app: health}
+  ports: [{port: 5000}]
+---${grpcIngress("grpc", "grpc.example.com", "GRPC", "grpcbin", 9000)}
+---${grpcIngress("grpcs", "grpcs.example.com", "GRPCS", "grpcbin", 9001)}
+---${grpcIngress("health", "health.example.com", "GRPC", "health", 5000)}
+---${grpcIngress("plain", "plain.example.com", "HTTP", "grpcbin", 9000)}
+`);
+for (const name of ["grpcbin", "health"]) await cluster.waitFor<Deployment>("Deployment", (d) => d.metadata?.name === name && d.status?.readyReplicas === 1, { namespace: "default", timeout: 30_000 });
+await cluster.waitFor<Deployment>("Deployment", (d) => d.metadata?.name === "ingress-nginx-controller" && d.status?.readyReplicas === 1, { namespace: NAMESPACE, timeout: 30_000 });
+
+const sessions: ClientHttp2Session[] = [];
+const tls = async (host: string) => {
+  const s = await grpcSession(ports.httpsPort, host, true);
+  sessions.push(s);
+  return s;
+};
+const h2c = async () => {
+  const s = await grpcSession(ports.httpPort, "", false);
+  sessions.push(s);
+  return s;
+};
+const hello = (greeting: string) => new MessageWriter().string(1, greeting).finish();
+const firstString = (m: Uint8Array | undefined): string | undefined => {
+  if (!m) return undefined;
+  const r = new WireReader(m);
+  while (!r.done) {
+    const t = r.tag();
+    if (t.field === 1 && t.wireType === 2) return r.string();
+    r.skip(t.wireType);
+  }
+  return undefined;
+};
+
+test("GRPC backend: HTTP/2 over TLS (ALPN h2) on the HTTPS port reaches grpcbin over h2c; the reply and grpc-status 0 in the trailers", async () => {
+  const s = await tls("grpc.example.com");
+  const r = await grpcCall(s, "grpc.example.com", "/hello.HelloService/SayHello", hello("ingress-nginx"));
+  assert.is(r.alpn, "h2");
+  assert.is(r.httpStatus, 200);
+  assert.is(r.headers["content-type"], "application/grpc");
+  assert.is(firstString(r.messages[0]), "hello ingress-nginx");
+  assert.is(r.trailers["grpc-status"], "0");
+  assert.is(r.code, 0);
+});
+
+test("GRPCS backend: TLS with ALPN h2 to grpcbin's secure port", async () => {
+  const s = await tls("grpcs.example.com");
+  const r = await grpcCall(s, "grpcs.example.com", "/hello.HelloService/SayHello", hello("tls"));
+  assert.is(r.code, 0);
+  assert.is(firstString(r.messages[0]), "hello tls");
+});
+
+test("h2c with prior knowledge on the plain port, as nginx with `http2 on` accepts it; HTTP/1.1 still served there", async () => {
+  const s = await h2c();
+  const r = await grpcCall(s, "grpc.example.com", "/hello.HelloService/SayHello", hello("h2c"));
+  assert.is(r.code, 0);
+  assert.is(firstString(r.messages[0]), "hello h2c");
+  const plain = await hostRequest(ports.httpPort, "nothing.example.com", "/");
+  assert.is(plain.status, 404);
+});
+
+test("the proxy's metadata reaches the backend (X-Forwarded-*, X-Request-ID, X-Real-IP) and the client's own passes through", async () => {
+  const s = await tls("grpc.example.com");
+  const r = await grpcCall(s, "grpc.example.com", "/grpcbin.GRPCBin/HeadersUnary", new Uint8Array(0), { "x-user": "alice" });
+  assert.is(r.code, 0);
+  const m = r.messages[0]!;
+  const seen: Record<string, string> = {};
+  const outer = new WireReader(m);
+  while (!outer.done) {
+    const t = outer.tag();
+    if (t.field !== 1) {
+      outer.skip(t.wireType);
+      continue;
+    }
+    const entry = new WireReader(outer.bytes());
+    let k = "";
+    let v = "";
+    while (!entry.done) {
+      const et = entry.tag();
+      if (et.field === 1) k = entry.string();
+      else if (et.field === 2) v = firstString(entry.bytes()) ?? "";
+      else entry.skip(et.wireType);
+    }
+    seen[k] = v;
+  }
+  assert.is(seen["x-user"], "alice");
+  assert.is(seen["x-forwarded-proto"], "https");
+  assert.is(seen["x-forwarded-host"], "grpc.example.com");
+  assert.is(seen["x-real-ip"], "127.0.0.1");
+  assert.match(seen["x-request-id"] ?? "", /^[0-9a-f]{32}$/);
+  assert.is(seen["content-type"], "application/grpc");
+});
+
+test("errors keep their status and message: a backend's error, and unknown methods and services", async () => {
+  const s = await tls("grpc.example.com");
+  const err = await grpcCall(s, "grpc.example.com", "/grpcbin.GRPCBin/SpecificError", new MessageWriter().uint(1, 7).string(2, "no entry: 100%").finish());
+  assert.is(err.httpStatus, 200);
+  assert.is(err.code, 7);
+  assert.is(err.message, "no entry: 100%");
+  const unknownMethod = await grpcCall(s, "grpc.example.com", "/hello.HelloService/Nope", new Uint8Array(0));
+  assert.is(unknownMethod.code, 12);
+  assert.is(unknownMethod.message, "unknown method Nope for service hello.HelloService");
+  const unknownService = await grpcCall(s, "grpc.example.com", "/nope.Service/Call", new Uint8Array(0));
+  assert.is(unknownService.code, 12);
+  assert.is(unknownService.message, "unknown service nope.Service");
+});
+
+test("agnhost grpc-health-checking behind the controller: SERVING for its service, NOT_FOUND for another", async () => {
+  const s = await tls("health.example.com");
+  const ok = await grpcCall(s, "health.example.com", "/grpc.health.v1.Health/Check", new MessageWriter().string(1, "shop").finish());
+  assert.is(ok.code, 0);
+  const status = new WireReader(ok.messages[0]!);
+  const t = status.tag();
+  assert.equal([t.field, status.int32()], [1, 1]);
+  const other = await grpcCall(s, "health.example.com", "/grpc.health.v1.Health/Check", new MessageWriter().string(1, "cart").finish());
+  assert.is(other.code, 5);
+  assert.is(other.message, "unknown service");
+});
+
+test("without backend-protocol the controller speaks HTTP/1.1 upstream: a gRPC backend fails the call (502, not gRPC)", async () => {
+  const s = await tls("plain.example.com");
+  const r = await grpcCall(s, "plain.example.com", "/hello.HelloService/SayHello", hello("x"));
+  assert.is(r.httpStatus, 502);
+  assert.is(r.code, undefined);
+});
+
+test("the access log names HTTP/2.0 and the gRPC upstream", async () => {
+  const pod = (await cluster.client.resource<Pod>("Pod").list({ namespace: NAMESPACE })).items.find((p) => p.metadata?.name?.startsWith("ingress-nginx-controller"))!;
+  const logs = (await cluster.resolve(PodStreams).logs(NAMESPACE, pod.metadata!.name!, new URLSearchParams())) as string;
+  assert.match(logs, /"POST \/hello\.HelloService\/SayHello HTTP\/2\.0" 200 \d+ "-" "-" \d+ [\d.]+ \[default-grpcbin-9000\]/);
+});
+
+test.after(async () => {
+  for (const s of sessions) s.destroy();
+  await cluster.stop();
+});
+
+test.run();
