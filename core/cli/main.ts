@@ -99,7 +99,7 @@ program
   .option("--no-kube-state-metrics", "do not load kube-state-metrics")
   .option("--no-node-exporter", "do not load the node-exporter DaemonSet")
   .option("--no-logging", "do not load the log pipeline (fluent-bit and Elasticsearch in namespace logging)")
-  .option("--cni <plugin>", "pod network instead of kindnet: flannel, flannel:host-gw, flannel:udp, calico, calico:bgp, calico:vxlan, calico:ipip-crosssubnet, calico:vxlan-crosssubnet")
+  .option("--cni <plugin>", "pod network instead of the default flannel (vxlan): kindnet, flannel, flannel:host-gw, flannel:udp, calico, calico:bgp, calico:vxlan, calico:ipip-crosssubnet, calico:vxlan-crosssubnet")
   .option("--authorization-mode <modes>", "kube-apiserver's --authorization-mode: ordered comma-separated list of Node, RBAC, AlwaysAllow, AlwaysDeny", (v: string) => {
     try {
       return parseAuthorizationModes(v);

@@ -11,7 +11,7 @@ import { MemoryStore } from "../store/memory-store.js";
 import { EtcdStore } from "../store/etcd-store.js";
 import { HostEndpoints } from "../cluster/host-endpoints.js";
 import { defaultLogLevel, type LogLevel } from "../log/logger.js";
-import { DEFAULT_PLUGINS } from "../cluster/default-distribution.js";
+import { DEFAULT_PLUGINS, DEFAULT_POD_NETWORK } from "../cluster/default-distribution.js";
 import type { AuthorizationMode } from "../apiserver/authorization/authorization-modes.js";
 
 export interface UpOptions {
@@ -41,7 +41,7 @@ export interface UpOptions {
   nodeExporter?: boolean;
   /** Load the log pipeline: fluent-bit and Elasticsearch in namespace logging (default true). */
   logging?: boolean;
-  /** The pod network instead of kindnet: `flannel`, `flannel:host-gw`, `flannel:udp`, `calico[:mode]` (as `kubesim compare --cni` names them). */
+  /** The pod network instead of flannel (vxlan): `flannel`, `flannel:host-gw`, `flannel:udp`, `calico[:mode]` (as `kubesim compare --cni` names them), or `kindnet`. */
   cni?: string;
   /** Host port of the cluster DNS (UDP+TCP on 127.0.0.1; 0 picks a free one); default: cluster.yaml's dnsPort, else 10053. */
   dnsPort?: number;
@@ -83,7 +83,9 @@ const COMPONENT_PLUGINS: Record<Exclude<UpComponent, "agent">, string> = { sched
 
 /** The etcd store `--etcd-servers` names, with its TLS files read. */
 /** The network plugin `--cni` names (loaded on demand: only `kubesim up --cni` needs the plugins' code). */
-async function cniPlugin(spec: string): Promise<DefinedPlugin> {
+async function cniPlugin(spec: string): Promise<DefinedPlugin | string> {
+  // kind's network stays one flag away (it was the default before flannel).
+  if (spec === "kindnet") return "cni-kindnet";
   const { parseCniVariant } = await import("../../plugins/network-compare/index.js");
   return parseCniVariant(spec).plugin;
 }
@@ -137,7 +139,7 @@ export async function up(options: UpOptions, print: (line: string) => void): Pro
   const store = options.etcdServers?.length ? await openEtcd(options) : options.memory ? new MemoryStore() : undefined;
   const overrides: ClusterOptions = {
     ...(store ? { store } : {}),
-    ...(apiOnly ? { plugins: options.plugins ?? [] } : omitted.size || options.cni ? { plugins: [...DEFAULT_PLUGINS.filter((p) => !omitted.has(p) && !(options.cni && p === "cni-kindnet")), ...(options.cni ? [await cniPlugin(options.cni)] : [])] } : {}),
+    ...(apiOnly ? { plugins: options.plugins ?? [] } : omitted.size || options.cni ? { plugins: [...DEFAULT_PLUGINS.filter((p) => !omitted.has(p) && !(options.cni && p === DEFAULT_POD_NETWORK)), ...(options.cni ? [await cniPlugin(options.cni)] : [])] } : {}),
     ...(options.serviceCidr ? { serviceCidr: options.serviceCidr } : {}),
     ...(options.podNetworkCidr ? { podNetworkCidr: options.podNetworkCidr } : {}),
     ...(disabled.has("agent") ? { nodes: 0 } : {}), ...(options.authorizationModes ? { authorizationModes: options.authorizationModes } : {}), clock: "real", stateDir, ...(options.certificatesDir ? { certificatesDir: resolvePath(options.certificatesDir) } : {}), apiServerPort: options.port || 6443, logLevel: options.logLevel ?? defaultLogLevel(), ...(options.nodes !== undefined && !disabled.has("agent") ? { nodes: options.nodes } : {}), ...(options.dnsPort !== undefined ? { dnsPort: options.dnsPort } : {}) };

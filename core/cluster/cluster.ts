@@ -168,6 +168,8 @@ export class Cluster {
   private readonly addressing: NodeAddressing;
   private readonly dataPlane: DataPlane;
   private readonly nodeScopes = new Map<string, ClusterNode>();
+  /** Nodes whose pod CIDRs the addressing knows: the last full listing's plus those registered here since (see occupyForeignPodCidrs). */
+  private nodesAccounted = -1;
   private readonly nodeAgents = new Map<string, { abort: AbortController; handles: NodeAgentHandle[] }>();
   private readonly stopController = new AbortController();
   private readonly servers = new Set<HttpServerHandle>();
@@ -424,7 +426,7 @@ export class Cluster {
       throw err;
     });
     // Node CIDRs node IPAM handed to Nodes registered through the API are taken.
-    if (this.state === "running") for (const n of (await nodes.list()).items) if (n.spec?.podCIDR && n.metadata?.name !== name) this.addressing.occupyPodCidr(n.spec.podCIDR);
+    if (this.state === "running") await this.occupyForeignPodCidrs(name);
     const podCidr = this.addressing.allocatePodCidr(existing?.spec?.podCIDR);
     const ip = this.addressing.allocateNodeIP(spec.subnet);
     // A kubelet registers its own Node; without one (API-only clusters) the cluster writes a placeholder.
@@ -440,6 +442,7 @@ export class Cluster {
         await nodes.updateStatus({ ...fresh, metadata: { ...metadata, resourceVersion: updated.metadata?.resourceVersion } }, { fieldManager: "kubesim-node-registration" });
       } else {
         await nodes.create(fresh, { fieldManager: "kubesim-node-registration" });
+        this.nodesAccounted++;
       }
     } catch (err) {
       this.addressing.releasePodCidr(podCidr);
@@ -458,7 +461,10 @@ export class Cluster {
     this.nodeScopes.set(name, node);
     try {
       await this.startNodeAgents(node);
-      if (kubelet) await this.completeRegistration(name, role, podCidr, spec);
+      if (kubelet) {
+        await this.completeRegistration(name, role, podCidr, spec);
+        if (!existing) this.nodesAccounted++;
+      }
     } catch (err) {
       this.nodeScopes.delete(name);
       this.addressing.releasePodCidr(podCidr);
@@ -523,12 +529,28 @@ export class Cluster {
     return runNodeCommand(this.extensions.point(NodeCommands), n, argv, stdin);
   }
 
+  /**
+   * Marks the pod CIDRs of Nodes registered through the API (node IPAM gave them) as taken. The
+   * full listing is skipped while the number of Nodes is the one accounted for — the last listing's
+   * plus the Nodes this cluster registered since — so adding n nodes costs O(n), not O(n²).
+   */
+  private async occupyForeignPodCidrs(adding: string): Promise<void> {
+    const nodes = this.running().client.resource<Node>("Node");
+    const page = await nodes.list({ limit: 1 });
+    const total = page.metadata?.remainingItemCount !== undefined ? page.items.length + page.metadata.remainingItemCount : page.metadata?.continue ? -1 : page.items.length;
+    if (total === this.nodesAccounted) return;
+    const all = await nodes.list();
+    for (const n of all.items) if (n.spec?.podCIDR && n.metadata?.name !== adding) this.addressing.occupyPodCidr(n.spec.podCIDR);
+    this.nodesAccounted = all.items.length;
+  }
+
   /** Removes a node: stops its agents, deletes its Node object and drops its scope. */
   async removeNode(name: string): Promise<void> {
     const cp = this.running();
     await this.stopNodeAgents(name);
     const node = await cp.client.resource<Node>("Node").get(name);
     await cp.client.resource("Node").delete(name);
+    this.nodesAccounted--;
     const podCidr = node.spec?.podCIDR;
     if (podCidr) this.addressing.releasePodCidr(podCidr);
     const ip = node.status?.addresses?.find((a) => a.type === "InternalIP")?.address;

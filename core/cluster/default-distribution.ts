@@ -6,4 +6,7 @@
  * to it (an entry for a default plugin configures it rather than loading it twice). `kubesim up`
  * also adds the add-ons k3s ships: coredns and ingress-nginx.
  */
-export const DEFAULT_PLUGINS: readonly string[] = ["kube-controller-manager", "kube-scheduler", "images", "runtime-containerd", "runtime-docker", "kubelet", "cni-plugins", "cni-kindnet", "kube-proxy", "node-net-tools", "csi-sidecars", "csi-hostpath"];
+export const DEFAULT_PLUGINS: readonly string[] = ["kube-controller-manager", "kube-scheduler", "images", "runtime-containerd", "runtime-docker", "kubelet", "cni-plugins", "cni-flannel", "kube-proxy", "node-net-tools", "csi-sidecars", "csi-hostpath"];
+
+/** The pod network of the default distribution (flannel, vxlan backend, as kind and k3s each ship one); `kubesim up --cni` replaces it. */
+export const DEFAULT_POD_NETWORK = "cni-flannel";

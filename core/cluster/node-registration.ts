@@ -18,6 +18,12 @@ export class NodeAddressing {
   /** Node addresses handed out (as integers). */
   private readonly usedHosts = new Set<number>();
   private readonly nodeBase = ipv4ToUint32("172.18.0.0");
+  /** No block below this one is free (allocation resumes here instead of scanning from the first). */
+  private freeBlockFrom = 0;
+  /** Per node network base: no host number below this one is free there. */
+  private readonly freeHostFrom = new Map<number, number>();
+  /** Pod CIDRs already marked used by {@link occupyPodCidr} (a node listing repeats them). */
+  private readonly occupied = new Set<string>();
 
   constructor(
     podNetworkCidr: string,
@@ -38,9 +44,10 @@ export class NodeAddressing {
       this.usedBlocks.add(block);
       return requested;
     }
-    for (let i = 0; i < this.podBlocks; i++) {
+    for (let i = this.freeBlockFrom; i < this.podBlocks; i++) {
       if (this.usedBlocks.has(i)) continue;
       this.usedBlocks.add(i);
+      this.freeBlockFrom = i + 1;
       return `${uint32ToIpv4(this.podBase + i * 2 ** (32 - this.nodeMask))}/${this.nodeMask}`;
     }
     throw new Error(`pod network exhausted: no free /${this.nodeMask} left for another node`);
@@ -48,12 +55,17 @@ export class NodeAddressing {
 
   /** Marks a CIDR some other allocator (node IPAM) gave a Node as used; ignores CIDRs outside the pod network. */
   occupyPodCidr(cidr: string): void {
+    if (this.occupied.has(cidr)) return;
+    this.occupied.add(cidr);
     const block = (parseIpv4Cidr(cidr).network - this.podBase) / 2 ** (32 - this.nodeMask);
     if (block >= 0 && block < this.podBlocks) this.usedBlocks.add(Math.floor(block));
   }
 
   releasePodCidr(cidr: string): void {
-    this.usedBlocks.delete((parseIpv4Cidr(cidr).network - this.podBase) >>> (32 - this.nodeMask));
+    const block = (parseIpv4Cidr(cidr).network - this.podBase) >>> (32 - this.nodeMask);
+    this.usedBlocks.delete(block);
+    this.occupied.delete(cidr);
+    this.freeBlockFrom = Math.min(this.freeBlockFrom, block);
   }
 
   /**
@@ -70,9 +82,10 @@ export class NodeAddressing {
       base = network;
       size = 2 ** (32 - prefix);
     }
-    for (let host = 2; host < size - 2; host++) {
+    for (let host = this.freeHostFrom.get(base) ?? 2; host < size - 2; host++) {
       if (this.usedHosts.has(base + host)) continue;
       this.usedHosts.add(base + host);
+      this.freeHostFrom.set(base, host + 1);
       return uint32ToIpv4(base + host);
     }
     throw new Error(`node network exhausted${subnet ? `: no address left in ${subnet}` : ""}`);
@@ -84,7 +97,10 @@ export class NodeAddressing {
   }
 
   releaseNodeIP(ip: string): void {
-    this.usedHosts.delete(ipv4ToUint32(ip));
+    const addr = ipv4ToUint32(ip);
+    this.usedHosts.delete(addr);
+    // Lower the resume point of whichever node network holds the address.
+    for (const [base, from] of this.freeHostFrom) if (addr >= base && addr - base < from) this.freeHostFrom.set(base, Math.max(2, addr - base));
   }
 }
 

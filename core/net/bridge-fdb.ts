@@ -1,3 +1,5 @@
+import type { SharedFdb } from "./shared-layer.js";
+
 /** One forwarding database entry of a Linux bridge (or a VXLAN device's `dst` entries). */
 export interface FdbEntry {
   readonly mac: string;
@@ -20,12 +22,32 @@ export const DEFAULT_AGEING_MS = 300_000;
  */
 export class BridgeFdb {
   private readonly entries = new Map<string, FdbEntry>();
+  private layers: { readonly shared: SharedFdb; readonly exclude: string; readonly hidden: Set<FdbEntry> }[] | undefined;
 
   constructor(public ageingMs: number = DEFAULT_AGEING_MS) {}
 
+  /** Sees `shared`'s entries, except `exclude`'s, as its own (shared-layer.ts): after its own in listings, shadowed by them. */
+  attach(shared: SharedFdb, exclude: string): void {
+    (this.layers ??= []).push({ shared, exclude, hidden: new Set() });
+  }
+
+  detach(shared: SharedFdb): void {
+    this.layers = this.layers?.filter((l) => l.shared !== shared);
+    if (!this.layers?.length) this.layers = undefined;
+  }
+
+  private shared(mac: string): { hidden: Set<FdbEntry>; entry: FdbEntry } | undefined {
+    if (this.layers)
+      for (const l of this.layers) {
+        const e = l.shared.entries.get(mac);
+        if (e && e.owner !== l.exclude && !l.hidden.has(e.entry)) return { hidden: l.hidden, entry: e.entry };
+      }
+    return undefined;
+  }
+
   /** Learns (or refreshes) `mac` on `port`; a permanent entry is left alone. */
   learn(mac: string, port: string, now: number): void {
-    const e = this.entries.get(mac);
+    const e = this.entries.get(mac) ?? this.shared(mac)?.entry;
     if (e?.permanent) return;
     if (e && e.port === port) e.updated = now;
     else this.entries.set(mac, { mac, port, permanent: false, updated: now });
@@ -39,7 +61,7 @@ export class BridgeFdb {
   /** The entry for `mac` if present and not aged out at `now`. */
   lookup(mac: string, now: number): FdbEntry | undefined {
     const e = this.entries.get(mac);
-    if (!e) return undefined;
+    if (!e) return this.shared(mac)?.entry;
     if (!e.permanent && now - e.updated > this.ageingMs) {
       this.entries.delete(mac);
       return undefined;
@@ -48,10 +70,14 @@ export class BridgeFdb {
   }
 
   delete(mac: string): boolean {
-    return this.entries.delete(mac);
+    if (this.entries.delete(mac)) return true;
+    const s = this.shared(mac);
+    s?.hidden.add(s.entry);
+    return s !== undefined;
   }
 
   deletePort(port: string): void {
+    if (this.layers) this.layers = this.layers.filter((l) => l.shared.port !== port);
     for (const [mac, e] of this.entries) if (e.port === port) this.entries.delete(mac);
   }
 
@@ -62,6 +88,9 @@ export class BridgeFdb {
       if (!e.permanent && now - e.updated > this.ageingMs) this.entries.delete(mac);
       else out.push(e);
     }
+    if (this.layers)
+      for (const l of this.layers)
+        for (const { owner, entry } of l.shared.entries.values()) if (owner !== l.exclude && !l.hidden.has(entry) && !this.entries.has(entry.mac)) out.push(entry);
     return out;
   }
 }

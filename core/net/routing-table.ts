@@ -1,4 +1,5 @@
 import { prefixMask } from "./ipv4.js";
+import type { SharedRoutes } from "./shared-layer.js";
 
 /** `ip route`'s route types (unicast, local, broadcast, blackhole, unreachable, prohibit). */
 export type RouteType = "unicast" | "local" | "broadcast" | "blackhole" | "unreachable" | "prohibit";
@@ -23,8 +24,20 @@ export interface Route {
   readonly mtu?: number;
 }
 
+/** `ip route`'s listing order: the default route first, then by address, prefix and metric. */
+export function routeOrder(a: Route, b: Route): number {
+  return (a.prefix === 0 ? -1 : 0) - (b.prefix === 0 ? -1 : 0) || a.network - b.network || a.prefix - b.prefix || (a.metric ?? 0) - (b.metric ?? 0);
+}
+
 /** Well-known table ids. */
 export const TABLE = { local: 255, main: 254, default: 253 } as const;
+
+/** A shared route set seen by one table: all its routes but those of `exclude` and those deleted here (`hidden`). */
+interface AttachedRoutes {
+  readonly shared: SharedRoutes;
+  readonly exclude: string;
+  readonly hidden: Set<Route>;
+}
 
 /** Up to this many routes a table is a flat list (a pod's few routes); past it, an index by prefix length. */
 const SMALL_TABLE = 16;
@@ -41,11 +54,48 @@ export class RoutingTable {
   /** Index = prefix length, once the table outgrew the flat list. */
   private byPrefix: (Map<number, Route[]> | undefined)[] | undefined;
   private count = 0;
+  /** Shared route sets this table sees (see shared-layer.ts); usually none. */
+  private layers: AttachedRoutes[] | undefined;
 
   constructor(readonly id: number) {}
 
+  /** Routes in the table, shared ones seen here included. */
   get size(): number {
-    return this.count;
+    let n = this.count;
+    if (this.layers)
+      for (const l of this.layers) {
+        n += l.shared.size - l.shared.countOf(l.exclude);
+        // Hidden routes still in the set (a route the set dropped since is in neither count).
+        for (const r of l.hidden) {
+          const owner = l.shared.ownerOf(r);
+          if (owner !== undefined && owner !== l.exclude) n--;
+        }
+      }
+    return n;
+  }
+
+  /**
+   * Sees `shared`'s routes, except `exclude`'s, as this table's own (lookups, listings, size,
+   * deletes) without copying them; detached by {@link detach} or when their device goes away.
+   */
+  attach(shared: SharedRoutes, exclude: string): void {
+    (this.layers ??= []).push({ shared, exclude, hidden: new Set() });
+  }
+
+  detach(shared: SharedRoutes): void {
+    this.layers = this.layers?.filter((l) => l.shared !== shared);
+    if (!this.layers?.length) this.layers = undefined;
+  }
+
+  private visible(l: AttachedRoutes, r: Route): boolean {
+    return !l.hidden.has(r) && l.shared.ownerOf(r) !== l.exclude;
+  }
+
+  /** This table's own routes for exactly `network/prefix` (not the shared ones), best first. */
+  exact(network: number, prefix: number): readonly Route[] {
+    const key = (network & prefixMask(prefix)) >>> 0;
+    if (this.small) return this.small.filter((r) => r.prefix === prefix && r.network === key);
+    return this.byPrefix![prefix]?.get(key) ?? [];
   }
 
   /** Adds a route; refuses an exact duplicate (same prefix, metric and type) as `ip route add` does with "File exists". */
@@ -53,6 +103,7 @@ export class RoutingTable {
     const network = (route.network & prefixMask(route.prefix)) >>> 0;
     const r = network === route.network ? route : { ...route, network };
     const same = (x: Route) => (x.metric ?? 0) === (r.metric ?? 0) && x.type === r.type && x.dev === r.dev;
+    if (this.layers) for (const l of this.layers) if (l.shared.table.exact(network, r.prefix).some((x) => same(x) && this.visible(l, x))) throw new Error("RTNETLINK answers: File exists");
     if (this.small) {
       if (this.small.some((x) => x.prefix === r.prefix && x.network === network && same(x))) throw new Error("RTNETLINK answers: File exists");
       this.small.push(r);
@@ -81,6 +132,18 @@ export class RoutingTable {
   delete(network: number, prefix: number, metric?: number, predicate?: (r: Route) => boolean): number {
     const key = (network & prefixMask(prefix)) >>> 0;
     const stays = (r: Route) => (metric !== undefined && (r.metric ?? 0) !== metric) || (predicate !== undefined && !predicate(r));
+    let hidden = 0;
+    if (this.layers)
+      for (const l of this.layers)
+        for (const r of l.shared.table.exact(key, prefix))
+          if (this.visible(l, r) && !stays(r)) {
+            l.hidden.add(r);
+            hidden++;
+          }
+    return hidden + this.deleteOwn(key, prefix, stays);
+  }
+
+  private deleteOwn(key: number, prefix: number, stays: (r: Route) => boolean): number {
     if (this.small) {
       const before = this.small.length;
       this.small = this.small.filter((r) => r.prefix !== prefix || r.network !== key || stays(r));
@@ -100,6 +163,10 @@ export class RoutingTable {
 
   /** Removes every route through device `dev` (what the kernel does when a device goes away). */
   deleteDevice(dev: string): void {
+    if (this.layers?.some((l) => l.shared.devices.has(dev))) {
+      this.layers = this.layers.filter((l) => !l.shared.devices.has(dev));
+      if (!this.layers.length) this.layers = undefined;
+    }
     if (this.small) {
       const before = this.small.length;
       this.small = this.small.filter((r) => r.dev !== dev);
@@ -118,12 +185,24 @@ export class RoutingTable {
     }
   }
 
-  /** Longest-prefix match: the best route for `dst`, or undefined. */
+  /** Longest-prefix match: the best route for `dst`, or undefined (a route of this table wins a tie with a shared one). */
   lookup(dst: number): Route | undefined {
+    const own = this.lookupOwn(dst);
+    if (!this.layers) return own;
+    let best = own;
+    for (const l of this.layers) {
+      const r = l.shared.table.lookupOwn(dst, (x) => !this.visible(l, x));
+      if (r && (!best || r.prefix > best.prefix || (r.prefix === best.prefix && (r.metric ?? 0) < (best.metric ?? 0)))) best = r;
+    }
+    return best;
+  }
+
+  /** Longest-prefix match among this table's own routes, passing over those `skip` rejects. */
+  lookupOwn(dst: number, skip?: (r: Route) => boolean): Route | undefined {
     if (this.small) {
       let best: Route | undefined;
       for (const r of this.small) {
-        if (((dst & prefixMask(r.prefix)) >>> 0) !== r.network) continue;
+        if (((dst & prefixMask(r.prefix)) >>> 0) !== r.network || skip?.(r)) continue;
         if (!best || r.prefix > best.prefix || (r.prefix === best.prefix && (r.metric ?? 0) < (best.metric ?? 0))) best = r;
       }
       return best;
@@ -132,7 +211,9 @@ export class RoutingTable {
       const bucket = this.byPrefix![p];
       if (!bucket || bucket.size === 0) continue;
       const list = bucket.get((dst & prefixMask(p)) >>> 0);
-      if (list) return list[0];
+      if (!list) continue;
+      if (!skip) return list[0];
+      for (const r of list) if (!skip(r)) return r;
     }
     return undefined;
   }
@@ -142,7 +223,23 @@ export class RoutingTable {
     const out: Route[] = [];
     if (this.small) out.push(...this.small);
     else for (let p = 0; p <= 32; p++) for (const list of this.byPrefix![p]?.values() ?? []) out.push(...list);
-    return out.sort((a, b) => (a.prefix === 0 ? -1 : 0) - (b.prefix === 0 ? -1 : 0) || a.network - b.network || a.prefix - b.prefix || (a.metric ?? 0) - (b.metric ?? 0));
+    out.sort(routeOrder);
+    if (!this.layers) return out;
+    // Merge the shared routes (kept sorted by their set) in: linear, where the table's own come first among equals.
+    let merged = out;
+    for (const l of this.layers) {
+      const shared = l.shared.sorted();
+      const next: Route[] = [];
+      let i = 0;
+      for (const r of shared) {
+        if (!this.visible(l, r)) continue;
+        while (i < merged.length && routeOrder(merged[i]!, r) <= 0) next.push(merged[i++]!);
+        next.push(r);
+      }
+      while (i < merged.length) next.push(merged[i++]!);
+      merged = next;
+    }
+    return merged;
   }
 
   /** Moves the flat list into the prefix index (insertion order kept among equal metrics). */

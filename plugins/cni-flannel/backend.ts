@@ -9,6 +9,8 @@ export interface Backend extends LeaseEvents {
   readonly data: Lease["backendData"] | null;
   /** Problems flanneld logged while programming leases (what `kubectl logs` of kube-flannel would show). */
   readonly errors: readonly string[];
+  /** True when the backend's entries for other leases are shared by the cluster's nodes (programmed once, not through this backend's events). */
+  readonly shared?: boolean;
   /** Removes what the backend created on the node. */
   teardown(): void;
 }

@@ -11,14 +11,13 @@ import type { SubnetManager } from "./lease.js";
 import { UdpBackend } from "./udp-backend.js";
 import { NodeFiles, type NodeFileSystem } from "../../core/cni/node-files.js";
 import { Client } from "../../core/client/client.js";
-import { InformerFactory, type SharedInformerFactory } from "../../core/informers/shared-informer-factory.js";
 import { Logger } from "../../core/log/logger.js";
 import { DataPlaneToken, type DataPlane } from "../../core/net/data-plane.js";
 import { ipv4ToUint32, parseIpv4Cidr, uint32ToIpv4 } from "../../core/net/ipv4.js";
 import type { Backend } from "./backend.js";
 import { FLANNEL_CONFLIST } from "./cni-plugin.js";
 import { HostGwBackend } from "./host-gw-backend.js";
-import { ANNOTATION, KubeSubnetManager } from "./kube-subnet-manager.js";
+import { ANNOTATION, KubeSubnetManager, type KubeLeaseWatcher } from "./kube-subnet-manager.js";
 import { flannelRules } from "./masquerade.js";
 import { FLANNEL_CONFIGMAP, FLANNEL_NAMESPACE } from "./manifest.js";
 import { FlannelConfigError, SUPPORTED_BACKENDS, parseNetConf, type FlannelNetConf } from "./net-conf.js";
@@ -61,10 +60,10 @@ async function readNetConf(client: Client): Promise<FlannelNetConf> {
 }
 
 /** The backend of `config` on a node whose subnet is `local.network` (vxlan may be given the VtepMAC it announced already). */
-function makeBackend(plane: DataPlane, root: NetNamespace, config: FlannelNetConf, local: { network: number; publicIP: number }, vtepMac?: string): Backend {
+function makeBackend(plane: DataPlane, root: NetNamespace, config: FlannelNetConf, local: { network: number; publicIP: number }, vtepMac?: string, shared?: KubeLeaseWatcher): Backend {
   switch (config.Backend.Type) {
     case "vxlan":
-      return new VxlanBackend(plane, root, local, config.Backend, vtepMac);
+      return new VxlanBackend(plane, root, local, config.Backend, vtepMac, shared && !config.Backend.DirectRouting ? (dev) => shared.vxlanEntries(dev) : undefined);
     case "host-gw":
       return new HostGwBackend(root);
     case "udp":
@@ -108,7 +107,7 @@ function previousSubnet(files: NodeFileSystem): string | undefined {
  * writes /run/flannel/subnet.env and the masquerade/forward rules, installs 10-flannel.conflist (the
  * install-cni init container's job), and keeps every other node's lease programmed as they come and go.
  */
-export function flanneldAgent(registry: FlanneldRegistry, etcd?: FlannelEtcdOptions): NodeAgent {
+export function flanneldAgent(registry: FlanneldRegistry, leases: KubeLeaseWatcher, etcd?: FlannelEtcdOptions): NodeAgent {
   return {
     async start({ scope, signal }): Promise<NodeAgentHandle> {
       const self = scope.resolve<string>(NodeName);
@@ -142,15 +141,15 @@ export function flanneldAgent(registry: FlanneldRegistry, etcd?: FlannelEtcdOpti
         config = await readNetConf(client);
         subnet = scope.resolve<string>(NodePodCidr);
         const root = plane.addNode(self, nodeIP);
-        backend = makeBackend(plane, root, config, { network: parseIpv4Cidr(subnet).network, publicIP });
-        const kube = new KubeSubnetManager(self, client, scope.resolve<SharedInformerFactory>(InformerFactory), log);
+        backend = makeBackend(plane, root, config, { network: parseIpv4Cidr(subnet).network, publicIP }, undefined, leases);
+        const kube = new KubeSubnetManager(self, client, leases, log);
         const annotations: Record<string, string> = {
           [ANNOTATION.backendData]: JSON.stringify(backend.data),
           [ANNOTATION.backendType]: backend.type,
           [ANNOTATION.kubeSubnetManager]: "true",
           [ANNOTATION.publicIP]: nodeIP,
         };
-        kube.start(annotations, backend, signal);
+        kube.start(annotations, backend.shared ? undefined : backend, signal);
         subnets = kube;
       }
       const root = plane.node(self)!;

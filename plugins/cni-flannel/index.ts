@@ -10,6 +10,8 @@ import { definePlugin, type DefinedPlugin } from "../../core/plugins/plugin.js";
 import { flannelCni } from "./cni-plugin.js";
 import { Clock } from "../../core/clock/clock.js";
 import { EtcdSubnetRegistry, FLANNEL_ETCD_PREFIX } from "./etcd-registry.js";
+import { InformerFactory, type SharedInformerFactory } from "../../core/informers/shared-informer-factory.js";
+import { KubeLeaseWatcher } from "./kube-subnet-manager.js";
 import { flanneldAgent, type FlannelEtcdOptions, type FlanneldRegistry } from "./flanneld.js";
 import { FLANNEL_IMAGES } from "./images.js";
 import { flannelManifest } from "./manifest.js";
@@ -84,7 +86,7 @@ export function flannel(options: FlannelOptions = {}): DefinedPlugin {
       if (etcd) await seedEtcdConfig(etcd, ctx.resolve<Clock>(Clock), netConf);
       const args = etcd ? ["--ip-masq", `--etcd-endpoints=${etcd.endpoints.join(",")}`, `--etcd-prefix=${etcd.prefix ?? FLANNEL_ETCD_PREFIX}`] : undefined;
       await install(client, flannelManifest(netConf, args), (m) => ctx.log.warn(m));
-      ctx.contribute(NodeAgents, "flanneld", flanneldAgent(registry, etcd));
+      ctx.contribute(NodeAgents, "flanneld", flanneldAgent(registry, new KubeLeaseWatcher(ctx.resolve<SharedInformerFactory>(InformerFactory)), etcd));
       return () => {
         ctx.extensions(NodeAgents).withdraw("flanneld");
         ctx.extensions(NetworkPlugins).withdraw("flannel");

@@ -5,6 +5,7 @@ import { isTombstone } from "../../core/informers/tombstone.js";
 import { ipv4ToUint32, parseIpv4Cidr } from "../../core/net/ipv4.js";
 import type { Logger } from "../../core/log/logger.js";
 import type { Lease, LeaseEvents, SubnetManager } from "./lease.js";
+import { SharedVxlanEntries } from "./vxlan-shared.js";
 
 /** The annotations flannel's kube subnet manager keeps on each Node. */
 export const ANNOTATION = {
@@ -44,59 +45,132 @@ function sameLease(a: Lease, b: Lease): boolean {
 }
 
 /**
- * flannel's kube subnet manager (`--kube-subnet-mgr`): the node's subnet is its `spec.podCIDR`; the
- * lease is published as annotations on the node's own Node object (backend type and data, public
- * IP); every other Node carrying them is a lease, added when they appear and removed when the Node
- * is deleted. A Node that loses its podCIDR or annotations is a removed lease too.
+ * What every node's kube subnet manager learns from the Nodes, learned once per cluster: one Node
+ * event handler keeps the leases (parsed once per Node change, not once per node), programs the
+ * shared vxlan entries, hands each node its own Node (to publish its annotations) and reports
+ * other nodes' leases to the nodes whose backends keep entries of their own (host-gw, udp,
+ * DirectRouting). Started by the first node's flanneld.
  */
-export class KubeSubnetManager implements SubnetManager {
+export class KubeLeaseWatcher {
   private readonly known = new Map<string, Lease>();
+  private readonly own = new Map<string, (node: Node) => void>();
+  private readonly subscribers = new Map<string, LeaseEvents>();
+  private readonly vxlan = new Map<string, SharedVxlanEntries>();
   private registration: { remove(): void } | undefined;
-  private publishing = false;
 
-  constructor(
-    private readonly self: string,
-    private readonly client: Client,
-    private readonly informers: SharedInformerFactory,
-    private readonly log: Logger,
-  ) {}
+  constructor(private readonly informers: SharedInformerFactory) {}
 
-  /**
-   * Publishes this node's lease (annotations) whenever its Node lacks or differs from them, and
-   * reports other nodes' leases to `events`. Starts the informers if needed.
-   */
-  start(annotations: Record<string, string>, events: LeaseEvents, signal: AbortSignal): void {
+  /** The shared entries of vxlan device `dev` (made on first use from the leases known). */
+  vxlanEntries(dev: string): SharedVxlanEntries {
+    let v = this.vxlan.get(dev);
+    if (!v) {
+      this.vxlan.set(dev, (v = new SharedVxlanEntries(dev)));
+      for (const lease of this.known.values()) v.added(lease);
+    }
+    return v;
+  }
+
+  /** Registers node `self`: `onOwn` gets its Node on every change, `events` (if any) the other nodes' leases, the known ones first. */
+  join(self: string, onOwn: (node: Node) => void, events: LeaseEvents | undefined, signal: AbortSignal): void {
+    this.own.set(self, onOwn);
+    if (events) {
+      this.subscribers.set(self, events);
+      for (const lease of this.known.values()) if (lease.owner !== self) events.added(lease);
+    }
+    this.start(signal);
+    const node = this.informers.forResource<Node>("Node").lister().get(self);
+    if (node) onOwn(node);
+  }
+
+  leave(self: string): void {
+    this.own.delete(self);
+    this.subscribers.delete(self);
+    if (this.own.size === 0) {
+      this.registration?.remove();
+      this.registration = undefined;
+      this.known.clear();
+      this.vxlan.clear();
+    }
+  }
+
+  /** The leases of nodes other than `self`. */
+  leasesExcept(self: string): Lease[] {
+    return [...this.known.values()].filter((l) => l.owner !== self);
+  }
+
+  private start(signal: AbortSignal): void {
+    if (this.registration) return;
     const nodes = this.informers.forResource<Node>("Node");
-    const onNode = (node: Node): void => {
-      const name = node.metadata?.name;
-      if (!name) return;
-      if (name === this.self) return this.publish(node, annotations);
-      const lease = leaseOfNode(node);
-      const old = this.known.get(name);
-      if (old && lease && sameLease(old, lease)) return;
-      if (old) {
-        this.known.delete(name);
-        events.removed(old);
-      }
-      if (lease) {
-        this.known.set(name, lease);
-        events.added(lease);
-      }
-    };
     this.registration = nodes.addEventHandler({
-      onAdd: onNode,
+      onAdd: (n) => this.onNode(n),
       // Most Node updates are status heartbeats: only the podCIDR and flannel's annotations make a lease.
-      onUpdate: (o, n) => (n.metadata?.name !== this.self && sameLeaseFields(o, n) ? undefined : onNode(n)),
+      onUpdate: (o, n) => {
+        const name = n.metadata?.name;
+        if (name) this.own.get(name)?.(n);
+        if (!sameLeaseFields(o, n)) this.onNode(n, true);
+      },
       onDelete: (n) => {
         const node = isTombstone(n) ? n.obj : n;
         const name = node.metadata?.name;
         const old = name ? this.known.get(name) : undefined;
         if (!old || !name) return;
         this.known.delete(name);
-        events.removed(old);
+        this.removed(old);
       },
     });
     if (this.informers.all().some((i) => !i.isStarted())) this.informers.start(signal);
+  }
+
+  private onNode(node: Node, ownSeen = false): void {
+    const name = node.metadata?.name;
+    if (!name) return;
+    if (!ownSeen) this.own.get(name)?.(node);
+    const lease = leaseOfNode(node);
+    const old = this.known.get(name);
+    if (old && lease && sameLease(old, lease)) return;
+    if (old) {
+      this.known.delete(name);
+      this.removed(old);
+    }
+    if (lease) {
+      this.known.set(name, lease);
+      for (const v of this.vxlan.values()) v.added(lease);
+      for (const [self, events] of this.subscribers) if (self !== name) events.added(lease);
+    }
+  }
+
+  private removed(lease: Lease): void {
+    for (const v of this.vxlan.values()) v.removed(lease);
+    for (const [self, events] of this.subscribers) if (self !== lease.owner) events.removed(lease);
+  }
+}
+
+/**
+ * flannel's kube subnet manager (`--kube-subnet-mgr`) on one node: the node's subnet is its
+ * `spec.podCIDR`; the lease is published as annotations on the node's own Node object (backend
+ * type and data, public IP); every other Node carrying them is a lease, added when they appear and
+ * removed when the Node is deleted (a Node that loses its podCIDR or annotations is a removed
+ * lease too). The Nodes are watched once per cluster ({@link KubeLeaseWatcher}).
+ */
+export class KubeSubnetManager implements SubnetManager {
+  private publishing = false;
+  private joined = false;
+
+  constructor(
+    private readonly self: string,
+    private readonly client: Client,
+    private readonly watcher: KubeLeaseWatcher,
+    private readonly log: Logger,
+  ) {}
+
+  /**
+   * Publishes this node's lease (annotations) whenever its Node lacks or differs from them, and
+   * reports other nodes' leases to `events` — unless the backend's entries are shared
+   * (`events` undefined), which the watcher programs itself.
+   */
+  start(annotations: Record<string, string>, events: LeaseEvents | undefined, signal: AbortSignal): void {
+    this.joined = true;
+    this.watcher.join(this.self, (node) => this.publish(node, annotations), events, signal);
   }
 
   private publish(node: Node, annotations: Record<string, string>): void {
@@ -112,11 +186,11 @@ export class KubeSubnetManager implements SubnetManager {
 
   /** The leases of other nodes currently known. */
   leases(): Lease[] {
-    return [...this.known.values()];
+    return this.watcher.leasesExcept(this.self);
   }
 
   stop(): void {
-    this.registration?.remove();
-    this.registration = undefined;
+    if (this.joined) this.watcher.leave(this.self);
+    this.joined = false;
   }
 }

@@ -6,6 +6,7 @@ import type { NetNamespace } from "../../core/net/netns.js";
 import type { Backend } from "./backend.js";
 import type { Lease } from "./lease.js";
 import { FLANNEL_VXLAN_PORT, type BackendConfig } from "./net-conf.js";
+import type { SharedVxlanEntries } from "./vxlan-shared.js";
 
 /** True when `ip` is reachable on the underlay without a gateway (flannel's ip.DirectRouting check). */
 export function directlyReachable(root: NetNamespace, ip: number): boolean {
@@ -23,8 +24,9 @@ export function directlyReachable(root: NetNamespace, ip: number): boolean {
 export class VxlanBackend implements Backend {
   readonly type = "vxlan";
   readonly mtu: number;
-  readonly errors: string[] = [];
+  private readonly ownErrors: string[] = [];
   private readonly dev: NetDevice;
+  private readonly sharedEntries: SharedVxlanEntries | undefined;
   private readonly direct = new Set<string>();
 
   constructor(
@@ -33,6 +35,8 @@ export class VxlanBackend implements Backend {
     local: { network: number; publicIP: number },
     private readonly config: BackendConfig,
     mac: string = randomMac(plane.random),
+    /** The cluster's shared entries for a device name: when given, this node's tables see them instead of taking lease events. */
+    shared?: (dev: string) => SharedVxlanEntries,
   ) {
     const vni = config.VNI ?? 1;
     const underlay = root.devices.get("eth0")!;
@@ -42,6 +46,22 @@ export class VxlanBackend implements Backend {
     this.dev = root.addDevice(name, "vxlan", mac, this.mtu);
     this.dev.vxlan = { vni, local: local.publicIP, dev: "eth0", port: config.Port || FLANNEL_VXLAN_PORT, learning: false };
     root.addAddress(name, local.network, 32);
+    if (shared) {
+      const entries = (this.sharedEntries = shared(name));
+      const self = root.node!;
+      root.main.attach(entries.routes, self);
+      root.neigh.attach(entries.neighbours, self);
+      this.dev.fdb!.attach(entries.fdb, self);
+      root.changed();
+    }
+  }
+
+  get shared(): boolean {
+    return this.sharedEntries !== undefined;
+  }
+
+  get errors(): readonly string[] {
+    return this.sharedEntries ? [...this.ownErrors, ...this.sharedEntries.errorsSeenBy(this.root.node!)] : this.ownErrors;
   }
 
   get data(): Lease["backendData"] {
@@ -50,12 +70,12 @@ export class VxlanBackend implements Backend {
 
   added(lease: Lease): void {
     if (lease.backendType !== "vxlan") {
-      this.errors.push(`ignoring non-vxlan v4Subnet(${lease.subnet}): type=${lease.backendType}`);
+      this.ownErrors.push(`ignoring non-vxlan v4Subnet(${lease.subnet}): type=${lease.backendType}`);
       return;
     }
     const mac = lease.backendData.VtepMAC;
     if (!mac) {
-      this.errors.push(`error decoding subnet lease JSON: VtepMAC missing for ${lease.subnet}`);
+      this.ownErrors.push(`error decoding subnet lease JSON: VtepMAC missing for ${lease.subnet}`);
       return;
     }
     this.remove(lease);
@@ -89,6 +109,10 @@ export class VxlanBackend implements Backend {
   }
 
   teardown(): void {
+    if (this.sharedEntries) {
+      this.root.main.detach(this.sharedEntries.routes);
+      this.root.neigh.detach(this.sharedEntries.neighbours);
+    }
     this.root.removeDevice(this.dev.name);
   }
 

@@ -1,4 +1,3 @@
-import type { Node } from "kubernetes-types/core/v1.js";
 import { definePlugin } from "../../core/plugins/plugin.js";
 import { NodeAgents, type NodeAgent } from "../../core/cluster/node-agents.js";
 import { NodeIP, NodeName, NodePodCidr } from "../../core/cluster/node-spec.js";
@@ -6,14 +5,12 @@ import { NodeFiles, type NodeFileSystem } from "../../core/cni/node-files.js";
 import { DataPlaneToken, type DataPlane } from "../../core/net/data-plane.js";
 import { NetworkConfigToken, type NetworkConfig } from "../../core/net/network-config.js";
 import { InformerFactory, type SharedInformerFactory } from "../../core/informers/shared-informer-factory.js";
-import { isTombstone } from "../../core/informers/tombstone.js";
-import { ipv4ToUint32, parseIpv4Cidr } from "../../core/net/ipv4.js";
-import type { NetNamespace } from "../../core/net/netns.js";
 import { Client } from "../../core/client/client.js";
 import { Images } from "../../core/cri/images.js";
 import { createObjects } from "../../core/cluster/create-objects.js";
 import { KINDNET_IMAGE_DEFINITION } from "./image.js";
 import { kindnetManifest } from "./manifest.js";
+import { KindnetRoutes } from "./node-routes.js";
 
 export { kindnetManifest, KINDNET_IMAGE } from "./manifest.js";
 
@@ -62,53 +59,35 @@ function masqAgentRules(podNetworkCidr: string): string {
   ].join("\n");
 }
 
-function internalIP(node: Node): string | undefined {
-  return node.status?.addresses?.find((a) => a.type === "InternalIP")?.address;
-}
-
-/** Routes `<podCIDR> via <nodeIP> dev eth0` to every other node, as kindnetd keeps them. */
-function syncRoute(root: NetNamespace, self: string, node: Node, remove: boolean): void {
-  const name = node.metadata?.name;
-  const cidr = node.spec?.podCIDR;
-  const ip = internalIP(node);
-  if (!name || name === self || !cidr || !ip) return;
-  const { network, prefix } = parseIpv4Cidr(cidr);
-  root.main.delete(network, prefix, undefined, (r) => r.dev === "eth0");
-  if (!remove) root.main.add({ type: "unicast", network, prefix, via: ipv4ToUint32(ip), dev: "eth0", scope: "global" });
-  root.changed();
-}
-
 /**
  * The node half of kindnet: writes /etc/cni/net.d/10-kindnet.conflist (ptp + host-local from the
- * node's podCIDR + portmap), keeps a route to every other node's pod CIDR via its InternalIP, and
+ * node's podCIDR + portmap), keeps a route to every other node's pod CIDR via its InternalIP (shared
+ * by the cluster's nodes, {@link KindnetRoutes}), and
  * installs the masquerade agent's rules. This is what the `kindnet` DaemonSet's pods stand for
  * (docs/networking.md, "How the network's agents are deployed").
  */
-export const kindnetAgent: NodeAgent = {
-  start({ scope, signal }) {
-    const self = scope.resolve<string>(NodeName);
-    const plane = scope.resolve<DataPlane>(DataPlaneToken);
-    const root = plane.addNode(self, scope.resolve<string>(NodeIP));
-    const files = scope.resolve<NodeFileSystem>(NodeFiles);
-    const config = scope.resolve<NetworkConfig>(NetworkConfigToken);
-    root.netfilter.restore(masqAgentRules(config.podNetworkCidr), { noflush: true });
-    files.write("/etc/cni/net.d/10-kindnet.conflist", kindnetConflist(scope.resolve<string>(NodePodCidr)));
-    const informers = scope.resolve<SharedInformerFactory>(InformerFactory);
-    const nodes = informers.forResource<Node>("Node");
-    const registration = nodes.addEventHandler({
-      onAdd: (n) => syncRoute(root, self, n, false),
-      onUpdate: (_o, n) => syncRoute(root, self, n, false),
-      onDelete: (n) => syncRoute(root, self, isTombstone(n) ? n.obj : n, true),
-    });
-    if (informers.all().some((i) => !i.isStarted())) informers.start(signal);
-    return {
-      stop() {
-        registration.remove();
-        files.remove("/etc/cni/net.d/10-kindnet.conflist");
-      },
-    };
-  },
-};
+export function kindnetAgent(routes: KindnetRoutes): NodeAgent {
+  return {
+    start({ scope, signal }) {
+      const self = scope.resolve<string>(NodeName);
+      const plane = scope.resolve<DataPlane>(DataPlaneToken);
+      const root = plane.addNode(self, scope.resolve<string>(NodeIP));
+      const files = scope.resolve<NodeFileSystem>(NodeFiles);
+      const config = scope.resolve<NetworkConfig>(NetworkConfigToken);
+      root.netfilter.restore(masqAgentRules(config.podNetworkCidr), { noflush: true });
+      files.write("/etc/cni/net.d/10-kindnet.conflist", kindnetConflist(scope.resolve<string>(NodePodCidr)));
+      root.main.attach(routes.routes, self);
+      root.changed();
+      routes.join(signal);
+      return {
+        stop() {
+          routes.leave();
+          files.remove("/etc/cni/net.d/10-kindnet.conflist");
+        },
+      };
+    },
+  };
+}
 
 export default definePlugin({
   name: "cni-kindnet",
@@ -118,7 +97,7 @@ export default definePlugin({
     ctx.contribute(Images, KINDNET_IMAGE_DEFINITION.repository, KINDNET_IMAGE_DEFINITION);
     const network = ctx.resolve<NetworkConfig>(NetworkConfigToken);
     await createObjects(ctx.resolve<Client>(Client), kindnetManifest(network.podNetworkCidr), (m) => ctx.log.warn(`kindnet manifest: ${m}`));
-    ctx.contribute(NodeAgents, "kindnet", kindnetAgent);
+    ctx.contribute(NodeAgents, "kindnet", kindnetAgent(new KindnetRoutes(ctx.resolve<SharedInformerFactory>(InformerFactory))));
     return () => {
       ctx.extensions(NodeAgents).withdraw("kindnet");
       ctx.extensions(Images).withdraw(KINDNET_IMAGE_DEFINITION.repository);
