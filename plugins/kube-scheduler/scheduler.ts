@@ -160,7 +160,7 @@ export class Scheduler {
         return self.recorder(profileName);
       },
       snapshot: this.cache,
-      nominator: { nominatedPodsForNode: (n: string) => self.queue.nominatedPodsForNode(n) },
+      nominator: { nominatedPodsForNode: (n: string) => self.queue.nominatedPodsForNode(n), hasNominatedPods: () => self.queue.hasNominatedPods() },
       namespaceLabels: (name) => this.namespaceInformer?.lister().get(name)?.metadata?.labels,
       get framework() {
         return framework();
@@ -429,23 +429,14 @@ export class Scheduler {
   private findFeasible(fw: Framework, state: CycleState, pod: Pod, nodes: readonly NodeInfo[], fit: FitError, info: QueuedPodInfo): NodeInfo[] | string {
     const pct = fw.profile.percentageOfNodesToScore ?? this.config.percentageOfNodesToScore;
     const want = numFeasibleNodesToFind(pct, nodes.length);
-    const feasible: NodeInfo[] = [];
-    const len = nodes.length;
-    const start = this.nextStartNodeIndex % len;
-    let processed = 0;
-    for (; processed < len && feasible.length < want; processed++) {
-      const ni = nodes[(start + processed) % len]!;
-      const s = fw.runFilterPluginsWithNominatedPods(state, pod, ni);
-      if (!s) {
-        feasible.push(ni);
-        continue;
-      }
-      if (s.code === Code.Error) return s.message;
+    const start = this.nextStartNodeIndex % nodes.length;
+    const found = fw.findNodesThatPassFilters(state, pod, nodes, start, want, (ni, s) => {
       fit.statuses.set(ni.name, s);
       info.unschedulablePlugins.add(s.plugin);
-    }
-    this.nextStartNodeIndex = (start + processed) % len;
-    return feasible;
+    });
+    if (found instanceof Status) return found.message;
+    this.nextStartNodeIndex = (start + found.processed) % nodes.length;
+    return found.feasible;
   }
 
   /** The index of the highest total; ties broken uniformly at random (reservoir sampling, as upstream). */

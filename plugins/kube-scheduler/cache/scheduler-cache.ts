@@ -1,5 +1,5 @@
 import type { Node, Pod } from "kubernetes-types/core/v1.js";
-import { NodeInfo } from "../framework/node-info.js";
+import { NodeInfo, NodeRows } from "../framework/node-info.js";
 import { PodInfo } from "../framework/pod-info.js";
 import type { NodeInfoLister } from "../framework/interface.js";
 import { normalizedImageName } from "../plugins/image-locality.js";
@@ -22,6 +22,8 @@ interface PodState {
  */
 export class SchedulerCache implements NodeInfoLister {
   private readonly nodes = new Map<string, NodeInfo>();
+  /** The numbers of every NodeInfo, contiguous in node order. */
+  private readonly rows = new NodeRows();
   /** Nodes with a Node object, in the order they were added (the iteration order of Filter). */
   private readonly nodeList: NodeInfo[] = [];
   private readonly nodeIndex = new Map<string, number>();
@@ -65,7 +67,7 @@ export class SchedulerCache implements NodeInfoLister {
 
   private nodeInfo(name: string): NodeInfo {
     let ni = this.nodes.get(name);
-    if (!ni) this.nodes.set(name, (ni = new NodeInfo(name)));
+    if (!ni) this.nodes.set(name, (ni = new NodeInfo(name, this.rows)));
     return ni;
   }
 
@@ -103,6 +105,7 @@ export class SchedulerCache implements NodeInfoLister {
     // Pods still bound to a deleted node keep a NodeInfo without a node (as upstream) until they go.
     if (ni.pods.length === 0) {
       this.nodes.delete(name);
+      this.rows.detach(ni);
       this.affinityNodes.delete(ni);
     } else ni.node = undefined;
     this.affinityChanged();
@@ -147,7 +150,10 @@ export class SchedulerCache implements NodeInfoLister {
       if (ni.podsWithAffinity.length === 0) this.affinityNodes.delete(ni);
       this.affinityChanged();
     }
-    if (!ni.node && ni.pods.length === 0) this.nodes.delete(nodeName);
+    if (!ni.node && ni.pods.length === 0) {
+      this.nodes.delete(nodeName);
+      this.rows.detach(ni);
+    }
   }
 
   /** Counts the pod on `nodeName` before its binding is confirmed. */

@@ -192,6 +192,8 @@ export interface NodeInfoLister {
 /** Pods nominated to nodes by preemption, which Filter counts as if running. */
 export interface PodNominator {
   nominatedPodsForNode(nodeName: string): readonly PodInfo[];
+  /** Whether any pod is nominated anywhere (lets Filter skip the per-node lookup). */
+  hasNominatedPods(): boolean;
 }
 
 /** What a plugin factory receives (upstream `framework.Handle`): narrow, no globals. */

@@ -170,17 +170,53 @@ export class Framework implements FrameworkRunner {
 
   /** Filter plugins in order for one node; the first non-success wins. */
   runFilterPlugins(state: CycleState, pod: Pod, nodeInfo: NodeInfo): Status | null {
-    const plugins = this.activeFilterPlugins(state);
+    return this.filterWith(this.activeFilterPlugins(state), state, pod, nodeInfo);
+  }
+
+  private filterWith(plugins: readonly FilterPlugin[], state: CycleState, pod: Pod, nodeInfo: NodeInfo): Status | null {
     let i = 0;
     try {
       for (; i < plugins.length; i++) {
         const s = plugins[i]!.filter(state, pod, nodeInfo);
-        if (s && s.code !== Code.Success) return s.withPlugin(plugins[i]!.name);
+        if (s !== null && s !== undefined && s.code !== Code.Success) return s.withPlugin(plugins[i]!.name);
       }
     } catch (err) {
       return Status.error(`running Filter plugin "${plugins[i]!.name}": ${String(err)}`).withPlugin(plugins[i]!.name);
     }
     return null;
+  }
+
+  /**
+   * The Filter phase of a cycle (upstream `findNodesThatPassFilters`): nodes from `start`
+   * (wrapping around) until `want` pass or every node was tried, with nominated pods counted in.
+   * Rejections go to `rejected`; an Error status ends the phase. The active plugins and whether
+   * any pod is nominated are looked up once, not per node.
+   */
+  findNodesThatPassFilters(
+    state: CycleState,
+    pod: Pod,
+    nodes: readonly NodeInfo[],
+    start: number,
+    want: number,
+    rejected: (nodeInfo: NodeInfo, status: Status) => void,
+  ): { feasible: NodeInfo[]; processed: number } | Status {
+    const plugins = this.activeFilterPlugins(state);
+    const nominated = this.handle.nominator.hasNominatedPods();
+    const feasible: NodeInfo[] = [];
+    const len = nodes.length;
+    let processed = 0;
+    for (let i = start; processed < len && feasible.length < want; processed++, i++) {
+      if (i === len) i = 0;
+      const ni = nodes[i]!;
+      const s = nominated ? this.runFilterPluginsWithNominatedPods(state, pod, ni) : this.filterWith(plugins, state, pod, ni);
+      if (s === null) {
+        feasible.push(ni);
+        continue;
+      }
+      if (s.code === Code.Error) return s;
+      rejected(ni, s);
+    }
+    return { feasible, processed };
   }
 
   /** The Filter plugins not skipped by their PreFilter in this cycle (computed once per cycle). */

@@ -65,18 +65,27 @@ interface ScoredResource {
   readonly kind: typeof CPU | typeof MEMORY | typeof OTHER;
 }
 
+/** Whether the scored resources are exactly cpu then memory (the default), which Score reads without a loop. */
+function isCpuThenMemory(resources: readonly ScoredResource[]): boolean {
+  return resources.length === 2 && resources[0]!.kind === CPU && resources[1]!.kind === MEMORY;
+}
+
+const LEAST_ALLOCATED = 0;
+const MOST_ALLOCATED = 1;
+const REQUESTED_TO_CAPACITY_RATIO = 2;
+
 function compile(resources: readonly ResourceSpec[]): ScoredResource[] {
   return resources.map((r) => ({ name: r.name, weight: r.weight, kind: r.name === "cpu" ? CPU : r.name === "memory" ? MEMORY : OTHER }));
 }
 
 function allocatableOf(nodeInfo: NodeInfo, r: ScoredResource): number {
-  return r.kind === CPU ? nodeInfo.allocatable.milliCPU : r.kind === MEMORY ? nodeInfo.allocatable.memory : nodeInfo.allocatable.get(r.name);
+  return r.kind === CPU ? nodeInfo.allocatableMilliCPU : r.kind === MEMORY ? nodeInfo.allocatableMemory : nodeInfo.allocatable.get(r.name);
 }
 
 /** Requested amount of `r` on the node plus the pod's (non-zero defaults for cpu/memory when `nonZero`). */
 function requestedWithPod(nodeInfo: NodeInfo, req: PodRequests, r: ScoredResource, nonZero: boolean): number {
-  if (r.kind === CPU) return nonZero ? nodeInfo.nonZeroRequested.milliCPU + req.nonZeroMilliCPU : nodeInfo.requested.milliCPU + req.requests.milliCPU;
-  if (r.kind === MEMORY) return nonZero ? nodeInfo.nonZeroRequested.memory + req.nonZeroMemory : nodeInfo.requested.memory + req.requests.memory;
+  if (r.kind === CPU) return nonZero ? nodeInfo.nonZeroRequestedMilliCPU + req.nonZeroMilliCPU : nodeInfo.requestedMilliCPU + req.requests.milliCPU;
+  if (r.kind === MEMORY) return nonZero ? nodeInfo.nonZeroRequestedMemory + req.nonZeroMemory : nodeInfo.requestedMemory + req.requests.memory;
   return nodeInfo.requested.get(r.name) + req.requests.get(r.name);
 }
 
@@ -94,12 +103,16 @@ export class NodeResourcesFit implements PreFilterPlugin, FilterPlugin, PreScore
   readonly strategy: ScoringStrategyType;
   private readonly resources: ScoredResource[];
   private readonly shape: { utilization: number; score: number }[];
+  private readonly strategyKind: number;
+  private readonly cpuThenMemory: boolean;
 
   constructor(args: NodeResourcesFitArgs = {}) {
     this.ignored = new Set(args.ignoredResources ?? []);
     this.ignoredGroups = args.ignoredResourceGroups ?? [];
     this.strategy = args.scoringStrategy?.type ?? "LeastAllocated";
     this.resources = compile(args.scoringStrategy?.resources ?? DEFAULT_RESOURCES);
+    this.cpuThenMemory = isCpuThenMemory(this.resources);
+    this.strategyKind = this.strategy === "LeastAllocated" ? LEAST_ALLOCATED : this.strategy === "MostAllocated" ? MOST_ALLOCATED : REQUESTED_TO_CAPACITY_RATIO;
     // Shape scores are 0..10 in the configuration, scaled to 0..100.
     this.shape = (args.scoringStrategy?.requestedToCapacityRatio?.shape ?? [
       { utilization: 0, score: 10 },
@@ -122,15 +135,13 @@ export class NodeResourcesFit implements PreFilterPlugin, FilterPlugin, PreScore
 
   /** The common case without allocating: everything fits and no scalar resource is asked for. */
   private fitsQuickly(req: PodRequests, nodeInfo: NodeInfo): boolean {
-    const alloc = nodeInfo.allocatable;
-    const used = nodeInfo.requested;
     const r = req.requests;
     return (
       r.scalar === undefined &&
-      nodeInfo.pods.length + 1 <= alloc.allowedPodNumber &&
-      r.milliCPU <= alloc.milliCPU - used.milliCPU &&
-      r.memory <= alloc.memory - used.memory &&
-      r.ephemeralStorage <= alloc.ephemeralStorage - used.ephemeralStorage
+      nodeInfo.podCount + 1 <= nodeInfo.allowedPodNumber &&
+      r.milliCPU <= nodeInfo.allocatableMilliCPU - nodeInfo.requestedMilliCPU &&
+      r.memory <= nodeInfo.allocatableMemory - nodeInfo.requestedMemory &&
+      r.ephemeralStorage <= nodeInfo.allocatableEphemeralStorage - nodeInfo.requestedEphemeralStorage
     );
   }
 
@@ -163,9 +174,27 @@ export class NodeResourcesFit implements PreFilterPlugin, FilterPlugin, PreScore
 
   score(state: CycleState, pod: Pod, nodeInfo: NodeInfo): number {
     const req = requestsOf(state, PRE_FILTER_KEY, pod);
+    const resources = this.resources;
+    if (this.cpuThenMemory) {
+      // The same sum as the loop below, without its indirections (Score runs for every feasible node).
+      let total = 0;
+      let weights = 0;
+      const cpu = nodeInfo.allocatableMilliCPU;
+      if (cpu !== 0) {
+        const w = resources[0]!.weight;
+        total += this.resourceScore(nodeInfo.nonZeroRequestedMilliCPU + req.nonZeroMilliCPU, cpu) * w;
+        weights += w;
+      }
+      const memory = nodeInfo.allocatableMemory;
+      if (memory !== 0) {
+        const w = resources[1]!.weight;
+        total += this.resourceScore(nodeInfo.nonZeroRequestedMemory + req.nonZeroMemory, memory) * w;
+        weights += w;
+      }
+      return weights === 0 ? 0 : Math.trunc(total / weights);
+    }
     let total = 0;
     let weights = 0;
-    const resources = this.resources;
     for (let i = 0; i < resources.length; i++) {
       const r = resources[i]!;
       const allocatable = allocatableOf(nodeInfo, r);
@@ -177,12 +206,12 @@ export class NodeResourcesFit implements PreFilterPlugin, FilterPlugin, PreScore
   }
 
   private resourceScore(requested: number, capacity: number): number {
-    switch (this.strategy) {
-      case "LeastAllocated":
+    switch (this.strategyKind) {
+      case LEAST_ALLOCATED:
         return requested > capacity ? 0 : Math.trunc(((capacity - requested) * MAX_NODE_SCORE) / capacity);
-      case "MostAllocated":
+      case MOST_ALLOCATED:
         return requested > capacity ? MAX_NODE_SCORE : Math.trunc((requested * MAX_NODE_SCORE) / capacity);
-      case "RequestedToCapacityRatio":
+      default:
         return brokenLinear(this.shape, requested > capacity ? MAX_NODE_SCORE : Math.trunc((requested * MAX_NODE_SCORE) / capacity));
     }
   }
@@ -220,9 +249,11 @@ export class NodeResourcesBalancedAllocation implements PreScorePlugin, ScorePlu
   private readonly resources: ScoredResource[];
   /** Scratch space reused across nodes (score runs synchronously). */
   private readonly fractions: Float64Array;
+  private readonly cpuThenMemory: boolean;
 
   constructor(args: { resources?: ResourceSpec[] } = {}) {
     this.resources = compile(args.resources ?? DEFAULT_RESOURCES);
+    this.cpuThenMemory = isCpuThenMemory(this.resources);
     this.fractions = new Float64Array(this.resources.length);
   }
 
@@ -236,6 +267,18 @@ export class NodeResourcesBalancedAllocation implements PreScorePlugin, ScorePlu
 
   score(state: CycleState, pod: Pod, nodeInfo: NodeInfo): number {
     const req = requestsOf(state, BALANCED_KEY, pod);
+    if (this.cpuThenMemory) {
+      // The loop below for cpu and memory: the std of two fractions is half their distance.
+      const cpu = nodeInfo.allocatableMilliCPU;
+      const memory = nodeInfo.allocatableMemory;
+      let std = 0;
+      if (cpu !== 0 && memory !== 0) {
+        const fc = (nodeInfo.requestedMilliCPU + req.requests.milliCPU) / cpu;
+        const fm = (nodeInfo.requestedMemory + req.requests.memory) / memory;
+        std = Math.abs(((fc > 1 ? 1 : fc) - (fm > 1 ? 1 : fm)) / 2);
+      }
+      return Math.trunc((1 - std) * MAX_NODE_SCORE);
+    }
     const fractions = this.fractions;
     let count = 0;
     for (let i = 0; i < this.resources.length; i++) {

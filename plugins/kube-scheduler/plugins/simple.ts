@@ -46,7 +46,7 @@ export class NodeUnschedulable implements FilterPlugin, EnqueueExtensions {
   static readonly pluginName = "NodeUnschedulable";
   readonly name = NodeUnschedulable.pluginName;
   filter(_state: CycleState, pod: Pod, nodeInfo: NodeInfo): Status | null {
-    if (!nodeInfo.node?.spec?.unschedulable) return null;
+    if (!nodeInfo.unschedulable) return null;
     if (taintTolerated({ key: "node.kubernetes.io/unschedulable", effect: "NoSchedule" }, pod.spec?.tolerations)) return null;
     return Status.unresolvable(ERR_REASON_UNSCHEDULABLE);
   }

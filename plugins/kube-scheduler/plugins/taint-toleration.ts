@@ -27,7 +27,9 @@ export class TaintToleration implements FilterPlugin, PreScorePlugin, ScorePlugi
   readonly name = TaintToleration.pluginName;
 
   filter(_state: CycleState, pod: Pod, nodeInfo: NodeInfo): Status | null {
-    const taint = firstUntoleratedTaint(nodeInfo.node?.spec?.taints, pod.spec?.tolerations, FILTER_EFFECTS);
+    const taints = nodeInfo.taints;
+    if (taints === undefined) return null;
+    const taint = firstUntoleratedTaint(taints, pod.spec?.tolerations, FILTER_EFFECTS);
     if (!taint) return null;
     return Status.unresolvable(`node(s) had untolerated taint {${taint.key}: ${taint.value ?? ""}}`);
   }
@@ -39,8 +41,8 @@ export class TaintToleration implements FilterPlugin, PreScorePlugin, ScorePlugi
   }
 
   score(state: CycleState, _pod: Pod, nodeInfo: NodeInfo): number {
-    const taints = nodeInfo.node?.spec?.taints;
-    if (!taints?.length) return 0;
+    const taints = nodeInfo.taints;
+    if (taints === undefined) return 0;
     const tolerations = state.read<TolerationsState>(PRE_SCORE_KEY)?.preferNoSchedule ?? [];
     let count = 0;
     for (const taint of taints) {

@@ -335,6 +335,10 @@ export class SchedulingQueue implements PodNominator {
     if (m && m.size === 0) this.nominated.delete(node);
   }
 
+  hasNominatedPods(): boolean {
+    return this.nominated.size > 0;
+  }
+
   nominatedPodsForNode(nodeName: string): readonly PodInfo[] {
     if (this.nominated.size === 0) return EMPTY;
     const m = this.nominated.get(nodeName);

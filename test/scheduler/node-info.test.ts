@@ -1,0 +1,70 @@
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import type { Node, Pod } from "kubernetes-types/core/v1.js";
+import { SchedulerCache } from "../../plugins/kube-scheduler/cache/scheduler-cache.js";
+import type { NodeInfo } from "../../plugins/kube-scheduler/framework/node-info.js";
+
+function node(name: string, cpu: string, extra: Partial<Node["spec"]> = {}): Node {
+  return { metadata: { name }, spec: extra, status: { allocatable: { cpu, memory: "8Gi", "ephemeral-storage": "10Gi", pods: "110" } } } as Node;
+}
+let uid = 0;
+function pod(nodeName: string, cpu?: string): Pod {
+  return {
+    metadata: { name: `p${++uid}`, namespace: "default", uid: `u${uid}` },
+    spec: { nodeName, containers: [{ name: "c", image: "x", ...(cpu ? { resources: { requests: { cpu, memory: "1Gi" } } } : {}) }] },
+  } as Pod;
+}
+
+/** The inline numbers Filter and Score read agree with the NodeInfo's Resource totals. */
+function assertInSync(ni: NodeInfo): void {
+  assert.is(ni.allocatableMilliCPU, ni.allocatable.milliCPU, `${ni.name} allocatable cpu`);
+  assert.is(ni.allocatableMemory, ni.allocatable.memory, `${ni.name} allocatable memory`);
+  assert.is(ni.allocatableEphemeralStorage, ni.allocatable.ephemeralStorage);
+  assert.is(ni.requestedMilliCPU, ni.requested.milliCPU, `${ni.name} requested cpu`);
+  assert.is(ni.requestedMemory, ni.requested.memory);
+  assert.is(ni.nonZeroRequestedMilliCPU, ni.nonZeroRequested.milliCPU);
+  assert.is(ni.nonZeroRequestedMemory, ni.nonZeroRequested.memory);
+  assert.is(ni.podCount, ni.pods.length);
+  assert.is(ni.allowedPodNumber, ni.allocatable.allowedPodNumber);
+}
+
+test("NodeInfo numbers stay in sync through growth of the shared rows, pod changes and node removal", () => {
+  const cache = new SchedulerCache();
+  // More nodes than the initial rows hold, so the storage grows under existing NodeInfos.
+  for (let i = 0; i < 150; i++) cache.addNode(node(`n${i}`, `${i + 1}`));
+  const pods = Array.from({ length: 300 }, (_, i) => pod(`n${i % 150}`, i < 150 && i % 3 === 0 ? undefined : "250m"));
+  for (const p of pods) cache.addPod(p);
+  for (const ni of cache.list()) assertInSync(ni);
+  assert.is(cache.get("n149")!.allocatableMilliCPU, 150_000);
+  assert.is(cache.get("n1")!.requestedMilliCPU, 500);
+  // Pods without requests count the defaults in the non-zero totals only.
+  assert.is(cache.get("n0")!.requestedMilliCPU, 250);
+  assert.is(cache.get("n0")!.nonZeroRequestedMilliCPU, 350);
+  for (const p of pods.slice(0, 150)) cache.removePod(p);
+  for (let i = 0; i < 50; i++) cache.removeNode(node(`n${i}`, "1"));
+  // Freed rows are reused by new nodes without touching the others.
+  for (let i = 150; i < 200; i++) cache.addNode(node(`n${i}`, "2", i % 2 ? { unschedulable: true, taints: [{ key: "k", effect: "NoSchedule" }] } : {}));
+  for (const ni of cache.list()) assertInSync(ni);
+  assert.is(cache.get("n151")!.requestedMilliCPU, 0);
+  assert.is(cache.get("n151")!.unschedulable, true);
+  assert.equal(cache.get("n151")!.taints, [{ key: "k", effect: "NoSchedule" }]);
+  assert.is(cache.get("n150")!.unschedulable, false);
+  assert.is(cache.get("n150")!.taints, undefined);
+  assert.is(cache.get("n60")!.requestedMilliCPU, 250);
+});
+
+test("a NodeInfo clone has its own numbers", () => {
+  const cache = new SchedulerCache();
+  cache.addNode(node("a", "4"));
+  cache.addNode(node("b", "4"));
+  const original = cache.get("a")!;
+  const copy = original.clone();
+  copy.addPod(pod("a", "1"));
+  assert.is(copy.requestedMilliCPU, 1000);
+  assert.is(original.requestedMilliCPU, 0);
+  assert.is(cache.get("b")!.requestedMilliCPU, 0);
+  assertInSync(copy);
+  assertInSync(original);
+});
+
+test.run();
