@@ -14,7 +14,8 @@ import type { PodNetwork, PodNetworkAttachment, PodNetworkRequest, PodNetworkSta
  */
 export class CniPodNetwork implements PodNetwork {
   readonly cni: CniRuntime;
-  private readonly attachments = new Map<string, { ns: NetNamespace; result: CniResult; rt: CniRuntimeConf; attachment: PodNetworkAttachment }>();
+  /** Per sandbox: what DEL needs (the runtime conf is rebuilt from the request rather than kept per pod). */
+  private readonly attachments = new Map<string, { ns: NetNamespace; result: CniResult; request: PodNetworkRequest; attachment: PodNetworkAttachment }>();
   private readonly pending = new Map<string, Promise<PodNetworkAttachment>>();
 
   constructor(
@@ -57,23 +58,7 @@ export class CniPodNetwork implements PodNetwork {
   private async add(request: PodNetworkRequest): Promise<PodNetworkAttachment> {
     const nsName = `cni-${request.podUid || request.sandboxId}`;
     const ns = this.plane.createNamespace(this.node.name, nsName);
-    const rt: CniRuntimeConf = {
-      containerId: request.sandboxId,
-      netns: `/var/run/netns/${nsName}`,
-      ifName: "eth0",
-      args: [
-        ["IgnoreUnknown", "1"],
-        ["K8S_POD_NAMESPACE", request.podNamespace],
-        ["K8S_POD_NAME", request.podName],
-        ["K8S_POD_INFRA_CONTAINER_ID", request.sandboxId],
-        ["K8S_POD_UID", request.podUid],
-      ],
-      capabilityArgs: {
-        ...(request.portMappings?.length ? { portMappings: request.portMappings.map((m) => ({ hostPort: m.hostPort, containerPort: m.containerPort, protocol: m.protocol.toLowerCase(), hostIP: m.hostIP ?? "" })) } : {}),
-        ...(request.bandwidth ? { bandwidth: request.bandwidth } : {}),
-        io_kubernetes_cri_pod_uid: request.podUid,
-      },
-    };
+    const rt = runtimeConf(request, nsName);
     let result: CniResult;
     try {
       result = await this.cni.add(rt);
@@ -85,7 +70,7 @@ export class CniPodNetwork implements PodNetwork {
     const ips = (result.ips ?? []).map((i) => i.address.split("/")[0]!);
     const stack: NetworkStack = this.plane.stack(ns);
     const attachment: PodNetworkAttachment = { ips, interfaceName: "eth0", stack };
-    this.attachments.set(request.sandboxId, { ns, result, rt, attachment });
+    this.attachments.set(request.sandboxId, { ns, result, request, attachment });
     return attachment;
   }
 
@@ -95,7 +80,7 @@ export class CniPodNetwork implements PodNetwork {
     if (!a) return;
     this.attachments.delete(request.sandboxId);
     try {
-      await this.cni.del(a.rt, a.result);
+      await this.cni.del(runtimeConf(a.request, a.ns.name), a.result);
     } finally {
       this.plane.deleteNamespace(`${this.node.name}/${a.ns.name}`);
     }
@@ -107,6 +92,27 @@ export class CniPodNetwork implements PodNetwork {
 
   /** The attachments (sandbox id → namespace, result), for views and traces. */
   sandboxes(): { sandboxId: string; ns: NetNamespace; result: CniResult; podName: string; podNamespace: string }[] {
-    return [...this.attachments].map(([sandboxId, a]) => ({ sandboxId, ns: a.ns, result: a.result, podName: a.rt.args.find(([k]) => k === "K8S_POD_NAME")![1], podNamespace: a.rt.args.find(([k]) => k === "K8S_POD_NAMESPACE")![1] }));
+    return [...this.attachments].map(([sandboxId, a]) => ({ sandboxId, ns: a.ns, result: a.result, podName: a.request.podName, podNamespace: a.request.podNamespace }));
   }
+}
+
+/** The CNI runtime conf of a sandbox (libcni's RuntimeConf as the CRI plugin fills it). */
+function runtimeConf(request: PodNetworkRequest, nsName: string): CniRuntimeConf {
+  return {
+    containerId: request.sandboxId,
+    netns: `/var/run/netns/${nsName}`,
+    ifName: "eth0",
+    args: [
+      ["IgnoreUnknown", "1"],
+      ["K8S_POD_NAMESPACE", request.podNamespace],
+      ["K8S_POD_NAME", request.podName],
+      ["K8S_POD_INFRA_CONTAINER_ID", request.sandboxId],
+      ["K8S_POD_UID", request.podUid],
+    ],
+    capabilityArgs: {
+      ...(request.portMappings?.length ? { portMappings: request.portMappings.map((m) => ({ hostPort: m.hostPort, containerPort: m.containerPort, protocol: m.protocol.toLowerCase(), hostIP: m.hostIP ?? "" })) } : {}),
+      ...(request.bandwidth ? { bandwidth: request.bandwidth } : {}),
+      io_kubernetes_cri_pod_uid: request.podUid,
+    },
+  };
 }

@@ -59,6 +59,8 @@ const FS_MESSAGES = { ENOENT: "No such file or directory", EROFS: "Read-only fil
 
 /** Normalises `path` against `cwd`: resolves `.` and `..`, drops duplicate and trailing slashes. */
 export function normalizePath(path: string, cwd = "/"): string {
+  // Already normal (absolute, no empty, "." or ".." segment, no trailing slash): the same string, no split.
+  if (path.charCodeAt(0) === 47 && (path.length === 1 || path.charCodeAt(path.length - 1) !== 47) && !path.includes("//") && !path.includes("/.")) return path;
   const parts: string[] = [];
   for (const part of (path.startsWith("/") ? path : `${cwd}/${path}`).split("/")) {
     if (part === "" || part === ".") continue;

@@ -23,17 +23,18 @@ export const EPHEMERAL = { first: 32768, last: 60999 } as const;
  * and the ephemeral ports in use. Lookups are two map probes.
  */
 export class SocketTable {
-  private readonly tcp = new Map<number, Map<number, TcpBinding>>();
-  private readonly udp = new Map<number, Map<number, UdpBinding>>();
-  private readonly ephemeralInUse = new Set<number>();
+  // Made on first bind: most pod namespaces never open a socket, and a node holds hundreds.
+  private tcp: Map<number, Map<number, TcpBinding>> | undefined;
+  private udp: Map<number, Map<number, UdpBinding>> | undefined;
+  private ephemeralInUse: Set<number> | undefined;
   private nextEphemeral: number = EPHEMERAL.first;
 
   listenTcp(b: TcpBinding): boolean {
-    return this.bind(this.tcp, b);
+    return this.bind((this.tcp ??= new Map()), b);
   }
 
   bindUdp(b: UdpBinding): boolean {
-    return this.bind(this.udp, b);
+    return this.bind((this.udp ??= new Map()), b);
   }
 
   private bind<T extends { address: number; port: number }>(table: Map<number, Map<number, T>>, b: T): boolean {
@@ -45,32 +46,33 @@ export class SocketTable {
   }
 
   unlistenTcp(address: number, port: number): void {
-    this.tcp.get(port)?.delete(address);
+    this.tcp?.get(port)?.delete(address);
   }
 
   unbindUdp(address: number, port: number): void {
-    this.udp.get(port)?.delete(address);
-    this.ephemeralInUse.delete(port);
+    this.udp?.get(port)?.delete(address);
+    this.ephemeralInUse?.delete(port);
   }
 
   tcpListener(address: number, port: number): TcpBinding | undefined {
-    const byAddr = this.tcp.get(port);
+    const byAddr = this.tcp?.get(port);
     return byAddr?.get(address) ?? byAddr?.get(0);
   }
 
   udpSocket(address: number, port: number): UdpBinding | undefined {
-    const byAddr = this.udp.get(port);
+    const byAddr = this.udp?.get(port);
     return byAddr?.get(address) ?? byAddr?.get(0);
   }
 
   /** A free ephemeral port (sequential with wrap-around, skipping bound ones). */
   allocateEphemeral(): number {
     const span = EPHEMERAL.last - EPHEMERAL.first + 1;
+    const inUse = (this.ephemeralInUse ??= new Set());
     for (let i = 0; i < span; i++) {
       const p = this.nextEphemeral;
       this.nextEphemeral = p === EPHEMERAL.last ? EPHEMERAL.first : p + 1;
-      if (!this.ephemeralInUse.has(p) && !this.tcp.has(p) && !this.udp.get(p)?.size) {
-        this.ephemeralInUse.add(p);
+      if (!inUse.has(p) && !this.tcp?.has(p) && !this.udp?.get(p)?.size) {
+        inUse.add(p);
         return p;
       }
     }
@@ -78,6 +80,6 @@ export class SocketTable {
   }
 
   releaseEphemeral(port: number): void {
-    this.ephemeralInUse.delete(port);
+    this.ephemeralInUse?.delete(port);
   }
 }

@@ -8,7 +8,8 @@ import type { Mount } from "../../core/cri/runtime-service.js";
  */
 export class ContainerFileSystem implements FileSystem {
   private upper: MemoryFileSystem | undefined;
-  private readonly whiteouts = new Set<string>();
+  /** Image files removed in the upper layer (made on the first removal). */
+  private whiteouts: Set<string> | undefined;
   private readonly mounts: Mount[];
 
   constructor(
@@ -18,14 +19,17 @@ export class ContainerFileSystem implements FileSystem {
     private readonly readonlyRoot = false,
   ) {
     // A mountPath may end in a slash (kube-flannel.yml's `/etc/kube-flannel/`): compare normalised paths.
-    this.mounts = mounts.map((m) => ({ ...m, containerPath: normalizePath(m.containerPath) })).sort((a, b) => b.containerPath.length - a.containerPath.length);
+    this.mounts = mounts.map((m) => {
+      const containerPath = normalizePath(m.containerPath);
+      return containerPath === m.containerPath ? m : { ...m, containerPath };
+    }).sort((a, b) => b.containerPath.length - a.containerPath.length);
   }
 
   read(path: string): string | undefined {
     const p = normalizePath(path);
     const m = this.mountFor(p);
     if (m) return this.host.read(m.path);
-    if (this.whiteouts.has(p)) return undefined;
+    if (this.whiteouts?.has(p)) return undefined;
     return this.upper?.read(p) ?? this.image[p];
   }
 
@@ -37,7 +41,7 @@ export class ContainerFileSystem implements FileSystem {
       return this.host.write(m.path, data);
     }
     if (this.readonlyRoot) throw new FsError("EROFS", p);
-    this.whiteouts.delete(p);
+    this.whiteouts?.delete(p);
     (this.upper ??= new MemoryFileSystem()).write(p, data);
   }
 
@@ -51,7 +55,7 @@ export class ContainerFileSystem implements FileSystem {
     if (this.readonlyRoot) throw new FsError("EROFS", p);
     const had = this.read(p) !== undefined;
     this.upper?.remove(p);
-    if (this.image[p] !== undefined) this.whiteouts.add(p);
+    if (this.image[p] !== undefined) (this.whiteouts ??= new Set()).add(p);
     return had;
   }
 
@@ -71,7 +75,7 @@ export class ContainerFileSystem implements FileSystem {
     const prefix = p === "/" ? "/" : p + "/";
     let found = this.upper?.isDirectory(p) ?? false;
     for (const f of Object.keys(this.image)) {
-      if (!f.startsWith(prefix) || this.whiteouts.has(f)) continue;
+      if (!f.startsWith(prefix) || this.whiteouts?.has(f)) continue;
       found = true;
       names.add(f.slice(prefix.length).split("/")[0]!);
     }

@@ -260,6 +260,7 @@ export class ContainerdRuntime implements RuntimeService, ImageService, NodeRunt
     const now = this.deps.clock.now();
     const out = new LineSplitter((line) => this.writeLog(c, "stdout", line));
     const err = new LineSplitter((line) => this.writeLog(c, "stderr", line));
+    const [stdout, stderr] = this.sinks(c, out, err);
     let proc: RunningProcess;
     const pid = this.allocatePid();
     try {
@@ -272,14 +273,8 @@ export class ContainerdRuntime implements RuntimeService, ImageService, NodeRunt
         net: c.sandbox.stack,
         clock: this.deps.clock,
         programs: c.image.definition.programs,
-        stdout: (t) => {
-          out.write(t);
-          this.relay(c, "stdout", t);
-        },
-        stderr: (t) => {
-          err.write(t);
-          this.relay(c, "stderr", t);
-        },
+        stdout,
+        stderr,
         init: true,
         ...(c.config.linux?.resources?.memoryLimitInBytes ? { memoryLimit: c.config.linux.resources.memoryLimitInBytes } : {}),
         ...(c.config.linux?.resources?.cpuQuota && c.config.linux.resources.cpuQuota > 0 ? { cpuLimitMillis: (c.config.linux.resources.cpuQuota / (c.config.linux.resources.cpuPeriod || 100_000)) * 1000 } : {}),
@@ -580,6 +575,24 @@ export class ContainerdRuntime implements RuntimeService, ImageService, NodeRunt
     this.logs.append(c.logPath, this.deps.clock.now(), stream, line);
   }
 
+  /**
+   * A container's stdout and stderr: its CRI log (line by line) and attached clients. Returned in
+   * an array rather than written as object-literal arrows, which dev builds (keepNames) give an
+   * own `name` property each — a property dictionary per closure, per container.
+   */
+  private sinks(c: ContainerRecord, out: LineSplitter, err: LineSplitter): [(t: string) => void, (t: string) => void] {
+    return [
+      (t) => {
+        out.write(t);
+        this.relay(c, "stdout", t);
+      },
+      (t) => {
+        err.write(t);
+        this.relay(c, "stderr", t);
+      },
+    ];
+  }
+
   private relay(c: ContainerRecord, stream: "stdout" | "stderr", text: string): void {
     if (c.attached) for (const a of c.attached) a.out(stream, text);
   }
@@ -632,9 +645,10 @@ export class ContainerdRuntime implements RuntimeService, ImageService, NodeRunt
   }
 
   protected newId(): string {
-    let id = "";
-    for (let i = 0; i < 8; i++) id += Math.floor(this.deps.random.next() * 0x100000000).toString(16).padStart(8, "0");
-    return id;
+    // Joined, not `+=`: one flat string rather than a chain of rope nodes held by every record.
+    const parts: string[] = [];
+    for (let i = 0; i < 8; i++) parts.push(Math.floor(this.deps.random.next() * 0x100000000).toString(16).padStart(8, "0"));
+    return parts.join("");
   }
 
   private allocatePid(): number {

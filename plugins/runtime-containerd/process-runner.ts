@@ -48,12 +48,13 @@ export class RunningProcess {
   private cpuNanos = 0;
   private cpuSince: number;
   private resolveExit!: (code: number) => void;
-  private readonly abort = new AbortController();
-  private readonly handlers: ((s: Signal) => void)[] = [];
-  private readonly stdinChunks: string[] = [];
-  private stdinWaiters: ((chunk: string | undefined) => void)[] = [];
+  /** Made when a program first looks at its signal: most (a pause container) never do, and a node runs hundreds. */
+  private abort: AbortController | undefined;
+  private handlers: ((s: Signal) => void)[] | undefined;
+  private stdinChunks: string[] | undefined;
+  private stdinWaiters: ((chunk: string | undefined) => void)[] | undefined;
   private stdinClosed = false;
-  private readonly sockets: { close(): void }[] = [];
+  private sockets: { close(): void }[] | undefined;
 
   /** CPU in millicores now: the reported use, throttled to the CPU limit. */
   cpuMillis(): number {
@@ -86,7 +87,7 @@ export class RunningProcess {
     program(proc).then(
       (code) => this.finish(code, "exited"),
       (err: unknown) => {
-        if (this.abort.signal.aborted) return;
+        if (this.exitCode !== undefined) return;
         options.stderr(`${err instanceof Error ? err.message : String(err)}\n`);
         this.finish(1, "exited");
       },
@@ -96,7 +97,7 @@ export class RunningProcess {
   /** Delivers a signal: SIGKILL ends the process at once; others go to its handlers or end it with 128+n. */
   kill(signal: Signal): void {
     if (this.exitCode !== undefined) return;
-    if (signal !== "SIGKILL" && this.handlers.length > 0) {
+    if (signal !== "SIGKILL" && this.handlers && this.handlers.length > 0) {
       for (const h of this.handlers) h(signal);
       return;
     }
@@ -106,44 +107,63 @@ export class RunningProcess {
 
   write(data: string): void {
     if (this.stdinClosed) return;
-    const w = this.stdinWaiters.shift();
+    const w = this.stdinWaiters?.shift();
     if (w) w(data);
-    else this.stdinChunks.push(data);
+    else (this.stdinChunks ??= []).push(data);
   }
 
   closeStdin(): void {
     this.stdinClosed = true;
-    for (const w of this.stdinWaiters.splice(0)) w(undefined);
+    const waiters = this.stdinWaiters;
+    this.stdinWaiters = undefined;
+    for (const w of waiters ?? []) w(undefined);
   }
 
   get running(): boolean {
     return this.exitCode === undefined;
   }
 
+  /** Aborts when the process ends (SIGKILL, exit, an unhandled signal). */
+  get signal(): AbortSignal {
+    if (!this.abort) {
+      this.abort = new AbortController();
+      if (this.exitCode !== undefined) this.abort.abort();
+    }
+    return this.abort.signal;
+  }
+
   private readStdin(): Promise<string | undefined> {
-    const chunk = this.stdinChunks.shift();
+    const chunk = this.stdinChunks?.shift();
     if (chunk !== undefined) return Promise.resolve(chunk);
     if (this.stdinClosed) return Promise.resolve(undefined);
-    return new Promise((resolve) => this.stdinWaiters.push(resolve));
+    return new Promise((resolve) => (this.stdinWaiters ??= []).push(resolve));
   }
 
   private finish(code: number, reason: ExitReason): void {
     if (this.exitCode !== undefined) return;
     this.exitCode = code;
     this.exitReason = reason;
-    this.abort.abort();
-    for (const s of this.sockets.splice(0)) s.close();
+    this.abort?.abort();
+    const sockets = this.sockets;
+    this.sockets = undefined;
+    for (const s of sockets ?? []) s.close();
     this.closeStdin();
     this.resolveExit(code);
   }
 
   private processFor(o: ProcessOptions, read: () => Promise<string | undefined>): Process {
-    return new ProcessView(this, o, new TrackingStack(o.net, this.sockets), this.abort.signal, o.argv, o.env, o.cwd, { stdin: read, stdout: o.stdout, stderr: o.stderr });
+    return new ProcessView(this, o, new TrackingStack(o.net, this), o.argv, o.env, o.cwd, { stdin: read, stdout: o.stdout, stderr: o.stderr });
   }
 
   /** Called by the process's views: a signal handler. */
   addHandler(h: (s: Signal) => void): void {
-    this.handlers.push(h);
+    (this.handlers ??= []).push(h);
+  }
+
+  /** Called by the process's views: a socket to close when the process ends (closed at once if it already has). */
+  track(socket: { close(): void }): void {
+    if (this.exitCode !== undefined) socket.close();
+    else (this.sockets ??= []).push(socket);
   }
 
   /** Called by the process's views: reported resource use (over the memory limit kills it). */
@@ -171,7 +191,6 @@ class ProcessView implements Process {
     private readonly owner: RunningProcess,
     private readonly o: ProcessOptions,
     readonly net: NetworkStack,
-    readonly signal: AbortSignal,
     readonly argv: readonly string[],
     readonly env: Record<string, string>,
     readonly cwd: string,
@@ -180,6 +199,10 @@ class ProcessView implements Process {
 
   get hostname(): string {
     return this.o.hostname;
+  }
+
+  get signal(): AbortSignal {
+    return this.owner.signal;
   }
 
   get fs(): FileSystem {
@@ -195,11 +218,11 @@ class ProcessView implements Process {
   }
 
   stdout(text: string): void {
-    if (!this.signal.aborted) this.io.stdout(text);
+    if (this.owner.running) this.io.stdout(text);
   }
 
   stderr(text: string): void {
-    if (!this.signal.aborted) this.io.stderr(text);
+    if (this.owner.running) this.io.stderr(text);
   }
 
   onSignal(handler: (s: Signal) => void): void {
@@ -222,7 +245,7 @@ class ProcessView implements Process {
       return 127;
     }
     const io: ViewIo = { stdin: childIo.stdin ?? this.io.stdin, stdout: childIo.stdout ?? this.io.stdout, stderr };
-    return program(new ProcessView(this.owner, this.o, this.net, this.signal, childArgv, { ...this.env, ...(childIo.env ?? {}) }, childIo.cwd ?? this.cwd, io));
+    return program(new ProcessView(this.owner, this.o, this.net, childArgv, { ...this.env, ...(childIo.env ?? {}) }, childIo.cwd ?? this.cwd, io));
   }
 }
 
@@ -230,7 +253,7 @@ class ProcessView implements Process {
 class TrackingStack implements NetworkStack {
   constructor(
     private readonly net: NetworkStack,
-    private readonly sockets: { close(): void }[],
+    private readonly owner: RunningProcess,
   ) {}
 
   get addresses(): readonly string[] {
@@ -239,13 +262,13 @@ class TrackingStack implements NetworkStack {
 
   listen(protocol: "TCP", port: number, onConnection: (conn: Connection) => void, options?: { address?: string }): Listener {
     const l = this.net.listen(protocol, port, onConnection, options);
-    this.sockets.push(l);
+    this.owner.track(l);
     return l;
   }
 
   bindUdp(port: number, onMessage: (msg: Datagram, socket: UdpSocket) => void, options?: { address?: string }): UdpSocket {
     const s = this.net.bindUdp(port, onMessage, options);
-    this.sockets.push(s);
+    this.owner.track(s);
     return s;
   }
 

@@ -1,5 +1,4 @@
 import type { ImageDefinition } from "../../../core/cri/images.js";
-import { untilSignal } from "../daemon.js";
 
 /** registry.k8s.io/pause: the sandbox container; sleeps until told to stop (exit 0 on SIGTERM/SIGINT). */
 export const PAUSE: ImageDefinition = {
@@ -8,5 +7,7 @@ export const PAUSE: ImageDefinition = {
   size: 321_520,
   layers: ["sha256:pause-3.9-layer-0"],
   config: { entrypoint: ["/pause"], user: "65535:65535" },
-  programs: { pause: (p) => untilSignal(p, () => 0) },
+  // Waits on signal handlers only (not on `p.signal`): a node runs a pause process per pod, and a
+  // process makes its AbortSignal only when its program asks for it. SIGKILL ends it regardless.
+  programs: { pause: (p) => new Promise<number>((resolve) => p.onSignal(() => resolve(0))) },
 };
