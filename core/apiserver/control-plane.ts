@@ -63,7 +63,7 @@ export interface ControlPlaneOptions {
   authorizationModes?: readonly AuthorizationMode[];
   /** Authorizers asked after the modes (from the HttpAuthorizers extension point). */
   extraAuthorizers?: () => readonly Authorizer[];
-  /** The authorizer admission policies' `authorizer` library asks (default: the server's own, the modes then the extra ones). */
+  /** The authorizer admission policies' and webhook match conditions' `authorizer` library asks (default: the server's own, the modes then the extra ones). */
   authorizer?: () => Authorizer;
 }
 
@@ -117,8 +117,10 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
   const quota = quotaAt < 0 ? BUILT_IN_ADMISSION.length : quotaAt;
   // RBAC's escalation prevention (upstream: the RBAC storage) refuses role and binding writes first.
   const escalation = rbacEscalationCheck({ rulesFor: (u, ns, errs) => authorization!.rbac.rulesFor(u, ns, errs), rulesOf: (ref, ns, errs) => authorization!.rbac.rulesOf(ref, ns, errs) }, () => authorization!.authorizer);
+  // What CEL's `authorizer` asks in admission policies and webhook match conditions.
+  const celAuthorizer = options.authorizer ?? (() => authorization!.authorizer);
   const ordered = options.podSecurity ? BUILT_IN_ADMISSION.map((p) => (p.name === "PodSecurity" ? podSecurityAdmission(options.podSecurity, (e) => options.log.child("pod-security").info("audit", { ...e })) : p)) : BUILT_IN_ADMISSION;
-  const builtInAdmission = [escalation, ...ordered.slice(0, quota), mutatingWebhookAdmission(resolve), validatingAdmissionPolicy(options.authorizer ?? (() => authorization!.authorizer)), validatingWebhookAdmission(resolve), ...ordered.slice(quota)];
+  const builtInAdmission = [escalation, ...ordered.slice(0, quota), mutatingWebhookAdmission(resolve, celAuthorizer), validatingAdmissionPolicy(celAuthorizer), validatingWebhookAdmission(resolve, celAuthorizer), ...ordered.slice(quota)];
   const credentials = options.credentials ?? new ClusterCredentials();
   const tokens = new ServiceAccountTokens({ credentials, clock: options.clock, client: () => client! });
   const apiServer = new ApiServer({

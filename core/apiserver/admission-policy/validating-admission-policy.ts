@@ -11,56 +11,8 @@ import { admissionReviewRequest } from "../webhooks/admission-attributes.js";
 import { isExemptFromAdmissionHooks, namespaceSelectorMatches, objectSelectorMatches, ruleMatches } from "../webhooks/admission-matching.js";
 import { cachedObjects } from "../webhooks/configuration-cache.js";
 import { admissionProgram, matchConditionsHold } from "../webhooks/match-conditions.js";
-import { CelAuthorizer, CelDecision, type AuthzQuestion } from "../../cel/kubernetes-authz.js";
+import { withAuthorizer } from "./admission-authorizer.js";
 import type { Authorizer } from "../http/authorization.js";
-
-/** Rounds of evaluation an expression may take to ask the authorizer everything it needs. */
-const MAX_AUTHZ_ROUNDS = 16;
-
-/**
- * Runs `fn` (pure CEL evaluation) with an `authorizer` whose checks are answered by the API
- * server's authorizer chain: CEL is synchronous, so a check not answered yet records the question
- * and fails this round; the questions are then asked (asynchronously) and `fn` runs again with
- * the answers, until it asks nothing new.
- */
-async function withAuthorizer<T>(authorizer: Authorizer, req: AdmissionRequest, fn: (authz: CelAuthorizer) => T): Promise<T> {
-  const answers = new Map<string, CelDecision>();
-  const user = req.user ?? { username: "", groups: [] };
-  for (let round = 0; ; round++) {
-    const missing = new Map<string, AuthzQuestion>();
-    const authz = new CelAuthorizer({ username: user.username, groups: user.groups }, (q) => {
-      const key = JSON.stringify(q);
-      const known = answers.get(key);
-      if (known) return known;
-      missing.set(key, q);
-      throw new Error("authorization decision pending");
-    });
-    let result: { value: T } | { error: unknown };
-    try {
-      result = { value: fn(authz) };
-    } catch (error) {
-      result = { error };
-    }
-    if (!missing.size || round >= MAX_AUTHZ_ROUNDS) {
-      if ("error" in result) throw result.error;
-      return result.value;
-    }
-    for (const [key, q] of missing) answers.set(key, await ask(authorizer, q));
-  }
-}
-
-/** One authorizer question as the HTTP layer's attributes. */
-async function ask(authorizer: Authorizer, q: AuthzQuestion): Promise<CelDecision> {
-  const base = { user: { username: q.user.username, groups: q.user.groups }, verb: q.verb };
-  try {
-    const d = await authorizer.authorize(q.kind === "path"
-      ? { ...base, isResourceRequest: false, path: q.path }
-      : { ...base, isResourceRequest: true, path: "", apiGroup: q.group, resource: q.resource, ...(q.subresource ? { subresource: q.subresource } : {}), ...(q.namespace ? { namespace: q.namespace } : {}), ...(q.name ? { name: q.name } : {}) });
-    return new CelDecision(d.allowed, d.reason ?? "");
-  } catch (err) {
-    return new CelDecision(false, "", (err as Error).message);
-  }
-}
 
 type Policy = ValidatingAdmissionPolicy & KubeObject;
 type Binding = ValidatingAdmissionPolicyBinding & KubeObject;

@@ -16,6 +16,13 @@ export interface AuthorizationAttributes {
   subresource?: string;
   namespace?: string;
   name?: string;
+  /**
+   * Field and label selectors the check is limited to (a CEL `authorizer` check's
+   * `fieldSelector()`/`labelSelector()`, only when they parse): authorizers that decide by
+   * selectors read them; Node and RBAC ignore them, as upstream's do.
+   */
+  fieldSelector?: string;
+  labelSelector?: string;
 }
 
 export interface AuthorizationDecision {

@@ -11,6 +11,8 @@ import { isExemptFromAdmissionHooks, namespaceSelectorMatches, objectSelectorMat
 import { cachedObjects } from "./configuration-cache.js";
 import { matchConditionsHold } from "./match-conditions.js";
 import { postToWebhook, WebhookCallError, type ServiceResolver } from "./webhook-client.js";
+import { withAuthorizer } from "../admission-policy/admission-authorizer.js";
+import type { Authorizer } from "../http/authorization.js";
 
 type Webhook = MutatingWebhook | ValidatingWebhook;
 
@@ -34,15 +36,21 @@ function deniedError(name: string, status: AdmissionResponse["status"]): StatusE
   return new StatusError({ kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", code, reason: (status?.reason ?? "") as StatusReason, message, ...(status?.details ? { details: status.details as never } : {}) });
 }
 
-/** Does this webhook see this request (rules, selectors, match conditions)? Match-condition errors are call failures. */
-async function shouldCall(w: Webhook, req: AdmissionRequest, ctx: AdmissionContext): Promise<boolean> {
+/**
+ * Does this webhook see this request (rules, selectors, match conditions with `authorizer` and
+ * `authorizer.requestResource` when the server has an authorizer)? Match-condition errors are
+ * call failures.
+ */
+async function shouldCall(w: Webhook, req: AdmissionRequest, ctx: AdmissionContext, authorizer: (() => Authorizer) | undefined): Promise<boolean> {
   if (!(w.rules ?? []).some((r) => ruleMatches(r as AdmissionRule, req))) return false;
   if (!objectSelectorMatches(w.objectSelector, req)) return false;
   if (!(await namespaceSelectorMatches(w.namespaceSelector, req, ctx))) return false;
   if (!w.matchConditions?.length) return true;
   const review = admissionReviewRequest(req, "");
+  const vars = { object: jsonToCel(review.object), oldObject: jsonToCel(review.oldObject), request: jsonToCel(review) };
   try {
-    return matchConditionsHold(w.matchConditions, { object: jsonToCel(review.object), oldObject: jsonToCel(review.oldObject), request: jsonToCel(review) });
+    if (!authorizer) return matchConditionsHold(w.matchConditions, vars);
+    return await withAuthorizer(authorizer(), req, (authz) => matchConditionsHold(w.matchConditions, { ...vars, authorizer: authz }));
   } catch (err) {
     throw new CallFailure((err as Error).message);
   }
@@ -77,9 +85,9 @@ async function hooksOf<T extends MutatingWebhookConfiguration | ValidatingWebhoo
  * Runs one webhook: a refusal throws the webhook's Status; a call failure throws an internal
  * error under failurePolicy Fail and is skipped under Ignore. Returns the response when allowed.
  */
-async function invoke(w: Webhook, req: AdmissionRequest, ctx: AdmissionContext, resolve: ServiceResolver): Promise<AdmissionResponse | undefined> {
+async function invoke(w: Webhook, req: AdmissionRequest, ctx: AdmissionContext, resolve: ServiceResolver, authorizer: (() => Authorizer) | undefined): Promise<AdmissionResponse | undefined> {
   try {
-    if (!(await shouldCall(w, req, ctx))) return undefined;
+    if (!(await shouldCall(w, req, ctx, authorizer))) return undefined;
     const response = await call(w, req, resolve);
     for (const warning of response.warnings ?? []) req.warnings?.push(warning);
     if (!response.allowed) throw deniedError(w.name, response.status);
@@ -124,9 +132,9 @@ function applyPatch(w: Webhook, req: AdmissionRequest, response: AdmissionRespon
  * The MutatingAdmissionWebhook plugin: every matching webhook of every
  * MutatingWebhookConfiguration in turn, each seeing the object as the ones before left it; its
  * JSONPatch is applied to the draft. Webhooks with reinvocationPolicy IfNeeded are called once
- * more when a later webhook changed the object.
+ * more when a later webhook changed the object. `authorizer` answers match conditions' `authorizer`.
  */
-export function mutatingWebhookAdmission(resolve: ServiceResolver): AdmissionPlugin {
+export function mutatingWebhookAdmission(resolve: ServiceResolver, authorizer?: () => Authorizer): AdmissionPlugin {
   return {
     name: "MutatingAdmissionWebhook",
     operations: ["CREATE", "UPDATE", "DELETE", "CONNECT"],
@@ -137,7 +145,7 @@ export function mutatingWebhookAdmission(resolve: ServiceResolver): AdmissionPlu
       let lastChange = -1;
       const called: number[] = [];
       for (let i = 0; i < hooks.length; i++) {
-        const response = await invoke(hooks[i]!, req, ctx, resolve);
+        const response = await invoke(hooks[i]!, req, ctx, resolve, authorizer);
         if (!response) continue;
         called.push(i);
         if (applyPatch(hooks[i]!, req, response)) lastChange = i;
@@ -146,7 +154,7 @@ export function mutatingWebhookAdmission(resolve: ServiceResolver): AdmissionPlu
       for (const i of called) {
         const w = hooks[i]!;
         if (w.reinvocationPolicy !== "IfNeeded" || i >= lastChange) continue;
-        const response = await invoke(w, req, ctx, resolve);
+        const response = await invoke(w, req, ctx, resolve, authorizer);
         if (response) applyPatch(w, req, response);
       }
     },
@@ -156,9 +164,9 @@ export function mutatingWebhookAdmission(resolve: ServiceResolver): AdmissionPlu
 /**
  * The ValidatingAdmissionWebhook plugin: every matching webhook of every
  * ValidatingWebhookConfiguration, called in parallel; the first refusal (in webhook order) is
- * the answer.
+ * the answer. `authorizer` answers match conditions' `authorizer`.
  */
-export function validatingWebhookAdmission(resolve: ServiceResolver): AdmissionPlugin {
+export function validatingWebhookAdmission(resolve: ServiceResolver, authorizer?: () => Authorizer): AdmissionPlugin {
   return {
     name: "ValidatingAdmissionWebhook",
     operations: ["CREATE", "UPDATE", "DELETE", "CONNECT"],
@@ -166,7 +174,7 @@ export function validatingWebhookAdmission(resolve: ServiceResolver): AdmissionP
       if (isExemptFromAdmissionHooks(req)) return;
       const hooks = await hooksOf<ValidatingWebhookConfiguration>(ctx, "ValidatingWebhookConfiguration");
       if (!hooks.length) return;
-      const results = await Promise.allSettled(hooks.map((w) => invoke(w, req, ctx, resolve)));
+      const results = await Promise.allSettled(hooks.map((w) => invoke(w, req, ctx, resolve, authorizer)));
       for (const r of results) if (r.status === "rejected") throw r.reason;
     },
   };
