@@ -54,6 +54,20 @@ function nginxWorkers(master: number): number[] {
   return readFileSync(`/proc/${master}/task/${master}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
 }
 
+/** Starts a V8 CPU profile when `file` is set; the returned function stops it and writes the file. */
+async function startProfile(file: string | undefined): Promise<() => Promise<void>> {
+  if (!file) return async () => undefined;
+  const session = new Session();
+  session.connect();
+  await session.post("Profiler.enable");
+  await session.post("Profiler.start");
+  return async () => {
+    const { profile } = await session.post("Profiler.stop");
+    writeFileSync(file, JSON.stringify(profile));
+    session.disconnect();
+  };
+}
+
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
     const s = createServer();
@@ -123,26 +137,19 @@ const loop = async (): Promise<void> => {
 await Promise.all(Array.from({ length: inflight }, loop)); // warm-up
 sent = 0;
 // BENCH_CPU_PROFILE=<file>: a V8 CPU profile of the in-process request path only.
-const profileFile = process.env["BENCH_CPU_PROFILE"];
-const session = profileFile ? new Session() : undefined;
-if (session) {
-  session.connect();
-  await session.post("Profiler.enable");
-  await session.post("Profiler.start");
-}
+const stopInProcess = await startProfile(process.env["BENCH_CPU_PROFILE"]);
 const ip0 = process.cpuUsage();
 await Promise.all(Array.from({ length: inflight }, loop));
 const ipUsage = process.cpuUsage(ip0);
-if (session) {
-  const { profile } = await session.post("Profiler.stop");
-  writeFileSync(profileFile!, JSON.stringify(profile));
-  session.disconnect();
-}
+await stopInProcess();
 const inProcessUs = (ipUsage.user + ipUsage.system) / IN_PROCESS;
+// BENCH_HOST_PROFILE=<file>: a V8 CPU profile of the host-port path while wrk runs.
+const stopHost = await startProfile(process.env["BENCH_HOST_PROFILE"]);
 const cpu0 = process.cpuUsage();
 const wall0 = performance.now();
 const sim = await wrk(`http://127.0.0.1:${ports.httpPort}/`, "bench.example.com");
 const cpu = process.cpuUsage(cpu0);
+await stopHost();
 const simWall = (performance.now() - wall0) / 1000;
 const simCpuTotal = (cpu.user + cpu.system) / 1e6;
 const simCpu = Math.max(0.001, simCpuTotal - backgroundPerSecond * simWall);

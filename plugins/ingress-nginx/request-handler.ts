@@ -139,6 +139,12 @@ export class RequestHandler {
     const state = this.state();
     const [rawPath = "/", query] = splitQuery(req.path);
     const host = (req.headers["host"] ?? "").replace(/:\d+$/, "").toLowerCase();
+    // gRPC calls (HTTP/2, content-type application/grpc) go to the GRPCRoutes first.
+    const grpcMatches = req.httpVersion === "HTTP/2.0" && (req.headers["content-type"] ?? "").startsWith("application/grpc") ? (req.scheme === "https" ? state.gateway?.grpc.https : state.gateway?.grpc.http) : undefined;
+    if (grpcMatches?.length) {
+      const c = findGatewayMatch(grpcMatches, { host, path: rawPath, query: new URLSearchParams(), method: req.method, headers: req.headers });
+      if (c) return this.serveGateway(c, req, host, rawPath, query, requestId);
+    }
     const gatewayMatches = req.scheme === "https" ? state.gateway?.https : state.gateway?.http;
     if (gatewayMatches?.length) {
       const c = findGatewayMatch(gatewayMatches, { host, path: rawPath, query: new URLSearchParams(query ?? ""), method: req.method, headers: req.headers });
@@ -254,7 +260,7 @@ export class RequestHandler {
     const name = upstreamName(chosen.backend);
     const endpoints = this.state().endpoints(chosen.backend);
     if (endpoints.length === 0) return { res: page(503), outcome: { ...NO_UPSTREAM, upstream: name } };
-    const { res, outcome } = await this.forward(req, this.roundRobin(name, endpoints), path + qs, headers, name, "");
+    const { res, outcome } = await this.forward(req, this.roundRobin(name, endpoints), path + qs, headers, name, "", c.grpc ? "grpc" : "http");
     for (const f of responseEdits) editHeaders(res.headers, f.responseHeaderModifier!);
     return { res, outcome };
   }

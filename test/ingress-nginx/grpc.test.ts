@@ -9,6 +9,8 @@ import * as assert from "uvu/assert";
 import type { Deployment } from "kubernetes-types/apps/v1.js";
 import type { Pod } from "kubernetes-types/core/v1.js";
 import type { ClientHttp2Session } from "node:http2";
+import type { Condition } from "kubernetes-types/meta/v1.js";
+import type { KubeObject } from "../../core/api/object.js";
 import { Cluster } from "../../core/cluster/cluster.js";
 import { DEFAULT_PLUGINS } from "../../core/cluster/default-distribution.js";
 import { MessageWriter } from "../../core/apiserver/http/protobuf/wire-writer.js";
@@ -69,6 +71,42 @@ spec:
 ---${grpcIngress("grpcs", "grpcs.example.com", "GRPCS", "grpcbin", 9001)}
 ---${grpcIngress("health", "health.example.com", "GRPC", "health", 5000)}
 ---${grpcIngress("plain", "plain.example.com", "HTTP", "grpcbin", 9000)}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: default}
+spec:
+  gatewayClassName: nginx
+  listeners: [{name: http, protocol: HTTP, port: 80}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GRPCRoute
+metadata: {name: grpc-main, namespace: default}
+spec:
+  parentRefs: [{name: gw}]
+  hostnames: [grpc-gw.example.com]
+  rules:
+  - matches: [{method: {type: RegularExpression, service: 'grpc\\.health\\.v1\\.Health', method: Check}}]
+    backendRefs: [{name: health, port: 5000}]
+  - matches: [{method: {type: RegularExpression, service: 'hello\\..*'}, headers: [{name: x-route, value: health}]}]
+    backendRefs: [{name: health, port: 5000}]
+  - backendRefs: [{name: grpcbin, port: 9000}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GRPCRoute
+metadata: {name: grpc-weighted, namespace: default}
+spec:
+  parentRefs: [{name: gw}]
+  hostnames: [grpc-w.example.com]
+  rules: [{backendRefs: [{name: grpcbin, port: 9000, weight: 0}, {name: health, port: 5000, weight: 1}]}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GRPCRoute
+metadata: {name: grpc-broken, namespace: default}
+spec:
+  parentRefs: [{name: gw}]
+  hostnames: [grpc-broken.example.com]
+  rules: [{backendRefs: [{name: missing, port: 5000}]}]
 `);
 for (const name of ["grpcbin", "health"]) await cluster.waitFor<Deployment>("Deployment", (d) => d.metadata?.name === name && d.status?.readyReplicas === 1, { namespace: "default", timeout: 30_000 });
 await cluster.waitFor<Deployment>("Deployment", (d) => d.metadata?.name === "ingress-nginx-controller" && d.status?.readyReplicas === 1, { namespace: NAMESPACE, timeout: 30_000 });
@@ -192,6 +230,41 @@ test("the access log names HTTP/2.0 and the gRPC upstream", async () => {
   const pod = (await cluster.client.resource<Pod>("Pod").list({ namespace: NAMESPACE })).items.find((p) => p.metadata?.name?.startsWith("ingress-nginx-controller"))!;
   const logs = (await cluster.resolve(PodStreams).logs(NAMESPACE, pod.metadata!.name!, new URLSearchParams())) as string;
   assert.match(logs, /"POST \/hello\.HelloService\/SayHello HTTP\/2\.0" 200 \d+ "-" "-" \d+ [\d.]+ \[default-grpcbin-9000\]/);
+});
+
+test("GRPCRoute: service/method matches, header matches with a regex service, the default rule; h2c through the Gateway's HTTP listener", async () => {
+  const s = await h2c();
+  const check = await grpcCall(s, "grpc-gw.example.com", "/grpc.health.v1.Health/Check", new MessageWriter().string(1, "shop").finish());
+  assert.is(check.code, 0, "Health/Check goes to the agnhost health server");
+  const hi = await grpcCall(s, "grpc-gw.example.com", "/hello.HelloService/SayHello", hello("gateway"));
+  assert.is(hi.code, 0);
+  assert.is(firstString(hi.messages[0]), "hello gateway", "other calls go to grpcbin");
+  const byHeader = await grpcCall(s, "grpc-gw.example.com", "/hello.HelloService/SayHello", hello("x"), { "x-route": "health" });
+  assert.is(byHeader.code, 12, "the header match sends hello.* to the health server, which does not serve it");
+  assert.is(byHeader.message, "unknown service hello.HelloService");
+});
+
+test("GRPCRoute: backendRefs weights (weight 0 gets nothing)", async () => {
+  const s = await h2c();
+  for (let i = 0; i < 5; i++) {
+    const r = await grpcCall(s, "grpc-w.example.com", "/grpc.health.v1.Health/Check", new MessageWriter().string(1, "shop").finish());
+    assert.is(r.code, 0);
+  }
+});
+
+test("GRPCRoute status: Accepted and ResolvedRefs per parent; a missing Service is BackendNotFound; listeners support GRPCRoute", async () => {
+  const cond = (r: KubeObject, type: string) => ((r as { status?: { parents?: { conditions: Condition[] }[] } }).status?.parents?.[0]?.conditions ?? []).find((c) => c.type === type);
+  const ok = await cluster.waitFor<KubeObject>({ group: "gateway.networking.k8s.io", version: "v1", resource: "grpcroutes" }, (r) => r.metadata?.name === "grpc-main" && cond(r, "Accepted")?.status === "True", { namespace: "default", timeout: 10_000 });
+  assert.is(cond(ok, "ResolvedRefs")?.status, "True");
+  const bad = await cluster.waitFor<KubeObject>({ group: "gateway.networking.k8s.io", version: "v1", resource: "grpcroutes" }, (r) => r.metadata?.name === "grpc-broken" && cond(r, "ResolvedRefs") !== undefined, { namespace: "default", timeout: 10_000 });
+  assert.is(cond(bad, "ResolvedRefs")?.status, "False");
+  assert.is(cond(bad, "ResolvedRefs")?.reason, "BackendNotFound");
+  const s = await h2c();
+  const r = await grpcCall(s, "grpc-broken.example.com", "/hello.HelloService/SayHello", hello("x"));
+  assert.is(r.httpStatus, 500);
+  const gw = await cluster.waitFor<KubeObject>({ group: "gateway.networking.k8s.io", version: "v1", resource: "gateways" }, (g) => g.metadata?.name === "gw" && ((g as { status?: { listeners?: { attachedRoutes: number }[] } }).status?.listeners?.[0]?.attachedRoutes ?? 0) === 3, { namespace: "default", timeout: 10_000 });
+  const kinds = (gw as { status?: { listeners?: { supportedKinds: { kind: string }[] }[] } }).status!.listeners![0]!.supportedKinds.map((k) => k.kind);
+  assert.equal(kinds, ["HTTPRoute", "GRPCRoute"]);
 });
 
 test.after(async () => {

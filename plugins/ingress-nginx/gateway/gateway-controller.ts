@@ -8,11 +8,12 @@ import type { Logger } from "../../../core/log/logger.js";
 import { isStatusError } from "../../../core/api/status.js";
 import { GATEWAY_GROUP } from "./crds.js";
 import { compileGateways, type GatewayRoutes, type GatewayStatuses } from "./gateway-routes.js";
-import type { Gateway, GatewayClass, HTTPRoute, ReferenceGrant } from "./types.js";
+import type { Gateway, GatewayClass, GRPCRoute, HTTPRoute, ReferenceGrant } from "./types.js";
 
 const GATEWAY_CLASSES: ResourceRef = { group: GATEWAY_GROUP, version: "v1", resource: "gatewayclasses" };
 const GATEWAYS: ResourceRef = { group: GATEWAY_GROUP, version: "v1", resource: "gateways" };
 const HTTP_ROUTES: ResourceRef = { group: GATEWAY_GROUP, version: "v1", resource: "httproutes" };
+const GRPC_ROUTES: ResourceRef = { group: GATEWAY_GROUP, version: "v1", resource: "grpcroutes" };
 const REFERENCE_GRANTS: ResourceRef = { group: GATEWAY_GROUP, version: "v1beta1", resource: "referencegrants" };
 
 /**
@@ -39,7 +40,7 @@ export class GatewayController {
 
   start(signal: AbortSignal): void {
     const h = { onAdd: () => this.invalidate(), onUpdate: () => this.invalidate(), onDelete: () => this.invalidate() };
-    for (const ref of [GATEWAY_CLASSES, GATEWAYS, HTTP_ROUTES, REFERENCE_GRANTS, "Service", "Secret", "Namespace"] as ResourceRef[]) this.registrations.push(this.informers.forResource(ref).addEventHandler(h));
+    for (const ref of [GATEWAY_CLASSES, GATEWAYS, HTTP_ROUTES, GRPC_ROUTES, REFERENCE_GRANTS, "Service", "Secret", "Namespace"] as ResourceRef[]) this.registrations.push(this.informers.forResource(ref).addEventHandler(h));
     if (this.informers.all().some((i) => !i.isStarted())) this.informers.start(signal);
   }
 
@@ -72,6 +73,7 @@ export class GatewayController {
       classes: list<GatewayClass>(GATEWAY_CLASSES),
       gateways: list<Gateway>(GATEWAYS),
       routes: list<HTTPRoute>(HTTP_ROUTES),
+      grpcRoutes: list<GRPCRoute>(GRPC_ROUTES),
       grants: list<ReferenceGrant>(REFERENCE_GRANTS),
       services: (ns, name) => this.informers.forResource<Service>("Service").lister().namespace(ns).get(name),
       namespace: (name) => this.informers.forResource<Namespace>("Namespace").lister().get(name),
@@ -102,18 +104,20 @@ export class GatewayController {
       const status = {
         addresses,
         conditions: keepTransitions(gw.status?.conditions, want.conditions),
-        listeners: want.listeners.map((l) => ({ name: l.name, supportedKinds: [{ group: GATEWAY_GROUP, kind: "HTTPRoute" }], attachedRoutes: l.attachedRoutes, conditions: keepTransitions(gw.status?.listeners?.find((x) => x.name === l.name)?.conditions, l.conditions) })),
+        listeners: want.listeners.map((l) => ({ name: l.name, supportedKinds: [{ group: GATEWAY_GROUP, kind: "HTTPRoute" }, { group: GATEWAY_GROUP, kind: "GRPCRoute" }], attachedRoutes: l.attachedRoutes, conditions: keepTransitions(gw.status?.listeners?.find((x) => x.name === l.name)?.conditions, l.conditions) })),
       };
       if (JSON.stringify(gw.status ?? {}) === JSON.stringify(status)) continue;
       await this.client.resource<Gateway>(GATEWAYS).updateStatus({ ...gw, status }, { namespace: gw.metadata?.namespace }).catch(retry);
     }
-    for (const route of this.informers.forResource(HTTP_ROUTES).lister().list() as HTTPRoute[]) {
-      const want = statuses.routes.get(`${route.metadata?.namespace}/${route.metadata?.name}`);
-      if (!want) continue;
-      const mine = want.map((p) => ({ ...p, conditions: keepTransitions(route.status?.parents?.find((x) => x.controllerName === this.controllerName && JSON.stringify(x.parentRef) === JSON.stringify(p.parentRef))?.conditions, p.conditions) }));
-      const parents = [...(route.status?.parents ?? []).filter((p) => p.controllerName !== this.controllerName), ...mine];
-      if (JSON.stringify(route.status?.parents ?? []) === JSON.stringify(parents)) continue;
-      await this.client.resource<HTTPRoute>(HTTP_ROUTES).updateStatus({ ...route, status: { parents } }, { namespace: route.metadata?.namespace }).catch(retry);
+    for (const [ref, wanted] of [[HTTP_ROUTES, statuses.routes], [GRPC_ROUTES, statuses.grpcRoutes]] as const) {
+      for (const route of this.informers.forResource(ref).lister().list() as (HTTPRoute | GRPCRoute)[]) {
+        const want = wanted.get(`${route.metadata?.namespace}/${route.metadata?.name}`);
+        if (!want) continue;
+        const mine = want.map((p) => ({ ...p, conditions: keepTransitions(route.status?.parents?.find((x) => x.controllerName === this.controllerName && JSON.stringify(x.parentRef) === JSON.stringify(p.parentRef))?.conditions, p.conditions) }));
+        const parents = [...(route.status?.parents ?? []).filter((p) => p.controllerName !== this.controllerName), ...mine];
+        if (JSON.stringify(route.status?.parents ?? []) === JSON.stringify(parents)) continue;
+        await this.client.resource<HTTPRoute | GRPCRoute>(ref).updateStatus({ ...route, status: { parents } }, { namespace: route.metadata?.namespace }).catch(retry);
+      }
     }
   }
 }

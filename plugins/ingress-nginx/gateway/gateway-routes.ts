@@ -1,7 +1,7 @@
 import type { Condition } from "kubernetes-types/meta/v1.js";
 import type { Namespace, Service } from "kubernetes-types/core/v1.js";
 import type { ServiceBackend } from "../routing-model.js";
-import type { Gateway, GatewayClass, HTTPBackendRef, HTTPRoute, HTTPRouteFilter, HTTPRouteMatch, Listener, ParentReference, ReferenceGrant, RouteParentStatus } from "./types.js";
+import type { Gateway, GatewayClass, GRPCRoute, GRPCRouteMatch, HTTPBackendRef, HTTPRoute, HTTPRouteFilter, HTTPRouteMatch, HTTPRouteRule, Listener, ParentReference, ReferenceGrant, RouteParentStatus } from "./types.js";
 import { GATEWAY_API_VERSION, GATEWAY_GROUP } from "./crds.js";
 
 /** A backendRef as resolved: a Service port, or why it cannot be used (requests to it get 500). */
@@ -13,7 +13,9 @@ export interface ResolvedBackend {
 
 /** One match of one rule of an attached HTTPRoute, with what decides its precedence. */
 export interface CompiledMatch {
-  readonly route: HTTPRoute;
+  readonly route: HTTPRoute | GRPCRoute;
+  /** A GRPCRoute's match (its method match as a path match): proxied to the backend over HTTP/2 (h2c). */
+  readonly grpc?: boolean;
   readonly ruleIndex: number;
   readonly match: HTTPRouteMatch;
   readonly filters: readonly HTTPRouteFilter[];
@@ -26,6 +28,8 @@ export interface CompiledMatch {
 export interface GatewayRoutes {
   readonly http: readonly CompiledMatch[];
   readonly https: readonly CompiledMatch[];
+  /** The GRPCRoutes' matches on the HTTP and HTTPS listeners (tried first for gRPC requests). */
+  readonly grpc: { readonly http: readonly CompiledMatch[]; readonly https: readonly CompiledMatch[] };
   /** `namespace/name` of the TLS Secret of an HTTPS listener, by listener hostname ("" for none). */
   readonly certificates: ReadonlyMap<string, string>;
 }
@@ -35,6 +39,7 @@ export interface GatewayStatuses {
   readonly classes: Map<string, Condition[]>;
   readonly gateways: Map<string, { conditions: Condition[]; listeners: { name: string; attachedRoutes: number; conditions: Condition[] }[] }>;
   readonly routes: Map<string, RouteParentStatus[]>;
+  readonly grpcRoutes: Map<string, RouteParentStatus[]>;
 }
 
 export interface GatewayInputs {
@@ -42,6 +47,7 @@ export interface GatewayInputs {
   classes: readonly GatewayClass[];
   gateways: readonly Gateway[];
   routes: readonly HTTPRoute[];
+  grpcRoutes?: readonly GRPCRoute[];
   grants: readonly ReferenceGrant[];
   services: (namespace: string, name: string) => Service | undefined;
   namespace: (name: string) => Namespace | undefined;
@@ -96,7 +102,7 @@ function namespaceAllowed(listener: Listener, gw: Gateway, routeNs: string, inpu
 }
 
 /** Does a ReferenceGrant in `toNs` let `fromKind` objects of `fromNs` refer to the core `toKind` named `name`? */
-function granted(grants: readonly ReferenceGrant[], fromKind: "HTTPRoute" | "Gateway", fromNs: string, toNs: string, toKind: "Service" | "Secret", name: string): boolean {
+function granted(grants: readonly ReferenceGrant[], fromKind: "HTTPRoute" | "GRPCRoute" | "Gateway", fromNs: string, toNs: string, toKind: "Service" | "Secret", name: string): boolean {
   return grants.some(
     (g) =>
       g.metadata?.namespace === toNs &&
@@ -105,11 +111,11 @@ function granted(grants: readonly ReferenceGrant[], fromKind: "HTTPRoute" | "Gat
   );
 }
 
-function resolveBackend(ref: HTTPBackendRef, routeNs: string, inputs: GatewayInputs): ResolvedBackend {
+function resolveBackend(ref: HTTPBackendRef, routeNs: string, inputs: GatewayInputs, kind: "HTTPRoute" | "GRPCRoute"): ResolvedBackend {
   const weight = ref.weight ?? 1;
   if ((ref.group ?? "") !== "" || (ref.kind ?? "Service") !== "Service") return { weight, invalid: "InvalidKind" };
   const ns = ref.namespace ?? routeNs;
-  if (ns !== routeNs && !granted(inputs.grants, "HTTPRoute", routeNs, ns, "Service", ref.name)) return { weight, invalid: "RefNotPermitted" };
+  if (ns !== routeNs && !granted(inputs.grants, kind, routeNs, ns, "Service", ref.name)) return { weight, invalid: "RefNotPermitted" };
   const svc = inputs.services(ns, ref.name);
   if (!svc || !(svc.spec?.ports ?? []).some((p) => p.port === ref.port)) return { weight, invalid: "BackendNotFound" };
   return { weight, backend: { namespace: ns, service: ref.name, port: { number: ref.port! } } };
@@ -138,11 +144,19 @@ export function compileGateways(inputs: GatewayInputs): { routes: GatewayRoutes;
   const ourGateways = inputs.gateways.filter((g) => ours.has(g.spec?.gatewayClassName ?? ""));
   const attachedCount = new Map<string, number>();
 
-  for (const route of inputs.routes) {
+  const grpcHttp: CompiledMatch[] = [];
+  const grpcHttps: CompiledMatch[] = [];
+  const grpcRouteParents = new Map<string, RouteParentStatus[]>();
+  const all: { route: HTTPRoute | GRPCRoute; kind: "HTTPRoute" | "GRPCRoute"; rules: readonly HTTPRouteRule[] }[] = [
+    ...inputs.routes.map((route) => ({ route, kind: "HTTPRoute" as const, rules: route.spec?.rules ?? [] })),
+    ...(inputs.grpcRoutes ?? []).map((route) => ({ route, kind: "GRPCRoute" as const, rules: (route.spec?.rules ?? []).map((r) => ({ filters: r.filters, backendRefs: r.backendRefs, matches: (r.matches?.length ? r.matches : [{}]).map(grpcMatchAsHttp) })) })),
+  ];
+  for (const { route, kind, rules } of all) {
+    const grpc = kind === "GRPCRoute";
     const routeNs = route.metadata?.namespace ?? "default";
     const gen = route.metadata?.generation;
     const parents: RouteParentStatus[] = [];
-    const resolvedRules = (route.spec?.rules ?? []).map((rule) => (rule.backendRefs ?? []).map((b) => resolveBackend(b, routeNs, inputs)));
+    const resolvedRules = rules.map((rule) => (rule.backendRefs ?? []).map((b) => resolveBackend(b, routeNs, inputs, kind)));
     const badRef = resolvedRules.flat().find((b) => b.invalid);
     for (const ref of route.spec?.parentRefs ?? []) {
       const gw = ourGateways.find((g) => g.metadata?.name === ref.name && g.metadata?.namespace === (ref.namespace ?? routeNs));
@@ -162,11 +176,11 @@ export function compileGateways(inputs: GatewayInputs): { routes: GatewayRoutes;
         accepted = { ok: true, reason: "Accepted", message: "Route is accepted" };
         const lk = `${key(gw)}/${listener.name}`;
         attachedCount.set(lk, (attachedCount.get(lk) ?? 0) + 1);
-        const target = listener.protocol === "HTTPS" ? https : listener.protocol === "HTTP" ? http : undefined;
+        const target = listener.protocol === "HTTPS" ? (grpc ? grpcHttps : https) : listener.protocol === "HTTP" ? (grpc ? grpcHttp : http) : undefined;
         if (!target) continue;
-        (route.spec?.rules ?? []).forEach((rule, ruleIndex) => {
+        rules.forEach((rule, ruleIndex) => {
           const matches = rule.matches?.length ? rule.matches : [{ path: { type: "PathPrefix" as const, value: "/" } }];
-          for (const match of matches) target.push({ route, ruleIndex, match, filters: rule.filters ?? [], backends: resolvedRules[ruleIndex]!, hostnames });
+          for (const match of matches) target.push({ route, ruleIndex, match, filters: rule.filters ?? [], backends: resolvedRules[ruleIndex]!, hostnames, ...(grpc ? { grpc } : {}) });
         });
       }
       parents.push({
@@ -178,7 +192,7 @@ export function compileGateways(inputs: GatewayInputs): { routes: GatewayRoutes;
         ],
       });
     }
-    if (parents.length) routeParents.set(key(route), parents);
+    if (parents.length) (grpc ? grpcRouteParents : routeParents).set(key(route), parents);
   }
 
   for (const gw of ourGateways) {
@@ -227,7 +241,44 @@ export function compileGateways(inputs: GatewayInputs): { routes: GatewayRoutes;
       listeners,
     });
   }
-  return { routes: { http: http.sort(precedence), https: https.sort(precedence), certificates }, statuses: { classes, gateways, routes: routeParents } };
+  return {
+    routes: { http: http.sort(precedence), https: https.sort(precedence), grpc: { http: grpcHttp.sort(grpcPrecedence), https: grpcHttps.sort(grpcPrecedence) }, certificates },
+    statuses: { classes, gateways, routes: routeParents, grpcRoutes: grpcRouteParents },
+  };
+}
+
+const escapeRegex = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/**
+ * A GRPCRoute match as the request path it selects (gRPC calls are `POST /<service>/<method>`):
+ * Exact service and method → that path; one of them → the other any name; RegularExpression → the
+ * two expressions in their places; no method match → every call. Header matches carry over.
+ */
+function grpcMatchAsHttp(m: GRPCRouteMatch): HTTPRouteMatch & { grpcSpecificity: [number, number] } {
+  const service = m.method?.service;
+  const method = m.method?.method;
+  const regex = m.method?.type === "RegularExpression";
+  const part = (v: string | undefined): string => (v === undefined ? "[^/]+" : regex ? v : escapeRegex(v));
+  const path: HTTPRouteMatch["path"] = service === undefined && method === undefined ? { type: "PathPrefix", value: "/" } : !regex && service !== undefined && method !== undefined ? { type: "Exact", value: `/${service}/${method}` } : { type: "RegularExpression", value: `/${part(service)}/${part(method)}` };
+  return { path, ...(m.headers?.length ? { headers: m.headers } : {}), grpcSpecificity: [service?.length ?? 0, method?.length ?? 0] };
+}
+
+/** GRPCRoute precedence: longest service match, longest method, most header matches, oldest route, name, rule order. */
+function grpcPrecedence(a: CompiledMatch, b: CompiledMatch): number {
+  const spec = (c: CompiledMatch): [number, number] => (c.match as { grpcSpecificity?: [number, number] }).grpcSpecificity ?? [0, 0];
+  const [sa, ma] = spec(a);
+  const [sb, mb] = spec(b);
+  if (sa !== sb) return sb - sa;
+  if (ma !== mb) return mb - ma;
+  const h = (m: HTTPRouteMatch): number => m.headers?.length ?? 0;
+  if (h(a.match) !== h(b.match)) return h(b.match) - h(a.match);
+  const ta = a.route.metadata?.creationTimestamp ?? "";
+  const tb = b.route.metadata?.creationTimestamp ?? "";
+  if (ta !== tb) return ta < tb ? -1 : 1;
+  const ka = key(a.route);
+  const kb = key(b.route);
+  if (ka !== kb) return ka < kb ? -1 : 1;
+  return a.ruleIndex - b.ruleIndex;
 }
 
 /** Gateway API match precedence: Exact path, longest prefix, method, most headers, most query params, oldest route, name, rule order. */

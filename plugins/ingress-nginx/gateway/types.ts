@@ -117,3 +117,30 @@ export interface ReferenceGrant {
   metadata?: ObjectMeta;
   spec?: { from: { group: string; kind: string; namespace: string }[]; to: { group: string; kind: string; name?: string }[] };
 }
+
+/** GRPCRoute (gateway.networking.k8s.io/v1): matches on the gRPC service and method, and headers. */
+export interface GRPCMethodMatch {
+  type?: "Exact" | "RegularExpression";
+  service?: string;
+  method?: string;
+}
+
+export interface GRPCRouteMatch {
+  method?: GRPCMethodMatch;
+  headers?: HTTPHeaderMatch[];
+}
+
+export interface GRPCRouteRule {
+  name?: string;
+  matches?: GRPCRouteMatch[];
+  filters?: HTTPRouteFilter[];
+  backendRefs?: HTTPBackendRef[];
+}
+
+export interface GRPCRoute {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: ObjectMeta;
+  spec?: { parentRefs?: ParentReference[]; hostnames?: string[]; rules?: GRPCRouteRule[] };
+  status?: { parents?: RouteParentStatus[] };
+}
