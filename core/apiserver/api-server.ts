@@ -29,7 +29,7 @@ import { evictPod } from "./eviction.js";
 import { AdmissionChain } from "./admission-chain.js";
 import { checkPreconditions, deletedResult, deletionComplete, markForDeletion, validateFinalizerChange } from "./deletion.js";
 import { draftOf, keepAllButStatus, keepSystemMeta, pinnedVersion, shallowDraft, statusDraftOf, type Draft } from "./draft.js";
-import { requestMatcher, requestSelectors } from "./request-selectors.js";
+import { requestMatcher, requestSelectors, requestTrigger } from "./request-selectors.js";
 import { decodeTyped, typeMismatchError } from "./openapi/type-check.js";
 import { validateNamespaceFinalizeUpdate } from "../api/builtin/core/namespace.js";
 import type { Namespace } from "kubernetes-types/core/v1.js";
@@ -199,7 +199,8 @@ export class ApiServer implements ApiServerApi {
       from = requested === 0 ? this.store.currentRevision() : requested;
     }
     try {
-      storeWatch = this.store.watch(prefix, { revision: from }, (event: StoreEvent) => {
+      const trigger = requestTrigger(type, options.fieldSelector);
+      storeWatch = this.store.watch(prefix, { revision: from, ...(trigger ? { trigger } : {}) }, (event: StoreEvent) => {
         if (finished) return;
         lastRevision = event.revision;
         const kind = matches ? filteredEventType(event, matches) : event.type;

@@ -2,6 +2,7 @@ import type { KubeObject } from "../api/object.js";
 import type { RegisteredType } from "../api/resource-registry.js";
 import { parseLabelSelector, type LabelSelector } from "../api/selectors/label-selector.js";
 import { assertFieldsSupported, parseFieldSelector } from "../api/selectors/field-selector.js";
+import type { WatchTrigger } from "../store/store.js";
 
 /** A request's selectors, each undefined when absent or empty. */
 export interface RequestSelectors {
@@ -30,6 +31,22 @@ export function requestSelectors(type: RegisteredType, labelSelector?: string, f
       });
   }
   return out;
+}
+
+/**
+ * The watch cache's trigger for a field selector requiring one of the kind's own field labels to
+ * equal a value (`spec.nodeName=node-1`: each kubelet's pod watch), so the store offers the watch
+ * only the events of objects with that value instead of every event of the kind.
+ */
+export function requestTrigger(type: RegisteredType, fieldSelector?: string): WatchTrigger | undefined {
+  if (!fieldSelector) return undefined;
+  const custom = type.strategy.fieldSelectors ?? {};
+  const parsed = parseFieldSelector(fieldSelector);
+  for (const field of parsed.fields()) {
+    const value = parsed.requiresExactMatch(field);
+    if (value !== undefined && field in custom) return { field, value, of: custom[field]! };
+  }
+  return undefined;
 }
 
 /** One predicate for both selectors (watch filtering), or undefined when there are none. */

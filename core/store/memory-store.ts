@@ -13,6 +13,7 @@ import {
   type StorePreconditions,
   type StoreWatch,
   type StoreWatchOptions,
+  type WatchTrigger,
 } from "./store.js";
 import { WatcherIndex } from "./watcher-index.js";
 import { EncodedObject } from "./encoded-object.js";
@@ -271,7 +272,7 @@ export class MemoryStore implements Store {
     if (!this.history.covers(from)) {
       throw new StoreError("Gone", prefix, `too old resource version: ${from} (${this.history.compactedThrough})`);
     }
-    const watch = new ActiveWatch(prefix, from, options.filter, listener, this.onListenerError, (w) => this.watchers.remove(w));
+    const watch = new ActiveWatch(prefix, from, options.filter, listener, this.onListenerError, (w) => this.watchers.remove(w), options.trigger);
     // Registered before the replay so that nothing written from now on can be missed; writes made
     // by the listener during the replay are queued (dispatching) and delivered after it, in order.
     this.watchers.add(watch);
@@ -413,7 +414,7 @@ export class MemoryStore implements Store {
     try {
       for (let i = 0; i < this.pending.length; i++) {
         const event = this.pending[i]!;
-        for (const watch of this.watchers.matching(event.key)) watch.deliver(event);
+        for (const watch of this.watchers.matching(event.key, [event.object, event.prevObject])) watch.deliver(event);
       }
     } finally {
       this.pending = [];
@@ -499,6 +500,7 @@ class ActiveWatch implements StoreWatch {
     private readonly listener: (event: StoreEvent) => void,
     private readonly onError: (error: unknown, event: StoreEvent) => void,
     private readonly release: (watch: ActiveWatch) => void,
+    readonly trigger?: WatchTrigger,
   ) {}
 
   deliver(event: StoreEvent): void {

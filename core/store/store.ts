@@ -81,6 +81,20 @@ export interface StoreWatchOptions {
   revision: number;
   /** Optional server-side filter; events whose object fails it are not delivered. */
   filter?: (event: StoreEvent) => boolean;
+  /**
+   * An index hint, as the watch cache's trigger functions (pods by `spec.nodeName`): the watch
+   * only wants objects whose `field` (read by `of`) is `value` before or after the change, so a
+   * store may offer it only such events instead of testing every event against every watch. The
+   * `filter` still decides; a store may ignore the hint.
+   */
+  trigger?: WatchTrigger;
+}
+
+/** See {@link StoreWatchOptions.trigger}. Watches naming the same `field` must pass the same `of`. */
+export interface WatchTrigger {
+  readonly field: string;
+  readonly value: string;
+  readonly of: (obj: KubeObject) => string | undefined;
 }
 
 /**

@@ -1,5 +1,4 @@
 import type { Clock, TimerHandle } from "../../core/clock/clock.js";
-import { uint32ToIpv4 } from "../../core/net/ipv4.js";
 
 /** BGP finite-state-machine states (RFC 4271), as BIRD names them. */
 export type BgpState = "Idle" | "Connect" | "Active" | "OpenSent" | "OpenConfirm" | "Established";
@@ -33,8 +32,9 @@ export interface BgpRoute {
   readonly fromClient?: boolean;
 }
 
-export function routeKey(network: number, prefix: number): string {
-  return `${uint32ToIpv4(network)}/${prefix}`;
+/** A prefix as one number (`network·64 + prefix`): map keys without formatting an address per UPDATE. */
+export function routeKey(network: number, prefix: number): number {
+  return network * 64 + prefix;
 }
 
 /** A session of one protocol, with its state history (the state machine walked on the clock). */
@@ -96,10 +96,10 @@ export class BgpFabric {
  */
 export class BirdSpeaker {
   readonly sessions = new Map<number, BgpSession>();
-  readonly local = new Map<string, BgpRoute>();
+  readonly local = new Map<number, BgpRoute>();
   /** prefix → (from speaker → route) */
-  readonly rib = new Map<string, Map<number, BgpRoute>>();
-  private readonly installed = new Map<string, BgpRoute>();
+  readonly rib = new Map<number, Map<number, BgpRoute>>();
+  private readonly installed = new Map<number, BgpRoute>();
   up = true;
   /** The link is down: nothing reaches this speaker and it sends nothing (peers notice by their hold timers). */
   unreachable = false;
@@ -265,7 +265,7 @@ export class BirdSpeaker {
   }
 
   /** Best path per prefix to the kernel (lowest next hop among equals: deterministic). */
-  private select(key: string): void {
+  private select(key: number): void {
     const paths = this.rib.get(key);
     let best: BgpRoute | undefined;
     if (paths) for (const r of paths.values()) if (!best || r.nextHop < best.nextHop) best = r;
