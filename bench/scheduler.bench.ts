@@ -43,6 +43,8 @@ async function workload(title: string, initial: number, measured: number, shape:
   const random = new SeededRandom(1);
   const log = createLogger("bench", { level: "silent" });
   const cp = await createControlPlane({ clock, random, log });
+  // The API server's own informers, as a cluster runs them (authorization, admission's listers).
+  await cp.authorization.start();
   const nodes = cp.client.resource<Node>("Node");
   for (let i = 0; i < NODES; i++) await nodes.create(makeNode(i));
   const informers = new SharedInformerFactory({ client: cp.client, clock, random, registry: cp.registry, logger: log });
@@ -72,6 +74,8 @@ async function workload(title: string, initial: number, measured: number, shape:
   );
   await scheduler.shutdown();
   await informers.shutdown();
+  await cp.authorization.stop();
+  cp.stop();
   await cp.store.close();
 }
 

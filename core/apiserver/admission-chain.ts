@@ -3,7 +3,7 @@ import type { KubeObject } from "../api/object.js";
 import type { RegisteredType } from "../api/resource-registry.js";
 import { internalError } from "../api/status.js";
 import type { Client, DeleteOptions, WriteOptions } from "../client/client.js";
-import type { AdmissionOperation, AdmissionPlugin, AdmissionRequest } from "./admission.js";
+import type { AdmissionContext, AdmissionListers, AdmissionOperation, AdmissionPlugin, AdmissionRequest } from "./admission.js";
 import type { RequestContext } from "./api-server-contract.js";
 
 /**
@@ -13,12 +13,22 @@ import type { RequestContext } from "./api-server-contract.js";
  */
 export class AdmissionChain {
   private client: Client | undefined;
+  private listers: AdmissionListers | undefined;
+  /** The context every hook receives (rebuilt when the client or listers are set). */
+  private context: AdmissionContext | undefined;
 
   constructor(private readonly plugins: () => readonly AdmissionPlugin[], private readonly clock: Clock) {}
 
   /** The client plugins read through (the in-process client, set once it exists). */
   setClient(client: Client): void {
     this.client = client;
+    this.context = undefined;
+  }
+
+  /** The API server's informer caches plugins read instead of listing (see AdmissionListers). */
+  setListers(listers: AdmissionListers): void {
+    this.listers = listers;
+    this.context = undefined;
   }
 
   /** The mutating phase: every plugin's `admit`, in order. */
@@ -37,7 +47,8 @@ export class AdmissionChain {
       const hook = p[phase];
       if (!hook || (p.operations && !p.operations.includes(op))) continue;
       req ??= admissionRequest(op, type, subresource, obj, old, options, ctx);
-      await hook.call(p, req, { client: this.clientOrThrow(), clock: this.clock });
+      this.context ??= { client: this.clientOrThrow(), clock: this.clock, ...(this.listers ? { listers: this.listers } : {}) };
+      await hook.call(p, req, this.context);
     }
   }
 

@@ -31,10 +31,23 @@ export interface AdmissionRequest {
   warnings?: string[];
 }
 
-/** What an admission plugin may use: an in-process client to read (and, for quota, write status) and the clock. */
+/** Resources admission plugins read through the API server's own informers. */
+export type AdmissionListedResource = "limitranges" | "resourcequotas" | "priorityclasses.scheduling.k8s.io";
+
+/**
+ * The API server's own informer caches, as upstream's admission plugins read listers rather than
+ * list on every request. `list` answers undefined until that informer has synced (a control plane
+ * whose informers are not running): the plugin then lists through the client.
+ */
+export interface AdmissionListers {
+  list<T extends KubeObject = KubeObject>(resource: AdmissionListedResource, namespace?: string): readonly T[] | undefined;
+}
+
+/** What an admission plugin may use: an in-process client to read (and, for quota, write status), the server's listers and the clock. */
 export interface AdmissionContext {
   client: Client;
   clock: Clock;
+  listers?: AdmissionListers;
 }
 
 /**

@@ -17,7 +17,7 @@ import { listPrefix, objectStorageKey } from "../store/keys.js";
 import { ContinueExpiredError } from "../store/continue-token.js";
 import { isStoreError, type Store, type StoreEvent, type StoreWatch } from "../store/store.js";
 import type { Client, DeleteOptions, GetOptions, ListOptions, PatchType, Watch, WatchEvent, WatchOptions, WriteOptions } from "../client/client.js";
-import type { AdmissionPlugin } from "./admission.js";
+import type { AdmissionListers, AdmissionPlugin } from "./admission.js";
 import type { ApiServerApi, RequestContext } from "./api-server-contract.js";
 import { desiredStateChanged, objectChanged } from "./object-diff.js";
 import { rfc3339 } from "../api/time.js";
@@ -88,6 +88,11 @@ export class ApiServer implements ApiServerApi {
   /** The client admission plugins read through (set once the in-process client exists). */
   setAdmissionClient(client: Client): void {
     this.admission.setClient(client);
+  }
+
+  /** The server's informer caches admission plugins read instead of listing per request. */
+  setAdmissionListers(listers: AdmissionListers): void {
+    this.admission.setListers(listers);
   }
 
   // ---------------------------------------------------------------- reads

@@ -25,6 +25,7 @@ import { ComponentHealth, componentStatusType } from "./component-statuses.js";
 import { ClusterCredentials } from "./serviceaccount/cluster-credentials.js";
 import { ServiceAccountTokens, type TokenRequest } from "./serviceaccount/service-account-tokens.js";
 import { ApiAuthorization } from "./authorization/api-authorization.js";
+import { admissionListers } from "./admission/admission-listers.js";
 import type { AuthorizationMode } from "./authorization/authorization-modes.js";
 import { accessReviewTypes } from "./authorization/reviews/access-reviews.js";
 import { rbacEscalationCheck } from "./authorization/rbac/escalation-check.js";
@@ -144,6 +145,7 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
     ...(options.authorizationModes ? { modes: options.authorizationModes } : {}),
     ...(options.extraAuthorizers ? { extra: options.extraAuthorizers } : {}),
   });
+  apiServer.setAdmissionListers(admissionListers(authorization.informers));
   // A store that already holds Services (a durable backend) must not hand their IPs out again.
   const existing = await client.resource("Service").list().catch(() => undefined);
   if (existing) services.rebuildFrom(existing.items as Service[]);

@@ -1,6 +1,6 @@
 import type { Container, LimitRange, LimitRangeItem, PersistentVolumeClaim, Pod } from "kubernetes-types/core/v1.js";
 import { formatQuantity, milliValue, parseQuantity, type Quantity } from "../../api/quantity.js";
-import type { AdmissionPlugin, AdmissionRequest } from "../admission.js";
+import type { AdmissionContext, AdmissionPlugin, AdmissionRequest } from "../admission.js";
 import { admissionForbidden, aggregateMessage } from "./admission-forbidden.js";
 import { podLimits, podRequests, type ResourceQuantities } from "./pod-resources.js";
 
@@ -173,6 +173,12 @@ function applies(request: AdmissionRequest): "pods" | "persistentvolumeclaims" |
   return request.resource.plural === "persistentvolumeclaims" ? "persistentvolumeclaims" : undefined;
 }
 
+/** The namespace's LimitRanges, from the server's lister when it runs. */
+async function limitRanges(namespace: string | undefined, ctx: AdmissionContext): Promise<readonly LimitRange[]> {
+  const listed = namespace !== undefined ? ctx.listers?.list("limitranges", namespace) : undefined;
+  return (listed ?? (await ctx.client.resource("limitranges").list({ namespace })).items) as readonly LimitRange[];
+}
+
 /**
  * LimitRanger: on pod create, fills container requests/limits from the namespace's LimitRanges
  * (annotating the pod with what it set), then refuses pods and claims outside any range's
@@ -184,13 +190,13 @@ export const limitRanger: AdmissionPlugin = {
   operations: ["CREATE", "UPDATE"],
   async admit(request, ctx) {
     if (applies(request) !== "pods") return;
-    const ranges = (await ctx.client.resource("limitranges").list({ namespace: request.namespace })).items as readonly LimitRange[];
+    const ranges = await limitRanges(request.namespace, ctx);
     if (ranges.length) mutatePod(request.object as Pod, ranges);
   },
   async validate(request, ctx) {
     const kind = applies(request);
     if (!kind) return;
-    const ranges = (await ctx.client.resource("limitranges").list({ namespace: request.namespace })).items as readonly LimitRange[];
+    const ranges = await limitRanges(request.namespace, ctx);
     for (const range of ranges) {
       const errors = kind === "pods" ? validatePod(request.object as Pod, range) : validateClaim(request.object as PersistentVolumeClaim, range);
       if (errors.length) throw admissionForbidden(request, aggregateMessage(errors));

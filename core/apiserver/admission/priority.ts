@@ -8,7 +8,7 @@ const isPods = (group: string, plural: string): boolean => group === "" && plura
 const isPriorityClasses = (group: string, plural: string): boolean => group === "scheduling.k8s.io" && plural === "priorityclasses";
 
 async function defaultClass(ctx: AdmissionContext): Promise<PriorityClass | undefined> {
-  const classes = (await ctx.client.resource<PriorityClass>("priorityclasses.scheduling.k8s.io").list()).items as PriorityClass[];
+  const classes = (ctx.listers?.list("priorityclasses.scheduling.k8s.io") ?? (await ctx.client.resource<PriorityClass>("priorityclasses.scheduling.k8s.io").list()).items) as PriorityClass[];
   // Several defaults can only exist through a race; upstream picks the lowest value.
   return classes.filter((c) => c.globalDefault).sort((a, b) => a.value - b.value)[0];
 }

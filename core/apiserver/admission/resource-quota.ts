@@ -41,6 +41,9 @@ async function liveUsage(request: AdmissionRequest, ctx: AdmissionContext): Prom
 
 /** One pass: check every matching quota, then record the new usage; throws Conflict if a quota moved meanwhile. */
 async function admitOnce(request: AdmissionRequest, ctx: AdmissionContext): Promise<void> {
+  // Most namespaces have no quota: the server's lister says so without a list. Where there is one,
+  // the check reads the quotas live (their usage must be current for the compare-and-swap below).
+  if (request.namespace !== undefined && ctx.listers?.list("resourcequotas", request.namespace)?.length === 0) return;
   const quotas = (await ctx.client.resource("resourcequotas").list({ namespace: request.namespace })).items as ResourceQuota[];
   if (!quotas.length) return;
   const requestedAll = requestedUsage(request);

@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import type { ResourceRegistry } from "../../api/resource-registry.js";
 import type { Client } from "../../client/client.js";
 import type { Clock } from "../../clock/clock.js";
@@ -40,7 +41,8 @@ export class ApiAuthorization implements ReviewAuthorization {
   readonly modes: readonly AuthorizationMode[];
   readonly rbac: RbacIndex;
   readonly nodeGraph: NodeGraph;
-  private readonly informers: SharedInformerFactory;
+  /** The API server's own informers (started and stopped with the authorization); admission reads its listers from them too. */
+  readonly informers: SharedInformerFactory;
   private readonly controller = new AbortController();
   private readonly byMode: Readonly<Record<AuthorizationMode, Authorizer>>;
 
@@ -54,6 +56,8 @@ export class ApiAuthorization implements ReviewAuthorization {
 
   /** Starts the informers and waits for their first lists. */
   async start(): Promise<void> {
+    // One abort listener per informer (RBAC, the Node graph, admission's listers): by design.
+    setMaxListeners(0, this.controller.signal);
     this.informers.start(this.controller.signal);
     await this.informers.waitForCacheSync(this.controller.signal);
   }
