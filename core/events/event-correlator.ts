@@ -36,8 +36,34 @@ export interface CorrelationResult {
 }
 
 interface AggregateRecord {
-  localKeys: Set<string>;
+  /** The one message seen so far; a set once a second one arrives (most objects repeat one message per reason). */
+  localKeys: Set<string> | string | undefined;
   lastTimestamp: number;
+}
+
+/** Adds `message` to the record's messages; returns how many distinct ones it holds. */
+function addLocalKey(record: AggregateRecord, message: string): number {
+  const keys = record.localKeys;
+  if (keys === undefined || keys === message) {
+    record.localKeys = message;
+    return 1;
+  }
+  if (typeof keys === "string") {
+    record.localKeys = new Set([keys, message]);
+    return 2;
+  }
+  keys.add(message);
+  return keys.size;
+}
+
+/** Drops one message (client-go's PopAny). */
+function popLocalKey(record: AggregateRecord): void {
+  const keys = record.localKeys;
+  if (typeof keys === "string") record.localKeys = undefined;
+  else if (keys) {
+    const first = keys.values().next().value;
+    if (first !== undefined) keys.delete(first);
+  }
 }
 
 interface Observation {
@@ -108,14 +134,13 @@ export class EventCorrelator {
     const now = this.clock.now();
     const aggregateKey = aggregateKeyOf(event);
     let record = this.aggregates.get(aggregateKey);
-    if (!record || record.lastTimestamp < now - this.maxIntervalMs) record = { localKeys: new Set(), lastTimestamp: now };
-    record.localKeys.add(event.message ?? "");
+    if (!record || record.lastTimestamp < now - this.maxIntervalMs) record = { localKeys: undefined, lastTimestamp: now };
+    const distinct = addLocalKey(record, event.message ?? "");
     record.lastTimestamp = now;
     this.aggregates.set(aggregateKey, record);
-    if (record.localKeys.size < this.maxEvents) return { event, key: eventKeyOf(event) };
+    if (distinct < this.maxEvents) return { event, key: eventKeyOf(event) };
     // Keep the set from growing: drop one message, as client-go's PopAny.
-    const first = record.localKeys.values().next().value;
-    if (first !== undefined) record.localKeys.delete(first);
+    popLocalKey(record);
     const name = event.involvedObject.name ?? "";
     const ts = rfc3339(now);
     const combined: Event = {

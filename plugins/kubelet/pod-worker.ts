@@ -341,7 +341,8 @@ export class PodWorker {
       const st = await this.k.runtime.runtime.podSandboxStatus(id);
       this.sandboxId = id;
       this.k.sandboxCreated(id, this);
-      this.podIPs = hostNetwork ? [this.k.nodeIP] : [st.ip, ...st.additionalIps].filter(Boolean);
+      // Built to size (a filtered spread leaves a 17-slot backing store per pod).
+      this.podIPs = hostNetwork ? [this.k.nodeIP] : st.additionalIps.length === 0 ? (st.ip ? [st.ip] : []) : [st.ip, ...st.additionalIps].filter(Boolean);
     } catch (err) {
       const msg = `Failed to create pod sandbox: ${(err as Error).message}`;
       this.k.recorder.event(pod, "Warning", "FailedCreatePodSandBox", msg);
@@ -382,7 +383,8 @@ export class PodWorker {
       }
       const volumes = await setUpVolumes(this.pod, this.volumeContext());
       for (const [name, path] of claimed) volumes.set(name, path);
-      this.volumes = volumes;
+      // Most pods (the bench's, static pods) mount nothing: share one empty map rather than keep one each.
+      this.volumes = volumes.size === 0 ? NO_VOLUMES : volumes;
       return true;
     } catch (err) {
       if (!(err instanceof VolumeSetupError)) throw err;
@@ -618,7 +620,7 @@ export class PodWorker {
     }
     if (policy === "IfNotPresent" && present) return this.pulledRef(s, present.id, image, true);
     const key = `${this.uid}/pull/${image}`;
-    const until = this.k.pullBackoff.until(key, this.k.pullBackoff.get(key) ? this.lastPullFailure.get(key) ?? 0 : 0);
+    const until = this.k.pullBackoff.until(key, this.k.pullBackoff.get(key) ? this.lastPullFailure?.get(key) ?? 0 : 0);
     if (until !== undefined) {
       s.waiting = { reason: "ImagePullBackOff", message: `Back-off pulling image "${image}"` };
       this.k.recorder.event(pod, "Normal", "BackOff", `Back-off pulling image "${image}"`);
@@ -635,7 +637,7 @@ export class PodWorker {
       return this.pulledRef(s, id, image, false);
     } catch (err) {
       const message = (err as Error).message;
-      this.lastPullFailure.set(key, this.k.clock.now());
+      (this.lastPullFailure ??= new Map()).set(key, this.k.clock.now());
       this.k.pullBackoff.next(key, this.k.clock.now());
       s.waiting = { reason: "ErrImagePull", message };
       this.k.recorder.event(pod, "Warning", "Failed", `Failed to pull image "${image}": ${message}`);
@@ -644,7 +646,8 @@ export class PodWorker {
     }
   }
 
-  private readonly lastPullFailure = new Map<string, number>();
+  /** When each image pull last failed (made on the first failure). */
+  private lastPullFailure: Map<string, number> | undefined;
 
   private async pulledRef(s: ContainerSlot, id: string, image: string, present: boolean): Promise<string> {
     if (present) this.k.recorder.event(this.pod, "Normal", "Pulled", `Container image "${image}" already present on machine`);
@@ -927,6 +930,9 @@ export class PodWorker {
     }
   }
 }
+
+/** The volumes of a pod that mounts none (never written to). */
+const NO_VOLUMES: Map<string, string> = new Map();
 
 function slot(spec: Container, kind: ContainerSlot["kind"]): ContainerSlot {
   return { name: spec.name, kind, spec, restartCount: 0, ready: false, started: false, waiting: { reason: kind === "regular" ? "ContainerCreating" : "PodInitializing" } };

@@ -157,7 +157,8 @@ export class RunningProcess {
 
   /** Called by the process's views: a signal handler. */
   addHandler(h: (s: Signal) => void): void {
-    (this.handlers ??= []).push(h);
+    if (this.handlers) this.handlers.push(h);
+    else this.handlers = [h];
   }
 
   /** Called by the process's views: a socket to close when the process ends (closed at once if it already has). */
