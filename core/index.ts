@@ -54,7 +54,8 @@ export { ClusterCredentials, ClusterCredentialsToken, type SigningKey } from "./
 export { ServiceAccountTokens, DEFAULT_SERVICE_ACCOUNT_ISSUER, type TokenRequest } from "./apiserver/serviceaccount/service-account-tokens.js";
 export { AggregatedApi, AggregatedApiToken } from "./apiserver/aggregator/aggregated-api.js";
 export { ApiServiceTransportToken, networkServiceTransport, type ApiServiceTransport, type ProxiedRequest, type ProxiedResponse, type ServiceRef } from "./apiserver/aggregator/service-transport.js";
-export { InProcessClient } from "./client/in-process-client.js";
+export { InProcessClient, type RequestCheck, type RequestAttributes } from "./client/in-process-client.js";
+export { ClientFactory, KUBE_SCHEDULER_USER, KUBE_CONTROLLER_MANAGER_USER, KUBE_PROXY_USER, nodeUser, serviceAccountUser } from "./client/client-factory.js";
 
 export * from "./informers/index.js";
 export { InformerFactory } from "./informers/shared-informer-factory.js";

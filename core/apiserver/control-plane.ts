@@ -7,6 +7,7 @@ import { BUILT_IN_TYPES } from "../api/builtin/index.js";
 import type { Store } from "../store/store.js";
 import { MemoryStore } from "../store/memory-store.js";
 import { InProcessClient } from "../client/in-process-client.js";
+import type { ClientFactory } from "../client/client-factory.js";
 import type { Service } from "kubernetes-types/core/v1.js";
 import type { AdmissionPlugin } from "./admission.js";
 import { BUILT_IN_ADMISSION, podSecurityAdmission, type PodSecurityConfiguration } from "./admission/index.js";
@@ -88,6 +89,8 @@ export interface ControlPlane {
    * Its informers are not started here: whoever serves the API (the Cluster) starts and stops them.
    */
   readonly authorization: ApiAuthorization;
+  /** Clients acting as a component's own user, authorized as the HTTP server would authorize it (one per user). */
+  readonly clients: ClientFactory;
   /** Stops what the control plane runs in the background (following the registry for local APIServices, serving CRDs). */
   readonly stop: () => void;
 }
@@ -159,5 +162,14 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
     crds.stop();
     stopLocalApiServices();
   };
-  return { store, registry, apiServer, client, services, crds, componentHealth, tokens, credentials, authorization, stop };
+  const byUser = new Map<string, InProcessClient>();
+  const clients: ClientFactory = {
+    clientFor(user) {
+      const key = `${user.username}\n${user.groups.join(",")}`;
+      let c = byUser.get(key);
+      if (!c) byUser.set(key, (c = new InProcessClient(apiServer, { user }, authorization!.requestCheck(user))));
+      return c;
+    },
+  };
+  return { store, registry, apiServer, client, services, crds, componentHealth, tokens, credentials, authorization, clients, stop };
 }

@@ -14,14 +14,40 @@ function describeRef(ref: ResourceRef): string {
   return "kind" in ref ? `${ref.kind}.${ref.apiVersion}` : `${ref.resource}.${ref.version}.${ref.group}`;
 }
 
+/** What an in-process request asks to do, as the authorizer sees it (the user is the client's). */
+export interface RequestAttributes {
+  verb: string;
+  apiGroup: string;
+  apiVersion: string;
+  resource: string;
+  subresource?: string;
+  namespace?: string;
+  name?: string;
+}
+
+/**
+ * Authorizes one request of an in-process client: returns undefined when it is allowed at once,
+ * throws (or returns a promise rejecting with) the Forbidden Status kube-apiserver answers when
+ * it is not. Must be cheap: it runs before every call.
+ */
+export type RequestCheck = (request: RequestAttributes) => void | Promise<void>;
+
 /**
  * The client for components in the API server's process: calls go straight to the server's
  * request pipeline, with no serialisation. Objects returned are the store's immutable objects.
+ * With a `check`, every request is authorized first, as the HTTP server authorizes a request of
+ * the same user (a component's own identity: see ClientFactory); without one, nothing is checked
+ * (the in-process admin).
  */
 export class InProcessClient implements Client {
   private readonly cache = new Map<string, ResourceClient>();
 
-  constructor(private readonly server: ApiServerApi, private readonly ctx: RequestContext = {}) {}
+  constructor(private readonly server: ApiServerApi, private readonly ctx: RequestContext = {}, private readonly check?: RequestCheck) {}
+
+  /** The user requests are made as (undefined: unauthenticated in-process calls, which are not authorized). */
+  get user(): RequestContext["user"] {
+    return this.ctx.user;
+  }
 
   resource<T extends ObjectLike = KubeObject>(ref: ResourceRef): ResourceClient<T> {
     const key = typeof ref === "string" ? ref : JSON.stringify(ref);
@@ -30,9 +56,9 @@ export class InProcessClient implements Client {
       const type = this.server.registry.find(ref);
       if (!type) {
         // Unknown now; a type added later (a CRD) is looked up again on each call.
-        return new InProcessResourceClient(this.server, () => this.server.registry.find(ref) ?? unknownResource(ref), this.ctx) as unknown as ResourceClient<T>;
+        return new InProcessResourceClient(this.server, () => this.server.registry.find(ref) ?? unknownResource(ref), this.ctx, this.check) as unknown as ResourceClient<T>;
       }
-      rc = new InProcessResourceClient(this.server, () => (this.server.registry.find(ref) === type ? type : (this.server.registry.find(ref) ?? unknownResource(ref))), this.ctx);
+      rc = new InProcessResourceClient(this.server, () => (this.server.registry.find(ref) === type ? type : (this.server.registry.find(ref) ?? unknownResource(ref))), this.ctx, this.check);
       this.cache.set(key, rc);
     }
     return rc as unknown as ResourceClient<T>;
@@ -44,7 +70,7 @@ function unknownResource(ref: ResourceRef): never {
 }
 
 class InProcessResourceClient implements ResourceClient {
-  constructor(private readonly server: ApiServerApi, private readonly type: () => RegisteredType, private readonly ctx: RequestContext) {}
+  constructor(private readonly server: ApiServerApi, private readonly type: () => RegisteredType, private readonly ctx: RequestContext, private readonly check: RequestCheck | undefined) {}
 
   private ns(obj: KubeObject | undefined, options?: NsOption): string | undefined {
     const t = this.type();
@@ -52,47 +78,59 @@ class InProcessResourceClient implements ResourceClient {
     return options?.namespace ?? obj?.metadata?.namespace ?? undefined;
   }
 
-  get(name: string, options?: GetOptions): Promise<KubeObject> {
-    // The hot read path: no extra async frame; a synchronous throw still becomes a rejection.
+  /** Runs `call` once the request is authorized (at once when the check allows it synchronously). */
+  private authorized<R>(verb: string, obj: KubeObject | undefined, options: NsOption | undefined, name: string | undefined, subresource: string | undefined, call: (namespace: string | undefined) => Promise<R>): Promise<R> {
     try {
-      return this.server.get(this.type(), this.ns(undefined, options), name, options, this.ctx);
+      const namespace = this.ns(obj, options);
+      if (this.check) {
+        const d = this.type().descriptor;
+        const pending = this.check({ verb, apiGroup: d.group, apiVersion: d.version, resource: d.plural, ...(subresource ? { subresource } : {}), ...(namespace ? { namespace } : {}), ...(name ? { name } : {}) });
+        if (pending) return pending.then(() => call(namespace));
+      }
+      return call(namespace);
     } catch (err) {
       return Promise.reject(err);
     }
   }
-  async list(options?: ListOptions): Promise<KubeList> {
-    return this.server.list(this.type(), this.ns(undefined, options), options, this.ctx);
+
+  get(name: string, options?: GetOptions): Promise<KubeObject> {
+    // The hot read path: no extra async frame; a synchronous throw still becomes a rejection.
+    return this.authorized("get", undefined, options, name, undefined, (ns) => this.server.get(this.type(), ns, name, options, this.ctx));
   }
-  async watch(options: WatchOptions, onEvent: (event: WatchEvent) => void): Promise<Watch> {
-    return this.server.watch(this.type(), this.ns(undefined, options), options, onEvent, this.ctx);
+  list(options?: ListOptions): Promise<KubeList> {
+    return this.authorized("list", undefined, options, undefined, undefined, (ns) => this.server.list(this.type(), ns, options, this.ctx));
   }
-  async create(obj: KubeObject, options?: WriteOptions & NsOption): Promise<KubeObject> {
-    return this.server.create(this.type(), this.ns(obj, options), obj, options, this.ctx);
+  watch(options: WatchOptions, onEvent: (event: WatchEvent) => void): Promise<Watch> {
+    return this.authorized("watch", undefined, options, undefined, undefined, (ns) => this.server.watch(this.type(), ns, options, onEvent, this.ctx));
   }
-  async update(obj: KubeObject, options?: WriteOptions & NsOption): Promise<KubeObject> {
-    return this.server.update(this.type(), this.ns(obj, options), obj.metadata?.name ?? "", obj, options, this.ctx);
+  create(obj: KubeObject, options?: WriteOptions & NsOption): Promise<KubeObject> {
+    return this.authorized("create", obj, options, undefined, undefined, (ns) => this.server.create(this.type(), ns, obj, options, this.ctx));
   }
-  async updateStatus(obj: KubeObject, options?: WriteOptions & NsOption): Promise<KubeObject> {
-    return this.server.updateSubresource(this.type(), this.ns(obj, options), obj.metadata?.name ?? "", "status", obj, options, this.ctx);
+  update(obj: KubeObject, options?: WriteOptions & NsOption): Promise<KubeObject> {
+    const name = obj.metadata?.name ?? "";
+    return this.authorized("update", obj, options, name, undefined, (ns) => this.server.update(this.type(), ns, name, obj, options, this.ctx));
   }
-  async patch(name: string, type: PatchType, patch: unknown, options?: PatchOptions): Promise<KubeObject> {
-    const ns = this.ns(undefined, options);
-    if (options?.subresource) return this.server.patchSubresource(this.type(), ns, name, options.subresource, type, patch, options, this.ctx);
-    return this.server.patch(this.type(), ns, name, type, patch, options, this.ctx);
+  updateStatus(obj: KubeObject, options?: WriteOptions & NsOption): Promise<KubeObject> {
+    const name = obj.metadata?.name ?? "";
+    return this.authorized("update", obj, options, name, "status", (ns) => this.server.updateSubresource(this.type(), ns, name, "status", obj, options, this.ctx));
   }
-  async delete(name: string, options?: DeleteOptions): Promise<KubeObject | Status> {
-    return this.server.delete(this.type(), this.ns(undefined, options), name, options, this.ctx);
+  patch(name: string, type: PatchType, patch: unknown, options?: PatchOptions): Promise<KubeObject> {
+    const sub = options?.subresource;
+    return this.authorized("patch", undefined, options, name, sub, (ns) => (sub ? this.server.patchSubresource(this.type(), ns, name, sub, type, patch, options, this.ctx) : this.server.patch(this.type(), ns, name, type, patch, options, this.ctx)));
   }
-  async deleteCollection(options?: ListOptions & Omit<DeleteOptions, "preconditions">): Promise<KubeList> {
-    return this.server.deleteCollection(this.type(), this.ns(undefined, options), options, this.ctx);
+  delete(name: string, options?: DeleteOptions): Promise<KubeObject | Status> {
+    return this.authorized("delete", undefined, options, name, undefined, (ns) => this.server.delete(this.type(), ns, name, options, this.ctx));
   }
-  async getSubresource<S extends ObjectLike = KubeObject>(name: string, subresource: string, options?: GetOptions): Promise<S> {
-    return (await this.server.getSubresource(this.type(), this.ns(undefined, options), name, subresource, options, this.ctx)) as unknown as S;
+  deleteCollection(options?: ListOptions & Omit<DeleteOptions, "preconditions">): Promise<KubeList> {
+    return this.authorized("deletecollection", undefined, options, undefined, undefined, (ns) => this.server.deleteCollection(this.type(), ns, options, this.ctx));
   }
-  async updateSubresource<S extends ObjectLike = KubeObject>(name: string, subresource: string, body: S, options?: WriteOptions & NsOption): Promise<S> {
-    return (await this.server.updateSubresource(this.type(), this.ns(body as unknown as KubeObject, options), name, subresource, body as unknown as KubeObject, options, this.ctx)) as unknown as S;
+  getSubresource<S extends ObjectLike = KubeObject>(name: string, subresource: string, options?: GetOptions): Promise<S> {
+    return this.authorized("get", undefined, options, name, subresource, (ns) => this.server.getSubresource(this.type(), ns, name, subresource, options, this.ctx) as unknown as Promise<S>);
   }
-  async createSubresource<S extends ObjectLike = KubeObject>(name: string, subresource: string, body: S, options?: WriteOptions & NsOption): Promise<KubeObject> {
-    return this.server.createSubresource(this.type(), this.ns(body as unknown as KubeObject, options), name, subresource, body as unknown as KubeObject, options, this.ctx);
+  updateSubresource<S extends ObjectLike = KubeObject>(name: string, subresource: string, body: S, options?: WriteOptions & NsOption): Promise<S> {
+    return this.authorized("update", body as unknown as KubeObject, options, name, subresource, (ns) => this.server.updateSubresource(this.type(), ns, name, subresource, body as unknown as KubeObject, options, this.ctx) as unknown as Promise<S>);
+  }
+  createSubresource<S extends ObjectLike = KubeObject>(name: string, subresource: string, body: S, options?: WriteOptions & NsOption): Promise<KubeObject> {
+    return this.authorized("create", body as unknown as KubeObject, options, name, subresource, (ns) => this.server.createSubresource(this.type(), ns, name, subresource, body as unknown as KubeObject, options, this.ctx));
   }
 }

@@ -21,6 +21,8 @@ import { ApiServerApi } from "../apiserver/api-server-contract.js";
 import { createControlPlane, type ControlPlane } from "../apiserver/control-plane.js";
 import { ClusterCredentials, ClusterCredentialsToken } from "../apiserver/serviceaccount/cluster-credentials.js";
 import { Client, type ResourceRef } from "../client/client.js";
+import { ClientFactory } from "../client/client-factory.js";
+import type { UserInfo } from "../apiserver/admission.js";
 import { Store } from "../store/store.js";
 import { DurableStore } from "../store/durable-store.js";
 import { isStatusError } from "../api/status.js";
@@ -249,6 +251,14 @@ export class Cluster {
     return this.running().client;
   }
 
+  /**
+   * A client acting as `user` (in-process, authorized as the API server authorizes that user over
+   * HTTP): what each component gets from {@link ClientFactory}, e.g. `clientFor(nodeUser("kubesim-worker"))`.
+   */
+  clientFor(user: UserInfo): Client {
+    return this.running().clients.clientFor(user);
+  }
+
   /** The cluster's shared informer factory (one informer per resource and selector). */
   get informers(): SharedInformerFactory {
     this.running();
@@ -325,6 +335,7 @@ export class Cluster {
       provide(this.container, Store, cp.store);
       provide(this.container, ApiServerApi, cp.apiServer);
       provide(this.container, Client, cp.client);
+      provide(this.container, ClientFactory, cp.clients);
       provide(this.container, ClusterCredentialsToken, cp.credentials);
       // The aggregation layer reaches APIServices' Services through the pod network unless a plugin provides another transport.
       const network = networkServiceTransport(this.dataPlane, this.clock, (namespace, name) => cp.client.resource<Service>("Service").get(name, { namespace }).catch(() => undefined));

@@ -76,7 +76,8 @@ export class Manager {
   private readonly elector: LeaderElector | undefined;
   private electionRun: Promise<void> | undefined;
   private leadingSignal: AbortSignal | undefined;
-  private broadcaster: EventBroadcaster | undefined;
+  /** Event broadcasters by the client they write through (the manager's, and its views' {@link withClient}). */
+  private readonly broadcasters = new Map<Client, EventBroadcaster>();
   private state: "new" | "starting" | "running" | "stopping" | "stopped" = "new";
   private stopping: Promise<void> | undefined;
   private electedWaiters: (() => void)[] = [];
@@ -156,10 +157,22 @@ export class Manager {
     else this.pendingLeader.push(runnable);
   }
 
-  /** An EventRecorder reporting as `name` (controller-runtime's `GetEventRecorderFor`). */
+  /** An EventRecorder reporting as `name` (controller-runtime's `GetEventRecorderFor`), writing Events through this manager's client. */
   getEventRecorderFor(name: string, host?: string): EventRecorder {
-    this.broadcaster ??= new EventBroadcaster({ client: this.client, clock: this.clock, log: this.log.child("events") });
-    return this.broadcaster.newRecorder(host ? { component: name, host } : { component: name });
+    let broadcaster = this.broadcasters.get(this.client);
+    if (!broadcaster) this.broadcasters.set(this.client, (broadcaster = new EventBroadcaster({ client: this.client, clock: this.clock, log: this.log.child("events") })));
+    return broadcaster.newRecorder(host ? { component: name, host } : { component: name });
+  }
+
+  /**
+   * This manager as a controller acting under its own identity sees it: the same informers,
+   * runnables, leader election and lifetime, but `client` — and the Events its recorders write —
+   * go through `client` (kube-controller-manager's `--use-service-account-credentials`: each
+   * controller its own service account). Runnables added to the view are the manager's.
+   */
+  withClient(client: Client): Manager {
+    if (client === this.client) return this;
+    return Object.create(this, { client: { value: client, enumerable: true } }) as Manager;
   }
 
   /**
@@ -197,7 +210,7 @@ export class Manager {
     await settleAll(this.leaderStarted.map((s) => s.done));
     this.othersStop.abort();
     await settleAll(this.started.map((s) => s.done));
-    await this.broadcaster?.shutdown();
+    await Promise.all([...this.broadcasters.values()].map((b) => b.shutdown()));
     this.electionStop.abort();
     await this.electionRun;
     this.informersStop.abort();

@@ -31,6 +31,12 @@ export interface ControllerContext {
 export interface ControllerDescriptor {
   /** Upstream's name, e.g. `deployment-controller`. */
   readonly name: string;
+  /**
+   * The kube-system ServiceAccount it runs as under `--use-service-account-credentials` (upstream's
+   * client name, bound to `system:controller:<name>` by the bootstrap policy), e.g.
+   * `deployment-controller`; the taint eviction and node IPAM controllers share `node-controller`.
+   */
+  readonly serviceAccount?: string;
   /** Older names accepted by `--controllers`, e.g. `deployment`. */
   readonly aliases: readonly string[];
   /** `*` does not enable it (upstream's bootstrapsigner, tokencleaner). Default false. */

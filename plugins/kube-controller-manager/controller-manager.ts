@@ -8,6 +8,7 @@ import type { RootCaSource } from "./controllers/root-ca-publisher.js";
 import type { AggregatedGet } from "./controllers/podautoscaler/metrics-client.js";
 import type { SigningCa } from "./controllers/certificates/certificate-authority.js";
 import { selectControllers } from "./controller-selection.js";
+import type { ServiceAccountClients } from "./service-account-credentials.js";
 import { KNOWN_CONTROLLERS } from "./known-controllers.js";
 import { LEASE_NAME, LEASE_NAMESPACE, type KubeControllerManagerOptions } from "./options.js";
 
@@ -24,6 +25,11 @@ export interface KubeControllerManagerDeps {
   signingCA?: () => Promise<SigningCa>;
   /** GETs through the aggregation layer (the HPA's metrics.k8s.io). */
   aggregated?: AggregatedGet;
+  /**
+   * Each controller's client by its service account (`--use-service-account-credentials`); without
+   * it, or with the option off, every controller uses `client` (the controller manager's own user).
+   */
+  serviceAccountClients?: ServiceAccountClients;
 }
 
 /**
@@ -89,8 +95,12 @@ export class KubeControllerManager {
   async setup(): Promise<void> {
     if (this.setUp) return;
     this.setUp = true;
+    const accounts = this.deps.serviceAccountClients;
+    const ownCredentials = (this.options.useServiceAccountCredentials ?? true) && accounts !== undefined;
     for (const d of this.enabled) {
-      await d.setup({ mgr: this.manager, registry: this.deps.registry, concurrency: this.concurrencyOf(d), log: this.deps.log.child(d.name), options: this.options, ...(this.deps.rootCA ? { rootCA: this.deps.rootCA } : {}), ...(this.deps.signingCA ? { signingCA: this.deps.signingCA } : {}), ...(this.deps.aggregated ? { aggregated: this.deps.aggregated } : {}) });
+      // Upstream's ClientBuilder: the controller's own service account's client, else the manager's.
+      const mgr = ownCredentials && d.serviceAccount ? this.manager.withClient(await accounts(d.serviceAccount)) : this.manager;
+      await d.setup({ mgr, registry: this.deps.registry, concurrency: this.concurrencyOf(d), log: this.deps.log.child(d.name), options: this.options, ...(this.deps.rootCA ? { rootCA: this.deps.rootCA } : {}), ...(this.deps.signingCA ? { signingCA: this.deps.signingCA } : {}), ...(this.deps.aggregated ? { aggregated: this.deps.aggregated } : {}) });
     }
     this.deps.log.info("controllers registered", { controllers: this.enabled.map((d) => d.name) });
   }

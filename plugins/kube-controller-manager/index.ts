@@ -11,6 +11,8 @@ import { fieldError } from "../../core/api/status.js";
 import { PluginConfigError } from "../../core/plugins/plugin-config.js";
 import { ClusterCredentialsToken } from "../../core/apiserver/serviceaccount/cluster-credentials.js";
 import type { KubeControllerManagerOptions } from "./options.js";
+import { ClientFactory, KUBE_CONTROLLER_MANAGER_USER } from "../../core/client/client-factory.js";
+import { inProcessServiceAccountClients } from "./service-account-credentials.js";
 
 export const PLUGIN_NAME = "kube-controller-manager";
 
@@ -40,7 +42,11 @@ export function kubeControllerManager(defaults: KubeControllerManagerOptions = {
           const aggregated = aggregatedApi
             ? async (group: string, version: string, path: string) => aggregatedApi.request(group, version, { method: "GET", path, headers: { Accept: "application/json" } }, { username: "system:kube-controller-manager", groups: ["system:authenticated"] })
             : undefined;
-          const kcm = new KubeControllerManager({ client: mgr.client, informers: mgr.informers, clock: mgr.clock, log: ctx.log, registry: mgr.registry, random: ctx.random, ...(rootCA ? { rootCA } : {}), ...(signingCA ? { signingCA } : {}), ...(aggregated ? { aggregated } : {}) }, settings);
+          // Its own user (controller-manager.conf) and, per controller, its service account (kubeadm's --use-service-account-credentials).
+          const clients = ctx.container.isRegistered(ClientFactory, true) ? ctx.resolve(ClientFactory) : undefined;
+          const client = clients ? clients.clientFor(KUBE_CONTROLLER_MANAGER_USER) : mgr.client;
+          const serviceAccountClients = clients ? inProcessServiceAccountClients(client, (u) => clients.clientFor(u)) : undefined;
+          const kcm = new KubeControllerManager({ client, ...(serviceAccountClients ? { serviceAccountClients } : {}), informers: mgr.informers, clock: mgr.clock, log: ctx.log, registry: mgr.registry, random: ctx.random, ...(rootCA ? { rootCA } : {}), ...(signingCA ? { signingCA } : {}), ...(aggregated ? { aggregated } : {}) }, settings);
           running = kcm;
           // Controllers register now, so their informers start and sync with the cluster's.
           await kcm.setup();

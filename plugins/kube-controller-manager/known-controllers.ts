@@ -28,22 +28,26 @@ import { setupPersistentVolumeBinder, setupPvcProtection, setupPvProtection } fr
 export const KNOWN_CONTROLLERS: readonly ControllerDescriptor[] = [
   {
     name: "serviceaccount-controller",
+    serviceAccount: "service-account-controller",
     aliases: ["serviceaccount"],
     setup: ({ mgr }) => serviceAccountController().setup(mgr),
   },
   {
     name: "root-ca-certificate-publisher-controller",
+    serviceAccount: "root-ca-cert-publisher",
     aliases: ["root-ca-cert-publisher"],
     setup: ({ mgr, rootCA }) => (rootCA ? setupRootCaPublisher(mgr, rootCA) : undefined),
   },
   {
     name: "bootstrap-signer-controller",
+    serviceAccount: "bootstrap-signer",
     aliases: ["bootstrapsigner"],
     disabledByDefault: true,
     setup: ({ mgr }) => setupBootstrapSigner(mgr),
   },
   {
     name: "namespace-controller",
+    serviceAccount: "namespace-controller",
     aliases: ["namespace"],
     concurrencyFlag: "concurrent-namespace-syncs",
     defaultConcurrency: 10,
@@ -51,6 +55,7 @@ export const KNOWN_CONTROLLERS: readonly ControllerDescriptor[] = [
   },
   {
     name: "garbage-collector-controller",
+    serviceAccount: "generic-garbage-collector",
     aliases: ["garbagecollector"],
     concurrencyFlag: "concurrent-gc-syncs",
     defaultConcurrency: 20,
@@ -58,6 +63,7 @@ export const KNOWN_CONTROLLERS: readonly ControllerDescriptor[] = [
   },
   {
     name: "replicaset-controller",
+    serviceAccount: "replicaset-controller",
     aliases: ["replicaset"],
     concurrencyFlag: "concurrent-replicaset-syncs",
     defaultConcurrency: 5,
@@ -65,6 +71,7 @@ export const KNOWN_CONTROLLERS: readonly ControllerDescriptor[] = [
   },
   {
     name: "replicationcontroller-controller",
+    serviceAccount: "replication-controller",
     aliases: ["replicationcontroller"],
     concurrencyFlag: "concurrent-rc-syncs",
     defaultConcurrency: 5,
@@ -72,6 +79,7 @@ export const KNOWN_CONTROLLERS: readonly ControllerDescriptor[] = [
   },
   {
     name: "deployment-controller",
+    serviceAccount: "deployment-controller",
     aliases: ["deployment"],
     concurrencyFlag: "concurrent-deployment-syncs",
     defaultConcurrency: 5,
@@ -79,6 +87,7 @@ export const KNOWN_CONTROLLERS: readonly ControllerDescriptor[] = [
   },
   {
     name: "daemonset-controller",
+    serviceAccount: "daemon-set-controller",
     aliases: ["daemonset"],
     concurrencyFlag: "concurrent-daemonset-syncs",
     defaultConcurrency: 2,
@@ -86,6 +95,7 @@ export const KNOWN_CONTROLLERS: readonly ControllerDescriptor[] = [
   },
   {
     name: "statefulset-controller",
+    serviceAccount: "statefulset-controller",
     aliases: ["statefulset"],
     concurrencyFlag: "concurrent-statefulset-syncs",
     defaultConcurrency: 5,
@@ -93,6 +103,7 @@ export const KNOWN_CONTROLLERS: readonly ControllerDescriptor[] = [
   },
   {
     name: "endpoints-controller",
+    serviceAccount: "endpoint-controller",
     aliases: ["endpoint"],
     concurrencyFlag: "concurrent-endpoint-syncs",
     defaultConcurrency: 5,
@@ -100,6 +111,7 @@ export const KNOWN_CONTROLLERS: readonly ControllerDescriptor[] = [
   },
   {
     name: "endpointslice-controller",
+    serviceAccount: "endpointslice-controller",
     aliases: ["endpointslice"],
     concurrencyFlag: "concurrent-service-endpoint-syncs",
     defaultConcurrency: 5,
@@ -107,6 +119,7 @@ export const KNOWN_CONTROLLERS: readonly ControllerDescriptor[] = [
   },
   {
     name: "endpointslice-mirroring-controller",
+    serviceAccount: "endpointslicemirroring-controller",
     aliases: ["endpointslicemirroring"],
     concurrencyFlag: "mirroring-concurrent-service-endpoint-syncs",
     defaultConcurrency: 5,
@@ -114,6 +127,7 @@ export const KNOWN_CONTROLLERS: readonly ControllerDescriptor[] = [
   },
   {
     name: "job-controller",
+    serviceAccount: "job-controller",
     aliases: ["job"],
     concurrencyFlag: "concurrent-job-syncs",
     defaultConcurrency: 5,
@@ -121,6 +135,7 @@ export const KNOWN_CONTROLLERS: readonly ControllerDescriptor[] = [
   },
   {
     name: "cronjob-controller",
+    serviceAccount: "cronjob-controller",
     aliases: ["cronjob"],
     concurrencyFlag: "concurrent-cron-job-syncs",
     defaultConcurrency: 5,
@@ -128,6 +143,7 @@ export const KNOWN_CONTROLLERS: readonly ControllerDescriptor[] = [
   },
   {
     name: "ttl-after-finished-controller",
+    serviceAccount: "ttl-after-finished-controller",
     aliases: ["ttl-after-finished"],
     concurrencyFlag: "concurrent-ttl-after-finished-syncs",
     defaultConcurrency: 5,
@@ -135,35 +151,41 @@ export const KNOWN_CONTROLLERS: readonly ControllerDescriptor[] = [
   },
   {
     name: "ttl-controller",
+    serviceAccount: "ttl-controller",
     aliases: ["ttl"],
     defaultConcurrency: 5,
     setup: setupTtl,
   },
   {
     name: "node-lifecycle-controller",
+    serviceAccount: "node-controller",
     aliases: ["nodelifecycle"],
     defaultConcurrency: 1,
     setup: setupNodeLifecycle,
   },
   {
     name: "node-ipam-controller",
+    serviceAccount: "node-controller",
     aliases: ["nodeipam"],
     setup: setupNodeIpam,
   },
   {
     name: "taint-eviction-controller",
+    serviceAccount: "node-controller",
     aliases: [],
     defaultConcurrency: 8,
     setup: setupTaintEviction,
   },
   {
     name: "disruption-controller",
+    serviceAccount: "disruption-controller",
     aliases: ["disruption"],
     defaultConcurrency: 1,
     setup: setupDisruption,
   },
   {
     name: "resourcequota-controller",
+    serviceAccount: "resourcequota-controller",
     aliases: ["resourcequota"],
     concurrencyFlag: "concurrent-resource-quota-syncs",
     defaultConcurrency: 5,
@@ -171,6 +193,7 @@ export const KNOWN_CONTROLLERS: readonly ControllerDescriptor[] = [
   },
   {
     name: "horizontal-pod-autoscaler-controller",
+    serviceAccount: "horizontal-pod-autoscaler",
     aliases: ["horizontalpodautoscaling"],
     concurrencyFlag: "concurrent-horizontal-pod-autoscaler-syncs",
     defaultConcurrency: 5,
@@ -178,16 +201,19 @@ export const KNOWN_CONTROLLERS: readonly ControllerDescriptor[] = [
   },
   {
     name: "pod-garbage-collector-controller",
+    serviceAccount: "pod-garbage-collector",
     aliases: ["podgc"],
     setup: setupPodGc,
   },
   {
     name: "persistentvolume-attach-detach-controller",
+    serviceAccount: "attachdetach-controller",
     aliases: ["attachdetach"],
     setup: setupAttachDetach,
   },
   {
     name: "ephemeral-volume-controller",
+    serviceAccount: "ephemeral-volume-controller",
     aliases: ["ephemeral-volume"],
     concurrencyFlag: "concurrent-ephemeralvolume-syncs",
     defaultConcurrency: 5,
@@ -195,39 +221,46 @@ export const KNOWN_CONTROLLERS: readonly ControllerDescriptor[] = [
   },
   {
     name: "persistentvolume-binder-controller",
+    serviceAccount: "persistent-volume-binder",
     aliases: ["persistentvolume-binder"],
     defaultConcurrency: 1,
     setup: setupPersistentVolumeBinder,
   },
   {
     name: "persistentvolumeclaim-protection-controller",
+    serviceAccount: "pvc-protection-controller",
     aliases: ["pvc-protection"],
     defaultConcurrency: 1,
     setup: setupPvcProtection,
   },
   {
     name: "persistentvolume-protection-controller",
+    serviceAccount: "pv-protection-controller",
     aliases: ["pv-protection"],
     defaultConcurrency: 1,
     setup: setupPvProtection,
   },
   {
     name: "certificatesigningrequest-signing-controller",
+    serviceAccount: "certificate-controller",
     aliases: ["csrsigning"],
     setup: setupCsrSigning,
   },
   {
     name: "certificatesigningrequest-approving-controller",
+    serviceAccount: "certificate-controller",
     aliases: ["csrapproving"],
     setup: setupCsrApproving,
   },
   {
     name: "certificatesigningrequest-cleaner-controller",
+    serviceAccount: "certificate-controller",
     aliases: ["csrcleaner"],
     setup: setupCsrCleaner,
   },
   {
     name: "clusterrole-aggregation-controller",
+    serviceAccount: "clusterrole-aggregation-controller",
     aliases: ["clusterrole-aggregation"],
     setup: ({ mgr }) => setupClusterRoleAggregation(mgr),
   },

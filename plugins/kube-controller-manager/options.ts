@@ -3,6 +3,12 @@ import type { HpaSettings } from "./controllers/podautoscaler/horizontal-control
 export interface KubeControllerManagerOptions {
   /** `--controllers`: `"*"` (default), `"*,-ttl"`, `["foo", "bar"]`. */
   controllers?: string | readonly string[];
+  /**
+   * `--use-service-account-credentials` (default true, kubeadm's setting): each controller acts as
+   * its own ServiceAccount `kube-system/<name>` under the bootstrap `system:controller:<name>` role,
+   * instead of as the controller manager's own user.
+   */
+  useServiceAccountCredentials?: boolean;
   /** `--concurrent-*-syncs` by flag name without the dashes: `{ "concurrent-deployment-syncs": 10 }`. */
   concurrency?: Readonly<Record<string, number>>;
   /** `--leader-elect` (default true): run the controllers only while holding kube-system/kube-controller-manager. */

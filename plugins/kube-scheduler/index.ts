@@ -5,8 +5,7 @@
  */
 import { definePlugin, type DefinedPlugin } from "../../core/plugins/plugin.js";
 import { token } from "../../core/di/token.js";
-import { ApiServerApi } from "../../core/apiserver/api-server-contract.js";
-import { InProcessClient } from "../../core/client/in-process-client.js";
+import { ClientFactory, KUBE_SCHEDULER_USER } from "../../core/client/client-factory.js";
 import { InformerFactory } from "../../core/informers/shared-informer-factory.js";
 import { Controllers } from "../../core/controller/extension-point.js";
 import type { Cluster } from "../../core/cluster/cluster.js";
@@ -42,7 +41,7 @@ export { formatExplanation, EXPLAIN_LABEL, EXPLAIN_NAMESPACE, type Explanation, 
 export const KubeScheduler = token<Scheduler>("KubeScheduler");
 
 /** The identity kube-scheduler acts as. */
-export const SCHEDULER_USER = { username: "system:kube-scheduler", groups: ["system:authenticated"] } as const;
+export const SCHEDULER_USER = KUBE_SCHEDULER_USER;
 
 export interface KubeSchedulerPluginOptions {
   /**
@@ -67,7 +66,8 @@ export function kubeScheduler(options: KubeSchedulerPluginOptions = {}): Defined
     config: { description: "KubeSchedulerConfiguration (kubescheduler.config.k8s.io/v1)", parse: validateSchedulerConfig },
     setup(ctx) {
       const config = ctx.config ?? given;
-      const client = new InProcessClient(ctx.resolve(ApiServerApi), { user: { ...SCHEDULER_USER, groups: [...SCHEDULER_USER.groups] } });
+      // kube-scheduler acts as system:kube-scheduler (kubeadm's scheduler.conf), under its bootstrap role.
+      const client = ctx.resolve(ClientFactory).clientFor(KUBE_SCHEDULER_USER);
       let scheduler: Scheduler | undefined;
       // Built when the cluster sets up its controllers: every plugin has been set up by then, so
       // scheduler plugins contributed by plugins loaded in any order are registered, and a

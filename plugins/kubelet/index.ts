@@ -1,6 +1,7 @@
 import { definePlugin } from "../../core/plugins/plugin.js";
 import { NodeAgents } from "../../core/cluster/node-agents.js";
 import { Client } from "../../core/client/client.js";
+import { ClientFactory, nodeUser } from "../../core/client/client-factory.js";
 import { ContainerRuntimes } from "../../core/cri/runtime-service.js";
 import { NodeSpecToken, type NodeSpec } from "../../core/cluster/node-spec.js";
 import { provide, token } from "../../core/di/token.js";
@@ -49,7 +50,9 @@ export default definePlugin({
         const wanted = chosen ?? "containerd";
         const factory = runtimes.get(wanted) ?? (runtimes.size > 0 && !chosen ? runtimes.all()[0] : undefined);
         if (!factory) throw new Error(`kubelet on node ${nodeName}: no container runtime "${wanted}" is loaded (load a runtime plugin such as runtime-containerd)`);
-        const kubelet = new Kubelet({ scope, client: ctx.resolve(Client), clock: ctx.clock, random: ctx.random, log: ctx.log.child(`kubelet/${nodeName}`), runtime: factory, storageDrivers: () => ctx.extensions(StorageDrivers).all() });
+        // The kubelet acts as system:node:<node> (kubelet.conf): the Node authorizer and NodeRestriction apply to it.
+        const client = ctx.container.isRegistered(ClientFactory, true) ? ctx.resolve(ClientFactory).clientFor(nodeUser(nodeName)) : ctx.resolve(Client);
+        const kubelet = new Kubelet({ scope, client, clock: ctx.clock, random: ctx.random, log: ctx.log.child(`kubelet/${nodeName}`), runtime: factory, storageDrivers: () => ctx.extensions(StorageDrivers).all() });
         await kubelet.start();
         provide(scope, NodeKubelet, kubelet);
         kubelets.set(nodeName, kubelet);

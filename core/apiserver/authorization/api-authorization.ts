@@ -5,7 +5,8 @@ import type { Clock } from "../../clock/clock.js";
 import type { Random } from "../../clock/random.js";
 import type { Logger } from "../../log/logger.js";
 import { SharedInformerFactory } from "../../informers/shared-informer-factory.js";
-import { allowAllAuthorizer, systemMastersAuthorizer, unionAuthorizer, type Authorizer } from "../http/authorization.js";
+import { allowAllAuthorizer, forbiddenFor, systemMastersAuthorizer, unionAuthorizer, type AuthorizationAttributes, type AuthorizationDecision, type Authorizer } from "../http/authorization.js";
+import type { RequestAttributes, RequestCheck } from "../../client/in-process-client.js";
 import { DEFAULT_AUTHORIZATION_MODES, type AuthorizationMode } from "./authorization-modes.js";
 import { NodeGraph } from "./node/node-graph.js";
 import { nodeAuthorizer } from "./node/node-authorizer.js";
@@ -108,6 +109,43 @@ export class ApiAuthorization implements ReviewAuthorization {
     if (this.options.extra?.().length) out.incomplete = true;
     if (errors.length) out.evaluationError = aggregateMessage(errors);
     return out;
+  }
+
+  /**
+   * The check an in-process client acting as `user` runs before each request (see ClientFactory):
+   * the same decision the HTTP server makes for that user, the Forbidden Status thrown when denied.
+   * `system:masters` passes at once. RBAC's answer for the request without its object name is kept
+   * per verb, resource and namespace until a role or binding changes — a rule that allows a
+   * resource allows each of its objects — so an allowed request usually costs one map lookup;
+   * anything else (the Node authorizer, resourceNames rules, contributed authorizers) is asked in full.
+   */
+  requestCheck(user: UserInfo): RequestCheck {
+    if (user.groups.includes("system:masters")) return () => undefined;
+    const rbac = this.modes.includes("RBAC") ? this.byMode.RBAC : undefined;
+    const known = new Map<string, boolean>();
+    let generation = -1;
+    const full = async (a: AuthorizationAttributes): Promise<void> => {
+      const decision = await this.authorizer.authorize(a);
+      if (!decision.allowed) throw forbiddenFor(a, decision.reason);
+    };
+    return (r: RequestAttributes) => {
+      const a: AuthorizationAttributes = { user, isResourceRequest: true, path: "", ...r };
+      if (rbac) {
+        if (generation !== this.rbac.generation) {
+          known.clear();
+          generation = this.rbac.generation;
+        }
+        const key = `${r.verb} ${r.apiGroup} ${r.resource} ${r.subresource ?? ""} ${r.namespace ?? ""}`;
+        let allowed = known.get(key);
+        if (allowed === undefined) {
+          const nameless: AuthorizationAttributes = r.name === undefined ? a : { ...a, name: undefined };
+          allowed = (rbac.authorize(nameless) as AuthorizationDecision).allowed;
+          known.set(key, allowed);
+        }
+        if (allowed) return undefined;
+      }
+      return full(a);
+    };
   }
 
   private composed: { extra: readonly Authorizer[]; authorizer: Authorizer } | undefined;

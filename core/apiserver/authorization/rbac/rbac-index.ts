@@ -62,6 +62,7 @@ export class RbacIndex {
   private readonly clusterRoles: SharedInformer<ClusterRole>;
   private readonly roleBindings: SharedInformer<RoleBinding>;
   private readonly clusterRoleBindings: SharedInformer<ClusterRoleBinding>;
+  private changes = 0;
 
   constructor(informers: SharedInformerFactory) {
     this.roles = informers.forResource<Role>({ group: "rbac.authorization.k8s.io", version: "v1", resource: "roles" });
@@ -78,6 +79,13 @@ export class RbacIndex {
     };
     this.clusterRoleBindings.addIndexers({ [SUBJECT_INDEX]: (b) => index(b, "", "") });
     this.roleBindings.addIndexers({ [SUBJECT_INDEX]: (b) => index(b, b.metadata?.namespace ?? "", `${b.metadata?.namespace ?? ""}/`) });
+    const changed = (): void => void this.changes++;
+    for (const i of [this.roles, this.clusterRoles, this.roleBindings, this.clusterRoleBindings] as SharedInformer<Role | ClusterRole>[]) i.addEventHandler({ onAdd: changed, onUpdate: changed, onDelete: changed });
+  }
+
+  /** A number that changes whenever a role or binding does: what decisions cached on the RBAC objects compare against. */
+  get generation(): number {
+    return this.changes;
   }
 
   /** True once all four caches hold their first list. */

@@ -76,8 +76,9 @@ export function podGcController(mgr: Manager, settings: PodGcSettings): void {
       log.info("deleting orphaned pod", { pod: `${pod.metadata!.namespace}/${pod.metadata!.name}`, node: pod.spec.nodeName });
       try {
         if (!isTerminal(pod)) {
-          const conditions = [...(pod.status?.conditions ?? []).filter((c) => c.type !== "DisruptionTarget"), { type: "DisruptionTarget", status: "True", reason: "DeletionByPodGC", message: "PodGC: node no longer exists", lastTransitionTime: rfc3339Of(clock.now()) }];
-          await pods.updateStatus({ ...pod, status: { ...pod.status, phase: "Failed", conditions } }, { namespace: pod.metadata!.namespace! });
+          // A status patch (upstream applies it), which is all system:controller:pod-garbage-collector may do to pods/status.
+          const condition = { type: "DisruptionTarget", status: "True", reason: "DeletionByPodGC", message: "PodGC: node no longer exists", lastTransitionTime: rfc3339Of(clock.now()) };
+          await pods.patch(pod.metadata!.name!, "strategic", { status: { phase: "Failed", conditions: [condition] } }, { namespace: pod.metadata!.namespace!, subresource: "status", fieldManager: "PodGC" });
         }
       } catch (err) {
         if (isStatusError(err, "NotFound")) continue;

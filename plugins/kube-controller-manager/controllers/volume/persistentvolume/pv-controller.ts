@@ -156,7 +156,8 @@ export function persistentVolumeController(mgr: Manager, workers: number): void 
     if (claimClassUnset(claim)) {
       const def = defaultClassOf(classes.list());
       if (def) {
-        await pvcClient.patch(claim.metadata!.name!, "merge", { spec: { storageClassName: def.metadata!.name } }, { namespace: claim.metadata!.namespace! });
+        // An update, as upstream (system:controller:persistent-volume-binder may not patch claims).
+        await pvcClient.update({ ...claim, spec: { ...claim.spec, storageClassName: def.metadata!.name! } });
         return;
       }
     }
@@ -218,7 +219,7 @@ export function persistentVolumeController(mgr: Manager, workers: number): void 
     const ann = claim.metadata?.annotations ?? {};
     let current = claim;
     if (ann[ANN_STORAGE_PROVISIONER] !== provisioner || ann[ANN_BETA_STORAGE_PROVISIONER] !== provisioner) {
-      current = await pvcClient.patch(claim.metadata!.name!, "merge", { metadata: { annotations: { [ANN_STORAGE_PROVISIONER]: provisioner, [ANN_BETA_STORAGE_PROVISIONER]: provisioner } } }, { namespace: claim.metadata!.namespace! });
+      current = (await pvcClient.update({ ...claim, metadata: { ...claim.metadata, annotations: { ...ann, [ANN_STORAGE_PROVISIONER]: provisioner, [ANN_BETA_STORAGE_PROVISIONER]: provisioner } } })) as Claim;
     }
     recorder.event(claim, "Normal", "ExternalProvisioning", externalProvisioningMessage(provisioner));
     await updateClaimStatus(current, "Pending");
