@@ -5,6 +5,7 @@
  * - a scrape of the API server's /metrics with 10,000 pods stored: ≤ 200 ms
  */
 import { Agent, request } from "node:http";
+import { loadavg } from "node:os";
 import type { Pod } from "kubernetes-types/core/v1.js";
 import { RealClock } from "../core/clock/real-clock.js";
 import { SeededRandom } from "../core/clock/random.js";
@@ -54,10 +55,11 @@ function post(port: number, body: string): Promise<number> {
   });
 }
 
-/** Creates/s over HTTP with CONCURRENCY requests in flight. */
-async function createRate(port: number, n: number): Promise<number> {
+/** One round of `n` creates over HTTP with CONCURRENCY requests in flight: creates/s (wall) and CPU ms per create. */
+async function createRound(port: number, n: number): Promise<{ rate: number; cpuPerCreate: number }> {
   const bodies = Array.from({ length: n }, (_, i) => pod(i));
   let next = 0;
+  const cpu = process.cpuUsage();
   const started = performance.now();
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
@@ -67,22 +69,42 @@ async function createRate(port: number, n: number): Promise<number> {
       }
     }),
   );
-  return n / ((performance.now() - started) / 1000);
+  const wall = performance.now() - started;
+  const used = process.cpuUsage(cpu);
+  return { rate: n / (wall / 1000), cpuPerCreate: (used.user + used.system) / 1000 / n };
 }
 
 const plain = await server(false);
 const metered = await server(true);
-await createRate(plain.http.port, 500); // warm-up
-await createRate(metered.http.port, 500);
-const rates = { plain: [] as number[], metered: [] as number[] };
-for (let round = 0; round < 3; round++) {
-  rates.plain.push(await createRate(plain.http.port, CREATES));
-  rates.metered.push(await createRate(metered.http.port, CREATES));
+await createRound(plain.http.port, 500); // warm-up
+await createRound(metered.http.port, 500);
+// Short rounds, alternating, so both servers see the same machine load and store sizes; the
+// overhead is the median of the rounds' CPU ratios (a shared machine's load moves wall time far
+// more than CPU time), with the best wall rates printed beside it.
+const ROUNDS = 10;
+const perRound = Math.max(100, Math.round(CREATES / 4));
+const plainRounds: { rate: number; cpuPerCreate: number }[] = [];
+const meteredRounds: { rate: number; cpuPerCreate: number }[] = [];
+const ratios: number[] = [];
+for (let round = 0; round < ROUNDS; round++) {
+  const first = round % 2 === 0;
+  const a = first ? await createRound(plain.http.port, perRound) : undefined;
+  const m = await createRound(metered.http.port, perRound);
+  const p = a ?? (await createRound(plain.http.port, perRound));
+  plainRounds.push(p);
+  meteredRounds.push(m);
+  ratios.push(m.cpuPerCreate / p.cpuPerCreate);
 }
 const best = (xs: number[]) => Math.max(...xs);
-const overhead = (1 - best(rates.metered) / best(rates.plain)) * 100;
-process.stdout.write(`create path over HTTP (${CONCURRENCY} in flight), best of 3 x ${CREATES}: without metrics ${best(rates.plain).toFixed(0)}/s, with metrics ${best(rates.metered).toFixed(0)}/s\n`);
-line("metrics overhead on the create path", `${overhead.toFixed(1)} %`, "≤ 5 %", overhead <= 5);
+const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
+const overhead = (median(ratios) - 1) * 100;
+const wallOverhead = (1 - best(meteredRounds.map((r) => r.rate)) / best(plainRounds.map((r) => r.rate))) * 100;
+process.stdout.write(
+  `create path over HTTP (${CONCURRENCY} in flight), ${ROUNDS} alternating rounds x ${perRound}: ` +
+    `CPU per create without metrics ${median(plainRounds.map((r) => r.cpuPerCreate)).toFixed(3)} ms, with ${median(meteredRounds.map((r) => r.cpuPerCreate)).toFixed(3)} ms (median); ` +
+    `best wall ${best(plainRounds.map((r) => r.rate)).toFixed(0)}/s vs ${best(meteredRounds.map((r) => r.rate)).toFixed(0)}/s (${wallOverhead.toFixed(1)} %); load ${loadavg()[0]!.toFixed(1)}\n`,
+);
+line("metrics overhead on the create path (CPU, median of rounds)", `${overhead.toFixed(1)} %`, "≤ 5 %", overhead <= 5);
 
 // Scrape with 10,000 pods stored (beyond those created above, in their own namespace).
 const pods = metered.cp.client.resource<Pod>("Pod");
@@ -97,9 +119,9 @@ for (let i = 0; i < 10; i++) {
   times.push(performance.now() - started);
 }
 times.sort((a, b) => a - b);
-const median = times[Math.floor(times.length / 2)]!;
+const scrapeMs = times[Math.floor(times.length / 2)]!;
 process.stdout.write(`/metrics with ${(stored ?? 0) + 1} pods stored: ${(bytes / 1024).toFixed(0)} KiB of exposition text\n`);
-line(`scrape of the API server's /metrics (${SCRAPE_PODS.toLocaleString("en")}+ pods), median of 10`, `${median.toFixed(1)} ms`, "≤ 200 ms", median <= 200);
+line(`scrape of the API server's /metrics (${SCRAPE_PODS.toLocaleString("en")}+ pods), median of 10`, `${scrapeMs.toFixed(1)} ms`, "≤ 200 ms", scrapeMs <= 200);
 
 agent.destroy();
 for (const s of [plain, metered]) {

@@ -18,6 +18,7 @@ import { stackTransport } from "./server/stack-listeners.js";
 import type { DnsServer } from "./server/dns-server.js";
 
 export { DnsPlugins, Rcode, reply, type DnsPluginDefinition, type DnsPluginSetup, type DnsPluginInstance, type DnsHandler, type DnsRequest, type DnsReply, type DnsEnvironment, type DnsTransport } from "./server/handler.js";
+export { markTtlShifted } from "./server/ttl-shifted-replies.js";
 export { DnsServer, encodeWithin, type QueryInfo } from "./server/dns-server.js";
 export { parseCorefile, CorefileError, DirectiveReader, type Directive, type ServerBlockConfig } from "./corefile/parse.js";
 export { PLUGIN_ORDER } from "./server/plugin-order.js";

@@ -123,6 +123,35 @@ test("rewrite, hosts, loadbalance, cache and log together", async () => {
   await s.stop();
 });
 
+test("cache: hits count the TTL down by the seconds elapsed and echo the question's case, also within one second", async () => {
+  const e = env({ "/etc/hosts": "10.1.0.1 a.test\n" });
+  const clock = e.clock as VirtualClock;
+  const s = server(e);
+  await s.load(`.:53 {\n  cache 30\n  hosts {\n    ttl 20\n  }\n}`);
+  const ttlAndName = (r: DecodedPacket): [number | undefined, string] => [(r.answers![0] as { ttl?: number }).ttl, r.answers![0]!.name];
+  assert.equal(ttlAndName(await ask(s, "a.test")), [20, "a.test"]);
+  assert.equal(ttlAndName(await ask(s, "a.test")), [20, "a.test"]);
+  assert.equal(ttlAndName(await ask(s, "A.Test")), [20, "A.Test"]);
+  assert.equal(ttlAndName(await ask(s, "a.test")), [20, "a.test"]);
+  await clock.advance(3200);
+  assert.equal(ttlAndName(await ask(s, "a.test")), [17, "a.test"]);
+  assert.equal(ttlAndName(await ask(s, "A.TEST")), [17, "A.TEST"]);
+  await clock.advance(1000);
+  assert.equal(ttlAndName(await ask(s, "A.TEST")), [16, "A.TEST"]);
+  // A repeated query form answered from the earlier encoding carries its own ID and EDNS0 size.
+  const withId = async (id: number, udpPayloadSize: number) => dnsPacket.decode(Buffer.from((await s.handle(dnsPacket.encode({ id, type: "query", flags: dnsPacket.RECURSION_DESIRED, questions: [{ name: "A.TEST", type: "A", class: "IN" }], additionals: [{ type: "OPT", name: ".", udpPayloadSize } as dnsPacket.Answer] }), { protocol: "udp", remoteAddress: "10.0.0.1", remotePort: 5353, port: 53 }))!));
+  for (const [id, size] of [[7, 1232], [4242, 1232], [9, 4096]] as const) {
+    const r = await withId(id, size);
+    assert.is(r.id, id);
+    assert.equal(ttlAndName(r), [16, "A.TEST"]);
+    assert.is((r.additionals!.find((a) => a.type === "OPT") as { udpPayloadSize: number }).udpPayloadSize, size);
+  }
+  await clock.advance(30_000);
+  const expired = await withId(11, 1232);
+  assert.equal(ttlAndName(expired), [20, "A.TEST"]);
+  await s.stop();
+});
+
 test("reload: a changed Corefile is loaded; one that does not parse keeps the old and counts a failure", async () => {
   const files: Record<string, string> = { "/etc/coredns/Corefile": `.:53 {\n  reload 2s 1s\n  template IN A {\n    answer "{{ .Name }} 5 IN A 192.0.2.1"\n  }\n  prometheus\n}` };
   const lines: string[] = [];

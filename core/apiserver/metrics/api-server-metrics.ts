@@ -65,10 +65,10 @@ export class ApiServerMetrics {
   private readonly longRunning: HotGauge<RequestLabel>;
   private readonly watchEvents: HotCounter<"group" | "version" | "kind">;
   private readonly etcdDuration: HotHistogram<"operation" | "type">;
-  private readonly series = new WeakMap<object, Map<string, RequestSeries>>();
+  private readonly series = new WeakMap<object, Map<string, Map<string, RequestSeries>>>();
   private readonly nonResource = new Map<string, RequestSeries>();
   private readonly watchChildren = new WeakMap<RegisteredType, WatchObserver>();
-  private readonly etcdChildren = new Map<string, { observe(v: number): void }>();
+  private readonly etcdChildren = new Map<string, Map<string, { observe(v: number): void }>>();
   private readonly inflightSources = new Set<() => { readOnly: number; mutating: number }>();
   private storageCounts: (() => ReadonlyMap<string, number>) | undefined;
   private readonly processMetrics: boolean;
@@ -129,9 +129,13 @@ export class ApiServerMetrics {
 
   /** The series of a resource request; `scope` is `resource` (named), `namespace` or `cluster`. */
   resourceRequest(type: RegisteredType, verb: string, subresource: string | undefined, scope: "resource" | "namespace" | "cluster", dryRun: boolean): RequestSeries {
-    let byKey = this.series.get(type);
-    if (!byKey) this.series.set(type, (byKey = new Map()));
-    const key = subresource ? `${verb} ${scope} ${dryRun ? 1 : 0} ${subresource}` : `${verb} ${scope} ${dryRun ? 1 : 0}`;
+    let byVerb = this.series.get(type);
+    if (!byVerb) this.series.set(type, (byVerb = new Map()));
+    let byKey = byVerb.get(verb);
+    if (!byKey) byVerb.set(verb, (byKey = new Map()));
+    // The common request (no subresource, no dry run) is keyed by its constant scope string: no
+    // string is built per request.
+    const key = subresource || dryRun ? `${scope} ${dryRun ? 1 : 0} ${subresource ?? ""}` : scope;
     let s = byKey.get(key);
     if (!s) {
       const d = type.descriptor;
@@ -160,9 +164,10 @@ export class ApiServerMetrics {
 
   /** The `etcd_request_duration_seconds` child of a storage operation (`get`, `list`, `create`, ...) on a resource. */
   storageOperation(operation: string, resource: string): { observe(seconds: number): void } {
-    const key = `${operation} ${resource}`;
-    let child = this.etcdChildren.get(key);
-    if (!child) this.etcdChildren.set(key, (child = this.etcdDuration.labels(operation, resource)));
+    let byResource = this.etcdChildren.get(operation);
+    if (!byResource) this.etcdChildren.set(operation, (byResource = new Map()));
+    let child = byResource.get(resource);
+    if (!child) byResource.set(resource, (child = this.etcdDuration.labels(operation, resource)));
     return child;
   }
 

@@ -64,53 +64,45 @@ export class MeteredStore implements Store {
     return this.inner.currentRevision();
   }
 
-  async get(key: string): Promise<KubeObject | undefined> {
+  get(key: string): Promise<KubeObject | undefined> {
     const started = this.clock.now();
-    try {
-      return await this.inner.get(key);
-    } finally {
-      this.observe("get", key, started);
-    }
+    return this.timed(this.inner.get(key), "get", key, started);
   }
 
-  async list(prefix: string, options?: StoreListOptions): Promise<StoreListResult> {
+  list(prefix: string, options?: StoreListOptions): Promise<StoreListResult> {
     const started = this.clock.now();
-    try {
-      return await this.inner.list(prefix, options);
-    } finally {
-      this.observe("list", prefix, started);
-    }
+    return this.timed(this.inner.list(prefix, options), "list", prefix, started);
   }
 
-  async create(key: string, obj: KubeObject): Promise<KubeObject> {
+  create(key: string, obj: KubeObject): Promise<KubeObject> {
     const started = this.clock.now();
-    try {
-      const stored = await this.inner.create(key, obj);
-      this.bump(storageResourceOf(key), 1);
-      return stored;
-    } finally {
-      this.observe("create", key, started);
-    }
+    const created = this.inner.create(key, obj);
+    created.then(
+      () => {
+        this.bump(storageResourceOf(key), 1);
+        this.observe("create", key, started);
+      },
+      () => this.observe("create", key, started),
+    );
+    return created;
   }
 
-  async update(key: string, obj: KubeObject, preconditions?: StorePreconditions): Promise<KubeObject> {
+  update(key: string, obj: KubeObject, preconditions?: StorePreconditions): Promise<KubeObject> {
     const started = this.clock.now();
-    try {
-      return await this.inner.update(key, obj, preconditions);
-    } finally {
-      this.observe("update", key, started);
-    }
+    return this.timed(this.inner.update(key, obj, preconditions), "update", key, started);
   }
 
-  async delete(key: string, preconditions?: StorePreconditions): Promise<KubeObject> {
+  delete(key: string, preconditions?: StorePreconditions): Promise<KubeObject> {
     const started = this.clock.now();
-    try {
-      const removed = await this.inner.delete(key, preconditions);
-      this.bump(storageResourceOf(key), -1);
-      return removed;
-    } finally {
-      this.observe("delete", key, started);
-    }
+    const removed = this.inner.delete(key, preconditions);
+    removed.then(
+      () => {
+        this.bump(storageResourceOf(key), -1);
+        this.observe("delete", key, started);
+      },
+      () => this.observe("delete", key, started),
+    );
+    return removed;
   }
 
   watch(prefix: string, options: StoreWatchOptions, listener: (event: StoreEvent) => void): StoreWatch {
@@ -131,6 +123,16 @@ export class MeteredStore implements Store {
 
   private bump(resource: string, by: number): void {
     this.counts.set(resource, (this.counts.get(resource) ?? 0) + by);
+  }
+
+  /**
+   * Observes `op` when it settles and hands the caller the inner promise itself: metering adds a
+   * side reaction, not a promise hop on the caller's path (the caller still sees the rejection).
+   */
+  private timed<T>(op: Promise<T>, operation: string, key: string, started: number): Promise<T> {
+    const done = (): void => this.observe(operation, key, started);
+    op.then(done, done);
+    return op;
   }
 
   private observe(operation: string, key: string, started: number): void {

@@ -3,6 +3,7 @@ import { fqdn, matchZone } from "../corefile/address.js";
 import { CacheShards } from "./cache-shards.js";
 import type { Directive } from "../corefile/parse.js";
 import { Rcode, type DnsPluginDefinition, type DnsReply, type DnsRequest } from "../server/handler.js";
+import { markTtlShifted } from "../server/ttl-shifted-replies.js";
 
 interface Policy {
   capacity: number;
@@ -19,6 +20,8 @@ interface Entry {
   hits: number;
   firstHit: number;
   prefetching?: boolean;
+  /** The reply the last hit served, by its TTL shift and the question's spelling. */
+  served?: { shift: number; name: string; reply: DnsReply };
 }
 
 const DEFAULT_CAPACITY = 9984;
@@ -94,6 +97,10 @@ export const cachePlugin: DnsPluginDefinition = {
     // Label sets built once: the hit path must not allocate them per query.
     const labelsOf = { success: { server, type: "success", zones: zonesLabel, view: "" }, denial: { server, type: "denial", zones: zonesLabel, view: "" } };
     const zoneLabels = { server, zones: zonesLabel, view: "" };
+    // Series handles resolved once: a query moves counters, it does not look them up.
+    const requests = m.series("coredns_cache_requests_total", zoneLabels);
+    const misses = m.series("coredns_cache_misses_total", zoneLabels);
+    const hits = { success: m.series("coredns_cache_hits_total", labelsOf.success), denial: m.series("coredns_cache_hits_total", labelsOf.denial) };
 
     const store = (key: string, req: DnsRequest, r: DnsReply): void => {
       if (r.rcode !== Rcode.NOERROR && r.rcode !== Rcode.NXDOMAIN) return;
@@ -116,14 +123,14 @@ export const cachePlugin: DnsPluginDefinition = {
         async serveDNS(req) {
           if (!matchZone(zones, req.name)) return next.serveDNS(req);
           const key = `${req.type}|${req.name}|${req.edns?.dnssecOk ? 1 : 0}`;
-          m.inc("coredns_cache_requests_total", zoneLabels);
+          requests.inc();
           const now = clock.now();
           const e = byKind.success.get(key) ?? byKind.denial.get(key);
           if (e) {
             const elapsed = Math.floor((now - e.stored) / 1000);
             const fresh = elapsed < e.ttl;
             if (fresh || now - e.stored < e.ttl * 1000 + serveStaleMs) {
-              m.inc("coredns_cache_hits_total", labelsOf[e.kind]);
+              hits[e.kind].inc();
               if (prefetch && fresh) {
                 if (now - e.firstHit > prefetch.windowMs) {
                   e.hits = 0;
@@ -140,12 +147,20 @@ export const cachePlugin: DnsPluginDefinition = {
               if (!fresh) void next.serveDNS(req).then((r) => store(key, req, r), () => undefined);
               const shift = fresh ? elapsed : e.ttl;
               const name = req.question.name;
-              const rename = (a: Answer): Answer => (a.name.toLowerCase() === name.toLowerCase() ? ({ ...a, name } as Answer) : a);
-              return { ...e.reply, answers: withTtl(e.reply.answers, shift).map(rename), authorities: withTtl(e.reply.authorities, shift), additionals: withTtl(e.reply.additionals, shift), question: req.question };
+              // Replies are immutable once returned: within one second, a query written in the
+              // same case gets the very reply the previous hit built.
+              const last = e.served;
+              if (last && last.shift === shift && last.name === name) return last.reply;
+              const lower = name.toLowerCase();
+              const rename = (a: Answer): Answer => (a.name.toLowerCase() === lower ? ({ ...a, name } as Answer) : a);
+              const served: DnsReply = { ...e.reply, answers: withTtl(e.reply.answers, shift).map(rename), authorities: withTtl(e.reply.authorities, shift), additionals: withTtl(e.reply.additionals, shift), question: req.question };
+              e.served = { shift, name, reply: served };
+              markTtlShifted(served, e.reply, shift);
+              return served;
             }
             byKind[e.kind].delete(key);
           }
-          m.inc("coredns_cache_misses_total", zoneLabels);
+          misses.inc();
           const r = await next.serveDNS(req);
           store(key, req, r);
           return r;

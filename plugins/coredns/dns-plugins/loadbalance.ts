@@ -1,6 +1,10 @@
 import type { Answer } from "dns-packet";
 import type { DnsPluginDefinition } from "../server/handler.js";
 
+function rotatable(a: Answer): boolean {
+  return a.type === "A" || a.type === "AAAA" || a.type === "MX";
+}
+
 /**
  * `loadbalance [round_robin]`: rotates the address records (A, AAAA, MX) of every answer so
  * successive clients start with a different one; CNAMEs stay first.
@@ -17,9 +21,10 @@ export const loadbalancePlugin: DnsPluginDefinition = {
         name: "loadbalance",
         async serveDNS(req) {
           const r = await next.serveDNS(req);
-          const rotatable = (a: Answer): boolean => a.type === "A" || a.type === "AAAA" || a.type === "MX";
+          let count = 0;
+          for (const a of r.answers) if (rotatable(a)) count++;
+          if (count < 2) return r;
           const addresses = r.answers.filter(rotatable);
-          if (addresses.length < 2) return r;
           const k = turn++ % addresses.length;
           const rotated = [...addresses.slice(k), ...addresses.slice(0, k)];
           return { ...r, answers: [...r.answers.filter((a) => !rotatable(a)), ...rotated] };

@@ -3,6 +3,7 @@ import { CorefileError, DirectiveReader, parseCorefile } from "../corefile/parse
 import { fqdn, matchZone, parseZoneAddress } from "../corefile/address.js";
 import { DnsMetrics, type MetricSeries } from "./metrics.js";
 import { pluginOrder } from "./plugin-order.js";
+import { answersQuery, encodedTemplate, replayEncoded, ttlShiftOf, type EncodedTemplate } from "./ttl-shifted-replies.js";
 import { Rcode, reply, type DnsEnvironment, type DnsHandler, type DnsPluginDefinition, type DnsPluginInstance, type DnsReply, type DnsRequest, type HttpEndpoint } from "./handler.js";
 
 /** One server block bound to one port: its zones and its chain. */
@@ -12,6 +13,15 @@ interface ServerBlock {
   readonly server: string;
   readonly chain: DnsHandler;
   metricsEnabled: boolean;
+}
+
+/** The series one kind of query moves. */
+interface QuerySeries {
+  readonly requests: MetricSeries;
+  readonly responses: MetricSeries;
+  readonly duration: MetricSeries;
+  readonly requestSize: MetricSeries;
+  readonly responseSize: MetricSeries;
 }
 
 /** A loaded Corefile: blocks by port and zone, plugin instances, HTTP endpoints. */
@@ -42,10 +52,15 @@ const TCP_MAX = 65535;
  */
 export class DnsServer {
   readonly metrics = new DnsMetrics();
-  /** The series each kind of query moves (server, zone, proto, family, type, rcode, plugin). */
-  private readonly querySeries = new Map<string, { requests: MetricSeries; responses: MetricSeries; duration: MetricSeries; requestSize: MetricSeries; responseSize: MetricSeries }>();
-  /** The response-size series of a query being answered (its response is sized once encoded). */
-  private readonly responseSize = new WeakMap<QueryInfo, MetricSeries>();
+  /**
+   * The series each kind of query moves, per server block by a number packing zone, proto,
+   * family, type, rcode and plugin (no label string is built per query).
+   */
+  private readonly querySeries = new WeakMap<ServerBlock, Map<number, QuerySeries>>();
+  /** The last encoding of each template reply (see ttl-shifted-replies.ts). */
+  private readonly encodedTemplates = new WeakMap<DnsReply, EncodedTemplate>();
+  /** Small numbers for the `plugin` label's values (part of the series key). */
+  private readonly pluginIds = new Map<string, number>();
   private config: LoadedConfig | undefined;
   private readonly order: string[];
   private readonly reloadListeners = new Set<() => void>();
@@ -198,17 +213,21 @@ export class DnsServer {
    * chain, and returns the response message (not yet size-limited).
    */
   async answer(query: DecodedPacket, info: QueryInfo, size: number): Promise<Packet> {
+    return (await this.answerMetered(query, info, size)).packet;
+  }
+
+  /** {@link answer}, with the response-size series the encoded response is observed in. */
+  private async answerMetered(query: DecodedPacket, info: QueryInfo, size: number): Promise<{ packet: Packet; responseSize?: MetricSeries; reply?: DnsReply }> {
     const start = this.env.clock.now();
     const q = query.questions?.[0];
     const opt = query.additionals?.find((a) => a.type === "OPT") as Extract<Answer, { type: "OPT" }> | undefined;
     const opcode = ((query.flags ?? 0) >> 11) & 0xf;
     const rd = query.flag_rd;
-    const base = (rcode: number): Packet => ({ id: query.id ?? 0, type: "response", flags: (opcode << 11) | (rd ? dnsPacket.RECURSION_DESIRED : 0) | rcode, questions: query.questions ?? [], answers: [], authorities: [], additionals: [] });
-    if (opcode !== OPCODE_QUERY) return base(Rcode.NOTIMP);
-    if (!q || (query.questions?.length ?? 0) !== 1) return base(Rcode.FORMERR);
+    if (opcode !== OPCODE_QUERY) return { packet: bareResponse(query, Rcode.NOTIMP) };
+    if (!q || (query.questions?.length ?? 0) !== 1) return { packet: bareResponse(query, Rcode.FORMERR) };
     const name = fqdn(q.name);
     const block = this.blockFor(info.port, name);
-    if (!block) return base(Rcode.REFUSED);
+    if (!block) return { packet: bareResponse(query, Rcode.REFUSED) };
     const serverZone = matchZone(block.zones, name)!;
     const type = String(q.type);
     const request: DnsRequest = {
@@ -232,35 +251,42 @@ export class DnsServer {
     } catch {
       r = reply(Rcode.SERVFAIL);
     }
+    let responseSize: MetricSeries | undefined;
     if (block.metricsEnabled) {
-      const family = info.remoteAddress.includes(":") ? "2" : "1";
-      const qtype = KNOWN_TYPES.has(type) ? type : "other";
+      const family = info.remoteAddress.includes(":") ? 2 : 1;
+      const typeIndex = KNOWN_TYPES.get(type);
+      const qtype = typeIndex === undefined ? "other" : type;
       const plugin = r.plugin ?? "";
+      let pluginId = this.pluginIds.get(plugin);
+      if (pluginId === undefined) this.pluginIds.set(plugin, (pluginId = this.pluginIds.size));
       // One lookup finds the handles of every series this kind of query moves.
-      const k = `${block.server} ${serverZone} ${info.protocol} ${family} ${qtype} ${r.rcode} ${plugin}`;
-      let s = this.querySeries.get(k);
+      const k = pluginId * 2 ** 30 + block.zones.indexOf(serverZone) * 2 ** 20 + (typeIndex ?? KNOWN_TYPES.size) * 2 ** 14 + (r.rcode & 0xfff) * 4 + (info.protocol === "tcp" ? 2 : 0) + family - 1;
+      let byKind = this.querySeries.get(block);
+      if (!byKind) this.querySeries.set(block, (byKind = new Map()));
+      let s = byKind.get(k);
       if (!s) {
         const m = this.metrics;
         const zone = { server: block.server, zone: serverZone, view: "" };
         s = {
-          requests: m.series("coredns_dns_requests_total", { ...zone, proto: info.protocol, family, type: qtype }),
+          requests: m.series("coredns_dns_requests_total", { ...zone, proto: info.protocol, family: String(family), type: qtype }),
           responses: m.series("coredns_dns_responses_total", { ...zone, rcode: RCODE_TEXT[r.rcode] ?? String(r.rcode), plugin }),
           duration: m.series("coredns_dns_request_duration_seconds", { ...zone, type: qtype }),
           requestSize: m.series("coredns_dns_request_size_bytes", { ...zone, proto: info.protocol }),
           responseSize: m.series("coredns_dns_response_size_bytes", { ...zone, proto: info.protocol }),
         };
-        this.querySeries.set(k, s);
+        byKind.set(k, s);
       }
       s.requests.inc();
       s.responses.inc();
       s.duration.observe((this.env.clock.now() - start) / 1000);
       s.requestSize.observe(size);
-      this.responseSize.set(info, s.responseSize);
+      responseSize = s.responseSize;
     }
     const flags = (opcode << 11) | (rd ? dnsPacket.RECURSION_DESIRED : 0) | (r.authoritative ? dnsPacket.AUTHORITATIVE_ANSWER : 0) | (r.recursionAvailable ? dnsPacket.RECURSION_AVAILABLE : 0) | (query.flag_cd ? dnsPacket.CHECKING_DISABLED : 0) | (r.rcode & 0xf);
     const additionals = [...r.additionals];
     if (opt) additionals.push({ type: "OPT", name: ".", udpPayloadSize: Math.max(512, opt.udpPayloadSize), extendedRcode: 0, ednsVersion: 0, flags: opt.flags & dnsPacket.DNSSEC_OK, flag_do: (opt.flags & dnsPacket.DNSSEC_OK) !== 0, options: [] } as Answer);
-    return { id: query.id ?? 0, type: "response", flags, questions: [q], answers: r.answers, authorities: r.authorities, additionals };
+    const packet: Packet = { id: query.id ?? 0, type: "response", flags, questions: [q], answers: r.answers, authorities: r.authorities, additionals };
+    return responseSize ? { packet, responseSize, reply: r } : { packet, reply: r };
   }
 
   /**
@@ -281,16 +307,33 @@ export class DnsServer {
       return header;
     }
     if (query.type === "response") return undefined;
-    const response = await this.answer(query, info, buf.byteLength);
+    const { packet, responseSize, reply } = await this.answerMetered(query, info, buf.byteLength);
     const opt = query.additionals?.find((a) => a.type === "OPT") as Extract<Answer, { type: "OPT" }> | undefined;
     const limit = info.protocol === "tcp" ? TCP_MAX : Math.max(512, opt?.udpPayloadSize ?? 512);
-    const bytes = encodeWithin(response, limit);
-    this.responseSize.get(info)?.observe(bytes.byteLength);
+    // A reply marked as an earlier one with lower TTLs (a cache hit) reuses that one's encoding
+    // for the same query form: copied, with this query's ID and the TTLs counted down.
+    const shifted = reply && ttlShiftOf(reply);
+    const encoded = shifted && this.encodedTemplates.get(shifted.template);
+    let bytes: Buffer;
+    if (shifted && encoded && answersQuery(encoded, buf, limit)) bytes = replayEncoded(encoded, query.id ?? 0, shifted.shift);
+    else {
+      bytes = encodeWithin(packet, limit);
+      const template = shifted && encodedTemplate(buf, limit, bytes, shifted.shift);
+      if (shifted && template) this.encodedTemplates.set(shifted.template, template);
+    }
+    responseSize?.observe(bytes.byteLength);
     return bytes;
   }
 }
 
-const KNOWN_TYPES = new Set(["A", "AAAA", "NS", "PTR", "SOA", "SRV", "TXT", "CNAME", "MX", "HINFO", "ANY", "AXFR", "IXFR", "NAPTR", "DS", "DNSKEY"]);
+/** A response with no records: the query's ID, opcode, RD flag and questions, and `rcode`. */
+function bareResponse(query: DecodedPacket, rcode: number): Packet {
+  const opcode = ((query.flags ?? 0) >> 11) & 0xf;
+  return { id: query.id ?? 0, type: "response", flags: (opcode << 11) | (query.flag_rd ? dnsPacket.RECURSION_DESIRED : 0) | rcode, questions: query.questions ?? [], answers: [], authorities: [], additionals: [] };
+}
+
+/** The query types CoreDNS's metrics name (others count as `other`), numbered for series keys. */
+const KNOWN_TYPES = new Map(["A", "AAAA", "NS", "PTR", "SOA", "SRV", "TXT", "CNAME", "MX", "HINFO", "ANY", "AXFR", "IXFR", "NAPTR", "DS", "DNSKEY"].map((t, i) => [t, i]));
 const RCODE_TEXT: Readonly<Record<number, string>> = { 0: "NOERROR", 1: "FORMERR", 2: "SERVFAIL", 3: "NXDOMAIN", 4: "NOTIMP", 5: "REFUSED" };
 
 /** Encodes `msg`, dropping records from the end (additionals, authorities, then answers with TC) until it fits `limit`. */

@@ -1,0 +1,94 @@
+import type { DnsReply } from "./handler.js";
+
+/**
+ * Replies a plugin serves as "an earlier reply with every TTL lowered": a cache hit is its entry's
+ * reply counted down by the seconds elapsed. The server encodes such a template once per query
+ * form and answers later hits by copying those bytes and rewriting the ID and the TTL fields — what
+ * the answer would encode to anyway, without encoding every record again.
+ *
+ * The mark is kept beside the reply, not in it: a plugin that derives a new reply from a marked one
+ * (by spreading it, rotating its records) makes an unmarked reply, encoded in full.
+ */
+const marks = new WeakMap<DnsReply, { readonly template: DnsReply; readonly shift: number }>();
+
+/**
+ * Declares that `served` equals `template` with every record's TTL lowered by `shift` seconds
+ * (floored at 0), the answers' names possibly respelled in the question's case, and nothing else
+ * changed. Both replies must stay unmodified from here on (replies are immutable once returned).
+ */
+export function markTtlShifted(served: DnsReply, template: DnsReply, shift: number): void {
+  marks.set(served, { template, shift });
+}
+
+/** The template and shift `reply` was marked with, if any. */
+export function ttlShiftOf(reply: DnsReply): { readonly template: DnsReply; readonly shift: number } | undefined {
+  return marks.get(reply);
+}
+
+/** One encoded answer of a template: the query it answered (after the ID), and where its TTLs are. */
+export interface EncodedTemplate {
+  /** The query's bytes after its ID: same bytes, same question spelling, flags and EDNS0. */
+  readonly queryTail: Buffer;
+  /** The size limit it was encoded within (transport, EDNS0). */
+  readonly limit: number;
+  readonly bytes: Buffer;
+  /** Offsets of the TTL fields of every record but OPT, and their values at shift 0. */
+  readonly ttlOffsets: readonly number[];
+  readonly baseTtls: readonly number[];
+}
+
+/**
+ * Records where `bytes` (a response encoded for `query` within `limit`, its records' TTLs lowered
+ * by `shift`) keeps its TTLs. Undefined when a TTL was floored at 0 (its value at shift 0 is lost)
+ * or the message cannot be walked.
+ */
+export function encodedTemplate(query: Buffer, limit: number, bytes: Buffer, shift: number): EncodedTemplate | undefined {
+  const ttlOffsets: number[] = [];
+  const baseTtls: number[] = [];
+  if (bytes.length < 12) return undefined;
+  const questions = bytes.readUInt16BE(4);
+  const records = bytes.readUInt16BE(6) + bytes.readUInt16BE(8) + bytes.readUInt16BE(10);
+  let o = 12;
+  for (let i = 0; i < questions; i++) o = skipName(bytes, o) + 4;
+  for (let i = 0; i < records; i++) {
+    o = skipName(bytes, o);
+    if (o + 10 > bytes.length) return undefined;
+    const type = bytes.readUInt16BE(o);
+    if (type !== OPT) {
+      const ttl = bytes.readUInt32BE(o + 4);
+      if (ttl === 0 && shift > 0) return undefined;
+      ttlOffsets.push(o + 4);
+      baseTtls.push(ttl + shift);
+    }
+    o += 10 + bytes.readUInt16BE(o + 8);
+  }
+  if (o !== bytes.length) return undefined;
+  return { queryTail: Buffer.from(query.subarray(2)), limit, bytes, ttlOffsets, baseTtls };
+}
+
+/** `encoded`'s bytes answering query `id`, every TTL lowered by `shift` seconds (floored at 0). */
+export function replayEncoded(encoded: EncodedTemplate, id: number, shift: number): Buffer {
+  const out = Buffer.allocUnsafe(encoded.bytes.length);
+  encoded.bytes.copy(out);
+  out.writeUInt16BE(id, 0);
+  for (let i = 0; i < encoded.ttlOffsets.length; i++) out.writeUInt32BE(Math.max(0, encoded.baseTtls[i]! - shift), encoded.ttlOffsets[i]!);
+  return out;
+}
+
+/** Whether `encoded` answers `query` (same bytes after the ID) within `limit`. */
+export function answersQuery(encoded: EncodedTemplate, query: Buffer, limit: number): boolean {
+  return encoded.limit === limit && encoded.queryTail.length === query.length - 2 && encoded.queryTail.equals(query.subarray(2));
+}
+
+const OPT = 41;
+
+/** The offset just past the (uncompressed or pointer-terminated) name at `o`. */
+function skipName(b: Buffer, o: number): number {
+  for (;;) {
+    const len = b[o];
+    if (len === undefined) return b.length + 1;
+    if (len === 0) return o + 1;
+    if ((len & 0xc0) === 0xc0) return o + 2;
+    o += len + 1;
+  }
+}
