@@ -49,10 +49,10 @@ export async function publishClusterInfo(client: Client, server: string, caPem: 
 /**
  * kubeadm init's RBAC for joining nodes (its bootstraptoken phase): cluster-info readable by
  * anonymous callers and bootstrap tokens (Role/RoleBinding `kubeadm:bootstrap-signer-clusterinfo`
- * in kube-public), and the default node token's group bound to `system:node-bootstrapper`
- * (`kubeadm:kubelet-bootstrap`). A joined kubelet here keeps its bootstrap token as its credential
- * (no TLS bootstrap yet), so that group is also bound to `system:node`
- * (`kubesim:bootstrap-token-nodes`, a documented difference). Objects that exist are left alone.
+ * in kube-public), the default node token's group bound to `system:node-bootstrapper`
+ * (`kubeadm:kubelet-bootstrap`: it may create CSRs) and to the `nodeclient` auto-approval role
+ * (`kubeadm:node-autoapprove-bootstrap`), `system:nodes` to `selfnodeclient` (certificate rotation),
+ * and `kubeadm:cluster-admins` (admin.conf's group) to cluster-admin. Objects that exist are left alone.
  */
 export async function publishBootstrapRbac(client: Client): Promise<void> {
   const rbac = "rbac.authorization.k8s.io";
@@ -61,7 +61,8 @@ export async function publishBootstrapRbac(client: Client): Promise<void> {
     { apiVersion: `${rbac}/v1`, kind: "RoleBinding", metadata: { name: "kubeadm:bootstrap-signer-clusterinfo", namespace: CLUSTER_INFO.namespace }, roleRef: { apiGroup: rbac, kind: "Role", name: "kubeadm:bootstrap-signer-clusterinfo" }, subjects: [{ apiGroup: rbac, kind: "User", name: "system:anonymous" }, { apiGroup: rbac, kind: "Group", name: "system:bootstrappers" }] },
     { apiVersion: `${rbac}/v1`, kind: "ClusterRoleBinding", metadata: { name: "kubeadm:kubelet-bootstrap" }, roleRef: { apiGroup: rbac, kind: "ClusterRole", name: "system:node-bootstrapper" }, subjects: [{ apiGroup: rbac, kind: "Group", name: KUBEADM_NODE_TOKEN_GROUP }] },
     { apiVersion: `${rbac}/v1`, kind: "ClusterRoleBinding", metadata: { name: "kubeadm:cluster-admins" }, roleRef: { apiGroup: rbac, kind: "ClusterRole", name: "cluster-admin" }, subjects: [{ apiGroup: rbac, kind: "Group", name: "kubeadm:cluster-admins" }] },
-    { apiVersion: `${rbac}/v1`, kind: "ClusterRoleBinding", metadata: { name: "kubesim:bootstrap-token-nodes" }, roleRef: { apiGroup: rbac, kind: "ClusterRole", name: "system:node" }, subjects: [{ apiGroup: rbac, kind: "Group", name: KUBEADM_NODE_TOKEN_GROUP }] },
+    { apiVersion: `${rbac}/v1`, kind: "ClusterRoleBinding", metadata: { name: "kubeadm:node-autoapprove-bootstrap" }, roleRef: { apiGroup: rbac, kind: "ClusterRole", name: "system:certificates.k8s.io:certificatesigningrequests:nodeclient" }, subjects: [{ apiGroup: rbac, kind: "Group", name: KUBEADM_NODE_TOKEN_GROUP }] },
+    { apiVersion: `${rbac}/v1`, kind: "ClusterRoleBinding", metadata: { name: "kubeadm:node-autoapprove-certificate-rotation" }, roleRef: { apiGroup: rbac, kind: "ClusterRole", name: "system:certificates.k8s.io:certificatesigningrequests:selfnodeclient" }, subjects: [{ apiGroup: rbac, kind: "Group", name: "system:nodes" }] },
   ];
   for (const obj of objects) {
     await client.resource(obj.kind).create(obj as never, { fieldManager: "kubeadm", ...(obj.metadata.namespace ? { namespace: obj.metadata.namespace } : {}) }).catch((err: unknown) => {

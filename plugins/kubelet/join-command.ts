@@ -3,16 +3,18 @@ import { hostname } from "node:os";
 import { join, resolve } from "node:path";
 import { runNodeProcess } from "../../core/cli/node-process.js";
 import { discoverCluster } from "../../core/cli/kubeadm.js";
+import { kubeletTlsBootstrap } from "../../core/cli/kubelet-tls-bootstrap.js";
+import { HttpClient } from "../../core/client/http-client.js";
 import { kubeconfigFor, writeKubeconfig } from "../../core/client/kubeconfig.js";
 import type { LogLevel } from "../../core/log/logger.js";
 import { KUBELET_PROCESS_PLUGINS } from "./command.js";
 
 /**
  * `kubesim join <endpoint> --token T --discovery-token-ca-cert-hash sha256:H`: kubeadm join's
- * token discovery (core/cli/kubeadm.ts), then the node's kubelet — with kube-proxy, which kubeadm
- * runs as a DaemonSet — in this process. The kubelet's credential is written to
- * `<state-dir>/kubelet.conf`; without the certificates API it is the bootstrap token itself (the
- * user `system:bootstrap:<id>`), where kubeadm would trade it for a client certificate through a CSR.
+ * token discovery (core/cli/kubeadm.ts), the kubelet's TLS bootstrap (the token creates a CSR for
+ * `system:node:<node>`, approved and signed by kube-controller-manager; the certificate goes to
+ * `<state-dir>/pki/kubelet-client-current.pem` and `<state-dir>/kubelet.conf`), then the node's
+ * kubelet — with kube-proxy, which kubeadm runs as a DaemonSet — in this process with that certificate.
  */
 export function joinCommand(): Command {
   return new Command("join")
@@ -31,9 +33,18 @@ export function joinCommand(): Command {
       let kubeconfig: string;
       try {
         const { server, caPem } = await discoverCluster(endpoint, opts.token, { caCertHashes: opts.discoveryTokenCaCertHash ?? [], unsafeSkipCaVerification: opts.discoveryTokenUnsafeSkipCaVerification });
+        process.stdout.write(`[discovery] cluster-info at ${server} is signed by the token and its CA matches the pinned hash\n`);
+        // TLS bootstrap: the token only asks for the kubelet's client certificate (a CSR the controller manager approves and signs).
+        const bootstrap = resolve(join(opts.stateDir, "bootstrap-kubelet.conf"));
+        writeKubeconfig(bootstrap, kubeconfigFor({ name: "default-cluster", server, caPem, token: opts.token }));
         kubeconfig = resolve(join(opts.stateDir, "kubelet.conf"));
-        writeKubeconfig(kubeconfig, kubeconfigFor({ name: "default-cluster", server, caPem, token: opts.token }));
-        process.stdout.write(`[discovery] cluster-info at ${server} is signed by the token and its CA matches the pinned hash\n[kubelet-start] wrote ${kubeconfig}\n`);
+        const client = HttpClient.fromKubeconfig(bootstrap);
+        try {
+          const { csrName } = await kubeletTlsBootstrap(client, { nodeName, server, caPem, pkiDir: resolve(join(opts.stateDir, "pki")), kubeconfigPath: kubeconfig });
+          process.stdout.write(`[kubelet-start] certificate signing request ${csrName} was approved and signed: the kubelet authenticates as system:node:${nodeName}\n[kubelet-start] wrote ${kubeconfig}\n`);
+        } finally {
+          client.close();
+        }
       } catch (err) {
         process.stderr.write(`kubesim join: ${err instanceof Error ? err.message : String(err)}\n`);
         process.exit(1);
