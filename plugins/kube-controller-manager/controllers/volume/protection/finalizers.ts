@@ -10,9 +10,13 @@ export function needsFinalizer(meta: ObjectMeta | undefined, finalizer: string):
   return !meta?.deletionTimestamp && !(meta?.finalizers ?? []).includes(finalizer);
 }
 
-/** A JSON merge patch setting `finalizers` to the current list with `finalizer` added or removed. */
-export function finalizerPatch(meta: ObjectMeta | undefined, finalizer: string, present: boolean): { metadata: { finalizers: string[]; resourceVersion?: string } } {
-  const rest = (meta?.finalizers ?? []).filter((f) => f !== finalizer);
-  // The resourceVersion makes the patch fail on a concurrent change of the list instead of losing it.
-  return { metadata: { finalizers: present ? [...rest, finalizer] : rest, ...(meta?.resourceVersion ? { resourceVersion: meta.resourceVersion } : {}) } };
+/**
+ * A copy of `obj` with `finalizer` added to or removed from its finalizers, for an update (as the
+ * protection controllers write it upstream: their roles allow update, not patch). The object's
+ * resourceVersion rides along, so a concurrent change of the list fails with Conflict instead of
+ * being lost.
+ */
+export function withFinalizer<T extends { metadata?: ObjectMeta }>(obj: T, finalizer: string, present: boolean): T {
+  const rest = (obj.metadata?.finalizers ?? []).filter((f) => f !== finalizer);
+  return { ...obj, metadata: { ...obj.metadata, finalizers: present ? [...rest, finalizer] : rest } };
 }

@@ -1,6 +1,6 @@
 import type { PersistentVolume } from "kubernetes-types/core/v1.js";
 import { controllerFor, isStatusError, PV_PROTECTION_FINALIZER, type Manager } from "../../../../../core/index.js";
-import { finalizerPatch, isDeletionCandidate, needsFinalizer } from "./finalizers.js";
+import { withFinalizer, isDeletionCandidate, needsFinalizer } from "./finalizers.js";
 
 /**
  * The PV protection controller (pkg/controller/volume/pvprotection,
@@ -21,9 +21,9 @@ export function pvProtectionController(mgr: Manager, workers: number): void {
         try {
           if (isDeletionCandidate(pv.metadata, PV_PROTECTION_FINALIZER)) {
             if (pv.status?.phase === "Bound") return;
-            await pvClient.patch(req.name, "merge", finalizerPatch(pv.metadata, PV_PROTECTION_FINALIZER, false));
+            await pvClient.update(withFinalizer(pv, PV_PROTECTION_FINALIZER, false));
           } else if (needsFinalizer(pv.metadata, PV_PROTECTION_FINALIZER)) {
-            await pvClient.patch(req.name, "merge", finalizerPatch(pv.metadata, PV_PROTECTION_FINALIZER, true));
+            await pvClient.update(withFinalizer(pv, PV_PROTECTION_FINALIZER, true));
           }
         } catch (err) {
           if (!isStatusError(err, "NotFound") && !isStatusError(err, "Conflict")) throw err;

@@ -1,6 +1,6 @@
 import type { PersistentVolumeClaim, Pod } from "kubernetes-types/core/v1.js";
 import { controllerFor, isStatusError, podClaimNames, PVC_PROTECTION_FINALIZER, type Manager, type Request, type SharedInformer } from "../../../../../core/index.js";
-import { finalizerPatch, isDeletionCandidate, needsFinalizer } from "./finalizers.js";
+import { withFinalizer, isDeletionCandidate, needsFinalizer } from "./finalizers.js";
 
 /** Pods by the claims they use (`<namespace>/<claim>`), generic ephemeral volumes' `<pod>-<volume>` claims included. */
 export const POD_CLAIM_INDEX = "pvc-protection:claim";
@@ -45,9 +45,9 @@ export function pvcProtectionController(mgr: Manager, workers: number): void {
     try {
       if (isDeletionCandidate(meta, PVC_PROTECTION_FINALIZER)) {
         if (await inUse(claim)) return;
-        await pvcClient.patch(req.name, "merge", finalizerPatch(meta, PVC_PROTECTION_FINALIZER, false), { namespace: req.namespace! });
+        await pvcClient.update(withFinalizer(claim, PVC_PROTECTION_FINALIZER, false));
       } else if (needsFinalizer(meta, PVC_PROTECTION_FINALIZER)) {
-        await pvcClient.patch(req.name, "merge", finalizerPatch(meta, PVC_PROTECTION_FINALIZER, true), { namespace: req.namespace! });
+        await pvcClient.update(withFinalizer(claim, PVC_PROTECTION_FINALIZER, true));
       }
     } catch (err) {
       if (!isStatusError(err, "NotFound") && !isStatusError(err, "Conflict")) throw err;
