@@ -101,4 +101,5 @@ export { CsiError, isCsiError, type CsiCode } from "./csi/errors.js";
 export type { IdentityService, ControllerService, NodeService, CsiControllerPlugin, CsiNodePlugin } from "./csi/services.js";
 export { HostFileSystem, type HostMount } from "./cri/host-filesystem.js";
 export { DirectoryFileSystem } from "./cri/directory-filesystem.js";
+export { UnixSockets, UnixSocketTable, UnixSocketError, type UnixListener } from "./net/unix-sockets.js";
 export { NodeHost, type NodeHostOptions } from "./cluster/node-host.js";

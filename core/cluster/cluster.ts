@@ -61,6 +61,7 @@ import type { NetworkStack } from "../net/sockets.js";
 import { ApiServerMetrics } from "../apiserver/metrics/api-server-metrics.js";
 import { MeteredStore } from "../apiserver/metrics/metered-store.js";
 import { MemoryStore } from "../store/memory-store.js";
+import { UnixSocketTable, UnixSockets } from "../net/unix-sockets.js";
 import { clusterApiServerProxy } from "./api-server-proxy.js";
 import { bootstrapTokenAuthenticator } from "../apiserver/bootstrap-token/bootstrap-token.js";
 import { routedPodStreams, type KubeletClientCertificate } from "./remote-pod-streams.js";
@@ -205,6 +206,7 @@ export class Cluster {
     this.addressing = new NodeAddressing(options.podNetworkCidr ?? "10.244.0.0/16", 24, options.underlaySubnets ?? []);
     this.dataPlane = new DataPlane({ clock: this.clock, ...(options.seed !== undefined ? { seed: options.seed } : {}), ...(options.underlaySubnets?.length ? { subnets: options.underlaySubnets } : {}) });
     provide(this.container, DataPlaneToken, this.dataPlane);
+    provide(this.container, UnixSockets, new UnixSocketTable());
     if (options.dnsPort !== undefined) provide(this.container, ClusterDnsPort, options.dnsPort);
     provide(this.container, NetworkConfigToken, { podNetworkCidr: options.podNetworkCidr ?? "10.244.0.0/16", serviceCidr: options.serviceCidr ?? "10.96.0.0/12", nodePortRange: options.nodePortRange ?? "30000-32767" });
     // Informers, the controller manager and every pending waitFor listen on the stop signal.

@@ -1,4 +1,5 @@
 import "reflect-metadata";
+import { UnixSocketTable, UnixSockets } from "../net/unix-sockets.js";
 import type { Node } from "kubernetes-types/core/v1.js";
 import type { DependencyContainer } from "tsyringe";
 import { BUILT_IN_TYPES } from "../api/builtin/index.js";
@@ -84,6 +85,7 @@ export class NodeHost {
     provide(this.container, Client, options.client);
     this.plane = new DataPlane({ clock: this.clock });
     provide(this.container, DataPlaneToken, this.plane);
+    provide(this.container, UnixSockets, new UnixSocketTable());
     provide(this.container, NetworkConfigToken, this.network);
     this.informers = new SharedInformerFactory({ client: options.client, clock: this.clock, registry: new ResourceRegistry(BUILT_IN_TYPES), random, logger: options.log.child("informers") });
     provide(this.container, InformerFactory, this.informers);

@@ -27,6 +27,33 @@ export class HostFileSystem implements FileSystem {
   private readonly root = new MemoryFileSystem();
   /** Mounts, longest target first (the innermost wins). */
   private table: HostMount[] = [];
+  /** inotify-style watches: directory → listeners told when an entry directly in it is created or removed. */
+  private readonly watches = new Map<string, Set<() => void>>();
+
+  /**
+   * Watches `dir` as inotify does (IN_CREATE / IN_DELETE): `listener` is called, after the change,
+   * whenever an entry directly in it is written, made or removed through this filesystem
+   * (container writes reach it through their bind mounts), or the directory itself is removed.
+   * Returns the unwatch.
+   */
+  watch(dir: string, listener: () => void): () => void {
+    const d = normalizePath(dir);
+    let set = this.watches.get(d);
+    if (!set) this.watches.set(d, (set = new Set()));
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0) this.watches.delete(d);
+    };
+  }
+
+  private changed(path: string): void {
+    if (this.watches.size === 0) return;
+    const p = normalizePath(path);
+    for (const [dir, listeners] of this.watches) {
+      if (dir === p.slice(0, Math.max(1, p.lastIndexOf("/"))) || dir === p || dir.startsWith(p + "/")) for (const l of listeners) queueMicrotask(l);
+    }
+  }
 
   read(path: string): string | undefined {
     const r = this.resolveMount(path);
@@ -37,19 +64,22 @@ export class HostFileSystem implements FileSystem {
     const r = this.resolveMount(path, true);
     if (r) r.fs.write(r.path, data);
     else this.root.write(normalizePath(path), data);
+    this.changed(path);
   }
 
   remove(path: string): boolean {
     const p = normalizePath(path);
     const r = this.resolveMount(p, true);
-    if (r && r.mount.target !== p) return r.fs.remove(r.path);
-    return this.root.remove(p);
+    const removed = r && r.mount.target !== p ? r.fs.remove(r.path) : this.root.remove(p);
+    if (removed) this.changed(p);
+    return removed;
   }
 
   mkdir(path: string): void {
     const r = this.resolveMount(path, true);
     if (r) r.fs.mkdir(r.path);
     else this.root.mkdir(normalizePath(path));
+    this.changed(path);
   }
 
   list(dir: string): string[] | undefined {

@@ -7,3 +7,5 @@ export * from "./access-modes.js";
 export * from "./paging.js";
 export * from "./volume-usage.js";
 export * from "./volume-names.js";
+export * from "./plugin-registration.js";
+export * from "./driver-pods.js";

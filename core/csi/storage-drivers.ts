@@ -44,6 +44,14 @@ export interface StorageDriver {
   controller?(ctx: CsiControllerContext): CsiControllerPlugin;
   /** The node plugin for one node; absent for controller-only drivers. */
   node?(ctx: CsiNodeContext): CsiNodePlugin;
+  /**
+   * The node plugin runs in the driver's DaemonSet pods: their driver container serves it on a CSI
+   * socket and their node-driver-registrar registers it with each node's kubelet (plugin
+   * registration), so the driver is on a node exactly while its pod runs there. Default false: the
+   * kubelet starts the node plugin itself when it starts and registers it at once (a driver built
+   * into the node, as test and example drivers are).
+   */
+  readonly runsAsPods?: boolean;
   /** The namespace of the driver's deployment: its pods and what its sidecars publish (CSIStorageCapacity). Default {@link DEFAULT_DRIVER_NAMESPACE}. */
   readonly namespace?: string;
 }

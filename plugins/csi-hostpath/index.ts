@@ -5,12 +5,19 @@ import { parseQuantity, quantityToNumber } from "../../core/api/quantity.js";
 import { Client } from "../../core/client/client.js";
 import type { KubeObject } from "../../core/api/object.js";
 import { createObjects } from "../../core/cluster/create-objects.js";
-import { StorageDrivers } from "../../core/csi/storage-drivers.js";
+import { csiControllerPlugins, NodeHostFs, StorageDrivers } from "../../core/csi/storage-drivers.js";
+import { csiDriverProgram, nodeDriverRegistrarImage, NODE_DRIVER_REGISTRAR_IMAGE } from "../../core/csi/driver-pods.js";
+import { NodeAgents } from "../../core/cluster/node-agents.js";
+import { Images, type ImageDefinition } from "../../core/cri/images.js";
+import { UnixSockets } from "../../core/net/unix-sockets.js";
+import type { DependencyContainer } from "tsyringe";
+import { hostPathDeployment, HOSTPATH_IMAGE } from "./deployment.js";
 import { HostPathDriver, type HostPathOptions } from "./hostpath-driver.js";
 import { hostPathCsiDriver, standardStorageClass } from "./manifests.js";
 
 export { HostPathDriver, HOSTPATH_DRIVER_NAME, HOSTPATH_TOPOLOGY_KEY, HOSTPATH_DATA_DIR, type HostPathOptions } from "./hostpath-driver.js";
 export { hostPathCsiDriver, standardStorageClass } from "./manifests.js";
+export { hostPathDeployment, HOSTPATH_IMAGE, HOSTPATH_NAMESPACE, HOSTPATH_NODE_DAEMONSET, HOSTPATH_CONTROLLER, HOSTPATH_SOCKET_DIR, SIDECAR_IMAGES } from "./deployment.js";
 
 /** cluster.yaml settings: `{ capacity: "100Gi", maxVolumeSize: "1Ti", maxVolumesPerNode: 0, defaultClass: true }`. */
 export interface CsiHostPathConfig extends HostPathOptions {
@@ -68,11 +75,46 @@ export default definePlugin<CsiHostPathConfig>({
       name: "hostpath.csi.k8s.io",
       controller: () => driver.controllerPlugin(),
       node: ({ nodeName, hostFs }) => driver.nodePlugin(nodeName, hostFs),
+      runsAsPods: true,
     });
-    const objects = [hostPathCsiDriver(), ...(config.defaultClass === false ? [] : [standardStorageClass()])] as unknown as KubeObject[];
+    // The driver's pods: the hostpath binary serves its node plugin (DaemonSet, --nodeid) or its
+    // controller plugin (StatefulSet) on /csi/csi.sock; the registrar registers the node plugin.
+    const nodeScopes = new Map<string, DependencyContainer>();
+    ctx.contribute(NodeAgents, "csi-hostpath", {
+      start: ({ nodeName, scope }) => {
+        nodeScopes.set(nodeName, scope);
+        return { stop: () => void nodeScopes.delete(nodeName) };
+      },
+    });
+    const sockets = () => ctx.resolve(UnixSockets);
+    const controllers = csiControllerPlugins(ctx);
+    const image: ImageDefinition = {
+      repository: HOSTPATH_IMAGE.split(":")[0]!,
+      tags: [HOSTPATH_IMAGE.split(":")[1]!, "latest"],
+      size: 12_964_412,
+      layers: ["sha256:hostpathplugin-v1.15.0-layer-0"],
+      config: { entrypoint: ["/hostpathplugin"] },
+      programs: {
+        hostpathplugin: csiDriverProgram({
+          sockets,
+          banner: (p) => p.stderr(`I0000 00:00:00.000000       1 main.go:175] "Driver" name="hostpath.csi.k8s.io" version="${"v1.15.0"}"\n`),
+          serve: (nodeId) => {
+            if (nodeId === undefined) return controllers.get("hostpath.csi.k8s.io");
+            const scope = nodeScopes.get(nodeId);
+            return scope?.isRegistered(NodeHostFs, true) ? driver.nodePlugin(nodeId, scope.resolve(NodeHostFs)) : undefined;
+          },
+        }),
+      },
+    };
+    const images = ctx.extensions(Images);
+    const ours = [image, ...(images.get(NODE_DRIVER_REGISTRAR_IMAGE.split(":")[0]!) ? [] : [nodeDriverRegistrarImage(sockets)])];
+    for (const i of ours) ctx.contribute(Images, i.repository, i);
+    const objects = [hostPathCsiDriver(), ...(config.defaultClass === false ? [] : [standardStorageClass()]), ...hostPathDeployment()] as unknown as KubeObject[];
     await createObjects(ctx.resolve(Client), objects, (m) => ctx.log.warn(`csi-hostpath manifest: ${m}`), "kubectl-client-side-apply");
     return () => {
       ctx.extensions(StorageDrivers).withdraw("hostpath.csi.k8s.io");
+      ctx.extensions(NodeAgents).withdraw("csi-hostpath");
+      for (const i of ours) images.withdraw(i.repository);
     };
   },
 });

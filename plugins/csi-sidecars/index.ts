@@ -7,7 +7,9 @@
  * manager (the csi-snapshotter role is the snapshot-controller plugin's). Upstream runs them as containers next to each driver's controller pod;
  * here they talk to the driver's controller plugin directly and to the cluster through the API.
  */
-import { Controllers, csiControllerPlugins, definePlugin } from "../../core/index.js";
+import { Controllers, csiControllerPlugins, definePlugin, Images, UnixSockets } from "../../core/index.js";
+import { nodeDriverRegistrarImage, NODE_DRIVER_REGISTRAR_IMAGE } from "../../core/csi/driver-pods.js";
+import { sidecarImages } from "./images.js";
 import { capacityController } from "./capacity-controller.js";
 import { controllerCapabilities, externalProvisioner, type SidecarContext } from "./external-provisioner.js";
 import { externalResizer } from "./external-resizer.js";
@@ -25,6 +27,11 @@ export default definePlugin({
   description: "CSI sidecars: external-provisioner (with capacity tracking), external-attacher and external-resizer for every loaded CSI driver",
   setup(ctx) {
     const registry = csiControllerPlugins(ctx);
+    // The sidecars' images (and the node-driver-registrar's, unless a driver plugin brought it) for drivers' pods.
+    const sockets = () => ctx.resolve(UnixSockets);
+    const images = ctx.extensions(Images);
+    const ours = [...sidecarImages(sockets), ...(images.get(NODE_DRIVER_REGISTRAR_IMAGE.split(":")[0]!) ? [] : [nodeDriverRegistrarImage(sockets)])];
+    for (const image of ours) ctx.contribute(Images, image.repository, image);
     ctx.contribute(Controllers, PLUGIN_NAME, {
       name: PLUGIN_NAME,
       async setup(mgr) {

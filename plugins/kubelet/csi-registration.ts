@@ -46,3 +46,28 @@ export async function registerCsiDrivers(client: Client, nodeName: string, plugi
     await csiNodes.update({ ...current, spec: { drivers: [...others, ...entries] } }, { fieldManager: "kubelet" });
   }
 }
+
+/**
+ * Undoes a driver's registration (its registration socket went away): the CSINode entry and the
+ * node-id annotation go; the topology labels stay, as upstream's UninstallCSIDriver leaves them.
+ */
+export async function deregisterCsiDriver(client: Client, nodeName: string, driverName: string): Promise<void> {
+  const nodes = client.resource<Node>("Node");
+  const node = await nodes.get(nodeName);
+  const ids = JSON.parse(node.metadata?.annotations?.[ANN_CSI_NODE_ID] ?? "{}") as Record<string, string>;
+  if (driverName in ids) {
+    delete ids[driverName];
+    await nodes.patch(nodeName, "merge", { metadata: { annotations: { [ANN_CSI_NODE_ID]: Object.keys(ids).length ? JSON.stringify(ids) : null } } }, { fieldManager: "kubelet" });
+  }
+  const csiNodes = client.resource<CSINode>("CSINode");
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const current = await csiNodes.get(nodeName).catch(() => undefined);
+    if (!current || !(current.spec?.drivers ?? []).some((d) => d.name === driverName)) return;
+    try {
+      await csiNodes.update({ ...current, spec: { drivers: (current.spec?.drivers ?? []).filter((d) => d.name !== driverName) } }, { fieldManager: "kubelet" });
+      return;
+    } catch (err) {
+      if (!isStatusError(err) || err.code !== 409) throw err;
+    }
+  }
+}

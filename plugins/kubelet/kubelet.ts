@@ -19,7 +19,9 @@ import { provide } from "../../core/di/token.js";
 import { CsiNodePlugins, NodeHostFs, type CsiNodeRegistry, type StorageDriver } from "../../core/csi/storage-drivers.js";
 import type { CsiNodePlugin } from "../../core/csi/services.js";
 import { CsiVolumeManager } from "./csi-volumes.js";
-import { registerCsiDrivers } from "./csi-registration.js";
+import { deregisterCsiDriver, registerCsiDrivers } from "./csi-registration.js";
+import { PluginManager } from "./plugin-manager.js";
+import { UnixSockets } from "../../core/net/unix-sockets.js";
 import { NodeRuntimeToken, type ContainerRuntimeFactory, type NodeRuntime } from "../../core/cri/runtime-service.js";
 import { Backoff } from "./backoff.js";
 import { ObjectSource } from "./container-env.js";
@@ -247,6 +249,7 @@ export class Kubelet {
     this.o.clock.clearInterval(this.statusTimer);
     this.o.clock.clearInterval(this.syncTimer);
     this.unsubscribe?.();
+    this.pluginManager?.stop();
     this.unwatchManifests?.();
     this.o.clock.clearInterval(this.fileCheckTimer);
     this.o.clock.clearInterval(this.housekeepingTimer);
@@ -354,11 +357,32 @@ export class Kubelet {
    */
   private async startCsiPlugins(): Promise<void> {
     for (const driver of this.o.storageDrivers?.() ?? []) {
-      if (!driver.node) continue;
+      if (!driver.node || driver.runsAsPods) continue;
       this.csiPlugins.set(driver.name, driver.node({ driverName: driver.name, nodeName: this.nodeName, hostFs: this.hostFs, scope: this.o.scope, clock: this.o.clock, log: this.o.log.child(`csi/${driver.name}`) }));
     }
     await registerCsiDrivers(this.o.client, this.nodeName, this.csiPlugins);
+    // Drivers deployed as pods register through their node-driver-registrar's socket.
+    if (!this.o.scope.isRegistered(UnixSockets, true)) return;
+    this.pluginManager = new PluginManager({
+      hostFs: this.hostFs,
+      sockets: this.o.scope.resolve(UnixSockets),
+      clock: this.o.clock,
+      log: this.o.log.child("plugin-manager"),
+      csi: {
+        register: async (name, _endpoint, plugin) => {
+          this.csiPlugins.set(name, plugin);
+          await registerCsiDrivers(this.o.client, this.nodeName, new Map([[name, plugin]]));
+        },
+        deregister: async (name) => {
+          this.csiPlugins.delete(name);
+          await deregisterCsiDriver(this.o.client, this.nodeName, name);
+        },
+      },
+    });
+    this.pluginManager.start();
   }
+
+  private pluginManager: PluginManager | undefined;
 
   private async updateStatus(): Promise<void> {
     if (this.abort.signal.aborted) return;

@@ -3,16 +3,29 @@ import type { ClusterOptions } from "../../core/cluster/cluster.js";
 import { csiControllerPlugins, type CsiControllerRegistry } from "../../core/csi/storage-drivers.js";
 import type { PluginRef } from "../../core/plugins/plugin-loader.js";
 import kcm from "../../plugins/kube-controller-manager/index.js";
-import csiHostPath from "../../plugins/csi-hostpath/index.js";
+import csiHostPath, { HOSTPATH_DRIVER_NAME } from "../../plugins/csi-hostpath/index.js";
+import type { CSINode } from "kubernetes-types/storage/v1.js";
+import type { Cluster } from "../../core/cluster/cluster.js";
 import sidecars from "../../plugins/csi-sidecars/index.js";
 import { kubeletCluster } from "../kubelet/harness.js";
 
-/** Two worker nodes with kubelets, the controller manager (attach/detach), csi-hostpath and the CSI sidecars (attacher, provisioner, resizer). */
+/** Two worker nodes with kubelets, the controller manager (attach/detach), the scheduler (the driver's DaemonSet pods), csi-hostpath and the CSI sidecars (attacher, provisioner, resizer); resolves once the driver is registered on every node. */
 export async function storageCluster(options: ClusterOptions & { extra?: PluginRef[] } = {}) {
-  const k = await kubeletCluster({ nodes: [{ name: "node-1" }, { name: "node-2" }], ...options, extra: [kcm, csiHostPath, sidecars, ...(options.extra ?? [])] });
+  const k = await kubeletCluster({ nodes: [{ name: "node-1" }, { name: "node-2" }], ...options, extra: [kcm, csiHostPath, sidecars, ...(options.extra ?? []), ...(options.extra?.includes("kube-scheduler") ? [] : ["kube-scheduler"])] });
   const { cluster } = k;
   const controllers: CsiControllerRegistry = csiControllerPlugins({ extensions: (key) => cluster.extensions.point(key), clock: cluster.clock, random: cluster.random, log: cluster.log });
+  await hostPathRegistered(cluster);
   return { ...k, controllers };
+}
+
+/** Waits until csi-hostpath's node pods have registered the driver with every node's kubelet (CSINode entries). */
+export async function hostPathRegistered(cluster: Cluster): Promise<void> {
+  const names = [...cluster.nodes.keys()];
+  const registered = new Set<string>();
+  await cluster.waitFor<CSINode>("CSINode", (c) => {
+    if (c.spec?.drivers?.some((d) => d.name === HOSTPATH_DRIVER_NAME)) registered.add(c.metadata!.name!);
+    return names.every((n) => registered.has(n));
+  }, { timeout: 600_000 });
 }
 
 /**
