@@ -355,6 +355,21 @@ role system::leader-locking-kube-controller-manager
 role system::leader-locking-kube-scheduler
   watch | "" | configmaps
   get update | "" | configmaps | kube-scheduler
+role system:controller:bootstrap-signer
+  get list watch | "" | secrets
+role system:controller:cloud-provider
+  create get list watch | "" | configmaps
+role system:controller:token-cleaner
+  delete get list watch | "" | secrets
+  create patch update | "" events.k8s.io | events
+`;
+
+/** kube-public Roles (namespace_policy.go): the bootstrap signer signs cluster-info. */
+const KUBE_PUBLIC_ROLES = `
+role system:controller:bootstrap-signer
+  get list watch | "" | configmaps
+  update | "" | configmaps | cluster-info
+  create patch update | "" events.k8s.io | events
 `;
 
 /** `kubernetes.io/bootstrapping: rbac-defaults`, on every bootstrap object. */
@@ -438,27 +453,34 @@ export const BOOTSTRAP_CLUSTER_ROLE_BINDINGS: readonly ClusterRoleBinding[] = [
   ...controllerRoles.map((r) => clusterBinding(r.name, [serviceAccount("kube-system", r.name.slice("system:controller:".length))])),
 ];
 
-/** The bootstrap Roles, all in kube-system. */
-export const BOOTSTRAP_ROLES: readonly Role[] = parse(KUBE_SYSTEM_ROLES).map((r) => ({
-  apiVersion: "rbac.authorization.k8s.io/v1", kind: "Role",
-  metadata: { name: r.name, namespace: "kube-system", labels: r.labels, annotations: ANNOTATIONS },
-  rules: r.rules,
-}));
+const namespacedRoles = (namespace: string, table: string): Role[] =>
+  parse(table).map((r) => ({
+    apiVersion: "rbac.authorization.k8s.io/v1", kind: "Role",
+    metadata: { name: r.name, namespace, labels: r.labels, annotations: ANNOTATIONS },
+    rules: r.rules,
+  }));
 
-function roleBinding(name: string, role: string, subjects: Subject[]): RoleBinding {
+/** The bootstrap Roles, in kube-system and kube-public. */
+export const BOOTSTRAP_ROLES: readonly Role[] = [...namespacedRoles("kube-system", KUBE_SYSTEM_ROLES), ...namespacedRoles("kube-public", KUBE_PUBLIC_ROLES)];
+
+function roleBinding(name: string, role: string, subjects: Subject[], namespace = "kube-system"): RoleBinding {
   return {
     apiVersion: "rbac.authorization.k8s.io/v1", kind: "RoleBinding",
-    metadata: { name, namespace: "kube-system", labels: { [BOOTSTRAP_LABEL]: "rbac-defaults" }, annotations: ANNOTATIONS },
+    metadata: { name, namespace, labels: { [BOOTSTRAP_LABEL]: "rbac-defaults" }, annotations: ANNOTATIONS },
     roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role },
     subjects,
   };
 }
 
-/** The bootstrap RoleBindings, all in kube-system. */
+/** The bootstrap RoleBindings, in kube-system and kube-public. */
 export const BOOTSTRAP_ROLE_BINDINGS: readonly RoleBinding[] = [
   roleBinding("system::extension-apiserver-authentication-reader", "extension-apiserver-authentication-reader", [user("system:kube-controller-manager"), user("system:kube-scheduler")]),
   roleBinding("system::leader-locking-kube-controller-manager", "system::leader-locking-kube-controller-manager", [user("system:kube-controller-manager"), serviceAccount("kube-system", "kube-controller-manager")]),
   roleBinding("system::leader-locking-kube-scheduler", "system::leader-locking-kube-scheduler", [user("system:kube-scheduler"), serviceAccount("kube-system", "kube-scheduler")]),
+  roleBinding("system:controller:bootstrap-signer", "system:controller:bootstrap-signer", [serviceAccount("kube-system", "bootstrap-signer")]),
+  roleBinding("system:controller:cloud-provider", "system:controller:cloud-provider", [serviceAccount("kube-system", "cloud-provider")]),
+  roleBinding("system:controller:token-cleaner", "system:controller:token-cleaner", [serviceAccount("kube-system", "token-cleaner")]),
+  roleBinding("system:controller:bootstrap-signer", "system:controller:bootstrap-signer", [serviceAccount("kube-system", "bootstrap-signer")], "kube-public"),
 ];
 
 /** The rules of `system:node`, which the Node authorizer applies to kubelets for what its graph does not decide. */
