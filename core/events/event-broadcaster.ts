@@ -113,25 +113,36 @@ export class EventBroadcaster {
       return;
     }
     this.queue.push(event);
-    this.draining ??= this.drain().finally(() => (this.draining = undefined));
+    this.draining ??= this.drain();
   }
 
+  /**
+   * Writes the queue out. `draining` is cleared in the same turn the loop finds the queue empty:
+   * cleared a turn later (in a `.finally` of the promise), an event enqueued in between would
+   * find a drain still marked running and wait in the queue forever.
+   */
   private async drain(): Promise<void> {
-    for (let event = this.queue.shift(); event; event = this.queue.shift()) {
-      const result = this.correlator.correlate(event);
-      if (result.skip) continue;
-      for (let tries = 1; ; tries++) {
-        if (await this.write(result.event, result.patch, result.key)) break;
-        if (tries >= MAX_TRIES_PER_EVENT || this.stopping.signal.aborted) {
-          this.options.log.error("Unable to write event (retry limit exceeded!)", { event: result.event.metadata?.name });
-          break;
-        }
-        try {
-          await this.options.clock.sleep(EVENT_RETRY_SLEEP_MS, this.stopping.signal);
-        } catch {
-          break;
+    // Yield once: `enqueue` has stored this drain's promise before the loop can end.
+    await undefined;
+    try {
+      for (let event = this.queue.shift(); event; event = this.queue.shift()) {
+        const result = this.correlator.correlate(event);
+        if (result.skip) continue;
+        for (let tries = 1; ; tries++) {
+          if (await this.write(result.event, result.patch, result.key)) break;
+          if (tries >= MAX_TRIES_PER_EVENT || this.stopping.signal.aborted) {
+            this.options.log.error("Unable to write event (retry limit exceeded!)", { event: result.event.metadata?.name });
+            break;
+          }
+          try {
+            await this.options.clock.sleep(EVENT_RETRY_SLEEP_MS, this.stopping.signal);
+          } catch {
+            break;
+          }
         }
       }
+    } finally {
+      this.draining = undefined;
     }
   }
 

@@ -15,7 +15,8 @@ test("the kubelet registers its node with capacity, nodeInfo and Ready, and rene
     assert.is(node.status?.conditions?.find((c) => c.type === "Ready")?.reason, "KubeletReady");
     assert.ok(node.status?.images?.some((i) => i.names?.includes("registry.k8s.io/pause:3.9")));
     const leases = cluster.client.resource<Lease>({ apiVersion: "coordination.k8s.io/v1", kind: "Lease" });
-    const first = await leases.get("node-1", { namespace: "kube-node-lease" });
+    // The kubelet creates its Lease right after registering its Node (an API round trip later).
+    const first = await cluster.waitFor<Lease>({ apiVersion: "coordination.k8s.io/v1", kind: "Lease" }, (l) => l.metadata?.name === "node-1", { namespace: "kube-node-lease" });
     await cluster.clock.sleep(25_000);
     const later = await leases.get("node-1", { namespace: "kube-node-lease" });
     assert.ok(Date.parse(later.spec!.renewTime!) - Date.parse(first.spec!.renewTime!) >= 20_000);

@@ -19,13 +19,15 @@ import attacher from "../../plugins/csi-external-attacher/index.js";
 import { kubectlIn } from "../clients/kubectl-runner.js";
 import { KUBECTL, requireTool } from "../support/require-tool.js";
 import { POD_NETWORK } from "../kubelet/harness.js";
-import { claimPod, preBound } from "./harness.js";
+import { claimPod, hostPathRegistered, preBound } from "./harness.js";
 
 requireTool(KUBECTL);
 
 const dir = mkdtempSync(join(tmpdir(), "kubesim-storage-"));
-const cluster = new Cluster({ clock: "real", seed: 5, nodes: [{ name: "node-1" }], plugins: [...POD_NETWORK, images, runtime, kubelet, kcm, csiHostPath, attacher] });
+const cluster = new Cluster({ clock: "real", seed: 5, nodes: [{ name: "node-1" }], plugins: [...POD_NETWORK, images, runtime, kubelet, kcm, "kube-scheduler", csiHostPath, attacher] });
 await cluster.start();
+// The driver runs as pods (its node DaemonSet registers it with the kubelet), as on a real cluster.
+await hostPathRegistered(cluster);
 const streams = cluster.resolve(PodStreams);
 const server = await startHttpServer({ apiServer: cluster.apiServer, clock: cluster.clock, log: cluster.log, port: 0, stateDir: dir, podLogs: streams.logs, podExec: streams.exec! });
 const kubeconfig = join(dir, "kubeconfig");

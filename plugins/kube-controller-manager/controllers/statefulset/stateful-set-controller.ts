@@ -127,7 +127,8 @@ export function statefulSetController(mgr: Manager, workers: number): Controller
     for (const c of claimsFor(set, ordinal)) {
       const existing = claimLister.namespace(set.metadata!.namespace!).get(c.metadata!.name!);
       if (!existing || existing.metadata?.ownerReferences?.some((r) => r.uid === ref.uid)) continue;
-      await pvcs.patch(c.metadata!.name!, "merge", { metadata: { ownerReferences: [...(existing.metadata?.ownerReferences ?? []), ref] } }, { namespace: set.metadata!.namespace! }).catch((err: unknown) => {
+      // An update, as upstream's claim update (the controller's role allows update, not patch).
+      await pvcs.update({ ...existing, metadata: { ...existing.metadata, ownerReferences: [...(existing.metadata?.ownerReferences ?? []), ref] } }, { fieldManager: "kube-controller-manager" }).catch((err: unknown) => {
         if (!isStatusError(err, "NotFound")) throw err;
       });
     }
