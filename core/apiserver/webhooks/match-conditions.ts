@@ -2,6 +2,7 @@ import type { MatchCondition } from "kubernetes-types/admissionregistration/v1.j
 import type { Environment } from "@marcbachmann/cel-js";
 import { kubernetesCelEnvironment } from "../../cel/environment.js";
 import { rewriteHasCalls } from "../../cel/has-rewrite.js";
+import { rewriteRe2Literals } from "../../cel/re2-literals.js";
 import { celErrorText } from "../../api/builtin/apiextensions/validation-rules.js";
 
 type Program = (ctx: Record<string, unknown>) => unknown;
@@ -20,7 +21,7 @@ export function admissionProgram(expression: string): Program | Error {
   let p = programs.get(expression);
   if (!p) {
     try {
-      const compiled = admissionCelEnvironment().parse(rewriteHasCalls(expression)) as Program & { check(): { valid: boolean; error?: unknown } };
+      const compiled = admissionCelEnvironment().parse(rewriteRe2Literals(rewriteHasCalls(expression))) as Program & { check(): { valid: boolean; error?: unknown } };
       const checked = compiled.check();
       p = checked.valid ? compiled : new Error(`compilation failed: ${celErrorText(checked.error)}`);
     } catch (err) {

@@ -4,6 +4,7 @@ import type { Environment } from "@marcbachmann/cel-js";
 import type { JSONSchemaProps } from "kubernetes-types/apiextensions/v1.js";
 import { kubernetesCelEnvironment } from "../../../cel/environment.js";
 import { rewriteHasCalls } from "../../../cel/has-rewrite.js";
+import { rewriteRe2Literals } from "../../../cel/re2-literals.js";
 import {
   celCost, costErrorMessage, PER_CALL_COST_LIMIT, schemaShape, STATIC_ESTIMATED_COST_LIMIT, STATIC_ESTIMATED_CRD_COST_LIMIT, unboundedCardinality, valueShape,
 } from "../../../cel/cost.js";
@@ -76,7 +77,7 @@ function parse(text: string, optionalOldSelf: boolean): Parsed {
   if (p) return p;
   const env = optionalOldSelf ? ruleEnvironments().optional : ruleEnvironments().plain;
   try {
-    const program = env.parse(rewriteHasCalls(text)) as Program & { ast: unknown; check(): { valid: boolean; type?: string; error?: unknown } };
+    const program = env.parse(rewriteRe2Literals(rewriteHasCalls(text))) as Program & { ast: unknown; check(): { valid: boolean; type?: string; error?: unknown } };
     const names = new Set<string>();
     collectIdentifiers(program.ast, names);
     const checked = program.check();
