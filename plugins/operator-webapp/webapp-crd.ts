@@ -2,6 +2,9 @@ import type { Condition } from "kubernetes-types/meta/v1.js";
 import { conditionsSchema, defineCustomResource, resourceSchema, type CustomResource } from "../../core/operator/index.js";
 import { webAppConversion } from "./webapp-conversion.js";
 
+/** A DNS subdomain (RFC 1123), the host an Ingress rule accepts. */
+const HOST_PATTERN = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
+
 export interface WebAppSpec {
   /** The container image serving the app. */
   image: string;
@@ -64,7 +67,7 @@ export const WebAppResource = defineCustomResource<WebAppSpec, WebAppStatus>({
             image: { type: "string", minLength: 1 },
             replicas: { type: "integer", minimum: 0, default: 1 },
             port: { type: "integer", minimum: 1, maximum: 65535, default: 8080 },
-            host: { type: "string", pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$" },
+            host: { type: "string", pattern: HOST_PATTERN },
             autoscaling: {
               type: "object",
               required: ["maxReplicas"],
@@ -94,7 +97,7 @@ export const WebAppResource = defineCustomResource<WebAppSpec, WebAppStatus>({
             image: { type: "string", minLength: 1 },
             replicas: { type: "integer", minimum: 0, default: 1 },
             containerPort: { type: "integer", minimum: 1, maximum: 65535, default: 8080 },
-            ingressHost: { type: "string", pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$" },
+            ingressHost: { type: "string", pattern: HOST_PATTERN },
             minReplicas: { type: "integer", minimum: 1 },
             maxReplicas: { type: "integer", minimum: 1 },
             targetCPUUtilizationPercentage: { type: "integer", minimum: 1, maximum: 100 },

@@ -263,6 +263,17 @@ function grpcMatchAsHttp(m: GRPCRouteMatch): HTTPRouteMatch & { grpcSpecificity:
   return { path, ...(m.headers?.length ? { headers: m.headers } : {}), grpcSpecificity: [service?.length ?? 0, method?.length ?? 0] };
 }
 
+/** The ties of both route kinds' precedence: the oldest route, then by namespace/name, then rule order. */
+function routeOrder(a: CompiledMatch, b: CompiledMatch): number {
+  const ta = a.route.metadata?.creationTimestamp ?? "";
+  const tb = b.route.metadata?.creationTimestamp ?? "";
+  if (ta !== tb) return ta < tb ? -1 : 1;
+  const ka = key(a.route);
+  const kb = key(b.route);
+  if (ka !== kb) return ka < kb ? -1 : 1;
+  return a.ruleIndex - b.ruleIndex;
+}
+
 /** GRPCRoute precedence: longest service match, longest method, most header matches, oldest route, name, rule order. */
 function grpcPrecedence(a: CompiledMatch, b: CompiledMatch): number {
   const spec = (c: CompiledMatch): [number, number] => (c.match as { grpcSpecificity?: [number, number] }).grpcSpecificity ?? [0, 0];
@@ -272,13 +283,7 @@ function grpcPrecedence(a: CompiledMatch, b: CompiledMatch): number {
   if (ma !== mb) return mb - ma;
   const h = (m: HTTPRouteMatch): number => m.headers?.length ?? 0;
   if (h(a.match) !== h(b.match)) return h(b.match) - h(a.match);
-  const ta = a.route.metadata?.creationTimestamp ?? "";
-  const tb = b.route.metadata?.creationTimestamp ?? "";
-  if (ta !== tb) return ta < tb ? -1 : 1;
-  const ka = key(a.route);
-  const kb = key(b.route);
-  if (ka !== kb) return ka < kb ? -1 : 1;
-  return a.ruleIndex - b.ruleIndex;
+  return routeOrder(a, b);
 }
 
 /** Gateway API match precedence: Exact path, longest prefix, method, most headers, most query params, oldest route, name, rule order. */
@@ -293,13 +298,7 @@ function precedence(a: CompiledMatch, b: CompiledMatch): number {
   if (h(a.match) !== h(b.match)) return h(b.match) - h(a.match);
   const q = (m: HTTPRouteMatch): number => m.queryParams?.length ?? 0;
   if (q(a.match) !== q(b.match)) return q(b.match) - q(a.match);
-  const ta = a.route.metadata?.creationTimestamp ?? "";
-  const tb = b.route.metadata?.creationTimestamp ?? "";
-  if (ta !== tb) return ta < tb ? -1 : 1;
-  const ka = key(a.route);
-  const kb = key(b.route);
-  if (ka !== kb) return ka < kb ? -1 : 1;
-  return a.ruleIndex - b.ruleIndex;
+  return routeOrder(a, b);
 }
 
 function pathMatches(m: HTTPRouteMatch, path: string): boolean {
