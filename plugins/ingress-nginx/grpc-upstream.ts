@@ -1,11 +1,10 @@
 import { connect as http2Connect, constants as h2, type ClientHttp2Session, type IncomingHttpHeaders, type OutgoingHttpHeaders } from "node:http2";
-import { connect as tlsConnect, type TLSSocket } from "node:tls";
 import type { Duplex } from "node:stream";
 import { HttpTimeoutError } from "../../core/cri/http.js";
 import type { Clock } from "../../core/clock/clock.js";
 import type { NetworkStack } from "../../core/net/sockets.js";
 import { connectionToDuplex } from "../../core/net/connection-stream.js";
-import { UpstreamClosedError, UpstreamTlsError } from "./upstream-pool.js";
+import { UpstreamClosedError, upstreamTls } from "./upstream-pool.js";
 
 /** One request to a gRPC upstream: what nginx's `grpc_pass` sends. */
 export interface GrpcUpstreamRequest {
@@ -123,25 +122,10 @@ export class GrpcUpstreamPool {
   private async open(ip: string, port: number, connectMs: number, tls: boolean): Promise<ClientHttp2Session> {
     const conn = await this.net.connect(ip, port, { timeoutMs: connectMs });
     let socket: Duplex = connectionToDuplex(conn);
-    if (tls) socket = await handshake(socket);
+    if (tls) socket = await upstreamTls(socket, ["h2"]);
     const session = http2Connect(`${tls ? "https" : "http"}://${ip}:${port}`, { createConnection: () => socket });
     session.on("error", () => undefined);
     return session;
   }
 }
 
-/** TLS as the client offering ALPN h2 (no verification, no SNI: grpc_ssl_verify/grpc_ssl_server_name off). */
-function handshake(raw: Duplex): Promise<TLSSocket> {
-  return new Promise((resolve, reject) => {
-    const socket = tlsConnect({ socket: raw, rejectUnauthorized: false, ALPNProtocols: ["h2"] });
-    const fail = (err: Error): void => {
-      socket.destroy();
-      reject(new UpstreamTlsError(`SSL_do_handshake() failed (${err.message}) while SSL handshaking to upstream`));
-    };
-    socket.once("error", fail);
-    socket.once("secureConnect", () => {
-      socket.off("error", fail);
-      resolve(socket);
-    });
-  });
-}

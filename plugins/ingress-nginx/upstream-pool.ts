@@ -1,7 +1,8 @@
 import { HttpTimeoutError, parseHttpMessage, type HttpClientResponse } from "../../core/cri/http.js";
 import type { Clock } from "../../core/clock/clock.js";
 import type { Connection, NetworkStack } from "../../core/net/sockets.js";
-import { connect as tlsConnect } from "node:tls";
+import { connect as tlsConnect, type TLSSocket } from "node:tls";
+import type { Duplex } from "node:stream";
 import { connectionToDuplex, duplexToConnection } from "../../core/net/connection-stream.js";
 
 /** One request to an upstream endpoint. */
@@ -22,10 +23,14 @@ export class UpstreamTlsError extends Error {
   override readonly name = "UpstreamTlsError";
 }
 
-/** TLS as the client over a simulated connection; resolves with the decrypted stream once the handshake completes. */
-function tlsHandshake(conn: Connection): Promise<Connection> {
+/**
+ * TLS as the client to an upstream over `raw` (no verification, no SNI: nginx's
+ * proxy_ssl_verify/grpc_ssl_verify off), offering `alpn`; resolves once the handshake completes,
+ * rejects with nginx's {@link UpstreamTlsError}.
+ */
+export function upstreamTls(raw: Duplex, alpn?: string[]): Promise<TLSSocket> {
   return new Promise((resolve, reject) => {
-    const socket = tlsConnect({ socket: connectionToDuplex(conn), rejectUnauthorized: false });
+    const socket = tlsConnect({ socket: raw, rejectUnauthorized: false, ...(alpn ? { ALPNProtocols: alpn } : {}) });
     const fail = (err: Error): void => {
       socket.destroy();
       reject(new UpstreamTlsError(`SSL_do_handshake() failed (${err.message}) while SSL handshaking to upstream`));
@@ -33,9 +38,14 @@ function tlsHandshake(conn: Connection): Promise<Connection> {
     socket.once("error", fail);
     socket.once("secureConnect", () => {
       socket.off("error", fail);
-      resolve(duplexToConnection(socket, conn));
+      resolve(socket);
     });
   });
+}
+
+/** TLS as the client over a simulated connection; resolves with the decrypted stream once the handshake completes. */
+async function tlsHandshake(conn: Connection): Promise<Connection> {
+  return duplexToConnection(await upstreamTls(connectionToDuplex(conn)), conn);
 }
 
 /** Thrown when a connection closes before its response is complete. */
