@@ -1,3 +1,4 @@
+import { resolve as resolvePath } from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { runNodeProcess } from "../../core/cli/node-process.js";
 import type { NodeSpec } from "../../core/cluster/node-spec.js";
@@ -54,10 +55,11 @@ export function kubeletCommand(): Command {
       if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError("--port must be an integer from 0 to 65535");
       return n;
     }, 0)
+    .option("--pod-manifest-path <dir>", "a directory of static pod manifests to run and keep mirror pods for (the kubelet's staticPodPath; default: the node's simulated /etc/kubernetes/manifests)")
     .option("--client-ca-file <path>", "CA that signs the API server's kubelet client certificate (default: the kubeconfig's CA)")
     .option("--plugins <list>", "the node's plugins, comma-separated", KUBELET_PROCESS_PLUGINS.join(","))
     .addOption(new Option("--log-level <level>", "log level").choices(["debug", "info", "warn", "error", "silent"]))
-    .action(async (opts: { kubeconfig: string; context?: string; nodeName: string; runtime: string; nodeIp?: string; podCidr?: string; clusterCidr: string; nodeLabels?: Record<string, string>; registerWithTaints?: NodeSpec["taints"]; cloudProvider?: "external" | ""; plugins: string; logLevel?: LogLevel; address: string; port: number; clientCaFile?: string }) => {
+    .action(async (opts: { kubeconfig: string; context?: string; nodeName: string; runtime: string; nodeIp?: string; podCidr?: string; clusterCidr: string; nodeLabels?: Record<string, string>; registerWithTaints?: NodeSpec["taints"]; cloudProvider?: "external" | ""; plugins: string; logLevel?: LogLevel; address: string; port: number; clientCaFile?: string; podManifestPath?: string }) => {
       await runNodeProcess({
         component: "kubelet",
         kubeconfig: opts.kubeconfig,
@@ -66,7 +68,7 @@ export function kubeletCommand(): Command {
         nodeName: opts.nodeName,
         mode: "register",
         plugins: opts.plugins.split(",").filter(Boolean),
-        spec: { name: opts.nodeName, role: "worker", runtime: opts.runtime, ...(opts.nodeLabels ? { labels: opts.nodeLabels } : {}), ...(opts.registerWithTaints ? { taints: opts.registerWithTaints } : {}), ...(opts.cloudProvider !== undefined ? { cloudProvider: opts.cloudProvider } : {}) },
+        spec: { name: opts.nodeName, role: "worker", runtime: opts.runtime, ...(opts.nodeLabels ? { labels: opts.nodeLabels } : {}), ...(opts.registerWithTaints ? { taints: opts.registerWithTaints } : {}), ...(opts.cloudProvider !== undefined ? { cloudProvider: opts.cloudProvider } : {}), ...(opts.podManifestPath ? { kubeletConfig: { staticPodPath: resolvePath(opts.podManifestPath) } } : {}) },
         ...(opts.nodeIp ? { nodeIP: opts.nodeIp } : {}),
         ...(opts.podCidr ? { podCidr: opts.podCidr } : {}),
         network: { podNetworkCidr: opts.clusterCidr },
