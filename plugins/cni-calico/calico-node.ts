@@ -90,7 +90,11 @@ export function calicoNodeAgent(network: CalicoNetwork): NodeAgent {
       let settings: BgpSettings = { asNumber: DEFAULT_AS, nodeToNodeMeshEnabled: true, peers: [] };
       let timer: TimerHandle | undefined;
       let rendered = "";
-      if (bird) state.speaker = new BirdSpeaker(network.fabric, self, ipv4ToUint32(nodeIP), DEFAULT_AS, undefined, felix.kernelSync());
+      const kernel = bird ? network.birdKernel(() => void plane.generation++) : undefined;
+      if (bird) {
+        state.speaker = new BirdSpeaker(network.fabric, self, ipv4ToUint32(nodeIP), DEFAULT_AS, undefined);
+        kernel!.attach(root, state.speaker, (nh) => felix.encapsulates(nh), pool.ipipMode !== "CrossSubnet");
+      }
       const ownBlock = (b: Block): void => {
         felix.ownBlock(b, blockProto);
         state.speaker?.originate(b.network, b.prefix);
@@ -257,6 +261,7 @@ export function calicoNodeAgent(network: CalicoNetwork): NodeAgent {
           clock.clearTimeout(timer);
           timer = undefined;
           state.speaker?.stop();
+          kernel?.detach(root);
           network.nodes.delete(self);
           network.vteps.delete(self);
           for (const other of network.nodes.values()) other.felix.removeVtep(self);
