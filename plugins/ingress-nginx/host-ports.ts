@@ -1,11 +1,12 @@
-import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { createServer as createH2cServer, createSecureServer, type Http2ServerRequest, type Http2ServerResponse } from "node:http2";
 import { createServer as createTcpServer, type Server, type Socket } from "node:net";
 import { createSecureContext, type SecureContext } from "node:tls";
 import type { AddressInfo } from "node:net";
 import { findServer } from "./routing-model.js";
 import type { IngressNginxController } from "./controller.js";
-import { nginxPage } from "./request-handler.js";
+import { nginxPage, reasonPhrase } from "./request-handler.js";
+import { Http1Connection, type FrontRequest, type FrontResponse } from "./http1-front.js";
 
 /** Where the host listeners ended up (port 0 asks for a free one). */
 export interface IngressHostPorts {
@@ -17,6 +18,9 @@ export interface IngressHostPorts {
 /** The most request body the host listeners buffer; larger requests get nginx's 413 (no location allows more). */
 const MAX_BODY = 64 * 1024 * 1024;
 
+/** HTTP/1.1 front limits: request line and headers, body, and the idle keep-alive timeout (Node's 5 s, announced in `Keep-Alive`). */
+const FRONT_LIMITS = { maxHead: 32 * 1024, maxBody: MAX_BODY, keepAliveMs: 5_000 };
+
 /**
  * Real HTTP and HTTPS listeners on the host (127.0.0.1 by default, as `kubesim up` binds
  * 8080/8443 the way k3s ships an ingress): each request is handed to a running controller pod,
@@ -27,7 +31,9 @@ export class HostPortForwarder {
   /** The plain port: takes each connection and hands it to HTTP/1.1 or, on the HTTP/2 preface, to h2c. */
   private front: Server | undefined;
   private readonly frontSockets = new Set<Socket>();
-  private http: ReturnType<typeof createHttpServer> | undefined;
+  /** HTTP/1.x connections on the plain port, swept for idle keep-alive timeouts. */
+  private readonly h1 = new Set<Http1Connection>();
+  private sweep: ReturnType<typeof setInterval> | undefined;
   private h2c: ReturnType<typeof createH2cServer> | undefined;
   private https: ReturnType<typeof createSecureServer> | undefined;
   private readonly contexts = new Map<string, { pem: string; ctx: SecureContext }>();
@@ -42,7 +48,6 @@ export class HostPortForwarder {
   ) {}
 
   async listen(host: string, httpPort: number, httpsPort: number): Promise<IngressHostPorts> {
-    this.http = createHttpServer((req, res) => this.forward(req, res, "http"));
     // ingress-nginx renders `http2 on;` (use-http2, default true) into its servers: nginx then also
     // accepts HTTP/2 with prior knowledge (h2c) on the plain port, telling it apart by the preface.
     this.h2c = createH2cServer((req, res) => this.forward(req, res, "http"));
@@ -63,10 +68,13 @@ export class HostPortForwarder {
       throw err;
     });
     this.boundHttps = bound[1];
+    this.sweep = setInterval(() => this.closeIdle(), 1000);
+    this.sweep.unref();
     return { host, httpPort: bound[0], httpsPort: bound[1] };
   }
 
   async close(): Promise<void> {
+    clearInterval(this.sweep);
     const sessions = this.sessions;
     await Promise.all([
       this.front?.listening ? new Promise<void>((r) => { this.front!.close(() => r()); for (const s of this.frontSockets) s.destroy(); }) : undefined,
@@ -88,11 +96,48 @@ export class HostPortForwarder {
       socket.off("data", sniff);
       socket.pause();
       socket.unshift(head);
-      // The HTTP/2 session reads what is buffered itself; the HTTP/1 parser needs the stream flowing.
-      (h2 ? this.h2c! : this.http!).emit("connection", socket);
-      if (!h2) socket.resume();
+      if (h2) {
+        // The HTTP/2 session reads what is buffered itself.
+        this.h2c!.emit("connection", socket);
+        return;
+      }
+      const remote = (socket.remoteAddress ?? "127.0.0.1").replace(/^::ffff:/, "");
+      const c = new Http1Connection(socket, (req) => this.serveHttp1(req, remote), frontErrorPage, FRONT_LIMITS);
+      this.h1.add(c);
+      socket.once("close", () => this.h1.delete(c));
+      socket.resume();
     };
     socket.on("data", sniff);
+  }
+
+  /** Closes HTTP/1.x connections idle in keep-alive longer than the announced timeout. */
+  private closeIdle(): void {
+    const cutoff = Date.now() - FRONT_LIMITS.keepAliveMs;
+    for (const c of this.h1) if (c.idle && c.lastActive < cutoff) c.destroy();
+  }
+
+  /** One HTTP/1.x request on the plain port, handed to a running controller pod. */
+  private async serveHttp1(req: FrontRequest, remoteAddress: string): Promise<FrontResponse> {
+    if (req.body.length > MAX_BODY) return frontErrorPage(413);
+    const instance = this.controller.pick();
+    if (!instance) return frontErrorPage(503);
+    const out = await instance.handler.handle({
+      method: req.method,
+      path: req.target,
+      httpVersion: req.httpVersion,
+      headers: req.headers,
+      body: req.body.length ? req.body.toString("utf8") : "",
+      bodyBytes: req.body,
+      remoteAddress,
+      scheme: "http",
+      httpsPort: this.boundHttps,
+      requestLength: req.length,
+    });
+    // nginx answers with the body's length (one write, no chunked encoding).
+    const body: string | Buffer = out.bodyBytes ?? out.body ?? "";
+    const headers = out.headers ?? {};
+    if (out.trailers || headers["Content-Length"] !== undefined) return { status: out.status, statusText: out.statusText ?? "", headers, body, chunked: !!out.trailers };
+    return { status: out.status, statusText: out.statusText ?? "", headers: { ...headers, "Content-Length": String(typeof body === "string" ? Buffer.byteLength(body) : body.length) }, body };
   }
 
   /** The certificate for an SNI name: the TLS Secret of the host's server, else the default. */
@@ -173,6 +218,12 @@ export class HostPortForwarder {
       });
     });
   }
+}
+
+/** nginx's page for a request the front refused or could not hand over, as a complete response. */
+function frontErrorPage(status: number): FrontResponse {
+  const body = nginxPage(status);
+  return { status, statusText: reasonPhrase(status), headers: { "Content-Type": "text/html", "Content-Length": String(body.length) }, body };
 }
 
 /** The HTTP/2 client connection preface (RFC 9113 §3.4). */

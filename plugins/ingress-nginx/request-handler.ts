@@ -27,6 +27,8 @@ export interface IngressRequest {
   scheme: "http" | "https";
   /** Where an HTTP→HTTPS redirect points (443 unless the request came through another host port). */
   httpsPort: number;
+  /** Bytes of request line, headers and body as received (`$request_length`), when the receiver counted them. */
+  requestLength?: number;
 }
 
 /** The controller's answer: binary bodies and HTTP/2 trailers (gRPC's grpc-status) besides the text of an HTTP/1 response. */
@@ -55,7 +57,13 @@ export interface RoutingState {
 const REASONS: Record<number, string> = {
   301: "Moved Permanently", 302: "Found", 307: "Temporary Redirect", 308: "Permanent Redirect", 400: "Bad Request", 403: "Forbidden", 404: "Not Found",
   413: "Request Entity Too Large", 500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Temporarily Unavailable", 504: "Gateway Time-out",
+  505: "HTTP Version Not Supported",
 };
+
+/** The reason phrase nginx sends with `status`. */
+export function reasonPhrase(status: number): string {
+  return REASONS[status] ?? "";
+}
 
 /** nginx's page for `status`, as it serves it. */
 export function nginxPage(status: number): string {
@@ -125,7 +133,7 @@ export class RequestHandler {
     const seen: { location?: Location; host?: string } = {};
     const { res, outcome } = await this.route(req, requestId, seen);
     const bytes = res.bodyBytes ? res.bodyBytes.length : Buffer.byteLength(res.body ?? "");
-    const requestLength = Buffer.byteLength(`${req.method} ${req.path} ${req.httpVersion}\r\n`) + Object.entries(req.headers).reduce((n, [k, v]) => n + k.length + v.length + 4, 2) + (req.bodyBytes ? req.bodyBytes.length : Buffer.byteLength(req.body));
+    const requestLength = req.requestLength ?? Buffer.byteLength(`${req.method} ${req.path} ${req.httpVersion}\r\n`) + Object.entries(req.headers).reduce((n, [k, v]) => n + k.length + v.length + 4, 2) + (req.bodyBytes ? req.bodyBytes.length : Buffer.byteLength(req.body));
     const elapsed = (performance.now() - started) / 1000;
     const secs = elapsed.toFixed(3);
     this.metrics?.request(seen.location, seen.host ?? "", req.method, res.status, elapsed, bytes);

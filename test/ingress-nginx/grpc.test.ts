@@ -86,7 +86,7 @@ spec:
   parentRefs: [{name: gw}]
   hostnames: [grpc-gw.example.com]
   rules:
-  - matches: [{method: {type: RegularExpression, service: 'grpc\\.health\\.v1\\.Health', method: Check}}]
+  - matches: [{method: {type: Exact, service: grpc.health.v1.Health, method: Check}}]
     backendRefs: [{name: health, port: 5000}]
   - matches: [{method: {type: RegularExpression, service: 'hello\\..*'}, headers: [{name: x-route, value: health}]}]
     backendRefs: [{name: health, port: 5000}]
