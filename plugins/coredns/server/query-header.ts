@@ -29,7 +29,7 @@ export function readPlainQuery(buf: Buffer): DecodedPacket | undefined {
     const end = o + 1 + len;
     if (end > n) return undefined;
     for (let i = o + 1; i < end; i++) if (buf[i]! >= 0x80) return undefined;
-    name = name ? `${name}.${buf.latin1Slice(o + 1, end)}` : buf.latin1Slice(o + 1, end);
+    name = name ? `${name}.${buf.toString("latin1", o + 1, end)}` : buf.toString("latin1", o + 1, end);
     o = end;
     if (o - 12 > 254) return undefined;
   }
