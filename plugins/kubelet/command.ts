@@ -1,6 +1,10 @@
-import { resolve as resolvePath } from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
+import { existsSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { runNodeProcess } from "../../core/cli/node-process.js";
+import { kubeletTlsBootstrap } from "../../core/cli/kubelet-tls-bootstrap.js";
+import { HttpClient } from "../../core/client/http-client.js";
+import { readKubeconfig, resolveContext } from "../../core/client/kubeconfig.js";
 import type { NodeSpec } from "../../core/cluster/node-spec.js";
 import type { LogLevel } from "../../core/log/logger.js";
 
@@ -32,6 +36,25 @@ function taints(value: string): NonNullable<NodeSpec["taints"]> {
 }
 
 /**
+ * The kubelet's TLS bootstrap on start (`--bootstrap-kubeconfig`): when `kubeconfig` does not
+ * exist yet, the bootstrap credentials (a bootstrap token) ask for a client certificate for
+ * `system:node:<node>` through a CertificateSigningRequest, and `kubeconfig` is written with the
+ * issued certificate (the key and certificate kept in `certDir`), as the kubelet does.
+ */
+async function bootstrapClientCertificate(options: { kubeconfig: string; bootstrapKubeconfig: string; nodeName: string; certDir: string }): Promise<void> {
+  if (existsSync(options.kubeconfig)) return;
+  const bootstrap = resolveContext(readKubeconfig(options.bootstrapKubeconfig), undefined, dirname(options.bootstrapKubeconfig));
+  if (!bootstrap.caData) throw new Error(`the bootstrap kubeconfig ${options.bootstrapKubeconfig} names no CA`);
+  const client = new HttpClient({ ...bootstrap, namespace: bootstrap.namespace });
+  try {
+    const { csrName } = await kubeletTlsBootstrap(client, { nodeName: options.nodeName, server: bootstrap.server, caPem: bootstrap.caData, pkiDir: options.certDir, kubeconfigPath: options.kubeconfig });
+    process.stdout.write(`kubelet: certificate signing request ${csrName} was approved and signed; authenticating as system:node:${options.nodeName}\n`);
+  } finally {
+    client.close();
+  }
+}
+
+/**
  * `kubesim kubelet`: one node's kubelet, container runtime and pod network in this process,
  * against an API server over HTTP (`kubesim up --disable-agent` in another terminal, or any
  * cluster's kubeconfig). Registers the Node and runs the pods bound to it until SIGINT/SIGTERM.
@@ -41,6 +64,8 @@ export function kubeletCommand(): Command {
     .description("run a node's kubelet (with its container runtime and pod network) against an API server over HTTP")
     .requiredOption("--kubeconfig <path>", "kubeconfig of the API server")
     .option("--context <name>", "kubeconfig context (default: current-context)")
+    .option("--bootstrap-kubeconfig <path>", "credentials (a bootstrap token) to request a client certificate with when --kubeconfig does not exist yet; the kubeconfig is then written")
+    .option("--cert-dir <dir>", "where the bootstrapped client certificate and key go (default: pki next to --kubeconfig)")
     .requiredOption("--node-name <name>", "the Node to register and run pods for")
     .addOption(new Option("--runtime <name>", "container runtime").choices(["containerd", "docker"]).default("containerd"))
     .option("--node-ip <ip>", "the node's InternalIP (default: the next free 172.18.0.x)")
@@ -59,7 +84,15 @@ export function kubeletCommand(): Command {
     .option("--client-ca-file <path>", "CA that signs the API server's kubelet client certificate (default: the kubeconfig's CA)")
     .option("--plugins <list>", "the node's plugins, comma-separated", KUBELET_PROCESS_PLUGINS.join(","))
     .addOption(new Option("--log-level <level>", "log level").choices(["debug", "info", "warn", "error", "silent"]))
-    .action(async (opts: { kubeconfig: string; context?: string; nodeName: string; runtime: string; nodeIp?: string; podCidr?: string; clusterCidr: string; nodeLabels?: Record<string, string>; registerWithTaints?: NodeSpec["taints"]; cloudProvider?: "external" | ""; plugins: string; logLevel?: LogLevel; address: string; port: number; clientCaFile?: string; podManifestPath?: string }) => {
+    .action(async (opts: { kubeconfig: string; context?: string; bootstrapKubeconfig?: string; certDir?: string; nodeName: string; runtime: string; nodeIp?: string; podCidr?: string; clusterCidr: string; nodeLabels?: Record<string, string>; registerWithTaints?: NodeSpec["taints"]; cloudProvider?: "external" | ""; plugins: string; logLevel?: LogLevel; address: string; port: number; clientCaFile?: string; podManifestPath?: string }) => {
+      if (opts.bootstrapKubeconfig) {
+        try {
+          await bootstrapClientCertificate({ kubeconfig: resolve(opts.kubeconfig), bootstrapKubeconfig: resolve(opts.bootstrapKubeconfig), nodeName: opts.nodeName, certDir: resolve(opts.certDir ?? join(dirname(opts.kubeconfig), "pki")) });
+        } catch (err) {
+          process.stderr.write(`kubelet: TLS bootstrap: ${err instanceof Error ? err.message : String(err)}\n`);
+          process.exit(1);
+        }
+      }
       await runNodeProcess({
         component: "kubelet",
         kubeconfig: opts.kubeconfig,
@@ -68,7 +101,7 @@ export function kubeletCommand(): Command {
         nodeName: opts.nodeName,
         mode: "register",
         plugins: opts.plugins.split(",").filter(Boolean),
-        spec: { name: opts.nodeName, role: "worker", runtime: opts.runtime, ...(opts.nodeLabels ? { labels: opts.nodeLabels } : {}), ...(opts.registerWithTaints ? { taints: opts.registerWithTaints } : {}), ...(opts.cloudProvider !== undefined ? { cloudProvider: opts.cloudProvider } : {}), ...(opts.podManifestPath ? { kubeletConfig: { staticPodPath: resolvePath(opts.podManifestPath) } } : {}) },
+        spec: { name: opts.nodeName, role: "worker", runtime: opts.runtime, ...(opts.nodeLabels ? { labels: opts.nodeLabels } : {}), ...(opts.registerWithTaints ? { taints: opts.registerWithTaints } : {}), ...(opts.cloudProvider !== undefined ? { cloudProvider: opts.cloudProvider } : {}), ...(opts.podManifestPath ? { kubeletConfig: { staticPodPath: resolve(opts.podManifestPath) } } : {}) },
         ...(opts.nodeIp ? { nodeIP: opts.nodeIp } : {}),
         ...(opts.podCidr ? { podCidr: opts.podCidr } : {}),
         network: { podNetworkCidr: opts.clusterCidr },

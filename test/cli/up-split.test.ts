@@ -25,7 +25,7 @@ async function allGone(pids: number[], ms: number): Promise<number[]> {
   return pids.filter(alive);
 }
 
-test("kubesim up --split runs each component in its own process with kubeadm's credentials; kubectl runs a Deployment to Ready; kill -9 of the parent stops every child", async () => {
+test("kubesim up --split runs each component in its own process under its own identity (Node,RBAC authorize each); kubectl runs a Deployment to Ready; kill -9 of the parent stops every child", async () => {
   const dir = mkdtempSync(join(tmpdir(), "kubesim-up-split-"));
   const kubeconfig = join(dir, "kubeconfig");
   const state = join(dir, "state");
@@ -48,6 +48,28 @@ test("kubesim up --split runs each component in its own process with kubeadm's c
     await kubectl.ok(["rollout", "status", "deployment/web", "--timeout=150s"]);
     const placed = (await kubectl.ok(["get", "pods", "-l", "app=web", "-o", "jsonpath={range .items[*]}{.spec.nodeName}{\"\\n\"}{end}"])).trim().split("\n");
     assert.equal(placed, ["kubesim-control-plane", "kubesim-control-plane"], "a lone control-plane node is left schedulable");
+
+    // Each component authenticates as itself. The kubelet bootstrapped its client certificate
+    // with the bootstrap token: an approved CSR for system:node:<node>.
+    const asScheduler = kubectlIn(dir, join(state, "scheduler.conf"));
+    assert.match(await asScheduler.ok(["auth", "whoami"]), /Username\s+system:kube-scheduler/);
+    const refused = await asScheduler.run(["create", "secret", "generic", "stolen", "--from-literal=k=v"]);
+    assert.is(refused.code, 1);
+    assert.match(refused.stderr, 'secrets is forbidden: User "system:kube-scheduler" cannot create resource "secrets" in API group "" in the namespace "default"');
+    assert.match(await asScheduler.ok(["auth", "can-i", "create", "pods", "--subresource=binding"]), /^yes/);
+    const asKubelet = kubectlIn(dir, join(state, "kubelets", "kubesim-control-plane", "kubelet.conf"));
+    const whoami = await asKubelet.ok(["auth", "whoami", "-o", "jsonpath={.status.userInfo.username} {.status.userInfo.groups}"]);
+    assert.match(whoami, /^system:node:kubesim-control-plane .*"system:nodes"/);
+    // The Node authorizer: a kubelet reads its own node's pods' secrets only, and no other node.
+    assert.match((await asKubelet.run(["get", "secret", "-n", "kube-system", "bootstrap-token-x"])).stderr, /forbidden: User "system:node:kubesim-control-plane" cannot get resource "secrets"/);
+    const csrs = await kubectl.ok(["get", "csr", "-o", "jsonpath={range .items[*]}{.spec.username} {.spec.signerName} {.status.conditions[0].type}{\"\\n\"}{end}"]);
+    assert.match(csrs, /system:bootstrap:[a-z0-9]{6} kubernetes\.io\/kube-apiserver-client-kubelet Approved/);
+    assert.match(await kubectlIn(dir, join(state, "kube-proxy.conf")).ok(["auth", "whoami"]), /Username\s+system:kube-proxy/);
+    const asControllerManager = kubectlIn(dir, join(state, "controller-manager.conf"));
+    assert.match(await asControllerManager.ok(["auth", "whoami"]), /Username\s+system:kube-controller-manager/);
+    // --use-service-account-credentials: the controllers run as their own service accounts.
+    const accounts = await kubectl.ok(["get", "serviceaccounts", "-n", "kube-system", "-o", "name"]);
+    for (const sa of ["replicaset-controller", "deployment-controller", "certificate-controller"]) assert.match(accounts, `serviceaccount/${sa}\n`);
 
     // kill -9 of the parent: the children notice the orphaning and stop themselves.
     const exited = new Promise((r) => up.child.once("exit", r));
