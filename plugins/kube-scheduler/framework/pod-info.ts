@@ -10,6 +10,10 @@ export interface AffinityTerm {
   readonly namespaceSelector: LabelSelector | undefined;
   readonly selector: LabelSelector;
   readonly topologyKey: string;
+  /** Identifies which pods the term selects (namespaces and selectors, not the topology key): equal keys select the same pods. */
+  readonly matchKey: string;
+  /** `matchKey` plus the topology key: equal keys are the same term. */
+  readonly key: string;
 }
 
 export interface WeightedAffinityTerm extends AffinityTerm {
@@ -84,12 +88,15 @@ const derived = new WeakMap<Pod, PodInfo>();
 function term(ns: string, t: PodAffinityTerm): AffinityTerm {
   const namespaces = new Set(t.namespaces ?? []);
   if (namespaces.size === 0 && !t.namespaceSelector) namespaces.add(ns);
-  return {
-    namespaces,
-    namespaceSelector: t.namespaceSelector ? labelSelectorFromObject(t.namespaceSelector) : undefined,
-    selector: labelSelectorFromObject(t.labelSelector ?? null),
-    topologyKey: t.topologyKey,
-  };
+  const namespaceSelector = t.namespaceSelector ? labelSelectorFromObject(t.namespaceSelector) : undefined;
+  const selector = labelSelectorFromObject(t.labelSelector ?? null);
+  const matchKey = `${[...namespaces].sort().join(",")}\u0000${namespaceSelector ? selectorKey(namespaceSelector) : "-"}\u0000${selectorKey(selector)}`;
+  return { namespaces, namespaceSelector, selector, topologyKey: t.topologyKey, matchKey, key: `${matchKey}\u0000${t.topologyKey}` };
+}
+
+/** A selector's canonical form, telling the selector that matches nothing from the one that matches everything. */
+export function selectorKey(selector: LabelSelector): string {
+  return selector.requirements.length === 0 && !selector.empty ? "\u0001nothing" : selector.toString();
 }
 
 function terms(ns: string, list: readonly PodAffinityTerm[] | undefined): AffinityTerm[] {
