@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { promisify } from "node:util";
 import { KUBECTL, testWithTool } from "../support/require-tool.js";
 import { startUp as startKubesimUp } from "../support/kubesim-up.js";
-import { KUBESIM_CLI } from "../support/kubesim-cli.ts";
+import { KUBESIM_CLI } from "../support/kubesim-cli.js";
 
 const run = promisify(execFile);
 

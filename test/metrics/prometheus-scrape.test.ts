@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { promisify } from "node:util";
 import { startUp } from "../support/kubesim-up.js";
 import { PROMETHEUS, requireTool } from "../support/require-tool.js";
-import { KUBESIM_CLI } from "../support/kubesim-cli.ts";
+import { KUBESIM_CLI } from "../support/kubesim-cli.js";
 
 requireTool(PROMETHEUS);
 

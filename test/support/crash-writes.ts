@@ -4,7 +4,7 @@
  * acknowledged write is stored with its content.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { KUBESIM_CLI } from "./kubesim-cli.ts";
+import { KUBESIM_CLI } from "./kubesim-cli.js";
 
 export interface CrashUp {
   child: ChildProcess;

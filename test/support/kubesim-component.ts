@@ -1,6 +1,6 @@
 /** Test support: `kubesim <component>` subcommands (apiserver, kubelet, kube-proxy, ...) run as child processes. */
 import { spawn, type ChildProcess } from "node:child_process";
-import { KUBESIM_CLI } from "./kubesim-cli.ts";
+import { KUBESIM_CLI } from "./kubesim-cli.js";
 
 export interface Component {
   readonly child: ChildProcess;

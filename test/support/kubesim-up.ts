@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { KUBESIM_CLI } from "./kubesim-cli.ts";
+import { KUBESIM_CLI } from "./kubesim-cli.js";
 
 /**
  * Starts `kubesim up` with `args` in a child process, resolving once it prints `ready`, with
