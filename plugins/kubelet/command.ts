@@ -81,10 +81,15 @@ export function kubeletCommand(): Command {
       return n;
     }, 0)
     .option("--pod-manifest-path <dir>", "a directory of static pod manifests to run and keep mirror pods for (the kubelet's staticPodPath; default: the node's simulated /etc/kubernetes/manifests)")
+    .option("--underlay-port <port>", "UDP port of the node's underlay socket, which carries its pods' packets to and from nodes in other processes (default: a free one; published on the Node as kubesim.io/underlay-endpoint)", (v: string) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError("--underlay-port must be an integer from 0 to 65535");
+      return n;
+    }, 0)
     .option("--client-ca-file <path>", "CA that signs the API server's kubelet client certificate (default: the kubeconfig's CA)")
     .option("--plugins <list>", "the node's plugins, comma-separated", KUBELET_PROCESS_PLUGINS.join(","))
     .addOption(new Option("--log-level <level>", "log level").choices(["debug", "info", "warn", "error", "silent"]))
-    .action(async (opts: { kubeconfig: string; context?: string; bootstrapKubeconfig?: string; certDir?: string; nodeName: string; runtime: string; nodeIp?: string; podCidr?: string; clusterCidr: string; nodeLabels?: Record<string, string>; registerWithTaints?: NodeSpec["taints"]; cloudProvider?: "external" | ""; plugins: string; logLevel?: LogLevel; address: string; port: number; clientCaFile?: string; podManifestPath?: string }) => {
+    .action(async (opts: { kubeconfig: string; context?: string; bootstrapKubeconfig?: string; certDir?: string; nodeName: string; runtime: string; nodeIp?: string; podCidr?: string; clusterCidr: string; nodeLabels?: Record<string, string>; registerWithTaints?: NodeSpec["taints"]; cloudProvider?: "external" | ""; plugins: string; logLevel?: LogLevel; address: string; port: number; clientCaFile?: string; podManifestPath?: string; underlayPort: number }) => {
       if (opts.bootstrapKubeconfig) {
         try {
           await bootstrapClientCertificate({ kubeconfig: resolve(opts.kubeconfig), bootstrapKubeconfig: resolve(opts.bootstrapKubeconfig), nodeName: opts.nodeName, certDir: resolve(opts.certDir ?? join(dirname(opts.kubeconfig), "pki")) });
@@ -106,6 +111,7 @@ export function kubeletCommand(): Command {
         ...(opts.podCidr ? { podCidr: opts.podCidr } : {}),
         network: { podNetworkCidr: opts.clusterCidr },
         server: { host: opts.address, port: opts.port, ...(opts.clientCaFile ? { clientCaFile: opts.clientCaFile } : {}) },
+        underlay: { host: opts.address, port: opts.underlayPort },
       });
     });
 }
