@@ -247,8 +247,10 @@ export class RoutingTable {
       const shared = l.shared.sorted();
       const next: Route[] = [];
       let i = 0;
+      // Nothing hidden and no filter to ask: only the owner exclusion applies.
+      const plain = l.hidden.size === 0 && (!l.filter || l.filter.all());
       for (const r of shared) {
-        if (!this.visible(l, r)) continue;
+        if (plain ? l.shared.ownerOf(r) === l.exclude : !this.visible(l, r)) continue;
         while (i < merged.length && routeOrder(merged[i]!, r) <= 0) next.push(merged[i++]!);
         next.push(r);
       }

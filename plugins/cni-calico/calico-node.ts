@@ -103,8 +103,9 @@ export function calicoNodeAgent(network: CalicoNetwork): NodeAgent {
           else if (!bird) felix.removeRemoteBlock(ip, 32);
         },
       };
-      const unsubscribe = network.ipam.subscribe(events);
-      for (const b of network.ipam.blocks.values()) {
+      // With BIRD only the node's own blocks matter here (remote ones arrive over BGP); Felix's VXLAN routes need every node's.
+      const unsubscribe = network.ipam.subscribe(events, bird ? self : undefined);
+      for (const b of bird ? network.ipam.blocksOf(self) : network.ipam.blocks.values()) {
         const owner = b.affinity?.slice("host:".length);
         if (owner === self) ownBlock(b);
         else if (owner && !bird) felix.addRemoteBlock(b.network, b.prefix, owner);
@@ -220,7 +221,7 @@ export function calicoNodeAgent(network: CalicoNetwork): NodeAgent {
           kernel?.detach(root);
           network.nodes.delete(self);
           network.vteps.delete(self);
-          for (const other of network.nodes.values()) other.felix.removeVtep(self);
+          if (state.vtep) for (const other of network.nodes.values()) other.felix.removeVtep(self);
           files.remove(CALICO_CONFLIST_PATH);
         },
       };

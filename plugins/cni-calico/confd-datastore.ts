@@ -66,7 +66,8 @@ export class ConfdDatastore implements ConfdNodes {
   private readonly byIp = new Map<string, ConfdNode>();
   settings: BgpSettings = { asNumber: DEFAULT_AS, nodeToNodeMeshEnabled: true, peers: [] };
   private readonly members = new Map<string, ConfdMember>();
-  private readonly selected = new Map<string, ConfdNode[]>();
+  /** Selector → the nodes it picks, kept up to date as nodes change. */
+  private readonly selected = new Map<string, Map<string, ConfdNode>>();
   private registrations: { remove(): void }[] = [];
 
   constructor(private readonly informers: SharedInformerFactory) {}
@@ -92,14 +93,16 @@ export class ConfdDatastore implements ConfdNodes {
     return this.nodes.values();
   }
 
-  /** The nodes `selector` picks (cached until a node changes). */
+  /** The nodes `selector` picks (computed once, then kept as nodes change). */
   select(selector: string): readonly ConfdNode[] {
     let out = this.selected.get(selector);
     if (!out) {
       const match = compiledSelector(selector);
-      this.selected.set(selector, (out = [...this.nodes.values()].filter((n) => match(n.labels))));
+      out = new Map();
+      for (const n of this.nodes.values()) if (match(n.labels)) out.set(n.name, n);
+      this.selected.set(selector, out);
     }
-    return out;
+    return [...out.values()];
   }
 
   matches(selector: string, labels: Readonly<Record<string, string>>): boolean {
@@ -157,7 +160,10 @@ export class ConfdDatastore implements ConfdNodes {
       this.nodes.set(name, next);
       this.byIp.set(next.ip, next);
     } else this.nodes.delete(name);
-    this.selected.clear();
+    for (const [selector, picked] of this.selected) {
+      if (next && compiledSelector(selector)(next.labels)) picked.set(name, next);
+      else picked.delete(name);
+    }
     const affected = this.affected(old, next);
     if (affected === "all") for (const m of this.members.values()) m.render();
     else {
