@@ -63,9 +63,16 @@ export function nginxErrorTime(ms: number): string {
 
 /** `16/May/2024:09:15:00 +0000` (common log format). */
 export function clfTime(ms: number): string {
-  const d = new Date(ms);
-  return `${pad(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} +0000`;
+  // Access logs ask once per request: the text is kept for the second it names.
+  const second = Math.floor(ms / 1000);
+  if (second === clfSecond) return clfText;
+  const d = new Date(second * 1000);
+  clfSecond = second;
+  clfText = `${pad(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} +0000`;
+  return clfText;
 }
+let clfSecond = Number.NaN;
+let clfText = "";
 
 /** `16 May 2024 09:14:01.123` (redis). */
 export function redisTime(ms: number): string {

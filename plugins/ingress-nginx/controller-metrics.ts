@@ -1,4 +1,5 @@
-import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+import { Counter, Gauge, type Registry } from "prom-client";
+import { HotCounter, HotHistogram } from "../../core/metrics/hot-path-metrics.js";
 import { newMetricsRegistry } from "../../core/metrics/metrics-registry.js";
 import type { Location } from "./routing-model.js";
 
@@ -12,13 +13,14 @@ const CONTROLLER_LABELS = ["controller_class", "controller_namespace", "controll
  * method and status of each request), and the reload metrics
  * `nginx_ingress_controller_config_last_reload_successful`,
  * `nginx_ingress_controller_config_last_reload_successful_timestamp_seconds` and
- * `nginx_ingress_controller_success`. Each request finds its label children by one map lookup.
+ * `nginx_ingress_controller_success`. Each request finds its series by one map lookup and then only
+ * adds numbers (hot-path series: no label hashing or validation per request).
  */
 export class IngressControllerMetrics {
   readonly registry: Registry = newMetricsRegistry();
-  private readonly requests: Counter<(typeof REQUEST_LABELS)[number]>;
-  private readonly duration: Histogram<(typeof REQUEST_LABELS)[number]>;
-  private readonly size: Histogram<(typeof REQUEST_LABELS)[number]>;
+  private readonly requests: HotCounter<(typeof REQUEST_LABELS)[number]>;
+  private readonly duration: HotHistogram<(typeof REQUEST_LABELS)[number]>;
+  private readonly size: HotHistogram<(typeof REQUEST_LABELS)[number]>;
   private readonly reloads: { inc(): void };
   private readonly lastReload: { set(v: number): void };
   private readonly children = new Map<string, { count: { inc(): void }; duration: { observe(v: number): void }; size: { observe(v: number): void } }>();
@@ -28,9 +30,9 @@ export class IngressControllerMetrics {
     const registers = [this.registry];
     this.controller = { controller_class: controllerClass, controller_namespace: namespace, controller_pod: pod };
     const labelNames = [...REQUEST_LABELS];
-    this.requests = new Counter({ name: "nginx_ingress_controller_requests", help: "The total number of client requests", labelNames, registers });
-    this.duration = new Histogram({ name: "nginx_ingress_controller_request_duration_seconds", help: "The request processing time in milliseconds", labelNames, buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers });
-    this.size = new Histogram({ name: "nginx_ingress_controller_response_size", help: "The response length (including request line, header, and request body)", labelNames, buckets: [10, 100, 1000, 10000, 100000, 1e6, 1e7], registers });
+    this.requests = new HotCounter({ name: "nginx_ingress_controller_requests", help: "The total number of client requests", labelNames, registers });
+    this.duration = new HotHistogram({ name: "nginx_ingress_controller_request_duration_seconds", help: "The request processing time in milliseconds", labelNames, buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers });
+    this.size = new HotHistogram({ name: "nginx_ingress_controller_response_size", help: "The response length (including request line, header, and request body)", labelNames, buckets: [10, 100, 1000, 10000, 100000, 1e6, 1e7], registers });
     this.reloads = new Counter({ name: "nginx_ingress_controller_success", help: "Cumulative number of Ingress controller reload operations", labelNames: [...CONTROLLER_LABELS], registers }).labels(this.controller);
     const ok = new Gauge({ name: "nginx_ingress_controller_config_last_reload_successful", help: "Whether the last configuration reload attempt was successful", labelNames: [...CONTROLLER_LABELS], registers });
     ok.set(this.controller, 1);

@@ -39,6 +39,11 @@ export class IngressNginxController {
   private model: RoutingModel | undefined;
   private readonly endpointCache = new Map<string, readonly UpstreamEndpoint[]>();
   private readonly instances = new Set<ControllerInstance>();
+  /** The running pods in attach order (what `pick` cycles through). */
+  private running: ControllerInstance[] = [];
+  /** The state handed to requests, kept while the model and the Gateway routes stay the same. */
+  private state: RoutingState | undefined;
+  private readonly endpointsOf = (b: ServiceBackend): readonly UpstreamEndpoint[] => this.endpoints(b);
   private readonly registrations: EventHandlerRegistration[] = [];
   private statusTimer: TimerHandle | undefined;
   private reportedSkips = new Set<string>();
@@ -90,16 +95,18 @@ export class IngressNginxController {
   /** A controller pod started serving. */
   attach(instance: ControllerInstance): void {
     this.instances.add(instance);
+    this.running = [...this.instances];
     instance.writeConf(renderNginxConf(this.routing().model, new Date(this.clock.now()).toISOString()));
   }
 
   detach(instance: ControllerInstance): void {
     this.instances.delete(instance);
+    this.running = [...this.instances];
   }
 
   /** A running controller pod to hand a host-port request to (round-robin), if any. */
   pick(): ControllerInstance | undefined {
-    const all = [...this.instances];
+    const all = this.running;
     if (all.length === 0) return undefined;
     this.rr = (this.rr + 1) % all.length;
     return all[this.rr];
@@ -109,7 +116,9 @@ export class IngressNginxController {
   routing(): RoutingState {
     if (!this.model) this.rebuild();
     const gateway = this.gateway?.routes();
-    return { model: this.model!, endpoints: (b) => this.endpoints(b), ...(gateway ? { gateway } : {}) };
+    const s = this.state;
+    if (s && s.model === this.model && s.gateway === gateway) return s;
+    return (this.state = { model: this.model!, endpoints: this.endpointsOf, ...(gateway ? { gateway } : {}) });
   }
 
   /** The TLS material for `namespace/name`, if that Secret exists and is a usable TLS secret. */

@@ -2,10 +2,16 @@ import type { LogStore } from "../../core/cri/runtime-service.js";
 
 /** Formats a time as Go's RFC3339Nano in UTC (trailing zeros of the fraction trimmed). */
 export function rfc3339Nano(ms: number): string {
+  // Busy containers log many lines in the same millisecond: the text is kept for the last one asked.
+  if (ms === lastMs) return lastText;
   const iso = new Date(ms).toISOString();
   const frac = iso.slice(20, 23).replace(/0+$/, "");
-  return `${iso.slice(0, 19)}${frac ? "." + frac : ""}Z`;
+  lastMs = ms;
+  lastText = `${iso.slice(0, 19)}${frac ? "." + frac : ""}Z`;
+  return lastText;
 }
+let lastMs = Number.NaN;
+let lastText = "";
 
 interface LogFile {
   /** The kept lines are `lines[head..]`: trimming the front moves `head`, and the array is compacted in batches (an append costs O(1), not a shift of the whole file). */
