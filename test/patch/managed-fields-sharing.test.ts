@@ -18,8 +18,8 @@ test("equal managed fields are shared between objects, equal to what each would 
   assert.is.not(fieldsOf(c)[0]!.time, fieldsOf(a)[0]!.time);
   assert.is(fieldsOf(c)[0]!.fieldsV1, fieldsOf(a)[0]!.fieldsV1);
   // Another manager's update of the status: each object's list differs, the first entry is still shared.
-  const a2 = updateManagedFields(a, { ...a, status: { podIP: "10.0.0.9", phase: "Running" } } as never, { manager: "kubelet", subresource: "status", now });
-  const b2 = updateManagedFields(b, { ...b, status: { podIP: "10.0.0.8", phase: "Running" } } as never, { manager: "kubelet", subresource: "status", now });
+  const a2 = updateManagedFields(a, { ...(a as object), status: { podIP: "10.0.0.9", phase: "Running" } } as never, { manager: "kubelet", subresource: "status", now });
+  const b2 = updateManagedFields(b, { ...(b as object), status: { podIP: "10.0.0.8", phase: "Running" } } as never, { manager: "kubelet", subresource: "status", now });
   assert.is(fieldsOf(a2).length, 2);
   assert.is(fieldsOf(a2).find((e) => e.fieldsV1 === fieldsOf(a)[0]!.fieldsV1), fieldsOf(a)[0]);
   assert.is(fieldsOf(a2)[1], fieldsOf(b2)[1], "the kubelet's equal status entries are one object");
