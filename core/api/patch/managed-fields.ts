@@ -105,16 +105,72 @@ export function encodeManagedFields(managers: Iterable<ManagerFields>): ManagedF
   const entries: ManagedFieldsEntry[] = [];
   for (const m of managers) {
     if (isEmptySet(m.fields)) continue;
-    const e: ManagedFieldsEntry = { manager: m.manager, operation: m.operation, apiVersion: m.apiVersion };
-    if (m.time) e.time = m.time;
-    e.fieldsType = "FieldsV1";
-    e.fieldsV1 = m.fields as object;
-    if (m.subresource) e.subresource = m.subresource;
-    entries.push(e);
+    entries.push(sharedEntry(m.manager, m.operation, m.apiVersion, m.time, m.subresource, m.fields));
   }
   const seconds = (t?: string) => (t ? Math.floor(Date.parse(t) / 1000) : 0);
   return entries.sort((p, q) =>
     cmp(p.operation, q.operation) || seconds(p.time) - seconds(q.time) || cmp(p.manager, q.manager) || cmp(p.apiVersion, q.apiVersion) || cmp(p.subresource, q.subresource));
+}
+
+/**
+ * Interned managed fields. Objects from the store are immutable, so equal field sets and equal
+ * entries are shared between objects instead of copied into each: every pod of a ReplicaSet, every
+ * status a kubelet writes and every event of one kind carries the same sets, and entries written
+ * in the same second by the same manager are equal too (memory per pod is a target). Bounded:
+ * the tables start over when full.
+ */
+const INTERN_LIMIT = 2048;
+/** Field sets by their FieldsV1 JSON, each with a small id. */
+const setsByJson = new Map<string, { set: FieldSet; id: number }>();
+/** The id of a set already interned (or seen), so an interned set is not serialized again. */
+const setIds = new WeakMap<FieldSet, number>();
+let nextSetId = 1;
+const entriesByKey = new Map<string, ManagedFieldsEntry>();
+const createListsByKey = new Map<string, ManagedFieldsEntry[]>();
+
+function sharedFieldSet(set: FieldSet): { set: FieldSet; id: number } {
+  const id = setIds.get(set);
+  if (id !== undefined) return { set, id };
+  const json = JSON.stringify(set);
+  const known = setsByJson.get(json);
+  if (known) return known;
+  if (setsByJson.size >= INTERN_LIMIT) setsByJson.clear();
+  const fresh = { set, id: nextSetId++ };
+  setsByJson.set(json, fresh);
+  setIds.set(set, fresh.id);
+  return fresh;
+}
+
+function entryKey(manager: string, operation: string, apiVersion: string, time: string | undefined, subresource: string | undefined, setId: number): string {
+  return `${setId}\u0000${manager}\u0000${operation}\u0000${apiVersion}\u0000${time ?? ""}\u0000${subresource ?? ""}`;
+}
+
+/** One `managedFields` entry, shared with equal entries written before. */
+function sharedEntry(manager: string, operation: "Apply" | "Update", apiVersion: string, time: string | undefined, subresource: string | undefined, fields: FieldSet): ManagedFieldsEntry {
+  const shared = sharedFieldSet(fields);
+  const key = entryKey(manager, operation, apiVersion, time, subresource, shared.id);
+  let e = entriesByKey.get(key);
+  if (e) return e;
+  e = { manager, operation, apiVersion };
+  if (time) e.time = time;
+  e.fieldsType = "FieldsV1";
+  e.fieldsV1 = shared.set as object;
+  if (subresource) e.subresource = subresource;
+  if (entriesByKey.size >= INTERN_LIMIT) entriesByKey.clear();
+  entriesByKey.set(key, e);
+  return e;
+}
+
+/** The single-entry list of a create, shared with equal lists (same manager, version, second and fields). */
+function sharedCreateEntries(manager: string, apiVersion: string, time: string, fields: FieldSet): ManagedFieldsEntry[] {
+  const e = sharedEntry(manager, "Update", apiVersion, time, undefined, fields);
+  const key = entryKey(manager, "Update", apiVersion, time, undefined, setIds.get(e.fieldsV1 as FieldSet)!);
+  let list = createListsByKey.get(key);
+  if (list?.[0] === e) return list;
+  list = [e];
+  if (createListsByKey.size >= INTERN_LIMIT) createListsByKey.clear();
+  createListsByKey.set(key, list);
+  return list;
 }
 
 function cmp(a = "", b = ""): number {
@@ -173,7 +229,7 @@ export function managedFieldsAfterUpdate(oldObj: KubeObject | undefined, newObj:
     // A create with no prior owners: the writer owns every tracked field it set.
     const fields = trackedFieldSet(newObj as JsonObject, meta);
     if (isEmptySet(fields)) return [];
-    return [{ manager: options.manager, operation: "Update", apiVersion, time: formatTime(options.now), fieldsType: "FieldsV1", fieldsV1: fields as object }];
+    return sharedCreateEntries(options.manager, apiVersion, formatTime(options.now), fields);
   }
   const changes = trackedChanges((oldObj ?? {}) as JsonObject, newObj as JsonObject, meta, options.subresource);
   const taken = union(changes.added, changes.modified);
