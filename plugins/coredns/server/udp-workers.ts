@@ -89,6 +89,11 @@ export class UdpWorkerPool {
     return this.children.length;
   }
 
+  /** The workers' process IDs (benchmarks read their CPU time). */
+  get pids(): number[] {
+    return this.children.map((c) => c.pid!).filter((p) => p !== undefined);
+  }
+
   private startWorker(socket: Socket, index: number): Promise<void> {
     const self = import.meta.url;
     const entry = new URL(self.endsWith(".ts") ? "./udp-worker-process.ts" : "./udp-worker-process.js", self);
