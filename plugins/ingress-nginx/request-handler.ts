@@ -200,18 +200,18 @@ export class RequestHandler {
   /** The request headers ingress-nginx sends upstream. */
   private upstreamHeaders(req: IngressRequest, host: string, requestId: string): Record<string, string> {
     const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(req.headers)) if (k !== "connection" && k !== "content-length" && k !== "host") headers[k] = v;
-    return Object.assign(headers, {
-      Host: req.headers["host"] ?? "",
-      "X-Request-ID": requestId,
-      "X-Real-IP": req.remoteAddress,
-      "X-Forwarded-For": req.remoteAddress,
-      "X-Forwarded-Host": host,
-      "X-Forwarded-Port": req.scheme === "https" ? "443" : "80",
-      "X-Forwarded-Proto": req.scheme,
-      "X-Forwarded-Scheme": req.scheme,
-      "X-Scheme": req.scheme,
-    });
+    const given = req.headers;
+    for (const k in given) if (k !== "connection" && k !== "content-length" && k !== "host") headers[k] = given[k]!;
+    headers["Host"] = given["host"] ?? "";
+    headers["X-Request-ID"] = requestId;
+    headers["X-Real-IP"] = req.remoteAddress;
+    headers["X-Forwarded-For"] = req.remoteAddress;
+    headers["X-Forwarded-Host"] = host;
+    headers["X-Forwarded-Port"] = req.scheme === "https" ? "443" : "80";
+    headers["X-Forwarded-Proto"] = req.scheme;
+    headers["X-Forwarded-Scheme"] = req.scheme;
+    headers["X-Scheme"] = req.scheme;
+    return headers;
   }
 
   /** Proxies to one endpoint from the controller pod's namespace; 502/504 pages when it fails. */
@@ -233,7 +233,8 @@ export class RequestHandler {
     }
     const outcome: Outcome = { upstream: name, alternative, upstreamAddr: addr, upstreamLength: String(upstream.bodyBytes ? upstream.bodyBytes.length : Buffer.byteLength(upstream.body)), upstreamTime: ((performance.now() - t0) / 1000).toFixed(3), upstreamStatus: String(upstream.status) };
     const out: Record<string, string> = {};
-    for (const [k, v] of Object.entries(upstream.headers)) if (k !== "connection" && k !== "content-length" && k !== "transfer-encoding" && k !== "server") out[canonicalHeaderKey(k)] = v;
+    const given = upstream.headers;
+    for (const k in given) if (k !== "connection" && k !== "content-length" && k !== "transfer-encoding" && k !== "server") out[canonical(k)] = given[k]!;
     if (upstream.bodyBytes) return { res: { status: upstream.status, statusText: upstream.statusText, headers: out, bodyBytes: upstream.bodyBytes, trailers: upstream.trailers }, outcome };
     return { res: { status: upstream.status, statusText: upstream.statusText, headers: out, body: upstream.body }, outcome };
   }
@@ -343,6 +344,18 @@ function upstreamFailure(err: unknown): string {
     }
   }
   return `upstream failed (${err instanceof Error ? err.message : String(err)}) while reading response header from upstream`;
+}
+
+/** Canonical forms of the header names upstreams send (a handful per cluster), computed once each. */
+const CANONICAL = new Map<string, string>();
+
+function canonical(name: string): string {
+  let c = CANONICAL.get(name);
+  if (c === undefined) {
+    c = canonicalHeaderKey(name);
+    if (CANONICAL.size < 4096) CANONICAL.set(name, c);
+  }
+  return c;
 }
 
 /** Random bytes drawn in batches: a request ID costs a slice, not a call into the CSPRNG. */
