@@ -85,12 +85,13 @@ export class AntiAffinityGroups {
 
   constructor(private readonly nodes: () => readonly NodeInfo[]) {}
 
-  all(): Iterable<AntiAffinityGroup> {
+  /** Term key → group. */
+  all(): ReadonlyMap<string, AntiAffinityGroup> {
     if (!this.groups) {
       this.groups = new Map();
       for (const ni of this.nodes()) for (const pi of ni.podsWithRequiredAntiAffinity) this.add(pi, ni, 1);
     }
-    return this.groups.values();
+    return this.groups;
   }
 
   podChanged(pi: PodInfo, ni: NodeInfo, by: 1 | -1): void {

@@ -45,7 +45,7 @@ export class SchedulerCache implements NodeInfoLister {
     return this.countIndex.counts(query);
   }
 
-  existingAntiAffinity(): Iterable<AntiAffinityGroup> {
+  existingAntiAffinity(): ReadonlyMap<string, AntiAffinityGroup> {
     return this.antiAffinityGroups.all();
   }
 

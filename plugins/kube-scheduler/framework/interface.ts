@@ -194,7 +194,7 @@ export interface NodeInfoLister {
    */
   podCounts?(query: PodCountQuery): DomainCounts;
   /** ...placed pods' required anti-affinity terms grouped by term, with their pods per topology value... */
-  existingAntiAffinity?(): Iterable<AntiAffinityGroup>;
+  existingAntiAffinity?(): ReadonlyMap<string, AntiAffinityGroup>;
   /** ...how many nodes carry each value of a node label... */
   nodesPerTopologyValue?(key: string): ReadonlyMap<string, number>;
   /** ...and how many nodes carry the label at all. */

@@ -40,7 +40,17 @@ export class PodInfo {
   readonly preferredAntiAffinityTerms: readonly WeightedAffinityTerm[];
   readonly hostPorts: readonly HostPort[];
 
-  constructor(readonly pod: Pod) {
+  /** `from`: a PodInfo of a pod equal to `pod` in all this derives (its data is shared). */
+  constructor(readonly pod: Pod, from?: PodInfo) {
+    if (from) {
+      this.requests = from.requests;
+      this.requiredAffinityTerms = from.requiredAffinityTerms;
+      this.requiredAntiAffinityTerms = from.requiredAntiAffinityTerms;
+      this.preferredAffinityTerms = from.preferredAffinityTerms;
+      this.preferredAntiAffinityTerms = from.preferredAntiAffinityTerms;
+      this.hostPorts = from.hostPorts;
+      return;
+    }
     this.requests = podRequests(pod);
     const affinity = pod.spec?.affinity;
     const ns = pod.metadata?.namespace ?? "default";
@@ -66,6 +76,16 @@ export class PodInfo {
   static of(pod: Pod): PodInfo {
     let pi = derived.get(pod);
     if (!pi) derived.set(pod, (pi = new PodInfo(pod)));
+    return pi;
+  }
+
+  /**
+   * The PodInfo of `copy`, a copy of `original` that differs only in what PodInfo does not derive
+   * from (the assumed pod, with its nodeName set): shares `original`'s parsed requests and terms.
+   */
+  static ofCopy(copy: Pod, original: Pod): PodInfo {
+    let pi = derived.get(copy);
+    if (!pi) derived.set(copy, (pi = new PodInfo(copy, PodInfo.of(original))));
     return pi;
   }
 

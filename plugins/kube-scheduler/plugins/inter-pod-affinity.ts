@@ -4,6 +4,7 @@ import { Status } from "../framework/status.js";
 import { MAX_NODE_SCORE } from "../framework/normalize.js";
 import { PodInfo, termMatches, type AffinityTerm } from "../framework/pod-info.js";
 import type { CycleState } from "../framework/cycle-state.js";
+import type { NodeInfoLister } from "../framework/interface.js";
 import type { NodeInfo } from "../framework/node-info.js";
 import { termsQuery, type AntiAffinityGroup, type DomainCounts, type PodCountQuery } from "../framework/pod-count-query.js";
 
@@ -12,6 +13,10 @@ export const ERR_REASON_AFFINITY = "node(s) didn't match pod affinity rules";
 export const ERR_REASON_ANTI_AFFINITY = "node(s) didn't match pod anti-affinity rules";
 
 const PRE_FILTER_KEY = "PreFilterInterPodAffinity";
+/** Filter's verdicts, shared by every rejected node (statuses are not changed once the framework names the plugin). */
+const AFFINITY = Status.unresolvable(ERR_REASON_AFFINITY).withPlugin("InterPodAffinity");
+const ANTI_AFFINITY = Status.unschedulable(ERR_REASON_ANTI_AFFINITY).withPlugin("InterPodAffinity");
+const EXISTING_ANTI_AFFINITY = Status.unschedulable(ERR_REASON_EXISTING_ANTI_AFFINITY).withPlugin("InterPodAffinity");
 const PRE_SCORE_KEY = "PreScoreInterPodAffinity";
 
 /** Counts per topology key, then per value (no string building on the per-node path). */
@@ -66,8 +71,37 @@ class FilterState {
   clone(): FilterState {
     return new FilterState(this.podInfo, cloneCounts(this.existingAntiAffinityCounts), cloneCounts(this.affinityCounts), cloneCounts(this.antiAffinityCounts));
   }
+  /**
+   * What Filter checks per node, flattened once per cycle: the topology keys and count maps of
+   * the pod's anti-affinity terms, then of existing pods' anti-affinity (undefined: recompute).
+   */
+  antiKeys: string[] | undefined;
+  antiCounts: ReadonlyMap<string, number>[] | undefined;
+  /** How many of `antiKeys` come from the pod's own terms. */
+  ownAnti = 0;
+
+  checks(): void {
+    const keys: string[] = [];
+    const counts: ReadonlyMap<string, number>[] = [];
+    for (const t of this.podInfo.requiredAntiAffinityTerms) {
+      const values = this.antiAffinityCounts.get(t.topologyKey);
+      if (!values) continue;
+      keys.push(t.topologyKey);
+      counts.push(values);
+    }
+    this.ownAnti = keys.length;
+    for (const [key, values] of this.existingAntiAffinityCounts) {
+      keys.push(key);
+      counts.push(values);
+    }
+    this.antiKeys = keys;
+    this.antiCounts = counts;
+  }
+
   /** Makes the count maps this state's own, before AddPod/RemovePod change them. */
   own(): void {
+    this.antiKeys = undefined;
+    this.antiCounts = undefined;
     if (!this.shared) return;
     this.existingAntiAffinityCounts = cloneCounts(this.existingAntiAffinityCounts);
     this.affinityCounts = cloneCounts(this.affinityCounts);
@@ -115,13 +149,17 @@ export class InterPodAffinity implements PreFilterPlugin, PreFilterExtensions, F
 
   preFilter(state: CycleState, pod: Pod, nodes: readonly NodeInfo[]): Status | null {
     const pi = PodInfo.of(pod);
-    const withAnti = this.handle.snapshot.havePodsWithRequiredAntiAffinity();
-    if (pi.requiredAffinityTerms.length === 0 && pi.requiredAntiAffinityTerms.length === 0 && withAnti.length === 0) return Status.skip();
     const snapshot = this.handle.snapshot;
+    const noTerms = pi.requiredAffinityTerms.length === 0 && pi.requiredAntiAffinityTerms.length === 0;
     if (snapshot.podCounts && snapshot.existingAntiAffinity && indexable(pi.requiredAffinityTerms) && indexable(pi.requiredAntiAffinityTerms)) {
-      state.write(PRE_FILTER_KEY, this.preFilterFromCounts(pi, pod, snapshot.podCounts.bind(snapshot), snapshot.existingAntiAffinity()));
+      const groups = snapshot.existingAntiAffinity();
+      // (Placed pods' anti-affinity on nodes without the term's topology key are in no group: they reject no node.)
+      if (noTerms && groups.size === 0) return Status.skip();
+      state.write(PRE_FILTER_KEY, this.preFilterFromCounts(pi, pod, snapshot as Required<Pick<NodeInfoLister, "podCounts">>, groups.values()));
       return null;
     }
+    const withAnti = snapshot.havePodsWithRequiredAntiAffinity();
+    if (noTerms && withAnti.length === 0) return Status.skip();
     const existing: TopologyCounts = new Map();
     for (const ni of withAnti) {
       const labels = ni.node?.metadata?.labels;
@@ -148,14 +186,14 @@ export class InterPodAffinity implements PreFilterPlugin, PreFilterExtensions, F
    * grouped by term (each distinct term matched against the pod once), and the pod's own terms
    * answered by kept count queries.
    */
-  private preFilterFromCounts(pi: PodInfo, pod: Pod, podCounts: (q: PodCountQuery) => DomainCounts, groups: Iterable<AntiAffinityGroup>): FilterState {
+  private preFilterFromCounts(pi: PodInfo, pod: Pod, counts: { podCounts(q: PodCountQuery): DomainCounts }, groups: Iterable<AntiAffinityGroup>): FilterState {
     const existing: TopologyCounts = new Map();
     for (const g of groups) if (termMatches(g.term, pod, this.nsLabels)) addShared(existing, g.term.topologyKey, g.counts);
     const affinity: TopologyCounts = new Map();
     const terms = pi.requiredAffinityTerms;
-    for (const t of terms) addShared(affinity, t.topologyKey, podCounts(termsQuery(terms, t.topologyKey)));
+    for (const t of terms) addShared(affinity, t.topologyKey, counts.podCounts(termsQuery(terms, t.topologyKey)));
     const anti: TopologyCounts = new Map();
-    for (const t of pi.requiredAntiAffinityTerms) addShared(anti, t.topologyKey, podCounts(termsQuery([t], t.topologyKey)));
+    for (const t of pi.requiredAntiAffinityTerms) addShared(anti, t.topologyKey, counts.podCounts(termsQuery([t], t.topologyKey)));
     return new FilterState(pi, existing, affinity, anti, true);
   }
 
@@ -224,16 +262,16 @@ export class InterPodAffinity implements PreFilterPlugin, PreFilterExtensions, F
       }
       if (!ok) {
         const allHaveKeys = terms.every((t) => labels[t.topologyKey] !== undefined);
-        if (!(s.affinityCounts.size === 0 && allHaveKeys && this.matchesAll(terms, s.podInfo.pod))) return Status.unresolvable(ERR_REASON_AFFINITY);
+        if (!(s.affinityCounts.size === 0 && allHaveKeys && this.matchesAll(terms, s.podInfo.pod))) return AFFINITY;
       }
     }
-    for (const t of s.podInfo.requiredAntiAffinityTerms) {
-      const v = labels[t.topologyKey];
-      if (v !== undefined && countOf(s.antiAffinityCounts, t.topologyKey, v) > 0) return Status.unschedulable(ERR_REASON_ANTI_AFFINITY);
-    }
-    for (const [key, values] of s.existingAntiAffinityCounts) {
-      const v = labels[key];
-      if (v !== undefined && (values.get(v) ?? 0) > 0) return Status.unschedulable(ERR_REASON_EXISTING_ANTI_AFFINITY);
+    if (s.antiKeys === undefined) s.checks();
+    const keys = s.antiKeys!;
+    const counts = s.antiCounts!;
+    // Count maps hold no zero entries: a value present means a matching pod in the domain.
+    for (let i = 0; i < keys.length; i++) {
+      const v = labels[keys[i]!];
+      if (v !== undefined && counts[i]!.has(v)) return i < s.ownAnti ? ANTI_AFFINITY : EXISTING_ANTI_AFFINITY;
     }
     return null;
   }

@@ -15,6 +15,9 @@ export const ERR_REASON_CONSTRAINTS_NOT_MATCH = "node(s) didn't match pod topolo
 export const ERR_REASON_NODE_LABEL_NOT_MATCH = "node(s) didn't match pod topology spread constraints (missing required label)";
 
 const PRE_FILTER_KEY = "PreFilterPodTopologySpread";
+/** Filter's verdicts, shared by every rejected node (statuses are not changed once the framework names the plugin). */
+const LABEL_NOT_MATCH = Status.unresolvable(ERR_REASON_NODE_LABEL_NOT_MATCH).withPlugin("PodTopologySpread");
+const CONSTRAINTS_NOT_MATCH = Status.unschedulable(ERR_REASON_CONSTRAINTS_NOT_MATCH).withPlugin("PodTopologySpread");
 const PRE_SCORE_KEY = "PreScorePodTopologySpread";
 
 /** A constraint with its selector parsed (upstream `topologySpreadConstraint`). */
@@ -230,16 +233,17 @@ export class PodTopologySpread implements PreFilterPlugin, PreFilterExtensions, 
     });
   }
 
-  filter(state: CycleState, pod: Pod, ni: NodeInfo): Status | null {
+  filter(state: CycleState, _pod: Pod, ni: NodeInfo): Status | null {
     const s = state.read<FilterState>(PRE_FILTER_KEY);
     if (!s) return null;
     const labels = ni.node?.metadata?.labels ?? {};
-    for (let i = 0; i < s.constraints.length; i++) {
-      const c = s.constraints[i]!;
+    const constraints = s.constraints;
+    for (let i = 0; i < constraints.length; i++) {
+      const c = constraints[i]!;
       const value = labels[c.topologyKey];
-      if (value === undefined) return Status.unresolvable(ERR_REASON_NODE_LABEL_NOT_MATCH);
+      if (value === undefined) return LABEL_NOT_MATCH;
       const skew = (s.counts[i]!.get(value) ?? 0) + s.selfMatch[i]! - s.min(i);
-      if (skew > c.maxSkew) return Status.unschedulable(ERR_REASON_CONSTRAINTS_NOT_MATCH);
+      if (skew > c.maxSkew) return CONSTRAINTS_NOT_MATCH;
     }
     return null;
   }
