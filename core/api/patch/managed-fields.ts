@@ -25,8 +25,17 @@ const UNTRACKED_METADATA = new Set(["name", "namespace", "creationTimestamp", "s
  * the server-set metadata are never tracked.
  */
 export function untrackedRootKey(subresource: string | undefined): (key: string) => boolean {
-  if (subresource === "status") return (key) => key !== "status";
-  return (key) => key === "apiVersion" || key === "kind" || key === "status";
+  return subresource === "status" ? untrackedByStatus : untrackedByMain;
+}
+
+/** Root keys a status write does not track: all but `status`. */
+function untrackedByStatus(key: string): boolean {
+  return key !== "status";
+}
+
+/** Root keys a write to the main resource does not track. */
+function untrackedByMain(key: string): boolean {
+  return key === "apiVersion" || key === "kind" || key === "status";
 }
 
 /** Removes the untracked metadata fields from a field set. */
@@ -34,9 +43,18 @@ export function stripUntracked(set: FieldSet): FieldSet {
   const meta = set["f:metadata"];
   if (!meta) return set;
   const keep: Record<string, FieldSet> = {};
-  for (const [k, v] of Object.entries(meta)) if (k !== "." && !UNTRACKED_METADATA.has(k.slice(2))) keep[k] = v;
-  const { ["f:metadata"]: _m, ...rest } = set;
-  return Object.keys(keep).length > 0 ? { ...rest, "f:metadata": keep } : rest;
+  let kept = false;
+  for (const k in meta) {
+    if (k !== "." && !UNTRACKED_METADATA.has(k.slice(2))) {
+      keep[k] = meta[k]!;
+      kept = true;
+    }
+  }
+  // f:metadata goes last, as before.
+  const out: Record<string, FieldSet> = {};
+  for (const k in set) if (k !== "f:metadata") out[k] = set[k]!;
+  if (kept) out["f:metadata"] = keep;
+  return out;
 }
 
 /** The tracked fields an object sets on the main resource (no status, apiVersion, kind or server-set metadata). */
@@ -66,7 +84,10 @@ function trackedFieldSet(obj: JsonObject, meta: TypeMeta): FieldSet {
 /** Compares two objects over the tracked fields only. */
 export function trackedChanges(oldObj: JsonObject, newObj: JsonObject, meta: TypeMeta, subresource: string | undefined): FieldChanges {
   const skipRoot = untrackedRootKey(subresource);
-  const changes = compareObjects(withoutManagedFields(oldObj), withoutManagedFields(newObj), meta, skipRoot);
+  // metadata (and its managedFields) is compared only when the write tracks it.
+  const tracksMeta = !skipRoot("metadata");
+  const changes = tracksMeta ? compareObjects(withoutManagedFields(oldObj), withoutManagedFields(newObj), meta, skipRoot) : compareObjects(oldObj, newObj, meta, skipRoot);
+  if (!tracksMeta) return changes;
   return { added: stripUntracked(changes.added), modified: stripUntracked(changes.modified), removed: stripUntracked(changes.removed) };
 }
 
@@ -78,13 +99,18 @@ export function trackingMetaFor(kind: string): TypeMeta {
 function withoutManagedFields(obj: JsonObject): JsonObject {
   const metadata = obj.metadata;
   if (!isPlainObject(metadata) || !("managedFields" in metadata)) return obj;
-  const { managedFields: _mf, ...rest } = metadata;
-  return { ...obj, metadata: rest };
+  // Plain copy loops: object rest/spread goes through a slow runtime path.
+  const rest: JsonObject = {};
+  for (const key in metadata) if (key !== "managedFields") rest[key] = metadata[key];
+  const out: JsonObject = {};
+  for (const key in obj) out[key] = key === "metadata" ? rest : obj[key];
+  return out;
 }
 
 /** The identity of a manager entry: Apply entries ignore apiVersion, Update entries include it. */
 export function managerKey(m: Pick<ManagerFields, "manager" | "operation" | "subresource" | "apiVersion">): string {
-  return JSON.stringify([m.manager, m.operation, m.subresource ?? "", m.operation === "Update" ? m.apiVersion : ""]);
+  // NUL never occurs in these names: the joined string identifies the tuple.
+  return `${m.manager}\u0000${m.operation}\u0000${m.subresource ?? ""}\u0000${m.operation === "Update" ? m.apiVersion : ""}`;
 }
 
 /** Decodes `metadata.managedFields`; invalid entries are dropped as upstream does on decode errors. */
@@ -107,9 +133,24 @@ export function encodeManagedFields(managers: Iterable<ManagerFields>): ManagedF
     if (isEmptySet(m.fields)) continue;
     entries.push(sharedEntry(m.manager, m.operation, m.apiVersion, m.time, m.subresource, m.fields));
   }
-  const seconds = (t?: string) => (t ? Math.floor(Date.parse(t) / 1000) : 0);
-  return entries.sort((p, q) =>
-    cmp(p.operation, q.operation) || seconds(p.time) - seconds(q.time) || cmp(p.manager, q.manager) || cmp(p.apiVersion, q.apiVersion) || cmp(p.subresource, q.subresource));
+  if (entries.length > 1) entries.sort(compareEntries);
+  return entries;
+}
+
+/** apiserver's order of managedFields entries: operation, time (seconds), manager, apiVersion, subresource. */
+function compareEntries(p: ManagedFieldsEntry, q: ManagedFieldsEntry): number {
+  return cmp(p.operation, q.operation) || compareTimes(p.time, q.time) || cmp(p.manager, q.manager) || cmp(p.apiVersion, q.apiVersion) || cmp(p.subresource, q.subresource);
+}
+
+/** Whole seconds of two entry times compared; the server's own `YYYY-MM-DDTHH:MM:SSZ` strings compare as text. */
+function compareTimes(a: string | undefined, b: string | undefined): number {
+  if (a === b) return 0;
+  if (a?.length === 20 && b?.length === 20 && a.charCodeAt(19) === 90 && b.charCodeAt(19) === 90) return a < b ? -1 : 1;
+  return entrySeconds(a) - entrySeconds(b);
+}
+
+function entrySeconds(t: string | undefined): number {
+  return t ? Math.floor(Date.parse(t) / 1000) : 0;
 }
 
 /**
