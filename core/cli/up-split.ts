@@ -18,7 +18,7 @@ export interface SplitOptions {
   host: string;
   kubeconfig: string;
   stateDir: string;
-  /** Nodes (one control plane, the rest workers; default 3), each a kubelet process and a kube-proxy process. */
+  /** Nodes (one control plane, the rest workers; default 3), each a kubelet process, with kube-proxy inside it. */
   nodes?: number;
   reset?: boolean;
   etcdServers?: readonly string[];
@@ -128,7 +128,9 @@ function stopChild(child: ChildProcess, graceMs = 15_000): Promise<void> {
  * `kubesim up --split`: the cluster `kubesim up` runs, as the seeds' architecture draws it — one
  * OS process per component, all talking to the API server over HTTPS: `kubesim apiserver`
  * (durable store in the state dir, or etcd), then `kube-controller-manager` and `kube-scheduler`
- * (leader-elected), and per node a `kubelet` and a `kube-proxy`. Certificates and kubeconfigs
+ * (leader-elected), and per node a `kubelet` running kube-proxy with its own credentials
+ * (`--proxy-kubeconfig`): a node's iptables live in its process, as kube-proxy's hostNetwork pod
+ * shares its node's kernel. Certificates and kubeconfigs
  * follow kubeadm's layout (`<state-dir>/pki`, `controller-manager.conf`, ...). Every child stops
  * when `shutdown` is called or when this process dies.
  */
@@ -196,9 +198,8 @@ export async function upSplit(options: SplitOptions, print: (line: string) => vo
       const kubeletDir = join(stateDir, "kubelets", node);
       const kubeletKubeconfig = join(kubeletDir, "kubelet.conf");
       if (!sameServer(kubeletKubeconfig, url)) rmSync(kubeletKubeconfig, { force: true });
-      const kubelet = start(`kubelet/${node}`, ["kubelet", "--bootstrap-kubeconfig", bootstrapKubeconfig, "--kubeconfig", kubeletKubeconfig, "--cert-dir", join(kubeletDir, "pki"), "--node-name", node, ...taint]);
-      const proxy = start(`kube-proxy/${node}`, ["kube-proxy", "--kubeconfig", proxyKubeconfig, "--node-name", node]);
-      ready.push(kubelet.waitFor(/kubelet: running on node/), proxy.waitFor(/kube-proxy: running on node/));
+      const kubelet = start(`kubelet/${node}`, ["kubelet", "--bootstrap-kubeconfig", bootstrapKubeconfig, "--kubeconfig", kubeletKubeconfig, "--cert-dir", join(kubeletDir, "pki"), "--node-name", node, "--proxy-kubeconfig", proxyKubeconfig, ...taint]);
+      ready.push(kubelet.waitFor(/kubelet: running on node/));
     }
     await Promise.all(ready);
     // kubeadm's mark-control-plane: the role label, which a kubelet may not set on itself (NodeRestriction).

@@ -4,6 +4,7 @@ import { dirname, join, resolve } from "node:path";
 import { runNodeProcess } from "../../core/cli/node-process.js";
 import { kubeletTlsBootstrap } from "../../core/cli/kubelet-tls-bootstrap.js";
 import { HttpClient } from "../../core/client/http-client.js";
+import { kubeProxy, type ProxyMode } from "../kube-proxy/index.js";
 import { readKubeconfig, resolveContext } from "../../core/client/kubeconfig.js";
 import type { NodeSpec } from "../../core/cluster/node-spec.js";
 import type { LogLevel } from "../../core/log/logger.js";
@@ -33,6 +34,12 @@ function taints(value: string): NonNullable<NodeSpec["taints"]> {
     if (!m) throw new InvalidArgumentError(`--register-with-taints: "${part}" is not key[=value]:NoSchedule|PreferNoSchedule|NoExecute`);
     return { key: m[1]!, ...(m[2] !== undefined ? { value: m[2] } : {}), effect: m[3] as "NoSchedule" };
   });
+}
+
+/** An HTTP client with a kubeconfig's current context. */
+function clientFromKubeconfig(path: string): HttpClient {
+  const context = resolveContext(readKubeconfig(path), undefined, dirname(path));
+  return new HttpClient({ ...context, namespace: context.namespace });
 }
 
 /**
@@ -86,10 +93,12 @@ export function kubeletCommand(): Command {
       if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError("--underlay-port must be an integer from 0 to 65535");
       return n;
     }, 0)
+    .option("--proxy-kubeconfig <path>", "also run kube-proxy in this node process, with these credentials (kubeadm's kube-proxy.conf): the node's iptables are this process's, so Service IPs work only with kube-proxy here, as kube-proxy's hostNetwork pod shares its node's kernel")
+    .addOption(new Option("--proxy-mode <mode>", "kube-proxy's mode, with --proxy-kubeconfig").choices(["iptables", "ipvs"]).default("iptables"))
     .option("--client-ca-file <path>", "CA that signs the API server's kubelet client certificate (default: the kubeconfig's CA)")
     .option("--plugins <list>", "the node's plugins, comma-separated", KUBELET_PROCESS_PLUGINS.join(","))
     .addOption(new Option("--log-level <level>", "log level").choices(["debug", "info", "warn", "error", "silent"]))
-    .action(async (opts: { kubeconfig: string; context?: string; bootstrapKubeconfig?: string; certDir?: string; nodeName: string; runtime: string; nodeIp?: string; podCidr?: string; clusterCidr: string; nodeLabels?: Record<string, string>; registerWithTaints?: NodeSpec["taints"]; cloudProvider?: "external" | ""; plugins: string; logLevel?: LogLevel; address: string; port: number; clientCaFile?: string; podManifestPath?: string; underlayPort: number }) => {
+    .action(async (opts: { kubeconfig: string; context?: string; bootstrapKubeconfig?: string; certDir?: string; nodeName: string; runtime: string; nodeIp?: string; podCidr?: string; clusterCidr: string; nodeLabels?: Record<string, string>; registerWithTaints?: NodeSpec["taints"]; cloudProvider?: "external" | ""; plugins: string; logLevel?: LogLevel; address: string; port: number; clientCaFile?: string; podManifestPath?: string; underlayPort: number; proxyKubeconfig?: string; proxyMode: ProxyMode }) => {
       if (opts.bootstrapKubeconfig) {
         try {
           await bootstrapClientCertificate({ kubeconfig: resolve(opts.kubeconfig), bootstrapKubeconfig: resolve(opts.bootstrapKubeconfig), nodeName: opts.nodeName, certDir: resolve(opts.certDir ?? join(dirname(opts.kubeconfig), "pki")) });
@@ -105,7 +114,7 @@ export function kubeletCommand(): Command {
         ...(opts.logLevel ? { logLevel: opts.logLevel } : {}),
         nodeName: opts.nodeName,
         mode: "register",
-        plugins: opts.plugins.split(",").filter(Boolean),
+        plugins: [...opts.plugins.split(",").filter(Boolean), ...(opts.proxyKubeconfig ? [kubeProxy({ addon: false, mode: opts.proxyMode, client: clientFromKubeconfig(resolve(opts.proxyKubeconfig)) })] : [])],
         spec: { name: opts.nodeName, role: "worker", runtime: opts.runtime, ...(opts.nodeLabels ? { labels: opts.nodeLabels } : {}), ...(opts.registerWithTaints ? { taints: opts.registerWithTaints } : {}), ...(opts.cloudProvider !== undefined ? { cloudProvider: opts.cloudProvider } : {}), ...(opts.podManifestPath ? { kubeletConfig: { staticPodPath: resolve(opts.podManifestPath) } } : {}) },
         ...(opts.nodeIp ? { nodeIP: opts.nodeIp } : {}),
         ...(opts.podCidr ? { podCidr: opts.podCidr } : {}),

@@ -33,11 +33,11 @@ test("kubesim up --split runs each component in its own process under its own id
   const up = await startUp(args);
   try {
     const out = up.out();
-    assert.match(out, /cluster with 1 node\(s\) in 5 processes is serving the Kubernetes API at https:\/\//);
+    assert.match(out, /cluster with 1 node\(s\) in 4 processes is serving the Kubernetes API at https:\/\//);
     const pids = [...out.matchAll(/\(pid (\d+)\)/g)].map((m) => Number(m[1]));
-    assert.is(pids.length, 5, "kube-apiserver, kube-controller-manager, kube-scheduler, kubelet, kube-proxy");
+    assert.is(pids.length, 4, "kube-apiserver, kube-controller-manager, kube-scheduler, kubelet (with kube-proxy: the node's kernel is the kubelet process's)");
     assert.ok(!pids.includes(up.child.pid!), "the components are not the parent process");
-    for (const name of ["kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet/kubesim-control-plane", "kube-proxy/kubesim-control-plane"]) assert.match(out, new RegExp(`${name.replace("/", "\\/")} \\(pid \\d+\\)`));
+    for (const name of ["kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet/kubesim-control-plane"]) assert.match(out, new RegExp(`${name.replace("/", "\\/")} \\(pid \\d+\\)`));
     // kubeadm's layout: the pki tree and one kubeconfig per component identity.
     for (const f of ["pki/ca.crt", "pki/apiserver.crt", "pki/front-proxy-ca.crt", "pki/sa.pub", "pki/etcd/ca.crt", "controller-manager.conf", "scheduler.conf"]) assert.ok(existsSync(join(state, f)), f);
 
@@ -48,6 +48,19 @@ test("kubesim up --split runs each component in its own process under its own id
     await kubectl.ok(["rollout", "status", "deployment/web", "--timeout=150s"]);
     const placed = (await kubectl.ok(["get", "pods", "-l", "app=web", "-o", "jsonpath={range .items[*]}{.spec.nodeName}{\"\\n\"}{end}"])).trim().split("\n");
     assert.equal(placed, ["kubesim-control-plane", "kubesim-control-plane"], "a lone control-plane node is left schedulable");
+    // A Service's ClusterIP answers from a pod: kube-proxy (as system:kube-proxy) programs the
+    // iptables of the node process the pods run in.
+    await kubectl.ok(["expose", "deployment", "web", "--port=80"]);
+    const clusterIP = (await kubectl.ok(["get", "service", "web", "-o", "jsonpath={.spec.clusterIP}"])).trim();
+    await kubectl.ok(["run", "client", "--image=busybox", "--restart=Never", "--", "sleep", "3600"]);
+    await kubectl.ok(["wait", "--for=condition=Ready", "pod/client", "--timeout=120s"]);
+    let page = "";
+    for (let attempt = 0; attempt < 30 && !page.includes("Welcome to nginx!"); attempt++) {
+      const r = await kubectl.run(["exec", "client", "--", "wget", "-qO-", "-T", "2", `http://${clusterIP}/`]);
+      page = r.stdout;
+      if (!page.includes("Welcome to nginx!")) await new Promise((res) => setTimeout(res, 1000));
+    }
+    assert.match(page, "Welcome to nginx!", `the Service ${clusterIP} answers from a pod`);
 
     // Each component authenticates as itself. The kubelet bootstrapped its client certificate
     // with the bootstrap token: an approved CSR for system:node:<node>.
