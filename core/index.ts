@@ -84,6 +84,7 @@ export { CniError, CNI_ERROR, CNI_VERSION, parseCniArgs, type CniPlugin, type Cn
 export { NetError, type NetErrorCode, type NetworkStack, type Connection, type ConnectionEvents, type Listener, type Datagram, type UdpSocket, type SocketProtocol } from "./net/sockets.js";
 export { DEFAULT_PLUGINS } from "./cluster/default-distribution.js";
 export { NodeAgents, type NodeAgent, type NodeAgentContext, type NodeAgentHandle } from "./cluster/node-agents.js";
+export { Addons, clusterAddons, nodeAddons, type AddonInstaller } from "./cluster/addons.js";
 export { loadClusterConfig, validateClusterConfig, ClusterConfigError, type ClusterConfig, type ClusterPluginEntry } from "./cluster/cluster-config.js";
 export { parseManifests, type ApplyResult, type ApplyAction } from "./cluster/apply.js";
 export { HttpClient } from "./client/http-client.js";

@@ -10,6 +10,7 @@ import { VirtualClock } from "../clock/virtual-clock.js";
 import { Random, SeededRandom } from "../clock/random.js";
 import { createClusterScope, createNodeScope } from "../di/scopes.js";
 import { provide, type Token } from "../di/token.js";
+import { Addons, clusterAddons } from "./addons.js";
 import { Logger, createLogger, type LogLevel } from "../log/logger.js";
 import { ExtensionRegistry } from "../plugins/extension-point.js";
 import { AdmissionPlugins, ApiTypes } from "../plugins/extension-points.js";
@@ -337,6 +338,7 @@ export class Cluster {
       provide(this.container, Store, cp.store);
       provide(this.container, ApiServerApi, cp.apiServer);
       provide(this.container, Client, cp.client);
+      provide(this.container, Addons, clusterAddons(cp.client));
       provide(this.container, ClientFactory, cp.clients);
       provide(this.container, ClusterCredentialsToken, cp.credentials);
       // The aggregation layer reaches APIServices' Services through the pod network unless a plugin provides another transport.

@@ -15,6 +15,7 @@ import { NodeFileSystem, NodeFiles } from "../cni/node-files.js";
 import { PodNetwork } from "../cni/pod-network.js";
 import { createClusterScope, createNodeScope } from "../di/scopes.js";
 import { provide } from "../di/token.js";
+import { Addons, nodeAddons } from "./addons.js";
 import { InformerFactory, SharedInformerFactory } from "../informers/shared-informer-factory.js";
 import { Logger } from "../log/logger.js";
 import { DataPlane, DataPlaneToken } from "../net/data-plane.js";
@@ -93,6 +94,7 @@ export class NodeHost {
     provide(this.container, Random, random);
     provide(this.container, Logger, options.log);
     provide(this.container, Client, options.client);
+    provide(this.container, Addons, nodeAddons((objects) => options.log.debug("cluster add-on objects left to the cluster's installer", { count: objects.length })));
     this.plane = new DataPlane({ clock: this.clock });
     provide(this.container, DataPlaneToken, this.plane);
     provide(this.container, UnixSockets, new UnixSocketTable());

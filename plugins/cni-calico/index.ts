@@ -1,6 +1,6 @@
 import type { Node } from "kubernetes-types/core/v1.js";
-import type { KubeObject } from "../../core/api/object.js";
-import { isStatusError } from "../../core/api/status.js";
+import { Addons, type AddonInstaller } from "../../core/cluster/addons.js";
+import { createObjects } from "../../core/cluster/create-objects.js";
 import { Client } from "../../core/client/client.js";
 import { NodeAgents } from "../../core/cluster/node-agents.js";
 import { NodeCommands } from "../../core/cluster/node-commands.js";
@@ -42,16 +42,6 @@ export interface CalicoOptions {
   strictAffinity?: boolean;
 }
 
-async function install(client: Client, objects: readonly KubeObject[], warn: (m: string) => void): Promise<void> {
-  for (const obj of objects) {
-    try {
-      await client.resource({ apiVersion: obj.apiVersion!, kind: obj.kind! }).create(obj, { fieldManager: "kubectl-client-side-apply" });
-    } catch (err) {
-      if (isStatusError(err, "AlreadyExists")) continue;
-      warn(`calico.yaml: ${obj.kind} ${obj.metadata?.name}: ${String(err)}`);
-    }
-  }
-}
 
 /** Calico IPAM's writer of IPAMBlock, BlockAffinity and IPAMHandle objects (cluster scope); `idle()` waits for its writes. */
 export const CalicoIpamDatastore = token<IpamDatastore>("CalicoIpamDatastore");
@@ -93,9 +83,9 @@ export function calico(options: CalicoOptions = {}): DefinedPlugin {
         },
       });
       const manifest = calicoManifest(network.ipam.pool, network.settings.backend, network.settings.mtu);
-      await install(client, manifest.filter((o) => o.apiVersion !== CALICO_API_VERSION), (m) => ctx.log.warn(m));
-      // The IPPool is created by the first calico-node (its types are served once the plugins have started).
-      network.ensureObjects = () => install(client, manifest.filter((o) => o.apiVersion === CALICO_API_VERSION), (m) => ctx.log.warn(m));
+      await ctx.resolve<AddonInstaller>(Addons).install(manifest.filter((o) => o.apiVersion !== CALICO_API_VERSION), (m) => ctx.log.warn(`calico.yaml: ${m}`), "kubectl-client-side-apply");
+      // The IPPool is created by the first calico-node (its types are served once the plugins have started), as calico-node does itself.
+      network.ensureObjects = () => createObjects(client, manifest.filter((o) => o.apiVersion === CALICO_API_VERSION), (m) => ctx.log.warn(`calico.yaml: ${m}`), "kubectl-client-side-apply");
       return async () => {
         reg.remove();
         datastore.stop();

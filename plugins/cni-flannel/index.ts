@@ -1,6 +1,4 @@
-import type { KubeObject } from "../../core/api/object.js";
-import { isStatusError } from "../../core/api/status.js";
-import { Client } from "../../core/client/client.js";
+import { Addons, type AddonInstaller } from "../../core/cluster/addons.js";
 import { NodeAgents } from "../../core/cluster/node-agents.js";
 import { NetworkPlugins } from "../../core/cni/network-plugins.js";
 import { Images } from "../../core/cri/images.js";
@@ -38,17 +36,6 @@ export interface FlannelOptions {
   etcd?: FlannelEtcdOptions;
 }
 
-/** Creates what kubectl apply -f kube-flannel.yml creates; objects already there are left alone. */
-async function install(client: Client, objects: readonly KubeObject[], warn: (m: string) => void): Promise<void> {
-  for (const obj of objects) {
-    try {
-      await client.resource(obj.kind!).create(obj, { fieldManager: "kubectl-client-side-apply" });
-    } catch (err) {
-      if (isStatusError(err, "AlreadyExists")) continue;
-      warn(`kube-flannel.yml: ${obj.kind} ${obj.metadata?.name}: ${String(err)}`);
-    }
-  }
-}
 
 /** Writes `<prefix>/config` when etcd has none yet; an existing config is the administrator's and stays. */
 async function seedEtcdConfig(etcd: FlannelEtcdOptions, clock: Clock, netConf: string): Promise<void> {
@@ -76,7 +63,6 @@ export function flannel(options: FlannelOptions = {}): DefinedPlugin {
     description: `flannel pod network (${backend.Type}): bridge cni0 + host-local per node, flanneld with the ${options.etcd ? "etcd" : "kube"} subnet manager, kube-flannel-ds`,
     async setup(ctx) {
       const registry: FlanneldRegistry = new Map();
-      const client = ctx.resolve<Client>(Client);
       ctx.provide(Flanneld, registry);
       ctx.contribute(NetworkPlugins, "flannel", flannelCni);
       for (const image of FLANNEL_IMAGES) ctx.contribute(Images, image.repository, image);
@@ -85,7 +71,7 @@ export function flannel(options: FlannelOptions = {}): DefinedPlugin {
       const etcd = options.etcd;
       if (etcd) await seedEtcdConfig(etcd, ctx.resolve<Clock>(Clock), netConf);
       const args = etcd ? ["--ip-masq", `--etcd-endpoints=${etcd.endpoints.join(",")}`, `--etcd-prefix=${etcd.prefix ?? FLANNEL_ETCD_PREFIX}`] : undefined;
-      await install(client, flannelManifest(netConf, args), (m) => ctx.log.warn(m));
+      await ctx.resolve<AddonInstaller>(Addons).install(flannelManifest(netConf, args), (m) => ctx.log.warn(`kube-flannel.yml: ${m}`), "kubectl-client-side-apply");
       ctx.contribute(NodeAgents, "flanneld", flanneldAgent(registry, new KubeLeaseWatcher(ctx.resolve<SharedInformerFactory>(InformerFactory)), etcd));
       return () => {
         ctx.extensions(NodeAgents).withdraw("flanneld");

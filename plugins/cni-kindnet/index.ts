@@ -5,9 +5,8 @@ import { NodeFiles, type NodeFileSystem } from "../../core/cni/node-files.js";
 import { DataPlaneToken, type DataPlane } from "../../core/net/data-plane.js";
 import { NetworkConfigToken, type NetworkConfig } from "../../core/net/network-config.js";
 import { InformerFactory, type SharedInformerFactory } from "../../core/informers/shared-informer-factory.js";
-import { Client } from "../../core/client/client.js";
 import { Images } from "../../core/cri/images.js";
-import { createObjects } from "../../core/cluster/create-objects.js";
+import { Addons, type AddonInstaller } from "../../core/cluster/addons.js";
 import { KINDNET_IMAGE_DEFINITION } from "./image.js";
 import { kindnetManifest } from "./manifest.js";
 import { KindnetRoutes } from "./node-routes.js";
@@ -96,7 +95,7 @@ export default definePlugin({
   async setup(ctx) {
     ctx.contribute(Images, KINDNET_IMAGE_DEFINITION.repository, KINDNET_IMAGE_DEFINITION);
     const network = ctx.resolve<NetworkConfig>(NetworkConfigToken);
-    await createObjects(ctx.resolve<Client>(Client), kindnetManifest(network.podNetworkCidr), (m) => ctx.log.warn(`kindnet manifest: ${m}`));
+    await ctx.resolve<AddonInstaller>(Addons).install(kindnetManifest(network.podNetworkCidr), (m) => ctx.log.warn(`kindnet manifest: ${m}`));
     ctx.contribute(NodeAgents, "kindnet", kindnetAgent(new KindnetRoutes(ctx.resolve<SharedInformerFactory>(InformerFactory))));
     return () => {
       ctx.extensions(NodeAgents).withdraw("kindnet");

@@ -2,9 +2,8 @@ import { definePlugin } from "../../core/plugins/plugin.js";
 import { PluginConfigError } from "../../core/plugins/plugin-config.js";
 import { fieldError, type FieldError } from "../../core/api/status.js";
 import { parseQuantity, quantityToNumber } from "../../core/api/quantity.js";
-import { Client } from "../../core/client/client.js";
 import type { KubeObject } from "../../core/api/object.js";
-import { createObjects } from "../../core/cluster/create-objects.js";
+import { Addons, type AddonInstaller } from "../../core/cluster/addons.js";
 import { csiControllerPlugins, NodeHostFs, StorageDrivers } from "../../core/csi/storage-drivers.js";
 import { csiDriverProgram, nodeDriverRegistrarImage, NODE_DRIVER_REGISTRAR_IMAGE } from "../../core/csi/driver-pods.js";
 import { NodeAgents } from "../../core/cluster/node-agents.js";
@@ -110,7 +109,7 @@ export default definePlugin<CsiHostPathConfig>({
     const ours = [image, ...(images.get(NODE_DRIVER_REGISTRAR_IMAGE.split(":")[0]!) ? [] : [nodeDriverRegistrarImage(sockets)])];
     for (const i of ours) ctx.contribute(Images, i.repository, i);
     const objects = [hostPathCsiDriver(), ...(config.defaultClass === false ? [] : [standardStorageClass()]), ...hostPathDeployment()] as unknown as KubeObject[];
-    await createObjects(ctx.resolve(Client), objects, (m) => ctx.log.warn(`csi-hostpath manifest: ${m}`), "kubectl-client-side-apply");
+    await ctx.resolve<AddonInstaller>(Addons).install(objects, (m) => ctx.log.warn(`csi-hostpath manifest: ${m}`), "kubectl-client-side-apply");
     return () => {
       ctx.extensions(StorageDrivers).withdraw("hostpath.csi.k8s.io");
       ctx.extensions(NodeAgents).withdraw("csi-hostpath");

@@ -1,6 +1,5 @@
 import type { KubeObject } from "../../core/api/object.js";
-import { Client } from "../../core/client/client.js";
-import { createObjects } from "../../core/cluster/create-objects.js";
+import { Addons, type AddonInstaller } from "../../core/cluster/addons.js";
 import { StorageDrivers } from "../../core/csi/storage-drivers.js";
 import { definePlugin } from "../../core/plugins/plugin.js";
 import { NFS_DRIVER_NAME, NFS_SERVER, NFS_SHARE, NfsDriver } from "./nfs-driver.js";
@@ -26,7 +25,7 @@ export default definePlugin({
   async setup(ctx) {
     const driver = new NfsDriver();
     ctx.contribute(StorageDrivers, NFS_DRIVER_NAME, { name: NFS_DRIVER_NAME, controller: () => driver.controllerPlugin(), node: ({ nodeName, hostFs }) => driver.nodePlugin(nodeName, hostFs) });
-    await createObjects(ctx.resolve(Client), nfsManifests(), (m) => ctx.log.warn(`csi-nfs manifest: ${m}`), "kubectl-client-side-apply");
+    await ctx.resolve<AddonInstaller>(Addons).install(nfsManifests(), (m) => ctx.log.warn(`csi-nfs manifest: ${m}`), "kubectl-client-side-apply");
     return () => {
       ctx.extensions(StorageDrivers).withdraw(NFS_DRIVER_NAME);
     };

@@ -11,7 +11,7 @@ import { Client } from "../../core/client/client.js";
 import { ResourceRegistry } from "../../core/api/resource-registry.js";
 import { BUILT_IN_TYPES } from "../../core/api/builtin/index.js";
 import { Images } from "../../core/cri/images.js";
-import { createObjects } from "../../core/cluster/create-objects.js";
+import { Addons, type AddonInstaller } from "../../core/cluster/addons.js";
 import { KUBE_PROXY_IMAGE_DEFINITION } from "./image.js";
 import { kubeProxyConfiguration, kubeProxyManifest } from "./manifest.js";
 
@@ -60,7 +60,7 @@ export function kubeProxy(options: KubeProxyOptions = {}): DefinedPlugin {
       const minSyncPeriodMs = options.minSyncPeriodMs ?? 1000;
       const network = ctx.resolve<NetworkConfig>(NetworkConfigToken);
       ctx.contribute(Images, KUBE_PROXY_IMAGE_DEFINITION.repository, KUBE_PROXY_IMAGE_DEFINITION);
-      if (options.addon !== false) await createObjects(ctx.resolve<Client>(Client), kubeProxyManifest(kubeProxyConfiguration({ mode, clusterCidr: network.podNetworkCidr, minSyncPeriodMs })), (m) => ctx.log.warn(`kube-proxy addon: ${m}`));
+      if (options.addon !== false) await ctx.resolve<AddonInstaller>(Addons).install(kubeProxyManifest(kubeProxyConfiguration({ mode, clusterCidr: network.podNetworkCidr, minSyncPeriodMs })), (m) => ctx.log.warn(`kube-proxy addon: ${m}`));
       ctx.contribute(NodeAgents, "kube-proxy", {
         start({ scope, signal }) {
           const node = scope.resolve<string>(NodeName);

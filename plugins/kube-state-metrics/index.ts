@@ -1,5 +1,4 @@
-import { Client } from "../../core/client/client.js";
-import { createObjects } from "../../core/cluster/create-objects.js";
+import { Addons, type AddonInstaller } from "../../core/cluster/addons.js";
 import { Images } from "../../core/cri/images.js";
 import { fieldError } from "../../core/api/status.js";
 import { InformerFactory, type SharedInformerFactory } from "../../core/informers/shared-informer-factory.js";
@@ -61,7 +60,7 @@ export function kubeStateMetrics(given: KubeStateMetricsOptions = {}): DefinedPl
       const args = ["--port=8080", "--telemetry-port=8081"];
       if (options.resources?.length) args.push(`--resources=${options.resources.join(",")}`);
       if (options.metricLabelsAllowlist) args.push(`--metric-labels-allowlist=${options.metricLabelsAllowlist}`);
-      await createObjects(ctx.resolve(Client), kubeStateMetricsObjects(args.length > 2 ? { args } : {}), (m) => ctx.log.warn(m), "kubectl-client-side-apply");
+      await ctx.resolve<AddonInstaller>(Addons).install(kubeStateMetricsObjects(args.length > 2 ? { args } : {}), (m) => ctx.log.warn(m), "kubectl-client-side-apply");
       return () => void ctx.extensions(Images).withdraw(image.repository);
     },
   });

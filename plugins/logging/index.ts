@@ -1,5 +1,4 @@
-import { Client } from "../../core/client/client.js";
-import { createObjects } from "../../core/cluster/create-objects.js";
+import { Addons, type AddonInstaller } from "../../core/cluster/addons.js";
 import { Images } from "../../core/cri/images.js";
 import { fieldError } from "../../core/api/status.js";
 import { InformerFactory, type SharedInformerFactory } from "../../core/informers/shared-informer-factory.js";
@@ -69,7 +68,7 @@ export function logging(given: LoggingOptions = {}): DefinedPlugin {
       const images = [elasticsearchImage(nodes), ...fluentBitImages({ informers })];
       for (const image of images) ctx.contribute(Images, image.repository, image);
       const output: LogOutput = options.loki ? { kind: "loki", url: new URL(options.loki) } : { kind: "elasticsearch", host: "elasticsearch.logging.svc.cluster.local", port: 9200 };
-      await createObjects(ctx.resolve(Client), loggingObjects(output, options.flushSeconds !== undefined ? { flushSeconds: options.flushSeconds } : {}), (m) => ctx.log.warn(m), "kubectl-client-side-apply");
+      await ctx.resolve<AddonInstaller>(Addons).install(loggingObjects(output, options.flushSeconds !== undefined ? { flushSeconds: options.flushSeconds } : {}), (m) => ctx.log.warn(m), "kubectl-client-side-apply");
       return () => {
         for (const image of images) ctx.extensions(Images).withdraw(image.repository);
       };

@@ -1,6 +1,5 @@
 import { definePlugin, type DefinedPlugin } from "../../core/plugins/plugin.js";
-import { Client } from "../../core/client/client.js";
-import { createObjects } from "../../core/cluster/create-objects.js";
+import { Addons, type AddonInstaller } from "../../core/cluster/addons.js";
 import { Images } from "../../core/cri/images.js";
 import { InformerFactory, type SharedInformerFactory } from "../../core/informers/shared-informer-factory.js";
 import { metricsServerImage } from "./image.js";
@@ -30,7 +29,7 @@ export function metricsServer(options: MetricsServerOptions = {}): DefinedPlugin
     async setup(ctx) {
       ctx.contribute(Images, "registry.k8s.io/metrics-server/metrics-server", metricsServerImage({ informers: () => ctx.resolve<SharedInformerFactory>(InformerFactory) }));
       // As `kubectl apply -f components.yaml` the first time: create what is missing, leave what exists.
-      await createObjects(ctx.resolve(Client), metricsServerObjects(options), (m) => ctx.log.warn(m), "kubectl-client-side-apply");
+      await ctx.resolve<AddonInstaller>(Addons).install(metricsServerObjects(options), (m) => ctx.log.warn(m), "kubectl-client-side-apply");
     },
   });
 }

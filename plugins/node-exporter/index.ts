@@ -1,6 +1,5 @@
 import type { Node } from "kubernetes-types/core/v1.js";
-import { createObjects } from "../../core/cluster/create-objects.js";
-import { Client } from "../../core/client/client.js";
+import { Addons, type AddonInstaller } from "../../core/cluster/addons.js";
 import { NodeAgents } from "../../core/cluster/node-agents.js";
 import { NodeName } from "../../core/cluster/node-spec.js";
 import { Images, type ImageDefinition } from "../../core/cri/images.js";
@@ -118,7 +117,7 @@ export function nodeExporter(): DefinedPlugin {
       };
       const image: ImageDefinition = { repository: "quay.io/prometheus/node-exporter", tags: [`v${NODE_EXPORTER_VERSION}`, "v1.8.1", "v1.7.0"], size: 11_342_610, layers: ["sha256:busybox-glibc-layer", "sha256:node-exporter-1.8-layer"], config: { entrypoint: ["/bin/node_exporter"], exposedPorts: ["9100/tcp"], user: "nobody" }, programs: { node_exporter: program } };
       ctx.contribute(Images, image.repository, image);
-      await createObjects(ctx.resolve(Client), nodeExporterObjects(), (m) => ctx.log.warn(m), "kubectl-client-side-apply");
+      await ctx.resolve<AddonInstaller>(Addons).install(nodeExporterObjects(), (m) => ctx.log.warn(m), "kubectl-client-side-apply");
       return () => {
         ctx.extensions(NodeAgents).withdraw("node-exporter-model");
         ctx.extensions(Images).withdraw(image.repository);

@@ -7,7 +7,7 @@
  */
 import type { CustomResourceDefinition } from "kubernetes-types/apiextensions/v1.js";
 import { Client, Controllers, csiControllerPlugins, definePlugin } from "../../core/index.js";
-import { createObjects } from "../../core/cluster/create-objects.js";
+import { Addons, type AddonInstaller } from "../../core/cluster/addons.js";
 import { snapshotCrds } from "./crds.js";
 import { csiSnapshotter, snapshotController } from "./snapshot-controllers.js";
 
@@ -19,7 +19,7 @@ export default definePlugin({
   async setup(ctx) {
     const client = ctx.resolve<Client>(Client);
     const crds = snapshotCrds();
-    await createObjects(client, crds, (m) => ctx.log.warn(m), "kubectl-client-side-apply");
+    await ctx.resolve<AddonInstaller>(Addons).install(crds, (m) => ctx.log.warn(m), "kubectl-client-side-apply");
     for (let i = 0; i < 400; i++) {
       const established = await Promise.all(crds.map(async (c) => ((await client.resource<CustomResourceDefinition>("CustomResourceDefinition").get(c.metadata!.name!)).status?.conditions ?? []).some((k) => k.type === "Established" && k.status === "True")));
       if (established.every(Boolean)) break;
