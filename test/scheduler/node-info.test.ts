@@ -67,4 +67,36 @@ test("a NodeInfo clone has its own numbers", () => {
   assertInSync(original);
 });
 
+test("a bound pod confirming its assumed copy takes its place; a changed one is counted again", () => {
+  const cache = new SchedulerCache();
+  cache.addNode(node("a", "4"));
+  cache.addNode(node("b", "4"));
+  const base = pod("", "500m");
+  const { nodeName: _unset, ...unbound } = base.spec!;
+  const pending = { ...base, metadata: { ...base.metadata, labels: { app: "x" } }, spec: unbound } as Pod;
+  const assumed = { ...pending, spec: { ...pending.spec!, nodeName: "a" } };
+  cache.assumePod(assumed, "a");
+  // The bound pod as the API server stores it: spec parts shared with the pending pod, metadata new.
+  const bound = { ...pending, metadata: { ...pending.metadata, resourceVersion: "2", labels: { app: "x" } }, spec: { ...pending.spec!, nodeName: "a" } } as Pod;
+  cache.addPod(bound);
+  const a = cache.get("a")!;
+  assert.is(a.pods.length, 1);
+  assert.is(a.pods[0]!.pod, bound, "the NodeInfo holds the newer object");
+  assert.is(a.requestedMilliCPU, 500);
+  assert.is(cache.isAssumed(bound.metadata!.uid!), false);
+  assertInSync(a);
+  // A newer object with other requests (an in-place resize) is counted anew.
+  const resized = { ...bound, spec: { ...bound.spec!, containers: [{ name: "c", image: "x", resources: { requests: { cpu: "1", memory: "1Gi" } } }] } } as Pod;
+  cache.addPod(resized);
+  assert.is(a.pods.length, 1);
+  assert.is(a.requestedMilliCPU, 1000);
+  // Moved to another node (never by a binding, but the cache follows what the informer says).
+  cache.addPod({ ...resized, spec: { ...resized.spec!, nodeName: "b" } } as Pod);
+  assert.is(a.pods.length, 0);
+  assert.is(a.requestedMilliCPU, 0);
+  assert.is(cache.get("b")!.requestedMilliCPU, 1000);
+  assertInSync(a);
+  assertInSync(cache.get("b")!);
+});
+
 test.run();

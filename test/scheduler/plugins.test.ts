@@ -33,6 +33,12 @@ function scores(plugin: ScorePlugin, p: Pod, nodes: NodeInfo[]): Record<string, 
   const state = new CycleState();
   (plugin as unknown as { preScore?: (s: CycleState, p: Pod, n: NodeInfo[]) => unknown }).preScore?.(state, p, nodes);
   const list: NodeScore[] = nodes.map((n) => ({ name: n.name, score: plugin.score(state, p, n) }));
+  if (plugin.scoreNodes) {
+    // The batched form the framework calls must give exactly the per-node scores.
+    const out = new Float64Array(nodes.length).fill(-1);
+    plugin.scoreNodes(state, p, nodes, out);
+    assert.equal([...out], list.map((s) => s.score), `${plugin.name}.scoreNodes agrees with score`);
+  }
   plugin.scoreExtensions?.()?.normalizeScore(state, p, list);
   return Object.fromEntries(list.map((s) => [s.name, s.score]));
 }
@@ -45,6 +51,10 @@ test("NodeResourcesFit LeastAllocated / MostAllocated: upstream 'differently siz
   // RequestedToCapacityRatio with the default-like shape (0→10, 100→0) equals LeastAllocated per resource.
   const r2c = new NodeResourcesFit({ scoringStrategy: { type: "RequestedToCapacityRatio", requestedToCapacityRatio: { shape: [{ utilization: 0, score: 0 }, { utilization: 100, score: 10 }] } } });
   assert.equal(scores(r2c, p, nodes), { node1: 62, node2: 50 });
+  // A node without allocatable cpu is scored on memory alone; an overcommitted resource scores 0.
+  const odd = [node("nocpu", { memory: "10000" }), node("small", { cpu: "1000m", memory: "10000" })];
+  assert.equal(scores(new NodeResourcesFit(), p, odd), { nocpu: 50, small: 25 });
+  assert.equal(scores(new NodeResourcesBalancedAllocation(), p, odd), { nocpu: 100, small: 75 });
 });
 
 test("NodeResourcesBalancedAllocation: upstream case, skipped for pods requesting nothing", () => {

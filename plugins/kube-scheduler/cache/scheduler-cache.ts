@@ -214,15 +214,34 @@ export class SchedulerCache implements NodeInfoLister {
     return this.pods.get(uid)?.assumed ?? false;
   }
 
-  /** An assigned pod seen by the informer (confirms an assumed pod). */
+  /**
+   * An assigned pod seen by the informer (confirms an assumed pod). When the newer object is on
+   * the same node and derives the same requests, terms and ports, with the same labels and
+   * deletion state (the binding's confirmation of an assumed pod), it takes the old one's place
+   * and its parsed data: nothing counted changes.
+   */
   addPod(pod: Pod): void {
     const uid = pod.metadata!.uid!;
     const s = this.pods.get(uid);
     if (s) {
+      if (s.nodeName === pod.spec!.nodeName && this.replace(s, pod)) return;
       this.unplace(s.pod, s.nodeName);
     }
     this.pods.set(uid, { pod, nodeName: pod.spec!.nodeName!, assumed: false });
     this.place(pod, pod.spec!.nodeName!);
+  }
+
+  private replace(s: PodState, pod: Pod): boolean {
+    const prev = s.pod;
+    if (!PodInfo.sharesDerivation(prev, pod)) return false;
+    const pm = prev.metadata!;
+    const m = pod.metadata!;
+    if (pm.deletionTimestamp !== m.deletionTimestamp || !sameLabels(pm.labels, m.labels)) return false;
+    const ni = this.nodes.get(s.nodeName);
+    if (!ni || !ni.replacePodInfo(PodInfo.of(prev), PodInfo.ofCopy(pod, prev))) return false;
+    s.pod = pod;
+    s.assumed = false;
+    return true;
   }
 
   updatePod(pod: Pod): void {

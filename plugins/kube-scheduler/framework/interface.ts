@@ -85,6 +85,12 @@ export interface ScoreExtensions {
 export interface ScorePlugin extends SchedulerPlugin {
   /** A raw score for the node (after Filter passed). Throwing is an Error status. */
   score(state: CycleState, pod: Pod, nodeInfo: NodeInfo): number;
+  /**
+   * Optional batched Score: the raw score of every node into `out[i]` (index-aligned with
+   * `nodes`), exactly what `score` gives per node. The framework calls it instead of `score` when
+   * present: one call per plugin and cycle instead of one per node.
+   */
+  scoreNodes?(state: CycleState, pod: Pod, nodes: readonly NodeInfo[], out: Float64Array): void;
   scoreExtensions?(): ScoreExtensions | null;
 }
 

@@ -178,6 +178,20 @@ export class NodeInfo {
     return pi;
   }
 
+  /**
+   * Puts `next` in the place of `prev` (the same pod, a newer object deriving the same requests,
+   * terms and ports): totals, ports and counts stay as they are. False when `prev` is not here.
+   */
+  replacePodInfo(prev: PodInfo, next: PodInfo): boolean {
+    const i = this.pods.indexOf(prev);
+    if (i < 0) return false;
+    this.pods[i] = next;
+    if (prev.hasAffinity) this.podsWithAffinity = this.podsWithAffinity.map((p) => (p === prev ? next : p));
+    if (prev.requiredAntiAffinityTerms.length) this.podsWithRequiredAntiAffinity = this.podsWithRequiredAntiAffinity.map((p) => (p === prev ? next : p));
+    this.generation++;
+    return true;
+  }
+
   /** Whether `port` conflicts with a port in use (0.0.0.0 conflicts with every address). */
   portInUse(port: HostPort): boolean {
     const key = `${port.protocol}/${port.port}`;

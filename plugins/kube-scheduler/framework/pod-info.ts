@@ -89,6 +89,25 @@ export class PodInfo {
     return pi;
   }
 
+  /**
+   * Whether a PodInfo of `a` holds what one of `b` would — cheaply, by reference: the same spec
+   * parts (containers, init containers, overhead, affinity) and namespace. Objects from the
+   * in-process API server share unchanged parts, so the bound pod confirming an assumed one
+   * passes; a copy that went through JSON does not (and is derived again).
+   */
+  static sharesDerivation(a: Pod, b: Pod): boolean {
+    const sa = a.spec;
+    const sb = b.spec;
+    return (
+      sa !== undefined && sb !== undefined &&
+      sa.containers === sb.containers &&
+      sa.initContainers === sb.initContainers &&
+      sa.overhead === sb.overhead &&
+      sa.affinity === sb.affinity &&
+      a.metadata?.namespace === b.metadata?.namespace
+    );
+  }
+
   get uid(): string {
     return this.pod.metadata!.uid!;
   }

@@ -283,46 +283,62 @@ export class Framework implements FrameworkRunner {
     return null;
   }
 
-  /** NodeScore objects reused across cycles (a cycle runs synchronously; plugins must not keep them). */
+  /** NodeScore objects and raw scores reused across cycles (a cycle runs synchronously; plugins must not keep them). */
   private readonly scorePool: { name: string; score: number }[] = [];
+  private readonly scoreList: NodeScore[] = [];
+  private rawScores = new Float64Array(0);
 
   /**
    * Score plugins for every node, normalized and weighted: the weighted totals, index-aligned with
-   * `nodes`. `details` (explain) collects per-plugin raw, normalized and weighted scores per node.
-   * Allocates one array and one Float64Array per cycle, whatever the number of nodes.
+   * `nodes`. A plugin's raw scores come from one batched `scoreNodes` call when it has one, else
+   * from `score` per node; only plugins that normalize see NodeScore objects. `details` (explain)
+   * collects per-plugin raw, normalized and weighted scores per node. Allocates one Float64Array
+   * per cycle, whatever the number of nodes.
    */
   runScore(state: CycleState, pod: Pod, nodes: readonly NodeInfo[], details?: Map<string, PluginScore[]>): Float64Array {
     const n = nodes.length;
     const totals = new Float64Array(n);
-    const pool = this.scorePool;
-    while (pool.length < n) pool.push({ name: "", score: 0 });
-    // One array of NodeScore reused by every plugin (normalizing rewrites scores in place).
-    const scores: NodeScore[] = new Array<NodeScore>(n);
-    for (let i = 0; i < n; i++) {
-      const s = pool[i]!;
-      s.name = nodes[i]!.name;
-      scores[i] = s;
-    }
+    if (this.rawScores.length < n) this.rawScores = new Float64Array(Math.max(n, this.rawScores.length * 2));
+    const raw = this.rawScores.length === n ? this.rawScores : this.rawScores.subarray(0, n);
     const skip = state.skipScorePlugins;
     for (const { plugin, weight } of this.scorePlugins) {
       if (skip.size && skip.has(plugin.name)) continue;
-      for (let i = 0; i < n; i++) scores[i]!.score = plugin.score(state, pod, nodes[i]!);
-      const raw = details ? scores.map((s) => s.score) : undefined;
+      if (plugin.scoreNodes) plugin.scoreNodes(state, pod, nodes, raw);
+      else for (let i = 0; i < n; i++) raw[i] = plugin.score(state, pod, nodes[i]!);
       const ext = plugin.scoreExtensions?.();
+      const scores = ext || details ? this.nodeScores(nodes, raw) : undefined;
       if (ext) {
-        const s = ext.normalizeScore(state, pod, scores);
+        const s = ext.normalizeScore(state, pod, scores!);
         if (s && s.code !== Code.Success) throw new Error(`normalizing scores of plugin "${plugin.name}": ${s.message}`);
+        for (let i = 0; i < n; i++) totals[i]! += scores![i]!.score * weight;
+      } else {
+        for (let i = 0; i < n; i++) totals[i]! += raw[i]! * weight;
       }
-      for (let i = 0; i < n; i++) totals[i]! += scores[i]!.score * weight;
       if (details) {
         for (let i = 0; i < n; i++) {
-          let list = details.get(scores[i]!.name);
-          if (!list) details.set(scores[i]!.name, (list = []));
-          list.push({ plugin: plugin.name, raw: raw![i]!, normalized: scores[i]!.score, weight });
+          let list = details.get(nodes[i]!.name);
+          if (!list) details.set(nodes[i]!.name, (list = []));
+          list.push({ plugin: plugin.name, raw: raw[i]!, normalized: scores![i]!.score, weight });
         }
       }
     }
     return totals;
+  }
+
+  /** The pooled NodeScore objects for `nodes`, holding `raw` (normalizing rewrites them in place). */
+  private nodeScores(nodes: readonly NodeInfo[], raw: Float64Array): NodeScore[] {
+    const n = nodes.length;
+    const pool = this.scorePool;
+    while (pool.length < n) pool.push({ name: "", score: 0 });
+    const scores = this.scoreList;
+    scores.length = n;
+    for (let i = 0; i < n; i++) {
+      const s = pool[i]!;
+      s.name = nodes[i]!.name;
+      s.score = raw[i]!;
+      scores[i] = s;
+    }
+    return scores;
   }
 
   runReserve(state: CycleState, pod: Pod, nodeName: string): Status | null {

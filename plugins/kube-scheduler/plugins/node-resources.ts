@@ -205,6 +205,37 @@ export class NodeResourcesFit implements PreFilterPlugin, FilterPlugin, PreScore
     return weights === 0 ? 0 : Math.trunc(total / weights);
   }
 
+  /** `score` for every node (the default cpu-then-memory LeastAllocated case without per-node dispatch). */
+  scoreNodes(state: CycleState, pod: Pod, nodes: readonly NodeInfo[], out: Float64Array): void {
+    if (!this.cpuThenMemory || this.strategyKind !== LEAST_ALLOCATED) {
+      for (let i = 0; i < nodes.length; i++) out[i] = this.score(state, pod, nodes[i]!);
+      return;
+    }
+    const req = requestsOf(state, PRE_FILTER_KEY, pod);
+    const podCpu = req.nonZeroMilliCPU;
+    const podMemory = req.nonZeroMemory;
+    const wCpu = this.resources[0]!.weight;
+    const wMemory = this.resources[1]!.weight;
+    for (let i = 0; i < nodes.length; i++) {
+      const ni = nodes[i]!;
+      let total = 0;
+      let weights = 0;
+      const cpu = ni.allocatableMilliCPU;
+      if (cpu !== 0) {
+        const requested = ni.nonZeroRequestedMilliCPU + podCpu;
+        total += (requested > cpu ? 0 : Math.trunc(((cpu - requested) * MAX_NODE_SCORE) / cpu)) * wCpu;
+        weights += wCpu;
+      }
+      const memory = ni.allocatableMemory;
+      if (memory !== 0) {
+        const requested = ni.nonZeroRequestedMemory + podMemory;
+        total += (requested > memory ? 0 : Math.trunc(((memory - requested) * MAX_NODE_SCORE) / memory)) * wMemory;
+        weights += wMemory;
+      }
+      out[i] = weights === 0 ? 0 : Math.trunc(total / weights);
+    }
+  }
+
   private resourceScore(requested: number, capacity: number): number {
     switch (this.strategyKind) {
       case LEAST_ALLOCATED:
@@ -263,6 +294,29 @@ export class NodeResourcesBalancedAllocation implements PreScorePlugin, ScorePlu
     lastState = undefined;
     state.write(BALANCED_KEY, new RequestsState(req));
     return null;
+  }
+
+  /** `score` for every node (the default cpu-and-memory case without per-node dispatch). */
+  scoreNodes(state: CycleState, pod: Pod, nodes: readonly NodeInfo[], out: Float64Array): void {
+    if (!this.cpuThenMemory) {
+      for (let i = 0; i < nodes.length; i++) out[i] = this.score(state, pod, nodes[i]!);
+      return;
+    }
+    const req = requestsOf(state, BALANCED_KEY, pod).requests;
+    const podCpu = req.milliCPU;
+    const podMemory = req.memory;
+    for (let i = 0; i < nodes.length; i++) {
+      const ni = nodes[i]!;
+      const cpu = ni.allocatableMilliCPU;
+      const memory = ni.allocatableMemory;
+      let std = 0;
+      if (cpu !== 0 && memory !== 0) {
+        const fc = (ni.requestedMilliCPU + podCpu) / cpu;
+        const fm = (ni.requestedMemory + podMemory) / memory;
+        std = Math.abs(((fc > 1 ? 1 : fc) - (fm > 1 ? 1 : fm)) / 2);
+      }
+      out[i] = Math.trunc((1 - std) * MAX_NODE_SCORE);
+    }
   }
 
   score(state: CycleState, pod: Pod, nodeInfo: NodeInfo): number {

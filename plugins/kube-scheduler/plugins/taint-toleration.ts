@@ -1,4 +1,4 @@
-import type { Pod, Toleration } from "kubernetes-types/core/v1.js";
+import type { Pod, Taint, Toleration } from "kubernetes-types/core/v1.js";
 import { ActionType, type ClusterEventWithHint, type EnqueueExtensions, type FilterPlugin, type NodeScore, type PreScorePlugin, type ScoreExtensions, type ScorePlugin } from "../framework/interface.js";
 import { Status } from "../framework/status.js";
 import { firstUntoleratedTaint, taintTolerated } from "../framework/taints.js";
@@ -16,6 +16,16 @@ class TolerationsState {
 }
 
 const FILTER_EFFECTS = ["NoSchedule", "NoExecute"];
+
+/** How many of the node's PreferNoSchedule taints `tolerations` leave untolerated. */
+function untoleratedPreferNoSchedule(taints: readonly Taint[], tolerations: readonly Toleration[]): number {
+  let count = 0;
+  for (const taint of taints) {
+    if (taint.effect !== "PreferNoSchedule") continue;
+    if (!taintTolerated(taint, tolerations)) count++;
+  }
+  return count;
+}
 
 /**
  * Filter: every NoSchedule/NoExecute taint of the node must be tolerated (reason
@@ -43,13 +53,21 @@ export class TaintToleration implements FilterPlugin, PreScorePlugin, ScorePlugi
   score(state: CycleState, _pod: Pod, nodeInfo: NodeInfo): number {
     const taints = nodeInfo.taints;
     if (taints === undefined) return 0;
-    const tolerations = state.read<TolerationsState>(PRE_SCORE_KEY)?.preferNoSchedule ?? [];
-    let count = 0;
-    for (const taint of taints) {
-      if (taint.effect !== "PreferNoSchedule") continue;
-      if (!taintTolerated(taint, tolerations)) count++;
+    return untoleratedPreferNoSchedule(taints, state.read<TolerationsState>(PRE_SCORE_KEY)?.preferNoSchedule ?? []);
+  }
+
+  /** `score` for every node: the tolerations are read once; untainted nodes (most) score 0 without a call. */
+  scoreNodes(state: CycleState, _pod: Pod, nodes: readonly NodeInfo[], out: Float64Array): void {
+    let tolerations: readonly Toleration[] | undefined;
+    for (let i = 0; i < nodes.length; i++) {
+      const taints = nodes[i]!.taints;
+      if (taints === undefined) {
+        out[i] = 0;
+        continue;
+      }
+      tolerations ??= state.read<TolerationsState>(PRE_SCORE_KEY)?.preferNoSchedule ?? [];
+      out[i] = untoleratedPreferNoSchedule(taints, tolerations);
     }
-    return count;
   }
 
   scoreExtensions(): ScoreExtensions {
