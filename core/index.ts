@@ -81,7 +81,7 @@ export { NetworkPlugins } from "./cni/network-plugins.js";
 export { CniRuntime, CNI_CONF_DIR, CNI_BIN_DIR, versionResult } from "./cni/cni-runtime.js";
 export { CniPodNetwork } from "./cni/cni-pod-network.js";
 export { CniError, CNI_ERROR, CNI_VERSION, parseCniArgs, type CniPlugin, type CniHost, type CniEnv, type CniResult, type NetConf, type NetConfList, type CniCommand } from "./cni/cni-types.js";
-export { NetError, type NetErrorCode, type NetworkStack, type Connection, type ConnectionEvents, type Listener, type Datagram, type UdpSocket, type SocketProtocol } from "./net/sockets.js";
+export { NetError, readText, type NetErrorCode, type NetworkStack, type Connection, type ConnectionEvents, type Listener, type Datagram, type UdpSocket, type SocketProtocol } from "./net/sockets.js";
 export { DEFAULT_PLUGINS } from "./cluster/default-distribution.js";
 export { NodeAgents, type NodeAgent, type NodeAgentContext, type NodeAgentHandle } from "./cluster/node-agents.js";
 export { Addons, clusterAddons, nodeAddons, type AddonInstaller } from "./cluster/addons.js";

@@ -1,4 +1,4 @@
-import type { Connection, NetworkStack } from "../net/sockets.js";
+import { readText, type Connection, type NetworkStack } from "../net/sockets.js";
 
 /**
  * HTTP/1.1 over the simulated sockets: what HTTP probes, `wget` and the web servers of built-in
@@ -22,8 +22,6 @@ export interface HttpResponse {
   headers?: Record<string, string>;
   body?: string;
 }
-
-const decoder = new TextDecoder();
 
 /** A header name as Go's `http.CanonicalHeaderKey` writes it: `x-forwarded-for` → `X-Forwarded-For`. */
 export function canonicalHeaderKey(name: string): string {
@@ -66,8 +64,8 @@ export function serveHttpConnection(conn: Connection, handler: (req: HttpRequest
       busy = false;
     }
   };
-  conn.on("data", (chunk) => {
-    buffer += decoder.decode(chunk);
+  readText(conn, (text) => {
+    buffer += text;
     void pump();
   });
   conn.on("end", () => conn.end());
@@ -125,8 +123,8 @@ export async function httpGet(
       const [, code = "0", ...text] = parsed.startLine.split(" ");
       finish({ status: Number(code), statusText: text.join(" "), headers: parsed.headers, body: parsed.body });
     };
-    conn.on("data", (chunk) => {
-      buffer += decoder.decode(chunk);
+    readText(conn, (text) => {
+      buffer += text;
       tryParse(false);
     });
     conn.on("end", () => tryParse(true));

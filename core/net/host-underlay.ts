@@ -30,6 +30,8 @@ interface Remote extends RemoteNode {
   readonly endpoint: UnderlayEndpoint;
 }
 
+const encoder = new TextEncoder();
+
 /** The far end of a connection in another process: what the local end writes goes over the link. */
 class RemotePeer implements ConnectionPeer {
   /** The far end's state is not known here: the local end closes by itself (its `onClosed` runs then). */
@@ -42,8 +44,9 @@ class RemotePeer implements ConnectionPeer {
     private readonly dir: Direction,
   ) {}
 
-  enqueue(item: Uint8Array | typeof END): void {
-    if (item === END) return this.underlay.sendTo(this.to, { header: { t: "fin", id: this.id, d: this.dir } });
+  enqueue(data: Uint8Array | string | typeof END): void {
+    if (data === END) return this.underlay.sendTo(this.to, { header: { t: "fin", id: this.id, d: this.dir } });
+    const item = typeof data === "string" ? encoder.encode(data) : data;
     for (let off = 0; off < item.byteLength || off === 0; off += MAX_UNDERLAY_PAYLOAD) {
       this.underlay.sendTo(this.to, { header: { t: "data", id: this.id, d: this.dir }, payload: item.subarray(off, off + MAX_UNDERLAY_PAYLOAD) });
       if (item.byteLength === 0) break;

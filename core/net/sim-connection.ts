@@ -8,18 +8,23 @@ const encoder = new TextEncoder();
 /** The other end of a {@link SimConnection}: another SimConnection, or a connection's far end in another process. */
 export interface ConnectionPeer {
   readonly closed: boolean;
-  enqueue(item: Uint8Array | typeof END): void;
+  /** What the local end wrote: bytes, text (UTF-8 on the wire) or END for its FIN. */
+  enqueue(item: Uint8Array | string | typeof END): void;
   reset(): void;
 }
 
 /**
  * One end of an established TCP connection. Data written goes straight to the peer's queue and is
  * delivered in order on a microtask: O(1) per message, no walk (the path was walked by the
- * handshake, and conntrack holds the NAT for it).
+ * handshake, and conntrack holds the NAT for it). Text written stays text until the reader asks:
+ * a reader that called `setEncoding("utf8")` gets it as written (no encode and decode per message),
+ * others get its UTF-8 bytes.
  */
 export class SimConnection extends EventEmitter<ConnectionEvents> implements Connection {
   peer!: ConnectionPeer;
-  private queue: (Uint8Array | typeof END)[] = [];
+  private queue: (Uint8Array | string | typeof END)[] = [];
+  /** Set by `setEncoding("utf8")`: data is delivered as `text` events (bytes decoded as a stream). */
+  private textDecoder: InstanceType<typeof TextDecoder> | undefined;
   private scheduled = false;
   private localEnded = false;
   private remoteEnded = false;
@@ -40,7 +45,12 @@ export class SimConnection extends EventEmitter<ConnectionEvents> implements Con
       queueMicrotask(() => this.emit("error", new NetError("ECONNRESET", "write after end")));
       return;
     }
-    this.peer.enqueue(typeof data === "string" ? encoder.encode(data) : data);
+    this.peer.enqueue(data);
+  }
+
+  setEncoding(encoding: "utf8"): void {
+    if (encoding !== "utf8") throw new TypeError(`unsupported encoding ${String(encoding)}`);
+    this.textDecoder ??= new TextDecoder();
   }
 
   end(): void {
@@ -61,7 +71,7 @@ export class SimConnection extends EventEmitter<ConnectionEvents> implements Con
   }
 
   /** Queues what the peer sent (bytes, or END for its FIN), delivered in order on a microtask. */
-  enqueue(item: Uint8Array | typeof END): void {
+  enqueue(item: Uint8Array | string | typeof END): void {
     if (this.closed) return;
     this.queue.push(item);
     if (!this.scheduled) {
@@ -77,10 +87,13 @@ export class SimConnection extends EventEmitter<ConnectionEvents> implements Con
     for (const item of q) {
       if (this.closed) return;
       if (item === END) {
+        const rest = this.textDecoder?.decode();
+        if (rest) this.emit("text", rest);
         this.remoteEnded = true;
         this.emit("end");
         this.maybeClose();
-      } else this.emit("data", item);
+      } else if (this.textDecoder) this.emit("text", typeof item === "string" ? item : this.textDecoder.decode(item, { stream: true }));
+      else this.emit("data", typeof item === "string" ? encoder.encode(item) : item);
     }
   }
 

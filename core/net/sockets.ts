@@ -21,6 +21,8 @@ export class NetError extends Error {
 
 export interface ConnectionEvents {
   data: (chunk: Uint8Array) => void;
+  /** Data as text, instead of `data`, once the reader called `setEncoding("utf8")`. */
+  text: (chunk: string) => void;
   /** The peer closed its side (FIN). */
   end: () => void;
   /** Both sides are closed. */
@@ -35,10 +37,29 @@ export interface Connection extends EventEmitter<ConnectionEvents> {
   readonly remoteAddress: string;
   readonly remotePort: number;
   write(data: Uint8Array | string): void;
+  /**
+   * Optional, as Node's `socket.setEncoding`: from now on data arrives as UTF-8 text in `text`
+   * events (text the peer wrote as a string is handed over as is). See {@link readText}.
+   */
+  setEncoding?(encoding: "utf8"): void;
   /** Half-closes (sends FIN); the connection closes when both sides have ended. */
   end(): void;
   /** Aborts (RST). */
   destroy(): void;
+}
+
+/**
+ * Reads `conn` as UTF-8 text: through `setEncoding` where the connection offers it (no bytes in
+ * between when the peer writes text), else by decoding its bytes as a stream.
+ */
+export function readText(conn: Connection, onText: (text: string) => void): void {
+  if (conn.setEncoding) {
+    conn.setEncoding("utf8");
+    conn.on("text", onText);
+    return;
+  }
+  const decoder = new TextDecoder();
+  conn.on("data", (chunk) => onText(decoder.decode(chunk, { stream: true })));
 }
 
 /** A bound listening socket. */

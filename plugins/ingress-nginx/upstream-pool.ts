@@ -1,6 +1,6 @@
 import { HttpTimeoutError, parseHttpMessage, type HttpClientResponse } from "../../core/cri/http.js";
 import type { Clock } from "../../core/clock/clock.js";
-import type { Connection, NetworkStack } from "../../core/net/sockets.js";
+import { readText, type Connection, type NetworkStack } from "../../core/net/sockets.js";
 import { connect as tlsConnect, type TLSSocket } from "node:tls";
 import type { Duplex } from "node:stream";
 import { connectionToDuplex, duplexToConnection } from "../../core/net/connection-stream.js";
@@ -53,8 +53,6 @@ export class UpstreamClosedError extends Error {
   override readonly name = "UpstreamClosedError";
 }
 
-const decoder = new TextDecoder();
-
 /** One kept-alive HTTP/1.1 connection to an endpoint: one request at a time. */
 class PooledConnection {
   private buffer = "";
@@ -64,8 +62,8 @@ class PooledConnection {
   closed = false;
 
   constructor(readonly conn: Connection, private readonly onClosed: (c: PooledConnection) => void) {
-    conn.on("data", (chunk) => {
-      this.buffer += decoder.decode(chunk);
+    readText(conn, (text) => {
+      this.buffer += text;
       if (this.waiting) this.waiting.received = true;
       this.tryParse(false);
     });
