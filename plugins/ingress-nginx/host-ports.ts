@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { createServer as createH2cServer, createSecureServer, type Http2ServerRequest, type Http2ServerResponse } from "node:http2";
+import { constants as h2constants, createServer as createH2cServer, createSecureServer, type Http2ServerRequest, type Http2ServerResponse } from "node:http2";
 import { createServer as createTcpServer, type Server, type Socket } from "node:net";
 import { createSecureContext, type SecureContext } from "node:tls";
 import type { AddressInfo } from "node:net";
@@ -200,11 +200,27 @@ export class HostPortForwarder {
           remoteAddress: (req.socket.remoteAddress ?? "127.0.0.1").replace(/^::ffff:/, ""),
           scheme,
           httpsPort: this.boundHttps,
+          // HTTP/2 answers stream through (server-streaming gRPC); HTTP/1.1 over TLS gets them whole.
+          streamBody: h2,
         });
-        // nginx answers with the body's length (one write, no chunked encoding).
-        const body: string | Buffer = out.bodyBytes ?? out.body ?? "";
         const outHeaders: Record<string, string> = {};
         for (const k in out.headers ?? {}) if (!h2 || !CONNECTION_SPECIFIC.has(k.toLowerCase())) outHeaders[k] = out.headers![k]!;
+        if (out.stream) {
+          // The upstream's DATA frames go out as they arrive, its trailers last.
+          res.writeHead(out.status, outHeaders);
+          out.stream.pipe({
+            data: (c) => void (res as Http2ServerResponse).write(c),
+            end: (trailers) => {
+              if (Object.keys(trailers).length) res.addTrailers(trailers);
+              res.end();
+            },
+            // A failure after the headers: the stream is reset (nginx closes the client's stream).
+            error: () => (res as Http2ServerResponse).stream.close(h2constants.NGHTTP2_INTERNAL_ERROR),
+          });
+          return;
+        }
+        // nginx answers with the body's length (one write, no chunked encoding).
+        const body: string | Buffer = out.bodyBytes ?? out.body ?? "";
         if (!out.trailers) outHeaders["Content-Length"] ??= String(Buffer.byteLength(body));
         if (h2) res.writeHead(out.status, outHeaders);
         else (res as ServerResponse).writeHead(out.status, out.statusText ?? "", outHeaders);
