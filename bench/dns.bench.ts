@@ -6,8 +6,8 @@
  */
 import { spawn, spawnSync } from "node:child_process";
 import { createSocket } from "node:dgram";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import dnsPacket from "dns-packet";
 import type { Service } from "kubernetes-types/core/v1.js";
@@ -18,6 +18,7 @@ import { BUILTIN_DNS_PLUGINS } from "../plugins/coredns/dns-plugins/builtins.js"
 import { listenOnHost } from "../plugins/coredns/server/host-listener.js";
 
 const SERVICES = 10_000;
+const cpuMicros = (u: NodeJS.CpuUsage): number => u.user + u.system;
 const gc = (globalThis as { gc?: () => void }).gc;
 const fmt = (n: number): string => Math.round(n).toLocaleString("en-US");
 const heap = (): number => {
@@ -57,8 +58,10 @@ const info = { protocol: "udp" as const, remoteAddress: "127.0.0.1", remotePort:
 for (const q of queries) await server.handle(q, info);
 const N = 200_000;
 let t = performance.now();
+const cpu0 = process.cpuUsage();
 for (let i = 0; i < N; i++) await server.handle(queries[i % SERVICES]!, info);
 const inProcess = N / ((performance.now() - t) / 1000);
+const cpuInProcess = cpuMicros(process.cpuUsage(cpu0)) / N;
 const check = dnsPacket.decode(Buffer.from((await server.handle(queries[42]!, info))!));
 if ((check.answers?.[0] as { data?: string } | undefined)?.data !== ips[42]) throw new Error("wrong answer in the benchmark");
 
@@ -67,6 +70,19 @@ const listener = await listenOnHost("127.0.0.1", 0, (q, protocol) => server.hand
 const dir = mkdtempSync(join(tmpdir(), "kubesim-dns-bench-"));
 const queryFile = join(dir, "queries.txt");
 writeFileSync(queryFile, names.map((n) => `${n} A`).join("\n") + "\n");
+/** CPU time (µs) of other processes, from /proc (user + system, clock ticks of 10 ms). */
+function procCpuMicros(pids: number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+      ticks += Number(f[11]) + Number(f[12]);
+    } catch {
+      /* gone */
+    }
+  }
+  return ticks * 10_000;
+}
 const have = (cmd: string, args: string[]): boolean => !spawnSync(cmd, args, { stdio: "ignore" }).error;
 
 async function nodeClient(port: number, seconds: number): Promise<number> {
@@ -110,12 +126,30 @@ function dnsperf(port: number, seconds: number): Promise<number> {
 }
 
 const useDnsperf = have("dnsperf", ["-h"]);
-const measure = (port: number): Promise<number> => (useDnsperf ? dnsperf(port, 5) : nodeClient(port, 5));
-t = performance.now();
+const measure = (port: number): Promise<number> => (useDnsperf ? dnsperf(port, SECONDS) : nodeClient(port, SECONDS));
+const SECONDS = 5;
+let c0 = process.cpuUsage();
 const udp = await measure(listener.port);
+const cpuUdp = cpuMicros(process.cpuUsage(c0)) / (udp * SECONDS);
+await listener.close();
+
+// 2b. Over real UDP answered by worker processes sharing the socket (each with replicas of the informers).
+const WORKERS = Number(process.env.DNS_WORKERS ?? 2);
+const workerListener = await listenOnHost("127.0.0.1", 0, (q, protocol) => server.handle(q, { ...info, protocol }), {
+  udpWorkers: { workers: WORKERS, corefile: server.corefile!, port: 53, informers },
+});
+// Warm the workers' caches and code first, as the single-process server was warmed.
+await measure(workerListener.port);
+const pids = workerListener.workers!.pids;
+let w0 = procCpuMicros(pids);
+c0 = process.cpuUsage();
+const udpWorkers = await measure(workerListener.port);
+const cpuWorkers = (procCpuMicros(pids) - w0 + cpuMicros(process.cpuUsage(c0))) / (udpWorkers * SECONDS);
+await workerListener.close();
 
 // 3. dnsmasq with the same names from a hosts file.
 let dnsmasq: number | undefined;
+let cpuDnsmasq = 0;
 let dnsmasqPort = 0;
 if (have("dnsmasq", ["--version"])) {
   const hostsFile = join(dir, "hosts");
@@ -126,18 +160,22 @@ if (have("dnsmasq", ["--version"])) {
   probe.close();
   const child = spawn("dnsmasq", ["-k", "--port", String(port), "--listen-address=127.0.0.1", "--bind-interfaces", "--no-resolv", "--no-hosts", `--addn-hosts=${hostsFile}`, "--cache-size=10000", "--user=root", `--pid-file=${join(dir, "pid")}`], { stdio: "ignore" });
   await new Promise((r) => setTimeout(r, 500));
+  w0 = procCpuMicros([child.pid!]);
   dnsmasq = await measure(port);
+  cpuDnsmasq = (procCpuMicros([child.pid!]) - w0) / (dnsmasq * SECONDS);
   dnsmasqPort = port;
   child.kill("SIGTERM");
 }
 
 console.log(`services: ${fmt(SERVICES)}; memory per service record: ${fmt(perService)} bytes`);
-console.log(`in process (wire → server → wire, cache 30): ${fmt(inProcess)} queries/s`);
+console.log(`in process (wire → server → wire, cache 30): ${fmt(inProcess)} queries/s, ${cpuInProcess.toFixed(1)} µs CPU/query`);
 const lostOf = (port: number): string => (lost.has(port) ? ` (${lost.get(port)})` : "");
-console.log(`UDP host port (${useDnsperf ? "dnsperf -c 4 -q 200" : "node client, 64 in flight"}): ${fmt(udp)} queries/s${lostOf(listener.port)}`);
-if (dnsmasq !== undefined) console.log(`dnsmasq, same names from a hosts file: ${fmt(dnsmasq)} queries/s${lostOf(dnsmasqPort)}; kubesim/dnsmasq = ${(udp / dnsmasq).toFixed(2)} (target ≥ 0.5)`);
+const client = useDnsperf ? "dnsperf -c 4 -q 200" : "node client, 64 in flight";
+console.log(`UDP host port, one process (${client}): ${fmt(udp)} queries/s${lostOf(listener.port)}, ${cpuUdp.toFixed(1)} µs CPU/query`);
+console.log(`UDP host port, ${WORKERS} worker processes (${client}): ${fmt(udpWorkers)} queries/s${lostOf(workerListener.port)}, ${cpuWorkers.toFixed(1)} µs CPU/query (workers + main)`);
+if (dnsmasq !== undefined) console.log(`dnsmasq, same names from a hosts file: ${fmt(dnsmasq)} queries/s${lostOf(dnsmasqPort)}, ${cpuDnsmasq.toFixed(1)} µs CPU/query; kubesim/dnsmasq = ${(udp / dnsmasq).toFixed(2)} one process, ${(udpWorkers / dnsmasq).toFixed(2)} with ${WORKERS} workers (target ≥ 0.5)`);
 else console.log("dnsmasq not installed (apt-get install -y dnsmasq-base): no comparison");
-await listener.close();
+console.log(`load average: ${loadavg().map((l) => l.toFixed(2)).join(", ")} (${useDnsperf ? "dnsperf" : "the client"} and the servers share the machine's cores)`);
 await server.stop();
 await cluster.stop();
 rmSync(dir, { recursive: true, force: true });

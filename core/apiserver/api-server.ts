@@ -294,7 +294,7 @@ export class ApiServer implements ApiServerApi {
   // ---------------------------------------------------------------- update / status / patch
 
   async update(type: RegisteredType, namespace: string | undefined, name: string, body: KubeObject, options: WriteOptions = {}, ctx: RequestContext = {}): Promise<KubeObject> {
-    body = this.checkBody(type, body);
+    body = this.checkBody(type, body, await this.storedHint(type, namespace, name));
     this.checkName(body, name);
     return this.guaranteedUpdate(type, namespace, name, "", options, ctx, pinnedVersion(body), (current) => this.replacement(type, current, body));
   }
@@ -315,7 +315,7 @@ export class ApiServer implements ApiServerApi {
     this.checkSubresource(type, subresource, ["status", "scale", "finalize", ...writableSubresources(type)]);
     if (subresource === "finalize") return this.finalizeNamespace(type, name, body, options, ctx);
     if (subresource === "status" || type.strategy.subresourceUpdates?.[subresource]) {
-      body = this.checkBody(type, body);
+      body = this.checkBody(type, body, await this.storedHint(type, namespace, name));
       this.checkName(body, name);
       return this.guaranteedUpdate(type, namespace, name, subresource, options, ctx, pinnedVersion(body), (current) => this.replacement(type, current, body, subresource === "status"));
     }
@@ -409,7 +409,9 @@ export class ApiServer implements ApiServerApi {
       const patchedRv = patched.metadata?.resourceVersion;
       if (patchedRv && patchedRv !== current.metadata?.resourceVersion) pinned = patchedRv;
       if (pinned) throw conflict(type.descriptor, name);
-      const draft = draftOf(this.checkBody(type, patched));
+      // Only what the patch changed is decoded again; a status patch copies only metadata and status.
+      const checked = this.checkBody(type, patched, current);
+      const draft = subresource === "status" ? statusDraftOf(checked, current) : draftOf(checked, current);
       draft.metadata.name = name;
       return draft;
     });
@@ -743,23 +745,32 @@ export class ApiServer implements ApiServerApi {
    * Checks a body as decoding it into the kind's Go type would, and returns it as that type holds
    * it (nulls dropped or zeroed: never a null where later stages expect a value).
    */
-  private checkBody(type: RegisteredType, body: KubeObject): KubeObject {
+  private checkBody(type: RegisteredType, body: KubeObject, stored?: KubeObject): KubeObject {
     if (typeof body !== "object" || body === null || Array.isArray(body)) throw badRequest("the body of the request was not a JSON object");
     const d = type.descriptor;
     const expected = formatApiVersion(d.group, d.version);
     if (body.apiVersion && body.apiVersion !== expected) throw badRequest(`the API version in the data (${body.apiVersion}) does not match the expected API version (${expected})`);
     if (body.kind && body.kind !== d.kind) throw badRequest(`the kind in the data (${body.kind}) does not match the expected kind (${d.kind})`);
     // What JSON decoding into the Go types refuses: a field of the wrong JSON type (never a 500 later on).
-    const decoded = decodeTyped(d.group, d.version, d.kind, body);
+    const decoded = decodeTyped(d.group, d.version, d.kind, body, stored);
     if (decoded.mismatch) throw typeMismatchError(d.kind, d.version, decoded.mismatch);
     return decoded.object;
+  }
+
+  /**
+   * The stored object a write names, if any: a hint for decoding its body (subtrees of the body
+   * that are the stored object's were decoded when it was written). Never throws.
+   */
+  private async storedHint(type: RegisteredType, namespace: string | undefined, name: string): Promise<KubeObject | undefined> {
+    if (!name || (type.descriptor.namespaced && !namespace)) return undefined;
+    return this.store.get(objectStorageKey(this.storageResource(type), type.descriptor.namespaced ? namespace : undefined, name)).catch(() => undefined);
   }
 
   /** The draft a PUT makes of `body`; a uid in the body is a precondition on the stored object (rest.DefaultUpdatedObjectInfo). */
   private replacement(type: RegisteredType, current: KubeObject | undefined, body: KubeObject, statusOnly = false): Draft {
     const uid = body.metadata?.uid;
     if (uid && current) checkPreconditions(type, current, { uid });
-    return statusOnly ? statusDraftOf(body) : draftOf(body);
+    return statusOnly ? statusDraftOf(body, current) : draftOf(body, current);
   }
 
   private checkName(body: KubeObject, name: string): void {

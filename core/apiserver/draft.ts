@@ -9,11 +9,32 @@ export interface Draft extends KubeObject {
   metadata: MutableMeta;
 }
 
-/** A private, mutable copy of an object (inputs from callers and the store are never mutated). */
-export function draftOf(obj: KubeObject): Draft {
-  const copy = cloneJson(obj) as Draft;
+/**
+ * A private, mutable copy of an object (inputs from callers and the store are never mutated).
+ * `metadata.managedFields` that are the `stored` object's own are shared, not copied: entries are
+ * never changed in place (the field manager replaces the list), and the stored ones are immutable.
+ */
+export function draftOf(obj: KubeObject, stored?: KubeObject): Draft {
+  const copy = {} as Draft;
+  for (const key in obj) {
+    const value = obj[key];
+    if (value === undefined) continue;
+    copy[key] = key === "metadata" ? metaCopy(value as KubeObject["metadata"], stored) : cloneJson(value);
+  }
   if (!copy.metadata) copy.metadata = {};
   return copy;
+}
+
+/** A private copy of `meta`, sharing its managedFields when they are the stored object's. */
+function metaCopy(meta: KubeObject["metadata"], stored: KubeObject | undefined): MutableMeta {
+  const managed = meta?.managedFields;
+  if (managed === undefined || managed !== stored?.metadata?.managedFields) return cloneJson(meta) as MutableMeta;
+  const out: Record<string, unknown> = {};
+  for (const key in meta) {
+    const value = (meta as Record<string, unknown>)[key];
+    if (value !== undefined) out[key] = key === "managedFields" ? value : cloneJson(value);
+  }
+  return out as MutableMeta;
 }
 
 /**
@@ -45,16 +66,18 @@ export function keepSystemMeta(draft: Draft, current: KubeObject): void {
   if (cur.deletionGracePeriodSeconds !== undefined) m.deletionGracePeriodSeconds = cur.deletionGracePeriodSeconds;
   else delete m.deletionGracePeriodSeconds;
   if (cur.generateName !== undefined && m.generateName === undefined) m.generateName = cur.generateName;
-  if (m.managedFields === undefined && cur.managedFields) m.managedFields = cloneJson(cur.managedFields);
+  // Shared: entries are never changed in place (the field manager replaces the list).
+  if (m.managedFields === undefined && cur.managedFields) m.managedFields = cur.managedFields;
 }
 
 /**
- * The draft of a `/status` PUT body: its metadata and status copied, every other field left
- * shared (keepAllButStatus replaces them with the stored object's).
+ * The draft of a `/status` write (a PUT body or a patched object): its metadata and status
+ * copied, every other field left shared (keepAllButStatus replaces them with the stored object's).
+ * ManagedFields that are the `stored` object's are shared (see draftOf).
  */
-export function statusDraftOf(body: KubeObject): Draft {
+export function statusDraftOf(body: KubeObject, stored?: KubeObject): Draft {
   const b = body as KubeObject & { status?: unknown };
-  const draft = { ...body, metadata: cloneJson(body.metadata ?? {}) } as Draft & { status?: unknown };
+  const draft = { ...body, metadata: metaCopy(body.metadata ?? {}, stored) } as Draft & { status?: unknown };
   if (b.status !== undefined) draft.status = cloneJson(b.status);
   return draft;
 }

@@ -5,6 +5,7 @@ import { readKubeconfig, resolveContext } from "../client/kubeconfig.js";
 import { NodeHost, type NodeHostOptions } from "../cluster/node-host.js";
 import { KUBELET_SERVER_ANNOTATION, startKubeletStreamServer, type KubeletStreamServer } from "../cluster/kubelet-stream-server.js";
 import { PodStreams } from "../apiserver/http/pod-streams.js";
+import { UNDERLAY_ENDPOINT_ANNOTATION } from "../net/host-underlay.js";
 import { createLogger, type LogLevel } from "../log/logger.js";
 
 export interface NodeProcessOptions extends Omit<NodeHostOptions, "client" | "log"> {
@@ -44,11 +45,12 @@ export async function runNodeProcess(options: NodeProcessOptions): Promise<void>
       server = await startKubeletStreamServer({ streams: node.container.resolve<PodStreams>(PodStreams), nodeName: host.nodeName, port: serverOptions.port, ...(serverOptions.host ? { host: serverOptions.host } : {}), clientCaPem, log: log.child("server") });
       await client.resource("Node").patch(host.nodeName, "merge", { metadata: { annotations: { [KUBELET_SERVER_ANNOTATION]: server.url } } }, { fieldManager: "kubelet" });
     }
+    if (node.underlay) await client.resource("Node").patch(host.nodeName, "merge", { metadata: { annotations: { [UNDERLAY_ENDPOINT_ANNOTATION]: node.underlay.endpoint } } }, { fieldManager: "kubelet" });
   } catch (err) {
     process.stderr.write(`${component}: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exit(1);
   }
-  process.stdout.write(`${component}: running on node ${host.nodeName} (InternalIP ${addresses.nodeIP}, podCIDR ${addresses.podCidr})${server ? `, serving the kubelet API at ${server.url}` : ""}\n`);
+  process.stdout.write(`${component}: running on node ${host.nodeName} (InternalIP ${addresses.nodeIP}, podCIDR ${addresses.podCidr})${server ? `, serving the kubelet API at ${server.url}` : ""}${node.underlay ? `, underlay socket ${node.underlay.endpoint}` : ""}\n`);
   const stop = (signal: string): void => {
     process.stdout.write(`${component}: ${signal}, shutting down\n`);
     void (async () => {

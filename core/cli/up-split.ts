@@ -1,9 +1,16 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import { join, resolve as resolvePath } from "node:path";
 import { HttpClient } from "../client/http-client.js";
 import type { LogLevel } from "../log/logger.js";
+import { kubeconfigFor, readKubeconfig, writeKubeconfig } from "../client/kubeconfig.js";
 import { ensureKubeadmPki, PKI_DIR, writeKubeadmKubeconfigs } from "./kubeadm-pki.js";
+import { KUBE_PROXY_IDENTITY, readCertificateAuthority, writeComponentKubeconfig } from "./component-kubeconfigs.js";
+import { createBootstrapToken, publishBootstrapRbac } from "./kubeadm.js";
+import { createObjects } from "../cluster/create-objects.js";
+
+/** The pod network the kubelets are started with (`kubesim kubelet --cluster-cidr` default, kind's). */
+const CLUSTER_CIDR = "10.244.0.0/16";
 
 /** What `kubesim up --split` runs: the same cluster as `kubesim up`, one OS process per component. */
 export interface SplitOptions {
@@ -11,7 +18,7 @@ export interface SplitOptions {
   host: string;
   kubeconfig: string;
   stateDir: string;
-  /** Nodes (one control plane, the rest workers; default 3), each a kubelet process and a kube-proxy process. */
+  /** Nodes (one control plane, the rest workers; default 3), each a kubelet process, with kube-proxy inside it. */
   nodes?: number;
   reset?: boolean;
   etcdServers?: readonly string[];
@@ -99,6 +106,15 @@ function startChild(name: string, args: readonly string[], print: (line: string)
   };
 }
 
+/** Whether the kubeconfig at `path` exists and names `server`. */
+function sameServer(path: string, server: string): boolean {
+  try {
+    return readKubeconfig(path).clusters.some((c) => c.cluster.server === server);
+  } catch {
+    return false;
+  }
+}
+
 /** SIGTERM, then SIGKILL after `graceMs`; resolves when the process is gone. */
 function stopChild(child: ChildProcess, graceMs = 15_000): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
@@ -112,7 +128,9 @@ function stopChild(child: ChildProcess, graceMs = 15_000): Promise<void> {
  * `kubesim up --split`: the cluster `kubesim up` runs, as the seeds' architecture draws it — one
  * OS process per component, all talking to the API server over HTTPS: `kubesim apiserver`
  * (durable store in the state dir, or etcd), then `kube-controller-manager` and `kube-scheduler`
- * (leader-elected), and per node a `kubelet` and a `kube-proxy`. Certificates and kubeconfigs
+ * (leader-elected), and per node a `kubelet` running kube-proxy with its own credentials
+ * (`--proxy-kubeconfig`): a node's iptables live in its process, as kube-proxy's hostNetwork pod
+ * shares its node's kernel. Certificates and kubeconfigs
  * follow kubeadm's layout (`<state-dir>/pki`, `controller-manager.conf`, ...). Every child stops
  * when `shutdown` is called or when this process dies.
  */
@@ -148,28 +166,48 @@ export async function upSplit(options: SplitOptions, print: (line: string) => vo
     const names = nodeNames(options.nodes ?? 3);
     await ensureKubeadmPki(pkiDir, { nodeName: names[0]!, hostIp: options.host });
     await writeKubeadmKubeconfigs(stateDir, url);
-    // The components authenticate with the admin kubeconfig for now: kubesim's controllers, kindnet's
-    // manifest and the scheduler's informers need more than the bootstrap policy grants
-    // system:kube-controller-manager, system:kube-scheduler and system:node:<node> (per-component
-    // identities are their own piece of work); kubeadm's controller-manager.conf and scheduler.conf are written above.
-    const credentials = kubeconfig;
-    start("kube-controller-manager", ["kube-controller-manager", "--kubeconfig", credentials]);
-    start("kube-scheduler", ["kube-scheduler", "--kubeconfig", credentials]);
+    // Every component acts as its own user, as kubeadm runs them, and the API server authorizes
+    // each by Node,RBAC: kube-controller-manager as system:kube-controller-manager (controller-manager.conf),
+    // each of its controllers with a token of its own service account (--use-service-account-credentials);
+    // kube-scheduler as system:kube-scheduler (scheduler.conf); kube-proxy as system:kube-proxy
+    // (system:node-proxier); each kubelet as system:node:<node> in system:nodes, with a client
+    // certificate it bootstraps with a bootstrap token (a CSR the controller manager approves and signs).
+    const ca = readCertificateAuthority(pkiDir);
+    const proxyKubeconfig = await writeComponentKubeconfig(join(stateDir, "kube-proxy.conf"), { server: url, ca, identity: KUBE_PROXY_IDENTITY });
+    const bootstrapKubeconfig = join(stateDir, "bootstrap-kubelet.conf");
+    const admin = HttpClient.fromKubeconfig(kubeconfig);
+    try {
+      await publishBootstrapRbac(admin);
+      // What the installer applies with the admin's credentials: the pod network's manifest (kind
+      // applies kindnet's) and the scheduler's RBAC for kubesim's explain protocol.
+      const { kindnetManifest } = await import("../../plugins/cni-kindnet/index.js");
+      const { explainRbac } = await import("../../plugins/kube-scheduler/index.js");
+      await createObjects(admin, [...kindnetManifest(CLUSTER_CIDR), ...explainRbac()], (m) => print(`kubesim: ${m}`));
+      const token = await createBootstrapToken(admin, { now: Date.now(), description: "The kubelets' bootstrap token of kubesim up --split." });
+      writeKubeconfig(bootstrapKubeconfig, kubeconfigFor({ name: "kubernetes", server: url, caPem: ca.certPem, token }));
+    } finally {
+      admin.close();
+    }
+    start("kube-controller-manager", ["kube-controller-manager", "--kubeconfig", join(stateDir, "controller-manager.conf"), "--use-service-account-credentials", "true", "--cluster-signing-cert-file", join(pkiDir, "ca.crt"), "--cluster-signing-key-file", join(pkiDir, "ca.key")]);
+    start("kube-scheduler", ["kube-scheduler", "--kubeconfig", join(stateDir, "scheduler.conf")]);
     const ready: Promise<unknown>[] = [];
     for (const [i, node] of names.entries()) {
       // The control-plane node is tainted as kubeadm marks it, unless it is the only node.
       const taint = i === 0 && names.length > 1 ? ["--register-with-taints", "node-role.kubernetes.io/control-plane:NoSchedule"] : [];
-      const kubelet = start(`kubelet/${node}`, ["kubelet", "--kubeconfig", credentials, "--node-name", node, ...taint]);
-      const proxy = start(`kube-proxy/${node}`, ["kube-proxy", "--kubeconfig", credentials, "--node-name", node]);
-      ready.push(kubelet.waitFor(/kubelet: running on node/), proxy.waitFor(/kube-proxy: running on node/));
+      // A kubelet.conf of an earlier run may name another server (a new port): the kubelet bootstraps afresh.
+      const kubeletDir = join(stateDir, "kubelets", node);
+      const kubeletKubeconfig = join(kubeletDir, "kubelet.conf");
+      if (!sameServer(kubeletKubeconfig, url)) rmSync(kubeletKubeconfig, { force: true });
+      const kubelet = start(`kubelet/${node}`, ["kubelet", "--bootstrap-kubeconfig", bootstrapKubeconfig, "--kubeconfig", kubeletKubeconfig, "--cert-dir", join(kubeletDir, "pki"), "--node-name", node, "--proxy-kubeconfig", proxyKubeconfig, ...taint]);
+      ready.push(kubelet.waitFor(/kubelet: running on node/));
     }
     await Promise.all(ready);
     // kubeadm's mark-control-plane: the role label, which a kubelet may not set on itself (NodeRestriction).
-    const admin = HttpClient.fromKubeconfig(kubeconfig);
+    const marker = HttpClient.fromKubeconfig(kubeconfig);
     try {
-      await admin.resource("Node").patch(names[0]!, "merge", { metadata: { labels: { "node-role.kubernetes.io/control-plane": "", "node.kubernetes.io/exclude-from-external-load-balancers": "" } } }, { fieldManager: "kubeadm" });
+      await marker.resource("Node").patch(names[0]!, "merge", { metadata: { labels: { "node-role.kubernetes.io/control-plane": "", "node.kubernetes.io/exclude-from-external-load-balancers": "" } } }, { fieldManager: "kubeadm" });
     } finally {
-      admin.close();
+      marker.close();
     }
     print(`kubesim: cluster with ${names.length} node(s) in ${children.size} processes is serving the Kubernetes API at ${url}`);
     print(`processes: ${[...children.entries()].map(([name, c]) => `${name} (pid ${c.process.pid})`).join(", ")}`);

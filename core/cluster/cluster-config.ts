@@ -74,6 +74,7 @@ const schema = {
                   evictionHard: { type: "object", additionalProperties: { type: "string" } },
                   imageGCHighThresholdPercent: { type: "integer", minimum: 0, maximum: 100 },
                   imageGCLowThresholdPercent: { type: "integer", minimum: 0, maximum: 100 },
+                  staticPodPath: { type: "string", minLength: 1 },
                 },
               },
             },

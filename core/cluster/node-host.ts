@@ -18,6 +18,8 @@ import { provide } from "../di/token.js";
 import { InformerFactory, SharedInformerFactory } from "../informers/shared-informer-factory.js";
 import { Logger } from "../log/logger.js";
 import { DataPlane, DataPlaneToken } from "../net/data-plane.js";
+import { HostUnderlay } from "../net/host-underlay.js";
+import { isTombstone } from "../informers/tombstone.js";
 import { NetworkConfigToken, type NetworkConfig } from "../net/network-config.js";
 import { ExtensionRegistry } from "../plugins/extension-point.js";
 import { PluginHost } from "../plugins/plugin-host.js";
@@ -51,6 +53,12 @@ export interface NodeHostOptions {
   random?: Random;
   /** How long `join` waits for the Node (ms, default 60 000). */
   joinTimeout?: number;
+  /**
+   * `register` only: bind the node's host underlay socket here (`host`, default 127.0.0.1; `port`,
+   * default a free one) so pods of this process reach pods of nodes in other processes
+   * ({@link HostUnderlay}); publish {@link NodeHost.underlay}'s endpoint on the Node.
+   */
+  underlay?: { host?: string; port?: number };
 }
 
 /**
@@ -72,6 +80,8 @@ export class NodeHost {
   private readonly stopController = new AbortController();
   private readonly handles: NodeAgentHandle[] = [];
   private nodeScope: DependencyContainer | undefined;
+  /** The node's host underlay socket (with the `underlay` option, after `start`). */
+  underlay: HostUnderlay | undefined;
   private state: "new" | "running" | "stopped" = "new";
 
   constructor(private readonly options: NodeHostOptions) {
@@ -116,6 +126,7 @@ export class NodeHost {
       provide(scope, NodeFiles, files);
       provide(scope, PodNetwork, new CniPodNetwork(this.plane, { name, ip: nodeIP, podCidr }, files, this.extensions.point(NetworkPlugins)));
       this.nodeScope = scope;
+      if (this.options.underlay && this.options.mode === "register") await this.startUnderlay(this.options.underlay);
       const role = this.options.spec?.role ?? "worker";
       for (const agent of this.extensions.point(NodeAgents).all()) {
         this.handles.push(await agent.start({ nodeName: name, role, scope, signal: this.stopController.signal }));
@@ -142,6 +153,21 @@ export class NodeHost {
     this.stopController.abort();
     await this.plugins.stop();
     await this.informers.shutdown();
+    this.underlay?.close();
+  }
+
+  /** Binds the underlay socket and keeps its peers: every other Node publishing one. */
+  private async startUnderlay(options: { host?: string; port?: number }): Promise<void> {
+    const underlay = await HostUnderlay.start(this.plane, this.options.nodeName, options.host, options.port);
+    this.underlay = underlay;
+    this.informers.forResource<Node>("Node").addEventHandler({
+      onAdd: (n) => underlay.nodeChanged(n),
+      onUpdate: (_, n) => underlay.nodeChanged(n),
+      onDelete: (obj) => {
+        const n = isTombstone(obj) ? (obj.obj as Node | undefined) : obj;
+        if (n?.metadata?.name) underlay.nodeRemoved(n.metadata.name);
+      },
+    });
   }
 
   /** Registering: the Node's own address and CIDR when it exists already (a restart), else free ones. */

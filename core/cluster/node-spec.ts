@@ -18,6 +18,12 @@ export interface NodeSpec {
     evictionHard?: Record<string, string>;
     imageGCHighThresholdPercent?: number;
     imageGCLowThresholdPercent?: number;
+    /**
+     * A directory of the host's (real) file system the kubelet runs static pods from, watched
+     * for changes (KubeletConfiguration's `staticPodPath`, `kubelet --pod-manifest-path`).
+     * Default: `/etc/kubernetes/manifests` in the node's simulated file system.
+     */
+    staticPodPath?: string;
   };
   /** On an underlay of several subnets (`underlaySubnets`): the one the node joins (default the first). */
   subnet?: string;

@@ -105,6 +105,11 @@ export class Indexer<T extends ObjectLike = KubeObject> {
     return out;
   }
 
+  /** How many objects are indexed under `value` in index `indexName` (no array is built). */
+  countByIndex(indexName: string, value: string): number {
+    return this.indexSet(indexName).get(value)?.size ?? 0;
+  }
+
   /** Keys indexed under `value` in index `indexName`. */
   indexKeys(indexName: string, value: string): string[] {
     const keys = this.indexSet(indexName).get(value);

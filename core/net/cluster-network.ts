@@ -21,7 +21,7 @@ export interface TraceOptions {
 export interface TraceResult {
   readonly from: string;
   readonly to: string;
-  readonly outcome: "delivered" | "dropped";
+  readonly outcome: "delivered" | "dropped" | "remote";
   readonly reason?: DropReason;
   readonly detail?: string;
   readonly rulesEvaluated: number;
@@ -160,7 +160,7 @@ export function formatTrace(t: TraceResult): string {
     return [head.trimEnd(), ...more.map((m) => indent + m)].join("\n");
   };
   const out = [line(header), ...rows.map(line)];
-  out.push("", t.outcome === "delivered" ? `delivered (${t.rulesEvaluated} iptables rules evaluated)` : `dropped: ${t.reason}${t.detail ? ` (${t.detail})` : ""} (${t.rulesEvaluated} iptables rules evaluated)`);
+  out.push("", t.outcome === "delivered" ? `delivered (${t.rulesEvaluated} iptables rules evaluated)` : t.outcome === "remote" ? `sent over the underlay to a node in another process (${t.rulesEvaluated} iptables rules evaluated)` : `dropped: ${t.reason}${t.detail ? ` (${t.detail})` : ""} (${t.rulesEvaluated} iptables rules evaluated)`);
   return out.join("\n") + "\n";
 }
 

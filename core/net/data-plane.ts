@@ -9,6 +9,7 @@ import { PacketWalk, type WalkResult } from "./packet-walk.js";
 import type { Packet } from "./packet.js";
 import { NamespaceStack } from "./socket-stack.js";
 import type { NetworkStack } from "./sockets.js";
+import type { RemoteUnderlay } from "./remote-underlay.js";
 
 export interface DataPlaneOptions {
   clock: Clock;
@@ -56,6 +57,11 @@ export class DataPlane {
   private readonly roots = new Map<string, NetNamespace>();
   private readonly pods = new Map<string, NetNamespace>();
   private readonly stacks = new WeakMap<NetNamespace, NamespaceStack>();
+  /**
+   * The nodes of the cluster in other processes and the wire to them (a node process's host
+   * underlay socket); unset, the underlay holds only this plane's nodes.
+   */
+  remote: RemoteUnderlay | undefined;
 
   constructor(readonly options: DataPlaneOptions) {
     this.random = new SeededRandom(options.seed ?? 0x6e6574);
@@ -216,8 +222,20 @@ export class DataPlane {
 
   /** Walks `pkt` from a local socket of `from` to where it ends; `record` keeps every hop (traces). */
   walk(from: NetNamespace, pkt: Packet, record = false): WalkResult {
-    const walk = new PacketWalk({ now: () => this.options.clock.now(), random: () => this.random.next(), l2Lookup: (d, ip) => this.l2Lookup(d, ip) }, record);
-    return walk.run(from, pkt);
+    return this.newWalk(record).run(from, pkt);
+  }
+
+  private newWalk(record: boolean): PacketWalk {
+    return new PacketWalk({ now: () => this.options.clock.now(), random: () => this.random.next(), l2Lookup: (d, ip) => this.l2Lookup(d, ip), remote: (ip) => this.remote?.lookup(ip) }, record);
+  }
+
+  /**
+   * A frame from a node in another process arrives on `node`'s eth0 (the host underlay socket
+   * received it): `pkt` walks on from that namespace's PREROUTING. Undefined when no such node is here.
+   */
+  underlayReceive(node: string, pkt: Packet, record = false): WalkResult | undefined {
+    const eth0 = this.roots.get(node)?.devices.get("eth0");
+    return eth0 ? this.newWalk(record).receiveOn(eth0, pkt) : undefined;
   }
 
   /**
@@ -226,8 +244,7 @@ export class DataPlane {
    */
   tunWrite(dev: NetDevice, pkt: Packet, record = false): WalkResult {
     if (dev.kind !== "tun") throw new Error(`${dev.name} is not a TUN device`);
-    const walk = new PacketWalk({ now: () => this.options.clock.now(), random: () => this.random.next(), l2Lookup: (d, ip) => this.l2Lookup(d, ip) }, record);
-    return walk.receiveOn(dev, pkt);
+    return this.newWalk(record).receiveOn(dev, pkt);
   }
 
   /** The socket layer of a namespace (one per namespace). */

@@ -6,6 +6,7 @@ import type { Hook, TableName } from "./netfilter/netfilter.js";
 import type { CtState, RuleContext } from "./netfilter/rule.js";
 import { HEADER, type Packet } from "./packet.js";
 import type { Route } from "./routing-table.js";
+import type { RemoteNode } from "./remote-underlay.js";
 
 /** Why a packet went no further, named as a trace shows it. */
 export type DropReason =
@@ -26,7 +27,7 @@ export interface WalkHop {
   /** Namespace (`root`, `cni-...`, `outside`). */
   readonly ns: string;
   readonly node?: string;
-  /** `route`, a hook (`PREROUTING`...), `tx`, `rx`, `bridge`, `encap`, `decap`, `ipvs`, `conntrack`, `deliver`, `drop`. */
+  /** `route`, a hook (`PREROUTING`...), `tx`, `rx`, `bridge`, `encap`, `decap`, `ipvs`, `conntrack`, `deliver`, `drop`, `wire` (left for another process). */
   readonly step: string;
   readonly device?: string;
   readonly detail: string;
@@ -42,7 +43,8 @@ export interface WalkHop {
 
 /** Where a walk ended. */
 export interface WalkResult {
-  readonly outcome: "delivered" | "dropped";
+  /** `remote`: the frame left on the underlay for a node in another process ({@link WalkResult.remote}). */
+  readonly outcome: "delivered" | "dropped" | "remote";
   readonly reason?: DropReason;
   readonly detail?: string;
   /** The namespace the packet was delivered to (or dropped in). */
@@ -58,6 +60,8 @@ export interface WalkResult {
   readonly rejectWith?: string;
   /** The source address the sender's routing chose (before any NAT). */
   readonly source: number;
+  /** Outcome `remote`: the node in another process the frame was sent to (`packet` is what it carries). */
+  readonly remote?: RemoteNode;
 }
 
 /** What a walk needs from the data plane. */
@@ -66,7 +70,8 @@ export interface WalkEnvironment {
   random(): number;
   /** The device owning `ip` reachable at layer 2 from `dev` (ARP), if any. */
   l2Lookup(dev: NetDevice, ip: number): NetDevice | undefined;
-  /** An underlay device whose VTEP/tunnel address is `ip` (`dev` is on the same segment). */
+  /** The node in another process owning `ip` on the underlay, if any (`dev` is on the underlay). */
+  remote?(ip: number): RemoteNode | undefined;
 }
 
 interface CtContext {
@@ -129,10 +134,12 @@ export class PacketWalk {
     this.hops.push({ ns: ns.name, ...(ns.node ? { node: ns.node } : {}), step, detail, packet: formatPacket(pkt), size: pkt.size, ttl: pkt.ttl, ...extra });
   }
 
-  private finish(outcome: "delivered" | "dropped", ns: NetNamespace, pkt: Packet, reason?: DropReason, detail?: string, rejectWith?: string, deliveredTo?: string): void {
+  private finish(outcome: "delivered" | "dropped" | "remote", ns: NetNamespace, pkt: Packet, reason?: DropReason, detail?: string, rejectWith?: string, deliveredTo?: string, remote?: RemoteNode): void {
     if (outcome === "dropped") this.hop(ns, "drop", pkt, `${reason}${detail ? `: ${detail}` : ""}`);
+    else if (outcome === "remote") this.hop(ns, "wire", pkt, `to node ${remote!.name} in another process, over the host's underlay socket`);
     else this.hop(ns, "deliver", pkt, deliveredTo ?? `to local socket ${uint32ToIpv4(pkt.dst)}:${pkt.dport}`);
     this.result = {
+      ...(remote ? { remote } : {}),
       outcome,
       ns,
       packet: pkt,
@@ -296,6 +303,14 @@ export class PacketWalk {
         return this.encapsulate(ns, dev, nextHop, pkt);
       default: {
         const target = this.env.l2Lookup(dev, nextHop);
+        if (!target && dev.segment) {
+          const remote = this.env.remote?.(nextHop);
+          if (remote) {
+            if (!ns.neigh.get(dev.name, nextHop)) ns.neigh.set(dev.name, nextHop, remote.mac, "REACHABLE", this.env.now());
+            this.hop(ns, "tx", pkt, `${dev.name} -> ${remote.mac} (${uint32ToIpv4(nextHop)})`, { device: dev.name });
+            return this.finish("remote", ns, pkt, undefined, undefined, undefined, undefined, remote);
+          }
+        }
         if (!target) return this.drop(ns, pkt, "host-unreachable", `no ARP reply for ${uint32ToIpv4(nextHop)} on ${dev.name}`);
         if (!ns.neigh.get(dev.name, nextHop)) ns.neigh.set(dev.name, nextHop, target.mac, "REACHABLE", this.env.now());
         this.hop(ns, "tx", pkt, `${dev.name} -> ${target.mac} (${uint32ToIpv4(nextHop)})`, { device: dev.name });

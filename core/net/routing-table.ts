@@ -32,11 +32,22 @@ export function routeOrder(a: Route, b: Route): number {
 /** Well-known table ids. */
 export const TABLE = { local: 255, main: 254, default: 253 } as const;
 
-/** A shared route set seen by one table: all its routes but those of `exclude` and those deleted here (`hidden`). */
+/**
+ * Which routes of an attached shared set a table sees beyond its owner exclusion: a routing
+ * daemon's best paths (BIRD's kernel protocol exports a learned prefix only while it has a path).
+ */
+export interface RouteFilter {
+  /** True while every route of the set (but the excluded owner's) is seen: sizes skip the per-route test. */
+  all(): boolean;
+  visible(route: Route): boolean;
+}
+
+/** A shared route set seen by one table: all its routes but those of `exclude`, those deleted here (`hidden`) and those `filter` hides. */
 interface AttachedRoutes {
   readonly shared: SharedRoutes;
   readonly exclude: string;
   readonly hidden: Set<Route>;
+  readonly filter: RouteFilter | undefined;
 }
 
 /** Up to this many routes a table is a flat list (a pod's few routes); past it, an index by prefix length. */
@@ -64,6 +75,10 @@ export class RoutingTable {
     let n = this.count;
     if (this.layers)
       for (const l of this.layers) {
+        if (l.filter && !l.filter.all()) {
+          for (const r of l.shared.sorted()) if (this.visible(l, r)) n++;
+          continue;
+        }
         n += l.shared.size - l.shared.countOf(l.exclude);
         // Hidden routes still in the set (a route the set dropped since is in neither count).
         for (const r of l.hidden) {
@@ -77,9 +92,10 @@ export class RoutingTable {
   /**
    * Sees `shared`'s routes, except `exclude`'s, as this table's own (lookups, listings, size,
    * deletes) without copying them; detached by {@link detach} or when their device goes away.
+   * With `filter`, only the routes it passes are seen.
    */
-  attach(shared: SharedRoutes, exclude: string): void {
-    (this.layers ??= []).push({ shared, exclude, hidden: new Set() });
+  attach(shared: SharedRoutes, exclude: string, filter?: RouteFilter): void {
+    (this.layers ??= []).push({ shared, exclude, hidden: new Set(), filter });
   }
 
   detach(shared: SharedRoutes): void {
@@ -88,7 +104,7 @@ export class RoutingTable {
   }
 
   private visible(l: AttachedRoutes, r: Route): boolean {
-    return !l.hidden.has(r) && l.shared.ownerOf(r) !== l.exclude;
+    return !l.hidden.has(r) && l.shared.ownerOf(r) !== l.exclude && (!l.filter || l.filter.all() || l.filter.visible(r));
   }
 
   /** This table's own routes for exactly `network/prefix` (not the shared ones), best first. */
@@ -231,8 +247,10 @@ export class RoutingTable {
       const shared = l.shared.sorted();
       const next: Route[] = [];
       let i = 0;
+      // Nothing hidden and no filter to ask: only the owner exclusion applies.
+      const plain = l.hidden.size === 0 && (!l.filter || l.filter.all());
       for (const r of shared) {
-        if (!this.visible(l, r)) continue;
+        if (plain ? l.shared.ownerOf(r) === l.exclude : !this.visible(l, r)) continue;
         while (i < merged.length && routeOrder(merged[i]!, r) <= 0) next.push(merged[i++]!);
         next.push(r);
       }

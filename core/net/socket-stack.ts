@@ -1,115 +1,23 @@
-import { EventEmitter } from "eventemitter3";
 import type { CtEntry } from "./conntrack.js";
 import { CT_TIMEOUT } from "./conntrack.js";
 import type { DataPlane } from "./data-plane.js";
 import { ipv4ToUint32, uint32ToIpv4 } from "./ipv4.js";
 import type { NetNamespace } from "./netns.js";
 import { makePacket } from "./packet.js";
-import type { WalkResult } from "./packet-walk.js";
-import { NetError, type Connection, type ConnectionEvents, type Datagram, type Listener, type NetworkStack, type UdpSocket } from "./sockets.js";
+import type { DropReason } from "./packet-walk.js";
+import { NetError, type Connection, type Datagram, type Listener, type NetworkStack, type UdpSocket } from "./sockets.js";
+import { SimConnection } from "./sim-connection.js";
 
 /** Linux gives up a SYN after tcp_syn_retries=6: about 127 s. */
 const DEFAULT_CONNECT_TIMEOUT_MS = 127_000;
 /** An unanswered ARP request fails after 3 probes, one second apart. */
 const ARP_TIMEOUT_MS = 3_000;
-const END = Symbol("end");
-const encoder = new TextEncoder();
 
 function parseAddress(address: string): number {
   try {
     return ipv4ToUint32(address === "localhost" ? "127.0.0.1" : address);
   } catch {
     throw new NetError("EADDRNOTAVAIL", `invalid IPv4 address ${JSON.stringify(address)}`);
-  }
-}
-
-/**
- * One end of an established TCP connection. Data written goes straight to the peer's queue and is
- * delivered in order on a microtask: O(1) per message, no walk (the path was walked by the
- * handshake, and conntrack holds the NAT for it).
- */
-class SimConnection extends EventEmitter<ConnectionEvents> implements Connection {
-  peer!: SimConnection;
-  private queue: (Uint8Array | typeof END)[] = [];
-  private scheduled = false;
-  private localEnded = false;
-  private remoteEnded = false;
-  private closed = false;
-
-  constructor(
-    readonly localAddress: string,
-    readonly localPort: number,
-    readonly remoteAddress: string,
-    readonly remotePort: number,
-    private readonly onClosed: () => void,
-  ) {
-    super();
-  }
-
-  write(data: Uint8Array | string): void {
-    if (this.localEnded || this.closed) {
-      queueMicrotask(() => this.emit("error", new NetError("ECONNRESET", "write after end")));
-      return;
-    }
-    this.peer.enqueue(typeof data === "string" ? encoder.encode(data) : data);
-  }
-
-  end(): void {
-    if (this.localEnded || this.closed) return;
-    this.localEnded = true;
-    this.peer.enqueue(END);
-    this.maybeClose();
-  }
-
-  destroy(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.localEnded = this.remoteEnded = true;
-    this.queue = [];
-    this.peer.reset();
-    queueMicrotask(() => this.emit("close"));
-    this.onClosed();
-  }
-
-  private enqueue(item: Uint8Array | typeof END): void {
-    if (this.closed) return;
-    this.queue.push(item);
-    if (!this.scheduled) {
-      this.scheduled = true;
-      queueMicrotask(() => this.flush());
-    }
-  }
-
-  private flush(): void {
-    this.scheduled = false;
-    const q = this.queue;
-    this.queue = [];
-    for (const item of q) {
-      if (this.closed) return;
-      if (item === END) {
-        this.remoteEnded = true;
-        this.emit("end");
-        this.maybeClose();
-      } else this.emit("data", item);
-    }
-  }
-
-  private maybeClose(): void {
-    if (this.localEnded && this.remoteEnded && !this.closed) {
-      this.closed = true;
-      queueMicrotask(() => this.emit("close"));
-      if (this.peer.closed) this.onClosed();
-    }
-  }
-
-  private reset(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.queue = [];
-    queueMicrotask(() => {
-      this.emit("error", new NetError("ECONNRESET", "connection reset by peer"));
-      this.emit("close");
-    });
   }
 }
 
@@ -133,6 +41,12 @@ class SimUdpSocket implements UdpSocket {
     if (!flow || flow.generation !== plane.generation || flow.cts.some((c) => c.entry.expires <= now)) {
       const pkt = makePacket("udp", this.address === "0.0.0.0" ? 0 : parseAddress(this.address), this.port, parseAddress(address), port, data.byteLength);
       const res = plane.walk(this.stack.ns, pkt);
+      if (res.outcome === "remote") {
+        // To a node in another process: every datagram walks (that node's conntrack sees it there).
+        this.flows.delete(key);
+        plane.remote?.datagram(res.remote!, res.packet, data);
+        return;
+      }
       if (res.outcome !== "delivered") {
         this.flows.delete(key);
         return;
@@ -205,7 +119,18 @@ export class NamespaceStack implements NetworkStack {
     };
     const timeout = options.timeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     const syn = this.plane.walk(this.ns, makePacket("tcp", 0, sport, dst, port, 0, "SYN"));
-    if (syn.outcome === "dropped") return fail(...this.failure(syn, address, port, timeout));
+    if (syn.outcome === "dropped") return fail(...connectFailure(syn.reason, address, port, timeout));
+    if (syn.outcome === "remote") {
+      // The SYN left for a node in another process: the handshake completes over the host underlay.
+      const entries = syn.conntrack;
+      const onClosed = (): void => this.closed(entries, sport);
+      try {
+        return await this.plane.remote!.connect(syn.remote!, syn.packet, this.ns, sport, timeout, onClosed, options.signal);
+      } catch (err) {
+        this.ns.sockets.releaseEphemeral(sport);
+        throw err;
+      }
+    }
     const server = syn.ns;
     const p = syn.packet;
     const listener = server.sockets.tcpListener(p.dst, p.dport);
@@ -214,14 +139,7 @@ export class NamespaceStack implements NetworkStack {
     if (synAck.outcome === "dropped" || synAck.ns !== this.ns || synAck.packet.dport !== sport) return fail("ETIMEDOUT", `connect ETIMEDOUT ${address}:${port} (the SYN-ACK did not come back)`, timeout);
     const ack = this.plane.walk(this.ns, makePacket("tcp", syn.source, sport, dst, port, 0, "ACK"));
     const entries = [...syn.conntrack, ...synAck.conntrack, ...ack.conntrack];
-    const onClosed = (): void => {
-      const expires = clock.now() + CT_TIMEOUT.TIME_WAIT * 1000;
-      for (const { entry } of entries) {
-        entry.tcpState = "TIME_WAIT";
-        entry.expires = expires;
-      }
-      this.ns.sockets.releaseEphemeral(sport);
-    };
+    const onClosed = (): void => this.closed(entries, sport);
     const client = new SimConnection(uint32ToIpv4(syn.source), sport, uint32ToIpv4(synAck.packet.src), synAck.packet.sport, onClosed);
     const serverConn = new SimConnection(uint32ToIpv4(p.dst), p.dport, uint32ToIpv4(p.src), p.sport, onClosed);
     client.peer = serverConn;
@@ -230,18 +148,34 @@ export class NamespaceStack implements NetworkStack {
     return client;
   }
 
-  private failure(res: WalkResult, address: string, port: number, timeout: number): [NetError["code"], string, number] {
-    switch (res.reason) {
-      case "rejected":
-        return ["ECONNREFUSED", `connect ECONNREFUSED ${address}:${port}`, 0];
-      case "no-route":
-        return ["ENETUNREACH", `connect ENETUNREACH ${address}:${port}`, 0];
-      case "host-unreachable":
-        return ["EHOSTUNREACH", `connect EHOSTUNREACH ${address}:${port}`, Math.min(ARP_TIMEOUT_MS, timeout)];
-      case "mtu-exceeded":
-        return ["EMSGSIZE", `connect EMSGSIZE ${address}:${port}`, 0];
-      default:
-        return ["ETIMEDOUT", `connect ETIMEDOUT ${address}:${port} (${res.reason})`, timeout];
-    }
+  /** A connection from `sport` closed: its conntrack entries go to TIME_WAIT, the port is free again. */
+  private closed(entries: readonly { entry: CtEntry }[], sport: number): void {
+    enterTimeWait(entries, this.plane.clock.now());
+    this.ns.sockets.releaseEphemeral(sport);
+  }
+}
+
+/** The error (and how long the kernel takes to give it) of a connect whose SYN was dropped for `reason`. */
+export function connectFailure(reason: DropReason | undefined, address: string, port: number, timeout: number): [NetError["code"], string, number] {
+  switch (reason) {
+    case "rejected":
+      return ["ECONNREFUSED", `connect ECONNREFUSED ${address}:${port}`, 0];
+    case "no-route":
+      return ["ENETUNREACH", `connect ENETUNREACH ${address}:${port}`, 0];
+    case "host-unreachable":
+      return ["EHOSTUNREACH", `connect EHOSTUNREACH ${address}:${port}`, Math.min(ARP_TIMEOUT_MS, timeout)];
+    case "mtu-exceeded":
+      return ["EMSGSIZE", `connect EMSGSIZE ${address}:${port}`, 0];
+    default:
+      return ["ETIMEDOUT", `connect ETIMEDOUT ${address}:${port} (${reason})`, timeout];
+  }
+}
+
+/** A closed connection's conntrack entries move to TIME_WAIT (and expire after it). */
+export function enterTimeWait(entries: readonly { entry: CtEntry }[], now: number): void {
+  const expires = now + CT_TIMEOUT.TIME_WAIT * 1000;
+  for (const { entry } of entries) {
+    entry.tcpState = "TIME_WAIT";
+    entry.expires = expires;
   }
 }

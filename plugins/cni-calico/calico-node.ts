@@ -6,14 +6,14 @@ import { NodeFiles, type NodeFileSystem } from "../../core/cni/node-files.js";
 import { Client } from "../../core/client/client.js";
 import { Clock, type TimerHandle } from "../../core/clock/clock.js";
 import { InformerFactory, type SharedInformerFactory } from "../../core/informers/shared-informer-factory.js";
-import { isTombstone } from "../../core/informers/tombstone.js";
 import { Logger } from "../../core/log/logger.js";
 import { DataPlaneToken, type DataPlane } from "../../core/net/data-plane.js";
 import { ipv4ToUint32, prefixMask, uint32ToIpv4 } from "../../core/net/ipv4.js";
 import { calicoRef } from "./api-types.js";
 import { BirdSpeaker } from "./bgp.js";
 import { calicoConflist } from "./cni-plugin.js";
-import { DEFAULT_AS, bgpProtocols, renderBirdAggrCfg, renderBirdCfg, renderBirdIpamCfg, type BgpSettings, type ConfdNode } from "./confd.js";
+import { CALICO_ANNOTATION } from "./confd-datastore.js";
+import { DEFAULT_AS, bgpProtocols, renderBirdAggrCfg, renderBirdCfg, renderBirdIpamCfg, type ConfdNode } from "./confd.js";
 import { FELIX_PROTO, FelixRoutes } from "./felix.js";
 import type { Block, IpamEvents } from "./ipam.js";
 import { FelixPolicy, type PolicyPod } from "./felix-policy.js";
@@ -23,29 +23,11 @@ import type { CalicoNetwork, CalicoNodeState } from "./network.js";
 export const CALICO_CONFLIST_PATH = "/etc/cni/net.d/10-calico.conflist";
 export const BIRD_CFG_DIR = "/etc/calico/confd/config";
 /** The annotations calico-node keeps on its Node in the Kubernetes datastore. */
-export const CALICO_ANNOTATION = {
-  ipv4Address: "projectcalico.org/IPv4Address",
-  ipipTunnelAddr: "projectcalico.org/IPv4IPIPTunnelAddr",
-  vxlanTunnelAddr: "projectcalico.org/IPv4VXLANTunnelAddr",
-  vxlanTunnelMac: "projectcalico.org/VXLANTunnelMACAddr",
-  rrClusterId: "projectcalico.org/RouteReflectorClusterID",
-  asNumber: "projectcalico.org/ASNumber",
-} as const;
-
 /** How long Felix batches policy-relevant changes before reprogramming. */
 export const POLICY_BATCH_MS = 100;
 
 /** How long confd waits to batch datastore changes into one render and BIRD reload. */
 export const CONFD_BATCH_MS = 1000;
-
-function confdNode(n: Node): ConfdNode | undefined {
-  const name = n.metadata?.name;
-  const addr = n.metadata?.annotations?.[CALICO_ANNOTATION.ipv4Address];
-  if (!name || !addr) return undefined;
-  const a = n.metadata?.annotations ?? {};
-  const asn = a[CALICO_ANNOTATION.asNumber];
-  return { name, ip: addr.split("/")[0]!, labels: n.metadata?.labels ?? {}, ...(a[CALICO_ANNOTATION.rrClusterId] ? { rrClusterId: a[CALICO_ANNOTATION.rrClusterId] } : {}), ...(asn ? { asn: Number(asn) } : {}) };
-}
 
 interface CalicoObject {
   metadata?: { name?: string };
@@ -86,27 +68,31 @@ export function calicoNodeAgent(network: CalicoNetwork): NodeAgent {
       const bird = network.settings.backend === "bird";
       const blockProto = bird ? "bird" : FELIX_PROTO;
 
-      const known = new Map<string, ConfdNode>();
-      let settings: BgpSettings = { asNumber: DEFAULT_AS, nodeToNodeMeshEnabled: true, peers: [] };
+      const datastore = network.confd(informers);
       let timer: TimerHandle | undefined;
       let rendered = "";
-      if (bird) state.speaker = new BirdSpeaker(network.fabric, self, ipv4ToUint32(nodeIP), DEFAULT_AS, undefined, felix.kernelSync());
+      const kernel = bird ? network.birdKernel(() => void plane.generation++) : undefined;
+      if (bird) {
+        state.speaker = new BirdSpeaker(network.fabric, self, ipv4ToUint32(nodeIP), DEFAULT_AS, undefined);
+        kernel!.attach(root, state.speaker, (nh) => felix.encapsulates(nh), pool.ipipMode !== "CrossSubnet");
+      }
       const ownBlock = (b: Block): void => {
         felix.ownBlock(b, blockProto);
         state.speaker?.originate(b.network, b.prefix);
       };
       const events: IpamEvents = {
         affinityClaimed(node, b) {
-          if (node === self) ownBlock(b);
-          else if (!bird) felix.addRemoteBlock(b.network, b.prefix, node);
-          scheduleRender();
+          if (node === self) {
+            ownBlock(b);
+            scheduleRender();
+          } else if (!bird) felix.addRemoteBlock(b.network, b.prefix, node);
         },
         affinityReleased(node, b) {
           if (node === self) {
             felix.releaseBlock(b);
             state.speaker?.retract(b.network, b.prefix);
+            scheduleRender();
           } else if (!bird) felix.removeRemoteBlock(b.network, b.prefix);
-          scheduleRender();
         },
         borrowed(node, ip) {
           if (node === self) state.speaker?.originate(ip, 32);
@@ -117,8 +103,9 @@ export function calicoNodeAgent(network: CalicoNetwork): NodeAgent {
           else if (!bird) felix.removeRemoteBlock(ip, 32);
         },
       };
-      const unsubscribe = network.ipam.subscribe(events);
-      for (const b of network.ipam.blocks.values()) {
+      // With BIRD only the node's own blocks matter here (remote ones arrive over BGP); Felix's VXLAN routes need every node's.
+      const unsubscribe = network.ipam.subscribe(events, bird ? self : undefined);
+      for (const b of bird ? network.ipam.blocksOf(self) : network.ipam.blocks.values()) {
         const owner = b.affinity?.slice("host:".length);
         if (owner === self) ownBlock(b);
         else if (owner && !bird) felix.addRemoteBlock(b.network, b.prefix, owner);
@@ -145,10 +132,11 @@ export function calicoNodeAgent(network: CalicoNetwork): NodeAgent {
       // confd: the datastore's nodes and BGP resources, rendered into bird*.cfg and BIRD's protocols.
       function render(): void {
         timer = undefined;
-        const me: ConfdNode = known.get(self) ?? { name: self, ip: nodeIP, labels: {} };
+        const me: ConfdNode = datastore.nodes.get(self) ?? { name: self, ip: nodeIP, labels: {} };
+        const settings = datastore.settings;
         if (state.speaker) state.speaker.clusterId = me.rrClusterId;
         state.rrClusterId = me.rrClusterId;
-        const protocols = bird ? bgpProtocols(me, [...known.values()], settings) : [];
+        const protocols = bird ? bgpProtocols(me, datastore, settings) : [];
         const text = renderBirdCfg(me, protocols, settings);
         files.write(`${BIRD_CFG_DIR}/bird_aggr.cfg`, renderBirdAggrCfg(network.ipam.blocksOf(self)));
         files.write(`${BIRD_CFG_DIR}/bird_ipam.cfg`, renderBirdIpamCfg(pool, nodeNetwork));
@@ -161,53 +149,25 @@ export function calicoNodeAgent(network: CalicoNetwork): NodeAgent {
       function scheduleRender(): void {
         if (!timer && !signal.aborted) timer = clock.setTimeout(render, CONFD_BATCH_MS);
       }
-      const nodes = informers.forResource<Node>("Node");
-      const signature = (n: ConfdNode | undefined): string => (n ? JSON.stringify(n) : "");
-      const onNode = (n: Node): void => {
-        const c = confdNode(n);
-        const name = n.metadata?.name;
-        if (!name) return;
-        if (name === self) {
-          const current = n.metadata?.annotations ?? {};
-          if (Object.entries(annotations).some(([k, v]) => current[k] !== v))
-            void client
-              .resource<Node>("Node")
-              .patch(self, "merge", { metadata: { annotations } }, { fieldManager: "calico-node" })
-              .catch((err: unknown) => log.warn("failed to update the Node's Calico annotations", { error: String(err) }));
-        }
-        if (signature(known.get(name)) === signature(c)) return;
-        if (c) known.set(name, c);
-        else known.delete(name);
-        scheduleRender();
-      };
-      const regs: { remove(): void }[] = [
-        nodes.addEventHandler({
-          onAdd: onNode,
-          onUpdate: (_o, n) => onNode(n),
-          onDelete: (n) => {
-            const node = isTombstone(n) ? n.obj : n;
-            const name = node.metadata?.name;
-            if (name && known.delete(name)) scheduleRender();
-            if (name && !bird) felix.removeVtep(name);
+      datastore.join(
+        self,
+        {
+          own(n: Node) {
+            const current = n.metadata?.annotations ?? {};
+            if (Object.entries(annotations).some(([k, v]) => current[k] !== v))
+              void client
+                .resource<Node>("Node")
+                .patch(self, "merge", { metadata: { annotations } }, { fieldManager: "calico-node" })
+                .catch((err: unknown) => log.warn("failed to update the Node's Calico annotations", { error: String(err) }));
           },
-        }),
-      ];
-      const bgpConfigs = informers.forResource<CalicoObject>(calicoRef("BGPConfiguration"));
-      const bgpPeers = informers.forResource<CalicoObject>(calicoRef("BGPPeer"));
-      const resync = (): void => {
-        const def = bgpConfigs.lister().list().find((c: CalicoObject) => c.metadata?.name === "default");
-        const spec = (def?.spec ?? {}) as { asNumber?: number; nodeToNodeMeshEnabled?: boolean };
-        settings = {
-          asNumber: spec.asNumber ?? DEFAULT_AS,
-          nodeToNodeMeshEnabled: spec.nodeToNodeMeshEnabled ?? true,
-          peers: bgpPeers
-            .lister()
-            .list()
-            .map((p: CalicoObject) => ({ name: p.metadata?.name ?? "", ...(p.spec as object) })),
-        };
-        scheduleRender();
-      };
-      for (const inf of [bgpConfigs, bgpPeers]) regs.push(inf.addEventHandler({ onAdd: resync, onUpdate: resync, onDelete: resync }));
+          render: scheduleRender,
+          nodeDeleted(name) {
+            if (!bird) felix.removeVtep(name);
+          },
+        },
+        signal,
+      );
+      const regs: { remove(): void }[] = [];
       // Felix's policy: pods (labels, named ports), namespaces, Kubernetes and Calico policies.
       const policy = new FelixPolicy(root);
       const podInf = informers.forResource<Pod>("Pod");
@@ -251,15 +211,17 @@ export function calicoNodeAgent(network: CalicoNetwork): NodeAgent {
       return {
         stop() {
           for (const r of regs) r.remove();
+          datastore.leave(self);
           network.endpointListeners.delete(renderPolicy);
           clock.clearTimeout(policyTimer);
           unsubscribe();
           clock.clearTimeout(timer);
           timer = undefined;
           state.speaker?.stop();
+          kernel?.detach(root);
           network.nodes.delete(self);
           network.vteps.delete(self);
-          for (const other of network.nodes.values()) other.felix.removeVtep(self);
+          if (state.vtep) for (const other of network.nodes.values()) other.felix.removeVtep(self);
           files.remove(CALICO_CONFLIST_PATH);
         },
       };

@@ -1,7 +1,6 @@
 import { ipv4ToUint32 } from "../../core/net/ipv4.js";
 import type { BgpProtocolConfig } from "./bgp.js";
 import type { Block, PoolSpec } from "./ipam.js";
-import { parseSelector } from "./selector.js";
 
 /** A node as confd sees it in the datastore (`/host/<node>/...`). */
 export interface ConfdNode {
@@ -26,39 +25,49 @@ function ident(ip: string): string {
   return ip.split(".").join("_");
 }
 
+/** The nodes as confd queries them: all of them (the mesh), those a selector picks, one by address. */
+export interface ConfdNodes {
+  all(): Iterable<ConfdNode>;
+  select(selector: string): readonly ConfdNode[];
+  matches(selector: string, labels: Readonly<Record<string, string>>): boolean;
+  byAddress(ip: string): ConfdNode | undefined;
+}
+
 /**
  * The `protocol bgp` sessions bird.cfg gets for `self` (confd's templates): the node-to-node mesh to
  * every other node unless disabled or `self` is a route reflector (reflectors are skipped as mesh
  * peers); BGPPeers that select `self` (by `node`, `nodeSelector`, or none: global) to the nodes
  * their `peerSelector` picks or to their `peerIP`; `rr client` when `self` reflects for that peer.
  */
-export function bgpProtocols(self: ConfdNode, nodes: readonly ConfdNode[], settings: BgpSettings): BgpProtocolConfig[] {
+export function bgpProtocols(self: ConfdNode, nodes: ConfdNodes, settings: BgpSettings): BgpProtocolConfig[] {
   const out = new Map<string, BgpProtocolConfig>();
   const as = self.asn ?? settings.asNumber;
   if (!self.rrClusterId && settings.nodeToNodeMeshEnabled) {
-    for (const n of nodes) {
+    for (const n of nodes.all()) {
       if (n.name === self.name || !n.ip || n.rrClusterId || n.ip === self.ip) continue;
       // Go templates compare the addresses as strings: the "higher" one is passive.
       out.set(n.ip, { name: `Mesh_${ident(n.ip)}`, peerIP: ipv4ToUint32(n.ip), peerAS: n.asn ?? settings.asNumber, passive: n.ip > self.ip, rrClient: false, kind: "node-to-node mesh" });
     }
   }
   for (const p of settings.peers) {
-    const applies = p.node ? p.node === self.name : p.nodeSelector ? parseSelector(p.nodeSelector)(self.labels) : true;
+    const applies = p.node ? p.node === self.name : p.nodeSelector ? nodes.matches(p.nodeSelector, self.labels) : true;
     // Selector peerings between Calico nodes are symmetric: a node its peerSelector picks peers back with the nodes it applies to.
-    const reverse = p.peerSelector && parseSelector(p.peerSelector)(self.labels) ? nodes.filter((n) => n.name !== self.name && n.ip && (p.node ? p.node === n.name : p.nodeSelector ? parseSelector(p.nodeSelector)(n.labels) : true)) : [];
-    for (const n of reverse) {
-      if (out.has(n.ip)) continue;
-      const asn = n.asn ?? settings.asNumber;
-      const rrClient = !!self.rrClusterId && asn === as && n.rrClusterId !== self.rrClusterId;
-      out.set(n.ip, { name: `Node_${ident(n.ip)}`, peerIP: ipv4ToUint32(n.ip), peerAS: asn, passive: false, rrClient, kind: "node specific" });
+    const appliesTo = (): Iterable<ConfdNode> => (p.node ? [...nodes.all()].filter((n) => n.name === p.node) : p.nodeSelector ? nodes.select(p.nodeSelector) : nodes.all());
+    if (p.peerSelector && nodes.matches(p.peerSelector, self.labels)) {
+      for (const n of appliesTo()) {
+        if (n.name === self.name || !n.ip || out.has(n.ip)) continue;
+        const asn = n.asn ?? settings.asNumber;
+        const rrClient = !!self.rrClusterId && asn === as && n.rrClusterId !== self.rrClusterId;
+        out.set(n.ip, { name: `Node_${ident(n.ip)}`, peerIP: ipv4ToUint32(n.ip), peerAS: asn, passive: false, rrClient, kind: "node specific" });
+      }
     }
     if (!applies) continue;
     const global = !p.node && !p.nodeSelector;
     const targets: { ip: string; asn: number; rrClusterId?: string }[] = p.peerSelector
-      ? nodes.filter((n) => n.name !== self.name && n.ip && parseSelector(p.peerSelector!)(n.labels)).map((n) => ({ ip: n.ip, asn: n.asn ?? settings.asNumber, ...(n.rrClusterId ? { rrClusterId: n.rrClusterId } : {}) }))
+      ? nodes.select(p.peerSelector).filter((n) => n.name !== self.name && n.ip).map((n) => ({ ip: n.ip, asn: n.asn ?? settings.asNumber, ...(n.rrClusterId ? { rrClusterId: n.rrClusterId } : {}) }))
       : p.peerIP
         ? [{ ip: p.peerIP.split(":")[0]!, asn: p.asNumber ?? settings.asNumber, ...((): { rrClusterId?: string } => {
-            const n = nodes.find((x) => x.ip === p.peerIP);
+            const n = nodes.byAddress(p.peerIP!);
             return n?.rrClusterId ? { rrClusterId: n.rrClusterId } : {};
           })() }]
         : [];

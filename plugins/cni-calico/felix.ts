@@ -4,7 +4,6 @@ import { uint32ToIpv4 } from "../../core/net/ipv4.js";
 import { randomMac } from "../../core/net/mac.js";
 import type { NetNamespace } from "../../core/net/netns.js";
 import type { Block, PoolSpec } from "./ipam.js";
-import type { BgpRoute, KernelSync } from "./bgp.js";
 import { ruleId } from "./workload-name.js";
 
 /** Felix's route protocol number (`proto 80` in `ip route`). */
@@ -27,8 +26,8 @@ export interface RemoteVtep {
 
 /**
  * Felix's routing half on one node: the tunnel devices (tunl0 for IPIP, vxlan.calico for VXLAN),
- * a blackhole route per block the node owns, the routes BIRD learns (through {@link kernelSync},
- * over tunl0 or eth0 as the pool's ipipMode says), and in VXLAN mode the neighbour/FDB/route
+ * a blackhole route per block the node owns, which routes BIRD learns go over tunl0 (as the
+ * pool's ipipMode says: {@link encapsulates}), and in VXLAN mode the neighbour/FDB/route
  * entries for every remote block, which Felix programs itself from the datastore.
  */
 export class FelixRoutes {
@@ -69,21 +68,9 @@ export class FelixRoutes {
     this.root.changed();
   }
 
-  /** BIRD's kernel protocol export (calico_kernel_programming): over tunl0 when the pool encapsulates, else via eth0. */
-  kernelSync(): KernelSync {
-    const encap = (nextHop: number): boolean => this.pool.ipipMode === "Always" || (this.pool.ipipMode === "CrossSubnet" && !sameSubnet(this.root, nextHop));
-    return {
-      install: (r: BgpRoute) => {
-        this.root.main.delete(r.network, r.prefix, undefined, (x) => x.proto === "bird" && x.type === "unicast");
-        if (encap(r.nextHop)) this.root.main.add({ type: "unicast", network: r.network, prefix: r.prefix, via: r.nextHop, dev: "tunl0", proto: "bird", scope: "global", onlink: true });
-        else this.root.main.add({ type: "unicast", network: r.network, prefix: r.prefix, via: r.nextHop, dev: "eth0", proto: "bird", scope: "global" });
-        this.root.changed();
-      },
-      remove: (network, prefix) => {
-        this.root.main.delete(network, prefix, undefined, (x) => x.proto === "bird" && x.type === "unicast");
-        this.root.changed();
-      },
-    };
+  /** Whether routes to `nextHop` go over tunl0 (calico_kernel_programming's krt_tunnel): IPIP Always, or CrossSubnet across subnets. */
+  encapsulates(nextHop: number): boolean {
+    return this.pool.ipipMode === "Always" || (this.pool.ipipMode === "CrossSubnet" && !sameSubnet(this.root, nextHop));
   }
 
   private vxlanEncap(peer: RemoteVtep): boolean {

@@ -24,7 +24,8 @@ import { CalicoNetwork, CalicoNetworkToken } from "./network.js";
 
 export { CalicoNetwork, CalicoNetworkToken, type CalicoNodeState, type WorkloadEndpoint } from "./network.js";
 export { modeSettings, type CalicoMode } from "./modes.js";
-export { CALICO_ANNOTATION, BIRD_CFG_DIR, CALICO_CONFLIST_PATH, CONFD_BATCH_MS } from "./calico-node.js";
+export { BIRD_CFG_DIR, CALICO_CONFLIST_PATH, CONFD_BATCH_MS } from "./calico-node.js";
+export { CALICO_ANNOTATION } from "./confd-datastore.js";
 export { parseSelector, SelectorError } from "./selector.js";
 export { BGP_TIMERS } from "./bgp.js";
 export { calicoRef, CALICO_API_VERSION } from "./api-types.js";

@@ -70,6 +70,7 @@ export class CalicoIpam {
   private readonly byNode = new Map<string, Set<Block>>();
   private readonly byHandle = new Map<string, { block: Block; ordinal: number }[]>();
   private readonly listeners = new Set<IpamEvents>();
+  private readonly nodeListeners = new Map<string, Set<IpamEvents>>();
   strictAffinity = false;
 
   constructor(
@@ -78,9 +79,25 @@ export class CalicoIpam {
     private readonly now: () => number = () => 0,
   ) {}
 
-  subscribe(l: IpamEvents): () => void {
-    this.listeners.add(l);
-    return () => this.listeners.delete(l);
+  /** Listens to every node's events, or with `node` only to that node's affinity and borrowing events (no per-event cost for the others). */
+  subscribe(l: IpamEvents, node?: string): () => void {
+    if (node === undefined) {
+      this.listeners.add(l);
+      return () => this.listeners.delete(l);
+    }
+    let set = this.nodeListeners.get(node);
+    if (!set) this.nodeListeners.set(node, (set = new Set()));
+    set.add(l);
+    return () => {
+      set.delete(l);
+      if (!set.size && this.nodeListeners.get(node) === set) this.nodeListeners.delete(node);
+    };
+  }
+
+  /** The listeners told about `node`'s affinities and borrowing. */
+  private about(node: string): Iterable<IpamEvents> {
+    const own = this.nodeListeners.get(node);
+    return own ? [...this.listeners, ...own] : this.listeners;
   }
 
   /** Blocks affine to `node`. */
@@ -113,7 +130,7 @@ export class CalicoIpam {
       let set = this.byNode.get(node);
       if (!set) this.byNode.set(node, (set = new Set()));
       set.add(block);
-      for (const l of this.listeners) l.affinityClaimed(node, block);
+      for (const l of this.about(node)) l.affinityClaimed(node, block);
       return block;
     }
     return undefined;
@@ -146,7 +163,7 @@ export class CalicoIpam {
     for (const b of this.blocks.values()) {
       if (b.free === 0) continue;
       const ip = this.take(b, handle, { node, ...attrs });
-      for (const l of this.listeners) l.borrowed(node, ip, b);
+      for (const l of this.about(node)) l.borrowed(node, ip, b);
       return { ip, block: b, borrowed: true };
     }
     throw new IpamError(`failed to request IPv4 addresses: no IP addresses available in pool ${this.pool.cidr}`);
@@ -164,7 +181,7 @@ export class CalicoIpam {
       block.unallocated.push(ordinal);
       block.sequenceNumberForAllocation.delete(ordinal);
       block.attributes.delete(handle);
-      if (attrs && block.affinity !== `host:${attrs.node}`) for (const l of this.listeners) l.returned(attrs.node, (block.network + ordinal) >>> 0, block);
+      if (attrs && block.affinity !== `host:${attrs.node}`) for (const l of this.about(attrs.node)) l.returned(attrs.node, (block.network + ordinal) >>> 0, block);
       for (const l of this.listeners) l.blockChanged?.(block);
     }
     for (const l of this.listeners) l.handleChanged?.(handle);
@@ -187,7 +204,7 @@ export class CalicoIpam {
     for (const [handle, list] of [...this.byHandle]) if (list.some((e) => e.block.attributes.get(handle)?.node === node)) this.release(handle);
     for (const b of this.byNode.get(node) ?? []) {
       b.affinity = undefined;
-      for (const l of this.listeners) l.affinityReleased(node, b);
+      for (const l of this.about(node)) l.affinityReleased(node, b);
       if (b.free === b.allocations.length) this.blocks.delete(b.network);
       for (const l of this.listeners) l.blockChanged?.(b);
     }

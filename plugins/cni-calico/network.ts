@@ -2,6 +2,9 @@ import type { Clock } from "../../core/clock/clock.js";
 import type { Random } from "../../core/clock/random.js";
 import { token } from "../../core/di/token.js";
 import { BgpFabric, type BirdSpeaker } from "./bgp.js";
+import { BirdKernelRoutes } from "./bird-kernel.js";
+import { ConfdDatastore } from "./confd-datastore.js";
+import type { SharedInformerFactory } from "../../core/informers/shared-informer-factory.js";
 import type { FelixRoutes, RemoteVtep } from "./felix.js";
 import { CalicoIpam, type PoolSpec } from "./ipam.js";
 import { modeSettings, type CalicoMode } from "./modes.js";
@@ -44,6 +47,8 @@ export class CalicoNetwork {
   /** Creates the datastore objects calico-node makes on first start (the default IPPool); once per cluster. */
   ensureObjects: () => Promise<void> = async () => {};
   private ensured: Promise<void> | undefined;
+  private kernel: BirdKernelRoutes | undefined;
+  private datastore: ConfdDatastore | undefined;
 
   constructor(
     readonly mode: CalicoMode,
@@ -56,6 +61,17 @@ export class CalicoNetwork {
     const pool: PoolSpec = { cidr: poolCidr, blockSize: options.blockSize ?? 26, ipipMode: this.settings.ipipMode, vxlanMode: this.settings.vxlanMode, natOutgoing: options.natOutgoing ?? true, nodeSelector: "all()" };
     this.ipam = new CalicoIpam(pool, random, () => clock.now());
     this.fabric = new BgpFabric(clock);
+  }
+
+  /** What every node's confd watches, watched once for the cluster (made on first use). */
+  confd(informers: SharedInformerFactory): ConfdDatastore {
+    return (this.datastore ??= new ConfdDatastore(informers));
+  }
+
+  /** BIRD's kernel routes, kept once for the cluster (made on first use; `changed` tells the data plane). */
+  birdKernel(changed: () => void): BirdKernelRoutes {
+    if (!this.kernel) this.fabric.listener = this.kernel = new BirdKernelRoutes(changed);
+    return this.kernel;
   }
 
   /** Runs {@link ensureObjects} once. */

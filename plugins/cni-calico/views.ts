@@ -35,8 +35,7 @@ export function birdShowRoute(speaker: BirdSpeaker, now: number, nextHopIface: (
   const lines = [BIRD_BANNER];
   const rows: { net: number; prefix: number; text: string[] }[] = [];
   for (const r of speaker.local.values()) if (r.prefix < 32) rows.push({ net: r.network, prefix: r.prefix, text: [`${`${uint32ToIpv4(r.network)}/${r.prefix}`.padEnd(18)} blackhole [static1 ${since(speaker.started, now)}] * (200)`] });
-  for (const paths of speaker.rib.values()) {
-    const list = [...paths.values()].sort((a, b) => a.nextHop - b.nextHop);
+  for (const [, list] of speaker.rib()) {
     const first = list[0]!;
     const text = list.map((r, i) => {
       const proto = speaker.sessions.get(r.from)?.config.name ?? "?";

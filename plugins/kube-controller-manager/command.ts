@@ -59,6 +59,9 @@ export function controllerManagerCommand(): Command {
     .option("--secondary-node-eviction-rate <qps>", "the rate in an unhealthy zone of a large cluster (default 0.01)", Number)
     .option("--large-cluster-size-threshold <n>", "nodes that make a zone large (default 50)", positive("large-cluster-size-threshold"))
     .option("--unhealthy-zone-threshold <f>", "not-ready fraction that makes a zone unhealthy (default 0.55)", Number)
+    .option("--use-service-account-credentials <bool>", "run each controller with a token of its own kube-system service account", (v) => v !== "false", false)
+    .option("--cluster-signing-cert-file <path>", "CA certificate the csrsigning controller issues certificates with")
+    .option("--cluster-signing-key-file <path>", "that CA's private key")
     .option("--terminated-pod-gc-threshold <n>", "terminated pods kept before the oldest are deleted (default 12500)", Number)
     .addOption(new Option("--log-level <level>", "log level").choices(["debug", "info", "warn", "error", "silent"]));
   const flags = KNOWN_CONTROLLERS.filter((d) => d.concurrencyFlag);
@@ -69,6 +72,10 @@ export function controllerManagerCommand(): Command {
       const v = opts[camel(d.concurrencyFlag!)];
       if (typeof v === "number") concurrency[d.concurrencyFlag!] = v;
     }
+    if (Boolean(opts["clusterSigningCertFile"]) !== Boolean(opts["clusterSigningKeyFile"])) {
+      process.stderr.write("kube-controller-manager: --cluster-signing-cert-file and --cluster-signing-key-file go together\n");
+      process.exit(1);
+    }
     let handle;
     try {
       handle = await runControllerManager({
@@ -77,6 +84,8 @@ export function controllerManagerCommand(): Command {
         controllers: opts["controllers"] as string,
         concurrency,
         leaderElect: opts["leaderElect"] as boolean,
+        useServiceAccountCredentials: opts["useServiceAccountCredentials"] as boolean,
+        ...(opts["clusterSigningCertFile"] ? { clusterSigning: { certFile: opts["clusterSigningCertFile"] as string, keyFile: opts["clusterSigningKeyFile"] as string } } : {}),
         ...(opts["leaderElectLeaseDuration"] ? { leaseDuration: opts["leaderElectLeaseDuration"] as number } : {}),
         ...(opts["leaderElectRenewDeadline"] ? { renewDeadline: opts["leaderElectRenewDeadline"] as number } : {}),
         ...(opts["leaderElectRetryPeriod"] ? { retryPeriod: opts["leaderElectRetryPeriod"] as number } : {}),

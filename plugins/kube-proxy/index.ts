@@ -4,10 +4,12 @@ import { NodeAgents } from "../../core/cluster/node-agents.js";
 import { NodeIP, NodeName } from "../../core/cluster/node-spec.js";
 import { DataPlaneToken, type DataPlane } from "../../core/net/data-plane.js";
 import { NetworkConfigToken, type NetworkConfig } from "../../core/net/network-config.js";
-import { InformerFactory, type SharedInformerFactory } from "../../core/informers/shared-informer-factory.js";
+import { InformerFactory, SharedInformerFactory } from "../../core/informers/shared-informer-factory.js";
 import { Clock } from "../../core/clock/clock.js";
 import { Proxier, type ProxyMode } from "./proxier.js";
 import { Client } from "../../core/client/client.js";
+import { ResourceRegistry } from "../../core/api/resource-registry.js";
+import { BUILT_IN_TYPES } from "../../core/api/builtin/index.js";
 import { Images } from "../../core/cri/images.js";
 import { createObjects } from "../../core/cluster/create-objects.js";
 import { KUBE_PROXY_IMAGE_DEFINITION } from "./image.js";
@@ -29,6 +31,13 @@ export interface KubeProxyOptions {
    * for kube-proxy run as a process of its own (`kubesim kube-proxy`), as a hand-built cluster runs it.
    */
   addon?: boolean;
+  /**
+   * The client kube-proxy lists and watches Services and EndpointSlices through: its own
+   * credentials (kubeadm's kube-proxy.conf, `system:kube-proxy`) when it runs inside a node process
+   * whose client is the kubelet's (`kubesim kubelet --proxy-kubeconfig`). Default: the node's shared
+   * informers.
+   */
+  client?: Client;
 }
 
 /** The proxiers running, by node (for tests, views and benchmarks). */
@@ -59,12 +68,14 @@ export function kubeProxy(options: KubeProxyOptions = {}): DefinedPlugin {
           const config = scope.resolve<NetworkConfig>(NetworkConfigToken);
           const nodeIP = scope.resolve<string>(NodeIP);
           const root = plane.addNode(node, nodeIP);
+          const clock = scope.resolve<Clock>(Clock);
+          const own = options.client ? new SharedInformerFactory({ client: options.client, clock, registry: new ResourceRegistry(BUILT_IN_TYPES) }) : undefined;
           const proxier = new Proxier({
             node,
             root,
             hostStack: plane.stack(root),
-            informers: scope.resolve<SharedInformerFactory>(InformerFactory),
-            clock: scope.resolve<Clock>(Clock),
+            informers: own ?? scope.resolve<SharedInformerFactory>(InformerFactory),
+            clock,
             clusterCidr: config.podNetworkCidr,
             nodeIP,
             mode,
@@ -81,6 +92,7 @@ export function kubeProxy(options: KubeProxyOptions = {}): DefinedPlugin {
             stop() {
               metrics.close();
               proxier.stop();
+              void own?.shutdown();
               byNode.delete(node);
             },
           };

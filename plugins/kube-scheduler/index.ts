@@ -22,6 +22,7 @@ import { EXPLAIN_LABEL, EXPLAIN_NAMESPACE, formatExplanation, type Explanation }
 
 export { Scheduler, numFeasibleNodesToFind, type SchedulerOptions } from "./scheduler.js";
 export { SchedulerPlugins } from "./framework/registry.js";
+export { explainRbac } from "./explain/explain-rbac.js";
 export * from "./framework/interface.js";
 export { Status, Code, isSuccess, isRejected } from "./framework/status.js";
 export { CycleState, type StateData } from "./framework/cycle-state.js";

@@ -17,6 +17,7 @@ import { SchedulingQueue } from "./queue/scheduling-queue.js";
 import { CycleState } from "./framework/cycle-state.js";
 import { ActionType, type FrameworkHandle, type PluginFactory, type QueuedPodInfo, type WaitingPod } from "./framework/interface.js";
 import type { NodeInfo } from "./framework/node-info.js";
+import { PodInfo } from "./framework/pod-info.js";
 import type { Framework, PluginScore } from "./framework/runtime.js";
 import { CODE_NAMES, Code, Status, isRejected } from "./framework/status.js";
 import { SchedulerMetrics, type AttemptResult } from "./scheduler-metrics.js";
@@ -44,6 +45,9 @@ export interface SchedulerOptions {
 interface FitError {
   numAllNodes: number;
   statuses: Map<string, Status>;
+  /** Nodes Filter rejected, with their statuses: moved into `statuses` only when the cycle fails (`rejections`). */
+  rejectedNodes: NodeInfo[];
+  rejectedStatuses: Status[];
   preFilterMsg: string;
   postFilterMsg: string;
 }
@@ -348,6 +352,7 @@ export class Scheduler {
     }
     const nodeName = result.node;
     const assumed: Pod = { ...pod, spec: { ...pod.spec!, nodeName } };
+    PodInfo.ofCopy(assumed, pod);
     this.cache.assumePod(assumed, nodeName);
     const reserve = this.timed(fw, "Reserve", () => fw.runReserve(state, assumed, nodeName), (r) => r);
     if (reserve) {
@@ -397,7 +402,7 @@ export class Scheduler {
   /** The scheduling cycle proper: PreFilter, Filter over the sampled nodes, PreScore, Score, selectHost. */
   private schedulePod(fw: Framework, state: CycleState, pod: Pod, info: QueuedPodInfo): { node: string } | { fit: FitError } | { error: string } {
     const nodes = this.cache.list();
-    const fit: FitError = { numAllNodes: nodes.length, statuses: new Map(), preFilterMsg: "", postFilterMsg: "" };
+    const fit: FitError = { numAllNodes: nodes.length, statuses: new Map(), rejectedNodes: [], rejectedStatuses: [], preFilterMsg: "", postFilterMsg: "" };
     info.unschedulablePlugins = new Set();
     if (nodes.length === 0) {
       fit.preFilterMsg = "no nodes available to schedule pods";
@@ -417,22 +422,28 @@ export class Scheduler {
       const out = Status.unresolvable("node(s) didn't satisfy plugin(s) [NodeAffinity]");
       for (const n of nodes) if (!pre.nodeNames.has(n.name)) fit.statuses.set(n.name, out);
     }
-    const feasible = this.timed(fw, "Filter", () => this.findFeasible(fw, state, pod, candidates, fit, info), (r) => (typeof r === "string" ? Status.error(r) : r.length === 0 ? Status.unschedulable() : null));
+    const feasible = this.timed(fw, "Filter", () => this.findFeasible(fw, state, pod, candidates, fit), (r) => (typeof r === "string" ? Status.error(r) : r.length === 0 ? Status.unschedulable() : null));
     if (typeof feasible === "string") return { error: feasible };
-    if (feasible.length === 0) return { fit };
+    if (feasible.length === 0) {
+      for (let i = 0; i < fit.rejectedNodes.length; i++) {
+        fit.statuses.set(fit.rejectedNodes[i]!.name, fit.rejectedStatuses[i]!);
+        info.unschedulablePlugins.add(fit.rejectedStatuses[i]!.plugin);
+      }
+      return { fit };
+    }
     if (feasible.length === 1) return { node: feasible[0]!.name };
     const ps = this.timed(fw, "PreScore", () => fw.runPreScore(state, pod, feasible), (r) => r);
     if (ps) return { error: ps.message };
     return { node: feasible[this.selectHost(this.timed(fw, "Score", () => fw.runScore(state, pod, feasible), () => null))]!.name };
   }
 
-  private findFeasible(fw: Framework, state: CycleState, pod: Pod, nodes: readonly NodeInfo[], fit: FitError, info: QueuedPodInfo): NodeInfo[] | string {
+  private findFeasible(fw: Framework, state: CycleState, pod: Pod, nodes: readonly NodeInfo[], fit: FitError): NodeInfo[] | string {
     const pct = fw.profile.percentageOfNodesToScore ?? this.config.percentageOfNodesToScore;
     const want = numFeasibleNodesToFind(pct, nodes.length);
     const start = this.nextStartNodeIndex % nodes.length;
     const found = fw.findNodesThatPassFilters(state, pod, nodes, start, want, (ni, s) => {
-      fit.statuses.set(ni.name, s);
-      info.unschedulablePlugins.add(s.plugin);
+      fit.rejectedNodes.push(ni);
+      fit.rejectedStatuses.push(s);
     });
     if (found instanceof Status) return found.message;
     this.nextStartNodeIndex = (start + found.processed) % nodes.length;
@@ -470,7 +481,7 @@ export class Scheduler {
     if (!failure) {
       this.stats.scheduled++;
       this.attemptDone(fw, uid, "scheduled");
-      this.recorder(fw.schedulerName).eventf(assumed, "Normal", "Scheduled", "Successfully assigned %v/%v to %v", assumed.metadata!.namespace, assumed.metadata!.name, nodeName);
+      this.recorder(fw.schedulerName).event(assumed, "Normal", "Scheduled", `Successfully assigned ${assumed.metadata!.namespace}/${assumed.metadata!.name} to ${nodeName}`);
       fw.runPostBind(state, assumed, nodeName);
       return;
     }

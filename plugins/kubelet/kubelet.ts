@@ -35,7 +35,8 @@ import { admitPod } from "./admission.js";
 import { NodeHostFileSystem } from "./host-filesystem.js";
 import { NodeFiles, type NodeFileSystem } from "../../core/cni/node-files.js";
 import { StaticPodManager } from "./static-pod-manager.js";
-import { isMirrorPod } from "./static-pods.js";
+import { STATIC_POD_PATH, isMirrorPod } from "./static-pods.js";
+import { hostManifestDirectory, simulatedManifestDirectory } from "./manifest-directory.js";
 import { KubeletMetrics } from "./kubelet-metrics.js";
 import { DataPlaneToken, type DataPlane } from "../../core/net/data-plane.js";
 import type { Listener } from "../../core/net/sockets.js";
@@ -171,7 +172,8 @@ export class Kubelet {
       metrics: this.metrics,
       csi: this.csi,
     };
-    if (scope.isRegistered(NodeFiles, true)) {
+    const manifests = kc.staticPodPath ? hostManifestDirectory(kc.staticPodPath) : scope.isRegistered(NodeFiles, true) ? simulatedManifestDirectory(scope.resolve<NodeFileSystem>(NodeFiles), STATIC_POD_PATH) : undefined;
+    if (manifests) {
       this.staticPods = new StaticPodManager(
         {
           nodeName: this.nodeName,
@@ -183,7 +185,7 @@ export class Kubelet {
           mirrorCreated: (uid) => this.workers.get(uid)?.resendStatus(),
           event: (pod, type, reason, message) => recorder.event(pod, type, reason, message),
         },
-        scope.resolve<NodeFileSystem>(NodeFiles),
+        manifests,
       );
     }
   }

@@ -10,7 +10,7 @@ import { parseQuantity, quantityToNumber } from "../../core/api/quantity.js";
 import { isCriError } from "../../core/cri/errors.js";
 import type { FileSystem } from "../../core/cri/filesystem.js";
 import { familiarName, parseImageReference } from "../../core/cri/images.js";
-import type { ContainerConfig, NodeRuntime, PodSandboxConfig } from "../../core/cri/runtime-service.js";
+import type { ContainerConfig, KeyValue, NodeRuntime, PodSandboxConfig } from "../../core/cri/runtime-service.js";
 import type { NetworkStack } from "../../core/net/sockets.js";
 import type { Backoff } from "./backoff.js";
 import { ContainerConfigError, containerEnv, expandReferences, type ObjectSource } from "./container-env.js";
@@ -661,9 +661,9 @@ export class PodWorker {
     const c = s.spec;
     const env = await containerEnv(pod, c, this.k.source, { podIP: this.podIPs[0] ?? "", hostIP: this.k.nodeIP, allocatable: this.k.allocatable() });
     // Service links and the KUBERNETES_* variables every container gets.
-    const all: Record<string, string> = { KUBERNETES_SERVICE_HOST: "10.96.0.1", KUBERNETES_SERVICE_PORT: "443", KUBERNETES_SERVICE_PORT_HTTPS: "443", KUBERNETES_PORT: "tcp://10.96.0.1:443", KUBERNETES_PORT_443_TCP: "tcp://10.96.0.1:443", KUBERNETES_PORT_443_TCP_PROTO: "tcp", KUBERNETES_PORT_443_TCP_PORT: "443", KUBERNETES_PORT_443_TCP_ADDR: "10.96.0.1", ...env };
+    const own: Record<string, string> = { ...env };
     const ports = (c.ports ?? []).filter((p) => (p.protocol ?? "TCP") === "TCP").map((p) => p.containerPort);
-    if (ports.length) all["KUBESIM_CONTAINER_PORTS"] = ports.join(",");
+    if (ports.length) own["KUBESIM_CONTAINER_PORTS"] = ports.join(",");
     const dir = podDir(this.uid);
     const attempt = s.id ? s.restartCount + 1 : s.restartCount;
     const termLog = `${dir}/containers/${s.name}/${this.k.clock.now().toString(16).slice(-8)}`;
@@ -684,7 +684,7 @@ export class PodWorker {
       command: (c.command ?? []).map((a) => expandReferences(a, env)),
       args: (c.args ?? []).map((a) => expandReferences(a, env)),
       workingDir: c.workingDir ?? "",
-      envs: Object.entries(all).map(([key, value]) => ({ key, value })),
+      envs: containerEnvs(own),
       mounts: containerMounts(c, this.volumes ?? new Map(), { hosts: `${dir}/etc-hosts`, resolv: `${dir}/resolv.conf`, hostname: `${dir}/hostname`, terminationLog: termLog }, { hostFs: this.k.hostFs, podUid: this.uid }),
       labels: { "io.kubernetes.container.name": s.name, "io.kubernetes.pod.name": pod.metadata!.name!, "io.kubernetes.pod.namespace": pod.metadata!.namespace!, "io.kubernetes.pod.uid": this.uid },
       annotations: { "io.kubernetes.container.restartCount": String(attempt), "io.kubernetes.container.terminationMessagePath": c.terminationMessagePath ?? "/dev/termination-log", "io.kubernetes.container.ports": JSON.stringify(c.ports ?? []), "io.kubernetes.pod.terminationGracePeriod": String(pod.spec?.terminationGracePeriodSeconds ?? 30) },
@@ -955,3 +955,16 @@ function bytes(q: string): number {
 }
 
 export { familiarName };
+
+/** The KUBERNETES_* variables every container gets, as shared (immutable) CRI key-values: a node runs hundreds of containers. */
+const SERVICE_ENVS: readonly KeyValue[] = Object.entries({
+  KUBERNETES_SERVICE_HOST: "10.96.0.1", KUBERNETES_SERVICE_PORT: "443", KUBERNETES_SERVICE_PORT_HTTPS: "443", KUBERNETES_PORT: "tcp://10.96.0.1:443",
+  KUBERNETES_PORT_443_TCP: "tcp://10.96.0.1:443", KUBERNETES_PORT_443_TCP_PROTO: "tcp", KUBERNETES_PORT_443_TCP_PORT: "443", KUBERNETES_PORT_443_TCP_ADDR: "10.96.0.1",
+}).map(([key, value]) => Object.freeze({ key, value }));
+
+/** A container's CRI environment: the service variables (a container's own value of one replaces it in place), then its own. */
+function containerEnvs(own: Record<string, string>): KeyValue[] {
+  const out: KeyValue[] = SERVICE_ENVS.map((kv) => (kv.key in own ? { key: kv.key, value: own[kv.key]! } : kv));
+  for (const key in own) if (!SERVICE_ENVS.some((kv) => kv.key === key)) out.push({ key, value: own[key]! });
+  return out;
+}

@@ -1,9 +1,9 @@
 import type { Node, Pod } from "kubernetes-types/core/v1.js";
 import type { Client } from "../../core/client/client.js";
 import type { Logger } from "../../core/log/logger.js";
-import type { NodeFileSystem } from "../../core/cni/node-files.js";
+import type { ManifestDirectory } from "./manifest-directory.js";
 import { isStatusError } from "../../core/api/status.js";
-import { CONFIG_HASH_ANNOTATION, MIRROR_ANNOTATION, STATIC_POD_PATH, isManifestError, mirrorPodOf, staticPodFromManifest } from "./static-pods.js";
+import { CONFIG_HASH_ANNOTATION, MIRROR_ANNOTATION, isManifestError, mirrorPodOf, staticPodFromManifest } from "./static-pods.js";
 
 /** What the manager asks of its kubelet: run and stop static pods, re-send a pod's status. */
 export interface StaticPodHost {
@@ -21,8 +21,8 @@ export interface StaticPodHost {
 }
 
 /**
- * Static pods (upstream's file config source + mirror client): the manifests in the node's
- * `/etc/kubernetes/manifests` run as pods of this kubelet without the API server; each gets a
+ * Static pods (upstream's file config source + mirror client): the manifests in the kubelet's
+ * `staticPodPath` (the node's `/etc/kubernetes/manifests`, or a host directory) run as pods of this kubelet without the API server; each gets a
  * mirror pod in the API (`kubernetes.io/config.mirror`, owned by the Node) that shows its status.
  * Deleting a mirror pod only makes the kubelet create it again; removing the manifest stops the pod
  * and deletes its mirror. The directory is watched (inotify) and re-read every 20 s
@@ -41,14 +41,14 @@ export class StaticPodManager {
 
   constructor(
     private readonly host: StaticPodHost,
-    private readonly files: NodeFileSystem,
+    private readonly dir: ManifestDirectory,
   ) {}
 
   /** Reads the directory now and on every change below it. Returns the unsubscribe. */
   watch(): () => void {
     this.resync();
-    return this.files.watch((path) => {
-      if (!path.startsWith(STATIC_POD_PATH + "/") || this.scheduled) return;
+    return this.dir.watch(() => {
+      if (this.scheduled) return;
       this.scheduled = true;
       queueMicrotask(() => {
         this.scheduled = false;
@@ -66,10 +66,11 @@ export class StaticPodManager {
   resync(): void {
     const seen = new Date(this.host.now()).toISOString().replace("Z", "000000Z");
     const current = new Map<string, Pod>();
-    for (const name of this.files.list(STATIC_POD_PATH)) {
+    for (const name of this.dir.list()) {
       if (name.startsWith(".")) continue;
-      const path = `${STATIC_POD_PATH}/${name}`;
-      const text = this.files.read(path) ?? "";
+      const path = `${this.dir.path}/${name}`;
+      const text = this.dir.read(name);
+      if (text === undefined) continue;
       const known = this.byPath.get(path);
       if (known && this.texts.get(path) === text) {
         current.set(path, known);

@@ -34,7 +34,7 @@ export function parseCniVariant(spec: string): CniVariant {
 
 export interface PathFigures {
   readonly path: string;
-  readonly outcome: "delivered" | "dropped";
+  readonly outcome: "delivered" | "dropped" | "remote";
   /** Bytes of encapsulation added on the way (outer headers). */
   readonly overhead: number;
   /** Namespaces the packet passed through. */

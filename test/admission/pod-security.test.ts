@@ -32,13 +32,42 @@ const CASES: { name: string; level: "baseline" | "restricted"; spec: PodSpec; wa
   { name: "pod-level settings count for every container", level: "restricted", spec: spec({ securityContext: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } }, containers: [c("c", { securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"], add: ["NET_BIND_SERVICE"] } } })] }), want: "" },
   { name: "restricted volume types; hostPath reported once", level: "restricted", spec: spec({ containers: [c("c", { securityContext: RESTRICTED_SC })], volumes: [{ name: "h", hostPath: { path: "/" } }, { name: "n", nfs: { server: "s", path: "/" } }, { name: "e", emptyDir: {} }] }), want: 'restricted volume types (volumes "h", "n" use restricted volume types "hostPath", "nfs")' },
   { name: "runAsUser=0 and runAsNonRoot=false", level: "restricted", spec: spec({ securityContext: { runAsUser: 0, seccompProfile: { type: "RuntimeDefault" } }, containers: [c("c", { securityContext: { ...RESTRICTED_SC, runAsNonRoot: false } })] }), want: 'runAsNonRoot != true (container "c" must not set securityContext.runAsNonRoot=false), runAsUser=0 (pod must not set runAsUser=0)' },
-  { name: "adding capabilities beyond NET_BIND_SERVICE", level: "restricted", spec: spec({ containers: [c("c", { securityContext: { ...RESTRICTED_SC, capabilities: { drop: ["ALL"], add: ["SYS_TIME"] } } })] }), want: 'non-default capabilities (container "c" must not include "SYS_TIME" in securityContext.capabilities.add), unrestricted capabilities (container "c" must not include "SYS_TIME" in securityContext.capabilities.add)' },
+  { name: "adding capabilities beyond NET_BIND_SERVICE", level: "restricted", spec: spec({ containers: [c("c", { securityContext: { ...RESTRICTED_SC, capabilities: { drop: ["ALL"], add: ["SYS_TIME"] } } })] }), want: 'unrestricted capabilities (container "c" must not include "SYS_TIME" in securityContext.capabilities.add)' },
   { name: "init containers are checked too", level: "restricted", spec: spec({ initContainers: [c("init")], containers: [c("c", { securityContext: RESTRICTED_SC })] }), want: 'allowPrivilegeEscalation != false (container "init" must set securityContext.allowPrivilegeEscalation=false), unrestricted capabilities (container "init" must set securityContext.capabilities.drop=["ALL"]), runAsNonRoot != true (pod or container "init" must set securityContext.runAsNonRoot=true), seccompProfile (pod or container "init" must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost")' },
 ];
 
 for (const tc of CASES) {
   test(`${tc.level}: ${tc.name}`, () => {
     assert.is(forbiddenDetail(evaluatePod(tc.level, {}, tc.spec)), tc.want);
+  });
+}
+
+// ---------------------------------------------------------------- policy versions
+
+const PLAIN_RESTRICTED = CASES.find((t) => t.name === "the restricted defaults a plain pod misses")!.want;
+const VERSION_CASES: { name: string; level: "baseline" | "restricted"; version: string; spec: PodSpec; want: string; meta?: Record<string, string> }[] = [
+  { name: "restricted v1.18 predates seccompProfile_restricted and capabilities_restricted", level: "restricted", version: "v1.18", spec: spec({}), want: 'allowPrivilegeEscalation != false (container "c" must set securityContext.allowPrivilegeEscalation=false), runAsNonRoot != true (pod or container "c" must set securityContext.runAsNonRoot=true)' },
+  { name: "restricted v1.19 requires a seccomp profile", level: "restricted", version: "v1.19", spec: spec({}), want: 'allowPrivilegeEscalation != false (container "c" must set securityContext.allowPrivilegeEscalation=false), runAsNonRoot != true (pod or container "c" must set securityContext.runAsNonRoot=true), seccompProfile (pod or container "c" must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost")' },
+  { name: "restricted v1.22 drops ALL capabilities", level: "restricted", version: "v1.22", spec: spec({}), want: PLAIN_RESTRICTED },
+  { name: "v1.99 is the newest policy", level: "restricted", version: "v1.99", spec: spec({}), want: PLAIN_RESTRICTED },
+  { name: "allowPrivilegeEscalation starts at v1.8", level: "restricted", version: "v1.7", spec: spec({ securityContext: { runAsNonRoot: true } }), want: "" },
+  { name: "before v1.22 restricted still runs capabilities_baseline", level: "restricted", version: "v1.21", spec: spec({ securityContext: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } }, containers: [c("c", { securityContext: { allowPrivilegeEscalation: false, capabilities: { add: ["SYS_TIME"] } } })] }), want: 'non-default capabilities (container "c" must not include "SYS_TIME" in securityContext.capabilities.add)' },
+  { name: "runAsUser=0 is allowed before v1.23", level: "restricted", version: "v1.22", spec: spec({ securityContext: { runAsUser: 0 }, containers: [c("c", { securityContext: RESTRICTED_SC })] }), want: "" },
+  { name: "runAsUser=0 is refused from v1.23", level: "restricted", version: "v1.23", spec: spec({ securityContext: { runAsUser: 0 }, containers: [c("c", { securityContext: RESTRICTED_SC })] }), want: "runAsUser=0 (pod must not set runAsUser=0)" },
+  { name: "Windows pods are not exempt from the Linux-only checks before v1.25", level: "restricted", version: "v1.24", spec: spec({ os: { name: "windows" }, securityContext: { runAsNonRoot: true } }), want: 'allowPrivilegeEscalation != false (container "c" must set securityContext.allowPrivilegeEscalation=false), unrestricted capabilities (container "c" must set securityContext.capabilities.drop=["ALL"]), seccompProfile (pod or container "c" must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost")' },
+  { name: "Windows pods are exempt from them from v1.25", level: "restricted", version: "v1.25", spec: spec({ os: { name: "windows" }, securityContext: { runAsNonRoot: true } }), want: "" },
+  { name: "baseline before v1.19 checks the alpha seccomp annotations, not the fields", level: "baseline", version: "v1.18", meta: { "seccomp.security.alpha.kubernetes.io/pod": "unconfined", "container.seccomp.security.alpha.kubernetes.io/c": "docker/default" }, spec: spec({ securityContext: { seccompProfile: { type: "Unconfined" } } }), want: 'seccompProfile (forbidden annotation seccomp.security.alpha.kubernetes.io/pod="unconfined")' },
+  { name: "baseline from v1.19 checks the fields, not the annotations", level: "baseline", version: "v1.19", meta: { "seccomp.security.alpha.kubernetes.io/pod": "unconfined" }, spec: spec({ securityContext: { seccompProfile: { type: "Unconfined" } } }), want: 'seccompProfile (pod must not set securityContext.seccompProfile.type to "Unconfined")' },
+  { name: "net.ipv4.ip_local_reserved_ports is safe from v1.27", level: "baseline", version: "v1.26", spec: spec({ securityContext: { sysctls: [{ name: "net.ipv4.ip_local_reserved_ports", value: "1" }, { name: "net.ipv4.tcp_rmem", value: "1" }] } }), want: "forbidden sysctls (net.ipv4.ip_local_reserved_ports, net.ipv4.tcp_rmem)" },
+  { name: "the tcp keepalive sysctls are safe from v1.29, tcp_rmem from v1.32", level: "baseline", version: "v1.29", spec: spec({ securityContext: { sysctls: [{ name: "net.ipv4.tcp_keepalive_time", value: "1" }, { name: "net.ipv4.tcp_rmem", value: "1" }] } }), want: "forbidden sysctls (net.ipv4.tcp_rmem)" },
+  { name: "tcp_rmem at latest", level: "baseline", version: "latest", spec: spec({ securityContext: { sysctls: [{ name: "net.ipv4.tcp_rmem", value: "1" }] } }), want: "" },
+  { name: "container_engine_t is an allowed SELinux type from v1.31", level: "baseline", version: "v1.30", spec: spec({ securityContext: { seLinuxOptions: { type: "container_engine_t" } } }), want: 'seLinuxOptions (pod set forbidden securityContext.seLinuxOptions: type "container_engine_t")' },
+  { name: "container_engine_t at v1.31", level: "baseline", version: "v1.31", spec: spec({ securityContext: { seLinuxOptions: { type: "container_engine_t" } } }), want: "" },
+];
+
+for (const tc of VERSION_CASES) {
+  test(`${tc.level}:${tc.version}: ${tc.name}`, () => {
+    assert.is(forbiddenDetail(evaluatePod(tc.level, { annotations: tc.meta ?? {} }, tc.spec, tc.version)), tc.want);
   });
 }
 
@@ -75,6 +104,21 @@ test("enforce refuses a violating pod with upstream's message; warn adds a Warni
   await namespace("watched", { "pod-security.kubernetes.io/warn": "baseline", "pod-security.kubernetes.io/warn-version": "v1.30" });
   const warnings = await createWithWarnings(pods, "watched", pod("hostnet", "watched", spec({ hostNetwork: true })));
   assert.equal(warnings, ['would violate PodSecurity "baseline:v1.30": host namespaces (hostNetwork=true)']);
+});
+
+test("enforce-version pins the policy: restricted:v1.18 admits a pod without a seccomp profile that restricted:latest refuses", async () => {
+  const compliantAt118 = spec({ securityContext: { runAsNonRoot: true }, containers: [c("c", { securityContext: { allowPrivilegeEscalation: false } })] });
+  await namespace("pinned", { "pod-security.kubernetes.io/enforce": "restricted", "pod-security.kubernetes.io/enforce-version": "v1.18", "pod-security.kubernetes.io/warn": "restricted", "pod-security.kubernetes.io/warn-version": "v1.25" });
+  const warnings = await createWithWarnings(pods, "pinned", pod("old", "pinned", compliantAt118));
+  assert.equal(warnings, ['would violate PodSecurity "restricted:v1.25": unrestricted capabilities (container "c" must set securityContext.capabilities.drop=["ALL"]), seccompProfile (pod or container "c" must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost")']);
+  const refused = await statusOf(cp.apiServer.create(pods, "secure", pod("old", "secure", compliantAt118), {}, { user: ADMIN }));
+  assert.is(refused.code, 403);
+  assert.match(refused.message, 'violates PodSecurity "restricted:latest": unrestricted capabilities');
+  // Moving enforce to v1.25 warns about the pod v1.25 would refuse.
+  const current = await cp.apiServer.get(namespaces, undefined, "pinned");
+  const ctx: RequestContext = { user: ADMIN, warnings: [] };
+  await cp.apiServer.update(namespaces, undefined, "pinned", { ...current, metadata: { ...current.metadata, labels: { ...current.metadata?.labels, "pod-security.kubernetes.io/enforce-version": "v1.25" } } }, {}, ctx);
+  assert.equal(ctx.warnings, ['existing pods in namespace "pinned" violate the new PodSecurity enforce level "restricted:v1.25"', "old: unrestricted capabilities, seccompProfile"]);
 });
 
 test("pod controllers' templates are warned about, never refused", async () => {

@@ -4,19 +4,23 @@ import type { ChildProcess } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
-import { KUBECTL, requireTool } from "../support/require-tool.js";
+import { ETCD, KUBECTL, requireTool } from "../support/require-tool.js";
+import { startEtcd } from "../support/etcd.js";
 import { startUp } from "../support/kubesim-up.js";
 import { kubectlIn } from "../clients/kubectl-runner.js";
 import { component, stopAll } from "../support/kubesim-component.js";
 
 requireTool(KUBECTL);
+requireTool(ETCD);
 
-test("components as processes: a control plane without scheduler, controller manager and nodes, and kubesim kubelet / kube-proxy / kube-scheduler / two kube-controller-managers over HTTP run a Deployment to Ready; the leading controller manager's kill -9 is taken over", async () => {
+test("components as processes, on etcd: a control plane without scheduler, controller manager and nodes, and kubesim kubelet / kube-proxy / kube-scheduler / two kube-controller-managers over HTTP run a Deployment to Ready; the leading controller manager's kill -9 is taken over", async () => {
   const dir = mkdtempSync(join(tmpdir(), "kubesim-split-"));
   const kubeconfig = join(dir, "kubeconfig");
   const children: ChildProcess[] = [];
+  // The API server keeps its objects in a real etcd (Debian's etcd-server), as the seeds' control plane does.
+  const etcd = await startEtcd(1);
   try {
-    const up = await startUp(["--port", "0", "--no-dns", "--no-ingress", "--state-dir", join(dir, "state"), "--kubeconfig", kubeconfig, "--disable-agent", "--disable-scheduler", "--disable-controller-manager", "--disable-kube-proxy"]);
+    const up = await startUp(["--port", "0", "--no-dns", "--no-ingress", "--state-dir", join(dir, "state"), "--kubeconfig", kubeconfig, "--etcd-servers", etcd.endpoints.join(","), "--disable-agent", "--disable-scheduler", "--disable-controller-manager", "--disable-kube-proxy"]);
     children.push(up.child);
     assert.match(up.out(), /with 0 node\(s\) is serving/);
     const kubectl = kubectlIn(dir, kubeconfig);
@@ -41,6 +45,9 @@ test("components as processes: a control plane without scheduler, controller man
     const lines = pods.trim().split("\n");
     assert.is(lines.length, 2);
     for (const line of lines) assert.match(line, /^split-worker 10\.244\.\d+\.\d+ True$/);
+    // Stored in etcd under kube-apiserver's key layout (read through etcd's own v3 JSON gateway).
+    const range = await fetch(`${etcd.endpoints[0]}/v3/kv/range`, { method: "POST", body: JSON.stringify({ key: Buffer.from("/registry/deployments/default/web").toString("base64") }) });
+    assert.is(((await range.json()) as { count?: string }).count, "1", "the Deployment is a key in etcd");
 
     // kill -9 of the leading controller manager: the other takes the lease and keeps reconciling.
     const leader = /successfully acquired lease/.test(kcmA.out()) ? kcmA : kcmB;
@@ -55,6 +62,7 @@ test("components as processes: a control plane without scheduler, controller man
   } finally {
     await stopAll(children.slice(1));
     await stopAll(children.slice(0, 1));
+    await etcd.stop();
   }
 });
 

@@ -7,9 +7,10 @@ import { tmpdir } from "node:os";
 import { promisify } from "node:util";
 import { startUp } from "../support/kubesim-up.js";
 import { KUBECTL, testWithTool } from "../support/require-tool.js";
+import { KUBESIM_CLI } from "../support/kubesim-cli.js";
 
 const run = promisify(execFile);
-const KUBESIM = [process.execPath, "--import", "tsx", "core/cli/main.ts"];
+const KUBESIM = [process.execPath, ...KUBESIM_CLI];
 
 
 async function kubesim(args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {

@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { promisify } from "node:util";
 import { KUBECTL, testWithTool } from "../support/require-tool.js";
 import { startUp as startKubesimUp } from "../support/kubesim-up.js";
+import { KUBESIM_CLI } from "../support/kubesim-cli.js";
 
 const run = promisify(execFile);
 
@@ -56,7 +57,7 @@ testWithTool(KUBECTL, test)("kubesim up --insecure-http: warns, and kubectl work
 
 test("kubesim up --insecure-http refuses a non-loopback --host unless --insecure-allow-remote", async () => {
   const dir = mkdtempSync(join(tmpdir(), "kubesim-up-"));
-  const bad = await run(process.execPath, ["--import", "tsx", "core/cli/main.ts", "up", "--insecure-http", "--host", "0.0.0.0", "--port", "0", "--dns-port", "0", "--ingress-http-port", "0", "--ingress-https-port", "0", "--state-dir", join(dir, "state"), "--kubeconfig", join(dir, "kubeconfig"), "--nodes", "1"]).then(
+  const bad = await run(process.execPath, [...KUBESIM_CLI, "up", "--insecure-http", "--host", "0.0.0.0", "--port", "0", "--dns-port", "0", "--ingress-http-port", "0", "--ingress-https-port", "0", "--state-dir", join(dir, "state"), "--kubeconfig", join(dir, "kubeconfig"), "--nodes", "1"]).then(
     () => undefined,
     (e: { stderr: string; code: number }) => e,
   );
@@ -66,12 +67,12 @@ test("kubesim up --insecure-http refuses a non-loopback --host unless --insecure
 });
 
 test("kubesim up refuses bad flags with a clear message; version and --help work", async () => {
-  const bad = await run(process.execPath, ["--import", "tsx", "core/cli/main.ts", "up", "--nodes", "zero"]).then(() => undefined, (e: { stderr: string; code: number }) => e);
+  const bad = await run(process.execPath, [...KUBESIM_CLI, "up", "--nodes", "zero"]).then(() => undefined, (e: { stderr: string; code: number }) => e);
   assert.ok(bad, "must fail");
   assert.match(bad!.stderr, /--nodes must be an integer from 1 to 5000/);
-  const version = await run(process.execPath, ["--import", "tsx", "core/cli/main.ts", "version"]);
+  const version = await run(process.execPath, [...KUBESIM_CLI, "version"]);
   assert.match(version.stdout, /^kubesim \d+\.\d+\.\d+\nKubernetes API v1\.32\.0-kubesim\n$/);
-  const help = await run(process.execPath, ["--import", "tsx", "core/cli/main.ts", "up", "--help"]);
+  const help = await run(process.execPath, [...KUBESIM_CLI, "up", "--help"]);
   assert.match(help.stdout, /--insecure-http/);
 });
 

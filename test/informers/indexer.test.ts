@@ -21,6 +21,8 @@ test("keys by namespace/name, namespace index built in, custom index kept up to 
   ix.update(pod("ns1", "a", { nodeName: "n2" })); // moves from n1 to n2
   assert.equal(ix.indexKeys("byNode", "n1"), ["ns2/a"]);
   assert.equal(ix.indexKeys("byNode", "n2").sort(), ["ns1/a", "ns1/b"]);
+  assert.is(ix.countByIndex("byNode", "n2"), 2);
+  assert.is(ix.countByIndex("byNode", "nowhere"), 0);
   ix.delete("ns2/a");
   assert.equal(ix.byIndex("byNode", "n1"), []);
   assert.equal(ix.listIndexFuncValues("byNode"), ["n2"], "empty index values are dropped");

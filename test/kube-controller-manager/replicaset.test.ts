@@ -105,6 +105,26 @@ test("readyReplicas and availableReplicas follow pod readiness and minReadySecon
   }, { seed: 7, nodes: 3 });
 });
 
+test("without minReadySeconds the status comes from the owner-state index: readiness, unreadiness and a deleted pod's replacement are counted", async () => {
+  await withCluster(async (cluster) => {
+    const created = (await cluster.client.resource<ReplicaSet>("ReplicaSet").create(rs(3))) as ReplicaSet;
+    await cluster.waitFor<ReplicaSet>("ReplicaSet", (r) => r.status?.replicas === 3, { namespace: "default" });
+    const owned = await podsOf(cluster, "default", created.metadata!.uid!);
+    for (const p of owned.slice(0, 2)) await setPodStatus(cluster, p, { node: "kubesim-worker", ready: true });
+    const two = await cluster.waitFor<ReplicaSet>("ReplicaSet", (r) => r.status?.readyReplicas === 2, { namespace: "default" });
+    assert.equal([two.status!.replicas, two.status!.fullyLabeledReplicas, two.status!.availableReplicas], [3, 3, 2]);
+    await setPodStatus(cluster, owned[0]!, { node: "kubesim-worker", ready: false });
+    const one = await cluster.waitFor<ReplicaSet>("ReplicaSet", (r) => r.status?.readyReplicas === 1, { namespace: "default" });
+    assert.is(one.status!.availableReplicas, 1);
+    await cluster.client.resource("Pod").delete(owned[1]!.metadata!.name!, { namespace: "default" });
+    const after = await cluster.waitFor<ReplicaSet>("ReplicaSet", (r) => r.status?.readyReplicas === 0 && r.status?.replicas === 3, { namespace: "default" });
+    assert.is(after.status!.availableReplicas, 0);
+    const names = (await podsOf(cluster, "default", created.metadata!.uid!)).filter((p) => !p.metadata?.deletionTimestamp).map((p) => p.metadata!.name);
+    assert.is(names.length, 3);
+    assert.not.ok(names.includes(owned[1]!.metadata!.name), "the deleted pod was replaced");
+  }, { seed: 7, nodes: 3 });
+});
+
 test("scale down deletes in ranking order (pending and unready first) with SuccessfulDelete events", async () => {
   await withCluster(async (cluster) => {
     const created = (await cluster.client.resource<ReplicaSet>("ReplicaSet").create(rs(4))) as ReplicaSet;

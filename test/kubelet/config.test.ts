@@ -45,4 +45,17 @@ test("a readiness probe over HTTP gates Ready; nginx serves the welcome page to 
   }
 });
 
+test("every container gets the KUBERNETES_* service variables; its own value of one replaces it", async () => {
+  const { cluster, pods, kubeletOf } = await kubeletCluster();
+  try {
+    await pods.create(pod("svc-env", { containers: [{ name: "c", image: "busybox:1.36", command: ["sh", "-c", "echo host=$KUBERNETES_SERVICE_HOST port=$KUBERNETES_SERVICE_PORT addr=$KUBERNETES_PORT_443_TCP_ADDR mine=$MINE; sleep 3600"], env: [{ name: "KUBERNETES_SERVICE_PORT", value: "8443" }, { name: "MINE", value: "x" }] }] }));
+    const p = await cluster.waitFor<Pod>("Pod", (x) => x.metadata?.name === "svc-env" && x.status?.phase === "Running");
+    await cluster.clock.sleep(100);
+    const lines = kubeletOf().runtime.logs.lines(`/var/log/pods/default_svc-env_${p.metadata!.uid}/c/0.log`)!;
+    assert.match(lines[0]!, / stdout F host=10.96.0.1 port=8443 addr=10.96.0.1 mine=x$/);
+  } finally {
+    await cluster.stop();
+  }
+});
+
 test.run();

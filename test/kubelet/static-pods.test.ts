@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import type { Pod } from "kubernetes-types/core/v1.js";
@@ -80,6 +83,32 @@ test("removing the manifest stops the pod and deletes its mirror; editing it rep
     assert.is(kubeletOf().podWorkers.size, 0);
   } finally {
     await cluster.stop();
+  }
+});
+
+test("kubeletConfig.staticPodPath: manifests in a host directory run, are replaced when edited and stop when removed", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "kubesim-manifests-"));
+  const { cluster, pods, kubeletOf } = await kubeletCluster({ nodes: [{ name: "node-1", role: "worker", kubeletConfig: { staticPodPath: dir } }] });
+  try {
+    writeFileSync(join(dir, "web.yaml"), MANIFEST);
+    const first = await cluster.waitFor<Pod>("Pod", (p) => p.metadata?.name === "web-node-1" && p.status?.phase === "Running");
+    assert.is(first.metadata!.annotations!["kubernetes.io/config.source"], "file");
+    assert.equal(first.metadata!.ownerReferences?.map((o) => `${o.kind}/${o.name}`), ["Node/node-1"]);
+    // The simulated /etc/kubernetes/manifests is not the static pod path any more.
+    cluster.nodes.get("node-1")!.scope.resolve<NodeFileSystem>(NodeFiles).write("/etc/kubernetes/manifests/other.yaml", MANIFEST.replace("name: web", "name: other"));
+    await pods.delete("web-node-1", { namespace: "default" });
+    const again = await cluster.waitFor<Pod>("Pod", (p) => p.metadata?.name === "web-node-1" && p.metadata.uid !== first.metadata!.uid && p.status?.phase === "Running");
+    assert.is(again.metadata!.annotations!["kubernetes.io/config.mirror"], first.metadata!.annotations!["kubernetes.io/config.mirror"]);
+    writeFileSync(join(dir, "web.yaml"), MANIFEST.replace("tier: static", "tier: edited"));
+    const edited = await cluster.waitFor<Pod>("Pod", (p) => p.metadata?.name === "web-node-1" && p.metadata.labels?.["tier"] === "edited" && p.status?.phase === "Running");
+    assert.is.not(edited.metadata!.annotations!["kubernetes.io/config.hash"], first.metadata!.annotations!["kubernetes.io/config.hash"]);
+    unlinkSync(join(dir, "web.yaml"));
+    await cluster.clock.sleep(40_000);
+    assert.equal((await pods.list({ namespace: "default" })).items.map((p) => p.metadata!.name), []);
+    assert.is(kubeletOf().podWorkers.size, 0);
+  } finally {
+    await cluster.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 

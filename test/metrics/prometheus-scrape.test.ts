@@ -13,6 +13,7 @@ import { tmpdir } from "node:os";
 import { promisify } from "node:util";
 import { startUp } from "../support/kubesim-up.js";
 import { PROMETHEUS, requireTool } from "../support/require-tool.js";
+import { KUBESIM_CLI } from "../support/kubesim-cli.js";
 
 requireTool(PROMETHEUS);
 
@@ -39,7 +40,7 @@ test("a stock Prometheus scrapes every component of kubesim up through the API s
   const { child } = await startUp(["--port", "0", "--state-dir", join(dir, "state"), "--kubeconfig", kubeconfig, "--nodes", "2", "--ingress-http-port", "0", "--ingress-https-port", "0"]);
   let prometheus: ReturnType<typeof spawn> | undefined;
   try {
-    const { stdout: config } = await run(process.execPath, ["--import", "tsx", "core/cli/main.ts", "prometheus-config", "--kubeconfig", kubeconfig, "--scrape-interval", "1s"]);
+    const { stdout: config } = await run(process.execPath, [...KUBESIM_CLI, "prometheus-config", "--kubeconfig", kubeconfig, "--scrape-interval", "1s"]);
     const configFile = join(dir, "prometheus.yml");
     writeFileSync(configFile, config);
     const check = await run("promtool", ["check", "config", configFile]).catch((e: { stdout: string; stderr: string }) => e);

@@ -4,6 +4,7 @@
  * acknowledged write is stored with its content.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { KUBESIM_CLI } from "./kubesim-cli.js";
 
 export interface CrashUp {
   child: ChildProcess;
@@ -13,7 +14,7 @@ export interface CrashUp {
 
 /** Starts `kubesim up --insecure-http` on free ports with `args`; resolves with its URL once ready. */
 export function startInsecureUp(args: readonly string[]): Promise<CrashUp> {
-  const argv = ["--import", "tsx", "core/cli/main.ts", "up", "--insecure-http", "--port", "0", "--dns-port", "0", "--ingress-http-port", "0", "--ingress-https-port", "0", "--nodes", "1", ...args];
+  const argv = [...KUBESIM_CLI, "up", "--insecure-http", "--port", "0", "--dns-port", "0", "--ingress-http-port", "0", "--ingress-https-port", "0", "--nodes", "1", ...args];
   const child = spawn(process.execPath, argv, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, KUBESIM_LOG_LEVEL: "warn", KUBESIM_EXIT_WITH_PARENT: "1" } });
   let out = "";
   return new Promise((resolve, reject) => {

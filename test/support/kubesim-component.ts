@@ -1,5 +1,6 @@
 /** Test support: `kubesim <component>` subcommands (apiserver, kubelet, kube-proxy, ...) run as child processes. */
 import { spawn, type ChildProcess } from "node:child_process";
+import { KUBESIM_CLI } from "./kubesim-cli.js";
 
 export interface Component {
   readonly child: ChildProcess;
@@ -10,7 +11,7 @@ export interface Component {
 
 /** `kubesim <args>` as a child process (asynchronous spawn), its output collected. */
 export function component(args: string[]): Component {
-  const child = spawn(process.execPath, ["--import", "tsx", "core/cli/main.ts", ...args], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, KUBESIM_LOG_LEVEL: "info", KUBESIM_EXIT_WITH_PARENT: "1" } });
+  const child = spawn(process.execPath, [...KUBESIM_CLI, ...args], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, KUBESIM_LOG_LEVEL: "info", KUBESIM_EXIT_WITH_PARENT: "1" } });
   let out = "";
   const listeners = new Set<() => void>();
   const onData = (d: Buffer): void => {

@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { KUBESIM_CLI } from "./kubesim-cli.js";
 
 /**
  * Starts `kubesim up` with `args` in a child process, resolving once it prints `ready`, with
@@ -9,7 +10,7 @@ export function startUp(args: string[], env: NodeJS.ProcessEnv = process.env): P
   const dns = args.includes("--dns-port") ? [] : ["--dns-port", "0"];
   const ingress = args.some((a) => a.startsWith("--ingress-") || a === "--no-ingress") ? [] : ["--ingress-http-port", "0", "--ingress-https-port", "0"];
   // KUBESIM_EXIT_WITH_PARENT: a test file killed by the runner's timeout leaves no kubesim behind.
-  const child = spawn(process.execPath, ["--import", "tsx", "core/cli/main.ts", "up", ...dns, ...ingress, ...args], { stdio: ["ignore", "pipe", "pipe"], env: { ...env, KUBESIM_EXIT_WITH_PARENT: "1" } });
+  const child = spawn(process.execPath, [...KUBESIM_CLI, "up", ...dns, ...ingress, ...args], { stdio: ["ignore", "pipe", "pipe"], env: { ...env, KUBESIM_EXIT_WITH_PARENT: "1" } });
   let out = "";
   return new Promise((resolve, reject) => {
     const onData = (d: Buffer): void => {

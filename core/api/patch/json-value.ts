@@ -41,15 +41,27 @@ export function withoutNullMembers(v: unknown): unknown {
   }
   if (!isPlainObject(v)) return v;
   let out: JsonObject | undefined;
-  for (const key of Object.keys(v)) {
+  for (const key in v) {
     const item = v[key];
-    if (item === null) {
-      out ??= { ...v };
-      delete out[key];
-      continue;
+    const pruned = item === null ? undefined : withoutNullMembers(item);
+    if (pruned === item && out === undefined) continue;
+    // First difference: copy the members before it (a fresh object, never `delete`: that would
+    // leave it in V8's slow dictionary mode for every later reader).
+    if (out === undefined) {
+      out = {};
+      for (const k in v) {
+        if (k === key) break;
+        out[k] = v[k];
+      }
     }
-    const pruned = withoutNullMembers(item);
-    if (pruned !== item) (out ??= { ...v })[key] = pruned;
+    if (item !== null) out[key] = pruned;
   }
   return out ?? v;
+}
+
+/** A copy of `obj` without its undefined members: how to drop members without `delete`, which leaves V8 objects in slow dictionary mode. */
+export function withoutUndefined<T extends { [key: string]: unknown }>(obj: T): T {
+  const out: { [key: string]: unknown } = {};
+  for (const key in obj) if (obj[key] !== undefined) out[key] = obj[key];
+  return out as T;
 }

@@ -25,8 +25,17 @@ const UNTRACKED_METADATA = new Set(["name", "namespace", "creationTimestamp", "s
  * the server-set metadata are never tracked.
  */
 export function untrackedRootKey(subresource: string | undefined): (key: string) => boolean {
-  if (subresource === "status") return (key) => key !== "status";
-  return (key) => key === "apiVersion" || key === "kind" || key === "status";
+  return subresource === "status" ? untrackedByStatus : untrackedByMain;
+}
+
+/** Root keys a status write does not track: all but `status`. */
+function untrackedByStatus(key: string): boolean {
+  return key !== "status";
+}
+
+/** Root keys a write to the main resource does not track. */
+function untrackedByMain(key: string): boolean {
+  return key === "apiVersion" || key === "kind" || key === "status";
 }
 
 /** Removes the untracked metadata fields from a field set. */
@@ -34,9 +43,18 @@ export function stripUntracked(set: FieldSet): FieldSet {
   const meta = set["f:metadata"];
   if (!meta) return set;
   const keep: Record<string, FieldSet> = {};
-  for (const [k, v] of Object.entries(meta)) if (k !== "." && !UNTRACKED_METADATA.has(k.slice(2))) keep[k] = v;
-  const { ["f:metadata"]: _m, ...rest } = set;
-  return Object.keys(keep).length > 0 ? { ...rest, "f:metadata": keep } : rest;
+  let kept = false;
+  for (const k in meta) {
+    if (k !== "." && !UNTRACKED_METADATA.has(k.slice(2))) {
+      keep[k] = meta[k]!;
+      kept = true;
+    }
+  }
+  // f:metadata goes last, as before.
+  const out: Record<string, FieldSet> = {};
+  for (const k in set) if (k !== "f:metadata") out[k] = set[k]!;
+  if (kept) out["f:metadata"] = keep;
+  return out;
 }
 
 /** The tracked fields an object sets on the main resource (no status, apiVersion, kind or server-set metadata). */
@@ -66,7 +84,10 @@ function trackedFieldSet(obj: JsonObject, meta: TypeMeta): FieldSet {
 /** Compares two objects over the tracked fields only. */
 export function trackedChanges(oldObj: JsonObject, newObj: JsonObject, meta: TypeMeta, subresource: string | undefined): FieldChanges {
   const skipRoot = untrackedRootKey(subresource);
-  const changes = compareObjects(withoutManagedFields(oldObj), withoutManagedFields(newObj), meta, skipRoot);
+  // metadata (and its managedFields) is compared only when the write tracks it.
+  const tracksMeta = !skipRoot("metadata");
+  const changes = tracksMeta ? compareObjects(withoutManagedFields(oldObj), withoutManagedFields(newObj), meta, skipRoot) : compareObjects(oldObj, newObj, meta, skipRoot);
+  if (!tracksMeta) return changes;
   return { added: stripUntracked(changes.added), modified: stripUntracked(changes.modified), removed: stripUntracked(changes.removed) };
 }
 
@@ -78,13 +99,18 @@ export function trackingMetaFor(kind: string): TypeMeta {
 function withoutManagedFields(obj: JsonObject): JsonObject {
   const metadata = obj.metadata;
   if (!isPlainObject(metadata) || !("managedFields" in metadata)) return obj;
-  const { managedFields: _mf, ...rest } = metadata;
-  return { ...obj, metadata: rest };
+  // Plain copy loops: object rest/spread goes through a slow runtime path.
+  const rest: JsonObject = {};
+  for (const key in metadata) if (key !== "managedFields") rest[key] = metadata[key];
+  const out: JsonObject = {};
+  for (const key in obj) out[key] = key === "metadata" ? rest : obj[key];
+  return out;
 }
 
 /** The identity of a manager entry: Apply entries ignore apiVersion, Update entries include it. */
 export function managerKey(m: Pick<ManagerFields, "manager" | "operation" | "subresource" | "apiVersion">): string {
-  return JSON.stringify([m.manager, m.operation, m.subresource ?? "", m.operation === "Update" ? m.apiVersion : ""]);
+  // NUL never occurs in these names: the joined string identifies the tuple.
+  return `${m.manager}\u0000${m.operation}\u0000${m.subresource ?? ""}\u0000${m.operation === "Update" ? m.apiVersion : ""}`;
 }
 
 /** Decodes `metadata.managedFields`; invalid entries are dropped as upstream does on decode errors. */
@@ -105,16 +131,87 @@ export function encodeManagedFields(managers: Iterable<ManagerFields>): ManagedF
   const entries: ManagedFieldsEntry[] = [];
   for (const m of managers) {
     if (isEmptySet(m.fields)) continue;
-    const e: ManagedFieldsEntry = { manager: m.manager, operation: m.operation, apiVersion: m.apiVersion };
-    if (m.time) e.time = m.time;
-    e.fieldsType = "FieldsV1";
-    e.fieldsV1 = m.fields as object;
-    if (m.subresource) e.subresource = m.subresource;
-    entries.push(e);
+    entries.push(sharedEntry(m.manager, m.operation, m.apiVersion, m.time, m.subresource, m.fields));
   }
-  const seconds = (t?: string) => (t ? Math.floor(Date.parse(t) / 1000) : 0);
-  return entries.sort((p, q) =>
-    cmp(p.operation, q.operation) || seconds(p.time) - seconds(q.time) || cmp(p.manager, q.manager) || cmp(p.apiVersion, q.apiVersion) || cmp(p.subresource, q.subresource));
+  if (entries.length > 1) entries.sort(compareEntries);
+  return entries;
+}
+
+/** apiserver's order of managedFields entries: operation, time (seconds), manager, apiVersion, subresource. */
+function compareEntries(p: ManagedFieldsEntry, q: ManagedFieldsEntry): number {
+  return cmp(p.operation, q.operation) || compareTimes(p.time, q.time) || cmp(p.manager, q.manager) || cmp(p.apiVersion, q.apiVersion) || cmp(p.subresource, q.subresource);
+}
+
+/** Whole seconds of two entry times compared; the server's own `YYYY-MM-DDTHH:MM:SSZ` strings compare as text. */
+function compareTimes(a: string | undefined, b: string | undefined): number {
+  if (a === b) return 0;
+  if (a?.length === 20 && b?.length === 20 && a.charCodeAt(19) === 90 && b.charCodeAt(19) === 90) return a < b ? -1 : 1;
+  return entrySeconds(a) - entrySeconds(b);
+}
+
+function entrySeconds(t: string | undefined): number {
+  return t ? Math.floor(Date.parse(t) / 1000) : 0;
+}
+
+/**
+ * Interned managed fields. Objects from the store are immutable, so equal field sets and equal
+ * entries are shared between objects instead of copied into each: every pod of a ReplicaSet, every
+ * status a kubelet writes and every event of one kind carries the same sets, and entries written
+ * in the same second by the same manager are equal too (memory per pod is a target). Bounded:
+ * the tables start over when full.
+ */
+const INTERN_LIMIT = 2048;
+/** Field sets by their FieldsV1 JSON, each with a small id. */
+const setsByJson = new Map<string, { set: FieldSet; id: number }>();
+/** The id of a set already interned (or seen), so an interned set is not serialized again. */
+const setIds = new WeakMap<FieldSet, number>();
+let nextSetId = 1;
+const entriesByKey = new Map<string, ManagedFieldsEntry>();
+const createListsByKey = new Map<string, ManagedFieldsEntry[]>();
+
+function sharedFieldSet(set: FieldSet): { set: FieldSet; id: number } {
+  const id = setIds.get(set);
+  if (id !== undefined) return { set, id };
+  const json = JSON.stringify(set);
+  const known = setsByJson.get(json);
+  if (known) return known;
+  if (setsByJson.size >= INTERN_LIMIT) setsByJson.clear();
+  const fresh = { set, id: nextSetId++ };
+  setsByJson.set(json, fresh);
+  setIds.set(set, fresh.id);
+  return fresh;
+}
+
+function entryKey(manager: string, operation: string, apiVersion: string, time: string | undefined, subresource: string | undefined, setId: number): string {
+  return `${setId}\u0000${manager}\u0000${operation}\u0000${apiVersion}\u0000${time ?? ""}\u0000${subresource ?? ""}`;
+}
+
+/** One `managedFields` entry, shared with equal entries written before. */
+function sharedEntry(manager: string, operation: "Apply" | "Update", apiVersion: string, time: string | undefined, subresource: string | undefined, fields: FieldSet): ManagedFieldsEntry {
+  const shared = sharedFieldSet(fields);
+  const key = entryKey(manager, operation, apiVersion, time, subresource, shared.id);
+  let e = entriesByKey.get(key);
+  if (e) return e;
+  e = { manager, operation, apiVersion };
+  if (time) e.time = time;
+  e.fieldsType = "FieldsV1";
+  e.fieldsV1 = shared.set as object;
+  if (subresource) e.subresource = subresource;
+  if (entriesByKey.size >= INTERN_LIMIT) entriesByKey.clear();
+  entriesByKey.set(key, e);
+  return e;
+}
+
+/** The single-entry list of a create, shared with equal lists (same manager, version, second and fields). */
+function sharedCreateEntries(manager: string, apiVersion: string, time: string, fields: FieldSet): ManagedFieldsEntry[] {
+  const e = sharedEntry(manager, "Update", apiVersion, time, undefined, fields);
+  const key = entryKey(manager, "Update", apiVersion, time, undefined, setIds.get(e.fieldsV1 as FieldSet)!);
+  let list = createListsByKey.get(key);
+  if (list?.[0] === e) return list;
+  list = [e];
+  if (createListsByKey.size >= INTERN_LIMIT) createListsByKey.clear();
+  createListsByKey.set(key, list);
+  return list;
 }
 
 function cmp(a = "", b = ""): number {
@@ -173,7 +270,7 @@ export function managedFieldsAfterUpdate(oldObj: KubeObject | undefined, newObj:
     // A create with no prior owners: the writer owns every tracked field it set.
     const fields = trackedFieldSet(newObj as JsonObject, meta);
     if (isEmptySet(fields)) return [];
-    return [{ manager: options.manager, operation: "Update", apiVersion, time: formatTime(options.now), fieldsType: "FieldsV1", fieldsV1: fields as object }];
+    return sharedCreateEntries(options.manager, apiVersion, formatTime(options.now), fields);
   }
   const changes = trackedChanges((oldObj ?? {}) as JsonObject, newObj as JsonObject, meta, options.subresource);
   const taken = union(changes.added, changes.modified);

@@ -1,5 +1,5 @@
 import { badRequest } from "../status.js";
-import { isPlainObject, jsonEqual, withoutNullMembers, type JsonObject } from "./json-value.js";
+import { isPlainObject, jsonEqual, withoutNullMembers, withoutUndefined, type JsonObject } from "./json-value.js";
 
 /**
  * Applies an RFC 7386 JSON merge patch. Returns a new object sharing every subtree the patch does
@@ -17,11 +17,14 @@ function mergeValue(target: unknown, patch: unknown): unknown {
   if (!isPlainObject(patch)) return withoutNullMembers(patch);
   const base: JsonObject = isPlainObject(target) ? target : {};
   let out: JsonObject | undefined;
-  for (const [key, value] of Object.entries(patch)) {
+  let removed = false;
+  for (const key in patch) {
+    const value = patch[key];
     if (value === null) {
       if (key in base) {
         out ??= { ...base };
-        delete out[key];
+        out[key] = undefined;
+        removed = true;
       }
       continue;
     }
@@ -31,8 +34,10 @@ function mergeValue(target: unknown, patch: unknown): unknown {
       out[key] = merged;
     }
   }
+  if (out && removed) out = withoutUndefined(out);
   return out ?? (isPlainObject(target) ? target : {});
 }
+
 
 /**
  * The JSON merge patch that turns `original` into `modified`: changed and added fields with their

@@ -1,5 +1,6 @@
 import { badRequest, type StatusError } from "../../api/status.js";
 import { definitionNameOf } from "./schema-definitions.js";
+import { withoutUndefined } from "../../api/patch/json-value.js";
 import { lookupDefinition } from "./served-definitions.js";
 import type { SchemaObject } from "./schema-object.js";
 
@@ -148,8 +149,11 @@ function fail(value: unknown, c: Checker, struct: string, path: PathStack): neve
  * keeps its zero value and is omitted), nulls in slices and map values become the element type's
  * zero value. Returns `value` itself when it holds no such null (subtrees are shared, never
  * mutated); throws a Mismatch at the first value whose JSON type cannot decode into its field.
+ * A subtree that is `known` itself (the same subtree of a stored object, decoded when it was
+ * written) is not walked again.
  */
-function check(value: unknown, c: Checker, struct: string, path: PathStack): unknown {
+function check(value: unknown, c: Checker, struct: string, path: PathStack, known: unknown): unknown {
+  if (value === known) return value;
   switch (c.kind) {
     case "any":
       return value;
@@ -168,9 +172,10 @@ function check(value: unknown, c: Checker, struct: string, path: PathStack): unk
       const element = c.element!;
       if (element.kind === "any") return value;
       let out: unknown[] | undefined;
+      const knownItems = Array.isArray(known) ? known : undefined;
       for (let i = 0; i < value.length; i++) {
         const item = value[i];
-        const decoded = item === null || item === undefined ? zeroOf(element) : check(item, element, struct, path);
+        const decoded = item === null || item === undefined ? zeroOf(element) : check(item, element, struct, path, knownItems?.[i]);
         if (decoded !== item) (out ??= value.slice())[i] = decoded;
       }
       return out ?? value;
@@ -181,31 +186,34 @@ function check(value: unknown, c: Checker, struct: string, path: PathStack): unk
       const fields = c.fields;
       const element = c.element;
       const record = value as Record<string, unknown>;
+      const knownFields = typeof known === "object" && known !== null && !Array.isArray(known) ? (known as Record<string, unknown>) : undefined;
       let out: Record<string, unknown> | undefined;
-      for (const key of Object.keys(record)) {
+      let dropped = false;
+      for (const key in record) {
         const item = record[key];
         const field = fields?.get(key);
         let decoded: unknown;
         if (field) {
           if (item === null || item === undefined) {
-            out ??= { ...record };
-            delete out[key];
+            (out ??= { ...record })[key] = undefined;
+            dropped = true;
             continue;
           }
           if (field.kind === "any") continue;
           path.push(key);
-          decoded = check(item, field, owner, path);
+          decoded = check(item, field, owner, path, knownFields?.[key]);
           path.pop();
         } else if (element) {
           // map values report the map's field, as Go does
-          decoded = item === null || item === undefined ? zeroOf(element) : check(item, element, struct, path);
+          decoded = item === null || item === undefined ? zeroOf(element) : check(item, element, struct, path, knownFields?.[key]);
         } else continue; // unknown fields are fieldValidation's business
         if (decoded !== item) (out ??= { ...record })[key] = decoded;
       }
-      return out ?? value;
+      return out ? (dropped ? withoutUndefined(out) : out) : value;
     }
   }
 }
+
 
 const roots = new Map<string, Checker>();
 
@@ -217,9 +225,11 @@ export type TypedDecoding<T> = { object: T; mismatch?: undefined } | { object?: 
  * first field whose JSON type cannot decode into its Go type is reported (a 400 before anything
  * else), and nulls become what Go leaves for them (see `check`), so no later stage meets a null
  * where the type has none. Kinds without a generated schema (custom resources) are returned as
- * they are.
+ * they are. `known` is an object already decoded (the stored version of the object being
+ * written): subtrees of `obj` that are its subtrees themselves are taken as they are, so a patch
+ * or an update built from the stored object costs only what it changed.
  */
-export function decodeTyped<T>(group: string, version: string, kind: string, obj: T): TypedDecoding<T> {
+export function decodeTyped<T>(group: string, version: string, kind: string, obj: T, known?: unknown): TypedDecoding<T> {
   const definition = definitionNameOf(group, version, kind);
   if (!definition) return { object: obj };
   let root = roots.get(definition);
@@ -228,7 +238,7 @@ export function decodeTyped<T>(group: string, version: string, kind: string, obj
     roots.set(definition, root);
   }
   try {
-    return { object: check(obj, root, kind, []) as T };
+    return { object: check(obj, root, kind, [], known) as T };
   } catch (err) {
     if (err instanceof Mismatch) return { mismatch: err.found };
     throw err;

@@ -1,6 +1,6 @@
 import type { Namespace, Pod, Service, ServicePort } from "kubernetes-types/core/v1.js";
 import type { EndpointSlice } from "kubernetes-types/discovery/v1.js";
-import type { SharedInformerFactory } from "../../../core/informers/shared-informer-factory.js";
+import type { DnsInformers } from "../server/handler.js";
 import type { EventHandlerRegistration } from "../../../core/informers/event-handler.js";
 import { isTombstone } from "../../../core/informers/tombstone.js";
 import type { Clock } from "../../../core/clock/clock.js";
@@ -70,7 +70,7 @@ export class DnsIndex {
   modified: number;
 
   constructor(
-    informers: SharedInformerFactory,
+    informers: DnsInformers,
     private readonly clock: Clock,
     options: { pods?: boolean } = {},
   ) {

@@ -3,6 +3,7 @@ import { CorefileError, DirectiveReader, parseCorefile } from "../corefile/parse
 import { fqdn, matchZone, parseZoneAddress } from "../corefile/address.js";
 import { DnsMetrics, type MetricSeries } from "./metrics.js";
 import { pluginOrder } from "./plugin-order.js";
+import { readPlainQuery } from "./query-header.js";
 import { answersQuery, encodedTemplate, replayEncoded, ttlShiftOf, type EncodedTemplate } from "./ttl-shifted-replies.js";
 import { Rcode, reply, type DnsEnvironment, type DnsHandler, type DnsPluginDefinition, type DnsPluginInstance, type DnsReply, type DnsRequest, type HttpEndpoint } from "./handler.js";
 
@@ -298,7 +299,8 @@ export class DnsServer {
     let query: DecodedPacket;
     const buf = Buffer.isBuffer(wire) ? wire : Buffer.from(wire.buffer, wire.byteOffset, wire.byteLength);
     try {
-      query = dnsPacket.decode(buf);
+      // Most queries are one plain question (and EDNS0): read those without the general decoder.
+      query = readPlainQuery(buf) ?? dnsPacket.decode(buf);
     } catch {
       if (buf.byteLength < 12) return undefined;
       const header = Buffer.from(buf.subarray(0, 12));

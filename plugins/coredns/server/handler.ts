@@ -1,7 +1,8 @@
 import type { Answer, Question } from "dns-packet";
 import type { Clock } from "../../../core/clock/clock.js";
 import type { Random } from "../../../core/clock/random.js";
-import type { SharedInformerFactory } from "../../../core/informers/shared-informer-factory.js";
+import type { ObjectLike } from "../../../core/api/object.js";
+import type { EventHandlerRegistration, ResourceEventHandler } from "../../../core/informers/event-handler.js";
 import { extensionPoint } from "../../../core/plugins/extension-point.js";
 import type { Directive, DirectiveReader } from "../corefile/parse.js";
 import type { DnsMetrics } from "./metrics.js";
@@ -62,6 +63,16 @@ export interface DnsHandler {
   serveDNS(request: DnsRequest): Promise<DnsReply>;
 }
 
+/**
+ * What DNS plugins read the cluster through: the shared informers' subset the kubernetes plugin
+ * uses (the cluster's informer factory, or a replica fed from it in a host-port worker).
+ */
+export interface DnsInformers {
+  forResource<T extends ObjectLike>(kind: string): { addEventHandler(handler: ResourceEventHandler<T>): EventHandlerRegistration };
+  all(): readonly { isStarted(): boolean }[];
+  start(): void;
+}
+
 /** Writes lines to the server's log (the container's stdout): `[INFO] ...`, `[ERROR] ...`. */
 export type DnsLog = (level: "INFO" | "WARNING" | "ERROR" | "FATAL", text: string) => void;
 
@@ -92,7 +103,7 @@ export interface DnsEnvironment {
   /** Reads a file of the server's filesystem (`/etc/resolv.conf`, `/etc/hosts`, the Corefile). */
   readFile(path: string): string | undefined;
   /** The cluster's informers (the kubernetes plugin's source); absent where no cluster is reachable. */
-  readonly informers?: SharedInformerFactory;
+  readonly informers?: DnsInformers;
   readonly transport: DnsTransport;
   /** Stops the process with an error (loop detection does). */
   fatal(message: string): void;

@@ -1,6 +1,7 @@
 import { createSocket, type Socket } from "node:dgram";
 import { createServer, type Server } from "node:net";
 import { onTcpMessages, tcpFrame } from "./stack-listeners.js";
+import { UdpWorkerPool, type UdpWorkerOptions } from "./udp-workers.js";
 
 /** How a query reaching the host port gets its answer (relayed into the cluster network). */
 export type DnsRelay = (query: Uint8Array, protocol: "udp" | "tcp") => Promise<Uint8Array | undefined>;
@@ -9,14 +10,18 @@ export type DnsRelay = (query: Uint8Array, protocol: "udp" | "tcp") => Promise<U
 export interface HostDnsListener {
   readonly host: string;
   readonly port: number;
+  /** The worker processes answering UDP, when the listener was given some. */
+  readonly workers?: UdpWorkerPool;
   close(): Promise<void>;
 }
 
 /**
  * Listens on a real host address, UDP and TCP on the same port (`port` 0: a free one, the same for
  * both), and answers each query through `relay`. Rejects with the bind error (EADDRINUSE ...).
+ * With `udpWorkers`, UDP queries are answered by worker processes instead (see
+ * {@link UdpWorkerPool}) once they are ready; `relay` answers TCP, and UDP until then.
  */
-export async function listenOnHost(host: string, port: number, relay: DnsRelay): Promise<HostDnsListener> {
+export async function listenOnHost(host: string, port: number, relay: DnsRelay, options: { udpWorkers?: UdpWorkerOptions } = {}): Promise<HostDnsListener> {
   for (let attempt = 0; ; attempt++) {
     const tcp = createServer((conn) => {
       conn.on("error", () => undefined);
@@ -49,7 +54,25 @@ export async function listenOnHost(host: string, port: number, relay: DnsRelay):
         if (out) udp.send(out, rinfo.port, rinfo.address);
       });
     });
-    return { host, port: actual, close: () => close(tcp, udp) };
+    if (!options.udpWorkers) return { host, port: actual, close: () => close(tcp, udp) };
+    let workers: UdpWorkerPool;
+    try {
+      workers = await UdpWorkerPool.start(udp, options.udpWorkers);
+    } catch (err) {
+      await close(tcp, udp);
+      throw err;
+    }
+    // The workers hold their own copies of the socket: this process stops reading it.
+    udp.close();
+    return {
+      host,
+      port: actual,
+      workers,
+      close: async () => {
+        await workers.stop();
+        await close(tcp, undefined);
+      },
+    };
   }
 }
 

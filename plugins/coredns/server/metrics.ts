@@ -101,9 +101,13 @@ export class DnsMetrics {
    * series are left out, as Go's client leaves out a vector nothing has used.
    */
   async exposition(): Promise<string> {
-    const text = await this.registry.metrics();
-    let out = "";
-    for (const block of text.split(/(?=^# HELP )/m)) if (/^[^#]/m.test(block)) out += block.endsWith("\n") ? block : `${block}\n`;
-    return out;
+    return withoutEmptyFamilies(await this.registry.metrics());
   }
+}
+
+/** Exposition text without the families that have no series. */
+export function withoutEmptyFamilies(text: string): string {
+  let out = "";
+  for (const block of text.split(/(?=^# HELP )/m)) if (/^[^#]/m.test(block)) out += block.endsWith("\n") ? block : `${block}\n`;
+  return out;
 }

@@ -3,6 +3,8 @@ import { NodeInfo, NodeRows } from "../framework/node-info.js";
 import { PodInfo } from "../framework/pod-info.js";
 import type { NodeInfoLister } from "../framework/interface.js";
 import { normalizedImageName } from "../plugins/image-locality.js";
+import { AntiAffinityGroups, PodCountIndex, TopologyValues } from "./pod-counts.js";
+import type { AntiAffinityGroup, DomainCounts, PodCountQuery } from "../framework/pod-count-query.js";
 
 interface PodState {
   pod: Pod;
@@ -35,6 +37,32 @@ export class SchedulerCache implements NodeInfoLister {
   /** Placed pods whose terms score other pods. */
   private scoringAffinityPods = 0;
   private withAntiAffinity: NodeInfo[] | undefined;
+  private readonly countIndex = new PodCountIndex(() => this.nodeList);
+  private readonly antiAffinityGroups = new AntiAffinityGroups(() => this.nodeList);
+  private readonly topologyValues = new TopologyValues(() => this.nodeList);
+
+  podCounts(query: PodCountQuery): DomainCounts {
+    return this.countIndex.counts(query);
+  }
+
+  existingAntiAffinity(): ReadonlyMap<string, AntiAffinityGroup> {
+    return this.antiAffinityGroups.all();
+  }
+
+  nodesPerTopologyValue(key: string): ReadonlyMap<string, number> {
+    return this.topologyValues.of(key);
+  }
+
+  nodesWithLabel(key: string): number {
+    return this.topologyValues.nodesWith(key);
+  }
+
+  /** Pods moved between topology domains (a node came, went or changed labels): drop what was counted per domain. */
+  private domainsChanged(): void {
+    this.countIndex.clear();
+    this.antiAffinityGroups.clear();
+    this.topologyValues.clear();
+  }
 
   list(): readonly NodeInfo[] {
     return this.nodeList;
@@ -75,6 +103,7 @@ export class SchedulerCache implements NodeInfoLister {
     const name = node.metadata!.name!;
     const ni = this.nodeInfo(name);
     if (ni.node) this.removeImages(ni.node);
+    if (!ni.node || !sameLabels(ni.node.metadata?.labels, node.metadata?.labels)) this.domainsChanged();
     ni.setNode(node);
     this.addImages(node);
     if (!this.nodeIndex.has(name)) {
@@ -93,6 +122,7 @@ export class SchedulerCache implements NodeInfoLister {
     const ni = this.nodes.get(name);
     if (!ni) return;
     if (ni.node) this.removeImages(ni.node);
+    this.domainsChanged();
     const i = this.nodeIndex.get(name);
     if (i !== undefined) {
       const last = this.nodeList.pop()!;
@@ -135,6 +165,8 @@ export class SchedulerCache implements NodeInfoLister {
     const pi = PodInfo.of(pod);
     const ni = this.nodeInfo(nodeName);
     ni.addPodInfo(pi);
+    this.countIndex.podChanged(pi, ni, 1);
+    this.antiAffinityGroups.podChanged(pi, ni, 1);
     if (pi.scoresOthers) this.scoringAffinityPods++;
     if (pi.hasAffinity) {
       this.affinityNodes.add(ni);
@@ -145,7 +177,12 @@ export class SchedulerCache implements NodeInfoLister {
   private unplace(pod: Pod, nodeName: string): void {
     const ni = this.nodes.get(nodeName);
     if (!ni) return;
-    if (ni.removePod(pod) && PodInfo.of(pod).scoresOthers) this.scoringAffinityPods--;
+    const pi = ni.removePod(pod);
+    if (pi) {
+      if (pi.scoresOthers) this.scoringAffinityPods--;
+      this.countIndex.podChanged(pi, ni, -1);
+      this.antiAffinityGroups.podChanged(pi, ni, -1);
+    }
     if (pod.spec?.affinity?.podAffinity || pod.spec?.affinity?.podAntiAffinity) {
       if (ni.podsWithAffinity.length === 0) this.affinityNodes.delete(ni);
       this.affinityChanged();
@@ -204,4 +241,12 @@ export class SchedulerCache implements NodeInfoLister {
   podState(uid: string): { pod: Pod; nodeName: string; assumed: boolean } | undefined {
     return this.pods.get(uid);
   }
+}
+
+function sameLabels(a: Readonly<Record<string, string>> | undefined, b: Readonly<Record<string, string>> | undefined): boolean {
+  if (a === b) return true;
+  const ka = a ? Object.keys(a) : [];
+  if (ka.length !== (b ? Object.keys(b).length : 0)) return false;
+  for (const k of ka) if (a![k] !== b![k]) return false;
+  return true;
 }

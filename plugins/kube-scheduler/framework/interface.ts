@@ -7,6 +7,7 @@ import type { SharedInformerFactory } from "../../../core/informers/shared-infor
 import type { CycleState } from "./cycle-state.js";
 import type { NodeInfo } from "./node-info.js";
 import type { PodInfo } from "./pod-info.js";
+import type { AntiAffinityGroup, DomainCounts, PodCountQuery } from "./pod-count-query.js";
 import type { Status } from "./status.js";
 
 /**
@@ -187,6 +188,17 @@ export interface NodeInfoLister {
   scoringAffinityPodCount?(): number;
   /** How many nodes hold image `name` (for ImageLocality's spread factor). */
   imageNodeCount(name: string): number;
+  /**
+   * Optional, kept up to date by the scheduler's cache (a snapshot without them makes the
+   * plugins walk every pod): pods matching a query per topology value over every node...
+   */
+  podCounts?(query: PodCountQuery): DomainCounts;
+  /** ...placed pods' required anti-affinity terms grouped by term, with their pods per topology value... */
+  existingAntiAffinity?(): ReadonlyMap<string, AntiAffinityGroup>;
+  /** ...how many nodes carry each value of a node label... */
+  nodesPerTopologyValue?(key: string): ReadonlyMap<string, number>;
+  /** ...and how many nodes carry the label at all. */
+  nodesWithLabel?(key: string): number;
 }
 
 /** Pods nominated to nodes by preemption, which Filter counts as if running. */

@@ -159,11 +159,11 @@ export class NodeInfo {
     this.addPodInfo(PodInfo.of(pod));
   }
 
-  /** Removes the pod with `pod`'s uid; false when it is not on this node. */
-  removePod(pod: Pod): boolean {
+  /** Removes the pod with `pod`'s uid: its PodInfo, or undefined when it is not on this node. */
+  removePod(pod: Pod): PodInfo | undefined {
     const uid = pod.metadata?.uid;
     const i = this.pods.findIndex((p) => p.pod.metadata?.uid === uid);
-    if (i < 0) return false;
+    if (i < 0) return undefined;
     const pi = this.pods[i]!;
     this.pods[i] = this.pods[this.pods.length - 1]!;
     this.pods.pop();
@@ -175,7 +175,7 @@ export class NodeInfo {
     for (const p of pi.hostPorts) this.usedPorts.get(p.ip)?.delete(`${p.protocol}/${p.port}`);
     this.syncRow();
     this.generation++;
-    return true;
+    return pi;
   }
 
   /** Whether `port` conflicts with a port in use (0.0.0.0 conflicts with every address). */

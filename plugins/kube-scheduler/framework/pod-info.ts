@@ -10,6 +10,10 @@ export interface AffinityTerm {
   readonly namespaceSelector: LabelSelector | undefined;
   readonly selector: LabelSelector;
   readonly topologyKey: string;
+  /** Identifies which pods the term selects (namespaces and selectors, not the topology key): equal keys select the same pods. */
+  readonly matchKey: string;
+  /** `matchKey` plus the topology key: equal keys are the same term. */
+  readonly key: string;
 }
 
 export interface WeightedAffinityTerm extends AffinityTerm {
@@ -36,7 +40,17 @@ export class PodInfo {
   readonly preferredAntiAffinityTerms: readonly WeightedAffinityTerm[];
   readonly hostPorts: readonly HostPort[];
 
-  constructor(readonly pod: Pod) {
+  /** `from`: a PodInfo of a pod equal to `pod` in all this derives (its data is shared). */
+  constructor(readonly pod: Pod, from?: PodInfo) {
+    if (from) {
+      this.requests = from.requests;
+      this.requiredAffinityTerms = from.requiredAffinityTerms;
+      this.requiredAntiAffinityTerms = from.requiredAntiAffinityTerms;
+      this.preferredAffinityTerms = from.preferredAffinityTerms;
+      this.preferredAntiAffinityTerms = from.preferredAntiAffinityTerms;
+      this.hostPorts = from.hostPorts;
+      return;
+    }
     this.requests = podRequests(pod);
     const affinity = pod.spec?.affinity;
     const ns = pod.metadata?.namespace ?? "default";
@@ -65,6 +79,16 @@ export class PodInfo {
     return pi;
   }
 
+  /**
+   * The PodInfo of `copy`, a copy of `original` that differs only in what PodInfo does not derive
+   * from (the assumed pod, with its nodeName set): shares `original`'s parsed requests and terms.
+   */
+  static ofCopy(copy: Pod, original: Pod): PodInfo {
+    let pi = derived.get(copy);
+    if (!pi) derived.set(copy, (pi = new PodInfo(copy, PodInfo.of(original))));
+    return pi;
+  }
+
   get uid(): string {
     return this.pod.metadata!.uid!;
   }
@@ -84,12 +108,15 @@ const derived = new WeakMap<Pod, PodInfo>();
 function term(ns: string, t: PodAffinityTerm): AffinityTerm {
   const namespaces = new Set(t.namespaces ?? []);
   if (namespaces.size === 0 && !t.namespaceSelector) namespaces.add(ns);
-  return {
-    namespaces,
-    namespaceSelector: t.namespaceSelector ? labelSelectorFromObject(t.namespaceSelector) : undefined,
-    selector: labelSelectorFromObject(t.labelSelector ?? null),
-    topologyKey: t.topologyKey,
-  };
+  const namespaceSelector = t.namespaceSelector ? labelSelectorFromObject(t.namespaceSelector) : undefined;
+  const selector = labelSelectorFromObject(t.labelSelector ?? null);
+  const matchKey = `${[...namespaces].sort().join(",")}\u0000${namespaceSelector ? selectorKey(namespaceSelector) : "-"}\u0000${selectorKey(selector)}`;
+  return { namespaces, namespaceSelector, selector, topologyKey: t.topologyKey, matchKey, key: `${matchKey}\u0000${t.topologyKey}` };
+}
+
+/** A selector's canonical form, telling the selector that matches nothing from the one that matches everything. */
+export function selectorKey(selector: LabelSelector): string {
+  return selector.requirements.length === 0 && !selector.empty ? "\u0001nothing" : selector.toString();
 }
 
 function terms(ns: string, list: readonly PodAffinityTerm[] | undefined): AffinityTerm[] {

@@ -31,7 +31,7 @@ export function inTreeRegistry(services: InTreeServices): Map<string, PluginFact
     [NodeResourcesBalancedAllocation.pluginName, (args) => new NodeResourcesBalancedAllocation(args as { resources?: ResourceSpec[] })],
     [ImageLocality.pluginName, (_args, handle) => new ImageLocality(handle)],
     [InterPodAffinity.pluginName, (args, handle) => new InterPodAffinity((args ?? {}) as InterPodAffinityArgs, handle)],
-    [PodTopologySpread.pluginName, (args, handle) => new PodTopologySpread((args ?? {}) as PodTopologySpreadArgs, services.defaultSelector, () => handle.snapshot.list())],
+    [PodTopologySpread.pluginName, (args, handle) => new PodTopologySpread((args ?? {}) as PodTopologySpreadArgs, services.defaultSelector, () => handle.snapshot.list(), handle.snapshot)],
     [VolumeRestrictions.pluginName, (_args, handle) => new VolumeRestrictions(handle)],
     ["NodeVolumeLimits", () => new StoragePlaceholder("NodeVolumeLimits")],
     [VolumeBinding.pluginName, (_args, handle) => new VolumeBinding(handle)],

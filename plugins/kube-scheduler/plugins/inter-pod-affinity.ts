@@ -4,13 +4,19 @@ import { Status } from "../framework/status.js";
 import { MAX_NODE_SCORE } from "../framework/normalize.js";
 import { PodInfo, termMatches, type AffinityTerm } from "../framework/pod-info.js";
 import type { CycleState } from "../framework/cycle-state.js";
+import type { NodeInfoLister } from "../framework/interface.js";
 import type { NodeInfo } from "../framework/node-info.js";
+import { termsQuery, type AntiAffinityGroup, type DomainCounts, type PodCountQuery } from "../framework/pod-count-query.js";
 
 export const ERR_REASON_EXISTING_ANTI_AFFINITY = "node(s) didn't satisfy existing pods anti-affinity rules";
 export const ERR_REASON_AFFINITY = "node(s) didn't match pod affinity rules";
 export const ERR_REASON_ANTI_AFFINITY = "node(s) didn't match pod anti-affinity rules";
 
 const PRE_FILTER_KEY = "PreFilterInterPodAffinity";
+/** Filter's verdicts, shared by every rejected node (statuses are not changed once the framework names the plugin). */
+const AFFINITY = Status.unresolvable(ERR_REASON_AFFINITY).withPlugin("InterPodAffinity");
+const ANTI_AFFINITY = Status.unschedulable(ERR_REASON_ANTI_AFFINITY).withPlugin("InterPodAffinity");
+const EXISTING_ANTI_AFFINITY = Status.unschedulable(ERR_REASON_EXISTING_ANTI_AFFINITY).withPlugin("InterPodAffinity");
 const PRE_SCORE_KEY = "PreScoreInterPodAffinity";
 
 /** Counts per topology key, then per value (no string building on the per-node path). */
@@ -36,16 +42,78 @@ function cloneCounts(counts: TopologyCounts): TopologyCounts {
   return copy;
 }
 
+/**
+ * Adds `values` (counts per value of `key`, owned by the cache) to `counts`: shared as is when
+ * `key` has none yet, else summed into a new map. A FilterState holding shared maps copies
+ * them before AddPod/RemovePod change anything (`FilterState.own`).
+ */
+function addShared(counts: TopologyCounts, key: string, values: DomainCounts): void {
+  if (values.size === 0) return;
+  const current = counts.get(key);
+  if (!current) {
+    counts.set(key, values as Map<string, number>);
+    return;
+  }
+  const sum = new Map(current);
+  for (const [v, n] of values) sum.set(v, (sum.get(v) ?? 0) + n);
+  counts.set(key, sum);
+}
+
 class FilterState {
   constructor(
     readonly podInfo: PodInfo,
-    readonly existingAntiAffinityCounts: TopologyCounts,
-    readonly affinityCounts: TopologyCounts,
-    readonly antiAffinityCounts: TopologyCounts,
+    public existingAntiAffinityCounts: TopologyCounts,
+    public affinityCounts: TopologyCounts,
+    public antiAffinityCounts: TopologyCounts,
+    /** Whether the count maps may be the cache's own (copy before changing them). */
+    private shared = false,
   ) {}
   clone(): FilterState {
     return new FilterState(this.podInfo, cloneCounts(this.existingAntiAffinityCounts), cloneCounts(this.affinityCounts), cloneCounts(this.antiAffinityCounts));
   }
+  /**
+   * What Filter checks per node, flattened once per cycle: the topology keys and count maps of
+   * the pod's anti-affinity terms, then of existing pods' anti-affinity (undefined: recompute).
+   */
+  antiKeys: string[] | undefined;
+  antiCounts: ReadonlyMap<string, number>[] | undefined;
+  /** How many of `antiKeys` come from the pod's own terms. */
+  ownAnti = 0;
+
+  checks(): void {
+    const keys: string[] = [];
+    const counts: ReadonlyMap<string, number>[] = [];
+    for (const t of this.podInfo.requiredAntiAffinityTerms) {
+      const values = this.antiAffinityCounts.get(t.topologyKey);
+      if (!values) continue;
+      keys.push(t.topologyKey);
+      counts.push(values);
+    }
+    this.ownAnti = keys.length;
+    for (const [key, values] of this.existingAntiAffinityCounts) {
+      keys.push(key);
+      counts.push(values);
+    }
+    this.antiKeys = keys;
+    this.antiCounts = counts;
+  }
+
+  /** Makes the count maps this state's own, before AddPod/RemovePod change them. */
+  own(): void {
+    this.antiKeys = undefined;
+    this.antiCounts = undefined;
+    if (!this.shared) return;
+    this.existingAntiAffinityCounts = cloneCounts(this.existingAntiAffinityCounts);
+    this.affinityCounts = cloneCounts(this.affinityCounts);
+    this.antiAffinityCounts = cloneCounts(this.antiAffinityCounts);
+    this.shared = false;
+  }
+}
+
+/** Whether no term has a namespaceSelector (its matches then depend on namespace labels, which the cache does not follow). */
+function indexable(terms: readonly AffinityTerm[]): boolean {
+  for (const t of terms) if (t.namespaceSelector) return false;
+  return true;
 }
 
 class ScoreState {
@@ -81,8 +149,17 @@ export class InterPodAffinity implements PreFilterPlugin, PreFilterExtensions, F
 
   preFilter(state: CycleState, pod: Pod, nodes: readonly NodeInfo[]): Status | null {
     const pi = PodInfo.of(pod);
-    const withAnti = this.handle.snapshot.havePodsWithRequiredAntiAffinity();
-    if (pi.requiredAffinityTerms.length === 0 && pi.requiredAntiAffinityTerms.length === 0 && withAnti.length === 0) return Status.skip();
+    const snapshot = this.handle.snapshot;
+    const noTerms = pi.requiredAffinityTerms.length === 0 && pi.requiredAntiAffinityTerms.length === 0;
+    if (snapshot.podCounts && snapshot.existingAntiAffinity && indexable(pi.requiredAffinityTerms) && indexable(pi.requiredAntiAffinityTerms)) {
+      const groups = snapshot.existingAntiAffinity();
+      // (Placed pods' anti-affinity on nodes without the term's topology key are in no group: they reject no node.)
+      if (noTerms && groups.size === 0) return Status.skip();
+      state.write(PRE_FILTER_KEY, this.preFilterFromCounts(pi, pod, snapshot as Required<Pick<NodeInfoLister, "podCounts">>, groups.values()));
+      return null;
+    }
+    const withAnti = snapshot.havePodsWithRequiredAntiAffinity();
+    if (noTerms && withAnti.length === 0) return Status.skip();
     const existing: TopologyCounts = new Map();
     for (const ni of withAnti) {
       const labels = ni.node?.metadata?.labels;
@@ -102,6 +179,22 @@ export class InterPodAffinity implements PreFilterPlugin, PreFilterExtensions, F
     }
     state.write(PRE_FILTER_KEY, new FilterState(pi, existing, affinity, anti));
     return null;
+  }
+
+  /**
+   * The same counts as the walk over every pod, from the cache's: existing pods' anti-affinity
+   * grouped by term (each distinct term matched against the pod once), and the pod's own terms
+   * answered by kept count queries.
+   */
+  private preFilterFromCounts(pi: PodInfo, pod: Pod, counts: { podCounts(q: PodCountQuery): DomainCounts }, groups: Iterable<AntiAffinityGroup>): FilterState {
+    const existing: TopologyCounts = new Map();
+    for (const g of groups) if (termMatches(g.term, pod, this.nsLabels)) addShared(existing, g.term.topologyKey, g.counts);
+    const affinity: TopologyCounts = new Map();
+    const terms = pi.requiredAffinityTerms;
+    for (const t of terms) addShared(affinity, t.topologyKey, counts.podCounts(termsQuery(terms, t.topologyKey)));
+    const anti: TopologyCounts = new Map();
+    for (const t of pi.requiredAntiAffinityTerms) addShared(anti, t.topologyKey, counts.podCounts(termsQuery([t], t.topologyKey)));
+    return new FilterState(pi, existing, affinity, anti, true);
   }
 
   private countExisting(counts: TopologyCounts, existing: PodInfo, incoming: Pod, labels: Readonly<Record<string, string>>, by: number): void {
@@ -145,6 +238,7 @@ export class InterPodAffinity implements PreFilterPlugin, PreFilterExtensions, F
     const s = state.read<FilterState>(PRE_FILTER_KEY);
     const labels = nodeInfo.node?.metadata?.labels;
     if (!s || !labels) return null;
+    s.own();
     this.countExisting(s.existingAntiAffinityCounts, other, pod, labels, by);
     this.countIncoming(s.affinityCounts, s.antiAffinityCounts, s.podInfo, other.pod, labels, by);
     return null;
@@ -168,16 +262,16 @@ export class InterPodAffinity implements PreFilterPlugin, PreFilterExtensions, F
       }
       if (!ok) {
         const allHaveKeys = terms.every((t) => labels[t.topologyKey] !== undefined);
-        if (!(s.affinityCounts.size === 0 && allHaveKeys && this.matchesAll(terms, s.podInfo.pod))) return Status.unresolvable(ERR_REASON_AFFINITY);
+        if (!(s.affinityCounts.size === 0 && allHaveKeys && this.matchesAll(terms, s.podInfo.pod))) return AFFINITY;
       }
     }
-    for (const t of s.podInfo.requiredAntiAffinityTerms) {
-      const v = labels[t.topologyKey];
-      if (v !== undefined && countOf(s.antiAffinityCounts, t.topologyKey, v) > 0) return Status.unschedulable(ERR_REASON_ANTI_AFFINITY);
-    }
-    for (const [key, values] of s.existingAntiAffinityCounts) {
-      const v = labels[key];
-      if (v !== undefined && (values.get(v) ?? 0) > 0) return Status.unschedulable(ERR_REASON_EXISTING_ANTI_AFFINITY);
+    if (s.antiKeys === undefined) s.checks();
+    const keys = s.antiKeys!;
+    const counts = s.antiCounts!;
+    // Count maps hold no zero entries: a value present means a matching pod in the domain.
+    for (let i = 0; i < keys.length; i++) {
+      const v = labels[keys[i]!];
+      if (v !== undefined && counts[i]!.has(v)) return i < s.ownAnti ? ANTI_AFFINITY : EXISTING_ANTI_AFFINITY;
     }
     return null;
   }
@@ -187,7 +281,11 @@ export class InterPodAffinity implements PreFilterPlugin, PreFilterExtensions, F
     const hasPreferred = pi.preferredAffinityTerms.length > 0 || pi.preferredAntiAffinityTerms.length > 0;
     // Nothing scores this pod when it has no preferred terms and no placed pod's terms score others.
     if (!hasPreferred && this.handle.snapshot.scoringAffinityPodCount?.() === 0) return Status.skip();
-    const candidates = hasPreferred ? this.handle.snapshot.list() : this.handle.snapshot.havePodsWithAffinity();
+    const snapshot = this.handle.snapshot;
+    // The pod's own preferred terms from the cache's kept counts (weight × matching pods per domain); existing pods' terms by the walk below.
+    const counted = hasPreferred && snapshot.podCounts !== undefined && indexable(pi.preferredAffinityTerms) && indexable(pi.preferredAntiAffinityTerms);
+    const walkAll = hasPreferred && !counted;
+    const candidates = walkAll ? snapshot.list() : snapshot.havePodsWithAffinity();
     if (!hasPreferred && candidates.length === 0) return Status.skip();
     const topologyScore = new Map<string, Map<string, number>>();
     const add = (key: string, value: string | undefined, w: number): void => {
@@ -196,13 +294,19 @@ export class InterPodAffinity implements PreFilterPlugin, PreFilterExtensions, F
       if (!m) topologyScore.set(key, (m = new Map()));
       m.set(value, (m.get(value) ?? 0) + w);
     };
+    if (counted) {
+      for (const t of pi.preferredAffinityTerms) for (const [v, n] of snapshot.podCounts!(termsQuery([t], t.topologyKey))) add(t.topologyKey, v, t.weight * n);
+      for (const t of pi.preferredAntiAffinityTerms) for (const [v, n] of snapshot.podCounts!(termsQuery([t], t.topologyKey))) add(t.topologyKey, v, -t.weight * n);
+    }
     for (const ni of candidates) {
       const labels = ni.node?.metadata?.labels;
       if (!labels) continue;
-      const pods = hasPreferred ? ni.pods : ni.podsWithAffinity;
+      const pods = walkAll ? ni.pods : ni.podsWithAffinity;
       for (const epi of pods) {
-        for (const t of pi.preferredAffinityTerms) if (termMatches(t, epi.pod, this.nsLabels)) add(t.topologyKey, labels[t.topologyKey], t.weight);
-        for (const t of pi.preferredAntiAffinityTerms) if (termMatches(t, epi.pod, this.nsLabels)) add(t.topologyKey, labels[t.topologyKey], -t.weight);
+        if (walkAll) {
+          for (const t of pi.preferredAffinityTerms) if (termMatches(t, epi.pod, this.nsLabels)) add(t.topologyKey, labels[t.topologyKey], t.weight);
+          for (const t of pi.preferredAntiAffinityTerms) if (termMatches(t, epi.pod, this.nsLabels)) add(t.topologyKey, labels[t.topologyKey], -t.weight);
+        }
         if (this.hardPodAffinityWeight > 0) for (const t of epi.requiredAffinityTerms) if (termMatches(t, pod, this.nsLabels)) add(t.topologyKey, labels[t.topologyKey], this.hardPodAffinityWeight);
         if (!this.ignorePreferredOfExisting) {
           for (const t of epi.preferredAffinityTerms) if (termMatches(t, pod, this.nsLabels)) add(t.topologyKey, labels[t.topologyKey], t.weight);

@@ -8,11 +8,16 @@ import { firstUntoleratedTaint } from "../framework/taints.js";
 import type { PodInfo } from "../framework/pod-info.js";
 import type { CycleState } from "../framework/cycle-state.js";
 import type { NodeInfo } from "../framework/node-info.js";
+import type { NodeInfoLister } from "../framework/interface.js";
+import { spreadQuery } from "../framework/pod-count-query.js";
 
 export const ERR_REASON_CONSTRAINTS_NOT_MATCH = "node(s) didn't match pod topology spread constraints";
 export const ERR_REASON_NODE_LABEL_NOT_MATCH = "node(s) didn't match pod topology spread constraints (missing required label)";
 
 const PRE_FILTER_KEY = "PreFilterPodTopologySpread";
+/** Filter's verdicts, shared by every rejected node (statuses are not changed once the framework names the plugin). */
+const LABEL_NOT_MATCH = Status.unresolvable(ERR_REASON_NODE_LABEL_NOT_MATCH).withPlugin("PodTopologySpread");
+const CONSTRAINTS_NOT_MATCH = Status.unschedulable(ERR_REASON_CONSTRAINTS_NOT_MATCH).withPlugin("PodTopologySpread");
 const PRE_SCORE_KEY = "PreScorePodTopologySpread";
 
 /** A constraint with its selector parsed (upstream `topologySpreadConstraint`). */
@@ -39,16 +44,57 @@ export const SYSTEM_DEFAULT_CONSTRAINTS: TopologySpreadConstraint[] = [
 /** Selector of the services and controllers owning a pod, for default constraints (upstream `helper.DefaultSelector`). */
 export type DefaultSelectorFn = (pod: Pod) => LabelSelector | undefined;
 
+/** A constraint's eligible domains: the topology values (a Set, or the cache's value → node count). */
+interface Domains {
+  readonly size: number;
+  has(value: string): boolean;
+  keys(): Iterable<string>;
+}
+
 class FilterState {
+  /** Per constraint: the fewest matching pods in an eligible domain (0 below minDomains); NaN once counts changed. */
+  readonly minMatch: number[];
   constructor(
     readonly constraints: Constraint[],
-    /** pair → matching pods, per constraint index. */
-    readonly counts: Map<string, number>[],
-    /** per constraint: the smallest count over eligible domains (with minDomains applied). */
-    readonly domains: Set<string>[],
-  ) {}
+    /** Domain value → matching pods, per constraint index (possibly the cache's maps: see `own`). */
+    public counts: Map<string, number>[],
+    /** Per constraint: the eligible domains. */
+    readonly domains: Domains[],
+    /** Per constraint: whether the incoming pod matches its selector (it counts itself). */
+    readonly selfMatch: number[],
+    private shared = false,
+  ) {
+    this.minMatch = constraints.map(() => NaN);
+  }
   clone(): FilterState {
-    return new FilterState(this.constraints, this.counts.map((m) => new Map(m)), this.domains);
+    return new FilterState(this.constraints, this.counts.map((m) => new Map(m)), this.domains, this.selfMatch);
+  }
+  /** Makes the counts this state's own before AddPod/RemovePod change them. */
+  own(): void {
+    if (this.shared) {
+      this.counts = this.counts.map((m) => new Map(m));
+      this.shared = false;
+    }
+    this.minMatch.fill(NaN);
+  }
+  min(i: number): number {
+    let min = this.minMatch[i]!;
+    if (min === min) return min;
+    const c = this.constraints[i]!;
+    const domains = this.domains[i]!;
+    const counts = this.counts[i]!;
+    if (domains.size < c.minDomains) min = 0;
+    else {
+      min = Infinity;
+      for (const d of domains.keys()) {
+        const n = counts.get(d) ?? 0;
+        if (n < min) min = n;
+        if (min === 0) break;
+      }
+      if (min === Infinity) min = 0;
+    }
+    this.minMatch[i] = min;
+    return min;
   }
 }
 
@@ -75,7 +121,17 @@ export class PodTopologySpread implements PreFilterPlugin, PreFilterExtensions, 
   readonly name = PodTopologySpread.pluginName;
   private readonly defaults: TopologySpreadConstraint[];
 
-  constructor(args: PodTopologySpreadArgs, private readonly defaultSelector: DefaultSelectorFn, private readonly allNodes: () => readonly NodeInfo[]) {
+  /**
+   * `snapshot`, when it keeps pod counts per topology domain (the scheduler's cache), spares
+   * PreFilter and PreScore the walk over every pod for pods whose constraints count every node
+   * (no node selector or required node affinity to honour, taints ignored).
+   */
+  constructor(
+    args: PodTopologySpreadArgs,
+    private readonly defaultSelector: DefaultSelectorFn,
+    private readonly allNodes: () => readonly NodeInfo[],
+    private readonly snapshot?: Pick<NodeInfoLister, "podCounts" | "nodesPerTopologyValue" | "nodesWithLabel">,
+  ) {
     this.defaults = (args.defaultingType ?? "System") === "System" ? SYSTEM_DEFAULT_CONSTRAINTS : (args.defaultConstraints ?? []);
   }
 
@@ -106,9 +162,31 @@ export class PodTopologySpread implements PreFilterPlugin, PreFilterExtensions, 
     return true;
   }
 
+  /** Whether every node with a constraint's topology key counts for this pod (so the cache's counts answer). */
+  private countsEveryNode(pod: Pod, constraints: readonly Constraint[]): boolean {
+    const spec = pod.spec;
+    const nodeRestricted = (spec?.nodeSelector && Object.keys(spec.nodeSelector).length > 0) || !!spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
+    for (const c of constraints) if (c.honorTaints || (c.honorAffinity && nodeRestricted)) return false;
+    return true;
+  }
+
   preFilter(state: CycleState, pod: Pod): Status | null {
     const constraints = this.constraintsOf(pod, "DoNotSchedule");
     if (constraints.length === 0) return Status.skip();
+    const labels = pod.metadata?.labels ?? {};
+    const selfMatch = constraints.map((c) => (c.selector.matches(labels) ? 1 : 0));
+    const snap = this.snapshot;
+    if (snap?.podCounts && snap.nodesPerTopologyValue && snap.nodesWithLabel && this.countsEveryNode(pod, constraints)) {
+      // With several constraints only nodes carrying every key count: the cache's counts are per key, so they answer when every node carries every key.
+      const all = constraints.length === 1 ? 0 : this.allNodes().length;
+      if (constraints.length === 1 || constraints.every((c) => snap.nodesWithLabel!(c.topologyKey) === all)) {
+        const ns = pod.metadata?.namespace ?? "default";
+        const counts = constraints.map((c) => snap.podCounts!(spreadQuery(ns, c.selector, c.topologyKey)) as Map<string, number>);
+        const domains = constraints.map((c) => snap.nodesPerTopologyValue!(c.topologyKey));
+        state.write(PRE_FILTER_KEY, new FilterState(constraints, counts, domains, selfMatch, true));
+        return null;
+      }
+    }
     const counts = constraints.map(() => new Map<string, number>());
     const domains = constraints.map(() => new Set<string>());
     const ns = pod.metadata?.namespace;
@@ -124,7 +202,7 @@ export class PodTopologySpread implements PreFilterPlugin, PreFilterExtensions, 
         counts[i]!.set(value, (counts[i]!.get(value) ?? 0) + n);
       });
     }
-    state.write(PRE_FILTER_KEY, new FilterState(constraints, counts, domains));
+    state.write(PRE_FILTER_KEY, new FilterState(constraints, counts, domains, selfMatch));
     return null;
   }
 
@@ -146,6 +224,7 @@ export class PodTopologySpread implements PreFilterPlugin, PreFilterExtensions, 
     const s = state.read<FilterState>(PRE_FILTER_KEY);
     const labels = ni.node?.metadata?.labels;
     if (!s || !labels || other.pod.metadata?.namespace !== pod.metadata?.namespace) return;
+    s.own();
     s.constraints.forEach((c, i) => {
       const v = labels[c.topologyKey];
       if (v === undefined || !s.domains[i]!.has(v)) return;
@@ -154,22 +233,17 @@ export class PodTopologySpread implements PreFilterPlugin, PreFilterExtensions, 
     });
   }
 
-  filter(state: CycleState, pod: Pod, ni: NodeInfo): Status | null {
+  filter(state: CycleState, _pod: Pod, ni: NodeInfo): Status | null {
     const s = state.read<FilterState>(PRE_FILTER_KEY);
     if (!s) return null;
     const labels = ni.node?.metadata?.labels ?? {};
-    for (let i = 0; i < s.constraints.length; i++) {
-      const c = s.constraints[i]!;
+    const constraints = s.constraints;
+    for (let i = 0; i < constraints.length; i++) {
+      const c = constraints[i]!;
       const value = labels[c.topologyKey];
-      if (value === undefined) return Status.unresolvable(ERR_REASON_NODE_LABEL_NOT_MATCH);
-      let min = Infinity;
-      const domainCount = s.domains[i]!.size;
-      if (domainCount < c.minDomains) min = 0;
-      else for (const d of s.domains[i]!) min = Math.min(min, s.counts[i]!.get(d) ?? 0);
-      if (min === Infinity) min = 0;
-      const self = c.selector.matches(pod.metadata?.labels ?? {}) ? 1 : 0;
-      const skew = (s.counts[i]!.get(value) ?? 0) + self - min;
-      if (skew > c.maxSkew) return Status.unschedulable(ERR_REASON_CONSTRAINTS_NOT_MATCH);
+      if (value === undefined) return LABEL_NOT_MATCH;
+      const skew = (s.counts[i]!.get(value) ?? 0) + s.selfMatch[i]! - s.min(i);
+      if (skew > c.maxSkew) return CONSTRAINTS_NOT_MATCH;
     }
     return null;
   }
@@ -192,8 +266,16 @@ export class PodTopologySpread implements PreFilterPlugin, PreFilterExtensions, 
         if (v !== undefined) domainSets[i]!.add(v);
       });
     }
-    const counts = constraints.map(() => new Map<string, number>());
+    const snap = this.snapshot;
     const ns = pod.metadata?.namespace;
+    if (snap?.podCounts && this.countsEveryNode(pod, constraints)) {
+      // Score reads the counts of filtered nodes' domains only, all in domainSets: the cache's counts over every domain answer the same.
+      const counts = constraints.map((c) => snap.podCounts!(spreadQuery(ns ?? "default", c.selector, c.topologyKey)) as Map<string, number>);
+      const weights = constraints.map((_, i) => Math.log(domainSets[i]!.size + 2));
+      state.write(PRE_SCORE_KEY, new ScoreState(constraints, counts, weights, ignored));
+      return null;
+    }
+    const counts = constraints.map(() => new Map<string, number>());
     for (const ni of this.allNodes()) {
       const labels = ni.node?.metadata?.labels;
       if (!labels) continue;

@@ -79,7 +79,7 @@ export function podSecurityAdmission(config: PodSecurityConfiguration = {}, onAu
     const run = (lv: LevelVersion): ReturnType<typeof evaluatePod> => {
       const key = levelVersionString(lv);
       let v = cache.get(key);
-      if (!v) cache.set(key, (v = evaluatePod(lv.level, meta, spec)));
+      if (!v) cache.set(key, (v = evaluatePod(lv.level, meta, spec, lv.version)));
       return v;
     };
     if (enforce) {
@@ -113,7 +113,7 @@ export function podSecurityAdmission(config: PodSecurityConfiguration = {}, onAu
     const checked = pods.slice(0, MAX_PODS_TO_CHECK);
     for (const pod of checked) {
       if (pod.spec?.runtimeClassName && exemptRuntimeClasses.has(pod.spec.runtimeClassName)) continue;
-      const violations = evaluatePod(next.level, pod.metadata, pod.spec!);
+      const violations = evaluatePod(next.level, pod.metadata, pod.spec!, next.version);
       if (!violations.length) continue;
       const reason = forbiddenReason(violations);
       const c = counts.get(reason);

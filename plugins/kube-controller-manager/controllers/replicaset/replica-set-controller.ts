@@ -16,7 +16,7 @@ import {
 import { rfc3339Of } from "../workload/time.js";
 import { controllerRefOf, newControllerRef } from "../workload/controller-ref.js";
 import { Expectations } from "../workload/expectations.js";
-import { POD_CONTROLLER_INDEX, ensureControllerIndex } from "../workload/pod-index.js";
+import { POD_CONTROLLER_INDEX, POD_OWNER_STATE_INDEX, ensureControllerIndex, ensureOwnerStateIndex, orphanKey } from "../workload/pod-index.js";
 import { claim } from "../workload/claim.js";
 import { isPodActive, isPodAvailable, isPodReady } from "../workload/pod-state.js";
 import { podsToDelete } from "../workload/pod-deletion-ranking.js";
@@ -54,6 +54,25 @@ export interface ReplicaSetControllerOptions {
   workers: number;
 }
 
+/** A set's pods by state: what its status reports. */
+interface PodCounts {
+  active: number;
+  fullyLabeled: number;
+  ready: number;
+  available: number;
+}
+
+/** The labels {@link labelsKey} wrote. */
+function labelsOfKey(key: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!key) return out;
+  for (const pair of key.split(",")) {
+    const eq = pair.indexOf("=");
+    out[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return out;
+}
+
 /**
  * The ReplicaSet controller (pkg/controller/replicaset), shared by ReplicationControllers: keeps
  * `spec.replicas` active pods matching the selector. It adopts matching orphans and releases
@@ -67,6 +86,7 @@ export function replicaSetController(mgr: Manager, kind: ReplicatedKind, options
   const sets = mgr.informers.forResource<ReplicatedObject>({ apiVersion: kind.apiVersion, kind: kind.kind });
   const podInformer = mgr.informers.forResource<Pod>("Pod") as SharedInformer<Pod>;
   ensureControllerIndex(podInformer);
+  ensureOwnerStateIndex(podInformer, (pod) => (!isPodActive(pod) ? "inactive" : isPodReady(pod) ? "ready" : "active"));
   const setLister = sets.lister();
   const pods = mgr.client.resource<Pod>("Pod");
   const client = mgr.client.resource<ReplicatedObject>({ apiVersion: kind.apiVersion, kind: kind.kind });
@@ -153,9 +173,9 @@ export function replicaSetController(mgr: Manager, kind: ReplicatedKind, options
     return out;
   }
 
-  async function manageReplicas(active: Pod[], rs: ReplicatedObject, key: string): Promise<{ reason: string; error: unknown } | undefined> {
+  async function manageReplicas(activeCount: number, activePods: () => Promise<Pod[]>, rs: ReplicatedObject, key: string): Promise<{ reason: string; error: unknown } | undefined> {
     const want = rs.spec?.replicas ?? 1;
-    const diff = active.length - want;
+    const diff = activeCount - want;
     const ns = rs.metadata!.namespace!;
     if (diff < 0) {
       const n = Math.min(-diff, BURST_REPLICAS);
@@ -176,7 +196,7 @@ export function replicaSetController(mgr: Manager, kind: ReplicatedKind, options
     }
     if (diff > 0) {
       const n = Math.min(diff, BURST_REPLICAS);
-      const victims = podsToDelete(active, relatedPods(rs), n, mgr.clock.now());
+      const victims = podsToDelete(await activePods(), relatedPods(rs), n, mgr.clock.now());
       expectations.expectDeletions(key, victims.map(podKey));
       let failure: { reason: string; error: unknown } | undefined;
       await Promise.all(
@@ -205,11 +225,17 @@ export function replicaSetController(mgr: Manager, kind: ReplicatedKind, options
       return;
     }
     const needsSync = expectations.satisfied(key);
-    const active = (await claimPods(rs)).filter(isPodActive);
-    let failure: { reason: string; error: unknown } | undefined;
-    if (needsSync && !rs.metadata?.deletionTimestamp) failure = await manageReplicas(active, rs, key);
     const now = mgr.clock.now();
-    const status = calculateStatus(rs, active, failure, now);
+    // Counts from the owner-state index when nothing is to be adopted or released (the usual
+    // sync): no walk over the set's pods. Otherwise (and for minReadySeconds) ClaimPods and a count over them.
+    const counted = countOwnedPods(rs);
+    let active: Pod[] | undefined;
+    const activePods = async (): Promise<Pod[]> => (active ??= (await claimPods(rs)).filter(isPodActive));
+    if (!counted) await activePods();
+    const activeCount = counted ? counted.active : active!.length;
+    let failure: { reason: string; error: unknown } | undefined;
+    if (needsSync && !rs.metadata?.deletionTimestamp) failure = await manageReplicas(activeCount, activePods, rs, key);
+    const status = statusOf(rs, counted ?? countPods(rs, active!, now), failure, now);
     const updated = await updateStatus(rs, status);
     const minReady = rs.spec?.minReadySeconds ?? 0;
     if (failure) throw failure.error;
@@ -217,19 +243,54 @@ export function replicaSetController(mgr: Manager, kind: ReplicatedKind, options
     return undefined;
   }
 
-  function calculateStatus(rs: ReplicatedObject, active: Pod[], failure: { reason: string; error: unknown } | undefined, now: number): NonNullable<ReplicatedObject["status"]> {
+  /**
+   * The set's active, fully labelled, ready and available pods from {@link POD_OWNER_STATE_INDEX}
+   * (each label set matched once), or undefined when a walk is needed: an owned label set the
+   * selector no longer matches (ClaimPods releases those), orphans in the namespace (it may adopt
+   * them), or minReadySeconds (availability depends on the time).
+   */
+  function countOwnedPods(rs: ReplicatedObject): PodCounts | undefined {
+    if ((rs.spec?.minReadySeconds ?? 0) > 0) return undefined;
+    if (podInformer.indexer.countByIndex(POD_CONTROLLER_INDEX, orphanKey(rs.metadata!.namespace!)) > 0) return undefined;
+    const prefix = `${rs.metadata!.uid!}/`;
+    const selector = selectorOf(rs);
     const templateLabels = labelSelectorFromSet(rs.spec?.template?.metadata?.labels ?? {});
-    const minReady = rs.spec?.minReadySeconds ?? 0;
-    let fullyLabeled = 0;
-    let ready = 0;
-    let available = 0;
-    for (const pod of active) {
-      if (templateLabels.matches(pod.metadata?.labels ?? {})) fullyLabeled++;
-      if (isPodReady(pod)) {
-        ready++;
-        if (isPodAvailable(pod, minReady, now)) available++;
+    const counts: PodCounts = { active: 0, fullyLabeled: 0, ready: 0, available: 0 };
+    for (const value of podInformer.indexer.listIndexFuncValues(POD_OWNER_STATE_INDEX)) {
+      if (!value.startsWith(prefix)) continue;
+      const rest = value.slice(prefix.length);
+      const cut = rest.indexOf("/");
+      const state = rest.slice(0, cut);
+      const labels = labelsOfKey(rest.slice(cut + 1));
+      const n = podInformer.indexer.countByIndex(POD_OWNER_STATE_INDEX, value);
+      if (!selector.matches(labels)) return undefined;
+      if (state === "inactive") continue;
+      counts.active += n;
+      if (templateLabels.matches(labels)) counts.fullyLabeled += n;
+      if (state === "ready") {
+        counts.ready += n;
+        counts.available += n;
       }
     }
+    return counts;
+  }
+
+  /** The same counts over claimed active pods. */
+  function countPods(rs: ReplicatedObject, active: Pod[], now: number): PodCounts {
+    const templateLabels = labelSelectorFromSet(rs.spec?.template?.metadata?.labels ?? {});
+    const minReady = rs.spec?.minReadySeconds ?? 0;
+    const counts: PodCounts = { active: active.length, fullyLabeled: 0, ready: 0, available: 0 };
+    for (const pod of active) {
+      if (templateLabels.matches(pod.metadata?.labels ?? {})) counts.fullyLabeled++;
+      if (isPodReady(pod)) {
+        counts.ready++;
+        if (isPodAvailable(pod, minReady, now)) counts.available++;
+      }
+    }
+    return counts;
+  }
+
+  function statusOf(rs: ReplicatedObject, counts: PodCounts, failure: { reason: string; error: unknown } | undefined, now: number): NonNullable<ReplicatedObject["status"]> {
     let conditions = (rs.status?.conditions ?? []).filter((c) => c.type !== "ReplicaFailure");
     const existing = rs.status?.conditions?.find((c) => c.type === "ReplicaFailure");
     if (failure) {
@@ -237,10 +298,10 @@ export function replicaSetController(mgr: Manager, kind: ReplicatedKind, options
       conditions = [...conditions, existing ?? { type: "ReplicaFailure", status: "True", lastTransitionTime: rfc3339Of(now), reason: failure.reason, message }];
     }
     return {
-      replicas: active.length,
-      fullyLabeledReplicas: fullyLabeled,
-      readyReplicas: ready,
-      availableReplicas: available,
+      replicas: counts.active,
+      fullyLabeledReplicas: counts.fullyLabeled,
+      readyReplicas: counts.ready,
+      availableReplicas: counts.available,
       ...(rs.metadata?.generation !== undefined ? { observedGeneration: rs.metadata.generation } : {}),
       ...(conditions.length > 0 ? { conditions } : {}),
     };

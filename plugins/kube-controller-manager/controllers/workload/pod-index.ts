@@ -23,3 +23,31 @@ export function ensureControllerIndex<T extends ObjectLike>(informer: SharedInfo
     },
   });
 }
+
+/**
+ * An index of pods by controller and state, for controllers that keep counts of their pods
+ * without walking them per sync: `<controller uid>/<state>/<labels>`, the state `ready` (active
+ * and Ready), `active` (neither finished nor being deleted) or `inactive`, and the pod's labels
+ * as sorted `key=value` pairs (a controller's pods share a few label sets, each of which it
+ * matches against its selector once). Pods without a controller are not indexed.
+ */
+export const POD_OWNER_STATE_INDEX = "kcm/controller-uid-state";
+
+/** The state part of {@link POD_OWNER_STATE_INDEX}. */
+export type OwnedPodState = "ready" | "active" | "inactive";
+
+/** The pod's labels as the index writes them. */
+export function labelsKey(labels: Readonly<Record<string, string>> | undefined): string {
+  return labels ? Object.keys(labels).sort().map((k) => `${k}=${labels[k]}`).join(",") : "";
+}
+
+/** Adds {@link POD_OWNER_STATE_INDEX} to the pod informer unless a controller already did; `state` classifies a pod. */
+export function ensureOwnerStateIndex<T extends ObjectLike>(informer: SharedInformer<T>, state: (obj: T) => OwnedPodState): void {
+  if (informer.indexer.indexNames().includes(POD_OWNER_STATE_INDEX)) return;
+  informer.addIndexers({
+    [POD_OWNER_STATE_INDEX]: (obj: T) => {
+      const ref = controllerRefOf(obj);
+      return ref ? [`${ref.uid}/${state(obj)}/${labelsKey(obj.metadata?.labels)}`] : [];
+    },
+  });
+}

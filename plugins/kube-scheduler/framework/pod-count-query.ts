@@ -1,0 +1,43 @@
+import type { LabelSelector } from "../../../core/api/selectors/label-selector.js";
+import { selectorKey, type AffinityTerm } from "./pod-info.js";
+
+/** Which pods a count query selects: pods in one of `namespaces` whose labels match `selector`. */
+export interface PodMatcher {
+  readonly namespaces: ReadonlySet<string>;
+  readonly selector: LabelSelector;
+}
+
+/**
+ * A question InterPodAffinity and PodTopologySpread ask about every placed pod each cycle: how
+ * many pods matching every matcher sit in each domain (value) of the node label `topologyKey`.
+ * Equal `key`s ask the same question.
+ */
+export interface PodCountQuery {
+  readonly key: string;
+  readonly matchers: readonly PodMatcher[];
+  readonly topologyKey: string;
+  /** Leaves out pods being deleted (PodTopologySpread counts only live pods; InterPodAffinity counts every pod). */
+  readonly skipTerminating: boolean;
+}
+
+/** A query over pods matching every term (their namespaceSelectors unset), per value of `topologyKey`. */
+export function termsQuery(terms: readonly AffinityTerm[], topologyKey: string): PodCountQuery {
+  let key = `a\u0000${topologyKey}`;
+  for (const t of terms) key += `\u0000${t.matchKey}`;
+  return { key, matchers: terms, topologyKey, skipTerminating: false };
+}
+
+/** A query over live pods of `namespace` matching `selector`, per value of `topologyKey` (PodTopologySpread). */
+export function spreadQuery(namespace: string, selector: LabelSelector, topologyKey: string): PodCountQuery {
+  return { key: `s\u0000${topologyKey}\u0000${namespace}\u0000${selectorKey(selector)}`, matchers: [{ namespaces: new Set([namespace]), selector }], topologyKey, skipTerminating: true };
+}
+
+/** Counts per topology value (values with no pod are absent). */
+export type DomainCounts = ReadonlyMap<string, number>;
+
+/** Placed pods' required anti-affinity terms, equal terms grouped, with the pods per topology value. */
+export interface AntiAffinityGroup {
+  readonly term: AffinityTerm;
+  readonly counts: DomainCounts;
+}
+

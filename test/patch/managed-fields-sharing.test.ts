@@ -1,0 +1,37 @@
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { updateManagedFields } from "../../core/api/patch/index.js";
+
+type WithFields = { metadata?: { managedFields?: { time?: string; fieldsV1?: unknown }[] } };
+const pod = (name: string, ip: string) => ({ apiVersion: "v1", kind: "Pod", metadata: { name, namespace: "d", labels: { app: "web" }, ownerReferences: [{ apiVersion: "apps/v1", kind: "ReplicaSet", name: "rs", uid: "1", controller: true }] }, spec: { containers: [{ name: "c", image: "i" }] }, status: { podIP: ip } });
+const fieldsOf = (o: unknown) => (o as WithFields).metadata!.managedFields!;
+
+test("equal managed fields are shared between objects, equal to what each would get alone", () => {
+  const now = new Date(Date.UTC(2026, 0, 1, 10, 0, 0, 100));
+  const a = updateManagedFields(undefined, pod("a", "10.0.0.1") as never, { manager: "m", now });
+  const b = updateManagedFields(undefined, pod("b", "10.0.0.1") as never, { manager: "m", now: new Date(now.getTime() + 500) });
+  assert.is(fieldsOf(a), fieldsOf(b), "same manager, second and fields: one list");
+  assert.equal(JSON.parse(JSON.stringify(fieldsOf(b))), JSON.parse(JSON.stringify(fieldsOf(a))));
+  // Another second: a list of its own (its time differs) but the same field set.
+  const c = updateManagedFields(undefined, pod("c", "10.0.0.1") as never, { manager: "m", now: new Date(now.getTime() + 2000) });
+  assert.is.not(fieldsOf(c), fieldsOf(a));
+  assert.is.not(fieldsOf(c)[0]!.time, fieldsOf(a)[0]!.time);
+  assert.is(fieldsOf(c)[0]!.fieldsV1, fieldsOf(a)[0]!.fieldsV1);
+  // Another manager's update of the status: each object's list differs, the first entry is still shared.
+  const a2 = updateManagedFields(a, { ...(a as object), status: { podIP: "10.0.0.9", phase: "Running" } } as never, { manager: "kubelet", subresource: "status", now });
+  const b2 = updateManagedFields(b, { ...(b as object), status: { podIP: "10.0.0.8", phase: "Running" } } as never, { manager: "kubelet", subresource: "status", now });
+  assert.is(fieldsOf(a2).length, 2);
+  assert.is(fieldsOf(a2).find((e) => e.fieldsV1 === fieldsOf(a)[0]!.fieldsV1), fieldsOf(a)[0]);
+  assert.is(fieldsOf(a2)[1], fieldsOf(b2)[1], "the kubelet's equal status entries are one object");
+});
+
+test("different field sets are not merged", () => {
+  const now = new Date(Date.UTC(2026, 0, 1));
+  const a = updateManagedFields(undefined, pod("a", "10.0.0.1") as never, { manager: "m", now });
+  const other = { ...pod("x", "10.0.0.1"), metadata: { name: "x", namespace: "d", labels: { app: "web", tier: "db" } } };
+  const x = updateManagedFields(undefined, other as never, { manager: "m", now });
+  assert.is.not(fieldsOf(x)[0]!.fieldsV1, fieldsOf(a)[0]!.fieldsV1);
+  assert.ok(JSON.stringify(fieldsOf(x)[0]!.fieldsV1).includes("f:tier"));
+});
+
+test.run();

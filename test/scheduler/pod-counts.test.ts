@@ -1,0 +1,145 @@
+/**
+ * The cache's kept pod counts per topology domain (which spare InterPodAffinity's and
+ * PodTopologySpread's PreFilter and PreScore the walk over every pod) give the same verdicts and
+ * scores as the walk, through pods placed, confirmed, deleted and terminating, nodes relabelled
+ * and removed, and nominated pods added to a cloned state.
+ */
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import type { Node, Pod, PodAffinityTerm } from "kubernetes-types/core/v1.js";
+import { SeededRandom } from "../../core/clock/random.js";
+import { SchedulerCache } from "../../plugins/kube-scheduler/cache/scheduler-cache.js";
+import { CycleState } from "../../plugins/kube-scheduler/framework/cycle-state.js";
+import { Status } from "../../plugins/kube-scheduler/framework/status.js";
+import { PodInfo } from "../../plugins/kube-scheduler/framework/pod-info.js";
+import type { NodeInfo } from "../../plugins/kube-scheduler/framework/node-info.js";
+import type { NodeInfoLister, NodeScore } from "../../plugins/kube-scheduler/framework/interface.js";
+import { InterPodAffinity } from "../../plugins/kube-scheduler/plugins/inter-pod-affinity.js";
+import { PodTopologySpread } from "../../plugins/kube-scheduler/plugins/pod-topology-spread.js";
+
+const random = new SeededRandom(7);
+const pick = <T>(xs: readonly T[]): T => xs[random.int(xs.length)]!;
+const APPS = ["web", "db", "cache"];
+const NAMESPACES = ["default", "other"];
+const KEYS = ["kubernetes.io/hostname", "zone", "rack"];
+
+let uid = 0;
+function nodeObject(i: number, variant: number): Node {
+  const labels: Record<string, string> = { "kubernetes.io/hostname": `n${i}` };
+  // Some nodes lack a zone, some a rack: nodes without a constraint's key take part differently.
+  if ((i + variant) % 7 !== 0) labels["zone"] = `z${(i + variant) % 3}`;
+  if (i % 5 !== 0) labels["rack"] = `r${(i * (variant + 1)) % 4}`;
+  return { metadata: { name: `n${i}`, labels }, status: { allocatable: { pods: "110" } } } as Node;
+}
+
+function term(): PodAffinityTerm {
+  const t: PodAffinityTerm = { labelSelector: random.next() < 0.8 ? { matchLabels: { app: pick(APPS) } } : { matchExpressions: [{ key: "app", operator: "In", values: [pick(APPS), pick(APPS)] }] }, topologyKey: pick(KEYS) };
+  if (random.next() < 0.2) t.namespaces = [pick(NAMESPACES)];
+  if (random.next() < 0.1) t.namespaceSelector = {};
+  return t;
+}
+
+function randomPod(nodeName?: string): Pod {
+  const spec: Pod["spec"] = { containers: [{ name: "c", image: "x" }] };
+  const r = random.next();
+  if (r < 0.15) spec.affinity = { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [term()] } };
+  else if (r < 0.25) spec.affinity = { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: random.next() < 0.5 ? [term()] : [term(), term()] } };
+  else if (r < 0.35) spec.affinity = { podAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 1 + random.int(100), podAffinityTerm: term() }] }, podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 1 + random.int(100), podAffinityTerm: term() }] } };
+  const s = random.next();
+  if (s < 0.3) {
+    const constraint = () => ({ maxSkew: 1 + random.int(2), topologyKey: pick(KEYS), whenUnsatisfiable: random.next() < 0.5 ? "DoNotSchedule" : "ScheduleAnyway", labelSelector: { matchLabels: { app: pick(APPS) } }, ...(random.next() < 0.2 ? { minDomains: 4 } : {}) });
+    spec.topologySpreadConstraints = random.next() < 0.7 ? [constraint()] : [constraint(), constraint()];
+  }
+  if (nodeName) spec.nodeName = nodeName;
+  const labels = random.next() < 0.9 ? { app: pick(APPS) } : {};
+  return { metadata: { name: `p${++uid}`, namespace: pick(NAMESPACES), uid: `u${uid}`, labels }, spec } as Pod;
+}
+
+/** The same cache seen without its kept counts: the plugins walk every pod. */
+function walking(cache: SchedulerCache): NodeInfoLister {
+  return {
+    list: () => cache.list(),
+    get: (n) => cache.get(n),
+    havePodsWithAffinity: () => cache.havePodsWithAffinity(),
+    havePodsWithRequiredAntiAffinity: () => cache.havePodsWithRequiredAntiAffinity(),
+    imageNodeCount: () => 0,
+  };
+}
+
+type Verdicts = Record<string, string | number>;
+
+/** Filter verdicts for every node (with `nominated` added to a cloned state on node 0), and normalized scores. */
+function evaluate(plugin: InterPodAffinity | PodTopologySpread, pod: Pod, nodes: readonly NodeInfo[], nominated: PodInfo | undefined): Verdicts {
+  const out: Verdicts = {};
+  let state = new CycleState();
+  const pre = plugin.preFilter(state, pod, nodes);
+  if (pre instanceof Status) out["preFilter"] = pre.message || String(pre.code);
+  else {
+    if (nominated) {
+      const target = nodes[0]!.clone();
+      target.addPodInfo(nominated);
+      state = state.clone();
+      plugin.addPod(state, pod, nominated, target);
+      out["nominated"] = plugin.filter(state, pod, target)?.message ?? "ok";
+      plugin.removePod(state, pod, nominated, target);
+    }
+    for (const ni of nodes) out[ni.name] = plugin.filter(state, pod, ni)?.message ?? "ok";
+  }
+  const scoreState = new CycleState();
+  const ps = plugin.preScore(scoreState, pod, nodes);
+  if (ps) out["preScore"] = ps.message || String(ps.code);
+  else {
+    const list: NodeScore[] = nodes.map((n) => ({ name: n.name, score: plugin.score(scoreState, pod, n) }));
+    plugin.normalizeScore(scoreState, pod, list);
+    for (const s of list) out[`score ${s.name}`] = s.score;
+  }
+  return out;
+}
+
+test("kept counts give the walk's verdicts and scores through pod and node changes", () => {
+  const cache = new SchedulerCache();
+  const N = 24;
+  for (let i = 0; i < N; i++) cache.addNode(nodeObject(i, 0));
+  const nsLabels = () => ({ team: "x" });
+  const counted = { ipa: new InterPodAffinity({ hardPodAffinityWeight: 3 }, { snapshot: cache, namespaceLabels: nsLabels }), spread: new PodTopologySpread({}, () => undefined, () => cache.list(), cache) };
+  const walked = { ipa: new InterPodAffinity({ hardPodAffinityWeight: 3 }, { snapshot: walking(cache), namespaceLabels: nsLabels }), spread: new PodTopologySpread({}, () => undefined, () => cache.list()) };
+  const placed: Pod[] = [];
+  let compared = 0;
+  let differing = 0;
+  for (let round = 0; round < 60; round++) {
+    // Change the cluster: place, assume and confirm, remove, mark terminating, relabel a node.
+    for (let k = 0; k < 4; k++) {
+      const p = randomPod(`n${random.int(N)}`);
+      if (random.next() < 0.5) cache.addPod(p);
+      else {
+        cache.assumePod(p, p.spec!.nodeName!);
+        cache.addPod({ ...p, metadata: { ...p.metadata! } });
+      }
+      placed.push(p);
+    }
+    if (placed.length && random.next() < 0.4) cache.removePod(placed.splice(random.int(placed.length), 1)[0]!);
+    if (placed.length && random.next() < 0.2) {
+      const i = random.int(placed.length);
+      const p = placed[i]!;
+      placed[i] = { ...p, metadata: { ...p.metadata!, deletionTimestamp: "2026-01-01T00:00:00Z" } };
+      cache.updatePod(placed[i]!);
+    }
+    if (random.next() < 0.1) cache.updateNode(nodeObject(random.int(N), round));
+    const nodes = cache.list();
+    for (let q = 0; q < 6; q++) {
+      const incoming = randomPod();
+      const nominated = random.next() < 0.3 ? PodInfo.of(randomPod(nodes[0]!.name)) : undefined;
+      for (const name of ["ipa", "spread"] as const) {
+        const a = evaluate(counted[name], incoming, nodes, nominated);
+        const b = evaluate(walked[name], incoming, nodes, nominated);
+        assert.equal(a, b, `${name}, round ${round}: ${JSON.stringify(incoming.spec)}`);
+        compared++;
+        if (Object.values(b).some((v) => v !== "ok" && typeof v === "string") || Object.values(b).some((v) => typeof v === "number" && v !== 0)) differing++;
+      }
+    }
+  }
+  // The comparison saw pods the plugins rejected or scored, not only pods every node accepts.
+  assert.ok(compared === 720 && differing > 100, `${differing} of ${compared} evaluations had a verdict or score`);
+});
+
+test.run();
