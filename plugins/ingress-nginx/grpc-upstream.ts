@@ -23,9 +23,17 @@ export interface BodySink {
   error(err: Error): void;
 }
 
-/** A response body still arriving: `pipe` (once) replays what came so far, then forwards as it comes. */
+/**
+ * A response body still arriving from the upstream. `pipe` (once) replays what came so far, then
+ * forwards as it comes. `pause`/`resume` carry the client's flow control to the upstream (nginx
+ * stops reading an upstream its client does not drain); `cancel` resets the upstream stream when
+ * the client went away (RST_STREAM CANCEL, as nginx closes the upstream request).
+ */
 export interface BodyStream {
   pipe(sink: BodySink): void;
+  pause(): void;
+  resume(): void;
+  cancel(): void;
 }
 
 /** The upstream's answer as soon as its HEADERS arrive: status, headers, and the body (DATA frames, then trailers) as it streams. */
@@ -43,21 +51,51 @@ export function collectBody(body: BodyStream): Promise<{ bytes: Buffer; trailers
   });
 }
 
-/** A body fed by the upstream stream's events, buffered until a sink is attached. */
+/** What the upstream stream does when its reader asks to pause, resume or cancel. */
+interface StreamControl {
+  pause(): void;
+  resume(): void;
+  cancel(): void;
+}
+
+/**
+ * A body fed by the upstream stream's events from the moment the request is sent, buffered until a
+ * sink is attached: node:http2 emits `response` on the next tick but DATA as it is read, so the
+ * first messages can arrive before the response headers are seen, and must not be lost.
+ */
 class UpstreamBody implements BodyStream {
   private sink: BodySink | undefined;
-  private readonly early: Buffer[] = [];
+  private early: Buffer[] = [];
   private outcome: { trailers: Record<string, string> } | { error: Error } | undefined;
 
+  constructor(private readonly control: StreamControl) {}
+
   pipe(sink: BodySink): void {
+    if (this.sink) throw new Error("a response body is piped once");
     this.sink = sink;
-    for (const c of this.early) sink.data(c);
-    this.early.length = 0;
+    const early = this.early;
+    this.early = [];
+    for (const c of early) sink.data(c);
     const o = this.outcome;
     if (o) "error" in o ? sink.error(o.error) : sink.end(o.trailers);
   }
 
+  pause(): void {
+    if (!this.outcome) this.control.pause();
+  }
+
+  resume(): void {
+    if (!this.outcome) this.control.resume();
+  }
+
+  cancel(): void {
+    if (this.outcome) return;
+    this.outcome = { error: new Error("client closed the stream") };
+    this.control.cancel();
+  }
+
   data(c: Buffer): void {
+    if (this.outcome) return;
     if (this.sink) this.sink.data(c);
     else this.early.push(c);
   }
@@ -119,41 +157,57 @@ export class GrpcUpstreamPool {
         reject(new UpstreamClosedError(`upstream prematurely closed connection while reading response header from upstream (${(err as Error).message})`));
         return;
       }
-      let body: UpstreamBody | undefined;
+      let responded = false;
       let trailers: Record<string, string> = {};
-      // grpc_read_timeout: between two reads from the upstream, not for the whole call.
+      // grpc_read_timeout: between two reads from the upstream, not for the whole call (and not
+      // while the client holds the stream paused: nginx then is not reading).
       let timer: unknown;
+      const done = (): void => this.clock.clearTimeout(timer as never);
       const arm = (): void => {
-        this.clock.clearTimeout(timer as never);
+        done();
         timer = this.clock.setTimeout(() => {
           stream.close(h2.NGHTTP2_CANCEL);
-          const err = new HttpTimeoutError(`upstream timed out (110: Connection timed out) while reading ${body ? "upstream" : "response header from upstream"}`);
-          if (body) body.error(err);
+          const err = new HttpTimeoutError(`upstream timed out (110: Connection timed out) while reading ${responded ? "upstream" : "response header from upstream"}`);
+          if (responded) body.error(err);
           else reject(err);
         }, timeouts.readMs);
       };
-      const done = (): void => this.clock.clearTimeout(timer as never);
+      const body = new UpstreamBody({
+        pause: () => {
+          done();
+          stream.pause();
+        },
+        resume: () => {
+          arm();
+          stream.resume();
+        },
+        cancel: () => {
+          done();
+          stream.close(h2.NGHTTP2_CANCEL);
+        },
+      });
       arm();
       // A trailers-only response carries grpc-status in its one HEADERS frame: it stays in the headers.
       stream.on("response", (h) => {
         arm();
-        body = new UpstreamBody();
+        responded = true;
         resolve({ status: Number(h[":status"] ?? 0), headers: flatten(h), body });
       });
       stream.on("trailers", (t) => (trailers = flatten(t)));
+      // DATA read in the same chunk as the HEADERS comes before `response` (emitted a tick later): the body keeps it.
       stream.on("data", (c: Buffer) => {
         arm();
-        body?.data(c);
+        body.data(c);
       });
       stream.on("end", () => {
         done();
-        if (!body) return reject(new UpstreamClosedError("upstream prematurely closed connection while reading response header from upstream"));
+        if (!responded) return reject(new UpstreamClosedError("upstream prematurely closed connection while reading response header from upstream"));
         body.end(trailers);
       });
       stream.on("error", (err) => {
         done();
         const e = new UpstreamClosedError(`upstream prematurely closed connection while reading upstream (${err.message})`);
-        if (body) body.error(e);
+        if (responded) body.error(e);
         else reject(e);
       });
       if (req.body.length) stream.end(req.body);

@@ -139,14 +139,17 @@ export class RequestHandler {
     const upstreamBody = res.stream;
     if (upstreamBody) {
       // Streamed: the access log line and the metrics are written when the body has passed through, as nginx logs at the end of a request.
+      let logged = false;
+      let bytes = 0;
+      const finish = (): void => {
+        if (logged) return;
+        logged = true;
+        outcome.upstreamLength = String(bytes);
+        outcome.upstreamTime = ((performance.now() - started) / 1000).toFixed(3);
+        this.logRequest(req, res.status, bytes, started, requestId, seen, outcome);
+      };
       res.stream = {
-        pipe: (sink) => {
-          let bytes = 0;
-          const finish = (): void => {
-            outcome.upstreamLength = String(bytes);
-            outcome.upstreamTime = ((performance.now() - started) / 1000).toFixed(3);
-            this.logRequest(req, res.status, bytes, started, requestId, seen, outcome);
-          };
+        pipe: (sink) =>
           upstreamBody.pipe({
             data: (c) => {
               bytes += c.length;
@@ -160,7 +163,12 @@ export class RequestHandler {
               finish();
               sink.error(err);
             },
-          });
+          }),
+        pause: () => upstreamBody.pause(),
+        resume: () => upstreamBody.resume(),
+        cancel: () => {
+          upstreamBody.cancel();
+          finish();
         },
       };
       return res;
@@ -229,7 +237,11 @@ export class RequestHandler {
     }
     const headers = this.upstreamHeaders(req, host, requestId);
     const { res, outcome } = await this.forward(req, endpoint, query !== undefined && !target.includes("?") ? `${target}?${query}` : target, headers, name, alternative, upstreamProtocol(route.annotations.backendProtocol), server.hostname);
-    if (route.annotations.customHttpErrors.includes(res.status)) return { res: page(res.status), outcome };
+    if (route.annotations.customHttpErrors.includes(res.status)) {
+      // nginx intercepts the answer: a body still streaming from the upstream is not read.
+      res.stream?.cancel();
+      return { res: page(res.status), outcome };
+    }
     if (setCookie) res.headers!["Set-Cookie"] = setCookie;
     return { res, outcome };
   }
