@@ -29,6 +29,8 @@ export interface GrpcReply {
   message?: string;
   /** Response header metadata (sent before the messages). */
   metadata?: Readonly<Record<string, string>>;
+  /** Further messages of a server-streaming method, each sent when produced (after `messages`). */
+  stream?: AsyncIterable<Uint8Array>;
 }
 
 export type GrpcMethod = (call: GrpcCall) => GrpcReply | Promise<GrpcReply>;
@@ -106,12 +108,22 @@ async function serveCall(services: GrpcServices, stream: ServerHttp2Stream, head
     reply = { code: GrpcCode.UNKNOWN, message: (err as Error).message };
   }
   const code = reply.code ?? GrpcCode.OK;
-  if (!reply.messages?.length && code !== GrpcCode.OK) return trailersOnly(code, reply.message ?? "");
+  if (!reply.messages?.length && !reply.stream && code !== GrpcCode.OK) return trailersOnly(code, reply.message ?? "");
   if (stream.destroyed) return;
   stream.respond({ ":status": 200, "content-type": "application/grpc", ...(reply.metadata ?? {}) }, { waitForTrailers: true });
   stream.once("wantTrailers", () => stream.sendTrailers({ "grpc-status": String(code), "grpc-message": encodeGrpcMessage(reply.message ?? "") }));
   for (const m of reply.messages ?? []) stream.write(grpcFrame(m));
-  stream.end();
+  if (reply.stream) {
+    try {
+      for await (const m of reply.stream) {
+        if (stream.destroyed) return;
+        stream.write(grpcFrame(m));
+      }
+    } catch {
+      // The stream's producer failed: nothing more to send; the status set above stands.
+    }
+  }
+  if (!stream.destroyed) stream.end();
 }
 
 /**

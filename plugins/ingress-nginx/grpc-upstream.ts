@@ -16,12 +16,101 @@ export interface GrpcUpstreamRequest {
   body: Uint8Array;
 }
 
-/** The upstream's answer: status, headers, the DATA bytes and the trailers (grpc-status, grpc-message). */
+/** Where a streamed response body goes: each DATA chunk as it arrives, then the trailers, or the failure. */
+export interface BodySink {
+  data(chunk: Buffer): void;
+  end(trailers: Record<string, string>): void;
+  error(err: Error): void;
+}
+
+/**
+ * A response body still arriving from the upstream. `pipe` (once) replays what came so far, then
+ * forwards as it comes. `pause`/`resume` carry the client's flow control to the upstream (nginx
+ * stops reading an upstream its client does not drain); `cancel` resets the upstream stream when
+ * the client went away (RST_STREAM CANCEL, as nginx closes the upstream request).
+ */
+export interface BodyStream {
+  pipe(sink: BodySink): void;
+  pause(): void;
+  resume(): void;
+  cancel(): void;
+}
+
+/** The upstream's answer as soon as its HEADERS arrive: status, headers, and the body (DATA frames, then trailers) as it streams. */
 export interface GrpcUpstreamResponse {
   status: number;
   headers: Record<string, string>;
-  body: Buffer;
-  trailers: Record<string, string>;
+  body: BodyStream;
+}
+
+/** Collects a streamed body: its bytes and trailers once it ends. */
+export function collectBody(body: BodyStream): Promise<{ bytes: Buffer; trailers: Record<string, string> }> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    body.pipe({ data: (c) => chunks.push(c), end: (trailers) => resolve({ bytes: Buffer.concat(chunks), trailers }), error: reject });
+  });
+}
+
+/** What the upstream stream does when its reader asks to pause, resume or cancel. */
+interface StreamControl {
+  pause(): void;
+  resume(): void;
+  cancel(): void;
+}
+
+/**
+ * A body fed by the upstream stream's events from the moment the request is sent, buffered until a
+ * sink is attached: node:http2 emits `response` on the next tick but DATA as it is read, so the
+ * first messages can arrive before the response headers are seen, and must not be lost.
+ */
+class UpstreamBody implements BodyStream {
+  private sink: BodySink | undefined;
+  private early: Buffer[] = [];
+  private outcome: { trailers: Record<string, string> } | { error: Error } | undefined;
+
+  constructor(private readonly control: StreamControl) {}
+
+  pipe(sink: BodySink): void {
+    if (this.sink) throw new Error("a response body is piped once");
+    this.sink = sink;
+    const early = this.early;
+    this.early = [];
+    for (const c of early) sink.data(c);
+    const o = this.outcome;
+    if (o) "error" in o ? sink.error(o.error) : sink.end(o.trailers);
+  }
+
+  pause(): void {
+    if (!this.outcome) this.control.pause();
+  }
+
+  resume(): void {
+    if (!this.outcome) this.control.resume();
+  }
+
+  cancel(): void {
+    if (this.outcome) return;
+    this.outcome = { error: new Error("client closed the stream") };
+    this.control.cancel();
+  }
+
+  data(c: Buffer): void {
+    if (this.outcome) return;
+    if (this.sink) this.sink.data(c);
+    else this.early.push(c);
+  }
+
+  end(trailers: Record<string, string>): void {
+    if (this.outcome) return;
+    this.outcome = { trailers };
+    this.sink?.end(trailers);
+  }
+
+  error(err: Error): void {
+    if (this.outcome) return;
+    this.outcome = { error: err };
+    this.sink?.error(err);
+  }
 }
 
 /** Connection-specific headers HTTP/2 forbids (RFC 9113 §8.2.2), and those the proxy sets itself. */
@@ -39,7 +128,9 @@ function flatten(headers: IncomingHttpHeaders): Record<string, string> {
  * certificate not verified as `grpc_ssl_verify off`): one HTTP/2 session per endpoint over a
  * simulated connection from the controller pod's namespace, calls multiplexed on it as nginx keeps
  * its gRPC upstream connections alive. A session that fails or is closed by the backend (GOAWAY)
- * is dropped and the next call opens a new one.
+ * is dropped and the next call opens a new one. A call resolves when the upstream's response
+ * HEADERS arrive; its DATA frames stream through as they come (server-streaming methods), the
+ * trailers last, as nginx's grpc_pass forwards them unbuffered.
  */
 export class GrpcUpstreamPool {
   private readonly sessions = new Map<string, Promise<ClientHttp2Session>>();
@@ -66,26 +157,58 @@ export class GrpcUpstreamPool {
         reject(new UpstreamClosedError(`upstream prematurely closed connection while reading response header from upstream (${(err as Error).message})`));
         return;
       }
-      let response: { status: number; headers: Record<string, string> } | undefined;
+      let responded = false;
       let trailers: Record<string, string> = {};
-      const chunks: Buffer[] = [];
-      const timer = this.clock.setTimeout(() => {
-        stream.close(h2.NGHTTP2_CANCEL);
-        reject(new HttpTimeoutError("upstream timed out (110: Connection timed out) while reading response header from upstream"));
-      }, timeouts.readMs);
+      // grpc_read_timeout: between two reads from the upstream, not for the whole call (and not
+      // while the client holds the stream paused: nginx then is not reading).
+      let timer: unknown;
       const done = (): void => this.clock.clearTimeout(timer as never);
+      const arm = (): void => {
+        done();
+        timer = this.clock.setTimeout(() => {
+          stream.close(h2.NGHTTP2_CANCEL);
+          const err = new HttpTimeoutError(`upstream timed out (110: Connection timed out) while reading ${responded ? "upstream" : "response header from upstream"}`);
+          if (responded) body.error(err);
+          else reject(err);
+        }, timeouts.readMs);
+      };
+      const body = new UpstreamBody({
+        pause: () => {
+          done();
+          stream.pause();
+        },
+        resume: () => {
+          arm();
+          stream.resume();
+        },
+        cancel: () => {
+          done();
+          stream.close(h2.NGHTTP2_CANCEL);
+        },
+      });
+      arm();
       // A trailers-only response carries grpc-status in its one HEADERS frame: it stays in the headers.
-      stream.on("response", (h) => (response = { status: Number(h[":status"] ?? 0), headers: flatten(h) }));
+      stream.on("response", (h) => {
+        arm();
+        responded = true;
+        resolve({ status: Number(h[":status"] ?? 0), headers: flatten(h), body });
+      });
       stream.on("trailers", (t) => (trailers = flatten(t)));
-      stream.on("data", (c: Buffer) => chunks.push(c));
+      // DATA read in the same chunk as the HEADERS comes before `response` (emitted a tick later): the body keeps it.
+      stream.on("data", (c: Buffer) => {
+        arm();
+        body.data(c);
+      });
       stream.on("end", () => {
         done();
-        if (!response) return reject(new UpstreamClosedError("upstream prematurely closed connection while reading response header from upstream"));
-        resolve({ ...response, body: Buffer.concat(chunks), trailers });
+        if (!responded) return reject(new UpstreamClosedError("upstream prematurely closed connection while reading response header from upstream"));
+        body.end(trailers);
       });
       stream.on("error", (err) => {
         done();
-        reject(new UpstreamClosedError(`upstream prematurely closed connection while reading upstream (${err.message})`));
+        const e = new UpstreamClosedError(`upstream prematurely closed connection while reading upstream (${err.message})`);
+        if (responded) body.error(e);
+        else reject(e);
       });
       if (req.body.length) stream.end(req.body);
     });

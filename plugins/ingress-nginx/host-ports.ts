@@ -1,11 +1,12 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { createServer as createH2cServer, createSecureServer, type Http2ServerRequest, type Http2ServerResponse } from "node:http2";
+import { constants as h2constants, createServer as createH2cServer, createSecureServer, type Http2ServerRequest, type Http2ServerResponse } from "node:http2";
 import { createServer as createTcpServer, type Server, type Socket } from "node:net";
 import { createSecureContext, type SecureContext } from "node:tls";
 import type { AddressInfo } from "node:net";
 import { findServer } from "./routing-model.js";
 import type { IngressNginxController } from "./controller.js";
 import { nginxPage, reasonPhrase } from "./request-handler.js";
+import type { BodyStream } from "./grpc-upstream.js";
 import { Http1Connection, type FrontRequest, type FrontResponse } from "./http1-front.js";
 
 /** Where the host listeners ended up (port 0 asks for a free one). */
@@ -200,11 +201,17 @@ export class HostPortForwarder {
           remoteAddress: (req.socket.remoteAddress ?? "127.0.0.1").replace(/^::ffff:/, ""),
           scheme,
           httpsPort: this.boundHttps,
+          // HTTP/2 answers stream through (server-streaming gRPC); HTTP/1.1 over TLS gets them whole.
+          streamBody: h2,
         });
-        // nginx answers with the body's length (one write, no chunked encoding).
-        const body: string | Buffer = out.bodyBytes ?? out.body ?? "";
         const outHeaders: Record<string, string> = {};
         for (const k in out.headers ?? {}) if (!h2 || !CONNECTION_SPECIFIC.has(k.toLowerCase())) outHeaders[k] = out.headers![k]!;
+        if (out.stream) {
+          streamResponse(res as Http2ServerResponse, out.status, outHeaders, out.stream);
+          return;
+        }
+        // nginx answers with the body's length (one write, no chunked encoding).
+        const body: string | Buffer = out.bodyBytes ?? out.body ?? "";
         if (!out.trailers) outHeaders["Content-Length"] ??= String(Buffer.byteLength(body));
         if (h2) res.writeHead(out.status, outHeaders);
         else (res as ServerResponse).writeHead(out.status, out.statusText ?? "", outHeaders);
@@ -218,6 +225,51 @@ export class HostPortForwarder {
       });
     });
   }
+}
+
+/**
+ * An HTTP/2 answer whose body is still arriving from the upstream (server-streaming gRPC): the
+ * headers go out at once, each DATA chunk as it arrives, the trailers (grpc-status, grpc-message)
+ * last — nginx's grpc_pass, unbuffered. The client's flow control pauses the upstream; a client
+ * that resets the stream cancels the upstream call; an upstream failing after the headers resets
+ * the client's stream with INTERNAL_ERROR, as nginx does for a response it cannot complete.
+ */
+function streamResponse(res: Http2ServerResponse, status: number, headers: Record<string, string>, body: BodyStream): void {
+  if (res.stream.destroyed || res.stream.closed) {
+    // The client gave up while the upstream was answering its headers.
+    body.cancel();
+    return;
+  }
+  let finished = false;
+  let paused = false;
+  res.once("close", () => {
+    if (!finished) body.cancel();
+  });
+  res.writeHead(status, headers);
+  body.pipe({
+    data: (c) => {
+      if (res.stream.destroyed || res.write(c) || paused) return;
+      paused = true;
+      body.pause();
+      res.once("drain", () => {
+        paused = false;
+        body.resume();
+      });
+    },
+    end: (trailers) => {
+      finished = true;
+      if (res.stream.destroyed) return;
+      for (const _ in trailers) {
+        res.addTrailers(trailers);
+        break;
+      }
+      res.end();
+    },
+    error: () => {
+      finished = true;
+      if (!res.stream.destroyed) res.stream.close(h2constants.NGHTTP2_INTERNAL_ERROR);
+    },
+  });
 }
 
 /** nginx's page for a request the front refused or could not hand over, as a complete response. */

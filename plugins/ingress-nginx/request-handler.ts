@@ -2,7 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { canonicalHeaderKey, HttpTimeoutError, type HttpResponse } from "../../core/cri/http.js";
 import { UpstreamClosedError, UpstreamPool, UpstreamTlsError } from "./upstream-pool.js";
-import { GrpcUpstreamPool } from "./grpc-upstream.js";
+import { collectBody, GrpcUpstreamPool, type BodyStream } from "./grpc-upstream.js";
 import { NetError, type NetworkStack } from "../../core/net/sockets.js";
 import type { Clock } from "../../core/clock/clock.js";
 import { clfTime, nginxErrorTime } from "../images/index.js";
@@ -29,6 +29,8 @@ export interface IngressRequest {
   httpsPort: number;
   /** Bytes of request line, headers and body as received (`$request_length`), when the receiver counted them. */
   requestLength?: number;
+  /** The receiver forwards a response body as it arrives (HTTP/2): gRPC answers then come as `stream`, not buffered. */
+  streamBody?: boolean;
 }
 
 /** The controller's answer: binary bodies and HTTP/2 trailers (gRPC's grpc-status) besides the text of an HTTP/1 response. */
@@ -37,6 +39,8 @@ export interface IngressResponse extends HttpResponse {
   bodyBytes?: Buffer;
   /** Trailers to send after the body (HTTP/2). */
   trailers?: Record<string, string>;
+  /** The body and trailers still arriving from the upstream (only when the request asked with `streamBody`). */
+  stream?: BodyStream;
 }
 
 /** A ready endpoint of a Service port. */
@@ -132,15 +136,56 @@ export class RequestHandler {
     const requestId = req.headers["x-request-id"] ?? newRequestId();
     const seen: { location?: Location; host?: string } = {};
     const { res, outcome } = await this.route(req, requestId, seen);
-    const bytes = res.bodyBytes ? res.bodyBytes.length : Buffer.byteLength(res.body ?? "");
+    const upstreamBody = res.stream;
+    if (upstreamBody) {
+      // Streamed: the access log line and the metrics are written when the body has passed through, as nginx logs at the end of a request.
+      let logged = false;
+      let bytes = 0;
+      const finish = (): void => {
+        if (logged) return;
+        logged = true;
+        outcome.upstreamLength = String(bytes);
+        outcome.upstreamTime = ((performance.now() - started) / 1000).toFixed(3);
+        this.logRequest(req, res.status, bytes, started, requestId, seen, outcome);
+      };
+      res.stream = {
+        pipe: (sink) =>
+          upstreamBody.pipe({
+            data: (c) => {
+              bytes += c.length;
+              sink.data(c);
+            },
+            end: (trailers) => {
+              finish();
+              sink.end(trailers);
+            },
+            error: (err) => {
+              finish();
+              sink.error(err);
+            },
+          }),
+        pause: () => upstreamBody.pause(),
+        resume: () => upstreamBody.resume(),
+        cancel: () => {
+          upstreamBody.cancel();
+          finish();
+        },
+      };
+      return res;
+    }
+    this.logRequest(req, res.status, res.bodyBytes ? res.bodyBytes.length : Buffer.byteLength(res.body ?? ""), started, requestId, seen, outcome);
+    return res;
+  }
+
+  /** The access log line (ingress-nginx's log-format-upstream) and the request metrics. */
+  private logRequest(req: IngressRequest, status: number, bytes: number, started: number, requestId: string, seen: { location?: Location; host?: string }, outcome: Outcome): void {
     const requestLength = req.requestLength ?? Buffer.byteLength(`${req.method} ${req.path} ${req.httpVersion}\r\n`) + Object.entries(req.headers).reduce((n, [k, v]) => n + k.length + v.length + 4, 2) + (req.bodyBytes ? req.bodyBytes.length : Buffer.byteLength(req.body));
     const elapsed = (performance.now() - started) / 1000;
     const secs = elapsed.toFixed(3);
-    this.metrics?.request(seen.location, seen.host ?? "", req.method, res.status, elapsed, bytes);
+    this.metrics?.request(seen.location, seen.host ?? "", req.method, status, elapsed, bytes);
     this.accessLog(
-      `${req.remoteAddress} - - [${clfTime(this.clock.now())}] "${req.method} ${req.path} ${req.httpVersion}" ${res.status} ${bytes} "${req.headers["referer"] ?? "-"}" "${req.headers["user-agent"] ?? "-"}" ${requestLength} ${secs} [${outcome.upstream}] [${outcome.alternative}] ${outcome.upstreamAddr} ${outcome.upstreamLength} ${outcome.upstreamTime} ${outcome.upstreamStatus} ${requestId}\n`,
+      `${req.remoteAddress} - - [${clfTime(this.clock.now())}] "${req.method} ${req.path} ${req.httpVersion}" ${status} ${bytes} "${req.headers["referer"] ?? "-"}" "${req.headers["user-agent"] ?? "-"}" ${requestLength} ${secs} [${outcome.upstream}] [${outcome.alternative}] ${outcome.upstreamAddr} ${outcome.upstreamLength} ${outcome.upstreamTime} ${outcome.upstreamStatus} ${requestId}\n`,
     );
-    return res;
   }
 
   private async route(req: IngressRequest, requestId: string, seen: { location?: Location; host?: string }): Promise<{ res: IngressResponse; outcome: Outcome }> {
@@ -192,7 +237,11 @@ export class RequestHandler {
     }
     const headers = this.upstreamHeaders(req, host, requestId);
     const { res, outcome } = await this.forward(req, endpoint, query !== undefined && !target.includes("?") ? `${target}?${query}` : target, headers, name, alternative, upstreamProtocol(route.annotations.backendProtocol), server.hostname);
-    if (route.annotations.customHttpErrors.includes(res.status)) return { res: page(res.status), outcome };
+    if (route.annotations.customHttpErrors.includes(res.status)) {
+      // nginx intercepts the answer: a body still streaming from the upstream is not read.
+      res.stream?.cancel();
+      return { res: page(res.status), outcome };
+    }
     if (setCookie) res.headers!["Set-Cookie"] = setCookie;
     return { res, outcome };
   }
@@ -218,13 +267,17 @@ export class RequestHandler {
   private async forward(req: IngressRequest, endpoint: UpstreamEndpoint, target: string, headers: Record<string, string>, name: string, alternative: string, scheme: UpstreamProtocol = "http", serverName = "_"): Promise<{ res: IngressResponse & { headers: Record<string, string> }; outcome: Outcome }> {
     const t0 = performance.now();
     const addr = `${endpoint.ip}:${endpoint.port}`;
-    let upstream: { status: number; statusText: string; headers: Record<string, string>; body: string; bodyBytes?: Buffer; trailers?: Record<string, string> };
+    let upstream: { status: number; statusText: string; headers: Record<string, string>; body: string; bodyBytes?: Buffer; trailers?: Record<string, string>; stream?: BodyStream };
     const timeouts = { connectMs: CONNECT_TIMEOUT_MS, readMs: READ_TIMEOUT_MS };
     try {
       if (scheme === "grpc" || scheme === "grpcs") {
         const { Host: authority = "", ...rest } = headers;
         const r = await this.grpcUpstreams.request(endpoint.ip, endpoint.port, { method: req.method, path: target, authority, headers: rest, body: req.bodyBytes ?? Buffer.from(req.body) }, timeouts, scheme === "grpcs");
-        upstream = { status: r.status, statusText: "", headers: r.headers, body: "", bodyBytes: r.body, trailers: r.trailers };
+        if (req.streamBody) upstream = { status: r.status, statusText: "", headers: r.headers, body: "", stream: r.body };
+        else {
+          const { bytes, trailers } = await collectBody(r.body);
+          upstream = { status: r.status, statusText: "", headers: r.headers, body: "", bodyBytes: bytes, trailers };
+        }
       } else upstream = await this.upstreams.request(endpoint.ip, endpoint.port, { method: req.method, path: target, headers, body: req.body }, timeouts, scheme);
     } catch (err) {
       const status = err instanceof HttpTimeoutError || (err instanceof NetError && err.code === "ETIMEDOUT") ? 504 : 502;
@@ -235,6 +288,7 @@ export class RequestHandler {
     const out: Record<string, string> = {};
     const given = upstream.headers;
     for (const k in given) if (k !== "connection" && k !== "content-length" && k !== "transfer-encoding" && k !== "server") out[canonical(k)] = given[k]!;
+    if (upstream.stream) return { res: { status: upstream.status, statusText: upstream.statusText, headers: out, stream: upstream.stream }, outcome };
     if (upstream.bodyBytes) return { res: { status: upstream.status, statusText: upstream.statusText, headers: out, bodyBytes: upstream.bodyBytes, trailers: upstream.trailers }, outcome };
     return { res: { status: upstream.status, statusText: upstream.statusText, headers: out, body: upstream.body }, outcome };
   }

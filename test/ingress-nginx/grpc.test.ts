@@ -17,10 +17,44 @@ import { MessageWriter } from "../../core/apiserver/http/protobuf/wire-writer.js
 import { WireReader } from "../../core/apiserver/http/protobuf/wire-reader.js";
 import { PodStreams } from "../../core/apiserver/http/pod-streams.js";
 import { ingressNginx, IngressHostPortsToken, NAMESPACE } from "../../plugins/ingress-nginx/index.js";
+import { definePlugin } from "../../core/plugins/plugin.js";
+import { Images, type ImageDefinition } from "../../core/cri/images.js";
+import { grpcFrame, grpcUnframe, serveGrpc, untilSignal } from "../../plugins/images/index.js";
 import { grpcCall, grpcSession } from "./grpc-client.js";
 import { hostRequest } from "./harness.js";
 
-const cluster = new Cluster({ clock: "real", seed: 11, nodes: 1, plugins: [...DEFAULT_PLUGINS] }).use(ingressNginx({ httpPort: 0, httpsPort: 0 }));
+/** Released by the test once the client has seen the first streamed message: the ticker's second message waits for it. */
+let releaseSecond: () => void = () => undefined;
+const secondMayGo = new Promise<void>((r) => (releaseSecond = r));
+
+/** `example.com/ticker`: `ticker.Ticker/Watch` streams "first", then "second" only when the test releases it (h2c on 7000). */
+const TICKER_IMAGE: ImageDefinition = {
+  repository: "example.com/ticker",
+  tags: ["1"],
+  size: 1_000_000,
+  layers: ["sha256:ticker"],
+  config: { entrypoint: [], cmd: ["/ticker"], exposedPorts: ["7000/tcp"] },
+  programs: {
+    ticker: async (p) => {
+      serveGrpc(p, 7000, {
+        "ticker.Ticker": {
+          Watch: () => ({
+            messages: [new MessageWriter().string(1, "first").finish()],
+            stream: (async function* () {
+              await secondMayGo;
+              yield new MessageWriter().string(1, "second").finish();
+            })(),
+          }),
+        },
+      });
+      return untilSignal(p, () => 0);
+    },
+  },
+};
+
+const cluster = new Cluster({ clock: "real", seed: 11, nodes: 1, plugins: [...DEFAULT_PLUGINS] })
+  .use(definePlugin({ name: "ticker-image", setup: (ctx) => ctx.contribute(Images, TICKER_IMAGE.repository, TICKER_IMAGE) }))
+  .use(ingressNginx({ httpPort: 0, httpsPort: 0 }));
 await cluster.start();
 const ports = cluster.resolve(IngressHostPortsToken);
 
@@ -67,6 +101,23 @@ metadata: {name: health, namespace: default}
 spec:
   selector: {app: health}
   ports: [{port: 5000}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: ticker, namespace: default}
+spec:
+  selector: {matchLabels: {app: ticker}}
+  template:
+    metadata: {labels: {app: ticker}}
+    spec: {containers: [{name: ticker, image: example.com/ticker:1}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: ticker, namespace: default}
+spec:
+  selector: {app: ticker}
+  ports: [{port: 7000}]
+---${grpcIngress("ticker", "ticker.example.com", "GRPC", "ticker", 7000)}
 ---${grpcIngress("grpc", "grpc.example.com", "GRPC", "grpcbin", 9000)}
 ---${grpcIngress("grpcs", "grpcs.example.com", "GRPCS", "grpcbin", 9001)}
 ---${grpcIngress("health", "health.example.com", "GRPC", "health", 5000)}
@@ -108,7 +159,7 @@ spec:
   hostnames: [grpc-broken.example.com]
   rules: [{backendRefs: [{name: missing, port: 5000}]}]
 `);
-for (const name of ["grpcbin", "health"]) await cluster.waitFor<Deployment>("Deployment", (d) => d.metadata?.name === name && d.status?.readyReplicas === 1, { namespace: "default", timeout: 30_000 });
+for (const name of ["grpcbin", "health", "ticker"]) await cluster.waitFor<Deployment>("Deployment", (d) => d.metadata?.name === name && d.status?.readyReplicas === 1, { namespace: "default", timeout: 30_000 });
 await cluster.waitFor<Deployment>("Deployment", (d) => d.metadata?.name === "ingress-nginx-controller" && d.status?.readyReplicas === 1, { namespace: NAMESPACE, timeout: 30_000 });
 
 const sessions: ClientHttp2Session[] = [];
@@ -143,6 +194,42 @@ test("GRPC backend: HTTP/2 over TLS (ALPN h2) on the HTTPS port reaches grpcbin 
   assert.is(firstString(r.messages[0]), "hello ingress-nginx");
   assert.is(r.trailers["grpc-status"], "0");
   assert.is(r.code, 0);
+});
+
+test("server streaming: grpcbin's DummyServerStream answers ten messages through the controller", async () => {
+  const s = await tls("grpc.example.com");
+  const dummy = new MessageWriter().string(1, "f_string").finish();
+  const r = await grpcCall(s, "grpc.example.com", "/grpcbin.GRPCBin/DummyServerStream", dummy);
+  assert.is(r.code, 0);
+  assert.is(r.messages.length, 10);
+  assert.ok(r.messages.every((m) => Buffer.from(m).equals(Buffer.from(dummy))));
+});
+
+test("server streaming passes each message through as the upstream sends it (not buffered until the call ends): the second is only sent after the client saw the first", async () => {
+  for (const s of [await tls("ticker.example.com"), await h2c()]) {
+    const seen: string[] = [];
+    const result = await new Promise<{ code: string | undefined }>((resolve, reject) => {
+      const stream = s.request({ ":method": "POST", ":path": "/ticker.Ticker/Watch", ":authority": "ticker.example.com", "content-type": "application/grpc", te: "trailers" });
+      let pending = Buffer.alloc(0);
+      stream.on("data", (c: Buffer) => {
+        pending = Buffer.concat([pending, c]);
+        // Whole messages only (a frame may arrive split).
+        while (pending.length >= 5 && pending.length >= 5 + pending.readUInt32BE(1)) {
+          const n = 5 + pending.readUInt32BE(1);
+          seen.push(firstString(grpcUnframe(pending.subarray(0, n))[0]) ?? "");
+          pending = pending.subarray(n);
+          if (seen.length === 1) releaseSecond();
+        }
+      });
+      let trailers: Record<string, unknown> = {};
+      stream.on("trailers", (t) => (trailers = t));
+      stream.on("error", reject);
+      stream.on("end", () => resolve({ code: trailers["grpc-status"] as string | undefined }));
+      stream.end(grpcFrame(new Uint8Array(0)));
+    });
+    assert.equal(seen, ["first", "second"]);
+    assert.is(result.code, "0");
+  }
 });
 
 test("GRPCS backend: TLS with ALPN h2 to grpcbin's secure port", async () => {

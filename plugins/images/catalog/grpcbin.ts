@@ -37,6 +37,8 @@ const GRPCBIN_SERVICES: GrpcServices = {
     Empty: () => ({ messages: [new Uint8Array(0)] }),
     DummyUnary: (c: GrpcCall) => ({ messages: [c.messages[0] ?? new Uint8Array(0)] }),
     HeadersUnary: (c: GrpcCall) => ({ messages: [headersMessage(c.metadata)] }),
+    // Server streaming: the request's DummyMessage sent back ten times, as grpcbin's DummyServerStream does.
+    DummyServerStream: (c: GrpcCall) => ({ messages: Array.from({ length: 10 }, () => c.messages[0] ?? new Uint8Array(0)) }),
     SpecificError: (c: GrpcCall) => {
       // `SpecificErrorRequest { uint32 code = 1; string reason = 2; }`
       const m = c.messages[0];
@@ -63,7 +65,7 @@ let certificate: Promise<{ certPem: string; keyPem: string }> | undefined;
  * gRPC backend): cleartext gRPC (h2c) on :9000 and gRPC over TLS (ALPN h2, a self-signed
  * certificate for grpcb.in) on :9001, serving `hello.HelloService/SayHello` (`hello <greeting>`)
  * and `grpcbin.GRPCBin` `Empty`, `DummyUnary` (echoes the message), `HeadersUnary` (the request
- * metadata) and `SpecificError` (fails with the code and reason asked for).
+ * metadata), `DummyServerStream` (the message ten times, server streaming) and `SpecificError` (fails with the code and reason asked for).
  */
 const grpcbin: Program = async (p) => {
   certificate ??= selfSignedCertificate("grpcb.in", ["grpcb.in", "localhost"]);
