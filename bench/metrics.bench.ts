@@ -1,11 +1,15 @@
 /**
  * Metrics figures (issue 20), each next to its target:
  * - the API server's create path over HTTP with and without metrics (request counting and
- *   timing, the metered store): overhead ≤ 5%
+ *   timing, the metered store; see bench/metrics-bench-server.ts for exactly what "without"
+ *   leaves out): overhead ≤ 5% of the server process's CPU, printed with its spread over rounds
+ *   and the noise floor of two identical servers measured the same way
  * - a scrape of the API server's /metrics with 10,000 pods stored: ≤ 200 ms
  */
+import { type ChildProcess, fork } from "node:child_process";
 import { Agent, request } from "node:http";
 import { loadavg } from "node:os";
+import { fileURLToPath } from "node:url";
 import type { Pod } from "kubernetes-types/core/v1.js";
 import { RealClock } from "../core/clock/real-clock.js";
 import { SeededRandom } from "../core/clock/random.js";
@@ -35,11 +39,12 @@ function pod(i: number): string {
   });
 }
 
-async function server(withMetrics: boolean) {
-  const metrics = withMetrics ? new ApiServerMetrics() : undefined;
-  const store = metrics ? await MeteredStore.wrap(new MemoryStore(), metrics, clock) : new MemoryStore();
+/** An API server with metrics in this process (for the scrape). */
+async function meteredServer() {
+  const metrics = new ApiServerMetrics();
+  const store = await MeteredStore.wrap(new MemoryStore(), metrics, clock);
   const cp = await createControlPlane({ clock, random: new SeededRandom(1), log, store });
-  const http = await startHttpServer({ apiServer: cp.apiServer, clock, log, port: 0, insecureHttp: true, token: "t", ...(metrics ? { metrics } : {}) });
+  const http = await startHttpServer({ apiServer: cp.apiServer, clock, log, port: 0, insecureHttp: true, token: "t", metrics });
   return { cp, http, metrics };
 }
 
@@ -55,57 +60,99 @@ function post(port: number, body: string): Promise<number> {
   });
 }
 
-/** One round of `n` creates over HTTP with CONCURRENCY requests in flight: creates/s (wall) and CPU ms per create. */
-async function createRound(port: number, n: number): Promise<{ rate: number; cpuPerCreate: number }> {
-  const bodies = Array.from({ length: n }, (_, i) => pod(i));
+/** A server process (bench/metrics-bench-server.ts) and its CPU reading. */
+interface ServerProcess {
+  name: string;
+  port: number;
+  child: ChildProcess;
+  cpu(mark: "start" | "end"): Promise<number>;
+}
+
+async function serverProcess(name: string, mode: "plain" | "metered"): Promise<ServerProcess> {
+  const child = fork(fileURLToPath(new URL("./metrics-bench-server.ts", import.meta.url)), [], { env: { ...process.env, METRICS_BENCH_MODE: mode } });
+  let waiting: ((msg: { cpu?: number; port?: number }) => void) | undefined;
+  child.on("message", (msg) => waiting?.(msg as { cpu?: number; port?: number }));
+  const next = () => new Promise<{ cpu?: number; port?: number; pid?: number }>((resolve) => (waiting = resolve));
+  const ready = await next();
+  if (process.env["METRICS_BENCH_VERBOSE"]) process.stdout.write(`${name} (${mode}): pid ${ready.pid}\n`);
+  return {
+    name,
+    port: ready.port!,
+    child,
+    async cpu(mark) {
+      const answer = next();
+      child.send(mark);
+      return (await answer).cpu!;
+    },
+  };
+}
+
+/** One round of `n` creates over HTTP with CONCURRENCY requests in flight: the server's CPU ms per create. */
+async function createRound(server: ServerProcess, n: number, offset: number): Promise<number> {
+  const bodies = Array.from({ length: n }, (_, i) => pod(offset + i));
   let next = 0;
-  const cpu = process.cpuUsage();
-  const started = performance.now();
+  const cpu = await server.cpu("start");
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
       while (next < n) {
-        const code = await post(port, bodies[next++]!);
+        const code = await post(server.port, bodies[next++]!);
         if (code !== 201) throw new Error(`create answered ${code}`);
       }
     }),
   );
-  const wall = performance.now() - started;
-  const used = process.cpuUsage(cpu);
-  return { rate: n / (wall / 1000), cpuPerCreate: (used.user + used.system) / 1000 / n };
+  return ((await server.cpu("end")) - cpu) / 1000 / n;
 }
 
-const plain = await server(false);
-const metered = await server(true);
-await createRound(plain.http.port, 500); // warm-up
-await createRound(metered.http.port, 500);
-// Short rounds, alternating, so both servers see the same machine load and store sizes; the
-// overhead is the median of the rounds' CPU ratios (a shared machine's load moves wall time far
-// more than CPU time), with the best wall rates printed beside it.
-const ROUNDS = 10;
+const quantile = (xs: number[], q: number): number => {
+  const s = [...xs].sort((x, y) => x - y);
+  const pos = (s.length - 1) * q;
+  const lo = Math.floor(pos);
+  return s[lo]! + (s[Math.min(lo + 1, s.length - 1)]! - s[lo]!) * (pos - lo);
+};
+const pct = (r: number): string => `${((r - 1) * 100).toFixed(1)} %`;
+
+// Three server processes: two without metrics (A, B) and one with. Each round runs the same
+// creates against all three in a rotating order, reading each server's own CPU (the load
+// generator's CPU is not in it). The overhead is the median over rounds of with / mean(A, B);
+// B / A, measured the same way, is the noise floor — an A/A comparison of identical servers.
+const plainA = await serverProcess("plain A", "plain");
+const plainB = await serverProcess("plain B", "plain");
+const withMetrics = await serverProcess("metered", "metered");
+const servers = [plainA, plainB, withMetrics];
+for (const s of servers) await createRound(s, 500, 0); // warm-up (JIT, store, sockets)
+const ROUNDS = Number(process.env["METRICS_BENCH_ROUNDS"] ?? 20);
 const perRound = Math.max(100, Math.round(CREATES / 4));
-const plainRounds: { rate: number; cpuPerCreate: number }[] = [];
-const meteredRounds: { rate: number; cpuPerCreate: number }[] = [];
+const cpu = new Map<ServerProcess, number[]>(servers.map((s) => [s, []]));
 const ratios: number[] = [];
+const calibration: number[] = [];
+const loads: number[] = [];
 for (let round = 0; round < ROUNDS; round++) {
-  const first = round % 2 === 0;
-  const a = first ? await createRound(plain.http.port, perRound) : undefined;
-  const m = await createRound(metered.http.port, perRound);
-  const p = a ?? (await createRound(plain.http.port, perRound));
-  plainRounds.push(p);
-  meteredRounds.push(m);
-  ratios.push(m.cpuPerCreate / p.cpuPerCreate);
+  const order = [...servers.slice(round % 3), ...servers.slice(0, round % 3)];
+  if (Math.floor(round / 3) % 2 === 1) order.reverse();
+  const ms = new Map<ServerProcess, number>();
+  for (const s of order) ms.set(s, await createRound(s, perRound, 500 + round * perRound));
+  for (const [s, v] of ms) cpu.get(s)!.push(v);
+  const a = ms.get(plainA)!;
+  const b = ms.get(plainB)!;
+  ratios.push(ms.get(withMetrics)! / ((a + b) / 2));
+  calibration.push(b / a);
+  loads.push(loadavg()[0]!);
 }
-const best = (xs: number[]) => Math.max(...xs);
-const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
+const median = (xs: number[]) => quantile(xs, 0.5);
+const iqr = (xs: number[]) => `IQR ${pct(quantile(xs, 0.25))} … ${pct(quantile(xs, 0.75))}`;
 const overhead = (median(ratios) - 1) * 100;
-const wallOverhead = (1 - best(meteredRounds.map((r) => r.rate)) / best(plainRounds.map((r) => r.rate))) * 100;
 process.stdout.write(
-  `create path over HTTP (${CONCURRENCY} in flight), ${ROUNDS} alternating rounds x ${perRound}: ` +
-    `CPU per create without metrics ${median(plainRounds.map((r) => r.cpuPerCreate)).toFixed(3)} ms, with ${median(meteredRounds.map((r) => r.cpuPerCreate)).toFixed(3)} ms (median); ` +
-    `best wall ${best(plainRounds.map((r) => r.rate)).toFixed(0)}/s vs ${best(meteredRounds.map((r) => r.rate)).toFixed(0)}/s (${wallOverhead.toFixed(1)} %); load ${loadavg()[0]!.toFixed(1)}\n`,
+  `create path over HTTP (${CONCURRENCY} in flight), ${ROUNDS} rotating rounds x ${perRound} creates, API server process CPU per create (median): ` +
+    `without metrics A ${median(cpu.get(plainA)!).toFixed(3)} ms, B ${median(cpu.get(plainB)!).toFixed(3)} ms; with ${median(cpu.get(withMetrics)!).toFixed(3)} ms; ` +
+    `load ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)}\n`,
 );
-line("metrics overhead on the create path (CPU, median of rounds)", `${overhead.toFixed(1)} %`, "≤ 5 %", overhead <= 5);
+process.stdout.write(`  with / without: median ${pct(median(ratios))}, ${iqr(ratios)}, min ${pct(Math.min(...ratios))}, max ${pct(Math.max(...ratios))}\n`);
+process.stdout.write(`  noise floor, B / A (identical servers): median ${pct(median(calibration))}, ${iqr(calibration)}, min ${pct(Math.min(...calibration))}, max ${pct(Math.max(...calibration))}\n`);
+line("metrics overhead on the create path (server CPU, median of rounds)", `${overhead.toFixed(1)} %`, "≤ 5 %", overhead <= 5);
+for (const s of servers) s.child.send("stop");
 
+// Scrape with 10,000 pods stored, in this process.
+const metered = await meteredServer();
 // Scrape with 10,000 pods stored (beyond those created above, in their own namespace).
 const pods = metered.cp.client.resource<Pod>("Pod");
 for (let i = 0; i < SCRAPE_PODS; i++) await pods.create(JSON.parse(pod(i)) as Pod, { namespace: "default" });
@@ -124,8 +171,6 @@ process.stdout.write(`/metrics with ${(stored ?? 0) + 1} pods stored: ${(bytes /
 line(`scrape of the API server's /metrics (${SCRAPE_PODS.toLocaleString("en")}+ pods), median of 10`, `${scrapeMs.toFixed(1)} ms`, "≤ 200 ms", scrapeMs <= 200);
 
 agent.destroy();
-for (const s of [plain, metered]) {
-  await s.http.close();
-  s.cp.stop();
-  await s.cp.store.close();
-}
+await metered.http.close();
+metered.cp.stop();
+await metered.cp.store.close();
