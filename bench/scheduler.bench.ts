@@ -42,7 +42,9 @@ async function workload(title: string, initial: number, measured: number, shape:
   const clock = new RealClock();
   const random = new SeededRandom(1);
   const log = createLogger("bench", { level: "silent" });
-  const cp = await createControlPlane({ clock, random, log });
+  // As scheduler_perf's API server: ServiceAccount and Priority admission off (no service account
+  // controller runs, so every pod create would look up a missing "default" account).
+  const cp = await createControlPlane({ clock, random, log, disabledAdmission: ["ServiceAccount", "Priority"] });
   // The API server's own informers, as a cluster runs them (authorization, admission's listers).
   await cp.authorization.start();
   const nodes = cp.client.resource<Node>("Node");

@@ -57,6 +57,8 @@ export interface ControlPlaneOptions {
    * CustomResourceConverters extension point): a `Webhook` CRD with one is converted in process.
    */
   customResourceConverters?: ConverterLookup;
+  /** Built-in admission plugins turned off by name (kube-apiserver's `--disable-admission-plugins`). */
+  disabledAdmission?: readonly string[];
   /** The PodSecurity admission plugin's defaults and exemptions (default: privileged everywhere, nothing exempt). */
   podSecurity?: PodSecurityConfiguration;
   /** The service-account key and cluster CA (default: generated, shared by the process's in-memory clusters). */
@@ -116,14 +118,16 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
   const services = createStrategyServices({ random: options.random, ...(options.serviceCidr ? { serviceCIDR: options.serviceCidr } : {}), ...(options.nodePortRange ? { nodePortRange: options.nodePortRange } : {}) });
   const extraAdmission = options.extraAdmission ?? (() => []);
   const resolve = options.resolveWebhookService ?? serviceResolver(() => client!);
-  // kube-apiserver's order: the webhooks and policies run after the other built-ins, before ResourceQuota.
-  const quotaAt = BUILT_IN_ADMISSION.findIndex((p) => p.name === "ResourceQuota");
-  const quota = quotaAt < 0 ? BUILT_IN_ADMISSION.length : quotaAt;
   // RBAC's escalation prevention (upstream: the RBAC storage) refuses role and binding writes first.
   const escalation = rbacEscalationCheck({ rulesFor: (u, ns, errs) => authorization!.rbac.rulesFor(u, ns, errs), rulesOf: (ref, ns, errs) => authorization!.rbac.rulesOf(ref, ns, errs) }, () => authorization!.authorizer);
   // What CEL's `authorizer` asks in admission policies and webhook match conditions.
   const celAuthorizer = options.authorizer ?? (() => authorization!.authorizer);
-  const ordered = options.podSecurity ? BUILT_IN_ADMISSION.map((p) => (p.name === "PodSecurity" ? podSecurityAdmission(options.podSecurity, (e) => options.log.child("pod-security").info("audit", { ...e })) : p)) : BUILT_IN_ADMISSION;
+  const disabled = new Set(options.disabledAdmission ?? []);
+  const enabled = disabled.size ? BUILT_IN_ADMISSION.filter((p) => !disabled.has(p.name)) : BUILT_IN_ADMISSION;
+  const ordered = options.podSecurity ? enabled.map((p) => (p.name === "PodSecurity" ? podSecurityAdmission(options.podSecurity, (e) => options.log.child("pod-security").info("audit", { ...e })) : p)) : enabled;
+  // kube-apiserver's order: the webhooks and policies run after the other built-ins, before ResourceQuota.
+  const quotaAt = ordered.findIndex((p) => p.name === "ResourceQuota");
+  const quota = quotaAt < 0 ? ordered.length : quotaAt;
   const builtInAdmission = [escalation, ...ordered.slice(0, quota), mutatingWebhookAdmission(resolve, celAuthorizer), validatingAdmissionPolicy(celAuthorizer), validatingWebhookAdmission(resolve, celAuthorizer), ...ordered.slice(quota)];
   const credentials = options.credentials ?? new ClusterCredentials();
   const tokens = new ServiceAccountTokens({ credentials, clock: options.clock, client: () => client! });

@@ -7,6 +7,7 @@ import { isStatusError } from "../../core/api/status.js";
 import { VirtualClock } from "../../core/clock/virtual-clock.js";
 import { FakeClient } from "./fake-client.js";
 import { PODS } from "./descriptors.js";
+import { testControlPlane } from "../support/control-plane.js";
 
 /** Runs the chain as the API server does: every admit in order, then every validate in order. */
 async function admitChain(req: AdmissionRequest, ctx: AdmissionContext): Promise<void> {
@@ -56,6 +57,22 @@ test("a missing namespace stops the chain before any other plugin", async () => 
     assert.ok(isStatusError(err, "NotFound"));
   }
   assert.is(client.writes.length, 0);
+});
+
+test("--disable-admission-plugins: a disabled built-in plugin leaves the pod alone, the others still run", async () => {
+  const make = { apiVersion: "v1", kind: "Pod", metadata: { name: "p", namespace: "default" }, spec: { containers: [{ name: "app", image: "nginx" }] } } as KubeObject;
+  for (const disabled of [[], ["ServiceAccount", "Priority"]]) {
+    const cp = await testControlPlane({ disabledAdmission: disabled });
+    try {
+      const created = (await cp.client.resource("Pod").create(make)) as { spec: { serviceAccountName?: string; priority?: number; tolerations?: unknown[] } };
+      assert.is(created.spec.serviceAccountName, disabled.length ? undefined : "default");
+      assert.is(created.spec.priority, disabled.length ? undefined : 0);
+      // DefaultTolerationSeconds is still on.
+      assert.is(created.spec.tolerations?.length, 2);
+    } finally {
+      cp.stop();
+    }
+  }
 });
 
 test.run();
