@@ -40,6 +40,34 @@ test("deletion ranking follows upstream's ActivePodsWithRanks (table)", () => {
   assert.equal(podsToDelete(all, all, 3, NOW).map((p) => p.metadata!.name), ["pending", "notready", "ready-new"]);
 });
 
+test("podsToDelete picks what a full sort by the ranking would, for every count (random pods, ties in input order)", () => {
+  let seed = 7;
+  const rnd = (n: number): number => ((seed = (seed * 1103515245 + 12345) % 2147483648), seed % n);
+  for (let round = 0; round < 20; round++) {
+    const pods = Array.from({ length: 40 }, (_, i) =>
+      pod(`p${i}`, {
+        ...(rnd(5) > 0 ? { node: `n${rnd(4)}` } : {}),
+        phase: ["Pending", "Running", "Running", "Unknown"][rnd(4)]!,
+        ready: rnd(2) === 0,
+        readySince: NOW - 1000 * 2 ** rnd(12),
+        created: NOW - 1000 * 2 ** rnd(12),
+        restarts: rnd(3),
+        uid: `u${rnd(10)}`,
+        ...(rnd(6) === 0 ? { cost: String(rnd(3) - 1) } : {}),
+      }),
+    );
+    const onNode = new Map<string, number>();
+    for (const p of pods) onNode.set(p.spec?.nodeName ?? "", (onNode.get(p.spec?.nodeName ?? "") ?? 0) + 1);
+    const rank = (p: Pod): number => onNode.get(p.spec?.nodeName ?? "") ?? 0;
+    const sorted = [...pods].sort((a, b) => (deleteFirst(a, rank(a), b, rank(b), NOW) ? -1 : deleteFirst(b, rank(b), a, rank(a), NOW) ? 1 : 0));
+    for (const count of [0, 1, 2, 5, 17, 39, 40, 41]) {
+      const want = sorted.slice(0, count).map((p) => p.metadata!.name);
+      const got = podsToDelete(pods, pods, count, NOW).map((p) => p.metadata!.name);
+      assert.equal(count >= pods.length ? [...got].sort() : got, count >= pods.length ? [...want].sort() : want, `round ${round}, count ${count}`);
+    }
+  }
+});
+
 test("slow start: batches of 1, 2, 4, ... and stop after the first failing batch", async () => {
   const sizes: number[] = [];
   let inBatch = 0;

@@ -95,12 +95,13 @@ export function garbageCollector(registry: ResourceRegistry): ControllerRegistra
           },
         });
         tracked.push({ type, informer });
+        const where: Tracked = { type, informer };
         controller.watch({
           informer,
-          handler: enqueueRequestsFromMapFunc<KubeObject>((o) => [
-            ...(o.metadata?.uid ? [{ name: o.metadata.uid }] : []),
-            ...(o.metadata?.ownerReferences ?? []).map((r) => ({ name: r.uid })),
-          ]),
+          handler: enqueueRequestsFromMapFunc<KubeObject>((o) => {
+            if (o.metadata?.uid) collector.seenIn(o.metadata.uid, where);
+            return [...(o.metadata?.uid ? [{ name: o.metadata.uid }] : []), ...(o.metadata?.ownerReferences ?? []).map((r) => ({ name: r.uid }))];
+          }),
         });
       }
       mgr.add(controller);
@@ -129,6 +130,11 @@ function identity(ref: OwnerReference, namespace: string): string {
 class Collector {
   /** `uid/namespace` of owners confirmed absent (namespace empty for cluster-scoped owners). */
   private readonly absentOwners = new Map<string, true>();
+  /**
+   * The informer an object was last seen in, by uid: {@link byUid} looks there before asking every
+   * tracked informer. An entry goes when a lookup no longer finds the object.
+   */
+  private readonly lastSeen = new Map<string, Tracked>();
 
   constructor(
     private readonly mgr: Manager,
@@ -160,7 +166,18 @@ class Collector {
 
   // ------------------------------------------------------------------ cache lookups
 
+  /** Notes that an object with `uid` was seen in `where`'s informer (an event of it). */
+  seenIn(uid: string, where: Tracked): void {
+    this.lastSeen.set(uid, where);
+  }
+
   private byUid(uid: string): Item | undefined {
+    const hint = this.lastSeen.get(uid);
+    if (hint) {
+      const found = hint.informer.indexer.byIndex(UID_INDEX, uid)[0];
+      if (found) return { obj: found, type: hint.type };
+      this.lastSeen.delete(uid);
+    }
     for (const t of this.tracked) {
       const found = t.informer.indexer.byIndex(UID_INDEX, uid)[0];
       if (found) return { obj: found, type: t.type };

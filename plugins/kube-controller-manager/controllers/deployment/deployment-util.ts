@@ -76,8 +76,18 @@ function withoutHash(t: PodTemplateSpec | undefined): unknown {
   return { ...t, metadata: { ...t?.metadata, labels } };
 }
 
+/** Semantic JSON of templates without their hash label, by template object (templates from the informers are immutable). */
+const templateKeys = new WeakMap<PodTemplateSpec, string>();
+
+function templateKey(t: PodTemplateSpec | undefined): string {
+  if (!t) return semanticJson(withoutHash(t));
+  let k = templateKeys.get(t);
+  if (k === undefined) templateKeys.set(t, (k = semanticJson(withoutHash(t))));
+  return k;
+}
+
 export function equalIgnoreHash(a: PodTemplateSpec | undefined, b: PodTemplateSpec | undefined): boolean {
-  return semanticJson(withoutHash(a)) === semanticJson(withoutHash(b));
+  return templateKey(a) === templateKey(b);
 }
 
 /** JSON with sorted keys and empty maps/lists dropped: Go's semantic equality for templates. */

@@ -46,10 +46,8 @@ function newerFirst(a: Pod, b: Pod, ta: number | undefined, tb: number | undefin
   return diff < 0;
 }
 
-/** What {@link deleteFirst} compares, read from a pod once (sorting compares each pod many times). */
-interface RankKey {
-  pod: Pod;
-  rank: number;
+/** What {@link deleteFirst} compares of a pod itself, read once per pod object (pods from the informer are immutable). */
+interface PodFacts {
   node: string;
   phase: number;
   ready: boolean;
@@ -59,18 +57,35 @@ interface RankKey {
   created: number | undefined;
 }
 
-function rankKey(pod: Pod, rank: number): RankKey {
-  return {
-    pod,
-    rank,
-    node: pod.spec?.nodeName ?? "",
-    phase: PHASE_ORDINAL[pod.status?.phase ?? "Pending"] ?? 0,
-    ready: isPodReady(pod),
-    cost: deletionCost(pod),
-    readyTime: podReadyTime(pod),
-    restarts: restarts(pod),
-    created: time(pod.metadata?.creationTimestamp),
-  };
+/** What {@link deleteFirst} compares: the pod's facts, its rank, and its position (ties keep the input order). */
+interface RankKey extends PodFacts {
+  pod: Pod;
+  rank: number;
+  index: number;
+}
+
+const factsOf = new WeakMap<Pod, PodFacts>();
+
+function podFacts(pod: Pod): PodFacts {
+  let f = factsOf.get(pod);
+  if (!f) {
+    f = {
+      node: pod.spec?.nodeName ?? "",
+      phase: PHASE_ORDINAL[pod.status?.phase ?? "Pending"] ?? 0,
+      ready: isPodReady(pod),
+      cost: deletionCost(pod),
+      readyTime: podReadyTime(pod),
+      restarts: restarts(pod),
+      created: time(pod.metadata?.creationTimestamp),
+    };
+    factsOf.set(pod, f);
+  }
+  return f;
+}
+
+function rankKey(pod: Pod, rank: number, index = 0): RankKey {
+  const f = podFacts(pod);
+  return { pod, rank, index, node: f.node, phase: f.phase, ready: f.ready, cost: f.cost, readyTime: f.readyTime, restarts: f.restarts, created: f.created };
 }
 
 function before(a: RankKey, b: RankKey, now: number): boolean {
@@ -97,15 +112,55 @@ export function deleteFirst(a: Pod, rankA: number, b: Pod, rankB: number, now: n
   return before(rankKey(a, rankA), rankKey(b, rankB), now);
 }
 
+/** Deletion order: negative when `x` goes first; equal ranks keep the input order (a stable sort's). */
+function compare(x: RankKey, y: RankKey, now: number): number {
+  return before(x, y, now) ? -1 : before(y, x, now) ? 1 : x.index - y.index;
+}
+
 /**
  * The `count` pods to delete first (getPodsToDelete): ranked by the number of active `related`
- * pods (the controller's and its siblings') on the same node, then {@link deleteFirst}.
+ * pods (the controller's and its siblings') on the same node, then {@link deleteFirst}. The
+ * result is what sorting all pods and taking the first `count` gives, found with a bounded heap
+ * (n log count, not n log n: a rolling update scales the old set down a few pods at a time).
  */
 export function podsToDelete(pods: readonly Pod[], related: readonly Pod[], count: number, now: number): Pod[] {
   if (count >= pods.length) return [...pods];
+  if (count <= 0) return [];
   const onNode = new Map<string, number>();
   for (const p of related) if (isPodActive(p)) onNode.set(p.spec?.nodeName ?? "", (onNode.get(p.spec?.nodeName ?? "") ?? 0) + 1);
-  const ranked = pods.map((pod) => rankKey(pod, onNode.get(pod.spec?.nodeName ?? "") ?? 0));
-  ranked.sort((x, y) => (before(x, y, now) ? -1 : before(y, x, now) ? 1 : 0));
-  return ranked.slice(0, count).map((r) => r.pod);
+  // A max-heap (by deletion order) of the `count` best candidates so far: its root is the one to drop first.
+  const heap: RankKey[] = [];
+  const later = (i: number, j: number): boolean => compare(heap[i]!, heap[j]!, now) > 0;
+  const swap = (i: number, j: number): void => {
+    const t = heap[i]!;
+    heap[i] = heap[j]!;
+    heap[j] = t;
+  };
+  for (let index = 0; index < pods.length; index++) {
+    const pod = pods[index]!;
+    const key = rankKey(pod, onNode.get(podFacts(pod).node) ?? 0, index);
+    if (heap.length < count) {
+      heap.push(key);
+      for (let i = heap.length - 1; i > 0; ) {
+        const up = (i - 1) >> 1;
+        if (!later(i, up)) break;
+        swap(i, up);
+        i = up;
+      }
+    } else if (compare(key, heap[0]!, now) < 0) {
+      heap[0] = key;
+      for (let i = 0; ; ) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let top = i;
+        if (l < heap.length && later(l, top)) top = l;
+        if (r < heap.length && later(r, top)) top = r;
+        if (top === i) break;
+        swap(i, top);
+        i = top;
+      }
+    }
+  }
+  heap.sort((x, y) => compare(x, y, now));
+  return heap.map((r) => r.pod);
 }
