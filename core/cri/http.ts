@@ -49,7 +49,9 @@ export function serveHttpConnection(conn: Connection, handler: (req: HttpRequest
         const req: HttpRequest = { method, path, httpVersion, headers: parsed.headers, body: parsed.body, remoteAddress: conn.remoteAddress, remotePort: conn.remotePort };
         let res: HttpResponse;
         try {
-          res = await handler(req);
+          // A handler that answers at once is not awaited (no extra microtask turn per request).
+          const answer = handler(req);
+          res = answer instanceof Promise ? await answer : answer;
         } catch {
           res = { status: 500, body: "" };
         }
@@ -74,11 +76,23 @@ export function serveHttpConnection(conn: Connection, handler: (req: HttpRequest
 /** A response as bytes on the wire. */
 export function formatResponse(res: HttpResponse, close: boolean): string {
   const body = res.body ?? "";
-  const headers: Record<string, string> = { ...(res.headers ?? {}) };
-  headers["Content-Length"] ??= String(Buffer.byteLength(body));
-  if (close) headers["Connection"] = "close";
+  const headers = res.headers;
   let head = `HTTP/1.1 ${res.status} ${res.statusText ?? STATUS_TEXT[res.status] ?? ""}\r\n`;
-  for (const [k, v] of Object.entries(headers)) head += `${k}: ${v}\r\n`;
+  let hasLength = false;
+  let hasConnection = false;
+  // The handler's headers in order (a Connection header of its own says close when closing), then
+  // Content-Length and Connection: close when it set none.
+  for (const k in headers) {
+    const v = headers[k];
+    if (v === undefined) continue;
+    if (k === "Content-Length") hasLength = true;
+    if (k === "Connection" && close) {
+      hasConnection = true;
+      head += "Connection: close\r\n";
+    } else head += `${k}: ${v}\r\n`;
+  }
+  if (!hasLength) head += `Content-Length: ${Buffer.byteLength(body)}\r\n`;
+  if (close && !hasConnection) head += "Connection: close\r\n";
   return head + "\r\n" + body;
 }
 
@@ -145,20 +159,36 @@ export async function httpGet(
 export function parseHttpMessage(buffer: string, atEnd = false): { startLine: string; headers: Record<string, string>; body: string; consumed: number } | undefined {
   const headEnd = buffer.indexOf("\r\n\r\n");
   if (headEnd < 0) return undefined;
-  const lines = buffer.slice(0, headEnd).split("\r\n");
+  let lineEnd = buffer.indexOf("\r\n");
+  const startLine = buffer.slice(0, lineEnd);
   const headers: Record<string, string> = {};
-  for (const line of lines.slice(1)) {
-    const i = line.indexOf(":");
-    if (i > 0) headers[line.slice(0, i).trim().toLowerCase()] = line.slice(i + 1).trim();
+  // The header lines, one at a time (no array of lines); the last of a repeated name wins.
+  while (lineEnd < headEnd) {
+    const from = lineEnd + 2;
+    lineEnd = buffer.indexOf("\r\n", from);
+    const i = buffer.indexOf(":", from);
+    if (i > from && i < lineEnd) headers[lowerName(buffer.slice(from, i).trim())] = buffer.slice(i + 1, lineEnd).trim();
   }
   const start = headEnd + 4;
   const length = headers["content-length"];
   if (length !== undefined) {
     const n = Number(length);
     if (buffer.length - start < n) return undefined;
-    return { startLine: lines[0]!, headers, body: buffer.slice(start, start + n), consumed: start + n };
+    return { startLine, headers, body: buffer.slice(start, start + n), consumed: start + n };
   }
-  const isResponse = lines[0]!.startsWith("HTTP/");
+  const isResponse = startLine.startsWith("HTTP/");
   if (isResponse && !atEnd) return undefined;
-  return { startLine: lines[0]!, headers, body: isResponse ? buffer.slice(start) : "", consumed: isResponse ? buffer.length : start };
+  return { startLine, headers, body: isResponse ? buffer.slice(start) : "", consumed: isResponse ? buffer.length : start };
+}
+
+/** Lower-cased header names, kept for the names seen most (a bounded cache: no lower-casing per message). */
+const LOWER = new Map<string, string>();
+
+function lowerName(name: string): string {
+  let lower = LOWER.get(name);
+  if (lower === undefined) {
+    lower = name.toLowerCase();
+    if (LOWER.size < 1024) LOWER.set(name, lower);
+  }
+  return lower;
 }

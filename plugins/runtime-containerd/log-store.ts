@@ -131,6 +131,12 @@ export class LineSplitter {
   constructor(private readonly emit: (line: string) => void) {}
 
   write(text: string): void {
+    // The common case, one whole line (an access log line): no array of parts.
+    const nl = text.indexOf("\n");
+    if (nl === text.length - 1 && this.tail === "") {
+      this.emit(text.slice(0, nl));
+      return;
+    }
     const parts = (this.tail + text).split("\n");
     this.tail = parts.pop()!;
     for (const p of parts) this.emit(p);

@@ -1,0 +1,48 @@
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { formatResponse, parseHttpMessage } from "../../core/cri/http.js";
+import { LineSplitter } from "../../plugins/runtime-containerd/log-store.js";
+
+test("parseHttpMessage: start line, names lower-cased and trimmed, values trimmed, the last repeated name wins, lines without a colon skipped", () => {
+  const msg = "GET /x HTTP/1.1\r\nHost: a.example\r\nX-Thing :  one \r\nbogus line\r\nx-thing: two\r\nContent-Length: 3\r\n\r\nabcNEXT";
+  const p = parseHttpMessage(msg)!;
+  assert.is(p.startLine, "GET /x HTTP/1.1");
+  assert.equal(p.headers, { host: "a.example", "x-thing": "two", "content-length": "3" });
+  assert.is(p.body, "abc");
+  assert.is(msg.slice(p.consumed), "NEXT");
+});
+
+test("parseHttpMessage: incomplete head or body waits; a response without Content-Length ends with the connection; a request without one has no body", () => {
+  assert.is(parseHttpMessage("GET / HTTP/1.1\r\nHost: a\r\n"), undefined);
+  assert.is(parseHttpMessage("POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\nab"), undefined);
+  assert.is(parseHttpMessage("HTTP/1.1 200 OK\r\nServer: x\r\n\r\nhello"), undefined);
+  const res = parseHttpMessage("HTTP/1.1 200 OK\r\nServer: x\r\n\r\nhello", true)!;
+  assert.is(res.body, "hello");
+  assert.equal(res.headers, { server: "x" });
+  const bare = parseHttpMessage("GET / HTTP/1.1\r\n\r\nGET /2 HTTP/1.1\r\n\r\n")!;
+  assert.equal(bare.headers, {});
+  assert.is(bare.startLine, "GET / HTTP/1.1");
+  assert.is(bare.consumed, "GET / HTTP/1.1\r\n\r\n".length);
+});
+
+test("formatResponse: the handler's headers in order, Content-Length in UTF-8 bytes unless given, Connection: close when closing", () => {
+  assert.is(formatResponse({ status: 200, headers: { Server: "nginx", "Content-Type": "text/plain" }, body: "é" }, false), "HTTP/1.1 200 OK\r\nServer: nginx\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\né");
+  assert.is(formatResponse({ status: 404, statusText: "Nope", headers: { "Content-Length": "0", Connection: "keep-alive", A: "b" } }, true), "HTTP/1.1 404 Nope\r\nContent-Length: 0\r\nConnection: close\r\nA: b\r\n\r\n");
+  assert.is(formatResponse({ status: 204 }, true), "HTTP/1.1 204 No Content\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+});
+
+test("LineSplitter: whole lines at once, an unterminated tail held until the rest arrives or flush", () => {
+  const lines: string[] = [];
+  const s = new LineSplitter((l) => lines.push(l));
+  s.write("one\n");
+  s.write("tw");
+  s.write("o\nthree\nfo");
+  s.write("ur\n");
+  s.write("\n");
+  s.write("five");
+  assert.equal(lines, ["one", "two", "three", "four", ""]);
+  s.flush();
+  assert.equal(lines, ["one", "two", "three", "four", "", "five"]);
+});
+
+test.run();
