@@ -16,9 +16,11 @@ import { SeededRandom } from "../core/clock/random.js";
 import { createLogger } from "../core/log/logger.js";
 import { createControlPlane } from "../core/apiserver/control-plane.js";
 import { startHttpServer } from "../core/apiserver/http/http-server.js";
-import { ApiServerMetrics } from "../core/apiserver/metrics/api-server-metrics.js";
+import { ApiServerMetrics, metricsVerb } from "../core/apiserver/metrics/api-server-metrics.js";
 import { MeteredStore } from "../core/apiserver/metrics/metered-store.js";
 import { MemoryStore } from "../core/store/memory-store.js";
+import type { Store } from "../core/store/store.js";
+import type { KubeObject } from "../core/api/object.js";
 
 const CREATES = Number(process.env["BENCH_CREATES"] ?? 4000);
 const CONCURRENCY = 16;
@@ -58,6 +60,80 @@ function post(port: number, body: string): Promise<number> {
     req.on("error", reject);
     req.end(body);
   });
+}
+
+type StoreOp = readonly ["get" | "list" | "create" | "update" | "delete", string];
+
+/** The store operations of one pod create over HTTP, recorded on a server without metrics. */
+async function recordCreateOperations(): Promise<StoreOp[]> {
+  let recording: StoreOp[] = [];
+  const inner = new MemoryStore();
+  const store = new Proxy(inner, {
+    get(target, prop, receiver) {
+      const v = Reflect.get(target, prop, receiver) as unknown;
+      if (typeof v !== "function") return v;
+      if (prop !== "get" && prop !== "list" && prop !== "create" && prop !== "update" && prop !== "delete") return v.bind(target);
+      return (key: string, ...rest: unknown[]) => {
+        recording.push([prop, key]);
+        return (v as (...a: unknown[]) => unknown).call(target, key, ...rest);
+      };
+    },
+  });
+  const cp = await createControlPlane({ clock, random: new SeededRandom(1), log, store });
+  const http = await startHttpServer({ apiServer: cp.apiServer, clock, log, port: 0, insecureHttp: true, token: "t" });
+  for (let i = 0; i < 20; i++) {
+    recording = [];
+    await post(http.port, pod(i));
+  }
+  await http.close();
+  cp.stop();
+  await cp.store.close();
+  return recording;
+}
+
+const ISOLATED_REQUESTS = 20_000;
+
+/** µs of CPU per create that the instrumentation adds to `ops` (median of 15 alternating batches). */
+async function instrumentationCost(ops: StoreOp[]): Promise<number> {
+  const obj = JSON.parse(pod(0)) as KubeObject;
+  const answering = {
+    currentRevision: () => 1,
+    get: () => Promise.resolve(obj),
+    list: () => Promise.resolve({ items: [], revision: 1 }),
+    create: () => Promise.resolve(obj),
+    update: () => Promise.resolve(obj),
+    delete: () => Promise.resolve(obj),
+  } as unknown as Store;
+  const metrics = new ApiServerMetrics({ processMetrics: false });
+  const metered = await MeteredStore.wrap(answering, metrics, clock);
+  const cp = await createControlPlane({ clock, random: new SeededRandom(1), log });
+  const podType = cp.registry.byGroupVersionResource("", "v1", "pods")!;
+  cp.stop();
+  const query = new URLSearchParams("");
+  const request = async (store: Store, withMetrics: boolean): Promise<void> => {
+    const started = withMetrics ? clock.now() : 0;
+    const series = withMetrics ? metrics.resourceRequest(podType, metricsVerb("create", false), undefined, "namespace", query.get("dryRun") === "All") : undefined;
+    for (const [op, key] of ops) await (op === "list" ? store.list(key) : op === "create" || op === "update" ? store[op](key, obj) : store[op](key));
+    const served = Promise.resolve();
+    if (series) void served.then(() => series.done(201, (clock.now() - started) / 1000));
+    await served;
+  };
+  const batch = async (store: Store, withMetrics: boolean): Promise<number> => {
+    const before = process.cpuUsage();
+    for (let i = 0; i < ISOLATED_REQUESTS; i++) await request(store, withMetrics);
+    const used = process.cpuUsage(before);
+    return (used.user + used.system) / ISOLATED_REQUESTS;
+  };
+  for (let i = 0; i < 3; i++) {
+    await batch(answering, false);
+    await batch(metered, true);
+  }
+  const diffs: number[] = [];
+  for (let i = 0; i < 15; i++) {
+    const bare = await batch(answering, false);
+    diffs.push((await batch(metered, true)) - bare);
+  }
+  return quantile(diffs, 0.5);
 }
 
 /** A server process (bench/metrics-bench-server.ts) and its CPU reading. */
@@ -150,6 +226,18 @@ process.stdout.write(`  with / without: median ${pct(median(ratios))}, ${iqr(rat
 process.stdout.write(`  noise floor, B / A (identical servers): median ${pct(median(calibration))}, ${iqr(calibration)}, min ${pct(Math.min(...calibration))}, max ${pct(Math.max(...calibration))}\n`);
 line("metrics overhead on the create path (server CPU, median of rounds)", `${overhead.toFixed(1)} %`, "≤ 5 %", overhead <= 5);
 for (const s of servers) s.child.send("stop");
+
+// The instrumentation alone, free of the end-to-end noise: the store operations one create over
+// HTTP makes (recorded on a server without metrics) replayed against a store answering at once,
+// bare and through the metered store with the request's series looked up and done, as the HTTP
+// server does. The difference is the instrumentation's CPU per create.
+const ops = await recordCreateOperations();
+const isolatedUs = await instrumentationCost(ops);
+const plainMs = (median(cpu.get(plainA)!) + median(cpu.get(plainB)!)) / 2;
+process.stdout.write(
+  `  instrumentation alone (a create's ${ops.length} store operations and its request series, replayed ${ISOLATED_REQUESTS.toLocaleString("en")} times x 15): ` +
+    `${isolatedUs.toFixed(2)} µs per create = ${((isolatedUs / 1000 / plainMs) * 100).toFixed(2)} % of a create's server CPU without metrics; load ${loadavg()[0]!.toFixed(1)}\n`,
+);
 
 // Scrape with 10,000 pods stored, in this process.
 const metered = await meteredServer();

@@ -14,14 +14,43 @@ function storageResourceOf(key: string): string {
   return `${second < 0 ? key.slice(end + 1) : key.slice(end + 1, second)}.${first}`;
 }
 
+type Operation = "get" | "list" | "create" | "update" | "delete";
+
+/**
+ * One storage resource's meters: its `etcd_request_duration_seconds` child per operation,
+ * resolved on first use, and its object count once a create or delete has moved it.
+ */
+class ResourceMeter {
+  /** Created minus deleted objects since wrap; undefined until the first create or delete. */
+  objects: number | undefined;
+  private readonly children = new Map<Operation, { observe(seconds: number): void }>();
+
+  constructor(
+    private readonly metrics: ApiServerMetrics,
+    readonly resource: string,
+  ) {}
+
+  observe(operation: Operation, seconds: number): void {
+    let child = this.children.get(operation);
+    if (!child) this.children.set(operation, (child = this.metrics.storageOperation(operation, this.resource)));
+    child.observe(seconds);
+  }
+}
+
 /**
  * The API server's view of its storage, metered as kube-apiserver meters etcd: every operation
  * observed in `etcd_request_duration_seconds{operation,type}` and the objects counted per resource
  * for `apiserver_storage_objects` (kept up to date on create and delete, so a scrape costs no list).
  * Everything else is the wrapped store's.
+ *
+ * Per operation: two clock readings, one map lookup by the key's resource segment and a side
+ * reaction on the inner promise (no named closure: under tsx's keep-names transform each named
+ * function expression costs an `Object.defineProperty` per creation).
  */
 export class MeteredStore implements Store {
-  private readonly counts = new Map<string, number>();
+  private readonly meters = new Map<string, ResourceMeter>();
+  /** The meters with an object count, in the order their counts started (the gauge's series order). */
+  private readonly counted: ResourceMeter[] = [];
   /** Objects found at wrap time, by `<group>/<kind>` (a listed object carries no key). */
   private readonly initial = new Map<string, number>();
 
@@ -56,7 +85,7 @@ export class MeteredStore implements Store {
       const i = gk.indexOf("/");
       add(resourceOf({ group: gk.slice(0, i), kind: gk.slice(i + 1) }), n);
     }
-    for (const [storage, n] of this.counts) add(resourceOf(storage), n);
+    for (const m of this.counted) add(resourceOf(m.resource), m.objects!);
     return out;
   }
 
@@ -78,11 +107,8 @@ export class MeteredStore implements Store {
     const started = this.clock.now();
     const created = this.inner.create(key, obj);
     created.then(
-      () => {
-        this.bump(storageResourceOf(key), 1);
-        this.observe("create", key, started);
-      },
-      () => this.observe("create", key, started),
+      () => this.observe("create", key, started, 1),
+      () => this.observe("create", key, started, 0),
     );
     return created;
   }
@@ -96,11 +122,8 @@ export class MeteredStore implements Store {
     const started = this.clock.now();
     const removed = this.inner.delete(key, preconditions);
     removed.then(
-      () => {
-        this.bump(storageResourceOf(key), -1);
-        this.observe("delete", key, started);
-      },
-      () => this.observe("delete", key, started),
+      () => this.observe("delete", key, started, -1),
+      () => this.observe("delete", key, started, 0),
     );
     return removed;
   }
@@ -121,22 +144,31 @@ export class MeteredStore implements Store {
     return this.inner.close();
   }
 
-  private bump(resource: string, by: number): void {
-    this.counts.set(resource, (this.counts.get(resource) ?? 0) + by);
-  }
-
   /**
    * Observes `op` when it settles and hands the caller the inner promise itself: metering adds a
    * side reaction, not a promise hop on the caller's path (the caller still sees the rejection).
    */
-  private timed<T>(op: Promise<T>, operation: string, key: string, started: number): Promise<T> {
-    const done = (): void => this.observe(operation, key, started);
+  private timed<T>(op: Promise<T>, operation: Operation, key: string, started: number): Promise<T> {
+    const done = this.settled(operation, key, started);
     op.then(done, done);
     return op;
   }
 
-  private observe(operation: string, key: string, started: number): void {
-    this.metrics.storageOperation(operation, storageResourceOf(key)).observe((this.clock.now() - started) / 1000);
+  /** The reaction observing an operation (returned, not assigned, so no keep-names wrapper runs per call). */
+  private settled(operation: Operation, key: string, started: number): () => void {
+    return () => this.observe(operation, key, started, 0);
+  }
+
+  /** Observes one finished operation and moves the resource's object count by `objects`. */
+  private observe(operation: Operation, key: string, started: number, objects: number): void {
+    const resource = storageResourceOf(key);
+    let meter = this.meters.get(resource);
+    if (!meter) this.meters.set(resource, (meter = new ResourceMeter(this.metrics, resource)));
+    if (objects !== 0) {
+      if (meter.objects === undefined) this.counted.push(meter);
+      meter.objects = (meter.objects ?? 0) + objects;
+    }
+    meter.observe(operation, (this.clock.now() - started) / 1000);
   }
 }
 
