@@ -53,6 +53,9 @@ export class DataPlane {
   readonly subnets: readonly UnderlaySubnet[];
   /** Bumped on any change to devices, addresses, routes or rules (cached flows re-walk). */
   generation = 0;
+  /** What every namespace is given to read the time and report a change: one pair of closures, not one per namespace. */
+  private readonly nsNow = (): number => this.options.clock.now();
+  private readonly nsChanged = (): void => void this.generation++;
   readonly random: Random;
   private readonly roots = new Map<string, NetNamespace>();
   private readonly pods = new Map<string, NetNamespace>();
@@ -93,10 +96,8 @@ export class DataPlane {
   }
 
   private newNamespace(name: string, node: string | undefined): NetNamespace {
-    const ns = new NetNamespace(name, node, () => this.options.clock.now(), () => void this.generation++);
-    const lo = ns.addDevice("lo", "loopback", "00:00:00:00:00:00", 65536);
-    ns.addAddress(lo.name, ipv4ToUint32("127.0.0.1"), 8, "host", { noprefixroute: true });
-    ns.table(255).add({ type: "local", network: ipv4ToUint32("127.0.0.0"), prefix: 8, dev: "lo", src: ipv4ToUint32("127.0.0.1"), proto: "kernel", scope: "host" });
+    const ns = new NetNamespace(name, node, this.nsNow, this.nsChanged);
+    ns.addLoopback();
     return ns;
   }
 

@@ -1,12 +1,12 @@
 import { Conntrack } from "./conntrack.js";
-import { NetDevice, type DeviceKind } from "./device.js";
+import { NetDevice, type DeviceAddress, type DeviceKind } from "./device.js";
 import { prefixMask } from "./ipv4.js";
 import { Ipvs } from "./ipvs.js";
 import { NeighbourTable } from "./neighbour-table.js";
 import { Netfilter } from "./netfilter/netfilter.js";
 import { IpSets } from "./netfilter/ipset.js";
 import { RecentLists } from "./netfilter/rule.js";
-import { RoutingTable, TABLE, defaultPolicyRules, policyRuleMatches, type PolicyRule, type Route } from "./routing-table.js";
+import { DEFAULT_POLICY_RULES, RoutingTable, TABLE, policyRuleMatches, type PolicyRule, type Route } from "./routing-table.js";
 import { SocketTable } from "./socket-table.js";
 
 /** What a route lookup found: the route and the table it came from. */
@@ -14,6 +14,19 @@ export interface RouteResult {
   readonly route: Route;
   readonly table: number;
 }
+
+/** 127.0.0.1 and 127.0.0.0 (past V8's small integers: every copy would be a boxed number). */
+const LO_IP = 0x7f000001;
+const LO_NET = 0x7f000000;
+/**
+ * lo's address and its routes in table local are the same in every namespace, so one frozen copy
+ * serves them all: a node runs hundreds of pod namespaces and memory per pod is a target.
+ */
+const LO_ADDRESS: DeviceAddress = Object.freeze({ ip: LO_IP, prefix: 8, scope: "host" });
+const LO_ROUTES: readonly Route[] = [
+  Object.freeze({ type: "local", network: LO_IP, prefix: 32, dev: "lo", src: LO_IP, proto: "kernel", scope: "host" }),
+  Object.freeze({ type: "local", network: LO_NET, prefix: 8, dev: "lo", src: LO_IP, proto: "kernel", scope: "host" }),
+];
 
 /**
  * A network namespace: its devices, addresses, routing tables and policy rules, neighbour table,
@@ -26,7 +39,8 @@ export class NetNamespace {
     [TABLE.local, new RoutingTable(TABLE.local)],
     [TABLE.main, new RoutingTable(TABLE.main)],
   ]); // table default (253) is empty on Linux; made when a route is added to it
-  rules: PolicyRule[] = defaultPolicyRules();
+  /** `ip rule`: Linux's defaults, shared (frozen) until replaced. */
+  rules: readonly PolicyRule[] = DEFAULT_POLICY_RULES;
   readonly sockets = new SocketTable();
   // The subsystems below are made on first use: most pod namespaces never touch netfilter, IPVS,
   // ipsets or recent lists, and a node runs hundreds of them (memory per pod is a target).
@@ -119,6 +133,16 @@ export class NetNamespace {
       peer.ns.removeDevice(peer.name);
     }
     this.onChange();
+  }
+
+  /** `lo` with 127.0.0.1/8 and its local routes (127.0.0.1/32, 127.0.0.0/8), as a new namespace has it. */
+  addLoopback(): NetDevice {
+    const lo = this.addDevice("lo", "loopback", "00:00:00:00:00:00", 65536);
+    lo.addresses.push(LO_ADDRESS);
+    this.local.set(LO_IP, lo);
+    const local = this.table(TABLE.local);
+    for (const r of LO_ROUTES) local.add(r);
+    return lo;
   }
 
   /**

@@ -280,14 +280,13 @@ export interface PolicyRule {
   readonly fwmark?: { value: number; mask: number };
 }
 
-/** Linux's default rules: 0 local, 32766 main, 32767 default. */
-export function defaultPolicyRules(): PolicyRule[] {
-  return [
-    { priority: 0, table: TABLE.local },
-    { priority: 32766, table: TABLE.main },
-    { priority: 32767, table: TABLE.default },
-  ];
-}
+/** Linux's default rules: 0 local, 32766 main, 32767 default. Frozen and shared by every namespace (replace, never mutate, a namespace's rules). */
+export const DEFAULT_POLICY_RULES: readonly PolicyRule[] = Object.freeze([
+  Object.freeze({ priority: 0, table: TABLE.local }),
+  Object.freeze({ priority: 32766, table: TABLE.main }),
+  Object.freeze({ priority: 32767, table: TABLE.default }),
+]);
+
 
 /** True when the rule's selector matches a packet from `src` with `mark`. */
 export function policyRuleMatches(rule: PolicyRule, src: number, mark: number): boolean {
