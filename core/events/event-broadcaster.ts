@@ -87,12 +87,19 @@ export class EventBroadcaster {
     }
     const now = this.options.clock.now();
     const ts = rfc3339(now);
-    const involvedObject: ObjectReference = { kind: obj.kind, namespace: meta.namespace, name: meta.name, uid: meta.uid, apiVersion: obj.apiVersion, resourceVersion: meta.resourceVersion };
+    // The reference without unset fields (built directly: this runs for every event).
+    const involvedObject: ObjectReference = {};
+    if (obj.kind !== undefined) involvedObject.kind = obj.kind;
+    if (meta.namespace !== undefined) involvedObject.namespace = meta.namespace;
+    involvedObject.name = meta.name;
+    if (meta.uid !== undefined) involvedObject.uid = meta.uid;
+    if (obj.apiVersion !== undefined) involvedObject.apiVersion = obj.apiVersion;
+    if (meta.resourceVersion !== undefined) involvedObject.resourceVersion = meta.resourceVersion;
     const event: Event = {
       apiVersion: "v1",
       kind: "Event",
       metadata: { name: this.namer.name(meta.name, now), namespace: meta.namespace || "default", ...(annotations ? { annotations: { ...annotations } } : {}) },
-      involvedObject: dropUndefined(involvedObject),
+      involvedObject,
       reason,
       message,
       source: source.host ? { component: source.component, host: source.host } : { component: source.component },
@@ -173,10 +180,4 @@ export class EventBroadcaster {
       return false;
     }
   }
-}
-
-function dropUndefined<T extends object>(obj: T): T {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(obj)) if (v !== undefined) out[k] = v;
-  return out as T;
 }

@@ -109,9 +109,10 @@ export class EventCorrelator {
   }
 
   correlate(newEvent: Event): CorrelationResult {
-    const { event: aggregated, key } = this.aggregate(newEvent);
+    const source = sourceAndObjectKey(newEvent);
+    const { event: aggregated, key } = this.aggregate(newEvent, source);
     const { event, patch } = this.observe(aggregated, key);
-    const skip = this.spamFiltered(event);
+    const skip = this.spamFiltered(event, source);
     return patch ? { event, patch, skip, key } : { event, skip, key };
   }
 
@@ -130,14 +131,14 @@ export class EventCorrelator {
     this.observations.delete(key);
   }
 
-  private aggregate(event: Event): { event: Event; key: string } {
+  private aggregate(event: Event, source: string): { event: Event; key: string } {
     const now = this.clock.now();
-    const aggregateKey = aggregateKeyOf(event);
+    const aggregateKey = aggregateKeyOf(event, source);
+    // `get` makes a found record the most recently used; a new one is stored.
     let record = this.aggregates.get(aggregateKey);
-    if (!record || record.lastTimestamp < now - this.maxIntervalMs) record = { localKeys: undefined, lastTimestamp: now };
+    if (!record || record.lastTimestamp < now - this.maxIntervalMs) this.aggregates.set(aggregateKey, (record = { localKeys: undefined, lastTimestamp: now }));
     const distinct = addLocalKey(record, event.message ?? "");
     record.lastTimestamp = now;
-    this.aggregates.set(aggregateKey, record);
     if (distinct < this.maxEvents) return { event, key: eventKeyOf(event) };
     // Keep the set from growing: drop one message, as client-go's PopAny.
     popLocalKey(record);
@@ -174,41 +175,37 @@ export class EventCorrelator {
       count,
       firstTimestamp: last.firstTimestamp,
     };
-    this.observations.set(key, { ...last, count });
+    last.count = count;
     return { event: repeated, patch: { count, lastTimestamp: repeated.lastTimestamp ?? "", message: repeated.message ?? "" } };
   }
 
   /** client-go's `EventSourceObjectSpamFilter`: a token bucket per source and involved object. */
-  private spamFiltered(event: Event): boolean {
+  private spamFiltered(event: Event, source: string): boolean {
     const now = this.clock.now();
-    const key = spamKeyOf(event);
+    const key = `${source}\u0000${event.type ?? ""}`;
     let bucket = this.spam.get(key);
-    if (!bucket) bucket = { tokens: this.spamBurst, last: now };
+    if (!bucket) this.spam.set(key, (bucket = { tokens: this.spamBurst, last: now }));
     else bucket.tokens = Math.min(this.spamBurst, bucket.tokens + ((now - bucket.last) / 1000) * this.spamQps);
     bucket.last = now;
-    this.spam.set(key, bucket);
     if (bucket.tokens < 1) return true;
     bucket.tokens -= 1;
     return false;
   }
 }
 
-function sourceAndObject(e: Event): string[] {
+/** Source and involved object (client-go's `getSpamKey` fields), the prefix of the aggregate and spam keys. */
+function sourceAndObjectKey(e: Event): string {
   const o = e.involvedObject;
-  return [e.source?.component ?? "", e.source?.host ?? "", o.kind ?? "", o.namespace ?? "", o.name ?? "", o.uid ?? "", o.apiVersion ?? ""];
+  return `${e.source?.component ?? ""}\u0000${e.source?.host ?? ""}\u0000${o.kind ?? ""}\u0000${o.namespace ?? ""}\u0000${o.name ?? ""}\u0000${o.uid ?? ""}\u0000${o.apiVersion ?? ""}`;
 }
 
 /** Identical events: same source, object (with fieldPath), type, reason and message (client-go's `getEventKey`). */
 function eventKeyOf(e: Event): string {
   const o = e.involvedObject;
-  return [e.source?.component ?? "", e.source?.host ?? "", o.kind ?? "", o.namespace ?? "", o.name ?? "", o.fieldPath ?? "", o.uid ?? "", o.apiVersion ?? "", e.type ?? "", e.reason ?? "", e.message ?? ""].join("\u0000");
+  return `${e.source?.component ?? ""}\u0000${e.source?.host ?? ""}\u0000${o.kind ?? ""}\u0000${o.namespace ?? ""}\u0000${o.name ?? ""}\u0000${o.fieldPath ?? ""}\u0000${o.uid ?? ""}\u0000${o.apiVersion ?? ""}\u0000${e.type ?? ""}\u0000${e.reason ?? ""}\u0000${e.message ?? ""}`;
 }
 
 /** Similar events: same source, object, type and reason, any message (client-go's `EventAggregatorByReasonFunc`). */
-function aggregateKeyOf(e: Event): string {
-  return [...sourceAndObject(e), e.type ?? "", e.reason ?? "", e.reportingComponent ?? "", e.reportingInstance ?? ""].join("\u0000");
-}
-
-function spamKeyOf(e: Event): string {
-  return [...sourceAndObject(e), e.type ?? ""].join("\u0000");
+function aggregateKeyOf(e: Event, source: string): string {
+  return `${source}\u0000${e.type ?? ""}\u0000${e.reason ?? ""}\u0000${e.reportingComponent ?? ""}\u0000${e.reportingInstance ?? ""}`;
 }

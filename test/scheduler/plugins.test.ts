@@ -39,7 +39,14 @@ function scores(plugin: ScorePlugin, p: Pod, nodes: NodeInfo[]): Record<string, 
     plugin.scoreNodes(state, p, nodes, out);
     assert.equal([...out], list.map((s) => s.score), `${plugin.name}.scoreNodes agrees with score`);
   }
-  plugin.scoreExtensions?.()?.normalizeScore(state, p, list);
+  const ext = plugin.scoreExtensions?.();
+  const raw = Float64Array.from(list.map((s) => s.score));
+  ext?.normalizeScore(state, p, list);
+  if (ext?.normalizeScores) {
+    // The batched normalize the framework calls must scale exactly as normalizeScore.
+    ext.normalizeScores(state, p, raw);
+    assert.equal([...raw], list.map((s) => s.score), `${plugin.name}.normalizeScores agrees with normalizeScore`);
+  }
   return Object.fromEntries(list.map((s) => [s.name, s.score]));
 }
 

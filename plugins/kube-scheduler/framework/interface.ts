@@ -80,6 +80,11 @@ export interface NodeScore {
 export interface ScoreExtensions {
   /** Scales `scores` in place into [0, 100]. */
   normalizeScore(state: CycleState, pod: Pod, scores: NodeScore[]): Status | null;
+  /**
+   * Optional batched form: scales `scores` (raw scores index-aligned with the cycle's nodes) in
+   * place exactly as `normalizeScore` would. The framework then builds no NodeScore objects.
+   */
+  normalizeScores?(state: CycleState, pod: Pod, scores: Float64Array): Status | null;
 }
 
 export interface ScorePlugin extends SchedulerPlugin {

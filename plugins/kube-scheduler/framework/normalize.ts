@@ -20,3 +20,17 @@ export function defaultNormalizeScore(maxPriority: number, reverse: boolean, sco
     s.score = v;
   }
 }
+
+/** {@link defaultNormalizeScore} over raw scores in a Float64Array (ScoreExtensions.normalizeScores). */
+export function defaultNormalizeScores(maxPriority: number, reverse: boolean, scores: Float64Array): void {
+  let max = 0;
+  for (let i = 0; i < scores.length; i++) if (scores[i]! > max) max = scores[i]!;
+  if (max === 0) {
+    if (reverse) scores.fill(maxPriority);
+    return;
+  }
+  for (let i = 0; i < scores.length; i++) {
+    const v = Math.trunc((maxPriority * scores[i]!) / max);
+    scores[i] = reverse ? maxPriority - v : v;
+  }
+}

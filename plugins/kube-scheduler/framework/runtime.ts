@@ -291,7 +291,7 @@ export class Framework implements FrameworkRunner {
   /**
    * Score plugins for every node, normalized and weighted: the weighted totals, index-aligned with
    * `nodes`. A plugin's raw scores come from one batched `scoreNodes` call when it has one, else
-   * from `score` per node; only plugins that normalize see NodeScore objects. `details` (explain)
+   * from `score` per node; only plugins that normalize without `normalizeScores` see NodeScore objects. `details` (explain)
    * collects per-plugin raw, normalized and weighted scores per node. Allocates one Float64Array
    * per cycle, whatever the number of nodes.
    */
@@ -306,19 +306,24 @@ export class Framework implements FrameworkRunner {
       if (plugin.scoreNodes) plugin.scoreNodes(state, pod, nodes, raw);
       else for (let i = 0; i < n; i++) raw[i] = plugin.score(state, pod, nodes[i]!);
       const ext = plugin.scoreExtensions?.();
-      const scores = ext || details ? this.nodeScores(nodes, raw) : undefined;
+      const rawCopy = details ? Array.from(raw) : undefined;
+      let scores: NodeScore[] | undefined;
       if (ext) {
-        const s = ext.normalizeScore(state, pod, scores!);
+        let s: Status | null;
+        if (ext.normalizeScores) s = ext.normalizeScores(state, pod, raw);
+        else {
+          scores = this.nodeScores(nodes, raw);
+          s = ext.normalizeScore(state, pod, scores);
+          for (let i = 0; i < n; i++) raw[i] = scores[i]!.score;
+        }
         if (s && s.code !== Code.Success) throw new Error(`normalizing scores of plugin "${plugin.name}": ${s.message}`);
-        for (let i = 0; i < n; i++) totals[i]! += scores![i]!.score * weight;
-      } else {
-        for (let i = 0; i < n; i++) totals[i]! += raw[i]! * weight;
       }
+      for (let i = 0; i < n; i++) totals[i]! += raw[i]! * weight;
       if (details) {
         for (let i = 0; i < n; i++) {
           let list = details.get(nodes[i]!.name);
           if (!list) details.set(nodes[i]!.name, (list = []));
-          list.push({ plugin: plugin.name, raw: raw[i]!, normalized: scores![i]!.score, weight });
+          list.push({ plugin: plugin.name, raw: rawCopy![i]!, normalized: raw[i]!, weight });
         }
       }
     }

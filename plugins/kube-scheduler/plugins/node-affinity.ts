@@ -2,7 +2,7 @@ import type { Pod } from "kubernetes-types/core/v1.js";
 import { ActionType, type ClusterEventWithHint, type EnqueueExtensions, type FilterPlugin, type NodeScore, type PreFilterPlugin, type PreFilterResult, type PreScorePlugin, type ScoreExtensions, type ScorePlugin } from "../framework/interface.js";
 import { Status } from "../framework/status.js";
 import { podMatchesNodeSelectorAndAffinity, preferredNodeAffinityScore } from "../framework/node-selector.js";
-import { defaultNormalizeScore, MAX_NODE_SCORE } from "../framework/normalize.js";
+import { defaultNormalizeScore, defaultNormalizeScores, MAX_NODE_SCORE } from "../framework/normalize.js";
 import type { CycleState } from "../framework/cycle-state.js";
 import type { NodeInfo } from "../framework/node-info.js";
 
@@ -53,6 +53,11 @@ export class NodeAffinity implements PreFilterPlugin, FilterPlugin, PreScorePlug
 
   normalizeScore(_state: CycleState, _pod: Pod, scores: NodeScore[]): Status | null {
     defaultNormalizeScore(MAX_NODE_SCORE, false, scores);
+    return null;
+  }
+
+  normalizeScores(_state: CycleState, _pod: Pod, scores: Float64Array): Status | null {
+    defaultNormalizeScores(MAX_NODE_SCORE, false, scores);
     return null;
   }
 

@@ -2,7 +2,7 @@ import type { Pod, Taint, Toleration } from "kubernetes-types/core/v1.js";
 import { ActionType, type ClusterEventWithHint, type EnqueueExtensions, type FilterPlugin, type NodeScore, type PreScorePlugin, type ScoreExtensions, type ScorePlugin } from "../framework/interface.js";
 import { Status } from "../framework/status.js";
 import { firstUntoleratedTaint, taintTolerated } from "../framework/taints.js";
-import { defaultNormalizeScore, MAX_NODE_SCORE } from "../framework/normalize.js";
+import { defaultNormalizeScore, defaultNormalizeScores, MAX_NODE_SCORE } from "../framework/normalize.js";
 import type { CycleState } from "../framework/cycle-state.js";
 import type { NodeInfo } from "../framework/node-info.js";
 
@@ -76,6 +76,11 @@ export class TaintToleration implements FilterPlugin, PreScorePlugin, ScorePlugi
 
   normalizeScore(_state: CycleState, _pod: Pod, scores: NodeScore[]): Status | null {
     defaultNormalizeScore(MAX_NODE_SCORE, true, scores);
+    return null;
+  }
+
+  normalizeScores(_state: CycleState, _pod: Pod, scores: Float64Array): Status | null {
+    defaultNormalizeScores(MAX_NODE_SCORE, true, scores);
     return null;
   }
 
