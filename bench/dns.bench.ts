@@ -66,7 +66,7 @@ const check = dnsPacket.decode(Buffer.from((await server.handle(queries[42]!, in
 if ((check.answers?.[0] as { data?: string } | undefined)?.data !== ips[42]) throw new Error("wrong answer in the benchmark");
 
 // 2. Over real UDP on a host port.
-const listener = await listenOnHost("127.0.0.1", 0, (q, protocol) => server.handle(q, { ...info, protocol }));
+const listener = await listenOnHost("127.0.0.1", 0, (q, protocol) => server.handle(q, { ...info, protocol }), { quick: (q, protocol) => server.answerCached(q, { ...info, protocol }) });
 const dir = mkdtempSync(join(tmpdir(), "kubesim-dns-bench-"));
 const queryFile = join(dir, "queries.txt");
 writeFileSync(queryFile, names.map((n) => `${n} A`).join("\n") + "\n");

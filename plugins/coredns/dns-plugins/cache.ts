@@ -3,7 +3,7 @@ import { fqdn, matchZone } from "../corefile/address.js";
 import { CacheShards } from "./cache-shards.js";
 import type { Directive } from "../corefile/parse.js";
 import { Rcode, type DnsPluginDefinition, type DnsReply, type DnsRequest } from "../server/handler.js";
-import { markTtlShifted } from "../server/ttl-shifted-replies.js";
+import { markTtlShifted, type ReplayLease } from "../server/ttl-shifted-replies.js";
 
 interface Policy {
   capacity: number;
@@ -22,6 +22,8 @@ interface Entry {
   prefetching?: boolean;
   /** The reply the last hit served, by its TTL shift and the question's spelling. */
   served?: { shift: number; name: string; reply: DnsReply };
+  /** Lets the server replay this entry's packed answer while it stays current (made on first hit). */
+  lease?: ReplayLease;
 }
 
 const DEFAULT_CAPACITY = 9984;
@@ -34,6 +36,13 @@ function ttlOf(r: DnsReply, kind: "success" | "denial"): number {
   let min = Infinity;
   for (const a of [...r.answers, ...r.authorities]) if (a.type !== "OPT") min = Math.min(min, (a as { ttl?: number }).ttl ?? 0);
   return min === Infinity ? 0 : min;
+}
+
+/** Whether `r`'s answers for the question's name already carry its spelling (as a hit's would). */
+function spelledAsAsked(r: DnsReply, name: string): boolean {
+  const lower = name.toLowerCase();
+  for (const a of r.answers) if (a.name !== name && a.name.toLowerCase() === lower) return false;
+  return true;
 }
 
 function withTtl(answers: Answer[], elapsed: number): Answer[] {
@@ -102,20 +111,51 @@ export const cachePlugin: DnsPluginDefinition = {
     const misses = m.series("coredns_cache_misses_total", zoneLabels);
     const hits = { success: m.series("coredns_cache_hits_total", labelsOf.success), denial: m.series("coredns_cache_hits_total", labelsOf.denial) };
 
-    const store = (key: string, req: DnsRequest, r: DnsReply): void => {
-      if (r.rcode !== Rcode.NOERROR && r.rcode !== Rcode.NXDOMAIN) return;
+    /** Stores `r` for `key` when cacheable; returns the new entry. */
+    const store = (key: string, req: DnsRequest, r: DnsReply): Entry | undefined => {
+      if (r.rcode !== Rcode.NOERROR && r.rcode !== Rcode.NXDOMAIN) return undefined;
       const kind = r.rcode === Rcode.NOERROR && r.answers.length > 0 ? "success" : "denial";
       const p = kind === "success" ? success : denial;
-      if (p.capacity === 0 || (p.disabledZones && matchZone(p.disabledZones, req.name))) return;
+      if (p.capacity === 0 || (p.disabledZones && matchZone(p.disabledZones, req.name))) return undefined;
       const ttl = Math.min(p.maxTtl, Math.max(p.minTtl, ttlOf(r, kind)));
-      if (ttl <= 0) return;
+      if (ttl <= 0) return undefined;
       byKind.success.delete(key);
       byKind.denial.delete(key);
       const entries = byKind[kind];
       const now = clock.now();
-      if (entries.add(key, { reply: r, stored: now, ttl, kind, hits: 0, firstHit: now })) m.inc("coredns_cache_evictions_total", labelsOf[kind]);
+      const e: Entry = { reply: r, stored: now, ttl, kind, hits: 0, firstHit: now };
+      if (entries.add(key, e)) m.inc("coredns_cache_evictions_total", labelsOf[kind]);
       m.set("coredns_cache_entries", labelsOf[kind], entries.size);
+      return e;
     };
+
+    /**
+     * Counts a hit on a fresh entry for prefetch (with `apply`; without, only asks) and tells
+     * whether this hit is the one that should refresh it.
+     */
+    const countPrefetchHit = (e: Entry, now: number, elapsed: number, apply: boolean): boolean => {
+      if (!prefetch) return false;
+      const restart = now - e.firstHit > prefetch.windowMs;
+      const count = (restart ? 0 : e.hits) + 1;
+      if (apply) {
+        if (restart) e.firstHit = now;
+        e.hits = count;
+      }
+      return count >= prefetch.amount && e.ttl - elapsed <= (e.ttl * prefetch.percentage) / 100 && !e.prefetching;
+    };
+    // A replayed hit is what a hit in serveDNS is while the entry is fresh and no refresh is due.
+    const leaseOf = (key: string, e: Entry): ReplayLease => ({
+      plugin: "cache",
+      renew(now) {
+        if ((byKind.success.get(key) ?? byKind.denial.get(key)) !== e) return undefined;
+        const elapsed = Math.floor((now - e.stored) / 1000);
+        if (elapsed >= e.ttl || countPrefetchHit(e, now, elapsed, false)) return undefined;
+        countPrefetchHit(e, now, elapsed, true);
+        requests.inc();
+        hits[e.kind].inc();
+        return elapsed;
+      },
+    });
 
     return {
       handler: (next) => ({
@@ -131,18 +171,10 @@ export const cachePlugin: DnsPluginDefinition = {
             const fresh = elapsed < e.ttl;
             if (fresh || now - e.stored < e.ttl * 1000 + serveStaleMs) {
               hits[e.kind].inc();
-              if (prefetch && fresh) {
-                if (now - e.firstHit > prefetch.windowMs) {
-                  e.hits = 0;
-                  e.firstHit = now;
-                }
-                e.hits++;
-                const remaining = e.ttl - elapsed;
-                if (e.hits >= prefetch.amount && remaining <= (e.ttl * prefetch.percentage) / 100 && !e.prefetching) {
-                  e.prefetching = true;
-                  m.inc("coredns_cache_prefetch_total", zoneLabels);
-                  void next.serveDNS(req).then((r) => store(key, req, r), () => (e.prefetching = false));
-                }
+              if (prefetch && fresh && countPrefetchHit(e, now, elapsed, true)) {
+                e.prefetching = true;
+                m.inc("coredns_cache_prefetch_total", zoneLabels);
+                void next.serveDNS(req).then((r) => store(key, req, r), () => (e.prefetching = false));
               }
               if (!fresh) void next.serveDNS(req).then((r) => store(key, req, r), () => undefined);
               const shift = fresh ? elapsed : e.ttl;
@@ -155,14 +187,17 @@ export const cachePlugin: DnsPluginDefinition = {
               const rename = (a: Answer): Answer => (a.name.toLowerCase() === lower ? ({ ...a, name } as Answer) : a);
               const served: DnsReply = { ...e.reply, answers: withTtl(e.reply.answers, shift).map(rename), authorities: withTtl(e.reply.authorities, shift), additionals: withTtl(e.reply.additionals, shift), question: req.question };
               e.served = { shift, name, reply: served };
-              markTtlShifted(served, e.reply, shift);
+              markTtlShifted(served, e.reply, shift, (e.lease ??= leaseOf(key, e)));
               return served;
             }
             byKind[e.kind].delete(key);
           }
           misses.inc();
           const r = await next.serveDNS(req);
-          store(key, req, r);
+          const stored = store(key, req, r);
+          // What was stored is what the next hits serve (TTLs counted down from 0 s): the server
+          // may answer them from this reply's bytes already.
+          if (stored && spelledAsAsked(r, req.question.name)) markTtlShifted(r, r, 0, (stored.lease = leaseOf(key, stored)));
           return r;
         },
       }),

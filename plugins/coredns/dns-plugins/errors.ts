@@ -12,6 +12,7 @@ export const errorsPlugin: DnsPluginDefinition = {
     return {
       handler: (next) => ({
         name: "errors",
+        passive: true,
         async serveDNS(req) {
           try {
             return await next.serveDNS(req);

@@ -19,6 +19,7 @@ export const loadbalancePlugin: DnsPluginDefinition = {
     return {
       handler: (next) => ({
         name: "loadbalance",
+        passive: true,
         async serveDNS(req) {
           const r = await next.serveDNS(req);
           let count = 0;

@@ -4,7 +4,7 @@ import { fqdn, matchZone, parseZoneAddress } from "../corefile/address.js";
 import { DnsMetrics, type MetricSeries } from "./metrics.js";
 import { pluginOrder } from "./plugin-order.js";
 import { readPlainQuery } from "./query-header.js";
-import { answersQuery, encodedTemplate, replayEncoded, ttlShiftOf, type EncodedTemplate } from "./ttl-shifted-replies.js";
+import { answersQuery, encodedTemplate, replayEncoded, ttlShiftOf, type EncodedTemplate, type ReplayLease } from "./ttl-shifted-replies.js";
 import { Rcode, reply, type DnsEnvironment, type DnsHandler, type DnsPluginDefinition, type DnsPluginInstance, type DnsReply, type DnsRequest, type HttpEndpoint } from "./handler.js";
 
 /** One server block bound to one port: its zones and its chain. */
@@ -14,7 +14,19 @@ interface ServerBlock {
   readonly server: string;
   readonly chain: DnsHandler;
   metricsEnabled: boolean;
+  /** Plugins whose replies may be replayed from bytes: every handler ahead of them is passive. */
+  readonly replayable: ReadonlySet<string>;
 }
+
+/** A packed answer the server replays for one query form (see {@link DnsServer.answerCached}). */
+interface PackedAnswer {
+  readonly encoded: EncodedTemplate;
+  readonly lease: ReplayLease;
+  readonly series: QuerySeries | undefined;
+}
+
+/** Bound on packed answers kept per configuration (query forms: names × spellings × EDNS0 states). */
+const PACKED_MAX = 65_536;
 
 /** The series one kind of query moves. */
 interface QuerySeries {
@@ -32,6 +44,8 @@ interface LoadedConfig {
   readonly zonesByPort: Map<number, string[]>;
   readonly instances: { name: string; instance: DnsPluginInstance }[];
   readonly endpoints: HttpEndpoint[];
+  /** Packed answers by {@link packedKey}; a reload starts a new configuration, hence an empty map. */
+  readonly packed: Map<string, PackedAnswer>;
 }
 
 /** Where a query came from and how. */
@@ -179,9 +193,19 @@ export class DnsServer {
         }
         links.sort((a, b) => a.index - b.index || a.seq - b.seq);
         let chain: DnsHandler = { name: "", serveDNS: async () => reply(Rcode.SERVFAIL) };
-        for (let i = links.length - 1; i >= 0; i--) chain = links[i]!.instance.handler?.(chain) ?? chain;
+        const handlers: (DnsHandler | undefined)[] = [];
+        for (let i = links.length - 1; i >= 0; i--) {
+          const h = links[i]!.instance.handler?.(chain);
+          handlers[i] = h;
+          chain = h ?? chain;
+        }
+        const replayable = new Set<string>();
+        for (let i = 0; i < links.length; i++) {
+          replayable.add(links[i]!.name);
+          if (handlers[i] && !handlers[i]!.passive) break;
+        }
         const server = `dns://:${port}`;
-        const sb: ServerBlock = { zones, port, server, chain, metricsEnabled: holder.metrics === true };
+        const sb: ServerBlock = { zones, port, server, chain, metricsEnabled: holder.metrics === true, replayable };
         for (const z of zones) portBlocks.set(z, sb);
         byPort.set(port, portBlocks);
         if (sb.metricsEnabled) for (const l of links) for (const z of zones) this.metrics.set("coredns_plugin_enabled", { server, zone: z, view: "", name: l.name }, 1);
@@ -189,7 +213,7 @@ export class DnsServer {
     }
     const zonesByPort = new Map<number, string[]>();
     for (const [port, m] of byPort) zonesByPort.set(port, [...m.keys()]);
-    return { text, byPort, zonesByPort, instances, endpoints };
+    return { text, byPort, zonesByPort, instances, endpoints, packed: new Map() };
   }
 
   private blockFor(port: number, name: string): ServerBlock | undefined {
@@ -218,7 +242,7 @@ export class DnsServer {
   }
 
   /** {@link answer}, with the response-size series the encoded response is observed in. */
-  private async answerMetered(query: DecodedPacket, info: QueryInfo, size: number): Promise<{ packet: Packet; responseSize?: MetricSeries; reply?: DnsReply }> {
+  private async answerMetered(query: DecodedPacket, info: QueryInfo, size: number): Promise<{ packet: Packet; series?: QuerySeries; reply?: DnsReply; block?: ServerBlock }> {
     const start = this.env.clock.now();
     const q = query.questions?.[0];
     const opt = query.additionals?.find((a) => a.type === "OPT") as Extract<Answer, { type: "OPT" }> | undefined;
@@ -252,7 +276,7 @@ export class DnsServer {
     } catch {
       r = reply(Rcode.SERVFAIL);
     }
-    let responseSize: MetricSeries | undefined;
+    let s: QuerySeries | undefined;
     if (block.metricsEnabled) {
       const family = info.remoteAddress.includes(":") ? 2 : 1;
       const typeIndex = KNOWN_TYPES.get(type);
@@ -264,7 +288,7 @@ export class DnsServer {
       const k = pluginId * 2 ** 30 + block.zones.indexOf(serverZone) * 2 ** 20 + (typeIndex ?? KNOWN_TYPES.size) * 2 ** 14 + (r.rcode & 0xfff) * 4 + (info.protocol === "tcp" ? 2 : 0) + family - 1;
       let byKind = this.querySeries.get(block);
       if (!byKind) this.querySeries.set(block, (byKind = new Map()));
-      let s = byKind.get(k);
+      s = byKind.get(k);
       if (!s) {
         const m = this.metrics;
         const zone = { server: block.server, zone: serverZone, view: "" };
@@ -281,13 +305,12 @@ export class DnsServer {
       s.responses.inc();
       s.duration.observe((this.env.clock.now() - start) / 1000);
       s.requestSize.observe(size);
-      responseSize = s.responseSize;
     }
     const flags = (opcode << 11) | (rd ? dnsPacket.RECURSION_DESIRED : 0) | (r.authoritative ? dnsPacket.AUTHORITATIVE_ANSWER : 0) | (r.recursionAvailable ? dnsPacket.RECURSION_AVAILABLE : 0) | (query.flag_cd ? dnsPacket.CHECKING_DISABLED : 0) | (r.rcode & 0xf);
     const additionals = [...r.additionals];
     if (opt) additionals.push({ type: "OPT", name: ".", udpPayloadSize: Math.max(512, opt.udpPayloadSize), extendedRcode: 0, ednsVersion: 0, flags: opt.flags & dnsPacket.DNSSEC_OK, flag_do: (opt.flags & dnsPacket.DNSSEC_OK) !== 0, options: [] } as Answer);
     const packet: Packet = { id: query.id ?? 0, type: "response", flags, questions: [q], answers: r.answers, authorities: r.authorities, additionals };
-    return responseSize ? { packet, responseSize, reply: r } : { packet, reply: r };
+    return s ? { packet, series: s, reply: r, block } : { packet, reply: r, block };
   }
 
   /**
@@ -298,6 +321,8 @@ export class DnsServer {
   async handle(wire: Uint8Array, info: QueryInfo): Promise<Uint8Array | undefined> {
     let query: DecodedPacket;
     const buf = Buffer.isBuffer(wire) ? wire : Buffer.from(wire.buffer, wire.byteOffset, wire.byteLength);
+    const packed = this.answerCached(buf, info);
+    if (packed) return packed;
     try {
       // Most queries are one plain question (and EDNS0): read those without the general decoder.
       query = readPlainQuery(buf) ?? dnsPacket.decode(buf);
@@ -309,7 +334,7 @@ export class DnsServer {
       return header;
     }
     if (query.type === "response") return undefined;
-    const { packet, responseSize, reply } = await this.answerMetered(query, info, buf.byteLength);
+    const { packet, series, reply, block } = await this.answerMetered(query, info, buf.byteLength);
     const opt = query.additionals?.find((a) => a.type === "OPT") as Extract<Answer, { type: "OPT" }> | undefined;
     const limit = info.protocol === "tcp" ? TCP_MAX : Math.max(512, opt?.udpPayloadSize ?? 512);
     // A reply marked as an earlier one with lower TTLs (a cache hit) reuses that one's encoding
@@ -323,9 +348,56 @@ export class DnsServer {
       const template = shifted && encodedTemplate(buf, limit, bytes, shifted.shift);
       if (shifted && template) this.encodedTemplates.set(shifted.template, template);
     }
-    responseSize?.observe(bytes.byteLength);
+    series?.responseSize.observe(bytes.byteLength);
+    // A leased reply of a plugin only passive handlers stand in front of: later identical queries
+    // are answered from these bytes (the lease counts their hits) without running the chain.
+    const lease = shifted?.lease;
+    const config = this.config;
+    if (lease && block?.replayable.has(lease.plugin) && config && bytes.byteLength <= limit) {
+      const encoded = encodedTemplate(buf, limit, bytes, shifted.shift);
+      if (encoded) {
+        if (config.packed.size >= PACKED_MAX) config.packed.clear();
+        config.packed.set(packedKey(buf, info), { encoded, lease, series });
+      }
+    }
     return bytes;
   }
+
+  /**
+   * Answers a query synchronously from a packed answer when an earlier query of the same form
+   * (the same bytes after the ID, on the same port, transport and address family) was answered
+   * by a leased reply (a cache hit) and the lease still renews: the bytes are copied with this
+   * query's ID and the TTLs counted down, and the server's metrics move as a full answer moves
+   * them. Undefined otherwise: the query then takes {@link handle}'s full path.
+   */
+  answerCached(buf: Buffer, info: QueryInfo): Buffer | undefined {
+    const config = this.config;
+    if (!config || config.packed.size === 0 || buf.byteLength < 17) return undefined;
+    const key = packedKey(buf, info);
+    const p = config.packed.get(key);
+    if (!p) return undefined;
+    const start = this.env.clock.now();
+    const shift = p.lease.renew(start);
+    if (shift === undefined) {
+      config.packed.delete(key);
+      return undefined;
+    }
+    const out = replayEncoded(p.encoded, buf.readUInt16BE(0), shift);
+    const s = p.series;
+    if (s) {
+      s.requests.inc();
+      s.responses.inc();
+      s.duration.observe((this.env.clock.now() - start) / 1000);
+      s.requestSize.observe(buf.byteLength);
+      s.responseSize.observe(out.byteLength);
+    }
+    return out;
+  }
+}
+
+/** A query form's key: its port, transport and address family, and its bytes after the ID. */
+function packedKey(buf: Buffer, info: QueryInfo): string {
+  return String.fromCharCode(info.port, (info.protocol === "tcp" ? 2 : 0) | (info.remoteAddress.includes(":") ? 1 : 0)) + buf.toString("latin1", 2);
 }
 
 /** A response with no records: the query's ID, opcode, RD flag and questions, and `rcode`. */

@@ -60,6 +60,13 @@ export interface DnsReply {
  */
 export interface DnsHandler {
   readonly name: string;
+  /**
+   * Declares that whenever this handler returns the very reply object `next` returned, it did
+   * nothing else for that query (no log line, counter, state change). Links in front of a plugin
+   * that leases packed replies (cache) must all be passive for the server to answer repeats from
+   * bytes without running the chain (see ttl-shifted-replies.ts).
+   */
+  readonly passive?: boolean;
   serveDNS(request: DnsRequest): Promise<DnsReply>;
 }
 

@@ -9,19 +9,41 @@ import type { DnsReply } from "./handler.js";
  * The mark is kept beside the reply, not in it: a plugin that derives a new reply from a marked one
  * (by spreading it, rotating its records) makes an unmarked reply, encoded in full.
  */
-const marks = new WeakMap<DnsReply, { readonly template: DnsReply; readonly shift: number }>();
+const marks = new WeakMap<DnsReply, TtlShift>();
+
+/**
+ * How a packed copy of a marked reply stays in step with the plugin that served it, so the server
+ * can answer the same query again from bytes without running the chain: `renew` is called for each
+ * such replayed hit with the clock's time and either counts the hit as the plugin would have
+ * (its metrics, prefetch bookkeeping) and returns the TTL shift to serve, or — with no effect —
+ * returns undefined when the plugin must run (its entry gone or replaced, expired, a refresh due).
+ */
+export interface ReplayLease {
+  /** The plugin that served the reply (links ahead of it in the chain must be passive to be skipped). */
+  readonly plugin: string;
+  renew(now: number): number | undefined;
+}
+
+/** A reply's mark: the earlier reply it is a TTL-shifted copy of, and optionally its lease. */
+export interface TtlShift {
+  readonly template: DnsReply;
+  readonly shift: number;
+  readonly lease?: ReplayLease;
+}
 
 /**
  * Declares that `served` equals `template` with every record's TTL lowered by `shift` seconds
  * (floored at 0), the answers' names possibly respelled in the question's case, and nothing else
  * changed. Both replies must stay unmodified from here on (replies are immutable once returned).
+ * With a `lease`, the server may answer later identical queries (same bytes after the ID, same
+ * port, transport and address family) from the packed reply while the lease renews.
  */
-export function markTtlShifted(served: DnsReply, template: DnsReply, shift: number): void {
-  marks.set(served, { template, shift });
+export function markTtlShifted(served: DnsReply, template: DnsReply, shift: number, lease?: ReplayLease): void {
+  marks.set(served, lease ? { template, shift, lease } : { template, shift });
 }
 
 /** The template and shift `reply` was marked with, if any. */
-export function ttlShiftOf(reply: DnsReply): { readonly template: DnsReply; readonly shift: number } | undefined {
+export function ttlShiftOf(reply: DnsReply): TtlShift | undefined {
   return marks.get(reply);
 }
 

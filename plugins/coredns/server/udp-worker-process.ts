@@ -69,7 +69,10 @@ function serve(socket: Socket): void {
   const s = server!;
   socket.on("error", () => undefined);
   socket.on("message", (msg, rinfo) => {
-    s.handle(msg, { protocol: "udp", remoteAddress: rinfo.address, remotePort: rinfo.port, port }).then(
+    const info = { protocol: "udp" as const, remoteAddress: rinfo.address, remotePort: rinfo.port, port };
+    const packed = s.answerCached(msg, info);
+    if (packed) return void socket.send(packed, rinfo.port, rinfo.address);
+    s.handle(msg, info).then(
       (out) => {
         if (out) socket.send(out, rinfo.port, rinfo.address);
       },
