@@ -53,6 +53,8 @@ export class Http1Connection {
   private ended = false;
   /** Set while the current request's body is still arriving (its head, framing and progress). */
   private pending: PendingBody | undefined;
+  /** The `Connection`/`Keep-Alive` lines of a kept-alive response (the same for every response). */
+  private keepAliveText: string | undefined;
   /** Last activity (ms since epoch, coarse), for the idle sweep. */
   lastActive = Date.now();
 
@@ -99,7 +101,7 @@ export class Http1Connection {
     }
   }
 
-  private async answer(req: ParsedHead & { body: Buffer }): Promise<void> {
+  private async answer(req: ParsedHead): Promise<void> {
     let res: FrontResponse;
     try {
       res = await this.handler({ method: req.method, target: req.target, httpVersion: req.version, headers: req.headers, body: req.body, length: req.headLength + req.bodyLength });
@@ -123,7 +125,7 @@ export class Http1Connection {
     for (const k in res.headers) out += `${k}: ${res.headers[k]}\r\n`;
     if (res.chunked) out += "Transfer-Encoding: chunked\r\n";
     out += `Date: ${httpDate()}\r\n`;
-    out += keepAlive ? this.keepAliveHeaders() : "Connection: close\r\n";
+    out += keepAlive ? this.keepAliveHeaders : "Connection: close\r\n";
     out += "\r\n";
     const body = res.body;
     if (head || body.length === 0) {
@@ -137,8 +139,8 @@ export class Http1Connection {
     }
   }
 
-  private keepAliveHeaders(): string {
-    return `Connection: keep-alive\r\nKeep-Alive: timeout=${Math.round(this.limits.keepAliveMs / 1000)}\r\n`;
+  private get keepAliveHeaders(): string {
+    return (this.keepAliveText ??= `Connection: keep-alive\r\nKeep-Alive: timeout=${Math.round(this.limits.keepAliveMs / 1000)}\r\n`);
   }
 
   /** Sends an error page and closes (the parser cannot resynchronise after a malformed request). */
@@ -156,7 +158,7 @@ export class Http1Connection {
   }
 
   /** The next complete request off the buffer, undefined while incomplete (or after rejecting it). */
-  private next(): (ParsedHead & { body: Buffer }) | undefined {
+  private next(): ParsedHead | undefined {
     let p = this.pending;
     if (!p) {
       const buf = this.buf!;
@@ -180,7 +182,7 @@ export class Http1Connection {
       this.buf = consumed < buf.length ? buf.subarray(consumed) : undefined;
       if (head.contentLength > this.limits.maxBody) return this.reject(413);
       p = { head, chunks: [], size: 0, wire: 0, chunkState: head.chunked ? { remaining: -1, trailers: false } : undefined, continued: false };
-      if (!head.chunked && head.contentLength === 0) return { ...head, body: EMPTY, bodyLength: 0 };
+      if (!head.chunked && head.contentLength === 0) return head;
       this.pending = p;
     }
     // Body bytes.
@@ -205,7 +207,9 @@ export class Http1Connection {
     }
     this.pending = undefined;
     const body = p.chunks.length === 1 ? p.chunks[0]! : Buffer.concat(p.chunks);
-    return { ...p.head, body, bodyLength: p.wire };
+    p.head.body = body;
+    p.head.bodyLength = p.wire;
+    return p.head;
   }
 
   /** The buffered bytes (for the chunked reader). */
@@ -238,6 +242,8 @@ interface ParsedHead {
   chunked: boolean;
   expectContinue: boolean;
   headLength: number;
+  /** The body (empty until read) and its bytes on the wire (chunk framing included). */
+  body: Buffer;
   bodyLength: number;
 }
 
@@ -273,20 +279,27 @@ function skipTerminator(buf: Buffer, end: number): number {
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const REQUEST_LINE = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+) ([^\s\x00-\x1f\x7f]+) HTTP\/(\d)\.(\d)$/;
 const BAD_VALUE = /[\x00-\x08\x0a-\x1f\x7f]/;
+const CLOSE = /(^|,)\s*close\s*(,|$)/;
+const KEEP_ALIVE = /(^|,)\s*keep-alive\s*(,|$)/;
 
 /** Headers of which Node keeps only the first (RFC 9110 fields that take one value). */
 const SINGLE = new Set(["age", "authorization", "content-length", "content-type", "etag", "expires", "from", "host", "if-modified-since", "if-unmodified-since", "last-modified", "location", "max-forwards", "proxy-authorization", "referer", "retry-after", "server", "user-agent"]);
 
 /** The request line and headers (up to, not including, the final line end); a status code when malformed. */
 function parseHead(text: string): ParsedHead | 400 | 505 {
-  const lines = text.split("\n");
-  const requestLine = stripCr(lines[0]!);
+  let lineEnd = text.indexOf("\n");
+  if (lineEnd < 0) lineEnd = text.length;
+  const requestLine = stripCr(text.slice(0, lineEnd));
   const m = REQUEST_LINE.exec(requestLine);
   if (!m) return 400;
   if (m[3] !== "1") return m[3] === "0" ? 400 : 505;
   const headers: Record<string, string> = {};
-  for (let i = 1; i < lines.length; i++) {
-    const line = stripCr(lines[i]!);
+  // The header lines, one at a time (no array of lines).
+  while (lineEnd < text.length) {
+    const from = lineEnd + 1;
+    lineEnd = text.indexOf("\n", from);
+    if (lineEnd < 0) lineEnd = text.length;
+    const line = stripCr(text.slice(from, lineEnd));
     const colon = line.indexOf(":");
     if (colon <= 0) return 400;
     const name = line.slice(0, colon);
@@ -301,7 +314,7 @@ function parseHead(text: string): ParsedHead | 400 | 505 {
     } else if (key === "cookie") headers[key] = `${had}; ${value}`;
     else if (!SINGLE.has(key)) headers[key] = `${had}, ${value}`;
   }
-  const version = `HTTP/1.${m[4]}`;
+  const version = m[4] === "1" ? "HTTP/1.1" : m[4] === "0" ? "HTTP/1.0" : `HTTP/1.${m[4]}`;
   if (version === "HTTP/1.1" && headers["host"] === undefined) return 400;
   const te = headers["transfer-encoding"];
   const cl = headers["content-length"];
@@ -315,8 +328,8 @@ function parseHead(text: string): ParsedHead | 400 | 505 {
     if (!/^\d{1,15}$/.test(cl)) return 400;
     contentLength = Number(cl);
   }
-  const connection = (headers["connection"] ?? "").toLowerCase();
-  const keepAlive = version === "HTTP/1.1" ? !/(^|,)\s*close\s*(,|$)/.test(connection) : /(^|,)\s*keep-alive\s*(,|$)/.test(connection);
+  const connection = headers["connection"]?.toLowerCase();
+  const keepAlive = version === "HTTP/1.1" ? connection === undefined || !CLOSE.test(connection) : connection !== undefined && KEEP_ALIVE.test(connection);
   return {
     method: m[1]!,
     target: m[2]!,
@@ -325,8 +338,9 @@ function parseHead(text: string): ParsedHead | 400 | 505 {
     keepAlive,
     contentLength,
     chunked,
-    expectContinue: version === "HTTP/1.1" && (headers["expect"] ?? "").toLowerCase() === "100-continue",
+    expectContinue: version === "HTTP/1.1" && headers["expect"]?.toLowerCase() === "100-continue",
     headLength: 0,
+    body: EMPTY,
     bodyLength: 0,
   };
 }

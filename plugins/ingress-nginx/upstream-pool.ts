@@ -56,7 +56,16 @@ export class UpstreamClosedError extends Error {
 /** One kept-alive HTTP/1.1 connection to an endpoint: one request at a time. */
 class PooledConnection {
   private buffer = "";
-  private waiting: { resolve: (r: HttpClientResponse) => void; reject: (e: Error) => void; received: boolean } | undefined;
+  private waiting: { resolve: (r: HttpClientResponse) => void; reject: (e: Error) => void } | undefined;
+  /** Whether any byte of the current request's response arrived (a failure before that is retried elsewhere). */
+  received = false;
+  /** Whether the current request's read timeout fired. */
+  expired = false;
+  /** The read timeout's callback, made once per connection rather than per request. */
+  readonly expire = (): void => {
+    this.expired = true;
+    this.destroy();
+  };
   requests = 0;
   lastUsed = 0;
   closed = false;
@@ -64,7 +73,7 @@ class PooledConnection {
   constructor(readonly conn: Connection, private readonly onClosed: (c: PooledConnection) => void) {
     readText(conn, (text) => {
       this.buffer += text;
-      if (this.waiting) this.waiting.received = true;
+      if (this.waiting) this.received = true;
       this.tryParse(false);
     });
     conn.on("end", () => {
@@ -76,13 +85,12 @@ class PooledConnection {
   }
 
   /** Sends a request and resolves with its response; rejects when the connection fails first. */
-  send(head: string, body: string): Promise<HttpClientResponse> & { receivedAny(): boolean } {
-    let state: PooledConnection["waiting"];
+  send(head: string, body: string): Promise<HttpClientResponse> {
+    this.received = false;
+    this.expired = false;
     const p = new Promise<HttpClientResponse>((resolve, reject) => {
-      state = { resolve, reject, received: false };
-    }) as Promise<HttpClientResponse> & { receivedAny(): boolean };
-    this.waiting = state;
-    p.receivedAny = () => state!.received;
+      this.waiting = { resolve, reject };
+    });
     this.requests++;
     this.conn.write(body ? head + body : head);
     return p;
@@ -102,9 +110,14 @@ class PooledConnection {
     this.buffer = this.buffer.slice(parsed.consumed);
     const w = this.waiting;
     this.waiting = undefined;
-    const [, code = "0", ...text] = parsed.startLine.split(" ");
-    if ((parsed.headers["connection"] ?? "").toLowerCase() === "close" || atEnd) this.closed = true;
-    w.resolve({ status: Number(code), statusText: text.join(" "), headers: parsed.headers, body: parsed.body });
+    // The status line: `HTTP/1.1 <code> <reason phrase>`.
+    const line = parsed.startLine;
+    const sp = line.indexOf(" ");
+    const sp2 = sp < 0 ? -1 : line.indexOf(" ", sp + 1);
+    const code = sp < 0 ? "0" : sp2 < 0 ? line.slice(sp + 1) : line.slice(sp + 1, sp2);
+    const connection = parsed.headers["connection"];
+    if (atEnd || (connection !== undefined && connection.toLowerCase() === "close")) this.closed = true;
+    w.resolve({ status: Number(code), statusText: sp2 < 0 ? "" : line.slice(sp2 + 1), headers: parsed.headers, body: parsed.body });
   }
 
   private fail(err: Error): void {
@@ -172,17 +185,13 @@ export class UpstreamPool {
 
   private async exchange(key: string, c: PooledConnection, head: string, body: string, readMs: number): Promise<HttpClientResponse> {
     const pending = c.send(head, body);
-    let expired = false;
-    const timer = this.clock.setTimeout(() => {
-      expired = true;
-      c.destroy();
-    }, readMs);
+    const timer = this.clock.setTimeout(c.expire, readMs);
     let res: HttpClientResponse;
     try {
       res = await pending;
     } catch (err) {
-      if (expired) throw new HttpTimeoutError("upstream timed out (110: Connection timed out) while reading response header from upstream");
-      if (err instanceof UpstreamClosedError) (err as { receivedAny?: boolean }).receivedAny = pending.receivedAny();
+      if (c.expired) throw new HttpTimeoutError("upstream timed out (110: Connection timed out) while reading response header from upstream");
+      if (err instanceof UpstreamClosedError) (err as { receivedAny?: boolean }).receivedAny = c.received;
       throw err;
     } finally {
       this.clock.clearTimeout(timer as never);
