@@ -304,10 +304,13 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     res.end(method === "HEAD" ? undefined : answer.body);
   };
 
-  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+  /** Serves one request and, with metrics, counts and times it in its series once answered (no extra promise or closure per request). */
+  const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const tracking: Tracking = { series: undefined };
     const started = metrics ? now() : 0;
-    const served = handle(req, res, tracking).catch((err: unknown) => {
+    try {
+      await handle(req, res, tracking);
+    } catch (err) {
       const status = asStatusError(err);
       if (status.code >= 500) log.error("request failed", { method: req.method, url: req.url, error: err });
       if (req.readableEnded || req.readableLength === 0) sendError(res, status);
@@ -315,9 +318,10 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
         req.resume();
         sendError(res, status);
       }
-    });
-    if (metrics) void served.then(() => tracking.series?.done(res.statusCode, (now() - started) / 1000));
+    }
+    if (tracking.series) tracking.series.done(res.statusCode, (now() - started) / 1000);
   };
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => void serve(req, res);
 
   /** exec/attach/portforward ask to upgrade (websocket, SPDY): answer with a Status, never hang. */
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
