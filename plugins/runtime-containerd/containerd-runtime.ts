@@ -18,7 +18,7 @@ import type {
 import { ContainerFileSystem } from "./container-fs.js";
 import { ImageRegistry, NodeImageStore, type StoredImage } from "./image-store.js";
 import { DataPlane, DataPlaneToken } from "../../core/net/data-plane.js";
-import { CriLogStore, LineSplitter } from "./log-store.js";
+import { CriLogStore } from "./log-store.js";
 import { RunningProcess, programName } from "./process-runner.js";
 
 /** Simulated time each operation takes (ms); a runtime with more hops adds to them. */
@@ -258,9 +258,18 @@ export class ContainerdRuntime implements RuntimeService, ImageService, NodeRunt
     const fs = new ContainerFileSystem(c.image.definition.files ?? {}, c.config.mounts, this.deps.hostFs, sec?.readonlyRootfs ?? false);
     c.fs = fs;
     const now = this.deps.clock.now();
-    const out = new LineSplitter((line) => this.writeLog(c, "stdout", line));
-    const err = new LineSplitter((line) => this.writeLog(c, "stderr", line));
-    const [stdout, stderr] = this.sinks(c, out, err);
+    // The streams' unfinished lines live in this scope, which the exit handler below keeps anyway:
+    // no splitter objects or extra closures per container (a node runs hundreds, most never write).
+    let outTail = "";
+    let errTail = "";
+    const stdout = (t: string): void => {
+      outTail = this.writeLines(c, "stdout", outTail + t);
+      this.relay(c, "stdout", t);
+    };
+    const stderr = (t: string): void => {
+      errTail = this.writeLines(c, "stderr", errTail + t);
+      this.relay(c, "stderr", t);
+    };
     let proc: RunningProcess;
     const pid = this.allocatePid();
     try {
@@ -295,8 +304,9 @@ export class ContainerdRuntime implements RuntimeService, ImageService, NodeRunt
     this.table.set(pid, { pid, ppid: this.containerParent(c, now), user: userOf(c), started: now, command: c.argv.join(" ") });
     this.emit({ containerId: id, podSandboxId: c.sandbox.id, type: "CONTAINER_STARTED_EVENT" });
     void proc.exit.then((code) => {
-      out.flush();
-      err.flush();
+      if (outTail) this.writeLog(c, "stdout", outTail);
+      if (errTail) this.writeLog(c, "stderr", errTail);
+      outTail = errTail = "";
       this.table.delete(pid);
       this.containerExited(c);
       c.state = "CONTAINER_EXITED";
@@ -580,17 +590,13 @@ export class ContainerdRuntime implements RuntimeService, ImageService, NodeRunt
    * an array rather than written as object-literal arrows, which dev builds (keepNames) give an
    * own `name` property each — a property dictionary per closure, per container.
    */
-  private sinks(c: ContainerRecord, out: LineSplitter, err: LineSplitter): [(t: string) => void, (t: string) => void] {
-    return [
-      (t) => {
-        out.write(t);
-        this.relay(c, "stdout", t);
-      },
-      (t) => {
-        err.write(t);
-        this.relay(c, "stderr", t);
-      },
-    ];
+  /** Logs the complete lines of `text`; returns the unfinished rest (the next write continues it). */
+  private writeLines(c: ContainerRecord, stream: "stdout" | "stderr", text: string): string {
+    if (!text.includes("\n")) return text;
+    const parts = text.split("\n");
+    const tail = parts.pop()!;
+    for (const line of parts) this.writeLog(c, stream, line);
+    return tail;
   }
 
   private relay(c: ContainerRecord, stream: "stdout" | "stderr", text: string): void {

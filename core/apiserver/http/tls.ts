@@ -2,7 +2,8 @@ import { createPrivateKey, generateKeyPair, generateKeyPairSync, randomBytes, si
 import { promisify } from "node:util";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import forge from "node-forge";
+import type forge from "node-forge";
+import { nodeForge } from "./node-forge.js";
 
 /** The PEM material of the API server's TLS: the cluster CA and the serving certificate it signed. */
 export interface ServingCertificates {
@@ -45,7 +46,7 @@ async function rsaKeyPair(): Promise<KeyPair> {
     publicKeyEncoding: { type: "spki", format: "pem" },
     privateKeyEncoding: { type: "pkcs1", format: "pem" },
   });
-  return { privateKeyPem: privateKey, publicKey: forge.pki.publicKeyFromPem(publicKey) };
+  return { privateKeyPem: privateKey, publicKey: nodeForge().pki.publicKeyFromPem(publicKey) };
 }
 
 /** forge exports this at run time but its typings omit it. */
@@ -55,16 +56,16 @@ interface ForgeTbs {
 
 /** Signs with Node's native RSA (forge's JS signing costs ~300 ms): forge only lays out the certificate. */
 function signCertificate(cert: forge.pki.Certificate, signerKeyPem: string): string {
-  const oid = forge.pki.oids["sha256WithRSAEncryption"]!;
+  const oid = nodeForge().pki.oids["sha256WithRSAEncryption"]!;
   cert.siginfo.algorithmOid = oid;
   cert.signatureOid = oid;
-  const tbs = forge.asn1.toDer((forge.pki as unknown as ForgeTbs).getTBSCertificate(cert)).getBytes();
+  const tbs = nodeForge().asn1.toDer((nodeForge().pki as unknown as ForgeTbs).getTBSCertificate(cert)).getBytes();
   cert.signature = sign("sha256", Buffer.from(tbs, "binary"), signerKeyPem).toString("binary");
-  return forge.pki.certificateToPem(cert);
+  return nodeForge().pki.certificateToPem(cert);
 }
 
 function newCertificate(publicKey: forge.pki.PublicKey, now: number, validityDays: number): forge.pki.Certificate {
-  const cert = forge.pki.createCertificate();
+  const cert = nodeForge().pki.createCertificate();
   cert.publicKey = publicKey;
   // Positive serial: clear the top bit of 16 random bytes.
   const serial = randomBytes(16);
@@ -89,7 +90,7 @@ function createCa(key: KeyPair, now: number, validityDays: number, commonName = 
 }
 
 function createServingCert(key: KeyPair, caCertPem: string, caKeyPem: string, dnsNames: readonly string[], ips: readonly string[], now: number, validityDays: number): { certPem: string; keyPem: string } {
-  const ca = forge.pki.certificateFromPem(caCertPem);
+  const ca = nodeForge().pki.certificateFromPem(caCertPem);
   const cert = newCertificate(key.publicKey, now, validityDays);
   cert.setSubject([{ name: "commonName", value: "kube-apiserver" }]);
   cert.setIssuer(ca.subject.attributes);
@@ -128,7 +129,7 @@ export async function selfSignedCertificate(commonName: string, dnsNames: readon
  */
 export function createCertificateAuthoritySync(options: { now?: number; validityDays?: number } = {}): { certPem: string; keyPem: string } {
   const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048, publicKeyEncoding: { type: "spki", format: "pem" }, privateKeyEncoding: { type: "pkcs1", format: "pem" } });
-  return createCa({ privateKeyPem: privateKey, publicKey: forge.pki.publicKeyFromPem(publicKey) }, options.now ?? Date.now(), options.validityDays ?? 3650);
+  return createCa({ privateKeyPem: privateKey, publicKey: nodeForge().pki.publicKeyFromPem(publicKey) }, options.now ?? Date.now(), options.validityDays ?? 3650);
 }
 
 function readIfExists(path: string): string | undefined {
@@ -253,7 +254,7 @@ export interface CertificateSpec {
  */
 export async function issueCertificate(ca: { certPem: string; keyPem: string }, spec: CertificateSpec, options: { now?: number; validityDays?: number } = {}): Promise<{ certPem: string; keyPem: string }> {
   const key = await rsaKeyPair();
-  const issuer = forge.pki.certificateFromPem(ca.certPem);
+  const issuer = nodeForge().pki.certificateFromPem(ca.certPem);
   const cert = newCertificate(key.publicKey, options.now ?? Date.now(), options.validityDays ?? 365);
   const orgs = typeof spec.organization === "string" ? [spec.organization] : (spec.organization ?? []);
   cert.setSubject([...orgs.map((value) => ({ name: "organizationName", value })), { name: "commonName", value: spec.commonName }]);

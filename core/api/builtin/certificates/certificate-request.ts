@@ -1,5 +1,6 @@
 import { createPublicKey, verify, type KeyObject } from "node:crypto";
-import forge from "node-forge";
+import type forge from "node-forge";
+import { nodeForge } from "../../../apiserver/http/node-forge.js";
 
 /**
  * A parsed PKCS#10 certificate request (Go's `x509.CertificateRequest`, the parts Kubernetes
@@ -41,8 +42,8 @@ const SIGNATURE_HASHES: Readonly<Record<string, string | null>> = {
 type Asn1 = forge.asn1.Asn1;
 const children = (node: Asn1 | undefined): Asn1[] => (node && Array.isArray(node.value) ? (node.value as Asn1[]) : []);
 const bytes = (node: Asn1 | undefined): string => (node && typeof node.value === "string" ? node.value : "");
-const der = (node: Asn1): string => forge.asn1.toDer(node).getBytes();
-const fromDer = forge.asn1.fromDer as unknown as (bytes: string, options: { strict: boolean; decodeBitStrings: boolean }) => Asn1;
+const der = (node: Asn1): string => nodeForge().asn1.toDer(node).getBytes();
+const fromDer = (bytes: string, options: { strict: boolean; decodeBitStrings: boolean }): Asn1 => (nodeForge().asn1.fromDer as unknown as (b: string, o: typeof options) => Asn1)(bytes, options);
 /** DER (binary string) as written: BIT STRINGs are kept as bytes (forge's typings omit the options argument), so re-encoding reproduces the signed bytes. */
 export function parseDer(bytes: string): Asn1 {
   return fromDer(bytes, { strict: true, decodeBitStrings: false });
@@ -53,7 +54,7 @@ function nameValues(name: Asn1, oid: string): string[] {
   const out: string[] = [];
   for (const rdn of children(name)) for (const atv of children(rdn)) {
     const [type, value] = children(atv);
-    if (type && forge.asn1.derToOid(bytes(type)) === oid) out.push(forge.util.decodeUtf8(bytes(value)));
+    if (type && nodeForge().asn1.derToOid(bytes(type)) === oid) out.push(nodeForge().util.decodeUtf8(bytes(value)));
   }
   return out;
 }
@@ -93,7 +94,7 @@ export function parseCertificateRequest(pem: string): CertificateRequest {
   } catch {
     throw new CertificateRequestError("x509: unsupported public key algorithm");
   }
-  const sigOid = forge.asn1.derToOid(bytes(children(algorithm)[0]));
+  const sigOid = nodeForge().asn1.derToOid(bytes(children(algorithm)[0]));
   if (!(sigOid in SIGNATURE_HASHES)) throw new CertificateRequestError("x509: cannot verify signature: algorithm unimplemented");
   // A BIT STRING's first byte counts unused bits (0 for signatures).
   const sig = Buffer.from(bytes(signature).slice(1), "binary");
@@ -111,10 +112,10 @@ export function parseCertificateRequest(pem: string): CertificateRequest {
   };
   for (const attr of children(attributes)) {
     const [type, values] = children(attr);
-    if (!type || forge.asn1.derToOid(bytes(type)) !== OID_EXTENSION_REQUEST) continue;
+    if (!type || nodeForge().asn1.derToOid(bytes(type)) !== OID_EXTENSION_REQUEST) continue;
     for (const ext of children(children(values)[0])) {
       const parts = children(ext);
-      if (forge.asn1.derToOid(bytes(parts[0])) !== OID_SAN) continue;
+      if (nodeForge().asn1.derToOid(bytes(parts[0])) !== OID_SAN) continue;
       const valueDer = bytes(parts[parts.length - 1]);
       request.subjectAltNameDer = valueDer;
       for (const name of children(parseDer(valueDer))) {
