@@ -70,10 +70,17 @@ export function normalizePath(path: string, cwd = "/"): string {
   return "/" + parts.join("/");
 }
 
-/** A plain in-memory {@link FileSystem}: files in one map, explicit directories in a set. */
+/**
+ * A plain in-memory {@link FileSystem}: files in one map, explicit directories in a set, and each
+ * directory's entry names in a children index, so listing a directory costs its entries and
+ * removing a tree costs the tree (a node's kubelet lists every pod's volume directories on each
+ * housekeeping pass).
+ */
 export class MemoryFileSystem implements FileSystem {
   private readonly files = new Map<string, string>();
   private readonly dirs = new Set<string>(["/"]);
+  /** Directory → names of the files and directories directly in it. */
+  private readonly children = new Map<string, Set<string>>();
   private readonly owners = new OwnershipTable();
 
   constructor(initial?: Record<string, string>) {
@@ -90,15 +97,17 @@ export class MemoryFileSystem implements FileSystem {
     const created = !this.files.has(p);
     this.mkdir(parentOf(p));
     this.files.set(p, data);
-    if (created) this.owners.created(p, false);
+    if (created) {
+      this.link(p);
+      this.owners.created(p, false);
+    }
   }
 
   remove(path: string): boolean {
     const p = normalizePath(path);
     let removed = this.files.delete(p) || this.dirs.delete(p);
-    const prefix = p === "/" ? "/" : p + "/";
-    for (const f of [...this.files.keys()]) if (f.startsWith(prefix)) removed = this.files.delete(f) || removed;
-    for (const d of [...this.dirs]) if (d.startsWith(prefix)) removed = this.dirs.delete(d) || removed;
+    removed = this.removeBelow(p) || removed;
+    if (p !== "/" && !this.files.has(p) && !this.dirs.has(p)) this.unlink(p);
     this.owners.removed(p);
     return removed;
   }
@@ -109,7 +118,10 @@ export class MemoryFileSystem implements FileSystem {
       this.dirs.add(p);
       made.push(p);
     }
-    for (let i = made.length - 1; i >= 0; i--) this.owners.created(made[i]!, true);
+    for (let i = made.length - 1; i >= 0; i--) {
+      this.link(made[i]!);
+      this.owners.created(made[i]!, true);
+    }
   }
 
   stat(path: string): FileOwnership | undefined {
@@ -130,19 +142,46 @@ export class MemoryFileSystem implements FileSystem {
   list(dir: string): string[] | undefined {
     const p = normalizePath(dir);
     if (!this.isDirectory(p)) return undefined;
-    const prefix = p === "/" ? "/" : p + "/";
-    const names = new Set<string>();
-    for (const f of this.files.keys()) if (f.startsWith(prefix)) names.add(f.slice(prefix.length).split("/")[0]!);
-    for (const d of this.dirs) if (d.startsWith(prefix) && d !== p) names.add(d.slice(prefix.length).split("/")[0]!);
-    return [...names].sort();
+    const names = this.children.get(p);
+    return names ? [...names].sort() : [];
   }
 
   isDirectory(path: string): boolean {
     const p = normalizePath(path);
-    if (this.dirs.has(p)) return true;
-    const prefix = p === "/" ? "/" : p + "/";
-    for (const f of this.files.keys()) if (f.startsWith(prefix)) return true;
-    return false;
+    return this.dirs.has(p) || (this.children.get(p)?.size ?? 0) > 0;
+  }
+
+  /** Enters `p` (not the root) in its parent's children. */
+  private link(p: string): void {
+    if (p === "/") return;
+    const parent = parentOf(p);
+    let names = this.children.get(parent);
+    if (!names) this.children.set(parent, (names = new Set()));
+    names.add(p.slice(parent === "/" ? 1 : parent.length + 1));
+  }
+
+  /** Takes `p` (gone as file and directory) out of its parent's children. */
+  private unlink(p: string): void {
+    const parent = parentOf(p);
+    const names = this.children.get(parent);
+    if (!names) return;
+    names.delete(p.slice(parent === "/" ? 1 : parent.length + 1));
+    if (names.size === 0) this.children.delete(parent);
+  }
+
+  /** Removes every file and directory under `dir` (not `dir` itself); true when something was there. */
+  private removeBelow(dir: string): boolean {
+    const names = this.children.get(dir);
+    if (!names) return false;
+    this.children.delete(dir);
+    const prefix = dir === "/" ? "/" : dir + "/";
+    for (const name of names) {
+      const child = prefix + name;
+      this.files.delete(child);
+      this.dirs.delete(child);
+      this.removeBelow(child);
+    }
+    return names.size > 0;
   }
 }
 
