@@ -191,7 +191,8 @@ export class RequestHandler {
   private async route(req: IngressRequest, requestId: string, seen: { location?: Location; host?: string }): Promise<{ res: IngressResponse; outcome: Outcome }> {
     const state = this.state();
     const [rawPath = "/", query] = splitQuery(req.path);
-    const host = (req.headers["host"] ?? "").replace(/:\d+$/, "").toLowerCase();
+    const hostHeader = req.headers["host"] ?? "";
+    const host = (hostHeader.includes(":") ? hostHeader.replace(/:\d+$/, "") : hostHeader).toLowerCase();
     // gRPC calls (HTTP/2, content-type application/grpc) go to the GRPCRoutes first.
     const grpcMatches = req.httpVersion === "HTTP/2.0" && (req.headers["content-type"] ?? "").startsWith("application/grpc") ? (req.scheme === "https" ? state.gateway?.grpc.https : state.gateway?.grpc.http) : undefined;
     if (grpcMatches?.length) {

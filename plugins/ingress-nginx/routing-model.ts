@@ -200,7 +200,9 @@ export function buildRoutingModel(ingresses: readonly Ingress[]): RoutingModel {
 
 /** The server for a Host header: exact name, then a one-label wildcard, then the catch-all. */
 export function findServer(model: RoutingModel, hostHeader: string | undefined): Server {
-  const host = (hostHeader ?? "").replace(/:\d+$/, "").replace(/^\[(.*)\]$/, "$1").toLowerCase();
+  const raw = hostHeader ?? "";
+  // A plain name (no port, not an IPv6 literal) needs no rewriting, only lower-casing.
+  const host = (raw.includes(":") || raw.startsWith("[") ? raw.replace(/:\d+$/, "").replace(/^\[(.*)\]$/, "$1") : raw).toLowerCase();
   const exact = model.servers.get(host);
   if (exact) return exact;
   const dot = host.indexOf(".");
