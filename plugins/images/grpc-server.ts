@@ -1,4 +1,4 @@
-import { createSecureServer, createServer, type IncomingHttpHeaders, type ServerHttp2Stream } from "node:http2";
+import { constants as h2, createSecureServer, createServer, type IncomingHttpHeaders, type ServerHttp2Stream } from "node:http2";
 import type { Process } from "../../core/cri/process.js";
 import { connectionToDuplex } from "../../core/net/connection-stream.js";
 
@@ -20,6 +20,8 @@ export interface GrpcCall {
   readonly method: string;
   readonly metadata: Readonly<Record<string, string>>;
   readonly messages: readonly Uint8Array[];
+  /** Aborted when the client cancels the call (RST_STREAM) before it completed, as grpc-go's context is done. */
+  readonly signal: AbortSignal;
 }
 
 /** What a handler answers: response messages, and a non-OK status with its message. */
@@ -83,6 +85,11 @@ async function serveCall(services: GrpcServices, stream: ServerHttp2Stream, head
     stream.end(status === 405 ? "" : `invalid gRPC request content-type "${contentType}"`);
     return;
   }
+  const cancelled = new AbortController();
+  // A stream reset (RST_STREAM from the client, or the connection gone) before the call completed.
+  stream.once("close", () => {
+    if (stream.rstCode !== h2.NGHTTP2_NO_ERROR) cancelled.abort();
+  });
   const chunks: Buffer[] = [];
   for await (const c of stream) chunks.push(c as Buffer);
   const path = String(headers[":path"] ?? "");
@@ -103,24 +110,28 @@ async function serveCall(services: GrpcServices, stream: ServerHttp2Stream, head
   for (const [k, v] of Object.entries(headers)) if (!k.startsWith(":") && v !== undefined) metadata[k] = Array.isArray(v) ? v.join(", ") : String(v);
   let reply: GrpcReply;
   try {
-    reply = await fn({ service, method, metadata, messages });
+    reply = await fn({ service, method, metadata, messages, signal: cancelled.signal });
   } catch (err) {
     reply = { code: GrpcCode.UNKNOWN, message: (err as Error).message };
   }
-  const code = reply.code ?? GrpcCode.OK;
-  if (!reply.messages?.length && !reply.stream && code !== GrpcCode.OK) return trailersOnly(code, reply.message ?? "");
+  let code: number = reply.code ?? GrpcCode.OK;
+  let text = reply.message ?? "";
+  if (!reply.messages?.length && !reply.stream && code !== GrpcCode.OK) return trailersOnly(code, text);
   if (stream.destroyed) return;
   stream.respond({ ":status": 200, "content-type": "application/grpc", ...(reply.metadata ?? {}) }, { waitForTrailers: true });
-  stream.once("wantTrailers", () => stream.sendTrailers({ "grpc-status": String(code), "grpc-message": encodeGrpcMessage(reply.message ?? "") }));
+  stream.once("wantTrailers", () => stream.sendTrailers({ "grpc-status": String(code), "grpc-message": encodeGrpcMessage(text) }));
   for (const m of reply.messages ?? []) stream.write(grpcFrame(m));
   if (reply.stream) {
     try {
       for await (const m of reply.stream) {
+        // The client cancelled: the handler's stream is abandoned (its iterator returned), as grpc-go cancels the context.
         if (stream.destroyed) return;
         stream.write(grpcFrame(m));
       }
-    } catch {
-      // The stream's producer failed: nothing more to send; the status set above stands.
+    } catch (err) {
+      // The handler failed mid-stream: its error is the status, as grpc-go reports a handler's returned error.
+      code = GrpcCode.UNKNOWN;
+      text = (err as Error).message;
     }
   }
   if (!stream.destroyed) stream.end();

@@ -31,16 +31,32 @@ export function grpcSession(port: number, host: string, tls: boolean): Promise<C
   });
 }
 
-/** One unary call on a session; `authority` is the :authority (the Host ingress-nginx routes by). */
-export function grpcCall(session: ClientHttp2Session, authority: string, path: string, message: Uint8Array, metadata: Record<string, string> = {}): Promise<GrpcResult> {
+/**
+ * One call with one request message on a session (unary or server streaming); `authority` is the
+ * :authority (the Host ingress-nginx routes by). `onMessage` sees each response message the moment
+ * its last byte arrives, with its index.
+ */
+export function grpcCall(session: ClientHttp2Session, authority: string, path: string, message: Uint8Array, metadata: Record<string, string> = {}, onMessage?: (m: Uint8Array, index: number) => void): Promise<GrpcResult> {
   return new Promise((resolve, reject) => {
     const stream = session.request({ ":method": "POST", ":path": path, ":authority": authority, "content-type": "application/grpc", te: "trailers", ...metadata });
     let headers: IncomingHttpHeaders = {};
     let trailers: IncomingHttpHeaders = {};
     const chunks: Buffer[] = [];
+    let pending: Buffer = Buffer.alloc(0);
+    let seen = 0;
     stream.on("response", (h) => (headers = h));
     stream.on("trailers", (t) => (trailers = t));
-    stream.on("data", (c: Buffer) => chunks.push(c));
+    stream.on("data", (c: Buffer) => {
+      chunks.push(c);
+      if (!onMessage) return;
+      pending = pending.length ? Buffer.concat([pending, c]) : c;
+      // Whole length-prefixed messages only (a DATA frame may end inside one).
+      while (pending.length >= 5 && pending.length >= 5 + pending.readUInt32BE(1)) {
+        const n = 5 + pending.readUInt32BE(1);
+        onMessage(pending.subarray(5, n), seen++);
+        pending = pending.subarray(n);
+      }
+    });
     stream.on("error", reject);
     stream.on("end", () => {
       const status = trailers["grpc-status"] ?? headers["grpc-status"];

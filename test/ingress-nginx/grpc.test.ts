@@ -8,7 +8,8 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import type { Deployment } from "kubernetes-types/apps/v1.js";
 import type { Pod } from "kubernetes-types/core/v1.js";
-import type { ClientHttp2Session } from "node:http2";
+import { constants as h2constants, type ClientHttp2Session } from "node:http2";
+import { performance } from "node:perf_hooks";
 import type { Condition } from "kubernetes-types/meta/v1.js";
 import type { KubeObject } from "../../core/api/object.js";
 import { Cluster } from "../../core/cluster/cluster.js";
@@ -19,15 +20,24 @@ import { PodStreams } from "../../core/apiserver/http/pod-streams.js";
 import { ingressNginx, IngressHostPortsToken, NAMESPACE } from "../../plugins/ingress-nginx/index.js";
 import { definePlugin } from "../../core/plugins/plugin.js";
 import { Images, type ImageDefinition } from "../../core/cri/images.js";
-import { grpcFrame, grpcUnframe, serveGrpc, untilSignal } from "../../plugins/images/index.js";
+import { grpcFrame, serveGrpc, untilSignal } from "../../plugins/images/index.js";
 import { grpcCall, grpcSession } from "./grpc-client.js";
 import { hostRequest } from "./harness.js";
 
-/** Released by the test once the client has seen the first streamed message: the ticker's second message waits for it. */
-let releaseSecond: () => void = () => undefined;
-const secondMayGo = new Promise<void>((r) => (releaseSecond = r));
+/** A `ticker.Ticker/Watch` call as the backend saw it: `release` lets its second message go; `cancelled` settles when the client cancelled the call. */
+interface TickerCall {
+  release(): void;
+  cancelled: Promise<true>;
+}
+/** The ticker's calls in arrival order (the tests make one at a time). */
+const tickerCalls: TickerCall[] = [];
+const tickerMessage = (text: string) => new MessageWriter().string(1, text).finish();
 
-/** `example.com/ticker`: `ticker.Ticker/Watch` streams "first", then "second" only when the test releases it (h2c on 7000). */
+/**
+ * `example.com/ticker` (h2c on 7000): `ticker.Ticker/Watch` streams "first", then "second" once the
+ * client has released it (after 5 s unreleased, "second (unreleased)": a proxy buffering the stream
+ * never shows the client the first); `ticker.Ticker/Fail` streams "first" and "second", then fails the call.
+ */
 const TICKER_IMAGE: ImageDefinition = {
   repository: "example.com/ticker",
   tags: ["1"],
@@ -38,11 +48,25 @@ const TICKER_IMAGE: ImageDefinition = {
     ticker: async (p) => {
       serveGrpc(p, 7000, {
         "ticker.Ticker": {
-          Watch: () => ({
-            messages: [new MessageWriter().string(1, "first").finish()],
+          Watch: (c) => {
+            let release!: () => void;
+            const released = new Promise<string>((r) => (release = () => r("second")));
+            const cancelled = new Promise<true>((r) => c.signal.addEventListener("abort", () => r(true), { once: true }));
+            tickerCalls.push({ release, cancelled });
+            const unreleased = p.sleep(5000).then(() => "second (unreleased)", () => "");
+            return {
+              messages: [tickerMessage("first")],
+              stream: (async function* () {
+                yield tickerMessage(await Promise.race([released, unreleased]));
+              })(),
+            };
+          },
+          Fail: () => ({
+            messages: [tickerMessage("first")],
             stream: (async function* () {
-              await secondMayGo;
-              yield new MessageWriter().string(1, "second").finish();
+              await p.sleep(10);
+              yield tickerMessage("second");
+              throw new Error("ticker broke: 100%");
             })(),
           }),
         },
@@ -196,40 +220,64 @@ test("GRPC backend: HTTP/2 over TLS (ALPN h2) on the HTTPS port reaches grpcbin 
   assert.is(r.code, 0);
 });
 
-test("server streaming: grpcbin's DummyServerStream answers ten messages through the controller", async () => {
-  const s = await tls("grpc.example.com");
+test("server streaming: grpcbin's DummyServerStream (ten messages a second apart) reaches the client message by message, over TLS to a GRPC upstream and h2c to a GRPCS one", async () => {
   const dummy = new MessageWriter().string(1, "f_string").finish();
-  const r = await grpcCall(s, "grpc.example.com", "/grpcbin.GRPCBin/DummyServerStream", dummy);
-  assert.is(r.code, 0);
-  assert.is(r.messages.length, 10);
-  assert.ok(r.messages.every((m) => Buffer.from(m).equals(Buffer.from(dummy))));
+  const watch = async (s: ClientHttp2Session, host: string) => {
+    const arrivals: number[] = [];
+    const r = await grpcCall(s, host, "/grpcbin.GRPCBin/DummyServerStream", dummy, {}, () => arrivals.push(performance.now()));
+    return { r, arrivals, ended: performance.now() };
+  };
+  const calls = await Promise.all([watch(await tls("grpc.example.com"), "grpc.example.com"), watch(await h2c(), "grpcs.example.com")]);
+  for (const { r, arrivals, ended } of calls) {
+    assert.is(r.httpStatus, 200);
+    assert.is(r.code, 0);
+    assert.is(r.trailers["grpc-status"], "0");
+    assert.is(r.messages.length, 10);
+    assert.ok(r.messages.every((m) => Buffer.from(m).equals(Buffer.from(dummy))));
+    assert.is(arrivals.length, 10);
+    // grpcbin sends the tenth message 9 s after the first and its status 1 s later: a proxy that
+    // buffered the call would hand over all ten together with the trailers.
+    assert.ok(arrivals[9]! - arrivals[0]! > 5000, `the first message came ${Math.round(arrivals[9]! - arrivals[0]!)} ms before the last`);
+    assert.ok(ended - arrivals[0]! > 5000, "the first message came well before the trailers");
+  }
 });
 
-test("server streaming passes each message through as the upstream sends it (not buffered until the call ends): the second is only sent after the client saw the first", async () => {
+test("server streaming passes each message through as the upstream sends it: the ticker sends its second message only after the client saw the first (TLS and h2c)", async () => {
   for (const s of [await tls("ticker.example.com"), await h2c()]) {
     const seen: string[] = [];
-    const result = await new Promise<{ code: string | undefined }>((resolve, reject) => {
-      const stream = s.request({ ":method": "POST", ":path": "/ticker.Ticker/Watch", ":authority": "ticker.example.com", "content-type": "application/grpc", te: "trailers" });
-      let pending = Buffer.alloc(0);
-      stream.on("data", (c: Buffer) => {
-        pending = Buffer.concat([pending, c]);
-        // Whole messages only (a frame may arrive split).
-        while (pending.length >= 5 && pending.length >= 5 + pending.readUInt32BE(1)) {
-          const n = 5 + pending.readUInt32BE(1);
-          seen.push(firstString(grpcUnframe(pending.subarray(0, n))[0]) ?? "");
-          pending = pending.subarray(n);
-          if (seen.length === 1) releaseSecond();
-        }
-      });
-      let trailers: Record<string, unknown> = {};
-      stream.on("trailers", (t) => (trailers = t));
-      stream.on("error", reject);
-      stream.on("end", () => resolve({ code: trailers["grpc-status"] as string | undefined }));
-      stream.end(grpcFrame(new Uint8Array(0)));
+    const r = await grpcCall(s, "ticker.example.com", "/ticker.Ticker/Watch", new Uint8Array(0), {}, (m, i) => {
+      seen.push(firstString(m) ?? "");
+      if (i === 0) tickerCalls.at(-1)!.release();
     });
     assert.equal(seen, ["first", "second"]);
-    assert.is(result.code, "0");
+    assert.is(r.code, 0);
+    assert.is(r.trailers["grpc-status"], "0");
   }
+});
+
+test("server streaming: a backend failing after some messages — the messages, then its grpc-status and grpc-message in the trailers", async () => {
+  const r = await grpcCall(await h2c(), "ticker.example.com", "/ticker.Ticker/Fail", new Uint8Array(0));
+  assert.is(r.httpStatus, 200);
+  assert.equal(r.messages.map(firstString), ["first", "second"]);
+  assert.is(r.trailers["grpc-status"], "2");
+  assert.is(r.code, 2);
+  assert.is(r.message, "ticker broke: 100%");
+});
+
+test("server streaming: a client cancelling the call (RST_STREAM CANCEL) cancels it at the backend", async () => {
+  const s = await h2c();
+  const calls = tickerCalls.length;
+  const closed = new Promise<number>((resolve) => {
+    const stream = s.request({ ":method": "POST", ":path": "/ticker.Ticker/Watch", ":authority": "ticker.example.com", "content-type": "application/grpc", te: "trailers" });
+    stream.on("error", () => undefined);
+    stream.once("data", () => stream.close(h2constants.NGHTTP2_CANCEL));
+    stream.on("close", () => resolve(stream.rstCode ?? -1));
+    stream.end(grpcFrame(new Uint8Array(0)));
+  });
+  assert.is(await closed, h2constants.NGHTTP2_CANCEL);
+  assert.is(tickerCalls.length, calls + 1);
+  const seen = await Promise.race([tickerCalls.at(-1)!.cancelled, new Promise<false>((r) => setTimeout(() => r(false), 3000))]);
+  assert.is(seen, true, "the backend's call was cancelled");
 });
 
 test("GRPCS backend: TLS with ALPN h2 to grpcbin's secure port", async () => {

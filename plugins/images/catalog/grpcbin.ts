@@ -27,8 +27,8 @@ function headersMessage(metadata: Readonly<Record<string, string>>): Uint8Array 
   return w.finish();
 }
 
-/** The services grpcbin registers (the subset kubesim answers; others are UNIMPLEMENTED). */
-const GRPCBIN_SERVICES: GrpcServices = {
+/** The services grpcbin registers (the subset kubesim answers; others are UNIMPLEMENTED); `sleep` is the process's clock. */
+const grpcbinServices = (sleep: (ms: number) => Promise<void>): GrpcServices => ({
   "hello.HelloService": {
     // proto2 `optional string greeting = 1`; an unset greeting is "noname".
     SayHello: (c: GrpcCall) => ({ messages: [new MessageWriter().string(1, `hello ${stringField(c.messages[0], 1) ?? "noname"}`).finish()] }),
@@ -37,8 +37,21 @@ const GRPCBIN_SERVICES: GrpcServices = {
     Empty: () => ({ messages: [new Uint8Array(0)] }),
     DummyUnary: (c: GrpcCall) => ({ messages: [c.messages[0] ?? new Uint8Array(0)] }),
     HeadersUnary: (c: GrpcCall) => ({ messages: [headersMessage(c.metadata)] }),
-    // Server streaming: the request's DummyMessage sent back ten times, as grpcbin's DummyServerStream does.
-    DummyServerStream: (c: GrpcCall) => ({ messages: Array.from({ length: 10 }, () => c.messages[0] ?? new Uint8Array(0)) }),
+    // Server streaming: the request's DummyMessage sent back ten times, each send followed by a
+    // one-second sleep (the status comes a second after the last), as grpcbin's DummyServerStream does.
+    DummyServerStream: (c: GrpcCall) => {
+      const m = c.messages[0] ?? new Uint8Array(0);
+      return {
+        messages: [m],
+        stream: (async function* () {
+          for (let i = 1; i < 10; i++) {
+            await sleep(1000);
+            yield m;
+          }
+          await sleep(1000);
+        })(),
+      };
+    },
     SpecificError: (c: GrpcCall) => {
       // `SpecificErrorRequest { uint32 code = 1; string reason = 2; }`
       const m = c.messages[0];
@@ -56,7 +69,7 @@ const GRPCBIN_SERVICES: GrpcServices = {
       return { code, message: reason };
     },
   },
-};
+});
 
 let certificate: Promise<{ certPem: string; keyPem: string }> | undefined;
 
@@ -65,13 +78,14 @@ let certificate: Promise<{ certPem: string; keyPem: string }> | undefined;
  * gRPC backend): cleartext gRPC (h2c) on :9000 and gRPC over TLS (ALPN h2, a self-signed
  * certificate for grpcb.in) on :9001, serving `hello.HelloService/SayHello` (`hello <greeting>`)
  * and `grpcbin.GRPCBin` `Empty`, `DummyUnary` (echoes the message), `HeadersUnary` (the request
- * metadata), `DummyServerStream` (the message ten times, server streaming) and `SpecificError` (fails with the code and reason asked for).
+ * metadata), `DummyServerStream` (the message ten times, a second apart) and `SpecificError` (fails with the code and reason asked for).
  */
 const grpcbin: Program = async (p) => {
   certificate ??= selfSignedCertificate("grpcb.in", ["grpcb.in", "localhost"]);
   const cert = await certificate;
-  serveGrpc(p, 9000, GRPCBIN_SERVICES);
-  serveGrpc(p, 9001, GRPCBIN_SERVICES, { cert: cert.certPem, key: cert.keyPem });
+  const services = grpcbinServices((ms) => p.sleep(ms));
+  serveGrpc(p, 9000, services);
+  serveGrpc(p, 9001, services, { cert: cert.certPem, key: cert.keyPem });
   p.stderr("listening on :9000 (insecure gRPC)\nlistening on :9001 (secure gRPC)\n");
   return untilSignal(p, () => 0);
 };
