@@ -13,6 +13,8 @@ import type { LogStore } from "../../core/cri/runtime-service.js";
  */
 export class NodeHostFileSystem extends HostFileSystem {
   private readonly links = new Map<string, string>();
+  /** Directory → the links directly in it (listing a directory reads its own links only). */
+  private readonly linksByDir = new Map<string, Set<string>>();
   private logs: LogStore | undefined;
 
   /** Shows the runtime's log files (called once the node's runtime exists). */
@@ -31,10 +33,10 @@ export class NodeHostFileSystem extends HostFileSystem {
 
   override remove(path: string): boolean {
     const p = normalizePath(path);
-    if (this.links.delete(p)) return true;
+    if (this.dropLink(p)) return true;
     let removed = false;
     const prefix = p === "/" ? "/" : p + "/";
-    for (const l of [...this.links.keys()]) if (l.startsWith(prefix)) removed = this.links.delete(l) || removed;
+    for (const l of [...this.links.keys()]) if (l.startsWith(prefix)) removed = this.dropLink(l) || removed;
     return super.remove(p) || removed;
   }
 
@@ -49,10 +51,10 @@ export class NodeHostFileSystem extends HostFileSystem {
       found = true;
       names.add(f.slice(prefix.length).split("/")[0]!);
     }
-    for (const [link, target] of this.links) {
-      if (parentOf(link) !== p) continue;
+    for (const link of [...(this.linksByDir.get(p) ?? [])]) {
+      const target = this.links.get(link)!;
       if (this.read(target) === undefined) {
-        this.links.delete(link);
+        this.dropLink(link);
         continue;
       }
       found = true;
@@ -67,8 +69,22 @@ export class NodeHostFileSystem extends HostFileSystem {
 
   symlink(target: string, path: string): void {
     const p = normalizePath(path);
-    this.mkdir(parentOf(p));
+    const dir = parentOf(p);
+    this.mkdir(dir);
     this.links.set(p, normalizePath(target));
+    let inDir = this.linksByDir.get(dir);
+    if (!inDir) this.linksByDir.set(dir, (inDir = new Set()));
+    inDir.add(p);
+  }
+
+  /** Removes the link at `p`; false when there is none. */
+  private dropLink(p: string): boolean {
+    if (!this.links.delete(p)) return false;
+    const dir = parentOf(p);
+    const inDir = this.linksByDir.get(dir);
+    inDir?.delete(p);
+    if (inDir?.size === 0) this.linksByDir.delete(dir);
+    return true;
   }
 
   readlink(path: string): string | undefined {
