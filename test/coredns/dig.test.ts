@@ -7,6 +7,8 @@ import { Cluster } from "../../core/cluster/cluster.js";
 import { DEFAULT_PLUGINS } from "../../core/cluster/default-distribution.js";
 import { ClusterDnsAddressToken } from "../../core/cluster/cluster-dns.js";
 import { DIG, requireTool } from "../support/require-tool.js";
+import { DataPlaneToken, type DataPlane } from "../../core/net/data-plane.js";
+import { runningServers } from "../../plugins/coredns/index.js";
 
 requireTool(DIG);
 
@@ -89,6 +91,26 @@ test("SRV, StatefulSet hostnames under a headless service, ExternalName CNAME, P
   const tcp = await dig("+tcp", "web.default.svc.cluster.local");
   assert.match(tcp, new RegExp(`IN\\s+A\\s+${svc.spec!.clusterIP!.replace(/\./g, "\\.")}`));
   assert.match(await dig("+short", "dns-version.cluster.local", "TXT"), '"1.1.0"');
+});
+
+test("repeats on the host port are answered from a CoreDNS pod's cache entry, counted by that pod as hits and requests", async () => {
+  const servers = [...(runningServers.get(cluster.resolve<DataPlane>(DataPlaneToken)) ?? [])];
+  assert.is(servers.length, 2);
+  const sum = async (re: RegExp): Promise<number> => {
+    let total = 0;
+    for (const s of servers) for (const m of (await s.metrics.exposition()).matchAll(re)) total += Number(m[1]);
+    return total;
+  };
+  const hits = /^coredns_cache_hits_total\{[^}]*type="success"[^}]*\} (\d+)$/gm;
+  const requests = /^coredns_dns_requests_total\{[^}]*type="A"[^}]*\} (\d+)$/gm;
+  const ip = (await dig("+short", "web.default.svc.cluster.local")).trim();
+  assert.match(ip, /^\d+\.\d+\.\d+\.\d+$/, `dig answered "${ip}"`);
+  const [hits0, requests0] = [await sum(hits), await sum(requests)];
+  // Without a client cookie every dig sends the same bytes after the ID: repeats are packed.
+  for (let i = 0; i < 4; i++) assert.is((await dig("+short", "+nocookie", "web.default.svc.cluster.local")).trim(), ip);
+  // Every dig reached a pod's server one way or the other; at most one per pod missed its cache.
+  assert.is((await sum(requests)) - requests0, 4);
+  assert.ok((await sum(hits)) - hits0 >= 2);
 });
 
 test.run();

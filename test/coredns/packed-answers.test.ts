@@ -6,6 +6,8 @@ import { BUILTIN_DNS_PLUGINS } from "../../plugins/coredns/dns-plugins/builtins.
 import type { DnsEnvironment } from "../../plugins/coredns/server/handler.js";
 import { VirtualClock } from "../../core/clock/virtual-clock.js";
 import { SeededRandom } from "../../core/clock/random.js";
+import { createSocket } from "node:dgram";
+import { listenOnHost } from "../../plugins/coredns/server/host-listener.js";
 
 const HOSTS = "10.1.0.1 a.test\n10.2.0.1 two.test\n10.2.0.2 two.test\n";
 const info: QueryInfo = { protocol: "udp", remoteAddress: "10.0.0.1", remotePort: 5353, port: 53 };
@@ -92,6 +94,31 @@ test("no replay past a plugin with per-query effects: log in front of the cache,
   }
   assert.not.equal(order[0], order[1], "successive answers are rotated");
   await s.stop();
+});
+
+test("the host listener answers a packed repeat in the same turn; other queries go to the relay", async () => {
+  const { s } = await start(KUBEADM_LIKE);
+  let relayed = 0;
+  const l = await listenOnHost("127.0.0.1", 0, (q, protocol) => (relayed++, s.handle(q, { ...info, protocol })), { quick: (q, protocol) => s.answerCached(q, { ...info, protocol }) });
+  const client = createSocket("udp4");
+  await new Promise<void>((r) => client.bind(0, "127.0.0.1", () => r()));
+  const ask = (id: number): Promise<DecodedPacket> =>
+    new Promise((resolve) => {
+      client.once("message", (m) => resolve(decode(m)));
+      client.send(query("a.test", id), l.port, "127.0.0.1");
+    });
+  try {
+    for (const id of [1, 2, 3]) {
+      const r = await ask(id);
+      assert.is(r.id, id);
+      assert.is((r.answers![0] as { data: string }).data, "10.1.0.1");
+    }
+    assert.is(relayed, 1, "only the first query took the relay");
+  } finally {
+    client.close();
+    await l.close();
+    await s.stop();
+  }
 });
 
 test.run();
