@@ -6,16 +6,25 @@ import type { Client, DeleteOptions, WriteOptions } from "../client/client.js";
 import type { AdmissionContext, AdmissionListers, AdmissionOperation, AdmissionPlugin, AdmissionRequest } from "./admission.js";
 import type { RequestContext } from "./api-server-contract.js";
 
+type Phase = "admit" | "validate";
+type Hook = (request: AdmissionRequest, ctx: AdmissionContext) => void | Promise<void>;
+
 /**
  * Runs admission for the API server: every plugin's `admit` (mutating) in order, then, in a
  * separate call, every `validate`. Plugins are read on each request, so plugins loaded later
- * take part. The request object is built only if some plugin looks at the operation.
+ * take part. Only plugins that declare they look at the request's operation, resource and
+ * subresource run (the selection is cached per request kind); the request object is built only
+ * if one does, and a hook that answers synchronously is not awaited.
  */
 export class AdmissionChain {
   private client: Client | undefined;
   private listers: AdmissionListers | undefined;
   /** The context every hook receives (rebuilt when the client or listers are set). */
   private context: AdmissionContext | undefined;
+  /** The plugin list the cached selections were made from. */
+  private selectedFrom: readonly AdmissionPlugin[] = [];
+  /** The hooks that look at each `phase op resource subresource`. */
+  private readonly selections = new Map<string, readonly Hook[]>();
 
   constructor(private readonly plugins: () => readonly AdmissionPlugin[], private readonly clock: Clock) {}
 
@@ -31,31 +40,73 @@ export class AdmissionChain {
     this.context = undefined;
   }
 
-  /** The mutating phase: every plugin's `admit`, in order. */
-  admit(op: AdmissionOperation, type: RegisteredType, subresource: string | undefined, obj: KubeObject | undefined, old: KubeObject | undefined, options: WriteOptions | DeleteOptions, ctx: RequestContext): Promise<void> {
+  /** The mutating phase: every plugin's `admit`, in order. Nothing to await when no hook needed to. */
+  admit(op: AdmissionOperation, type: RegisteredType, subresource: string | undefined, obj: KubeObject | undefined, old: KubeObject | undefined, options: WriteOptions | DeleteOptions, ctx: RequestContext): Promise<void> | undefined {
     return this.run("admit", op, type, subresource, obj, old, options, ctx);
   }
 
-  /** The validating phase: every plugin's `validate`, in order. */
-  validate(op: AdmissionOperation, type: RegisteredType, subresource: string | undefined, obj: KubeObject | undefined, old: KubeObject | undefined, options: WriteOptions | DeleteOptions, ctx: RequestContext): Promise<void> {
+  /** The validating phase: every plugin's `validate`, in order. Nothing to await when no hook needed to. */
+  validate(op: AdmissionOperation, type: RegisteredType, subresource: string | undefined, obj: KubeObject | undefined, old: KubeObject | undefined, options: WriteOptions | DeleteOptions, ctx: RequestContext): Promise<void> | undefined {
     return this.run("validate", op, type, subresource, obj, old, options, ctx);
   }
 
-  private async run(phase: "admit" | "validate", op: AdmissionOperation, type: RegisteredType, subresource: string | undefined, obj: KubeObject | undefined, old: KubeObject | undefined, options: WriteOptions | DeleteOptions, ctx: RequestContext): Promise<void> {
-    let req: AdmissionRequest | undefined;
-    for (const p of this.plugins()) {
-      const hook = p[phase];
-      if (!hook || (p.operations && !p.operations.includes(op))) continue;
-      req ??= admissionRequest(op, type, subresource, obj, old, options, ctx);
-      this.context ??= { client: this.clientOrThrow(), clock: this.clock, ...(this.listers ? { listers: this.listers } : {}) };
-      await hook.call(p, req, this.context);
+  private run(phase: Phase, op: AdmissionOperation, type: RegisteredType, subresource: string | undefined, obj: KubeObject | undefined, old: KubeObject | undefined, options: WriteOptions | DeleteOptions, ctx: RequestContext): Promise<void> | undefined {
+    const hooks = this.hooks(phase, op, type, subresource ?? "");
+    if (hooks.length === 0) return undefined;
+    const req = admissionRequest(op, type, subresource, obj, old, options, ctx);
+    const context = (this.context ??= { client: this.clientOrThrow(), clock: this.clock, ...(this.listers ? { listers: this.listers } : {}) });
+    for (let i = 0; i < hooks.length; i++) {
+      const pending = hooks[i]!(req, context);
+      if (pending) return this.finish(pending, hooks, i + 1, req, context);
     }
+    return undefined;
+  }
+
+  /** The rest of the chain once a hook went asynchronous. */
+  private async finish(pending: Promise<void>, hooks: readonly Hook[], from: number, req: AdmissionRequest, context: AdmissionContext): Promise<void> {
+    await pending;
+    for (let i = from; i < hooks.length; i++) {
+      const next = hooks[i]!(req, context);
+      if (next) await next;
+    }
+  }
+
+  /** The hooks of `phase` that look at this operation, resource and subresource, in chain order. */
+  private hooks(phase: Phase, op: AdmissionOperation, type: RegisteredType, subresource: string): readonly Hook[] {
+    const plugins = this.plugins();
+    if (plugins !== this.selectedFrom && !samePlugins(plugins, this.selectedFrom)) {
+      this.selectedFrom = plugins;
+      this.selections.clear();
+    }
+    const { group, plural } = type.descriptor;
+    const resource = group ? `${plural}.${group}` : plural;
+    const key = `${phase} ${op} ${resource} ${subresource}`;
+    let hooks = this.selections.get(key);
+    if (!hooks) {
+      const selected: Hook[] = [];
+      for (const p of plugins) {
+        const hook = p[phase];
+        if (!hook || (p.operations && !p.operations.includes(op))) continue;
+        if (p.resources && !p.resources.includes(resource)) continue;
+        if (p.subresources && !p.subresources.includes(subresource)) continue;
+        selected.push(hook.bind(p));
+      }
+      this.selections.set(key, (hooks = selected));
+    }
+    return hooks;
   }
 
   private clientOrThrow(): Client {
     if (!this.client) throw internalError("admission client not configured");
     return this.client;
   }
+}
+
+/** Whether two plugin lists hold the same plugins in the same order (the extension point hands out a fresh array each time). */
+function samePlugins(a: readonly AdmissionPlugin[], b: readonly AdmissionPlugin[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** The attributes of one request as admission sees them. */

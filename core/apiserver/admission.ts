@@ -32,7 +32,7 @@ export interface AdmissionRequest {
 }
 
 /** Resources admission plugins read through the API server's own informers. */
-export type AdmissionListedResource = "limitranges" | "resourcequotas" | "priorityclasses.scheduling.k8s.io";
+export type AdmissionListedResource = "limitranges" | "resourcequotas" | "priorityclasses.scheduling.k8s.io" | "namespaces" | "serviceaccounts";
 
 /**
  * The API server's own informer caches, as upstream's admission plugins read listers rather than
@@ -41,6 +41,12 @@ export type AdmissionListedResource = "limitranges" | "resourcequotas" | "priori
  */
 export interface AdmissionListers {
   list<T extends KubeObject = KubeObject>(resource: AdmissionListedResource, namespace?: string): readonly T[] | undefined;
+  /**
+   * One cached object, or undefined when the cache does not hold it (not synced yet, or created
+   * so recently the informer has not seen it): the plugin then reads it live, as upstream's
+   * plugins fall back to a live lookup when their lister misses.
+   */
+  get?<T = KubeObject>(resource: AdmissionListedResource, name: string, namespace?: string): T | undefined;
 }
 
 /** What an admission plugin may use: an in-process client to read (and, for quota, write status), the server's listers and the clock. */
@@ -57,8 +63,19 @@ export interface AdmissionContext {
  */
 export interface AdmissionPlugin {
   readonly name: string;
-  /** Which operations this plugin looks at (default: all). */
+  /** Which operations this plugin looks at (default: all; upstream's `Handles(operation)`). */
   readonly operations?: readonly AdmissionOperation[];
+  /**
+   * Which resources it looks at, as `plural` for the core group or `plural.group` (default: all).
+   * The chain skips the plugin for any other resource without building a request or awaiting it.
+   */
+  readonly resources?: readonly string[];
+  /** Which subresources it looks at, `""` being the resource itself (default: all). */
+  readonly subresources?: readonly string[];
+  /**
+   * A hook may return nothing when it decides synchronously: the chain then moves on without
+   * awaiting (each await costs every write a microtask turn).
+   */
   admit?(request: AdmissionRequest, ctx: AdmissionContext): void | Promise<void>;
   validate?(request: AdmissionRequest, ctx: AdmissionContext): void | Promise<void>;
 }

@@ -258,7 +258,8 @@ export class ApiServer implements ApiServerApi {
       return strategy.review(draft, { ...(ctx.user ? { user: ctx.user } : {}), ...(namespace ? { namespace } : {}) });
     }
     this.prepareMetaForCreate(type, draft);
-    await this.admission.admit("CREATE", type, undefined, draft, undefined, options, ctx);
+    const admitting = this.admission.admit("CREATE", type, undefined, draft, undefined, options, ctx);
+    if (admitting) await admitting;
     strategy.prepareForCreate?.(draft, this.strategyContext);
     strategy.recordRequester?.(draft, ctx.user);
     if (draft.metadata.generation === undefined && "spec" in draft) draft.metadata.generation = 1;
@@ -268,7 +269,8 @@ export class ApiServer implements ApiServerApi {
       const errors = strategy.validate?.(draft, this.strategyContext) ?? [];
       allocated = true;
       if (errors.length) throw invalid(type.descriptor.kind, type.descriptor.group, draft.metadata.name ?? "", errors);
-      await this.admission.validate("CREATE", type, undefined, draft, undefined, options, ctx);
+      const validating = this.admission.validate("CREATE", type, undefined, draft, undefined, options, ctx);
+      if (validating) await validating;
       if (options.dryRun?.includes("All")) {
         strategy.release?.(draft, this.strategyContext);
         return draft;
@@ -503,7 +505,8 @@ export class ApiServer implements ApiServerApi {
           else draft["status"] = cloneJson(current["status"]);
         }
       }
-      await this.admission.admit("UPDATE", type, subresource, draft, current, options, ctx);
+      const admitting = this.admission.admit("UPDATE", type, subresource, draft, current, options, ctx);
+      if (admitting) await admitting;
       if (!subresource) {
         strategy.prepareForUpdate?.(draft, current, this.strategyContext);
         // Generation: a strategy that manages it (Deployments also bump on annotation changes)
@@ -521,7 +524,8 @@ export class ApiServer implements ApiServerApi {
       else if (subresource === "status") errors.push(...(strategy.validateStatusUpdate?.(draft, current, this.strategyContext) ?? []));
       else errors.push(...(strategy.validate?.(draft, this.strategyContext) ?? []), ...(strategy.validateUpdate?.(draft, current, this.strategyContext) ?? []));
       if (errors.length) throw invalid(type.descriptor.kind, type.descriptor.group, name, dedupe(errors));
-      await this.admission.validate("UPDATE", type, subresource, draft, current, options, ctx);
+      const validating = this.admission.validate("UPDATE", type, subresource, draft, current, options, ctx);
+      if (validating) await validating;
       // A no-op write keeps the resourceVersion — unless the object is stored in an older storage
       // version (its encoding differs, as etcd3's byte comparison sees it): rewriting it is how
       // stored versions are migrated.
@@ -577,7 +581,8 @@ export class ApiServer implements ApiServerApi {
     if (!target?.name) throw invalid("Binding", "", name, [fieldError.required("target.name")]);
     if (target.kind && target.kind !== "Node") throw invalid("Binding", "", name, [fieldError.notSupported("target.kind", target.kind, ["Node"])]);
     const key = this.key(type, namespace, name);
-    await this.admission.validate("CREATE", type, "binding", body, undefined, options, ctx);
+    const validating = this.admission.validate("CREATE", type, "binding", body, undefined, options, ctx);
+    if (validating) await validating;
     for (let attempt = 0; ; attempt++) {
       const current = await this.store.get(key);
       if (!current) throw notFound(type.descriptor, name);

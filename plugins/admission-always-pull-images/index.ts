@@ -40,6 +40,8 @@ function shouldIgnore(request: AdmissionRequest): boolean {
 export const alwaysPullImages: AdmissionPlugin = {
   name: "AlwaysPullImages",
   operations: ["CREATE", "UPDATE"],
+  resources: ["pods"],
+  subresources: [""],
   admit(request) {
     if (shouldIgnore(request)) return;
     for (const [c] of containersOf(specOf(request.object))) c.imagePullPolicy = "Always";

@@ -9,7 +9,7 @@ import type { AdmissionContext, AdmissionPlugin, AdmissionRequest } from "../adm
 import { admissionForbidden } from "../admission/admission-forbidden.js";
 import { admissionReviewRequest } from "../webhooks/admission-attributes.js";
 import { isExemptFromAdmissionHooks, namespaceSelectorMatches, objectSelectorMatches, ruleMatches } from "../webhooks/admission-matching.js";
-import { cachedObjects } from "../webhooks/configuration-cache.js";
+import { cachedObjects, cachedObjectsNow } from "../webhooks/configuration-cache.js";
 import { admissionProgram, matchConditionsHold } from "../webhooks/match-conditions.js";
 import { withAuthorizer } from "./admission-authorizer.js";
 import type { Authorizer } from "../http/authorization.js";
@@ -103,44 +103,49 @@ function evaluate(policy: Policy, vars: Record<string, unknown>): Decision[] {
 export const validatingAdmissionPolicy = (authorizer: () => Authorizer): AdmissionPlugin => ({
   name: "ValidatingAdmissionPolicy",
   operations: ["CREATE", "UPDATE", "DELETE", "CONNECT"],
-  async validate(req, ctx) {
-    if (isExemptFromAdmissionHooks(req)) return;
-    const bindings = await cachedObjects<Binding>(ctx.client, "ValidatingAdmissionPolicyBinding");
-    if (!bindings.length) return;
-    const policies = new Map((await cachedObjects<Policy>(ctx.client, "ValidatingAdmissionPolicy")).map((p) => [p.metadata!.name!, p]));
-    let review: ReturnType<typeof admissionReviewRequest> | undefined;
-    for (const binding of bindings) {
-      const policy = policies.get(binding.spec?.policyName ?? "");
-      if (!policy?.spec) continue;
-      if (!(await resourcesMatch(policy.spec.matchConstraints, req, ctx))) continue;
-      if (binding.spec?.matchResources && !(await resourcesMatch(binding.spec.matchResources, req, ctx))) continue;
-      review ??= admissionReviewRequest(req, "");
-      const base: Record<string, unknown> = { object: jsonToCel(review.object), oldObject: jsonToCel(review.oldObject), request: jsonToCel(review) };
-      const conditions = policy.spec.matchConditions;
-      try {
-        if (conditions?.length && !(await withAuthorizer(authorizer(), req, (authz) => matchConditionsHold(conditions, { ...base, authorizer: authz })))) continue;
-      } catch (err) {
-        if (policy.spec.failurePolicy === "Ignore") continue;
-        throw deny(req, policy, binding, { message: (err as Error).message, reason: "Invalid" });
-      }
-      const params = await paramsOf(policy, binding, req, ctx);
-      let decisions: Decision[];
-      if (params === "none") {
-        if (binding.spec?.paramRef?.parameterNotFoundAction !== "Deny") continue;
-        decisions = [{ message: "no params found for policy binding with `Deny` parameterNotFoundAction", reason: "Invalid" }];
-      } else if (policy.spec.paramKind && !binding.spec?.paramRef) {
-        decisions = policy.spec.failurePolicy === "Ignore" ? [] : [{ message: `failed to configure binding: paramRef must be set when the policy has a paramKind`, reason: "Invalid" }];
-      } else {
-        decisions = await withAuthorizer(authorizer(), req, (authz) => (params ?? [undefined]).flatMap((p) => evaluate(policy, { ...base, authorizer: authz, params: p ? jsonToCel(p) : null })));
-      }
-      const actions = binding.spec?.validationActions ?? [];
-      for (const d of decisions) {
-        if (actions.includes("Warn")) req.warnings?.push(`Validation failed for ValidatingAdmissionPolicy '${policy.metadata!.name}' with binding '${binding.metadata!.name}': ${d.message}`);
-      }
-      if (decisions.length && actions.includes("Deny")) throw deny(req, policy, binding, decisions[0]!);
-    }
+  validate(req, ctx) {
+    if (isExemptFromAdmissionHooks(req) || cachedObjectsNow<Binding>(ctx.client, "ValidatingAdmissionPolicyBinding")?.length === 0) return;
+    return validatePolicies(req, ctx, authorizer);
   },
 });
+
+/** Evaluates every binding's policy that matches the request (see validatingAdmissionPolicy). */
+async function validatePolicies(req: AdmissionRequest, ctx: AdmissionContext, authorizer: () => Authorizer): Promise<void> {
+  const bindings = await cachedObjects<Binding>(ctx.client, "ValidatingAdmissionPolicyBinding");
+  if (!bindings.length) return;
+  const policies = new Map((await cachedObjects<Policy>(ctx.client, "ValidatingAdmissionPolicy")).map((p) => [p.metadata!.name!, p]));
+  let review: ReturnType<typeof admissionReviewRequest> | undefined;
+  for (const binding of bindings) {
+    const policy = policies.get(binding.spec?.policyName ?? "");
+    if (!policy?.spec) continue;
+    if (!(await resourcesMatch(policy.spec.matchConstraints, req, ctx))) continue;
+    if (binding.spec?.matchResources && !(await resourcesMatch(binding.spec.matchResources, req, ctx))) continue;
+    review ??= admissionReviewRequest(req, "");
+    const base: Record<string, unknown> = { object: jsonToCel(review.object), oldObject: jsonToCel(review.oldObject), request: jsonToCel(review) };
+    const conditions = policy.spec.matchConditions;
+    try {
+      if (conditions?.length && !(await withAuthorizer(authorizer(), req, (authz) => matchConditionsHold(conditions, { ...base, authorizer: authz })))) continue;
+    } catch (err) {
+      if (policy.spec.failurePolicy === "Ignore") continue;
+      throw deny(req, policy, binding, { message: (err as Error).message, reason: "Invalid" });
+    }
+    const params = await paramsOf(policy, binding, req, ctx);
+    let decisions: Decision[];
+    if (params === "none") {
+      if (binding.spec?.paramRef?.parameterNotFoundAction !== "Deny") continue;
+      decisions = [{ message: "no params found for policy binding with `Deny` parameterNotFoundAction", reason: "Invalid" }];
+    } else if (policy.spec.paramKind && !binding.spec?.paramRef) {
+      decisions = policy.spec.failurePolicy === "Ignore" ? [] : [{ message: `failed to configure binding: paramRef must be set when the policy has a paramKind`, reason: "Invalid" }];
+    } else {
+      decisions = await withAuthorizer(authorizer(), req, (authz) => (params ?? [undefined]).flatMap((p) => evaluate(policy, { ...base, authorizer: authz, params: p ? jsonToCel(p) : null })));
+    }
+    const actions = binding.spec?.validationActions ?? [];
+    for (const d of decisions) {
+      if (actions.includes("Warn")) req.warnings?.push(`Validation failed for ValidatingAdmissionPolicy '${policy.metadata!.name}' with binding '${binding.metadata!.name}': ${d.message}`);
+    }
+    if (decisions.length && actions.includes("Deny")) throw deny(req, policy, binding, decisions[0]!);
+  }
+}
 
 function deny(req: AdmissionRequest, policy: Policy, binding: Binding, d: Decision): Error {
   const message = `ValidatingAdmissionPolicy '${policy.metadata!.name}' with binding '${binding.metadata!.name}' denied request: ${d.message}`;

@@ -12,6 +12,8 @@ import { claimClassUnset, defaultClassOf } from "../../volume/storage-class.js";
 export const defaultStorageClassAdmission: AdmissionPlugin = {
   name: "DefaultStorageClass",
   operations: ["CREATE"],
+  resources: ["persistentvolumeclaims"],
+  subresources: [""],
   async admit(request, ctx) {
     if (request.operation !== "CREATE" || request.subresource || request.resource.group !== "" || request.resource.plural !== "persistentvolumeclaims") return;
     const claim = request.object as PersistentVolumeClaim | undefined;

@@ -21,6 +21,8 @@ export function defaultTolerationSeconds(notReadySeconds = DEFAULT_TOLERATION_SE
   return {
     name: "DefaultTolerationSeconds",
     operations: ["CREATE", "UPDATE"],
+    resources: ["pods"],
+    subresources: [""],
     admit(request) {
       if ((request.operation !== "CREATE" && request.operation !== "UPDATE") || request.subresource || request.resource.group !== "" || request.resource.plural !== "pods") return;
       const pod = request.object as Pod | undefined;

@@ -173,10 +173,14 @@ function applies(request: AdmissionRequest): "pods" | "persistentvolumeclaims" |
   return request.resource.plural === "persistentvolumeclaims" ? "persistentvolumeclaims" : undefined;
 }
 
-/** The namespace's LimitRanges, from the server's lister when it runs. */
-async function limitRanges(namespace: string | undefined, ctx: AdmissionContext): Promise<readonly LimitRange[]> {
-  const listed = namespace !== undefined ? ctx.listers?.list("limitranges", namespace) : undefined;
-  return (listed ?? (await ctx.client.resource("limitranges").list({ namespace })).items) as readonly LimitRange[];
+/**
+ * Calls `use` with the namespace's LimitRanges: straight away from the server's lister when it
+ * runs, otherwise once they are listed (the promise to await).
+ */
+function withLimitRanges(namespace: string | undefined, ctx: AdmissionContext, use: (ranges: readonly LimitRange[]) => void): void | Promise<void> {
+  const listed = namespace !== undefined ? ctx.listers?.list("limitranges", namespace) as readonly LimitRange[] | undefined : undefined;
+  if (listed) return use(listed);
+  return ctx.client.resource("limitranges").list({ namespace }).then((list) => use(list.items as readonly LimitRange[]));
 }
 
 /**
@@ -188,18 +192,22 @@ async function limitRanges(namespace: string | undefined, ctx: AdmissionContext)
 export const limitRanger: AdmissionPlugin = {
   name: "LimitRanger",
   operations: ["CREATE", "UPDATE"],
-  async admit(request, ctx) {
+  resources: ["pods", "persistentvolumeclaims"],
+  subresources: [""],
+  admit(request, ctx) {
     if (applies(request) !== "pods") return;
-    const ranges = await limitRanges(request.namespace, ctx);
-    if (ranges.length) mutatePod(request.object as Pod, ranges);
+    return withLimitRanges(request.namespace, ctx, (ranges) => {
+      if (ranges.length) mutatePod(request.object as Pod, ranges);
+    });
   },
-  async validate(request, ctx) {
+  validate(request, ctx) {
     const kind = applies(request);
     if (!kind) return;
-    const ranges = await limitRanges(request.namespace, ctx);
-    for (const range of ranges) {
-      const errors = kind === "pods" ? validatePod(request.object as Pod, range) : validateClaim(request.object as PersistentVolumeClaim, range);
-      if (errors.length) throw admissionForbidden(request, aggregateMessage(errors));
-    }
+    return withLimitRanges(request.namespace, ctx, (ranges) => {
+      for (const range of ranges) {
+        const errors = kind === "pods" ? validatePod(request.object as Pod, range) : validateClaim(request.object as PersistentVolumeClaim, range);
+        if (errors.length) throw admissionForbidden(request, aggregateMessage(errors));
+      }
+    });
   },
 };

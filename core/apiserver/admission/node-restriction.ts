@@ -29,7 +29,7 @@ function podRefs(pod: Pod): { secrets: boolean; configmaps: boolean; claims: boo
  */
 export const nodeRestriction: AdmissionPlugin = {
   name: "NodeRestriction",
-  async validate(req, ctx) {
+  validate(req, ctx) {
     if (!req.user) return;
     const node = nodeIdentity(req.user);
     if (node === undefined) return;
@@ -57,13 +57,13 @@ export const nodeRestriction: AdmissionPlugin = {
   },
 };
 
-async function pods(req: AdmissionRequest, node: string, current: () => Promise<Pod | undefined>): Promise<void> {
+function pods(req: AdmissionRequest, node: string, current: () => Promise<Pod | undefined>): void | Promise<void> {
   switch (req.operation) {
     case "CREATE": {
       if (req.subresource === "eviction") {
-        const pod = await current();
-        if (pod && pod.spec?.nodeName !== node) throw admissionForbidden(req, `node "${node}" can only evict pods with spec.nodeName set to itself`);
-        return;
+        return current().then((pod) => {
+          if (pod && pod.spec?.nodeName !== node) throw admissionForbidden(req, `node "${node}" can only evict pods with spec.nodeName set to itself`);
+        });
       }
       if (req.subresource) return;
       const pod = req.object as Pod;
@@ -81,9 +81,11 @@ async function pods(req: AdmissionRequest, node: string, current: () => Promise<
       if ((req.oldObject as Pod | undefined)?.spec?.nodeName !== node) throw admissionForbidden(req, `node "${node}" can only update pod status for pods with spec.nodeName set to itself`);
       return;
     case "DELETE": {
-      const pod = (req.oldObject as Pod | undefined) ?? (await current());
-      if (pod && pod.spec?.nodeName !== node) throw admissionForbidden(req, `node "${node}" can only delete pods with spec.nodeName set to itself`);
-      return;
+      const refuse = (pod: Pod | undefined): void => {
+        if (pod && pod.spec?.nodeName !== node) throw admissionForbidden(req, `node "${node}" can only delete pods with spec.nodeName set to itself`);
+      };
+      const old = req.oldObject as Pod | undefined;
+      return old ? refuse(old) : current().then(refuse);
     }
   }
 }

@@ -15,6 +15,8 @@ import { admissionForbidden } from "./admission-forbidden.js";
 export const persistentVolumeClaimResize: AdmissionPlugin = {
   name: "PersistentVolumeClaimResize",
   operations: ["UPDATE"],
+  resources: ["persistentvolumeclaims"],
+  subresources: [""],
   async validate(request, ctx) {
     if (request.operation !== "UPDATE" || request.subresource || request.resource.group !== "" || request.resource.plural !== "persistentvolumeclaims") return;
     const claim = request.object as PersistentVolumeClaim | undefined;

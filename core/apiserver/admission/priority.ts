@@ -1,16 +1,47 @@
-import type { Pod } from "kubernetes-types/core/v1.js";
+import type { Pod, PodSpec } from "kubernetes-types/core/v1.js";
+import type { KubeObject } from "../../api/object.js";
 import type { PriorityClass } from "kubernetes-types/scheduling/v1.js";
 import { isStatusError } from "../../api/status.js";
-import type { AdmissionContext, AdmissionPlugin } from "../admission.js";
+import type { AdmissionContext, AdmissionPlugin, AdmissionRequest } from "../admission.js";
 import { admissionForbidden } from "./admission-forbidden.js";
 
 const isPods = (group: string, plural: string): boolean => group === "" && plural === "pods";
 const isPriorityClasses = (group: string, plural: string): boolean => group === "scheduling.k8s.io" && plural === "priorityclasses";
 
+/** The global default class among `classes`: several can only exist through a race; upstream picks the lowest value. */
+function globalDefault(classes: readonly PriorityClass[]): PriorityClass | undefined {
+  let best: PriorityClass | undefined;
+  for (const c of classes) if (c.globalDefault && (!best || c.value < best.value)) best = c;
+  return best;
+}
+
 async function defaultClass(ctx: AdmissionContext): Promise<PriorityClass | undefined> {
   const classes = (ctx.listers?.list("priorityclasses.scheduling.k8s.io") ?? (await ctx.client.resource<PriorityClass>("priorityclasses.scheduling.k8s.io").list()).items) as PriorityClass[];
-  // Several defaults can only exist through a race; upstream picks the lowest value.
-  return classes.filter((c) => c.globalDefault).sort((a, b) => a.value - b.value)[0];
+  return globalDefault(classes);
+}
+
+async function namedClass(request: AdmissionRequest, ctx: AdmissionContext, name: string): Promise<PriorityClass> {
+  try {
+    return (await ctx.client.resource<PriorityClass>("priorityclasses.scheduling.k8s.io").get(name)) as PriorityClass;
+  } catch (err) {
+    if (isStatusError(err, "NotFound")) throw admissionForbidden(request, `no PriorityClass with name ${name} was found`);
+    throw err;
+  }
+}
+
+/** Sets the pod's priority and preemption policy from its class (`byDefault`: the global default, named on the pod too; none: 0). */
+function applyClass(request: AdmissionRequest, spec: PodSpec, pc: PriorityClass | undefined, byDefault: boolean): void {
+  if (byDefault && pc) spec.priorityClassName = pc.metadata!.name!;
+  const priority = pc?.value ?? 0;
+  const preemptionPolicy = pc?.preemptionPolicy ?? "PreemptLowerPriority";
+  if (spec.priority !== undefined && spec.priority !== null && spec.priority !== priority) {
+    throw admissionForbidden(request, `the integer value of priority (${spec.priority}) must not be provided in pod spec; priority admission controller computed ${priority} from the given PriorityClass name`);
+  }
+  if (spec.preemptionPolicy && spec.preemptionPolicy !== preemptionPolicy) {
+    throw admissionForbidden(request, `the string value of PreemptionPolicy (${spec.preemptionPolicy}) must not be provided in pod spec; priority admission controller computed ${preemptionPolicy} from the given PriorityClass name`);
+  }
+  spec.priority = priority;
+  spec.preemptionPolicy = preemptionPolicy;
 }
 
 /**
@@ -22,39 +53,16 @@ async function defaultClass(ctx: AdmissionContext): Promise<PriorityClass | unde
 export const priorityAdmission: AdmissionPlugin = {
   name: "Priority",
   operations: ["CREATE", "UPDATE"],
-  async admit(request, ctx) {
+  resources: ["pods", "priorityclasses.scheduling.k8s.io"],
+  admit(request, ctx) {
     const { group, plural } = request.resource;
     if (request.operation !== "CREATE" || request.subresource || !isPods(group, plural)) return;
     const spec = (request.object as Pod | undefined)?.spec;
     if (!spec) return;
-    let priority = 0;
-    let preemptionPolicy = "PreemptLowerPriority";
-    if (!spec.priorityClassName) {
-      const pc = await defaultClass(ctx);
-      if (pc) {
-        spec.priorityClassName = pc.metadata!.name!;
-        priority = pc.value;
-        preemptionPolicy = pc.preemptionPolicy ?? preemptionPolicy;
-      }
-    } else {
-      let pc: PriorityClass;
-      try {
-        pc = (await ctx.client.resource<PriorityClass>("priorityclasses.scheduling.k8s.io").get(spec.priorityClassName)) as PriorityClass;
-      } catch (err) {
-        if (isStatusError(err, "NotFound")) throw admissionForbidden(request, `no PriorityClass with name ${spec.priorityClassName} was found`);
-        throw err;
-      }
-      priority = pc.value;
-      preemptionPolicy = pc.preemptionPolicy ?? preemptionPolicy;
-    }
-    if (spec.priority !== undefined && spec.priority !== null && spec.priority !== priority) {
-      throw admissionForbidden(request, `the integer value of priority (${spec.priority}) must not be provided in pod spec; priority admission controller computed ${priority} from the given PriorityClass name`);
-    }
-    if (spec.preemptionPolicy && spec.preemptionPolicy !== preemptionPolicy) {
-      throw admissionForbidden(request, `the string value of PreemptionPolicy (${spec.preemptionPolicy}) must not be provided in pod spec; priority admission controller computed ${preemptionPolicy} from the given PriorityClass name`);
-    }
-    spec.priority = priority;
-    spec.preemptionPolicy = preemptionPolicy;
+    if (spec.priorityClassName) return namedClass(request, ctx, spec.priorityClassName).then((pc) => applyClass(request, spec, pc, false));
+    const listed = ctx.listers?.list<PriorityClass & KubeObject>("priorityclasses.scheduling.k8s.io");
+    if (listed) return applyClass(request, spec, globalDefault(listed), true);
+    return defaultClass(ctx).then((pc) => applyClass(request, spec, pc, true));
   },
   async validate(request, ctx) {
     const { group, plural } = request.resource;

@@ -124,17 +124,24 @@ function podConstraintResource(n: string): boolean {
 export const resourceQuota: AdmissionPlugin = {
   name: "ResourceQuota",
   operations: ["CREATE", "UPDATE"],
-  async validate(request, ctx) {
+  validate(request, ctx) {
     if (request.operation === "UPDATE" && !countsOnUpdate(request)) return;
     if ((request.operation !== "CREATE" && request.operation !== "UPDATE") || request.subresource || !request.resource.namespaced || !request.namespace || !request.object) return;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await admitOnce(request, ctx);
-        return;
-      } catch (err) {
-        if (!isStatusError(err, "Conflict") || attempt >= MAX_CONFLICT_RETRIES) throw err;
-      }
-    }
+    // Most namespaces have no quota: the server's lister says so without awaiting anything.
+    if (ctx.listers?.list("resourcequotas", request.namespace)?.length === 0) return;
+    return checkQuotas(request, ctx);
   },
 };
+
+/** Checks and records usage against the namespace's quotas, retrying when a quota moved meanwhile. */
+async function checkQuotas(request: AdmissionRequest, ctx: AdmissionContext): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await admitOnce(request, ctx);
+      return;
+    } catch (err) {
+      if (!isStatusError(err, "Conflict") || attempt >= MAX_CONFLICT_RETRIES) throw err;
+    }
+  }
+}
 

@@ -1,4 +1,4 @@
-import type { Pod, Toleration } from "kubernetes-types/core/v1.js";
+import type { Pod, PodSpec, Toleration } from "kubernetes-types/core/v1.js";
 import type { RuntimeClass } from "kubernetes-types/node/v1.js";
 import { isStatusError } from "../../api/status.js";
 import type { AdmissionContext, AdmissionPlugin, AdmissionRequest } from "../admission.js";
@@ -26,37 +26,44 @@ const sameQuantities = (a: Record<string, unknown> | undefined, b: Record<string
 export const runtimeClassAdmission: AdmissionPlugin = {
   name: "RuntimeClass",
   operations: ["CREATE"],
-  async admit(request, ctx) {
+  resources: ["pods"],
+  subresources: [""],
+  admit(request, ctx) {
     if (!isPodCreate(request)) return;
     const spec = (request.object as Pod | undefined)?.spec;
     if (!spec?.runtimeClassName) return;
-    const rc = await runtimeClass(request, ctx, spec.runtimeClassName);
-    const podFixed = rc.overhead?.podFixed as Record<string, string> | undefined;
-    if (podFixed) {
-      if (spec.overhead && !sameQuantities(spec.overhead, podFixed)) throw admissionForbidden(request, "pod rejected: Pod's Overhead doesn't match RuntimeClass's defined Overhead");
-      spec.overhead = { ...podFixed };
-    }
-    const scheduling = rc.scheduling;
-    if (scheduling?.nodeSelector) {
-      const selector = { ...(spec.nodeSelector ?? {}) };
-      for (const [k, v] of Object.entries(scheduling.nodeSelector)) {
-        if (k in selector && selector[k] !== v) throw admissionForbidden(request, `pod rejected: conflict: runtimeClass.scheduling.nodeSelector[${k}] = ${v}; pod.spec.nodeSelector[${k}] = ${selector[k]}`);
-        selector[k] = v;
-      }
-      spec.nodeSelector = selector;
-    }
-    if (scheduling?.tolerations?.length) {
-      const tolerations: Toleration[] = [...(spec.tolerations ?? [])];
-      for (const t of scheduling.tolerations) if (!tolerations.some((x) => JSON.stringify(x) === JSON.stringify(t))) tolerations.push(t);
-      spec.tolerations = tolerations;
-    }
+    return runtimeClass(request, ctx, spec.runtimeClassName).then((rc) => applyRuntimeClass(request, spec, rc));
   },
-  async validate(request, ctx) {
+  validate(request, ctx) {
     if (!isPodCreate(request)) return;
     const spec = (request.object as Pod | undefined)?.spec;
     if (!spec?.overhead) return;
     if (!spec.runtimeClassName) throw admissionForbidden(request, "pod rejected: Pod Overhead set without corresponding RuntimeClass defined Overhead");
-    const rc = await runtimeClass(request, ctx, spec.runtimeClassName);
-    if (!sameQuantities(spec.overhead, rc.overhead?.podFixed as Record<string, unknown> | undefined)) throw admissionForbidden(request, "pod rejected: Pod's Overhead doesn't match RuntimeClass's defined Overhead");
+    return runtimeClass(request, ctx, spec.runtimeClassName).then((rc) => {
+      if (!sameQuantities(spec.overhead, rc.overhead?.podFixed as Record<string, unknown> | undefined)) throw admissionForbidden(request, "pod rejected: Pod's Overhead doesn't match RuntimeClass's defined Overhead");
+    });
   },
 };
+
+/** Gives the pod its class's overhead and scheduling constraints. */
+function applyRuntimeClass(request: AdmissionRequest, spec: PodSpec, rc: RuntimeClass): void {
+  const podFixed = rc.overhead?.podFixed as Record<string, string> | undefined;
+  if (podFixed) {
+    if (spec.overhead && !sameQuantities(spec.overhead, podFixed)) throw admissionForbidden(request, "pod rejected: Pod's Overhead doesn't match RuntimeClass's defined Overhead");
+    spec.overhead = { ...podFixed };
+  }
+  const scheduling = rc.scheduling;
+  if (scheduling?.nodeSelector) {
+    const selector = { ...(spec.nodeSelector ?? {}) };
+    for (const [k, v] of Object.entries(scheduling.nodeSelector)) {
+      if (k in selector && selector[k] !== v) throw admissionForbidden(request, `pod rejected: conflict: runtimeClass.scheduling.nodeSelector[${k}] = ${v}; pod.spec.nodeSelector[${k}] = ${selector[k]}`);
+      selector[k] = v;
+    }
+    spec.nodeSelector = selector;
+  }
+  if (scheduling?.tolerations?.length) {
+    const tolerations: Toleration[] = [...(spec.tolerations ?? [])];
+    for (const t of scheduling.tolerations) if (!tolerations.some((x) => JSON.stringify(x) === JSON.stringify(t))) tolerations.push(t);
+    spec.tolerations = tolerations;
+  }
+}

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { Pod, ServiceAccount } from "kubernetes-types/core/v1.js";
 import { isStatusError } from "../../api/status.js";
-import type { AdmissionPlugin } from "../admission.js";
+import type { AdmissionContext, AdmissionPlugin, AdmissionRequest } from "../admission.js";
 import { admissionForbidden } from "./admission-forbidden.js";
 
 /** The service account a pod runs as when it names none. */
@@ -25,10 +25,32 @@ export interface ServiceAccountAdmissionOptions {
  * Mirror pods are left alone. While a missing account is tolerated, such a pod gets no token.
  */
 export function serviceAccountAdmission(options: ServiceAccountAdmissionOptions = {}): AdmissionPlugin {
+  /** Defaults the pod from its account (undefined: missing and tolerated). */
+  const apply = (request: AdmissionRequest, ctx: AdmissionContext, pod: Pod, namespace: string, account: ServiceAccount | undefined): void => {
+    if (account?.imagePullSecrets?.length && !pod.spec!.imagePullSecrets?.length) {
+      pod.spec!.imagePullSecrets = account.imagePullSecrets.map((s) => ({ name: s.name }));
+    }
+    if (account && (pod.spec!.automountServiceAccountToken ?? account.automountServiceAccountToken ?? true)) mountApiAccess(pod, volumeSuffix(namespace, pod, ctx.clock.now()));
+  };
+  /** The account read live (the server's cache misses it). */
+  const lookUp = async (request: AdmissionRequest, ctx: AdmissionContext, pod: Pod, namespace: string, name: string): Promise<void> => {
+    let account: ServiceAccount | undefined;
+    try {
+      account = (await ctx.client.resource("serviceaccounts").get(name, { namespace })) as ServiceAccount;
+    } catch (err) {
+      if (!isStatusError(err, "NotFound")) throw err;
+      if (options.requireServiceAccount) {
+        throw admissionForbidden(request, `error looking up service account ${namespace}/${name}: serviceaccount "${name}" not found`);
+      }
+    }
+    apply(request, ctx, pod, namespace, account);
+  };
   return {
     name: "ServiceAccount",
     operations: ["CREATE"],
-    async admit(request, ctx) {
+    resources: ["pods"],
+    subresources: [""],
+    admit(request, ctx) {
       if (request.operation !== "CREATE" || request.subresource || request.resource.group !== "" || request.resource.plural !== "pods") return;
       const pod = request.object as Pod | undefined;
       if (!pod?.spec) return;
@@ -36,19 +58,10 @@ export function serviceAccountAdmission(options: ServiceAccountAdmissionOptions 
       pod.spec.serviceAccountName ||= DEFAULT_SERVICE_ACCOUNT_NAME;
       const name = pod.spec.serviceAccountName;
       const namespace = request.namespace ?? pod.metadata?.namespace ?? "default";
-      let account: ServiceAccount | undefined;
-      try {
-        account = (await ctx.client.resource("serviceaccounts").get(name, { namespace })) as ServiceAccount;
-      } catch (err) {
-        if (!isStatusError(err, "NotFound")) throw err;
-        if (options.requireServiceAccount) {
-          throw admissionForbidden(request, `error looking up service account ${namespace}/${name}: serviceaccount "${name}" not found`);
-        }
-      }
-      if (account?.imagePullSecrets?.length && !pod.spec.imagePullSecrets?.length) {
-        pod.spec.imagePullSecrets = account.imagePullSecrets.map((s) => ({ name: s.name }));
-      }
-      if (account && (pod.spec.automountServiceAccountToken ?? account.automountServiceAccountToken ?? true)) mountApiAccess(pod, volumeSuffix(namespace, pod, ctx.clock.now()));
+      // As upstream, the server's cache first, live when it misses (an account created a moment ago).
+      const cached = ctx.listers?.get?.<ServiceAccount>("serviceaccounts", name, namespace);
+      if (cached) return apply(request, ctx, pod, namespace, cached);
+      return lookUp(request, ctx, pod, namespace, name);
     },
   };
 }

@@ -10,6 +10,8 @@ import { PV_PROTECTION_FINALIZER, PVC_PROTECTION_FINALIZER } from "../../volume/
 export const storageObjectInUseProtection: AdmissionPlugin = {
   name: "StorageObjectInUseProtection",
   operations: ["CREATE"],
+  resources: ["persistentvolumeclaims", "persistentvolumes"],
+  subresources: [""],
   admit(request) {
     if (request.operation !== "CREATE" || request.subresource || request.resource.group !== "" || !request.object) return;
     const finalizer = request.resource.plural === "persistentvolumeclaims" ? PVC_PROTECTION_FINALIZER : request.resource.plural === "persistentvolumes" ? PV_PROTECTION_FINALIZER : undefined;

@@ -8,7 +8,7 @@ import type { AdmissionContext, AdmissionPlugin, AdmissionRequest } from "../adm
 import { jsonToCel } from "../../cel/environment.js";
 import { admissionReviewRequest } from "./admission-attributes.js";
 import { isExemptFromAdmissionHooks, namespaceSelectorMatches, objectSelectorMatches, ruleMatches } from "./admission-matching.js";
-import { cachedObjects } from "./configuration-cache.js";
+import { cachedObjects, cachedObjectsNow } from "./configuration-cache.js";
 import { matchConditionsHold } from "./match-conditions.js";
 import { postToWebhook, WebhookCallError, type ServiceResolver } from "./webhook-client.js";
 import { withAuthorizer } from "../admission-policy/admission-authorizer.js";
@@ -76,6 +76,12 @@ async function call(w: Webhook, req: AdmissionRequest, resolve: ServiceResolver)
 }
 
 /** The webhooks of every configuration, configurations by name, webhooks in their order. */
+/** Whether the server's cache of `kind` has synced and holds no webhook at all (nothing to await). */
+function noWebhooks(ctx: AdmissionContext, kind: string): boolean {
+  const configs = cachedObjectsNow<MutatingWebhookConfiguration & KubeObject>(ctx.client, kind);
+  return !!configs && configs.every((c) => !c.webhooks?.length);
+}
+
 async function hooksOf<T extends MutatingWebhookConfiguration | ValidatingWebhookConfiguration>(ctx: AdmissionContext, kind: string): Promise<Webhook[]> {
   const configs = await cachedObjects<T & KubeObject>(ctx.client, kind);
   return configs.flatMap((c) => (c.webhooks ?? []) as Webhook[]);
@@ -138,27 +144,31 @@ export function mutatingWebhookAdmission(resolve: ServiceResolver, authorizer?: 
   return {
     name: "MutatingAdmissionWebhook",
     operations: ["CREATE", "UPDATE", "DELETE", "CONNECT"],
-    async admit(req, ctx) {
-      if (isExemptFromAdmissionHooks(req)) return;
-      const hooks = (await hooksOf<MutatingWebhookConfiguration>(ctx, "MutatingWebhookConfiguration")) as MutatingWebhook[];
-      if (!hooks.length) return;
-      let lastChange = -1;
-      const called: number[] = [];
-      for (let i = 0; i < hooks.length; i++) {
-        const response = await invoke(hooks[i]!, req, ctx, resolve, authorizer);
-        if (!response) continue;
-        called.push(i);
-        if (applyPatch(hooks[i]!, req, response)) lastChange = i;
-      }
-      if (lastChange < 0) return;
-      for (const i of called) {
-        const w = hooks[i]!;
-        if (w.reinvocationPolicy !== "IfNeeded" || i >= lastChange) continue;
-        const response = await invoke(w, req, ctx, resolve, authorizer);
-        if (response) applyPatch(w, req, response);
-      }
+    admit(req, ctx) {
+      if (isExemptFromAdmissionHooks(req) || noWebhooks(ctx, "MutatingWebhookConfiguration")) return;
+      return mutate(req, ctx);
     },
   };
+
+  async function mutate(req: AdmissionRequest, ctx: AdmissionContext): Promise<void> {
+    const hooks = (await hooksOf<MutatingWebhookConfiguration>(ctx, "MutatingWebhookConfiguration")) as MutatingWebhook[];
+    if (!hooks.length) return;
+    let lastChange = -1;
+    const called: number[] = [];
+    for (let i = 0; i < hooks.length; i++) {
+      const response = await invoke(hooks[i]!, req, ctx, resolve, authorizer);
+      if (!response) continue;
+      called.push(i);
+      if (applyPatch(hooks[i]!, req, response)) lastChange = i;
+    }
+    if (lastChange < 0) return;
+    for (const i of called) {
+      const w = hooks[i]!;
+      if (w.reinvocationPolicy !== "IfNeeded" || i >= lastChange) continue;
+      const response = await invoke(w, req, ctx, resolve, authorizer);
+      if (response) applyPatch(w, req, response);
+    }
+  }
 }
 
 /**
@@ -170,12 +180,16 @@ export function validatingWebhookAdmission(resolve: ServiceResolver, authorizer?
   return {
     name: "ValidatingAdmissionWebhook",
     operations: ["CREATE", "UPDATE", "DELETE", "CONNECT"],
-    async validate(req, ctx) {
-      if (isExemptFromAdmissionHooks(req)) return;
-      const hooks = await hooksOf<ValidatingWebhookConfiguration>(ctx, "ValidatingWebhookConfiguration");
-      if (!hooks.length) return;
-      const results = await Promise.allSettled(hooks.map((w) => invoke(w, req, ctx, resolve, authorizer)));
-      for (const r of results) if (r.status === "rejected") throw r.reason;
+    validate(req, ctx) {
+      if (isExemptFromAdmissionHooks(req) || noWebhooks(ctx, "ValidatingWebhookConfiguration")) return;
+      return validateAll(req, ctx);
     },
   };
+
+  async function validateAll(req: AdmissionRequest, ctx: AdmissionContext): Promise<void> {
+    const hooks = await hooksOf<ValidatingWebhookConfiguration>(ctx, "ValidatingWebhookConfiguration");
+    if (!hooks.length) return;
+    const results = await Promise.allSettled(hooks.map((w) => invoke(w, req, ctx, resolve, authorizer)));
+    for (const r of results) if (r.status === "rejected") throw r.reason;
+  }
 }

@@ -33,6 +33,11 @@ const TEMPLATES: Readonly<Record<string, (obj: KubeObject) => PodTemplateSpec | 
   "batch/jobs": (o) => (o as { spec?: { template?: PodTemplateSpec } }).spec?.template,
   "batch/cronjobs": (o) => (o as { spec?: { jobTemplate?: { spec?: { template?: PodTemplateSpec } } } }).spec?.jobTemplate?.spec?.template,
 };
+/** `group/plural` as the admission chain names resources: `plural.group`, or `plural` for the core group. */
+const qualifiedResource = (key: string): string => {
+  const [group, plural] = key.split("/") as [string, string];
+  return group ? `${plural}.${group}` : plural;
+};
 /** Pod subresources that cannot change what the policy looks at (upstream's ignoredPodSubresources). */
 const IGNORED_POD_SUBRESOURCES = new Set(["exec", "attach", "binding", "eviction", "log", "portforward", "proxy", "status"]);
 /** How many existing pods a namespace label change checks (upstream's namespaceMaxPodsToCheck). */
@@ -68,9 +73,11 @@ export function podSecurityAdmission(config: PodSecurityConfiguration = {}, onAu
   const exemptNamespaces = new Set(config.exemptions?.namespaces ?? []);
   const exemptRuntimeClasses = new Set(config.exemptions?.runtimeClasses ?? []);
 
-  const namespacePolicy = async (request: AdmissionRequest, ctx: AdmissionContext): Promise<NamespacePolicy | undefined> => {
-    const ns = (await ctx.client.resource("namespaces").get(request.namespace!).catch(() => undefined)) as Namespace | undefined;
-    return policyOf(ns?.metadata?.labels, defaults).policy;
+  /** The namespace's policy, from the server's cache when it holds the namespace, otherwise read live. */
+  const namespacePolicy = (request: AdmissionRequest, ctx: AdmissionContext): NamespacePolicy | undefined | Promise<NamespacePolicy | undefined> => {
+    const cached = ctx.listers?.get?.<Namespace>("namespaces", request.namespace!);
+    if (cached) return policyOf(cached.metadata?.labels, defaults).policy;
+    return ctx.client.resource("namespaces").get(request.namespace!).catch(() => undefined).then((ns) => policyOf((ns as Namespace | undefined)?.metadata?.labels, defaults).policy);
   };
 
   const evaluate = (request: AdmissionRequest, policy: NamespacePolicy, meta: ObjectMeta | undefined, spec: PodSpec, enforce: boolean): void => {
@@ -129,10 +136,11 @@ export function podSecurityAdmission(config: PodSecurityConfiguration = {}, onAu
   return {
     name: "PodSecurity",
     operations: ["CREATE", "UPDATE"],
-    async validate(request, ctx) {
+    resources: ["pods", "namespaces", ...Object.keys(TEMPLATES).map(qualifiedResource)],
+    validate(request, ctx) {
       const d = request.resource;
       if (d.group === "" && d.plural === "namespaces") {
-        if (!request.subresource) await validateNamespace(request, ctx);
+        if (!request.subresource) return validateNamespace(request, ctx);
         return;
       }
       const isPod = d.group === "" && d.plural === "pods";
@@ -141,18 +149,24 @@ export function podSecurityAdmission(config: PodSecurityConfiguration = {}, onAu
       if (isPod ? IGNORED_POD_SUBRESOURCES.has(request.subresource ?? "") : request.subresource) return;
       if (!request.namespace || exemptNamespaces.has(request.namespace) || (request.user && exemptUsers.has(request.user.username))) return;
       if (isPod && request.operation === "UPDATE" && request.oldObject && !significantPodUpdate(request.object as Pod, request.oldObject as Pod)) return;
-      const policy = await namespacePolicy(request, ctx);
-      if (!policy) return;
-      if (isPod) {
-        if (policy.enforce.level === "privileged" && policy.warn.level === "privileged" && policy.audit.level === "privileged") return;
-        const pod = request.object as Pod;
-        evaluate(request, policy, pod.metadata, pod.spec ?? ({} as PodSpec), true);
-        return;
-      }
-      if (policy.warn.level === "privileged" && policy.audit.level === "privileged") return;
-      const t = template!(request.object!);
-      if (!t) return;
-      evaluate(request, policy, t.metadata, t.spec ?? ({} as PodSpec), false);
+      const policy = namespacePolicy(request, ctx);
+      if (policy instanceof Promise) return policy.then((p) => check(request, p, isPod, template));
+      return check(request, policy, isPod, template);
     },
   };
+
+  /** Evaluates the pod, or the resource's pod template, against the namespace's policy. */
+  function check(request: AdmissionRequest, policy: NamespacePolicy | undefined, isPod: boolean, template: ((obj: KubeObject) => PodTemplateSpec | undefined) | undefined): void {
+    if (!policy) return;
+    if (isPod) {
+      if (policy.enforce.level === "privileged" && policy.warn.level === "privileged" && policy.audit.level === "privileged") return;
+      const pod = request.object as Pod;
+      evaluate(request, policy, pod.metadata, pod.spec ?? ({} as PodSpec), true);
+      return;
+    }
+    if (policy.warn.level === "privileged" && policy.audit.level === "privileged") return;
+    const t = template!(request.object!);
+    if (!t) return;
+    evaluate(request, policy, t.metadata, t.spec ?? ({} as PodSpec), false);
+  }
 }

@@ -49,6 +49,8 @@ export function rbacEscalationCheck(index: RuleResolver, authorizer: () => Autho
   return {
     name: "RBACEscalation",
     operations: ["CREATE", "UPDATE"],
+    resources: ["roles.rbac.authorization.k8s.io", "clusterroles.rbac.authorization.k8s.io", "rolebindings.rbac.authorization.k8s.io", "clusterrolebindings.rbac.authorization.k8s.io"],
+    subresources: [""],
     async validate(req) {
       const user = req.user;
       if (req.resource.group !== RBAC || req.subresource || !user || user.groups?.includes("system:masters")) return;
