@@ -1,6 +1,7 @@
 import type { CustomResourceDefinition } from "kubernetes-types/apiextensions/v1.js";
 import type { KubeObject } from "../../core/api/object.js";
 import { createObjects } from "../../core/cluster/create-objects.js";
+import { Addons, type AddonInstaller } from "../../core/cluster/addons.js";
 import { selfSignedCertificate } from "../../core/apiserver/http/tls.js";
 import { Client } from "../../core/client/client.js";
 import { Clock } from "../../core/clock/clock.js";
@@ -115,7 +116,7 @@ export function ingressNginx(given: IngressNginxOptions = {}): DefinedPlugin {
       controller.start(abort.signal);
       ctx.provide(IngressEntryToken, { handle: (req) => controller.pick()?.handler.handle(req) });
       const warn = (m: string): void => ctx.log.warn(m);
-      await createObjects(client, ingressNginxManifest(options.defaultClass ?? true), warn, FIELD_MANAGER);
+      await ctx.resolve<AddonInstaller>(Addons).install(ingressNginxManifest(options.defaultClass ?? true), warn, FIELD_MANAGER);
       let gateway: GatewayController | undefined;
       if (options.gatewayApi ?? true) {
         await installGatewayApi(client, warn);
