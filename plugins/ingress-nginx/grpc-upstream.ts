@@ -51,6 +51,54 @@ export function collectBody(body: BodyStream): Promise<{ bytes: Buffer; trailers
   });
 }
 
+/** What passes through a tapped body: each chunk, and once how it finished (its trailers, a failure, or the client's cancel). */
+export interface BodyTap {
+  data?(chunk: Buffer): void;
+  done(outcome: { trailers: Record<string, string> } | { error: Error } | { cancelled: true }): void;
+}
+
+/** `body` as seen through `tap`: the same flow, pause, resume and cancel, with `tap` told what went by. */
+export function tapBody(body: BodyStream, tap: BodyTap): BodyStream {
+  let finished = false;
+  const done = (o: Parameters<BodyTap["done"]>[0]): void => {
+    if (finished) return;
+    finished = true;
+    tap.done(o);
+  };
+  return {
+    pipe: (sink) =>
+      body.pipe({
+        data: (c) => {
+          tap.data?.(c);
+          sink.data(c);
+        },
+        end: (trailers) => {
+          done({ trailers });
+          sink.end(trailers);
+        },
+        error: (error) => {
+          done({ error });
+          sink.error(error);
+        },
+      }),
+    pause: () => body.pause(),
+    resume: () => body.resume(),
+    cancel: () => {
+      body.cancel();
+      done({ cancelled: true });
+    },
+  };
+}
+
+/**
+ * A gRPC upstream stream that failed, worded as nginx's error log says it ("upstream rejected
+ * request with error 2 while reading upstream", "upstream prematurely closed connection while
+ * reading response header from upstream").
+ */
+export class GrpcUpstreamError extends Error {
+  override readonly name = "GrpcUpstreamError";
+}
+
 /** What the upstream stream does when its reader asks to pause, resume or cancel. */
 interface StreamControl {
   pause(): void;
@@ -204,11 +252,20 @@ export class GrpcUpstreamPool {
         if (!responded) return reject(new UpstreamClosedError("upstream prematurely closed connection while reading response header from upstream"));
         body.end(trailers);
       });
-      stream.on("error", (err) => {
+      // An upstream that resets the stream (RST_STREAM) or drops the connection: before the
+      // response headers the call fails (502), after them the client's stream is reset.
+      const failed = (): void => {
         done();
-        const e = new UpstreamClosedError(`upstream prematurely closed connection while reading upstream (${err.message})`);
+        const code = stream.rstCode;
+        const what = code !== undefined && code !== h2.NGHTTP2_NO_ERROR && !stream.session?.destroyed ? `upstream rejected request with error ${code}` : "upstream prematurely closed connection";
+        const e = new GrpcUpstreamError(`${what} while reading ${responded ? "upstream" : "response header from upstream"}`);
         if (responded) body.error(e);
         else reject(e);
+      };
+      stream.on("error", failed);
+      // A stream closed without its end (RST_STREAM NO_ERROR, or the session gone) fails the same way; after `end` or a failure this does nothing.
+      stream.on("close", () => {
+        if (!stream.readableEnded) failed();
       });
       if (req.body.length) stream.end(req.body);
     });

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { constants as h2constants, createServer as createH2cServer, createSecureServer, type Http2ServerRequest, type Http2ServerResponse } from "node:http2";
+import { createServer as createH2cServer, createSecureServer, type Http2ServerRequest, type Http2ServerResponse } from "node:http2";
 import { createServer as createTcpServer, type Server, type Socket } from "node:net";
 import { createSecureContext, type SecureContext } from "node:tls";
 import type { AddressInfo } from "node:net";
@@ -265,9 +265,10 @@ function streamResponse(res: Http2ServerResponse, status: number, headers: Recor
       }
       res.end();
     },
-    error: () => {
+    error: (err) => {
       finished = true;
-      if (!res.stream.destroyed) res.stream.close(h2constants.NGHTTP2_INTERNAL_ERROR);
+      // destroy with an error: RST_STREAM INTERNAL_ERROR alone (close(code) would first end the stream cleanly with END_STREAM).
+      if (!res.stream.destroyed) res.stream.destroy(err);
     },
   });
 }

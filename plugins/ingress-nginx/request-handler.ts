@@ -2,7 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { canonicalHeaderKey, HttpTimeoutError, type HttpResponse } from "../../core/cri/http.js";
 import { UpstreamClosedError, UpstreamPool, UpstreamTlsError } from "./upstream-pool.js";
-import { collectBody, GrpcUpstreamPool, type BodyStream } from "./grpc-upstream.js";
+import { collectBody, GrpcUpstreamError, GrpcUpstreamPool, tapBody, type BodyStream } from "./grpc-upstream.js";
 import { NetError, type NetworkStack } from "../../core/net/sockets.js";
 import type { Clock } from "../../core/clock/clock.js";
 import { clfTime, nginxErrorTime } from "../images/index.js";
@@ -139,38 +139,11 @@ export class RequestHandler {
     const upstreamBody = res.stream;
     if (upstreamBody) {
       // Streamed: the access log line and the metrics are written when the body has passed through, as nginx logs at the end of a request.
-      let logged = false;
-      let bytes = 0;
-      const finish = (): void => {
-        if (logged) return;
-        logged = true;
-        outcome.upstreamLength = String(bytes);
-        outcome.upstreamTime = ((performance.now() - started) / 1000).toFixed(3);
-        this.logRequest(req, res.status, bytes, started, requestId, seen, outcome);
-      };
-      res.stream = {
-        pipe: (sink) =>
-          upstreamBody.pipe({
-            data: (c) => {
-              bytes += c.length;
-              sink.data(c);
-            },
-            end: (trailers) => {
-              finish();
-              sink.end(trailers);
-            },
-            error: (err) => {
-              finish();
-              sink.error(err);
-            },
-          }),
-        pause: () => upstreamBody.pause(),
-        resume: () => upstreamBody.resume(),
-        cancel: () => {
-          upstreamBody.cancel();
-          finish();
-        },
-      };
+      let sent = 0;
+      res.stream = tapBody(upstreamBody, {
+        data: (c) => (sent += c.length),
+        done: () => this.logRequest(req, res.status, sent, started, requestId, seen, outcome),
+      });
       return res;
     }
     this.logRequest(req, res.status, res.bodyBytes ? res.bodyBytes.length : Buffer.byteLength(res.body ?? ""), started, requestId, seen, outcome);
@@ -282,16 +255,34 @@ export class RequestHandler {
       } else upstream = await this.upstreams.request(endpoint.ip, endpoint.port, { method: req.method, path: target, headers, body: req.body }, timeouts, scheme);
     } catch (err) {
       const status = err instanceof HttpTimeoutError || (err instanceof NetError && err.code === "ETIMEDOUT") ? 504 : 502;
-      this.errorLog(`${nginxErrorTime(this.clock.now())} [error] 31#31: *${++this.connections} ${upstreamFailure(err)}, client: ${req.remoteAddress}, server: ${serverName}, request: "${req.method} ${req.path} ${req.httpVersion}", upstream: "${scheme}://${addr}${target}", host: "${req.headers["host"] ?? ""}"\n`);
+      this.upstreamError(req, upstreamFailure(err), serverName, `${scheme}://${addr}${target}`);
       return { res: { ...page(status), headers: { "Content-Type": "text/html" } }, outcome: { upstream: name, alternative, upstreamAddr: addr, upstreamLength: "0", upstreamTime: ((performance.now() - t0) / 1000).toFixed(3), upstreamStatus: String(status) } };
     }
     const outcome: Outcome = { upstream: name, alternative, upstreamAddr: addr, upstreamLength: String(upstream.bodyBytes ? upstream.bodyBytes.length : Buffer.byteLength(upstream.body)), upstreamTime: ((performance.now() - t0) / 1000).toFixed(3), upstreamStatus: String(upstream.status) };
     const out: Record<string, string> = {};
     const given = upstream.headers;
     for (const k in given) if (k !== "connection" && k !== "content-length" && k !== "transfer-encoding" && k !== "server") out[canonical(k)] = given[k]!;
-    if (upstream.stream) return { res: { status: upstream.status, statusText: upstream.statusText, headers: out, stream: upstream.stream }, outcome };
+    if (upstream.stream) {
+      // Streamed: $upstream_response_length and _time are known when the upstream has finished; a
+      // failure once the response has begun gets nginx's error-log line (the client's stream is then reset).
+      let received = 0;
+      const stream = tapBody(upstream.stream, {
+        data: (c) => (received += c.length),
+        done: (o) => {
+          outcome.upstreamLength = String(received);
+          outcome.upstreamTime = ((performance.now() - t0) / 1000).toFixed(3);
+          if ("error" in o) this.upstreamError(req, o.error.message, serverName, `${scheme}://${addr}${target}`);
+        },
+      });
+      return { res: { status: upstream.status, statusText: upstream.statusText, headers: out, stream }, outcome };
+    }
     if (upstream.bodyBytes) return { res: { status: upstream.status, statusText: upstream.statusText, headers: out, bodyBytes: upstream.bodyBytes, trailers: upstream.trailers }, outcome };
     return { res: { status: upstream.status, statusText: upstream.statusText, headers: out, body: upstream.body }, outcome };
+  }
+
+  /** nginx's error-log line for a failed upstream request. */
+  private upstreamError(req: IngressRequest, what: string, serverName: string, upstream: string): void {
+    this.errorLog(`${nginxErrorTime(this.clock.now())} [error] 31#31: *${++this.connections} ${what}, client: ${req.remoteAddress}, server: ${serverName}, request: "${req.method} ${req.path} ${req.httpVersion}", upstream: "${upstream}", host: "${req.headers["host"] ?? ""}"\n`);
   }
 
   /** A request a Gateway listener's HTTPRoute matched: its filters, then a weighted backendRef. */
@@ -382,6 +373,7 @@ function upstreamFailure(err: unknown): string {
   if (err instanceof HttpTimeoutError) return "upstream timed out (110: Connection timed out) while reading response header from upstream";
   if (err instanceof UpstreamTlsError) return err.message;
   if (err instanceof UpstreamClosedError) return "upstream prematurely closed connection while reading response header from upstream";
+  if (err instanceof GrpcUpstreamError) return err.message;
   if (err instanceof NetError) {
     switch (err.code) {
       case "ECONNREFUSED":

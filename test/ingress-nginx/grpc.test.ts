@@ -8,7 +8,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import type { Deployment } from "kubernetes-types/apps/v1.js";
 import type { Pod } from "kubernetes-types/core/v1.js";
-import { constants as h2constants, type ClientHttp2Session } from "node:http2";
+import { constants as h2constants, createServer as createH2Server, type ClientHttp2Session } from "node:http2";
 import { performance } from "node:perf_hooks";
 import type { Condition } from "kubernetes-types/meta/v1.js";
 import type { KubeObject } from "../../core/api/object.js";
@@ -17,10 +17,11 @@ import { DEFAULT_PLUGINS } from "../../core/cluster/default-distribution.js";
 import { MessageWriter } from "../../core/apiserver/http/protobuf/wire-writer.js";
 import { WireReader } from "../../core/apiserver/http/protobuf/wire-reader.js";
 import { PodStreams } from "../../core/apiserver/http/pod-streams.js";
+import { connectionToDuplex } from "../../core/net/connection-stream.js";
 import { ingressNginx, IngressHostPortsToken, NAMESPACE } from "../../plugins/ingress-nginx/index.js";
 import { definePlugin } from "../../core/plugins/plugin.js";
 import { Images, type ImageDefinition } from "../../core/cri/images.js";
-import { grpcFrame, serveGrpc, untilSignal } from "../../plugins/images/index.js";
+import { grpcFrame, grpcUnframe, serveGrpc, untilSignal } from "../../plugins/images/index.js";
 import { grpcCall, grpcSession } from "./grpc-client.js";
 import { hostRequest } from "./harness.js";
 
@@ -36,7 +37,8 @@ const tickerMessage = (text: string) => new MessageWriter().string(1, text).fini
 /**
  * `example.com/ticker` (h2c on 7000): `ticker.Ticker/Watch` streams "first", then "second" once the
  * client has released it (after 5 s unreleased, "second (unreleased)": a proxy buffering the stream
- * never shows the client the first); `ticker.Ticker/Fail` streams "first" and "second", then fails the call.
+ * never shows the client the first); `ticker.Ticker/Fail` streams "first" and "second", then fails
+ * the call. On 7001 every call gets "first" and then a reset stream.
  */
 const TICKER_IMAGE: ImageDefinition = {
   repository: "example.com/ticker",
@@ -71,6 +73,18 @@ const TICKER_IMAGE: ImageDefinition = {
           }),
         },
       });
+      // :7001 answers every call with one message, then resets the stream (RST_STREAM INTERNAL_ERROR), as a crashing handler's server does.
+      const resetting = createH2Server();
+      resetting.on("stream", (stream) => {
+        stream.on("error", () => undefined);
+        stream.respond({ ":status": 200, "content-type": "application/grpc" });
+        stream.write(grpcFrame(tickerMessage("first")));
+        // (destroy with an error: RST_STREAM INTERNAL_ERROR alone; close(code) would end the stream cleanly first)
+        void p.sleep(20).then(() => stream.destroy(new Error("handler crashed")), () => undefined);
+      });
+      resetting.on("sessionError", () => undefined);
+      p.net.listen("TCP", 7001, (conn) => resetting.emit("connection", connectionToDuplex(conn)));
+      p.signal.addEventListener("abort", () => resetting.close(), { once: true });
       return untilSignal(p, () => 0);
     },
   },
@@ -140,8 +154,9 @@ kind: Service
 metadata: {name: ticker, namespace: default}
 spec:
   selector: {app: ticker}
-  ports: [{port: 7000}]
+  ports: [{name: grpc, port: 7000}, {name: resetting, port: 7001}]
 ---${grpcIngress("ticker", "ticker.example.com", "GRPC", "ticker", 7000)}
+---${grpcIngress("ticker-reset", "ticker-reset.example.com", "GRPC", "ticker", 7001)}
 ---${grpcIngress("grpc", "grpc.example.com", "GRPC", "grpcbin", 9000)}
 ---${grpcIngress("grpcs", "grpcs.example.com", "GRPCS", "grpcbin", 9001)}
 ---${grpcIngress("health", "health.example.com", "GRPC", "health", 5000)}
@@ -197,6 +212,7 @@ const h2c = async () => {
   sessions.push(s);
   return s;
 };
+const controllerPod = async () => (await cluster.client.resource<Pod>("Pod").list({ namespace: NAMESPACE })).items.find((p) => p.metadata?.name?.startsWith("ingress-nginx-controller"))!.metadata!.name!;
 const hello = (greeting: string) => new MessageWriter().string(1, greeting).finish();
 const firstString = (m: Uint8Array | undefined): string | undefined => {
   if (!m) return undefined;
@@ -278,6 +294,25 @@ test("server streaming: a client cancelling the call (RST_STREAM CANCEL) cancels
   assert.is(tickerCalls.length, calls + 1);
   const seen = await Promise.race([tickerCalls.at(-1)!.cancelled, new Promise<false>((r) => setTimeout(() => r(false), 3000))]);
   assert.is(seen, true, "the backend's call was cancelled");
+});
+
+test("server streaming: an upstream resetting the stream after a message — the client gets the message, then its stream reset with INTERNAL_ERROR; nginx's error line", async () => {
+  const s = await h2c();
+  const outcome = await new Promise<{ seen: string[]; rstCode: number | undefined; status: unknown }>((resolve) => {
+    const stream = s.request({ ":method": "POST", ":path": "/ticker.Ticker/Watch", ":authority": "ticker-reset.example.com", "content-type": "application/grpc", te: "trailers" });
+    const seen: string[] = [];
+    let status: unknown;
+    stream.on("response", (h) => (status = h[":status"]));
+    stream.on("data", (c: Buffer) => seen.push(firstString(grpcUnframe(c)[0]) ?? ""));
+    stream.on("error", () => undefined);
+    stream.on("close", () => resolve({ seen, rstCode: stream.rstCode, status }));
+    stream.end(grpcFrame(new Uint8Array(0)));
+  });
+  assert.is(outcome.status, 200);
+  assert.equal(outcome.seen, ["first"]);
+  assert.is(outcome.rstCode, h2constants.NGHTTP2_INTERNAL_ERROR);
+  const logs = (await cluster.resolve(PodStreams).logs(NAMESPACE, await controllerPod(), new URLSearchParams())) as string;
+  assert.match(logs, /\[error\] 31#31: \*\d+ upstream rejected request with error 2 while reading upstream, client: 127\.0\.0\.1, server: ticker-reset\.example\.com, request: "POST \/ticker\.Ticker\/Watch HTTP\/2\.0", upstream: "grpc:\/\/[\d.]+:7001\/ticker\.Ticker\/Watch", host: "ticker-reset\.example\.com"/);
 });
 
 test("GRPCS backend: TLS with ALPN h2 to grpcbin's secure port", async () => {
@@ -362,8 +397,7 @@ test("without backend-protocol the controller speaks HTTP/1.1 upstream: a gRPC b
 });
 
 test("the access log names HTTP/2.0 and the gRPC upstream", async () => {
-  const pod = (await cluster.client.resource<Pod>("Pod").list({ namespace: NAMESPACE })).items.find((p) => p.metadata?.name?.startsWith("ingress-nginx-controller"))!;
-  const logs = (await cluster.resolve(PodStreams).logs(NAMESPACE, pod.metadata!.name!, new URLSearchParams())) as string;
+  const logs = (await cluster.resolve(PodStreams).logs(NAMESPACE, await controllerPod(), new URLSearchParams())) as string;
   assert.match(logs, /"POST \/hello\.HelloService\/SayHello HTTP\/2\.0" 200 \d+ "-" "-" \d+ [\d.]+ \[default-grpcbin-9000\]/);
 });
 
