@@ -110,8 +110,8 @@ function pod(c: Cluster, node: string, name: string): Promise<PodNetworkAttachme
 }
 
 /** Polls (on the virtual clock) until `ok()`; the virtual milliseconds it took, or null after `limitMs`. */
-async function until(c: Cluster, ok: () => boolean, limitMs: number, stepMs = 100): Promise<number | null> {
-  const t0 = c.clock.now();
+/** Virtual ms from `t0` (default now) until `ok()` holds, checked every `stepMs`; null when `limitMs` passes first. */
+async function until(c: Cluster, ok: () => boolean, limitMs: number, stepMs = 100, t0 = c.clock.now()): Promise<number | null> {
   while (c.clock.now() - t0 <= limitMs) {
     if (ok()) return c.clock.now() - t0;
     await c.clock.sleep(stepMs);
@@ -152,10 +152,11 @@ async function measure(variant: CniVariant, nodes: number): Promise<PluginReport
     const stateAt = (): StateFigures => countState(plane, w, calicoNet?.nodes.get(w)?.speaker);
     const measured = stateAt();
 
-    // Join: a new node with a pod; until every other node routes to it.
+    // Join: a new node with a pod; from the node's join until every other node routes to the pod.
+    const joinedAt = c.clock.now();
     const joined = await c.addNode({ name: "joiner" });
     const jp = await pod(c, joined.name, "j");
-    const join = await until(c, () => names.every((n) => routed(plane.node(n)!, jp.ips[0]!)), 600_000);
+    const join = await until(c, () => names.every((n) => routed(plane.node(n)!, jp.ips[0]!)), 600_000, 100, joinedAt);
     // Link down (Calico: BIRD's hold timer; flannel keeps its entries until the Node is deleted).
     let linkDown: number | null = null;
     const victim = names.at(-1)!;
