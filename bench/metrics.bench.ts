@@ -1,3 +1,4 @@
+// bench-runner: from-source (its API servers are processes of bench/metrics-bench-server.ts).
 /**
  * Metrics figures (issue 20), each next to its target:
  * - the API server's create path over HTTP with and without metrics (request counting and

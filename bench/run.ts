@@ -9,15 +9,18 @@
  * not what a user running the built package sees. The bundle lays out a `dist/plugins/<name>/index.js`
  * tree next to its own `package.json` named kubesim, so plugins loaded by name (`new Cluster()`'s
  * default distribution) resolve to the bundle's copy and share its core. When the bundle cannot be
- * built, or `BENCH_FROM_SOURCE=1`, benches run from the sources through tsx and a line says so.
+ * built, or `BENCH_FROM_SOURCE=1`, benches run from the sources through tsx and a line says so; so
+ * does a bench marked `bench-runner: from-source`, whose child processes start from `.ts` files.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 
 const filter = process.argv[2];
 const files = readdirSync("bench").filter((f) => f.endsWith(".bench.ts") && (!filter || f.includes(filter))).sort();
 const OUT = resolve(".bench-build");
+/** Marks a bench whose child processes are started from `.ts` files next to their sources (not in the bundle). */
+const FROM_SOURCE_MARK = "bench-runner: from-source";
 
 /** Builds the selected benches and the built-in plugins into OUT; the reason when it cannot. */
 async function bundle(): Promise<string | undefined> {
@@ -55,8 +58,10 @@ const whyNot = await bundle();
 if (whyNot) process.stdout.write(`(benches run from the sources through tsx — RSS includes the loader's 50–70 MB: ${whyNot})\n`);
 let failures = 0;
 for (const file of files) {
-  process.stdout.write(`\n== ${file}${whyNot ? " (tsx)" : " (bundled)"}\n`);
-  const argv = whyNot ? ["--import", "tsx", join("bench", file)] : [join(OUT, "dist", "bench", file.replace(/\.ts$/, ".js"))];
+  // A bench that starts child processes from source files (`bench-runner: from-source` in its text) runs through tsx.
+  const fromSource = whyNot !== undefined || readFileSync(join("bench", file), "utf8").includes(FROM_SOURCE_MARK);
+  process.stdout.write(`\n== ${file}${whyNot ? " (tsx)" : fromSource ? " (tsx: its child processes run from source files)" : " (bundled)"}\n`);
+  const argv = fromSource ? ["--import", "tsx", join("bench", file)] : [join(OUT, "dist", "bench", file.replace(/\.ts$/, ".js"))];
   const r = spawnSync(process.execPath, ["--expose-gc", ...argv], { stdio: "inherit", env: { ...process.env, NODE_ENV: "production" } });
   if (r.status !== 0) failures++;
 }
