@@ -4,6 +4,7 @@ import { execFile } from "node:child_process";
 import type { Deployment } from "kubernetes-types/apps/v1.js";
 import type { Service } from "kubernetes-types/core/v1.js";
 import { Cluster } from "../../core/cluster/cluster.js";
+import { offClock } from "../../core/clock/clock.js";
 import { DEFAULT_PLUGINS } from "../../core/cluster/default-distribution.js";
 import { ClusterDnsAddressToken } from "../../core/cluster/cluster-dns.js";
 import { DIG, requireTool } from "../support/require-tool.js";
@@ -15,9 +16,17 @@ requireTool(DIG);
 const cluster = new Cluster({ clock: "virtual", seed: 5, dnsPort: 0, plugins: [...DEFAULT_PLUGINS.filter((p) => p !== "coredns"), "coredns"] });
 let port = 0;
 
+/**
+ * Runs dig against the host port. The virtual clock is held while dig runs: dig is real work
+ * outside the simulation, and a clock jumping from timer to timer meanwhile would age the CoreDNS
+ * pods' cache entries (TTL 30 s) by however long the machine takes to start dig.
+ */
 function dig(...args: string[]): Promise<string> {
-  return new Promise((resolve, reject) =>
-    execFile("dig", ["@127.0.0.1", "-p", String(port), "+time=5", "+tries=1", ...args], (err, stdout) => (err && !stdout ? reject(err) : resolve(stdout))),
+  return offClock(
+    cluster.clock,
+    new Promise((resolve, reject) =>
+      execFile("dig", ["@127.0.0.1", "-p", String(port), "+time=5", "+tries=1", ...args], (err, stdout) => (err && !stdout ? reject(err) : resolve(stdout))),
+    ),
   );
 }
 
