@@ -8,11 +8,22 @@ const pluginEntries = Object.fromEntries(
     .map((d) => [`plugins/${d.name}/index`, `plugins/${d.name}/index.ts`]),
 );
 
+/**
+ * Every `*-process.ts` under plugins/ (a child process's entry, e.g. CoreDNS's UDP workers) is an
+ * entry too, at its mirrored path, so the code forking it finds `dist/<path>.js` from the package root.
+ */
+const processEntries = Object.fromEntries(
+  (readdirSync("plugins", { recursive: true, encoding: "utf8" }) as string[])
+    .filter((f) => f.endsWith("-process.ts"))
+    .map((f) => [`plugins/${f.replace(/\\/g, "/").replace(/\.ts$/, "")}`, `plugins/${f}`]),
+);
+
 export default defineConfig({
   entry: {
     "core/index": "core/index.ts",
     "core/cli/main": "core/cli/main.ts",
     ...pluginEntries,
+    ...processEntries,
   },
   format: ["esm", "cjs"],
   dts: true,

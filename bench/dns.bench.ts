@@ -1,4 +1,3 @@
-// bench-runner: from-source (the CoreDNS worker processes start from plugins/coredns/server/udp-worker-process.ts).
 /**
  * CoreDNS: queries/s answered by the server in process (wire in, wire out) and over real UDP on a
  * host port with 10,000 services, compared in the same run with dnsmasq serving the same names

@@ -34,6 +34,8 @@ async function bundle(): Promise<string | undefined> {
     const plugins = readdirSync("plugins", { withFileTypes: true }).filter((d) => d.isDirectory() && existsSync(join("plugins", d.name, "index.ts")));
     const entryPoints: Record<string, string> = {};
     for (const p of plugins) entryPoints[`plugins/${p.name}/index`] = join("plugins", p.name, "index.ts");
+    // Child processes' entries (`plugins/**/…-process.ts`) at their mirrored paths, found from the package root.
+    for (const f of readdirSync("plugins", { recursive: true, encoding: "utf8" })) if (f.endsWith("-process.ts")) entryPoints[`plugins/${f.replace(/\.ts$/, "")}`] = join("plugins", f);
     for (const f of files) entryPoints[`bench/${f.replace(/\.ts$/, "")}`] = join("bench", f);
     await esbuild.build({
       entryPoints,

@@ -1,4 +1,7 @@
 import { fork, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { Socket } from "node:dgram";
 import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue } from "prom-client";
 import type { ObjectLike } from "../../../core/api/object.js";
@@ -44,6 +47,28 @@ export interface UdpWorkerOptions {
   hostname?: string;
   /** Milliseconds a worker may take to load and sync (default 60 s). */
   startTimeoutMs?: number;
+}
+
+/** The worker's source, relative to the package root; the build mirrors it under `dist/` as `.js`. */
+const WORKER_SOURCE = "plugins/coredns/server/udp-worker-process";
+
+/**
+ * The file a worker process starts from. From the sources (tsx) it is the `.ts` beside this one.
+ * Built (tsup's `dist/`, the bench runner's bundle) this module may sit in a shared chunk anywhere
+ * under `dist/`, so the worker is found from the package root instead: the nearest directory above
+ * with a `package.json`, holding `dist/plugins/coredns/server/udp-worker-process.js` (every
+ * `*-process.ts` file under `plugins/` is built as its own entry at its mirrored path).
+ */
+export function workerEntry(self: string = import.meta.url): string {
+  const here = fileURLToPath(self);
+  if (here.endsWith(".ts")) return join(dirname(here), "udp-worker-process.ts");
+  for (let dir = dirname(here); ; dir = dirname(dir)) {
+    if (existsSync(join(dir, "package.json"))) {
+      const built = join(dir, "dist", `${WORKER_SOURCE}.js`);
+      if (existsSync(built)) return built;
+    }
+    if (dirname(dir) === dir) throw new Error(`the DNS worker entry (dist/${WORKER_SOURCE}.js) is not built beside ${here}`);
+  }
 }
 
 /** The metrics every worker reports alike (merged as one value, not summed). */
@@ -95,9 +120,7 @@ export class UdpWorkerPool {
   }
 
   private startWorker(socket: Socket, index: number): Promise<void> {
-    const self = import.meta.url;
-    const entry = new URL(self.endsWith(".ts") ? "./udp-worker-process.ts" : "./udp-worker-process.js", self);
-    const child = fork(entry, [], { serialization: "advanced", stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    const child = fork(workerEntry(), [], { serialization: "advanced", stdio: ["ignore", "inherit", "inherit", "ipc"] });
     this.children.push(child);
     const o = this.options;
     const send = (m: ToWorker, handle?: Socket): void => {
