@@ -13,7 +13,7 @@ import { NodePorts, NodeUnschedulable, SchedulingGates } from "../../plugins/kub
 import { InterPodAffinity } from "../../plugins/kube-scheduler/plugins/inter-pod-affinity.js";
 import { PodTopologySpread } from "../../plugins/kube-scheduler/plugins/pod-topology-spread.js";
 import { numFeasibleNodesToFind } from "../../plugins/kube-scheduler/scheduler.js";
-import type { NodeScore, ScorePlugin } from "../../plugins/kube-scheduler/framework/interface.js";
+import type { FilterPlugin, NodeScore, ScorePlugin } from "../../plugins/kube-scheduler/framework/interface.js";
 import { SchedulerCache } from "../../plugins/kube-scheduler/cache/scheduler-cache.js";
 
 let uid = 0;
@@ -27,6 +27,15 @@ function node(name: string, alloc: Record<string, string>, extra: Partial<Node> 
   const ni = new NodeInfo(name);
   ni.setNode({ metadata: { name, labels: { "kubernetes.io/hostname": name, ...labels } }, status: { allocatable: { pods: "110", ...alloc } }, ...extra } as Node);
   return ni;
+}
+
+/** The batched Filter the framework calls must give exactly the per-node verdicts (messages, codes). */
+function filterAgrees(plugin: FilterPlugin, state: CycleState, p: Pod, nodes: NodeInfo[]): void {
+  if (!plugin.filterNodes) throw new Error(`${plugin.name} has no filterNodes`);
+  const verdict = (s: Status | null | undefined) => (s ? `${s.code} ${s.message}` : "ok");
+  const out: (Status | null)[] = nodes.map(() => Status.error("unset"));
+  plugin.filterNodes(state, p, nodes, nodes.length, out);
+  assert.equal(out.map(verdict), nodes.map((n) => verdict(plugin.filter(state, p, n))), `${plugin.name}.filterNodes agrees with filter`);
 }
 
 function scores(plugin: ScorePlugin, p: Pod, nodes: NodeInfo[]): Record<string, number> {
@@ -86,6 +95,7 @@ test("NodeResourcesFit filter: reasons, pod count, extended resources, init cont
   for (const [name, p, want] of cases) {
     const s = fit.filter(new CycleState(), p, ni);
     assert.equal(s?.reasons ?? [], want, name);
+    filterAgrees(fit, new CycleState(), p, [ni, node("roomy", { cpu: "8", memory: "8Gi", "nvidia.com/gpu": "4" })]);
   }
   ni.addPod(pod());
   assert.equal(fit.filter(new CycleState(), pod(), ni)?.reasons, ["Too many pods"]);
@@ -111,6 +121,7 @@ test("TaintToleration: filter message and PreferNoSchedule score", () => {
   assert.is(tt.filter(new CycleState(), pod(), cp)!.message, "node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }");
   assert.is(tt.filter(new CycleState(), pod({ tolerations: [{ key: "node-role.kubernetes.io/control-plane", operator: "Exists", effect: "NoSchedule" }] }), cp), null);
   assert.is(tt.filter(new CycleState(), pod({ tolerations: [{ operator: "Exists" }] }), cp), null);
+  filterAgrees(tt, new CycleState(), pod(), [node("plain", {}), cp]);
   const a = node("a", {}, { spec: { taints: [{ key: "k", value: "v", effect: "PreferNoSchedule" }, { key: "k2", effect: "PreferNoSchedule" }] } });
   const b = node("b", {}, { spec: { taints: [{ key: "k", value: "v", effect: "PreferNoSchedule" }] } });
   const c = node("c", {});
@@ -156,6 +167,7 @@ test("NodePorts and NodeUnschedulable and SchedulingGates", () => {
   const cordoned = node("c", {}, { spec: { unschedulable: true } });
   assert.is(new NodeUnschedulable().filter(new CycleState(), pod(), cordoned)!.message, "node(s) were unschedulable");
   assert.is(new NodeUnschedulable().filter(new CycleState(), pod({ tolerations: [{ key: "node.kubernetes.io/unschedulable", operator: "Exists", effect: "NoSchedule" }] }), cordoned), null);
+  filterAgrees(new NodeUnschedulable(), new CycleState(), pod(), [cordoned, ni]);
   assert.ok(new SchedulingGates().preEnqueue(pod({ schedulingGates: [{ name: "example.com/wait" }] })));
   assert.is(new SchedulingGates().preEnqueue(pod()), null);
 });
@@ -215,6 +227,7 @@ test("PodTopologySpread: maxSkew filter over zones, missing label, minDomains", 
   const run = (p: Pod) => {
     const state = new CycleState();
     spread.preFilter(state, p);
+    filterAgrees(spread, state, p, nodes);
     return Object.fromEntries(nodes.map((n) => [n.name, spread.filter(state, p, n)?.message ?? "ok"]));
   };
   assert.equal(run(constrained()), { a1: "node(s) didn't match pod topology spread constraints", b1: "ok", x: "node(s) didn't match pod topology spread constraints (missing required label)" });

@@ -52,6 +52,12 @@ export interface PreFilterPlugin extends SchedulerPlugin {
 export interface FilterPlugin extends SchedulerPlugin {
   /** Whether the pod can run on the node. Must not change `nodeInfo`. */
   filter(state: CycleState, pod: Pod, nodeInfo: NodeInfo): Status | null;
+  /**
+   * Optional batched Filter: `out[i]` = what `filter` gives for `nodes[i]`, for every i < `count`.
+   * The framework calls it instead of `filter` per node when present: one call per plugin and
+   * batch of nodes, with per-pod work done once. Must not change the nodes.
+   */
+  filterNodes?(state: CycleState, pod: Pod, nodes: readonly NodeInfo[], count: number, out: (Status | null)[]): void;
 }
 
 /** What a PostFilter found: a node the pod is nominated to (after preemption). */

@@ -191,6 +191,11 @@ export class Framework implements FrameworkRunner {
    * (wrapping around) until `want` pass or every node was tried, with nominated pods counted in.
    * Rejections go to `rejected`; an Error status ends the phase. The active plugins and whether
    * any pod is nominated are looked up once, not per node.
+   *
+   * Without nominated pods, nodes are filtered in batches of as many nodes as are still wanted,
+   * each plugin over the batch's nodes that passed the plugins before it (`filterNodes` when it
+   * has one): a batch cannot overshoot `want`, and each node's verdict is its first rejecting
+   * plugin's, so the result is the node-by-node loop's exactly.
    */
   findNodesThatPassFilters(
     state: CycleState,
@@ -205,18 +210,88 @@ export class Framework implements FrameworkRunner {
     const feasible: NodeInfo[] = [];
     const len = nodes.length;
     let processed = 0;
-    for (let i = start; processed < len && feasible.length < want; processed++, i++) {
-      if (i === len) i = 0;
-      const ni = nodes[i]!;
-      const s = nominated ? this.runFilterPluginsWithNominatedPods(state, pod, ni) : this.filterWith(plugins, state, pod, ni);
-      if (s === null) {
-        feasible.push(ni);
-        continue;
+    if (nominated) {
+      for (let i = start; processed < len && feasible.length < want; processed++, i++) {
+        if (i === len) i = 0;
+        const ni = nodes[i]!;
+        const s = this.runFilterPluginsWithNominatedPods(state, pod, ni);
+        if (s === null) {
+          feasible.push(ni);
+          continue;
+        }
+        if (s.code === Code.Error) return s;
+        rejected(ni, s);
       }
-      if (s.code === Code.Error) return s;
-      rejected(ni, s);
+      return { feasible, processed };
+    }
+    let i = start;
+    while (processed < len && feasible.length < want) {
+      const size = Math.min(want - feasible.length, len - processed);
+      const batch = this.batchNodes;
+      batch.length = size;
+      for (let j = 0; j < size; j++, i++) {
+        if (i === len) i = 0;
+        batch[j] = nodes[i]!;
+      }
+      processed += size;
+      const verdicts = this.filterBatch(plugins, state, pod, batch, size);
+      for (let j = 0; j < size; j++) {
+        const s = verdicts[j]!;
+        if (s === null) feasible.push(batch[j]!);
+        else if (s.code === Code.Error) return s;
+        else rejected(batch[j]!, s);
+      }
     }
     return { feasible, processed };
+  }
+
+  /** Scratch arrays of the batched Filter (a cycle runs synchronously). */
+  private readonly batchNodes: NodeInfo[] = [];
+  private readonly batchVerdicts: (Status | null)[] = [];
+  private readonly liveNodes: NodeInfo[] = [];
+  private readonly liveOut: (Status | null)[] = [];
+  private livePos = new Int32Array(0);
+
+  /**
+   * Each node's first rejection by `plugins` in order (null: all passed), for `batch[0..size)`:
+   * every plugin runs over the nodes the plugins before it passed. A plugin throwing sends the
+   * batch through the node-by-node loop, which names the node and plugin as it always does.
+   */
+  private filterBatch(plugins: readonly FilterPlugin[], state: CycleState, pod: Pod, batch: readonly NodeInfo[], size: number): (Status | null)[] {
+    const verdicts = this.batchVerdicts;
+    verdicts.length = size;
+    const live = this.liveNodes;
+    live.length = size;
+    if (this.livePos.length < size) this.livePos = new Int32Array(Math.max(size, this.livePos.length * 2));
+    const pos = this.livePos;
+    for (let j = 0; j < size; j++) {
+      verdicts[j] = null;
+      live[j] = batch[j]!;
+      pos[j] = j;
+    }
+    const out = this.liveOut;
+    let count = size;
+    try {
+      for (let k = 0; k < plugins.length && count > 0; k++) {
+        const p = plugins[k]!;
+        out.length = count;
+        if (p.filterNodes) p.filterNodes(state, pod, live, count, out);
+        else for (let j = 0; j < count; j++) out[j] = p.filter(state, pod, live[j]!);
+        let kept = 0;
+        for (let j = 0; j < count; j++) {
+          const s = out[j];
+          if (s !== null && s !== undefined && s.code !== Code.Success) verdicts[pos[j]!] = s.withPlugin(p.name);
+          else {
+            live[kept] = live[j]!;
+            pos[kept++] = pos[j]!;
+          }
+        }
+        count = kept;
+      }
+    } catch {
+      for (let j = 0; j < size; j++) verdicts[j] = this.filterWith(plugins, state, pod, batch[j]!);
+    }
+    return verdicts;
   }
 
   /** The Filter plugins not skipped by their PreFilter in this cycle (computed once per cycle). */

@@ -248,6 +248,24 @@ export class PodTopologySpread implements PreFilterPlugin, PreFilterExtensions, 
     return null;
   }
 
+  /** `filter` for a batch: the state and each constraint's least-loaded domain count read once. */
+  filterNodes(state: CycleState, pod: Pod, nodes: readonly NodeInfo[], count: number, out: (Status | null)[]): void {
+    const s = state.read<FilterState>(PRE_FILTER_KEY);
+    if (!s || s.constraints.length !== 1) {
+      for (let i = 0; i < count; i++) out[i] = this.filter(state, pod, nodes[i]!);
+      return;
+    }
+    const c = s.constraints[0]!;
+    const key = c.topologyKey;
+    const counts = s.counts[0]!;
+    // A node fits when its domain's count is at most this (the skew bound, with the pod itself counted).
+    const limit = c.maxSkew + s.min(0) - s.selfMatch[0]!;
+    for (let i = 0; i < count; i++) {
+      const value = nodes[i]!.node?.metadata?.labels?.[key];
+      out[i] = value === undefined ? LABEL_NOT_MATCH : (counts.get(value) ?? 0) > limit ? CONSTRAINTS_NOT_MATCH : null;
+    }
+  }
+
   preScore(state: CycleState, pod: Pod, filtered: readonly NodeInfo[]): Status | null {
     const constraints = this.constraintsOf(pod, "ScheduleAnyway");
     if (constraints.length === 0) return Status.skip();
