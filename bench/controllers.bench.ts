@@ -14,13 +14,16 @@
  * system pod Ready), so cluster start-up is not counted as the workload's.
  *
  * `BENCH_FULL=1` (or `0`) runs only the full (or fake-kubelet) variant, in this process;
- * `BENCH_PROFILE=file.cpuprofile` then writes a CPU profile of the measured phases.
+ * `BENCH_PROFILE=file.cpuprofile` then writes a CPU profile of the measured phases (one per phase:
+ * `file.ready.cpuprofile` from apply to Ready, `file.rolled.cpuprofile` for the rolling update) and
+ * `BENCH_REQUESTS=1` prints the API requests (verb, resource, subresource) and watch events per pod of each phase.
  */
 import type { Deployment } from "kubernetes-types/apps/v1.js";
 import type { Node, Pod } from "kubernetes-types/core/v1.js";
 import { spawnSync } from "node:child_process";
 import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
+import { ApiServer } from "../core/apiserver/api-server.js";
 import { Cluster } from "../core/cluster/cluster.js";
 
 const REPLICAS = Number(process.env["BENCH_REPLICAS"] ?? 1000);
@@ -76,6 +79,50 @@ function fakeKubelet(cluster: Cluster, nodes: string[]): () => void {
   return () => reg.remove();
 }
 
+/**
+ * BENCH_REQUESTS=1: counts every API server call (in-process clients included, which the HTTP
+ * metrics do not see) by verb, resource, subresource and user, and the watch events delivered per
+ * resource, by wrapping the API server's methods before the cluster starts.
+ */
+function countRequests(): () => Map<string, number> {
+  const counts = new Map<string, number>();
+  const bump = (key: string, n = 1): void => void counts.set(key, (counts.get(key) ?? 0) + n);
+  const proto = ApiServer.prototype as unknown as Record<string, (...args: unknown[]) => unknown>;
+  const user = (ctx: unknown): string => ((ctx as { user?: { username?: string } } | undefined)?.user?.username ?? "?").replace(/^system:(serviceaccount:kube-system:|node:)?/, "").replace(/^kube-worker-\d+$|^kubesim-worker\d*$/, "<node>");
+  const plural = (type: unknown): string => (type as { descriptor: { plural: string } }).descriptor.plural;
+  const wrap = (method: string, describe: (args: unknown[]) => string): void => {
+    const original = proto[method]!;
+    proto[method] = function (this: unknown, ...args: unknown[]) {
+      bump(describe(args));
+      return original.apply(this, args);
+    };
+  };
+  for (const m of ["create", "update", "patch", "delete", "deleteCollection"]) wrap(m, (a) => `${m} ${plural(a[0])}  by ${user(a[a.length - 1])}`);
+  for (const m of ["updateSubresource", "patchSubresource", "createSubresource"]) wrap(m, (a) => `${m.replace("Subresource", "")} ${plural(a[0])}/${a[3] as string}  by ${user(a[a.length - 1])}`);
+  wrap("get", (a) => `get ${plural(a[0])}`);
+  wrap("list", (a) => `list ${plural(a[0])}`);
+  const watch = proto["watch"]!;
+  proto["watch"] = function (this: unknown, ...args: unknown[]) {
+    const r = plural(args[0]);
+    const opts = args[2] as { fieldSelector?: string; labelSelector?: string };
+    bump(`watches open ${r}${opts.fieldSelector ? ` fieldSelector=${opts.fieldSelector.replace(/=[^,]*/g, "=*")}` : ""}`);
+    const onEvent = args[3] as (e: { type: string }) => void;
+    args[3] = (e: { type: string }) => {
+      if (e.type !== "BOOKMARK") bump(`watch events ${r}`);
+      onEvent(e);
+    };
+    return watch.apply(this, args);
+  };
+  return () => new Map(counts);
+}
+
+/** Prints what changed between two tallies, per pod, largest first. */
+function printTally(phase: string, before: Map<string, number>, after: Map<string, number>): void {
+  const rows = [...after].map(([k, v]) => [k, v - (k.startsWith("watches open") ? 0 : (before.get(k) ?? 0))] as const).filter(([, d]) => d > 0).sort((a, b) => b[1] - a[1]);
+  console.log(`  ${phase}: API calls and watch events per pod (watches open: total)`);
+  for (const [k, d] of rows) console.log(`    ${k.startsWith("watches open") ? String(d).padStart(8) : (d / REPLICAS).toFixed(2).padStart(8)}  ${k}`);
+}
+
 function rss(): number {
   return process.memoryUsage().rss / MB;
 }
@@ -113,6 +160,7 @@ interface Figures {
 }
 
 async function measure(full: boolean): Promise<Figures> {
+  const requests = process.env["BENCH_REQUESTS"] === "1" ? countRequests() : undefined;
   const cluster = new Cluster({ clock: "real", seed: 1, nodes: NODES + 1, logLevel: "error", ...(full ? {} : { plugins: ["kube-controller-manager"] }) });
   await cluster.start();
   const nodes = [...cluster.nodes.keys()].filter((n) => !n.endsWith("control-plane"));
@@ -132,11 +180,17 @@ async function measure(full: boolean): Promise<Figures> {
   const profileFile = process.env["BENCH_PROFILE"];
   const session = profileFile ? new (await import("node:inspector")).Session() : undefined;
   const post = (method: string): Promise<unknown> => new Promise((resolve, reject) => session!.post(method, (err, res) => (err ? reject(err) : resolve(res))));
+  const writeProfile = async (phase: string): Promise<void> => {
+    if (!session) return;
+    const { profile } = (await post("Profiler.stop")) as { profile: unknown };
+    (await import("node:fs")).writeFileSync(profileFile!.replace(/(\.cpuprofile)?$/, `.${phase}.cpuprofile`), JSON.stringify(profile));
+  };
   if (session) {
     session.connect();
     await post("Profiler.enable");
     await post("Profiler.start");
   }
+  const r0 = requests?.();
   const cpu = (): number => {
     const u = process.cpuUsage();
     return (u.user + u.system) / 1000;
@@ -163,6 +217,10 @@ async function measure(full: boolean): Promise<Figures> {
   const ready = performance.now() - t0;
   const readyCpu = cpu() - c0;
   const readyRss = rss();
+  const r1 = requests?.();
+  if (r0 && r1) printTally("apply -> Ready", r0, r1);
+  await writeProfile("ready");
+  if (session) await post("Profiler.start");
 
   const t1 = performance.now();
   const c1 = cpu();
@@ -171,12 +229,11 @@ async function measure(full: boolean): Promise<Figures> {
   const rolled = performance.now() - t1;
   const rolledCpu = cpu() - c1;
   const peakRss = rss();
+  const r2 = requests?.();
+  if (r1 && r2) printTally("rolling update", r1, r2);
   stop();
-  if (session) {
-    const { profile } = (await post("Profiler.stop")) as { profile: unknown };
-    (await import("node:fs")).writeFileSync(profileFile!, JSON.stringify(profile));
-    session.disconnect();
-  }
+  await writeProfile("rolled");
+  session?.disconnect();
   await cluster.stop();
   return { mode: full ? "full" : "fake", baseRss, created, createdCpu, createdRss, ready, readyCpu, readyRss, rolled, rolledCpu, peakRss };
 }
