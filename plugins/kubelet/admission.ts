@@ -30,24 +30,36 @@ export function podRequest(pod: Pod, resource: string): bigint {
   return (regular > initMax ? regular : initMax) + (overhead !== undefined ? milliValue(parseQuantity(overhead)) : 0n);
 }
 
+/** A pod's effective requests of the resources admission checks (cpu, memory, ephemeral-storage, in that order). */
+export function admissionRequests(pod: Pod): readonly bigint[] {
+  return RESOURCES.map((r) => podRequest(pod, r));
+}
+
+/** What the pods already admitted on a node use: how many, and their summed {@link admissionRequests}. */
+export interface NodeUsage {
+  pods: number;
+  requests: readonly bigint[];
+}
+
 const display = (resource: string, milli: bigint): string => (resource === "cpu" ? String(milli) : String(milli / 1000n));
 
 /**
  * The kubelet's admission of a pod bound to its node (upstream's predicate admit handler): the
- * node must still fit it (OutOfcpu, OutOfmemory, OutOfpods, ...) and match its node selector and
- * required node affinity (NodeAffinity). Returns the rejection or undefined.
+ * node must still fit it (OutOfcpu, OutOfmemory, OutOfpods, ...) next to `used` and match its node
+ * selector and required node affinity (NodeAffinity). Returns the rejection or undefined.
  */
-export function admitPod(pod: Pod, others: readonly Pod[], allocatable: Record<string, string>, nodeLabels: Record<string, string>): { reason: string; message: string } | undefined {
+export function admitPod(pod: Pod, used: NodeUsage, allocatable: Record<string, string>, nodeLabels: Record<string, string>): { reason: string; message: string } | undefined {
   if (!matchesNode(pod, nodeLabels)) return { reason: "NodeAffinity", message: "Pod was rejected: Predicate NodeAffinity failed: node(s) didn't match Pod's node affinity/selector" };
-  if (others.length + 1 > Number(allocatable["pods"] ?? 110)) return { reason: "OutOfpods", message: `Pod was rejected: Node didn't have enough resource: pods, requested: 1, used: ${others.length}, capacity: ${allocatable["pods"]}` };
-  for (const r of RESOURCES) {
-    const want = podRequest(pod, r);
+  if (used.pods + 1 > Number(allocatable["pods"] ?? 110)) return { reason: "OutOfpods", message: `Pod was rejected: Node didn't have enough resource: pods, requested: 1, used: ${used.pods}, capacity: ${allocatable["pods"]}` };
+  const wants = admissionRequests(pod);
+  for (let i = 0; i < RESOURCES.length; i++) {
+    const r = RESOURCES[i]!;
+    const want = wants[i]!;
     if (want === 0n || allocatable[r] === undefined) continue;
-    let used = 0n;
-    for (const o of others) used += podRequest(o, r);
+    const inUse = used.requests[i] ?? 0n;
     const cap = milliValue(parseQuantity(allocatable[r]!));
-    if (used + want > cap) {
-      return { reason: `OutOf${r}`, message: `Pod was rejected: Node didn't have enough resource: ${r}, requested: ${display(r, want)}, used: ${display(r, used)}, capacity: ${display(r, cap)}` };
+    if (inUse + want > cap) {
+      return { reason: `OutOf${r}`, message: `Pod was rejected: Node didn't have enough resource: ${r}, requested: ${display(r, want)}, used: ${display(r, inUse)}, capacity: ${display(r, cap)}` };
     }
   }
   return undefined;

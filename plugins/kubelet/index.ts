@@ -15,7 +15,7 @@ import { StorageDrivers } from "../../core/csi/storage-drivers.js";
 export { Kubelet, LEASE_RENEW_MS, STATUS_UPDATE_MS, type KubeletOptions } from "./kubelet.js";
 export { PodWorker, formatDelay } from "./pod-worker.js";
 export { Backoff } from "./backoff.js";
-export { admitPod, podRequest } from "./admission.js";
+export { admitPod, admissionRequests, podRequest, type NodeUsage } from "./admission.js";
 export { KUBELET_VERSION, nodeResources } from "./node-status.js";
 export { CsiVolumeManager, stagingPath, publishPath, ATTACH_AND_MOUNT_TIMEOUT_MS } from "./csi-volumes.js";
 export { ANN_CSI_NODE_ID } from "./csi-registration.js";

@@ -31,7 +31,7 @@ import { serveKubeletEndpoints } from "./kubelet-server.js";
 import { DEFAULT_EVICTION_HARD, SIGNAL_CONDITION, evictionMessage, observe, parseThresholds, rankForEviction, thresholdQuantity, type Threshold } from "./eviction.js";
 import { DEFAULT_IMAGE_GC_POLICY, IMAGE_GC_PERIOD_MS, ImageGarbageCollector } from "./image-gc.js";
 import { PodWorker, type KubeletServices } from "./pod-worker.js";
-import { admitPod } from "./admission.js";
+import { admitPod, type NodeUsage } from "./admission.js";
 import { NodeHostFileSystem } from "./host-filesystem.js";
 import { NodeFiles, type NodeFileSystem } from "../../core/cni/node-files.js";
 import { StaticPodManager } from "./static-pod-manager.js";
@@ -164,7 +164,7 @@ export class Kubelet {
       hostStack: () => this.runtime.hostNetwork(),
       clusterDNS: () => this.clusterDNS,
       clusterDomain: "cluster.local",
-      admit: (pod) => admitPod(pod, this.admittedPods(pod), this.allocatable, this.nodeLabels),
+      admit: (pod) => admitPod(pod, this.admittedUsage(pod), this.allocatable, this.nodeLabels),
       token: (pod, audience, exp) => this.podToken(pod, audience, exp),
       forget: (uid) => this.forget(uid),
       runtimeHandler: (name) => this.runtimeHandler(name),
@@ -227,7 +227,7 @@ export class Kubelet {
       onUpdate: (old, pod) => {
         if (mirror(pod)) return;
         if (relevantChange(old, pod)) this.podChanged(pod);
-        else this.workers.get(pod.metadata?.uid ?? "")?.update(pod);
+        else this.workers.get(pod.metadata?.uid ?? "")?.reconcile(pod);
       },
       onDelete: (obj) => {
         const pod = isTombstone(obj) ? (obj.obj as Pod | undefined) : obj;
@@ -309,16 +309,21 @@ export class Kubelet {
     return this.bySandbox.get(id);
   }
 
-  /** Pods admitted on this node and not finished, other than `pod`. */
-  private admittedPods(pod: Pod): Pod[] {
-    const out: Pod[] = [];
+  /** What the pods admitted on this node and not finished, other than `pod`, request. */
+  private admittedUsage(pod: Pod): NodeUsage {
+    let pods = 0;
+    const requests = [0n, 0n, 0n];
+    const uid = pod.metadata?.uid;
     for (const w of this.workers.values()) {
-      if (w.pod === pod || w.uid === pod.metadata?.uid) continue;
+      if (w.pod === pod || w.uid === uid) continue;
       const phase = w.pod.status?.phase;
       if (phase === "Succeeded" || phase === "Failed") continue;
-      if (w.pod.status?.startTime || w.sandbox) out.push(w.pod);
+      if (!w.pod.status?.startTime && !w.sandbox) continue;
+      pods++;
+      const r = w.admissionRequests;
+      for (let i = 0; i < requests.length; i++) requests[i]! += r[i]!;
     }
-    return out;
+    return { pods, requests };
   }
 
   // ---- node registration and heartbeats ----

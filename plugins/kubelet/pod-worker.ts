@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import type { Container, Pod, PodStatus, LifecycleHandler } from "kubernetes-types/core/v1.js";
 import type { Clock, TimerHandle } from "../../core/clock/clock.js";
 import type { Client } from "../../core/client/client.js";
@@ -15,7 +14,8 @@ import type { NetworkStack } from "../../core/net/sockets.js";
 import type { Backoff } from "./backoff.js";
 import { ContainerConfigError, containerEnv, expandReferences, type ObjectSource } from "./container-env.js";
 import type { ContainerSlot } from "./container-slot.js";
-import { buildPodStatus } from "./pod-status.js";
+import { buildPodStatus, statusUnchanged } from "./pod-status.js";
+import { admissionRequests } from "./admission.js";
 import { ProbeWorker, runProbe, type ProbeKind } from "./probes.js";
 import type { KubeletMetricsRecorder } from "./kubelet-metrics.js";
 import { VolumeSetupError, containerMounts, podDir, refreshVolumes, setUpVolumes, type VolumeContext } from "./volumes.js";
@@ -89,8 +89,14 @@ export class PodWorker {
   private deadlineTimer: TimerHandle | undefined;
   /** `kubelet_pod_start_duration_seconds` was observed for this pod. */
   private startObserved = false;
-  /** Digest of the status last written: a write is skipped when nothing changed, without keeping a copy per pod. */
-  private lastStatusDigest = "";
+  /**
+   * The next status is written even when it equals the pod's (a static pod's mirror was replaced,
+   * or the last write failed). Otherwise a write is skipped when it would change nothing, compared
+   * with the pod as last read, without keeping a copy per pod.
+   */
+  private statusStale = true;
+  /** The resourceVersion of the pod our last status write produced: its watch event needs no sync. */
+  private ownWrite: string | undefined;
   private removedFromApi = false;
   /** Set by the eviction manager: the message the evicted pod fails with. */
   private eviction: string | undefined;
@@ -107,6 +113,12 @@ export class PodWorker {
 
   get uid(): string {
     return this.pod.metadata?.uid ?? "";
+  }
+
+  private requests: readonly bigint[] | undefined;
+  /** The pod's requests as admission counts them (computed once: the pod's resources do not change while it runs). */
+  get admissionRequests(): readonly bigint[] {
+    return (this.requests ??= admissionRequests(this.pod));
   }
 
   /** A static pod (from a manifest file): its API object is a mirror pod with another UID. */
@@ -134,6 +146,15 @@ export class PodWorker {
     this.kick();
   }
 
+  /**
+   * A new version of the pod with the same spec (upstream's reconcile): our own status write
+   * coming back needs no sync; another writer's change (a readiness gate's condition) does.
+   */
+  reconcile(pod: Pod): void {
+    this.pod = pod;
+    if (pod.metadata?.resourceVersion !== this.ownWrite) this.kick();
+  }
+
   /** Node-pressure eviction: kill every container now (no grace, as for a hard threshold) and fail the pod with reason Evicted. */
   evict(message: string): void {
     if (this.lifecycle !== "syncing" || this.eviction !== undefined) return;
@@ -148,7 +169,7 @@ export class PodWorker {
 
   /** The pod's API object was replaced (a static pod's new mirror): write the status again. */
   resendStatus(): void {
-    this.lastStatusDigest = "";
+    this.statusStale = true;
     this.kick();
   }
 
@@ -912,14 +933,17 @@ export class PodWorker {
       ...(this.terminal ? { terminal: this.terminal } : {}),
       rejected: this.rejected,
     });
-    const digest = createHash("sha1").update(JSON.stringify(status)).digest("base64");
-    if (digest === this.lastStatusDigest) return;
+    if (!this.statusStale && statusUnchanged(status, this.pod.status)) return;
     // A static pod keeps its own status; the API object it is written to is its mirror.
     if (this.isStatic) this.pod = { ...this.pod, status };
+    this.statusStale = true;
     try {
       const updated = await this.k.client.resource<Pod>("Pod").patch(this.pod.metadata!.name!, "merge", { status }, { namespace: this.pod.metadata!.namespace!, subresource: "status" });
-      this.lastStatusDigest = digest;
-      if (updated.metadata?.uid === this.uid) this.pod = updated;
+      this.statusStale = false;
+      if (updated.metadata?.uid === this.uid) {
+        this.pod = updated;
+        this.ownWrite = updated.metadata.resourceVersion;
+      }
       if (!this.startObserved && status.phase === "Running" && this.startTime !== undefined) {
         this.startObserved = true;
         this.k.metrics?.podStarted((this.k.clock.now() - this.startTime) / 1000);
