@@ -34,4 +34,45 @@ test("different field sets are not merged", () => {
   assert.ok(JSON.stringify(fieldsOf(x)[0]!.fieldsV1).includes("f:tier"));
 });
 
+test("a manager rewriting fields it owns keeps its field set; the same change to equal sets gives one set", () => {
+  const now = new Date(Date.UTC(2026, 0, 1, 10, 0, 0));
+  const later = new Date(now.getTime() + 5000);
+  const status = (ready: string, restarts: number) => ({ phase: "Running", conditions: [{ type: "Ready", status: ready }, { type: "Initialized", status: "True" }], containerStatuses: [{ name: "c", ready: ready === "True", restartCount: restarts }] });
+  const a = updateManagedFields(undefined, pod("a", "10.0.0.1") as never, { manager: "m", now });
+  const b = updateManagedFields(undefined, pod("b", "10.0.0.2") as never, { manager: "m", now });
+  const a1 = updateManagedFields(a, { ...(a as object), status: status("True", 0) } as never, { manager: "kubelet", subresource: "status", now });
+  const b1 = updateManagedFields(b, { ...(b as object), status: status("True", 0) } as never, { manager: "kubelet", subresource: "status", now });
+  // Values change, fields do not: the kubelet's entry keeps its set (only its time moves on).
+  const a2 = updateManagedFields(a1, { ...(a1 as object), status: status("False", 3) } as never, { manager: "kubelet", subresource: "status", now: later });
+  const entry = (o: unknown) => fieldsOf(o).find((e) => JSON.stringify(e).includes("kubelet"))!;
+  assert.is(entry(a2).fieldsV1, entry(a1).fieldsV1);
+  assert.is.not(entry(a2).time, entry(a1).time);
+  // A new field joins the set: both pods getting it end with one shared set holding it.
+  const withIP = (o: unknown) => ({ ...(o as object), status: { ...status("True", 0), podIP: "10.0.0.5" } });
+  const a3 = updateManagedFields(a2, withIP(a2) as never, { manager: "kubelet", subresource: "status", now: later });
+  const b2 = updateManagedFields(b1, { ...(b1 as object), status: status("False", 3) } as never, { manager: "kubelet", subresource: "status", now: later });
+  const b3 = updateManagedFields(b2, withIP(b2) as never, { manager: "kubelet", subresource: "status", now: later });
+  assert.is.not(entry(a3).fieldsV1, entry(a2).fieldsV1);
+  assert.is(entry(a3).fieldsV1, entry(b3).fieldsV1);
+  assert.is(entry(a3), entry(b3), "same manager, second and fields: one entry");
+  assert.is(JSON.stringify(entry(a3).fieldsV1), JSON.stringify(entry(a2).fieldsV1).replace('"f:containerStatuses":{}', '"f:podIP":{},"f:containerStatuses":{}'));
+});
+
+test("list items compared by key: reordered, repeated and changed keys", () => {
+  const now = new Date(Date.UTC(2026, 0, 1));
+  const base = { apiVersion: "v1", kind: "Pod", metadata: { name: "p", namespace: "d" }, spec: { containers: [{ name: "a", image: "1" }, { name: "b", image: "1" }] } };
+  const created = updateManagedFields(undefined, base as never, { manager: "m", now });
+  const spec = (o: unknown) => JSON.stringify((fieldsOf(o).find((e) => JSON.stringify(e).includes('"manager":"n"'))?.fieldsV1 as Record<string, unknown> | undefined)?.["f:spec"]);
+  // Same keys in the same order, one item changed: n takes that item's changed field only.
+  const changed = updateManagedFields(created, { ...base, spec: { containers: [{ name: "a", image: "1" }, { name: "b", image: "2" }] } } as never, { manager: "n", now });
+  assert.is(spec(changed), '{"f:containers":{"k:{\\"name\\":\\"b\\"}":{"f:image":{}}}}');
+  // Reordered: nothing changed field by field (list-map items are matched by key).
+  const reordered = updateManagedFields(created, { ...base, spec: { containers: [{ name: "b", image: "1" }, { name: "a", image: "2" }] } } as never, { manager: "n", now });
+  assert.is(spec(reordered), '{"f:containers":{"k:{\\"name\\":\\"a\\"}":{"f:image":{}}}}');
+  // A key renamed at the same position: one item removed, one added with all its fields.
+  const renamed = updateManagedFields(created, { ...base, spec: { containers: [{ name: "a", image: "1" }, { name: "c", image: "1" }] } } as never, { manager: "n", now });
+  assert.is(spec(renamed), '{"f:containers":{"k:{\\"name\\":\\"c\\"}":{".":{},"f:name":{},"f:image":{}}}}');
+  assert.not.ok(JSON.stringify(fieldsOf(renamed)).includes('\\"b\\"'), "nobody owns the removed item");
+});
+
 test.run();

@@ -1,6 +1,6 @@
 import { isPlainObject, jsonEqual, type JsonObject } from "./json-value.js";
 import type { FieldMeta, TypeMeta } from "./patch-meta.js";
-import { fieldElement, fieldSetOfValue, isAtomicField, itemPathElement, listTypeOf, type FieldSet } from "./field-set.js";
+import { fieldElement, fieldSetOfValue, isAtomicField, itemPathElement, listTypeOf, type FieldSet, type ListType } from "./field-set.js";
 
 /** What changed between two versions of an object, as field sets. */
 export interface FieldChanges {
@@ -47,7 +47,7 @@ function compareObjectInto(oldObj: JsonObject, newObj: JsonObject, meta: TypeMet
 }
 
 function compareValueInto(pe: string, ov: unknown, nv: unknown, fm: FieldMeta | undefined, sink: Sink): void {
-  if (isPlainObject(ov) && isPlainObject(nv) && !isAtomicField(fm) && Object.keys(ov).length > 0 && Object.keys(nv).length > 0) {
+  if (isPlainObject(ov) && isPlainObject(nv) && !isAtomicField(fm) && !isEmptyObject(ov) && !isEmptyObject(nv)) {
     const sub: Sink = { added: {}, modified: {}, removed: {} };
     compareObjectInto(ov, nv, fm?.type, sub);
     attach(sink, pe, sub);
@@ -73,6 +73,22 @@ function compareValueInto(pe: string, ov: unknown, nv: unknown, fm: FieldMeta | 
 
 function compareListInto(ov: unknown[], nv: unknown[], fm: FieldMeta | undefined, sink: Sink): void {
   const list = listTypeOf(fm);
+  if (aligned(ov, nv, list)) {
+    // Item i of each list has the same key, and no key repeats: nothing added or removed, and items
+    // pair up in order — what the keyed comparison below finds, without building every key.
+    if (list.type !== "map") return;
+    for (let i = 0; i < nv.length; i++) {
+      const old = ov[i];
+      const item = nv[i];
+      if (old === item) continue;
+      if (isPlainObject(old) && isPlainObject(item)) {
+        const sub: Sink = { added: {}, modified: {}, removed: {} };
+        compareObjectInto(old, item, fm?.type, sub);
+        if (!isEmptyObject(sub.added) || !isEmptyObject(sub.modified) || !isEmptyObject(sub.removed)) attach(sink, itemPathElement(item, list, i), sub);
+      } else if (!jsonEqual(old, item)) sink.modified[itemPathElement(item, list, i)] = {};
+    }
+    return;
+  }
   const before = new Map<string, unknown>();
   ov.forEach((item, i) => before.set(itemPathElement(item, list, i), item));
   const after = new Map<string, unknown>();
@@ -95,6 +111,54 @@ function compareListInto(ov: unknown[], nv: unknown[], fm: FieldMeta | undefined
   }
 }
 
+/** Lists this short are checked for repeated keys pairwise. */
+const ALIGNED_MAX = 16;
+
+/**
+ * True when both lists have the same length, item i of each has the same path element (list-map
+ * items with scalar keys, set items that are scalars), and no path element repeats.
+ */
+function aligned(ov: unknown[], nv: unknown[], list: ListType): boolean {
+  const n = ov.length;
+  if (n !== nv.length || n > ALIGNED_MAX || list.type === "atomic") return false;
+  if (list.type === "set") {
+    for (let i = 0; i < n; i++) {
+      const a = ov[i];
+      if (a !== nv[i] || (typeof a === "object" && a !== null)) return false;
+      for (let j = 0; j < i; j++) if (ov[j] === a) return false;
+    }
+    return true;
+  }
+  const keys = list.keys;
+  const defaults = list.defaults;
+  for (let i = 0; i < n; i++) {
+    const a = ov[i];
+    const b = nv[i];
+    if (!isPlainObject(a) || !isPlainObject(b)) return false;
+    for (const k of keys) {
+      const av = a[k] ?? defaults?.[k];
+      if (av !== (b[k] ?? defaults?.[k]) || (typeof av === "object" && av !== null)) return false;
+    }
+    for (let j = 0; j < i; j++) {
+      const c = ov[j] as JsonObject;
+      let same = true;
+      for (const k of keys) {
+        if ((c[k] ?? defaults?.[k]) !== (a[k] ?? defaults?.[k])) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return false;
+    }
+  }
+  return true;
+}
+
+function isEmptyObject(obj: object): boolean {
+  for (const _ in obj) return false;
+  return true;
+}
+
 function itemNode(item: unknown, fm: FieldMeta | undefined, withFields: boolean): FieldSet {
   if (!withFields || !isPlainObject(item)) return {};
   const children = fieldSetOfValue(item, { type: fm?.type });
@@ -102,7 +166,7 @@ function itemNode(item: unknown, fm: FieldMeta | undefined, withFields: boolean)
 }
 
 function attach(sink: Sink, pe: string, sub: Sink): void {
-  if (Object.keys(sub.added).length > 0) sink.added[pe] = sub.added;
-  if (Object.keys(sub.modified).length > 0) sink.modified[pe] = sub.modified;
-  if (Object.keys(sub.removed).length > 0) sink.removed[pe] = sub.removed;
+  if (!isEmptyObject(sub.added)) sink.added[pe] = sub.added;
+  if (!isEmptyObject(sub.modified)) sink.modified[pe] = sub.modified;
+  if (!isEmptyObject(sub.removed)) sink.removed[pe] = sub.removed;
 }

@@ -45,14 +45,46 @@ function makeNode(member: boolean, children: Record<string, FieldSet>): FieldSet
   return member ? { [SELF]: EMPTY, ...children } : children;
 }
 
-/** a ∪ b. */
+/** a ∪ b; `a` itself when it already holds b (a manager rewriting fields it owns: its interned set stays shared). */
 export function union(a: FieldSet, b: FieldSet): FieldSet {
   if (a === b || isEmptySet(b)) return a;
   if (isEmptySet(a)) return b;
+  if (!(SELF in a) && covers(a, b)) return a;
   const out: Record<string, FieldSet> = {};
   for (const k of childKeys(a)) out[k] = a[k]!;
   for (const k of childKeys(b)) out[k] = k in out ? unionNode(out[k]!, b[k]!) : b[k]!;
   return out;
+}
+
+/**
+ * True when the children of `a` already hold those of `b` in the exact shape {@link union} would
+ * build (a member with children has `.` first, a leaf is `{}`): union(a, b) would equal `a`, key
+ * order included. Allocation-free.
+ */
+function covers(a: FieldSet, b: FieldSet): boolean {
+  for (const k in b) {
+    if (k === SELF) continue;
+    const an = a[k];
+    if (an === undefined) return false;
+    const bn = b[k]!;
+    if (an !== bn && !coversNode(an, bn)) return false;
+  }
+  return true;
+}
+
+function coversNode(an: FieldSet, bn: FieldSet): boolean {
+  let first: string | undefined;
+  let count = 0;
+  for (const k in an) {
+    if (count++ === 0) first = k;
+    else break;
+  }
+  const aDot = SELF in an;
+  // Only the normalized shapes makeNode builds: `{}`, or `.` (an empty set) first and children after it.
+  if (aDot && (first !== SELF || count < 2 || !isEmptySet(an[SELF]!))) return false;
+  const aMember = aDot || count === 0;
+  if (!aMember && isMember(bn)) return false;
+  return covers(an, bn);
 }
 
 function unionNode(a: FieldSet, b: FieldSet): FieldSet {

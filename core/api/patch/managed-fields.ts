@@ -182,6 +182,27 @@ function sharedFieldSet(set: FieldSet): { set: FieldSet; id: number } {
   return fresh;
 }
 
+/**
+ * Sets derived from an interned set by a write's change (a manager losing the changed fields, the
+ * writer gaining them), by the set's id, the operation and the change's JSON: the same change to
+ * the same set (every pod's kubelet writing the same status fields) gives the interned result
+ * without serializing the whole result set again.
+ */
+const derivedSets = new Map<string, FieldSet>();
+
+function derivedSet(base: FieldSet, op: string, change: () => string, derive: (base: FieldSet) => FieldSet): FieldSet {
+  const id = setIds.get(base);
+  if (id === undefined) return derive(base);
+  const key = `${id}${op}${change()}`;
+  const known = derivedSets.get(key);
+  if (known) return known;
+  const derived = derive(base);
+  const result = derived === base ? base : sharedFieldSet(derived).set;
+  if (derivedSets.size >= INTERN_LIMIT) derivedSets.clear();
+  derivedSets.set(key, result);
+  return result;
+}
+
 function entryKey(manager: string, operation: string, apiVersion: string, time: string | undefined, subresource: string | undefined, setId: number): string {
   return `${setId}\u0000${manager}\u0000${operation}\u0000${apiVersion}\u0000${time ?? ""}\u0000${subresource ?? ""}`;
 }
@@ -202,9 +223,48 @@ function sharedEntry(manager: string, operation: "Apply" | "Update", apiVersion:
   return e;
 }
 
+/**
+ * The sets of a kind's latest creates (most recent first): creates come in streams of one shape
+ * (a ReplicaSet's pods, a component's events), so a fresh set is usually equal to one of these —
+ * found by walking both, which costs less than serializing the set to intern it.
+ */
+const recentCreateSets = new WeakMap<TypeMeta, FieldSet[]>();
+const RECENT_CREATE_SETS = 4;
+
+/** `fields`, or an interned set equal to it, key order included (what its FieldsV1 JSON shows), made by a recent create of the kind. */
+function recentCreateSet(meta: TypeMeta, fields: FieldSet): FieldSet {
+  let recent = recentCreateSets.get(meta);
+  if (!recent) recentCreateSets.set(meta, (recent = []));
+  for (let i = 0; i < recent.length; i++) {
+    const known = recent[i]!;
+    if (!sameFieldSet(known, fields)) continue;
+    if (i > 0) {
+      recent.splice(i, 1);
+      recent.unshift(known);
+    }
+    return known;
+  }
+  recent.unshift(fields);
+  if (recent.length > RECENT_CREATE_SETS) recent.pop();
+  return fields;
+}
+
+/** Equal field sets with their keys in the same order (equal FieldsV1 JSON). */
+function sameFieldSet(a: FieldSet, b: FieldSet): boolean {
+  if (a === b) return true;
+  const ak = Object.keys(a);
+  const bk = Object.keys(b);
+  if (ak.length !== bk.length) return false;
+  for (let i = 0; i < ak.length; i++) {
+    const k = ak[i]!;
+    if (k !== bk[i] || !sameFieldSet(a[k]!, b[k]!)) return false;
+  }
+  return true;
+}
+
 /** The single-entry list of a create, shared with equal lists (same manager, version, second and fields). */
-function sharedCreateEntries(manager: string, apiVersion: string, time: string, fields: FieldSet): ManagedFieldsEntry[] {
-  const e = sharedEntry(manager, "Update", apiVersion, time, undefined, fields);
+function sharedCreateEntries(manager: string, apiVersion: string, time: string, fields: FieldSet, meta: TypeMeta): ManagedFieldsEntry[] {
+  const e = sharedEntry(manager, "Update", apiVersion, time, undefined, recentCreateSet(meta, fields));
   const key = entryKey(manager, "Update", apiVersion, time, undefined, setIds.get(e.fieldsV1 as FieldSet)!);
   let list = createListsByKey.get(key);
   if (list?.[0] === e) return list;
@@ -270,7 +330,7 @@ export function managedFieldsAfterUpdate(oldObj: KubeObject | undefined, newObj:
     // A create with no prior owners: the writer owns every tracked field it set.
     const fields = trackedFieldSet(newObj as JsonObject, meta);
     if (isEmptySet(fields)) return [];
-    return sharedCreateEntries(options.manager, apiVersion, formatTime(options.now), fields);
+    return sharedCreateEntries(options.manager, apiVersion, formatTime(options.now), fields, meta);
   }
   const changes = trackedChanges((oldObj ?? {}) as JsonObject, newObj as JsonObject, meta, options.subresource);
   const taken = union(changes.added, changes.modified);
@@ -278,8 +338,11 @@ export function managedFieldsAfterUpdate(oldObj: KubeObject | undefined, newObj:
     // Nothing tracked changed: keep the entries as they are (the common no-op / untracked write).
     return (oldEntries as ManagedFieldsEntry[] | undefined) ?? [];
   }
+  // The change as text, for the memo of derived sets (small: only the changed paths).
+  let change: string | undefined;
+  const changeKey = (): string => (change ??= `${JSON.stringify(taken)}\u0000${JSON.stringify(changes.removed)}`);
   for (const [key, m] of managers) {
-    const fields = difference(difference(m.fields, taken), changes.removed);
+    const fields = derivedSet(m.fields, "-", changeKey, (f) => difference(difference(f, taken), changes.removed));
     if (fields !== m.fields) managers.set(key, { ...m, fields });
   }
   if (!isEmptySet(taken)) {
@@ -287,7 +350,7 @@ export function managedFieldsAfterUpdate(oldObj: KubeObject | undefined, newObj:
     if (options.subresource) self.subresource = options.subresource;
     const key = managerKey(self);
     const previous = managers.get(key);
-    managers.set(key, previous ? { ...self, fields: union(previous.fields, taken) } : self);
+    managers.set(key, previous ? { ...self, fields: derivedSet(previous.fields, "+", changeKey, (f) => union(f, taken)) } : self);
   }
   const entries = encodeManagedFields(managers.values());
   return oldEntries && jsonEqual(oldEntries, entries) ? (oldEntries as ManagedFieldsEntry[]) : entries;
