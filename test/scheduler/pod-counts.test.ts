@@ -13,7 +13,7 @@ import { CycleState } from "../../plugins/kube-scheduler/framework/cycle-state.j
 import { Status } from "../../plugins/kube-scheduler/framework/status.js";
 import { PodInfo } from "../../plugins/kube-scheduler/framework/pod-info.js";
 import type { NodeInfo } from "../../plugins/kube-scheduler/framework/node-info.js";
-import type { NodeInfoLister, NodeScore } from "../../plugins/kube-scheduler/framework/interface.js";
+import type { FilterPlugin, NodeInfoLister, NodeScore } from "../../plugins/kube-scheduler/framework/interface.js";
 import { InterPodAffinity } from "../../plugins/kube-scheduler/plugins/inter-pod-affinity.js";
 import { PodTopologySpread } from "../../plugins/kube-scheduler/plugins/pod-topology-spread.js";
 
@@ -66,6 +66,14 @@ function walking(cache: SchedulerCache): NodeInfoLister {
   };
 }
 
+/** The batched Filter (when the plugin has one) gives each node's `filter` verdict, for the cache's nodes and for copies of them. */
+function batchAgrees(plugin: FilterPlugin, state: CycleState, pod: Pod, nodes: readonly NodeInfo[]): void {
+  if (!plugin.filterNodes) return;
+  const out: (Status | null)[] = nodes.map(() => Status.error("unset"));
+  plugin.filterNodes(state, pod, nodes, nodes.length, out);
+  assert.equal(out.map((s) => s?.message ?? "ok"), nodes.map((n) => plugin.filter(state, pod, n)?.message ?? "ok"), `${plugin.name}.filterNodes agrees with filter`);
+}
+
 type Verdicts = Record<string, string | number>;
 
 /** Filter verdicts for every node (with `nominated` added to a cloned state on node 0), and normalized scores. */
@@ -81,9 +89,11 @@ function evaluate(plugin: InterPodAffinity | PodTopologySpread, pod: Pod, nodes:
       state = state.clone();
       plugin.addPod(state, pod, nominated, target);
       out["nominated"] = plugin.filter(state, pod, target)?.message ?? "ok";
+      batchAgrees(plugin, state, pod, [target, ...nodes.slice(1)]);
       plugin.removePod(state, pod, nominated, target);
     }
     for (const ni of nodes) out[ni.name] = plugin.filter(state, pod, ni)?.message ?? "ok";
+    batchAgrees(plugin, state, pod, nodes);
   }
   const scoreState = new CycleState();
   const ps = plugin.preScore(scoreState, pod, nodes);

@@ -1,7 +1,7 @@
 import type { Pod } from "kubernetes-types/core/v1.js";
 import type { AffinityTerm, PodInfo } from "../framework/pod-info.js";
-import type { AntiAffinityGroup, DomainCounts, PodCountQuery } from "../framework/pod-count-query.js";
-import type { NodeInfo } from "../framework/node-info.js";
+import type { AntiAffinityGroup, DomainCounts, PodCountQuery, TopologyDomainIds } from "../framework/pod-count-query.js";
+import type { NodeInfo, NodeRows } from "../framework/node-info.js";
 
 interface Entry {
   readonly query: PodCountQuery;
@@ -123,8 +123,19 @@ export class AntiAffinityGroups {
  */
 export class TopologyValues {
   private readonly byKey = new Map<string, { values: Map<string, number>; nodes: number }>();
+  private readonly ids = new Map<string, DomainIds>();
 
-  constructor(private readonly nodes: () => readonly NodeInfo[]) {}
+  constructor(
+    private readonly nodes: () => readonly NodeInfo[],
+    private readonly rows?: NodeRows,
+  ) {}
+
+  /** Each node's value of label `key` as a number, by the node's row (built on first use; node changes drop it). */
+  domainIds(key: string): TopologyDomainIds {
+    let d = this.ids.get(key);
+    if (!d) this.ids.set(key, (d = new DomainIds(key, this.nodes(), this.rows)));
+    return d;
+  }
 
   private entry(key: string): { values: Map<string, number>; nodes: number } {
     let e = this.byKey.get(key);
@@ -153,5 +164,38 @@ export class TopologyValues {
 
   clear(): void {
     this.byKey.clear();
+    this.ids.clear();
+  }
+}
+
+/** `TopologyDomainIds` over the nodes at the time it was built, indexed by their rows in `rows`. */
+class DomainIds implements TopologyDomainIds {
+  readonly values: string[] = [];
+  private readonly bySlot: Int32Array;
+
+  constructor(key: string, nodes: readonly NodeInfo[], private readonly rows: NodeRows | undefined) {
+    let slots = 0;
+    for (const ni of nodes) slots = Math.max(slots, (rows?.slotOf(ni) ?? -1) + 1);
+    this.bySlot = new Int32Array(slots).fill(-2);
+    const index = new Map<string, number>();
+    for (const ni of nodes) {
+      const slot = rows?.slotOf(ni) ?? -1;
+      if (slot < 0) continue;
+      const v = ni.node?.metadata?.labels?.[key];
+      let id = -1;
+      if (v !== undefined) {
+        id = index.get(v) ?? -1;
+        if (id < 0) {
+          index.set(v, (id = this.values.length));
+          this.values.push(v);
+        }
+      }
+      this.bySlot[slot] = id;
+    }
+  }
+
+  of(ni: NodeInfo): number {
+    const slot = this.rows ? this.rows.slotOf(ni) : -1;
+    return slot >= 0 && slot < this.bySlot.length ? this.bySlot[slot]! : -2;
   }
 }

@@ -4,7 +4,7 @@ import { PodInfo } from "../framework/pod-info.js";
 import type { NodeInfoLister } from "../framework/interface.js";
 import { normalizedImageName } from "../plugins/image-locality.js";
 import { AntiAffinityGroups, PodCountIndex, TopologyValues } from "./pod-counts.js";
-import type { AntiAffinityGroup, DomainCounts, PodCountQuery } from "../framework/pod-count-query.js";
+import type { AntiAffinityGroup, DomainCounts, PodCountQuery, TopologyDomainIds } from "../framework/pod-count-query.js";
 
 interface PodState {
   pod: Pod;
@@ -39,7 +39,7 @@ export class SchedulerCache implements NodeInfoLister {
   private withAntiAffinity: NodeInfo[] | undefined;
   private readonly countIndex = new PodCountIndex(() => this.nodeList);
   private readonly antiAffinityGroups = new AntiAffinityGroups(() => this.nodeList);
-  private readonly topologyValues = new TopologyValues(() => this.nodeList);
+  private readonly topologyValues = new TopologyValues(() => this.nodeList, this.rows);
 
   podCounts(query: PodCountQuery): DomainCounts {
     return this.countIndex.counts(query);
@@ -51,6 +51,10 @@ export class SchedulerCache implements NodeInfoLister {
 
   nodesPerTopologyValue(key: string): ReadonlyMap<string, number> {
     return this.topologyValues.of(key);
+  }
+
+  topologyDomainIds(key: string): TopologyDomainIds {
+    return this.topologyValues.domainIds(key);
   }
 
   nodesWithLabel(key: string): number {

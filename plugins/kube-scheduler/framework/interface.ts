@@ -7,7 +7,7 @@ import type { SharedInformerFactory } from "../../../core/informers/shared-infor
 import type { CycleState } from "./cycle-state.js";
 import type { NodeInfo } from "./node-info.js";
 import type { PodInfo } from "./pod-info.js";
-import type { AntiAffinityGroup, DomainCounts, PodCountQuery } from "./pod-count-query.js";
+import type { AntiAffinityGroup, DomainCounts, PodCountQuery, TopologyDomainIds } from "./pod-count-query.js";
 import type { Status } from "./status.js";
 
 /**
@@ -214,8 +214,10 @@ export interface NodeInfoLister {
   existingAntiAffinity?(): ReadonlyMap<string, AntiAffinityGroup>;
   /** ...how many nodes carry each value of a node label... */
   nodesPerTopologyValue?(key: string): ReadonlyMap<string, number>;
-  /** ...and how many nodes carry the label at all. */
+  /** ...how many nodes carry the label at all... */
   nodesWithLabel?(key: string): number;
+  /** ...and each node's value of the label as a number (read without touching the Node). */
+  topologyDomainIds?(key: string): TopologyDomainIds;
 }
 
 /** Pods nominated to nodes by preemption, which Filter counts as if running. */

@@ -37,6 +37,11 @@ export class NodeRows {
     ni.base = row * ROW;
   }
 
+  /** The row number of `ni` in this storage (stable while it is attached), -1 when its row is elsewhere. */
+  slotOf(ni: NodeInfo): number {
+    return ni.rows === this.data ? ni.base / ROW : -1;
+  }
+
   /** Gives `ni`'s row back (the NodeInfo keeps a private copy of its numbers). */
   detach(ni: NodeInfo): void {
     if (ni.rows !== this.data) return;

@@ -1,5 +1,6 @@
 import type { LabelSelector } from "../../../core/api/selectors/label-selector.js";
 import { selectorKey, type AffinityTerm } from "./pod-info.js";
+import type { NodeInfo } from "./node-info.js";
 
 /** Which pods a count query selects: pods in one of `namespaces` whose labels match `selector`. */
 export interface PodMatcher {
@@ -30,6 +31,16 @@ export function termsQuery(terms: readonly AffinityTerm[], topologyKey: string):
 /** A query over live pods of `namespace` matching `selector`, per value of `topologyKey` (PodTopologySpread). */
 export function spreadQuery(namespace: string, selector: LabelSelector, topologyKey: string): PodCountQuery {
   return { key: `s\u0000${topologyKey}\u0000${namespace}\u0000${selectorKey(selector)}`, matchers: [{ namespaces: new Set([namespace]), selector }], topologyKey, skipTerminating: true };
+}
+
+/**
+ * Each node's value of one node label as a small number, for Filters that decide per value
+ * rather than per node: `values[of(node)]`; -1 when the node lacks the label; -2 when the node is
+ * not one the answer covers (a copy, a node added since) — read its labels then.
+ */
+export interface TopologyDomainIds {
+  readonly values: readonly string[];
+  of(nodeInfo: NodeInfo): number;
 }
 
 /** Counts per topology value (values with no pod are absent). */

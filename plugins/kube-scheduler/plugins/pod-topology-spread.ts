@@ -9,7 +9,7 @@ import type { PodInfo } from "../framework/pod-info.js";
 import type { CycleState } from "../framework/cycle-state.js";
 import type { NodeInfo } from "../framework/node-info.js";
 import type { NodeInfoLister } from "../framework/interface.js";
-import { spreadQuery } from "../framework/pod-count-query.js";
+import { spreadQuery, type TopologyDomainIds } from "../framework/pod-count-query.js";
 
 export const ERR_REASON_CONSTRAINTS_NOT_MATCH = "node(s) didn't match pod topology spread constraints";
 export const ERR_REASON_NODE_LABEL_NOT_MATCH = "node(s) didn't match pod topology spread constraints (missing required label)";
@@ -63,11 +63,13 @@ class FilterState {
     /** Per constraint: whether the incoming pod matches its selector (it counts itself). */
     readonly selfMatch: number[],
     private shared = false,
+    /** The first constraint's node → domain numbers, when the snapshot keeps them. */
+    readonly domainIds?: TopologyDomainIds,
   ) {
     this.minMatch = constraints.map(() => NaN);
   }
   clone(): FilterState {
-    return new FilterState(this.constraints, this.counts.map((m) => new Map(m)), this.domains, this.selfMatch);
+    return new FilterState(this.constraints, this.counts.map((m) => new Map(m)), this.domains, this.selfMatch, false, this.domainIds);
   }
   /** Makes the counts this state's own before AddPod/RemovePod change them. */
   own(): void {
@@ -130,7 +132,7 @@ export class PodTopologySpread implements PreFilterPlugin, PreFilterExtensions, 
     args: PodTopologySpreadArgs,
     private readonly defaultSelector: DefaultSelectorFn,
     private readonly allNodes: () => readonly NodeInfo[],
-    private readonly snapshot?: Pick<NodeInfoLister, "podCounts" | "nodesPerTopologyValue" | "nodesWithLabel">,
+    private readonly snapshot?: Pick<NodeInfoLister, "podCounts" | "nodesPerTopologyValue" | "nodesWithLabel" | "topologyDomainIds">,
   ) {
     this.defaults = (args.defaultingType ?? "System") === "System" ? SYSTEM_DEFAULT_CONSTRAINTS : (args.defaultConstraints ?? []);
   }
@@ -183,7 +185,7 @@ export class PodTopologySpread implements PreFilterPlugin, PreFilterExtensions, 
         const ns = pod.metadata?.namespace ?? "default";
         const counts = constraints.map((c) => snap.podCounts!(spreadQuery(ns, c.selector, c.topologyKey)) as Map<string, number>);
         const domains = constraints.map((c) => snap.nodesPerTopologyValue!(c.topologyKey));
-        state.write(PRE_FILTER_KEY, new FilterState(constraints, counts, domains, selfMatch, true));
+        state.write(PRE_FILTER_KEY, new FilterState(constraints, counts, domains, selfMatch, true, snap.topologyDomainIds?.(constraints[0]!.topologyKey)));
         return null;
       }
     }
@@ -260,9 +262,21 @@ export class PodTopologySpread implements PreFilterPlugin, PreFilterExtensions, 
     const counts = s.counts[0]!;
     // A node fits when its domain's count is at most this (the skew bound, with the pod itself counted).
     const limit = c.maxSkew + s.min(0) - s.selfMatch[0]!;
+    const byLabels = (ni: NodeInfo): Status | null => {
+      const value = ni.node?.metadata?.labels?.[key];
+      return value === undefined ? LABEL_NOT_MATCH : (counts.get(value) ?? 0) > limit ? CONSTRAINTS_NOT_MATCH : null;
+    };
+    const ids = s.domainIds;
+    if (!ids) {
+      for (let i = 0; i < count; i++) out[i] = byLabels(nodes[i]!);
+      return;
+    }
+    // One verdict per domain, then one array read per node (its labels only for a node the numbers do not cover).
+    const verdicts = ids.values.map((v) => ((counts.get(v) ?? 0) > limit ? CONSTRAINTS_NOT_MATCH : null));
     for (let i = 0; i < count; i++) {
-      const value = nodes[i]!.node?.metadata?.labels?.[key];
-      out[i] = value === undefined ? LABEL_NOT_MATCH : (counts.get(value) ?? 0) > limit ? CONSTRAINTS_NOT_MATCH : null;
+      const ni = nodes[i]!;
+      const id = ids.of(ni);
+      out[i] = id >= 0 ? verdicts[id]! : id === -1 ? LABEL_NOT_MATCH : byLabels(ni);
     }
   }
 
