@@ -3,6 +3,7 @@ import { CorefileError, DirectiveReader, parseCorefile } from "../corefile/parse
 import { fqdn, matchZone, parseZoneAddress } from "../corefile/address.js";
 import { DnsMetrics, type MetricSeries } from "./metrics.js";
 import { pluginOrder } from "./plugin-order.js";
+import { encodeCompact } from "./compact-encoder.js";
 import { readPlainQuery } from "./query-header.js";
 import { answersQuery, encodedTemplate, replayEncoded, ttlShiftOf, type EncodedTemplate, type ReplayLease } from "./ttl-shifted-replies.js";
 import { Rcode, reply, type DnsEnvironment, type DnsHandler, type DnsPluginDefinition, type DnsPluginInstance, type DnsReply, type DnsRequest, type HttpEndpoint } from "./handler.js";
@@ -412,6 +413,9 @@ const RCODE_TEXT: Readonly<Record<number, string>> = { 0: "NOERROR", 1: "FORMERR
 
 /** Encodes `msg`, dropping records from the end (additionals, authorities, then answers with TC) until it fits `limit`. */
 export function encodeWithin(msg: Packet, limit: number): Buffer {
+  // The shapes plugins reply with are written by hand, names compressed; others by dns-packet.
+  const compact = encodeCompact(msg, limit);
+  if (compact) return compact;
   // Sized once: encode into a buffer of the exact length instead of letting it measure again.
   const length = dnsPacket.encodingLength(msg);
   if (length <= limit) return dnsPacket.encode(msg, Buffer.allocUnsafe(length));
