@@ -136,9 +136,11 @@ export class HostPortForwarder {
     });
     // nginx answers with the body's length (one write, no chunked encoding).
     const body: string | Buffer = out.bodyBytes ?? out.body ?? "";
+    // The handler's headers are its own, made for this response: completed in place, not copied.
     const headers = out.headers ?? {};
     if (out.trailers || headers["Content-Length"] !== undefined) return { status: out.status, statusText: out.statusText ?? "", headers, body, chunked: !!out.trailers };
-    return { status: out.status, statusText: out.statusText ?? "", headers: { ...headers, "Content-Length": String(typeof body === "string" ? Buffer.byteLength(body) : body.length) }, body };
+    headers["Content-Length"] = String(typeof body === "string" ? Buffer.byteLength(body) : body.length);
+    return { status: out.status, statusText: out.statusText ?? "", headers, body };
   }
 
   /** The certificate for an SNI name: the TLS Secret of the host's server, else the default. */

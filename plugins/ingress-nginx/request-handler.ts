@@ -94,6 +94,7 @@ const NO_UPSTREAM: Outcome = { upstream: "", alternative: "", upstreamAddr: "-",
 /** Upstream connect and read timeouts (ingress-nginx's proxy-connect-timeout 5 s, proxy-read-timeout 60 s). */
 const CONNECT_TIMEOUT_MS = 5_000;
 const READ_TIMEOUT_MS = 60_000;
+const TIMEOUTS = { connectMs: CONNECT_TIMEOUT_MS, readMs: READ_TIMEOUT_MS } as const;
 
 /**
  * The request path of one controller: picks the server by Host and the location by path as the
@@ -240,9 +241,9 @@ export class RequestHandler {
   /** Proxies to one endpoint from the controller pod's namespace; 502/504 pages when it fails. */
   private async forward(req: IngressRequest, endpoint: UpstreamEndpoint, target: string, headers: Record<string, string>, name: string, alternative: string, scheme: UpstreamProtocol = "http", serverName = "_"): Promise<{ res: IngressResponse & { headers: Record<string, string> }; outcome: Outcome }> {
     const t0 = performance.now();
-    const addr = `${endpoint.ip}:${endpoint.port}`;
+    const addr = endpointAddress(endpoint);
     let upstream: { status: number; statusText: string; headers: Record<string, string>; body: string; bodyBytes?: Buffer; trailers?: Record<string, string>; stream?: BodyStream };
-    const timeouts = { connectMs: CONNECT_TIMEOUT_MS, readMs: READ_TIMEOUT_MS };
+    const timeouts = TIMEOUTS;
     try {
       if (scheme === "grpc" || scheme === "grpcs") {
         const { Host: authority = "", ...rest } = headers;
@@ -321,12 +322,13 @@ export class RequestHandler {
   }
 
   /** The main route or its canary, as ingress-nginx's balancer decides: header first, then weight. */
-  private pickRoute(location: Location, req: IngressRequest): { backend: ServiceBackend | undefined; annotations: Location["annotations"] } {
-    const main = { backend: location.backend, annotations: location.annotations };
+  private pickRoute(location: Location, req: IngressRequest): { readonly backend: ServiceBackend | undefined; readonly annotations: Location["annotations"] } {
+    // The location and its canary carry their backend and annotations: no object per request.
+    const main = location;
     const canary = location.canary;
     if (!canary) return main;
     const c = canary.annotations;
-    const use = { backend: canary.backend, annotations: c };
+    const use = canary;
     if (c.canaryByHeader) {
       const value = req.headers[c.canaryByHeader.toLowerCase()];
       if (value !== undefined) {
@@ -391,6 +393,15 @@ function upstreamFailure(err: unknown): string {
     }
   }
   return `upstream failed (${err instanceof Error ? err.message : String(err)}) while reading response header from upstream`;
+}
+
+/** `ip:port` of each endpoint (endpoint lists are kept until their slices change), built once. */
+const ADDRESSES = new WeakMap<UpstreamEndpoint, string>();
+
+function endpointAddress(e: UpstreamEndpoint): string {
+  let addr = ADDRESSES.get(e);
+  if (addr === undefined) ADDRESSES.set(e, (addr = `${e.ip}:${e.port}`));
+  return addr;
 }
 
 /** Canonical forms of the header names upstreams send (a handful per cluster), computed once each. */

@@ -60,8 +60,14 @@ const DEFAULTS = parseAnnotations({});
 
 /** `ingress-nginx`'s upstream name for a backend: `<namespace>-<service>-<port>`. */
 export function upstreamName(b: ServiceBackend | undefined): string {
-  return b ? `${b.namespace}-${b.service}-${b.port.number ?? b.port.name ?? ""}` : "upstream-default-backend";
+  if (!b) return "upstream-default-backend";
+  // Backends are immutable parts of a routing model: each one's name is built once, not per request.
+  let name = UPSTREAM_NAMES.get(b);
+  if (name === undefined) UPSTREAM_NAMES.set(b, (name = `${b.namespace}-${b.service}-${b.port.number ?? b.port.name ?? ""}`));
+  return name;
 }
+
+const UPSTREAM_NAMES = new WeakMap<ServiceBackend, string>();
 
 function toBackend(namespace: string, b: IngressBackend | undefined): ServiceBackend | undefined | "resource" {
   if (!b) return undefined;

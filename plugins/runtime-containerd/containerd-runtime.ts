@@ -592,7 +592,13 @@ export class ContainerdRuntime implements RuntimeService, ImageService, NodeRunt
    */
   /** Logs the complete lines of `text`; returns the unfinished rest (the next write continues it). */
   private writeLines(c: ContainerRecord, stream: "stdout" | "stderr", text: string): string {
-    if (!text.includes("\n")) return text;
+    const nl = text.indexOf("\n");
+    if (nl < 0) return text;
+    // The common case, one whole line (an access log line): no array of parts.
+    if (nl === text.length - 1) {
+      this.writeLog(c, stream, text.slice(0, nl));
+      return "";
+    }
     const parts = text.split("\n");
     const tail = parts.pop()!;
     for (const line of parts) this.writeLog(c, stream, line);

@@ -4,14 +4,38 @@ import type { LogStore } from "../../core/cri/runtime-service.js";
 export function rfc3339Nano(ms: number): string {
   // Busy containers log many lines in the same millisecond: the text is kept for the last one asked.
   if (ms === lastMs) return lastText;
-  const iso = new Date(ms).toISOString();
-  const frac = iso.slice(20, 23).replace(/0+$/, "");
+  // The date and time of day are formatted once per second; the fraction comes from a table.
+  const t = Math.trunc(ms);
+  const millis = t % 1000;
+  const second = t - millis;
+  if (second !== lastSecond || millis < 0) {
+    lastSecond = second;
+    lastSecondText = new Date(t).toISOString().slice(0, 19);
+  }
   lastMs = ms;
-  lastText = `${iso.slice(0, 19)}${frac ? "." + frac : ""}Z`;
+  lastText = lastSecondText + (millis < 0 ? new Date(t).toISOString().slice(19, 23).replace(/\.?0+$/, "") : FRACTIONS[millis]!) + "Z";
   return lastText;
 }
 let lastMs = Number.NaN;
 let lastText = "";
+let lastSecond = Number.NaN;
+let lastSecondText = "";
+/** `.d`, `.dd` or `.ddd` for each millisecond, trailing zeros trimmed (none for 0). */
+const FRACTIONS = Array.from({ length: 1000 }, (_, i) => (i === 0 ? "" : `.${String(i).padStart(3, "0").replace(/0+$/, "")}`));
+
+/** The `<time> <stream> <tag> ` prefix of CRI log lines, kept for the last time and stream asked (one piece in front of each line's text). */
+function linePrefix(time: number, stream: "stdout" | "stderr", partial: boolean): string {
+  const text = rfc3339Nano(time);
+  const cached = partial ? PARTIAL : FULL;
+  const i = stream === "stdout" ? 0 : 1;
+  if (cached.time[i] !== text) {
+    cached.time[i] = text;
+    cached.prefix[i] = `${text} ${stream} ${partial ? "P" : "F"} `;
+  }
+  return cached.prefix[i]!;
+}
+const FULL = { time: ["", ""], prefix: ["", ""] };
+const PARTIAL = { time: ["", ""], prefix: ["", ""] };
 
 interface LogFile {
   /** The kept lines are `lines[head..]`: trimming the front moves `head`, and the array is compacted in batches (an append costs O(1), not a shift of the whole file). */
@@ -51,7 +75,7 @@ export class CriLogStore implements LogStore {
   private readonly byPath = new Map<string, LogFile>();
 
   append(path: string, time: number, stream: "stdout" | "stderr", text: string, partial = false): void {
-    this.appendLine(path, `${rfc3339Nano(time)} ${stream} ${partial ? "P" : "F"} ${text}`);
+    this.appendLine(path, linePrefix(time, stream, partial) + text);
   }
 
   /** Creates an empty log file (a container was created). */
