@@ -85,6 +85,23 @@ test("a kubelet's identity reads only what its node needs, and NodeRestriction k
   await kubelet.resource<Node>("Node").patch(a, "merge", { metadata: { labels: { "example.com/ok": "yes" } } });
 });
 
+test("a kubelet's allowed requests stay decided per object: a lease of another name, secrets of no pod", async () => {
+  const [a, b] = [...cluster.nodes.keys()] as [string, string];
+  const kubelet = cluster.clientFor(nodeUser(a));
+  const leases = kubelet.resource("Lease");
+  // Repeated: the first answers are kept per verb and resource, never widened to other names.
+  for (let round = 0; round < 2; round++) {
+    await leases.get(a, { namespace: "kube-node-lease" });
+    const foreign = await forbidden(leases.get(b, { namespace: "kube-node-lease" }));
+    assert.match(foreign, "can only access node lease with the same name as the requesting node");
+    const elsewhere = await forbidden(leases.get(a, { namespace: "default" }));
+    assert.match(elsewhere, "can only access leases in the kube-node-lease namespace");
+    await kubelet.resource("Event").create({ apiVersion: "v1", kind: "Event", metadata: { name: `e-${round}`, namespace: "default" }, involvedObject: { kind: "Node", name: a }, reason: "Test", message: "m" } as never);
+    const secret = await forbidden(kubelet.resource("Secret").get("unrelated", { namespace: "default" }));
+    assert.match(secret, "no relationship found");
+  }
+});
+
 test("kube-proxy's and kube-controller-manager's users have their bootstrap roles and no more", async () => {
   const proxy = cluster.clientFor(KUBE_PROXY_USER);
   assert.ok(Array.isArray((await proxy.resource("EndpointSlice").list()).items));

@@ -116,13 +116,19 @@ export class ApiAuthorization implements ReviewAuthorization {
    * the same decision the HTTP server makes for that user, the Forbidden Status thrown when denied.
    * `system:masters` passes at once. RBAC's answer for the request without its object name is kept
    * per verb, resource and namespace until a role or binding changes — a rule that allows a
-   * resource allows each of its objects — so an allowed request usually costs one map lookup;
-   * anything else (the Node authorizer, resourceNames rules, contributed authorizers) is asked in full.
+   * resource allows each of its objects — and so is the Node authorizer's for a kubelet (for good:
+   * its rules are fixed), so an allowed request usually costs a map lookup or two; anything else
+   * (named objects the Node graph decides, resourceNames rules, contributed authorizers) is asked in full.
    */
   requestCheck(user: UserInfo): RequestCheck {
     if (user.groups.includes("system:masters")) return () => undefined;
     const rbac = this.modes.includes("RBAC") ? this.byMode.RBAC : undefined;
+    // A kubelet's own identity: the Node authorizer's answer without a name depends only on the
+    // request's verb, resource and namespace (its rules are fixed; the graph is asked only for named
+    // objects), and a name can only narrow it — so a nameless allow is kept for good.
+    const node = this.modes.includes("Node") && nodeIdentity(user) ? this.byMode.Node : undefined;
     const known = new Map<string, boolean>();
+    const knownByNode = new Map<string, boolean>();
     let generation = -1;
     const full = async (a: AuthorizationAttributes): Promise<void> => {
       const decision = await this.authorizer.authorize(a);
@@ -130,19 +136,29 @@ export class ApiAuthorization implements ReviewAuthorization {
     };
     return (r: RequestAttributes) => {
       const a: AuthorizationAttributes = { user, isResourceRequest: true, path: "", ...r };
-      if (rbac) {
-        if (generation !== this.rbac.generation) {
-          known.clear();
-          generation = this.rbac.generation;
-        }
+      if (rbac || node) {
         const key = `${r.verb} ${r.apiGroup} ${r.resource} ${r.subresource ?? ""} ${r.namespace ?? ""}`;
-        let allowed = known.get(key);
-        if (allowed === undefined) {
-          const nameless: AuthorizationAttributes = r.name === undefined ? a : { ...a, name: undefined };
-          allowed = (rbac.authorize(nameless) as AuthorizationDecision).allowed;
-          known.set(key, allowed);
+        const nameless: AuthorizationAttributes = r.name === undefined ? a : { ...a, name: undefined };
+        if (node) {
+          let allowed = knownByNode.get(key);
+          if (allowed === undefined) {
+            allowed = (node.authorize(nameless) as AuthorizationDecision).allowed;
+            knownByNode.set(key, allowed);
+          }
+          if (allowed) return undefined;
         }
-        if (allowed) return undefined;
+        if (rbac) {
+          if (generation !== this.rbac.generation) {
+            known.clear();
+            generation = this.rbac.generation;
+          }
+          let allowed = known.get(key);
+          if (allowed === undefined) {
+            allowed = (rbac.authorize(nameless) as AuthorizationDecision).allowed;
+            known.set(key, allowed);
+          }
+          if (allowed) return undefined;
+        }
       }
       return full(a);
     };
