@@ -74,13 +74,14 @@ export function normalizePath(path: string, cwd = "/"): string {
  * A plain in-memory {@link FileSystem}: files in one map, explicit directories in a set, and each
  * directory's entry names in a children index, so listing a directory costs its entries and
  * removing a tree costs the tree (a node's kubelet lists every pod's volume directories on each
- * housekeeping pass).
+ * housekeeping pass). Most directories hold a few entries: their names sit in a small array, which
+ * becomes a set past {@link SMALL_DIRECTORY} entries.
  */
 export class MemoryFileSystem implements FileSystem {
   private readonly files = new Map<string, string>();
   private readonly dirs = new Set<string>(["/"]);
   /** Directory → names of the files and directories directly in it. */
-  private readonly children = new Map<string, Set<string>>();
+  private readonly children = new Map<string, string[] | Set<string>>();
   private readonly owners = new OwnershipTable();
 
   constructor(initial?: Record<string, string>) {
@@ -143,21 +144,27 @@ export class MemoryFileSystem implements FileSystem {
     const p = normalizePath(dir);
     if (!this.isDirectory(p)) return undefined;
     const names = this.children.get(p);
-    return names ? [...names].sort() : [];
+    return names ? (Array.isArray(names) ? names.slice() : [...names]).sort() : [];
   }
 
   isDirectory(path: string): boolean {
     const p = normalizePath(path);
-    return this.dirs.has(p) || (this.children.get(p)?.size ?? 0) > 0;
+    return this.dirs.has(p) || this.children.has(p);
   }
 
   /** Enters `p` (not the root) in its parent's children. */
   private link(p: string): void {
     if (p === "/") return;
     const parent = parentOf(p);
-    let names = this.children.get(parent);
-    if (!names) this.children.set(parent, (names = new Set()));
-    names.add(p.slice(parent === "/" ? 1 : parent.length + 1));
+    const name = p.slice(parent === "/" ? 1 : parent.length + 1);
+    const names = this.children.get(parent);
+    if (!names) this.children.set(parent, [name]);
+    else if (!Array.isArray(names)) names.add(name);
+    else if (!names.includes(name)) {
+      // A copy, not a push: a pushed-to array keeps room for 16 more names.
+      if (names.length < SMALL_DIRECTORY) this.children.set(parent, names.concat(name));
+      else this.children.set(parent, new Set(names).add(name));
+    }
   }
 
   /** Takes `p` (gone as file and directory) out of its parent's children. */
@@ -165,8 +172,15 @@ export class MemoryFileSystem implements FileSystem {
     const parent = parentOf(p);
     const names = this.children.get(parent);
     if (!names) return;
-    names.delete(p.slice(parent === "/" ? 1 : parent.length + 1));
-    if (names.size === 0) this.children.delete(parent);
+    const name = p.slice(parent === "/" ? 1 : parent.length + 1);
+    if (Array.isArray(names)) {
+      const i = names.indexOf(name);
+      if (i >= 0) names.splice(i, 1);
+      if (names.length === 0) this.children.delete(parent);
+    } else {
+      names.delete(name);
+      if (names.size === 0) this.children.delete(parent);
+    }
   }
 
   /** Removes every file and directory under `dir` (not `dir` itself); true when something was there. */
@@ -181,9 +195,12 @@ export class MemoryFileSystem implements FileSystem {
       this.dirs.delete(child);
       this.removeBelow(child);
     }
-    return names.size > 0;
+    return true;
   }
 }
+
+/** Entries a directory's children array holds before it becomes a set. */
+const SMALL_DIRECTORY = 16;
 
 export function parentOf(path: string): string {
   const i = path.lastIndexOf("/");

@@ -49,7 +49,8 @@ export interface Segment {
  * underlay device's `segment`.
  */
 export class NetDevice {
-  readonly addresses: DeviceAddress[] = [];
+  /** Replaced, not pushed to, when an address is added (a pushed-to array keeps room for 16 more). */
+  addresses: DeviceAddress[] = [];
   up = true;
   /** veth: the other end (usually in another namespace). */
   peer?: NetDevice;

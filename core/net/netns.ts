@@ -23,6 +23,8 @@ const LO_NET = 0x7f000000;
  * serves them all: a node runs hundreds of pod namespaces and memory per pod is a target.
  */
 const LO_ADDRESS: DeviceAddress = Object.freeze({ ip: LO_IP, prefix: 8, scope: "host" });
+/** lo's address list, shared by every namespace (device address lists are replaced, never changed in place). */
+const LO_ADDRESSES: DeviceAddress[] = Object.freeze([LO_ADDRESS]) as DeviceAddress[];
 const LO_ROUTES: readonly Route[] = [
   Object.freeze({ type: "local", network: LO_IP, prefix: 32, dev: "lo", src: LO_IP, proto: "kernel", scope: "host" }),
   Object.freeze({ type: "local", network: LO_NET, prefix: 8, dev: "lo", src: LO_IP, proto: "kernel", scope: "host" }),
@@ -138,7 +140,7 @@ export class NetNamespace {
   /** `lo` with 127.0.0.1/8 and its local routes (127.0.0.1/32, 127.0.0.0/8), as a new namespace has it. */
   addLoopback(): NetDevice {
     const lo = this.addDevice("lo", "loopback", "00:00:00:00:00:00", 65536);
-    lo.addresses.push(LO_ADDRESS);
+    lo.addresses = LO_ADDRESSES;
     this.local.set(LO_IP, lo);
     const local = this.table(TABLE.local);
     for (const r of LO_ROUTES) local.add(r);
@@ -153,7 +155,7 @@ export class NetNamespace {
     const dev = this.devices.get(devName);
     if (!dev) throw new Error(`Cannot find device "${devName}"`);
     if (dev.owns(ip)) throw new Error("RTNETLINK answers: File exists");
-    dev.addresses.push({ ip, prefix, scope });
+    dev.addresses = dev.addresses.concat({ ip, prefix, scope });
     if (!this.local.has(ip)) this.local.set(ip, dev);
     this.table(TABLE.local).add({ type: "local", network: ip, prefix: 32, dev: devName, src: ip, proto: "kernel", scope: "host" });
     if (prefix < 32 && !options.noprefixroute) {
@@ -168,7 +170,9 @@ export class NetNamespace {
     const dev = this.devices.get(devName);
     const i = dev ? dev.addresses.findIndex((a) => a.ip === ip) : -1;
     if (!dev || i < 0) return;
-    const [a] = dev.addresses.splice(i, 1);
+    const a = dev.addresses[i];
+    // A new array, never spliced in place: lo's list is shared by every namespace.
+    dev.addresses = dev.addresses.filter((_, j) => j !== i);
     this.table(TABLE.local).delete(ip, 32, undefined, (r) => r.dev === devName);
     if (a!.prefix < 32) this.main.delete(ip, a!.prefix, undefined, (r) => r.dev === devName && r.proto === "kernel");
     if (this.local.get(ip) === dev) {

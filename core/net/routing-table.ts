@@ -122,7 +122,7 @@ export class RoutingTable {
     if (this.layers) for (const l of this.layers) if (l.shared.table.exact(network, r.prefix).some((x) => same(x) && this.visible(l, x))) throw new Error("RTNETLINK answers: File exists");
     if (this.small) {
       if (this.small.some((x) => x.prefix === r.prefix && x.network === network && same(x))) throw new Error("RTNETLINK answers: File exists");
-      this.small.push(r);
+      this.small = this.small.concat(r);
       this.count++;
       if (this.count > SMALL_TABLE) this.index();
       return;
@@ -130,9 +130,10 @@ export class RoutingTable {
     const byPrefix = this.byPrefix!;
     let bucket = byPrefix[r.prefix];
     if (!bucket) bucket = byPrefix[r.prefix] = new Map();
-    const list = bucket.get(network) ?? [];
-    if (list.some(same)) throw new Error("RTNETLINK answers: File exists");
-    list.push(r);
+    const old = bucket.get(network);
+    if (old?.some(same)) throw new Error("RTNETLINK answers: File exists");
+    // Copies, not pushes: a pushed-to array keeps room for 16 more (a node's table has a route per pod).
+    const list = old ? old.concat(r) : [r];
     list.sort((a, b) => (a.metric ?? 0) - (b.metric ?? 0));
     bucket.set(network, list);
     this.count++;

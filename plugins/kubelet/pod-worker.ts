@@ -989,6 +989,7 @@ const SERVICE_ENVS: readonly KeyValue[] = Object.entries({
 /** A container's CRI environment: the service variables (a container's own value of one replaces it in place), then its own. */
 function containerEnvs(own: Record<string, string>): KeyValue[] {
   const out: KeyValue[] = SERVICE_ENVS.map((kv) => (kv.key in own ? { key: kv.key, value: own[kv.key]! } : kv));
-  for (const key in own) if (!SERVICE_ENVS.some((kv) => kv.key === key)) out.push({ key, value: own[key]! });
-  return out;
+  const extra: KeyValue[] = [];
+  for (const key in own) if (!SERVICE_ENVS.some((kv) => kv.key === key)) extra.push({ key, value: own[key]! });
+  return extra.length ? out.concat(extra) : out; // concat: exactly sized, held by every container
 }

@@ -208,9 +208,11 @@ export function containerMounts(container: Container, volumes: Map<string, strin
     }
     mounts.push({ containerPath: vm.mountPath, hostPath, readonly: vm.readOnly ?? false, ...(vm.subPath ? { file: true } : {}) });
   }
-  mounts.push({ containerPath: "/etc/hosts", hostPath: managed.hosts, readonly: false, file: true });
-  mounts.push({ containerPath: container.terminationMessagePath ?? "/dev/termination-log", hostPath: managed.terminationLog, readonly: false, file: true });
-  mounts.push({ containerPath: "/etc/hostname", hostPath: managed.hostname, readonly: false, file: true });
-  mounts.push({ containerPath: "/etc/resolv.conf", hostPath: managed.resolv, readonly: false, file: true });
-  return mounts;
+  // concat: an array of exactly these (pushing keeps room for 16 more, held by every container).
+  return mounts.concat([
+    { containerPath: "/etc/hosts", hostPath: managed.hosts, readonly: false, file: true },
+    { containerPath: container.terminationMessagePath ?? "/dev/termination-log", hostPath: managed.terminationLog, readonly: false, file: true },
+    { containerPath: "/etc/hostname", hostPath: managed.hostname, readonly: false, file: true },
+    { containerPath: "/etc/resolv.conf", hostPath: managed.resolv, readonly: false, file: true },
+  ]);
 }

@@ -12,10 +12,10 @@ function scanList(files: Map<string, string>, dirs: Set<string>, dir: string): s
   return [...names].sort();
 }
 
-test("list, isDirectory and remove agree with a scan of every path after random writes, mkdirs and removes", () => {
-  let seed = 11;
+/** Random writes, mkdirs and removes over paths of `names`, each step checked against a scan. */
+function fuzz(seed: number, names: string[]): void {
   const rnd = (n: number): number => ((seed = (seed * 1103515245 + 12345) % 2147483648), seed % n);
-  const path = (): string => "/" + Array.from({ length: 1 + rnd(4) }, () => ["a", "b", "c", "var", "pods"][rnd(5)]).join("/");
+  const path = (): string => "/" + Array.from({ length: 1 + rnd(4) }, () => names[rnd(names.length)]).join("/");
   const fs = new MemoryFileSystem();
   const files = new Map<string, string>();
   const dirs = new Set<string>(["/"]);
@@ -50,6 +50,14 @@ test("list, isDirectory and remove agree with a scan of every path after random 
       assert.is(fs.read(q), files.get(q), `read ${q} at step ${step}`);
     }
   }
+}
+
+test("list, isDirectory and remove agree with a scan of every path after random writes, mkdirs and removes", () => {
+  fuzz(11, ["a", "b", "c", "var", "pods"]);
+});
+
+test("directories past the small-directory size (a set of names, not an array) agree with a scan too", () => {
+  fuzz(7, Array.from({ length: 40 }, (_, i) => `n${i}`));
 });
 
 test("removing a directory removes its tree and leaves its siblings listed", () => {

@@ -134,7 +134,8 @@ export function encodeManagedFields(managers: Iterable<ManagerFields>): ManagedF
     entries.push(sharedEntry(m.manager, m.operation, m.apiVersion, m.time, m.subresource, m.fields));
   }
   if (entries.length > 1) entries.sort(compareEntries);
-  return entries;
+  // A copy of exactly its entries: the list built by pushes keeps room for 16 more in every stored object.
+  return entries.slice();
 }
 
 /** apiserver's order of managedFields entries: operation, time (seconds), manager, apiVersion, subresource. */
@@ -161,8 +162,13 @@ function entrySeconds(t: string | undefined): number {
  * the tables start over when full.
  */
 const INTERN_LIMIT = 2048;
-/** Field sets by their FieldsV1 JSON, each with a small id. */
-const setsByJson = new Map<string, { set: FieldSet; id: number }>();
+/**
+ * Field sets by a 32-bit hash of their keys in order, each with a small id. Their FieldsV1 JSON is
+ * neither built nor kept (a kubelet's status set names the pod's IP, so each pod has its own, ~1 KB of JSON beside
+ * the set); a hit is confirmed by comparing the sets in key order, and a colliding set replaces
+ * the one it collided with.
+ */
+const setsByHash = new Map<number, { set: FieldSet; id: number }>();
 /** The id of a set already interned (or seen), so an interned set is not serialized again. */
 const setIds = new WeakMap<FieldSet, number>();
 let nextSetId = 1;
@@ -172,12 +178,12 @@ const createListsByKey = new Map<string, ManagedFieldsEntry[]>();
 function sharedFieldSet(set: FieldSet): { set: FieldSet; id: number } {
   const id = setIds.get(set);
   if (id !== undefined) return { set, id };
-  const json = JSON.stringify(set);
-  const known = setsByJson.get(json);
-  if (known) return known;
-  if (setsByJson.size >= INTERN_LIMIT) setsByJson.clear();
+  const hash = hashFieldSet(set, 0x811c9dc5) >>> 0;
+  const known = setsByHash.get(hash);
+  if (known && sameFieldSet(known.set, set)) return known;
+  if (setsByHash.size >= INTERN_LIMIT) setsByHash.clear();
   const fresh = { set, id: nextSetId++ };
-  setsByJson.set(json, fresh);
+  setsByHash.set(hash, fresh);
   setIds.set(set, fresh.id);
   return fresh;
 }
@@ -203,8 +209,33 @@ function derivedSet(base: FieldSet, op: string, change: () => string, derive: (b
   return result;
 }
 
+/** FNV-1a over the set's keys in order, each node's members between open and close marks (its JSON's structure, nothing allocated). */
+function hashFieldSet(set: FieldSet, h: number): number {
+  for (const k in set) {
+    h = Math.imul(h ^ 0x7b, 0x01000193);
+    for (let i = 0; i < k.length; i++) h = Math.imul(h ^ k.charCodeAt(i), 0x01000193);
+    h = hashFieldSet(set[k]!, h);
+    h = Math.imul(h ^ 0x7d, 0x01000193);
+  }
+  return h;
+}
+
+/** Equal sets with their keys in the same order: the same FieldsV1 JSON. */
+function sameFieldSet(a: FieldSet, b: FieldSet): boolean {
+  if (a === b) return true;
+  const ak = Object.keys(a);
+  const bk = Object.keys(b);
+  if (ak.length !== bk.length) return false;
+  for (let i = 0; i < ak.length; i++) {
+    const k = ak[i]!;
+    if (k !== bk[i] || !sameFieldSet(a[k]!, b[k]!)) return false;
+  }
+  return true;
+}
+
+/** Joined, not a template string: a template string stays a tree of pieces beside the flat copy a Map hashes. */
 function entryKey(manager: string, operation: string, apiVersion: string, time: string | undefined, subresource: string | undefined, setId: number): string {
-  return `${setId}\u0000${manager}\u0000${operation}\u0000${apiVersion}\u0000${time ?? ""}\u0000${subresource ?? ""}`;
+  return [setId, manager, operation, apiVersion, time ?? "", subresource ?? ""].join("\u0000");
 }
 
 /** One `managedFields` entry, shared with equal entries written before. */
@@ -247,19 +278,6 @@ function recentCreateSet(meta: TypeMeta, fields: FieldSet): FieldSet {
   recent.unshift(fields);
   if (recent.length > RECENT_CREATE_SETS) recent.pop();
   return fields;
-}
-
-/** Equal field sets with their keys in the same order (equal FieldsV1 JSON). */
-function sameFieldSet(a: FieldSet, b: FieldSet): boolean {
-  if (a === b) return true;
-  const ak = Object.keys(a);
-  const bk = Object.keys(b);
-  if (ak.length !== bk.length) return false;
-  for (let i = 0; i < ak.length; i++) {
-    const k = ak[i]!;
-    if (k !== bk[i] || !sameFieldSet(a[k]!, b[k]!)) return false;
-  }
-  return true;
 }
 
 /** The single-entry list of a create, shared with equal lists (same manager, version, second and fields). */

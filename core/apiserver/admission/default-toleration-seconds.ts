@@ -31,7 +31,7 @@ export function defaultTolerationSeconds(notReadySeconds = DEFAULT_TOLERATION_SE
       const added: Toleration[] = [];
       if (!tolerates(existing, TAINT_NODE_NOT_READY)) added.push({ key: TAINT_NODE_NOT_READY, operator: "Exists", effect: "NoExecute", tolerationSeconds: notReadySeconds });
       if (!tolerates(existing, TAINT_NODE_UNREACHABLE)) added.push({ key: TAINT_NODE_UNREACHABLE, operator: "Exists", effect: "NoExecute", tolerationSeconds: unreachableSeconds });
-      if (added.length) pod.spec.tolerations = [...existing, ...added];
+      if (added.length) pod.spec.tolerations = existing.concat(added); // exact size: spread into a literal keeps room for 16 more
     },
   };
 }
