@@ -16,10 +16,10 @@ import {
 import { rfc3339Of } from "../workload/time.js";
 import { controllerRefOf, newControllerRef } from "../workload/controller-ref.js";
 import { Expectations } from "../workload/expectations.js";
-import { POD_CONTROLLER_INDEX, POD_OWNER_STATE_INDEX, ensureControllerIndex, ensureOwnerStateIndex, orphanKey } from "../workload/pod-index.js";
+import { POD_CONTROLLER_INDEX, POD_OWNER_NODE_INDEX, POD_OWNER_STATE_INDEX, ensureControllerIndex, ensureOwnerNodeIndex, ensureOwnerStateIndex, orphanKey } from "../workload/pod-index.js";
 import { claim } from "../workload/claim.js";
 import { isPodActive, isPodAvailable, isPodReady } from "../workload/pod-state.js";
-import { podsToDelete } from "../workload/pod-deletion-ranking.js";
+import { podsToDeleteRanked } from "../workload/pod-deletion-ranking.js";
 import { slowStartBatch } from "../workload/slow-start.js";
 import { podFromTemplate } from "../workload/pod-template.js";
 
@@ -87,6 +87,7 @@ export function replicaSetController(mgr: Manager, kind: ReplicatedKind, options
   const podInformer = mgr.informers.forResource<Pod>("Pod") as SharedInformer<Pod>;
   ensureControllerIndex(podInformer);
   ensureOwnerStateIndex(podInformer, (pod) => (!isPodActive(pod) ? "inactive" : isPodReady(pod) ? "ready" : "active"));
+  ensureOwnerNodeIndex(podInformer, isPodActive);
   const setLister = sets.lister();
   const pods = mgr.client.resource<Pod>("Pod");
   const client = mgr.client.resource<ReplicatedObject>({ apiVersion: kind.apiVersion, kind: kind.kind });
@@ -162,15 +163,23 @@ export function replicaSetController(mgr: Manager, kind: ReplicatedKind, options
   const claimPods = (rs: ReplicatedObject): Promise<Pod[]> =>
     claim({ informer: podInformer, client: pods, owner: rs, selector: selectorOf(rs), ref: newControllerRef(rs, kind.apiVersion, kind.kind), recheck: () => client.get(rs.metadata!.name!, { namespace: rs.metadata!.namespace! }) });
 
-  /** Pods of this set and of its siblings under the same controller (a Deployment), for ranking. */
-  function relatedPods(rs: ReplicatedObject): Pod[] {
+  /**
+   * How many active pods of this set and of its siblings under the same controller (a
+   * Deployment) run on a node, for ranking: from {@link POD_OWNER_NODE_INDEX}, no walk over them.
+   */
+  function relatedOnNode(rs: ReplicatedObject): (node: string) => number {
     const owner = controllerRefOf(rs);
-    if (!owner) return podInformer.indexer.byIndex(POD_CONTROLLER_INDEX, rs.metadata!.uid!);
-    const out: Pod[] = [];
-    for (const sibling of setLister.namespace(rs.metadata!.namespace!).list()) {
-      if (controllerRefOf(sibling)?.uid === owner.uid) out.push(...podInformer.indexer.byIndex(POD_CONTROLLER_INDEX, sibling.metadata!.uid!));
+    const uids = [rs.metadata!.uid!];
+    if (owner) {
+      for (const sibling of setLister.namespace(rs.metadata!.namespace!).list()) {
+        if (sibling.metadata!.uid !== rs.metadata!.uid && controllerRefOf(sibling)?.uid === owner.uid) uids.push(sibling.metadata!.uid!);
+      }
     }
-    return out;
+    return (node) => {
+      let n = 0;
+      for (const uid of uids) n += podInformer.indexer.countByIndex(POD_OWNER_NODE_INDEX, `${uid}/${node}`);
+      return n;
+    };
   }
 
   async function manageReplicas(activeCount: number, activePods: () => Promise<Pod[]>, rs: ReplicatedObject, key: string): Promise<{ reason: string; error: unknown } | undefined> {
@@ -196,7 +205,7 @@ export function replicaSetController(mgr: Manager, kind: ReplicatedKind, options
     }
     if (diff > 0) {
       const n = Math.min(diff, BURST_REPLICAS);
-      const victims = podsToDelete(await activePods(), relatedPods(rs), n, mgr.clock.now());
+      const victims = podsToDeleteRanked(await activePods(), relatedOnNode(rs), n, mgr.clock.now());
       expectations.expectDeletions(key, victims.map(podKey));
       let failure: { reason: string; error: unknown } | undefined;
       await Promise.all(
@@ -230,7 +239,9 @@ export function replicaSetController(mgr: Manager, kind: ReplicatedKind, options
     // sync): no walk over the set's pods. Otherwise (and for minReadySeconds) ClaimPods and a count over them.
     const counted = countOwnedPods(rs);
     let active: Pod[] | undefined;
-    const activePods = async (): Promise<Pod[]> => (active ??= (await claimPods(rs)).filter(isPodActive));
+    // With counts from the index every owned pod matches the selector and there are no orphans:
+    // ClaimPods would return the owned pods unchanged, so they come straight from the index.
+    const activePods = async (): Promise<Pod[]> => (active ??= (counted ? podInformer.indexer.byIndex(POD_CONTROLLER_INDEX, rs.metadata!.uid!) : await claimPods(rs)).filter(isPodActive));
     if (!counted) await activePods();
     const activeCount = counted ? counted.active : active!.length;
     let failure: { reason: string; error: unknown } | undefined;

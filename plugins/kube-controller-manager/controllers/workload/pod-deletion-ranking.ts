@@ -58,8 +58,9 @@ interface PodFacts {
 }
 
 /** What {@link deleteFirst} compares: the pod's facts, its rank, and its position (ties keep the input order). */
-interface RankKey extends PodFacts {
+interface RankKey {
   pod: Pod;
+  facts: PodFacts;
   rank: number;
   index: number;
 }
@@ -84,20 +85,21 @@ function podFacts(pod: Pod): PodFacts {
 }
 
 function rankKey(pod: Pod, rank: number, index = 0): RankKey {
-  const f = podFacts(pod);
-  return { pod, rank, index, node: f.node, phase: f.phase, ready: f.ready, cost: f.cost, readyTime: f.readyTime, restarts: f.restarts, created: f.created };
+  return { pod, facts: podFacts(pod), rank, index };
 }
 
-function before(a: RankKey, b: RankKey, now: number): boolean {
+function before(x: RankKey, y: RankKey, now: number): boolean {
+  const a = x.facts;
+  const b = y.facts;
   if (a.node !== b.node && (a.node === "" || b.node === "")) return a.node === "";
   if (a.phase !== b.phase) return a.phase < b.phase;
   if (a.ready !== b.ready) return !a.ready;
   if (a.cost !== b.cost) return a.cost < b.cost;
-  if (a.rank !== b.rank) return a.rank > b.rank;
-  if (a.ready && b.ready && a.readyTime !== b.readyTime) return newerFirst(a.pod, b.pod, a.readyTime, b.readyTime, now);
+  if (x.rank !== y.rank) return x.rank > y.rank;
+  if (a.ready && b.ready && a.readyTime !== b.readyTime) return newerFirst(x.pod, y.pod, a.readyTime, b.readyTime, now);
   if (a.restarts[0] !== b.restarts[0]) return a.restarts[0] > b.restarts[0];
   if (a.restarts[1] !== b.restarts[1]) return a.restarts[1] > b.restarts[1];
-  if (a.created !== b.created) return newerFirst(a.pod, b.pod, a.created, b.created, now);
+  if (a.created !== b.created) return newerFirst(x.pod, y.pod, a.created, b.created, now);
   return false;
 }
 
@@ -123,11 +125,29 @@ function compare(x: RankKey, y: RankKey, now: number): number {
  * result is what sorting all pods and taking the first `count` gives, found with a bounded heap
  * (n log count, not n log n: a rolling update scales the old set down a few pods at a time).
  */
-export function podsToDelete(pods: readonly Pod[], related: readonly Pod[], count: number, now: number): Pod[] {
+export function podsToDelete(pods: readonly Pod[], related: Iterable<Pod>, count: number, now: number): Pod[] {
+  const onNode = new Map<string, number>();
+  for (const p of related) {
+    if (!isPodActive(p)) continue;
+    const node = p.spec?.nodeName ?? "";
+    onNode.set(node, (onNode.get(node) ?? 0) + 1);
+  }
+  return podsToDeleteRanked(pods, (node) => onNode.get(node) ?? 0, count, now);
+}
+
+/**
+ * {@link podsToDelete} with the related pods already counted: `activeOnNode(node)` is the number
+ * of active related pods on `node` ("" for unassigned), asked once per distinct node.
+ */
+export function podsToDeleteRanked(pods: readonly Pod[], activeOnNode: (node: string) => number, count: number, now: number): Pod[] {
   if (count >= pods.length) return [...pods];
   if (count <= 0) return [];
   const onNode = new Map<string, number>();
-  for (const p of related) if (isPodActive(p)) onNode.set(p.spec?.nodeName ?? "", (onNode.get(p.spec?.nodeName ?? "") ?? 0) + 1);
+  const rankOn = (node: string): number => {
+    let r = onNode.get(node);
+    if (r === undefined) onNode.set(node, (r = activeOnNode(node)));
+    return r;
+  };
   // A max-heap (by deletion order) of the `count` best candidates so far: its root is the one to drop first.
   const heap: RankKey[] = [];
   const later = (i: number, j: number): boolean => compare(heap[i]!, heap[j]!, now) > 0;
@@ -136,11 +156,19 @@ export function podsToDelete(pods: readonly Pod[], related: readonly Pod[], coun
     heap[i] = heap[j]!;
     heap[j] = t;
   };
+  // The candidate in hand: filled in place, copied only when it enters the heap (most of a
+  // thousand pods do not when a rolling update removes a few).
+  const scratch: RankKey = { pod: pods[0]!, facts: podFacts(pods[0]!), rank: 0, index: 0 };
   for (let index = 0; index < pods.length; index++) {
     const pod = pods[index]!;
-    const key = rankKey(pod, onNode.get(podFacts(pod).node) ?? 0, index);
+    const facts = podFacts(pod);
+    scratch.pod = pod;
+    scratch.facts = facts;
+    scratch.rank = rankOn(facts.node);
+    scratch.index = index;
+    const key = scratch;
     if (heap.length < count) {
-      heap.push(key);
+      heap.push({ ...key });
       for (let i = heap.length - 1; i > 0; ) {
         const up = (i - 1) >> 1;
         if (!later(i, up)) break;
@@ -148,7 +176,7 @@ export function podsToDelete(pods: readonly Pod[], related: readonly Pod[], coun
         i = up;
       }
     } else if (compare(key, heap[0]!, now) < 0) {
-      heap[0] = key;
+      heap[0] = { ...key };
       for (let i = 0; ; ) {
         const l = 2 * i + 1;
         const r = l + 1;

@@ -51,3 +51,21 @@ export function ensureOwnerStateIndex<T extends ObjectLike>(informer: SharedInfo
     },
   });
 }
+
+/**
+ * An index of active pods (neither finished nor being deleted) by controller and node:
+ * `<controller uid>/<spec.nodeName>` ("" while unassigned). The ReplicaSet controller's deletion
+ * ranking counts a set's and its siblings' active pods per node from it, not by walking them.
+ */
+export const POD_OWNER_NODE_INDEX = "kcm/controller-uid-node";
+
+/** Adds {@link POD_OWNER_NODE_INDEX} to the pod informer unless a controller already did; `active` tells active pods. */
+export function ensureOwnerNodeIndex<T extends ObjectLike & { spec?: { nodeName?: string } }>(informer: SharedInformer<T>, active: (obj: T) => boolean): void {
+  if (informer.indexer.indexNames().includes(POD_OWNER_NODE_INDEX)) return;
+  informer.addIndexers({
+    [POD_OWNER_NODE_INDEX]: (obj: T) => {
+      const ref = controllerRefOf(obj);
+      return ref && active(obj) ? [`${ref.uid}/${obj.spec?.nodeName ?? ""}`] : [];
+    },
+  });
+}
