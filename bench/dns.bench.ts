@@ -66,7 +66,8 @@ const check = dnsPacket.decode(Buffer.from((await server.handle(queries[42]!, in
 if ((check.answers?.[0] as { data?: string } | undefined)?.data !== ips[42]) throw new Error("wrong answer in the benchmark");
 
 // 2. Over real UDP on a host port.
-const listener = await listenOnHost("127.0.0.1", 0, (q, protocol) => server.handle(q, { ...info, protocol }), { quick: (q, protocol) => server.answerCached(q, { ...info, protocol }) });
+const infos = { udp: info, tcp: { ...info, protocol: "tcp" as const } };
+const listener = await listenOnHost("127.0.0.1", 0, (q, protocol) => server.handle(q, infos[protocol]), { quick: (q, protocol) => server.answerCached(q, infos[protocol]) });
 const dir = mkdtempSync(join(tmpdir(), "kubesim-dns-bench-"));
 const queryFile = join(dir, "queries.txt");
 writeFileSync(queryFile, names.map((n) => `${n} A`).join("\n") + "\n");
@@ -174,6 +175,7 @@ const client = useDnsperf ? "dnsperf -c 4 -q 200" : "node client, 64 in flight";
 console.log(`UDP host port, one process (${client}): ${fmt(udp)} queries/s${lostOf(listener.port)}, ${cpuUdp.toFixed(1)} µs CPU/query`);
 console.log(`UDP host port, ${WORKERS} worker processes (${client}): ${fmt(udpWorkers)} queries/s${lostOf(workerListener.port)}, ${cpuWorkers.toFixed(1)} µs CPU/query (workers + main)`);
 if (dnsmasq !== undefined) console.log(`dnsmasq, same names from a hosts file: ${fmt(dnsmasq)} queries/s${lostOf(dnsmasqPort)}, ${cpuDnsmasq.toFixed(1)} µs CPU/query; kubesim/dnsmasq = ${(udp / dnsmasq).toFixed(2)} one process, ${(udpWorkers / dnsmasq).toFixed(2)} with ${WORKERS} workers (target ≥ 0.5)`);
+if (dnsmasq !== undefined) console.log(`CPU per query, kubesim/dnsmasq = ${(cpuUdp / cpuDnsmasq).toFixed(2)} one process, ${(cpuWorkers / cpuDnsmasq).toFixed(2)} with ${WORKERS} workers (the load-independent view: dnsmasq's CPU read from /proc in the same run)`);
 else console.log("dnsmasq not installed (apt-get install -y dnsmasq-base): no comparison");
 console.log(`load average: ${loadavg().map((l) => l.toFixed(2)).join(", ")} (${useDnsperf ? "dnsperf" : "the client"} and the servers share the machine's cores)`);
 await server.stop();

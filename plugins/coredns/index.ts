@@ -123,12 +123,13 @@ export function coredns(options: CorednsOptions = {}): DefinedPlugin {
           // A repeat of a query a CoreDNS pod answered from its cache is answered from that pod's
           // packed answer in the same turn (the pods taken in turn, as kube-proxy spreads
           // queries); anything else walks the network: node → kube-dns Service → a pod.
-          const info = { remoteAddress: host, remotePort: 0, port: 53 };
+          const infos = { udp: { remoteAddress: host, remotePort: 0, port: 53, protocol: "udp" as const }, tcp: { remoteAddress: host, remotePort: 0, port: 53, protocol: "tcp" as const } };
           const quick = (query: Buffer, protocol: "udp" | "tcp"): Uint8Array | undefined => {
             const list = (podServers ??= [...running]);
             const n = list.length;
+            const info = infos[protocol];
             for (let i = 0; i < n; i++) {
-              const out = list[(turn + i) % n]!.answerCached(query, { ...info, protocol });
+              const out = list[(turn + i) % n]!.answerCached(query, info);
               if (out) {
                 turn = (turn + i + 1) % n;
                 return out;

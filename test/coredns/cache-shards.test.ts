@@ -20,6 +20,27 @@ test("never holds more than 256 shards of capacity/256 items, and reports each e
   assert.is(c.size, before - 1);
 });
 
+test("onRemove is told of exactly the values that left: evicted, replaced, deleted", () => {
+  const gone = new Set<number>();
+  const c = new CacheShards<number>(9984, new SeededRandom(3), (v) => {
+    assert.not.ok(gone.has(v), `${v} removed twice`);
+    gone.add(v);
+  });
+  for (let i = 0; i < 20_000; i++) c.add(`k${i}`, i);
+  // Every value is either still held or was reported gone, never both.
+  for (let i = 0; i < 20_000; i++) assert.is(c.get(`k${i}`) === i, !gone.has(i), `k${i}`);
+  assert.is(gone.size, 20_000 - c.size);
+  const held = Array.from({ length: 20_000 }, (_, i) => i).find((i) => !gone.has(i))!;
+  c.add(`k${held}`, held);
+  assert.not.ok(gone.has(held), "storing the same value again removes nothing");
+  c.add(`k${held}`, -5);
+  assert.ok(gone.has(held), "a replaced value is reported");
+  c.delete(`k${held}`);
+  assert.ok(gone.has(-5), "a deleted value is reported");
+  c.delete(`k${held}`);
+  assert.is(gone.size, 20_000 - c.size + 1);
+});
+
 test("small capacities get at least 4 items per shard, as CoreDNS's cache.New", () => {
   const c = new CacheShards<number>(10, new SeededRandom(1));
   for (let i = 0; i < 5000; i++) c.add(`k${i}`, i);

@@ -14,9 +14,11 @@ export class CacheShards<V> {
   private readonly shardSize: number;
   private count = 0;
 
+  /** `onRemove` is told of every value leaving the store: deleted, evicted or replaced. */
   constructor(
     capacity: number,
     private readonly random: Random,
+    private readonly onRemove?: (value: V) => void,
   ) {
     this.shardSize = Math.max(4, Math.floor(capacity / SHARDS));
   }
@@ -35,12 +37,16 @@ export class CacheShards<V> {
     let shard = this.shards[i];
     if (!shard) shard = this.shards[i] = new Map();
     let evicted = false;
-    if (!shard.has(key)) {
+    const old = shard.get(key);
+    if (old !== undefined) {
+      if (old !== value) this.onRemove?.(old);
+    } else if (!shard.has(key)) {
       if (shard.size >= this.shardSize) {
         let skip = this.random.int(shard.size);
-        for (const k of shard.keys()) {
+        for (const [k, v] of shard) {
           if (skip-- > 0) continue;
           shard.delete(k);
+          this.onRemove?.(v);
           this.count--;
           evicted = true;
           break;
@@ -54,7 +60,12 @@ export class CacheShards<V> {
 
   delete(key: string): void {
     const shard = this.shards[shardOf(key)];
-    if (shard?.delete(key)) this.count--;
+    if (!shard) return;
+    const old = shard.get(key);
+    if (shard.delete(key)) {
+      this.count--;
+      if (old !== undefined) this.onRemove?.(old);
+    }
   }
 }
 

@@ -22,6 +22,8 @@ interface Entry {
   prefetching?: boolean;
   /** The reply the last hit served, by its TTL shift and the question's spelling. */
   served?: { shift: number; name: string; reply: DnsReply };
+  /** Set once the entry left the cache (deleted, evicted, replaced): its lease renews no more. */
+  removed?: boolean;
   /** Lets the server replay this entry's packed answer while it stays current (made on first hit). */
   lease?: ReplayLease;
 }
@@ -92,7 +94,8 @@ export const cachePlugin: DnsPluginDefinition = {
       else throw s.reader.unknown(sub);
     }
     // One store per kind, sharded with random eviction as CoreDNS's.
-    const byKind = { success: new CacheShards<Entry>(success.capacity, s.env.random), denial: new CacheShards<Entry>(denial.capacity, s.env.random) };
+    const removed = (e: Entry): void => void (e.removed = true);
+    const byKind = { success: new CacheShards<Entry>(success.capacity, s.env.random, removed), denial: new CacheShards<Entry>(denial.capacity, s.env.random, removed) };
     const m = s.metrics;
     m.define("coredns_cache_entries", "gauge", "The number of elements in the cache.", ["server", "type", "zones", "view"]);
     m.define("coredns_cache_hits_total", "counter", "The count of cache hits.", ["server", "type", "zones", "view"]);
@@ -147,7 +150,8 @@ export const cachePlugin: DnsPluginDefinition = {
     const leaseOf = (key: string, e: Entry): ReplayLease => ({
       plugin: "cache",
       renew(now) {
-        if ((byKind.success.get(key) ?? byKind.denial.get(key)) !== e) return undefined;
+        // Still the entry stored under its key (no lookup: leaving the cache marks it).
+        if (e.removed) return undefined;
         const elapsed = Math.floor((now - e.stored) / 1000);
         if (elapsed >= e.ttl || countPrefetchHit(e, now, elapsed, false)) return undefined;
         countPrefetchHit(e, now, elapsed, true);

@@ -343,10 +343,14 @@ export class DnsServer {
     const shifted = reply && ttlShiftOf(reply);
     const encoded = shifted && this.encodedTemplates.get(shifted.template);
     let bytes: Buffer;
-    if (shifted && encoded && answersQuery(encoded, buf, limit)) bytes = replayEncoded(encoded, query.id ?? 0, shifted.shift);
-    else {
+    // The template these bytes are a copy of (for this query form), when there is one.
+    let template: EncodedTemplate | undefined;
+    if (shifted && encoded && answersQuery(encoded, buf, limit)) {
+      bytes = replayEncoded(encoded, query.id ?? 0, shifted.shift);
+      template = encoded;
+    } else {
       bytes = encodeWithin(packet, limit);
-      const template = shifted && encodedTemplate(buf, limit, bytes, shifted.shift);
+      template = shifted && encodedTemplate(buf, limit, bytes, shifted.shift);
       if (shifted && template) this.encodedTemplates.set(shifted.template, template);
     }
     series?.responseSize.observe(bytes.byteLength);
@@ -354,12 +358,9 @@ export class DnsServer {
     // are answered from these bytes (the lease counts their hits) without running the chain.
     const lease = shifted?.lease;
     const config = this.config;
-    if (lease && block?.replayable.has(lease.plugin) && config && bytes.byteLength <= limit) {
-      const encoded = encodedTemplate(buf, limit, bytes, shifted.shift);
-      if (encoded) {
-        if (config.packed.size >= PACKED_MAX) config.packed.clear();
-        config.packed.set(packedKey(buf, info), { encoded, lease, series });
-      }
+    if (lease && template && block?.replayable.has(lease.plugin) && config && bytes.byteLength <= limit) {
+      if (config.packed.size >= PACKED_MAX) config.packed.clear();
+      config.packed.set(packedKey(buf, info), { encoded: template, lease, series });
     }
     return bytes;
   }

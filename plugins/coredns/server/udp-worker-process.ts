@@ -68,11 +68,13 @@ async function init(m: Extract<ToWorker, { t: "init" }>): Promise<void> {
 function serve(socket: Socket): void {
   const s = server!;
   socket.on("error", () => undefined);
+  // A packed answer reads only the port, transport and address family: one object per family.
+  const quick4 = { protocol: "udp" as const, remoteAddress: "0.0.0.0", remotePort: 0, port };
+  const quick6 = { ...quick4, remoteAddress: "::" };
   socket.on("message", (msg, rinfo) => {
-    const info = { protocol: "udp" as const, remoteAddress: rinfo.address, remotePort: rinfo.port, port };
-    const packed = s.answerCached(msg, info);
+    const packed = s.answerCached(msg, rinfo.family === "IPv6" ? quick6 : quick4);
     if (packed) return void socket.send(packed, rinfo.port, rinfo.address);
-    s.handle(msg, info).then(
+    s.handle(msg, { protocol: "udp", remoteAddress: rinfo.address, remotePort: rinfo.port, port }).then(
       (out) => {
         if (out) socket.send(out, rinfo.port, rinfo.address);
       },
