@@ -214,5 +214,9 @@ console.log(`bare node:http server (the floor of a Node.js front on this machine
 console.log(`Debian nginx proxy:   ${real.rps.toFixed(0)} requests/s, p99 ${real.p99ms.toFixed(2)} ms; worker CPU ${realCpu.toFixed(2)} s = ${((realCpu / (real.rps * seconds)) * 1e6).toFixed(0)} µs/request, ${realPerCpu.toFixed(0)} requests per CPU-second (proxy and upstream in one worker)`);
 console.log(`ratio (wall): ${ratio.toFixed(2)}x nginx (target >= ${TARGET_RATIO}x) ${ratio >= TARGET_RATIO ? "OK" : "BELOW TARGET"}`);
 console.log(`ratio (CPU):  ${cpuRatio.toFixed(2)}x nginx's requests per CPU-second (target >= ${TARGET_RATIO}x) ${cpuRatio >= TARGET_RATIO ? "OK" : "BELOW TARGET"}`);
+// The machine may be shared: the host port's CPU per request against the bare node:http server's,
+// both measured in this run, tells the front's and path's cost apart from the machine's load.
+const simUs = (simCpu / (sim.rps * seconds)) * 1e6;
+console.log(`host port vs bare node:http (same run): ${(simUs / bareUs).toFixed(2)}x the CPU per request (${simUs.toFixed(0)} vs ${bareUs.toFixed(0)} µs)`);
 const pathRatio = ((realCpu / (real.rps * seconds)) * 1e6) / inProcessUs;
 console.log(`ratio (CPU, request path): nginx worker ${((realCpu / (real.rps * seconds)) * 1e6).toFixed(0)} µs vs kubesim's in-process path ${inProcessUs.toFixed(0)} µs per request = ${pathRatio.toFixed(2)}x`);

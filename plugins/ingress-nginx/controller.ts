@@ -38,6 +38,8 @@ export interface TlsMaterial {
 export class IngressNginxController {
   private model: RoutingModel | undefined;
   private readonly endpointCache = new Map<string, readonly UpstreamEndpoint[]>();
+  /** The cache key of each backend of the (immutable) routing model, built once rather than per request. */
+  private readonly endpointKeys = new WeakMap<ServiceBackend, string>();
   private readonly instances = new Set<ControllerInstance>();
   /** The running pods in attach order (what `pick` cycles through). */
   private running: ControllerInstance[] = [];
@@ -164,7 +166,8 @@ export class IngressNginxController {
 
   /** Ready endpoints of a Service port, from its EndpointSlices (cached until a Service or slice changes). */
   private endpoints(b: ServiceBackend): readonly UpstreamEndpoint[] {
-    const key = `${b.namespace}/${b.service}/${b.port.number ?? ""}/${b.port.name ?? ""}`;
+    let key = this.endpointKeys.get(b);
+    if (key === undefined) this.endpointKeys.set(b, (key = `${b.namespace}/${b.service}/${b.port.number ?? ""}/${b.port.name ?? ""}`));
     const cached = this.endpointCache.get(key);
     if (cached) return cached;
     const svc = this.informers.forResource<Service>("Service").lister().namespace(b.namespace).get(b.service);
