@@ -16,6 +16,7 @@ import { Scheduler } from "../plugins/kube-scheduler/scheduler.js";
 import { SchedulerCache } from "../plugins/kube-scheduler/cache/scheduler-cache.js";
 import { Session } from "node:inspector/promises";
 import { writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
 
 const gc = (globalThis as { gc?: () => void }).gc;
 const fmt = (n: number): string => Math.round(n).toLocaleString("en-US");
@@ -72,7 +73,7 @@ async function workload(title: string, initial: number, measured: number, shape:
   await profile?.(title);
   process.stdout.write(
     `${title}: ${fmt(measured)} pods on ${fmt(NODES)} nodes in ${elapsed.toFixed(2)} s wall → ${fmt(measured / elapsed)} pods/s; ` +
-      `${cpuSeconds.toFixed(2)} s of CPU → ${fmt(measured / cpuSeconds)} pods per CPU-second (creating the pods through the API server included; that alone took ${((created - start) / 1000).toFixed(2)} s wall; ${stuck} failed attempts)\n`,
+      `${cpuSeconds.toFixed(2)} s of CPU → ${fmt(measured / cpuSeconds)} pods per CPU-second, ${fmt((cpuSeconds * 1e6) / measured)} µs of CPU per pod, load average ${loadavg()[0]!.toFixed(1)} (creating the pods through the API server included; that alone took ${((created - start) / 1000).toFixed(2)} s wall; ${stuck} failed attempts)\n`,
   );
   await scheduler.shutdown();
   await informers.shutdown();

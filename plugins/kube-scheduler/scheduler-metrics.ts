@@ -21,8 +21,9 @@ export class SchedulerMetrics {
   private readonly attempts: HotCounter<"result" | "profile">;
   private readonly attemptDuration: HotHistogram<"result" | "profile">;
   private readonly extensionPoint: HotHistogram<"extension_point" | "status" | "profile">;
-  private readonly attemptChildren = new Map<string, { count: { inc(): void }; duration: { observe(v: number): void } }>();
-  private readonly pointChildren = new Map<string, { observe(v: number): void }>();
+  /** Label children by result then profile, and by extension point, status, profile: found with no key string built per call. */
+  private readonly attemptChildren = new Map<string, Map<string, { count: { inc(): void }; duration: { observe(v: number): void } }>>();
+  private readonly pointChildren = new Map<string, Map<string, Map<string, { observe(v: number): void }>>>();
 
   constructor(pending: () => { active: number; backoff: number; unschedulable: number; gated?: number }) {
     const registers = [this.registry];
@@ -46,18 +47,22 @@ export class SchedulerMetrics {
 
   /** One finished attempt of `profile` with its outcome and latency (seconds). */
   attempt(profile: string, result: AttemptResult, seconds: number): void {
-    const key = `${result} ${profile}`;
-    let c = this.attemptChildren.get(key);
-    if (!c) this.attemptChildren.set(key, (c = { count: this.attempts.labels(result, profile), duration: this.attemptDuration.labels(result, profile) }));
+    let byProfile = this.attemptChildren.get(result);
+    if (!byProfile) this.attemptChildren.set(result, (byProfile = new Map()));
+    let c = byProfile.get(profile);
+    if (!c) byProfile.set(profile, (c = { count: this.attempts.labels(result, profile), duration: this.attemptDuration.labels(result, profile) }));
     c.count.inc();
     c.duration.observe(seconds);
   }
 
   /** One run of an extension point's plugins (`Filter`, `Score`, `Bind`, ...), `status` as upstream names codes (`Success`, `Unschedulable`, ...). */
   extension(profile: string, point: string, status: string, seconds: number): void {
-    const key = `${point} ${status} ${profile}`;
-    let c = this.pointChildren.get(key);
-    if (!c) this.pointChildren.set(key, (c = this.extensionPoint.labels(point, status, profile)));
+    let byStatus = this.pointChildren.get(point);
+    if (!byStatus) this.pointChildren.set(point, (byStatus = new Map()));
+    let byProfile = byStatus.get(status);
+    if (!byProfile) byStatus.set(status, (byProfile = new Map()));
+    let c = byProfile.get(profile);
+    if (!c) byProfile.set(profile, (c = this.extensionPoint.labels(point, status, profile)));
     c.observe(seconds);
   }
 

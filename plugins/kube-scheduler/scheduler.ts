@@ -354,14 +354,18 @@ export class Scheduler {
     const assumed: Pod = { ...pod, spec: { ...pod.spec!, nodeName } };
     PodInfo.ofCopy(assumed, pod);
     this.cache.assumePod(assumed, nodeName);
-    const reserve = this.timed(fw, "Reserve", () => fw.runReserve(state, assumed, nodeName), (r) => r);
+    let started = this.options.clock.now();
+    const reserve = fw.runReserve(state, assumed, nodeName);
+    this.observe(fw, "Reserve", reserve, started);
     if (reserve) {
       fw.runUnreserve(state, assumed, nodeName);
       this.cache.forgetPod(assumed);
       if (isRejected(reserve)) info.unschedulablePlugins = new Set([reserve.plugin]);
       return this.failed(fw, info, cycle, reserve.message, !isRejected(reserve));
     }
-    const permit = this.timed(fw, "Permit", () => fw.runPermit(state, assumed, nodeName), (r) => r.status);
+    started = this.options.clock.now();
+    const permit = fw.runPermit(state, assumed, nodeName);
+    this.observe(fw, "Permit", permit.status, started);
     if (permit.status) {
       fw.runUnreserve(state, assumed, nodeName);
       this.cache.forgetPod(assumed);
@@ -383,13 +387,13 @@ export class Scheduler {
     this.metrics.attempt(fw.schedulerName, result, started === undefined ? 0 : (this.options.clock.now() - started) / 1000);
   }
 
-  /** Runs one extension point, observing `scheduler_framework_extension_point_duration_seconds` with its status. */
-  private timed<T>(fw: Framework, point: string, run: () => T, statusOf: (result: T) => Status | null | undefined): T {
-    const started = this.options.clock.now();
-    const result = run();
-    const status = statusOf(result);
-    this.metrics.extension(fw.schedulerName, point, status ? CODE_NAMES[status.code] : "Success", (this.options.clock.now() - started) / 1000);
-    return result;
+  /** Observes `scheduler_framework_extension_point_duration_seconds` for one extension point run since `started`, with its status. */
+  private observe(fw: Framework, point: string, status: Status | null, started: number): void {
+    this.observeCode(fw, point, status ? CODE_NAMES[status.code] : "Success", started);
+  }
+
+  private observeCode(fw: Framework, point: string, code: string, started: number): void {
+    this.metrics.extension(fw.schedulerName, point, code, (this.options.clock.now() - started) / 1000);
   }
 
   private async timedAsync(fw: Framework, point: string, run: () => Promise<Status | null>): Promise<Status | null> {
@@ -408,7 +412,9 @@ export class Scheduler {
       fit.preFilterMsg = "no nodes available to schedule pods";
       return { fit };
     }
-    const pre = this.timed(fw, "PreFilter", () => fw.runPreFilter(state, pod, nodes), (r) => r.status);
+    let started = this.options.clock.now();
+    const pre = fw.runPreFilter(state, pod, nodes);
+    this.observe(fw, "PreFilter", pre.status, started);
     if (pre.status) {
       if (!isRejected(pre.status)) return { error: pre.status.message };
       fit.preFilterMsg = pre.status.message;
@@ -422,7 +428,9 @@ export class Scheduler {
       const out = Status.unresolvable("node(s) didn't satisfy plugin(s) [NodeAffinity]");
       for (const n of nodes) if (!pre.nodeNames.has(n.name)) fit.statuses.set(n.name, out);
     }
-    const feasible = this.timed(fw, "Filter", () => this.findFeasible(fw, state, pod, candidates, fit), (r) => (typeof r === "string" ? Status.error(r) : r.length === 0 ? Status.unschedulable() : null));
+    started = this.options.clock.now();
+    const feasible = this.findFeasible(fw, state, pod, candidates, fit);
+    this.observeCode(fw, "Filter", typeof feasible === "string" ? "Error" : feasible.length === 0 ? "Unschedulable" : "Success", started);
     if (typeof feasible === "string") return { error: feasible };
     if (feasible.length === 0) {
       for (let i = 0; i < fit.rejectedNodes.length; i++) {
@@ -432,9 +440,14 @@ export class Scheduler {
       return { fit };
     }
     if (feasible.length === 1) return { node: feasible[0]!.name };
-    const ps = this.timed(fw, "PreScore", () => fw.runPreScore(state, pod, feasible), (r) => r);
+    started = this.options.clock.now();
+    const ps = fw.runPreScore(state, pod, feasible);
+    this.observe(fw, "PreScore", ps, started);
     if (ps) return { error: ps.message };
-    return { node: feasible[this.selectHost(this.timed(fw, "Score", () => fw.runScore(state, pod, feasible), () => null))]!.name };
+    started = this.options.clock.now();
+    const totals = fw.runScore(state, pod, feasible);
+    this.observeCode(fw, "Score", "Success", started);
+    return { node: feasible[this.selectHost(totals)]!.name };
   }
 
   private findFeasible(fw: Framework, state: CycleState, pod: Pod, nodes: readonly NodeInfo[], fit: FitError): NodeInfo[] | string {

@@ -367,12 +367,12 @@ export class Framework implements FrameworkRunner {
    * Score plugins for every node, normalized and weighted: the weighted totals, index-aligned with
    * `nodes`. A plugin's raw scores come from one batched `scoreNodes` call when it has one, else
    * from `score` per node; only plugins that normalize without `normalizeScores` see NodeScore objects. `details` (explain)
-   * collects per-plugin raw, normalized and weighted scores per node. Allocates one Float64Array
-   * per cycle, whatever the number of nodes.
+   * collects per-plugin raw, normalized and weighted scores per node. The totals live in a buffer
+   * reused by the next cycle (read them before it); with `details` they are the caller's own.
    */
   runScore(state: CycleState, pod: Pod, nodes: readonly NodeInfo[], details?: Map<string, PluginScore[]>): Float64Array {
     const n = nodes.length;
-    const totals = new Float64Array(n);
+    const totals = details ? new Float64Array(n) : this.pooledTotals(n);
     if (this.rawScores.length < n) this.rawScores = new Float64Array(Math.max(n, this.rawScores.length * 2));
     const raw = this.rawScores.length === n ? this.rawScores : this.rawScores.subarray(0, n);
     const skip = state.skipScorePlugins;
@@ -403,6 +403,18 @@ export class Framework implements FrameworkRunner {
       }
     }
     return totals;
+  }
+
+  private totalsBuffer = new Float64Array(0);
+  private totalsView = new Float64Array(0);
+
+  /** Zeroed totals for `n` nodes in a buffer reused across cycles (a typed array allocated per cycle cost more than the loops filling it). */
+  private pooledTotals(n: number): Float64Array {
+    if (this.totalsView.length !== n) {
+      if (this.totalsBuffer.length < n) this.totalsBuffer = new Float64Array(Math.max(n, this.totalsBuffer.length * 2));
+      this.totalsView = this.totalsBuffer.length === n ? this.totalsBuffer : this.totalsBuffer.subarray(0, n);
+    }
+    return this.totalsView.fill(0);
   }
 
   /** The pooled NodeScore objects for `nodes`, holding `raw` (normalizing rewrites them in place). */
