@@ -33,8 +33,25 @@ const QUALIFIED_NAME_ERR_MSG = "must consist of alphanumeric characters, '-', '_
 const QUALIFIED_NAME_RE = new RegExp(`^${QUALIFIED_NAME_FMT}$`);
 export const QUALIFIED_NAME_MAX_LENGTH = 63;
 
+/**
+ * Qualified names found valid: the same few label keys, annotation keys and finalizers recur on
+ * every object written, and the check is pure. Bounded: starts over when full.
+ */
+const validQualifiedNames = new Set<string>();
+const VALID_QUALIFIED_NAMES_MAX = 4096;
+
 /** A label key, annotation key or finalizer: `[prefix/]name` (prefix a DNS subdomain). */
 export function isQualifiedName(value: string): string[] {
+  if (validQualifiedNames.has(value)) return [];
+  const errs = qualifiedNameErrors(value);
+  if (errs.length === 0) {
+    if (validQualifiedNames.size >= VALID_QUALIFIED_NAMES_MAX) validQualifiedNames.clear();
+    validQualifiedNames.add(value);
+  }
+  return errs;
+}
+
+function qualifiedNameErrors(value: string): string[] {
   const errs: string[] = [];
   const parts = value.split("/");
   let name: string;
