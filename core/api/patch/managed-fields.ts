@@ -175,16 +175,26 @@ let nextSetId = 1;
 const entriesByKey = new Map<string, ManagedFieldsEntry>();
 const createListsByKey = new Map<string, ManagedFieldsEntry[]>();
 
+/**
+ * Nodes of interned sets by their hash: a new set is rebuilt from shared equal subtrees, so the
+ * parts every pod's status set has alike (its conditions, its containers' statuses) are one object
+ * and only what names the pod (its IPs) is its own. Bounded like the tables above.
+ */
+const nodesByHash = new Map<number, FieldSet>();
+const NODE_LIMIT = 8192;
+
 function sharedFieldSet(set: FieldSet): { set: FieldSet; id: number } {
   const id = setIds.get(set);
   if (id !== undefined) return { set, id };
-  const hash = hashFieldSet(set, 0x811c9dc5) >>> 0;
+  const hash = hashFieldSet(set);
   const known = setsByHash.get(hash);
   if (known && sameFieldSet(known.set, set)) return known;
   if (setsByHash.size >= INTERN_LIMIT) setsByHash.clear();
-  const fresh = { set, id: nextSetId++ };
+  const shared = sharedNode(set);
+  const fresh = { set: shared, id: nextSetId++ };
   setsByHash.set(hash, fresh);
   setIds.set(set, fresh.id);
+  setIds.set(shared, fresh.id);
   return fresh;
 }
 
@@ -209,15 +219,47 @@ function derivedSet(base: FieldSet, op: string, change: () => string, derive: (b
   return result;
 }
 
-/** FNV-1a over the set's keys in order, each node's members between open and close marks (its JSON's structure, nothing allocated). */
-function hashFieldSet(set: FieldSet, h: number): number {
-  for (const k in set) {
-    h = Math.imul(h ^ 0x7b, 0x01000193);
+/** The hash of the node {@link sharedNode} returned last (its callers fold it into their own). */
+let sharedNodeHash = 0;
+
+/** `node` built from interned subtrees (itself when they already are), interned; hashes as {@link hashFieldSet}, bottom-up. */
+function sharedNode(node: FieldSet): FieldSet {
+  let h = 0x811c9dc5;
+  let out: Record<string, FieldSet> | undefined;
+  for (const k in node) {
+    const child = node[k]!;
+    const shared = sharedNode(child);
     for (let i = 0; i < k.length; i++) h = Math.imul(h ^ k.charCodeAt(i), 0x01000193);
-    h = hashFieldSet(set[k]!, h);
-    h = Math.imul(h ^ 0x7d, 0x01000193);
+    h = Math.imul(h ^ sharedNodeHash, 0x01000193);
+    if (shared !== child && !out) {
+      out = {};
+      for (const j in node) {
+        if (j === k) break;
+        out[j] = node[j]!;
+      }
+    }
+    if (out) out[k] = shared;
   }
-  return h;
+  const built: FieldSet = out ?? node;
+  const hash = h >>> 0;
+  sharedNodeHash = hash;
+  const known = nodesByHash.get(hash);
+  if (known === built) return built;
+  // Children are interned now, so comparing with an interned node stops at their identity.
+  if (known && sameFieldSet(known, built)) return known;
+  if (nodesByHash.size >= NODE_LIMIT) nodesByHash.clear();
+  nodesByHash.set(hash, built);
+  return built;
+}
+
+/** FNV-1a over the set's keys in order, each key followed by its member's own hash (nothing allocated). */
+function hashFieldSet(set: FieldSet): number {
+  let h = 0x811c9dc5;
+  for (const k in set) {
+    for (let i = 0; i < k.length; i++) h = Math.imul(h ^ k.charCodeAt(i), 0x01000193);
+    h = Math.imul(h ^ hashFieldSet(set[k]!), 0x01000193);
+  }
+  return h >>> 0;
 }
 
 /** Equal sets with their keys in the same order: the same FieldsV1 JSON. */
