@@ -6,45 +6,34 @@ import { token } from "../di/token.js";
  * directories exist implicitly. One per node, in the node's scope under {@link NodeFiles}.
  */
 export class NodeFileSystem {
-  /**
-   * File contents by directory, then name: listing a directory (host-local's reservations, the
-   * CNI config directory, once per pod sandbox) reads that directory only, not every file of the node.
-   */
-  private readonly dirs = new Map<string, Map<string, string>>();
+  private readonly files = new Map<string, string>();
   private readonly watchers = new Set<(path: string) => void>();
 
   read(path: string): string | undefined {
-    const i = path.lastIndexOf("/");
-    return this.dirs.get(dirOf(path, i))?.get(path.slice(i + 1));
+    return this.files.get(path);
   }
 
   write(path: string, content: string): void {
-    const i = path.lastIndexOf("/");
-    const dir = dirOf(path, i);
-    let names = this.dirs.get(dir);
-    if (!names) this.dirs.set(dir, (names = new Map()));
-    names.set(path.slice(i + 1), content);
+    this.files.set(path, content);
     for (const w of this.watchers) w(path);
   }
 
   remove(path: string): boolean {
-    const i = path.lastIndexOf("/");
-    const dir = dirOf(path, i);
-    const names = this.dirs.get(dir);
-    const had = names?.delete(path.slice(i + 1)) ?? false;
-    if (names?.size === 0) this.dirs.delete(dir);
+    const had = this.files.delete(path);
     if (had) for (const w of this.watchers) w(path);
     return had;
   }
 
   exists(path: string): boolean {
-    return this.read(path) !== undefined;
+    return this.files.has(path);
   }
 
   /** File names directly in `dir`, sorted (as `ls` lists them). */
   list(dir: string): string[] {
-    const names = this.dirs.get(dir.endsWith("/") ? dir.slice(0, -1) : dir);
-    return names ? [...names.keys()].sort() : [];
+    const prefix = dir.endsWith("/") ? dir : dir + "/";
+    const out: string[] = [];
+    for (const p of this.files.keys()) if (p.startsWith(prefix) && !p.slice(prefix.length).includes("/")) out.push(p.slice(prefix.length));
+    return out.sort();
   }
 
   /** Calls `fn` with the path of every write or removal; returns the unsubscribe. */
@@ -52,11 +41,6 @@ export class NodeFileSystem {
     this.watchers.add(fn);
     return () => this.watchers.delete(fn);
   }
-}
-
-/** The directory key of `path` whose last `/` is at `slash` (a relative name has its own, not the root's). */
-function dirOf(path: string, slash: number): string {
-  return slash < 0 ? "." : path.slice(0, slash);
 }
 
 export const NodeFiles = token<NodeFileSystem>("NodeFiles");
