@@ -46,18 +46,48 @@ export function abortError(signal?: AbortSignal): Error {
   return err;
 }
 
+/**
+ * The sleeps waiting on each signal: one `abort` listener per signal runs them all. A runtime's
+ * or a component's stop signal has hundreds of sleeps in flight, and an EventTarget adds and
+ * removes listeners by scanning the ones it holds.
+ */
+const sleepsOn = new WeakMap<AbortSignal, Set<() => void>>();
+
+function onAbort(signal: AbortSignal, fn: () => void): Set<() => void> {
+  let sleeps = sleepsOn.get(signal);
+  if (!sleeps) {
+    const all = (sleeps = new Set());
+    sleepsOn.set(signal, all);
+    signal.addEventListener(
+      "abort",
+      () => {
+        sleepsOn.delete(signal);
+        for (const f of all) f();
+      },
+      { once: true },
+    );
+  }
+  sleeps.add(fn);
+  return sleeps;
+}
+
 /** Shared implementation of `sleep` on top of a clock's timers. */
 export function sleepOn(clock: Pick<Clock, "setTimeout" | "clearTimeout">, ms: number, signal?: AbortSignal): Promise<void> {
   if (signal?.aborted) return Promise.reject(abortError(signal));
   return new Promise<void>((resolve, reject) => {
-    const onAbort = (): void => {
+    if (!signal) {
+      clock.setTimeout(resolve, ms);
+      return;
+    }
+    let handle: TimerHandle | undefined;
+    const aborted = (): void => {
       clock.clearTimeout(handle);
       reject(abortError(signal));
     };
-    const handle = clock.setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
+    const sleeps = onAbort(signal, aborted);
+    handle = clock.setTimeout(() => {
+      sleeps.delete(aborted);
       resolve();
     }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
   });
 }

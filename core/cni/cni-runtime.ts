@@ -1,3 +1,4 @@
+import { deepFreeze } from "../api/immutable.js";
 import type { ExtensionPoint } from "../plugins/extension-point.js";
 import { CNI_ERROR, CNI_VERSION, CniError, SUPPORTED_VERSIONS, type CniEnv, type CniHost, type CniPlugin, type CniResult, type NetConf, type NetConfList } from "./cni-types.js";
 
@@ -20,20 +21,27 @@ export interface CniRuntimeConf {
  * DEL is still attempted by the others), CHECK, STATUS, GC and VERSION.
  */
 export class CniRuntime {
+  /** The last configuration read, by file and text: the runtime reads it for every sandbox, and it rarely changes. */
+  private parsed: { file: string; text: string; list: NetConfList } | undefined;
+
   constructor(
     private readonly host: Omit<CniHost, "delegate">,
     private readonly plugins: ExtensionPoint<CniPlugin>,
   ) {}
 
-  /** The active network configuration list, or undefined (network not ready). */
+  /** The active network configuration list (frozen: shared by every call until the file changes), or undefined (network not ready). */
   config(): NetConfList | undefined {
     const files = this.host.files.list(CNI_CONF_DIR).filter((f) => f.endsWith(".conflist") || f.endsWith(".conf") || f.endsWith(".json"));
     for (const f of files) {
       const text = this.host.files.read(`${CNI_CONF_DIR}/${f}`) ?? "";
+      const cached = this.parsed;
+      if (cached && cached.file === f && cached.text === text) return cached.list;
       try {
         const parsed = JSON.parse(text) as NetConfList & NetConf;
-        if (Array.isArray(parsed.plugins)) return parsed;
-        if (typeof parsed.type === "string") return { cniVersion: parsed.cniVersion ?? CNI_VERSION, name: parsed.name ?? f, plugins: [parsed] };
+        const list = Array.isArray(parsed.plugins) ? parsed : typeof parsed.type === "string" ? { cniVersion: parsed.cniVersion ?? CNI_VERSION, name: parsed.name ?? f, plugins: [parsed] } : undefined;
+        if (!list) continue;
+        this.parsed = { file: f, text, list: deepFreeze(list) };
+        return list;
       } catch {
         /* an unparsable file is skipped, as libcni does */
       }

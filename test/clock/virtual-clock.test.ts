@@ -82,6 +82,24 @@ test("sleep rejects with AbortError when aborted, and its timer is gone", async 
   await clock.sleep(1, already.signal).then(() => assert.unreachable(), (e: Error) => assert.is(e.name, "AbortError"));
 });
 
+test("many sleeps on one signal: those that ended stay resolved, an abort rejects every one still waiting", async () => {
+  const clock = new VirtualClock();
+  const ac = new AbortController();
+  const outcomes: string[] = [];
+  for (let i = 1; i <= 200; i++) clock.sleep(i * 10, ac.signal).then(() => outcomes.push(`done ${i}`), (err: Error) => outcomes.push(`${err.name} ${i}`));
+  await clock.advance(1000);
+  assert.is(outcomes.length, 100);
+  assert.ok(outcomes.every((o, i) => o === `done ${i + 1}`));
+  ac.abort();
+  await new Promise((r) => setImmediate(r));
+  assert.is(outcomes.length, 200);
+  assert.ok(outcomes.slice(100).every((o, i) => o === `AbortError ${i + 101}`));
+  assert.is(clock.pending, 0);
+  // A sleep on the aborted signal rejects at once.
+  const late = await clock.sleep(5, ac.signal).then(() => "resolved", (err: Error) => err.name);
+  assert.is(late, "AbortError");
+});
+
 test("runUntilIdle jumps through every timer, including ones scheduled while running", async () => {
   const clock = new VirtualClock({ start: 0 });
   const log: number[] = [];
