@@ -1,5 +1,5 @@
-import { randomUUID } from "node:crypto";
-import { SignJWT, jwtVerify, type JWTPayload } from "jose";
+import { randomUUID, sign, type KeyObject } from "node:crypto";
+import { jwtVerify, type JWTPayload } from "jose";
 import type { ObjectMeta } from "kubernetes-types/meta/v1.js";
 import { offClock, type Clock } from "../../clock/clock.js";
 import type { Client } from "../../client/client.js";
@@ -87,16 +87,8 @@ export class ServiceAccountTokens {
     const exp = now + expirationSeconds;
     const audiences = spec.audiences?.length ? spec.audiences : [...this.audiences];
     const key = await this.o.credentials.signingKey();
-    const token = await offClock(this.o.clock, new SignJWT({ "kubernetes.io": claims } as unknown as JWTPayload)
-      .setProtectedHeader({ alg: "RS256", kid: key.kid })
-      .setIssuer(this.issuer)
-      .setSubject(`system:serviceaccount:${namespace}:${name}`)
-      .setAudience(audiences)
-      .setIssuedAt(now)
-      .setNotBefore(now)
-      .setExpirationTime(exp)
-      .setJti(randomUUID())
-      .sign(key.privateKey));
+    const payload = { "kubernetes.io": claims, iss: this.issuer, sub: `system:serviceaccount:${namespace}:${name}`, aud: audiences, iat: now, nbf: now, exp, jti: randomUUID() };
+    const token = await offClock(this.o.clock, signRs256({ alg: "RS256", kid: key.kid }, payload, key.privateKey));
     const meta: ObjectMeta = { name, namespace, creationTimestamp: rfc3339(this.o.clock.now()) };
     return {
       apiVersion: "authentication.k8s.io/v1",
@@ -153,4 +145,16 @@ export class ServiceAccountTokens {
       extra,
     };
   }
+}
+
+/**
+ * A JWS compact RS256 token of `header` and `payload`. Signed by node:crypto on the thread pool:
+ * jose 6 signs through WebCrypto, which costs about 1.7× the CPU per RSA-2048 signature, and every
+ * pod's projected token is one. Tokens are still verified by jose.
+ */
+function signRs256(header: object, payload: object, key: KeyObject): Promise<string> {
+  const input = `${Buffer.from(JSON.stringify(header)).toString("base64url")}.${Buffer.from(JSON.stringify(payload)).toString("base64url")}`;
+  return new Promise((resolve, reject) => {
+    sign("sha256", Buffer.from(input), key, (err, signature) => (err ? reject(err) : resolve(`${input}.${signature.toString("base64url")}`)));
+  });
 }
