@@ -37,8 +37,28 @@ export interface GrpcReply {
 
 export type GrpcMethod = (call: GrpcCall) => GrpcReply | Promise<GrpcReply>;
 
+/** A call of a client-streaming or bidirectional method: its request messages as they arrive, not collected. */
+export interface GrpcStreamingCall extends Omit<GrpcCall, "messages"> {
+  /**
+   * Each request message the moment its last byte has arrived, until the client half-closes (then
+   * the iteration ends) or resets the call (then it throws). Read at the handler's pace: unread
+   * messages hold the stream's HTTP/2 flow-control window, so a slow reader slows the sender.
+   */
+  readonly requests: AsyncIterable<Uint8Array>;
+}
+
+/**
+ * A client-streaming or bidirectional method (grpc-go's `ServerStream` handlers): called as soon as
+ * the request HEADERS arrive. Its reply's `messages` and `stream` are sent as produced; the response
+ * headers go out with the first message (or with the status, trailers-only, when there is none), as
+ * grpc-go sends them on the first `Send`.
+ */
+export interface GrpcStreamingMethod {
+  readonly streaming: (call: GrpcStreamingCall) => GrpcReply | Promise<GrpcReply>;
+}
+
 /** A service's methods by name, services by full name (`grpc.health.v1.Health`). */
-export type GrpcServices = Readonly<Record<string, Readonly<Record<string, GrpcMethod>>>>;
+export type GrpcServices = Readonly<Record<string, Readonly<Record<string, GrpcMethod | GrpcStreamingMethod>>>>;
 
 /** A message with gRPC's 5-byte prefix (uncompressed). */
 export function grpcFrame(message: Uint8Array): Buffer {
@@ -70,6 +90,27 @@ export function encodeGrpcMessage(message: string): string {
   return Array.from(Buffer.from(message, "utf8"), (b) => (b >= 0x20 && b <= 0x7e && b !== 0x25 ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, "0")}`)).join("");
 }
 
+/**
+ * The length-prefixed messages of a request body as they complete, read from the stream at the
+ * consumer's pace (a consumer that stops early leaves the stream open for the response).
+ */
+async function* requestMessages(stream: ServerHttp2Stream): AsyncGenerator<Uint8Array> {
+  let pending: Buffer = Buffer.alloc(0);
+  for await (const c of stream.iterator({ destroyOnReturn: false })) {
+    pending = pending.length ? Buffer.concat([pending, c as Buffer]) : (c as Buffer);
+    while (pending.length >= 5) {
+      if (pending[0] !== 0) throw new Error("grpc: compressed messages are not supported");
+      const end = 5 + pending.readUInt32BE(1);
+      if (pending.length < end) break;
+      yield pending.subarray(5, end);
+      pending = pending.subarray(end);
+    }
+  }
+  // The client reset the call: its half ends without END_STREAM.
+  if (stream.rstCode !== undefined && stream.rstCode !== h2.NGHTTP2_NO_ERROR) throw new Error("grpc: the client cancelled the call");
+  if (pending.length) throw new Error("grpc: truncated message");
+}
+
 /** Serves one HTTP/2 stream as a gRPC call. */
 async function serveCall(services: GrpcServices, stream: ServerHttp2Stream, headers: IncomingHttpHeaders): Promise<void> {
   const trailersOnly = (code: number, message: string): void => {
@@ -90,15 +131,26 @@ async function serveCall(services: GrpcServices, stream: ServerHttp2Stream, head
   stream.once("close", () => {
     if (stream.rstCode !== h2.NGHTTP2_NO_ERROR) cancelled.abort();
   });
-  const chunks: Buffer[] = [];
-  for await (const c of stream) chunks.push(c as Buffer);
   const path = String(headers[":path"] ?? "");
   const slash = path.lastIndexOf("/");
   const service = path.slice(1, slash);
   const method = path.slice(slash + 1);
-  const methods = services[service];
-  if (!methods) return trailersOnly(GrpcCode.UNIMPLEMENTED, `unknown service ${service}`);
-  const fn = methods[method];
+  const fn = services[service]?.[method];
+  const metadata: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers)) if (!k.startsWith(":") && v !== undefined) metadata[k] = Array.isArray(v) ? v.join(", ") : String(v);
+  if (fn && typeof fn !== "function") {
+    // Client streaming or bidirectional: the handler reads the request messages as they arrive.
+    let reply: GrpcReply;
+    try {
+      reply = await fn.streaming({ service, method, metadata, requests: requestMessages(stream), signal: cancelled.signal });
+    } catch (err) {
+      reply = { code: cancelled.signal.aborted ? GrpcCode.CANCELLED : GrpcCode.UNKNOWN, message: (err as Error).message };
+    }
+    return sendReply(stream, reply, true);
+  }
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(c as Buffer);
+  if (!services[service]) return trailersOnly(GrpcCode.UNIMPLEMENTED, `unknown service ${service}`);
   if (!fn) return trailersOnly(GrpcCode.UNIMPLEMENTED, `unknown method ${method} for service ${service}`);
   let messages: Uint8Array[];
   try {
@@ -106,26 +158,47 @@ async function serveCall(services: GrpcServices, stream: ServerHttp2Stream, head
   } catch (err) {
     return trailersOnly(GrpcCode.INTERNAL, (err as Error).message);
   }
-  const metadata: Record<string, string> = {};
-  for (const [k, v] of Object.entries(headers)) if (!k.startsWith(":") && v !== undefined) metadata[k] = Array.isArray(v) ? v.join(", ") : String(v);
   let reply: GrpcReply;
   try {
     reply = await fn({ service, method, metadata, messages, signal: cancelled.signal });
   } catch (err) {
     reply = { code: GrpcCode.UNKNOWN, message: (err as Error).message };
   }
+  return sendReply(stream, reply, false);
+}
+
+/**
+ * Sends a handler's reply: the response headers, its messages, then its stream's as produced, and
+ * the status in the trailers; a reply with no message is trailers-only. `lazyHeaders` holds the
+ * headers back until the first message (grpc-go's streaming handlers send them on the first `Send`).
+ */
+async function sendReply(stream: ServerHttp2Stream, reply: GrpcReply, lazyHeaders: boolean): Promise<void> {
   let code: number = reply.code ?? GrpcCode.OK;
   let text = reply.message ?? "";
-  if (!reply.messages?.length && !reply.stream && code !== GrpcCode.OK) return trailersOnly(code, text);
+  const trailersOnly = (): void => {
+    if (stream.destroyed) return;
+    stream.respond({ ":status": 200, "content-type": "application/grpc", ...(reply.metadata ?? {}), "grpc-status": String(code), "grpc-message": encodeGrpcMessage(text) }, { endStream: true });
+  };
+  if (!reply.messages?.length && !reply.stream && code !== GrpcCode.OK) return trailersOnly();
   if (stream.destroyed) return;
-  stream.respond({ ":status": 200, "content-type": "application/grpc", ...(reply.metadata ?? {}) }, { waitForTrailers: true });
-  stream.once("wantTrailers", () => stream.sendTrailers({ "grpc-status": String(code), "grpc-message": encodeGrpcMessage(text) }));
-  for (const m of reply.messages ?? []) stream.write(grpcFrame(m));
+  let responded = false;
+  const respond = (): void => {
+    if (responded) return;
+    responded = true;
+    stream.respond({ ":status": 200, "content-type": "application/grpc", ...(reply.metadata ?? {}) }, { waitForTrailers: true });
+    stream.once("wantTrailers", () => stream.sendTrailers({ "grpc-status": String(code), "grpc-message": encodeGrpcMessage(text) }));
+  };
+  if (!lazyHeaders) respond();
+  for (const m of reply.messages ?? []) {
+    respond();
+    stream.write(grpcFrame(m));
+  }
   if (reply.stream) {
     try {
       for await (const m of reply.stream) {
         // The client cancelled: the handler's stream is abandoned (its iterator returned), as grpc-go cancels the context.
         if (stream.destroyed) return;
+        respond();
         stream.write(grpcFrame(m));
       }
     } catch (err) {
@@ -134,7 +207,9 @@ async function serveCall(services: GrpcServices, stream: ServerHttp2Stream, head
       text = (err as Error).message;
     }
   }
-  if (!stream.destroyed) stream.end();
+  if (stream.destroyed) return;
+  if (!responded) return trailersOnly();
+  stream.end();
 }
 
 /**

@@ -13,7 +13,11 @@ export interface GrpcUpstreamRequest {
   /** `:authority` (the request's Host). */
   authority: string;
   headers: Readonly<Record<string, string>>;
-  body: Uint8Array;
+  /**
+   * The request body: whole, or still arriving from the client (each chunk is sent upstream as it
+   * comes, as grpc_pass forwards an unbuffered request body; a slow upstream pauses the client).
+   */
+  body: Uint8Array | BodyStream;
 }
 
 /** Where a streamed response body goes: each DATA chunk as it arrives, then the trailers, or the failure. */
@@ -197,10 +201,14 @@ export class GrpcUpstreamPool {
     }
     // gRPC requires `te: trailers`; nginx passes it through (grpc_pass keeps TE: trailers).
     if ((req.headers["te"] ?? req.headers["TE"]) !== undefined) headers["te"] = "trailers";
+    const source = req.body instanceof Uint8Array ? undefined : req.body;
+    const whole = req.body instanceof Uint8Array ? req.body : undefined;
     return new Promise<GrpcUpstreamResponse>((resolve, reject) => {
       let stream;
+      // Cancelling resets the stream with RST_STREAM CANCEL alone (stream.close(code) would half-close it with END_STREAM first, which a backend reads as the request's end).
+      const cancelling = new AbortController();
       try {
-        stream = session.request(headers, { endStream: req.body.length === 0 });
+        stream = session.request(headers, { endStream: whole !== undefined && whole.length === 0, signal: cancelling.signal });
       } catch (err) {
         reject(new UpstreamClosedError(`upstream prematurely closed connection while reading response header from upstream (${(err as Error).message})`));
         return;
@@ -214,7 +222,7 @@ export class GrpcUpstreamPool {
       const arm = (): void => {
         done();
         timer = this.clock.setTimeout(() => {
-          stream.close(h2.NGHTTP2_CANCEL);
+          cancelling.abort();
           const err = new HttpTimeoutError(`upstream timed out (110: Connection timed out) while reading ${responded ? "upstream" : "response header from upstream"}`);
           if (responded) body.error(err);
           else reject(err);
@@ -231,10 +239,12 @@ export class GrpcUpstreamPool {
         },
         cancel: () => {
           done();
-          stream.close(h2.NGHTTP2_CANCEL);
+          cancelling.abort();
         },
       });
-      arm();
+      // The read timeout runs once the request is sent (nginx arms it when the request is written
+      // out): a streamed request keeps it off while the client is still sending.
+      if (!source) arm();
       // A trailers-only response carries grpc-status in its one HEADERS frame: it stays in the headers.
       stream.on("response", (h) => {
         arm();
@@ -249,6 +259,8 @@ export class GrpcUpstreamPool {
       });
       stream.on("end", () => {
         done();
+        // The upstream has answered in full: what the client still sends is not read any more.
+        if (!requestDone) source?.cancel();
         if (!responded) return reject(new UpstreamClosedError("upstream prematurely closed connection while reading response header from upstream"));
         body.end(trailers);
       });
@@ -256,6 +268,7 @@ export class GrpcUpstreamPool {
       // response headers the call fails (502), after them the client's stream is reset.
       const failed = (): void => {
         done();
+        if (!requestDone) source?.cancel();
         const code = stream.rstCode;
         const what = code !== undefined && code !== h2.NGHTTP2_NO_ERROR && !stream.session?.destroyed ? `upstream rejected request with error ${code}` : "upstream prematurely closed connection";
         const e = new GrpcUpstreamError(`${what} while reading ${responded ? "upstream" : "response header from upstream"}`);
@@ -267,7 +280,38 @@ export class GrpcUpstreamPool {
       stream.on("close", () => {
         if (!stream.readableEnded) failed();
       });
-      if (req.body.length) stream.end(req.body);
+      let requestDone = source === undefined;
+      if (whole?.length) stream.end(whole);
+      if (!source) return;
+      // The request body streams upstream chunk by chunk; the upstream's flow control pauses the
+      // client. A client that resets its stream (or a body over the size limit) cancels the
+      // upstream stream, and the call fails with that error, before or after the response headers.
+      let blocked = false;
+      source.pipe({
+        data: (c) => {
+          if (stream.destroyed || stream.writableEnded) return;
+          if (stream.write(c) || blocked) return;
+          blocked = true;
+          source.pause();
+          stream.once("drain", () => {
+            blocked = false;
+            source.resume();
+          });
+        },
+        end: () => {
+          requestDone = true;
+          if (stream.destroyed || stream.writableEnded) return;
+          stream.end();
+          if (!stream.readableEnded) arm();
+        },
+        error: (err) => {
+          requestDone = true;
+          done();
+          if (responded) body.error(err);
+          else reject(err);
+          if (!stream.destroyed) cancelling.abort();
+        },
+      });
     });
   }
 

@@ -8,6 +8,7 @@ import type { IngressNginxController } from "./controller.js";
 import { nginxPage, reasonPhrase } from "./request-handler.js";
 import type { BodyStream } from "./grpc-upstream.js";
 import { Http1Connection, type FrontRequest, type FrontResponse } from "./http1-front.js";
+import { Http2RequestBody } from "./request-body.js";
 
 /** Where the host listeners ended up (port 0 asks for a free one). */
 export interface IngressHostPorts {
@@ -169,13 +170,16 @@ export class HostPortForwarder {
         session.once("close", () => this.sessions.delete(session));
       }
     }
+    // gRPC calls over HTTP/2 stream their request body through (grpc_pass reads it unbuffered); other requests are read whole first.
+    const streamed = h2 && String(req.headers["content-type"] ?? "").startsWith("application/grpc") ? new Http2RequestBody(req as Http2ServerRequest) : undefined;
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on("data", (c: Buffer) => {
-      size += c.length;
-      if (size <= MAX_BODY) chunks.push(c);
-    });
-    req.on("end", () => {
+    if (!streamed)
+      req.on("data", (c: Buffer) => {
+        size += c.length;
+        if (size <= MAX_BODY) chunks.push(c);
+      });
+    const dispatch = (): void => {
       void (async () => {
         if (size > MAX_BODY) {
           res.writeHead(413, { "Content-Type": "text/html" });
@@ -205,7 +209,15 @@ export class HostPortForwarder {
           httpsPort: this.boundHttps,
           // HTTP/2 answers stream through (server-streaming gRPC); HTTP/1.1 over TLS gets them whole.
           streamBody: h2,
+          bodyStream: streamed,
         });
+        // Answered without proxying the streamed body (redirect, refusal, error page): the rest is not read.
+        streamed?.discardUnlessPiped();
+        // The client reset its stream while the call was being set up (nginx's 499): nothing to answer.
+        if (h2 && (res as Http2ServerResponse).stream.destroyed) {
+          out.stream?.cancel();
+          return;
+        }
         const outHeaders: Record<string, string> = {};
         for (const k in out.headers ?? {}) if (!h2 || !CONNECTION_SPECIFIC.has(k.toLowerCase())) outHeaders[k] = out.headers![k]!;
         if (out.stream) {
@@ -225,7 +237,9 @@ export class HostPortForwarder {
         if (!res.headersSent) res.writeHead(502, { "Content-Type": "text/html" });
         res.end(nginxPage(502));
       });
-    });
+    };
+    if (streamed) dispatch();
+    else req.on("end", dispatch);
   }
 }
 

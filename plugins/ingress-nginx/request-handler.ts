@@ -3,6 +3,7 @@ import { performance } from "node:perf_hooks";
 import { canonicalHeaderKey, HttpTimeoutError, type HttpResponse } from "../../core/cri/http.js";
 import { UpstreamClosedError, UpstreamPool, UpstreamTlsError } from "./upstream-pool.js";
 import { collectBody, GrpcUpstreamError, GrpcUpstreamPool, tapBody, type BodyStream } from "./grpc-upstream.js";
+import { ClientClosedRequestError, limitBody, RequestBodyTooLargeError } from "./request-body.js";
 import { NetError, type NetworkStack } from "../../core/net/sockets.js";
 import type { Clock } from "../../core/clock/clock.js";
 import { clfTime, nginxErrorTime } from "../images/index.js";
@@ -31,6 +32,12 @@ export interface IngressRequest {
   requestLength?: number;
   /** The receiver forwards a response body as it arrives (HTTP/2): gRPC answers then come as `stream`, not buffered. */
   streamBody?: boolean;
+  /**
+   * The request body still arriving (HTTP/2 gRPC calls; `body` and `bodyBytes` are then empty): a
+   * gRPC upstream gets it chunk by chunk as it comes (grpc_pass reads request bodies unbuffered),
+   * other upstreams once it has ended. Whoever answers without proxying leaves it unread.
+   */
+  bodyStream?: BodyStream;
 }
 
 /** The controller's answer: binary bodies and HTTP/2 trailers (gRPC's grpc-status) besides the text of an HTTP/1 response. */
@@ -136,6 +143,12 @@ export class RequestHandler {
     const started = performance.now();
     const requestId = req.headers["x-request-id"] ?? newRequestId();
     const seen: { location?: Location; host?: string } = {};
+    // A streamed request body is counted as it passes ($request_length counts what was received).
+    let received: { bytes: number } | undefined;
+    if (req.bodyStream) {
+      const count = (received = { bytes: 0 });
+      req = { ...req, bodyStream: tapBody(req.bodyStream, { data: (c) => (count.bytes += c.length), done: () => undefined }) };
+    }
     const { res, outcome } = await this.route(req, requestId, seen);
     const upstreamBody = res.stream;
     if (upstreamBody) {
@@ -143,17 +156,18 @@ export class RequestHandler {
       let sent = 0;
       res.stream = tapBody(upstreamBody, {
         data: (c) => (sent += c.length),
-        done: () => this.logRequest(req, res.status, sent, started, requestId, seen, outcome),
+        done: () => this.logRequest(req, res.status, sent, started, requestId, seen, outcome, received?.bytes),
       });
       return res;
     }
-    this.logRequest(req, res.status, res.bodyBytes ? res.bodyBytes.length : Buffer.byteLength(res.body ?? ""), started, requestId, seen, outcome);
+    this.logRequest(req, res.status, res.bodyBytes ? res.bodyBytes.length : Buffer.byteLength(res.body ?? ""), started, requestId, seen, outcome, received?.bytes);
     return res;
   }
 
   /** The access log line (ingress-nginx's log-format-upstream) and the request metrics. */
-  private logRequest(req: IngressRequest, status: number, bytes: number, started: number, requestId: string, seen: { location?: Location; host?: string }, outcome: Outcome): void {
-    const requestLength = req.requestLength ?? Buffer.byteLength(`${req.method} ${req.path} ${req.httpVersion}\r\n`) + Object.entries(req.headers).reduce((n, [k, v]) => n + k.length + v.length + 4, 2) + (req.bodyBytes ? req.bodyBytes.length : Buffer.byteLength(req.body));
+  private logRequest(req: IngressRequest, status: number, bytes: number, started: number, requestId: string, seen: { location?: Location; host?: string }, outcome: Outcome, streamedBody?: number): void {
+    const bodyLength = streamedBody ?? (req.bodyBytes ? req.bodyBytes.length : Buffer.byteLength(req.body));
+    const requestLength = req.requestLength ?? Buffer.byteLength(`${req.method} ${req.path} ${req.httpVersion}\r\n`) + Object.entries(req.headers).reduce((n, [k, v]) => n + k.length + v.length + 4, 2) + bodyLength;
     const elapsed = (performance.now() - started) / 1000;
     const secs = elapsed.toFixed(3);
     this.metrics?.request(seen.location, seen.host ?? "", req.method, status, elapsed, bytes);
@@ -192,6 +206,12 @@ export class RequestHandler {
     if (a.temporalRedirect) return { res: page(302, { Location: a.temporalRedirect }), outcome: NO_UPSTREAM };
     if (a.allowSourceRange && !inRanges(req.remoteAddress, a.allowSourceRange)) return { res: page(403), outcome: NO_UPSTREAM };
     if (a.proxyBodySize > 0 && Buffer.byteLength(req.body) > a.proxyBodySize) return { res: page(413), outcome: NO_UPSTREAM };
+    // A streamed body that declares its length is refused before anything is read, as nginx checks Content-Length against client_max_body_size.
+    const declared = req.bodyStream ? Number(req.headers["content-length"] ?? -1) : -1;
+    if (a.proxyBodySize > 0 && declared > a.proxyBodySize) {
+      this.clientError(req, `client intended to send too large body: ${declared} bytes`, server.hostname);
+      return { res: page(413), outcome: NO_UPSTREAM };
+    }
 
     const route = this.pickRoute(location, req);
     const backend = route.backend;
@@ -211,7 +231,7 @@ export class RequestHandler {
       if (!target.startsWith("/")) target = `/${target}`;
     }
     const headers = this.upstreamHeaders(req, host, requestId);
-    const { res, outcome } = await this.forward(req, endpoint, query !== undefined && !target.includes("?") ? `${target}?${query}` : target, headers, name, alternative, upstreamProtocol(route.annotations.backendProtocol), server.hostname);
+    const { res, outcome } = await this.forward(req, endpoint, query !== undefined && !target.includes("?") ? `${target}?${query}` : target, headers, name, alternative, upstreamProtocol(route.annotations.backendProtocol), server.hostname, declared < 0 ? a.proxyBodySize : 0);
     if (route.annotations.customHttpErrors.includes(res.status)) {
       // nginx intercepts the answer: a body still streaming from the upstream is not read.
       res.stream?.cancel();
@@ -239,22 +259,37 @@ export class RequestHandler {
   }
 
   /** Proxies to one endpoint from the controller pod's namespace; 502/504 pages when it fails. */
-  private async forward(req: IngressRequest, endpoint: UpstreamEndpoint, target: string, headers: Record<string, string>, name: string, alternative: string, scheme: UpstreamProtocol = "http", serverName = "_"): Promise<{ res: IngressResponse & { headers: Record<string, string> }; outcome: Outcome }> {
+  private async forward(req: IngressRequest, endpoint: UpstreamEndpoint, target: string, headers: Record<string, string>, name: string, alternative: string, scheme: UpstreamProtocol = "http", serverName = "_", maxStreamedBody = 0): Promise<{ res: IngressResponse & { headers: Record<string, string> }; outcome: Outcome }> {
     const t0 = performance.now();
     const addr = endpointAddress(endpoint);
     let upstream: { status: number; statusText: string; headers: Record<string, string>; body: string; bodyBytes?: Buffer; trailers?: Record<string, string>; stream?: BodyStream };
     const timeouts = TIMEOUTS;
+    // A request body still arriving is cut off past client_max_body_size (when it declared no length).
+    const requestBody = req.bodyStream && maxStreamedBody > 0 ? limitBody(req.bodyStream, maxStreamedBody) : req.bodyStream;
     try {
       if (scheme === "grpc" || scheme === "grpcs") {
         const { Host: authority = "", ...rest } = headers;
-        const r = await this.grpcUpstreams.request(endpoint.ip, endpoint.port, { method: req.method, path: target, authority, headers: rest, body: req.bodyBytes ?? Buffer.from(req.body) }, timeouts, scheme === "grpcs");
+        const r = await this.grpcUpstreams.request(endpoint.ip, endpoint.port, { method: req.method, path: target, authority, headers: rest, body: requestBody ?? req.bodyBytes ?? Buffer.from(req.body) }, timeouts, scheme === "grpcs");
         if (req.streamBody) upstream = { status: r.status, statusText: "", headers: r.headers, body: "", stream: r.body };
         else {
           const { bytes, trailers } = await collectBody(r.body);
           upstream = { status: r.status, statusText: "", headers: r.headers, body: "", bodyBytes: bytes, trailers };
         }
-      } else upstream = await this.upstreams.request(endpoint.ip, endpoint.port, { method: req.method, path: target, headers, body: req.body }, timeouts, scheme);
+      } else {
+        // proxy_pass buffers the request body (proxy_request_buffering on): a streamed one is read whole first.
+        const body = requestBody ? (await collectBody(requestBody)).bytes.toString("utf8") : req.body;
+        upstream = await this.upstreams.request(endpoint.ip, endpoint.port, { method: req.method, path: target, headers, body }, timeouts, scheme);
+      }
     } catch (err) {
+      const upstreamTime = ((performance.now() - t0) / 1000).toFixed(3);
+      if (err instanceof ClientClosedRequestError) {
+        // The client reset its stream before the response began: nginx's 499 with nothing sent, nothing in the error log.
+        return { res: { status: 499, statusText: "", headers: {}, body: "" }, outcome: { upstream: name, alternative, upstreamAddr: addr, upstreamLength: "0", upstreamTime, upstreamStatus: "-" } };
+      }
+      if (err instanceof RequestBodyTooLargeError) {
+        this.clientError(req, err.message, serverName, `${scheme}://${addr}${target}`);
+        return { res: { ...page(413), headers: { "Content-Type": "text/html" } }, outcome: { upstream: name, alternative, upstreamAddr: addr, upstreamLength: "0", upstreamTime, upstreamStatus: "-" } };
+      }
       const status = err instanceof HttpTimeoutError || (err instanceof NetError && err.code === "ETIMEDOUT") ? 504 : 502;
       this.upstreamError(req, upstreamFailure(err), serverName, `${scheme}://${addr}${target}`);
       return { res: { ...page(status), headers: { "Content-Type": "text/html" } }, outcome: { upstream: name, alternative, upstreamAddr: addr, upstreamLength: "0", upstreamTime: ((performance.now() - t0) / 1000).toFixed(3), upstreamStatus: String(status) } };
@@ -272,7 +307,9 @@ export class RequestHandler {
         done: (o) => {
           outcome.upstreamLength = String(received);
           outcome.upstreamTime = ((performance.now() - t0) / 1000).toFixed(3);
-          if ("error" in o) this.upstreamError(req, o.error.message, serverName, `${scheme}://${addr}${target}`);
+          if (!("error" in o) || o.error instanceof ClientClosedRequestError) return;
+          if (o.error instanceof RequestBodyTooLargeError) this.clientError(req, o.error.message, serverName, `${scheme}://${addr}${target}`);
+          else this.upstreamError(req, o.error.message, serverName, `${scheme}://${addr}${target}`);
         },
       });
       return { res: { status: upstream.status, statusText: upstream.statusText, headers: out, stream }, outcome };
@@ -283,7 +320,13 @@ export class RequestHandler {
 
   /** nginx's error-log line for a failed upstream request. */
   private upstreamError(req: IngressRequest, what: string, serverName: string, upstream: string): void {
-    this.errorLog(`${nginxErrorTime(this.clock.now())} [error] 31#31: *${++this.connections} ${what}, client: ${req.remoteAddress}, server: ${serverName}, request: "${req.method} ${req.path} ${req.httpVersion}", upstream: "${upstream}", host: "${req.headers["host"] ?? ""}"\n`);
+    this.clientError(req, what, serverName, upstream);
+  }
+
+  /** nginx's error-log line about a request (its upstream named once one was chosen). */
+  private clientError(req: IngressRequest, what: string, serverName: string, upstream?: string): void {
+    const via = upstream === undefined ? "" : `, upstream: "${upstream}"`;
+    this.errorLog(`${nginxErrorTime(this.clock.now())} [error] 31#31: *${++this.connections} ${what}, client: ${req.remoteAddress}, server: ${serverName}, request: "${req.method} ${req.path} ${req.httpVersion}"${via}, host: "${req.headers["host"] ?? ""}"\n`);
   }
 
   /** A request a Gateway listener's HTTPRoute matched: its filters, then a weighted backendRef. */

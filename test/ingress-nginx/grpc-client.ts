@@ -76,3 +76,68 @@ export function grpcCall(session: ClientHttp2Session, authority: string, path: s
     stream.end(grpcFrame(message));
   });
 }
+
+/** A call whose request messages the test sends one by one (client streaming, bidirectional). */
+export interface GrpcStreamCall {
+  /** Sends one length-prefixed message (a DATA frame) without ending the request. */
+  send(message: Uint8Array): void;
+  /** Half-closes: the request ends (END_STREAM). */
+  end(): void;
+  /** Resets the stream (RST_STREAM CANCEL), as a client cancelling the call. */
+  cancel(): void;
+  /** The next response message, once its last byte has arrived (rejects when the call ends first). */
+  next(): Promise<Uint8Array>;
+  /** The response headers, when they arrive. */
+  response: Promise<IncomingHttpHeaders>;
+  /** How the call ended: the response headers, trailers, every response body byte, and the reset code when reset. */
+  done: Promise<{ headers: IncomingHttpHeaders; trailers: IncomingHttpHeaders; body: Buffer; rstCode: number | undefined }>;
+}
+
+/** Opens a call and leaves its request open: messages go out as the test sends them. */
+export function grpcStream(session: ClientHttp2Session, authority: string, path: string, metadata: Record<string, string> = {}): GrpcStreamCall {
+  // Cancelling destroys the stream with an AbortError: RST_STREAM CANCEL alone, as grpc-go cancels (close(code) would send END_STREAM first).
+  const cancelling = new AbortController();
+  const stream = session.request({ ":method": "POST", ":path": path, ":authority": authority, "content-type": "application/grpc", te: "trailers", ...metadata }, { endStream: false, signal: cancelling.signal });
+  let headers: IncomingHttpHeaders = {};
+  let trailers: IncomingHttpHeaders = {};
+  const chunks: Buffer[] = [];
+  let pending: Buffer = Buffer.alloc(0);
+  const ready: Uint8Array[] = [];
+  const waiting: { resolve: (m: Uint8Array) => void; reject: (e: Error) => void }[] = [];
+  let closed = false;
+  const response = new Promise<IncomingHttpHeaders>((resolve) => stream.on("response", (h) => resolve((headers = h))));
+  stream.on("trailers", (t) => (trailers = t));
+  stream.on("data", (c: Buffer) => {
+    chunks.push(c);
+    pending = pending.length ? Buffer.concat([pending, c]) : c;
+    while (pending.length >= 5 && pending.length >= 5 + pending.readUInt32BE(1)) {
+      const n = 5 + pending.readUInt32BE(1);
+      const m = pending.subarray(5, n);
+      pending = pending.subarray(n);
+      const w = waiting.shift();
+      if (w) w.resolve(m);
+      else ready.push(m);
+    }
+  });
+  stream.on("error", () => undefined);
+  const done = new Promise<{ headers: IncomingHttpHeaders; trailers: IncomingHttpHeaders; body: Buffer; rstCode: number | undefined }>((resolve) =>
+    stream.on("close", () => {
+      closed = true;
+      for (const w of waiting.splice(0)) w.reject(new Error("the call ended before another message"));
+      resolve({ headers, trailers, body: Buffer.concat(chunks), rstCode: stream.rstCode });
+    }),
+  );
+  return {
+    send: (m) => void stream.write(grpcFrame(m)),
+    end: () => void stream.end(),
+    cancel: () => cancelling.abort(),
+    response,
+    next: () => {
+      const m = ready.shift();
+      if (m) return Promise.resolve(m);
+      if (closed) return Promise.reject(new Error("the call has ended"));
+      return new Promise((resolve, reject) => waiting.push({ resolve, reject }));
+    },
+    done,
+  };
+}

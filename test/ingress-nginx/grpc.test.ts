@@ -22,7 +22,7 @@ import { ingressNginx, IngressHostPortsToken, NAMESPACE } from "../../plugins/in
 import { definePlugin } from "../../core/plugins/plugin.js";
 import { Images, type ImageDefinition } from "../../core/cri/images.js";
 import { grpcFrame, grpcUnframe, serveGrpc, untilSignal } from "../../plugins/images/index.js";
-import { grpcCall, grpcSession } from "./grpc-client.js";
+import { grpcCall, grpcSession, grpcStream } from "./grpc-client.js";
 import { hostRequest } from "./harness.js";
 
 /** A `ticker.Ticker/Watch` call as the backend saw it: `release` lets its second message go; `cancelled` settles when the client cancelled the call. */
@@ -33,6 +33,44 @@ interface TickerCall {
 /** The ticker's calls in arrival order (the tests make one at a time). */
 const tickerCalls: TickerCall[] = [];
 const tickerMessage = (text: string) => new MessageWriter().string(1, text).finish();
+
+/**
+ * A `ticker.Ticker/Count` or `/Echo` call as the backend saw it: each request message's text the
+ * moment it arrived, `arrived(n)` settling once n have, `cancelled` when the call was cancelled.
+ */
+interface StreamingCall {
+  seen: string[];
+  arrived(n: number): Promise<void>;
+  cancelled: Promise<true>;
+}
+const streamingCalls: StreamingCall[] = [];
+/** Releases of `ticker.Ticker/Hold` calls, in arrival order. */
+const holdReleases: (() => void)[] = [];
+
+/** Records a streaming call's request messages as the backend reads them. */
+function recordCall(signal: AbortSignal): StreamingCall & { add(text: string): void } {
+  const waiters: { n: number; resolve: () => void }[] = [];
+  const call = {
+    seen: [] as string[],
+    arrived: (n: number) => new Promise<void>((resolve) => (call.seen.length >= n ? resolve() : waiters.push({ n, resolve }))),
+    cancelled: new Promise<true>((r) => signal.addEventListener("abort", () => r(true), { once: true })),
+    add: (text: string) => {
+      call.seen.push(text);
+      for (let i = waiters.length - 1; i >= 0; i--) if (call.seen.length >= waiters[i]!.n) waiters.splice(i, 1)[0]!.resolve();
+    },
+  };
+  streamingCalls.push(call);
+  return call;
+}
+const messageText = (m: Uint8Array): string => {
+  const r = new WireReader(m);
+  while (!r.done) {
+    const t = r.tag();
+    if (t.field === 1 && t.wireType === 2) return r.string();
+    r.skip(t.wireType);
+  }
+  return "";
+};
 
 /**
  * `example.com/ticker` (h2c on 7000): `ticker.Ticker/Watch` streams "first", then "second" once the
@@ -62,6 +100,40 @@ const TICKER_IMAGE: ImageDefinition = {
                 yield tickerMessage(await Promise.race([released, unreleased]));
               })(),
             };
+          },
+          // Client streaming: counts the messages as they arrive, answers "N messages" when the client half-closes.
+          Count: {
+            streaming: async (c) => {
+              const call = recordCall(c.signal);
+              for await (const m of c.requests) call.add(messageText(m));
+              return { messages: [tickerMessage(`${call.seen.length} messages`)] };
+            },
+          },
+          // Client streaming that stops reading after the first message until the test releases it, then counts the rest.
+          Hold: {
+            streaming: async (c) => {
+              const call = recordCall(c.signal);
+              const it = c.requests[Symbol.asyncIterator]();
+              const first = await it.next();
+              if (!first.done) call.add(messageText(first.value));
+              await new Promise<void>((r) => holdReleases.push(r));
+              for (let m = await it.next(); !m.done; m = await it.next()) call.add(messageText(m.value));
+              return { messages: [tickerMessage(`${call.seen.length} messages`)] };
+            },
+          },
+          // Bidirectional: each message answered ("echo: <text>") as it arrives.
+          Echo: {
+            streaming: (c) => {
+              const call = recordCall(c.signal);
+              return {
+                stream: (async function* () {
+                  for await (const m of c.requests) {
+                    call.add(messageText(m));
+                    yield tickerMessage(`echo: ${messageText(m)}`);
+                  }
+                })(),
+              };
+            },
           },
           Fail: () => ({
             messages: [tickerMessage("first")],
@@ -157,6 +229,13 @@ spec:
   ports: [{name: grpc, port: 7000}, {name: resetting, port: 7001}]
 ---${grpcIngress("ticker", "ticker.example.com", "GRPC", "ticker", 7000)}
 ---${grpcIngress("ticker-reset", "ticker-reset.example.com", "GRPC", "ticker", 7001)}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: ticker-small, namespace: default, annotations: {nginx.ingress.kubernetes.io/backend-protocol: GRPC, nginx.ingress.kubernetes.io/proxy-body-size: "100"}}
+spec:
+  ingressClassName: nginx
+  rules: [{host: ticker-small.example.com, http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: ticker, port: {number: 7000}}}}]}}]
 ---${grpcIngress("grpc", "grpc.example.com", "GRPC", "grpcbin", 9000)}
 ---${grpcIngress("grpcs", "grpcs.example.com", "GRPCS", "grpcbin", 9001)}
 ---${grpcIngress("health", "health.example.com", "GRPC", "health", 5000)}
@@ -313,6 +392,205 @@ test("server streaming: an upstream resetting the stream after a message — the
   assert.is(outcome.rstCode, h2constants.NGHTTP2_INTERNAL_ERROR);
   const logs = (await cluster.resolve(PodStreams).logs(NAMESPACE, await controllerPod(), new URLSearchParams())) as string;
   assert.match(logs, /\[error\] 31#31: \*\d+ upstream rejected request with error 2 while reading upstream, client: 127\.0\.0\.1, server: ticker-reset\.example\.com, request: "POST \/ticker\.Ticker\/Watch HTTP\/2\.0", upstream: "grpc:\/\/[\d.]+:7001\/ticker\.Ticker\/Watch", host: "ticker-reset\.example\.com"/);
+});
+
+/** `p`, or a failure naming `what` after `ms` (a proxy holding the request back would otherwise hang the test). */
+const within = <T>(p: Promise<T>, what: string, ms = 5000): Promise<T> =>
+  Promise.race([p, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms).unref())]);
+/** The backend's record of the next streaming call after `count` calls. */
+const nextCall = async (count: number): Promise<StreamingCall> => {
+  for (let i = 0; i < 250 && streamingCalls.length <= count; i++) await new Promise((r) => setTimeout(r, 20));
+  assert.ok(streamingCalls.length > count, "the call reached the backend");
+  return streamingCalls[count]!;
+};
+const text = (m: Uint8Array | undefined) => (m ? messageText(m) : undefined);
+const controllerLogs = async () => (await cluster.resolve(PodStreams).logs(NAMESPACE, await controllerPod(), new URLSearchParams())) as string;
+
+test("client streaming: each request message reaches the backend as the client sends it — the backend has counted the first before the client sends the second (TLS and h2c)", async () => {
+  for (const s of [await tls("ticker.example.com"), await h2c()]) {
+    const before = streamingCalls.length;
+    const call = grpcStream(s, "ticker.example.com", "/ticker.Ticker/Count");
+    call.send(tickerMessage("m1"));
+    const backend = await nextCall(before);
+    // The handshake: message n+1 is sent only once the backend has read message n (a proxy
+    // buffering the request until the client half-closes never lets this go on).
+    for (let i = 1; i <= 3; i++) {
+      await within(backend.arrived(i), `message ${i} at the backend`);
+      assert.is(backend.seen.length, i, "the backend has read exactly what the client sent so far");
+      if (i < 3) call.send(tickerMessage(`m${i + 1}`));
+    }
+    call.end();
+    const r = await within(call.done, "the call's end");
+    assert.is(r.headers[":status"], 200);
+    assert.equal(grpcUnframe(r.body).map(text), ["3 messages"]);
+    assert.is(r.trailers["grpc-status"], "0");
+    assert.equal(backend.seen, ["m1", "m2", "m3"]);
+  }
+});
+
+test("client streaming against grpcbin: DummyClientStream answers with the tenth message, LotsOfGreetings with every greeting; fewer than ten messages is grpcbin's INTERNAL", async () => {
+  const s = await tls("grpc.example.com");
+  const dummy = (i: number) => new MessageWriter().string(1, `f_string ${i}`).finish();
+  const ten = grpcStream(s, "grpc.example.com", "/grpcbin.GRPCBin/DummyClientStream");
+  for (let i = 1; i <= 10; i++) ten.send(dummy(i));
+  ten.end();
+  const r = await within(ten.done, "DummyClientStream");
+  assert.is(r.trailers["grpc-status"], "0");
+  assert.equal(grpcUnframe(r.body).map(text), ["f_string 10"]);
+  const three = grpcStream(s, "grpc.example.com", "/grpcbin.GRPCBin/DummyClientStream");
+  for (let i = 1; i <= 3; i++) three.send(dummy(i));
+  three.end();
+  const short = await within(three.done, "a short DummyClientStream");
+  assert.is(short.headers["grpc-status"], "13");
+  const greetings = grpcStream(s, "grpc.example.com", "/hello.HelloService/LotsOfGreetings");
+  greetings.send(hello("a"));
+  greetings.send(hello("b"));
+  greetings.end();
+  const g = await within(greetings.done, "LotsOfGreetings");
+  assert.equal(grpcUnframe(g.body).map(text), ["hello a, b"]);
+});
+
+test("bidirectional ping-pong: the backend's reply to each message reaches the client before it sends the next, through TLS to a GRPC upstream and h2c to a GRPCS one", async () => {
+  for (const [s, host] of [[await tls("grpc.example.com"), "grpc.example.com"], [await h2c(), "grpcs.example.com"]] as const) {
+    const call = grpcStream(s, host, "/grpcbin.GRPCBin/DummyBidirectionalStreamStream");
+    for (let i = 1; i <= 4; i++) {
+      call.send(new MessageWriter().string(1, `ping ${i}`).finish());
+      assert.is(text(await within(call.next(), `the echo of ping ${i} (${host})`)), `ping ${i}`);
+    }
+    call.end();
+    const r = await within(call.done, "the call's end");
+    assert.is(r.headers[":status"], 200);
+    assert.is(r.trailers["grpc-status"], "0");
+    assert.is(r.rstCode, h2constants.NGHTTP2_NO_ERROR);
+  }
+  const hi = grpcStream(await h2c(), "grpc.example.com", "/hello.HelloService/BidiHello");
+  hi.send(hello("one"));
+  assert.is(text(await within(hi.next(), "BidiHello's first reply")), "hello one");
+  hi.send(hello("two"));
+  assert.is(text(await within(hi.next(), "BidiHello's second reply")), "hello two");
+  hi.end();
+  assert.is((await within(hi.done, "BidiHello's end")).trailers["grpc-status"], "0");
+});
+
+test("flow control on the request: a backend that stops reading pauses the client (its writes stay queued) until it reads again", async () => {
+  const s = await h2c();
+  const before = streamingCalls.length;
+  const stream = s.request({ ":method": "POST", ":path": "/ticker.Ticker/Hold", ":authority": "ticker.example.com", "content-type": "application/grpc", te: "trailers" }, { endStream: false });
+  stream.on("error", () => undefined);
+  const chunks: Buffer[] = [];
+  stream.on("data", (c: Buffer) => chunks.push(c));
+  const ended = new Promise<void>((r) => stream.on("close", () => r()));
+  const filler = "x".repeat(8 * 1024);
+  stream.write(grpcFrame(tickerMessage("first")));
+  const backend = await nextCall(before);
+  await within(backend.arrived(1), "the first message at the backend");
+  // 48 messages of 8 KiB (384 KiB, under the 1m body limit): far more than the HTTP/2 windows of
+  // both hops (64 KiB each) hold, so with the backend not reading, the client's last write stays queued.
+  let lastWritten = false;
+  for (let i = 0; i < 48; i++) stream.write(grpcFrame(tickerMessage(filler)), i === 47 ? () => (lastWritten = true) : undefined);
+  // Wait until the client's queue stops moving (10 polls alike). A proxy pausing its client stays
+  // there; one reading ahead regardless would have taken the last write (its callback then ran).
+  let last = -1;
+  for (let same = 0, i = 0; same < 10 && i < 250; i++) {
+    await new Promise((r) => setTimeout(r, 20));
+    same = stream.bufferSize === last ? same + 1 : 0;
+    last = stream.bufferSize;
+  }
+  assert.ok(stream.bufferSize > 0, "the client still holds messages the controller has not read");
+  assert.is(lastWritten, false, "the client's last message is still queued");
+  assert.is(backend.seen.length, 1);
+  holdReleases.at(-1)!();
+  stream.end();
+  await within(ended, "the call's end");
+  assert.is(lastWritten, true);
+  assert.equal(grpcUnframe(Buffer.concat(chunks)).map(text), ["49 messages"]);
+});
+
+test("client cancellation mid-stream: RST_STREAM CANCEL from the client cancels the upstream call, before and after the response headers; the access log says 499 and 200", async () => {
+  const s = await h2c();
+  // Client streaming, no response headers yet.
+  let before = streamingCalls.length;
+  const counting = grpcStream(s, "ticker.example.com", "/ticker.Ticker/Count");
+  counting.send(tickerMessage("m1"));
+  const backend = await nextCall(before);
+  await within(backend.arrived(1), "the first message at the backend");
+  counting.cancel();
+  assert.is((await counting.done).rstCode, h2constants.NGHTTP2_CANCEL);
+  assert.is(await within(backend.cancelled, "the backend's cancellation"), true);
+  // Bidirectional, after a reply.
+  before = streamingCalls.length;
+  const echo = grpcStream(s, "ticker.example.com", "/ticker.Ticker/Echo");
+  echo.send(tickerMessage("hi"));
+  assert.is(text(await within(echo.next(), "the echo")), "echo: hi");
+  const echoing = streamingCalls[before]!;
+  echo.cancel();
+  assert.is(await within(echoing.cancelled, "the backend's cancellation"), true);
+  let logs = "";
+  for (let i = 0; i < 100 && !/Echo HTTP\/2\.0" 200/.test(logs); i++) {
+    await new Promise((r) => setTimeout(r, 20));
+    logs = await controllerLogs();
+  }
+  assert.match(logs, /"POST \/ticker\.Ticker\/Count HTTP\/2\.0" 499 0 "-" "-" \d+ [\d.]+ \[default-ticker-7000\] \[\] [\d.]+:7000 0 [\d.]+ - [0-9a-f]{32}/);
+  assert.match(logs, /"POST \/ticker\.Ticker\/Echo HTTP\/2\.0" 200 \d+ "-" "-" \d+ [\d.]+ \[default-ticker-7000\] \[\] [\d.]+:7000 \d+ [\d.]+ 200 [0-9a-f]{32}/);
+  assert.not.match(logs, /Count.*upstream rejected|client intended/);
+});
+
+test("request body limit (proxy-body-size 100): a stream growing past it before the response is a 413 and cancels the upstream call; after the response headers the client's stream is reset; a declared length over it never reaches the backend", async () => {
+  const s = await h2c();
+  const big = tickerMessage("y".repeat(120));
+  // Before the response: 413 page, the backend's call cancelled, nginx's error line.
+  let before = streamingCalls.length;
+  const counting = grpcStream(s, "ticker-small.example.com", "/ticker.Ticker/Count");
+  counting.send(tickerMessage("m1"));
+  const backend = await nextCall(before);
+  await within(backend.arrived(1), "the first message at the backend");
+  counting.send(big);
+  const refused = await within(counting.response, "the 413");
+  assert.is(refused[":status"], 413);
+  assert.is(refused["content-type"], "text/html");
+  assert.is(await within(backend.cancelled, "the backend's cancellation"), true);
+  assert.equal(backend.seen, ["m1"], "the message over the limit never reached the backend");
+  counting.cancel();
+  const total = grpcFrame(tickerMessage("m1")).length + grpcFrame(big).length;
+  assert.match(await controllerLogs(), new RegExp(`\\[error\\] 31#31: \\*\\d+ client intended to send too large chunked body: ${total} bytes, client: 127\\.0\\.0\\.1, server: ticker-small\\.example\\.com, request: "POST /ticker\\.Ticker/Count HTTP/2\\.0", upstream: "grpc://[\\d.]+:7000/ticker\\.Ticker/Count"`));
+  // After the response headers (a bidirectional call that has answered): the stream is reset.
+  before = streamingCalls.length;
+  const echo = grpcStream(s, "ticker-small.example.com", "/ticker.Ticker/Echo");
+  echo.send(tickerMessage("hi"));
+  assert.is(text(await within(echo.next(), "the echo")), "echo: hi");
+  echo.send(big);
+  const reset = await within(echo.done, "the reset");
+  assert.is(reset.headers[":status"], 200);
+  assert.is(reset.rstCode, h2constants.NGHTTP2_INTERNAL_ERROR);
+  assert.is(await within(streamingCalls[before]!.cancelled, "the backend's cancellation"), true);
+  // A declared Content-Length over the limit: 413 before anything is proxied.
+  before = streamingCalls.length;
+  const declared = grpcStream(s, "ticker-small.example.com", "/ticker.Ticker/Count", { "content-length": "500" });
+  assert.is((await within(declared.response, "the 413"))[":status"], 413);
+  declared.cancel();
+  assert.is(streamingCalls.length, before, "the backend saw no call");
+  assert.match(await controllerLogs(), /client intended to send too large body: 500 bytes, client: 127\.0\.0\.1, server: ticker-small\.example\.com, request: "POST \/ticker\.Ticker\/Count HTTP\/2\.0", host: "ticker-small\.example\.com"/);
+});
+
+test("the access log line of a client-streaming call counts the streamed request body in $request_length", async () => {
+  const s = await h2c();
+  const call = grpcStream(s, "ticker.example.com", "/ticker.Ticker/Count", { "user-agent": "grpc-node/1.0" });
+  const payload = "z".repeat(2000);
+  call.send(tickerMessage(payload));
+  call.send(tickerMessage(payload));
+  call.end();
+  const r = await within(call.done, "the call");
+  assert.is(r.trailers["grpc-status"], "0");
+  let line: string | undefined;
+  for (let i = 0; i < 100 && !line; i++) {
+    line = (await controllerLogs()).split("\n").find((l) => l.includes('"grpc-node/1.0"'));
+    if (!line) await new Promise((res) => setTimeout(res, 20));
+  }
+  const m = /"POST \/ticker\.Ticker\/Count HTTP\/2\.0" 200 (\d+) "-" "grpc-node\/1\.0" (\d+) [\d.]+ \[default-ticker-7000\] \[\] [\d.]+:7000 (\d+) [\d.]+ 200 [0-9a-f]{32}/.exec(line ?? "");
+  assert.ok(m, line);
+  assert.is(Number(m[1]), r.body.length, "$body_bytes_sent");
+  assert.ok(Number(m[2]) > 2 * grpcFrame(tickerMessage(payload)).length, `$request_length ${m[2]} includes both messages`);
+  assert.is(Number(m[3]), r.body.length, "$upstream_response_length");
 });
 
 test("GRPCS backend: TLS with ALPN h2 to grpcbin's secure port", async () => {

@@ -4,7 +4,7 @@ import { MessageWriter } from "../../../core/apiserver/http/protobuf/wire-writer
 import { WireReader } from "../../../core/apiserver/http/protobuf/wire-reader.js";
 import { selfSignedCertificate } from "../../../core/apiserver/http/tls.js";
 import { layers, untilSignal } from "../daemon.js";
-import { serveGrpc, type GrpcCall, type GrpcServices } from "../grpc-server.js";
+import { GrpcCode, serveGrpc, type GrpcCall, type GrpcServices, type GrpcStreamingCall } from "../grpc-server.js";
 import { ALPINE_BASE, USERLAND } from "../userland.js";
 
 /** A proto string field of a message (the last occurrence wins, as protobuf merges). */
@@ -20,6 +20,11 @@ function stringField(message: Uint8Array | undefined, field: number): string | u
   return value;
 }
 
+/** `hello.HelloResponse { optional string reply = 1 }` for a greeting ("noname" when unset). */
+function hello(greeting: string | undefined): Uint8Array {
+  return new MessageWriter().string(1, `hello ${greeting ?? "noname"}`).finish();
+}
+
 /** `grpcbin.HeadersMessage`: `map<string, Values> Metadata = 1`, `Values { repeated string values = 1 }`. */
 function headersMessage(metadata: Readonly<Record<string, string>>): Uint8Array {
   const w = new MessageWriter();
@@ -31,7 +36,23 @@ function headersMessage(metadata: Readonly<Record<string, string>>): Uint8Array 
 const grpcbinServices = (sleep: (ms: number) => Promise<void>): GrpcServices => ({
   "hello.HelloService": {
     // proto2 `optional string greeting = 1`; an unset greeting is "noname".
-    SayHello: (c: GrpcCall) => ({ messages: [new MessageWriter().string(1, `hello ${stringField(c.messages[0], 1) ?? "noname"}`).finish()] }),
+    SayHello: (c: GrpcCall) => ({ messages: [hello(stringField(c.messages[0], 1))] }),
+    // Client streaming: every greeting read until the client half-closes, answered once ("hello a, b").
+    LotsOfGreetings: {
+      streaming: async (c: GrpcStreamingCall) => {
+        const greetings: string[] = [];
+        for await (const m of c.requests) greetings.push(stringField(m, 1) ?? "noname");
+        return { messages: [new MessageWriter().string(1, `hello ${greetings.join(", ")}`).finish()] };
+      },
+    },
+    // Bidirectional: each greeting answered as it is read.
+    BidiHello: {
+      streaming: (c: GrpcStreamingCall) => ({
+        stream: (async function* () {
+          for await (const m of c.requests) yield hello(stringField(m, 1));
+        })(),
+      }),
+    },
   },
   "grpcbin.GRPCBin": {
     Empty: () => ({ messages: [new Uint8Array(0)] }),
@@ -51,6 +72,28 @@ const grpcbinServices = (sleep: (ms: number) => Promise<void>): GrpcServices => 
           await sleep(1000);
         })(),
       };
+    },
+    // Client streaming: reads up to ten messages and answers with the last one read; fewer than ten
+    // leaves grpcbin marshalling a nil reply, which grpc-go fails as INTERNAL.
+    DummyClientStream: {
+      streaming: async (c: GrpcStreamingCall) => {
+        let last: Uint8Array | undefined;
+        let n = 0;
+        for await (const m of c.requests) {
+          last = m;
+          if (++n === 10) break;
+        }
+        if (n < 10) return { code: GrpcCode.INTERNAL, message: "grpc: error while marshaling: proto: Marshal called with nil" };
+        return { messages: [last!] };
+      },
+    },
+    // Bidirectional: every message echoed back as it is read.
+    DummyBidirectionalStreamStream: {
+      streaming: (c: GrpcStreamingCall) => ({
+        stream: (async function* () {
+          yield* c.requests;
+        })(),
+      }),
     },
     SpecificError: (c: GrpcCall) => {
       // `SpecificErrorRequest { uint32 code = 1; string reason = 2; }`
@@ -78,7 +121,10 @@ let certificate: Promise<{ certPem: string; keyPem: string }> | undefined;
  * gRPC backend): cleartext gRPC (h2c) on :9000 and gRPC over TLS (ALPN h2, a self-signed
  * certificate for grpcb.in) on :9001, serving `hello.HelloService/SayHello` (`hello <greeting>`)
  * and `grpcbin.GRPCBin` `Empty`, `DummyUnary` (echoes the message), `HeadersUnary` (the request
- * metadata), `DummyServerStream` (the message ten times, a second apart) and `SpecificError` (fails with the code and reason asked for).
+ * metadata), `DummyServerStream` (the message ten times, a second apart), `DummyClientStream` (the
+ * tenth message of a client stream), `DummyBidirectionalStreamStream` (each message echoed as it
+ * arrives), `SpecificError` (fails with the code and reason asked for), and hello's client-streaming
+ * `LotsOfGreetings` and bidirectional `BidiHello`.
  */
 const grpcbin: Program = async (p) => {
   certificate ??= selfSignedCertificate("grpcb.in", ["grpcb.in", "localhost"]);
