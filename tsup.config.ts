@@ -18,15 +18,17 @@ const processEntries = Object.fromEntries(
     .map((f) => [`plugins/${f.replace(/\\/g, "/").replace(/\.ts$/, "")}`, `plugins/${f}`]),
 );
 
+/** The entries with a public API: their declarations are built (a child process's entry has none to import). */
+const publicEntries = {
+  "core/index": "core/index.ts",
+  "core/cli/main": "core/cli/main.ts",
+  ...pluginEntries,
+};
+
 export default defineConfig({
-  entry: {
-    "core/index": "core/index.ts",
-    "core/cli/main": "core/cli/main.ts",
-    ...pluginEntries,
-    ...processEntries,
-  },
+  entry: { ...publicEntries, ...processEntries },
   format: ["esm", "cjs"],
-  dts: true,
+  dts: { entry: publicEntries },
   sourcemap: true,
   clean: true,
   shims: true,
