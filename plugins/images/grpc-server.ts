@@ -96,8 +96,15 @@ export function encodeGrpcMessage(message: string): string {
  */
 async function* requestMessages(stream: ServerHttp2Stream): AsyncGenerator<Uint8Array> {
   let pending: Buffer = Buffer.alloc(0);
+  // Chunks of a message still arriving, joined once it is whole (not copied again per chunk).
+  let parts: Buffer[] = [];
+  let partsLength = 0;
+  let needed = 5;
   for await (const c of stream.iterator({ destroyOnReturn: false })) {
-    pending = pending.length ? Buffer.concat([pending, c as Buffer]) : (c as Buffer);
+    parts.push(c as Buffer);
+    partsLength += (c as Buffer).length;
+    if (partsLength < needed) continue;
+    pending = parts.length === 1 ? parts[0]! : Buffer.concat(parts, partsLength);
     while (pending.length >= 5) {
       if (pending[0] !== 0) throw new Error("grpc: compressed messages are not supported");
       const end = 5 + pending.readUInt32BE(1);
@@ -105,7 +112,11 @@ async function* requestMessages(stream: ServerHttp2Stream): AsyncGenerator<Uint8
       yield pending.subarray(5, end);
       pending = pending.subarray(end);
     }
+    needed = pending.length >= 5 ? 5 + pending.readUInt32BE(1) : 5;
+    parts = pending.length ? [pending] : [];
+    partsLength = pending.length;
   }
+  pending = parts.length === 1 ? parts[0]! : Buffer.concat(parts, partsLength);
   // The client reset the call: its half ends without END_STREAM.
   if (stream.rstCode !== undefined && stream.rstCode !== h2.NGHTTP2_NO_ERROR) throw new Error("grpc: the client cancelled the call");
   if (pending.length) throw new Error("grpc: truncated message");
