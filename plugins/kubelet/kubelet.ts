@@ -313,12 +313,9 @@ export class Kubelet {
   private admittedUsage(pod: Pod): NodeUsage {
     let pods = 0;
     const requests = [0n, 0n, 0n];
-    const uid = pod.metadata?.uid;
+    const self = this.workers.get(pod.metadata?.uid ?? "");
     for (const w of this.workers.values()) {
-      if (w.pod === pod || w.uid === uid) continue;
-      const phase = w.pod.status?.phase;
-      if (phase === "Succeeded" || phase === "Failed") continue;
-      if (!w.pod.status?.startTime && !w.sandbox) continue;
+      if (w === self || !w.holdsNodeResources) continue;
       pods++;
       const r = w.admissionRequests;
       for (let i = 0; i < requests.length; i++) requests[i]! += r[i]!;

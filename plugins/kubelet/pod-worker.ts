@@ -68,7 +68,14 @@ type Lifecycle = "syncing" | "terminating" | "terminated";
  * syncing runs one more sync after.
  */
 export class PodWorker {
-  pod: Pod;
+  private current!: Pod;
+  /**
+   * From the pod as last seen: its phase is Succeeded/Failed; it has a startTime. Admission of
+   * every new pod reads these for every other pod on the node, so they are plain fields of the
+   * worker rather than reads through the pod objects (whose many shapes make those reads slow).
+   */
+  private finishedInApi = false;
+  private startedInApi = false;
   private lifecycle: Lifecycle = "syncing";
   private admitted = false;
   private terminal: { phase: "Failed" | "Succeeded"; reason?: string; message?: string } | undefined;
@@ -109,6 +116,24 @@ export class PodWorker {
     this.pod = pod;
     this.init = (pod.spec?.initContainers ?? []).map((c) => slot(c, c.restartPolicy === "Always" ? "sidecar" : "init"));
     this.regular = (pod.spec?.containers ?? []).map((c) => slot(c, "regular"));
+  }
+
+  /** The pod as last seen (from the API, or as our last status write left it). */
+  get pod(): Pod {
+    return this.current;
+  }
+
+  set pod(pod: Pod) {
+    this.current = pod;
+    const status = pod.status;
+    const phase = status?.phase;
+    this.finishedInApi = phase === "Succeeded" || phase === "Failed";
+    this.startedInApi = !!status?.startTime;
+  }
+
+  /** Counts toward what the node's pods use at admission: not finished, and started (or its sandbox exists). */
+  get holdsNodeResources(): boolean {
+    return !this.finishedInApi && (this.startedInApi || this.sandboxId !== undefined);
   }
 
   get uid(): string {
