@@ -7,6 +7,8 @@ import { token } from "../di/token.js";
  */
 export class NodeFileSystem {
   private readonly files = new Map<string, string>();
+  /** The names of the files directly in each directory holding any (`list` reads one directory, not every file of the node). */
+  private readonly dirs = new Map<string, Set<string>>();
   private readonly watchers = new Set<(path: string) => void>();
 
   read(path: string): string | undefined {
@@ -14,13 +16,24 @@ export class NodeFileSystem {
   }
 
   write(path: string, content: string): void {
+    if (!this.files.has(path)) {
+      const [dir, name] = splitPath(path);
+      let names = this.dirs.get(dir);
+      if (!names) this.dirs.set(dir, (names = new Set()));
+      names.add(name);
+    }
     this.files.set(path, content);
     for (const w of this.watchers) w(path);
   }
 
   remove(path: string): boolean {
     const had = this.files.delete(path);
-    if (had) for (const w of this.watchers) w(path);
+    if (had) {
+      const [dir, name] = splitPath(path);
+      const names = this.dirs.get(dir);
+      if (names?.delete(name) && names.size === 0) this.dirs.delete(dir);
+      for (const w of this.watchers) w(path);
+    }
     return had;
   }
 
@@ -30,10 +43,8 @@ export class NodeFileSystem {
 
   /** File names directly in `dir`, sorted (as `ls` lists them). */
   list(dir: string): string[] {
-    const prefix = dir.endsWith("/") ? dir : dir + "/";
-    const out: string[] = [];
-    for (const p of this.files.keys()) if (p.startsWith(prefix) && !p.slice(prefix.length).includes("/")) out.push(p.slice(prefix.length));
-    return out.sort();
+    const names = this.dirs.get(dir.endsWith("/") ? dir.slice(0, -1) : dir);
+    return names ? [...names].sort() : [];
   }
 
   /** Calls `fn` with the path of every write or removal; returns the unsubscribe. */
@@ -41,6 +52,12 @@ export class NodeFileSystem {
     this.watchers.add(fn);
     return () => this.watchers.delete(fn);
   }
+}
+
+/** A path's directory (without its trailing slash) and file name. */
+function splitPath(path: string): [string, string] {
+  const slash = path.lastIndexOf("/");
+  return slash < 0 ? ["", path] : [path.slice(0, slash), path.slice(slash + 1)];
 }
 
 export const NodeFiles = token<NodeFileSystem>("NodeFiles");
