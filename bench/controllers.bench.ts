@@ -15,8 +15,8 @@
  *
  * `BENCH_FULL=1` (or `0`) runs only the full (or fake-kubelet) variant, in this process;
  * `BENCH_PROFILE=file.cpuprofile` then writes a CPU profile of the measured phases (one per phase:
- * `file.ready.cpuprofile` from apply to Ready, `file.rolled.cpuprofile` for the rolling update) and
- * `BENCH_REQUESTS=1` prints the API requests (verb, resource, subresource) and watch events per pod of each phase.
+ * `file.created.cpuprofile` from apply to all pods created, `file.ready.cpuprofile` from then to Ready, `file.rolled.cpuprofile` for the rolling update) and
+ * `BENCH_REQUESTS=1` prints the API requests (verb, resource, subresource), watch events and controller syncs per pod of each phase.
  */
 import type { Deployment } from "kubernetes-types/apps/v1.js";
 import type { Node, Pod } from "kubernetes-types/core/v1.js";
@@ -25,6 +25,7 @@ import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { ApiServer } from "../core/apiserver/api-server.js";
 import { Cluster } from "../core/cluster/cluster.js";
+import { Controller } from "../core/controller/controller.js";
 
 const REPLICAS = Number(process.env["BENCH_REPLICAS"] ?? 1000);
 /** Which variant this process runs: both (in child processes) unless BENCH_FULL says one. */
@@ -113,6 +114,13 @@ function countRequests(): () => Map<string, number> {
       onEvent(e);
     };
     return watch.apply(this, args);
+  };
+  // Reconciles per controller (a sync of one key), to see how well the work queue coalesces events.
+  const ctrl = Controller.prototype as unknown as Record<string, (...args: unknown[]) => unknown>;
+  const reconcileKey = ctrl["reconcileKey"]!;
+  ctrl["reconcileKey"] = function (this: { name: string }, ...args: unknown[]) {
+    bump(`syncs by ${this.name}`);
+    return reconcileKey.apply(this, args);
   };
   return () => new Map(counts);
 }
@@ -213,6 +221,8 @@ async function measure(full: boolean): Promise<Figures> {
   const created = performance.now() - t0;
   const createdCpu = cpu() - c0;
   const createdRss = rss();
+  await writeProfile("created");
+  if (session) await post("Profiler.start");
   const stop = full ? () => undefined : fakeKubelet(cluster, nodes);
   await cluster.waitFor<Deployment>("deployments.apps", (d) => d.status?.readyReplicas === REPLICAS && d.status?.availableReplicas === REPLICAS, { namespace: "default", timeout: 600_000 });
   const ready = performance.now() - t0;

@@ -25,6 +25,8 @@ export class Indexer<T extends ObjectLike = KubeObject> {
   private readonly items = new Map<string, T>();
   private readonly indexers = new Map<string, IndexFunc<T>>();
   private readonly indices = new Map<string, Map<string, Set<string>>>();
+  /** The same indices as an array walked on every change (no map lookups, no iterator entries). */
+  private readonly indexList: { fn: IndexFunc<T>; index: Map<string, Set<string>> }[] = [];
 
   /** Starts with the namespace index plus `indexers`. */
   constructor(indexers: Indexers<T> = {}) {
@@ -35,12 +37,13 @@ export class Indexer<T extends ObjectLike = KubeObject> {
     return this.items.size;
   }
 
-  /** Adds or replaces the object under its key. */
-  add(obj: T): void {
+  /** Adds or replaces the object under its key; returns what was stored before. */
+  add(obj: T): T | undefined {
     const key = objectKey(obj);
     const old = this.items.get(key);
     this.items.set(key, obj);
     this.updateIndices(key, old, obj);
+    return old;
   }
 
   /** Same as {@link add}. */
@@ -149,6 +152,7 @@ export class Indexer<T extends ObjectLike = KubeObject> {
       const index = new Map<string, Set<string>>();
       this.indexers.set(name, fn);
       this.indices.set(name, index);
+      this.indexList.push({ fn, index });
       for (const [key, obj] of this.items) for (const v of fn(obj)) addToIndex(index, v, key);
     }
   }
@@ -167,8 +171,7 @@ export class Indexer<T extends ObjectLike = KubeObject> {
 
   /** Moves `key` from the old object's index values to the new object's, per index. */
   private updateIndices(key: string, oldObj: T | undefined, newObj: T | undefined): void {
-    for (const [name, fn] of this.indexers) {
-      const index = this.indices.get(name)!;
+    for (const { fn, index } of this.indexList) {
       const oldValues = oldObj ? fn(oldObj) : NO_VALUES;
       const newValues = newObj ? fn(newObj) : NO_VALUES;
       if (oldValues.length === 1 && newValues.length === 1 && oldValues[0] === newValues[0]) continue;

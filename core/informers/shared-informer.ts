@@ -176,8 +176,7 @@ export class SharedInformer<T extends ObjectLike = KubeObject> implements Reflec
   }
 
   add(obj: T): void {
-    const old = this.indexer.get(obj);
-    this.indexer.add(obj);
+    const old = this.indexer.add(obj);
     this.distribute(old === undefined ? { type: "add", obj, initial: false } : { type: "update", oldObj: old, obj });
   }
 

@@ -8,7 +8,13 @@ const AGGREGATED_INDEX = "aggregated";
 const CLUSTER_ROLES = { group: "rbac.authorization.k8s.io", version: "v1", resource: "clusterroles" } as const;
 
 /** A rule's identity whatever the order of its fields (the server may serialise them in another order than they were written). */
-const ruleKey = (r: PolicyRule): string => JSON.stringify([r.verbs ?? [], r.apiGroups ?? [], r.resources ?? [], r.resourceNames ?? [], r.nonResourceURLs ?? []]);
+const ruleKeys = new WeakMap<PolicyRule, string>();
+/** Cached per rule object: informer objects are immutable, so a rule's key is computed once. */
+const ruleKey = (r: PolicyRule): string => {
+  let key = ruleKeys.get(r);
+  if (key === undefined) ruleKeys.set(r, (key = JSON.stringify([r.verbs ?? [], r.apiGroups ?? [], r.resources ?? [], r.resourceNames ?? [], r.nonResourceURLs ?? []])));
+  return key;
+};
 const sameRule = (a: PolicyRule, b: PolicyRule): boolean => ruleKey(a) === ruleKey(b);
 
 /**
@@ -34,7 +40,16 @@ export function setupClusterRoleAggregation(mgr: Manager): void {
         const matchers = selectors.map((s) => labelSelectorFromObject(s));
         const sources = roles.list().filter((r) => r.metadata?.name !== role.metadata?.name && matchers.some((m) => m.matches(r.metadata?.labels ?? {})));
         sources.sort((a, b) => (a.metadata!.name! < b.metadata!.name! ? -1 : 1));
-        for (const source of sources) for (const rule of source.rules ?? []) if (!rules.some((r) => sameRule(r, rule))) rules.push(rule);
+        // Union without repeats through a set of rule keys: no pairwise comparison (quadratic in the rules).
+        const seen = new Set<string>();
+        for (const source of sources) {
+          for (const rule of source.rules ?? []) {
+            const key = ruleKey(rule);
+            if (seen.has(key)) continue;
+            seen.add(key);
+            rules.push(rule);
+          }
+        }
         const current = role.rules ?? [];
         if (current.length === rules.length && current.every((r, i) => sameRule(r, rules[i]!))) return;
         try {

@@ -3,6 +3,9 @@ import { controllerFor, isStatusError, type Manager } from "../../../../core/ind
 
 const SOURCE = "ephemeral_volume";
 
+/** A pod this controller acts on: not being deleted, with at least one ephemeral volume. */
+const wantsClaims = (pod: Pod): boolean => !pod.metadata?.deletionTimestamp && !!pod.spec?.volumes?.some((v) => v.ephemeral);
+
 /**
  * The ephemeral volume controller (pkg/controller/volume/ephemeral): for every generic ephemeral
  * volume of a pod it creates the PVC `<pod>-<volume>` from the volume's `volumeClaimTemplate`,
@@ -16,7 +19,9 @@ export function ephemeralVolumeController(mgr: Manager, workers: number): void {
   const recorder = mgr.getEventRecorderFor(SOURCE);
   controllerFor(mgr)
     .named("ephemeral-volume")
-    .for<Pod>("Pod")
+    // Only pods with an ephemeral volume, not being deleted, and not on deletion (upstream's
+    // enqueuePod): the other pods' events never reach the queue.
+    .for<Pod>("Pod", { predicates: [{ create: wantsClaims, update: (_old, pod) => wantsClaims(pod), delete: () => false }] })
     .watches<PersistentVolumeClaim>("PersistentVolumeClaim", (pvc) => {
       const owner = pvc.metadata?.ownerReferences?.find((o) => o.controller && o.kind === "Pod");
       return owner ? [{ namespace: pvc.metadata?.namespace, name: owner.name }] : [];

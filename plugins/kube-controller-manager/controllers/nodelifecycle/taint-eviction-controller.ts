@@ -120,10 +120,23 @@ export function taintEvictionController(mgr: Manager, workers: number): void {
   });
 }
 
-/** Pod updates that can change its eviction: binding, tolerations, deletion. */
+/**
+ * Pod events that can change its eviction: binding, tolerations (compared by value, as upstream's
+ * Semantic.DeepEqual: every write brings new objects), deletion. A new pod counts once bound.
+ */
 const podPlacementChanged: Predicate<Pod> = {
-  update: (o, n) => o.spec?.nodeName !== n.spec?.nodeName || o.spec?.tolerations !== n.spec?.tolerations || o.metadata?.deletionTimestamp !== n.metadata?.deletionTimestamp,
+  create: (p) => !!p.spec?.nodeName,
+  update: (o, n) => o.spec?.nodeName !== n.spec?.nodeName || !sameTolerations(o.spec?.tolerations, n.spec?.tolerations) || o.metadata?.deletionTimestamp !== n.metadata?.deletionTimestamp,
 };
+
+function sameTolerations(a: readonly Toleration[] | undefined, b: readonly Toleration[] | undefined): boolean {
+  if (a === b) return true;
+  if ((a?.length ?? 0) !== (b?.length ?? 0)) return false;
+  return (a ?? []).every((x, i) => {
+    const y = b![i]!;
+    return x.key === y.key && x.operator === y.operator && x.value === y.value && x.effect === y.effect && x.tolerationSeconds === y.tolerationSeconds;
+  });
+}
 
 function noExecuteKey(node: Node): string {
   return (node.spec?.taints ?? []).filter((t) => t.effect === "NoExecute").map((t) => `${t.key}=${t.value ?? ""}`).join(",");
