@@ -59,7 +59,7 @@ export const KNOWN_CONTROLLERS: readonly ControllerDescriptor[] = [
     aliases: ["garbagecollector"],
     concurrencyFlag: "concurrent-gc-syncs",
     defaultConcurrency: 20,
-    setup: ({ mgr, registry }) => garbageCollector(registry).setup(mgr),
+    setup: ({ mgr, registry, concurrency }) => garbageCollector(registry, concurrency).setup(mgr),
   },
   {
     name: "replicaset-controller",

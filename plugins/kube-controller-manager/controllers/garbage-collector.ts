@@ -1,23 +1,18 @@
 import { isDeepStrictEqual } from "node:util";
 import type { OwnerReference } from "kubernetes-types/meta/v1.js";
-import type { KubeObject, ObjectLike } from "../../../core/api/object.js";
+import type { KubeObject } from "../../../core/api/object.js";
 import type { RegisteredType, ResourceRegistry } from "../../../core/api/resource-registry.js";
 import { isStatusError } from "../../../core/api/status.js";
 import type { DeleteOptions } from "../../../core/client/client.js";
-import { Controller } from "../../../core/controller/controller.js";
-import { enqueueRequestsFromMapFunc } from "../../../core/controller/enqueue-handlers.js";
 import type { ControllerRegistration } from "../../../core/controller/extension-point.js";
 import type { Manager } from "../../../core/controller/manager.js";
-import type { Request } from "../../../core/controller/reconciler.js";
+import type { Runnable } from "../../../core/controller/runnable.js";
 import type { EventRecorder } from "../../../core/events/event-recorder.js";
-import type { SharedInformer } from "../../../core/informers/shared-informer.js";
-
-/** Finalizers the API server records for non-background propagation (`metav1.FinalizerOrphanDependents`, `FinalizerDeleteDependents`). */
-const ORPHAN = "orphan";
-const FOREGROUND = "foregroundDeletion";
-
-const OWNER_INDEX = "gc/owner-uid";
-const UID_INDEX = "gc/uid";
+import { objectOrTombstoneObject } from "../../../core/informers/tombstone.js";
+import type { Logger } from "../../../core/log/logger.js";
+import type { MetricsProvider } from "../../../core/workqueue/metrics.js";
+import { RateLimitingQueue } from "../../../core/workqueue/rate-limiting-queue.js";
+import { FOREGROUND, GraphBuilder, ORPHAN, type GraphNode, type Monitor } from "./garbagecollector/graph-builder.js";
 
 /** Field manager of the collector's writes. */
 const FIELD_MANAGER = "garbage-collector";
@@ -28,10 +23,8 @@ const ABSENT_OWNER_CACHE_SIZE = 500;
 /** Writes guarded by a precondition are tried again this often against a fresh read before the key is retried with backoff. */
 const MAX_PATCH_ATTEMPTS = 3;
 
-interface Tracked {
-  type: RegisteredType;
-  informer: SharedInformer<KubeObject>;
-}
+/** Resources the collector does not watch (upstream's DefaultIgnoredResources): Events own nothing and are owned by nothing. */
+const IGNORED = new Set(["/events", "events.k8s.io/events"]);
 
 /** An object the collector looks at, with its registered type. */
 interface Item {
@@ -49,17 +42,24 @@ interface Classified {
   waiting: OwnerReference[];
 }
 
+/** What a worker does with its key after processing it. */
+type Outcome = "forget" | "requeue";
+
 /**
- * The garbage collector of kube-controller-manager (pkg/controller/garbagecollector), over the
- * same informers every controller uses, with an owner-uid index in place of the dependency graph.
- * Requests are object uids; an object concerns the collector as an owner (its uid) and as a
- * dependent (its owners' uids). Per object, as upstream's workers:
- * - deleted with `Orphan` (finalizer `orphan`): its ownerReference is removed from each dependent
- *   (a JSON patch removing exactly that entry, guarded by `test` operations on the dependent's
- *   uid and the entry's uid), then the finalizer;
- * - deleted with `Foreground` (finalizer `foregroundDeletion`): every dependent is looked at as
- *   below; the finalizer goes once no dependent blocks it (`blockOwnerDeletion: true`);
- * - a dependent's ownerReferences are classified as solid, dangling (owner absent, including a
+ * The garbage collector of kube-controller-manager (pkg/controller/garbagecollector): a
+ * {@link GraphBuilder} keeps the ownership graph from the informers of every watchable resource
+ * (Events excepted, as upstream) and feeds two rate-limited queues of uids,
+ * `garbage_collector_attempt_to_delete` and `garbage_collector_attempt_to_orphan`, worked by
+ * `--concurrent-gc-syncs` workers each. Per node, as upstream's workers:
+ * - attemptToOrphan (deleted with `Orphan`, finalizer `orphan`): its ownerReference is removed
+ *   from each dependent (a JSON patch removing exactly that entry, guarded by `test` operations on
+ *   the dependent's uid and the entry's uid), then the finalizer;
+ * - attemptToDelete of an owner deleting in the foreground (finalizer `foregroundDeletion`): the
+ *   finalizer goes once no dependent blocks it (`blockOwnerDeletion: true`); blocking dependents
+ *   not yet deleting are sent to attemptToDelete;
+ * - attemptToDelete of any other node: a virtual node (an owner not observed yet) is looked up
+ *   live, and reported absent to the graph (whose dependents are then checked) when missing; a
+ *   dependent's ownerReferences are classified as solid, dangling (owner absent, including a
  *   namespaced owner that exists only in another namespace, reported with a warning event
  *   `OwnerRefInvalidNamespace`) or waiting (owner deleting in the foreground). With a solid owner
  *   left, the dangling and waiting references are removed; otherwise the dependent is deleted —
@@ -69,42 +69,20 @@ interface Classified {
  * Owners of kinds the server does not serve, and namespaced owners of cluster-scoped dependents,
  * are left unresolved: such a dependent is never collected.
  */
-export function garbageCollector(registry: ResourceRegistry): ControllerRegistration {
+export function garbageCollector(registry: ResourceRegistry, workers = 1): ControllerRegistration {
   return {
     name: "garbagecollector",
     setup(mgr: Manager) {
-      const tracked: Tracked[] = [];
-      const collector = new Collector(mgr, registry, tracked, mgr.getEventRecorderFor("garbage-collector-controller"));
-      const controller = new Controller({
-        name: "garbagecollector",
-        clock: mgr.clock,
-        log: mgr.log.child("garbagecollector"),
-        needLeaderElection: false,
-        reconciler: { reconcile: (request: Request) => collector.reconcile(request.name) },
-      });
+      const monitors: Monitor[] = [];
       const seen = new Set<string>();
       for (const type of registry.all()) {
         const d = type.descriptor;
         const key = `${d.group}/${d.plural}`;
-        if (seen.has(key) || (d.verbs && !d.verbs.includes("watch"))) continue;
+        if (seen.has(key) || IGNORED.has(key) || (d.verbs && !d.verbs.includes("watch"))) continue;
         seen.add(key);
-        const informer = mgr.informers.forResource<KubeObject>({ group: d.group, version: d.version, resource: d.plural }, {
-          indexers: {
-            [OWNER_INDEX]: (o: ObjectLike) => (o.metadata?.ownerReferences ?? []).map((r) => r.uid),
-            [UID_INDEX]: (o: ObjectLike) => (o.metadata?.uid ? [o.metadata.uid] : []),
-          },
-        });
-        tracked.push({ type, informer });
-        const where: Tracked = { type, informer };
-        controller.watch({
-          informer,
-          handler: enqueueRequestsFromMapFunc<KubeObject>((o) => {
-            if (o.metadata?.uid) collector.seenIn(o.metadata.uid, where);
-            return [...(o.metadata?.uid ? [{ name: o.metadata.uid }] : []), ...(o.metadata?.ownerReferences ?? []).map((r) => ({ name: r.uid }))];
-          }),
-        });
+        monitors.push({ type, informer: mgr.informers.forResource<KubeObject>({ group: d.group, version: d.version, resource: d.plural }) });
       }
-      mgr.add(controller);
+      mgr.add(new GarbageCollector(mgr, registry, monitors, workers, mgr.getEventRecorderFor("garbage-collector-controller")));
     },
   };
 }
@@ -112,7 +90,6 @@ export function garbageCollector(registry: ResourceRegistry): ControllerRegistra
 const hasFinalizer = (obj: KubeObject, finalizer: string): boolean => obj.metadata?.finalizers?.includes(finalizer) ?? false;
 const deletingDependents = (obj: KubeObject): boolean => !!obj.metadata?.deletionTimestamp && hasFinalizer(obj, FOREGROUND);
 const nsOption = (obj: KubeObject): { namespace?: string } => (obj.metadata?.namespace ? { namespace: obj.metadata.namespace } : {});
-
 /** Ignores NotFound (already gone). */
 async function unlessGone(write: Promise<unknown>): Promise<void> {
   try {
@@ -122,73 +99,119 @@ async function unlessGone(write: Promise<unknown>): Promise<void> {
   }
 }
 
+const absentKey = (uid: string, namespace: string): string => `${uid}/${namespace}`;
+
 /** `[v1/ConfigMap, namespace: ns, name: x, uid: u]`, as the collector's objectReference prints. */
 function identity(ref: OwnerReference, namespace: string): string {
   return `[${ref.apiVersion}/${ref.kind}, namespace: ${namespace}, name: ${ref.name}, uid: ${ref.uid}]`;
 }
 
-class Collector {
+class GarbageCollector implements Runnable {
+  readonly name = "garbagecollector";
+  readonly needLeaderElection = false;
+  private readonly graph: GraphBuilder;
+  private readonly log: Logger;
+  private metrics: MetricsProvider | undefined;
+  private deleteQueue: RateLimitingQueue<string> | undefined;
+  private orphanQueue: RateLimitingQueue<string> | undefined;
   /** `uid/namespace` of owners confirmed absent (namespace empty for cluster-scoped owners). */
   private readonly absentOwners = new Map<string, true>();
-  /**
-   * The informer an object was last seen in, by uid: {@link byUid} looks there before asking every
-   * tracked informer. An entry goes when a lookup no longer finds the object.
-   */
-  private readonly lastSeen = new Map<string, Tracked>();
 
   constructor(
     private readonly mgr: Manager,
     private readonly registry: ResourceRegistry,
-    private readonly tracked: readonly Tracked[],
+    private readonly monitors: readonly Monitor[],
+    private readonly workers: number,
     private readonly recorder: EventRecorder,
-  ) {}
-
-  async reconcile(uid: string): Promise<void> {
-    const item = this.byUid(uid);
-    if (!item) {
-      // Gone (or never existed): its dependents may now be garbage.
-      for (const dep of this.dependentsOf(uid)) await this.attemptToDelete(dep);
-      return;
-    }
-    const obj = item.obj;
-    if (obj.metadata?.deletionTimestamp && hasFinalizer(obj, ORPHAN)) {
-      await this.orphanDependents(item);
-      await this.removeFinalizer(item, ORPHAN);
-      return;
-    }
-    if (deletingDependents(obj)) {
-      for (const dep of this.dependentsOf(uid)) if (!dep.obj.metadata?.deletionTimestamp) await this.attemptToDelete(dep);
-      await this.processDeletingDependents(item);
-      return;
-    }
-    await this.attemptToDelete(item);
+  ) {
+    this.log = mgr.log.child("garbagecollector");
+    this.graph = new GraphBuilder({
+      attemptToDelete: (n) => this.deleteQueue?.add(n.identity.uid),
+      attemptToOrphan: (n) => this.orphanQueue?.add(n.identity.uid),
+      ownerAbsent: (id) => this.rememberAbsent(absentKey(id.uid, id.namespace)),
+    });
   }
 
-  // ------------------------------------------------------------------ cache lookups
-
-  /** Notes that an object with `uid` was seen in `where`'s informer (an event of it). */
-  seenIn(uid: string, where: Tracked): void {
-    this.lastSeen.set(uid, where);
+  useMetricsProvider(provider: MetricsProvider): void {
+    this.metrics ??= provider;
   }
 
-  private byUid(uid: string): Item | undefined {
-    const hint = this.lastSeen.get(uid);
-    if (hint) {
-      const found = hint.informer.indexer.byIndex(UID_INDEX, uid)[0];
-      if (found) return { obj: found, type: hint.type };
-      this.lastSeen.delete(uid);
+  async start(signal: AbortSignal): Promise<void> {
+    if (signal.aborted) return;
+    const clock = this.mgr.clock;
+    const deleteQueue = (this.deleteQueue = new RateLimitingQueue<string>({ clock, name: "garbage_collector_attempt_to_delete", metricsProvider: this.metrics }));
+    const orphanQueue = (this.orphanQueue = new RateLimitingQueue<string>({ clock, name: "garbage_collector_attempt_to_orphan", metricsProvider: this.metrics }));
+    const registrations = this.monitors.map((m) =>
+      m.informer.addEventHandler({
+        onAdd: (obj) => this.graph.observe(m, obj),
+        onUpdate: (old, obj) => this.graph.observe(m, obj, old),
+        onDelete: (value) => this.graph.forget(objectOrTombstoneObject(value)),
+      }),
+    );
+    const stop = (): void => {
+      deleteQueue.shutDown();
+      orphanQueue.shutDown();
+    };
+    signal.addEventListener("abort", stop, { once: true });
+    try {
+      const synced = await Promise.all(this.monitors.map((m) => m.informer.waitForSync(signal)));
+      if (!synced.every(Boolean) || signal.aborted) return;
+      const running: Promise<void>[] = [];
+      for (let i = 0; i < Math.max(1, this.workers); i++) {
+        running.push(this.work(deleteQueue, (n) => this.attemptToDeleteItem(n), signal));
+        running.push(this.work(orphanQueue, (n) => this.attemptToOrphanItem(n), signal));
+      }
+      await Promise.all(running);
+    } finally {
+      signal.removeEventListener("abort", stop);
+      stop();
+      for (const r of registrations) r.remove();
     }
-    for (const t of this.tracked) {
-      const found = t.informer.indexer.byIndex(UID_INDEX, uid)[0];
-      if (found) return { obj: found, type: t.type };
-    }
-    return undefined;
   }
 
-  private dependentsOf(uid: string): Item[] {
-    const out: Item[] = [];
-    for (const t of this.tracked) for (const obj of t.informer.indexer.byIndex(OWNER_INDEX, uid)) out.push({ obj, type: t.type });
-    return out;
+  private async work(queue: RateLimitingQueue<string>, process: (node: GraphNode) => Promise<Outcome>, signal: AbortSignal): Promise<void> {
+    for (let uid = await queue.get(); uid !== undefined; uid = await queue.get()) {
+      try {
+        const node = signal.aborted ? undefined : this.graph.node(uid);
+        if (!node) queue.forget(uid);
+        else if ((await process(node)) === "requeue") queue.addRateLimited(uid);
+        else queue.forget(uid);
+      } catch (err) {
+        if (!signal.aborted) {
+          this.log.error("error syncing item", { uid, error: err });
+          queue.addRateLimited(uid);
+        }
+      } finally {
+        queue.done(uid);
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ lookups
+
+  /** The node's type: the informer's it was observed in, else what its reference names (undefined: not served). */
+  private typeOf(node: GraphNode): RegisteredType | undefined {
+    return node.monitor?.type ?? this.registry.find({ apiVersion: node.identity.apiVersion, kind: node.identity.kind });
+  }
+
+  /** The node's object: from its informer's cache when it holds that uid, else read live; undefined when absent. */
+  private async objectOf(node: GraphNode, type: RegisteredType): Promise<KubeObject | undefined> {
+    const id = node.identity;
+    const cached = node.monitor?.informer.indexer.getByKey(id.namespace ? `${id.namespace}/${id.name}` : id.name);
+    if (cached?.metadata?.uid === id.uid) return cached;
+    const namespace = type.descriptor.namespaced ? id.namespace : "";
+    if (type.descriptor.namespaced && !namespace) return undefined;
+    return this.liveRead(type, id.name, namespace, id.uid);
+  }
+
+  private async liveRead(type: RegisteredType, name: string, namespace: string, uid: string): Promise<KubeObject | undefined> {
+    try {
+      const live = await this.clientFor(type).get(name, namespace ? { namespace } : {});
+      return live.metadata?.uid === uid ? live : undefined;
+    } catch (err) {
+      if (isStatusError(err, "NotFound")) return undefined;
+      throw err;
+    }
   }
 
   private clientFor(type: RegisteredType) {
@@ -196,15 +219,40 @@ class Collector {
     return this.mgr.client.resource({ group: d.group, version: d.version, resource: d.plural });
   }
 
+  private itemsOf(nodes: Iterable<GraphNode>): Promise<Item[]> {
+    return Promise.all(
+      [...nodes].map(async (n) => {
+        const type = this.typeOf(n);
+        const obj = type && (await this.objectOf(n, type));
+        return type && obj ? { obj, type } : undefined;
+      }),
+    ).then((items) => items.filter((i): i is Item => i !== undefined));
+  }
+
   // ------------------------------------------------------------------ the workers
 
   /** Upstream's attemptToDeleteItem: collect the item if none of its owners is solid, prune the references that are not. */
-  private async attemptToDelete(item: Item): Promise<void> {
-    const obj = item.obj;
-    if (obj.metadata?.deletionTimestamp) {
-      if (deletingDependents(obj)) await this.processDeletingDependents(item);
-      return; // being deleted: its dependents are handled once it is gone
+  private async attemptToDeleteItem(node: GraphNode): Promise<Outcome> {
+    // Being deleted is a one-way trip: its dependents are handled once it is gone.
+    if (node.beingDeleted && !node.deletingDependents) return "forget";
+    const type = this.typeOf(node);
+    if (!type) return "forget"; // a kind the server does not serve: never collect on its account
+    const obj = await this.objectOf(node, type);
+    if (!obj) {
+      return this.graph.virtualDelete(node.identity) ? "requeue" : "forget";
     }
+    const item: Item = { obj, type };
+    if (node.deletingDependents) {
+      await this.processDeletingDependents(node, item);
+      return "forget";
+    }
+    await this.collect(node, item);
+    // A virtual node found live: checked again until an informer observes it.
+    return node.virtual ? "requeue" : "forget";
+  }
+
+  private async collect(node: GraphNode, item: Item): Promise<void> {
+    const obj = item.obj;
     const refs = obj.metadata?.ownerReferences ?? [];
     if (refs.length === 0) return;
     const classified = await this.classify(item, refs);
@@ -215,10 +263,13 @@ class Collector {
       if (dangling.length > 0 || waiting.length > 0) await this.removeOwnerReferences(item, new Set([...dangling, ...waiting].map((r) => r.uid)));
       return;
     }
-    const dependents = waiting.length > 0 ? this.dependentsOf(obj.metadata!.uid!) : [];
-    if (dependents.length > 0) {
+    if (waiting.length > 0 && node.dependents?.size) {
       // A dependent already deleting its own dependents may be waiting on this item: unblock to break the cycle.
-      if (dependents.some((d) => deletingDependents(d.obj))) await this.unblockOwnerReferences(item);
+      for (const dep of node.dependents) {
+        if (!dep.deletingDependents) continue;
+        await this.unblockOwnerReferences(item);
+        break;
+      }
       await this.deleteObject(item, "Foreground");
       return;
     }
@@ -226,15 +277,24 @@ class Collector {
   }
 
   /** An owner deleting in the foreground keeps its finalizer while a dependent blocks it (`blockOwnerDeletion: true`). */
-  private async processDeletingDependents(owner: Item): Promise<void> {
-    const uid = owner.obj.metadata!.uid!;
-    const blocking = this.dependentsOf(uid).filter((d) => d.obj.metadata?.ownerReferences?.some((r) => r.uid === uid && r.blockOwnerDeletion === true));
-    if (blocking.length === 0) await this.removeFinalizer(owner, FOREGROUND);
+  private async processDeletingDependents(node: GraphNode, owner: Item): Promise<void> {
+    const blocking = node.blockingDependents();
+    if (blocking.length === 0) {
+      await this.removeFinalizer(owner, FOREGROUND);
+      return;
+    }
+    for (const dep of blocking) if (!dep.deletingDependents) this.deleteQueue?.add(dep.identity.uid);
   }
 
-  private async orphanDependents(owner: Item): Promise<void> {
-    const uid = new Set([owner.obj.metadata!.uid!]);
-    for (const dep of this.dependentsOf(owner.obj.metadata!.uid!)) await this.removeOwnerReferences(dep, uid);
+  /** Upstream's attemptToOrphanWorker: the owner's reference goes from every dependent, then its `orphan` finalizer. */
+  private async attemptToOrphanItem(node: GraphNode): Promise<Outcome> {
+    const type = this.typeOf(node);
+    const obj = type && (await this.objectOf(node, type));
+    if (!type || !obj) return "forget";
+    const uid = new Set([node.identity.uid]);
+    for (const dep of await this.itemsOf(node.dependents ?? [])) await this.removeOwnerReferences(dep, uid);
+    await this.removeFinalizer({ obj, type }, ORPHAN);
+    return "forget";
   }
 
   // ------------------------------------------------------------------ owners
@@ -267,13 +327,16 @@ class Collector {
       return "unresolvable";
     }
     const ownerNamespace = namespaced ? namespace : "";
-    const absentKey = `${ref.uid}/${ownerNamespace}`;
-    if (this.absentOwners.has(absentKey)) return undefined;
-    const cached = this.byUid(ref.uid);
-    if (cached) {
-      const m = cached.obj.metadata ?? {};
-      if (namespaced && m.namespace && m.namespace !== namespace) this.reportInvalidNamespace(item, ref, namespace);
-      else if (cached.type.descriptor.kind === ref.kind && m.name === ref.name) return cached.obj;
+    const absent = absentKey(ref.uid, ownerNamespace);
+    if (this.absentOwners.has(absent)) return undefined;
+    const node = this.graph.node(ref.uid);
+    if (node?.monitor) {
+      const id = node.identity;
+      if (namespaced && id.namespace && id.namespace !== namespace) this.reportInvalidNamespace(item, ref, namespace);
+      else if (id.kind === ref.kind && id.name === ref.name) {
+        const cached = await this.objectOf(node, node.monitor.type);
+        if (cached) return cached;
+      }
     }
     try {
       const live = await this.mgr.client.resource({ apiVersion: ref.apiVersion, kind: ref.kind }).get(ref.name, namespaced ? { namespace } : {});
@@ -281,7 +344,7 @@ class Collector {
     } catch (err) {
       if (!isStatusError(err, "NotFound")) throw err;
     }
-    this.rememberAbsent(absentKey);
+    this.rememberAbsent(absent);
     return undefined;
   }
 
@@ -338,7 +401,7 @@ class Collector {
         if (!isStatusError(err, "Invalid") || attempt >= MAX_PATCH_ATTEMPTS) throw err;
       }
       // A failed test: the cached object was stale. Rebuild from the live object.
-      const live = await this.liveRead(item);
+      const live = await this.liveItem(item);
       if (!live) return;
       refs = live.metadata?.ownerReferences ?? [];
     }
@@ -360,33 +423,35 @@ class Collector {
       if (isStatusError(err, "NotFound")) return;
       if (!isStatusError(err, "Conflict")) throw err;
     }
-    const live = await this.liveRead(item);
-    if (!live || !isDeepStrictEqual(live.metadata?.ownerReferences ?? [], meta.ownerReferences ?? [])) return;
-    await unlessGone(client.delete(meta.name!, { ...options, preconditions: { uid: meta.uid! } }).catch((err: unknown) => {
-      if (!isStatusError(err, "Conflict")) throw err;
-    }));
+    const live = await this.liveItem(item);
+    if (!live) return;
+    if (!isDeepStrictEqual(live.metadata?.ownerReferences ?? [], meta.ownerReferences ?? [])) throw new Error(`the ownerReferences of ${meta.name} changed while it was being collected`);
+    await unlessGone(client.delete(meta.name!, { ...options, preconditions: { uid: meta.uid! } }));
   }
 
   /** The item as the server has it now; undefined when it is gone or replaced (another uid under its name). */
-  private async liveRead(item: Item): Promise<KubeObject | undefined> {
+  private liveItem(item: Item): Promise<KubeObject | undefined> {
     const meta = item.obj.metadata!;
-    try {
-      const live = await this.clientFor(item.type).get(meta.name!, nsOption(item.obj));
-      return live.metadata?.uid === meta.uid ? live : undefined;
-    } catch (err) {
-      if (isStatusError(err, "NotFound")) return undefined;
-      throw err;
-    }
+    return this.liveRead(item.type, meta.name!, meta.namespace ?? "", meta.uid!);
   }
 
-  /** Removes one finalizer with a merge patch pinned to the resourceVersion; a lost race is retried on the next event. */
+  /**
+   * Removes one finalizer with a merge patch pinned to the resourceVersion; a lost race is tried
+   * again on a fresh read, then left to the queue's backoff (upstream's removeFinalizer retries on conflict).
+   */
   private async removeFinalizer(target: Item, finalizer: string): Promise<void> {
-    const meta = target.obj.metadata!;
-    const finalizers = (meta.finalizers ?? []).filter((f) => f !== finalizer);
-    try {
-      await this.clientFor(target.type).patch(meta.name!, "merge", { metadata: { finalizers: finalizers.length ? finalizers : null, resourceVersion: meta.resourceVersion } }, { ...nsOption(target.obj), fieldManager: FIELD_MANAGER });
-    } catch (err) {
-      if (!isStatusError(err, "NotFound") && !isStatusError(err, "Conflict")) throw err;
+    let obj: KubeObject | undefined = target.obj;
+    for (let attempt = 1; obj && hasFinalizer(obj, finalizer); attempt++) {
+      const meta = obj.metadata!;
+      const finalizers = (meta.finalizers ?? []).filter((f) => f !== finalizer);
+      try {
+        await this.clientFor(target.type).patch(meta.name!, "merge", { metadata: { finalizers: finalizers.length ? finalizers : null, resourceVersion: meta.resourceVersion } }, { ...nsOption(obj), fieldManager: FIELD_MANAGER });
+        return;
+      } catch (err) {
+        if (isStatusError(err, "NotFound")) return;
+        if (!isStatusError(err, "Conflict") || attempt >= MAX_PATCH_ATTEMPTS) throw err;
+      }
+      obj = await this.liveItem({ obj, type: target.type });
     }
   }
 }
