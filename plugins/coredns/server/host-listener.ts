@@ -1,6 +1,6 @@
-import { createSocket, type Socket } from "node:dgram";
-import { lookup, type LookupOneOptions } from "node:dns";
-import { createServer, isIP, type Server } from "node:net";
+import { createSocket, type RemoteInfo, type Socket } from "node:dgram";
+import { createServer, type Server } from "node:net";
+import { literalAddress } from "./literal-lookup.js";
 import { onTcpMessages, tcpFrame } from "./stack-listeners.js";
 import { UdpWorkerPool, type UdpWorkerOptions } from "./udp-workers.js";
 
@@ -14,8 +14,15 @@ export type DnsQuickAnswer = (query: Buffer, protocol: "udp" | "tcp") => Uint8Ar
 export interface HostDnsListener {
   readonly host: string;
   readonly port: number;
-  /** The worker processes answering UDP, when the listener was given some. */
-  readonly workers?: UdpWorkerPool;
+  /** The worker processes answering UDP, while some do. */
+  readonly workers: UdpWorkerPool | undefined;
+  /**
+   * With `options`: starts worker processes with them and, once they are ready, hands them the UDP
+   * port (this process stops reading it); resolves when they answer. Without: stops the workers
+   * and answers UDP in this process again. When workers cannot start or bind, this process keeps
+   * (or goes back to) answering and the error is thrown.
+   */
+  useWorkers(options: UdpWorkerOptions | undefined): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -23,10 +30,35 @@ export interface HostDnsListener {
  * Listens on a real host address, UDP and TCP on the same port (`port` 0: a free one, the same for
  * both), and answers each query through `relay`. Rejects with the bind error (EADDRINUSE ...).
  * With `udpWorkers`, UDP queries are answered by worker processes instead (see
- * {@link UdpWorkerPool}) once they are ready; `relay` answers TCP, and UDP until then. With
- * `quick`, each datagram is first offered to it and sent back in the same turn when it answers.
+ * {@link UdpWorkerPool}) once they are ready (rejecting when they cannot start); `relay` answers
+ * TCP, and UDP until then. With `quick`, each datagram this process reads is first offered to it
+ * and sent back in the same turn when it answers.
  */
 export async function listenOnHost(host: string, port: number, relay: DnsRelay, options: { udpWorkers?: UdpWorkerOptions; quick?: DnsQuickAnswer } = {}): Promise<HostDnsListener> {
+  const type = host.includes(":") ? "udp6" : "udp4";
+  const quick = options.quick;
+  const onDatagram = (udp: Socket) => (msg: Buffer, rinfo: RemoteInfo): void => {
+    const now = quick?.(msg, "udp");
+    if (now) return void udp.send(now, rinfo.port, rinfo.address);
+    void relay(msg, "udp").then((out) => {
+      if (out) udp.send(out, rinfo.port, rinfo.address);
+    });
+  };
+  /** This process's UDP socket on `p`, answering through `quick` and `relay`. */
+  const bindUdp = async (p: number): Promise<Socket> => {
+    // Replies go to the sender's literal address: no resolver turn per datagram.
+    const udp: Socket = createSocket({ type, lookup: literalAddress });
+    await new Promise<void>((resolve, reject) => {
+      udp.once("error", reject);
+      udp.bind(p, host, () => {
+        udp.removeListener("error", reject);
+        resolve();
+      });
+    });
+    udp.on("error", () => undefined);
+    udp.on("message", onDatagram(udp));
+    return udp;
+  };
   for (let attempt = 0; ; attempt++) {
     const tcp = createServer((conn) => {
       conn.on("error", () => undefined);
@@ -41,47 +73,76 @@ export async function listenOnHost(host: string, port: number, relay: DnsRelay, 
       tcp.listen(port, host, () => resolve());
     });
     const actual = (tcp.address() as { port: number }).port;
-    // Replies go to the sender's literal address: no resolver turn per datagram.
-    const udp: Socket = createSocket({ type: host.includes(":") ? "udp6" : "udp4", lookup: literalAddress });
+    let udp: Socket | undefined;
     try {
-      await new Promise<void>((resolve, reject) => {
-        udp.once("error", reject);
-        udp.bind(actual, host, () => resolve());
-      });
+      udp = await bindUdp(actual);
     } catch (err) {
       await close(tcp, undefined);
       // A free TCP port whose UDP twin is taken: try another when any port would do.
       if (port === 0 && attempt < 5) continue;
       throw err;
     }
-    udp.on("error", () => undefined);
-    const quick = options.quick;
-    udp.on("message", (msg, rinfo) => {
-      const now = quick?.(msg, "udp");
-      if (now) return void udp.send(now, rinfo.port, rinfo.address);
-      void relay(msg, "udp").then((out) => {
-        if (out) udp.send(out, rinfo.port, rinfo.address);
-      });
-    });
-    if (!options.udpWorkers) return { host, port: actual, close: () => close(tcp, udp) };
-    let workers: UdpWorkerPool;
-    try {
-      workers = await UdpWorkerPool.start(udp, options.udpWorkers);
-    } catch (err) {
-      await close(tcp, udp);
-      throw err;
-    }
-    // The workers hold their own copies of the socket: this process stops reading it.
-    udp.close();
-    return {
+    let pool: UdpWorkerPool | undefined;
+    /** Binds this process's socket again once the workers' is closed (node:cluster closes it as the last worker exits). */
+    const takeBack = async (): Promise<void> => {
+      for (let i = 0; ; i++) {
+        try {
+          udp = await bindUdp(actual);
+          return;
+        } catch (err) {
+          if (i >= 20) throw err;
+          await new Promise((r) => setTimeout(r, 25));
+        }
+      }
+    };
+    const listener: HostDnsListener = {
       host,
       port: actual,
-      workers,
+      get workers() {
+        return pool;
+      },
+      async useWorkers(o) {
+        if (!o) {
+          if (!pool) return;
+          const previous = pool;
+          pool = undefined;
+          await previous.stop();
+          return takeBack();
+        }
+        const next = await UdpWorkerPool.start(o);
+        if (pool) {
+          const previous = pool;
+          pool = undefined;
+          await previous.stop();
+        } else {
+          udp?.close();
+          udp = undefined;
+        }
+        try {
+          await next.serve(host, actual);
+        } catch (err) {
+          await next.stop();
+          await takeBack();
+          throw err;
+        }
+        pool = next;
+      },
       close: async () => {
-        await workers.stop();
-        await close(tcp, undefined);
+        const p = pool;
+        pool = undefined;
+        await p?.stop();
+        await close(tcp, udp);
       },
     };
+    if (options.udpWorkers) {
+      try {
+        await listener.useWorkers(options.udpWorkers);
+      } catch (err) {
+        await listener.close();
+        throw err;
+      }
+    }
+    return listener;
   }
 }
 
@@ -94,12 +155,4 @@ function close(tcp: Server, udp: Socket | undefined): Promise<void> {
     }
     tcp.close(() => resolve());
   });
-}
-
-/** dgram's `lookup`: an IP literal (a datagram's source) as it is, at once; names through the resolver. */
-function literalAddress(address: string, options: LookupOneOptions | number, callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void): void {
-  const literal = isIP(address);
-  if (literal) callback(null, address, literal);
-  // dgram passes the socket's family as a number.
-  else lookup(address, typeof options === "number" ? { family: options } : options, callback);
 }

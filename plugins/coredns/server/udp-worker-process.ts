@@ -1,9 +1,12 @@
 /**
- * A host-port DNS worker process (started by {@link UdpWorkerPool}): loads the Corefile it is sent
- * with the built-in plugins, reads the cluster from replicas of its parent's informers, and once
- * ready answers the UDP socket its parent hands it. Exits when the parent goes away.
+ * A host-port DNS worker process (forked through node:cluster by {@link UdpWorkerPool}): loads the
+ * Corefile it is sent with the built-in plugins, reads the cluster from replicas of its parent's
+ * informers, and once ready answers UDP on the port it is told to bind (node:cluster shares one
+ * socket between the workers). Loads the Corefile it is sent again on `reload`. Exits when the
+ * parent goes away (its IPC channel closes) or on SIGTERM; SIGINT (a terminal's Ctrl-C reaching
+ * the whole process group) is left to the parent, which stops it.
  */
-import type { Socket } from "node:dgram";
+import { createSocket, type Socket } from "node:dgram";
 import { RealClock } from "../../../core/clock/real-clock.js";
 import { SeededRandom } from "../../../core/clock/random.js";
 import { BUILTIN_DNS_PLUGINS } from "../dns-plugins/builtins.js";
@@ -11,6 +14,7 @@ import { ReplicaInformers } from "../kubernetes/replica-informers.js";
 import { DnsServer } from "./dns-server.js";
 import type { DnsLog } from "./handler.js";
 import type { FromWorker, ToWorker } from "./udp-workers.js";
+import { literalAddress } from "./literal-lookup.js";
 
 const send = (m: FromWorker): void => {
   if (process.connected) process.send!(m);
@@ -20,6 +24,7 @@ const exchanges = new Map<number, { resolve: (b: Uint8Array) => void; reject: (e
 let nextExchange = 0;
 let server: DnsServer | undefined;
 let port = 53;
+let files: Record<string, string> = {};
 
 // Log lines go to the parent in batches, one message per turn of the event loop.
 let lines: [Parameters<DnsLog>[0], string][] = [];
@@ -33,12 +38,13 @@ const log: DnsLog = (level, text) => {
 
 async function init(m: Extract<ToWorker, { t: "init" }>): Promise<void> {
   port = m.port;
+  files = m.files;
   server = new DnsServer(
     {
       clock: new RealClock(),
       random: new SeededRandom(m.seed),
       log,
-      readFile: (path) => m.files[path],
+      readFile: (path) => files[path],
       informers,
       transport: {
         exchange: (query, address, p, options) =>
@@ -84,7 +90,7 @@ function serve(socket: Socket): void {
   send({ t: "serving" });
 }
 
-process.on("message", (m: ToWorker, handle?: Socket) => {
+process.on("message", (m: ToWorker) => {
   switch (m.t) {
     case "init":
       init(m).catch((err: unknown) => {
@@ -92,9 +98,24 @@ process.on("message", (m: ToWorker, handle?: Socket) => {
         setImmediate(() => process.exit(1));
       });
       break;
-    case "socket":
-      if (handle) serve(handle);
+    case "bind": {
+      // Through node:cluster: the parent's one socket for the address, shared by every worker.
+      const socket = createSocket({ type: m.type, lookup: literalAddress });
+      const refused = (err: NodeJS.ErrnoException): void => send({ t: "failed", message: `listen udp ${m.address}:${m.port}: bind: ${err.code === "EADDRINUSE" ? "address already in use" : err.message}` });
+      socket.once("error", refused);
+      socket.bind({ address: m.address, port: m.port, exclusive: false }, () => {
+        socket.removeListener("error", refused);
+        serve(socket);
+      });
       break;
+    }
+    case "reload": {
+      files = m.files;
+      const text = m.corefile;
+      // As the reload plugin: a Corefile that fails to load leaves the running one.
+      server?.load(text).catch((err: unknown) => log("ERROR", `Restart failed: ${err instanceof Error ? err.message : String(err)}`));
+      break;
+    }
     case "events":
       informers.apply(m.kind, m.events);
       break;
@@ -114,6 +135,8 @@ process.on("message", (m: ToWorker, handle?: Socket) => {
   }
 });
 process.on("disconnect", () => process.exit(0));
+process.on("SIGINT", () => undefined);
+send({ t: "listening" });
 process.on("SIGTERM", () => {
   void server?.stop().finally(() => process.exit(0));
   if (!server) process.exit(0);
