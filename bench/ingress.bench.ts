@@ -7,7 +7,7 @@
  * Needs `apt-get install -y wrk nginx-light`; prints what is missing otherwise.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync, rmSync } from "node:fs";
 import { loadavg } from "node:os";
 import { Session } from "node:inspector/promises";
 import { createServer } from "node:net";
@@ -43,10 +43,27 @@ function wrk(url: string, host: string, seconds = DURATION): Promise<WrkResult> 
   });
 }
 
-/** User + system CPU seconds of a process (from /proc/<pid>/stat, in clock ticks of 1/100 s). */
-function procCpuSeconds(pid: number): number {
+/** User and system CPU seconds of a process (from /proc/<pid>/stat, in clock ticks of 1/100 s). */
+function procCpu(pid: number): { user: number; system: number } {
   const fields = readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /, "").split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / 100;
+  return { user: Number(fields[11]) / 100, system: Number(fields[12]) / 100 };
+}
+
+/** CPU seconds of this process's threads: the main thread (`main`) and the others by name (V8's GC and compiler helpers, libuv's pool). */
+function threadCpu(): Map<string, number> {
+  const byName = new Map<string, number>();
+  for (const tid of readdirSync("/proc/self/task")) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
+    } catch {
+      continue; // the thread ended
+    }
+    const name = Number(tid) === process.pid ? "main" : `${stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")).replace(/\d+$/, "")} threads`;
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    byName.set(name, (byName.get(name) ?? 0) + (Number(fields[11]) + Number(fields[12])) / 100);
+  }
+  return byName;
 }
 
 /** nginx's worker processes (the master's children). */
@@ -148,10 +165,12 @@ const inProcessUs = (ipUsage.user + ipUsage.system) / IN_PROCESS;
 await wrk(`http://127.0.0.1:${ports.httpPort}/`, "bench.example.com", "2");
 // BENCH_HOST_PROFILE=<file>: a V8 CPU profile of the host-port path while wrk runs.
 const stopHost = await startProfile(process.env["BENCH_HOST_PROFILE"]);
+const threads0 = threadCpu();
 const cpu0 = process.cpuUsage();
 const wall0 = performance.now();
 const sim = await wrk(`http://127.0.0.1:${ports.httpPort}/`, "bench.example.com");
 const cpu = process.cpuUsage(cpu0);
+const threads1 = threadCpu();
 await stopHost();
 const simWall = (performance.now() - wall0) / 1000;
 const simCpuTotal = (cpu.user + cpu.system) / 1e6;
@@ -195,9 +214,13 @@ const nginxBin = has("nginx") ? "nginx" : "/usr/sbin/nginx";
 const ng = spawn(nginxBin, ["-c", join(dir, "nginx.conf"), "-g", "daemon off;"], { stdio: "ignore" });
 await new Promise((r) => setTimeout(r, 500));
 const workers = nginxWorkers(ng.pid!);
-const ngCpu0 = workers.reduce((n, w) => n + procCpuSeconds(w), 0);
+const ngCpu = (): { user: number; system: number } => workers.map(procCpu).reduce((a, b) => ({ user: a.user + b.user, system: a.system + b.system }), { user: 0, system: 0 });
+const ngCpu0 = ngCpu();
 const real = await wrk(`http://127.0.0.1:${front}/`, "bench.example.com");
-const realCpu = workers.reduce((n, w) => n + procCpuSeconds(w), 0) - ngCpu0;
+const ngCpu1 = ngCpu();
+const realUser = ngCpu1.user - ngCpu0.user;
+const realSystem = ngCpu1.system - ngCpu0.system;
+const realCpu = realUser + realSystem;
 ng.kill("SIGTERM");
 await new Promise((r) => ng.once("exit", r));
 rmSync(dir, { recursive: true, force: true });
@@ -209,6 +232,10 @@ const realPerCpu = (real.rps * seconds) / realCpu;
 const cpuRatio = simPerCpu / realPerCpu;
 console.log(`load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
 console.log(`ingress-nginx plugin: ${sim.rps.toFixed(0)} requests/s, p99 ${sim.p99ms.toFixed(2)} ms (wrk -t1 -c16 -d${DURATION}s); CPU ${simCpuTotal.toFixed(2)} s, ${simCpu.toFixed(2)} s less the cluster's idle background (${backgroundPerSecond.toFixed(3)} CPU-s/s) = ${((simCpu / (sim.rps * seconds)) * 1e6).toFixed(0)} µs/request, ${simPerCpu.toFixed(0)} requests per CPU-second`);
+// User (JavaScript, parsing) against system (the kernel: socket reads and writes, epoll) time per request, each side.
+const perRequestUs = (seconds: number, requests: number): string => ((seconds / requests) * 1e6).toFixed(0);
+console.log(`  kubesim split: user ${perRequestUs(cpu.user / 1e6, sim.rps * seconds)} µs + system ${perRequestUs(cpu.system / 1e6, sim.rps * seconds)} µs per request (idle background included); nginx worker split: user ${perRequestUs(realUser, real.rps * seconds)} µs + system ${perRequestUs(realSystem, real.rps * seconds)} µs`);
+console.log(`  kubesim by thread (µs per request, idle background included): ${[...threads1].map(([name, t]) => [name, t - (threads0.get(name) ?? 0)] as const).filter(([, t]) => t > 0).sort((a, b) => b[1] - a[1]).map(([name, t]) => `${name} ${perRequestUs(t, sim.rps * seconds)}`).join(", ")}`);
 console.log(`request path in process (no host socket, ${IN_PROCESS} requests, ${inflight} in flight): ${inProcessUs.toFixed(0)} µs CPU/request`);
 console.log(`bare node:http server (the floor of a Node.js front on this machine now): ${bareRun.rps.toFixed(0)} requests/s, ${bareUs.toFixed(0)} µs CPU/request`);
 console.log(`Debian nginx proxy:   ${real.rps.toFixed(0)} requests/s, p99 ${real.p99ms.toFixed(2)} ms; worker CPU ${realCpu.toFixed(2)} s = ${((realCpu / (real.rps * seconds)) * 1e6).toFixed(0)} µs/request, ${realPerCpu.toFixed(0)} requests per CPU-second (proxy and upstream in one worker)`);

@@ -179,8 +179,8 @@ function logBytes(runtime: NodeRuntime, pod: Pod, container: string): number {
   const dir = `/var/log/pods/${pod.metadata!.namespace}_${pod.metadata!.name}_${pod.metadata!.uid}/${container}`;
   let n = 0;
   for (let attempt = 0; ; attempt++) {
-    const lines = runtime.logs.lines(`${dir}/${attempt}.log`);
-    if (!lines) return n;
-    for (const l of lines) n += l.length + 1;
+    const text = runtime.logs.text(`${dir}/${attempt}.log`);
+    if (text === undefined) return n;
+    n += text.length;
   }
 }

@@ -37,32 +37,45 @@ function linePrefix(time: number, stream: "stdout" | "stderr", partial: boolean)
 const FULL = { time: ["", ""], prefix: ["", ""] };
 const PARTIAL = { time: ["", ""], prefix: ["", ""] };
 
+/** One piece of a log file: whole `\n`-terminated lines as UTF-8 bytes, `used` of them written. */
+interface Chunk {
+  bytes: Buffer;
+  used: number;
+}
+
+/**
+ * A log file's kept lines as UTF-8 bytes in a few large chunks, not a string per line: a busy
+ * container (an access log line per request) appends without leaving objects for the garbage
+ * collector to trace, and the cap drops lines off the front by moving an offset. Lines are split
+ * out only when asked for (`kubectl logs`, `crictl logs`, stats).
+ */
 interface LogFile {
-  /** The kept lines are `lines[head..]`: trimming the front moves `head`, and the array is compacted in batches (an append costs O(1), not a shift of the whole file). */
-  lines: string[];
-  head: number;
-  followers?: Set<(line: string) => void>;
-  /** Lines trimmed from the front so far (the file keeps lines `dropped` .. `dropped + lines.length`). */
+  /** The last one is the open chunk appended to; a line never spans two chunks. */
+  chunks: Chunk[];
+  /** Byte offset of the first kept line in `chunks[0]`. */
+  start: number;
+  /** Lines kept (at most MAX_LOG_LINES). */
+  kept: number;
+  /** Lines trimmed from the front so far (the file keeps lines `dropped` .. `dropped + kept`). */
   dropped: number;
-  /** The file's text as last asked for, covering lines `textFrom` .. `textTo` (absolute numbers). */
+  followers?: Set<(line: string) => void>;
+  /** The file's text as last asked for, covering lines `textFrom` .. `textTo` (absolute numbers), read up to `textChunk`'s `textEnd` byte. */
   text?: string;
   textFrom: number;
   textTo: number;
+  textChunk?: Chunk;
+  textEnd: number;
+  /** The lines as last asked for, while `linesTo` is still the file's end. */
+  lines?: string[];
+  linesTo: number;
 }
 
-const newFile = (): LogFile => ({ lines: [], head: 0, dropped: 0, textFrom: 0, textTo: 0 });
+const newFile = (): LogFile => ({ chunks: [], start: 0, kept: 0, dropped: 0, textFrom: 0, textTo: 0, textEnd: 0, linesTo: -1 });
 
-/** How many trimmed lines the front of a file's array may hold before it is compacted. */
-const COMPACT_AFTER = 1024;
-
-/** Drops the trimmed lines from the front of the array (reads see exactly the kept lines). */
-function compact(file: LogFile): LogFile {
-  if (file.head > 0) {
-    file.lines.splice(0, file.head);
-    file.head = 0;
-  }
-  return file;
-}
+/** The first chunk's size; each next one doubles, up to CHUNK_MAX (most containers write little). */
+const CHUNK_MIN = 512;
+const CHUNK_MAX = 64 * 1024;
+const NEWLINE = 10;
 
 /** The most lines a log file keeps (a stand-in for kubelet's containerLogMaxSize rotation). */
 export const MAX_LOG_LINES = 10_000;
@@ -75,7 +88,7 @@ export class CriLogStore implements LogStore {
   private readonly byPath = new Map<string, LogFile>();
 
   append(path: string, time: number, stream: "stdout" | "stderr", text: string, partial = false): void {
-    this.appendLine(path, linePrefix(time, stream, partial) + text);
+    this.appendParts(path, linePrefix(time, stream, partial), text);
   }
 
   /** Creates an empty log file (a container was created). */
@@ -85,7 +98,15 @@ export class CriLogStore implements LogStore {
 
   lines(path: string): readonly string[] | undefined {
     const file = this.byPath.get(path);
-    return file ? compact(file).lines : undefined;
+    if (!file) return undefined;
+    const end = file.dropped + file.kept;
+    if (file.lines && file.linesTo === end) return file.lines;
+    const text = this.text(path)!;
+    const lines = text ? text.split("\n") : [];
+    lines.pop();
+    file.lines = lines;
+    file.linesTo = end;
+    return lines;
   }
 
   follow(path: string, fn: (line: string) => void): () => void {
@@ -117,36 +138,77 @@ export class CriLogStore implements LogStore {
   text(path: string): string | undefined {
     const file = this.byPath.get(path);
     if (!file) return undefined;
-    compact(file);
-    const end = file.dropped + file.lines.length;
+    const end = file.dropped + file.kept;
     let text = file.text;
-    if (text === undefined || file.textTo < file.dropped) {
-      text = file.lines.length ? file.lines.join("\n") + "\n" : "";
+    const from = file.textChunk ? file.chunks.indexOf(file.textChunk) : -1;
+    if (text === undefined || file.textTo < file.dropped || from < 0) {
+      text = decode(file.chunks, 0, file.start);
     } else {
+      if (file.textTo === end && file.textFrom === file.dropped) return text;
       let pos = 0;
       for (let skip = file.dropped - file.textFrom; skip > 0; skip--) pos = text.indexOf("\n", pos) + 1;
       if (pos) text = text.slice(pos);
-      if (file.textTo < end) text += file.lines.slice(file.textTo - file.dropped).join("\n") + "\n";
+      if (file.textTo < end) text += decode(file.chunks, from, file.textEnd);
     }
+    const last = file.chunks[file.chunks.length - 1];
     file.text = text;
     file.textFrom = file.dropped;
     file.textTo = end;
+    file.textChunk = last;
+    file.textEnd = last?.used ?? 0;
     return text;
   }
 
+  /** Appends one whole line (without its `\n`). */
   protected appendLine(path: string, line: string): void {
+    this.appendParts(path, "", line);
+  }
+
+  /** Appends the line `head + rest` (written as two pieces: the line's string is never built unless followed). */
+  private appendParts(path: string, head: string, rest: string): void {
     let file = this.byPath.get(path);
     if (!file) this.byPath.set(path, (file = newFile()));
-    file.lines.push(line);
-    const kept = file.lines.length - file.head;
-    if (kept > MAX_LOG_LINES) {
-      const n = kept - MAX_LOG_LINES;
-      file.head += n;
-      file.dropped += n;
-      if (file.head >= COMPACT_AFTER) compact(file);
+    let chunk = file.chunks[file.chunks.length - 1];
+    // UTF-8 takes at most 3 bytes per UTF-16 code unit: the exact length is counted only near a chunk's end.
+    let need = (head.length + rest.length) * 3 + 1;
+    if (!chunk || chunk.bytes.length - chunk.used < need) {
+      need = Buffer.byteLength(head) + Buffer.byteLength(rest) + 1;
+      if (!chunk || chunk.bytes.length - chunk.used < need) {
+        const size = Math.max(need, chunk ? Math.min(CHUNK_MAX, chunk.bytes.length * 2) : CHUNK_MIN);
+        chunk = { bytes: Buffer.allocUnsafeSlow(size), used: 0 };
+        file.chunks.push(chunk);
+      }
     }
-    if (file.followers) for (const f of file.followers) f(line);
+    const bytes = chunk.bytes;
+    if (head) chunk.used += bytes.write(head, chunk.used);
+    chunk.used += bytes.write(rest, chunk.used);
+    bytes[chunk.used++] = NEWLINE;
+    if (++file.kept > MAX_LOG_LINES) {
+      // The cap: the first kept line goes (its chunk too once all of its lines have gone).
+      file.kept--;
+      file.dropped++;
+      const first = file.chunks[0]!;
+      file.start = first.bytes.indexOf(NEWLINE, file.start) + 1;
+      if (file.start >= first.used) {
+        file.chunks.shift();
+        file.start = 0;
+      }
+    }
+    if (file.followers) {
+      const line = head + rest;
+      for (const f of file.followers) f(line);
+    }
   }
+}
+
+/** The text of `chunks[from..]`, starting `offset` bytes into the first. */
+function decode(chunks: readonly Chunk[], from: number, offset: number): string {
+  let text = "";
+  for (let i = from; i < chunks.length; i++) {
+    const c = chunks[i]!;
+    text += c.bytes.toString("utf8", i === from ? offset : 0, c.used);
+  }
+  return text;
 }
 
 /** Splits a process's output into lines, holding back an unterminated tail until more arrives or the stream ends. */

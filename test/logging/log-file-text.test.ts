@@ -23,4 +23,26 @@ test("a log file's text follows appends and the front trim at the line cap, as o
   assert.is(logs.text(path), undefined);
 });
 
+test("lines keep their text across chunk boundaries: non-ASCII, long lines, followers and the cap", () => {
+  const logs = new CriLogStore();
+  const path = "/var/log/pods/ns_p_u/c/0.log";
+  const followed: string[] = [];
+  const stop = logs.follow(path, (l) => followed.push(l));
+  const expected: string[] = [];
+  for (let i = 0; i < MAX_LOG_LINES + 300; i++) {
+    // Multi-byte characters, a surrogate pair and now and then a line longer than any chunk.
+    const text = i % 997 === 0 ? `long ${"é".repeat(70_000)} ${i}` : `ünïcödé 🚀 ${i}`;
+    logs.append(path, 3000, "stderr", text);
+    expected.push(`1970-01-01T00:00:03Z stderr F ${text}`);
+  }
+  stop();
+  logs.append(path, 3000, "stdout", "after");
+  expected.push("1970-01-01T00:00:03Z stdout F after");
+  const kept = expected.slice(-MAX_LOG_LINES);
+  assert.equal(followed, expected.slice(0, -1));
+  assert.equal(logs.lines(path), kept);
+  assert.is(logs.text(path), kept.join("\n") + "\n");
+  assert.equal(logs.parse(logs.lines(path)![0]!), { time: 3000, stream: "stderr", partial: false, text: expected[expected.length - MAX_LOG_LINES]!.slice("1970-01-01T00:00:03Z stderr F ".length) });
+});
+
 test.run();
