@@ -4,7 +4,8 @@
  * validation, field tracking, store, one watcher), updates of a label, kubelet-style status
  * updates and status patches (field tracking on updates), Event creates (the scheduler's
  * `Scheduled` events), and status updates by a node's own identity (Node,RBAC authorization of an
- * in-process component). Each figure is the best of 50 rounds' CPU µs per request (and the mean). API_WRITE_PROFILE=FILE writes a CPU profile of the measured phases.
+ * in-process component). Each figure is the best of 50 rounds (API_WRITE_ROUNDS)' CPU µs per request (and the mean). API_WRITE_PROFILE=FILE writes a CPU profile of the measured phases
+ * (with API_WRITE_PROFILE_PHASE=TEXT, of the phase whose label contains TEXT only).
  */
 import { loadavg } from "node:os";
 import { writeFileSync } from "node:fs";
@@ -16,7 +17,8 @@ import { createLogger } from "../core/log/logger.js";
 import { createControlPlane } from "../core/apiserver/control-plane.js";
 
 const N = Number(process.env["BENCH_OPS"] ?? 5000);
-const ROUNDS = 50;
+/** Rounds per phase (API_WRITE_ROUNDS): more, shorter rounds make the best one likelier to have run undisturbed on a loaded machine. */
+const ROUNDS = Number(process.env["API_WRITE_ROUNDS"] ?? 50);
 
 function templatePod(i: number): Pod {
   const app = `app-${i % 100}`;
@@ -76,17 +78,21 @@ const events = cp.client.resource<Event>("Event");
 let seen = 0;
 const watcher = await pods.watch({ resourceVersion: String(cp.store.currentRevision()) }, () => void seen++);
 
+/** API_WRITE_PROFILE_PHASE=TEXT: only the measured phases whose label contains TEXT are profiled. */
+const profilePhase = process.env["API_WRITE_PROFILE_PHASE"];
 let session: Session | undefined;
 if (process.env["API_WRITE_PROFILE"]) {
   session = new Session();
   session.connect();
   await session.post("Profiler.enable");
-  await session.post("Profiler.start");
+  if (!profilePhase) await session.post("Profiler.start");
 }
 
 const results: string[] = [];
 async function measure(label: string, count: number, op: (i: number) => Promise<unknown>): Promise<void> {
   for (let i = 0; i < 200; i++) await op(count + i); // warm-up: writes of the same shape to objects not measured
+  const profiled = session && profilePhase && label.includes(profilePhase);
+  if (profiled) await session!.post("Profiler.start");
   // The best of ROUNDS rounds: on a shared machine a round's CPU time also holds other processes' cache and scheduling noise.
   const per = Math.ceil(count / ROUNDS);
   let best = Infinity;
@@ -98,6 +104,10 @@ async function measure(label: string, count: number, op: (i: number) => Promise<
     const used = process.cpuUsage(cpu);
     total += used.user + used.system;
     best = Math.min(best, (used.user + used.system) / (to - from));
+  }
+  if (profiled) {
+    const { profile } = await session!.post("Profiler.stop");
+    writeFileSync(process.env["API_WRITE_PROFILE"]!, JSON.stringify(profile));
   }
   results.push(`${label.padEnd(56)} ${best.toFixed(1).padStart(7)} µs CPU (mean ${(total / count).toFixed(1)})`);
 }
@@ -140,11 +150,11 @@ await measure("pod status update as system:node:<node> (Node,RBAC)", N, async (i
   stored[i] = await nodePods[i % 10]!.updateStatus({ ...p, status: runningStatus(p, i % 3) }) as Pod;
 });
 
-if (session) {
+if (session && !profilePhase) {
   const { profile } = await session.post("Profiler.stop");
-  session.disconnect();
   writeFileSync(process.env["API_WRITE_PROFILE"]!, JSON.stringify(profile));
 }
+session?.disconnect();
 watcher.stop();
 process.stdout.write(`load average ${loadavg().map((l) => l.toFixed(1)).join(" ")}; ${N} of each; the watcher saw ${seen} events\n`);
 for (const r of results) process.stdout.write(`${r}\n`);

@@ -17,3 +17,90 @@ export function cloneJson<T>(value: T): T {
   }
   return out as T;
 }
+
+/**
+ * A private copy of `value` made to be written next to `base` (an immutable value, e.g. the
+ * stored object's field at the same path): every subtree deep-equal to `base`'s at the same path,
+ * key order included, is `base`'s own (shared, not copied); only what differs is copied. Returns
+ * `base` itself when the whole value equals it. Callers may write into what differs only — a
+ * writer that may write anywhere needs {@link cloneJson}.
+ */
+export function cloneSharing<T>(value: T, base: unknown): T {
+  return share(value, base, true) as T;
+}
+
+/**
+ * `value` with every subtree deep-equal to `base`'s at the same path (key order included)
+ * replaced by `base`'s: identity with the stored object restored after a draft was copied and
+ * edited, so comparisons of the two (field tracking, generation, no-op detection, watchers)
+ * stop at shared subtrees, and the stored versions share what did not change. Non-mutating:
+ * containers along changed paths are new only where a child was replaced; `value` itself when
+ * nothing is shared, `base` when everything is.
+ */
+export function reshared<T>(value: T, base: unknown): T {
+  return share(value, base, false) as T;
+}
+
+function share(value: unknown, base: unknown, copy: boolean): unknown {
+  if (value === base || typeof value !== "object" || value === null) return value;
+  if (typeof base !== "object" || base === null || Array.isArray(value) !== Array.isArray(base)) return copy ? cloneJson(value) : value;
+  if (Array.isArray(value)) {
+    const b = base as unknown[];
+    let out: unknown[] | undefined = copy ? new Array(value.length) : undefined;
+    let all = value.length === b.length;
+    for (let i = 0; i < value.length; i++) {
+      const v = value[i];
+      const s = share(v, b[i], copy);
+      if (s !== b[i]) all = false;
+      if (!out && s !== v) out = value.slice();
+      if (out) out[i] = s;
+    }
+    return all ? base : (out ?? value);
+  }
+  const v = value as Record<string, unknown>;
+  const b = base as Record<string, unknown>;
+  let out: Record<string, unknown> | undefined = copy ? {} : undefined;
+  let all = true;
+  let count = 0;
+  for (const key in v) {
+    const member = v[key];
+    if (member === undefined) {
+      // Dropped from a copy (as JSON drops it); kept in a value returned as it is.
+      if (!copy && !out) continue;
+      if (!copy) out![key] = undefined;
+      continue;
+    }
+    count++;
+    const s = share(member, b[key], copy);
+    if (s !== b[key]) all = false;
+    if (!out && s !== member) out = copyUpTo(v, key);
+    if (out) out[key] = s;
+  }
+  if (all && sameKeys(v, b, count)) return base;
+  return out ?? value;
+}
+
+/** The members of `obj` before `stop`, in order (undefined ones too: `obj` is returned otherwise as it is). */
+function copyUpTo(obj: Record<string, unknown>, stop: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key in obj) {
+    if (key === stop) break;
+    out[key] = obj[key];
+  }
+  return out;
+}
+
+/** Whether `base`'s defined members are exactly `count` and named as `value`'s defined members, in the same order. */
+function sameKeys(value: Record<string, unknown>, base: Record<string, unknown>, count: number): boolean {
+  const keys = Object.keys(base);
+  let i = 0;
+  for (const key of keys) if (base[key] !== undefined) i++;
+  if (i !== count) return false;
+  i = 0;
+  for (const key in value) {
+    if (value[key] === undefined) continue;
+    while (i < keys.length && base[keys[i]!] === undefined) i++;
+    if (keys[i++] !== key) return false;
+  }
+  return true;
+}

@@ -28,7 +28,7 @@ import { FieldManager } from "./field-manager.js";
 import { evictPod } from "./eviction.js";
 import { AdmissionChain } from "./admission-chain.js";
 import { checkPreconditions, deletedResult, deletionComplete, markForDeletion, validateFinalizerChange } from "./deletion.js";
-import { draftOf, keepAllButStatus, keepSystemMeta, pinnedVersion, shallowDraft, statusDraftOf, type Draft } from "./draft.js";
+import { draftOf, keepAllButStatus, keepSystemMeta, pinnedVersion, reshareWithStored, shallowDraft, statusDraftOf, type Draft } from "./draft.js";
 import { requestMatcher, requestSelectors, requestTrigger } from "./request-selectors.js";
 import { decodeTyped, typeMismatchError } from "./openapi/type-check.js";
 import { validateNamespaceFinalizeUpdate } from "../api/builtin/core/namespace.js";
@@ -509,6 +509,7 @@ export class ApiServer implements ApiServerApi {
       if (admitting) await admitting;
       if (!subresource) {
         strategy.prepareForUpdate?.(draft, current, this.strategyContext);
+        reshareWithStored(draft, current);
         // Generation: a strategy that manages it (Deployments also bump on annotation changes)
         // has the last word; otherwise any change of desired state bumps it.
         const gen = current.metadata?.generation;

@@ -1,4 +1,4 @@
-import { cloneJson } from "../api/clone.js";
+import { cloneJson, cloneSharing, reshared } from "../api/clone.js";
 import type { KubeObject } from "../api/object.js";
 
 /** ObjectMeta without kubernetes-types' readonly markers: the server writes the system fields. */
@@ -71,15 +71,28 @@ export function keepSystemMeta(draft: Draft, current: KubeObject): void {
 }
 
 /**
- * The draft of a `/status` write (a PUT body or a patched object): its metadata and status
- * copied, every other field left shared (keepAllButStatus replaces them with the stored object's).
- * ManagedFields that are the `stored` object's are shared (see draftOf).
+ * The draft of a `/status` write (a PUT body or a patched object): its metadata copied, every
+ * other field left shared (keepAllButStatus replaces them with the stored object's). Its status is
+ * a fresh object whose members are copies of the body's, except where they equal the `stored`
+ * status's (at any depth): those are the stored ones, so a status write costs what it changes in
+ * the comparisons after it (field tracking, no-op detection, watchers). Status hooks
+ * (prepareForStatusUpdate, subresource prepares) and admission replace members of `status` at
+ * most, never write below them (test/apiserver/status-draft.test.ts freezes stored objects to
+ * hold them to it). ManagedFields that are the `stored` object's are shared (see draftOf).
  */
 export function statusDraftOf(body: KubeObject, stored?: KubeObject): Draft {
   const b = body as KubeObject & { status?: unknown };
   const draft = { ...body, metadata: metaCopy(body.metadata ?? {}, stored) } as Draft & { status?: unknown };
-  if (b.status !== undefined) draft.status = cloneJson(b.status);
+  if (b.status !== undefined) {
+    const base = (stored as { status?: unknown } | undefined)?.status;
+    const status = cloneSharing(b.status, base);
+    draft.status = status === base && isObject(status) ? { ...status } : status;
+  }
   return draft;
+}
+
+function isObject(value: unknown): value is object {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /** `/status` writes change status (and labels/annotations) only: everything else comes from the current object. */
@@ -95,4 +108,28 @@ export function keepAllButStatus(draft: Draft, current: KubeObject): void {
   else delete meta.finalizers;
   if (cur.ownerReferences) meta.ownerReferences = cur.ownerReferences;
   else delete meta.ownerReferences;
+}
+
+/**
+ * After an update's hooks (defaults, mutating admission, prepareForUpdate) have written the draft:
+ * every field (and metadata member but managedFields) deep-equal to the stored object's is made
+ * the stored one, at any depth (see {@link reshared}), so what follows costs what the write
+ * changed: generation and no-op checks, field tracking, update validation, watchers comparing
+ * versions — and the stored versions share the unchanged parts. Nothing may write into the draft
+ * below its top-level fields and metadata's members afterwards.
+ */
+export function reshareWithStored(draft: Draft, current: KubeObject): void {
+  reshareMembers(draft as Record<string, unknown>, current as Record<string, unknown>, "metadata");
+  reshareMembers(draft.metadata as Record<string, unknown>, (current.metadata ?? {}) as Record<string, unknown>, "managedFields");
+}
+
+/** Replaces each object member of `obj` (but `skip`) by {@link reshared} with `base`'s member of that name. */
+function reshareMembers(obj: Record<string, unknown>, base: Record<string, unknown>, skip: string): void {
+  for (const key in obj) {
+    if (key === skip) continue;
+    const value = obj[key];
+    if (typeof value !== "object" || value === null) continue;
+    const shared = reshared(value, base[key]);
+    if (shared !== value) obj[key] = shared;
+  }
 }
