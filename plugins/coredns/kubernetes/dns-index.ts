@@ -68,6 +68,8 @@ export class DnsIndex {
   private readonly registrations: EventHandlerRegistration[] = [];
   /** When the index last changed (unix seconds): the SOA serial. */
   modified: number;
+  /** Counts the index's changes: an answer computed at one generation holds while it stays the same. */
+  generation = 0;
 
   constructor(
     informers: DnsInformers,
@@ -94,8 +96,14 @@ export class DnsIndex {
     const ns = informers.forResource<Namespace>("Namespace");
     this.registrations.push(
       ns.addEventHandler({
-        onAdd: (n) => void this.namespaces.add(n.metadata?.name ?? ""),
-        onDelete: (n) => void this.namespaces.delete((isTombstone(n) ? n.obj : n).metadata?.name ?? ""),
+        onAdd: (n) => {
+          this.generation++;
+          this.namespaces.add(n.metadata?.name ?? "");
+        },
+        onDelete: (n) => {
+          this.generation++;
+          this.namespaces.delete((isTombstone(n) ? n.obj : n).metadata?.name ?? "");
+        },
       }),
     );
     if (options.pods) {
@@ -103,12 +111,17 @@ export class DnsIndex {
       const ips = (p: Pod): string[] => (p.status?.podIPs?.map((i) => i.ip) ?? (p.status?.podIP ? [p.status.podIP] : [])).filter((ip): ip is string => !!ip && !p.spec?.hostNetwork);
       this.registrations.push(
         pods.addEventHandler({
-          onAdd: (p) => ips(p).forEach((ip) => addTo(this.podIps, ip, p.metadata?.namespace ?? "")),
+          onAdd: (p) => {
+            this.generation++;
+            ips(p).forEach((ip) => addTo(this.podIps, ip, p.metadata?.namespace ?? ""));
+          },
           onUpdate: (o, p) => {
+            this.generation++;
             ips(o).forEach((ip) => removeFrom(this.podIps, ip, o.metadata?.namespace ?? ""));
             ips(p).forEach((ip) => addTo(this.podIps, ip, p.metadata?.namespace ?? ""));
           },
           onDelete: (p) => {
+            this.generation++;
             const pod = isTombstone(p) ? p.obj : p;
             ips(pod).forEach((ip) => removeFrom(this.podIps, ip, pod.metadata?.namespace ?? ""));
           },
@@ -157,6 +170,7 @@ export class DnsIndex {
   }
 
   private touch(): void {
+    this.generation++;
     this.modified = Math.floor(this.clock.now() / 1000);
   }
 

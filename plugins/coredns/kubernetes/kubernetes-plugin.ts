@@ -233,6 +233,9 @@ function addressAnswers(type: string, qname: string, ttl: number, ips: readonly 
   return [];
 }
 
+/** Bound on the replies the plugin keeps for reuse (questions × spellings). */
+const REPLIES_MAX = 65_536;
+
 /** The `kubernetes` directive. */
 export const kubernetesPlugin: DnsPluginDefinition = {
   name: "kubernetes",
@@ -241,6 +244,10 @@ export const kubernetesPlugin: DnsPluginDefinition = {
     const informers = s.env.informers;
     if (!informers) throw s.reader.error("no cluster to read: the kubernetes plugin needs the cluster's informers");
     let dns: KubernetesDns | undefined;
+    // The last reply per question, reused while the index has not changed: a repeated question
+    // (a cache miss after an eviction) gets the very same immutable reply, whose encoding the
+    // server already holds, instead of one built and encoded again.
+    const replies = new Map<string, { generation: number; reply: DnsReply }>();
     return {
       startup() {
         dns = new KubernetesDns(options, new DnsIndex(informers, s.env.clock, { pods: options.pods === "verified" }));
@@ -255,7 +262,16 @@ export const kubernetesPlugin: DnsPluginDefinition = {
           async serveDNS(req) {
             const zone = matchZone(options.zones, req.name);
             if (!zone || !dns) return next.serveDNS(req);
-            const r = dns.answer(req, zone);
+            const key = `${req.type}|${req.name}|${req.question.name}`;
+            const generation = dns.index.generation;
+            const last = replies.get(key);
+            let r: DnsReply;
+            if (last && last.generation === generation) r = last.reply;
+            else {
+              r = dns.answer(req, zone);
+              if (replies.size >= REPLIES_MAX) replies.clear();
+              replies.set(key, { generation, reply: r });
+            }
             if (r.rcode === Rcode.NXDOMAIN && options.fallthrough && (options.fallthrough.length === 0 || options.fallthrough.some((z) => isSubdomain(z, req.name)))) return next.serveDNS(req);
             return r;
           },

@@ -1,0 +1,60 @@
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import dnsPacket, { type DecodedPacket } from "dns-packet";
+import type { Namespace, Service } from "kubernetes-types/core/v1.js";
+import { Cluster } from "../../core/cluster/cluster.js";
+import { DnsServer } from "../../plugins/coredns/server/dns-server.js";
+import { BUILTIN_DNS_PLUGINS } from "../../plugins/coredns/dns-plugins/builtins.js";
+
+// No cache: every query reaches the kubernetes plugin, which reuses its last reply per question
+// only while its index is unchanged.
+const COREFILE = `.:53 {\n    kubernetes cluster.local {\n       ttl 30\n    }\n}`;
+
+async function setup(): Promise<{ cluster: Cluster; server: DnsServer; ask: (name: string, type?: string) => Promise<DecodedPacket> }> {
+  const cluster = new Cluster({ clock: "virtual", seed: 1, plugins: [] });
+  await cluster.start();
+  const server = new DnsServer(
+    { clock: cluster.clock, random: cluster.random, log: () => undefined, readFile: () => undefined, informers: cluster.informers, transport: { exchange: () => Promise.reject(new Error("no upstream")) }, fatal: (m) => { throw new Error(m); }, hostname: "t" },
+    new Map(BUILTIN_DNS_PLUGINS.map((d) => [d.name, d])),
+  );
+  await server.load(COREFILE);
+  await cluster.clock.sleep(100);
+  const ask = async (name: string, type = "A"): Promise<DecodedPacket> => {
+    const wire = dnsPacket.encode({ id: 9, type: "query", flags: dnsPacket.RECURSION_DESIRED, questions: [{ name, type: type as "A", class: "IN" }] });
+    return dnsPacket.decode(Buffer.from((await server.handle(wire, { protocol: "udp", remoteAddress: "10.0.0.1", remotePort: 1, port: 53 }))!));
+  };
+  return { cluster, server, ask };
+}
+
+const rcode = (p: DecodedPacket): string => (p as unknown as { rcode: string }).rcode;
+const data = (p: DecodedPacket): string[] => (p.answers ?? []).map((a) => `${a.name} ${(a as { data: string }).data}`);
+
+test("a repeated question is answered alike; a changed service, a deleted one and a new namespace are seen at once", async () => {
+  const { cluster, server, ask } = await setup();
+  try {
+    const services = cluster.client.resource<Service>("Service");
+    assert.is(rcode(await ask("web.default.svc.cluster.local")), "NXDOMAIN");
+    const web = await services.create({ apiVersion: "v1", kind: "Service", metadata: { name: "web", namespace: "default" }, spec: { ports: [{ port: 80 }] } }, { namespace: "default" });
+    await cluster.clock.sleep(10);
+    const ip = web.spec!.clusterIP!;
+    assert.equal(data(await ask("web.default.svc.cluster.local")), [`web.default.svc.cluster.local ${ip}`], "the NXDOMAIN given before the service existed is not reused");
+    assert.equal(data(await ask("web.default.svc.cluster.local")), [`web.default.svc.cluster.local ${ip}`]);
+    // Another spelling of the same question keeps its own case.
+    assert.equal(data(await ask("WEB.default.svc.cluster.local")), [`WEB.default.svc.cluster.local ${ip}`]);
+    await services.delete("web", { namespace: "default" });
+    await cluster.clock.sleep(10);
+    assert.is(rcode(await ask("web.default.svc.cluster.local")), "NXDOMAIN", "a deleted service is not answered from the reply kept for it");
+    // Namespace events change answers too (NODATA for an existing namespace, NXDOMAIN otherwise).
+    assert.is(rcode(await ask("team.svc.cluster.local")), "NXDOMAIN");
+    await cluster.client.resource<Namespace>("Namespace").create({ apiVersion: "v1", kind: "Namespace", metadata: { name: "team" } });
+    await cluster.clock.sleep(10);
+    const nodata = await ask("team.svc.cluster.local");
+    assert.is(rcode(nodata), "NOERROR");
+    assert.is(nodata.answers?.length, 0);
+  } finally {
+    await server.stop();
+    await cluster.stop();
+  }
+});
+
+test.run();
