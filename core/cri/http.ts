@@ -167,7 +167,7 @@ export function parseHttpMessage(buffer: string, atEnd = false): { startLine: st
     const from = lineEnd + 2;
     lineEnd = buffer.indexOf("\r\n", from);
     const i = buffer.indexOf(":", from);
-    if (i > from && i < lineEnd) headers[lowerName(buffer.slice(from, i).trim())] = buffer.slice(i + 1, lineEnd).trim();
+    if (i > from && i < lineEnd) headers[knownName(buffer, from, i) ?? lowerName(buffer.slice(from, i).trim())] = headerValue(buffer, i + 1, lineEnd);
   }
   const start = headEnd + 4;
   const length = headers["content-length"];
@@ -191,4 +191,50 @@ function lowerName(name: string): string {
     if (LOWER.size < 1024) LOWER.set(name, lower);
   }
   return lower;
+}
+
+/** Header names most messages carry, lower-cased, by length and first letter (see {@link knownName}). */
+const KNOWN = new Map<number, string[]>();
+for (const name of [
+  "host", "connection", "content-length", "content-type", "content-encoding", "transfer-encoding", "user-agent", "accept", "accept-encoding",
+  "accept-language", "accept-ranges", "date", "server", "last-modified", "etag", "location", "cache-control", "keep-alive", "authorization",
+  "cookie", "set-cookie", "x-request-id", "x-real-ip", "x-forwarded-for", "x-forwarded-host", "x-forwarded-port", "x-forwarded-proto",
+  "x-forwarded-scheme", "x-scheme", "x-original-uri", "x-original-forwarded-for",
+]) {
+  const key = name.length * 128 + name.charCodeAt(0);
+  KNOWN.set(key, [...(KNOWN.get(key) ?? []), name]);
+}
+
+/**
+ * The lower-cased name of the header whose name is `text[from..to)` when it is a common one
+ * (compared in place, case-insensitively: no substring, no lower-casing, the key an interned
+ * literal); undefined otherwise (the caller slices, trims and lower-cases it).
+ */
+function knownName(text: string, from: number, to: number): string | undefined {
+  const candidates = KNOWN.get((to - from) * 128 + (text.charCodeAt(from) | 0x20));
+  if (!candidates) return undefined;
+  next: for (const name of candidates) {
+    for (let k = 0; k < name.length; k++) {
+      const c = text.charCodeAt(from + k);
+      const l = name.charCodeAt(k);
+      // Only an upper-case letter turns into the name's lower-case letter by setting 0x20.
+      if (c !== l && (c < 0x41 || (c | 0x20) !== l)) continue next;
+    }
+    return name;
+  }
+  return undefined;
+}
+
+/** `text[from..to).trim()`, without the intermediate substring when only spaces and tabs surround the value. */
+function headerValue(text: string, from: number, to: number): string {
+  let a = from;
+  let b = to;
+  while (a < b && (text.charCodeAt(a) === 0x20 || text.charCodeAt(a) === 0x09)) a++;
+  while (b > a && (text.charCodeAt(b - 1) === 0x20 || text.charCodeAt(b - 1) === 0x09)) b--;
+  if (a === b) return "";
+  // Other whitespace at either end (String.prototype.trim's set is wider): trim as before.
+  const first = text.charCodeAt(a);
+  const last = text.charCodeAt(b - 1);
+  const value = text.slice(a, b);
+  return first <= 0x20 || first >= 0x7f || last <= 0x20 || last >= 0x7f ? value.trim() : value;
 }

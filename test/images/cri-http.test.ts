@@ -1,5 +1,6 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import fc from "fast-check";
 import { formatResponse, parseHttpMessage } from "../../core/cri/http.js";
 import { LineSplitter } from "../../plugins/runtime-containerd/log-store.js";
 
@@ -10,6 +11,23 @@ test("parseHttpMessage: start line, names lower-cased and trimmed, values trimme
   assert.equal(p.headers, { host: "a.example", "x-thing": "two", "content-length": "3" });
   assert.is(p.body, "abc");
   assert.is(msg.slice(p.consumed), "NEXT");
+});
+
+test("parseHttpMessage: any header line parses as slicing, trimming and lower-casing it would (known names compared in place, odd whitespace and case included)", () => {
+  const names = fc.oneof(
+    fc.constantFrom("Host", "HOST", "host", "Content-Length", "content-type", "X-Forwarded-For", "x-request-ID", "Server", "ETag", "Date", "X-Real-IP", "Set-Cookie", "Hosx", "Hos", "Host ", " Host", "X-Forwarded-Fo", "Conne\u00e9tion", "CONNECTION@"),
+    fc.string({ unit: fc.constantFrom("a", "A", "-", "0", "Z", "_", " ", "\t", "\u00a0", "@", "["), minLength: 1, maxLength: 12 }),
+  );
+  const values = fc.string({ unit: fc.constantFrom("v", " ", "\t", "\u00a0", "\ufeff", "é", ":", "x"), maxLength: 8 });
+  fc.assert(
+    fc.property(fc.array(fc.tuple(names, values), { maxLength: 6 }), (lines) => {
+      const expected: Record<string, string> = {};
+      for (const [n, v] of lines) expected[n.trim().toLowerCase()] = v.trim();
+      const p = parseHttpMessage(`GET / HTTP/1.1\r\n${lines.map(([n, v]) => `${n}:${v}\r\n`).join("")}\r\n`)!;
+      assert.equal(p.headers, expected);
+    }),
+    { numRuns: 2000, seed: 16 },
+  );
 });
 
 test("parseHttpMessage: incomplete head or body waits; a response without Content-Length ends with the connection; a request without one has no body", () => {
