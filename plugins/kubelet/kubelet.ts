@@ -83,6 +83,8 @@ export class Kubelet {
   readonly csi: CsiVolumeManager;
   private readonly spec: NodeSpec & { name: string };
   private readonly workers = new Map<string, PodWorker>();
+  /** The pods holding node resources ({@link PodWorker.holdsNodeResources}), as a running count and sum of their admission requests. */
+  private readonly used = { pods: 0, requests: [0n, 0n, 0n] };
   private readonly bySandbox = new Map<string, PodWorker>();
   private readonly informers: SharedInformerFactory;
   private readonly events: EventBroadcaster;
@@ -167,6 +169,7 @@ export class Kubelet {
       admit: (pod) => admitPod(pod, this.admittedUsage(pod), this.allocatable, this.nodeLabels),
       token: (pod, audience, exp) => this.podToken(pod, audience, exp),
       forget: (uid) => this.forget(uid),
+      holdsNodeResources: (w, holds) => this.countUsage(w, holds ? 1 : -1),
       runtimeHandler: (name) => this.runtimeHandler(name),
       sandboxCreated: (id, worker) => void this.bySandbox.set(id, worker),
       metrics: this.metrics,
@@ -302,6 +305,7 @@ export class Kubelet {
     const w = this.workers.get(uid);
     if (!w) return;
     this.workers.delete(uid);
+    if (w.holdsNodeResources) this.countUsage(w, -1);
     for (const [id, x] of this.bySandbox) if (x === w) this.bySandbox.delete(id);
   }
 
@@ -309,18 +313,23 @@ export class Kubelet {
     return this.bySandbox.get(id);
   }
 
-  /** What the pods admitted on this node and not finished, other than `pod`, request. */
+  /**
+   * What the pods admitted on this node and not finished, other than `pod`, request: the running
+   * sum (upstream walks the active pods on every admission; the sum is the same without the walk).
+   */
   private admittedUsage(pod: Pod): NodeUsage {
-    let pods = 0;
-    const requests = [0n, 0n, 0n];
     const self = this.workers.get(pod.metadata?.uid ?? "");
-    for (const w of this.workers.values()) {
-      if (w === self || !w.holdsNodeResources) continue;
-      pods++;
-      const r = w.admissionRequests;
-      for (let i = 0; i < requests.length; i++) requests[i]! += r[i]!;
-    }
-    return { pods, requests };
+    if (!self?.holdsNodeResources) return this.used;
+    const r = self.admissionRequests;
+    return { pods: this.used.pods - 1, requests: this.used.requests.map((v, i) => v - r[i]!) };
+  }
+
+  /** Adds (`sign` 1) or removes (-1) a worker's pod from the running usage. */
+  private countUsage(w: PodWorker, sign: 1 | -1): void {
+    const r = w.admissionRequests;
+    const used = this.used;
+    used.pods += sign;
+    for (let i = 0; i < used.requests.length; i++) used.requests[i] = sign > 0 ? used.requests[i]! + r[i]! : used.requests[i]! - r[i]!;
   }
 
   // ---- node registration and heartbeats ----

@@ -52,6 +52,8 @@ export interface KubeletServices {
   readonly sandboxCreated: (sandboxId: string, worker: PodWorker) => void;
   /** Called when the worker is done with its pod (terminated and cleaned up). */
   readonly forget: (uid: string) => void;
+  /** Called when a worker starts or stops counting toward the node's usage at admission ({@link PodWorker.holdsNodeResources}). */
+  readonly holdsNodeResources: (worker: PodWorker, holds: boolean) => void;
   /** Where probe runs and pod start durations are recorded. */
   readonly metrics?: KubeletMetricsRecorder;
   /** The volume manager for PVC, generic ephemeral and CSI inline volumes. */
@@ -76,6 +78,8 @@ export class PodWorker {
    */
   private finishedInApi = false;
   private startedInApi = false;
+  /** What {@link holdsNodeResources} was when last reported to the kubelet. */
+  private holding = false;
   private lifecycle: Lifecycle = "syncing";
   private admitted = false;
   private terminal: { phase: "Failed" | "Succeeded"; reason?: string; message?: string } | undefined;
@@ -129,11 +133,20 @@ export class PodWorker {
     const phase = status?.phase;
     this.finishedInApi = phase === "Succeeded" || phase === "Failed";
     this.startedInApi = !!status?.startTime;
+    this.reportHolding();
   }
 
   /** Counts toward what the node's pods use at admission: not finished, and started (or its sandbox exists). */
   get holdsNodeResources(): boolean {
     return !this.finishedInApi && (this.startedInApi || this.sandboxId !== undefined);
+  }
+
+  /** Tells the kubelet when {@link holdsNodeResources} changed (it keeps the node's usage as a running sum). */
+  private reportHolding(): void {
+    const holds = this.holdsNodeResources;
+    if (holds === this.holding) return;
+    this.holding = holds;
+    this.k.holdsNodeResources(this, holds);
   }
 
   get uid(): string {
@@ -386,6 +399,7 @@ export class PodWorker {
       const id = await this.k.runtime.runtime.runPodSandbox(this.sandboxConfig, await this.k.runtimeHandler(pod.spec?.runtimeClassName));
       const st = await this.k.runtime.runtime.podSandboxStatus(id);
       this.sandboxId = id;
+      this.reportHolding();
       this.k.sandboxCreated(id, this);
       // Built to size (a filtered spread leaves a 17-slot backing store per pod).
       this.podIPs = hostNetwork ? [this.k.nodeIP] : st.additionalIps.length === 0 ? (st.ip ? [st.ip] : []) : [st.ip, ...st.additionalIps].filter(Boolean);
@@ -927,6 +941,7 @@ export class PodWorker {
     if (this.sandboxId) {
       const id = this.sandboxId;
       this.sandboxId = undefined;
+      this.reportHolding();
       await this.k.runtime.runtime.removePodSandbox(id).catch(() => undefined);
     }
     await this.unmountVolumes();

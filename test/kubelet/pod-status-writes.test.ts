@@ -54,4 +54,31 @@ test("kubelet admission counts the pods already running on the node (OutOfcpu wi
   }
 });
 
+test("kubelet admission stops counting a pod once it has finished or is gone from the node", async () => {
+  const { cluster, pods } = await kubeletCluster();
+  try {
+    const phaseOf = (name: string, phase: string) =>
+      cluster.waitFor<Pod>("Pod", (x) => x.metadata?.name === name && x.status?.phase === phase).catch(async (err: Error) => {
+        const p = await pods.get(name, { namespace: "default" });
+        throw new Error(`${name} is ${p.status?.phase} (${p.status?.reason ?? ""} ${p.status?.message ?? ""}), not ${phase}: ${err.message}`);
+      });
+    // A completed pod's requests are free again.
+    await pods.create(pod("done", { restartPolicy: "Never", containers: [{ name: "c", image: "busybox:1.36", command: ["sh", "-c", "echo ok"], resources: { requests: { cpu: "3" } } }] }));
+    await phaseOf("done", "Succeeded");
+    await pods.create(pod("next", { containers: [{ name: "c", image: "busybox:1.36", command: ["sleep", "3600"], resources: { requests: { cpu: "3" } } }] }));
+    await phaseOf("next", "Running");
+    // While "next" runs its 3 CPUs are used...
+    await pods.create(pod("over", { containers: [{ name: "c", image: "busybox:1.36", resources: { requests: { cpu: "1500m" } } }] }));
+    const over = await phaseOf("over", "Failed");
+    assert.is(over.status?.message, "Pod was rejected: Node didn't have enough resource: cpu, requested: 1500, used: 3000, capacity: 4000");
+    // ...and once it is deleted and its containers are gone, they are free.
+    await pods.delete("next", { namespace: "default", gracePeriodSeconds: 0 });
+    await cluster.clock.sleep(5000);
+    await pods.create(pod("last", { containers: [{ name: "c", image: "busybox:1.36", command: ["sleep", "3600"], resources: { requests: { cpu: "3" } } }] }));
+    await phaseOf("last", "Running");
+  } finally {
+    await cluster.stop();
+  }
+});
+
 test.run();
