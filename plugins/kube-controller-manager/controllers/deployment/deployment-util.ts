@@ -113,7 +113,33 @@ export function byCreation(a: ReplicaSet, b: ReplicaSet): number {
 
 /** The oldest ReplicaSet whose template equals the Deployment's (FindNewReplicaSet). */
 export function findNewReplicaSet(d: Deployment, sets: readonly ReplicaSet[]): ReplicaSet | undefined {
-  return [...sets].sort(byCreation).find((rs) => equalIgnoreHash(rs.spec?.template, d.spec?.template));
+  const key = templateKeyOf(d);
+  return [...sets].sort(byCreation).find((rs) => templateKeyOf(rs) === key);
+}
+
+/** An object whose spec carries a pod template: a Deployment or a ReplicaSet. */
+type TemplateOwner = Deployment | ReplicaSet;
+
+/** Template keys by owner uid, for the owner's generation: every status write brings a new object (and template object), its spec stays. */
+const ownerTemplateKeys = new Map<string, { generation: number; key: string }>();
+/** Past this many owners the map starts over (deleted owners' entries go with it). */
+const MAX_OWNER_TEMPLATE_KEYS = 4096;
+
+/**
+ * {@link templateKey} of an object's `spec.template`, computed once per uid and generation (the
+ * API server moves the generation on every spec change), so a Deployment or ReplicaSet that only
+ * had its status written is not serialised again.
+ */
+function templateKeyOf(owner: TemplateOwner): string {
+  const uid = owner.metadata?.uid;
+  const generation = owner.metadata?.generation;
+  if (!uid || generation === undefined) return templateKey(owner.spec?.template);
+  const cached = ownerTemplateKeys.get(uid);
+  if (cached && cached.generation === generation) return cached.key;
+  const key = templateKey(owner.spec?.template);
+  if (ownerTemplateKeys.size >= MAX_OWNER_TEMPLATE_KEYS) ownerTemplateKeys.clear();
+  ownerTemplateKeys.set(uid, { generation, key });
+  return key;
 }
 
 export function revisionOf(rs: ReplicaSet): number {

@@ -93,11 +93,33 @@ export function replicaSetController(mgr: Manager, kind: ReplicatedKind, options
   const client = mgr.client.resource<ReplicatedObject>({ apiVersion: kind.apiVersion, kind: kind.kind });
   const recorder = mgr.getEventRecorderFor(kind.eventSource);
   const expectations = new Expectations(mgr.clock);
-  const selectors = new WeakMap<ReplicatedObject, LabelSelector>();
-  const selectorOf = (rs: ReplicatedObject): LabelSelector => {
-    let s = selectors.get(rs);
-    if (!s) selectors.set(rs, (s = kind.selector(rs)));
-    return s;
+  /**
+   * A set's parsed selector and template-label selector, by namespace/name for its uid and
+   * generation (the API server moves it on every spec change): a set whose status alone was
+   * written, a new object each time, is not parsed again. {@link sync} drops a deleted set's entry.
+   */
+  const parsed = new Map<string, { uid: string | undefined; generation: number | undefined; selector: LabelSelector; templateLabels: LabelSelector }>();
+  const parsedOf = (rs: ReplicatedObject): { selector: LabelSelector; templateLabels: LabelSelector } => {
+    const key = keyOf(rs.metadata?.namespace ?? "", rs.metadata?.name ?? "");
+    const uid = rs.metadata?.uid;
+    const generation = rs.metadata?.generation;
+    let p = parsed.get(key);
+    if (!p || p.uid !== uid || p.generation !== generation || generation === undefined) {
+      p = { uid, generation, selector: kind.selector(rs), templateLabels: labelSelectorFromSet(rs.spec?.template?.metadata?.labels ?? {}) };
+      parsed.set(key, p);
+    }
+    return p;
+  };
+  const selectorOf = (rs: ReplicatedObject): LabelSelector => parsedOf(rs).selector;
+  /** The labels of {@link POD_OWNER_STATE_INDEX} values, parsed once per value (a set's pods share a few). */
+  const valueLabels = new Map<string, Record<string, string>>();
+  const labelsOfValue = (value: string, labelsPart: string): Record<string, string> => {
+    let labels = valueLabels.get(value);
+    if (!labels) {
+      if (valueLabels.size >= 4096) valueLabels.clear();
+      valueLabels.set(value, (labels = labelsOfKey(labelsPart)));
+    }
+    return labels;
   };
   const keyOf = (ns: string, name: string): string => `${ns}/${name}`;
   const podKey = (pod: Pod): string => keyOf(pod.metadata!.namespace!, pod.metadata!.name!);
@@ -231,6 +253,7 @@ export function replicaSetController(mgr: Manager, kind: ReplicatedKind, options
     const rs = setLister.namespace(ns).get(name);
     if (!rs) {
       expectations.delete(key);
+      parsed.delete(key);
       return;
     }
     const needsSync = expectations.satisfied(key);
@@ -264,15 +287,13 @@ export function replicaSetController(mgr: Manager, kind: ReplicatedKind, options
     if ((rs.spec?.minReadySeconds ?? 0) > 0) return undefined;
     if (podInformer.indexer.countByIndex(POD_CONTROLLER_INDEX, orphanKey(rs.metadata!.namespace!)) > 0) return undefined;
     const prefix = `${rs.metadata!.uid!}/`;
-    const selector = selectorOf(rs);
-    const templateLabels = labelSelectorFromSet(rs.spec?.template?.metadata?.labels ?? {});
+    const { selector, templateLabels } = parsedOf(rs);
     const counts: PodCounts = { active: 0, fullyLabeled: 0, ready: 0, available: 0 };
     for (const value of podInformer.indexer.listIndexFuncValues(POD_OWNER_STATE_INDEX)) {
       if (!value.startsWith(prefix)) continue;
-      const rest = value.slice(prefix.length);
-      const cut = rest.indexOf("/");
-      const state = rest.slice(0, cut);
-      const labels = labelsOfKey(rest.slice(cut + 1));
+      const cut = value.indexOf("/", prefix.length);
+      const state = value.slice(prefix.length, cut);
+      const labels = labelsOfValue(value, value.slice(cut + 1));
       const n = podInformer.indexer.countByIndex(POD_OWNER_STATE_INDEX, value);
       if (!selector.matches(labels)) return undefined;
       if (state === "inactive") continue;

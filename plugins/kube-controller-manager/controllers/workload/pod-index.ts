@@ -38,7 +38,18 @@ export type OwnedPodState = "ready" | "active" | "inactive";
 
 /** The pod's labels as the index writes them. */
 export function labelsKey(labels: Readonly<Record<string, string>> | undefined): string {
-  return labels ? Object.keys(labels).sort().map((k) => `${k}=${labels[k]}`).join(",") : "";
+  if (!labels) return "";
+  const keys = Object.keys(labels);
+  // Labels are often in sorted order already: sort only when not.
+  for (let i = 1; i < keys.length; i++) {
+    if (keys[i - 1]! > keys[i]!) {
+      keys.sort();
+      break;
+    }
+  }
+  let out = "";
+  for (let i = 0; i < keys.length; i++) out += `${i === 0 ? "" : ","}${keys[i]}=${labels[keys[i]!]}`;
+  return out;
 }
 
 /** Adds {@link POD_OWNER_STATE_INDEX} to the pod informer unless a controller already did; `state` classifies a pod. */
