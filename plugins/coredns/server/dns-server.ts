@@ -21,6 +21,8 @@ interface ServerBlock {
 
 /** A packed answer the server replays for one query form (see {@link DnsServer.answerCached}). */
 interface PackedAnswer {
+  /** The query form's port, transport and address family ({@link formOf}). */
+  readonly form: number;
   readonly encoded: EncodedTemplate;
   readonly lease: ReplayLease;
   readonly series: QuerySeries | undefined;
@@ -45,8 +47,11 @@ interface LoadedConfig {
   readonly zonesByPort: Map<number, string[]>;
   readonly instances: { name: string; instance: DnsPluginInstance }[];
   readonly endpoints: HttpEndpoint[];
-  /** Packed answers by {@link packedKey}; a reload starts a new configuration, hence an empty map. */
-  readonly packed: Map<string, PackedAnswer>;
+  /**
+   * Packed answers by {@link packedHash} (one per hash: a colliding form replaces the other, and
+   * a lookup compares the bytes); a reload starts a new configuration, hence an empty map.
+   */
+  readonly packed: Map<number, PackedAnswer>;
 }
 
 /** Where a query came from and how. */
@@ -360,7 +365,8 @@ export class DnsServer {
     const config = this.config;
     if (lease && template && block?.replayable.has(lease.plugin) && config && bytes.byteLength <= limit) {
       if (config.packed.size >= PACKED_MAX) config.packed.clear();
-      config.packed.set(packedKey(buf, info), { encoded: template, lease, series });
+      const form = formOf(info);
+      config.packed.set(packedHash(buf, form), { form, encoded: template, lease, series });
     }
     return bytes;
   }
@@ -375,9 +381,10 @@ export class DnsServer {
   answerCached(buf: Buffer, info: QueryInfo): Buffer | undefined {
     const config = this.config;
     if (!config || config.packed.size === 0 || buf.byteLength < 17) return undefined;
-    const key = packedKey(buf, info);
+    const form = formOf(info);
+    const key = packedHash(buf, form);
     const p = config.packed.get(key);
-    if (!p) return undefined;
+    if (!p || p.form !== form || !sameTail(p.encoded.queryTail, buf)) return undefined;
     const start = this.env.clock.now();
     const shift = p.lease.renew(start);
     if (shift === undefined) {
@@ -397,9 +404,24 @@ export class DnsServer {
   }
 }
 
-/** A query form's key: its port, transport and address family, and its bytes after the ID. */
-function packedKey(buf: Buffer, info: QueryInfo): string {
-  return String.fromCharCode(info.port, (info.protocol === "tcp" ? 2 : 0) | (info.remoteAddress.includes(":") ? 1 : 0)) + buf.toString("latin1", 2);
+/** A query form's port, transport and address family as one number. */
+function formOf(info: QueryInfo): number {
+  return info.port * 4 + (info.protocol === "tcp" ? 2 : 0) + (info.remoteAddress.includes(":") ? 1 : 0);
+}
+
+/** FNV-1a of the query's bytes after its ID, seeded with its form: no string is built per query. */
+function packedHash(buf: Buffer, form: number): number {
+  let h = Math.imul(0x811c9dc5 ^ form, 0x01000193);
+  for (let i = 2; i < buf.length; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
+  return h;
+}
+
+/** Whether `buf`'s bytes after its ID are `tail`'s. */
+function sameTail(tail: Buffer, buf: Buffer): boolean {
+  const n = tail.length;
+  if (buf.length !== n + 2) return false;
+  for (let i = 0; i < n; i++) if (tail[i] !== buf[i + 2]) return false;
+  return true;
 }
 
 /** A response with no records: the query's ID, opcode, RD flag and questions, and `rcode`. */

@@ -91,9 +91,13 @@ export function encodedTemplate(query: Buffer, limit: number, bytes: Buffer, shi
 /** `encoded`'s bytes answering query `id`, every TTL lowered by `shift` seconds (floored at 0). */
 export function replayEncoded(encoded: EncodedTemplate, id: number, shift: number): Buffer {
   const out = Buffer.allocUnsafe(encoded.bytes.length);
-  encoded.bytes.copy(out);
-  out.writeUInt16BE(id, 0);
-  for (let i = 0; i < encoded.ttlOffsets.length; i++) out.writeUInt32BE(Math.max(0, encoded.baseTtls[i]! - shift), encoded.ttlOffsets[i]!);
+  // TypedArray#set: a plain memory copy (Buffer#copy checks and slices in JavaScript first).
+  out.set(encoded.bytes);
+  out[0] = id >>> 8;
+  out[1] = id & 0xff;
+  const offsets = encoded.ttlOffsets;
+  const base = encoded.baseTtls;
+  for (let i = 0; i < offsets.length; i++) out.writeUInt32BE(Math.max(0, base[i]! - shift), offsets[i]!);
   return out;
 }
 
