@@ -77,6 +77,7 @@ program
   .option("--port <port>", "API server port (0 picks a free one)", integer("--port", 0, 65535), 6443)
   .option("--host <address>", "listen address", "127.0.0.1")
   .option("--dns-port <port>", "host port of the cluster DNS, UDP and TCP on 127.0.0.1 (0 picks a free one; default 10053)", integer("--dns-port", 0, 65535))
+  .option("--dns-workers <n>", "worker processes answering the cluster DNS port's UDP queries (0 answers them in the cluster's process; default min(2, CPUs))", integer("--dns-workers", 0, 64))
   .option("--kubeconfig <path>", "where to write the kubeconfig (never ~/.kube/config unless you say so)", ".kubesim/kubeconfig")
   .option("--state-dir <dir>", "where the cluster's objects (store/), certificates and the admin token are kept", ".kubesim")
   .option("--reset", "start with an empty cluster: remove the stored objects in the state dir first", false)
@@ -108,7 +109,7 @@ program
     }
   }, [...DEFAULT_AUTHORIZATION_MODES])
   .addOption(new Option("--log-level <level>", "log level").choices(["debug", "info", "warn", "error", "silent"]))
-  .action(async (opts: { config?: string; nodes?: number; port: number; host: string; kubeconfig: string; stateDir: string; reset: boolean; split: boolean; insecureHttp: boolean; insecureAllowRemote: boolean; logLevel?: LogLevel; dnsPort?: number; dns: boolean; ingress: boolean; ingressHttpPort: number; ingressHttpsPort: number; disableScheduler: boolean; disableControllerManager: boolean; disableKubeProxy: boolean; disableAgent: boolean; etcdServers?: string[]; etcdPrefix: string; etcdCafile?: string; etcdCertfile?: string; etcdKeyfile?: string; kubeStateMetrics: boolean; nodeExporter: boolean; logging: boolean; authorizationMode: AuthorizationMode[]; cni?: string }) => {
+  .action(async (opts: { config?: string; nodes?: number; port: number; host: string; kubeconfig: string; stateDir: string; reset: boolean; split: boolean; insecureHttp: boolean; insecureAllowRemote: boolean; logLevel?: LogLevel; dnsPort?: number; dnsWorkers?: number; dns: boolean; ingress: boolean; ingressHttpPort: number; ingressHttpsPort: number; disableScheduler: boolean; disableControllerManager: boolean; disableKubeProxy: boolean; disableAgent: boolean; etcdServers?: string[]; etcdPrefix: string; etcdCafile?: string; etcdCertfile?: string; etcdKeyfile?: string; kubeStateMetrics: boolean; nodeExporter: boolean; logging: boolean; authorizationMode: AuthorizationMode[]; cni?: string }) => {
     if (opts.split) return upSplitCommand(opts);
     let handle: UpHandle;
     const disable: UpComponent[] = [];

@@ -1,11 +1,12 @@
 import type { DefinedPlugin } from "../plugins/plugin.js";
 import { mkdirSync, readFileSync } from "node:fs";
 import { join, resolve as resolvePath } from "node:path";
+import { availableParallelism } from "node:os";
 import { Cluster, type ClusterOptions } from "../cluster/cluster.js";
 import { writeKubeconfigFor } from "../apiserver/http/kubeconfig-for-server.js";
 import { checkInsecureHost, isLoopbackHost } from "../apiserver/http/insecure-http.js";
 import { loadClusterConfig } from "../cluster/cluster-config.js";
-import { ClusterDnsAddressToken } from "../cluster/cluster-dns.js";
+import { ClusterDnsAddressToken, ClusterDnsWorkers } from "../cluster/cluster-dns.js";
 import { DurableStore } from "../store/durable-store.js";
 import { MemoryStore } from "../store/memory-store.js";
 import { EtcdStore } from "../store/etcd-store.js";
@@ -45,6 +46,8 @@ export interface UpOptions {
   cni?: string;
   /** Host port of the cluster DNS (UDP+TCP on 127.0.0.1; 0 picks a free one); default: cluster.yaml's dnsPort, else 10053. */
   dnsPort?: number;
+  /** Worker processes answering the DNS port's UDP queries (0: in the cluster's process); default: cluster.yaml's dnsWorkers, else {@link defaultDnsWorkers}. */
+  dnsWorkers?: number;
   /** Components to leave out, run as processes of their own instead (k3s's `--disable-*`): `agent` = no nodes in this process. */
   disable?: readonly UpComponent[];
   /** Keep the objects in etcd instead of the state dir (`--etcd-servers`, client URLs). */
@@ -112,6 +115,15 @@ async function openEtcd(options: UpOptions): Promise<EtcdStore> {
 /** The host port `kubesim up` serves the cluster DNS on unless told otherwise. */
 export const DEFAULT_DNS_PORT = 10053;
 
+/**
+ * `kubesim up`'s DNS workers: min(2, CPUs). One worker already takes the per-datagram cost off the
+ * cluster's event loop; a second uses another core under load; more only compete with the
+ * cluster (and each holds a replica of the Services and EndpointSlices).
+ */
+export function defaultDnsWorkers(): number {
+  return Math.min(2, availableParallelism());
+}
+
 /** A running `kubesim up`: the cluster and its HTTP server; `shutdown` stops both. */
 export interface UpHandle {
   cluster: Cluster;
@@ -145,6 +157,9 @@ export async function up(options: UpOptions, print: (line: string) => void): Pro
     ...(disabled.has("agent") ? { nodes: 0 } : {}), ...(options.authorizationModes ? { authorizationModes: options.authorizationModes } : {}), clock: "real", stateDir, ...(options.certificatesDir ? { certificatesDir: resolvePath(options.certificatesDir) } : {}), apiServerPort: options.port || 6443, logLevel: options.logLevel ?? defaultLogLevel(), ...(options.nodes !== undefined && !disabled.has("agent") ? { nodes: options.nodes } : {}), ...(options.dnsPort !== undefined ? { dnsPort: options.dnsPort } : {}) };
   // The cluster DNS is served on the host unless the config file chose a port itself.
   if (!apiOnly && options.dnsPort === undefined && !(options.config && loadClusterConfig(options.config).dnsPort !== undefined)) overrides.dnsPort = DEFAULT_DNS_PORT;
+  // Answered by worker processes (the cluster's event loop keeps to the cluster) unless told otherwise.
+  if (options.dnsWorkers !== undefined) overrides.dnsWorkers = options.dnsWorkers;
+  else if (!apiOnly && !(options.config && loadClusterConfig(options.config).dnsWorkers !== undefined)) overrides.dnsWorkers = defaultDnsWorkers();
   const cluster = options.config ? Cluster.fromConfig(options.config, overrides) : new Cluster({ nodes: 3, ...overrides });
   if (options.extraControllers?.length && !omitted.has("kube-controller-manager") && !apiOnly) cluster.use("kube-controller-manager", { controllers: ["*", ...options.extraControllers] });
   // The add-ons k3s ships: cluster DNS (CoreDNS, answering on the host's DNS port too) and an ingress
@@ -177,7 +192,8 @@ export async function up(options: UpOptions, print: (line: string) => void): Pro
   }
   if (cluster.container.isRegistered(ClusterDnsAddressToken, true)) {
     const dns = cluster.resolve(ClusterDnsAddressToken);
-    print(`cluster DNS (CoreDNS) on ${dns.host}:${dns.port} UDP and TCP: dig @${dns.host} -p ${dns.port} kubernetes.default.svc.cluster.local`);
+    const workers = cluster.container.isRegistered(ClusterDnsWorkers, true) ? cluster.resolve(ClusterDnsWorkers) : 0;
+    print(`cluster DNS (CoreDNS) on ${dns.host}:${dns.port} UDP and TCP: dig @${dns.host} -p ${dns.port} kubernetes.default.svc.cluster.local${workers > 0 ? ` (UDP answered by ${workers} worker process${workers > 1 ? "es" : ""} once CoreDNS runs)` : ""}`);
   }
   for (const e of cluster.extensions.point(HostEndpoints).all()) print(`kubesim: ${e.description} at ${e.url}`);
   print(`kubeconfig written to ${kubeconfig}; to use it:`);

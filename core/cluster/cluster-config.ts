@@ -7,7 +7,7 @@ import type { NodeSpec } from "./node-spec.js";
 import type { ClusterOptions } from "./cluster.js";
 
 /** The cluster.yaml document: the same options as `new Cluster({...})` plus the plugins to load. */
-export interface ClusterConfig extends Pick<ClusterOptions, "name" | "autoAdvance" | "seed" | "podNetworkCidr" | "serviceCidr" | "nodePortRange" | "nodes" | "dnsPort"> {
+export interface ClusterConfig extends Pick<ClusterOptions, "name" | "autoAdvance" | "seed" | "podNetworkCidr" | "serviceCidr" | "nodePortRange" | "nodes" | "dnsPort" | "dnsWorkers"> {
   apiVersion: "kubesim.io/v1alpha1";
   kind: "Cluster";
   /** A file can only name the built-in clocks. */
@@ -43,6 +43,7 @@ const schema = {
     serviceCidr: { type: "string" },
     nodePortRange: { type: "string", pattern: "^[0-9]+-[0-9]+$" },
     dnsPort: { type: "integer", minimum: 0, maximum: 65535 },
+    dnsWorkers: { type: "integer", minimum: 0, maximum: 64 },
     nodes: {
       oneOf: [
         { type: "integer", minimum: 0, maximum: 5000 },

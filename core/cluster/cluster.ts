@@ -48,7 +48,7 @@ import { PodNetwork } from "../cni/pod-network.js";
 import { NetworkPlugins } from "../cni/network-plugins.js";
 import { ClusterNetwork } from "../net/cluster-network.js";
 import { NetworkConfigToken } from "../net/network-config.js";
-import { ClusterDnsPort } from "./cluster-dns.js";
+import { ClusterDnsPort, ClusterDnsWorkers } from "./cluster-dns.js";
 import { NodeCommands, type NodeCommandResult } from "./node-commands.js";
 import { runNodeCommand } from "./node-shell.js";
 import { kubesimEndpoints } from "./kubesim-endpoints.js";
@@ -114,6 +114,12 @@ export interface ClusterOptions {
   baseDir?: string;
   /** Serve the cluster DNS on this host port (UDP and TCP, 127.0.0.1; 0 picks a free port) when a DNS plugin (coredns) is loaded; default: no host port. */
   dnsPort?: number;
+  /**
+   * With `dnsPort`: worker processes answering the host port's UDP queries, each running the
+   * CoreDNS pods' Corefile on replicas of the cluster's informers (default 0: this process answers
+   * them; `kubesim up` defaults to min(2, CPUs)). Needs the real clock.
+   */
+  dnsWorkers?: number;
   /** The port the API server is served on, written into the `kubernetes` Service's targetPort (default 6443). */
   apiServerPort?: number;
   /**
@@ -209,6 +215,7 @@ export class Cluster {
     provide(this.container, DataPlaneToken, this.dataPlane);
     provide(this.container, UnixSockets, new UnixSocketTable());
     if (options.dnsPort !== undefined) provide(this.container, ClusterDnsPort, options.dnsPort);
+    if (options.dnsWorkers !== undefined) provide(this.container, ClusterDnsWorkers, options.dnsWorkers);
     provide(this.container, NetworkConfigToken, { podNetworkCidr: options.podNetworkCidr ?? "10.244.0.0/16", serviceCidr: options.serviceCidr ?? "10.96.0.0/12", nodePortRange: options.nodePortRange ?? "30000-32767" });
     // Informers, the controller manager and every pending waitFor listen on the stop signal.
     setMaxListeners(0, this.stopController.signal);

@@ -5,15 +5,18 @@ import { Images } from "../../core/cri/images.js";
 import { InformerFactory, type SharedInformerFactory } from "../../core/informers/shared-informer-factory.js";
 import { NodeAgents } from "../../core/cluster/node-agents.js";
 import { NodeIP, NodeName } from "../../core/cluster/node-spec.js";
-import { ClusterDnsAddressToken, ClusterDnsPort } from "../../core/cluster/cluster-dns.js";
+import { ClusterDnsAddressToken, ClusterDnsPort, ClusterDnsWorkers } from "../../core/cluster/cluster-dns.js";
+import { VirtualClock } from "../../core/clock/virtual-clock.js";
 import { DataPlaneToken, type DataPlane } from "../../core/net/data-plane.js";
 import { NetworkConfigToken, type NetworkConfig } from "../../core/net/network-config.js";
 import type { NetworkStack } from "../../core/net/sockets.js";
+import type { Process } from "../../core/cri/process.js";
 import { corednsImage } from "./addon/image.js";
 import { clusterDnsIp, corednsObjects } from "./addon/manifests.js";
 import { BUILTIN_DNS_PLUGINS } from "./dns-plugins/builtins.js";
 import { DnsPlugins, type DnsPluginDefinition } from "./server/handler.js";
-import { listenOnHost } from "./server/host-listener.js";
+import { listenOnHost, type HostDnsListener } from "./server/host-listener.js";
+import { HostWorkers } from "./server/host-workers.js";
 import { stackTransport } from "./server/stack-listeners.js";
 import type { DnsServer } from "./server/dns-server.js";
 
@@ -37,6 +40,9 @@ export interface CorednsOptions {
 
 /** CoreDNS servers running in pods, by cluster (tests and benchmarks reach them here). */
 export const runningServers = new WeakMap<DataPlane, Set<DnsServer>>();
+
+/** The host-port listener, by cluster (tests reach its workers here). */
+export const hostListeners = new WeakMap<DataPlane, HostDnsListener>();
 
 /**
  * CoreDNS as a cluster add-on, deployed as kubeadm deploys it: the `coredns` Deployment (2
@@ -68,16 +74,23 @@ export function coredns(options: CorednsOptions = {}): DefinedPlugin {
       let servers = runningServers.get(plane);
       if (!servers) runningServers.set(plane, (servers = new Set()));
       const running = servers;
+      // Host-port UDP from worker processes mirroring a CoreDNS pod (set below, once listening).
+      let hostWorkers: HostWorkers | undefined;
+      const podProcesses = new Map<DnsServer, { process: Process; detach?: (() => void) | undefined }>();
       ctx.contribute(Images, "registry.k8s.io/coredns/coredns", corednsImage({
         informers: () => ctx.resolve<SharedInformerFactory>(InformerFactory),
         random: ctx.random,
         plugins,
-        onServer: (server) => {
+        onServer: (server, process) => {
           running.add(server);
           podServers = undefined;
+          const entry = { process, detach: hostWorkers?.podStarted(server, process) };
+          podProcesses.set(server, entry);
           return () => {
             running.delete(server);
             podServers = undefined;
+            podProcesses.delete(server);
+            entry.detach?.();
           };
         },
       }));
@@ -118,6 +131,8 @@ export function coredns(options: CorednsOptions = {}): DefinedPlugin {
       let hostListener: { close(): Promise<void> } | undefined;
       if (ctx.container.isRegistered(ClusterDnsPort, true)) {
         const wanted = ctx.resolve<number>(ClusterDnsPort);
+        const workers = ctx.container.isRegistered(ClusterDnsWorkers, true) ? ctx.resolve<number>(ClusterDnsWorkers) : 0;
+        if (workers > 0 && ctx.clock instanceof VirtualClock) throw new Error(`dnsWorkers (${workers}) needs the real clock: the worker processes answer in real time while this cluster's clock is virtual (use dnsWorkers 0)`);
         const host = options.hostAddress ?? "127.0.0.1";
         try {
           // A repeat of a query a CoreDNS pod answered from its cache is answered from that pod's
@@ -147,7 +162,26 @@ export function coredns(options: CorednsOptions = {}): DefinedPlugin {
             }
           }, { quick });
           hostListener = l;
+          hostListeners.set(plane, l);
           ctx.provide(ClusterDnsAddressToken, { host: l.host, port: l.port });
+          if (workers > 0) {
+            const hw = new HostWorkers(l, {
+              workers,
+              informers: ctx.resolve<SharedInformerFactory>(InformerFactory),
+              builtins: new Set(builtins.keys()),
+              // A forwarded query leaves from a node, as a CoreDNS pod's goes out through its node.
+              transport: {
+                exchange: (query, address, port, o) => {
+                  const stack = nodeStacks.values().next().value;
+                  return stack ? stackTransport(stack, ctx.clock).exchange(query, address, port, o) : Promise.reject(new Error("no node to send the query from"));
+                },
+              },
+              report: (level, message) => ctx.log[level](message),
+            });
+            hostWorkers = hw;
+            // Pods that started while the listener was being set up (a restarted cluster's).
+            for (const [server, entry] of podProcesses) entry.detach ??= hw.podStarted(server, entry.process);
+          }
         } catch (err) {
           const code = (err as NodeJS.ErrnoException).code;
           throw new Error(`cannot serve the cluster DNS on ${host}:${wanted}: ${code === "EADDRINUSE" ? "the port is already in use" : (err as Error).message} (choose another with --dns-port, cluster.yaml dnsPort or the dnsPort option; 0 picks a free port)`);
@@ -155,7 +189,9 @@ export function coredns(options: CorednsOptions = {}): DefinedPlugin {
       }
       return async () => {
         ctx.extensions(NodeAgents).withdraw("coredns-host-relay");
+        await hostWorkers?.stop();
         await hostListener?.close();
+        hostListeners.delete(plane);
       };
     },
   });

@@ -20,9 +20,9 @@ export interface HostDnsListener {
    * With `options`: starts worker processes with them and, once they are ready, hands them the UDP
    * port (this process stops reading it); resolves when they answer. Without: stops the workers
    * and answers UDP in this process again. When workers cannot start or bind, this process keeps
-   * (or goes back to) answering and the error is thrown.
+   * (or goes back to) answering and the error is thrown. Resolves to the workers serving.
    */
-  useWorkers(options: UdpWorkerOptions | undefined): Promise<void>;
+  useWorkers(options: UdpWorkerOptions | undefined): Promise<UdpWorkerPool | undefined>;
   close(): Promise<void>;
 }
 
@@ -103,11 +103,12 @@ export async function listenOnHost(host: string, port: number, relay: DnsRelay, 
       },
       async useWorkers(o) {
         if (!o) {
-          if (!pool) return;
+          if (!pool) return undefined;
           const previous = pool;
           pool = undefined;
           await previous.stop();
-          return takeBack();
+          await takeBack();
+          return undefined;
         }
         const next = await UdpWorkerPool.start(o);
         if (pool) {
@@ -126,6 +127,7 @@ export async function listenOnHost(host: string, port: number, relay: DnsRelay, 
           throw err;
         }
         pool = next;
+        return next;
       },
       close: async () => {
         const p = pool;

@@ -51,7 +51,12 @@ export function serveOnStack(server: DnsServer, net: NetworkStack): { close(): v
       if (dns.has(port)) continue;
       const udp = net.bindUdp(port, (msg, socket) => {
         void server.handle(msg.data, { protocol: "udp", remoteAddress: msg.remoteAddress, remotePort: msg.remotePort, port }).then((out) => {
-          if (out) socket.send(out, msg.remoteAddress, msg.remotePort);
+          if (!out) return;
+          try {
+            socket.send(out, msg.remoteAddress, msg.remotePort);
+          } catch {
+            // The socket closed meanwhile (the pod stopped, a reload dropped the port): no reply.
+          }
         });
       });
       const tcp = net.listen("TCP", port, (conn) =>

@@ -173,6 +173,16 @@ export class UdpWorkerPool {
     return this.corefile;
   }
 
+  /** The files the workers read (the last ones given). */
+  get runningFiles(): Readonly<Record<string, string>> {
+    return this.files;
+  }
+
+  /** The number of workers answering (a restarted one counts once it binds again). */
+  get serving(): number {
+    return this.slots.filter((s) => s?.servingSince !== undefined).length;
+  }
+
   /** The number of workers running. */
   get size(): number {
     return this.slots.filter((s) => s !== undefined).length;
@@ -269,6 +279,7 @@ export class UdpWorkerPool {
       this.restarts.delete(index);
       if (this.stopped) return;
       this.spawn(index).catch((err: unknown) => {
+        if (this.stopped) return;
         // Its exit handler restarts it again; a start that fails without exiting is ended here.
         this.options.onCrash?.(index, `restarting DNS worker ${index} failed: ${err instanceof Error ? err.message : String(err)}`);
         const slot = this.slots[index];
