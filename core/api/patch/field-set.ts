@@ -280,3 +280,59 @@ export function fieldSetOfObject(obj: JsonObject, meta: TypeMeta | undefined): F
   addObjectFields(obj, meta, out);
   return out;
 }
+
+/**
+ * Whether {@link fieldSetOfValue} would give `node` for this value, key order included (`node`
+ * undefined: whether it would give nothing), found by walking the two side by side without
+ * building the set: creates come in streams of one shape, so a recent create's set usually is
+ * the new object's. Duplicate list items never match (a set's keys are distinct): the caller
+ * builds the set then.
+ */
+export function valueHasFieldSet(value: unknown, fm: FieldMeta | undefined, node: FieldSet | undefined): boolean {
+  if (Array.isArray(value)) {
+    const list = listTypeOf(fm);
+    if (list.type === "atomic") return node !== undefined && isEmptySet(node);
+    if (value.length === 0) return node === undefined;
+    if (node === undefined) return false;
+    const keys = Object.keys(node);
+    if (keys.length !== value.length) return false;
+    const itemType = list.type === "map" ? fm?.type : undefined;
+    for (let i = 0; i < value.length; i++) {
+      const item = value[i];
+      const pe = keys[i]!;
+      if (itemPathElement(item, list, i) !== pe) return false;
+      const child = node[pe]!;
+      if (list.type === "map" && isPlainObject(item)) {
+        // {".": {}, ...fields} when the item sets any field, else {}.
+        const childKeys = Object.keys(child);
+        if (childKeys.length === 0) {
+          if (!objectFieldsMatch(item, itemType, child, childKeys, 0)) return false;
+        } else if (childKeys[0] !== SELF || !isEmptySet(child[SELF]!) || childKeys.length < 2 || !objectFieldsMatch(item, itemType, child, childKeys, 1)) {
+          return false;
+        }
+      } else if (!isEmptySet(child)) {
+        return false;
+      }
+    }
+    return true;
+  }
+  if (node === undefined) return false;
+  if (isPlainObject(value) && !isAtomicField(fm)) return objectFieldsMatch(value, fm?.type, node, Object.keys(node), 0);
+  return isEmptySet(node);
+}
+
+/** Whether the fields `obj` sets (as {@link addObjectFields} adds them) are exactly `keys` from `from` on, in order, with matching nodes. */
+export function objectFieldsMatch(obj: JsonObject, meta: TypeMeta | undefined, node: FieldSet, keys: readonly string[], from: number, skip?: (key: string) => boolean): boolean {
+  const fields = meta?.fields;
+  let j = from;
+  for (const key in obj) {
+    const value = obj[key];
+    if (value === undefined || skip?.(key)) continue;
+    const fm = fields?.[key];
+    // An empty granular list sets nothing: no key for it.
+    if (Array.isArray(value) && value.length === 0 && listTypeOf(fm).type !== "atomic") continue;
+    const pe = keys[j++];
+    if (pe !== fieldElement(key) || !valueHasFieldSet(value, fm, node[pe])) return false;
+  }
+  return j === keys.length;
+}

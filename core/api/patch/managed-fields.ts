@@ -3,7 +3,7 @@ import type { KubeObject } from "../object.js";
 import { rfc3339 } from "../time.js";
 import { isPlainObject, jsonEqual, type JsonObject } from "./json-value.js";
 import { patchMetaFor, UNKNOWN_KIND_META, type TypeMeta } from "./patch-meta.js";
-import { difference, fieldElement, fieldSetOfObject, fieldSetOfValue, isEmptySet, union, type FieldSet } from "./field-set.js";
+import { difference, fieldElement, fieldSetOfObject, fieldSetOfValue, isEmptySet, listTypeOf, objectFieldsMatch, union, valueHasFieldSet, type FieldSet } from "./field-set.js";
 import { compareObjects, type FieldChanges } from "./field-compare.js";
 
 /** One manager's fields: the decoded form of a managedFields entry. */
@@ -58,7 +58,7 @@ export function stripUntracked(set: FieldSet): FieldSet {
 }
 
 /** The tracked fields an object sets on the main resource (no status, apiVersion, kind or server-set metadata). */
-function trackedFieldSet(obj: JsonObject, meta: TypeMeta): FieldSet {
+export function trackedFieldSet(obj: JsonObject, meta: TypeMeta): FieldSet {
   const out: Record<string, FieldSet> = {};
   for (const key in obj) {
     const value = obj[key];
@@ -79,6 +79,33 @@ function trackedFieldSet(obj: JsonObject, meta: TypeMeta): FieldSet {
     if (node) out[fieldElement(key)] = node;
   }
   return out;
+}
+
+function isUntrackedMetadata(key: string): boolean {
+  return UNTRACKED_METADATA.has(key);
+}
+
+/** Whether {@link trackedFieldSet} would give `set` for `obj`, key order included, without building it. */
+function hasTrackedFieldSet(obj: JsonObject, meta: TypeMeta, set: FieldSet): boolean {
+  const keys = Object.keys(set);
+  let j = 0;
+  for (const key in obj) {
+    const value = obj[key];
+    if (value === undefined || key === "apiVersion" || key === "kind" || key === "status") continue;
+    if (key === "metadata" && isPlainObject(value)) {
+      // Metadata with nothing tracked has no node: left to trackedFieldSet.
+      const node = set[keys[j++]!];
+      if (keys[j - 1] !== "f:metadata" || !node) return false;
+      const nodeKeys = Object.keys(node);
+      if (nodeKeys.length === 0 || !objectFieldsMatch(value, meta.fields?.["metadata"]?.type, node, nodeKeys, 0, isUntrackedMetadata)) return false;
+      continue;
+    }
+    const fm = meta.fields?.[key];
+    if (Array.isArray(value) && value.length === 0 && listTypeOf(fm).type !== "atomic") continue;
+    const pe = keys[j++];
+    if (pe !== fieldElement(key) || !valueHasFieldSet(value, fm, set[pe])) return false;
+  }
+  return j === keys.length;
 }
 
 /** Compares two objects over the tracked fields only. */
@@ -304,6 +331,13 @@ function sharedEntry(manager: string, operation: "Apply" | "Update", apiVersion:
 const recentCreateSets = new WeakMap<TypeMeta, FieldSet[]>();
 const RECENT_CREATE_SETS = 4;
 
+/** The set of a recent create of the kind that `obj` sets exactly (what {@link trackedFieldSet} would build), if any. */
+function recentCreateSetOf(meta: TypeMeta, obj: JsonObject): FieldSet | undefined {
+  const recent = recentCreateSets.get(meta);
+  if (recent) for (const known of recent) if (hasTrackedFieldSet(obj, meta, known)) return known;
+  return undefined;
+}
+
 /** `fields`, or an interned set equal to it, key order included (what its FieldsV1 JSON shows), made by a recent create of the kind. */
 function recentCreateSet(meta: TypeMeta, fields: FieldSet): FieldSet {
   let recent = recentCreateSets.get(meta);
@@ -388,7 +422,7 @@ export function managedFieldsAfterUpdate(oldObj: KubeObject | undefined, newObj:
 
   if (!oldObj && !options.subresource && managers.size === 0) {
     // A create with no prior owners: the writer owns every tracked field it set.
-    const fields = trackedFieldSet(newObj as JsonObject, meta);
+    const fields = recentCreateSetOf(meta, newObj as JsonObject) ?? trackedFieldSet(newObj as JsonObject, meta);
     if (isEmptySet(fields)) return [];
     return sharedCreateEntries(options.manager, apiVersion, formatTime(options.now), fields, meta);
   }

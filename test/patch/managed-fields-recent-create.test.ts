@@ -1,0 +1,76 @@
+/**
+ * A create whose object sets exactly the fields of a recent create of its kind reuses that set,
+ * found by walking the object and the set side by side: differential check against building the
+ * set (key order included, as its FieldsV1 JSON shows it), over random pod-shaped objects.
+ */
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import fc from "fast-check";
+import { managedFieldsAfterUpdate, trackedFieldSet } from "../../core/api/patch/managed-fields.js";
+import { fieldSetOfValue, valueHasFieldSet } from "../../core/api/patch/field-set.js";
+import { patchMetaFor } from "../../core/api/patch/patch-meta.js";
+import type { KubeObject } from "../../core/api/object.js";
+
+const podMeta = patchMetaFor("Pod")!;
+const now = new Date(Date.UTC(2026, 0, 1));
+const maybe = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined });
+const small = fc.constantFrom("a", "b");
+const port = fc.record({ containerPort: fc.constantFrom(80, 81), protocol: maybe(fc.constantFrom("TCP", "UDP")), name: maybe(small) }, { requiredKeys: ["containerPort"] });
+const env = fc.record({ name: small, value: maybe(small), valueFrom: maybe(fc.record({ fieldRef: fc.record({ fieldPath: fc.constant("metadata.name") }) })) }, { requiredKeys: ["name"] });
+const container = fc.record({
+  name: small, image: maybe(small), ports: maybe(fc.array(port, { maxLength: 2 })), env: maybe(fc.array(env, { maxLength: 2 })),
+  command: maybe(fc.array(small, { maxLength: 2 })), resources: maybe(fc.record({ requests: maybe(fc.dictionary(fc.constantFrom("cpu", "memory"), small)) })),
+}, { requiredKeys: ["name"] });
+const pod = fc.record({
+  apiVersion: fc.constant("v1"), kind: fc.constant("Pod"),
+  metadata: fc.record({
+    name: small, namespace: maybe(small), uid: maybe(small), generateName: maybe(small),
+    labels: maybe(fc.dictionary(fc.constantFrom("app", "tier", "x"), small, { maxKeys: 2 })),
+    finalizers: maybe(fc.array(small, { maxLength: 2 })),
+    ownerReferences: maybe(fc.array(fc.record({ apiVersion: fc.constant("v1"), kind: fc.constant("X"), name: small, uid: small }), { maxLength: 2 })),
+  }, { requiredKeys: [] }),
+  spec: maybe(fc.record({
+    containers: fc.array(container, { maxLength: 2 }), nodeName: maybe(small),
+    tolerations: maybe(fc.array(fc.record({ key: maybe(small), operator: maybe(fc.constantFrom("Exists", "Equal")) }, { requiredKeys: [] }), { maxLength: 2 })),
+    volumes: maybe(fc.array(fc.record({ name: small, emptyDir: fc.constant({}) }), { maxLength: 2 })),
+  }, { requiredKeys: ["containers"] })),
+  status: maybe(fc.record({ phase: small })),
+}, { requiredKeys: ["apiVersion", "kind", "metadata"] });
+
+test("property: a value matches a set only when building its set gives that set, key order included (duplicate items never match)", () => {
+  const specMeta = podMeta.fields!["spec"];
+  fc.assert(fc.property(pod, pod, (a, b) => {
+    const sa = fieldSetOfValue(a.spec, specMeta);
+    const sb = fieldSetOfValue(b.spec, specMeta);
+    if (valueHasFieldSet(a.spec, specMeta, sb)) assert.is(JSON.stringify(sa), JSON.stringify(sb));
+    if (valueHasFieldSet(b.spec, specMeta, sa)) assert.is(JSON.stringify(sa), JSON.stringify(sb));
+  }), { numRuns: 3000 });
+});
+
+test("property: creates record the set building it gives, whatever the kind's recent creates were", () => {
+  fc.assert(fc.property(fc.array(pod, { minLength: 1, maxLength: 6 }), (objects) => {
+    for (const obj of objects) {
+      const entries = managedFieldsAfterUpdate(undefined, obj as unknown as KubeObject, { manager: "m", now });
+      const expected = trackedFieldSet(obj as never, podMeta);
+      const recorded = entries[0]?.fieldsV1;
+      assert.is(JSON.stringify(recorded ?? {}), JSON.stringify(expected));
+    }
+  }), { numRuns: 1500 });
+});
+
+test("a create like a recent one shares its set; a list with its own items does not match", () => {
+  const make = (name: string) => ({ apiVersion: "v1", kind: "Pod", metadata: { name, namespace: "d", labels: { app: "web" } }, spec: { containers: [{ name: "c", image: "nginx", ports: [{ containerPort: 80 }] }] } }) as KubeObject;
+  const first = managedFieldsAfterUpdate(undefined, make("one"), { manager: "rs", now });
+  const second = managedFieldsAfterUpdate(undefined, make("two"), { manager: "rs", now });
+  assert.is(second[0]!.fieldsV1, first[0]!.fieldsV1);
+  const other = managedFieldsAfterUpdate(undefined, { ...make("three"), spec: { containers: [{ name: "c", image: "nginx" }] } } as KubeObject, { manager: "rs", now });
+  assert.is.not(other[0]!.fieldsV1, first[0]!.fieldsV1);
+  const specMeta = podMeta.fields!["spec"];
+  const spec = { containers: [{ name: "c", image: "nginx" }, { name: "d" }] };
+  assert.ok(valueHasFieldSet(spec, specMeta, fieldSetOfValue(spec, specMeta)));
+  assert.not.ok(valueHasFieldSet({ containers: [{ name: "d" }, { name: "c", image: "nginx" }] }, specMeta, fieldSetOfValue(spec, specMeta)));
+  assert.not.ok(valueHasFieldSet({ containers: [{ name: "c", image: "nginx" }, { name: "d", image: "x" }] }, specMeta, fieldSetOfValue(spec, specMeta)));
+  assert.equal(other[0]!.fieldsV1, { "f:metadata": { "f:labels": { "f:app": {} } }, "f:spec": { "f:containers": { 'k:{"name":"c"}': { ".": {}, "f:image": {}, "f:name": {} } } } });
+});
+
+test.run();
