@@ -484,8 +484,24 @@ function isNamespaceTerminating(err: unknown): boolean {
   return isStatusError(err) && !!err.status.details?.causes?.some((c) => c.reason === "NamespaceTerminating");
 }
 
+/** Field by field (no serialisation: it runs on every sync): the counters, collisionCount and every condition's fields in order. */
 function sameStatus(a: DeploymentStatus | undefined, b: DeploymentStatus): boolean {
-  const norm = (s: DeploymentStatus | undefined): string =>
-    JSON.stringify([s?.observedGeneration ?? 0, s?.replicas ?? 0, s?.updatedReplicas ?? 0, s?.readyReplicas ?? 0, s?.availableReplicas ?? 0, s?.unavailableReplicas ?? 0, s?.collisionCount, s?.conditions ?? []]);
-  return norm(a) === norm(b);
+  if (
+    (a?.observedGeneration ?? 0) !== (b.observedGeneration ?? 0) ||
+    (a?.replicas ?? 0) !== (b.replicas ?? 0) ||
+    (a?.updatedReplicas ?? 0) !== (b.updatedReplicas ?? 0) ||
+    (a?.readyReplicas ?? 0) !== (b.readyReplicas ?? 0) ||
+    (a?.availableReplicas ?? 0) !== (b.availableReplicas ?? 0) ||
+    (a?.unavailableReplicas ?? 0) !== (b.unavailableReplicas ?? 0) ||
+    a?.collisionCount !== b.collisionCount
+  ) {
+    return false;
+  }
+  const x = a?.conditions ?? [];
+  const y = b.conditions ?? [];
+  if (x.length !== y.length) return false;
+  return x.every((c, i) => {
+    const d = y[i]!;
+    return c.type === d.type && c.status === d.status && c.reason === d.reason && c.message === d.message && c.lastUpdateTime === d.lastUpdateTime && c.lastTransitionTime === d.lastTransitionTime;
+  });
 }
