@@ -16,12 +16,17 @@
  * `BENCH_FULL=1` (or `0`) runs only the full (or fake-kubelet) variant, in this process;
  * `BENCH_PROFILE=file.cpuprofile` then writes a CPU profile of the measured phases (one per phase:
  * `file.created.cpuprofile` from apply to all pods created, `file.ready.cpuprofile` from then to Ready, `file.rolled.cpuprofile` for the rolling update) and
+ * `BENCH_MEMORY=1` prints what the RSS is made of at each point (V8 heap spaces, outside the heap),
+ * `BENCH_HEAPSNAPSHOT=file.heapsnapshot` writes V8 heap snapshots once the cluster settled and once all
+ * pods are Ready (`file.settled.heapsnapshot`, `file.ready.heapsnapshot`; after a full GC when node
+ * runs with `--expose-gc`, e.g. `NODE_OPTIONS=--expose-gc`) and
  * `BENCH_REQUESTS=1` prints the API requests (verb, resource, subresource), watch events and controller syncs per pod of each phase.
  */
 import type { Deployment } from "kubernetes-types/apps/v1.js";
 import type { Node, Pod } from "kubernetes-types/core/v1.js";
 import { spawnSync } from "node:child_process";
 import { loadavg } from "node:os";
+import * as v8 from "node:v8";
 import { fileURLToPath } from "node:url";
 import { ApiServer } from "../core/apiserver/api-server.js";
 import { Cluster } from "../core/cluster/cluster.js";
@@ -132,8 +137,26 @@ function printTally(phase: string, before: Map<string, number>, after: Map<strin
   for (const [k, d] of rows) console.log(`    ${k.startsWith("watches open") ? String(d).padStart(8) : (d / REPLICAS).toFixed(2).padStart(8)}  ${k}`);
 }
 
-function rss(): number {
-  return process.memoryUsage().rss / MB;
+/** BENCH_MEMORY=1: where the RSS is at each measuring point (V8 heap spaces committed and used, outside the heap), to stderr. */
+const MEMORY = process.env["BENCH_MEMORY"] === "1";
+
+function rss(point = ""): number {
+  const m = process.memoryUsage();
+  if (MEMORY && point) {
+    const spaces = v8.getHeapSpaceStatistics().map((s) => `${s.space_name.replace(/_space$/, "")} ${(s.space_size / MB).toFixed(0)}/${(s.space_used_size / MB).toFixed(0)}`).join(", ");
+    // With --expose-gc, what is live: the heap used after a full GC (this collects, so later RSS figures are lower than without it).
+    const live = global.gc ? (global.gc(), `; live after a full GC ${(process.memoryUsage().heapUsed / MB).toFixed(0)} MB`) : "";
+    console.error(`[memory] ${point}${live}: RSS ${(m.rss / MB).toFixed(0)} MB = heap committed ${(m.heapTotal / MB).toFixed(0)} MB (used ${(m.heapUsed / MB).toFixed(0)}; per space committed/used: ${spaces}) + outside the heap ${((m.rss - m.heapTotal) / MB).toFixed(0)} MB (external ${(m.external / MB).toFixed(0)})`);
+  }
+  return m.rss / MB;
+}
+
+/** Writes a heap snapshot after a full GC (with `--expose-gc`), saying what the heap holds then. */
+function heapSnapshot(file: string): void {
+  global.gc?.();
+  const m = process.memoryUsage();
+  console.error(`[memory] heap snapshot ${file}: ${global.gc ? "after a full GC" : "without GC (no --expose-gc)"} heap used ${(m.heapUsed / MB).toFixed(0)} MB, RSS ${(m.rss / MB).toFixed(0)} MB`);
+  v8.writeHeapSnapshot(file);
 }
 
 const isReady = (conditions: { type: string; status: string }[] | undefined): boolean => !!conditions?.some((c) => c.type === "Ready" && c.status === "True");
@@ -183,7 +206,9 @@ async function measure(full: boolean): Promise<Figures> {
   await cluster.waitFor("ConfigMap", (cm: { metadata?: { name?: string } }) => cm.metadata?.name === "kube-root-ca.crt", { namespace: "default", timeout: 60_000 });
   if (full) await settled(cluster, NODES + 1);
   global.gc?.();
-  const baseRss = rss();
+  const baseRss = rss("cluster settled");
+  const heapFile = process.env["BENCH_HEAPSNAPSHOT"];
+  if (heapFile) heapSnapshot(heapFile.replace(/(\.heapsnapshot)?$/, ".settled.heapsnapshot"));
 
   /** BENCH_PROFILE=file.cpuprofile: a V8 CPU profile of the measured phases only (not cluster start). */
   const profileFile = process.env["BENCH_PROFILE"];
@@ -220,14 +245,15 @@ async function measure(full: boolean): Promise<Figures> {
   });
   const created = performance.now() - t0;
   const createdCpu = cpu() - c0;
-  const createdRss = rss();
+  const createdRss = rss("all pods created");
   await writeProfile("created");
   if (session) await post("Profiler.start");
   const stop = full ? () => undefined : fakeKubelet(cluster, nodes);
   await cluster.waitFor<Deployment>("deployments.apps", (d) => d.status?.readyReplicas === REPLICAS && d.status?.availableReplicas === REPLICAS, { namespace: "default", timeout: 600_000 });
   const ready = performance.now() - t0;
   const readyCpu = cpu() - c0;
-  const readyRss = rss();
+  const readyRss = rss("all pods Ready");
+  if (heapFile) heapSnapshot(heapFile.replace(/(\.heapsnapshot)?$/, ".ready.heapsnapshot"));
   const r1 = requests?.();
   if (r0 && r1) printTally("apply -> Ready", r0, r1);
   await writeProfile("ready");
@@ -239,7 +265,7 @@ async function measure(full: boolean): Promise<Figures> {
   await cluster.waitFor<Deployment>("deployments.apps", (d) => d.status?.observedGeneration === 2 && d.status?.updatedReplicas === REPLICAS && d.status?.replicas === REPLICAS && d.status?.availableReplicas === REPLICAS, { namespace: "default", timeout: 600_000 });
   const rolled = performance.now() - t1;
   const rolledCpu = cpu() - c1;
-  const peakRss = rss();
+  const peakRss = rss("rolled");
   const r2 = requests?.();
   if (r1 && r2) printTally("rolling update", r1, r2);
   stop();
