@@ -110,6 +110,7 @@ async function nodeClient(port: number, seconds: number): Promise<number> {
 
 /** dnsperf against `port`; run asynchronously, since the server under test answers on this event loop. */
 const lost = new Map<number, string>();
+const lostOf = (port: number): string => (lost.has(port) ? ` (${lost.get(port)})` : "");
 function dnsperf(port: number, seconds: number): Promise<number> {
   const child = spawn("dnsperf", ["-s", "127.0.0.1", "-p", String(port), "-d", queryFile, "-l", String(seconds), "-c", "4", "-q", "200"]);
   let out = "";
@@ -134,19 +135,34 @@ const udp = await measure(listener.port);
 const cpuUdp = cpuMicros(process.cpuUsage(c0)) / (udp * SECONDS);
 await listener.close();
 
-// 2b. Over real UDP answered by worker processes sharing the socket (each with replicas of the informers).
-const WORKERS = Number(process.env.DNS_WORKERS ?? 2);
-const workerListener = await listenOnHost("127.0.0.1", 0, (q, protocol) => server.handle(q, { ...info, protocol }), {
-  udpWorkers: { workers: WORKERS, corefile: server.corefile!, port: 53, informers },
-});
-// Warm the workers' caches and code first, as the single-process server was warmed.
-await measure(workerListener.port);
-const pids = workerListener.workers!.pids;
-let w0 = procCpuMicros(pids);
-c0 = process.cpuUsage();
-const udpWorkers = await measure(workerListener.port);
-const cpuWorkers = (procCpuMicros(pids) - w0 + cpuMicros(process.cpuUsage(c0))) / (udpWorkers * SECONDS);
-await workerListener.close();
+// 2b. Over real UDP answered by worker processes sharing the socket (each with replicas of the
+// informers); DNS_WORKERS lists the pool sizes to measure (default 1,2,3: dnsperf takes a core).
+const WORKER_COUNTS = (process.env.DNS_WORKERS ?? "1,2,3").split(",").map(Number).filter((n) => n >= 1);
+interface WorkerRun {
+  workers: number;
+  qps: number;
+  /** CPU µs per query: all workers + this process, and each worker's share. */
+  cpu: number;
+  perWorker: number[];
+  lost: string;
+}
+const workerRuns: WorkerRun[] = [];
+for (const workers of WORKER_COUNTS) {
+  const workerListener = await listenOnHost("127.0.0.1", 0, (q, protocol) => server.handle(q, { ...info, protocol }), {
+    udpWorkers: { workers, corefile: server.corefile!, port: 53, informers },
+  });
+  // Warm the workers' caches and code first, as the single-process server was warmed.
+  await measure(workerListener.port);
+  const pids = workerListener.workers!.pids;
+  const each0 = pids.map((p) => procCpuMicros([p]));
+  c0 = process.cpuUsage();
+  const qps = await measure(workerListener.port);
+  const queries = qps * SECONDS;
+  const perWorker = pids.map((p, i) => (procCpuMicros([p]) - each0[i]!) / queries);
+  const cpu = (perWorker.reduce((a, b) => a + b, 0) * queries + cpuMicros(process.cpuUsage(c0))) / queries;
+  workerRuns.push({ workers, qps, cpu, perWorker, lost: lostOf(workerListener.port) });
+  await workerListener.close();
+}
 
 // 3. dnsmasq with the same names from a hosts file.
 let dnsmasq: number | undefined;
@@ -161,7 +177,7 @@ if (have("dnsmasq", ["--version"])) {
   probe.close();
   const child = spawn("dnsmasq", ["-k", "--port", String(port), "--listen-address=127.0.0.1", "--bind-interfaces", "--no-resolv", "--no-hosts", `--addn-hosts=${hostsFile}`, "--cache-size=10000", "--user=root", `--pid-file=${join(dir, "pid")}`], { stdio: "ignore" });
   await new Promise((r) => setTimeout(r, 500));
-  w0 = procCpuMicros([child.pid!]);
+  const w0 = procCpuMicros([child.pid!]);
   dnsmasq = await measure(port);
   cpuDnsmasq = (procCpuMicros([child.pid!]) - w0) / (dnsmasq * SECONDS);
   dnsmasqPort = port;
@@ -170,13 +186,14 @@ if (have("dnsmasq", ["--version"])) {
 
 console.log(`services: ${fmt(SERVICES)}; memory per service record: ${fmt(perService)} bytes`);
 console.log(`in process (wire → server → wire, cache 30): ${fmt(inProcess)} queries/s, ${cpuInProcess.toFixed(1)} µs CPU/query`);
-const lostOf = (port: number): string => (lost.has(port) ? ` (${lost.get(port)})` : "");
 const client = useDnsperf ? "dnsperf -c 4 -q 200" : "node client, 64 in flight";
 console.log(`UDP host port, one process (${client}): ${fmt(udp)} queries/s${lostOf(listener.port)}, ${cpuUdp.toFixed(1)} µs CPU/query`);
-console.log(`UDP host port, ${WORKERS} worker processes (${client}): ${fmt(udpWorkers)} queries/s${lostOf(workerListener.port)}, ${cpuWorkers.toFixed(1)} µs CPU/query (workers + main)`);
-if (dnsmasq !== undefined) console.log(`dnsmasq, same names from a hosts file: ${fmt(dnsmasq)} queries/s${lostOf(dnsmasqPort)}, ${cpuDnsmasq.toFixed(1)} µs CPU/query; kubesim/dnsmasq = ${(udp / dnsmasq).toFixed(2)} one process, ${(udpWorkers / dnsmasq).toFixed(2)} with ${WORKERS} workers (target ≥ 0.5)`);
-if (dnsmasq !== undefined) console.log(`CPU per query, kubesim/dnsmasq = ${(cpuUdp / cpuDnsmasq).toFixed(2)} one process, ${(cpuWorkers / cpuDnsmasq).toFixed(2)} with ${WORKERS} workers (the load-independent view: dnsmasq's CPU read from /proc in the same run)`);
-else console.log("dnsmasq not installed (apt-get install -y dnsmasq-base): no comparison");
+for (const r of workerRuns) console.log(`UDP host port, ${r.workers} worker process${r.workers > 1 ? "es" : ""} (${client}): ${fmt(r.qps)} queries/s${r.lost}, ${r.cpu.toFixed(1)} µs CPU/query (workers + main; per worker ${r.perWorker.map((c) => c.toFixed(1)).join(" + ")})`);
+if (dnsmasq !== undefined) {
+  const ratios = (f: (r: WorkerRun) => string): string => workerRuns.map((r) => `${f(r)} with ${r.workers} worker${r.workers > 1 ? "s" : ""}`).join(", ");
+  console.log(`dnsmasq, same names from a hosts file: ${fmt(dnsmasq)} queries/s${lostOf(dnsmasqPort)}, ${cpuDnsmasq.toFixed(1)} µs CPU/query; kubesim/dnsmasq = ${(udp / dnsmasq).toFixed(2)} one process, ${ratios((r) => (r.qps / dnsmasq!).toFixed(2))} (target ≥ 0.5)`);
+  console.log(`CPU per query, kubesim/dnsmasq = ${(cpuUdp / cpuDnsmasq).toFixed(2)} one process, ${ratios((r) => (r.cpu / cpuDnsmasq).toFixed(2))} (the load-independent view: dnsmasq's CPU read from /proc in the same run)`);
+} else console.log("dnsmasq not installed (apt-get install -y dnsmasq-base): no comparison");
 console.log(`load average: ${loadavg().map((l) => l.toFixed(2)).join(", ")} (${useDnsperf ? "dnsperf" : "the client"} and the servers share the machine's cores)`);
 await server.stop();
 await cluster.stop();
