@@ -157,17 +157,28 @@ export async function httpGet(
  * closed, so a response without Content-Length is complete). Header names are lower-cased.
  */
 export function parseHttpMessage(buffer: string, atEnd = false): { startLine: string; headers: Record<string, string>; body: string; consumed: number } | undefined {
-  const headEnd = buffer.indexOf("\r\n\r\n");
-  if (headEnd < 0) return undefined;
-  let lineEnd = buffer.indexOf("\r\n");
-  const startLine = buffer.slice(0, lineEnd);
+  // Lines end at CRLF (found by the LF: a one-character search is the fast one); the head ends at
+  // the first empty line after the start line. A header line's name ends at its first colon (none,
+  // or none before it: the line is skipped); the last of a repeated name wins.
+  const lineEnd = (from: number): number => {
+    for (let lf = buffer.indexOf("\n", from); lf >= 0; lf = buffer.indexOf("\n", lf + 1)) if (lf > from && buffer.charCodeAt(lf - 1) === CR) return lf - 1;
+    return -1;
+  };
+  let end = lineEnd(0);
+  if (end < 0) return undefined;
+  const startLine = buffer.slice(0, end);
   const headers: Record<string, string> = {};
-  // The header lines, one at a time (no array of lines); the last of a repeated name wins.
-  while (lineEnd < headEnd) {
-    const from = lineEnd + 2;
-    lineEnd = buffer.indexOf("\r\n", from);
+  let headEnd = -1;
+  for (;;) {
+    const from = end + 2;
+    end = lineEnd(from);
+    if (end < 0) return undefined;
+    if (end === from) {
+      headEnd = end - 2;
+      break;
+    }
     const i = buffer.indexOf(":", from);
-    if (i > from && i < lineEnd) headers[knownName(buffer, from, i) ?? lowerName(buffer.slice(from, i).trim())] = headerValue(buffer, i + 1, lineEnd);
+    if (i > from && i < end) headers[knownName(buffer, from, i) ?? lowerName(buffer.slice(from, i).trim())] = headerValue(buffer, i + 1, end);
   }
   const start = headEnd + 4;
   const length = headers["content-length"];
@@ -180,6 +191,8 @@ export function parseHttpMessage(buffer: string, atEnd = false): { startLine: st
   if (isResponse && !atEnd) return undefined;
   return { startLine, headers, body: isResponse ? buffer.slice(start) : "", consumed: isResponse ? buffer.length : start };
 }
+
+const CR = 13;
 
 /** Lower-cased header names, kept for the names seen most (a bounded cache: no lower-casing per message). */
 const LOWER = new Map<string, string>();

@@ -30,6 +30,42 @@ test("parseHttpMessage: any header line parses as slicing, trimming and lower-ca
   );
 });
 
+/** The message parse spelled out with searches and substrings: what the one-pass parser must agree with. */
+function referenceParse(buffer: string, atEnd: boolean): ReturnType<typeof parseHttpMessage> {
+  const headEnd = buffer.indexOf("\r\n\r\n");
+  if (headEnd < 0) return undefined;
+  let lineEnd = buffer.indexOf("\r\n");
+  const startLine = buffer.slice(0, lineEnd);
+  const headers: Record<string, string> = {};
+  while (lineEnd < headEnd) {
+    const from = lineEnd + 2;
+    lineEnd = buffer.indexOf("\r\n", from);
+    const i = buffer.indexOf(":", from);
+    if (i > from && i < lineEnd) headers[buffer.slice(from, i).trim().toLowerCase()] = buffer.slice(i + 1, lineEnd).trim();
+  }
+  const start = headEnd + 4;
+  const length = headers["content-length"];
+  if (length !== undefined) {
+    const n = Number(length);
+    if (buffer.length - start < n) return undefined;
+    return { startLine, headers, body: buffer.slice(start, start + n), consumed: start + n };
+  }
+  const isResponse = startLine.startsWith("HTTP/");
+  if (isResponse && !atEnd) return undefined;
+  return { startLine, headers, body: isResponse ? buffer.slice(start) : "", consumed: isResponse ? buffer.length : start };
+}
+
+test("parseHttpMessage: any text (stray CR/LF, colons, empty lines, bodies) parses as searching and slicing it would", () => {
+  const pieces = fc.constantFrom("\r\n", "\r", "\n", ":", " ", "a", "Host", "content-length: 2", "Content-Length:1", "HTTP/1.1 200 OK", "GET / HTTP/1.1", "x-forwarded-for", "\t", "é");
+  fc.assert(
+    fc.property(fc.array(pieces, { maxLength: 24 }), fc.boolean(), (parts, atEnd) => {
+      const text = parts.join("");
+      assert.equal(parseHttpMessage(text, atEnd), referenceParse(text, atEnd));
+    }),
+    { numRuns: 5000, seed: 16 },
+  );
+});
+
 test("parseHttpMessage: incomplete head or body waits; a response without Content-Length ends with the connection; a request without one has no body", () => {
   assert.is(parseHttpMessage("GET / HTTP/1.1\r\nHost: a\r\n"), undefined);
   assert.is(parseHttpMessage("POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\nab"), undefined);
