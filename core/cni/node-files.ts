@@ -7,8 +7,8 @@ import { token } from "../di/token.js";
  */
 export class NodeFileSystem {
   private readonly files = new Map<string, string>();
-  /** The names of the files directly in each directory holding any (`list` reads one directory, not every file of the node). */
-  private readonly dirs = new Map<string, Set<string>>();
+  /** The files directly in each directory holding any, name → content (`list` reads one directory, not every file of the node). */
+  private readonly dirs = new Map<string, Map<string, string>>();
   private readonly watchers = new Set<(path: string) => void>();
 
   read(path: string): string | undefined {
@@ -16,12 +16,10 @@ export class NodeFileSystem {
   }
 
   write(path: string, content: string): void {
-    if (!this.files.has(path)) {
-      const [dir, name] = splitPath(path);
-      let names = this.dirs.get(dir);
-      if (!names) this.dirs.set(dir, (names = new Set()));
-      names.add(name);
-    }
+    const [dir, name] = splitPath(path);
+    let entries = this.dirs.get(dir);
+    if (!entries) this.dirs.set(dir, (entries = new Map()));
+    entries.set(name, content);
     this.files.set(path, content);
     for (const w of this.watchers) w(path);
   }
@@ -43,8 +41,13 @@ export class NodeFileSystem {
 
   /** File names directly in `dir`, sorted (as `ls` lists them). */
   list(dir: string): string[] {
-    const names = this.dirs.get(dir.endsWith("/") ? dir.slice(0, -1) : dir);
-    return names ? [...names].sort() : [];
+    const entries = this.dirs.get(dir.endsWith("/") ? dir.slice(0, -1) : dir);
+    return entries ? [...entries.keys()].sort() : [];
+  }
+
+  /** The files directly in `dir`, name → content, in no particular order (a scan of a directory's files without a path per file). */
+  entries(dir: string): ReadonlyMap<string, string> {
+    return this.dirs.get(dir.endsWith("/") ? dir.slice(0, -1) : dir) ?? NO_ENTRIES;
   }
 
   /** Calls `fn` with the path of every write or removal; returns the unsubscribe. */
@@ -53,6 +56,8 @@ export class NodeFileSystem {
     return () => this.watchers.delete(fn);
   }
 }
+
+const NO_ENTRIES: ReadonlyMap<string, string> = new Map();
 
 /** A path's directory (without its trailing slash) and file name. */
 function splitPath(path: string): [string, string] {

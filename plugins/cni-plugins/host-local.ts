@@ -41,6 +41,19 @@ function bounds(r: RangeConf): { start: number; end: number; gateway: number; pr
   };
 }
 
+/** A reservation file's name: an IPv4 address. */
+const RESERVATION = /^\d+\.\d+\.\d+\.\d+$/;
+
+/** The address reserved for `owner` (the lowest-named, as a walk of the directory finds it first), if any. */
+function reservationOf(entries: ReadonlyMap<string, string>, owner: string): string | undefined {
+  let mine: string | undefined;
+  // forEach: a for-of over a Map's entries allocates a [name, content] pair per file.
+  entries.forEach((content, name) => {
+    if (content === owner && RESERVATION.test(name) && (mine === undefined || name < mine)) mine = name;
+  });
+  return mine;
+}
+
 /**
  * The `host-local` IPAM plugin: allocates from the configured ranges, keeping its reservations as
  * files as the real plugin does (`<dataDir>/<network>/<ip>` holding `<containerID>\n<ifname>`, and
@@ -53,7 +66,7 @@ export async function hostLocal(env: CniEnv, conf: NetConf, host: CniHost): Prom
   const dir = `${ipam.dataDir ?? "/var/lib/cni/networks"}/${conf.name ?? "cni"}`;
   const files = host.files;
   const owner = `${env.CNI_CONTAINERID ?? ""}\n${env.CNI_IFNAME ?? ""}`;
-  const reserved = (): string[] => files.list(dir).filter((f) => /^\d+\.\d+\.\d+\.\d+$/.test(f));
+  const reserved = (): string[] => files.list(dir).filter((f) => RESERVATION.test(f));
   switch (env.CNI_COMMAND) {
     case "STATUS":
     case "CHECK":
@@ -71,7 +84,7 @@ export async function hostLocal(env: CniEnv, conf: NetConf, host: CniHost): Prom
       const b = bounds(r);
       const gw = uint32ToIpv4(b.gateway);
       const routes = (ipam.routes ?? []).map((x) => ({ dst: x.dst, ...(x.gw ? { gw: x.gw } : {}) }));
-      const mine = reserved().find((ip) => files.read(`${dir}/${ip}`) === owner);
+      const mine = reservationOf(files.entries(dir), owner);
       if (mine) return { cniVersion: conf.cniVersion ?? "1.1.0", ips: [{ address: `${mine}/${b.prefix}`, gateway: gw }], routes };
       const last = files.read(`${dir}/last_reserved_ip.0`);
       const size = b.end - b.start + 1;

@@ -21,6 +21,9 @@ test("list names the files directly in a directory, sorted, and follows writes a
   assert.equal(fs.list("/etc/cni/net.d"), []);
   fs.write("/etc/cni/net.d/05-other.conf", "{}");
   assert.equal(fs.list("/etc/cni/net.d"), ["05-other.conf"]);
+  // entries: the same files with their contents, as last written.
+  assert.equal(new Map(fs.entries("/var/lib/cni/networks/kindnet/")), new Map([["10.244.1.2", "c9\neth0"], ["last_reserved_ip.0", "10.244.1.3"]]));
+  assert.is(fs.entries("/nowhere").size, 0);
 });
 
 test.run();
