@@ -1,5 +1,5 @@
 import type { Endpoints } from "kubernetes-types/core/v1.js";
-import ipaddr from "ipaddr.js";
+import { isValidIP } from "../../validation/ip-address.js";
 import { fieldError, type FieldError } from "../../status.js";
 import { isDNS1123Label, isValidPortNum, validateEndpointsName } from "../../validation/names.js";
 import { validateObjectMeta, validateObjectMetaUpdate } from "../../validation/object-meta.js";
@@ -18,7 +18,7 @@ function validateSubsets(ep: Endpoints): FieldError[] {
     }
     for (const field of ["addresses", "notReadyAddresses"] as const) {
       for (const [ai, addr] of (subset[field] ?? []).entries()) {
-        if (!ipaddr.isValid(addr.ip)) errs.push(fieldError.invalid(`${sp}.${field}[${ai}].ip`, addr.ip, "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)"));
+        if (!isValidIP(addr.ip)) errs.push(fieldError.invalid(`${sp}.${field}[${ai}].ip`, addr.ip, "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)"));
         if (addr.hostname) for (const m of isDNS1123Label(addr.hostname)) errs.push(fieldError.invalid(`${sp}.${field}[${ai}].hostname`, addr.hostname, m));
       }
     }

@@ -7,7 +7,7 @@ import { defaultPodOnlyFields, defaultPodSpec, validatePodSpec } from "./pod-spe
 import { validatePodSpecUpdate } from "./pod-update-validation.js";
 import { podQOSClass } from "./qos.js";
 import { writable } from "./writable.js";
-import ipaddr from "ipaddr.js";
+import { isValidIP } from "../../validation/ip-address.js";
 
 export const POD_DESCRIPTOR = coreDescriptor({
   kind: "Pod",
@@ -84,11 +84,11 @@ function validatePodStatus(pod: Pod): FieldError[] {
   const podIPs = status.podIPs ?? [];
   for (let i = 0; i < podIPs.length; i++) {
     const ip = podIPs[i]!.ip;
-    if (!ip || !ipaddr.isValid(ip)) errs.push(fieldError.invalid(`status.podIPs[${i}]`, ip ?? "", "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)"));
+    if (!ip || !isValidIP(ip)) errs.push(fieldError.invalid(`status.podIPs[${i}]`, ip ?? "", "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)"));
   }
   if (status.podIP && podIPs.length > 0 && podIPs[0]!.ip !== status.podIP) {
     errs.push(fieldError.invalid("status.podIPs[0]", podIPs[0]!.ip, "must match status.podIP"));
   }
-  if (status.hostIP && !ipaddr.isValid(status.hostIP)) errs.push(fieldError.invalid("status.hostIP", status.hostIP, "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)"));
+  if (status.hostIP && !isValidIP(status.hostIP)) errs.push(fieldError.invalid("status.hostIP", status.hostIP, "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)"));
   return errs;
 }
