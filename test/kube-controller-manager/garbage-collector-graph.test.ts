@@ -87,6 +87,10 @@ test("an ownerReference change is acted on: a new unobserved owner becomes a vir
   graph.observe(PODS, onlyB as KubeObject, unblocked as KubeObject);
   assert.equal(sink.deletes, []);
   assert.is(graph.node("a")!.dependents!.size, 0);
+  // Dropping the virtual owner `b`: nothing refers to it any more, it leaves the graph.
+  graph.observe(PODS, { ...onlyB, metadata: { ...onlyB.metadata!, resourceVersion: "5", ownerReferences: [] } } as KubeObject, onlyB as KubeObject);
+  assert.is(graph.node("b"), undefined);
+  assert.ok(graph.node("a"), "an observed owner stays");
 });
 
 test("a reference whose coordinates disagree with the observed owner sends the dependent", () => {

@@ -225,8 +225,13 @@ export class GraphBuilder {
     if (suspect) this.sink.attemptToDelete(node);
   }
 
+  /** A virtual owner left without dependents goes too: nothing refers to it any more. */
   private removeDependentFromOwners(node: GraphNode, owners: readonly OwnerReference[]): void {
-    for (const ref of owners) this.nodes.get(ref.uid)?.dependents?.delete(node);
+    for (const ref of owners) {
+      const owner = this.nodes.get(ref.uid);
+      if (!owner?.dependents?.delete(node)) continue;
+      if (owner.virtual && owner.dependents.size === 0) this.nodes.delete(ref.uid);
+    }
   }
 
   /** Owners a removed or unblocked `blockOwnerDeletion` reference pointed at may be waiting on it. */
