@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { DEFAULT_PLUGINS } from "../../core/cluster/default-distribution.js";
 import { startUp } from "../support/kubesim-up.js";
 import { DIG, requireTool } from "../support/require-tool.js";
+import { processAlive } from "../support/process-alive.js";
 
 requireTool(DIG);
 const dir = mkdtempSync(join(tmpdir(), "kubesim-dns-workers-up-"));
@@ -33,15 +34,6 @@ function dnsWorkers(pid: number): number[] {
   return out;
 }
 
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
 async function eventually(check: () => boolean, what: string): Promise<void> {
   for (let i = 0; i < 150 && !check(); i++) await new Promise((r) => setTimeout(r, 200));
   assert.ok(check(), what);
@@ -66,7 +58,7 @@ for (const signal of ["SIGINT", "SIGKILL"] as const) {
       await new Promise((r) => child.once("exit", r));
     }
     // SIGINT: kubesim up stops them; SIGKILL: they see their IPC channel close and exit.
-    await eventually(() => workers.every((w) => !alive(w)), `DNS workers ${workers} outlived kubesim up (${signal})`);
+    await eventually(() => workers.every((w) => !processAlive(w)), `DNS workers ${workers} outlived kubesim up (${signal})`);
   });
 }
 
