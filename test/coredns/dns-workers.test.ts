@@ -12,6 +12,7 @@ import { DataPlaneToken, type DataPlane } from "../../core/net/data-plane.js";
 import { hostListeners, runningServers } from "../../plugins/coredns/index.js";
 import type { HostDnsListener } from "../../plugins/coredns/server/host-listener.js";
 import { DIG, requireTool } from "../support/require-tool.js";
+import { processAlive } from "../support/process-alive.js";
 
 requireTool(DIG);
 
@@ -58,15 +59,6 @@ async function corednsLogs(): Promise<string> {
   }
   return text;
 }
-
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 test.before(async () => {
   await cluster.start();
@@ -144,7 +136,7 @@ test("stopping the cluster leaves no worker process", async () => {
   for (const pid of listener.workers?.pids ?? []) seen.add(pid);
   assert.ok(seen.size >= 3, `workers seen: ${[...seen]}`);
   await cluster.stop();
-  for (const pid of seen) assert.not.ok(alive(pid), `worker ${pid} outlived the cluster`);
+  for (const pid of seen) assert.not.ok(processAlive(pid), `worker ${pid} outlived the cluster`);
 });
 
 test.run();

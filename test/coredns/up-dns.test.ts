@@ -2,7 +2,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { execFile } from "node:child_process";
 import { createSocket } from "node:dgram";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { DEFAULT_PLUGINS } from "../../core/cluster/default-distribution.js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -21,35 +21,6 @@ function dig(port: number, name: string): Promise<string> {
 
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 
-/** The DNS worker processes `pid` forked (from /proc: children whose command names the worker entry). */
-function dnsWorkers(pid: number): number[] {
-  const out: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (ppid === pid && readFileSync(`/proc/${entry}/cmdline`, "utf8").includes("udp-worker-process")) out.push(Number(entry));
-    } catch {
-      /* gone meanwhile */
-    }
-  }
-  return out;
-}
-
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
-async function eventually(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 150 && !check(); i++) await new Promise((r) => setTimeout(r, 200));
-  assert.ok(check(), what);
-}
 
 test("kubesim up prints the DNS address; dig kubernetes.default.svc.cluster.local answers 10.96.0.1", async () => {
   const { child, out } = await startUp(["--config", config, "--insecure-http", "--port", "0", "--state-dir", join(dir, "a"), "--kubeconfig", join(dir, "a.kubeconfig"), "--nodes", "1"]);
@@ -68,29 +39,6 @@ test("kubesim up prints the DNS address; dig kubernetes.default.svc.cluster.loca
     await new Promise((r) => child.once("exit", r));
   }
 });
-
-for (const signal of ["SIGINT", "SIGKILL"] as const) {
-  test(`kubesim up --dns-workers 2: the workers answer, and end with kubesim up on ${signal}`, async () => {
-    const { child, out } = await startUp(["--config", config, "--insecure-http", "--port", "0", "--dns-workers", "2", "--state-dir", join(dir, `w-${signal}`), "--kubeconfig", join(dir, `w-${signal}.kubeconfig`), "--nodes", "1", "--no-logging", "--no-kube-state-metrics", "--no-node-exporter"]);
-    let workers: number[] = [];
-    try {
-      assert.match(out(), "(UDP answered by 2 worker processes once CoreDNS runs)");
-      const port = Number(/cluster DNS \(CoreDNS\) on 127\.0\.0\.1:(\d+)/.exec(out())![1]);
-      await eventually(() => (workers = dnsWorkers(child.pid!)).length === 2, `two DNS workers under kubesim up ${child.pid}:\n${out()}`);
-      let answer = "";
-      for (let i = 0; i < 60 && answer !== "10.96.0.1"; i++) {
-        answer = await dig(port, "kubernetes.default.svc.cluster.local");
-        if (answer !== "10.96.0.1") await new Promise((r) => setTimeout(r, 500));
-      }
-      assert.is(answer, "10.96.0.1");
-    } finally {
-      child.kill(signal);
-      await new Promise((r) => child.once("exit", r));
-    }
-    // SIGINT: kubesim up stops them; SIGKILL: they see their IPC channel close and exit.
-    await eventually(() => workers.every((w) => !alive(w)), `DNS workers ${workers} outlived kubesim up (${signal})`);
-  });
-}
 
 test("a taken DNS port is refused naming --dns-port", async () => {
   const taken = createSocket("udp4");
