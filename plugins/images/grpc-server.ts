@@ -12,7 +12,7 @@ import { connectionToDuplex } from "../../core/net/connection-stream.js";
  */
 
 /** gRPC status codes (grpc/codes). */
-export const GrpcCode = { OK: 0, CANCELLED: 1, UNKNOWN: 2, INVALID_ARGUMENT: 3, DEADLINE_EXCEEDED: 4, NOT_FOUND: 5, UNIMPLEMENTED: 12, INTERNAL: 13, UNAVAILABLE: 14 } as const;
+export const GrpcCode = { OK: 0, CANCELLED: 1, UNKNOWN: 2, INVALID_ARGUMENT: 3, DEADLINE_EXCEEDED: 4, NOT_FOUND: 5, RESOURCE_EXHAUSTED: 8, UNIMPLEMENTED: 12, INTERNAL: 13, UNAVAILABLE: 14 } as const;
 
 /** One call as the handler sees it: the request messages (unframed) and metadata (lower-case names). */
 export interface GrpcCall {
@@ -91,43 +91,141 @@ export function encodeGrpcMessage(message: string): string {
 }
 
 /**
- * The length-prefixed messages of a request body as they complete, read from the stream at the
- * consumer's pace (a consumer that stops early leaves the stream open for the response).
+ * grpc-go's default limit on one received message (`defaultServerMaxReceiveMessageSize`, changed
+ * with `grpc.MaxRecvMsgSize`): a larger one fails the call with RESOURCE_EXHAUSTED.
  */
-async function* requestMessages(stream: ServerHttp2Stream): AsyncGenerator<Uint8Array> {
-  let pending: Buffer = Buffer.alloc(0);
-  // Chunks of a message still arriving, joined once it is whole (not copied again per chunk).
-  let parts: Buffer[] = [];
-  let partsLength = 0;
-  let needed = 5;
-  for await (const c of stream.iterator({ destroyOnReturn: false })) {
-    parts.push(c as Buffer);
-    partsLength += (c as Buffer).length;
-    if (partsLength < needed) continue;
-    pending = parts.length === 1 ? parts[0]! : Buffer.concat(parts, partsLength);
-    while (pending.length >= 5) {
-      if (pending[0] !== 0) throw new Error("grpc: compressed messages are not supported");
-      const end = 5 + pending.readUInt32BE(1);
-      if (pending.length < end) break;
-      yield pending.subarray(5, end);
-      pending = pending.subarray(end);
-    }
-    needed = pending.length >= 5 ? 5 + pending.readUInt32BE(1) : 5;
-    parts = pending.length ? [pending] : [];
-    partsLength = pending.length;
+export const DEFAULT_MAX_RECEIVE_MESSAGE_SIZE = 4 * 1024 * 1024;
+
+/** A call's failure with its gRPC status, as grpc-go's `status.Error`. */
+export class GrpcStatusError extends Error {
+  override readonly name = "GrpcStatusError";
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
+    super(message);
   }
-  pending = parts.length === 1 ? parts[0]! : Buffer.concat(parts, partsLength);
-  // The client reset the call: its half ends without END_STREAM.
-  if (stream.rstCode !== undefined && stream.rstCode !== h2.NGHTTP2_NO_ERROR) throw new Error("grpc: the client cancelled the call");
-  if (pending.length) throw new Error("grpc: truncated message");
+}
+
+/** How a server answers: TLS (ALPN h2) instead of h2c, and its receive limit. */
+export interface GrpcServerOptions {
+  tls?: { cert: string; key: string };
+  /** The largest request message accepted (default {@link DEFAULT_MAX_RECEIVE_MESSAGE_SIZE}). */
+  maxReceiveMessageSize?: number;
+}
+
+/**
+ * One call's server side, as grpc-go's server stream writes it: the response headers once (before
+ * the first message), the messages, and the status once — trailers-only when nothing was sent —
+ * followed by RST_STREAM NO_ERROR when the client has not half-closed (grpc-go's `WriteStatus`:
+ * the rest of the request is not wanted). Whatever comes after the status is dropped.
+ */
+class ServerCall {
+  private headersSent = false;
+  private finished = false;
+  private code: number = GrpcCode.OK;
+  private text = "";
+  private resetAfterTrailers = false;
+
+  constructor(
+    private readonly stream: ServerHttp2Stream,
+    private readonly maxReceive: number,
+  ) {}
+
+  /** The status has been written (or the stream is gone): nothing more goes out. */
+  get done(): boolean {
+    return this.finished || this.stream.destroyed || this.stream.closed;
+  }
+
+  sendHeaders(metadata: Readonly<Record<string, string>> | undefined): void {
+    if (this.headersSent || this.done) return;
+    this.headersSent = true;
+    this.stream.respond({ ":status": 200, "content-type": "application/grpc", ...(metadata ?? {}) }, { waitForTrailers: true });
+    this.stream.once("wantTrailers", () => {
+      this.stream.sendTrailers({ "grpc-status": String(this.code), "grpc-message": encodeGrpcMessage(this.text) });
+      // The reset goes out after the trailers (closing at once would put RST_STREAM before them).
+      if (this.resetAfterTrailers) setImmediate(() => this.stream.close(h2.NGHTTP2_NO_ERROR));
+    });
+  }
+
+  sendMessage(message: Uint8Array, metadata: Readonly<Record<string, string>> | undefined): void {
+    if (this.done) return;
+    this.sendHeaders(metadata);
+    this.stream.write(grpcFrame(message));
+  }
+
+  writeStatus(code: number, message: string, metadata?: Readonly<Record<string, string>>): void {
+    if (this.done) return;
+    this.finished = true;
+    const stream = this.stream;
+    // RST_STREAM NO_ERROR follows the status when the client is still sending.
+    const reset = !stream.state.remoteClose;
+    if (this.headersSent) {
+      this.code = code;
+      this.text = message;
+      this.resetAfterTrailers = reset;
+      stream.end();
+    } else {
+      stream.respond({ ":status": 200, "content-type": "application/grpc", ...(metadata ?? {}), "grpc-status": String(code), "grpc-message": encodeGrpcMessage(message) }, { endStream: true });
+      if (reset) stream.close(h2.NGHTTP2_NO_ERROR);
+    }
+  }
+
+  /**
+   * The request's length-prefixed messages as each completes, read at the consumer's pace (a
+   * consumer that stops early leaves the stream open for the response). A message whose prefix
+   * declares more than the receive limit fails the call at once with RESOURCE_EXHAUSTED, before
+   * any of its bytes are kept (grpc-go checks the prefix before reading the message); a prefix with
+   * the compressed flag fails it with INTERNAL; a request ending inside a message with INTERNAL
+   * "unexpected EOF". Each failure writes the status (grpc-go's `RecvMsg`) and then throws it.
+   */
+  async *requests(): AsyncGenerator<Uint8Array> {
+    const stream = this.stream;
+    let pending: Buffer = Buffer.alloc(0);
+    // Chunks of a message still arriving, joined once it is whole (not copied again per chunk).
+    let parts: Buffer[] = [];
+    let partsLength = 0;
+    let needed = 5;
+    for await (const c of stream.iterator({ destroyOnReturn: false })) {
+      parts.push(c as Buffer);
+      partsLength += (c as Buffer).length;
+      if (partsLength < needed) continue;
+      pending = parts.length === 1 ? parts[0]! : Buffer.concat(parts, partsLength);
+      while (pending.length >= 5) {
+        const end = 5 + this.checkPrefix(pending);
+        if (pending.length < end) break;
+        yield pending.subarray(5, end);
+        pending = pending.subarray(end);
+      }
+      needed = pending.length >= 5 ? 5 + pending.readUInt32BE(1) : 5;
+      parts = pending.length ? [pending] : [];
+      partsLength = pending.length;
+    }
+    // The client reset the call: its half ends without END_STREAM.
+    if (stream.rstCode !== undefined && stream.rstCode !== h2.NGHTTP2_NO_ERROR) throw new Error("grpc: the client cancelled the call");
+    if (partsLength) this.fail(new GrpcStatusError(GrpcCode.INTERNAL, "unexpected EOF"));
+  }
+
+  /** The length a message prefix declares, once it passed grpc-go's checks (`recvMsg`, `checkRecvPayload`). */
+  private checkPrefix(prefix: Buffer): number {
+    const length = prefix.readUInt32BE(1);
+    if (length > this.maxReceive) this.fail(new GrpcStatusError(GrpcCode.RESOURCE_EXHAUSTED, `grpc: received message larger than max (${length} vs. ${this.maxReceive})`));
+    const format = prefix[0]!;
+    if (format === 1) this.fail(new GrpcStatusError(GrpcCode.INTERNAL, "grpc: compressed flag set with identity or empty encoding"));
+    if (format !== 0) this.fail(new GrpcStatusError(GrpcCode.INTERNAL, `grpc: received unexpected payload format ${format}`));
+    return length;
+  }
+
+  private fail(err: GrpcStatusError): never {
+    this.writeStatus(err.code, err.message);
+    // What the client still sends is read and dropped.
+    this.stream.resume();
+    throw err;
+  }
 }
 
 /** Serves one HTTP/2 stream as a gRPC call. */
-async function serveCall(services: GrpcServices, stream: ServerHttp2Stream, headers: IncomingHttpHeaders): Promise<void> {
-  const trailersOnly = (code: number, message: string): void => {
-    if (stream.destroyed) return;
-    stream.respond({ ":status": 200, "content-type": "application/grpc", "grpc-status": String(code), "grpc-message": encodeGrpcMessage(message) }, { endStream: true });
-  };
+async function serveCall(services: GrpcServices, stream: ServerHttp2Stream, headers: IncomingHttpHeaders, maxReceive: number): Promise<void> {
   const contentType = String(headers["content-type"] ?? "");
   if (headers[":method"] !== "POST" || !contentType.startsWith("application/grpc")) {
     // grpc-go answers what is not gRPC with 415 (or 405 for other methods) and a plain text body.
@@ -137,6 +235,7 @@ async function serveCall(services: GrpcServices, stream: ServerHttp2Stream, head
     stream.end(status === 405 ? "" : `invalid gRPC request content-type "${contentType}"`);
     return;
   }
+  const call = new ServerCall(stream, maxReceive);
   const cancelled = new AbortController();
   // A stream reset (RST_STREAM from the client, or the connection gone) before the call completed.
   stream.once("close", () => {
@@ -146,36 +245,44 @@ async function serveCall(services: GrpcServices, stream: ServerHttp2Stream, head
   const slash = path.lastIndexOf("/");
   const service = path.slice(1, slash);
   const method = path.slice(slash + 1);
-  const fn = services[service]?.[method];
+  // grpc-go refuses an unknown service or method before reading the request.
+  if (!services[service]) return call.writeStatus(GrpcCode.UNIMPLEMENTED, `unknown service ${service}`);
+  const fn = services[service][method];
+  if (!fn) return call.writeStatus(GrpcCode.UNIMPLEMENTED, `unknown method ${method} for service ${service}`);
+  const encoding = String(headers["grpc-encoding"] ?? "identity");
+  // No decompressor is registered (grpc-go's default server, without encoding/gzip imported).
+  if (encoding !== "identity") return call.writeStatus(GrpcCode.UNIMPLEMENTED, `grpc: Decompressor is not installed for grpc-encoding "${encoding}"`);
   const metadata: Record<string, string> = {};
   for (const [k, v] of Object.entries(headers)) if (!k.startsWith(":") && v !== undefined) metadata[k] = Array.isArray(v) ? v.join(", ") : String(v);
-  if (fn && typeof fn !== "function") {
+  if (typeof fn !== "function") {
     // Client streaming or bidirectional: the handler reads the request messages as they arrive.
     let reply: GrpcReply;
     try {
-      reply = await fn.streaming({ service, method, metadata, requests: requestMessages(stream), signal: cancelled.signal });
+      reply = await fn.streaming({ service, method, metadata, requests: call.requests(), signal: cancelled.signal });
     } catch (err) {
-      reply = { code: cancelled.signal.aborted ? GrpcCode.CANCELLED : GrpcCode.UNKNOWN, message: (err as Error).message };
+      reply = failure(err, cancelled.signal.aborted ? GrpcCode.CANCELLED : GrpcCode.UNKNOWN);
     }
-    return sendReply(stream, reply, true);
+    return sendReply(call, reply, true);
   }
-  const chunks: Buffer[] = [];
-  for await (const c of stream) chunks.push(c as Buffer);
-  if (!services[service]) return trailersOnly(GrpcCode.UNIMPLEMENTED, `unknown service ${service}`);
-  if (!fn) return trailersOnly(GrpcCode.UNIMPLEMENTED, `unknown method ${method} for service ${service}`);
-  let messages: Uint8Array[];
+  const messages: Uint8Array[] = [];
   try {
-    messages = grpcUnframe(Buffer.concat(chunks));
-  } catch (err) {
-    return trailersOnly(GrpcCode.INTERNAL, (err as Error).message);
+    for await (const m of call.requests()) messages.push(m);
+  } catch {
+    // The status is written (or the client is gone).
+    return;
   }
   let reply: GrpcReply;
   try {
     reply = await fn({ service, method, metadata, messages, signal: cancelled.signal });
   } catch (err) {
-    reply = { code: GrpcCode.UNKNOWN, message: (err as Error).message };
+    reply = failure(err, GrpcCode.UNKNOWN);
   }
-  return sendReply(stream, reply, false);
+  return sendReply(call, reply, false);
+}
+
+/** A handler's error as its reply: its own status when it carries one (a failed receive's), else `code`. */
+function failure(err: unknown, code: number): GrpcReply {
+  return err instanceof GrpcStatusError ? { code: err.code, message: err.message } : { code, message: (err as Error).message };
 }
 
 /**
@@ -183,57 +290,40 @@ async function serveCall(services: GrpcServices, stream: ServerHttp2Stream, head
  * the status in the trailers; a reply with no message is trailers-only. `lazyHeaders` holds the
  * headers back until the first message (grpc-go's streaming handlers send them on the first `Send`).
  */
-async function sendReply(stream: ServerHttp2Stream, reply: GrpcReply, lazyHeaders: boolean): Promise<void> {
+async function sendReply(call: ServerCall, reply: GrpcReply, lazyHeaders: boolean): Promise<void> {
   let code: number = reply.code ?? GrpcCode.OK;
   let text = reply.message ?? "";
-  const trailersOnly = (): void => {
-    if (stream.destroyed) return;
-    stream.respond({ ":status": 200, "content-type": "application/grpc", ...(reply.metadata ?? {}), "grpc-status": String(code), "grpc-message": encodeGrpcMessage(text) }, { endStream: true });
-  };
-  if (!reply.messages?.length && !reply.stream && code !== GrpcCode.OK) return trailersOnly();
-  if (stream.destroyed) return;
-  let responded = false;
-  const respond = (): void => {
-    if (responded) return;
-    responded = true;
-    stream.respond({ ":status": 200, "content-type": "application/grpc", ...(reply.metadata ?? {}) }, { waitForTrailers: true });
-    stream.once("wantTrailers", () => stream.sendTrailers({ "grpc-status": String(code), "grpc-message": encodeGrpcMessage(text) }));
-  };
-  if (!lazyHeaders) respond();
-  for (const m of reply.messages ?? []) {
-    respond();
-    stream.write(grpcFrame(m));
-  }
+  if (!reply.messages?.length && !reply.stream && code !== GrpcCode.OK) return call.writeStatus(code, text, reply.metadata);
+  if (!lazyHeaders) call.sendHeaders(reply.metadata);
+  for (const m of reply.messages ?? []) call.sendMessage(m, reply.metadata);
   if (reply.stream) {
     try {
       for await (const m of reply.stream) {
-        // The client cancelled: the handler's stream is abandoned (its iterator returned), as grpc-go cancels the context.
-        if (stream.destroyed) return;
-        respond();
-        stream.write(grpcFrame(m));
+        // The client cancelled, or a failed receive wrote the status: the handler's stream is abandoned (its iterator returned), as grpc-go cancels the context.
+        if (call.done) return;
+        call.sendMessage(m, reply.metadata);
       }
     } catch (err) {
       // The handler failed mid-stream: its error is the status, as grpc-go reports a handler's returned error.
-      code = GrpcCode.UNKNOWN;
-      text = (err as Error).message;
+      ({ code, message: text } = failure(err, GrpcCode.UNKNOWN) as { code: number; message: string });
     }
   }
-  if (stream.destroyed) return;
-  if (!responded) return trailersOnly();
-  stream.end();
+  call.writeStatus(code, text, reply.metadata);
 }
 
 /**
  * Listens for gRPC on `port` of the process's network namespace: cleartext HTTP/2 (h2c with prior
- * knowledge, as grpc-go's `Serve` without credentials), or TLS offering ALPN `h2` when `tls` is
- * given. Connections end with the process.
+ * knowledge, as grpc-go's `Serve` without credentials), or TLS offering ALPN `h2` when `options.tls`
+ * is given; request messages over `options.maxReceiveMessageSize` (grpc-go's 4 MiB default) fail
+ * their call with RESOURCE_EXHAUSTED. Connections end with the process.
  */
-export function serveGrpc(p: Process, port: number, services: GrpcServices, tls?: { cert: string; key: string }): void {
+export function serveGrpc(p: Process, port: number, services: GrpcServices, options: GrpcServerOptions = {}): void {
+  const { tls, maxReceiveMessageSize = DEFAULT_MAX_RECEIVE_MESSAGE_SIZE } = options;
   // The TLS server wraps each connection itself (ALPN h2) before the HTTP/2 session starts.
   const server = tls ? createSecureServer({ cert: tls.cert, key: tls.key }) : createServer();
   server.on("stream", (stream, headers) => {
     stream.on("error", () => undefined);
-    void serveCall(services, stream, headers).catch(() => stream.destroy());
+    void serveCall(services, stream, headers, maxReceiveMessageSize).catch(() => stream.destroy());
   });
   server.on("sessionError", () => undefined);
   server.on("tlsClientError", () => undefined);

@@ -15,7 +15,7 @@ export { BUSYBOX_APPLETS, parseSleep } from "./busybox/applets.js";
 export { sh } from "./busybox/sh.js";
 export { USERLAND, baseFiles } from "./userland.js";
 export { serveHttp, serveHttps, untilSignal, onLines, clfTime, nginxErrorTime } from "./daemon.js";
-export { serveGrpc, grpcFrame, grpcUnframe, encodeGrpcMessage, GrpcCode, type GrpcCall, type GrpcReply, type GrpcServices, type GrpcStreamingCall, type GrpcStreamingMethod } from "./grpc-server.js";
+export { serveGrpc, grpcFrame, grpcUnframe, encodeGrpcMessage, GrpcCode, GrpcStatusError, DEFAULT_MAX_RECEIVE_MESSAGE_SIZE, type GrpcServerOptions, type GrpcCall, type GrpcReply, type GrpcServices, type GrpcStreamingCall, type GrpcStreamingMethod } from "./grpc-server.js";
 
 /** The built-in images, as the registries serve them. */
 export const BUILT_IN_IMAGES: readonly ImageDefinition[] = [PAUSE, BUSYBOX, NGINX, AGNHOST, HTTPBIN, HTTPBIN_GHCR, REDIS, ECHOSERVER, STRESS, GRPCBIN, ...SERVERS];

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { createServer as createH2cServer, createSecureServer, type Http2ServerRequest, type Http2ServerResponse } from "node:http2";
+import { constants as h2constants, createServer as createH2cServer, createSecureServer, type Http2ServerRequest, type Http2ServerResponse } from "node:http2";
 import { createServer as createTcpServer, type Server, type Socket } from "node:net";
 import { createSecureContext, type SecureContext } from "node:tls";
 import type { AddressInfo } from "node:net";
@@ -233,6 +233,7 @@ export class HostPortForwarder {
         if (h2 && out.trailers && Object.keys(out.trailers).length) res.addTrailers(out.trailers);
         if (req.method === "HEAD") res.end();
         else res.end(body);
+        if (streamed) resetUnreadRequest(res as Http2ServerResponse, h2 && !!out.trailers && Object.keys(out.trailers).length > 0);
       })().catch(() => {
         if (!res.headersSent) res.writeHead(502, { "Content-Type": "text/html" });
         res.end(nginxPage(502));
@@ -275,11 +276,14 @@ function streamResponse(res: Http2ServerResponse, status: number, headers: Recor
     end: (trailers) => {
       finished = true;
       if (res.stream.destroyed) return;
+      let withTrailers = false;
       for (const _ in trailers) {
         res.addTrailers(trailers);
+        withTrailers = true;
         break;
       }
       res.end();
+      resetUnreadRequest(res, withTrailers);
     },
     error: (err) => {
       finished = true;
@@ -287,6 +291,23 @@ function streamResponse(res: Http2ServerResponse, status: number, headers: Recor
       if (!res.stream.destroyed) res.stream.destroy(err);
     },
   });
+}
+
+/**
+ * Call once `res` is ended: when the response is out, a request the client is still sending is
+ * reset with RST_STREAM NO_ERROR (nginx's ngx_http_v2_close_stream: output closed, input not), so
+ * the client stops sending a body nobody reads — after the trailers when there are some (closing
+ * at once would put the reset before them).
+ */
+function resetUnreadRequest(res: Http2ServerResponse, withTrailers: boolean): void {
+  const stream = res.stream;
+  const reset = (): void => {
+    if (!stream.destroyed && !stream.closed && !stream.state.remoteClose) stream.close(h2constants.NGHTTP2_NO_ERROR);
+  };
+  // The compatibility layer's own wantTrailers listener (registered first) has sent them by then.
+  if (withTrailers) stream.once("wantTrailers", () => setImmediate(reset));
+  // (close waits for the ended response to finish)
+  else reset();
 }
 
 /** nginx's page for a request the front refused or could not hand over, as a complete response. */

@@ -120,13 +120,21 @@ export function grpcStream(session: ClientHttp2Session, authority: string, path:
     }
   });
   stream.on("error", () => undefined);
-  const done = new Promise<{ headers: IncomingHttpHeaders; trailers: IncomingHttpHeaders; body: Buffer; rstCode: number | undefined }>((resolve) =>
-    stream.on("close", () => {
+  const done = new Promise<{ headers: IncomingHttpHeaders; trailers: IncomingHttpHeaders; body: Buffer; rstCode: number | undefined }>((resolve) => {
+    const finish = (): void => {
+      if (closed) return;
       closed = true;
       for (const w of waiting.splice(0)) w.reject(new Error("the call ended before another message"));
       resolve({ headers, trailers, body: Buffer.concat(chunks), rstCode: stream.rstCode });
-    }),
-  );
+    };
+    stream.on("close", finish);
+    // A stream reset while the client still had data queued: node:http2 emits 'close' only once
+    // those writes are dropped, but the call is over when the reset has come and the response ended.
+    stream.on("aborted", () => {
+      if (stream.readableEnded) finish();
+      else stream.once("end", finish);
+    });
+  });
   return {
     send: (m) => void stream.write(grpcFrame(m)),
     end: () => void stream.end(),

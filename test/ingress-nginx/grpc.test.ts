@@ -236,6 +236,17 @@ metadata: {name: ticker-small, namespace: default, annotations: {nginx.ingress.k
 spec:
   ingressClassName: nginx
   rules: [{host: ticker-small.example.com, http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: ticker, port: {number: 7000}}}}]}}]
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: big, namespace: default, annotations: {nginx.ingress.kubernetes.io/backend-protocol: GRPC, nginx.ingress.kubernetes.io/proxy-body-size: "0"}}
+spec:
+  ingressClassName: nginx
+  rules:
+  - host: grpc-big.example.com
+    http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: grpcbin, port: {number: 9000}}}}]}
+  - host: ticker-big.example.com
+    http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: ticker, port: {number: 7000}}}}]}
 ---${grpcIngress("grpc", "grpc.example.com", "GRPC", "grpcbin", 9000)}
 ---${grpcIngress("grpcs", "grpcs.example.com", "GRPCS", "grpcbin", 9001)}
 ---${grpcIngress("health", "health.example.com", "GRPC", "health", 5000)}
@@ -591,6 +602,86 @@ test("the access log line of a client-streaming call counts the streamed request
   assert.is(Number(m[1]), r.body.length, "$body_bytes_sent");
   assert.ok(Number(m[2]) > 2 * grpcFrame(tickerMessage(payload)).length, `$request_length ${m[2]} includes both messages`);
   assert.is(Number(m[3]), r.body.length, "$upstream_response_length");
+});
+
+/** A `DummyMessage { string f_string = 1 }` of exactly `size` bytes: the tag, the length's varint, the text. */
+const messageOfSize = (size: number): Uint8Array => {
+  let lengthBytes = 1;
+  while (2 ** (7 * lengthBytes) <= size - 1 - lengthBytes) lengthBytes++;
+  const m = new MessageWriter().string(1, "x".repeat(size - 1 - lengthBytes)).finish();
+  assert.is(m.length, size);
+  return m;
+};
+const MAX = 4 * 1024 * 1024;
+
+test("receive limit (grpc-go's 4 MiB MaxRecvMsgSize) on a unary call through the controller (proxy-body-size 0): 4 MiB passes, one byte more is RESOURCE_EXHAUSTED with grpc-go's message, trailers-only (TLS and h2c)", async () => {
+  for (const s of [await tls("grpc-big.example.com"), await h2c()]) {
+    const atLimit = messageOfSize(MAX);
+    const ok = await grpcCall(s, "grpc-big.example.com", "/grpcbin.GRPCBin/DummyUnary", atLimit);
+    assert.is(ok.code, 0);
+    assert.is(ok.messages.length, 1);
+    assert.ok(Buffer.from(ok.messages[0]!).equals(Buffer.from(atLimit)), "DummyUnary echoed the 4 MiB message");
+    const over = await grpcCall(s, "grpc-big.example.com", "/grpcbin.GRPCBin/DummyUnary", messageOfSize(MAX + 1));
+    assert.is(over.httpStatus, 200);
+    assert.is(over.code, 8);
+    assert.is(over.message, `grpc: received message larger than max (${MAX + 1} vs. ${MAX})`);
+    assert.is(over.headers["grpc-status"], "8", "a trailers-only response: the status in the one HEADERS frame");
+    assert.equal(over.messages, []);
+  }
+});
+
+test("receive limit: the status comes as soon as a message prefix declares too much — the 100 MiB message is never sent, and the client's stream ends with RST_STREAM NO_ERROR", async () => {
+  const s = await h2c();
+  const stream = s.request({ ":method": "POST", ":path": "/grpcbin.GRPCBin/DummyUnary", ":authority": "grpc-big.example.com", "content-type": "application/grpc", te: "trailers" }, { endStream: false });
+  stream.on("error", () => undefined);
+  const response = new Promise<Record<string, unknown>>((resolve) => stream.on("response", resolve));
+  const closed = new Promise<number | undefined>((resolve) => stream.on("close", () => resolve(stream.rstCode)));
+  stream.resume();
+  const prefix = Buffer.alloc(5);
+  prefix.writeUInt32BE(100 * 1024 * 1024, 1);
+  // The prefix and 1 KiB of the message: a server waiting for the message would never answer.
+  stream.write(Buffer.concat([prefix, Buffer.alloc(1024, 1)]));
+  const headers = await within(response, "the status");
+  assert.is(headers[":status"], 200);
+  assert.is(headers["grpc-status"], "8");
+  assert.is(decodeURIComponent(String(headers["grpc-message"])), `grpc: received message larger than max (${100 * 1024 * 1024} vs. ${MAX})`);
+  assert.is(await within(closed, "the stream's end"), h2constants.NGHTTP2_NO_ERROR, "RST_STREAM NO_ERROR: the rest of the request is not wanted");
+});
+
+test("receive limit on request streams: client streaming fails at the oversized message after reading those before it; bidirectional gets its replies, then the status in the trailers; many messages over 4 MiB in all are fine", async () => {
+  const s = await h2c();
+  // Client streaming (ticker Count): two small messages read, then one of 4 MiB + 1.
+  let before = streamingCalls.length;
+  const counting = grpcStream(s, "ticker-big.example.com", "/ticker.Ticker/Count");
+  counting.send(tickerMessage("m1"));
+  counting.send(tickerMessage("m2"));
+  const backend = await nextCall(before);
+  await within(backend.arrived(2), "the small messages at the backend");
+  counting.send(messageOfSize(MAX + 1));
+  const refused = await within(counting.done, "the refusal");
+  assert.is(refused.headers[":status"], 200);
+  assert.is(refused.headers["grpc-status"], "8", "trailers-only: nothing was sent before");
+  assert.is(decodeURIComponent(String(refused.headers["grpc-message"])), `grpc: received message larger than max (${MAX + 1} vs. ${MAX})`);
+  assert.is(refused.rstCode, h2constants.NGHTTP2_NO_ERROR, "the rest of the request is not wanted");
+  assert.equal(backend.seen, ["m1", "m2"]);
+  // Bidirectional (grpcbin): an echo, then the oversized message: the status follows the echo.
+  const echo = grpcStream(s, "grpc-big.example.com", "/grpcbin.GRPCBin/DummyBidirectionalStreamStream");
+  echo.send(tickerMessage("ping"));
+  assert.is(text(await within(echo.next(), "the echo")), "ping");
+  echo.send(messageOfSize(MAX + 100));
+  const ended = await within(echo.done, "the status");
+  assert.is(ended.headers["grpc-status"], undefined);
+  assert.is(ended.trailers["grpc-status"], "8");
+  assert.is(decodeURIComponent(String(ended.trailers["grpc-message"])), `grpc: received message larger than max (${MAX + 100} vs. ${MAX})`);
+  assert.is(ended.rstCode, h2constants.NGHTTP2_NO_ERROR);
+  // Five messages of 1 MiB: the limit is per message, not per call.
+  before = streamingCalls.length;
+  const many = grpcStream(s, "ticker-big.example.com", "/ticker.Ticker/Count");
+  for (let i = 0; i < 5; i++) many.send(messageOfSize(1024 * 1024));
+  many.end();
+  const counted = await within(many.done, "the count", 15_000);
+  assert.is(counted.trailers["grpc-status"], "0");
+  assert.equal(grpcUnframe(counted.body).map(text), ["5 messages"]);
 });
 
 test("GRPCS backend: TLS with ALPN h2 to grpcbin's secure port", async () => {

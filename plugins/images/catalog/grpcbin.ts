@@ -131,7 +131,7 @@ const grpcbin: Program = async (p) => {
   const cert = await certificate;
   const services = grpcbinServices((ms) => p.sleep(ms));
   serveGrpc(p, 9000, services);
-  serveGrpc(p, 9001, services, { cert: cert.certPem, key: cert.keyPem });
+  serveGrpc(p, 9001, services, { tls: { cert: cert.certPem, key: cert.keyPem } });
   p.stderr("listening on :9000 (insecure gRPC)\nlistening on :9001 (secure gRPC)\n");
   return untilSignal(p, () => 0);
 };
