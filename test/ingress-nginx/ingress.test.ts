@@ -108,6 +108,10 @@ spec:
 ---${ingress("refused", "refused.example.com", path("/", "Prefix", "refused"))}
 ---${ingress("stable", "canary.example.com", path("/", "Prefix", "echo-a"))}
 ---${ingress("canary", "canary.example.com", path("/", "Prefix", "echo-b"), `{nginx.ingress.kubernetes.io/canary: "true", nginx.ingress.kubernetes.io/canary-by-header: X-Canary}`)}
+---${ingress("weighted", "weighted.example.com", path("/", "Prefix", "echo-a"))}
+---${ingress("weighted-canary", "weighted.example.com", path("/", "Prefix", "echo-b"), `{nginx.ingress.kubernetes.io/canary: "true", nginx.ingress.kubernetes.io/canary-weight: "100"}`)}
+---${ingress("regex", "regex.example.com", path("/items/[0-9]+", "ImplementationSpecific", "echo-b"), `{nginx.ingress.kubernetes.io/use-regex: "true"}`)}
+---${ingress("no-redirect", "noredirect.example.com", path("/", "Prefix", "echo-b"), `{nginx.ingress.kubernetes.io/ssl-redirect: "false"}`, "  tls: [{hosts: [noredirect.example.com], secretName: secure-tls}]")}
 `);
 for (const name of ["echo-a", "echo-b", "bin", "tls-backend"]) await cluster.waitFor<Deployment>("Deployment", (d) => d.metadata?.name === name && d.status?.readyReplicas === d.spec?.replicas, { namespace: "default", timeout: 30_000 });
 await cluster.waitFor<Pod>("Pod", (p) => p.metadata?.labels?.["app.kubernetes.io/component"] === "controller" && p.status?.phase === "Running", { namespace: NAMESPACE, timeout: 30_000 });
@@ -197,6 +201,21 @@ test("annotations: rewrite-target, whitelist-source-range (403), proxy-body-size
   assert.is((JSON.parse((await get("canary.example.com", "/", { headers: { "X-Canary": "always" } })).body) as Echo).service, "echo-b");
   assert.is((JSON.parse((await get("canary.example.com", "/", { headers: { "X-Canary": "never" } })).body) as Echo).service, "echo-a");
   assert.is((JSON.parse((await get("canary.example.com", "/")).body) as Echo).service, "echo-a");
+});
+
+test("annotations through the host port: use-regex (a regex location, case-insensitive as nginx's ~*), canary-weight 100 (every request to the canary), ssl-redirect false (a TLS host served over HTTP)", async () => {
+  const regex = await get("regex.example.com", "/items/42");
+  assert.is(regex.status, 200);
+  assert.is((JSON.parse(regex.body) as Echo).service, "echo-b");
+  assert.is((JSON.parse((await get("regex.example.com", "/ITEMS/7/detail")).body) as Echo).service, "echo-b");
+  assert.is((await get("regex.example.com", "/items/abc")).status, 404);
+  for (let i = 0; i < 4; i++) assert.is((JSON.parse((await get("weighted.example.com", "/")).body) as Echo).service, "echo-b");
+  const plain = await get("noredirect.example.com", "/");
+  assert.is(plain.status, 200, "no 308 with ssl-redirect false");
+  assert.is((JSON.parse(plain.body) as Echo).service, "echo-b");
+  const secure = await hostRequest(ports.httpsPort, "noredirect.example.com", "/", { tls: true });
+  assert.is(secure.status, 200);
+  assert.match(secure.subject ?? "", /CN=secure.example.com/);
 });
 
 test("affinity cookie pins a client to one pod; custom-http-errors replaces the upstream's error with nginx's page", async () => {
