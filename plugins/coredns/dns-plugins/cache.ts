@@ -3,7 +3,7 @@ import { fqdn, matchZone } from "../corefile/address.js";
 import { CacheShards } from "./cache-shards.js";
 import type { Directive } from "../corefile/parse.js";
 import { Rcode, type DnsPluginDefinition, type DnsReply, type DnsRequest } from "../server/handler.js";
-import { markTtlShifted, type ReplayLease } from "../server/ttl-shifted-replies.js";
+import { markTtlShifted, reusableOf, type ReplayLease } from "../server/ttl-shifted-replies.js";
 
 interface Policy {
   capacity: number;
@@ -115,7 +115,7 @@ export const cachePlugin: DnsPluginDefinition = {
     const hits = { success: m.series("coredns_cache_hits_total", labelsOf.success), denial: m.series("coredns_cache_hits_total", labelsOf.denial) };
 
     /** Stores `r` for `key` when cacheable; returns the new entry. */
-    const store = (key: string, req: DnsRequest, r: DnsReply): Entry | undefined => {
+    const store = (key: string, req: Pick<DnsRequest, "name">, r: DnsReply): Entry | undefined => {
       if (r.rcode !== Rcode.NOERROR && r.rcode !== Rcode.NXDOMAIN) return undefined;
       const kind = r.rcode === Rcode.NOERROR && r.answers.length > 0 ? "success" : "denial";
       const p = kind === "success" ? success : denial;
@@ -147,8 +147,25 @@ export const cachePlugin: DnsPluginDefinition = {
       return count >= prefetch.amount && e.ttl - elapsed <= (e.ttl * prefetch.percentage) / 100 && !e.prefetching;
     };
     // A replayed hit is what a hit in serveDNS is while the entry is fresh and no refresh is due.
-    const leaseOf = (key: string, e: Entry): ReplayLease => ({
+    const leaseOf = (key: string, e: Entry, name: string): ReplayLease => ({
       plugin: "cache",
+      refill(now, allowed) {
+        // What serveDNS does for a key it does not hold, or holds expired (without serve_stale):
+        // a miss, the next plugin's reply stored — that reply being this entry's, still current.
+        const expired = !e.removed && Math.floor((now - e.stored) / 1000) >= e.ttl;
+        if (!e.removed && !expired) return undefined;
+        if (expired && serveStaleMs > 0) return undefined;
+        // Replaced by a newer entry: that one answers (a hit), not a miss.
+        if (e.removed && (byKind.success.get(key) ?? byKind.denial.get(key))) return undefined;
+        const reusable = reusableOf(e.reply);
+        if (!reusable || !allowed(reusable.plugin) || !reusable.valid()) return undefined;
+        if (expired) byKind[e.kind].delete(key);
+        requests.inc();
+        misses.inc();
+        const stored = store(key, { name }, e.reply);
+        if (!stored) return undefined;
+        return (stored.lease = leaseOf(key, stored, name));
+      },
       renew(now) {
         // Still the entry stored under its key (no lookup: leaving the cache marks it).
         if (e.removed) return undefined;
@@ -191,7 +208,7 @@ export const cachePlugin: DnsPluginDefinition = {
               const rename = (a: Answer): Answer => (a.name.toLowerCase() === lower ? ({ ...a, name } as Answer) : a);
               const served: DnsReply = { ...e.reply, answers: withTtl(e.reply.answers, shift).map(rename), authorities: withTtl(e.reply.authorities, shift), additionals: withTtl(e.reply.additionals, shift), question: req.question };
               e.served = { shift, name, reply: served };
-              markTtlShifted(served, e.reply, shift, (e.lease ??= leaseOf(key, e)));
+              markTtlShifted(served, e.reply, shift, (e.lease ??= leaseOf(key, e, req.name)));
               return served;
             }
             byKind[e.kind].delete(key);
@@ -201,7 +218,7 @@ export const cachePlugin: DnsPluginDefinition = {
           const stored = store(key, req, r);
           // What was stored is what the next hits serve (TTLs counted down from 0 s): the server
           // may answer them from this reply's bytes already.
-          if (stored && spelledAsAsked(r, req.question.name)) markTtlShifted(r, r, 0, (stored.lease = leaseOf(key, stored)));
+          if (stored && spelledAsAsked(r, req.question.name)) markTtlShifted(r, r, 0, (stored.lease = leaseOf(key, stored, req.name)));
           return r;
         },
       }),

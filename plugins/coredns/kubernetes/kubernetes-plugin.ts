@@ -2,6 +2,7 @@ import type { Answer } from "dns-packet";
 import { fqdn, isSubdomain, matchZone } from "../corefile/address.js";
 import type { Directive } from "../corefile/parse.js";
 import { Rcode, type DnsHandler, type DnsPluginDefinition, type DnsReply, type DnsRequest } from "../server/handler.js";
+import { markReusable } from "../server/ttl-shifted-replies.js";
 import { aRecord, cnameRecord, dashedIp, ptrRecord, reverseToIp, soaRecord, srvRecord, txtRecord, wireName } from "../server/records.js";
 import { DnsIndex, type DnsEndpoint, type DnsService } from "./dns-index.js";
 
@@ -271,6 +272,8 @@ export const kubernetesPlugin: DnsPluginDefinition = {
               r = dns.answer(req, zone);
               if (replies.size >= REPLIES_MAX) replies.clear();
               replies.set(key, { generation, reply: r });
+              const index = dns.index;
+              markReusable(r, { plugin: "kubernetes", valid: () => index.generation === generation && replies.get(key)?.reply === r });
             }
             if (r.rcode === Rcode.NXDOMAIN && options.fallthrough && (options.fallthrough.length === 0 || options.fallthrough.some((z) => isSubdomain(z, req.name)))) return next.serveDNS(req);
             return r;

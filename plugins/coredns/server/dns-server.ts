@@ -17,6 +17,8 @@ interface ServerBlock {
   metricsEnabled: boolean;
   /** Plugins whose replies may be replayed from bytes: every handler ahead of them is passive. */
   readonly replayable: ReadonlySet<string>;
+  /** Plugins up to the one after the first non-passive handler: a lease may refill from their replies. */
+  readonly refillable: ReadonlySet<string>;
 }
 
 /** A packed answer the server replays for one query form (see {@link DnsServer.answerCached}). */
@@ -24,7 +26,9 @@ interface PackedAnswer {
   /** The query form's port, transport and address family ({@link formOf}). */
   readonly form: number;
   readonly encoded: EncodedTemplate;
-  readonly lease: ReplayLease;
+  lease: ReplayLease;
+  /** The block's plugins a lease may refill from (see {@link ServerBlock.refillable}). */
+  readonly refillable: ReadonlySet<string>;
   readonly series: QuerySeries | undefined;
 }
 
@@ -206,12 +210,15 @@ export class DnsServer {
           chain = h ?? chain;
         }
         const replayable = new Set<string>();
-        for (let i = 0; i < links.length; i++) {
-          replayable.add(links[i]!.name);
-          if (handlers[i] && !handlers[i]!.passive) break;
+        const refillable = new Set<string>();
+        let active = 0;
+        for (let i = 0; i < links.length && active < 2; i++) {
+          if (active === 0) replayable.add(links[i]!.name);
+          refillable.add(links[i]!.name);
+          if (handlers[i] && !handlers[i]!.passive) active++;
         }
         const server = `dns://:${port}`;
-        const sb: ServerBlock = { zones, port, server, chain, metricsEnabled: holder.metrics === true, replayable };
+        const sb: ServerBlock = { zones, port, server, chain, metricsEnabled: holder.metrics === true, replayable, refillable };
         for (const z of zones) portBlocks.set(z, sb);
         byPort.set(port, portBlocks);
         if (sb.metricsEnabled) for (const l of links) for (const z of zones) this.metrics.set("coredns_plugin_enabled", { server, zone: z, view: "", name: l.name }, 1);
@@ -366,7 +373,7 @@ export class DnsServer {
     if (lease && template && block?.replayable.has(lease.plugin) && config && bytes.byteLength <= limit) {
       if (config.packed.size >= PACKED_MAX) config.packed.clear();
       const form = formOf(info);
-      config.packed.set(packedHash(buf, form), { form, encoded: template, lease, series });
+      config.packed.set(packedHash(buf, form), { form, encoded: template, lease, refillable: block.refillable, series });
     }
     return bytes;
   }
@@ -386,10 +393,16 @@ export class DnsServer {
     const p = config.packed.get(key);
     if (!p || p.form !== form || !sameTail(p.encoded.queryTail, buf)) return undefined;
     const start = this.env.clock.now();
-    const shift = p.lease.renew(start);
+    let shift = p.lease.renew(start);
     if (shift === undefined) {
-      config.packed.delete(key);
-      return undefined;
+      // The entry left or expired: a miss that would store the same reply again is made here.
+      const lease = p.lease.refill?.(start, (plugin) => p.refillable.has(plugin));
+      if (!lease) {
+        config.packed.delete(key);
+        return undefined;
+      }
+      p.lease = lease;
+      shift = 0;
     }
     const out = replayEncoded(p.encoded, buf.readUInt16BE(0), shift);
     const s = p.series;

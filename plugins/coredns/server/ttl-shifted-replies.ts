@@ -22,6 +22,30 @@ export interface ReplayLease {
   /** The plugin that served the reply (links ahead of it in the chain must be passive to be skipped). */
   readonly plugin: string;
   renew(now: number): number | undefined;
+  /**
+   * Called when `renew` declined because the entry left (evicted) or expired: when the reply it
+   * held is still what the plugins behind would answer ({@link reusableOf}, from a plugin
+   * `allowed` accepts), does what a miss does (counts it, stores that reply again) and returns the
+   * new entry's lease, the answer being the reply at TTL shift 0; else undefined, with no effect.
+   */
+  refill?(now: number, allowed: (plugin: string) => boolean): ReplayLease | undefined;
+}
+
+/** A plugin's word that it answers the same question with the very same reply while `valid()`. */
+export interface Reusable {
+  readonly plugin: string;
+  valid(): boolean;
+}
+const reusables = new WeakMap<DnsReply, Reusable>();
+
+/** Marks `reply` as what `plugin` answers its question with while `valid()` holds. */
+export function markReusable(reply: DnsReply, reusable: Reusable): void {
+  reusables.set(reply, reusable);
+}
+
+/** The reusable mark of `reply`, if any. */
+export function reusableOf(reply: DnsReply): Reusable | undefined {
+  return reusables.get(reply);
 }
 
 /** A reply's mark: the earlier reply it is a TTL-shifted copy of, and optionally its lease. */
