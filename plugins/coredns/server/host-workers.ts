@@ -101,7 +101,7 @@ export class HostWorkers {
         log: (level, text) => this.pods[0]?.process.stdout(`[${level}] ${text}\n`),
         onCrash: (index, how) => this.options.report("error", `host DNS worker ${index}: ${how}`),
       });
-      this.options.report("info", `host DNS: UDP answered by ${started?.size ?? 0} worker process(es) (pids ${started?.pids.join(", ")})`);
+      if (started) this.options.report("info", `host DNS: UDP answered by ${started.size} worker process(es) (pids ${started.pids.join(", ")})`);
     } else if (pool.runningCorefile !== corefile || !sameFiles(pool.runningFiles, files)) pool.reload(corefile, files);
   }
 
