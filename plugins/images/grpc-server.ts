@@ -14,11 +14,12 @@ import { connectionToDuplex } from "../../core/net/connection-stream.js";
 /** gRPC status codes (grpc/codes). */
 export const GrpcCode = { OK: 0, CANCELLED: 1, UNKNOWN: 2, INVALID_ARGUMENT: 3, DEADLINE_EXCEEDED: 4, NOT_FOUND: 5, RESOURCE_EXHAUSTED: 8, UNIMPLEMENTED: 12, INTERNAL: 13, UNAVAILABLE: 14 } as const;
 
-/** One call as the handler sees it: the request messages (unframed) and metadata (lower-case names). */
+/** One call as the handler sees it: the request message (unframed) and metadata (lower-case names). */
 export interface GrpcCall {
   readonly service: string;
   readonly method: string;
   readonly metadata: Readonly<Record<string, string>>;
+  /** The request message, exactly one: a unary or server-streaming call carrying none or several fails before its handler runs. */
   readonly messages: readonly Uint8Array[];
   /** Aborted when the client cancels the call (RST_STREAM) before it completed, as grpc-go's context is done. */
   readonly signal: AbortSignal;
@@ -206,6 +207,24 @@ class ServerCall {
     if (partsLength) this.fail(new GrpcStatusError(GrpcCode.INTERNAL, "unexpected EOF"));
   }
 
+  /**
+   * The one request message of a unary or server-streaming call, as grpc-go's server stream's
+   * `RecvMsg` reads it for a non-client-streaming method: it then waits for the client to
+   * half-close; a second message fails the call with INTERNAL "cardinality violation: received
+   * multiple request messages for non-client-streaming RPC" as soon as it has arrived, a request
+   * ending with no message with INTERNAL "cardinality violation: received no request message from
+   * non-client-streaming RPC". Failures write the status, then throw it.
+   */
+  async single(): Promise<Uint8Array> {
+    let first: Uint8Array | undefined;
+    for await (const m of this.requests()) {
+      if (first !== undefined) this.fail(new GrpcStatusError(GrpcCode.INTERNAL, "cardinality violation: received multiple request messages for non-client-streaming RPC"));
+      first = m;
+    }
+    if (first === undefined) this.fail(new GrpcStatusError(GrpcCode.INTERNAL, "cardinality violation: received no request message from non-client-streaming RPC"));
+    return first;
+  }
+
   /** The length a message prefix declares, once it passed grpc-go's checks (`recvMsg`, `checkRecvPayload`). */
   private checkPrefix(prefix: Buffer): number {
     const length = prefix.readUInt32BE(1);
@@ -264,9 +283,9 @@ async function serveCall(services: GrpcServices, stream: ServerHttp2Stream, head
     }
     return sendReply(call, reply, true);
   }
-  const messages: Uint8Array[] = [];
+  let messages: Uint8Array[];
   try {
-    for await (const m of call.requests()) messages.push(m);
+    messages = [await call.single()];
   } catch {
     // The status is written (or the client is gone).
     return;

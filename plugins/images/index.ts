@@ -10,6 +10,7 @@ import { STRESS } from "./catalog/stress.js";
 import { REDIS } from "./catalog/redis.js";
 import { SERVERS } from "./catalog/servers.js";
 import { GRPCBIN } from "./catalog/grpcbin.js";
+import { DEFAULTBACKEND } from "./catalog/defaultbackend.js";
 
 export { BUSYBOX_APPLETS, parseSleep } from "./busybox/applets.js";
 export { sh } from "./busybox/sh.js";
@@ -18,11 +19,11 @@ export { serveHttp, serveHttps, untilSignal, onLines, clfTime, nginxErrorTime } 
 export { serveGrpc, grpcFrame, grpcUnframe, encodeGrpcMessage, GrpcCode, GrpcStatusError, DEFAULT_MAX_RECEIVE_MESSAGE_SIZE, type GrpcServerOptions, type GrpcCall, type GrpcReply, type GrpcServices, type GrpcStreamingCall, type GrpcStreamingMethod } from "./grpc-server.js";
 
 /** The built-in images, as the registries serve them. */
-export const BUILT_IN_IMAGES: readonly ImageDefinition[] = [PAUSE, BUSYBOX, NGINX, AGNHOST, HTTPBIN, HTTPBIN_GHCR, REDIS, ECHOSERVER, STRESS, GRPCBIN, ...SERVERS];
+export const BUILT_IN_IMAGES: readonly ImageDefinition[] = [PAUSE, BUSYBOX, NGINX, AGNHOST, HTTPBIN, HTTPBIN_GHCR, REDIS, ECHOSERVER, STRESS, GRPCBIN, DEFAULTBACKEND, ...SERVERS];
 
 /**
  * The images people use in manifests and tutorials (pause, busybox, nginx, agnhost, httpbin,
- * the Ingress conformance echo server, grpcbin, redis, postgres, mysql, memcached, httpd, alpine, debian, ubuntu, python, node), contributed to
+ * the Ingress conformance echo server, grpcbin, ingress-nginx's defaultbackend, redis, postgres, mysql, memcached, httpd, alpine, debian, ubuntu, python, node), contributed to
  * `Images`. Third-party image plugins contribute their own the same way.
  */
 export default definePlugin({

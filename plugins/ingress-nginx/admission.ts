@@ -35,12 +35,10 @@ export function ingressProblems(ing: Ingress, others: readonly Ingress[]): strin
   } catch (err) {
     return [(err as Error).message];
   }
-  if (ing.spec?.defaultBackend?.resource) problems.push("ingress-nginx does not support resource backends (spec.defaultBackend.resource)");
   const invalid: string[] = [];
   for (const rule of ing.spec?.rules ?? []) {
     for (const p of rule.http?.paths ?? []) {
       const path = p.path ?? "/";
-      if (p.backend?.resource) problems.push(`ingress-nginx does not support resource backends (host "${rule.host ?? ""}", path "${path}")`);
       if ((p.pathType === "Exact" || p.pathType === "Prefix") && !STRICT_PATH.test(path)) invalid.push(`path ${path} cannot be used with pathType ${p.pathType}`);
       if (annotations.useRegex && p.pathType !== "Exact") {
         try {
@@ -56,14 +54,17 @@ export function ingressProblems(ing: Ingress, others: readonly Ingress[]): strin
     const self = `${ing.metadata?.namespace}/${ing.metadata?.name}`;
     for (const rule of ing.spec?.rules ?? []) {
       for (const p of rule.http?.paths ?? []) {
+        // A resource backend is skipped (no location), as the webhook's overlap check skips it.
+        if (!p.backend?.service) continue;
         const host = rule.host ?? "";
-        const path = p.path ?? "/";
+        // Whatever the pathTypes: the webhook compares host and path only.
+        const path = p.path || "/";
         for (const other of others) {
           const key = `${other.metadata?.namespace}/${other.metadata?.name}`;
           if (key === self || other.metadata?.annotations?.["nginx.ingress.kubernetes.io/canary"] === "true") continue;
-          const clash = (other.spec?.rules ?? []).some((r) => (r.host ?? "") === host && (r.http?.paths ?? []).some((q) => (q.path ?? "/") === path && (q.pathType ?? "ImplementationSpecific") === (p.pathType ?? "ImplementationSpecific")));
+          const clash = (other.spec?.rules ?? []).some((r) => (r.host ?? "") === host && (r.http?.paths ?? []).some((q) => q.backend?.service !== undefined && (q.path || "/") === path));
           if (clash) {
-            problems.push(`host "${host}" and path "${path}" is already defined in ingress ${key}`);
+            problems.push(`host "${host || "_"}" and path "${path}" is already defined in ingress ${key}`);
             return problems;
           }
         }
@@ -75,8 +76,9 @@ export function ingressProblems(ing: Ingress, others: readonly Ingress[]): strin
 
 /**
  * The controller's validating admission (ingress-nginx's `validate.nginx.ingress.kubernetes.io`
- * webhook, run in-process): an Ingress of its class with bad annotations, invalid paths, resource
- * backends or a host+path another Ingress already serves is refused with the webhook's message.
+ * webhook, run in-process): an Ingress of its class with bad annotations, invalid paths or a
+ * host+path another Ingress already serves is refused with the webhook's message. Resource
+ * backends pass, as they do the real webhook: the controller ignores them (see buildRoutingModel).
  */
 export const ingressAdmission: AdmissionPlugin = {
   name: "IngressNginxValidation",

@@ -3,6 +3,10 @@ import ipaddr from "ipaddr.js";
 /** The annotation prefix ingress-nginx reads (`--annotations-prefix`). */
 export const ANNOTATION_PREFIX = "nginx.ingress.kubernetes.io/";
 
+/** ingress-nginx's load-balancing algorithms (`load-balance` annotation and ConfigMap key; balancer.lua's implementations). */
+export const LOAD_BALANCE_ALGORITHMS = ["round_robin", "chash", "chashsubset", "sticky_balanced", "sticky_persistent", "ewma"] as const;
+export type LoadBalance = (typeof LOAD_BALANCE_ALGORITHMS)[number];
+
 /** The per-Ingress settings ingress-nginx takes from `nginx.ingress.kubernetes.io/*` annotations. */
 export interface IngressAnnotations {
   rewriteTarget?: string;
@@ -31,6 +35,8 @@ export interface IngressAnnotations {
   permanentRedirect?: string;
   permanentRedirectCode: number;
   temporalRedirect?: string;
+  /** `load-balance`: the algorithm of the upstreams this Ingress creates; undefined: the ConfigMap's (round_robin by default). */
+  loadBalance?: LoadBalance;
 }
 
 /** An annotation with a value ingress-nginx refuses (the admission webhook words it this way). */
@@ -131,6 +137,11 @@ export function parseAnnotations(annotations: Readonly<Record<string, string>> =
   if (maxAge !== undefined) out.sessionCookieMaxAge = maxAge;
   const permanent = get("permanent-redirect");
   if (permanent !== undefined) out.permanentRedirect = permanent;
+  const balance = get("load-balance")?.trim();
+  if (balance !== undefined) {
+    if (!(LOAD_BALANCE_ALGORITHMS as readonly string[]).includes(balance)) throw invalid("load-balance");
+    out.loadBalance = balance as LoadBalance;
+  }
   const temporal = get("temporal-redirect");
   if (temporal !== undefined) out.temporalRedirect = temporal;
   return out;

@@ -1,4 +1,4 @@
-import type { LoadBalancerIngress, Node, Pod, Secret, Service } from "kubernetes-types/core/v1.js";
+import type { ConfigMap, LoadBalancerIngress, Node, Pod, Secret, Service } from "kubernetes-types/core/v1.js";
 import type { EndpointSlice } from "kubernetes-types/discovery/v1.js";
 import type { Ingress, IngressClass, IngressLoadBalancerIngress } from "kubernetes-types/networking/v1.js";
 import type { Client } from "../../core/client/client.js";
@@ -22,6 +22,12 @@ export interface ControllerInstance {
   log(line: string): void;
 }
 
+/** How the controller is started (its Deployment's flags). */
+export interface ControllerFlags {
+  /** `--default-backend-service`: `namespace/name` of the Service answering what no rule serves. */
+  readonly defaultBackendService?: string;
+}
+
 /** A TLS certificate and key (PEM) from a kubernetes.io/tls Secret. */
 export interface TlsMaterial {
   readonly cert: string;
@@ -30,7 +36,7 @@ export interface TlsMaterial {
 
 /**
  * The control loop of ingress-nginx: from the shared informers (Ingresses of its class,
- * IngressClasses, Services, EndpointSlices, TLS Secrets) it keeps the routing model every
+ * IngressClasses, Services, EndpointSlices, TLS Secrets, its ConfigMap) it keeps the routing model every
  * running controller pod serves, renders their nginx.conf on change, and publishes the
  * controller's address in each Ingress's `status.loadBalancer` (the controller Service's
  * load-balancer addresses, else the InternalIPs of the nodes running controller pods).
@@ -53,17 +59,27 @@ export class IngressNginxController {
   private gateway: GatewayController | undefined;
   /** Round-robin position over the running controller pods. */
   private rr = 0;
+  /** The `--default-backend-service` backend (null: none or no such Service), until a Service changes. */
+  private defaultBackendCache: ServiceBackend | null | undefined;
+  private readonly defaultBackendOf = (): ServiceBackend | undefined => this.defaultBackend();
 
   constructor(
     private readonly informers: SharedInformerFactory,
     private readonly client: Client,
     private readonly clock: Clock,
     private readonly log: Logger,
+    private readonly flags: ControllerFlags = {},
   ) {}
 
   start(signal: AbortSignal): void {
     const onRouting = { onAdd: () => this.invalidate(), onUpdate: () => this.invalidate(), onDelete: () => this.invalidate() };
-    const onEndpoints = { onAdd: () => this.endpointCache.clear(), onUpdate: () => this.endpointCache.clear(), onDelete: () => this.endpointCache.clear() };
+    const onEndpoints = { onAdd: () => this.endpointsChanged(), onUpdate: () => this.endpointsChanged(), onDelete: () => this.endpointsChanged() };
+    // The controller's own ConfigMap (`--configmap`): its settings change the configuration, as a reload.
+    const onConfig = {
+      onAdd: (c: ConfigMap) => void (c.metadata?.name === CONTROLLER_NAME && this.invalidate()),
+      onUpdate: (_: ConfigMap, c: ConfigMap) => void (c.metadata?.name === CONTROLLER_NAME && this.invalidate()),
+      onDelete: () => this.invalidate(),
+    };
     const onStatus = { onAdd: () => this.requestStatusSync(), onUpdate: () => this.requestStatusSync(), onDelete: () => this.requestStatusSync() };
     this.registrations.push(
       this.informers.forResource<Ingress>("Ingress").addEventHandler(onRouting),
@@ -71,6 +87,7 @@ export class IngressNginxController {
       this.informers.forResource<Service>("Service").addEventHandler(onEndpoints),
       this.informers.forResource<EndpointSlice>("EndpointSlice").addEventHandler(onEndpoints),
       this.informers.forResource<Pod>("Pod", { namespace: NAMESPACE }).addEventHandler(onStatus),
+      this.informers.forResource<ConfigMap>("ConfigMap", { namespace: NAMESPACE }).addEventHandler(onConfig),
     );
     // Read on demand (TLS secrets by SNI, node addresses for status): cached, no handler needed.
     this.informers.forResource<Secret>("Secret");
@@ -120,7 +137,7 @@ export class IngressNginxController {
     const gateway = this.gateway?.routes();
     const s = this.state;
     if (s && s.model === this.model && s.gateway === gateway) return s;
-    return (this.state = { model: this.model!, endpoints: this.endpointsOf, ...(gateway ? { gateway } : {}) });
+    return (this.state = { model: this.model!, endpoints: this.endpointsOf, defaultBackend: this.defaultBackendOf, ...(gateway ? { gateway } : {}) });
   }
 
   /** The TLS material for `namespace/name`, if that Secret exists and is a usable TLS secret. */
@@ -148,8 +165,29 @@ export class IngressNginxController {
     this.requestStatusSync();
   }
 
+  private endpointsChanged(): void {
+    this.endpointCache.clear();
+    this.defaultBackendCache = undefined;
+  }
+
+  /** The `--default-backend-service` Service's first port as a backend, as getDefaultUpstream takes it. */
+  private defaultBackend(): ServiceBackend | undefined {
+    if (this.defaultBackendCache !== undefined) return this.defaultBackendCache ?? undefined;
+    const [namespace = "", name = ""] = (this.flags.defaultBackendService ?? "").split("/");
+    const svc = this.flags.defaultBackendService ? this.informers.forResource<Service>("Service").lister().namespace(namespace).get(name) : undefined;
+    const port = svc?.spec?.ports?.[0];
+    this.defaultBackendCache = svc && port ? { namespace, service: name, port: { number: port.port } } : null;
+    return this.defaultBackendCache ?? undefined;
+  }
+
+  /** The controller ConfigMap's `data` (empty when it is gone). */
+  private configMap(): Readonly<Record<string, string>> {
+    return this.informers.forResource<ConfigMap>("ConfigMap", { namespace: NAMESPACE }).lister().namespace(NAMESPACE).get(CONTROLLER_NAME)?.data ?? {};
+  }
+
   private rebuild(): void {
-    this.model = buildRoutingModel(this.ourIngresses());
+    const loadBalance = this.configMap()["load-balance"];
+    this.model = buildRoutingModel(this.ourIngresses(), loadBalance !== undefined ? { loadBalance } : {});
     for (const s of this.model.skipped) {
       const key = `${s.ingress.namespace}/${s.ingress.name}: ${s.reason}`;
       if (this.reportedSkips.has(key)) continue;

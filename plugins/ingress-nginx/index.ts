@@ -47,6 +47,11 @@ export interface IngressNginxOptions {
   defaultClass?: boolean;
   /** Install the Gateway API's standard-channel CRDs and the `nginx` GatewayClass, and serve Gateways (default true). */
   gatewayApi?: boolean;
+  /**
+   * `namespace/name` of a Service answering what no rule serves (the controller's
+   * `--default-backend-service`, the Helm chart's `defaultBackend`); unset: nginx's own 404 page.
+   */
+  defaultBackendService?: string;
 }
 
 /** Objects are installed as `kubectl apply -f deploy.yaml` would. */
@@ -73,10 +78,13 @@ export function parseIngressOptions(raw: unknown): IngressNginxOptions {
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) throw new PluginConfigError([fieldError.invalid("", raw, "must be an object")]);
   const r = raw as Record<string, unknown>;
   const errors = [];
-  for (const k of Object.keys(r)) if (!["httpPort", "httpsPort", "host", "defaultClass", "gatewayApi"].includes(k)) errors.push(fieldError.notSupported(k, r[k], ["httpPort", "httpsPort", "host", "defaultClass", "gatewayApi"]));
+  const known = ["httpPort", "httpsPort", "host", "defaultClass", "gatewayApi", "defaultBackendService"];
+  for (const k of Object.keys(r)) if (!known.includes(k)) errors.push(fieldError.notSupported(k, r[k], known));
   for (const k of ["httpPort", "httpsPort"]) if (r[k] !== undefined && (!Number.isInteger(r[k]) || (r[k] as number) < 0 || (r[k] as number) > 65535)) errors.push(fieldError.invalid(k, r[k], "must be a port number between 0 and 65535"));
   if (r["host"] !== undefined && typeof r["host"] !== "string") errors.push(fieldError.invalid("host", r["host"], "must be an address"));
   for (const k of ["defaultClass", "gatewayApi"]) if (r[k] !== undefined && typeof r[k] !== "boolean") errors.push(fieldError.invalid(k, r[k], "must be true or false"));
+  const svc = r["defaultBackendService"];
+  if (svc !== undefined && (typeof svc !== "string" || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(svc))) errors.push(fieldError.invalid("defaultBackendService", svc, "must be namespace/name of a Service"));
   if (errors.length) throw new PluginConfigError(errors);
   return r as IngressNginxOptions;
 }
@@ -102,13 +110,14 @@ export const IngressHostPortsToken = token<IngressHostPorts>("ingress-nginx/host
 export function ingressNginx(given: IngressNginxOptions = {}): DefinedPlugin {
   return definePlugin({
     name: "ingress-nginx",
-    config: { description: "ingress-nginx options: httpPort, httpsPort, host, defaultClass, gatewayApi", parse: parseIngressOptions },
+    config: { description: "ingress-nginx options: httpPort, httpsPort, host, defaultClass, gatewayApi, defaultBackendService", parse: parseIngressOptions },
     requires: ["kube-controller-manager"],
     description: "ingress-nginx: Ingress routing from the controller's pods, validated like its webhook, reachable from host ports",
     async setup(ctx) {
       const options: IngressNginxOptions = { ...given, ...((ctx.config as IngressNginxOptions | undefined) ?? {}) };
       const client = ctx.resolve<Client>(Client);
-      const controller = new IngressNginxController(ctx.resolve<SharedInformerFactory>(InformerFactory), client, ctx.resolve<Clock>(Clock), ctx.log);
+      const flags = options.defaultBackendService ? { defaultBackendService: options.defaultBackendService } : {};
+      const controller = new IngressNginxController(ctx.resolve<SharedInformerFactory>(InformerFactory), client, ctx.resolve<Clock>(Clock), ctx.log, flags);
       const image = controllerImage(() => controller);
       ctx.contribute(Images, image.repository, image);
       ctx.contribute(AdmissionPlugins, ingressAdmission.name, ingressAdmission);
@@ -116,7 +125,7 @@ export function ingressNginx(given: IngressNginxOptions = {}): DefinedPlugin {
       controller.start(abort.signal);
       ctx.provide(IngressEntryToken, { handle: (req) => controller.pick()?.handler.handle(req) });
       const warn = (m: string): void => ctx.log.warn(m);
-      await ctx.resolve<AddonInstaller>(Addons).install(ingressNginxManifest(options.defaultClass ?? true), warn, FIELD_MANAGER);
+      await ctx.resolve<AddonInstaller>(Addons).install(ingressNginxManifest(options.defaultClass ?? true, flags), warn, FIELD_MANAGER);
       let gateway: GatewayController | undefined;
       if (options.gatewayApi ?? true) {
         await installGatewayApi(client, warn);

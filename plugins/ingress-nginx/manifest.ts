@@ -1,6 +1,7 @@
 import type { KubeObject } from "../../core/api/object.js";
 import { CLASS_NAME, CONTROLLER_CLASS } from "./admission.js";
 import { CONTROLLER_VERSION } from "./nginx-conf.js";
+import type { ControllerFlags } from "./controller.js";
 
 export const NAMESPACE = "ingress-nginx";
 export const CONTROLLER_NAME = "ingress-nginx-controller";
@@ -12,9 +13,10 @@ const SELECTOR = { "app.kubernetes.io/component": "controller", "app.kubernetes.
  * The objects of ingress-nginx's `deploy/static/provider/cloud/deploy.yaml` that matter to a
  * cluster: the namespace, the controller's ServiceAccount, ConfigMap, Deployment and Service
  * (LoadBalancer), the metrics Service the Helm chart adds with `controller.metrics.enabled`
- * (`ingress-nginx-controller-metrics`, port 10254), and the `nginx` IngressClass (marked default when `defaultClass`).
+ * (`ingress-nginx-controller-metrics`, port 10254), and the `nginx` IngressClass (marked default when `defaultClass`);
+ * `flags` add the controller's arguments (`--default-backend-service`, as the chart adds with `defaultBackend.enabled`).
  */
-export function ingressNginxManifest(defaultClass: boolean): KubeObject[] {
+export function ingressNginxManifest(defaultClass: boolean, flags: ControllerFlags = {}): KubeObject[] {
   return [
     { apiVersion: "v1", kind: "Namespace", metadata: { name: NAMESPACE, labels: { "app.kubernetes.io/instance": "ingress-nginx", "app.kubernetes.io/name": "ingress-nginx" } } },
     { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "ingress-nginx", namespace: NAMESPACE, labels: LABELS } },
@@ -65,6 +67,7 @@ export function ingressNginxManifest(defaultClass: boolean): KubeObject[] {
                   "--election-id=ingress-nginx-leader",
                   `--controller-class=${CONTROLLER_CLASS}`,
                   `--ingress-class=${CLASS_NAME}`,
+                  ...(flags.defaultBackendService ? [`--default-backend-service=${flags.defaultBackendService}`] : []),
                   "--configmap=$(POD_NAMESPACE)/ingress-nginx-controller",
                   "--validating-webhook=:8443",
                 ],

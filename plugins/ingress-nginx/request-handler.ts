@@ -12,6 +12,7 @@ import { findGatewayMatch, modifyPath, type CompiledMatch, type GatewayRoutes } 
 import type { HTTPHeaderFilter, HTTPRouteFilter } from "./gateway/types.js";
 import { findLocation, findServer, upstreamName, type Location, type RoutingModel, type ServiceBackend } from "./routing-model.js";
 import type { IngressControllerMetrics } from "./controller-metrics.js";
+import { EwmaBalancer } from "./ewma-balancer.js";
 
 /** A request as the controller's nginx receives it (from a host port, or from inside the cluster). */
 export interface IngressRequest {
@@ -62,6 +63,11 @@ export interface RoutingState {
   /** What the Gateways' listeners serve (tried before the Ingress rules), when the Gateway API is on. */
   readonly gateway?: GatewayRoutes;
   endpoints(backend: ServiceBackend): readonly UpstreamEndpoint[];
+  /**
+   * The controller's `--default-backend-service` as a backend (its Service's first port), when
+   * configured; it answers what no rule serves while it has ready endpoints, else nginx's own 404.
+   */
+  defaultBackend?(): ServiceBackend | undefined;
 }
 
 /** nginx's built-in error and redirect pages (`server_tokens off`). */
@@ -106,7 +112,7 @@ const TIMEOUTS = { connectMs: CONNECT_TIMEOUT_MS, readMs: READ_TIMEOUT_MS } as c
 /**
  * The request path of one controller: picks the server by Host and the location by path as the
  * rendered nginx.conf would, applies the location's annotations (redirects, allow-list, body size,
- * canary, rewrite, affinity, custom errors), proxies to a ready endpoint round-robin from the
+ * canary, rewrite, affinity, custom errors), proxies to a ready endpoint (round-robin, or ewma) from the
  * controller pod's network namespace with ingress-nginx's headers, and writes an access log line in
  * ingress-nginx's `log-format-upstream`.
  */
@@ -118,6 +124,8 @@ export class RequestHandler {
   private readonly upstreams: UpstreamPool;
   /** HTTP/2 sessions to gRPC endpoints (backend-protocol GRPC/GRPCS, GRPCRoutes). */
   private readonly grpcUpstreams: GrpcUpstreamPool;
+  /** Round-trip averages of the endpoints, for upstreams balanced by `ewma`. */
+  private readonly ewma: EwmaBalancer;
 
   constructor(
     private readonly state: () => RoutingState,
@@ -131,6 +139,7 @@ export class RequestHandler {
   ) {
     this.upstreams = new UpstreamPool(net, clock);
     this.grpcUpstreams = new GrpcUpstreamPool(net, clock);
+    this.ewma = new EwmaBalancer(() => clock.now() / 1000);
   }
 
   /** Closes the kept-alive upstream connections (the controller pod is stopping). */
@@ -215,15 +224,14 @@ export class RequestHandler {
 
     const route = this.pickRoute(location, req);
     const backend = route.backend;
-    if (!backend) {
-      // The controller's default backend: nginx's 404 from 127.0.0.1:8181.
-      return { res: page(404), outcome: { upstream: "upstream-default-backend", alternative: "", upstreamAddr: "127.0.0.1:8181", upstreamLength: String(nginxPage(404).length), upstreamTime: "0.000", upstreamStatus: "404" } };
-    }
+    if (!backend) return this.defaultBackend(req, host, requestId, state, server.hostname);
     const name = upstreamName(backend);
     const alternative = location.canary ? upstreamName(location.canary.backend) : "";
     const endpoints = state.endpoints(backend);
     if (endpoints.length === 0) return { res: page(503), outcome: { ...NO_UPSTREAM, upstream: name, alternative } };
-    const { endpoint, setCookie } = this.pickEndpoint(name, endpoints, route.annotations, req.headers["cookie"]);
+    const { endpoint, setCookie } = this.pickEndpoint(name, endpoints, route.annotations, req.headers["cookie"], route.loadBalance);
+    const ewma = route.loadBalance === "ewma";
+    const sent = ewma ? this.clock.now() : 0;
 
     let target = rawPath;
     if (route.annotations.rewriteTarget !== undefined) {
@@ -232,6 +240,8 @@ export class RequestHandler {
     }
     const headers = this.upstreamHeaders(req, host, requestId);
     const { res, outcome } = await this.forward(req, endpoint, query !== undefined && !target.includes("?") ? `${target}?${query}` : target, headers, name, alternative, upstreamProtocol(route.annotations.backendProtocol), server.hostname, declared < 0 ? a.proxyBodySize : 0);
+    // ewma.lua's after_balance: the round trip feeds the endpoint's average.
+    if (ewma) this.ewma.observe(outcome.upstreamAddr, (this.clock.now() - sent) / 1000);
     if (route.annotations.customHttpErrors.includes(res.status)) {
       // nginx intercepts the answer: a body still streaming from the upstream is not read.
       res.stream?.cancel();
@@ -364,8 +374,22 @@ export class RequestHandler {
     return { res, outcome };
   }
 
+  /**
+   * What no rule serves: the `--default-backend-service` pods while it has ready endpoints
+   * (upstream-default-backend), else nginx's own 404 page from its default server on 127.0.0.1:8181.
+   */
+  private async defaultBackend(req: IngressRequest, host: string, requestId: string, state: RoutingState, serverName: string): Promise<{ res: IngressResponse; outcome: Outcome }> {
+    const backend = state.defaultBackend?.();
+    const endpoints = backend ? state.endpoints(backend) : [];
+    if (endpoints.length === 0) {
+      return { res: page(404), outcome: { upstream: "upstream-default-backend", alternative: "", upstreamAddr: "127.0.0.1:8181", upstreamLength: String(nginxPage(404).length), upstreamTime: "0.000", upstreamStatus: "404" } };
+    }
+    const endpoint = this.roundRobin("upstream-default-backend", endpoints);
+    return this.forward(req, endpoint, req.path, this.upstreamHeaders(req, host, requestId), "upstream-default-backend", "", "http", serverName);
+  }
+
   /** The main route or its canary, as ingress-nginx's balancer decides: header first, then weight. */
-  private pickRoute(location: Location, req: IngressRequest): { readonly backend: ServiceBackend | undefined; readonly annotations: Location["annotations"] } {
+  private pickRoute(location: Location, req: IngressRequest): { readonly backend: ServiceBackend | undefined; readonly annotations: Location["annotations"]; readonly loadBalance: string } {
     // The location and its canary carry their backend and annotations: no object per request.
     const main = location;
     const canary = location.canary;
@@ -385,8 +409,8 @@ export class RequestHandler {
     return main;
   }
 
-  /** Round-robin, or the endpoint the affinity cookie names (a new cookie when it names none). */
-  private pickEndpoint(name: string, endpoints: readonly UpstreamEndpoint[], a: Location["annotations"], cookieHeader: string | undefined): { endpoint: UpstreamEndpoint; setCookie?: string } {
+  /** The upstream's balancer (round-robin, or ewma), or the endpoint the affinity cookie names (a new cookie when it names none). */
+  private pickEndpoint(name: string, endpoints: readonly UpstreamEndpoint[], a: Location["annotations"], cookieHeader: string | undefined, balance: string): { endpoint: UpstreamEndpoint; setCookie?: string } {
     if (a.affinity === "cookie") {
       const wanted = readCookie(cookieHeader, a.sessionCookieName);
       const sticky = wanted ? endpoints.find((e) => endpointHash(e) === wanted) : undefined;
@@ -395,7 +419,7 @@ export class RequestHandler {
       const maxAge = a.sessionCookieMaxAge !== undefined ? `; Max-Age=${a.sessionCookieMaxAge}` : "";
       return { endpoint, setCookie: `${a.sessionCookieName}=${endpointHash(endpoint)}; Path=${a.sessionCookiePath ?? "/"}${maxAge}; HttpOnly` };
     }
-    return { endpoint: this.roundRobin(name, endpoints) };
+    return { endpoint: balance === "ewma" ? this.ewma.pick(name, endpoints) : this.roundRobin(name, endpoints) };
   }
 
   private roundRobin(name: string, endpoints: readonly UpstreamEndpoint[]): UpstreamEndpoint {

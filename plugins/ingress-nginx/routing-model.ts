@@ -1,5 +1,5 @@
 import type { Ingress, IngressBackend } from "kubernetes-types/networking/v1.js";
-import { parseAnnotations, type IngressAnnotations } from "./annotations.js";
+import { parseAnnotations, type IngressAnnotations, type LoadBalance } from "./annotations.js";
 
 /** A Service port an Ingress routes to. */
 export interface ServiceBackend {
@@ -22,6 +22,8 @@ export interface CanaryRoute {
   readonly backend: ServiceBackend;
   readonly annotations: IngressAnnotations;
   readonly ingress: IngressRef;
+  /** Its upstream's balancing algorithm. */
+  readonly loadBalance: string;
 }
 
 /** One nginx `location`: a path of a host and where it goes. */
@@ -32,6 +34,11 @@ export interface Location {
   /** undefined: the controller's default backend (404). */
   readonly backend: ServiceBackend | undefined;
   readonly annotations: IngressAnnotations;
+  /**
+   * Its upstream's balancing algorithm: the `load-balance` annotation of the oldest Ingress naming
+   * that upstream, else the ConfigMap's `load-balance` (round_robin), as ingress-nginx sets it per upstream.
+   */
+  readonly loadBalance: string;
   canary?: CanaryRoute;
   /** Set when the server matches by regex (use-regex / rewrite-target on any of its Ingresses). */
   regex?: RegExp;
@@ -52,11 +59,43 @@ export interface RoutingModel {
   /** Wildcard servers (`*.example.com`), matched on exactly one leading label. */
   readonly wildcards: readonly Server[];
   readonly catchAll: Server;
-  /** Ingresses skipped, with why (bad annotations, resource backends): logged by the controller. */
+  /** Ingresses or parts of them skipped, with why (bad annotations, resource backends, bad regexes): logged by the controller. */
   readonly skipped: readonly { ingress: IngressRef; reason: string }[];
 }
 
 const DEFAULTS = parseAnnotations({});
+
+/** The controller ConfigMap's settings the routing model depends on. */
+export interface RoutingConfig {
+  /** `load-balance`: the algorithm of upstreams whose Ingress has no `load-balance` annotation (default round_robin). */
+  readonly loadBalance?: string;
+}
+
+/**
+ * Each upstream's balancing algorithm, as ingress-nginx's createUpstreams decides it: the first
+ * Ingress (oldest first) naming the upstream sets it from its `load-balance` annotation, else the
+ * ConfigMap's.
+ */
+function balancing(sorted: readonly Ingress[], fallback: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const ing of sorted) {
+    let annotations: IngressAnnotations;
+    try {
+      annotations = parseAnnotations(ing.metadata?.annotations);
+    } catch {
+      continue;
+    }
+    const namespace = ing.metadata?.namespace ?? "default";
+    const backends = [ing.spec?.defaultBackend, ...(ing.spec?.rules ?? []).flatMap((r) => (r.http?.paths ?? []).map((p) => p.backend))];
+    for (const b of backends) {
+      const backend = toBackend(namespace, b);
+      if (!backend || backend === "resource") continue;
+      const name = upstreamName(backend);
+      if (!out.has(name)) out.set(name, annotations.loadBalance ?? fallback);
+    }
+  }
+  return out;
+}
 
 /** `ingress-nginx`'s upstream name for a backend: `<namespace>-<service>-<port>`. */
 export function upstreamName(b: ServiceBackend | undefined): string {
@@ -101,7 +140,7 @@ function locationOrder(a: Location, b: Location): number {
  * to the location they shadow, a rule-less Ingress's defaultBackend becomes the catch-all's, and a
  * per-Ingress defaultBackend serves its hosts' `/` when no rule does.
  */
-export function buildRoutingModel(ingresses: readonly Ingress[]): RoutingModel {
+export function buildRoutingModel(ingresses: readonly Ingress[], config: RoutingConfig = {}): RoutingModel {
   const servers = new Map<string, Server>();
   const catchAll: Server = { hostname: "_", locations: [], useRegex: false };
   const skipped: { ingress: IngressRef; reason: string }[] = [];
@@ -114,6 +153,9 @@ export function buildRoutingModel(ingresses: readonly Ingress[]): RoutingModel {
   };
   let catchAllDefault: { backend: ServiceBackend; ingress: IngressRef; annotations: IngressAnnotations } | undefined;
   const sorted = [...ingresses].sort(byAge);
+  const fallback = config.loadBalance ?? "round_robin";
+  const algorithms = balancing(sorted, fallback);
+  const balanceOf = (b: ServiceBackend | undefined): string => (b ? (algorithms.get(upstreamName(b)) ?? fallback) : fallback);
   const canaries: { ing: Ingress; annotations: IngressAnnotations }[] = [];
   for (const ing of sorted) {
     const ref: IngressRef = { namespace: ing.metadata?.namespace ?? "default", name: ing.metadata?.name ?? "" };
@@ -128,11 +170,10 @@ export function buildRoutingModel(ingresses: readonly Ingress[]): RoutingModel {
       canaries.push({ ing, annotations });
       continue;
     }
-    const def = toBackend(ref.namespace, ing.spec?.defaultBackend);
-    if (def === "resource") {
-      skipped.push({ ingress: ref, reason: "resource backends are not supported" });
-      continue;
-    }
+    // A resource backend is no service backend: ingress-nginx ignores it (its path falls to what else matches, else the default backend).
+    const given = toBackend(ref.namespace, ing.spec?.defaultBackend);
+    if (given === "resource") skipped.push({ ingress: ref, reason: "spec.defaultBackend does not contain a service backend, using default backend" });
+    const def = given === "resource" ? undefined : given;
     const rules = ing.spec?.rules ?? [];
     if (def && rules.length === 0 && !catchAllDefault) catchAllDefault = { backend: def, ingress: ref, annotations };
     const hosts = new Set<Server>();
@@ -143,18 +184,18 @@ export function buildRoutingModel(ingresses: readonly Ingress[]): RoutingModel {
       for (const p of rule.http?.paths ?? []) {
         const backend = toBackend(ref.namespace, p.backend);
         if (backend === "resource") {
-          skipped.push({ ingress: ref, reason: `path ${p.path ?? "/"}: resource backends are not supported` });
+          skipped.push({ ingress: ref, reason: `path ${p.path ?? "/"} does not contain a service backend, using default backend` });
           continue;
         }
         const path = p.path || "/";
         const pathType = (p.pathType ?? "ImplementationSpecific") as PathType;
         if (server.locations.some((l) => l.path === path && l.pathType === pathType)) continue; // the older Ingress keeps it
-        server.locations.push({ path, pathType, ingress: ref, backend, annotations });
+        server.locations.push({ path, pathType, ingress: ref, backend, annotations, loadBalance: balanceOf(backend) });
       }
     }
     if (def) {
       for (const server of hosts) {
-        if (!server.locations.some((l) => l.path === "/" && l.pathType !== "Exact")) server.locations.push({ path: "/", pathType: "Prefix", ingress: ref, backend: def, annotations });
+        if (!server.locations.some((l) => l.path === "/" && l.pathType !== "Exact")) server.locations.push({ path: "/", pathType: "Prefix", ingress: ref, backend: def, annotations, loadBalance: balanceOf(def) });
       }
     }
     for (const tls of ing.spec?.tls ?? []) {
@@ -174,16 +215,16 @@ export function buildRoutingModel(ingresses: readonly Ingress[]): RoutingModel {
         const backend = toBackend(ref.namespace, p.backend);
         if (!backend || backend === "resource") continue;
         const main = server?.locations.find((l) => l.path === (p.path || "/") && l.pathType === (p.pathType ?? "ImplementationSpecific"));
-        if (main) main.canary ??= { backend, annotations, ingress: ref };
+        if (main) main.canary ??= { backend, annotations, ingress: ref, loadBalance: balanceOf(backend) };
         else skipped.push({ ingress: ref, reason: `cannot merge alternative backend ${upstreamName(backend)} into hostname ${rule.host ?? "_"} that does not exist` });
       }
     }
   }
-  catchAll.locations.push({ path: "/", pathType: "Prefix", ingress: catchAllDefault?.ingress ?? { namespace: "", name: "" }, backend: catchAllDefault?.backend, annotations: catchAllDefault?.annotations ?? DEFAULTS });
+  catchAll.locations.push({ path: "/", pathType: "Prefix", ingress: catchAllDefault?.ingress ?? { namespace: "", name: "" }, backend: catchAllDefault?.backend, annotations: catchAllDefault?.annotations ?? DEFAULTS, loadBalance: balanceOf(catchAllDefault?.backend) });
   const wildcards: Server[] = [];
   for (const server of [...servers.values(), catchAll]) {
     // Every server has a root location; without a rule for it the default backend answers.
-    if (!server.locations.some((l) => l.path === "/" && l.pathType !== "Exact")) server.locations.push({ path: "/", pathType: "Prefix", ingress: { namespace: "", name: "" }, backend: undefined, annotations: DEFAULTS });
+    if (!server.locations.some((l) => l.path === "/" && l.pathType !== "Exact")) server.locations.push({ path: "/", pathType: "Prefix", ingress: { namespace: "", name: "" }, backend: undefined, annotations: DEFAULTS, loadBalance: fallback });
     server.locations.sort(locationOrder);
     if (server.useRegex) {
       // A path that is no regex (stored before the webhook could refuse it) is dropped, as nginx -t would refuse the reload.

@@ -684,6 +684,39 @@ test("receive limit on request streams: client streaming fails at the oversized 
   assert.equal(grpcUnframe(counted.body).map(text), ["5 messages"]);
 });
 
+test("cardinality (grpc-go's RecvMsg for non-client-streaming methods): a unary or server-streaming call with a second request message, or none, fails with INTERNAL, trailers-only (TLS and h2c)", async () => {
+  const MULTIPLE = "cardinality violation: received multiple request messages for non-client-streaming RPC";
+  const NONE = "cardinality violation: received no request message from non-client-streaming RPC";
+  for (const s of [await tls("grpc.example.com"), await h2c()]) {
+    for (const method of ["/grpcbin.GRPCBin/DummyUnary", "/hello.HelloService/SayHello", "/grpcbin.GRPCBin/DummyServerStream"]) {
+      // Two messages, the request left open: the status comes at the second, before the client half-closes.
+      const two = grpcStream(s, "grpc.example.com", method);
+      two.send(tickerMessage("one"));
+      two.send(tickerMessage("two"));
+      const refused = await within(two.done, `${method}: the status after two messages`);
+      assert.is(refused.headers[":status"], 200);
+      assert.is(refused.headers["grpc-status"], "13", `${method}: INTERNAL, trailers-only`);
+      assert.is(decodeURIComponent(String(refused.headers["grpc-message"])), MULTIPLE);
+      assert.is(refused.body.length, 0, "no response message");
+      assert.is(refused.rstCode, h2constants.NGHTTP2_NO_ERROR, "RST_STREAM NO_ERROR: the rest of the request is not wanted");
+      // No message at all: the client half-closes at once.
+      const none = grpcStream(s, "grpc.example.com", method);
+      none.end();
+      const empty = await within(none.done, `${method}: the status without a message`);
+      assert.is(empty.headers["grpc-status"], "13");
+      assert.is(decodeURIComponent(String(empty.headers["grpc-message"])), NONE);
+      assert.is(empty.body.length, 0);
+    }
+    // One message, then the half-close: the call goes through.
+    const one = grpcStream(s, "grpc.example.com", "/hello.HelloService/SayHello");
+    one.send(hello("once"));
+    one.end();
+    const ok = await within(one.done, "the reply");
+    assert.is(ok.trailers["grpc-status"], "0");
+    assert.equal(grpcUnframe(ok.body).map(firstString), ["hello once"]);
+  }
+});
+
 test("GRPCS backend: TLS with ALPN h2 to grpcbin's secure port", async () => {
   const s = await tls("grpcs.example.com");
   const r = await grpcCall(s, "grpcs.example.com", "/hello.HelloService/SayHello", hello("tls"));

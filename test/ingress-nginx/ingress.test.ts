@@ -55,7 +55,8 @@ data:
 ---${ingress("deny", "deny.example.com", path("/", "Prefix", "echo-a"), `{nginx.ingress.kubernetes.io/whitelist-source-range: "10.0.0.0/8"}`)}
 ---${ingress("small", "small.example.com", path("/", "Prefix", "echo-a"), `{nginx.ingress.kubernetes.io/proxy-body-size: "10"}`)}
 ---${ingress("moved", "moved.example.com", path("/", "Prefix", "echo-a"), `{nginx.ingress.kubernetes.io/permanent-redirect: "https://example.org/new"}`)}
----${ingress("spec", "spec.example.com", path("/foo", "Exact", "echo-b") + path("/aaa/bbb", "Prefix", "echo-b") + path("/Case", "Exact", "echo-b") + path("/app", "Prefix", "echo-a"))}
+---${ingress("spec", "spec.example.com", path("/foo", "Exact", "echo-b") + path("/aaa/bbb", "Prefix", "echo-b") + path("/Case", "Exact", "echo-b") + path("/app", "Prefix", "echo-a") + path("/impl", "ImplementationSpecific", "echo-a"))}
+---${ingress("spec-more", "spec.example.com", path("/more", "Prefix", "echo-b"))}
 ---${ingress("wild", "*.wild.example.com", path("/", "Prefix", "echo-a"))}
 ---${ingress("sticky", "sticky.example.com", path("/", "Prefix", "echo-a"), `{nginx.ingress.kubernetes.io/affinity: cookie}`)}
 ---${ingress("errors", "errors.example.com", path("/", "Prefix", "bin"), `{nginx.ingress.kubernetes.io/custom-http-errors: "503"}`)}
@@ -151,6 +152,11 @@ test("the Ingress specification's matching cases, over real HTTP through the hos
     ["spec.example.com", "/app", "echo-a"],
     ["spec.example.com", "/app/x", "echo-a"],
     ["spec.example.com", "/apple", "404"],
+    // ImplementationSpecific without use-regex: nginx's plain `location /impl`, a string prefix.
+    ["spec.example.com", "/impl", "echo-a"],
+    ["spec.example.com", "/implementation", "echo-a"],
+    // A second Ingress for the host merges into the same server.
+    ["spec.example.com", "/more/x", "echo-b"],
     ["SPEC.example.com:8080", "/app", "echo-a"],
     ["one.wild.example.com", "/", "echo-a"],
     ["two.one.wild.example.com", "/", "404"],

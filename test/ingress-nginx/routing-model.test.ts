@@ -124,7 +124,7 @@ test("annotations: sizes, bad values refused with the webhook's words", () => {
   assert.throws(() => parseAnnotations({ "nginx.ingress.kubernetes.io/whitelist-source-range": "10.0.0.0/40" }), /invalid CIDR address: 10.0.0.0\/40/);
 });
 
-test("the webhook's checks: host+path already defined elsewhere, regex characters with Prefix, resource backends", () => {
+test("the webhook's checks: host+path already defined elsewhere (whatever the pathType), regex characters with Prefix; resource backends pass", () => {
   const existing = ing("first", [{ host: "dup.example", paths: [["/", "Prefix", "a"]] }]);
   const dup = ing("second", [{ host: "dup.example", paths: [["/", "Prefix", "b"]] }]);
   assert.equal(ingressProblems(dup, [existing]), [`host "dup.example" and path "/" is already defined in ingress default/first`]);
@@ -132,7 +132,40 @@ test("the webhook's checks: host+path already defined elsewhere, regex character
   const regex = ing("regex", [{ host: "r.example", paths: [["/foo(.*)", "Prefix", "a"]] }]);
   assert.equal(ingressProblems(regex, []), ["ingress contains invalid paths: path /foo(.*) cannot be used with pathType Prefix"]);
   const resource: Ingress = { ...existing, metadata: { ...existing.metadata, name: "res" }, spec: { defaultBackend: { resource: { apiGroup: "k8s.example.com", kind: "StorageBucket", name: "static" } } } };
-  assert.match(ingressProblems(resource, [])[0]!, /does not support resource backends/);
+  assert.equal(ingressProblems(resource, []), []);
+  const exact = ing("third", [{ host: "dup.example", paths: [["/", "Exact", "c"]] }]);
+  assert.equal(ingressProblems(exact, [existing]), [`host "dup.example" and path "/" is already defined in ingress default/first`]);
+  const hostless = ing("fourth", [{ paths: [["/x", "Prefix", "d"]] }]);
+  assert.equal(ingressProblems(hostless, [ing("fifth", [{ paths: [["/x", "Prefix", "e"]] }])]), [`host "_" and path "/x" is already defined in ingress default/fifth`]);
+});
+
+test("resource backends are ignored as ingress-nginx ignores them: the path falls to what else matches, a resource defaultBackend leaves the default backend", () => {
+  const withResource: Ingress = {
+    ...ing("res", [{ host: "r.example", paths: [["/api", "Prefix", "api"]] }]),
+  };
+  withResource.spec!.rules![0]!.http!.paths.push({ path: "/static", pathType: "Prefix", backend: { resource: { apiGroup: "k8s.example.com", kind: "StorageBucket", name: "static" } } });
+  withResource.spec!.defaultBackend = { resource: { apiGroup: "k8s.example.com", kind: "StorageBucket", name: "fallback" } };
+  const model = buildRoutingModel([withResource]);
+  assert.is(route(model, "r.example", "/api/x"), "api");
+  assert.is(route(model, "r.example", "/static/x"), "404");
+  assert.is(route(model, "other.example", "/"), "404");
+  assert.equal(model.skipped.map((s) => s.reason), ["spec.defaultBackend does not contain a service backend, using default backend", "path /static does not contain a service backend, using default backend"]);
+});
+
+test("load-balance: the oldest Ingress naming an upstream sets its algorithm, else the ConfigMap's (round_robin by default); bad values refused", () => {
+  const model = buildRoutingModel(
+    [
+      ing("new", [{ host: "b.example", paths: [["/", "Prefix", "shared"]] }], { created: "2026-01-02T00:00:00Z" }),
+      ing("old", [{ host: "a.example", paths: [["/", "Prefix", "shared"]] }], { created: "2026-01-01T00:00:00Z", annotations: { "nginx.ingress.kubernetes.io/load-balance": "ewma" } }),
+      ing("plain", [{ host: "c.example", paths: [["/", "Prefix", "other"]] }]),
+    ],
+    { loadBalance: "round_robin" },
+  );
+  assert.is(findLocation(findServer(model, "b.example"), "/").location.loadBalance, "ewma");
+  assert.is(findLocation(findServer(model, "c.example"), "/").location.loadBalance, "round_robin");
+  const configured = buildRoutingModel([ing("plain", [{ host: "c.example", paths: [["/", "Prefix", "other"]] }])], { loadBalance: "ewma" });
+  assert.is(findLocation(findServer(configured, "c.example"), "/").location.loadBalance, "ewma");
+  assert.throws(() => parseAnnotations({ "nginx.ingress.kubernetes.io/load-balance": "least_conn" }), /annotation nginx.ingress.kubernetes.io\/load-balance contains invalid value/);
 });
 
 test.run();

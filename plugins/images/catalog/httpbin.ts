@@ -14,7 +14,8 @@ function gunicorn(port: number): Program {
       const json = (o: unknown, status = 200): HttpResponse => ({ status, headers: { "Content-Type": "application/json", Server: "gunicorn/19.9.0", "Access-Control-Allow-Origin": "*" }, body: JSON.stringify(o, null, 2) + "\n" });
       const status = /^\/status\/(\d{3})$/.exec(path);
       if (status) return { status: Number(status[1]), headers: { Server: "gunicorn/19.9.0" }, body: "" };
-      const delay = /^\/delay\/(\d+)$/.exec(path);
+      // Seconds, fractions too (httpbin reads them as a float), at most 10.
+      const delay = /^\/delay\/(\d+(?:\.\d+)?)$/.exec(path);
       if (delay) await p.sleep(Math.min(10, Number(delay[1])) * 1000);
       switch (path) {
         case "/get":
