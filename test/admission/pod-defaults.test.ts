@@ -46,6 +46,21 @@ test("ServiceAccount tolerates a missing account unless required", async () => {
   }
 });
 
+test("ServiceAccount names the API access volume from the pod and the time: reproducible, distinct per pod", async () => {
+  const client = new FakeClient().add("serviceaccounts", { metadata: { name: "default", namespace: "ns" } });
+  const volume = async (name: string, generateName?: string): Promise<string | undefined> => {
+    const p = pod();
+    p.metadata = { ...p.metadata, name, ...(generateName ? { generateName } : {}) };
+    await serviceAccountAdmission().admit!(create(p), ctx(client));
+    assert.equal(p.spec!.containers[0]!.volumeMounts, [{ name: p.spec!.volumes![0]!.name, readOnly: true, mountPath: "/var/run/secrets/kubernetes.io/serviceaccount" }]);
+    return p.spec!.volumes![0]!.name;
+  };
+  // Pinned: the suffix is five characters of the generated-name alphabet from SHA-256("ns/name/generateName/now").
+  assert.is(await volume("p"), "kube-api-access-vpm5w");
+  assert.is(await volume("web-7d4b9c8f5-x2x9z", "web-7d4b9c8f5-"), "kube-api-access-vktrr");
+  assert.is.not(await volume("web-7d4b9c8f5-b5h8q", "web-7d4b9c8f5-"), "kube-api-access-vktrr");
+});
+
 test("ServiceAccount leaves mirror pods alone", async () => {
   const p = pod({}, { "kubernetes.io/config.mirror": "x" });
   await serviceAccountAdmission().admit!(create(p), ctx());
