@@ -44,6 +44,19 @@ function bounds(r: RangeConf): { start: number; end: number; gateway: number; pr
 /** A reservation file's name: an IPv4 address. */
 const RESERVATION = /^\d+\.\d+\.\d+\.\d+$/;
 
+/**
+ * The reservation files (IPv4-named) whose content satisfies `keep`, in name order as a walk of the
+ * directory visits them: one pass over the directory's entries, no path built or read per file.
+ */
+function reservationsWhere(entries: ReadonlyMap<string, string>, keep: (content: string) => boolean): string[] {
+  const out: string[] = [];
+  // forEach: a for-of over a Map's entries allocates a [name, content] pair per file.
+  entries.forEach((content, name) => {
+    if (keep(content) && RESERVATION.test(name)) out.push(name);
+  });
+  return out.sort();
+}
+
 /** The address reserved for `owner` (the lowest-named, as a walk of the directory finds it first), if any. */
 function reservationOf(entries: ReadonlyMap<string, string>, owner: string): string | undefined {
   let mine: string | undefined;
@@ -66,17 +79,16 @@ export async function hostLocal(env: CniEnv, conf: NetConf, host: CniHost): Prom
   const dir = `${ipam.dataDir ?? "/var/lib/cni/networks"}/${conf.name ?? "cni"}`;
   const files = host.files;
   const owner = `${env.CNI_CONTAINERID ?? ""}\n${env.CNI_IFNAME ?? ""}`;
-  const reserved = (): string[] => files.list(dir).filter((f) => RESERVATION.test(f));
   switch (env.CNI_COMMAND) {
     case "STATUS":
     case "CHECK":
       return undefined;
     case "DEL":
-      for (const ip of reserved()) if (files.read(`${dir}/${ip}`) === owner) files.remove(`${dir}/${ip}`);
+      for (const ip of reservationsWhere(files.entries(dir), (content) => content === owner)) files.remove(`${dir}/${ip}`);
       return undefined;
     case "GC": {
       const valid = new Set(((conf["cni.dev/valid-attachments"] as { containerID: string; ifname: string }[] | undefined) ?? []).map((a) => `${a.containerID}\n${a.ifname}`));
-      for (const ip of reserved()) if (!valid.has(files.read(`${dir}/${ip}`) ?? "")) files.remove(`${dir}/${ip}`);
+      for (const ip of reservationsWhere(files.entries(dir), (content) => !valid.has(content))) files.remove(`${dir}/${ip}`);
       return undefined;
     }
     case "ADD": {

@@ -22,4 +22,20 @@ test("host-local: an ADD for a container that already holds an address returns t
   assert.equal(files.list("/run/ipam/net"), ["10.244.1.3", "10.244.1.4", "last_reserved_ip.0"]);
 });
 
+test("host-local: DEL frees only the container's reservations and GC every reservation no valid attachment holds; other files stay", async () => {
+  const files = new NodeFileSystem();
+  const host = { files } as unknown as CniHost;
+  for (const id of ["a", "b", "c", "d"]) await hostLocal(env("ADD", id), conf, host);
+  files.write("/run/ipam/net/lock", "");
+  // A second reservation of "b" (as a crashed earlier ADD leaves) goes with the first.
+  files.write("/run/ipam/net/10.244.1.9", "b\neth0");
+  await hostLocal(env("DEL", "b"), conf, host);
+  assert.equal(files.list("/run/ipam/net"), ["10.244.1.2", "10.244.1.4", "10.244.1.5", "last_reserved_ip.0", "lock"]);
+  await hostLocal(env("DEL", "zz"), conf, host);
+  assert.is(files.list("/run/ipam/net").length, 5, "DEL of an unknown container changes nothing");
+  const gc = { ...conf, "cni.dev/valid-attachments": [{ containerID: "c", ifname: "eth0" }] } as unknown as NetConf;
+  await hostLocal(env("GC", ""), gc, host);
+  assert.equal(files.list("/run/ipam/net"), ["10.244.1.4", "last_reserved_ip.0", "lock"]);
+});
+
 test.run();

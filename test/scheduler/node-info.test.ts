@@ -2,7 +2,8 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import type { Node, Pod } from "kubernetes-types/core/v1.js";
 import { SchedulerCache } from "../../plugins/kube-scheduler/cache/scheduler-cache.js";
-import type { NodeInfo } from "../../plugins/kube-scheduler/framework/node-info.js";
+import { NodeInfo } from "../../plugins/kube-scheduler/framework/node-info.js";
+import { PodInfo } from "../../plugins/kube-scheduler/framework/pod-info.js";
 
 function node(name: string, cpu: string, extra: Partial<Node["spec"]> = {}): Node {
   return { metadata: { name }, spec: extra, status: { allocatable: { cpu, memory: "8Gi", "ephemeral-storage": "10Gi", pods: "110" } } } as Node;
@@ -97,6 +98,33 @@ test("a bound pod confirming its assumed copy takes its place; a changed one is 
   assert.is(cache.get("b")!.requestedMilliCPU, 1000);
   assertInSync(a);
   assertInSync(cache.get("b")!);
+});
+
+
+test("NodeInfo removes and replaces pods by uid wherever they sit, in clones too, and leaves the others", () => {
+  const ni = new NodeInfo("n");
+  const pods = Array.from({ length: 6 }, () => pod("n", "100m"));
+  for (const p of pods) ni.addPod(p);
+  const uids = (info: NodeInfo): string[] => info.pods.map((p) => p.uid).sort();
+  // Remove from the middle (the last moves into its place), then the one that moved.
+  assert.is(ni.removePod(pods[1]!)?.pod, pods[1]);
+  assert.is(ni.removePod(pods[5]!)?.pod, pods[5]);
+  assert.is(ni.removePod(pods[5]!), undefined);
+  assert.equal(uids(ni), [pods[0]!, pods[2]!, pods[3]!, pods[4]!].map((p) => p.metadata!.uid!).sort());
+  assert.is(ni.requestedMilliCPU, 400);
+  const copy = ni.clone();
+  // A newer object of a pod takes its place; a stale PodInfo of it does not.
+  const newer = { ...pods[3]!, metadata: { ...pods[3]!.metadata, resourceVersion: "2" } } as Pod;
+  assert.ok(ni.replacePodInfo(PodInfo.of(pods[3]!), PodInfo.ofCopy(newer, pods[3]!)));
+  assert.not.ok(ni.replacePodInfo(PodInfo.of(pods[3]!), PodInfo.of(newer)));
+  assert.is(ni.removePod(pods[3]!)?.pod, newer);
+  // The clone kept its own positions.
+  assert.is(copy.removePod(pods[4]!)?.pod, pods[4]);
+  assert.is(copy.removePod(pods[0]!)?.pod, pods[0]);
+  assert.equal(uids(copy), [pods[2]!, pods[3]!].map((p) => p.metadata!.uid!).sort());
+  assert.equal(uids(ni), [pods[0]!, pods[2]!, pods[4]!].map((p) => p.metadata!.uid!).sort());
+  assertInSync(ni);
+  assertInSync(copy);
 });
 
 test.run();

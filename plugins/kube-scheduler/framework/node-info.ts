@@ -74,6 +74,11 @@ export class NodeInfo {
   unschedulable = false;
   taints: readonly Taint[] | undefined = undefined;
   readonly pods: PodInfo[] = [];
+  /**
+   * Each pod's position in `pods` by uid: removing a pod (deletions, preemption victims) finds it
+   * without a scan. Pods without a uid (hand-made in tests) are not in it and are found by a scan.
+   */
+  private readonly positions = new Map<string, number>();
   podsWithAffinity: PodInfo[] = [];
   podsWithRequiredAntiAffinity: PodInfo[] = [];
   /** ip → set of `protocol/port`. */
@@ -149,6 +154,8 @@ export class NodeInfo {
   }
 
   addPodInfo(pi: PodInfo): void {
+    const uid = pi.pod.metadata?.uid;
+    if (uid !== undefined) this.positions.set(uid, this.pods.length);
     this.pods.push(pi);
     if (pi.hasAffinity) this.podsWithAffinity.push(pi);
     if (pi.requiredAntiAffinityTerms.length) this.podsWithRequiredAntiAffinity.push(pi);
@@ -166,12 +173,15 @@ export class NodeInfo {
 
   /** Removes the pod with `pod`'s uid: its PodInfo, or undefined when it is not on this node. */
   removePod(pod: Pod): PodInfo | undefined {
-    const uid = pod.metadata?.uid;
-    const i = this.pods.findIndex((p) => p.pod.metadata?.uid === uid);
+    const i = this.positionOf(pod.metadata?.uid);
     if (i < 0) return undefined;
     const pi = this.pods[i]!;
-    this.pods[i] = this.pods[this.pods.length - 1]!;
-    this.pods.pop();
+    const last = this.pods.pop()!;
+    if (pi.pod.metadata?.uid !== undefined) this.positions.delete(pi.pod.metadata.uid);
+    if (last !== pi) {
+      this.pods[i] = last;
+      if (last.pod.metadata?.uid !== undefined) this.positions.set(last.pod.metadata.uid, i);
+    }
     if (pi.hasAffinity) this.podsWithAffinity = this.podsWithAffinity.filter((p) => p !== pi);
     if (pi.requiredAntiAffinityTerms.length) this.podsWithRequiredAntiAffinity = this.podsWithRequiredAntiAffinity.filter((p) => p !== pi);
     this.requested.subtract(pi.requests.requests);
@@ -183,13 +193,20 @@ export class NodeInfo {
     return pi;
   }
 
+  /** Where the pod with `uid` is in `pods`, -1 when it is not on this node. */
+  private positionOf(uid: string | undefined): number {
+    if (uid === undefined) return this.pods.findIndex((p) => p.pod.metadata?.uid === undefined);
+    return this.positions.get(uid) ?? -1;
+  }
+
   /**
    * Puts `next` in the place of `prev` (the same pod, a newer object deriving the same requests,
    * terms and ports): totals, ports and counts stay as they are. False when `prev` is not here.
    */
   replacePodInfo(prev: PodInfo, next: PodInfo): boolean {
-    const i = this.pods.indexOf(prev);
-    if (i < 0) return false;
+    const uid = prev.pod.metadata?.uid;
+    const i = uid === undefined ? this.pods.indexOf(prev) : (this.positions.get(uid) ?? -1);
+    if (i < 0 || this.pods[i] !== prev) return false;
     this.pods[i] = next;
     if (prev.hasAffinity) this.podsWithAffinity = this.podsWithAffinity.map((p) => (p === prev ? next : p));
     if (prev.requiredAntiAffinityTerms.length) this.podsWithRequiredAntiAffinity = this.podsWithRequiredAntiAffinity.map((p) => (p === prev ? next : p));
@@ -219,6 +236,7 @@ export class NodeInfo {
     c.unschedulable = this.unschedulable;
     c.taints = this.taints;
     c.pods.push(...this.pods);
+    for (const [uid, i] of this.positions) c.positions.set(uid, i);
     c.podsWithAffinity = [...this.podsWithAffinity];
     c.podsWithRequiredAntiAffinity = [...this.podsWithRequiredAntiAffinity];
     for (const [ip, set] of this.usedPorts) c.usedPorts.set(ip, new Set(set));
