@@ -1,7 +1,8 @@
 /**
  * The issue's acceptance path, as a user walks it: `kubesim up` (the ingress on host ports), an app
  * and its Ingress made with kubectl, curl with a Host header through the HTTP host port and with
- * SNI through the HTTPS one, and `kubectl get ingress` showing the controller's address.
+ * SNI through the HTTPS one, `kubectl get ingress` showing the controller's address, and the
+ * controller's nginx.conf and access log through `kubectl exec` and `kubectl logs`.
  */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
@@ -46,7 +47,12 @@ test("kubectl create deployment/expose/create ingress, then curl -H 'Host: shop.
     address = await k.ok(["get", "ingress", "web", "-o", "jsonpath={.status.loadBalancer.ingress[0].ip}"]);
     if (!address) await new Promise((r) => setTimeout(r, 100));
   }
-  assert.match(await k.ok(["get", "ingress", "web"]), new RegExp(`^NAME\\s+CLASS\\s+HOSTS\\s+ADDRESS\\s+PORTS\\s+AGE\\nweb\\s+nginx\\s+shop\\.example\\.com\\s+${address.replaceAll(".", "\\.")}\\s+80\\s+\\S+\\n$`));
+  assert.match(await k.ok(["get", "ingress", "web"]), new RegExp(`^NAME\\s+CLASS\\s+HOSTS\\s+ADDRESS\\s+PORTS\\s+AGE\\nweb\\s+nginx\\s+shop\\.example\\.com\\s+${address.replaceAll(".", "\\.")}\\s+80\\s+\\S+\\n$`));  // How users of the real controller debug it: its rendered nginx.conf and its access log.
+  const conf = await k.ok(["exec", "-n", "ingress-nginx", "deploy/ingress-nginx-controller", "--", "cat", "/etc/nginx/nginx.conf"]);
+  assert.match(conf, /## start server shop\.example\.com\n\tserver \{\n\t\tserver_name shop\.example\.com ;/);
+  assert.match(conf, /set \$proxy_upstream_name "default-web-80";/);
+  const logs = await k.ok(["logs", "-n", "ingress-nginx", "deploy/ingress-nginx-controller"]);
+  assert.match(logs, /"GET \/ HTTP\/1\.1" 200 \d+ "-" "curl\/[^"]+" \d+ [\d.]+ \[default-web-80\] \[\] 10\.244\.\d+\.\d+:80 \d+ [\d.]+ 200 [0-9a-f]{32}\n/);
 });
 
 test("TLS: kubectl create secret tls and an Ingress tls entry; curl --resolve gets the Secret's certificate by SNI, plain HTTP a 308", async () => {
