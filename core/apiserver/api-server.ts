@@ -258,12 +258,17 @@ export class ApiServer implements ApiServerApi {
       return strategy.review(draft, { ...(ctx.user ? { user: ctx.user } : {}), ...(namespace ? { namespace } : {}) });
     }
     this.prepareMetaForCreate(type, draft);
+    // As apiserver's create handler: the writer's fields are taken from the decoded, defaulted
+    // object before mutating admission and the strategy's PrepareForCreate, so what they add (a
+    // pod's service-account volume, tolerations, priority; a Job's selector) is nobody's. Set
+    // after them, where metadata has always had them.
+    const created = managedByApply ? undefined : this.fieldManager.updateEntries(undefined, draft, options.fieldManager, undefined, type.descriptor);
     const admitting = this.admission.admit("CREATE", type, undefined, draft, undefined, options, ctx);
     if (admitting) await admitting;
     strategy.prepareForCreate?.(draft, this.strategyContext);
     strategy.recordRequester?.(draft, ctx.user);
     if (draft.metadata.generation === undefined && "spec" in draft) draft.metadata.generation = 1;
-    if (!managedByApply) this.fieldManager.recordUpdate(undefined, draft, options.fieldManager, undefined, type.descriptor);
+    if (created) this.fieldManager.setEntries(draft, created);
     let allocated = false;
     try {
       const errors = strategy.validate?.(draft, this.strategyContext) ?? [];

@@ -1,3 +1,4 @@
+import type { ManagedFieldsEntry } from "kubernetes-types/meta/v1.js";
 import type { Clock } from "../clock/clock.js";
 import type { KubeObject } from "../api/object.js";
 import type { ResourceDescriptor } from "../api/resource.js";
@@ -20,11 +21,20 @@ export class FieldManager {
 
   /** Records an `Update` by `manager` on `draft` (sets draft.metadata.managedFields in place). */
   recordUpdate(old: KubeObject | undefined, draft: KubeObject, manager: string | undefined, subresource: string | undefined, d?: ResourceDescriptor): void {
+    this.setEntries(draft, this.updateEntries(old, draft, manager, subresource, d));
+  }
+
+  /** The `managedFields` entries {@link recordUpdate} would set on `draft`, without setting them. */
+  updateEntries(old: KubeObject | undefined, draft: KubeObject, manager: string | undefined, subresource: string | undefined, d?: ResourceDescriptor): ManagedFieldsEntry[] {
     const options = { manager: manager || DEFAULT_FIELD_MANAGER, now: new Date(this.clock.now()), ...(subresource ? { subresource } : {}), ...(d?.patchMeta ? { meta: d.patchMeta } : {}) };
-    const fields = managedFieldsAfterUpdate(old, draft, options);
+    return managedFieldsAfterUpdate(old, draft, options);
+  }
+
+  /** Sets `draft.metadata.managedFields` to `entries` (removes it when there are none). */
+  setEntries(draft: KubeObject, entries: ManagedFieldsEntry[]): void {
     const meta = (draft as WithMeta).metadata;
     // Entries are freshly built or shared with the (immutable) old object; the draft never mutates them.
-    if (fields.length > 0) meta.managedFields = fields as typeof meta.managedFields;
+    if (entries.length > 0) meta.managedFields = entries as typeof meta.managedFields;
     else delete meta.managedFields;
   }
 

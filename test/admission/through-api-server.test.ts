@@ -24,6 +24,32 @@ test("a Job gets its generated selector from its uid", async () => {
   assert.is(spec.template.metadata.labels["batch.kubernetes.io/job-name"], "pi");
 });
 
+test("a create's managedFields are the writer's fields before mutating admission and PrepareForCreate, as apiserver's create handler records them", async () => {
+  const { client } = await testControlPlane();
+  const pod = await client.resource("Pod").create({ apiVersion: "v1", kind: "Pod", metadata: { name: "p", namespace: "default", labels: { app: "p" } }, spec: { containers: [{ name: "app", image: "nginx" }] } }, { fieldManager: "maker" });
+  const spec = pod["spec"] as Record<string, unknown>;
+  // Admission did mutate the pod (DefaultTolerationSeconds, ServiceAccount, Priority)...
+  assert.ok(Array.isArray(spec["tolerations"]) && spec["serviceAccountName"] === "default" && spec["priority"] === 0, JSON.stringify(spec));
+  // ...and none of it is the writer's: defaulted fields are, admitted ones are not.
+  const entries = pod.metadata!.managedFields!;
+  assert.is(entries.length, 1);
+  assert.is(entries[0]!.manager, "maker");
+  const fields = entries[0]!.fieldsV1 as Record<string, Record<string, unknown>>;
+  for (const admitted of ["f:tolerations", "f:serviceAccountName", "f:priority", "f:preemptionPolicy", "f:volumes"]) assert.not.ok(admitted in fields["f:spec"]!, admitted);
+  assert.ok("f:dnsPolicy" in fields["f:spec"]! && "f:containers" in fields["f:spec"]!);
+  // Metadata keeps its key order: generation before managedFields.
+  const keys = Object.keys(pod.metadata!);
+  assert.ok(keys.indexOf("creationTimestamp") < keys.indexOf("managedFields"), keys.join());
+
+  const job = await client.resource("Job").create({ apiVersion: "batch/v1", kind: "Job", metadata: { name: "pi", namespace: "default" }, spec: { template: template({}, "Never") } }, { fieldManager: "maker" });
+  const jobFields = job.metadata!.managedFields![0]!.fieldsV1 as { "f:spec": Record<string, Record<string, Record<string, unknown>>> };
+  // PrepareForCreate's generated selector and template labels are the server's, not the writer's.
+  assert.not.ok("f:selector" in jobFields["f:spec"], JSON.stringify(jobFields));
+  const templateLabels = (jobFields["f:spec"]["f:template"]?.["f:metadata"]?.["f:labels"] ?? {}) as Record<string, unknown>;
+  assert.equal(Object.keys(templateLabels), [], JSON.stringify(jobFields));
+  assert.ok("f:template" in jobFields["f:spec"]);
+});
+
 test("admission: missing namespace, then quota", async () => {
   const { client } = await testControlPlane();
   const missing = await statusOf(client.resource("ConfigMap").create({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c", namespace: "ghost" } }));
