@@ -555,10 +555,16 @@ export class Scheduler {
     const labels = pod.metadata?.labels ?? {};
     const reqs: Record<string, string> = {};
     const expressions: unknown[] = [];
+    /** The one selector object everything came from, while there is exactly one (null once there are more). */
+    let only: { sel: object; parse: () => LabelSelector } | null | undefined;
     for (const svc of (this.selectorInformers.get("Service")?.lister().namespace(ns).list() ?? []) as { spec?: { selector?: Record<string, string> } }[]) {
       const sel = svc.spec?.selector;
       if (!sel || Object.keys(sel).length === 0) continue;
-      if (labelSelectorFromSet(sel).matches(labels)) Object.assign(reqs, sel);
+      const parse = (): LabelSelector => labelSelectorFromSet(sel);
+      if (this.parsedSelector(sel, parse).matches(labels)) {
+        Object.assign(reqs, sel);
+        only = only === undefined ? { sel, parse } : null;
+      }
     }
     for (const owner of pod.metadata?.ownerReferences ?? []) {
       if (!owner.controller) continue;
@@ -566,15 +572,30 @@ export class Scheduler {
       const obj = informer?.lister().namespace(ns).get(owner.name) as { spec?: { selector?: { matchLabels?: Record<string, string>; matchExpressions?: unknown[] } | Record<string, string> } } | undefined;
       const sel = obj?.spec?.selector;
       if (!sel) continue;
-      if (owner.kind === "ReplicationController") Object.assign(reqs, sel);
-      else {
+      if (owner.kind === "ReplicationController") {
+        Object.assign(reqs, sel);
+        const set = sel as Record<string, string>;
+        only = only === undefined ? { sel, parse: () => labelSelectorFromObject({ matchLabels: { ...set }, matchExpressions: [] }) } : null;
+      } else {
         const s = sel as { matchLabels?: Record<string, string>; matchExpressions?: unknown[] };
         Object.assign(reqs, s.matchLabels ?? {});
         expressions.push(...(s.matchExpressions ?? []));
+        only = only === undefined ? { sel, parse: () => labelSelectorFromObject({ matchLabels: { ...(s.matchLabels ?? {}) }, matchExpressions: [...(s.matchExpressions ?? [])] as never }) } : null;
       }
     }
     if (Object.keys(reqs).length === 0 && expressions.length === 0) return undefined;
+    // One source (a pod of one ReplicaSet and no Service, the usual case): its selector object is
+    // immutable (an informer's), so the parse is shared by every pod naming it.
+    if (only) return this.parsedSelector(only.sel, only.parse);
     return labelSelectorFromObject({ matchLabels: reqs, matchExpressions: expressions as never });
+  }
+
+  /** Selectors parsed once per selector object (informers' objects are immutable): `parse` runs on the first use. */
+  private readonly parsedSelectors = new WeakMap<object, LabelSelector>();
+  private parsedSelector(sel: object, parse: () => LabelSelector): LabelSelector {
+    let parsed = this.parsedSelectors.get(sel);
+    if (!parsed) this.parsedSelectors.set(sel, (parsed = parse()));
+    return parsed;
   }
 
   /**

@@ -140,10 +140,13 @@ export class PodTopologySpread implements PreFilterPlugin, PreFilterExtensions, 
   private constraintsOf(pod: Pod, action: "DoNotSchedule" | "ScheduleAnyway"): Constraint[] {
     const own = pod.spec?.topologySpreadConstraints;
     if (own?.length) return own.filter((c) => c.whenUnsatisfiable === action).map((c) => this.parse(pod, c, labelSelectorFromObject(mergeMatchLabelKeys(c, pod))));
-    if (this.defaults.length === 0) return [];
+    // The default selector (services and controllers of the pod) only when a default constraint has this action:
+    // the system defaults are all ScheduleAnyway, so PreFilter does not look them up.
+    const defaults = this.defaults.filter((c) => c.whenUnsatisfiable === action);
+    if (defaults.length === 0) return [];
     const selector = this.defaultSelector(pod);
     if (!selector || selector.empty) return [];
-    return this.defaults.filter((c) => c.whenUnsatisfiable === action).map((c) => this.parse(pod, c, selector));
+    return defaults.map((c) => this.parse(pod, c, selector));
   }
 
   private parse(_pod: Pod, c: TopologySpreadConstraint, selector: LabelSelector): Constraint {

@@ -6,6 +6,7 @@ import {
   enqueueRequestsFromMapFunc,
   isStatusError,
   labelSelectorFromObject,
+  type LabelSelector,
   type Manager,
   type SharedInformer,
 } from "../../../../core/index.js";
@@ -70,6 +71,13 @@ export function deploymentController(mgr: Manager, workers: number): Controller 
   const rsClient = mgr.client.resource<ReplicaSet>("replicasets.apps");
   const recorder = mgr.getEventRecorderFor(CONTROLLER);
   const now = (): string => rfc3339Of(mgr.clock.now());
+  /** Deployment selectors parsed once per selector object (immutable once in the informer; a status write keeps it). */
+  const selectors = new WeakMap<object, LabelSelector>();
+  const selectorOf = (selector: NonNullable<NonNullable<Deployment["spec"]>["selector"]>): LabelSelector => {
+    let parsed = selectors.get(selector);
+    if (!parsed) selectors.set(selector, (parsed = labelSelectorFromObject(selector)));
+    return parsed;
+  };
 
   const controller = new Controller({ name: "deployment", clock: mgr.clock, log: mgr.log.child("deployment"), maxConcurrentReconciles: workers, reconciler: { reconcile: (req) => syncDeployment(req.namespace!, req.name) } });
   controller.watch({ informer: deployments, handler: enqueueRequestForObject<Deployment>() });
@@ -83,7 +91,7 @@ export function deploymentController(mgr: Manager, workers: number): Controller 
       return dLister
         .namespace(ns)
         .list()
-        .filter((d) => d.spec?.selector && labelSelectorFromObject(d.spec.selector).matches(labels))
+        .filter((d) => d.spec?.selector && selectorOf(d.spec.selector).matches(labels))
         .map((d) => ({ namespace: ns, name: d.metadata!.name! }));
     }),
   });
@@ -439,7 +447,7 @@ export function deploymentController(mgr: Manager, workers: number): Controller 
       informer: rsInformer,
       client: rsClient,
       owner: found,
-      selector: labelSelectorFromObject(selector),
+      selector: selectorOf(selector),
       ref: newControllerRef(found, "apps/v1", "Deployment"),
       recheck: () => dClient.get(name, { namespace: ns }),
     });
