@@ -38,6 +38,17 @@ spec:
   selector: {app: mixed}
   ports: [{port: 80}]
 `;
+/** One pod of the `app: mixed` pair (`speed` slow or fast) running `container`. */
+const mixedPod = (speed: string, container: string) => `
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: ${speed}, namespace: default}
+spec:
+  selector: {matchLabels: {app: mixed, speed: ${speed}}}
+  template:
+    metadata: {labels: {app: mixed, speed: ${speed}}}
+    spec: {containers: [${container}]}
+`;
 const rule = (name: string, host: string, svc: string, annotations = "{}") => `
 apiVersion: networking.k8s.io/v1
 kind: Ingress
@@ -68,24 +79,8 @@ spec:
   selector: {app.kubernetes.io/component: default-backend}
   ports: [{name: http, port: 80, targetPort: http}]
 ---${echoApp("echo-a")}---${echoApp("echo-b")}
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: slow, namespace: default}
-spec:
-  selector: {matchLabels: {app: mixed, speed: slow}}
-  template:
-    metadata: {labels: {app: mixed, speed: slow}}
-    spec: {containers: [{name: httpbin, image: kennethreitz/httpbin}]}
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: fast, namespace: default}
-spec:
-  selector: {matchLabels: {app: mixed, speed: fast}}
-  template:
-    metadata: {labels: {app: mixed, speed: fast}}
-    spec: {containers: [{name: netexec, image: registry.k8s.io/e2e-test-images/agnhost:2.53, args: [netexec, --http-port=80]}]}
+---${mixedPod("slow", "{name: httpbin, image: kennethreitz/httpbin}")}
+---${mixedPod("fast", "{name: netexec, image: registry.k8s.io/e2e-test-images/agnhost:2.53, args: [netexec, --http-port=80]}")}
 ---${mixed("mixed-ewma")}---${mixed("mixed-rr")}
 ---${rule("ewma", "ewma.example.com", "mixed-ewma", "{nginx.ingress.kubernetes.io/load-balance: ewma}")}
 ---${rule("rr", "rr.example.com", "mixed-rr")}
