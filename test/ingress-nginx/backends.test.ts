@@ -16,7 +16,7 @@ import type { EndpointSlice } from "kubernetes-types/discovery/v1.js";
 import { Cluster } from "../../core/cluster/cluster.js";
 import { DEFAULT_PLUGINS } from "../../core/cluster/default-distribution.js";
 import { PodStreams } from "../../core/apiserver/http/pod-streams.js";
-import { ingressNginx, IngressHostPortsToken, NAMESPACE } from "../../plugins/ingress-nginx/index.js";
+import { ingressNginx, IngressHostPortsToken, NAMESPACE, parseIngressOptions } from "../../plugins/ingress-nginx/index.js";
 import { writeKubeconfigFor } from "../../core/apiserver/http/index.js";
 import { kubectlIn } from "../clients/kubectl-runner.js";
 import { KUBECTL, testWithTool } from "../support/require-tool.js";
@@ -119,6 +119,12 @@ test("--default-backend-service: what no rule serves is answered by the default 
   assert.is(res.body, "default backend - 404");
   assert.is(res.headers["content-type"], "text/plain; charset=utf-8");
   assert.match(await controllerLogs(), /"GET \/anything HTTP\/1\.1" 404 21 "-" "[^"]*" \d+ [\d.]+ \[upstream-default-backend\] \[\] 10\.244\.\d+\.\d+:8080 21 [\d.]+ 404 [0-9a-f]{32}\n/);
+});
+
+test("the plugin option (cluster.yaml `config`): defaultBackendService is namespace/name", () => {
+  assert.equal(parseIngressOptions({ httpPort: 0, defaultBackendService: "ingress-nginx/defaultbackend" }), { httpPort: 0, defaultBackendService: "ingress-nginx/defaultbackend" });
+  assert.throws(() => parseIngressOptions({ defaultBackendService: "defaultbackend" }), /defaultBackendService/);
+  assert.throws(() => parseIngressOptions({ defaultBackendService: 80 }), /defaultBackendService/);
 });
 
 test("per-Ingress defaultBackend: serves its hosts' paths no rule matches; the rules still win", async () => {
