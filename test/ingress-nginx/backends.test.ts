@@ -16,7 +16,7 @@ import type { EndpointSlice } from "kubernetes-types/discovery/v1.js";
 import { Cluster } from "../../core/cluster/cluster.js";
 import { DEFAULT_PLUGINS } from "../../core/cluster/default-distribution.js";
 import { PodStreams } from "../../core/apiserver/http/pod-streams.js";
-import { ingressNginx, IngressHostPortsToken, NAMESPACE } from "../../plugins/ingress-nginx/index.js";
+import { ingressNginx, IngressHostPortsToken, NAMESPACE, parseIngressOptions } from "../../plugins/ingress-nginx/index.js";
 import { writeKubeconfigFor } from "../../core/apiserver/http/index.js";
 import { kubectlIn } from "../clients/kubectl-runner.js";
 import { KUBECTL, testWithTool } from "../support/require-tool.js";
@@ -37,6 +37,17 @@ metadata: {name: ${name}, namespace: default}
 spec:
   selector: {app: mixed}
   ports: [{port: 80}]
+`;
+/** One pod of the `app: mixed` pair (`speed` slow or fast) running `container`. */
+const mixedPod = (speed: string, container: string) => `
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: ${speed}, namespace: default}
+spec:
+  selector: {matchLabels: {app: mixed, speed: ${speed}}}
+  template:
+    metadata: {labels: {app: mixed, speed: ${speed}}}
+    spec: {containers: [${container}]}
 `;
 const rule = (name: string, host: string, svc: string, annotations = "{}") => `
 apiVersion: networking.k8s.io/v1
@@ -68,24 +79,8 @@ spec:
   selector: {app.kubernetes.io/component: default-backend}
   ports: [{name: http, port: 80, targetPort: http}]
 ---${echoApp("echo-a")}---${echoApp("echo-b")}
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: slow, namespace: default}
-spec:
-  selector: {matchLabels: {app: mixed, speed: slow}}
-  template:
-    metadata: {labels: {app: mixed, speed: slow}}
-    spec: {containers: [{name: httpbin, image: kennethreitz/httpbin}]}
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: fast, namespace: default}
-spec:
-  selector: {matchLabels: {app: mixed, speed: fast}}
-  template:
-    metadata: {labels: {app: mixed, speed: fast}}
-    spec: {containers: [{name: netexec, image: registry.k8s.io/e2e-test-images/agnhost:2.53, args: [netexec, --http-port=80]}]}
+---${mixedPod("slow", "{name: httpbin, image: kennethreitz/httpbin}")}
+---${mixedPod("fast", "{name: netexec, image: registry.k8s.io/e2e-test-images/agnhost:2.53, args: [netexec, --http-port=80]}")}
 ---${mixed("mixed-ewma")}---${mixed("mixed-rr")}
 ---${rule("ewma", "ewma.example.com", "mixed-ewma", "{nginx.ingress.kubernetes.io/load-balance: ewma}")}
 ---${rule("rr", "rr.example.com", "mixed-rr")}
@@ -124,6 +119,12 @@ test("--default-backend-service: what no rule serves is answered by the default 
   assert.is(res.body, "default backend - 404");
   assert.is(res.headers["content-type"], "text/plain; charset=utf-8");
   assert.match(await controllerLogs(), /"GET \/anything HTTP\/1\.1" 404 21 "-" "[^"]*" \d+ [\d.]+ \[upstream-default-backend\] \[\] 10\.244\.\d+\.\d+:8080 21 [\d.]+ 404 [0-9a-f]{32}\n/);
+});
+
+test("the plugin option (cluster.yaml `config`): defaultBackendService is namespace/name", () => {
+  assert.equal(parseIngressOptions({ httpPort: 0, defaultBackendService: "ingress-nginx/defaultbackend" }), { httpPort: 0, defaultBackendService: "ingress-nginx/defaultbackend" });
+  assert.throws(() => parseIngressOptions({ defaultBackendService: "defaultbackend" }), /defaultBackendService/);
+  assert.throws(() => parseIngressOptions({ defaultBackendService: 80 }), /defaultBackendService/);
 });
 
 test("per-Ingress defaultBackend: serves its hosts' paths no rule matches; the rules still win", async () => {
