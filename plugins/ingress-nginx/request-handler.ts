@@ -49,6 +49,8 @@ export interface IngressResponse extends HttpResponse {
   trailers?: Record<string, string>;
   /** The body and trailers still arriving from the upstream (only when the request asked with `streamBody`). */
   stream?: BodyStream;
+  /** The body's length in bytes, when the handler already counted it (an upstream's answer passed through). */
+  bodyLength?: number;
 }
 
 /** A ready endpoint of a Service port. */
@@ -100,6 +102,12 @@ interface Outcome {
   upstreamLength: string;
   upstreamTime: string;
   upstreamStatus: string;
+}
+
+/** A request's answer and what it did, for the access log. */
+interface Routed {
+  res: IngressResponse;
+  outcome: Outcome;
 }
 
 const NO_UPSTREAM: Outcome = { upstream: "", alternative: "", upstreamAddr: "-", upstreamLength: "-", upstreamTime: "-", upstreamStatus: "-" };
@@ -158,7 +166,9 @@ export class RequestHandler {
       const count = (received = { bytes: 0 });
       req = { ...req, bodyStream: tapBody(req.bodyStream, { data: (c) => (count.bytes += c.length), done: () => undefined }) };
     }
-    const { res, outcome } = await this.route(req, requestId, seen);
+    const routed = this.route(req, requestId, seen);
+    // Answers decided without an upstream come back at once, not as a promise to wait a tick for.
+    const { res, outcome } = routed instanceof Promise ? await routed : routed;
     const upstreamBody = res.stream;
     if (upstreamBody) {
       // Streamed: the access log line and the metrics are written when the body has passed through, as nginx logs at the end of a request.
@@ -169,7 +179,7 @@ export class RequestHandler {
       });
       return res;
     }
-    this.logRequest(req, res.status, res.bodyBytes ? res.bodyBytes.length : Buffer.byteLength(res.body ?? ""), started, requestId, seen, outcome, received?.bytes);
+    this.logRequest(req, res.status, res.bodyLength ?? (res.bodyBytes ? res.bodyBytes.length : Buffer.byteLength(res.body ?? "")), started, requestId, seen, outcome, received?.bytes);
     return res;
   }
 
@@ -177,15 +187,16 @@ export class RequestHandler {
   private logRequest(req: IngressRequest, status: number, bytes: number, started: number, requestId: string, seen: { location?: Location; host?: string }, outcome: Outcome, streamedBody?: number): void {
     const bodyLength = streamedBody ?? (req.bodyBytes ? req.bodyBytes.length : Buffer.byteLength(req.body));
     const requestLength = req.requestLength ?? Buffer.byteLength(`${req.method} ${req.path} ${req.httpVersion}\r\n`) + Object.entries(req.headers).reduce((n, [k, v]) => n + k.length + v.length + 4, 2) + bodyLength;
-    const elapsed = (performance.now() - started) / 1000;
-    const secs = elapsed.toFixed(3);
-    this.metrics?.request(seen.location, seen.host ?? "", req.method, status, elapsed, bytes);
+    const elapsedMs = performance.now() - started;
+    const secs = seconds(elapsedMs);
+    this.metrics?.request(seen.location, seen.host ?? "", req.method, status, elapsedMs / 1000, bytes);
     this.accessLog(
       `${req.remoteAddress} - - [${clfTime(this.clock.now())}] "${req.method} ${req.path} ${req.httpVersion}" ${status} ${bytes} "${req.headers["referer"] ?? "-"}" "${req.headers["user-agent"] ?? "-"}" ${requestLength} ${secs} [${outcome.upstream}] [${outcome.alternative}] ${outcome.upstreamAddr} ${outcome.upstreamLength} ${outcome.upstreamTime} ${outcome.upstreamStatus} ${requestId}\n`,
     );
   }
 
-  private async route(req: IngressRequest, requestId: string, seen: { location?: Location; host?: string }): Promise<{ res: IngressResponse; outcome: Outcome }> {
+  /** The answer to `req`: at once when no upstream is involved (redirects, refusals, errors), else once the upstream answered. */
+  private route(req: IngressRequest, requestId: string, seen: { location?: Location; host?: string }): Routed | Promise<Routed> {
     const state = this.state();
     const [rawPath = "/", query] = splitQuery(req.path);
     const hostHeader = req.headers["host"] ?? "";
@@ -214,7 +225,7 @@ export class RequestHandler {
     if (a.permanentRedirect) return { res: page(a.permanentRedirectCode, { Location: a.permanentRedirect }), outcome: NO_UPSTREAM };
     if (a.temporalRedirect) return { res: page(302, { Location: a.temporalRedirect }), outcome: NO_UPSTREAM };
     if (a.allowSourceRange && !inRanges(req.remoteAddress, a.allowSourceRange)) return { res: page(403), outcome: NO_UPSTREAM };
-    if (a.proxyBodySize > 0 && Buffer.byteLength(req.body) > a.proxyBodySize) return { res: page(413), outcome: NO_UPSTREAM };
+    if (a.proxyBodySize > 0 && (req.bodyBytes ? req.bodyBytes.length : Buffer.byteLength(req.body)) > a.proxyBodySize) return { res: page(413), outcome: NO_UPSTREAM };
     // A streamed body that declares its length is refused before anything is read, as nginx checks Content-Length against client_max_body_size.
     const declared = req.bodyStream ? Number(req.headers["content-length"] ?? -1) : -1;
     if (a.proxyBodySize > 0 && declared > a.proxyBodySize) {
@@ -239,16 +250,21 @@ export class RequestHandler {
       if (!target.startsWith("/")) target = `/${target}`;
     }
     const headers = this.upstreamHeaders(req, host, requestId);
-    const { res, outcome } = await this.forward(req, endpoint, query !== undefined && !target.includes("?") ? `${target}?${query}` : target, headers, name, alternative, upstreamProtocol(route.annotations.backendProtocol), server.hostname, declared < 0 ? a.proxyBodySize : 0);
-    // ewma.lua's after_balance: the round trip feeds the endpoint's average.
-    if (ewma) this.ewma.observe(outcome.upstreamAddr, (this.clock.now() - sent) / 1000);
-    if (route.annotations.customHttpErrors.includes(res.status)) {
-      // nginx intercepts the answer: a body still streaming from the upstream is not read.
-      res.stream?.cancel();
-      return { res: page(res.status), outcome };
-    }
-    if (setCookie) res.headers!["Set-Cookie"] = setCookie;
-    return { res, outcome };
+    const forwarded = this.forward(req, endpoint, query !== undefined && !target.includes("?") ? `${target}?${query}` : target, headers, name, alternative, upstreamProtocol(route.annotations.backendProtocol), server.hostname, declared < 0 ? a.proxyBodySize : 0);
+    const customErrors = route.annotations.customHttpErrors;
+    // The upstream's answer as it is (no step of its own) unless the balancer or an annotation needs it.
+    if (customErrors.length === 0 && !setCookie && !ewma) return forwarded;
+    return forwarded.then(({ res, outcome }) => {
+      // ewma.lua's after_balance: the round trip feeds the endpoint's average.
+      if (ewma) this.ewma.observe(outcome.upstreamAddr, (this.clock.now() - sent) / 1000);
+      if (customErrors.includes(res.status)) {
+        // nginx intercepts the answer: a body still streaming from the upstream is not read.
+        res.stream?.cancel();
+        return { res: page(res.status), outcome };
+      }
+      if (setCookie) res.headers["Set-Cookie"] = setCookie;
+      return { res, outcome };
+    });
   }
 
   /** The request headers ingress-nginx sends upstream. */
@@ -291,7 +307,7 @@ export class RequestHandler {
         upstream = await this.upstreams.request(endpoint.ip, endpoint.port, { method: req.method, path: target, headers, body }, timeouts, scheme);
       }
     } catch (err) {
-      const upstreamTime = ((performance.now() - t0) / 1000).toFixed(3);
+      const upstreamTime = seconds(performance.now() - t0);
       if (err instanceof ClientClosedRequestError) {
         // The client reset its stream before the response began: nginx's 499 with nothing sent, nothing in the error log.
         return { res: { status: 499, statusText: "", headers: {}, body: "" }, outcome: { upstream: name, alternative, upstreamAddr: addr, upstreamLength: "0", upstreamTime, upstreamStatus: "-" } };
@@ -302,9 +318,10 @@ export class RequestHandler {
       }
       const status = err instanceof HttpTimeoutError || (err instanceof NetError && err.code === "ETIMEDOUT") ? 504 : 502;
       this.upstreamError(req, upstreamFailure(err), serverName, `${scheme}://${addr}${target}`);
-      return { res: { ...page(status), headers: { "Content-Type": "text/html" } }, outcome: { upstream: name, alternative, upstreamAddr: addr, upstreamLength: "0", upstreamTime: ((performance.now() - t0) / 1000).toFixed(3), upstreamStatus: String(status) } };
+      return { res: { ...page(status), headers: { "Content-Type": "text/html" } }, outcome: { upstream: name, alternative, upstreamAddr: addr, upstreamLength: "0", upstreamTime: seconds(performance.now() - t0), upstreamStatus: String(status) } };
     }
-    const outcome: Outcome = { upstream: name, alternative, upstreamAddr: addr, upstreamLength: String(upstream.bodyBytes ? upstream.bodyBytes.length : Buffer.byteLength(upstream.body)), upstreamTime: ((performance.now() - t0) / 1000).toFixed(3), upstreamStatus: String(upstream.status) };
+    const bodyLength = upstream.bodyBytes ? upstream.bodyBytes.length : Buffer.byteLength(upstream.body);
+    const outcome: Outcome = { upstream: name, alternative, upstreamAddr: addr, upstreamLength: String(bodyLength), upstreamTime: seconds(performance.now() - t0), upstreamStatus: String(upstream.status) };
     const out: Record<string, string> = {};
     const given = upstream.headers;
     for (const k in given) if (k !== "connection" && k !== "content-length" && k !== "transfer-encoding" && k !== "server") out[canonical(k)] = given[k]!;
@@ -316,7 +333,7 @@ export class RequestHandler {
         data: (c) => (received += c.length),
         done: (o) => {
           outcome.upstreamLength = String(received);
-          outcome.upstreamTime = ((performance.now() - t0) / 1000).toFixed(3);
+          outcome.upstreamTime = seconds(performance.now() - t0);
           if (!("error" in o) || o.error instanceof ClientClosedRequestError) return;
           if (o.error instanceof RequestBodyTooLargeError) this.clientError(req, o.error.message, serverName, `${scheme}://${addr}${target}`);
           else this.upstreamError(req, o.error.message, serverName, `${scheme}://${addr}${target}`);
@@ -325,7 +342,7 @@ export class RequestHandler {
       return { res: { status: upstream.status, statusText: upstream.statusText, headers: out, stream }, outcome };
     }
     if (upstream.bodyBytes) return { res: { status: upstream.status, statusText: upstream.statusText, headers: out, bodyBytes: upstream.bodyBytes, trailers: upstream.trailers }, outcome };
-    return { res: { status: upstream.status, statusText: upstream.statusText, headers: out, body: upstream.body }, outcome };
+    return { res: { status: upstream.status, statusText: upstream.statusText, headers: out, body: upstream.body, bodyLength }, outcome };
   }
 
   /** nginx's error-log line for a failed upstream request. */
@@ -497,6 +514,14 @@ function newRequestId(): string {
   const id = idBytes.toString("hex", idOffset, idOffset + 16);
   idOffset += 16;
   return id;
+}
+
+/** A duration in ms as seconds with three decimals, as `toFixed(3)` writes it (nginx's `$request_time`, `$upstream_response_time`). */
+function seconds(ms: number): string {
+  // Under a second (nearly every request): from the rounded milliseconds, without number formatting.
+  const n = Math.round(ms);
+  if (n >= 0 && n < 1000) return n < 10 ? `0.00${n}` : n < 100 ? `0.0${n}` : `0.${n}`;
+  return (ms / 1000).toFixed(3);
 }
 
 function splitQuery(target: string): [string, string | undefined] {

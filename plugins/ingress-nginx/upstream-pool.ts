@@ -1,5 +1,5 @@
 import { HttpTimeoutError, parseHttpMessage, type HttpClientResponse } from "../../core/cri/http.js";
-import type { Clock } from "../../core/clock/clock.js";
+import type { Clock, TimerHandle } from "../../core/clock/clock.js";
 import { readText, type Connection, type NetworkStack } from "../../core/net/sockets.js";
 import { connect as tlsConnect, type TLSSocket } from "node:tls";
 import type { Duplex } from "node:stream";
@@ -53,7 +53,12 @@ export class UpstreamClosedError extends Error {
   override readonly name = "UpstreamClosedError";
 }
 
-/** One kept-alive HTTP/1.1 connection to an endpoint: one request at a time. */
+/**
+ * One kept-alive HTTP/1.1 connection to an endpoint: one request at a time. Its read timeout is
+ * one timer per connection, not one per request: each request moves the deadline, and a timer
+ * that fires before the deadline (an earlier request's) is set again for the rest, so a request
+ * still times out exactly `readMs` after it was sent.
+ */
 class PooledConnection {
   private buffer = "";
   private waiting: { resolve: (r: HttpClientResponse) => void; reject: (e: Error) => void } | undefined;
@@ -61,8 +66,19 @@ class PooledConnection {
   received = false;
   /** Whether the current request's read timeout fired. */
   expired = false;
+  /** When the current request's read timeout falls due (clock ms). */
+  private deadline = 0;
+  /** The read timeout's timer (armed while a request waits or an earlier deadline is pending). */
+  private timer: TimerHandle | undefined;
   /** The read timeout's callback, made once per connection rather than per request. */
-  readonly expire = (): void => {
+  private readonly onTimer = (): void => {
+    this.timer = undefined;
+    if (this.closed || !this.waiting) return;
+    const left = this.deadline - this.clock.now();
+    if (left > 0) {
+      this.timer = this.clock.setTimeout(this.onTimer, left);
+      return;
+    }
     this.expired = true;
     this.destroy();
   };
@@ -70,7 +86,11 @@ class PooledConnection {
   lastUsed = 0;
   closed = false;
 
-  constructor(readonly conn: Connection, private readonly onClosed: (c: PooledConnection) => void) {
+  constructor(
+    readonly conn: Connection,
+    private readonly clock: Clock,
+    private readonly onClosed: (c: PooledConnection) => void,
+  ) {
     readText(conn, (text) => {
       this.buffer += text;
       if (this.waiting) this.received = true;
@@ -84,10 +104,12 @@ class PooledConnection {
     conn.on("error", (err) => this.fail(err));
   }
 
-  /** Sends a request and resolves with its response; rejects when the connection fails first. */
-  send(head: string, body: string): Promise<HttpClientResponse> {
+  /** Sends a request and resolves with its response; rejects when the connection fails first or nothing arrives within `readMs`. */
+  send(head: string, body: string, readMs: number): Promise<HttpClientResponse> {
     this.received = false;
     this.expired = false;
+    this.deadline = this.clock.now() + readMs;
+    this.timer ??= this.clock.setTimeout(this.onTimer, readMs);
     const p = new Promise<HttpClientResponse>((resolve, reject) => {
       this.waiting = { resolve, reject };
     });
@@ -99,8 +121,15 @@ class PooledConnection {
   destroy(): void {
     if (this.closed) return;
     this.closed = true;
+    this.stopTimer();
     this.conn.destroy();
     this.onClosed(this);
+  }
+
+  private stopTimer(): void {
+    if (this.timer === undefined) return;
+    this.clock.clearTimeout(this.timer);
+    this.timer = undefined;
   }
 
   private tryParse(atEnd: boolean): void {
@@ -117,12 +146,14 @@ class PooledConnection {
     const code = sp < 0 ? "0" : sp2 < 0 ? line.slice(sp + 1) : line.slice(sp + 1, sp2);
     const connection = parsed.headers["connection"];
     if (atEnd || (connection !== undefined && connection.toLowerCase() === "close")) this.closed = true;
+    if (this.closed) this.stopTimer();
     w.resolve({ status: Number(code), statusText: sp2 < 0 ? "" : line.slice(sp2 + 1), headers: parsed.headers, body: parsed.body });
   }
 
   private fail(err: Error): void {
     const w = this.waiting;
     this.waiting = undefined;
+    this.stopTimer();
     if (!this.closed) {
       this.closed = true;
       this.onClosed(this);
@@ -141,6 +172,8 @@ class PooledConnection {
  */
 export class UpstreamPool {
   private readonly idle = new Map<string, PooledConnection[]>();
+  /** The idle lists' keys (`scheme://ip:port`) by scheme, ip and port: built once per endpoint, not per request. */
+  private readonly keys = { http: new Map<string, Map<number, string>>(), https: new Map<string, Map<number, string>>() };
   private idleCount = 0;
   private stopped = false;
 
@@ -156,23 +189,35 @@ export class UpstreamPool {
    * {@link UpstreamTlsError}.
    */
   async request(ip: string, port: number, req: UpstreamRequest, timeouts: { connectMs: number; readMs: number }, scheme: "http" | "https" = "http"): Promise<HttpClientResponse> {
-    const key = `${scheme}://${ip}:${port}`;
+    const key = this.key(scheme, ip, port);
     let head = `${req.method} ${req.path} HTTP/1.1\r\n`;
     for (const k in req.headers) head += `${k}: ${req.headers[k]}\r\n`;
     if (req.body) head += `Content-Length: ${Buffer.byteLength(req.body)}\r\n`;
     head += "\r\n";
+    // A reused connection the server closed before answering is retried once on a fresh one.
     const reused = this.take(key);
-    if (reused) {
-      try {
-        return await this.exchange(key, reused, head, req.body, timeouts.readMs);
-      } catch (err) {
-        if (!(err instanceof UpstreamClosedError) || (err as { receivedAny?: boolean }).receivedAny) throw err;
+    let c = reused;
+    for (;;) {
+      if (!c) {
+        let conn = await this.net.connect(ip, port, { timeoutMs: timeouts.connectMs });
+        if (scheme === "https") conn = await tlsHandshake(conn);
+        c = new PooledConnection(conn, this.clock, (closed) => this.forget(key, closed));
       }
+      let res: HttpClientResponse;
+      try {
+        res = await c.send(head, req.body, timeouts.readMs);
+      } catch (err) {
+        if (c.expired) throw new HttpTimeoutError("upstream timed out (110: Connection timed out) while reading response header from upstream");
+        if (c === reused && err instanceof UpstreamClosedError && !c.received) {
+          c = undefined;
+          continue;
+        }
+        throw err;
+      }
+      if (c.closed || c.requests >= UPSTREAM_KEEPALIVE.requests || this.stopped) c.destroy();
+      else this.release(key, c);
+      return res;
     }
-    let conn = await this.net.connect(ip, port, { timeoutMs: timeouts.connectMs });
-    if (scheme === "https") conn = await tlsHandshake(conn);
-    const pooled = new PooledConnection(conn, (c) => this.forget(key, c));
-    return this.exchange(key, pooled, head, req.body, timeouts.readMs);
   }
 
   /** Closes every idle connection; later requests still work (they open new ones). */
@@ -183,22 +228,17 @@ export class UpstreamPool {
     this.idleCount = 0;
   }
 
-  private async exchange(key: string, c: PooledConnection, head: string, body: string, readMs: number): Promise<HttpClientResponse> {
-    const pending = c.send(head, body);
-    const timer = this.clock.setTimeout(c.expire, readMs);
-    let res: HttpClientResponse;
-    try {
-      res = await pending;
-    } catch (err) {
-      if (c.expired) throw new HttpTimeoutError("upstream timed out (110: Connection timed out) while reading response header from upstream");
-      if (err instanceof UpstreamClosedError) (err as { receivedAny?: boolean }).receivedAny = c.received;
-      throw err;
-    } finally {
-      this.clock.clearTimeout(timer as never);
+  private key(scheme: "http" | "https", ip: string, port: number): string {
+    const byIp = this.keys[scheme];
+    let ports = byIp.get(ip);
+    if (!ports) {
+      // Bounded: endpoints come and go with pods; a full cache starts over.
+      if (byIp.size >= 4096) byIp.clear();
+      byIp.set(ip, (ports = new Map()));
     }
-    if (c.closed || c.requests >= UPSTREAM_KEEPALIVE.requests || this.stopped) c.destroy();
-    else this.release(key, c);
-    return res;
+    let key = ports.get(port);
+    if (key === undefined) ports.set(port, (key = `${scheme}://${ip}:${port}`));
+    return key;
   }
 
   private take(key: string): PooledConnection | undefined {

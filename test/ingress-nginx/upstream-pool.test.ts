@@ -95,4 +95,45 @@ test("no response within the read timeout rejects with HttpTimeoutError (nginx's
   pool.close();
 });
 
+test("a reused connection's request times out readMs after it was sent, not after an earlier request; a closed pool leaves no timer", async () => {
+  let n = 0;
+  const net = stack((c) => {
+    if (++n === 1) c.reply(ok("a"));
+  });
+  const clock = new VirtualClock({ auto: false });
+  const pool = new UpstreamPool(net, clock);
+  assert.is((await pool.request("10.244.1.7", 80, get, timeouts)).body, "a");
+  await clock.advance(30_000);
+  let outcome: unknown;
+  const pending = pool.request("10.244.1.7", 80, get, timeouts).then(
+    () => (outcome = "answered"),
+    (e: unknown) => (outcome = e),
+  );
+  await new Promise((r) => setTimeout(r, 0));
+  assert.is(net.opened.length, 1);
+  // The first request's deadline (60 s) passes: the second one, sent at 30 s, still waits.
+  await clock.advance(30_000);
+  await new Promise((r) => setTimeout(r, 0));
+  assert.is(outcome, undefined);
+  await clock.advance(29_999);
+  await new Promise((r) => setTimeout(r, 0));
+  assert.is(outcome, undefined);
+  await clock.advance(1);
+  await pending;
+  assert.instance(outcome, HttpTimeoutError);
+  assert.ok(net.opened[0]!.destroyed);
+  pool.close();
+  assert.is(clock.pending, 0);
+});
+
+test("idle pooled connections hold no timer once closed", async () => {
+  const net = stack((c) => c.reply(ok("a")));
+  const clock = new VirtualClock({ auto: false });
+  const pool = new UpstreamPool(net, clock);
+  await pool.request("10.244.1.7", 80, get, timeouts);
+  await pool.request("10.244.1.7", 80, get, timeouts);
+  pool.close();
+  assert.is(clock.pending, 0);
+});
+
 test.run();
