@@ -12,6 +12,7 @@ import { findGatewayMatch, modifyPath, type CompiledMatch, type GatewayRoutes } 
 import type { HTTPHeaderFilter, HTTPRouteFilter } from "./gateway/types.js";
 import { findLocation, findServer, upstreamName, type Location, type RoutingModel, type ServiceBackend } from "./routing-model.js";
 import type { IngressControllerMetrics } from "./controller-metrics.js";
+import { headerLinesLength, secondsText } from "./access-log.js";
 
 /** A request as the controller's nginx receives it (from a host port, or from inside the cluster). */
 export interface IngressRequest {
@@ -167,9 +168,9 @@ export class RequestHandler {
   /** The access log line (ingress-nginx's log-format-upstream) and the request metrics. */
   private logRequest(req: IngressRequest, status: number, bytes: number, started: number, requestId: string, seen: { location?: Location; host?: string }, outcome: Outcome, streamedBody?: number): void {
     const bodyLength = streamedBody ?? (req.bodyBytes ? req.bodyBytes.length : Buffer.byteLength(req.body));
-    const requestLength = req.requestLength ?? Buffer.byteLength(`${req.method} ${req.path} ${req.httpVersion}\r\n`) + Object.entries(req.headers).reduce((n, [k, v]) => n + k.length + v.length + 4, 2) + bodyLength;
+    const requestLength = req.requestLength ?? Buffer.byteLength(`${req.method} ${req.path} ${req.httpVersion}\r\n`) + headerLinesLength(req.headers) + bodyLength;
     const elapsed = (performance.now() - started) / 1000;
-    const secs = elapsed.toFixed(3);
+    const secs = secondsText(elapsed);
     this.metrics?.request(seen.location, seen.host ?? "", req.method, status, elapsed, bytes);
     this.accessLog(
       `${req.remoteAddress} - - [${clfTime(this.clock.now())}] "${req.method} ${req.path} ${req.httpVersion}" ${status} ${bytes} "${req.headers["referer"] ?? "-"}" "${req.headers["user-agent"] ?? "-"}" ${requestLength} ${secs} [${outcome.upstream}] [${outcome.alternative}] ${outcome.upstreamAddr} ${outcome.upstreamLength} ${outcome.upstreamTime} ${outcome.upstreamStatus} ${requestId}\n`,
