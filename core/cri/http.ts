@@ -45,7 +45,7 @@ export function serveHttpConnection(conn: Connection, handler: (req: HttpRequest
         const parsed = parseHttpMessage(buffer);
         if (!parsed) return;
         buffer = buffer.slice(parsed.consumed);
-        const [method = "GET", path = "/", httpVersion = "HTTP/1.1"] = parsed.startLine.split(" ");
+        const { method, path, httpVersion } = requestLine(parsed.startLine);
         const req: HttpRequest = { method, path, httpVersion, headers: parsed.headers, body: parsed.body, remoteAddress: conn.remoteAddress, remotePort: conn.remotePort };
         let res: HttpResponse;
         try {
@@ -71,6 +71,19 @@ export function serveHttpConnection(conn: Connection, handler: (req: HttpRequest
     void pump();
   });
   conn.on("end", () => conn.end());
+}
+
+/**
+ * The method, target and version of a request line, as splitting it at every space would give its
+ * first three fields (a field that is not there: `GET`, `/`, `HTTP/1.1`), without the array.
+ */
+export function requestLine(line: string): { method: string; path: string; httpVersion: string } {
+  const a = line.indexOf(" ");
+  if (a < 0) return { method: line, path: "/", httpVersion: "HTTP/1.1" };
+  const b = line.indexOf(" ", a + 1);
+  if (b < 0) return { method: line.slice(0, a), path: line.slice(a + 1), httpVersion: "HTTP/1.1" };
+  const c = line.indexOf(" ", b + 1);
+  return { method: line.slice(0, a), path: line.slice(a + 1, b), httpVersion: c < 0 ? line.slice(b + 1) : line.slice(b + 1, c) };
 }
 
 /** A response as bytes on the wire. */

@@ -4,6 +4,15 @@ import { newMetricsRegistry } from "../../core/metrics/metrics-registry.js";
 import type { Location } from "./routing-model.js";
 
 const REQUEST_LABELS = ["canary", "controller_class", "controller_namespace", "controller_pod", "host", "ingress", "method", "namespace", "path", "service", "status"] as const;
+/** One label set's request count, duration and size series. */
+interface RequestSeries {
+  readonly method: string;
+  readonly status: number;
+  readonly count: { inc(): void };
+  readonly duration: { observe(v: number): void };
+  readonly size: { observe(v: number): void };
+}
+
 const CONTROLLER_LABELS = ["controller_class", "controller_namespace", "controller_pod"] as const;
 
 /**
@@ -13,8 +22,9 @@ const CONTROLLER_LABELS = ["controller_class", "controller_namespace", "controll
  * method and status of each request), and the reload metrics
  * `nginx_ingress_controller_config_last_reload_successful`,
  * `nginx_ingress_controller_config_last_reload_successful_timestamp_seconds` and
- * `nginx_ingress_controller_success`. Each request finds its series by one map lookup and then only
- * adds numbers (hot-path series: no label hashing or validation per request).
+ * `nginx_ingress_controller_success`. Each request finds its series by its location object, host,
+ * method and status (no label key built) and then only adds numbers (hot-path series: no label
+ * hashing or validation per request).
  */
 export class IngressControllerMetrics {
   readonly registry: Registry = newMetricsRegistry();
@@ -23,7 +33,12 @@ export class IngressControllerMetrics {
   private readonly size: HotHistogram<(typeof REQUEST_LABELS)[number]>;
   private readonly reloads: { inc(): void };
   private readonly lastReload: { set(v: number): void };
-  private readonly children = new Map<string, { count: { inc(): void }; duration: { observe(v: number): void }; size: { observe(v: number): void } }>();
+  /** Every request series by its full label key (the same series whichever routing model's location asks). */
+  private readonly children = new Map<string, RequestSeries>();
+  /** The series a location's requests used, by host then method and status: found without building the label key. */
+  private readonly byLocation = new WeakMap<Location, Map<string, RequestSeries[]>>();
+  /** As {@link byLocation}, for requests no location matched. */
+  private readonly unmatched = new Map<string, RequestSeries[]>();
   private readonly controller: Record<(typeof CONTROLLER_LABELS)[number], string>;
 
   constructor(pod: string, namespace: string, controllerClass = "k8s.io/ingress-nginx") {
@@ -47,14 +62,31 @@ export class IngressControllerMetrics {
 
   /** One request served through `location` (undefined: none matched), with its status, latency and response bytes. */
   request(location: Location | undefined, host: string, method: string, status: number, seconds: number, bytes: number): void {
+    let byHost = location ? this.byLocation.get(location) : this.unmatched;
+    if (!byHost) this.byLocation.set(location!, (byHost = new Map()));
+    let seen = byHost.get(host);
+    if (!seen) byHost.set(host, (seen = []));
+    let c: RequestSeries | undefined;
+    for (const s of seen) {
+      if (s.status === status && s.method === method) {
+        c = s;
+        break;
+      }
+    }
+    if (!c) seen.push((c = this.series(location, host, method, status)));
+    c.count.inc();
+    c.duration.observe(seconds);
+    c.size.observe(bytes);
+  }
+
+  /** The series of one label set, made on its first request. */
+  private series(location: Location | undefined, host: string, method: string, status: number): RequestSeries {
     const key = `${status} ${method} ${host} ${location?.ingress.namespace ?? ""}/${location?.ingress.name ?? ""} ${location?.path ?? ""} ${location?.backend?.service ?? ""}`;
     let c = this.children.get(key);
     if (!c) {
       const labels = { ...this.controller, canary: "", host, ingress: location?.ingress.name ?? "", method, namespace: location?.ingress.namespace ?? "", path: location?.path ?? "", service: location?.backend?.service ?? "", status: String(status) };
-      this.children.set(key, (c = { count: this.requests.labels(labels), duration: this.duration.labels(labels), size: this.size.labels(labels) }));
+      this.children.set(key, (c = { method, status, count: this.requests.labels(labels), duration: this.duration.labels(labels), size: this.size.labels(labels) }));
     }
-    c.count.inc();
-    c.duration.observe(seconds);
-    c.size.observe(bytes);
+    return c;
   }
 }

@@ -13,6 +13,7 @@ import type { HTTPHeaderFilter, HTTPRouteFilter } from "./gateway/types.js";
 import { findLocation, findServer, upstreamName, type Location, type RoutingModel, type ServiceBackend } from "./routing-model.js";
 import type { IngressControllerMetrics } from "./controller-metrics.js";
 import { EwmaBalancer } from "./ewma-balancer.js";
+import { headerLinesLength, secondsText } from "./access-log.js";
 
 /** A request as the controller's nginx receives it (from a host port, or from inside the cluster). */
 export interface IngressRequest {
@@ -186,10 +187,10 @@ export class RequestHandler {
   /** The access log line (ingress-nginx's log-format-upstream) and the request metrics. */
   private logRequest(req: IngressRequest, status: number, bytes: number, started: number, requestId: string, seen: { location?: Location; host?: string }, outcome: Outcome, streamedBody?: number): void {
     const bodyLength = streamedBody ?? (req.bodyBytes ? req.bodyBytes.length : Buffer.byteLength(req.body));
-    const requestLength = req.requestLength ?? Buffer.byteLength(`${req.method} ${req.path} ${req.httpVersion}\r\n`) + Object.entries(req.headers).reduce((n, [k, v]) => n + k.length + v.length + 4, 2) + bodyLength;
-    const elapsedMs = performance.now() - started;
-    const secs = seconds(elapsedMs);
-    this.metrics?.request(seen.location, seen.host ?? "", req.method, status, elapsedMs / 1000, bytes);
+    const requestLength = req.requestLength ?? Buffer.byteLength(`${req.method} ${req.path} ${req.httpVersion}\r\n`) + headerLinesLength(req.headers) + bodyLength;
+    const elapsed = (performance.now() - started) / 1000;
+    const secs = secondsText(elapsed);
+    this.metrics?.request(seen.location, seen.host ?? "", req.method, status, elapsed, bytes);
     this.accessLog(
       `${req.remoteAddress} - - [${clfTime(this.clock.now())}] "${req.method} ${req.path} ${req.httpVersion}" ${status} ${bytes} "${req.headers["referer"] ?? "-"}" "${req.headers["user-agent"] ?? "-"}" ${requestLength} ${secs} [${outcome.upstream}] [${outcome.alternative}] ${outcome.upstreamAddr} ${outcome.upstreamLength} ${outcome.upstreamTime} ${outcome.upstreamStatus} ${requestId}\n`,
     );
@@ -307,7 +308,7 @@ export class RequestHandler {
         upstream = await this.upstreams.request(endpoint.ip, endpoint.port, { method: req.method, path: target, headers, body }, timeouts, scheme);
       }
     } catch (err) {
-      const upstreamTime = seconds(performance.now() - t0);
+      const upstreamTime = secondsText((performance.now() - t0) / 1000);
       if (err instanceof ClientClosedRequestError) {
         // The client reset its stream before the response began: nginx's 499 with nothing sent, nothing in the error log.
         return { res: { status: 499, statusText: "", headers: {}, body: "" }, outcome: { upstream: name, alternative, upstreamAddr: addr, upstreamLength: "0", upstreamTime, upstreamStatus: "-" } };
@@ -318,10 +319,10 @@ export class RequestHandler {
       }
       const status = err instanceof HttpTimeoutError || (err instanceof NetError && err.code === "ETIMEDOUT") ? 504 : 502;
       this.upstreamError(req, upstreamFailure(err), serverName, `${scheme}://${addr}${target}`);
-      return { res: { ...page(status), headers: { "Content-Type": "text/html" } }, outcome: { upstream: name, alternative, upstreamAddr: addr, upstreamLength: "0", upstreamTime: seconds(performance.now() - t0), upstreamStatus: String(status) } };
+      return { res: { ...page(status), headers: { "Content-Type": "text/html" } }, outcome: { upstream: name, alternative, upstreamAddr: addr, upstreamLength: "0", upstreamTime: secondsText((performance.now() - t0) / 1000), upstreamStatus: String(status) } };
     }
     const bodyLength = upstream.bodyBytes ? upstream.bodyBytes.length : Buffer.byteLength(upstream.body);
-    const outcome: Outcome = { upstream: name, alternative, upstreamAddr: addr, upstreamLength: String(bodyLength), upstreamTime: seconds(performance.now() - t0), upstreamStatus: String(upstream.status) };
+    const outcome: Outcome = { upstream: name, alternative, upstreamAddr: addr, upstreamLength: String(bodyLength), upstreamTime: secondsText((performance.now() - t0) / 1000), upstreamStatus: String(upstream.status) };
     const out: Record<string, string> = {};
     const given = upstream.headers;
     for (const k in given) if (k !== "connection" && k !== "content-length" && k !== "transfer-encoding" && k !== "server") out[canonical(k)] = given[k]!;
@@ -333,7 +334,7 @@ export class RequestHandler {
         data: (c) => (received += c.length),
         done: (o) => {
           outcome.upstreamLength = String(received);
-          outcome.upstreamTime = seconds(performance.now() - t0);
+          outcome.upstreamTime = secondsText((performance.now() - t0) / 1000);
           if (!("error" in o) || o.error instanceof ClientClosedRequestError) return;
           if (o.error instanceof RequestBodyTooLargeError) this.clientError(req, o.error.message, serverName, `${scheme}://${addr}${target}`);
           else this.upstreamError(req, o.error.message, serverName, `${scheme}://${addr}${target}`);
@@ -514,14 +515,6 @@ function newRequestId(): string {
   const id = idBytes.toString("hex", idOffset, idOffset + 16);
   idOffset += 16;
   return id;
-}
-
-/** A duration in ms as seconds with three decimals, as `toFixed(3)` writes it (nginx's `$request_time`, `$upstream_response_time`). */
-function seconds(ms: number): string {
-  // Under a second (nearly every request): from the rounded milliseconds, without number formatting.
-  const n = Math.round(ms);
-  if (n >= 0 && n < 1000) return n < 10 ? `0.00${n}` : n < 100 ? `0.0${n}` : `0.${n}`;
-  return (ms / 1000).toFixed(3);
 }
 
 function splitQuery(target: string): [string, string | undefined] {

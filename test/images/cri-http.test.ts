@@ -1,7 +1,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import fc from "fast-check";
-import { formatResponse, parseHttpMessage } from "../../core/cri/http.js";
+import { formatResponse, parseHttpMessage, requestLine } from "../../core/cri/http.js";
 import { LineSplitter } from "../../plugins/runtime-containerd/log-store.js";
 
 test("parseHttpMessage: start line, names lower-cased and trimmed, values trimmed, the last repeated name wins, lines without a colon skipped", () => {
@@ -77,6 +77,17 @@ test("parseHttpMessage: incomplete head or body waits; a response without Conten
   assert.equal(bare.headers, {});
   assert.is(bare.startLine, "GET / HTTP/1.1");
   assert.is(bare.consumed, "GET / HTTP/1.1\r\n\r\n".length);
+});
+
+test("requestLine: the first three fields as split(' ') gives them, missing ones defaulted (empty fields kept)", () => {
+  assert.equal(requestLine("GET /x?y=1 HTTP/1.1"), { method: "GET", path: "/x?y=1", httpVersion: "HTTP/1.1" });
+  fc.assert(
+    fc.property(fc.string({ unit: fc.constantFrom("G", "/", " ", "x", "H", "\t"), maxLength: 12 }), (line) => {
+      const [method = "GET", path = "/", httpVersion = "HTTP/1.1"] = line.split(" ");
+      assert.equal(requestLine(line), { method, path, httpVersion });
+    }),
+    { numRuns: 3000, seed: 16 },
+  );
 });
 
 test("formatResponse: the handler's headers in order, Content-Length in UTF-8 bytes unless given, Connection: close when closing", () => {

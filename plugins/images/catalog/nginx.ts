@@ -31,6 +31,49 @@ Commercial support is available at
 
 const notFound = (version: string): string => `<html>\r\n<head><title>404 Not Found</title></head>\r\n<body>\r\n<center><h1>404 Not Found</h1></center>\r\n<hr><center>nginx/${version}</center>\r\n</body>\r\n</html>\r\n`;
 
+/** Where nginx's default server looks for a request target: the decoded, normalized path and the files it may serve. */
+interface RequestTarget {
+  readonly path: string;
+  /** `root` + path: a directory there serves its index.html. */
+  readonly root: string;
+  readonly index: string;
+  readonly file: string;
+}
+
+/**
+ * The {@link RequestTarget} of each request path, kept for the paths asked most (a bounded map):
+ * the same page asked again costs no decoding, normalizing or path building. A malformed
+ * percent-encoding throws (the server answers 500), as each decode did.
+ */
+class RequestTargets {
+  private readonly known = new Map<string, RequestTarget>();
+
+  of(requestPath: string): RequestTarget {
+    let t = this.known.get(requestPath);
+    if (t === undefined) {
+      const path = normalizePath(decodeURIComponent(requestPath.split("?")[0] ?? "/"));
+      const root = `/usr/share/nginx/html${path}`;
+      t = { path, root, index: `/usr/share/nginx/html${path === "/" ? "" : path}/index.html`.replace("//", "/"), file: root.replace("//", "/") };
+      if (this.known.size < 256) this.known.set(requestPath, t);
+    }
+    return t;
+  }
+}
+
+/** UTF-8 byte lengths of the pages served, kept for the last page (the same file's text is the same string). */
+class ByteLengths {
+  private text: string | undefined;
+  private length = 0;
+
+  of(text: string): number {
+    if (text !== this.text) {
+      this.text = text;
+      this.length = Buffer.byteLength(text);
+    }
+    return this.length;
+  }
+}
+
 /** The official image's entrypoint: configuration messages on stdout, then exec of the command. */
 const entrypoint: Program = async (p) => {
   const cmd = p.argv.slice(1);
@@ -67,14 +110,18 @@ function nginx(version: string): Program {
     notice(`start worker processes`);
     notice(`start worker process 29`);
     p.use({ cpuMillis: 1, memoryBytes: 3_500_000 });
+    const targets = new RequestTargets();
+    const notFoundPage = notFound(version);
+    const sizes = new ByteLengths();
     serveHttp(p, 80, (req) => {
-      const path = normalizePath(decodeURIComponent(req.path.split("?")[0] ?? "/"));
-      const file = path.endsWith("/") || p.fs.isDirectory(`/usr/share/nginx/html${path}`) ? `/usr/share/nginx/html${path === "/" ? "" : path}/index.html` : `/usr/share/nginx/html${path}`;
-      const body = p.fs.read(file.replace("//", "/"));
+      const target = targets.of(req.path);
+      const path = target.path;
+      const file = path.endsWith("/") || p.fs.isDirectory(target.root) ? target.index : target.file;
+      const body = p.fs.read(file);
       const status = body === undefined ? 404 : 200;
-      const text = body ?? notFound(version);
+      const text = body ?? notFoundPage;
       const ua = req.headers["user-agent"] ?? "-";
-      p.stdout(`${req.remoteAddress} - - [${clfTime(p.clock.now())}] "${req.method} ${req.path} ${req.httpVersion}" ${status} ${Buffer.byteLength(text)} "${req.headers["referer"] ?? "-"}" "${ua}" "-"\n`);
+      p.stdout(`${req.remoteAddress} - - [${clfTime(p.clock.now())}] "${req.method} ${req.path} ${req.httpVersion}" ${status} ${sizes.of(text)} "${req.headers["referer"] ?? "-"}" "${ua}" "-"\n`);
       if (status === 404) p.stderr(`${t()} [error] 29#29: *1 open() "/usr/share/nginx/html${path}" failed (2: No such file or directory), client: ${req.remoteAddress}, server: localhost, request: "${req.method} ${req.path} ${req.httpVersion}", host: "${req.headers["host"] ?? ""}"\n`);
       return { status, headers: { Server: `nginx/${version}`, "Content-Type": "text/html" }, body: req.method === "HEAD" ? "" : text };
     });

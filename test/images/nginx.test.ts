@@ -1,0 +1,52 @@
+/** The nginx image's web server: what it answers for each request target, and its access and error log lines. */
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { VirtualClock } from "../../core/clock/virtual-clock.js";
+import { MemoryFileSystem } from "../../core/cri/filesystem.js";
+import { httpGet } from "../../core/cri/http.js";
+import { DataPlane } from "../../core/net/data-plane.js";
+import { NGINX } from "../../plugins/images/catalog/nginx.js";
+import { RunningProcess } from "../../plugins/runtime-containerd/process-runner.js";
+
+test("nginx serves files under /usr/share/nginx/html (index.html for directories), 404 otherwise, 500 for a malformed escape; one combined-format line per request", async () => {
+  const clock = new VirtualClock({ auto: true, start: Date.UTC(2026, 4, 16, 9, 15, 0) });
+  const plane = new DataPlane({ clock });
+  const net = plane.stack(plane.addNode("node-1", "10.244.0.5"));
+  const fs = new MemoryFileSystem({ ...(NGINX.files ?? {}), "/usr/share/nginx/html/docs/index.html": "docs\n" });
+  let stdout = "";
+  let stderr = "";
+  const proc = new RunningProcess(1, { argv: ["nginx", "-g", "daemon off;"], env: {}, cwd: "/", hostname: "web-0", fs, net, clock, programs: NGINX.programs ?? {}, stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) }, async () => undefined);
+  await clock.sleep(10);
+  stderr = "";
+  const get = async (path: string) => {
+    const res = await httpGet(net, { host: "127.0.0.1", port: 80, path, headers: { "User-Agent": "curl/8.5.0" } });
+    return `${res.status} ${res.body.length}`;
+  };
+  const welcome = NGINX.files!["/usr/share/nginx/html/index.html"]!.length;
+  assert.is(await get("/"), `200 ${welcome}`);
+  assert.is(await get("/"), `200 ${welcome}`);
+  assert.is(await get("/index.html?x=1"), `200 ${welcome}`);
+  assert.is(await get("/a/../index.html"), `200 ${welcome}`);
+  assert.is(await get("/docs"), "200 5");
+  assert.is(await get("/%64ocs/"), "200 5");
+  assert.is(await get("/new.html"), "404 153");
+  fs.write("/usr/share/nginx/html/new.html", "new\n");
+  assert.is(await get("/new.html"), "200 4");
+  assert.is(await get("/%zz"), "500 0");
+  const line = (target: string, status: number, bytes: number) => `127.0.0.1 - - [16/May/2026:09:15:00 +0000] "GET ${target} HTTP/1.1" ${status} ${bytes} "-" "curl/8.5.0" "-"`;
+  assert.equal(stdout.split("\n").filter((l) => l.startsWith("127.")), [
+    line("/", 200, 615),
+    line("/", 200, 615),
+    line("/index.html?x=1", 200, 615),
+    line("/a/../index.html", 200, 615),
+    line("/docs", 200, 5),
+    line("/%64ocs/", 200, 5),
+    line("/new.html", 404, 153),
+    line("/new.html", 200, 4),
+  ]);
+  assert.is(stderr, `2026/05/16 09:15:00 [error] 29#29: *1 open() "/usr/share/nginx/html/new.html" failed (2: No such file or directory), client: 127.0.0.1, server: localhost, request: "GET /new.html HTTP/1.1", host: "127.0.0.1:80"\n`);
+  proc.kill("SIGTERM");
+  assert.is(await proc.exit, 0);
+});
+
+test.run();
