@@ -81,6 +81,9 @@ export function trackedFieldSet(obj: JsonObject, meta: TypeMeta): FieldSet {
   return out;
 }
 
+const NO_FIELDS: FieldSet = Object.freeze({});
+const NO_KEYS: readonly string[] = Object.freeze([]);
+
 function isUntrackedMetadata(key: string): boolean {
   return UNTRACKED_METADATA.has(key);
 }
@@ -93,11 +96,15 @@ function hasTrackedFieldSet(obj: JsonObject, meta: TypeMeta, set: FieldSet): boo
     const value = obj[key];
     if (value === undefined || key === "apiVersion" || key === "kind" || key === "status") continue;
     if (key === "metadata" && isPlainObject(value)) {
-      // Metadata with nothing tracked has no node: left to trackedFieldSet.
-      const node = set[keys[j++]!];
-      if (keys[j - 1] !== "f:metadata" || !node) return false;
+      const metaType = meta.fields?.["metadata"]?.type;
+      if (keys[j] !== "f:metadata") {
+        // Metadata setting no tracked field has no node (an Event's name and namespace only).
+        if (!objectFieldsMatch(value, metaType, NO_FIELDS, NO_KEYS, 0, isUntrackedMetadata)) return false;
+        continue;
+      }
+      const node = set[keys[j++]!]!;
       const nodeKeys = Object.keys(node);
-      if (nodeKeys.length === 0 || !objectFieldsMatch(value, meta.fields?.["metadata"]?.type, node, nodeKeys, 0, isUntrackedMetadata)) return false;
+      if (nodeKeys.length === 0 || !objectFieldsMatch(value, metaType, node, nodeKeys, 0, isUntrackedMetadata)) return false;
       continue;
     }
     const fm = meta.fields?.[key];
