@@ -2,7 +2,7 @@
  * The in-process API server's write path, per request, in CPU µs (the machine may be shared, so
  * CPU time, not wall time, is the figure): creates of a ~2 KB template Pod (defaulting, admission,
  * validation, field tracking, store, one watcher), updates of a label, kubelet-style status
- * updates and status patches (field tracking on updates), Event creates (the scheduler's
+ * updates and status patches (field tracking on updates; a merge patch of the whole status, as the kubelet sends), Event creates (the scheduler's
  * `Scheduled` events), and status updates by a node's own identity (Node,RBAC authorization of an
  * in-process component). Each figure is the best of 50 rounds (API_WRITE_ROUNDS)' CPU µs per request (and the mean). API_WRITE_PROFILE=FILE writes a CPU profile of the measured phases
  * (with API_WRITE_PROFILE_PHASE=TEXT, of the phase whose label contains TEXT only).
@@ -131,6 +131,10 @@ await measure("pod status update again (restartCount, Ready flips)", N, async (i
 await measure("pod status patch (strategic merge)", N, async (i) => {
   const p = stored[i]!;
   stored[i] = await pods.patch(p.metadata!.name!, "strategic", { status: { conditions: [{ type: "Ready", status: "True" }] } }, { namespace: "default", subresource: "status" }) as Pod;
+});
+await measure("pod status patch (merge, kubelet's whole status)", N, async (i) => {
+  const p = stored[i]!;
+  stored[i] = await pods.patch(p.metadata!.name!, "merge", { status: runningStatus(p, 2 + (i % 2)) }, { namespace: "default", subresource: "status" }) as Pod;
 });
 await measure("Event create (Scheduled)", N, async (i) => {
   const p = stored[i]!;

@@ -73,4 +73,20 @@ test("a create like a recent one shares its set; a list with its own items does 
   assert.equal(other[0]!.fieldsV1, { "f:metadata": { "f:labels": { "f:app": {} } }, "f:spec": { "f:containers": { 'k:{"name":"c"}': { ".": {}, "f:image": {}, "f:name": {} } } } });
 });
 
+test("an object whose metadata sets no tracked field (an Event: name and namespace) shares a recent create's set", () => {
+  const make = (name: string, metadata: Record<string, unknown> = {}) => ({
+    apiVersion: "v1", kind: "Event", metadata: { name, namespace: "d", ...metadata },
+    involvedObject: { kind: "Pod", name: "p" }, reason: "Pulled", message: "m", source: { component: "kubelet", host: "n" }, count: 1, type: "Normal",
+  }) as KubeObject;
+  const first = managedFieldsAfterUpdate(undefined, make("e1"), { manager: "kubelet", now });
+  const second = managedFieldsAfterUpdate(undefined, make("e2", { finalizers: [] }), { manager: "kubelet", now });
+  assert.is(second[0]!.fieldsV1, first[0]!.fieldsV1);
+  assert.equal(Object.keys(first[0]!.fieldsV1!), ["f:involvedObject", "f:reason", "f:message", "f:source", "f:count", "f:type"]);
+  // Metadata that tracks something (a label) is not the recent set's, and gets its own.
+  const labelled = managedFieldsAfterUpdate(undefined, make("e3", { labels: { a: "b" } }), { manager: "kubelet", now });
+  assert.equal(Object.keys(labelled[0]!.fieldsV1!), ["f:metadata", "f:involvedObject", "f:reason", "f:message", "f:source", "f:count", "f:type"]);
+  const again = managedFieldsAfterUpdate(undefined, make("e4"), { manager: "kubelet", now });
+  assert.is(again[0]!.fieldsV1, first[0]!.fieldsV1);
+});
+
 test.run();

@@ -81,6 +81,9 @@ export function trackedFieldSet(obj: JsonObject, meta: TypeMeta): FieldSet {
   return out;
 }
 
+const NO_FIELDS: FieldSet = Object.freeze({});
+const NO_KEYS: readonly string[] = Object.freeze([]);
+
 function isUntrackedMetadata(key: string): boolean {
   return UNTRACKED_METADATA.has(key);
 }
@@ -93,11 +96,15 @@ function hasTrackedFieldSet(obj: JsonObject, meta: TypeMeta, set: FieldSet): boo
     const value = obj[key];
     if (value === undefined || key === "apiVersion" || key === "kind" || key === "status") continue;
     if (key === "metadata" && isPlainObject(value)) {
-      // Metadata with nothing tracked has no node: left to trackedFieldSet.
-      const node = set[keys[j++]!];
-      if (keys[j - 1] !== "f:metadata" || !node) return false;
+      const metaType = meta.fields?.["metadata"]?.type;
+      if (keys[j] !== "f:metadata") {
+        // Metadata setting no tracked field has no node (an Event's name and namespace only).
+        if (!objectFieldsMatch(value, metaType, NO_FIELDS, NO_KEYS, 0, isUntrackedMetadata)) return false;
+        continue;
+      }
+      const node = set[keys[j++]!]!;
       const nodeKeys = Object.keys(node);
-      if (nodeKeys.length === 0 || !objectFieldsMatch(value, meta.fields?.["metadata"]?.type, node, nodeKeys, 0, isUntrackedMetadata)) return false;
+      if (nodeKeys.length === 0 || !objectFieldsMatch(value, metaType, node, nodeKeys, 0, isUntrackedMetadata)) return false;
       continue;
     }
     const fm = meta.fields?.[key];
@@ -225,24 +232,38 @@ function sharedFieldSet(set: FieldSet): { set: FieldSet; id: number } {
   return fresh;
 }
 
+/** A write's change to field ownership: the fields it took (added or modified) and those it removed. */
+interface OwnershipChange {
+  readonly taken: FieldSet;
+  readonly removed: FieldSet;
+  /** The change's memo key: hashes of both sets (a hit is confirmed by comparing the sets). */
+  key(): string;
+}
+
+function ownershipChange(taken: FieldSet, removed: FieldSet): OwnershipChange {
+  let key: string | undefined;
+  return { taken, removed, key: () => (key ??= `${hashFieldSet(taken)}.${hashFieldSet(removed)}`) };
+}
+
 /**
  * Sets derived from an interned set by a write's change (a manager losing the changed fields, the
- * writer gaining them), by the set's id, the operation and the change's JSON: the same change to
- * the same set (every pod's kubelet writing the same status fields) gives the interned result
- * without serializing the whole result set again.
+ * writer gaining them), by the set's id, the operation and the change's hashes (a hit confirmed
+ * by comparing the change's sets, key order included): the same change to the same set (every
+ * pod's kubelet writing the same status fields) gives the interned result without serializing
+ * the whole result set again, and a change seen once (a pod's own IP) costs two hashes, not its JSON.
  */
-const derivedSets = new Map<string, FieldSet>();
+const derivedSets = new Map<string, { taken: FieldSet; removed: FieldSet; result: FieldSet }>();
 
-function derivedSet(base: FieldSet, op: string, change: () => string, derive: (base: FieldSet) => FieldSet): FieldSet {
+function derivedSet(base: FieldSet, op: string, change: OwnershipChange, derive: (base: FieldSet) => FieldSet): FieldSet {
   const id = setIds.get(base);
   if (id === undefined) return derive(base);
-  const key = `${id}${op}${change()}`;
+  const key = `${id}${op}${change.key()}`;
   const known = derivedSets.get(key);
-  if (known) return known;
+  if (known && sameFieldSet(known.taken, change.taken) && sameFieldSet(known.removed, change.removed)) return known.result;
   const derived = derive(base);
   const result = derived === base ? base : sharedFieldSet(derived).set;
   if (derivedSets.size >= INTERN_LIMIT) derivedSets.clear();
-  derivedSets.set(key, result);
+  derivedSets.set(key, { taken: change.taken, removed: change.removed, result });
   return result;
 }
 
@@ -432,11 +453,9 @@ export function managedFieldsAfterUpdate(oldObj: KubeObject | undefined, newObj:
     // Nothing tracked changed: keep the entries as they are (the common no-op / untracked write).
     return (oldEntries as ManagedFieldsEntry[] | undefined) ?? [];
   }
-  // The change as text, for the memo of derived sets (small: only the changed paths).
-  let change: string | undefined;
-  const changeKey = (): string => (change ??= `${JSON.stringify(taken)}\u0000${JSON.stringify(changes.removed)}`);
+  const change = ownershipChange(taken, changes.removed);
   for (const [key, m] of managers) {
-    const fields = derivedSet(m.fields, "-", changeKey, (f) => difference(difference(f, taken), changes.removed));
+    const fields = derivedSet(m.fields, "-", change, (f) => difference(difference(f, taken), changes.removed));
     if (fields !== m.fields) managers.set(key, { ...m, fields });
   }
   if (!isEmptySet(taken)) {
@@ -444,7 +463,7 @@ export function managedFieldsAfterUpdate(oldObj: KubeObject | undefined, newObj:
     if (options.subresource) self.subresource = options.subresource;
     const key = managerKey(self);
     const previous = managers.get(key);
-    managers.set(key, previous ? { ...self, fields: derivedSet(previous.fields, "+", changeKey, (f) => union(f, taken)) } : self);
+    managers.set(key, previous ? { ...self, fields: derivedSet(previous.fields, "+", change, (f) => union(f, taken)) } : self);
   }
   const entries = encodeManagedFields(managers.values());
   return oldEntries && jsonEqual(oldEntries, entries) ? (oldEntries as ManagedFieldsEntry[]) : entries;
