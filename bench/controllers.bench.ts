@@ -17,8 +17,8 @@
  * `BENCH_PROFILE=file.cpuprofile` then writes a CPU profile of the measured phases (one per phase:
  * `file.created.cpuprofile` from apply to all pods created, `file.ready.cpuprofile` from then to Ready, `file.rolled.cpuprofile` for the rolling update) and
  * `BENCH_MEMORY=1` prints what the RSS is made of at each point (V8 heap spaces, outside the heap),
- * `BENCH_HEAPSNAPSHOT=file.heapsnapshot` writes V8 heap snapshots once the cluster settled and once all
- * pods are Ready (`file.settled.heapsnapshot`, `file.ready.heapsnapshot`; after a full GC when node
+ * `BENCH_HEAPSNAPSHOT=file.heapsnapshot` writes V8 heap snapshots once the cluster settled, once all
+ * pods are Ready and once the rolling update completed (`file.settled.heapsnapshot`, `file.ready.heapsnapshot`, `file.rolled.heapsnapshot`; after a full GC when node
  * runs with `--expose-gc`, e.g. `NODE_OPTIONS=--expose-gc`) and
  * `BENCH_REQUESTS=1` prints the API requests (verb, resource, subresource), watch events and controller syncs per pod of each phase.
  */
@@ -266,6 +266,7 @@ async function measure(full: boolean): Promise<Figures> {
   const rolled = performance.now() - t1;
   const rolledCpu = cpu() - c1;
   const peakRss = rss("rolled");
+  if (heapFile) heapSnapshot(heapFile.replace(/(\.heapsnapshot)?$/, ".rolled.heapsnapshot"));
   const r2 = requests?.();
   if (r1 && r2) printTally("rolling update", r1, r2);
   stop();

@@ -331,6 +331,8 @@ export interface LogStore {
   files(): Iterable<string>;
   /** A log file's content as it is on disk (each line `\n`-terminated); undefined when there is no such file. */
   text(path: string): string | undefined;
+  /** A log file's size in bytes as on disk (UTF-8, each line `\n`-terminated), without reading its text; undefined when there is no such file. */
+  size(path: string): number | undefined;
 }
 
 /** What a runtime plugin contributes: a factory making one runtime per node. */

@@ -179,8 +179,8 @@ function logBytes(runtime: NodeRuntime, pod: Pod, container: string): number {
   const dir = `/var/log/pods/${pod.metadata!.namespace}_${pod.metadata!.name}_${pod.metadata!.uid}/${container}`;
   let n = 0;
   for (let attempt = 0; ; attempt++) {
-    const text = runtime.logs.text(`${dir}/${attempt}.log`);
-    if (text === undefined) return n;
-    n += text.length;
+    const size = runtime.logs.size(`${dir}/${attempt}.log`);
+    if (size === undefined) return n;
+    n += size;
   }
 }

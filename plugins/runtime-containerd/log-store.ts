@@ -134,6 +134,14 @@ export class CriLogStore implements LogStore {
     return this.byPath.keys();
   }
 
+  size(path: string): number | undefined {
+    const file = this.byPath.get(path);
+    if (!file) return undefined;
+    let bytes = -file.start;
+    for (const c of file.chunks) bytes += c.used;
+    return bytes;
+  }
+
   /** The file's text, kept between calls: only lines appended (or trimmed) since the last call are applied. */
   text(path: string): string | undefined {
     const file = this.byPath.get(path);

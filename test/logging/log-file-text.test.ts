@@ -7,6 +7,7 @@ test("a log file's text follows appends and the front trim at the line cap, as o
   const path = "/var/log/pods/ns_p_u/c/0.log";
   logs.create(path);
   assert.is(logs.text(path), "");
+  assert.is(logs.size(path), 0);
   assert.equal([...logs.files()], [path]);
   logs.append(path, 0, "stdout", "a");
   logs.append(path, 1000, "stderr", "b");
@@ -14,13 +15,18 @@ test("a log file's text follows appends and the front trim at the line cap, as o
   // Past the cap by more than one compaction batch: the kept lines stay exactly the last MAX_LOG_LINES.
   for (let i = 0; i < MAX_LOG_LINES + 2_500; i++) {
     logs.append(path, 2000, "stdout", `line ${i}`);
-    if (i % 1499 === 0) assert.is(logs.text(path), logs.lines(path)!.join("\n") + "\n");
+    if (i % 1499 === 0) {
+      assert.is(logs.text(path), logs.lines(path)!.join("\n") + "\n");
+      assert.is(logs.size(path), Buffer.byteLength(logs.text(path)!));
+    }
   }
   assert.is(logs.text(path), logs.lines(path)!.join("\n") + "\n");
   assert.is(logs.lines(path)!.length, MAX_LOG_LINES);
   assert.ok(logs.text(path)!.startsWith("1970-01-01T00:00:02Z stdout F line 2500\n"));
+  assert.is(logs.size(path), Buffer.byteLength(logs.text(path)!));
   logs.remove(path);
   assert.is(logs.text(path), undefined);
+  assert.is(logs.size(path), undefined);
 });
 
 test("lines keep their text across chunk boundaries: non-ASCII, long lines, followers and the cap", () => {
@@ -42,6 +48,8 @@ test("lines keep their text across chunk boundaries: non-ASCII, long lines, foll
   assert.equal(followed, expected.slice(0, -1));
   assert.equal(logs.lines(path), kept);
   assert.is(logs.text(path), kept.join("\n") + "\n");
+  // The size on disk counts UTF-8 bytes, not UTF-16 code units.
+  assert.is(logs.size(path), Buffer.byteLength(kept.join("\n") + "\n"));
   assert.equal(logs.parse(logs.lines(path)![0]!), { time: 3000, stream: "stderr", partial: false, text: expected[expected.length - MAX_LOG_LINES]!.slice("1970-01-01T00:00:03Z stderr F ".length) });
 });
 
