@@ -15,6 +15,7 @@ import { PodTopologySpread } from "../../plugins/kube-scheduler/plugins/pod-topo
 import { numFeasibleNodesToFind } from "../../plugins/kube-scheduler/scheduler.js";
 import type { FilterPlugin, NodeScore, ScorePlugin } from "../../plugins/kube-scheduler/framework/interface.js";
 import { SchedulerCache } from "../../plugins/kube-scheduler/cache/scheduler-cache.js";
+import { labelSelectorFromSet } from "../../core/api/selectors/label-selector.js";
 
 let uid = 0;
 function pod(spec: Partial<Pod["spec"]> & object = {}, meta: Partial<Pod["metadata"]> & object = {}): Pod {
@@ -233,6 +234,30 @@ test("PodTopologySpread: maxSkew filter over zones, missing label, minDomains", 
   assert.equal(run(constrained()), { a1: "node(s) didn't match pod topology spread constraints", b1: "ok", x: "node(s) didn't match pod topology spread constraints (missing required label)" });
   // minDomains 3 with 2 domains: the global minimum counts as 0, so zone b (1 pod) +1 exceeds maxSkew too.
   assert.equal(run(constrained({ minDomains: 3 })).b1, "node(s) didn't match pod topology spread constraints");
+});
+
+test("PodTopologySpread default constraints: the default selector is looked up only by the extension point whose action a default has", () => {
+  const nodes = [node("a1", {}, {}, { zone: "a" }), node("b1", {}, {}, { zone: "b" })];
+  nodes[0]!.addPod(pod({}, { labels: { app: "web" } }));
+  let lookups = 0;
+  const selector = (): ReturnType<typeof labelSelectorFromSet> => (lookups++, labelSelectorFromSet({ app: "web" }));
+  const web = pod({}, { labels: { app: "web" } });
+  // System defaults are ScheduleAnyway only: PreFilter skips without the lookup, PreScore does it.
+  const system = new PodTopologySpread({}, selector, () => nodes);
+  assert.is(system.preFilter(new CycleState(), web)?.code, Status.skip().code);
+  assert.is(lookups, 0);
+  assert.is(system.preScore(new CycleState(), web, nodes), null);
+  assert.is(lookups, 1);
+  // A DoNotSchedule default (List) is looked up and enforced by PreFilter and Filter, and not by PreScore.
+  lookups = 0;
+  const list = new PodTopologySpread({ defaultingType: "List", defaultConstraints: [{ maxSkew: 1, topologyKey: "zone", whenUnsatisfiable: "DoNotSchedule" }] }, selector, () => nodes);
+  const state = new CycleState();
+  assert.is(list.preFilter(state, web), null);
+  assert.is(lookups, 1);
+  assert.is(list.filter(state, web, nodes[0]!)?.message, "node(s) didn't match pod topology spread constraints");
+  assert.is(list.filter(state, web, nodes[1]!), null);
+  assert.is(list.preScore(new CycleState(), web, nodes)?.code, Status.skip().code);
+  assert.is(lookups, 1);
 });
 
 test("diagnosis message and the adaptive share of nodes examined", () => {
