@@ -5,7 +5,7 @@ import { createSecureContext, type SecureContext } from "node:tls";
 import type { AddressInfo } from "node:net";
 import { findServer } from "./routing-model.js";
 import type { IngressNginxController } from "./controller.js";
-import { nginxPage, reasonPhrase } from "./request-handler.js";
+import { nginxPage, reasonPhrase, type IngressResponse } from "./request-handler.js";
 import type { BodyStream } from "./grpc-upstream.js";
 import { Http1Connection, type FrontRequest, type FrontResponse } from "./http1-front.js";
 import { Http2RequestBody } from "./request-body.js";
@@ -114,16 +114,16 @@ export class HostPortForwarder {
 
   /** Closes HTTP/1.x connections idle in keep-alive longer than the announced timeout. */
   private closeIdle(): void {
-    const cutoff = Date.now() - FRONT_LIMITS.keepAliveMs;
-    for (const c of this.h1) if (c.idle && c.lastActive < cutoff) c.destroy();
+    const now = Date.now();
+    for (const c of this.h1) if (c.idleFor(now)) c.destroy();
   }
 
   /** One HTTP/1.x request on the plain port, handed to a running controller pod. */
-  private async serveHttp1(req: FrontRequest, remoteAddress: string): Promise<FrontResponse> {
-    if (req.body.length > MAX_BODY) return frontErrorPage(413);
+  private serveHttp1(req: FrontRequest, remoteAddress: string): Promise<FrontResponse> {
+    if (req.body.length > MAX_BODY) return Promise.resolve(frontErrorPage(413));
     const instance = this.controller.pick();
-    if (!instance) return frontErrorPage(503);
-    const out = await instance.handler.handle({
+    if (!instance) return Promise.resolve(frontErrorPage(503));
+    return instance.handler.handle({
       method: req.method,
       path: req.target,
       httpVersion: req.httpVersion,
@@ -134,14 +134,7 @@ export class HostPortForwarder {
       scheme: "http",
       httpsPort: this.boundHttps,
       requestLength: req.length,
-    });
-    // nginx answers with the body's length (one write, no chunked encoding).
-    const body: string | Buffer = out.bodyBytes ?? out.body ?? "";
-    // The handler's headers are its own, made for this response: completed in place, not copied.
-    const headers = out.headers ?? {};
-    if (out.trailers || headers["Content-Length"] !== undefined) return { status: out.status, statusText: out.statusText ?? "", headers, body, chunked: !!out.trailers };
-    headers["Content-Length"] = String(typeof body === "string" ? Buffer.byteLength(body) : body.length);
-    return { status: out.status, statusText: out.statusText ?? "", headers, body };
+    }).then(frontResponse);
   }
 
   /** The certificate for an SNI name: the TLS Secret of the host's server, else the default. */
@@ -308,6 +301,16 @@ function resetUnreadRequest(res: Http2ServerResponse, withTrailers: boolean): vo
   if (withTrailers) stream.once("wantTrailers", () => setImmediate(reset));
   // (close waits for the ended response to finish)
   else reset();
+}
+
+/** The controller's answer as the HTTP/1.1 front writes it: with the body's length (nginx answers in one write, not chunked). */
+function frontResponse(out: IngressResponse): FrontResponse {
+  const body: string | Buffer = out.bodyBytes ?? out.body ?? "";
+  // The handler's headers are its own, made for this response: completed in place, not copied.
+  const headers = out.headers ?? {};
+  if (out.trailers || headers["Content-Length"] !== undefined) return { status: out.status, statusText: out.statusText ?? "", headers, body, chunked: !!out.trailers };
+  headers["Content-Length"] = String(out.bodyLength ?? (typeof body === "string" ? Buffer.byteLength(body) : body.length));
+  return { status: out.status, statusText: out.statusText ?? "", headers, body };
 }
 
 /** nginx's page for a request the front refused or could not hand over, as a complete response. */

@@ -55,8 +55,10 @@ export class Http1Connection {
   private pending: PendingBody | undefined;
   /** The `Connection`/`Keep-Alive` lines of a kept-alive response (the same for every response). */
   private keepAliveText: string | undefined;
-  /** Last activity (ms since epoch, coarse), for the idle sweep. */
-  lastActive = Date.now();
+  /** Set by every read and answer; the idle sweep clears it (no clock read per request). */
+  private active = true;
+  /** When the idle sweep first found the connection inactive (ms since epoch). */
+  private quietSince = 0;
 
   constructor(
     private readonly socket: Socket,
@@ -84,8 +86,22 @@ export class Http1Connection {
     return !this.busy && !this.pending && !this.buf;
   }
 
+  /**
+   * The idle sweep, called every second or so: whether the connection has been idle in keep-alive
+   * for at least `keepAliveMs` (counted from the first sweep that found it inactive, so at most a
+   * sweep's period late, as a sweep over last-activity times is).
+   */
+  idleFor(now: number): boolean {
+    if (this.active || !this.idle) {
+      this.active = false;
+      this.quietSince = now;
+      return false;
+    }
+    return now - this.quietSince >= this.limits.keepAliveMs;
+  }
+
   private onData(chunk: Buffer): void {
-    this.lastActive = Date.now();
+    this.active = true;
     if (this.closing) return;
     this.buf = this.buf ? Buffer.concat([this.buf, chunk]) : chunk;
     if (!this.busy) this.pump();
@@ -104,14 +120,16 @@ export class Http1Connection {
   private async answer(req: ParsedHead): Promise<void> {
     let res: FrontResponse;
     try {
-      res = await this.handler({ method: req.method, target: req.target, httpVersion: req.version, headers: req.headers, body: req.body, length: req.headLength + req.bodyLength });
+      // The parsed head is the request (no copy of it per request).
+      req.length = req.headLength + req.bodyLength;
+      res = await this.handler(req);
     } catch {
       res = this.errorPage(502);
     }
     if (this.socket.destroyed) return;
     this.write(res, req.keepAlive, req.method === "HEAD");
     this.busy = false;
-    this.lastActive = Date.now();
+    this.active = true;
     if (!req.keepAlive) return this.close();
     if (this.ended && !this.buf) {
       this.socket.end();
@@ -232,18 +250,14 @@ const LF = 10;
 const EMPTY = Buffer.alloc(0);
 const CHUNK_END = Buffer.from("\r\n0\r\n\r\n", "latin1");
 
-interface ParsedHead {
-  method: string;
-  target: string;
-  version: string;
-  headers: Record<string, string>;
+/** A request as parsed, with the framing the connection reads it by. */
+interface ParsedHead extends FrontRequest {
   keepAlive: boolean;
   contentLength: number;
   chunked: boolean;
   expectContinue: boolean;
   headLength: number;
-  /** The body (empty until read) and its bytes on the wire (chunk framing included). */
-  body: Buffer;
+  /** The body's bytes on the wire (chunk framing included); `body` is empty until read. */
   bodyLength: number;
 }
 
@@ -333,7 +347,7 @@ function parseHead(text: string): ParsedHead | 400 | 505 {
   return {
     method: m[1]!,
     target: m[2]!,
-    version,
+    httpVersion: version,
     headers,
     keepAlive,
     contentLength,
@@ -342,6 +356,7 @@ function parseHead(text: string): ParsedHead | 400 | 505 {
     headLength: 0,
     body: EMPTY,
     bodyLength: 0,
+    length: 0,
   };
 }
 

@@ -8,6 +8,7 @@ const seen: FrontRequest[] = [];
 const page = (status: number): FrontResponse => ({ status, statusText: status === 400 ? "Bad Request" : status === 413 ? "Request Entity Too Large" : "Err", headers: { "Content-Type": "text/html", "Content-Length": "3" }, body: "err" });
 let server: Server;
 let port = 0;
+const connections: Http1Connection[] = [];
 
 /** Echoes method, target and body; `/slow` answers after a delay (pipelined answers must stay in order). */
 async function handler(req: FrontRequest): Promise<FrontResponse> {
@@ -43,7 +44,7 @@ function exchange(parts: string[], ms = 300): Promise<{ text: string; closed: bo
 const statuses = (text: string): number[] => [...text.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => Number(m[1]));
 
 test.before(async () => {
-  server = createServer((socket) => new Http1Connection(socket, handler, page, { maxHead: 1024, maxBody: 100, keepAliveMs: 5000 }));
+  server = createServer((socket) => connections.push(new Http1Connection(socket, handler, page, { maxHead: 1024, maxBody: 100, keepAliveMs: 5000 })));
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   port = (server.address() as { port: number }).port;
 });
@@ -137,6 +138,26 @@ test("repeated headers are joined as Node joins them (first Host and User-Agent 
   await exchange(["\r\nGET /h HTTP/1.1\r\nHost: a\r\nHost: b\r\nAccept: x\r\nAccept: y\r\nCookie: c=1\r\nCookie: d=2\r\n\r\n"]);
   const h = seen[seen.length - 1]!.headers;
   assert.equal([h["host"], h["accept"], h["cookie"]], ["a", "x, y", "c=1; d=2"]);
+});
+
+test("the idle sweep: a kept-alive connection is idle once the keep-alive timeout has passed since its last request, counted from the first sweep that found it quiet", async () => {
+  const s = connect(port, "127.0.0.1");
+  const answered = new Promise<void>((r) => s.once("data", () => r()));
+  s.write("GET /sweep HTTP/1.1\r\nHost: a\r\n\r\n");
+  await answered;
+  const c = connections[connections.length - 1]!;
+  // Sweeps a second apart: the first only notes the activity of the request just answered.
+  assert.is(c.idleFor(0), false);
+  for (let t = 1000; t < 5000; t += 1000) assert.is(c.idleFor(t), false, `${t}`);
+  assert.is(c.idleFor(5000), true);
+  // Another request starts the count again.
+  const again = new Promise<void>((r) => s.once("data", () => r()));
+  s.write("GET /sweep HTTP/1.1\r\nHost: a\r\n\r\n");
+  await again;
+  assert.is(c.idleFor(6000), false);
+  assert.is(c.idleFor(10_999), false);
+  assert.is(c.idleFor(11_000), true);
+  s.destroy();
 });
 
 test.run();
