@@ -18,6 +18,7 @@ import type { Deployment } from "kubernetes-types/apps/v1.js";
 import { Cluster } from "../core/cluster/cluster.js";
 import { DEFAULT_PLUGINS } from "../core/cluster/default-distribution.js";
 import { ingressNginx, IngressEntryToken, IngressHostPortsToken } from "../plugins/ingress-nginx/index.js";
+import { applyWithIngresses } from "../test/ingress-nginx/harness.js";
 
 const TARGET_RATIO = 0.5;
 const DURATION = process.env["BENCH_SECONDS"] ?? "5";
@@ -104,7 +105,8 @@ if (missing.length) {
 // kubesim: the default distribution plus ingress-nginx, 3 nginx pods behind an Ingress.
 const cluster = new Cluster({ clock: "real", nodes: 2, logLevel: "error", plugins: [...DEFAULT_PLUGINS] }).use(ingressNginx({ httpPort: 0, httpsPort: 0 }));
 await cluster.start();
-await cluster.apply(`
+// The Ingress once the controller's validating webhook answers (until then it is refused, as on a real cluster).
+await applyWithIngresses(cluster, `
 apiVersion: apps/v1
 kind: Deployment
 metadata: {name: web, namespace: default}

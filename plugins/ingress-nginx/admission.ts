@@ -1,9 +1,7 @@
 import type { Ingress, IngressClass } from "kubernetes-types/networking/v1.js";
-import { badRequest } from "../../core/api/status.js";
-import type { AdmissionContext, AdmissionPlugin, AdmissionRequest } from "../../core/apiserver/admission.js";
 import { parseAnnotations } from "./annotations.js";
 
-/** The real controller's validating webhook name, which its refusals quote. */
+/** The controller's validating webhook, as its ValidatingWebhookConfiguration names it (the API server quotes it in refusals). */
 export const WEBHOOK_NAME = "validate.nginx.ingress.kubernetes.io";
 export const CONTROLLER_CLASS = "k8s.io/ingress-nginx";
 export const CLASS_NAME = "nginx";
@@ -20,10 +18,6 @@ export function isOurs(ing: Ingress, classes: readonly IngressClass[]): boolean 
   const ours = classes.filter((c) => c.spec?.controller === CONTROLLER_CLASS);
   if (name !== undefined) return name === CLASS_NAME || ours.some((c) => c.metadata?.name === name);
   return ours.some((c) => c.metadata?.annotations?.[DEFAULT_CLASS_ANNOTATION] === "true");
-}
-
-function deny(message: string): never {
-  throw badRequest(`admission webhook "${WEBHOOK_NAME}" denied the request: ${message}`);
 }
 
 /** The checks the controller's webhook makes, as messages (empty: accepted). */
@@ -74,23 +68,32 @@ export function ingressProblems(ing: Ingress, others: readonly Ingress[]): strin
   return problems;
 }
 
+/** An AdmissionReview v1 as the API server sends it to the webhook (the parts the controller reads). */
+export interface IngressReview {
+  apiVersion?: string;
+  kind?: string;
+  request?: { uid?: string; kind?: { group?: string; version?: string; kind?: string }; name?: string; namespace?: string; object?: Ingress };
+}
+
 /**
- * The controller's validating admission (ingress-nginx's `validate.nginx.ingress.kubernetes.io`
- * webhook, run in-process): an Ingress of its class with bad annotations, invalid paths or a
- * host+path another Ingress already serves is refused with the webhook's message. Resource
- * backends pass, as they do the real webhook: the controller ignores them (see buildRoutingModel).
+ * The controller's validating webhook (`validate.nginx.ingress.kubernetes.io`, served by its pods
+ * on :8443): answers an AdmissionReview for an Ingress with the review carrying its response —
+ * refused (code 400, reason BadRequest, the first problem as message) when the Ingress is of its
+ * class and has bad annotations, invalid paths or a host+path another Ingress already serves;
+ * allowed otherwise. Resource backends pass: the controller ignores them (see buildRoutingModel).
+ * A review that is not about an Ingress is an error (the pod answers it with a 500).
  */
-export const ingressAdmission: AdmissionPlugin = {
-  name: "IngressNginxValidation",
-  operations: ["CREATE", "UPDATE"],
-  async validate(request: AdmissionRequest, ctx: AdmissionContext): Promise<void> {
-    if (request.resource.group !== "networking.k8s.io" || request.resource.plural !== "ingresses" || request.subresource) return;
-    const ing = request.object as Ingress | undefined;
-    if (!ing) return;
-    const classes = (await ctx.client.resource<IngressClass>("IngressClass").list()).items;
-    if (!isOurs(ing, classes)) return;
-    const others = (await ctx.client.resource<Ingress>("Ingress").list()).items.filter((o) => isOurs(o, classes));
-    const problems = ingressProblems(ing, others);
-    if (problems.length) deny(problems[0]!);
-  },
-};
+export function reviewIngress(review: IngressReview, classes: readonly IngressClass[], ingresses: readonly Ingress[]): { review: object; problem?: string } {
+  const request = review.request;
+  const kind = request?.kind;
+  if (review.apiVersion !== "admission.k8s.io/v1" || review.kind !== "AdmissionReview" || !request) throw new Error("request is not of type AdmissionReview v1 or v1beta1");
+  if (kind?.group !== "networking.k8s.io" || kind.version !== "v1" || kind.kind !== "Ingress") {
+    throw new Error(`rejecting admission review because the request does not contain an Ingress resource but ${kind?.group ?? ""}/${kind?.version ?? ""}, Kind=${kind?.kind ?? ""} with name ${request.name ?? ""} in namespace ${request.namespace ?? ""}`);
+  }
+  const ing = request.object;
+  const problem = ing && isOurs(ing, classes) ? ingressProblems(ing, ingresses.filter((o) => isOurs(o, classes)))[0] : undefined;
+  const response = problem === undefined
+    ? { uid: request.uid, allowed: true }
+    : { uid: request.uid, allowed: false, status: { metadata: {}, status: "Failure", message: problem, reason: "BadRequest", code: 400 } };
+  return { review: { ...review, response }, ...(problem === undefined ? {} : { problem }) };
+}

@@ -1,6 +1,6 @@
 import type { ImageDefinition } from "../../core/cri/images.js";
-import type { Program } from "../../core/cri/process.js";
-import { USERLAND, baseFiles, serveHttp, untilSignal } from "../images/index.js";
+import type { Process, Program } from "../../core/cri/process.js";
+import { USERLAND, baseFiles, serveHttp, serveHttps, untilSignal } from "../images/index.js";
 import { klogTime, type ControllerInstance, type IngressNginxController } from "./controller.js";
 import { CONTROLLER_IMAGE } from "./manifest.js";
 import { CONTROLLER_VERSION, NGINX_VERSION } from "./nginx-conf.js";
@@ -14,7 +14,8 @@ const ALPINE_RELEASE = 'NAME="Alpine Linux"\nID=alpine\nVERSION_ID=3.21.3\nPRETT
  * `/nginx-ingress-controller`: prints the controller's banner, serves HTTP on :80 of its pod
  * (requests from inside the cluster, and those the host ports hand over) through the shared
  * control loop's routing model, answers `/healthz` on :10254 for its probes, keeps
- * /etc/nginx/nginx.conf rendered, and writes ingress-nginx's access log lines to stdout.
+ * /etc/nginx/nginx.conf rendered, writes ingress-nginx's access log lines to stdout, and with
+ * `--validating-webhook=:port` serves its validating webhook over TLS there (see serveWebhook).
  */
 function controllerProgram(controller: () => IngressNginxController | undefined): Program {
   return async (p) => {
@@ -54,6 +55,7 @@ function controllerProgram(controller: () => IngressNginxController | undefined)
           ? { status: 200, headers: { "Content-Type": PROMETHEUS_TEXT_CONTENT_TYPE }, body: await metrics.registry.metrics() }
           : { status: 404, body: "404 page not found\n" },
     );
+    if (!serveWebhook(p, ctl, t)) return 255;
     ctl.attach(instance);
     p.stderr(`${t()}       7 controller.go:196] "Configuration changes detected, backend reload required"\n`);
     p.stderr(`${t()}       7 controller.go:214] "Backend successfully reloaded"\n`);
@@ -71,6 +73,46 @@ function controllerProgram(controller: () => IngressNginxController | undefined)
       instance.handler.close();
     }
   };
+}
+
+/** The value of `--name=value` in the controller's arguments. */
+function flagValue(argv: readonly string[], name: string): string | undefined {
+  return argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+}
+
+/**
+ * `--validating-webhook=:8443` with `--validating-webhook-certificate` and `--validating-webhook-key`:
+ * AdmissionReview v1 over HTTPS on that port (the controller's answer, see reviewIngress), logged
+ * as the controller logs each review. False (after the fatal log line) when the certificate or key
+ * cannot be read; true when served or not asked for.
+ */
+function serveWebhook(p: Process, ctl: IngressNginxController, t: () => string): boolean {
+  const address = flagValue(p.argv, "validating-webhook");
+  if (!address) return true;
+  const certFile = flagValue(p.argv, "validating-webhook-certificate") ?? "";
+  const keyFile = flagValue(p.argv, "validating-webhook-key") ?? "";
+  const cert = certFile ? p.fs.read(certFile) : undefined;
+  const key = keyFile ? p.fs.read(keyFile) : undefined;
+  if (!cert || !key) {
+    p.stderr(`F${t().slice(1)}       7 main.go:87] "Error loading webhook certificate" err="open ${!cert ? certFile : keyFile}: no such file or directory"\n`);
+    return false;
+  }
+  serveHttps(p, Number(address.slice(address.lastIndexOf(":") + 1)), { cert, key }, (req) => {
+    let answer;
+    try {
+      answer = ctl.review(JSON.parse(req.body));
+    } catch (err) {
+      p.stderr(`E${t().slice(1)}       7 server.go:85] "Failed to process webhook request" err="${(err as Error).message}"\n`);
+      return { status: 500, body: "" };
+    }
+    const review = answer.review as { request?: { namespace?: string; name?: string } };
+    const ing = `${review.request?.namespace ?? ""}/${review.request?.name ?? ""}`;
+    p.stderr(answer.problem === undefined
+      ? `${t()}       7 main.go:144] "successfully validated configuration, accepting" ingress="${ing}"\n`
+      : `E${t().slice(1)}       7 main.go:125] "failed to process ingress" err=${JSON.stringify(answer.problem)} ingress="${ing}"\n`);
+    return { status: 200, headers: { "Content-Type": "application/json" }, body: JSON.stringify(answer.review) };
+  });
+  return true;
 }
 
 /** registry.k8s.io/ingress-nginx/controller: the controller's image, bound to one cluster's control loop. */

@@ -7,7 +7,7 @@ import type { SharedInformerFactory } from "../../core/informers/shared-informer
 import type { EventHandlerRegistration } from "../../core/informers/event-handler.js";
 import type { Logger } from "../../core/log/logger.js";
 import { isStatusError } from "../../core/api/status.js";
-import { isOurs } from "./admission.js";
+import { isOurs, reviewIngress, type IngressReview } from "./admission.js";
 import { CONTROLLER_NAME, NAMESPACE } from "./manifest.js";
 import { renderNginxConf } from "./nginx-conf.js";
 import type { RequestHandler, RoutingState, UpstreamEndpoint } from "./request-handler.js";
@@ -148,6 +148,12 @@ export class IngressNginxController {
     const tlsKey = secret?.data?.["tls.key"];
     if (!cert || !tlsKey) return undefined;
     return { cert: Buffer.from(cert, "base64").toString("utf8"), key: Buffer.from(tlsKey, "base64").toString("utf8") };
+  }
+
+  /** Answers the validating webhook's AdmissionReview from the informers' Ingresses and IngressClasses (see reviewIngress). */
+  review(review: IngressReview): ReturnType<typeof reviewIngress> {
+    const classes = this.informers.forResource<IngressClass>("IngressClass").lister().list();
+    return reviewIngress(review, classes, this.informers.forResource<Ingress>("Ingress").lister().list());
   }
 
   private ourIngresses(): Ingress[] {

@@ -11,23 +11,21 @@ import { PluginConfigError } from "../../core/plugins/plugin-config.js";
 import { fieldError } from "../../core/api/status.js";
 import { token } from "../../core/di/token.js";
 import { InformerFactory, type SharedInformerFactory } from "../../core/informers/shared-informer-factory.js";
-import { AdmissionPlugins } from "../../core/plugins/extension-points.js";
 import { definePlugin, type DefinedPlugin } from "../../core/plugins/plugin.js";
-import { ingressAdmission } from "./admission.js";
 import type { IngressRequest } from "./request-handler.js";
 import type { HttpResponse } from "../../core/cri/http.js";
 import { IngressNginxController } from "./controller.js";
 import { controllerImage } from "./controller-image.js";
 import { HostPortForwarder, type IngressHostPorts } from "./host-ports.js";
-import { ingressNginxManifest } from "./manifest.js";
+import { ADMISSION_NAME, ingressNginxManifest, NAMESPACE } from "./manifest.js";
 import { gatewayApiCrds, GATEWAY_GROUP } from "./gateway/crds.js";
 import { GatewayController } from "./gateway/gateway-controller.js";
 
 export { buildRoutingModel, findServer, findLocation, upstreamName, type RoutingModel, type Server, type Location, type ServiceBackend } from "./routing-model.js";
 export { parseAnnotations, AnnotationError, type IngressAnnotations } from "./annotations.js";
 export { renderNginxConf } from "./nginx-conf.js";
-export { ingressProblems, isOurs, WEBHOOK_NAME } from "./admission.js";
-export { NAMESPACE, CONTROLLER_NAME, CONTROLLER_IMAGE } from "./manifest.js";
+export { ingressProblems, isOurs, reviewIngress, WEBHOOK_NAME } from "./admission.js";
+export { NAMESPACE, CONTROLLER_NAME, CONTROLLER_IMAGE, ADMISSION_NAME } from "./manifest.js";
 export type { IngressHostPorts } from "./host-ports.js";
 export type { IngressRequest } from "./request-handler.js";
 export { gatewayApiCrds, GATEWAY_API_VERSION } from "./gateway/crds.js";
@@ -102,8 +100,8 @@ export const IngressHostPortsToken = token<IngressHostPorts>("ingress-nginx/host
 
 /**
  * ingress-nginx as a plugin: installs the controller as `deploy.yaml` does (namespace
- * ingress-nginx, Deployment, LoadBalancer Service, IngressClass `nginx`), validates Ingresses as
- * its webhook does, runs its control loop (routing model, nginx.conf, Ingress status) and
+ * ingress-nginx, Deployment, LoadBalancer Service, IngressClass `nginx`, the validating webhook
+ * its pods serve and its Secret), runs its control loop (routing model, nginx.conf, Ingress status) and
  * contributes the controller image whose pods serve the traffic; optionally listens on host
  * ports and hands requests to a controller pod. See docs/ingress.md.
  */
@@ -112,7 +110,7 @@ export function ingressNginx(given: IngressNginxOptions = {}): DefinedPlugin {
     name: "ingress-nginx",
     config: { description: "ingress-nginx options: httpPort, httpsPort, host, defaultClass, gatewayApi, defaultBackendService", parse: parseIngressOptions },
     requires: ["kube-controller-manager"],
-    description: "ingress-nginx: Ingress routing from the controller's pods, validated like its webhook, reachable from host ports",
+    description: "ingress-nginx: Ingress routing from the controller's pods, validated by their webhook, reachable from host ports",
     async setup(ctx) {
       const options: IngressNginxOptions = { ...given, ...((ctx.config as IngressNginxOptions | undefined) ?? {}) };
       const client = ctx.resolve<Client>(Client);
@@ -120,12 +118,13 @@ export function ingressNginx(given: IngressNginxOptions = {}): DefinedPlugin {
       const controller = new IngressNginxController(ctx.resolve<SharedInformerFactory>(InformerFactory), client, ctx.resolve<Clock>(Clock), ctx.log, flags);
       const image = controllerImage(() => controller);
       ctx.contribute(Images, image.repository, image);
-      ctx.contribute(AdmissionPlugins, ingressAdmission.name, ingressAdmission);
       const abort = new AbortController();
       controller.start(abort.signal);
       ctx.provide(IngressEntryToken, { handle: (req) => controller.pick()?.handler.handle(req) });
       const warn = (m: string): void => ctx.log.warn(m);
-      await ctx.resolve<AddonInstaller>(Addons).install(ingressNginxManifest(options.defaultClass ?? true, flags), warn, FIELD_MANAGER);
+      // What upstream's kube-webhook-certgen Job generates for the admission Service (docs/differences.md).
+      const webhookCert = await selfSignedCertificate(ADMISSION_NAME, [ADMISSION_NAME, `${ADMISSION_NAME}.${NAMESPACE}.svc`]);
+      await ctx.resolve<AddonInstaller>(Addons).install(ingressNginxManifest(options.defaultClass ?? true, webhookCert, flags), warn, FIELD_MANAGER);
       let gateway: GatewayController | undefined;
       if (options.gatewayApi ?? true) {
         await installGatewayApi(client, warn);
@@ -150,7 +149,6 @@ export function ingressNginx(given: IngressNginxOptions = {}): DefinedPlugin {
         await forwarder?.close();
         if (forwarder) for (const n of ["ingress-http", "ingress-https"]) ctx.extensions(HostEndpoints).withdraw(n);
         ctx.extensions(Images).withdraw(image.repository);
-        ctx.extensions(AdmissionPlugins).withdraw(ingressAdmission.name);
       };
     },
   });

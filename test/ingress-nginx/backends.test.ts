@@ -20,7 +20,7 @@ import { ingressNginx, IngressHostPortsToken, NAMESPACE, parseIngressOptions } f
 import { writeKubeconfigFor } from "../../core/apiserver/http/index.js";
 import { kubectlIn } from "../clients/kubectl-runner.js";
 import { KUBECTL, testWithTool } from "../support/require-tool.js";
-import { echoApp, hostRequest, type Echo } from "./harness.js";
+import { echoApp, hostRequest, type Echo, applyWithIngresses } from "./harness.js";
 
 const DEFAULT_BACKEND = "ingress-nginx-defaultbackend";
 const cluster = new Cluster({ clock: "real", seed: 5, nodes: 1, plugins: [...DEFAULT_PLUGINS] }).use(ingressNginx({ httpPort: 0, httpsPort: 0, defaultBackendService: `${NAMESPACE}/${DEFAULT_BACKEND}` }));
@@ -58,7 +58,7 @@ spec:
   rules: [{host: ${host}, http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: ${svc}, port: {number: 80}}}}]}}]
 `;
 
-await cluster.apply(`
+await applyWithIngresses(cluster, `
 apiVersion: apps/v1
 kind: Deployment
 metadata: {name: ${DEFAULT_BACKEND}, namespace: ${NAMESPACE}}

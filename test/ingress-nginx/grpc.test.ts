@@ -23,7 +23,7 @@ import { definePlugin } from "../../core/plugins/plugin.js";
 import { Images, type ImageDefinition } from "../../core/cri/images.js";
 import { grpcFrame, grpcUnframe, serveGrpc, untilSignal } from "../../plugins/images/index.js";
 import { grpcCall, grpcSession, grpcStream } from "./grpc-client.js";
-import { hostRequest } from "./harness.js";
+import { hostRequest, applyWithIngresses } from "./harness.js";
 
 /** A `ticker.Ticker/Watch` call as the backend saw it: `release` lets its second message go; `cancelled` settles when the client cancelled the call. */
 interface TickerCall {
@@ -177,7 +177,7 @@ spec:
   rules: [{host: ${host}, http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: ${service}, port: {number: ${port}}}}}]}}]
 `;
 
-await cluster.apply(`
+await applyWithIngresses(cluster, `
 apiVersion: apps/v1
 kind: Deployment
 metadata: {name: grpcbin, namespace: default}

@@ -1,8 +1,13 @@
-/** Shared pieces of the ingress-nginx end-to-end tests: echo server apps and requests to the host ports. */
+/** Shared pieces of the ingress-nginx end-to-end tests: echo server apps, requests to the host ports, waiting for the webhook. */
 import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { X509Certificate } from "node:crypto";
 import type { TLSSocket } from "node:tls";
+import type { Ingress } from "kubernetes-types/networking/v1.js";
+import type { Client } from "../../core/client/client.js";
+import type { Cluster } from "../../core/cluster/cluster.js";
+import type { KubeObject } from "../../core/api/object.js";
+import { isStatusError } from "../../core/api/status.js";
 
 /** The conformance echo server's answer. */
 export interface Echo { path: string; host: string; method: string; headers: Record<string, string[]>; service: string; pod: string; namespace: string }
@@ -54,4 +59,37 @@ export function hostRequest(port: number, host: string, target: string, init: { 
     req.on("error", reject);
     req.end(init.body);
   });
+}
+
+/**
+ * Waits until the controller's validating webhook answers (a controller pod Ready behind the
+ * admission Service, its cluster IP programmed): until then the API server refuses every Ingress
+ * with "failed calling webhook" (failurePolicy Fail), as it does a real cluster's. Probes with a
+ * dry-run Ingress of no known class, which the webhook accepts and nothing stores.
+ */
+export async function waitForIngressWebhook(client: Client, timeoutMs = 90_000): Promise<void> {
+  const probe: Ingress & KubeObject = { apiVersion: "networking.k8s.io/v1", kind: "Ingress", metadata: { name: "webhook-probe", namespace: "default" }, spec: { ingressClassName: "webhook-probe", defaultBackend: { service: { name: "none", port: { number: 80 } } } } };
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await client.resource<Ingress & KubeObject>("Ingress").create(probe, { dryRun: ["All"] });
+      return;
+    } catch (err) {
+      if (!isStatusError(err) || !err.status.message?.includes("failed calling webhook") || Date.now() > deadline) throw err;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
+ * Applies a multi-document manifest as a user does on a fresh cluster: everything but its
+ * Ingresses at once, then, when the controller's webhook answers, the Ingresses (the apps start
+ * while the controller becomes Ready).
+ */
+export async function applyWithIngresses(cluster: Cluster, manifest: string): Promise<void> {
+  const docs = manifest.split(/^---/m);
+  const isIngress = (doc: string): boolean => /^kind: Ingress\s*$/m.test(doc);
+  await cluster.apply(docs.filter((d) => !isIngress(d)).join("\n---"));
+  await waitForIngressWebhook(cluster.client);
+  await cluster.apply(docs.filter(isIngress).join("\n---"));
 }

@@ -5,7 +5,9 @@
  */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import type { Pod } from "kubernetes-types/core/v1.js";
+import type { Pod, Secret } from "kubernetes-types/core/v1.js";
+import type { ValidatingWebhookConfiguration } from "kubernetes-types/admissionregistration/v1.js";
+import type { KubeObject } from "../../core/api/object.js";
 import type { Deployment } from "kubernetes-types/apps/v1.js";
 import type { Ingress } from "kubernetes-types/networking/v1.js";
 import { execFile } from "node:child_process";
@@ -17,7 +19,7 @@ import { selfSignedCertificate } from "../../core/apiserver/http/tls.js";
 import { PodStreams } from "../../core/apiserver/http/pod-streams.js";
 import { isStatusError } from "../../core/api/status.js";
 import { ingressNginx, IngressHostPortsToken, NAMESPACE } from "../../plugins/ingress-nginx/index.js";
-import { echoApp, hostRequest, type Echo } from "./harness.js";
+import { echoApp, hostRequest, type Echo, applyWithIngresses } from "./harness.js";
 import { parseExposition, sampleValue } from "../support/prometheus-text.js";
 
 const cluster = new Cluster({ clock: "real", seed: 7, nodes: 2, plugins: [...DEFAULT_PLUGINS] }).use(ingressNginx({ httpPort: 0, httpsPort: 0 }));
@@ -40,7 +42,7 @@ ${paths}
 `;
 const path = (p: string, type: string, svc: string) => `      - {path: "${p}", pathType: ${type}, backend: {service: {name: ${svc}, port: {number: 80}}}}\n`;
 
-await cluster.apply(`${echoApp("echo-a", { replicas: 2 })}---${echoApp("echo-b")}
+await applyWithIngresses(cluster, `${echoApp("echo-a", { replicas: 2 })}---${echoApp("echo-b")}
 ---
 apiVersion: v1
 kind: Secret
@@ -245,6 +247,15 @@ test("the webhook refuses an Ingress whose host and path another Ingress already
     assert.ok(isStatusError(err, "BadRequest"), String(err));
     assert.is((err as Error).message, `admission webhook "validate.nginx.ingress.kubernetes.io" denied the request: host "shop.example.com" and path "/" is already defined in ingress default/shop`);
   }
+  // Answered by a controller pod, over TLS with the certificate the configuration's caBundle trusts.
+  const hooks = await cluster.client.resource<ValidatingWebhookConfiguration & KubeObject>("ValidatingWebhookConfiguration").get("ingress-nginx-admission");
+  const secret = await cluster.client.resource<Secret & KubeObject>("Secret").get("ingress-nginx-admission", { namespace: NAMESPACE });
+  assert.is(hooks.webhooks![0]!.clientConfig.caBundle, secret.data!["ca"]);
+  assert.equal(hooks.webhooks![0]!.clientConfig.service, { name: "ingress-nginx-controller-admission", namespace: NAMESPACE, path: "/networking/v1/ingresses", port: 443 });
+  const controller = (await cluster.client.resource<Pod>("Pod").list({ namespace: NAMESPACE })).items[0]!;
+  const logs = (await cluster.resolve(PodStreams).logs(NAMESPACE, controller.metadata!.name!, new URLSearchParams())) as string;
+  assert.match(logs, /\nE\d{4} [\d:.]+ +7 main\.go:\d+\] "failed to process ingress" err="host \\"shop\.example\.com\\" and path \\"\/\\" is already defined in ingress default\/shop" ingress="default\/copy"\n/);
+  assert.match(logs, /\] "successfully validated configuration, accepting" ingress="default\/shop"\n/);
 });
 
 test("status.loadBalancer shows the controller's node address; the pod logs access lines and shows nginx.conf", async () => {

@@ -1,9 +1,9 @@
 /** ingress-nginx's routing model: the Ingress spec's host and path matching, merging, canaries, and its webhook's checks. */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import type { Ingress, HTTPIngressPath } from "kubernetes-types/networking/v1.js";
+import type { Ingress, IngressClass, HTTPIngressPath } from "kubernetes-types/networking/v1.js";
 import { buildRoutingModel, findLocation, findServer, upstreamName } from "../../plugins/ingress-nginx/routing-model.js";
-import { ingressProblems } from "../../plugins/ingress-nginx/admission.js";
+import { ingressProblems, reviewIngress } from "../../plugins/ingress-nginx/admission.js";
 import { parseAnnotations, parseNginxSize } from "../../plugins/ingress-nginx/annotations.js";
 
 let seq = 0;
@@ -137,6 +137,22 @@ test("the webhook's checks: host+path already defined elsewhere (whatever the pa
   assert.equal(ingressProblems(exact, [existing]), [`host "dup.example" and path "/" is already defined in ingress default/first`]);
   const hostless = ing("fourth", [{ paths: [["/x", "Prefix", "d"]] }]);
   assert.equal(ingressProblems(hostless, [ing("fifth", [{ paths: [["/x", "Prefix", "e"]] }])]), [`host "_" and path "/x" is already defined in ingress default/fifth`]);
+});
+
+test("the webhook's AdmissionReview: allowed with the request's uid, refused as a 400 BadRequest with the first problem, other classes not looked at, a non-Ingress an error", () => {
+  const nginxClass: IngressClass = { apiVersion: "networking.k8s.io/v1", kind: "IngressClass", metadata: { name: "nginx" }, spec: { controller: "k8s.io/ingress-nginx" } };
+  const existing = ing("first", [{ host: "dup.example", paths: [["/", "Prefix", "a"]] }]);
+  const review = (object: Ingress) => ({ apiVersion: "admission.k8s.io/v1", kind: "AdmissionReview", request: { uid: "u-1", kind: { group: "networking.k8s.io", version: "v1", kind: "Ingress" }, name: object.metadata!.name!, namespace: "default", object } });
+  const ok = reviewIngress(review(ing("fine", [{ host: "ok.example", paths: [["/", "Prefix", "a"]] }])), [nginxClass], [existing]);
+  assert.is(ok.problem, undefined);
+  assert.equal((ok.review as { response: unknown }).response, { uid: "u-1", allowed: true });
+  const dup = reviewIngress(review(ing("second", [{ host: "dup.example", paths: [["/", "Prefix", "b"]] }])), [nginxClass], [existing]);
+  assert.equal((dup.review as { response: unknown }).response, { uid: "u-1", allowed: false, status: { metadata: {}, status: "Failure", message: `host "dup.example" and path "/" is already defined in ingress default/first`, reason: "BadRequest", code: 400 } });
+  const other = ing("other", [{ host: "dup.example", paths: [["/", "Prefix", "b"]] }]);
+  other.spec!.ingressClassName = "traefik";
+  assert.equal((reviewIngress(review(other), [nginxClass], [existing]).review as { response: unknown }).response, { uid: "u-1", allowed: true });
+  const cm = { apiVersion: "admission.k8s.io/v1", kind: "AdmissionReview", request: { uid: "u-2", kind: { group: "", version: "v1", kind: "ConfigMap" }, name: "cm", namespace: "default" } };
+  assert.throws(() => reviewIngress(cm, [nginxClass], []), (e: Error) => e.message === "rejecting admission review because the request does not contain an Ingress resource but /v1, Kind=ConfigMap with name cm in namespace default");
 });
 
 test("resource backends are ignored as ingress-nginx ignores them: the path falls to what else matches, a resource defaultBackend leaves the default backend", () => {
