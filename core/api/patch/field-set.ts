@@ -212,13 +212,34 @@ export function itemPathElement(item: unknown, list: ListType, index: number): s
     const keys = list.keys; // sorted by listTypeOf
     if (keys.length === 1) {
       const k = keys[0]!;
-      return `k:{${JSON.stringify(k)}:${JSON.stringify(item[k] ?? list.defaults?.[k])}}`;
+      const v = item[k] ?? list.defaults?.[k];
+      return typeof v === "string" ? keyedByString(k, v) : `k:{${JSON.stringify(k)}:${JSON.stringify(v)}}`;
     }
     const key: JsonObject = {};
     for (const k of keys) key[k] = item[k] ?? list.defaults?.[k];
     return `k:${JSON.stringify(key)}`;
   }
   return `i:${index}`;
+}
+
+/**
+ * `k:{"<key>":"<value>"}` path elements of list-maps with one string key (containers by name,
+ * conditions by type), built once per key and value: every write that tracks or compares such a
+ * list names the same few items. Bounded per key (values such as IPs are unbounded).
+ */
+const stringKeyElements = new Map<string, Map<string, string>>();
+const STRING_KEY_ELEMENTS = 4096;
+
+function keyedByString(key: string, value: string): string {
+  let byValue = stringKeyElements.get(key);
+  if (!byValue) stringKeyElements.set(key, (byValue = new Map()));
+  let pe = byValue.get(value);
+  if (pe === undefined) {
+    pe = `k:{${JSON.stringify(key)}:${JSON.stringify(value)}}`;
+    if (byValue.size >= STRING_KEY_ELEMENTS) byValue.clear();
+    byValue.set(value, pe);
+  }
+  return pe;
 }
 
 /**

@@ -122,6 +122,7 @@ export function validateOwnerReferences(refs: readonly OwnerReference[], path: s
 
 /** `v1` or `group/v1`: one slash at most, non-empty version. */
 function isGroupVersion(apiVersion: string): boolean {
-  const parts = apiVersion.split("/");
-  return parts.length <= 2 && parts[parts.length - 1] !== "";
+  const slash = apiVersion.indexOf("/");
+  if (slash < 0) return apiVersion !== "";
+  return slash < apiVersion.length - 1 && apiVersion.indexOf("/", slash + 1) < 0;
 }

@@ -4,6 +4,8 @@ import type { Pod } from "kubernetes-types/core/v1.js";
 import { copy, create, strategyOf, update } from "./helpers.js";
 import { POD_UPDATE_FORBIDDEN_MESSAGE } from "../../../core/api/builtin/core/pod-update-validation.js";
 import { imageTag } from "../../../core/api/builtin/core/pod-spec.js";
+import { validatePodSpec } from "../../../core/api/builtin/core/pod-spec-validation.js";
+import { fieldErrorText } from "../../../core/api/status.js";
 
 function pod(spec: Partial<Pod["spec"]> = {}): Pod {
   return { apiVersion: "v1", kind: "Pod", metadata: { name: "p", namespace: "default" }, spec: { containers: [{ name: "c", image: "nginx" }], ...spec } };
@@ -97,6 +99,20 @@ test("field selectors read the documented fields", () => {
   assert.is(sel["status.phase"]!(p as never), "Pending");
   assert.is(sel["spec.hostNetwork"]!(p as never), "false");
   assert.not.ok("metadata.name" in sel);
+});
+
+test("a spec found invalid is validated again every time; a valid one stays valid", () => {
+  const bad: Pod["spec"] = { containers: [{ name: "Bad_Name", image: "nginx" }], restartPolicy: "Always", dnsPolicy: "ClusterFirst" };
+  const first = validatePodSpec(bad, "spec").map(fieldErrorText);
+  assert.ok(first.length > 0);
+  assert.equal(validatePodSpec(bad, "spec").map(fieldErrorText), first);
+  const good: Pod["spec"] = { containers: [{ name: "c", image: "nginx", imagePullPolicy: "Always", terminationMessagePath: "/dev/termination-log", terminationMessagePolicy: "File" }], restartPolicy: "Always", dnsPolicy: "ClusterFirst" };
+  assert.equal(validatePodSpec(good, "spec"), []);
+  assert.equal(validatePodSpec(good, "spec.template.spec"), []);
+  // An equal copy is validated on its own (identity, not equality, is remembered).
+  const copied = copy(good)!;
+  copied.containers[0]!.name = "Bad_Name";
+  assert.ok(validatePodSpec(copied, "spec").length > 0);
 });
 
 test.run();

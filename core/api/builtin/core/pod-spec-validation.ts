@@ -11,9 +11,28 @@ const SUPPORTED_TOLERATION_OPERATORS = ["Equal", "Exists"] as const;
 const SUPPORTED_TAINT_EFFECTS = ["NoExecute", "NoSchedule", "PreferNoSchedule"] as const;
 const MAX_INT32 = 2147483647;
 
-/** ValidatePodSpec (pkg/apis/core/validation/validation.go) for a defaulted spec, errors under `path`. */
+/**
+ * Specs that validated clean. Validity is a function of the spec alone, and the API server
+ * validates only its own copies of what callers send or the stored (immutable) objects' subtrees
+ * it re-shares with a draft, so a write that keeps a stored spec itself (a pod's labels changed, a
+ * ReplicaSet scaled: its template is the stored one) does not validate it again. Weak: it holds nothing alive.
+ */
+const cleanSpecs = new WeakSet<PodSpec>();
+
+/**
+ * ValidatePodSpec (pkg/apis/core/validation/validation.go) for a defaulted spec, errors under
+ * `path`. A spec found valid is remembered by identity: it must not change afterwards (the API
+ * server validates last, after every hook that writes its draft, and stores what it validated).
+ */
 export function validatePodSpec(spec: PodSpec | undefined, path: string): FieldError[] {
   if (!spec) return [fieldError.required(path)];
+  if (cleanSpecs.has(spec)) return [];
+  const errs = validateSpecFields(spec, path);
+  if (errs.length === 0) cleanSpecs.add(spec);
+  return errs;
+}
+
+function validateSpecFields(spec: PodSpec, path: string): FieldError[] {
   const errs: FieldError[] = [];
   const volumes = validateVolumes(spec.volumes, `${path}.volumes`, errs);
   const names = new Set<string>();
