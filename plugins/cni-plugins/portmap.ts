@@ -20,8 +20,10 @@ const TOP = "CNI-HOSTPORT-DNAT";
 export function portmap(env: CniEnv, conf: NetConf, host: CniHost): CniResult | undefined {
   if (env.CNI_COMMAND === "VERSION") return versionResult();
   const nf = host.root.netfilter;
-  const chain = chainName("CNI-DN-", conf.name ?? "", env.CNI_CONTAINERID ?? "");
+  // The per-pod chain's name (a sha512) is only worked out when there is a chain to name.
+  const chainOf = (): string => chainName("CNI-DN-", conf.name ?? "", env.CNI_CONTAINERID ?? "");
   if (env.CNI_COMMAND === "DEL") {
+    const chain = chainOf();
     const top = nf.chain("nat", TOP);
     if (top) top.rules = top.rules.filter((r) => !(r.target.kind === "jump" && r.target.chain === chain));
     if (nf.chain("nat", chain)) {
@@ -36,6 +38,7 @@ export function portmap(env: CniEnv, conf: NetConf, host: CniHost): CniResult | 
   if (!mappings.length || !prev) return prev;
   const podIp = prev.ips?.[0]?.address.split("/")[0];
   if (!podIp) return prev;
+  const chain = chainOf();
   const lines = ["*nat"];
   if (!nf.chain("nat", TOP)) {
     lines.push(`:${TOP} - [0:0]`, `-A PREROUTING -m addrtype --dst-type LOCAL -j ${TOP}`, `-A OUTPUT -m addrtype --dst-type LOCAL -j ${TOP}`);

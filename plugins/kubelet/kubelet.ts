@@ -216,7 +216,7 @@ export class Kubelet {
       for (const w of this.workers.values()) void w.refreshVolumes().catch((err: unknown) => this.o.log.warn("volume refresh failed", { pod: w.uid, error: err }));
     }, SYNC_FREQUENCY_MS);
     void this.readClusterDNS();
-    this.unsubscribe = this.runtime.runtime.onContainerEvent((e) => this.workerForSandbox(e.podSandboxId)?.containerEvent());
+    this.unsubscribe = this.runtime.runtime.onContainerEvent((e) => this.workerForSandbox(e.podSandboxId)?.containerEvent(e.type));
     const pods = this.informers.forResource<Pod>("Pod", { fieldSelector: `spec.nodeName=${this.nodeName}` });
     const mirror = (pod: Pod, gone = false): boolean => {
       if (!isMirrorPod(pod)) return false;

@@ -128,8 +128,11 @@ export function buildPodStatus(input: PodStatusInput): PodStatus {
   return status;
 }
 
+/** The order the kubelet lists pod conditions in (others after them). */
+const CONDITION_ORDER: readonly string[] = ["PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady", "PodScheduled"];
+
 function order(type: string): number {
-  const i = ["PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady", "PodScheduled"].indexOf(type);
+  const i = CONDITION_ORDER.indexOf(type);
   return i < 0 ? 10 : i;
 }
 

@@ -9,7 +9,7 @@ import { parseQuantity, quantityToNumber } from "../../core/api/quantity.js";
 import { isCriError } from "../../core/cri/errors.js";
 import type { FileSystem } from "../../core/cri/filesystem.js";
 import { familiarName, parseImageReference } from "../../core/cri/images.js";
-import type { ContainerConfig, KeyValue, NodeRuntime, PodSandboxConfig } from "../../core/cri/runtime-service.js";
+import type { ContainerConfig, ContainerEvent, KeyValue, NodeRuntime, PodSandboxConfig } from "../../core/cri/runtime-service.js";
 import type { NetworkStack } from "../../core/net/sockets.js";
 import type { Backoff } from "./backoff.js";
 import { ContainerConfigError, containerEnv, expandReferences, type ObjectSource } from "./container-env.js";
@@ -96,6 +96,8 @@ export class PodWorker {
   private readonly regular: ContainerSlot[];
   private syncing = false;
   private again = false;
+  /** Only echoes of this worker's own actions arrived while syncing ({@link echo}): another sync runs unless the pod is {@link settled}. */
+  private echoed = false;
   private wake: TimerHandle | undefined;
   private deadlineTimer: TimerHandle | undefined;
   /** `kubelet_pod_start_duration_seconds` was observed for this pod. */
@@ -108,6 +110,10 @@ export class PodWorker {
   private statusStale = true;
   /** The resourceVersion of the pod our last status write produced: its watch event needs no sync. */
   private ownWrite: string | undefined;
+  /** A status write is in flight: its own watch event may come back before its answer does. */
+  private writing = false;
+  /** The resourceVersions {@link reconcile} saw while a status write was in flight (undefined when none). */
+  private seenWhileWriting: (string | undefined)[] | undefined;
   private removedFromApi = false;
   /** Set by the eviction manager: the message the evicted pod fails with. */
   private eviction: string | undefined;
@@ -190,7 +196,10 @@ export class PodWorker {
    */
   reconcile(pod: Pod): void {
     this.pod = pod;
-    if (pod.metadata?.resourceVersion !== this.ownWrite) this.kick();
+    const rv = pod.metadata?.resourceVersion;
+    // A version arriving while our status write is in flight is decided once its answer names our version.
+    if (this.writing) (this.seenWhileWriting ??= []).push(rv);
+    else if (rv !== this.ownWrite) this.kick();
   }
 
   /** Node-pressure eviction: kill every container now (no grace, as for a hard threshold) and fail the pod with reason Evicted. */
@@ -222,6 +231,32 @@ export class PodWorker {
     this.kick();
   }
 
+  /**
+   * An echo of this worker's own action (its status write's watch event, its container's
+   * created/started event): a sync runs as for {@link kick}, except when the pod is
+   * {@link settled}, where that sync would find nothing to do and nothing to write.
+   */
+  private echo(): void {
+    if (this.syncing) this.echoed = true;
+    else if (!this.settled()) this.kick();
+  }
+
+  /**
+   * Nothing for a sync to do: running, its status written, every init container done, every
+   * sidecar and container running with nothing pending (waiting, killing, terminal, eviction).
+   * Changes from then on come with their own kicks (container exits, probe results, pod updates,
+   * timers).
+   */
+  private settled(): boolean {
+    if (this.lifecycle !== "syncing" || this.statusStale || !this.admitted || this.terminal || this.eviction !== undefined || this.removedFromApi || !this.sandboxId || !this.volumes) return false;
+    for (const s of this.init) {
+      if (s.waiting || s.killing) return false;
+      if (s.kind === "sidecar" ? !s.state?.running : s.state?.terminated?.exitCode !== 0) return false;
+    }
+    for (const s of this.regular) if (s.waiting || s.killing || !s.state?.running) return false;
+    return true;
+  }
+
   /** Asks for a sync (coalesced). */
   kick(): void {
     if (this.stopped) return;
@@ -245,6 +280,7 @@ export class PodWorker {
     try {
       do {
         this.again = false;
+        this.echoed = false;
         try {
           await this.sync();
         } catch (err) {
@@ -252,7 +288,7 @@ export class PodWorker {
           this.k.log.error("pod sync failed", { pod: this.key(), error: err });
           this.schedule(1000);
         }
-      } while (this.again);
+      } while (this.again || (this.echoed && !this.settled()));
     } finally {
       this.syncing = false;
     }
@@ -840,9 +876,14 @@ export class PodWorker {
     }
   }
 
-  /** A container of this pod started or exited (the runtime's event). */
-  containerEvent(): void {
-    this.kick();
+  /**
+   * A container of this pod was created, started, exited or removed (the runtime's event). Created
+   * and started answer this worker's own CreateContainer/StartContainer calls, made inside a sync
+   * that reads every container's state after them: echoes ({@link echo}). Exits and removals kick.
+   */
+  containerEvent(type: ContainerEvent["type"]): void {
+    if (type === "CONTAINER_CREATED_EVENT" || type === "CONTAINER_STARTED_EVENT") this.echo();
+    else this.kick();
   }
 
   // ---- termination ----
@@ -977,6 +1018,8 @@ export class PodWorker {
     // A static pod keeps its own status; the API object it is written to is its mirror.
     if (this.isStatic) this.pod = { ...this.pod, status };
     this.statusStale = true;
+    this.writing = true;
+    const previousWrite = this.ownWrite;
     try {
       const updated = await this.k.client.resource<Pod>("Pod").patch(this.pod.metadata!.name!, "merge", { status }, { namespace: this.pod.metadata!.namespace!, subresource: "status" });
       this.statusStale = false;
@@ -984,14 +1027,30 @@ export class PodWorker {
         this.pod = updated;
         this.ownWrite = updated.metadata.resourceVersion;
       }
+      this.settleWrite(previousWrite);
       if (!this.startObserved && status.phase === "Running" && this.startTime !== undefined) {
         this.startObserved = true;
         this.k.metrics?.podStarted((this.k.clock.now() - this.startTime) / 1000);
       }
     } catch (err) {
+      this.settleWrite(previousWrite);
       if (isStatusError(err) && err.code === 404) return;
       throw err;
     }
+  }
+
+  /**
+   * The status write answered (or failed): versions seen meanwhile that are neither its own nor
+   * the one before (a late event of our previous write) ask for a sync, as {@link reconcile} does;
+   * our own coming back before the answer is an echo ({@link echo}).
+   */
+  private settleWrite(previousWrite: string | undefined): void {
+    this.writing = false;
+    const seen = this.seenWhileWriting;
+    if (!seen) return;
+    this.seenWhileWriting = undefined;
+    if (seen.some((rv) => rv !== this.ownWrite && rv !== previousWrite)) this.kick();
+    else if (seen.includes(this.ownWrite)) this.echo();
   }
 }
 
