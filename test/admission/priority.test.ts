@@ -3,6 +3,11 @@ import * as assert from "uvu/assert";
 import type { Pod } from "kubernetes-types/core/v1.js";
 import type { PriorityClass } from "kubernetes-types/scheduling/v1.js";
 import { testControlPlane, statusOf } from "../support/control-plane.js";
+import { priorityAdmission } from "../../core/apiserver/admission/priority.js";
+import type { AdmissionContext } from "../../core/apiserver/admission.js";
+import { VirtualClock } from "../../core/clock/virtual-clock.js";
+import { FakeClient } from "./fake-client.js";
+import { PODS } from "./descriptors.js";
 
 const pod = (name: string, spec: Partial<Pod["spec"]> = {}): Pod => ({ metadata: { name, namespace: "default" }, spec: { containers: [{ name: "c", image: "busybox" }], ...spec } });
 
@@ -47,6 +52,12 @@ test("refusals: a missing class, a priority the class disagrees with, reserved n
   const ok = await pcs.create({ metadata: { name: "mid" }, value: 10 } as never);
   const immutable = await statusOf(pcs.update({ ...ok, value: 11 } as never));
   assert.match(immutable.message, /value: Invalid value: 11: field is immutable/);
+});
+
+test("validating a pod answers synchronously (nothing for the admission chain to await on every create)", () => {
+  const ctx: AdmissionContext = { client: new FakeClient(), clock: new VirtualClock() };
+  const p = pod("p");
+  assert.is(priorityAdmission.validate!({ operation: "CREATE", resource: PODS, namespace: "default", name: "p", object: p as never, dryRun: false }, ctx), undefined);
 });
 
 test.run();

@@ -64,14 +64,20 @@ export const priorityAdmission: AdmissionPlugin = {
     if (listed) return applyClass(request, spec, globalDefault(listed), true);
     return defaultClass(ctx).then((pc) => applyClass(request, spec, pc, true));
   },
-  async validate(request, ctx) {
+  // Not async: a pod's request (every create) is answered synchronously, so the chain need not await it.
+  validate(request, ctx) {
     const { group, plural } = request.resource;
     if ((request.operation !== "CREATE" && request.operation !== "UPDATE") || !isPriorityClasses(group, plural)) return;
     const pc = request.object as PriorityClass | undefined;
     if (!pc?.globalDefault) return;
-    const existing = await defaultClass(ctx);
-    if (existing && existing.metadata?.name !== pc.metadata?.name) {
-      throw admissionForbidden(request, `PriorityClass ${existing.metadata!.name} is already marked as default. Only one default can exist`);
-    }
+    return refuseSecondDefault(request, ctx, pc);
   },
 };
+
+/** Refuses a second global default PriorityClass. */
+async function refuseSecondDefault(request: AdmissionRequest, ctx: AdmissionContext, pc: PriorityClass): Promise<void> {
+  const existing = await defaultClass(ctx);
+  if (existing && existing.metadata?.name !== pc.metadata?.name) {
+    throw admissionForbidden(request, `PriorityClass ${existing.metadata!.name} is already marked as default. Only one default can exist`);
+  }
+}
