@@ -33,13 +33,29 @@ export const STATUS_TEXT: Record<number, string> = {
   403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed", 418: "I'm a teapot", 500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable",
 };
 
-/** Serves requests arriving on `conn` with `handler`, in order, until the client closes or asks to. */
+/** The answer to a request whose handler threw or rejected. */
+const FAILED: HttpResponse = { status: 500, body: "" };
+
+/**
+ * Serves requests arriving on `conn` with `handler`, in order, until the client closes or asks to.
+ * A handler that answers at once is answered at once (no promise per request); one that returns a
+ * promise holds the requests behind it until it settles. A handler that throws or rejects gets a 500.
+ */
 export function serveHttpConnection(conn: Connection, handler: (req: HttpRequest) => HttpResponse | Promise<HttpResponse>): void {
   let buffer = "";
   let busy = false;
-  const pump = async (): Promise<void> => {
+  /** Writes the answer to `req`; true when the connection is then closed (the client asked, or HTTP/1.0). */
+  const respond = (req: HttpRequest, res: HttpResponse): boolean => {
+    const close = (req.headers["connection"] ?? "").toLowerCase() === "close" || req.httpVersion === "HTTP/1.0";
+    conn.write(formatResponse(res, close));
+    if (close) conn.end();
+    return close;
+  };
+  const pump = (): void => {
     if (busy) return;
     busy = true;
+    // Whether a handler's promise holds the connection (it clears `busy` once answered).
+    let waiting = false;
     try {
       for (;;) {
         const parsed = parseHttpMessage(buffer);
@@ -47,28 +63,34 @@ export function serveHttpConnection(conn: Connection, handler: (req: HttpRequest
         buffer = buffer.slice(parsed.consumed);
         const { method, path, httpVersion } = requestLine(parsed.startLine);
         const req: HttpRequest = { method, path, httpVersion, headers: parsed.headers, body: parsed.body, remoteAddress: conn.remoteAddress, remotePort: conn.remotePort };
-        let res: HttpResponse;
+        let answer: HttpResponse | Promise<HttpResponse>;
         try {
-          // A handler that answers at once is not awaited (no extra microtask turn per request).
-          const answer = handler(req);
-          res = answer instanceof Promise ? await answer : answer;
+          answer = handler(req);
         } catch {
-          res = { status: 500, body: "" };
+          answer = FAILED;
         }
-        const close = (req.headers["connection"] ?? "").toLowerCase() === "close" || httpVersion === "HTTP/1.0";
-        conn.write(formatResponse(res, close));
-        if (close) {
-          conn.end();
+        if (answer instanceof Promise) {
+          waiting = true;
+          void answer
+            .then(
+              (res) => respond(req, res),
+              () => respond(req, FAILED),
+            )
+            .then((closed) => {
+              busy = false;
+              if (!closed) pump();
+            });
           return;
         }
+        if (respond(req, answer)) return;
       }
     } finally {
-      busy = false;
+      if (!waiting) busy = false;
     }
   };
   readText(conn, (text) => {
     buffer += text;
-    void pump();
+    pump();
   });
   conn.on("end", () => conn.end());
 }
@@ -219,8 +241,8 @@ function lowerName(name: string): string {
   return lower;
 }
 
-/** Header names most messages carry, lower-cased, by length and first letter (see {@link knownName}). */
-const KNOWN = new Map<number, string[]>();
+/** Header names most messages carry, lower-cased, indexed by length × 128 + first letter (see {@link knownName}); a plain array, read without a map lookup's call. */
+const KNOWN: (string[] | undefined)[] = [];
 for (const name of [
   "host", "connection", "content-length", "content-type", "content-encoding", "transfer-encoding", "user-agent", "accept", "accept-encoding",
   "accept-language", "accept-ranges", "date", "server", "last-modified", "etag", "location", "cache-control", "keep-alive", "authorization",
@@ -228,7 +250,7 @@ for (const name of [
   "x-forwarded-scheme", "x-scheme", "x-original-uri", "x-original-forwarded-for",
 ]) {
   const key = name.length * 128 + name.charCodeAt(0);
-  KNOWN.set(key, [...(KNOWN.get(key) ?? []), name]);
+  KNOWN[key] = [...(KNOWN[key] ?? []), name];
 }
 
 /**
@@ -237,9 +259,10 @@ for (const name of [
  * literal); undefined otherwise (the caller slices, trims and lower-cases it).
  */
 function knownName(text: string, from: number, to: number): string | undefined {
-  const candidates = KNOWN.get((to - from) * 128 + (text.charCodeAt(from) | 0x20));
-  if (!candidates) return undefined;
-  next: for (const name of candidates) {
+  const candidates = KNOWN[(to - from) * 128 + (text.charCodeAt(from) | 0x20)];
+  if (candidates === undefined) return undefined;
+  next: for (let j = 0; j < candidates.length; j++) {
+    const name = candidates[j]!;
     for (let k = 0; k < name.length; k++) {
       const c = text.charCodeAt(from + k);
       const l = name.charCodeAt(k);

@@ -1,7 +1,8 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import fc from "fast-check";
-import { formatResponse, parseHttpMessage, requestLine } from "../../core/cri/http.js";
+import { formatResponse, parseHttpMessage, requestLine, serveHttpConnection, type HttpRequest, type HttpResponse } from "../../core/cri/http.js";
+import { SimConnection } from "../../core/net/sim-connection.js";
 import { LineSplitter } from "../../plugins/runtime-containerd/log-store.js";
 
 test("parseHttpMessage: start line, names lower-cased and trimmed, values trimmed, the last repeated name wins, lines without a colon skipped", () => {
@@ -94,6 +95,45 @@ test("formatResponse: the handler's headers in order, Content-Length in UTF-8 by
   assert.is(formatResponse({ status: 200, headers: { Server: "nginx", "Content-Type": "text/plain" }, body: "é" }, false), "HTTP/1.1 200 OK\r\nServer: nginx\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\né");
   assert.is(formatResponse({ status: 404, statusText: "Nope", headers: { "Content-Length": "0", Connection: "keep-alive", A: "b" } }, true), "HTTP/1.1 404 Nope\r\nContent-Length: 0\r\nConnection: close\r\nA: b\r\n\r\n");
   assert.is(formatResponse({ status: 204 }, true), "HTTP/1.1 204 No Content\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+});
+
+/** A server on one end of a simulated connection; what the client end received, as text. */
+function serve(handler: (req: HttpRequest) => HttpResponse | Promise<HttpResponse>): { send(text: string): void; received(): string; ended(): boolean } {
+  const client = new SimConnection("10.0.0.1", 40000, "10.0.0.2", 80, () => undefined);
+  const server = new SimConnection("10.0.0.2", 80, "10.0.0.1", 40000, () => undefined);
+  client.peer = server;
+  server.peer = client;
+  serveHttpConnection(server, handler);
+  let got = "";
+  let end = false;
+  client.setEncoding("utf8");
+  client.on("text", (t) => (got += t));
+  client.on("end", () => (end = true));
+  return { send: (t) => client.write(t), received: () => got, ended: () => end };
+}
+
+const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 5));
+
+test("serveHttpConnection: pipelined requests answered in order whether the handler answers at once or later; a throw or rejection is a 500; Connection: close ends", async () => {
+  const seen: string[] = [];
+  const c = serve((req) => {
+    seen.push(req.path);
+    if (req.path === "/throw") throw new Error("boom");
+    if (req.path === "/reject") return Promise.reject(new Error("boom"));
+    if (req.path.startsWith("/later")) return new Promise((r) => setTimeout(() => r({ status: 200, headers: { X: req.path }, body: "late" }), 2));
+    return { status: 200, headers: { X: req.path }, body: "now" };
+  });
+  c.send("GET /later HTTP/1.1\r\n\r\nGET /a HTTP/1.1\r\n\r\nGET /throw HTTP/1.1\r\n\r\n");
+  c.send("GET /reject HTTP/1.1\r\n\r\nGET /later2 HTTP/1.1\r\n\r\n");
+  await settle();
+  await settle();
+  c.send("GET /b HTTP/1.1\r\nConnection: close\r\n\r\n");
+  await settle();
+  assert.equal(seen, ["/later", "/a", "/throw", "/reject", "/later2", "/b"]);
+  const ok = (path: string, body: string, close = false): string => `HTTP/1.1 200 OK\r\nX: ${path}\r\nContent-Length: ${body.length}\r\n${close ? "Connection: close\r\n" : ""}\r\n${body}`;
+  const failed = "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n";
+  assert.is(c.received(), ok("/later", "late") + ok("/a", "now") + failed + failed + ok("/later2", "late") + ok("/b", "now", true));
+  assert.ok(c.ended());
 });
 
 test("LineSplitter: whole lines at once, an unterminated tail held until the rest arrives or flush", () => {
