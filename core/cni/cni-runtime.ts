@@ -24,10 +24,15 @@ export class CniRuntime {
   /** The last configuration read, by file and text: the runtime reads it for every sandbox, and it rarely changes. */
   private parsed: { file: string; text: string; list: NetConfList } | undefined;
 
+  /** What every plugin is given: the node's host, and delegation back to this runtime (one object for every call). */
+  private readonly pluginHost: CniHost;
+
   constructor(
     private readonly host: Omit<CniHost, "delegate">,
     private readonly plugins: ExtensionPoint<CniPlugin>,
-  ) {}
+  ) {
+    this.pluginHost = { ...host, delegate: (t, e, c) => this.exec(t, e, c) };
+  }
 
   /** The active network configuration list (frozen: shared by every call until the file changes), or undefined (network not ready). */
   config(): NetConfList | undefined {
@@ -64,8 +69,7 @@ export class CniRuntime {
   }
 
   private exec(type: string, env: CniEnv, conf: NetConf): Promise<CniResult | undefined> {
-    const host: CniHost = { ...this.host, delegate: (t, e, c) => this.exec(t, e, c) };
-    return Promise.resolve(this.binary(type)(env, conf, host));
+    return Promise.resolve(this.binary(type)(env, conf, this.pluginHost));
   }
 
   /** Per-invocation config: the plugin's own, plus the list's name and version, runtimeConfig for its capabilities, prevResult. */

@@ -3,11 +3,14 @@ import { rfc3339 } from "../../core/api/time.js";
 import type { ContainerSlot } from "./container-slot.js";
 
 const OWN_CONDITIONS = new Set(["PodReadyToStartContainers", "Initialized", "ContainersReady", "Ready"]);
+/** No readiness gates missing (shared: most pods have no gates). */
+const NO_GATES: readonly string[] = [];
 
 /** A container's status as the API shows it. */
 export function containerStatus(slot: ContainerSlot, runtimeName: string): ContainerStatus {
   const state = slot.waiting ? { waiting: slot.waiting } : (slot.state ?? { waiting: { reason: "ContainerCreating" } });
-  return {
+  // Fields in the order the API shows them, set one after another (no spread of a temporary object).
+  const status: ContainerStatus = {
     name: slot.name,
     state,
     lastState: slot.last ? { terminated: slot.last } : {},
@@ -15,9 +18,10 @@ export function containerStatus(slot: ContainerSlot, runtimeName: string): Conta
     restartCount: slot.restartCount,
     image: slot.spec.image ?? "",
     imageID: slot.imageID ?? "",
-    ...(slot.id ? { containerID: `${runtimeName}://${slot.id}` } : {}),
-    started: slot.started,
   };
+  if (slot.id) status.containerID = `${runtimeName}://${slot.id}`;
+  status.started = slot.started;
+  return status;
 }
 
 export interface PodStatusInput {
@@ -87,18 +91,25 @@ export function buildPodStatus(input: PodStatusInput): PodStatus {
   }
   const phase = podPhase(input);
   const terminal = phase === "Succeeded" || phase === "Failed";
-  const initDone = input.init.every((s) => (s.kind === "sidecar" ? s.started : s.state?.terminated?.exitCode === 0));
-  const unreadyInit = input.init.filter((s) => (s.kind === "sidecar" ? !s.started : s.state?.terminated?.exitCode !== 0)).map((s) => s.name);
-  const unready = [...input.init.filter((s) => s.kind === "sidecar" && !s.ready), ...input.regular.filter((s) => !s.ready)].map((s) => s.name);
+  const unreadyInit: string[] = [];
+  for (const s of input.init) if (s.kind === "sidecar" ? !s.started : s.state?.terminated?.exitCode !== 0) unreadyInit.push(s.name);
+  const initDone = unreadyInit.length === 0;
+  const unready: string[] = [];
+  for (const s of input.init) if (s.kind === "sidecar" && !s.ready) unready.push(s.name);
+  for (const s of input.regular) if (!s.ready) unready.push(s.name);
   const containersReady = unready.length === 0 && !terminal;
-  const gates = pod.spec?.readinessGates ?? [];
-  const missingGates = gates.filter((g) => prev?.conditions?.find((c) => c.type === g.conditionType)?.status !== "True").map((g) => g.conditionType);
+  const gates = pod.spec?.readinessGates;
+  const missingGates = gates?.length ? gates.filter((g) => prev?.conditions?.find((c) => c.type === g.conditionType)?.status !== "True").map((g) => g.conditionType) : NO_GATES;
   const ready = containersReady && missingGates.length === 0;
-  const at = rfc3339(now);
+  // Formatted once, and only when a condition changes status.
+  let at: string | undefined;
   const cond = (type: string, status: boolean, reason?: string, message?: string): PodCondition => {
     const old = prev?.conditions?.find((c) => c.type === type);
     const s = status ? "True" : "False";
-    return { type, status: s, lastProbeTime: null as never, lastTransitionTime: old && old.status === s ? old.lastTransitionTime! : at, ...(reason ? { reason } : {}), ...(message ? { message } : {}) };
+    const c: PodCondition = { type, status: s, lastProbeTime: null as never, lastTransitionTime: old && old.status === s ? old.lastTransitionTime! : (at ??= rfc3339(now)) };
+    if (reason) c.reason = reason;
+    if (message) c.message = message;
+    return c;
   };
   const notReadyReason = terminal ? "PodCompleted" : "ContainersNotReady";
   const conditions: PodCondition[] = [
@@ -111,20 +122,19 @@ export function buildPodStatus(input: PodStatusInput): PodStatus {
   // An evicted pod says why it was disrupted (upstream's DisruptionTarget, reason TerminationByKubelet).
   if (input.terminal?.reason === "Evicted") conditions.push({ ...cond("DisruptionTarget", true, "TerminationByKubelet", input.terminal.message), lastProbeTime: null as never });
   conditions.sort((a, b) => order(a.type) - order(b.type));
-  const status: PodStatus = {
-    phase,
-    conditions,
-    hostIP: input.hostIP,
-    hostIPs: [{ ip: input.hostIP }],
-    ...(input.podIPs.length ? { podIP: input.podIPs[0], podIPs: input.podIPs.map((ip) => ({ ip })) } : {}),
-    ...(input.startTime !== undefined ? { startTime: rfc3339(input.startTime) } : {}),
-    ...(input.init.length ? { initContainerStatuses: input.init.map((s) => containerStatus(s, input.runtimeName)) } : {}),
-    containerStatuses: input.regular.map((s) => containerStatus(s, input.runtimeName)),
-    qosClass: prev?.qosClass ?? "BestEffort",
-    ...(prev?.nominatedNodeName ? { nominatedNodeName: prev.nominatedNodeName } : {}),
-    ...(input.terminal?.reason ? { reason: input.terminal.reason } : {}),
-    ...(input.terminal?.message ? { message: input.terminal.message } : {}),
-  };
+  // Fields in the order the API shows them, set one after another (no spread of a temporary object).
+  const status: PodStatus = { phase, conditions, hostIP: input.hostIP, hostIPs: [{ ip: input.hostIP }] };
+  if (input.podIPs.length) {
+    status.podIP = input.podIPs[0];
+    status.podIPs = input.podIPs.map((ip) => ({ ip }));
+  }
+  if (input.startTime !== undefined) status.startTime = rfc3339(input.startTime);
+  if (input.init.length) status.initContainerStatuses = input.init.map((s) => containerStatus(s, input.runtimeName));
+  status.containerStatuses = input.regular.map((s) => containerStatus(s, input.runtimeName));
+  status.qosClass = prev?.qosClass ?? "BestEffort";
+  if (prev?.nominatedNodeName) status.nominatedNodeName = prev.nominatedNodeName;
+  if (input.terminal?.reason) status.reason = input.terminal.reason;
+  if (input.terminal?.message) status.message = input.terminal.message;
   return status;
 }
 
