@@ -73,10 +73,16 @@ export function podSecurityAdmission(config: PodSecurityConfiguration = {}, onAu
   const exemptNamespaces = new Set(config.exemptions?.namespaces ?? []);
   const exemptRuntimeClasses = new Set(config.exemptions?.runtimeClasses ?? []);
 
+  /** The policy of each cached Namespace object (immutable: a relabelled namespace is a new object), read once rather than per request. */
+  const policies = new WeakMap<Namespace, NamespacePolicy>();
   /** The namespace's policy, from the server's cache when it holds the namespace, otherwise read live. */
   const namespacePolicy = (request: AdmissionRequest, ctx: AdmissionContext): NamespacePolicy | undefined | Promise<NamespacePolicy | undefined> => {
     const cached = ctx.listers?.get?.<Namespace>("namespaces", request.namespace!);
-    if (cached) return policyOf(cached.metadata?.labels, defaults).policy;
+    if (cached) {
+      let policy = policies.get(cached);
+      if (!policy) policies.set(cached, (policy = policyOf(cached.metadata?.labels, defaults).policy));
+      return policy;
+    }
     return ctx.client.resource("namespaces").get(request.namespace!).catch(() => undefined).then((ns) => policyOf((ns as Namespace | undefined)?.metadata?.labels, defaults).policy);
   };
 
