@@ -21,6 +21,10 @@ const files = readdirSync("bench").filter((f) => f.endsWith(".bench.ts") && (!fi
 const OUT = resolve(".bench-build");
 /** Marks a bench whose child processes are started from `.ts` files next to their sources (not in the bundle). */
 const FROM_SOURCE_MARK = "bench-runner: from-source";
+/** Marks a bench that runs under the Node flags the `kubesim` launcher sets (its shebang line), as a cluster started by `kubesim up` does. */
+const LAUNCHER_FLAGS_MARK = "bench-runner: launcher-flags";
+/** The Node flags on core/cli/main.ts's `#!/usr/bin/env -S node <flags>` line. */
+const launcherFlags = (): string[] => readFileSync("core/cli/main.ts", "utf8").split("\n", 1)[0]!.replace(/^#!.*?\bnode\b/, "").trim().split(/\s+/).filter(Boolean);
 
 /** Builds the selected benches and the built-in plugins into OUT; the reason when it cannot. */
 async function bundle(): Promise<string | undefined> {
@@ -61,10 +65,12 @@ if (whyNot) process.stdout.write(`(benches run from the sources through tsx — 
 let failures = 0;
 for (const file of files) {
   // A bench that starts child processes from source files (`bench-runner: from-source` in its text) runs through tsx.
-  const fromSource = whyNot !== undefined || readFileSync(join("bench", file), "utf8").includes(FROM_SOURCE_MARK);
+  const text = readFileSync(join("bench", file), "utf8");
+  const fromSource = whyNot !== undefined || text.includes(FROM_SOURCE_MARK);
+  const flags = text.includes(LAUNCHER_FLAGS_MARK) ? launcherFlags() : [];
   process.stdout.write(`\n== ${file}${whyNot ? " (tsx)" : fromSource ? " (tsx: its child processes run from source files)" : " (bundled)"}\n`);
   const argv = fromSource ? ["--import", "tsx", join("bench", file)] : [join(OUT, "dist", "bench", file.replace(/\.ts$/, ".js"))];
-  const r = spawnSync(process.execPath, ["--expose-gc", ...argv], { stdio: "inherit", env: { ...process.env, NODE_ENV: "production" } });
+  const r = spawnSync(process.execPath, ["--expose-gc", ...flags, ...argv], { stdio: "inherit", env: { ...process.env, NODE_ENV: "production" } });
   if (r.status !== 0) failures++;
 }
 process.exitCode = failures ? 1 : 0;
