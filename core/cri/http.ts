@@ -218,9 +218,12 @@ export function parseHttpMessage(buffer: string, atEnd = false): { startLine: st
   const start = headEnd + 4;
   const length = headers["content-length"];
   if (length !== undefined) {
+    // Content-Length counts UTF-8 bytes; the buffer holds decoded characters. One that is not a
+    // number (a malformed message) is read as no body.
     const n = Number(length);
-    if (buffer.length - start < n) return undefined;
-    return { startLine, headers, body: buffer.slice(start, start + n), consumed: start + n };
+    const bodyEnd = utf8End(buffer, start, n >= 0 ? n : 0);
+    if (bodyEnd < 0) return undefined;
+    return { startLine, headers, body: buffer.slice(start, bodyEnd), consumed: bodyEnd };
   }
   const isResponse = startLine.startsWith("HTTP/");
   if (isResponse && !atEnd) return undefined;
@@ -228,6 +231,33 @@ export function parseHttpMessage(buffer: string, atEnd = false): { startLine: st
 }
 
 const CR = 13;
+
+/**
+ * The index in `text` where `bytes` UTF-8 bytes starting at `start` end (past a character the count
+ * ends inside); -1 while fewer are there. ASCII (one byte a character) is checked first, as nearly
+ * every body is.
+ */
+function utf8End(text: string, start: number, bytes: number): number {
+  if (text.length - start >= bytes) {
+    const end = start + bytes;
+    let i = start;
+    while (i < end && text.charCodeAt(i) < 0x80) i++;
+    if (i === end) return end;
+  }
+  let n = 0;
+  for (let i = start; i < text.length; i++) {
+    if (n >= bytes) return i;
+    const c = text.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c < 0xdc00 && i + 1 < text.length) {
+      // A surrogate pair: one four-byte character.
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n >= bytes ? text.length : -1;
+}
 
 /** Lower-cased header names, kept for the names seen most (a bounded cache: no lower-casing per message). */
 const LOWER = new Map<string, string>();

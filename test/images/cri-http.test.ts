@@ -47,9 +47,12 @@ function referenceParse(buffer: string, atEnd: boolean): ReturnType<typeof parse
   const start = headEnd + 4;
   const length = headers["content-length"];
   if (length !== undefined) {
-    const n = Number(length);
-    if (buffer.length - start < n) return undefined;
-    return { startLine, headers, body: buffer.slice(start, start + n), consumed: start + n };
+    // Content-Length is in UTF-8 bytes: the shortest run of characters that many bytes long (or longer, when it ends inside one).
+    const n = Number(length) >= 0 ? Number(length) : 0;
+    for (let end = start; end <= buffer.length; end++) {
+      if (Buffer.byteLength(buffer.slice(start, end)) >= n) return { startLine, headers, body: buffer.slice(start, end), consumed: end };
+    }
+    return undefined;
   }
   const isResponse = startLine.startsWith("HTTP/");
   if (isResponse && !atEnd) return undefined;
@@ -78,6 +81,16 @@ test("parseHttpMessage: incomplete head or body waits; a response without Conten
   assert.equal(bare.headers, {});
   assert.is(bare.startLine, "GET / HTTP/1.1");
   assert.is(bare.consumed, "GET / HTTP/1.1\r\n\r\n".length);
+});
+
+test("parseHttpMessage: Content-Length counts UTF-8 bytes, so a body with multi-byte characters ends where its bytes do", () => {
+  const body = "<p>café — 🚀</p>";
+  const msg = `HTTP/1.1 200 OK\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}HTTP/1.1 204 No Content`;
+  const p = parseHttpMessage(msg)!;
+  assert.is(p.body, body);
+  assert.is(msg.slice(p.consumed), "HTTP/1.1 204 No Content");
+  // One byte short of the body: still waiting.
+  assert.is(parseHttpMessage(`HTTP/1.1 200 OK\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body.slice(0, -5)}`), undefined);
 });
 
 test("requestLine: the first three fields as split(' ') gives them, missing ones defaulted (empty fields kept)", () => {
