@@ -1,5 +1,5 @@
 import { request } from "node:https";
-import { connect as tlsConnect } from "node:tls";
+import { connect as tlsConnect, createSecureContext, type SecureContext } from "node:tls";
 import type { Duplex } from "node:stream";
 import type { WebhookClientConfig } from "kubernetes-types/admissionregistration/v1.js";
 
@@ -48,7 +48,7 @@ export async function postToWebhook(cc: WebhookClientConfig, body: unknown, time
     }
   }
   const payload = Buffer.from(JSON.stringify(body));
-  const ca = cc.caBundle ? Buffer.from(cc.caBundle, "base64") : undefined;
+  const secureContext = cc.caBundle ? trusting(cc.caBundle) : undefined;
   return new Promise((resolve, reject) => {
     const req = request({
       host,
@@ -56,10 +56,10 @@ export async function postToWebhook(cc: WebhookClientConfig, body: unknown, time
       method: "POST",
       path: `${url.pathname}${url.search}`,
       servername: url.hostname,
-      ...(ca ? { ca } : {}),
+      ...(secureContext ? { secureContext } : {}),
       headers: { "Content-Type": "application/json", Accept: "application/json, */*", "Content-Length": payload.length, Host: url.host },
       // Over the simulated network: TLS on the connection the resolver opened (no agent, so Node uses it).
-      ...(tunnel ? { createConnection: () => tlsConnect({ socket: tunnel, servername: url.hostname, ...(ca ? { ca } : {}) }) } : { agent: false }),
+      ...(tunnel ? { createConnection: () => tlsConnect({ socket: tunnel, servername: url.hostname, ...(secureContext ? { secureContext } : {}) }) } : { agent: false }),
     });
     const timer = setTimeout(() => {
       req.destroy();
@@ -97,4 +97,17 @@ export async function postToWebhook(cc: WebhookClientConfig, body: unknown, time
     });
     req.end(payload);
   });
+}
+
+/** Client TLS contexts trusting a caBundle, by bundle: parsing the certificates costs more than a review call (kube-apiserver's webhook clients keep theirs too). */
+const contexts = new Map<string, SecureContext>();
+
+function trusting(caBundle: string): SecureContext {
+  let context = contexts.get(caBundle);
+  if (!context) {
+    if (contexts.size >= 64) contexts.clear();
+    context = createSecureContext({ ca: Buffer.from(caBundle, "base64") });
+    contexts.set(caBundle, context);
+  }
+  return context;
 }
