@@ -1,7 +1,8 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync } from "node:crypto";
+import { createPrivateKey, createPublicKey } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createCertificateAuthority, issueCertificate, loadOrCreateClientCertificate, type CertificateSpec } from "../apiserver/http/tls.js";
+import { newServiceAccountKey, privateKeyPem } from "../apiserver/serviceaccount/cluster-credentials.js";
 import { KUBEADM_KUBECONFIGS, nodeIdentity, readCertificateAuthority, writeComponentKubeconfig } from "./component-kubeconfigs.js";
 
 /**
@@ -47,7 +48,7 @@ export async function ensureKubeadmPki(pkiDir: string, options: { nodeName: stri
   const frontProxyCa = await ensureCa(pkiDir, "front-proxy-ca", "front-proxy-ca");
   await ensureLeaf(pkiDir, "front-proxy-client", frontProxyCa, { commonName: "front-proxy-client", clientAuth: true });
   const saKey = join(pkiDir, "sa.key");
-  if (!existsSync(saKey)) writeFileSync(saKey, generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs1", format: "pem" }), { mode: 0o600 });
+  if (!existsSync(saKey)) writeFileSync(saKey, privateKeyPem(newServiceAccountKey()), { mode: 0o600 });
   const saPub = join(pkiDir, "sa.pub");
   if (!existsSync(saPub)) writeFileSync(saPub, createPublicKey(createPrivateKey(readFileSync(saKey, "utf8"))).export({ type: "spki", format: "pem" }));
   const etcdCa = await ensureCa(join(pkiDir, "etcd"), "ca", "etcd-ca");

@@ -44,10 +44,10 @@ function asToken(token: string) {
   return kubectlIn(dir, path);
 }
 
-test("kubectl create token prints an RS256 JWT signed with the cluster's key for the API server's audience", async () => {
+test("kubectl create token prints an ES256 JWT signed with the cluster's ECDSA P-256 key for the API server's audience", async () => {
   const token = (await k.ok(["create", "token", "robot"])).trim();
   const header = decodeProtectedHeader(token);
-  assert.is(header.alg, "RS256");
+  assert.is(header.alg, "ES256");
   assert.type(header.kid, "string");
   const claims = decodeJwt(token) as Record<string, unknown> & { exp: number; iat: number };
   assert.is(claims["iss"], "https://kubernetes.default.svc.cluster.local");

@@ -1,4 +1,4 @@
-import { randomUUID, sign, type KeyObject } from "node:crypto";
+import { randomUUID, sign } from "node:crypto";
 import { jwtVerify, type JWTPayload } from "jose";
 import type { ObjectMeta } from "kubernetes-types/meta/v1.js";
 import { offClock, type Clock } from "../../clock/clock.js";
@@ -7,7 +7,7 @@ import type { KubeObject } from "../../api/object.js";
 import { rfc3339 } from "../../api/time.js";
 import { conflict, fieldError, invalid, isStatusError } from "../../api/status.js";
 import type { UserInfo } from "../admission.js";
-import type { ClusterCredentials } from "./cluster-credentials.js";
+import type { ClusterCredentials, SigningKey } from "./cluster-credentials.js";
 
 /** kube-apiserver's default `--service-account-issuer`, also its default `--api-audiences`. */
 export const DEFAULT_SERVICE_ACCOUNT_ISSUER = "https://kubernetes.default.svc.cluster.local";
@@ -36,7 +36,7 @@ const MIN_EXPIRATION_SECONDS = 600;
 
 /**
  * Service account tokens as kube-apiserver issues and checks them: the `serviceaccounts/token`
- * subresource (TokenRequest) signs an RS256 JWT with the cluster's service-account key, with its
+ * subresource (TokenRequest) signs a JWT (ES256, or RS256 with an RSA key) with the cluster's service-account key, with its
  * audiences (default: the API server's), expiry and an optional binding to a Pod, Secret or Node;
  * the authenticator accepts such a token for the API server's audience while it is unexpired and
  * its service account (and bound object) still exist with the same uid.
@@ -88,7 +88,7 @@ export class ServiceAccountTokens {
     const audiences = spec.audiences?.length ? spec.audiences : [...this.audiences];
     const key = await this.o.credentials.signingKey();
     const payload = { "kubernetes.io": claims, iss: this.issuer, sub: `system:serviceaccount:${namespace}:${name}`, aud: audiences, iat: now, nbf: now, exp, jti: randomUUID() };
-    const token = await offClock(this.o.clock, signRs256({ alg: "RS256", kid: key.kid }, payload, key.privateKey));
+    const token = await offClock(this.o.clock, signJws(payload, key));
     const meta: ObjectMeta = { name, namespace, creationTimestamp: rfc3339(this.o.clock.now()) };
     return {
       apiVersion: "authentication.k8s.io/v1",
@@ -109,7 +109,7 @@ export class ServiceAccountTokens {
     let payload: JWTPayload;
     try {
       const key = await this.o.credentials.signingKey();
-      ({ payload } = await offClock(this.o.clock, jwtVerify(token, key.publicKey, { issuer: this.issuer, audience: [...this.audiences], currentDate: new Date(this.o.clock.now()), algorithms: ["RS256"] })));
+      ({ payload } = await offClock(this.o.clock, jwtVerify(token, key.publicKey, { issuer: this.issuer, audience: [...this.audiences], currentDate: new Date(this.o.clock.now()), algorithms: [key.alg] })));
     } catch {
       return undefined;
     }
@@ -148,13 +148,16 @@ export class ServiceAccountTokens {
 }
 
 /**
- * A JWS compact RS256 token of `header` and `payload`. Signed by node:crypto on the thread pool:
- * jose 6 signs through WebCrypto, which costs about 1.7× the CPU per RSA-2048 signature, and every
- * pod's projected token is one. Tokens are still verified by jose.
+ * A JWS compact token of `payload` signed with `key` (header `alg` and `kid` from it). Signed by
+ * node:crypto on the thread pool: jose 6 signs through WebCrypto, which costs more CPU per
+ * signature, and every pod's projected token is one. ECDSA signatures are JWS's fixed-length
+ * r‖s (IEEE P1363), not DER. Tokens are still verified by jose.
  */
-function signRs256(header: object, payload: object, key: KeyObject): Promise<string> {
+function signJws(payload: object, key: SigningKey): Promise<string> {
+  const header = { alg: key.alg, kid: key.kid };
   const input = `${Buffer.from(JSON.stringify(header)).toString("base64url")}.${Buffer.from(JSON.stringify(payload)).toString("base64url")}`;
+  const signer = key.alg === "ES256" ? { key: key.privateKey, dsaEncoding: "ieee-p1363" as const } : key.privateKey;
   return new Promise((resolve, reject) => {
-    sign("sha256", Buffer.from(input), key, (err, signature) => (err ? reject(err) : resolve(`${input}.${signature.toString("base64url")}`)));
+    sign("sha256", Buffer.from(input), signer, (err, signature) => (err ? reject(err) : resolve(`${input}.${signature.toString("base64url")}`)));
   });
 }
