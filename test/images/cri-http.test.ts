@@ -93,6 +93,20 @@ test("parseHttpMessage: Content-Length counts UTF-8 bytes, so a body with multi-
   assert.is(parseHttpMessage(`HTTP/1.1 200 OK\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body.slice(0, -5)}`), undefined);
 });
 
+test("parseHttpMessage: a large body with multi-byte characters read in small chunks waits until its last byte, then is whole", () => {
+  const body = "ab€é🚀\n".repeat(20_000);
+  const msg = `HTTP/1.1 200 OK\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+  let buffer = "";
+  let parsed: ReturnType<typeof parseHttpMessage>;
+  for (let at = 0; at < msg.length; at += 1024) {
+    buffer += msg.slice(at, at + 1024);
+    parsed = parseHttpMessage(buffer);
+    if (buffer.length < msg.length) assert.is(parsed, undefined, `complete at ${buffer.length} of ${msg.length} characters`);
+  }
+  assert.is(parsed!.body, body);
+  assert.is(parsed!.consumed, msg.length);
+});
+
 test("requestLine: the first three fields as split(' ') gives them, missing ones defaulted (empty fields kept)", () => {
   assert.equal(requestLine("GET /x?y=1 HTTP/1.1"), { method: "GET", path: "/x?y=1", httpVersion: "HTTP/1.1" });
   fc.assert(
