@@ -76,6 +76,16 @@ export interface IngressReview {
 }
 
 /**
+ * The body of a webhook request as an AdmissionReview: throws when it is not JSON or not a JSON
+ * object (the webhook server answers that 400, as upstream's does for a body it cannot decode).
+ */
+export function decodeReview(body: string): IngressReview {
+  const review: unknown = JSON.parse(body);
+  if (typeof review !== "object" || review === null || Array.isArray(review)) throw new Error("couldn't get version/kind; json parse error: not an object");
+  return review as IngressReview;
+}
+
+/**
  * The controller's validating webhook (`validate.nginx.ingress.kubernetes.io`, served by its pods
  * on :8443): answers an AdmissionReview for an Ingress with the review carrying its response —
  * refused (code 400, reason BadRequest, the first problem as message) when the Ingress is of its

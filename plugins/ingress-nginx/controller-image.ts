@@ -3,6 +3,7 @@ import type { Process, Program } from "../../core/cri/process.js";
 import { USERLAND, baseFiles, serveHttp, serveHttps, untilSignal } from "../images/index.js";
 import { klogTime, type ControllerInstance, type IngressNginxController } from "./controller.js";
 import { CONTROLLER_IMAGE } from "./manifest.js";
+import { decodeReview, type IngressReview } from "./admission.js";
 import { CONTROLLER_VERSION, NGINX_VERSION } from "./nginx-conf.js";
 import { RequestHandler } from "./request-handler.js";
 import { IngressControllerMetrics } from "./controller-metrics.js";
@@ -98,14 +99,21 @@ function serveWebhook(p: Process, ctl: IngressNginxController, t: () => string):
     return false;
   }
   serveHttps(p, Number(address.slice(address.lastIndexOf(":") + 1)), { cert, key }, (req) => {
+    // As upstream's admission server: a body it cannot decode is a 400, a review it cannot handle a 500.
+    let review: IngressReview;
+    try {
+      review = decodeReview(req.body);
+    } catch (err) {
+      p.stderr(`E${t().slice(1)}       7 server.go:62] "Unexpected error decoding request" err=${JSON.stringify((err as Error).message)}\n`);
+      return { status: 400, body: "" };
+    }
     let answer;
     try {
-      answer = ctl.review(JSON.parse(req.body));
+      answer = ctl.review(review);
     } catch (err) {
-      p.stderr(`E${t().slice(1)}       7 server.go:85] "Failed to process webhook request" err="${(err as Error).message}"\n`);
+      p.stderr(`E${t().slice(1)}       7 server.go:69] "Unexpected error handling request" err=${JSON.stringify((err as Error).message)}\n`);
       return { status: 500, body: "" };
     }
-    const review = answer.review as { request?: { namespace?: string; name?: string } };
     const ing = `${review.request?.namespace ?? ""}/${review.request?.name ?? ""}`;
     p.stderr(answer.problem === undefined
       ? `${t()}       7 main.go:144] "successfully validated configuration, accepting" ingress="${ing}"\n`

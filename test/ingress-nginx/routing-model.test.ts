@@ -3,7 +3,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import type { Ingress, IngressClass, HTTPIngressPath } from "kubernetes-types/networking/v1.js";
 import { buildRoutingModel, findLocation, findServer, upstreamName } from "../../plugins/ingress-nginx/routing-model.js";
-import { ingressProblems, reviewIngress } from "../../plugins/ingress-nginx/admission.js";
+import { decodeReview, ingressProblems, reviewIngress } from "../../plugins/ingress-nginx/admission.js";
 import { parseAnnotations, parseNginxSize } from "../../plugins/ingress-nginx/annotations.js";
 
 let seq = 0;
@@ -153,6 +153,13 @@ test("the webhook's AdmissionReview: allowed with the request's uid, refused as 
   assert.equal((reviewIngress(review(other), [nginxClass], [existing]).review as { response: unknown }).response, { uid: "u-1", allowed: true });
   const cm = { apiVersion: "admission.k8s.io/v1", kind: "AdmissionReview", request: { uid: "u-2", kind: { group: "", version: "v1", kind: "ConfigMap" }, name: "cm", namespace: "default" } };
   assert.throws(() => reviewIngress(cm, [nginxClass], []), (e: Error) => e.message === "rejecting admission review because the request does not contain an Ingress resource but /v1, Kind=ConfigMap with name cm in namespace default");
+});
+
+test("the webhook's request body: a JSON object decodes; anything else (not JSON, null, an array, a string) is a decoding error, which the pod answers 400", () => {
+  assert.equal(decodeReview(`{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview"}`), { apiVersion: "admission.k8s.io/v1", kind: "AdmissionReview" });
+  for (const body of ["", "{", "null", "[]", `"x"`, "7"]) assert.throws(() => decodeReview(body), undefined, `body ${JSON.stringify(body)} decoded`);
+  // A decodable object that is no AdmissionReview is the handler's error (a 500, as upstream's).
+  assert.throws(() => reviewIngress(decodeReview("{}"), [], []), (e: Error) => e.message === "request is not of type AdmissionReview v1 or v1beta1");
 });
 
 test("resource backends are ignored as ingress-nginx ignores them: the path falls to what else matches, a resource defaultBackend leaves the default backend", () => {
