@@ -84,6 +84,14 @@ function runFile(file: string): Promise<FileResult> {
   });
 }
 
+/** The first failure of a uvu run's output (its `FAIL` line and the assertion after it, at most 30 lines), indented for the closing summary. */
+function firstFailure(output: string): string {
+  const lines = output.split("\n");
+  const at = lines.findIndex((l) => l.includes("FAIL  "));
+  const shown = at < 0 ? lines.filter((l) => l.trim()).slice(-30) : lines.slice(at, at + 30);
+  return shown.map((l) => `      ${l}`).join("\n");
+}
+
 const files = [...findTests(join(root, "test")), ...findTests(join(root, "examples"))]
   .filter((f) => !f.endsWith("run.ts") && (!filter || relative(root, f).includes(filter)))
   .sort();
@@ -100,7 +108,7 @@ await Promise.all(
         // One re-run, in the open: a file that passes the second time is listed as flaky at the end.
         process.stdout.write(`FAIL ${relative(root, file)} (${r.passed} passed, ${r.failed} failed, ${r.ms} ms): running it once more\n`);
         const again = await runFile(file);
-        if (!again.failed) flaky.push(`${relative(root, file)} — first run: ${r.output.split("\n").find((l) => l.includes("FAIL  "))?.trim() ?? "failed"}`);
+        if (!again.failed) flaky.push(`${relative(root, file)} — first run:\n${firstFailure(r.output)}`);
         r = again;
       }
       results.push(r);
