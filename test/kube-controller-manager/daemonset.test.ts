@@ -108,12 +108,15 @@ test("a DaemonSet runs one pod per eligible node through the scheduler, follows 
     assert.match(ev.message!, /^Created pod: agent-[a-z0-9]{5}$/);
     assert.is(ev.source?.component, "daemonset-controller");
 
-    // A new node gets a pod; a removed node loses it.
+    // A new node gets a pod; a removed node loses it — to the pod garbage collector, after its
+    // 40 s quarantine (the DaemonSet controller leaves pods bound to a gone node alone).
     await cluster.addNode({ name: "kubesim-worker3" });
     await cluster.waitFor<DaemonSet>("DaemonSet", (d) => d.status?.numberReady === 3 && d.status.desiredNumberScheduled === 3, { namespace: "default" });
     await cluster.removeNode("kubesim-worker3");
     await cluster.waitFor<DaemonSet>("DaemonSet", (d) => d.status?.desiredNumberScheduled === 2, { namespace: "default" });
     await cluster.clock.sleep(1000);
+    assert.equal((await livePods(cluster, uid)).map((p) => p.spec!.nodeName).sort(), ["kubesim-worker", "kubesim-worker2", "kubesim-worker3"]);
+    await cluster.clock.sleep(61_000);
     assert.equal((await livePods(cluster, uid)).map((p) => p.spec!.nodeName).sort(), ["kubesim-worker", "kubesim-worker2"]);
 
     // A nodeSelector that stops matching a node removes its pod (misscheduled until then).

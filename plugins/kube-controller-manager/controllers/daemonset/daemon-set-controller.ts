@@ -316,8 +316,9 @@ export function daemonSetController(mgr: Manager, workers: number): Controller {
         } else keep.add(live[0]!);
         victims.push(...live.filter((p) => !keep.has(p)));
       }
-      // Pods whose node is gone (upstream leaves these to the pod garbage collector).
-      for (const [nodeName, list] of nodeToPods) if (!known.has(nodeName)) victims.push(...list.filter((p) => !p.metadata?.deletionTimestamp));
+      // Unscheduled pods pinned to a node that is gone (getUnscheduledPodsWithoutNode): the scheduler
+      // can never bind them. Pods already bound to a gone node are the pod garbage collector's.
+      for (const [nodeName, list] of nodeToPods) if (!known.has(nodeName)) victims.push(...list.filter((p) => !p.spec?.nodeName && !p.metadata?.deletionTimestamp));
       if (rolling && victims.length === 0 && create.length === 0) {
         const step = rollingUpdateStep(nodeToPods, hash, budget, available);
         victims.push(...step.deletePods);
