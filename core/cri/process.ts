@@ -66,3 +66,11 @@ export interface ChildIo {
 
 /** A program: runs until it returns its exit code. */
 export type Program = (process: Process) => Promise<number>;
+
+/** Waits until the process is told to stop: 0 on SIGTERM/SIGINT (daemons that shut down cleanly), 137 when killed. */
+export function untilStopped(p: Process): Promise<number> {
+  return new Promise<number>((resolve) => {
+    p.onSignal((s) => (s === "SIGTERM" || s === "SIGINT" ? resolve(0) : undefined));
+    p.signal.addEventListener("abort", () => resolve(137), { once: true });
+  });
+}

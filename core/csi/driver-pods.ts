@@ -1,5 +1,5 @@
 import type { ImageDefinition } from "../cri/images.js";
-import type { Process, Program } from "../cri/process.js";
+import { type Process, type Program, untilStopped } from "../cri/process.js";
 import { UnixSocketError, type UnixListener, type UnixSocketTable } from "../net/unix-sockets.js";
 import type { PluginInfo, RegistrationService, RegistrationStatus } from "./plugin-registration.js";
 import type { IdentityService } from "./services.js";
@@ -16,14 +16,6 @@ function klog(p: Process, file: string, msg: string, kv: Record<string, string> 
   const d = new Date(p.clock.now());
   const ts = `${String(d.getUTCMonth() + 1).padStart(2, "0")}${String(d.getUTCDate()).padStart(2, "0")} ${d.toISOString().slice(11, 23)}000`;
   p.stderr(`I${ts}       1 ${file}] "${msg}"${Object.entries(kv).map(([k, v]) => ` ${k}="${v}"`).join("")}\n`);
-}
-
-/** Waits until the process is told to stop; resolves with its exit code (0 after SIGTERM/SIGINT). */
-function untilStopped(p: Process): Promise<number> {
-  return new Promise<number>((resolve) => {
-    p.onSignal((s) => (s === "SIGTERM" || s === "SIGINT" ? resolve(0) : undefined));
-    p.signal.addEventListener("abort", () => resolve(137), { once: true });
-  });
 }
 
 /** Connects to the driver's CSI socket, retrying every second while it is not there yet (as the sidecars' connection library does). */

@@ -1,12 +1,5 @@
 import type { ImageDefinition } from "../../core/cri/images.js";
-import type { Process, Program } from "../../core/cri/process.js";
-
-function untilStopped(p: Process): Promise<number> {
-  return new Promise<number>((resolve) => {
-    p.onSignal((s) => (s === "SIGTERM" || s === "SIGINT" ? resolve(0) : undefined));
-    p.signal.addEventListener("abort", () => resolve(137), { once: true });
-  });
-}
+import { type Program, untilStopped } from "../../core/cri/process.js";
 
 /** A long-running Calico component: it logs its start and runs until stopped (its work is done by the node agent the pod stands for). */
 function daemon(lines: readonly string[]): Program {

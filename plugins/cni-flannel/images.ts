@@ -1,13 +1,5 @@
 import type { ImageDefinition } from "../../core/cri/images.js";
-import type { Process, Program } from "../../core/cri/process.js";
-
-/** Waits until the process is told to stop: 0 on SIGTERM/SIGINT (flanneld exits cleanly), 137 when killed. */
-function untilStopped(p: Process): Promise<number> {
-  return new Promise<number>((resolve) => {
-    p.onSignal((s) => (s === "SIGTERM" || s === "SIGINT" ? resolve(0) : undefined));
-    p.signal.addEventListener("abort", () => resolve(137), { once: true });
-  });
-}
+import { type Program, untilStopped } from "../../core/cri/process.js";
 
 /** busybox/coreutils `cp [-f] SRC DST` inside the container's filesystem (the init containers' job). */
 const cp: Program = async (p) => {

@@ -1,14 +1,6 @@
 import type { ImageDefinition } from "../../core/cri/images.js";
-import type { Process, Program } from "../../core/cri/process.js";
+import { type Program, untilStopped } from "../../core/cri/process.js";
 import { klogLine } from "../../core/log/klog.js";
-
-/** Runs until told to stop: 0 on SIGTERM/SIGINT, 137 when killed. */
-function untilStopped(p: Process): Promise<number> {
-  return new Promise<number>((resolve) => {
-    p.onSignal((s) => (s === "SIGTERM" || s === "SIGINT" ? resolve(0) : undefined));
-    p.signal.addEventListener("abort", () => resolve(137), { once: true });
-  });
-}
 
 /**
  * kindnetd's container: logs kindnetd's start-up lines from its environment (HOST_IP, POD_IP,
