@@ -3,6 +3,9 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { startFixture } from "../http/fixture.js";
 import { kubectlIn } from "./kubectl-runner.js";
+import { KUBECTL, requireTool } from "../support/require-tool.js";
+
+requireTool(KUBECTL);
 
 const fx = await startFixture();
 const k = kubectlIn(fx.dir, fx.kubeconfig);

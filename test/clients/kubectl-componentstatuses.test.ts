@@ -10,6 +10,9 @@ import { startHttpServer, writeKubeconfigFor } from "../../core/apiserver/http/i
 import { createLogger } from "../../core/log/logger.js";
 import { RealClock } from "../../core/clock/real-clock.js";
 import { kubectlIn } from "./kubectl-runner.js";
+import { KUBECTL, requireTool } from "../support/require-tool.js";
+
+requireTool(KUBECTL);
 
 const WARNING = "Warning: v1 ComponentStatus is deprecated in v1.19+\n";
 

@@ -4,6 +4,9 @@ import * as assert from "uvu/assert";
 import { fileURLToPath } from "node:url";
 import { startFixture } from "../http/fixture.js";
 import { kubectlIn } from "./kubectl-runner.js";
+import { KUBECTL, requireTool } from "../support/require-tool.js";
+
+requireTool(KUBECTL);
 
 const HTTPROUTES = fileURLToPath(new URL("../fixtures/crds/gateway.networking.k8s.io_httproutes.yaml", import.meta.url));
 

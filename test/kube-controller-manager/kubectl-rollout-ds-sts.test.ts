@@ -8,6 +8,9 @@ import { Cluster } from "../../core/cluster/cluster.js";
 import { startHttpServer, writeKubeconfigFor } from "../../core/apiserver/http/index.js";
 import { createLogger } from "../../core/log/logger.js";
 import { kubectlIn } from "../clients/kubectl-runner.js";
+import { KUBECTL, requireTool } from "../support/require-tool.js";
+
+requireTool(KUBECTL);
 
 const cluster = new Cluster({ clock: "real", seed: 5, nodes: 3 });
 await cluster.start();

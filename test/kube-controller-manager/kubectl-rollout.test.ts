@@ -10,6 +10,9 @@ import { startHttpServer, writeKubeconfigFor } from "../../core/apiserver/http/i
 import { createLogger } from "../../core/log/logger.js";
 import { kubectlIn } from "../clients/kubectl-runner.js";
 import { fakeKubelet } from "./helpers.js";
+import { KUBECTL, requireTool } from "../support/require-tool.js";
+
+requireTool(KUBECTL);
 
 // The controllers alone: the fake kubelet below binds and runs the pods.
 const cluster = new Cluster({ clock: "real", seed: 5, nodes: 2, plugins: ["kube-controller-manager"] });

@@ -14,6 +14,9 @@ import kubelet from "../../plugins/kubelet/index.js";
 import runtime from "../../plugins/runtime-containerd/index.js";
 import { kubectlIn } from "../clients/kubectl-runner.js";
 import { POD_NETWORK } from "./harness.js";
+import { KUBECTL, requireTool } from "../support/require-tool.js";
+
+requireTool(KUBECTL);
 
 const dir = mkdtempSync(join(tmpdir(), "kubesim-kubelet-"));
 const cluster = new Cluster({ clock: "real", seed: 3, nodes: [{ name: "node-1" }], plugins: [...POD_NETWORK, images, runtime, kubelet] });

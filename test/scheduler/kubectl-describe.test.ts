@@ -7,6 +7,9 @@ import { kubectlIn } from "../clients/kubectl-runner.js";
 import { HttpClient } from "../../core/client/http-client.js";
 import { nodeObject } from "../../core/cluster/node-registration.js";
 import { runStandaloneScheduler } from "../../plugins/kube-scheduler/standalone.js";
+import { KUBECTL, requireTool } from "../support/require-tool.js";
+
+requireTool(KUBECTL);
 
 test("kubectl describe pod: Scheduled event for a bound pod; Unschedulable condition and FailedScheduling text for one asking too much cpu", async () => {
   const fx = await startFixture();
