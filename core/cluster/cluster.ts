@@ -47,7 +47,8 @@ import { CniPodNetwork } from "../cni/cni-pod-network.js";
 import { PodNetwork } from "../cni/pod-network.js";
 import { NetworkPlugins } from "../cni/network-plugins.js";
 import { ClusterNetwork } from "../net/cluster-network.js";
-import { NetworkConfigToken } from "../net/network-config.js";
+import { NetworkConfigToken, type NetworkConfig } from "../net/network-config.js";
+import { controlPlaneHostAgent, CONTROL_PLANE_HOST_AGENT } from "./control-plane-host.js";
 import { ClusterDnsPort, ClusterDnsWorkers } from "./cluster-dns.js";
 import { NodeCommands, type NodeCommandResult } from "./node-commands.js";
 import { runNodeCommand } from "./node-shell.js";
@@ -341,6 +342,21 @@ export class Cluster {
       const refused = (port: number) => ({ healthy: false as const, error: `Get "https://127.0.0.1:${port}/healthz": dial tcp 127.0.0.1:${port}: connect: connection refused` });
       cp.componentHealth.set("controller-manager", () => (this.state === "running" ? { healthy: true } : refused(10257)));
       cp.componentHealth.set("scheduler", () => (this.state === "running" && this.plugins.startedPlugins.includes("kube-scheduler") ? { healthy: true } : refused(10259)));
+      // kubeadm's part on control-plane nodes: the kube-apiserver and etcd static pods and their probes' endpoints.
+      const agents = this.extensions.point(NodeAgents);
+      if (!agents.has(CONTROL_PLANE_HOST_AGENT)) {
+        const network = this.container.resolve<NetworkConfig>(NetworkConfigToken);
+        const healthOf = async (component: string): Promise<{ healthy: boolean; reason?: string }> => {
+          const status = await cp.componentHealth.status(component);
+          const condition = status?.conditions?.[0];
+          return condition?.status === "True" ? { healthy: true } : { healthy: false, reason: condition?.error ?? "unhealthy" };
+        };
+        agents.contribute(CONTROL_PLANE_HOST_AGENT, controlPlaneHostAgent({
+          apiServer: () => (this.state === "running" || this.state === "starting" ? healthOf("etcd-0") : { healthy: false, reason: "the API server is stopping" }),
+          etcd: () => healthOf("etcd-0"),
+          kubeadm: () => ({ apiServerPort: this.options.apiServerPort ?? 6443, serviceCidr: network.serviceCidr, podNetworkCidr: network.podNetworkCidr }),
+        }));
+      }
       for (const ref of this.options.plugins ?? DEFAULT_PLUGINS) if (!this.plugins.has(ref)) this.plugins.use(ref);
       provide(this.container, Store, cp.store);
       provide(this.container, ApiServerApi, cp.apiServer);

@@ -229,11 +229,14 @@ export class PacketWalk {
         this.hop(ns, "route", pkt, `reroute: ${describeRoute(r.route, r.table)}`, r.route.dev ? { device: r.route.dev } : {});
       }
     }
-    if (!this.hook(ns, "filter", "OUTPUT", pkt, ct, undefined, r.route.dev).ok) return;
+    // A packet to one of the namespace's own addresses leaves through the loopback device, whatever
+    // device the local route names (`ip route get <own address>` says `dev lo`).
+    const outDev = r.route.type === "local" ? "lo" : r.route.dev;
+    if (!this.hook(ns, "filter", "OUTPUT", pkt, ct, undefined, outDev).ok) return;
     // IPVS also catches locally generated connections (LOCAL_OUT).
     if (ct.orig && r.route.type === "local" && ns.ipvs.size && this.ipvs(ns, pkt, ct)) return;
-    const dev = ns.devices.get(r.route.dev ?? "lo");
-    if (!dev) return this.drop(ns, pkt, "no-route", `device ${r.route.dev} is gone`);
+    const dev = ns.devices.get(outDev ?? "lo");
+    if (!dev) return this.drop(ns, pkt, "no-route", `device ${outDev} is gone`);
     this.postRouting(ns, pkt, dev, r.route.via ?? (r.route.type === "local" ? pkt.dst : pkt.dst), ct);
   }
 

@@ -5,7 +5,10 @@
  * runs the same component against a server over HTTP ({@link runControllerManager}).
  */
 import { AggregatedApiToken, Controllers, definePlugin, NetworkConfigToken, NodeAgents, type DefinedPlugin } from "../../core/index.js";
-import { nodeMetricsAgent } from "../../core/metrics/node-metrics-agent.js";
+import { Images } from "../../core/cri/images.js";
+import { controlPlaneComponentAgent } from "../../core/cluster/control-plane-component-agent.js";
+import { KUBE_CONTROLLER_MANAGER_PORT, kubeControllerManagerPod } from "../../core/cluster/kubeadm-static-pods.js";
+import { KUBE_CONTROLLER_MANAGER_IMAGE } from "./image.js";
 import { KubeControllerManager } from "./controller-manager.js";
 import { fieldError } from "../../core/api/status.js";
 import { PluginConfigError } from "../../core/plugins/plugin-config.js";
@@ -25,8 +28,20 @@ export function kubeControllerManager(defaults: KubeControllerManagerOptions = {
     setup(ctx) {
       const options: KubeControllerManagerOptions = { ...defaults, ...(ctx.config as KubeControllerManagerOptions | undefined) };
       let running: KubeControllerManager | undefined;
-      // Its metrics on :10257 of the control-plane nodes, where its static pod listens.
-      ctx.contribute(NodeAgents, `${PLUGIN_NAME}-metrics`, nodeMetricsAgent(10257, { "/metrics": () => running?.metrics.metrics() ?? "" }, { controlPlaneOnly: true }));
+      // kubeadm's kube-controller-manager static pod on the control-plane nodes, and its secure port
+      // :10257 (metrics and the health its probes read) in the host network it runs in.
+      ctx.contribute(Images, KUBE_CONTROLLER_MANAGER_IMAGE.repository, KUBE_CONTROLLER_MANAGER_IMAGE);
+      ctx.contribute(
+        NodeAgents,
+        `${PLUGIN_NAME}-metrics`,
+        controlPlaneComponentAgent({
+          port: KUBE_CONTROLLER_MANAGER_PORT,
+          metrics: () => running?.metrics.metrics() ?? "",
+          healthPaths: ["/healthz"],
+          health: () => (running ? { healthy: true } : { healthy: false, reason: "the controller manager is not running" }),
+          staticPod: (network, node) => kubeControllerManagerPod({ advertiseAddress: node.ip, nodeName: node.name, apiServerPort: 6443, serviceCidr: network.serviceCidr, podNetworkCidr: network.podNetworkCidr }),
+        }),
+      );
       ctx.contribute(Controllers, PLUGIN_NAME, {
         name: PLUGIN_NAME,
         async setup(mgr) {
@@ -63,6 +78,7 @@ export function kubeControllerManager(defaults: KubeControllerManagerOptions = {
       });
       return () => {
         ctx.extensions(NodeAgents).withdraw(`${PLUGIN_NAME}-metrics`);
+        ctx.extensions(Images).withdraw(KUBE_CONTROLLER_MANAGER_IMAGE.repository);
       };
     },
   });

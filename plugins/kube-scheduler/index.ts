@@ -17,7 +17,10 @@ import type { KubeSchedulerConfiguration } from "./config/types.js";
 import { validateSchedulerConfig } from "./config/validate.js";
 import { isPluginConfigError } from "../../core/plugins/plugin-config.js";
 import { NodeAgents } from "../../core/cluster/node-agents.js";
-import { nodeMetricsAgent } from "../../core/metrics/node-metrics-agent.js";
+import { Images } from "../../core/cri/images.js";
+import { controlPlaneComponentAgent } from "../../core/cluster/control-plane-component-agent.js";
+import { KUBE_SCHEDULER_PORT, kubeSchedulerPod } from "../../core/cluster/kubeadm-static-pods.js";
+import { KUBE_SCHEDULER_IMAGE } from "./image.js";
 import { EXPLAIN_LABEL, EXPLAIN_NAMESPACE, formatExplanation, type Explanation } from "./explain/explanation.js";
 
 export { Scheduler, numFeasibleNodesToFind, type SchedulerOptions } from "./scheduler.js";
@@ -104,10 +107,23 @@ export function kubeScheduler(options: KubeSchedulerPluginOptions = {}): Defined
           });
         },
       });
-      // The scheduler's metrics on :10259 of the control-plane nodes, where its static pod listens.
-      ctx.contribute(NodeAgents, "kube-scheduler-metrics", nodeMetricsAgent(10259, { "/metrics": () => scheduler?.metrics.scrape() ?? "" }, { controlPlaneOnly: true }));
+      // kubeadm's kube-scheduler static pod on the control-plane nodes, and its secure port :10259
+      // (metrics and the health its probes read) in the host network it runs in.
+      ctx.contribute(Images, KUBE_SCHEDULER_IMAGE.repository, KUBE_SCHEDULER_IMAGE);
+      ctx.contribute(
+        NodeAgents,
+        "kube-scheduler-metrics",
+        controlPlaneComponentAgent({
+          port: KUBE_SCHEDULER_PORT,
+          metrics: () => scheduler?.metrics.scrape() ?? "",
+          healthPaths: ["/healthz", "/livez", "/readyz"],
+          health: () => (scheduler ? { healthy: true } : { healthy: false, reason: "the scheduler is not running" }),
+          staticPod: () => kubeSchedulerPod(),
+        }),
+      );
       return async () => {
         ctx.extensions(NodeAgents).withdraw("kube-scheduler-metrics");
+        ctx.extensions(Images).withdraw(KUBE_SCHEDULER_IMAGE.repository);
         ctx.extensions(Controllers).withdraw("kube-scheduler");
         await scheduler?.shutdown();
       };

@@ -1,5 +1,6 @@
 import type { Pod, PodCondition, PodStatus, ContainerStatus } from "kubernetes-types/core/v1.js";
 import { rfc3339 } from "../../core/api/time.js";
+import { podQOSClass } from "../../core/api/builtin/core/qos.js";
 import type { ContainerSlot } from "./container-slot.js";
 
 const OWN_CONDITIONS = new Set(["PodReadyToStartContainers", "Initialized", "ContainersReady", "Ready"]);
@@ -87,7 +88,7 @@ export function buildPodStatus(input: PodStatusInput): PodStatus {
   const { pod, now } = input;
   const prev = pod.status;
   if (input.rejected && input.terminal) {
-    return { phase: input.terminal.phase, reason: input.terminal.reason!, message: input.terminal.message!, ...(input.startTime !== undefined ? { startTime: rfc3339(input.startTime) } : {}), qosClass: prev?.qosClass ?? "BestEffort", ...(prev?.conditions ? { conditions: prev.conditions.filter((c) => !OWN_CONDITIONS.has(c.type)) } : {}) };
+    return { phase: input.terminal.phase, reason: input.terminal.reason!, message: input.terminal.message!, ...(input.startTime !== undefined ? { startTime: rfc3339(input.startTime) } : {}), qosClass: prev?.qosClass ?? podQOSClass(pod.spec ?? { containers: [] }), ...(prev?.conditions ? { conditions: prev.conditions.filter((c) => !OWN_CONDITIONS.has(c.type)) } : {}) };
   }
   const phase = podPhase(input);
   const terminal = phase === "Succeeded" || phase === "Failed";
@@ -131,7 +132,8 @@ export function buildPodStatus(input: PodStatusInput): PodStatus {
   if (input.startTime !== undefined) status.startTime = rfc3339(input.startTime);
   if (input.init.length) status.initContainerStatuses = input.init.map((s) => containerStatus(s, input.runtimeName));
   status.containerStatuses = input.regular.map((s) => containerStatus(s, input.runtimeName));
-  status.qosClass = prev?.qosClass ?? "BestEffort";
+  // A static pod has no API-computed class yet: the kubelet computes it (GetPodQOS), as for every pod.
+  status.qosClass = prev?.qosClass ?? podQOSClass(pod.spec ?? { containers: [] });
   if (prev?.nominatedNodeName) status.nominatedNodeName = prev.nominatedNodeName;
   if (input.terminal?.reason) status.reason = input.terminal.reason;
   if (input.terminal?.message) status.message = input.terminal.message;

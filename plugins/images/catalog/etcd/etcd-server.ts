@@ -1,7 +1,7 @@
-import type { Process } from "../../../core/cri/process.js";
-import { httpGet, type HttpRequest, type HttpResponse } from "../../../core/cri/http.js";
-import { resolveHost } from "../../../core/net/resolver.js";
-import { serveHttp, untilSignal } from "../../images/index.js";
+import type { Process } from "../../../../core/cri/process.js";
+import { httpGet, type HttpRequest, type HttpResponse } from "../../../../core/cri/http.js";
+import { resolveHost } from "../../../../core/net/resolver.js";
+import { serveHttp, untilSignal } from "../../daemon.js";
 import { hostPort, parseEtcdConfig, type EtcdConfig } from "./etcd-config.js";
 import { applyEntry, quorum, type EtcdState, type Entry, type Member } from "./etcd-state.js";
 import { clusterId, decimal, memberId } from "./member-id.js";

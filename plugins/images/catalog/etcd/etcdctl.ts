@@ -1,6 +1,6 @@
-import type { Process } from "../../../core/cri/process.js";
-import { httpGet } from "../../../core/cri/http.js";
-import { resolveHost } from "../../../core/net/resolver.js";
+import type { Process } from "../../../../core/cri/process.js";
+import { httpGet } from "../../../../core/cri/http.js";
+import { resolveHost } from "../../../../core/net/resolver.js";
 import { hostPort } from "./etcd-config.js";
 
 interface GatewayMember { ID: string; name?: string; peerURLs: string[]; clientURLs?: string[]; isLearner?: boolean }

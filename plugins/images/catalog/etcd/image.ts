@@ -1,4 +1,4 @@
-import type { ImageDefinition } from "../../../core/cri/images.js";
+import type { ImageDefinition } from "../../../../core/cri/images.js";
 import { etcd } from "./etcd-server.js";
 import { etcdctl } from "./etcdctl.js";
 
