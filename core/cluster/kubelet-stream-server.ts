@@ -5,7 +5,8 @@ import type { Duplex } from "node:stream";
 import type { AddressInfo } from "node:net";
 import { badRequest, StatusError, unauthorized } from "../api/status.js";
 import { refuseUpgrade, type PodStreams } from "../apiserver/http/pod-streams.js";
-import { negotiateExecProtocol, serveExecWebSocket } from "../apiserver/http/exec-stream.js";
+import { negotiateExecProtocol, queryFlag, serveExecWebSocket } from "../apiserver/http/exec-stream.js";
+import { negotiateSpdyExecProtocol, serveExecSpdy } from "../apiserver/http/exec-spdy.js";
 import { portForwardTransport, requestedPorts, servePortForward } from "../apiserver/http/portforward-stream.js";
 import { asStatusError, sendError } from "../apiserver/http/responses.js";
 import { selfSignedCertificate } from "../apiserver/http/tls.js";
@@ -71,12 +72,6 @@ function authenticated(req: IncomingMessage): boolean {
   return (req.socket as TLSSocket).authorized === true;
 }
 
-/** A flag of the kubelet's exec query: `1`/`true`. */
-function flag(query: URLSearchParams, name: string): boolean {
-  const v = query.get(name);
-  return v === "1" || v === "true";
-}
-
 /**
  * The kubelet's server (port 10250) for the pods of a node in a process of its own: container
  * logs, exec, attach and port-forward of `streams`, over HTTPS with a self-signed serving
@@ -122,10 +117,12 @@ export async function startKubeletStreamServer(options: KubeletStreamServerOptio
       const [path, search = ""] = (req.url ?? "/").split("?");
       const route = routeOf(path!);
       const query = new URLSearchParams(search);
-      if (route && (route.verb === "exec" || route.verb === "attach") && negotiateExecProtocol(req) && streams.exec) {
+      const spdyExec = negotiateSpdyExecProtocol(req);
+      if (route && (route.verb === "exec" || route.verb === "attach") && (negotiateExecProtocol(req) || spdyExec) && streams.exec) {
         const command = route.verb === "exec" ? query.getAll("command") : undefined;
-        const session = await streams.exec(route.namespace, route.pod, { container: route.container!, ...(command ? { command } : {}), stdin: flag(query, "input"), tty: flag(query, "tty") });
-        serveExecWebSocket(req, socket, head, session, command);
+        const session = await streams.exec(route.namespace, route.pod, { container: route.container!, ...(command ? { command } : {}), stdin: queryFlag(query, "input"), tty: queryFlag(query, "tty") });
+        if (spdyExec) serveExecSpdy(socket, head, session, command, { stdin: queryFlag(query, "input"), stdout: queryFlag(query, "output"), stderr: queryFlag(query, "error"), tty: queryFlag(query, "tty") }, spdyExec);
+        else serveExecWebSocket(req, socket, head, session, command);
         return;
       }
       if (route?.verb === "portForward" && portForwardTransport(req) && streams.portForward) {

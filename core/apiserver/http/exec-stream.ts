@@ -14,10 +14,16 @@ export function negotiateExecProtocol(req: IncomingMessage): string | undefined 
   return EXEC_PROTOCOLS.find((p) => offered.includes(p));
 }
 
+/** A boolean query parameter as the API server reads it (`true` or `1`). */
+export function queryFlag(query: URLSearchParams, name: string): boolean {
+  const v = query.get(name);
+  return v === "true" || v === "1";
+}
+
 /** The exec/attach request a URL asks for (`command` repeated, `container`, `stdin`, `tty`). */
 export function execRequestOf(query: URLSearchParams, attach: boolean): { container?: string; command?: string[]; stdin: boolean; tty: boolean } {
   const container = query.get("container") ?? undefined;
-  return { ...(container ? { container } : {}), ...(attach ? {} : { command: query.getAll("command") }), stdin: query.get("stdin") === "true" || query.get("stdin") === "1", tty: query.get("tty") === "true" || query.get("tty") === "1" };
+  return { ...(container ? { container } : {}), ...(attach ? {} : { command: query.getAll("command") }), stdin: queryFlag(query, "stdin"), tty: queryFlag(query, "tty") };
 }
 
 /** The Status the error channel carries when the command ends: Success, or NonZeroExitCode with the code as kubectl reads it. */

@@ -18,7 +18,8 @@ import type { ProxiedRequest } from "../aggregator/service-transport.js";
 import { DEFAULT_IN_FLIGHT_LIMITS, InFlightLimiter, type InFlightLimits } from "./in-flight-limiter.js";
 import { refuseUpgrade, streamingUnavailable, type PodExecSource, type PodLogSource, type PodPortForwardSource } from "./pod-streams.js";
 import { portForwardTransport, requestedPorts, servePortForward } from "./portforward-stream.js";
-import { execRequestOf, negotiateExecProtocol, serveExecWebSocket } from "./exec-stream.js";
+import { execRequestOf, negotiateExecProtocol, queryFlag, serveExecWebSocket } from "./exec-stream.js";
+import { negotiateSpdyExecProtocol, serveExecSpdy } from "./exec-spdy.js";
 import { MAX_REQUEST_BODY_BYTES, readBody } from "./request-body.js";
 import { ResourceHandler, verbOf } from "./resource-handler.js";
 import { resolveRoute, type Route } from "./request-route.js";
@@ -340,10 +341,12 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
       // Streaming subresources are authorized as `create` (as kube-apiserver does for their upgrades).
       await authorize({ user, verb: "create", isResourceRequest: true, path: path!, apiGroup: d.group, apiVersion: d.version, resource: d.plural, subresource: sub, ...(route.namespace ? { namespace: route.namespace } : {}), ...(route.name ? { name: route.name } : {}) });
       const query = new URLSearchParams(search);
-      if ((sub === "exec" || sub === "attach") && options.podExec && negotiateExecProtocol(req)) {
+      const spdyExec = negotiateSpdyExecProtocol(req);
+      if ((sub === "exec" || sub === "attach") && options.podExec && (negotiateExecProtocol(req) || spdyExec)) {
         const request = execRequestOf(query, sub === "attach");
         const session = await options.podExec(route.namespace ?? "", route.name ?? "", request);
-        serveExecWebSocket(req, socket, head, session, request.command);
+        if (spdyExec) serveExecSpdy(socket, head, session, request.command, { stdin: request.stdin, stdout: queryFlag(query, "stdout"), stderr: queryFlag(query, "stderr"), tty: request.tty }, spdyExec);
+        else serveExecWebSocket(req, socket, head, session, request.command);
         return;
       }
       const transport = sub === "portforward" ? portForwardTransport(req) : undefined;

@@ -4,7 +4,7 @@ import { WebSocketServer, type WebSocket } from "ws";
 import { badRequest } from "../../api/status.js";
 import type { Connection } from "../../net/sockets.js";
 import type { PodPortForward } from "./pod-streams.js";
-import { SpdyServerConnection, type ByteTransport, type SpdyStream } from "./spdy/connection.js";
+import { SpdyServerConnection, upgradedSocketTransport, type ByteTransport, type SpdyStream } from "./spdy/connection.js";
 
 /** The port-forward subprotocol (over SPDY, and named inside the WebSocket tunnel). */
 export const PORT_FORWARD_PROTOCOL = "portforward.k8s.io";
@@ -75,18 +75,7 @@ export function servePortForward(req: IncomingMessage, socket: Duplex, head: Buf
   const kind = portForwardTransport(req);
   if (kind === "spdy") {
     socket.write(`HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: ${PORT_FORWARD_PROTOCOL}\r\n\r\n`);
-    const transport: ByteTransport = {
-      write: (d) => void (socket.writable && socket.write(d)),
-      close: () => socket.destroy(),
-      onData: (fn) => {
-        if (head.length) queueMicrotask(() => fn(head));
-        socket.on("data", (d: Buffer) => fn(d));
-      },
-      onClose: (fn) => {
-        socket.on("close", fn);
-        socket.on("error", fn);
-      },
-    };
+    const transport = upgradedSocketTransport(socket, head);
     serveSpdy(transport, forward);
     return;
   }

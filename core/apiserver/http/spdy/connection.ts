@@ -1,3 +1,4 @@
+import type { Duplex } from "node:stream";
 import {
   ControlType, FLAG_FIN, FrameReader, HeaderCompressor, HeaderDecompressor, RST_CANCEL, dataFrame, goAwayFrame, pingFrame,
   rstStreamFrame, synReplyFrame, type Frame,
@@ -13,6 +14,29 @@ export interface ByteTransport {
 }
 
 const MAX_DATA = 0xffffff;
+
+/**
+ * The transport of a raw upgraded socket (after the 101): `head` (bytes read past the request) is
+ * delivered first; closing ends the socket gracefully so the last frames (a final status, GOAWAY)
+ * reach the client before the FIN.
+ */
+export function upgradedSocketTransport(socket: Duplex, head: Buffer): ByteTransport {
+  return {
+    write: (d) => void (socket.writable && socket.write(d)),
+    close: () => {
+      if (socket.writable) socket.end();
+      else socket.destroy();
+    },
+    onData: (fn) => {
+      if (head.length) queueMicrotask(() => fn(head));
+      socket.on("data", (d: Buffer) => fn(d));
+    },
+    onClose: (fn) => {
+      socket.on("close", fn);
+      socket.on("error", fn);
+    },
+  };
+}
 
 /**
  * One stream a client opened (SYN_STREAM). Data the client sends is buffered until a consumer is
