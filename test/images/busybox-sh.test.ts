@@ -20,6 +20,9 @@ const CASES: [string, number, string, string?][] = [
   ["for x in a b c; do if [ $x = b ]; then break; fi; echo $x; done", 0, "a\n"],
   ["! true; echo $?", 0, "1\n"],
   ["echo 'unterminated", 2, "", "sh: unterminated quoted string\n"],
+  ["printf '10\\n9\\nb\\na\\n9\\n' | sort", 0, "10\n9\n9\na\nb\n"],
+  ["printf '10\\n9\\n2\\n9\\n' | sort -nu", 0, "2\n9\n10\n"],
+  ["printf 'a\\nc\\nb\\n' | sort -r", 0, "c\nb\na\n"],
 ];
 
 for (const [script, code, stdout, stderr] of CASES) {
@@ -30,6 +33,13 @@ for (const [script, code, stdout, stderr] of CASES) {
     if (stderr !== undefined) assert.is(r.stderr, stderr);
   });
 }
+
+test("sh -c script name args: the word after the script is $0, the rest are $1, $2, ... (POSIX)", async () => {
+  const r = await runProgram(BUSYBOX_APPLETS, ["sh", "-c", 'echo "$0|$1|$2|$#"', "myname", "one", "two"], {});
+  assert.is(r.stdout, "myname|one|two|2\n");
+  const bare = await runProgram(BUSYBOX_APPLETS, ["sh", "-c", 'echo "$0|$#"'], {});
+  assert.is(bare.stdout, "sh|0\n");
+});
 
 test("sleep advances the clock; date reads it", async () => {
   const r = await sh("a=$(date +%s); sleep 90; b=$(date +%s); echo $((b-a))");

@@ -305,6 +305,28 @@ const wc: Program = async (p) => {
   return status;
 };
 
+/** `sort` with `-r`, `-n`, `-u` (flags may be combined): lines of the files or stdin, byte order as in the C locale. */
+const sort: Program = async (p) => {
+  const args = p.argv.slice(1);
+  const flags = args.filter((a) => /^-[a-z]+$/.test(a)).join("");
+  const unknown = flags.replace(/[-rnu]/g, "");
+  if (unknown) {
+    p.stderr(`sort: unrecognized option: ${unknown[0]}\nBusyBox v1.36.1 (2023-05-18 22:34:17 UTC) multi-call binary.\n\nUsage: sort [-nrugMcszbdfiokt] [-o FILE] [-k START[.OFS][OPTS][,END[.OFS][OPTS]] [-t CHAR] [FILE]...\n`);
+    return 1;
+  }
+  const { text, status } = await inputs(p, args.filter((a) => !/^-[a-z]+$/.test(a)), "sort");
+  let rows = text.split("\n");
+  if (rows[rows.length - 1] === "") rows.pop();
+  const numeric = flags.includes("n");
+  const leading = (line: string): number => Number(/^\s*-?\d+(\.\d+)?/.exec(line)?.[0] ?? 0);
+  const bytes = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+  rows.sort((a, b) => (numeric ? leading(a) - leading(b) || bytes(a, b) : bytes(a, b)));
+  if (flags.includes("r")) rows.reverse();
+  if (flags.includes("u")) rows = rows.filter((r, i) => i === 0 || (numeric ? leading(r) !== leading(rows[i - 1]!) : r !== rows[i - 1]));
+  if (rows.length) p.stdout(rows.join("\n") + "\n");
+  return status;
+};
+
 const grep: Program = async (p) => {
   const args = p.argv.slice(1);
   const flags = args.filter((a) => /^-[a-zA-Z]+$/.test(a)).join("");
@@ -511,7 +533,7 @@ const kill: Program = async (p) => {
 
 /** busybox's applets kubesim implements, by name. */
 export const BUSYBOX_APPLETS: Readonly<Record<string, Program>> = {
-  sh, ash: sh, echo, printf, sleep, cat, ls, env, printenv: env, hostname, date, uptime, seq, test, "[": test, "[[": test, head, tail, wc, grep, mkdir, touch, rm, id, whoami, wget, nc, nslookup, kill,
+  sh, ash: sh, echo, printf, sleep, cat, ls, env, printenv: env, hostname, date, uptime, seq, test, "[": test, "[[": test, head, tail, wc, sort, grep, mkdir, touch, rm, id, whoami, wget, nc, nslookup, kill,
   true: async () => 0,
   false: async () => 1,
 };

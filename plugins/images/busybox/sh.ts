@@ -26,6 +26,8 @@ class ShellState {
   status = 0;
   cwd: string;
   args: string[];
+  /** `$0`: the shell's name, the script's path, or the first argument after `-c`'s script. */
+  name = "sh";
   constructor(env: Readonly<Record<string, string>>, cwd: string, args: string[]) {
     this.vars = new Map(Object.entries(env));
     this.exported = new Set(Object.keys(env));
@@ -34,6 +36,7 @@ class ShellState {
   }
   clone(): ShellState {
     const s = new ShellState({}, this.cwd, this.args);
+    s.name = this.name;
     s.vars = new Map(this.vars);
     s.exported = new Set(this.exported);
     s.status = this.status;
@@ -67,14 +70,17 @@ export const sh: Program = async (p) => {
       p.stderr("sh: -c requires an argument\n");
       return 2;
     }
-    state.args = argv.slice(ci + 2);
+    // `sh -c script name args...`: the word after the script is $0, the rest $1... (POSIX).
+    if (argv.length > ci + 2) state.name = argv[ci + 2]!;
+    state.args = argv.slice(ci + 3);
   } else if (argv[0] && !argv[0].startsWith("-")) {
     script = p.fs.read(normalizePath(argv[0], p.cwd));
     if (script === undefined) {
       p.stderr(`sh: can't open '${argv[0]}': No such file or directory\n`);
       return 2;
     }
-    state.args = argv;
+    state.name = argv[0];
+    state.args = argv.slice(1);
   }
   try {
     if (script !== undefined) return await runScript(p, state, script, io);
@@ -414,7 +420,7 @@ async function expandVar(p: Process, state: ShellState, name: string, op?: strin
   else if (name === "$") value = "1";
   else if (name === "#") value = String(state.args.length);
   else if (name === "@" || name === "*") value = state.args.join(" ");
-  else if (name === "0") value = "sh";
+  else if (name === "0") value = state.name;
   else if (/^\d+$/.test(name)) value = state.args[Number(name) - 1];
   else if (name === "RANDOM") value = String(Math.floor(Math.random() * 32768));
   else value = state.vars.get(name);
