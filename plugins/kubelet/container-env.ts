@@ -58,9 +58,18 @@ export function resourceField(pod: Pod, ref: ResourceFieldSelector, allocatable:
   return String(Math.ceil(v / d));
 }
 
-/** `$(VAR)` references expanded from `vars`; `$$(VAR)` escapes; unknown ones stay as written. */
-export function expandReferences(text: string, vars: Record<string, string>): string {
-  return text.replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)/g, (m, name: string | undefined) => (m === "$$" ? "$" : name !== undefined && name in vars ? vars[name]! : m));
+/** `$(VAR)` references expanded from `vars`, then `fallback` (the service variables); `$$(VAR)` escapes; unknown ones stay as written. */
+export function expandReferences(text: string, vars: Readonly<Record<string, string>>, fallback?: Readonly<Record<string, string>>): string {
+  if (!text.includes("$")) return text;
+  return text.replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)/g, (m, name: string | undefined) => (m === "$$" ? "$" : name === undefined ? m : name in vars ? vars[name]! : fallback && name in fallback ? fallback[name]! : m));
+}
+
+/** What a container's environment is made with besides the pod: its addresses, the node's allocatable, the service variables (for `$(VAR)`). */
+export interface EnvContext {
+  podIP: string;
+  hostIP: string;
+  allocatable: Record<string, string>;
+  services?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -68,7 +77,7 @@ export function expandReferences(text: string, vars: Record<string, string>): st
  * (later wins), with `$(VAR)` expansion and valueFrom lookups. Throws {@link ContainerConfigError}
  * with the kubelet's message when a required source or key is missing.
  */
-export async function containerEnv(pod: Pod, container: Container, source: ObjectSource, ctx: { podIP: string; hostIP: string; allocatable: Record<string, string> }): Promise<Record<string, string>> {
+export async function containerEnv(pod: Pod, container: Container, source: ObjectSource, ctx: EnvContext): Promise<Record<string, string>> {
   const ns = pod.metadata?.namespace ?? "default";
   const env: Record<string, string> = {};
   for (const from of container.envFrom ?? []) {
@@ -98,8 +107,8 @@ export async function containerEnv(pod: Pod, container: Container, source: Objec
   return env;
 }
 
-async function envValue(pod: Pod, container: Container, e: EnvVar, source: ObjectSource, ns: string, env: Record<string, string>, ctx: { podIP: string; hostIP: string; allocatable: Record<string, string> }): Promise<string | undefined> {
-  if (!e.valueFrom) return expandReferences(e.value ?? "", env);
+async function envValue(pod: Pod, container: Container, e: EnvVar, source: ObjectSource, ns: string, env: Record<string, string>, ctx: EnvContext): Promise<string | undefined> {
+  if (!e.valueFrom) return expandReferences(e.value ?? "", env, ctx.services);
   const f = e.valueFrom;
   if (f.fieldRef) return podField(pod, f.fieldRef, ctx.podIP, ctx.hostIP);
   if (f.resourceFieldRef) return resourceField(pod, f.resourceFieldRef, ctx.allocatable, container.name);

@@ -25,6 +25,7 @@ import { UnixSockets } from "../../core/net/unix-sockets.js";
 import { NodeRuntimeToken, type ContainerRuntimeFactory, type NodeRuntime } from "../../core/cri/runtime-service.js";
 import { Backoff } from "./backoff.js";
 import { ObjectSource } from "./container-env.js";
+import { ServiceEnvironment } from "./service-env.js";
 import { NO_PRESSURE, nodeConditions, nodeImages, nodeResources, registrationNode, type NodePressure } from "./node-status.js";
 import { statsSummary, type StatsSummary, type VolumeStats } from "./stats.js";
 import { serveKubeletEndpoints } from "./kubelet-server.js";
@@ -147,6 +148,12 @@ export class Kubelet {
     this.events = new EventBroadcaster({ client: o.client, clock: o.clock, log: o.log.child("events") });
     const recorder = this.events.newRecorder({ component: "kubelet", host: this.nodeName });
     this.recorder = recorder;
+    // The Services every pod's environment is made from (the kubelet's service informer).
+    const services = this.informers.forResource<Service>("Service");
+    this.serviceEnvironment = new ServiceEnvironment(services.lister());
+    const invalidate = (): void => this.serviceEnvironment.invalidate();
+    services.addEventHandler({ onAdd: invalidate, onUpdate: invalidate, onDelete: invalidate });
+    this.servicesRead = services.waitForSync(this.abort.signal).then(() => undefined);
     this.csi = new CsiVolumeManager({ nodeName: this.nodeName, client: o.client, hostFs: this.hostFs, plugins: registry, recorder, clock: o.clock });
     this.services = {
       nodeName: this.nodeName,
@@ -166,6 +173,10 @@ export class Kubelet {
       hostStack: () => this.runtime.hostNetwork(),
       clusterDNS: () => this.clusterDNS,
       clusterDomain: "cluster.local",
+      serviceEnv: async (namespace, links) => {
+        await this.servicesRead;
+        return this.serviceEnvironment.forPod(namespace, links);
+      },
       admit: (pod) => admitPod(pod, this.admittedUsage(pod), this.allocatable, this.nodeLabels),
       token: (pod, audience, exp) => this.podToken(pod, audience, exp),
       forget: (uid) => this.forget(uid),
@@ -194,6 +205,9 @@ export class Kubelet {
   }
 
   private nodeLabels: Record<string, string> = {};
+  private readonly serviceEnvironment: ServiceEnvironment;
+  /** Resolves once the Service informer has listed the Services (pods wait for it, as upstream's kubelet does). */
+  private readonly servicesRead: Promise<void>;
 
   /** Registers the node, starts heartbeats and the pod informer. Resolves once the Node exists. */
   async start(): Promise<void> {

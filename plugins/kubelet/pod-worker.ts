@@ -13,6 +13,7 @@ import type { ContainerConfig, ContainerEvent, KeyValue, NodeRuntime, PodSandbox
 import type { NetworkStack } from "../../core/net/sockets.js";
 import type { Backoff } from "./backoff.js";
 import { ContainerConfigError, containerEnv, expandReferences, type ObjectSource } from "./container-env.js";
+import type { PodServiceVariables } from "./service-env.js";
 import type { ContainerSlot } from "./container-slot.js";
 import { buildPodStatus, statusUnchanged } from "./pod-status.js";
 import { admissionRequests } from "./admission.js";
@@ -43,6 +44,8 @@ export interface KubeletServices {
   readonly hostStack: () => NetworkStack;
   readonly clusterDNS: () => string;
   readonly clusterDomain: string;
+  /** The service variables of a pod in `namespace` (ServiceEnvironment), once the kubelet has read the Services. */
+  readonly serviceEnv: (namespace: string, enableServiceLinks: boolean) => Promise<PodServiceVariables>;
   /** Decides whether a new pod may run here (resources, affinity); a reason/message pair rejects it. */
   readonly admit: (pod: Pod) => { reason: string; message: string } | undefined;
   readonly token: (pod: Pod, audience: string | undefined, expirationSeconds: number) => Promise<string | undefined>;
@@ -755,7 +758,8 @@ export class PodWorker {
   private async containerConfig(s: ContainerSlot, imageId: string): Promise<ContainerConfig> {
     const pod = this.pod;
     const c = s.spec;
-    const env = await containerEnv(pod, c, this.k.source, { podIP: this.podIPs[0] ?? "", hostIP: this.k.nodeIP, allocatable: this.k.allocatable() });
+    const services = await this.k.serviceEnv(pod.metadata?.namespace ?? "default", pod.spec?.enableServiceLinks ?? true);
+    const env = await containerEnv(pod, c, this.k.source, { podIP: this.podIPs[0] ?? "", hostIP: this.k.nodeIP, allocatable: this.k.allocatable(), services: services.byName });
     // Service links and the KUBERNETES_* variables every container gets.
     const own: Record<string, string> = { ...env };
     const ports = (c.ports ?? []).filter((p) => (p.protocol ?? "TCP") === "TCP").map((p) => p.containerPort);
@@ -777,10 +781,10 @@ export class PodWorker {
     return {
       metadata: { name: s.name, attempt },
       image: { image: imageId },
-      command: (c.command ?? []).map((a) => expandReferences(a, env)),
-      args: (c.args ?? []).map((a) => expandReferences(a, env)),
+      command: (c.command ?? []).map((a) => expandReferences(a, env, services.byName)),
+      args: (c.args ?? []).map((a) => expandReferences(a, env, services.byName)),
       workingDir: c.workingDir ?? "",
-      envs: containerEnvs(own),
+      envs: containerEnvs(own, services),
       mounts: containerMounts(c, this.volumes ?? new Map(), { hosts: `${dir}/etc-hosts`, resolv: `${dir}/resolv.conf`, hostname: `${dir}/hostname`, terminationLog: termLog }, { hostFs: this.k.hostFs, podUid: this.uid }),
       labels: { "io.kubernetes.container.name": s.name, "io.kubernetes.pod.name": pod.metadata!.name!, "io.kubernetes.pod.namespace": pod.metadata!.namespace!, "io.kubernetes.pod.uid": this.uid },
       annotations: { "io.kubernetes.container.restartCount": String(attempt), "io.kubernetes.container.terminationMessagePath": c.terminationMessagePath ?? "/dev/termination-log", "io.kubernetes.container.ports": JSON.stringify(c.ports ?? []), "io.kubernetes.pod.terminationGracePeriod": String(pod.spec?.terminationGracePeriodSeconds ?? 30) },
@@ -1079,16 +1083,10 @@ function bytes(q: string): number {
 
 export { familiarName };
 
-/** The KUBERNETES_* variables every container gets, as shared (immutable) CRI key-values: a node runs hundreds of containers. */
-const SERVICE_ENVS: readonly KeyValue[] = Object.entries({
-  KUBERNETES_SERVICE_HOST: "10.96.0.1", KUBERNETES_SERVICE_PORT: "443", KUBERNETES_SERVICE_PORT_HTTPS: "443", KUBERNETES_PORT: "tcp://10.96.0.1:443",
-  KUBERNETES_PORT_443_TCP: "tcp://10.96.0.1:443", KUBERNETES_PORT_443_TCP_PROTO: "tcp", KUBERNETES_PORT_443_TCP_PORT: "443", KUBERNETES_PORT_443_TCP_ADDR: "10.96.0.1",
-}).map(([key, value]) => Object.freeze({ key, value }));
-
 /** A container's CRI environment: the service variables (a container's own value of one replaces it in place), then its own. */
-function containerEnvs(own: Record<string, string>): KeyValue[] {
-  const out: KeyValue[] = SERVICE_ENVS.map((kv) => (kv.key in own ? { key: kv.key, value: own[kv.key]! } : kv));
+function containerEnvs(own: Record<string, string>, services: PodServiceVariables): KeyValue[] {
+  const out: KeyValue[] = services.list.map((kv) => (kv.key in own ? { key: kv.key, value: own[kv.key]! } : kv));
   const extra: KeyValue[] = [];
-  for (const key in own) if (!SERVICE_ENVS.some((kv) => kv.key === key)) extra.push({ key, value: own[key]! });
+  for (const key in own) if (!(key in services.byName)) extra.push({ key, value: own[key]! });
   return extra.length ? out.concat(extra) : out; // concat: exactly sized, held by every container
 }
