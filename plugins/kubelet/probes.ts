@@ -1,6 +1,7 @@
 import type { Container, Probe } from "kubernetes-types/core/v1.js";
 import type { Clock, TimerHandle } from "../../core/clock/clock.js";
 import { httpGet, HttpTimeoutError } from "../../core/cri/http.js";
+import { grpcHealthProbe } from "./grpc-probe.js";
 import { isCriError } from "../../core/cri/errors.js";
 import type { RuntimeService } from "../../core/cri/runtime-service.js";
 import { NetError, type NetworkStack } from "../../core/net/sockets.js";
@@ -67,16 +68,7 @@ export async function runProbe(probe: Probe, t: ProbeTarget): Promise<ProbeOutco
       return { ok: false, message: dialError(host, p, err) };
     }
   }
-  if (probe.grpc) {
-    // kubesim checks that the gRPC port accepts connections (the health service itself is not modelled).
-    try {
-      const conn = await t.hostStack().connect(t.podIP, probe.grpc.port, { timeoutMs });
-      conn.destroy();
-      return { ok: true, message: "" };
-    } catch {
-      return { ok: false, message: `timeout: failed to connect service "${t.podIP}:${probe.grpc.port}" within ${probe.timeoutSeconds ?? 1}s: context deadline exceeded` };
-    }
-  }
+  if (probe.grpc) return grpcHealthProbe(t.hostStack(), t.podIP, probe.grpc.port, probe.grpc.service ?? "", probe.timeoutSeconds ?? 1, t.clock);
   return { ok: true, message: "" };
 }
 
