@@ -47,6 +47,12 @@ test("the kubelet's four endpoints through nodes/proxy, moving with a running po
   assert.ok(resource.has("node_cpu_usage_seconds_total"));
   const probes = await scrape(`/api/v1/nodes/${WORKER}/proxy/metrics/probes`);
   assert.ok(sampleValue(probes, "prober_probe_total", { pod: "web", probe_type: "Readiness", result: "successful" }) >= 1);
+  // `kubectl get --raw /api/v1/nodes/<node>/proxy/stats/summary`: the kubelet's Summary API.
+  const res = await fetch(`${server.url}/api/v1/nodes/${WORKER}/proxy/stats/summary`, { headers: { Authorization: `Bearer ${TOKEN}` } });
+  assert.is(res.status, 200);
+  const summary = (await res.json()) as { node: { nodeName: string }; pods: { podRef: { name: string }; containers: { name: string }[] }[] };
+  assert.is(summary.node.nodeName, WORKER);
+  assert.equal(summary.pods.find((p) => p.podRef.name === "web")?.containers.map((c) => c.name), ["nginx"]);
 });
 
 test("kube-scheduler :10259 counts a scheduled pod", async () => {
