@@ -23,6 +23,9 @@ const CASES: [string, number, string, string?][] = [
   ["printf '10\\n9\\nb\\na\\n9\\n' | sort", 0, "10\n9\n9\na\nb\n"],
   ["printf '10\\n9\\n2\\n9\\n' | sort -nu", 0, "2\n9\n10\n"],
   ["printf 'a\\nc\\nb\\n' | sort -r", 0, "c\nb\na\n"],
+  ["echo hi > /tmp/d/a; tar cf /tmp/t.tar -C /tmp d; rm /tmp/d; tar xf /tmp/t.tar -C /srv; cat /srv/d/a; tar tf /tmp/t.tar", 0, "hi\nd/\nd/a\n"],
+  ["echo x > /tmp/f; tar cf - /tmp/f | tar tvf -", 0, "tmp/f\n", "tar: removing leading '/' from member names\n"],
+  ["tar czf /tmp/x.tgz /tmp", 1, "", "tar: compression (-z) is not supported by kubesim's busybox\n"],
 ];
 
 for (const [script, code, stdout, stderr] of CASES) {

@@ -1,4 +1,5 @@
 import { normalizePath } from "../../../core/cri/filesystem.js";
+import { tar } from "./tar.js";
 import { ResolveError, parseResolvConf, resolveHost } from "../../../core/net/resolver.js";
 import { httpGet } from "../../../core/cri/http.js";
 import { NetError } from "../../../core/net/sockets.js";
@@ -533,7 +534,7 @@ const kill: Program = async (p) => {
 
 /** busybox's applets kubesim implements, by name. */
 export const BUSYBOX_APPLETS: Readonly<Record<string, Program>> = {
-  sh, ash: sh, echo, printf, sleep, cat, ls, env, printenv: env, hostname, date, uptime, seq, test, "[": test, "[[": test, head, tail, wc, sort, grep, mkdir, touch, rm, id, whoami, wget, nc, nslookup, kill,
+  sh, ash: sh, echo, printf, sleep, cat, ls, env, printenv: env, hostname, date, uptime, seq, test, "[": test, "[[": test, head, tail, wc, sort, grep, tar, mkdir, touch, rm, id, whoami, wget, nc, nslookup, kill,
   true: async () => 0,
   false: async () => 1,
 };
