@@ -1,6 +1,6 @@
 import type { TypeMeta } from "./patch/patch-meta.js";
 /** The subresources a resource serves besides the main one. */
-export type Subresource = "status" | "finalize" | "scale" | "binding" | "eviction" | "log" | "exec" | "attach" | "portforward" | "proxy" | "approval" | "token";
+export type Subresource = "status" | "finalize" | "scale" | "binding" | "eviction" | "log" | "exec" | "attach" | "portforward" | "proxy" | "approval" | "token" | "ephemeralcontainers";
 
 /**
  * Everything the API machinery needs to know about one resource type: its names as discovery

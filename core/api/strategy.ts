@@ -99,7 +99,8 @@ export interface ResourceStrategy<T extends KubeObject = KubeObject> {
 
 /** How one writable subresource updates its object (see {@link ResourceStrategy.subresourceUpdates}). */
 export interface SubresourceUpdate<T extends KubeObject = KubeObject> {
-  prepare(obj: T, old: T, ctx: StrategyContext): void;
+  /** `sent`: the top-level fields of the object as the request left it, before `obj` took the stored ones. */
+  prepare(obj: T, old: T, ctx: StrategyContext, sent?: Readonly<Record<string, unknown>>): void;
   validate(obj: T, old: T, ctx: StrategyContext): FieldError[];
 }
 

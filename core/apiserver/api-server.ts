@@ -498,8 +498,9 @@ export class ApiServer implements ApiServerApi {
       keepSystemMeta(draft, current);
       const partial = subresource && subresource !== "status" ? strategy.subresourceUpdates?.[subresource] : undefined;
       if (partial) {
+        const sent = { ...draft } as Record<string, unknown>;
         keepAllButStatus(draft, current);
-        partial.prepare(draft, current, this.strategyContext);
+        partial.prepare(draft, current, this.strategyContext, sent);
       } else if (subresource === "status") {
         keepAllButStatus(draft, current);
         strategy.prepareForStatusUpdate?.(draft, current, this.strategyContext);

@@ -4,7 +4,7 @@ import { WebSocket } from "ws";
 import type { Node, Pod } from "kubernetes-types/core/v1.js";
 import { badRequest, internalError, StatusError } from "../api/status.js";
 import type { Client } from "../client/client.js";
-import { logsUnavailable, streamingUnavailable, type PodExecSession, type PodLogStream, type PodPortForward, type PodStreams } from "../apiserver/http/pod-streams.js";
+import { logsUnavailable, requestedContainer, streamingUnavailable, type PodExecSession, type PodLogStream, type PodPortForward, type PodStreams } from "../apiserver/http/pod-streams.js";
 import { EXEC_PROTOCOLS } from "../apiserver/http/exec-stream.js";
 import type { Connection, ConnectionEvents } from "../net/sockets.js";
 import { KUBELET_SERVER_ANNOTATION } from "./kubelet-stream-server.js";
@@ -22,17 +22,6 @@ export interface RoutedPodStreamsOptions {
 /** How long port-forward waits for the kubelet to report a failed connect before calling it open (the channel protocol has no success signal). */
 const CONNECT_GRACE_MS = 100;
 
-/** The container a request means: the one named (checked against the pod), else the pod's only container. */
-function containerOf(pod: Pod, name: string, container: string | undefined): string {
-  const names = (pod.spec?.containers ?? []).map((c) => c.name);
-  const initNames = (pod.spec?.initContainers ?? []).map((c) => c.name);
-  if (!container) {
-    if (names.length !== 1) throw badRequest(`a container name must be specified for pod ${name}, choose one of: [${names.join(" ")}]${initNames.length ? ` or one of the init containers: [${initNames.join(" ")}]` : ""}`);
-    return names[0]!;
-  }
-  if (!names.includes(container) && !initNames.includes(container)) throw badRequest(`container ${container} is not valid for pod ${name}`);
-  return container;
-}
 
 /** A kubelet's non-2xx answer as the StatusError it carries (or a 500 with its text). */
 function kubeletError(code: number, text: string): StatusError {
@@ -80,7 +69,7 @@ export function routedPodStreams(options: RoutedPodStreamsOptions): PodStreams {
       if (!local) throw logsUnavailable(namespace, name);
       return local.logs(namespace, name, query);
     }
-    const container = containerOf(pod, name, query.get("container") ?? undefined);
+    const container = requestedContainer(pod, name, query.get("container") ?? undefined);
     const q = new URLSearchParams(query);
     q.delete("container");
     const target = `${url}/containerLogs/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}/${encodeURIComponent(container)}${q.size ? `?${q}` : ""}`;
@@ -121,7 +110,7 @@ export function routedPodStreams(options: RoutedPodStreamsOptions): PodStreams {
       if (!local?.exec) throw streamingUnavailable(request.command ? "exec" : "attach", namespace, name);
       return local.exec(namespace, name, request);
     }
-    const container = containerOf(pod, name, request.container);
+    const container = requestedContainer(pod, name, request.container);
     const q = new URLSearchParams();
     for (const c of request.command ?? []) q.append("command", c);
     if (request.stdin) q.set("input", "1");

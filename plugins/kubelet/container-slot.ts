@@ -1,8 +1,8 @@
 import type { Container, ContainerState, ContainerStateTerminated } from "kubernetes-types/core/v1.js";
 import type { ProbeWorker } from "./probes.js";
 
-/** What kind of container a slot runs: init (in order, to completion), sidecar (init with restartPolicy Always) or regular. */
-export type SlotKind = "init" | "sidecar" | "regular";
+/** What kind of container a slot runs: init (in order, to completion), sidecar (init with restartPolicy Always), regular, or ephemeral (`kubectl debug`: started once, never restarted). */
+export type SlotKind = "init" | "sidecar" | "regular" | "ephemeral";
 
 /**
  * The kubelet's record of one container of a pod across its restarts: the current runtime

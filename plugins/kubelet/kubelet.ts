@@ -637,7 +637,7 @@ export class Kubelet {
 function relevantChange(old: Pod, pod: Pod): boolean {
   const a = old.metadata;
   const b = pod.metadata;
-  return a?.deletionTimestamp !== b?.deletionTimestamp || a?.deletionGracePeriodSeconds !== b?.deletionGracePeriodSeconds || a?.generation !== b?.generation;
+  return a?.deletionTimestamp !== b?.deletionTimestamp || a?.deletionGracePeriodSeconds !== b?.deletionGracePeriodSeconds || a?.generation !== b?.generation || old.spec?.ephemeralContainers !== pod.spec?.ephemeralContainers;
 }
 
 /** Requests of a container resource in milli-units. */

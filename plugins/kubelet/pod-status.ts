@@ -25,10 +25,19 @@ export function containerStatus(slot: ContainerSlot, runtimeName: string): Conta
   return status;
 }
 
+/** An ephemeral container's status: as a container's, without `started` (the kubelet tracks startup for regular and init containers only). */
+function ephemeralStatus(slot: ContainerSlot, runtimeName: string): ContainerStatus {
+  const status = containerStatus(slot, runtimeName);
+  delete status.started;
+  return status;
+}
+
 export interface PodStatusInput {
   pod: Pod;
   init: ContainerSlot[];
   regular: ContainerSlot[];
+  /** Ephemeral containers (`kubectl debug`): reported, never part of phase or readiness. */
+  ephemeral?: ContainerSlot[];
   runtimeName: string;
   sandboxReady: boolean;
   podIPs: string[];
@@ -134,6 +143,7 @@ export function buildPodStatus(input: PodStatusInput): PodStatus {
   status.containerStatuses = input.regular.map((s) => containerStatus(s, input.runtimeName));
   // A static pod has no API-computed class yet: the kubelet computes it (GetPodQOS), as for every pod.
   status.qosClass = prev?.qosClass ?? podQOSClass(pod.spec ?? { containers: [] });
+  if (input.ephemeral?.length) status.ephemeralContainerStatuses = input.ephemeral.map((slot) => ephemeralStatus(slot, input.runtimeName));
   if (prev?.nominatedNodeName) status.nominatedNodeName = prev.nominatedNodeName;
   if (input.terminal?.reason) status.reason = input.terminal.reason;
   if (input.terminal?.message) status.message = input.terminal.message;

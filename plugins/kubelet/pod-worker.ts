@@ -97,6 +97,8 @@ export class PodWorker {
   private startTime: number | undefined;
   private readonly init: ContainerSlot[];
   private readonly regular: ContainerSlot[];
+  /** Ephemeral containers (pods/ephemeralcontainers), in the order they were added. */
+  private readonly ephemeral: ContainerSlot[] = [];
   private syncing = false;
   private again = false;
   /** Only echoes of this worker's own actions arrived while syncing ({@link echo}): another sync runs unless the pod is {@link settled}. */
@@ -129,6 +131,14 @@ export class PodWorker {
     this.pod = pod;
     this.init = (pod.spec?.initContainers ?? []).map((c) => slot(c, c.restartPolicy === "Always" ? "sidecar" : "init"));
     this.regular = (pod.spec?.containers ?? []).map((c) => slot(c, "regular"));
+    this.addEphemeral(pod);
+  }
+
+  /** Slots for ephemeral containers the pod gained (they are never removed or changed). */
+  private addEphemeral(pod: Pod): void {
+    const added = pod.spec?.ephemeralContainers;
+    if (!added || added.length === this.ephemeral.length) return;
+    for (const c of added) if (!this.ephemeral.some((s) => s.name === c.name)) this.ephemeral.push(slot(c as Container, "ephemeral"));
   }
 
   /** The pod as last seen (from the API, or as our last status write left it). */
@@ -180,16 +190,17 @@ export class PodWorker {
 
   /** The container slot named `name` (any kind). */
   slot(name: string): ContainerSlot | undefined {
-    return this.regular.find((s) => s.name === name) ?? this.init.find((s) => s.name === name);
+    return this.regular.find((s) => s.name === name) ?? this.init.find((s) => s.name === name) ?? this.ephemeral.find((s) => s.name === name);
   }
 
   get slots(): readonly ContainerSlot[] {
-    return [...this.init, ...this.regular];
+    return this.ephemeral.length ? [...this.init, ...this.regular, ...this.ephemeral] : [...this.init, ...this.regular];
   }
 
   /** A new version of the pod arrived. */
   update(pod: Pod): void {
     this.pod = pod;
+    this.addEphemeral(pod);
     this.kick();
   }
 
@@ -257,6 +268,7 @@ export class PodWorker {
       if (s.kind === "sidecar" ? !s.state?.running : s.state?.terminated?.exitCode !== 0) return false;
     }
     for (const s of this.regular) if (s.waiting || s.killing || !s.state?.running) return false;
+    for (const s of this.ephemeral) if (!s.id || s.killing) return false;
     return true;
   }
 
@@ -396,6 +408,8 @@ export class PodWorker {
     }
     if (initDone) {
       for (const s of this.regular) later(await this.ensureRunning(s, this.pod.spec?.restartPolicy ?? "Always"));
+      // Ephemeral containers start once, whatever the pod's restart policy, and are never restarted.
+      for (const s of this.ephemeral) later(await this.ensureRunning(s, "Never"));
     } else {
       for (const s of this.regular) if (!s.id) s.waiting = { reason: "PodInitializing" };
     }
@@ -923,7 +937,7 @@ export class PodWorker {
       await this.k.runtime.runtime.stopContainer(s.id, graceSeconds > 0 ? Math.max(remaining, 2) : 0).catch(() => undefined);
       s.killing = false;
     };
-    await Promise.all(this.regular.map(stop));
+    await Promise.all([...this.regular, ...this.ephemeral].map(stop));
     for (const s of [...this.init].reverse()) await stop(s);
     await this.refresh();
   }
@@ -1009,6 +1023,7 @@ export class PodWorker {
       pod: this.pod,
       init: this.init,
       regular: this.regular,
+      ephemeral: this.ephemeral,
       runtimeName: this.k.runtimeName,
       sandboxReady: !!this.sandboxId && this.lifecycle !== "terminated",
       podIPs: this.podIPs,
@@ -1062,7 +1077,7 @@ export class PodWorker {
 const NO_VOLUMES: Map<string, string> = new Map();
 
 function slot(spec: Container, kind: ContainerSlot["kind"]): ContainerSlot {
-  return { name: spec.name, kind, spec, restartCount: 0, ready: false, started: false, waiting: { reason: kind === "regular" ? "ContainerCreating" : "PodInitializing" } };
+  return { name: spec.name, kind, spec, restartCount: 0, ready: false, started: false, waiting: { reason: kind === "regular" || kind === "ephemeral" ? "ContainerCreating" : "PodInitializing" } };
 }
 
 /** `10s`, `20s`, `40s`, `1m20s`, `2m40s`, `5m0s` as Go prints durations. */

@@ -1,7 +1,7 @@
 import type { Pod } from "kubernetes-types/core/v1.js";
 import type { Client } from "../../core/client/client.js";
 import { badRequest } from "../../core/api/status.js";
-import type { PodExecSession, PodLogStream, PodPortForward, PodStreams } from "../../core/apiserver/http/pod-streams.js";
+import { requestedContainer, type PodExecSession, type PodLogStream, type PodPortForward, type PodStreams } from "../../core/apiserver/http/pod-streams.js";
 import type { Kubelet } from "./kubelet.js";
 import type { ContainerSlot } from "./container-slot.js";
 import type { PodWorker } from "./pod-worker.js";
@@ -22,13 +22,7 @@ export function kubeletStreams(client: Client, kubelets: ReadonlyMap<string, Kub
     const node = pod.spec?.nodeName;
     const kubelet = node ? kubelets.get(node) : undefined;
     const worker = kubelet?.worker(namespace, name);
-    const names = (pod.spec?.containers ?? []).map((c) => c.name);
-    const initNames = (pod.spec?.initContainers ?? []).map((c) => c.name);
-    if (!container) {
-      if (names.length !== 1) throw badRequest(`a container name must be specified for pod ${name}, choose one of: [${names.join(" ")}]${initNames.length ? ` or one of the init containers: [${initNames.join(" ")}]` : ""}`);
-      container = names[0]!;
-    }
-    if (!names.includes(container) && !initNames.includes(container)) throw badRequest(`container ${container} is not valid for pod ${name}`);
+    container = requestedContainer(pod, name, container);
     if (!kubelet || !worker) throw badRequest(`pod ${name} does not have a host assigned`);
     const slot = worker.slot(container)!;
     return { pod, kubelet, worker, slot };

@@ -1,5 +1,6 @@
 import { STATUS_CODES } from "node:http";
 import type { Duplex } from "node:stream";
+import type { Pod } from "kubernetes-types/core/v1.js";
 import { badRequest } from "../../api/status.js";
 import { token } from "../../di/token.js";
 import type { Connection } from "../../net/sockets.js";
@@ -72,4 +73,21 @@ export function refuseUpgrade(socket: Duplex, code: number, body: unknown): void
   const text = JSON.stringify(body);
   const reason = STATUS_CODES[code] ?? "Error";
   socket.end(`HTTP/1.1 ${code} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`);
+}
+
+/**
+ * The container a logs/exec/attach request means, as the API server picks it: the one named
+ * (a container, init container or ephemeral container of the pod), else the pod's only
+ * container; a BadRequest with upstream's wording otherwise.
+ */
+export function requestedContainer(pod: Pod, podName: string, container: string | undefined): string {
+  const names = (pod.spec?.containers ?? []).map((c) => c.name);
+  const initNames = (pod.spec?.initContainers ?? []).map((c) => c.name);
+  const ephemeralNames = (pod.spec?.ephemeralContainers ?? []).map((c) => c.name);
+  if (!container) {
+    if (names.length === 1) return names[0]!;
+    throw badRequest(`a container name must be specified for pod ${podName}, choose one of: [${names.join(" ")}]${initNames.length ? ` or one of the init containers: [${initNames.join(" ")}]` : ""}${ephemeralNames.length ? ` or one of the ephemeral containers: [${ephemeralNames.join(" ")}]` : ""}`);
+  }
+  if (!names.includes(container) && !initNames.includes(container) && !ephemeralNames.includes(container)) throw badRequest(`container ${container} is not valid for pod ${podName}`);
+  return container;
 }

@@ -25,7 +25,7 @@ test("descriptors match kubectl api-resources for core/v1", () => {
   ]);
   const registry = new ResourceRegistry(CORE_TYPES);
   assert.is(registry.find("po")?.descriptor.kind, "Pod");
-  assert.equal(registry.find("pods")?.descriptor.subresources, ["status", "binding", "eviction", "log", "exec", "attach", "portforward", "proxy"]);
+  assert.equal(registry.find("pods")?.descriptor.subresources, ["status", "binding", "eviction", "log", "exec", "attach", "portforward", "proxy", "ephemeralcontainers"]);
   assert.equal(registry.find("rc")?.descriptor.categories, ["all"]);
   assert.equal(registry.find("sa")?.descriptor.subresources, ["token"]);
 });

@@ -6,6 +6,7 @@ import { coreDescriptor, typeRegistration } from "./core-descriptor.js";
 import { defaultPodOnlyFields, defaultPodSpec, validatePodSpec } from "./pod-spec.js";
 import { validatePodSpecUpdate } from "./pod-update-validation.js";
 import { podQOSClass } from "./qos.js";
+import { EPHEMERAL_CONTAINERS_UPDATE } from "./ephemeral-containers.js";
 import { writable } from "./writable.js";
 import { isValidIP } from "../../validation/ip-address.js";
 
@@ -15,7 +16,7 @@ export const POD_DESCRIPTOR = coreDescriptor({
   namespaced: true,
   shortNames: ["po"],
   categories: ["all"],
-  subresources: ["status", "binding", "eviction", "log", "exec", "attach", "portforward", "proxy"],
+  subresources: ["status", "binding", "eviction", "log", "exec", "attach", "portforward", "proxy", "ephemeralcontainers"],
 });
 
 /** Pods: SetDefaults_Pod, podStrategy and podStatusStrategy of pkg/registry/core/pod. */
@@ -60,6 +61,7 @@ export const POD_TYPE = typeRegistration<Pod>(POD_DESCRIPTOR, {
     errs.push(...validatePodStatus(pod));
     return errs;
   },
+  subresourceUpdates: { ephemeralcontainers: EPHEMERAL_CONTAINERS_UPDATE },
   fieldSelectors: {
     "spec.nodeName": (p) => p.spec?.nodeName ?? "",
     "spec.restartPolicy": (p) => p.spec?.restartPolicy ?? "",
