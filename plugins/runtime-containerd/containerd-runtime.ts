@@ -100,6 +100,7 @@ export class ContainerdRuntime implements RuntimeService, ImageService, NodeRunt
   protected readonly table = new Map<number, NodeProcess>();
   private nextPid = 1;
   private hostStackFallback: NetworkStack | undefined;
+  private network: PodNetwork | undefined;
   private readonly pulls = new Map<string, Promise<string>>();
   private readonly closing = new AbortController();
   protected readonly daemonPid: number;
@@ -674,9 +675,11 @@ export class ContainerdRuntime implements RuntimeService, ImageService, NodeRunt
     return pid;
   }
 
+  /** The node's pod network, kept once found (a node scope provides it once, before its agents start). */
   private podNetwork(): PodNetwork | undefined {
+    if (this.network) return this.network;
     const scope = this.deps.scope;
-    return scope.isRegistered(PodNetwork, true) ? scope.resolve<PodNetwork>(PodNetwork) : undefined;
+    return scope.isRegistered(PodNetwork, true) ? (this.network = scope.resolve<PodNetwork>(PodNetwork)) : undefined;
   }
 
   /** The node's filesystem size (its `ephemeral-storage` capacity, default 100Gi): images share it, as on a kind node. */
