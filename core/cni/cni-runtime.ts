@@ -4,6 +4,7 @@ import { CNI_ERROR, CNI_VERSION, CniError, SUPPORTED_VERSIONS, type CniEnv, type
 
 export const CNI_CONF_DIR = "/etc/cni/net.d";
 export const CNI_BIN_DIR = "/opt/cni/bin";
+const CONF_DIR_PREFIX = `${CNI_CONF_DIR}/`;
 
 /** An attachment's identity and the kubelet's CNI_ARGS. */
 export interface CniRuntimeConf {
@@ -23,6 +24,11 @@ export interface CniRuntimeConf {
 export class CniRuntime {
   /** The last configuration read, by file and text: the runtime reads it for every sandbox, and it rarely changes. */
   private parsed: { file: string; text: string; list: NetConfList } | undefined;
+  /**
+   * What {@link config} answered, until a file in {@link CNI_CONF_DIR} is written or removed (the
+   * node file system tells every change): no directory listing per sandbox. Undefined: look again.
+   */
+  private active: { list: NetConfList | undefined } | undefined;
 
   /** What every plugin is given: the node's host, and delegation back to this runtime (one object for every call). */
   private readonly pluginHost: CniHost;
@@ -32,10 +38,18 @@ export class CniRuntime {
     private readonly plugins: ExtensionPoint<CniPlugin>,
   ) {
     this.pluginHost = { ...host, delegate: (t, e, c) => this.exec(t, e, c) };
+    host.files.watch((path) => {
+      if (path.startsWith(CONF_DIR_PREFIX)) this.active = undefined;
+    });
   }
 
   /** The active network configuration list (frozen: shared by every call until the file changes), or undefined (network not ready). */
   config(): NetConfList | undefined {
+    return (this.active ??= { list: this.readConfig() }).list;
+  }
+
+  /** Reads /etc/cni/net.d: the first file that parses as a configuration (list), by name. */
+  private readConfig(): NetConfList | undefined {
     const files = this.host.files.list(CNI_CONF_DIR).filter((f) => f.endsWith(".conflist") || f.endsWith(".conf") || f.endsWith(".json"));
     for (const f of files) {
       const text = this.host.files.read(`${CNI_CONF_DIR}/${f}`) ?? "";
@@ -90,8 +104,9 @@ export class CniRuntime {
   async add(rt: CniRuntimeConf): Promise<CniResult> {
     const list = this.requireConfig();
     let prev: CniResult | undefined;
+    const env = this.env("ADD", rt);
     try {
-      for (const conf of list.plugins) prev = (await this.exec(conf.type, this.env("ADD", rt), this.pluginConf(list, conf, rt, prev))) ?? prev;
+      for (const conf of list.plugins) prev = (await this.exec(conf.type, env, this.pluginConf(list, conf, rt, prev))) ?? prev;
     } catch (err) {
       await this.del(rt, prev).catch(() => undefined);
       throw err;
@@ -104,9 +119,10 @@ export class CniRuntime {
     const list = this.config();
     if (!list) return;
     let first: unknown;
+    const env = this.env("DEL", rt);
     for (const conf of [...list.plugins].reverse()) {
       try {
-        await this.exec(conf.type, this.env("DEL", rt), this.pluginConf(list, conf, rt, prevResult));
+        await this.exec(conf.type, env, this.pluginConf(list, conf, rt, prevResult));
       } catch (err) {
         first ??= err;
       }
@@ -118,7 +134,8 @@ export class CniRuntime {
   async check(rt: CniRuntimeConf, prevResult: CniResult): Promise<void> {
     const list = this.requireConfig();
     if (list.disableCheck) return;
-    for (const conf of list.plugins) await this.exec(conf.type, this.env("CHECK", rt), this.pluginConf(list, conf, rt, prevResult));
+    const env = this.env("CHECK", rt);
+    for (const conf of list.plugins) await this.exec(conf.type, env, this.pluginConf(list, conf, rt, prevResult));
   }
 
   /** STATUS: every plugin must be able to ADD now (error 50 otherwise). */

@@ -50,6 +50,19 @@ interface AttachedRoutes {
   readonly filter: RouteFilter | undefined;
 }
 
+/**
+ * A copy of `list` (ordered by metric, equal metrics in the order added) with `r` after every route
+ * of its metric or lower: what appending and a stable sort by metric give, without the sort (ptp
+ * gives every host-side veth the gateway's /32, so one local-table entry holds a route per pod).
+ */
+function insertByMetric(list: readonly Route[], r: Route): Route[] {
+  const metric = r.metric ?? 0;
+  let i = list.length;
+  while (i > 0 && (list[i - 1]!.metric ?? 0) > metric) i--;
+  // concat, not push: an array grown by push keeps spare room, and a node holds one per pod address.
+  return i === list.length ? list.concat(r) : [...list.slice(0, i), r, ...list.slice(i)];
+}
+
 /** Up to this many routes a table is a flat list (a pod's few routes); past it, an index by prefix length. */
 const SMALL_TABLE = 16;
 
@@ -133,9 +146,7 @@ export class RoutingTable {
     const old = bucket.get(network);
     if (old?.some(same)) throw new Error("RTNETLINK answers: File exists");
     // Copies, not pushes: a pushed-to array keeps room for 16 more (a node's table has a route per pod).
-    const list = old ? old.concat(r) : [r];
-    list.sort((a, b) => (a.metric ?? 0) - (b.metric ?? 0));
-    bucket.set(network, list);
+    bucket.set(network, old ? insertByMetric(old, r) : [r]);
     this.count++;
   }
 

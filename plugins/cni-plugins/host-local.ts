@@ -41,6 +41,19 @@ function bounds(r: RangeConf): { start: number; end: number; gateway: number; pr
   };
 }
 
+/** The first range's bounds and gateway text, per frozen IPAM section (the runtime's cached conflist: the same object for every ADD). */
+const firstRanges = new WeakMap<HostLocalConf, { bounds: ReturnType<typeof bounds>; gateway: string }>();
+
+/** The first range of `ipam`, from the cache when the section is frozen (it cannot change then). */
+function firstRange(ipam: HostLocalConf): { bounds: ReturnType<typeof bounds>; gateway: string } {
+  const cached = firstRanges.get(ipam);
+  if (cached) return cached;
+  const b = bounds(ranges(ipam)[0]!);
+  const first = { bounds: b, gateway: uint32ToIpv4(b.gateway) };
+  if (Object.isFrozen(ipam)) firstRanges.set(ipam, first);
+  return first;
+}
+
 /** A reservation file's name: an IPv4 address. */
 const RESERVATION = /^\d+\.\d+\.\d+\.\d+$/;
 
@@ -92,9 +105,7 @@ export async function hostLocal(env: CniEnv, conf: NetConf, host: CniHost): Prom
       return undefined;
     }
     case "ADD": {
-      const r = ranges(ipam)[0]!;
-      const b = bounds(r);
-      const gw = uint32ToIpv4(b.gateway);
+      const { bounds: b, gateway: gw } = firstRange(ipam);
       const routes = (ipam.routes ?? []).map((x) => ({ dst: x.dst, ...(x.gw ? { gw: x.gw } : {}) }));
       const mine = reservationOf(files.entries(dir), owner);
       if (mine) return { cniVersion: conf.cniVersion ?? "1.1.0", ips: [{ address: `${mine}/${b.prefix}`, gateway: gw }], routes };

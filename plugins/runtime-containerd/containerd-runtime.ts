@@ -100,6 +100,7 @@ export class ContainerdRuntime implements RuntimeService, ImageService, NodeRunt
   protected readonly table = new Map<number, NodeProcess>();
   private nextPid = 1;
   private hostStackFallback: NetworkStack | undefined;
+  private network: PodNetwork | undefined;
   private readonly pulls = new Map<string, Promise<string>>();
   private readonly closing = new AbortController();
   protected readonly daemonPid: number;
@@ -656,11 +657,11 @@ export class ContainerdRuntime implements RuntimeService, ImageService, NodeRunt
     return ms > 0 ? this.deps.clock.sleep(ms, this.closing.signal) : Promise.resolve();
   }
 
+  /** A container or sandbox id: 64 hex digits, eight random 32-bit words in order. */
   protected newId(): string {
-    // Joined, not `+=`: one flat string rather than a chain of rope nodes held by every record.
-    const parts: string[] = [];
-    for (let i = 0; i < 8; i++) parts.push(Math.floor(this.deps.random.next() * 0x100000000).toString(16).padStart(8, "0"));
-    return parts.join("");
+    // One native hex encoding of the words: a flat string (no rope held by every record), no per-word strings.
+    for (let i = 0; i < 8; i++) ID_WORDS.writeUInt32BE(Math.floor(this.deps.random.next() * 0x100000000), i * 4);
+    return ID_WORDS.toString("hex");
   }
 
   private allocatePid(): number {
@@ -674,9 +675,11 @@ export class ContainerdRuntime implements RuntimeService, ImageService, NodeRunt
     return pid;
   }
 
+  /** The node's pod network, kept once found (a node scope provides it once, before its agents start). */
   private podNetwork(): PodNetwork | undefined {
+    if (this.network) return this.network;
     const scope = this.deps.scope;
-    return scope.isRegistered(PodNetwork, true) ? scope.resolve<PodNetwork>(PodNetwork) : undefined;
+    return scope.isRegistered(PodNetwork, true) ? (this.network = scope.resolve<PodNetwork>(PodNetwork)) : undefined;
   }
 
   /** The node's filesystem size (its `ephemeral-storage` capacity, default 100Gi): images share it, as on a kind node. */
@@ -694,6 +697,9 @@ export class ContainerdRuntime implements RuntimeService, ImageService, NodeRunt
     return this.deps.scope.isRegistered(NodeName, true) ? this.deps.scope.resolve<string>(NodeName) : "localhost";
   }
 }
+
+/** Scratch for {@link ContainerdRuntime.newId}'s words (ids are made one at a time, synchronously). */
+const ID_WORDS = Buffer.alloc(32);
 
 /** A stream that holds what is written until the first subscriber arrives. */
 class BufferedStream {
