@@ -99,12 +99,22 @@ export class Indexer<T extends ObjectLike = KubeObject> {
     for (const obj of objects) this.add(obj);
   }
 
-  /** Objects indexed under `value` in index `indexName`. */
-  byIndex(indexName: string, value: string): T[] {
+  /**
+   * Objects indexed under `value` in index `indexName`, in index order; with `keep`, only those it
+   * accepts (one pass and one array, not a filter over a copy).
+   */
+  byIndex(indexName: string, value: string, keep?: (obj: T) => boolean): T[] {
     const keys = this.indexSet(indexName).get(value);
     if (!keys) return [];
     const out: T[] = [];
-    for (const key of keys) out.push(this.items.get(key)!);
+    if (keep) {
+      for (const key of keys) {
+        const obj = this.items.get(key)!;
+        if (keep(obj)) out.push(obj);
+      }
+    } else {
+      for (const key of keys) out.push(this.items.get(key)!);
+    }
     return out;
   }
 

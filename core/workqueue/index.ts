@@ -9,12 +9,12 @@ export { BucketRateLimiter, type BucketRateLimiterOptions } from "./bucket-rate-
 export {
   QueueMetrics,
   QUEUE_DURATION_BUCKETS,
-  UNFINISHED_WORK_UPDATE_PERIOD_MS,
   type MetricsProvider,
   type CounterMetric,
   type GaugeMetric,
   type SettableGaugeMetric,
   type HistogramMetric,
 } from "./metrics.js";
+export { UNFINISHED_WORK_UPDATE_PERIOD_MS, UnfinishedWorkRefresher, type UnfinishedWorkGauges } from "./unfinished-work-refresher.js";
 export { InMemoryMetricsProvider, PlainHistogram, type PlainQueueMetrics } from "./in-memory-metrics.js";
 export { Fifo } from "./fifo.js";

@@ -1,4 +1,5 @@
-import type { Clock, TimerHandle } from "../clock/clock.js";
+import type { Clock } from "../clock/clock.js";
+import { UnfinishedWorkRefresher, type UnfinishedWorkGauges } from "./unfinished-work-refresher.js";
 
 /** A value that only goes up (`workqueue_adds_total`, `workqueue_retries_total`). */
 export interface CounterMetric {
@@ -41,15 +42,13 @@ export interface MetricsProvider {
 /** Buckets of the latency and work-duration histograms: 10 ns to 10 s by powers of ten (client-go's). */
 export const QUEUE_DURATION_BUCKETS: readonly number[] = Object.freeze(Array.from({ length: 10 }, (_, i) => 1e-8 * 10 ** i));
 
-/** How often the unfinished-work gauges are refreshed while items are being processed (client-go: 500 ms). */
-export const UNFINISHED_WORK_UPDATE_PERIOD_MS = 500;
-
 /**
  * Records one queue's metrics from its add/get/done calls, with time from the injected clock.
- * The unfinished-work gauges are refreshed on a clock interval that runs only while something is
- * being processed, so an idle or shut-down queue holds no timer.
+ * The unfinished-work gauges are refreshed on the clock's {@link UnfinishedWorkRefresher} while
+ * something is being processed or another item waits for the worker that just finished, so an idle
+ * or shut-down queue holds no timer and a busy one does not restart it between items.
  */
-export class QueueMetrics<T> {
+export class QueueMetrics<T> implements UnfinishedWorkGauges {
   private readonly depth: GaugeMetric;
   private readonly adds: CounterMetric;
   private readonly latency: HistogramMetric;
@@ -58,7 +57,8 @@ export class QueueMetrics<T> {
   private readonly longestRunning: SettableGaugeMetric;
   private readonly addTimes = new Map<T, number>();
   private readonly processingStartTimes = new Map<T, number>();
-  private ticker: TimerHandle | undefined;
+  private readonly refresher: UnfinishedWorkRefresher;
+  private refreshing = false;
 
   constructor(name: string, provider: MetricsProvider, private readonly clock: Clock) {
     this.depth = provider.newDepthMetric(name);
@@ -67,6 +67,7 @@ export class QueueMetrics<T> {
     this.workDuration = provider.newWorkDurationMetric(name);
     this.unfinishedWork = provider.newUnfinishedWorkSecondsMetric(name);
     this.longestRunning = provider.newLongestRunningProcessorSecondsMetric(name);
+    this.refresher = UnfinishedWorkRefresher.of(clock);
   }
 
   add(item: T): void {
@@ -84,15 +85,19 @@ export class QueueMetrics<T> {
       this.latency.observe((now - added) / 1000);
       this.addTimes.delete(item);
     }
-    if (this.ticker === undefined) this.ticker = this.clock.setInterval(() => this.updateUnfinishedWork(), UNFINISHED_WORK_UPDATE_PERIOD_MS);
+    if (!this.refreshing) {
+      this.refreshing = true;
+      this.refresher.start(this);
+    }
   }
 
-  done(item: T): void {
+  /** `item` is finished; `more`: the queue holds items a worker takes next (it stays busy). */
+  done(item: T, more = false): void {
     const started = this.processingStartTimes.get(item);
     if (started === undefined) return;
     this.workDuration.observe((this.clock.now() - started) / 1000);
     this.processingStartTimes.delete(item);
-    if (this.processingStartTimes.size === 0) this.stop();
+    if (this.processingStartTimes.size === 0 && !more) this.stop();
   }
 
   /** Sets the unfinished-work and longest-running gauges from the items now being processed. */
@@ -109,10 +114,11 @@ export class QueueMetrics<T> {
     this.longestRunning.set(longest);
   }
 
-  /** Stops the refresh interval (the queue is idle or shut down). */
+  /** Stops refreshing (the queue is idle or shut down), leaving the gauges at what is processing now. */
   stop(): void {
     this.updateUnfinishedWork();
-    this.clock.clearInterval(this.ticker);
-    this.ticker = undefined;
+    if (!this.refreshing) return;
+    this.refreshing = false;
+    this.refresher.stop(this);
   }
 }

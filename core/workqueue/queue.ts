@@ -80,8 +80,10 @@ export class BasicQueue<T extends NonNullable<unknown> = string> implements Work
 
   done(item: T): void {
     if (!this.processing.delete(item)) return;
-    this.metrics?.done(item);
-    if (this.dirty.has(item)) this.enqueue(item);
+    const again = this.dirty.has(item);
+    // A worker takes the next item at once: the metrics stay busy through it (no timer restarted).
+    this.metrics?.done(item, !this.shutting && (again || this.queue.length > 0));
+    if (again) this.enqueue(item);
     else if (this.processing.size === 0 && this.drainWaiters.length > 0) this.releaseDrainWaiters();
   }
 

@@ -29,6 +29,16 @@ test("keys by namespace/name, namespace index built in, custom index kept up to 
   assert.equal(ix.index("byNode", pod("x", "y", { nodeName: "n2" })).length, 2);
 });
 
+test("byIndex with a filter: only the objects it keeps, in index order", () => {
+  const ix = new Indexer(byNode);
+  for (const name of ["c", "a", "d", "b"]) ix.add(pod("ns", name, { nodeName: name === "d" ? "n2" : "n1" }));
+  const order = (objs: KubeObject[]): string[] => objs.map((o) => o.metadata!.name!);
+  assert.equal(order(ix.byIndex("byNode", "n1")), ["c", "a", "b"]);
+  assert.equal(order(ix.byIndex("byNode", "n1", (o) => o.metadata!.name !== "a")), ["c", "b"]);
+  assert.equal(ix.byIndex("byNode", "n1", () => false), []);
+  assert.equal(ix.byIndex("byNode", "nowhere", () => true), []);
+});
+
 test("objects are stored as given, never copied", () => {
   const ix = new Indexer();
   const p = Object.freeze(pod("ns", "p"));

@@ -118,4 +118,50 @@ test("metrics: depth, adds, queue latency, work duration, unfinished work and lo
   assert.is(clock.pending, 0);
 });
 
+test("metrics refresh timer: one per clock while any queue is busy, kept between items, none once all are idle", async () => {
+  const clock = new VirtualClock({ start: 0 });
+  const metrics = new InMemoryMetricsProvider();
+  const q1 = new BasicQueue<string>({ name: "one", metricsProvider: metrics, clock });
+  const q2 = new BasicQueue<string>({ name: "two", metricsProvider: metrics, clock });
+  q1.add("a");
+  q1.add("b");
+  q2.add("x");
+  const a = (await q1.get())!;
+  const x = (await q2.get())!;
+  assert.is(clock.pending, 1, "both busy queues share one timer");
+  await clock.advance(500);
+  assert.is(metrics.get("one").unfinishedWorkSeconds, 0.5);
+  assert.is(metrics.get("two").unfinishedWorkSeconds, 0.5);
+  q2.done(x);
+  assert.is(metrics.get("two").unfinishedWorkSeconds, 0);
+  q1.done(a);
+  assert.is(clock.pending, 1, "q1 is not idle: b waits for the worker");
+  q1.add("a"); // while b waits: handed out after it
+  const b = (await q1.get())!;
+  q1.done(b);
+  const again = (await q1.get())!;
+  assert.is(again, "a");
+  await clock.advance(1000);
+  assert.is(metrics.get("one").unfinishedWorkSeconds, 1);
+  assert.is(metrics.get("two").unfinishedWorkSeconds, 0, "an idle queue is not refreshed");
+  q1.done(again);
+  assert.is(clock.pending, 0, "no refresh timer once every queue is idle");
+  assert.is(metrics.get("one").unfinishedWorkSeconds, 0);
+});
+
+test("metrics refresh timer: a dirty item handed out again keeps it; shutting down drops it", async () => {
+  const clock = new VirtualClock({ start: 0 });
+  const q = new BasicQueue<string>({ name: "q", metricsProvider: new InMemoryMetricsProvider(), clock });
+  q.add("a");
+  const a = (await q.get())!;
+  q.add("a"); // dirty while processing
+  q.add("b");
+  q.done(a);
+  assert.is(clock.pending, 1);
+  const next = (await q.get())!;
+  q.shutDown();
+  q.done(next);
+  assert.is(clock.pending, 0, "shut down with b still queued: no timer");
+});
+
 test.run();

@@ -264,7 +264,7 @@ export function replicaSetController(mgr: Manager, kind: ReplicatedKind, options
     let active: Pod[] | undefined;
     // With counts from the index every owned pod matches the selector and there are no orphans:
     // ClaimPods would return the owned pods unchanged, so they come straight from the index.
-    const activePods = async (): Promise<Pod[]> => (active ??= (counted ? podInformer.indexer.byIndex(POD_CONTROLLER_INDEX, rs.metadata!.uid!) : await claimPods(rs)).filter(isPodActive));
+    const activePods = async (): Promise<Pod[]> => (active ??= counted ? podInformer.indexer.byIndex(POD_CONTROLLER_INDEX, rs.metadata!.uid!, isPodActive) : (await claimPods(rs)).filter(isPodActive));
     if (!counted) await activePods();
     const activeCount = counted ? counted.active : active!.length;
     let failure: { reason: string; error: unknown } | undefined;
