@@ -5,6 +5,9 @@
  * machine may be shared and wall-clock figures then mean little — the CPU time each side spent per
  * request (kubesim: this process; nginx: its worker) and the ratio of requests per CPU-second.
  * Needs `apt-get install -y wrk nginx-light`; prints what is missing otherwise.
+ * `BENCH_HOST_ROUNDS=N` measures the host port N times more after the first run, one line each
+ * (main thread and process CPU per request), and `BENCH_HOST_ONLY=1` stops after the host port's
+ * runs: for A/B comparisons of the front, where the machine's load moves the figures run to run.
  */
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync, rmSync } from "node:fs";
@@ -179,7 +182,27 @@ await stopHost();
 const simWall = (performance.now() - wall0) / 1000;
 const simCpuTotal = (cpu.user + cpu.system) / 1e6;
 const simCpu = Math.max(0.001, simCpuTotal - backgroundPerSecond * simWall);
+const hostRounds = Number(process.env["BENCH_HOST_ROUNDS"] ?? 0);
+for (let round = 0; round <= hostRounds && (hostRounds > 0 || process.env["BENCH_HOST_ONLY"] === "1"); round++) {
+  // Round 0 reports the measured run above; the others measure again.
+  let run = sim;
+  let main = (threads1.get("main") ?? 0) - (threads0.get("main") ?? 0);
+  let usage = cpu;
+  if (round > 0) {
+    const t0 = threadCpu();
+    const c0 = process.cpuUsage();
+    run = await wrk(`http://127.0.0.1:${ports.httpPort}/`, "bench.example.com");
+    usage = process.cpuUsage(c0);
+    main = (threadCpu().get("main") ?? 0) - (t0.get("main") ?? 0);
+  }
+  const requests = run.rps * Number(DURATION);
+  console.log(`host port round ${round}: ${run.rps.toFixed(0)} requests/s, main thread ${((main / requests) * 1e6).toFixed(1)} µs/request, process ${(((usage.user + usage.system) / requests)).toFixed(1)} µs/request (user ${(usage.user / requests).toFixed(1)}, system ${(usage.system / requests).toFixed(1)}), load ${loadavg()[0]!.toFixed(1)}`);
+}
 await cluster.stop();
+if (process.env["BENCH_HOST_ONLY"] === "1") {
+  console.log(`request path in process (no host socket, ${IN_PROCESS} requests, ${inflight} in flight): ${inProcessUs.toFixed(1)} µs CPU/request`);
+  process.exit(0);
+}
 
 // The floor of any Node.js front: a bare node:http server answering the same page size, same wrk.
 const bare = createHttpServer((req, res) => {

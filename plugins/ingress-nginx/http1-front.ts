@@ -113,19 +113,28 @@ export class Http1Connection {
       const req = this.next();
       if (!req) return;
       this.busy = true;
-      void this.answer(req);
+      this.answer(req);
     }
   }
 
-  private async answer(req: ParsedHead): Promise<void> {
-    let res: FrontResponse;
+  /** Hands `req` to the handler; its answer (a 502 page when it fails) is written when it settles. */
+  private answer(req: ParsedHead): void {
+    // The parsed head is the request (no copy of it per request).
+    req.length = req.headLength + req.bodyLength;
+    let answered: Promise<FrontResponse>;
     try {
-      // The parsed head is the request (no copy of it per request).
-      req.length = req.headLength + req.bodyLength;
-      res = await this.handler(req);
+      answered = this.handler(req);
     } catch {
-      res = this.errorPage(502);
+      answered = Promise.resolve(this.errorPage(502));
     }
+    answered.then(
+      (res) => this.respond(req, res),
+      () => this.respond(req, this.errorPage(502)),
+    );
+  }
+
+  /** Writes the answer to `req`, then closes or goes on with the next buffered request. */
+  private respond(req: ParsedHead, res: FrontResponse): void {
     if (this.socket.destroyed) return;
     this.write(res, req.keepAlive, req.method === "HEAD");
     this.busy = false;
@@ -247,6 +256,9 @@ export class Http1Connection {
 
 const CR = 13;
 const LF = 10;
+const SP = 32;
+const DOT = 46;
+const ZERO = 48;
 const EMPTY = Buffer.alloc(0);
 const CHUNK_END = Buffer.from("\r\n0\r\n\r\n", "latin1");
 
@@ -290,9 +302,9 @@ function skipTerminator(buf: Buffer, end: number): number {
   return buf[end + 1] === LF ? end + 2 : end + 3;
 }
 
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-const REQUEST_LINE = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+) ([^\s\x00-\x1f\x7f]+) HTTP\/(\d)\.(\d)$/;
-const BAD_VALUE = /[\x00-\x08\x0a-\x1f\x7f]/;
+/** RFC 9110 `tchar`s (the characters of methods and header names), by character code below 128. */
+const TCHAR = new Uint8Array(128);
+for (const c of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") TCHAR[c.charCodeAt(0)] = 1;
 const CLOSE = /(^|,)\s*close\s*(,|$)/;
 const KEEP_ALIVE = /(^|,)\s*keep-alive\s*(,|$)/;
 
@@ -303,24 +315,43 @@ const SINGLE = new Set(["age", "authorization", "content-length", "content-type"
 function parseHead(text: string): ParsedHead | 400 | 505 {
   let lineEnd = text.indexOf("\n");
   if (lineEnd < 0) lineEnd = text.length;
-  const requestLine = stripCr(text.slice(0, lineEnd));
-  const m = REQUEST_LINE.exec(requestLine);
-  if (!m) return 400;
-  if (m[3] !== "1") return m[3] === "0" ? 400 : 505;
+  // `method SP request-target SP HTTP/d.d`: a token, a target without whitespace or control
+  // characters, the version; read in place.
+  const lineLast = lineEnd > 0 && text.charCodeAt(lineEnd - 1) === CR ? lineEnd - 1 : lineEnd;
+  let sp = 0;
+  while (sp < lineLast && TCHAR[text.charCodeAt(sp)] === 1) sp++;
+  if (sp === 0 || text.charCodeAt(sp) !== SP) return 400;
+  let targetEnd = sp + 1;
+  for (let c = text.charCodeAt(targetEnd); targetEnd < lineLast && c > SP && c !== 0x7f && c !== 0xa0; c = text.charCodeAt(++targetEnd));
+  const versionAt = targetEnd + 1;
+  if (targetEnd === sp + 1 || lineLast - versionAt !== 8 || text.charCodeAt(targetEnd) !== SP || !text.startsWith("HTTP/", versionAt) || text.charCodeAt(versionAt + 6) !== DOT) return 400;
+  const major = text.charCodeAt(versionAt + 5) - ZERO;
+  const minor = text.charCodeAt(versionAt + 7) - ZERO;
+  if (major < 0 || major > 9 || minor < 0 || minor > 9) return 400;
+  if (major !== 1) return major === 0 ? 400 : 505;
   const headers: Record<string, string> = {};
   // The header lines, one at a time (no array of lines).
   while (lineEnd < text.length) {
     const from = lineEnd + 1;
     lineEnd = text.indexOf("\n", from);
     if (lineEnd < 0) lineEnd = text.length;
-    const line = stripCr(text.slice(from, lineEnd));
-    const colon = line.indexOf(":");
-    if (colon <= 0) return 400;
-    const name = line.slice(0, colon);
-    if (!TOKEN.test(name)) return 400; // also refuses obs-fold (a leading space) and space before the colon
-    const value = line.slice(colon + 1).trim();
-    if (BAD_VALUE.test(value)) return 400;
-    const key = name.toLowerCase();
+    // The line's characters, read in place (no substring per line): name, colon, value.
+    const end = lineEnd > from && text.charCodeAt(lineEnd - 1) === CR ? lineEnd - 1 : lineEnd;
+    const colon = text.indexOf(":", from);
+    if (colon <= from || colon >= end) return 400;
+    // Only tchars: also refuses obs-fold (a leading space) and space before the colon.
+    for (let i = from; i < colon; i++) if (TCHAR[text.charCodeAt(i)] !== 1) return 400;
+    // The value without the whitespace String.prototype.trim removes, then no control character but HTAB.
+    let vs = colon + 1;
+    let ve = end;
+    while (vs < ve && trimmed(text.charCodeAt(vs))) vs++;
+    while (ve > vs && trimmed(text.charCodeAt(ve - 1))) ve--;
+    for (let i = vs; i < ve; i++) {
+      const c = text.charCodeAt(i);
+      if ((c < 0x20 && c !== 0x09) || c === 0x7f) return 400;
+    }
+    const value = text.slice(vs, ve);
+    const key = text.slice(from, colon).toLowerCase();
     const had = headers[key];
     if (had === undefined) headers[key] = value;
     else if (key === "content-length") {
@@ -328,7 +359,7 @@ function parseHead(text: string): ParsedHead | 400 | 505 {
     } else if (key === "cookie") headers[key] = `${had}; ${value}`;
     else if (!SINGLE.has(key)) headers[key] = `${had}, ${value}`;
   }
-  const version = m[4] === "1" ? "HTTP/1.1" : m[4] === "0" ? "HTTP/1.0" : `HTTP/1.${m[4]}`;
+  const version = minor === 1 ? "HTTP/1.1" : minor === 0 ? "HTTP/1.0" : `HTTP/1.${minor}`;
   if (version === "HTTP/1.1" && headers["host"] === undefined) return 400;
   const te = headers["transfer-encoding"];
   const cl = headers["content-length"];
@@ -345,8 +376,8 @@ function parseHead(text: string): ParsedHead | 400 | 505 {
   const connection = headers["connection"]?.toLowerCase();
   const keepAlive = version === "HTTP/1.1" ? connection === undefined || !CLOSE.test(connection) : connection !== undefined && KEEP_ALIVE.test(connection);
   return {
-    method: m[1]!,
-    target: m[2]!,
+    method: text.slice(0, sp),
+    target: text.slice(sp + 1, targetEnd),
     httpVersion: version,
     headers,
     keepAlive,
@@ -358,6 +389,11 @@ function parseHead(text: string): ParsedHead | 400 | 505 {
     bodyLength: 0,
     length: 0,
   };
+}
+
+/** Whether `trim()` removes a character of a latin1 line (tab, line ends, vertical tab, form feed, space, no-break space). */
+function trimmed(c: number): boolean {
+  return c === 0x20 || (c >= 0x09 && c <= 0x0d) || c === 0xa0;
 }
 
 function stripCr(line: string): string {

@@ -19,8 +19,8 @@ async function handler(req: FrontRequest): Promise<FrontResponse> {
   return { status: 200, statusText: "OK", headers: { "Content-Type": "text/plain", "Content-Length": String(Buffer.byteLength(body)) }, body };
 }
 
-/** Sends `parts` (written separately, a tick apart) and collects everything until the server closes or `ms` pass. */
-function exchange(parts: string[], ms = 300): Promise<{ text: string; closed: boolean }> {
+/** Sends `parts` (written separately, a tick apart, in `encoding`) and collects everything until the server closes or `ms` pass. */
+function exchange(parts: string[], ms = 300, encoding: BufferEncoding = "utf8"): Promise<{ text: string; closed: boolean }> {
   return new Promise((resolve) => {
     const s = connect(port, "127.0.0.1");
     let text = "";
@@ -30,7 +30,7 @@ function exchange(parts: string[], ms = 300): Promise<{ text: string; closed: bo
     s.on("error", () => undefined);
     void (async () => {
       for (const p of parts) {
-        s.write(p);
+        s.write(p, encoding);
         await new Promise((r) => setTimeout(r, 5));
       }
     })();
@@ -123,6 +123,29 @@ test("malformed requests get 400 and the connection closes: request line, space 
     assert.match(text, /Connection: close\r\n/);
     assert.ok(closed, JSON.stringify(req));
   }
+});
+
+test("the characters of a request line and header: method a token, target without whitespace or controls, version HTTP/d.d; values trimmed of spaces, tabs and no-break spaces, controls but HTAB refused", async () => {
+  const bad = [
+    "G@T / HTTP/1.1\r\nHost: h\r\n\r\n",
+    "GET /a\tb HTTP/1.1\r\nHost: h\r\n\r\n",
+    "GET /a\xa0b HTTP/1.1\r\nHost: h\r\n\r\n",
+    "GET /a\x7f HTTP/1.1\r\nHost: h\r\n\r\n",
+    "GET  / HTTP/1.1\r\nHost: h\r\n\r\n",
+    "GET / HTTP/1.12\r\nHost: h\r\n\r\n",
+    "GET / http/1.1\r\nHost: h\r\n\r\n",
+    "GET / HTTP/1.x\r\nHost: h\r\n\r\n",
+    "GET / HTTP/0.9\r\nHost: h\r\n\r\n",
+    "GET / HTTP/1.1\r\nHost: h\r\nX-\xe9: v\r\n\r\n",
+    "GET / HTTP/1.1\r\nHost: h\r\nX: a\x01b\r\n\r\n",
+    "GET / HTTP/1.1\r\nHost: h\r\n: v\r\n\r\n",
+  ];
+  // Bytes as written (latin1: one byte a character), as the front reads them.
+  for (const req of bad) assert.equal(statuses((await exchange([req], 150, "latin1")).text), [400], JSON.stringify(req));
+  await exchange(["GET /\xe9?q=\x80 HTTP/1.1\r\nHost: h\r\nX-A: \t\xa0 a\tb \x0b\r\nX-B:c\r\r\nX-C:\r\n\r\n"], 300, "latin1");
+  const last = seen[seen.length - 1]!;
+  assert.is(last.target, "/\xe9?q=\x80");
+  assert.equal(last.headers, { host: "h", "x-a": "a\tb", "x-b": "c", "x-c": "" });
 });
 
 test("limits: a head longer than allowed is 400, a body over the maximum 413 (declared or chunked), HTTP/2.0 in a request line 505; a failing handler 502", async () => {
