@@ -990,8 +990,10 @@ export class PodWorker {
     }
     await this.unmountVolumes();
     this.k.hostFs.remove(podDir(this.uid));
-    // The removed containers' log links go with them (kuberuntime's removeContainerLog).
+    // The removed containers' log links go with them (kuberuntime's removeContainerLog), and the
+    // pod's log directory (the container GC's evictPodLogsDirectories).
     for (const s of [...this.init, ...this.regular]) for (const id of [s.id, s.deadId]) if (id) this.k.hostFs.remove(this.logLink(s, id));
+    if (this.sandboxConfig) this.k.hostFs.remove(this.sandboxConfig.logDirectory);
     this.k.restartBackoff.resetPrefix(this.uid + "/");
     this.k.pullBackoff.resetPrefix(this.uid + "/");
     this.k.forget(this.uid);
