@@ -683,12 +683,15 @@ export class PodWorker {
       if (s.state?.terminated) s.last = s.state.terminated;
       s.restartCount++;
       // The kubelet keeps the last dead instance (`kubectl logs --previous`) and removes older ones.
-      if (s.deadId) await this.k.runtime.runtime.removeContainer(s.deadId).catch(() => undefined);
+      if (s.deadId) {
+        await this.k.runtime.runtime.removeContainer(s.deadId).catch(() => undefined);
+        this.k.hostFs.remove(this.logLink(s, s.deadId));
+      }
       s.deadId = previous;
     }
     s.id = id;
     // The legacy log symlink log collectors tail (kuberuntime's legacyLogSymlink).
-    this.k.hostFs.symlink?.(`${this.sandboxConfig!.logDirectory}/${config.logPath}`, `/var/log/containers/${pod.metadata!.name}_${pod.metadata!.namespace}_${s.name}-${id}.log`);
+    this.k.hostFs.symlink?.(`${this.sandboxConfig!.logDirectory}/${config.logPath}`, this.logLink(s, id));
     s.waiting = undefined;
     s.state = { waiting: { reason: "ContainerCreating" } };
     s.started = false;
@@ -1005,9 +1008,18 @@ export class PodWorker {
     }
     await this.unmountVolumes();
     this.k.hostFs.remove(podDir(this.uid));
+    // The removed containers' log links go with them (kuberuntime's removeContainerLog), and the
+    // pod's log directory (the container GC's evictPodLogsDirectories).
+    for (const s of [...this.init, ...this.regular]) for (const id of [s.id, s.deadId]) if (id) this.k.hostFs.remove(this.logLink(s, id));
+    if (this.sandboxConfig) this.k.hostFs.remove(this.sandboxConfig.logDirectory);
     this.k.restartBackoff.resetPrefix(this.uid + "/");
     this.k.pullBackoff.resetPrefix(this.uid + "/");
     this.k.forget(this.uid);
+  }
+
+  /** The legacy `/var/log/containers` symlink of one container instance. */
+  private logLink(s: ContainerSlot, id: string): string {
+    return `/var/log/containers/${this.pod.metadata!.name}_${this.pod.metadata!.namespace}_${s.name}-${id}.log`;
   }
 
   /** Unpublishes (and, when no other pod needs them, unstages) the pod's CSI volumes; failures are FailedUnMount events. */
