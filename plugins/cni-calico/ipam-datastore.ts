@@ -107,7 +107,18 @@ export class IpamDatastore implements IpamEvents {
 
   private queue(w: Write): void {
     this.pending[w.kind].set(w.name, w);
-    this.running ??= this.drain().finally(() => (this.running = undefined));
+    this.kick();
+  }
+
+  /**
+   * Starts draining unless a drain runs. A change queued after a drain took its last write but
+   * before it settled would otherwise wait for the next change: the settled drain looks again.
+   */
+  private kick(): void {
+    this.running ??= this.drain().finally(() => {
+      this.running = undefined;
+      if (this.pending.BlockAffinity.size || this.pending.IPAMBlock.size || this.pending.IPAMHandle.size) this.kick();
+    });
   }
 
   private next(): Write | undefined {
