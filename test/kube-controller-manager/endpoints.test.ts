@@ -3,6 +3,8 @@ import * as assert from "uvu/assert";
 import type { Endpoints, Pod, Service } from "kubernetes-types/core/v1.js";
 import type { EndpointSlice } from "kubernetes-types/discovery/v1.js";
 import { Cluster } from "../../core/cluster/cluster.js";
+import { labelSelectorFromSet, type SharedInformer } from "../../core/index.js";
+import { SelectedPods } from "../../plugins/kube-controller-manager/controllers/endpoints/selected-pods.js";
 import { OwnWrites } from "../../plugins/kube-controller-manager/controllers/endpoints/own-writes.js";
 import { podEndpointsChanged } from "../../plugins/kube-controller-manager/controllers/endpoints/pod-endpoints-changed.js";
 import { assertGone, setPodStatus, withCluster } from "./helpers.js";
@@ -112,6 +114,28 @@ test("the controllers' own writes coming back from the watch cause no sync; othe
   assert.ok(own.predicate.update!(written, { metadata: { ...written.metadata, namespace: "other" } }), "another object");
   assert.ok(own.predicate.delete!(written));
   assert.ok(own.predicate.create!(written), "forgotten once deleted");
+});
+
+test("a Service's pods are listed once per state of the pod cache (its resourceVersion) and Service object", () => {
+  let rv = "";
+  let lists = 0;
+  const informer = { lastSyncResourceVersion: () => rv, lister: () => ({ namespace: () => ({ list: () => (lists++, [] as Pod[]) }) }) } as unknown as SharedInformer<Pod>;
+  const selected = SelectedPods.of(informer);
+  assert.is(SelectedPods.of(informer), selected, "one per informer");
+  const svc = service();
+  const sel = labelSelectorFromSet(svc.spec!.selector!);
+  selected.list(svc, sel);
+  selected.list(svc, sel);
+  assert.is(lists, 2, "not cached before the first list or event");
+  rv = "10";
+  selected.list(svc, sel);
+  selected.list(svc, sel);
+  assert.is(lists, 3);
+  rv = "11";
+  selected.list(svc, sel);
+  assert.is(lists, 4, "the cache changed");
+  selected.list({ ...svc }, sel);
+  assert.is(lists, 5, "another version of the Service");
 });
 
 test("publishNotReadyAddresses lists not-ready pods as ready; headless services get the headless label and hostnames", async () => {

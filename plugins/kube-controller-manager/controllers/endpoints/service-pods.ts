@@ -2,6 +2,7 @@ import type { Node, Pod, Service } from "kubernetes-types/core/v1.js";
 import { Controller, enqueueRequestForObject, enqueueRequestsFromMapFunc, labelSelectorFromSet, type LabelSelector, type Manager, type ObjectLike, type Request, type SharedInformer } from "../../../../core/index.js";
 import { OwnWrites } from "./own-writes.js";
 import { podEndpointsChanged } from "./pod-endpoints-changed.js";
+import { SelectedPods } from "./selected-pods.js";
 
 /** A Service the endpoint controllers manage: it has a selector and is not ExternalName. */
 export function hasSelector(svc: Service): boolean {
@@ -13,7 +14,7 @@ export interface ServiceWatches {
   services: SharedInformer<Service>;
   pods: SharedInformer<Pod>;
   node: (name: string) => Node | undefined;
-  /** The pods a Service selects (none without a selector). */
+  /** The pods a Service selects (none without a selector); shared, not to be changed. */
   podsOf(svc: Service): Pod[];
   /** Records an owned object the controller wrote: its watch event then causes no sync. */
   wrote(obj: ObjectLike): void;
@@ -37,6 +38,7 @@ export function serviceController<T extends ObjectLike>(mgr: Manager, name: stri
     if (!sel) selectors.set(svc, (sel = labelSelectorFromSet(svc.spec!.selector)));
     return sel;
   };
+  const selected = SelectedPods.of(pods);
   const controller = new Controller({ name, clock: mgr.clock, log: mgr.log.child(name), maxConcurrentReconciles: workers, reconciler: { reconcile: (req) => reconcile(req.namespace!, req.name) } });
   controller.watch({ informer: services, handler: enqueueRequestForObject<Service>() });
   controller.watch({
@@ -66,6 +68,6 @@ export function serviceController<T extends ObjectLike>(mgr: Manager, name: stri
     pods,
     node: (n) => nodes.get(n),
     wrote: (obj) => ownWrites.wrote(obj),
-    podsOf: (svc) => (hasSelector(svc) ? pods.lister().namespace(svc.metadata!.namespace!).list(selectorOf(svc)) : []),
+    podsOf: (svc) => (hasSelector(svc) ? selected.list(svc, selectorOf(svc)) : []),
   };
 }
