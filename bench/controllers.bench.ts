@@ -23,7 +23,9 @@
  * `BENCH_HEAPSNAPSHOT=file.heapsnapshot` writes V8 heap snapshots once the cluster settled, once all
  * pods are Ready and once the rolling update completed (`file.settled.heapsnapshot`, `file.ready.heapsnapshot`, `file.rolled.heapsnapshot`; after a full GC when node
  * runs with `--expose-gc`, e.g. `NODE_OPTIONS=--expose-gc`) and
- * `BENCH_REQUESTS=1` prints the API requests (verb, resource, subresource), watch events and controller syncs per pod of each phase.
+ * `BENCH_REQUESTS=1` prints the API requests (verb, resource, subresource), watch events and controller syncs per pod of each phase;
+ * `BENCH_SERVICE=1` also applies a ClusterIP Service `web` selecting the Deployment's pods first, so its Endpoints, EndpointSlices,
+ * kube-proxy's rules on every node and CoreDNS follow every pod (the figures then include what a Service costs per pod).
  */
 import type { Deployment } from "kubernetes-types/apps/v1.js";
 import type { Node, Pod } from "kubernetes-types/core/v1.js";
@@ -47,6 +49,16 @@ const FIRST_BOTTLENECK =
   "(updates 15 %, creates 14 %, managed fields 10 % of them) for ~8 writes per pod (create, binding, 2 kubelet status patches, token request, 5 Events... plus 1 ReplicaSet and 1 Deployment status update); " +
   "then each pod's service-account token, an RS256 signature (~8.5 % with jose/webcrypto; now node:crypto on the thread pool, ~1.1 ms of CPU per pod), the informers' delivery (~9 %), the kubelets (~8 % self), the controllers (~6 % self), the scheduler (~5 %). " +
   "The rolling update's quadratic scale-down ranking (each of ~600 scale-downs walked 1,000 pods and 2,000 related ones) now reads per-node counts from an index.";
+
+/** BENCH_SERVICE=1: the Service in front of the Deployment (see the header). */
+const SERVICE = process.env["BENCH_SERVICE"] === "1";
+const serviceManifest = `apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: default}
+spec:
+  selector: {app: web}
+  ports: [{name: http, port: 80, targetPort: 80}]
+`;
 
 const manifest = (image: string): string => `apiVersion: apps/v1
 kind: Deployment
@@ -232,6 +244,7 @@ async function measure(full: boolean): Promise<Figures> {
     const u = process.cpuUsage();
     return (u.user + u.system) / 1000;
   };
+  if (SERVICE) await cluster.apply(serviceManifest);
   const t0 = performance.now();
   const c0 = cpu();
   await cluster.apply(manifest("nginx:1.27"));

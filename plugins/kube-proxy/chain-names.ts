@@ -30,7 +30,21 @@ export function serviceChainName(prefix: "KUBE-SVC-" | "KUBE-EXT-" | "KUBE-FW-" 
   return prefix + portProtoHash(servicePortName, protocol);
 }
 
-/** `KUBE-SEP-<hash>`: base32(sha256(servicePortName + protocol + "ip:port")). */
+/** Endpoint chain names already hashed, by their input (a pure function; dropped wholesale past {@link SEP_NAMES_LIMIT}). */
+const sepNames = new Map<string, string>();
+const SEP_NAMES_LIMIT = 65_536;
+
+/**
+ * `KUBE-SEP-<hash>`: base32(sha256(servicePortName + protocol + "ip:port")). Remembered: every
+ * sync of a changed service names each of its endpoints' chains again, on every node.
+ */
 export function endpointChainName(servicePortName: string, protocol: string, endpoint: string): string {
-  return "KUBE-SEP-" + base32(createHash("sha256").update(servicePortName + protocol.toLowerCase() + endpoint).digest()).slice(0, 16);
+  const input = servicePortName + protocol.toLowerCase() + endpoint;
+  let name = sepNames.get(input);
+  if (name === undefined) {
+    if (sepNames.size >= SEP_NAMES_LIMIT) sepNames.clear();
+    name = "KUBE-SEP-" + base32(createHash("sha256").update(input).digest()).slice(0, 16);
+    sepNames.set(input, name);
+  }
+  return name;
 }

@@ -3,6 +3,10 @@ import * as assert from "uvu/assert";
 import type { Endpoints, Pod, Service } from "kubernetes-types/core/v1.js";
 import type { EndpointSlice } from "kubernetes-types/discovery/v1.js";
 import { Cluster } from "../../core/cluster/cluster.js";
+import { labelSelectorFromSet, type SharedInformer } from "../../core/index.js";
+import { SelectedPods } from "../../plugins/kube-controller-manager/controllers/endpoints/selected-pods.js";
+import { OwnWrites } from "../../plugins/kube-controller-manager/controllers/endpoints/own-writes.js";
+import { podEndpointsChanged } from "../../plugins/kube-controller-manager/controllers/endpoints/pod-endpoints-changed.js";
 import { assertGone, setPodStatus, withCluster } from "./helpers.js";
 
 const podSpec = { containers: [{ name: "c", image: "x", ports: [{ name: "http", containerPort: 8080 }] }] };
@@ -42,6 +46,16 @@ test("Endpoints and EndpointSlice list the selected pods: ready/not ready, named
     assert.is(byName["a"]!.zone, "zone-a");
     assert.equal(byName["a"]!.addresses, ["10.244.1.2"]);
 
+    // An outside edit of a managed slice is undone (its own writes cause no sync; this one does).
+    await cluster.client.resource<EndpointSlice>("endpointslices.discovery.k8s.io").update({ ...slice, endpoints: [] }, { namespace: "default" });
+    await cluster.waitFor<EndpointSlice>("endpointslices.discovery.k8s.io", (s) => s.metadata?.name === slice.metadata!.name && (s.endpoints?.length ?? 0) === 3, { namespace: "default" });
+
+    // A readiness change moves the address (pod updates that change no endpoint are not synced; this one is).
+    await setPodStatus(cluster, (await cluster.client.resource<Pod>("Pod").get("c", { namespace: "default" })) as Pod, { ready: true, ip: "10.244.1.4" });
+    await cluster.waitFor<Endpoints>("Endpoints", (e) => e.metadata?.name === "web" && (e.subsets?.[0]?.addresses?.length ?? 0) === 3 && !e.subsets?.[0]?.notReadyAddresses, { namespace: "default" });
+    await setPodStatus(cluster, (await cluster.client.resource<Pod>("Pod").get("c", { namespace: "default" })) as Pod, { ready: false, ip: "10.244.1.4" });
+    await cluster.waitFor<Endpoints>("Endpoints", (e) => e.metadata?.name === "web" && (e.subsets?.[0]?.addresses?.length ?? 0) === 2 && (e.subsets?.[0]?.notReadyAddresses?.length ?? 0) === 1, { namespace: "default" });
+
     // A terminating pod: listed as terminating (serving, not ready) in the slice, dropped from Endpoints.
     await cluster.client.resource("Pod").delete("a", { namespace: "default" });
     const terminating = await cluster.waitFor<EndpointSlice>("endpointslices.discovery.k8s.io", (s) => s.metadata?.name === slice.metadata!.name && !!s.endpoints?.some((e) => e.targetRef?.name === "a" && e.conditions?.terminating), { namespace: "default" });
@@ -54,6 +68,74 @@ test("Endpoints and EndpointSlice list the selected pods: ready/not ready, named
     await cluster.clock.sleep(1000);
     await assertGone(() => cluster.client.resource("Endpoints").get("web", { namespace: "default" }), "Endpoints of a deleted Service");
   }, { seed: 11, nodes: 2 });
+});
+
+test("pod updates re-sync a Service only when its endpoints can change (upstream's podEndpointsChanged)", () => {
+  const base: Pod = {
+    metadata: { name: "a", namespace: "default", resourceVersion: "1", labels: { app: "web" } },
+    spec: { nodeName: "n1", containers: [{ name: "c", image: "x" }] },
+    status: { phase: "Running", podIP: "10.0.0.1", podIPs: [{ ip: "10.0.0.1" }], conditions: [{ type: "Ready", status: "True" }], containerStatuses: [{ name: "c", image: "x", imageID: "", ready: true, restartCount: 0 }] },
+  };
+  const next = (change: (p: Pod) => Pod): Pod => change({ ...base, metadata: { ...base.metadata, resourceVersion: "2" } });
+  const cases: [string, Pod, boolean][] = [
+    ["resync (same object)", base, false],
+    ["same resourceVersion", { ...base, status: { ...base.status, phase: "Failed" } }, false],
+    ["container restart count only", next((p) => ({ ...p, status: { ...p.status, containerStatuses: [{ ...p.status!.containerStatuses![0]!, restartCount: 1 }] } })), false],
+    ["another condition only", next((p) => ({ ...p, status: { ...p.status, conditions: [...p.status!.conditions!, { type: "PodScheduled", status: "True" }] } })), false],
+    ["an annotation only", next((p) => ({ ...p, metadata: { ...p.metadata, annotations: { a: "b" } } })), false],
+    ["readiness", next((p) => ({ ...p, status: { ...p.status, conditions: [{ type: "Ready", status: "False" }] } })), true],
+    ["labels", next((p) => ({ ...p, metadata: { ...p.metadata, labels: { app: "other" } } })), true],
+    ["a label added", next((p) => ({ ...p, metadata: { ...p.metadata, labels: { app: "web", tier: "x" } } })), true],
+    ["deletion", next((p) => ({ ...p, metadata: { ...p.metadata, deletionTimestamp: "2024-01-01T00:00:00Z" } })), true],
+    ["pod IP", next((p) => ({ ...p, status: { ...p.status, podIP: "10.0.0.2", podIPs: [{ ip: "10.0.0.2" }] } })), true],
+    ["second pod IP", next((p) => ({ ...p, status: { ...p.status, podIPs: [{ ip: "10.0.0.1" }, { ip: "fd00::1" }] } })), true],
+    ["hostname", next((p) => ({ ...p, spec: { ...p.spec!, hostname: "h" } })), true],
+    ["terminal phase", next((p) => ({ ...p, status: { ...p.status, phase: "Succeeded" } })), true],
+    ["bound to a node, no IP yet", next((p) => ({ ...p, spec: { ...p.spec!, nodeName: "n2" } })), false],
+  ];
+  for (const [name, updated, want] of cases) assert.is(podEndpointsChanged.update!(base, updated), want, name);
+  // Any update of a pod being deleted counts (upstream compares the deletionTimestamp pointers).
+  // A pod created without an IP has no endpoint yet; one with an IP (a relist) does.
+  assert.not.ok(podEndpointsChanged.create!({ ...base, status: { phase: "Pending" } }));
+  assert.ok(podEndpointsChanged.create!(base));
+  const deleting = { ...base, metadata: { ...base.metadata, deletionTimestamp: "2024-01-01T00:00:00Z" } };
+  assert.ok(podEndpointsChanged.update!(deleting, { ...deleting, metadata: { ...deleting.metadata, resourceVersion: "3" } }));
+});
+
+test("the controllers' own writes coming back from the watch cause no sync; other versions and deletions do", () => {
+  const own = new OwnWrites();
+  const written = { metadata: { name: "web", namespace: "default", resourceVersion: "5" } };
+  const other = { metadata: { ...written.metadata, resourceVersion: "6" } };
+  assert.ok(own.predicate.create!(written), "not written yet");
+  own.wrote(written);
+  assert.not.ok(own.predicate.create!(written));
+  assert.not.ok(own.predicate.update!(other, written));
+  assert.ok(own.predicate.update!(written, other), "another writer's version");
+  assert.ok(own.predicate.update!(written, { metadata: { ...written.metadata, namespace: "other" } }), "another object");
+  assert.ok(own.predicate.delete!(written));
+  assert.ok(own.predicate.create!(written), "forgotten once deleted");
+});
+
+test("a Service's pods are listed once per state of the pod cache (its resourceVersion) and Service object", () => {
+  let rv = "";
+  let lists = 0;
+  const informer = { lastSyncResourceVersion: () => rv, lister: () => ({ namespace: () => ({ list: () => (lists++, [] as Pod[]) }) }) } as unknown as SharedInformer<Pod>;
+  const selected = SelectedPods.of(informer);
+  assert.is(SelectedPods.of(informer), selected, "one per informer");
+  const svc = service();
+  const sel = labelSelectorFromSet(svc.spec!.selector!);
+  selected.list(svc, sel);
+  selected.list(svc, sel);
+  assert.is(lists, 2, "not cached before the first list or event");
+  rv = "10";
+  selected.list(svc, sel);
+  selected.list(svc, sel);
+  assert.is(lists, 3);
+  rv = "11";
+  selected.list(svc, sel);
+  assert.is(lists, 4, "the cache changed");
+  selected.list({ ...svc }, sel);
+  assert.is(lists, 5, "another version of the Service");
 });
 
 test("publishNotReadyAddresses lists not-ready pods as ready; headless services get the headless label and hostnames", async () => {

@@ -1,7 +1,8 @@
 import type { Endpoint, EndpointPort, EndpointSlice } from "kubernetes-types/discovery/v1.js";
 import { isStatusError, type Manager } from "../../../../core/index.js";
 import { newControllerRef } from "../workload/controller-ref.js";
-import { podEndpoint, serviceLabels, shouldPodBeInEndpoints, type PodEndpoint } from "./pod-endpoints.js";
+import { PodEndpointCache } from "./pod-endpoint-cache.js";
+import { serviceLabels, shouldPodBeInEndpoints, type PodEndpoint } from "./pod-endpoints.js";
 import { hasSelector, serviceController } from "./service-pods.js";
 
 export const SERVICE_NAME_LABEL = "kubernetes.io/service-name";
@@ -10,11 +11,17 @@ export const MANAGED_BY = "endpointslice-controller.k8s.io";
 /** `--max-endpoints-per-slice` default. */
 export const MAX_ENDPOINTS_PER_SLICE = 100;
 
+/** A desired endpoint and its JSON (to compare with the one a slice has). */
+interface Wanted {
+  endpoint: Endpoint;
+  json: string;
+}
+
 /** One slice being planned: its endpoints by pod uid. */
 interface Plan {
   existing?: EndpointSlice;
   ports: EndpointPort[];
-  endpoints: Map<string, Endpoint>;
+  endpoints: Map<string, Wanted>;
   changed: boolean;
 }
 
@@ -48,6 +55,17 @@ export function endpointSliceController(mgr: Manager, workers: number): void {
   const client = mgr.client.resource<EndpointSlice>("endpointslices.discovery.k8s.io");
   const managed = (s: EndpointSlice): boolean => s.metadata?.labels?.[MANAGED_BY_LABEL] === MANAGED_BY;
   const w = serviceController(mgr, "endpointslice", workers, { informer, serviceOf: (s) => (managed(s) ? s.metadata?.labels?.[SERVICE_NAME_LABEL] : undefined) }, sync);
+  const wanted = new PodEndpointCache<Wanted>(w.node, (ep) => {
+    const endpoint = toEndpoint(ep);
+    return { endpoint, json: JSON.stringify(endpoint) };
+  });
+  // The JSON of the endpoints slices have (informer objects are immutable).
+  const jsonOfExisting = new WeakMap<Endpoint, string>();
+  const existingJson = (e: Endpoint): string => {
+    let json = jsonOfExisting.get(e);
+    if (json === undefined) jsonOfExisting.set(e, (json = JSON.stringify(e)));
+    return json;
+  };
 
   async function sync(ns: string, name: string): Promise<void> {
     const svc = w.services.lister().namespace(ns).get(name);
@@ -58,14 +76,14 @@ export function endpointSliceController(mgr: Manager, workers: number): void {
       .list()
       .filter((s) => managed(s) && s.metadata?.labels?.[SERVICE_NAME_LABEL] === name && s.addressType === "IPv4" && !s.metadata?.deletionTimestamp);
     // Desired endpoints by ports key, then pod uid.
-    const desired = new Map<string, { ports: EndpointPort[]; endpoints: Map<string, Endpoint> }>();
+    const desired = new Map<string, { ports: EndpointPort[]; endpoints: Map<string, Wanted> }>();
     for (const pod of w.podsOf(svc)) {
       if (!shouldPodBeInEndpoints(pod, true)) continue;
-      const ep = podEndpoint(svc, pod, w.node);
+      const { ep, derived } = wanted.get(svc, pod);
       if (ep.ports.length === 0 && (svc.spec?.ports ?? []).length > 0) continue;
       let group = desired.get(ep.portsKey);
       if (!group) desired.set(ep.portsKey, (group = { ports: ep.ports.map((p) => ({ ...p })), endpoints: new Map() }));
-      group.endpoints.set(pod.metadata!.uid!, toEndpoint(ep));
+      group.endpoints.set(pod.metadata!.uid!, derived);
     }
     const plans: Plan[] = [];
     const toDelete: EndpointSlice[] = [];
@@ -88,7 +106,7 @@ export function endpointSliceController(mgr: Manager, workers: number): void {
           }
           remaining.delete(uid);
           plan.endpoints.set(uid, want);
-          if (JSON.stringify(want) !== JSON.stringify(e)) plan.changed = true;
+          if (want.json !== existingJson(e)) plan.changed = true;
         }
         slices.push(plan);
       }
@@ -117,11 +135,11 @@ export function endpointSliceController(mgr: Manager, workers: number): void {
     for (const plan of plans) {
       const labelsChanged = plan.existing && JSON.stringify(plan.existing.metadata?.labels ?? {}) !== JSON.stringify(labels);
       if (!plan.changed && !labelsChanged) continue;
-      const endpoints = [...plan.endpoints.values()];
+      const endpoints = [...plan.endpoints.values()].map((e) => e.endpoint);
       if (plan.existing) {
-        await client.update({ ...plan.existing, metadata: { ...plan.existing.metadata, labels }, endpoints, ports: plan.ports }, { namespace: ns });
+        w.wrote(await client.update({ ...plan.existing, metadata: { ...plan.existing.metadata, labels }, endpoints, ports: plan.ports }, { namespace: ns }));
       } else {
-        await client.create(
+        w.wrote(await client.create(
           {
             apiVersion: "discovery.k8s.io/v1",
             kind: "EndpointSlice",
@@ -131,7 +149,7 @@ export function endpointSliceController(mgr: Manager, workers: number): void {
             ports: plan.ports,
           },
           { namespace: ns, fieldManager: "kube-controller-manager" },
-        );
+        ));
       }
     }
     for (const s of toDelete) {

@@ -1,6 +1,7 @@
 import type { EndpointAddress, EndpointPort, Endpoints, EndpointSubset, Service } from "kubernetes-types/core/v1.js";
-import { isStatusError, type Manager } from "../../../../core/index.js";
-import { podEndpoint, serviceLabels, shouldPodBeInEndpoints } from "./pod-endpoints.js";
+import { isStatusError, jsonEqual, type Manager } from "../../../../core/index.js";
+import { PodEndpointCache } from "./pod-endpoint-cache.js";
+import { serviceLabels, shouldPodBeInEndpoints } from "./pod-endpoints.js";
 import { serviceController } from "./service-pods.js";
 
 /** Upstream's maxCapacity: more addresses than this are truncated. */
@@ -20,6 +21,12 @@ export function endpointsController(mgr: Manager, workers: number): void {
   const lister = informer.lister();
   const client = mgr.client.resource<Endpoints>("Endpoints");
   const w = serviceController(mgr, "endpoints", workers, { informer, serviceOf: (ep) => ep.metadata!.name! }, sync);
+  const addresses = new PodEndpointCache<EndpointAddress>(w.node, (ep) => ({
+    ip: ep.ip,
+    ...(ep.hostname ? { hostname: ep.hostname } : {}),
+    ...(ep.nodeName ? { nodeName: ep.nodeName } : {}),
+    targetRef: { kind: "Pod", namespace: ep.pod.metadata!.namespace!, name: ep.pod.metadata!.name!, uid: ep.pod.metadata!.uid! },
+  }));
 
   async function sync(ns: string, name: string): Promise<void> {
     const svc = w.services.lister().namespace(ns).get(name);
@@ -39,10 +46,10 @@ export function endpointsController(mgr: Manager, workers: number): void {
     if (truncated) annotations[OVER_CAPACITY] = "truncated";
     else delete annotations[OVER_CAPACITY];
     const body: Endpoints = { apiVersion: "v1", kind: "Endpoints", metadata: { ...(existing?.metadata ?? { name, namespace: ns }), labels, annotations }, ...(subsets.length ? { subsets } : {}) };
-    if (existing && JSON.stringify([existing.subsets ?? [], existing.metadata?.labels ?? {}, existing.metadata?.annotations ?? {}]) === JSON.stringify([subsets, labels, annotations])) return;
+    // Compared in place (no serialisation of every address on every sync).
+    if (existing && jsonEqual(existing.subsets ?? [], subsets) && jsonEqual(existing.metadata?.labels ?? {}, labels) && jsonEqual(existing.metadata?.annotations ?? {}, annotations)) return;
     try {
-      if (existing) await client.update(body, { namespace: ns });
-      else await client.create(body, { namespace: ns, fieldManager: "kube-controller-manager" });
+      w.wrote(existing ? await client.update(body, { namespace: ns }) : await client.create(body, { namespace: ns, fieldManager: "kube-controller-manager" }));
     } catch (err) {
       if (isStatusError(err, "AlreadyExists") || isStatusError(err, "Conflict")) throw err; // retried with a fresh cache
       if (isStatusError(err, "Forbidden") || isStatusError(err, "NotFound")) return; // namespace going away
@@ -56,16 +63,10 @@ export function endpointsController(mgr: Manager, workers: number): void {
     const byPorts = new Map<string, { ports: EndpointPort[]; ready: EndpointAddress[]; notReady: EndpointAddress[] }>();
     for (const pod of w.podsOf(svc)) {
       if (!shouldPodBeInEndpoints(pod, tolerate)) continue;
-      const ep = podEndpoint(svc, pod, w.node);
+      const { ep, derived: address } = addresses.get(svc, pod);
       if (ep.ports.length === 0 && !headlessNoPorts) continue;
       let group = byPorts.get(ep.portsKey);
       if (!group) byPorts.set(ep.portsKey, (group = { ports: ep.ports.map((p) => ({ ...p })), ready: [], notReady: [] }));
-      const address: EndpointAddress = {
-        ip: ep.ip,
-        ...(ep.hostname ? { hostname: ep.hostname } : {}),
-        ...(ep.nodeName ? { nodeName: ep.nodeName } : {}),
-        targetRef: { kind: "Pod", namespace: pod.metadata!.namespace!, name: pod.metadata!.name!, uid: pod.metadata!.uid! },
-      };
       (tolerate || ep.serving ? group.ready : group.notReady).push(address);
     }
     let budget = MAX_ENDPOINTS_CAPACITY;

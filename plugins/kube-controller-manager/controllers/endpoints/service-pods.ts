@@ -1,5 +1,8 @@
 import type { Node, Pod, Service } from "kubernetes-types/core/v1.js";
 import { Controller, enqueueRequestForObject, enqueueRequestsFromMapFunc, labelSelectorFromSet, type LabelSelector, type Manager, type ObjectLike, type Request, type SharedInformer } from "../../../../core/index.js";
+import { OwnWrites } from "./own-writes.js";
+import { podEndpointsChanged } from "./pod-endpoints-changed.js";
+import { SelectedPods } from "./selected-pods.js";
 
 /** A Service the endpoint controllers manage: it has a selector and is not ExternalName. */
 export function hasSelector(svc: Service): boolean {
@@ -11,14 +14,17 @@ export interface ServiceWatches {
   services: SharedInformer<Service>;
   pods: SharedInformer<Pod>;
   node: (name: string) => Node | undefined;
-  /** The pods a Service selects (none without a selector). */
+  /** The pods a Service selects (none without a selector); shared, not to be changed. */
   podsOf(svc: Service): Pod[];
+  /** Records an owned object the controller wrote: its watch event then causes no sync. */
+  wrote(obj: ObjectLike): void;
 }
 
 /**
  * A controller reconciling Services (by namespace/name) when they change, when a pod they select
- * (before or after the change) changes, and when `owned` objects of theirs change: the watches the
- * Endpoints and EndpointSlice controllers share.
+ * (before or after the change) changes in a way its endpoints can show ({@link podEndpointsChanged}),
+ * and when `owned` objects of theirs change, other than by the controller's own writes
+ * ({@link OwnWrites}): the watches the Endpoints and EndpointSlice controllers share.
  */
 export function serviceController<T extends ObjectLike>(mgr: Manager, name: string, workers: number, owned: { informer: SharedInformer<T>; serviceOf: (obj: T) => string | undefined }, reconcile: (ns: string, name: string) => Promise<void>): ServiceWatches {
   const services = mgr.informers.forResource<Service>("Service");
@@ -32,6 +38,7 @@ export function serviceController<T extends ObjectLike>(mgr: Manager, name: stri
     if (!sel) selectors.set(svc, (sel = labelSelectorFromSet(svc.spec!.selector)));
     return sel;
   };
+  const selected = SelectedPods.of(pods);
   const controller = new Controller({ name, clock: mgr.clock, log: mgr.log.child(name), maxConcurrentReconciles: workers, reconciler: { reconcile: (req) => reconcile(req.namespace!, req.name) } });
   controller.watch({ informer: services, handler: enqueueRequestForObject<Service>() });
   controller.watch({
@@ -43,9 +50,12 @@ export function serviceController<T extends ObjectLike>(mgr: Manager, name: stri
       for (const svc of serviceLister.namespace(ns).list()) if (hasSelector(svc) && selectorOf(svc).matches(labels)) out.push({ namespace: ns, name: svc.metadata!.name! });
       return out;
     }),
+    predicates: [podEndpointsChanged],
   });
-  controller.watch({
+  const ownWrites = new OwnWrites();
+  controller.watch<T>({
     informer: owned.informer,
+    predicates: [ownWrites.predicate],
     handler: enqueueRequestsFromMapFunc<T>((obj) => {
       const svc = owned.serviceOf(obj);
       return svc ? [{ namespace: obj.metadata!.namespace!, name: svc }] : [];
@@ -57,6 +67,7 @@ export function serviceController<T extends ObjectLike>(mgr: Manager, name: stri
     services,
     pods,
     node: (n) => nodes.get(n),
-    podsOf: (svc) => (hasSelector(svc) ? pods.lister().namespace(svc.metadata!.namespace!).list(selectorOf(svc)) : []),
+    wrote: (obj) => ownWrites.wrote(obj),
+    podsOf: (svc) => (hasSelector(svc) ? selected.list(svc, selectorOf(svc)) : []),
   };
 }
