@@ -235,16 +235,15 @@ const CR = 13;
 /**
  * The index in `text` where `bytes` UTF-8 bytes starting at `start` end (past a character the count
  * ends inside); -1 while fewer are there. ASCII (one byte a character) is checked first, as nearly
- * every body is; a body still arriving is told apart by a bound (at most three bytes a UTF-16 unit)
+ * every body is, by one native byte count of the body's characters rather than a walk; a body still arriving is told apart by a bound (at most three bytes a UTF-16 unit)
  * or one native count, so a large body read in many chunks is not walked again per chunk.
  */
 function utf8End(text: string, start: number, bytes: number): number {
   const rest = text.length - start;
   if (rest >= bytes) {
+    // As many bytes as characters only when every one is ASCII (counted natively).
     const end = start + bytes;
-    let i = start;
-    while (i < end && text.charCodeAt(i) < 0x80) i++;
-    if (i === end) return end;
+    if (Buffer.byteLength(text.slice(start, end)) === bytes) return end;
   } else if (rest * 3 < bytes || Buffer.byteLength(text.slice(start)) < bytes) return -1;
   let n = 0;
   for (let i = start; i < text.length; i++) {
