@@ -192,30 +192,36 @@ export async function httpGet(
  * closed, so a response without Content-Length is complete). Header names are lower-cased.
  */
 export function parseHttpMessage(buffer: string, atEnd = false): { startLine: string; headers: Record<string, string>; body: string; consumed: number } | undefined {
-  // Lines end at CRLF (found by the LF: a one-character search is the fast one); the head ends at
-  // the first empty line after the start line. A header line's name ends at its first colon (none,
-  // or none before it: the line is skipped); the last of a repeated name wins.
-  const lineEnd = (from: number): number => {
-    for (let lf = buffer.indexOf("\n", from); lf >= 0; lf = buffer.indexOf("\n", lf + 1)) if (lf > from && buffer.charCodeAt(lf - 1) === CR) return lf - 1;
-    return -1;
-  };
-  let end = lineEnd(0);
+  // Lines end at CRLF; the head ends at the first empty line after the start line. A header line's
+  // name ends at its first colon (none, or none before it: the line is skipped); the last of a
+  // repeated name wins. A line the same as the one at its place in the last message of its kind
+  // parses as that one did (see RECENT).
+  let end = buffer.indexOf("\r\n");
   if (end < 0) return undefined;
   const startLine = buffer.slice(0, end);
+  const isResponse = startLine.startsWith("HTTP/");
+  const recent = isResponse ? RECENT.response : RECENT.request;
+  const remember = buffer.length <= RECENT_MAX_MESSAGE;
   const headers: Record<string, string> = {};
-  let headEnd = -1;
-  for (;;) {
+  for (let k = 0; ; k++) {
     const from = end + 2;
-    end = lineEnd(from);
+    end = buffer.indexOf("\r\n", from);
     if (end < 0) return undefined;
-    if (end === from) {
-      headEnd = end - 2;
-      break;
+    if (end === from) break;
+    const seen = recent[k];
+    let text: string | undefined;
+    // Compared as a slice: one native comparison (startsWith at an offset is slower than a walk).
+    if (seen !== undefined && seen.text.length === end - from && (text = buffer.slice(from, end)) === seen.text) {
+      if (seen.name !== undefined) headers[seen.name] = seen.value;
+      continue;
     }
     const i = buffer.indexOf(":", from);
-    if (i > from && i < end) headers[knownName(buffer, from, i) ?? lowerName(buffer.slice(from, i).trim())] = headerValue(buffer, i + 1, end);
+    let name: string | undefined;
+    let value = "";
+    if (i > from && i < end) headers[(name = knownName(buffer, from, i) ?? lowerName(buffer.slice(from, i).trim()))] = value = headerValue(buffer, i + 1, end);
+    if (remember && k < RECENT_LINES) recent[k] = { text: text ?? buffer.slice(from, end), name, value };
   }
-  const start = headEnd + 4;
+  const start = end + 2;
   const length = headers["content-length"];
   if (length !== undefined) {
     // Content-Length counts UTF-8 bytes; the buffer holds decoded characters. One that is not a
@@ -225,18 +231,35 @@ export function parseHttpMessage(buffer: string, atEnd = false): { startLine: st
     if (bodyEnd < 0) return undefined;
     return { startLine, headers, body: buffer.slice(start, bodyEnd), consumed: bodyEnd };
   }
-  const isResponse = startLine.startsWith("HTTP/");
   if (isResponse && !atEnd) return undefined;
   return { startLine, headers, body: isResponse ? buffer.slice(start) : "", consumed: isResponse ? buffer.length : start };
 }
 
-const CR = 13;
+/** A header line of a message parsed before (without its CRLF) and what it parsed to (`name` undefined: a line without a name, skipped). */
+interface HeaderLine {
+  readonly text: string;
+  readonly name: string | undefined;
+  readonly value: string;
+}
+
+/**
+ * The header lines of the last request and the last response parsed, by position: a client sends
+ * the same header lines request after request and a server answers with the same ones, so most
+ * lines are told known by their length and one native comparison, not parsed character by
+ * character again (no name matching, trimming or value slicing). Kept only from messages of at
+ * most {@link RECENT_MAX_MESSAGE} characters (a line's text is a slice, which holds its message's
+ * string), for their first {@link RECENT_LINES} lines.
+ */
+const RECENT: { request: (HeaderLine | undefined)[]; response: (HeaderLine | undefined)[] } = { request: [], response: [] };
+const RECENT_MAX_MESSAGE = 16 * 1024;
+const RECENT_LINES = 32;
 
 /**
  * The index in `text` where `bytes` UTF-8 bytes starting at `start` end (past a character the count
  * ends inside); -1 while fewer are there. ASCII (one byte a character) is checked first, as nearly
- * every body is, by one native byte count of the body's characters rather than a walk; a body still arriving is told apart by a bound (at most three bytes a UTF-16 unit)
- * or one native count, so a large body read in many chunks is not walked again per chunk.
+ * every body is, by one native byte count of the body's characters rather than a walk; a body
+ * still arriving is told apart by a bound (at most three bytes a UTF-16 unit) or one native count,
+ * so a large body read in many chunks is not walked again per chunk.
  */
 function utf8End(text: string, start: number, bytes: number): number {
   const rest = text.length - start;

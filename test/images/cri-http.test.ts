@@ -70,6 +70,24 @@ test("parseHttpMessage: any text (stray CR/LF, colons, empty lines, bodies) pars
   );
 });
 
+test("parseHttpMessage: header lines like the last message's (same place, same text) parse as they did; a changed, moved, shorter or longer line is parsed afresh", () => {
+  const pieces = fc.constantFrom("Host: a", "Host: b", "host:a", "X-Request-ID: 1", "X-Request-ID: 22", "bogus", "Content-Length: 1", "Server: x", "Server:  x ", "x: y");
+  fc.assert(
+    fc.property(fc.array(fc.tuple(fc.boolean(), fc.array(pieces, { maxLength: 6 }), fc.boolean()), { minLength: 2, maxLength: 6 }), (messages) => {
+      // Messages one after another, requests and responses mixed, often repeating lines at the same places.
+      for (const [response, lines, atEnd] of messages) {
+        const text = `${response ? "HTTP/1.1 200 OK" : "GET / HTTP/1.1"}\r\n${lines.map((l) => `${l}\r\n`).join("")}\r\nz`;
+        assert.equal(parseHttpMessage(text, atEnd), referenceParse(text, atEnd));
+      }
+    }),
+    { numRuns: 3000, seed: 16 },
+  );
+  // The same line text at the same place, in a message that is otherwise different, still yields its own value.
+  assert.equal(parseHttpMessage("GET / HTTP/1.1\r\nX-Request-ID: aaaa\r\nHost: h\r\n\r\n")!.headers, { "x-request-id": "aaaa", host: "h" });
+  assert.equal(parseHttpMessage("GET / HTTP/1.1\r\nX-Request-ID: bbbb\r\nHost: h\r\n\r\n")!.headers, { "x-request-id": "bbbb", host: "h" });
+  assert.equal(parseHttpMessage("GET / HTTP/1.1\r\nHost: h\r\nX-Request-ID: bbbb\r\n\r\n")!.headers, { host: "h", "x-request-id": "bbbb" });
+});
+
 test("parseHttpMessage: incomplete head or body waits; a response without Content-Length ends with the connection; a request without one has no body", () => {
   assert.is(parseHttpMessage("GET / HTTP/1.1\r\nHost: a\r\n"), undefined);
   assert.is(parseHttpMessage("POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\nab"), undefined);
