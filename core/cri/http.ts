@@ -209,9 +209,9 @@ export function parseHttpMessage(buffer: string, atEnd = false): { startLine: st
     if (end < 0) return undefined;
     if (end === from) break;
     const seen = recent[k];
-    let text: string | undefined;
-    // Compared as a slice: one native comparison (startsWith at an offset is slower than a walk).
-    if (seen !== undefined && seen.text.length === end - from && (text = buffer.slice(from, end)) === seen.text) {
+    // Told by a native search ending at the line's start (startsWith at an offset walks character by
+    // character; a search back from it reads no further than the head before the line).
+    if (remember && seen !== undefined && seen.text.length === end - from && buffer.lastIndexOf(seen.text, from) === from) {
       if (seen.name !== undefined) headers[seen.name] = seen.value;
       continue;
     }
@@ -219,7 +219,7 @@ export function parseHttpMessage(buffer: string, atEnd = false): { startLine: st
     let name: string | undefined;
     let value = "";
     if (i > from && i < end) headers[(name = knownName(buffer, from, i) ?? lowerName(buffer.slice(from, i).trim()))] = value = headerValue(buffer, i + 1, end);
-    if (remember && k < RECENT_LINES) recent[k] = { text: text ?? buffer.slice(from, end), name, value };
+    if (remember && k < RECENT_LINES) recent[k] = { text: buffer.slice(from, end), name, value };
   }
   const start = end + 2;
   const length = headers["content-length"];
