@@ -194,8 +194,8 @@ export async function httpGet(
 export function parseHttpMessage(buffer: string, atEnd = false): { startLine: string; headers: Record<string, string>; body: string; consumed: number } | undefined {
   // Lines end at CRLF; the head ends at the first empty line after the start line. A header line's
   // name ends at its first colon (none, or none before it: the line is skipped); the last of a
-  // repeated name wins. A line the same as the one at its place in the last message of its kind
-  // parses as that one did (see RECENT).
+  // repeated name wins. Lines the same as the last message's of its kind parse as they did there
+  // (see RECENT): the rest of the head at once, or one line.
   let end = buffer.indexOf("\r\n");
   if (end < 0) return undefined;
   const startLine = buffer.slice(0, end);
@@ -203,25 +203,54 @@ export function parseHttpMessage(buffer: string, atEnd = false): { startLine: st
   const recent = isResponse ? RECENT.response : RECENT.request;
   const remember = buffer.length <= RECENT_MAX_MESSAGE;
   const headers: Record<string, string> = {};
-  for (let k = 0; ; k++) {
+  const headStart = end + 2;
+  let k = 0;
+  // Whether the line before differed from the last message's (the rest may still be the same).
+  let changed = true;
+  for (; ; k++) {
     const from = end + 2;
+    // Searches ending at the line's start tell a known text (startsWith at an offset walks
+    // character by character; a search back reads no further than the head before the line).
+    if (remember && changed && k < recent.count && recent.starts[k] === from - headStart) {
+      const rest = recent.text.slice(recent.starts[k]);
+      if (buffer.lastIndexOf(rest, from) === from) {
+        for (let j = k; j < recent.count; j++) {
+          const line = recent.lines[j]!;
+          if (line.name !== undefined) headers[line.name] = line.value;
+        }
+        // The empty line's CRLF ends `rest`.
+        end = from + rest.length - 2;
+        k = recent.count;
+        break;
+      }
+    }
     end = buffer.indexOf("\r\n", from);
-    if (end < 0) return undefined;
+    if (end < 0) {
+      // An incomplete head: the lines kept so far are no whole head.
+      if (remember) recent.count = 0;
+      return undefined;
+    }
     if (end === from) break;
-    const seen = recent[k];
-    // Told by a native search ending at the line's start (startsWith at an offset walks character by
-    // character; a search back from it reads no further than the head before the line).
+    const seen = recent.lines[k];
+    if (remember && k < RECENT_LINES) recent.starts[k] = from - headStart;
     if (remember && seen !== undefined && seen.text.length === end - from && buffer.lastIndexOf(seen.text, from) === from) {
       if (seen.name !== undefined) headers[seen.name] = seen.value;
+      changed = false;
       continue;
     }
+    changed = true;
     const i = buffer.indexOf(":", from);
     let name: string | undefined;
     let value = "";
     if (i > from && i < end) headers[(name = knownName(buffer, from, i) ?? lowerName(buffer.slice(from, i).trim()))] = value = headerValue(buffer, i + 1, end);
-    if (remember && k < RECENT_LINES) recent[k] = { text: buffer.slice(from, end), name, value };
+    if (remember && k < RECENT_LINES) recent.lines[k] = { text: buffer.slice(from, end), name, value };
   }
   const start = end + 2;
+  if (remember) {
+    const whole = k <= RECENT_LINES;
+    recent.text = whole ? buffer.slice(headStart, start) : "";
+    recent.count = whole ? k : 0;
+  }
   const length = headers["content-length"];
   if (length !== undefined) {
     // Content-Length counts UTF-8 bytes; the buffer holds decoded characters. One that is not a
@@ -243,14 +272,31 @@ interface HeaderLine {
 }
 
 /**
- * The header lines of the last request and the last response parsed, by position: a client sends
- * the same header lines request after request and a server answers with the same ones, so most
- * lines are told known by their length and one native comparison, not parsed character by
- * character again (no name matching, trimming or value slicing). Kept only from messages of at
- * most {@link RECENT_MAX_MESSAGE} characters (a line's text is a slice, which holds its message's
- * string), for their first {@link RECENT_LINES} lines.
+ * The head of the last message of one kind parsed: its header lines by position, and, once it was
+ * whole, its text after the start line through the empty line's CRLF.
  */
-const RECENT: { request: (HeaderLine | undefined)[]; response: (HeaderLine | undefined)[] } = { request: [], response: [] };
+interface RecentHead {
+  /** The last whole head's text ("" when none is kept). */
+  text: string;
+  /** Header lines of `text` (0: no whole head kept). */
+  count: number;
+  /** Where each header line starts, counted from the end of the start line's CRLF. */
+  readonly starts: number[];
+  readonly lines: (HeaderLine | undefined)[];
+}
+
+/**
+ * The last request and the last response parsed: a client sends the same header lines request
+ * after request and a server answers with the same ones, so the lines are told known by native
+ * comparisons — the rest of the head at once, or a line by its length and text — and not parsed
+ * character by character again (no name matching, trimming or value slicing). Kept only from
+ * messages of at most {@link RECENT_MAX_MESSAGE} characters (the texts are slices, which hold their
+ * message's string), for their first {@link RECENT_LINES} lines.
+ */
+const RECENT: { request: RecentHead; response: RecentHead } = {
+  request: { text: "", count: 0, starts: [], lines: [] },
+  response: { text: "", count: 0, starts: [], lines: [] },
+};
 const RECENT_MAX_MESSAGE = 16 * 1024;
 const RECENT_LINES = 32;
 
