@@ -1,4 +1,5 @@
 import { normalizePath } from "../../../core/cri/filesystem.js";
+import type { HttpResponse } from "../../../core/cri/http.js";
 import type { ImageDefinition } from "../../../core/cri/images.js";
 import type { Process, Program } from "../../../core/cri/process.js";
 import { clfTime, layers, nginxErrorTime, serveHttp, untilSignal } from "../daemon.js";
@@ -126,7 +127,7 @@ function nginx(version: string): Program {
     const notFoundPage = notFound(version);
     const sizes = new ByteLengths();
     const server = `nginx/${version}`;
-    serveHttp(p, 80, (req) => {
+    serveHttp(p, 80, (req): HttpResponse => {
       const target = targets.of(req.path);
       const path = target.path;
       const file = path.endsWith("/") || p.fs.isDirectory(target.root) ? target.index : target.file;
