@@ -192,30 +192,65 @@ export async function httpGet(
  * closed, so a response without Content-Length is complete). Header names are lower-cased.
  */
 export function parseHttpMessage(buffer: string, atEnd = false): { startLine: string; headers: Record<string, string>; body: string; consumed: number } | undefined {
-  // Lines end at CRLF (found by the LF: a one-character search is the fast one); the head ends at
-  // the first empty line after the start line. A header line's name ends at its first colon (none,
-  // or none before it: the line is skipped); the last of a repeated name wins.
-  const lineEnd = (from: number): number => {
-    for (let lf = buffer.indexOf("\n", from); lf >= 0; lf = buffer.indexOf("\n", lf + 1)) if (lf > from && buffer.charCodeAt(lf - 1) === CR) return lf - 1;
-    return -1;
-  };
-  let end = lineEnd(0);
+  // Lines end at CRLF; the head ends at the first empty line after the start line. A header line's
+  // name ends at its first colon (none, or none before it: the line is skipped); the last of a
+  // repeated name wins. Lines the same as the last message's of its kind parse as they did there
+  // (see RECENT): the rest of the head at once, or one line.
+  let end = buffer.indexOf("\r\n");
   if (end < 0) return undefined;
   const startLine = buffer.slice(0, end);
+  const isResponse = startLine.startsWith("HTTP/");
+  const recent = isResponse ? RECENT.response : RECENT.request;
+  const remember = buffer.length <= RECENT_MAX_MESSAGE;
   const headers: Record<string, string> = {};
-  let headEnd = -1;
-  for (;;) {
+  const headStart = end + 2;
+  let k = 0;
+  // Whether the line before differed from the last message's (the rest may still be the same).
+  let changed = true;
+  for (; ; k++) {
     const from = end + 2;
-    end = lineEnd(from);
-    if (end < 0) return undefined;
-    if (end === from) {
-      headEnd = end - 2;
-      break;
+    // Searches ending at the line's start tell a known text (startsWith at an offset walks
+    // character by character; a search back reads no further than the head before the line).
+    if (remember && changed && k < recent.count && recent.starts[k] === from - headStart) {
+      const rest = recent.text.slice(recent.starts[k]);
+      if (buffer.lastIndexOf(rest, from) === from) {
+        for (let j = k; j < recent.count; j++) {
+          const line = recent.lines[j]!;
+          if (line.name !== undefined) headers[line.name] = line.value;
+        }
+        // The empty line's CRLF ends `rest`.
+        end = from + rest.length - 2;
+        k = recent.count;
+        break;
+      }
     }
+    end = buffer.indexOf("\r\n", from);
+    if (end < 0) {
+      // An incomplete head: the lines kept so far are no whole head.
+      if (remember) recent.count = 0;
+      return undefined;
+    }
+    if (end === from) break;
+    const seen = recent.lines[k];
+    if (remember && k < RECENT_LINES) recent.starts[k] = from - headStart;
+    if (remember && seen !== undefined && seen.text.length === end - from && buffer.lastIndexOf(seen.text, from) === from) {
+      if (seen.name !== undefined) headers[seen.name] = seen.value;
+      changed = false;
+      continue;
+    }
+    changed = true;
     const i = buffer.indexOf(":", from);
-    if (i > from && i < end) headers[knownName(buffer, from, i) ?? lowerName(buffer.slice(from, i).trim())] = headerValue(buffer, i + 1, end);
+    let name: string | undefined;
+    let value = "";
+    if (i > from && i < end) headers[(name = knownName(buffer, from, i) ?? lowerName(buffer.slice(from, i).trim()))] = value = headerValue(buffer, i + 1, end);
+    if (remember && k < RECENT_LINES) recent.lines[k] = { text: buffer.slice(from, end), name, value };
   }
-  const start = headEnd + 4;
+  const start = end + 2;
+  if (remember) {
+    const whole = k <= RECENT_LINES;
+    recent.text = whole ? buffer.slice(headStart, start) : "";
+    recent.count = whole ? k : 0;
+  }
   const length = headers["content-length"];
   if (length !== undefined) {
     // Content-Length counts UTF-8 bytes; the buffer holds decoded characters. One that is not a
@@ -225,26 +260,59 @@ export function parseHttpMessage(buffer: string, atEnd = false): { startLine: st
     if (bodyEnd < 0) return undefined;
     return { startLine, headers, body: buffer.slice(start, bodyEnd), consumed: bodyEnd };
   }
-  const isResponse = startLine.startsWith("HTTP/");
   if (isResponse && !atEnd) return undefined;
   return { startLine, headers, body: isResponse ? buffer.slice(start) : "", consumed: isResponse ? buffer.length : start };
 }
 
-const CR = 13;
+/** A header line of a message parsed before (without its CRLF) and what it parsed to (`name` undefined: a line without a name, skipped). */
+interface HeaderLine {
+  readonly text: string;
+  readonly name: string | undefined;
+  readonly value: string;
+}
+
+/**
+ * The head of the last message of one kind parsed: its header lines by position, and, once it was
+ * whole, its text after the start line through the empty line's CRLF.
+ */
+interface RecentHead {
+  /** The last whole head's text ("" when none is kept). */
+  text: string;
+  /** Header lines of `text` (0: no whole head kept). */
+  count: number;
+  /** Where each header line starts, counted from the end of the start line's CRLF. */
+  readonly starts: number[];
+  readonly lines: (HeaderLine | undefined)[];
+}
+
+/**
+ * The last request and the last response parsed: a client sends the same header lines request
+ * after request and a server answers with the same ones, so the lines are told known by native
+ * comparisons — the rest of the head at once, or a line by its length and text — and not parsed
+ * character by character again (no name matching, trimming or value slicing). Kept only from
+ * messages of at most {@link RECENT_MAX_MESSAGE} characters (the texts are slices, which hold their
+ * message's string), for their first {@link RECENT_LINES} lines.
+ */
+const RECENT: { request: RecentHead; response: RecentHead } = {
+  request: { text: "", count: 0, starts: [], lines: [] },
+  response: { text: "", count: 0, starts: [], lines: [] },
+};
+const RECENT_MAX_MESSAGE = 16 * 1024;
+const RECENT_LINES = 32;
 
 /**
  * The index in `text` where `bytes` UTF-8 bytes starting at `start` end (past a character the count
  * ends inside); -1 while fewer are there. ASCII (one byte a character) is checked first, as nearly
- * every body is; a body still arriving is told apart by a bound (at most three bytes a UTF-16 unit)
- * or one native count, so a large body read in many chunks is not walked again per chunk.
+ * every body is, by one native byte count of the body's characters rather than a walk; a body
+ * still arriving is told apart by a bound (at most three bytes a UTF-16 unit) or one native count,
+ * so a large body read in many chunks is not walked again per chunk.
  */
 function utf8End(text: string, start: number, bytes: number): number {
   const rest = text.length - start;
   if (rest >= bytes) {
+    // As many bytes as characters only when every one is ASCII (counted natively).
     const end = start + bytes;
-    let i = start;
-    while (i < end && text.charCodeAt(i) < 0x80) i++;
-    if (i === end) return end;
+    if (Buffer.byteLength(text.slice(start, end)) === bytes) return end;
   } else if (rest * 3 < bytes || Buffer.byteLength(text.slice(start)) < bytes) return -1;
   let n = 0;
   for (let i = start; i < text.length; i++) {

@@ -25,6 +25,8 @@ export interface ConnectionPeer {
 export class SimConnection extends EventEmitter<ConnectionEvents> implements Connection {
   peer!: ConnectionPeer;
   private queue: (Uint8Array | string | typeof END)[] = [];
+  /** An empty array the next delivery's queue becomes (the two take turns: no array per delivery). */
+  private spare: (Uint8Array | string | typeof END)[] = [];
   /** Set by `setEncoding("utf8")`: data is delivered as `text` events (bytes decoded as a stream). */
   private textDecoder: InstanceType<typeof TextDecoder> | undefined;
   private scheduled = false;
@@ -98,17 +100,24 @@ export class SimConnection extends EventEmitter<ConnectionEvents> implements Con
   private flush(): void {
     this.scheduled = false;
     const q = this.queue;
-    this.queue = [];
-    for (const item of q) {
-      if (this.closed) return;
-      if (item === END) {
-        const rest = this.textDecoder?.decode();
-        if (rest) this.emit("text", rest);
-        this.remoteEnded = true;
-        this.emit("end");
-        this.maybeClose();
-      } else if (this.textDecoder) this.emit("text", typeof item === "string" ? item : this.textDecoder.decode(item, { stream: true }));
-      else this.emit("data", typeof item === "string" ? encoder.encode(item) : item);
+    this.queue = this.spare;
+    this.spare = q;
+    try {
+      for (let i = 0; i < q.length; i++) {
+        const item = q[i]!;
+        if (this.closed) return;
+        if (item === END) {
+          const rest = this.textDecoder?.decode();
+          if (rest) this.emit("text", rest);
+          this.remoteEnded = true;
+          this.emit("end");
+          this.maybeClose();
+        } else if (this.textDecoder) this.emit("text", typeof item === "string" ? item : this.textDecoder.decode(item, { stream: true }));
+        else this.emit("data", typeof item === "string" ? encoder.encode(item) : item);
+      }
+    } finally {
+      // What was not delivered (closed, or a listener threw) is dropped, as before.
+      q.length = 0;
     }
   }
 

@@ -11,6 +11,8 @@ export class ContainerFileSystem implements FileSystem {
   /** Image files removed in the upper layer (made on the first removal). */
   private whiteouts: Set<string> | undefined;
   private readonly mounts: Mount[];
+  /** Each mount's directory prefix (`containerPath` and a slash), made once rather than per lookup. */
+  private readonly prefixes: string[];
 
   constructor(
     private readonly image: Readonly<Record<string, string>>,
@@ -23,6 +25,7 @@ export class ContainerFileSystem implements FileSystem {
       const containerPath = normalizePath(m.containerPath);
       return containerPath === m.containerPath ? m : { ...m, containerPath };
     }).sort((a, b) => b.containerPath.length - a.containerPath.length);
+    this.prefixes = this.mounts.map((m) => (m.containerPath === "/" ? "/" : m.containerPath + "/"));
   }
 
   read(path: string): string | undefined {
@@ -126,10 +129,11 @@ export class ContainerFileSystem implements FileSystem {
   }
 
   private mountFor(p: string): { mount: Mount; path: string } | undefined {
-    for (const mount of this.mounts) {
+    for (let i = 0; i < this.mounts.length; i++) {
+      const mount = this.mounts[i]!;
       const c = mount.containerPath;
       if (p === c) return { mount, path: mount.hostPath };
-      if (!mount.file && p.startsWith(c === "/" ? "/" : c + "/")) return { mount, path: mount.hostPath + p.slice(c.length) };
+      if (!mount.file && p.startsWith(this.prefixes[i]!)) return { mount, path: mount.hostPath + p.slice(c.length) };
     }
     return undefined;
   }

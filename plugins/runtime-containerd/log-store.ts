@@ -37,10 +37,19 @@ function linePrefix(time: number, stream: "stdout" | "stderr", partial: boolean)
 const FULL = { time: ["", ""], prefix: ["", ""] };
 const PARTIAL = { time: ["", ""], prefix: ["", ""] };
 
-/** One piece of a log file: whole `\n`-terminated lines as UTF-8 bytes, `used` of them written. */
+/** One piece of a log file: whole `\n`-terminated lines as UTF-8 bytes, `used` of them written, `lines` lines. */
 interface Chunk {
-  bytes: Buffer;
+  bytes: Buffer & Utf8Writer;
   used: number;
+  lines: number;
+}
+
+/**
+ * Node's native UTF-8 write into a Buffer (`buf.write(text, offset)` without its argument checks):
+ * returns the bytes written. On every Buffer, not in Node's typings.
+ */
+interface Utf8Writer {
+  utf8Write(text: string, offset: number): number;
 }
 
 /**
@@ -52,8 +61,11 @@ interface Chunk {
 interface LogFile {
   /** The last one is the open chunk appended to; a line never spans two chunks. */
   chunks: Chunk[];
-  /** Byte offset of the first kept line in `chunks[0]`. */
+  /** Lines at the front of `chunks[0]` that were trimmed (the chunk goes once all of its lines have). */
+  skip: number;
+  /** Byte offset in `chunks[0]` after its first `startSkip` lines: found when read, not per line trimmed (see {@link frontOffset}). */
   start: number;
+  startSkip: number;
   /** Lines kept (at most MAX_LOG_LINES). */
   kept: number;
   /** Lines trimmed from the front so far (the file keeps lines `dropped` .. `dropped + kept`). */
@@ -70,7 +82,7 @@ interface LogFile {
   linesTo: number;
 }
 
-const newFile = (): LogFile => ({ chunks: [], start: 0, kept: 0, dropped: 0, textFrom: 0, textTo: 0, textEnd: 0, linesTo: -1 });
+const newFile = (): LogFile => ({ chunks: [], skip: 0, start: 0, startSkip: 0, kept: 0, dropped: 0, textFrom: 0, textTo: 0, textEnd: 0, linesTo: -1 });
 
 /** The first chunk's size; each next one doubles, up to CHUNK_MAX (most containers write little). */
 const CHUNK_MIN = 512;
@@ -137,7 +149,7 @@ export class CriLogStore implements LogStore {
   size(path: string): number | undefined {
     const file = this.byPath.get(path);
     if (!file) return undefined;
-    let bytes = -file.start;
+    let bytes = -frontOffset(file);
     for (const c of file.chunks) bytes += c.used;
     return bytes;
   }
@@ -150,7 +162,7 @@ export class CriLogStore implements LogStore {
     let text = file.text;
     const from = file.textChunk ? file.chunks.indexOf(file.textChunk) : -1;
     if (text === undefined || file.textTo < file.dropped || from < 0) {
-      text = decode(file.chunks, 0, file.start);
+      text = decode(file.chunks, 0, frontOffset(file));
     } else {
       if (file.textTo === end && file.textFrom === file.dropped) return text;
       let pos = 0;
@@ -183,23 +195,23 @@ export class CriLogStore implements LogStore {
       need = Buffer.byteLength(head) + Buffer.byteLength(rest) + 1;
       if (!chunk || chunk.bytes.length - chunk.used < need) {
         const size = Math.max(need, chunk ? Math.min(CHUNK_MAX, chunk.bytes.length * 2) : CHUNK_MIN);
-        chunk = { bytes: Buffer.allocUnsafeSlow(size), used: 0 };
+        chunk = { bytes: Buffer.allocUnsafeSlow(size) as Buffer & Utf8Writer, used: 0, lines: 0 };
         file.chunks.push(chunk);
       }
     }
     const bytes = chunk.bytes;
-    if (head) chunk.used += bytes.write(head, chunk.used);
-    chunk.used += bytes.write(rest, chunk.used);
+    if (head) chunk.used += bytes.utf8Write(head, chunk.used);
+    chunk.used += bytes.utf8Write(rest, chunk.used);
     bytes[chunk.used++] = NEWLINE;
+    chunk.lines++;
     if (++file.kept > MAX_LOG_LINES) {
-      // The cap: the first kept line goes (its chunk too once all of its lines have gone).
+      // The cap: the first kept line goes (its chunk too once all of its lines have gone). Where
+      // the next kept line starts is found only when the file is read.
       file.kept--;
       file.dropped++;
-      const first = file.chunks[0]!;
-      file.start = first.bytes.indexOf(NEWLINE, file.start) + 1;
-      if (file.start >= first.used) {
+      if (++file.skip >= file.chunks[0]!.lines) {
         file.chunks.shift();
-        file.start = 0;
+        file.skip = file.start = file.startSkip = 0;
       }
     }
     if (file.followers) {
@@ -207,6 +219,18 @@ export class CriLogStore implements LogStore {
       for (const f of file.followers) f(line);
     }
   }
+}
+
+/** The byte offset of the first kept line in the file's first chunk (after its `skip` trimmed lines), found from the last one found. */
+function frontOffset(file: LogFile): number {
+  if (file.startSkip !== file.skip) {
+    const bytes = file.chunks[0]!.bytes;
+    let pos = file.start;
+    for (let n = file.skip - file.startSkip; n > 0; n--) pos = bytes.indexOf(NEWLINE, pos) + 1;
+    file.start = pos;
+    file.startSkip = file.skip;
+  }
+  return file.start;
 }
 
 /** The text of `chunks[from..]`, starting `offset` bytes into the first. */

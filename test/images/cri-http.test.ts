@@ -70,6 +70,33 @@ test("parseHttpMessage: any text (stray CR/LF, colons, empty lines, bodies) pars
   );
 });
 
+test("parseHttpMessage: header lines like the last message's (same place, same text) parse as they did; a changed, moved, shorter or longer line is parsed afresh", () => {
+  const pieces = fc.constantFrom("Host: a", "Host: b", "host:a", "X-Request-ID: 1", "X-Request-ID: 22", "bogus", "Content-Length: 1", "Server: x", "Server:  x ", "x: y");
+  fc.assert(
+    fc.property(fc.array(fc.tuple(fc.boolean(), fc.array(pieces, { maxLength: 6 }), fc.boolean()), { minLength: 2, maxLength: 6 }), (messages) => {
+      // Messages one after another, requests and responses mixed, often repeating lines at the same places.
+      for (const [response, lines, atEnd] of messages) {
+        const text = `${response ? "HTTP/1.1 200 OK" : "GET / HTTP/1.1"}\r\n${lines.map((l) => `${l}\r\n`).join("")}\r\nz`;
+        assert.equal(parseHttpMessage(text, atEnd), referenceParse(text, atEnd));
+      }
+    }),
+    { numRuns: 3000, seed: 16 },
+  );
+  // Heads sharing their rest with the last one (after a changed line, at the same or another offset), shorter, longer, incomplete, pipelined.
+  const head = (id: string, rest = "X-Real-IP: 1\r\nUser-Agent: u\r\n") => `GET / HTTP/1.1\r\nHost: h\r\nX-Request-ID: ${id}\r\n${rest}\r\n`;
+  for (const text of [
+    head("1111"), head("1111"), head("2222"), head("333"), head("44444"), head("5555", "X-Real-IP: 2\r\nUser-Agent: u\r\n"), head("6666", "X-Real-IP: 2\r\n"),
+    head("7777", "X-Real-IP: 2\r\nUser-Agent: u\r\nX-Extra: e\r\n"), head("8888").slice(0, 40), head("9999"), "GET / HTTP/1.1\r\nHost: x\r\nX-Req", head("9999"), head("9999") + head("aaaa"), "HTTP/1.1 200 OK\r\nServer: s\r\nContent-Length: 2\r\n\r\nokHTTP/1.1",
+    "HTTP/1.1 200 OK\r\nServer: s\r\nContent-Length: 2\r\n\r\no", "HTTP/1.1 200 OK\r\nServer: s\r\nContent-Length: 2\r\n\r\nok", "HTTP/1.1 404 Not Found\r\nServer: s\r\nContent-Length: 2\r\n\r\nno",
+  ]) {
+    assert.equal(parseHttpMessage(text), referenceParse(text, false), JSON.stringify(text));
+  }
+  // The same line text at the same place, in a message that is otherwise different, still yields its own value.
+  assert.equal(parseHttpMessage("GET / HTTP/1.1\r\nX-Request-ID: aaaa\r\nHost: h\r\n\r\n")!.headers, { "x-request-id": "aaaa", host: "h" });
+  assert.equal(parseHttpMessage("GET / HTTP/1.1\r\nX-Request-ID: bbbb\r\nHost: h\r\n\r\n")!.headers, { "x-request-id": "bbbb", host: "h" });
+  assert.equal(parseHttpMessage("GET / HTTP/1.1\r\nHost: h\r\nX-Request-ID: bbbb\r\n\r\n")!.headers, { host: "h", "x-request-id": "bbbb" });
+});
+
 test("parseHttpMessage: incomplete head or body waits; a response without Content-Length ends with the connection; a request without one has no body", () => {
   assert.is(parseHttpMessage("GET / HTTP/1.1\r\nHost: a\r\n"), undefined);
   assert.is(parseHttpMessage("POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\nab"), undefined);

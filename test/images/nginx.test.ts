@@ -44,9 +44,26 @@ test("nginx serves files under /usr/share/nginx/html (index.html for directories
     line("/new.html", 404, 153),
     line("/new.html", 200, 4),
   ]);
-  assert.is(stderr, `2026/05/16 09:15:00 [error] 29#29: *1 open() "/usr/share/nginx/html/new.html" failed (2: No such file or directory), client: 127.0.0.1, server: localhost, request: "GET /new.html HTTP/1.1", host: "127.0.0.1:80"\n`);
+  // The bytes on the wire: headers in nginx's order, the length of the page (or of none for HEAD), keep-alive unless asked to close.
+  const raw = async (request: string): Promise<string> => {
+    const conn = await net.connect("127.0.0.1", 80);
+    let text = "";
+    conn.setEncoding!("utf8");
+    conn.on("text", (t) => (text += t));
+    conn.write(request);
+    await clock.sleep(10);
+    conn.destroy();
+    return text;
+  };
+  assert.is(await raw("GET /docs/ HTTP/1.1\r\nHost: a\r\n\r\n"), "HTTP/1.1 200 OK\r\nServer: nginx/1.25.5\r\nContent-Type: text/html\r\nContent-Length: 5\r\n\r\ndocs\n");
+  assert.is(await raw("HEAD /docs/ HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"), "HTTP/1.1 200 OK\r\nServer: nginx/1.25.5\r\nContent-Type: text/html\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+  assert.is(await raw("GET /nope HTTP/1.0\r\n\r\n"), `HTTP/1.1 404 Not Found\r\nServer: nginx/1.25.5\r\nContent-Type: text/html\r\nContent-Length: 153\r\nConnection: close\r\n\r\n${NOT_FOUND}`);
+  stdout = "";
+  assert.is(stderr.split("\n")[0], `2026/05/16 09:15:00 [error] 29#29: *1 open() "/usr/share/nginx/html/new.html" failed (2: No such file or directory), client: 127.0.0.1, server: localhost, request: "GET /new.html HTTP/1.1", host: "127.0.0.1:80"`);
   proc.kill("SIGTERM");
   assert.is(await proc.exit, 0);
 });
+
+const NOT_FOUND = `<html>\r\n<head><title>404 Not Found</title></head>\r\n<body>\r\n<center><h1>404 Not Found</h1></center>\r\n<hr><center>nginx/1.25.5</center>\r\n</body>\r\n</html>\r\n`;
 
 test.run();

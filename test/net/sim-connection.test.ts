@@ -47,6 +47,32 @@ test("setEncoding('utf8'): text arrives as written, bytes are decoded as a strea
   assert.ok(ended);
 });
 
+test("deliveries in order across turns: writes made while a delivery runs come in the next one; a listener that throws drops the rest of its delivery only", async () => {
+  const [a, b] = pair();
+  b.setEncoding("utf8");
+  const got: string[] = [];
+  const thrown: unknown[] = [];
+  const onUncaught = (err: unknown): void => void thrown.push(err);
+  process.on("uncaughtException", onUncaught);
+  b.on("text", (t) => {
+    got.push(t);
+    if (t === "1") a.write("3");
+    if (t === "boom") throw new Error("listener failed");
+  });
+  a.write("1");
+  a.write("2");
+  await tick();
+  a.write("boom");
+  a.write("lost");
+  await tick();
+  a.write("4");
+  a.write("5");
+  await tick();
+  process.off("uncaughtException", onUncaught);
+  assert.equal(got, ["1", "2", "3", "boom", "4", "5"]);
+  assert.is(thrown.length, 1);
+});
+
 test("readText decodes a connection without setEncoding (a TLS or remote stream) as a stream", async () => {
   const conn = new EventEmitter() as unknown as Connection;
   let text = "";

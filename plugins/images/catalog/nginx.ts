@@ -1,4 +1,5 @@
 import { normalizePath } from "../../../core/cri/filesystem.js";
+import type { HttpResponse } from "../../../core/cri/http.js";
 import type { ImageDefinition } from "../../../core/cri/images.js";
 import type { Process, Program } from "../../../core/cri/process.js";
 import { clfTime, layers, nginxErrorTime, serveHttp, untilSignal } from "../daemon.js";
@@ -60,17 +61,29 @@ class RequestTargets {
   }
 }
 
-/** UTF-8 byte lengths of the pages served, kept for the last page (the same file's text is the same string). */
+/** UTF-8 byte lengths of the pages served (a number and its decimal text), kept for the last page (the same file's text is the same string). */
 class ByteLengths {
   private text: string | undefined;
   private length = 0;
+  private lengthText = "0";
 
   of(text: string): number {
+    this.update(text);
+    return this.length;
+  }
+
+  /** The length as a Content-Length value. */
+  header(text: string): string {
+    this.update(text);
+    return this.lengthText;
+  }
+
+  private update(text: string): void {
     if (text !== this.text) {
       this.text = text;
       this.length = Buffer.byteLength(text);
+      this.lengthText = String(this.length);
     }
-    return this.length;
   }
 }
 
@@ -113,7 +126,8 @@ function nginx(version: string): Program {
     const targets = new RequestTargets();
     const notFoundPage = notFound(version);
     const sizes = new ByteLengths();
-    serveHttp(p, 80, (req) => {
+    const server = `nginx/${version}`;
+    serveHttp(p, 80, (req): HttpResponse => {
       const target = targets.of(req.path);
       const path = target.path;
       const file = path.endsWith("/") || p.fs.isDirectory(target.root) ? target.index : target.file;
@@ -123,7 +137,9 @@ function nginx(version: string): Program {
       const ua = req.headers["user-agent"] ?? "-";
       p.stdout(`${req.remoteAddress} - - [${clfTime(p.clock.now())}] "${req.method} ${req.path} ${req.httpVersion}" ${status} ${sizes.of(text)} "${req.headers["referer"] ?? "-"}" "${ua}" "-"\n`);
       if (status === 404) p.stderr(`${t()} [error] 29#29: *1 open() "/usr/share/nginx/html${path}" failed (2: No such file or directory), client: ${req.remoteAddress}, server: localhost, request: "${req.method} ${req.path} ${req.httpVersion}", host: "${req.headers["host"] ?? ""}"\n`);
-      return { status, headers: { Server: `nginx/${version}`, "Content-Type": "text/html" }, body: req.method === "HEAD" ? "" : text };
+      // Content-Length where the server would count it (after the handler's headers), from the page's known length.
+      if (req.method === "HEAD") return { status, headers: { Server: server, "Content-Type": "text/html" }, body: "" };
+      return { status, headers: { Server: server, "Content-Type": "text/html", "Content-Length": sizes.header(text) }, body: text };
     });
     return untilSignal(p, (s) => {
       if (s === "SIGTERM" || s === "SIGINT") {
