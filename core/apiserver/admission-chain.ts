@@ -23,8 +23,8 @@ export class AdmissionChain {
   private context: AdmissionContext | undefined;
   /** The plugin list the cached selections were made from. */
   private selectedFrom: readonly AdmissionPlugin[] = [];
-  /** The hooks that look at each `phase op resource subresource`. */
-  private readonly selections = new Map<string, readonly Hook[]>();
+  /** The hooks that look at each phase, type, operation and subresource (no key string is built per request). */
+  private selections = newSelections();
 
   constructor(private readonly plugins: () => readonly AdmissionPlugin[], private readonly clock: Clock) {}
 
@@ -76,13 +76,17 @@ export class AdmissionChain {
     const plugins = this.plugins();
     if (plugins !== this.selectedFrom && !samePlugins(plugins, this.selectedFrom)) {
       this.selectedFrom = plugins;
-      this.selections.clear();
+      this.selections = newSelections();
     }
-    const { group, plural } = type.descriptor;
-    const resource = group ? `${plural}.${group}` : plural;
-    const key = `${phase} ${op} ${resource} ${subresource}`;
-    let hooks = this.selections.get(key);
+    const byType = this.selections[phase];
+    let byOperation = byType.get(type);
+    if (!byOperation) byType.set(type, (byOperation = new Map()));
+    let bySubresource = byOperation.get(op);
+    if (!bySubresource) byOperation.set(op, (bySubresource = new Map()));
+    let hooks = bySubresource.get(subresource);
     if (!hooks) {
+      const { group, plural } = type.descriptor;
+      const resource = group ? `${plural}.${group}` : plural;
       const selected: Hook[] = [];
       for (const p of plugins) {
         const hook = p[phase];
@@ -91,7 +95,7 @@ export class AdmissionChain {
         if (p.subresources && !p.subresources.includes(subresource)) continue;
         selected.push(hook.bind(p));
       }
-      this.selections.set(key, (hooks = selected));
+      bySubresource.set(subresource, (hooks = selected));
     }
     return hooks;
   }
@@ -100,6 +104,13 @@ export class AdmissionChain {
     if (!this.client) throw internalError("admission client not configured");
     return this.client;
   }
+}
+
+/** Hook selections of each phase: by type, then operation, then subresource. */
+type Selections = Record<Phase, WeakMap<RegisteredType, Map<AdmissionOperation, Map<string, readonly Hook[]>>>>;
+
+function newSelections(): Selections {
+  return { admit: new WeakMap(), validate: new WeakMap() };
 }
 
 /** Whether two plugin lists hold the same plugins in the same order (the extension point hands out a fresh array each time). */

@@ -713,10 +713,11 @@ export class ApiServer implements ApiServerApi {
     if (!m.name) throw invalid(type.descriptor.kind, type.descriptor.group, "", [fieldError.required("metadata.name", "name or generateName is required")]);
     m.uid = this.options.random.uuid();
     m.creationTimestamp = rfc3339(this.clock.now());
-    delete m.resourceVersion;
-    delete m.deletionTimestamp;
-    delete m.deletionGracePeriodSeconds;
-    delete m.generation;
+    // Deleted only when present: a delete is a runtime call even when there is nothing to delete.
+    if ("resourceVersion" in m) delete m.resourceVersion;
+    if ("deletionTimestamp" in m) delete m.deletionTimestamp;
+    if ("deletionGracePeriodSeconds" in m) delete m.deletionGracePeriodSeconds;
+    if ("generation" in m) delete m.generation;
     const d = type.descriptor;
     draft.apiVersion = formatApiVersion(d.group, d.version);
     draft.kind = d.kind;

@@ -91,6 +91,32 @@ class StoredEntry {
   }
 }
 
+/**
+ * `{ ...obj, metadata: { ...obj.metadata, resourceVersion } }` by copy loops into fresh objects
+ * (same members, same order): objects reach the store in many shapes, and the spread copies were
+ * a measurable part of every write.
+ */
+function stamped(obj: KubeObject, resourceVersion: string): KubeObject {
+  const metadata = withMember((obj.metadata ?? {}) as Record<string, unknown>, "resourceVersion", resourceVersion);
+  return withMember(obj as Record<string, unknown>, "metadata", metadata) as KubeObject;
+}
+
+/** A copy of `obj` with member `key` set to `value`: in its place when `obj` has it, else last. */
+function withMember(obj: Record<string, unknown>, key: string, value: unknown): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  let placed = false;
+  for (const k in obj) {
+    if (k === key) {
+      out[k] = value;
+      placed = true;
+    } else {
+      out[k] = obj[k];
+    }
+  }
+  if (!placed) out[key] = value;
+  return out;
+}
+
 /** etcd3 storage's message for an exact list of a compacted revision. */
 const LIST_EXPIRED = "The resourceVersion for the provided list is too old.";
 
@@ -393,7 +419,7 @@ export class MemoryStore implements Store {
 
   /** The stored form of `obj` at `revision`: top level and metadata copied, rv stamped, frozen if asked. */
   private stamp(obj: KubeObject, revision: number): KubeObject {
-    const stored: KubeObject = { ...obj, metadata: { ...obj.metadata, resourceVersion: String(revision) } };
+    const stored = stamped(obj, String(revision));
     if (this.freeze) deepFreeze(stored);
     return stored;
   }

@@ -15,19 +15,32 @@ export interface FieldChanges {
  * made by copying the old one along the changed paths.
  */
 export function compareObjects(oldObj: JsonObject, newObj: JsonObject, meta: TypeMeta | undefined, skip?: (key: string) => boolean): FieldChanges {
-  const changes = { added: {}, modified: {}, removed: {} } as { added: Record<string, FieldSet>; modified: Record<string, FieldSet>; removed: Record<string, FieldSet> };
+  const changes: Sink = {};
   compareObjectInto(oldObj, newObj, meta, changes, skip);
-  return changes;
+  return { added: changes.added ?? {}, modified: changes.modified ?? {}, removed: changes.removed ?? {} };
 }
 
-type Sink = { added: Record<string, FieldSet>; modified: Record<string, FieldSet>; removed: Record<string, FieldSet> };
+/** The changes found below one node; each set is made when its first member is found (most nodes compared change little). */
+type Sink = { added?: Record<string, FieldSet>; modified?: Record<string, FieldSet>; removed?: Record<string, FieldSet> };
+
+function addTo(sink: Sink, pe: string, node: FieldSet): void {
+  (sink.added ??= {})[pe] = node;
+}
+
+function modifyIn(sink: Sink, pe: string, node: FieldSet): void {
+  (sink.modified ??= {})[pe] = node;
+}
+
+function removeFrom(sink: Sink, pe: string, node: FieldSet): void {
+  (sink.removed ??= {})[pe] = node;
+}
 
 function compareObjectInto(oldObj: JsonObject, newObj: JsonObject, meta: TypeMeta | undefined, sink: Sink, skip?: (key: string) => boolean): void {
   for (const key of Object.keys(oldObj)) {
     if (skip?.(key)) continue;
     if (!(key in newObj) || newObj[key] === undefined) {
       const node = fieldSetOfValue(oldObj[key], meta?.fields?.[key]);
-      if (node && oldObj[key] !== undefined) sink.removed[fieldElement(key)] = node;
+      if (node && oldObj[key] !== undefined) removeFrom(sink, fieldElement(key), node);
     }
   }
   for (const key of Object.keys(newObj)) {
@@ -39,7 +52,7 @@ function compareObjectInto(oldObj: JsonObject, newObj: JsonObject, meta: TypeMet
     const fm = meta?.fields?.[key];
     if (ov === undefined) {
       const node = fieldSetOfValue(nv, fm);
-      if (node) sink.added[pe] = node;
+      if (node) addTo(sink, pe, node);
       continue;
     }
     compareValueInto(pe, ov, nv, fm, sink);
@@ -48,13 +61,13 @@ function compareObjectInto(oldObj: JsonObject, newObj: JsonObject, meta: TypeMet
 
 function compareValueInto(pe: string, ov: unknown, nv: unknown, fm: FieldMeta | undefined, sink: Sink): void {
   if (isPlainObject(ov) && isPlainObject(nv) && !isAtomicField(fm) && !isEmptyObject(ov) && !isEmptyObject(nv)) {
-    const sub: Sink = { added: {}, modified: {}, removed: {} };
+    const sub: Sink = {};
     compareObjectInto(ov, nv, fm?.type, sub);
     attach(sink, pe, sub);
     return;
   }
   if (Array.isArray(ov) && Array.isArray(nv) && listTypeOf(fm).type !== "atomic") {
-    const sub: Sink = { added: {}, modified: {}, removed: {} };
+    const sub: Sink = {};
     compareListInto(ov, nv, fm, sub);
     attach(sink, pe, sub);
     return;
@@ -63,10 +76,10 @@ function compareValueInto(pe: string, ov: unknown, nv: unknown, fm: FieldMeta | 
     // A kind change (e.g. object → scalar) or a changed leaf.
     const oldNode = fieldSetOfValue(ov, fm);
     const newNode = fieldSetOfValue(nv, fm);
-    if (oldNode && newNode && Object.keys(oldNode).length === 0 && Object.keys(newNode).length === 0) sink.modified[pe] = {};
+    if (oldNode && newNode && Object.keys(oldNode).length === 0 && Object.keys(newNode).length === 0) modifyIn(sink, pe, {});
     else {
-      if (oldNode) sink.removed[pe] = oldNode;
-      if (newNode) sink.added[pe] = newNode;
+      if (oldNode) removeFrom(sink, pe, oldNode);
+      if (newNode) addTo(sink, pe, newNode);
     }
   }
 }
@@ -82,10 +95,10 @@ function compareListInto(ov: unknown[], nv: unknown[], fm: FieldMeta | undefined
       const item = nv[i];
       if (old === item) continue;
       if (isPlainObject(old) && isPlainObject(item)) {
-        const sub: Sink = { added: {}, modified: {}, removed: {} };
+        const sub: Sink = {};
         compareObjectInto(old, item, fm?.type, sub);
-        if (!isEmptyObject(sub.added) || !isEmptyObject(sub.modified) || !isEmptyObject(sub.removed)) attach(sink, itemPathElement(item, list, i), sub);
-      } else if (!jsonEqual(old, item)) sink.modified[itemPathElement(item, list, i)] = {};
+        if (sub.added || sub.modified || sub.removed) attach(sink, itemPathElement(item, list, i), sub);
+      } else if (!jsonEqual(old, item)) modifyIn(sink, itemPathElement(item, list, i), {});
     }
     return;
   }
@@ -94,20 +107,20 @@ function compareListInto(ov: unknown[], nv: unknown[], fm: FieldMeta | undefined
   const after = new Map<string, unknown>();
   nv.forEach((item, i) => after.set(itemPathElement(item, list, i), item));
   for (const [pe, item] of before) {
-    if (!after.has(pe)) sink.removed[pe] = itemNode(item, fm, list.type === "map");
+    if (!after.has(pe)) removeFrom(sink, pe, itemNode(item, fm, list.type === "map"));
   }
   for (const [pe, item] of after) {
     if (!before.has(pe)) {
-      sink.added[pe] = itemNode(item, fm, list.type === "map");
+      addTo(sink, pe, itemNode(item, fm, list.type === "map"));
       continue;
     }
     const old = before.get(pe);
     if (old === item || list.type !== "map") continue;
     if (isPlainObject(old) && isPlainObject(item)) {
-      const sub: Sink = { added: {}, modified: {}, removed: {} };
+      const sub: Sink = {};
       compareObjectInto(old, item, fm?.type, sub);
       attach(sink, pe, sub);
-    } else if (!jsonEqual(old, item)) sink.modified[pe] = {};
+    } else if (!jsonEqual(old, item)) modifyIn(sink, pe, {});
   }
 }
 
@@ -166,7 +179,7 @@ function itemNode(item: unknown, fm: FieldMeta | undefined, withFields: boolean)
 }
 
 function attach(sink: Sink, pe: string, sub: Sink): void {
-  if (!isEmptyObject(sub.added)) sink.added[pe] = sub.added;
-  if (!isEmptyObject(sub.modified)) sink.modified[pe] = sub.modified;
-  if (!isEmptyObject(sub.removed)) sink.removed[pe] = sub.removed;
+  if (sub.added) addTo(sink, pe, sub.added);
+  if (sub.modified) modifyIn(sink, pe, sub.modified);
+  if (sub.removed) removeFrom(sink, pe, sub.removed);
 }

@@ -38,11 +38,14 @@ function childKeys(node: FieldSet): string[] {
   return Object.keys(node).filter((k) => k !== SELF);
 }
 
-/** Builds a node from membership and children; undefined when it holds nothing. */
+/** Builds a node from membership and children (`.` first, then the children in order); undefined when it holds nothing. */
 function makeNode(member: boolean, children: Record<string, FieldSet>): FieldSet | undefined {
-  const keys = Object.keys(children);
-  if (keys.length === 0) return member ? EMPTY : undefined;
-  return member ? { [SELF]: EMPTY, ...children } : children;
+  if (isEmptySet(children)) return member ? EMPTY : undefined;
+  if (!member) return children;
+  // Copy loops, not spreads or rest patterns: those take V8's slow runtime path.
+  const out: Record<string, FieldSet> = { [SELF]: EMPTY };
+  for (const k in children) out[k] = children[k]!;
+  return out;
 }
 
 /** a ∪ b; `a` itself when it already holds b (a manager rewriting fields it owns: its interned set stays shared). */
@@ -94,26 +97,70 @@ function unionNode(a: FieldSet, b: FieldSet): FieldSet {
 
 function childrenOf(node: FieldSet): FieldSet {
   if (!(SELF in node)) return node;
-  const { [SELF]: _self, ...rest } = node;
+  const rest: Record<string, FieldSet> = {};
+  for (const k in node) if (k !== SELF) rest[k] = node[k]!;
   return rest;
 }
 
-/** a − b; walks only the paths of b, so it costs O(|b|) beyond copying along those paths. */
+/**
+ * a − b; walks only the paths of b, so it costs O(|b|) beyond copying along those paths. Nodes of
+ * `a` that lose nothing are `a`'s own (shared, not rebuilt) when rebuilding would give the same
+ * node, key order included (`.` first with an empty set, as {@link makeNode} builds it).
+ */
 export function difference(a: FieldSet, b: FieldSet): FieldSet {
   if (isEmptySet(a) || isEmptySet(b)) return a;
-  let out: Record<string, FieldSet> | undefined;
-  for (const k of childKeys(b)) {
+  const changed = changedChildren(a, b);
+  return changed ? withChanges(a, changed, true) : a;
+}
+
+/** The children of `a` that `b`'s children take something from, each with what is left (undefined: nothing); undefined when none. */
+function changedChildren(a: FieldSet, b: FieldSet): Map<string, FieldSet | undefined> | undefined {
+  let changed: Map<string, FieldSet | undefined> | undefined;
+  for (const k in b) {
+    if (k === SELF) continue;
     const an = a[k];
     if (!an) continue;
-    const bn = b[k]!;
-    const children = difference(childrenOf(an), childrenOf(bn)) as Record<string, FieldSet>;
-    const node = makeNode(isMember(an) && !isMember(bn), children);
-    if (node === an) continue;
-    out ??= { ...a };
-    if (node) out[k] = node;
-    else delete out[k];
+    const node = differenceNode(an, b[k]!);
+    if (node !== an) (changed ??= new Map()).set(k, node);
   }
-  return out ?? a;
+  return changed;
+}
+
+/** `node`'s members (but `.` unless `keepSelf`) in order, with `changed` applied. */
+function withChanges(node: FieldSet, changed: Map<string, FieldSet | undefined>, keepSelf: boolean): Record<string, FieldSet> {
+  const out: Record<string, FieldSet> = {};
+  for (const k in node) {
+    if (k === SELF && !keepSelf) continue;
+    const n = changed.has(k) ? changed.get(k) : node[k];
+    if (n) out[k] = n;
+  }
+  return out;
+}
+
+/** makeNode(isMember(an) && !isMember(bn), difference(childrenOf(an), childrenOf(bn))), `an` itself when that equals it. */
+function differenceNode(an: FieldSet, bn: FieldSet): FieldSet | undefined {
+  const member = isMember(an);
+  const keep = member && !isMember(bn);
+  const changed = changedChildren(an, bn);
+  if (!changed && keep === member && isNormalNode(an)) return an;
+  return makeNode(keep, changed ? withChanges(an, changed, false) : (childrenOf(an) as Record<string, FieldSet>));
+}
+
+/** Whether makeNode(isMember(node), childrenOf(node)) equals `node`, key order included. */
+function isNormalNode(node: FieldSet): boolean {
+  let first = true;
+  for (const k in node) {
+    // A parent without `.` stays as it is; one with `.` later would be reordered.
+    if (first && k !== SELF) return !(SELF in node);
+    if (first) {
+      if (!isEmptySet(node[SELF]!)) return false;
+      first = false;
+      continue;
+    }
+    return true; // `.` first with an empty set, then children
+  }
+  // `{}` (the leaf) stays; `{".": {}}` alone becomes `{}`.
+  return first;
 }
 
 /** a ∩ b. */

@@ -206,8 +206,13 @@ const setsByHash = new Map<number, { set: FieldSet; id: number }>();
 /** The id of a set already interned (or seen), so an interned set is not serialized again. */
 const setIds = new WeakMap<FieldSet, number>();
 let nextSetId = 1;
-const entriesByKey = new Map<string, ManagedFieldsEntry>();
-const createListsByKey = new Map<string, ManagedFieldsEntry[]>();
+/** Interned entries by their set's id (few per set: its managers and the seconds they wrote in). */
+let entriesBySet = new Map<number, ManagedFieldsEntry[]>();
+let internedEntries = 0;
+/** Entries kept per set: one per manager and second written in, the oldest dropped first. */
+const ENTRIES_PER_SET = 8;
+/** The single-entry list of a create, by its (interned) entry. */
+let createLists = new WeakMap<ManagedFieldsEntry, ManagedFieldsEntry[]>();
 
 /**
  * Nodes of interned sets by their hash: a new set is rebuilt from shared equal subtrees, so the
@@ -323,24 +328,35 @@ function sameFieldSet(a: FieldSet, b: FieldSet): boolean {
   return true;
 }
 
-/** Joined, not a template string: a template string stays a tree of pieces beside the flat copy a Map hashes. */
-function entryKey(manager: string, operation: string, apiVersion: string, time: string | undefined, subresource: string | undefined, setId: number): string {
-  return [setId, manager, operation, apiVersion, time ?? "", subresource ?? ""].join("\u0000");
-}
-
-/** One `managedFields` entry, shared with equal entries written before. */
+/**
+ * One `managedFields` entry, shared with equal entries written before: found among its set's
+ * entries by comparing the other members (no key string is built per write).
+ */
 function sharedEntry(manager: string, operation: "Apply" | "Update", apiVersion: string, time: string | undefined, subresource: string | undefined, fields: FieldSet): ManagedFieldsEntry {
   const shared = sharedFieldSet(fields);
-  const key = entryKey(manager, operation, apiVersion, time, subresource, shared.id);
-  let e = entriesByKey.get(key);
-  if (e) return e;
-  e = { manager, operation, apiVersion };
+  let known = entriesBySet.get(shared.id);
+  if (known) {
+    // Newest first: a set is mostly written again in the latest second.
+    for (let i = known.length - 1; i >= 0; i--) {
+      const e = known[i]!;
+      // Interned entries leave out empty time and subresource, as built below.
+      if (e.manager === manager && e.operation === operation && e.apiVersion === apiVersion && e.time === (time || undefined) && e.subresource === (subresource || undefined)) return e;
+    }
+  }
+  const e: ManagedFieldsEntry = { manager, operation, apiVersion };
   if (time) e.time = time;
   e.fieldsType = "FieldsV1";
   e.fieldsV1 = shared.set as object;
   if (subresource) e.subresource = subresource;
-  if (entriesByKey.size >= INTERN_LIMIT) entriesByKey.clear();
-  entriesByKey.set(key, e);
+  if (internedEntries >= INTERN_LIMIT) {
+    entriesBySet = new Map();
+    createLists = new WeakMap();
+    internedEntries = 0;
+    known = undefined;
+  }
+  if (!known) entriesBySet.set(shared.id, [e]);
+  else if (known.push(e) > ENTRIES_PER_SET) known.shift();
+  internedEntries++;
   return e;
 }
 
@@ -380,12 +396,8 @@ function recentCreateSet(meta: TypeMeta, fields: FieldSet): FieldSet {
 /** The single-entry list of a create, shared with equal lists (same manager, version, second and fields). */
 function sharedCreateEntries(manager: string, apiVersion: string, time: string, fields: FieldSet, meta: TypeMeta): ManagedFieldsEntry[] {
   const e = sharedEntry(manager, "Update", apiVersion, time, undefined, recentCreateSet(meta, fields));
-  const key = entryKey(manager, "Update", apiVersion, time, undefined, setIds.get(e.fieldsV1 as FieldSet)!);
-  let list = createListsByKey.get(key);
-  if (list?.[0] === e) return list;
-  list = [e];
-  if (createListsByKey.size >= INTERN_LIMIT) createListsByKey.clear();
-  createListsByKey.set(key, list);
+  let list = createLists.get(e);
+  if (!list) createLists.set(e, (list = [e]));
   return list;
 }
 

@@ -1,5 +1,5 @@
 import { badRequest } from "../status.js";
-import { isPlainObject, jsonEqual, withoutNullMembers, withoutUndefined, type JsonObject } from "./json-value.js";
+import { isPlainObject, jsonEqual, withoutNullMembers, type JsonObject } from "./json-value.js";
 
 /**
  * Applies an RFC 7386 JSON merge patch. Returns a new object sharing every subtree the patch does
@@ -16,26 +16,37 @@ export function applyMergePatch<T>(obj: T, patch: unknown): T {
 function mergeValue(target: unknown, patch: unknown): unknown {
   if (!isPlainObject(patch)) return withoutNullMembers(patch);
   const base: JsonObject = isPlainObject(target) ? target : {};
-  let out: JsonObject | undefined;
+  let changes: Map<string, unknown> | undefined;
   let removed = false;
   for (const key in patch) {
     const value = patch[key];
     if (value === null) {
       if (key in base) {
-        out ??= { ...base };
-        out[key] = undefined;
+        (changes ??= new Map()).set(key, undefined);
         removed = true;
       }
       continue;
     }
     const merged = mergeValue(base[key], value);
-    if (merged !== base[key]) {
-      out ??= { ...base };
-      out[key] = merged;
-    }
+    if (merged !== base[key]) (changes ??= new Map()).set(key, merged);
   }
-  if (out && removed) out = withoutUndefined(out);
-  return out ?? (isPlainObject(target) ? target : {});
+  return changes ? merged(base, changes, removed) : base === target ? target : {};
+}
+
+/**
+ * `base` with `changes` applied: changed members keep their place, new ones follow in patch
+ * order, and with `removed` every undefined member is dropped. Built by a copy loop into a fresh
+ * object, not a spread of `base` and stores into it: stored objects reach here in many shapes,
+ * and the spread copy's stores were the costliest part of a kubelet's status patch.
+ */
+function merged(base: JsonObject, changes: Map<string, unknown>, removed: boolean): JsonObject {
+  const out: JsonObject = {};
+  for (const key in base) {
+    const value = changes.has(key) ? changes.get(key) : base[key];
+    if (!removed || value !== undefined) out[key] = value;
+  }
+  for (const [key, value] of changes) if (value !== undefined && !Object.prototype.hasOwnProperty.call(base, key)) out[key] = value;
+  return out;
 }
 
 

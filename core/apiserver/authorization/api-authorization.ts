@@ -134,15 +134,16 @@ export class ApiAuthorization implements ReviewAuthorization {
       const decision = await this.authorizer.authorize(a);
       if (!decision.allowed) throw forbiddenFor(a, decision.reason);
     };
+    // The attributes are built only when an authorizer is asked: a kept answer costs the key and a lookup.
+    const attributes = (r: RequestAttributes): AuthorizationAttributes => ({ user, isResourceRequest: true, path: "", ...r });
+    const nameless = (r: RequestAttributes): AuthorizationAttributes => (r.name === undefined ? attributes(r) : { ...attributes(r), name: undefined });
     return (r: RequestAttributes) => {
-      const a: AuthorizationAttributes = { user, isResourceRequest: true, path: "", ...r };
       if (rbac || node) {
         const key = `${r.verb} ${r.apiGroup} ${r.resource} ${r.subresource ?? ""} ${r.namespace ?? ""}`;
-        const nameless: AuthorizationAttributes = r.name === undefined ? a : { ...a, name: undefined };
         if (node) {
           let allowed = knownByNode.get(key);
           if (allowed === undefined) {
-            allowed = (node.authorize(nameless) as AuthorizationDecision).allowed;
+            allowed = (node.authorize(nameless(r)) as AuthorizationDecision).allowed;
             knownByNode.set(key, allowed);
           }
           if (allowed) return undefined;
@@ -154,13 +155,13 @@ export class ApiAuthorization implements ReviewAuthorization {
           }
           let allowed = known.get(key);
           if (allowed === undefined) {
-            allowed = (rbac.authorize(nameless) as AuthorizationDecision).allowed;
+            allowed = (rbac.authorize(nameless(r)) as AuthorizationDecision).allowed;
             known.set(key, allowed);
           }
           if (allowed) return undefined;
         }
       }
-      return full(a);
+      return full(attributes(r));
     };
   }
 
