@@ -73,6 +73,14 @@ test("pods/ephemeralcontainers refuses what upstream refuses: changes to existin
   assert.match(await refused([...existing, { name: "probe", image: "busybox:1.36", ports: [{ containerPort: 80 }], targetContainerName: "nope" }]), /spec\.ephemeralContainers\[\d\]\.ports: Forbidden: cannot be set for an Ephemeral Container/);
   assert.match(await refused([...existing, { name: "t", image: "busybox:1.36", targetContainerName: "nope" }]), /spec\.ephemeralContainers\[\d\]\.targetContainerName: Not found: "nope"/);
   assert.match(await refused([...existing, { name: "web", image: "busybox:1.36" }]), /spec\.ephemeralContainers\[\d\]\.name: Duplicate value: "web"/);
+  // Only ephemeral containers change through the subresource: a label or an image change sent with them is dropped.
+  const fresh = await pods.get("app", { namespace: "default" });
+  const relabelled = { ...fresh, metadata: { ...fresh.metadata!, labels: { sneaky: "yes" } }, spec: { ...fresh.spec!, containers: [{ ...fresh.spec!.containers[0]!, image: "nginx:1.27" }], ephemeralContainers: [...existing, { name: "second", image: "busybox:1.36", command: ["true"] }] } } as Pod;
+  const updated = await pods.updateSubresource("app", "ephemeralcontainers", relabelled, { namespace: "default" });
+  assert.equal(updated.spec!.ephemeralContainers!.map((c) => c.name), [...existing.map((c) => c.name), "second"]);
+  assert.is(updated.metadata!.labels?.["sneaky"], undefined);
+  assert.is(updated.spec!.containers[0]!.image, "nginx:1.25");
+  assert.is(updated.spec!.ephemeralContainers!.at(-1)!.terminationMessagePolicy, "File", "defaulted as a container");
 });
 
 test.after(async () => {

@@ -55,7 +55,8 @@ export function validateEphemeralContainersUpdate(pod: Pod, old: Pod): FieldErro
 
 /**
  * pods/ephemeralcontainers (podEphemeralContainersStrategy): an update changes nothing but
- * `spec.ephemeralContainers` (the new ones defaulted as a pod's containers are).
+ * `spec.ephemeralContainers` (the new ones defaulted as a pod's containers are): the rest of the
+ * spec, the metadata and the status stay as stored.
  */
 export const EPHEMERAL_CONTAINERS_UPDATE: SubresourceUpdate<Pod & KubeObject> = {
   prepare(pod, old, _ctx, sent) {
@@ -67,6 +68,8 @@ export const EPHEMERAL_CONTAINERS_UPDATE: SubresourceUpdate<Pod & KubeObject> = 
     else delete spec.ephemeralContainers;
     pod.spec = spec;
     writable(pod).status = old.status;
+    // Labels, annotations and the rest of the metadata stay as stored (dropNonEphemeralContainerUpdates).
+    pod.metadata = { ...old.metadata, ...(pod.metadata?.resourceVersion !== undefined ? { resourceVersion: pod.metadata.resourceVersion } : {}) };
   },
   validate: (pod, old) => validateEphemeralContainersUpdate(pod, old),
 };
