@@ -1,32 +1,18 @@
 /** kubectl debug (v1.32): an ephemeral container added through pods/ephemeralcontainers, run by the kubelet, its logs, status and attach. */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { Pod } from "kubernetes-types/core/v1.js";
-import { Cluster } from "../../core/cluster/cluster.js";
 import { isStatusError } from "../../core/api/status.js";
-import { startHttpServer } from "../../core/apiserver/http/http-server.js";
-import { writeKubeconfigFor } from "../../core/apiserver/http/kubeconfig-for-server.js";
-import { PodStreams } from "../../core/apiserver/http/pod-streams.js";
-import images from "../../plugins/images/index.js";
 import kubelet from "../../plugins/kubelet/index.js";
 import runtime from "../../plugins/runtime-containerd/index.js";
-import { kubectlIn } from "../clients/kubectl-runner.js";
-import { POD_NETWORK } from "./harness.js";
 import { KUBECTL, requireTool } from "../support/require-tool.js";
+import { kubectlKubeletCluster } from "./kubectl-harness.js";
 
 requireTool(KUBECTL);
 
-const dir = mkdtempSync(join(tmpdir(), "kubesim-debug-"));
-const cluster = new Cluster({ clock: "real", seed: 6, nodes: [{ name: "node-1" }], plugins: [...POD_NETWORK, images, runtime, kubelet] });
-await cluster.start();
-const streams = cluster.resolve(PodStreams);
-const server = await startHttpServer({ apiServer: cluster.apiServer, clock: cluster.clock, log: cluster.log, port: 0, stateDir: dir, podLogs: streams.logs, podExec: streams.exec! });
-const kubeconfig = join(dir, "kubeconfig");
-writeKubeconfigFor(server, kubeconfig, "kubesim");
-const k = kubectlIn(dir, kubeconfig);
+const fx = await kubectlKubeletCluster(6);
+const { cluster } = fx;
+const k = fx.kubectl();
 const pods = cluster.client.resource<Pod>("Pod");
 
 test("kubectl debug adds an ephemeral container that runs once; its logs and status read as on a real node", async () => {
@@ -83,10 +69,6 @@ test("pods/ephemeralcontainers refuses what upstream refuses: changes to existin
   assert.is(updated.spec!.ephemeralContainers!.at(-1)!.terminationMessagePolicy, "File", "defaulted as a container");
 });
 
-test.after(async () => {
-  await server.close();
-  await cluster.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+test.after(() => fx.close());
 
 test.run();

@@ -1,32 +1,16 @@
 /** kubectl 1.32 exec and attach over SPDY/3.1 (KUBECTL_REMOTE_COMMAND_WEBSOCKETS=false: what kubectl falls back to, and older clients speak). */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { Pod } from "kubernetes-types/core/v1.js";
-import { Cluster } from "../../core/cluster/cluster.js";
-import { startHttpServer } from "../../core/apiserver/http/http-server.js";
-import { writeKubeconfigFor } from "../../core/apiserver/http/kubeconfig-for-server.js";
-import { PodStreams } from "../../core/apiserver/http/pod-streams.js";
-import images from "../../plugins/images/index.js";
-import kubelet from "../../plugins/kubelet/index.js";
-import runtime from "../../plugins/runtime-containerd/index.js";
-import { kubectlIn } from "../clients/kubectl-runner.js";
-import { POD_NETWORK } from "./harness.js";
 import { KUBECTL, requireTool } from "../support/require-tool.js";
+import { kubectlKubeletCluster } from "./kubectl-harness.js";
 
 requireTool(KUBECTL);
 
-const dir = mkdtempSync(join(tmpdir(), "kubesim-exec-spdy-"));
-const cluster = new Cluster({ clock: "real", seed: 4, nodes: [{ name: "node-1" }], plugins: [...POD_NETWORK, images, runtime, kubelet] });
-await cluster.start();
-const streams = cluster.resolve(PodStreams);
-const server = await startHttpServer({ apiServer: cluster.apiServer, clock: cluster.clock, log: cluster.log, port: 0, stateDir: dir, podLogs: streams.logs, podExec: streams.exec! });
-const kubeconfig = join(dir, "kubeconfig");
-writeKubeconfigFor(server, kubeconfig, "kubesim");
+const fx = await kubectlKubeletCluster(4);
+const { cluster } = fx;
 /** kubectl with its WebSocket remote-command client turned off: exec and attach speak SPDY. */
-const spdy = kubectlIn(dir, kubeconfig, { KUBECTL_REMOTE_COMMAND_WEBSOCKETS: "false" });
+const spdy = fx.kubectl({ KUBECTL_REMOTE_COMMAND_WEBSOCKETS: "false" });
 const pods = cluster.client.resource<Pod>("Pod");
 
 test("kubectl exec over SPDY: output, stderr, exit codes and stdin", async () => {
@@ -55,10 +39,6 @@ test("kubectl attach over SPDY relays the container's output", async () => {
   assert.match(attached.stdout, /one\ntwo\n/);
 });
 
-test.after(async () => {
-  await server.close();
-  await cluster.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+test.after(() => fx.close());
 
 test.run();

@@ -1,31 +1,15 @@
 /** Real kubectl 1.32 against kubelets: logs (-f, --previous, --tail), exec over v5.channel.k8s.io with exit codes. */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { Pod } from "kubernetes-types/core/v1.js";
-import { Cluster } from "../../core/cluster/cluster.js";
-import { startHttpServer } from "../../core/apiserver/http/http-server.js";
-import { writeKubeconfigFor } from "../../core/apiserver/http/kubeconfig-for-server.js";
-import { PodStreams } from "../../core/apiserver/http/pod-streams.js";
-import images from "../../plugins/images/index.js";
-import kubelet from "../../plugins/kubelet/index.js";
-import runtime from "../../plugins/runtime-containerd/index.js";
-import { kubectlIn } from "../clients/kubectl-runner.js";
-import { POD_NETWORK } from "./harness.js";
 import { KUBECTL, requireTool } from "../support/require-tool.js";
+import { kubectlKubeletCluster } from "./kubectl-harness.js";
 
 requireTool(KUBECTL);
 
-const dir = mkdtempSync(join(tmpdir(), "kubesim-kubelet-"));
-const cluster = new Cluster({ clock: "real", seed: 3, nodes: [{ name: "node-1" }], plugins: [...POD_NETWORK, images, runtime, kubelet] });
-await cluster.start();
-const streams = cluster.resolve(PodStreams);
-const server = await startHttpServer({ apiServer: cluster.apiServer, clock: cluster.clock, log: cluster.log, port: 0, stateDir: dir, podLogs: streams.logs, podExec: streams.exec! });
-const kubeconfig = join(dir, "kubeconfig");
-writeKubeconfigFor(server, kubeconfig, "kubesim");
-const k = kubectlIn(dir, kubeconfig);
+const fx = await kubectlKubeletCluster(3);
+const { cluster } = fx;
+const k = fx.kubectl();
 const pods = cluster.client.resource<Pod>("Pod");
 
 const create = (name: string, command: string[], extra: Partial<NonNullable<Pod["spec"]>> = {}) =>
@@ -66,10 +50,6 @@ test("kubectl logs --previous shows the crashed instance's output", async () => 
   assert.match(none.stderr, /previous terminated container "nginx" in pod "web" not found/);
 });
 
-test.after(async () => {
-  await server.close();
-  await cluster.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+test.after(() => fx.close());
 
 test.run();
