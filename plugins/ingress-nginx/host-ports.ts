@@ -9,6 +9,7 @@ import { nginxPage, reasonPhrase, type IngressResponse } from "./request-handler
 import type { BodyStream } from "./grpc-upstream.js";
 import { Http1Connection, type FrontRequest, type FrontResponse } from "./http1-front.js";
 import { Http2RequestBody } from "./request-body.js";
+import { TurnBatch } from "./turn-batch.js";
 
 /** Where the host listeners ended up (port 0 asks for a free one). */
 export interface IngressHostPorts {
@@ -35,6 +36,8 @@ export class HostPortForwarder {
   private readonly frontSockets = new Set<Socket>();
   /** HTTP/1.x connections on the plain port, swept for idle keep-alive timeouts. */
   private readonly h1 = new Set<Http1Connection>();
+  /** Requests read in one event-loop turn go through the request path together (see {@link TurnBatch}). */
+  private readonly batch = new TurnBatch();
   private sweep: ReturnType<typeof setInterval> | undefined;
   private h2c: ReturnType<typeof createH2cServer> | undefined;
   private https: ReturnType<typeof createSecureServer> | undefined;
@@ -104,7 +107,7 @@ export class HostPortForwarder {
         return;
       }
       const remote = (socket.remoteAddress ?? "127.0.0.1").replace(/^::ffff:/, "");
-      const c = new Http1Connection(socket, (req) => this.serveHttp1(req, remote), frontErrorPage, FRONT_LIMITS);
+      const c = new Http1Connection(socket, (req) => this.serveHttp1(req, remote), frontErrorPage, FRONT_LIMITS, this.batch);
       this.h1.add(c);
       socket.once("close", () => this.h1.delete(c));
       socket.resume();

@@ -1,4 +1,5 @@
 import type { Socket } from "node:net";
+import type { Deferred, TurnBatch } from "./turn-batch.js";
 
 /** One HTTP/1.x request as the front parsed it. */
 export interface FrontRequest {
@@ -44,9 +45,11 @@ export type FrontErrorPage = (status: 400 | 413 | 502 | 505) => FrontResponse;
  * request bodies, `Expect: 100-continue`, keep-alive and pipelining (requests are answered one at
  * a time, in order), and each response written in one `write`. Malformed requests get the error
  * page and the connection is closed. Responses carry the headers Node's http module adds (`Date`,
- * `Connection`, `Keep-Alive`), so clients see what the host port sent before.
+ * `Connection`, `Keep-Alive`), so clients see what the host port sent before. With a
+ * {@link TurnBatch}, a parsed request is handed to the handler in the batch of its event-loop turn
+ * (with the other connections' requests read in the same wakeup) rather than at once.
  */
-export class Http1Connection {
+export class Http1Connection implements Deferred {
   private buf: Buffer | undefined;
   private busy = false;
   private closing = false;
@@ -59,12 +62,15 @@ export class Http1Connection {
   private active = true;
   /** When the idle sweep first found the connection inactive (ms since epoch). */
   private quietSince = 0;
+  /** The parsed request waiting for the batch to hand it to the handler. */
+  private deferred: ParsedHead | undefined;
 
   constructor(
     private readonly socket: Socket,
     private readonly handler: (req: FrontRequest) => Promise<FrontResponse>,
     private readonly errorPage: FrontErrorPage,
     private readonly limits: FrontLimits,
+    private readonly batch?: TurnBatch,
   ) {
     socket.setNoDelay(true);
     socket.on("error", () => socket.destroy());
@@ -117,10 +123,23 @@ export class Http1Connection {
     }
   }
 
-  /** Hands `req` to the handler; its answer (a 502 page when it fails) is written when it settles. */
+  /** Hands `req` to the handler (in the batch's turn, when batched); its answer (a 502 page when it fails) is written when it settles. */
   private answer(req: ParsedHead): void {
     // The parsed head is the request (no copy of it per request).
     req.length = req.headLength + req.bodyLength;
+    if (!this.batch) return this.start(req);
+    this.deferred = req;
+    this.batch.defer(this);
+  }
+
+  /** The batch's turn: the waiting request goes to the handler (unless the connection closed meanwhile). */
+  runDeferred(): void {
+    const req = this.deferred!;
+    this.deferred = undefined;
+    if (!this.socket.destroyed) this.start(req);
+  }
+
+  private start(req: ParsedHead): void {
     let answered: Promise<FrontResponse>;
     try {
       answered = this.handler(req);

@@ -3,6 +3,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { connect, createServer, type Server } from "node:net";
 import { Http1Connection, type FrontRequest, type FrontResponse } from "../../plugins/ingress-nginx/http1-front.js";
+import { TurnBatch } from "../../plugins/ingress-nginx/turn-batch.js";
 
 const seen: FrontRequest[] = [];
 const page = (status: number): FrontResponse => ({ status, statusText: status === 400 ? "Bad Request" : status === 413 ? "Request Entity Too Large" : "Err", headers: { "Content-Type": "text/html", "Content-Length": "3" }, body: "err" });
@@ -44,7 +45,9 @@ function exchange(parts: string[], ms = 300, encoding: BufferEncoding = "utf8"):
 const statuses = (text: string): number[] => [...text.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => Number(m[1]));
 
 test.before(async () => {
-  server = createServer((socket) => connections.push(new Http1Connection(socket, handler, page, { maxHead: 1024, maxBody: 100, keepAliveMs: 5000 })));
+  // Batched by event-loop turn, as the host port runs its connections.
+  const batch = new TurnBatch();
+  server = createServer((socket) => connections.push(new Http1Connection(socket, handler, page, { maxHead: 1024, maxBody: 100, keepAliveMs: 5000 }, batch)));
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   port = (server.address() as { port: number }).port;
 });
