@@ -132,11 +132,11 @@ export class Http1Connection implements Deferred {
     this.batch.defer(this);
   }
 
-  /** The batch's turn: the waiting request goes to the handler (unless the connection closed meanwhile). */
+  /** The batch's turn: the waiting request goes to the handler (also when the client has gone meanwhile, as when it goes while the request is being answered). */
   runDeferred(): void {
     const req = this.deferred!;
     this.deferred = undefined;
-    if (!this.socket.destroyed) this.start(req);
+    this.start(req);
   }
 
   private start(req: ParsedHead): void {
