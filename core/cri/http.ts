@@ -108,8 +108,29 @@ export function requestLine(line: string): { method: string; path: string; httpV
   return { method: line.slice(0, a), path: line.slice(a + 1, b), httpVersion: c < 0 ? line.slice(b + 1) : line.slice(b + 1, c) };
 }
 
-/** A response as bytes on the wire. */
+/**
+ * Marks `res` as the same answer every time it is given (a static page): it and its headers are
+ * frozen, and {@link formatResponse} formats it once (per keep-alive and close) rather than per
+ * request. Returns `res`.
+ */
+export function fixedResponse<T extends HttpResponse>(res: T): T {
+  if (res.headers) Object.freeze(res.headers);
+  if (!FIXED_WIRE.has(res)) FIXED_WIRE.set(res, [undefined, undefined]);
+  return Object.freeze(res);
+}
+
+/** The wire forms of {@link fixedResponse} answers: [kept alive, closing], each made when first needed. */
+const FIXED_WIRE = new WeakMap<HttpResponse, [string | undefined, string | undefined]>();
+
+/** A response as bytes on the wire (for a {@link fixedResponse}, the same string each time). */
 export function formatResponse(res: HttpResponse, close: boolean): string {
+  const wire = FIXED_WIRE.get(res);
+  if (wire === undefined) return wireText(res, close);
+  const i = close ? 1 : 0;
+  return (wire[i] ??= wireText(res, close));
+}
+
+function wireText(res: HttpResponse, close: boolean): string {
   const body = res.body ?? "";
   const headers = res.headers;
   let head = `HTTP/1.1 ${res.status} ${res.statusText ?? STATUS_TEXT[res.status] ?? ""}\r\n`;
@@ -196,12 +217,18 @@ export function parseHttpMessage(buffer: string, atEnd = false): { startLine: st
   // name ends at its first colon (none, or none before it: the line is skipped); the last of a
   // repeated name wins. Lines the same as the last message's of its kind parse as they did there
   // (see RECENT): the rest of the head at once, or one line.
+  // (The start line begins with `HTTP/` exactly when the buffer does: it is the buffer's front up to a CR.)
+  const isResponse = buffer.startsWith("HTTP/");
+  const recent = isResponse ? RECENT.response : RECENT.request;
+  // The very message parsed last (a server's fixed answer: often the same string): as parsed then.
+  const last = recent.message;
+  if (last !== undefined && buffer === last.text) return { startLine: last.startLine, headers: recentHeaders(recent), body: last.body, consumed: buffer.length };
   let end = buffer.indexOf("\r\n");
   if (end < 0) return undefined;
   const startLine = buffer.slice(0, end);
-  const isResponse = startLine.startsWith("HTTP/");
-  const recent = isResponse ? RECENT.response : RECENT.request;
   const remember = buffer.length <= RECENT_MAX_MESSAGE;
+  // The kept lines change below: they are this message's once it is whole.
+  if (remember) recent.message = undefined;
   const headers: Record<string, string> = {};
   const headStart = end + 2;
   let k = 0;
@@ -258,10 +285,34 @@ export function parseHttpMessage(buffer: string, atEnd = false): { startLine: st
     const n = Number(length);
     const bodyEnd = utf8End(buffer, start, n >= 0 ? n : 0);
     if (bodyEnd < 0) return undefined;
-    return { startLine, headers, body: buffer.slice(start, bodyEnd), consumed: bodyEnd };
+    const body = buffer.slice(start, bodyEnd);
+    if (remember && recent.count === k && bodyEnd === buffer.length) recent.message = { text: buffer, startLine, body };
+    return { startLine, headers, body, consumed: bodyEnd };
   }
   if (isResponse && !atEnd) return undefined;
+  // (A response read to the connection's end is not kept: without `atEnd` it would be incomplete.)
+  if (remember && recent.count === k && !isResponse && start === buffer.length) recent.message = { text: buffer, startLine, body: "" };
   return { startLine, headers, body: isResponse ? buffer.slice(start) : "", consumed: isResponse ? buffer.length : start };
+}
+
+/**
+ * A whole message (nothing after it in its buffer, complete without the connection's end) whose
+ * header lines are the kept ones, and what it parsed to (its headers: from the kept lines).
+ */
+interface ParsedMessage {
+  readonly text: string;
+  readonly startLine: string;
+  readonly body: string;
+}
+
+/** The headers of the kept lines, in a new object. */
+function recentHeaders(recent: RecentHead): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (let j = 0; j < recent.count; j++) {
+    const line = recent.lines[j]!;
+    if (line.name !== undefined) headers[line.name] = line.value;
+  }
+  return headers;
 }
 
 /** A header line of a message parsed before (without its CRLF) and what it parsed to (`name` undefined: a line without a name, skipped). */
@@ -283,6 +334,8 @@ interface RecentHead {
   /** Where each header line starts, counted from the end of the start line's CRLF. */
   readonly starts: number[];
   readonly lines: (HeaderLine | undefined)[];
+  /** The last message when it was whole (see {@link ParsedMessage}). */
+  message: ParsedMessage | undefined;
 }
 
 /**
@@ -294,8 +347,8 @@ interface RecentHead {
  * message's string), for their first {@link RECENT_LINES} lines.
  */
 const RECENT: { request: RecentHead; response: RecentHead } = {
-  request: { text: "", count: 0, starts: [], lines: [] },
-  response: { text: "", count: 0, starts: [], lines: [] },
+  request: { text: "", count: 0, starts: [], lines: [], message: undefined },
+  response: { text: "", count: 0, starts: [], lines: [], message: undefined },
 };
 const RECENT_MAX_MESSAGE = 16 * 1024;
 const RECENT_LINES = 32;

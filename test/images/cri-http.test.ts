@@ -1,7 +1,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import fc from "fast-check";
-import { formatResponse, parseHttpMessage, requestLine, serveHttpConnection, type HttpRequest, type HttpResponse } from "../../core/cri/http.js";
+import { fixedResponse, formatResponse, parseHttpMessage, requestLine, serveHttpConnection, type HttpRequest, type HttpResponse } from "../../core/cri/http.js";
 import { SimConnection } from "../../core/net/sim-connection.js";
 import { LineSplitter } from "../../plugins/runtime-containerd/log-store.js";
 
@@ -97,6 +97,34 @@ test("parseHttpMessage: header lines like the last message's (same place, same t
   assert.equal(parseHttpMessage("GET / HTTP/1.1\r\nHost: h\r\nX-Request-ID: bbbb\r\n\r\n")!.headers, { host: "h", "x-request-id": "bbbb" });
 });
 
+test("parseHttpMessage: a whole message parsed again (the same text, or the same string) parses as it did, into headers of its own; an incomplete one in between changes nothing", () => {
+  const whole = fc.constantFrom(
+    "HTTP/1.1 200 OK\r\nServer: s\r\nContent-Length: 2\r\n\r\nok",
+    "HTTP/1.1 200 OK\r\nServer: t\r\nContent-Length: 2\r\n\r\nok",
+    "HTTP/1.1 200 OK\r\nServer: s\r\nContent-Length: 3\r\n\r\nok!",
+    "HTTP/1.1 200 OK\r\nServer: s\r\n\r\nto the end",
+    "GET / HTTP/1.1\r\nHost: h\r\nX-Request-ID: 1\r\n\r\n",
+    "GET / HTTP/1.1\r\nHost: h\r\nX-Request-ID: 2\r\n\r\n",
+    "GET / HTTP/1.1\r\n\r\n",
+    "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\n\r\nx",
+  );
+  // Incomplete messages and messages followed by more: they leave other kept lines behind.
+  const partial = fc.constantFrom("HTTP/1.1 200 OK\r\nServer: x\r\nContent-Length: 9\r\n\r\nok", "GET / HTTP/1.1\r\nHost: y\r\n", "GET / HTTP/1.1\r\nHost: h\r\n\r\nGET /", "HTTP/1.1 200 OK\r\nServer: s\r\nContent-Length: 2\r\n\r\nokHTTP");
+  fc.assert(
+    fc.property(fc.array(fc.tuple(fc.oneof(whole, whole, partial), fc.boolean(), fc.boolean()), { minLength: 2, maxLength: 12 }), (messages) => {
+      for (const [text, atEnd, copy] of messages) {
+        // A copy: equal text in another string (as another connection's answer is).
+        const buffer = copy ? ` ${text}`.slice(1) : text;
+        const parsed = parseHttpMessage(buffer, atEnd);
+        assert.equal(parsed, referenceParse(text, atEnd), JSON.stringify(text));
+        // The caller owns what it got: changing it changes no later parse.
+        if (parsed) parsed.headers["server"] = "changed";
+      }
+    }),
+    { numRuns: 3000, seed: 16 },
+  );
+});
+
 test("parseHttpMessage: incomplete head or body waits; a response without Content-Length ends with the connection; a request without one has no body", () => {
   assert.is(parseHttpMessage("GET / HTTP/1.1\r\nHost: a\r\n"), undefined);
   assert.is(parseHttpMessage("POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\nab"), undefined);
@@ -149,6 +177,16 @@ test("formatResponse: the handler's headers in order, Content-Length in UTF-8 by
   assert.is(formatResponse({ status: 200, headers: { Server: "nginx", "Content-Type": "text/plain" }, body: "é" }, false), "HTTP/1.1 200 OK\r\nServer: nginx\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\né");
   assert.is(formatResponse({ status: 404, statusText: "Nope", headers: { "Content-Length": "0", Connection: "keep-alive", A: "b" } }, true), "HTTP/1.1 404 Nope\r\nContent-Length: 0\r\nConnection: close\r\nA: b\r\n\r\n");
   assert.is(formatResponse({ status: 204 }, true), "HTTP/1.1 204 No Content\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+});
+
+test("formatResponse: a fixed response is frozen and written as the same string each time (kept alive or closing), as formatting it would", () => {
+  const res = fixedResponse({ status: 200, headers: { Server: "nginx", "Content-Type": "text/html" }, body: "<p>é</p>" });
+  assert.ok(Object.isFrozen(res) && Object.isFrozen(res.headers));
+  const open = formatResponse(res, false);
+  assert.is(open, formatResponse({ ...res, headers: { ...res.headers } }, false));
+  assert.is(formatResponse(res, true), formatResponse({ ...res, headers: { ...res.headers } }, true));
+  assert.is(formatResponse(res, false), open);
+  assert.ok(formatResponse(res, true).includes("Connection: close\r\n") && !open.includes("Connection"));
 });
 
 /** A server on one end of a simulated connection; what the client end received, as text. */

@@ -1,5 +1,5 @@
 import { normalizePath } from "../../../core/cri/filesystem.js";
-import type { HttpResponse } from "../../../core/cri/http.js";
+import { fixedResponse, type HttpResponse } from "../../../core/cri/http.js";
 import type { ImageDefinition } from "../../../core/cri/images.js";
 import type { Process, Program } from "../../../core/cri/process.js";
 import { clfTime, layers, nginxErrorTime, serveHttp, untilSignal } from "../daemon.js";
@@ -61,29 +61,48 @@ class RequestTargets {
   }
 }
 
-/** UTF-8 byte lengths of the pages served (a number and its decimal text), kept for the last page (the same file's text is the same string). */
-class ByteLengths {
+/**
+ * The answers to GET and HEAD for the last page served (its status and text: the same file's text
+ * is the same string), made once per page rather than per request: frozen, so the connection writes
+ * the same bytes each time without formatting them again (see {@link fixedResponse}).
+ */
+class PageAnswers {
   private text: string | undefined;
-  private length = 0;
-  private lengthText = "0";
+  private status = 0;
+  /** The page's UTF-8 byte length. */
+  length = 0;
+  get: HttpResponse = { status: 0 };
+  head: HttpResponse = { status: 0 };
 
-  of(text: string): number {
-    this.update(text);
-    return this.length;
-  }
+  constructor(private readonly server: string) {}
 
-  /** The length as a Content-Length value. */
-  header(text: string): string {
-    this.update(text);
-    return this.lengthText;
-  }
-
-  private update(text: string): void {
-    if (text !== this.text) {
+  of(status: number, text: string): this {
+    if (text !== this.text || status !== this.status) {
       this.text = text;
+      this.status = status;
       this.length = Buffer.byteLength(text);
-      this.lengthText = String(this.length);
+      // Content-Length where the server would count it (after the handler's headers), from the page's known length.
+      this.get = fixedResponse({ status, headers: { Server: this.server, "Content-Type": "text/html", "Content-Length": String(this.length) }, body: text });
+      this.head = fixedResponse({ status, headers: { Server: this.server, "Content-Type": "text/html" }, body: "" });
     }
+    return this;
+  }
+}
+
+/**
+ * The image's access log line (its `main` log format, the forwarded-for field always `-`) for a
+ * request and its answer. The last line is kept with what it was made of: a client asking the same page again
+ * in the same second gets the same line, without formatting it again.
+ */
+class AccessLine {
+  private parts: (string | number)[] = [];
+  private line = "";
+
+  of(remoteAddress: string, time: string, method: string, path: string, httpVersion: string, status: number, bytes: number, referer: string, userAgent: string): string {
+    const p = this.parts;
+    if (p[0] === remoteAddress && p[1] === time && p[2] === method && p[3] === path && p[4] === httpVersion && p[5] === status && p[6] === bytes && p[7] === referer && p[8] === userAgent) return this.line;
+    this.parts = [remoteAddress, time, method, path, httpVersion, status, bytes, referer, userAgent];
+    return (this.line = `${remoteAddress} - - [${time}] "${method} ${path} ${httpVersion}" ${status} ${bytes} "${referer}" "${userAgent}" "-"\n`);
   }
 }
 
@@ -125,21 +144,18 @@ function nginx(version: string): Program {
     p.use({ cpuMillis: 1, memoryBytes: 3_500_000 });
     const targets = new RequestTargets();
     const notFoundPage = notFound(version);
-    const sizes = new ByteLengths();
-    const server = `nginx/${version}`;
+    const answers = new PageAnswers(`nginx/${version}`);
+    const accessLine = new AccessLine();
     serveHttp(p, 80, (req): HttpResponse => {
       const target = targets.of(req.path);
       const path = target.path;
       const file = path.endsWith("/") || p.fs.isDirectory(target.root) ? target.index : target.file;
       const body = p.fs.read(file);
       const status = body === undefined ? 404 : 200;
-      const text = body ?? notFoundPage;
-      const ua = req.headers["user-agent"] ?? "-";
-      p.stdout(`${req.remoteAddress} - - [${clfTime(p.clock.now())}] "${req.method} ${req.path} ${req.httpVersion}" ${status} ${sizes.of(text)} "${req.headers["referer"] ?? "-"}" "${ua}" "-"\n`);
+      const page = answers.of(status, body ?? notFoundPage);
+      p.stdout(accessLine.of(req.remoteAddress, clfTime(p.clock.now()), req.method, req.path, req.httpVersion, status, page.length, req.headers["referer"] ?? "-", req.headers["user-agent"] ?? "-"));
       if (status === 404) p.stderr(`${t()} [error] 29#29: *1 open() "/usr/share/nginx/html${path}" failed (2: No such file or directory), client: ${req.remoteAddress}, server: localhost, request: "${req.method} ${req.path} ${req.httpVersion}", host: "${req.headers["host"] ?? ""}"\n`);
-      // Content-Length where the server would count it (after the handler's headers), from the page's known length.
-      if (req.method === "HEAD") return { status, headers: { Server: server, "Content-Type": "text/html" }, body: "" };
-      return { status, headers: { Server: server, "Content-Type": "text/html", "Content-Length": sizes.header(text) }, body: text };
+      return req.method === "HEAD" ? page.head : page.get;
     });
     return untilSignal(p, (s) => {
       if (s === "SIGTERM" || s === "SIGINT") {
