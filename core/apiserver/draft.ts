@@ -99,9 +99,10 @@ function isObject(value: unknown): value is object {
 export function keepAllButStatus(draft: Draft, current: KubeObject): void {
   const d = draft as Draft & Record<string, unknown>;
   const c = current as KubeObject & Record<string, unknown>;
-  for (const k of Object.keys(d)) if (k !== "metadata" && k !== "status" && !(k in c)) delete d[k];
+  // for-in loops (deleting a member not yet visited is allowed): no key or entry arrays per write.
+  for (const k in d) if (k !== "metadata" && k !== "status" && !(k in c)) delete d[k];
   // Shared with the stored (immutable) object, not copied: a status write never changes them.
-  for (const [k, v] of Object.entries(c)) if (k !== "metadata" && k !== "status") d[k] = v;
+  for (const k in c) if (k !== "metadata" && k !== "status") d[k] = c[k];
   const cur = current.metadata ?? {};
   const meta = draft.metadata;
   if (cur.finalizers) meta.finalizers = cur.finalizers;

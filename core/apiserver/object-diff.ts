@@ -7,12 +7,14 @@ import { jsonEqual } from "../api/patch/json-value.js";
  * field so that kinds keeping desired state outside `spec` — ConfigMap data, RBAC rules — count too).
  */
 export function desiredStateChanged(a: KubeObject, b: KubeObject): boolean {
-  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-  for (const k of keys) {
-    if (k === "metadata" || k === "status" || k === "apiVersion" || k === "kind") continue;
-    if (!jsonEqual(a[k], b[k])) return true;
-  }
+  for (const k in a) if (!notDesiredState(k) && !jsonEqual(a[k], b[k])) return true;
+  // Members only `b` has (an undefined one is absent, as above).
+  for (const k in b) if (!notDesiredState(k) && b[k] !== undefined && !Object.prototype.hasOwnProperty.call(a, k)) return true;
   return false;
+}
+
+function notDesiredState(key: string): boolean {
+  return key === "metadata" || key === "status" || key === "apiVersion" || key === "kind";
 }
 
 /** True when the two objects differ in anything but resourceVersion and managedFields timestamps. */

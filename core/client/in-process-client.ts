@@ -84,7 +84,12 @@ class InProcessResourceClient implements ResourceClient {
       const namespace = this.ns(obj, options);
       if (this.check) {
         const d = this.type().descriptor;
-        const pending = this.check({ verb, apiGroup: d.group, apiVersion: d.version, resource: d.plural, ...(subresource ? { subresource } : {}), ...(namespace ? { namespace } : {}), ...(name ? { name } : {}) });
+        // Built by stores, not spreads of optional parts (this runs before every call).
+        const attributes: RequestAttributes = { verb, apiGroup: d.group, apiVersion: d.version, resource: d.plural };
+        if (subresource) attributes.subresource = subresource;
+        if (namespace) attributes.namespace = namespace;
+        if (name) attributes.name = name;
+        const pending = this.check(attributes);
         if (pending) return pending.then(() => call(namespace));
       }
       return call(namespace);
