@@ -71,17 +71,17 @@ export function normalizePath(path: string, cwd = "/"): string {
 }
 
 /**
- * A plain in-memory {@link FileSystem}: files in one map, explicit directories in a set, and each
- * directory's entry names in a children index, so listing a directory costs its entries and
- * removing a tree costs the tree (a node's kubelet lists every pod's volume directories on each
- * housekeeping pass). Most directories hold a few entries: their names sit in a small array, which
- * becomes a set past {@link SMALL_DIRECTORY} entries.
+ * A plain in-memory {@link FileSystem}: files in one map and each directory's entry names in
+ * another, so listing a directory costs its entries and removing a tree costs the tree (a node's
+ * kubelet lists every pod's volume directories on each housekeeping pass). A directory exists when
+ * it has an entry there (no separate set of directories: a node holds about ten per pod). Most
+ * directories hold a few entries: their names sit in a small array, which becomes a set past
+ * {@link SMALL_DIRECTORY} entries; an empty one shares {@link NO_NAMES}.
  */
 export class MemoryFileSystem implements FileSystem {
   private readonly files = new Map<string, string>();
-  private readonly dirs = new Set<string>(["/"]);
   /** Directory → names of the files and directories directly in it. */
-  private readonly children = new Map<string, string[] | Set<string>>();
+  private readonly children = new Map<string, readonly string[] | Set<string>>([["/", NO_NAMES]]);
   private readonly owners = new OwnershipTable();
 
   constructor(initial?: Record<string, string>) {
@@ -94,7 +94,7 @@ export class MemoryFileSystem implements FileSystem {
 
   write(path: string, data: string): void {
     const p = normalizePath(path);
-    if (this.dirs.has(p)) throw new FsError("EISDIR", p);
+    if (this.children.has(p)) throw new FsError("EISDIR", p);
     const created = !this.files.has(p);
     this.mkdir(parentOf(p));
     this.files.set(p, data);
@@ -106,17 +106,21 @@ export class MemoryFileSystem implements FileSystem {
 
   remove(path: string): boolean {
     const p = normalizePath(path);
-    let removed = this.files.delete(p) || this.dirs.delete(p);
-    removed = this.removeBelow(p) || removed;
-    if (p !== "/" && !this.files.has(p) && !this.dirs.has(p)) this.unlink(p);
+    let removed: boolean;
+    if (this.files.delete(p)) {
+      // A file that a mkdir also made a directory stays one, emptied (as when directories were a set of their own).
+      if (this.removeBelow(p)) this.children.set(p, NO_NAMES);
+      removed = true;
+    } else removed = this.removeBelow(p);
+    if (p !== "/" && !this.files.has(p) && !this.children.has(p)) this.unlink(p);
     this.owners.removed(p);
     return removed;
   }
 
   mkdir(path: string): void {
     const made: string[] = [];
-    for (let p = normalizePath(path); !this.dirs.has(p); p = parentOf(p)) {
-      this.dirs.add(p);
+    for (let p = normalizePath(path); !this.children.has(p); p = parentOf(p)) {
+      this.children.set(p, NO_NAMES);
       made.push(p);
     }
     for (let i = made.length - 1; i >= 0; i--) {
@@ -143,13 +147,12 @@ export class MemoryFileSystem implements FileSystem {
   list(dir: string): string[] | undefined {
     const p = normalizePath(dir);
     if (!this.isDirectory(p)) return undefined;
-    const names = this.children.get(p);
-    return names ? (Array.isArray(names) ? names.slice() : [...names]).sort() : [];
+    const names = this.children.get(p)!;
+    return (isNameList(names) ? names.slice() : [...names]).sort();
   }
 
   isDirectory(path: string): boolean {
-    const p = normalizePath(path);
-    return this.dirs.has(p) || this.children.has(p);
+    return this.children.has(normalizePath(path));
   }
 
   /** Enters `p` (not the root) in its parent's children. */
@@ -159,7 +162,7 @@ export class MemoryFileSystem implements FileSystem {
     const name = p.slice(parent === "/" ? 1 : parent.length + 1);
     const names = this.children.get(parent);
     if (!names) this.children.set(parent, [name]);
-    else if (!Array.isArray(names)) names.add(name);
+    else if (!isNameList(names)) names.add(name);
     else if (!names.includes(name)) {
       // A copy, not a push: a pushed-to array keeps room for 16 more names.
       if (names.length < SMALL_DIRECTORY) this.children.set(parent, names.concat(name));
@@ -167,23 +170,22 @@ export class MemoryFileSystem implements FileSystem {
     }
   }
 
-  /** Takes `p` (gone as file and directory) out of its parent's children. */
+  /** Takes `p` (gone as file and directory) out of its parent's children (the parent stays, maybe empty). */
   private unlink(p: string): void {
     const parent = parentOf(p);
     const names = this.children.get(parent);
     if (!names) return;
     const name = p.slice(parent === "/" ? 1 : parent.length + 1);
-    if (Array.isArray(names)) {
+    if (isNameList(names)) {
       const i = names.indexOf(name);
-      if (i >= 0) names.splice(i, 1);
-      if (names.length === 0) this.children.delete(parent);
+      if (i >= 0) this.children.set(parent, names.length === 1 ? NO_NAMES : names.filter((_, j) => j !== i));
     } else {
       names.delete(name);
-      if (names.size === 0) this.children.delete(parent);
+      if (names.size === 0) this.children.set(parent, NO_NAMES);
     }
   }
 
-  /** Removes every file and directory under `dir` (not `dir` itself); true when something was there. */
+  /** Removes the directory `dir` and everything under it; true when it was a directory. */
   private removeBelow(dir: string): boolean {
     const names = this.children.get(dir);
     if (!names) return false;
@@ -192,7 +194,6 @@ export class MemoryFileSystem implements FileSystem {
     for (const name of names) {
       const child = prefix + name;
       this.files.delete(child);
-      this.dirs.delete(child);
       this.removeBelow(child);
     }
     return true;
@@ -201,6 +202,14 @@ export class MemoryFileSystem implements FileSystem {
 
 /** Entries a directory's children array holds before it becomes a set. */
 const SMALL_DIRECTORY = 16;
+
+/** The names of an empty directory, shared by all of them (name arrays are replaced, never changed in place). */
+const NO_NAMES: readonly string[] = Object.freeze([]);
+
+/** A directory's names as a small array (not yet a set). */
+function isNameList(names: readonly string[] | Set<string>): names is readonly string[] {
+  return Array.isArray(names);
+}
 
 export function parentOf(path: string): string {
   const i = path.lastIndexOf("/");

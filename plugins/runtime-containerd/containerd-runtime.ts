@@ -97,7 +97,7 @@ export class ContainerdRuntime implements RuntimeService, ImageService, NodeRunt
   protected readonly containers = new Map<string, ContainerRecord>();
   protected readonly imageStore = new NodeImageStore();
   private readonly listeners = new Set<(e: ContainerEvent) => void>();
-  protected readonly table = new Map<number, NodeProcess>();
+  protected readonly table = new Map<number, TableEntry>();
   private nextPid = 1;
   private hostStackFallback: NetworkStack | undefined;
   private network: PodNetwork | undefined;
@@ -172,7 +172,7 @@ export class ContainerdRuntime implements RuntimeService, ImageService, NodeRunt
       ip = attachment.ips[0] ?? "";
     }
     const now = this.deps.clock.now();
-    const shimPid = this.spawnEntry(this.daemonPid, "root", now, this.shimCommand(id));
+    const shimPid = this.spawnEntry(this.daemonPid, "root", now, { shimOf: id });
     const pausePid = this.spawnEntry(shimPid, "65535", now, "/pause");
     const record: SandboxRecord = { id, config, state: "SANDBOX_READY", createdAt: now, ip, additionalIps: attachment?.ips.slice(1) ?? [], stack, handler: runtimeHandler, shimPid, pausePid, containers: new Set(), ...(attachment ? { attachment } : {}) };
     this.sandboxes.set(id, record);
@@ -302,7 +302,7 @@ export class ContainerdRuntime implements RuntimeService, ImageService, NodeRunt
     c.process = proc;
     c.state = "CONTAINER_RUNNING";
     c.startedAt = now;
-    this.table.set(pid, { pid, ppid: this.containerParent(c, now), user: userOf(c), started: now, command: c.argv.join(" ") });
+    this.table.set(pid, { pid, ppid: this.containerParent(c, now), user: userOf(c), started: now, argv: c.argv });
     this.emit({ containerId: id, podSandboxId: c.sandbox.id, type: "CONTAINER_STARTED_EVENT" });
     void proc.exit.then((code) => {
       if (outTail) this.writeLog(c, "stdout", outTail);
@@ -503,10 +503,14 @@ export class ContainerdRuntime implements RuntimeService, ImageService, NodeRunt
   // ---- NodeRuntime ----
 
   processes(): NodeProcess[] {
+    // The containers by their main process's pid, once (not a scan of every container per process).
+    const byPid = new Map<number, ContainerRecord>();
+    for (const c of this.containers.values()) if (c.process) byPid.set(c.process.pid, c);
     const out: NodeProcess[] = [];
-    for (const p of this.table.values()) {
-      const c = p.pid > 1 ? this.processContainer(p.pid) : undefined;
-      out.push(c?.process ? { ...p, usage: c.process.usage } : p);
+    for (const e of this.table.values()) {
+      const proc = e.pid > 1 ? byPid.get(e.pid)?.process : undefined;
+      const command = e.command ?? (e.shimOf !== undefined ? this.shimCommand(e.shimOf) : (e.argv ?? []).join(" "));
+      out.push(proc ? { pid: e.pid, ppid: e.ppid, user: e.user, started: e.started, command, usage: proc.usage } : { pid: e.pid, ppid: e.ppid, user: e.user, started: e.started, command });
     }
     return out;
   }
@@ -625,11 +629,6 @@ export class ContainerdRuntime implements RuntimeService, ImageService, NodeRunt
     return proc;
   }
 
-  private processContainer(pid: number): ContainerRecord | undefined {
-    for (const c of this.containers.values()) if (c.process?.pid === pid) return c;
-    return undefined;
-  }
-
   private statsOf(c: ContainerRecord): ContainerStats {
     const now = this.deps.clock.now();
     const p = c.process?.running ? c.process : undefined;
@@ -669,9 +668,10 @@ export class ContainerdRuntime implements RuntimeService, ImageService, NodeRunt
     return this.nextPid;
   }
 
-  protected spawnEntry(ppid: number, user: string, started: number, command: string): number {
+  /** Enters a process in the node's table: its command line as text, or what builds it when the table is read. */
+  protected spawnEntry(ppid: number, user: string, started: number, command: string | { shimOf: string }): number {
     const pid = ppid === 0 ? 1 : this.allocatePid();
-    this.table.set(pid, { pid, ppid, user, started, command });
+    this.table.set(pid, typeof command === "string" ? { pid, ppid, user, started, command } : { pid, ppid, user, started, shimOf: command.shimOf });
     return pid;
   }
 
@@ -696,6 +696,22 @@ export class ContainerdRuntime implements RuntimeService, ImageService, NodeRunt
   protected nodeName(): string {
     return this.deps.scope.isRegistered(NodeName, true) ? this.deps.scope.resolve<string>(NodeName) : "localhost";
   }
+}
+
+/**
+ * A row of the node's process table as kept: a shim's command line is built from its sandbox id
+ * and a container process's from its argv when the table is read (`ps`, `pstree`), not kept as a
+ * string per pod (a node runs hundreds).
+ */
+interface TableEntry {
+  readonly pid: number;
+  readonly ppid: number;
+  readonly user: string;
+  readonly started: number;
+  readonly command?: string;
+  /** A sandbox's shim: the sandbox id for {@link ContainerdRuntime.shimCommand}. */
+  readonly shimOf?: string;
+  readonly argv?: readonly string[];
 }
 
 /** Scratch for {@link ContainerdRuntime.newId}'s words (ids are made one at a time, synchronously). */

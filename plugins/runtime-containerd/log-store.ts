@@ -84,7 +84,7 @@ interface LogFile {
 
 const newFile = (): LogFile => ({ chunks: [], skip: 0, start: 0, startSkip: 0, kept: 0, dropped: 0, textFrom: 0, textTo: 0, textEnd: 0, linesTo: -1 });
 
-/** The first chunk's size; each next one doubles, up to CHUNK_MAX (most containers write little). */
+/** The first chunk's size; it doubles (grown in place) up to CHUNK_MAX, then each next chunk is CHUNK_MAX (most containers write little). */
 const CHUNK_MIN = 512;
 const CHUNK_MAX = 64 * 1024;
 const NEWLINE = 10;
@@ -193,10 +193,16 @@ export class CriLogStore implements LogStore {
     let need = (head.length + rest.length) * 3 + 1;
     if (!chunk || chunk.bytes.length - chunk.used < need) {
       need = Buffer.byteLength(head) + Buffer.byteLength(rest) + 1;
-      if (!chunk || chunk.bytes.length - chunk.used < need) {
-        const size = Math.max(need, chunk ? Math.min(CHUNK_MAX, chunk.bytes.length * 2) : CHUNK_MIN);
-        chunk = { bytes: Buffer.allocUnsafeSlow(size) as Buffer & Utf8Writer, used: 0, lines: 0 };
+      if (!chunk || (chunk.bytes.length - chunk.used < need && chunk.bytes.length >= CHUNK_MAX)) {
+        chunk = { bytes: Buffer.allocUnsafeSlow(Math.max(need, chunk ? CHUNK_MAX : CHUNK_MIN)) as Buffer & Utf8Writer, used: 0, lines: 0 };
         file.chunks.push(chunk);
+      } else if (chunk.bytes.length - chunk.used < need) {
+        // A small open chunk grows in place (its bytes copied into one twice as large) rather than
+        // a second chunk opening beside it: a container that writes a few lines keeps one buffer
+        // about its size, not three whose last is mostly empty. Offsets into it stay the same.
+        const bytes = Buffer.allocUnsafeSlow(Math.max(chunk.used + need, Math.min(CHUNK_MAX, chunk.bytes.length * 2))) as Buffer & Utf8Writer;
+        chunk.bytes.copy(bytes, 0, 0, chunk.used);
+        chunk.bytes = bytes;
       }
     }
     const bytes = chunk.bytes;

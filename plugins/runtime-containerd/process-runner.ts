@@ -144,6 +144,8 @@ export class RunningProcess {
     this.exitCode = code;
     this.exitReason = reason;
     this.abort?.abort();
+    // Signals are no longer delivered (kill returns early): the handlers, and what they hold, go.
+    this.handlers = undefined;
     const sockets = this.sockets;
     this.sockets = undefined;
     for (const s of sockets ?? []) s.close();
