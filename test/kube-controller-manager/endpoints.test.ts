@@ -7,6 +7,7 @@ import { labelSelectorFromSet, type SharedInformer } from "../../core/index.js";
 import { SelectedPods } from "../../plugins/kube-controller-manager/controllers/endpoints/selected-pods.js";
 import { OwnWrites } from "../../plugins/kube-controller-manager/controllers/endpoints/own-writes.js";
 import { podEndpointsChanged } from "../../plugins/kube-controller-manager/controllers/endpoints/pod-endpoints-changed.js";
+import { ServicePodEntries } from "../../plugins/kube-controller-manager/controllers/endpoints/service-pod-entries.js";
 import { assertGone, setPodStatus, withCluster } from "./helpers.js";
 
 const podSpec = { containers: [{ name: "c", image: "x", ports: [{ name: "http", containerPort: 8080 }] }] };
@@ -136,6 +137,67 @@ test("a Service's pods are listed once per state of the pod cache (its resourceV
   assert.is(lists, 4, "the cache changed");
   selected.list({ ...svc }, sel);
   assert.is(lists, 5, "another version of the Service");
+});
+
+test("a Service's entries are re-derived only for the pods reported changed since its last sync; a new Service object or Node state starts over", () => {
+  const pods = new Map<string, Pod>();
+  const mk = (name: string, ip: string): Pod => ({ metadata: { name, namespace: "default", labels: { app: "web" } }, status: { podIP: ip } });
+  pods.set("default/a", mk("a", "10.0.0.1"));
+  pods.set("default/b", mk("b", "10.0.0.2"));
+  let nodes = "1";
+  let walks = 0;
+  let derived = 0;
+  const entries = new ServicePodEntries<string>(
+    { podsOf: () => (walks++, [...pods.values()]), selectedPod: (_svc, key) => pods.get(key), nodesVersion: () => nodes },
+    (_svc, pod) => (derived++, pod.status?.podIP || undefined),
+    (a, b) => a === b,
+  );
+  const svc = service();
+  entries.podChanged("default/web", "default/a"); // before the first sync: ignored
+  let r = entries.sync("default/web", svc);
+  assert.equal([walks, derived, r.changed, [...r.entries]], [1, 2, true, [["default/a", "10.0.0.1"], ["default/b", "10.0.0.2"]]]);
+  r = entries.sync("default/web", svc);
+  assert.equal([walks, derived, r.changed], [1, 2, false], "nothing reported: nothing re-derived");
+  pods.set("default/a", { ...mk("a", "10.0.0.1") }); // a new version saying the same
+  entries.podChanged("default/web", "default/a");
+  r = entries.sync("default/web", svc);
+  assert.equal([walks, derived, r.changed], [1, 3, false]);
+  pods.set("default/b", mk("b", "")); // lost its IP: no entry
+  pods.set("default/c", mk("c", "10.0.0.3"));
+  entries.podChanged("default/web", "default/b");
+  entries.podChanged("default/web", "default/c");
+  entries.podChanged("default/other", "default/c");
+  r = entries.sync("default/web", svc);
+  assert.equal([walks, r.changed, [...r.entries.keys()]], [1, true, ["default/a", "default/c"]]);
+  pods.delete("default/a");
+  entries.podChanged("default/web", "default/a");
+  assert.equal([...entries.sync("default/web", svc).entries.keys()], ["default/c"], "deleted");
+  nodes = "2";
+  assert.ok(entries.sync("default/web", svc).changed, "a Node changed: full walk");
+  assert.is(walks, 2);
+  assert.ok(entries.sync("default/web", { ...svc }).changed, "another version of the Service: full walk");
+  assert.is(walks, 3);
+  entries.forget("default/web");
+  entries.sync("default/web", svc);
+  assert.is(walks, 4, "forgotten: full walk");
+});
+
+test("after the first sync, a relabelled pod leaves and a Node's new zone reaches the Endpoints and EndpointSlice", async () => {
+  await withCluster(async (cluster) => {
+    await pod(cluster, "a", { ready: true, ip: "10.244.1.2" });
+    await pod(cluster, "b", { ready: true, ip: "10.244.1.3" });
+    await cluster.client.resource<Service>("Service").create(service());
+    const isWebSlice = (s: EndpointSlice): boolean => s.metadata?.labels?.["kubernetes.io/service-name"] === "web";
+    await cluster.waitFor<EndpointSlice>("endpointslices.discovery.k8s.io", (s) => isWebSlice(s) && (s.endpoints?.length ?? 0) === 2, { namespace: "default" });
+    await cluster.client.resource<Pod>("Pod").patch("b", "merge", { metadata: { labels: { app: "other" } } }, { namespace: "default" });
+    const ep = await cluster.waitFor<Endpoints>("Endpoints", (e) => e.metadata?.name === "web" && e.subsets?.[0]?.addresses?.length === 1, { namespace: "default" });
+    assert.is(ep.subsets![0]!.addresses![0]!.ip, "10.244.1.2");
+    await cluster.waitFor<EndpointSlice>("endpointslices.discovery.k8s.io", (s) => isWebSlice(s) && s.endpoints?.length === 1 && s.endpoints[0]!.targetRef?.name === "a", { namespace: "default" });
+    await cluster.client.resource("Node").patch("kubesim-worker", "merge", { metadata: { labels: { "topology.kubernetes.io/zone": "zone-b" } } });
+    await cluster.client.resource<Pod>("Pod").patch("b", "merge", { metadata: { labels: { app: "web" } } }, { namespace: "default" });
+    const slice = await cluster.waitFor<EndpointSlice>("endpointslices.discovery.k8s.io", (s) => isWebSlice(s) && s.endpoints?.length === 2, { namespace: "default" });
+    assert.equal(slice.endpoints.map((e) => e.zone), ["zone-b", "zone-b"]);
+  }, { seed: 12, nodes: 2 });
 });
 
 test("publishNotReadyAddresses lists not-ready pods as ready; headless services get the headless label and hostnames", async () => {

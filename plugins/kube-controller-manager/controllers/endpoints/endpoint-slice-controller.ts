@@ -59,6 +59,22 @@ export function endpointSliceController(mgr: Manager, workers: number): void {
     const endpoint = toEndpoint(ep);
     return { endpoint, json: JSON.stringify(endpoint) };
   });
+  /** Per Service, each selected pod's endpoint (undefined: none). */
+  const entries = w.entries<Wanted & { ep: PodEndpoint }>(
+    (svc, pod) => {
+      if (!shouldPodBeInEndpoints(pod, true)) return undefined;
+      const { ep, derived } = wanted.get(svc, pod);
+      if (ep.ports.length === 0 && (svc.spec?.ports ?? []).length > 0) return undefined;
+      return { ep, ...derived };
+    },
+    (a, b) => a.ep.portsKey === b.ep.portsKey && a.json === b.json,
+  );
+  /**
+   * Each Service's slices (`name@resourceVersion`) when a sync last found or wrote them as it
+   * computed: while they and the Service's entries stay the same, a sync has nothing to do.
+   */
+  const confirmed = new Map<string, Set<string>>();
+  const versionOf = (s: EndpointSlice): string => `${s.metadata!.name!}@${s.metadata!.resourceVersion ?? ""}`;
   // The JSON of the endpoints slices have (informer objects are immutable).
   const jsonOfExisting = new WeakMap<Endpoint, string>();
   const existingJson = (e: Endpoint): string => {
@@ -68,22 +84,28 @@ export function endpointSliceController(mgr: Manager, workers: number): void {
   };
 
   async function sync(ns: string, name: string): Promise<void> {
+    const key = `${ns}/${name}`;
     const svc = w.services.lister().namespace(ns).get(name);
-    if (!svc || !hasSelector(svc)) return; // owned slices go with the Service (garbage collector)
+    if (!svc || !hasSelector(svc)) {
+      entries.forget(key);
+      confirmed.delete(key);
+      return; // owned slices go with the Service (garbage collector)
+    }
     const existing = informer
       .lister()
       .namespace(ns)
       .list()
       .filter((s) => managed(s) && s.metadata?.labels?.[SERVICE_NAME_LABEL] === name && s.addressType === "IPv4" && !s.metadata?.deletionTimestamp);
+    const current = entries.sync(key, svc);
+    const seen = confirmed.get(key);
+    if (!current.changed && seen && seen.size === existing.length && existing.every((s) => seen.has(versionOf(s)))) return;
+    confirmed.delete(key);
     // Desired endpoints by ports key, then pod uid.
     const desired = new Map<string, { ports: EndpointPort[]; endpoints: Map<string, Wanted> }>();
-    for (const pod of w.podsOf(svc)) {
-      if (!shouldPodBeInEndpoints(pod, true)) continue;
-      const { ep, derived } = wanted.get(svc, pod);
-      if (ep.ports.length === 0 && (svc.spec?.ports ?? []).length > 0) continue;
-      let group = desired.get(ep.portsKey);
-      if (!group) desired.set(ep.portsKey, (group = { ports: ep.ports.map((p) => ({ ...p })), endpoints: new Map() }));
-      group.endpoints.set(pod.metadata!.uid!, derived);
+    for (const e of current.entries.values()) {
+      let group = desired.get(e.ep.portsKey);
+      if (!group) desired.set(e.ep.portsKey, (group = { ports: e.ep.ports.map((p) => ({ ...p })), endpoints: new Map() }));
+      group.endpoints.set(e.ep.pod.metadata!.uid!, e);
     }
     const plans: Plan[] = [];
     const toDelete: EndpointSlice[] = [];
@@ -132,14 +154,22 @@ export function endpointSliceController(mgr: Manager, workers: number): void {
     } else toDelete.push(...placeholders);
 
     const labels = { ...serviceLabels(svc), [SERVICE_NAME_LABEL]: name, [MANAGED_BY_LABEL]: MANAGED_BY };
+    const after = new Set<string>();
+    const wrote = (s: EndpointSlice): void => {
+      w.wrote(s);
+      after.add(versionOf(s));
+    };
     for (const plan of plans) {
       const labelsChanged = plan.existing && JSON.stringify(plan.existing.metadata?.labels ?? {}) !== JSON.stringify(labels);
-      if (!plan.changed && !labelsChanged) continue;
+      if (!plan.changed && !labelsChanged) {
+        if (plan.existing) after.add(versionOf(plan.existing));
+        continue;
+      }
       const endpoints = [...plan.endpoints.values()].map((e) => e.endpoint);
       if (plan.existing) {
-        w.wrote(await client.update({ ...plan.existing, metadata: { ...plan.existing.metadata, labels }, endpoints, ports: plan.ports }, { namespace: ns }));
+        wrote(await client.update({ ...plan.existing, metadata: { ...plan.existing.metadata, labels }, endpoints, ports: plan.ports }, { namespace: ns }));
       } else {
-        w.wrote(await client.create(
+        wrote(await client.create(
           {
             apiVersion: "discovery.k8s.io/v1",
             kind: "EndpointSlice",
@@ -159,5 +189,6 @@ export function endpointSliceController(mgr: Manager, workers: number): void {
         if (!isStatusError(err, "NotFound")) throw err;
       }
     }
+    confirmed.set(key, after);
   }
 }
