@@ -10,6 +10,21 @@ export interface ServicePodSource {
   nodesVersion(): string;
 }
 
+/** One entry that changed in a {@link ServicePodEntries.sync}: added (no `before`), removed (no `after`) or changed. */
+export interface EntryChange<E> {
+  before?: E;
+  after?: E;
+}
+
+/** What {@link ServicePodEntries.sync} returns. */
+export interface ServicePodEntriesSync<E> {
+  entries: ReadonlyMap<string, E>;
+  changed: boolean;
+  /** The entries were derived anew from every selected pod (`changes` is then empty). */
+  rebuilt: boolean;
+  changes: readonly EntryChange<E>[];
+}
+
 interface State<E> {
   svc: Service;
   nodesVersion: string;
@@ -46,10 +61,12 @@ export class ServicePodEntries<E> {
   }
 
   /**
-   * The Service's entries by pod key (shared: not to be changed) and whether they differ from the
-   * last call's (always true on a full walk).
+   * The Service's entries by pod key (shared: not to be changed; an entry the same as before is
+   * kept, not replaced), whether they differ from the
+   * last call's (always true on a full walk, `rebuilt`), and otherwise the entries that changed
+   * since then, in the order new ones were added to `entries`.
    */
-  sync(svcKey: string, svc: Service): { entries: ReadonlyMap<string, E>; changed: boolean } {
+  sync(svcKey: string, svc: Service): ServicePodEntriesSync<E> {
     const nodesVersion = this.source.nodesVersion();
     let state = this.states.get(svcKey);
     if (!state || state.svc !== svc || state.nodesVersion !== nodesVersion) {
@@ -59,9 +76,9 @@ export class ServicePodEntries<E> {
         if (e !== undefined) entries.set(`${pod.metadata!.namespace!}/${pod.metadata!.name!}`, e);
       }
       this.states.set(svcKey, (state = { svc, nodesVersion, entries, changed: new Set() }));
-      return { entries, changed: true };
+      return { entries, changed: true, rebuilt: true, changes: [] };
     }
-    let changed = false;
+    const changes: EntryChange<E>[] = [];
     for (const podKey of state.changed) {
       const pod = this.source.selectedPod(svc, podKey);
       const e = pod ? this.derive(svc, pod) : undefined;
@@ -69,15 +86,15 @@ export class ServicePodEntries<E> {
       if (e === undefined) {
         if (before !== undefined) {
           state.entries.delete(podKey);
-          changed = true;
+          changes.push({ before });
         }
       } else if (before === undefined || !this.same(before, e)) {
         state.entries.set(podKey, e);
-        changed = true;
-      } else state.entries.set(podKey, e);
+        changes.push(before === undefined ? { after: e } : { before, after: e });
+      }
     }
     state.changed.clear();
-    return { entries: state.entries, changed };
+    return { entries: state.entries, changed: changes.length > 0, rebuilt: false, changes };
   }
 
   /** Drops a Service's entries (it is gone or has no selector). */
