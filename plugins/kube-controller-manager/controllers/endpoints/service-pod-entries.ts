@@ -62,9 +62,9 @@ export class ServicePodEntries<E> {
 
   /**
    * The Service's entries by pod key (shared: not to be changed; an entry the same as before is
-   * kept, not replaced), whether they differ from the
-   * last call's (always true on a full walk, `rebuilt`), and otherwise the entries that changed
-   * since then, in the order new ones were added to `entries`.
+   * kept, not replaced), whether they differ from the last call's (always true on a full walk,
+   * `rebuilt`), and otherwise the entries that changed since then, in the order new ones were
+   * added to `entries`.
    */
   sync(svcKey: string, svc: Service): ServicePodEntriesSync<E> {
     const nodesVersion = this.source.nodesVersion();
