@@ -7,6 +7,8 @@ import { labelSelectorFromSet, type SharedInformer } from "../../core/index.js";
 import { SelectedPods } from "../../plugins/kube-controller-manager/controllers/endpoints/selected-pods.js";
 import { OwnWrites } from "../../plugins/kube-controller-manager/controllers/endpoints/own-writes.js";
 import { podEndpointsChanged } from "../../plugins/kube-controller-manager/controllers/endpoints/pod-endpoints-changed.js";
+import { ServicePodEntries, type EntryChange } from "../../plugins/kube-controller-manager/controllers/endpoints/service-pod-entries.js";
+import { AddressGroups, type AddressEntry } from "../../plugins/kube-controller-manager/controllers/endpoints/address-groups.js";
 import { assertGone, setPodStatus, withCluster } from "./helpers.js";
 
 const podSpec = { containers: [{ name: "c", image: "x", ports: [{ name: "http", containerPort: 8080 }] }] };
@@ -138,6 +140,95 @@ test("a Service's pods are listed once per state of the pod cache (its resourceV
   assert.is(lists, 5, "another version of the Service");
 });
 
+test("a Service's entries are re-derived only for the pods reported changed since its last sync; a new Service object or Node state starts over", () => {
+  const pods = new Map<string, Pod>();
+  const mk = (name: string, ip: string): Pod => ({ metadata: { name, namespace: "default", labels: { app: "web" } }, status: { podIP: ip } });
+  pods.set("default/a", mk("a", "10.0.0.1"));
+  pods.set("default/b", mk("b", "10.0.0.2"));
+  let nodes = "1";
+  let walks = 0;
+  let derived = 0;
+  const entries = new ServicePodEntries<string>(
+    { podsOf: () => (walks++, [...pods.values()]), selectedPod: (_svc, key) => pods.get(key), nodesVersion: () => nodes },
+    (_svc, pod) => (derived++, pod.status?.podIP || undefined),
+    (a, b) => a === b,
+  );
+  const svc = service();
+  entries.podChanged("default/web", "default/a"); // before the first sync: ignored
+  let r = entries.sync("default/web", svc);
+  assert.equal([walks, derived, r.changed, [...r.entries]], [1, 2, true, [["default/a", "10.0.0.1"], ["default/b", "10.0.0.2"]]]);
+  r = entries.sync("default/web", svc);
+  assert.equal([walks, derived, r.changed], [1, 2, false], "nothing reported: nothing re-derived");
+  pods.set("default/a", { ...mk("a", "10.0.0.1") }); // a new version saying the same
+  entries.podChanged("default/web", "default/a");
+  r = entries.sync("default/web", svc);
+  assert.equal([walks, derived, r.changed], [1, 3, false]);
+  pods.set("default/b", mk("b", "")); // lost its IP: no entry
+  pods.set("default/c", mk("c", "10.0.0.3"));
+  entries.podChanged("default/web", "default/b");
+  entries.podChanged("default/web", "default/c");
+  entries.podChanged("default/other", "default/c");
+  r = entries.sync("default/web", svc);
+  assert.equal([walks, r.changed, [...r.entries.keys()]], [1, true, ["default/a", "default/c"]]);
+  pods.delete("default/a");
+  entries.podChanged("default/web", "default/a");
+  assert.equal([...entries.sync("default/web", svc).entries.keys()], ["default/c"], "deleted");
+  nodes = "2";
+  assert.ok(entries.sync("default/web", svc).changed, "a Node changed: full walk");
+  assert.is(walks, 2);
+  assert.ok(entries.sync("default/web", { ...svc }).changed, "another version of the Service: full walk");
+  assert.is(walks, 3);
+  entries.forget("default/web");
+  entries.sync("default/web", svc);
+  assert.is(walks, 4, "forgotten: full walk");
+});
+
+test("addresses sorted by IP and changed in place stay as a full sort orders them; a change next to a shared IP asks for a rebuild", () => {
+  const http = [{ name: "http", port: 8080, protocol: "TCP" }];
+  const entry = (ip: string, ready: boolean, portsKey = "http/TCP/8080/"): AddressEntry => ({ address: { ip }, portsKey, ports: http, ready });
+  const view = (g: AddressGroups): unknown => [...g.groups].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => [k, v.ready.map((e) => e.address.ip), v.notReady.map((e) => e.address.ip)]);
+  let current = new Map<number, AddressEntry>();
+  for (let i = 0; i < 40; i++) current.set(i, entry(`10.0.${i % 7}.${i}`, i % 3 !== 0));
+  const groups = AddressGroups.of(current.values());
+  let seed = 7;
+  const random = (n: number): number => ((seed = (seed * 1103515245 + 12345) % 2147483648), seed % n);
+  for (let round = 0; round < 50; round++) {
+    const next = new Map(current);
+    const changes: EntryChange<AddressEntry>[] = [];
+    for (let k = 0; k < 3; k++) {
+      const i = random(60);
+      const before = next.get(i);
+      const after = random(4) === 0 ? undefined : entry(`10.0.${i % 7}.${i}`, random(2) === 0, random(5) === 0 ? "other" : "http/TCP/8080/");
+      if (after) next.set(i, after);
+      else next.delete(i);
+      if (before || after) changes.push({ ...(before ? { before } : {}), ...(after ? { after } : {}) });
+    }
+    current = next;
+    assert.ok(groups.apply(changes), `round ${round}`);
+    assert.equal(view(groups), view(AddressGroups.of(current.values())), `round ${round}`);
+  }
+  const shared = AddressGroups.of([entry("10.0.0.1", true), entry("10.0.0.2", true)]);
+  assert.not.ok(shared.apply([{ after: entry("10.0.0.1", true) }]), "another pod with the same IP (host network)");
+});
+
+test("after the first sync, a relabelled pod leaves and a Node's new zone reaches the Endpoints and EndpointSlice", async () => {
+  await withCluster(async (cluster) => {
+    await pod(cluster, "a", { ready: true, ip: "10.244.1.2" });
+    await pod(cluster, "b", { ready: true, ip: "10.244.1.3" });
+    await cluster.client.resource<Service>("Service").create(service());
+    const isWebSlice = (s: EndpointSlice): boolean => s.metadata?.labels?.["kubernetes.io/service-name"] === "web";
+    await cluster.waitFor<EndpointSlice>("endpointslices.discovery.k8s.io", (s) => isWebSlice(s) && (s.endpoints?.length ?? 0) === 2, { namespace: "default" });
+    await cluster.client.resource<Pod>("Pod").patch("b", "merge", { metadata: { labels: { app: "other" } } }, { namespace: "default" });
+    const ep = await cluster.waitFor<Endpoints>("Endpoints", (e) => e.metadata?.name === "web" && e.subsets?.[0]?.addresses?.length === 1, { namespace: "default" });
+    assert.is(ep.subsets![0]!.addresses![0]!.ip, "10.244.1.2");
+    await cluster.waitFor<EndpointSlice>("endpointslices.discovery.k8s.io", (s) => isWebSlice(s) && s.endpoints?.length === 1 && s.endpoints[0]!.targetRef?.name === "a", { namespace: "default" });
+    await cluster.client.resource("Node").patch("kubesim-worker", "merge", { metadata: { labels: { "topology.kubernetes.io/zone": "zone-b" } } });
+    await cluster.client.resource<Pod>("Pod").patch("b", "merge", { metadata: { labels: { app: "web" } } }, { namespace: "default" });
+    const slice = await cluster.waitFor<EndpointSlice>("endpointslices.discovery.k8s.io", (s) => isWebSlice(s) && s.endpoints?.length === 2, { namespace: "default" });
+    assert.equal(slice.endpoints.map((e) => e.zone), ["zone-b", "zone-b"]);
+  }, { seed: 12, nodes: 2 });
+});
+
 test("publishNotReadyAddresses lists not-ready pods as ready; headless services get the headless label and hostnames", async () => {
   await withCluster(async (cluster) => {
     await pod(cluster, "db-0", { ready: false, ip: "10.244.1.9" }, { hostname: "db-0", subdomain: "web" });
@@ -166,6 +257,58 @@ test("a Service without pods keeps one empty placeholder slice; 205 pods make sl
     const sizes = (await slicesOf(cluster)).map((s) => s.endpoints?.length ?? 0).sort((a, b) => b - a);
     assert.equal(sizes, [100, 100, 5]);
   }, { seed: 11, nodes: 2 });
+});
+
+test("slices follow changes of a few pods among many: endpoints stay in their slice, removed ones leave, new ones fill the slice with room", async () => {
+  await withCluster(async (cluster) => {
+    await cluster.client.resource<Service>("Service").create(service());
+    const ip = (i: number): string => `10.244.${1 + Math.floor(i / 250)}.${(i % 250) + 1}`;
+    for (let i = 0; i < 150; i++) await pod(cluster, `p${i}`, { ready: true, ip: ip(i) });
+    /** Waits until the slices list exactly `want` (pod name -> ready), checking no pod is listed twice and no slice holds more than 100. */
+    const settle = async (want: Map<string, boolean>): Promise<Map<string, string>> => {
+      let where = new Map<string, string>();
+      for (let attempt = 0; attempt < 200; attempt++) {
+        await cluster.clock.sleep(50);
+        where = new Map();
+        let ok = true;
+        for (const s of await slicesOf(cluster)) {
+          assert.ok((s.endpoints ?? []).length <= 100, "at most 100 per slice");
+          for (const e of s.endpoints ?? []) {
+            assert.not.ok(where.has(e.targetRef!.name!), `${e.targetRef!.name} listed once`);
+            where.set(e.targetRef!.name!, s.metadata!.name!);
+            if (want.get(e.targetRef!.name!) !== e.conditions?.ready) ok = false;
+          }
+        }
+        if (ok && where.size === want.size) return where;
+      }
+      throw new Error(`the slices did not settle: ${where.size} endpoints, ${want.size} wanted`);
+    };
+    const want = new Map<string, boolean>();
+    for (let i = 0; i < 150; i++) want.set(`p${i}`, true);
+    const first = await settle(want);
+    assert.equal([...new Set(first.values())].length, 2);
+    // Readiness flips, deletions and new pods, a few at a time.
+    const pods = cluster.client.resource<Pod>("Pod");
+    for (let i = 0; i < 150; i += 7) {
+      await setPodStatus(cluster, (await pods.get(`p${i}`, { namespace: "default" })) as Pod, { ready: false, ip: ip(i) });
+      want.set(`p${i}`, false);
+    }
+    for (let i = 3; i < 150; i += 5) {
+      await pods.delete(`p${i}`, { namespace: "default", gracePeriodSeconds: 0 });
+      want.delete(`p${i}`);
+    }
+    const second = await settle(want);
+    for (const [name, slice] of second) assert.is(slice, first.get(name), `${name} stays in its slice`);
+    for (let i = 150; i < 190; i++) {
+      await pod(cluster, `p${i}`, { ready: true, ip: ip(i) });
+      want.set(`p${i}`, true);
+    }
+    const third = await settle(want);
+    for (const [name, slice] of second) assert.is(third.get(name), slice, `${name} stays in its slice`);
+    const sizes = new Map<string, number>();
+    for (const slice of third.values()) sizes.set(slice, (sizes.get(slice) ?? 0) + 1);
+    assert.equal([...sizes.values()].sort((a, b) => b - a), [100, 60], "new endpoints filled the slices with room before any new slice");
+  }, { seed: 13, nodes: 2 });
 });
 
 test("Endpoints past 1,000 addresses are truncated and annotated over-capacity", async () => {

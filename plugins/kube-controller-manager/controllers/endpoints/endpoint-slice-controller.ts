@@ -2,8 +2,9 @@ import type { Endpoint, EndpointPort, EndpointSlice } from "kubernetes-types/dis
 import { isStatusError, type Manager } from "../../../../core/index.js";
 import { newControllerRef } from "../workload/controller-ref.js";
 import { PodEndpointCache } from "./pod-endpoint-cache.js";
-import { serviceLabels, shouldPodBeInEndpoints, type PodEndpoint } from "./pod-endpoints.js";
+import { serviceLabels, shouldPodBeInEndpoints, type PodEndpoint, type ResolvedPort } from "./pod-endpoints.js";
 import { hasSelector, serviceController } from "./service-pods.js";
+import type { EntryChange } from "./service-pod-entries.js";
 
 export const SERVICE_NAME_LABEL = "kubernetes.io/service-name";
 export const MANAGED_BY_LABEL = "endpointslice.kubernetes.io/managed-by";
@@ -17,12 +18,30 @@ interface Wanted {
   json: string;
 }
 
-/** One slice being planned: its endpoints by pod uid. */
-interface Plan {
-  existing?: EndpointSlice;
+/** A selected pod's endpoint, with its pod's uid and resolved ports (the slices it can go in). */
+interface Entry extends Wanted {
+  uid: string;
+  portsKey: string;
+  ports: readonly ResolvedPort[];
+}
+
+/** What a slice holds: its ports (and their key) and its endpoints by pod uid. */
+interface Placed {
+  portsKey: string;
   ports: EndpointPort[];
-  endpoints: Map<string, Wanted>;
+  endpoints: Map<string, Entry>;
+}
+
+/** One slice being planned: the existing one it rewrites, if any, and whether it must be written. */
+interface Plan extends Placed {
+  existing?: EndpointSlice;
   changed: boolean;
+}
+
+/** A Service's slices as its last sync left them, by `name@resourceVersion`, and the slice name of each pod uid. */
+interface Confirmed {
+  slices: Map<string, Placed>;
+  where: Map<string, string>;
 }
 
 const portsKeyOf = (ports: readonly EndpointPort[] | undefined): string => (ports ?? []).map((p) => `${p.name ?? ""}/${p.protocol ?? "TCP"}/${p.port}/${p.appProtocol ?? ""}`).sort().join(",");
@@ -59,6 +78,24 @@ export function endpointSliceController(mgr: Manager, workers: number): void {
     const endpoint = toEndpoint(ep);
     return { endpoint, json: JSON.stringify(endpoint) };
   });
+  /** Per Service, each selected pod's endpoint (undefined: none). */
+  const entries = w.entries<Entry>(
+    (svc, pod) => {
+      if (!shouldPodBeInEndpoints(pod, true)) return undefined;
+      const { ep, derived } = wanted.get(svc, pod);
+      if (ep.ports.length === 0 && (svc.spec?.ports ?? []).length > 0) return undefined;
+      return { uid: pod.metadata!.uid!, portsKey: ep.portsKey, ports: ep.ports, ...derived };
+    },
+    (a, b) => a.portsKey === b.portsKey && a.json === b.json,
+  );
+  /**
+   * Each Service's slices when a sync last found or wrote them as it computed (by
+   * `name@resourceVersion`, with what they hold) and which slice holds each pod uid: while the
+   * slices and the Service's entries stay the same, a sync has nothing to do; when only some
+   * entries changed, it plans from them ({@link incrementalPlan}).
+   */
+  const confirmed = new Map<string, Confirmed>();
+  const versionOf = (s: EndpointSlice): string => `${s.metadata!.name!}@${s.metadata!.resourceVersion ?? ""}`;
   // The JSON of the endpoints slices have (informer objects are immutable).
   const jsonOfExisting = new WeakMap<Endpoint, string>();
   const existingJson = (e: Endpoint): string => {
@@ -67,23 +104,19 @@ export function endpointSliceController(mgr: Manager, workers: number): void {
     return json;
   };
 
-  async function sync(ns: string, name: string): Promise<void> {
-    const svc = w.services.lister().namespace(ns).get(name);
-    if (!svc || !hasSelector(svc)) return; // owned slices go with the Service (garbage collector)
-    const existing = informer
-      .lister()
-      .namespace(ns)
-      .list()
-      .filter((s) => managed(s) && s.metadata?.labels?.[SERVICE_NAME_LABEL] === name && s.addressType === "IPv4" && !s.metadata?.deletionTimestamp);
+  /**
+   * The slices' plan from the existing slices and every entry: endpoints stay in the slices they
+   * are in (rewritten when they changed), new ones fill slices with room, fullest first, then new
+   * slices; emptied slices and those of ports no longer wanted go; a Service with no endpoint
+   * keeps one empty placeholder slice.
+   */
+  function fullPlan(existing: readonly EndpointSlice[], entries: ReadonlyMap<string, Entry>): { plans: Plan[]; toDelete: EndpointSlice[] } {
     // Desired endpoints by ports key, then pod uid.
-    const desired = new Map<string, { ports: EndpointPort[]; endpoints: Map<string, Wanted> }>();
-    for (const pod of w.podsOf(svc)) {
-      if (!shouldPodBeInEndpoints(pod, true)) continue;
-      const { ep, derived } = wanted.get(svc, pod);
-      if (ep.ports.length === 0 && (svc.spec?.ports ?? []).length > 0) continue;
-      let group = desired.get(ep.portsKey);
-      if (!group) desired.set(ep.portsKey, (group = { ports: ep.ports.map((p) => ({ ...p })), endpoints: new Map() }));
-      group.endpoints.set(pod.metadata!.uid!, derived);
+    const desired = new Map<string, { ports: EndpointPort[]; endpoints: Map<string, Entry> }>();
+    for (const e of entries.values()) {
+      let group = desired.get(e.portsKey);
+      if (!group) desired.set(e.portsKey, (group = { ports: e.ports.map((p) => ({ ...p })), endpoints: new Map() }));
+      group.endpoints.set(e.uid, e);
     }
     const plans: Plan[] = [];
     const toDelete: EndpointSlice[] = [];
@@ -96,7 +129,7 @@ export function endpointSliceController(mgr: Manager, workers: number): void {
       const remaining = new Map(group.endpoints);
       const slices: Plan[] = [];
       for (const s of byKey.get(key) ?? []) {
-        const plan: Plan = { existing: s, ports: group.ports, endpoints: new Map(), changed: false };
+        const plan: Plan = { existing: s, portsKey: key, ports: group.ports, endpoints: new Map(), changed: false };
         for (const e of s.endpoints ?? []) {
           const uid = e.targetRef?.uid ?? "";
           const want = remaining.get(uid);
@@ -110,14 +143,7 @@ export function endpointSliceController(mgr: Manager, workers: number): void {
         }
         slices.push(plan);
       }
-      // New endpoints fill slices with room, fullest first, then new slices.
-      slices.sort((a, b) => b.endpoints.size - a.endpoints.size);
-      for (const [uid, e] of remaining) {
-        let plan = slices.find((p) => p.endpoints.size < MAX_ENDPOINTS_PER_SLICE);
-        if (!plan) slices.push((plan = { ports: group.ports, endpoints: new Map(), changed: true }));
-        plan.endpoints.set(uid, e);
-        plan.changed = true;
-      }
+      fill(slices, remaining.values(), key, group.ports);
       for (const p of slices) {
         if (p.endpoints.size === 0 && p.existing) toDelete.push(p.existing);
         else plans.push(p);
@@ -127,19 +153,116 @@ export function endpointSliceController(mgr: Manager, workers: number): void {
     const placeholders = byKey.get("<placeholder>") ?? [];
     if (desired.size === 0) {
       // Keep (or create) exactly one empty slice.
-      if (placeholders.length === 0) plans.push({ ports: [], endpoints: new Map(), changed: true });
+      if (placeholders.length === 0) plans.push({ portsKey: "", ports: [], endpoints: new Map(), changed: true });
       toDelete.push(...placeholders.slice(1));
     } else toDelete.push(...placeholders);
+    return { plans, toDelete };
+  }
+
+  /** New endpoints into `slices` (sorted in place, fullest first): those with room, then new ones. */
+  function fill(slices: Plan[], fresh: Iterable<Entry>, portsKey: string, ports: EndpointPort[]): void {
+    slices.sort((a, b) => b.endpoints.size - a.endpoints.size);
+    for (const e of fresh) {
+      let plan = slices.find((p) => p.endpoints.size < MAX_ENDPOINTS_PER_SLICE);
+      if (!plan) slices.push((plan = { portsKey, ports, endpoints: new Map(), changed: true }));
+      plan.endpoints.set(e.uid, e);
+      plan.changed = true;
+    }
+  }
+
+  /**
+   * The same plan as {@link fullPlan} from the changed entries alone, when the existing slices are
+   * as `state` last confirmed them (the Service's own, all of one ports key, none empty): a changed
+   * endpoint is rewritten in its slice, a removed one leaves it, new ones fill slices as there.
+   * Undefined when a change needs the full plan (ports, a pod uid taking another's key, no endpoint left).
+   * Takes over `state`'s slices (the caller drops it).
+   */
+  function incrementalPlan(existing: readonly EndpointSlice[], state: Confirmed, changes: readonly EntryChange<Entry>[]): { plans: Plan[]; toDelete: EndpointSlice[] } | undefined {
+    const byName = new Map<string, Plan>();
+    const slices: Plan[] = [];
+    let size = 0;
+    for (const s of existing) {
+      const p = state.slices.get(versionOf(s))!;
+      if (p.endpoints.size === 0 || (slices.length > 0 && p.portsKey !== slices[0]!.portsKey)) return undefined;
+      const plan: Plan = { existing: s, portsKey: p.portsKey, ports: p.ports, endpoints: p.endpoints, changed: false };
+      slices.push(plan);
+      byName.set(s.metadata!.name!, plan);
+      size += p.endpoints.size;
+    }
+    if (slices.length === 0) return undefined;
+    const { portsKey, ports } = slices[0]!;
+    const fresh: Entry[] = [];
+    for (const { before, after } of changes) {
+      if ((before && before.portsKey !== portsKey) || (after && after.portsKey !== portsKey) || (before && after && before.uid !== after.uid)) return undefined;
+      if (!before) {
+        if (state.where.has(after!.uid)) return undefined;
+        fresh.push(after!);
+        size++;
+        continue;
+      }
+      const plan = byName.get(state.where.get(before.uid) ?? "");
+      if (!plan) return undefined;
+      if (after) {
+        if (plan.endpoints.get(before.uid)?.json !== after.json) plan.changed = true;
+        plan.endpoints.set(before.uid, after);
+      } else {
+        plan.endpoints.delete(before.uid);
+        state.where.delete(before.uid);
+        plan.changed = true;
+        size--;
+      }
+    }
+    if (size === 0) return undefined;
+    fill(slices, fresh, portsKey, ports);
+    const plans: Plan[] = [];
+    const toDelete: EndpointSlice[] = [];
+    for (const p of slices) {
+      if (p.endpoints.size === 0 && p.existing) toDelete.push(p.existing);
+      else plans.push(p);
+    }
+    return { plans, toDelete };
+  }
+
+  async function sync(ns: string, name: string): Promise<void> {
+    const key = `${ns}/${name}`;
+    const svc = w.services.lister().namespace(ns).get(name);
+    if (!svc || !hasSelector(svc)) {
+      entries.forget(key);
+      confirmed.delete(key);
+      return; // owned slices go with the Service (garbage collector)
+    }
+    const existing = informer
+      .lister()
+      .namespace(ns)
+      .list()
+      .filter((s) => managed(s) && s.metadata?.labels?.[SERVICE_NAME_LABEL] === name && s.addressType === "IPv4" && !s.metadata?.deletionTimestamp);
+    const current = entries.sync(key, svc);
+    const state = confirmed.get(key);
+    const asConfirmed = !!state && state.slices.size === existing.length && existing.every((s) => state.slices.has(versionOf(s)));
+    if (!current.changed && asConfirmed) return;
+    confirmed.delete(key);
+    const incremental = asConfirmed && !current.rebuilt ? incrementalPlan(existing, state!, current.changes) : undefined;
+    const { plans, toDelete } = incremental ?? fullPlan(existing, current.entries);
 
     const labels = { ...serviceLabels(svc), [SERVICE_NAME_LABEL]: name, [MANAGED_BY_LABEL]: MANAGED_BY };
+    const slices = new Map<string, Placed>();
+    const placed = (plan: Plan, s: EndpointSlice): void => void slices.set(versionOf(s), { portsKey: plan.portsKey, ports: plan.ports, endpoints: plan.endpoints });
+    const wrote = (plan: Plan, s: EndpointSlice): void => {
+      w.wrote(s);
+      placed(plan, s);
+      if (incremental) for (const uid of plan.endpoints.keys()) state!.where.set(uid, s.metadata!.name!);
+    };
     for (const plan of plans) {
       const labelsChanged = plan.existing && JSON.stringify(plan.existing.metadata?.labels ?? {}) !== JSON.stringify(labels);
-      if (!plan.changed && !labelsChanged) continue;
+      if (!plan.changed && !labelsChanged) {
+        if (plan.existing) placed(plan, plan.existing);
+        continue;
+      }
       const endpoints = [...plan.endpoints.values()].map((e) => e.endpoint);
       if (plan.existing) {
-        w.wrote(await client.update({ ...plan.existing, metadata: { ...plan.existing.metadata, labels }, endpoints, ports: plan.ports }, { namespace: ns }));
+        wrote(plan, await client.update({ ...plan.existing, metadata: { ...plan.existing.metadata, labels }, endpoints, ports: plan.ports }, { namespace: ns }));
       } else {
-        w.wrote(await client.create(
+        wrote(plan, await client.create(
           {
             apiVersion: "discovery.k8s.io/v1",
             kind: "EndpointSlice",
@@ -159,5 +282,11 @@ export function endpointSliceController(mgr: Manager, workers: number): void {
         if (!isStatusError(err, "NotFound")) throw err;
       }
     }
+    let where = incremental ? state!.where : undefined;
+    if (!where) {
+      where = new Map();
+      for (const [version, p] of slices) for (const uid of p.endpoints.keys()) where.set(uid, version.slice(0, version.lastIndexOf("@")));
+    }
+    confirmed.set(key, { slices, where });
   }
 }

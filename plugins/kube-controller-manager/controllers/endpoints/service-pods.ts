@@ -3,6 +3,7 @@ import { Controller, enqueueRequestForObject, enqueueRequestsFromMapFunc, labelS
 import { OwnWrites } from "./own-writes.js";
 import { podEndpointsChanged } from "./pod-endpoints-changed.js";
 import { SelectedPods } from "./selected-pods.js";
+import { ServicePodEntries } from "./service-pod-entries.js";
 
 /** A Service the endpoint controllers manage: it has a selector and is not ExternalName. */
 export function hasSelector(svc: Service): boolean {
@@ -18,6 +19,12 @@ export interface ServiceWatches {
   podsOf(svc: Service): Pod[];
   /** Records an owned object the controller wrote: its watch event then causes no sync. */
   wrote(obj: ObjectLike): void;
+  /**
+   * Per-Service entries derived from the selected pods, kept up to date by this controller's pod
+   * watch ({@link ServicePodEntries}); `derive` and `same` must depend only on what
+   * {@link podEndpointsChanged} compares (and the pod's Node).
+   */
+  entries<E>(derive: (svc: Service, pod: Pod) => E | undefined, same: (a: E, b: E) => boolean): ServicePodEntries<E>;
 }
 
 /**
@@ -39,6 +46,8 @@ export function serviceController<T extends ObjectLike>(mgr: Manager, name: stri
     return sel;
   };
   const selected = SelectedPods.of(pods);
+  const nodeInformer = mgr.informers.forResource<Node>("Node");
+  const tracked: ServicePodEntries<unknown>[] = [];
   const controller = new Controller({ name, clock: mgr.clock, log: mgr.log.child(name), maxConcurrentReconciles: workers, reconciler: { reconcile: (req) => reconcile(req.namespace!, req.name) } });
   controller.watch({ informer: services, handler: enqueueRequestForObject<Service>() });
   controller.watch({
@@ -47,7 +56,15 @@ export function serviceController<T extends ObjectLike>(mgr: Manager, name: stri
       const ns = pod.metadata!.namespace!;
       const labels = pod.metadata?.labels ?? {};
       const out: Request[] = [];
-      for (const svc of serviceLister.namespace(ns).list()) if (hasSelector(svc) && selectorOf(svc).matches(labels)) out.push({ namespace: ns, name: svc.metadata!.name! });
+      for (const svc of serviceLister.namespace(ns).list()) {
+        if (!hasSelector(svc) || !selectorOf(svc).matches(labels)) continue;
+        out.push({ namespace: ns, name: svc.metadata!.name! });
+        if (tracked.length > 0) {
+          const svcKey = `${ns}/${svc.metadata!.name!}`;
+          const podKey = `${ns}/${pod.metadata!.name!}`;
+          for (const t of tracked) t.podChanged(svcKey, podKey);
+        }
+      }
       return out;
     }),
     predicates: [podEndpointsChanged],
@@ -69,5 +86,21 @@ export function serviceController<T extends ObjectLike>(mgr: Manager, name: stri
     node: (n) => nodes.get(n),
     wrote: (obj) => ownWrites.wrote(obj),
     podsOf: (svc) => (hasSelector(svc) ? selected.list(svc, selectorOf(svc)) : []),
+    entries<E>(derive: (svc: Service, pod: Pod) => E | undefined, same: (a: E, b: E) => boolean): ServicePodEntries<E> {
+      const t = new ServicePodEntries<E>(
+        {
+          podsOf: (svc) => (hasSelector(svc) ? selected.list(svc, selectorOf(svc)) : []),
+          selectedPod: (svc, podKey) => {
+            const pod = pods.indexer.getByKey(podKey);
+            return pod && hasSelector(svc) && selectorOf(svc).matches(pod.metadata?.labels ?? {}) ? pod : undefined;
+          },
+          nodesVersion: () => nodeInformer.lastSyncResourceVersion(),
+        },
+        derive,
+        same,
+      );
+      tracked.push(t as ServicePodEntries<unknown>);
+      return t;
+    },
   };
 }
