@@ -1,12 +1,16 @@
 /**
  * The Kubernetes envelope (issue 12): 5,000 nodes and 150,000 pods — 30 Deployments of 5,000 —
  * from apply to all Running, with the default distribution (scheduler, kubelets) on the virtual
- * clock, in one process. Goal ≤ 120 s and ≤ 6 GiB. Prints progress every 10 s of wall time
- * (pods created / bound / Running, CPU, RSS) so a run cut short by ENVELOPE_MAX_S (default 900)
- * still names where it stood. ENVELOPE_NODES / ENVELOPE_DEPLOYMENTS / ENVELOPE_REPLICAS scale it.
+ * clock, in one process. Goal ≤ 120 s and ≤ 6 GiB. The Deployments are applied to a running
+ * cluster: once every worker node is Ready and untainted (as on a cluster that is up), so the
+ * figure is apply → Running, not node start-up. Prints progress every 10 s of wall time (pods
+ * created / bound / Running, the scheduler's queue and attempts, the virtual time since apply,
+ * CPU, RSS) so a run cut short by ENVELOPE_MAX_S (default 900) still names where it stood.
+ * ENVELOPE_NODES / ENVELOPE_DEPLOYMENTS / ENVELOPE_REPLICAS scale it.
  */
-import type { Pod } from "kubernetes-types/core/v1.js";
+import type { Node, Pod } from "kubernetes-types/core/v1.js";
 import { Cluster } from "../core/cluster/cluster.js";
+import { KubeScheduler } from "../plugins/kube-scheduler/index.js";
 
 const NODES = Number(process.env["ENVELOPE_NODES"] ?? 5000);
 const DEPLOYMENTS = Number(process.env["ENVELOPE_DEPLOYMENTS"] ?? 30);
@@ -34,9 +38,32 @@ await cluster.start();
 clearInterval(timer);
 line(`cluster of ${NODES} worker nodes started`);
 const pods = cluster.informers.forResource<Pod>("Pod");
+const nodes = cluster.informers.forResource<Node>("Node");
 cluster.informers.start();
 await cluster.informers.waitForCacheSync();
+const vStart = cluster.clock.now();
+/** Nodes a plain pod can land on: Ready, no NoSchedule / NoExecute taint (not-ready, control-plane, ...). */
+const schedulable = (): number => {
+  let n = 0;
+  for (const node of nodes.lister().list()) {
+    if (node.spec?.unschedulable || node.spec?.taints?.some((t) => t.effect === "NoSchedule" || t.effect === "NoExecute")) continue;
+    if (node.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True")) n++;
+  }
+  return n;
+};
+await new Promise<void>((resolve) => {
+  const check = (): void => {
+    if (schedulable() < NODES) return;
+    clearInterval(timer);
+    resolve();
+  };
+  timer = setInterval(check, 200);
+  const report = setInterval(() => (schedulable() >= NODES ? clearInterval(report) : line(`${schedulable()} of ${NODES} worker nodes Ready and untainted`)), 10_000);
+});
+line(`all ${NODES} worker nodes Ready (virtual +${((cluster.clock.now() - vStart) / 1000).toFixed(0)} s)`);
+const scheduler = cluster.resolve(KubeScheduler);
 const tApply = performance.now();
+const vApply = cluster.clock.now();
 const cApply = cpu();
 for (let d = 0; d < DEPLOYMENTS; d++) {
   await cluster.apply(`apiVersion: apps/v1
@@ -50,6 +77,12 @@ spec:
     spec: {containers: [{name: c, image: "registry.k8s.io/pause:3.10"}]}
 `);
 }
+/** Where the scheduler stands: its queue, its attempts, and the virtual time since apply. */
+const schedulerState = (): string => {
+  const q = scheduler.queue.size;
+  const s = scheduler.stats;
+  return `queue ${q.active}/${q.backoff}/${q.unschedulable} (active/backoff/unschedulable) attempts ${s.attempts} failed ${s.failed} virtual +${((cluster.clock.now() - vApply) / 1000).toFixed(0)} s`;
+};
 const progress = (): { created: number; bound: number; running: number } => {
   let created = 0;
   let bound = 0;
@@ -65,11 +98,11 @@ const progress = (): { created: number; bound: number; running: number } => {
 await new Promise<void>((resolve) => {
   timer = setInterval(() => {
     const p = progress();
-    line(`pods created ${p.created} bound ${p.bound} Running ${p.running} of ${TOTAL}`);
+    line(`pods created ${p.created} bound ${p.bound} Running ${p.running} of ${TOTAL}  ${schedulerState()}`);
     if (p.running >= TOTAL) resolve();
   }, 10_000);
 });
 clearInterval(timer);
 clearTimeout(deadline);
-console.log(`apply -> all ${TOTAL} pods Running: wall ${((performance.now() - tApply) / 1000).toFixed(1)} s, CPU ${(cpu() - cApply).toFixed(1)} s (goal <= 120 s, <= 6 GiB)`);
+console.log(`apply -> all ${TOTAL} pods Running: wall ${((performance.now() - tApply) / 1000).toFixed(1)} s, CPU ${(cpu() - cApply).toFixed(1)} s, RSS ${(process.memoryUsage().rss / MB).toFixed(0)} MB, virtual ${((cluster.clock.now() - vApply) / 1000).toFixed(0)} s (goal <= 120 s, <= 6 GiB)`);
 await cluster.stop();
