@@ -1,3 +1,4 @@
+import { deepFreeze } from "../../core/api/immutable.js";
 import { CNI_ERROR, CniError, type CniEnv, type CniHost, type CniResult, type NetConf } from "../../core/cni/cni-types.js";
 import { versionResult } from "../../core/cni/cni-runtime.js";
 import { SUBNET_FILE, parseSubnetEnv } from "./subnet-env.js";
@@ -44,6 +45,35 @@ function delegateConf(conf: NetConf, subnetEnv: ReturnType<typeof parseSubnetEnv
   return d as NetConf;
 }
 
+/** A delegate configuration as built for one flannel configuration and subnet.env text, with its saved JSON. */
+interface BuiltDelegate {
+  readonly name: string | undefined;
+  readonly cniVersion: string | undefined;
+  readonly subnetText: string;
+  readonly conf: NetConf;
+  readonly json: string;
+}
+
+/**
+ * The delegate last built per `delegate` section of the runtime's cached (frozen) conflist: every
+ * pod of a node gets the same one until flanneld rewrites subnet.env, so it is built, serialised
+ * and kept once (one saved text shared by the node's per-container files, and one IPAM section,
+ * which host-local's per-section cache then recognises). Frozen, as the conflist is: plugins only read it.
+ */
+const builtDelegates = new WeakMap<object, BuiltDelegate>();
+
+/** {@link delegateConf} and its JSON, reused while the configuration and subnet.env text are the same. Throws what parseSubnetEnv throws. */
+function delegateFor(conf: NetConf, subnetText: string): BuiltDelegate {
+  const given = conf["delegate"];
+  const key = typeof given === "object" && given !== null && Object.isFrozen(given) ? given : undefined;
+  const last = key ? builtDelegates.get(key) : undefined;
+  if (last && last.subnetText === subnetText && last.name === conf.name && last.cniVersion === conf.cniVersion) return last;
+  const d = deepFreeze(delegateConf(conf, parseSubnetEnv(subnetText)));
+  const built: BuiltDelegate = { name: conf.name, cniVersion: conf.cniVersion, subnetText, conf: d, json: JSON.stringify(d) };
+  if (key) builtDelegates.set(key, built);
+  return built;
+}
+
 /**
  * The `flannel` CNI plugin (flannel-io/cni-plugin): on ADD it reads /run/flannel/subnet.env, saves
  * the delegate configuration under /var/lib/cni/flannel/<containerID> and runs the delegate
@@ -64,15 +94,14 @@ export async function flannelCni(env: CniEnv, conf: NetConf, host: CniHost): Pro
     case "ADD": {
       const text = host.files.read(subnetFile);
       if (text === undefined) throw new CniError(CNI_ERROR.ioFailure, `failed to load flannel 'subnet.env' file: open ${subnetFile}: no such file or directory. Check the flannel pod log for this node.`);
-      let subnetEnv: ReturnType<typeof parseSubnetEnv>;
+      let built: BuiltDelegate;
       try {
-        subnetEnv = parseSubnetEnv(text);
+        built = delegateFor(conf, text);
       } catch (err) {
         throw new CniError(CNI_ERROR.decodeFailure, `failed to load flannel 'subnet.env' file: ${(err as Error).message}`);
       }
-      const d = delegateConf(conf, subnetEnv);
-      host.files.write(saved, JSON.stringify(d));
-      const result = await host.delegate(d.type, env, d);
+      host.files.write(saved, built.json);
+      const result = await host.delegate(built.conf.type, env, built.conf);
       return result;
     }
     case "CHECK": {
