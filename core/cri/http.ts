@@ -222,31 +222,30 @@ export function parseHttpMessage(buffer: string, atEnd = false): { startLine: st
   const recent = isResponse ? RECENT.response : RECENT.request;
   // The very message parsed last (a server's fixed answer: often the same string): as parsed then.
   const last = recent.message;
-  if (last !== undefined && buffer === last.text) return { startLine: last.startLine, headers: recentHeaders(recent), body: last.body, consumed: buffer.length };
+  if (last !== undefined && buffer === last.text) return { startLine: last.startLine, headers: keptHeaders(recent, 0), body: last.body, consumed: buffer.length };
   let end = buffer.indexOf("\r\n");
   if (end < 0) return undefined;
   const startLine = buffer.slice(0, end);
   const remember = buffer.length <= RECENT_MAX_MESSAGE;
   // The kept lines change below: they are this message's once it is whole.
   if (remember) recent.message = undefined;
-  const headers: Record<string, string> = {};
+  // While the lines are kept (a message remembered, its first RECENT_LINES lines), the headers are
+  // made from them once the head is read; past that, line by line.
+  let headers: Record<string, string> | undefined = remember ? undefined : {};
+  // Bit k: line k was parsed afresh (it is not the last message's line k).
+  let fresh = 0;
   const headStart = end + 2;
   let k = 0;
   // Whether the line before differed from the last message's (the rest may still be the same).
   let changed = true;
   for (; ; k++) {
     const from = end + 2;
-    // Searches ending at the line's start tell a known text (startsWith at an offset walks
-    // character by character; a search back reads no further than the head before the line).
-    if (remember && changed && k < recent.count && recent.starts[k] === from - headStart) {
-      const rest = recent.text.slice(recent.starts[k]);
-      if (buffer.lastIndexOf(rest, from) === from) {
-        for (let j = k; j < recent.count; j++) {
-          const line = recent.lines[j]!;
-          if (line.name !== undefined) headers[line.name] = line.value;
-        }
-        // The empty line's CRLF ends `rest`.
-        end = from + rest.length - 2;
+    // Compared natively: equal strings (a search or startsWith at an offset walks character by character).
+    if (headers === undefined && changed && k < recent.count && recent.starts[k] === from - headStart) {
+      const restLength = recent.text.length - recent.starts[k]!;
+      if (buffer.length - from >= restLength && buffer.slice(from, from + restLength) === recent.text.slice(recent.starts[k])) {
+        // The empty line's CRLF ends the rest.
+        end = from + restLength - 2;
         k = recent.count;
         break;
       }
@@ -254,30 +253,42 @@ export function parseHttpMessage(buffer: string, atEnd = false): { startLine: st
     end = buffer.indexOf("\r\n", from);
     if (end < 0) {
       // An incomplete head: the lines kept so far are no whole head.
-      if (remember) recent.count = 0;
+      if (remember) forgetHead(recent);
       return undefined;
     }
     if (end === from) break;
+    // A line past the kept ones: the headers so far, then line by line.
+    if (headers === undefined && k === RECENT_LINES) headers = keptHeaders(recent, fresh, k);
     const seen = recent.lines[k];
-    if (remember && k < RECENT_LINES) recent.starts[k] = from - headStart;
-    if (remember && seen !== undefined && seen.text.length === end - from && buffer.lastIndexOf(seen.text, from) === from) {
-      if (seen.name !== undefined) headers[seen.name] = seen.value;
-      changed = false;
-      continue;
+    if (headers === undefined) {
+      recent.starts[k] = from - headStart;
+      // A search back from the line's start reads no further than the head before it.
+      if (seen !== undefined && seen.text.length === end - from && buffer.lastIndexOf(seen.text, from) === from) {
+        changed = false;
+        continue;
+      }
     }
     changed = true;
     const i = buffer.indexOf(":", from);
     let name: string | undefined;
     let value = "";
-    if (i > from && i < end) headers[(name = knownName(buffer, from, i) ?? lowerName(buffer.slice(from, i).trim()))] = value = headerValue(buffer, i + 1, end);
-    if (remember && k < RECENT_LINES) recent.lines[k] = { text: buffer.slice(from, end), name, value };
+    if (i > from && i < end) {
+      name = knownName(buffer, from, i) ?? lowerName(buffer.slice(from, i).trim());
+      value = headerValue(buffer, i + 1, end);
+    }
+    if (headers !== undefined) {
+      if (name !== undefined) headers[name] = value;
+    } else {
+      recent.lines[k] = { text: buffer.slice(from, end), name, value };
+      fresh |= 1 << k;
+    }
   }
   const start = end + 2;
-  if (remember) {
-    const whole = k <= RECENT_LINES;
-    recent.text = whole ? buffer.slice(headStart, start) : "";
-    recent.count = whole ? k : 0;
-  }
+  if (headers === undefined) {
+    recent.text = buffer.slice(headStart, start);
+    recent.count = k;
+    headers = keptHeaders(recent, fresh);
+  } else if (remember) forgetHead(recent);
   const length = headers["content-length"];
   if (length !== undefined) {
     // Content-Length counts UTF-8 bytes; the buffer holds decoded characters. One that is not a
@@ -305,14 +316,51 @@ interface ParsedMessage {
   readonly body: string;
 }
 
-/** The headers of the kept lines, in a new object. */
-function recentHeaders(recent: RecentHead): Record<string, string> {
-  const headers: Record<string, string> = {};
-  for (let j = 0; j < recent.count; j++) {
-    const line = recent.lines[j]!;
-    if (line.name !== undefined) headers[line.name] = line.value;
+/**
+ * The headers of the first `count` kept lines (lines parsed afresh: the bits of `fresh`), in a new
+ * object. Made as a copy of the last message's headers (one native clone, not a property added per
+ * line) when the lines name the same headers in the same places, each name once; else line by line.
+ */
+function keptHeaders(recent: RecentHead, fresh: number, count = recent.count): Record<string, string> {
+  const template = recent.template;
+  if (template !== undefined && recent.templateNames.length === count) {
+    let same = true;
+    for (let bits = fresh; bits !== 0; bits &= bits - 1) {
+      const j = 31 - Math.clz32(bits & -bits);
+      if (recent.lines[j]!.name !== recent.templateNames[j]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) {
+      for (let bits = fresh; bits !== 0; bits &= bits - 1) {
+        const line = recent.lines[31 - Math.clz32(bits & -bits)]!;
+        if (line.name !== undefined) template[line.name] = line.value;
+      }
+      return { ...template };
+    }
   }
-  return headers;
+  const headers: Record<string, string> = {};
+  const names: (string | undefined)[] = [];
+  let once = true;
+  for (let j = 0; j < count; j++) {
+    const line = recent.lines[j]!;
+    names.push(line.name);
+    if (line.name === undefined) continue;
+    // (`in`: an inherited name such as `constructor` counts as seen, which only forgoes the copy.)
+    if (line.name in headers) once = false;
+    headers[line.name] = line.value;
+  }
+  recent.template = once ? headers : undefined;
+  recent.templateNames = names;
+  return once ? { ...headers } : headers;
+}
+
+/** The kept lines no longer make a whole head. */
+function forgetHead(recent: RecentHead): void {
+  recent.count = 0;
+  recent.text = "";
+  recent.template = undefined;
 }
 
 /** A header line of a message parsed before (without its CRLF) and what it parsed to (`name` undefined: a line without a name, skipped). */
@@ -334,6 +382,12 @@ interface RecentHead {
   /** Where each header line starts, counted from the end of the start line's CRLF. */
   readonly starts: number[];
   readonly lines: (HeaderLine | undefined)[];
+  /**
+   * The headers of the last whole head, when it named each header once (kept here, handed out as
+   * copies), and the name of each of its lines.
+   */
+  template: Record<string, string> | undefined;
+  templateNames: (string | undefined)[];
   /** The last message when it was whole (see {@link ParsedMessage}). */
   message: ParsedMessage | undefined;
 }
@@ -342,13 +396,14 @@ interface RecentHead {
  * The last request and the last response parsed: a client sends the same header lines request
  * after request and a server answers with the same ones, so the lines are told known by native
  * comparisons — the rest of the head at once, or a line by its length and text — and not parsed
- * character by character again (no name matching, trimming or value slicing). Kept only from
- * messages of at most {@link RECENT_MAX_MESSAGE} characters (the texts are slices, which hold their
- * message's string), for their first {@link RECENT_LINES} lines.
+ * character by character again (no name matching, trimming or value slicing), and the headers are
+ * a copy of the last message's with the changed values set. Kept only from messages of at most
+ * {@link RECENT_MAX_MESSAGE} characters (the texts are slices, which hold their message's string),
+ * for their first {@link RECENT_LINES} lines.
  */
 const RECENT: { request: RecentHead; response: RecentHead } = {
-  request: { text: "", count: 0, starts: [], lines: [], message: undefined },
-  response: { text: "", count: 0, starts: [], lines: [], message: undefined },
+  request: { text: "", count: 0, starts: [], lines: [], template: undefined, templateNames: [], message: undefined },
+  response: { text: "", count: 0, starts: [], lines: [], template: undefined, templateNames: [], message: undefined },
 };
 const RECENT_MAX_MESSAGE = 16 * 1024;
 const RECENT_LINES = 32;

@@ -23,19 +23,27 @@ let lastSecondText = "";
 /** `.d`, `.dd` or `.ddd` for each millisecond, trailing zeros trimmed (none for 0). */
 const FRACTIONS = Array.from({ length: 1000 }, (_, i) => (i === 0 ? "" : `.${String(i).padStart(3, "0").replace(/0+$/, "")}`));
 
-/** The `<time> <stream> <tag> ` prefix of CRI log lines, kept for the last time and stream asked (one piece in front of each line's text). */
-function linePrefix(time: number, stream: "stdout" | "stderr", partial: boolean): string {
-  const text = rfc3339Nano(time);
-  const cached = partial ? PARTIAL : FULL;
-  const i = stream === "stdout" ? 0 : 1;
-  if (cached.time[i] !== text) {
-    cached.time[i] = text;
-    cached.prefix[i] = `${text} ${stream} ${partial ? "P" : "F"} `;
-  }
-  return cached.prefix[i]!;
+/** A CRI log line's `<time> <stream> <tag> ` prefix, as text and as its UTF-8 bytes. */
+interface LinePrefix {
+  time: string;
+  text: string;
+  bytes: Uint8Array;
 }
-const FULL = { time: ["", ""], prefix: ["", ""] };
-const PARTIAL = { time: ["", ""], prefix: ["", ""] };
+
+/** The prefix of CRI log lines, kept for the last time asked per stream and tag (one piece in front of each line's text, its bytes encoded once). */
+function linePrefix(time: number, stream: "stdout" | "stderr", partial: boolean): LinePrefix {
+  const text = rfc3339Nano(time);
+  const cached = (partial ? PARTIAL : FULL)[stream === "stdout" ? 0 : 1]!;
+  if (cached.time !== text) {
+    cached.time = text;
+    cached.text = `${text} ${stream} ${partial ? "P" : "F"} `;
+    cached.bytes = Buffer.from(cached.text);
+  }
+  return cached;
+}
+const newPrefix = (): LinePrefix => ({ time: "", text: "", bytes: new Uint8Array(0) });
+const FULL = [newPrefix(), newPrefix()];
+const PARTIAL = [newPrefix(), newPrefix()];
 
 /** One piece of a log file: whole `\n`-terminated lines as UTF-8 bytes, `used` of them written, `lines` lines. */
 interface Chunk {
@@ -181,18 +189,19 @@ export class CriLogStore implements LogStore {
 
   /** Appends one whole line (without its `\n`). */
   protected appendLine(path: string, line: string): void {
-    this.appendParts(path, "", line);
+    this.appendParts(path, undefined, line);
   }
 
   /** Appends the line `head + rest` (written as two pieces: the line's string is never built unless followed). */
-  private appendParts(path: string, head: string, rest: string): void {
+  private appendParts(path: string, head: LinePrefix | undefined, rest: string): void {
     let file = this.byPath.get(path);
     if (!file) this.byPath.set(path, (file = newFile()));
     let chunk = file.chunks[file.chunks.length - 1];
+    const headBytes = head ? head.bytes.length : 0;
     // UTF-8 takes at most 3 bytes per UTF-16 code unit: the exact length is counted only near a chunk's end.
-    let need = (head.length + rest.length) * 3 + 1;
+    let need = headBytes + rest.length * 3 + 1;
     if (!chunk || chunk.bytes.length - chunk.used < need) {
-      need = Buffer.byteLength(head) + Buffer.byteLength(rest) + 1;
+      need = headBytes + Buffer.byteLength(rest) + 1;
       if (!chunk || (chunk.bytes.length - chunk.used < need && chunk.bytes.length >= CHUNK_MAX)) {
         chunk = { bytes: Buffer.allocUnsafeSlow(Math.max(need, chunk ? CHUNK_MAX : CHUNK_MIN)) as Buffer & Utf8Writer, used: 0, lines: 0 };
         file.chunks.push(chunk);
@@ -206,7 +215,11 @@ export class CriLogStore implements LogStore {
       }
     }
     const bytes = chunk.bytes;
-    if (head) chunk.used += bytes.utf8Write(head, chunk.used);
+    if (head) {
+      // The prefix's bytes copied (a typed-array copy, not a string encoding per line).
+      bytes.set(head.bytes, chunk.used);
+      chunk.used += headBytes;
+    }
     chunk.used += bytes.utf8Write(rest, chunk.used);
     bytes[chunk.used++] = NEWLINE;
     chunk.lines++;
@@ -221,7 +234,7 @@ export class CriLogStore implements LogStore {
       }
     }
     if (file.followers) {
-      const line = head + rest;
+      const line = head ? head.text + rest : rest;
       for (const f of file.followers) f(line);
     }
   }

@@ -125,6 +125,25 @@ test("parseHttpMessage: a whole message parsed again (the same text, or the same
   );
 });
 
+test("parseHttpMessage: heads one after another with the same names in the same places, other names, names twice, inherited names, more lines than are kept: each parses as searching and slicing it would", () => {
+  const line = fc.constantFrom("Host: a", "Host: b", "X-Request-ID: 1", "X-Request-ID: 2", "Server: s", "constructor: c", "__proto__: p", "toString: t", "bogus", "host: A", "Content-Length: 0");
+  const head = fc.oneof(fc.array(line, { maxLength: 5 }), fc.array(line, { minLength: 30, maxLength: 36 }));
+  fc.assert(
+    fc.property(fc.array(fc.tuple(fc.boolean(), head), { minLength: 2, maxLength: 8 }), (messages) => {
+      // Often the same head again with one line changed: the copy of the last headers is what answers.
+      for (const [response, lines] of messages) {
+        for (const variant of [lines, lines.map((l, i) => (i === 1 ? l.replace(/[12ab]$/, (c) => ({ 1: "2", 2: "1", a: "b", b: "a" })[c]!) : l))]) {
+          const text = `${response ? "HTTP/1.1 200 OK" : "GET / HTTP/1.1"}\r\n${variant.map((l) => `${l}\r\n`).join("")}\r\n`;
+          const parsed = parseHttpMessage(text, true);
+          assert.equal(parsed, referenceParse(text, true), JSON.stringify(text));
+          if (parsed) parsed.headers["host"] = "changed";
+        }
+      }
+    }),
+    { numRuns: 2000, seed: 16 },
+  );
+});
+
 test("parseHttpMessage: incomplete head or body waits; a response without Content-Length ends with the connection; a request without one has no body", () => {
   assert.is(parseHttpMessage("GET / HTTP/1.1\r\nHost: a\r\n"), undefined);
   assert.is(parseHttpMessage("POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\nab"), undefined);
