@@ -44,6 +44,10 @@ test("nginx serves files under /usr/share/nginx/html (index.html for directories
     line("/new.html", 404, 153),
     line("/new.html", 200, 4),
   ]);
+  // The main format's last field is $http_x_forwarded_for: what a proxy in front (an Ingress controller) sent.
+  stdout = "";
+  await httpGet(net, { host: "127.0.0.1", port: 80, path: "/docs/", headers: { "User-Agent": "curl/8.5.0", "X-Forwarded-For": "203.0.113.7, 10.244.1.3" } });
+  assert.is(stdout, `127.0.0.1 - - [16/May/2026:09:15:00 +0000] "GET /docs/ HTTP/1.1" 200 5 "-" "curl/8.5.0" "203.0.113.7, 10.244.1.3"\n`);
   // The bytes on the wire: headers in nginx's order, the length of the page (or of none for HEAD), keep-alive unless asked to close.
   const raw = async (request: string): Promise<string> => {
     const conn = await net.connect("127.0.0.1", 80);

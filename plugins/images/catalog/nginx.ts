@@ -90,7 +90,8 @@ class PageAnswers {
 }
 
 /**
- * The image's access log line (its `main` log format, the forwarded-for field always `-`) for a
+ * The image's access log line (its `main` log format, ending with `"$http_x_forwarded_for"`: the
+ * X-Forwarded-For header a proxy in front sent, `-` without one) for a
  * request and its answer. The last line is kept with what it was made of: a client asking the same page again
  * in the same second gets the same line, without formatting it again.
  */
@@ -98,11 +99,11 @@ class AccessLine {
   private parts: (string | number)[] = [];
   private line = "";
 
-  of(remoteAddress: string, time: string, method: string, path: string, httpVersion: string, status: number, bytes: number, referer: string, userAgent: string): string {
+  of(remoteAddress: string, time: string, method: string, path: string, httpVersion: string, status: number, bytes: number, referer: string, userAgent: string, forwardedFor: string): string {
     const p = this.parts;
-    if (p[0] === remoteAddress && p[1] === time && p[2] === method && p[3] === path && p[4] === httpVersion && p[5] === status && p[6] === bytes && p[7] === referer && p[8] === userAgent) return this.line;
-    this.parts = [remoteAddress, time, method, path, httpVersion, status, bytes, referer, userAgent];
-    return (this.line = `${remoteAddress} - - [${time}] "${method} ${path} ${httpVersion}" ${status} ${bytes} "${referer}" "${userAgent}" "-"\n`);
+    if (p[0] === remoteAddress && p[1] === time && p[2] === method && p[3] === path && p[4] === httpVersion && p[5] === status && p[6] === bytes && p[7] === referer && p[8] === userAgent && p[9] === forwardedFor) return this.line;
+    this.parts = [remoteAddress, time, method, path, httpVersion, status, bytes, referer, userAgent, forwardedFor];
+    return (this.line = `${remoteAddress} - - [${time}] "${method} ${path} ${httpVersion}" ${status} ${bytes} "${referer}" "${userAgent}" "${forwardedFor}"\n`);
   }
 }
 
@@ -153,7 +154,7 @@ function nginx(version: string): Program {
       const body = p.fs.read(file);
       const status = body === undefined ? 404 : 200;
       const page = answers.of(status, body ?? notFoundPage);
-      p.stdout(accessLine.of(req.remoteAddress, clfTime(p.clock.now()), req.method, req.path, req.httpVersion, status, page.length, req.headers["referer"] ?? "-", req.headers["user-agent"] ?? "-"));
+      p.stdout(accessLine.of(req.remoteAddress, clfTime(p.clock.now()), req.method, req.path, req.httpVersion, status, page.length, req.headers["referer"] ?? "-", req.headers["user-agent"] ?? "-", req.headers["x-forwarded-for"] ?? "-"));
       if (status === 404) p.stderr(`${t()} [error] 29#29: *1 open() "/usr/share/nginx/html${path}" failed (2: No such file or directory), client: ${req.remoteAddress}, server: localhost, request: "${req.method} ${req.path} ${req.httpVersion}", host: "${req.headers["host"] ?? ""}"\n`);
       return req.method === "HEAD" ? page.head : page.get;
     });
