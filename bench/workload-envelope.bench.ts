@@ -78,6 +78,8 @@ if (session) {
   await post("Profiler.enable");
   await post("Profiler.start");
 }
+/** The scheduler's counters at apply (the system pods it placed before are not the workload's). */
+const stats0 = { ...scheduler.stats };
 const tApply = performance.now();
 const vApply = cluster.clock.now();
 const cApply = cpu();
@@ -93,11 +95,11 @@ spec:
     spec: {containers: [{name: c, image: "registry.k8s.io/pause:3.10"}]}
 `);
 }
-/** Where the scheduler stands: its queue, its attempts, and the virtual time since apply. */
+/** Where the scheduler stands: its queue, its attempts and failures since apply, and the virtual time since apply. */
 const schedulerState = (): string => {
   const q = scheduler.queue.size;
   const s = scheduler.stats;
-  return `queue ${q.active}/${q.backoff}/${q.unschedulable} (active/backoff/unschedulable) attempts ${s.attempts} failed ${s.failed} virtual +${((cluster.clock.now() - vApply) / 1000).toFixed(0)} s`;
+  return `queue ${q.active}/${q.backoff}/${q.unschedulable} (active/backoff/unschedulable) attempts ${s.attempts - stats0.attempts} failed ${s.failed - stats0.failed} virtual +${((cluster.clock.now() - vApply) / 1000).toFixed(0)} s`;
 };
 const progress = (): { created: number; bound: number; running: number } => {
   let created = 0;
