@@ -66,7 +66,7 @@ await new Promise<void>((resolve) => {
     resolve();
   };
   timer = setInterval(check, 200);
-  const report = setInterval(() => (schedulable() >= NODES ? clearInterval(report) : line(`${schedulable()} of ${NODES} worker nodes Ready and untainted`)), 10_000);
+  const report = setInterval(() => (schedulable() >= NODES ? clearInterval(report) : line(`${schedulable()} of ${NODES} worker nodes Ready and untainted (virtual +${((cluster.clock.now() - vStart) / 1000).toFixed(0)} s)`)), 10_000);
 });
 line(`all ${NODES} worker nodes Ready (virtual +${((cluster.clock.now() - vStart) / 1000).toFixed(0)} s)`);
 const scheduler = cluster.resolve(KubeScheduler);
@@ -126,5 +126,5 @@ if (session) {
   const { profile } = (await post("Profiler.stop")) as { profile: unknown };
   (await import("node:fs")).writeFileSync(profileFile!, JSON.stringify(profile));
 }
-console.log(`apply -> all ${TOTAL} pods Running: wall ${((performance.now() - tApply) / 1000).toFixed(1)} s, CPU ${(cpu() - cApply).toFixed(1)} s, RSS ${(process.memoryUsage().rss / MB).toFixed(0)} MB, virtual ${((cluster.clock.now() - vApply) / 1000).toFixed(0)} s (goal <= 120 s, <= 6 GiB)`);
+console.log(`apply -> all ${TOTAL} pods Running: wall ${((performance.now() - tApply) / 1000).toFixed(1)} s, CPU ${(cpu() - cApply).toFixed(1)} s, RSS ${(process.memoryUsage().rss / MB).toFixed(0)} MB, virtual <= ${((cluster.clock.now() - vApply) / 1000).toFixed(0)} s (goal <= 120 s, <= 6 GiB)`);
 await cluster.stop();
