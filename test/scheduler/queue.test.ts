@@ -3,7 +3,7 @@ import * as assert from "uvu/assert";
 import type { Pod } from "kubernetes-types/core/v1.js";
 import { VirtualClock } from "../../core/clock/virtual-clock.js";
 import { SchedulingQueue } from "../../plugins/kube-scheduler/queue/scheduling-queue.js";
-import { ActionType, type QueuedPodInfo } from "../../plugins/kube-scheduler/framework/interface.js";
+import { ActionType, QueueingHint, type QueuedPodInfo } from "../../plugins/kube-scheduler/framework/interface.js";
 import { PrioritySort, SchedulingGates } from "../../plugins/kube-scheduler/plugins/simple.js";
 
 let n = 0;
@@ -96,6 +96,49 @@ test("scheduling gates hold a pod until an update removes them", () => {
   const ungated = { ...gated, spec: { ...gated.spec!, schedulingGates: [] } } as Pod;
   queue.update(ungated, gated);
   assert.is(queue.location(gated.metadata!.uid!), "active");
+  queue.close();
+});
+
+test("an event moves exactly the pods one of whose rejecting plugins registered it with a Queue hint; a pod gated again stays once", async () => {
+  const clock = new VirtualClock({ auto: false });
+  const sort = new PrioritySort();
+  const gates = new SchedulingGates();
+  const hinted: string[] = [];
+  const events = new Map([
+    ["TaintToleration", [{ event: { resource: "Node", actionType: ActionType.Add | ActionType.UpdateNodeTaint }, hint: (p: Pod) => (hinted.push(p.metadata!.name!), QueueingHint.Skip) }]],
+    ["NodeResourcesFit", [{ event: { resource: "Node", actionType: ActionType.Add }, hint: () => QueueingHint.Queue }]],
+    ["InterPodAffinity", [{ event: { resource: "Pod", actionType: ActionType.Add } }]],
+  ]);
+  const queue = new SchedulingQueue({
+    clock,
+    less: (a, b) => sort.less(a, b),
+    profileFor: () => ({ less: (a, b) => sort.less(a, b), preEnqueue: (p) => { const s = gates.preEnqueue(p); return s ? { plugin: gates.name, status: s } : undefined; }, events }),
+  });
+  const taint = pod(), both = pod(), affinity = pod(), regated = pod();
+  for (const p of [taint, both, affinity, regated]) queue.add(p);
+  const infos = [queue.tryPop()!, queue.tryPop()!, queue.tryPop()!, queue.tryPop()!];
+  const rejected: Record<string, string[]> = { [taint.metadata!.name!]: ["TaintToleration"], [both.metadata!.name!]: ["TaintToleration", "NodeResourcesFit"], [affinity.metadata!.name!]: ["InterPodAffinity"], [regated.metadata!.name!]: ["InterPodAffinity"] };
+  for (const info of infos) {
+    info.unschedulablePlugins = new Set(rejected[info.pod.metadata!.name!]);
+    queue.addUnschedulable(info, queue.schedulingCycle, false);
+  }
+  await clock.advance(1_000); // past every backoff
+  // No plugin registered a Pod update: nothing moves, no hint runs.
+  queue.onEvent({ resource: "Pod", actionType: ActionType.UpdatePodLabel }, {}, {});
+  assert.equal(hinted, []);
+  // Node taint change: TaintToleration's hint runs for its two pods (Skip); nobody moves.
+  queue.onEvent({ resource: "Node", actionType: ActionType.UpdateNodeTaint }, {}, {});
+  assert.equal(hinted, [taint.metadata!.name!, both.metadata!.name!]);
+  assert.equal([taint, both, affinity, regated].map((p) => queue.location(p.metadata!.uid!)), ["unschedulable", "unschedulable", "unschedulable", "unschedulable"]);
+  // Node add: NodeResourcesFit says Queue for the pod it rejected too.
+  queue.onEvent({ resource: "Node", actionType: ActionType.Add }, undefined, {});
+  assert.equal([taint, both].map((p) => queue.location(p.metadata!.uid!)), ["unschedulable", "active"]);
+  // Assigned pod add: InterPodAffinity (no hint) moves its pods; one that PreEnqueue gates meanwhile goes back to the pool once.
+  queue.info(regated.metadata!.uid!)!.pod = { ...regated, spec: { ...regated.spec!, schedulingGates: [{ name: "example.com/quota" }] } } as Pod;
+  queue.onEvent({ resource: "Pod", actionType: ActionType.Add }, undefined, {});
+  assert.equal([affinity, regated].map((p) => queue.location(p.metadata!.uid!)), ["active", "unschedulable"]);
+  assert.is(queue.info(regated.metadata!.uid!)!.gatedBy, "SchedulingGates");
+  assert.equal(queue.size, { active: 2, backoff: 0, unschedulable: 2 });
   queue.close();
 });
 

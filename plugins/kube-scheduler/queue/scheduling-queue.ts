@@ -15,7 +15,7 @@ export interface QueueProfile {
   less(a: QueuedPodInfo, b: QueuedPodInfo): boolean;
   /** PreEnqueue plugins: the first non-success gates the pod (plugin name and status). */
   preEnqueue(pod: Pod): { plugin: string; status: Status } | undefined;
-  /** Events each plugin registered, by plugin name. */
+  /** Events each plugin registered, by plugin name (fixed once the profile is built: the queue caches lookups by this map). */
   readonly events: ReadonlyMap<string, readonly ClusterEventWithHint[]>;
 }
 
@@ -64,6 +64,8 @@ export class SchedulingQueue implements PodNominator {
   private readonly initialBackoff: number;
   private readonly maxBackoff: number;
   private readonly maxInUnschedulable: number;
+  /** Per profile's registrations (fixed once its framework is built): event kind → plugins that registered it. */
+  private readonly registeredPlugins = new WeakMap<QueueProfile["events"], Map<string, ReadonlySet<string>>>();
 
   constructor(private readonly options: SchedulingQueueOptions) {
     this.activeQ = new IndexedHeap<QueuedPodInfo>(options.less);
@@ -237,30 +239,54 @@ export class SchedulingQueue implements PodNominator {
 
   /**
    * A cluster event: unschedulable pods whose rejecting plugins registered it (and whose hint
-   * says Queue) move to backoffQ or activeQ. O(unschedulable pods) per event, as upstream.
+   * says Queue) move to backoffQ or activeQ. O(unschedulable pods) per event, as upstream; a pod
+   * none of whose rejecting plugins registered the event's kind is passed over without a hint
+   * call or an allocation (most events, with many pods pending: bound pods and node heartbeats).
    */
   onEvent(event: ClusterEvent, oldObj: unknown, newObj: unknown): void {
     this.moveRequestCycle = this.schedulingCycle;
     if (this.unschedulable.size === 0) return;
-    for (const info of [...this.unschedulable.values()]) {
+    const kind = `${event.resource}/${event.actionType}`;
+    let events: QueueProfile["events"] | undefined;
+    let registered: ReadonlySet<string> = new Set();
+    // Iterated live: a pod moved out is deleted (never revisited); one that PreEnqueue gates
+    // again is re-added at the end and skipped there as gated.
+    for (const info of this.unschedulable.values()) {
       if (info.gatedBy) continue;
-      if (!this.interested(info, event, oldObj, newObj)) continue;
+      const profile = this.options.profileFor(info.pod);
+      if (profile.events !== events) {
+        events = profile.events;
+        registered = this.pluginsRegisteredFor(events, event, kind);
+      }
+      if (registered.size === 0 || !this.interested(info, profile, registered, event, oldObj, newObj)) continue;
       if (this.backingOff(info)) this.toBackoff(info);
       else this.moveToActive(info);
     }
   }
 
-  private interested(info: QueuedPodInfo, event: ClusterEvent, oldObj: unknown, newObj: unknown): boolean {
-    const profile = this.options.profileFor(info.pod);
+  /** Whether a plugin that rejected the pod registered `event` (among `registered`) with a hint that says Queue (or none). */
+  private interested(info: QueuedPodInfo, profile: QueueProfile, registered: ReadonlySet<string>, event: ClusterEvent, oldObj: unknown, newObj: unknown): boolean {
     for (const plugin of info.unschedulablePlugins) {
+      if (!registered.has(plugin)) continue;
       for (const reg of profile.events.get(plugin) ?? []) {
-        const e = reg.event;
-        if (e.resource !== "*" && e.resource !== event.resource) continue;
-        if ((e.actionType & event.actionType) === 0) continue;
+        if (!eventMatches(reg.event, event)) continue;
         if (!reg.hint || reg.hint(info.pod, oldObj, newObj) === QueueingHint.Queue) return true;
       }
     }
     return false;
+  }
+
+  /** The plugins of a profile's registrations with an event matching `event`'s resource and action, computed once per kind. */
+  private pluginsRegisteredFor(events: QueueProfile["events"], event: ClusterEvent, kind: string): ReadonlySet<string> {
+    let byKind = this.registeredPlugins.get(events);
+    if (!byKind) this.registeredPlugins.set(events, (byKind = new Map()));
+    let plugins = byKind.get(kind);
+    if (!plugins) {
+      const found = new Set<string>();
+      for (const [plugin, regs] of events) if (regs.some((r) => eventMatches(r.event, event))) found.add(plugin);
+      byKind.set(kind, (plugins = found));
+    }
+    return plugins;
   }
 
   private armBackoff(at: number): void {
@@ -369,6 +395,11 @@ export class SchedulingQueue implements PodNominator {
 }
 
 const EMPTY: PodInfo[] = [];
+
+/** Whether a registration's event covers `event` (same resource or "*", a shared action bit). */
+function eventMatches(registered: ClusterEvent, event: ClusterEvent): boolean {
+  return (registered.resource === "*" || registered.resource === event.resource) && (registered.actionType & event.actionType) !== 0;
+}
 
 function specOrLabelsChanged(a: Pod, b: Pod): boolean {
   if (a.spec !== b.spec && JSON.stringify(a.spec) !== JSON.stringify(b.spec)) return true;
