@@ -45,10 +45,11 @@ const NODES = 10;
 const MB = 1024 * 1024;
 /** What the CPU profile of the full variant (BENCH_FULL=1 BENCH_PROFILE=...) shows first. */
 const FIRST_BOTTLENECK =
-  "First bottleneck (CPU profile of the full variant, apply -> Ready; BENCH_REQUESTS=1 counts the calls): the API server's write path, ~29 % of samples " +
-  "(updates 15 %, creates 14 %, managed fields 10 % of them) for ~8 writes per pod (create, binding, 2 kubelet status patches, token request, 5 Events... plus 1 ReplicaSet and 1 Deployment status update); " +
-  "then each pod's service-account token, an RS256 signature (~8.5 % with jose/webcrypto; now node:crypto on the thread pool, ~1.1 ms of CPU per pod), the informers' delivery (~9 %), the kubelets (~8 % self), the controllers (~6 % self), the scheduler (~5 %). " +
-  "The rolling update's quadratic scale-down ranking (each of ~600 scale-downs walked 1,000 pods and 2,000 related ones) now reads per-node counts from an index.";
+  "First bottleneck (CPU profile of the full variant, apply -> Ready, 2026-11-27; BENCH_REQUESTS=1 counts the calls): the API server's write path, ~21 % of samples " +
+  "in guaranteedUpdate (managed fields ~9 % of all) and ~8 % in creates, for ~8 writes per pod (create, binding, 2 kubelet status patches, token request, ~4.5 Events, plus ReplicaSet and Deployment status updates); " +
+  "then garbage collection (~10 %), the informers' delivery (~9 %), Event recording (~5 %), the scheduler (~5 %), the kubelets' sandbox and container set-up (~5 %) and each pod's ES256 service-account token (~4 %, on the thread pool). " +
+  "No single function is above 1.5 % self time: what is left is spread over every component a pod passes through. " +
+  "The rolling update's quadratic scale-down ranking (each of ~600 scale-downs walked 1,000 pods and 2,000 related ones) reads per-node counts from an index; with BENCH_SERVICE=1 the endpoint controllers re-derive only the pods changed since their last sync.";
 
 /** BENCH_SERVICE=1: the Service in front of the Deployment (see the header). */
 const SERVICE = process.env["BENCH_SERVICE"] === "1";
