@@ -353,8 +353,10 @@ export function daemonSetController(mgr: Manager, workers: number): Controller {
       const [createErr, deleteErr] = await Promise.all([createOn(ds, create, hash, key), deletePods(ds, victims, key)]);
       if (create.length > 0 && victims.length > 0) expectations.expectCreations(key, 0);
       failure = createErr ?? deleteErr;
-      const liveHashes = new Set(owned.map((p) => p.metadata?.labels?.[CONTROLLER_REVISION_HASH] ?? ""));
-      await truncateHistory(revisions, ds, history, (r) => liveHashes.has(revisionHash(r)), [current.metadata!.name!]);
+      // The live hashes are collected only when a revision besides the current one asks.
+      let liveHashes: Set<string> | undefined;
+      const inUse = (r: ControllerRevision): boolean => (liveHashes ??= new Set(owned.map((p) => p.metadata?.labels?.[CONTROLLER_REVISION_HASH] ?? ""))).has(revisionHash(r));
+      await truncateHistory(revisions, ds, history, inUse, [current.metadata!.name!]);
     }
     const status = computeStatus(ds, nodeList, nodeToPods, hash, available, eligible);
     const updated = await updateStatus(ds, status);
