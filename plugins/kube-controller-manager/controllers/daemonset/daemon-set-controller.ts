@@ -33,12 +33,24 @@ type DaemonSetObject = DaemonSet & KubeObject;
  * that changed since the last one.
  */
 const eligibility = new WeakMap<PodSpec, WeakMap<Node, { shouldRun: boolean; shouldContinueRunning: boolean }>>();
-function eligible(node: Node, spec: PodSpec): { shouldRun: boolean; shouldContinueRunning: boolean } {
+/** The memoised eligibility test of `spec`'s pods, one node at a time. */
+function eligibilityOf(spec: PodSpec): (node: Node) => { shouldRun: boolean; shouldContinueRunning: boolean } {
   let perNode = eligibility.get(spec);
   if (!perNode) eligibility.set(spec, (perNode = new WeakMap()));
-  let r = perNode.get(node);
-  if (!r) perNode.set(node, (r = nodeShouldRunDaemonPod(node, spec)));
-  return r;
+  const memo = perNode;
+  return (node) => {
+    let r = memo.get(node);
+    if (!r) memo.set(node, (r = nodeShouldRunDaemonPod(node, spec)));
+    return r;
+  };
+}
+
+const NO_PODS: readonly Pod[] = [];
+/** The pods of `list` not being deleted; `list` itself (no copy) when none is. */
+function notDeleting(list: readonly Pod[] | undefined): readonly Pod[] {
+  if (!list) return NO_PODS;
+  for (const p of list) if (p.metadata?.deletionTimestamp) return list.filter((q) => !q.metadata?.deletionTimestamp);
+  return list;
 }
 
 /** The annotation the API server keeps a DaemonSet's template generation in. */
@@ -281,22 +293,31 @@ export function daemonSetController(mgr: Manager, workers: number): Controller {
     const available = (p: Pod): boolean => isPodAvailable(p, minReady, now);
     const rolling = (ds.spec?.updateStrategy?.type ?? "RollingUpdate") === "RollingUpdate";
     let failure: unknown;
+    const eligible = eligibilityOf(ds.spec!.template.spec!);
     if (expectations.satisfied(key)) {
-      let desired = 0;
-      for (const node of nodeList) if (eligible(node, ds.spec!.template.spec!).shouldRun) desired++;
-      const budget = rolling ? daemonSetBudget(ds, desired) : { surge: 0, unavailable: 0 };
+      let budgetMemo: { surge: number; unavailable: number } | undefined;
+      const budget = (): { surge: number; unavailable: number } => {
+        if (budgetMemo) return budgetMemo;
+        let desired = 0;
+        for (const node of nodeList) if (eligible(node).shouldRun) desired++;
+        return (budgetMemo = rolling ? daemonSetBudget(ds, desired) : { surge: 0, unavailable: 0 });
+      };
       const create: string[] = [];
       const victims: Pod[] = [];
-      const known = new Set<string>();
       for (const node of nodeList) {
         const nodeName = node.metadata!.name!;
-        known.add(nodeName);
-        const { shouldRun, shouldContinueRunning } = eligible(node, ds.spec!.template.spec!);
-        const here = (nodeToPods.get(nodeName) ?? []).filter((p) => !p.metadata?.deletionTimestamp);
+        const { shouldRun, shouldContinueRunning } = eligible(node);
+        const here = notDeleting(nodeToPods.get(nodeName));
         if (!shouldContinueRunning) {
           victims.push(...here);
           continue;
         }
+        if (here.length === 0) {
+          if (shouldRun) create.push(nodeName);
+          continue;
+        }
+        // One running pod (the steady state): nothing to do here.
+        if (here.length === 1 && here[0]!.status?.phase !== "Failed" && here[0]!.status?.phase !== "Succeeded") continue;
         const failed = here.filter((p) => p.status?.phase === "Failed");
         for (const p of failed) recorder.eventf(ds, "Warning", "FailedDaemonPod", "Found failed daemon pod %s/%s on node %s, will try to kill it", ns, p.metadata!.name!, nodeName);
         victims.push(...failed);
@@ -309,7 +330,7 @@ export function daemonSetController(mgr: Manager, workers: number): Controller {
         // Several pods: keep the oldest updated one, and with surge the oldest old one while the new one is unavailable.
         const newest = live.filter((p) => p.metadata?.labels?.[CONTROLLER_REVISION_HASH] === hash);
         const keep = new Set<Pod>();
-        if (budget.surge > 0 && newest.length > 0) {
+        if (budget().surge > 0 && newest.length > 0) {
           keep.add(newest[0]!);
           const old = live.find((p) => !newest.includes(p));
           if (old && !available(newest[0]!)) keep.add(old);
@@ -318,19 +339,26 @@ export function daemonSetController(mgr: Manager, workers: number): Controller {
       }
       // Unscheduled pods pinned to a node that is gone (getUnscheduledPodsWithoutNode): the scheduler
       // can never bind them. Pods already bound to a gone node are the pod garbage collector's.
-      for (const [nodeName, list] of nodeToPods) if (!known.has(nodeName)) victims.push(...list.filter((p) => !p.spec?.nodeName && !p.metadata?.deletionTimestamp));
-      if (rolling && victims.length === 0 && create.length === 0) {
-        const step = rollingUpdateStep(nodeToPods, hash, budget, available);
+      // (No await since nodeList was read: the lister still holds the same nodes.)
+      for (const [nodeName, list] of nodeToPods) {
+        const unscheduled = (p: Pod): boolean => !p.spec?.nodeName && !p.metadata?.deletionTimestamp;
+        if (list.some(unscheduled) && !nodeLister.get(nodeName)) victims.push(...list.filter(unscheduled));
+      }
+      // Only old pods make a rolling update step (it deletes old pods and surges next to them).
+      if (rolling && victims.length === 0 && create.length === 0 && owned.some((p) => !p.metadata?.deletionTimestamp && p.metadata?.labels?.[CONTROLLER_REVISION_HASH] !== hash)) {
+        const step = rollingUpdateStep(nodeToPods, hash, budget(), available);
         victims.push(...step.deletePods);
         create.push(...step.surgeNodes);
       }
       const [createErr, deleteErr] = await Promise.all([createOn(ds, create, hash, key), deletePods(ds, victims, key)]);
       if (create.length > 0 && victims.length > 0) expectations.expectCreations(key, 0);
       failure = createErr ?? deleteErr;
-      const liveHashes = new Set(owned.map((p) => p.metadata?.labels?.[CONTROLLER_REVISION_HASH] ?? ""));
-      await truncateHistory(revisions, ds, history, (r) => liveHashes.has(revisionHash(r)), [current.metadata!.name!]);
+      // The live hashes are collected only when a revision besides the current one asks.
+      let liveHashes: Set<string> | undefined;
+      const inUse = (r: ControllerRevision): boolean => (liveHashes ??= new Set(owned.map((p) => p.metadata?.labels?.[CONTROLLER_REVISION_HASH] ?? ""))).has(revisionHash(r));
+      await truncateHistory(revisions, ds, history, inUse, [current.metadata!.name!]);
     }
-    const status = computeStatus(ds, nodeList, nodeToPods, hash, available);
+    const status = computeStatus(ds, nodeList, nodeToPods, hash, available, eligible);
     const updated = await updateStatus(ds, status);
     if (failure) throw failure;
     if (minReady > 0 && status.numberReady !== status.numberAvailable) return { requeueAfter: minReady * 1000 };
@@ -338,7 +366,7 @@ export function daemonSetController(mgr: Manager, workers: number): Controller {
     return undefined;
   }
 
-  function computeStatus(ds: DaemonSetObject, nodeList: readonly Node[], nodeToPods: ReadonlyMap<string, readonly Pod[]>, hash: string, available: (p: Pod) => boolean): DaemonSetStatus {
+  function computeStatus(ds: DaemonSetObject, nodeList: readonly Node[], nodeToPods: ReadonlyMap<string, readonly Pod[]>, hash: string, available: (p: Pod) => boolean, eligible: (node: Node) => { shouldRun: boolean }): DaemonSetStatus {
     let desired = 0;
     let current = 0;
     let misscheduled = 0;
@@ -346,18 +374,18 @@ export function daemonSetController(mgr: Manager, workers: number): Controller {
     let availableN = 0;
     let updated = 0;
     for (const node of nodeList) {
-      const { shouldRun } = eligible(node, ds.spec!.template.spec!);
-      const here = (nodeToPods.get(node.metadata!.name!) ?? []).filter((p) => !p.metadata?.deletionTimestamp);
+      const { shouldRun } = eligible(node);
+      const here = notDeleting(nodeToPods.get(node.metadata!.name!));
       if (shouldRun) {
         desired++;
         if (here.length === 0) continue;
         current++;
-        const pod = [...here].sort(byCreation)[0]!;
+        const pod = here.length === 1 ? here[0]! : [...here].sort(byCreation)[0]!;
         if (isPodReady(pod)) {
           ready++;
           if (available(pod)) availableN++;
         }
-        if (here.some((p) => p.metadata?.labels?.[CONTROLLER_REVISION_HASH] === hash)) updated++;
+        if (here.length === 1 ? here[0]!.metadata?.labels?.[CONTROLLER_REVISION_HASH] === hash : here.some((p) => p.metadata?.labels?.[CONTROLLER_REVISION_HASH] === hash)) updated++;
       } else if (here.length > 0) misscheduled++;
     }
     return {

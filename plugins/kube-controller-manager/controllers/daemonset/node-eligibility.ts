@@ -20,6 +20,14 @@ export function daemonPodTolerations(spec: PodSpec): Toleration[] {
   return out;
 }
 
+/** {@link daemonPodTolerations} of a template spec (immutable, from the informer), computed once per spec object; read-only. */
+const specTolerations = new WeakMap<PodSpec, readonly Toleration[]>();
+function tolerationsOf(spec: PodSpec): readonly Toleration[] {
+  let out = specTolerations.get(spec);
+  if (!out) specTolerations.set(spec, (out = daemonPodTolerations(spec)));
+  return out;
+}
+
 /** A toleration tolerates a taint (v1helper.ToleratesTaint): same effect (or any), key and value. */
 export function tolerates(t: Toleration, taint: Taint): boolean {
   if (t.effect && t.effect !== taint.effect) return false;
@@ -71,7 +79,7 @@ export function nodeShouldRunDaemonPod(node: Node, spec: PodSpec): { shouldRun: 
   for (const [k, v] of Object.entries(spec.nodeSelector ?? {})) if (labels[k] !== v) return no;
   const required = spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
   if (required && !(required.nodeSelectorTerms ?? []).some((t) => termMatches(t, node))) return no;
-  const tolerations = daemonPodTolerations(spec);
+  const tolerations = tolerationsOf(spec);
   let shouldRun = true;
   for (const taint of node.spec?.taints ?? []) {
     if (taint.effect !== "NoSchedule" && taint.effect !== "NoExecute") continue;
