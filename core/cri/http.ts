@@ -3,7 +3,8 @@ import { readText, type Connection, type NetworkStack } from "../net/sockets.js"
 /**
  * HTTP/1.1 over the simulated sockets: what HTTP probes, `wget` and the web servers of built-in
  * images speak. Enough of RFC 9112 for request/response with Content-Length or close-delimited
- * bodies and keep-alive; no chunked request bodies.
+ * bodies and keep-alive; no chunked request bodies. A response to HEAD carries the length its GET
+ * answer would have, and no body; 1xx, 204 and 304 responses have no body (RFC 9112 §6.3).
  */
 
 export interface HttpRequest {
@@ -21,6 +22,12 @@ export interface HttpResponse {
   statusText?: string;
   headers?: Record<string, string>;
   body?: string;
+  /**
+   * The Content-Length to send in place of the body's when the handler answers HEAD without the
+   * body (a proxy passing on an upstream's answer to HEAD): the upstream's, or null when it sent
+   * none (no Content-Length is sent then). Unset: the body's length.
+   */
+  contentLength?: string | null;
 }
 
 /** A header name as Go's `http.CanonicalHeaderKey` writes it: `x-forwarded-for` → `X-Forwarded-For`. */
@@ -47,7 +54,7 @@ export function serveHttpConnection(conn: Connection, handler: (req: HttpRequest
   /** Writes the answer to `req`; true when the connection is then closed (the client asked, or HTTP/1.0). */
   const respond = (req: HttpRequest, res: HttpResponse): boolean => {
     const close = (req.headers["connection"] ?? "").toLowerCase() === "close" || req.httpVersion === "HTTP/1.0";
-    conn.write(formatResponse(res, close));
+    conn.write(formatResponse(res, close, req.method === "HEAD"));
     if (close) conn.end();
     return close;
   };
@@ -110,27 +117,37 @@ export function requestLine(line: string): { method: string; path: string; httpV
 
 /**
  * Marks `res` as the same answer every time it is given (a static page): it and its headers are
- * frozen, and {@link formatResponse} formats it once (per keep-alive and close) rather than per
- * request. Returns `res`.
+ * frozen, and {@link formatResponse} formats it once (per keep-alive and close, to GET and to HEAD)
+ * rather than per request. Returns `res`.
  */
 export function fixedResponse<T extends HttpResponse>(res: T): T {
   if (res.headers) Object.freeze(res.headers);
-  if (!FIXED_WIRE.has(res)) FIXED_WIRE.set(res, [undefined, undefined]);
+  if (!FIXED_WIRE.has(res)) FIXED_WIRE.set(res, [undefined, undefined, undefined, undefined]);
   return Object.freeze(res);
 }
 
-/** The wire forms of {@link fixedResponse} answers: [kept alive, closing], each made when first needed. */
-const FIXED_WIRE = new WeakMap<HttpResponse, [string | undefined, string | undefined]>();
+/** The wire forms of {@link fixedResponse} answers: [kept alive, closing, kept alive to HEAD, closing to HEAD], each made when first needed. */
+const FIXED_WIRE = new WeakMap<HttpResponse, (string | undefined)[]>();
 
-/** A response as bytes on the wire (for a {@link fixedResponse}, the same string each time). */
-export function formatResponse(res: HttpResponse, close: boolean): string {
+/**
+ * A response as bytes on the wire (for a {@link fixedResponse}, the same string each time); `head`:
+ * it answers a HEAD request, so it carries the Content-Length of its body (the handler's own, when
+ * it set one) but not the body. A 1xx, 204 or 304 response gets no Content-Length and no body.
+ */
+export function formatResponse(res: HttpResponse, close: boolean, head = false): string {
   const wire = FIXED_WIRE.get(res);
-  if (wire === undefined) return wireText(res, close);
-  const i = close ? 1 : 0;
-  return (wire[i] ??= wireText(res, close));
+  if (wire === undefined) return wireText(res, close, head);
+  const i = (close ? 1 : 0) + (head ? 2 : 0);
+  return (wire[i] ??= wireText(res, close, head));
 }
 
-function wireText(res: HttpResponse, close: boolean): string {
+/** Whether a response with `status` never has a body (RFC 9112 §6.3: 1xx, 204, 304). */
+export function bodilessStatus(status: number): boolean {
+  return status < 200 || status === 204 || status === 304;
+}
+
+function wireText(res: HttpResponse, close: boolean, headOnly: boolean): string {
+  const bodiless = bodilessStatus(res.status);
   const body = res.body ?? "";
   const headers = res.headers;
   let head = `HTTP/1.1 ${res.status} ${res.statusText ?? STATUS_TEXT[res.status] ?? ""}\r\n`;
@@ -147,9 +164,12 @@ function wireText(res: HttpResponse, close: boolean): string {
       head += "Connection: close\r\n";
     } else head += `${k}: ${v}\r\n`;
   }
-  if (!hasLength) head += `Content-Length: ${Buffer.byteLength(body)}\r\n`;
+  if (!hasLength && !bodiless) {
+    const length = res.contentLength === undefined ? String(Buffer.byteLength(body)) : res.contentLength;
+    if (length !== null) head += `Content-Length: ${length}\r\n`;
+  }
   if (close && !hasConnection) head += "Connection: close\r\n";
-  return head + "\r\n" + body;
+  return headOnly || bodiless ? head + "\r\n" : head + "\r\n" + body;
 }
 
 /** A response as received by a client. */
@@ -167,7 +187,8 @@ export class HttpTimeoutError extends Error {
 
 /**
  * Sends one request (with an optional body) from `stack` to `host:port` and reads the response
- * (connection closed after).
+ * (connection closed after); a response to HEAD has the headers sent and an empty body, and
+ * interim 1xx responses (but 101) are passed over, as Go's and Node's clients do.
  * Rejects with the socket's NetError (ECONNREFUSED, ...) or {@link HttpTimeoutError}.
  */
 export async function httpGet(
@@ -187,11 +208,20 @@ export async function httpGet(
       if (res) resolve(res);
       else reject(err ?? new Error("connection closed before a response"));
     };
+    const headRequest = options.method === "HEAD";
     const tryParse = (atEnd: boolean): void => {
-      const parsed = parseHttpMessage(buffer, atEnd);
-      if (!parsed) return;
-      const [, code = "0", ...text] = parsed.startLine.split(" ");
-      finish({ status: Number(code), statusText: text.join(" "), headers: parsed.headers, body: parsed.body });
+      for (;;) {
+        const parsed = parseHttpMessage(buffer, atEnd, headRequest);
+        if (!parsed) return;
+        const [, code = "0", ...text] = parsed.startLine.split(" ");
+        const status = Number(code);
+        if (status >= 100 && status < 200 && status !== 101) {
+          buffer = buffer.slice(parsed.consumed);
+          continue;
+        }
+        finish({ status, statusText: text.join(" "), headers: parsed.headers, body: parsed.body });
+        return;
+      }
     };
     readText(conn, (text) => {
       buffer += text;
@@ -210,9 +240,12 @@ export async function httpGet(
 
 /**
  * Splits one HTTP message off the front of `buffer`; undefined while incomplete (`atEnd`: the peer
- * closed, so a response without Content-Length is complete). Header names are lower-cased.
+ * closed, so a response without Content-Length is complete). Header names are lower-cased. A
+ * response to a HEAD request (`headRequest`: the caller sent one) and a 1xx, 204 or 304 response
+ * end with their head, whatever Content-Length or Transfer-Encoding they carry (RFC 9112 §6.3), as
+ * Node's parser reads them when told the method.
  */
-export function parseHttpMessage(buffer: string, atEnd = false): { startLine: string; headers: Record<string, string>; body: string; consumed: number } | undefined {
+export function parseHttpMessage(buffer: string, atEnd = false, headRequest = false): { startLine: string; headers: Record<string, string>; body: string; consumed: number } | undefined {
   // Lines end at CRLF; the head ends at the first empty line after the start line. A header line's
   // name ends at its first colon (none, or none before it: the line is skipped); the last of a
   // repeated name wins. Lines the same as the last message's of its kind parse as they did there
@@ -222,7 +255,7 @@ export function parseHttpMessage(buffer: string, atEnd = false): { startLine: st
   const recent = isResponse ? RECENT.response : RECENT.request;
   // The very message parsed last (a server's fixed answer: often the same string): as parsed then.
   const last = recent.message;
-  if (last !== undefined && buffer === last.text) return { startLine: last.startLine, headers: keptHeaders(recent, 0), body: last.body, consumed: buffer.length };
+  if (last !== undefined && buffer === last.text && last.headRequest === headRequest) return { startLine: last.startLine, headers: keptHeaders(recent, 0), body: last.body, consumed: buffer.length };
   let end = buffer.indexOf("\r\n");
   if (end < 0) return undefined;
   const startLine = buffer.slice(0, end);
@@ -289,6 +322,10 @@ export function parseHttpMessage(buffer: string, atEnd = false): { startLine: st
     recent.count = k;
     headers = keptHeaders(recent, fresh);
   } else if (remember) forgetHead(recent);
+  if (isResponse && (headRequest || bodilessStartLine(startLine))) {
+    if (remember && recent.count === k && start === buffer.length) recent.message = { text: buffer, startLine, body: "", headRequest };
+    return { startLine, headers, body: "", consumed: start };
+  }
   const length = headers["content-length"];
   if (length !== undefined) {
     // Content-Length counts UTF-8 bytes; the buffer holds decoded characters. One that is not a
@@ -297,12 +334,12 @@ export function parseHttpMessage(buffer: string, atEnd = false): { startLine: st
     const bodyEnd = utf8End(buffer, start, n >= 0 ? n : 0);
     if (bodyEnd < 0) return undefined;
     const body = buffer.slice(start, bodyEnd);
-    if (remember && recent.count === k && bodyEnd === buffer.length) recent.message = { text: buffer, startLine, body };
+    if (remember && recent.count === k && bodyEnd === buffer.length) recent.message = { text: buffer, startLine, body, headRequest };
     return { startLine, headers, body, consumed: bodyEnd };
   }
   if (isResponse && !atEnd) return undefined;
   // (A response read to the connection's end is not kept: without `atEnd` it would be incomplete.)
-  if (remember && recent.count === k && !isResponse && start === buffer.length) recent.message = { text: buffer, startLine, body: "" };
+  if (remember && recent.count === k && !isResponse && start === buffer.length) recent.message = { text: buffer, startLine, body: "", headRequest };
   return { startLine, headers, body: isResponse ? buffer.slice(start) : "", consumed: isResponse ? buffer.length : start };
 }
 
@@ -314,6 +351,21 @@ interface ParsedMessage {
   readonly text: string;
   readonly startLine: string;
   readonly body: string;
+  /** Whether it was read as the response to a HEAD request (the same text reads otherwise as a GET's). */
+  readonly headRequest: boolean;
+}
+
+/** Whether a status line's code is one whose response never has a body (1xx, 204, 304), read in place. */
+function bodilessStartLine(line: string): boolean {
+  const sp = line.indexOf(" ");
+  if (sp < 0) return false;
+  const a = line.charCodeAt(sp + 1);
+  const b = line.charCodeAt(sp + 2);
+  const c = line.charCodeAt(sp + 3);
+  // Exactly three digits: the code ends at a space or the line's end.
+  if (sp + 4 < line.length && line.charCodeAt(sp + 4) !== 0x20) return false;
+  if (a === 0x31) return b >= 0x30 && b <= 0x39 && c >= 0x30 && c <= 0x39;
+  return (a === 0x32 || a === 0x33) && b === 0x30 && c === 0x34;
 }
 
 /**

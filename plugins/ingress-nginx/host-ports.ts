@@ -3,6 +3,7 @@ import { constants as h2constants, createServer as createH2cServer, createSecure
 import { createServer as createTcpServer, type Server, type Socket } from "node:net";
 import { createSecureContext, type SecureContext } from "node:tls";
 import type { AddressInfo } from "node:net";
+import { bodilessStatus } from "../../core/cri/http.js";
 import { findServer } from "./routing-model.js";
 import type { IngressNginxController } from "./controller.js";
 import { nginxPage, reasonPhrase, type IngressResponse } from "./request-handler.js";
@@ -220,9 +221,10 @@ export class HostPortForwarder {
           streamResponse(res as Http2ServerResponse, out.status, outHeaders, out.stream);
           return;
         }
-        // nginx answers with the body's length (one write, no chunked encoding).
+        // nginx answers with the body's length (one write, no chunked encoding); to HEAD, with the length passed on.
         const body: string | Buffer = out.bodyBytes ?? out.body ?? "";
-        if (!out.trailers) outHeaders["Content-Length"] ??= String(Buffer.byteLength(body));
+        const length = contentLength(out, body);
+        if (length !== undefined) outHeaders["Content-Length"] ??= length;
         if (h2) res.writeHead(out.status, outHeaders);
         else (res as ServerResponse).writeHead(out.status, out.statusText ?? "", outHeaders);
         // HTTP/2 trailers (gRPC's grpc-status and grpc-message) follow the body.
@@ -312,8 +314,20 @@ function frontResponse(out: IngressResponse): FrontResponse {
   // The handler's headers are its own, made for this response: completed in place, not copied.
   const headers = out.headers ?? {};
   if (out.trailers || headers["Content-Length"] !== undefined) return { status: out.status, statusText: out.statusText ?? "", headers, body, chunked: !!out.trailers };
-  headers["Content-Length"] = String(out.bodyLength ?? (typeof body === "string" ? Buffer.byteLength(body) : body.length));
+  const length = contentLength(out, body);
+  if (length !== undefined) headers["Content-Length"] = length;
   return { status: out.status, statusText: out.statusText ?? "", headers, body };
+}
+
+/**
+ * The Content-Length nginx sends with the controller's answer (without trailers): none for a 1xx,
+ * 204 or 304 status, the upstream's for an answer to HEAD passed on (none when it sent none), else
+ * the body's.
+ */
+function contentLength(out: IngressResponse, body: string | Buffer): string | undefined {
+  if (out.trailers || bodilessStatus(out.status)) return undefined;
+  if (out.contentLength !== undefined) return out.contentLength ?? undefined;
+  return String(out.bodyLength ?? (typeof body === "string" ? Buffer.byteLength(body) : body.length));
 }
 
 /** nginx's page for a request the front refused or could not hand over, as a complete response. */

@@ -180,7 +180,9 @@ export class RequestHandler {
       });
       return res;
     }
-    this.logRequest(req, res.status, res.bodyLength ?? (res.bodyBytes ? res.bodyBytes.length : Buffer.byteLength(res.body ?? "")), started, requestId, seen, outcome, received?.bytes);
+    // A response to HEAD sends no body: $body_bytes_sent is 0.
+    const bytes = req.method === "HEAD" ? 0 : res.bodyLength ?? (res.bodyBytes ? res.bodyBytes.length : Buffer.byteLength(res.body ?? ""));
+    this.logRequest(req, res.status, bytes, started, requestId, seen, outcome, received?.bytes);
     return res;
   }
 
@@ -343,6 +345,8 @@ export class RequestHandler {
       return { res: { status: upstream.status, statusText: upstream.statusText, headers: out, stream }, outcome };
     }
     if (upstream.bodyBytes) return { res: { status: upstream.status, statusText: upstream.statusText, headers: out, bodyBytes: upstream.bodyBytes, trailers: upstream.trailers }, outcome };
+    // The upstream's answer to HEAD has no body: nginx passes its Content-Length on (none when it sent none).
+    if (req.method === "HEAD") return { res: { status: upstream.status, statusText: upstream.statusText, headers: out, body: "", bodyLength: 0, contentLength: given["content-length"] ?? null }, outcome };
     return { res: { status: upstream.status, statusText: upstream.statusText, headers: out, body: upstream.body, bodyLength }, outcome };
   }
 
@@ -400,7 +404,7 @@ export class RequestHandler {
     const backend = state.defaultBackend?.();
     const endpoints = backend ? state.endpoints(backend) : [];
     if (endpoints.length === 0) {
-      return { res: page(404), outcome: { upstream: "upstream-default-backend", alternative: "", upstreamAddr: "127.0.0.1:8181", upstreamLength: String(nginxPage(404).length), upstreamTime: "0.000", upstreamStatus: "404" } };
+      return { res: page(404), outcome: { upstream: "upstream-default-backend", alternative: "", upstreamAddr: "127.0.0.1:8181", upstreamLength: req.method === "HEAD" ? "0" : String(nginxPage(404).length), upstreamTime: "0.000", upstreamStatus: "404" } };
     }
     const endpoint = this.roundRobin("upstream-default-backend", endpoints);
     return this.forward(req, endpoint, req.path, this.upstreamHeaders(req, host, requestId), "upstream-default-backend", "", "http", serverName);

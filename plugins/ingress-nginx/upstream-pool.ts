@@ -66,6 +66,8 @@ class PooledConnection {
   received = false;
   /** Whether the current request's read timeout fired. */
   expired = false;
+  /** Whether the current request is HEAD (its response ends with its head, whatever its Content-Length says). */
+  private headRequest = false;
   /** When the current request's read timeout falls due (clock ms). */
   private deadline = 0;
   /** The read timeout's timer (armed while a request waits or an earlier deadline is pending). */
@@ -104,10 +106,14 @@ class PooledConnection {
     conn.on("error", (err) => this.fail(err));
   }
 
-  /** Sends a request and resolves with its response; rejects when the connection fails first or nothing arrives within `readMs`. */
-  send(head: string, body: string, readMs: number): Promise<HttpClientResponse> {
+  /**
+   * Sends a request and resolves with its response; rejects when the connection fails first or
+   * nothing arrives within `readMs`. `headRequest`: the request is HEAD (its response has no body).
+   */
+  send(head: string, body: string, readMs: number, headRequest = false): Promise<HttpClientResponse> {
     this.received = false;
     this.expired = false;
+    this.headRequest = headRequest;
     this.deadline = this.clock.now() + readMs;
     this.timer ??= this.clock.setTimeout(this.onTimer, readMs);
     const p = new Promise<HttpClientResponse>((resolve, reject) => {
@@ -134,7 +140,7 @@ class PooledConnection {
 
   private tryParse(atEnd: boolean): void {
     if (!this.waiting) return;
-    const parsed = parseHttpMessage(this.buffer, atEnd);
+    const parsed = parseHttpMessage(this.buffer, atEnd, this.headRequest);
     if (!parsed) return;
     this.buffer = this.buffer.slice(parsed.consumed);
     const w = this.waiting;
@@ -205,7 +211,7 @@ export class UpstreamPool {
       }
       let res: HttpClientResponse;
       try {
-        res = await c.send(head, req.body, timeouts.readMs);
+        res = await c.send(head, req.body, timeouts.readMs, req.method === "HEAD");
       } catch (err) {
         if (c.expired) throw new HttpTimeoutError("upstream timed out (110: Connection timed out) while reading response header from upstream");
         if (c === reused && err instanceof UpstreamClosedError && !c.received) {

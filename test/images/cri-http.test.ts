@@ -1,7 +1,9 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import fc from "fast-check";
-import { fixedResponse, formatResponse, parseHttpMessage, requestLine, serveHttpConnection, type HttpRequest, type HttpResponse } from "../../core/cri/http.js";
+import { fixedResponse, formatResponse, httpGet, parseHttpMessage, requestLine, serveHttpConnection, type HttpRequest, type HttpResponse } from "../../core/cri/http.js";
+import { VirtualClock } from "../../core/clock/virtual-clock.js";
+import { DataPlane } from "../../core/net/data-plane.js";
 import { SimConnection } from "../../core/net/sim-connection.js";
 import { LineSplitter } from "../../plugins/runtime-containerd/log-store.js";
 
@@ -32,7 +34,7 @@ test("parseHttpMessage: any header line parses as slicing, trimming and lower-ca
 });
 
 /** The message parse spelled out with searches and substrings: what the one-pass parser must agree with. */
-function referenceParse(buffer: string, atEnd: boolean): ReturnType<typeof parseHttpMessage> {
+function referenceParse(buffer: string, atEnd: boolean, headRequest = false): ReturnType<typeof parseHttpMessage> {
   const headEnd = buffer.indexOf("\r\n\r\n");
   if (headEnd < 0) return undefined;
   let lineEnd = buffer.indexOf("\r\n");
@@ -45,6 +47,9 @@ function referenceParse(buffer: string, atEnd: boolean): ReturnType<typeof parse
     if (i > from && i < lineEnd) headers[buffer.slice(from, i).trim().toLowerCase()] = buffer.slice(i + 1, lineEnd).trim();
   }
   const start = headEnd + 4;
+  const isResponse = startLine.startsWith("HTTP/");
+  // RFC 9112 §6.3: a response to HEAD, and a 1xx, 204 or 304 response, end with their head.
+  if (isResponse && (headRequest || /^(1\d\d|204|304)$/.test(startLine.split(" ")[1] ?? ""))) return { startLine, headers, body: "", consumed: start };
   const length = headers["content-length"];
   if (length !== undefined) {
     // Content-Length is in UTF-8 bytes: the shortest run of characters that many bytes long (or longer, when it ends inside one).
@@ -54,17 +59,16 @@ function referenceParse(buffer: string, atEnd: boolean): ReturnType<typeof parse
     }
     return undefined;
   }
-  const isResponse = startLine.startsWith("HTTP/");
   if (isResponse && !atEnd) return undefined;
   return { startLine, headers, body: isResponse ? buffer.slice(start) : "", consumed: isResponse ? buffer.length : start };
 }
 
 test("parseHttpMessage: any text (stray CR/LF, colons, empty lines, bodies) parses as searching and slicing it would", () => {
-  const pieces = fc.constantFrom("\r\n", "\r", "\n", ":", " ", "a", "Host", "content-length: 2", "Content-Length:1", "HTTP/1.1 200 OK", "GET / HTTP/1.1", "x-forwarded-for", "\t", "é");
+  const pieces = fc.constantFrom("\r\n", "\r", "\n", ":", " ", "a", "Host", "content-length: 2", "Content-Length:1", "HTTP/1.1 200 OK", "HTTP/1.1 204 No Content", "HTTP/1.1 304", "HTTP/1.1 100 Continue", "HTTP/1.1 2040", "GET / HTTP/1.1", "x-forwarded-for", "\t", "é", "1");
   fc.assert(
-    fc.property(fc.array(pieces, { maxLength: 24 }), fc.boolean(), (parts, atEnd) => {
+    fc.property(fc.array(pieces, { maxLength: 24 }), fc.boolean(), fc.boolean(), (parts, atEnd, headRequest) => {
       const text = parts.join("");
-      assert.equal(parseHttpMessage(text, atEnd), referenceParse(text, atEnd));
+      assert.equal(parseHttpMessage(text, atEnd, headRequest), referenceParse(text, atEnd, headRequest));
     }),
     { numRuns: 5000, seed: 16 },
   );
@@ -107,16 +111,19 @@ test("parseHttpMessage: a whole message parsed again (the same text, or the same
     "GET / HTTP/1.1\r\nHost: h\r\nX-Request-ID: 2\r\n\r\n",
     "GET / HTTP/1.1\r\n\r\n",
     "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\n\r\nx",
+    // Whole as the answer to HEAD (or a 204), waiting for its body as a GET's.
+    "HTTP/1.1 200 OK\r\nServer: s\r\nContent-Length: 2\r\n\r\n",
+    "HTTP/1.1 204 No Content\r\nServer: s\r\nContent-Length: 2\r\n\r\n",
   );
   // Incomplete messages and messages followed by more: they leave other kept lines behind.
   const partial = fc.constantFrom("HTTP/1.1 200 OK\r\nServer: x\r\nContent-Length: 9\r\n\r\nok", "GET / HTTP/1.1\r\nHost: y\r\n", "GET / HTTP/1.1\r\nHost: h\r\n\r\nGET /", "HTTP/1.1 200 OK\r\nServer: s\r\nContent-Length: 2\r\n\r\nokHTTP");
   fc.assert(
-    fc.property(fc.array(fc.tuple(fc.oneof(whole, whole, partial), fc.boolean(), fc.boolean()), { minLength: 2, maxLength: 12 }), (messages) => {
-      for (const [text, atEnd, copy] of messages) {
+    fc.property(fc.array(fc.tuple(fc.oneof(whole, whole, partial), fc.boolean(), fc.boolean(), fc.boolean()), { minLength: 2, maxLength: 12 }), (messages) => {
+      for (const [text, atEnd, copy, headRequest] of messages) {
         // A copy: equal text in another string (as another connection's answer is).
         const buffer = copy ? ` ${text}`.slice(1) : text;
-        const parsed = parseHttpMessage(buffer, atEnd);
-        assert.equal(parsed, referenceParse(text, atEnd), JSON.stringify(text));
+        const parsed = parseHttpMessage(buffer, atEnd, headRequest);
+        assert.equal(parsed, referenceParse(text, atEnd, headRequest), JSON.stringify([text, headRequest]));
         // The caller owns what it got: changing it changes no later parse.
         if (parsed) parsed.headers["server"] = "changed";
       }
@@ -181,6 +188,27 @@ test("parseHttpMessage: a large body with multi-byte characters read in small ch
   assert.is(parsed!.consumed, msg.length);
 });
 
+test("parseHttpMessage: a response to HEAD, and a 1xx, 204 or 304 response, ends with its head whatever Content-Length or Transfer-Encoding say (RFC 9112 §6.3); the next response follows", () => {
+  const head = "HTTP/1.1 200 OK\r\nServer: nginx/1.25.5\r\nContent-Type: text/html\r\nContent-Length: 615\r\n\r\n";
+  // Read as a GET's answer it waits for 615 bytes; as HEAD's it is whole, the length kept.
+  assert.is(parseHttpMessage(head), undefined);
+  const p = parseHttpMessage(head + "HTTP/1.1 404", false, true)!;
+  assert.equal([p.headers["content-length"], p.body, p.consumed], ["615", "", head.length]);
+  // The same text parsed again (the last-message cache) is read by the method it answers.
+  assert.ok(parseHttpMessage(head, false, true));
+  assert.is(parseHttpMessage(head), undefined);
+  const chunked = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+  assert.equal(parseHttpMessage(chunked + "rest", false, true), { startLine: "HTTP/1.1 200 OK", headers: { "transfer-encoding": "chunked" }, body: "", consumed: chunked.length });
+  for (const status of ["100 Continue", "103 Early Hints", "204 No Content", "304 Not Modified", "304"]) {
+    const text = `HTTP/1.1 ${status}\r\nContent-Length: 3\r\n\r\n`;
+    assert.equal(parseHttpMessage(text + "abc"), { startLine: `HTTP/1.1 ${status}`, headers: { "content-length": "3" }, body: "", consumed: text.length }, status);
+  }
+  // Other codes (205, a four-digit one) are read by their length; requests are read by theirs whatever is asked.
+  assert.is(parseHttpMessage("HTTP/1.1 205 Reset Content\r\nContent-Length: 3\r\n\r\nabc")!.body, "abc");
+  assert.is(parseHttpMessage("HTTP/1.1 2040 x\r\nContent-Length: 3\r\n\r\nabc")!.body, "abc");
+  assert.is(parseHttpMessage("HEAD / HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc", false, true)!.body, "abc");
+});
+
 test("requestLine: the first three fields as split(' ') gives them, missing ones defaulted (empty fields kept)", () => {
   assert.equal(requestLine("GET /x?y=1 HTTP/1.1"), { method: "GET", path: "/x?y=1", httpVersion: "HTTP/1.1" });
   fc.assert(
@@ -195,7 +223,24 @@ test("requestLine: the first three fields as split(' ') gives them, missing ones
 test("formatResponse: the handler's headers in order, Content-Length in UTF-8 bytes unless given, Connection: close when closing", () => {
   assert.is(formatResponse({ status: 200, headers: { Server: "nginx", "Content-Type": "text/plain" }, body: "é" }, false), "HTTP/1.1 200 OK\r\nServer: nginx\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\né");
   assert.is(formatResponse({ status: 404, statusText: "Nope", headers: { "Content-Length": "0", Connection: "keep-alive", A: "b" } }, true), "HTTP/1.1 404 Nope\r\nContent-Length: 0\r\nConnection: close\r\nA: b\r\n\r\n");
-  assert.is(formatResponse({ status: 204 }, true), "HTTP/1.1 204 No Content\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+  // RFC 9110 §8.6: no Content-Length in a 1xx or 204 response (nginx and Go send none in a 304 either), and no body.
+  assert.is(formatResponse({ status: 204 }, true), "HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n");
+  assert.is(formatResponse({ status: 304, headers: { ETag: '"x"' }, body: "stale" }, false), 'HTTP/1.1 304 Not Modified\r\nETag: "x"\r\n\r\n');
+});
+
+test("formatResponse: to HEAD, the Content-Length of the body (or the handler's, or the one passed on) and no body", () => {
+  assert.is(formatResponse({ status: 200, headers: { Server: "nginx" }, body: "é!" }, false, true), "HTTP/1.1 200 OK\r\nServer: nginx\r\nContent-Length: 3\r\n\r\n");
+  assert.is(formatResponse({ status: 200, headers: { "Content-Length": "615" } }, true, true), "HTTP/1.1 200 OK\r\nContent-Length: 615\r\nConnection: close\r\n\r\n");
+  assert.is(formatResponse({ status: 200, headers: { A: "b" }, body: "", contentLength: "615" }, false, true), "HTTP/1.1 200 OK\r\nA: b\r\nContent-Length: 615\r\n\r\n");
+  assert.is(formatResponse({ status: 200, headers: { A: "b" }, body: "", contentLength: null }, false, true), "HTTP/1.1 200 OK\r\nA: b\r\n\r\n");
+  // A fixed response: its HEAD forms are its GET forms without the body, each the same string every time.
+  const res = fixedResponse({ status: 200, headers: { Server: "nginx", "Content-Type": "text/html" }, body: "<p>é</p>" });
+  for (const close of [false, true]) {
+    const get = formatResponse(res, close);
+    assert.is(formatResponse(res, close, true), get.slice(0, get.indexOf("\r\n\r\n") + 4));
+    assert.is(formatResponse(res, close, true), formatResponse(res, close, true));
+    assert.is(formatResponse(res, close), get);
+  }
 });
 
 test("formatResponse: a fixed response is frozen and written as the same string each time (kept alive or closing), as formatting it would", () => {
@@ -245,6 +290,36 @@ test("serveHttpConnection: pipelined requests answered in order whether the hand
   const failed = "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n";
   assert.is(c.received(), ok("/later", "late") + ok("/a", "now") + failed + failed + ok("/later2", "late") + ok("/b", "now", true));
   assert.ok(c.ended());
+});
+
+test("serveHttpConnection: HEAD answered with the headers GET gets (its Content-Length) and no body, so the next pipelined answer follows at once", async () => {
+  const c = serve(() => ({ status: 200, headers: { Server: "s" }, body: "page" }));
+  c.send("HEAD / HTTP/1.1\r\n\r\nGET / HTTP/1.1\r\n\r\nHEAD / HTTP/1.1\r\nConnection: close\r\n\r\n");
+  await settle();
+  const head = "HTTP/1.1 200 OK\r\nServer: s\r\nContent-Length: 4\r\n\r\n";
+  assert.is(c.received(), head + head + "page" + "HTTP/1.1 200 OK\r\nServer: s\r\nContent-Length: 4\r\nConnection: close\r\n\r\n");
+  assert.ok(c.ended());
+});
+
+test("httpGet: HEAD reads the headers (Content-Length kept) and no body; interim 1xx answers are passed over", async () => {
+  const clock = new VirtualClock({ auto: true });
+  const plane = new DataPlane({ clock });
+  const net = plane.stack(plane.addNode("node-1", "10.244.0.5"));
+  const requests: string[] = [];
+  net.listen("TCP", 8080, (conn) => {
+    conn.setEncoding!("utf8");
+    conn.on("text", (t: string) => {
+      requests.push(t.slice(0, t.indexOf(" ")));
+      // What follows the head of a HEAD answer is not its body (a server's stray bytes): never read as one.
+      if (t.startsWith("HEAD")) conn.write("HTTP/1.1 200 OK\r\nContent-Length: 615\r\nContent-Type: text/html\r\n\r\n");
+      else conn.write("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok");
+    });
+  });
+  const head = await httpGet(net, { host: "127.0.0.1", port: 8080, path: "/", method: "HEAD" });
+  assert.equal(head, { status: 200, statusText: "OK", headers: { "content-length": "615", "content-type": "text/html" }, body: "" });
+  const post = await httpGet(net, { host: "127.0.0.1", port: 8080, path: "/", method: "POST", body: "x" });
+  assert.equal(post, { status: 201, statusText: "Created", headers: { "content-length": "2" }, body: "ok" });
+  assert.equal(requests, ["HEAD", "POST"]);
 });
 
 test("LineSplitter: whole lines at once, an unterminated tail held until the rest arrives or flush", () => {

@@ -60,8 +60,17 @@ test("nginx serves files under /usr/share/nginx/html (index.html for directories
     return text;
   };
   assert.is(await raw("GET /docs/ HTTP/1.1\r\nHost: a\r\n\r\n"), "HTTP/1.1 200 OK\r\nServer: nginx/1.25.5\r\nContent-Type: text/html\r\nContent-Length: 5\r\n\r\ndocs\n");
-  assert.is(await raw("HEAD /docs/ HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"), "HTTP/1.1 200 OK\r\nServer: nginx/1.25.5\r\nContent-Type: text/html\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+  // HEAD: the length GET would send (as Debian's nginx answers: `Content-Length: 615` for the welcome page), no body.
+  assert.is(await raw("HEAD /docs/ HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"), "HTTP/1.1 200 OK\r\nServer: nginx/1.25.5\r\nContent-Type: text/html\r\nContent-Length: 5\r\nConnection: close\r\n\r\n");
+  assert.is(await raw("HEAD /nope HTTP/1.1\r\nHost: a\r\n\r\n"), "HTTP/1.1 404 Not Found\r\nServer: nginx/1.25.5\r\nContent-Type: text/html\r\nContent-Length: 153\r\n\r\n");
+  // A kept-alive connection: HEAD then GET, each answer framed by its request's method.
+  assert.is(await raw("HEAD / HTTP/1.1\r\nHost: a\r\n\r\nGET /docs/ HTTP/1.1\r\nHost: a\r\n\r\n"), `HTTP/1.1 200 OK\r\nServer: nginx/1.25.5\r\nContent-Type: text/html\r\nContent-Length: ${welcome}\r\n\r\nHTTP/1.1 200 OK\r\nServer: nginx/1.25.5\r\nContent-Type: text/html\r\nContent-Length: 5\r\n\r\ndocs\n`);
   assert.is(await raw("GET /nope HTTP/1.0\r\n\r\n"), `HTTP/1.1 404 Not Found\r\nServer: nginx/1.25.5\r\nContent-Type: text/html\r\nContent-Length: 153\r\nConnection: close\r\n\r\n${NOT_FOUND}`);
+  // The client side: a HEAD answer is complete at its head, whatever its Content-Length says; nginx logs 0 body bytes sent.
+  stdout = "";
+  const head = await httpGet(net, { host: "127.0.0.1", port: 80, path: "/", method: "HEAD", headers: { "User-Agent": "curl/8.5.0" } });
+  assert.equal([head.status, head.headers["content-length"], head.body], [200, String(welcome), ""]);
+  assert.is(stdout, `127.0.0.1 - - [16/May/2026:09:15:00 +0000] "HEAD / HTTP/1.1" 200 0 "-" "curl/8.5.0" "-"\n`);
   stdout = "";
   assert.is(stderr.split("\n")[0], `2026/05/16 09:15:00 [error] 29#29: *1 open() "/usr/share/nginx/html/new.html" failed (2: No such file or directory), client: 127.0.0.1, server: localhost, request: "GET /new.html HTTP/1.1", host: "127.0.0.1:80"`);
   proc.kill("SIGTERM");

@@ -11,6 +11,7 @@ import type { KubeObject } from "../../core/api/object.js";
 import type { Deployment } from "kubernetes-types/apps/v1.js";
 import type { Ingress } from "kubernetes-types/networking/v1.js";
 import { execFile } from "node:child_process";
+import { connect } from "node:net";
 import { promisify } from "node:util";
 import { Cluster } from "../../core/cluster/cluster.js";
 import { CURL, testWithTool } from "../support/require-tool.js";
@@ -115,8 +116,25 @@ spec:
 ---${ingress("weighted-canary", "weighted.example.com", path("/", "Prefix", "echo-b"), `{nginx.ingress.kubernetes.io/canary: "true", nginx.ingress.kubernetes.io/canary-weight: "100"}`)}
 ---${ingress("regex", "regex.example.com", path("/items/[0-9]+", "ImplementationSpecific", "echo-b"), `{nginx.ingress.kubernetes.io/use-regex: "true"}`)}
 ---${ingress("no-redirect", "noredirect.example.com", path("/", "Prefix", "echo-b"), `{nginx.ingress.kubernetes.io/ssl-redirect: "false"}`, "  tls: [{hosts: [noredirect.example.com], secretName: secure-tls}]")}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: default}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: nginx, image: nginx:1.25.5}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: default}
+spec:
+  selector: {app: web}
+  ports: [{port: 80}]
+---${ingress("web", "web.example.com", path("/", "Prefix", "web"))}
 `);
-for (const name of ["echo-a", "echo-b", "bin", "tls-backend"]) await cluster.waitFor<Deployment>("Deployment", (d) => d.metadata?.name === name && d.status?.readyReplicas === d.spec?.replicas, { namespace: "default", timeout: 30_000 });
+for (const name of ["echo-a", "echo-b", "bin", "tls-backend", "web"]) await cluster.waitFor<Deployment>("Deployment", (d) => d.metadata?.name === name && d.status?.readyReplicas === d.spec?.replicas, { namespace: "default", timeout: 30_000 });
 await cluster.waitFor<Pod>("Pod", (p) => p.metadata?.labels?.["app.kubernetes.io/component"] === "controller" && p.status?.phase === "Running", { namespace: NAMESPACE, timeout: 30_000 });
 
 const curlTest = testWithTool(CURL, test);
@@ -322,6 +340,69 @@ test("the controller pod's :10254/metrics counts requests per Ingress, Service, 
   }
   assert.is(svc.status, 200);
   assert.is(sampleValue(parseExposition(await svc.text()), "nginx_ingress_controller_config_last_reload_successful"), 1);
+});
+
+/** Every byte a host-port connection receives for `requests` sent at once (the last asks to close). */
+function rawExchange(port: number, requests: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, "127.0.0.1", () => socket.write(requests));
+    let got = "";
+    socket.setEncoding("latin1");
+    socket.on("data", (t: string) => (got += t));
+    socket.on("end", () => resolve(got));
+    socket.on("error", reject);
+  });
+}
+
+test("HEAD through the host port: the upstream's Content-Length passed on and no body (nginx's welcome page: 615), the next kept-alive answer right after; access lines log 0 bytes", async () => {
+  const page = await get("web.example.com", "/");
+  assert.is(page.body.length, 615);
+  const head = await get("web.example.com", "/", { method: "HEAD" });
+  assert.equal([head.status, head.headers["content-length"], head.headers["content-type"], head.body], [200, "615", "text/html", ""]);
+  // The same headers as GET's, in the same order.
+  const names = (res: typeof head) => Object.keys(res.headers).join(",");
+  assert.is(names(head), names(page));
+  // The upstream's 404 page and nginx's own (no rule matches): their lengths (153, 146), no body.
+  const missing = await get("web.example.com", "/nope", { method: "HEAD" });
+  assert.equal([missing.status, missing.headers["content-length"], missing.body], [404, "153", ""]);
+  const own = await get("nobody.example.com", "/", { method: "HEAD" });
+  assert.equal([own.status, own.headers["content-length"], own.body], [404, "146", ""]);
+  // On one connection: HEAD's head ends the answer and the GET's answer follows at once.
+  const wire = await rawExchange(ports.httpPort, "HEAD / HTTP/1.1\r\nHost: web.example.com\r\n\r\nGET / HTTP/1.1\r\nHost: web.example.com\r\nConnection: close\r\n\r\n");
+  const answers = wire.split(/(?=HTTP\/1\.1 )/);
+  assert.is(answers.length, 2, wire);
+  assert.match(answers[0]!, /^HTTP\/1\.1 200 OK\r\nContent-Type: text\/html\r\nContent-Length: 615\r\nDate: [^\r]+\r\nConnection: keep-alive\r\nKeep-Alive: timeout=5\r\n\r\n$/);
+  assert.match(answers[1]!, /^HTTP\/1\.1 200 OK\r\nContent-Type: text\/html\r\nContent-Length: 615\r\nDate: [^\r]+\r\nConnection: close\r\n\r\n<!DOCTYPE html>/);
+  assert.is(answers[1]!.length - answers[1]!.indexOf("\r\n\r\n") - 4, 615);
+  // HTTP/1.1 over TLS (node:http behind the HTTPS port): the same.
+  const tlsHead = await hostRequest(ports.httpsPort, "web.example.com", "/", { method: "HEAD", tls: true });
+  assert.equal([tlsHead.status, tlsHead.headers["content-length"], tlsHead.body], [200, "615", ""]);
+  // $body_bytes_sent and $upstream_response_length are 0 for HEAD (the controller's line), as are the nginx pod's bytes.
+  const streams = cluster.resolve(PodStreams);
+  let logs = "";
+  for (const c of (await cluster.client.resource<Pod>("Pod").list({ namespace: NAMESPACE })).items) logs += (await streams.logs(NAMESPACE, c.metadata!.name!, new URLSearchParams())) as string;
+  assert.match(logs, /"HEAD \/ HTTP\/1\.1" 200 0 "-" "[^"]*" \d+ \d+\.\d{3} \[default-web-80\] \[\] 10\.244\.\d+\.\d+:80 0 \d+\.\d{3} 200 [0-9a-f]{32}\n/);
+  assert.match(logs, /"HEAD \/ HTTP\/1\.1" 404 0 "-" "[^"]*" \d+ \d+\.\d{3} \[upstream-default-backend\] \[\] 127\.0\.0\.1:8181 0 \d+\.\d{3} 404 [0-9a-f]{32}\n/);
+  const web = (await cluster.client.resource<Pod>("Pod").list({ namespace: "default", labelSelector: "app=web" })).items[0]!;
+  assert.match((await streams.logs("default", web.metadata!.name!, new URLSearchParams())) as string, /"HEAD \/ HTTP\/1\.1" 200 0 "-" "[^"]*" "127\.0\.0\.1"\n/);
+});
+
+curlTest("curl -I through the host port: nginx's welcome page length, no body; two on one connection", async () => {
+  const url = `http://127.0.0.1:${ports.httpPort}/`;
+  // Two URLs: curl reuses the connection, so a body sent after the first head would break the second.
+  const { stdout } = await execFileAsync("curl", ["-sSI", "--max-time", "20", "-H", "Host: web.example.com", url, url], { encoding: "utf8" });
+  const heads = stdout.split(/(?=HTTP\/1\.1 )/);
+  assert.is(heads.length, 2, stdout);
+  for (const h of heads) assert.match(h, /^HTTP\/1\.1 200 OK\r\nContent-Type: text\/html\r\nContent-Length: 615\r\nDate: [^\r]+\r\nConnection: keep-alive\r\nKeep-Alive: timeout=5\r\n\r\n$/);
+});
+
+test("HEAD through the API server's services/proxy: the target's Content-Length passed on, no body", async () => {
+  const server = await cluster.serve({ port: 0, insecureHttp: true, token: "head-token" });
+  const url = `${server.url}/api/v1/namespaces/default/services/web:80/proxy/`;
+  const head = await fetch(url, { method: "HEAD", headers: { Authorization: "Bearer head-token" } });
+  assert.equal([head.status, head.headers.get("content-length"), await head.text()], [200, "615", ""]);
+  const page = await fetch(url, { headers: { Authorization: "Bearer head-token" } });
+  assert.is((await page.text()).length, 615);
 });
 
 test.after(async () => {

@@ -66,6 +66,21 @@ test("requests to one endpoint reuse one kept-alive connection (HTTP/1.1, no Con
   assert.ok(net.opened[0]!.destroyed);
 });
 
+test("a HEAD request's answer ends with its head (Content-Length passed on, no body read); the connection then serves the next request", async () => {
+  const seen: string[] = [];
+  const net = stack((c, req) => {
+    seen.push(req.slice(0, req.indexOf(" ")));
+    c.reply(req.startsWith("HEAD") ? "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 615\r\n\r\n" : ok("page"));
+  });
+  const pool = new UpstreamPool(net, new VirtualClock({ auto: false }));
+  const head = await pool.request("10.244.1.7", 80, { ...get, method: "HEAD" }, timeouts);
+  assert.equal([head.status, head.headers["content-length"], head.body], [200, "615", ""]);
+  assert.is((await pool.request("10.244.1.7", 80, get, timeouts)).body, "page");
+  assert.equal(seen, ["HEAD", "GET"]);
+  assert.is(net.opened.length, 1);
+  pool.close();
+});
+
 test("a response with Connection: close is not reused; an idle connection the server closed is retried on a new one", async () => {
   let n = 0;
   const net = stack((c, _req) => {

@@ -30,6 +30,7 @@ import { loadOrCreateServingCertificates } from "./tls.js";
 import { clientCertificateUser } from "./client-certificates.js";
 import { ActiveWatches } from "./watch-stream.js";
 import { proxyRouteOf, type ApiServerProxy, type ProxyRoute } from "./proxy-route.js";
+import { bodilessStatus } from "../../cri/http.js";
 import type { ApiServerMetrics, RequestSeries } from "../metrics/api-server-metrics.js";
 import { metricsVerb } from "../metrics/api-server-metrics.js";
 import { PROMETHEUS_TEXT_CONTENT_TYPE } from "../../metrics/metrics-registry.js";
@@ -300,7 +301,9 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     const answer = await options.proxy!(route, { method, target: route.path + search, headers, body });
     const out: Record<string, string> = {};
     for (const [k, v] of Object.entries(answer.headers)) if (!HOP_BY_HOP.has(k.toLowerCase()) && k.toLowerCase() !== "content-length") out[k] = v;
-    out["Content-Length"] = String(Buffer.byteLength(answer.body));
+    // The target's answer to HEAD has no body: its Content-Length is passed on (none when it sent none), as Go's proxy does.
+    const length = method === "HEAD" ? answer.headers["content-length"] : String(Buffer.byteLength(answer.body));
+    if (length !== undefined && !bodilessStatus(answer.status)) out["Content-Length"] = length;
     res.writeHead(answer.status, out);
     res.end(method === "HEAD" ? undefined : answer.body);
   };

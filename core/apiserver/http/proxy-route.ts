@@ -69,9 +69,10 @@ export interface ProxyRequest {
   readonly body: string;
 }
 
-/** The target's answer. */
+/** The target's answer (to HEAD: its headers, the Content-Length among them, and an empty body). */
 export interface ProxyResponse {
   readonly status: number;
+  /** Lower-cased names. */
   readonly headers: Readonly<Record<string, string>>;
   readonly body: string;
 }

@@ -62,17 +62,17 @@ class RequestTargets {
 }
 
 /**
- * The answers to GET and HEAD for the last page served (its status and text: the same file's text
- * is the same string), made once per page rather than per request: frozen, so the connection writes
- * the same bytes each time without formatting them again (see {@link fixedResponse}).
+ * The answer for the last page served (its status and text: the same file's text is the same
+ * string), made once per page rather than per request: frozen, so the connection writes the same
+ * bytes each time without formatting them again (see {@link fixedResponse}); to HEAD, the same
+ * headers (the page's Content-Length) without the body.
  */
 class PageAnswers {
   private text: string | undefined;
   private status = 0;
   /** The page's UTF-8 byte length. */
   length = 0;
-  get: HttpResponse = { status: 0 };
-  head: HttpResponse = { status: 0 };
+  answer: HttpResponse = { status: 0 };
 
   constructor(private readonly server: string) {}
 
@@ -82,8 +82,7 @@ class PageAnswers {
       this.status = status;
       this.length = Buffer.byteLength(text);
       // Content-Length where the server would count it (after the handler's headers), from the page's known length.
-      this.get = fixedResponse({ status, headers: { Server: this.server, "Content-Type": "text/html", "Content-Length": String(this.length) }, body: text });
-      this.head = fixedResponse({ status, headers: { Server: this.server, "Content-Type": "text/html" }, body: "" });
+      this.answer = fixedResponse({ status, headers: { Server: this.server, "Content-Type": "text/html", "Content-Length": String(this.length) }, body: text });
     }
     return this;
   }
@@ -154,9 +153,11 @@ function nginx(version: string): Program {
       const body = p.fs.read(file);
       const status = body === undefined ? 404 : 200;
       const page = answers.of(status, body ?? notFoundPage);
-      p.stdout(accessLine.of(req.remoteAddress, clfTime(p.clock.now()), req.method, req.path, req.httpVersion, status, page.length, req.headers["referer"] ?? "-", req.headers["user-agent"] ?? "-", req.headers["x-forwarded-for"] ?? "-"));
+      // $body_bytes_sent: a HEAD request is sent no body.
+      const sent = req.method === "HEAD" ? 0 : page.length;
+      p.stdout(accessLine.of(req.remoteAddress, clfTime(p.clock.now()), req.method, req.path, req.httpVersion, status, sent, req.headers["referer"] ?? "-", req.headers["user-agent"] ?? "-", req.headers["x-forwarded-for"] ?? "-"));
       if (status === 404) p.stderr(`${t()} [error] 29#29: *1 open() "/usr/share/nginx/html${path}" failed (2: No such file or directory), client: ${req.remoteAddress}, server: localhost, request: "${req.method} ${req.path} ${req.httpVersion}", host: "${req.headers["host"] ?? ""}"\n`);
-      return req.method === "HEAD" ? page.head : page.get;
+      return page.answer;
     });
     return untilSignal(p, (s) => {
       if (s === "SIGTERM" || s === "SIGINT") {
