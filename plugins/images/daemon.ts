@@ -75,6 +75,17 @@ export function clfTime(ms: number): string {
 let clfSecond = Number.NaN;
 let clfText = "";
 
+/** `Fri, 27 Nov 2026 13:46:15 GMT` (an HTTP `Date` header's IMF-fixdate), the text kept for the second it names. */
+export function httpDate(ms: number): string {
+  const second = Math.floor(ms / 1000);
+  if (second === dateSecond) return dateText;
+  dateSecond = second;
+  dateText = new Date(second * 1000).toUTCString();
+  return dateText;
+}
+let dateSecond = Number.NaN;
+let dateText = "";
+
 /** `16 May 2024 09:14:01.123` (redis). */
 export function redisTime(ms: number): string {
   const d = new Date(ms);

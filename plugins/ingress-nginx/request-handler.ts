@@ -327,7 +327,7 @@ export class RequestHandler {
     const outcome: Outcome = { upstream: name, alternative, upstreamAddr: addr, upstreamLength: String(bodyLength), upstreamTime: secondsText((performance.now() - t0) / 1000), upstreamStatus: String(upstream.status) };
     const out: Record<string, string> = {};
     const given = upstream.headers;
-    for (const k in given) if (k !== "connection" && k !== "content-length" && k !== "transfer-encoding" && k !== "server") out[canonical(k)] = given[k]!;
+    for (const k in given) if (passedOn(k)) out[canonical(k)] = given[k]!;
     if (upstream.stream) {
       // Streamed: $upstream_response_length and _time are known when the upstream has finished; a
       // failure once the response has begun gets nginx's error-log line (the client's stream is then reset).
@@ -482,6 +482,26 @@ function upstreamFailure(err: unknown): string {
     }
   }
   return `upstream failed (${err instanceof Error ? err.message : String(err)}) while reading response header from upstream`;
+}
+
+/**
+ * Whether an upstream's response header (lower-cased name) reaches the client: not the framing
+ * and connection headers nginx sets itself, nor those its proxy hides by default (`Date`, `Server`,
+ * `X-Pad`, `X-Accel-*`: proxy_hide_header's defaults).
+ */
+function passedOn(name: string): boolean {
+  switch (name) {
+    case "connection":
+    case "keep-alive":
+    case "content-length":
+    case "transfer-encoding":
+    case "server":
+    case "date":
+    case "x-pad":
+      return false;
+    default:
+      return !name.startsWith("x-accel-");
+  }
 }
 
 /** `ip:port` of each endpoint (endpoint lists are kept until their slices change), built once. */

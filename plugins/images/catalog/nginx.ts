@@ -2,7 +2,7 @@ import { normalizePath } from "../../../core/cri/filesystem.js";
 import { fixedResponse, type HttpResponse } from "../../../core/cri/http.js";
 import type { ImageDefinition } from "../../../core/cri/images.js";
 import type { Process, Program } from "../../../core/cri/process.js";
-import { clfTime, layers, nginxErrorTime, serveHttp, untilSignal } from "../daemon.js";
+import { clfTime, httpDate, layers, nginxErrorTime, serveHttp, untilSignal } from "../daemon.js";
 import { DEBIAN_BASE, DEBIAN_OS_RELEASE, USERLAND, baseFiles } from "../userland.js";
 
 const WELCOME = `<!DOCTYPE html>
@@ -63,26 +63,30 @@ class RequestTargets {
 
 /**
  * The answer for the last page served (its status and text: the same file's text is the same
- * string), made once per page rather than per request: frozen, so the connection writes the same
- * bytes each time without formatting them again (see {@link fixedResponse}); to HEAD, the same
- * headers (the page's Content-Length) without the body.
+ * string) in the current second (its `Date`), made once per page and second rather than per
+ * request: frozen, so the connection writes the same bytes each time without formatting them again
+ * (see {@link fixedResponse}); to HEAD, the same headers (the page's Content-Length) without the
+ * body. Headers in nginx's order; `Connection: keep-alive` becomes `close` when the connection
+ * closes. (No Last-Modified, ETag or Accept-Ranges: the files carry no modification time.)
  */
 class PageAnswers {
   private text: string | undefined;
   private status = 0;
+  private date = "";
   /** The page's UTF-8 byte length. */
   length = 0;
   answer: HttpResponse = { status: 0 };
 
   constructor(private readonly server: string) {}
 
-  of(status: number, text: string): this {
-    if (text !== this.text || status !== this.status) {
+  of(status: number, text: string, date: string): this {
+    if (text !== this.text || status !== this.status || date !== this.date) {
+      if (text !== this.text) this.length = Buffer.byteLength(text);
       this.text = text;
       this.status = status;
-      this.length = Buffer.byteLength(text);
+      this.date = date;
       // Content-Length where the server would count it (after the handler's headers), from the page's known length.
-      this.answer = fixedResponse({ status, headers: { Server: this.server, "Content-Type": "text/html", "Content-Length": String(this.length) }, body: text });
+      this.answer = fixedResponse({ status, headers: { Server: this.server, Date: date, "Content-Type": "text/html", "Content-Length": String(this.length), Connection: "keep-alive" }, body: text });
     }
     return this;
   }
@@ -152,10 +156,11 @@ function nginx(version: string): Program {
       const file = path.endsWith("/") || p.fs.isDirectory(target.root) ? target.index : target.file;
       const body = p.fs.read(file);
       const status = body === undefined ? 404 : 200;
-      const page = answers.of(status, body ?? notFoundPage);
+      const now = p.clock.now();
+      const page = answers.of(status, body ?? notFoundPage, httpDate(now));
       // $body_bytes_sent: a HEAD request is sent no body.
       const sent = req.method === "HEAD" ? 0 : page.length;
-      p.stdout(accessLine.of(req.remoteAddress, clfTime(p.clock.now()), req.method, req.path, req.httpVersion, status, sent, req.headers["referer"] ?? "-", req.headers["user-agent"] ?? "-", req.headers["x-forwarded-for"] ?? "-"));
+      p.stdout(accessLine.of(req.remoteAddress, clfTime(now), req.method, req.path, req.httpVersion, status, sent, req.headers["referer"] ?? "-", req.headers["user-agent"] ?? "-", req.headers["x-forwarded-for"] ?? "-"));
       if (status === 404) p.stderr(`${t()} [error] 29#29: *1 open() "/usr/share/nginx/html${path}" failed (2: No such file or directory), client: ${req.remoteAddress}, server: localhost, request: "${req.method} ${req.path} ${req.httpVersion}", host: "${req.headers["host"] ?? ""}"\n`);
       return page.answer;
     });
