@@ -394,6 +394,9 @@ curlTest("curl -I through the host port: nginx's welcome page length, no body; t
   const heads = stdout.split(/(?=HTTP\/1\.1 )/);
   assert.is(heads.length, 2, stdout);
   for (const h of heads) assert.match(h, /^HTTP\/1\.1 200 OK\r\nContent-Type: text\/html\r\nContent-Length: 615\r\nDate: [^\r]+\r\nConnection: keep-alive\r\nKeep-Alive: timeout=5\r\n\r\n$/);
+  // HTTP/2 with prior knowledge (h2c on the plain port): the same length.
+  const h2 = await execFileAsync("curl", ["-sSI", "--max-time", "20", "--http2-prior-knowledge", "-H", "Host: web.example.com", url], { encoding: "utf8" });
+  assert.match(h2.stdout, /^HTTP\/2 200 \r\ncontent-type: text\/html\r\ncontent-length: 615\r\ndate: [^\r]+\r\n\r\n$/);
 });
 
 test("HEAD through the API server's services/proxy: the target's Content-Length passed on, no body", async () => {
