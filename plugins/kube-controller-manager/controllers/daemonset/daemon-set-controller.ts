@@ -23,7 +23,7 @@ import { slowStartBatch } from "../workload/slow-start.js";
 import { CONTROLLER_REVISION_HASH, currentRevision, revisionHash, truncateHistory } from "../workload/controller-revision.js";
 import { writeStatus } from "../workload/status-update.js";
 import { scaled } from "../deployment/deployment-util.js";
-import { daemonPodTolerations, pinToNode, targetNodeName } from "./node-eligibility.js";
+import { daemonPodTolerations, nodeShouldRunDaemonPod, pinToNode, targetNodeName } from "./node-eligibility.js";
 import { DAEMON_POD_NODE_INDEX, daemonPodNodeKey, ensureDaemonPodNodeIndex } from "./daemon-pod-index.js";
 import { NodeVerdicts, sameSchedulingFacts, type NodeVerdict } from "./node-verdicts.js";
 import { byCreation, nodeTally } from "./status-tally.js";
@@ -127,10 +127,11 @@ export function rollingUpdateStep(nodeToPods: ReadonlyMap<string, readonly Pod[]
  * replaces old pods within maxUnavailable / maxSurge, OnDelete only when a pod is deleted.
  * Status carries every counter upstream writes.
  *
- * A sync's work follows what changed: pod events and node additions, removals and label or taint
- * changes mark their node, and a sync re-evaluates the marked nodes only (pods read from an index
- * by set and node, verdicts cached per template generation and node labels and taints, status
- * counters kept per node). A new template or history, an orphan to adopt, a rolling update in
+ * A sync's work follows what changed: pod events and node additions and removals mark their
+ * node, and so does a change of a node's labels or taints for the sets whose verdict on it
+ * changed (upstream's updateNode); a sync re-evaluates the marked nodes only (pods read from an
+ * index by set and node, verdicts cached per template generation and node labels and taints,
+ * status counters kept per node). A new template or history, an orphan to adopt, a rolling update in
  * progress, minReadySeconds or a failed sync make it walk every node, as upstream's every sync does.
  */
 export function daemonSetController(mgr: Manager, workers: number): Controller {
@@ -211,23 +212,46 @@ export function daemonSetController(mgr: Manager, workers: number): Controller {
       return out;
     }),
   });
-  // Nodes added, removed, or with new labels or taints (not status heartbeats): that node, for every set.
+  // Nodes added or removed: that node, for every set. A node update (upstream's updateNode) only
+  // when its labels or taints changed (not status heartbeats), and then only for the sets whose
+  // verdict on it changed: the update predicate finds them, the handler enqueues those.
+  let changedOnUpdate: DaemonSetObject[] | undefined;
+  const nodeRequests = (name: string, list: readonly DaemonSetObject[]): { namespace: string; name: string }[] =>
+    list.map((ds) => {
+      const key = { namespace: ds.metadata!.namespace!, name: ds.metadata!.name! };
+      states.get(keyOf(key.namespace, key.name))?.touch(name);
+      return key;
+    });
   controller.watch({
     informer: nodes,
     predicates: [
       {
-        update: (o, n) => !sameSchedulingFacts(o, n),
+        update: (o, n) => {
+          if (sameSchedulingFacts(o, n)) return false;
+          const changed = setLister.list().filter((ds) => {
+            const spec = ds.spec!.template.spec!;
+            const was = nodeShouldRunDaemonPod(o, spec);
+            const is = verdicts.get(n, ds.metadata!.uid!, ds.metadata?.generation, spec);
+            return was.shouldRun !== is.shouldRun || was.shouldContinueRunning !== is.shouldContinueRunning;
+          });
+          if (changed.length === 0) return false;
+          changedOnUpdate = changed;
+          return true;
+        },
         delete: (n) => {
           verdicts.forgetNode(n.metadata!.name!);
           return true;
         },
       },
     ],
-    handler: enqueueRequestsFromMapFunc<Node>((node) => {
-      const name = node.metadata!.name!;
-      for (const st of states.values()) st.touch(name);
-      return setLister.list().map((ds) => ({ namespace: ds.metadata!.namespace!, name: ds.metadata!.name! }));
-    }),
+    handler: {
+      map: (node) => {
+        const list = changedOnUpdate ?? setLister.list();
+        changedOnUpdate = undefined;
+        return nodeRequests(node.metadata!.name!, list);
+      },
+      mapOldOnUpdate: false,
+    },
   });
   controller.watch({
     informer: revInformer,

@@ -1,4 +1,5 @@
 import type { Node, PodSpec, Taint } from "kubernetes-types/core/v1.js";
+import { labelChanged } from "../../../../core/index.js";
 import { nodeShouldRunDaemonPod } from "./node-eligibility.js";
 
 /** {@link nodeShouldRunDaemonPod}'s answer. */
@@ -7,14 +8,8 @@ export interface NodeVerdict {
   readonly shouldContinueRunning: boolean;
 }
 
-function sameLabels(a: Readonly<Record<string, string>> | undefined, b: Readonly<Record<string, string>> | undefined): boolean {
-  if (a === b) return true;
-  const ka = a ? Object.keys(a) : [];
-  const kb = b ? Object.keys(b) : [];
-  if (ka.length !== kb.length) return false;
-  for (const k of ka) if (b![k] !== a![k]) return false;
-  return true;
-}
+/** Core's label-change predicate, for nodes. */
+const labelsDiffer = labelChanged.update as (a: Node, b: Node) => boolean;
 
 function sameTaints(a: readonly Taint[] | undefined, b: readonly Taint[] | undefined): boolean {
   if (a === b) return true;
@@ -33,7 +28,7 @@ function sameTaints(a: readonly Taint[] | undefined, b: readonly Taint[] | undef
  * taints (upstream's shouldIgnoreNodeUpdate). Status heartbeats leave both alone.
  */
 export function sameSchedulingFacts(a: Node, b: Node): boolean {
-  return sameLabels(a.metadata?.labels, b.metadata?.labels) && sameTaints(a.spec?.taints, b.spec?.taints);
+  return !labelsDiffer(a, b) && sameTaints(a.spec?.taints, b.spec?.taints);
 }
 
 interface Entry {
