@@ -5,7 +5,9 @@ import type { ControllerRevision, DaemonSet } from "kubernetes-types/apps/v1.js"
 import type { Cluster } from "../../core/cluster/cluster.js";
 import { daemonPodTolerations, nodeShouldRunDaemonPod } from "../../plugins/kube-controller-manager/controllers/daemonset/node-eligibility.js";
 import { daemonSetBudget, rollingUpdateStep } from "../../plugins/kube-controller-manager/controllers/daemonset/daemon-set-controller.js";
-import { fakeKubelet, podsOf, withCluster } from "./helpers.js";
+import { NodeVerdicts } from "../../plugins/kube-controller-manager/controllers/daemonset/node-verdicts.js";
+import { StatusTally, nodeTally } from "../../plugins/kube-controller-manager/controllers/daemonset/status-tally.js";
+import { fakeKubelet, podsOf, setPodStatus, withCluster } from "./helpers.js";
 
 /** The controllers and the scheduler (these controllers place pods through it); the fake kubelet runs them. */
 const WITH_SCHEDULER = ["kube-controller-manager", "kube-scheduler"];
@@ -186,6 +188,95 @@ test("maxSurge starts the new pod next to the old one before deleting it", async
     const live = await livePods(cluster, created.metadata!.uid!);
     assert.equal(live.map((p) => p.spec!.containers[0]!.image), ["agent:2", "agent:2"]);
     stop();
+  }, { nodes: 3, plugins: WITH_SCHEDULER });
+});
+
+test("node verdicts are cached per template generation and node labels and taints, not per object", () => {
+  const verdicts = new NodeVerdicts();
+  const spec = { containers: [{ name: "c" }], nodeSelector: { agent: "yes" } };
+  const a = node("a", { agent: "yes" });
+  assert.equal(verdicts.get(a, "uid", 1, spec), { shouldRun: true, shouldContinueRunning: true });
+  // A heartbeat: a new object, same labels and taints. The cached verdict stands even for a spec
+  // object that would now say otherwise (same generation: the same template).
+  const heartbeat: Node = { ...a, status: { conditions: [{ type: "Ready", status: "True" }] } };
+  assert.equal(verdicts.get(heartbeat, "uid", 1, { ...spec, nodeSelector: { agent: "no" } }), { shouldRun: true, shouldContinueRunning: true });
+  // A new generation re-evaluates.
+  assert.equal(verdicts.get(heartbeat, "uid", 2, { ...spec, nodeSelector: { agent: "no" } }), { shouldRun: false, shouldContinueRunning: false });
+  // New labels or taints re-evaluate.
+  assert.equal(verdicts.get(node("a", { agent: "no" }), "uid", 1, spec), { shouldRun: false, shouldContinueRunning: false });
+  assert.equal(verdicts.get(node("a", { agent: "yes" }, [{ key: "k", effect: "NoExecute" }]), "uid", 1, spec), { shouldRun: false, shouldContinueRunning: false });
+  assert.equal(verdicts.get(node("a", { agent: "yes" }, [{ key: "k", effect: "NoSchedule" }]), "uid", 1, spec), { shouldRun: false, shouldContinueRunning: true });
+  assert.equal(verdicts.get(node("a", { agent: "yes" }), "other", 1, spec), { shouldRun: true, shouldContinueRunning: true }, "per set");
+});
+
+test("status tally: per-node shares add up to upstream's counters and follow re-evaluated nodes", () => {
+  const ready = (name: string, hash: string): Pod => ({ ...dpod(name, hash, true), metadata: { name, creationTimestamp: "2026-01-01T00:00:0" + name.length + "Z", labels: { "controller-revision-hash": hash } } });
+  const always = (): boolean => true;
+  const tally = new StatusTally();
+  tally.set("n1", nodeTally(true, [ready("a", "h")], "h", always));
+  tally.set("n2", nodeTally(true, [dpod("b", "old", false)], "h", always));
+  tally.set("n3", nodeTally(true, [], "h", always));
+  tally.set("n4", nodeTally(false, [ready("d", "h")], "h", always));
+  tally.set("gone", nodeTally(undefined, [dpod("e", "old", true)], "h", always));
+  assert.equal(tally.counters(), { desiredNumberScheduled: 3, currentNumberScheduled: 2, numberMisscheduled: 1, numberReady: 1, updatedNumberScheduled: 1, numberAvailable: 1, numberUnavailable: 2 });
+  assert.ok(tally.hasOld);
+  // n2's pod replaced by an updated ready one, the gone node's pod removed, n4 gone.
+  tally.set("n2", nodeTally(true, [ready("b2", "h")], "h", always));
+  tally.set("gone", nodeTally(undefined, [], "h", always));
+  tally.set("n4", nodeTally(undefined, [], "h", always));
+  assert.equal(tally.counters(), { desiredNumberScheduled: 3, currentNumberScheduled: 2, numberMisscheduled: 0, numberReady: 2, updatedNumberScheduled: 2, numberAvailable: 2, numberUnavailable: 1 });
+  assert.not.ok(tally.hasOld);
+  // Two pods on a node: the oldest is the one counted as ready.
+  const later: Pod = { ...dpod("c", "h", false), metadata: { name: "c", creationTimestamp: "2026-01-01T00:00:09Z", labels: { "controller-revision-hash": "h" } } };
+  tally.set("n3", nodeTally(true, [later, ready("cc", "h")], "h", always));
+  assert.is(tally.counters().numberReady, 3);
+});
+
+test("node label and taint changes, relabelled and failed pods re-evaluate only their node", async () => {
+  await withCluster(async (cluster) => {
+    const stop = fakeKubelet(cluster, { scheduled: true });
+    const dsClient = cluster.client.resource<DaemonSet>("DaemonSet");
+    const nodes = cluster.client.resource<Node>("Node");
+    await nodes.patch("kubesim-worker", "merge", { metadata: { labels: { agent: "yes" } } });
+    const created = (await dsClient.create(DS("agent:1", { template: { metadata: { labels: { app: "agent" } }, spec: { containers: [{ name: "c", image: "agent:1" }], nodeSelector: { agent: "yes" } } } }))) as DaemonSet;
+    const uid = created.metadata!.uid!;
+    const ds = (p: (d: DaemonSet) => boolean): Promise<DaemonSet> => cluster.waitFor<DaemonSet>("DaemonSet", p, { namespace: "default" });
+    await ds((d) => d.status?.numberReady === 1 && d.status.desiredNumberScheduled === 1);
+    const onNodes = async (): Promise<string[]> => (await livePods(cluster, uid)).map((p) => p.spec!.nodeName!).sort();
+    // A node gaining the label gets a pod (the set itself did not change).
+    await nodes.patch("kubesim-worker2", "merge", { metadata: { labels: { agent: "yes" } } });
+    await ds((d) => d.status?.numberReady === 2 && d.status.desiredNumberScheduled === 2);
+    assert.equal(await onNodes(), ["kubesim-worker", "kubesim-worker2"]);
+    // An untolerated NoExecute taint removes the node's pod.
+    await nodes.patch("kubesim-worker2", "merge", { spec: { taints: [{ key: "dedicated", value: "db", effect: "NoExecute" }] } });
+    await ds((d) => d.status?.desiredNumberScheduled === 1 && d.status.numberMisscheduled === 0 && d.status.currentNumberScheduled === 1);
+    await cluster.clock.sleep(1000);
+    assert.equal(await onNodes(), ["kubesim-worker"]);
+    // A pod relabelled out of the selector is released, and the node gets a new pod.
+    const [first] = await livePods(cluster, uid);
+    await cluster.client.resource<Pod>("Pod").patch(first!.metadata!.name!, "merge", { metadata: { labels: { app: "other" } } }, { namespace: "default" });
+    await cluster.waitFor<Pod>("Pod", (p) => p.metadata?.name === first!.metadata!.name && !p.metadata?.ownerReferences?.length, { namespace: "default" });
+    await ds((d) => d.status?.numberReady === 1);
+    const replaced = await livePods(cluster, uid);
+    assert.is(replaced.length, 1);
+    assert.is.not(replaced[0]!.metadata!.name, first!.metadata!.name);
+    // A failed pod is deleted (with a FailedDaemonPod event) and replaced on its node.
+    stop();
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await setPodStatus(cluster, replaced[0]!, { phase: "Failed", node: "kubesim-worker" });
+        break;
+      } catch (err) {
+        if (attempt > 5) throw err;
+        await cluster.clock.sleep(100);
+      }
+    }
+    const ev = await cluster.waitFor<Event>("Event", (e) => e.reason === "FailedDaemonPod", { namespace: "default" });
+    assert.is(ev.message, `Found failed daemon pod default/${replaced[0]!.metadata!.name} on node kubesim-worker, will try to kill it`);
+    await cluster.clock.sleep(1000);
+    const live = await livePods(cluster, uid);
+    assert.equal(live.map((p) => p.spec!.nodeName ?? p.spec!.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms[0]?.matchFields?.[0]?.values?.[0]), ["kubesim-worker"]);
+    assert.is.not(live[0]!.metadata!.name, replaced[0]!.metadata!.name);
   }, { nodes: 3, plugins: WITH_SCHEDULER });
 });
 

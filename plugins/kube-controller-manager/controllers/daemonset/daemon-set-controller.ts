@@ -1,4 +1,4 @@
-import type { Node, Pod, PodSpec } from "kubernetes-types/core/v1.js";
+import type { Node, Pod } from "kubernetes-types/core/v1.js";
 import type { ControllerRevision, DaemonSet, DaemonSetStatus } from "kubernetes-types/apps/v1.js";
 import type { LabelSelector as LabelSelectorObject } from "kubernetes-types/meta/v1.js";
 import {
@@ -16,34 +16,20 @@ import {
 import { controllerRefOf, newControllerRef, requestForControllerOf } from "../workload/controller-ref.js";
 import { Expectations } from "../workload/expectations.js";
 import { POD_CONTROLLER_INDEX, ensureControllerIndex } from "../workload/pod-index.js";
-import { claim } from "../workload/claim.js";
-import { isPodAvailable, isPodReady } from "../workload/pod-state.js";
+import { claim, release } from "../workload/claim.js";
+import { isPodAvailable } from "../workload/pod-state.js";
 import { podFromTemplate } from "../workload/pod-template.js";
 import { slowStartBatch } from "../workload/slow-start.js";
 import { CONTROLLER_REVISION_HASH, currentRevision, revisionHash, truncateHistory } from "../workload/controller-revision.js";
 import { writeStatus } from "../workload/status-update.js";
 import { scaled } from "../deployment/deployment-util.js";
 import { daemonPodTolerations, nodeShouldRunDaemonPod, pinToNode, targetNodeName } from "./node-eligibility.js";
+import { DAEMON_POD_NODE_INDEX, daemonPodNodeKey, ensureDaemonPodNodeIndex } from "./daemon-pod-index.js";
+import { NodeVerdicts, sameSchedulingFacts, type NodeVerdict } from "./node-verdicts.js";
+import { byCreation, nodeTally } from "./status-tally.js";
+import { SyncState } from "./sync-state.js";
 
 type DaemonSetObject = DaemonSet & KubeObject;
-
-/**
- * nodeShouldRunDaemonPod, memoised per (template spec, node) object pair: both come from
- * informers and are immutable, so a sync (three passes over every node) only evaluates nodes
- * that changed since the last one.
- */
-const eligibility = new WeakMap<PodSpec, WeakMap<Node, { shouldRun: boolean; shouldContinueRunning: boolean }>>();
-/** The memoised eligibility test of `spec`'s pods, one node at a time. */
-function eligibilityOf(spec: PodSpec): (node: Node) => { shouldRun: boolean; shouldContinueRunning: boolean } {
-  let perNode = eligibility.get(spec);
-  if (!perNode) eligibility.set(spec, (perNode = new WeakMap()));
-  const memo = perNode;
-  return (node) => {
-    let r = memo.get(node);
-    if (!r) memo.set(node, (r = nodeShouldRunDaemonPod(node, spec)));
-    return r;
-  };
-}
 
 const NO_PODS: readonly Pod[] = [];
 /** The pods of `list` not being deleted; `list` itself (no copy) when none is. */
@@ -131,8 +117,6 @@ export function rollingUpdateStep(nodeToPods: ReadonlyMap<string, readonly Pod[]
   return { deletePods, surgeNodes: [...allowedNodes, ...candidateNodes.slice(0, remaining)] };
 }
 
-const byCreation = (a: Pod, b: Pod): number => (a.metadata?.creationTimestamp ?? "").localeCompare(b.metadata?.creationTimestamp ?? "") || (a.metadata?.name ?? "").localeCompare(b.metadata?.name ?? "");
-
 /**
  * The DaemonSet controller (pkg/controller/daemon): one pod per eligible node. A node is eligible
  * when the template's nodeSelector and required node affinity match it and its NoSchedule and
@@ -142,6 +126,13 @@ const byCreation = (a: Pod, b: Pod): number => (a.metadata?.creationTimestamp ??
  * pods are deleted. Templates are recorded as ControllerRevisions `<ds>-<hash>`; RollingUpdate
  * replaces old pods within maxUnavailable / maxSurge, OnDelete only when a pod is deleted.
  * Status carries every counter upstream writes.
+ *
+ * A sync's work follows what changed: pod events and node additions and removals mark their
+ * node, and so does a change of a node's labels or taints for the sets whose verdict on it
+ * changed (upstream's updateNode); a sync re-evaluates the marked nodes only (pods read from an
+ * index by set and node, verdicts cached per template generation and node labels and taints,
+ * status counters kept per node). A new template or history, an orphan to adopt, a rolling update in
+ * progress, minReadySeconds or a failed sync make it walk every node, as upstream's every sync does.
  */
 export function daemonSetController(mgr: Manager, workers: number): Controller {
   const sets = mgr.informers.forResource<DaemonSetObject>("DaemonSet");
@@ -150,6 +141,7 @@ export function daemonSetController(mgr: Manager, workers: number): Controller {
   const nodeLister = nodes.lister();
   const podInformer = mgr.informers.forResource<Pod>("Pod") as SharedInformer<Pod>;
   ensureControllerIndex(podInformer);
+  ensureDaemonPodNodeIndex(podInformer);
   const revInformer = mgr.informers.forResource<ControllerRevision>("ControllerRevision") as SharedInformer<ControllerRevision>;
   ensureControllerIndex(revInformer);
   const pods = mgr.client.resource<Pod>("Pod");
@@ -157,6 +149,9 @@ export function daemonSetController(mgr: Manager, workers: number): Controller {
   const client = mgr.client.resource<DaemonSetObject>("DaemonSet");
   const recorder = mgr.getEventRecorderFor(SOURCE);
   const expectations = new Expectations(mgr.clock);
+  const verdicts = new NodeVerdicts();
+  /** Per set key: what its next sync has to look at. */
+  const states = new Map<string, SyncState>();
   const keyOf = (ns: string, name: string): string => `${ns}/${name}`;
   const podKey = (pod: Pod): string => keyOf(pod.metadata!.namespace!, pod.metadata!.name!);
   const selectorOf = (ds: DaemonSet): LabelSelector => labelSelectorFromObject(ds.spec?.selector as LabelSelectorObject | undefined);
@@ -191,32 +186,80 @@ export function daemonSetController(mgr: Manager, workers: number): Controller {
     maxConcurrentReconciles: workers,
     reconciler: { reconcile: (req) => sync(req.namespace!, req.name) },
   });
-  const allSets = (): { namespace: string; name: string }[] => setLister.list().map((ds) => ({ namespace: ds.metadata!.namespace!, name: ds.metadata!.name! }));
   controller.watch({ informer: sets, handler: enqueueRequestForObject<DaemonSetObject>() });
   controller.watch({
     informer: podInformer,
     predicates: [observe],
+    // A daemon pod marks its node for its set; an orphan the set may adopt asks for a full pass.
     handler: enqueueRequestsFromMapFunc<Pod>((pod) => {
+      const ns = pod.metadata!.namespace!;
       const ref = controllerRefOf(pod);
-      if (ref) return ref.kind === "DaemonSet" ? [{ namespace: pod.metadata!.namespace!, name: ref.name }] : [];
+      if (ref) {
+        if (ref.kind !== "DaemonSet") return [];
+        const node = targetNodeName(pod.spec);
+        if (node !== undefined) states.get(keyOf(ns, ref.name))?.touch(node);
+        return [{ namespace: ns, name: ref.name }];
+      }
       if (pod.metadata?.deletionTimestamp) return [];
       const labels = pod.metadata?.labels ?? {};
-      return setLister.namespace(pod.metadata!.namespace!).list().filter((ds) => selectorOf(ds).matches(labels)).map((ds) => ({ namespace: ds.metadata!.namespace!, name: ds.metadata!.name! }));
+      const out: { namespace: string; name: string }[] = [];
+      for (const ds of setLister.namespace(ns).list()) {
+        if (!selectorOf(ds).matches(labels)) continue;
+        const name = ds.metadata!.name!;
+        states.get(keyOf(ns, name))?.askFull();
+        out.push({ namespace: ns, name });
+      }
+      return out;
     }),
   });
+  // Nodes added or removed: that node, for every set. A node update (upstream's updateNode) only
+  // when its labels or taints changed (not status heartbeats), and then only for the sets whose
+  // verdict on it changed: the update predicate finds them, the handler enqueues those.
+  let changedOnUpdate: DaemonSetObject[] | undefined;
+  const nodeRequests = (name: string, list: readonly DaemonSetObject[]): { namespace: string; name: string }[] =>
+    list.map((ds) => {
+      const key = { namespace: ds.metadata!.namespace!, name: ds.metadata!.name! };
+      states.get(keyOf(key.namespace, key.name))?.touch(name);
+      return key;
+    });
   controller.watch({
     informer: nodes,
     predicates: [
       {
-        update: (o, n) =>
-          JSON.stringify(o.metadata?.labels) !== JSON.stringify(n.metadata?.labels) || JSON.stringify(o.spec?.taints) !== JSON.stringify(n.spec?.taints),
+        update: (o, n) => {
+          if (sameSchedulingFacts(o, n)) return false;
+          const changed = setLister.list().filter((ds) => {
+            const spec = ds.spec!.template.spec!;
+            const was = nodeShouldRunDaemonPod(o, spec);
+            const is = verdicts.get(n, ds.metadata!.uid!, ds.metadata?.generation, spec);
+            return was.shouldRun !== is.shouldRun || was.shouldContinueRunning !== is.shouldContinueRunning;
+          });
+          if (changed.length === 0) return false;
+          changedOnUpdate = changed;
+          return true;
+        },
+        delete: (n) => {
+          verdicts.forgetNode(n.metadata!.name!);
+          return true;
+        },
       },
     ],
-    handler: enqueueRequestsFromMapFunc<Node>(allSets),
+    handler: {
+      map: (node) => {
+        const list = changedOnUpdate ?? setLister.list();
+        changedOnUpdate = undefined;
+        return nodeRequests(node.metadata!.name!, list);
+      },
+      mapOldOnUpdate: false,
+    },
   });
   controller.watch({
     informer: revInformer,
-    handler: enqueueRequestsFromMapFunc<ControllerRevision>((rev) => requestForControllerOf(rev, "DaemonSet")),
+    handler: enqueueRequestsFromMapFunc<ControllerRevision>((rev) => {
+      const requests = requestForControllerOf(rev, "DaemonSet");
+      for (const r of requests) states.get(keyOf(r.namespace, r.name))?.askFull();
+      return requests;
+    }),
   });
   mgr.add(controller);
 
@@ -266,140 +309,176 @@ export function daemonSetController(mgr: Manager, workers: number): Controller {
   async function sync(ns: string, name: string): Promise<{ requeueAfter: number } | void> {
     const key = keyOf(ns, name);
     const ds = setLister.namespace(ns).get(name);
+    let st = states.get(key);
     if (!ds) {
       expectations.delete(key);
+      if (st) verdicts.forgetSet(st.uid);
+      states.delete(key);
       return;
     }
     if (ds.metadata?.deletionTimestamp) return;
-    const selector = selectorOf(ds);
-    const owned = await claim({ informer: podInformer, client: pods, owner: ds, selector, ref: newControllerRef(ds, "apps/v1", "DaemonSet"), recheck: () => client.get(name, { namespace: ns }) });
-    const history = revInformer.indexer.byIndex(POD_CONTROLLER_INDEX, ds.metadata!.uid!).filter((r) => r.metadata?.namespace === ns);
-    const { revision: current } = await currentRevision(revisions, ds, "apps/v1", "DaemonSet", history, async () => {
-      const fresh = await client.get(name, { namespace: ns });
-      await client.updateSubresource(name, "status", { ...fresh, status: { ...fresh.status, collisionCount: (fresh.status?.collisionCount ?? 0) + 1 } }, { namespace: ns });
-    });
-    const hash = revisionHash(current);
-    const nodeList = nodeLister.list();
-    const nodeToPods = new Map<string, Pod[]>();
-    for (const p of owned) {
-      const n = targetNodeName(p.spec);
-      if (n === undefined) continue;
-      let list = nodeToPods.get(n);
-      if (!list) nodeToPods.set(n, (list = []));
-      list.push(p);
+    if (st?.uid !== ds.metadata!.uid!) {
+      if (st) verdicts.forgetSet(st.uid);
+      states.set(key, (st = new SyncState(ds.metadata!.uid!)));
     }
+    try {
+      return await syncSet(ds, key, st);
+    } catch (err) {
+      st.askFull();
+      throw err;
+    }
+  }
+
+  /** One node evaluated by a sync: its verdict (none when the node is gone) and the set's pods on it. */
+  interface NodeView {
+    readonly name: string;
+    readonly verdict: NodeVerdict | undefined;
+    /** The set's pods targeting the node, being deleted included. */
+    readonly pods: readonly Pod[];
+  }
+
+  async function syncSet(ds: DaemonSetObject, key: string, st: SyncState): Promise<{ requeueAfter: number } | void> {
+    const ns = ds.metadata!.namespace!;
+    const name = ds.metadata!.name!;
+    const uid = ds.metadata!.uid!;
+    const generation = ds.metadata?.generation;
+    const templateSpec = ds.spec!.template.spec!;
+    const selector = selectorOf(ds);
     const now = mgr.clock.now();
     const minReady = ds.spec?.minReadySeconds ?? 0;
     const available = (p: Pod): boolean => isPodAvailable(p, minReady, now);
     const rolling = (ds.spec?.updateStrategy?.type ?? "RollingUpdate") === "RollingUpdate";
+    const satisfied = expectations.satisfied(key);
+    const touched = st.take();
+    const full = touched === undefined || generation === undefined || st.generation !== generation || minReady > 0 || (rolling && st.tally.hasOld) || (satisfied && st.manageAll);
+
+    const views: NodeView[] = [];
+    /** The set's pods (claimed), known on a full pass; read from the index when a step needs them all. */
+    let owned: readonly Pod[] | undefined;
+    if (full) {
+      owned = await claim({ informer: podInformer, client: pods, owner: ds, selector, ref: newControllerRef(ds, "apps/v1", "DaemonSet"), recheck: () => client.get(name, { namespace: ns }) });
+      st.history = revInformer.indexer.byIndex(POD_CONTROLLER_INDEX, uid).filter((r) => r.metadata?.namespace === ns);
+      const { revision } = await currentRevision(revisions, ds, "apps/v1", "DaemonSet", st.history, async () => {
+        const fresh = await client.get(name, { namespace: ns });
+        await client.updateSubresource(name, "status", { ...fresh, status: { ...fresh.status, collisionCount: (fresh.status?.collisionCount ?? 0) + 1 } }, { namespace: ns });
+      });
+      st.revision = revision;
+      st.generation = generation;
+      const nodeToPods = podsByNode(owned);
+      // No await from here to the end of the pass: the lister holds the nodes the list was read from.
+      for (const node of nodeLister.list()) {
+        const nodeName = node.metadata!.name!;
+        views.push({ name: nodeName, verdict: verdicts.get(node, uid, generation, templateSpec), pods: nodeToPods.get(nodeName) ?? NO_PODS });
+      }
+      for (const [nodeName, list] of nodeToPods) if (!nodeLister.get(nodeName)) views.push({ name: nodeName, verdict: undefined, pods: list });
+    } else {
+      const names = satisfied ? new Set([...touched!, ...st.deferred]) : touched!;
+      for (const nodeName of names) {
+        const here: Pod[] = [];
+        for (const p of podInformer.indexer.byIndex(DAEMON_POD_NODE_INDEX, daemonPodNodeKey(uid, nodeName))) {
+          if (selector.matches(p.metadata?.labels ?? {})) here.push(p);
+          else await release(pods, p, uid);
+        }
+        const node = nodeLister.get(nodeName);
+        views.push({ name: nodeName, verdict: node ? verdicts.get(node, uid, generation, templateSpec) : undefined, pods: here });
+      }
+    }
+    const current = st.revision!;
+    const hash = revisionHash(current);
+    if (full) st.tally.clear();
+    for (const v of views) st.tally.set(v.name, nodeTally(v.verdict?.shouldRun, notDeleting(v.pods), hash, available));
+
     let failure: unknown;
-    const eligible = eligibilityOf(ds.spec!.template.spec!);
-    if (expectations.satisfied(key)) {
-      let budgetMemo: { surge: number; unavailable: number } | undefined;
-      const budget = (): { surge: number; unavailable: number } => {
-        if (budgetMemo) return budgetMemo;
-        let desired = 0;
-        for (const node of nodeList) if (eligible(node).shouldRun) desired++;
-        return (budgetMemo = rolling ? daemonSetBudget(ds, desired) : { surge: 0, unavailable: 0 });
-      };
+    if (!satisfied) {
+      if (full) st.manageAll = true;
+      else for (const v of views) st.deferred.add(v.name);
+    } else {
+      st.manageAll = false;
+      st.deferred.clear();
+      const budget = (): { surge: number; unavailable: number } => (rolling ? daemonSetBudget(ds, st.tally.desired) : { surge: 0, unavailable: 0 });
       const create: string[] = [];
       const victims: Pod[] = [];
-      for (const node of nodeList) {
-        const nodeName = node.metadata!.name!;
-        const { shouldRun, shouldContinueRunning } = eligible(node);
-        const here = notDeleting(nodeToPods.get(nodeName));
-        if (!shouldContinueRunning) {
-          victims.push(...here);
-          continue;
-        }
-        if (here.length === 0) {
-          if (shouldRun) create.push(nodeName);
-          continue;
-        }
-        // One running pod (the steady state): nothing to do here.
-        if (here.length === 1 && here[0]!.status?.phase !== "Failed" && here[0]!.status?.phase !== "Succeeded") continue;
-        const failed = here.filter((p) => p.status?.phase === "Failed");
-        for (const p of failed) recorder.eventf(ds, "Warning", "FailedDaemonPod", "Found failed daemon pod %s/%s on node %s, will try to kill it", ns, p.metadata!.name!, nodeName);
-        victims.push(...failed);
-        const live = here.filter((p) => p.status?.phase !== "Failed" && p.status?.phase !== "Succeeded").sort(byCreation);
-        if (live.length === 0) {
-          if (shouldRun && failed.length === 0) create.push(nodeName);
-          continue;
-        }
-        if (live.length === 1) continue;
-        // Several pods: keep the oldest updated one, and with surge the oldest old one while the new one is unavailable.
-        const newest = live.filter((p) => p.metadata?.labels?.[CONTROLLER_REVISION_HASH] === hash);
-        const keep = new Set<Pod>();
-        if (budget().surge > 0 && newest.length > 0) {
-          keep.add(newest[0]!);
-          const old = live.find((p) => !newest.includes(p));
-          if (old && !available(newest[0]!)) keep.add(old);
-        } else keep.add(live[0]!);
-        victims.push(...live.filter((p) => !keep.has(p)));
-      }
-      // Unscheduled pods pinned to a node that is gone (getUnscheduledPodsWithoutNode): the scheduler
-      // can never bind them. Pods already bound to a gone node are the pod garbage collector's.
-      // (No await since nodeList was read: the lister still holds the same nodes.)
-      for (const [nodeName, list] of nodeToPods) {
-        const unscheduled = (p: Pod): boolean => !p.spec?.nodeName && !p.metadata?.deletionTimestamp;
-        if (list.some(unscheduled) && !nodeLister.get(nodeName)) victims.push(...list.filter(unscheduled));
-      }
+      for (const v of views) planNode(ds, v, hash, budget, available, create, victims);
       // Only old pods make a rolling update step (it deletes old pods and surges next to them).
-      if (rolling && victims.length === 0 && create.length === 0 && owned.some((p) => !p.metadata?.deletionTimestamp && p.metadata?.labels?.[CONTROLLER_REVISION_HASH] !== hash)) {
-        const step = rollingUpdateStep(nodeToPods, hash, budget(), available);
-        victims.push(...step.deletePods);
-        create.push(...step.surgeNodes);
+      if (rolling && victims.length === 0 && create.length === 0) {
+        owned ??= st.tally.hasOld ? ownedFromIndex(uid, selector) : NO_PODS;
+        if (owned.some((p) => !p.metadata?.deletionTimestamp && p.metadata?.labels?.[CONTROLLER_REVISION_HASH] !== hash)) {
+          const step = rollingUpdateStep(podsByNode(owned), hash, budget(), available);
+          victims.push(...step.deletePods);
+          create.push(...step.surgeNodes);
+        }
       }
       const [createErr, deleteErr] = await Promise.all([createOn(ds, create, hash, key), deletePods(ds, victims, key)]);
       if (create.length > 0 && victims.length > 0) expectations.expectCreations(key, 0);
       failure = createErr ?? deleteErr;
-      // The live hashes are collected only when a revision besides the current one asks.
-      let liveHashes: Set<string> | undefined;
-      const inUse = (r: ControllerRevision): boolean => (liveHashes ??= new Set(owned.map((p) => p.metadata?.labels?.[CONTROLLER_REVISION_HASH] ?? ""))).has(revisionHash(r));
-      await truncateHistory(revisions, ds, history, inUse, [current.metadata!.name!]);
+      // History past the limit (only then can a revision go): the live hashes decide which.
+      if (st.history.length > (ds.spec?.revisionHistoryLimit ?? 10)) {
+        const all = owned ?? ownedFromIndex(uid, selector);
+        let liveHashes: Set<string> | undefined;
+        const inUse = (r: ControllerRevision): boolean => (liveHashes ??= new Set(all.map((p) => p.metadata?.labels?.[CONTROLLER_REVISION_HASH] ?? ""))).has(revisionHash(r));
+        await truncateHistory(revisions, ds, st.history, inUse, [current.metadata!.name!]);
+      }
     }
-    const status = computeStatus(ds, nodeList, nodeToPods, hash, available, eligible);
-    const updated = await updateStatus(ds, status);
-    if (failure) throw failure;
-    if (minReady > 0 && status.numberReady !== status.numberAvailable) return { requeueAfter: minReady * 1000 };
-    if (updated) return undefined;
-    return undefined;
-  }
-
-  function computeStatus(ds: DaemonSetObject, nodeList: readonly Node[], nodeToPods: ReadonlyMap<string, readonly Pod[]>, hash: string, available: (p: Pod) => boolean, eligible: (node: Node) => { shouldRun: boolean }): DaemonSetStatus {
-    let desired = 0;
-    let current = 0;
-    let misscheduled = 0;
-    let ready = 0;
-    let availableN = 0;
-    let updated = 0;
-    for (const node of nodeList) {
-      const { shouldRun } = eligible(node);
-      const here = notDeleting(nodeToPods.get(node.metadata!.name!));
-      if (shouldRun) {
-        desired++;
-        if (here.length === 0) continue;
-        current++;
-        const pod = here.length === 1 ? here[0]! : [...here].sort(byCreation)[0]!;
-        if (isPodReady(pod)) {
-          ready++;
-          if (available(pod)) availableN++;
-        }
-        if (here.length === 1 ? here[0]!.metadata?.labels?.[CONTROLLER_REVISION_HASH] === hash : here.some((p) => p.metadata?.labels?.[CONTROLLER_REVISION_HASH] === hash)) updated++;
-      } else if (here.length > 0) misscheduled++;
-    }
-    return {
-      desiredNumberScheduled: desired,
-      currentNumberScheduled: current,
-      numberMisscheduled: misscheduled,
-      numberReady: ready,
-      updatedNumberScheduled: updated,
-      numberAvailable: availableN,
-      numberUnavailable: desired - availableN,
+    const status: DaemonSetStatus = {
+      ...st.tally.counters(),
       ...(ds.metadata?.generation !== undefined ? { observedGeneration: ds.metadata.generation } : {}),
       ...(ds.status?.collisionCount !== undefined ? { collisionCount: ds.status.collisionCount } : {}),
       ...(ds.status?.conditions ? { conditions: ds.status.conditions } : {}),
     };
+    await updateStatus(ds, status);
+    if (failure) throw failure;
+    if (minReady > 0 && status.numberReady !== status.numberAvailable) return { requeueAfter: minReady * 1000 };
+    return undefined;
+  }
+
+  /** The set's pods from the index (what a claim keeps: its pods whose labels match). */
+  function ownedFromIndex(uid: string, selector: LabelSelector): Pod[] {
+    return podInformer.indexer.byIndex(POD_CONTROLLER_INDEX, uid, (p) => selector.matches(p.metadata?.labels ?? {}));
+  }
+
+  /**
+   * What one node needs (upstream's podsShouldBeOnNode): a pod where there is none and the node
+   * should run one, deletion of pods where none should continue running, of failed pods and of
+   * surplus pods; unscheduled pods pinned to a node that is gone are deleted (the scheduler can
+   * never bind them; pods already bound to a gone node are the pod garbage collector's).
+   */
+  function planNode(ds: DaemonSetObject, v: NodeView, hash: string, budget: () => { surge: number; unavailable: number }, available: (p: Pod) => boolean, create: string[], victims: Pod[]): void {
+    const nodeName = v.name;
+    if (!v.verdict) {
+      const unscheduled = (p: Pod): boolean => !p.spec?.nodeName && !p.metadata?.deletionTimestamp;
+      if (v.pods.some(unscheduled)) victims.push(...v.pods.filter(unscheduled));
+      return;
+    }
+    const { shouldRun, shouldContinueRunning } = v.verdict;
+    const here = notDeleting(v.pods);
+    if (!shouldContinueRunning) {
+      victims.push(...here);
+      return;
+    }
+    if (here.length === 0) {
+      if (shouldRun) create.push(nodeName);
+      return;
+    }
+    // One running pod (the steady state): nothing to do here.
+    if (here.length === 1 && here[0]!.status?.phase !== "Failed" && here[0]!.status?.phase !== "Succeeded") return;
+    const failed = here.filter((p) => p.status?.phase === "Failed");
+    for (const p of failed) recorder.eventf(ds, "Warning", "FailedDaemonPod", "Found failed daemon pod %s/%s on node %s, will try to kill it", ds.metadata!.namespace!, p.metadata!.name!, nodeName);
+    victims.push(...failed);
+    const live = here.filter((p) => p.status?.phase !== "Failed" && p.status?.phase !== "Succeeded").sort(byCreation);
+    if (live.length === 0) {
+      if (shouldRun && failed.length === 0) create.push(nodeName);
+      return;
+    }
+    if (live.length === 1) return;
+    // Several pods: keep the oldest updated one, and with surge the oldest old one while the new one is unavailable.
+    const newest = live.filter((p) => p.metadata?.labels?.[CONTROLLER_REVISION_HASH] === hash);
+    const keep = new Set<Pod>();
+    if (budget().surge > 0 && newest.length > 0) {
+      keep.add(newest[0]!);
+      const old = live.find((p) => !newest.includes(p));
+      if (old && !available(newest[0]!)) keep.add(old);
+    } else keep.add(live[0]!);
+    victims.push(...live.filter((p) => !keep.has(p)));
   }
 
   async function updateStatus(ds: DaemonSetObject, status: DaemonSetStatus): Promise<boolean> {
@@ -411,4 +490,17 @@ export function daemonSetController(mgr: Manager, workers: number): Controller {
   }
 
   return controller;
+}
+
+/** The pods grouped by the node they target (pods targeting none are left out). */
+function podsByNode(list: readonly Pod[]): Map<string, Pod[]> {
+  const out = new Map<string, Pod[]>();
+  for (const p of list) {
+    const n = targetNodeName(p.spec);
+    if (n === undefined) continue;
+    let here = out.get(n);
+    if (!here) out.set(n, (here = []));
+    here.push(p);
+  }
+  return out;
 }

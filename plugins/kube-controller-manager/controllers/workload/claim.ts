@@ -19,6 +19,21 @@ function ignorable(err: unknown): boolean {
   return isStatusError(err, "NotFound") || isStatusError(err, "Invalid") || isStatusError(err, "Conflict");
 }
 
+/** A strategic merge patch of `obj`'s ownerReferences guarded by its uid; undefined when it is gone or changed. */
+async function patchOwners<T extends ObjectLike>(client: ResourceClient<T>, obj: T, refs: unknown[]): Promise<T | undefined> {
+  try {
+    return await client.patch(obj.metadata!.name!, "strategic", { metadata: { ownerReferences: refs, uid: obj.metadata!.uid } }, { namespace: obj.metadata!.namespace! });
+  } catch (err) {
+    if (!ignorable(err)) throw err;
+    return undefined;
+  }
+}
+
+/** Releases `obj` from the owner `ownerUid` (removes that owner reference), as {@link claim} does with objects whose labels stopped matching. */
+export async function release<T extends ObjectLike>(client: ResourceClient<T>, obj: T, ownerUid: string): Promise<void> {
+  await patchOwners(client, obj, [{ $patch: "delete", uid: ownerUid }]);
+}
+
 /**
  * The objects `owner` controls after adoption and release (upstream's ControllerRefManager
  * `ClaimPods` / `ClaimReplicaSets`): owned objects whose labels still match stay; owned ones that
@@ -31,18 +46,10 @@ export async function claim<T extends ObjectLike, O extends ObjectLike>(o: Claim
   const uid = o.owner.metadata!.uid!;
   const deleting = !!o.owner.metadata?.deletionTimestamp;
   const claimed: T[] = [];
-  const patch = async (obj: T, refs: unknown[]): Promise<T | undefined> => {
-    try {
-      return await o.client.patch(obj.metadata!.name!, "strategic", { metadata: { ownerReferences: refs, uid: obj.metadata!.uid } }, { namespace: ns });
-    } catch (err) {
-      if (!ignorable(err)) throw err;
-      return undefined;
-    }
-  };
   for (const obj of o.informer.indexer.byIndex(POD_CONTROLLER_INDEX, uid)) {
     if (obj.metadata?.namespace !== ns) continue;
     if (o.selector.matches(obj.metadata?.labels ?? {})) claimed.push(obj);
-    else if (!deleting) await patch(obj, [{ $patch: "delete", uid }]);
+    else if (!deleting) await release(o.client, obj, uid);
   }
   if (deleting) return claimed;
   const orphans = o.informer.indexer.byIndex(POD_CONTROLLER_INDEX, orphanKey(ns)).filter((p) => !p.metadata?.deletionTimestamp && o.selector.matches(p.metadata?.labels ?? {}));
@@ -53,7 +60,7 @@ export async function claim<T extends ObjectLike, O extends ObjectLike>(o: Claim
   });
   if (fresh?.metadata?.uid !== uid || fresh.metadata?.deletionTimestamp) return claimed;
   for (const obj of orphans) {
-    const adopted = await patch(obj, [o.ref]);
+    const adopted = await patchOwners(o.client, obj, [o.ref]);
     if (adopted) claimed.push(adopted);
   }
   return claimed;
