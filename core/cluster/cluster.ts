@@ -668,8 +668,10 @@ export class Cluster {
     };
     for (const server of this.servers) await step("HTTP server close", () => server.close());
     this.servers.clear();
-    for (const name of [...this.nodeAgents.keys()].reverse()) await this.stopNodeAgents(name);
+    // Controllers first: left running, they would react to every node agent stopping (each pod or
+    // node change syncing a DaemonSet over all nodes), and the stop would grow with nodes².
     await step("controller manager stop", () => this.controllerManager?.stop());
+    for (const name of [...this.nodeAgents.keys()].reverse()) await this.stopNodeAgents(name);
     this.stopController.abort();
     await step("plugin teardown", () => this.plugins.stop());
     await step("informer shutdown", () => this.informerFactory?.shutdown());

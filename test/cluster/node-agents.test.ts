@@ -4,6 +4,7 @@ import { Cluster } from "../../core/cluster/cluster.js";
 import { NodeAgents } from "../../core/cluster/node-agents.js";
 import { NodeName } from "../../core/cluster/node-spec.js";
 import { definePlugin } from "../../core/plugins/plugin.js";
+import { Controllers } from "../../core/controller/extension-point.js";
 
 /** A plugin whose node agent records starts and stops, and reads the node's scope. */
 function recorder(log: string[]) {
@@ -31,6 +32,34 @@ test("node agents start on every node, on nodes added later, and stop on removal
   assert.equal(log.at(-1), "stop a-worker aborted=true");
   await cluster.stop();
   assert.equal(log.slice(-2).sort(), ["stop a-control-plane aborted=true", "stop extra aborted=true"]);
+});
+
+test("cluster stop stops the controllers before the node agents (they would react to every agent stopping)", async () => {
+  const log: string[] = [];
+  const controllers = definePlugin({
+    name: "controllers",
+    setup(ctx) {
+      ctx.contribute(Controllers, "watcher", {
+        name: "watcher",
+        setup(mgr) {
+          const stopped = (signal: AbortSignal): Promise<void> =>
+            new Promise((resolve) =>
+              signal.addEventListener("abort", () => {
+                log.push("controllers stopped");
+                resolve();
+              }, { once: true }),
+            );
+          mgr.add({ name: "watcher", needLeaderElection: false, start: stopped });
+        },
+      });
+    },
+  });
+  const cluster = new Cluster({ name: "d", clock: "virtual", nodes: 2, plugins: [recorder(log), controllers] });
+  await cluster.start();
+  log.length = 0;
+  await cluster.stop();
+  assert.equal(log[0], "controllers stopped");
+  assert.equal(log.slice(1).sort(), ["stop d-control-plane aborted=true", "stop d-worker aborted=true"]);
 });
 
 test("a node agent that fails to start fails addNode and leaves the others stopped", async () => {

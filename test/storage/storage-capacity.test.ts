@@ -1,7 +1,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import type { Event, PersistentVolumeClaim, Pod } from "kubernetes-types/core/v1.js";
-import type { CSIDriver, CSIStorageCapacity, StorageClass } from "kubernetes-types/storage/v1.js";
+import type { Event, Node, PersistentVolumeClaim, Pod } from "kubernetes-types/core/v1.js";
+import type { CSIDriver, CSINode, CSIStorageCapacity, StorageClass } from "kubernetes-types/storage/v1.js";
 import type { Cluster } from "../../core/cluster/cluster.js";
 import { isStatusError } from "../../core/api/status.js";
 import { FAKE_DRIVER, FakeController, fakeStorageCluster, TOPOLOGY_KEY } from "./fake-csi-driver.js";
@@ -69,6 +69,47 @@ test("external-provisioner publishes one CSIStorageCapacity per WaitForFirstCons
     // The class goes: so do its objects.
     await cluster.client.resource<StorageClass>("storageclasses.storage.k8s.io").delete("local");
     await capacitiesWhere(cluster, (xs) => xs.length === 0, "none");
+  });
+});
+
+test("capacity work items are (class, segment): a node joining costs one GetCapacity and one object; relabelled, its object is replaced; gone, deleted", async () => {
+  const driver = new FakeController({ topology: true, capacityPerNode: 10 * GiB });
+  const asked: string[] = [];
+  const getCapacity = driver.controller.getCapacity!;
+  (driver.controller as { getCapacity: typeof getCapacity }).getCapacity = async (req) => {
+    asked.push(req.accessibleTopology?.segments[TOPOLOGY_KEY] ?? "");
+    return getCapacity(req);
+  };
+  await fakeStorageCluster(driver, async (cluster) => {
+    await setUp(cluster);
+    const first = await capacitiesWhere(cluster, (xs) => xs.length === 2, "two objects");
+    asked.length = 0;
+    const addNode = async (name: string, segment: string): Promise<void> => {
+      await cluster.client.resource<Node>("Node").create({ metadata: { name, labels: { "kubernetes.io/hostname": name, [TOPOLOGY_KEY]: segment } } });
+      await cluster.client.resource<CSINode>("csinodes.storage.k8s.io").create({ metadata: { name }, spec: { drivers: [{ name: FAKE_DRIVER, nodeID: name, topologyKeys: [TOPOLOGY_KEY] }] } });
+    };
+    await addNode("n3", "n3");
+    const three = await capacitiesWhere(cluster, (xs) => xs.length === 3 && !!onNode(xs, "n3"), "n3's object");
+    assert.equal(asked, ["n3"], "only the new segment asked");
+    for (const node of ["n1", "n2"]) assert.is(onNode(three, node)!.metadata!.resourceVersion, onNode(first, node)!.metadata!.resourceVersion, `${node}'s object untouched`);
+
+    // A second node in an existing segment adds nothing.
+    await addNode("n4", "n3");
+    await cluster.clock.sleep(1000);
+    assert.is((await capacities(cluster)).length, 3);
+
+    // n3 moves to its own segment n3b: n4 keeps n3's object, n3b gets one.
+    const nodes = cluster.client.resource<Node>("Node");
+    await nodes.patch("n3", "merge", { metadata: { labels: { [TOPOLOGY_KEY]: "n3b" } } });
+    const moved = await capacitiesWhere(cluster, (xs) => xs.length === 4 && !!onNode(xs, "n3b"), "n3b's object");
+    assert.is(onNode(moved, "n3")!.metadata!.name, onNode(three, "n3")!.metadata!.name);
+
+    // The last node of a segment goes: its object goes.
+    await nodes.delete("n4");
+    await capacitiesWhere(cluster, (xs) => xs.length === 3 && !onNode(xs, "n3"), "n3's object deleted");
+    await cluster.client.resource<CSINode>("csinodes.storage.k8s.io").delete("n2");
+    const left = await capacitiesWhere(cluster, (xs) => xs.length === 2 && !onNode(xs, "n2"), "n2's object deleted");
+    assert.equal(left.map((c) => c.nodeTopology?.matchLabels?.[TOPOLOGY_KEY]).sort(), ["n1", "n3b"]);
   });
 });
 

@@ -36,9 +36,9 @@ export function ttlController(mgr: Manager, workers: number): void {
     .withOptions({ maxConcurrentReconciles: workers })
     .complete({
       async reconcile(req) {
-        const all = nodes.lister().list();
-        if (all.length !== count) {
-          count = all.length;
+        // The cache's size, not a listing: every Node event comes here, so a list would make them O(n²).
+        if (nodes.indexer.size !== count) {
+          count = nodes.indexer.size;
           step = ttlStep(step, count);
         }
         const node = nodes.lister().get(req.name);
