@@ -98,8 +98,15 @@ export class HostFileSystem implements FileSystem {
     return found ? [...names].sort() : undefined;
   }
 
+  /** Whether {@link list} would list `path`, without building the listing. */
   isDirectory(path: string): boolean {
-    return this.list(path) !== undefined;
+    const p = normalizePath(path);
+    const r = this.resolveMount(p);
+    if (r) return r.mount.target === p || r.fs.isDirectory(r.path);
+    if (this.root.isDirectory(p)) return true;
+    const prefix = p === "/" ? "/" : p + "/";
+    for (const m of this.table) if (m.target.startsWith(prefix)) return true;
+    return false;
   }
 
   stat(path: string): FileOwnership | undefined {

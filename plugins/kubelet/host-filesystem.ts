@@ -63,8 +63,20 @@ export class NodeHostFileSystem extends HostFileSystem {
     return found ? [...names].sort() : undefined;
   }
 
+  /** Whether {@link list} would list `path`, without building (and sorting) the listing: the kubelet asks it of every file it walks. */
   override isDirectory(path: string): boolean {
-    return this.list(path) !== undefined;
+    const p = normalizePath(path);
+    if (super.isDirectory(p)) return true;
+    const prefix = p === "/" ? "/" : p + "/";
+    if (this.logs) for (const f of this.logs.files()) if (f.startsWith(prefix)) return true;
+    const inDir = this.linksByDir.get(p);
+    if (!inDir) return false;
+    let live = false;
+    for (const link of [...inDir]) {
+      if (this.read(this.links.get(link)!) !== undefined) live = true;
+      else this.dropLink(link);
+    }
+    return live;
   }
 
   symlink(target: string, path: string): void {
