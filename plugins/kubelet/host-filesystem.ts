@@ -44,23 +44,25 @@ export class NodeHostFileSystem extends HostFileSystem {
     const p = normalizePath(dir);
     const prefix = p === "/" ? "/" : p + "/";
     const own = super.list(p);
-    const names = new Set(own ?? []);
-    let found = own !== undefined;
-    for (const f of this.logs?.files() ?? []) {
-      if (!f.startsWith(prefix)) continue;
-      found = true;
-      names.add(f.slice(prefix.length).split("/")[0]!);
-    }
-    for (const link of [...(this.linksByDir.get(p) ?? [])]) {
-      const target = this.links.get(link)!;
-      if (this.read(target) === undefined) {
-        this.dropLink(link);
-        continue;
+    // Log files and links add names; without any, the kernel's own (sorted) listing is the answer.
+    let names: Set<string> | undefined;
+    if (this.logs) {
+      for (const f of this.logs.files()) {
+        if (f.startsWith(prefix)) (names ??= new Set(own)).add(f.slice(prefix.length).split("/")[0]!);
       }
-      found = true;
-      names.add(link.slice(prefix.length));
     }
-    return found ? [...names].sort() : undefined;
+    const inDir = this.linksByDir.get(p);
+    if (inDir) {
+      for (const link of [...inDir]) {
+        const target = this.links.get(link)!;
+        if (this.read(target) === undefined) {
+          this.dropLink(link);
+          continue;
+        }
+        (names ??= new Set(own)).add(link.slice(prefix.length));
+      }
+    }
+    return names ? [...names].sort() : own;
   }
 
   /** Whether {@link list} would list `path`, without building (and sorting) the listing: the kubelet asks it of every file it walks. */
