@@ -36,7 +36,11 @@ export class NodeHostFileSystem extends HostFileSystem {
     if (this.dropLink(p)) return true;
     let removed = false;
     const prefix = p === "/" ? "/" : p + "/";
-    for (const l of [...this.links.keys()]) if (l.startsWith(prefix)) removed = this.dropLink(l) || removed;
+    // The links below `p` are those of the link directories at or below it (a few directories, not every link of the node).
+    for (const [dir, inDir] of [...this.linksByDir]) {
+      if (dir !== p && !dir.startsWith(prefix)) continue;
+      for (const l of [...inDir]) removed = this.dropLink(l) || removed;
+    }
     return super.remove(p) || removed;
   }
 
