@@ -87,19 +87,26 @@ export class HostFileSystem implements FileSystem {
     const r = this.resolveMount(p);
     // Inside a mount, a file is no directory; the mount point itself always is one.
     if (r) return r.fs.list(r.path) ?? (r.mount.target === p ? [] : undefined);
-    const names = new Set(this.root.list(p) ?? []);
-    let found = this.root.isDirectory(p);
+    const own = this.root.list(p);
+    // Mount points below add their first segment; without any, the root's own (sorted) listing is the answer.
+    let names: Set<string> | undefined;
     const prefix = p === "/" ? "/" : p + "/";
     for (const m of this.table) {
       if (!m.target.startsWith(prefix)) continue;
-      found = true;
-      names.add(m.target.slice(prefix.length).split("/")[0]!);
+      (names ??= new Set(own)).add(m.target.slice(prefix.length).split("/")[0]!);
     }
-    return found ? [...names].sort() : undefined;
+    return names ? [...names].sort() : own;
   }
 
+  /** Whether {@link list} would list `path`, without building the listing. */
   isDirectory(path: string): boolean {
-    return this.list(path) !== undefined;
+    const p = normalizePath(path);
+    const r = this.resolveMount(p);
+    if (r) return r.mount.target === p || r.fs.isDirectory(r.path);
+    if (this.root.isDirectory(p)) return true;
+    const prefix = p === "/" ? "/" : p + "/";
+    for (const m of this.table) if (m.target.startsWith(prefix)) return true;
+    return false;
   }
 
   stat(path: string): FileOwnership | undefined {

@@ -166,8 +166,12 @@ export class EventBroadcaster {
         }
       }
       if (!written) {
-        const { resourceVersion: _rv, ...metadata } = event.metadata ?? {};
-        written = await this.events.create({ ...event, metadata });
+        // Without a resourceVersion (what makeEvent builds) the event is sent as it is: object rest is a slow runtime path.
+        if (event.metadata && !("resourceVersion" in event.metadata)) written = await this.events.create(event);
+        else {
+          const { resourceVersion: _rv, ...metadata } = event.metadata ?? {};
+          written = await this.events.create({ ...event, metadata });
+        }
       }
       this.correlator.updateState(key, written);
       return true;

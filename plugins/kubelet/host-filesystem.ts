@@ -36,7 +36,11 @@ export class NodeHostFileSystem extends HostFileSystem {
     if (this.dropLink(p)) return true;
     let removed = false;
     const prefix = p === "/" ? "/" : p + "/";
-    for (const l of [...this.links.keys()]) if (l.startsWith(prefix)) removed = this.dropLink(l) || removed;
+    // The links below `p` are those of the link directories at or below it (a few directories, not every link of the node).
+    for (const [dir, inDir] of [...this.linksByDir]) {
+      if (dir !== p && !dir.startsWith(prefix)) continue;
+      for (const l of [...inDir]) removed = this.dropLink(l) || removed;
+    }
     return super.remove(p) || removed;
   }
 
@@ -44,27 +48,41 @@ export class NodeHostFileSystem extends HostFileSystem {
     const p = normalizePath(dir);
     const prefix = p === "/" ? "/" : p + "/";
     const own = super.list(p);
-    const names = new Set(own ?? []);
-    let found = own !== undefined;
-    for (const f of this.logs?.files() ?? []) {
-      if (!f.startsWith(prefix)) continue;
-      found = true;
-      names.add(f.slice(prefix.length).split("/")[0]!);
-    }
-    for (const link of [...(this.linksByDir.get(p) ?? [])]) {
-      const target = this.links.get(link)!;
-      if (this.read(target) === undefined) {
-        this.dropLink(link);
-        continue;
+    // Log files and links add names; without any, the kernel's own (sorted) listing is the answer.
+    let names: Set<string> | undefined;
+    if (this.logs) {
+      for (const f of this.logs.files()) {
+        if (f.startsWith(prefix)) (names ??= new Set(own)).add(f.slice(prefix.length).split("/")[0]!);
       }
-      found = true;
-      names.add(link.slice(prefix.length));
     }
-    return found ? [...names].sort() : undefined;
+    const inDir = this.linksByDir.get(p);
+    if (inDir) {
+      for (const link of [...inDir]) {
+        const target = this.links.get(link)!;
+        if (this.read(target) === undefined) {
+          this.dropLink(link);
+          continue;
+        }
+        (names ??= new Set(own)).add(link.slice(prefix.length));
+      }
+    }
+    return names ? [...names].sort() : own;
   }
 
+  /** Whether {@link list} would list `path`, without building (and sorting) the listing: the kubelet asks it of every file it walks. */
   override isDirectory(path: string): boolean {
-    return this.list(path) !== undefined;
+    const p = normalizePath(path);
+    if (super.isDirectory(p)) return true;
+    const prefix = p === "/" ? "/" : p + "/";
+    if (this.logs) for (const f of this.logs.files()) if (f.startsWith(prefix)) return true;
+    const inDir = this.linksByDir.get(p);
+    if (!inDir) return false;
+    let live = false;
+    for (const link of [...inDir]) {
+      if (this.read(this.links.get(link)!) !== undefined) live = true;
+      else this.dropLink(link);
+    }
+    return live;
   }
 
   symlink(target: string, path: string): void {

@@ -315,7 +315,8 @@ export class Kubelet {
   }
 
   private forget(uid: string): void {
-    for (const key of this.tokens.keys()) if (key.startsWith(`${uid}|`)) this.tokens.delete(key);
+    const prefix = `${uid}|`;
+    for (const key of this.tokens.keys()) if (key.startsWith(prefix)) this.tokens.delete(key);
     const w = this.workers.get(uid);
     if (!w) return;
     this.workers.delete(uid);

@@ -36,14 +36,15 @@ function removeFrom(sink: Sink, pe: string, node: FieldSet): void {
 }
 
 function compareObjectInto(oldObj: JsonObject, newObj: JsonObject, meta: TypeMeta | undefined, sink: Sink, skip?: (key: string) => boolean): void {
-  for (const key of Object.keys(oldObj)) {
+  // for-in, not Object.keys: plain JSON objects have no inherited members, and no key array is made per node.
+  for (const key in oldObj) {
     if (skip?.(key)) continue;
     if (!(key in newObj) || newObj[key] === undefined) {
       const node = fieldSetOfValue(oldObj[key], meta?.fields?.[key]);
       if (node && oldObj[key] !== undefined) removeFrom(sink, fieldElement(key), node);
     }
   }
-  for (const key of Object.keys(newObj)) {
+  for (const key in newObj) {
     if (skip?.(key)) continue;
     const nv = newObj[key];
     const ov = oldObj[key];
