@@ -117,6 +117,30 @@ test("profiles: a second scheduler name works; a pod naming an unknown scheduler
   }
 });
 
+test("Filter's round-robin start moves on by the nodes examined, modulo all nodes, also for a pod PreFilter narrows to one node", async () => {
+  const cluster = new Cluster({ clock: "virtual", seed: 1, nodes: 151, plugins: [kubeSchedulerPlugin] });
+  await cluster.start();
+  try {
+    const scheduler = cluster.resolve(KubeScheduler) as unknown as { nextStartNodeIndex: number };
+    const pods = cluster.client.resource<Pod>("Pod");
+    assert.is(scheduler.nextStartNodeIndex, 0);
+    // 151 nodes: 48% is 72, so 100 feasible workers are wanted; the tainted control-plane node is examined and rejected on the way.
+    await pods.create(podObject("plain"));
+    await boundTo(cluster, "plain");
+    assert.is(scheduler.nextStartNodeIndex, 101);
+    const pinned = { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchFields: [{ key: "metadata.name", operator: "In", values: ["kubesim-worker7"] }] }] } } } };
+    await pods.create(podObject("pinned", "100m", pinned));
+    assert.is(await boundTo(cluster, "pinned"), "kubesim-worker7");
+    assert.is(scheduler.nextStartNodeIndex, 102, "one node examined: the start moves by one (not back to 0)");
+    await pods.create(podObject("after"));
+    await boundTo(cluster, "after");
+    // From 102 round the end: 100 workers again, and the control-plane node once more.
+    assert.is(scheduler.nextStartNodeIndex, (102 + 101) % 151);
+  } finally {
+    await cluster.stop();
+  }
+});
+
 test("a bad KubeSchedulerConfiguration is refused naming the field", () => {
   const bad: [unknown, string][] = [
     [{ parallelism: 0 }, "parallelism: Invalid value: 0: should be an integer value greater than zero"],
