@@ -74,6 +74,18 @@ function batchAgrees(plugin: FilterPlugin, state: CycleState, pod: Pod, nodes: r
   assert.equal(out.map((s) => s?.message ?? "ok"), nodes.map((n) => plugin.filter(state, pod, n)?.message ?? "ok"), `${plugin.name}.filterNodes agrees with filter`);
 }
 
+/** The batched Score and normalization (when the plugin has them) give the per-node `score` and `normalizeScore` results. */
+function scoresAgree(plugin: InterPodAffinity | PodTopologySpread, pod: Pod, nodes: readonly NodeInfo[], perNode: readonly NodeScore[]): void {
+  if (!("scoreNodes" in plugin) || !plugin.normalizeScores) return;
+  const state = new CycleState();
+  plugin.preScore(state, pod, nodes);
+  const raw = new Float64Array(nodes.length);
+  plugin.scoreNodes(state, pod, nodes, raw);
+  assert.equal(Array.from(raw), nodes.map((n) => plugin.score(state, pod, n)), `${plugin.name}.scoreNodes agrees with score`);
+  plugin.normalizeScores(state, pod, raw);
+  assert.equal(Array.from(raw), perNode.map((s) => s.score), `${plugin.name}.normalizeScores agrees with normalizeScore`);
+}
+
 type Verdicts = Record<string, string | number>;
 
 /** Filter verdicts for every node (with `nominated` added to a cloned state on node 0), and normalized scores. */
@@ -102,6 +114,7 @@ function evaluate(plugin: InterPodAffinity | PodTopologySpread, pod: Pod, nodes:
     const list: NodeScore[] = nodes.map((n) => ({ name: n.name, score: plugin.score(scoreState, pod, n) }));
     plugin.normalizeScore(scoreState, pod, list);
     for (const s of list) out[`score ${s.name}`] = s.score;
+    scoresAgree(plugin, pod, nodes, list);
   }
   return out;
 }
