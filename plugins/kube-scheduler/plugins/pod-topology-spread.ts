@@ -108,6 +108,8 @@ class ScoreState {
     readonly counts: Map<string, number>[],
     readonly weights: number[],
     readonly ignored: Set<string>,
+    /** Per constraint, each node's value of its key as a number, when the snapshot keeps them (Score then reads no Node). */
+    readonly ids?: readonly TopologyDomainIds[],
   ) {}
   clone(): ScoreState {
     return this;
@@ -306,6 +308,14 @@ export class PodTopologySpread implements PreFilterPlugin, PreFilterExtensions, 
     const snap = this.snapshot;
     const ns = pod.metadata?.namespace;
     const cached = !!snap?.podCounts && this.countsEveryNode(pod, constraints);
+    if (cached && !requireAll && snap!.topologyDomainIds) {
+      // The system defaults with the cache's numbers (a Deployment's pods): no node is ignored, and the domains are counted without reading a Node.
+      const ids = constraints.map((c) => snap!.topologyDomainIds!(c.topologyKey));
+      const weights = constraints.map((c, i) => Math.log((c.topologyKey === HOSTNAME ? filtered.length : domainsAmong(filtered, c.topologyKey, ids[i]!)) + 2));
+      const counts = constraints.map((c) => snap!.podCounts!(spreadQuery(ns ?? "default", c.selector, c.topologyKey)) as Map<string, number>);
+      state.write(PRE_SCORE_KEY, new ScoreState(constraints, counts, weights, ignored, ids));
+      return null;
+    }
     // The walk below needs the hostname domains too (it counts only theirs); the cache's counts do not.
     const domainSets = constraints.map((c) => (cached && c.topologyKey === HOSTNAME ? undefined : new Set<string>()));
     for (const ni of filtered) {
@@ -341,7 +351,7 @@ export class PodTopologySpread implements PreFilterPlugin, PreFilterExtensions, 
   score(state: CycleState, _pod: Pod, ni: NodeInfo): number {
     const s = state.read<ScoreState>(PRE_SCORE_KEY);
     if (!s || s.ignored.has(ni.name)) return 0;
-    return nodeScore(s, ni.node?.metadata?.labels ?? NO_LABELS);
+    return nodeScore(s, ni);
   }
 
   /** `score` for every node, the state read once; notes the ignored nodes' indexes for `normalizeScores`. */
@@ -361,7 +371,7 @@ export class PodTopologySpread implements PreFilterPlugin, PreFilterExtensions, 
         out[i] = 0;
         continue;
       }
-      out[i] = nodeScore(s, ni.node?.metadata?.labels ?? NO_LABELS);
+      out[i] = nodeScore(s, ni);
     }
   }
 
@@ -418,15 +428,37 @@ export class PodTopologySpread implements PreFilterPlugin, PreFilterExtensions, 
 }
 
 /** A node's raw score: per constraint whose key it has, its domain's matching pods × the weight + maxSkew − 1, rounded (upstream `scoreForCount`). */
-function nodeScore(s: ScoreState, labels: Readonly<Record<string, string>>): number {
+function nodeScore(s: ScoreState, ni: NodeInfo): number {
   let score = 0;
+  let labels: Readonly<Record<string, string>> | undefined;
   for (let i = 0; i < s.constraints.length; i++) {
     const c = s.constraints[i]!;
-    const v = labels[c.topologyKey];
+    const ids = s.ids?.[i];
+    const id = ids ? ids.of(ni) : -2;
+    const v = id >= 0 ? ids!.values[id] : id === -1 ? undefined : (labels ??= ni.node?.metadata?.labels ?? NO_LABELS)[c.topologyKey];
     if (v === undefined) continue;
     score += (s.counts[i]!.get(v) ?? 0) * s.weights[i]! + (c.maxSkew - 1);
   }
   return Math.round(score);
+}
+
+/** How many domains of `key` the nodes fall in, a node without the key in the "" domain (upstream counts it so). */
+function domainsAmong(nodes: readonly NodeInfo[], key: string, ids: TopologyDomainIds): number {
+  const seen = new Uint8Array(ids.values.length);
+  let count = 0;
+  let others: Set<string> | undefined;
+  for (const ni of nodes) {
+    const id = ids.of(ni);
+    if (id >= 0) {
+      if (seen[id] === 0) {
+        seen[id] = 1;
+        count++;
+      }
+    } else (others ??= new Set()).add(id === -1 ? "" : (ni.node?.metadata?.labels?.[key] ?? ""));
+  }
+  // A value read from the labels (or "") may be one of the numbered values too.
+  if (others) for (const v of others) if (!(seen[ids.values.indexOf(v)] === 1)) count++;
+  return count;
 }
 
 function countMatching(ni: NodeInfo, selector: LabelSelector, ns: string | undefined): number {
