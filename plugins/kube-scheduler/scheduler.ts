@@ -422,6 +422,16 @@ export class Scheduler {
       for (const n of nodes) fit.statuses.set(n.name, pre.status);
       return { fit };
     }
+    // The node preemption nominated the pod to is tried first, alone (upstream `evaluateNominatedNode`): likely the only one that fits.
+    const nominatedName = pod.status?.nominatedNodeName;
+    const nominatedNode = nominatedName ? this.cache.get(nominatedName) : undefined;
+    if (nominatedNode) {
+      const found = fw.findNodesThatPassFilters(state, pod, [nominatedNode], 0, 1, (ni, s) => {
+        fit.rejectedNodes.push(ni);
+        fit.rejectedStatuses.push(s);
+      });
+      if (!(found instanceof Status) && found.feasible.length === 1) return { node: nominatedNode.name };
+    }
     let candidates: readonly NodeInfo[] = nodes;
     if (pre.nodeNames) {
       candidates = nodes.filter((n) => pre.nodeNames!.has(n.name));

@@ -141,6 +141,28 @@ test("Filter's round-robin start moves on by the nodes examined, modulo all node
   }
 });
 
+test("a pod nominated to a node is tried there first and bound there while it fits, though Score would prefer another node", async () => {
+  const cluster = new Cluster({ clock: "virtual", seed: 1, nodes: [{ role: "worker", name: "w1", capacity: { cpu: "4" } }, { role: "worker", name: "w2", capacity: { cpu: "4" } }, { role: "worker", name: "w3", capacity: { cpu: "4" } }], plugins: [kubeSchedulerPlugin] });
+  await cluster.start();
+  try {
+    const pods = cluster.client.resource<Pod>("Pod");
+    // w2 is the busiest node: LeastAllocated scores it last.
+    await pods.create(podObject("load", "2", { nodeSelector: { "kubernetes.io/hostname": "w2" } }));
+    assert.is(await boundTo(cluster, "load"), "w2");
+    await pods.create(podObject("nominated", "100m", { schedulingGates: [{ name: "example.com/hold" }] }));
+    await pods.patch("nominated", "merge", { status: { nominatedNodeName: "w2" } }, { namespace: "default", subresource: "status" });
+    await pods.patch("nominated", "json", [{ op: "remove", path: "/spec/schedulingGates" }], { namespace: "default" });
+    assert.is(await boundTo(cluster, "nominated"), "w2");
+    // Nominated to a node it does not fit: scheduled as any other pod, on the emptier nodes.
+    await pods.create(podObject("too-big", "3", { schedulingGates: [{ name: "example.com/hold" }] }));
+    await pods.patch("too-big", "merge", { status: { nominatedNodeName: "w2" } }, { namespace: "default", subresource: "status" });
+    await pods.patch("too-big", "json", [{ op: "remove", path: "/spec/schedulingGates" }], { namespace: "default" });
+    assert.ok(["w1", "w3"].includes(await boundTo(cluster, "too-big")));
+  } finally {
+    await cluster.stop();
+  }
+});
+
 test("a bad KubeSchedulerConfiguration is refused naming the field", () => {
   const bad: [unknown, string][] = [
     [{ parallelism: 0 }, "parallelism: Invalid value: 0: should be an integer value greater than zero"],
