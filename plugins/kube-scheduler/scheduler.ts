@@ -422,6 +422,16 @@ export class Scheduler {
       for (const n of nodes) fit.statuses.set(n.name, pre.status);
       return { fit };
     }
+    // The node preemption nominated the pod to is tried first, alone (upstream `evaluateNominatedNode`): likely the only one that fits.
+    const nominatedName = pod.status?.nominatedNodeName;
+    const nominatedNode = nominatedName ? this.cache.get(nominatedName) : undefined;
+    if (nominatedNode) {
+      const found = fw.findNodesThatPassFilters(state, pod, [nominatedNode], 0, 1, (ni, s) => {
+        fit.rejectedNodes.push(ni);
+        fit.rejectedStatuses.push(s);
+      });
+      if (!(found instanceof Status) && found.feasible.length === 1) return { node: nominatedNode.name };
+    }
     let candidates: readonly NodeInfo[] = nodes;
     if (pre.nodeNames) {
       candidates = nodes.filter((n) => pre.nodeNames!.has(n.name));
@@ -429,7 +439,7 @@ export class Scheduler {
       for (const n of nodes) if (!pre.nodeNames.has(n.name)) fit.statuses.set(n.name, out);
     }
     started = this.options.clock.now();
-    const feasible = this.findFeasible(fw, state, pod, candidates, fit);
+    const feasible = this.findFeasible(fw, state, pod, candidates, nodes.length, fit);
     this.observeCode(fw, "Filter", typeof feasible === "string" ? "Error" : feasible.length === 0 ? "Unschedulable" : "Success", started);
     if (typeof feasible === "string") return { error: feasible };
     if (feasible.length === 0) {
@@ -450,16 +460,22 @@ export class Scheduler {
     return { node: feasible[this.selectHost(totals)]!.name };
   }
 
-  private findFeasible(fw: Framework, state: CycleState, pod: Pod, nodes: readonly NodeInfo[], fit: FitError): NodeInfo[] | string {
+  /**
+   * Filter over `nodes` (every node, or those PreFilter narrowed them to) from the round-robin
+   * start; the start then moves on by the nodes examined, modulo all `numAllNodes` nodes, as
+   * upstream's `nextStartNodeIndex` (a pod narrowed to one node, e.g. a DaemonSet's, moves it by one).
+   */
+  private findFeasible(fw: Framework, state: CycleState, pod: Pod, nodes: readonly NodeInfo[], numAllNodes: number, fit: FitError): NodeInfo[] | string {
     const pct = fw.profile.percentageOfNodesToScore ?? this.config.percentageOfNodesToScore;
-    const want = numFeasibleNodesToFind(pct, nodes.length);
+    // Without Score plugins the first feasible node is as good as any (upstream `hasScoring`).
+    const want = fw.scorePlugins.length === 0 ? 1 : numFeasibleNodesToFind(pct, nodes.length);
     const start = this.nextStartNodeIndex % nodes.length;
     const found = fw.findNodesThatPassFilters(state, pod, nodes, start, want, (ni, s) => {
       fit.rejectedNodes.push(ni);
       fit.rejectedStatuses.push(s);
     });
     if (found instanceof Status) return found.message;
-    this.nextStartNodeIndex = (start + found.processed) % nodes.length;
+    this.nextStartNodeIndex = (this.nextStartNodeIndex + found.processed) % numAllNodes;
     return found.feasible;
   }
 

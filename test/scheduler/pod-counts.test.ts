@@ -16,6 +16,7 @@ import type { NodeInfo } from "../../plugins/kube-scheduler/framework/node-info.
 import type { FilterPlugin, NodeInfoLister, NodeScore } from "../../plugins/kube-scheduler/framework/interface.js";
 import { InterPodAffinity } from "../../plugins/kube-scheduler/plugins/inter-pod-affinity.js";
 import { PodTopologySpread } from "../../plugins/kube-scheduler/plugins/pod-topology-spread.js";
+import { labelSelectorFromSet } from "../../core/api/selectors/label-selector.js";
 
 const random = new SeededRandom(7);
 const pick = <T>(xs: readonly T[]): T => xs[random.int(xs.length)]!;
@@ -29,6 +30,8 @@ function nodeObject(i: number, variant: number): Node {
   // Some nodes lack a zone, some a rack: nodes without a constraint's key take part differently.
   if ((i + variant) % 7 !== 0) labels["zone"] = `z${(i + variant) % 3}`;
   if (i % 5 !== 0) labels["rack"] = `r${(i * (variant + 1)) % 4}`;
+  // The system default constraints' zone key, on fewer nodes again.
+  if ((i + variant) % 4 !== 0) labels["topology.kubernetes.io/zone"] = `z${(i + variant) % 3}`;
   return { metadata: { name: `n${i}`, labels }, status: { allocatable: { pods: "110" } } } as Node;
 }
 
@@ -74,6 +77,18 @@ function batchAgrees(plugin: FilterPlugin, state: CycleState, pod: Pod, nodes: r
   assert.equal(out.map((s) => s?.message ?? "ok"), nodes.map((n) => plugin.filter(state, pod, n)?.message ?? "ok"), `${plugin.name}.filterNodes agrees with filter`);
 }
 
+/** The batched Score and normalization (when the plugin has them) give the per-node `score` and `normalizeScore` results. */
+function scoresAgree(plugin: InterPodAffinity | PodTopologySpread, pod: Pod, nodes: readonly NodeInfo[], perNode: readonly NodeScore[]): void {
+  if (!("scoreNodes" in plugin) || !plugin.normalizeScores) return;
+  const state = new CycleState();
+  plugin.preScore(state, pod, nodes);
+  const raw = new Float64Array(nodes.length);
+  plugin.scoreNodes(state, pod, nodes, raw);
+  assert.equal(Array.from(raw), nodes.map((n) => plugin.score(state, pod, n)), `${plugin.name}.scoreNodes agrees with score`);
+  plugin.normalizeScores(state, pod, raw);
+  assert.equal(Array.from(raw), perNode.map((s) => s.score), `${plugin.name}.normalizeScores agrees with normalizeScore`);
+}
+
 type Verdicts = Record<string, string | number>;
 
 /** Filter verdicts for every node (with `nominated` added to a cloned state on node 0), and normalized scores. */
@@ -102,6 +117,7 @@ function evaluate(plugin: InterPodAffinity | PodTopologySpread, pod: Pod, nodes:
     const list: NodeScore[] = nodes.map((n) => ({ name: n.name, score: plugin.score(scoreState, pod, n) }));
     plugin.normalizeScore(scoreState, pod, list);
     for (const s of list) out[`score ${s.name}`] = s.score;
+    scoresAgree(plugin, pod, nodes, list);
   }
   return out;
 }
@@ -111,8 +127,10 @@ test("kept counts give the walk's verdicts and scores through pod and node chang
   const N = 24;
   for (let i = 0; i < N; i++) cache.addNode(nodeObject(i, 0));
   const nsLabels = () => ({ team: "x" });
-  const counted = { ipa: new InterPodAffinity({ hardPodAffinityWeight: 3 }, { snapshot: cache, namespaceLabels: nsLabels }), spread: new PodTopologySpread({}, () => undefined, () => cache.list(), cache) };
-  const walked = { ipa: new InterPodAffinity({ hardPodAffinityWeight: 3 }, { snapshot: walking(cache), namespaceLabels: nsLabels }), spread: new PodTopologySpread({}, () => undefined, () => cache.list()) };
+  // The system default constraints (hostname and zone, ScheduleAnyway) for pods without their own, selecting by the pod's app.
+  const byApp = (p: Pod) => (p.metadata?.labels?.["app"] ? labelSelectorFromSet({ app: p.metadata.labels["app"] }) : undefined);
+  const counted = { ipa: new InterPodAffinity({ hardPodAffinityWeight: 3 }, { snapshot: cache, namespaceLabels: nsLabels }), spread: new PodTopologySpread({}, () => undefined, () => cache.list(), cache), defaults: new PodTopologySpread({}, byApp, () => cache.list(), cache) };
+  const walked = { ipa: new InterPodAffinity({ hardPodAffinityWeight: 3 }, { snapshot: walking(cache), namespaceLabels: nsLabels }), spread: new PodTopologySpread({}, () => undefined, () => cache.list()), defaults: new PodTopologySpread({}, byApp, () => cache.list()) };
   const placed: Pod[] = [];
   let compared = 0;
   let differing = 0;
@@ -139,7 +157,7 @@ test("kept counts give the walk's verdicts and scores through pod and node chang
     for (let q = 0; q < 6; q++) {
       const incoming = randomPod();
       const nominated = random.next() < 0.3 ? PodInfo.of(randomPod(nodes[0]!.name)) : undefined;
-      for (const name of ["ipa", "spread"] as const) {
+      for (const name of ["ipa", "spread", "defaults"] as const) {
         const a = evaluate(counted[name], incoming, nodes, nominated);
         const b = evaluate(walked[name], incoming, nodes, nominated);
         assert.equal(a, b, `${name}, round ${round}: ${JSON.stringify(incoming.spec)}`);
@@ -149,7 +167,7 @@ test("kept counts give the walk's verdicts and scores through pod and node chang
     }
   }
   // The comparison saw pods the plugins rejected or scored, not only pods every node accepts.
-  assert.ok(compared === 720 && differing > 100, `${differing} of ${compared} evaluations had a verdict or score`);
+  assert.ok(compared === 1080 && differing > 150, `${differing} of ${compared} evaluations had a verdict or score`);
 });
 
 test.run();

@@ -85,6 +85,27 @@ test("unschedulable pods are flushed after 5 minutes", async () => {
   queue.close();
 });
 
+test("each unschedulable pod is flushed 5 minutes after it failed, gated pods ahead of it or not", async () => {
+  const { clock, queue } = setup();
+  const gated = pod(0, ["example.com/quota"]), first = pod(), second = pod();
+  queue.add(gated);
+  queue.add(first);
+  fail(queue, queue.tryPop()!, "TaintToleration");
+  await clock.advance(60_000);
+  queue.add(second);
+  fail(queue, queue.tryPop()!, "TaintToleration");
+  const where = (): (string | undefined)[] => [gated, first, second].map((p) => queue.location(p.metadata!.uid!));
+  await clock.advance(239_000);
+  assert.equal(where(), ["unschedulable", "unschedulable", "unschedulable"]);
+  await clock.advance(1_000);
+  assert.equal(where(), ["unschedulable", "active", "unschedulable"]);
+  await clock.advance(59_000);
+  assert.equal(where(), ["unschedulable", "active", "unschedulable"]);
+  await clock.advance(1_000);
+  assert.equal(where(), ["unschedulable", "active", "active"]);
+  queue.close();
+});
+
 test("scheduling gates hold a pod until an update removes them", () => {
   const { queue } = setup();
   const gated = pod(0, ["example.com/quota"]);
@@ -138,6 +159,53 @@ test("an event moves exactly the pods one of whose rejecting plugins registered 
   queue.onEvent({ resource: "Pod", actionType: ActionType.Add }, undefined, {});
   assert.equal([affinity, regated].map((p) => queue.location(p.metadata!.uid!)), ["active", "unschedulable"]);
   assert.is(queue.info(regated.metadata!.uid!)!.gatedBy, "SchedulingGates");
+  assert.equal(queue.size, { active: 2, backoff: 0, unschedulable: 2 });
+  queue.close();
+});
+
+test("the pool's index: an event looks at each pod its registered plugins rejected once, in pool order, under the plugins of the pod's latest failure", async () => {
+  const clock = new VirtualClock({ auto: false });
+  const sort = new PrioritySort();
+  const seen: string[] = [];
+  const record = (plugin: string) => (p: Pod): QueueingHint => (seen.push(`${p.metadata!.name!} ${plugin}`), QueueingHint.Skip);
+  const events = new Map([
+    ["TaintToleration", [{ event: { resource: "Node", actionType: ActionType.Add | ActionType.UpdateNodeTaint }, hint: record("TaintToleration") }]],
+    ["NodeResourcesFit", [{ event: { resource: "Node", actionType: ActionType.Add }, hint: record("NodeResourcesFit") }, { event: { resource: "Pod", actionType: ActionType.Delete }, hint: () => QueueingHint.Queue }]],
+    ["NodeAffinity", [{ event: { resource: "Node", actionType: ActionType.UpdateNodeLabel }, hint: record("NodeAffinity") }]],
+  ]);
+  const queue = new SchedulingQueue({ clock, less: (a, b) => sort.less(a, b), profileFor: () => ({ less: (a, b) => sort.less(a, b), preEnqueue: () => undefined, events }) });
+  const pods = [pod(), pod(), pod(), pod(), pod()];
+  const plugins = [["NodeResourcesFit"], ["TaintToleration"], ["TaintToleration", "NodeResourcesFit"], ["NodeAffinity"], ["NodeResourcesFit", "NodeAffinity"]];
+  for (const p of pods) queue.add(p);
+  const infos = pods.map(() => queue.tryPop()!);
+  infos.forEach((info, i) => {
+    info.unschedulablePlugins = new Set(plugins[i]);
+    queue.addUnschedulable(info, queue.schedulingCycle, false);
+  });
+  const hints = (...calls: [number, string][]): string[] => calls.map(([j, plugin]) => `${pods[j]!.metadata!.name!} ${plugin}`);
+  // Node add: TaintToleration's and NodeResourcesFit's pods, each once (its plugins' hints in turn), in the order they failed.
+  queue.onEvent({ resource: "Node", actionType: ActionType.Add }, undefined, {});
+  assert.equal(seen, hints([0, "NodeResourcesFit"], [1, "TaintToleration"], [2, "TaintToleration"], [2, "NodeResourcesFit"], [4, "NodeResourcesFit"]));
+  seen.length = 0;
+  queue.onEvent({ resource: "Node", actionType: ActionType.UpdateNodeLabel }, {}, {});
+  assert.equal(seen, hints([3, "NodeAffinity"], [4, "NodeAffinity"]));
+  // The first pod is deleted; the second fails again, now on NodeAffinity only: it leaves TaintToleration's pods and comes last.
+  queue.delete(pods[0]!);
+  await clock.advance(1_000);
+  queue.update({ ...pods[1]!, metadata: { ...pods[1]!.metadata!, labels: { changed: "yes" } } } as Pod, pods[1]!);
+  const again = queue.tryPop()!;
+  assert.is(again.pod.metadata!.uid, pods[1]!.metadata!.uid);
+  again.unschedulablePlugins = new Set(["NodeAffinity"]);
+  queue.addUnschedulable(again, queue.schedulingCycle, false);
+  seen.length = 0;
+  queue.onEvent({ resource: "Node", actionType: ActionType.UpdateNodeTaint }, {}, {});
+  assert.equal(seen, hints([2, "TaintToleration"]));
+  seen.length = 0;
+  queue.onEvent({ resource: "Node", actionType: ActionType.UpdateNodeLabel }, {}, {});
+  assert.equal(seen, hints([3, "NodeAffinity"], [4, "NodeAffinity"], [1, "NodeAffinity"]));
+  // Assigned pod deleted: NodeResourcesFit's Queue hint moves its two remaining pods, nothing else.
+  queue.onEvent({ resource: "Pod", actionType: ActionType.Delete }, {}, undefined);
+  assert.equal(pods.map((p) => queue.location(p.metadata!.uid!)), [undefined, "unschedulable", "active", "unschedulable", "active"]);
   assert.equal(queue.size, { active: 2, backoff: 0, unschedulable: 2 });
   queue.close();
 });

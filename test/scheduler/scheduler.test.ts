@@ -117,6 +117,52 @@ test("profiles: a second scheduler name works; a pod naming an unknown scheduler
   }
 });
 
+test("Filter's round-robin start moves on by the nodes examined, modulo all nodes, also for a pod PreFilter narrows to one node", async () => {
+  const cluster = new Cluster({ clock: "virtual", seed: 1, nodes: 151, plugins: [kubeSchedulerPlugin] });
+  await cluster.start();
+  try {
+    const scheduler = cluster.resolve(KubeScheduler) as unknown as { nextStartNodeIndex: number };
+    const pods = cluster.client.resource<Pod>("Pod");
+    assert.is(scheduler.nextStartNodeIndex, 0);
+    // 151 nodes: 48% is 72, so 100 feasible workers are wanted; the tainted control-plane node is examined and rejected on the way.
+    await pods.create(podObject("plain"));
+    await boundTo(cluster, "plain");
+    assert.is(scheduler.nextStartNodeIndex, 101);
+    const pinned = { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchFields: [{ key: "metadata.name", operator: "In", values: ["kubesim-worker7"] }] }] } } } };
+    await pods.create(podObject("pinned", "100m", pinned));
+    assert.is(await boundTo(cluster, "pinned"), "kubesim-worker7");
+    assert.is(scheduler.nextStartNodeIndex, 102, "one node examined: the start moves by one (not back to 0)");
+    await pods.create(podObject("after"));
+    await boundTo(cluster, "after");
+    // From 102 round the end: 100 workers again, and the control-plane node once more.
+    assert.is(scheduler.nextStartNodeIndex, (102 + 101) % 151);
+  } finally {
+    await cluster.stop();
+  }
+});
+
+test("a pod nominated to a node is tried there first and bound there while it fits, though Score would prefer another node", async () => {
+  const cluster = new Cluster({ clock: "virtual", seed: 1, nodes: [{ role: "worker", name: "w1", capacity: { cpu: "4" } }, { role: "worker", name: "w2", capacity: { cpu: "4" } }, { role: "worker", name: "w3", capacity: { cpu: "4" } }], plugins: [kubeSchedulerPlugin] });
+  await cluster.start();
+  try {
+    const pods = cluster.client.resource<Pod>("Pod");
+    // w2 is the busiest node: LeastAllocated scores it last.
+    await pods.create(podObject("load", "2", { nodeSelector: { "kubernetes.io/hostname": "w2" } }));
+    assert.is(await boundTo(cluster, "load"), "w2");
+    await pods.create(podObject("nominated", "100m", { schedulingGates: [{ name: "example.com/hold" }] }));
+    await pods.patch("nominated", "merge", { status: { nominatedNodeName: "w2" } }, { namespace: "default", subresource: "status" });
+    await pods.patch("nominated", "json", [{ op: "remove", path: "/spec/schedulingGates" }], { namespace: "default" });
+    assert.is(await boundTo(cluster, "nominated"), "w2");
+    // Nominated to a node it does not fit: scheduled as any other pod, on the emptier nodes.
+    await pods.create(podObject("too-big", "3", { schedulingGates: [{ name: "example.com/hold" }] }));
+    await pods.patch("too-big", "merge", { status: { nominatedNodeName: "w2" } }, { namespace: "default", subresource: "status" });
+    await pods.patch("too-big", "json", [{ op: "remove", path: "/spec/schedulingGates" }], { namespace: "default" });
+    assert.ok(["w1", "w3"].includes(await boundTo(cluster, "too-big")));
+  } finally {
+    await cluster.stop();
+  }
+});
+
 test("a bad KubeSchedulerConfiguration is refused naming the field", () => {
   const bad: [unknown, string][] = [
     [{ parallelism: 0 }, "parallelism: Invalid value: 0: should be an integer value greater than zero"],

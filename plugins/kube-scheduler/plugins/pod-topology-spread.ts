@@ -101,16 +101,23 @@ class FilterState {
 }
 
 class ScoreState {
+  /** Which of the nodes `scoreNodes` scored were ignored, by index (for `normalizeScores`; none while `ignored` is empty). */
+  ignoredAt: Uint8Array | undefined;
   constructor(
     readonly constraints: Constraint[],
     readonly counts: Map<string, number>[],
     readonly weights: number[],
     readonly ignored: Set<string>,
+    /** Per constraint, each node's value of its key as a number, when the snapshot keeps them (Score then reads no Node). */
+    readonly ids?: readonly TopologyDomainIds[],
   ) {}
   clone(): ScoreState {
     return this;
   }
 }
+
+const HOSTNAME = "kubernetes.io/hostname";
+const NO_LABELS: Readonly<Record<string, string>> = {};
 
 /**
  * Spreads pods over topology domains (upstream `podtopologyspread`): DoNotSchedule constraints
@@ -134,8 +141,12 @@ export class PodTopologySpread implements PreFilterPlugin, PreFilterExtensions, 
     private readonly allNodes: () => readonly NodeInfo[],
     private readonly snapshot?: Pick<NodeInfoLister, "podCounts" | "nodesPerTopologyValue" | "nodesWithLabel" | "topologyDomainIds">,
   ) {
-    this.defaults = (args.defaultingType ?? "System") === "System" ? SYSTEM_DEFAULT_CONSTRAINTS : (args.defaultConstraints ?? []);
+    this.systemDefaulted = (args.defaultingType ?? "System") === "System";
+    this.defaults = this.systemDefaulted ? SYSTEM_DEFAULT_CONSTRAINTS : (args.defaultConstraints ?? []);
   }
+
+  /** Whether the defaults are the system's (only then may a node lack a topology key and still be scored). */
+  private readonly systemDefaulted: boolean;
 
   private constraintsOf(pod: Pod, action: "DoNotSchedule" | "ScheduleAnyway"): Constraint[] {
     const own = pod.spec?.topologySpreadConstraints;
@@ -283,30 +294,42 @@ export class PodTopologySpread implements PreFilterPlugin, PreFilterExtensions, 
     }
   }
 
+  /**
+   * As upstream's `initPreScoreState`: nodes lacking a constraint's key are ignored when the pod
+   * has constraints of its own or the defaults are not the system's; a constraint's weight is
+   * log(domains among the filtered nodes + 2), a node without the key being in the "" domain,
+   * and for the hostname key the number of filtered nodes scored (one domain each, not collected).
+   */
   preScore(state: CycleState, pod: Pod, filtered: readonly NodeInfo[]): Status | null {
     const constraints = this.constraintsOf(pod, "ScheduleAnyway");
     if (constraints.length === 0) return Status.skip();
-    const requireAll = !!pod.spec?.topologySpreadConstraints?.length;
+    const requireAll = !!pod.spec?.topologySpreadConstraints?.length || !this.systemDefaulted;
     const ignored = new Set<string>();
-    const domainSets = constraints.map(() => new Set<string>());
+    const snap = this.snapshot;
+    const ns = pod.metadata?.namespace;
+    const cached = !!snap?.podCounts && this.countsEveryNode(pod, constraints);
+    if (cached && !requireAll && snap!.topologyDomainIds) {
+      // The system defaults with the cache's numbers (a Deployment's pods): no node is ignored, and the domains are counted without reading a Node.
+      const ids = constraints.map((c) => snap!.topologyDomainIds!(c.topologyKey));
+      const weights = constraints.map((c, i) => Math.log((c.topologyKey === HOSTNAME ? filtered.length : domainsAmong(filtered, c.topologyKey, ids[i]!)) + 2));
+      const counts = constraints.map((c) => snap!.podCounts!(spreadQuery(ns ?? "default", c.selector, c.topologyKey)) as Map<string, number>);
+      state.write(PRE_SCORE_KEY, new ScoreState(constraints, counts, weights, ignored, ids));
+      return null;
+    }
+    // The walk below needs the hostname domains too (it counts only theirs); the cache's counts do not.
+    const domainSets = constraints.map((c) => (cached && c.topologyKey === HOSTNAME ? undefined : new Set<string>()));
     for (const ni of filtered) {
-      const labels = ni.node?.metadata?.labels ?? {};
-      const has = requireAll ? constraints.every((c) => labels[c.topologyKey] !== undefined) : true;
-      if (!has) {
+      const labels = ni.node?.metadata?.labels ?? NO_LABELS;
+      if (requireAll && !constraints.every((c) => labels[c.topologyKey] !== undefined)) {
         ignored.add(ni.name);
         continue;
       }
-      constraints.forEach((c, i) => {
-        const v = labels[c.topologyKey];
-        if (v !== undefined) domainSets[i]!.add(v);
-      });
+      for (let i = 0; i < constraints.length; i++) domainSets[i]?.add(labels[constraints[i]!.topologyKey] ?? "");
     }
-    const snap = this.snapshot;
-    const ns = pod.metadata?.namespace;
-    if (snap?.podCounts && this.countsEveryNode(pod, constraints)) {
-      // Score reads the counts of filtered nodes' domains only, all in domainSets: the cache's counts over every domain answer the same.
-      const counts = constraints.map((c) => snap.podCounts!(spreadQuery(ns ?? "default", c.selector, c.topologyKey)) as Map<string, number>);
-      const weights = constraints.map((_, i) => Math.log(domainSets[i]!.size + 2));
+    const weights = constraints.map((c, i) => Math.log((c.topologyKey === HOSTNAME ? filtered.length - ignored.size : domainSets[i]!.size) + 2));
+    if (cached) {
+      // Score reads the counts of filtered nodes' domains only: the cache's counts over every domain answer the same.
+      const counts = constraints.map((c) => snap!.podCounts!(spreadQuery(ns ?? "default", c.selector, c.topologyKey)) as Map<string, number>);
       state.write(PRE_SCORE_KEY, new ScoreState(constraints, counts, weights, ignored));
       return null;
     }
@@ -321,7 +344,6 @@ export class PodTopologySpread implements PreFilterPlugin, PreFilterExtensions, 
         counts[i]!.set(v, (counts[i]!.get(v) ?? 0) + countMatching(ni, c.selector, ns));
       });
     }
-    const weights = constraints.map((_, i) => Math.log(domainSets[i]!.size + 2));
     state.write(PRE_SCORE_KEY, new ScoreState(constraints, counts, weights, ignored));
     return null;
   }
@@ -329,14 +351,28 @@ export class PodTopologySpread implements PreFilterPlugin, PreFilterExtensions, 
   score(state: CycleState, _pod: Pod, ni: NodeInfo): number {
     const s = state.read<ScoreState>(PRE_SCORE_KEY);
     if (!s || s.ignored.has(ni.name)) return 0;
-    const labels = ni.node?.metadata?.labels ?? {};
-    let score = 0;
-    s.constraints.forEach((c, i) => {
-      const v = labels[c.topologyKey];
-      if (v === undefined) return;
-      score += (s.counts[i]!.get(v) ?? 0) * s.weights[i]! + (c.maxSkew - 1);
-    });
-    return Math.round(score);
+    return nodeScore(s, ni);
+  }
+
+  /** `score` for every node, the state read once; notes the ignored nodes' indexes for `normalizeScores`. */
+  scoreNodes(state: CycleState, _pod: Pod, nodes: readonly NodeInfo[], out: Float64Array): void {
+    const s = state.read<ScoreState>(PRE_SCORE_KEY);
+    const n = nodes.length;
+    if (!s) {
+      out.fill(0, 0, n);
+      return;
+    }
+    const ignored = s.ignored.size > 0 ? s.ignored : undefined;
+    s.ignoredAt = ignored ? new Uint8Array(n) : undefined;
+    for (let i = 0; i < n; i++) {
+      const ni = nodes[i]!;
+      if (ignored?.has(ni.name)) {
+        s.ignoredAt![i] = 1;
+        out[i] = 0;
+        continue;
+      }
+      out[i] = nodeScore(s, ni);
+    }
   }
 
   scoreExtensions(): ScoreExtensions {
@@ -362,6 +398,26 @@ export class PodTopologySpread implements PreFilterPlugin, PreFilterExtensions, 
     }
     return null;
   }
+  /** `normalizeScore` over the raw scores of the nodes `scoreNodes` just scored (index-aligned). */
+  normalizeScores(state: CycleState, _pod: Pod, scores: Float64Array): Status | null {
+    const s = state.read<ScoreState>(PRE_SCORE_KEY);
+    if (!s) return null;
+    const ignoredAt = s.ignoredAt;
+    let min = Infinity;
+    let max = -Infinity;
+    for (let i = 0; i < scores.length; i++) {
+      if (ignoredAt?.[i]) continue;
+      const v = scores[i]!;
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
+    for (let i = 0; i < scores.length; i++) {
+      if (ignoredAt?.[i]) scores[i] = 0;
+      else scores[i] = max === 0 ? MAX_NODE_SCORE : Math.trunc((MAX_NODE_SCORE * (max + min - scores[i]!)) / max);
+    }
+    return null;
+  }
+
 
   eventsToRegister(): ClusterEventWithHint[] {
     return [
@@ -369,6 +425,40 @@ export class PodTopologySpread implements PreFilterPlugin, PreFilterExtensions, 
       { event: { resource: "Node", actionType: ActionType.Add | ActionType.Delete | ActionType.UpdateNodeLabel | ActionType.UpdateNodeTaint } },
     ];
   }
+}
+
+/** A node's raw score: per constraint whose key it has, its domain's matching pods × the weight + maxSkew − 1, rounded (upstream `scoreForCount`). */
+function nodeScore(s: ScoreState, ni: NodeInfo): number {
+  let score = 0;
+  let labels: Readonly<Record<string, string>> | undefined;
+  for (let i = 0; i < s.constraints.length; i++) {
+    const c = s.constraints[i]!;
+    const ids = s.ids?.[i];
+    const id = ids ? ids.of(ni) : -2;
+    const v = id >= 0 ? ids!.values[id] : id === -1 ? undefined : (labels ??= ni.node?.metadata?.labels ?? NO_LABELS)[c.topologyKey];
+    if (v === undefined) continue;
+    score += (s.counts[i]!.get(v) ?? 0) * s.weights[i]! + (c.maxSkew - 1);
+  }
+  return Math.round(score);
+}
+
+/** How many domains of `key` the nodes fall in, a node without the key in the "" domain (upstream counts it so). */
+function domainsAmong(nodes: readonly NodeInfo[], key: string, ids: TopologyDomainIds): number {
+  const seen = new Uint8Array(ids.values.length);
+  let count = 0;
+  let others: Set<string> | undefined;
+  for (const ni of nodes) {
+    const id = ids.of(ni);
+    if (id >= 0) {
+      if (seen[id] === 0) {
+        seen[id] = 1;
+        count++;
+      }
+    } else (others ??= new Set()).add(id === -1 ? "" : (ni.node?.metadata?.labels?.[key] ?? ""));
+  }
+  // A value read from the labels (or "") may be one of the numbered values too.
+  if (others) for (const v of others) if (!(seen[ids.values.indexOf(v)] === 1)) count++;
+  return count;
 }
 
 function countMatching(ni: NodeInfo, selector: LabelSelector, ns: string | undefined): number {

@@ -4,6 +4,7 @@ import { IndexedHeap } from "../../../core/collections/indexed-heap.js";
 import { PodInfo } from "../framework/pod-info.js";
 import { QueueingHint, type ClusterEvent, type ClusterEventWithHint, type PodNominator, type QueuedPodInfo } from "../framework/interface.js";
 import type { Status } from "../framework/status.js";
+import { UnschedulablePool, type Registrations } from "./unschedulable-pool.js";
 
 export const DEFAULT_POD_INITIAL_BACKOFF_MS = 1_000;
 export const DEFAULT_POD_MAX_BACKOFF_MS = 10_000;
@@ -43,7 +44,7 @@ function keyOf(pod: Pod): string {
 export class SchedulingQueue implements PodNominator {
   private readonly activeQ: IndexedHeap<QueuedPodInfo>;
   private readonly backoffQ = new IndexedHeap<QueuedPodInfo>((a, b) => a.backoffExpiry < b.backoffExpiry || (a.backoffExpiry === b.backoffExpiry && a.seq < b.seq));
-  private readonly unschedulable = new Map<string, QueuedPodInfo>();
+  private readonly unschedulable = new UnschedulablePool();
   /** Pods anywhere in the queue (activeQ, backoffQ, unschedulable) by uid. */
   private readonly where = new Map<string, "active" | "backoff" | "unschedulable">();
   private readonly infos = new Map<string, QueuedPodInfo>();
@@ -65,7 +66,7 @@ export class SchedulingQueue implements PodNominator {
   private readonly maxBackoff: number;
   private readonly maxInUnschedulable: number;
   /** Per profile's registrations (fixed once its framework is built): event kind → plugins that registered it. */
-  private readonly registeredPlugins = new WeakMap<QueueProfile["events"], Map<string, ReadonlySet<string>>>();
+  private readonly registeredPlugins = new WeakMap<Registrations, Map<string, ReadonlySet<string>>>();
 
   constructor(private readonly options: SchedulingQueueOptions) {
     this.activeQ = new IndexedHeap<QueuedPodInfo>(options.less);
@@ -107,7 +108,7 @@ export class SchedulingQueue implements PodNominator {
   private toUnschedulable(info: QueuedPodInfo): void {
     this.removeFromQueues(info);
     const key = keyOf(info.pod);
-    this.unschedulable.set(key, info);
+    this.unschedulable.add(key, info, this.options.profileFor(info.pod).events);
     this.where.set(key, "unschedulable");
     this.armFlush(info.timestamp + this.maxInUnschedulable);
   }
@@ -239,36 +240,33 @@ export class SchedulingQueue implements PodNominator {
 
   /**
    * A cluster event: unschedulable pods whose rejecting plugins registered it (and whose hint
-   * says Queue) move to backoffQ or activeQ. O(unschedulable pods) per event, as upstream; a pod
-   * none of whose rejecting plugins registered the event's kind is passed over without a hint
-   * call or an allocation (most events, with many pods pending: bound pods and node heartbeats).
+   * says Queue) move to backoffQ or activeQ, in the order they entered the pool. Upstream walks
+   * every unschedulable pod and skips those none of whose rejecting plugins registered the event;
+   * the pool's index by rejecting plugin hands over only the others (the same pods, in the same
+   * order), so an event nobody registered for the pending pods (bound pods, node heartbeats)
+   * costs nothing however many pods are pending.
    */
   onEvent(event: ClusterEvent, oldObj: unknown, newObj: unknown): void {
     this.moveRequestCycle = this.schedulingCycle;
     if (this.unschedulable.size === 0) return;
     const kind = `${event.resource}/${event.actionType}`;
-    let events: QueueProfile["events"] | undefined;
+    const candidates = this.unschedulable.rejectedBy((events) => this.pluginsRegisteredFor(events, event, kind));
+    let events: Registrations | undefined;
     let registered: ReadonlySet<string> = new Set();
-    // Iterated live: a pod moved out is deleted (never revisited); one that PreEnqueue gates
-    // again is re-added at the end and skipped there as gated.
-    for (const info of this.unschedulable.values()) {
-      if (info.gatedBy) continue;
-      const profile = this.options.profileFor(info.pod);
-      if (profile.events !== events) {
-        events = profile.events;
-        registered = this.pluginsRegisteredFor(events, event, kind);
-      }
-      if (registered.size === 0 || !this.interested(info, profile, registered, event, oldObj, newObj)) continue;
+    // Moving a pod changes only that pod's place: the candidates after it are still in the pool.
+    for (const { info, registrations } of candidates) {
+      if (registrations !== events) registered = this.pluginsRegisteredFor((events = registrations), event, kind);
+      if (!this.interested(info, registrations, registered, event, oldObj, newObj)) continue;
       if (this.backingOff(info)) this.toBackoff(info);
       else this.moveToActive(info);
     }
   }
 
   /** Whether a plugin that rejected the pod registered `event` (among `registered`) with a hint that says Queue (or none). */
-  private interested(info: QueuedPodInfo, profile: QueueProfile, registered: ReadonlySet<string>, event: ClusterEvent, oldObj: unknown, newObj: unknown): boolean {
+  private interested(info: QueuedPodInfo, events: Registrations, registered: ReadonlySet<string>, event: ClusterEvent, oldObj: unknown, newObj: unknown): boolean {
     for (const plugin of info.unschedulablePlugins) {
       if (!registered.has(plugin)) continue;
-      for (const reg of profile.events.get(plugin) ?? []) {
+      for (const reg of events.get(plugin) ?? []) {
         if (!eventMatches(reg.event, event)) continue;
         if (!reg.hint || reg.hint(info.pod, oldObj, newObj) === QueueingHint.Queue) return true;
       }
@@ -277,7 +275,7 @@ export class SchedulingQueue implements PodNominator {
   }
 
   /** The plugins of a profile's registrations with an event matching `event`'s resource and action, computed once per kind. */
-  private pluginsRegisteredFor(events: QueueProfile["events"], event: ClusterEvent, kind: string): ReadonlySet<string> {
+  private pluginsRegisteredFor(events: Registrations, event: ClusterEvent, kind: string): ReadonlySet<string> {
     let byKind = this.registeredPlugins.get(events);
     if (!byKind) this.registeredPlugins.set(events, (byKind = new Map()));
     let plugins = byKind.get(kind);
@@ -318,19 +316,29 @@ export class SchedulingQueue implements PodNominator {
     this.flushTimer = this.options.clock.setTimeout(() => this.flushUnschedulable(), Math.max(0, at - this.options.clock.now()));
   }
 
-  /** Pods that stayed unschedulable for 5 minutes are retried (gated ones stay). */
+  /**
+   * Pods that stayed unschedulable for 5 minutes are retried (gated ones stay). A pod that is not
+   * gated entered the pool when it failed, stamped with that time, so those are in time order:
+   * the walk stops at the first one not due yet, whose time arms the next flush.
+   */
   private flushUnschedulable(): void {
     this.flushTimer = undefined;
     this.flushTimerAt = Infinity;
     const now = this.options.clock.now();
+    const due: QueuedPodInfo[] = [];
     let next = Infinity;
-    for (const info of [...this.unschedulable.values()]) {
+    for (const info of this.unschedulable.values()) {
       if (info.gatedBy) continue;
-      const due = info.timestamp + this.maxInUnschedulable;
-      if (due <= now) {
-        if (this.backingOff(info)) this.toBackoff(info);
-        else this.moveToActive(info);
-      } else next = Math.min(next, due);
+      const at = info.timestamp + this.maxInUnschedulable;
+      if (at > now) {
+        next = at;
+        break;
+      }
+      due.push(info);
+    }
+    for (const info of due) {
+      if (this.backingOff(info)) this.toBackoff(info);
+      else this.moveToActive(info);
     }
     if (next < Infinity) this.armFlush(next);
   }
