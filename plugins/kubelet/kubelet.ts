@@ -25,6 +25,7 @@ import { UnixSockets } from "../../core/net/unix-sockets.js";
 import { NodeRuntimeToken, type ContainerRuntimeFactory, type NodeRuntime } from "../../core/cri/runtime-service.js";
 import { Backoff } from "./backoff.js";
 import { ObjectSource } from "./container-env.js";
+import { PodDnsSettings } from "./pod-dns.js";
 import { ServiceEnvironment } from "./service-env.js";
 import { NO_PRESSURE, nodeConditions, nodeImages, nodeResources, registrationNode, type NodePressure } from "./node-status.js";
 import { statsSummary, type StatsSummary, type VolumeStats } from "./stats.js";
@@ -173,6 +174,7 @@ export class Kubelet {
       hostStack: () => this.runtime.hostNetwork(),
       clusterDNS: () => this.clusterDNS,
       clusterDomain: "cluster.local",
+      dns: new PodDnsSettings(),
       serviceEnv: async (namespace, links) => {
         await this.servicesRead;
         return this.serviceEnvironment.forPod(namespace, links);
