@@ -14,8 +14,12 @@ import type { PodNetwork, PodNetworkAttachment, PodNetworkRequest, PodNetworkSta
  */
 export class CniPodNetwork implements PodNetwork {
   readonly cni: CniRuntime;
-  /** Per sandbox: what DEL needs (the runtime conf is rebuilt from the request rather than kept per pod). */
-  private readonly attachments = new Map<string, { ns: NetNamespace; result: CniResult; request: PodNetworkRequest; attachment: PodNetworkAttachment }>();
+  /**
+   * Per sandbox: what DEL needs (the runtime conf is rebuilt from the request rather than kept per
+   * pod). The ADD result is kept as its JSON text, as libcni caches it under /var/lib/cni/results:
+   * one string rather than a tree of small objects per pod (read back only for DEL and views).
+   */
+  private readonly attachments = new Map<string, { ns: NetNamespace; result: string; request: PodNetworkRequest; attachment: PodNetworkAttachment }>();
   private readonly pending = new Map<string, Promise<PodNetworkAttachment>>();
 
   constructor(
@@ -70,7 +74,7 @@ export class CniPodNetwork implements PodNetwork {
     const ips = (result.ips ?? []).map((i) => i.address.split("/")[0]!);
     const stack: NetworkStack = this.plane.stack(ns);
     const attachment: PodNetworkAttachment = { ips, interfaceName: "eth0", stack };
-    this.attachments.set(request.sandboxId, { ns, result, request, attachment });
+    this.attachments.set(request.sandboxId, { ns, result: JSON.stringify(result), request, attachment });
     return attachment;
   }
 
@@ -80,7 +84,7 @@ export class CniPodNetwork implements PodNetwork {
     if (!a) return;
     this.attachments.delete(request.sandboxId);
     try {
-      await this.cni.del(runtimeConf(a.request, a.ns.name), a.result);
+      await this.cni.del(runtimeConf(a.request, a.ns.name), JSON.parse(a.result) as CniResult);
     } finally {
       this.plane.deleteNamespace(`${this.node.name}/${a.ns.name}`);
     }
@@ -92,7 +96,7 @@ export class CniPodNetwork implements PodNetwork {
 
   /** The attachments (sandbox id → namespace, result), for views and traces. */
   sandboxes(): { sandboxId: string; ns: NetNamespace; result: CniResult; podName: string; podNamespace: string }[] {
-    return [...this.attachments].map(([sandboxId, a]) => ({ sandboxId, ns: a.ns, result: a.result, podName: a.request.podName, podNamespace: a.request.podNamespace }));
+    return [...this.attachments].map(([sandboxId, a]) => ({ sandboxId, ns: a.ns, result: JSON.parse(a.result) as CniResult, podName: a.request.podName, podNamespace: a.request.podNamespace }));
   }
 }
 

@@ -75,13 +75,13 @@ export function normalizePath(path: string, cwd = "/"): string {
  * another, so listing a directory costs its entries and removing a tree costs the tree (a node's
  * kubelet lists every pod's volume directories on each housekeeping pass). A directory exists when
  * it has an entry there (no separate set of directories: a node holds about ten per pod). Most
- * directories hold a few entries: their names sit in a small array, which becomes a set past
- * {@link SMALL_DIRECTORY} entries; an empty one shares {@link NO_NAMES}.
+ * directories hold a few entries: a single one is held as its name, a few as a small array, which
+ * becomes a set past {@link SMALL_DIRECTORY} entries; an empty one shares {@link NO_NAMES}.
  */
 export class MemoryFileSystem implements FileSystem {
   private readonly files = new Map<string, string>();
   /** Directory → names of the files and directories directly in it. */
-  private readonly children = new Map<string, readonly string[] | Set<string>>([["/", NO_NAMES]]);
+  private readonly children = new Map<string, Names>([["/", NO_NAMES]]);
   private readonly owners = new OwnershipTable();
 
   constructor(initial?: Record<string, string>) {
@@ -148,7 +148,7 @@ export class MemoryFileSystem implements FileSystem {
     const p = normalizePath(dir);
     if (!this.isDirectory(p)) return undefined;
     const names = this.children.get(p)!;
-    return (isNameList(names) ? names.slice() : [...names]).sort();
+    return typeof names === "string" ? [names] : (isNameList(names) ? names.slice() : [...names]).sort();
   }
 
   isDirectory(path: string): boolean {
@@ -161,8 +161,10 @@ export class MemoryFileSystem implements FileSystem {
     const parent = parentOf(p);
     const name = p.slice(parent === "/" ? 1 : parent.length + 1);
     const names = this.children.get(parent);
-    if (!names) this.children.set(parent, [name]);
-    else if (!isNameList(names)) names.add(name);
+    if (!names || names === NO_NAMES) this.children.set(parent, name);
+    else if (typeof names === "string") {
+      if (names !== name) this.children.set(parent, [names, name]);
+    } else if (!isNameList(names)) names.add(name);
     else if (!names.includes(name)) {
       // A copy, not a push: a pushed-to array keeps room for 16 more names.
       if (names.length < SMALL_DIRECTORY) this.children.set(parent, names.concat(name));
@@ -176,9 +178,11 @@ export class MemoryFileSystem implements FileSystem {
     const names = this.children.get(parent);
     if (!names) return;
     const name = p.slice(parent === "/" ? 1 : parent.length + 1);
-    if (isNameList(names)) {
+    if (typeof names === "string") {
+      if (names === name) this.children.set(parent, NO_NAMES);
+    } else if (isNameList(names)) {
       const i = names.indexOf(name);
-      if (i >= 0) this.children.set(parent, names.length === 1 ? NO_NAMES : names.filter((_, j) => j !== i));
+      if (i >= 0) this.children.set(parent, names.length === 1 ? NO_NAMES : names.length === 2 ? names[1 - i]! : names.filter((_, j) => j !== i));
     } else {
       names.delete(name);
       if (names.size === 0) this.children.set(parent, NO_NAMES);
@@ -191,7 +195,7 @@ export class MemoryFileSystem implements FileSystem {
     if (!names) return false;
     this.children.delete(dir);
     const prefix = dir === "/" ? "/" : dir + "/";
-    for (const name of names) {
+    for (const name of typeof names === "string" ? [names] : names) {
       const child = prefix + name;
       this.files.delete(child);
       this.removeBelow(child);
@@ -206,8 +210,11 @@ const SMALL_DIRECTORY = 16;
 /** The names of an empty directory, shared by all of them (name arrays are replaced, never changed in place). */
 const NO_NAMES: readonly string[] = Object.freeze([]);
 
-/** A directory's names as a small array (not yet a set). */
-function isNameList(names: readonly string[] | Set<string>): names is readonly string[] {
+/** A directory's entry names: the one name, a small array of them, or a set once it is large. */
+type Names = string | readonly string[] | Set<string>;
+
+/** A directory's names as a small array (not a single name, not yet a set). */
+function isNameList(names: Exclude<Names, string>): names is readonly string[] {
   return Array.isArray(names);
 }
 

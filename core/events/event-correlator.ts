@@ -86,7 +86,12 @@ interface SpamBucket {
  * 2. Deduplication: an event identical (source, object, type, reason, message) to one written
  *    before becomes a patch of that Event: count + 1, lastTimestamp now.
  * 3. Spam filter: a token bucket per source and object drops events beyond it.
- * State lives in LRU caches of 4096 entries, as in client-go.
+ * State lives in LRU caches of 4096 entries, as in client-go. Their keys start with a short id
+ * standing for the source and involved object (the part every key of one object repeats) rather
+ * than those fields' text: a fourth LRU cache maps the fields to the id. It drops an id only after
+ * every key using it has gone from the three caches (each correlation refreshes one key per cache
+ * and the object's id, so 4096 other objects seen since evict both), so keys compare as the
+ * fields would.
  */
 export class EventCorrelator {
   private readonly clock: Clock;
@@ -98,6 +103,9 @@ export class EventCorrelator {
   private readonly aggregates = new LruCache<string, AggregateRecord>(MAX_LRU_CACHE_ENTRIES);
   private readonly observations = new LruCache<string, Observation>(MAX_LRU_CACHE_ENTRIES);
   private readonly spam = new LruCache<string, SpamBucket>(MAX_LRU_CACHE_ENTRIES);
+  /** Source and involved object (their fields joined) → the id their keys start with. */
+  private readonly sources = new LruCache<string, string>(MAX_LRU_CACHE_ENTRIES);
+  private nextSourceId = 0;
 
   constructor(options: EventCorrelatorOptions) {
     this.clock = options.clock;
@@ -109,7 +117,7 @@ export class EventCorrelator {
   }
 
   correlate(newEvent: Event): CorrelationResult {
-    const source = sourceAndObjectKey(newEvent);
+    const source = this.sourceId(newEvent);
     const { event: aggregated, key } = this.aggregate(newEvent, source);
     const { event, patch } = this.observe(aggregated, key);
     const skip = this.spamFiltered(event, source);
@@ -131,6 +139,14 @@ export class EventCorrelator {
     this.observations.delete(key);
   }
 
+  /** The id of the event's source and involved object (made when first seen, refreshed on each event). */
+  private sourceId(event: Event): string {
+    const fields = sourceAndObjectKey(event);
+    let id = this.sources.get(fields);
+    if (id === undefined) this.sources.set(fields, (id = (this.nextSourceId++).toString(36)));
+    return id;
+  }
+
   private aggregate(event: Event, source: string): { event: Event; key: string } {
     const now = this.clock.now();
     const aggregateKey = aggregateKeyOf(event, source);
@@ -139,7 +155,7 @@ export class EventCorrelator {
     if (!record || record.lastTimestamp < now - this.maxIntervalMs) this.aggregates.set(aggregateKey, (record = { localKeys: undefined, lastTimestamp: now }));
     const distinct = addLocalKey(record, event.message ?? "");
     record.lastTimestamp = now;
-    if (distinct < this.maxEvents) return { event, key: eventKeyOf(event) };
+    if (distinct < this.maxEvents) return { event, key: eventKeyOf(event, source) };
     // Keep the set from growing: drop one message, as client-go's PopAny.
     popLocalKey(record);
     const name = event.involvedObject.name ?? "";
@@ -199,10 +215,9 @@ function sourceAndObjectKey(e: Event): string {
   return [e.source?.component ?? "", e.source?.host ?? "", o.kind ?? "", o.namespace ?? "", o.name ?? "", o.uid ?? "", o.apiVersion ?? ""].join("\u0000");
 }
 
-/** Identical events: same source, object (with fieldPath), type, reason and message (client-go's `getEventKey`). */
-function eventKeyOf(e: Event): string {
-  const o = e.involvedObject;
-  return [e.source?.component ?? "", e.source?.host ?? "", o.kind ?? "", o.namespace ?? "", o.name ?? "", o.fieldPath ?? "", o.uid ?? "", o.apiVersion ?? "", e.type ?? "", e.reason ?? "", e.message ?? ""].join("\u0000");
+/** Identical events: same source and object (`source`, their id), fieldPath, type, reason and message (client-go's `getEventKey`). */
+function eventKeyOf(e: Event, source: string): string {
+  return [source, e.involvedObject.fieldPath ?? "", e.type ?? "", e.reason ?? "", e.message ?? ""].join("\u0000");
 }
 
 /** Similar events: same source, object, type and reason, any message (client-go's `EventAggregatorByReasonFunc`). */

@@ -37,10 +37,12 @@ const LO_ROUTES: readonly Route[] = [
  */
 export class NetNamespace {
   readonly devices = new Map<string, NetDevice>();
-  readonly tables = new Map<number, RoutingTable>([
-    [TABLE.local, new RoutingTable(TABLE.local)],
-    [TABLE.main, new RoutingTable(TABLE.main)],
-  ]); // table default (253) is empty on Linux; made when a route is added to it
+  // Tables local and main always exist, as plain fields (no map per namespace: a node holds
+  // hundreds); table default (253) is empty on Linux, and it and numbered tables are made when a
+  // route is added to them.
+  private readonly localTable = new RoutingTable(TABLE.local);
+  private readonly mainTable = new RoutingTable(TABLE.main);
+  private otherTables: Map<number, RoutingTable> | undefined;
   /** `ip rule`: Linux's defaults, shared (frozen) until replaced. */
   rules: readonly PolicyRule[] = DEFAULT_POLICY_RULES;
   readonly sockets = new SocketTable();
@@ -92,13 +94,26 @@ export class NetNamespace {
   }
 
   get main(): RoutingTable {
-    return this.tables.get(TABLE.main)!;
+    return this.mainTable;
   }
 
+  /** Routing table `id`, made (empty) if it does not exist yet. */
   table(id: number): RoutingTable {
-    let t = this.tables.get(id);
-    if (!t) this.tables.set(id, (t = new RoutingTable(id)));
+    let t = this.existingTable(id);
+    if (!t) (this.otherTables ??= new Map()).set(id, (t = new RoutingTable(id)));
     return t;
+  }
+
+  /** Routing table `id` if it exists (local and main always do). */
+  existingTable(id: number): RoutingTable | undefined {
+    return id === TABLE.main ? this.mainTable : id === TABLE.local ? this.localTable : this.otherTables?.get(id);
+  }
+
+  /** Every routing table: local, main, then the others in the order they were made. */
+  *routingTables(): IterableIterator<RoutingTable> {
+    yield this.localTable;
+    yield this.mainTable;
+    if (this.otherTables) yield* this.otherTables.values();
   }
 
   /** Adds a device with the next interface index. */
@@ -121,7 +136,7 @@ export class NetNamespace {
       // Several devices may share an address (ptp gives every host-side veth the gateway address).
       for (const other of this.devices.values()) if (other.owns(a.ip)) this.local.set(a.ip, other);
     }
-    for (const t of this.tables.values()) t.deleteDevice(name);
+    for (const t of this.routingTables()) t.deleteDevice(name);
     this.neighTable?.deleteDevice(name);
     if (dev.master) {
       dev.master.ports?.delete(dev);
@@ -202,7 +217,7 @@ export class NetNamespace {
   route(dst: number, src: number, mark: number): RouteResult | undefined {
     for (const rule of this.rules) {
       if (!policyRuleMatches(rule, src, mark)) continue;
-      const route = this.tables.get(rule.table)?.lookup(dst);
+      const route = this.existingTable(rule.table)?.lookup(dst);
       if (route) return { route, table: rule.table };
     }
     return undefined;

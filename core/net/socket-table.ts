@@ -19,49 +19,49 @@ export interface UdpBinding {
 export const EPHEMERAL = { first: 32768, last: 60999 } as const;
 
 /**
+ * What is bound to one port: the binding itself while it is the only one (most ports: a pod's
+ * server listens on one address), else the bindings by address; {@link NOTHING} once emptied.
+ */
+type PortBindings<T> = T | Map<number, T>;
+
+/** A port whose bindings all went (it still counts as used for ephemeral ports, as an emptied address map did). Shared and never changed. */
+const NOTHING: Map<number, never> = new Map<number, never>();
+
+/**
  * A namespace's bound sockets: TCP listeners and UDP sockets by port then address (0 = 0.0.0.0),
- * and the ephemeral ports in use. Lookups are two map probes.
+ * and the ephemeral ports in use. Lookups are at most two map probes; a port with one binding
+ * holds it without a map of its own (a node holds hundreds of pod namespaces, each listening).
  */
 export class SocketTable {
   // Made on first bind: most pod namespaces never open a socket, and a node holds hundreds.
-  private tcp: Map<number, Map<number, TcpBinding>> | undefined;
-  private udp: Map<number, Map<number, UdpBinding>> | undefined;
+  private tcp: Map<number, PortBindings<TcpBinding>> | undefined;
+  private udp: Map<number, PortBindings<UdpBinding>> | undefined;
   private ephemeralInUse: Set<number> | undefined;
   private nextEphemeral: number = EPHEMERAL.first;
 
   listenTcp(b: TcpBinding): boolean {
-    return this.bind((this.tcp ??= new Map()), b);
+    return bind((this.tcp ??= new Map()), b);
   }
 
   bindUdp(b: UdpBinding): boolean {
-    return this.bind((this.udp ??= new Map()), b);
-  }
-
-  private bind<T extends { address: number; port: number }>(table: Map<number, Map<number, T>>, b: T): boolean {
-    let byAddr = table.get(b.port);
-    if (byAddr && (byAddr.has(b.address) || byAddr.has(0) || (b.address === 0 && byAddr.size > 0))) return false;
-    if (!byAddr) table.set(b.port, (byAddr = new Map()));
-    byAddr.set(b.address, b);
-    return true;
+    return bind((this.udp ??= new Map()), b);
   }
 
   unlistenTcp(address: number, port: number): void {
-    this.tcp?.get(port)?.delete(address);
+    if (this.tcp) unbind(this.tcp, address, port);
   }
 
   unbindUdp(address: number, port: number): void {
-    this.udp?.get(port)?.delete(address);
+    if (this.udp) unbind(this.udp, address, port);
     this.ephemeralInUse?.delete(port);
   }
 
   tcpListener(address: number, port: number): TcpBinding | undefined {
-    const byAddr = this.tcp?.get(port);
-    return byAddr?.get(address) ?? byAddr?.get(0);
+    return this.tcp && lookup(this.tcp, address, port);
   }
 
   udpSocket(address: number, port: number): UdpBinding | undefined {
-    const byAddr = this.udp?.get(port);
-    return byAddr?.get(address) ?? byAddr?.get(0);
+    return this.udp && lookup(this.udp, address, port);
   }
 
   /** A free ephemeral port (sequential with wrap-around, skipping bound ones). */
@@ -71,7 +71,7 @@ export class SocketTable {
     for (let i = 0; i < span; i++) {
       const p = this.nextEphemeral;
       this.nextEphemeral = p === EPHEMERAL.last ? EPHEMERAL.first : p + 1;
-      if (!inUse.has(p) && !this.tcp?.has(p) && !this.udp?.get(p)?.size) {
+      if (!inUse.has(p) && !this.tcp?.has(p) && !(this.udp && boundCount(this.udp.get(p)))) {
         inUse.add(p);
         return p;
       }
@@ -82,4 +82,39 @@ export class SocketTable {
   releaseEphemeral(port: number): void {
     this.ephemeralInUse?.delete(port);
   }
+}
+
+function bind<T extends { address: number; port: number }>(table: Map<number, PortBindings<T>>, b: T): boolean {
+  const bound = table.get(b.port);
+  if (bound === undefined || bound === NOTHING) {
+    table.set(b.port, b);
+    return true;
+  }
+  if (bound instanceof Map) {
+    if (bound.has(b.address) || bound.has(0) || (b.address === 0 && bound.size > 0)) return false;
+    bound.set(b.address, b);
+    return true;
+  }
+  if (bound.address === b.address || bound.address === 0 || b.address === 0) return false;
+  table.set(b.port, new Map([[bound.address, bound], [b.address, b]]));
+  return true;
+}
+
+function unbind<T extends { address: number }>(table: Map<number, PortBindings<T>>, address: number, port: number): void {
+  const bound = table.get(port);
+  if (bound === undefined || bound === NOTHING) return;
+  if (bound instanceof Map) bound.delete(address);
+  else if (bound.address === address) table.set(port, NOTHING);
+}
+
+/** The binding for `address` (or the wildcard 0.0.0.0) on `port`. */
+function lookup<T extends { address: number }>(table: Map<number, PortBindings<T>>, address: number, port: number): T | undefined {
+  const bound = table.get(port);
+  if (bound === undefined) return undefined;
+  if (bound instanceof Map) return bound.get(address) ?? bound.get(0);
+  return bound.address === address || bound.address === 0 ? bound : undefined;
+}
+
+function boundCount(bound: PortBindings<unknown> | undefined): number {
+  return bound === undefined ? 0 : bound instanceof Map ? bound.size : 1;
 }

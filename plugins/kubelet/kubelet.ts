@@ -25,6 +25,7 @@ import { UnixSockets } from "../../core/net/unix-sockets.js";
 import { NodeRuntimeToken, type ContainerRuntimeFactory, type NodeRuntime } from "../../core/cri/runtime-service.js";
 import { Backoff } from "./backoff.js";
 import { ObjectSource } from "./container-env.js";
+import { PodDnsSettings } from "./pod-dns.js";
 import { ServiceEnvironment } from "./service-env.js";
 import { NO_PRESSURE, nodeConditions, nodeImages, nodeResources, registrationNode, type NodePressure } from "./node-status.js";
 import { statsSummary, type StatsSummary, type VolumeStats } from "./stats.js";
@@ -173,6 +174,7 @@ export class Kubelet {
       hostStack: () => this.runtime.hostNetwork(),
       clusterDNS: () => this.clusterDNS,
       clusterDomain: "cluster.local",
+      dns: new PodDnsSettings(),
       serviceEnv: async (namespace, links) => {
         await this.servicesRead;
         return this.serviceEnvironment.forPod(namespace, links);
@@ -624,7 +626,7 @@ export class Kubelet {
         kind: "TokenRequest",
         spec: { ...(audience ? { audiences: [audience] } : {}), expirationSeconds, boundObjectRef: { apiVersion: "v1", kind: "Pod", name: pod.metadata?.name, uid: pod.metadata?.uid } },
       } as never, { namespace: pod.metadata?.namespace ?? "default" })) as { status?: { token?: string } };
-      const token = res.status?.token;
+      const token = res.status?.token && flatToken(res.status.token);
       if (token) this.tokens.set(key, { token, fetched: now, ttlMs: expirationSeconds * 1000 });
       return token;
     } catch (err) {
@@ -632,6 +634,16 @@ export class Kubelet {
       throw err;
     }
   }
+}
+
+/**
+ * The token as one flat string. A signed JWT arrives as a tree of its concatenated pieces (header,
+ * payload, signature), and a pod keeps it for its lifetime (in its projected volume and the token
+ * cache): joining two halves copies it into one string of its length.
+ */
+function flatToken(token: string): string {
+  const half = token.length >> 1;
+  return [token.slice(0, half), token.slice(half)].join("");
 }
 
 /** Changes that need a pod sync (spec, deletion, labels for the downward API); the kubelet's own status writes do not. */

@@ -21,6 +21,7 @@ import { ProbeWorker, runProbe, type ProbeKind } from "./probes.js";
 import type { KubeletMetricsRecorder } from "./kubelet-metrics.js";
 import { VolumeSetupError, containerMounts, podDir, refreshVolumes, setUpVolumes, type VolumeContext } from "./volumes.js";
 import { ATTACH_AND_MOUNT_TIMEOUT_MS, CsiVolumeManager } from "./csi-volumes.js";
+import type { PodDnsSettings } from "./pod-dns.js";
 
 /** What every pod worker of one kubelet shares. */
 /** How often a running pod's configMap/secret volumes are rewritten (the kubelet's syncFrequency). */
@@ -44,6 +45,8 @@ export interface KubeletServices {
   readonly hostStack: () => NetworkStack;
   readonly clusterDNS: () => string;
   readonly clusterDomain: string;
+  /** Pods' DNS settings and resolv.conf, shared between pods where they are the same. */
+  readonly dns: PodDnsSettings;
   /** The service variables of a pod in `namespace` (ServiceEnvironment), once the kubelet has read the Services. */
   readonly serviceEnv: (namespace: string, enableServiceLinks: boolean) => Promise<PodServiceVariables>;
   /** Decides whether a new pod may run here (resources, affinity); a reason/message pair rejects it. */
@@ -442,7 +445,7 @@ export class PodWorker {
       metadata: { name: meta.name!, namespace: meta.namespace!, uid, attempt: 0 },
       hostname,
       logDirectory: `/var/log/pods/${meta.namespace}_${meta.name}_${uid}`,
-      dnsConfig: this.dnsConfig(),
+      dnsConfig: this.k.dns.config(pod, this.k.clusterDNS(), this.k.clusterDomain),
       portMappings: (pod.spec?.containers ?? []).flatMap((c) => (c.ports ?? []).filter((p) => p.hostPort).map((p) => ({ protocol: (p.protocol ?? "TCP") as "TCP", containerPort: p.containerPort, hostPort: p.hostPort!, ...(p.hostIP ? { hostIp: p.hostIP } : {}) }))),
       labels: { ...(meta.labels ?? {}), "io.kubernetes.pod.name": meta.name!, "io.kubernetes.pod.namespace": meta.namespace!, "io.kubernetes.pod.uid": uid },
       annotations: { ...(meta.annotations ?? {}) },
@@ -537,24 +540,6 @@ export class PodWorker {
     return undefined;
   }
 
-  private dnsConfig(): { servers: string[]; searches: string[]; options: string[] } {
-    const spec = this.pod.spec;
-    const policy = spec?.dnsPolicy ?? "ClusterFirst";
-    const ns = this.pod.metadata?.namespace ?? "default";
-    const d = this.k.clusterDomain;
-    let cfg = { servers: ["172.18.0.1"], searches: [] as string[], options: [] as string[] };
-    if (policy === "ClusterFirst" && !spec?.hostNetwork) cfg = { servers: [this.k.clusterDNS()], searches: [`${ns}.svc.${d}`, `svc.${d}`, d], options: ["ndots:5"] };
-    else if (policy === "ClusterFirstWithHostNet") cfg = { servers: [this.k.clusterDNS()], searches: [`${ns}.svc.${d}`, `svc.${d}`, d], options: ["ndots:5"] };
-    else if (policy === "None") cfg = { servers: [], searches: [], options: [] };
-    const dc = spec?.dnsConfig;
-    if (dc) {
-      cfg.servers.push(...(dc.nameservers ?? []));
-      cfg.searches.push(...(dc.searches ?? []));
-      for (const o of dc.options ?? []) cfg.options.push(o.value !== undefined ? `${o.name}:${o.value}` : o.name!);
-    }
-    return cfg;
-  }
-
   private writeManagedFiles(hostname: string): void {
     const dir = podDir(this.uid);
     const dns = this.sandboxConfig!.dnsConfig!;
@@ -564,7 +549,7 @@ export class PodWorker {
     for (const h of this.pod.spec?.hostAliases ?? []) hosts += `\n# Entries added by HostAliases.\n${h.ip}\t${(h.hostnames ?? []).join("\t")}\n`;
     this.k.hostFs.write(`${dir}/etc-hosts`, hosts);
     this.k.hostFs.write(`${dir}/hostname`, `${hostname}\n`);
-    this.k.hostFs.write(`${dir}/resolv.conf`, `${dns.searches.length ? `search ${dns.searches.join(" ")}\n` : ""}${dns.servers.map((s) => `nameserver ${s}\n`).join("")}${dns.options.length ? `options ${dns.options.join(" ")}\n` : ""}`);
+    this.k.hostFs.write(`${dir}/resolv.conf`, this.k.dns.resolvConf(dns));
   }
 
   /** Reads every slot's current container state from the runtime (the PLEG relist for this pod). */

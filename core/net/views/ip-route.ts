@@ -27,7 +27,7 @@ export function formatRoute(r: Route, table?: number): string {
 
 /** `ip route [show] [table T]`. */
 export function ipRoute(ns: NetNamespace, table: number = TABLE.main): string {
-  const t = ns.tables.get(table);
+  const t = ns.existingTable(table);
   return (t?.routes() ?? []).map((r) => formatRoute(r, table === TABLE.main ? undefined : table) + "\n").join("");
 }
 
