@@ -146,11 +146,7 @@ export class Proxier {
       const position = new Map<string, number>();
       for (const [chain, rule] of JUMP_RULES[table]) {
         const words = splitWords(rule);
-        try {
-          nf.deleteRule(table, chain, words);
-        } catch {
-          /* not there yet */
-        }
+        if (nf.hasRule(table, chain, words)) nf.deleteRule(table, chain, words);
         const at = (position.get(chain) ?? 0) + 1;
         position.set(chain, at);
         nf.addRule(table, chain, words, at);
