@@ -8,7 +8,8 @@ import { PodNetwork } from "../core/cni/pod-network.js";
 import { makePacket } from "../core/net/packet.js";
 import { ipv4ToUint32, uint32ToIpv4 } from "../core/net/ipv4.js";
 
-import { iptablesRestoreInput, type ServicePortRules } from "../plugins/kube-proxy/iptables-rules.js";
+import { iptablesRestoreInput } from "../plugins/kube-proxy/iptables-rules.js";
+import { ServicePortRulesCache } from "../plugins/kube-proxy/shared-service-ports.js";
 import { syncIpvs } from "../plugins/kube-proxy/ipvs-sync.js";
 import type { ServicePortInfo } from "../plugins/kube-proxy/service-ports.js";
 import type { NetNamespace } from "../core/net/netns.js";
@@ -82,11 +83,12 @@ console.log(`${"services".padStart(8)} ${"endpoints".padStart(9)}   ${"iptables 
 for (const count of [10, 100, 1000]) {
   const ports = servicePortsFor(count, 10);
   const last = ports.at(-1)!.clusterIP;
-  const cache = new WeakMap<ServicePortInfo, ServicePortRules>();
+  const cache = new ServicePortRulesCache(opts);
+  const rules = (sp: ServicePortInfo): ReturnType<ServicePortRulesCache["rules"]> => cache.rules(sp);
   // A full sync: every chain generated and restored.
   const cpu0 = process.cpuUsage().user;
   const t0 = performance.now();
-  const full = iptablesRestoreInput(ports, opts, { cache });
+  const full = iptablesRestoreInput(ports, opts, { rules });
   root.netfilter.restore(full.text, { noflush: true });
   const fullMs = performance.now() - t0;
   const fullCpuMs = (process.cpuUsage().user - cpu0) / 1000;
@@ -102,7 +104,7 @@ for (const count of [10, 100, 1000]) {
     current = current.map((sp, j) => (j === i ? changed : sp));
     const t1 = performance.now();
     const c1 = process.cpuUsage().user;
-    const partial = iptablesRestoreInput(current, opts, { nat: natChains, cache, unchanged: (sp) => sp !== changed, deleteStale: count * 10 <= 1000 });
+    const partial = iptablesRestoreInput(current, opts, { nat: natChains, rules, unchanged: (sp) => sp !== changed, deleteStale: count * 10 <= 1000 });
     root.netfilter.restore(partial.text, { noflush: true });
     partials.push(performance.now() - t1);
     partialCpus.push((process.cpuUsage().user - c1) / 1000);

@@ -181,8 +181,8 @@ export interface IptablesSyncState {
    * once per sync period.
    */
   readonly deleteStale?: boolean;
-  /** Each service port's rules, kept from sync to sync while the (immutable) port is the same. */
-  readonly cache?: WeakMap<ServicePortInfo, ServicePortRules>;
+  /** Each service port's rules (default {@link servicePortRules}): a cache keeps them from sync to sync while the (immutable) port is the same. */
+  readonly rules?: (sp: ServicePortInfo) => ServicePortRules;
 }
 
 /**
@@ -213,11 +213,7 @@ export function iptablesRestoreInput(ports: readonly ServicePortInfo[], opts: Ip
     `-A KUBE-MARK-MASQ -j MARK --or-mark 0x4000`,
   );
   for (const sp of ports) {
-    let rules = state.cache?.get(sp);
-    if (!rules) {
-      rules = servicePortRules(sp, opts);
-      state.cache?.set(sp, rules);
-    }
+    const rules = state.rules ? state.rules(sp) : servicePortRules(sp, opts);
     for (const line of rules.filter) filter.push(line);
     for (const line of rules.nat) nat.push(line);
     for (const c of rules.chains) active.add(c);

@@ -6,11 +6,12 @@ import type { EventHandlerRegistration } from "../../core/informers/event-handle
 import type { NetNamespace } from "../../core/net/netns.js";
 import type { Logger } from "../../core/log/logger.js";
 import { splitWords } from "../../core/net/netfilter/rule.js";
-import { iptablesRestoreInput, JUMP_RULES, type ServicePortRules } from "./iptables-rules.js";
+import { iptablesRestoreInput, JUMP_RULES, type IptablesRulesOptions } from "./iptables-rules.js";
 import { isTombstone } from "../../core/informers/tombstone.js";
 import { syncIpvs } from "./ipvs-sync.js";
 import { KubeProxyMetrics } from "./proxy-metrics.js";
-import { servicePorts, type ServicePortInfo } from "./service-ports.js";
+import type { ServicePortInfo } from "./service-ports.js";
+import { ServicePortRulesCache, sharedServicePorts } from "./shared-service-ports.js";
 import { HealthCheckServer } from "./health-check-server.js";
 import type { NetworkStack } from "../../core/net/sockets.js";
 
@@ -57,7 +58,9 @@ export class Proxier {
   /** Services whose Service or EndpointSlices changed since the last sync. */
   private readonly changed = new Set<string>();
   private readonly portsByService = new Map<string, ServicePortInfo[]>();
-  private readonly rulesCache = new WeakMap<ServicePortInfo, ServicePortRules>();
+  /** What this node's rules are written for (its name, the cluster CIDR, its IP). */
+  private readonly rulesOptions: IptablesRulesOptions;
+  private readonly rulesCache: ServicePortRulesCache;
   /** When stale chains were last deleted (large-cluster mode defers it to once per sync period). */
   private lastCleanup = -Infinity;
   /** The next sync rewrites every chain (the first, and any after a failed restore). */
@@ -74,6 +77,8 @@ export class Proxier {
   constructor(private readonly o: ProxierOptions) {
     this.health = new HealthCheckServer(o.hostStack, o.node);
     this.metrics = new KubeProxyMetrics(o.root, o.mode);
+    this.rulesOptions = { node: o.node, clusterCidr: o.clusterCidr, ...(o.nodeIP ? { nodeIP: o.nodeIP } : {}) };
+    this.rulesCache = new ServicePortRulesCache(this.rulesOptions);
   }
 
   start(signal: AbortSignal): void {
@@ -146,11 +151,7 @@ export class Proxier {
       const position = new Map<string, number>();
       for (const [chain, rule] of JUMP_RULES[table]) {
         const words = splitWords(rule);
-        try {
-          nf.deleteRule(table, chain, words);
-        } catch {
-          /* not there yet */
-        }
+        if (nf.hasRule(table, chain, words)) nf.deleteRule(table, chain, words);
         const at = (position.get(chain) ?? 0) + 1;
         position.set(chain, at);
         nf.addRule(table, chain, words, at);
@@ -169,7 +170,8 @@ export class Proxier {
     this.changed.clear();
     for (const key of changed) {
       const svc = this.services.get(key);
-      const ports = svc ? servicePorts([svc], new Map([[key, [...(this.slices.get(key)?.values() ?? [])]]])) : [];
+      // The same objects on every node: their ports are made once for all of them.
+      const ports = svc ? sharedServicePorts(svc, [...(this.slices.get(key)?.values() ?? [])]) : [];
       if (ports.length) this.portsByService.set(key, ports);
       else this.portsByService.delete(key);
     }
@@ -186,8 +188,8 @@ export class Proxier {
         const deleteStale = !largeCluster || full || this.o.clock.now() - this.lastCleanup >= SYNC_PERIOD_MS;
         const { text, natChains } = iptablesRestoreInput(
           ports,
-          { node: this.o.node, clusterCidr: this.o.clusterCidr, ...(this.o.nodeIP ? { nodeIP: this.o.nodeIP } : {}) },
-          { nat: this.natChains, cache: this.rulesCache, deleteStale, ...(unchanged ? { unchanged } : {}) },
+          this.rulesOptions,
+          { nat: this.natChains, rules: (sp) => this.rulesCache.rules(sp), deleteStale, ...(unchanged ? { unchanged } : {}) },
         );
         if (deleteStale) this.lastCleanup = this.o.clock.now();
         this.o.root.netfilter.restore(text, { noflush: true });

@@ -99,6 +99,31 @@ test("netfilter: a restore reuses the previous restore's rules by line with fres
   assert.is(nf.chain("nat", "KUBE-SERVICES")!.rules[0], again, "and so is the rule");
 });
 
+
+test("netfilter: namespaces share what equal rules compiled (matches, target, text), each with its own counters; a shared line is still refused where iptables refuses it", () => {
+  const a = new Netfilter();
+  const b = new Netfilter();
+  const masq = `-A POSTROUTING -s 10.244.0.0/16 ! -d 224.0.0.0/4 -m comment --comment "flanneld masq" -j MASQUERADE --random-fully`;
+  a.restore(`*nat\n${masq}\nCOMMIT\n`, { noflush: true });
+  b.restore(`*nat\n-I POSTROUTING -s 10.244.0.0/16 ! -d 224.0.0.0/4 -m comment --comment "flanneld masq" -j MASQUERADE --random-fully\nCOMMIT\n`, { noflush: true });
+  const ra = a.chain("nat", "POSTROUTING")!.rules[0]!;
+  const rb = b.chain("nat", "POSTROUTING")!.rules[0]!;
+  assert.is.not(ra, rb, "a rule per namespace");
+  assert.is(rb.matches, ra.matches, "compiled once for both");
+  assert.is(rb.text, masq);
+  ra.packets = 3;
+  assert.is(rb.packets, 0, "counters are the namespace's own");
+  // Known from nat, the line is still a MASQUERADE outside the nat table; a jump still needs its chain.
+  a.restore(`*nat\n:X - [0:0]\n-A X -j MASQUERADE\nCOMMIT\n`, { noflush: true });
+  assert.throws(() => b.restore(`*filter\n:X - [0:0]\n-A X -j MASQUERADE\nCOMMIT\n`), /MASQUERADE target is only valid in the nat table/);
+  a.restore(`*filter\n:KUBE-FORWARD - [0:0]\n-A FORWARD -j KUBE-FORWARD\nCOMMIT\n`, { noflush: true });
+  assert.throws(() => b.restore(`*filter\n-A FORWARD -j KUBE-FORWARD\nCOMMIT\n`, { noflush: true }), /Couldn't load target `KUBE-FORWARD'/);
+  // iptables -C.
+  assert.ok(a.hasRule("filter", "FORWARD", ["-j", "KUBE-FORWARD"]));
+  assert.not.ok(a.hasRule("filter", "INPUT", ["-j", "KUBE-FORWARD"]));
+  a.addRule("filter", "FORWARD", ["-j", "ACCEPT"], 1);
+  assert.equal(a.chain("filter", "FORWARD")!.rules.map((r) => r.text), ["-A FORWARD -j ACCEPT", "-A FORWARD -j KUBE-FORWARD"]);
+});
 test("conntrack: a DNAT'd connection's reply is found by its reply tuple and un-NATed", () => {
   let now = 0;
   const ct = new Conntrack(() => now);

@@ -100,6 +100,11 @@ test("partial syncs: a change to one service rewrites only its chains; the other
     const saved = iptablesSave(root.netfilter, 0, { table: "nat", counters: true });
     assert.match(saved, dnatA, "service a's chain was left alone: its counter survives");
     assert.match(saved, `-A ${serviceChainName("KUBE-SVC-", "default/b", "tcp")} -m comment --comment "default/b -> ${b1.ips[0]}:8080" -m statistic --mode random --probability 0.50000000000`);
+    // Every node's kube-proxy got the same objects: the service ports were made once for both.
+    const other = proxiers.get(cluster.network.plane)!.get(W1)!;
+    const portB = (p: typeof proxier): unknown => p.lastPorts.find((sp) => sp.service === "b");
+    assert.ok(portB(proxier));
+    assert.is(portB(other), portB(proxier));
 
     // Deleting a service removes its chains (few endpoints: stale chains are deleted every sync).
     await cluster.client.resource("Service").delete("b", { namespace: "default" });

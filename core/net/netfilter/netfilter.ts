@@ -1,4 +1,5 @@
 import { parseRule, splitWords, RuleSyntaxError, type Rule, type RuleContext, type Target } from "./rule.js";
+import { detachedString, shareRule, sharedRule } from "./shared-rules.js";
 
 export type TableName = "raw" | "mangle" | "nat" | "filter";
 export type Hook = "PREROUTING" | "INPUT" | "FORWARD" | "OUTPUT" | "POSTROUTING";
@@ -34,9 +35,6 @@ export interface Verdict {
   readonly nat?: Extract<Target, { kind: "DNAT" | "SNAT" | "MASQUERADE" }>;
 }
 
-/** Restores with more lines than this (a full sync of thousands of services) keep only their canonical lines cached. */
-const LINE_CACHE_LIMIT = 20_000;
-
 export class IptablesError extends Error {
   override readonly name = "IptablesError";
   constructor(
@@ -55,14 +53,6 @@ export class IptablesError extends Error {
  */
 export class Netfilter {
   private readonly tables = new Map<TableName, Map<string, Chain>>();
-  /**
-   * The rules the last restore of each table compiled, by input line: kube-proxy rewrites its
-   * shared chains (KUBE-SERVICES, KUBE-NODEPORTS) with mostly the same lines every sync, and those
-   * are not parsed again. A line written in iptables-save's canonical form is keyed by the rule's
-   * own text (no extra string kept); other lines are kept only from restores of up to
-   * {@link LINE_CACHE_LIMIT} lines, since each would hold on to the whole input text.
-   */
-  private readonly lineCache = new Map<TableName, Map<string, Rule>>();
   /** Bumped on every change, so callers can cache derived data. */
   generation = 0;
 
@@ -118,10 +108,18 @@ export class Netfilter {
     const c = this.chain(table, chain);
     if (!c) throw new IptablesError("iptables: No chain/target/match by that name.");
     const rule = this.compile(table, chain, words);
-    if (position === undefined) c.rules.push(rule);
-    else c.rules.splice(Math.max(0, position - 1), 0, rule);
+    // A new array of the exact size (a pushed-to array keeps room for 16 more on every node).
+    c.rules = c.rules.toSpliced(position === undefined ? c.rules.length : Math.max(0, position - 1), 0, rule);
     this.generation++;
     return rule;
+  }
+
+  /** `iptables -C chain rule-spec`: is there a rule with the same text? */
+  hasRule(table: TableName, chain: string, words: readonly string[]): boolean {
+    const c = this.chain(table, chain);
+    if (!c) throw new IptablesError("iptables: No chain/target/match by that name.");
+    const text = this.compile(table, chain, words).text;
+    return c.rules.some((r) => r.text === text);
   }
 
   /** `iptables -D chain rule-spec`: deletes the first rule with the same text. */
@@ -149,17 +147,24 @@ export class Netfilter {
     this.generation++;
   }
 
+  /** Parses a rule for `table` (its parts shared with equal rules elsewhere, {@link shareRule}), refusing what iptables refuses. */
   private compile(table: TableName, chain: string, words: readonly string[]): Rule {
+    let rule: Rule;
     try {
-      const rule = parseRule(chain, words);
-      const t = rule.target;
-      if ((t.kind === "jump" || t.kind === "goto") && t.chain && !this.table(table).has(t.chain)) throw new IptablesError(`iptables v1.8.9 (legacy): Couldn't load target \`${t.chain}':No such file or directory`, 2);
-      if ((t.kind === "DNAT" || t.kind === "SNAT" || t.kind === "MASQUERADE") && table !== "nat") throw new IptablesError(`iptables v1.8.9 (legacy): ${t.kind} target is only valid in the nat table`, 2);
-      return rule;
+      rule = parseRule(chain, words);
     } catch (err) {
       if (err instanceof RuleSyntaxError) throw new IptablesError(`iptables v1.8.9 (legacy): ${err.message}\nTry \`iptables -h' or 'iptables --help' for more information.`, 2);
       throw err;
     }
+    this.check(table, rule);
+    return shareRule(rule);
+  }
+
+  /** What iptables refuses of a parsed rule in `table`: a jump to a chain it lacks, a NAT target outside nat. */
+  private check(table: TableName, rule: Rule): void {
+    const t = rule.target;
+    if ((t.kind === "jump" || t.kind === "goto") && t.chain && !this.table(table).has(t.chain)) throw new IptablesError(`iptables v1.8.9 (legacy): Couldn't load target \`${t.chain}':No such file or directory`, 2);
+    if ((t.kind === "DNAT" || t.kind === "SNAT" || t.kind === "MASQUERADE") && table !== "nat") throw new IptablesError(`iptables v1.8.9 (legacy): ${t.kind} target is only valid in the nat table`, 2);
   }
 
   /**
@@ -217,26 +222,26 @@ export class Netfilter {
     if (flushAll) for (const [name, c] of [...t]) replace(name, { ...c, rules: [] });
     for (const line of lines) {
       if (!line.startsWith(":")) continue;
-      const [name, policy] = line.slice(1).split(/\s+/);
-      const c = t.get(name!);
-      replace(name!, c ? { ...c, rules: [], ...(policy === "ACCEPT" || policy === "DROP" ? { policy } : {}) } : { name: name!, rules: [], packets: 0, bytes: 0 });
+      const [given, policy] = line.slice(1).split(/\s+/);
+      const c = t.get(given!);
+      // A new chain's name is kept as a string of its own, not a piece of the input.
+      const name = c?.name ?? detachedString(given!);
+      replace(name, c ? { ...c, rules: [], ...(policy === "ACCEPT" || policy === "DROP" ? { policy } : {}) } : { name, rules: [], packets: 0, bytes: 0 });
     }
     const deleted = new Set<string>();
-    const previous = this.lineCache.get(table);
-    const cache = new Map<string, Rule>();
-    const keepInputLines = lines.length <= LINE_CACHE_LIMIT;
     try {
       for (const line of lines) {
         if (line.startsWith(":")) continue;
-        const known = previous?.get(line);
-        if (known && (line.startsWith("-A ") || line.startsWith("-I "))) {
+        // A line in iptables-save's form that some namespace compiled already (kube-proxy rewrites
+        // mostly the same lines every sync, on every node) is not parsed again.
+        const append = line.startsWith("-A ");
+        const known = append ? sharedRule(line) : line.startsWith("-I ") ? sharedRule(`-A${line.slice(2)}`) : undefined;
+        if (known) {
           const c = writable(known.chain);
           if (!c) throw new IptablesError(`iptables-restore: line failed: ${line}: chain ${known.chain} does not exist`);
-          const rule: Rule = { chain: known.chain, matches: known.matches, target: known.target, text: known.text, packets: 0, bytes: 0 };
-          if (line[1] === "A") c.rules.push(rule);
-          else c.rules.unshift(rule);
-          if (line === known.text) cache.set(known.text, known);
-          else if (keepInputLines) cache.set(line, known);
+          this.check(table, known);
+          if (append) c.rules.push(known);
+          else c.rules.unshift(known);
           continue;
         }
         const words = splitWords(line);
@@ -248,8 +253,6 @@ export class Netfilter {
           const rule = this.compile(table, chain, words.slice(2));
           if (op === "-A") c.rules.push(rule);
           else c.rules.unshift(rule);
-          if (line === rule.text) cache.set(rule.text, rule);
-          else if (keepInputLines) cache.set(line, rule);
         } else if (op === "-X") {
           const name = words[1]!;
           if (t.get(name)?.policy) throw new IptablesError(`iptables-restore: can't delete built-in chain ${name}`);
@@ -270,7 +273,11 @@ export class Netfilter {
       }
       throw err;
     }
-    this.lineCache.set(table, cache);
+    // The chains written keep arrays of their exact size (pushing left room for more on every node).
+    for (const name of undo.keys()) {
+      const c = t.get(name);
+      if (c && c.rules.length) c.rules = c.rules.slice();
+    }
     this.generation++;
   }
 
