@@ -42,6 +42,24 @@ ${extra}
 ${paths}
 `;
 const path = (p: string, type: string, svc: string) => `      - {path: "${p}", pathType: ${type}, backend: {service: {name: ${svc}, port: {number: 80}}}}\n`;
+/** A one-container Deployment `name` and its Service on port 80. */
+const app = (name: string, container: string, image: string) => `
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: ${name}, namespace: default}
+spec:
+  selector: {matchLabels: {app: ${name}}}
+  template:
+    metadata: {labels: {app: ${name}}}
+    spec: {containers: [{name: ${container}, image: ${image}}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: ${name}, namespace: default}
+spec:
+  selector: {app: ${name}}
+  ports: [{port: 80}]
+`;
 
 await applyWithIngresses(cluster, `${echoApp("echo-a", { replicas: 2 })}---${echoApp("echo-b")}
 ---
@@ -63,22 +81,7 @@ data:
 ---${ingress("wild", "*.wild.example.com", path("/", "Prefix", "echo-a"))}
 ---${ingress("sticky", "sticky.example.com", path("/", "Prefix", "echo-a"), `{nginx.ingress.kubernetes.io/affinity: cookie}`)}
 ---${ingress("errors", "errors.example.com", path("/", "Prefix", "bin"), `{nginx.ingress.kubernetes.io/custom-http-errors: "503"}`)}
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: bin, namespace: default}
-spec:
-  selector: {matchLabels: {app: bin}}
-  template:
-    metadata: {labels: {app: bin}}
-    spec: {containers: [{name: httpbin, image: kennethreitz/httpbin}]}
----
-apiVersion: v1
-kind: Service
-metadata: {name: bin, namespace: default}
-spec:
-  selector: {app: bin}
-  ports: [{port: 80}]
+---${app("bin", "httpbin", "kennethreitz/httpbin")}
 ---
 apiVersion: apps/v1
 kind: Deployment
@@ -116,22 +119,7 @@ spec:
 ---${ingress("weighted-canary", "weighted.example.com", path("/", "Prefix", "echo-b"), `{nginx.ingress.kubernetes.io/canary: "true", nginx.ingress.kubernetes.io/canary-weight: "100"}`)}
 ---${ingress("regex", "regex.example.com", path("/items/[0-9]+", "ImplementationSpecific", "echo-b"), `{nginx.ingress.kubernetes.io/use-regex: "true"}`)}
 ---${ingress("no-redirect", "noredirect.example.com", path("/", "Prefix", "echo-b"), `{nginx.ingress.kubernetes.io/ssl-redirect: "false"}`, "  tls: [{hosts: [noredirect.example.com], secretName: secure-tls}]")}
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web, namespace: default}
-spec:
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec: {containers: [{name: nginx, image: nginx:1.25.5}]}
----
-apiVersion: v1
-kind: Service
-metadata: {name: web, namespace: default}
-spec:
-  selector: {app: web}
-  ports: [{port: 80}]
+---${app("web", "nginx", "nginx:1.25.5")}
 ---${ingress("web", "web.example.com", path("/", "Prefix", "web"))}
 `);
 for (const name of ["echo-a", "echo-b", "bin", "tls-backend", "web"]) await cluster.waitFor<Deployment>("Deployment", (d) => d.metadata?.name === name && d.status?.readyReplicas === d.spec?.replicas, { namespace: "default", timeout: 30_000 });
