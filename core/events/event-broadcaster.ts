@@ -116,7 +116,8 @@ export class EventBroadcaster {
   private enqueue(event: Event): void {
     if (this.shutDown) return;
     if (this.queue.length >= this.maxQueued) {
-      this.options.log.error("Dropping event: the event queue is full", { reason: event.reason, object: event.involvedObject.name });
+      // client-go's recorder words it so (record/event.go, generateEvent) when ActionOrDrop finds its queue full.
+      this.options.log.error("Unable to record event: too many queued events, dropped event", { reason: event.reason, object: event.involvedObject.name });
       return;
     }
     this.queue.push(event);

@@ -135,6 +135,21 @@ test("errors are logged, not thrown; after shutdown events are dropped and no ti
   assert.is(h.clock.pending, 0);
 });
 
+test("past the queue bound an event is dropped with client-go's error line, the others land", async () => {
+  const cp = await testControlPlane();
+  const records: LogRecord[] = [];
+  const broadcaster = new EventBroadcaster({ client: cp.client, clock: cp.clock, log: createLogger("events", { level: "error", sink: (r) => void records.push(r) }), maxQueued: 2 });
+  const recorder = broadcaster.newRecorder({ component: "burst" });
+  const cm = await cp.client.resource<ConfigMap>("ConfigMap").create({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "q", namespace: "default" } });
+  for (let i = 0; i < 6; i++) recorder.event(cm, "Normal", `Step${i}`, `step ${i}`);
+  await broadcaster.flush();
+  const dropped = records.filter((r) => r.msg === "Unable to record event: too many queued events, dropped event");
+  const landed = (await cp.client.resource<Event>("Event").list({ namespace: "default", fieldSelector: "involvedObject.name=q" })).items;
+  assert.ok(dropped.length >= 3, `dropped ${dropped.length}`);
+  assert.is(landed.length + dropped.length, 6);
+  await broadcaster.shutdown();
+});
+
 test("formatMessage follows Go's fmt for the common verbs", () => {
   assert.is(formatMessage("%s has %d pods (%v%%) %q", ["web", 3.7, true, "a b"]), 'web has 3 pods (true%) "a b"');
   assert.is(formatMessage("%s and %s", ["one"]), "one and %!s(MISSING)");
