@@ -5,11 +5,13 @@
  * cluster: once every worker node is Ready and untainted (as on a cluster that is up), so the
  * figure is apply → Running, not node start-up. Prints progress every 10 s of wall time (pods
  * created / bound / Running, the scheduler's queue and attempts, the virtual time since apply,
- * CPU, RSS) so a run cut short by ENVELOPE_MAX_S (default 900) still names where it stood.
+ * CPU, RSS, V8's heap in use) so a run cut short by ENVELOPE_MAX_S (default 900) still names where it stood.
  * ENVELOPE_NODES / ENVELOPE_DEPLOYMENTS / ENVELOPE_REPLICAS scale it; ENVELOPE_PROFILE=x.cpuprofile
  * writes a V8 CPU profile of apply → all Running only (not the cluster's start);
  * ENVELOPE_HEAPSNAPSHOT=prefix writes V8 heap snapshots `prefix.nodes.heapsnapshot` (every node
  * Ready, before apply) and `prefix.bound.heapsnapshot` (every pod bound) for memory per node and pod.
+ * It runs under the Node flags of the `kubesim` launcher (bench-runner: launcher-flags): its heap
+ * limit and heap growth are those of a cluster started by `kubesim up`.
  */
 import type { Node, Pod } from "kubernetes-types/core/v1.js";
 import { monitorEventLoopDelay } from "node:perf_hooks";
@@ -34,7 +36,7 @@ const cpu = (): number => {
   return (u.user + u.system) / 1e6;
 };
 const line = (what: string): void => {
-  console.log(`${((performance.now() - t0) / 1000).toFixed(1).padStart(7)} s wall  ${cpu().toFixed(1).padStart(7)} s CPU  RSS ${(process.memoryUsage().rss / MB).toFixed(0).padStart(6)} MB  loop stall ${(loopDelay.max / 1e6).toFixed(0).padStart(5)} ms  ${what}`);
+  console.log(`${((performance.now() - t0) / 1000).toFixed(1).padStart(7)} s wall  ${cpu().toFixed(1).padStart(7)} s CPU  RSS ${(process.memoryUsage().rss / MB).toFixed(0).padStart(6)} MB  heap ${(process.memoryUsage().heapUsed / MB).toFixed(0).padStart(6)} MB  loop stall ${(loopDelay.max / 1e6).toFixed(0).padStart(5)} ms  ${what}`);
   loopDelay.reset();
 };
 
