@@ -5,12 +5,17 @@
  * cluster: once every worker node is Ready and untainted (as on a cluster that is up), so the
  * figure is apply → Running, not node start-up. Prints progress every 10 s of wall time (pods
  * created / bound / Running, the scheduler's queue and attempts, the virtual time since apply,
- * CPU, RSS) so a run cut short by ENVELOPE_MAX_S (default 900) still names where it stood.
+ * CPU, RSS, V8's heap in use) so a run cut short by ENVELOPE_MAX_S (default 900) still names where it stood.
  * ENVELOPE_NODES / ENVELOPE_DEPLOYMENTS / ENVELOPE_REPLICAS scale it; ENVELOPE_PROFILE=x.cpuprofile
- * writes a V8 CPU profile of apply → all Running only (not the cluster's start).
+ * writes a V8 CPU profile of apply → all Running only (not the cluster's start);
+ * ENVELOPE_HEAPSNAPSHOT=prefix writes V8 heap snapshots `prefix.nodes.heapsnapshot` (every node
+ * Ready, before apply) and `prefix.bound.heapsnapshot` (every pod bound) for memory per node and pod.
+ * It runs under the Node flags of the `kubesim` launcher (bench-runner: launcher-flags): its heap
+ * limit and heap growth are those of a cluster started by `kubesim up`.
  */
 import type { Node, Pod } from "kubernetes-types/core/v1.js";
 import { monitorEventLoopDelay } from "node:perf_hooks";
+import { writeHeapSnapshot } from "node:v8";
 import { Cluster } from "../core/cluster/cluster.js";
 import { objectOrTombstoneObject } from "../core/informers/tombstone.js";
 import { KubeScheduler } from "../plugins/kube-scheduler/index.js";
@@ -31,7 +36,7 @@ const cpu = (): number => {
   return (u.user + u.system) / 1e6;
 };
 const line = (what: string): void => {
-  console.log(`${((performance.now() - t0) / 1000).toFixed(1).padStart(7)} s wall  ${cpu().toFixed(1).padStart(7)} s CPU  RSS ${(process.memoryUsage().rss / MB).toFixed(0).padStart(6)} MB  loop stall ${(loopDelay.max / 1e6).toFixed(0).padStart(5)} ms  ${what}`);
+  console.log(`${((performance.now() - t0) / 1000).toFixed(1).padStart(7)} s wall  ${cpu().toFixed(1).padStart(7)} s CPU  RSS ${(process.memoryUsage().rss / MB).toFixed(0).padStart(6)} MB  heap ${(process.memoryUsage().heapUsed / MB).toFixed(0).padStart(6)} MB  loop stall ${(loopDelay.max / 1e6).toFixed(0).padStart(5)} ms  ${what}`);
   loopDelay.reset();
 };
 
@@ -69,6 +74,14 @@ await new Promise<void>((resolve) => {
   const report = setInterval(() => (schedulable() >= NODES ? clearInterval(report) : line(`${schedulable()} of ${NODES} worker nodes Ready and untainted (virtual +${((cluster.clock.now() - vStart) / 1000).toFixed(0)} s)`)), 10_000);
 });
 line(`all ${NODES} worker nodes Ready (virtual +${((cluster.clock.now() - vStart) / 1000).toFixed(0)} s)`);
+const heapSnapshotPrefix = process.env["ENVELOPE_HEAPSNAPSHOT"];
+/** Writes a heap snapshot for the phase when ENVELOPE_HEAPSNAPSHOT is set (a full GC first, so it holds live objects only). */
+const heapSnapshot = (phase: string): void => {
+  if (!heapSnapshotPrefix) return;
+  const file = writeHeapSnapshot(`${heapSnapshotPrefix}.${phase}.heapsnapshot`);
+  line(`heap snapshot ${file}`);
+};
+heapSnapshot("nodes");
 const scheduler = cluster.resolve(KubeScheduler);
 const profileFile = process.env["ENVELOPE_PROFILE"];
 const session = profileFile ? new (await import("node:inspector")).Session() : undefined;
@@ -113,10 +126,15 @@ const progress = (): { created: number; bound: number; running: number } => {
   }
   return { created, bound, running };
 };
+let boundSnapshot = false;
 await new Promise<void>((resolve) => {
   timer = setInterval(() => {
     const p = progress();
     line(`pods created ${p.created} bound ${p.bound} Running ${p.running} of ${TOTAL}  ${schedulerState()}`);
+    if (!boundSnapshot && p.bound >= TOTAL) {
+      boundSnapshot = true;
+      heapSnapshot("bound");
+    }
     if (p.running >= TOTAL) resolve();
   }, 10_000);
 });

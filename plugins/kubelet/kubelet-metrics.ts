@@ -40,7 +40,8 @@ export interface KubeletMetricsSource {
  */
 export class KubeletMetrics implements KubeletMetricsRecorder {
   readonly main: Registry = newMetricsRegistry();
-  readonly cadvisor: Registry = newMetricsRegistry();
+  /** `/metrics/cadvisor`'s registry, made on the first scrape (its metrics are all computed at scrape time; an unscraped node keeps none, ~3 KB each). */
+  private cadvisor: Registry | undefined;
   readonly probes: Registry = newMetricsRegistry();
   private readonly podStart: HotHistogram;
   private readonly pleg: HotHistogram;
@@ -77,42 +78,6 @@ export class KubeletMetrics implements KubeletMetricsRecorder {
     this.pleg = new HotHistogram({ name: "kubelet_pleg_relist_duration_seconds", help: "Duration in seconds for relisting pods in PLEG.", buckets: PLEG_BUCKETS, registers: main });
     this.plegInterval = new HotHistogram({ name: "kubelet_pleg_relist_interval_seconds", help: "Interval in seconds between relisting in PLEG.", buckets: PLEG_BUCKETS.map((b) => b * 100), registers: main });
 
-    const cadvisorLabels = ["container", "id", "image", "name", "namespace", "pod"] as const;
-    const cad = [this.cadvisor];
-    new Counter({
-      name: "container_cpu_usage_seconds_total",
-      help: "Cumulative cpu time consumed in seconds.",
-      labelNames: [...cadvisorLabels, "cpu"],
-      registers: cad,
-      collect() {
-        this.reset();
-        for (const c of self.containers()) this.inc({ ...c.labels, cpu: "total" }, c.cpuSeconds);
-      },
-    });
-    new Gauge({
-      name: "container_memory_working_set_bytes",
-      help: "Current working set in bytes.",
-      labelNames: [...cadvisorLabels],
-      registers: cad,
-      collect() {
-        this.reset();
-        for (const c of self.containers()) this.set(c.labels, c.workingSet);
-      },
-    });
-    const network = (name: string, help: string, pick: (d: { rxBytes: number; txBytes: number }) => number): void =>
-      void new Counter({
-        name,
-        help,
-        labelNames: [...cadvisorLabels, "interface"],
-        registers: cad,
-        collect() {
-          this.reset();
-          for (const p of self.podNetworks()) this.inc({ container: "", id: p.id, image: "", name: "", namespace: p.namespace, pod: p.pod, interface: "eth0" }, pick(p.device));
-        },
-      });
-    network("container_network_receive_bytes_total", "Cumulative count of bytes received", (d) => d.rxBytes);
-    network("container_network_transmit_bytes_total", "Cumulative count of bytes transmitted", (d) => d.txBytes);
-
     this.probeTotal = new HotCounter({ name: "prober_probe_total", help: "Cumulative number of a liveness, readiness or startup probe for a container by result.", labelNames: ["probe_type", "result", "container", "pod", "namespace", "pod_uid"], registers: [this.probes] });
   }
 
@@ -147,12 +112,54 @@ export class KubeletMetrics implements KubeletMetricsRecorder {
 
   /** `/metrics/cadvisor`. */
   scrapeCadvisor(): Promise<string> {
-    return this.withSnapshot(() => this.cadvisor.metrics());
+    const registry = (this.cadvisor ??= this.newCadvisorRegistry());
+    return this.withSnapshot(() => registry.metrics());
   }
 
   /** `/metrics/probes`. */
   scrapeProbes(): Promise<string> {
     return this.probes.metrics();
+  }
+
+  /** Builds `/metrics/cadvisor`'s registry: CPU, working set and pod network bytes, read from the scrape's snapshot. */
+  private newCadvisorRegistry(): Registry {
+    const self = this;
+    const registry = newMetricsRegistry();
+    const cad = [registry];
+    new Counter({
+      name: "container_cpu_usage_seconds_total",
+      help: "Cumulative cpu time consumed in seconds.",
+      labelNames: [...CADVISOR, "cpu"],
+      registers: cad,
+      collect() {
+        this.reset();
+        for (const c of self.containers()) this.inc({ ...c.labels, cpu: "total" }, c.cpuSeconds);
+      },
+    });
+    new Gauge({
+      name: "container_memory_working_set_bytes",
+      help: "Current working set in bytes.",
+      labelNames: [...CADVISOR],
+      registers: cad,
+      collect() {
+        this.reset();
+        for (const c of self.containers()) this.set(c.labels, c.workingSet);
+      },
+    });
+    const network = (name: string, help: string, pick: (d: { rxBytes: number; txBytes: number }) => number): void =>
+      void new Counter({
+        name,
+        help,
+        labelNames: [...CADVISOR, "interface"],
+        registers: cad,
+        collect() {
+          this.reset();
+          for (const p of self.podNetworks()) this.inc({ container: "", id: p.id, image: "", name: "", namespace: p.namespace, pod: p.pod, interface: "eth0" }, pick(p.device));
+        },
+      });
+    network("container_network_receive_bytes_total", "Cumulative count of bytes received", (d) => d.rxBytes);
+    network("container_network_transmit_bytes_total", "Cumulative count of bytes transmitted", (d) => d.txBytes);
+    return registry;
   }
 
   private async withSnapshot(render: () => Promise<string>): Promise<string> {
