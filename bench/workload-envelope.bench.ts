@@ -5,13 +5,14 @@
  * cluster: once every worker node is Ready and untainted (as on a cluster that is up), so the
  * figure is apply → Running, not node start-up. Prints progress every 10 s of wall time (pods
  * created / bound / Running, the scheduler's queue and attempts, the virtual time since apply,
- * CPU, RSS) so a run cut short by ENVELOPE_MAX_S (default 900) still names where it stood.
+ * the virtual clock's timers pending, fired since apply and held signatures, CPU, RSS) so a run cut short by ENVELOPE_MAX_S (default 900) still names where it stood.
  * ENVELOPE_NODES / ENVELOPE_DEPLOYMENTS / ENVELOPE_REPLICAS scale it; ENVELOPE_PROFILE=x.cpuprofile
  * writes a V8 CPU profile of apply → all Running only (not the cluster's start).
  */
 import type { Node, Pod } from "kubernetes-types/core/v1.js";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { Cluster } from "../core/cluster/cluster.js";
+import { VirtualClock } from "../core/clock/virtual-clock.js";
 import { objectOrTombstoneObject } from "../core/informers/tombstone.js";
 import { KubeScheduler } from "../plugins/kube-scheduler/index.js";
 
@@ -80,6 +81,7 @@ if (session) {
 }
 /** The scheduler's counters at apply (the system pods it placed before are not the workload's). */
 const stats0 = { ...scheduler.stats };
+const fired0 = cluster.clock instanceof VirtualClock ? cluster.clock.fired : 0;
 const tApply = performance.now();
 const vApply = cluster.clock.now();
 const cApply = cpu();
@@ -99,7 +101,8 @@ spec:
 const schedulerState = (): string => {
   const q = scheduler.queue.size;
   const s = scheduler.stats;
-  return `queue ${q.active}/${q.backoff}/${q.unschedulable} (active/backoff/unschedulable) attempts ${s.attempts - stats0.attempts} failed ${s.failed - stats0.failed} virtual +${((cluster.clock.now() - vApply) / 1000).toFixed(0)} s`;
+  const c = cluster.clock instanceof VirtualClock ? ` timers ${cluster.clock.pending} pending ${cluster.clock.fired - fired0} fired ${cluster.clock.holding} held` : "";
+  return `queue ${q.active}/${q.backoff}/${q.unschedulable} (active/backoff/unschedulable) attempts ${s.attempts - stats0.attempts} failed ${s.failed - stats0.failed} virtual +${((cluster.clock.now() - vApply) / 1000).toFixed(1)} s${c}`;
 };
 const progress = (): { created: number; bound: number; running: number } => {
   let created = 0;
