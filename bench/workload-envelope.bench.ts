@@ -7,7 +7,8 @@
  * created / bound / Running, the scheduler's queue and attempts, the virtual time since apply,
  * the virtual clock's timers pending, fired since apply and held signatures, CPU, RSS) so a run cut short by ENVELOPE_MAX_S (default 900) still names where it stood.
  * ENVELOPE_NODES / ENVELOPE_DEPLOYMENTS / ENVELOPE_REPLICAS scale it; ENVELOPE_PROFILE=x.cpuprofile
- * writes a V8 CPU profile of apply → all Running only (not the cluster's start).
+ * writes a V8 CPU profile of apply → all Running only (not the cluster's start), or of apply → the
+ * ENVELOPE_MAX_S stop.
  */
 import type { Node, Pod } from "kubernetes-types/core/v1.js";
 import { monitorEventLoopDelay } from "node:perf_hooks";
@@ -39,9 +40,11 @@ const line = (what: string): void => {
 // A /24 per node: 5,000 nodes need a pod network wider than the default /16.
 const cluster = new Cluster({ clock: "virtual", seed: 1, nodes: NODES + 1, logLevel: "error", podNetworkCidr: "100.64.0.0/10" });
 let timer: NodeJS.Timeout | undefined;
+/** Stops the ENVELOPE_PROFILE profiler and writes its file (set once it runs): a run cut short keeps its profile. */
+let writeProfile: (() => Promise<void>) | undefined;
 const deadline = setTimeout(() => {
   line(`stopped after ENVELOPE_MAX_S=${MAX_S}`);
-  process.exit(2);
+  void (writeProfile?.() ?? Promise.resolve()).finally(() => process.exit(2));
 }, MAX_S * 1000);
 timer = setInterval(() => line("starting the cluster"), 10_000);
 await cluster.start();
@@ -78,6 +81,11 @@ if (session) {
   session.connect();
   await post("Profiler.enable");
   await post("Profiler.start");
+  writeProfile = async () => {
+    writeProfile = undefined;
+    const { profile } = (await post("Profiler.stop")) as { profile: unknown };
+    (await import("node:fs")).writeFileSync(profileFile!, JSON.stringify(profile));
+  };
 }
 /** The scheduler's counters at apply (the system pods it placed before are not the workload's). */
 const stats0 = { ...scheduler.stats };
@@ -125,10 +133,7 @@ await new Promise<void>((resolve) => {
 });
 clearInterval(timer);
 clearTimeout(deadline);
-if (session) {
-  const { profile } = (await post("Profiler.stop")) as { profile: unknown };
-  (await import("node:fs")).writeFileSync(profileFile!, JSON.stringify(profile));
-}
+await writeProfile?.();
 console.log(`apply -> all ${TOTAL} pods Running: wall ${((performance.now() - tApply) / 1000).toFixed(1)} s, CPU ${(cpu() - cApply).toFixed(1)} s, RSS ${(process.memoryUsage().rss / MB).toFixed(0)} MB, virtual <= ${((cluster.clock.now() - vApply) / 1000).toFixed(0)} s (goal <= 120 s, <= 6 GiB)`);
 // cluster.stop() after a large run once never returned: say how long it takes, and where it stands while it runs.
 const tStop = performance.now();
