@@ -5,11 +5,13 @@
  * cluster: once every worker node is Ready and untainted (as on a cluster that is up), so the
  * figure is apply → Running, not node start-up. Prints progress every 10 s of wall time (pods
  * created / bound / Running, the scheduler's queue and attempts, the virtual time since apply,
- * CPU, RSS, V8's heap in use) so a run cut short by ENVELOPE_MAX_S (default 900) still names where it stood.
+ * the virtual clock's timers pending, fired since apply and held signatures, CPU, RSS, V8's heap
+ * in use) so a run cut short by ENVELOPE_MAX_S (default 900) still names where it stood.
  * ENVELOPE_NODES / ENVELOPE_DEPLOYMENTS / ENVELOPE_REPLICAS scale it; ENVELOPE_PROFILE=x.cpuprofile
- * writes a V8 CPU profile of apply → all Running only (not the cluster's start);
- * ENVELOPE_HEAPSNAPSHOT=prefix writes V8 heap snapshots `prefix.nodes.heapsnapshot` (every node
- * Ready, before apply) and `prefix.bound.heapsnapshot` (every pod bound) for memory per node and pod.
+ * writes a V8 CPU profile of apply → all Running only (not the cluster's start), or of apply → the
+ * ENVELOPE_MAX_S stop; ENVELOPE_HEAPSNAPSHOT=prefix writes V8 heap snapshots
+ * `prefix.nodes.heapsnapshot` (every node Ready, before apply) and `prefix.bound.heapsnapshot`
+ * (every pod bound) for memory per node and pod.
  * It runs under the Node flags of the `kubesim` launcher (bench-runner: launcher-flags): its heap
  * limit and heap growth are those of a cluster started by `kubesim up`.
  */
@@ -17,6 +19,7 @@ import type { Node, Pod } from "kubernetes-types/core/v1.js";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { writeHeapSnapshot } from "node:v8";
 import { Cluster } from "../core/cluster/cluster.js";
+import { VirtualClock } from "../core/clock/virtual-clock.js";
 import { objectOrTombstoneObject } from "../core/informers/tombstone.js";
 import { KubeScheduler } from "../plugins/kube-scheduler/index.js";
 
@@ -43,9 +46,11 @@ const line = (what: string): void => {
 // A /24 per node: 5,000 nodes need a pod network wider than the default /16.
 const cluster = new Cluster({ clock: "virtual", seed: 1, nodes: NODES + 1, logLevel: "error", podNetworkCidr: "100.64.0.0/10" });
 let timer: NodeJS.Timeout | undefined;
+/** Stops the ENVELOPE_PROFILE profiler and writes its file (set once it runs): a run cut short keeps its profile. */
+let writeProfile: (() => Promise<void>) | undefined;
 const deadline = setTimeout(() => {
   line(`stopped after ENVELOPE_MAX_S=${MAX_S}`);
-  process.exit(2);
+  void (writeProfile?.() ?? Promise.resolve()).finally(() => process.exit(2));
 }, MAX_S * 1000);
 timer = setInterval(() => line("starting the cluster"), 10_000);
 await cluster.start();
@@ -90,9 +95,15 @@ if (session) {
   session.connect();
   await post("Profiler.enable");
   await post("Profiler.start");
+  writeProfile = async () => {
+    writeProfile = undefined;
+    const { profile } = (await post("Profiler.stop")) as { profile: unknown };
+    (await import("node:fs")).writeFileSync(profileFile!, JSON.stringify(profile));
+  };
 }
 /** The scheduler's counters at apply (the system pods it placed before are not the workload's). */
 const stats0 = { ...scheduler.stats };
+const fired0 = cluster.clock instanceof VirtualClock ? cluster.clock.fired : 0;
 const tApply = performance.now();
 const vApply = cluster.clock.now();
 const cApply = cpu();
@@ -112,7 +123,8 @@ spec:
 const schedulerState = (): string => {
   const q = scheduler.queue.size;
   const s = scheduler.stats;
-  return `queue ${q.active}/${q.backoff}/${q.unschedulable} (active/backoff/unschedulable) attempts ${s.attempts - stats0.attempts} failed ${s.failed - stats0.failed} virtual +${((cluster.clock.now() - vApply) / 1000).toFixed(0)} s`;
+  const c = cluster.clock instanceof VirtualClock ? ` timers ${cluster.clock.pending} pending ${cluster.clock.fired - fired0} fired ${cluster.clock.holding} held` : "";
+  return `queue ${q.active}/${q.backoff}/${q.unschedulable} (active/backoff/unschedulable) attempts ${s.attempts - stats0.attempts} failed ${s.failed - stats0.failed} virtual +${((cluster.clock.now() - vApply) / 1000).toFixed(1)} s${c}`;
 };
 const progress = (): { created: number; bound: number; running: number } => {
   let created = 0;
@@ -140,10 +152,7 @@ await new Promise<void>((resolve) => {
 });
 clearInterval(timer);
 clearTimeout(deadline);
-if (session) {
-  const { profile } = (await post("Profiler.stop")) as { profile: unknown };
-  (await import("node:fs")).writeFileSync(profileFile!, JSON.stringify(profile));
-}
+await writeProfile?.();
 console.log(`apply -> all ${TOTAL} pods Running: wall ${((performance.now() - tApply) / 1000).toFixed(1)} s, CPU ${(cpu() - cApply).toFixed(1)} s, RSS ${(process.memoryUsage().rss / MB).toFixed(0)} MB, virtual <= ${((cluster.clock.now() - vApply) / 1000).toFixed(0)} s (goal <= 120 s, <= 6 GiB)`);
 // cluster.stop() after a large run once never returned: say how long it takes, and where it stands while it runs.
 const tStop = performance.now();

@@ -171,6 +171,40 @@ test("auto mode holds time while off-clock work is in flight (hold), however lon
   clock.setAuto(false);
 });
 
+test("auto mode fires one instant's timers in one turn, continuations between them, cancellations honoured", async () => {
+  const clock = new VirtualClock({ start: 0, auto: true });
+  const log: string[] = [];
+  let b: ReturnType<typeof clock.setTimeout> | undefined;
+  clock.setTimeout(() => {
+    log.push(`a@${clock.now()}`);
+    void Promise.resolve().then(() => log.push("a-continuation"));
+    setImmediate(() => log.push("a-immediate"));
+    clock.clearTimeout(b);
+  }, 100);
+  b = clock.setTimeout(() => log.push("b"), 100);
+  clock.setTimeout(() => log.push(`c@${clock.now()}`), 100);
+  clock.setTimeout(() => log.push(`d@${clock.now()}`), 200);
+  await clock.sleep(300);
+  // a's continuation runs before c fires; its immediate (a later turn) only after the instant's timers; b was cancelled by a.
+  assert.equal(log, ["a@100", "a-continuation", "c@100", "a-immediate", "d@200"]);
+  clock.setAuto(false);
+});
+
+test("auto mode turned off mid-instant keeps the instant's remaining timers", async () => {
+  const clock = new VirtualClock({ start: 0, auto: true });
+  const log: string[] = [];
+  clock.setTimeout(() => {
+    log.push("a");
+    clock.setAuto(false);
+  }, 100);
+  clock.setTimeout(() => log.push("b"), 100);
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(log, ["a"]);
+  assert.is(clock.pending, 1);
+  await clock.advance(0);
+  assert.equal(log, ["a", "b"]);
+});
+
 test("seeded random reproduces names and uids; different seeds differ", () => {
   const a = new SeededRandom(42);
   const b = new SeededRandom(42);
