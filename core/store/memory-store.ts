@@ -440,7 +440,7 @@ export class MemoryStore implements Store {
     try {
       for (let i = 0; i < this.pending.length; i++) {
         const event = this.pending[i]!;
-        for (const watch of this.watchers.matching(event.key, [event.object, event.prevObject])) watch.deliver(event);
+        for (const watch of this.watchers.matching(event.key, event.object, event.prevObject)) watch.deliver(event);
       }
     } finally {
       this.pending = [];

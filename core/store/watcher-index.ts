@@ -21,11 +21,22 @@ interface TriggerGroup<W> {
   readonly byValue: Map<string, Set<W>>;
 }
 
+/**
+ * What an event under one directory is offered to: the watcher sets and trigger groups of the
+ * directory's `/`-terminated prefixes, shortest prefix first (each prefix's set before its groups).
+ */
+type DirectoryPlan<W> = readonly (Set<W> | TriggerGroup<W>)[];
+
 export class WatcherIndex<W extends PrefixWatcher> {
   private readonly byDirectory = new Map<string, Set<W>>();
   private readonly others = new Set<W>();
   /** Directory prefix → field → group: watchers with a trigger on a `/`-terminated prefix. */
   private readonly triggered = new Map<string, Map<string, TriggerGroup<W>>>();
+  /**
+   * Key's directory (up to its last `/`) → its plan, so that an event costs one lookup instead of
+   * one slice and two lookups per prefix. Emptied whenever a directory watcher comes or goes.
+   */
+  private readonly plans = new Map<string, DirectoryPlan<W>>();
   private total = 0;
 
   get size(): number {
@@ -43,11 +54,13 @@ export class WatcherIndex<W extends PrefixWatcher> {
       if (!set) group.byValue.set(t.value, (set = new Set()));
       if (set.has(watcher)) return;
       set.add(watcher);
+      this.plans.clear();
     } else if (watcher.prefix.endsWith("/")) {
       let set = this.byDirectory.get(watcher.prefix);
       if (!set) this.byDirectory.set(watcher.prefix, (set = new Set()));
       if (set.has(watcher)) return;
       set.add(watcher);
+      this.plans.clear();
     } else {
       if (this.others.has(watcher)) return;
       this.others.add(watcher);
@@ -65,10 +78,12 @@ export class WatcherIndex<W extends PrefixWatcher> {
       if (set.size === 0) group!.byValue.delete(t.value);
       if (group!.byValue.size === 0) fields!.delete(t.field);
       if (fields!.size === 0) this.triggered.delete(watcher.prefix);
+      this.plans.clear();
     } else if (watcher.prefix.endsWith("/")) {
       const set = this.byDirectory.get(watcher.prefix);
       if (!set?.delete(watcher)) return;
       if (set.size === 0) this.byDirectory.delete(watcher.prefix);
+      this.plans.clear();
     } else if (!this.others.delete(watcher)) {
       return;
     }
@@ -85,32 +100,47 @@ export class WatcherIndex<W extends PrefixWatcher> {
 
   /**
    * The watchers whose prefix `key` starts with, shortest prefix first — of those with a trigger,
-   * only the ones wanting the value of `objects` (the object before and after the change); a
-   * snapshot, safe to iterate while watchers change.
+   * only the ones wanting the value of `object` or `prevObject` (the object after and before the
+   * change); a snapshot, safe to iterate while watchers change.
    */
-  matching(key: string, objects: readonly (KubeObject | undefined)[] = []): W[] {
+  matching(key: string, object?: KubeObject, prevObject?: KubeObject): W[] {
     const found: W[] = [];
     if (this.byDirectory.size > 0 || this.triggered.size > 0) {
-      for (let slash = key.indexOf("/"); slash >= 0; slash = key.indexOf("/", slash + 1)) {
-        const dir = key.slice(0, slash + 1);
-        const set = this.byDirectory.get(dir);
-        if (set) for (const w of set) found.push(w);
-        const fields = this.triggered.get(dir);
-        if (fields)
-          for (const g of fields.values()) {
-            let first: string | undefined;
-            for (let i = 0; i < objects.length; i++) {
-              const obj = objects[i];
-              const v = obj ? (g.of(obj) ?? "") : undefined;
-              if (v === undefined || (i > 0 && v === first)) continue;
-              if (i === 0) first = v;
-              const wanted = g.byValue.get(v);
-              if (wanted) for (const w of wanted) found.push(w);
-            }
-          }
+      const dir = key.slice(0, key.lastIndexOf("/") + 1);
+      const plan = this.plans.get(dir) ?? this.planFor(dir);
+      for (let p = 0; p < plan.length; p++) {
+        const step = plan[p]!;
+        if (step instanceof Set) {
+          for (const w of step) found.push(w);
+          continue;
+        }
+        const now = object ? (step.of(object) ?? "") : undefined;
+        if (now !== undefined) {
+          const wanted = step.byValue.get(now);
+          if (wanted) for (const w of wanted) found.push(w);
+        }
+        const before = prevObject ? (step.of(prevObject) ?? "") : undefined;
+        if (before !== undefined && before !== now) {
+          const wanted = step.byValue.get(before);
+          if (wanted) for (const w of wanted) found.push(w);
+        }
       }
     }
     for (const w of this.others) if (key.startsWith(w.prefix)) found.push(w);
     return found;
+  }
+
+  /** Builds and caches the plan of directory `dir` (a key's part up to and including its last `/`). */
+  private planFor(dir: string): DirectoryPlan<W> {
+    const plan: (Set<W> | TriggerGroup<W>)[] = [];
+    for (let slash = dir.indexOf("/"); slash >= 0; slash = dir.indexOf("/", slash + 1)) {
+      const prefix = dir.slice(0, slash + 1);
+      const set = this.byDirectory.get(prefix);
+      if (set) plan.push(set);
+      const fields = this.triggered.get(prefix);
+      if (fields) for (const g of fields.values()) plan.push(g);
+    }
+    this.plans.set(dir, plan);
+    return plan;
   }
 }
