@@ -25,8 +25,12 @@ export class Indexer<T extends ObjectLike = KubeObject> {
   private readonly items = new Map<string, T>();
   private readonly indexers = new Map<string, IndexFunc<T>>();
   private readonly indices = new Map<string, Map<string, Set<string>>>();
-  /** The same indices as an array walked on every change (no map lookups, no iterator entries). */
-  private readonly indexList: { fn: IndexFunc<T>; index: Map<string, Set<string>> }[] = [];
+  /**
+   * The same indices as an array walked on every change (no map lookups, no iterator entries);
+   * `byKey` marks one whose values follow from the key (the namespace index), so a replacement
+   * under the same key leaves it as it is.
+   */
+  private readonly indexList: { fn: IndexFunc<T>; index: Map<string, Set<string>>; byKey: boolean }[] = [];
 
   /** Starts with the namespace index plus `indexers`. */
   constructor(indexers: Indexers<T> = {}) {
@@ -162,7 +166,7 @@ export class Indexer<T extends ObjectLike = KubeObject> {
       const index = new Map<string, Set<string>>();
       this.indexers.set(name, fn);
       this.indices.set(name, index);
-      this.indexList.push({ fn, index });
+      this.indexList.push({ fn, index, byKey: fn === namespaceIndexFunc });
       for (const [key, obj] of this.items) for (const v of fn(obj)) addToIndex(index, v, key);
     }
   }
@@ -181,7 +185,8 @@ export class Indexer<T extends ObjectLike = KubeObject> {
 
   /** Moves `key` from the old object's index values to the new object's, per index. */
   private updateIndices(key: string, oldObj: T | undefined, newObj: T | undefined): void {
-    for (const { fn, index } of this.indexList) {
+    for (const { fn, index, byKey } of this.indexList) {
+      if (byKey && oldObj && newObj) continue;
       const oldValues = oldObj ? fn(oldObj) : NO_VALUES;
       const newValues = newObj ? fn(newObj) : NO_VALUES;
       if (oldValues.length === 1 && newValues.length === 1 && oldValues[0] === newValues[0]) continue;

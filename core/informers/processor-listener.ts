@@ -28,15 +28,28 @@ export class ProcessorListener<T extends ObjectLike = KubeObject> {
 
   /** Queues a notification; never blocks, never calls the handler synchronously. */
   add(n: Notification<T>): void {
-    if (this.removed) return;
+    // A reaction of a settled promise: the same microtask turn as queueMicrotask, without the
+    // AsyncResource and closure Node's queueMicrotask makes per call (one per wake-up).
+    if (this.offer(n)) this.drainSoon();
+  }
+
+  /** Queues the microtask that drains this listener (after {@link offer} answered true). */
+  drainSoon(): void {
+    void SCHEDULED.then(this.drainJob);
+  }
+
+  /**
+   * Queues a notification without scheduling delivery: true when the listener was idle, and the
+   * caller must at once queue the microtask that drains it: {@link drainSoon}, or
+   * {@link drainAllSoon} for every listener one change woke.
+   */
+  offer(n: Notification<T>): boolean {
+    if (this.removed) return false;
     this.buffer.push(n);
     if (n.type === "add" && n.initial) this.initialPending++;
-    if (!this.draining) {
-      this.draining = true;
-      // A reaction of a settled promise: the same microtask turn as queueMicrotask, without the
-      // AsyncResource and closure Node's queueMicrotask makes per call (one per wake-up).
-      void SCHEDULED.then(this.drainJob);
-    }
+    if (this.draining) return false;
+    this.draining = true;
+    return true;
   }
 
   /** Delivered everything from the initial list. */
@@ -59,11 +72,12 @@ export class ProcessorListener<T extends ObjectLike = KubeObject> {
   private readonly drainJob = (): void => this.drain();
 
   /**
-   * Delivers the buffer in order. Synchronous while handlers answer synchronously (most do: they
+   * Delivers the buffer in order (called once per wake-up: from the microtask {@link add} or the
+   * caller of {@link offer} queued). Synchronous while handlers answer synchronously (most do: they
    * enqueue a key), so a wake-up allocates no async frame; a handler's promise is awaited before
    * the next notification.
    */
-  private drain(): void {
+  drain(): void {
     for (let n = this.buffer.shift(); n !== undefined && !this.removed; n = this.buffer.shift()) {
       let result: void | Promise<void> = undefined;
       try {
@@ -110,4 +124,15 @@ export class ProcessorListener<T extends ObjectLike = KubeObject> {
         return h.onDelete?.(n.obj);
     }
   }
+}
+
+/**
+ * Drains listeners that {@link ProcessorListener.offer} woke, in order, from one microtask: the
+ * same order and turn as a microtask each when they are queued back to back (nothing can queue a
+ * microtask between them), without a promise reaction per listener.
+ */
+export function drainAllSoon<T extends ObjectLike>(listeners: readonly ProcessorListener<T>[]): void {
+  void SCHEDULED.then(() => {
+    for (const l of listeners) l.drain();
+  });
 }

@@ -218,4 +218,32 @@ test("waitForCacheSync resolves false when aborted first; handlers cannot be add
   assert.throws(() => informer.addEventHandler({}), /stopped already/);
 });
 
+test("handlers woken by one change run in registration order, each before what the others queue; one removed by another sees nothing more", async () => {
+  const { server, factory } = setup();
+  const informer = factory.forResource("pods");
+  const log: string[] = [];
+  const registrations: { remove(): void }[] = [];
+  for (const name of ["a", "b", "c"]) {
+    registrations.push(
+      informer.addEventHandler({
+        onAdd: (o) => {
+          log.push(`${name} ${objectKey(o)}`);
+          void Promise.resolve().then(() => log.push(`${name} micro`));
+          if (name === "a" && o.metadata?.name === "p1") registrations[1]!.remove();
+        },
+      }),
+    );
+  }
+  factory.start();
+  await factory.waitForCacheSync();
+  server.put(pod("default", "p0"));
+  await settle();
+  assert.equal(log, ["a default/p0", "b default/p0", "c default/p0", "a micro", "b micro", "c micro"]);
+  log.length = 0;
+  server.put(pod("default", "p1"));
+  await settle();
+  assert.equal(log, ["a default/p1", "c default/p1", "a micro", "c micro"], "b was removed by a's handler before its turn");
+  await factory.shutdown();
+});
+
 test.run();
