@@ -8,7 +8,8 @@
  * handler buffers and the handlers' enqueues — not the write path. Phases: pod creates, pod status
  * updates (the kubelet's patches as they reach the store), and Event creates (watched by none of
  * them: the store's watcher matching only). Each figure is the best and the median of
- * FANOUT_ROUNDS (default 20) rounds' CPU µs per write; BENCH_OPS writes per phase (default 4,000).
+ * FANOUT_ROUNDS (default 20) rounds' CPU µs per write; BENCH_OPS updates and Event creates
+ * (default 4,000), over 1,000 pods.
  */
 import { loadavg } from "node:os";
 import type { Event, Pod } from "kubernetes-types/core/v1.js";
@@ -23,6 +24,8 @@ import { enqueueRequestForObject, enqueueRequestForOwner } from "../core/control
 import { objectStorageKey } from "../core/store/keys.js";
 
 const N = Number(process.env["BENCH_OPS"] ?? 4000);
+/** Pods in the store, as in the controllers bench (its 1,000 replicas): the size of the caches and indices. */
+const PODS = 1000;
 const ROUNDS = Number(process.env["FANOUT_ROUNDS"] ?? 20);
 const NODES = 11;
 const clock = new RealClock();
@@ -113,20 +116,21 @@ async function measure(label: string, count: number, op: (i: number) => Promise<
 }
 
 // Warm-up on objects not measured.
-for (let i = 0; i < 500; i++) current[N + i] = await cp.store.create(podKey(N + i), pod(N + i) as KubeObject);
-for (let i = 0; i < 500; i++) await cp.store.update(podKey(N + i), { ...current[N + i]!, status: { phase: "Running" } } as KubeObject);
+for (let i = 0; i < 500; i++) current[PODS + i] = await cp.store.create(podKey(PODS + i), pod(PODS + i) as KubeObject);
+for (let i = 0; i < 500; i++) await cp.store.update(podKey(PODS + i), { ...current[PODS + i]!, status: { phase: "Running" } } as KubeObject);
+for (let i = 0; i < 500; i++) await cp.store.delete(podKey(PODS + i));
 await settle();
 
-await measure("pod create (28 informer handlers)", N, async (i) => (current[i] = await cp.store.create(podKey(i), pod(i) as KubeObject)));
+await measure(`pod create (${PODS} pods, 28 informer handlers)`, PODS, async (i) => (current[i] = await cp.store.create(podKey(i), pod(i) as KubeObject)));
 await measure("pod status update (28 informer handlers)", N, async (i) => {
-  const p = current[i] as Pod;
-  current[i] = await cp.store.update(podKey(i), { ...p, status: { ...p.status, phase: p.status?.phase === "Running" ? "Pending" : "Running" } } as KubeObject);
+  const p = current[i % PODS] as Pod;
+  current[i % PODS] = await cp.store.update(podKey(i % PODS), { ...p, status: { ...p.status, phase: p.status?.phase === "Running" ? "Pending" : "Running" } } as KubeObject);
 });
 await measure("Event create (no watcher)", N, (i) => cp.store.create(objectStorageKey("events", "default", event(i).metadata!.name!), event(i) as unknown as KubeObject));
 
 ac.abort();
 factory.shutdown?.();
 cp.stop();
-process.stdout.write(`load average ${loadavg().map((l) => l.toFixed(1)).join(" ")}; ${N} of each; handlers saw ${seen} notifications\n`);
+process.stdout.write(`load average ${loadavg().map((l) => l.toFixed(1)).join(" ")}; ${PODS} pods, ${N} updates and Events; handlers saw ${seen} notifications\n`);
 for (const r of results) console.log(r);
 process.exit(0);
