@@ -15,6 +15,23 @@ export function namespaceIndexFunc(obj: ObjectLike): readonly string[] {
 
 const NO_VALUES: readonly string[] = Object.freeze([]);
 
+/** The object {@link keyOf} keyed last, and its key. */
+let lastKeyed: ObjectLike | undefined;
+let lastKey = "";
+
+/**
+ * `objectKey(obj)`, remembered for the last object asked about: one change reaches every informer
+ * of its resource in turn with the same (immutable) object, so they share one key string instead
+ * of building, flattening and hashing one each. Holds on to that one object until the next.
+ */
+function keyOf(obj: ObjectLike): string {
+  if (obj !== lastKeyed) {
+    lastKey = objectKey(obj);
+    lastKeyed = obj;
+  }
+  return lastKey;
+}
+
 /**
  * The informer cache, as client-go's `threadSafeMap` + `Indexer`: objects keyed by
  * `namespace/name` (`objectKey`), plus named indices (value → set of keys) that are kept up to
@@ -43,7 +60,7 @@ export class Indexer<T extends ObjectLike = KubeObject> {
 
   /** Adds or replaces the object under its key; returns what was stored before. */
   add(obj: T): T | undefined {
-    const key = objectKey(obj);
+    const key = keyOf(obj);
     const old = this.items.get(key);
     this.items.set(key, obj);
     this.updateIndices(key, old, obj);
@@ -57,7 +74,7 @@ export class Indexer<T extends ObjectLike = KubeObject> {
 
   /** Removes the object with `obj`'s key (or the key itself); returns what was stored. */
   delete(objOrKey: T | string): T | undefined {
-    const key = typeof objOrKey === "string" ? objOrKey : objectKey(objOrKey);
+    const key = typeof objOrKey === "string" ? objOrKey : keyOf(objOrKey);
     const old = this.items.get(key);
     if (old === undefined) return undefined;
     this.items.delete(key);
