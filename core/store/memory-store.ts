@@ -151,7 +151,7 @@ export class MemoryStore implements Store {
   private readonly freeze: boolean;
   private readonly onListenerError: (error: unknown, event: StoreEvent) => void;
   /** Events recorded but not yet offered to every watcher. */
-  private pending: StoreEvent[] = [];
+  private readonly pending: StoreEvent[] = [];
   private dispatching = false;
   private closed = false;
   /** Whether `restore` left objects encoded (then `objects` does not hold every object yet). */
@@ -443,7 +443,7 @@ export class MemoryStore implements Store {
         for (const watch of this.watchers.matching(event.key, event.object, event.prevObject)) watch.deliver(event);
       }
     } finally {
-      this.pending = [];
+      this.pending.length = 0;
       this.dispatching = false;
     }
   }
