@@ -29,6 +29,28 @@ test("keys by namespace/name, namespace index built in, custom index kept up to 
   assert.equal(ix.index("byNode", pod("x", "y", { nodeName: "n2" })).length, 2);
 });
 
+test("one object added to several indexers (a change reaching every informer) is keyed alike; replacements keep the namespace index", () => {
+  const a = new Indexer(byNode);
+  const b = new Indexer();
+  const p1 = pod("ns1", "p", { nodeName: "n1" });
+  a.add(p1);
+  b.add(p1);
+  const q = pod("ns2", "q");
+  a.add(q);
+  b.add(q);
+  assert.equal(a.listKeys(), ["ns1/p", "ns2/q"]);
+  assert.equal(b.listKeys(), ["ns1/p", "ns2/q"]);
+  const p2 = pod("ns1", "p", { nodeName: "n2" });
+  assert.is(a.add(p2), p1, "a replacement returns what it replaced");
+  assert.is(b.add(p2), p1);
+  assert.equal(a.byIndex(NAMESPACE_INDEX, "ns1"), [p2], "the namespace index serves the replacement");
+  assert.equal(b.byIndex(NAMESPACE_INDEX, "ns1"), [p2]);
+  assert.equal(a.indexKeys("byNode", "n2"), ["ns1/p"]);
+  assert.is(a.delete(p2), p2);
+  assert.equal(a.byIndex(NAMESPACE_INDEX, "ns1"), []);
+  assert.equal(a.listIndexFuncValues(NAMESPACE_INDEX), ["ns2"]);
+});
+
 test("byIndex with a filter: only the objects it keeps, in index order", () => {
   const ix = new Indexer(byNode);
   for (const name of ["c", "a", "d", "b"]) ix.add(pod("ns", name, { nodeName: name === "d" ? "n2" : "n1" }));
