@@ -120,8 +120,20 @@ export class Controller implements Runnable {
   private register(source: WatchSource<ObjectLike>, queue: RateLimitingQueue<string>): EventHandlerRegistration {
     const { handler } = source;
     const predicates = source.predicates ?? [];
+    // The last request's key, reused while requests name the same object (every pod of a
+    // ReplicaSet maps to it): no string built and hashed per event.
+    let lastNamespace: string | undefined;
+    let lastName: string | undefined;
+    let lastKey = "";
     const enqueue = (obj: ObjectLike): void => {
-      for (const r of handler.map(obj)) queue.add(requestKey(r));
+      for (const r of handler.map(obj)) {
+        if (r.name !== lastName || r.namespace !== lastNamespace) {
+          lastKey = requestKey(r);
+          lastName = r.name;
+          lastNamespace = r.namespace;
+        }
+        queue.add(lastKey);
+      }
     };
     return source.informer.addEventHandler({
       onAdd: (obj) => {
