@@ -313,13 +313,13 @@ export class ApiServer implements ApiServerApi {
   // ---------------------------------------------------------------- subresources
 
   async getSubresource(type: RegisteredType, namespace: string | undefined, name: string, subresource: string): Promise<KubeObject> {
-    this.checkSubresource(type, subresource, ["status", "scale", ...writableSubresources(type)]);
+    this.checkSubresource(type, subresource, statusLike(type, subresource));
     const obj = await this.get(type, namespace, name);
     return subresource === "scale" ? this.scaleView(type, obj) : obj;
   }
 
   async updateSubresource(type: RegisteredType, namespace: string | undefined, name: string, subresource: string, body: KubeObject, options: WriteOptions = {}, ctx: RequestContext = {}): Promise<KubeObject> {
-    this.checkSubresource(type, subresource, ["status", "scale", "finalize", ...writableSubresources(type)]);
+    this.checkSubresource(type, subresource, subresource === "finalize" || statusLike(type, subresource));
     if (subresource === "finalize") return this.finalizeNamespace(type, name, body, options, ctx);
     if (subresource === "status" || type.strategy.subresourceUpdates?.[subresource]) {
       body = this.checkBody(type, body, await this.storedHint(type, namespace, name));
@@ -330,7 +330,7 @@ export class ApiServer implements ApiServerApi {
   }
 
   async patchSubresource(type: RegisteredType, namespace: string | undefined, name: string, subresource: string, patchType: PatchType, patch: unknown, options: WriteOptions & { force?: boolean } = {}, ctx: RequestContext = {}): Promise<KubeObject> {
-    this.checkSubresource(type, subresource, ["status", "scale", ...writableSubresources(type)]);
+    this.checkSubresource(type, subresource, statusLike(type, subresource));
     if (subresource === "status" || type.strategy.subresourceUpdates?.[subresource]) return this.patchResource(type, namespace, name, subresource, patchType, patch, options, ctx);
     const current = await this.get(type, namespace, name);
     const scale = this.scaleView(type, current);
@@ -339,7 +339,7 @@ export class ApiServer implements ApiServerApi {
   }
 
   async createSubresource(type: RegisteredType, namespace: string | undefined, name: string, subresource: string, body: KubeObject, options: WriteOptions = {}, ctx: RequestContext = {}): Promise<KubeObject> {
-    this.checkSubresource(type, subresource, this.options.tokenRequest ? ["binding", "eviction", "token"] : ["binding", "eviction"]);
+    this.checkSubresource(type, subresource, subresource === "binding" || subresource === "eviction" || (subresource === "token" && !!this.options.tokenRequest));
     if (subresource === "token") return this.options.tokenRequest!(namespace ?? "", name, body, ctx);
     if (subresource === "binding") return this.bind(type, namespace, name, body, options, ctx);
     return this.evict(type, namespace, name, body, ctx);
@@ -791,9 +791,10 @@ export class ApiServer implements ApiServerApi {
     if (own && own !== name) throw badRequest(`the name of the object (${own}) does not match the name on the URL (${name})`);
   }
 
-  private checkSubresource(type: RegisteredType, subresource: string, supported: string[]): void {
+  /** Refuses a subresource the type does not serve (404), then one the verb does not support (405: `supported` false). */
+  private checkSubresource(type: RegisteredType, subresource: string, supported: boolean): void {
     if (!type.descriptor.subresources.includes(subresource as never)) throw resourceNotServed();
-    if (!supported.includes(subresource)) throw methodNotAllowed();
+    if (!supported) throw methodNotAllowed();
   }
 
   private asStatus(err: unknown): Error {
@@ -823,8 +824,12 @@ function groupVersionKindString(obj: KubeObject): string {
   return `${group}/${version}, Kind=${typeof obj.kind === "string" ? obj.kind : ""}`;
 }
 
-/** The subresources a kind's strategy updates besides status (certificatesigningrequests/approval). */
-function writableSubresources(type: RegisteredType): string[] {
+/**
+ * Whether `subresource` is read, updated and patched as status is: `status`, `scale`, or one the
+ * kind's strategy updates besides status (certificatesigningrequests/approval). No list is built per request.
+ */
+function statusLike(type: RegisteredType, subresource: string): boolean {
+  if (subresource === "status" || subresource === "scale") return true;
   const updates = type.strategy.subresourceUpdates;
-  return updates ? Object.keys(updates) : [];
+  return !!updates && Object.prototype.hasOwnProperty.call(updates, subresource);
 }

@@ -72,27 +72,25 @@ function unknownResource(ref: ResourceRef): never {
 class InProcessResourceClient implements ResourceClient {
   constructor(private readonly server: ApiServerApi, private readonly type: () => RegisteredType, private readonly ctx: RequestContext, private readonly check: RequestCheck | undefined) {}
 
-  private ns(obj: KubeObject | undefined, options?: NsOption): string | undefined {
-    const t = this.type();
-    if (!t.descriptor.namespaced) return undefined;
-    return options?.namespace ?? obj?.metadata?.namespace ?? undefined;
-  }
-
-  /** Runs `call` once the request is authorized (at once when the check allows it synchronously). */
-  private authorized<R>(verb: string, obj: KubeObject | undefined, options: NsOption | undefined, name: string | undefined, subresource: string | undefined, call: (namespace: string | undefined) => Promise<R>): Promise<R> {
+  /**
+   * Runs `call` with the request's type (resolved once per request) and namespace once the request
+   * is authorized (at once when the check allows it synchronously).
+   */
+  private authorized<R>(verb: string, obj: KubeObject | undefined, options: NsOption | undefined, name: string | undefined, subresource: string | undefined, call: (type: RegisteredType, namespace: string | undefined) => Promise<R>): Promise<R> {
     try {
-      const namespace = this.ns(obj, options);
+      const type = this.type();
+      const namespace = type.descriptor.namespaced ? (options?.namespace ?? obj?.metadata?.namespace ?? undefined) : undefined;
       if (this.check) {
-        const d = this.type().descriptor;
+        const d = type.descriptor;
         // Built by stores, not spreads of optional parts (this runs before every call).
         const attributes: RequestAttributes = { verb, apiGroup: d.group, apiVersion: d.version, resource: d.plural };
         if (subresource) attributes.subresource = subresource;
         if (namespace) attributes.namespace = namespace;
         if (name) attributes.name = name;
         const pending = this.check(attributes);
-        if (pending) return pending.then(() => call(namespace));
+        if (pending) return pending.then(() => call(type, namespace));
       }
-      return call(namespace);
+      return call(type, namespace);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -100,42 +98,42 @@ class InProcessResourceClient implements ResourceClient {
 
   get(name: string, options?: GetOptions): Promise<KubeObject> {
     // The hot read path: no extra async frame; a synchronous throw still becomes a rejection.
-    return this.authorized("get", undefined, options, name, undefined, (ns) => this.server.get(this.type(), ns, name, options, this.ctx));
+    return this.authorized("get", undefined, options, name, undefined, (t, ns) => this.server.get(t, ns, name, options, this.ctx));
   }
   list(options?: ListOptions): Promise<KubeList> {
-    return this.authorized("list", undefined, options, undefined, undefined, (ns) => this.server.list(this.type(), ns, options, this.ctx));
+    return this.authorized("list", undefined, options, undefined, undefined, (t, ns) => this.server.list(t, ns, options, this.ctx));
   }
   watch(options: WatchOptions, onEvent: (event: WatchEvent) => void): Promise<Watch> {
-    return this.authorized("watch", undefined, options, undefined, undefined, (ns) => this.server.watch(this.type(), ns, options, onEvent, this.ctx));
+    return this.authorized("watch", undefined, options, undefined, undefined, (t, ns) => this.server.watch(t, ns, options, onEvent, this.ctx));
   }
   create(obj: KubeObject, options?: WriteOptions & NsOption): Promise<KubeObject> {
-    return this.authorized("create", obj, options, undefined, undefined, (ns) => this.server.create(this.type(), ns, obj, options, this.ctx));
+    return this.authorized("create", obj, options, undefined, undefined, (t, ns) => this.server.create(t, ns, obj, options, this.ctx));
   }
   update(obj: KubeObject, options?: WriteOptions & NsOption): Promise<KubeObject> {
     const name = obj.metadata?.name ?? "";
-    return this.authorized("update", obj, options, name, undefined, (ns) => this.server.update(this.type(), ns, name, obj, options, this.ctx));
+    return this.authorized("update", obj, options, name, undefined, (t, ns) => this.server.update(t, ns, name, obj, options, this.ctx));
   }
   updateStatus(obj: KubeObject, options?: WriteOptions & NsOption): Promise<KubeObject> {
     const name = obj.metadata?.name ?? "";
-    return this.authorized("update", obj, options, name, "status", (ns) => this.server.updateSubresource(this.type(), ns, name, "status", obj, options, this.ctx));
+    return this.authorized("update", obj, options, name, "status", (t, ns) => this.server.updateSubresource(t, ns, name, "status", obj, options, this.ctx));
   }
   patch(name: string, type: PatchType, patch: unknown, options?: PatchOptions): Promise<KubeObject> {
     const sub = options?.subresource;
-    return this.authorized("patch", undefined, options, name, sub, (ns) => (sub ? this.server.patchSubresource(this.type(), ns, name, sub, type, patch, options, this.ctx) : this.server.patch(this.type(), ns, name, type, patch, options, this.ctx)));
+    return this.authorized("patch", undefined, options, name, sub, (t, ns) => (sub ? this.server.patchSubresource(t, ns, name, sub, type, patch, options, this.ctx) : this.server.patch(t, ns, name, type, patch, options, this.ctx)));
   }
   delete(name: string, options?: DeleteOptions): Promise<KubeObject | Status> {
-    return this.authorized("delete", undefined, options, name, undefined, (ns) => this.server.delete(this.type(), ns, name, options, this.ctx));
+    return this.authorized("delete", undefined, options, name, undefined, (t, ns) => this.server.delete(t, ns, name, options, this.ctx));
   }
   deleteCollection(options?: ListOptions & Omit<DeleteOptions, "preconditions">): Promise<KubeList> {
-    return this.authorized("deletecollection", undefined, options, undefined, undefined, (ns) => this.server.deleteCollection(this.type(), ns, options, this.ctx));
+    return this.authorized("deletecollection", undefined, options, undefined, undefined, (t, ns) => this.server.deleteCollection(t, ns, options, this.ctx));
   }
   getSubresource<S extends ObjectLike = KubeObject>(name: string, subresource: string, options?: GetOptions): Promise<S> {
-    return this.authorized("get", undefined, options, name, subresource, (ns) => this.server.getSubresource(this.type(), ns, name, subresource, options, this.ctx) as unknown as Promise<S>);
+    return this.authorized("get", undefined, options, name, subresource, (t, ns) => this.server.getSubresource(t, ns, name, subresource, options, this.ctx) as unknown as Promise<S>);
   }
   updateSubresource<S extends ObjectLike = KubeObject>(name: string, subresource: string, body: S, options?: WriteOptions & NsOption): Promise<S> {
-    return this.authorized("update", body as unknown as KubeObject, options, name, subresource, (ns) => this.server.updateSubresource(this.type(), ns, name, subresource, body as unknown as KubeObject, options, this.ctx) as unknown as Promise<S>);
+    return this.authorized("update", body as unknown as KubeObject, options, name, subresource, (t, ns) => this.server.updateSubresource(t, ns, name, subresource, body as unknown as KubeObject, options, this.ctx) as unknown as Promise<S>);
   }
   createSubresource<S extends ObjectLike = KubeObject>(name: string, subresource: string, body: S, options?: WriteOptions & NsOption): Promise<KubeObject> {
-    return this.authorized("create", body as unknown as KubeObject, options, name, subresource, (ns) => this.server.createSubresource(this.type(), ns, name, subresource, body as unknown as KubeObject, options, this.ctx));
+    return this.authorized("create", body as unknown as KubeObject, options, name, subresource, (t, ns) => this.server.createSubresource(t, ns, name, subresource, body as unknown as KubeObject, options, this.ctx));
   }
 }

@@ -196,4 +196,19 @@ test("a subresource the kind does not serve is the server's plain 404", async ()
   assert.is(err.message, "the server could not find the requested resource");
 });
 
+test("subresources: one the kind does not serve is a 404, one the verb does not support a 405", async () => {
+  const { client } = await testControlPlane();
+  await client.resource<Pod>("Pod").create(pod("sub"));
+  const pods = client.resource<Pod>("Pod");
+  const code = async (p: Promise<unknown>) => (await statusOf(p)).code;
+  assert.is(await code(pods.getSubresource("sub", "binding", { namespace: "default" })), 405);
+  assert.is(await code(pods.patch("sub", "merge", {}, { namespace: "default", subresource: "eviction" })), 405);
+  assert.is(await code(pods.createSubresource("sub", "status", { metadata: { name: "sub" } }, { namespace: "default" })), 405);
+  assert.is(await code(pods.updateSubresource("sub", "binding", { metadata: { name: "sub" } }, { namespace: "default" })), 405);
+  assert.is(await code(pods.getSubresource("sub", "approval", { namespace: "default" })), 404);
+  assert.is(await code(client.resource("ConfigMap").getSubresource("c", "status", { namespace: "default" })), 404);
+  assert.is(await code(client.resource("Namespace").getSubresource("default", "finalize")), 405);
+  assert.is(((await pods.getSubresource("sub", "status", { namespace: "default" })) as Pod).metadata!.name, "sub");
+});
+
 test.run();

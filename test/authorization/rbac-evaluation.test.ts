@@ -107,6 +107,21 @@ spec:
     await cluster.client.resource("Pod").delete("app", { namespace: "default", gracePeriodSeconds: 0 });
     await cluster.clock.sleep(1);
     assert.is((await ask("n1", "get", "secrets", "db")).allowed, false);
+    // Created again, on the other node: the relationship follows it.
+    await cluster.apply(`
+apiVersion: v1
+kind: Pod
+metadata: { name: app, namespace: default }
+spec:
+  nodeName: n2
+  containers:
+  - name: c
+    image: nginx
+    env: [{ name: P, valueFrom: { secretKeyRef: { name: db, key: p } } }]
+`);
+    await cluster.clock.sleep(1);
+    assert.is((await ask("n2", "get", "secrets", "db")).allowed, true);
+    assert.is((await ask("n1", "get", "secrets", "db")).allowed, false);
   } finally {
     await cluster.stop();
   }

@@ -34,19 +34,25 @@ export const nodeRestriction: AdmissionPlugin = {
     const node = nodeIdentity(req.user);
     if (node === undefined) return;
     if (!node) throw admissionForbidden(req, `could not determine node from user "${req.user.username}"`);
-    const plural = `${req.resource.group}/${req.resource.plural}`;
+    const { group, plural } = req.resource;
+    // By plural, then group: no `group/plural` string is built per kubelet request.
     switch (plural) {
-      case "/pods":
+      case "pods":
+        if (group !== "") return;
         return pods(req, node, async () => (await ctx.client.resource<Pod>("Pod").get(req.name!, { namespace: req.namespace! }).catch(() => undefined)) ?? undefined);
-      case "/nodes":
+      case "nodes":
+        if (group !== "") return;
         return nodes(req, node);
-      case "coordination.k8s.io/leases":
+      case "leases":
+        if (group !== "coordination.k8s.io") return;
         if (req.operation === "CREATE" || req.operation === "UPDATE") if ((req.object?.metadata?.name ?? req.name) !== node) throw admissionForbidden(req, "can only access node lease with the same name as the requesting node");
         return;
-      case "storage.k8s.io/csinodes":
+      case "csinodes":
+        if (group !== "storage.k8s.io") return;
         if ((req.object?.metadata?.name ?? req.name) !== node) throw admissionForbidden(req, `node "${node}" is not allowed to modify object "${req.name ?? req.object?.metadata?.name}"`);
         return;
-      case "/serviceaccounts":
+      case "serviceaccounts":
+        if (group !== "") return;
         if (req.subresource === "token" && req.operation === "CREATE") {
           const ref = (req.object as { spec?: { boundObjectRef?: { kind?: string } } } | undefined)?.spec?.boundObjectRef;
           if (!ref) throw admissionForbidden(req, "node requested token not bound to a pod");

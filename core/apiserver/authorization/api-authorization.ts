@@ -127,8 +127,8 @@ export class ApiAuthorization implements ReviewAuthorization {
     // request's verb, resource and namespace (its rules are fixed; the graph is asked only for named
     // objects), and a name can only narrow it — so a nameless allow is kept for good.
     const node = this.modes.includes("Node") && nodeIdentity(user) ? this.byMode.Node : undefined;
-    const known = new Map<string, boolean>();
-    const knownByNode = new Map<string, boolean>();
+    const known = new DecisionCache();
+    const knownByNode = new DecisionCache();
     let generation = -1;
     const full = async (a: AuthorizationAttributes): Promise<void> => {
       const decision = await this.authorizer.authorize(a);
@@ -138,28 +138,25 @@ export class ApiAuthorization implements ReviewAuthorization {
     const attributes = (r: RequestAttributes): AuthorizationAttributes => ({ user, isResourceRequest: true, path: "", ...r });
     const nameless = (r: RequestAttributes): AuthorizationAttributes => (r.name === undefined ? attributes(r) : { ...attributes(r), name: undefined });
     return (r: RequestAttributes) => {
-      if (rbac || node) {
-        const key = `${r.verb} ${r.apiGroup} ${r.resource} ${r.subresource ?? ""} ${r.namespace ?? ""}`;
-        if (node) {
-          let allowed = knownByNode.get(key);
-          if (allowed === undefined) {
-            allowed = (node.authorize(nameless(r)) as AuthorizationDecision).allowed;
-            knownByNode.set(key, allowed);
-          }
-          if (allowed) return undefined;
+      if (node) {
+        let allowed = knownByNode.get(r);
+        if (allowed === undefined) {
+          allowed = (node.authorize(nameless(r)) as AuthorizationDecision).allowed;
+          knownByNode.set(r, allowed);
         }
-        if (rbac) {
-          if (generation !== this.rbac.generation) {
-            known.clear();
-            generation = this.rbac.generation;
-          }
-          let allowed = known.get(key);
-          if (allowed === undefined) {
-            allowed = (rbac.authorize(nameless(r)) as AuthorizationDecision).allowed;
-            known.set(key, allowed);
-          }
-          if (allowed) return undefined;
+        if (allowed) return undefined;
+      }
+      if (rbac) {
+        if (generation !== this.rbac.generation) {
+          known.clear();
+          generation = this.rbac.generation;
         }
+        let allowed = known.get(r);
+        if (allowed === undefined) {
+          allowed = (rbac.authorize(nameless(r)) as AuthorizationDecision).allowed;
+          known.set(r, allowed);
+        }
+        if (allowed) return undefined;
       }
       return full(attributes(r));
     };
@@ -180,5 +177,38 @@ export class ApiAuthorization implements ReviewAuthorization {
     if (this.modes.length === 1 && this.modes[0] === "AlwaysAllow" && !extra.length) return allowAllAuthorizer;
     const modes = this.modes.filter((m) => !(m === "AlwaysAllow" && extra.length));
     return unionAuthorizer([systemMastersAuthorizer, ...modes.map((m) => this.byMode[m]), ...extra]);
+  }
+}
+
+/** Verb → API group → resource → subresource → namespace ("" for none) → decision. */
+type DecisionTree = Map<string, Map<string, Map<string, Map<string, Map<string, boolean>>>>>;
+
+/**
+ * Authorization decisions for requests without their object name, by verb, API group, resource,
+ * subresource and namespace: nested maps keyed by the request's own strings, so a lookup builds
+ * no key string (it runs before every in-process request).
+ */
+class DecisionCache {
+  private tree: DecisionTree = new Map();
+
+  get(r: RequestAttributes): boolean | undefined {
+    return this.tree.get(r.verb)?.get(r.apiGroup)?.get(r.resource)?.get(r.subresource ?? "")?.get(r.namespace ?? "");
+  }
+
+  set(r: RequestAttributes, allowed: boolean): void {
+    let byGroup = this.tree.get(r.verb);
+    if (!byGroup) this.tree.set(r.verb, (byGroup = new Map()));
+    let byResource = byGroup.get(r.apiGroup);
+    if (!byResource) byGroup.set(r.apiGroup, (byResource = new Map()));
+    let bySubresource = byResource.get(r.resource);
+    if (!bySubresource) byResource.set(r.resource, (bySubresource = new Map()));
+    const subresource = r.subresource ?? "";
+    let byNamespace = bySubresource.get(subresource);
+    if (!byNamespace) bySubresource.set(subresource, (byNamespace = new Map()));
+    byNamespace.set(r.namespace ?? "", allowed);
+  }
+
+  clear(): void {
+    this.tree = new Map();
   }
 }

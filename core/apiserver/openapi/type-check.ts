@@ -135,6 +135,28 @@ function zeroOf(c: Checker): unknown {
   }
 }
 
+/**
+ * Whether `value` is a scalar `c` takes as it is: the members most values are (strings, numbers,
+ * booleans) are checked in their container's loop, without a call to `check` or a path entry.
+ * False for anything else, which `check` then decodes (or reports).
+ */
+function scalarFits(value: unknown, c: Checker): boolean {
+  switch (c.kind) {
+    case "string":
+      return typeof value === "string";
+    case "boolean":
+      return typeof value === "boolean";
+    case "integer":
+      return typeof value === "number" && Number.isInteger(value);
+    case "number":
+      return typeof value === "number" && Number.isFinite(value);
+    case "scalar":
+      return typeof value === "string" || (typeof value === "number" && Number.isFinite(value));
+    default:
+      return false;
+  }
+}
+
 /** A value found to be of the wrong JSON type (thrown through `check`, caught by decodeTyped). */
 class Mismatch {
   constructor(readonly found: TypeMismatch) {}
@@ -175,6 +197,7 @@ function check(value: unknown, c: Checker, struct: string, path: PathStack, know
       const knownItems = Array.isArray(known) ? known : undefined;
       for (let i = 0; i < value.length; i++) {
         const item = value[i];
+        if (scalarFits(item, element)) continue;
         const decoded = item === null || item === undefined ? zeroOf(element) : check(item, element, struct, path, knownItems?.[i]);
         if (decoded !== item) (out ??= value.slice())[i] = decoded;
       }
@@ -199,12 +222,13 @@ function check(value: unknown, c: Checker, struct: string, path: PathStack, know
             dropped = true;
             continue;
           }
-          if (field.kind === "any") continue;
+          if (field.kind === "any" || scalarFits(item, field)) continue;
           path.push(key);
           decoded = check(item, field, owner, path, knownFields?.[key]);
           path.pop();
         } else if (element) {
           // map values report the map's field, as Go does
+          if (scalarFits(item, element)) continue;
           decoded = item === null || item === undefined ? zeroOf(element) : check(item, element, struct, path, knownFields?.[key]);
         } else continue; // unknown fields are fieldValidation's business
         if (decoded !== item) (out ??= { ...record })[key] = decoded;
@@ -215,7 +239,23 @@ function check(value: unknown, c: Checker, struct: string, path: PathStack, know
 }
 
 
-const roots = new Map<string, Checker>();
+/** Root checkers by group, version and kind (null: no generated schema), so a write builds no key string. */
+const roots = new Map<string, Map<string, Map<string, Checker | null>>>();
+
+/** The checker of a built-in kind's root, compiled on first use; null for kinds without a generated schema. */
+function rootChecker(group: string, version: string, kind: string): Checker | null {
+  let byVersion = roots.get(group);
+  if (!byVersion) roots.set(group, (byVersion = new Map()));
+  let byKind = byVersion.get(version);
+  if (!byKind) byVersion.set(version, (byKind = new Map()));
+  let root = byKind.get(kind);
+  if (root === undefined) {
+    const definition = definitionNameOf(group, version, kind);
+    root = definition ? compile({ $ref: definition }) : null;
+    byKind.set(kind, root);
+  }
+  return root;
+}
 
 /** The outcome of decodeTyped: the object as its Go type holds it, or the first type mismatch. */
 export type TypedDecoding<T> = { object: T; mismatch?: undefined } | { object?: undefined; mismatch: TypeMismatch };
@@ -230,13 +270,8 @@ export type TypedDecoding<T> = { object: T; mismatch?: undefined } | { object?: 
  * or an update built from the stored object costs only what it changed.
  */
 export function decodeTyped<T>(group: string, version: string, kind: string, obj: T, known?: unknown): TypedDecoding<T> {
-  const definition = definitionNameOf(group, version, kind);
-  if (!definition) return { object: obj };
-  let root = roots.get(definition);
-  if (!root) {
-    root = compile({ $ref: definition });
-    roots.set(definition, root);
-  }
+  const root = rootChecker(group, version, kind);
+  if (!root) return { object: obj };
   try {
     return { object: check(obj, root, kind, [], known) as T };
   } catch (err) {

@@ -53,7 +53,8 @@ function podReferences(pod: Pod): string[] {
  * Pods are counted per reference, so a secret stays reachable while any pod on the node uses it.
  */
 export class NodeGraph {
-  private readonly byPod = new Map<string, { node: string; refs: string[] }>();
+  /** Bound pods by namespace, then name: the object's own strings are the keys (no key string is built per pod event). */
+  private readonly byPod = new Map<string, Map<string, { node: string; refs: string[] }>>();
   private readonly byNode = new Map<string, Map<string, number>>();
   private readonly pvcs: SharedInformer<PersistentVolumeClaim>;
   private readonly attachments: SharedInformer<VolumeAttachment>;
@@ -65,11 +66,13 @@ export class NodeGraph {
     this.attachments = factory.forResource<VolumeAttachment>({ group: "storage.k8s.io", version: "v1", resource: "volumeattachments" });
     const pvs = factory.forResource<PersistentVolume>("PersistentVolume");
     this.informers = [pods, this.pvcs, this.attachments, pvs];
-    const key = (p: Pod): string => `${p.metadata?.namespace}/${p.metadata?.name}`;
     pods.addEventHandler({
-      onAdd: (p) => this.setPod(key(p), p),
-      onUpdate: (_old, p) => this.setPod(key(p), p),
-      onDelete: (p) => this.removePod(key(objectOrTombstoneObject(p))),
+      onAdd: (p) => this.setPod(p),
+      onUpdate: (_old, p) => this.setPod(p),
+      onDelete: (p) => {
+        const pod = objectOrTombstoneObject(p);
+        this.removePod(String(pod.metadata?.namespace), String(pod.metadata?.name));
+      },
     });
   }
 
@@ -77,23 +80,32 @@ export class NodeGraph {
     return this.informers.every((i) => i.hasSynced());
   }
 
-  private setPod(key: string, pod: Pod): void {
+  private setPod(pod: Pod): void {
     const node = pod.spec?.nodeName;
-    const before = this.byPod.get(key);
+    const namespace = String(pod.metadata?.namespace);
+    const name = String(pod.metadata?.name);
+    let pods = this.byPod.get(namespace);
+    const before = pods?.get(name);
     if (before && before.node === node) return; // a bound pod's references never change (spec is immutable after binding)
-    this.removePod(key);
+    if (before) {
+      this.removePod(namespace, name);
+      pods = this.byPod.get(namespace); // dropped when it held only this pod
+    }
     if (!node) return;
     const refs = podReferences(pod);
-    this.byPod.set(key, { node, refs });
+    if (!pods) this.byPod.set(namespace, (pods = new Map()));
+    pods.set(name, { node, refs });
     let counts = this.byNode.get(node);
     if (!counts) this.byNode.set(node, (counts = new Map()));
     for (const r of refs) counts.set(r, (counts.get(r) ?? 0) + 1);
   }
 
-  private removePod(key: string): void {
-    const before = this.byPod.get(key);
+  private removePod(namespace: string, name: string): void {
+    const pods = this.byPod.get(namespace);
+    const before = pods?.get(name);
     if (!before) return;
-    this.byPod.delete(key);
+    pods!.delete(name);
+    if (!pods!.size) this.byPod.delete(namespace);
     const counts = this.byNode.get(before.node);
     if (!counts) return;
     for (const r of before.refs) {
