@@ -3,7 +3,7 @@ import type { Clock } from "../clock/clock.js";
 import type { KubeObject } from "../api/object.js";
 import type { ResourceDescriptor } from "../api/resource.js";
 import { badRequest } from "../api/status.js";
-import { applyServerSide, managedFieldsAfterUpdate } from "../api/patch/index.js";
+import { applyServerSide, managedFieldsAfterUpdate, type UpdateManagedFieldsOptions } from "../api/patch/index.js";
 import { yamlToJson } from "../api/yaml-to-json.js";
 
 /** Manager recorded for writes that name none (kube-apiserver derives it from the user agent; in process there is none). */
@@ -26,7 +26,10 @@ export class FieldManager {
 
   /** The `managedFields` entries {@link recordUpdate} would set on `draft`, without setting them. */
   updateEntries(old: KubeObject | undefined, draft: KubeObject, manager: string | undefined, subresource: string | undefined, d?: ResourceDescriptor): ManagedFieldsEntry[] {
-    const options = { manager: manager || DEFAULT_FIELD_MANAGER, now: new Date(this.clock.now()), ...(subresource ? { subresource } : {}), ...(d?.patchMeta ? { meta: d.patchMeta } : {}) };
+    // Members set one by one: conditional spreads take V8's slow object-literal path on every write.
+    const options: UpdateManagedFieldsOptions = { manager: manager || DEFAULT_FIELD_MANAGER, now: new Date(this.clock.now()) };
+    if (subresource) options.subresource = subresource;
+    if (d?.patchMeta) options.meta = d.patchMeta;
     return managedFieldsAfterUpdate(old, draft, options);
   }
 

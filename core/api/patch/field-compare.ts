@@ -1,6 +1,6 @@
 import { isPlainObject, jsonEqual, type JsonObject } from "./json-value.js";
 import type { FieldMeta, TypeMeta } from "./patch-meta.js";
-import { fieldElement, fieldSetOfValue, isAtomicField, itemPathElement, listTypeOf, type FieldSet, type ListType } from "./field-set.js";
+import { EMPTY_SET, fieldElement, fieldSetOfValue, isAtomicField, isEmptySet, itemPathElement, listTypeOf, type FieldSet, type ListType } from "./field-set.js";
 
 /** What changed between two versions of an object, as field sets. */
 export interface FieldChanges {
@@ -15,13 +15,22 @@ export interface FieldChanges {
  * made by copying the old one along the changed paths.
  */
 export function compareObjects(oldObj: JsonObject, newObj: JsonObject, meta: TypeMeta | undefined, skip?: (key: string) => boolean): FieldChanges {
-  const changes: Sink = {};
+  const changes = new Sink();
   compareObjectInto(oldObj, newObj, meta, changes, skip);
   return { added: changes.added ?? {}, modified: changes.modified ?? {}, removed: changes.removed ?? {} };
 }
 
-/** The changes found below one node; each set is made when its first member is found (most nodes compared change little). */
-type Sink = { added?: Record<string, FieldSet>; modified?: Record<string, FieldSet>; removed?: Record<string, FieldSet> };
+/**
+ * The changes found below one node; each set is made when its first member is found (most nodes
+ * compared change little). A class with all three members from the start: every sink has one
+ * shape, so reading and setting them stays monomorphic (plain objects gaining them one by one had
+ * up to eight shapes).
+ */
+class Sink {
+  added: Record<string, FieldSet> | undefined = undefined;
+  modified: Record<string, FieldSet> | undefined = undefined;
+  removed: Record<string, FieldSet> | undefined = undefined;
+}
 
 function addTo(sink: Sink, pe: string, node: FieldSet): void {
   (sink.added ??= {})[pe] = node;
@@ -62,13 +71,13 @@ function compareObjectInto(oldObj: JsonObject, newObj: JsonObject, meta: TypeMet
 
 function compareValueInto(pe: string, ov: unknown, nv: unknown, fm: FieldMeta | undefined, sink: Sink): void {
   if (isPlainObject(ov) && isPlainObject(nv) && !isAtomicField(fm) && !isEmptyObject(ov) && !isEmptyObject(nv)) {
-    const sub: Sink = {};
+    const sub = new Sink();
     compareObjectInto(ov, nv, fm?.type, sub);
     attach(sink, pe, sub);
     return;
   }
   if (Array.isArray(ov) && Array.isArray(nv) && listTypeOf(fm).type !== "atomic") {
-    const sub: Sink = {};
+    const sub = new Sink();
     compareListInto(ov, nv, fm, sub);
     attach(sink, pe, sub);
     return;
@@ -77,7 +86,7 @@ function compareValueInto(pe: string, ov: unknown, nv: unknown, fm: FieldMeta | 
     // A kind change (e.g. object → scalar) or a changed leaf.
     const oldNode = fieldSetOfValue(ov, fm);
     const newNode = fieldSetOfValue(nv, fm);
-    if (oldNode && newNode && Object.keys(oldNode).length === 0 && Object.keys(newNode).length === 0) modifyIn(sink, pe, {});
+    if (oldNode && newNode && isEmptySet(oldNode) && isEmptySet(newNode)) modifyIn(sink, pe, EMPTY_SET);
     else {
       if (oldNode) removeFrom(sink, pe, oldNode);
       if (newNode) addTo(sink, pe, newNode);
@@ -96,10 +105,10 @@ function compareListInto(ov: unknown[], nv: unknown[], fm: FieldMeta | undefined
       const item = nv[i];
       if (old === item) continue;
       if (isPlainObject(old) && isPlainObject(item)) {
-        const sub: Sink = {};
+        const sub = new Sink();
         compareObjectInto(old, item, fm?.type, sub);
         if (sub.added || sub.modified || sub.removed) attach(sink, itemPathElement(item, list, i), sub);
-      } else if (!jsonEqual(old, item)) modifyIn(sink, itemPathElement(item, list, i), {});
+      } else if (!jsonEqual(old, item)) modifyIn(sink, itemPathElement(item, list, i), EMPTY_SET);
     }
     return;
   }
@@ -118,10 +127,10 @@ function compareListInto(ov: unknown[], nv: unknown[], fm: FieldMeta | undefined
     const old = before.get(pe);
     if (old === item || list.type !== "map") continue;
     if (isPlainObject(old) && isPlainObject(item)) {
-      const sub: Sink = {};
+      const sub = new Sink();
       compareObjectInto(old, item, fm?.type, sub);
       attach(sink, pe, sub);
-    } else if (!jsonEqual(old, item)) modifyIn(sink, pe, {});
+    } else if (!jsonEqual(old, item)) modifyIn(sink, pe, EMPTY_SET);
   }
 }
 
@@ -174,9 +183,13 @@ function isEmptyObject(obj: object): boolean {
 }
 
 function itemNode(item: unknown, fm: FieldMeta | undefined, withFields: boolean): FieldSet {
-  if (!withFields || !isPlainObject(item)) return {};
+  if (!withFields || !isPlainObject(item)) return EMPTY_SET;
   const children = fieldSetOfValue(item, { type: fm?.type });
-  return children && Object.keys(children).length > 0 ? { ".": {}, ...children } : {};
+  if (!children || isEmptySet(children)) return EMPTY_SET;
+  // A copy loop, not a spread: spreads take V8's slow runtime path.
+  const node: Record<string, FieldSet> = { ".": EMPTY_SET };
+  for (const k in children) node[k] = children[k]!;
+  return node;
 }
 
 function attach(sink: Sink, pe: string, sub: Sink): void {

@@ -24,6 +24,8 @@ export function fieldElement(name: string): string {
   return pe;
 }
 const EMPTY: FieldSet = Object.freeze({});
+/** The empty set (a leaf member below its parent), shared: sets are immutable. */
+export const EMPTY_SET: FieldSet = EMPTY;
 
 export function isMember(node: FieldSet): boolean {
   return SELF in node || isEmptySet(node);

@@ -247,35 +247,78 @@ function sharedFieldSet(set: FieldSet): { set: FieldSet; id: number } {
 interface OwnershipChange {
   readonly taken: FieldSet;
   readonly removed: FieldSet;
-  /** The change's memo key: hashes of both sets (a hit is confirmed by comparing the sets). */
-  key(): string;
+  /** Memo keys: {@link hashFieldSet} of each set, computed once (a hit is confirmed by comparing the sets). */
+  takenHash: number | undefined;
+  removedHash: number | undefined;
 }
 
-function ownershipChange(taken: FieldSet, removed: FieldSet): OwnershipChange {
-  let key: string | undefined;
-  return { taken, removed, key: () => (key ??= `${hashFieldSet(taken)}.${hashFieldSet(removed)}`) };
+/** How a derived set is made from its base: a manager losing the change's fields, or the writer losing then taking them. */
+type Derive = (base: FieldSet, change: OwnershipChange) => FieldSet;
+
+/** Another manager's fields after the write: the taken and the removed fields are no longer theirs. */
+function lose(base: FieldSet, change: OwnershipChange): FieldSet {
+  return difference(difference(base, change.taken), change.removed);
+}
+
+/** The writer's fields after the write: its previous fields lose the change's, then it takes the taken ones. */
+function loseAndTake(base: FieldSet, change: OwnershipChange): FieldSet {
+  return union(lose(base, change), change.taken);
+}
+
+/** A set derived from a base: by which derivation and which change (with its hashes), and the interned result. */
+interface DerivedSet {
+  readonly derive: Derive;
+  readonly takenHash: number;
+  readonly removedHash: number;
+  readonly taken: FieldSet;
+  readonly removed: FieldSet;
+  readonly result: FieldSet;
 }
 
 /**
  * Sets derived from an interned set by a write's change (a manager losing the changed fields, the
- * writer gaining them), by the set's id, the operation and the change's hashes (a hit confirmed
+ * writer taking them), by the set's id, then the derivation and the change's hashes (a hit confirmed
  * by comparing the change's sets, key order included): the same change to the same set (every
  * pod's kubelet writing the same status fields) gives the interned result without serializing
  * the whole result set again, and a change seen once (a pod's own IP) costs two hashes, not its JSON.
+ * A few per set (newest last), no key string built per write; bounded like the tables above.
  */
-const derivedSets = new Map<string, { taken: FieldSet; removed: FieldSet; result: FieldSet }>();
+let derivedSets = new Map<number, DerivedSet[]>();
+let derivedCount = 0;
+/** Derived sets kept per base set, the oldest dropped first. */
+const DERIVED_PER_SET = 8;
 
-function derivedSet(base: FieldSet, op: string, change: OwnershipChange, derive: (base: FieldSet) => FieldSet): FieldSet {
+function derivedSet(base: FieldSet, derive: Derive, change: OwnershipChange): FieldSet {
   const id = setIds.get(base);
-  if (id === undefined) return derive(base);
-  const key = `${id}${op}${change.key()}`;
-  const known = derivedSets.get(key);
-  if (known && sameFieldSet(known.taken, change.taken) && sameFieldSet(known.removed, change.removed)) return known.result;
-  const derived = derive(base);
+  if (id === undefined) return derive(base, change);
+  const takenHash = (change.takenHash ??= hashFieldSet(change.taken));
+  const removedHash = (change.removedHash ??= hashFieldSet(change.removed));
+  let known = derivedSets.get(id);
+  if (known) {
+    for (let i = known.length - 1; i >= 0; i--) {
+      const d = known[i]!;
+      if (d.derive === derive && d.takenHash === takenHash && d.removedHash === removedHash && sameFieldSet(d.taken, change.taken) && sameFieldSet(d.removed, change.removed)) return d.result;
+    }
+  }
+  const derived = derive(base, change);
   const result = derived === base ? base : sharedFieldSet(derived).set;
-  if (derivedSets.size >= INTERN_LIMIT) derivedSets.clear();
-  derivedSets.set(key, { taken: change.taken, removed: change.removed, result });
+  if (derivedCount >= INTERN_LIMIT) {
+    derivedSets = new Map();
+    derivedCount = 0;
+    known = undefined;
+  }
+  const d: DerivedSet = { derive, takenHash, removedHash, taken: change.taken, removed: change.removed, result };
+  if (!known) derivedSets.set(id, [d]);
+  else if (known.push(d) > DERIVED_PER_SET) known.shift();
+  derivedCount++;
   return result;
+}
+
+/** Whether no member of `set` is below a root field the change takes or removes: losing them leaves it as it is. */
+function untouchedBy(set: FieldSet, change: OwnershipChange): boolean {
+  // Path elements never name an Object.prototype member (they start with "f:", "k:", "v:" or "i:").
+  for (const k in set) if (k in change.taken || k in change.removed) return false;
+  return true;
 }
 
 /** The hash of the node {@link sharedNode} returned last (its callers fold it into their own). */
@@ -473,17 +516,20 @@ export function managedFieldsAfterUpdate(oldObj: KubeObject | undefined, newObj:
     // Nothing tracked changed: keep the entries as they are (the common no-op / untracked write).
     return (oldEntries as ManagedFieldsEntry[] | undefined) ?? [];
   }
-  const change = ownershipChange(taken, changes.removed);
+  const change: OwnershipChange = { taken, removed: changes.removed, takenHash: undefined, removedHash: undefined };
+  const tookAny = !isEmptySet(taken);
+  const selfKey = tookAny ? managerKey({ manager: options.manager, operation: "Update", subresource: options.subresource, apiVersion }) : undefined;
   for (const [key, m] of managers) {
-    const fields = derivedSet(m.fields, "-", change, (f) => difference(difference(f, taken), changes.removed));
+    // The writer's own entry is derived below, in one step; managers owning nothing under the changed root fields keep their sets.
+    if (key === selfKey || untouchedBy(m.fields, change)) continue;
+    const fields = derivedSet(m.fields, lose, change);
     if (fields !== m.fields) managers.set(key, { ...m, fields });
   }
-  if (!isEmptySet(taken)) {
-    const self: ManagerFields = { manager: options.manager, operation: "Update", apiVersion, fields: taken, time: formatTime(options.now) };
+  if (selfKey !== undefined) {
+    const previous = managers.get(selfKey);
+    const self: ManagerFields = { manager: options.manager, operation: "Update", apiVersion, fields: previous ? derivedSet(previous.fields, loseAndTake, change) : taken, time: formatTime(options.now) };
     if (options.subresource) self.subresource = options.subresource;
-    const key = managerKey(self);
-    const previous = managers.get(key);
-    managers.set(key, previous ? { ...self, fields: derivedSet(previous.fields, "+", change, (f) => union(f, taken)) } : self);
+    managers.set(selfKey, self);
   }
   const entries = encodeManagedFields(managers.values());
   return oldEntries && jsonEqual(oldEntries, entries) ? (oldEntries as ManagedFieldsEntry[]) : entries;
