@@ -18,6 +18,7 @@ import { CycleState } from "./framework/cycle-state.js";
 import { ActionType, type FrameworkHandle, type PluginFactory, type QueuedPodInfo, type WaitingPod } from "./framework/interface.js";
 import type { NodeInfo } from "./framework/node-info.js";
 import { PodInfo } from "./framework/pod-info.js";
+import { sameLabels } from "./framework/same-labels.js";
 import type { Framework, PluginScore } from "./framework/runtime.js";
 import { CODE_NAMES, Code, Status, isRejected } from "./framework/status.js";
 import { SchedulerMetrics, type AttemptResult } from "./scheduler-metrics.js";
@@ -281,7 +282,7 @@ export class Scheduler {
         return;
       }
       this.cache.updatePod(p);
-      const labelsChanged = JSON.stringify(o.metadata?.labels) !== JSON.stringify(p.metadata?.labels);
+      const labelsChanged = !sameLabels(o.metadata?.labels, p.metadata?.labels);
       if (terminal(p) && !terminal(o)) this.queue.onEvent({ resource: "Pod", actionType: ActionType.Delete }, o, p);
       else if (labelsChanged) this.queue.onEvent({ resource: "Pod", actionType: ActionType.UpdatePodLabel }, o, p);
       return;
@@ -565,46 +566,44 @@ export class Scheduler {
     }
   }
 
-  /** Selector of the services and controllers owning `pod` (upstream `helper.DefaultSelector`). */
+  /**
+   * Selector of the services and controllers owning `pod` (upstream `helper.DefaultSelector`): the
+   * requirements of every Service selecting the pod, then of its controller's selector, merged in
+   * that order. Their selector objects are immutable (an informer's), so the merge is parsed once
+   * per combination of them and shared by every pod they select (a Deployment's pods behind a
+   * Service get one selector object, as do a ReplicaSet's pods alone).
+   */
   private defaultSelector(pod: Pod): LabelSelector | undefined {
     const ns = pod.metadata?.namespace ?? "default";
     const labels = pod.metadata?.labels ?? {};
-    const reqs: Record<string, string> = {};
-    const expressions: unknown[] = [];
-    /** The one selector object everything came from, while there is exactly one (null once there are more). */
-    let only: { sel: object; parse: () => LabelSelector } | null | undefined;
+    const sources: DefaultSelectorSource[] = [];
     for (const svc of (this.selectorInformers.get("Service")?.lister().namespace(ns).list() ?? []) as { spec?: { selector?: Record<string, string> } }[]) {
       const sel = svc.spec?.selector;
       if (!sel || Object.keys(sel).length === 0) continue;
-      const parse = (): LabelSelector => labelSelectorFromSet(sel);
-      if (this.parsedSelector(sel, parse).matches(labels)) {
-        Object.assign(reqs, sel);
-        only = only === undefined ? { sel, parse } : null;
-      }
+      if (this.parsedSelector(sel, () => labelSelectorFromSet(sel)).matches(labels)) sources.push({ sel, kind: "set" });
     }
     for (const owner of pod.metadata?.ownerReferences ?? []) {
       if (!owner.controller) continue;
       const informer = this.selectorInformers.get(owner.kind);
-      const obj = informer?.lister().namespace(ns).get(owner.name) as { spec?: { selector?: { matchLabels?: Record<string, string>; matchExpressions?: unknown[] } | Record<string, string> } } | undefined;
+      const obj = informer?.lister().namespace(ns).get(owner.name) as { spec?: { selector?: object } } | undefined;
       const sel = obj?.spec?.selector;
-      if (!sel) continue;
-      if (owner.kind === "ReplicationController") {
-        Object.assign(reqs, sel);
-        const set = sel as Record<string, string>;
-        only = only === undefined ? { sel, parse: () => labelSelectorFromObject({ matchLabels: { ...set }, matchExpressions: [] }) } : null;
-      } else {
-        const s = sel as { matchLabels?: Record<string, string>; matchExpressions?: unknown[] };
-        Object.assign(reqs, s.matchLabels ?? {});
-        expressions.push(...(s.matchExpressions ?? []));
-        only = only === undefined ? { sel, parse: () => labelSelectorFromObject({ matchLabels: { ...(s.matchLabels ?? {}) }, matchExpressions: [...(s.matchExpressions ?? [])] as never }) } : null;
-      }
+      if (sel) sources.push({ sel, kind: owner.kind === "ReplicationController" ? "set" : "labelSelector" });
     }
-    if (Object.keys(reqs).length === 0 && expressions.length === 0) return undefined;
-    // One source (a pod of one ReplicaSet and no Service, the usual case): its selector object is
-    // immutable (an informer's), so the parse is shared by every pod naming it.
-    if (only) return this.parsedSelector(only.sel, only.parse);
-    return labelSelectorFromObject({ matchLabels: reqs, matchExpressions: expressions as never });
+    if (sources.length === 0) return undefined;
+    let entry: MergedSelectorEntry | undefined = this.mergedSelectors.get(sources[0]!.sel);
+    if (!entry) this.mergedSelectors.set(sources[0]!.sel, (entry = {}));
+    for (let i = 1; i < sources.length; i++) {
+      const next: WeakMap<object, MergedSelectorEntry> = (entry.next ??= new WeakMap());
+      let e: MergedSelectorEntry | undefined = next.get(sources[i]!.sel);
+      if (!e) next.set(sources[i]!.sel, (e = {}));
+      entry = e;
+    }
+    if (!("selector" in entry)) entry.selector = mergeSelectors(sources);
+    return entry.selector;
   }
+
+  /** Merged default selectors by their source selector objects, in order (a chain of weak maps: entries go with the objects). */
+  private readonly mergedSelectors = new WeakMap<object, MergedSelectorEntry>();
 
   /** Selectors parsed once per selector object (informers' objects are immutable): `parse` runs on the first use. */
   private readonly parsedSelectors = new WeakMap<object, LabelSelector>();
@@ -706,6 +705,34 @@ export class Scheduler {
     await this.flushBindings();
     await this.broadcaster.shutdown();
   }
+}
+
+/** One selector {@link Scheduler.defaultSelector} merges: a Service's or ReplicationController's label set, or a `metav1.LabelSelector`. */
+interface DefaultSelectorSource {
+  sel: object;
+  kind: "set" | "labelSelector";
+}
+
+/** A merged default selector (`selector`, undefined when it selects nothing) and the entries of longer source lists. */
+interface MergedSelectorEntry {
+  selector?: LabelSelector | undefined;
+  next?: WeakMap<object, MergedSelectorEntry>;
+}
+
+/** The sources' requirements merged in order (a later label key overrides an earlier one), parsed; undefined when there are none. */
+function mergeSelectors(sources: readonly DefaultSelectorSource[]): LabelSelector | undefined {
+  const reqs: Record<string, string> = {};
+  const expressions: unknown[] = [];
+  for (const { sel, kind } of sources) {
+    if (kind === "set") Object.assign(reqs, sel);
+    else {
+      const s = sel as { matchLabels?: Record<string, string>; matchExpressions?: unknown[] };
+      Object.assign(reqs, s.matchLabels ?? {});
+      expressions.push(...(s.matchExpressions ?? []));
+    }
+  }
+  if (Object.keys(reqs).length === 0 && expressions.length === 0) return undefined;
+  return labelSelectorFromObject({ matchLabels: reqs, matchExpressions: expressions as never });
 }
 
 function terminal(p: Pod): boolean {

@@ -3,7 +3,7 @@ import * as assert from "uvu/assert";
 import type { Deployment, ReplicaSet } from "kubernetes-types/apps/v1.js";
 import type { Event, Pod } from "kubernetes-types/core/v1.js";
 import { Cluster } from "../../core/cluster/cluster.js";
-import { maxSurge, maxUnavailable, newRSNewReplicas, proportion, scaled, setNewReplicaSetAnnotations } from "../../plugins/kube-controller-manager/controllers/deployment/deployment-util.js";
+import { findNewReplicaSet, maxSurge, maxUnavailable, newRSNewReplicas, proportion, scaled, setNewReplicaSetAnnotations } from "../../plugins/kube-controller-manager/controllers/deployment/deployment-util.js";
 import { computeHash, safeEncodeString } from "../../plugins/kube-controller-manager/controllers/deployment/pod-template-hash.js";
 import { fakeKubelet, withCluster } from "./helpers.js";
 
@@ -253,6 +253,20 @@ test("progressDeadlineSeconds: a stalled rollout gets Progressing=False Progress
     assert.match(cond.message!, /^ReplicaSet "web-\w+" has timed out progressing\.$/);
     assert.ok(cluster.clock.now() - t0 >= 60_000);
   }, { seed: 3, nodes: 2 });
+});
+
+test("findNewReplicaSet: the oldest ReplicaSet whose template equals the Deployment's (hash label ignored), ties by name, whatever the list order", () => {
+  const template = (image: string, hash?: string) => ({ metadata: { labels: { app: "web", ...(hash ? { "pod-template-hash": hash } : {}) } }, spec: { containers: [{ name: "c", image }] } });
+  const d: Deployment = { metadata: { name: "web", uid: "d1", generation: 1 }, spec: { selector: { matchLabels: { app: "web" } }, template: template("nginx:2") } };
+  const rs = (name: string, created: string, image: string): ReplicaSet => ({ metadata: { name, uid: `rs-${name}`, generation: 1, creationTimestamp: created }, spec: { selector: { matchLabels: { app: "web" } }, template: template(image, name) } });
+  const old = rs("web-old", "2026-01-01T00:00:00Z", "nginx:1");
+  const b = rs("web-b", "2026-01-01T00:01:00Z", "nginx:2");
+  const a = rs("web-a", "2026-01-01T00:01:00Z", "nginx:2");
+  const later = rs("web-later", "2026-01-01T00:02:00Z", "nginx:2");
+  for (const list of [[old, b, a, later], [later, a, b, old], [b, later, old, a]]) assert.is(findNewReplicaSet(d, list), a);
+  assert.is(findNewReplicaSet(d, [old, later]), later);
+  assert.is(findNewReplicaSet(d, [old]), undefined);
+  assert.is(findNewReplicaSet(d, []), undefined);
 });
 
 test.run();

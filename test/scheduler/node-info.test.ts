@@ -127,4 +127,46 @@ test("NodeInfo removes and replaces pods by uid wherever they sit, in clones too
   assertInSync(copy);
 });
 
+
+test("a newer object of a placed pod takes its place: same node and labels keep the parsed data, changed labels or deletion are placed again, moved requests are parsed again", () => {
+  const cache = new SchedulerCache();
+  cache.addNode(node("a", "4"));
+  cache.addNode(node("b", "4"));
+  const p = pod("a", "500m");
+  cache.assumePod(p, "a");
+  // The binding's confirmation and a status write: new objects sharing the spec's parts.
+  const confirmed: Pod = { ...p, metadata: { ...p.metadata!, resourceVersion: "2" } };
+  cache.addPod(confirmed);
+  assert.is(cache.isAssumed(p.metadata!.uid!), false);
+  const status: Pod = { ...confirmed, status: { phase: "Running" } };
+  cache.addPod(status);
+  const a = cache.get("a")!;
+  assert.is(a.pods.length, 1);
+  assert.is(a.pods[0]!.pod, status);
+  assert.is(a.requestedMilliCPU, 500);
+  // Labels changed: placed again with the same requests; what the pod is counted under follows.
+  const labelled: Pod = { ...status, metadata: { ...status.metadata!, labels: { app: "web" } } };
+  cache.addPod(labelled);
+  assert.is(a.pods.length, 1);
+  assert.is(a.pods[0]!.pod, labelled);
+  assert.is(a.pods[0]!.requests, PodInfo.of(p).requests, "parsed requests shared, not parsed again");
+  assert.is(a.requestedMilliCPU, 500);
+  // Being deleted: placed again, still counted.
+  const deleting: Pod = { ...labelled, metadata: { ...labelled.metadata!, deletionTimestamp: "2026-01-01T00:00:00Z" } };
+  cache.addPod(deleting);
+  assert.is(a.pods[0]!.pod, deleting);
+  assert.is(a.requestedMilliCPU, 500);
+  // A different spec (a copy through JSON, requests changed) is parsed again.
+  const resized: Pod = JSON.parse(JSON.stringify(deleting));
+  resized.spec!.containers[0]!.resources!.requests!["cpu"] = "1";
+  cache.addPod(resized);
+  assert.is(a.pods.length, 1);
+  assert.is(a.requestedMilliCPU, 1000);
+  assertInSync(a);
+  assertInSync(cache.get("b")!);
+  cache.removePod(resized);
+  assert.is(a.pods.length, 0);
+  assert.is(a.requestedMilliCPU, 0);
+});
+
 test.run();

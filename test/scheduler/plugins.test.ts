@@ -260,6 +260,30 @@ test("PodTopologySpread default constraints: the default selector is looked up o
   assert.is(lookups, 1);
 });
 
+test("PodTopologySpread default constraints of a shared default selector count each namespace's pods, the same on every cycle", () => {
+  const cache = new SchedulerCache();
+  for (const [name, zone] of [["a1", "a"], ["b1", "b"]] as const) cache.addNode({ metadata: { name, labels: { "kubernetes.io/hostname": name, "topology.kubernetes.io/zone": zone } }, status: { allocatable: { cpu: "4", memory: "8Gi", pods: "110" } } } as Node);
+  const place = (nodeName: string, namespace: string) => cache.addPod(pod({ nodeName }, { namespace, labels: { app: "web" } }));
+  place("a1", "default");
+  place("a1", "default");
+  place("b1", "other");
+  // One parsed selector object for every pod (as the scheduler's default selector hands out per controller).
+  const shared = labelSelectorFromSet({ app: "web" });
+  const spread = new PodTopologySpread({}, () => shared, () => cache.list(), cache);
+  const incoming = (namespace: string) => pod({}, { namespace, labels: { app: "web" } });
+  const inDefault = scores(spread, incoming("default"), [...cache.list()]);
+  assert.ok(inDefault["b1"]! > inDefault["a1"]!, `default namespace pods are on a1: ${JSON.stringify(inDefault)}`);
+  const inOther = scores(spread, incoming("other"), [...cache.list()]);
+  assert.ok(inOther["a1"]! > inOther["b1"]!, `other namespace pods are on b1: ${JSON.stringify(inOther)}`);
+  assert.equal(scores(spread, incoming("default"), [...cache.list()]), inDefault);
+  // A pod placed since is counted by the next cycle.
+  place("b1", "default");
+  place("b1", "default");
+  place("b1", "default");
+  const after = scores(spread, incoming("default"), [...cache.list()]);
+  assert.ok(after["a1"]! > after["b1"]!, `default namespace pods are mostly on b1 now: ${JSON.stringify(after)}`);
+});
+
 test("diagnosis message and the adaptive share of nodes examined", () => {
   const statuses = new Map([
     ["cp", Status.unresolvable("node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }")],

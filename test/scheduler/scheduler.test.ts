@@ -182,6 +182,51 @@ test("a bad KubeSchedulerConfiguration is refused naming the field", () => {
   }
 });
 
+test("default selector (PodTopologySpread's defaults): the Services selecting a pod and its controller's selector merged, one object per combination", async () => {
+  const cluster = new Cluster({ clock: "virtual", seed: 1, nodes: 2, plugins: [kubeSchedulerPlugin] });
+  await cluster.start();
+  try {
+    await cluster.apply(`apiVersion: apps/v1
+kind: ReplicaSet
+metadata: {name: web-1, namespace: default}
+spec:
+  replicas: 0
+  selector: {matchLabels: {app: web, hash: "1"}, matchExpressions: [{key: tier, operator: In, values: [fe]}]}
+  template:
+    metadata: {labels: {app: web, hash: "1", tier: fe}}
+    spec: {containers: [{name: c, image: nginx}]}
+`);
+    const rs = await cluster.waitFor<{ metadata?: { name?: string; uid?: string } }>("replicasets.apps", (x) => x.metadata?.name === "web-1", { namespace: "default" });
+    const scheduler = cluster.resolve(KubeScheduler) as unknown as { defaultSelector(pod: Pod): { toString(): string } | undefined };
+    const owned = (name: string, labels: Record<string, string>): Pod => ({ ...podObject(name, "100m", {}, labels), metadata: { name, namespace: "default", labels, ownerReferences: [{ apiVersion: "apps/v1", kind: "ReplicaSet", name: "web-1", uid: rs.metadata!.uid!, controller: true }] } }) as Pod;
+    const labels = { app: "web", hash: "1", tier: "fe" };
+    const alone = scheduler.defaultSelector(owned("a", labels));
+    assert.is(alone?.toString(), "app=web,hash=1,tier in (fe)");
+    assert.is(scheduler.defaultSelector(owned("b", labels)), alone, "one object for the set's pods");
+    assert.is(scheduler.defaultSelector(podObject("orphan", "100m", {}, { other: "x" })), undefined);
+    await cluster.apply(`apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: default}
+spec: {selector: {app: web, port: http}, ports: [{port: 80}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: fe, namespace: default}
+spec: {selector: {tier: fe}, ports: [{port: 80}]}
+`);
+    await cluster.clock.sleep(10);
+    // Only the Service whose selector matches the pod counts; its labels come first, the controller's after.
+    const merged = scheduler.defaultSelector(owned("c", labels));
+    assert.is(merged?.toString(), "app=web,hash=1,tier=fe,tier in (fe)");
+    assert.is(scheduler.defaultSelector(owned("d", labels)), merged, "one object for the same Services and controller");
+    const withPort = scheduler.defaultSelector(owned("e", { ...labels, port: "http" }));
+    assert.is(withPort?.toString(), "app=web,hash=1,port=http,tier=fe,tier in (fe)");
+    assert.is.not(withPort, merged);
+  } finally {
+    await cluster.stop();
+  }
+});
+
 test("explain: each node's Filter verdict and per-plugin scores as a table", async () => {
   const cluster = new Cluster({ clock: "virtual", seed: 1, nodes: 3, plugins: [kubeSchedulerPlugin] });
   await cluster.start();

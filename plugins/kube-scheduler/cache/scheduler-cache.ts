@@ -3,6 +3,7 @@ import { NodeInfo, NodeRows } from "../framework/node-info.js";
 import { PodInfo } from "../framework/pod-info.js";
 import type { NodeInfoLister } from "../framework/interface.js";
 import { normalizedImageName } from "../plugins/image-locality.js";
+import { sameLabels } from "../framework/same-labels.js";
 import { AntiAffinityGroups, PodCountIndex, TopologyValues } from "./pod-counts.js";
 import type { AntiAffinityGroup, DomainCounts, PodCountQuery, TopologyDomainIds } from "../framework/pod-count-query.js";
 
@@ -10,6 +11,8 @@ interface PodState {
   pod: Pod;
   nodeName: string;
   assumed: boolean;
+  /** The PodInfo placed on the node for `pod` (what the NodeInfo holds). */
+  info: PodInfo;
 }
 
 /**
@@ -165,8 +168,8 @@ export class SchedulerCache implements NodeInfoLister {
     this.withAntiAffinity = undefined;
   }
 
-  private place(pod: Pod, nodeName: string): void {
-    const pi = PodInfo.of(pod);
+  /** Places `pi` (the PodInfo of its pod) on `nodeName`; returns it. */
+  private place(pi: PodInfo, nodeName: string): PodInfo {
     const ni = this.nodeInfo(nodeName);
     ni.addPodInfo(pi);
     this.countIndex.podChanged(pi, ni, 1);
@@ -176,6 +179,7 @@ export class SchedulerCache implements NodeInfoLister {
       this.affinityNodes.add(ni);
       this.affinityChanged();
     }
+    return pi;
   }
 
   private unplace(pod: Pod, nodeName: string): void {
@@ -201,8 +205,7 @@ export class SchedulerCache implements NodeInfoLister {
   assumePod(pod: Pod, nodeName: string): void {
     const uid = pod.metadata!.uid!;
     if (this.pods.has(uid)) throw new Error(`pod ${pod.metadata?.namespace}/${pod.metadata?.name} is already in the cache`);
-    this.pods.set(uid, { pod, nodeName, assumed: true });
-    this.place(pod, nodeName);
+    this.pods.set(uid, { pod, nodeName, assumed: true, info: this.place(PodInfo.of(pod), nodeName) });
   }
 
   /** Drops an assumed pod whose binding failed. */
@@ -222,28 +225,33 @@ export class SchedulerCache implements NodeInfoLister {
    * An assigned pod seen by the informer (confirms an assumed pod). When the newer object is on
    * the same node and derives the same requests, terms and ports, with the same labels and
    * deletion state (the binding's confirmation of an assumed pod), it takes the old one's place
-   * and its parsed data: nothing counted changes.
+   * and its parsed data: nothing counted changes. A newer object that derives the same but
+   * changed labels or deletion state is placed again with that parsed data (no new parse).
    */
   addPod(pod: Pod): void {
     const uid = pod.metadata!.uid!;
     const s = this.pods.get(uid);
+    let info: PodInfo | undefined;
     if (s) {
-      if (s.nodeName === pod.spec!.nodeName && this.replace(s, pod)) return;
+      const shares = PodInfo.sharesDerivation(s.pod, pod);
+      if (shares && s.nodeName === pod.spec!.nodeName && this.replace(s, pod)) return;
       this.unplace(s.pod, s.nodeName);
+      if (shares) info = new PodInfo(pod, s.info);
     }
-    this.pods.set(uid, { pod, nodeName: pod.spec!.nodeName!, assumed: false });
-    this.place(pod, pod.spec!.nodeName!);
+    const nodeName = pod.spec!.nodeName!;
+    this.pods.set(uid, { pod, nodeName, assumed: false, info: this.place(info ?? PodInfo.of(pod), nodeName) });
   }
 
+  /** Puts `pod`, which derives what `s.pod` does, in its place when its labels and deletion state are the same too. */
   private replace(s: PodState, pod: Pod): boolean {
-    const prev = s.pod;
-    if (!PodInfo.sharesDerivation(prev, pod)) return false;
-    const pm = prev.metadata!;
+    const pm = s.pod.metadata!;
     const m = pod.metadata!;
     if (pm.deletionTimestamp !== m.deletionTimestamp || !sameLabels(pm.labels, m.labels)) return false;
     const ni = this.nodes.get(s.nodeName);
-    if (!ni || !ni.replacePodInfo(PodInfo.of(prev), PodInfo.ofCopy(pod, prev))) return false;
+    const next = new PodInfo(pod, s.info);
+    if (!ni || !ni.replacePodInfo(s.info, next)) return false;
     s.pod = pod;
+    s.info = next;
     s.assumed = false;
     return true;
   }
@@ -261,15 +269,7 @@ export class SchedulerCache implements NodeInfoLister {
   }
 
   /** The pod the cache holds for `uid` and where. */
-  podState(uid: string): { pod: Pod; nodeName: string; assumed: boolean } | undefined {
+  podState(uid: string): { readonly pod: Pod; readonly nodeName: string; readonly assumed: boolean } | undefined {
     return this.pods.get(uid);
   }
-}
-
-function sameLabels(a: Readonly<Record<string, string>> | undefined, b: Readonly<Record<string, string>> | undefined): boolean {
-  if (a === b) return true;
-  const ka = a ? Object.keys(a) : [];
-  if (ka.length !== (b ? Object.keys(b).length : 0)) return false;
-  for (const k of ka) if (a![k] !== b![k]) return false;
-  return true;
 }

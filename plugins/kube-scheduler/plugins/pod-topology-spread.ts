@@ -9,7 +9,7 @@ import type { PodInfo } from "../framework/pod-info.js";
 import type { CycleState } from "../framework/cycle-state.js";
 import type { NodeInfo } from "../framework/node-info.js";
 import type { NodeInfoLister } from "../framework/interface.js";
-import { spreadQuery, type TopologyDomainIds } from "../framework/pod-count-query.js";
+import { spreadQuery, type PodCountQuery, type TopologyDomainIds } from "../framework/pod-count-query.js";
 
 export const ERR_REASON_CONSTRAINTS_NOT_MATCH = "node(s) didn't match pod topology spread constraints";
 export const ERR_REASON_NODE_LABEL_NOT_MATCH = "node(s) didn't match pod topology spread constraints (missing required label)";
@@ -28,6 +28,20 @@ interface Constraint {
   minDomains: number;
   honorAffinity: boolean;
   honorTaints: boolean;
+  /**
+   * The count queries of a default constraint by namespace, built on first use: a default
+   * constraint is shared by every pod its (shared, parsed) default selector came from.
+   */
+  queries?: Map<string, PodCountQuery>;
+}
+
+/** The count query of constraint `c` over pods of `namespace` (a default constraint's is built once per namespace). */
+function queryOf(namespace: string, c: Constraint): PodCountQuery {
+  const queries = c.queries;
+  if (!queries) return spreadQuery(namespace, c.selector, c.topologyKey);
+  let q = queries.get(namespace);
+  if (!q) queries.set(namespace, (q = spreadQuery(namespace, c.selector, c.topologyKey)));
+  return q;
 }
 
 export interface PodTopologySpreadArgs {
@@ -143,6 +157,8 @@ export class PodTopologySpread implements PreFilterPlugin, PreFilterExtensions, 
   ) {
     this.systemDefaulted = (args.defaultingType ?? "System") === "System";
     this.defaults = this.systemDefaulted ? SYSTEM_DEFAULT_CONSTRAINTS : (args.defaultConstraints ?? []);
+    this.defaultsDoNotSchedule = this.defaults.filter((c) => c.whenUnsatisfiable === "DoNotSchedule");
+    this.defaultsScheduleAnyway = this.defaults.filter((c) => c.whenUnsatisfiable === "ScheduleAnyway");
   }
 
   /** Whether the defaults are the system's (only then may a node lack a topology key and still be scored). */
@@ -153,12 +169,23 @@ export class PodTopologySpread implements PreFilterPlugin, PreFilterExtensions, 
     if (own?.length) return own.filter((c) => c.whenUnsatisfiable === action).map((c) => this.parse(pod, c, labelSelectorFromObject(mergeMatchLabelKeys(c, pod))));
     // The default selector (services and controllers of the pod) only when a default constraint has this action:
     // the system defaults are all ScheduleAnyway, so PreFilter does not look them up.
-    const defaults = this.defaults.filter((c) => c.whenUnsatisfiable === action);
+    const defaults = action === "DoNotSchedule" ? this.defaultsDoNotSchedule : this.defaultsScheduleAnyway;
     if (defaults.length === 0) return [];
     const selector = this.defaultSelector(pod);
     if (!selector || selector.empty) return [];
-    return defaults.map((c) => this.parse(pod, c, selector));
+    // The default selector of a controller's pods is one shared parsed object: so are their constraints.
+    let parsed = this.defaultConstraints.get(selector);
+    if (!parsed) this.defaultConstraints.set(selector, (parsed = new Map()));
+    let list = parsed.get(action);
+    if (!list) parsed.set(action, (list = defaults.map((c) => ({ ...this.parse(pod, c, selector), queries: new Map() }))));
+    return list;
   }
+
+  /** The default constraints of each action. */
+  private readonly defaultsDoNotSchedule: readonly TopologySpreadConstraint[];
+  private readonly defaultsScheduleAnyway: readonly TopologySpreadConstraint[];
+  /** Default constraints by default selector and action (constraints are never changed once parsed). */
+  private readonly defaultConstraints = new WeakMap<LabelSelector, Map<string, Constraint[]>>();
 
   private parse(_pod: Pod, c: TopologySpreadConstraint, selector: LabelSelector): Constraint {
     return {
@@ -197,7 +224,7 @@ export class PodTopologySpread implements PreFilterPlugin, PreFilterExtensions, 
       const all = constraints.length === 1 ? 0 : this.allNodes().length;
       if (constraints.length === 1 || constraints.every((c) => snap.nodesWithLabel!(c.topologyKey) === all)) {
         const ns = pod.metadata?.namespace ?? "default";
-        const counts = constraints.map((c) => snap.podCounts!(spreadQuery(ns, c.selector, c.topologyKey)) as Map<string, number>);
+        const counts = constraints.map((c) => snap.podCounts!(queryOf(ns, c)) as Map<string, number>);
         const domains = constraints.map((c) => snap.nodesPerTopologyValue!(c.topologyKey));
         state.write(PRE_FILTER_KEY, new FilterState(constraints, counts, domains, selfMatch, true, snap.topologyDomainIds?.(constraints[0]!.topologyKey)));
         return null;
@@ -312,7 +339,7 @@ export class PodTopologySpread implements PreFilterPlugin, PreFilterExtensions, 
       // The system defaults with the cache's numbers (a Deployment's pods): no node is ignored, and the domains are counted without reading a Node.
       const ids = constraints.map((c) => snap!.topologyDomainIds!(c.topologyKey));
       const weights = constraints.map((c, i) => Math.log((c.topologyKey === HOSTNAME ? filtered.length : domainsAmong(filtered, c.topologyKey, ids[i]!)) + 2));
-      const counts = constraints.map((c) => snap!.podCounts!(spreadQuery(ns ?? "default", c.selector, c.topologyKey)) as Map<string, number>);
+      const counts = constraints.map((c) => snap!.podCounts!(queryOf(ns ?? "default", c)) as Map<string, number>);
       state.write(PRE_SCORE_KEY, new ScoreState(constraints, counts, weights, ignored, ids));
       return null;
     }
@@ -329,7 +356,7 @@ export class PodTopologySpread implements PreFilterPlugin, PreFilterExtensions, 
     const weights = constraints.map((c, i) => Math.log((c.topologyKey === HOSTNAME ? filtered.length - ignored.size : domainSets[i]!.size) + 2));
     if (cached) {
       // Score reads the counts of filtered nodes' domains only: the cache's counts over every domain answer the same.
-      const counts = constraints.map((c) => snap!.podCounts!(spreadQuery(ns ?? "default", c.selector, c.topologyKey)) as Map<string, number>);
+      const counts = constraints.map((c) => snap!.podCounts!(queryOf(ns ?? "default", c)) as Map<string, number>);
       state.write(PRE_SCORE_KEY, new ScoreState(constraints, counts, weights, ignored));
       return null;
     }

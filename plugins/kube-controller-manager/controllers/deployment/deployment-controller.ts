@@ -276,14 +276,21 @@ export function deploymentController(mgr: Manager, workers: number): Controller 
   }
 
   function calculateStatus(all: ReplicaSet[], newRS: ReplicaSet | undefined, d: Deployment): DeploymentStatus {
-    const sum = (f: (rs: ReplicaSet) => number, sets: ReplicaSet[]): number => sets.reduce((n, rs) => n + f(rs), 0);
-    const available = sum((rs) => rs.status?.availableReplicas ?? 0, all);
-    const total = sum(rsReplicas, all);
+    let available = 0;
+    let total = 0;
+    let replicas = 0;
+    let ready = 0;
+    for (const rs of all) {
+      available += rs.status?.availableReplicas ?? 0;
+      total += rsReplicas(rs);
+      replicas += rs.status?.replicas ?? 0;
+      ready += rs.status?.readyReplicas ?? 0;
+    }
     const status: DeploymentStatus = {
       observedGeneration: d.metadata?.generation ?? 0,
-      replicas: sum((rs) => rs.status?.replicas ?? 0, all),
+      replicas,
       updatedReplicas: newRS ? (newRS.status?.replicas ?? 0) : 0,
-      readyReplicas: sum((rs) => rs.status?.readyReplicas ?? 0, all),
+      readyReplicas: ready,
       availableReplicas: available,
       unavailableReplicas: Math.max(0, total - available),
       ...(d.status?.collisionCount !== undefined ? { collisionCount: d.status.collisionCount } : {}),
@@ -333,7 +340,8 @@ export function deploymentController(mgr: Manager, workers: number): Controller 
         setCondition(status, newCondition("Progressing", "False", TIMED_OUT, `${rsName} has timed out progressing.`, now()));
       }
     }
-    const failure = [newRS, ...all].map((rs) => rs?.status?.conditions?.find((x) => x.type === "ReplicaFailure")).find((x) => x);
+    let failure = replicaFailure(newRS);
+    for (const rs of all) failure ??= replicaFailure(rs);
     if (failure) setCondition(status, { type: "ReplicaFailure", status: failure.status, reason: failure.reason!, message: failure.message!, lastUpdateTime: failure.lastTransitionTime!, lastTransitionTime: failure.lastTransitionTime! });
     else removeCondition(status, "ReplicaFailure");
     if (sameStatus(d.status, status)) return requeueStuck(d, status);
@@ -486,6 +494,14 @@ export function deploymentController(mgr: Manager, workers: number): Controller 
   }
 
   return controller;
+}
+
+/** A ReplicaSet's ReplicaFailure condition, if it has one. */
+function replicaFailure(rs: ReplicaSet | undefined): NonNullable<NonNullable<ReplicaSet["status"]>["conditions"]>[number] | undefined {
+  const conditions = rs?.status?.conditions;
+  if (!conditions) return undefined;
+  for (const c of conditions) if (c.type === "ReplicaFailure") return c;
+  return undefined;
 }
 
 function isNamespaceTerminating(err: unknown): boolean {

@@ -111,10 +111,12 @@ export function byCreation(a: ReplicaSet, b: ReplicaSet): number {
   return created(a) - created(b) || (a.metadata!.name! < b.metadata!.name! ? -1 : a.metadata!.name! > b.metadata!.name! ? 1 : 0);
 }
 
-/** The oldest ReplicaSet whose template equals the Deployment's (FindNewReplicaSet). */
+/** The oldest ReplicaSet whose template equals the Deployment's, by {@link byCreation} (FindNewReplicaSet): one pass, no sort. */
 export function findNewReplicaSet(d: Deployment, sets: readonly ReplicaSet[]): ReplicaSet | undefined {
   const key = templateKeyOf(d);
-  return [...sets].sort(byCreation).find((rs) => templateKeyOf(rs) === key);
+  let oldest: ReplicaSet | undefined;
+  for (const rs of sets) if (templateKeyOf(rs) === key && (oldest === undefined || byCreation(rs, oldest) < 0)) oldest = rs;
+  return oldest;
 }
 
 /** An object whose spec carries a pod template: a Deployment or a ReplicaSet. */
