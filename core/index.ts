@@ -56,6 +56,7 @@ export { AggregatedApi, AggregatedApiToken } from "./apiserver/aggregator/aggreg
 export { ApiServiceTransportToken, networkServiceTransport, type ApiServiceTransport, type ProxiedRequest, type ProxiedResponse, type ServiceRef } from "./apiserver/aggregator/service-transport.js";
 export { InProcessClient, type RequestCheck, type RequestAttributes } from "./client/in-process-client.js";
 export { ClientFactory, KUBE_SCHEDULER_USER, KUBE_CONTROLLER_MANAGER_USER, KUBE_PROXY_USER, nodeUser, serviceAccountUser } from "./client/client-factory.js";
+export { componentUserAgent } from "./client/user-agent.js";
 
 export * from "./informers/index.js";
 export { InformerFactory } from "./informers/shared-informer-factory.js";

@@ -8,6 +8,8 @@ import type { UserInfo } from "./admission.js";
 /** Who is asking, and request-scoped settings. */
 export interface RequestContext {
   user?: UserInfo;
+  /** The client's User-Agent; a write naming no `fieldManager` is recorded under its part before the first `/`. */
+  userAgent?: string;
   /** Warnings to return to the client (HTTP `Warning: 299 - "..."` headers), appended by the server. */
   warnings?: string[];
   /** Set by the API server when a server-side apply created the object (HTTP answers 201). */

@@ -168,10 +168,10 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
   };
   const byUser = new Map<string, InProcessClient>();
   const clients: ClientFactory = {
-    clientFor(user) {
-      const key = `${user.username}\n${user.groups.join(",")}`;
+    clientFor(user, userAgent) {
+      const key = `${user.username}\n${user.groups.join(",")}\n${userAgent ?? ""}`;
       let c = byUser.get(key);
-      if (!c) byUser.set(key, (c = new InProcessClient(apiServer, { user }, authorization!.requestCheck(user))));
+      if (!c) byUser.set(key, (c = new InProcessClient(apiServer, userAgent ? { user, userAgent } : { user }, authorization!.requestCheck(user))));
       return c;
     },
   };

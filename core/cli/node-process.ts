@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { HttpClient } from "../client/http-client.js";
+import { componentUserAgent } from "../client/user-agent.js";
 import { readKubeconfig, resolveContext } from "../client/kubeconfig.js";
 import { NodeHost, type NodeHostOptions } from "../cluster/node-host.js";
 import { KUBELET_SERVER_ANNOTATION, startKubeletStreamServer, type KubeletStreamServer } from "../cluster/kubelet-stream-server.js";
@@ -36,7 +37,7 @@ export async function runNodeProcess(options: NodeProcessOptions): Promise<void>
   let addresses: { nodeIP: string; podCidr: string };
   try {
     const resolved = resolveContext(readKubeconfig(kubeconfig), context, dirname(kubeconfig));
-    client = new HttpClient({ ...resolved, namespace: resolved.namespace });
+    client = new HttpClient({ ...resolved, namespace: resolved.namespace, userAgent: componentUserAgent(component) });
     const log = createLogger(component, { level: logLevel ?? "info" });
     node = new NodeHost({ ...host, client, log });
     addresses = await node.start();

@@ -8,10 +8,14 @@ import type { Client } from "./client.js";
  * kube-proxy carries its own credentials in a real cluster. In a Cluster the clients are
  * in-process: requests carry the user and are authorized exactly as the HTTP server authorizes
  * that user (Node, RBAC, the contributed authorizers), and admission sees the user (NodeRestriction
- * for kubelets). One client per user, kept for the cluster's life.
+ * for kubelets). One client per user and User-Agent, kept for the cluster's life.
  */
 export interface ClientFactory {
-  clientFor(user: UserInfo): Client;
+  /**
+   * `userAgent` is what the component's requests carry (see componentUserAgent): writes that name
+   * no `fieldManager` are recorded under its first segment, as kube-apiserver records them.
+   */
+  clientFor(user: UserInfo, userAgent?: string): Client;
 }
 
 export const ClientFactory = token<ClientFactory>("ClientFactory");

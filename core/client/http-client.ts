@@ -40,11 +40,14 @@ export class HttpClient implements Client {
     this.defaultNamespace = options.namespace ?? "default";
   }
 
-  /** A client for a kubeconfig file (or parsed kubeconfig) and one of its contexts (default: current-context). */
-  static fromKubeconfig(source: string | Kubeconfig, context?: string): HttpClient {
+  /**
+   * A client for a kubeconfig file (or parsed kubeconfig) and one of its contexts (default:
+   * current-context), sending `userAgent` when given.
+   */
+  static fromKubeconfig(source: string | Kubeconfig, context?: string, userAgent?: string): HttpClient {
     const config = typeof source === "string" ? readKubeconfig(source) : source;
     const resolved = resolveContext(config, context, typeof source === "string" ? dirname(source) : process.cwd());
-    return new HttpClient({ ...resolved, namespace: resolved.namespace });
+    return new HttpClient({ ...resolved, namespace: resolved.namespace, ...(userAgent ? { userAgent } : {}) });
   }
 
   resource<T extends ObjectLike = KubeObject>(ref: ResourceRef): ResourceClient<T> {

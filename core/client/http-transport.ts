@@ -14,6 +14,8 @@ export interface HttpConnection {
   clientKeyData?: string;
   insecureSkipTLSVerify?: boolean;
   tlsServerName?: string;
+  /** The User-Agent header (a component's: see componentUserAgent; default `kubesim-http-client/v1.32.0`). */
+  userAgent?: string;
 }
 
 export interface HttpRequest {
@@ -69,7 +71,7 @@ export class HttpTransport {
           rejectUnauthorized: !connection.insecureSkipTLSVerify,
         })
       : new HttpAgent({ keepAlive: true, maxFreeSockets: 256 });
-    this.baseHeaders = { "User-Agent": "kubesim-http-client/v1.32.0", ...(connection.token ? { Authorization: `Bearer ${connection.token}` } : {}) };
+    this.baseHeaders = { "User-Agent": connection.userAgent ?? "kubesim-http-client/v1.32.0", ...(connection.token ? { Authorization: `Bearer ${connection.token}` } : {}) };
   }
 
   /** The URL path prefix of the server (`/` unless the server URL has a path, as behind a proxy). */

@@ -3,6 +3,7 @@ import type { KubeList, KubeObject, ObjectLike } from "../api/object.js";
 import type { RegisteredType } from "../api/resource-registry.js";
 import { notFound } from "../api/status.js";
 import type { ApiServerApi, RequestContext } from "../apiserver/api-server-contract.js";
+import { managerFromUserAgent } from "../apiserver/http/query-options.js";
 import type {
   Client, DeleteOptions, GetOptions, ListOptions, PatchOptions, PatchType, ResourceClient, ResourceRef, Watch, WatchEvent, WatchOptions, WriteOptions,
 } from "./client.js";
@@ -70,7 +71,26 @@ function unknownResource(ref: ResourceRef): never {
 }
 
 class InProcessResourceClient implements ResourceClient {
-  constructor(private readonly server: ApiServerApi, private readonly type: () => RegisteredType, private readonly ctx: RequestContext, private readonly check: RequestCheck | undefined) {}
+  /** The manager of writes that name none: the User-Agent's first segment, as over HTTP ("" : the server's default). */
+  private readonly manager: string;
+
+  constructor(private readonly server: ApiServerApi, private readonly type: () => RegisteredType, private readonly ctx: RequestContext, private readonly check: RequestCheck | undefined) {
+    this.manager = managerFromUserAgent(ctx.userAgent);
+  }
+
+  /** A context of its own for each request: the server appends warnings and sets flags on it. */
+  private context(): RequestContext {
+    const c: RequestContext = {};
+    if (this.ctx.user) c.user = this.ctx.user;
+    if (this.ctx.userAgent) c.userAgent = this.ctx.userAgent;
+    return c;
+  }
+
+  /** The write's options with the client's manager when they name none (kube-apiserver's prefixFromUserAgent). */
+  private managed<O extends WriteOptions>(options: O | undefined): O | undefined {
+    if (!this.manager || options?.fieldManager) return options;
+    return { ...options, fieldManager: this.manager } as O;
+  }
 
   /**
    * Runs `call` with the request's type (resolved once per request) and namespace once the request
@@ -98,42 +118,45 @@ class InProcessResourceClient implements ResourceClient {
 
   get(name: string, options?: GetOptions): Promise<KubeObject> {
     // The hot read path: no extra async frame; a synchronous throw still becomes a rejection.
-    return this.authorized("get", undefined, options, name, undefined, (t, ns) => this.server.get(t, ns, name, options, this.ctx));
+    return this.authorized("get", undefined, options, name, undefined, (t, ns) => this.server.get(t, ns, name, options, this.context()));
   }
   list(options?: ListOptions): Promise<KubeList> {
-    return this.authorized("list", undefined, options, undefined, undefined, (t, ns) => this.server.list(t, ns, options, this.ctx));
+    return this.authorized("list", undefined, options, undefined, undefined, (t, ns) => this.server.list(t, ns, options, this.context()));
   }
   watch(options: WatchOptions, onEvent: (event: WatchEvent) => void): Promise<Watch> {
-    return this.authorized("watch", undefined, options, undefined, undefined, (t, ns) => this.server.watch(t, ns, options, onEvent, this.ctx));
+    return this.authorized("watch", undefined, options, undefined, undefined, (t, ns) => this.server.watch(t, ns, options, onEvent, this.context()));
   }
   create(obj: KubeObject, options?: WriteOptions & NsOption): Promise<KubeObject> {
-    return this.authorized("create", obj, options, undefined, undefined, (t, ns) => this.server.create(t, ns, obj, options, this.ctx));
+    return this.authorized("create", obj, options, undefined, undefined, (t, ns) => this.server.create(t, ns, obj, this.managed(options), this.context()));
   }
   update(obj: KubeObject, options?: WriteOptions & NsOption): Promise<KubeObject> {
     const name = obj.metadata?.name ?? "";
-    return this.authorized("update", obj, options, name, undefined, (t, ns) => this.server.update(t, ns, name, obj, options, this.ctx));
+    return this.authorized("update", obj, options, name, undefined, (t, ns) => this.server.update(t, ns, name, obj, this.managed(options), this.context()));
   }
   updateStatus(obj: KubeObject, options?: WriteOptions & NsOption): Promise<KubeObject> {
     const name = obj.metadata?.name ?? "";
-    return this.authorized("update", obj, options, name, "status", (t, ns) => this.server.updateSubresource(t, ns, name, "status", obj, options, this.ctx));
+    return this.authorized("update", obj, options, name, "status", (t, ns) => this.server.updateSubresource(t, ns, name, "status", obj, this.managed(options), this.context()));
   }
   patch(name: string, type: PatchType, patch: unknown, options?: PatchOptions): Promise<KubeObject> {
     const sub = options?.subresource;
-    return this.authorized("patch", undefined, options, name, sub, (t, ns) => (sub ? this.server.patchSubresource(t, ns, name, sub, type, patch, options, this.ctx) : this.server.patch(t, ns, name, type, patch, options, this.ctx)));
+    return this.authorized("patch", undefined, options, name, sub, (t, ns) => {
+      const o = type === "apply" ? options : this.managed(options);
+      return sub ? this.server.patchSubresource(t, ns, name, sub, type, patch, o, this.context()) : this.server.patch(t, ns, name, type, patch, o, this.context());
+    });
   }
   delete(name: string, options?: DeleteOptions): Promise<KubeObject | Status> {
-    return this.authorized("delete", undefined, options, name, undefined, (t, ns) => this.server.delete(t, ns, name, options, this.ctx));
+    return this.authorized("delete", undefined, options, name, undefined, (t, ns) => this.server.delete(t, ns, name, options, this.context()));
   }
   deleteCollection(options?: ListOptions & Omit<DeleteOptions, "preconditions">): Promise<KubeList> {
-    return this.authorized("deletecollection", undefined, options, undefined, undefined, (t, ns) => this.server.deleteCollection(t, ns, options, this.ctx));
+    return this.authorized("deletecollection", undefined, options, undefined, undefined, (t, ns) => this.server.deleteCollection(t, ns, options, this.context()));
   }
   getSubresource<S extends ObjectLike = KubeObject>(name: string, subresource: string, options?: GetOptions): Promise<S> {
-    return this.authorized("get", undefined, options, name, subresource, (t, ns) => this.server.getSubresource(t, ns, name, subresource, options, this.ctx) as unknown as Promise<S>);
+    return this.authorized("get", undefined, options, name, subresource, (t, ns) => this.server.getSubresource(t, ns, name, subresource, options, this.context()) as unknown as Promise<S>);
   }
   updateSubresource<S extends ObjectLike = KubeObject>(name: string, subresource: string, body: S, options?: WriteOptions & NsOption): Promise<S> {
-    return this.authorized("update", body as unknown as KubeObject, options, name, subresource, (t, ns) => this.server.updateSubresource(t, ns, name, subresource, body as unknown as KubeObject, options, this.ctx) as unknown as Promise<S>);
+    return this.authorized("update", body as unknown as KubeObject, options, name, subresource, (t, ns) => this.server.updateSubresource(t, ns, name, subresource, body as unknown as KubeObject, this.managed(options), this.context()) as unknown as Promise<S>);
   }
   createSubresource<S extends ObjectLike = KubeObject>(name: string, subresource: string, body: S, options?: WriteOptions & NsOption): Promise<KubeObject> {
-    return this.authorized("create", body as unknown as KubeObject, options, name, subresource, (t, ns) => this.server.createSubresource(t, ns, name, subresource, body as unknown as KubeObject, options, this.ctx));
+    return this.authorized("create", body as unknown as KubeObject, options, name, subresource, (t, ns) => this.server.createSubresource(t, ns, name, subresource, body as unknown as KubeObject, options, this.context()));
   }
 }

@@ -265,9 +265,11 @@ export class Cluster {
   /**
    * A client acting as `user` (in-process, authorized as the API server authorizes that user over
    * HTTP): what each component gets from {@link ClientFactory}, e.g. `clientFor(nodeUser("kubesim-worker"))`.
+   * With a `userAgent` (e.g. `componentUserAgent("kubelet")`), writes naming no `fieldManager` are
+   * recorded under its first segment.
    */
-  clientFor(user: UserInfo): Client {
-    return this.running().clients.clientFor(user);
+  clientFor(user: UserInfo, userAgent?: string): Client {
+    return this.running().clients.clientFor(user, userAgent);
   }
 
   /** The cluster's shared informer factory (one informer per resource and selector). */

@@ -15,6 +15,7 @@ import { PluginConfigError } from "../../core/plugins/plugin-config.js";
 import { ClusterCredentialsToken } from "../../core/apiserver/serviceaccount/cluster-credentials.js";
 import type { KubeControllerManagerOptions } from "./options.js";
 import { ClientFactory, KUBE_CONTROLLER_MANAGER_USER } from "../../core/client/client-factory.js";
+import { componentUserAgent } from "../../core/client/user-agent.js";
 import { inProcessServiceAccountClients } from "./service-account-credentials.js";
 
 export const PLUGIN_NAME = "kube-controller-manager";
@@ -59,8 +60,10 @@ export function kubeControllerManager(defaults: KubeControllerManagerOptions = {
             : undefined;
           // Its own user (controller-manager.conf) and, per controller, its service account (kubeadm's --use-service-account-credentials).
           const clients = ctx.container.isRegistered(ClientFactory, true) ? ctx.resolve(ClientFactory) : undefined;
-          const client = clients ? clients.clientFor(KUBE_CONTROLLER_MANAGER_USER) : mgr.client;
-          const serviceAccountClients = clients ? inProcessServiceAccountClients(client, (u) => clients.clientFor(u)) : undefined;
+          // User-Agents as upstream's client builders set them: `kube-controller-manager/...`, and per
+          // controller `.../system:serviceaccount:kube-system:<name>` (rest.AddUserAgent).
+          const client = clients ? clients.clientFor(KUBE_CONTROLLER_MANAGER_USER, componentUserAgent(PLUGIN_NAME)) : mgr.client;
+          const serviceAccountClients = clients ? inProcessServiceAccountClients(client, (u) => clients.clientFor(u, componentUserAgent(PLUGIN_NAME, u.username))) : undefined;
           const kcm = new KubeControllerManager({ client, ...(serviceAccountClients ? { serviceAccountClients } : {}), informers: mgr.informers, clock: mgr.clock, log: ctx.log, registry: mgr.registry, random: ctx.random, ...(rootCA ? { rootCA } : {}), ...(signingCA ? { signingCA } : {}), ...(aggregated ? { aggregated } : {}) }, settings);
           running = kcm;
           // Controllers register now, so their informers start and sync with the cluster's.

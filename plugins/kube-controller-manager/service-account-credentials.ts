@@ -2,6 +2,7 @@ import type { ServiceAccount } from "kubernetes-types/core/v1.js";
 import { HttpClient, isStatusError, type Client } from "../../core/index.js";
 import type { HttpConnection } from "../../core/client/http-transport.js";
 import { serviceAccountUser } from "../../core/client/client-factory.js";
+import { componentUserAgent } from "../../core/client/user-agent.js";
 import type { UserInfo } from "../../core/apiserver/admission.js";
 
 /** The namespace controllers' service accounts live in. */
@@ -57,6 +58,6 @@ export function tokenServiceAccountClients(root: Client, connection: HttpConnect
     const token = review.status?.token;
     if (!token) throw new Error(`no token was issued for service account ${CONTROLLER_SA_NAMESPACE}/${name}`);
     const { clientCertData: _c, clientKeyData: _k, ...server } = connection;
-    return new HttpClient({ ...server, token });
+    return new HttpClient({ ...server, token, userAgent: componentUserAgent("kube-controller-manager", serviceAccountUser(CONTROLLER_SA_NAMESPACE, name).username) });
   });
 }

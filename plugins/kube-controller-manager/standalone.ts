@@ -1,4 +1,4 @@
-import { BUILT_IN_TYPES, HttpClient, RealClock, ResourceRegistry, SeededRandom, SharedInformerFactory, createLogger, type LogLevel } from "../../core/index.js";
+import { BUILT_IN_TYPES, componentUserAgent, HttpClient, RealClock, ResourceRegistry, SeededRandom, SharedInformerFactory, createLogger, type LogLevel } from "../../core/index.js";
 import { readKubeconfig, resolveContext } from "../../core/client/kubeconfig.js";
 import { readFileSync } from "node:fs";
 import { dirname } from "node:path";
@@ -37,7 +37,7 @@ export interface StandaloneHandle {
 export async function runControllerManager(options: StandaloneOptions): Promise<StandaloneHandle> {
   const { kubeconfig, context, logLevel, clusterSigning, ...flags } = options;
   const connection = resolveContext(readKubeconfig(kubeconfig), context, dirname(kubeconfig));
-  const client = new HttpClient({ ...connection, namespace: connection.namespace });
+  const client = new HttpClient({ ...connection, namespace: connection.namespace, userAgent: componentUserAgent("kube-controller-manager") });
   const clock = new RealClock();
   const random = new SeededRandom();
   const log = createLogger("kube-controller-manager", { level: logLevel ?? "info" });

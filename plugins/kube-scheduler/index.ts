@@ -6,6 +6,7 @@
 import { definePlugin, type DefinedPlugin } from "../../core/plugins/plugin.js";
 import { token } from "../../core/di/token.js";
 import { ClientFactory, KUBE_SCHEDULER_USER } from "../../core/client/client-factory.js";
+import { componentUserAgent } from "../../core/client/user-agent.js";
 import { InformerFactory } from "../../core/informers/shared-informer-factory.js";
 import { Controllers } from "../../core/controller/extension-point.js";
 import type { Cluster } from "../../core/cluster/cluster.js";
@@ -71,7 +72,7 @@ export function kubeScheduler(options: KubeSchedulerPluginOptions = {}): Defined
     setup(ctx) {
       const config = ctx.config ?? given;
       // kube-scheduler acts as system:kube-scheduler (kubeadm's scheduler.conf), under its bootstrap role.
-      const client = ctx.resolve(ClientFactory).clientFor(KUBE_SCHEDULER_USER);
+      const client = ctx.resolve(ClientFactory).clientFor(KUBE_SCHEDULER_USER, componentUserAgent("kube-scheduler"));
       let scheduler: Scheduler | undefined;
       // Built when the cluster sets up its controllers: every plugin has been set up by then, so
       // scheduler plugins contributed by plugins loaded in any order are registered, and a

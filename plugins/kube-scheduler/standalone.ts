@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { HttpClient } from "../../core/client/http-client.js";
+import { componentUserAgent } from "../../core/client/user-agent.js";
 import { RealClock } from "../../core/clock/real-clock.js";
 import { SeededRandom } from "../../core/clock/random.js";
 import { createLogger, type LogLevel } from "../../core/log/logger.js";
@@ -24,7 +25,7 @@ export interface StandaloneOptions {
  */
 export async function runStandaloneScheduler(options: StandaloneOptions): Promise<{ scheduler: Scheduler; stop(): Promise<void> }> {
   const config = options.config ? parseSchedulerConfig(readFileSync(options.config, "utf8"), options.config) : undefined;
-  const client = HttpClient.fromKubeconfig(options.kubeconfig);
+  const client = HttpClient.fromKubeconfig(options.kubeconfig, undefined, componentUserAgent("kube-scheduler"));
   const clock = new RealClock();
   const random = new SeededRandom();
   const log = createLogger("kube-scheduler", { level: options.logLevel ?? "info" });

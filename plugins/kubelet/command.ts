@@ -4,6 +4,7 @@ import { dirname, join, resolve } from "node:path";
 import { runNodeProcess } from "../../core/cli/node-process.js";
 import { kubeletTlsBootstrap } from "../../core/cli/kubelet-tls-bootstrap.js";
 import { HttpClient } from "../../core/client/http-client.js";
+import { componentUserAgent } from "../../core/client/user-agent.js";
 import { kubeProxy, type ProxyMode } from "../kube-proxy/index.js";
 import { readKubeconfig, resolveContext } from "../../core/client/kubeconfig.js";
 import type { NodeSpec } from "../../core/cluster/node-spec.js";
@@ -37,9 +38,9 @@ function taints(value: string): NonNullable<NodeSpec["taints"]> {
 }
 
 /** An HTTP client with a kubeconfig's current context. */
-function clientFromKubeconfig(path: string): HttpClient {
+function clientFromKubeconfig(path: string, userAgent: string): HttpClient {
   const context = resolveContext(readKubeconfig(path), undefined, dirname(path));
-  return new HttpClient({ ...context, namespace: context.namespace });
+  return new HttpClient({ ...context, namespace: context.namespace, userAgent });
 }
 
 /**
@@ -52,7 +53,7 @@ async function bootstrapClientCertificate(options: { kubeconfig: string; bootstr
   if (existsSync(options.kubeconfig)) return;
   const bootstrap = resolveContext(readKubeconfig(options.bootstrapKubeconfig), undefined, dirname(options.bootstrapKubeconfig));
   if (!bootstrap.caData) throw new Error(`the bootstrap kubeconfig ${options.bootstrapKubeconfig} names no CA`);
-  const client = new HttpClient({ ...bootstrap, namespace: bootstrap.namespace });
+  const client = new HttpClient({ ...bootstrap, namespace: bootstrap.namespace, userAgent: componentUserAgent("kubelet") });
   try {
     const { csrName } = await kubeletTlsBootstrap(client, { nodeName: options.nodeName, server: bootstrap.server, caPem: bootstrap.caData, pkiDir: options.certDir, kubeconfigPath: options.kubeconfig });
     process.stdout.write(`kubelet: certificate signing request ${csrName} was approved and signed; authenticating as system:node:${options.nodeName}\n`);
@@ -114,7 +115,7 @@ export function kubeletCommand(): Command {
         ...(opts.logLevel ? { logLevel: opts.logLevel } : {}),
         nodeName: opts.nodeName,
         mode: "register",
-        plugins: [...opts.plugins.split(",").filter(Boolean), ...(opts.proxyKubeconfig ? [kubeProxy({ addon: false, mode: opts.proxyMode, client: clientFromKubeconfig(resolve(opts.proxyKubeconfig)) })] : [])],
+        plugins: [...opts.plugins.split(",").filter(Boolean), ...(opts.proxyKubeconfig ? [kubeProxy({ addon: false, mode: opts.proxyMode, client: clientFromKubeconfig(resolve(opts.proxyKubeconfig), componentUserAgent("kube-proxy")) })] : [])],
         spec: { name: opts.nodeName, role: "worker", runtime: opts.runtime, ...(opts.nodeLabels ? { labels: opts.nodeLabels } : {}), ...(opts.registerWithTaints ? { taints: opts.registerWithTaints } : {}), ...(opts.cloudProvider !== undefined ? { cloudProvider: opts.cloudProvider } : {}), ...(opts.podManifestPath ? { kubeletConfig: { staticPodPath: resolve(opts.podManifestPath) } } : {}) },
         ...(opts.nodeIp ? { nodeIP: opts.nodeIp } : {}),
         ...(opts.podCidr ? { podCidr: opts.podCidr } : {}),

@@ -2,6 +2,7 @@ import { definePlugin } from "../../core/plugins/plugin.js";
 import { NodeAgents } from "../../core/cluster/node-agents.js";
 import { Client } from "../../core/client/client.js";
 import { ClientFactory, nodeUser } from "../../core/client/client-factory.js";
+import { componentUserAgent } from "../../core/client/user-agent.js";
 import { ContainerRuntimes } from "../../core/cri/runtime-service.js";
 import { NodeSpecToken, type NodeSpec } from "../../core/cluster/node-spec.js";
 import { provide, token } from "../../core/di/token.js";
@@ -24,6 +25,9 @@ export { joinCommand } from "./join-command.js";
 
 /** A node's kubelet (node scope), for streaming, node views and tests. */
 export const NodeKubelet = token<Kubelet>("Kubelet");
+
+/** The kubelet's User-Agent (client-go's default for the `kubelet` binary). */
+const KUBELET_USER_AGENT = componentUserAgent("kubelet");
 
 /** The node label choosing a node's container runtime (`containerd`, `docker`). */
 export const KUBELET_NODE_LABEL_RUNTIME = "kubesim.io/container-runtime";
@@ -51,7 +55,7 @@ export default definePlugin({
         const factory = runtimes.get(wanted) ?? (runtimes.size > 0 && !chosen ? runtimes.all()[0] : undefined);
         if (!factory) throw new Error(`kubelet on node ${nodeName}: no container runtime "${wanted}" is loaded (load a runtime plugin such as runtime-containerd)`);
         // The kubelet acts as system:node:<node> (kubelet.conf): the Node authorizer and NodeRestriction apply to it.
-        const client = ctx.container.isRegistered(ClientFactory, true) ? ctx.resolve(ClientFactory).clientFor(nodeUser(nodeName)) : ctx.resolve(Client);
+        const client = ctx.container.isRegistered(ClientFactory, true) ? ctx.resolve(ClientFactory).clientFor(nodeUser(nodeName), KUBELET_USER_AGENT) : ctx.resolve(Client);
         const kubelet = new Kubelet({ scope, client, clock: ctx.clock, random: ctx.random, log: ctx.log.child(`kubelet/${nodeName}`), runtime: factory, storageDrivers: () => ctx.extensions(StorageDrivers).all() });
         await kubelet.start();
         provide(scope, NodeKubelet, kubelet);
