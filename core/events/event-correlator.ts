@@ -126,12 +126,16 @@ export class EventCorrelator {
 
   /** Remembers the Event as written (its name and resourceVersion) so repeats patch it. */
   updateState(key: string, written: Event): void {
-    this.observations.set(key, {
-      count: written.count ?? 1,
-      firstTimestamp: written.firstTimestamp,
-      name: written.metadata?.name ?? "",
-      resourceVersion: written.metadata?.resourceVersion,
-    });
+    // Updated in place when present (`get` makes it the most recently used, as client-go's Add does).
+    const known = this.observations.get(key);
+    if (known) {
+      known.count = written.count ?? 1;
+      known.firstTimestamp = written.firstTimestamp;
+      known.name = written.metadata?.name ?? "";
+      known.resourceVersion = written.metadata?.resourceVersion;
+    } else {
+      this.observations.set(key, { count: written.count ?? 1, firstTimestamp: written.firstTimestamp, name: written.metadata?.name ?? "", resourceVersion: written.metadata?.resourceVersion });
+    }
   }
 
   /** Forgets a written Event (it was deleted, so a repeat must create a new one). */
