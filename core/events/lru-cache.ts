@@ -10,6 +10,8 @@ export class LruCache<K, V> {
   private readonly map = new Map<K, V>();
   /** Positioned after the last evicted entry; made at the first eviction. */
   private evictor: Iterator<K> | undefined;
+  /** The most recently used key (using it again changes nothing), or undefined when not known. */
+  private newest: K | undefined;
 
   constructor(private readonly capacity: number) {
     if (capacity < 1) throw new Error("LruCache capacity must be at least 1");
@@ -18,9 +20,10 @@ export class LruCache<K, V> {
   /** The value for `key`, made the most recently used. */
   get(key: K): V | undefined {
     const value = this.map.get(key);
-    if (value === undefined) return undefined;
+    if (value === undefined || key === this.newest) return value;
     this.map.delete(key);
     this.map.set(key, value);
+    this.newest = key;
     return value;
   }
 
@@ -28,6 +31,7 @@ export class LruCache<K, V> {
   set(key: K, value: V): void {
     this.map.delete(key);
     this.map.set(key, value);
+    this.newest = key;
     if (this.map.size > this.capacity) {
       this.evictor ??= this.map.keys();
       this.map.delete(this.evictor.next().value as K);
@@ -35,6 +39,7 @@ export class LruCache<K, V> {
   }
 
   delete(key: K): boolean {
+    if (key === this.newest) this.newest = undefined;
     return this.map.delete(key);
   }
 
