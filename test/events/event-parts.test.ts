@@ -23,7 +23,6 @@ test("equal sources and references are one object in the store; others keep thei
   const b = await events.create(event("b", { ...pod }, { component: "kubelet", host: "node-1" }));
   assert.ok(a.source === b.source, "same source shared");
   assert.ok(a.involvedObject === b.involvedObject, "same reference shared");
-  assert.ok(Object.isFrozen(a.source) && Object.isFrozen(a.involvedObject));
   // Another resourceVersion of the object, another host, the same members in another order: not shared, served as sent.
   const c = await events.create(event("c", { ...pod, resourceVersion: "6" }, { component: "kubelet", host: "node-2" }));
   assert.ok(c.involvedObject !== a.involvedObject && c.source !== a.source);

@@ -2,7 +2,8 @@ import type { Event, EventSource, ObjectReference } from "kubernetes-types/core/
 
 /**
  * Equal `source` and `involvedObject` members of created Events, shared between them. Stored
- * objects are immutable, so one frozen copy can stand for all equal ones: a component's Events
+ * objects are immutable, so one copy can stand for all equal ones (as managedFields entries are
+ * shared): a component's Events
  * repeat its source, and the Events about one object (a pod's Scheduled, Pulled, Created,
  * Started) mostly repeat its reference. Equal means same members with the same values in the
  * same order (the JSON served is unchanged). Bounded: each table is dropped when it grows past
@@ -47,7 +48,7 @@ function sharedSource(source: EventSource): EventSource {
     byHost = undefined;
   }
   if (!byHost) sources.set(component, (byHost = new Map()));
-  byHost.set(host ?? "", Object.freeze(source));
+  byHost.set(host ?? "", source);
   sourceCount++;
   return source;
 }
@@ -59,7 +60,7 @@ function sharedReference(ref: ObjectReference): ObjectReference {
   if (known && sameMembers(ref, known.ref, known.keys)) return known.ref;
   for (const k in ref) if (typeof (ref as Record<string, unknown>)[k] !== "string") return ref;
   if (!known && references.size >= REFERENCE_LIMIT) references = new Map();
-  references.set(uid, { ref: Object.freeze(ref), keys: keyOrder(ref) });
+  references.set(uid, { ref, keys: keyOrder(ref) });
   return ref;
 }
 
