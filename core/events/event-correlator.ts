@@ -224,7 +224,15 @@ function eventKeyOf(e: Event, source: string): string {
   return [source, e.involvedObject.fieldPath ?? "", e.type ?? "", e.reason ?? "", e.message ?? ""].join("\u0000");
 }
 
-/** Similar events: same source, object, type and reason, any message (client-go's `EventAggregatorByReasonFunc`). */
+/**
+ * Similar events: same source, object, type, reason and reporting component and instance, any
+ * message (client-go's `EventAggregatorByReasonFunc`). Reporting fields that repeat the source's
+ * (as every recorded event's do) are left out: `source` stands for them, and a key with them has
+ * more parts, so keys still compare as the fields would.
+ */
 function aggregateKeyOf(e: Event, source: string): string {
-  return [source, e.type ?? "", e.reason ?? "", e.reportingComponent ?? "", e.reportingInstance ?? ""].join("\u0000");
+  const component = e.reportingComponent ?? "";
+  const instance = e.reportingInstance ?? "";
+  if (component === (e.source?.component ?? "") && instance === (e.source?.host ?? "")) return [source, e.type ?? "", e.reason ?? ""].join("\u0000");
+  return [source, e.type ?? "", e.reason ?? "", component, instance].join("\u0000");
 }
