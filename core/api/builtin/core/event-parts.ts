@@ -3,11 +3,10 @@ import type { Event, EventSource, ObjectReference } from "kubernetes-types/core/
 /**
  * Equal `source` and `involvedObject` members of created Events, shared between them. Stored
  * objects are immutable, so one copy can stand for all equal ones (as managedFields entries are
- * shared): a component's Events
- * repeat its source, and the Events about one object (a pod's Scheduled, Pulled, Created,
- * Started) mostly repeat its reference. Equal means same members with the same values in the
- * same order (the JSON served is unchanged). Bounded: each table is dropped when it grows past
- * its limit.
+ * shared): a component's Events repeat its source, and the Events about one object (a pod's
+ * Scheduled, Pulled, Created, Started) mostly repeat its reference. Equal means the same members
+ * with the same values in the same order (the JSON served is unchanged). Bounded: each table is
+ * dropped when it grows past its limit.
  */
 const SOURCE_LIMIT = 4096;
 const REFERENCE_LIMIT = 16_384;
