@@ -19,6 +19,7 @@ import { allowAllAuthorizer, type Authorizer } from "./http/authorization.js";
 import { createStrategyServices, type AllocatingStrategyServices } from "./allocators/strategy-services.js";
 import { ApiServer } from "./api-server.js";
 import { bootstrapApiObjects } from "./bootstrap.js";
+import { EventTtl } from "./event-ttl.js";
 import { CrdController } from "./apiextensions/crd-controller.js";
 import type { ConverterLookup } from "./apiextensions/custom-resource-converters.js";
 import { registerLocalApiServices } from "./aggregator/local-api-services.js";
@@ -69,6 +70,8 @@ export interface ControlPlaneOptions {
   extraAuthorizers?: () => readonly Authorizer[];
   /** The authorizer admission policies' and webhook match conditions' `authorizer` library asks (default: the server's own, the modes then the extra ones). */
   authorizer?: () => Authorizer;
+  /** kube-apiserver's `--event-ttl`: Events are deleted this long after their last write, on the clock (default 1 h; 0: never). */
+  eventTtlMs?: number;
 }
 
 /** The assembled API side of a cluster. */
@@ -162,7 +165,10 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
   // CRDs already stored (a durable backend) are served again before the first request.
   const crds = new CrdController({ apiServer, registry, clock: options.clock, log: options.log.child("apiextensions"), isBuiltIn: (t) => builtIn.has(t), resolveWebhookService: resolve, ...(options.customResourceConverters ? { converters: options.customResourceConverters } : {}) });
   await crds.start();
+  const eventTtl = new EventTtl({ store, clock: options.clock, log: options.log.child("event-ttl"), ...(options.eventTtlMs !== undefined ? { ttlMs: options.eventTtlMs } : {}) });
+  await eventTtl.start();
   const stop = (): void => {
+    eventTtl.stop();
     crds.stop();
     stopLocalApiServices();
   };

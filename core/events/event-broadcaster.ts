@@ -52,6 +52,8 @@ export class EventBroadcaster {
 
   /** A recorder reporting as `source` (client-go's `NewRecorder(scheme, source)`). */
   newRecorder(source: EventSource): EventRecorder {
+    // One source object for all of this recorder's events (events are never changed once built).
+    source = Object.freeze(source.host ? { component: source.component, host: source.host } : { component: source.component });
     const emit = (obj: ObjectLike, annotations: Record<string, string> | undefined, type: EventType, reason: string, message: string): void => {
       if (type !== "Normal" && type !== "Warning") {
         this.options.log.error(`Unsupported event type: '${String(type)}'`);
@@ -102,7 +104,7 @@ export class EventBroadcaster {
       involvedObject,
       reason,
       message,
-      source: source.host ? { component: source.component, host: source.host } : { component: source.component },
+      source,
       firstTimestamp: ts,
       lastTimestamp: ts,
       count: 1,

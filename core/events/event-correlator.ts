@@ -126,12 +126,16 @@ export class EventCorrelator {
 
   /** Remembers the Event as written (its name and resourceVersion) so repeats patch it. */
   updateState(key: string, written: Event): void {
-    this.observations.set(key, {
-      count: written.count ?? 1,
-      firstTimestamp: written.firstTimestamp,
-      name: written.metadata?.name ?? "",
-      resourceVersion: written.metadata?.resourceVersion,
-    });
+    // Updated in place when present (`get` makes it the most recently used, as client-go's Add does).
+    const known = this.observations.get(key);
+    if (known) {
+      known.count = written.count ?? 1;
+      known.firstTimestamp = written.firstTimestamp;
+      known.name = written.metadata?.name ?? "";
+      known.resourceVersion = written.metadata?.resourceVersion;
+    } else {
+      this.observations.set(key, { count: written.count ?? 1, firstTimestamp: written.firstTimestamp, name: written.metadata?.name ?? "", resourceVersion: written.metadata?.resourceVersion });
+    }
   }
 
   /** Forgets a written Event (it was deleted, so a repeat must create a new one). */
@@ -220,7 +224,15 @@ function eventKeyOf(e: Event, source: string): string {
   return [source, e.involvedObject.fieldPath ?? "", e.type ?? "", e.reason ?? "", e.message ?? ""].join("\u0000");
 }
 
-/** Similar events: same source, object, type and reason, any message (client-go's `EventAggregatorByReasonFunc`). */
+/**
+ * Similar events: same source, object, type, reason and reporting component and instance, any
+ * message (client-go's `EventAggregatorByReasonFunc`). Reporting fields that repeat the source's
+ * (as every recorded event's do) are left out: `source` stands for them, and a key with them has
+ * more parts, so keys still compare as the fields would.
+ */
 function aggregateKeyOf(e: Event, source: string): string {
-  return [source, e.type ?? "", e.reason ?? "", e.reportingComponent ?? "", e.reportingInstance ?? ""].join("\u0000");
+  const component = e.reportingComponent ?? "";
+  const instance = e.reportingInstance ?? "";
+  if (component === (e.source?.component ?? "") && instance === (e.source?.host ?? "")) return [source, e.type ?? "", e.reason ?? ""].join("\u0000");
+  return [source, e.type ?? "", e.reason ?? "", component, instance].join("\u0000");
 }

@@ -28,6 +28,23 @@ export class EventNamer {
       this.lastMs = ms;
       this.offset = 0;
     }
-    return `${objectName}.${(BigInt(ms) * 1_000_000n + BigInt(this.offset)).toString(16)}`;
+    // Joined, not a template string: the name is stored with its Event, and a template string is kept as a tree of pieces beside the flat copy made when it is first read whole.
+    return [objectName, nanosecondsHex(ms, this.offset)].join(".");
   }
+}
+
+const TWO_24 = 0x1000000;
+
+/**
+ * `ms * 10^6 + offset` in hexadecimal, exactly, without BigInt: ms = a·2^24 + b gives
+ * a·10^6·2^24 + (b·10^6 + offset), both parts below 2^53 for any date's milliseconds.
+ */
+export function nanosecondsHex(ms: number, offset: number): string {
+  if (ms < 0) return (BigInt(ms) * 1_000_000n + BigInt(offset)).toString(16);
+  const a = Math.floor(ms / TWO_24);
+  const low = (ms - a * TWO_24) * 1_000_000 + offset;
+  const carry = Math.floor(low / TWO_24);
+  const high = a * 1_000_000 + carry;
+  const rest = (low - carry * TWO_24).toString(16);
+  return high === 0 ? rest : high.toString(16) + "000000".slice(rest.length) + rest;
 }

@@ -46,4 +46,15 @@ test("the same name and namespace with another uid, kind or source is another ob
   assert.is(record(c, event("a")), true);
 });
 
+test("similar events are combined per reporting component and instance too", () => {
+  const c = new EventCorrelator({ clock: new VirtualClock(), maxEvents: 2 });
+  const reported = (message: string, reportingInstance: string): Event => ({ ...event("a", message), reportingComponent: "kubelet", reportingInstance });
+  const combined = (e: Event): boolean => c.correlate(e).event.message!.startsWith("(combined from similar events): ");
+  assert.is(combined(reported("one", "node-1")), false);
+  // Another reporting instance: its own aggregate, so a second message there is its first.
+  assert.is(combined(reported("two", "elsewhere")), false);
+  assert.is(combined(reported("three", "node-1")), true);
+  assert.is(combined(reported("four", "elsewhere")), true);
+});
+
 test.run();

@@ -3,6 +3,7 @@ import { fieldError, type FieldError } from "../../status.js";
 import { nameIsDNSSubdomain } from "../../validation/names.js";
 import { validateObjectMeta, validateObjectMetaUpdate } from "../../validation/object-meta.js";
 import { coreDescriptor, typeRegistration } from "./core-descriptor.js";
+import { shareEventParts } from "./event-parts.js";
 
 export const EVENT_DESCRIPTOR = coreDescriptor({ kind: "Event", plural: "events", namespaced: true, shortNames: ["ev"] });
 
@@ -17,8 +18,10 @@ function validateEventFields(ev: Event): FieldError[] {
   return errs;
 }
 
-/** core/v1 Events: ValidateEventCreate/Update (legacy rules) of pkg/apis/core/validation/events.go. */
+/** core/v1 Events: ValidateEventCreate/Update (legacy rules) of pkg/apis/core/validation/events.go; equal sources and references shared between stored Events. */
 export const EVENT_TYPE = typeRegistration<Event>(EVENT_DESCRIPTOR, {
+  // Not upstream's (Events have no PrepareForCreate): what the API serves is unchanged, each stored Event keeps less.
+  prepareForCreate: shareEventParts,
   validate(ev) {
     const errs = validateObjectMeta(ev.metadata, { namespaced: true, nameValidator: nameIsDNSSubdomain });
     errs.push(...validateEventFields(ev));
