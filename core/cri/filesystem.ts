@@ -96,7 +96,7 @@ export class MemoryFileSystem implements FileSystem {
     const p = normalizePath(path);
     if (this.children.has(p)) throw new FsError("EISDIR", p);
     const created = !this.files.has(p);
-    this.mkdir(parentOf(p));
+    this.mkdirNormal(parentOf(p));
     this.files.set(p, data);
     if (created) {
       this.link(p);
@@ -118,8 +118,14 @@ export class MemoryFileSystem implements FileSystem {
   }
 
   mkdir(path: string): void {
+    this.mkdirNormal(normalizePath(path));
+  }
+
+  /** {@link mkdir} of a path already normal (a file's parent: no second normalisation per write). */
+  private mkdirNormal(path: string): void {
+    if (this.children.has(path)) return;
     const made: string[] = [];
-    for (let p = normalizePath(path); !this.children.has(p); p = parentOf(p)) {
+    for (let p = path; !this.children.has(p); p = parentOf(p)) {
       this.children.set(p, NO_NAMES);
       made.push(p);
     }
