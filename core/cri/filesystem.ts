@@ -59,8 +59,10 @@ const FS_MESSAGES = { ENOENT: "No such file or directory", EROFS: "Read-only fil
 
 /** Normalises `path` against `cwd`: resolves `.` and `..`, drops duplicate and trailing slashes. */
 export function normalizePath(path: string, cwd = "/"): string {
+  // The path last found normal: layered filesystems (node → mounts → memory) pass the same string down, each normalising it.
+  if (path === lastNormal) return path;
   // Already normal (absolute, no empty, "." or ".." segment, no trailing slash): the same string, no split.
-  if (path.charCodeAt(0) === 47 && (path.length === 1 || path.charCodeAt(path.length - 1) !== 47) && !path.includes("//") && !path.includes("/.")) return path;
+  if (path.charCodeAt(0) === 47 && (path.length === 1 || path.charCodeAt(path.length - 1) !== 47) && !path.includes("//") && !path.includes("/.")) return (lastNormal = path);
   const parts: string[] = [];
   for (const part of (path.startsWith("/") ? path : `${cwd}/${path}`).split("/")) {
     if (part === "" || part === ".") continue;
@@ -69,6 +71,9 @@ export function normalizePath(path: string, cwd = "/"): string {
   }
   return "/" + parts.join("/");
 }
+
+/** The last path {@link normalizePath} found already normal. */
+let lastNormal = "/";
 
 /**
  * A plain in-memory {@link FileSystem}: files in one map and each directory's entry names in
