@@ -1104,7 +1104,8 @@ function hostPortMappings(containers: readonly Container[] | undefined): PortMap
       out.push(m);
     }
   }
-  return out;
+  // Exactly sized when not empty: a pushed-to array keeps room for more, held by the sandbox.
+  return out.length ? out.slice() : out;
 }
 
 /** The volumes of a pod that mounts none (never written to). */
