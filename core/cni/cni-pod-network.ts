@@ -71,7 +71,7 @@ export class CniPodNetwork implements PodNetwork {
       if (err instanceof CniError) throw new Error(`plugin type="${this.cni.config()?.plugins.at(-1)?.type ?? "?"}" failed (add): ${err.msg}${err.details ? `: ${err.details}` : ""}`);
       throw err;
     }
-    const ips = (result.ips ?? []).map((i) => i.address.split("/")[0]!);
+    const ips = (result.ips ?? []).map((i) => addressOf(i.address));
     const stack: NetworkStack = this.plane.stack(ns);
     const attachment: PodNetworkAttachment = { ips, interfaceName: "eth0", stack };
     this.attachments.set(request.sandboxId, { ns, result: JSON.stringify(result), request, attachment });
@@ -98,6 +98,12 @@ export class CniPodNetwork implements PodNetwork {
   sandboxes(): { sandboxId: string; ns: NetNamespace; result: CniResult; podName: string; podNamespace: string }[] {
     return [...this.attachments].map(([sandboxId, a]) => ({ sandboxId, ns: a.ns, result: JSON.parse(a.result) as CniResult, podName: a.request.podName, podNamespace: a.request.podNamespace }));
   }
+}
+
+/** The address of a CIDR (`10.244.1.5/24` → `10.244.1.5`), without splitting it into an array. */
+function addressOf(cidr: string): string {
+  const slash = cidr.indexOf("/");
+  return slash < 0 ? cidr : cidr.slice(0, slash);
 }
 
 /** The CNI runtime conf of a sandbox (libcni's RuntimeConf as the CRI plugin fills it). */

@@ -59,8 +59,10 @@ const FS_MESSAGES = { ENOENT: "No such file or directory", EROFS: "Read-only fil
 
 /** Normalises `path` against `cwd`: resolves `.` and `..`, drops duplicate and trailing slashes. */
 export function normalizePath(path: string, cwd = "/"): string {
+  // The path last found normal: layered filesystems (node → mounts → memory) pass the same string down, each normalising it.
+  if (path === lastNormal) return path;
   // Already normal (absolute, no empty, "." or ".." segment, no trailing slash): the same string, no split.
-  if (path.charCodeAt(0) === 47 && (path.length === 1 || path.charCodeAt(path.length - 1) !== 47) && !path.includes("//") && !path.includes("/.")) return path;
+  if (path.charCodeAt(0) === 47 && (path.length === 1 || path.charCodeAt(path.length - 1) !== 47) && !path.includes("//") && !path.includes("/.")) return (lastNormal = path);
   const parts: string[] = [];
   for (const part of (path.startsWith("/") ? path : `${cwd}/${path}`).split("/")) {
     if (part === "" || part === ".") continue;
@@ -69,6 +71,9 @@ export function normalizePath(path: string, cwd = "/"): string {
   }
   return "/" + parts.join("/");
 }
+
+/** The last path {@link normalizePath} found already normal. */
+let lastNormal = "/";
 
 /**
  * A plain in-memory {@link FileSystem}: files in one map and each directory's entry names in
@@ -96,7 +101,7 @@ export class MemoryFileSystem implements FileSystem {
     const p = normalizePath(path);
     if (this.children.has(p)) throw new FsError("EISDIR", p);
     const created = !this.files.has(p);
-    this.mkdir(parentOf(p));
+    this.mkdirNormal(parentOf(p));
     this.files.set(p, data);
     if (created) {
       this.link(p);
@@ -118,8 +123,14 @@ export class MemoryFileSystem implements FileSystem {
   }
 
   mkdir(path: string): void {
+    this.mkdirNormal(normalizePath(path));
+  }
+
+  /** {@link mkdir} of a path already normal (a file's parent: no second normalisation per write). */
+  private mkdirNormal(path: string): void {
+    if (this.children.has(path)) return;
     const made: string[] = [];
-    for (let p = normalizePath(path); !this.children.has(p); p = parentOf(p)) {
+    for (let p = path; !this.children.has(p); p = parentOf(p)) {
       this.children.set(p, NO_NAMES);
       made.push(p);
     }

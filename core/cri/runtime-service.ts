@@ -329,6 +329,8 @@ export interface LogStore {
   remove(path: string): void;
   /** Every log file's path. */
   files(): Iterable<string>;
+  /** Whether a log file lies below `dir` (`/`-terminated). Optional: without it, readers walk {@link files}. */
+  hasFilesUnder?(dir: string): boolean;
   /** A log file's content as it is on disk (each line `\n`-terminated); undefined when there is no such file. */
   text(path: string): string | undefined;
   /** A log file's size in bytes as on disk (UTF-8, each line `\n`-terminated), without reading its text; undefined when there is no such file. */

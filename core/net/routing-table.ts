@@ -131,7 +131,9 @@ export class RoutingTable {
   add(route: Route): void {
     const network = (route.network & prefixMask(route.prefix)) >>> 0;
     const r = network === route.network ? route : { ...route, network };
-    const same = (x: Route) => (x.metric ?? 0) === (r.metric ?? 0) && x.type === r.type && x.dev === r.dev;
+    const metric = r.metric ?? 0;
+    // The device first: it tells apart most routes of one entry (a veth per pod).
+    const same = (x: Route) => x.dev === r.dev && (x.metric ?? 0) === metric && x.type === r.type;
     if (this.layers) for (const l of this.layers) if (l.shared.table.exact(network, r.prefix).some((x) => same(x) && this.visible(l, x))) throw new Error("RTNETLINK answers: File exists");
     if (this.small) {
       if (this.small.some((x) => x.prefix === r.prefix && x.network === network && same(x))) throw new Error("RTNETLINK answers: File exists");
@@ -144,7 +146,8 @@ export class RoutingTable {
     let bucket = byPrefix[r.prefix];
     if (!bucket) bucket = byPrefix[r.prefix] = new Map();
     const old = bucket.get(network);
-    if (old?.some(same)) throw new Error("RTNETLINK answers: File exists");
+    // A plain loop: one entry can hold a route per pod (ptp's gateway /32 in the local table), checked on every add.
+    if (old) for (let i = 0; i < old.length; i++) if (same(old[i]!)) throw new Error("RTNETLINK answers: File exists");
     // Copies, not pushes: a pushed-to array keeps room for 16 more (a node's table has a route per pod).
     bucket.set(network, old ? insertByMetric(old, r) : [r]);
     this.count++;

@@ -3,7 +3,7 @@ import { versionResult } from "../../core/cni/cni-runtime.js";
 import { ipv4ToUint32, parseIpv4Cidr } from "../../core/net/ipv4.js";
 import { randomMac } from "../../core/net/mac.js";
 import { hostVethName } from "./veth-name.js";
-import { runIpam } from "./ptp.js";
+import { onInterface, runIpam } from "./ptp.js";
 import { applyIpMasq, removeIpMasq } from "./ip-masq.js";
 
 /**
@@ -62,7 +62,7 @@ export async function bridge(env: CniEnv, conf: NetConf, host: CniHost): Promise
           { name: hostDev.name, mac: hostDev.mac },
           { name: contDev.name, mac: contDev.mac, sandbox: env.CNI_NETNS! },
         ],
-        ips: [{ ...ipCfg, interface: 2 }],
+        ips: [onInterface(ipCfg, 2)],
         routes,
         ...(conf.dns ? { dns: conf.dns } : {}),
       };

@@ -73,9 +73,11 @@ function reservationsWhere(entries: ReadonlyMap<string, string>, keep: (content:
 /** The address reserved for `owner` (the lowest-named, as a walk of the directory finds it first), if any. */
 function reservationOf(entries: ReadonlyMap<string, string>, owner: string): string | undefined {
   let mine: string | undefined;
+  // The first character (of a random container id) rules out most files before a whole comparison.
+  const first = owner.charCodeAt(0);
   // forEach: a for-of over a Map's entries allocates a [name, content] pair per file.
   entries.forEach((content, name) => {
-    if (content === owner && RESERVATION.test(name) && (mine === undefined || name < mine)) mine = name;
+    if (content.charCodeAt(0) === first && content === owner && RESERVATION.test(name) && (mine === undefined || name < mine)) mine = name;
   });
   return mine;
 }

@@ -12,6 +12,16 @@ export async function runIpam(env: CniEnv, conf: NetConf, host: CniHost): Promis
   return r;
 }
 
+/** An IPAM address as a main plugin reports it, on its `interface` (key by key: a spread per sandbox costs several times more). */
+export function onInterface(ipCfg: IpConfig, index: number): IpConfig {
+  const out: Record<string, unknown> = {};
+  for (const k in ipCfg) out[k] = (ipCfg as Record<string, unknown>)[k];
+  out["interface"] = index;
+  return out as IpConfig;
+}
+
+type IpConfig = NonNullable<CniResult["ips"]>[number];
+
 /**
  * The `ptp` plugin: a veth pair per pod, routed (no bridge). The pod gets its address with routes
  * `<gw> dev eth0 scope link`, `<subnet> via <gw>` and the IPAM routes via the gateway; the host end
@@ -68,7 +78,7 @@ export async function ptp(env: CniEnv, conf: NetConf, host: CniHost): Promise<Cn
           { name: hostDev.name, mac: hostDev.mac },
           { name: contDev.name, mac: contDev.mac, sandbox: env.CNI_NETNS! },
         ],
-        ips: [{ ...ipCfg, interface: 1 }],
+        ips: [onInterface(ipCfg, 1)],
         routes: ipam.routes ?? [],
         ...(conf.dns ? { dns: conf.dns } : {}),
       };

@@ -50,7 +50,7 @@ export class NodeHostFileSystem extends HostFileSystem {
     const own = super.list(p);
     // Log files and links add names; without any, the kernel's own (sorted) listing is the answer.
     let names: Set<string> | undefined;
-    if (this.logs) {
+    if (this.logs && (this.logs.hasFilesUnder?.(prefix) ?? true)) {
       for (const f of this.logs.files()) {
         if (f.startsWith(prefix)) (names ??= new Set(own)).add(f.slice(prefix.length).split("/")[0]!);
       }
@@ -74,7 +74,7 @@ export class NodeHostFileSystem extends HostFileSystem {
     const p = normalizePath(path);
     if (super.isDirectory(p)) return true;
     const prefix = p === "/" ? "/" : p + "/";
-    if (this.logs) for (const f of this.logs.files()) if (f.startsWith(prefix)) return true;
+    if (this.logs && (this.logs.hasFilesUnder?.(prefix) ?? true)) for (const f of this.logs.files()) if (f.startsWith(prefix)) return true;
     const inDir = this.linksByDir.get(p);
     if (!inDir) return false;
     let live = false;

@@ -128,10 +128,16 @@ export function buildPodStatus(input: PodStatusInput): PodStatus {
     cond("Ready", ready, ready ? undefined : missingGates.length && containersReady ? "ReadinessGatesNotReady" : notReadyReason, ready ? undefined : missingGates.length && containersReady ? `corresponding condition of pod readiness gate "${missingGates[0]}" does not exist.` : terminal ? undefined : `containers with unready status: [${unready.join(" ")}]`),
     cond("ContainersReady", containersReady, containersReady ? undefined : notReadyReason, containersReady || terminal ? undefined : `containers with unready status: [${unready.join(" ")}]`),
   ];
-  for (const c of prev?.conditions ?? []) if (!OWN_CONDITIONS.has(c.type) && !(c.type === "DisruptionTarget" && input.terminal?.reason === "Evicted")) conditions.push(c);
+  // The kubelet's own four come first, in order; then PodScheduled; then the others as they were
+  // (the order the kubelet lists them in, built in that order rather than sorted per status).
+  const evicted = input.terminal?.reason === "Evicted";
+  const others = prev?.conditions;
+  if (others) {
+    for (const c of others) if (c.type === "PodScheduled") conditions.push(c);
+    for (const c of others) if (c.type !== "PodScheduled" && !OWN_CONDITIONS.has(c.type) && !(c.type === "DisruptionTarget" && evicted)) conditions.push(c);
+  }
   // An evicted pod says why it was disrupted (upstream's DisruptionTarget, reason TerminationByKubelet).
-  if (input.terminal?.reason === "Evicted") conditions.push({ ...cond("DisruptionTarget", true, "TerminationByKubelet", input.terminal.message), lastProbeTime: null as never });
-  conditions.sort((a, b) => order(a.type) - order(b.type));
+  if (evicted) conditions.push({ ...cond("DisruptionTarget", true, "TerminationByKubelet", input.terminal!.message), lastProbeTime: null as never });
   // Fields in the order the API shows them, set one after another (no spread of a temporary object).
   const status: PodStatus = { phase, conditions, hostIP: input.hostIP, hostIPs: [{ ip: input.hostIP }] };
   if (input.podIPs.length) {
@@ -148,14 +154,6 @@ export function buildPodStatus(input: PodStatusInput): PodStatus {
   if (input.terminal?.reason) status.reason = input.terminal.reason;
   if (input.terminal?.message) status.message = input.terminal.message;
   return status;
-}
-
-/** The order the kubelet lists pod conditions in (others after them). */
-const CONDITION_ORDER: readonly string[] = ["PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady", "PodScheduled"];
-
-function order(type: string): number {
-  const i = CONDITION_ORDER.indexOf(type);
-  return i < 0 ? 10 : i;
 }
 
 /**

@@ -9,13 +9,13 @@ import { parseQuantity, quantityToNumber } from "../../core/api/quantity.js";
 import { isCriError } from "../../core/cri/errors.js";
 import type { FileSystem } from "../../core/cri/filesystem.js";
 import { familiarName, parseImageReference } from "../../core/cri/images.js";
-import type { ContainerConfig, ContainerEvent, KeyValue, NodeRuntime, PodSandboxConfig } from "../../core/cri/runtime-service.js";
+import type { ContainerConfig, ContainerEvent, KeyValue, NodeRuntime, PodSandboxConfig, PortMapping } from "../../core/cri/runtime-service.js";
 import type { NetworkStack } from "../../core/net/sockets.js";
 import type { Backoff } from "./backoff.js";
 import { ContainerConfigError, containerEnv, expandReferences, type ObjectSource } from "./container-env.js";
 import type { PodServiceVariables } from "./service-env.js";
 import type { ContainerSlot } from "./container-slot.js";
-import { buildPodStatus, statusUnchanged } from "./pod-status.js";
+import { buildPodStatus, statusUnchanged, type PodStatusInput } from "./pod-status.js";
 import { admissionRequests } from "./admission.js";
 import { ProbeWorker, runProbe, type ProbeKind } from "./probes.js";
 import type { KubeletMetricsRecorder } from "./kubelet-metrics.js";
@@ -446,9 +446,9 @@ export class PodWorker {
       hostname,
       logDirectory: `/var/log/pods/${meta.namespace}_${meta.name}_${uid}`,
       dnsConfig: this.k.dns.config(pod, this.k.clusterDNS(), this.k.clusterDomain),
-      portMappings: (pod.spec?.containers ?? []).flatMap((c) => (c.ports ?? []).filter((p) => p.hostPort).map((p) => ({ protocol: (p.protocol ?? "TCP") as "TCP", containerPort: p.containerPort, hostPort: p.hostPort!, ...(p.hostIP ? { hostIp: p.hostIP } : {}) }))),
-      labels: { ...(meta.labels ?? {}), "io.kubernetes.pod.name": meta.name!, "io.kubernetes.pod.namespace": meta.namespace!, "io.kubernetes.pod.uid": uid },
-      annotations: { ...(meta.annotations ?? {}) },
+      portMappings: hostPortMappings(pod.spec?.containers),
+      labels: sandboxLabels(meta.labels, meta.name!, meta.namespace!, uid),
+      annotations: copyStrings(meta.annotations),
       networkNamespace: hostNetwork ? "NODE" : "POD",
     };
     try {
@@ -1016,7 +1016,8 @@ export class PodWorker {
 
   private async writeStatus(): Promise<void> {
     if (this.statusDetached) return;
-    const status: PodStatus = buildPodStatus({
+    // Set field by field: spreads of the optional ones cost more than the rest of the input.
+    const input: PodStatusInput = {
       pod: this.pod,
       init: this.init,
       regular: this.regular,
@@ -1025,11 +1026,13 @@ export class PodWorker {
       sandboxReady: !!this.sandboxId && this.lifecycle !== "terminated",
       podIPs: this.podIPs,
       hostIP: this.k.nodeIP,
-      ...(this.startTime !== undefined ? { startTime: this.startTime } : this.pod.status?.startTime ? { startTime: Date.parse(this.pod.status.startTime) } : {}),
       now: this.k.clock.now(),
-      ...(this.terminal ? { terminal: this.terminal } : {}),
       rejected: this.rejected,
-    });
+    };
+    if (this.startTime !== undefined) input.startTime = this.startTime;
+    else if (this.pod.status?.startTime) input.startTime = Date.parse(this.pod.status.startTime);
+    if (this.terminal) input.terminal = this.terminal;
+    const status: PodStatus = buildPodStatus(input);
     if (!this.statusStale && statusUnchanged(status, this.pod.status)) return;
     // A static pod keeps its own status; the API object it is written to is its mirror.
     if (this.isStatic) this.pod = { ...this.pod, status };
@@ -1068,6 +1071,41 @@ export class PodWorker {
     if (seen.some((rv) => rv !== this.ownWrite && rv !== previousWrite)) this.kick();
     else if (seen.includes(this.ownWrite)) this.echo();
   }
+}
+
+/**
+ * A copy of a string map, key by key: object spread of a pod's (frozen, informer-owned) labels
+ * costs several times more per pod than a plain copy loop. Same keys, same order.
+ */
+function copyStrings(from: Readonly<Record<string, string>> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (from) for (const k in from) out[k] = from[k]!;
+  return out;
+}
+
+/** The sandbox's labels: the pod's, then the kubelet's own (which win, in the pod's key order where they repeat one). */
+function sandboxLabels(labels: Readonly<Record<string, string>> | undefined, name: string, namespace: string, uid: string): Record<string, string> {
+  const out = copyStrings(labels);
+  out["io.kubernetes.pod.name"] = name;
+  out["io.kubernetes.pod.namespace"] = namespace;
+  out["io.kubernetes.pod.uid"] = uid;
+  return out;
+}
+
+/** The sandbox's port mappings: every container port with a hostPort, in order (one pass, no arrays per container). */
+function hostPortMappings(containers: readonly Container[] | undefined): PortMapping[] {
+  const out: PortMapping[] = [];
+  for (const c of containers ?? []) {
+    if (!c.ports) continue;
+    for (const p of c.ports) {
+      if (!p.hostPort) continue;
+      const m: PortMapping = { protocol: (p.protocol ?? "TCP") as PortMapping["protocol"], containerPort: p.containerPort, hostPort: p.hostPort };
+      if (p.hostIP) m.hostIp = p.hostIP;
+      out.push(m);
+    }
+  }
+  // Exactly sized when not empty: a pushed-to array keeps room for more, held by the sandbox.
+  return out.length ? out.slice() : out;
 }
 
 /** The volumes of a pod that mounts none (never written to). */

@@ -106,6 +106,23 @@ export const MAX_LOG_LINES = 10_000;
  */
 export class CriLogStore implements LogStore {
   private readonly byPath = new Map<string, LogFile>();
+  /** `/`-terminated directory → how many log files lie below it (answers {@link hasFilesUnder} without a walk of every file). */
+  private readonly below = new Map<string, number>();
+
+  /** Enters a new log file (it was not there). */
+  private add(path: string): LogFile {
+    const file = newFile();
+    this.byPath.set(path, file);
+    for (let i = path.indexOf("/"); i >= 0; i = path.indexOf("/", i + 1)) {
+      const dir = path.slice(0, i + 1);
+      this.below.set(dir, (this.below.get(dir) ?? 0) + 1);
+    }
+    return file;
+  }
+
+  hasFilesUnder(dir: string): boolean {
+    return this.below.has(dir);
+  }
 
   append(path: string, time: number, stream: "stdout" | "stderr", text: string, partial = false): void {
     this.appendParts(path, linePrefix(time, stream, partial), text);
@@ -113,7 +130,7 @@ export class CriLogStore implements LogStore {
 
   /** Creates an empty log file (a container was created). */
   create(path: string): void {
-    if (!this.byPath.has(path)) this.byPath.set(path, newFile());
+    if (!this.byPath.has(path)) this.add(path);
   }
 
   lines(path: string): readonly string[] | undefined {
@@ -130,8 +147,7 @@ export class CriLogStore implements LogStore {
   }
 
   follow(path: string, fn: (line: string) => void): () => void {
-    let file = this.byPath.get(path);
-    if (!file) this.byPath.set(path, (file = newFile()));
+    const file = this.byPath.get(path) ?? this.add(path);
     (file.followers ??= new Set()).add(fn);
     return () => file.followers?.delete(fn);
   }
@@ -147,7 +163,13 @@ export class CriLogStore implements LogStore {
   }
 
   remove(path: string): void {
-    this.byPath.delete(path);
+    if (!this.byPath.delete(path)) return;
+    for (let i = path.indexOf("/"); i >= 0; i = path.indexOf("/", i + 1)) {
+      const dir = path.slice(0, i + 1);
+      const n = this.below.get(dir)! - 1;
+      if (n === 0) this.below.delete(dir);
+      else this.below.set(dir, n);
+    }
   }
 
   files(): Iterable<string> {
@@ -194,8 +216,7 @@ export class CriLogStore implements LogStore {
 
   /** Appends the line `head + rest` (written as two pieces: the line's string is never built unless followed). */
   private appendParts(path: string, head: LinePrefix | undefined, rest: string): void {
-    let file = this.byPath.get(path);
-    if (!file) this.byPath.set(path, (file = newFile()));
+    const file = this.byPath.get(path) ?? this.add(path);
     let chunk = file.chunks[file.chunks.length - 1];
     const headBytes = head ? head.bytes.length : 0;
     // UTF-8 takes at most 3 bytes per UTF-16 code unit: the exact length is counted only near a chunk's end.
