@@ -21,10 +21,17 @@ const files = readdirSync("bench").filter((f) => f.endsWith(".bench.ts") && (!fi
 const OUT = resolve(".bench-build");
 /** Marks a bench whose child processes are started from `.ts` files next to their sources (not in the bundle). */
 const FROM_SOURCE_MARK = "bench-runner: from-source";
-/** Marks a bench that runs under the Node flags the `kubesim` launcher sets (its shebang line), as a cluster started by `kubesim up` does. */
+/** Marks a bench that runs under the Node flags and environment the `kubesim` launcher sets (its shebang line), as a cluster started by `kubesim up` does. */
 const LAUNCHER_FLAGS_MARK = "bench-runner: launcher-flags";
-/** The Node flags on core/cli/main.ts's `#!/usr/bin/env -S node <flags>` line. */
-const launcherFlags = (): string[] => readFileSync("core/cli/main.ts", "utf8").split("\n", 1)[0]!.replace(/^#!.*?\bnode\b/, "").trim().split(/\s+/).filter(Boolean);
+/** The environment settings and Node flags on core/cli/main.ts's `#!/usr/bin/env -S [NAME=value ...] node <flags>` line. */
+function launcher(): { env: Record<string, string>; flags: string[] } {
+  const words = readFileSync("core/cli/main.ts", "utf8").split("\n", 1)[0]!.replace(/^#!\S*\s+-S\s+/, "").trim().split(/\s+/).filter(Boolean);
+  const node = words.indexOf("node");
+  if (node < 0) throw new Error("core/cli/main.ts: no `node` on its #! line");
+  const env: Record<string, string> = {};
+  for (const w of words.slice(0, node)) env[w.slice(0, w.indexOf("="))] = w.slice(w.indexOf("=") + 1);
+  return { env, flags: words.slice(node + 1) };
+}
 
 /** Builds the selected benches and the built-in plugins into OUT; the reason when it cannot. */
 async function bundle(): Promise<string | undefined> {
@@ -67,10 +74,10 @@ for (const file of files) {
   // A bench that starts child processes from source files (`bench-runner: from-source` in its text) runs through tsx.
   const text = readFileSync(join("bench", file), "utf8");
   const fromSource = whyNot !== undefined || text.includes(FROM_SOURCE_MARK);
-  const flags = text.includes(LAUNCHER_FLAGS_MARK) ? launcherFlags() : [];
+  const { env, flags } = text.includes(LAUNCHER_FLAGS_MARK) ? launcher() : { env: {}, flags: [] };
   process.stdout.write(`\n== ${file}${whyNot ? " (tsx)" : fromSource ? " (tsx: its child processes run from source files)" : " (bundled)"}\n`);
   const argv = fromSource ? ["--import", "tsx", join("bench", file)] : [join(OUT, "dist", "bench", file.replace(/\.ts$/, ".js"))];
-  const r = spawnSync(process.execPath, ["--expose-gc", ...flags, ...argv], { stdio: "inherit", env: { ...process.env, NODE_ENV: "production" } });
+  const r = spawnSync(process.execPath, ["--expose-gc", ...flags, ...argv], { stdio: "inherit", env: { ...process.env, ...env, NODE_ENV: "production" } });
   if (r.status !== 0) failures++;
 }
 process.exitCode = failures ? 1 : 0;

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=4 --heap-growing-percent=30 --max-old-space-size=5632
+#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=4 --heap-growing-percent=30 --max-old-space-size=5632
 /**
  * The `kubesim` command. Its first line runs it with a young generation of at most 2 × 4 MB
  * (`--max-semi-space-size=4`; Node's default grows it to 2 × 16 MB): a cluster process keeps
@@ -7,7 +7,9 @@
  * factor drifts up to 4 while a cluster churns pods, RSS then holding mostly garbage); and with
  * a heap of up to 5.5 GiB (`--max-old-space-size=5632`; V8's own limit is a quarter of the
  * machine's memory, at most ~4 GiB, which the 5,000-node envelope outgrew), so one process fits
- * the envelope's 6 GiB goal (docs/operations.md, "Memory").
+ * the envelope's 6 GiB goal; and with glibc's malloc limited to two arenas (`MALLOC_ARENA_MAX=2`;
+ * by default each thread that allocates, V8's helpers and libuv's pool, may get an arena of its
+ * own, each keeping freed memory resident) (docs/operations.md, "Memory").
  */
 import { DEFAULT_AUTHORIZATION_MODES, parseAuthorizationModes, type AuthorizationMode } from "../apiserver/authorization/authorization-modes.js";
 import { Command, InvalidArgumentError, Option } from "commander";

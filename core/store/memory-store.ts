@@ -272,7 +272,9 @@ export class MemoryStore implements Store {
     entry.obj = stored;
     entry.revision = revision;
     this.objects.set(key, stored);
-    this.record({ type: "MODIFIED", key, object: stored, prevObject, revision });
+    // The entry's key (the string the create stored), not the caller's: the retained history then
+    // holds one copy of each key rather than one per write.
+    this.record({ type: "MODIFIED", key: entry.key, object: stored, prevObject, revision });
     return stored;
   }
 
@@ -288,7 +290,7 @@ export class MemoryStore implements Store {
     this.entries.delete(key);
     this.objects.delete(key);
     this.ordered.remove(key);
-    this.record({ type: "DELETED", key, object: this.stamp(entry.obj, revision), prevObject: entry.obj, revision });
+    this.record({ type: "DELETED", key: entry.key, object: this.stamp(entry.obj, revision), prevObject: entry.obj, revision });
     return entry.obj;
   }
 

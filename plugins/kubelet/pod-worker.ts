@@ -789,7 +789,7 @@ export class PodWorker {
       envs: containerEnvs(own, services),
       mounts: containerMounts(c, this.volumes ?? new Map(), { hosts: `${dir}/etc-hosts`, resolv: `${dir}/resolv.conf`, hostname: `${dir}/hostname`, terminationLog: termLog }, { hostFs: this.k.hostFs, podUid: this.uid }),
       labels: { "io.kubernetes.container.name": s.name, "io.kubernetes.pod.name": pod.metadata!.name!, "io.kubernetes.pod.namespace": pod.metadata!.namespace!, "io.kubernetes.pod.uid": this.uid },
-      annotations: { "io.kubernetes.container.restartCount": String(attempt), "io.kubernetes.container.terminationMessagePath": c.terminationMessagePath ?? "/dev/termination-log", "io.kubernetes.container.ports": JSON.stringify(c.ports ?? []), "io.kubernetes.pod.terminationGracePeriod": String(pod.spec?.terminationGracePeriodSeconds ?? 30) },
+      annotations: { "io.kubernetes.container.restartCount": String(attempt), "io.kubernetes.container.terminationMessagePath": c.terminationMessagePath ?? "/dev/termination-log", "io.kubernetes.container.ports": portsAnnotation(c.ports), "io.kubernetes.pod.terminationGracePeriod": String(pod.spec?.terminationGracePeriodSeconds ?? 30) },
       logPath: `${s.name}/${attempt}.log`,
       stdin: c.stdin ?? false,
       stdinOnce: c.stdinOnce ?? false,
@@ -1110,6 +1110,22 @@ function hostPortMappings(containers: readonly Container[] | undefined): PortMap
 
 /** The volumes of a pod that mounts none (never written to). */
 const NO_VOLUMES: Map<string, string> = new Map();
+
+/**
+ * The `io.kubernetes.container.ports` annotation's text: one string per distinct text (a
+ * Deployment's containers declare the same ports), not one per container kept in the runtime's
+ * records. Up to {@link MAX_PORTS_TEXTS} texts are shared; past that each is the container's own.
+ */
+const portsTexts = new Map<string, string>();
+const MAX_PORTS_TEXTS = 1024;
+
+function portsAnnotation(ports: Container["ports"]): string {
+  const text = JSON.stringify(ports ?? []);
+  const shared = portsTexts.get(text);
+  if (shared !== undefined) return shared;
+  if (portsTexts.size < MAX_PORTS_TEXTS) portsTexts.set(text, text);
+  return text;
+}
 
 function slot(spec: Container, kind: ContainerSlot["kind"]): ContainerSlot {
   return { name: spec.name, kind, spec, restartCount: 0, ready: false, started: false, waiting: { reason: kind === "regular" || kind === "ephemeral" ? "ContainerCreating" : "PodInitializing" } };

@@ -2,6 +2,24 @@ import { defaultOwnership, FsError, MemoryFileSystem, normalizePath, type FileOw
 import type { Mount } from "../../core/cri/runtime-service.js";
 
 /**
+ * Mount prefixes (a container path and a slash) by container path, shared by every container
+ * mounting there: a cluster's containers mount a few paths (`/etc/hosts`, the service-account
+ * token's directory, ...), and each container made its own copies of them. Kept up to
+ * {@link MAX_SHARED_PREFIXES} paths; past that a prefix is made per container as before.
+ */
+const sharedPrefixes = new Map<string, string>();
+const MAX_SHARED_PREFIXES = 4096;
+
+function prefixOf(containerPath: string): string {
+  if (containerPath === "/") return "/";
+  const shared = sharedPrefixes.get(containerPath);
+  if (shared !== undefined) return shared;
+  const prefix = containerPath + "/";
+  if (sharedPrefixes.size < MAX_SHARED_PREFIXES) sharedPrefixes.set(containerPath, prefix);
+  return prefix;
+}
+
+/**
  * A container's root filesystem as overlayfs presents it: the image's files (shared, read-only
  * lower layer), the container's writable upper layer, and bind mounts from the node (volumes)
  * on top. A read-only root (`readOnlyRootFilesystem`) refuses writes outside writable mounts.
@@ -25,7 +43,7 @@ export class ContainerFileSystem implements FileSystem {
       const containerPath = normalizePath(m.containerPath);
       return containerPath === m.containerPath ? m : { ...m, containerPath };
     }).sort((a, b) => b.containerPath.length - a.containerPath.length);
-    this.prefixes = this.mounts.map((m) => (m.containerPath === "/" ? "/" : m.containerPath + "/"));
+    this.prefixes = this.mounts.map((m) => prefixOf(m.containerPath));
   }
 
   read(path: string): string | undefined {

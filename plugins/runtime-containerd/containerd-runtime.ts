@@ -48,6 +48,23 @@ export interface RuntimeDeps {
   latencies?: RuntimeLatencies;
 }
 
+/** Image configs' `KEY=value` environments as pairs, parsed once per image config: every container of an image shares the value strings. */
+const parsedImageEnv = new WeakMap<readonly string[], readonly (readonly [string, string])[]>();
+
+function imageEnv(list: readonly string[] | undefined): readonly (readonly [string, string])[] {
+  if (!list) return [];
+  let pairs = parsedImageEnv.get(list);
+  if (!pairs) {
+    const parsed: [string, string][] = [];
+    for (const kv of list) {
+      const i = kv.indexOf("=");
+      if (i > 0) parsed.push([kv.slice(0, i), kv.slice(i + 1)]);
+    }
+    parsedImageEnv.set(list, (pairs = parsed));
+  }
+  return pairs;
+}
+
 interface SandboxRecord {
   id: string;
   config: PodSandboxConfig;
@@ -236,10 +253,7 @@ export class ContainerdRuntime implements RuntimeService, ImageService, NodeRunt
     const cfg = image.definition.config;
     const argv = [...(config.command.length ? config.command : (cfg.entrypoint ?? [])), ...(config.command.length || config.args.length ? config.args : (cfg.cmd ?? []))];
     const env: Record<string, string> = { PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" };
-    for (const kv of cfg.env ?? []) {
-      const i = kv.indexOf("=");
-      if (i > 0) env[kv.slice(0, i)] = kv.slice(i + 1);
-    }
+    for (const [k, v] of imageEnv(cfg.env)) env[k] = v;
     env["HOSTNAME"] = sb.config.hostname;
     for (const { key, value } of config.envs) env[key] = value;
     const logPath = `${sb.config.logDirectory}/${config.logPath}`;

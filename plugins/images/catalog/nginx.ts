@@ -131,6 +131,10 @@ const entrypoint: Program = async (p) => {
 };
 
 function nginx(version: string): Program {
+  // The version's 404 page and Server header, made once per version and shared by every nginx
+  // process (each master process kept copies of its own).
+  const notFoundPage = notFound(version);
+  const server = `nginx/${version}`;
   return async (p: Process) => {
     const t = (): string => nginxErrorTime(p.clock.now());
     const notice = (msg: string): void => p.stderr(`${t()} [notice] 1#1: ${msg}\n`);
@@ -147,8 +151,7 @@ function nginx(version: string): Program {
     notice(`start worker process 29`);
     p.use({ cpuMillis: 1, memoryBytes: 3_500_000 });
     const targets = new RequestTargets();
-    const notFoundPage = notFound(version);
-    const answers = new PageAnswers(`nginx/${version}`);
+    const answers = new PageAnswers(server);
     const accessLine = new AccessLine();
     serveHttp(p, 80, (req): HttpResponse => {
       const target = targets.of(req.path);

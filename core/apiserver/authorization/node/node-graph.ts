@@ -46,6 +46,13 @@ function podReferences(pod: Pod): string[] {
   return [...refs];
 }
 
+/** A list of references (`type/namespace/name`) and how many pods hold it. */
+interface SharedRefs {
+  readonly text: string;
+  readonly refs: readonly string[];
+  pods: number;
+}
+
 /**
  * The Node authorizer's graph (plugin/pkg/auth/authorizer/node/graph.go), kept from the API
  * server's informers: which secrets, configmaps, claims and service accounts each node's pods
@@ -54,7 +61,13 @@ function podReferences(pod: Pod): string[] {
  */
 export class NodeGraph {
   /** Bound pods by namespace, then name: the object's own strings are the keys (no key string is built per pod event). */
-  private readonly byPod = new Map<string, Map<string, { node: string; refs: string[] }>>();
+  private readonly byPod = new Map<string, Map<string, { node: string; refs: SharedRefs }>>();
+  /**
+   * Reference lists by their text, shared by every pod whose spec references the same objects (a
+   * Deployment's pods all name one service account and one root-CA ConfigMap): a pod holds the
+   * list, not strings of its own. A list goes with the last pod holding it.
+   */
+  private readonly refLists = new Map<string, SharedRefs>();
   private readonly byNode = new Map<string, Map<string, number>>();
   private readonly pvcs: SharedInformer<PersistentVolumeClaim>;
   private readonly attachments: SharedInformer<VolumeAttachment>;
@@ -92,12 +105,16 @@ export class NodeGraph {
       pods = this.byPod.get(namespace); // dropped when it held only this pod
     }
     if (!node) return;
-    const refs = podReferences(pod);
+    const list = podReferences(pod);
+    const text = list.join("\n");
+    let refs = this.refLists.get(text);
+    if (!refs) this.refLists.set(text, (refs = { text, refs: list, pods: 0 }));
+    refs.pods++;
     if (!pods) this.byPod.set(namespace, (pods = new Map()));
     pods.set(name, { node, refs });
     let counts = this.byNode.get(node);
     if (!counts) this.byNode.set(node, (counts = new Map()));
-    for (const r of refs) counts.set(r, (counts.get(r) ?? 0) + 1);
+    for (const r of refs.refs) counts.set(r, (counts.get(r) ?? 0) + 1);
   }
 
   private removePod(namespace: string, name: string): void {
@@ -106,9 +123,10 @@ export class NodeGraph {
     if (!before) return;
     pods!.delete(name);
     if (!pods!.size) this.byPod.delete(namespace);
+    if (--before.refs.pods === 0) this.refLists.delete(before.refs.text);
     const counts = this.byNode.get(before.node);
     if (!counts) return;
-    for (const r of before.refs) {
+    for (const r of before.refs.refs) {
       const n = (counts.get(r) ?? 0) - 1;
       if (n > 0) counts.set(r, n);
       else counts.delete(r);
