@@ -3,14 +3,14 @@ import * as assert from "uvu/assert";
 import type { ConfigMap, Event, Pod } from "kubernetes-types/core/v1.js";
 import type { Deployment, ReplicaSet } from "kubernetes-types/apps/v1.js";
 import type { EndpointSlice } from "kubernetes-types/discovery/v1.js";
-import type { KubeObject } from "../../core/api/object.js";
+import type { ObjectMeta } from "kubernetes-types/meta/v1.js";
 import { Cluster } from "../../core/cluster/cluster.js";
 import { componentUserAgent } from "../../core/client/user-agent.js";
 import { isStatusError } from "../../core/api/status.js";
 import { manifest } from "../../examples/compose-cluster/main.js";
 
 /** Each managedFields entry as `manager operation[/subresource]`, in the object's order. */
-function managers(o: KubeObject): string[] {
+function managers(o: { metadata?: ObjectMeta }): string[] {
   return (o.metadata?.managedFields ?? []).map((m) => `${m.manager} ${m.operation}${m.subresource ? `/${m.subresource}` : ""}`);
 }
 
