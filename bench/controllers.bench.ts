@@ -10,10 +10,10 @@
  *   the figures. This is the controllers' own cost.
  * - FULL (the issue's figure): the whole default distribution (scheduler, kubelets, runtimes,
  *   network, kube-proxy, endpoints): pods are bound by the scheduler and started by the kubelets.
- * Both run under the Node flags and environment of the `kubesim` launcher (bench-runner:
- * launcher-flags; its young generation is capped at 2 × 4 MB, its old generation collected once it
- * grows 30 % past the last live heap, and glibc's malloc kept to two arenas), as a cluster started
- * by `kubesim up` does.
+ * Both run under the Node flags and environment of the `kubesim` launcher
+ * (bench-runner: launcher-flags — the runner looks for that text on one line; its young generation
+ * is capped at 2 × 4 MB, its old generation collected once it grows 30 % past the last live heap,
+ * and glibc's malloc kept to two arenas), as a cluster started by `kubesim up` does.
  * Both start measuring once the cluster has settled (every node Ready and untainted, every
  * system pod Ready), so cluster start-up is not counted as the workload's.
  *
