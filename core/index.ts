@@ -62,6 +62,7 @@ export * from "./informers/index.js";
 export { InformerFactory } from "./informers/shared-informer-factory.js";
 export * from "./workqueue/index.js";
 export * from "./controller/index.js";
+export { sameStringMap } from "./collections/same-string-map.js";
 export * from "./operator/index.js";
 export * from "./events/index.js";
 

@@ -1,4 +1,5 @@
 import type { KubeObject, ObjectLike } from "../api/object.js";
+import { sameStringMap } from "../collections/same-string-map.js";
 
 /**
  * Filters the events a watch enqueues, as controller-runtime's `predicate.Predicate`. A method
@@ -68,11 +69,3 @@ export function predicateFor<T extends ObjectLike = KubeObject>(filter: (obj: T)
   return { create: filter, update: (_o, n) => filter(n), delete: filter, generic: filter };
 }
 
-function sameStringMap(a: Record<string, string> | undefined, b: Record<string, string> | undefined): boolean {
-  if (a === b) return true;
-  const ak = a ? Object.keys(a) : [];
-  const bk = b ? Object.keys(b) : [];
-  if (ak.length !== bk.length) return false;
-  for (const k of ak) if (a![k] !== b?.[k]) return false;
-  return true;
-}

@@ -18,7 +18,7 @@ import { CycleState } from "./framework/cycle-state.js";
 import { ActionType, type FrameworkHandle, type PluginFactory, type QueuedPodInfo, type WaitingPod } from "./framework/interface.js";
 import type { NodeInfo } from "./framework/node-info.js";
 import { PodInfo } from "./framework/pod-info.js";
-import { sameLabels } from "./framework/same-labels.js";
+import { sameStringMap } from "../../core/collections/same-string-map.js";
 import type { Framework, PluginScore } from "./framework/runtime.js";
 import { CODE_NAMES, Code, Status, isRejected } from "./framework/status.js";
 import { SchedulerMetrics, type AttemptResult } from "./scheduler-metrics.js";
@@ -282,7 +282,7 @@ export class Scheduler {
         return;
       }
       this.cache.updatePod(p);
-      const labelsChanged = !sameLabels(o.metadata?.labels, p.metadata?.labels);
+      const labelsChanged = !sameStringMap(o.metadata?.labels, p.metadata?.labels);
       if (terminal(p) && !terminal(o)) this.queue.onEvent({ resource: "Pod", actionType: ActionType.Delete }, o, p);
       else if (labelsChanged) this.queue.onEvent({ resource: "Pod", actionType: ActionType.UpdatePodLabel }, o, p);
       return;

@@ -3,7 +3,7 @@ import { NodeInfo, NodeRows } from "../framework/node-info.js";
 import { PodInfo } from "../framework/pod-info.js";
 import type { NodeInfoLister } from "../framework/interface.js";
 import { normalizedImageName } from "../plugins/image-locality.js";
-import { sameLabels } from "../framework/same-labels.js";
+import { sameStringMap } from "../../../core/collections/same-string-map.js";
 import { AntiAffinityGroups, PodCountIndex, TopologyValues } from "./pod-counts.js";
 import type { AntiAffinityGroup, DomainCounts, PodCountQuery, TopologyDomainIds } from "../framework/pod-count-query.js";
 
@@ -110,7 +110,7 @@ export class SchedulerCache implements NodeInfoLister {
     const name = node.metadata!.name!;
     const ni = this.nodeInfo(name);
     if (ni.node) this.removeImages(ni.node);
-    if (!ni.node || !sameLabels(ni.node.metadata?.labels, node.metadata?.labels)) this.domainsChanged();
+    if (!ni.node || !sameStringMap(ni.node.metadata?.labels, node.metadata?.labels)) this.domainsChanged();
     ni.setNode(node);
     this.addImages(node);
     if (!this.nodeIndex.has(name)) {
@@ -246,7 +246,7 @@ export class SchedulerCache implements NodeInfoLister {
   private replace(s: PodState, pod: Pod): boolean {
     const pm = s.pod.metadata!;
     const m = pod.metadata!;
-    if (pm.deletionTimestamp !== m.deletionTimestamp || !sameLabels(pm.labels, m.labels)) return false;
+    if (pm.deletionTimestamp !== m.deletionTimestamp || !sameStringMap(pm.labels, m.labels)) return false;
     const ni = this.nodes.get(s.nodeName);
     const next = new PodInfo(pod, s.info);
     if (!ni || !ni.replacePodInfo(s.info, next)) return false;

@@ -1,11 +1,7 @@
 import type { Pod } from "kubernetes-types/core/v1.js";
-import type { Predicate } from "../../../../core/index.js";
+import { sameStringMap, type Predicate } from "../../../../core/index.js";
 import { isPodReady } from "../workload/pod-state.js";
 
-const sameLabels = (a: Readonly<Record<string, string>> = {}, b: Readonly<Record<string, string>> = {}): boolean => {
-  const keys = Object.keys(a);
-  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
-};
 
 const hasIp = (pod: Pod): boolean => !!pod.status?.podIP || !!pod.status?.podIPs?.length;
 
@@ -33,7 +29,7 @@ export const podEndpointsChanged: Predicate<Pod> = {
   update: (o, n) => {
     if (o === n || o.metadata?.resourceVersion === n.metadata?.resourceVersion) return false;
     return (
-      !sameLabels(o.metadata?.labels, n.metadata?.labels) ||
+      !sameStringMap(o.metadata?.labels, n.metadata?.labels) ||
       o.spec?.hostname !== n.spec?.hostname ||
       o.spec?.subdomain !== n.spec?.subdomain ||
       // Upstream compares the pointers: any update of a pod being deleted counts.
