@@ -36,6 +36,7 @@ export { jsonEqual } from "./api/patch/json-value.js";
 export { parseQuantity, formatQuantity, compareQuantities, type Quantity } from "./api/quantity.js";
 export { addQuantities, ZERO_QUANTITY } from "./api/quantity.js";
 export { unitValue } from "./api/quantity.js";
+export { parseGoDuration, formatGoDuration } from "./api/duration.js";
 export { scaledIntOrPercent } from "./api/builtin/field-checks.js";
 
 export { MemoryStore, type MemoryStoreOptions } from "./store/memory-store.js";

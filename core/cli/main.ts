@@ -12,6 +12,7 @@
  * own, each keeping freed memory resident) (docs/operations.md, "Memory").
  */
 import { DEFAULT_AUTHORIZATION_MODES, parseAuthorizationModes, type AuthorizationMode } from "../apiserver/authorization/authorization-modes.js";
+import { parseGoDuration } from "../api/duration.js";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { readFileSync } from "node:fs";
 import { KUBERNETES_VERSION } from "../cluster/node-registration.js";
@@ -32,6 +33,20 @@ function packageVersion(): string {
     }
   }
   return "0.0.0";
+}
+
+/** A flag taking a non-negative Go duration (`1h0m0s`, `30m`), in milliseconds. */
+function duration(name: string) {
+  return (value: string): number => {
+    let ms: number;
+    try {
+      ms = parseGoDuration(value);
+    } catch (err) {
+      throw new InvalidArgumentError(`${name}: ${(err as Error).message}`);
+    }
+    if (ms < 0) throw new InvalidArgumentError(`${name} must not be negative`);
+    return ms;
+  };
 }
 
 function integer(name: string, min: number, max: number) {
@@ -111,6 +126,7 @@ program
   .option("--no-kube-state-metrics", "do not load kube-state-metrics")
   .option("--no-node-exporter", "do not load the node-exporter DaemonSet")
   .option("--no-logging", "do not load the log pipeline (fluent-bit and Elasticsearch in namespace logging)")
+  .option("--event-ttl <duration>", "how long Events are kept after their last write, on the cluster clock (kube-apiserver's --event-ttl; 0 keeps them)", duration("--event-ttl"), 3_600_000)
   .option("--cni <plugin>", "pod network instead of the default flannel (vxlan): kindnet, flannel, flannel:host-gw, flannel:udp, calico, calico:bgp, calico:vxlan, calico:ipip-crosssubnet, calico:vxlan-crosssubnet")
   .option("--authorization-mode <modes>", "kube-apiserver's --authorization-mode: ordered comma-separated list of Node, RBAC, AlwaysAllow, AlwaysDeny", (v: string) => {
     try {
@@ -120,7 +136,7 @@ program
     }
   }, [...DEFAULT_AUTHORIZATION_MODES])
   .addOption(new Option("--log-level <level>", "log level").choices(["debug", "info", "warn", "error", "silent"]))
-  .action(async (opts: { config?: string; nodes?: number; port: number; host: string; kubeconfig: string; stateDir: string; reset: boolean; split: boolean; insecureHttp: boolean; insecureAllowRemote: boolean; logLevel?: LogLevel; dnsPort?: number; dnsWorkers?: number; dns: boolean; ingress: boolean; ingressHttpPort: number; ingressHttpsPort: number; disableScheduler: boolean; disableControllerManager: boolean; disableKubeProxy: boolean; disableAgent: boolean; etcdServers?: string[]; etcdPrefix: string; etcdCafile?: string; etcdCertfile?: string; etcdKeyfile?: string; kubeStateMetrics: boolean; nodeExporter: boolean; logging: boolean; authorizationMode: AuthorizationMode[]; cni?: string }) => {
+  .action(async (opts: { config?: string; nodes?: number; port: number; host: string; kubeconfig: string; stateDir: string; reset: boolean; split: boolean; insecureHttp: boolean; insecureAllowRemote: boolean; logLevel?: LogLevel; dnsPort?: number; dnsWorkers?: number; dns: boolean; ingress: boolean; ingressHttpPort: number; ingressHttpsPort: number; disableScheduler: boolean; disableControllerManager: boolean; disableKubeProxy: boolean; disableAgent: boolean; etcdServers?: string[]; etcdPrefix: string; etcdCafile?: string; etcdCertfile?: string; etcdKeyfile?: string; kubeStateMetrics: boolean; nodeExporter: boolean; logging: boolean; authorizationMode: AuthorizationMode[]; cni?: string; eventTtl: number }) => {
     if (opts.split) return upSplitCommand(opts);
     let handle: UpHandle;
     const disable: UpComponent[] = [];
@@ -129,7 +145,7 @@ program
     if (opts.disableKubeProxy) disable.push("kube-proxy");
     if (opts.disableAgent) disable.push("agent");
     try {
-      handle = await up({ ...opts, disable, authorizationModes: opts.authorizationMode }, (line) => process.stdout.write(line + "\n"));
+      handle = await up({ ...opts, disable, authorizationModes: opts.authorizationMode, eventTtlMs: opts.eventTtl }, (line) => process.stdout.write(line + "\n"));
     } catch (err) {
       process.stderr.write(`kubesim up: ${err instanceof Error ? err.message : String(err)}\n`);
       process.exit(1);
@@ -138,14 +154,14 @@ program
   });
 
 /** `kubesim up --split`: the components as child processes until SIGINT/SIGTERM, then all of them stop. */
-async function upSplitCommand(opts: { config?: string; cni?: string; insecureHttp: boolean; nodes?: number; port: number; host: string; kubeconfig: string; stateDir: string; reset: boolean; etcdServers?: string[]; etcdPrefix: string; etcdCafile?: string; etcdCertfile?: string; etcdKeyfile?: string; logLevel?: LogLevel }): Promise<void> {
+async function upSplitCommand(opts: { config?: string; cni?: string; insecureHttp: boolean; nodes?: number; port: number; host: string; kubeconfig: string; stateDir: string; reset: boolean; etcdServers?: string[]; etcdPrefix: string; etcdCafile?: string; etcdCertfile?: string; etcdKeyfile?: string; logLevel?: LogLevel; eventTtl: number }): Promise<void> {
   const { upSplit } = await import("./up-split.js");
   const print = (line: string): void => void process.stdout.write(line + "\n");
   let handle;
   try {
     for (const [flag, set] of [["--config", opts.config], ["--cni", opts.cni], ["--insecure-http", opts.insecureHttp || undefined]] as const) if (set) throw new Error(`--split does not take ${flag}`);
     const { etcdServers, etcdCafile, etcdCertfile, etcdKeyfile, logLevel, nodes } = opts;
-    handle = await upSplit({ port: opts.port, host: opts.host, kubeconfig: opts.kubeconfig, stateDir: opts.stateDir, reset: opts.reset, etcdPrefix: opts.etcdPrefix, ...(nodes !== undefined ? { nodes } : {}), ...(etcdServers ? { etcdServers } : {}), ...(etcdCafile ? { etcdCafile } : {}), ...(etcdCertfile ? { etcdCertfile } : {}), ...(etcdKeyfile ? { etcdKeyfile } : {}), ...(logLevel ? { logLevel } : {}) }, print);
+    handle = await upSplit({ port: opts.port, host: opts.host, kubeconfig: opts.kubeconfig, stateDir: opts.stateDir, reset: opts.reset, etcdPrefix: opts.etcdPrefix, eventTtlMs: opts.eventTtl, ...(nodes !== undefined ? { nodes } : {}), ...(etcdServers ? { etcdServers } : {}), ...(etcdCafile ? { etcdCafile } : {}), ...(etcdCertfile ? { etcdCertfile } : {}), ...(etcdKeyfile ? { etcdKeyfile } : {}), ...(logLevel ? { logLevel } : {}) }, print);
   } catch (err) {
     process.stderr.write(`kubesim up: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exit(1);
@@ -177,14 +193,15 @@ program
   .option("--service-cluster-ip-range <cidr>", "the Services' cluster IP range", "10.96.0.0/12")
   .option("--plugins <list>", "API-server side plugins to load (admission plugins, API types), comma-separated", "")
   .option("--insecure-http", "serve plain HTTP instead of HTTPS: loopback only, requests without credentials are cluster admin", false)
+  .option("--event-ttl <duration>", "how long Events are kept after their last write, on the cluster clock (kube-apiserver's --event-ttl; 0 keeps them)", duration("--event-ttl"), 3_600_000)
   .addOption(new Option("--log-level <level>", "log level").choices(["debug", "info", "warn", "error", "silent"]))
-  .action(async (opts: { securePort: number; bindAddress: string; kubeconfig: string; stateDir: string; certDir?: string; storageBackend: "durable" | "memory" | "etcd3"; reset: boolean; etcdServers?: string[]; etcdPrefix: string; etcdCafile?: string; etcdCertfile?: string; etcdKeyfile?: string; serviceClusterIpRange: string; plugins: string; insecureHttp: boolean; logLevel?: LogLevel }) => {
+  .action(async (opts: { securePort: number; bindAddress: string; kubeconfig: string; stateDir: string; certDir?: string; storageBackend: "durable" | "memory" | "etcd3"; reset: boolean; etcdServers?: string[]; etcdPrefix: string; etcdCafile?: string; etcdCertfile?: string; etcdKeyfile?: string; serviceClusterIpRange: string; plugins: string; insecureHttp: boolean; eventTtl: number; logLevel?: LogLevel }) => {
     let handle: UpHandle;
     try {
       if (opts.storageBackend === "etcd3" && !opts.etcdServers?.length) throw new Error("--storage-backend etcd3 needs --etcd-servers");
       if (opts.storageBackend === "memory" && opts.etcdServers?.length) throw new Error("--etcd-servers keeps the objects in etcd: drop --storage-backend memory");
-      const { securePort, bindAddress, storageBackend, serviceClusterIpRange, plugins, certDir, ...rest } = opts;
-      handle = await up({ ...rest, ...(certDir ? { certificatesDir: certDir } : {}), port: securePort, host: bindAddress, apiServerOnly: true, memory: storageBackend === "memory", serviceCidr: serviceClusterIpRange, plugins: plugins.split(",").map((p) => p.trim()).filter(Boolean) }, (line) => process.stdout.write(line + "\n"));
+      const { securePort, bindAddress, storageBackend, serviceClusterIpRange, plugins, certDir, eventTtl, ...rest } = opts;
+      handle = await up({ ...rest, eventTtlMs: eventTtl, ...(certDir ? { certificatesDir: certDir } : {}), port: securePort, host: bindAddress, apiServerOnly: true, memory: storageBackend === "memory", serviceCidr: serviceClusterIpRange, plugins: plugins.split(",").map((p) => p.trim()).filter(Boolean) }, (line) => process.stdout.write(line + "\n"));
     } catch (err) {
       process.stderr.write(`kubesim apiserver: ${err instanceof Error ? err.message : String(err)}\n`);
       process.exit(1);

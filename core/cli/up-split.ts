@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { formatGoDuration } from "../api/duration.js";
 import { mkdirSync, rmSync } from "node:fs";
 import { join, resolve as resolvePath } from "node:path";
 import { HttpClient } from "../client/http-client.js";
@@ -21,6 +22,8 @@ export interface SplitOptions {
   /** Nodes (one control plane, the rest workers; default 3), each a kubelet process, with kube-proxy inside it. */
   nodes?: number;
   reset?: boolean;
+  /** The API server's `--event-ttl` in milliseconds (default 1 h). */
+  eventTtlMs?: number;
   etcdServers?: readonly string[];
   etcdPrefix?: string;
   etcdCafile?: string;
@@ -160,7 +163,7 @@ export async function upSplit(options: SplitOptions, print: (line: string) => vo
     const etcd = options.etcdServers?.length
       ? ["--etcd-servers", options.etcdServers.join(","), ...(options.etcdPrefix ? ["--etcd-prefix", options.etcdPrefix] : []), ...(options.etcdCafile ? ["--etcd-cafile", options.etcdCafile] : []), ...(options.etcdCertfile ? ["--etcd-certfile", options.etcdCertfile] : []), ...(options.etcdKeyfile ? ["--etcd-keyfile", options.etcdKeyfile] : [])]
       : [];
-    const apiserver = start("kube-apiserver", ["apiserver", "--secure-port", String(options.port), "--bind-address", options.host, "--kubeconfig", kubeconfig, "--state-dir", stateDir, "--cert-dir", pkiDir, ...(options.reset ? ["--reset"] : []), ...etcd]);
+    const apiserver = start("kube-apiserver", ["apiserver", "--secure-port", String(options.port), "--bind-address", options.host, "--kubeconfig", kubeconfig, "--state-dir", stateDir, "--cert-dir", pkiDir, ...(options.reset ? ["--reset"] : []), ...(options.eventTtlMs !== undefined ? ["--event-ttl", formatGoDuration(options.eventTtlMs)] : []), ...etcd]);
     const url = (await apiserver.waitFor(/serving the Kubernetes API at (https:\/\/\S+)/))[1]!;
     await apiserver.waitFor(/^ready/m);
     const names = nodeNames(options.nodes ?? 3);

@@ -77,6 +77,8 @@ export interface UpOptions {
   certificatesDir?: string;
   /** kube-apiserver's `--authorization-mode` (default Node,RBAC). */
   authorizationModes?: readonly AuthorizationMode[];
+  /** kube-apiserver's `--event-ttl` in milliseconds (default 1 h; 0 keeps Events). */
+  eventTtlMs?: number;
 }
 
 /** What `kubesim up --disable-<component>` can leave to separate processes. */
@@ -154,7 +156,7 @@ export async function up(options: UpOptions, print: (line: string) => void): Pro
     ...(apiOnly ? { plugins: options.plugins ?? [] } : omitted.size || options.cni ? { plugins: [...DEFAULT_PLUGINS.filter((p) => !omitted.has(p) && !(options.cni && p === DEFAULT_POD_NETWORK)), ...(options.cni ? [await cniPlugin(options.cni)] : [])] } : {}),
     ...(options.serviceCidr ? { serviceCidr: options.serviceCidr } : {}),
     ...(options.podNetworkCidr ? { podNetworkCidr: options.podNetworkCidr } : {}),
-    ...(disabled.has("agent") ? { nodes: 0 } : {}), ...(options.authorizationModes ? { authorizationModes: options.authorizationModes } : {}), clock: "real", stateDir, ...(options.certificatesDir ? { certificatesDir: resolvePath(options.certificatesDir) } : {}), apiServerPort: options.port || 6443, logLevel: options.logLevel ?? defaultLogLevel(), ...(options.nodes !== undefined && !disabled.has("agent") ? { nodes: options.nodes } : {}), ...(options.dnsPort !== undefined ? { dnsPort: options.dnsPort } : {}) };
+    ...(disabled.has("agent") ? { nodes: 0 } : {}), ...(options.authorizationModes ? { authorizationModes: options.authorizationModes } : {}), ...(options.eventTtlMs !== undefined ? { eventTtlMs: options.eventTtlMs } : {}), clock: "real", stateDir, ...(options.certificatesDir ? { certificatesDir: resolvePath(options.certificatesDir) } : {}), apiServerPort: options.port || 6443, logLevel: options.logLevel ?? defaultLogLevel(), ...(options.nodes !== undefined && !disabled.has("agent") ? { nodes: options.nodes } : {}), ...(options.dnsPort !== undefined ? { dnsPort: options.dnsPort } : {}) };
   // The cluster DNS is served on the host unless the config file chose a port itself.
   if (!apiOnly && options.dnsPort === undefined && !(options.config && loadClusterConfig(options.config).dnsPort !== undefined)) overrides.dnsPort = DEFAULT_DNS_PORT;
   // Answered by worker processes (the cluster's event loop keeps to the cluster) unless told otherwise.

@@ -129,6 +129,8 @@ export interface ClusterOptions {
    * (`system:masters`) is always allowed; plugins' {@link HttpAuthorizers} are asked after the modes.
    */
   authorizationModes?: readonly AuthorizationMode[];
+  /** kube-apiserver's `--event-ttl`: Events are deleted this long after their last write, on the cluster clock (default 1 h; 0 keeps them). */
+  eventTtlMs?: number;
   /**
    * The plugins to load instead of the default distribution ({@link DEFAULT_PLUGINS}); `[]` gives
    * an API-only cluster. Plugins added with `use` load on top of either.
@@ -328,6 +330,7 @@ export class Cluster {
         extraAdmission: () => admission.all(),
         credentials: new ClusterCredentials(this.options.certificatesDir ?? this.options.stateDir),
         ...(this.options.authorizationModes ? { authorizationModes: this.options.authorizationModes } : {}),
+        ...(this.options.eventTtlMs !== undefined ? { eventTtlMs: this.options.eventTtlMs } : {}),
         extraAuthorizers: () => this.extensions.point(HttpAuthorizers).all(),
         // Webhooks' Services are reached from the control-plane node, through the pod network.
         resolveWebhookService: serviceResolver(() => this.running(true).client, () => this.controlPlaneStack()),

@@ -8,7 +8,7 @@ import { metricsServerObjects } from "./manifests.js";
 export { metricsServerObjects, METRICS_SERVER_IMAGE } from "./manifests.js";
 export { decodeResourceMetrics, type NodeScrape, type Sample } from "./resource-metrics.js";
 export { MetricsStorage, type Usage } from "./metrics-storage.js";
-export { goDuration, usageQuantities } from "./metrics-api.js";
+export { usageQuantities } from "./metrics-api.js";
 
 export interface MetricsServerOptions {
   /** `--metric-resolution` (default 15s, as the release manifest). */

@@ -2,21 +2,11 @@ import type { Node, Pod } from "kubernetes-types/core/v1.js";
 import { formatQuantity } from "../../core/api/quantity.js";
 import { parseLabelSelector, type LabelSelector } from "../../core/api/selectors/label-selector.js";
 import { rfc3339 } from "../../core/api/time.js";
+import { formatGoDuration } from "../../core/api/duration.js";
 import type { HttpRequest, HttpResponse } from "../../core/cri/http.js";
 import type { MetricsStorage, Usage } from "./metrics-storage.js";
 
 export const GROUP_VERSION = "metrics.k8s.io/v1beta1";
-
-/** A duration as Go's time.Duration.String() prints it (`15s`, `15.016s`, `1m0.5s`). */
-export function goDuration(ms: number): string {
-  if (ms === 0) return "0s";
-  if (ms < 1000) return `${Number(ms.toFixed(3))}ms`;
-  const totalSeconds = ms / 1000;
-  const h = Math.floor(totalSeconds / 3600);
-  const m = Math.floor((totalSeconds % 3600) / 60);
-  const s = Number((totalSeconds - h * 3600 - m * 60).toFixed(9));
-  return `${h ? `${h}h` : ""}${h || m ? `${m}m` : ""}${s}s`;
-}
 
 /** CPU as metrics-server serializes it (a nanocore quantity: `123456789n`, `5m`, `1`), memory as a binary quantity (`1234Ki`). */
 export function usageQuantities(u: { cpuNanoCores: number; memoryBytes: number }): { cpu: string; memory: string } {
@@ -55,7 +45,7 @@ function nodeMetrics(node: Node, u: Usage): unknown {
   return {
     metadata: { name: node.metadata!.name, creationTimestamp: rfc3339(u.timestamp), ...(node.metadata?.labels ? { labels: node.metadata.labels } : {}) },
     timestamp: rfc3339(u.timestamp),
-    window: goDuration(u.windowMs),
+    window: formatGoDuration(u.windowMs),
     usage: usageQuantities(u),
   };
 }
@@ -66,7 +56,7 @@ function podMetrics(pod: Pod, storage: MetricsStorage): unknown {
   return {
     metadata: { name: pod.metadata!.name, namespace: pod.metadata!.namespace, creationTimestamp: rfc3339(u.timestamp), ...(pod.metadata?.labels ? { labels: pod.metadata.labels } : {}) },
     timestamp: rfc3339(u.timestamp),
-    window: goDuration(u.windowMs),
+    window: formatGoDuration(u.windowMs),
     containers: [...u.containers].map(([name, c]) => ({ name, usage: usageQuantities(c) })),
   };
 }

@@ -10,7 +10,8 @@ import { Cluster } from "../../core/cluster/cluster.js";
 import { writeKubeconfigFor } from "../../core/apiserver/http/index.js";
 import { AggregatedApiToken, type AggregatedApi } from "../../core/apiserver/aggregator/aggregated-api.js";
 import { formatFloat } from "../../plugins/kubelet/kubelet-server.js";
-import { decodeResourceMetrics, goDuration, MetricsStorage, usageQuantities } from "../../plugins/metrics-server/index.js";
+import { formatGoDuration } from "../../core/index.js";
+import { decodeResourceMetrics, MetricsStorage, usageQuantities } from "../../plugins/metrics-server/index.js";
 import { kubectlIn } from "../clients/kubectl-runner.js";
 import { KUBECTL, requireTool } from "../support/require-tool.js";
 
@@ -20,9 +21,9 @@ test("quantities and durations as metrics-server and the Prometheus text format 
   assert.equal(usageQuantities({ cpuNanoCores: 1_000_000_000, memoryBytes: 150 * 1024 * 1024 }), { cpu: "1", memory: "150Mi" });
   assert.equal(usageQuantities({ cpuNanoCores: 4_000_000, memoryBytes: 1_234_567 }), { cpu: "4m", memory: "1234567" });
   assert.equal(usageQuantities({ cpuNanoCores: 123_456_789, memoryBytes: 0 }), { cpu: "123456789n", memory: "0" });
-  assert.is(goDuration(15_000), "15s");
-  assert.is(goDuration(15_016), "15.016s");
-  assert.is(goDuration(75_500), "1m15.5s");
+  assert.is(formatGoDuration(15_000), "15s");
+  assert.is(formatGoDuration(15_016), "15.016s");
+  assert.is(formatGoDuration(75_500), "1m15.5s");
   assert.is(formatFloat(157286400), "1.572864e+08");
   assert.is(formatFloat(12.5), "12.5");
   assert.is(formatFloat(0.00001), "1e-05");

@@ -17,6 +17,8 @@
  * keys per block (space or comma separated). Errors are {@link CorefileError}s naming the line.
  */
 
+import { parseGoDuration } from "../../../core/api/duration.js";
+
 /** One token of the Corefile with the line it came from. */
 export interface Token {
   readonly text: string;
@@ -178,9 +180,11 @@ export class DirectiveReader {
 
   /** Parses a Go duration (`5s`, `1m30s`, `300ms`) into milliseconds. */
   duration(text: string, line = this.directive.line): number {
-    const ms = parseGoDuration(text);
-    if (ms === undefined) throw this.error(`time: invalid duration "${text}"`, line);
-    return ms;
+    try {
+      return parseGoDuration(text);
+    } catch (err) {
+      throw this.error((err as Error).message, line);
+    }
   }
 
   /** Parses a non-negative integer. */
@@ -190,20 +194,3 @@ export class DirectiveReader {
   }
 }
 
-const UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, "µs": 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-/** A Go `time.Duration` string in milliseconds; undefined when it is not one. */
-export function parseGoDuration(text: string): number | undefined {
-  if (text === "0") return 0;
-  const re = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/y;
-  let total = 0;
-  let pos = 0;
-  while (pos < text.length) {
-    re.lastIndex = pos;
-    const m = re.exec(text);
-    if (!m) return undefined;
-    total += Number(m[1]) * UNITS[m[2]!]!;
-    pos = re.lastIndex;
-  }
-  return pos === 0 ? undefined : total;
-}

@@ -1,3 +1,4 @@
+import { parseGoDuration } from "../../../../core/api/duration.js";
 import { TimeZone } from "./time-zone.js";
 
 /** A parsed CronJob schedule: `next(t)` is the first activation strictly after `t` (ms), 0 when none within five years. */
@@ -78,22 +79,13 @@ const DESCRIPTORS: Readonly<Record<string, () => Field[]>> = {
   "@hourly": () => [only(0), all(HOUR), all(DOM), all(MONTH), all(DOW)],
 };
 
-const UNIT_MS: Readonly<Record<string, number>> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-/** Go's time.ParseDuration for `@every` (non-negative; fractions allowed). */
-function goDuration(text: string): number {
-  const re = /([0-9]*(?:\.[0-9]*)?)(ns|us|µs|ms|s|m|h)/y;
-  let total = 0;
-  let at = 0;
-  while (at < text.length) {
-    re.lastIndex = at;
-    const m = re.exec(text);
-    if (!m || m[1] === "" || m[1] === ".") throw new Error(`failed to parse duration @every ${text}: time: invalid duration ${JSON.stringify(text)}`);
-    total += Number(m[1]) * UNIT_MS[m[2]!]!;
-    at = re.lastIndex;
+/** robfig/cron's `@every` duration: time.ParseDuration, its error wrapped as robfig wraps it. */
+function everyDuration(text: string): number {
+  try {
+    return parseGoDuration(text);
+  } catch (err) {
+    throw new Error(`failed to parse duration @every ${text}: ${(err as Error).message}`);
   }
-  if (text === "") throw new Error(`failed to parse duration @every ${text}: time: invalid duration ""`);
-  return total;
 }
 
 /** robfig/cron's SpecSchedule.Next, on wall time in `tz` (minute resolution: seconds are always 0). */
@@ -193,7 +185,7 @@ export function parseSchedule(spec: string, timeZone?: string): CronSchedule {
   }
   if (text === "") throw new Error("empty spec string");
   if (text.startsWith("@every ")) {
-    const delay = Math.max(1000, Math.floor(goDuration(text.slice(7).trim()) / 1000) * 1000);
+    const delay = Math.max(1000, Math.floor(everyDuration(text.slice(7).trim()) / 1000) * 1000);
     return { next: (t) => Math.floor(t / 1000) * 1000 + delay };
   }
   if (text.startsWith("@")) {
