@@ -10,8 +10,8 @@
  * ENVELOPE_NODES / ENVELOPE_DEPLOYMENTS / ENVELOPE_REPLICAS scale it; ENVELOPE_PROFILE=x.cpuprofile
  * writes a V8 CPU profile of apply → all Running only (not the cluster's start), or of apply → the
  * ENVELOPE_MAX_S stop; ENVELOPE_HEAPSNAPSHOT=prefix writes V8 heap snapshots
- * `prefix.nodes.heapsnapshot` (every node Ready, before apply) and `prefix.bound.heapsnapshot`
- * (every pod bound) for memory per node and pod.
+ * `prefix.nodes.heapsnapshot` (every node Ready, before apply), `prefix.bound.heapsnapshot`
+ * (every pod bound) and `prefix.running.heapsnapshot` (every pod Running) for memory per node and pod.
  * It runs under the Node flags of the `kubesim` launcher (bench-runner: launcher-flags): its heap
  * limit and heap growth are those of a cluster started by `kubesim up`.
  */
@@ -154,6 +154,7 @@ clearInterval(timer);
 clearTimeout(deadline);
 await writeProfile?.();
 console.log(`apply -> all ${TOTAL} pods Running: wall ${((performance.now() - tApply) / 1000).toFixed(1)} s, CPU ${(cpu() - cApply).toFixed(1)} s, RSS ${(process.memoryUsage().rss / MB).toFixed(0)} MB, virtual <= ${((cluster.clock.now() - vApply) / 1000).toFixed(0)} s (goal <= 120 s, <= 6 GiB)`);
+heapSnapshot("running");
 // cluster.stop() after a large run once never returned: say how long it takes, and where it stands while it runs.
 const tStop = performance.now();
 const cStop = cpu();
