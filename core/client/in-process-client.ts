@@ -2,6 +2,7 @@ import type { Status } from "kubernetes-types/meta/v1.js";
 import type { KubeList, KubeObject, ObjectLike } from "../api/object.js";
 import type { RegisteredType } from "../api/resource-registry.js";
 import { notFound } from "../api/status.js";
+import { pinnedObjectName } from "../api/selectors/field-selector.js";
 import type { ApiServerApi, RequestContext } from "../apiserver/api-server-contract.js";
 import { managerFromUserAgent } from "../apiserver/http/query-options.js";
 import type {
@@ -120,11 +121,12 @@ class InProcessResourceClient implements ResourceClient {
     // The hot read path: no extra async frame; a synchronous throw still becomes a rejection.
     return this.authorized("get", undefined, options, name, undefined, (t, ns) => this.server.get(t, ns, name, options, this.context()));
   }
+  // A list or watch of one object (`fieldSelector=metadata.name=x`) is authorized by that name, as over HTTP.
   list(options?: ListOptions): Promise<KubeList> {
-    return this.authorized("list", undefined, options, undefined, undefined, (t, ns) => this.server.list(t, ns, options, this.context()));
+    return this.authorized("list", undefined, options, pinnedObjectName(options?.fieldSelector), undefined, (t, ns) => this.server.list(t, ns, options, this.context()));
   }
   watch(options: WatchOptions, onEvent: (event: WatchEvent) => void): Promise<Watch> {
-    return this.authorized("watch", undefined, options, undefined, undefined, (t, ns) => this.server.watch(t, ns, options, onEvent, this.context()));
+    return this.authorized("watch", undefined, options, pinnedObjectName(options.fieldSelector), undefined, (t, ns) => this.server.watch(t, ns, options, onEvent, this.context()));
   }
   create(obj: KubeObject, options?: WriteOptions & NsOption): Promise<KubeObject> {
     return this.authorized("create", obj, options, undefined, undefined, (t, ns) => this.server.create(t, ns, obj, this.managed(options), this.context()));

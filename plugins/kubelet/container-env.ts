@@ -2,20 +2,29 @@ import type { ConfigMap, Container, EnvVar, ObjectFieldSelector, Pod, ResourceFi
 import type { Client } from "../../core/client/client.js";
 import { isStatusError } from "../../core/api/status.js";
 import { parseQuantity, milliValue } from "../../core/api/quantity.js";
+import type { WatchedObjects } from "./watched-objects.js";
 
 /** A container's configuration could not be made (CreateContainerConfigError): the message says why. */
 export class ContainerConfigError extends Error {}
 
-/** Fetches ConfigMaps and Secrets for env and volumes; undefined when absent. */
+/**
+ * ConfigMaps and Secrets for env and volumes; undefined when absent. Those a registered pod
+ * references come from the kubelet's watches ({@link WatchedObjects}); any other is read with a GET.
+ */
 export class ObjectSource {
-  constructor(private readonly client: Client) {}
+  constructor(
+    private readonly client: Client,
+    private readonly watched?: { configMaps: WatchedObjects<ConfigMap>; secrets: WatchedObjects<Secret> },
+  ) {}
 
   async configMap(namespace: string, name: string): Promise<ConfigMap | undefined> {
-    return this.get<ConfigMap>("ConfigMap", namespace, name);
+    const w = this.watched?.configMaps;
+    return w?.has(namespace, name) ? w.get(namespace, name) : this.get<ConfigMap>("ConfigMap", namespace, name);
   }
 
   async secret(namespace: string, name: string): Promise<Secret | undefined> {
-    return this.get<Secret>("Secret", namespace, name);
+    const w = this.watched?.secrets;
+    return w?.has(namespace, name) ? w.get(namespace, name) : this.get<Secret>("Secret", namespace, name);
   }
 
   private async get<T extends ConfigMap | Secret>(kind: string, namespace: string, name: string): Promise<T | undefined> {

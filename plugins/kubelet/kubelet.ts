@@ -1,5 +1,5 @@
 import type { DependencyContainer } from "tsyringe";
-import type { Node, Pod, Service } from "kubernetes-types/core/v1.js";
+import type { ConfigMap, Node, Pod, Secret, Service } from "kubernetes-types/core/v1.js";
 import type { Lease } from "kubernetes-types/coordination/v1.js";
 import type { RuntimeClass } from "kubernetes-types/node/v1.js";
 import type { Clock, TimerHandle } from "../../core/clock/clock.js";
@@ -26,6 +26,8 @@ import { NodeRuntimeToken, type ContainerRuntimeFactory, type NodeRuntime } from
 import { Backoff } from "./backoff.js";
 import { ObjectSource } from "./container-env.js";
 import { PodDnsSettings } from "./pod-dns.js";
+import { WatchedObjects } from "./watched-objects.js";
+import { configMapNames, secretNames } from "./pod-references.js";
 import { ServiceEnvironment } from "./service-env.js";
 import { NO_PRESSURE, nodeConditions, nodeImages, nodeResources, registrationNode, type NodePressure } from "./node-status.js";
 import { statsSummary, type StatsSummary, type VolumeStats } from "./stats.js";
@@ -96,6 +98,9 @@ export class Kubelet {
   private syncTimer: TimerHandle | undefined;
   /** Service account tokens of projected volumes, per pod uid, audience and expiry (upstream's token manager). */
   private readonly tokens = new Map<string, { token: string; fetched: number; ttlMs: number }>();
+  /** The ConfigMaps and Secrets this node's pods reference, each watched on its own (upstream's Watch strategy). */
+  private readonly configMaps: WatchedObjects<ConfigMap>;
+  private readonly secrets: WatchedObjects<Secret>;
   private lastStatusPost = 0;
   private lastNetworkError: string | undefined;
   private lastImagesKey = "";
@@ -155,6 +160,8 @@ export class Kubelet {
     const invalidate = (): void => this.serviceEnvironment.invalidate();
     services.addEventHandler({ onAdd: invalidate, onUpdate: invalidate, onDelete: invalidate });
     this.servicesRead = services.waitForSync(this.abort.signal).then(() => undefined);
+    this.configMaps = new WatchedObjects<ConfigMap>({ client: o.client, clock: o.clock, kind: "ConfigMap", resource: "configmap", names: configMapNames, logger: o.log });
+    this.secrets = new WatchedObjects<Secret>({ client: o.client, clock: o.clock, kind: "Secret", resource: "secret", names: secretNames, logger: o.log });
     this.csi = new CsiVolumeManager({ nodeName: this.nodeName, client: o.client, hostFs: this.hostFs, plugins: registry, recorder, clock: o.clock });
     this.services = {
       nodeName: this.nodeName,
@@ -166,7 +173,7 @@ export class Kubelet {
       log: o.log,
       recorder,
       hostFs: this.hostFs,
-      source: new ObjectSource(o.client),
+      source: new ObjectSource(o.client, { configMaps: this.configMaps, secrets: this.secrets }),
       restartBackoff: new Backoff(o.clock),
       pullBackoff: new Backoff(o.clock),
       allocatable: () => this.allocatable,
@@ -241,7 +248,11 @@ export class Kubelet {
     };
     pods.addEventHandler({
       onAdd: (pod) => {
-        if (!mirror(pod)) this.podChanged(pod);
+        if (mirror(pod)) return;
+        // The objects an API pod references are watched from when it is added (static pods reference none).
+        this.configMaps.registerPod(pod);
+        this.secrets.registerPod(pod);
+        this.podChanged(pod);
       },
       onUpdate: (old, pod) => {
         if (mirror(pod)) return;
@@ -277,6 +288,7 @@ export class Kubelet {
     this.o.clock.clearInterval(this.imageGcTimer);
     for (const w of this.workers.values()) await w.shutdown();
     await this.informers.shutdown();
+    await Promise.all([this.configMaps.stop(), this.secrets.stop()]);
     await this.runtime.close();
     await this.events.shutdown();
   }
@@ -319,6 +331,8 @@ export class Kubelet {
   private forget(uid: string): void {
     const prefix = `${uid}|`;
     for (const key of this.tokens.keys()) if (key.startsWith(prefix)) this.tokens.delete(key);
+    this.configMaps.unregisterPod(uid);
+    this.secrets.unregisterPod(uid);
     const w = this.workers.get(uid);
     if (!w) return;
     this.workers.delete(uid);

@@ -164,4 +164,76 @@ test("metrics refresh timer: a dirty item handed out again keeps it; shutting do
   assert.is(clock.pending, 0, "shut down with b still queued: no timer");
 });
 
+test("a waiting worker wakes on the next turn: the adds of one turn collapse into one item", async () => {
+  const q = new BasicQueue<string>();
+  const got: string[] = [];
+  const worker = q.get().then((k) => got.push(k!));
+  // A burst in one turn (informer events for pods of one ReplicaSet): the key is handed out once.
+  q.add("rs");
+  q.add("b");
+  q.add("rs");
+  q.add("rs");
+  assert.equal(got, [], "not handed out during the turn that added it");
+  await worker;
+  assert.equal(got, ["rs"]);
+  assert.is(q.len(), 1, "b waits; rs is not queued again");
+  q.done("rs");
+  assert.is(await q.get(), "b");
+  q.done("b");
+  assert.is(q.len(), 0, "rs was processed once for the whole burst");
+});
+
+test("a worker calling get meanwhile takes a queued item; the wake-up serves waiting workers with what is left", async () => {
+  const q = new BasicQueue<string>();
+  const waiting = q.get();
+  q.add("a");
+  q.add("b");
+  assert.is(await q.get(), "a", "a free worker takes the first item at once");
+  assert.is(await waiting, "b");
+  assert.is(q.len(), 0);
+});
+
+test("shutDown hands queued items to waiting workers before releasing the rest", async () => {
+  const q = new BasicQueue<string>();
+  const w1 = q.get();
+  const w2 = q.get();
+  q.add("a");
+  q.shutDown();
+  assert.is(await w1, "a");
+  assert.is(await w2, undefined);
+});
+
+test("the virtual clock does not move while a worker's wake-up is pending (auto mode and advance)", async () => {
+  const clock = new VirtualClock({ start: 0, auto: true });
+  const first = new BasicQueue<string>({ clock });
+  const second = new BasicQueue<string>({ clock });
+  const seen: string[] = [];
+  // Two workers in a chain (one controller's write wakes the next), and a timer due later.
+  void first.get().then((k) => {
+    seen.push(`${k}@${clock.now()}`);
+    second.add("b");
+  });
+  void second.get().then((k) => seen.push(`${k}@${clock.now()}`));
+  clock.setTimeout(() => seen.push(`timer@${clock.now()}`), 1000);
+  first.add("a");
+  await clock.sleep(2000);
+  assert.equal(seen, ["a@0", "b@0", "timer@1000"]);
+
+  const manual = new VirtualClock({ start: 0 });
+  const q1 = new BasicQueue<string>({ clock: manual });
+  const q2 = new BasicQueue<string>({ clock: manual });
+  const order: string[] = [];
+  void q1.get().then((k) => {
+    order.push(`${k}@${manual.now()}`);
+    q2.add("d");
+  });
+  void q2.get().then((k) => order.push(`${k}@${manual.now()}`));
+  manual.setTimeout(() => q1.add("c"), 5);
+  manual.setTimeout(() => order.push(`timer@${manual.now()}`), 6);
+  await manual.advance(5);
+  assert.equal(order, ["c@5", "d@5"], "advance lets the chain of wake-ups finish before it returns");
+  await manual.advance(1);
+  assert.equal(order, ["c@5", "d@5", "timer@6"]);
+});
+
 test.run();

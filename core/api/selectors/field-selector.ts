@@ -143,3 +143,17 @@ export function fieldEquals(field: string, value: string): FieldSelector {
 export function assertFieldsSupported(selector: FieldSelector, supported: (field: string) => boolean): void {
   for (const field of selector.fields()) if (!supported(field)) throw badRequest(`field label not supported: ${field}`);
 }
+
+/**
+ * The name a field selector pins a list or watch to (`metadata.name=x` or `metadata.name==x`,
+ * alone or among other terms), or undefined: kube-apiserver's RequestInfo authorizes such a
+ * request by that name (the Node authorizer lets a kubelet watch a referenced object this way).
+ */
+export function pinnedObjectName(fieldSelector: string | null | undefined): string | undefined {
+  if (!fieldSelector) return undefined;
+  for (const term of fieldSelector.split(",")) {
+    const m = /^\s*metadata\.name\s*==?\s*(.+?)\s*$/.exec(term);
+    if (m) return m[1];
+  }
+  return undefined;
+}

@@ -3,6 +3,7 @@ import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import type { ResourceRegistry } from "../../api/resource-registry.js";
+import { pinnedObjectName } from "../../api/selectors/field-selector.js";
 import { tooManyRequests, unauthorized } from "../../api/status.js";
 import type { Clock } from "../../clock/clock.js";
 import type { Random } from "../../clock/random.js";
@@ -137,14 +138,6 @@ function proxied(req: IncomingMessage, url: string, method: string, body: string
 
 const PUBLIC_ROUTES = new Set<Route["kind"]>(["version", "health"]);
 
-/** The name a field selector pins a list to (`metadata.name=x` or `metadata.name==x`, alone or among others), or undefined. */
-function singleObjectName(fieldSelector: string | null): string | undefined {
-  for (const term of (fieldSelector ?? "").split(",")) {
-    const m = /^\s*metadata\.name\s*==?\s*(.+?)\s*$/.exec(term);
-    if (m) return m[1];
-  }
-  return undefined;
-}
 /** The verb a proxied request is authorized with (kube-apiserver's for the proxy subresources). */
 const PROXY_VERBS: Readonly<Record<string, string>> = { GET: "get", HEAD: "get", POST: "create", PUT: "update", PATCH: "patch", DELETE: "delete" };
 const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "te", "trailer", "proxy-authorization", "proxy-authenticate"]);
@@ -268,7 +261,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
       tracking.series = metrics.resourceRequest(route.type, metricsVerb(verb, apply), route.subresource, scope, query.get("dryRun") === "All");
     }
     // A list or watch of one object (`fieldSelector=metadata.name=x`) is authorized by that name, as kube-apiserver's RequestInfo does.
-    const name = route.name ?? ((verb === "list" || verb === "watch") ? singleObjectName(query.get("fieldSelector")) : undefined);
+    const name = route.name ?? ((verb === "list" || verb === "watch") ? pinnedObjectName(query.get("fieldSelector")) : undefined);
     await authorize({
       user, verb, isResourceRequest: true, path: pathname, apiGroup: d.group, apiVersion: d.version, resource: d.plural,
       ...(route.subresource ? { subresource: route.subresource } : {}),
