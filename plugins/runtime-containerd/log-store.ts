@@ -92,12 +92,21 @@ interface LogFile {
 
 const newFile = (): LogFile => ({ chunks: [], skip: 0, start: 0, startSkip: 0, kept: 0, dropped: 0, textFrom: 0, textTo: 0, textEnd: 0, linesTo: -1 });
 
-/** The first chunk's size; it grows in place by a quarter (in 64-byte steps) up to CHUNK_MAX, then each next chunk is CHUNK_MAX (most containers write little). */
+/** The first chunk's size (unless its store learned its container's start-up size); it grows in place by a quarter (in 64-byte steps) up to CHUNK_MAX, then each next chunk is CHUNK_MAX (most containers write little). */
 const CHUNK_MIN = 512;
 const CHUNK_MAX = 64 * 1024;
 /** How much larger a small chunk becomes each time it is full. */
 const GROWTH = 1.25;
 const NEWLINE = 10;
+
+/**
+ * The largest first chunk a new log file is given from what its container's earlier instances
+ * grew to ({@link CriLogStore}'s start-up sizes): a chattier sibling costs a new file at most this
+ * much unused room.
+ */
+const START_MAX = 4096;
+/** Container names whose start-up size a store keeps (a node runs a few kinds of containers). */
+const MAX_START_SIZES = 1024;
 
 /** The most lines a log file keeps (a stand-in for kubelet's containerLogMaxSize rotation). */
 export const MAX_LOG_LINES = 10_000;
@@ -110,6 +119,12 @@ export class CriLogStore implements LogStore {
   private readonly byPath = new Map<string, LogFile>();
   /** `/`-terminated directory → how many log files lie below it (answers {@link hasFilesUnder} without a walk of every file). */
   private readonly below = new Map<string, number>();
+  /**
+   * Container name → the size its last log file's first chunk grew to (at most {@link START_MAX}):
+   * a Deployment's containers write the same start-up lines, so a new file's first chunk is made
+   * that size at once rather than grown to it in five copies (each a new buffer for the collector).
+   */
+  private readonly startSizes = new Map<string, number>();
 
   /** Enters a new log file (it was not there). */
   private add(path: string): LogFile {
@@ -211,6 +226,11 @@ export class CriLogStore implements LogStore {
     return text;
   }
 
+  /** Records what a first chunk of `container`'s log grew to (for the next file of that name). */
+  private startSize(container: string, size: number): void {
+    if (this.startSizes.size < MAX_START_SIZES || this.startSizes.has(container)) this.startSizes.set(container, size);
+  }
+
   /** Appends one whole line (without its `\n`). */
   protected appendLine(path: string, line: string): void {
     this.appendParts(path, undefined, line);
@@ -226,7 +246,7 @@ export class CriLogStore implements LogStore {
     if (!chunk || chunk.bytes.length - chunk.used < need) {
       need = headBytes + Buffer.byteLength(rest) + 1;
       if (!chunk || (chunk.bytes.length - chunk.used < need && chunk.bytes.length >= CHUNK_MAX)) {
-        chunk = { bytes: Buffer.allocUnsafeSlow(Math.max(need, chunk ? CHUNK_MAX : CHUNK_MIN)) as Buffer & Utf8Writer, used: 0, lines: 0 };
+        chunk = { bytes: Buffer.allocUnsafeSlow(Math.max(need, chunk ? CHUNK_MAX : (this.startSizes.get(containerOf(path)) ?? CHUNK_MIN))) as Buffer & Utf8Writer, used: 0, lines: 0 };
         file.chunks.push(chunk);
       } else if (chunk.bytes.length - chunk.used < need) {
         // A small open chunk grows in place (its bytes copied into one a quarter as large again)
@@ -239,6 +259,7 @@ export class CriLogStore implements LogStore {
         const bytes = Buffer.allocUnsafeSlow(Math.max(chunk.used + need, Math.min(CHUNK_MAX, Math.ceil((chunk.bytes.length * GROWTH) / 64) * 64))) as Buffer & Utf8Writer;
         chunk.bytes.copy(bytes, 0, 0, chunk.used);
         chunk.bytes = bytes;
+        if (file.chunks.length === 1 && bytes.length <= START_MAX) this.startSize(containerOf(path), bytes.length);
       }
     }
     const bytes = chunk.bytes;
@@ -265,6 +286,12 @@ export class CriLogStore implements LogStore {
       for (const f of file.followers) f(line);
     }
   }
+}
+
+/** The container directory's name in a log path (`/var/log/pods/<pod>/<container>/<n>.log` → `<container>`); the parent directory's name for any other path. */
+function containerOf(path: string): string {
+  const end = path.lastIndexOf("/");
+  return path.slice(path.lastIndexOf("/", end - 1) + 1, end);
 }
 
 /** The byte offset of the first kept line in the file's first chunk (after its `skip` trimmed lines), found from the last one found. */
