@@ -762,10 +762,13 @@ export class PodWorker {
     const c = s.spec;
     const services = await this.k.serviceEnv(pod.metadata?.namespace ?? "default", pod.spec?.enableServiceLinks ?? true);
     const env = await containerEnv(pod, c, this.k.source, { podIP: this.podIPs[0] ?? "", hostIP: this.k.nodeIP, allocatable: this.k.allocatable(), services: services.byName });
-    // Service links and the KUBERNETES_* variables every container gets.
-    const own: Record<string, string> = { ...env };
-    const ports = (c.ports ?? []).filter((p) => (p.protocol ?? "TCP") === "TCP").map((p) => p.containerPort);
-    if (ports.length) own["KUBESIM_CONTAINER_PORTS"] = ports.join(",");
+    // `$(VAR)` in the command and arguments sees the container's own variables only.
+    const command = c.command ? c.command.map((a) => expandReferences(a, env, services.byName)) : NO_ARGS;
+    const args = c.args ? c.args.map((a) => expandReferences(a, env, services.byName)) : NO_ARGS;
+    // The container's own variables (a fresh object), then the TCP ports the simulation's programs listen on.
+    let ports = "";
+    for (const p of c.ports ?? []) if ((p.protocol ?? "TCP") === "TCP") ports += ports ? `,${p.containerPort}` : String(p.containerPort);
+    if (ports) env["KUBESIM_CONTAINER_PORTS"] = ports;
     const dir = podDir(this.uid);
     const attempt = s.id ? s.restartCount + 1 : s.restartCount;
     const termLog = `${dir}/containers/${s.name}/${this.k.clock.now().toString(16).slice(-8)}`;
@@ -783,10 +786,10 @@ export class PodWorker {
     return {
       metadata: { name: s.name, attempt },
       image: { image: imageId },
-      command: (c.command ?? []).map((a) => expandReferences(a, env, services.byName)),
-      args: (c.args ?? []).map((a) => expandReferences(a, env, services.byName)),
+      command,
+      args,
       workingDir: c.workingDir ?? "",
-      envs: containerEnvs(own, services),
+      envs: containerEnvs(env, services),
       mounts: containerMounts(c, this.volumes ?? new Map(), { hosts: `${dir}/etc-hosts`, resolv: `${dir}/resolv.conf`, hostname: `${dir}/hostname`, terminationLog: termLog }, { hostFs: this.k.hostFs, podUid: this.uid }),
       labels: { "io.kubernetes.container.name": s.name, "io.kubernetes.pod.name": pod.metadata!.name!, "io.kubernetes.pod.namespace": pod.metadata!.namespace!, "io.kubernetes.pod.uid": this.uid },
       annotations: { "io.kubernetes.container.restartCount": String(attempt), "io.kubernetes.container.terminationMessagePath": c.terminationMessagePath ?? "/dev/termination-log", "io.kubernetes.container.ports": portsAnnotation(c.ports), "io.kubernetes.pod.terminationGracePeriod": String(pod.spec?.terminationGracePeriodSeconds ?? 30) },
@@ -1108,6 +1111,9 @@ function hostPortMappings(containers: readonly Container[] | undefined): PortMap
   return out.length ? out.slice() : out;
 }
 
+/** The command or arguments of a container that gives none (shared by every such container; never written to). */
+const NO_ARGS: readonly string[] = Object.freeze([]);
+
 /** The volumes of a pod that mounts none (never written to). */
 const NO_VOLUMES: Map<string, string> = new Map();
 
@@ -1151,8 +1157,13 @@ export { familiarName };
 
 /** A container's CRI environment: the service variables (a container's own value of one replaces it in place), then its own. */
 function containerEnvs(own: Record<string, string>, services: PodServiceVariables): KeyValue[] {
-  const out: KeyValue[] = services.list.map((kv) => (kv.key in own ? { key: kv.key, value: own[kv.key]! } : kv));
   const extra: KeyValue[] = [];
-  for (const key in own) if (!(key in services.byName)) extra.push({ key, value: own[key]! });
-  return extra.length ? out.concat(extra) : out; // concat: exactly sized, held by every container
+  let replaces = false;
+  for (const key in own) {
+    if (key in services.byName) replaces = true;
+    else extra.push({ key, value: own[key]! });
+  }
+  // The service variables' list itself when none is replaced (a copy only where one is).
+  const out: readonly KeyValue[] = replaces ? services.list.map((kv) => (kv.key in own ? { key: kv.key, value: own[kv.key]! } : kv)) : services.list;
+  return out.concat(extra); // concat: exactly sized, held by every container
 }
