@@ -797,15 +797,7 @@ export class PodWorker {
       stdin: c.stdin ?? false,
       stdinOnce: c.stdinOnce ?? false,
       tty: c.tty ?? false,
-      linux: {
-        ...(memory || cpuQuota ? { resources: { ...(memory ? { memoryLimitInBytes: memory } : {}), ...(cpuQuota ? { cpuQuota, cpuPeriod: 100_000 } : {}) } } : {}),
-        securityContext: {
-          ...(runAsUser !== undefined ? { runAsUser } : {}),
-          ...(sec?.readOnlyRootFilesystem ? { readonlyRootfs: true } : {}),
-          ...(sec?.privileged ? { privileged: true } : {}),
-          ...(sec?.capabilities ? { capabilities: { addCapabilities: sec.capabilities.add ?? [], dropCapabilities: sec.capabilities.drop ?? [] } } : {}),
-        },
-      },
+      linux: linuxConfig(memory, cpuQuota, runAsUser, sec),
     };
   }
 
@@ -1109,6 +1101,26 @@ function hostPortMappings(containers: readonly Container[] | undefined): PortMap
   }
   // Exactly sized when not empty: a pushed-to array keeps room for more, held by the sandbox.
   return out.length ? out.slice() : out;
+}
+
+/**
+ * A container's CRI `linux` section: resources (memory limit, CFS quota) when limited, then the
+ * security context, fields set one by one in that order (no spreads of temporary objects).
+ */
+function linuxConfig(memory: number | undefined, cpuQuota: number | undefined, runAsUser: number | undefined, sec: Container["securityContext"]): NonNullable<ContainerConfig["linux"]> {
+  const securityContext: NonNullable<NonNullable<ContainerConfig["linux"]>["securityContext"]> = {};
+  if (runAsUser !== undefined) securityContext.runAsUser = runAsUser;
+  if (sec?.readOnlyRootFilesystem) securityContext.readonlyRootfs = true;
+  if (sec?.privileged) securityContext.privileged = true;
+  if (sec?.capabilities) securityContext.capabilities = { addCapabilities: sec.capabilities.add ?? [], dropCapabilities: sec.capabilities.drop ?? [] };
+  if (!memory && !cpuQuota) return { securityContext };
+  const resources: NonNullable<NonNullable<ContainerConfig["linux"]>["resources"]> = {};
+  if (memory) resources.memoryLimitInBytes = memory;
+  if (cpuQuota) {
+    resources.cpuQuota = cpuQuota;
+    resources.cpuPeriod = 100_000;
+  }
+  return { resources, securityContext };
 }
 
 /** The command or arguments of a container that gives none (shared by every such container; never written to). */
