@@ -74,6 +74,12 @@ test("files of the same container name keep their own text whatever their siblin
     assert.is(logs.text(path), want, path);
     assert.is(logs.size(path), Buffer.byteLength(want));
   }
+  // The sibling a new file would size itself from is gone: the next one starts afresh.
+  logs.remove("/var/log/pods/ns_f_6/nginx/1.log");
+  const next = "/var/log/pods/ns_g_7/nginx/0.log";
+  for (const t of lines(30, "g")) logs.append(next, 0, "stderr", t);
+  assert.is(logs.text(next), lines(30, "g").map((t) => `1970-01-01T00:00:00Z stderr F ${t}\n`).join(""));
+  assert.is(logs.text("/var/log/pods/ns_f_6/nginx/1.log"), undefined);
 });
 
 test.run();
