@@ -59,6 +59,22 @@ const DIGEST = /^sha256:[a-f0-9]{64}$/;
 
 /** Parses a reference as the docker reference library does; undefined when it is invalid (kubelet's InvalidImageName). */
 export function parseImageReference(image: string): ImageReference | undefined {
+  const known = parsedReferences.get(image);
+  if (known !== undefined) return known ?? undefined;
+  const ref = parse(image);
+  if (parsedReferences.size < MAX_PARSED_REFERENCES) parsedReferences.set(image, ref ? Object.freeze(ref) : null);
+  return ref;
+}
+
+/**
+ * References parsed so far (null: invalid), up to {@link MAX_PARSED_REFERENCES}: the kubelet and the
+ * image store parse the same few image names for every container a node starts. Frozen: shared by
+ * every caller.
+ */
+const parsedReferences = new Map<string, ImageReference | null>();
+const MAX_PARSED_REFERENCES = 1024;
+
+function parse(image: string): ImageReference | undefined {
   if (!image || image !== image.trim()) return undefined;
   let rest = image;
   let digest: string | undefined;

@@ -113,10 +113,10 @@ export interface LinuxContainerResources {
 export interface ContainerConfig {
   metadata: { name: string; attempt: number };
   image: { image: string };
-  /** Overrides the image's entrypoint (pod `command`). */
-  command: string[];
-  /** Overrides the image's cmd (pod `args`). */
-  args: string[];
+  /** Overrides the image's entrypoint (pod `command`). Read, never changed, by the runtime. */
+  command: readonly string[];
+  /** Overrides the image's cmd (pod `args`). Read, never changed, by the runtime. */
+  args: readonly string[];
   workingDir: string;
   envs: KeyValue[];
   mounts: Mount[];

@@ -51,16 +51,20 @@ interface AttachedRoutes {
 }
 
 /**
- * A copy of `list` (ordered by metric, equal metrics in the order added) with `r` after every route
- * of its metric or lower: what appending and a stable sort by metric give, without the sort (ptp
- * gives every host-side veth the gateway's /32, so one local-table entry holds a route per pod).
+ * `list` (ordered by metric, equal metrics in the order added) with `r` after every route of its
+ * metric or lower: what appending and a stable sort by metric give, without the sort. A small list
+ * is copied (an array grown by push keeps room for 16 more, and a node holds one per pod address);
+ * a long one (ptp gives every host-side veth the gateway's /32, so one local-table entry holds a
+ * route per pod) is appended to in place, rather than copied whole for each new pod.
  */
-function insertByMetric(list: readonly Route[], r: Route): Route[] {
+function insertByMetric(list: Route[], r: Route): Route[] {
   const metric = r.metric ?? 0;
   let i = list.length;
   while (i > 0 && (list[i - 1]!.metric ?? 0) > metric) i--;
-  // concat, not push: an array grown by push keeps spare room, and a node holds one per pod address.
-  return i === list.length ? list.concat(r) : [...list.slice(0, i), r, ...list.slice(i)];
+  if (i < list.length) return [...list.slice(0, i), r, ...list.slice(i)];
+  if (list.length < SMALL_TABLE) return list.concat(r);
+  list.push(r);
+  return list;
 }
 
 /** Up to this many routes a table is a flat list (a pod's few routes); past it, an index by prefix length. */
@@ -120,7 +124,7 @@ export class RoutingTable {
     return !l.hidden.has(r) && l.shared.ownerOf(r) !== l.exclude && (!l.filter || l.filter.all() || l.filter.visible(r));
   }
 
-  /** This table's own routes for exactly `network/prefix` (not the shared ones), best first. */
+  /** This table's own routes for exactly `network/prefix` (not the shared ones), best first: the table's own list, which a later {@link add} may extend (read it before changing the table). */
   exact(network: number, prefix: number): readonly Route[] {
     const key = (network & prefixMask(prefix)) >>> 0;
     if (this.small) return this.small.filter((r) => r.prefix === prefix && r.network === key);

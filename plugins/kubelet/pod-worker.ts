@@ -762,10 +762,13 @@ export class PodWorker {
     const c = s.spec;
     const services = await this.k.serviceEnv(pod.metadata?.namespace ?? "default", pod.spec?.enableServiceLinks ?? true);
     const env = await containerEnv(pod, c, this.k.source, { podIP: this.podIPs[0] ?? "", hostIP: this.k.nodeIP, allocatable: this.k.allocatable(), services: services.byName });
-    // Service links and the KUBERNETES_* variables every container gets.
-    const own: Record<string, string> = { ...env };
-    const ports = (c.ports ?? []).filter((p) => (p.protocol ?? "TCP") === "TCP").map((p) => p.containerPort);
-    if (ports.length) own["KUBESIM_CONTAINER_PORTS"] = ports.join(",");
+    // `$(VAR)` in the command and arguments sees the container's own variables only.
+    const command = c.command ? c.command.map((a) => expandReferences(a, env, services.byName)) : NO_ARGS;
+    const args = c.args ? c.args.map((a) => expandReferences(a, env, services.byName)) : NO_ARGS;
+    // The container's own variables (a fresh object), then the TCP ports the simulation's programs listen on.
+    let ports = "";
+    for (const p of c.ports ?? []) if ((p.protocol ?? "TCP") === "TCP") ports += ports ? `,${p.containerPort}` : String(p.containerPort);
+    if (ports) env["KUBESIM_CONTAINER_PORTS"] = ports;
     const dir = podDir(this.uid);
     const attempt = s.id ? s.restartCount + 1 : s.restartCount;
     const termLog = `${dir}/containers/${s.name}/${this.k.clock.now().toString(16).slice(-8)}`;
@@ -783,10 +786,10 @@ export class PodWorker {
     return {
       metadata: { name: s.name, attempt },
       image: { image: imageId },
-      command: (c.command ?? []).map((a) => expandReferences(a, env, services.byName)),
-      args: (c.args ?? []).map((a) => expandReferences(a, env, services.byName)),
+      command,
+      args,
       workingDir: c.workingDir ?? "",
-      envs: containerEnvs(own, services),
+      envs: containerEnvs(env, services),
       mounts: containerMounts(c, this.volumes ?? new Map(), { hosts: `${dir}/etc-hosts`, resolv: `${dir}/resolv.conf`, hostname: `${dir}/hostname`, terminationLog: termLog }, { hostFs: this.k.hostFs, podUid: this.uid }),
       labels: { "io.kubernetes.container.name": s.name, "io.kubernetes.pod.name": pod.metadata!.name!, "io.kubernetes.pod.namespace": pod.metadata!.namespace!, "io.kubernetes.pod.uid": this.uid },
       annotations: { "io.kubernetes.container.restartCount": String(attempt), "io.kubernetes.container.terminationMessagePath": c.terminationMessagePath ?? "/dev/termination-log", "io.kubernetes.container.ports": portsAnnotation(c.ports), "io.kubernetes.pod.terminationGracePeriod": String(pod.spec?.terminationGracePeriodSeconds ?? 30) },
@@ -794,15 +797,7 @@ export class PodWorker {
       stdin: c.stdin ?? false,
       stdinOnce: c.stdinOnce ?? false,
       tty: c.tty ?? false,
-      linux: {
-        ...(memory || cpuQuota ? { resources: { ...(memory ? { memoryLimitInBytes: memory } : {}), ...(cpuQuota ? { cpuQuota, cpuPeriod: 100_000 } : {}) } } : {}),
-        securityContext: {
-          ...(runAsUser !== undefined ? { runAsUser } : {}),
-          ...(sec?.readOnlyRootFilesystem ? { readonlyRootfs: true } : {}),
-          ...(sec?.privileged ? { privileged: true } : {}),
-          ...(sec?.capabilities ? { capabilities: { addCapabilities: sec.capabilities.add ?? [], dropCapabilities: sec.capabilities.drop ?? [] } } : {}),
-        },
-      },
+      linux: linuxConfig(memory, cpuQuota, runAsUser, sec),
     };
   }
 
@@ -1108,6 +1103,29 @@ function hostPortMappings(containers: readonly Container[] | undefined): PortMap
   return out.length ? out.slice() : out;
 }
 
+/**
+ * A container's CRI `linux` section: resources (memory limit, CFS quota) when limited, then the
+ * security context, fields set one by one in that order (no spreads of temporary objects).
+ */
+function linuxConfig(memory: number | undefined, cpuQuota: number | undefined, runAsUser: number | undefined, sec: Container["securityContext"]): NonNullable<ContainerConfig["linux"]> {
+  const securityContext: NonNullable<NonNullable<ContainerConfig["linux"]>["securityContext"]> = {};
+  if (runAsUser !== undefined) securityContext.runAsUser = runAsUser;
+  if (sec?.readOnlyRootFilesystem) securityContext.readonlyRootfs = true;
+  if (sec?.privileged) securityContext.privileged = true;
+  if (sec?.capabilities) securityContext.capabilities = { addCapabilities: sec.capabilities.add ?? [], dropCapabilities: sec.capabilities.drop ?? [] };
+  if (!memory && !cpuQuota) return { securityContext };
+  const resources: NonNullable<NonNullable<ContainerConfig["linux"]>["resources"]> = {};
+  if (memory) resources.memoryLimitInBytes = memory;
+  if (cpuQuota) {
+    resources.cpuQuota = cpuQuota;
+    resources.cpuPeriod = 100_000;
+  }
+  return { resources, securityContext };
+}
+
+/** The command or arguments of a container that gives none (shared by every such container; never written to). */
+const NO_ARGS: readonly string[] = Object.freeze([]);
+
 /** The volumes of a pod that mounts none (never written to). */
 const NO_VOLUMES: Map<string, string> = new Map();
 
@@ -1151,8 +1169,13 @@ export { familiarName };
 
 /** A container's CRI environment: the service variables (a container's own value of one replaces it in place), then its own. */
 function containerEnvs(own: Record<string, string>, services: PodServiceVariables): KeyValue[] {
-  const out: KeyValue[] = services.list.map((kv) => (kv.key in own ? { key: kv.key, value: own[kv.key]! } : kv));
   const extra: KeyValue[] = [];
-  for (const key in own) if (!(key in services.byName)) extra.push({ key, value: own[key]! });
-  return extra.length ? out.concat(extra) : out; // concat: exactly sized, held by every container
+  let replaces = false;
+  for (const key in own) {
+    if (key in services.byName) replaces = true;
+    else extra.push({ key, value: own[key]! });
+  }
+  // The service variables' list itself when none is replaced (a copy only where one is).
+  const out: readonly KeyValue[] = replaces ? services.list.map((kv) => (kv.key in own ? { key: kv.key, value: own[kv.key]! } : kv)) : services.list;
+  return out.concat(extra); // concat: exactly sized, held by every container
 }

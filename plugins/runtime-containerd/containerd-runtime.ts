@@ -19,7 +19,7 @@ import { ContainerFileSystem } from "./container-fs.js";
 import { ImageRegistry, NodeImageStore, type StoredImage } from "./image-store.js";
 import { DataPlane, DataPlaneToken } from "../../core/net/data-plane.js";
 import { CriLogStore } from "./log-store.js";
-import { RunningProcess, programName } from "./process-runner.js";
+import { RunningProcess, programName, type ProcessOptions } from "./process-runner.js";
 
 /** Simulated time each operation takes (ms); a runtime with more hops adds to them. */
 export interface RuntimeLatencies {
@@ -287,22 +287,25 @@ export class ContainerdRuntime implements RuntimeService, ImageService, NodeRunt
     };
     let proc: RunningProcess;
     const pid = this.allocatePid();
+    // Limits set one by one after the rest (no spreads of temporary objects), in the same order.
+    const options: ProcessOptions = {
+      argv: c.argv,
+      env: c.env,
+      cwd: c.config.workingDir || c.image.definition.config.workingDir || "/",
+      hostname: c.sandbox.config.hostname,
+      fs,
+      net: c.sandbox.stack,
+      clock: this.deps.clock,
+      programs: c.image.definition.programs,
+      stdout,
+      stderr,
+      init: true,
+    };
+    const limits = c.config.linux?.resources;
+    if (limits?.memoryLimitInBytes) options.memoryLimit = limits.memoryLimitInBytes;
+    if (limits?.cpuQuota && limits.cpuQuota > 0) options.cpuLimitMillis = (limits.cpuQuota / (limits.cpuPeriod || 100_000)) * 1000;
     try {
-      proc = new RunningProcess(pid, {
-        argv: c.argv,
-        env: c.env,
-        cwd: c.config.workingDir || c.image.definition.config.workingDir || "/",
-        hostname: c.sandbox.config.hostname,
-        fs,
-        net: c.sandbox.stack,
-        clock: this.deps.clock,
-        programs: c.image.definition.programs,
-        stdout,
-        stderr,
-        init: true,
-        ...(c.config.linux?.resources?.memoryLimitInBytes ? { memoryLimit: c.config.linux.resources.memoryLimitInBytes } : {}),
-        ...(c.config.linux?.resources?.cpuQuota && c.config.linux.resources.cpuQuota > 0 ? { cpuLimitMillis: (c.config.linux.resources.cpuQuota / (c.config.linux.resources.cpuPeriod || 100_000)) * 1000 } : {}),
-      });
+      proc = new RunningProcess(pid, options);
     } catch (e) {
       c.state = "CONTAINER_EXITED";
       c.startedAt = now;

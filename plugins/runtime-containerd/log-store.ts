@@ -92,12 +92,21 @@ interface LogFile {
 
 const newFile = (): LogFile => ({ chunks: [], skip: 0, start: 0, startSkip: 0, kept: 0, dropped: 0, textFrom: 0, textTo: 0, textEnd: 0, linesTo: -1 });
 
-/** The first chunk's size; it grows in place by a quarter (in 64-byte steps) up to CHUNK_MAX, then each next chunk is CHUNK_MAX (most containers write little). */
+/** The first chunk's size (at least: a file starts as large as its container name's previous one holds); it grows in place by a quarter (in 64-byte steps) up to CHUNK_MAX, then each next chunk is CHUNK_MAX (most containers write little). */
 const CHUNK_MIN = 512;
 const CHUNK_MAX = 64 * 1024;
 /** How much larger a small chunk becomes each time it is full. */
 const GROWTH = 1.25;
 const NEWLINE = 10;
+
+/**
+ * The largest first chunk a new log file is given from what the previous file of its container
+ * name holds ({@link CriLogStore}'s start-up sizes): a chattier sibling costs a new file at most
+ * this much unused room.
+ */
+const START_MAX = 4096;
+/** Container names whose last file a store remembers (a node runs a few kinds of containers). */
+const MAX_START_NAMES = 1024;
 
 /** The most lines a log file keeps (a stand-in for kubelet's containerLogMaxSize rotation). */
 export const MAX_LOG_LINES = 10_000;
@@ -110,6 +119,14 @@ export class CriLogStore implements LogStore {
   private readonly byPath = new Map<string, LogFile>();
   /** `/`-terminated directory → how many log files lie below it (answers {@link hasFilesUnder} without a walk of every file). */
   private readonly below = new Map<string, number>();
+  /**
+   * Container name → the file of that name that last opened its first chunk. A Deployment's
+   * containers write the same start-up lines: a new file's first chunk is made as large as what
+   * that sibling's holds (rounded up to 64 bytes, between CHUNK_MIN and {@link START_MAX}) rather
+   * than grown to it in five copies, each a new buffer for the collector, and no larger than
+   * growing would have made it for the same lines.
+   */
+  private readonly lastStarted = new Map<string, LogFile>();
 
   /** Enters a new log file (it was not there). */
   private add(path: string): LogFile {
@@ -165,7 +182,11 @@ export class CriLogStore implements LogStore {
   }
 
   remove(path: string): void {
-    if (!this.byPath.delete(path)) return;
+    const file = this.byPath.get(path);
+    if (!file) return;
+    this.byPath.delete(path);
+    const name = containerOf(path);
+    if (this.lastStarted.get(name) === file) this.lastStarted.delete(name);
     for (let i = path.indexOf("/"); i >= 0; i = path.indexOf("/", i + 1)) {
       const dir = path.slice(0, i + 1);
       const n = this.below.get(dir)! - 1;
@@ -211,6 +232,12 @@ export class CriLogStore implements LogStore {
     return text;
   }
 
+  /** The size of a new first chunk for a file of container `name`: what its last sibling's first chunk holds ({@link lastStarted}). */
+  private startSize(name: string): number {
+    const used = this.lastStarted.get(name)?.chunks[0]?.used ?? 0;
+    return Math.max(CHUNK_MIN, Math.min(START_MAX, Math.ceil(used / 64) * 64));
+  }
+
   /** Appends one whole line (without its `\n`). */
   protected appendLine(path: string, line: string): void {
     this.appendParts(path, undefined, line);
@@ -225,8 +252,13 @@ export class CriLogStore implements LogStore {
     let need = headBytes + rest.length * 3 + 1;
     if (!chunk || chunk.bytes.length - chunk.used < need) {
       need = headBytes + Buffer.byteLength(rest) + 1;
-      if (!chunk || (chunk.bytes.length - chunk.used < need && chunk.bytes.length >= CHUNK_MAX)) {
-        chunk = { bytes: Buffer.allocUnsafeSlow(Math.max(need, chunk ? CHUNK_MAX : CHUNK_MIN)) as Buffer & Utf8Writer, used: 0, lines: 0 };
+      if (!chunk) {
+        const name = containerOf(path);
+        chunk = { bytes: Buffer.allocUnsafeSlow(Math.max(need, this.startSize(name))) as Buffer & Utf8Writer, used: 0, lines: 0 };
+        file.chunks.push(chunk);
+        if (this.lastStarted.size < MAX_START_NAMES || this.lastStarted.has(name)) this.lastStarted.set(name, file);
+      } else if (chunk.bytes.length - chunk.used < need && chunk.bytes.length >= CHUNK_MAX) {
+        chunk = { bytes: Buffer.allocUnsafeSlow(Math.max(need, CHUNK_MAX)) as Buffer & Utf8Writer, used: 0, lines: 0 };
         file.chunks.push(chunk);
       } else if (chunk.bytes.length - chunk.used < need) {
         // A small open chunk grows in place (its bytes copied into one a quarter as large again)
@@ -265,6 +297,12 @@ export class CriLogStore implements LogStore {
       for (const f of file.followers) f(line);
     }
   }
+}
+
+/** The container directory's name in a log path (`/var/log/pods/<pod>/<container>/<n>.log` → `<container>`); the parent directory's name for any other path. */
+function containerOf(path: string): string {
+  const end = path.lastIndexOf("/");
+  return path.slice(path.lastIndexOf("/", end - 1) + 1, end);
 }
 
 /** The byte offset of the first kept line in the file's first chunk (after its `skip` trimmed lines), found from the last one found. */

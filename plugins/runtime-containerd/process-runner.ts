@@ -248,7 +248,9 @@ class ProcessView implements Process {
       return 127;
     }
     const io: ViewIo = { stdin: childIo.stdin ?? this.io.stdin, stdout: childIo.stdout ?? this.io.stdout, stderr };
-    return program(new ProcessView(this.owner, this.o, this.net, childArgv, { ...this.env, ...(childIo.env ?? {}) }, childIo.cwd ?? this.cwd, io));
+    // Without variables of its own the child sees the parent's (read-only) environment itself, not a copy held for its lifetime.
+    const env = childIo.env ? { ...this.env, ...childIo.env } : this.env;
+    return program(new ProcessView(this.owner, this.o, this.net, childArgv, env, childIo.cwd ?? this.cwd, io));
   }
 }
 

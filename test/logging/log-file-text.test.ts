@@ -53,4 +53,33 @@ test("lines keep their text across chunk boundaries: non-ASCII, long lines, foll
   assert.equal(logs.parse(logs.lines(path)![0]!), { time: 3000, stream: "stderr", partial: false, text: expected[expected.length - MAX_LOG_LINES]!.slice("1970-01-01T00:00:03Z stderr F ".length) });
 });
 
+test("files of the same container name keep their own text whatever their siblings wrote (start-up sizes learned per container)", () => {
+  const logs = new CriLogStore();
+  const lines = (n: number, tag: string): string[] => Array.from({ length: n }, (_, i) => `${tag} start-up line ${i} ${"x".repeat(60)}`);
+  // The first writes past several growths; the next ones fewer, as many and more lines; another container's name in between.
+  const files: [string, string[]][] = [
+    ["/var/log/pods/ns_a_1/nginx/0.log", lines(20, "a")],
+    ["/var/log/pods/ns_b_2/sidecar/0.log", lines(1, "b")],
+    ["/var/log/pods/ns_c_3/nginx/0.log", lines(2, "c")],
+    ["/var/log/pods/ns_d_4/nginx/0.log", lines(20, "d")],
+    ["/var/log/pods/ns_e_5/nginx/0.log", lines(200, "e")],
+    ["/var/log/pods/ns_f_6/nginx/1.log", lines(20, "f")],
+  ];
+  for (const [path, texts] of files) {
+    logs.create(path);
+    for (const t of texts) logs.append(path, 0, "stdout", t);
+  }
+  for (const [path, texts] of files) {
+    const want = texts.map((t) => `1970-01-01T00:00:00Z stdout F ${t}\n`).join("");
+    assert.is(logs.text(path), want, path);
+    assert.is(logs.size(path), Buffer.byteLength(want));
+  }
+  // The sibling a new file would size itself from is gone: the next one starts afresh.
+  logs.remove("/var/log/pods/ns_f_6/nginx/1.log");
+  const next = "/var/log/pods/ns_g_7/nginx/0.log";
+  for (const t of lines(30, "g")) logs.append(next, 0, "stderr", t);
+  assert.is(logs.text(next), lines(30, "g").map((t) => `1970-01-01T00:00:00Z stderr F ${t}\n`).join(""));
+  assert.is(logs.text("/var/log/pods/ns_f_6/nginx/1.log"), undefined);
+});
+
 test.run();

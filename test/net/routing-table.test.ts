@@ -64,4 +64,31 @@ test("ip route's order: default first, then by address and prefix", () => {
   assert.equal(t.routes().map((r) => `${r.network}/${r.prefix}`), ["0/0", `${0x0a000000}/16`, `${0x0a000100}/24`]);
 });
 
+test("one entry holding a route per pod (ptp's gateway /32): metric order, first added first, duplicates refused, deletes and lists that were read stay as read", () => {
+  const t = new RoutingTable(255);
+  const gw = 0x0af40001;
+  const route = (i: number, metric?: number): Route => ({ type: "local", network: gw, prefix: 32, dev: `veth${i}`, scope: "host", ...(metric !== undefined ? { metric } : {}) });
+  for (let i = 0; i < 60; i++) t.add(route(i, i % 7 === 3 ? 5 : undefined));
+  // A lower metric goes in front of the higher ones even in a long list.
+  t.add(route(60, 1));
+  const before = t.exact(gw, 32);
+  const want = [...Array.from({ length: 60 }, (_, i) => i).filter((i) => i % 7 !== 3), 60, ...Array.from({ length: 60 }, (_, i) => i).filter((i) => i % 7 === 3)].map((i) => `veth${i}`);
+  assert.equal(before.map((r) => r.dev), want);
+  assert.is(t.lookup(gw)?.dev, "veth0");
+  assert.throws(() => t.add(route(11)), /File exists/);
+  assert.throws(() => t.add(route(3, 5)), /File exists/);
+  assert.is(t.exact(gw, 32).length, 61);
+  assert.is(t.delete(gw, 32, undefined, (r) => r.dev === "veth0"), 1);
+  // What was read before the delete is as it was; the table's list no longer has the route.
+  assert.is(before.length, 61);
+  assert.is(before[0]!.dev, "veth0");
+  assert.is(t.lookup(gw)?.dev, "veth1");
+  t.add(route(0));
+  // Back at the end of its metric: after every other metric-0 route, before the metric-1 and metric-5 ones.
+  const again = want.filter((d) => d !== "veth0");
+  again.splice(again.indexOf("veth60"), 0, "veth0");
+  assert.equal(t.exact(gw, 32).map((r) => r.dev), again);
+  assert.is(t.size, 61);
+});
+
 test.run();
