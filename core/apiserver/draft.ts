@@ -1,4 +1,4 @@
-import { cloneJson, cloneSharing, reshared } from "../api/clone.js";
+import { cloneJson, cloneSharing, reshared, withMember } from "../api/clone.js";
 import type { KubeObject } from "../api/object.js";
 
 /** ObjectMeta without kubernetes-types' readonly markers: the server writes the system fields. */
@@ -43,7 +43,7 @@ function metaCopy(meta: KubeObject["metadata"], stored: KubeObject | undefined):
  * mutating inside it (binding, marking for deletion). No deep copy.
  */
 export function shallowDraft(obj: KubeObject): Draft {
-  return { ...obj, metadata: { ...obj.metadata } } as Draft;
+  return withMember(obj, "metadata", { ...obj.metadata }) as Draft;
 }
 
 /** The resourceVersion a write pinned (a precondition), if any. */
@@ -82,7 +82,7 @@ export function keepSystemMeta(draft: Draft, current: KubeObject): void {
  */
 export function statusDraftOf(body: KubeObject, stored?: KubeObject): Draft {
   const b = body as KubeObject & { status?: unknown };
-  const draft = { ...body, metadata: metaCopy(body.metadata ?? {}, stored) } as Draft & { status?: unknown };
+  const draft = withMember(body, "metadata", metaCopy(body.metadata ?? {}, stored)) as Draft & { status?: unknown };
   if (b.status !== undefined) {
     const base = (stored as { status?: unknown } | undefined)?.status;
     const status = cloneSharing(b.status, base);

@@ -2,6 +2,7 @@ import type { Status } from "kubernetes-types/meta/v1.js";
 import type { KubeList, KubeObject, ObjectLike } from "../api/object.js";
 import type { RegisteredType } from "../api/resource-registry.js";
 import { notFound } from "../api/status.js";
+import { withMember } from "../api/clone.js";
 import type { ApiServerApi, RequestContext } from "../apiserver/api-server-contract.js";
 import { managerFromUserAgent } from "../apiserver/http/query-options.js";
 import type {
@@ -89,7 +90,7 @@ class InProcessResourceClient implements ResourceClient {
   /** The write's options with the client's manager when they name none (kube-apiserver's prefixFromUserAgent). */
   private managed<O extends WriteOptions>(options: O | undefined): O | undefined {
     if (!this.manager || options?.fieldManager) return options;
-    return { ...options, fieldManager: this.manager } as O;
+    return withMember(options ?? {}, "fieldManager", this.manager) as O;
   }
 
   /**
