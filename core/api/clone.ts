@@ -104,3 +104,27 @@ function sameKeys(value: Record<string, unknown>, base: Record<string, unknown>,
   }
   return true;
 }
+
+/**
+ * A shallow copy of `obj` with member `key` set to `value`: in its place when `obj` has it, else
+ * last (what `{ ...obj, [key]: value }` makes). Built by a copy loop into a fresh object: objects
+ * reach the API server and the store in many shapes, where spreads are megamorphic and slow.
+ */
+export function withMember(obj: object, key: string, value: unknown): Record<string, unknown> {
+  const src = obj as Readonly<Record<string, unknown>>;
+  const out: Record<string, unknown> = {};
+  let placed = false;
+  for (const k in src) {
+    if (k === key) {
+      out[k] = value;
+      placed = true;
+    } else if (k === "__proto__") {
+      // A member named so (JSON.parse makes one) stays a member, as a spread keeps it.
+      Object.defineProperty(out, k, { value: src[k], enumerable: true, writable: true, configurable: true });
+    } else {
+      out[k] = src[k];
+    }
+  }
+  if (!placed) out[key] = value;
+  return out;
+}

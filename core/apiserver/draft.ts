@@ -1,4 +1,4 @@
-import { cloneJson, cloneSharing, reshared } from "../api/clone.js";
+import { cloneJson, cloneSharing, reshared, withMember } from "../api/clone.js";
 import type { KubeObject } from "../api/object.js";
 
 /** ObjectMeta without kubernetes-types' readonly markers: the server writes the system fields. */
@@ -25,14 +25,21 @@ export function draftOf(obj: KubeObject, stored?: KubeObject): Draft {
   return copy;
 }
 
-/** A private copy of `meta`, sharing its managedFields when they are the stored object's. */
-function metaCopy(meta: KubeObject["metadata"], stored: KubeObject | undefined): MutableMeta {
+/**
+ * A private copy of `meta`, sharing its managedFields when they are the stored object's; with
+ * `shareStored`, every member that is the stored metadata's own member (labels, annotations,
+ * ownerReferences... of a status write that did not touch them) is shared too.
+ */
+function metaCopy(meta: KubeObject["metadata"], stored: KubeObject | undefined, shareStored = false): MutableMeta {
+  const base = stored?.metadata as Record<string, unknown> | undefined;
   const managed = meta?.managedFields;
-  if (managed === undefined || managed !== stored?.metadata?.managedFields) return cloneJson(meta) as MutableMeta;
+  if (!shareStored && (managed === undefined || managed !== base?.["managedFields"])) return cloneJson(meta) as MutableMeta;
   const out: Record<string, unknown> = {};
   for (const key in meta) {
     const value = (meta as Record<string, unknown>)[key];
-    if (value !== undefined) out[key] = key === "managedFields" ? value : cloneJson(value);
+    if (value === undefined) continue;
+    const own = base !== undefined && value === base[key] && (shareStored || key === "managedFields");
+    out[key] = own ? value : cloneJson(value);
   }
   return out as MutableMeta;
 }
@@ -43,7 +50,7 @@ function metaCopy(meta: KubeObject["metadata"], stored: KubeObject | undefined):
  * mutating inside it (binding, marking for deletion). No deep copy.
  */
 export function shallowDraft(obj: KubeObject): Draft {
-  return { ...obj, metadata: { ...obj.metadata } } as Draft;
+  return withMember(obj, "metadata", { ...obj.metadata }) as Draft;
 }
 
 /** The resourceVersion a write pinned (a precondition), if any. */
@@ -75,14 +82,16 @@ export function keepSystemMeta(draft: Draft, current: KubeObject): void {
  * other field left shared (keepAllButStatus replaces them with the stored object's). Its status is
  * a fresh object whose members are copies of the body's, except where they equal the `stored`
  * status's (at any depth): those are the stored ones, so a status write costs what it changes in
- * the comparisons after it (field tracking, no-op detection, watchers). Status hooks
- * (prepareForStatusUpdate, subresource prepares) and admission replace members of `status` at
- * most, never write below them (test/apiserver/status-draft.test.ts freezes stored objects to
- * hold them to it). ManagedFields that are the `stored` object's are shared (see draftOf).
+ * the comparisons after it (field tracking, no-op detection, watchers). Its metadata is a fresh
+ * object whose members that are the `stored` metadata's own (labels, annotations, ownerReferences,
+ * finalizers, managedFields a status write left alone) are shared, the others copied. Status hooks
+ * (prepareForStatusUpdate, subresource prepares) and admission replace members of `status` and of
+ * `metadata` at most, never write below them (test/apiserver/shared-drafts.test.ts freezes stored
+ * objects to hold them to it).
  */
 export function statusDraftOf(body: KubeObject, stored?: KubeObject): Draft {
   const b = body as KubeObject & { status?: unknown };
-  const draft = { ...body, metadata: metaCopy(body.metadata ?? {}, stored) } as Draft & { status?: unknown };
+  const draft = withMember(body, "metadata", metaCopy(body.metadata ?? {}, stored, true)) as Draft & { status?: unknown };
   if (b.status !== undefined) {
     const base = (stored as { status?: unknown } | undefined)?.status;
     const status = cloneSharing(b.status, base);

@@ -3,6 +3,7 @@ import type { KubeList, KubeObject, ObjectLike } from "../api/object.js";
 import type { RegisteredType } from "../api/resource-registry.js";
 import { notFound } from "../api/status.js";
 import { pinnedObjectName } from "../api/selectors/field-selector.js";
+import { withMember } from "../api/clone.js";
 import type { ApiServerApi, RequestContext } from "../apiserver/api-server-contract.js";
 import { managerFromUserAgent } from "../apiserver/http/query-options.js";
 import type {
@@ -90,7 +91,7 @@ class InProcessResourceClient implements ResourceClient {
   /** The write's options with the client's manager when they name none (kube-apiserver's prefixFromUserAgent). */
   private managed<O extends WriteOptions>(options: O | undefined): O | undefined {
     if (!this.manager || options?.fieldManager) return options;
-    return { ...options, fieldManager: this.manager } as O;
+    return withMember(options ?? {}, "fieldManager", this.manager) as O;
   }
 
   /**

@@ -1,5 +1,6 @@
 import type { KubeObject } from "../api/object.js";
 import { deepFreeze, freezingByDefault } from "../api/immutable.js";
+import { withMember } from "../api/clone.js";
 import { ContinueExpiredError, decodeContinue, encodeContinue, keyAfter } from "./continue-token.js";
 import { EventHistory } from "./event-history.js";
 import { prefixRangeEnd } from "./keys.js";
@@ -97,24 +98,7 @@ class StoredEntry {
  * a measurable part of every write.
  */
 function stamped(obj: KubeObject, resourceVersion: string): KubeObject {
-  const metadata = withMember((obj.metadata ?? {}) as Record<string, unknown>, "resourceVersion", resourceVersion);
-  return withMember(obj as Record<string, unknown>, "metadata", metadata) as KubeObject;
-}
-
-/** A copy of `obj` with member `key` set to `value`: in its place when `obj` has it, else last. */
-function withMember(obj: Record<string, unknown>, key: string, value: unknown): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  let placed = false;
-  for (const k in obj) {
-    if (k === key) {
-      out[k] = value;
-      placed = true;
-    } else {
-      out[k] = obj[k];
-    }
-  }
-  if (!placed) out[key] = value;
-  return out;
+  return withMember(obj, "metadata", withMember(obj.metadata ?? {}, "resourceVersion", resourceVersion)) as KubeObject;
 }
 
 /** etcd3 storage's message for an exact list of a compacted revision. */

@@ -1,7 +1,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import fc from "fast-check";
-import { cloneJson, cloneSharing, reshared } from "../../core/api/clone.js";
+import { cloneJson, cloneSharing, reshared, withMember } from "../../core/api/clone.js";
 import { deepFreeze } from "../../core/api/immutable.js";
 import { jsonEqual } from "../../core/api/patch/json-value.js";
 
@@ -59,6 +59,20 @@ test("reshared keeps the value's own containers where nothing is shared and neve
 const json = fc.letrec((tie) => ({
   value: fc.oneof({ depthSize: "small" }, fc.constantFrom(null, true, 0, 1, "a", "b"), fc.array(tie("value"), { maxLength: 3 }), fc.dictionary(fc.constantFrom("a", "b", "c"), tie("value"), { maxKeys: 3 })),
 })).value;
+
+test("withMember makes what a spread with one member set makes: same members, same order, a __proto__ member kept as a member", () => {
+  const obj = deepFreeze(JSON.parse('{"a":1,"metadata":{"name":"x"},"__proto__":{"polluted":true},"z":null,"u":2}') as Record<string, unknown>);
+  const meta = { name: "y" };
+  const out = withMember(obj, "metadata", meta);
+  const spread = { ...obj, metadata: meta };
+  assert.equal(Object.keys(out), Object.keys(spread));
+  assert.is(out["metadata"], meta);
+  assert.is(Object.getPrototypeOf(out), Object.prototype);
+  assert.is(JSON.stringify(out), JSON.stringify(spread));
+  assert.is(obj["metadata"] === meta, false);
+  // An absent member goes last.
+  assert.equal(Object.keys(withMember({ a: 1, b: 2 }, "c", 3)), ["a", "b", "c"]);
+});
 
 test("property: both give a value JSON-equal to the input (key order included), sharing only subtrees equal to the base's", () => {
   fc.assert(fc.property(json, json, (value, other) => {

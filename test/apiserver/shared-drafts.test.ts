@@ -38,6 +38,7 @@ test("a status update stores what it changed and shares the rest with the previo
   assert.is.not(second.status!.containerStatuses, first.status!.containerStatuses);
   assert.is(second.status!.containerStatuses![0]!.state, first.status!.containerStatuses![0]!.state);
   assert.is(second.spec, first.spec);
+  assert.is(second.metadata!.labels, first.metadata!.labels, "metadata members the write left alone are the stored ones");
   // The body was copied where it differs, never frozen or shared.
   assert.not.ok(Object.isFrozen(body.status.conditions![1]));
   assert.is.not(second.status!.conditions![1], body.status.conditions![1]);
@@ -46,6 +47,13 @@ test("a status update stores what it changed and shares the rest with the previo
   // Equal to what is stored: a no-op that keeps the resourceVersion.
   const again = await pods.updateStatus({ ...second, status: running(true) });
   assert.is(again.metadata!.resourceVersion, second.metadata!.resourceVersion);
+  // Labels sent with a status write are the body's, copied: the caller's object stays its own.
+  const labels = { app: "web", tier: "front" };
+  const relabelled = await pods.updateStatus({ ...again, metadata: { ...again.metadata, labels } });
+  assert.equal(relabelled.metadata!.labels, labels);
+  assert.is.not(relabelled.metadata!.labels, labels);
+  labels.tier = "back";
+  assert.is((await pods.get("a", { namespace: "default" })).metadata!.labels!["tier"], "front");
 });
 
 test("a status patch shares the untouched members; managedFields follow the change only", async () => {
@@ -57,6 +65,7 @@ test("a status patch shares the untouched members; managedFields follow the chan
   assert.is(after.status!.conditions![1]!.status, "True");
   assert.is(after.status!.conditions![0], before.status!.conditions![0]);
   assert.is(after.status!.containerStatuses, before.status!.containerStatuses);
+  assert.is(after.metadata!.labels, before.metadata!.labels);
   const probe = after.metadata!.managedFields!.find((m) => m.manager === "probe")!;
   assert.equal(probe.fieldsV1, { "f:status": { "f:conditions": { 'k:{"type":"Ready"}': { "f:status": {} } } } });
   const kubelet = after.metadata!.managedFields!.find((m) => m.manager === "kubelet")!;

@@ -102,6 +102,30 @@ test("a kubelet's allowed requests stay decided per object: a lease of another n
   }
 });
 
+test("a kubelet may read the configmap of a pod bound to its node, and another node's kubelet may not", async () => {
+  const [a, b] = [...cluster.nodes.keys()] as [string, string];
+  await cluster.client.resource("ConfigMap").create({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "pod-config", namespace: "default" }, data: { k: "v" } } as never);
+  await cluster.client.resource<Pod>("Pod").create({
+    apiVersion: "v1", kind: "Pod", metadata: { name: "with-config", namespace: "default" },
+    spec: { nodeName: a, containers: [{ name: "c", image: "busybox" }], volumes: [{ name: "cfg", configMap: { name: "pod-config" } }] },
+  });
+  const kubelet = cluster.clientFor(nodeUser(a));
+  // The Node graph follows pods through the API server's own informer: wait for the edge.
+  let read: unknown;
+  for (let i = 0; i < 100 && !read; i++) {
+    read = await kubelet.resource("ConfigMap").get("pod-config", { namespace: "default" }).catch(() => undefined);
+    if (!read) await cluster.clock.sleep(100);
+  }
+  assert.ok(read, "the kubelet of the pod's node reads its configmap");
+  // Asked again (a kept answer would be per verb and resource): still decided per object.
+  await kubelet.resource("ConfigMap").get("pod-config", { namespace: "default" });
+  const other = await forbidden(cluster.clientFor(nodeUser(b)).resource("ConfigMap").get("pod-config", { namespace: "default" }));
+  assert.match(other, `no relationship found between node '${b}' and this object`);
+  const unrelated = await forbidden(kubelet.resource("ConfigMap").get("kube-root-ca.crt", { namespace: "kube-public" }));
+  assert.match(unrelated, "no relationship found");
+  await cluster.client.resource("Pod").delete("with-config", { namespace: "default", gracePeriodSeconds: 0 });
+});
+
 test("kube-proxy's and kube-controller-manager's users have their bootstrap roles and no more", async () => {
   const proxy = cluster.clientFor(KUBE_PROXY_USER);
   assert.ok(Array.isArray((await proxy.resource("EndpointSlice").list()).items));

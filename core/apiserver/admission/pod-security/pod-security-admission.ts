@@ -150,9 +150,10 @@ export function podSecurityAdmission(config: PodSecurityConfiguration = {}, onAu
         return;
       }
       const isPod = d.group === "" && d.plural === "pods";
+      // Subresource writes first: a controller's status update builds no template key.
+      if (isPod ? IGNORED_POD_SUBRESOURCES.has(request.subresource ?? "") : request.subresource) return;
       const template = isPod ? undefined : TEMPLATES[`${d.group}/${d.plural}`];
       if (!isPod && !template) return;
-      if (isPod ? IGNORED_POD_SUBRESOURCES.has(request.subresource ?? "") : request.subresource) return;
       if (!request.namespace || exemptNamespaces.has(request.namespace) || (request.user && exemptUsers.has(request.user.username))) return;
       if (isPod && request.operation === "UPDATE" && request.oldObject && !significantPodUpdate(request.object as Pod, request.oldObject as Pod)) return;
       const policy = namespacePolicy(request, ctx);
