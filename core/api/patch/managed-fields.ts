@@ -226,6 +226,12 @@ let createLists = new WeakMap<ManagedFieldsEntry, ManagedFieldsEntry[]>();
  * and only what names the pod (its IPs) is its own. Bounded like the tables above.
  */
 const nodesByHash = new Map<number, FieldSet>();
+/**
+ * The hash of each node {@link sharedNode} returned (interned nodes), cleared with the table above:
+ * a set derived from interned sets (a manager losing a change's fields, the writer taking them)
+ * shares all but the paths that changed, so hashing and interning it walks those paths only.
+ */
+const nodeHashes = new Map<FieldSet, number>();
 const NODE_LIMIT = 8192;
 
 function sharedFieldSet(set: FieldSet): { set: FieldSet; id: number } {
@@ -326,6 +332,11 @@ let sharedNodeHash = 0;
 
 /** `node` built from interned subtrees (itself when they already are), interned; hashes as {@link hashFieldSet}, bottom-up. */
 function sharedNode(node: FieldSet): FieldSet {
+  const interned = nodeHashes.get(node);
+  if (interned !== undefined) {
+    sharedNodeHash = interned;
+    return node;
+  }
   let h = 0x811c9dc5;
   let out: Record<string, FieldSet> | undefined;
   for (const k in node) {
@@ -349,13 +360,19 @@ function sharedNode(node: FieldSet): FieldSet {
   if (known === built) return built;
   // Children are interned now, so comparing with an interned node stops at their identity.
   if (known && sameFieldSet(known, built)) return known;
-  if (nodesByHash.size >= NODE_LIMIT) nodesByHash.clear();
+  if (nodesByHash.size >= NODE_LIMIT) {
+    nodesByHash.clear();
+    nodeHashes.clear();
+  }
   nodesByHash.set(hash, built);
+  nodeHashes.set(built, hash);
   return built;
 }
 
 /** FNV-1a over the set's keys in order, each key followed by its member's own hash (nothing allocated). */
 function hashFieldSet(set: FieldSet): number {
+  const interned = nodeHashes.get(set);
+  if (interned !== undefined) return interned;
   let h = 0x811c9dc5;
   for (const k in set) {
     for (let i = 0; i < k.length; i++) h = Math.imul(h ^ k.charCodeAt(i), 0x01000193);
