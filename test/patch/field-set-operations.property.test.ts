@@ -1,6 +1,6 @@
 /**
  * Field set union and difference build each node as one object and keep the operands' own nodes
- * where nothing changes: differential check against the plain definitions (membership and
+ * where nothing changes, and a difference of two sets is taken in one walk: differential check against the plain definitions (membership and
  * children, `.` first, a member without children the leaf), key order included as the FieldsV1
  * JSON shows it, over random sets in the shape field tracking builds them, with shared subtrees.
  */
@@ -67,6 +67,14 @@ test("property: union and difference give the plain definitions' sets, key order
     assert.is(JSON.stringify(union(a, b)), JSON.stringify(plainUnion(a, b)));
     assert.is(JSON.stringify(difference(a, b)), JSON.stringify(plainDifference(a, b)));
   }), { numRuns: 20_000 });
+});
+
+test("property: a − b − c in one walk is (a − b) − c, key order included", () => {
+  fc.assert(fc.property(operands, set, fc.boolean(), ([a, b], other, sameAsB) => {
+    const c = sameAsB ? b : other;
+    assert.is(JSON.stringify(difference(a, b, c)), JSON.stringify(plainDifference(plainDifference(a, b), c)));
+    assert.is(JSON.stringify(difference(a, b, c)), JSON.stringify(difference(difference(a, b), c)));
+  }), { numRuns: 10_000 });
 });
 
 test("property: nodes that gain or lose nothing are the operand's own", () => {

@@ -140,28 +140,44 @@ function childrenOf(node: FieldSet): FieldSet {
 }
 
 /**
- * a − b; walks only the paths of b, so it costs O(|b|) beyond copying along those paths. Nodes of
+ * a − b − c (c optional: a − b), as difference(difference(a, b), c) gives it in one walk; walks
+ * only the paths of b and c, so it costs O(|b| + |c|) beyond copying along those paths. Nodes of
  * `a` that lose nothing are `a`'s own (shared, not rebuilt) when rebuilding would give the same
  * node, key order included (`.` first with an empty set, as {@link makeNode} builds it).
  */
-export function difference(a: FieldSet, b: FieldSet): FieldSet {
-  if (isEmptySet(a) || isEmptySet(b)) return a;
-  const changed = changedChildren(a, b);
+export function difference(a: FieldSet, b: FieldSet, c?: FieldSet): FieldSet {
+  const bn = isEmptySet(b) ? undefined : b;
+  const cn = c === undefined || isEmptySet(c) ? undefined : c;
+  if ((bn === undefined && cn === undefined) || isEmptySet(a)) return a;
+  const changed = changedChildren(a, bn, cn);
   return changed ? withChanges(a, changed, true, {}) : a;
 }
 
 /**
- * The children of `a` that `b`'s children take something from, each with what is left (undefined:
- * nothing), as a flat list of key and node pairs (a few per node: a list, not a map); undefined when none.
+ * The children of `a` that the children of `b` or `c` take something from, each with what is left
+ * (undefined: nothing), as a flat list of key and node pairs (a few per node: a list, not a map);
+ * undefined when none.
  */
-function changedChildren(a: FieldSet, b: FieldSet): (string | FieldSet | undefined)[] | undefined {
+function changedChildren(a: FieldSet, b: FieldSet | undefined, c: FieldSet | undefined): (string | FieldSet | undefined)[] | undefined {
   let changed: (string | FieldSet | undefined)[] | undefined;
-  for (const k in b) {
+  for (const k in b ?? EMPTY) {
     if (k === SELF) continue;
     const an = a[k];
     if (!an) continue;
-    const node = differenceNode(an, b[k]!);
-    if (node !== an) (changed ??= []).push(k, node);
+    const node = differenceNode(an, b![k], c?.[k]);
+    if (node === an) continue;
+    if (changed) changed.push(k, node);
+    else changed = [k, node];
+  }
+  for (const k in c ?? EMPTY) {
+    // Path elements never name an Object.prototype member (they start with "f:", "k:", "v:" or "i:").
+    if (k === SELF || (b !== undefined && k in b)) continue;
+    const an = a[k];
+    if (!an) continue;
+    const node = differenceNode(an, undefined, c![k]);
+    if (node === an) continue;
+    if (changed) changed.push(k, node);
+    else changed = [k, node];
   }
   return changed;
 }
@@ -183,13 +199,14 @@ function withChanges(node: FieldSet, changed: readonly (string | FieldSet | unde
 }
 
 /**
- * makeNode(isMember(an) && !isMember(bn), difference(childrenOf(an), childrenOf(bn))), `an` itself
- * when that equals it, else built as one object (`.` first when a member, then the children).
+ * makeNode(isMember(an) && !isMember(bn) && !isMember(cn), difference(childrenOf(an), childrenOf(bn), childrenOf(cn)))
+ * (an absent bn or cn takes nothing), `an` itself when that equals it, else built as one object
+ * (`.` first when a member, then the children).
  */
-function differenceNode(an: FieldSet, bn: FieldSet): FieldSet | undefined {
+function differenceNode(an: FieldSet, bn: FieldSet | undefined, cn: FieldSet | undefined): FieldSet | undefined {
   const member = isMember(an);
-  const keep = member && !isMember(bn);
-  const changed = changedChildren(an, bn);
+  const keep = member && (bn === undefined || !isMember(bn)) && (cn === undefined || !isMember(cn));
+  const changed = changedChildren(an, bn, cn);
   if (!changed && keep === member && isNormalNode(an)) return an;
   const out: Record<string, FieldSet> = keep ? { [SELF]: EMPTY } : {};
   if (changed) withChanges(an, changed, false, out);

@@ -263,7 +263,7 @@ type Derive = (base: FieldSet, change: OwnershipChange) => FieldSet;
 
 /** Another manager's fields after the write: the taken and the removed fields are no longer theirs. */
 function lose(base: FieldSet, change: OwnershipChange): FieldSet {
-  return difference(difference(base, change.taken), change.removed);
+  return difference(base, change.taken, change.removed);
 }
 
 /** The writer's fields after the write: its previous fields lose the change's, then it takes the taken ones. */
