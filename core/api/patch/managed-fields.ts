@@ -384,15 +384,40 @@ function hashFieldSet(set: FieldSet): number {
 /** Equal sets with their keys in the same order: the same FieldsV1 JSON. */
 function sameFieldSet(a: FieldSet, b: FieldSet): boolean {
   if (a === b) return true;
-  // One key array (b's), and none for leaves: most members compared are leaves, and these arrays were a measurable part of every write's garbage.
-  let bk: string[] | undefined;
-  let i = 0;
+  // Members first (b has each of a's, equal), then as many keys, then their order.
+  let count = 0;
   for (const k in a) {
-    bk ??= Object.keys(b);
-    if (k !== bk[i++] || !sameFieldSet(a[k]!, b[k]!)) return false;
+    const bn = b[k];
+    if (bn === undefined || !sameFieldSet(a[k]!, bn)) return false;
+    count++;
   }
-  if (bk) return i === bk.length;
-  for (const _ in b) return false;
+  let bCount = 0;
+  for (const _ in b) if (++bCount > count) return false;
+  return bCount === count && sameKeyOrder(a, b, count);
+}
+
+/** Keys compared position by position without key arrays (these were a measurable part of every write's garbage) for the few keys a node mostly has. */
+const IN_PLACE_ORDER_MAX = 8;
+
+/** Whether `a` and `b`, which have the same `count` keys, list them in the same order. */
+function sameKeyOrder(a: FieldSet, b: FieldSet, count: number): boolean {
+  if (count < 2) return true;
+  if (count > IN_PLACE_ORDER_MAX) {
+    const ak = Object.keys(a);
+    const bk = Object.keys(b);
+    for (let i = 0; i < count; i++) if (ak[i] !== bk[i]) return false;
+    return true;
+  }
+  let j = 0;
+  for (const kb in b) {
+    let i = 0;
+    for (const ka in a) {
+      if (i++ < j) continue;
+      if (ka !== kb) return false;
+      break;
+    }
+    j++;
+  }
   return true;
 }
 
