@@ -379,9 +379,7 @@ export function fieldSetOfValue(value: unknown, fm: FieldMeta | undefined): Fiel
         continue;
       }
       if (list.type === "map" && isPlainObject(item)) {
-        const node: Record<string, FieldSet> = { [SELF]: EMPTY };
-        const filled = addObjectFields(item, itemType, node);
-        out[pe] = filled ? node : EMPTY;
+        out[pe] = keyedItemFieldSet(item, itemType);
       } else {
         out[pe] = EMPTY;
       }
@@ -393,6 +391,12 @@ export function fieldSetOfValue(value: unknown, fm: FieldMeta | undefined): Fiel
     return addObjectFields(value, fm?.type, out) ? out : EMPTY;
   }
   return EMPTY;
+}
+
+/** The set of a list-map item: `.` (the item itself) first, then the fields it sets; the leaf `{}` when it sets none. */
+export function keyedItemFieldSet(item: JsonObject, type: TypeMeta | undefined): FieldSet {
+  const node: Record<string, FieldSet> = { [SELF]: EMPTY };
+  return addObjectFields(item, type, node) ? node : EMPTY;
 }
 
 /** Adds the fields `obj` sets to `out`; returns whether it added any. */
