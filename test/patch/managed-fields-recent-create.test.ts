@@ -73,6 +73,15 @@ test("a create like a recent one shares its set; a list with its own items does 
   assert.equal(other[0]!.fieldsV1, { "f:metadata": { "f:labels": { "f:app": {} } }, "f:spec": { "f:containers": { 'k:{"name":"c"}': { ".": {}, "f:image": {}, "f:name": {} } } } });
 });
 
+test("a create with a recent create's fields in another order records its own order", () => {
+  const make = (labels: Record<string, string>) => ({ apiVersion: "v1", kind: "Pod", metadata: { name: "p", namespace: "d", labels }, spec: { containers: [{ name: "c", image: "nginx" }] } }) as KubeObject;
+  const first = managedFieldsAfterUpdate(undefined, make({ app: "web", tier: "front" }), { manager: "order", now });
+  const second = managedFieldsAfterUpdate(undefined, make({ tier: "front", app: "web" }), { manager: "order", now });
+  const labelKeys = (entries: typeof first) => Object.keys((entries[0]!.fieldsV1 as Record<string, Record<string, object>>)["f:metadata"]!["f:labels"]!);
+  assert.equal(labelKeys(first), ["f:app", "f:tier"]);
+  assert.equal(labelKeys(second), ["f:tier", "f:app"]);
+});
+
 test("an object whose metadata sets no tracked field (an Event: name and namespace) shares a recent create's set", () => {
   const make = (name: string, metadata: Record<string, unknown> = {}) => ({
     apiVersion: "v1", kind: "Event", metadata: { name, namespace: "d", ...metadata },

@@ -105,4 +105,12 @@ test("a manager owning nothing the write changes keeps its entry; the writer's e
   assert.is(e2[1]!.time, "2026-01-01T00:00:01Z");
 });
 
+test("items a write adds to a keyed list are members with their fields below them; items setting only their key too", () => {
+  const now = new Date(Date.UTC(2026, 0, 1));
+  const pod = { apiVersion: "v1", kind: "Pod", metadata: { name: "p", namespace: "d" }, spec: { containers: [{ name: "c" }] }, status: { conditions: [{ type: "PodScheduled", status: "True" }] } } as Obj;
+  const next = { ...pod, status: { conditions: [{ type: "Initialized", status: "True", reason: "r" }, { type: "PodScheduled", status: "True" }], containerStatuses: [{ name: "c" }] } } as Obj;
+  const entries = managedFieldsAfterUpdate(pod as KubeObject, next as KubeObject, { manager: "kubelet", subresource: "status", now });
+  assert.is(JSON.stringify(entries.find((e) => e.manager === "kubelet")!.fieldsV1), '{"f:status":{"f:conditions":{"k:{\\"type\\":\\"Initialized\\"}":{".":{},"f:type":{},"f:status":{},"f:reason":{}}},"f:containerStatuses":{}}}');
+});
+
 test.run();

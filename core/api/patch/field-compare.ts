@@ -1,6 +1,6 @@
 import { isPlainObject, jsonEqual, type JsonObject } from "./json-value.js";
 import type { FieldMeta, TypeMeta } from "./patch-meta.js";
-import { EMPTY_SET, fieldElement, fieldSetOfValue, isAtomicField, isEmptySet, itemPathElement, listTypeOf, type FieldSet, type ListType } from "./field-set.js";
+import { EMPTY_SET, fieldElement, fieldSetOfValue, isAtomicField, isEmptySet, itemPathElement, keyedItemFieldSet, listTypeOf, type FieldSet, type ListType } from "./field-set.js";
 
 /** What changed between two versions of an object, as field sets. */
 export interface FieldChanges {
@@ -183,13 +183,9 @@ function isEmptyObject(obj: object): boolean {
 }
 
 function itemNode(item: unknown, fm: FieldMeta | undefined, withFields: boolean): FieldSet {
-  if (!withFields || !isPlainObject(item)) return EMPTY_SET;
-  const children = fieldSetOfValue(item, { type: fm?.type });
-  if (!children || isEmptySet(children)) return EMPTY_SET;
-  // A copy loop, not a spread: spreads take V8's slow runtime path.
-  const node: Record<string, FieldSet> = { ".": EMPTY_SET };
-  for (const k in children) node[k] = children[k]!;
-  return node;
+  // An atomic item type owns the item as a whole.
+  if (!withFields || !isPlainObject(item) || fm?.type?.atomic === true) return EMPTY_SET;
+  return keyedItemFieldSet(item, fm?.type);
 }
 
 function attach(sink: Sink, pe: string, sub: Sink): void {

@@ -55,9 +55,18 @@ export function union(a: FieldSet, b: FieldSet): FieldSet {
   if (a === b || isEmptySet(b)) return a;
   if (isEmptySet(a)) return b;
   if (!(SELF in a) && covers(a, b)) return a;
-  const out: Record<string, FieldSet> = {};
-  for (const k of childKeys(a)) out[k] = a[k]!;
-  for (const k of childKeys(b)) out[k] = k in out ? unionNode(out[k]!, b[k]!) : b[k]!;
+  return unionChildren({}, a, b);
+}
+
+/** Adds to `out` the children of `a` in order, then those of `b` it lacks, merging the ones both have; returns `out`. */
+function unionChildren(out: Record<string, FieldSet>, a: FieldSet, b: FieldSet): Record<string, FieldSet> {
+  // Loops over the members in place: no key arrays, no copies of the children without `.`.
+  for (const k in a) if (k !== SELF) out[k] = a[k]!;
+  for (const k in b) {
+    if (k === SELF) continue;
+    const an = out[k];
+    out[k] = an === undefined ? b[k]! : unionNode(an, b[k]!);
+  }
   return out;
 }
 
@@ -78,6 +87,15 @@ function covers(a: FieldSet, b: FieldSet): boolean {
 }
 
 function coversNode(an: FieldSet, bn: FieldSet): boolean {
+  return hasUnionShape(an, bn) && covers(an, bn);
+}
+
+/**
+ * Whether `an`, its children holding those of `bn`, is the node {@link unionNode} would build:
+ * one of the normalized shapes makeNode builds (`{}`, or `.` (an empty set) first and children
+ * after it), and a member when `bn` is one.
+ */
+function hasUnionShape(an: FieldSet, bn: FieldSet): boolean {
   let first: string | undefined;
   let count = 0;
   for (const k in an) {
@@ -85,16 +103,33 @@ function coversNode(an: FieldSet, bn: FieldSet): boolean {
     else break;
   }
   const aDot = SELF in an;
-  // Only the normalized shapes makeNode builds: `{}`, or `.` (an empty set) first and children after it.
   if (aDot && (first !== SELF || count < 2 || !isEmptySet(an[SELF]!))) return false;
-  const aMember = aDot || count === 0;
-  if (!aMember && isMember(bn)) return false;
-  return covers(an, bn);
+  return aDot || count === 0 || !isMember(bn);
 }
 
+/**
+ * makeNode(isMember(a) || isMember(b), union(childrenOf(a), childrenOf(b))), built as one object
+ * (`.` first when a member, then the children): `a` itself when it holds b in that shape, and
+ * a's children as they are when they hold b's, as union keeps them.
+ */
 function unionNode(a: FieldSet, b: FieldSet): FieldSet {
-  const children = union(childrenOf(a), childrenOf(b)) as Record<string, FieldSet>;
-  return makeNode(isMember(a) || isMember(b), children) ?? EMPTY;
+  const held = covers(a, b);
+  if (held && hasUnionShape(a, b)) return a;
+  const member = isMember(a) || isMember(b);
+  const out: Record<string, FieldSet> = member ? { [SELF]: EMPTY } : {};
+  if (held) {
+    for (const k in a) if (k !== SELF) out[k] = a[k]!;
+  } else {
+    unionChildren(out, a, b);
+  }
+  // A member with no children is the leaf.
+  return member && isEmptyChildren(out) ? EMPTY : out;
+}
+
+/** Whether `node` has no member but `.`. */
+function isEmptyChildren(node: FieldSet): boolean {
+  for (const k in node) if (k !== SELF) return false;
+  return true;
 }
 
 function childrenOf(node: FieldSet): FieldSet {
@@ -105,47 +140,79 @@ function childrenOf(node: FieldSet): FieldSet {
 }
 
 /**
- * a − b; walks only the paths of b, so it costs O(|b|) beyond copying along those paths. Nodes of
+ * a − b − c (c optional: a − b), as difference(difference(a, b), c) gives it in one walk; walks
+ * only the paths of b and c, so it costs O(|b| + |c|) beyond copying along those paths. Nodes of
  * `a` that lose nothing are `a`'s own (shared, not rebuilt) when rebuilding would give the same
  * node, key order included (`.` first with an empty set, as {@link makeNode} builds it).
  */
-export function difference(a: FieldSet, b: FieldSet): FieldSet {
-  if (isEmptySet(a) || isEmptySet(b)) return a;
-  const changed = changedChildren(a, b);
-  return changed ? withChanges(a, changed, true) : a;
+export function difference(a: FieldSet, b: FieldSet, c?: FieldSet): FieldSet {
+  const bn = isEmptySet(b) ? undefined : b;
+  const cn = c === undefined || isEmptySet(c) ? undefined : c;
+  if ((bn === undefined && cn === undefined) || isEmptySet(a)) return a;
+  const changed = changedChildren(a, bn, cn);
+  return changed ? withChanges(a, changed, true, {}) : a;
 }
 
-/** The children of `a` that `b`'s children take something from, each with what is left (undefined: nothing); undefined when none. */
-function changedChildren(a: FieldSet, b: FieldSet): Map<string, FieldSet | undefined> | undefined {
-  let changed: Map<string, FieldSet | undefined> | undefined;
-  for (const k in b) {
+/**
+ * The children of `a` that the children of `b` or `c` take something from, each with what is left
+ * (undefined: nothing), as a flat list of key and node pairs (a few per node: a list, not a map);
+ * undefined when none.
+ */
+function changedChildren(a: FieldSet, b: FieldSet | undefined, c: FieldSet | undefined): (string | FieldSet | undefined)[] | undefined {
+  let changed: (string | FieldSet | undefined)[] | undefined;
+  for (const k in b ?? EMPTY) {
     if (k === SELF) continue;
     const an = a[k];
     if (!an) continue;
-    const node = differenceNode(an, b[k]!);
-    if (node !== an) (changed ??= new Map()).set(k, node);
+    const node = differenceNode(an, b![k], c?.[k]);
+    if (node === an) continue;
+    if (changed) changed.push(k, node);
+    else changed = [k, node];
+  }
+  for (const k in c ?? EMPTY) {
+    // Path elements never name an Object.prototype member (they start with "f:", "k:", "v:" or "i:").
+    if (k === SELF || (b !== undefined && k in b)) continue;
+    const an = a[k];
+    if (!an) continue;
+    const node = differenceNode(an, undefined, c![k]);
+    if (node === an) continue;
+    if (changed) changed.push(k, node);
+    else changed = [k, node];
   }
   return changed;
 }
 
-/** `node`'s members (but `.` unless `keepSelf`) in order, with `changed` applied. */
-function withChanges(node: FieldSet, changed: Map<string, FieldSet | undefined>, keepSelf: boolean): Record<string, FieldSet> {
-  const out: Record<string, FieldSet> = {};
+/** Adds `node`'s members (but `.` unless `keepSelf`) in order to `out`, with `changed` applied; returns `out`. */
+function withChanges(node: FieldSet, changed: readonly (string | FieldSet | undefined)[], keepSelf: boolean, out: Record<string, FieldSet>): Record<string, FieldSet> {
   for (const k in node) {
     if (k === SELF && !keepSelf) continue;
-    const n = changed.has(k) ? changed.get(k) : node[k];
+    let n: FieldSet | undefined = node[k];
+    for (let i = 0; i < changed.length; i += 2) {
+      if (changed[i] === k) {
+        n = changed[i + 1] as FieldSet | undefined;
+        break;
+      }
+    }
     if (n) out[k] = n;
   }
   return out;
 }
 
-/** makeNode(isMember(an) && !isMember(bn), difference(childrenOf(an), childrenOf(bn))), `an` itself when that equals it. */
-function differenceNode(an: FieldSet, bn: FieldSet): FieldSet | undefined {
+/**
+ * makeNode(isMember(an) && !isMember(bn) && !isMember(cn), difference(childrenOf(an), childrenOf(bn), childrenOf(cn)))
+ * (an absent bn or cn takes nothing), `an` itself when that equals it, else built as one object
+ * (`.` first when a member, then the children).
+ */
+function differenceNode(an: FieldSet, bn: FieldSet | undefined, cn: FieldSet | undefined): FieldSet | undefined {
   const member = isMember(an);
-  const keep = member && !isMember(bn);
-  const changed = changedChildren(an, bn);
+  const keep = member && (bn === undefined || !isMember(bn)) && (cn === undefined || !isMember(cn));
+  const changed = changedChildren(an, bn, cn);
   if (!changed && keep === member && isNormalNode(an)) return an;
-  return makeNode(keep, changed ? withChanges(an, changed, false) : (childrenOf(an) as Record<string, FieldSet>));
+  const out: Record<string, FieldSet> = keep ? { [SELF]: EMPTY } : {};
+  if (changed) withChanges(an, changed, false, out);
+  else for (const k in an) if (k !== SELF) out[k] = an[k]!;
+  if (!isEmptyChildren(out)) return out;
+  return keep ? EMPTY : undefined;
 }
 
 /** Whether makeNode(isMember(node), childrenOf(node)) equals `node`, key order included. */
@@ -312,9 +379,7 @@ export function fieldSetOfValue(value: unknown, fm: FieldMeta | undefined): Fiel
         continue;
       }
       if (list.type === "map" && isPlainObject(item)) {
-        const node: Record<string, FieldSet> = { [SELF]: EMPTY };
-        const filled = addObjectFields(item, itemType, node);
-        out[pe] = filled ? node : EMPTY;
+        out[pe] = keyedItemFieldSet(item, itemType);
       } else {
         out[pe] = EMPTY;
       }
@@ -326,6 +391,12 @@ export function fieldSetOfValue(value: unknown, fm: FieldMeta | undefined): Fiel
     return addObjectFields(value, fm?.type, out) ? out : EMPTY;
   }
   return EMPTY;
+}
+
+/** The set of a list-map item: `.` (the item itself) first, then the fields it sets; the leaf `{}` when it sets none. */
+export function keyedItemFieldSet(item: JsonObject, type: TypeMeta | undefined): FieldSet {
+  const node: Record<string, FieldSet> = { [SELF]: EMPTY };
+  return addObjectFields(item, type, node) ? node : EMPTY;
 }
 
 /** Adds the fields `obj` sets to `out`; returns whether it added any. */

@@ -226,6 +226,12 @@ let createLists = new WeakMap<ManagedFieldsEntry, ManagedFieldsEntry[]>();
  * and only what names the pod (its IPs) is its own. Bounded like the tables above.
  */
 const nodesByHash = new Map<number, FieldSet>();
+/**
+ * The hash of each node {@link sharedNode} returned (interned nodes), cleared with the table above:
+ * a set derived from interned sets (a manager losing a change's fields, the writer taking them)
+ * shares all but the paths that changed, so hashing and interning it walks those paths only.
+ */
+const nodeHashes = new Map<FieldSet, number>();
 const NODE_LIMIT = 8192;
 
 function sharedFieldSet(set: FieldSet): { set: FieldSet; id: number } {
@@ -257,7 +263,7 @@ type Derive = (base: FieldSet, change: OwnershipChange) => FieldSet;
 
 /** Another manager's fields after the write: the taken and the removed fields are no longer theirs. */
 function lose(base: FieldSet, change: OwnershipChange): FieldSet {
-  return difference(difference(base, change.taken), change.removed);
+  return difference(base, change.taken, change.removed);
 }
 
 /** The writer's fields after the write: its previous fields lose the change's, then it takes the taken ones. */
@@ -326,6 +332,11 @@ let sharedNodeHash = 0;
 
 /** `node` built from interned subtrees (itself when they already are), interned; hashes as {@link hashFieldSet}, bottom-up. */
 function sharedNode(node: FieldSet): FieldSet {
+  const interned = nodeHashes.get(node);
+  if (interned !== undefined) {
+    sharedNodeHash = interned;
+    return node;
+  }
   let h = 0x811c9dc5;
   let out: Record<string, FieldSet> | undefined;
   for (const k in node) {
@@ -349,13 +360,19 @@ function sharedNode(node: FieldSet): FieldSet {
   if (known === built) return built;
   // Children are interned now, so comparing with an interned node stops at their identity.
   if (known && sameFieldSet(known, built)) return known;
-  if (nodesByHash.size >= NODE_LIMIT) nodesByHash.clear();
+  if (nodesByHash.size >= NODE_LIMIT) {
+    nodesByHash.clear();
+    nodeHashes.clear();
+  }
   nodesByHash.set(hash, built);
+  nodeHashes.set(built, hash);
   return built;
 }
 
 /** FNV-1a over the set's keys in order, each key followed by its member's own hash (nothing allocated). */
 function hashFieldSet(set: FieldSet): number {
+  const interned = nodeHashes.get(set);
+  if (interned !== undefined) return interned;
   let h = 0x811c9dc5;
   for (const k in set) {
     for (let i = 0; i < k.length; i++) h = Math.imul(h ^ k.charCodeAt(i), 0x01000193);
@@ -367,15 +384,40 @@ function hashFieldSet(set: FieldSet): number {
 /** Equal sets with their keys in the same order: the same FieldsV1 JSON. */
 function sameFieldSet(a: FieldSet, b: FieldSet): boolean {
   if (a === b) return true;
-  // One key array (b's), and none for leaves: most members compared are leaves, and these arrays were a measurable part of every write's garbage.
-  let bk: string[] | undefined;
-  let i = 0;
+  // Members first (b has each of a's, equal), then as many keys, then their order.
+  let count = 0;
   for (const k in a) {
-    bk ??= Object.keys(b);
-    if (k !== bk[i++] || !sameFieldSet(a[k]!, b[k]!)) return false;
+    const bn = b[k];
+    if (bn === undefined || !sameFieldSet(a[k]!, bn)) return false;
+    count++;
   }
-  if (bk) return i === bk.length;
-  for (const _ in b) return false;
+  let bCount = 0;
+  for (const _ in b) if (++bCount > count) return false;
+  return bCount === count && sameKeyOrder(a, b, count);
+}
+
+/** Keys compared position by position without key arrays (these were a measurable part of every write's garbage) for the few keys a node mostly has. */
+const IN_PLACE_ORDER_MAX = 8;
+
+/** Whether `a` and `b`, which have the same `count` keys, list them in the same order. */
+function sameKeyOrder(a: FieldSet, b: FieldSet, count: number): boolean {
+  if (count < 2) return true;
+  if (count > IN_PLACE_ORDER_MAX) {
+    const ak = Object.keys(a);
+    const bk = Object.keys(b);
+    for (let i = 0; i < count; i++) if (ak[i] !== bk[i]) return false;
+    return true;
+  }
+  let j = 0;
+  for (const kb in b) {
+    let i = 0;
+    for (const ka in a) {
+      if (i++ < j) continue;
+      if (ka !== kb) return false;
+      break;
+    }
+    j++;
+  }
   return true;
 }
 

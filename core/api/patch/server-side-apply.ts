@@ -64,7 +64,7 @@ export function applyServerSide<T extends KubeObject>(live: T | undefined, appli
   }
   if (conflicts.length > 0 && !options.force) throw applyConflict(conflicts);
   for (const [k, m] of managers) {
-    const fields = difference(difference(m.fields, changed), changes.removed);
+    const fields = difference(m.fields, changed, changes.removed);
     if (fields !== m.fields) managers.set(k, { ...m, fields });
   }
   self.time = formatTime(options.now);
