@@ -15,7 +15,8 @@ import type { Backoff } from "./backoff.js";
 import { ContainerConfigError, containerEnv, expandReferences, type ObjectSource } from "./container-env.js";
 import type { PodServiceVariables } from "./service-env.js";
 import type { ContainerSlot } from "./container-slot.js";
-import { buildPodStatus, statusUnchanged, type PodStatusInput } from "./pod-status.js";
+import { buildPodStatus, type PodStatusInput } from "./pod-status.js";
+import { podStatusPatch } from "./pod-status-patch.js";
 import { admissionRequests } from "./admission.js";
 import { ProbeWorker, runProbe, type ProbeKind } from "./probes.js";
 import type { KubeletMetricsRecorder } from "./kubelet-metrics.js";
@@ -1033,14 +1034,18 @@ export class PodWorker {
     else if (this.pod.status?.startTime) input.startTime = Date.parse(this.pod.status.startTime);
     if (this.terminal) input.terminal = this.terminal;
     const status: PodStatus = buildPodStatus(input);
-    if (!this.statusStale && statusUnchanged(status, this.pod.status)) return;
+    // Only what changed since the status as last read (a static pod: as last written to its
+    // mirror, whose uid is not tracked here; all of it to a new mirror).
+    const isStatic = this.isStatic;
+    const patch = podStatusPatch(isStatic ? undefined : this.uid, isStatic && this.statusStale ? undefined : this.pod.status, status);
+    if (!patch) return;
     // A static pod keeps its own status; the API object it is written to is its mirror.
-    if (this.isStatic) this.pod = { ...this.pod, status };
+    if (isStatic) this.pod = { ...this.pod, status };
     this.statusStale = true;
     this.writing = true;
     const previousWrite = this.ownWrite;
     try {
-      const updated = await this.k.client.resource<Pod>("Pod").patch(this.pod.metadata!.name!, "merge", { status }, { namespace: this.pod.metadata!.namespace!, subresource: "status" });
+      const updated = await this.k.client.resource<Pod>("Pod").patch(this.pod.metadata!.name!, "strategic", patch, { namespace: this.pod.metadata!.namespace!, subresource: "status" });
       this.statusStale = false;
       if (updated.metadata?.uid === this.uid) {
         this.pod = updated;
@@ -1053,7 +1058,8 @@ export class PodWorker {
       }
     } catch (err) {
       this.settleWrite(previousWrite);
-      if (isStatusError(err) && err.code === 404) return;
+      // Gone, or replaced by another pod of the same name (the uid precondition refused the patch).
+      if (isStatusError(err) && (err.code === 404 || err.status.details?.causes?.some((c) => c.field === "metadata.uid"))) return;
       throw err;
     }
   }

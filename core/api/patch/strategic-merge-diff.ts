@@ -1,5 +1,5 @@
 import { badRequest } from "../status.js";
-import { isPlainObject, jsonEqual, type JsonObject } from "./json-value.js";
+import { isPlainObject, jsonEqual, jsonEqualIgnoringNulls, type JsonObject } from "./json-value.js";
 import { patchMetaFor, type FieldMeta, type TypeMeta } from "./patch-meta.js";
 import { unprocessablePatch } from "./patch-errors.js";
 import { DELETE_FROM_PRIMITIVE_LIST, DIRECTIVE, RETAIN_KEYS, SET_ELEMENT_ORDER } from "./strategic-merge-patch.js";
@@ -7,7 +7,18 @@ import { DELETE_FROM_PRIMITIVE_LIST, DIRECTIVE, RETAIN_KEYS, SET_ELEMENT_ORDER }
 /** The annotation kubectl apply keeps the last applied configuration in. */
 export const LAST_APPLIED_ANNOTATION = "kubectl.kubernetes.io/last-applied-configuration";
 
-interface DiffOptions {
+/** Options of {@link createStrategicMergePatch}. */
+export interface TwoWayPatchOptions {
+  /**
+   * Both documents are typed objects as `json.Marshal` of one Go type would make them: a null
+   * member and a missing one are the same (a stored object has its nulls dropped; one built
+   * afresh may carry Go's null for an unset always-present field, such as a condition's
+   * `lastProbeTime`). Set it to diff an object read back from the API against a new version of it.
+   */
+  nullIsUnset?: boolean;
+}
+
+interface DiffOptions extends TwoWayPatchOptions {
   ignoreDeletions?: boolean;
   ignoreChangesAndAdditions?: boolean;
   setElementOrder?: boolean;
@@ -20,8 +31,8 @@ interface DiffOptions {
  * `$patch: delete` items / `$deleteFromPrimitiveList`, and `$setElementOrder` when order or
  * content changed. Kinds without patch meta get a JSON merge patch (lists replaced whole).
  */
-export function createStrategicMergePatch(original: unknown, modified: unknown, kind: string): JsonObject {
-  return diffMaps(asObject(original), asObject(modified), patchMetaFor(kind), { setElementOrder: true });
+export function createStrategicMergePatch(original: unknown, modified: unknown, kind: string, options: TwoWayPatchOptions = {}): JsonObject {
+  return diffMaps(asObject(original), asObject(modified), patchMetaFor(kind), { setElementOrder: true, nullIsUnset: options.nullIsUnset });
 }
 
 /**
@@ -61,11 +72,20 @@ function diffMaps(original: JsonObject, modified: JsonObject, meta: TypeMeta | u
   const retainKeys: string[] = [];
   for (const [key, mod] of Object.entries(modified)) {
     if (opts.buildRetainKeys && mod !== null) retainKeys.push(key);
+    const orig = original[key];
+    if (opts.nullIsUnset) {
+      const origUnset = orig === null || orig === undefined;
+      const modUnset = mod === null || mod === undefined;
+      if (origUnset || modUnset) {
+        if (!origUnset && !opts.ignoreDeletions) patch[key] = null;
+        else if (!modUnset && !opts.ignoreChangesAndAdditions) patch[key] = mod;
+        continue;
+      }
+    }
     if (!(key in original)) {
       if (!opts.ignoreChangesAndAdditions) patch[key] = mod;
       continue;
     }
-    const orig = original[key];
     if (key === DIRECTIVE) {
       if (orig !== mod) patch[key] = mod;
       continue;
@@ -77,18 +97,23 @@ function diffMaps(original: JsonObject, modified: JsonObject, meta: TypeMeta | u
     const fm = meta?.fields?.[key];
     if (isPlainObject(orig)) {
       if (fm?.patch === "replace") {
-        if (!opts.ignoreChangesAndAdditions && !jsonEqual(orig, mod)) patch[key] = mod;
+        if (!opts.ignoreChangesAndAdditions && !equal(orig, mod, opts)) patch[key] = mod;
         continue;
       }
       const sub = diffMaps(orig, mod as JsonObject, fm?.type, { ...opts, buildRetainKeys: hasRetainKeys(fm) });
       if (Object.keys(sub).length > 0) patch[key] = sub;
     } else if (Array.isArray(orig) && isMerge(fm)) {
       diffListField(key, orig, mod as unknown[], fm!, patch, { ...opts, buildRetainKeys: hasRetainKeys(fm) });
-    } else if (!opts.ignoreChangesAndAdditions && !jsonEqual(orig, mod)) {
+    } else if (!opts.ignoreChangesAndAdditions && !equal(orig, mod, opts)) {
       patch[key] = mod;
     }
   }
-  if (!opts.ignoreDeletions) for (const key of Object.keys(original)) if (!(key in modified)) patch[key] = null;
+  if (!opts.ignoreDeletions) {
+    for (const key of Object.keys(original)) {
+      if (key in modified || (opts.nullIsUnset && (original[key] === null || original[key] === undefined))) continue;
+      patch[key] = null;
+    }
+  }
   if (retainKeys.length > 0 && (Object.keys(patch).length > 0 || Object.keys(modified).some((k) => !(k in original)))) {
     patch[RETAIN_KEYS] = retainKeys.sort();
   }
@@ -162,6 +187,10 @@ function mergePatches(deletions: JsonObject, delta: JsonObject, meta: TypeMeta |
     } else out[key] = value;
   }
   return out;
+}
+
+function equal(a: unknown, b: unknown, opts: DiffOptions): boolean {
+  return opts.nullIsUnset ? jsonEqualIgnoringNulls(a, b) : jsonEqual(a, b);
 }
 
 function isMerge(fm: FieldMeta | undefined): boolean {
