@@ -68,109 +68,179 @@ function asObject(v: unknown): JsonObject {
 }
 
 function diffMaps(original: JsonObject, modified: JsonObject, meta: TypeMeta | undefined, opts: DiffOptions): JsonObject {
+  // for-in loops and flags, not entry/key arrays: this runs for every map of every diff (the kubelet diffs each status write).
   const patch: JsonObject = {};
-  const retainKeys: string[] = [];
-  for (const [key, mod] of Object.entries(modified)) {
-    if (opts.buildRetainKeys && mod !== null) retainKeys.push(key);
+  let changed = false;
+  let added = false;
+  let retainKeys: string[] | undefined;
+  for (const key in modified) {
+    const mod = modified[key];
+    if (opts.buildRetainKeys && mod !== null) (retainKeys ??= []).push(key);
     const orig = original[key];
     if (opts.nullIsUnset) {
       const origUnset = orig === null || orig === undefined;
       const modUnset = mod === null || mod === undefined;
       if (origUnset || modUnset) {
-        if (!origUnset && !opts.ignoreDeletions) patch[key] = null;
-        else if (!modUnset && !opts.ignoreChangesAndAdditions) patch[key] = mod;
+        if (!(key in original)) added = true;
+        if (!origUnset && !opts.ignoreDeletions) {
+          patch[key] = null;
+          changed = true;
+        } else if (!modUnset && !opts.ignoreChangesAndAdditions) {
+          patch[key] = mod;
+          changed = true;
+        }
         continue;
       }
     }
     if (!(key in original)) {
-      if (!opts.ignoreChangesAndAdditions) patch[key] = mod;
+      added = true;
+      if (!opts.ignoreChangesAndAdditions) {
+        patch[key] = mod;
+        changed = true;
+      }
       continue;
     }
     if (key === DIRECTIVE) {
-      if (orig !== mod) patch[key] = mod;
+      if (orig !== mod) {
+        patch[key] = mod;
+        changed = true;
+      }
       continue;
     }
     if (kindOf(orig) !== kindOf(mod)) {
-      if (!opts.ignoreChangesAndAdditions) patch[key] = mod;
+      if (!opts.ignoreChangesAndAdditions) {
+        patch[key] = mod;
+        changed = true;
+      }
       continue;
     }
     const fm = meta?.fields?.[key];
     if (isPlainObject(orig)) {
       if (fm?.patch === "replace") {
-        if (!opts.ignoreChangesAndAdditions && !equal(orig, mod, opts)) patch[key] = mod;
+        if (!opts.ignoreChangesAndAdditions && !equal(orig, mod, opts)) {
+          patch[key] = mod;
+          changed = true;
+        }
         continue;
       }
-      const sub = diffMaps(orig, mod as JsonObject, fm?.type, { ...opts, buildRetainKeys: hasRetainKeys(fm) });
-      if (Object.keys(sub).length > 0) patch[key] = sub;
+      const sub = diffMaps(orig, mod as JsonObject, fm?.type, optionsFor(fm, opts));
+      if (!isEmpty(sub)) {
+        patch[key] = sub;
+        changed = true;
+      }
     } else if (Array.isArray(orig) && isMerge(fm)) {
-      diffListField(key, orig, mod as unknown[], fm!, patch, { ...opts, buildRetainKeys: hasRetainKeys(fm) });
+      if (diffListField(key, orig, mod as unknown[], fm!, patch, optionsFor(fm, opts))) changed = true;
     } else if (!opts.ignoreChangesAndAdditions && !equal(orig, mod, opts)) {
       patch[key] = mod;
+      changed = true;
     }
   }
   if (!opts.ignoreDeletions) {
-    for (const key of Object.keys(original)) {
+    for (const key in original) {
       if (key in modified || (opts.nullIsUnset && (original[key] === null || original[key] === undefined))) continue;
       patch[key] = null;
+      changed = true;
     }
   }
-  if (retainKeys.length > 0 && (Object.keys(patch).length > 0 || Object.keys(modified).some((k) => !(k in original)))) {
-    patch[RETAIN_KEYS] = retainKeys.sort();
-  }
+  if (retainKeys && (changed || added)) patch[RETAIN_KEYS] = retainKeys.sort();
   return patch;
 }
 
-function diffListField(key: string, original: unknown[], modified: unknown[], fm: FieldMeta, patch: JsonObject, opts: DiffOptions): void {
+/** The options for a field's value: `opts` itself unless the field's `$retainKeys` setting differs (no copy per map). */
+function optionsFor(fm: FieldMeta | undefined, opts: DiffOptions): DiffOptions {
+  const retain = hasRetainKeys(fm);
+  return retain === !!opts.buildRetainKeys ? opts : { ...opts, buildRetainKeys: retain };
+}
+
+function isEmpty(obj: JsonObject): boolean {
+  for (const _ in obj) return false;
+  return true;
+}
+
+/** Adds the list field's part of the patch to `patch`; true when it added anything. */
+function diffListField(key: string, original: unknown[], modified: unknown[], fm: FieldMeta, patch: JsonObject, opts: DiffOptions): boolean {
   if (original.length === 0) {
-    if (modified.length > 0 && !opts.ignoreChangesAndAdditions) patch[key] = modified;
-    return;
+    if (modified.length > 0 && !opts.ignoreChangesAndAdditions) {
+      patch[key] = modified;
+      return true;
+    }
+    return false;
   }
   const sample = original.find((v) => v !== null) ?? modified.find((v) => v !== null);
   if (Array.isArray(sample)) throw unprocessablePatch("lists of lists are not supported");
+  let changed = false;
   if (isPlainObject(sample)) {
     const mergeKey = fm.mergeKey ?? "";
     const [changes, deletions] = diffListsOfMaps(original as JsonObject[], modified as JsonObject[], fm.type, mergeKey, opts);
-    const order = new Map(modified.map((m, i) => [String((m as JsonObject)[mergeKey]), i]));
-    changes.sort((a, b) => (order.get(String(a[mergeKey])) ?? 0) - (order.get(String(b[mergeKey])) ?? 0));
-    const list = [...changes, ...deletions];
-    const orderSame = original.length === modified.length && original.every((o, i) => (o as JsonObject)[mergeKey] === (modified[i] as JsonObject)[mergeKey]);
-    if (list.length > 0) patch[key] = list;
+    if (changes.length > 1) {
+      const order = new Map(modified.map((m, i) => [String((m as JsonObject)[mergeKey]), i]));
+      changes.sort((a, b) => (order.get(String(a[mergeKey])) ?? 0) - (order.get(String(b[mergeKey])) ?? 0));
+    }
+    const list = deletions.length > 0 ? [...changes, ...deletions] : changes;
+    let orderSame = original.length === modified.length;
+    for (let i = 0; orderSame && i < original.length; i++) orderSame = (original[i] as JsonObject)[mergeKey] === (modified[i] as JsonObject)[mergeKey];
+    if (list.length > 0) {
+      patch[key] = list;
+      changed = true;
+    }
     if (opts.setElementOrder && ((!opts.ignoreChangesAndAdditions && (list.length > 0 || !orderSame)) || (!opts.ignoreDeletions && list.length > 0))) {
       patch[SET_ELEMENT_ORDER + key] = modified.map((m) => ({ [mergeKey]: (m as JsonObject)[mergeKey] }));
+      changed = true;
     }
-    return;
+    return changed;
   }
   const before = new Set(original.map(String));
   const after = new Set(modified.map(String));
   const additions = opts.ignoreChangesAndAdditions ? [] : modified.filter((v, i) => !before.has(String(v)) && modified.findIndex((w) => String(w) === String(v)) === i);
   const deletions = opts.ignoreDeletions ? [] : [...new Map(original.filter((v) => !after.has(String(v))).map((v) => [String(v), v])).values()].sort(byString);
-  if (additions.length > 0) patch[key] = additions;
-  if (deletions.length > 0) patch[DELETE_FROM_PRIMITIVE_LIST + key] = deletions;
+  if (additions.length > 0) {
+    patch[key] = additions;
+    changed = true;
+  }
+  if (deletions.length > 0) {
+    patch[DELETE_FROM_PRIMITIVE_LIST + key] = deletions;
+    changed = true;
+  }
   if (opts.setElementOrder && ((!opts.ignoreDeletions && deletions.length > 0) || (!opts.ignoreChangesAndAdditions && !jsonEqual(original, modified)))) {
     patch[SET_ELEMENT_ORDER + key] = modified;
+    changed = true;
   }
+  return changed;
 }
+
+/** Lists up to this long are searched item by item for a merge key: cheaper than building maps of them. */
+const SMALL_LIST = 16;
 
 function diffListsOfMaps(original: JsonObject[], modified: JsonObject[], meta: TypeMeta | undefined, mergeKey: string, opts: DiffOptions): [JsonObject[], JsonObject[]] {
   const changes: JsonObject[] = [];
   const deletions: JsonObject[] = [];
-  const before = new Map(original.map((o) => [String(o[mergeKey]), o]));
-  const after = new Set(modified.map((m) => String(m[mergeKey])));
+  const small = original.length <= SMALL_LIST && modified.length <= SMALL_LIST;
+  const before = small ? undefined : new Map(original.map((o) => [String(o[mergeKey]), o]));
   for (const mod of modified) {
-    const orig = before.get(String(mod[mergeKey]));
+    const orig = before ? before.get(String(mod[mergeKey])) : lastWithKey(original, mergeKey, String(mod[mergeKey]));
     if (!orig) {
       if (!opts.ignoreChangesAndAdditions) changes.push(mod);
       continue;
     }
     const sub = diffMaps(orig, mod, meta, opts);
-    if (Object.keys(sub).length > 0) changes.push({ ...sub, [mergeKey]: mod[mergeKey] });
-  }
-  if (!opts.ignoreDeletions) {
-    for (const orig of [...original].sort((a, b) => byString(a[mergeKey], b[mergeKey]))) {
-      if (!after.has(String(orig[mergeKey]))) deletions.push({ [DIRECTIVE]: "delete", [mergeKey]: orig[mergeKey] });
+    if (!isEmpty(sub)) {
+      sub[mergeKey] = mod[mergeKey];
+      changes.push(sub);
     }
   }
+  if (!opts.ignoreDeletions) {
+    const after = small ? undefined : new Set(modified.map((m) => String(m[mergeKey])));
+    const gone = original.filter((o) => (after ? !after.has(String(o[mergeKey])) : !lastWithKey(modified, mergeKey, String(o[mergeKey]))));
+    if (gone.length > 1) gone.sort((a, b) => byString(a[mergeKey], b[mergeKey]));
+    for (const orig of gone) deletions.push({ [DIRECTIVE]: "delete", [mergeKey]: orig[mergeKey] });
+  }
   return [changes, deletions];
+}
+
+/** The last item whose merge key reads `key` (as a map keyed by it would hold). */
+function lastWithKey(list: JsonObject[], mergeKey: string, key: string): JsonObject | undefined {
+  for (let i = list.length - 1; i >= 0; i--) if (String(list[i]![mergeKey]) === key) return list[i];
+  return undefined;
 }
 
 /** Merges the deletions patch and the additions/changes patch of a three-way diff. */
