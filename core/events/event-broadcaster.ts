@@ -183,24 +183,14 @@ export class EventBroadcaster {
 }
 
 /**
- * The Event's `involvedObject` (client-go's GetReference): a reference is taken as it is, an
- * object's from its kind, metadata and apiVersion. Members in ObjectReference's order, unset ones
- * left out (built directly: this runs for every event).
+ * The Event's `involvedObject` (client-go's GetReference): a reference is taken as it is (shared,
+ * never changed), an object's is made from its kind, metadata and apiVersion, in ObjectReference's
+ * member order, unset ones left out (built directly: this runs for every event).
  */
 function referenceTo(obj: EventTarget): ObjectReference {
-  const ref: ObjectReference = {};
   const meta = (obj as ObjectLike).metadata;
-  if (!meta) {
-    const given = obj as ObjectReference;
-    if (given.kind !== undefined) ref.kind = given.kind;
-    if (given.namespace !== undefined) ref.namespace = given.namespace;
-    ref.name = given.name;
-    if (given.uid !== undefined) ref.uid = given.uid;
-    if (given.apiVersion !== undefined) ref.apiVersion = given.apiVersion;
-    if (given.resourceVersion !== undefined) ref.resourceVersion = given.resourceVersion;
-    if (given.fieldPath !== undefined) ref.fieldPath = given.fieldPath;
-    return ref;
-  }
+  if (!meta) return obj as ObjectReference;
+  const ref: ObjectReference = {};
   if (obj.kind !== undefined) ref.kind = obj.kind;
   if (meta.namespace !== undefined) ref.namespace = meta.namespace;
   ref.name = meta.name;
