@@ -107,7 +107,7 @@ function diffMaps(original: JsonObject, modified: JsonObject, meta: TypeMeta | u
       }
       continue;
     }
-    if (kindOf(orig) !== kindOf(mod)) {
+    if (!sameKind(orig, mod)) {
       if (!opts.ignoreChangesAndAdditions) {
         patch[key] = mod;
         changed = true;
@@ -166,13 +166,14 @@ function diffListField(key: string, original: unknown[], modified: unknown[], fm
     }
     return false;
   }
-  const sample = original.find((v) => v !== null) ?? modified.find((v) => v !== null);
+  const sample = firstNonNull(original) ?? firstNonNull(modified);
   if (Array.isArray(sample)) throw unprocessablePatch("lists of lists are not supported");
   let changed = false;
   if (isPlainObject(sample)) {
     const mergeKey = fm.mergeKey ?? "";
     const [changes, deletions] = diffListsOfMaps(original as JsonObject[], modified as JsonObject[], fm.type, mergeKey, opts);
-    if (changes.length > 1) {
+    // Changes come in modified's order already; only repeated keys (the last one's place wins) can move them.
+    if (changes.length > 1 && hasRepeatedKey(modified as JsonObject[], mergeKey)) {
       const order = new Map(modified.map((m, i) => [String((m as JsonObject)[mergeKey]), i]));
       changes.sort((a, b) => (order.get(String(a[mergeKey])) ?? 0) - (order.get(String(b[mergeKey])) ?? 0));
     }
@@ -271,8 +272,24 @@ function hasRetainKeys(fm: FieldMeta | undefined): boolean {
   return fm?.patch === "retainKeys" || fm?.patch === "merge,retainKeys";
 }
 
-function kindOf(v: unknown): string {
-  return Array.isArray(v) ? "array" : v === null ? "null" : typeof v;
+/** The same JSON kind (object, array, null, string, number, boolean), without naming it. */
+function sameKind(a: unknown, b: unknown): boolean {
+  return typeof a === typeof b && (a === null) === (b === null) && Array.isArray(a) === Array.isArray(b);
+}
+
+function firstNonNull(list: unknown[]): unknown {
+  for (const v of list) if (v !== null) return v;
+  return undefined;
+}
+
+/** Whether two items share a merge key (assumed for long lists, which the caller then sorts as before). */
+function hasRepeatedKey(list: JsonObject[], mergeKey: string): boolean {
+  if (list.length > SMALL_LIST) return true;
+  for (let i = 1; i < list.length; i++) {
+    const key = String(list[i]![mergeKey]);
+    for (let j = 0; j < i; j++) if (String(list[j]![mergeKey]) === key) return true;
+  }
+  return false;
 }
 
 function byString(a: unknown, b: unknown): number {
