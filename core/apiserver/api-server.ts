@@ -495,6 +495,8 @@ export class ApiServer implements ApiServerApi {
       if (pinned !== undefined && pinned !== current.metadata?.resourceVersion) throw conflict(type.descriptor, name);
       const draft = produce(current);
       this.applyScope(type, namespace, draft);
+      // A uid the write sets (a patch's precondition, as the kubelet's status patch) must be the stored one: rest.BeforeUpdate keeps it and validation refuses a change (422).
+      const sentUid = draft.metadata.uid;
       keepSystemMeta(draft, current);
       const partial = subresource && subresource !== "status" ? strategy.subresourceUpdates?.[subresource] : undefined;
       if (partial) {
@@ -526,7 +528,8 @@ export class ApiServer implements ApiServerApi {
         }
       }
       if (!managedByApply) this.fieldManager.recordUpdate(current, draft, options.fieldManager, subresource || undefined, type.descriptor);
-      const errors: FieldError[] = [...validateFinalizerChange(draft, current)];
+      const errors: FieldError[] = sentUid && sentUid !== current.metadata?.uid ? [fieldError.immutable("metadata.uid", sentUid)] : [];
+      errors.push(...validateFinalizerChange(draft, current));
       if (partial) errors.push(...partial.validate(draft, current, this.strategyContext));
       else if (subresource === "status") errors.push(...(strategy.validateStatusUpdate?.(draft, current, this.strategyContext) ?? []));
       else errors.push(...(strategy.validate?.(draft, this.strategyContext) ?? []), ...(strategy.validateUpdate?.(draft, current, this.strategyContext) ?? []));

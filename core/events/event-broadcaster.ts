@@ -7,7 +7,7 @@ import type { Client, ResourceClient } from "../client/client.js";
 import type { Logger } from "../log/logger.js";
 import { EventCorrelator, type EventCorrelatorOptions } from "./event-correlator.js";
 import { EventNamer } from "./event-name.js";
-import type { EventRecorder, EventSource, EventType } from "./event-recorder.js";
+import type { EventRecorder, EventSource, EventTarget, EventType } from "./event-recorder.js";
 import { formatMessage } from "./format-message.js";
 
 /** client-go: events waiting to be written beyond this are dropped. */
@@ -54,7 +54,7 @@ export class EventBroadcaster {
   newRecorder(source: EventSource): EventRecorder {
     // One source object for all of this recorder's events (events are never changed once built).
     source = Object.freeze(source.host ? { component: source.component, host: source.host } : { component: source.component });
-    const emit = (obj: ObjectLike, annotations: Record<string, string> | undefined, type: EventType, reason: string, message: string): void => {
+    const emit = (obj: EventTarget, annotations: Record<string, string> | undefined, type: EventType, reason: string, message: string): void => {
       if (type !== "Normal" && type !== "Warning") {
         this.options.log.error(`Unsupported event type: '${String(type)}'`);
         return;
@@ -81,26 +81,19 @@ export class EventBroadcaster {
     await this.flush();
   }
 
-  private makeEvent(source: EventSource, obj: ObjectLike, annotations: Record<string, string> | undefined, type: EventType, reason: string, message: string): Event | undefined {
-    const meta = obj.metadata;
-    if (!meta?.name) {
+  private makeEvent(source: EventSource, obj: EventTarget, annotations: Record<string, string> | undefined, type: EventType, reason: string, message: string): Event | undefined {
+    const involvedObject = referenceTo(obj);
+    const name = involvedObject.name;
+    if (!name) {
       this.options.log.error("Could not construct reference to object: it has no name", { kind: obj.kind, reason });
       return undefined;
     }
     const now = this.options.clock.now();
     const ts = rfc3339(now);
-    // The reference without unset fields (built directly: this runs for every event).
-    const involvedObject: ObjectReference = {};
-    if (obj.kind !== undefined) involvedObject.kind = obj.kind;
-    if (meta.namespace !== undefined) involvedObject.namespace = meta.namespace;
-    involvedObject.name = meta.name;
-    if (meta.uid !== undefined) involvedObject.uid = meta.uid;
-    if (obj.apiVersion !== undefined) involvedObject.apiVersion = obj.apiVersion;
-    if (meta.resourceVersion !== undefined) involvedObject.resourceVersion = meta.resourceVersion;
     const event: Event = {
       apiVersion: "v1",
       kind: "Event",
-      metadata: { name: this.namer.name(meta.name, now), namespace: meta.namespace || "default", ...(annotations ? { annotations: { ...annotations } } : {}) },
+      metadata: { name: this.namer.name(name, now), namespace: involvedObject.namespace || "default", ...(annotations ? { annotations: { ...annotations } } : {}) },
       involvedObject,
       reason,
       message,
@@ -187,4 +180,22 @@ export class EventBroadcaster {
       return false;
     }
   }
+}
+
+/**
+ * The Event's `involvedObject` (client-go's GetReference): a reference is taken as it is (shared,
+ * never changed), an object's is made from its kind, metadata and apiVersion, in ObjectReference's
+ * member order, unset ones left out (built directly: this runs for every event).
+ */
+function referenceTo(obj: EventTarget): ObjectReference {
+  const meta = (obj as ObjectLike).metadata;
+  if (!meta) return obj as ObjectReference;
+  const ref: ObjectReference = {};
+  if (obj.kind !== undefined) ref.kind = obj.kind;
+  if (meta.namespace !== undefined) ref.namespace = meta.namespace;
+  ref.name = meta.name;
+  if (meta.uid !== undefined) ref.uid = meta.uid;
+  if (obj.apiVersion !== undefined) ref.apiVersion = obj.apiVersion;
+  if (meta.resourceVersion !== undefined) ref.resourceVersion = meta.resourceVersion;
+  return ref;
 }

@@ -1,3 +1,4 @@
+import type { ObjectReference } from "kubernetes-types/core/v1.js";
 import type { ObjectLike } from "../api/object.js";
 
 /** core/v1 Event types. */
@@ -10,6 +11,13 @@ export interface EventSource {
 }
 
 /**
+ * What an Event is about: an object, or a reference to one (used as it is, as client-go's
+ * `GetReference` does with an ObjectReference) — such as the kubelet's references to one container
+ * of a pod, whose `fieldPath` is `spec.containers{<name>}`.
+ */
+export type EventTarget = ObjectLike | ObjectReference;
+
+/**
  * Records Events about objects, as client-go's `record.EventRecorder`. Calls never block or
  * throw: events are queued and written in the background, failures are logged. Repeats are
  * aggregated (see {@link EventCorrelator}).
@@ -19,9 +27,9 @@ export interface EventRecorder {
    * `reason`: a short UpperCamelCase word machines can switch on ("Created", "FailedScheduling");
    * `message`: for humans.
    */
-  event(obj: ObjectLike, type: EventType, reason: string, message: string): void;
+  event(obj: EventTarget, type: EventType, reason: string, message: string): void;
   /** As {@link event} with a printf-style message (`%s`, `%d`, `%v`, `%q`, `%%`). */
-  eventf(obj: ObjectLike, type: EventType, reason: string, messageFmt: string, ...args: unknown[]): void;
+  eventf(obj: EventTarget, type: EventType, reason: string, messageFmt: string, ...args: unknown[]): void;
   /** As {@link eventf}, with annotations on the Event. */
-  annotatedEventf(obj: ObjectLike, annotations: Record<string, string>, type: EventType, reason: string, messageFmt: string, ...args: unknown[]): void;
+  annotatedEventf(obj: EventTarget, annotations: Record<string, string>, type: EventType, reason: string, messageFmt: string, ...args: unknown[]): void;
 }

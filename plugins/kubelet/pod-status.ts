@@ -155,34 +155,3 @@ export function buildPodStatus(input: PodStatusInput): PodStatus {
   if (input.terminal?.message) status.message = input.terminal.message;
   return status;
 }
-
-/**
- * Whether writing `status` as a merge patch would leave `current` as it is (upstream's status
- * manager skips such writes): every field the kubelet sets equals the stored one. The fields are
- * scalars and lists, which a merge patch replaces whole, so this is a deep comparison per field;
- * an absent field and a null one are the same (a stored object drops nulls).
- */
-export function statusUnchanged(status: PodStatus, current: PodStatus | undefined): boolean {
-  if (!current) return false;
-  const a = status as Record<string, unknown>;
-  const b = current as Record<string, unknown>;
-  for (const key in a) if (!sameValue(a[key], b[key])) return false;
-  return true;
-}
-
-function sameValue(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (a === null || a === undefined) return b === null || b === undefined;
-  if (b === null || b === undefined || typeof a !== "object" || typeof b !== "object") return false;
-  if (Array.isArray(a)) {
-    if (!Array.isArray(b) || a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (!sameValue(a[i], b[i])) return false;
-    return true;
-  }
-  if (Array.isArray(b)) return false;
-  const x = a as Record<string, unknown>;
-  const y = b as Record<string, unknown>;
-  for (const k in x) if (!sameValue(x[k], y[k])) return false;
-  for (const k in y) if (!(k in x) && y[k] !== null && y[k] !== undefined) return false;
-  return true;
-}

@@ -15,7 +15,9 @@ import type { Backoff } from "./backoff.js";
 import { ContainerConfigError, containerEnv, expandReferences, type ObjectSource } from "./container-env.js";
 import type { PodServiceVariables } from "./service-env.js";
 import type { ContainerSlot } from "./container-slot.js";
-import { buildPodStatus, statusUnchanged, type PodStatusInput } from "./pod-status.js";
+import { buildPodStatus, type PodStatusInput } from "./pod-status.js";
+import { podStatusPatch } from "./pod-status-patch.js";
+import { containerRef } from "./container-ref.js";
 import { admissionRequests } from "./admission.js";
 import { ProbeWorker, runProbe, type ProbeKind } from "./probes.js";
 import type { KubeletMetricsRecorder } from "./kubelet-metrics.js";
@@ -629,7 +631,7 @@ export class PodWorker {
       const delay = this.k.restartBackoff.get(key);
       const reason = "CrashLoopBackOff";
       const message = `back-off ${formatDelay(delay)} restarting failed container=${s.name} pod=${this.pod.metadata?.name}_${this.pod.metadata?.namespace}(${this.uid})`;
-      if (s.waiting?.reason !== reason) this.k.recorder.event(this.pod, "Warning", "BackOff", "Back-off restarting failed container " + s.name + " in pod " + `${this.pod.metadata?.name}_${this.pod.metadata?.namespace}(${this.uid})`);
+      if (s.waiting?.reason !== reason) this.k.recorder.event(containerRef(this.pod, s), "Warning", "BackOff", "Back-off restarting failed container " + s.name + " in pod " + `${this.pod.metadata?.name}_${this.pod.metadata?.namespace}(${this.uid})`);
       s.waiting = { reason, message };
       return until;
     }
@@ -652,7 +654,7 @@ export class PodWorker {
     } catch (err) {
       if (!(err instanceof ContainerConfigError)) throw err;
       s.waiting = { reason: "CreateContainerConfigError", message: err.message };
-      this.k.recorder.event(pod, "Warning", "Failed", `Error: ${err.message}`);
+      this.k.recorder.event(containerRef(pod, s), "Warning", "Failed", `Error: ${err.message}`);
       return this.k.clock.now() + 10_000;
     }
     const previous = s.id;
@@ -661,7 +663,7 @@ export class PodWorker {
       id = await this.k.runtime.runtime.createContainer(this.sandboxId!, config, this.sandboxConfig!);
     } catch (err) {
       s.waiting = { reason: "CreateContainerError", message: (err as Error).message };
-      this.k.recorder.event(pod, "Warning", "Failed", `Error: ${(err as Error).message}`);
+      this.k.recorder.event(containerRef(pod, s), "Warning", "Failed", `Error: ${(err as Error).message}`);
       return this.k.clock.now() + 10_000;
     }
     if (previous) {
@@ -681,18 +683,20 @@ export class PodWorker {
     s.state = { waiting: { reason: "ContainerCreating" } };
     s.started = false;
     s.ready = false;
-    this.k.recorder.event(pod, "Normal", "Created", `Created container ${s.name}`);
+    // The container's events are about the container (its fieldPath); 1.32's wording ("Created container: <name>").
+    const ref = containerRef(pod, s);
+    this.k.recorder.event(ref, "Normal", "Created", `Created container: ${s.name}`);
     try {
       await this.k.runtime.runtime.startContainer(id);
     } catch (err) {
-      this.k.recorder.event(pod, "Warning", "Failed", `Error: ${(err as Error).message}`);
+      this.k.recorder.event(ref, "Warning", "Failed", `Error: ${(err as Error).message}`);
       return undefined;
     }
-    this.k.recorder.event(pod, "Normal", "Started", `Started container ${s.name}`);
+    this.k.recorder.event(ref, "Normal", "Started", `Started container ${s.name}`);
     if (c.lifecycle?.postStart) {
       const failure = await this.runHook(c.lifecycle.postStart, s);
       if (failure) {
-        this.k.recorder.event(pod, "Warning", "FailedPostStartHook", failure);
+        this.k.recorder.event(ref, "Warning", "FailedPostStartHook", failure);
         await this.k.runtime.runtime.stopContainer(id, pod.spec?.terminationGracePeriodSeconds ?? 30);
         return undefined;
       }
@@ -703,20 +707,19 @@ export class PodWorker {
 
   /** The image for a container, per its pull policy: the image ref, a retry time (backing off), or undefined (never pullable). */
   private async ensureImage(s: ContainerSlot, image: string): Promise<string | number | undefined> {
-    const pod = this.pod;
     const images = this.k.runtime.images;
-    const ref = parseImageReference(image);
-    if (!ref) {
+    const parsed = parseImageReference(image);
+    if (!parsed) {
       s.waiting = { reason: "InvalidImageName", message: `Failed to apply default image tag "${image}": couldn't parse image name "${image}": invalid reference format` };
-      this.k.recorder.event(pod, "Warning", "InspectFailed", s.waiting.message!);
+      this.k.recorder.event(containerRef(this.pod, s), "Warning", "InspectFailed", s.waiting.message!);
       return undefined;
     }
-    const policy = s.spec.imagePullPolicy ?? (ref.tag === "latest" ? "Always" : "IfNotPresent");
+    const policy = s.spec.imagePullPolicy ?? (parsed.tag === "latest" ? "Always" : "IfNotPresent");
     const present = await images.imageStatus(image);
     if (policy === "Never") {
       if (present) return this.pulledRef(s, present.id, image, true);
       s.waiting = { reason: "ErrImageNeverPull", message: `Container image "${image}" is not present with pull policy of Never` };
-      this.k.recorder.event(pod, "Warning", "ErrImageNeverPull", s.waiting.message!);
+      this.k.recorder.event(containerRef(this.pod, s), "Warning", "ErrImageNeverPull", s.waiting.message!);
       return undefined;
     }
     if (policy === "IfNotPresent" && present) return this.pulledRef(s, present.id, image, true);
@@ -724,16 +727,16 @@ export class PodWorker {
     const until = this.k.pullBackoff.until(key, this.k.pullBackoff.get(key) ? this.lastPullFailure?.get(key) ?? 0 : 0);
     if (until !== undefined) {
       s.waiting = { reason: "ImagePullBackOff", message: `Back-off pulling image "${image}"` };
-      this.k.recorder.event(pod, "Normal", "BackOff", `Back-off pulling image "${image}"`);
+      this.k.recorder.event(containerRef(this.pod, s), "Normal", "BackOff", `Back-off pulling image "${image}"`);
       return until;
     }
-    this.k.recorder.event(pod, "Normal", "Pulling", `Pulling image "${image}"`);
+    this.k.recorder.event(containerRef(this.pod, s), "Normal", "Pulling", `Pulling image "${image}"`);
     const began = this.k.clock.now();
     try {
       const id = await images.pullImage(image, undefined);
       const took = ((this.k.clock.now() - began) / 1000).toFixed(3);
       const size = (await images.imageStatus(id))?.size ?? 0;
-      this.k.recorder.event(pod, "Normal", "Pulled", `Successfully pulled image "${image}" in ${took}s (${took}s including waiting). Image size: ${size} bytes.`);
+      this.k.recorder.event(containerRef(this.pod, s), "Normal", "Pulled", `Successfully pulled image "${image}" in ${took}s (${took}s including waiting). Image size: ${size} bytes.`);
       this.k.pullBackoff.reset(key);
       return this.pulledRef(s, id, image, false);
     } catch (err) {
@@ -741,8 +744,8 @@ export class PodWorker {
       (this.lastPullFailure ??= new Map()).set(key, this.k.clock.now());
       this.k.pullBackoff.next(key, this.k.clock.now());
       s.waiting = { reason: "ErrImagePull", message };
-      this.k.recorder.event(pod, "Warning", "Failed", `Failed to pull image "${image}": ${message}`);
-      this.k.recorder.event(pod, "Warning", "Failed", "Error: ErrImagePull");
+      this.k.recorder.event(containerRef(this.pod, s), "Warning", "Failed", `Failed to pull image "${image}": ${message}`);
+      this.k.recorder.event(containerRef(this.pod, s), "Warning", "Failed", "Error: ErrImagePull");
       return this.k.clock.now() + this.k.pullBackoff.get(key);
     }
   }
@@ -751,7 +754,7 @@ export class PodWorker {
   private lastPullFailure: Map<string, number> | undefined;
 
   private async pulledRef(s: ContainerSlot, id: string, image: string, present: boolean): Promise<string> {
-    if (present) this.k.recorder.event(this.pod, "Normal", "Pulled", `Container image "${image}" already present on machine`);
+    if (present) this.k.recorder.event(containerRef(this.pod, s), "Normal", "Pulled", `Container image "${image}" already present on machine`);
     const img = await this.k.runtime.images.imageStatus(id);
     s.imageID = img?.repoDigests[0] ?? id;
     return id;
@@ -846,7 +849,7 @@ export class PodWorker {
   private probeResult(s: ContainerSlot, kind: ProbeKind, ok: boolean, message: string, containerId: string): void {
     if (s.id !== containerId) return;
     const label = kind === "liveness" ? "Liveness" : kind === "readiness" ? "Readiness" : "Startup";
-    if (!ok) this.k.recorder.event(this.pod, "Warning", "Unhealthy", `${label} probe failed: ${message}`);
+    if (!ok) this.k.recorder.event(containerRef(this.pod, s), "Warning", "Unhealthy", `${label} probe failed: ${message}`);
     const worker = s.probes?.find((w) => w.kind === kind);
     if (kind === "readiness") {
       const ready = worker?.result === true;
@@ -864,7 +867,7 @@ export class PodWorker {
     }
     if (worker?.result === false) {
       // Liveness or startup failure: kill the container; the restart policy takes it from there.
-      this.k.recorder.event(this.pod, "Normal", "Killing", `Container ${s.name} failed ${kind} probe, will be restarted`);
+      this.k.recorder.event(containerRef(this.pod, s), "Normal", "Killing", `Container ${s.name} failed ${kind} probe, will be restarted`);
       s.killing = true;
       this.stopProbes(s);
       void this.k.runtime.runtime
@@ -906,7 +909,7 @@ export class PodWorker {
     const stop = async (s: ContainerSlot): Promise<void> => {
       this.stopProbes(s);
       if (!s.id || !s.state?.running) return;
-      this.k.recorder.event(this.pod, "Normal", "Killing", `Stopping container ${s.name}`);
+      this.k.recorder.event(containerRef(this.pod, s), "Normal", "Killing", `Stopping container ${s.name}`);
       s.killing = true;
       const preStop = s.spec.lifecycle?.preStop;
       if (preStop && graceSeconds > 0) {
@@ -914,7 +917,7 @@ export class PodWorker {
         let timer: TimerHandle | undefined;
         const failure = await Promise.race([this.runHook(preStop, s), new Promise<string>((r) => (timer = this.k.clock.setTimeout(() => r("timeout"), hookTime)))]);
         this.k.clock.clearTimeout(timer);
-        if (failure && failure !== "timeout") this.k.recorder.event(this.pod, "Warning", "FailedPreStopHook", failure);
+        if (failure && failure !== "timeout") this.k.recorder.event(containerRef(this.pod, s), "Warning", "FailedPreStopHook", failure);
       }
       const remaining = Math.max(0, Math.ceil((deadline - this.k.clock.now()) / 1000));
       await this.k.runtime.runtime.stopContainer(s.id, graceSeconds > 0 ? Math.max(remaining, 2) : 0).catch(() => undefined);
@@ -1028,14 +1031,18 @@ export class PodWorker {
     else if (this.pod.status?.startTime) input.startTime = Date.parse(this.pod.status.startTime);
     if (this.terminal) input.terminal = this.terminal;
     const status: PodStatus = buildPodStatus(input);
-    if (!this.statusStale && statusUnchanged(status, this.pod.status)) return;
+    // Only what changed since the status as last read (a static pod: as last written to its
+    // mirror, whose uid is not tracked here; all of it to a new mirror).
+    const isStatic = this.isStatic;
+    const patch = podStatusPatch(isStatic ? undefined : this.uid, isStatic && this.statusStale ? undefined : this.pod.status, status);
+    if (!patch) return;
     // A static pod keeps its own status; the API object it is written to is its mirror.
-    if (this.isStatic) this.pod = { ...this.pod, status };
+    if (isStatic) this.pod = { ...this.pod, status };
     this.statusStale = true;
     this.writing = true;
     const previousWrite = this.ownWrite;
     try {
-      const updated = await this.k.client.resource<Pod>("Pod").patch(this.pod.metadata!.name!, "merge", { status }, { namespace: this.pod.metadata!.namespace!, subresource: "status" });
+      const updated = await this.k.client.resource<Pod>("Pod").patch(this.pod.metadata!.name!, "strategic", patch, { namespace: this.pod.metadata!.namespace!, subresource: "status" });
       this.statusStale = false;
       if (updated.metadata?.uid === this.uid) {
         this.pod = updated;
@@ -1048,7 +1055,8 @@ export class PodWorker {
       }
     } catch (err) {
       this.settleWrite(previousWrite);
-      if (isStatusError(err) && err.code === 404) return;
+      // Gone, or replaced by another pod of the same name (the uid precondition refused the patch).
+      if (isStatusError(err) && (err.code === 404 || err.status.details?.causes?.some((c) => c.field === "metadata.uid"))) return;
       throw err;
     }
   }

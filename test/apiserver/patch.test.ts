@@ -38,6 +38,21 @@ test("a patch that writes a stale resourceVersion is a Conflict", async () => {
   assert.is(stale.code, 409);
 });
 
+test("a uid in a patch is a precondition: another object of the same name refuses it as an immutable field (422)", async () => {
+  const { client } = await testControlPlane();
+  const cms = client.resource<ConfigMap>("ConfigMap");
+  const old = await cms.create({ metadata: { name: "c", namespace: "default" }, data: { a: "1" } });
+  const same = await cms.patch("c", "strategic", { metadata: { uid: old.metadata!.uid }, data: { a: "2" } }, { namespace: "default" });
+  assert.is(same.data!["a"], "2");
+  await cms.delete("c", { namespace: "default" });
+  await cms.create({ metadata: { name: "c", namespace: "default" }, data: { a: "new" } });
+  const refused = await statusOf(cms.patch("c", "strategic", { metadata: { uid: old.metadata!.uid }, data: { a: "3" } }, { namespace: "default" }));
+  assert.is(refused.code, 422);
+  assert.is(refused.message, `ConfigMap "c" is invalid: metadata.uid: Invalid value: "${old.metadata!.uid}": field is immutable`);
+  assert.equal(refused.status.details?.causes, [{ reason: "FieldValueInvalid", message: `Invalid value: "${old.metadata!.uid}": field is immutable`, field: "metadata.uid" }]);
+  assert.is((await cms.get("c", { namespace: "default" })).data!["a"], "new");
+});
+
 test("server-side apply: creates with the applier as owner, conflicts between managers, force takes over", async () => {
   const { client } = await testControlPlane();
   const deploys = client.resource<Deployment>("Deployment");

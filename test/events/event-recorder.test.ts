@@ -37,6 +37,20 @@ test("records a core/v1 Event about the object, found by involvedObject.name", a
   await h.broadcaster.shutdown();
 });
 
+test("given an ObjectReference (a part of an object, with fieldPath), the Event is about that reference as it is", async () => {
+  const h = await setup();
+  const ref = { kind: "Pod", namespace: "default", name: "web", uid: "u-1", apiVersion: "v1", resourceVersion: "7", fieldPath: "spec.containers{nginx}" };
+  h.recorder.event(ref, "Normal", "Started", "Started container nginx");
+  h.recorder.event({ ...ref, fieldPath: "spec.initContainers{setup}" }, "Normal", "Started", "Started container setup");
+  await h.broadcaster.flush();
+  const events = await h.events("web");
+  assert.equal(events.map((e) => e.involvedObject), [ref, { ...ref, fieldPath: "spec.initContainers{setup}" }]);
+  assert.equal(Object.keys(events[0]!.involvedObject), ["kind", "namespace", "name", "uid", "apiVersion", "resourceVersion", "fieldPath"]);
+  assert.ok(events[0]!.metadata!.name!.startsWith("web."));
+  assert.is(events[0]!.metadata!.namespace, "default");
+  await h.broadcaster.shutdown();
+});
+
 test("two components on one cluster clock recording about the same object at the same instant both land", async () => {
   const h = await setup();
   const other = new EventBroadcaster({ client: h.client, clock: h.clock, log: createLogger("events", { level: "error", sink: () => {} }) });

@@ -135,6 +135,18 @@ test("two-way patch: removed items, removed finalizer and label round-trip", () 
   assert.equal(applyStrategicMergePatch(pod, patch, "Pod"), modified);
 });
 
+test("two-way patch of typed objects (nullIsUnset): a null and a missing member are the same, a value made null is deleted", () => {
+  const stored = { status: { phase: "Running", conditions: [{ type: "Ready", status: "True", lastTransitionTime: "t0" }], containerStatuses: [{ name: "c", lastState: {} }] } };
+  const built = { status: { phase: "Running", reason: null, conditions: [{ type: "Ready", status: "True", lastProbeTime: null, lastTransitionTime: "t0" }], containerStatuses: [{ name: "c", lastState: {}, started: null }] } };
+  assert.equal(createStrategicMergePatch(stored, built, "Pod", { nullIsUnset: true }), {});
+  // Without the option, the nulls are changes.
+  assert.ok(Object.keys(createStrategicMergePatch(stored, built, "Pod")).length > 0);
+  const cleared = { status: { phase: null, conditions: [{ type: "Ready", status: "False", lastProbeTime: null, lastTransitionTime: "t1", reason: "R" }], containerStatuses: [{ name: "c", lastState: {} }] } };
+  assert.equal(createStrategicMergePatch(stored, cleared, "Pod", { nullIsUnset: true }), {
+    status: { phase: null, conditions: [{ status: "False", lastTransitionTime: "t1", reason: "R", type: "Ready" }], "$setElementOrder/conditions": [{ type: "Ready" }] },
+  });
+});
+
 test("three-way patch deletes only what the last applied config had", () => {
   const lastApplied = { kind: "Deployment", metadata: { name: "d", labels: { a: "1" } }, spec: { replicas: 2 } };
   const current = deepFreeze({ kind: "Deployment", metadata: { name: "d", labels: { a: "1", b: "other" } }, spec: { replicas: 5, paused: false } });

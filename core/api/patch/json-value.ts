@@ -27,6 +27,32 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
 }
 
 /**
+ * As {@link jsonEqual}, with a null member of an object the same as a missing one (at any depth):
+ * equality of two typed objects where one comes from the store (nulls dropped) and the other was
+ * built with Go's null for an unset field, as `json.Marshal` of the same Go type would make them.
+ */
+export function jsonEqualIgnoringNulls(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!jsonEqualIgnoringNulls(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const x = a as JsonObject;
+  const y = b as JsonObject;
+  for (const k in x) {
+    const v = x[k];
+    if (v === null || v === undefined) {
+      if (y[k] !== null && y[k] !== undefined) return false;
+    } else if (!jsonEqualIgnoringNulls(v, y[k])) return false;
+  }
+  for (const k in y) if (!(k in x) && y[k] !== null && y[k] !== undefined) return false;
+  return true;
+}
+
+/**
  * The value with every null member of its objects removed, at any depth (array elements are
  * kept, null or not, and searched): what a patch value means where the target has nothing to
  * delete — evanphx/json-patch's pruneNulls and strategic merge's discardNullValuesFromPatch.

@@ -1,5 +1,5 @@
 import { badRequest } from "../status.js";
-import { isPlainObject, jsonEqual, type JsonObject } from "./json-value.js";
+import { isPlainObject, jsonEqual, jsonEqualIgnoringNulls, type JsonObject } from "./json-value.js";
 import { patchMetaFor, type FieldMeta, type TypeMeta } from "./patch-meta.js";
 import { unprocessablePatch } from "./patch-errors.js";
 import { DELETE_FROM_PRIMITIVE_LIST, DIRECTIVE, RETAIN_KEYS, SET_ELEMENT_ORDER } from "./strategic-merge-patch.js";
@@ -7,7 +7,18 @@ import { DELETE_FROM_PRIMITIVE_LIST, DIRECTIVE, RETAIN_KEYS, SET_ELEMENT_ORDER }
 /** The annotation kubectl apply keeps the last applied configuration in. */
 export const LAST_APPLIED_ANNOTATION = "kubectl.kubernetes.io/last-applied-configuration";
 
-interface DiffOptions {
+/** Options of {@link createStrategicMergePatch}. */
+export interface TwoWayPatchOptions {
+  /**
+   * Both documents are typed objects as `json.Marshal` of one Go type would make them: a null
+   * member and a missing one are the same (a stored object has its nulls dropped; one built
+   * afresh may carry Go's null for an unset always-present field, such as a condition's
+   * `lastProbeTime`). Set it to diff an object read back from the API against a new version of it.
+   */
+  nullIsUnset?: boolean;
+}
+
+interface DiffOptions extends TwoWayPatchOptions {
   ignoreDeletions?: boolean;
   ignoreChangesAndAdditions?: boolean;
   setElementOrder?: boolean;
@@ -20,8 +31,8 @@ interface DiffOptions {
  * `$patch: delete` items / `$deleteFromPrimitiveList`, and `$setElementOrder` when order or
  * content changed. Kinds without patch meta get a JSON merge patch (lists replaced whole).
  */
-export function createStrategicMergePatch(original: unknown, modified: unknown, kind: string): JsonObject {
-  return diffMaps(asObject(original), asObject(modified), patchMetaFor(kind), { setElementOrder: true });
+export function createStrategicMergePatch(original: unknown, modified: unknown, kind: string, options: TwoWayPatchOptions = {}): JsonObject {
+  return diffMaps(asObject(original), asObject(modified), patchMetaFor(kind), { setElementOrder: true, nullIsUnset: options.nullIsUnset });
 }
 
 /**
@@ -57,95 +68,180 @@ function asObject(v: unknown): JsonObject {
 }
 
 function diffMaps(original: JsonObject, modified: JsonObject, meta: TypeMeta | undefined, opts: DiffOptions): JsonObject {
+  // for-in loops and flags, not entry/key arrays: this runs for every map of every diff (the kubelet diffs each status write).
   const patch: JsonObject = {};
-  const retainKeys: string[] = [];
-  for (const [key, mod] of Object.entries(modified)) {
-    if (opts.buildRetainKeys && mod !== null) retainKeys.push(key);
-    if (!(key in original)) {
-      if (!opts.ignoreChangesAndAdditions) patch[key] = mod;
-      continue;
-    }
+  let changed = false;
+  let added = false;
+  let retainKeys: string[] | undefined;
+  for (const key in modified) {
+    const mod = modified[key];
+    if (opts.buildRetainKeys && mod !== null) (retainKeys ??= []).push(key);
     const orig = original[key];
-    if (key === DIRECTIVE) {
-      if (orig !== mod) patch[key] = mod;
+    if (opts.nullIsUnset) {
+      const origUnset = orig === null || orig === undefined;
+      const modUnset = mod === null || mod === undefined;
+      if (origUnset || modUnset) {
+        if (!(key in original)) added = true;
+        if (!origUnset && !opts.ignoreDeletions) {
+          patch[key] = null;
+          changed = true;
+        } else if (!modUnset && !opts.ignoreChangesAndAdditions) {
+          patch[key] = mod;
+          changed = true;
+        }
+        continue;
+      }
+    }
+    if (!(key in original)) {
+      added = true;
+      if (!opts.ignoreChangesAndAdditions) {
+        patch[key] = mod;
+        changed = true;
+      }
       continue;
     }
-    if (kindOf(orig) !== kindOf(mod)) {
-      if (!opts.ignoreChangesAndAdditions) patch[key] = mod;
+    if (key === DIRECTIVE) {
+      if (orig !== mod) {
+        patch[key] = mod;
+        changed = true;
+      }
+      continue;
+    }
+    if (!sameKind(orig, mod)) {
+      if (!opts.ignoreChangesAndAdditions) {
+        patch[key] = mod;
+        changed = true;
+      }
       continue;
     }
     const fm = meta?.fields?.[key];
     if (isPlainObject(orig)) {
       if (fm?.patch === "replace") {
-        if (!opts.ignoreChangesAndAdditions && !jsonEqual(orig, mod)) patch[key] = mod;
+        if (!opts.ignoreChangesAndAdditions && !equal(orig, mod, opts)) {
+          patch[key] = mod;
+          changed = true;
+        }
         continue;
       }
-      const sub = diffMaps(orig, mod as JsonObject, fm?.type, { ...opts, buildRetainKeys: hasRetainKeys(fm) });
-      if (Object.keys(sub).length > 0) patch[key] = sub;
+      const sub = diffMaps(orig, mod as JsonObject, fm?.type, optionsFor(fm, opts));
+      if (!isEmpty(sub)) {
+        patch[key] = sub;
+        changed = true;
+      }
     } else if (Array.isArray(orig) && isMerge(fm)) {
-      diffListField(key, orig, mod as unknown[], fm!, patch, { ...opts, buildRetainKeys: hasRetainKeys(fm) });
-    } else if (!opts.ignoreChangesAndAdditions && !jsonEqual(orig, mod)) {
+      if (diffListField(key, orig, mod as unknown[], fm!, patch, optionsFor(fm, opts))) changed = true;
+    } else if (!opts.ignoreChangesAndAdditions && !equal(orig, mod, opts)) {
       patch[key] = mod;
+      changed = true;
     }
   }
-  if (!opts.ignoreDeletions) for (const key of Object.keys(original)) if (!(key in modified)) patch[key] = null;
-  if (retainKeys.length > 0 && (Object.keys(patch).length > 0 || Object.keys(modified).some((k) => !(k in original)))) {
-    patch[RETAIN_KEYS] = retainKeys.sort();
+  if (!opts.ignoreDeletions) {
+    for (const key in original) {
+      if (key in modified || (opts.nullIsUnset && (original[key] === null || original[key] === undefined))) continue;
+      patch[key] = null;
+      changed = true;
+    }
   }
+  if (retainKeys && (changed || added)) patch[RETAIN_KEYS] = retainKeys.sort();
   return patch;
 }
 
-function diffListField(key: string, original: unknown[], modified: unknown[], fm: FieldMeta, patch: JsonObject, opts: DiffOptions): void {
+/** The options for a field's value: `opts` itself unless the field's `$retainKeys` setting differs (no copy per map). */
+function optionsFor(fm: FieldMeta | undefined, opts: DiffOptions): DiffOptions {
+  const retain = hasRetainKeys(fm);
+  return retain === !!opts.buildRetainKeys ? opts : { ...opts, buildRetainKeys: retain };
+}
+
+function isEmpty(obj: JsonObject): boolean {
+  for (const _ in obj) return false;
+  return true;
+}
+
+/** Adds the list field's part of the patch to `patch`; true when it added anything. */
+function diffListField(key: string, original: unknown[], modified: unknown[], fm: FieldMeta, patch: JsonObject, opts: DiffOptions): boolean {
   if (original.length === 0) {
-    if (modified.length > 0 && !opts.ignoreChangesAndAdditions) patch[key] = modified;
-    return;
+    if (modified.length > 0 && !opts.ignoreChangesAndAdditions) {
+      patch[key] = modified;
+      return true;
+    }
+    return false;
   }
-  const sample = original.find((v) => v !== null) ?? modified.find((v) => v !== null);
+  const sample = firstNonNull(original) ?? firstNonNull(modified);
   if (Array.isArray(sample)) throw unprocessablePatch("lists of lists are not supported");
+  let changed = false;
   if (isPlainObject(sample)) {
     const mergeKey = fm.mergeKey ?? "";
     const [changes, deletions] = diffListsOfMaps(original as JsonObject[], modified as JsonObject[], fm.type, mergeKey, opts);
-    const order = new Map(modified.map((m, i) => [String((m as JsonObject)[mergeKey]), i]));
-    changes.sort((a, b) => (order.get(String(a[mergeKey])) ?? 0) - (order.get(String(b[mergeKey])) ?? 0));
-    const list = [...changes, ...deletions];
-    const orderSame = original.length === modified.length && original.every((o, i) => (o as JsonObject)[mergeKey] === (modified[i] as JsonObject)[mergeKey]);
-    if (list.length > 0) patch[key] = list;
+    // Changes come in modified's order already; only repeated keys (the last one's place wins) can move them.
+    if (changes.length > 1 && hasRepeatedKey(modified as JsonObject[], mergeKey)) {
+      const order = new Map(modified.map((m, i) => [String((m as JsonObject)[mergeKey]), i]));
+      changes.sort((a, b) => (order.get(String(a[mergeKey])) ?? 0) - (order.get(String(b[mergeKey])) ?? 0));
+    }
+    const list = deletions.length > 0 ? [...changes, ...deletions] : changes;
+    let orderSame = original.length === modified.length;
+    for (let i = 0; orderSame && i < original.length; i++) orderSame = (original[i] as JsonObject)[mergeKey] === (modified[i] as JsonObject)[mergeKey];
+    if (list.length > 0) {
+      patch[key] = list;
+      changed = true;
+    }
     if (opts.setElementOrder && ((!opts.ignoreChangesAndAdditions && (list.length > 0 || !orderSame)) || (!opts.ignoreDeletions && list.length > 0))) {
       patch[SET_ELEMENT_ORDER + key] = modified.map((m) => ({ [mergeKey]: (m as JsonObject)[mergeKey] }));
+      changed = true;
     }
-    return;
+    return changed;
   }
   const before = new Set(original.map(String));
   const after = new Set(modified.map(String));
   const additions = opts.ignoreChangesAndAdditions ? [] : modified.filter((v, i) => !before.has(String(v)) && modified.findIndex((w) => String(w) === String(v)) === i);
   const deletions = opts.ignoreDeletions ? [] : [...new Map(original.filter((v) => !after.has(String(v))).map((v) => [String(v), v])).values()].sort(byString);
-  if (additions.length > 0) patch[key] = additions;
-  if (deletions.length > 0) patch[DELETE_FROM_PRIMITIVE_LIST + key] = deletions;
+  if (additions.length > 0) {
+    patch[key] = additions;
+    changed = true;
+  }
+  if (deletions.length > 0) {
+    patch[DELETE_FROM_PRIMITIVE_LIST + key] = deletions;
+    changed = true;
+  }
   if (opts.setElementOrder && ((!opts.ignoreDeletions && deletions.length > 0) || (!opts.ignoreChangesAndAdditions && !jsonEqual(original, modified)))) {
     patch[SET_ELEMENT_ORDER + key] = modified;
+    changed = true;
   }
+  return changed;
 }
+
+/** Lists up to this long are searched item by item for a merge key: cheaper than building maps of them. */
+const SMALL_LIST = 16;
 
 function diffListsOfMaps(original: JsonObject[], modified: JsonObject[], meta: TypeMeta | undefined, mergeKey: string, opts: DiffOptions): [JsonObject[], JsonObject[]] {
   const changes: JsonObject[] = [];
   const deletions: JsonObject[] = [];
-  const before = new Map(original.map((o) => [String(o[mergeKey]), o]));
-  const after = new Set(modified.map((m) => String(m[mergeKey])));
+  const small = original.length <= SMALL_LIST && modified.length <= SMALL_LIST;
+  const before = small ? undefined : new Map(original.map((o) => [String(o[mergeKey]), o]));
   for (const mod of modified) {
-    const orig = before.get(String(mod[mergeKey]));
+    const orig = before ? before.get(String(mod[mergeKey])) : lastWithKey(original, mergeKey, String(mod[mergeKey]));
     if (!orig) {
       if (!opts.ignoreChangesAndAdditions) changes.push(mod);
       continue;
     }
     const sub = diffMaps(orig, mod, meta, opts);
-    if (Object.keys(sub).length > 0) changes.push({ ...sub, [mergeKey]: mod[mergeKey] });
-  }
-  if (!opts.ignoreDeletions) {
-    for (const orig of [...original].sort((a, b) => byString(a[mergeKey], b[mergeKey]))) {
-      if (!after.has(String(orig[mergeKey]))) deletions.push({ [DIRECTIVE]: "delete", [mergeKey]: orig[mergeKey] });
+    if (!isEmpty(sub)) {
+      sub[mergeKey] = mod[mergeKey];
+      changes.push(sub);
     }
   }
+  if (!opts.ignoreDeletions) {
+    const after = small ? undefined : new Set(modified.map((m) => String(m[mergeKey])));
+    const gone = original.filter((o) => (after ? !after.has(String(o[mergeKey])) : !lastWithKey(modified, mergeKey, String(o[mergeKey]))));
+    if (gone.length > 1) gone.sort((a, b) => byString(a[mergeKey], b[mergeKey]));
+    for (const orig of gone) deletions.push({ [DIRECTIVE]: "delete", [mergeKey]: orig[mergeKey] });
+  }
   return [changes, deletions];
+}
+
+/** The last item whose merge key reads `key` (as a map keyed by it would hold). */
+function lastWithKey(list: JsonObject[], mergeKey: string, key: string): JsonObject | undefined {
+  for (let i = list.length - 1; i >= 0; i--) if (String(list[i]![mergeKey]) === key) return list[i];
+  return undefined;
 }
 
 /** Merges the deletions patch and the additions/changes patch of a three-way diff. */
@@ -164,6 +260,10 @@ function mergePatches(deletions: JsonObject, delta: JsonObject, meta: TypeMeta |
   return out;
 }
 
+function equal(a: unknown, b: unknown, opts: DiffOptions): boolean {
+  return opts.nullIsUnset ? jsonEqualIgnoringNulls(a, b) : jsonEqual(a, b);
+}
+
 function isMerge(fm: FieldMeta | undefined): boolean {
   return fm?.patch === "merge" || fm?.patch === "merge,retainKeys";
 }
@@ -172,8 +272,24 @@ function hasRetainKeys(fm: FieldMeta | undefined): boolean {
   return fm?.patch === "retainKeys" || fm?.patch === "merge,retainKeys";
 }
 
-function kindOf(v: unknown): string {
-  return Array.isArray(v) ? "array" : v === null ? "null" : typeof v;
+/** The same JSON kind (object, array, null, string, number, boolean), without naming it. */
+function sameKind(a: unknown, b: unknown): boolean {
+  return typeof a === typeof b && (a === null) === (b === null) && Array.isArray(a) === Array.isArray(b);
+}
+
+function firstNonNull(list: unknown[]): unknown {
+  for (const v of list) if (v !== null) return v;
+  return undefined;
+}
+
+/** Whether two items share a merge key (assumed for long lists, which the caller then sorts as before). */
+function hasRepeatedKey(list: JsonObject[], mergeKey: string): boolean {
+  if (list.length > SMALL_LIST) return true;
+  for (let i = 1; i < list.length; i++) {
+    const key = String(list[i]![mergeKey]);
+    for (let j = 0; j < i; j++) if (String(list[j]![mergeKey]) === key) return true;
+  }
+  return false;
 }
 
 function byString(a: unknown, b: unknown): number {

@@ -53,9 +53,54 @@ function mergeMap(original: JsonObject, patch: JsonObject, meta: TypeMeta | unde
     if (directive !== "merge") throw badRequest(`unknown patch type: ${String(directive)} in map: ${goValue(patch)}`);
     patch = withoutKey(patch, DIRECTIVE);
   }
-  const out: JsonObject = { ...original };
-  const handled = new Set<string>();
+  // Members the patch deletes (null) are left out of the copy rather than deleted from it: `delete`
+  // would leave the merged map (a stored object's, read by everyone after) in V8's slow dictionary mode.
+  let drops = false;
+  for (const key in patch) {
+    if (patch[key] === null && key in original) {
+      drops = true;
+      break;
+    }
+  }
+  let out: JsonObject;
+  if (drops) {
+    out = {};
+    for (const key in original) if (patch[key] !== null) out[key] = original[key];
+  } else out = { ...original };
+  // Directives first (a patch without any, the common case, skips their passes).
+  let handled: Set<string> | undefined;
+  for (const key in patch) {
+    if (key.charCodeAt(0) === 36 /* $ */) {
+      handled = applyDirectives(out, patch, meta);
+      break;
+    }
+  }
 
+  for (const key in patch) {
+    if (handled?.has(key)) continue;
+    const patchValue = patch[key];
+    if (patchValue === null) {
+      if (key in out) delete out[key];
+      continue;
+    }
+    const current = out[key];
+    const fm = meta?.fields?.[key];
+    if (current === undefined || current === null || typeof current !== typeof patchValue || Array.isArray(current) !== Array.isArray(patchValue)) {
+      setStripped(out, key, withoutNullMembers(patchValue));
+    } else if (isPlainObject(current)) {
+      out[key] = fm?.patch === "replace" ? patchValue : mergeMap(current, patchValue as JsonObject, fm?.type, key);
+    } else if (Array.isArray(current)) {
+      out[key] = isMergeStrategy(fm) ? mergeList(current, patchValue as unknown[], fm!, key) : patchValue;
+    } else {
+      out[key] = patchValue;
+    }
+  }
+  return out;
+}
+
+/** `$retainKeys`, `$setElementOrder/<list>` and `$deleteFromPrimitiveList/<list>` of `patch`, applied to `out`; returns the patch keys they handled. */
+function applyDirectives(out: JsonObject, patch: JsonObject, meta: TypeMeta | undefined): Set<string> {
+  const handled = new Set<string>();
   const retainKeys = patch[RETAIN_KEYS];
   if (retainKeys !== undefined) {
     handled.add(RETAIN_KEYS);
@@ -86,26 +131,7 @@ function mergeMap(original: JsonObject, patch: JsonObject, meta: TypeMeta | unde
     const remove = new Set(values);
     out[field] = current.filter((v) => !remove.has(v));
   }
-
-  for (const [key, patchValue] of Object.entries(patch)) {
-    if (handled.has(key)) continue;
-    if (patchValue === null) {
-      delete out[key];
-      continue;
-    }
-    const current = out[key];
-    const fm = meta?.fields?.[key];
-    if (current === undefined || current === null || valueKind(current) !== valueKind(patchValue)) {
-      setStripped(out, key, withoutNullMembers(patchValue));
-    } else if (isPlainObject(current)) {
-      out[key] = fm?.patch === "replace" ? patchValue : mergeMap(current, patchValue as JsonObject, fm?.type, key);
-    } else if (Array.isArray(current)) {
-      out[key] = isMergeStrategy(fm) ? mergeList(current, patchValue as unknown[], fm!, key) : patchValue;
-    } else {
-      out[key] = patchValue;
-    }
-  }
-  return out;
+  return handled;
 }
 
 /** `$setElementOrder/<field>`: merges the list (if patched) and orders it as the directive says. */
@@ -122,6 +148,11 @@ function applySetElementOrder(out: JsonObject, field: string, order: unknown, pa
   else if (original === undefined && Array.isArray(patched)) merged = stripDirectives(patched) as unknown[];
   else if (Array.isArray(original) && Array.isArray(patched)) merged = isMergeStrategy(fm) ? mergeList(original, patched, fm!, field) : patched;
   else return;
+  // Already in the directive's order, item for item (a status rewritten in its own order): nothing to move.
+  if (inSameOrder(merged, order, mergeKey)) {
+    out[field] = merged;
+    return;
+  }
   const [inOrder, serverOnly] = partition(merged, order, mergeKey);
   out[field] = normalizeElementOrder(inOrder, serverOnly, order, (original as unknown[] | undefined) ?? [], mergeKey);
 }
@@ -183,8 +214,47 @@ function mergeList(original: unknown[], patch: unknown[], fm: FieldMeta, name: s
     if (at >= 0) merged[at] = mergeMap(merged[at] as JsonObject, item, fm.type, name);
     else merged.push(stripDirectives(item));
   }
+  // Patch items that were all in the list already, in its order: normalizing would keep the merged order.
+  if (!replace && keptOrder(merged, patchItems, mergeKey, base.length)) return merged;
   const [inPatch, serverOnly] = partition(merged, patchItems, mergeKey);
   return normalizeElementOrder(inPatch, serverOnly, patchItems, base, mergeKey);
+}
+
+/** `items` are `order`'s elements, one for one and in its order. */
+function inSameOrder(items: unknown[], order: unknown[], mergeKey: string): boolean {
+  if (items.length !== order.length) return false;
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
+    if (isPlainObject(item) && DIRECTIVE in item) return false;
+    if (elementKey(item, mergeKey) !== elementKey(order[i], mergeKey)) return false;
+  }
+  return true;
+}
+
+/**
+ * Every patch item replaced an item of the first `baseLength` of `merged` (none was appended), in
+ * increasing positions, and `merged` has no repeated keys: upstream's normalizeElementOrder would
+ * return `merged` as it is.
+ */
+function keptOrder(merged: unknown[], patchItems: JsonObject[], mergeKey: string, baseLength: number): boolean {
+  if (merged.length !== baseLength || merged.length > 16) return false;
+  for (let i = 1; i < merged.length; i++) {
+    const key = elementKey(merged[i], mergeKey);
+    for (let j = 0; j < i; j++) if (elementKey(merged[j], mergeKey) === key) return false;
+  }
+  let last = -1;
+  for (const item of patchItems) {
+    const key = item[mergeKey];
+    let at = -1;
+    for (let i = 0; i < merged.length; i++) {
+      if (elementKey(merged[i], mergeKey) !== key) continue;
+      if (at >= 0) return false;
+      at = i;
+    }
+    if (at <= last) return false;
+    last = at;
+  }
+  return true;
 }
 
 function isMergeStrategy(fm: FieldMeta | undefined): boolean {
@@ -301,8 +371,4 @@ function stripDirectives(v: unknown): unknown {
 function withoutKey(obj: JsonObject, key: string): JsonObject {
   const { [key]: _dropped, ...rest } = obj;
   return rest;
-}
-
-function valueKind(v: unknown): string {
-  return Array.isArray(v) ? "array" : v === null ? "null" : typeof v;
 }
