@@ -44,8 +44,6 @@ export class VirtualClock implements Clock {
   private autoImmediate: NodeJS.Immediate | undefined;
   /** Off-clock work in flight (see {@link hold}): auto mode waits for it. */
   private held = 0;
-  /** Resolved when {@link held} drops to 0. */
-  private unheld: (() => void)[] = [];
   private firedCount = 0;
 
   constructor(options: VirtualClockOptions = {}) {
@@ -94,29 +92,16 @@ export class VirtualClock implements Clock {
   }
 
   /**
-   * No timer fires while `work` is in flight: real work (a WebCrypto signature, a work queue
-   * waking its worker) takes no simulated time however loaded the machine is. Auto mode waits for
-   * it; `advance` and `runUntilIdle` let it finish after each timer, as they let continuations run.
+   * Auto mode does not fire timers while `work` is in flight: real work (a WebCrypto signature)
+   * takes no simulated time however loaded the machine is. `advance` and `runUntilIdle` are not
+   * affected.
    */
   hold<T>(work: Promise<T>): Promise<T> {
     this.held++;
     return work.finally(() => {
       this.held--;
-      if (this.held > 0) return;
-      const waiting = this.unheld;
-      this.unheld = [];
-      for (const w of waiting) w();
-      this.scheduleAuto();
+      if (this.held === 0) this.scheduleAuto();
     });
-  }
-
-  /** Lets pending continuations, ready I/O callbacks and held work ({@link hold}) run. */
-  private async settle(): Promise<void> {
-    await settle();
-    while (this.held > 0) {
-      await new Promise<void>((resolve) => this.unheld.push(resolve));
-      await settle();
-    }
   }
 
   /** Turns automatic mode on or off. */
@@ -132,12 +117,12 @@ export class VirtualClock implements Clock {
    */
   async advance(ms: number): Promise<void> {
     const target = this.current + Math.max(0, ms);
-    await this.settle();
+    await settle();
     for (;;) {
       const next = this.heap.peek();
       if (!next || next.deadline > target) break;
       this.fireNext();
-      await this.settle();
+      await settle();
     }
     this.current = Math.max(this.current, target);
   }
@@ -148,14 +133,14 @@ export class VirtualClock implements Clock {
    * rescheduling forever (an interval, a polling loop).
    */
   async runUntilIdle(maxTimers = 100_000): Promise<void> {
-    await this.settle();
+    await settle();
     let fired = 0;
     while (this.heap.size > 0) {
       if (fired++ >= maxTimers) {
         throw new Error(`VirtualClock.runUntilIdle: still busy after ${maxTimers} timers (an interval or a polling loop keeps rescheduling); use advance(ms) instead`);
       }
       this.fireNext();
-      await this.settle();
+      await settle();
     }
   }
 

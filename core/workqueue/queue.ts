@@ -5,9 +5,7 @@ import { QueueMetrics, type MetricsProvider } from "./metrics.js";
 /**
  * A work queue, as client-go's `workqueue.Interface`. Guarantees:
  * - Fair: items are handed out in the order they were added.
- * - Stingy: an item added many times before it is processed is processed once. A worker waiting
- *   in `get` is woken on the next event-loop turn (as a goroutine is scheduled after the one that
- *   signalled it), so the adds of one turn — a burst of informer events — collapse first.
+ * - Stingy: an item added many times before it is processed is processed once.
  * - Exclusive: an item is never handed to two workers at once. An item added while it is being
  *   processed is marked dirty and handed out again after `done`.
  * Workers: `for (let k = await q.get(); k !== undefined; k = await q.get()) { try { … } finally { q.done(k) } }`.
@@ -37,11 +35,7 @@ export interface QueueOptions {
   name?: string;
   /** Metrics sink; with none, no metrics are kept (and nothing is timed). */
   metricsProvider?: MetricsProvider;
-  /**
-   * Time for metrics (latency, work duration); required with a metrics provider. A clock that can
-   * hold (the virtual clock) is held while a worker's wake-up is pending, so simulated time does
-   * not move between an add and the worker taking it.
-   */
+  /** Time for metrics (latency, work duration). Required with a metrics provider. */
   clock?: Clock;
 }
 
@@ -52,15 +46,10 @@ export class BasicQueue<T extends NonNullable<unknown> = string> implements Work
   private readonly processing = new Set<T>();
   private readonly waiters = new Fifo<(item: T | undefined) => void>();
   private readonly metrics: QueueMetrics<T> | undefined;
-  private readonly clock: Clock | undefined;
   private shutting = false;
   private drainWaiters: (() => void)[] = [];
-  /** A wake-up of waiting workers is scheduled; the release of the clock's hold on it, if any. */
-  private waking = false;
-  private releaseHold: (() => void) | undefined;
 
   constructor(options: QueueOptions = {}) {
-    this.clock = options.clock;
     if (options.metricsProvider) {
       if (!options.clock) throw new Error("BasicQueue: a clock is required to keep metrics");
       this.metrics = new QueueMetrics<T>(options.name ?? "", options.metricsProvider, options.clock);
@@ -100,7 +89,6 @@ export class BasicQueue<T extends NonNullable<unknown> = string> implements Work
 
   shutDown(): void {
     this.shutting = true;
-    this.handOut();
     for (let w = this.waiters.shift(); w; w = this.waiters.shift()) w(undefined);
     this.releaseDrainWaiters();
     if (this.processing.size === 0) this.metrics?.stop();
@@ -116,30 +104,14 @@ export class BasicQueue<T extends NonNullable<unknown> = string> implements Work
     return this.shutting;
   }
 
-  /** Queues a dirty, not-processing item; a waiting worker takes it on the next turn ({@link wake}). */
+  /** Hands a dirty, not-processing item to a waiting worker at once, or queues it. */
   private enqueue(item: T): void {
-    this.queue.push(item);
-    if (this.waiters.length > 0 && !this.waking) {
-      this.waking = true;
-      if (this.clock?.hold) void this.clock.hold(new Promise<void>((resolve) => (this.releaseHold = resolve)));
-      setImmediate(this.wake);
-    }
-  }
-
-  /** Hands queued items to waiting workers, oldest first (a worker that called `get` meanwhile took its own). */
-  private readonly wake = (): void => {
-    this.waking = false;
-    this.handOut();
-    const release = this.releaseHold;
-    this.releaseHold = undefined;
-    release?.();
-  };
-
-  private handOut(): void {
-    while (this.queue.length > 0 && this.waiters.length > 0) {
-      const item = this.queue.shift()!;
+    const waiter = this.waiters.shift();
+    if (waiter) {
       this.startProcessing(item);
-      this.waiters.shift()!(item);
+      waiter(item);
+    } else {
+      this.queue.push(item);
     }
   }
 
