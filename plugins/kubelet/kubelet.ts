@@ -27,7 +27,7 @@ import { Backoff } from "./backoff.js";
 import { ObjectSource } from "./container-env.js";
 import { PodDnsSettings } from "./pod-dns.js";
 import { WatchedObjects } from "./watched-objects.js";
-import { configMapNames, secretNames } from "./pod-references.js";
+import { configMapNames, secretNames } from "../../core/api/builtin/core/pod-references.js";
 import { ServiceEnvironment } from "./service-env.js";
 import { NO_PRESSURE, nodeConditions, nodeImages, nodeResources, registrationNode, type NodePressure } from "./node-status.js";
 import { statsSummary, type StatsSummary, type VolumeStats } from "./stats.js";

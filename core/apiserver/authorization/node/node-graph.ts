@@ -3,6 +3,7 @@ import type { VolumeAttachment } from "kubernetes-types/storage/v1.js";
 import type { SharedInformer } from "../../../informers/shared-informer.js";
 import type { SharedInformerFactory } from "../../../informers/shared-informer-factory.js";
 import { objectOrTombstoneObject } from "../../../informers/tombstone.js";
+import { configMapNames, secretNames } from "../../../api/builtin/core/pod-references.js";
 
 /** The object kinds a node reaches through its pods (upstream's vertex types). */
 export type NodeObjectType = "secret" | "configmap" | "pvc" | "pv" | "serviceaccount" | "volumeattachment";
@@ -16,32 +17,11 @@ function podReferences(pod: Pod): string[] {
   const spec = pod.spec;
   if (!spec) return [];
   add("serviceaccount", spec.serviceAccountName || "default");
-  for (const s of spec.imagePullSecrets ?? []) add("secret", s.name);
+  for (const name of secretNames(pod)) add("secret", name);
+  for (const name of configMapNames(pod)) add("configmap", name);
   for (const v of spec.volumes ?? []) {
-    add("secret", v.secret?.secretName);
-    add("configmap", v.configMap?.name);
     add("pvc", v.persistentVolumeClaim?.claimName);
     if (v.ephemeral) add("pvc", `${pod.metadata?.name}-${v.name}`);
-    for (const p of v.projected?.sources ?? []) {
-      add("secret", p.secret?.name);
-      add("configmap", p.configMap?.name);
-    }
-    add("secret", v.csi?.nodePublishSecretRef?.name);
-    add("secret", v.cephfs?.secretRef?.name);
-    add("secret", v.rbd?.secretRef?.name);
-    add("secret", v.iscsi?.secretRef?.name);
-    add("secret", v.flexVolume?.secretRef?.name);
-    add("secret", v.azureFile?.secretName);
-  }
-  for (const c of [...(spec.initContainers ?? []), ...(spec.containers ?? []), ...(spec.ephemeralContainers ?? [])]) {
-    for (const e of c.env ?? []) {
-      add("secret", e.valueFrom?.secretKeyRef?.name);
-      add("configmap", e.valueFrom?.configMapKeyRef?.name);
-    }
-    for (const f of c.envFrom ?? []) {
-      add("secret", f.secretRef?.name);
-      add("configmap", f.configMapRef?.name);
-    }
   }
   return [...refs];
 }

@@ -6,7 +6,10 @@ function containersOf(pod: Pod): (Container | EphemeralContainer)[] {
   return [...(spec?.initContainers ?? []), ...(spec?.containers ?? []), ...(spec?.ephemeralContainers ?? [])];
 }
 
-/** The ConfigMaps a pod references (upstream's `podutil.VisitPodConfigmapNames`): volumes, projections, env and envFrom. */
+/**
+ * The ConfigMaps a pod references (upstream's `podutil.VisitPodConfigmapNames`, pkg/api/v1/pod): volumes,
+ * projections, env and envFrom. Read by the Node authorizer's graph and by the kubelet's object watches.
+ */
 export function* configMapNames(pod: Pod): Iterable<string> {
   for (const v of pod.spec?.volumes ?? []) {
     if (v.configMap?.name) yield v.configMap.name;
