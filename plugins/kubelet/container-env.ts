@@ -1,6 +1,4 @@
 import type { ConfigMap, Container, EnvVar, ObjectFieldSelector, Pod, ResourceFieldSelector, Secret } from "kubernetes-types/core/v1.js";
-import type { Client } from "../../core/client/client.js";
-import { isStatusError } from "../../core/api/status.js";
 import { parseQuantity, milliValue } from "../../core/api/quantity.js";
 import type { WatchedObjects } from "./watched-objects.js";
 
@@ -8,32 +6,18 @@ import type { WatchedObjects } from "./watched-objects.js";
 export class ContainerConfigError extends Error {}
 
 /**
- * ConfigMaps and Secrets for env and volumes; undefined when absent. Those a registered pod
- * references come from the kubelet's watches ({@link WatchedObjects}); any other is read with a GET.
+ * ConfigMaps and Secrets for env and volumes, from the kubelet's watches ({@link WatchedObjects});
+ * undefined when absent. Reading an object no registered pod references is an error, as upstream's.
  */
 export class ObjectSource {
-  constructor(
-    private readonly client: Client,
-    private readonly watched?: { configMaps: WatchedObjects<ConfigMap>; secrets: WatchedObjects<Secret> },
-  ) {}
+  constructor(private readonly watched: { configMaps: WatchedObjects<ConfigMap>; secrets: WatchedObjects<Secret> }) {}
 
-  async configMap(namespace: string, name: string): Promise<ConfigMap | undefined> {
-    const w = this.watched?.configMaps;
-    return w?.has(namespace, name) ? w.get(namespace, name) : this.get<ConfigMap>("ConfigMap", namespace, name);
+  configMap(namespace: string, name: string): Promise<ConfigMap | undefined> {
+    return this.watched.configMaps.get(namespace, name);
   }
 
-  async secret(namespace: string, name: string): Promise<Secret | undefined> {
-    const w = this.watched?.secrets;
-    return w?.has(namespace, name) ? w.get(namespace, name) : this.get<Secret>("Secret", namespace, name);
-  }
-
-  private async get<T extends ConfigMap | Secret>(kind: string, namespace: string, name: string): Promise<T | undefined> {
-    try {
-      return await this.client.resource<T>(kind).get(name, { namespace });
-    } catch (err) {
-      if (isStatusError(err) && err.code === 404) return undefined;
-      throw err;
-    }
+  secret(namespace: string, name: string): Promise<Secret | undefined> {
+    return this.watched.secrets.get(namespace, name);
   }
 }
 

@@ -160,8 +160,8 @@ export class Kubelet {
     const invalidate = (): void => this.serviceEnvironment.invalidate();
     services.addEventHandler({ onAdd: invalidate, onUpdate: invalidate, onDelete: invalidate });
     this.servicesRead = services.waitForSync(this.abort.signal).then(() => undefined);
-    this.configMaps = new WatchedObjects<ConfigMap>({ client: o.client, clock: o.clock, kind: "ConfigMap", resource: "configmap", names: configMapNames, logger: o.log });
-    this.secrets = new WatchedObjects<Secret>({ client: o.client, clock: o.clock, kind: "Secret", resource: "secret", names: secretNames, logger: o.log });
+    this.configMaps = new WatchedObjects<ConfigMap>({ client: o.client, clock: o.clock, kind: "ConfigMap", resource: "configmap", names: configMapNames, maxIdleMs: 5 * SYNC_FREQUENCY_MS, logger: o.log });
+    this.secrets = new WatchedObjects<Secret>({ client: o.client, clock: o.clock, kind: "Secret", resource: "secret", names: secretNames, maxIdleMs: 5 * SYNC_FREQUENCY_MS, logger: o.log });
     this.csi = new CsiVolumeManager({ nodeName: this.nodeName, client: o.client, hostFs: this.hostFs, plugins: registry, recorder, clock: o.clock });
     this.services = {
       nodeName: this.nodeName,
@@ -173,7 +173,7 @@ export class Kubelet {
       log: o.log,
       recorder,
       hostFs: this.hostFs,
-      source: new ObjectSource(o.client, { configMaps: this.configMaps, secrets: this.secrets }),
+      source: new ObjectSource({ configMaps: this.configMaps, secrets: this.secrets }),
       restartBackoff: new Backoff(o.clock),
       pullBackoff: new Backoff(o.clock),
       allocatable: () => this.allocatable,
@@ -256,6 +256,11 @@ export class Kubelet {
       },
       onUpdate: (old, pod) => {
         if (mirror(pod)) return;
+        // Only ephemeral containers can add references to a pod (they are only ever appended).
+        if ((old.spec?.ephemeralContainers?.length ?? 0) !== (pod.spec?.ephemeralContainers?.length ?? 0)) {
+          this.configMaps.registerPod(pod);
+          this.secrets.registerPod(pod);
+        }
         if (relevantChange(old, pod)) this.podChanged(pod);
         else this.workers.get(pod.metadata?.uid ?? "")?.reconcile(pod);
       },

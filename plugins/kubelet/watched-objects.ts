@@ -1,19 +1,29 @@
 import type { Pod } from "kubernetes-types/core/v1.js";
 import type { ObjectLike } from "../../core/api/object.js";
 import type { Client } from "../../core/client/client.js";
-import type { Clock } from "../../core/clock/clock.js";
+import type { Clock, TimerHandle } from "../../core/clock/clock.js";
 import { SharedInformer } from "../../core/informers/shared-informer.js";
 import type { Logger } from "../../core/log/logger.js";
 
 /** How long a read waits for an object's watch to list it (upstream: PollImmediate(10ms, 1s, hasSynced)). */
 const SYNC_TIMEOUT_MS = 1000;
+/** How often idle watches are looked for (upstream: wait.Until(startRecycleIdleWatch, time.Minute)). */
+const RECYCLE_PERIOD_MS = 60_000;
 
-/** One watched object: its single-object informer and the pods referencing it. */
+/** One watched object: its single-object informer, the pods referencing it and its watch's state. */
 interface Watched<T extends ObjectLike> {
+  readonly namespace: string;
+  readonly name: string;
   informer: SharedInformer<T>;
   stop: AbortController;
   running: Promise<void>;
-  pods: Set<string>;
+  readonly pods: Set<string>;
+  /** When a read last asked for the object (0: never). */
+  lastAccess: number;
+  /** The watch has ended (idle or immutable); the informer's cache is kept. */
+  stopped: boolean;
+  /** The object was read as immutable: its watch stays stopped and its last state is served. */
+  immutable: boolean;
 }
 
 /**
@@ -23,13 +33,18 @@ interface Watched<T extends ObjectLike> {
  * (list and watch in its namespace with `fieldSelector=metadata.name=<name>`, which the Node
  * authorizer allows for referenced objects), shared by all pods referencing it and stopped when
  * the last one is unregistered. Reads come from that watch's cache once it has listed, so pods'
- * volume mounts and environments issue no GET. Objects no registered pod references (none in
- * practice) are read with a GET.
+ * volume mounts and environments issue no GET. As upstream's:
+ * - reading an object no registered pod references fails (`object "ns"/"name" not registered`);
+ * - once a read finds the object immutable (`immutable: true`) its watch stops for good and that
+ *   state is served from then on, even after the object is deleted;
+ * - a watch no read used for `maxIdleMs` (five sync periods) is stopped by a check every minute,
+ *   and the next read starts it again, waiting for a fresh list.
  */
-export class WatchedObjects<T extends ObjectLike> {
+export class WatchedObjects<T extends ObjectLike & { immutable?: boolean }> {
   private readonly watched = new Map<string, Watched<T>>();
   /** The keys each registered pod (by uid) references. */
-  private readonly byPod = new Map<string, string[]>();
+  private readonly byPod = new Map<string, readonly string[]>();
+  private recycleTimer: TimerHandle | undefined;
 
   constructor(
     private readonly o: {
@@ -40,18 +55,29 @@ export class WatchedObjects<T extends ObjectLike> {
       resource: string;
       /** The names of objects of this kind `pod` references. */
       names: (pod: Pod) => Iterable<string>;
+      /** How long an unread watch lives (upstream: 5 × the kubelet's syncFrequency, at least a minute). */
+      maxIdleMs: number;
       logger?: Logger;
     },
   ) {}
 
-  /** Starts watching what `pod` references (idempotent; a pod's references do not change). */
+  /**
+   * Watches what `pod` references, as upstream's RegisterPod on every add and update: references
+   * the pod gained (an ephemeral container's) are added, ones it lost are released.
+   */
   registerPod(pod: Pod): void {
     const uid = pod.metadata?.uid ?? "";
-    if (this.byPod.has(uid)) return;
     const ns = pod.metadata?.namespace ?? "default";
-    const keys = [...new Set([...this.o.names(pod)].filter(Boolean))].map((name) => `${ns}/${name}`);
+    const keys: string[] = [];
+    for (const name of this.o.names(pod)) {
+      const key = `${ns}/${name}`;
+      if (name && !keys.includes(key)) keys.push(key);
+    }
+    const previous = this.byPod.get(uid);
+    if (previous && previous.length === keys.length && previous.every((k, i) => k === keys[i])) return;
     this.byPod.set(uid, keys);
     for (const key of keys) {
+      if (previous?.includes(key)) continue;
       let w = this.watched.get(key);
       if (!w) {
         w = this.watch(ns, key.slice(ns.length + 1));
@@ -59,6 +85,8 @@ export class WatchedObjects<T extends ObjectLike> {
       }
       w.pods.add(uid);
     }
+    if (previous) for (const key of previous) if (!keys.includes(key)) this.release(key, uid);
+    this.recycleTimer ??= this.o.clock.setInterval(() => this.recycleIdle(), RECYCLE_PERIOD_MS);
   }
 
   /** Stops watching what only the pod with `uid` referenced. */
@@ -66,22 +94,27 @@ export class WatchedObjects<T extends ObjectLike> {
     const keys = this.byPod.get(uid);
     if (!keys) return;
     this.byPod.delete(uid);
-    for (const key of keys) {
-      const w = this.watched.get(key);
-      if (!w) continue;
-      w.pods.delete(uid);
-      if (w.pods.size > 0) continue;
-      this.watched.delete(key);
-      w.stop.abort();
-    }
+    for (const key of keys) this.release(key, uid);
   }
 
-  /** The object, undefined when it does not exist (or is not watched); throws when its watch has not listed within 1 s. */
+  /**
+   * The object, undefined when it does not exist. Throws when no registered pod references it,
+   * or when its watch has not listed within 1 s.
+   */
   async get(namespace: string, name: string): Promise<T | undefined> {
-    const w = this.watched.get(`${namespace}/${name}`);
-    if (!w) return undefined;
+    const key = `${namespace}/${name}`;
+    const w = this.watched.get(key);
+    if (!w) throw new Error(`object "${namespace}"/"${name}" not registered`);
+    w.lastAccess = this.o.clock.now();
+    if (w.stopped && !w.immutable) this.restart(w);
     if (!w.informer.hasSynced() && !(await this.synced(w))) throw new Error(`failed to sync ${this.o.resource} cache: timed out waiting for the condition`);
-    return w.informer.indexer.getByKey(`${namespace}/${name}`);
+    const obj = w.informer.indexer.getByKey(key);
+    if (obj?.immutable === true && !w.immutable) {
+      w.immutable = true;
+      this.end(w);
+      this.o.logger?.debug("Stopped watching for changes - object is immutable", { obj: key });
+    }
+    return obj;
   }
 
   /** Whether an object is watched (a registered pod references it). */
@@ -91,6 +124,8 @@ export class WatchedObjects<T extends ObjectLike> {
 
   /** Stops every watch; resolves once they have ended. */
   async stop(): Promise<void> {
+    this.o.clock.clearInterval(this.recycleTimer);
+    this.recycleTimer = undefined;
     const all = [...this.watched.values()];
     this.watched.clear();
     this.byPod.clear();
@@ -98,10 +133,44 @@ export class WatchedObjects<T extends ObjectLike> {
     await Promise.all(all.map((w) => w.running));
   }
 
+  /** Drops `uid`'s reference to `key`; the last one stops the watch. */
+  private release(key: string, uid: string): void {
+    const w = this.watched.get(key);
+    if (!w) return;
+    w.pods.delete(uid);
+    if (w.pods.size > 0) return;
+    this.watched.delete(key);
+    w.stop.abort();
+  }
+
+  /** Upstream's startRecycleIdleWatch: stops listed watches no read used for maxIdleMs (never-read ones included). */
+  private recycleIdle(): void {
+    const now = this.o.clock.now();
+    for (const [key, w] of this.watched) {
+      if (w.stopped || !w.informer.hasSynced() || now <= w.lastAccess + this.o.maxIdleMs) continue;
+      this.end(w);
+      this.o.logger?.debug("Not acquired for long time, Stopped watching for changes", { objectKey: key, maxIdleTime: `${this.o.maxIdleMs / 1000}s` });
+    }
+  }
+
+  private end(w: Watched<T>): void {
+    w.stopped = true;
+    w.stop.abort();
+  }
+
+  /** A stopped, mutable watch starts again from a fresh list (upstream: the store is marked unsynced). */
+  private restart(w: Watched<T>): void {
+    const next = this.watch(w.namespace, w.name);
+    w.informer = next.informer;
+    w.stop = next.stop;
+    w.running = next.running;
+    w.stopped = false;
+  }
+
   private watch(namespace: string, name: string): Watched<T> {
     const informer = new SharedInformer<T>({ client: this.o.client, resource: this.o.kind, clock: this.o.clock, namespace, fieldSelector: `metadata.name=${name}`, ...(this.o.logger ? { logger: this.o.logger } : {}) });
     const stop = new AbortController();
-    return { informer, stop, running: informer.run(stop.signal), pods: new Set() };
+    return { namespace, name, informer, stop, running: informer.run(stop.signal), pods: new Set(), lastAccess: 0, stopped: false, immutable: false };
   }
 
   private async synced(w: Watched<T>): Promise<boolean> {

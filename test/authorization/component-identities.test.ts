@@ -126,6 +126,35 @@ test("a kubelet may read the configmap of a pod bound to its node, and another n
   await cluster.client.resource("Pod").delete("with-config", { namespace: "default", gracePeriodSeconds: 0 });
 });
 
+test("an ephemeral container added to a bound pod relates its secrets to the node (the graph re-reads the pod, as upstream's updatePod)", async () => {
+  const [a] = [...cluster.nodes.keys()] as [string];
+  await cluster.client.resource("Secret").create({ apiVersion: "v1", kind: "Secret", metadata: { name: "debug-token", namespace: "default" }, data: { t: "eA==" } } as never);
+  const pods = cluster.client.resource<Pod>("Pod");
+  const created = await pods.create({ apiVersion: "v1", kind: "Pod", metadata: { name: "debug-target", namespace: "default" }, spec: { nodeName: a, containers: [{ name: "c", image: "busybox" }] } });
+  const kubelet = cluster.clientFor(nodeUser(a));
+  const read = async (): Promise<unknown> => {
+    for (let i = 0; i < 100; i++) {
+      const got = await kubelet.resource("Secret").get("debug-token", { namespace: "default" }).catch(() => undefined);
+      if (got) return got;
+      await cluster.clock.sleep(100);
+    }
+    return undefined;
+  };
+  assert.match(await forbidden(kubelet.resource("Secret").get("debug-token", { namespace: "default" })), "no relationship found");
+  const ephemeralContainers = [{ name: "dbg", image: "busybox", env: [{ name: "T", valueFrom: { secretKeyRef: { name: "debug-token", key: "t" } } }] }];
+  for (let attempt = 0; ; attempt++) {
+    // The pod's kubelet writes its status meanwhile: a conflict is retried on the latest version.
+    const current = attempt === 0 ? created : await pods.get("debug-target", { namespace: "default" });
+    const done = await pods.updateSubresource("debug-target", "ephemeralcontainers", { ...current, spec: { ...current.spec!, ephemeralContainers } } as Pod, { namespace: "default" }).catch((err: unknown) => {
+      if (attempt < 5 && isStatusError(err) && err.code === 409) return undefined;
+      throw err;
+    });
+    if (done) break;
+  }
+  assert.ok(await read(), "the kubelet reads the secret its pod's ephemeral container references");
+  await pods.delete("debug-target", { namespace: "default", gracePeriodSeconds: 0 });
+});
+
 test("kube-proxy's and kube-controller-manager's users have their bootstrap roles and no more", async () => {
   const proxy = cluster.clientFor(KUBE_PROXY_USER);
   assert.ok(Array.isArray((await proxy.resource("EndpointSlice").list()).items));

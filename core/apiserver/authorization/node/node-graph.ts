@@ -41,7 +41,7 @@ interface SharedRefs {
  */
 export class NodeGraph {
   /** Bound pods by namespace, then name: the object's own strings are the keys (no key string is built per pod event). */
-  private readonly byPod = new Map<string, Map<string, { node: string; refs: SharedRefs }>>();
+  private readonly byPod = new Map<string, Map<string, { node: string; uid: string | undefined; ephemeral: number; refs: SharedRefs }>>();
   /**
    * Reference lists by their text, shared by every pod whose spec references the same objects (a
    * Deployment's pods all name one service account and one root-CA ConfigMap): a pod holds the
@@ -79,7 +79,11 @@ export class NodeGraph {
     const name = String(pod.metadata?.name);
     let pods = this.byPod.get(namespace);
     const before = pods?.get(name);
-    if (before && before.node === node) return; // a bound pod's references never change (spec is immutable after binding)
+    const uid = pod.metadata?.uid;
+    const ephemeral = pod.spec?.ephemeralContainers?.length ?? 0;
+    // A bound pod's references change only with ephemeral containers (appended, never changed);
+    // the rest of its spec is immutable after binding (upstream's graph_populator updatePod).
+    if (before && before.node === node && before.uid === uid && before.ephemeral === ephemeral) return;
     if (before) {
       this.removePod(namespace, name);
       pods = this.byPod.get(namespace); // dropped when it held only this pod
@@ -91,7 +95,7 @@ export class NodeGraph {
     if (!refs) this.refLists.set(text, (refs = { text, refs: list, pods: 0 }));
     refs.pods++;
     if (!pods) this.byPod.set(namespace, (pods = new Map()));
-    pods.set(name, { node, refs });
+    pods.set(name, { node, uid, ephemeral, refs });
     let counts = this.byNode.get(node);
     if (!counts) this.byNode.set(node, (counts = new Map()));
     for (const r of refs.refs) counts.set(r, (counts.get(r) ?? 0) + 1);
