@@ -48,6 +48,8 @@ function controllerProgram(controller: () => IngressNginxController | undefined)
       },
       log: (line) => p.stderr(line),
     };
+    // Killed without a signal handler running (SIGKILL, the node going away): its upstream connections close with it.
+    p.signal.addEventListener("abort", () => instance.handler.close(), { once: true });
     serveHttp(p, 80, (req) => instance.handler.handle({ ...req, scheme: "http", httpsPort: 443 }));
     serveHttp(p, 10254, async (req) =>
       req.path.startsWith("/healthz")
