@@ -13,13 +13,19 @@
  * EVENTS_PODS (default 5,000 measured pods, 20,000 Events); EVENTS_PROFILE=FILE writes a CPU
  * profile of the measured phase; EVENTS_SNAPSHOTS=DIR writes heap snapshots before and after it
  * (before.heapsnapshot, after.heapsnapshot: diff them per Event to see what each one keeps).
+ *
+ * Then the heap a kubelet's correlator caches keep per pod below their 4,096-entry bound (a node's
+ * first few hundred pods): `Pulled`, `Created` and `Started` about each pod's container (a
+ * reference with its fieldPath, 1.32's wording) correlated and marked written on 10 correlators,
+ * 300 pods each; the Events themselves are made and kept beforehand (the store holds them), so
+ * the growth is the caches' own.
  */
 import { loadavg } from "node:os";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { writeHeapSnapshot } from "node:v8";
 import { Session } from "node:inspector/promises";
-import type { Pod } from "kubernetes-types/core/v1.js";
+import type { Event, ObjectReference, Pod } from "kubernetes-types/core/v1.js";
 import { VirtualClock } from "../core/clock/virtual-clock.js";
 import { SeededRandom } from "../core/clock/random.js";
 import { createLogger } from "../core/log/logger.js";
@@ -28,6 +34,9 @@ import { reconcileBootstrapPolicy } from "../core/apiserver/authorization/rbac/r
 import { KUBE_SCHEDULER_USER, nodeUser } from "../core/client/client-factory.js";
 import { EventBroadcaster } from "../core/events/event-broadcaster.js";
 import type { EventRecorder } from "../core/events/event-recorder.js";
+import { EventCorrelator } from "../core/events/event-correlator.js";
+import { EventNamer } from "../core/events/event-name.js";
+import { rfc3339 } from "../core/api/time.js";
 
 const PODS = Number(process.env["EVENTS_PODS"] ?? 5000);
 const ROUNDS = Number(process.env["EVENTS_ROUNDS"] ?? 20);
@@ -124,7 +133,44 @@ const inStore = (await stored()) + 1;
 process.stdout.write(`load average ${loadavg().map((l) => l.toFixed(1)).join(" ")}; ${count} Events measured after ${WARM_PODS * EVENTS_PER_POD} warm-up ones; ${inStore} stored\n`);
 process.stdout.write(`${"recorded Event → stored (CPU)".padEnd(40)} ${best.toFixed(1).padStart(7)} µs/event (mean ${(total / count).toFixed(1)})\n`);
 process.stdout.write(`${"heap per stored Event".padEnd(40)} ${gc ? ((heapAfter - heapBefore) / count).toFixed(0).padStart(7) : "  (run with --expose-gc)"} bytes/event\n`);
+const cachesPerPod = correlatorHeapPerPod();
+process.stdout.write(`${"kubelet correlator caches per pod".padEnd(40)} ${cachesPerPod !== undefined ? cachesPerPod.toFixed(0).padStart(7) : "  (run with --expose-gc)"} bytes/pod (below capacity)\n`);
 for (const b of broadcasters) await b.shutdown();
 cp.stop();
 await cp.authorization.stop();
 await cp.store.close();
+
+/** Heap bytes per pod that 10 kubelets' correlators keep for 300 pods' container events each (see the header). */
+function correlatorHeapPerPod(): number | undefined {
+  if (!gc) return undefined;
+  const podsPerNode = 300;
+  const namer = new EventNamer();
+  const prepared: { node: number; event: Event; written: Event }[] = [];
+  let resourceVersion = 1;
+  for (let n = 0; n < NODES; n++) {
+    const source = Object.freeze({ component: "kubelet", host: `node-${n}` });
+    for (let i = 0; i < podsPerNode; i++) {
+      const meta = pod(1_000_000 + n * podsPerNode + i).metadata!;
+      const container = "nginx";
+      const ref: ObjectReference = { kind: "Pod", namespace: meta.namespace, name: meta.name, uid: meta.uid, apiVersion: "v1", resourceVersion: meta.resourceVersion, fieldPath: `spec.containers{${container}}` };
+      for (const [reason, message] of [["Pulled", `Container image "nginx:1.27" already present on machine`], ["Created", `Created container: ${container}`], ["Started", `Started container ${container}`]] as const) {
+        const now = clock.now();
+        const ts = rfc3339(now);
+        const event: Event = { apiVersion: "v1", kind: "Event", metadata: { name: namer.name(meta.name!, now), namespace: "default" }, involvedObject: ref, reason, message, source, firstTimestamp: ts, lastTimestamp: ts, count: 1, type: "Normal", reportingComponent: "kubelet", reportingInstance: source.host };
+        prepared.push({ node: n, event, written: { ...event, metadata: { ...event.metadata, resourceVersion: String(resourceVersion++) } } });
+      }
+    }
+  }
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  const correlators = Array.from({ length: NODES }, () => new EventCorrelator({ clock, namer }));
+  for (const { node, event, written } of prepared) {
+    const c = correlators[node]!;
+    const r = c.correlate(event);
+    if (!r.skip) c.updateState(r.key, written);
+  }
+  gc();
+  const grown = process.memoryUsage().heapUsed - before;
+  // Both kept alive up to the measure.
+  return correlators.length > 0 && prepared.length > 0 ? grown / (NODES * podsPerNode) : undefined;
+}

@@ -38,6 +38,7 @@ export interface CorrelationResult {
 interface AggregateRecord {
   /** The one message seen so far; a set once a second one arrives (most objects repeat one message per reason). */
   localKeys: Set<string> | string | undefined;
+  /** Milliseconds since the correlator's epoch (see {@link EventCorrelator}). */
   lastTimestamp: number;
 }
 
@@ -75,6 +76,7 @@ interface Observation {
 
 interface SpamBucket {
   tokens: number;
+  /** Milliseconds since the correlator's epoch. */
   last: number;
 }
 
@@ -91,7 +93,11 @@ interface SpamBucket {
  * than those fields' text: a fourth LRU cache maps the fields to the id. It drops an id only after
  * every key using it has gone from the three caches (each correlation refreshes one key per cache
  * and the object's id, so 4096 other objects seen since evict both), so keys compare as the
- * fields would.
+ * fields would. An event about the same source and object as the one before it reuses that one's
+ * id without building its fields' text (the id is already the most recently used).
+ *
+ * Times are kept as milliseconds since the correlator was made (its epoch): small integers, held
+ * in the records themselves, where epoch milliseconds (past 2^31) would each be a boxed number.
  */
 export class EventCorrelator {
   private readonly clock: Clock;
@@ -106,6 +112,10 @@ export class EventCorrelator {
   /** Source and involved object (their fields joined) → the id their keys start with. */
   private readonly sources = new LruCache<string, string>(MAX_LRU_CACHE_ENTRIES);
   private nextSourceId = 0;
+  /** The last event's source and involved object fields, and their id (see {@link sourceId}). */
+  private last: SourceFields | undefined;
+  private lastId = "";
+  private readonly epoch: number;
 
   constructor(options: EventCorrelatorOptions) {
     this.clock = options.clock;
@@ -114,6 +124,7 @@ export class EventCorrelator {
     this.spamBurst = options.spamBurst ?? DEFAULT_SPAM_BURST;
     this.spamQps = options.spamQps ?? DEFAULT_SPAM_QPS;
     this.namer = options.namer ?? new EventNamer();
+    this.epoch = this.clock.now();
   }
 
   correlate(newEvent: Event): CorrelationResult {
@@ -122,6 +133,16 @@ export class EventCorrelator {
     const { event, patch } = this.observe(aggregated, key);
     const skip = this.spamFiltered(event, source);
     return patch ? { event, patch, skip, key } : { event, skip, key };
+  }
+
+  /**
+   * `time` in milliseconds since the epoch, as a small integer when it is one (a difference of two
+   * large numbers is a heap number even when whole, and a record field once given one boxes every
+   * record's). A fraction or a span past 2^31 ms stays as it is.
+   */
+  private sinceEpoch(time: number): number {
+    const since = time - this.epoch;
+    return (since | 0) === since ? since | 0 : since;
   }
 
   /** Remembers the Event as written (its name and resourceVersion) so repeats patch it. */
@@ -143,31 +164,42 @@ export class EventCorrelator {
     this.observations.delete(key);
   }
 
-  /** The id of the event's source and involved object (made when first seen, refreshed on each event). */
+  /**
+   * The id of the event's source and involved object (made when first seen, refreshed on each
+   * event). The same fields as the last event's: the last id, which that event left the most
+   * recently used (only this method uses `sources`), so the lookup would change nothing.
+   */
   private sourceId(event: Event): string {
-    const fields = sourceAndObjectKey(event);
-    let id = this.sources.get(fields);
-    if (id === undefined) this.sources.set(fields, (id = (this.nextSourceId++).toString(36)));
+    const last = this.last;
+    if (last && sameSourceFields(last, event)) return this.lastId;
+    const fields = sourceFieldsOf(event);
+    const text = sourceAndObjectKey(fields);
+    let id = this.sources.get(text);
+    if (id === undefined) this.sources.add(text, (id = (this.nextSourceId++).toString(36)));
+    this.last = fields;
+    this.lastId = id;
     return id;
   }
 
   private aggregate(event: Event, source: string): { event: Event; key: string } {
-    const now = this.clock.now();
+    const at = this.clock.now();
+    const now = this.sinceEpoch(at);
     const aggregateKey = aggregateKeyOf(event, source);
     // `get` makes a found record the most recently used; a new one is stored.
     let record = this.aggregates.get(aggregateKey);
-    if (!record || record.lastTimestamp < now - this.maxIntervalMs) this.aggregates.set(aggregateKey, (record = { localKeys: undefined, lastTimestamp: now }));
+    if (!record) this.aggregates.add(aggregateKey, (record = { localKeys: undefined, lastTimestamp: now }));
+    else if (record.lastTimestamp < now - this.maxIntervalMs) this.aggregates.set(aggregateKey, (record = { localKeys: undefined, lastTimestamp: now }));
     const distinct = addLocalKey(record, event.message ?? "");
     record.lastTimestamp = now;
     if (distinct < this.maxEvents) return { event, key: eventKeyOf(event, source) };
     // Keep the set from growing: drop one message, as client-go's PopAny.
     popLocalKey(record);
     const name = event.involvedObject.name ?? "";
-    const ts = rfc3339(now);
+    const ts = rfc3339(at);
     const combined: Event = {
       apiVersion: "v1",
       kind: "Event",
-      metadata: { name: this.namer.name(name, now), namespace: event.metadata?.namespace },
+      metadata: { name: this.namer.name(name, at), namespace: event.metadata?.namespace },
       involvedObject: event.involvedObject,
       reason: event.reason,
       message: COMBINED_MESSAGE_PREFIX + (event.message ?? ""),
@@ -185,7 +217,7 @@ export class EventCorrelator {
   private observe(event: Event, key: string): { event: Event; patch?: CorrelationResult["patch"] } {
     const last = this.observations.get(key);
     if (!last) {
-      this.observations.set(key, { count: event.count ?? 1, firstTimestamp: event.firstTimestamp, name: event.metadata?.name ?? "", resourceVersion: undefined });
+      this.observations.add(key, { count: event.count ?? 1, firstTimestamp: event.firstTimestamp, name: event.metadata?.name ?? "", resourceVersion: undefined });
       return { event };
     }
     const count = last.count + 1;
@@ -201,10 +233,10 @@ export class EventCorrelator {
 
   /** client-go's `EventSourceObjectSpamFilter`: a token bucket per source and involved object. */
   private spamFiltered(event: Event, source: string): boolean {
-    const now = this.clock.now();
+    const now = this.sinceEpoch(this.clock.now());
     const key = [source, event.type ?? ""].join("\u0000");
     let bucket = this.spam.get(key);
-    if (!bucket) this.spam.set(key, (bucket = { tokens: this.spamBurst, last: now }));
+    if (!bucket) this.spam.add(key, (bucket = { tokens: this.spamBurst, last: now }));
     else bucket.tokens = Math.min(this.spamBurst, bucket.tokens + ((now - bucket.last) / 1000) * this.spamQps);
     bucket.last = now;
     if (bucket.tokens < 1) return true;
@@ -213,10 +245,30 @@ export class EventCorrelator {
   }
 }
 
-/** Source and involved object (client-go's `getSpamKey` fields), the prefix of the aggregate and spam keys. Keys are joined, not template strings: a template string is a tree of string pieces that a Map keeps besides its flattened copy (about 2.6 KB per pod of a kubelet's events). */
-function sourceAndObjectKey(e: Event): string {
+/** Source and involved object: client-go's `getSpamKey` fields (but the type), which every aggregate and spam key starts with. */
+interface SourceFields {
+  readonly component: string;
+  readonly host: string;
+  readonly kind: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly uid: string;
+  readonly apiVersion: string;
+}
+
+function sourceFieldsOf(e: Event): SourceFields {
   const o = e.involvedObject;
-  return [e.source?.component ?? "", e.source?.host ?? "", o.kind ?? "", o.namespace ?? "", o.name ?? "", o.uid ?? "", o.apiVersion ?? ""].join("\u0000");
+  return { component: e.source?.component ?? "", host: e.source?.host ?? "", kind: o.kind ?? "", namespace: o.namespace ?? "", name: o.name ?? "", uid: o.uid ?? "", apiVersion: o.apiVersion ?? "" };
+}
+
+function sameSourceFields(f: SourceFields, e: Event): boolean {
+  const o = e.involvedObject;
+  return f.uid === (o.uid ?? "") && f.name === (o.name ?? "") && f.namespace === (o.namespace ?? "") && f.kind === (o.kind ?? "") && f.apiVersion === (o.apiVersion ?? "") && f.component === (e.source?.component ?? "") && f.host === (e.source?.host ?? "");
+}
+
+/** The fields as one key. Joined, not a template string: a template string is a tree of string pieces that a Map keeps besides its flattened copy (about 2.6 KB per pod of a kubelet's events). */
+function sourceAndObjectKey(f: SourceFields): string {
+  return [f.component, f.host, f.kind, f.namespace, f.name, f.uid, f.apiVersion].join("\u0000");
 }
 
 /** Identical events: same source and object (`source`, their id), fieldPath, type, reason and message (client-go's `getEventKey`). */

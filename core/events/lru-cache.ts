@@ -29,13 +29,28 @@ export class LruCache<K, V> {
 
   /** Stores `value` under `key` as the most recently used; evicts the least recently used beyond capacity. */
   set(key: K, value: V): void {
-    this.map.delete(key);
-    this.map.set(key, value);
+    if (key === this.newest) {
+      // Already last in order: replaced in place.
+      this.map.set(key, value);
+      return;
+    }
+    if (this.map.delete(key)) this.map.set(key, value);
+    else this.add(key, value);
     this.newest = key;
-    if (this.map.size > this.capacity) {
+  }
+
+  /**
+   * As {@link set} for a key known to be absent (a `get` just missed it): no lookup to remove it
+   * first. The least recently used entry is evicted before the insert when the cache is full,
+   * which is the entry `set` would evict after it.
+   */
+  add(key: K, value: V): void {
+    if (this.map.size >= this.capacity) {
       this.evictor ??= this.map.keys();
       this.map.delete(this.evictor.next().value as K);
     }
+    this.map.set(key, value);
+    this.newest = key;
   }
 
   delete(key: K): boolean {

@@ -46,6 +46,38 @@ test("the same name and namespace with another uid, kind or source is another ob
   assert.is(record(c, event("a")), true);
 });
 
+test("an event right after one about another object differing in any one source or object field is about another object", () => {
+  const c = new EventCorrelator({ clock: new VirtualClock() });
+  const base = event("a");
+  const changes: Event[] = [
+    { ...base, source: { component: "other", host: "node-1" } },
+    { ...base, source: { component: "kubelet" } },
+    ...(["kind", "namespace", "name", "uid", "apiVersion"] as const).map((field) => ({ ...base, involvedObject: { ...base.involvedObject, [field]: "changed" } })),
+  ];
+  for (const changed of changes) {
+    assert.is(record(c, base), changes.indexOf(changed) > 0, JSON.stringify(changed.involvedObject));
+    assert.is(record(c, changed), false, JSON.stringify(changed));
+    // Equal fields in new objects (new strings too) are the same object.
+    assert.is(record(c, JSON.parse(JSON.stringify(changed)) as Event), true);
+  }
+});
+
+test("similar events are combined within 10 minutes of the last one; past that they start over (a correlator made at a late hour)", async () => {
+  const clock = new VirtualClock({ start: Date.UTC(2026, 10, 27, 23, 0, 0) });
+  await clock.advance(1234);
+  const c = new EventCorrelator({ clock, maxEvents: 3 });
+  const combined = (message: string): boolean => c.correlate(event("a", message)).event.message!.startsWith("(combined from similar events): ");
+  assert.is(combined("one"), false);
+  assert.is(combined("two"), false);
+  await clock.advance(600_000);
+  // The last one was 10 minutes ago exactly: still within the interval.
+  assert.is(combined("three"), true);
+  await clock.advance(600_001);
+  assert.is(combined("four"), false);
+  assert.is(combined("five"), false);
+  assert.is(combined("six"), true);
+});
+
 test("similar events are combined per reporting component and instance too", () => {
   const c = new EventCorrelator({ clock: new VirtualClock(), maxEvents: 2 });
   const reported = (message: string, reportingInstance: string): Event => ({ ...event("a", message), reportingComponent: "kubelet", reportingInstance });

@@ -42,7 +42,24 @@ test("set replaces the value under its key and refreshes it; delete forgets it",
   assert.throws(() => new LruCache<string, number>(0), /at least 1/);
 });
 
-test("many interleaved sets, gets and deletes evict as a list-ordered LRU does", () => {
+test("add stores an absent key, evicting the least recently used first when full", () => {
+  const c = new LruCache<string, number>(2);
+  c.add("a", 1);
+  c.add("b", 2);
+  c.get("a");
+  c.add("c", 3);
+  assert.equal(held(c), ["a", "c"]);
+  assert.is(c.get("b"), undefined);
+  assert.is(c.get("c"), 3);
+  const one = new LruCache<string, number>(1);
+  one.add("a", 1);
+  one.add("b", 2);
+  one.set("b", 3);
+  assert.equal(held(one), ["b"]);
+  assert.is(one.get("b"), 3);
+});
+
+test("many interleaved sets, adds, gets and deletes evict as a list-ordered LRU does", () => {
   const random = new SeededRandom(11);
   for (const capacity of [1, 2, 7, 64]) {
     const c = new LruCache<string, number>(capacity);
@@ -51,7 +68,9 @@ test("many interleaved sets, gets and deletes evict as a list-ordered LRU does",
       const key = `k${random.int(capacity * 3)}`;
       const op = random.int(10);
       if (op < 5) {
-        c.set(key, i);
+        // `add` when absent (as the correlator does after a missed `get`), `set` otherwise or at random.
+        if (!model.includes(key) && op < 2) c.add(key, i);
+        else c.set(key, i);
         model = [...model.filter((k) => k !== key), key];
         if (model.length > capacity) model.shift();
       } else if (op < 9) {
