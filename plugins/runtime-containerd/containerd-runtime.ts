@@ -65,6 +65,21 @@ function imageEnv(list: readonly string[] | undefined): readonly (readonly [stri
   return pairs;
 }
 
+/** Image configs' entrypoint and cmd as one argv, made once per image config: every container of an image that overrides neither shares it (frozen). */
+const imageArgvs = new WeakMap<ImageConfigArgs, readonly string[]>();
+
+/** What of an image config makes a container's default argv. */
+interface ImageConfigArgs {
+  readonly entrypoint?: readonly string[];
+  readonly cmd?: readonly string[];
+}
+
+function imageArgv(cfg: ImageConfigArgs): readonly string[] {
+  let argv = imageArgvs.get(cfg);
+  if (!argv) imageArgvs.set(cfg, (argv = Object.freeze([...(cfg.entrypoint ?? []), ...(cfg.cmd ?? [])])));
+  return argv;
+}
+
 interface SandboxRecord {
   id: string;
   config: PodSandboxConfig;
@@ -99,7 +114,7 @@ interface ContainerRecord {
   logPath: string;
   process: RunningProcess | undefined;
   fs: ContainerFileSystem | undefined;
-  argv: string[];
+  argv: readonly string[];
   env: Record<string, string>;
   attached: Set<{ out: (stream: "stdout" | "stderr", text: string) => void }> | undefined;
 }
@@ -255,7 +270,7 @@ export class ContainerdRuntime implements RuntimeService, ImageService, NodeRunt
     await this.delay(this.latencies.createContainer);
     const id = this.newId();
     const cfg = image.definition.config;
-    const argv = [...(config.command.length ? config.command : (cfg.entrypoint ?? [])), ...(config.command.length || config.args.length ? config.args : (cfg.cmd ?? []))];
+    const argv = config.command.length || config.args.length ? [...(config.command.length ? config.command : (cfg.entrypoint ?? [])), ...config.args] : imageArgv(cfg);
     const env: Record<string, string> = { PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" };
     for (const [k, v] of imageEnv(cfg.env)) env[k] = v;
     env["HOSTNAME"] = sb.config.hostname;
