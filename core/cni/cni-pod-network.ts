@@ -2,6 +2,7 @@ import type { DataPlane } from "../net/data-plane.js";
 import type { NetNamespace } from "../net/netns.js";
 import type { NetworkStack } from "../net/sockets.js";
 import type { ExtensionPoint } from "../plugins/extension-point.js";
+import { flatString } from "../collections/flat-string.js";
 import { CniRuntime, type CniRuntimeConf } from "./cni-runtime.js";
 import { CniError, type CniPlugin, type CniResult } from "./cni-types.js";
 import type { NodeFileSystem } from "./node-files.js";
@@ -74,7 +75,8 @@ export class CniPodNetwork implements PodNetwork {
     const ips = (result.ips ?? []).map((i) => addressOf(i.address));
     const stack: NetworkStack = this.plane.stack(ns);
     const attachment: PodNetworkAttachment = { ips, interfaceName: "eth0", stack };
-    this.attachments.set(request.sandboxId, { ns, result: JSON.stringify(result), request, attachment });
+    // Flat: JSON.stringify's text is a tree of its parts, each a node kept as long as the pod runs.
+    this.attachments.set(request.sandboxId, { ns, result: flatString(JSON.stringify(result)), request, attachment });
     return attachment;
   }
 

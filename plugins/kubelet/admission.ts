@@ -30,10 +30,25 @@ export function podRequest(pod: Pod, resource: string): bigint {
   return (regular > initMax ? regular : initMax) + (overhead !== undefined ? milliValue(parseQuantity(overhead)) : 0n);
 }
 
-/** A pod's effective requests of the resources admission checks (cpu, memory, ephemeral-storage, in that order). */
+/**
+ * A pod's effective requests of the resources admission checks (cpu, memory, ephemeral-storage, in
+ * that order). Frozen, and one list per distinct value (a Deployment's pods request the same):
+ * each pod worker keeps its pod's for its lifetime. Up to {@link MAX_SHARED_REQUESTS} lists are
+ * shared; past that a pod's is its own.
+ */
 export function admissionRequests(pod: Pod): readonly bigint[] {
-  return RESOURCES.map((r) => podRequest(pod, r));
+  const requests = RESOURCES.map((r) => podRequest(pod, r));
+  const key = requests.join(",");
+  const shared = sharedRequests.get(key);
+  if (shared) return shared;
+  const own = Object.freeze(requests);
+  if (sharedRequests.size < MAX_SHARED_REQUESTS) sharedRequests.set(key, own);
+  return own;
 }
+
+/** Request lists by their values (`cpu,memory,ephemeral-storage` in milli-units), shared by the pods that request the same. */
+const sharedRequests = new Map<string, readonly bigint[]>();
+const MAX_SHARED_REQUESTS = 1024;
 
 /** What the pods already admitted on a node use: how many, and their summed {@link admissionRequests}. */
 export interface NodeUsage {

@@ -2,6 +2,7 @@ import type { DependencyContainer } from "tsyringe";
 import type { ConfigMap, Node, Pod, Secret, Service } from "kubernetes-types/core/v1.js";
 import type { Lease } from "kubernetes-types/coordination/v1.js";
 import type { RuntimeClass } from "kubernetes-types/node/v1.js";
+import { flatString } from "../../core/collections/flat-string.js";
 import type { Clock, TimerHandle } from "../../core/clock/clock.js";
 import type { Random } from "../../core/clock/random.js";
 import type { Client } from "../../core/client/client.js";
@@ -635,7 +636,8 @@ export class Kubelet {
    */
   private async podToken(pod: Pod, audience: string | undefined, expirationSeconds: number): Promise<string | undefined> {
     const sa = pod.spec?.serviceAccountName ?? "default";
-    const key = `${pod.metadata?.uid}|${audience ?? ""}|${expirationSeconds}`;
+    // Joined, not a template: the key is kept for the pod's lifetime, as one flat string rather than a tree of concatenated pieces.
+    const key = [String(pod.metadata?.uid), audience ?? "", expirationSeconds].join("|");
     const now = this.o.clock.now();
     const cached = this.tokens.get(key);
     if (cached && now - cached.fetched < Math.min(cached.ttlMs * 0.8, 24 * 3600_000)) return cached.token;
@@ -645,7 +647,9 @@ export class Kubelet {
         kind: "TokenRequest",
         spec: { ...(audience ? { audiences: [audience] } : {}), expirationSeconds, boundObjectRef: { apiVersion: "v1", kind: "Pod", name: pod.metadata?.name, uid: pod.metadata?.uid } },
       } as never, { namespace: pod.metadata?.namespace ?? "default" })) as { status?: { token?: string } };
-      const token = res.status?.token && flatToken(res.status.token);
+      // A signed JWT arrives as a tree of its concatenated pieces (header, payload, signature), and a
+      // pod keeps it for its lifetime (in its projected volume and the token cache): one flat string.
+      const token = res.status?.token && flatString(res.status.token);
       if (token) this.tokens.set(key, { token, fetched: now, ttlMs: expirationSeconds * 1000 });
       return token;
     } catch (err) {
@@ -653,16 +657,6 @@ export class Kubelet {
       throw err;
     }
   }
-}
-
-/**
- * The token as one flat string. A signed JWT arrives as a tree of its concatenated pieces (header,
- * payload, signature), and a pod keeps it for its lifetime (in its projected volume and the token
- * cache): joining two halves copies it into one string of its length.
- */
-function flatToken(token: string): string {
-  const half = token.length >> 1;
-  return [token.slice(0, half), token.slice(half)].join("");
 }
 
 /** Changes that need a pod sync (spec, deletion, labels for the downward API); the kubelet's own status writes do not. */

@@ -21,7 +21,7 @@ import { containerRef } from "./container-ref.js";
 import { admissionRequests } from "./admission.js";
 import { ProbeWorker, runProbe, type ProbeKind } from "./probes.js";
 import type { KubeletMetricsRecorder } from "./kubelet-metrics.js";
-import { VolumeSetupError, containerMounts, podDir, refreshVolumes, setUpVolumes, type VolumeContext } from "./volumes.js";
+import { VolumePaths, VolumeSetupError, containerMounts, podDir, refreshVolumes, setUpVolumes, type VolumeContext } from "./volumes.js";
 import { ATTACH_AND_MOUNT_TIMEOUT_MS, CsiVolumeManager } from "./csi-volumes.js";
 import type { PodDnsSettings } from "./pod-dns.js";
 
@@ -95,7 +95,7 @@ export class PodWorker {
   private sandboxId: string | undefined;
   private sandboxConfig: PodSandboxConfig | undefined;
   private podIPs: string[] = [];
-  private volumes: Map<string, string> | undefined;
+  private volumes: VolumePaths | undefined;
   /** Since when the pod has been waiting for its PVC/CSI volumes (reported after {@link ATTACH_AND_MOUNT_TIMEOUT_MS}). */
   private volumeWaitSince: number | undefined;
   /** When configMap/secret/projected/downwardAPI volumes were last written (the periodic resync). */
@@ -450,7 +450,7 @@ export class PodWorker {
       dnsConfig: this.k.dns.config(pod, this.k.clusterDNS(), this.k.clusterDomain),
       portMappings: hostPortMappings(pod.spec?.containers),
       labels: sandboxLabels(meta.labels, meta.name!, meta.namespace!, uid),
-      annotations: copyStrings(meta.annotations),
+      annotations: sandboxAnnotations(meta.annotations),
       networkNamespace: hostNetwork ? "NODE" : "POD",
     };
     try {
@@ -501,8 +501,8 @@ export class PodWorker {
       }
       const volumes = await setUpVolumes(this.pod, this.volumeContext());
       for (const [name, path] of claimed) volumes.set(name, path);
-      // Most pods (the bench's, static pods) mount nothing: share one empty map rather than keep one each.
-      this.volumes = volumes.size === 0 ? NO_VOLUMES : volumes;
+      // Most pods (the bench's, static pods) mount nothing: share one empty list rather than keep one each.
+      this.volumes = volumes.size === 0 ? NO_VOLUMES : VolumePaths.of(volumes);
       return true;
     } catch (err) {
       if (!(err instanceof VolumeSetupError)) throw err;
@@ -793,7 +793,7 @@ export class PodWorker {
       args,
       workingDir: c.workingDir ?? "",
       envs: containerEnvs(env, services),
-      mounts: containerMounts(c, this.volumes ?? new Map(), { hosts: `${dir}/etc-hosts`, resolv: `${dir}/resolv.conf`, hostname: `${dir}/hostname`, terminationLog: termLog }, { hostFs: this.k.hostFs, podUid: this.uid }),
+      mounts: containerMounts(c, this.volumes ?? NO_VOLUMES, { hosts: `${dir}/etc-hosts`, resolv: `${dir}/resolv.conf`, hostname: `${dir}/hostname`, terminationLog: termLog }, { hostFs: this.k.hostFs, podUid: this.uid }),
       labels: { "io.kubernetes.container.name": s.name, "io.kubernetes.pod.name": pod.metadata!.name!, "io.kubernetes.pod.namespace": pod.metadata!.namespace!, "io.kubernetes.pod.uid": this.uid },
       annotations: { "io.kubernetes.container.restartCount": String(attempt), "io.kubernetes.container.terminationMessagePath": c.terminationMessagePath ?? "/dev/termination-log", "io.kubernetes.container.ports": portsAnnotation(c.ports), "io.kubernetes.pod.terminationGracePeriod": String(pod.spec?.terminationGracePeriodSeconds ?? 30) },
       logPath: `${s.name}/${attempt}.log`,
@@ -1086,6 +1086,12 @@ function copyStrings(from: Readonly<Record<string, string>> | undefined): Record
   return out;
 }
 
+/** The sandbox's annotations: a copy of the pod's, or the one shared empty map when it has none (most pods). */
+function sandboxAnnotations(from: Readonly<Record<string, string>> | undefined): Record<string, string> {
+  if (from) for (const _ in from) return copyStrings(from);
+  return NO_STRINGS;
+}
+
 /** The sandbox's labels: the pod's, then the kubelet's own (which win, in the pod's key order where they repeat one). */
 function sandboxLabels(labels: Readonly<Record<string, string>> | undefined, name: string, namespace: string, uid: string): Record<string, string> {
   const out = copyStrings(labels);
@@ -1107,8 +1113,8 @@ function hostPortMappings(containers: readonly Container[] | undefined): PortMap
       out.push(m);
     }
   }
-  // Exactly sized when not empty: a pushed-to array keeps room for more, held by the sandbox.
-  return out.length ? out.slice() : out;
+  // Exactly sized when not empty: a pushed-to array keeps room for more, held by the sandbox; none shares one empty list.
+  return out.length ? out.slice() : NO_PORT_MAPPINGS;
 }
 
 /**
@@ -1116,6 +1122,8 @@ function hostPortMappings(containers: readonly Container[] | undefined): PortMap
  * security context, fields set one by one in that order (no spreads of temporary objects).
  */
 function linuxConfig(memory: number | undefined, cpuQuota: number | undefined, runAsUser: number | undefined, sec: Container["securityContext"]): NonNullable<ContainerConfig["linux"]> {
+  // Neither limits nor security settings (most containers): one shared frozen config, not two objects per container.
+  if (!memory && !cpuQuota && runAsUser === undefined && !sec?.readOnlyRootFilesystem && !sec?.privileged && !sec?.capabilities) return NO_LINUX_CONFIG;
   const securityContext: NonNullable<NonNullable<ContainerConfig["linux"]>["securityContext"]> = {};
   if (runAsUser !== undefined) securityContext.runAsUser = runAsUser;
   if (sec?.readOnlyRootFilesystem) securityContext.readonlyRootfs = true;
@@ -1134,8 +1142,17 @@ function linuxConfig(memory: number | undefined, cpuQuota: number | undefined, r
 /** The command or arguments of a container that gives none (shared by every such container; never written to). */
 const NO_ARGS: readonly string[] = Object.freeze([]);
 
+/** The annotations of every sandbox whose pod has none (never written to). */
+const NO_STRINGS: Record<string, string> = Object.freeze({}) as Record<string, string>;
+
+/** The port mappings of every sandbox without host ports (never written to). */
+const NO_PORT_MAPPINGS: PortMapping[] = Object.freeze([]) as unknown as PortMapping[];
+
+/** The Linux config of every container without limits or security settings: an empty security context (never written to; a resize replaces it). */
+const NO_LINUX_CONFIG: NonNullable<ContainerConfig["linux"]> = Object.freeze({ securityContext: Object.freeze({}) });
+
 /** The volumes of a pod that mounts none (never written to). */
-const NO_VOLUMES: Map<string, string> = new Map();
+const NO_VOLUMES: VolumePaths = VolumePaths.of(new Map());
 
 /**
  * The `io.kubernetes.container.ports` annotation's text: one string per distinct text (a

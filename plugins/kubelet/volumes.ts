@@ -186,6 +186,31 @@ function pick(data: Record<string, string>, items: KeyToPath[] | undefined, opti
   return out;
 }
 
+/** Where each of a pod's volumes is on the node, by volume name (a Map, or a pod worker's {@link VolumePaths}). */
+export interface VolumePathLookup {
+  get(name: string): string | undefined;
+}
+
+/**
+ * A pod's volume paths as its worker keeps them for the pod's lifetime: names and paths alternating
+ * in one frozen array (a pod has a few volumes, a Map's table is several times their size).
+ */
+export class VolumePaths implements VolumePathLookup {
+  private constructor(private readonly pairs: readonly string[]) {}
+
+  static of(volumes: ReadonlyMap<string, string>): VolumePaths {
+    const pairs: string[] = [];
+    for (const [name, path] of volumes) pairs.push(name, path);
+    return new VolumePaths(Object.freeze(pairs.slice()));
+  }
+
+  get(name: string): string | undefined {
+    const pairs = this.pairs;
+    for (let i = 0; i < pairs.length; i += 2) if (pairs[i] === name) return pairs[i + 1];
+    return undefined;
+  }
+}
+
 const CONTENT_DIRS = /\/volumes\/kubernetes\.io~(configmap|secret|projected|downward-api)\//;
 
 /**
@@ -194,7 +219,7 @@ const CONTENT_DIRS = /\/volumes\/kubernetes\.io~(configmap|secret|projected|down
  * is copied under `volume-subpaths/` when the container is created, as a bind mount of the file
  * keeps the inode it had, so later updates of the volume do not reach it.
  */
-export function containerMounts(container: Container, volumes: Map<string, string>, managed: { hosts: string; resolv: string; hostname: string; terminationLog: string }, pin?: { hostFs: FileSystem; podUid: string }): Mount[] {
+export function containerMounts(container: Container, volumes: VolumePathLookup, managed: { hosts: string; resolv: string; hostname: string; terminationLog: string }, pin?: { hostFs: FileSystem; podUid: string }): Mount[] {
   const mounts: Mount[] = [];
   for (const [i, vm] of (container.volumeMounts ?? []).entries()) {
     const base = volumes.get(vm.name);

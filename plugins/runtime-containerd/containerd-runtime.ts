@@ -65,20 +65,39 @@ function imageEnv(list: readonly string[] | undefined): readonly (readonly [stri
   return pairs;
 }
 
+/** Image configs' entrypoint and cmd as one argv, made once per image config: every container of an image that overrides neither shares it (frozen). */
+const imageArgvs = new WeakMap<ImageConfigArgs, readonly string[]>();
+
+/** What of an image config makes a container's default argv. */
+interface ImageConfigArgs {
+  readonly entrypoint?: readonly string[];
+  readonly cmd?: readonly string[];
+}
+
+function imageArgv(cfg: ImageConfigArgs): readonly string[] {
+  let argv = imageArgvs.get(cfg);
+  if (!argv) imageArgvs.set(cfg, (argv = Object.freeze([...(cfg.entrypoint ?? []), ...(cfg.cmd ?? [])])));
+  return argv;
+}
+
 interface SandboxRecord {
   id: string;
   config: PodSandboxConfig;
   state: PodSandboxState;
   createdAt: number;
   ip: string;
-  additionalIps: string[];
+  additionalIps: readonly string[];
   stack: NetworkStack;
   attachment?: PodNetworkAttachment;
   handler: string;
   shimPid: number;
   pausePid: number;
-  containers: Set<string>;
+  /** Its containers' ids, in creation order: replaced, never changed in place (a sandbox holds one or two; a set's table per pod is several times their size). */
+  containers: readonly string[];
 }
+
+/** An empty id or address list shared by every sandbox that has none (frozen: lists are replaced, never changed in place). */
+const NO_STRINGS: readonly string[] = Object.freeze([]);
 
 interface ContainerRecord {
   id: string;
@@ -93,11 +112,11 @@ interface ContainerRecord {
   reason: string;
   message: string;
   logPath: string;
-  process?: RunningProcess;
-  fs?: ContainerFileSystem;
-  argv: string[];
+  process: RunningProcess | undefined;
+  fs: ContainerFileSystem | undefined;
+  argv: readonly string[];
   env: Record<string, string>;
-  attached?: Set<{ out: (stream: "stdout" | "stderr", text: string) => void }>;
+  attached: Set<{ out: (stream: "stdout" | "stderr", text: string) => void }> | undefined;
 }
 
 /**
@@ -191,7 +210,7 @@ export class ContainerdRuntime implements RuntimeService, ImageService, NodeRunt
     const now = this.deps.clock.now();
     const shimPid = this.spawnEntry(this.daemonPid, "root", now, { shimOf: id });
     const pausePid = this.spawnEntry(shimPid, "65535", now, "/pause");
-    const record: SandboxRecord = { id, config, state: "SANDBOX_READY", createdAt: now, ip, additionalIps: attachment?.ips.slice(1) ?? [], stack, handler: runtimeHandler, shimPid, pausePid, containers: new Set(), ...(attachment ? { attachment } : {}) };
+    const record: SandboxRecord = { id, config, state: "SANDBOX_READY", createdAt: now, ip, additionalIps: attachment && attachment.ips.length > 1 ? attachment.ips.slice(1) : NO_STRINGS, stack, handler: runtimeHandler, shimPid, pausePid, containers: NO_STRINGS, ...(attachment ? { attachment } : {}) };
     this.sandboxes.set(id, record);
     this.deps.hostFs.mkdir(config.logDirectory);
     return id;
@@ -216,13 +235,13 @@ export class ContainerdRuntime implements RuntimeService, ImageService, NodeRunt
     const sb = this.sandboxes.get(id);
     if (!sb) return;
     await this.stopPodSandbox(id);
-    for (const cid of [...sb.containers]) await this.removeContainer(cid);
+    for (const cid of sb.containers) await this.removeContainer(cid);
     this.sandboxes.delete(id);
   }
 
   async podSandboxStatus(id: string): Promise<PodSandboxStatus> {
     const sb = this.sandbox(id);
-    return { id, metadata: sb.config.metadata, state: sb.state, createdAt: sb.createdAt, ip: sb.ip, additionalIps: sb.additionalIps, labels: sb.config.labels, annotations: sb.config.annotations, runtimeHandler: sb.handler };
+    return { id, metadata: sb.config.metadata, state: sb.state, createdAt: sb.createdAt, ip: sb.ip, additionalIps: sb.additionalIps as string[], labels: sb.config.labels, annotations: sb.config.annotations, runtimeHandler: sb.handler };
   }
 
   async listPodSandbox(filter: { state?: PodSandboxState; labelSelector?: Record<string, string> } = {}): Promise<PodSandbox[]> {
@@ -251,15 +270,16 @@ export class ContainerdRuntime implements RuntimeService, ImageService, NodeRunt
     await this.delay(this.latencies.createContainer);
     const id = this.newId();
     const cfg = image.definition.config;
-    const argv = [...(config.command.length ? config.command : (cfg.entrypoint ?? [])), ...(config.command.length || config.args.length ? config.args : (cfg.cmd ?? []))];
+    const argv = config.command.length || config.args.length ? [...(config.command.length ? config.command : (cfg.entrypoint ?? [])), ...config.args] : imageArgv(cfg);
     const env: Record<string, string> = { PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" };
     for (const [k, v] of imageEnv(cfg.env)) env[k] = v;
     env["HOSTNAME"] = sb.config.hostname;
     for (const { key, value } of config.envs) env[key] = value;
     const logPath = `${sb.config.logDirectory}/${config.logPath}`;
     const now = this.deps.clock.now();
-    this.containers.set(id, { id, sandbox: sb, config, image, state: "CONTAINER_CREATED", createdAt: now, startedAt: 0, finishedAt: 0, exitCode: 0, reason: "", message: "", logPath, argv, env });
-    sb.containers.add(id);
+    // Every field set here, those of a later start too: the record keeps one shape, without a property array for fields added after.
+    this.containers.set(id, { id, sandbox: sb, config, image, state: "CONTAINER_CREATED", createdAt: now, startedAt: 0, finishedAt: 0, exitCode: 0, reason: "", message: "", logPath, process: undefined, fs: undefined, argv, env, attached: undefined });
+    sb.containers = [...sb.containers, id];
     this.logs.create(logPath);
     this.emit({ containerId: id, podSandboxId, type: "CONTAINER_CREATED_EVENT" });
     return id;
@@ -364,7 +384,7 @@ export class ContainerdRuntime implements RuntimeService, ImageService, NodeRunt
     if (!c) return;
     if (c.state === "CONTAINER_RUNNING") await this.stopContainer(id, 0);
     this.containers.delete(id);
-    c.sandbox.containers.delete(id);
+    c.sandbox.containers = c.sandbox.containers.filter((x) => x !== id);
     this.logs.remove(c.logPath);
     this.emit({ containerId: id, podSandboxId: c.sandbox.id, type: "CONTAINER_DELETED_EVENT" });
   }

@@ -92,6 +92,13 @@ interface LogFile {
 
 const newFile = (): LogFile => ({ chunks: [], skip: 0, start: 0, startSkip: 0, kept: 0, dropped: 0, textFrom: 0, textTo: 0, textEnd: 0, linesTo: -1 });
 
+/**
+ * Every log file created and not written to yet (a pause container's never is): one frozen
+ * record shared by all of them rather than a record per container; the first line written, or
+ * the first follower, gives the file its own.
+ */
+const UNWRITTEN: LogFile = Object.freeze(newFile());
+
 /** The first chunk's size (at least: a file starts as large as its container name's previous one holds); it grows in place by a quarter (in 64-byte steps) up to CHUNK_MAX, then each next chunk is CHUNK_MAX (most containers write little). */
 const CHUNK_MIN = 512;
 const CHUNK_MAX = 64 * 1024;
@@ -128,9 +135,8 @@ export class CriLogStore implements LogStore {
    */
   private readonly lastStarted = new Map<string, LogFile>();
 
-  /** Enters a new log file (it was not there). */
-  private add(path: string): LogFile {
-    const file = newFile();
+  /** Enters a new log file (it was not there): its own record, or {@link UNWRITTEN}. */
+  private add(path: string, file: LogFile = newFile()): LogFile {
     this.byPath.set(path, file);
     for (let i = path.indexOf("/"); i >= 0; i = path.indexOf("/", i + 1)) {
       const dir = path.slice(0, i + 1);
@@ -149,12 +155,23 @@ export class CriLogStore implements LogStore {
 
   /** Creates an empty log file (a container was created). */
   create(path: string): void {
-    if (!this.byPath.has(path)) this.add(path);
+    if (!this.byPath.has(path)) this.add(path, UNWRITTEN);
+  }
+
+  /** The file's own record, to be written to or followed (entered when it was not there; its own once it was {@link UNWRITTEN}). */
+  private writable(path: string): LogFile {
+    const file = this.byPath.get(path);
+    if (!file) return this.add(path);
+    if (file !== UNWRITTEN) return file;
+    const own = newFile();
+    this.byPath.set(path, own);
+    return own;
   }
 
   lines(path: string): readonly string[] | undefined {
     const file = this.byPath.get(path);
     if (!file) return undefined;
+    if (file === UNWRITTEN) return [];
     const end = file.dropped + file.kept;
     if (file.lines && file.linesTo === end) return file.lines;
     const text = this.text(path)!;
@@ -166,7 +183,7 @@ export class CriLogStore implements LogStore {
   }
 
   follow(path: string, fn: (line: string) => void): () => void {
-    const file = this.byPath.get(path) ?? this.add(path);
+    const file = this.writable(path);
     (file.followers ??= new Set()).add(fn);
     return () => file.followers?.delete(fn);
   }
@@ -211,6 +228,7 @@ export class CriLogStore implements LogStore {
   text(path: string): string | undefined {
     const file = this.byPath.get(path);
     if (!file) return undefined;
+    if (file === UNWRITTEN) return "";
     const end = file.dropped + file.kept;
     let text = file.text;
     const from = file.textChunk ? file.chunks.indexOf(file.textChunk) : -1;
@@ -245,7 +263,7 @@ export class CriLogStore implements LogStore {
 
   /** Appends the line `head + rest` (written as two pieces: the line's string is never built unless followed). */
   private appendParts(path: string, head: LinePrefix | undefined, rest: string): void {
-    const file = this.byPath.get(path) ?? this.add(path);
+    const file = this.writable(path);
     let chunk = file.chunks[file.chunks.length - 1];
     const headBytes = head ? head.bytes.length : 0;
     // UTF-8 takes at most 3 bytes per UTF-16 code unit: the exact length is counted only near a chunk's end.

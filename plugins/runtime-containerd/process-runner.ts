@@ -43,14 +43,16 @@ export class RunningProcess {
   readonly exit: Promise<number>;
   exitCode: number | undefined;
   exitReason: ExitReason = "exited";
-  usage: ResourceUse = {};
+  /** Replaced, never changed in place, by each report (a process that reports nothing shares {@link NO_USAGE}). */
+  usage: ResourceUse = NO_USAGE;
   /** CPU time used up to `cpuSince` (core-nanoseconds), integrated over every change of `usage`. */
   private cpuNanos = 0;
   private cpuSince: number;
   private resolveExit!: (code: number) => void;
   /** Made when a program first looks at its signal: most (a pause container) never do, and a node runs hundreds. */
   private abort: AbortController | undefined;
-  private handlers: ((s: Signal) => void)[] | undefined;
+  /** The signal handlers: the one handler itself (most programs install one, if any), or several in an array. */
+  private handlers: SignalHandler | SignalHandler[] | undefined;
   private stdinChunks: string[] | undefined;
   private stdinWaiters: ((chunk: string | undefined) => void)[] | undefined;
   private stdinClosed = false;
@@ -83,7 +85,7 @@ export class RunningProcess {
     this.cpuSince = options.clock.now();
     const program = options.programs[programName(options.argv[0] ?? "")];
     if (!program) throw new Error(`exec: "${options.argv[0] ?? ""}": executable file not found in $PATH`);
-    const proc = this.processFor(options, stdin ?? (() => this.readStdin()));
+    const proc = this.processFor(options, stdin);
     program(proc).then(
       (code) => this.finish(code, "exited"),
       (err: unknown) => {
@@ -97,8 +99,10 @@ export class RunningProcess {
   /** Delivers a signal: SIGKILL ends the process at once; others go to its handlers or end it with 128+n. */
   kill(signal: Signal): void {
     if (this.exitCode !== undefined) return;
-    if (signal !== "SIGKILL" && this.handlers && this.handlers.length > 0) {
-      for (const h of this.handlers) h(signal);
+    const handlers = this.handlers;
+    if (signal !== "SIGKILL" && handlers) {
+      if (typeof handlers === "function") handlers(signal);
+      else for (const h of handlers) h(signal);
       return;
     }
     if (signal !== "SIGKILL" && this.options.init) return;
@@ -132,7 +136,8 @@ export class RunningProcess {
     return this.abort.signal;
   }
 
-  private readStdin(): Promise<string | undefined> {
+  /** Reads the process's own standard input (what {@link write} sent): the views' `read` when they were given no other. */
+  readStdin(): Promise<string | undefined> {
     const chunk = this.stdinChunks?.shift();
     if (chunk !== undefined) return Promise.resolve(chunk);
     if (this.stdinClosed) return Promise.resolve(undefined);
@@ -153,14 +158,17 @@ export class RunningProcess {
     this.resolveExit(code);
   }
 
-  private processFor(o: ProcessOptions, read: () => Promise<string | undefined>): Process {
-    return new ProcessView(this, o, new TrackingStack(o.net, this), o.argv, o.env, o.cwd, { stdin: read, stdout: o.stdout, stderr: o.stderr });
+  /** The program's view: its streams are the options' own (no object of them) unless a stdin reader was given; its socket layer is made when first used. */
+  private processFor(o: ProcessOptions, read: (() => Promise<string | undefined>) | undefined): Process {
+    return new ProcessView(this, o, undefined, o.argv, o.env, o.cwd, read ? { stdin: read, stdout: o.stdout, stderr: o.stderr } : o);
   }
 
   /** Called by the process's views: a signal handler. */
-  addHandler(h: (s: Signal) => void): void {
-    if (this.handlers) this.handlers.push(h);
-    else this.handlers = [h];
+  addHandler(h: SignalHandler): void {
+    const handlers = this.handlers;
+    if (!handlers) this.handlers = h;
+    else if (typeof handlers === "function") this.handlers = [handlers, h];
+    else handlers.push(h);
   }
 
   /** Called by the process's views: a socket to close when the process ends (closed at once if it already has). */
@@ -177,9 +185,14 @@ export class RunningProcess {
   }
 }
 
-/** A view's standard streams. */
+type SignalHandler = (s: Signal) => void;
+
+/** What {@link RunningProcess.usage} is until the process reports any (frozen: shared by every process). */
+const NO_USAGE: ResourceUse = Object.freeze({});
+
+/** A view's standard streams (without `stdin`, the process's own standard input). */
 interface ViewIo {
-  stdin: () => Promise<string | undefined>;
+  readonly stdin?: () => Promise<string | undefined>;
   stdout: (text: string) => void;
   stderr: (text: string) => void;
 }
@@ -193,12 +206,17 @@ class ProcessView implements Process {
   constructor(
     private readonly owner: RunningProcess,
     private readonly o: ProcessOptions,
-    readonly net: NetworkStack,
+    /** The tracking socket layer, made when the program first uses the network (a pause container never does). */
+    private tracking: TrackingStack | undefined,
     readonly argv: readonly string[],
     readonly env: Record<string, string>,
     readonly cwd: string,
     private readonly io: ViewIo,
   ) {}
+
+  get net(): NetworkStack {
+    return (this.tracking ??= new TrackingStack(this.o.net, this.owner));
+  }
 
   get hostname(): string {
     return this.o.hostname;
@@ -217,7 +235,8 @@ class ProcessView implements Process {
   }
 
   read(): Promise<string | undefined> {
-    return this.io.stdin();
+    const stdin = this.io.stdin;
+    return stdin ? stdin() : this.owner.readStdin();
   }
 
   stdout(text: string): void {
@@ -250,7 +269,7 @@ class ProcessView implements Process {
     const io: ViewIo = { stdin: childIo.stdin ?? this.io.stdin, stdout: childIo.stdout ?? this.io.stdout, stderr };
     // Without variables of its own the child sees the parent's (read-only) environment itself, not a copy held for its lifetime.
     const env = childIo.env ? { ...this.env, ...childIo.env } : this.env;
-    return program(new ProcessView(this.owner, this.o, this.net, childArgv, env, childIo.cwd ?? this.cwd, io));
+    return program(new ProcessView(this.owner, this.o, this.tracking, childArgv, env, childIo.cwd ?? this.cwd, io));
   }
 }
 

@@ -9,5 +9,7 @@ export const PAUSE: ImageDefinition = {
   config: { entrypoint: ["/pause"], user: "65535:65535" },
   // Waits on signal handlers only (not on `p.signal`): a node runs a pause process per pod, and a
   // process makes its AbortSignal only when its program asks for it. SIGKILL ends it regardless.
-  programs: { pause: (p) => new Promise<number>((resolve) => p.onSignal(() => resolve(0))) },
+  // The handler is `resolve` bound to 0, not a closure: nothing of the running pause holds on to
+  // `p` (its view of the process and what that references), only the handler and its promise.
+  programs: { pause: (p) => new Promise<number>((resolve) => p.onSignal(resolve.bind(undefined, 0))) },
 };
