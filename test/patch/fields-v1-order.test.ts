@@ -6,10 +6,12 @@
  */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import fc from "fast-check";
 import { comparePathElements, compareGoStrings } from "../../core/api/patch/path-element-order.js";
 import { fieldsV1Node, isFieldsV1Node, members, pathString, type FieldSet } from "../../core/api/patch/field-set.js";
 import { encodeManagedFields, managedFieldsAfterUpdate, updateManagedFields } from "../../core/api/patch/managed-fields.js";
 import type { KubeObject } from "../../core/api/object.js";
+import { fieldsV1Json } from "./fields-v1-order.js";
 
 /**
  * fieldsV1 JSON as API servers served it, byte for byte: a DaemonSet created through client-go (its
@@ -131,6 +133,27 @@ test("a node in FieldsV1 form: `.` first only with children, children in order, 
 test("members come in Set.Iterate order: a node's members, then below each child", () => {
   const set: FieldSet = { "f:c": { "f:y": {} }, "f:b": {}, "f:a": { ".": {}, "f:x": {} }, "f:ports": { 'k:{"port":443}': {}, 'k:{"port":80}': {} } };
   assert.equal(members(set).map(pathString), [".a", ".b", ".a.x", ".c.y", ".ports[port=80]", ".ports[port=443]"]);
+});
+
+const keys = ["f:a", "f:B", "f:image", "f:name", 'k:{"port":80}', 'k:{"port":443}', 'k:{"name":"a b"}', 'k:{"name":"a"}', "v:10", "v:2", 'v:"x"', "i:10", "i:2"];
+/** Sets in any key order, `.` anywhere on members with children. */
+const { set } = fc.letrec<{ set: FieldSet; node: FieldSet }>((tie) => ({
+  set: fc.array(fc.tuple(fc.constantFrom(...keys), tie("node")), { maxLength: 5 }).map((entries) => Object.fromEntries(entries) as FieldSet),
+  node: fc.oneof({ depthSize: "small" }, fc.constant({}), fc.tuple(fc.boolean(), fc.nat(), tie("set")).map(([member, at, children]) => {
+    const ks = Object.keys(children);
+    if (!member || ks.length === 0) return children;
+    const i = at % (ks.length + 1);
+    return Object.fromEntries([...ks.slice(0, i).map((k) => [k, children[k]!]), [".", {}], ...ks.slice(i).map((k) => [k, children[k]!])]) as FieldSet;
+  })),
+}));
+
+test("property: a recorded set is in FieldsV1 order at every node, the same whatever order it was built in", () => {
+  fc.assert(fc.property(set, (s) => {
+    const json = (fields: FieldSet) => JSON.stringify(encodeManagedFields([{ manager: "m", operation: "Update", apiVersion: "v1", fields }])[0]?.fieldsV1 ?? {});
+    const recorded = json(s);
+    assert.is(recorded, fieldsV1Json(s));
+    assert.is(json(reversed(s)), recorded);
+  }), { numRuns: 5000 });
 });
 
 test.run();

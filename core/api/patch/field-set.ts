@@ -266,8 +266,8 @@ export function members(set: FieldSet, prefix: string[] = []): string[][] {
 
 /**
  * Whether `node` is in FieldsV1 form, as upstream serialises a set: `.` (an empty set) first only
- * on a member that has children, then the children in path element order, each a key upstream
- * reads. Its children are not looked at. Allocation-free.
+ * on a member that has children, then the children in path element order, each a key of a
+ * known kind. Its children are not looked at. Allocation-free.
  */
 export function isFieldsV1Node(node: FieldSet): boolean {
   let prev: string | undefined;

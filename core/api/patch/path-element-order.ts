@@ -30,20 +30,9 @@ export function pathElementKind(pe: string): number {
   }
 }
 
-/** Whether a key names a path element upstream can read (`f:`, `k:`, `v:` or `i:` with a valid body). */
+/** Whether a key names a path element of a known kind (`f:`, `k:`, `v:` or `i:`); upstream drops keys of other kinds when it reads a set. */
 export function isKnownPathElement(pe: string): boolean {
-  switch (pathElementKind(pe)) {
-    case FIELD:
-      return true;
-    case KEY:
-      return parsedKey(pe) !== undefined;
-    case VALUE:
-      return parsedValue(pe) !== INVALID;
-    case INDEX:
-      return /^[+-]?\d+$/.test(pe.slice(2));
-    default:
-      return false;
-  }
+  return pathElementKind(pe) !== UNKNOWN;
 }
 
 /** Negative when `a` sorts before `b`, positive after, 0 for the same element. Neither is `.`. */
