@@ -130,6 +130,13 @@ test("a node in FieldsV1 form: `.` first only with children, children in order, 
   assert.is(JSON.stringify(fieldsV1Node({ "x:y": {}, "f:a": {} })), '{"f:a":{}}');
 });
 
+test("a key's or value's JSON escapes `<`, `>`, `&` as structured-merge-diff's jsoniter writes it", () => {
+  const pod = { apiVersion: "v1", kind: "Pod", metadata: { name: "p", namespace: "d", finalizers: ["a&b"] }, spec: { containers: [{ name: "c", env: [{ name: "A<B>", value: "x" }], ports: [{ containerPort: 80, name: "<p>" }] }] } } as KubeObject;
+  const json = JSON.stringify(managedFieldsAfterUpdate(undefined, pod, { manager: "m", now })[0]!.fieldsV1);
+  assert.ok(json.includes(String.raw`"k:{\"name\":\"A\\u003cB\\u003e\"}"`), json);
+  assert.ok(json.includes(String.raw`"v:\"a\\u0026b\""`), json);
+});
+
 test("members come in Set.Iterate order: a node's members, then below each child", () => {
   const set: FieldSet = { "f:c": { "f:y": {} }, "f:b": {}, "f:a": { ".": {}, "f:x": {} }, "f:ports": { 'k:{"port":443}': {}, 'k:{"port":80}': {} } };
   assert.equal(members(set).map(pathString), [".a", ".b", ".a.x", ".c.y", ".ports[port=80]", ".ports[port=443]"]);

@@ -363,19 +363,35 @@ export function isAtomicField(fm: FieldMeta | undefined): boolean {
 
 /** The path element of a list item: `k:{...}` for list-maps (keys sorted), `v:<json>` for sets. */
 export function itemPathElement(item: unknown, list: ListType, index: number): string {
-  if (list.type === "set") return `v:${JSON.stringify(item)}`;
+  if (list.type === "set") return `v:${pathElementJson(item)}`;
   if (list.type === "map" && isPlainObject(item)) {
     const keys = list.keys; // sorted by listTypeOf
     if (keys.length === 1) {
       const k = keys[0]!;
       const v = item[k] ?? list.defaults?.[k];
-      return typeof v === "string" ? keyedByString(k, v) : `k:{${JSON.stringify(k)}:${JSON.stringify(v)}}`;
+      return typeof v === "string" ? keyedByString(k, v) : `k:{${JSON.stringify(k)}:${pathElementJson(v)}}`;
     }
     const key: JsonObject = {};
     for (const k of keys) key[k] = item[k] ?? list.defaults?.[k];
-    return `k:${JSON.stringify(key)}`;
+    return `k:${pathElementJson(key)}`;
   }
   return `i:${index}`;
+}
+
+/**
+ * A key's or set value's JSON as structured-merge-diff writes it in a path element (jsoniter,
+ * compatible with encoding/json): `<`, `>`, `&`, U+2028 and U+2029 in strings escaped (`\u003c`).
+ */
+function pathElementJson(v: unknown): string {
+  const text = JSON.stringify(v);
+  return HTML_UNSAFE.test(text) ? text.replace(HTML_UNSAFE_ALL, escapeUnsafe) : text;
+}
+
+const HTML_UNSAFE = /[<>&\u2028\u2029]/;
+const HTML_UNSAFE_ALL = /[<>&\u2028\u2029]/g;
+
+function escapeUnsafe(c: string): string {
+  return `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`;
 }
 
 /**
@@ -391,7 +407,7 @@ function keyedByString(key: string, value: string): string {
   if (!byValue) stringKeyElements.set(key, (byValue = new Map()));
   let pe = byValue.get(value);
   if (pe === undefined) {
-    pe = `k:{${JSON.stringify(key)}:${JSON.stringify(value)}}`;
+    pe = `k:{${JSON.stringify(key)}:${pathElementJson(value)}}`;
     if (byValue.size >= STRING_KEY_ELEMENTS) byValue.clear();
     byValue.set(value, pe);
   }

@@ -14,7 +14,7 @@ const INDEX = 3;
 const UNKNOWN = 4;
 
 /** The kind of a path element key, by its `<kind>:` prefix. */
-export function pathElementKind(pe: string): number {
+function pathElementKind(pe: string): number {
   if (pe.charCodeAt(1) !== 58 /* : */) return UNKNOWN;
   switch (pe.charCodeAt(0)) {
     case 102 /* f */:
@@ -158,7 +158,7 @@ function typeRank(v: unknown): number {
 }
 
 /** value.Compare over decoded JSON values. */
-export function compareValues(a: unknown, b: unknown): number {
+function compareValues(a: unknown, b: unknown): number {
   const ra = typeRank(a);
   const rb = typeRank(b);
   if (ra !== rb) return ra - rb;
