@@ -73,6 +73,21 @@ test("server-side apply: creates with the applier as owner, conflicts between ma
   assert.is(noManager.message, 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
 });
 
+test("server-side apply: a no-op apply changes nothing (same resourceVersion, same time); a changing one stamps the applier", async () => {
+  const { client, clock } = await testControlPlane();
+  const cms = client.resource<ConfigMap>("ConfigMap");
+  const cm = (data: Record<string, string>) => ({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c", namespace: "default" }, data });
+  const created = await cms.patch("c", "apply", cm({ a: "1" }), { namespace: "default", fieldManager: "ctl" });
+  await clock.advance(60_000);
+  const again = await cms.patch("c", "apply", cm({ a: "1" }), { namespace: "default", fieldManager: "ctl" });
+  assert.is(again.metadata!.resourceVersion, created.metadata!.resourceVersion);
+  assert.equal(again.metadata!.managedFields, created.metadata!.managedFields);
+  const changed = await cms.patch("c", "apply", cm({ a: "2" }), { namespace: "default", fieldManager: "ctl" });
+  assert.is.not(changed.metadata!.resourceVersion, created.metadata!.resourceVersion);
+  assert.is(changed.metadata!.managedFields![0]!.time, "2026-01-01T00:01:00Z");
+  assert.is(created.metadata!.managedFields![0]!.time, "2026-01-01T00:00:00Z");
+});
+
 test("ordinary updates record an Update entry for their field manager", async () => {
   const { client } = await testControlPlane();
   const cms = client.resource<ConfigMap>("ConfigMap");

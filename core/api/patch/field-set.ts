@@ -1,11 +1,15 @@
 import { isPlainObject, jsonEqual, type JsonObject } from "./json-value.js";
 import type { FieldMeta, TypeMeta } from "./patch-meta.js";
+import { comparePathElements, isKnownPathElement } from "./path-element-order.js";
 
 /**
  * A set of field paths in Kubernetes' FieldsV1 format: `{"f:spec":{"f:replicas":{}}}`. Each key is
  * a path element — `f:<field>`, `k:<json of list-map keys>`, `v:<json value>` (set item), `i:<n>` —
  * and a node is itself a member of the set when it is empty or has a `"."` key; otherwise it only
  * holds members below it. Sets are immutable: operations return new sets sharing unchanged nodes.
+ * In memory a node's keys come in any order (the order of the object they were taken from, or of
+ * the operands); {@link fieldsV1Node} puts a node in the order upstream serialises it, which the
+ * sets stored in `managedFields` have (see managed-fields.ts).
  */
 export type FieldSet = { readonly [pathElement: string]: FieldSet };
 
@@ -247,15 +251,51 @@ export function intersection(a: FieldSet, b: FieldSet): FieldSet {
   return out;
 }
 
-/** Every member of the set as a list of path elements, parents before children, keys sorted. */
+/**
+ * Every member of the set as a list of path elements, in structured-merge-diff's Set.Iterate
+ * order: a node's members first, in path element order, then the members below each of its
+ * children, child by child in that order.
+ */
 export function members(set: FieldSet, prefix: string[] = []): string[][] {
   const out: string[][] = [];
-  for (const k of childKeys(set).sort()) {
-    const node = set[k]!;
-    const path = [...prefix, k];
-    if (isMember(node)) out.push(path);
-    out.push(...members(childrenOf(node), path));
+  const keys = childKeys(set).sort(comparePathElements);
+  for (const k of keys) if (isMember(set[k]!)) out.push([...prefix, k]);
+  for (const k of keys) out.push(...members(childrenOf(set[k]!), [...prefix, k]));
+  return out;
+}
+
+/**
+ * Whether `node` is in FieldsV1 form, as upstream serialises a set: `.` (an empty set) first only
+ * on a member that has children, then the children in path element order, each a key of a
+ * known kind. Its children are not looked at. Allocation-free.
+ */
+export function isFieldsV1Node(node: FieldSet): boolean {
+  let prev: string | undefined;
+  let count = 0;
+  for (const k in node) {
+    if (k === SELF) {
+      if (count !== 0 || !isEmptySet(node[SELF]!)) return false;
+    } else {
+      if (!isKnownPathElement(k) || (prev !== undefined && comparePathElements(prev, k) >= 0)) return false;
+      prev = k;
+    }
+    count++;
   }
+  return count !== 1 || prev !== undefined;
+}
+
+/**
+ * `node` in FieldsV1 form (its children as they are): `.` first on a member with children, the
+ * children in path element order, keys of no known kind dropped (as upstream drops them when it
+ * reads a set); the leaf `{}` when no child is left.
+ */
+export function fieldsV1Node(node: FieldSet): FieldSet {
+  const keys: string[] = [];
+  for (const k in node) if (k !== SELF && isKnownPathElement(k)) keys.push(k);
+  if (keys.length === 0) return EMPTY;
+  keys.sort(comparePathElements);
+  const out: Record<string, FieldSet> = SELF in node ? { [SELF]: EMPTY } : {};
+  for (const k of keys) out[k] = node[k]!;
   return out;
 }
 
@@ -323,19 +363,35 @@ export function isAtomicField(fm: FieldMeta | undefined): boolean {
 
 /** The path element of a list item: `k:{...}` for list-maps (keys sorted), `v:<json>` for sets. */
 export function itemPathElement(item: unknown, list: ListType, index: number): string {
-  if (list.type === "set") return `v:${JSON.stringify(item)}`;
+  if (list.type === "set") return `v:${pathElementJson(item)}`;
   if (list.type === "map" && isPlainObject(item)) {
     const keys = list.keys; // sorted by listTypeOf
     if (keys.length === 1) {
       const k = keys[0]!;
       const v = item[k] ?? list.defaults?.[k];
-      return typeof v === "string" ? keyedByString(k, v) : `k:{${JSON.stringify(k)}:${JSON.stringify(v)}}`;
+      return typeof v === "string" ? keyedByString(k, v) : `k:{${JSON.stringify(k)}:${pathElementJson(v)}}`;
     }
     const key: JsonObject = {};
     for (const k of keys) key[k] = item[k] ?? list.defaults?.[k];
-    return `k:${JSON.stringify(key)}`;
+    return `k:${pathElementJson(key)}`;
   }
   return `i:${index}`;
+}
+
+/**
+ * A key's or set value's JSON as structured-merge-diff writes it in a path element (jsoniter,
+ * compatible with encoding/json): `<`, `>`, `&`, U+2028 and U+2029 in strings escaped (`\u003c`).
+ */
+function pathElementJson(v: unknown): string {
+  const text = JSON.stringify(v);
+  return HTML_UNSAFE.test(text) ? text.replace(HTML_UNSAFE_ALL, escapeUnsafe) : text;
+}
+
+const HTML_UNSAFE = /[<>&\u2028\u2029]/;
+const HTML_UNSAFE_ALL = /[<>&\u2028\u2029]/g;
+
+function escapeUnsafe(c: string): string {
+  return `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`;
 }
 
 /**
@@ -351,7 +407,7 @@ function keyedByString(key: string, value: string): string {
   if (!byValue) stringKeyElements.set(key, (byValue = new Map()));
   let pe = byValue.get(value);
   if (pe === undefined) {
-    pe = `k:{${JSON.stringify(key)}:${JSON.stringify(value)}}`;
+    pe = `k:{${JSON.stringify(key)}:${pathElementJson(value)}}`;
     if (byValue.size >= STRING_KEY_ELEMENTS) byValue.clear();
     byValue.set(value, pe);
   }

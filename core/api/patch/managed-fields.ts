@@ -3,7 +3,7 @@ import type { KubeObject } from "../object.js";
 import { rfc3339 } from "../time.js";
 import { isPlainObject, jsonEqual, type JsonObject } from "./json-value.js";
 import { patchMetaFor, UNKNOWN_KIND_META, type TypeMeta } from "./patch-meta.js";
-import { difference, fieldElement, fieldSetOfObject, fieldSetOfValue, isEmptySet, listTypeOf, objectFieldsMatch, union, valueHasFieldSet, type FieldSet } from "./field-set.js";
+import { difference, fieldElement, fieldSetOfObject, fieldSetOfValue, fieldsV1Node, isEmptySet, isFieldsV1Node, listTypeOf, objectFieldsMatch, union, valueHasFieldSet, type FieldSet } from "./field-set.js";
 import { compareObjects, type FieldChanges } from "./field-compare.js";
 
 /** One manager's fields: the decoded form of a managedFields entry. */
@@ -203,14 +203,21 @@ function entrySeconds(t: string | undefined): number {
  */
 const INTERN_LIMIT = 2048;
 /**
- * Field sets by a 32-bit hash of their keys in order, each with a small id. Their FieldsV1 JSON is
- * neither built nor kept (a kubelet's status set names the pod's IP, so each pod has its own, ~1 KB of JSON beside
- * the set); a hit is confirmed by comparing the sets in key order, and a colliding set replaces
- * the one it collided with.
+ * Field sets by a 32-bit hash of their members (key order aside), each with a small id. Interned
+ * sets are in FieldsV1 order, as upstream serialises them (every node as {@link fieldsV1Node}
+ * makes it), whatever order the set they were made from had: they are what `managedFields`
+ * entries hold. Their FieldsV1 JSON is neither built nor kept (a kubelet's status set names the
+ * pod's IP, so each pod has its own, ~1 KB of JSON beside the set); a hit is confirmed by
+ * comparing the sets, and a colliding set replaces the one it collided with.
  */
-const setsByHash = new Map<number, { set: FieldSet; id: number }>();
-/** The id of a set already interned (or seen), so an interned set is not serialized again. */
-const setIds = new WeakMap<FieldSet, number>();
+const setsByHash = new Map<number, SharedSet>();
+/** An interned set (in FieldsV1 order) and its id. */
+interface SharedSet {
+  readonly set: FieldSet;
+  readonly id: number;
+}
+/** The interned set of a set already interned or seen (itself, or an equal set in another order), so it is not hashed again. */
+const sharedSets = new WeakMap<FieldSet, SharedSet>();
 let nextSetId = 1;
 /** Interned entries by their set's id (few per set: its managers and the seconds they wrote in). */
 let entriesBySet = new Map<number, ManagedFieldsEntry[]>();
@@ -234,18 +241,23 @@ const nodesByHash = new Map<number, FieldSet>();
 const nodeHashes = new Map<FieldSet, number>();
 const NODE_LIMIT = 8192;
 
-function sharedFieldSet(set: FieldSet): { set: FieldSet; id: number } {
-  const id = setIds.get(set);
-  if (id !== undefined) return { set, id };
+/** The interned set equal to `set`, in FieldsV1 order (interned now when there is none). */
+function sharedFieldSet(set: FieldSet): SharedSet {
+  const seen = sharedSets.get(set);
+  if (seen !== undefined) return seen;
   const hash = hashFieldSet(set);
   const known = setsByHash.get(hash);
   if (known && sameFieldSet(known.set, set)) return known;
-  if (setsByHash.size >= INTERN_LIMIT) setsByHash.clear();
   const shared = sharedNode(set);
-  const fresh = { set: shared, id: nextSetId++ };
+  // An equal root interned before (the table above started over since) keeps its id.
+  let fresh = sharedSets.get(shared);
+  if (fresh === undefined) {
+    fresh = { set: shared, id: nextSetId++ };
+    sharedSets.set(shared, fresh);
+  }
+  if (setsByHash.size >= INTERN_LIMIT) setsByHash.clear();
   setsByHash.set(hash, fresh);
-  setIds.set(set, fresh.id);
-  setIds.set(shared, fresh.id);
+  if (shared !== set) sharedSets.set(set, fresh);
   return fresh;
 }
 
@@ -284,7 +296,7 @@ interface DerivedSet {
 /**
  * Sets derived from an interned set by a write's change (a manager losing the changed fields, the
  * writer taking them), by the set's id, then the derivation and the change's hashes (a hit confirmed
- * by comparing the change's sets, key order included): the same change to the same set (every
+ * by comparing the change's sets): the same change to the same set (every
  * pod's kubelet writing the same status fields) gives the interned result without serializing
  * the whole result set again, and a change seen once (a pod's own IP) costs two hashes, not its JSON.
  * A few per set (newest last), no key string built per write; bounded like the tables above.
@@ -295,7 +307,7 @@ let derivedCount = 0;
 const DERIVED_PER_SET = 8;
 
 function derivedSet(base: FieldSet, derive: Derive, change: OwnershipChange): FieldSet {
-  const id = setIds.get(base);
+  const id = sharedSets.get(base)?.id;
   if (id === undefined) return derive(base, change);
   const takenHash = (change.takenHash ??= hashFieldSet(change.taken));
   const removedHash = (change.removedHash ??= hashFieldSet(change.removed));
@@ -330,20 +342,25 @@ function untouchedBy(set: FieldSet, change: OwnershipChange): boolean {
 /** The hash of the node {@link sharedNode} returned last (its callers fold it into their own). */
 let sharedNodeHash = 0;
 
-/** `node` built from interned subtrees (itself when they already are), interned; hashes as {@link hashFieldSet}, bottom-up. */
+/**
+ * `node` built from interned subtrees and in FieldsV1 order (itself when it already is), interned;
+ * hashes as {@link hashFieldSet}, bottom-up. The hash ignores key order, so a node equal to an
+ * interned one is found as it is: only a node seen for the first time is put in order.
+ */
 function sharedNode(node: FieldSet): FieldSet {
   const interned = nodeHashes.get(node);
   if (interned !== undefined) {
     sharedNodeHash = interned;
     return node;
   }
-  let h = 0x811c9dc5;
+  let sum = 0;
+  let count = 0;
   let out: Record<string, FieldSet> | undefined;
   for (const k in node) {
     const child = node[k]!;
     const shared = sharedNode(child);
-    for (let i = 0; i < k.length; i++) h = Math.imul(h ^ k.charCodeAt(i), 0x01000193);
-    h = Math.imul(h ^ sharedNodeHash, 0x01000193);
+    sum = (sum + memberHash(k, sharedNodeHash)) | 0;
+    count++;
     if (shared !== child && !out) {
       out = {};
       for (const j in node) {
@@ -353,13 +370,19 @@ function sharedNode(node: FieldSet): FieldSet {
     }
     if (out) out[k] = shared;
   }
-  const built: FieldSet = out ?? node;
-  const hash = h >>> 0;
+  let built: FieldSet = out ?? node;
+  const hash = nodeHash(sum, count);
   sharedNodeHash = hash;
   const known = nodesByHash.get(hash);
   if (known === built) return built;
   // Children are interned now, so comparing with an interned node stops at their identity.
   if (known && sameFieldSet(known, built)) return known;
+  if (!isFieldsV1Node(built)) {
+    const ordered = fieldsV1Node(built);
+    // A lone `.` or keys of no known kind (a client's set) make another node: hashed as it is.
+    if (!sameFieldSet(ordered, built)) return sharedNode(ordered);
+    built = ordered;
+  }
   if (nodesByHash.size >= NODE_LIMIT) {
     nodesByHash.clear();
     nodeHashes.clear();
@@ -369,56 +392,50 @@ function sharedNode(node: FieldSet): FieldSet {
   return built;
 }
 
-/** FNV-1a over the set's keys in order, each key followed by its member's own hash (nothing allocated). */
+/**
+ * A hash of the set's members, whatever their key order: the sum of one mixed hash per key and
+ * member (FNV-1a of the key, the member's own hash folded in), then the count (nothing allocated).
+ */
 function hashFieldSet(set: FieldSet): number {
   const interned = nodeHashes.get(set);
   if (interned !== undefined) return interned;
-  let h = 0x811c9dc5;
+  let sum = 0;
+  let count = 0;
   for (const k in set) {
-    for (let i = 0; i < k.length; i++) h = Math.imul(h ^ k.charCodeAt(i), 0x01000193);
-    h = Math.imul(h ^ hashFieldSet(set[k]!), 0x01000193);
+    sum = (sum + memberHash(k, hashFieldSet(set[k]!))) | 0;
+    count++;
   }
-  return h >>> 0;
+  return nodeHash(sum, count);
 }
 
-/** Equal sets with their keys in the same order: the same FieldsV1 JSON. */
+/** One key and its member's hash, mixed (murmur3's finalizer) so that their sum over a node spreads well. */
+function memberHash(key: string, child: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  h = Math.imul(h ^ child, 0x9e3779b1);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
+
+function nodeHash(sum: number, count: number): number {
+  return (Math.imul(sum ^ count, 0x01000193) ^ 0x811c9dc5) >>> 0;
+}
+
+/** Equal sets: the same keys, each with an equal member (key order aside: interned sets are put in order). */
 function sameFieldSet(a: FieldSet, b: FieldSet): boolean {
   if (a === b) return true;
-  // Members first (b has each of a's, equal), then as many keys, then their order.
+  // Members first (b has each of a's, equal), then as many keys.
   let count = 0;
   for (const k in a) {
     const bn = b[k];
     if (bn === undefined || !sameFieldSet(a[k]!, bn)) return false;
     count++;
   }
-  let bCount = 0;
-  for (const _ in b) if (++bCount > count) return false;
-  return bCount === count && sameKeyOrder(a, b, count);
-}
-
-/** Keys compared position by position without key arrays (these were a measurable part of every write's garbage) for the few keys a node mostly has. */
-const IN_PLACE_ORDER_MAX = 8;
-
-/** Whether `a` and `b`, which have the same `count` keys, list them in the same order. */
-function sameKeyOrder(a: FieldSet, b: FieldSet, count: number): boolean {
-  if (count < 2) return true;
-  if (count > IN_PLACE_ORDER_MAX) {
-    const ak = Object.keys(a);
-    const bk = Object.keys(b);
-    for (let i = 0; i < count; i++) if (ak[i] !== bk[i]) return false;
-    return true;
-  }
-  let j = 0;
-  for (const kb in b) {
-    let i = 0;
-    for (const ka in a) {
-      if (i++ < j) continue;
-      if (ka !== kb) return false;
-      break;
-    }
-    j++;
-  }
-  return true;
+  for (const _ in b) if (--count < 0) return false;
+  return count === 0;
 }
 
 /**
@@ -468,27 +485,24 @@ function recentCreateSetOf(meta: TypeMeta, obj: JsonObject): FieldSet | undefine
   return undefined;
 }
 
-/** `fields`, or an interned set equal to it, key order included (what its FieldsV1 JSON shows), made by a recent create of the kind. */
-function recentCreateSet(meta: TypeMeta, fields: FieldSet): FieldSet {
+/**
+ * Remembers `fields`, built from a create's object (in its order, which {@link hasTrackedFieldSet}
+ * follows), as the kind's latest create set; the entries hold its interned set, in FieldsV1 order.
+ */
+function rememberCreateSet(meta: TypeMeta, fields: FieldSet): void {
   let recent = recentCreateSets.get(meta);
   if (!recent) recentCreateSets.set(meta, (recent = []));
-  for (let i = 0; i < recent.length; i++) {
-    const known = recent[i]!;
-    if (!sameFieldSet(known, fields)) continue;
-    if (i > 0) {
-      recent.splice(i, 1);
-      recent.unshift(known);
-    }
-    return known;
-  }
+  const i = recent.indexOf(fields);
+  if (i === 0) return;
+  if (i > 0) recent.splice(i, 1);
   recent.unshift(fields);
   if (recent.length > RECENT_CREATE_SETS) recent.pop();
-  return fields;
 }
 
 /** The single-entry list of a create, shared with equal lists (same manager, version, second and fields). */
 function sharedCreateEntries(manager: string, apiVersion: string, time: string, fields: FieldSet, meta: TypeMeta): ManagedFieldsEntry[] {
-  const e = sharedEntry(manager, "Update", apiVersion, time, undefined, recentCreateSet(meta, fields));
+  rememberCreateSet(meta, fields);
+  const e = sharedEntry(manager, "Update", apiVersion, time, undefined, fields);
   let list = createLists.get(e);
   if (!list) createLists.set(e, (list = [e]));
   return list;

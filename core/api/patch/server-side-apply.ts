@@ -1,7 +1,7 @@
 import type { ManagedFieldsEntry, StatusCause } from "kubernetes-types/meta/v1.js";
 import type { KubeObject } from "../object.js";
 import { badRequest, StatusError } from "../status.js";
-import { isPlainObject, type JsonObject } from "./json-value.js";
+import { isPlainObject, jsonEqual, type JsonObject } from "./json-value.js";
 import type { FieldMeta, TypeMeta } from "./patch-meta.js";
 import { difference, fieldSetOfObject, intersection, isAtomicField, isEmptySet, isMember, itemPathElement, listTypeOf, members, nodeAt, pathString, union, type FieldSet } from "./field-set.js";
 import { decodeManagedFields, encodeManagedFields, formatTime, managerKey, stripUntracked, trackedChanges, trackingMetaFor, untrackedRootKey, withManagedFields, type ManagerFields } from "./managed-fields.js";
@@ -31,7 +31,8 @@ export interface ServerSideApplyResult<T> {
  * makes the applier own exactly the fields of its configuration, removes fields it applied before
  * and no longer applies unless another manager owns them, and fails with 409 Conflict when the
  * apply would change a field another manager owns — unless `force`, which takes the fields over.
- * Equal values set by several appliers are shared. Inputs are never mutated.
+ * Equal values set by several appliers are shared. The applier's entry gets `now` as its time
+ * only when the apply changes the object. Inputs are never mutated.
  */
 export function applyServerSide<T extends KubeObject>(live: T | undefined, applied: unknown, options: ServerSideApplyOptions): ServerSideApplyResult<T> {
   if (!isPlainObject(applied)) throw badRequest("error decoding patch: json: cannot unmarshal into Go value of type map[string]interface {}");
@@ -46,7 +47,8 @@ export function applyServerSide<T extends KubeObject>(live: T | undefined, appli
   const self: ManagerFields = { manager: options.manager, operation: "Apply", apiVersion: config.apiVersion ?? live?.apiVersion ?? "", fields: configFieldSet(config as JsonObject, meta, options.subresource) };
   if (options.subresource) self.subresource = options.subresource;
   const key = managerKey(self);
-  const last = managers.get(key)?.fields;
+  const previous = managers.get(key);
+  const last = previous?.fields;
   managers.delete(key);
 
   let merged = mergeObject(base, config as JsonObject, meta);
@@ -67,7 +69,10 @@ export function applyServerSide<T extends KubeObject>(live: T | undefined, appli
     const fields = difference(m.fields, changed, changes.removed);
     if (fields !== m.fields) managers.set(k, { ...m, fields });
   }
-  self.time = formatTime(options.now);
+  // The applier's time says when its apply last changed the object (managedFieldsUpdater): a no-op
+  // apply keeps the time it had (none for a new applier) even when its fields change.
+  if (!jsonEqual(base, merged)) self.time = formatTime(options.now);
+  else if (previous?.time) self.time = previous.time;
   managers.set(key, self);
   const managedFields = encodeManagedFields(managers.values());
   const object = withManagedFields(merged as T, managedFields, live?.metadata?.managedFields);
