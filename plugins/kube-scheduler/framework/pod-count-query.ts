@@ -46,6 +46,16 @@ export interface TopologyDomainIds {
 /** Counts per topology value (values with no pod are absent). */
 export type DomainCounts = ReadonlyMap<string, number>;
 
+/**
+ * The counts of a query by domain number: `counts[id]` pods in domain `ids.values[id]` (the
+ * numbers of the snapshot's `topologyDomainIds` for the query's key), for loops over nodes that
+ * read a count per node without a map lookup.
+ */
+export interface DomainCountsById {
+  readonly ids: TopologyDomainIds;
+  readonly counts: Int32Array;
+}
+
 /** Placed pods' required anti-affinity terms, equal terms grouped, with the pods per topology value. */
 export interface AntiAffinityGroup {
   readonly term: AffinityTerm;

@@ -9,7 +9,7 @@ import type { PodInfo } from "../framework/pod-info.js";
 import type { CycleState } from "../framework/cycle-state.js";
 import type { NodeInfo } from "../framework/node-info.js";
 import type { NodeInfoLister } from "../framework/interface.js";
-import { spreadQuery, type PodCountQuery, type TopologyDomainIds } from "../framework/pod-count-query.js";
+import { spreadQuery, type DomainCountsById, type PodCountQuery, type TopologyDomainIds } from "../framework/pod-count-query.js";
 
 export const ERR_REASON_CONSTRAINTS_NOT_MATCH = "node(s) didn't match pod topology spread constraints";
 export const ERR_REASON_NODE_LABEL_NOT_MATCH = "node(s) didn't match pod topology spread constraints (missing required label)";
@@ -124,6 +124,8 @@ class ScoreState {
     readonly ignored: Set<string>,
     /** Per constraint, each node's value of its key as a number, when the snapshot keeps them (Score then reads no Node). */
     readonly ids?: readonly TopologyDomainIds[],
+    /** Per constraint, `counts` by those numbers, when the snapshot keeps them for every constraint (Score then looks up no value). */
+    readonly byId?: readonly DomainCountsById[],
   ) {}
   clone(): ScoreState {
     return this;
@@ -153,7 +155,7 @@ export class PodTopologySpread implements PreFilterPlugin, PreFilterExtensions, 
     args: PodTopologySpreadArgs,
     private readonly defaultSelector: DefaultSelectorFn,
     private readonly allNodes: () => readonly NodeInfo[],
-    private readonly snapshot?: Pick<NodeInfoLister, "podCounts" | "nodesPerTopologyValue" | "nodesWithLabel" | "topologyDomainIds">,
+    private readonly snapshot?: Pick<NodeInfoLister, "podCounts" | "nodesPerTopologyValue" | "nodesWithLabel" | "topologyDomainIds" | "podCountsById">,
   ) {
     this.systemDefaulted = (args.defaultingType ?? "System") === "System";
     this.defaults = this.systemDefaulted ? SYSTEM_DEFAULT_CONSTRAINTS : (args.defaultConstraints ?? []);
@@ -340,7 +342,8 @@ export class PodTopologySpread implements PreFilterPlugin, PreFilterExtensions, 
       const ids = constraints.map((c) => snap!.topologyDomainIds!(c.topologyKey));
       const weights = constraints.map((c, i) => Math.log((c.topologyKey === HOSTNAME ? filtered.length : domainsAmong(filtered, c.topologyKey, ids[i]!)) + 2));
       const counts = constraints.map((c) => snap!.podCounts!(queryOf(ns ?? "default", c)) as Map<string, number>);
-      state.write(PRE_SCORE_KEY, new ScoreState(constraints, counts, weights, ignored, ids));
+      const byId = snap!.podCountsById ? constraints.map((c) => snap!.podCountsById!(queryOf(ns ?? "default", c))) : undefined;
+      state.write(PRE_SCORE_KEY, new ScoreState(constraints, counts, weights, ignored, ids, byId?.every((b) => b !== undefined) ? (byId as DomainCountsById[]) : undefined));
       return null;
     }
     // The walk below needs the hostname domains too (it counts only theirs); the cache's counts do not.
@@ -391,6 +394,10 @@ export class PodTopologySpread implements PreFilterPlugin, PreFilterExtensions, 
     }
     const ignored = s.ignored.size > 0 ? s.ignored : undefined;
     s.ignoredAt = ignored ? new Uint8Array(n) : undefined;
+    if (s.byId && !ignored) {
+      scoreByIds(s, s.byId, nodes, out);
+      return;
+    }
     for (let i = 0; i < n; i++) {
       const ni = nodes[i]!;
       if (ignored?.has(ni.name)) {
@@ -469,11 +476,38 @@ function nodeScore(s: ScoreState, ni: NodeInfo): number {
   return Math.round(score);
 }
 
+/**
+ * `nodeScore` of every node into `out`, constraint by constraint (the same sums in the same
+ * order), each node's count read by its domain number: no value looked up per node.
+ */
+function scoreByIds(s: ScoreState, byId: readonly DomainCountsById[], nodes: readonly NodeInfo[], out: Float64Array): void {
+  const n = nodes.length;
+  out.fill(0, 0, n);
+  for (let i = 0; i < s.constraints.length; i++) {
+    const c = s.constraints[i]!;
+    const { ids, counts } = byId[i]!;
+    const weight = s.weights[i]!;
+    const add = c.maxSkew - 1;
+    for (let j = 0; j < n; j++) {
+      const ni = nodes[j]!;
+      const id = ids.of(ni);
+      if (id >= 0) out[j]! += counts[id]! * weight + add;
+      else if (id === -2) {
+        // A node the numbers do not cover: its labels, as nodeScore reads them.
+        const v = ni.node?.metadata?.labels?.[c.topologyKey];
+        if (v !== undefined) out[j]! += (s.counts[i]!.get(v) ?? 0) * weight + add;
+      }
+    }
+  }
+  for (let j = 0; j < n; j++) out[j] = Math.round(out[j]!);
+}
+
 /** How many domains of `key` the nodes fall in, a node without the key in the "" domain (upstream counts it so). */
 function domainsAmong(nodes: readonly NodeInfo[], key: string, ids: TopologyDomainIds): number {
   const seen = new Uint8Array(ids.values.length);
   let count = 0;
   let others: Set<string> | undefined;
+  let missing = false;
   for (const ni of nodes) {
     const id = ids.of(ni);
     if (id >= 0) {
@@ -481,8 +515,10 @@ function domainsAmong(nodes: readonly NodeInfo[], key: string, ids: TopologyDoma
         seen[id] = 1;
         count++;
       }
-    } else (others ??= new Set()).add(id === -1 ? "" : (ni.node?.metadata?.labels?.[key] ?? ""));
+    } else if (id === -1) missing = true;
+    else (others ??= new Set()).add(ni.node?.metadata?.labels?.[key] ?? "");
   }
+  if (missing) (others ??= new Set()).add("");
   // A value read from the labels (or "") may be one of the numbered values too.
   if (others) for (const v of others) if (!(seen[ids.values.indexOf(v)] === 1)) count++;
   return count;
