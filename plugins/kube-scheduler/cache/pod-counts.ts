@@ -231,8 +231,15 @@ export class DomainIds implements TopologyDomainIds {
   }
 
   of(ni: NodeInfo): number {
-    const slot = this.rows ? this.rows.slotOf(ni) : -1;
-    return slot >= 0 && slot < this.bySlot.length ? this.bySlot[slot]! : -2;
+    return this.atRow(this.rowOf(ni));
+  }
+
+  rowOf(ni: NodeInfo): number {
+    return this.rows ? this.rows.slotOf(ni) : -1;
+  }
+
+  atRow(row: number): number {
+    return row >= 0 && row < this.bySlot.length ? this.bySlot[row]! : -2;
   }
 
   /** The number of `value`, -1 when no node carries it. */

@@ -41,6 +41,13 @@ export function spreadQuery(namespace: string, selector: LabelSelector, topology
 export interface TopologyDomainIds {
   readonly values: readonly string[];
   of(nodeInfo: NodeInfo): number;
+  /**
+   * The node's row in the snapshot's node storage (-1: a node the numbers do not cover), the same
+   * for every label's numbers: a loop reading several labels' numbers per node reads it once.
+   */
+  rowOf(nodeInfo: NodeInfo): number;
+  /** `of` the node at `row` (its `rowOf`). */
+  atRow(row: number): number;
 }
 
 /** Counts per topology value (values with no pod are absent). */

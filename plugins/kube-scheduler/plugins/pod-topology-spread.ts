@@ -126,6 +126,9 @@ class ScoreState {
     readonly ids?: readonly TopologyDomainIds[],
     /** Per constraint, `counts` by those numbers, when the snapshot keeps them for every constraint (Score then looks up no value). */
     readonly byId?: readonly DomainCountsById[],
+    /** The nodes PreScore saw and their rows (`TopologyDomainIds.rowOf`), which Score reuses when it scores the same list. */
+    readonly scored?: readonly NodeInfo[],
+    readonly rows?: Int32Array,
   ) {}
   clone(): ScoreState {
     return this;
@@ -340,10 +343,11 @@ export class PodTopologySpread implements PreFilterPlugin, PreFilterExtensions, 
     if (cached && !requireAll && snap!.topologyDomainIds) {
       // The system defaults with the cache's numbers (a Deployment's pods): no node is ignored, and the domains are counted without reading a Node.
       const ids = constraints.map((c) => snap!.topologyDomainIds!(c.topologyKey));
-      const weights = constraints.map((c, i) => Math.log((c.topologyKey === HOSTNAME ? filtered.length : domainsAmong(filtered, c.topologyKey, ids[i]!)) + 2));
+      const rows = rowsOf(filtered, ids[0]!);
+      const weights = constraints.map((c, i) => Math.log((c.topologyKey === HOSTNAME ? filtered.length : domainsAmong(filtered, c.topologyKey, ids[i]!, rows)) + 2));
       const counts = constraints.map((c) => snap!.podCounts!(queryOf(ns ?? "default", c)) as Map<string, number>);
       const byId = snap!.podCountsById ? constraints.map((c) => snap!.podCountsById!(queryOf(ns ?? "default", c))) : undefined;
-      state.write(PRE_SCORE_KEY, new ScoreState(constraints, counts, weights, ignored, ids, byId?.every((b) => b !== undefined) ? (byId as DomainCountsById[]) : undefined));
+      state.write(PRE_SCORE_KEY, new ScoreState(constraints, counts, weights, ignored, ids, byId?.every((b) => b !== undefined) ? (byId as DomainCountsById[]) : undefined, filtered, rows));
       return null;
     }
     // The walk below needs the hostname domains too (it counts only theirs); the cache's counts do not.
@@ -482,6 +486,7 @@ function nodeScore(s: ScoreState, ni: NodeInfo): number {
  */
 function scoreByIds(s: ScoreState, byId: readonly DomainCountsById[], nodes: readonly NodeInfo[], out: Float64Array): void {
   const n = nodes.length;
+  const rows = s.scored === nodes && s.rows?.length === n ? s.rows : rowsOf(nodes, byId[0]!.ids);
   out.fill(0, 0, n);
   for (let i = 0; i < s.constraints.length; i++) {
     const c = s.constraints[i]!;
@@ -489,12 +494,11 @@ function scoreByIds(s: ScoreState, byId: readonly DomainCountsById[], nodes: rea
     const weight = s.weights[i]!;
     const add = c.maxSkew - 1;
     for (let j = 0; j < n; j++) {
-      const ni = nodes[j]!;
-      const id = ids.of(ni);
+      const id = ids.atRow(rows[j]!);
       if (id >= 0) out[j]! += counts[id]! * weight + add;
       else if (id === -2) {
         // A node the numbers do not cover: its labels, as nodeScore reads them.
-        const v = ni.node?.metadata?.labels?.[c.topologyKey];
+        const v = nodes[j]!.node?.metadata?.labels?.[c.topologyKey];
         if (v !== undefined) out[j]! += (s.counts[i]!.get(v) ?? 0) * weight + add;
       }
     }
@@ -502,21 +506,28 @@ function scoreByIds(s: ScoreState, byId: readonly DomainCountsById[], nodes: rea
   for (let j = 0; j < n; j++) out[j] = Math.round(out[j]!);
 }
 
-/** How many domains of `key` the nodes fall in, a node without the key in the "" domain (upstream counts it so). */
-function domainsAmong(nodes: readonly NodeInfo[], key: string, ids: TopologyDomainIds): number {
+/** Each node's row (`TopologyDomainIds.rowOf`): the one read of the nodes that PreScore's and Score's loops share. */
+function rowsOf(nodes: readonly NodeInfo[], ids: TopologyDomainIds): Int32Array {
+  const rows = new Int32Array(nodes.length);
+  for (let j = 0; j < nodes.length; j++) rows[j] = ids.rowOf(nodes[j]!);
+  return rows;
+}
+
+/** How many domains of `key` the nodes (at `rows`) fall in, a node without the key in the "" domain (upstream counts it so). */
+function domainsAmong(nodes: readonly NodeInfo[], key: string, ids: TopologyDomainIds, rows: Int32Array): number {
   const seen = new Uint8Array(ids.values.length);
   let count = 0;
   let others: Set<string> | undefined;
   let missing = false;
-  for (const ni of nodes) {
-    const id = ids.of(ni);
+  for (let j = 0; j < nodes.length; j++) {
+    const id = ids.atRow(rows[j]!);
     if (id >= 0) {
       if (seen[id] === 0) {
         seen[id] = 1;
         count++;
       }
     } else if (id === -1) missing = true;
-    else (others ??= new Set()).add(ni.node?.metadata?.labels?.[key] ?? "");
+    else (others ??= new Set()).add(nodes[j]!.node?.metadata?.labels?.[key] ?? "");
   }
   if (missing) (others ??= new Set()).add("");
   // A value read from the labels (or "") may be one of the numbered values too.
