@@ -6,6 +6,7 @@
  */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import fc from "fast-check";
 import type { Node, Pod, PodAffinityTerm } from "kubernetes-types/core/v1.js";
 import { SeededRandom } from "../../core/clock/random.js";
 import { SchedulerCache } from "../../plugins/kube-scheduler/cache/scheduler-cache.js";
@@ -17,6 +18,7 @@ import type { FilterPlugin, NodeInfoLister, NodeScore } from "../../plugins/kube
 import { InterPodAffinity } from "../../plugins/kube-scheduler/plugins/inter-pod-affinity.js";
 import { PodTopologySpread } from "../../plugins/kube-scheduler/plugins/pod-topology-spread.js";
 import { labelSelectorFromSet } from "../../core/api/selectors/label-selector.js";
+import { spreadQuery } from "../../plugins/kube-scheduler/framework/pod-count-query.js";
 
 const random = new SeededRandom(7);
 const pick = <T>(xs: readonly T[]): T => xs[random.int(xs.length)]!;
@@ -168,6 +170,90 @@ test("kept counts give the walk's verdicts and scores through pod and node chang
   }
   // The comparison saw pods the plugins rejected or scored, not only pods every node accepts.
   assert.ok(compared === 1080 && differing > 150, `${differing} of ${compared} evaluations had a verdict or score`);
+});
+
+/** One change to the cache, or a look at its counts by domain number. */
+type Op =
+  | { op: "node"; i: number; variant: number }
+  | { op: "removeNode"; i: number }
+  | { op: "pod"; node: number; app: number; ns: number; assume: boolean }
+  | { op: "removePod" | "terminate"; pick: number }
+  | { op: "check"; key: number; app: number; ns: number };
+
+const opArb: fc.Arbitrary<Op> = fc.oneof(
+  { weight: 1, arbitrary: fc.record({ op: fc.constant("node" as const), i: fc.nat(9), variant: fc.nat(5) }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant("removeNode" as const), i: fc.nat(9) }) },
+  { weight: 6, arbitrary: fc.record({ op: fc.constant("pod" as const), node: fc.nat(11), app: fc.nat(2), ns: fc.nat(1), assume: fc.boolean() }) },
+  { weight: 3, arbitrary: fc.record({ op: fc.constantFrom("removePod" as const, "terminate" as const), pick: fc.nat(50) }) },
+  { weight: 3, arbitrary: fc.record({ op: fc.constant("check" as const), key: fc.nat(KEYS.length), app: fc.nat(2), ns: fc.nat(1) }) },
+);
+
+test("counts by domain number are the walk's counts, through pods placed, removed, terminating and nodes added, relabelled and removed", () => {
+  const keys = [...KEYS, "topology.kubernetes.io/zone"];
+  fc.assert(
+    fc.property(fc.array(opArb, { minLength: 20, maxLength: 120 }), (ops) => {
+      const cache = new SchedulerCache();
+      for (let i = 0; i < 8; i++) cache.addNode(nodeObject(i, 0));
+      const pods: Pod[] = [];
+      let n = 0;
+      const byApp = (p: Pod) => labelSelectorFromSet({ app: p.metadata!.labels!["app"]! });
+      const spread = new PodTopologySpread({}, byApp, () => cache.list(), cache);
+      for (const o of ops) {
+        if (o.op === "node") cache.addNode(nodeObject(o.i, o.variant));
+        else if (o.op === "removeNode") cache.removeNode(nodeObject(o.i, 0));
+        else if (o.op === "pod") {
+          // Nodes 10 and 11 are never added: pods bound to a node the cache has not seen.
+          const p = { metadata: { name: `q${++n}`, namespace: NAMESPACES[o.ns]!, uid: `q${n}`, labels: { app: APPS[o.app]! } }, spec: { nodeName: `n${o.node}`, containers: [{ name: "c", image: "x" }] } } as Pod;
+          if (o.assume) {
+            cache.assumePod(p, p.spec!.nodeName!);
+            cache.addPod({ ...p, metadata: { ...p.metadata! } });
+          } else cache.addPod(p);
+          pods.push(p);
+        } else if (o.op === "removePod" || o.op === "terminate") {
+          if (!pods.length) continue;
+          const i = o.pick % pods.length;
+          if (o.op === "removePod") cache.removePod(pods.splice(i, 1)[0]!);
+          else cache.updatePod((pods[i] = { ...pods[i]!, metadata: { ...pods[i]!.metadata!, deletionTimestamp: "2026-01-01T00:00:00Z" } }));
+        } else if (o.op === "check") {
+          const key = keys[o.key]!;
+          const ns = NAMESPACES[o.ns]!;
+          const selector = labelSelectorFromSet({ app: APPS[o.app]! });
+          // The walk: live pods of the namespace matching the selector, per value of the key of their node.
+          const want = new Map<string, number>();
+          for (const ni of cache.list()) {
+            const v = ni.node!.metadata!.labels![key];
+            if (v === undefined) continue;
+            for (const pi of ni.pods) {
+              const m = pi.pod.metadata!;
+              if (m.namespace === ns && !m.deletionTimestamp && selector.matches(m.labels ?? {})) want.set(v, (want.get(v) ?? 0) + 1);
+            }
+          }
+          const got = cache.podCountsById(spreadQuery(ns, selector, key));
+          assert.ok(got, "the cache numbers every counted value");
+          const numbered = new Map<string, number>();
+          got.ids.values.forEach((v, id) => {
+            if (got.counts[id]) numbered.set(v, got.counts[id]!);
+          });
+          assert.equal(numbered, want);
+          for (const ni of cache.list()) {
+            const v = ni.node!.metadata!.labels![key];
+            assert.is(got.ids.of(ni), v === undefined ? -1 : got.ids.values.indexOf(v));
+          }
+          // PodTopologySpread's batched Score (by numbers) gives per-node Score's (by labels), for the cache's nodes and a copy of one.
+          const nodes = cache.list();
+          if (nodes.length < 2) continue;
+          const pod = { metadata: { name: "in", namespace: ns, uid: "in", labels: { app: APPS[o.app]! } }, spec: { containers: [{ name: "c", image: "x" }] } } as Pod;
+          const scored = [...nodes, nodes[0]!.clone()];
+          const state = new CycleState();
+          if (spread.preScore(state, pod, scored)) continue;
+          const raw = new Float64Array(scored.length);
+          spread.scoreNodes(state, pod, scored, raw);
+          assert.equal(Array.from(raw), scored.map((ni) => spread.score(state, pod, ni)));
+        }
+      }
+    }),
+    { numRuns: 300, seed: 12 },
+  );
 });
 
 test.run();

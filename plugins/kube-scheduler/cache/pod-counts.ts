@@ -1,11 +1,13 @@
 import type { Pod } from "kubernetes-types/core/v1.js";
 import type { AffinityTerm, PodInfo } from "../framework/pod-info.js";
-import type { AntiAffinityGroup, DomainCounts, PodCountQuery, TopologyDomainIds } from "../framework/pod-count-query.js";
+import type { AntiAffinityGroup, DomainCounts, DomainCountsById, PodCountQuery, TopologyDomainIds } from "../framework/pod-count-query.js";
 import type { NodeInfo, NodeRows } from "../framework/node-info.js";
 
 interface Entry {
   readonly query: PodCountQuery;
   readonly counts: Map<string, number>;
+  /** `counts` by domain number, built on first ask and kept up to date with them. */
+  byId: { ids: DomainIds; counts: Int32Array } | undefined;
 }
 
 /** How many queries are kept up to date; the least recently asked one goes first. */
@@ -35,19 +37,44 @@ function bump(counts: Map<string, number>, value: string, by: number): void {
 export class PodCountIndex {
   private readonly entries = new Map<string, Entry>();
 
-  constructor(private readonly nodes: () => readonly NodeInfo[]) {}
+  /** `domainIds`: the numbers of a label's values over the same nodes (dropped with these counts). */
+  constructor(
+    private readonly nodes: () => readonly NodeInfo[],
+    private readonly domainIds?: (key: string) => DomainIds,
+  ) {}
 
   /** The counts answering `query` (owned by the index: read, never change them). */
   counts(query: PodCountQuery): DomainCounts {
+    return this.entry(query).counts;
+  }
+
+  /**
+   * The counts answering `query` by domain number (owned by the index: read, never change them);
+   * undefined without domain numbers, or when a counted value has no number.
+   */
+  countsById(query: PodCountQuery): DomainCountsById | undefined {
+    const e = this.entry(query);
+    if (e.byId || !this.domainIds) return e.byId;
+    const ids = this.domainIds(query.topologyKey);
+    const counts = new Int32Array(ids.values.length);
+    for (const [value, n] of e.counts) {
+      const id = ids.idOf(value);
+      if (id < 0) return undefined;
+      counts[id] = n;
+    }
+    return (e.byId = { ids, counts });
+  }
+
+  private entry(query: PodCountQuery): Entry {
     const entries = this.entries;
     let e = entries.get(query.key);
     if (e) {
       // Most recently used last.
       entries.delete(query.key);
       entries.set(query.key, e);
-      return e.counts;
+      return e;
     }
-    e = { query, counts: new Map() };
+    e = { query, counts: new Map(), byId: undefined };
     for (const ni of this.nodes()) {
       if (ni.pods.length === 0) continue;
       const value = ni.node?.metadata?.labels?.[query.topologyKey];
@@ -56,7 +83,7 @@ export class PodCountIndex {
     }
     if (entries.size >= MAX_QUERIES) entries.delete(entries.keys().next().value!);
     entries.set(query.key, e);
-    return e.counts;
+    return e;
   }
 
   /** `pi` was placed on (`by` 1) or removed from (`by` -1) `ni`. */
@@ -66,7 +93,14 @@ export class PodCountIndex {
     if (!labels) return;
     for (const e of this.entries.values()) {
       const value = labels[e.query.topologyKey];
-      if (value !== undefined && matches(e.query, pi.pod)) bump(e.counts, value, by);
+      if (value === undefined || !matches(e.query, pi.pod)) continue;
+      bump(e.counts, value, by);
+      const byId = e.byId;
+      if (!byId) continue;
+      const id = byId.ids.of(ni);
+      // A node the numbers do not cover (none while they are kept): number the counts again when next asked.
+      if (id >= 0) byId.counts[id]! += by;
+      else e.byId = undefined;
     }
   }
 
@@ -131,7 +165,7 @@ export class TopologyValues {
   ) {}
 
   /** Each node's value of label `key` as a number, by the node's row (built on first use; node changes drop it). */
-  domainIds(key: string): TopologyDomainIds {
+  domainIds(key: string): DomainIds {
     let d = this.ids.get(key);
     if (!d) this.ids.set(key, (d = new DomainIds(key, this.nodes(), this.rows)));
     return d;
@@ -169,15 +203,17 @@ export class TopologyValues {
 }
 
 /** `TopologyDomainIds` over the nodes at the time it was built, indexed by their rows in `rows`. */
-class DomainIds implements TopologyDomainIds {
+export class DomainIds implements TopologyDomainIds {
   readonly values: string[] = [];
   private readonly bySlot: Int32Array;
+  /** Value → its number. */
+  private readonly index = new Map<string, number>();
 
   constructor(key: string, nodes: readonly NodeInfo[], private readonly rows: NodeRows | undefined) {
     let slots = 0;
     for (const ni of nodes) slots = Math.max(slots, (rows?.slotOf(ni) ?? -1) + 1);
     this.bySlot = new Int32Array(slots).fill(-2);
-    const index = new Map<string, number>();
+    const index = this.index;
     for (const ni of nodes) {
       const slot = rows?.slotOf(ni) ?? -1;
       if (slot < 0) continue;
@@ -195,7 +231,19 @@ class DomainIds implements TopologyDomainIds {
   }
 
   of(ni: NodeInfo): number {
-    const slot = this.rows ? this.rows.slotOf(ni) : -1;
-    return slot >= 0 && slot < this.bySlot.length ? this.bySlot[slot]! : -2;
+    return this.atRow(this.rowOf(ni));
+  }
+
+  rowOf(ni: NodeInfo): number {
+    return this.rows ? this.rows.slotOf(ni) : -1;
+  }
+
+  atRow(row: number): number {
+    return row >= 0 && row < this.bySlot.length ? this.bySlot[row]! : -2;
+  }
+
+  /** The number of `value`, -1 when no node carries it. */
+  idOf(value: string): number {
+    return this.index.get(value) ?? -1;
   }
 }

@@ -5,7 +5,7 @@ import type { NodeInfoLister } from "../framework/interface.js";
 import { normalizedImageName } from "../plugins/image-locality.js";
 import { sameStringMap } from "../../../core/collections/same-string-map.js";
 import { AntiAffinityGroups, PodCountIndex, TopologyValues } from "./pod-counts.js";
-import type { AntiAffinityGroup, DomainCounts, PodCountQuery, TopologyDomainIds } from "../framework/pod-count-query.js";
+import type { AntiAffinityGroup, DomainCounts, DomainCountsById, PodCountQuery, TopologyDomainIds } from "../framework/pod-count-query.js";
 
 interface PodState {
   pod: Pod;
@@ -40,12 +40,16 @@ export class SchedulerCache implements NodeInfoLister {
   /** Placed pods whose terms score other pods. */
   private scoringAffinityPods = 0;
   private withAntiAffinity: NodeInfo[] | undefined;
-  private readonly countIndex = new PodCountIndex(() => this.nodeList);
+  private readonly countIndex = new PodCountIndex(() => this.nodeList, (key) => this.topologyValues.domainIds(key));
   private readonly antiAffinityGroups = new AntiAffinityGroups(() => this.nodeList);
   private readonly topologyValues = new TopologyValues(() => this.nodeList, this.rows);
 
   podCounts(query: PodCountQuery): DomainCounts {
     return this.countIndex.counts(query);
+  }
+
+  podCountsById(query: PodCountQuery): DomainCountsById | undefined {
+    return this.countIndex.countsById(query);
   }
 
   existingAntiAffinity(): ReadonlyMap<string, AntiAffinityGroup> {

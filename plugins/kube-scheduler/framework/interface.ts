@@ -7,7 +7,7 @@ import type { SharedInformerFactory } from "../../../core/informers/shared-infor
 import type { CycleState } from "./cycle-state.js";
 import type { NodeInfo } from "./node-info.js";
 import type { PodInfo } from "./pod-info.js";
-import type { AntiAffinityGroup, DomainCounts, PodCountQuery, TopologyDomainIds } from "./pod-count-query.js";
+import type { AntiAffinityGroup, DomainCounts, DomainCountsById, PodCountQuery, TopologyDomainIds } from "./pod-count-query.js";
 import type { Status } from "./status.js";
 
 /**
@@ -216,8 +216,10 @@ export interface NodeInfoLister {
   nodesPerTopologyValue?(key: string): ReadonlyMap<string, number>;
   /** ...how many nodes carry the label at all... */
   nodesWithLabel?(key: string): number;
-  /** ...and each node's value of the label as a number (read without touching the Node). */
+  /** ...and each node's value of the label as a number (read without touching the Node)... */
   topologyDomainIds?(key: string): TopologyDomainIds;
+  /** ...and `podCounts` by those numbers (undefined when a count's domain has none). */
+  podCountsById?(query: PodCountQuery): DomainCountsById | undefined;
 }
 
 /** Pods nominated to nodes by preemption, which Filter counts as if running. */

@@ -41,10 +41,27 @@ export function spreadQuery(namespace: string, selector: LabelSelector, topology
 export interface TopologyDomainIds {
   readonly values: readonly string[];
   of(nodeInfo: NodeInfo): number;
+  /**
+   * The node's row in the snapshot's node storage (-1: a node the numbers do not cover), the same
+   * for every label's numbers: a loop reading several labels' numbers per node reads it once.
+   */
+  rowOf(nodeInfo: NodeInfo): number;
+  /** `of` the node at `row` (its `rowOf`). */
+  atRow(row: number): number;
 }
 
 /** Counts per topology value (values with no pod are absent). */
 export type DomainCounts = ReadonlyMap<string, number>;
+
+/**
+ * The counts of a query by domain number: `counts[id]` pods in domain `ids.values[id]` (the
+ * numbers of the snapshot's `topologyDomainIds` for the query's key), for loops over nodes that
+ * read a count per node without a map lookup.
+ */
+export interface DomainCountsById {
+  readonly ids: TopologyDomainIds;
+  readonly counts: Int32Array;
+}
 
 /** Placed pods' required anti-affinity terms, equal terms grouped, with the pods per topology value. */
 export interface AntiAffinityGroup {

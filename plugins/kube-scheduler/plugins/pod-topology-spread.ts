@@ -9,7 +9,7 @@ import type { PodInfo } from "../framework/pod-info.js";
 import type { CycleState } from "../framework/cycle-state.js";
 import type { NodeInfo } from "../framework/node-info.js";
 import type { NodeInfoLister } from "../framework/interface.js";
-import { spreadQuery, type PodCountQuery, type TopologyDomainIds } from "../framework/pod-count-query.js";
+import { spreadQuery, type DomainCountsById, type PodCountQuery, type TopologyDomainIds } from "../framework/pod-count-query.js";
 
 export const ERR_REASON_CONSTRAINTS_NOT_MATCH = "node(s) didn't match pod topology spread constraints";
 export const ERR_REASON_NODE_LABEL_NOT_MATCH = "node(s) didn't match pod topology spread constraints (missing required label)";
@@ -124,6 +124,11 @@ class ScoreState {
     readonly ignored: Set<string>,
     /** Per constraint, each node's value of its key as a number, when the snapshot keeps them (Score then reads no Node). */
     readonly ids?: readonly TopologyDomainIds[],
+    /** Per constraint, `counts` by those numbers, when the snapshot keeps them for every constraint (Score then looks up no value). */
+    readonly byId?: readonly DomainCountsById[],
+    /** The nodes PreScore saw and their rows (`TopologyDomainIds.rowOf`), which Score reuses when it scores the same list. */
+    readonly scored?: readonly NodeInfo[],
+    readonly rows?: Int32Array,
   ) {}
   clone(): ScoreState {
     return this;
@@ -153,7 +158,7 @@ export class PodTopologySpread implements PreFilterPlugin, PreFilterExtensions, 
     args: PodTopologySpreadArgs,
     private readonly defaultSelector: DefaultSelectorFn,
     private readonly allNodes: () => readonly NodeInfo[],
-    private readonly snapshot?: Pick<NodeInfoLister, "podCounts" | "nodesPerTopologyValue" | "nodesWithLabel" | "topologyDomainIds">,
+    private readonly snapshot?: Pick<NodeInfoLister, "podCounts" | "nodesPerTopologyValue" | "nodesWithLabel" | "topologyDomainIds" | "podCountsById">,
   ) {
     this.systemDefaulted = (args.defaultingType ?? "System") === "System";
     this.defaults = this.systemDefaulted ? SYSTEM_DEFAULT_CONSTRAINTS : (args.defaultConstraints ?? []);
@@ -338,9 +343,11 @@ export class PodTopologySpread implements PreFilterPlugin, PreFilterExtensions, 
     if (cached && !requireAll && snap!.topologyDomainIds) {
       // The system defaults with the cache's numbers (a Deployment's pods): no node is ignored, and the domains are counted without reading a Node.
       const ids = constraints.map((c) => snap!.topologyDomainIds!(c.topologyKey));
-      const weights = constraints.map((c, i) => Math.log((c.topologyKey === HOSTNAME ? filtered.length : domainsAmong(filtered, c.topologyKey, ids[i]!)) + 2));
+      const rows = rowsOf(filtered, ids[0]!);
+      const weights = constraints.map((c, i) => Math.log((c.topologyKey === HOSTNAME ? filtered.length : domainsAmong(filtered, c.topologyKey, ids[i]!, rows)) + 2));
       const counts = constraints.map((c) => snap!.podCounts!(queryOf(ns ?? "default", c)) as Map<string, number>);
-      state.write(PRE_SCORE_KEY, new ScoreState(constraints, counts, weights, ignored, ids));
+      const byId = snap!.podCountsById ? constraints.map((c) => snap!.podCountsById!(queryOf(ns ?? "default", c))) : undefined;
+      state.write(PRE_SCORE_KEY, new ScoreState(constraints, counts, weights, ignored, ids, byId?.every((b) => b !== undefined) ? (byId as DomainCountsById[]) : undefined, filtered, rows));
       return null;
     }
     // The walk below needs the hostname domains too (it counts only theirs); the cache's counts do not.
@@ -391,6 +398,10 @@ export class PodTopologySpread implements PreFilterPlugin, PreFilterExtensions, 
     }
     const ignored = s.ignored.size > 0 ? s.ignored : undefined;
     s.ignoredAt = ignored ? new Uint8Array(n) : undefined;
+    if (s.byId && !ignored) {
+      scoreByIds(s, s.byId, nodes, out);
+      return;
+    }
     for (let i = 0; i < n; i++) {
       const ni = nodes[i]!;
       if (ignored?.has(ni.name)) {
@@ -469,20 +480,56 @@ function nodeScore(s: ScoreState, ni: NodeInfo): number {
   return Math.round(score);
 }
 
-/** How many domains of `key` the nodes fall in, a node without the key in the "" domain (upstream counts it so). */
-function domainsAmong(nodes: readonly NodeInfo[], key: string, ids: TopologyDomainIds): number {
+/**
+ * `nodeScore` of every node into `out`, constraint by constraint (the same sums in the same
+ * order), each node's count read by its domain number: no value looked up per node.
+ */
+function scoreByIds(s: ScoreState, byId: readonly DomainCountsById[], nodes: readonly NodeInfo[], out: Float64Array): void {
+  const n = nodes.length;
+  const rows = s.scored === nodes && s.rows?.length === n ? s.rows : rowsOf(nodes, byId[0]!.ids);
+  out.fill(0, 0, n);
+  for (let i = 0; i < s.constraints.length; i++) {
+    const c = s.constraints[i]!;
+    const { ids, counts } = byId[i]!;
+    const weight = s.weights[i]!;
+    const add = c.maxSkew - 1;
+    for (let j = 0; j < n; j++) {
+      const id = ids.atRow(rows[j]!);
+      if (id >= 0) out[j]! += counts[id]! * weight + add;
+      else if (id === -2) {
+        // A node the numbers do not cover: its labels, as nodeScore reads them.
+        const v = nodes[j]!.node?.metadata?.labels?.[c.topologyKey];
+        if (v !== undefined) out[j]! += (s.counts[i]!.get(v) ?? 0) * weight + add;
+      }
+    }
+  }
+  for (let j = 0; j < n; j++) out[j] = Math.round(out[j]!);
+}
+
+/** Each node's row (`TopologyDomainIds.rowOf`): the one read of the nodes that PreScore's and Score's loops share. */
+function rowsOf(nodes: readonly NodeInfo[], ids: TopologyDomainIds): Int32Array {
+  const rows = new Int32Array(nodes.length);
+  for (let j = 0; j < nodes.length; j++) rows[j] = ids.rowOf(nodes[j]!);
+  return rows;
+}
+
+/** How many domains of `key` the nodes (at `rows`) fall in, a node without the key in the "" domain (upstream counts it so). */
+function domainsAmong(nodes: readonly NodeInfo[], key: string, ids: TopologyDomainIds, rows: Int32Array): number {
   const seen = new Uint8Array(ids.values.length);
   let count = 0;
   let others: Set<string> | undefined;
-  for (const ni of nodes) {
-    const id = ids.of(ni);
+  let missing = false;
+  for (let j = 0; j < nodes.length; j++) {
+    const id = ids.atRow(rows[j]!);
     if (id >= 0) {
       if (seen[id] === 0) {
         seen[id] = 1;
         count++;
       }
-    } else (others ??= new Set()).add(id === -1 ? "" : (ni.node?.metadata?.labels?.[key] ?? ""));
+    } else if (id === -1) missing = true;
+    else (others ??= new Set()).add(nodes[j]!.node?.metadata?.labels?.[key] ?? "");
   }
+  if (missing) (others ??= new Set()).add("");
   // A value read from the labels (or "") may be one of the numbered values too.
   if (others) for (const v of others) if (!(seen[ids.values.indexOf(v)] === 1)) count++;
   return count;
