@@ -5,13 +5,25 @@
  * failure. Tests skipped because a tool is missing (test/support/require-tool.ts) are counted as
  * skipped and listed, with their reasons, before the closing line. A failing file is run once
  * more; if it passes then, it counts as passed and is listed as flaky before the closing line.
+ *
+ * Files run BUNDLED: esbuild compiles the selected files and every built-in plugin (one
+ * code-split build, so the core is loaded once per process) into `.test-build/` (git-ignored) and
+ * each file runs there under plain `node`, which spares every process the tsx loader's compile and
+ * module hooks (about 3 s of CPU per file). The bundle lays out `dist/plugins/<name>/index.js`
+ * next to its own `package.json` named kubesim, as the bench runner's, so plugins loaded by name
+ * resolve to the bundle's copy, and `dist/test/fixtures` links to test/fixtures. A file marked
+ * `test-runner: from-source` (it loads `.ts` files at run time) runs through tsx, as every file does
+ * when the bundle cannot be built or `TEST_FROM_SOURCE=1`; so does the re-run of a failing file, so
+ * its stack traces name the sources. A file whose process outlives its uvu summary by 3 s or more
+ * says so on its line: a timer or a handle outlived its tests, and the suite waited for it.
  * Usage: npm test [-- <substring filter>]
  */
 import { spawn } from "node:child_process";
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { cpus } from "node:os";
 import { SKIP_MARKER } from "./support/require-tool.js";
+import { TEST_BUNDLE_DIR, bundledPath } from "./support/test-bundle.js";
 
 const FILE_TIMEOUT_MS = 180_000;
 const root = process.cwd();
@@ -47,13 +59,64 @@ function findTests(dir: string, out: string[] = []): string[] {
   return out;
 }
 
-interface FileResult { file: string; passed: number; failed: number; skipped: number; skipReasons: string[]; output: string; ms: number }
+interface FileResult { file: string; passed: number; failed: number; skipped: number; skipReasons: string[]; output: string; ms: number; lingerMs: number }
 
-function runFile(file: string): Promise<FileResult> {
+/** A process still running this long after its uvu summary is reported: a timer or handle outlives its tests. */
+const LINGER_REPORT_MS = 3000;
+
+/** Where the bundle is built. */
+const BUILD = join(root, TEST_BUNDLE_DIR);
+/** Marks a file that must run from its sources (it loads `.ts` files at run time). */
+const FROM_SOURCE_MARK = "test-runner: from-source";
+
+/** Builds `tests` and the built-in plugins into {@link BUILD}; the reason when it cannot. */
+async function bundle(tests: readonly string[]): Promise<string | undefined> {
+  if (process.env["TEST_FROM_SOURCE"] === "1") return "TEST_FROM_SOURCE=1";
+  try {
+    const esbuild = await import("esbuild");
+    rmSync(BUILD, { recursive: true, force: true });
+    mkdirSync(join(BUILD, "dist", "test"), { recursive: true });
+    // The plugin loader finds built-in plugins under `<package root>/dist/plugins/<name>/index.js`.
+    writeFileSync(join(BUILD, "package.json"), JSON.stringify({ name: "kubesim", private: true, type: "module" }));
+    const entryPoints: Record<string, string> = {};
+    const plugins = join(root, "plugins");
+    if (existsSync(plugins)) {
+      for (const d of readdirSync(plugins, { withFileTypes: true })) if (d.isDirectory() && existsSync(join(plugins, d.name, "index.ts"))) entryPoints[`plugins/${d.name}/index`] = join(plugins, d.name, "index.ts");
+      // Child processes' entries (`plugins/**/…-process.ts`) at their mirrored paths, found from the package root.
+      for (const f of readdirSync(plugins, { recursive: true, encoding: "utf8" })) if (f.endsWith("-process.ts")) entryPoints[`plugins/${f.replace(/\.ts$/, "")}`] = join(plugins, f);
+    }
+    for (const f of tests) entryPoints[relative(root, f).replace(/\.ts$/, "")] = f;
+    await esbuild.build({
+      entryPoints,
+      outdir: join(BUILD, "dist"),
+      bundle: true,
+      splitting: true,
+      format: "esm",
+      platform: "node",
+      target: "node20",
+      packages: "external",
+      logLevel: "silent",
+      outExtension: { ".js": ".js" },
+      chunkNames: "chunks/[name]-[hash]",
+    });
+    // Tests find their fixtures next to themselves (`new URL("../fixtures/…", import.meta.url)`).
+    if (existsSync(join(root, "test", "fixtures"))) symlinkSync(join(root, "test", "fixtures"), join(BUILD, "dist", "test", "fixtures"), "dir");
+    return undefined;
+  } catch (err) {
+    return err instanceof Error ? err.message.split("\n")[0] : String(err);
+  }
+}
+
+/** The command line running `file`: its bundled copy, or its source through tsx. */
+function commandFor(file: string, fromSource: boolean): string[] {
+  return fromSource ? ["--import", "tsx", file] : [join(root, bundledPath(relative(root, file)))];
+}
+
+function runFile(file: string, fromSource: boolean): Promise<FileResult> {
   const started = Date.now();
   return new Promise((resolve) => {
     // Its own process group, so a timeout also ends what the file started (kubesim up, clients).
-    const child = spawn(process.execPath, ["--import", "tsx", file], {
+    const child = spawn(process.execPath, commandFor(file, fromSource), {
       cwd: root,
       env: { ...process.env, NODE_ENV: "test", FORCE_COLOR: "0" },
       stdio: ["ignore", "pipe", "pipe"],
@@ -61,7 +124,12 @@ function runFile(file: string): Promise<FileResult> {
     });
     running.add(child.pid!);
     let output = "";
-    child.stdout.on("data", (d: Buffer) => (output += d.toString()));
+    /** When uvu's summary (its `Duration:` line) was printed. */
+    let summaryAt = 0;
+    child.stdout.on("data", (d: Buffer) => {
+      output += d.toString();
+      if (!summaryAt && output.includes("Duration:")) summaryAt = Date.now();
+    });
     child.stderr.on("data", (d: Buffer) => (output += d.toString()));
     const timer = setTimeout(() => {
       output += `\n[run] ${relative(root, file)} timed out after ${FILE_TIMEOUT_MS} ms; killed\n`;
@@ -79,7 +147,8 @@ function runFile(file: string): Promise<FileResult> {
       let f = total ? Number(total[1]) - p : 1;
       if (code !== 0 && f === 0) f = 1; // crashed after the summary, or exited non-zero
       if (!total) p = 0;
-      resolve({ file, passed: p, failed: f, skipped: total && skipped ? Number(skipped[1]) : 0, skipReasons, output: clean, ms: Date.now() - started });
+      const ended = Date.now();
+      resolve({ file, passed: p, failed: f, skipped: total && skipped ? Number(skipped[1]) : 0, skipReasons, output: clean, ms: ended - started, lingerMs: summaryAt ? ended - summaryAt : 0 });
     });
   });
 }
@@ -95,6 +164,10 @@ function firstFailure(output: string): string {
 const files = [...findTests(join(root, "test")), ...findTests(join(root, "examples"))]
   .filter((f) => !f.endsWith("run.ts") && (!filter || relative(root, f).includes(filter)))
   .sort();
+const whyNot = await bundle(files);
+if (whyNot) process.stdout.write(`(tests run from the sources through tsx: ${whyNot})\n`);
+/** Whether `file` runs from its sources: no bundle, or marked so. */
+const fromSource = (file: string): boolean => whyNot !== undefined || readFileSync(file, "utf8").includes(FROM_SOURCE_MARK);
 const queue = [...files];
 const results: FileResult[] = [];
 /** Files that failed, then passed when run again (listed before the closing line). */
@@ -103,17 +176,18 @@ const workers = Math.max(1, Math.min(2, cpus().length));
 await Promise.all(
   Array.from({ length: workers }, async () => {
     for (let file = queue.shift(); file; file = queue.shift()) {
-      let r = await runFile(file);
+      let r = await runFile(file, fromSource(file));
       if (r.failed) {
-        // One re-run, in the open: a file that passes the second time is listed as flaky at the end.
+        // One re-run, in the open and from the sources: a file that passes the second time is listed as flaky at the end.
         process.stdout.write(`FAIL ${relative(root, file)} (${r.passed} passed, ${r.failed} failed, ${r.ms} ms): running it once more\n`);
-        const again = await runFile(file);
+        const again = await runFile(file, true);
         if (!again.failed) flaky.push(`${relative(root, file)} — first run:\n${firstFailure(r.output)}`);
         r = again;
       }
       results.push(r);
       const mark = r.failed ? "FAIL" : r.skipped && !r.passed ? "skip" : "ok  ";
-      process.stdout.write(`${mark} ${relative(root, file)} (${r.passed} passed, ${r.failed} failed${r.skipped ? `, ${r.skipped} skipped` : ""}, ${r.ms} ms)\n`);
+      const linger = r.lingerMs >= LINGER_REPORT_MS ? `; exited ${r.lingerMs} ms after its summary` : "";
+      process.stdout.write(`${mark} ${relative(root, file)} (${r.passed} passed, ${r.failed} failed${r.skipped ? `, ${r.skipped} skipped` : ""}, ${r.ms} ms${linger})\n`);
       if (r.failed) process.stdout.write(r.output.split("\n").map((l) => `     ${l}`).join("\n") + "\n");
     }
   }),

@@ -1,3 +1,4 @@
+/** test-runner: from-source (the operator package it loads by name at run time is TypeScript). */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { fileURLToPath } from "node:url";

@@ -1,3 +1,4 @@
+/** test-runner: from-source (its cluster.yaml loads a plugin from a `.ts` file at run time). */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { mkdtempSync, writeFileSync } from "node:fs";

@@ -1,3 +1,4 @@
+/** test-runner: from-source (it loads plugins from `.ts` files at run time). */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { mkdtempSync, writeFileSync } from "node:fs";

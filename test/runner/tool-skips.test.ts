@@ -2,6 +2,7 @@
  * `npm test` on a machine without a tool: tests that need it report themselves skipped (counted,
  * with the reason and the install command), and `KUBESIM_REQUIRE_TOOLS=1` turns skips into failures.
  * Runs test/run.ts over the fixture project test/fixtures/test-runner.
+ * test-runner: from-source (it runs the runner next to its own source).
  */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
@@ -30,6 +31,8 @@ test("a missing tool skips the tests that need it: counted, named, with the inst
   assert.match(stdout, /^ok {3}test\/has-tool\.test\.ts \(1 passed, 0 failed, \d+ ms/m);
   assert.match(stdout, /test\/needs-missing-tool\.test\.ts needs the frobnicator \(kubesim-no-such-tool-frobnicate is not on PATH\); install it with: apt-get install -y frobnicator/);
   assert.match(stdout, /test\/some-need-missing-tool\.test\.ts: "frobnicates" needs the frobnicator/);
+  // The files ran from the runner's bundle (no fallback to tsx), and still name their sources.
+  assert.not.match(stdout, /tests run from the sources through tsx/);
 });
 
 test("KUBESIM_REQUIRE_TOOLS=1 (CI) makes a missing tool a failure", async () => {

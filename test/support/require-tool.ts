@@ -14,6 +14,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { relative } from "node:path";
+import { sourcePath } from "./test-bundle.js";
 import type { Test } from "uvu";
 
 /** A program some tests need, how to find out whether it works here, and how to install it. */
@@ -76,9 +77,10 @@ function required(): boolean {
   return v !== undefined && v !== "" && v !== "0" && v !== "false";
 }
 
+/** The running test file, named by its source even when it runs from the runner's bundle. */
 function testFile(): string {
   const entry = process.argv[1];
-  return entry ? relative(process.cwd(), entry) : "this test";
+  return entry ? sourcePath(relative(process.cwd(), entry)) : "this test";
 }
 
 function explain(tool: Tool, reason: string, what: string): string {
