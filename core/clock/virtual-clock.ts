@@ -7,8 +7,9 @@ const INSTANT_BATCH = 1024;
 /**
  * Turns in a row that time waits for pending wake-ups ({@link VirtualClock.nextTurn}) before it
  * moves anyway: a chain of that many work queue hops (a Deployment's reconcile, its ReplicaSet's,
- * the endpoints') keeps its instant, while a process that wakes a queue every turn (steady load)
- * still sees time move at least once every few turns.
+ * the endpoints') keeps its instant. In auto mode the turns are a budget, refilled when the clock
+ * finds no wake-up pending as it is about to move: a process that wakes a queue
+ * every turn (steady load) uses it up once, then sees time move as often as without wake-ups.
  */
 export const WAKE_TURNS = 8;
 
@@ -55,8 +56,8 @@ export class VirtualClock implements Clock {
   private held = 0;
   /** Wake-ups queued by {@link nextTurn} that have not run yet. */
   private wakes = 0;
-  /** Turns the auto step under way has waited for wake-ups (at most {@link WAKE_TURNS}). */
-  private wakeTurnsWaited = 0;
+  /** Turns auto mode may still wait for pending wake-ups (see {@link WAKE_TURNS}). */
+  private wakeBudget = WAKE_TURNS;
   private firedCount = 0;
 
   constructor(options: VirtualClockOptions = {}) {
@@ -126,7 +127,8 @@ export class VirtualClock implements Clock {
    * Runs `fn` on the next event-loop turn (a work queue waking its worker). Time waits for it:
    * auto mode and the settling between timers of `advance` and `runUntilIdle` let pending
    * wake-ups, and the wake-ups they queue, run first, for at most {@link WAKE_TURNS} turns in a
-   * row; then time moves on whatever is still pending.
+   * row (in auto mode fewer, down to none, while steady load keeps some pending); then time moves
+   * on whatever is pending.
    */
   nextTurn(fn: () => void): void {
     this.wakes++;
@@ -245,7 +247,7 @@ export class VirtualClock implements Clock {
 
   /**
    * Auto mode: after the process has drained its current work (two setImmediate turns, then as
-   * many more as pending wake-ups need, up to {@link WAKE_TURNS}), fire the next instant.
+   * many more as pending wake-ups need, within {@link WAKE_TURNS}), fire the next instant.
    */
   private scheduleAuto(): void {
     if (!this.autoMode || this.autoScheduled || this.heap.size === 0 || this.held > 0) return;
@@ -258,12 +260,13 @@ export class VirtualClock implements Clock {
 
   private readonly autoStep = (): void => {
     // A wake-up pending now was queued after this step: it runs before a step queued now.
-    if (this.wakes > 0 && this.wakeTurnsWaited < WAKE_TURNS) {
-      this.wakeTurnsWaited++;
+    if (this.wakes === 0) {
+      this.wakeBudget = WAKE_TURNS;
+    } else if (this.wakeBudget > 0) {
+      this.wakeBudget--;
       this.autoImmediate = setImmediate(this.autoStep);
       return;
     }
-    this.wakeTurnsWaited = 0;
     this.autoScheduled = false;
     this.autoImmediate = undefined;
     if (!this.autoMode || this.held > 0) return; // the last hold to end schedules again
@@ -274,6 +277,5 @@ export class VirtualClock implements Clock {
     if (this.autoImmediate) clearImmediate(this.autoImmediate);
     this.autoImmediate = undefined;
     this.autoScheduled = false;
-    this.wakeTurnsWaited = 0;
   }
 }

@@ -229,6 +229,42 @@ test("nextTurn: time waits for a chain of wake-ups, at most WAKE_TURNS turns in 
   }
 });
 
+test("nextTurn in auto mode: steady load spends the wait once, then time moves every step; a quiet step refills it", async () => {
+  const clock = new VirtualClock({ start: 0, auto: true });
+  // A wake-up on every turn, forever, while time should keep moving.
+  let turns = 0;
+  let running = true;
+  const wake = (): void => {
+    turns++;
+    if (running) clock.nextTurn(wake);
+  };
+  clock.nextTurn(wake);
+  const perStep: number[] = [];
+  try {
+    for (let i = 0; i < 5; i++) {
+      const before = turns;
+      await clock.sleep(10);
+      perStep.push(turns - before);
+    }
+  } finally {
+    running = false;
+  }
+  assert.ok(perStep[0]! >= WAKE_TURNS && perStep[0]! <= WAKE_TURNS + 4, `first step waited ${perStep[0]} turns`);
+  assert.ok(perStep.slice(1).every((n) => n <= 4), `then ${perStep.join(", ")} turns per step: no more waiting`);
+  await clock.sleep(10);
+  await clock.sleep(10); // a step with nothing pending refills the wait
+  const at: number[] = [];
+  const hop = (left: number): void => {
+    at.push(clock.now());
+    if (left > 0) clock.nextTurn(() => hop(left - 1));
+  };
+  clock.setTimeout(() => at.push(-1), 10);
+  clock.nextTurn(() => hop(WAKE_TURNS - 1));
+  await clock.sleep(20);
+  assert.equal(at, [...Array.from({ length: WAKE_TURNS }, () => 70), -1], "a chain keeps its instant again");
+  clock.setAuto(false);
+});
+
 test("seeded random reproduces names and uids; different seeds differ", () => {
   const a = new SeededRandom(42);
   const b = new SeededRandom(42);
