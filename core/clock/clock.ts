@@ -28,11 +28,25 @@ export interface Clock {
    * settling as it does). Optional: real time needs nothing.
    */
   hold?<T>(work: Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` on the next event-loop turn (`setImmediate`), as a goroutine woken by another runs
+   * after it: a work queue waking its idle worker. A virtual clock moving on its own lets such
+   * wake-ups run before it moves time, for a bounded number of turns in a row, so a chain of them
+   * takes no simulated time yet work that never stops cannot stop time. Optional: without it,
+   * `setImmediate`.
+   */
+  nextTurn?(fn: () => void): void;
 }
 
 /** `work`, held by the clock when it can hold (see {@link Clock.hold}). */
 export function offClock<T>(clock: Clock, work: Promise<T>): Promise<T> {
   return clock.hold ? clock.hold(work) : work;
+}
+
+/** Runs `fn` on the next event-loop turn, through the clock when it counts such turns (see {@link Clock.nextTurn}). */
+export function onNextTurn(clock: Clock | undefined, fn: () => void): void {
+  if (clock?.nextTurn) clock.nextTurn(fn);
+  else setImmediate(fn);
 }
 
 export const Clock = token<Clock>("Clock");

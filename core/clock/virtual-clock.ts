@@ -4,6 +4,15 @@ import { IndexedHeap } from "../collections/indexed-heap.js";
 /** At most this many timers of one instant fire in one auto-mode turn (the rest in the next turns), so real timers and I/O still get turns. */
 const INSTANT_BATCH = 1024;
 
+/**
+ * Turns in a row that time waits for pending wake-ups ({@link VirtualClock.nextTurn}) before it
+ * moves anyway: a chain of that many work queue hops (a Deployment's reconcile, its ReplicaSet's,
+ * the endpoints') keeps its instant. In auto mode the turns are a budget, refilled when the clock
+ * finds no wake-up pending as it is about to move: a process that wakes a queue
+ * every turn (steady load) uses it up once, then sees time move as often as without wake-ups.
+ */
+export const WAKE_TURNS = 8;
+
 interface VirtualTimer extends TimerHandle {
   deadline: number;
   /** Creation order; breaks ties between equal deadlines. */
@@ -33,7 +42,8 @@ function settle(): Promise<void> {
  * mode, by jumping to the next timer whenever the process has nothing else to run (then every
  * timer due at that instant fires in the same turn). Timers fire in deadline order, ties in
  * creation order; between two timers pending promise continuations run, so
- * `await clock.sleep(…)` chains behave as they would on real time.
+ * `await clock.sleep(…)` chains behave as they would on real time, and so do pending wake-ups
+ * ({@link nextTurn}) for a bounded number of turns.
  */
 export class VirtualClock implements Clock {
   private current: number;
@@ -44,6 +54,10 @@ export class VirtualClock implements Clock {
   private autoImmediate: NodeJS.Immediate | undefined;
   /** Off-clock work in flight (see {@link hold}): auto mode waits for it. */
   private held = 0;
+  /** Wake-ups queued by {@link nextTurn} that have not run yet. */
+  private wakes = 0;
+  /** Turns auto mode may still wait for pending wake-ups (see {@link WAKE_TURNS}). */
+  private wakeBudget = WAKE_TURNS;
   private firedCount = 0;
 
   constructor(options: VirtualClockOptions = {}) {
@@ -104,6 +118,34 @@ export class VirtualClock implements Clock {
     });
   }
 
+  /** Wake-ups ({@link nextTurn}) queued and not run yet. */
+  get waking(): number {
+    return this.wakes;
+  }
+
+  /**
+   * Runs `fn` on the next event-loop turn (a work queue waking its worker). Time waits for it:
+   * auto mode and the settling between timers of `advance` and `runUntilIdle` let pending
+   * wake-ups, and the wake-ups they queue, run first, for at most {@link WAKE_TURNS} turns in a
+   * row (in auto mode fewer, down to none, while steady load keeps some pending); then time moves
+   * on whatever is pending.
+   */
+  nextTurn(fn: () => void): void {
+    this.wakes++;
+    setImmediate(this.runWake, fn);
+  }
+
+  private readonly runWake = (fn: () => void): void => {
+    this.wakes--;
+    fn();
+  };
+
+  /** Lets pending continuations and ready I/O callbacks run, then pending wake-ups (bounded, see {@link nextTurn}). */
+  private async settle(): Promise<void> {
+    await settle();
+    for (let turns = 0; this.wakes > 0 && turns < WAKE_TURNS; turns++) await settle();
+  }
+
   /** Turns automatic mode on or off. */
   setAuto(on: boolean): void {
     this.autoMode = on;
@@ -117,12 +159,12 @@ export class VirtualClock implements Clock {
    */
   async advance(ms: number): Promise<void> {
     const target = this.current + Math.max(0, ms);
-    await settle();
+    await this.settle();
     for (;;) {
       const next = this.heap.peek();
       if (!next || next.deadline > target) break;
       this.fireNext();
-      await settle();
+      await this.settle();
     }
     this.current = Math.max(this.current, target);
   }
@@ -133,14 +175,14 @@ export class VirtualClock implements Clock {
    * rescheduling forever (an interval, a polling loop).
    */
   async runUntilIdle(maxTimers = 100_000): Promise<void> {
-    await settle();
+    await this.settle();
     let fired = 0;
     while (this.heap.size > 0) {
       if (fired++ >= maxTimers) {
         throw new Error(`VirtualClock.runUntilIdle: still busy after ${maxTimers} timers (an interval or a polling loop keeps rescheduling); use advance(ms) instead`);
       }
       this.fireNext();
-      await settle();
+      await this.settle();
     }
   }
 
@@ -203,20 +245,33 @@ export class VirtualClock implements Clock {
     setImmediate(() => this.scheduleAuto());
   }
 
-  /** Auto mode: after the process has drained its current work (one setImmediate turn), fire the next timer. */
+  /**
+   * Auto mode: after the process has drained its current work (two setImmediate turns, then as
+   * many more as pending wake-ups need, within {@link WAKE_TURNS}), fire the next instant.
+   */
   private scheduleAuto(): void {
     if (!this.autoMode || this.autoScheduled || this.heap.size === 0 || this.held > 0) return;
     this.autoScheduled = true;
     // Two turns: the first lets I/O callbacks that are ready now run and queue their follow-ups.
     this.autoImmediate = setImmediate(() => {
-      this.autoImmediate = setImmediate(() => {
-        this.autoScheduled = false;
-        this.autoImmediate = undefined;
-        if (!this.autoMode || this.held > 0) return; // the last hold to end schedules again
-        this.fireInstant();
-      });
+      this.autoImmediate = setImmediate(this.autoStep);
     });
   }
+
+  private readonly autoStep = (): void => {
+    // A wake-up pending now was queued after this step: it runs before a step queued now.
+    if (this.wakes === 0) {
+      this.wakeBudget = WAKE_TURNS;
+    } else if (this.wakeBudget > 0) {
+      this.wakeBudget--;
+      this.autoImmediate = setImmediate(this.autoStep);
+      return;
+    }
+    this.autoScheduled = false;
+    this.autoImmediate = undefined;
+    if (!this.autoMode || this.held > 0) return; // the last hold to end schedules again
+    this.fireInstant();
+  };
 
   private stopAuto(): void {
     if (this.autoImmediate) clearImmediate(this.autoImmediate);

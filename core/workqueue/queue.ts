@@ -1,11 +1,13 @@
-import type { Clock } from "../clock/clock.js";
+import { onNextTurn, type Clock } from "../clock/clock.js";
 import { Fifo } from "./fifo.js";
 import { QueueMetrics, type MetricsProvider } from "./metrics.js";
 
 /**
  * A work queue, as client-go's `workqueue.Interface`. Guarantees:
  * - Fair: items are handed out in the order they were added.
- * - Stingy: an item added many times before it is processed is processed once.
+ * - Stingy: an item added many times before it is processed is processed once. A worker waiting
+ *   in `get` is woken on the next event-loop turn (as a goroutine is scheduled after the one that
+ *   signalled it), so the adds of one turn — a burst of informer events — collapse first.
  * - Exclusive: an item is never handed to two workers at once. An item added while it is being
  *   processed is marked dirty and handed out again after `done`.
  * Workers: `for (let k = await q.get(); k !== undefined; k = await q.get()) { try { … } finally { q.done(k) } }`.
@@ -35,7 +37,11 @@ export interface QueueOptions {
   name?: string;
   /** Metrics sink; with none, no metrics are kept (and nothing is timed). */
   metricsProvider?: MetricsProvider;
-  /** Time for metrics (latency, work duration). Required with a metrics provider. */
+  /**
+   * Time for metrics (latency, work duration); required with a metrics provider. Waiting workers
+   * are woken through it ({@link Clock.nextTurn}): a virtual clock lets the wake-up run before it
+   * moves time, so taking an item adds no simulated latency.
+   */
   clock?: Clock;
 }
 
@@ -46,10 +52,14 @@ export class BasicQueue<T extends NonNullable<unknown> = string> implements Work
   private readonly processing = new Set<T>();
   private readonly waiters = new Fifo<(item: T | undefined) => void>();
   private readonly metrics: QueueMetrics<T> | undefined;
+  private readonly clock: Clock | undefined;
   private shutting = false;
   private drainWaiters: (() => void)[] = [];
+  /** A wake-up of the waiting workers is queued for the next turn. */
+  private waking = false;
 
   constructor(options: QueueOptions = {}) {
+    this.clock = options.clock;
     if (options.metricsProvider) {
       if (!options.clock) throw new Error("BasicQueue: a clock is required to keep metrics");
       this.metrics = new QueueMetrics<T>(options.name ?? "", options.metricsProvider, options.clock);
@@ -89,6 +99,7 @@ export class BasicQueue<T extends NonNullable<unknown> = string> implements Work
 
   shutDown(): void {
     this.shutting = true;
+    this.handOut();
     for (let w = this.waiters.shift(); w; w = this.waiters.shift()) w(undefined);
     this.releaseDrainWaiters();
     if (this.processing.size === 0) this.metrics?.stop();
@@ -104,14 +115,27 @@ export class BasicQueue<T extends NonNullable<unknown> = string> implements Work
     return this.shutting;
   }
 
-  /** Hands a dirty, not-processing item to a waiting worker at once, or queues it. */
+  /** Queues a dirty, not-processing item; a waiting worker takes it on the next turn ({@link wake}). */
   private enqueue(item: T): void {
-    const waiter = this.waiters.shift();
-    if (waiter) {
+    this.queue.push(item);
+    if (this.waiters.length > 0 && !this.waking) {
+      this.waking = true;
+      onNextTurn(this.clock, this.wake);
+    }
+  }
+
+  /** Hands queued items to waiting workers (a worker that called `get` meanwhile took its own). */
+  private readonly wake = (): void => {
+    this.waking = false;
+    this.handOut();
+  };
+
+  /** Hands queued items to waiting workers, oldest item to the longest waiting worker. */
+  private handOut(): void {
+    while (this.queue.length > 0 && this.waiters.length > 0) {
+      const item = this.queue.shift()!;
       this.startProcessing(item);
-      waiter(item);
-    } else {
-      this.queue.push(item);
+      this.waiters.shift()!(item);
     }
   }
 

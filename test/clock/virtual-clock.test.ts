@@ -1,6 +1,6 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { VirtualClock } from "../../core/clock/virtual-clock.js";
+import { VirtualClock, WAKE_TURNS } from "../../core/clock/virtual-clock.js";
 import { SeededRandom } from "../../core/clock/random.js";
 
 test("timers fire in deadline order, ties in creation order", async () => {
@@ -203,6 +203,66 @@ test("auto mode turned off mid-instant keeps the instant's remaining timers", as
   assert.is(clock.pending, 1);
   await clock.advance(0);
   assert.equal(log, ["a", "b"]);
+});
+
+test("nextTurn: time waits for a chain of wake-ups, at most WAKE_TURNS turns in a row (auto mode and advance)", async () => {
+  for (const auto of [true, false]) {
+    const clock = new VirtualClock({ start: 0, auto });
+    const at: number[] = [];
+    let timerAt = -1; // hops run when the timer fired
+    /** A wake-up that queues the next one, `left` more times. */
+    const hop = (left: number): void => {
+      at.push(clock.now());
+      if (left > 0) clock.nextTurn(() => hop(left - 1));
+    };
+    clock.setTimeout(() => (timerAt = at.length), 10);
+    clock.nextTurn(() => hop(3 * WAKE_TURNS));
+    assert.is(clock.waking, 1);
+    if (auto) await clock.sleep(20);
+    else await clock.advance(20);
+    for (let i = 0; clock.waking > 0 && i < 100; i++) await new Promise((r) => setImmediate(r));
+    assert.is(at.length, 3 * WAKE_TURNS + 1, "every hop ran");
+    const kept = at.filter((t) => t === 0).length;
+    assert.ok(kept >= WAKE_TURNS, `auto ${auto}: ${kept} hops at 0: the first WAKE_TURNS keep the instant`);
+    assert.ok(kept < 3 * WAKE_TURNS && timerAt > 0 && timerAt < 3 * WAKE_TURNS, `auto ${auto}: ${kept} hops at 0, timer after ${timerAt}: time moved while hops kept coming`);
+    clock.setAuto(false);
+  }
+});
+
+test("nextTurn in auto mode: steady load spends the wait once, then time moves every step; a quiet step refills it", async () => {
+  const clock = new VirtualClock({ start: 0, auto: true });
+  // A wake-up on every turn, forever, while time should keep moving.
+  let turns = 0;
+  let running = true;
+  const wake = (): void => {
+    turns++;
+    if (running) clock.nextTurn(wake);
+  };
+  clock.nextTurn(wake);
+  const perStep: number[] = [];
+  try {
+    for (let i = 0; i < 5; i++) {
+      const before = turns;
+      await clock.sleep(10);
+      perStep.push(turns - before);
+    }
+  } finally {
+    running = false;
+  }
+  assert.ok(perStep[0]! >= WAKE_TURNS && perStep[0]! <= WAKE_TURNS + 4, `first step waited ${perStep[0]} turns`);
+  assert.ok(perStep.slice(1).every((n) => n <= 4), `then ${perStep.join(", ")} turns per step: no more waiting`);
+  await clock.sleep(10);
+  await clock.sleep(10); // a step with nothing pending refills the wait
+  const at: number[] = [];
+  const hop = (left: number): void => {
+    at.push(clock.now());
+    if (left > 0) clock.nextTurn(() => hop(left - 1));
+  };
+  clock.setTimeout(() => at.push(-1), 10);
+  clock.nextTurn(() => hop(WAKE_TURNS - 1));
+  await clock.sleep(20);
+  assert.equal(at, [...Array.from({ length: WAKE_TURNS }, () => 70), -1], "a chain keeps its instant again");
+  clock.setAuto(false);
 });
 
 test("seeded random reproduces names and uids; different seeds differ", () => {

@@ -197,4 +197,29 @@ test("one key is never reconciled concurrently, while different keys run in para
   assert.is(h.clock.pending, 0);
 });
 
+test("a burst of events for one key in one turn makes one reconcile, which sees them all", async () => {
+  const h = await managerHarness();
+  const seen: string[][] = [];
+  const configMaps = h.informers.forResource<ConfigMap>("ConfigMap");
+  const controller = controllerFor(h.mgr)
+    .named("burst")
+    .for("Namespace")
+    .watches<ConfigMap>("ConfigMap", () => [{ name: "all" }])
+    .complete({ reconcile: () => void seen.push(configMaps.lister().list().map((c) => c.metadata!.name!).sort()) });
+  await h.mgr.start();
+  await settle();
+  seen.length = 0;
+  const before = controller.reconciles;
+  // Five writes at once: their watch events reach the handler in one turn, the worker the next.
+  await Promise.all(["a", "b", "c", "d", "e"].map((n) => h.client.resource<ConfigMap>("ConfigMap").create(cm(n))));
+  await settle();
+  assert.equal(seen, [["a", "b", "c", "d", "e"]]);
+  assert.is(controller.reconciles - before, 1);
+  // Direct adds of one key in one turn: one reconcile too.
+  for (let i = 0; i < 10; i++) controller.enqueue({ name: "all" });
+  await settle();
+  assert.is(controller.reconciles - before, 2);
+  await h.mgr.stop();
+});
+
 test.run();

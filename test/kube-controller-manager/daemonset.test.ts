@@ -256,6 +256,8 @@ test("node label and taint changes, relabelled and failed pods re-evaluate only 
     const [first] = await livePods(cluster, uid);
     await cluster.client.resource<Pod>("Pod").patch(first!.metadata!.name!, "merge", { metadata: { labels: { app: "other" } } }, { namespace: "default" });
     await cluster.waitFor<Pod>("Pod", (p) => p.metadata?.name === first!.metadata!.name && !p.metadata?.ownerReferences?.length, { namespace: "default" });
+    // The set's status may still count the released pod: wait for its replacement to be Ready.
+    await cluster.waitFor<Pod>("Pod", (p) => p.metadata?.name !== first!.metadata!.name && !!p.metadata?.ownerReferences?.some((r) => r.uid === uid) && !!p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"), { namespace: "default" });
     await ds((d) => d.status?.numberReady === 1);
     const replaced = await livePods(cluster, uid);
     assert.is(replaced.length, 1);

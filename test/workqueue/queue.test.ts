@@ -2,7 +2,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { BasicQueue } from "../../core/workqueue/queue.js";
 import { InMemoryMetricsProvider } from "../../core/workqueue/in-memory-metrics.js";
-import { VirtualClock } from "../../core/clock/virtual-clock.js";
+import { VirtualClock, WAKE_TURNS } from "../../core/clock/virtual-clock.js";
 
 /** Resolves after pending continuations have run. */
 const settle = (): Promise<void> => new Promise((r) => setImmediate(r));
@@ -162,6 +162,173 @@ test("metrics refresh timer: a dirty item handed out again keeps it; shutting do
   q.shutDown();
   q.done(next);
   assert.is(clock.pending, 0, "shut down with b still queued: no timer");
+});
+
+test("a waiting worker wakes on the next turn: the adds of one turn collapse into one item", async () => {
+  for (const clock of [undefined, new VirtualClock({ start: 0 }), new VirtualClock({ start: 0, auto: true })]) {
+    const q = new BasicQueue<string>({ clock });
+    const got: string[] = [];
+    const worker = q.get().then((k) => got.push(k!));
+    // A burst in one turn (informer events for pods of one ReplicaSet): the key is handed out once.
+    q.add("rs");
+    q.add("b");
+    q.add("rs");
+    q.add("rs");
+    await Promise.resolve();
+    assert.equal(got, [], "not handed out during the turn that added it");
+    await worker;
+    assert.equal(got, ["rs"]);
+    assert.is(q.len(), 1, "b waits; rs is not queued again");
+    q.done("rs");
+    assert.is(await q.get(), "b");
+    q.done("b");
+    assert.is(q.len(), 0, "rs was processed once for the whole burst");
+  }
+});
+
+test("a worker calling get meanwhile takes a queued item; the wake-up serves waiting workers with what is left", async () => {
+  const q = new BasicQueue<string>();
+  const waiting = q.get();
+  q.add("a");
+  q.add("b");
+  assert.is(await q.get(), "a", "a free worker takes the first item at once");
+  assert.is(await waiting, "b");
+  assert.is(q.len(), 0);
+  // Nothing left for the wake-up: the waiting worker keeps waiting.
+  const idle = q.get();
+  q.add("c");
+  assert.is(await q.get(), "c");
+  let late: string | undefined;
+  void idle.then((k) => (late = k));
+  await settle();
+  assert.is(late, undefined);
+  q.add("d");
+  assert.is(await idle, "d");
+});
+
+test("a dirty item is queued again on done and wakes a waiting worker on the next turn, not the same one", async () => {
+  const q = new BasicQueue<string>();
+  q.add("a");
+  const a = (await q.get())!;
+  q.add("a");
+  const second = q.get();
+  q.done(a);
+  assert.is(q.len(), 1, "queued again after done");
+  assert.is(await second, "a");
+  assert.is(q.len(), 0);
+  q.done("a");
+  assert.is(q.len(), 0, "not dirty again: done for good");
+});
+
+test("shutDown hands queued items to waiting workers before releasing the rest", async () => {
+  const q = new BasicQueue<string>();
+  const w1 = q.get();
+  const w2 = q.get();
+  q.add("a");
+  q.shutDown();
+  assert.is(await w1, "a");
+  assert.is(await w2, undefined);
+  assert.is(await q.get(), undefined);
+});
+
+/** Two queues in a chain (a worker's write wakes the next), `hops` long, logging each hop's time. */
+function chain(clock: VirtualClock, hops: number, log: string[]): BasicQueue<string> {
+  const queues = Array.from({ length: hops }, () => new BasicQueue<string>({ clock }));
+  queues.forEach((q, i) => {
+    void q.get().then((k) => {
+      log.push(`${k}@${clock.now()}`);
+      queues[i + 1]?.add(`hop${i + 2}`);
+    });
+  });
+  return queues[0]!;
+}
+
+test("a chain of wake-ups keeps its instant: auto mode and advance let it finish before the next timer", async () => {
+  const clock = new VirtualClock({ start: 0, auto: true });
+  const seen: string[] = [];
+  const first = chain(clock, WAKE_TURNS, seen);
+  clock.setTimeout(() => seen.push(`timer@${clock.now()}`), 1000);
+  first.add("hop1");
+  await clock.sleep(2000);
+  assert.equal(seen, [...Array.from({ length: WAKE_TURNS }, (_, i) => `hop${i + 1}@0`), "timer@1000"]);
+  clock.setAuto(false);
+
+  const manual = new VirtualClock({ start: 0 });
+  const order: string[] = [];
+  const q1 = chain(manual, WAKE_TURNS, order);
+  manual.setTimeout(() => q1.add("hop1"), 5);
+  manual.setTimeout(() => order.push(`timer@${manual.now()}`), 6);
+  await manual.advance(5);
+  assert.equal(order, Array.from({ length: WAKE_TURNS }, (_, i) => `hop${i + 1}@5`), "advance lets the chain of wake-ups finish before it returns");
+  await manual.advance(1);
+  assert.is(order.at(-1), "timer@6");
+});
+
+test("virtual time keeps moving in auto mode while queues are woken every turn (steady load)", async () => {
+  const clock = new VirtualClock({ start: 0, auto: true });
+  const queues = [new BasicQueue<string>({ clock }), new BasicQueue<string>({ clock })];
+  let taken = 0;
+  for (const q of queues) {
+    void (async () => {
+      for (let k = await q.get(); k !== undefined; k = await q.get()) {
+        taken++;
+        q.done(k);
+      }
+    })();
+  }
+  // A source that adds to both queues on every turn, forever (informer events under load).
+  let turns = 0;
+  let running = true;
+  let giveUp: (() => void) | undefined;
+  const source = (): void => {
+    if (!running) return;
+    if (++turns % 1000 === 0) giveUp?.();
+    for (const q of queues) q.add(`key-${turns}`);
+    setImmediate(source);
+  };
+  source();
+  // Ten instants 100 ms apart: each one comes within a bounded number of turns (a frozen clock
+  // loses the race against a thousand turns).
+  const perInstant: number[] = [];
+  try {
+    for (let i = 1; i <= 10; i++) {
+      const before = turns;
+      const winner = await Promise.race([clock.sleep(100).then(() => "time"), new Promise<string>((r) => (giveUp = () => r("frozen")))]);
+      assert.is(winner, "time", `instant ${i} did not come in 1,000 turns`);
+      assert.is(clock.now(), i * 100);
+      perInstant.push(turns - before);
+    }
+  } finally {
+    running = false;
+    for (const q of queues) q.shutDown();
+  }
+  assert.ok(taken > 0, "the workers kept up");
+  // The clock waits for the wake-ups once (at most WAKE_TURNS turns), then moves every few turns.
+  assert.ok(perInstant[0]! <= WAKE_TURNS + 4 && perInstant.slice(1).every((n) => n <= 4), `turns per instant: ${perInstant.join(", ")}`);
+
+  // advance and runUntilIdle return too, whatever keeps waking: two workers waking each other.
+  const manual = new VirtualClock({ start: 0 });
+  const ping = new BasicQueue<string>({ clock: manual });
+  const pong = new BasicQueue<string>({ clock: manual });
+  let hops = 0;
+  const bounce = async (from: BasicQueue<string>, to: BasicQueue<string>): Promise<void> => {
+    for (let k = await from.get(); k !== undefined; k = await from.get()) {
+      from.done(k);
+      to.add(`hop-${++hops}`);
+    }
+  };
+  const bouncing = [bounce(ping, pong), bounce(pong, ping)];
+  ping.add("start");
+  manual.setTimeout(() => {}, 10);
+  await manual.advance(10);
+  assert.is(manual.now(), 10);
+  manual.setTimeout(() => {}, 10);
+  await manual.runUntilIdle();
+  assert.is(manual.now(), 20);
+  assert.ok(manual.waking > 0, "still bouncing");
+  ping.shutDown();
+  pong.shutDown();
+  await Promise.all(bouncing);
 });
 
 test.run();

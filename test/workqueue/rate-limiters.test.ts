@@ -5,6 +5,7 @@ import { BucketRateLimiter } from "../../core/workqueue/bucket-rate-limiter.js";
 import { MaxOfRateLimiter, defaultControllerRateLimiter } from "../../core/workqueue/rate-limiter.js";
 import { RateLimitingQueue } from "../../core/workqueue/rate-limiting-queue.js";
 import { VirtualClock } from "../../core/clock/virtual-clock.js";
+import { RealClock } from "../../core/clock/real-clock.js";
 
 test("per-item exponential: 5 ms doubling per failure up to 1000 s, forget starts over", () => {
   const l = new ItemExponentialFailureRateLimiter<string>(5, 1_000_000);
@@ -65,6 +66,35 @@ test("rate-limited queue: addRateLimited backs off per item, forget resets, numR
   assert.is(await q.get(), "b");
   q.shutDown();
   assert.is(clock.pending, 0);
+});
+
+test("rate-limited queue with waiting workers: delayed and rate-limited adds wake them, on the real clock and the virtual one", async () => {
+  for (const clock of [new RealClock(), new VirtualClock({ start: 0, auto: true })]) {
+    const q = new RateLimitingQueue<string>({ clock, rateLimiter: new ItemExponentialFailureRateLimiter<string>(5, 1000) });
+    const start = clock.now();
+    const got: { key: string; after: number }[] = [];
+    const worker = (async () => {
+      for (let k = await q.get(); k !== undefined; k = await q.get()) {
+        got.push({ key: k, after: clock.now() - start });
+        q.done(k);
+      }
+    })();
+    q.addRateLimited("a"); // 5 ms
+    q.addAfter("b", 10);
+    q.add("c");
+    q.add("c");
+    while (got.length < 3) await clock.sleep(1);
+    assert.equal(got.map((g) => g.key), ["c", "a", "b"], "c once, at once; then a and b as their delays pass");
+    assert.ok(got[1]!.after >= 5 && got[2]!.after >= 10, JSON.stringify(got));
+    q.addRateLimited("a"); // second failure: 10 ms
+    q.add("a"); // added at once meanwhile: handed out now, and again when its delay passes
+    while (got.length < 5) await clock.sleep(1);
+    assert.equal(got.slice(3).map((g) => g.key), ["a", "a"]);
+    assert.ok(got[4]!.after - got[2]!.after >= 10, JSON.stringify(got));
+    q.shutDown();
+    await worker;
+    if (clock instanceof VirtualClock) clock.setAuto(false);
+  }
 });
 
 test.run();
