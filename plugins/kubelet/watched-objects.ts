@@ -2,17 +2,15 @@ import type { Pod } from "kubernetes-types/core/v1.js";
 import type { ObjectLike } from "../../core/api/object.js";
 import type { Client } from "../../core/client/client.js";
 import type { Clock } from "../../core/clock/clock.js";
-import { SharedInformer } from "../../core/informers/shared-informer.js";
 import type { Logger } from "../../core/log/logger.js";
+import { ObjectWatch } from "./object-watch.js";
 
 /** How long a read waits for an object's watch to list it (upstream: PollImmediate(10ms, 1s, hasSynced)). */
 const SYNC_TIMEOUT_MS = 1000;
 
-/** One watched object: its single-object informer and the pods referencing it. */
+/** One watched object: its watch and the pods referencing it. */
 interface Watched<T extends ObjectLike> {
-  informer: SharedInformer<T>;
-  stop: AbortController;
-  running: Promise<void>;
+  watch: ObjectWatch<T>;
   pods: Set<string>;
 }
 
@@ -22,7 +20,8 @@ interface Watched<T extends ObjectLike> {
  * watch_based_manager.go): every object a pod on the node references is watched on its own
  * (list and watch in its namespace with `fieldSelector=metadata.name=<name>`, which the Node
  * authorizer allows for referenced objects), shared by all pods referencing it and stopped when
- * the last one is unregistered. Reads come from that watch's cache once it has listed, so pods'
+ * the last one is unregistered. Each watch is a reflector over a one-object store
+ * ({@link ObjectWatch}), not a whole informer. Reads come from that watch once it has listed, so pods'
  * volume mounts and environments issue no GET. Objects no registered pod references (none in
  * practice) are read with a GET.
  */
@@ -72,7 +71,7 @@ export class WatchedObjects<T extends ObjectLike> {
       w.pods.delete(uid);
       if (w.pods.size > 0) continue;
       this.watched.delete(key);
-      w.stop.abort();
+      w.watch.stop();
     }
   }
 
@@ -80,8 +79,8 @@ export class WatchedObjects<T extends ObjectLike> {
   async get(namespace: string, name: string): Promise<T | undefined> {
     const w = this.watched.get(`${namespace}/${name}`);
     if (!w) return undefined;
-    if (!w.informer.hasSynced() && !(await this.synced(w))) throw new Error(`failed to sync ${this.o.resource} cache: timed out waiting for the condition`);
-    return w.informer.indexer.getByKey(`${namespace}/${name}`);
+    if (!w.watch.hasSynced() && !(await w.watch.waitForSync(SYNC_TIMEOUT_MS))) throw new Error(`failed to sync ${this.o.resource} cache: timed out waiting for the condition`);
+    return w.watch.object;
   }
 
   /** Whether an object is watched (a registered pod references it). */
@@ -94,23 +93,12 @@ export class WatchedObjects<T extends ObjectLike> {
     const all = [...this.watched.values()];
     this.watched.clear();
     this.byPod.clear();
-    for (const w of all) w.stop.abort();
-    await Promise.all(all.map((w) => w.running));
+    for (const w of all) w.watch.stop();
+    await Promise.all(all.map((w) => w.watch.running));
   }
 
   private watch(namespace: string, name: string): Watched<T> {
-    const informer = new SharedInformer<T>({ client: this.o.client, resource: this.o.kind, clock: this.o.clock, namespace, fieldSelector: `metadata.name=${name}`, ...(this.o.logger ? { logger: this.o.logger } : {}) });
-    const stop = new AbortController();
-    return { informer, stop, running: informer.run(stop.signal), pods: new Set() };
-  }
-
-  private async synced(w: Watched<T>): Promise<boolean> {
-    const timeout = new AbortController();
-    const timer = this.o.clock.setTimeout(() => timeout.abort(), SYNC_TIMEOUT_MS);
-    try {
-      return await w.informer.waitForSync(AbortSignal.any([timeout.signal, w.stop.signal]));
-    } finally {
-      this.o.clock.clearTimeout(timer);
-    }
+    const watch = new ObjectWatch<T>(this.o.clock, { client: this.o.client, kind: this.o.kind, namespace, name, ...(this.o.logger ? { logger: this.o.logger } : {}) });
+    return { watch, pods: new Set() };
   }
 }
