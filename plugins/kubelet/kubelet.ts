@@ -25,7 +25,7 @@ import { UnixSockets } from "../../core/net/unix-sockets.js";
 import { NodeRuntimeToken, type ContainerRuntimeFactory, type NodeRuntime } from "../../core/cri/runtime-service.js";
 import { Backoff } from "./backoff.js";
 import { ObjectSource } from "./container-env.js";
-import { PodDnsSettings } from "./pod-dns.js";
+import { SHARED_POD_DNS } from "./pod-dns.js";
 import { WatchedObjects } from "./watched-objects.js";
 import { configMapNames, secretNames } from "../../core/api/builtin/core/pod-references.js";
 import { ServiceEnvironment } from "./service-env.js";
@@ -181,7 +181,7 @@ export class Kubelet {
       hostStack: () => this.runtime.hostNetwork(),
       clusterDNS: () => this.clusterDNS,
       clusterDomain: "cluster.local",
-      dns: new PodDnsSettings(),
+      dns: SHARED_POD_DNS,
       serviceEnv: async (namespace, links) => {
         await this.servicesRead;
         return this.serviceEnvironment.forPod(namespace, links);
