@@ -70,7 +70,22 @@ export type Program = (process: Process) => Promise<number>;
 /** Waits until the process is told to stop: 0 on SIGTERM/SIGINT (daemons that shut down cleanly), 137 when killed. */
 export function untilStopped(p: Process): Promise<number> {
   return new Promise<number>((resolve) => {
-    p.onSignal((s) => (s === "SIGTERM" || s === "SIGINT" ? resolve(0) : undefined));
+    p.onSignal(stopSignal(resolve));
     p.signal.addEventListener("abort", () => resolve(137), { once: true });
   });
+}
+
+/**
+ * {@link untilStopped} for a daemon with nothing to do once killed (it returns what this gives):
+ * 0 on SIGTERM/SIGINT; never settles when the process is killed (it has ended then, with 137, and
+ * what waits here goes with it). It does not look at `p.signal`: every node runs such daemons
+ * (kube-proxy, the CNI agents), and an AbortSignal with a listener is about 1.7 KB of each.
+ */
+export function untilStopSignal(p: Process): Promise<number> {
+  return new Promise<number>((resolve) => p.onSignal(stopSignal(resolve)));
+}
+
+/** A signal handler resolving 0 on SIGTERM/SIGINT (other catchable signals are handled: ignored). */
+function stopSignal(resolve: (code: number) => void): (s: Signal) => void {
+  return (s) => (s === "SIGTERM" || s === "SIGINT" ? resolve(0) : undefined);
 }

@@ -1,11 +1,11 @@
 import type { ImageDefinition } from "../../core/cri/images.js";
-import { type Program, untilStopped } from "../../core/cri/process.js";
+import { type Program, untilStopSignal } from "../../core/cri/process.js";
 
 /** A long-running Calico component: it logs its start and runs until stopped (its work is done by the node agent the pod stands for). */
 function daemon(lines: readonly string[]): Program {
   return async (p) => {
     for (const l of lines) p.stdout(`${new Date(p.clock.now()).toISOString().replace("T", " ").slice(0, 23)} [INFO] ${l}\n`);
-    return untilStopped(p);
+    return untilStopSignal(p);
   };
 }
 

@@ -1,5 +1,5 @@
 import type { ImageDefinition } from "../../core/cri/images.js";
-import { type Program, untilStopped } from "../../core/cri/process.js";
+import { type Program, untilStopSignal } from "../../core/cri/process.js";
 
 /** busybox/coreutils `cp [-f] SRC DST` inside the container's filesystem (the init containers' job). */
 const cp: Program = async (p) => {
@@ -31,7 +31,7 @@ const flanneld: Program = async (p) => {
   else p.stderr(`W0000 registry.go:87] no certificate provided: connecting to etcd with http. This is insecure\n`);
   p.stderr(`I0000 main.go:432] Wrote subnet file to /run/flannel/subnet.env\n`);
   p.stderr(`I0000 main.go:436] Running backend.\n`);
-  return untilStopped(p);
+  return untilStopSignal(p);
 };
 
 export const FLANNEL_IMAGES: readonly ImageDefinition[] = [

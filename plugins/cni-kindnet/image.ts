@@ -1,5 +1,5 @@
 import type { ImageDefinition } from "../../core/cri/images.js";
-import { type Program, untilStopped } from "../../core/cri/process.js";
+import { type Program, untilStopSignal } from "../../core/cri/process.js";
 import { klogLine } from "../../core/log/klog.js";
 
 /**
@@ -14,7 +14,7 @@ const kindnetd: Program = async (p) => {
   log("main.go:148", `setting mtu 1500 for CNI `);
   log("main.go:178", `kindnetd IP family: "ipv4"`);
   log("main.go:182", `noMask IPv4 subnets: [${p.env.POD_SUBNET ?? ""}]`);
-  return untilStopped(p);
+  return untilStopSignal(p);
 };
 
 /** docker.io/kindest/kindnetd, the image of the kindnet DaemonSet. */

@@ -1,5 +1,5 @@
 import type { ImageDefinition } from "../../core/cri/images.js";
-import { type Program, untilStopped } from "../../core/cri/process.js";
+import { type Program, untilStopSignal } from "../../core/cri/process.js";
 import { klogLine } from "../../core/log/klog.js";
 
 /**
@@ -35,7 +35,7 @@ const kubeProxy: Program = async (p) => {
   log("shared_informer.go:320", `Caches are synced for node config`);
   log("shared_informer.go:320", `Caches are synced for service config`);
   log("shared_informer.go:320", `Caches are synced for endpoint slice config`);
-  return untilStopped(p);
+  return untilStopSignal(p);
 };
 
 /** registry.k8s.io/kube-proxy, the image of the kube-proxy DaemonSet. */

@@ -26,7 +26,7 @@ import { UnixSockets } from "../../core/net/unix-sockets.js";
 import { NodeRuntimeToken, type ContainerRuntimeFactory, type NodeRuntime } from "../../core/cri/runtime-service.js";
 import { Backoff } from "./backoff.js";
 import { ObjectSource } from "./container-env.js";
-import { PodDnsSettings } from "./pod-dns.js";
+import { SHARED_POD_DNS } from "./pod-dns.js";
 import { WatchedObjects } from "./watched-objects.js";
 import { configMapNames, secretNames } from "../../core/api/builtin/core/pod-references.js";
 import { ServiceEnvironment } from "./service-env.js";
@@ -182,7 +182,7 @@ export class Kubelet {
       hostStack: () => this.runtime.hostNetwork(),
       clusterDNS: () => this.clusterDNS,
       clusterDomain: "cluster.local",
-      dns: new PodDnsSettings(),
+      dns: SHARED_POD_DNS,
       serviceEnv: async (namespace, links) => {
         await this.servicesRead;
         return this.serviceEnvironment.forPod(namespace, links);
@@ -270,7 +270,8 @@ export class Kubelet {
         if (pod && !mirror(pod, true)) this.workers.get(pod.metadata?.uid ?? "")?.removed();
       },
     });
-    this.informers.start(this.abort.signal);
+    // Stopped by `shutdown` in stop(), right as the kubelet aborts: no signal combining the two per node.
+    this.informers.start();
     this.housekeepingTimer = this.o.clock.setInterval(() => void this.housekeeping().catch((err: unknown) => this.o.log.warn("eviction manager: synchronize failed", { error: err })), EVICTION_MONITORING_MS);
     this.imageGcTimer = this.o.clock.setInterval(() => void this.collectImages().catch((err: unknown) => this.o.log.warn("image garbage collection failed", { error: err })), IMAGE_GC_PERIOD_MS);
     if (this.staticPods) {
@@ -282,6 +283,7 @@ export class Kubelet {
   /** Stops heartbeats and the informer, kills every container (the node is going away). */
   async stop(): Promise<void> {
     this.abort.abort();
+    const informersStopped = this.informers.shutdown();
     this.endpoints?.close();
     this.o.clock.clearTimeout(this.leaseTimer);
     this.o.clock.clearInterval(this.statusTimer);
@@ -293,7 +295,7 @@ export class Kubelet {
     this.o.clock.clearInterval(this.housekeepingTimer);
     this.o.clock.clearInterval(this.imageGcTimer);
     for (const w of this.workers.values()) await w.shutdown();
-    await this.informers.shutdown();
+    await informersStopped;
     await Promise.all([this.configMaps.stop(), this.secrets.stop()]);
     await this.runtime.close();
     await this.events.shutdown();

@@ -1,8 +1,8 @@
 import type { Pod } from "kubernetes-types/core/v1.js";
 import type { DnsConfig } from "../../core/cri/runtime-service.js";
 
-/** Distinct shared settings kept before the table starts over (a node sees a few: one per namespace and policy). */
-const MAX_SHARED = 256;
+/** Distinct shared settings kept before the table starts over (one per namespace and policy in use: a few per node, every kubelet sharing one table). */
+const MAX_SHARED = 1024;
 
 /**
  * The DNS settings of a node's pods (their sandboxes' DnsConfig) and the resolv.conf text the
@@ -10,7 +10,8 @@ const MAX_SHARED = 256;
  * configurer does. A pod without `spec.dnsConfig` gets settings that depend only on its policy,
  * namespace and the cluster DNS address and domain: one frozen copy per such combination, and one
  * resolv.conf string for it, serve every pod of the node (a node runs hundreds of pods, and memory
- * per pod is a target). Callers must not change what they get.
+ * per pod is a target) — and of every node: nothing here depends on the node, so the kubelets of a
+ * process share {@link SHARED_POD_DNS}. Callers must not change what they get.
  */
 export class PodDnsSettings {
   private readonly shared = new Map<string, DnsConfig>();
@@ -37,6 +38,9 @@ export class PodDnsSettings {
     return this.texts.get(config) ?? resolvConf(config);
   }
 }
+
+/** The one table the kubelets of this process share. */
+export const SHARED_POD_DNS = new PodDnsSettings();
 
 const freeze = (list: string[]): string[] => Object.freeze(list) as string[];
 

@@ -2,25 +2,23 @@ import type { Pod } from "kubernetes-types/core/v1.js";
 import type { ObjectLike } from "../../core/api/object.js";
 import type { Client } from "../../core/client/client.js";
 import type { Clock, TimerHandle } from "../../core/clock/clock.js";
-import { SharedInformer } from "../../core/informers/shared-informer.js";
 import type { Logger } from "../../core/log/logger.js";
+import { ObjectWatch } from "./object-watch.js";
 
 /** How long a read waits for an object's watch to list it (upstream: PollImmediate(10ms, 1s, hasSynced)). */
 const SYNC_TIMEOUT_MS = 1000;
 /** How often idle watches are looked for (upstream: wait.Until(startRecycleIdleWatch, time.Minute)). */
 const RECYCLE_PERIOD_MS = 60_000;
 
-/** One watched object: its single-object informer, the pods referencing it and its watch's state. */
+/** One watched object: its watch, the pods referencing it and the watch's state. */
 interface Watched<T extends ObjectLike> {
   readonly namespace: string;
   readonly name: string;
-  informer: SharedInformer<T>;
-  stop: AbortController;
-  running: Promise<void>;
+  watch: ObjectWatch<T>;
   readonly pods: Set<string>;
   /** When a read last asked for the object (0: never). */
   lastAccess: number;
-  /** The watch has ended (idle or immutable); the informer's cache is kept. */
+  /** The watch has ended (idle or immutable); its last state is kept. */
   stopped: boolean;
   /** The object was read as immutable: its watch stays stopped and its last state is served. */
   immutable: boolean;
@@ -32,8 +30,9 @@ interface Watched<T extends ObjectLike> {
  * watch_based_manager.go): every object a pod on the node references is watched on its own
  * (list and watch in its namespace with `fieldSelector=metadata.name=<name>`, which the Node
  * authorizer allows for referenced objects), shared by all pods referencing it and stopped when
- * the last one is unregistered. Reads come from that watch's cache once it has listed, so pods'
- * volume mounts and environments issue no GET. As upstream's:
+ * the last one is unregistered. Each watch is a reflector over a one-object store
+ * ({@link ObjectWatch}), not a whole informer. Reads come from that watch once it has listed, so
+ * pods' volume mounts and environments issue no GET. As upstream's:
  * - reading an object no registered pod references fails (`object "ns"/"name" not registered`);
  * - once a read finds the object immutable (`immutable: true`) its watch stops for good and that
  *   state is served from then on, even after the object is deleted;
@@ -107,8 +106,8 @@ export class WatchedObjects<T extends ObjectLike & { immutable?: boolean }> {
     if (!w) throw new Error(`object "${namespace}"/"${name}" not registered`);
     w.lastAccess = this.o.clock.now();
     if (w.stopped && !w.immutable) this.restart(w);
-    if (!w.informer.hasSynced() && !(await this.synced(w))) throw new Error(`failed to sync ${this.o.resource} cache: timed out waiting for the condition`);
-    const obj = w.informer.indexer.getByKey(key);
+    if (!w.watch.hasSynced() && !(await w.watch.waitForSync(SYNC_TIMEOUT_MS))) throw new Error(`failed to sync ${this.o.resource} cache: timed out waiting for the condition`);
+    const obj = w.watch.object;
     if (obj?.immutable === true && !w.immutable) {
       w.immutable = true;
       this.end(w);
@@ -129,8 +128,8 @@ export class WatchedObjects<T extends ObjectLike & { immutable?: boolean }> {
     const all = [...this.watched.values()];
     this.watched.clear();
     this.byPod.clear();
-    for (const w of all) w.stop.abort();
-    await Promise.all(all.map((w) => w.running));
+    for (const w of all) w.watch.stop();
+    await Promise.all(all.map((w) => w.watch.running));
   }
 
   /** Drops `uid`'s reference to `key`; the last one stops the watch. */
@@ -140,14 +139,14 @@ export class WatchedObjects<T extends ObjectLike & { immutable?: boolean }> {
     w.pods.delete(uid);
     if (w.pods.size > 0) return;
     this.watched.delete(key);
-    w.stop.abort();
+    w.watch.stop();
   }
 
   /** Upstream's startRecycleIdleWatch: stops listed watches no read used for maxIdleMs (never-read ones included). */
   private recycleIdle(): void {
     const now = this.o.clock.now();
     for (const [key, w] of this.watched) {
-      if (w.stopped || !w.informer.hasSynced() || now <= w.lastAccess + this.o.maxIdleMs) continue;
+      if (w.stopped || !w.watch.hasSynced() || now <= w.lastAccess + this.o.maxIdleMs) continue;
       this.end(w);
       this.o.logger?.debug("Not acquired for long time, Stopped watching for changes", { objectKey: key, maxIdleTime: `${this.o.maxIdleMs / 1000}s` });
     }
@@ -155,31 +154,20 @@ export class WatchedObjects<T extends ObjectLike & { immutable?: boolean }> {
 
   private end(w: Watched<T>): void {
     w.stopped = true;
-    w.stop.abort();
+    w.watch.stop();
   }
 
   /** A stopped, mutable watch starts again from a fresh list (upstream: the store is marked unsynced). */
   private restart(w: Watched<T>): void {
-    const next = this.watch(w.namespace, w.name);
-    w.informer = next.informer;
-    w.stop = next.stop;
-    w.running = next.running;
+    w.watch = this.objectWatch(w.namespace, w.name);
     w.stopped = false;
   }
 
   private watch(namespace: string, name: string): Watched<T> {
-    const informer = new SharedInformer<T>({ client: this.o.client, resource: this.o.kind, clock: this.o.clock, namespace, fieldSelector: `metadata.name=${name}`, ...(this.o.logger ? { logger: this.o.logger } : {}) });
-    const stop = new AbortController();
-    return { namespace, name, informer, stop, running: informer.run(stop.signal), pods: new Set(), lastAccess: 0, stopped: false, immutable: false };
+    return { namespace, name, watch: this.objectWatch(namespace, name), pods: new Set(), lastAccess: 0, stopped: false, immutable: false };
   }
 
-  private async synced(w: Watched<T>): Promise<boolean> {
-    const timeout = new AbortController();
-    const timer = this.o.clock.setTimeout(() => timeout.abort(), SYNC_TIMEOUT_MS);
-    try {
-      return await w.informer.waitForSync(AbortSignal.any([timeout.signal, w.stop.signal]));
-    } finally {
-      this.o.clock.clearTimeout(timer);
-    }
+  private objectWatch(namespace: string, name: string): ObjectWatch<T> {
+    return new ObjectWatch<T>(this.o.clock, { client: this.o.client, kind: this.o.kind, namespace, name, ...(this.o.logger ? { logger: this.o.logger } : {}) });
   }
 }

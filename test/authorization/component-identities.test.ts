@@ -100,6 +100,11 @@ test("a kubelet's allowed requests stay decided per object: a lease of another n
     const secret = await forbidden(kubelet.resource("Secret").get("unrelated", { namespace: "default" }));
     assert.match(secret, "no relationship found");
   }
+  // The nameless answers are shared by every node's kubelet: the other node still gets only its own lease.
+  const otherLeases = cluster.clientFor(nodeUser(b)).resource("Lease");
+  await otherLeases.get(b, { namespace: "kube-node-lease" });
+  assert.match(await forbidden(otherLeases.get(a, { namespace: "kube-node-lease" })), "can only access node lease with the same name as the requesting node");
+  assert.match(await forbidden(cluster.clientFor(nodeUser(b)).resource("Secret").list({ namespace: "default" })), `User "system:node:${b}" cannot list resource "secrets"`);
 });
 
 test("a kubelet may read the configmap of a pod bound to its node, and another node's kubelet may not", async () => {
