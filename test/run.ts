@@ -1,6 +1,6 @@
 /**
  * Runs every `*.test.ts` under test/ (and examples/) in its own Node process (so servers, timers
- * and module state never leak between files), two at a time, and ends with the line
+ * and module state never leak between files), three at a time (`TEST_WORKERS=n` to change), and ends with the line
  * `N passed, N failed, N skipped`. A file that crashes or prints no uvu summary counts as one
  * failure. Tests skipped because a tool is missing (test/support/require-tool.ts) are counted as
  * skipped and listed, with their reasons, before the closing line. A failing file is run once
@@ -172,7 +172,8 @@ const queue = [...files];
 const results: FileResult[] = [];
 /** Files that failed, then passed when run again (listed before the closing line). */
 const flaky: string[] = [];
-const workers = Math.max(1, Math.min(2, cpus().length));
+/** Three at a time on two cores: most files spend part of their run waiting on real time (a full run keeps the cores ~86 % busy). */
+const workers = Number(process.env["TEST_WORKERS"]) || Math.max(1, Math.min(3, cpus().length + 1));
 await Promise.all(
   Array.from({ length: workers }, async () => {
     for (let file = queue.shift(); file; file = queue.shift()) {
