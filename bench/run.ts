@@ -13,8 +13,9 @@
  * does a bench marked `bench-runner: from-source`, whose child processes start from `.ts` files.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { buildPackageBundle } from "../test/support/package-bundle.js";
 
 const filter = process.argv[2];
 const files = readdirSync("bench").filter((f) => f.endsWith(".bench.ts") && (!filter || f.includes(filter))).sort();
@@ -37,30 +38,7 @@ function launcher(): { env: Record<string, string>; flags: string[] } {
 async function bundle(): Promise<string | undefined> {
   if (process.env["BENCH_FROM_SOURCE"] === "1") return "BENCH_FROM_SOURCE=1";
   try {
-    const esbuild = await import("esbuild");
-    rmSync(OUT, { recursive: true, force: true });
-    mkdirSync(OUT, { recursive: true });
-    // The plugin loader finds built-in plugins under `<package root>/dist/plugins/<name>/index.js`.
-    writeFileSync(join(OUT, "package.json"), JSON.stringify({ name: "kubesim", private: true, type: "module" }));
-    const plugins = readdirSync("plugins", { withFileTypes: true }).filter((d) => d.isDirectory() && existsSync(join("plugins", d.name, "index.ts")));
-    const entryPoints: Record<string, string> = {};
-    for (const p of plugins) entryPoints[`plugins/${p.name}/index`] = join("plugins", p.name, "index.ts");
-    // Child processes' entries (`plugins/**/…-process.ts`) at their mirrored paths, found from the package root.
-    for (const f of readdirSync("plugins", { recursive: true, encoding: "utf8" })) if (f.endsWith("-process.ts")) entryPoints[`plugins/${f.replace(/\.ts$/, "")}`] = join("plugins", f);
-    for (const f of files) entryPoints[`bench/${f.replace(/\.ts$/, "")}`] = join("bench", f);
-    await esbuild.build({
-      entryPoints,
-      outdir: join(OUT, "dist"),
-      bundle: true,
-      splitting: true,
-      format: "esm",
-      platform: "node",
-      target: "node20",
-      packages: "external",
-      logLevel: "error",
-      outExtension: { ".js": ".js" },
-      chunkNames: "chunks/[name]-[hash]",
-    });
+    await buildPackageBundle(process.cwd(), OUT, Object.fromEntries(files.map((f) => [`bench/${f.replace(/\.ts$/, "")}`, join("bench", f)])));
     return undefined;
   } catch (err) {
     return err instanceof Error ? err.message.split("\n")[0] : String(err);

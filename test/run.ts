@@ -19,11 +19,12 @@
  * Usage: npm test [-- <substring filter>]
  */
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, statSync, symlinkSync } from "node:fs";
 import { join, relative } from "node:path";
 import { cpus } from "node:os";
 import { SKIP_MARKER } from "./support/require-tool.js";
 import { TEST_BUNDLE_DIR, bundledPath } from "./support/test-bundle.js";
+import { buildPackageBundle } from "./support/package-bundle.js";
 
 const FILE_TIMEOUT_MS = 180_000;
 const root = process.cwd();
@@ -73,32 +74,7 @@ const FROM_SOURCE_MARK = "test-runner: from-source";
 async function bundle(tests: readonly string[]): Promise<string | undefined> {
   if (process.env["TEST_FROM_SOURCE"] === "1") return "TEST_FROM_SOURCE=1";
   try {
-    const esbuild = await import("esbuild");
-    rmSync(BUILD, { recursive: true, force: true });
-    mkdirSync(join(BUILD, "dist", "test"), { recursive: true });
-    // The plugin loader finds built-in plugins under `<package root>/dist/plugins/<name>/index.js`.
-    writeFileSync(join(BUILD, "package.json"), JSON.stringify({ name: "kubesim", private: true, type: "module" }));
-    const entryPoints: Record<string, string> = {};
-    const plugins = join(root, "plugins");
-    if (existsSync(plugins)) {
-      for (const d of readdirSync(plugins, { withFileTypes: true })) if (d.isDirectory() && existsSync(join(plugins, d.name, "index.ts"))) entryPoints[`plugins/${d.name}/index`] = join(plugins, d.name, "index.ts");
-      // Child processes' entries (`plugins/**/…-process.ts`) at their mirrored paths, found from the package root.
-      for (const f of readdirSync(plugins, { recursive: true, encoding: "utf8" })) if (f.endsWith("-process.ts")) entryPoints[`plugins/${f.replace(/\.ts$/, "")}`] = join(plugins, f);
-    }
-    for (const f of tests) entryPoints[relative(root, f).replace(/\.ts$/, "")] = f;
-    await esbuild.build({
-      entryPoints,
-      outdir: join(BUILD, "dist"),
-      bundle: true,
-      splitting: true,
-      format: "esm",
-      platform: "node",
-      target: "node20",
-      packages: "external",
-      logLevel: "silent",
-      outExtension: { ".js": ".js" },
-      chunkNames: "chunks/[name]-[hash]",
-    });
+    await buildPackageBundle(root, BUILD, Object.fromEntries(tests.map((f) => [relative(root, f).replace(/\.ts$/, ""), f])));
     // Tests find their fixtures next to themselves (`new URL("../fixtures/…", import.meta.url)`).
     if (existsSync(join(root, "test", "fixtures"))) symlinkSync(join(root, "test", "fixtures"), join(BUILD, "dist", "test", "fixtures"), "dir");
     return undefined;
