@@ -6,7 +6,6 @@ import {
   enqueueRequestForObject,
   enqueueRequestsFromMapFunc,
   isStatusError,
-  labelSelectorFromObject,
   type KubeObject,
   type LabelSelector,
   type Manager,
@@ -15,6 +14,7 @@ import {
 } from "../../../../core/index.js";
 import { controllerRefOf, newControllerRef, requestForControllerOf } from "../workload/controller-ref.js";
 import { Expectations } from "../workload/expectations.js";
+import { parsedSelectors } from "../workload/parsed-selectors.js";
 import { POD_CONTROLLER_INDEX, ensureControllerIndex } from "../workload/pod-index.js";
 import { claim, release } from "../workload/claim.js";
 import { isPodAvailable } from "../workload/pod-state.js";
@@ -154,7 +154,9 @@ export function daemonSetController(mgr: Manager, workers: number): Controller {
   const states = new Map<string, SyncState>();
   const keyOf = (ns: string, name: string): string => `${ns}/${name}`;
   const podKey = (pod: Pod): string => keyOf(pod.metadata!.namespace!, pod.metadata!.name!);
-  const selectorOf = (ds: DaemonSet): LabelSelector => labelSelectorFromObject(ds.spec?.selector as LabelSelectorObject | undefined);
+  /** Set selectors parsed once per selector object: an orphan pod's events are matched against every set of its namespace. */
+  const parseSelector = parsedSelectors();
+  const selectorOf = (ds: DaemonSet): LabelSelector => parseSelector(ds.spec?.selector as LabelSelectorObject | undefined);
   const ownerKey = (pod: Pod): string | undefined => {
     const ref = controllerRefOf(pod);
     return ref?.kind === "DaemonSet" ? keyOf(pod.metadata!.namespace!, ref.name) : undefined;

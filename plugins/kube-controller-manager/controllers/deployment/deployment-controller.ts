@@ -5,13 +5,12 @@ import {
   enqueueRequestForObject,
   enqueueRequestsFromMapFunc,
   isStatusError,
-  labelSelectorFromObject,
-  type LabelSelector,
   type Manager,
   type SharedInformer,
 } from "../../../../core/index.js";
 import { claim } from "../workload/claim.js";
 import { controllerRefOf, newControllerRef } from "../workload/controller-ref.js";
+import { parsedSelectors } from "../workload/parsed-selectors.js";
 import { ensureControllerIndex, POD_CONTROLLER_INDEX } from "../workload/pod-index.js";
 import { rfc3339Of } from "../workload/time.js";
 import {
@@ -72,12 +71,7 @@ export function deploymentController(mgr: Manager, workers: number): Controller 
   const recorder = mgr.getEventRecorderFor(CONTROLLER);
   const now = (): string => rfc3339Of(mgr.clock.now());
   /** Deployment selectors parsed once per selector object (immutable once in the informer; a status write keeps it). */
-  const selectors = new WeakMap<object, LabelSelector>();
-  const selectorOf = (selector: NonNullable<NonNullable<Deployment["spec"]>["selector"]>): LabelSelector => {
-    let parsed = selectors.get(selector);
-    if (!parsed) selectors.set(selector, (parsed = labelSelectorFromObject(selector)));
-    return parsed;
-  };
+  const selectorOf = parsedSelectors();
 
   const controller = new Controller({ name: "deployment", clock: mgr.clock, log: mgr.log.child("deployment"), maxConcurrentReconciles: workers, reconciler: { reconcile: (req) => syncDeployment(req.namespace!, req.name) } });
   controller.watch({ informer: deployments, handler: enqueueRequestForObject<Deployment>() });

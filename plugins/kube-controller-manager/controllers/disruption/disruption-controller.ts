@@ -1,8 +1,9 @@
 import type { Pod } from "kubernetes-types/core/v1.js";
 import type { PodDisruptionBudget, PodDisruptionBudgetStatus } from "kubernetes-types/policy/v1.js";
 import type { Condition, OwnerReference } from "kubernetes-types/meta/v1.js";
-import { controllerFor, isStatusError, labelSelectorFromObject, scaledIntOrPercent, type KubeObject, type Manager } from "../../../../core/index.js";
+import { controllerFor, isStatusError, scaledIntOrPercent, type KubeObject, type Manager } from "../../../../core/index.js";
 import { controllerRefOf } from "../workload/controller-ref.js";
+import { parsedSelectors } from "../workload/parsed-selectors.js";
 import { isPodReady } from "../workload/pod-state.js";
 import { rfc3339Of } from "../workload/time.js";
 
@@ -50,6 +51,8 @@ export function disruptionController(mgr: Manager, workers: number): void {
   };
   const recorder = mgr.getEventRecorderFor("controllermanager");
   const pdbs = mgr.client.resource<Pdb>("PodDisruptionBudget");
+  /** PDB selectors parsed once per selector object: every pod event is matched against its namespace's PDBs. */
+  const selectorOf = parsedSelectors();
 
   /** The controller of `ref` and its scale (the finders, in upstream's order); undefined when none is found. */
   async function controllerScale(ref: OwnerReference, namespace: string): Promise<{ uid: string; scale: number } | undefined> {
@@ -145,7 +148,7 @@ export function disruptionController(mgr: Manager, workers: number): void {
       return pdbLister
         .namespace(ns)
         .list()
-        .filter((p) => p.spec?.selector && labelSelectorFromObject(p.spec.selector).matches(labels))
+        .filter((p) => p.spec?.selector && selectorOf(p.spec.selector).matches(labels))
         .map((p) => ({ namespace: ns, name: p.metadata!.name! }));
     })
     .withOptions({ maxConcurrentReconciles: workers })
@@ -156,7 +159,7 @@ export function disruptionController(mgr: Manager, workers: number): void {
         const now = clock.now();
         const generation = pdb.metadata?.generation ?? 0;
         // A nil selector matches no pods, an empty one every pod of the namespace (policy/v1).
-        const selector = pdb.spec?.selector ? labelSelectorFromObject(pdb.spec.selector) : undefined;
+        const selector = pdb.spec?.selector ? selectorOf(pdb.spec.selector) : undefined;
         const pods = selector ? podLister.namespace(req.namespace!).list(selector) : [];
         if (pods.length === 0) recorder.event(pdb, "Normal", "NoPods", "No matching pods found");
         // Evictions are confirmed by the pod's deletion; unconfirmed ones expire after DeletionTimeout.

@@ -6,13 +6,13 @@ import {
   enqueueRequestForObject,
   enqueueRequestsFromMapFunc,
   isStatusError,
-  labelSelectorFromObject,
   type KubeObject,
   type Manager,
   type SharedInformer,
 } from "../../../../core/index.js";
 import { controllerRefOf, newControllerRef, requestForControllerOf } from "../workload/controller-ref.js";
 import { POD_CONTROLLER_INDEX, ensureControllerIndex } from "../workload/pod-index.js";
+import { parsedSelectors } from "../workload/parsed-selectors.js";
 import { claim } from "../workload/claim.js";
 import { isPodAvailable, isPodReady } from "../workload/pod-state.js";
 import { CONTROLLER_REVISION_HASH, currentRevision, templateOfRevision, truncateHistory } from "../workload/controller-revision.js";
@@ -72,6 +72,8 @@ export function statefulSetController(mgr: Manager, workers: number): Controller
   const revisions = mgr.client.resource<ControllerRevision>("ControllerRevision");
   const client = mgr.client.resource<StatefulSetObject>("StatefulSet");
   const recorder = mgr.getEventRecorderFor(SOURCE);
+  /** Set selectors parsed once per selector object: an orphan pod's events are matched against every set of its namespace. */
+  const selectorOf = parsedSelectors();
 
   const controller = new Controller({
     name: "statefulset",
@@ -88,7 +90,7 @@ export function statefulSetController(mgr: Manager, workers: number): Controller
       if (ref) return ref.kind === "StatefulSet" ? [{ namespace: pod.metadata!.namespace!, name: ref.name }] : [];
       if (isTerminating(pod)) return [];
       const labels = pod.metadata?.labels ?? {};
-      return setLister.namespace(pod.metadata!.namespace!).list().filter((s) => labelSelectorFromObject(s.spec?.selector as LabelSelectorObject | undefined).matches(labels)).map((s) => ({ namespace: s.metadata!.namespace!, name: s.metadata!.name! }));
+      return setLister.namespace(pod.metadata!.namespace!).list().filter((s) => selectorOf(s.spec?.selector as LabelSelectorObject | undefined).matches(labels)).map((s) => ({ namespace: s.metadata!.namespace!, name: s.metadata!.name! }));
     }),
   });
   controller.watch({
@@ -161,7 +163,7 @@ export function statefulSetController(mgr: Manager, workers: number): Controller
   async function sync(ns: string, name: string): Promise<{ requeueAfter: number } | void> {
     const set = setLister.namespace(ns).get(name);
     if (!set || set.metadata?.deletionTimestamp) return;
-    const selector = labelSelectorFromObject(set.spec?.selector as LabelSelectorObject | undefined);
+    const selector = selectorOf(set.spec?.selector as LabelSelectorObject | undefined);
     const owned = await claim({ informer: podInformer, client: pods, owner: set, selector, ref: newControllerRef(set, "apps/v1", "StatefulSet"), recheck: () => client.get(name, { namespace: ns }) });
     const history = revInformer.indexer.byIndex(POD_CONTROLLER_INDEX, set.metadata!.uid!).filter((r) => r.metadata?.namespace === ns);
     const { revision: updateRev, collisionCount } = await currentRevision(revisions, set, "apps/v1", "StatefulSet", history);
