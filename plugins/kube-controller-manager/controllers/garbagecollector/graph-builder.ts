@@ -122,11 +122,10 @@ export class GraphBuilder {
   observe(monitor: Monitor, obj: KubeObject, old?: KubeObject): void {
     const uid = obj.metadata?.uid;
     if (!uid) return;
-    const identity = identityOf(monitor, obj);
     const owners = obj.metadata?.ownerReferences ?? [];
     let node = this.nodes.get(uid);
     if (!node) {
-      node = new GraphNode(identity, owners, monitor);
+      node = new GraphNode(identityOf(monitor, obj), owners, monitor);
       node.beingDeleted = beingDeleted(obj);
       node.deletingDependents = node.beingDeleted && hasFinalizer(obj, FOREGROUND);
       this.nodes.set(uid, node);
@@ -137,10 +136,14 @@ export class GraphBuilder {
     if (node.virtual) {
       // First observation of a node so far known from its dependents' references: those naming it
       // by other coordinates may be wrong, the collector checks them.
+      const identity = identityOf(monitor, obj);
       if (!sameIdentity(identity, node.identity)) for (const dep of this.partition(node, identity).nonmatching) this.sink.attemptToDelete(dep);
       node.identity = identity;
-    } else if (node.identity.apiVersion !== identity.apiVersion || node.identity.kind !== identity.kind) {
-      node.identity = identity;
+    } else if (node.monitor !== monitor) {
+      // Seen through another informer (another version of its type): its identity takes that version.
+      // From the same informer the identity's version and kind are the ones it already has.
+      const identity = identityOf(monitor, obj);
+      if (node.identity.apiVersion !== identity.apiVersion || node.identity.kind !== identity.kind) node.identity = identity;
     }
     node.monitor = monitor;
     if (node.owners !== owners) {
