@@ -13,7 +13,7 @@ import { LeaderElector } from "../../core/controller/leader-election/leader-elec
 import { labelSelectorFromObject, labelSelectorFromSet, type LabelSelector } from "../../core/api/selectors/label-selector.js";
 import { rfc3339 } from "../../core/api/time.js";
 import { SchedulerCache } from "./cache/scheduler-cache.js";
-import { SchedulingQueue } from "./queue/scheduling-queue.js";
+import { SchedulingQueue, type QueueProfile } from "./queue/scheduling-queue.js";
 import { CycleState } from "./framework/cycle-state.js";
 import { ActionType, type FrameworkHandle, type PluginFactory, type QueuedPodInfo, type WaitingPod } from "./framework/interface.js";
 import type { NodeInfo } from "./framework/node-info.js";
@@ -141,13 +141,13 @@ export class Scheduler {
       this.frameworks.set(fw.schedulerName, fw);
     });
     const first = this.frameworks.values().next().value!;
+    // What the queue asks of each profile, built once per framework (the queue asks per queued pod).
+    const queueProfiles = new Map<string, QueueProfile>();
+    for (const [name, fw] of this.frameworks) queueProfiles.set(name, { less: fw.less, preEnqueue: (p) => fw.runPreEnqueue(p), events: fw.events });
     this.queue = new SchedulingQueue({
       clock: options.clock,
       less: first.less,
-      profileFor: (pod) => {
-        const fw = this.frameworks.get(pod.spec?.schedulerName ?? "default-scheduler")!;
-        return { less: fw.less, preEnqueue: (p) => fw.runPreEnqueue(p), events: fw.events };
-      },
+      profileFor: (pod) => queueProfiles.get(pod.spec?.schedulerName ?? "default-scheduler")!,
       initialBackoffMs: this.config.podInitialBackoffSeconds * 1000,
       maxBackoffMs: this.config.podMaxBackoffSeconds * 1000,
     });
