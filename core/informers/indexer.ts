@@ -1,6 +1,10 @@
 import { objectKey, type KubeObject, type ObjectLike } from "../api/object.js";
 
-/** Computes the values an object is indexed under (e.g. `[spec.nodeName]`); may be empty. */
+/**
+ * Computes the values an object is indexed under (e.g. `[spec.nodeName]`); may be empty. Must be
+ * pure (a function of the object alone): the indexer remembers what it returned for the stored
+ * object and does not ask again when that object is replaced or removed.
+ */
 export type IndexFunc<T extends ObjectLike = KubeObject> = (obj: T) => readonly string[];
 
 /** Index functions by index name. */
