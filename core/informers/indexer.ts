@@ -55,7 +55,7 @@ export class Indexer<T extends ObjectLike = KubeObject> {
    */
   private readonly indexList: { fn: IndexFunc<T>; index: Map<string, Set<string>>; byKey: boolean }[] = [];
   /**
-   * Key → the values its object is indexed under, by position in `indexList` (a hole for an index
+   * Key → the values its object is indexed under, by position in `indexList` (nothing for an index
    * derived from the key); kept only while some index is not (`tracked` > 0).
    */
   private readonly indexedValues = new Map<string, (readonly string[])[]>();
@@ -220,10 +220,14 @@ export class Indexer<T extends ObjectLike = KubeObject> {
     return index;
   }
 
-  /** The remembered index values of `key` (created empty when absent). */
+  /** The remembered index values of `key` (created with none when absent: a packed array, one slot per index). */
   private valuesOf(key: string): (readonly string[])[] {
     let values = this.indexedValues.get(key);
-    if (values === undefined) this.indexedValues.set(key, (values = []));
+    if (values === undefined) {
+      values = [];
+      for (let i = 0; i < this.indexList.length; i++) values.push(NO_VALUES);
+      this.indexedValues.set(key, values);
+    }
     return values;
   }
 
@@ -243,7 +247,7 @@ export class Indexer<T extends ObjectLike = KubeObject> {
         oldValues = oldObj ? fn(oldObj) : NO_VALUES;
         newValues = newObj ? fn(newObj) : NO_VALUES;
       } else {
-        oldValues = (oldObj && saved![i]) || NO_VALUES;
+        oldValues = oldObj ? saved![i]! : NO_VALUES;
         newValues = newObj ? fn(newObj) : NO_VALUES;
       }
       // Unchanged (the usual update): nothing moves, and the values already remembered stay.
