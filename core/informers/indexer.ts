@@ -1,6 +1,10 @@
 import { objectKey, type KubeObject, type ObjectLike } from "../api/object.js";
 
-/** Computes the values an object is indexed under (e.g. `[spec.nodeName]`); may be empty. */
+/**
+ * Computes the values an object is indexed under (e.g. `[spec.nodeName]`); may be empty. Must be
+ * pure (a function of the object alone): the indexer remembers what it returned for the stored
+ * object and does not ask again when that object is replaced or removed.
+ */
 export type IndexFunc<T extends ObjectLike = KubeObject> = (obj: T) => readonly string[];
 
 /** Index functions by index name. */
@@ -35,8 +39,10 @@ function keyOf(obj: ObjectLike): string {
 /**
  * The informer cache, as client-go's `threadSafeMap` + `Indexer`: objects keyed by
  * `namespace/name` (`objectKey`), plus named indices (value → set of keys) that are kept up to
- * date on every add, update and delete by looking only at the old and new object: no scan of the
- * cache per event. Objects are stored as given (shared, immutable), never copied.
+ * date on every add, update and delete by looking only at the new object and the values the old
+ * one was indexed under (remembered per key, so each change runs each index function once, and
+ * not at all when the same object is stored again): no scan of the cache per event. Objects are
+ * stored as given (shared, immutable), never copied. Index functions must be pure.
  */
 export class Indexer<T extends ObjectLike = KubeObject> {
   private readonly items = new Map<string, T>();
@@ -48,6 +54,12 @@ export class Indexer<T extends ObjectLike = KubeObject> {
    * under the same key leaves it as it is.
    */
   private readonly indexList: { fn: IndexFunc<T>; index: Map<string, Set<string>>; byKey: boolean }[] = [];
+  /**
+   * Key → the values its object is indexed under, by position in `indexList` (nothing for an index
+   * derived from the key); kept only while some index is not (`tracked` > 0).
+   */
+  private readonly indexedValues = new Map<string, (readonly string[])[]>();
+  private tracked = 0;
 
   /** Starts with the namespace index plus `indexers`. */
   constructor(indexers: Indexers<T> = {}) {
@@ -62,6 +74,7 @@ export class Indexer<T extends ObjectLike = KubeObject> {
   add(obj: T): T | undefined {
     const key = keyOf(obj);
     const old = this.items.get(key);
+    if (old === obj) return old;
     this.items.set(key, obj);
     this.updateIndices(key, old, obj);
     return old;
@@ -116,6 +129,7 @@ export class Indexer<T extends ObjectLike = KubeObject> {
   /** Replaces the whole content with `objects` and rebuilds the indices. */
   replace(objects: readonly T[]): void {
     this.items.clear();
+    this.indexedValues.clear();
     for (const index of this.indices.values()) index.clear();
     for (const obj of objects) this.add(obj);
   }
@@ -183,8 +197,14 @@ export class Indexer<T extends ObjectLike = KubeObject> {
       const index = new Map<string, Set<string>>();
       this.indexers.set(name, fn);
       this.indices.set(name, index);
-      this.indexList.push({ fn, index, byKey: fn === namespaceIndexFunc });
-      for (const [key, obj] of this.items) for (const v of fn(obj)) addToIndex(index, v, key);
+      const byKey = fn === namespaceIndexFunc;
+      const position = this.indexList.push({ fn, index, byKey }) - 1;
+      if (!byKey) this.tracked++;
+      for (const [key, obj] of this.items) {
+        const values = fn(obj);
+        if (!byKey) this.valuesOf(key)[position] = values.length === 0 ? NO_VALUES : values;
+        for (const v of values) addToIndex(index, v, key);
+      }
     }
   }
 
@@ -200,16 +220,43 @@ export class Indexer<T extends ObjectLike = KubeObject> {
     return index;
   }
 
-  /** Moves `key` from the old object's index values to the new object's, per index. */
+  /** The remembered index values of `key` (created with none when absent: a packed array, one slot per index). */
+  private valuesOf(key: string): (readonly string[])[] {
+    let values = this.indexedValues.get(key);
+    if (values === undefined) {
+      values = [];
+      for (let i = 0; i < this.indexList.length; i++) values.push(NO_VALUES);
+      this.indexedValues.set(key, values);
+    }
+    return values;
+  }
+
+  /**
+   * Moves `key` from the values the old object was indexed under to the new object's, per index
+   * (a key-derived index only when the key comes or goes), and remembers the new values.
+   */
   private updateIndices(key: string, oldObj: T | undefined, newObj: T | undefined): void {
-    for (const { fn, index, byKey } of this.indexList) {
-      if (byKey && oldObj && newObj) continue;
-      const oldValues = oldObj ? fn(oldObj) : NO_VALUES;
-      const newValues = newObj ? fn(newObj) : NO_VALUES;
-      if (oldValues.length === 1 && newValues.length === 1 && oldValues[0] === newValues[0]) continue;
+    const list = this.indexList;
+    const saved = this.tracked === 0 ? undefined : newObj ? this.valuesOf(key) : this.indexedValues.get(key);
+    for (let i = 0; i < list.length; i++) {
+      const { fn, index, byKey } = list[i]!;
+      let oldValues: readonly string[];
+      let newValues: readonly string[];
+      if (byKey) {
+        if (oldObj && newObj) continue;
+        oldValues = oldObj ? fn(oldObj) : NO_VALUES;
+        newValues = newObj ? fn(newObj) : NO_VALUES;
+      } else {
+        oldValues = oldObj ? saved![i]! : NO_VALUES;
+        newValues = newObj ? fn(newObj) : NO_VALUES;
+      }
+      // Unchanged (the usual update): nothing moves, and the values already remembered stay.
+      if (oldValues.length === newValues.length && (newValues.length === 0 || (newValues.length === 1 && oldValues[0] === newValues[0]))) continue;
       for (const v of oldValues) if (!newValues.includes(v)) removeFromIndex(index, v, key);
       for (const v of newValues) addToIndex(index, v, key);
+      if (!byKey && newObj) saved![i] = newValues.length === 0 ? NO_VALUES : newValues;
     }
+    if (!newObj && saved) this.indexedValues.delete(key);
   }
 }
 

@@ -19,6 +19,8 @@ export class ProcessorListener<T extends ObjectLike = KubeObject> {
   private initialPending = 0;
   /** Clock time (ms) of this listener's next resync, when it has a resync period. */
   nextResync = Infinity;
+  /** The listener the same change woke next, drained right after this one (see {@link drainNext}). */
+  private nextWoken: ProcessorListener<T> | undefined;
 
   constructor(
     readonly handler: ResourceEventHandler<T>,
@@ -33,15 +35,28 @@ export class ProcessorListener<T extends ObjectLike = KubeObject> {
     if (this.offer(n)) this.drainSoon();
   }
 
-  /** Queues the microtask that drains this listener (after {@link offer} answered true). */
+  /**
+   * Queues the microtask that drains this listener (after {@link offer} answered true), then the
+   * listeners chained after it with {@link drainNext}.
+   */
   drainSoon(): void {
     void SCHEDULED.then(this.drainJob);
   }
 
   /**
+   * Has `next` (another listener the same change woke, idle until now) drained in this listener's
+   * microtask, right after it: the order and turn of a microtask each queued back to back
+   * (nothing can queue one between them), without a promise reaction, array or closure per
+   * change. Only between {@link offer} answering true for both and {@link drainSoon} on the first.
+   */
+  drainNext(next: ProcessorListener<T>): void {
+    this.nextWoken = next;
+  }
+
+  /**
    * Queues a notification without scheduling delivery: true when the listener was idle, and the
-   * caller must at once queue the microtask that drains it: {@link drainSoon}, or
-   * {@link drainAllSoon} for every listener one change woke.
+   * caller must at once queue the microtask that drains it: {@link drainSoon} (on the first of
+   * the listeners one change woke, the others chained with {@link drainNext}).
    */
   offer(n: Notification<T>): boolean {
     if (this.removed) return false;
@@ -69,7 +84,14 @@ export class ProcessorListener<T extends ObjectLike = KubeObject> {
     this.initialPending = 0;
   }
 
-  private readonly drainJob = (): void => this.drain();
+  private readonly drainJob = (): void => {
+    for (let l: ProcessorListener<T> | undefined = this; l !== undefined; ) {
+      const next: ProcessorListener<T> | undefined = l.nextWoken;
+      l.nextWoken = undefined;
+      l.drain();
+      l = next;
+    }
+  };
 
   /**
    * Delivers the buffer in order (called once per wake-up: from the microtask {@link add} or the
@@ -124,15 +146,4 @@ export class ProcessorListener<T extends ObjectLike = KubeObject> {
         return h.onDelete?.(n.obj);
     }
   }
-}
-
-/**
- * Drains listeners that {@link ProcessorListener.offer} woke, in order, from one microtask: the
- * same order and turn as a microtask each when they are queued back to back (nothing can queue a
- * microtask between them), without a promise reaction per listener.
- */
-export function drainAllSoon<T extends ObjectLike>(listeners: readonly ProcessorListener<T>[]): void {
-  void SCHEDULED.then(() => {
-    for (const l of listeners) l.drain();
-  });
 }

@@ -7,7 +7,7 @@ import type { EventHandlerOptions, EventHandlerRegistration, ResourceEventHandle
 import { Indexer, type Indexers } from "./indexer.js";
 import { Lister } from "./lister.js";
 import type { Notification } from "./notification.js";
-import { drainAllSoon, ProcessorListener } from "./processor-listener.js";
+import { ProcessorListener } from "./processor-listener.js";
 import { Reflector, type ReflectorStore } from "./reflector.js";
 import { DeletedFinalStateUnknown } from "./tombstone.js";
 
@@ -189,17 +189,17 @@ export class SharedInformer<T extends ObjectLike = KubeObject> implements Reflec
     this.distribute({ type: "delete", obj });
   }
 
-  /** Hands `n` to every listener; the listeners it wakes are drained from one microtask. */
+  /** Hands `n` to every listener; the listeners it wakes are drained, in order, from one microtask. */
   private distribute(n: Notification<T>): void {
     let first: ProcessorListener<T> | undefined;
-    let woken: ProcessorListener<T>[] | undefined;
+    let last: ProcessorListener<T> | undefined;
     for (const l of this.listeners) {
       if (!l.offer(n)) continue;
-      if (first === undefined) first = l;
-      else (woken ??= [first]).push(l);
+      if (last === undefined) first = l;
+      else last.drainNext(l);
+      last = l;
     }
-    if (woken) drainAllSoon(woken);
-    else first?.drainSoon();
+    first?.drainSoon();
   }
 
   private markSynced(): void {

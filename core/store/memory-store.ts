@@ -426,7 +426,7 @@ export class MemoryStore implements Store {
     try {
       for (let i = 0; i < this.pending.length; i++) {
         const event = this.pending[i]!;
-        for (const watch of this.watchers.matching(event.key, event.object, event.prevObject)) watch.deliver(event);
+        this.watchers.forEachMatching(event.key, event.object, event.prevObject, deliverTo, event);
       }
     } finally {
       this.pending.length = 0;
@@ -498,6 +498,11 @@ class Snapshot {
     }
     return delta;
   }
+}
+
+/** Offers `event` to `watch` (the fan-out's visitor: one function for every event, no closure per event). */
+function deliverTo(watch: ActiveWatch, event: StoreEvent): void {
+  watch.deliver(event);
 }
 
 /** One running watch. */

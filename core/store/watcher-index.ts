@@ -105,29 +105,40 @@ export class WatcherIndex<W extends PrefixWatcher> {
    */
   matching(key: string, object?: KubeObject, prevObject?: KubeObject): W[] {
     const found: W[] = [];
+    this.forEachMatching(key, object, prevObject, pushTo, found);
+    return found;
+  }
+
+  /**
+   * Calls `visit(watcher, arg)` for each watcher {@link matching} would return, in the same order,
+   * without building the array: the per-event fan-out. Watchers are visited from the live sets, so
+   * one added during the walk may be visited too and one removed before its turn is not: callers
+   * must tolerate both (the store's watches ignore events at or before their start revision, and
+   * a stopped watch ignores everything).
+   */
+  forEachMatching<A>(key: string, object: KubeObject | undefined, prevObject: KubeObject | undefined, visit: (watcher: W, arg: A) => void, arg: A): void {
     if (this.byDirectory.size > 0 || this.triggered.size > 0) {
       const dir = key.slice(0, key.lastIndexOf("/") + 1);
       const plan = this.plans.get(dir) ?? this.planFor(dir);
       for (let p = 0; p < plan.length; p++) {
         const step = plan[p]!;
         if (step instanceof Set) {
-          for (const w of step) found.push(w);
+          for (const w of step) visit(w, arg);
           continue;
         }
         const now = object ? (step.of(object) ?? "") : undefined;
         if (now !== undefined) {
           const wanted = step.byValue.get(now);
-          if (wanted) for (const w of wanted) found.push(w);
+          if (wanted) for (const w of wanted) visit(w, arg);
         }
         const before = prevObject ? (step.of(prevObject) ?? "") : undefined;
         if (before !== undefined && before !== now) {
           const wanted = step.byValue.get(before);
-          if (wanted) for (const w of wanted) found.push(w);
+          if (wanted) for (const w of wanted) visit(w, arg);
         }
       }
     }
-    for (const w of this.others) if (key.startsWith(w.prefix)) found.push(w);
-    return found;
+    if (this.others.size > 0) for (const w of this.others) if (key.startsWith(w.prefix)) visit(w, arg);
   }
 
   /** Builds and caches the plan of directory `dir` (a key's part up to and including its last `/`). */
@@ -143,4 +154,8 @@ export class WatcherIndex<W extends PrefixWatcher> {
     this.plans.set(dir, plan);
     return plan;
   }
+}
+
+function pushTo<W>(watcher: W, found: W[]): void {
+  found.push(watcher);
 }

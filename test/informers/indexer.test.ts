@@ -81,6 +81,48 @@ test("replace rebuilds items and indices; addIndexers builds over existing items
   assert.throws(() => ix.byIndex("nope", "x"), /Index with name nope does not exist/);
 });
 
+test("each change runs each index function once, on the new object; storing the same object again runs none", () => {
+  const calls: string[] = [];
+  const tagged = (o: KubeObject): readonly string[] => {
+    calls.push(o.metadata!.name!);
+    const tags = o.metadata?.labels?.["tags"];
+    return tags ? tags.split(",") : [];
+  };
+  const ix = new Indexer({ tagged });
+  const a1 = pod("ns", "a", { labels: { tags: "x,y" } });
+  ix.add(a1);
+  assert.equal(calls.splice(0), ["a"]);
+  ix.add(a1);
+  assert.equal(calls, [], "the same object stored again");
+  ix.add(pod("ns", "a", { labels: { tags: "y,z" } }));
+  assert.equal(calls.splice(0), ["a"], "the old object's values are remembered, not recomputed");
+  assert.equal(ix.indexKeys("tagged", "x"), []);
+  assert.equal(ix.indexKeys("tagged", "y"), ["ns/a"]);
+  assert.equal(ix.indexKeys("tagged", "z"), ["ns/a"]);
+  ix.add(pod("ns", "a"));
+  assert.equal(ix.listIndexFuncValues("tagged"), [], "no values: out of every bucket");
+  ix.add(pod("ns", "a", { labels: { tags: "z" } }));
+  ix.delete("ns/a");
+  assert.equal(calls.splice(0), ["a", "a"], "a delete runs none");
+  assert.equal(ix.listIndexFuncValues("tagged"), []);
+  assert.equal(ix.listIndexFuncValues(NAMESPACE_INDEX), []);
+});
+
+test("an index added over stored objects remembers their values; a replace forgets them", () => {
+  const ix = new Indexer();
+  ix.add(pod("ns", "a", { nodeName: "n1" }));
+  ix.addIndexers(byNode);
+  ix.add(pod("ns", "a", { nodeName: "n2" }));
+  assert.equal(ix.listIndexFuncValues("byNode"), ["n2"]);
+  ix.replace([pod("ns", "a", { nodeName: "n3" })]);
+  ix.add(pod("ns", "a"));
+  assert.equal(ix.listIndexFuncValues("byNode"), []);
+  ix.add(pod("ns", "b", { nodeName: "n1" }));
+  ix.delete(pod("ns", "b"));
+  assert.equal(ix.listIndexFuncValues("byNode"), []);
+  assert.equal(ix.listKeys(), ["ns/a"]);
+});
+
 test("listers: all namespaces, one namespace, by name, cluster-scoped, with a label selector", () => {
   const ix = new Indexer();
   ix.add(pod("ns1", "web-1", { labels: { app: "web" } }));

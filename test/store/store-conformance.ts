@@ -298,6 +298,29 @@ export function runStoreConformance(name: string, make: StoreFactory, after: () 
     assert.equal(late, [1, 2, 3]);
   });
 
+  test("a watch stopped by an earlier watcher's listener misses the event being delivered; one started then sees only later events", async () => {
+    const store = await make();
+    const r = store.currentRevision();
+    const seen: string[] = [];
+    let started = false;
+    const stopper = store.watch(resourcePrefix("pods"), { revision: r }, (e) => {
+      seen.push(`stopper ${e.revision - r}`);
+      if (e.revision === r + 2) {
+        victim.stop();
+        if (!started) {
+          started = true;
+          store.watch(resourcePrefix("pods"), { revision: e.revision }, (ev) => seen.push(`late ${ev.revision - r}`));
+        }
+      }
+    });
+    const victim = store.watch(resourcePrefix("pods"), { revision: r }, (e) => seen.push(`victim ${e.revision - r}`));
+    await store.create(podKey("a"), pod("a"));
+    await store.create(podKey("b"), pod("b"));
+    await store.create(podKey("c"), pod("c"));
+    assert.equal(seen, ["stopper 1", "victim 1", "stopper 2", "stopper 3", "late 3"]);
+    stopper.stop();
+  });
+
   test("a throwing listener is reported and does not break the write or other watchers", async () => {
     const errors: unknown[] = [];
     const store = await make({ onListenerError: (err) => errors.push(err) });
