@@ -124,7 +124,13 @@ export const MAX_LOG_LINES = 10_000;
  */
 export class CriLogStore implements LogStore {
   private readonly byPath = new Map<string, LogFile>();
-  /** `/`-terminated directory → how many log files lie below it (answers {@link hasFilesUnder} without a walk of every file). */
+  /**
+   * `/`-terminated directory with log files below it → how many of its direct entries hold some
+   * (files, and directories that are keys here): answers {@link hasFilesUnder} without a walk of
+   * every file. A new file counts in its parent, and a directory in its own parent only when it
+   * gets its first entry, so adding and removing stop at the first directory already (still)
+   * holding others (a pod's log directory, not `/var/log/pods/` and each directory above it).
+   */
   private readonly below = new Map<string, number>();
   /**
    * Container name → the file of that name that last opened its first chunk. A Deployment's
@@ -138,9 +144,11 @@ export class CriLogStore implements LogStore {
   /** Enters a new log file (it was not there): its own record, or {@link UNWRITTEN}. */
   private add(path: string, file: LogFile = newFile()): LogFile {
     this.byPath.set(path, file);
-    for (let i = path.indexOf("/"); i >= 0; i = path.indexOf("/", i + 1)) {
-      const dir = path.slice(0, i + 1);
-      this.below.set(dir, (this.below.get(dir) ?? 0) + 1);
+    for (let end = path.lastIndexOf("/", path.length - 2); end >= 0; end = path.lastIndexOf("/", end - 1)) {
+      const dir = path.slice(0, end + 1);
+      const n = this.below.get(dir) ?? 0;
+      this.below.set(dir, n + 1);
+      if (n > 0 || end === 0) break;
     }
     return file;
   }
@@ -204,11 +212,15 @@ export class CriLogStore implements LogStore {
     this.byPath.delete(path);
     const name = containerOf(path);
     if (this.lastStarted.get(name) === file) this.lastStarted.delete(name);
-    for (let i = path.indexOf("/"); i >= 0; i = path.indexOf("/", i + 1)) {
-      const dir = path.slice(0, i + 1);
+    for (let end = path.lastIndexOf("/", path.length - 2); end >= 0; end = path.lastIndexOf("/", end - 1)) {
+      const dir = path.slice(0, end + 1);
       const n = this.below.get(dir)! - 1;
-      if (n === 0) this.below.delete(dir);
-      else this.below.set(dir, n);
+      if (n > 0) {
+        this.below.set(dir, n);
+        break;
+      }
+      this.below.delete(dir);
+      if (end === 0) break;
     }
   }
 

@@ -82,4 +82,28 @@ test("files of the same container name keep their own text whatever their siblin
   assert.is(logs.text("/var/log/pods/ns_f_6/nginx/1.log"), undefined);
 });
 
+test("hasFilesUnder: every directory above a log file, and none once the last file below it is gone", () => {
+  const logs = new CriLogStore();
+  const dirs = ["/", "/var/", "/var/log/", "/var/log/pods/", "/var/log/pods/ns_a_u/", "/var/log/pods/ns_a_u/c/", "/var/log/pods/ns_a_u/d/", "/var/log/pods/ns_b_u/", "/var/log/pods/ns_b_u/c/"];
+  const under = (): string[] => dirs.filter((d) => logs.hasFilesUnder(d));
+  logs.create("/var/log/pods/ns_a_u/c/0.log");
+  logs.append("/var/log/pods/ns_a_u/c/1.log", 0, "stdout", "x");
+  logs.create("/var/log/pods/ns_a_u/d/0.log");
+  logs.create("/var/log/pods/ns_b_u/c/0.log");
+  assert.equal(under(), dirs);
+  assert.not.ok(logs.hasFilesUnder("/var/log/containers/"));
+  logs.remove("/var/log/pods/ns_a_u/c/0.log");
+  assert.equal(under(), dirs);
+  logs.remove("/var/log/pods/ns_a_u/c/1.log");
+  assert.equal(under(), dirs.filter((d) => d !== "/var/log/pods/ns_a_u/c/"));
+  logs.remove("/var/log/pods/ns_a_u/d/0.log");
+  assert.equal(under(), ["/", "/var/", "/var/log/", "/var/log/pods/", "/var/log/pods/ns_b_u/", "/var/log/pods/ns_b_u/c/"]);
+  logs.remove("/var/log/pods/ns_b_u/c/0.log");
+  assert.equal(under(), []);
+  // Removing what is not there changes nothing; a new file brings its directories back.
+  logs.remove("/var/log/pods/ns_b_u/c/0.log");
+  logs.create("/var/log/pods/ns_b_u/c/0.log");
+  assert.equal(under(), ["/", "/var/", "/var/log/", "/var/log/pods/", "/var/log/pods/ns_b_u/", "/var/log/pods/ns_b_u/c/"]);
+});
+
 test.run();
