@@ -111,23 +111,23 @@ class AccessLine {
 }
 
 /**
- * nginx's start-up notices on stderr, each a whole line stamped with the error log's time: made
- * once per second and shared by every nginx process starting in it (a Deployment's replicas
- * start together), each still written as its own line.
+ * nginx's start-up notices on stderr, each a whole line stamped with the error log's time, as one
+ * text (written at once, as the entrypoint writes its messages): made once per second and shared
+ * by every nginx process starting in it (a Deployment's replicas start together).
  */
 class StartupNotices {
   private time: string | undefined;
-  private lines: readonly string[] = [];
+  private text = "";
 
   constructor(private readonly messages: readonly string[]) {}
 
   /** The lines for the error log time `time` (`2024/05/16 09:14:01`). */
-  of(time: string): readonly string[] {
+  of(time: string): string {
     if (time !== this.time) {
       this.time = time;
-      this.lines = this.messages.map((msg) => `${time} [notice] 1#1: ${msg}\n`);
+      this.text = this.messages.map((msg) => `${time} [notice] 1#1: ${msg}\n`).join("");
     }
-    return this.lines;
+    return this.text;
   }
 }
 
@@ -164,7 +164,7 @@ function nginx(version: string): Program {
       p.stderr(`nginx version: nginx/${version}\n`);
       return 0;
     }
-    for (const line of startup.of(t())) p.stderr(line);
+    p.stderr(startup.of(t()));
     p.use({ cpuMillis: 1, memoryBytes: 3_500_000 });
     const targets = new RequestTargets();
     const answers = new PageAnswers(server);
