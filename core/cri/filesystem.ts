@@ -100,13 +100,14 @@ export class MemoryFileSystem implements FileSystem {
   write(path: string, data: string): void {
     const p = normalizePath(path);
     if (this.children.has(p)) throw new FsError("EISDIR", p);
-    const created = !this.files.has(p);
-    this.mkdirNormal(parentOf(p));
+    const before = this.files.size;
     this.files.set(p, data);
-    if (created) {
-      this.link(p);
-      this.owners.created(p, false);
-    }
+    // A file already there has its directory (removing a directory removes the files below it).
+    if (this.files.size === before) return;
+    const parent = parentOf(p);
+    this.mkdirNormal(parent);
+    this.linkIn(parent, p);
+    this.owners.created(p, false);
   }
 
   remove(path: string): boolean {
@@ -130,12 +131,15 @@ export class MemoryFileSystem implements FileSystem {
   private mkdirNormal(path: string): void {
     if (this.children.has(path)) return;
     const made: string[] = [];
-    for (let p = path; !this.children.has(p); p = parentOf(p)) {
+    let p = path;
+    do {
       this.children.set(p, NO_NAMES);
       made.push(p);
-    }
+      p = parentOf(p);
+    } while (!this.children.has(p));
+    // Top down, each entered in its parent (`p`, the directory that was there, for the first).
     for (let i = made.length - 1; i >= 0; i--) {
-      this.link(made[i]!);
+      this.linkIn(i === made.length - 1 ? p : made[i + 1]!, made[i]!);
       this.owners.created(made[i]!, true);
     }
   }
@@ -166,10 +170,9 @@ export class MemoryFileSystem implements FileSystem {
     return this.children.has(normalizePath(path));
   }
 
-  /** Enters `p` (not the root) in its parent's children. */
-  private link(p: string): void {
+  /** Enters `p` (not the root) in the children of `parent`, its parent directory. */
+  private linkIn(parent: string, p: string): void {
     if (p === "/") return;
-    const parent = parentOf(p);
     const name = p.slice(parent === "/" ? 1 : parent.length + 1);
     const names = this.children.get(parent);
     if (!names || names === NO_NAMES) this.children.set(parent, name);

@@ -1,5 +1,7 @@
 import { defaultOwnership, FsError, MemoryFileSystem, normalizePath, type FileOwnership, type FileSystem } from "./filesystem.js";
 
+const SLASH = 47;
+
 /** One entry of a node's mount table. */
 export interface HostMount {
   /** Where it is mounted on the node. */
@@ -50,8 +52,12 @@ export class HostFileSystem implements FileSystem {
   private changed(path: string): void {
     if (this.watches.size === 0) return;
     const p = normalizePath(path);
+    // The parent's length (`/` for a top-level entry): no parent, and no `p + "/"`, built per write per watch.
+    const parentLength = Math.max(1, p.lastIndexOf("/"));
     for (const [dir, listeners] of this.watches) {
-      if (dir === p.slice(0, Math.max(1, p.lastIndexOf("/"))) || dir === p || dir.startsWith(p + "/")) for (const l of listeners) queueMicrotask(l);
+      // Its parent, itself, or a directory below it (removed with it).
+      const hit = dir.length === parentLength ? p.startsWith(dir) : dir.length === p.length ? dir === p : dir.length > p.length && dir.charCodeAt(p.length) === SLASH && dir.startsWith(p);
+      if (hit) for (const l of listeners) queueMicrotask(l);
     }
   }
 
@@ -172,7 +178,8 @@ export class HostFileSystem implements FileSystem {
   private resolveMount(path: string, writing = false): { mount: HostMount; fs: FileSystem; path: string } | undefined {
     const p = normalizePath(path);
     for (const m of this.table) {
-      if (p !== m.target && !p.startsWith(m.target === "/" ? "/" : m.target + "/")) continue;
+      // `p` is the target or lies below it (`m.target + "/"` is a prefix of it), tested without building that string.
+      if (!p.startsWith(m.target) || (p.length !== m.target.length && m.target !== "/" && p.charCodeAt(m.target.length) !== SLASH)) continue;
       if (writing && m.readonly) throw new FsError("EROFS", p);
       return { mount: m, fs: m.source, path: normalizePath(m.sourcePath + p.slice(m.target.length)) };
     }

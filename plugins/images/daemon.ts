@@ -56,11 +56,17 @@ export function onLines(conn: Connection, fn: (line: string) => void): void {
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 const pad = (n: number, w = 2): string => String(n).padStart(w, "0");
 
-/** `2024/05/16 09:14:01` (nginx error log). */
+/** `2024/05/16 09:14:01` (nginx error log), the text kept for the second it names (an nginx start writes several lines in the same second). */
 export function nginxErrorTime(ms: number): string {
-  const d = new Date(ms);
-  return `${d.getUTCFullYear()}/${pad(d.getUTCMonth() + 1)}/${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`;
+  const second = Math.floor(ms / 1000);
+  if (second === errorSecond) return errorText;
+  const d = new Date(second * 1000);
+  errorSecond = second;
+  errorText = `${d.getUTCFullYear()}/${pad(d.getUTCMonth() + 1)}/${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`;
+  return errorText;
 }
+let errorSecond = Number.NaN;
+let errorText = "";
 
 /** `16/May/2024:09:15:00 +0000` (common log format). */
 export function clfTime(ms: number): string {

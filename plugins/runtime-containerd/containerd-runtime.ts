@@ -627,6 +627,11 @@ export class ContainerdRuntime implements RuntimeService, ImageService, NodeRunt
     this.logs.append(c.logPath, this.deps.clock.now(), stream, line);
   }
 
+  /** Logs every `\n`-terminated line of `text` (which ends with `\n`), as {@link writeLog} each in turn. */
+  protected writeLogLines(c: ContainerRecord, stream: "stdout" | "stderr", text: string): void {
+    this.logs.appendLines(c.logPath, this.deps.clock.now(), stream, text);
+  }
+
   /**
    * A container's stdout and stderr: its CRI log (line by line) and attached clients. Returned in
    * an array rather than written as object-literal arrows, which dev builds (keepNames) give an
@@ -641,10 +646,10 @@ export class ContainerdRuntime implements RuntimeService, ImageService, NodeRunt
       this.writeLog(c, stream, text.slice(0, nl));
       return "";
     }
-    const parts = text.split("\n");
-    const tail = parts.pop()!;
-    for (const line of parts) this.writeLog(c, stream, line);
-    return tail;
+    // Several lines (a start-up banner written at once): logged together, the unfinished rest kept.
+    const last = text.lastIndexOf("\n");
+    this.writeLogLines(c, stream, last === text.length - 1 ? text : text.slice(0, last + 1));
+    return text.slice(last + 1);
   }
 
   private relay(c: ContainerRecord, stream: "stdout" | "stderr", text: string): void {

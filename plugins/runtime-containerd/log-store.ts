@@ -124,7 +124,13 @@ export const MAX_LOG_LINES = 10_000;
  */
 export class CriLogStore implements LogStore {
   private readonly byPath = new Map<string, LogFile>();
-  /** `/`-terminated directory → how many log files lie below it (answers {@link hasFilesUnder} without a walk of every file). */
+  /**
+   * `/`-terminated directory with log files below it → how many of its direct entries hold some
+   * (files, and directories that are keys here): answers {@link hasFilesUnder} without a walk of
+   * every file. A new file counts in its parent, and a directory in its own parent only when it
+   * gets its first entry, so adding and removing stop at the first directory already (still)
+   * holding others (a pod's log directory, not `/var/log/pods/` and each directory above it).
+   */
   private readonly below = new Map<string, number>();
   /**
    * Container name → the file of that name that last opened its first chunk. A Deployment's
@@ -138,9 +144,11 @@ export class CriLogStore implements LogStore {
   /** Enters a new log file (it was not there): its own record, or {@link UNWRITTEN}. */
   private add(path: string, file: LogFile = newFile()): LogFile {
     this.byPath.set(path, file);
-    for (let i = path.indexOf("/"); i >= 0; i = path.indexOf("/", i + 1)) {
-      const dir = path.slice(0, i + 1);
-      this.below.set(dir, (this.below.get(dir) ?? 0) + 1);
+    for (let end = path.lastIndexOf("/", path.length - 2); end >= 0; end = path.lastIndexOf("/", end - 1)) {
+      const dir = path.slice(0, end + 1);
+      const n = this.below.get(dir) ?? 0;
+      this.below.set(dir, n + 1);
+      if (n > 0 || end === 0) break;
     }
     return file;
   }
@@ -151,6 +159,38 @@ export class CriLogStore implements LogStore {
 
   append(path: string, time: number, stream: "stdout" | "stderr", text: string, partial = false): void {
     this.appendParts(path, linePrefix(time, stream, partial), text);
+  }
+
+  /**
+   * Appends each `\n`-terminated line of `text` (which ends with `\n`) as {@link append} would one
+   * after another, all at `time` on `stream`. The lines go into the open chunk as one piece (one
+   * UTF-8 encoding rather than two per line: a process's start-up messages come as one write)
+   * when they fit its room and the line cap, and nobody follows the file; else one by one.
+   */
+  appendLines(path: string, time: number, stream: "stdout" | "stderr", text: string): void {
+    const file = this.writable(path);
+    const head = linePrefix(time, stream, false);
+    let lines = 0;
+    for (let nl = text.indexOf("\n"); nl >= 0; nl = text.indexOf("\n", nl + 1)) lines++;
+    if (file.followers || file.kept + lines > MAX_LOG_LINES) {
+      let from = 0;
+      for (let nl = text.indexOf("\n"); nl >= 0; nl = text.indexOf("\n", from)) {
+        this.appendParts(path, head, text.slice(from, nl));
+        from = nl + 1;
+      }
+      return;
+    }
+    // The lines' UTF-8 bytes at most (3 per UTF-16 code unit), each after its prefix.
+    const chunk = this.room(file, path, lines * head.bytes.length + text.length * 3, text, lines * head.bytes.length);
+    let body = "";
+    let from = 0;
+    for (let nl = text.indexOf("\n"); nl >= 0; nl = text.indexOf("\n", from)) {
+      body += head.text + text.slice(from, nl + 1);
+      from = nl + 1;
+    }
+    chunk.used += chunk.bytes.utf8Write(body, chunk.used);
+    chunk.lines += lines;
+    file.kept += lines;
   }
 
   /** Creates an empty log file (a container was created). */
@@ -204,11 +244,15 @@ export class CriLogStore implements LogStore {
     this.byPath.delete(path);
     const name = containerOf(path);
     if (this.lastStarted.get(name) === file) this.lastStarted.delete(name);
-    for (let i = path.indexOf("/"); i >= 0; i = path.indexOf("/", i + 1)) {
-      const dir = path.slice(0, i + 1);
+    for (let end = path.lastIndexOf("/", path.length - 2); end >= 0; end = path.lastIndexOf("/", end - 1)) {
+      const dir = path.slice(0, end + 1);
       const n = this.below.get(dir)! - 1;
-      if (n === 0) this.below.delete(dir);
-      else this.below.set(dir, n);
+      if (n > 0) {
+        this.below.set(dir, n);
+        break;
+      }
+      this.below.delete(dir);
+      if (end === 0) break;
     }
   }
 
@@ -261,36 +305,44 @@ export class CriLogStore implements LogStore {
     this.appendParts(path, undefined, line);
   }
 
+  /**
+   * The chunk to append `bound` bytes at most to: the open one when it has that room; else, with
+   * the exact need (`text`'s UTF-8 bytes and `extra`), a first chunk (as large as the last sibling's,
+   * {@link startSize}), the open one grown in place while small, or a new one once it is full size.
+   */
+  private room(file: LogFile, path: string, bound: number, text: string, extra: number): Chunk {
+    let chunk = file.chunks[file.chunks.length - 1];
+    if (chunk && chunk.bytes.length - chunk.used >= bound) return chunk;
+    const need = extra + Buffer.byteLength(text);
+    if (!chunk) {
+      const name = containerOf(path);
+      chunk = { bytes: Buffer.allocUnsafeSlow(Math.max(need, this.startSize(name))) as Buffer & Utf8Writer, used: 0, lines: 0 };
+      file.chunks.push(chunk);
+      if (this.lastStarted.size < MAX_START_NAMES || this.lastStarted.has(name)) this.lastStarted.set(name, file);
+    } else if (chunk.bytes.length - chunk.used < need && chunk.bytes.length >= CHUNK_MAX) {
+      chunk = { bytes: Buffer.allocUnsafeSlow(Math.max(need, CHUNK_MAX)) as Buffer & Utf8Writer, used: 0, lines: 0 };
+      file.chunks.push(chunk);
+    } else if (chunk.bytes.length - chunk.used < need) {
+      // A small open chunk grows in place (its bytes copied into one a quarter as large again)
+      // rather than a second chunk opening beside it: a container that writes a few lines (most
+      // write their start-up lines and little after) keeps one buffer close to its size, not
+      // three whose last is mostly empty. A quarter, not a half: what a container stops at is
+      // its log's size for good, so the unused tail (an eighth of the buffer on average, not a
+      // quarter) outweighs one or two more small copies (nginx's 1,734 start-up bytes end in
+      // 1,792 after 5 growths, not in 2,624 after 4). Offsets into it stay the same.
+      const bytes = Buffer.allocUnsafeSlow(Math.max(chunk.used + need, Math.min(CHUNK_MAX, Math.ceil((chunk.bytes.length * GROWTH) / 64) * 64))) as Buffer & Utf8Writer;
+      chunk.bytes.copy(bytes, 0, 0, chunk.used);
+      chunk.bytes = bytes;
+    }
+    return chunk;
+  }
+
   /** Appends the line `head + rest` (written as two pieces: the line's string is never built unless followed). */
   private appendParts(path: string, head: LinePrefix | undefined, rest: string): void {
     const file = this.writable(path);
-    let chunk = file.chunks[file.chunks.length - 1];
     const headBytes = head ? head.bytes.length : 0;
     // UTF-8 takes at most 3 bytes per UTF-16 code unit: the exact length is counted only near a chunk's end.
-    let need = headBytes + rest.length * 3 + 1;
-    if (!chunk || chunk.bytes.length - chunk.used < need) {
-      need = headBytes + Buffer.byteLength(rest) + 1;
-      if (!chunk) {
-        const name = containerOf(path);
-        chunk = { bytes: Buffer.allocUnsafeSlow(Math.max(need, this.startSize(name))) as Buffer & Utf8Writer, used: 0, lines: 0 };
-        file.chunks.push(chunk);
-        if (this.lastStarted.size < MAX_START_NAMES || this.lastStarted.has(name)) this.lastStarted.set(name, file);
-      } else if (chunk.bytes.length - chunk.used < need && chunk.bytes.length >= CHUNK_MAX) {
-        chunk = { bytes: Buffer.allocUnsafeSlow(Math.max(need, CHUNK_MAX)) as Buffer & Utf8Writer, used: 0, lines: 0 };
-        file.chunks.push(chunk);
-      } else if (chunk.bytes.length - chunk.used < need) {
-        // A small open chunk grows in place (its bytes copied into one a quarter as large again)
-        // rather than a second chunk opening beside it: a container that writes a few lines (most
-        // write their start-up lines and little after) keeps one buffer close to its size, not
-        // three whose last is mostly empty. A quarter, not a half: what a container stops at is
-        // its log's size for good, so the unused tail (an eighth of the buffer on average, not a
-        // quarter) outweighs one or two more small copies (nginx's 1,734 start-up bytes end in
-        // 1,792 after 5 growths, not in 2,624 after 4). Offsets into it stay the same.
-        const bytes = Buffer.allocUnsafeSlow(Math.max(chunk.used + need, Math.min(CHUNK_MAX, Math.ceil((chunk.bytes.length * GROWTH) / 64) * 64))) as Buffer & Utf8Writer;
-        chunk.bytes.copy(bytes, 0, 0, chunk.used);
-        chunk.bytes = bytes;
-      }
-    }
+    const chunk = this.room(file, path, headBytes + rest.length * 3 + 1, rest, headBytes + 1);
     const bytes = chunk.bytes;
     if (head) {
       // The prefix's bytes copied (a typed-array copy, not a string encoding per line).

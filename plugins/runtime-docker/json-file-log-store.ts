@@ -10,6 +10,15 @@ export class JsonFileLogStore extends CriLogStore {
     this.appendLine(path, JSON.stringify({ log: partial ? text : `${text}\n`, stream, time: rfc3339Nano(time) }));
   }
 
+  /** Each line as its own JSON entry (see {@link append}). */
+  override appendLines(path: string, time: number, stream: "stdout" | "stderr", text: string): void {
+    let from = 0;
+    for (let nl = text.indexOf("\n"); nl >= 0; nl = text.indexOf("\n", from)) {
+      this.append(path, time, stream, text.slice(from, nl));
+      from = nl + 1;
+    }
+  }
+
   override parse(line: string): { time: number; stream: "stdout" | "stderr"; text: string; partial: boolean } | undefined {
     let entry: { log?: unknown; stream?: unknown; time?: unknown };
     try {

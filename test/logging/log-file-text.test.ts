@@ -82,4 +82,55 @@ test("files of the same container name keep their own text whatever their siblin
   assert.is(logs.text("/var/log/pods/ns_f_6/nginx/1.log"), undefined);
 });
 
+test("hasFilesUnder: every directory above a log file, and none once the last file below it is gone", () => {
+  const logs = new CriLogStore();
+  const dirs = ["/", "/var/", "/var/log/", "/var/log/pods/", "/var/log/pods/ns_a_u/", "/var/log/pods/ns_a_u/c/", "/var/log/pods/ns_a_u/d/", "/var/log/pods/ns_b_u/", "/var/log/pods/ns_b_u/c/"];
+  const under = (): string[] => dirs.filter((d) => logs.hasFilesUnder(d));
+  logs.create("/var/log/pods/ns_a_u/c/0.log");
+  logs.append("/var/log/pods/ns_a_u/c/1.log", 0, "stdout", "x");
+  logs.create("/var/log/pods/ns_a_u/d/0.log");
+  logs.create("/var/log/pods/ns_b_u/c/0.log");
+  assert.equal(under(), dirs);
+  assert.not.ok(logs.hasFilesUnder("/var/log/containers/"));
+  logs.remove("/var/log/pods/ns_a_u/c/0.log");
+  assert.equal(under(), dirs);
+  logs.remove("/var/log/pods/ns_a_u/c/1.log");
+  assert.equal(under(), dirs.filter((d) => d !== "/var/log/pods/ns_a_u/c/"));
+  logs.remove("/var/log/pods/ns_a_u/d/0.log");
+  assert.equal(under(), ["/", "/var/", "/var/log/", "/var/log/pods/", "/var/log/pods/ns_b_u/", "/var/log/pods/ns_b_u/c/"]);
+  logs.remove("/var/log/pods/ns_b_u/c/0.log");
+  assert.equal(under(), []);
+  // Removing what is not there changes nothing; a new file brings its directories back.
+  logs.remove("/var/log/pods/ns_b_u/c/0.log");
+  logs.create("/var/log/pods/ns_b_u/c/0.log");
+  assert.equal(under(), ["/", "/var/", "/var/log/", "/var/log/pods/", "/var/log/pods/ns_b_u/", "/var/log/pods/ns_b_u/c/"]);
+});
+
+test("appendLines writes what an append per line writes: chunk growth, non-ASCII, empty lines, followers and the cap", () => {
+  const batched = new CriLogStore();
+  const single = new CriLogStore();
+  const path = "/var/log/pods/ns_p_u/c/0.log";
+  const followedBatched: string[] = [];
+  const followedSingle: string[] = [];
+  let stops: (() => void)[] = [];
+  let n = 0;
+  for (let i = 0; i < 2_200; i++) {
+    // Blocks of 1 to 9 lines, now and then an empty or long or multi-byte one; the line cap is crossed on the way.
+    const lines = Array.from({ length: 1 + (i % 9) }, (_, j) => (j === 3 ? "" : i % 101 === 0 ? `long ${"é".repeat(30_000)} ${n++}` : `ünï ${i}.${j} 🚀 ${n++}`));
+    const time = 1000 * Math.floor(i / 50) + (i % 7);
+    const stream = i % 3 === 0 ? "stderr" : "stdout";
+    batched.appendLines(path, time, stream, lines.map((l) => `${l}\n`).join(""));
+    for (const l of lines) single.append(path, time, stream, l);
+    if (i === 500) stops = [batched.follow(path, (l) => followedBatched.push(l)), single.follow(path, (l) => followedSingle.push(l))];
+    if (i === 900) for (const stop of stops) stop();
+    if (i % 97 === 0) assert.is(batched.text(path), single.text(path));
+  }
+  assert.is(batched.text(path), single.text(path));
+  assert.equal(batched.lines(path), single.lines(path));
+  assert.is(batched.size(path), single.size(path));
+  assert.is(batched.lines(path)!.length, MAX_LOG_LINES);
+  assert.ok(followedBatched.length > 0);
+  assert.equal(followedBatched, followedSingle);
+});
+
 test.run();

@@ -110,6 +110,27 @@ class AccessLine {
   }
 }
 
+/**
+ * nginx's start-up notices on stderr, each a whole line stamped with the error log's time, as one
+ * text (written at once, as the entrypoint writes its messages): made once per second and shared
+ * by every nginx process starting in it (a Deployment's replicas start together).
+ */
+class StartupNotices {
+  private time: string | undefined;
+  private text = "";
+
+  constructor(private readonly messages: readonly string[]) {}
+
+  /** The lines for the error log time `time` (`2024/05/16 09:14:01`). */
+  of(time: string): string {
+    if (time !== this.time) {
+      this.time = time;
+      this.text = this.messages.map((msg) => `${time} [notice] 1#1: ${msg}\n`).join("");
+    }
+    return this.text;
+  }
+}
+
 /** The official image's entrypoint: configuration messages on stdout, then exec of the command. */
 const entrypoint: Program = async (p) => {
   const cmd = p.argv.slice(1);
@@ -135,6 +156,7 @@ function nginx(version: string): Program {
   // process (each master process kept copies of its own).
   const notFoundPage = notFound(version);
   const server = `nginx/${version}`;
+  const startup = new StartupNotices([`using the "epoll" event method`, `nginx/${version}`, `built by gcc 12.2.0 (Debian 12.2.0-14) `, `OS: Linux 6.1.0-kubesim`, `getrlimit(RLIMIT_NOFILE): 1048576:1048576`, `start worker processes`, `start worker process 29`]);
   return async (p: Process) => {
     const t = (): string => nginxErrorTime(p.clock.now());
     const notice = (msg: string): void => p.stderr(`${t()} [notice] 1#1: ${msg}\n`);
@@ -142,13 +164,7 @@ function nginx(version: string): Program {
       p.stderr(`nginx version: nginx/${version}\n`);
       return 0;
     }
-    notice(`using the "epoll" event method`);
-    notice(`nginx/${version}`);
-    notice(`built by gcc 12.2.0 (Debian 12.2.0-14) `);
-    notice(`OS: Linux 6.1.0-kubesim`);
-    notice(`getrlimit(RLIMIT_NOFILE): 1048576:1048576`);
-    notice(`start worker processes`);
-    notice(`start worker process 29`);
+    p.stderr(startup.of(t()));
     p.use({ cpuMillis: 1, memoryBytes: 3_500_000 });
     const targets = new RequestTargets();
     const answers = new PageAnswers(server);
