@@ -25,6 +25,8 @@ export class AdmissionChain {
   private selectedFrom: readonly AdmissionPlugin[] = [];
   /** The hooks that look at each phase, type, operation and subresource (no key string is built per request). */
   private selections = newSelections();
+  /** Each phase's last selection: writes come in runs of one kind (a component's Events, a kubelet's status patches), which then need no lookup. */
+  private readonly last: Record<Phase, LastSelection> = { admit: newLastSelection(), validate: newLastSelection() };
 
   constructor(private readonly plugins: () => readonly AdmissionPlugin[], private readonly clock: Clock) {}
 
@@ -77,7 +79,10 @@ export class AdmissionChain {
     if (plugins !== this.selectedFrom && !samePlugins(plugins, this.selectedFrom)) {
       this.selectedFrom = plugins;
       this.selections = newSelections();
+      this.last.admit.type = this.last.validate.type = undefined;
     }
+    const last = this.last[phase];
+    if (last.type === type && last.op === op && last.subresource === subresource) return last.hooks;
     const byType = this.selections[phase];
     let byOperation = byType.get(type);
     if (!byOperation) byType.set(type, (byOperation = new Map()));
@@ -97,6 +102,10 @@ export class AdmissionChain {
       }
       bySubresource.set(subresource, (hooks = selected));
     }
+    last.type = type;
+    last.op = op;
+    last.subresource = subresource;
+    last.hooks = hooks;
     return hooks;
   }
 
@@ -113,7 +122,19 @@ function newSelections(): Selections {
   return { admit: new WeakMap(), validate: new WeakMap() };
 }
 
-/** Whether two plugin lists hold the same plugins in the same order (the extension point hands out a fresh array each time). */
+/** One phase's last selection (`type` undefined: none). */
+interface LastSelection {
+  type: RegisteredType | undefined;
+  op: AdmissionOperation;
+  subresource: string;
+  hooks: readonly Hook[];
+}
+
+function newLastSelection(): LastSelection {
+  return { type: undefined, op: "CREATE", subresource: "", hooks: [] };
+}
+
+/** Whether two plugin lists hold the same plugins in the same order (a plugin source may hand out a fresh array each time). */
 function samePlugins(a: readonly AdmissionPlugin[], b: readonly AdmissionPlugin[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;

@@ -3,7 +3,7 @@ import type { Clock } from "../clock/clock.js";
 import type { Random } from "../clock/random.js";
 import type { Logger } from "../log/logger.js";
 import { formatApiVersion, type KubeList, type KubeObject } from "../api/object.js";
-import { cloneJson } from "../api/clone.js";
+import { cloneJson, withMember } from "../api/clone.js";
 import type { RegisteredType, ResourceRegistry } from "../api/resource-registry.js";
 import type { StrategyContext, StrategyServices } from "../api/strategy.js";
 import {
@@ -602,13 +602,14 @@ export class ApiServer implements ApiServerApi {
       // Structural sharing with the (immutable) stored pod: only spec, status and metadata are new.
       type Conditions = { type: string; status: string; lastProbeTime?: string | null; lastTransitionTime?: string }[];
       const draft = shallowDraft(current) as Draft & { spec: object; status?: { conditions?: Conditions } };
-      draft.spec = { ...(pod.spec ?? {}), nodeName: target.name };
+      // Copy loops, not spreads: pods reach here in many shapes, where a spread is megamorphic and slow.
+      draft.spec = withMember(pod.spec ?? {}, "nodeName", target.name);
       // As BindingREST's assignPod: the pod is now scheduled (PodScheduled=True).
       const old = draft.status ?? {};
       const others = (old.conditions ?? []).filter((c) => c.type !== "PodScheduled");
       const previous = old.conditions?.find((c) => c.type === "PodScheduled");
       const transition = previous?.status === "True" && previous.lastTransitionTime ? previous.lastTransitionTime : rfc3339(this.clock.now());
-      draft.status = { ...old, conditions: [...others, { type: "PodScheduled", status: "True", lastProbeTime: null, lastTransitionTime: transition }] };
+      draft.status = withMember(old, "conditions", [...others, { type: "PodScheduled", status: "True", lastProbeTime: null, lastTransitionTime: transition }]) as typeof old;
       const annotations = body.metadata?.annotations;
       if (annotations) draft.metadata.annotations = { ...(draft.metadata.annotations ?? {}), ...annotations };
       // BindingREST writes storage with GuaranteedUpdate, outside the field manager: a binding

@@ -132,6 +132,8 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
   const quotaAt = ordered.findIndex((p) => p.name === "ResourceQuota");
   const quota = quotaAt < 0 ? ordered.length : quotaAt;
   const builtInAdmission = [escalation, ...ordered.slice(0, quota), mutatingWebhookAdmission(resolve, celAuthorizer), validatingAdmissionPolicy(celAuthorizer), validatingWebhookAdmission(resolve, celAuthorizer), ...ordered.slice(quota)];
+  let lastExtra: readonly AdmissionPlugin[] | undefined;
+  let admissionPlugins: readonly AdmissionPlugin[] = builtInAdmission;
   const credentials = options.credentials ?? new ClusterCredentials();
   const tokens = new ServiceAccountTokens({ credentials, clock: options.clock, client: () => client! });
   const apiServer = new ApiServer({
@@ -143,9 +145,15 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
     log: options.log.child("apiserver"),
     services,
     isBuiltIn: (t) => builtIn.has(t),
+    // Read twice per write: the list is rebuilt only when the contributed plugins change (the
+    // extension point hands out the same array until then), so the chain finds it unchanged by identity.
     admission: () => {
       const extra = extraAdmission();
-      return extra.length ? [...builtInAdmission, ...extra] : builtInAdmission;
+      if (extra !== lastExtra) {
+        lastExtra = extra;
+        admissionPlugins = extra.length ? [...builtInAdmission, ...extra] : builtInAdmission;
+      }
+      return admissionPlugins;
     },
   });
   client = new InProcessClient(apiServer, { user: { username: "system:admin", groups: ["system:masters", "system:authenticated"] } });

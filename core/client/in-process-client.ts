@@ -75,6 +75,8 @@ function unknownResource(ref: ResourceRef): never {
 class InProcessResourceClient implements ResourceClient {
   /** The manager of writes that name none: the User-Agent's first segment, as over HTTP ("" : the server's default). */
   private readonly manager: string;
+  /** The options of a write that passes none: `{ fieldManager: manager }`, made once. */
+  private managerOnly: WriteOptions | undefined;
 
   constructor(private readonly server: ApiServerApi, private readonly type: () => RegisteredType, private readonly ctx: RequestContext, private readonly check: RequestCheck | undefined) {
     this.manager = managerFromUserAgent(ctx.userAgent);
@@ -91,7 +93,9 @@ class InProcessResourceClient implements ResourceClient {
   /** The write's options with the client's manager when they name none (kube-apiserver's prefixFromUserAgent). */
   private managed<O extends WriteOptions>(options: O | undefined): O | undefined {
     if (!this.manager || options?.fieldManager) return options;
-    return withMember(options ?? {}, "fieldManager", this.manager) as O;
+    // A write without options (an Event create) gets the one frozen `{ fieldManager }` of this client: the server only reads options.
+    if (!options) return (this.managerOnly ??= Object.freeze({ fieldManager: this.manager })) as O;
+    return withMember(options, "fieldManager", this.manager) as O;
   }
 
   /**

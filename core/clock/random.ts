@@ -73,15 +73,28 @@ export class SeededRandom implements Random {
     // One flat string from character codes written into a shared buffer: no array grown and
     // joined per uid (every created object gets one), and no chain of rope nodes behind the uid a
     // stored object keeps (`+=` per character would leave ~800 bytes of them, a flat one is ~56).
+    // The generator is stepped inline (the state in locals, stored back once): each digit is
+    // `int(16)` of one `next()`, i.e. the top four bits of its 32-bit output — the same sequence.
     const codes = UUID_CODES;
+    let { a, b, c, d } = this;
     let at = 0;
     for (let i = 0; i < 32; i++) {
-      let v = this.int(16);
+      const t = (((a + b) >>> 0) + d) >>> 0;
+      d = (d + 1) >>> 0;
+      a = b ^ (b >>> 9);
+      b = (c + (c << 3)) >>> 0;
+      c = ((c << 21) | (c >>> 11)) >>> 0;
+      c = (c + t) >>> 0;
+      let v = t >>> 28;
       if (i === 12) v = 4;
       else if (i === 16) v = (v & 0x3) | 0x8;
       codes[at++] = HEX_CODES[v]!;
       if (i === 7 || i === 11 || i === 15 || i === 19) codes[at++] = DASH;
     }
+    this.a = a;
+    this.b = b;
+    this.c = c;
+    this.d = d;
     return String.fromCharCode.apply(null, codes);
   }
 }

@@ -327,11 +327,11 @@ export class Cluster {
         ...(this.options.serviceCidr ? { serviceCidr: this.options.serviceCidr } : {}),
         ...(this.options.nodePortRange ? { nodePortRange: this.options.nodePortRange } : {}),
         ...(this.options.apiServerPort ? { apiServerPort: this.options.apiServerPort } : {}),
-        extraAdmission: () => admission.all(),
+        extraAdmission: () => admission.values(),
         credentials: new ClusterCredentials(this.options.certificatesDir ?? this.options.stateDir),
         ...(this.options.authorizationModes ? { authorizationModes: this.options.authorizationModes } : {}),
         ...(this.options.eventTtlMs !== undefined ? { eventTtlMs: this.options.eventTtlMs } : {}),
-        extraAuthorizers: () => this.extensions.point(HttpAuthorizers).all(),
+        extraAuthorizers: () => this.extensions.point(HttpAuthorizers).values(),
         // Webhooks' Services are reached from the control-plane node, through the pod network.
         resolveWebhookService: serviceResolver(() => this.running(true).client, () => this.controlPlaneStack()),
         // Operators' conversion functions, looked up on every conversion (plugins start after the control plane).

@@ -46,5 +46,17 @@ export function nanosecondsHex(ms: number, offset: number): string {
   const carry = Math.floor(low / TWO_24);
   const high = a * 1_000_000 + carry;
   const rest = (low - carry * TWO_24).toString(16);
-  return high === 0 ? rest : high.toString(16) + "000000".slice(rest.length) + rest;
+  return high === 0 ? rest : highHex(high) + "000000".slice(rest.length) + rest;
+}
+
+/** The last high part formatted, and its digits: it changes once per 2^24 ns (~17 ms), and a double's `toString(16)` is slow. */
+let lastHigh = -1;
+let lastHighText = "";
+
+function highHex(high: number): string {
+  if (high !== lastHigh) {
+    lastHighText = high.toString(16);
+    lastHigh = high;
+  }
+  return lastHighText;
 }

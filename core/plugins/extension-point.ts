@@ -29,6 +29,8 @@ export interface Contribution<T> {
  */
 export class ExtensionPoint<T> {
   private readonly byName = new Map<string, Contribution<T>>();
+  /** What {@link values} hands out until the contributions change. */
+  private snapshot: readonly T[] | undefined;
 
   constructor(readonly key: ExtensionPointKey<T>) {}
 
@@ -39,16 +41,28 @@ export class ExtensionPoint<T> {
       throw new Error(`extension point "${this.key.id}": "${name}" is already contributed by plugin "${existing.plugin}" (plugin "${plugin}" tried again)`);
     }
     this.byName.set(name, { name, plugin, value });
+    this.snapshot = undefined;
   }
 
   /** Removes a contribution (used by teardowns). */
   withdraw(name: string): boolean {
-    return this.byName.delete(name);
+    if (!this.byName.delete(name)) return false;
+    this.snapshot = undefined;
+    return true;
   }
 
-  /** All contributions' values, in contribution order. */
+  /** All contributions' values, in contribution order (a new array). */
   all(): T[] {
     return [...this.byName.values()].map((c) => c.value);
+  }
+
+  /**
+   * All contributions' values, in contribution order: the same frozen array until a contribution
+   * is added or withdrawn, for callers that read them on every request (admission, authorizers)
+   * and can tell "unchanged" by identity.
+   */
+  values(): readonly T[] {
+    return (this.snapshot ??= Object.freeze(this.all()));
   }
 
   /** All contributions with their names and contributors. */

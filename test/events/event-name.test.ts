@@ -16,6 +16,14 @@ test("nanoseconds in hex match exact (BigInt) arithmetic at the edges of each pa
   for (const [ms, offset] of cases) assert.is(nanosecondsHex(ms, offset), exact(ms, offset), `${ms} + ${offset}`);
 });
 
+test("successive milliseconds across a change of the high part (its digits are reused until it changes) stay exact", () => {
+  // 2^24 ns is ~16.8 ms: a run of 100 ms crosses several high parts, each asked for many times in turn.
+  const t = Date.UTC(2026, 0, 1);
+  for (let ms = t; ms < t + 100; ms++) for (const offset of [0, 1, 999_999]) assert.is(nanosecondsHex(ms, offset), exact(ms, offset), `${ms} + ${offset}`);
+  assert.is(nanosecondsHex(0x1000000, 0), exact(0x1000000, 0));
+  assert.is(nanosecondsHex(t, 0), exact(t, 0));
+});
+
 test("names within one millisecond get successive nanosecond offsets; a new millisecond starts again", () => {
   const namer = new EventNamer();
   const t = Date.UTC(2026, 0, 1);
