@@ -1,5 +1,5 @@
 import { badRequest } from "../status.js";
-import { isPlainObject, jsonEqual, jsonEqualIgnoringNulls, type JsonObject } from "./json-value.js";
+import { firstNonNull, isPlainObject, jsonEqual, jsonEqualIgnoringNulls, type JsonObject } from "./json-value.js";
 import { patchMetaFor, type FieldMeta, type TypeMeta } from "./patch-meta.js";
 import { unprocessablePatch } from "./patch-errors.js";
 import { DELETE_FROM_PRIMITIVE_LIST, DIRECTIVE, RETAIN_KEYS, SET_ELEMENT_ORDER } from "./strategic-merge-patch.js";
@@ -73,15 +73,19 @@ function diffMaps(original: JsonObject, modified: JsonObject, meta: TypeMeta | u
   let changed = false;
   let added = false;
   let retainKeys: string[] | undefined;
+  const originalIsObject = typeof original === "object";
+  const modifiedIsObject = typeof modified === "object";
   for (const key in modified) {
     const mod = modified[key];
     if (opts.buildRetainKeys && mod !== null) (retainKeys ??= []).push(key);
     const orig = original[key];
+    // A defined member of an object needs no `in` lookup to be known present (for other values, as a malformed list item may be, `in` throws as it did).
+    const present = (orig !== undefined && originalIsObject) || key in original;
     if (opts.nullIsUnset) {
       const origUnset = orig === null || orig === undefined;
       const modUnset = mod === null || mod === undefined;
       if (origUnset || modUnset) {
-        if (!(key in original)) added = true;
+        if (!present) added = true;
         if (!origUnset && !opts.ignoreDeletions) {
           patch[key] = null;
           changed = true;
@@ -92,7 +96,7 @@ function diffMaps(original: JsonObject, modified: JsonObject, meta: TypeMeta | u
         continue;
       }
     }
-    if (!(key in original)) {
+    if (!present) {
       added = true;
       if (!opts.ignoreChangesAndAdditions) {
         patch[key] = mod;
@@ -137,7 +141,8 @@ function diffMaps(original: JsonObject, modified: JsonObject, meta: TypeMeta | u
   }
   if (!opts.ignoreDeletions) {
     for (const key in original) {
-      if (key in modified || (opts.nullIsUnset && (original[key] === null || original[key] === undefined))) continue;
+      if ((modifiedIsObject && modified[key] !== undefined) || key in modified) continue;
+      if (opts.nullIsUnset && (original[key] === null || original[key] === undefined)) continue;
       patch[key] = null;
       changed = true;
     }
@@ -275,11 +280,6 @@ function hasRetainKeys(fm: FieldMeta | undefined): boolean {
 /** The same JSON kind (object, array, null, string, number, boolean), without naming it. */
 function sameKind(a: unknown, b: unknown): boolean {
   return typeof a === typeof b && (a === null) === (b === null) && Array.isArray(a) === Array.isArray(b);
-}
-
-function firstNonNull(list: unknown[]): unknown {
-  for (const v of list) if (v !== null) return v;
-  return undefined;
 }
 
 /** Whether two items share a merge key (assumed for long lists, which the caller then sorts as before). */
