@@ -2,7 +2,7 @@ import { badRequest, unsupportedMediaType } from "../status.js";
 import { unprocessablePatch } from "./patch-errors.js";
 import { applyMergePatch } from "./merge-patch.js";
 import { firstNonNull, isPlainObject, withoutNullMembers, type JsonObject } from "./json-value.js";
-import { patchMetaFor, type FieldMeta, type TypeMeta } from "./patch-meta.js";
+import { patchStructFor, type PatchField, type PatchStruct } from "./patch-strategy.js";
 import { goKind, goValue } from "./go-format.js";
 
 /** The directive keys of strategic merge patch. */
@@ -35,7 +35,7 @@ export interface StrategicMergePatchOptions {
  * and patch content outside `$retainKeys` → 422, as kube-apiserver reports them.
  */
 export function applyStrategicMergePatch<T>(obj: T, patch: unknown, kind: string, options: StrategicMergePatchOptions = {}): T {
-  const meta = patchMetaFor(kind);
+  const meta = patchStructFor(kind);
   if (!meta) {
     if (options.refuseUnknownKinds) throw unsupportedMediaType(`the body of the request was in an unknown format - accepted media types include: ${CUSTOM_RESOURCE_PATCH_TYPES}`);
     return applyMergePatch(obj, patch);
@@ -49,7 +49,7 @@ export function applyStrategicMergePatch<T>(obj: T, patch: unknown, kind: string
  * itself when the patch changes nothing in it (a precondition such as `metadata.uid`, members set
  * to the values they have), else a fresh map sharing every member the patch leaves as it was.
  */
-function mergeMap(original: JsonObject, patch: JsonObject, meta: TypeMeta | undefined, name: string): JsonObject {
+function mergeMap(original: JsonObject, patch: JsonObject, meta: PatchStruct | undefined, name: string): JsonObject {
   const directive = patch[DIRECTIVE];
   if (directive !== undefined) {
     if (directive === "replace") return stripDirectives(withoutKey(patch, DIRECTIVE)) as JsonObject;
@@ -82,7 +82,7 @@ function mergeMap(original: JsonObject, patch: JsonObject, meta: TypeMeta | unde
       continue;
     }
     const current = out ? out[key] : original[key];
-    const fm = meta?.fields?.[key];
+    const fm = meta?.fields.get(key);
     let merged: unknown;
     if (current === undefined || current === null || typeof current !== typeof patchValue || Array.isArray(current) !== Array.isArray(patchValue)) {
       merged = stripDirectives(withoutNullMembers(patchValue));
@@ -91,9 +91,9 @@ function mergeMap(original: JsonObject, patch: JsonObject, meta: TypeMeta | unde
         continue;
       }
     } else if (isPlainObject(current)) {
-      merged = fm?.patch === "replace" ? patchValue : mergeMap(current, patchValue as JsonObject, fm?.type, key);
+      merged = fm?.replace ? patchValue : mergeMap(current, patchValue as JsonObject, fm?.type, key);
     } else if (Array.isArray(current)) {
-      merged = isMergeStrategy(fm) ? mergeList(current, patchValue as unknown[], fm!, key) : patchValue;
+      merged = fm?.merge ? mergeList(current, patchValue as unknown[], fm, key) : patchValue;
     } else {
       merged = patchValue;
     }
@@ -104,7 +104,7 @@ function mergeMap(original: JsonObject, patch: JsonObject, meta: TypeMeta | unde
 }
 
 /** `$retainKeys`, `$setElementOrder/<list>` and `$deleteFromPrimitiveList/<list>` of `patch`, applied to `out`; returns the patch keys they handled. */
-function applyDirectives(out: JsonObject, patch: JsonObject, meta: TypeMeta | undefined): Set<string> {
+function applyDirectives(out: JsonObject, patch: JsonObject, meta: PatchStruct | undefined): Set<string> {
   const handled = new Set<string>();
   // The directive keys in patch order, gathered in one pass: retainKeys apply first, then every
   // setElementOrder, then every deleteFromPrimitiveList.
@@ -132,7 +132,7 @@ function applyDirectives(out: JsonObject, patch: JsonObject, meta: TypeMeta | un
       handled.add(key);
       const field = key.slice(SET_ELEMENT_ORDER.length);
       handled.add(field);
-      applySetElementOrder(out, field, patch[key], patch, meta?.fields?.[field]);
+      applySetElementOrder(out, field, patch[key], patch, meta?.fields.get(field));
     }
   }
 
@@ -152,7 +152,7 @@ function applyDirectives(out: JsonObject, patch: JsonObject, meta: TypeMeta | un
 }
 
 /** `$setElementOrder/<field>`: merges the list (if patched) and orders it as the directive says. */
-function applySetElementOrder(out: JsonObject, field: string, order: unknown, patch: JsonObject, fm: FieldMeta | undefined): void {
+function applySetElementOrder(out: JsonObject, field: string, order: unknown, patch: JsonObject, fm: PatchField | undefined): void {
   if (!Array.isArray(order)) throw badRequest("invalid patch format of setElementOrder list");
   const original = out[field];
   const patched = patch[field];
@@ -163,7 +163,7 @@ function applySetElementOrder(out: JsonObject, field: string, order: unknown, pa
   let merged: unknown[];
   if (original !== undefined && patched === undefined) merged = original as unknown[];
   else if (original === undefined && Array.isArray(patched)) merged = stripDirectives(patched) as unknown[];
-  else if (Array.isArray(original) && Array.isArray(patched)) merged = isMergeStrategy(fm) ? mergeList(original, patched, fm!, field) : patched;
+  else if (Array.isArray(original) && Array.isArray(patched)) merged = fm?.merge ? mergeList(original, patched, fm, field) : patched;
   else return;
   // Already in the directive's order, item for item (a status rewritten in its own order): nothing to move.
   if (inSameOrder(merged, order, mergeKey)) {
@@ -200,11 +200,11 @@ function isDeleteItem(v: unknown): boolean {
 }
 
 /** Merges two lists under the `merge` strategy: by merge key for maps, as a set for primitives. */
-function mergeList(original: unknown[], patch: unknown[], fm: FieldMeta, name: string): unknown[] {
+function mergeList(original: unknown[], patch: unknown[], fm: PatchField, name: string): unknown[] {
   if (original.length === 0 && patch.length === 0) return original;
   const sample = firstNonNull(original) ?? firstNonNull(patch);
   if (Array.isArray(sample)) throw unprocessablePatch("lists of lists are not supported");
-  const mergeKey = fm.mergeKey ?? "";
+  const mergeKey = fm.mergeKey;
   let merged: unknown[];
   if (!isPlainObject(sample)) {
     merged = dedupe([...original, ...patch]);
@@ -295,10 +295,6 @@ function keptOrder(merged: unknown[], patchItems: JsonObject[], mergeKey: string
     last = at;
   }
   return true;
-}
-
-function isMergeStrategy(fm: FieldMeta | undefined): boolean {
-  return fm?.patch === "merge" || fm?.patch === "merge,retainKeys";
 }
 
 /** Splits `items` into those present in `by` and the rest, keeping order. */
