@@ -6,6 +6,12 @@ export function isPlainObject(v: unknown): v is JsonObject {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
+/** The first member of `list` that is not null (a list's sample item, as upstream takes it), or undefined. */
+export function firstNonNull(list: readonly unknown[]): unknown {
+  for (const v of list) if (v !== null) return v;
+  return undefined;
+}
+
 /** Deep equality of two JSON values (object key order ignored). Identical references short-circuit. */
 export function jsonEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;

@@ -1,6 +1,6 @@
 import { badRequest } from "../status.js";
-import { isPlainObject, jsonEqual, jsonEqualIgnoringNulls, type JsonObject } from "./json-value.js";
-import { patchMetaFor, type FieldMeta, type TypeMeta } from "./patch-meta.js";
+import { firstNonNull, isPlainObject, jsonEqual, jsonEqualIgnoringNulls, type JsonObject } from "./json-value.js";
+import { patchStructFor, type PatchField, type PatchStruct } from "./patch-strategy.js";
 import { unprocessablePatch } from "./patch-errors.js";
 import { DELETE_FROM_PRIMITIVE_LIST, DIRECTIVE, RETAIN_KEYS, SET_ELEMENT_ORDER } from "./strategic-merge-patch.js";
 
@@ -32,7 +32,7 @@ interface DiffOptions extends TwoWayPatchOptions {
  * content changed. Kinds without patch meta get a JSON merge patch (lists replaced whole).
  */
 export function createStrategicMergePatch(original: unknown, modified: unknown, kind: string, options: TwoWayPatchOptions = {}): JsonObject {
-  return diffMaps(asObject(original), asObject(modified), patchMetaFor(kind), { setElementOrder: true, nullIsUnset: options.nullIsUnset });
+  return diffMaps(asObject(original), asObject(modified), patchStructFor(kind), { setElementOrder: true, nullIsUnset: options.nullIsUnset });
 }
 
 /**
@@ -41,7 +41,7 @@ export function createStrategicMergePatch(original: unknown, modified: unknown, 
  * no longer has — fields set by others since are left alone.
  */
 export function createThreeWayStrategicMergePatch(lastApplied: unknown, modified: unknown, current: unknown, kind: string): JsonObject {
-  const meta = patchMetaFor(kind);
+  const meta = patchStructFor(kind);
   const delta = diffMaps(asObject(current), asObject(modified), meta, { ignoreDeletions: true, setElementOrder: true });
   const deletions = diffMaps(asObject(lastApplied), asObject(modified), meta, { ignoreChangesAndAdditions: true, setElementOrder: true });
   return mergePatches(deletions, delta, meta);
@@ -67,21 +67,25 @@ function asObject(v: unknown): JsonObject {
   return v;
 }
 
-function diffMaps(original: JsonObject, modified: JsonObject, meta: TypeMeta | undefined, opts: DiffOptions): JsonObject {
+function diffMaps(original: JsonObject, modified: JsonObject, meta: PatchStruct | undefined, opts: DiffOptions): JsonObject {
   // for-in loops and flags, not entry/key arrays: this runs for every map of every diff (the kubelet diffs each status write).
   const patch: JsonObject = {};
   let changed = false;
   let added = false;
   let retainKeys: string[] | undefined;
+  const originalIsObject = typeof original === "object";
+  const modifiedIsObject = typeof modified === "object";
   for (const key in modified) {
     const mod = modified[key];
     if (opts.buildRetainKeys && mod !== null) (retainKeys ??= []).push(key);
     const orig = original[key];
+    // A defined member of an object needs no `in` lookup to be known present (for other values, as a malformed list item may be, `in` throws as it did).
+    const present = (orig !== undefined && originalIsObject) || key in original;
     if (opts.nullIsUnset) {
       const origUnset = orig === null || orig === undefined;
       const modUnset = mod === null || mod === undefined;
       if (origUnset || modUnset) {
-        if (!(key in original)) added = true;
+        if (!present) added = true;
         if (!origUnset && !opts.ignoreDeletions) {
           patch[key] = null;
           changed = true;
@@ -92,7 +96,7 @@ function diffMaps(original: JsonObject, modified: JsonObject, meta: TypeMeta | u
         continue;
       }
     }
-    if (!(key in original)) {
+    if (!present) {
       added = true;
       if (!opts.ignoreChangesAndAdditions) {
         patch[key] = mod;
@@ -114,9 +118,9 @@ function diffMaps(original: JsonObject, modified: JsonObject, meta: TypeMeta | u
       }
       continue;
     }
-    const fm = meta?.fields?.[key];
+    const fm = meta?.fields.get(key);
     if (isPlainObject(orig)) {
-      if (fm?.patch === "replace") {
+      if (fm?.replace) {
         if (!opts.ignoreChangesAndAdditions && !equal(orig, mod, opts)) {
           patch[key] = mod;
           changed = true;
@@ -128,8 +132,8 @@ function diffMaps(original: JsonObject, modified: JsonObject, meta: TypeMeta | u
         patch[key] = sub;
         changed = true;
       }
-    } else if (Array.isArray(orig) && isMerge(fm)) {
-      if (diffListField(key, orig, mod as unknown[], fm!, patch, optionsFor(fm, opts))) changed = true;
+    } else if (Array.isArray(orig) && fm?.merge) {
+      if (diffListField(key, orig, mod as unknown[], fm, patch, optionsFor(fm, opts))) changed = true;
     } else if (!opts.ignoreChangesAndAdditions && !equal(orig, mod, opts)) {
       patch[key] = mod;
       changed = true;
@@ -137,7 +141,8 @@ function diffMaps(original: JsonObject, modified: JsonObject, meta: TypeMeta | u
   }
   if (!opts.ignoreDeletions) {
     for (const key in original) {
-      if (key in modified || (opts.nullIsUnset && (original[key] === null || original[key] === undefined))) continue;
+      if ((modifiedIsObject && modified[key] !== undefined) || key in modified) continue;
+      if (opts.nullIsUnset && (original[key] === null || original[key] === undefined)) continue;
       patch[key] = null;
       changed = true;
     }
@@ -147,8 +152,8 @@ function diffMaps(original: JsonObject, modified: JsonObject, meta: TypeMeta | u
 }
 
 /** The options for a field's value: `opts` itself unless the field's `$retainKeys` setting differs (no copy per map). */
-function optionsFor(fm: FieldMeta | undefined, opts: DiffOptions): DiffOptions {
-  const retain = hasRetainKeys(fm);
+function optionsFor(fm: PatchField | undefined, opts: DiffOptions): DiffOptions {
+  const retain = !!fm?.retainKeys;
   return retain === !!opts.buildRetainKeys ? opts : { ...opts, buildRetainKeys: retain };
 }
 
@@ -158,7 +163,7 @@ function isEmpty(obj: JsonObject): boolean {
 }
 
 /** Adds the list field's part of the patch to `patch`; true when it added anything. */
-function diffListField(key: string, original: unknown[], modified: unknown[], fm: FieldMeta, patch: JsonObject, opts: DiffOptions): boolean {
+function diffListField(key: string, original: unknown[], modified: unknown[], fm: PatchField, patch: JsonObject, opts: DiffOptions): boolean {
   if (original.length === 0) {
     if (modified.length > 0 && !opts.ignoreChangesAndAdditions) {
       patch[key] = modified;
@@ -170,7 +175,7 @@ function diffListField(key: string, original: unknown[], modified: unknown[], fm
   if (Array.isArray(sample)) throw unprocessablePatch("lists of lists are not supported");
   let changed = false;
   if (isPlainObject(sample)) {
-    const mergeKey = fm.mergeKey ?? "";
+    const mergeKey = fm.mergeKey;
     const [changes, deletions] = diffListsOfMaps(original as JsonObject[], modified as JsonObject[], fm.type, mergeKey, opts);
     // Changes come in modified's order already; only repeated keys (the last one's place wins) can move them.
     if (changes.length > 1 && hasRepeatedKey(modified as JsonObject[], mergeKey)) {
@@ -212,7 +217,7 @@ function diffListField(key: string, original: unknown[], modified: unknown[], fm
 /** Lists up to this long are searched item by item for a merge key: cheaper than building maps of them. */
 const SMALL_LIST = 16;
 
-function diffListsOfMaps(original: JsonObject[], modified: JsonObject[], meta: TypeMeta | undefined, mergeKey: string, opts: DiffOptions): [JsonObject[], JsonObject[]] {
+function diffListsOfMaps(original: JsonObject[], modified: JsonObject[], meta: PatchStruct | undefined, mergeKey: string, opts: DiffOptions): [JsonObject[], JsonObject[]] {
   const changes: JsonObject[] = [];
   const deletions: JsonObject[] = [];
   const small = original.length <= SMALL_LIST && modified.length <= SMALL_LIST;
@@ -245,13 +250,13 @@ function lastWithKey(list: JsonObject[], mergeKey: string, key: string): JsonObj
 }
 
 /** Merges the deletions patch and the additions/changes patch of a three-way diff. */
-function mergePatches(deletions: JsonObject, delta: JsonObject, meta: TypeMeta | undefined): JsonObject {
+function mergePatches(deletions: JsonObject, delta: JsonObject, meta: PatchStruct | undefined): JsonObject {
   const out: JsonObject = { ...deletions };
   for (const [key, value] of Object.entries(delta)) {
     const prev = out[key];
-    const fm = meta?.fields?.[key];
+    const fm = meta?.fields.get(key);
     if (isPlainObject(prev) && isPlainObject(value)) out[key] = mergePatches(prev, value, fm?.type);
-    else if (Array.isArray(prev) && Array.isArray(value) && isMerge(fm) && fm?.mergeKey) {
+    else if (Array.isArray(prev) && Array.isArray(value) && fm?.merge && fm.mergeKey) {
       const mergeKey = fm.mergeKey;
       const changed = new Set(value.map((v) => String((v as JsonObject)[mergeKey])));
       out[key] = [...value, ...prev.filter((p) => !changed.has(String((p as JsonObject)[mergeKey])))];
@@ -264,22 +269,9 @@ function equal(a: unknown, b: unknown, opts: DiffOptions): boolean {
   return opts.nullIsUnset ? jsonEqualIgnoringNulls(a, b) : jsonEqual(a, b);
 }
 
-function isMerge(fm: FieldMeta | undefined): boolean {
-  return fm?.patch === "merge" || fm?.patch === "merge,retainKeys";
-}
-
-function hasRetainKeys(fm: FieldMeta | undefined): boolean {
-  return fm?.patch === "retainKeys" || fm?.patch === "merge,retainKeys";
-}
-
 /** The same JSON kind (object, array, null, string, number, boolean), without naming it. */
 function sameKind(a: unknown, b: unknown): boolean {
   return typeof a === typeof b && (a === null) === (b === null) && Array.isArray(a) === Array.isArray(b);
-}
-
-function firstNonNull(list: unknown[]): unknown {
-  for (const v of list) if (v !== null) return v;
-  return undefined;
 }
 
 /** Whether two items share a merge key (assumed for long lists, which the caller then sorts as before). */

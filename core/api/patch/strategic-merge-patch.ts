@@ -1,8 +1,8 @@
 import { badRequest, unsupportedMediaType } from "../status.js";
 import { unprocessablePatch } from "./patch-errors.js";
 import { applyMergePatch } from "./merge-patch.js";
-import { isPlainObject, withoutNullMembers, type JsonObject } from "./json-value.js";
-import { patchMetaFor, type FieldMeta, type TypeMeta } from "./patch-meta.js";
+import { firstNonNull, isPlainObject, withoutNullMembers, type JsonObject } from "./json-value.js";
+import { patchStructFor, type PatchField, type PatchStruct } from "./patch-strategy.js";
 import { goKind, goValue } from "./go-format.js";
 
 /** The directive keys of strategic merge patch. */
@@ -35,7 +35,7 @@ export interface StrategicMergePatchOptions {
  * and patch content outside `$retainKeys` → 422, as kube-apiserver reports them.
  */
 export function applyStrategicMergePatch<T>(obj: T, patch: unknown, kind: string, options: StrategicMergePatchOptions = {}): T {
-  const meta = patchMetaFor(kind);
+  const meta = patchStructFor(kind);
   if (!meta) {
     if (options.refuseUnknownKinds) throw unsupportedMediaType(`the body of the request was in an unknown format - accepted media types include: ${CUSTOM_RESOURCE_PATCH_TYPES}`);
     return applyMergePatch(obj, patch);
@@ -44,8 +44,12 @@ export function applyStrategicMergePatch<T>(obj: T, patch: unknown, kind: string
   return mergeMap(isPlainObject(obj) ? obj : {}, patch, meta, "root") as T;
 }
 
-/** Merges a patch map into an original map (both unmodified); returns the merged map. */
-function mergeMap(original: JsonObject, patch: JsonObject, meta: TypeMeta | undefined, name: string): JsonObject {
+/**
+ * Merges a patch map into an original map (both unmodified); returns the merged map: `original`
+ * itself when the patch changes nothing in it (a precondition such as `metadata.uid`, members set
+ * to the values they have), else a fresh map sharing every member the patch leaves as it was.
+ */
+function mergeMap(original: JsonObject, patch: JsonObject, meta: PatchStruct | undefined, name: string): JsonObject {
   const directive = patch[DIRECTIVE];
   if (directive !== undefined) {
     if (directive === "replace") return stripDirectives(withoutKey(patch, DIRECTIVE)) as JsonObject;
@@ -53,89 +57,102 @@ function mergeMap(original: JsonObject, patch: JsonObject, meta: TypeMeta | unde
     if (directive !== "merge") throw badRequest(`unknown patch type: ${String(directive)} in map: ${goValue(patch)}`);
     patch = withoutKey(patch, DIRECTIVE);
   }
-  // Members the patch deletes (null) are left out of the copy rather than deleted from it: `delete`
-  // would leave the merged map (a stored object's, read by everyone after) in V8's slow dictionary mode.
+  // One pass for what needs the copy up front: members the patch deletes (null) are left out of
+  // it rather than deleted from it (`delete` would leave the merged map, a stored object's read by
+  // everyone after, in V8's slow dictionary mode); directives write into it.
   let drops = false;
+  let directives = false;
   for (const key in patch) {
-    if (patch[key] === null && key in original) {
-      drops = true;
-      break;
-    }
+    if (!drops && patch[key] === null && key in original) drops = true;
+    if (key.charCodeAt(0) === 36 /* $ */) directives = true;
   }
-  let out: JsonObject;
+  // Otherwise the copy is made at the first member that changes: none, and `original` is the result.
+  let out: JsonObject | undefined;
   if (drops) {
     out = {};
     for (const key in original) if (patch[key] !== null) out[key] = original[key];
-  } else out = { ...original };
-  // Directives first (a patch without any, the common case, skips their passes).
-  let handled: Set<string> | undefined;
-  for (const key in patch) {
-    if (key.charCodeAt(0) === 36 /* $ */) {
-      handled = applyDirectives(out, patch, meta);
-      break;
-    }
-  }
+  } else if (directives) out = { ...original };
+  const handled = directives ? applyDirectives(out!, patch, meta) : undefined;
 
   for (const key in patch) {
     if (handled?.has(key)) continue;
     const patchValue = patch[key];
     if (patchValue === null) {
-      if (key in out) delete out[key];
+      if (out && key in out) delete out[key];
       continue;
     }
-    const current = out[key];
-    const fm = meta?.fields?.[key];
+    const current = out ? out[key] : original[key];
+    const fm = meta?.fields.get(key);
+    let merged: unknown;
     if (current === undefined || current === null || typeof current !== typeof patchValue || Array.isArray(current) !== Array.isArray(patchValue)) {
-      setStripped(out, key, withoutNullMembers(patchValue));
+      merged = stripDirectives(withoutNullMembers(patchValue));
+      if (merged === DROP) {
+        if (key in (out ?? original)) delete (out ??= { ...original })[key];
+        continue;
+      }
     } else if (isPlainObject(current)) {
-      out[key] = fm?.patch === "replace" ? patchValue : mergeMap(current, patchValue as JsonObject, fm?.type, key);
+      merged = fm?.replace ? patchValue : mergeMap(current, patchValue as JsonObject, fm?.type, key);
     } else if (Array.isArray(current)) {
-      out[key] = isMergeStrategy(fm) ? mergeList(current, patchValue as unknown[], fm!, key) : patchValue;
+      merged = fm?.merge ? mergeList(current, patchValue as unknown[], fm, key) : patchValue;
     } else {
-      out[key] = patchValue;
+      merged = patchValue;
     }
+    if (out) out[key] = merged;
+    else if (merged !== current || !(key in original)) (out = { ...original })[key] = merged;
   }
-  return out;
+  return out ?? original;
 }
 
 /** `$retainKeys`, `$setElementOrder/<list>` and `$deleteFromPrimitiveList/<list>` of `patch`, applied to `out`; returns the patch keys they handled. */
-function applyDirectives(out: JsonObject, patch: JsonObject, meta: TypeMeta | undefined): Set<string> {
+function applyDirectives(out: JsonObject, patch: JsonObject, meta: PatchStruct | undefined): Set<string> {
   const handled = new Set<string>();
+  // The directive keys in patch order, gathered in one pass: retainKeys apply first, then every
+  // setElementOrder, then every deleteFromPrimitiveList.
+  let orders: string[] | undefined;
+  let deletions: string[] | undefined;
+  for (const key in patch) {
+    if (key.charCodeAt(0) !== 36 /* $ */) continue;
+    if (key.startsWith(SET_ELEMENT_ORDER)) (orders ??= []).push(key);
+    else if (key.startsWith(DELETE_FROM_PRIMITIVE_LIST)) (deletions ??= []).push(key);
+  }
   const retainKeys = patch[RETAIN_KEYS];
   if (retainKeys !== undefined) {
     handled.add(RETAIN_KEYS);
     if (!Array.isArray(retainKeys)) throw badRequest("invalid patch format of retainKeys");
     const keep = new Set(retainKeys);
-    for (const [k, v] of Object.entries(patch)) {
-      if (v === null || k === RETAIN_KEYS || k.startsWith(DELETE_FROM_PRIMITIVE_LIST) || k.startsWith(SET_ELEMENT_ORDER)) continue;
+    for (const k in patch) {
+      if (patch[k] === null || k === RETAIN_KEYS || k.startsWith(DELETE_FROM_PRIMITIVE_LIST) || k.startsWith(SET_ELEMENT_ORDER)) continue;
       if (!keep.has(k)) throw badRequest("invalid patch format of retainKeys");
     }
     for (const k of Object.keys(out)) if (!keep.has(k)) delete out[k];
   }
 
-  for (const [key, order] of Object.entries(patch)) {
-    if (!key.startsWith(SET_ELEMENT_ORDER)) continue;
-    handled.add(key);
-    const field = key.slice(SET_ELEMENT_ORDER.length);
-    handled.add(field);
-    applySetElementOrder(out, field, order, patch, meta?.fields?.[field]);
+  if (orders) {
+    for (const key of orders) {
+      handled.add(key);
+      const field = key.slice(SET_ELEMENT_ORDER.length);
+      handled.add(field);
+      applySetElementOrder(out, field, patch[key], patch, meta?.fields.get(field));
+    }
   }
 
-  for (const [key, values] of Object.entries(patch)) {
-    if (!key.startsWith(DELETE_FROM_PRIMITIVE_LIST)) continue;
-    handled.add(key);
-    const field = key.slice(DELETE_FROM_PRIMITIVE_LIST.length);
-    const current = out[field];
-    if (!Array.isArray(current)) continue;
-    if (!Array.isArray(values)) throw badRequest("invalid patch format of primitive list");
-    const remove = new Set(values);
-    out[field] = current.filter((v) => !remove.has(v));
+  if (deletions) {
+    for (const key of deletions) {
+      handled.add(key);
+      const field = key.slice(DELETE_FROM_PRIMITIVE_LIST.length);
+      const current = out[field];
+      if (!Array.isArray(current)) continue;
+      const values = patch[key];
+      if (!Array.isArray(values)) throw badRequest("invalid patch format of primitive list");
+      const remove = new Set(values);
+      out[field] = current.filter((v) => !remove.has(v));
+    }
   }
   return handled;
 }
 
 /** `$setElementOrder/<field>`: merges the list (if patched) and orders it as the directive says. */
-function applySetElementOrder(out: JsonObject, field: string, order: unknown, patch: JsonObject, fm: FieldMeta | undefined): void {
+function applySetElementOrder(out: JsonObject, field: string, order: unknown, patch: JsonObject, fm: PatchField | undefined): void {
   if (!Array.isArray(order)) throw badRequest("invalid patch format of setElementOrder list");
   const original = out[field];
   const patched = patch[field];
@@ -146,7 +163,7 @@ function applySetElementOrder(out: JsonObject, field: string, order: unknown, pa
   let merged: unknown[];
   if (original !== undefined && patched === undefined) merged = original as unknown[];
   else if (original === undefined && Array.isArray(patched)) merged = stripDirectives(patched) as unknown[];
-  else if (Array.isArray(original) && Array.isArray(patched)) merged = isMergeStrategy(fm) ? mergeList(original, patched, fm!, field) : patched;
+  else if (Array.isArray(original) && Array.isArray(patched)) merged = fm?.merge ? mergeList(original, patched, fm, field) : patched;
   else return;
   // Already in the directive's order, item for item (a status rewritten in its own order): nothing to move.
   if (inSameOrder(merged, order, mergeKey)) {
@@ -159,28 +176,35 @@ function applySetElementOrder(out: JsonObject, field: string, order: unknown, pa
 
 function validatePatchOrder(patchList: unknown[], order: unknown[], mergeKey: string): void {
   if (order.length === 0 || patchList.length === 0) return;
-  const items = mergeKey ? patchList.filter((v) => !(isPlainObject(v) && v[DIRECTIVE] === "delete")) : patchList;
+  // Items carrying a directive take no place in the order (with a merge key, `$patch: delete` items
+  // are not even counted among those left over at the end).
   let p = 0;
   let o = 0;
-  while (p < items.length && o < order.length) {
-    if (isPlainObject(items[p]) && DIRECTIVE in (items[p] as JsonObject)) {
+  while (p < patchList.length && o < order.length) {
+    const item = patchList[p];
+    if (isPlainObject(item) && DIRECTIVE in item) {
       p++;
       continue;
     }
-    if (sameElement(items[p], order[o], mergeKey)) p++;
+    if (sameElement(item, order[o], mergeKey)) p++;
     o++;
   }
-  if (p < items.length && o >= order.length) {
+  if (mergeKey) while (p < patchList.length && isDeleteItem(patchList[p])) p++;
+  if (p < patchList.length && o >= order.length) {
     throw badRequest(`The order in patch list:\n${goValue(patchList)}\n doesn't match ${SET_ELEMENT_ORDER.slice(0, -1)} list:\n${goValue(order)}\n`);
   }
 }
 
+function isDeleteItem(v: unknown): boolean {
+  return isPlainObject(v) && v[DIRECTIVE] === "delete";
+}
+
 /** Merges two lists under the `merge` strategy: by merge key for maps, as a set for primitives. */
-function mergeList(original: unknown[], patch: unknown[], fm: FieldMeta, name: string): unknown[] {
+function mergeList(original: unknown[], patch: unknown[], fm: PatchField, name: string): unknown[] {
   if (original.length === 0 && patch.length === 0) return original;
-  const sample = original.find((v) => v !== null) ?? patch.find((v) => v !== null);
+  const sample = firstNonNull(original) ?? firstNonNull(patch);
   if (Array.isArray(sample)) throw unprocessablePatch("lists of lists are not supported");
-  const mergeKey = fm.mergeKey ?? "";
+  const mergeKey = fm.mergeKey;
   let merged: unknown[];
   if (!isPlainObject(sample)) {
     merged = dedupe([...original, ...patch]);
@@ -207,17 +231,33 @@ function mergeList(original: unknown[], patch: unknown[], fm: FieldMeta, name: s
     base = plain;
     patchItems = [];
   }
-  merged = [...base];
+  merged = base.slice();
+  let same = base === original;
   for (const item of patchItems) {
     if (!(mergeKey in item)) throw badRequest(`map: ${goValue(item)} does not contain declared merge key: ${mergeKey}`);
-    const at = merged.findIndex((o) => isPlainObject(o) && o[mergeKey] === item[mergeKey]);
-    if (at >= 0) merged[at] = mergeMap(merged[at] as JsonObject, item, fm.type, name);
-    else merged.push(stripDirectives(item));
+    const at = indexWithKey(merged, mergeKey, item[mergeKey]);
+    if (at >= 0) {
+      const prev = merged[at];
+      if ((merged[at] = mergeMap(prev as JsonObject, item, fm.type, name)) !== prev) same = false;
+    } else {
+      merged.push(stripDirectives(item));
+      same = false;
+    }
   }
-  // Patch items that were all in the list already, in its order: normalizing would keep the merged order.
-  if (!replace && keptOrder(merged, patchItems, mergeKey, base.length)) return merged;
+  // Patch items that were all in the list already, in its order: normalizing would keep the merged
+  // order — and the original list itself when they changed nothing in it.
+  if (!replace && keptOrder(merged, patchItems, mergeKey, base.length)) return same ? original : merged;
   const [inPatch, serverOnly] = partition(merged, patchItems, mergeKey);
   return normalizeElementOrder(inPatch, serverOnly, patchItems, base, mergeKey);
+}
+
+/** The index of the first map in `list` whose merge key holds `key`, or -1. */
+function indexWithKey(list: unknown[], mergeKey: string, key: unknown): number {
+  for (let i = 0; i < list.length; i++) {
+    const item = list[i];
+    if (isPlainObject(item) && item[mergeKey] === key) return i;
+  }
+  return -1;
 }
 
 /** `items` are `order`'s elements, one for one and in its order. */
@@ -255,10 +295,6 @@ function keptOrder(merged: unknown[], patchItems: JsonObject[], mergeKey: string
     last = at;
   }
   return true;
-}
-
-function isMergeStrategy(fm: FieldMeta | undefined): boolean {
-  return fm?.patch === "merge" || fm?.patch === "merge,retainKeys";
 }
 
 /** Splits `items` into those present in `by` and the rest, keeping order. */
@@ -326,12 +362,6 @@ function dedupe(values: unknown[]): unknown[] {
   return values.filter((v) => (seen.has(v) ? false : (seen.add(v), true)));
 }
 
-function setStripped(out: JsonObject, key: string, value: unknown): void {
-  const stripped = stripDirectives(value);
-  if (stripped === DROP) delete out[key];
-  else out[key] = stripped;
-}
-
 const DROP = Symbol("drop");
 
 /** Upstream's removeDirectives: maps carrying `$patch` are dropped, other directive keys kept out of the result. */
@@ -352,7 +382,8 @@ function stripDirectives(v: unknown): unknown {
   if (!isPlainObject(v)) return v;
   if (DIRECTIVE in v) return DROP;
   let out: JsonObject | undefined;
-  for (const [k, item] of Object.entries(v)) {
+  for (const k in v) {
+    const item = v[k];
     if (k === RETAIN_KEYS || k.startsWith(SET_ELEMENT_ORDER) || k.startsWith(DELETE_FROM_PRIMITIVE_LIST)) {
       out ??= { ...v };
       delete out[k];

@@ -22,22 +22,26 @@ export interface TypeMismatch {
 /**
  * A schema compiled for type checking: what JSON type a value must have and, for structs, arrays
  * and maps, the checkers of their members. Compiled once per schema node (lazily: the definitions
- * are recursive), then reused by every write.
+ * are recursive), then reused by every write. One class with every member set from the start, so
+ * that every read of a checker sees one object shape (literals of a few shapes made each such
+ * read a megamorphic load).
  */
-interface Checker {
-  /** `any` accepts every value; `scalar` is a number or a string (IntOrString, Quantity). */
-  readonly kind: "any" | "string" | "boolean" | "integer" | "number" | "scalar" | "array" | "object";
-  /** Go spelling of the type, for messages. */
-  readonly goType: string;
-  /** For structs: the struct's Go name (fields report it). */
-  readonly struct?: string;
-  /** Struct fields. */
-  fields?: Map<string, Checker>;
-  /** Array items, or map values. */
-  element?: Checker;
+class Checker {
+  constructor(
+    /** `any` accepts every value; `scalar` is a number or a string (IntOrString, Quantity). */
+    public kind: "any" | "string" | "boolean" | "integer" | "number" | "scalar" | "array" | "object",
+    /** Go spelling of the type, for messages. */
+    public goType: string,
+    /** For structs: the struct's Go name (fields report it). */
+    readonly struct: string | undefined = undefined,
+    /** Struct fields. */
+    public fields: Map<string, Checker> | undefined = undefined,
+    /** Array items, or map values. */
+    public element: Checker | undefined = undefined,
+  ) {}
 }
 
-const ANY: Checker = { kind: "any", goType: "interface {}" };
+const ANY = new Checker("any", "interface {}");
 const compiled = new WeakMap<SchemaObject, Checker>();
 
 function refName(schema: SchemaObject): string | undefined {
@@ -54,34 +58,36 @@ function compile(schema: SchemaObject): Checker {
     const parts = ref.split(".");
     const goType = `${parts[parts.length - 2]}.${parts[parts.length - 1]}`;
     if (!target) return ANY;
-    if (ref === QUANTITY || ref === INT_OR_STRING) return remember(schema, { kind: "scalar", goType });
+    if (ref === QUANTITY || ref === INT_OR_STRING) return remember(schema, new Checker("scalar", goType));
     // Placeholder first: recursive definitions (JSONSchemaProps) reach themselves.
-    const checker: Checker = { kind: "object", goType, struct: parts[parts.length - 1]! };
+    const checker = new Checker("object", goType, parts[parts.length - 1]!);
     compiled.set(schema, checker);
     const inner = compile(target);
-    Object.assign(checker, { kind: inner.kind, fields: inner.fields, element: inner.element });
+    checker.kind = inner.kind;
+    checker.fields = inner.fields;
+    checker.element = inner.element;
     return checker;
   }
   if (schema["x-kubernetes-preserve-unknown-fields"]) return remember(schema, ANY);
-  if (schema["x-kubernetes-int-or-string"] || schema.format === "int-or-string") return remember(schema, { kind: "scalar", goType: "intstr.IntOrString" });
+  if (schema["x-kubernetes-int-or-string"] || schema.format === "int-or-string") return remember(schema, new Checker("scalar", "intstr.IntOrString"));
   switch (schema.type ?? (schema.properties ? "object" : undefined)) {
     case "string":
-      return remember(schema, { kind: "string", goType: "string" });
+      return remember(schema, new Checker("string", "string"));
     case "boolean":
-      return remember(schema, { kind: "boolean", goType: "bool" });
+      return remember(schema, new Checker("boolean", "bool"));
     case "integer":
-      return remember(schema, { kind: "integer", goType: schema.format === "int64" ? "int64" : "int32" });
+      return remember(schema, new Checker("integer", schema.format === "int64" ? "int64" : "int32"));
     case "number":
-      return remember(schema, { kind: "number", goType: "float64" });
+      return remember(schema, new Checker("number", "float64"));
     case "array": {
-      const checker: Checker = { kind: "array", goType: "" };
+      const checker = new Checker("array", "");
       compiled.set(schema, checker);
       checker.element = schema.items ? compile(schema.items) : ANY;
-      (checker as { goType: string }).goType = `[]${checker.element.goType}`;
+      checker.goType = `[]${checker.element.goType}`;
       return checker;
     }
     case "object": {
-      const checker: Checker = { kind: "object", goType: "struct" };
+      const checker = new Checker("object", "struct");
       compiled.set(schema, checker);
       if (schema.properties) {
         checker.fields = new Map();
@@ -89,7 +95,7 @@ function compile(schema: SchemaObject): Checker {
       }
       if (typeof schema.additionalProperties === "object") {
         checker.element = compile(schema.additionalProperties);
-        if (!schema.properties) (checker as { goType: string }).goType = `map[string]${checker.element.goType}`;
+        if (!schema.properties) checker.goType = `map[string]${checker.element.goType}`;
       }
       return checker;
     }
