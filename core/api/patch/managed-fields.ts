@@ -3,8 +3,9 @@ import type { KubeObject } from "../object.js";
 import { rfc3339 } from "../time.js";
 import { isPlainObject, jsonEqual, type JsonObject } from "./json-value.js";
 import { patchMetaFor, UNKNOWN_KIND_META, type TypeMeta } from "./patch-meta.js";
-import { difference, fieldElement, fieldSetOfObject, fieldSetOfValue, fieldsV1Node, isEmptySet, isFieldsV1Node, listTypeOf, objectFieldsMatch, union, valueHasFieldSet, type FieldSet } from "./field-set.js";
-import { compareObjects, type FieldChanges } from "./field-compare.js";
+import { difference, fieldsV1Node, isEmptySet, isFieldsV1Node, union, type FieldSet } from "./field-set.js";
+import { compareObjects, createdFieldsMatch, type FieldChanges } from "./field-compare.js";
+import { zeroShapeFor, type ZeroShape } from "./zero-shape.js";
 
 /** One manager's fields: the decoded form of a managedFields entry. */
 export interface ManagerFields {
@@ -57,70 +58,30 @@ export function stripUntracked(set: FieldSet): FieldSet {
   return out;
 }
 
-/** The tracked fields an object sets on the main resource (no status, apiVersion, kind or server-set metadata). */
-export function trackedFieldSet(obj: JsonObject, meta: TypeMeta): FieldSet {
-  const out: Record<string, FieldSet> = {};
-  for (const key in obj) {
-    const value = obj[key];
-    if (value === undefined || key === "apiVersion" || key === "kind" || key === "status") continue;
-    if (key === "metadata" && isPlainObject(value)) {
-      const kept: JsonObject = {};
-      let any = false;
-      for (const mk in value) {
-        if (UNTRACKED_METADATA.has(mk) || value[mk] === undefined) continue;
-        kept[mk] = value[mk];
-        any = true;
-      }
-      const set = any ? fieldSetOfObject(kept, meta.fields?.["metadata"]?.type) : undefined;
-      if (set && !isEmptySet(set)) out["f:metadata"] = set;
-      continue;
-    }
-    const node = fieldSetOfValue(value, meta.fields?.[key]);
-    if (node) out[fieldElement(key)] = node;
-  }
-  return out;
-}
-
-const NO_FIELDS: FieldSet = Object.freeze({});
-const NO_KEYS: readonly string[] = Object.freeze([]);
+/** The object a create compares with: with a shape, the kind's zero value. */
+const NO_OBJECT: JsonObject = Object.freeze({});
 
 function isUntrackedMetadata(key: string): boolean {
   return UNTRACKED_METADATA.has(key);
 }
 
-/** Whether {@link trackedFieldSet} would give `set` for `obj`, key order included, without building it. */
-function hasTrackedFieldSet(obj: JsonObject, meta: TypeMeta, set: FieldSet): boolean {
-  const keys = Object.keys(set);
-  let j = 0;
-  for (const key in obj) {
-    const value = obj[key];
-    if (value === undefined || key === "apiVersion" || key === "kind" || key === "status") continue;
-    if (key === "metadata" && isPlainObject(value)) {
-      const metaType = meta.fields?.["metadata"]?.type;
-      if (keys[j] !== "f:metadata") {
-        // Metadata setting no tracked field has no node (an Event's name and namespace only).
-        if (!objectFieldsMatch(value, metaType, NO_FIELDS, NO_KEYS, 0, isUntrackedMetadata)) return false;
-        continue;
-      }
-      const node = set[keys[j++]!]!;
-      const nodeKeys = Object.keys(node);
-      if (nodeKeys.length === 0 || !objectFieldsMatch(value, metaType, node, nodeKeys, 0, isUntrackedMetadata)) return false;
-      continue;
-    }
-    const fm = meta.fields?.[key];
-    if (Array.isArray(value) && value.length === 0 && listTypeOf(fm).type !== "atomic") continue;
-    const pe = keys[j++];
-    if (pe !== fieldElement(key) || !valueHasFieldSet(value, fm, set[pe])) return false;
-  }
-  return j === keys.length;
+/** The tracked fields a create sets: what differs from the kind's zero value (with a shape; else from nothing). */
+export function createdFieldSet(obj: JsonObject, meta: TypeMeta, shape: ZeroShape | undefined): FieldSet {
+  const changes = trackedChanges(NO_OBJECT, obj, meta, undefined, shape);
+  // Zero scalars and null maps, lists and pointers the object sets are modified, not added.
+  return union(changes.added, changes.modified);
 }
 
-/** Compares two objects over the tracked fields only. */
-export function trackedChanges(oldObj: JsonObject, newObj: JsonObject, meta: TypeMeta, subresource: string | undefined): FieldChanges {
+/**
+ * Compares two objects over the tracked fields only, as their Go values when the kind's `shape`
+ * is known (built-in kinds; see zero-shape.ts). A create compares the new object with `{}`,
+ * which with a shape is the kind's zero value.
+ */
+export function trackedChanges(oldObj: JsonObject, newObj: JsonObject, meta: TypeMeta, subresource: string | undefined, shape?: ZeroShape): FieldChanges {
   const skipRoot = untrackedRootKey(subresource);
   // metadata (and its managedFields) is compared only when the write tracks it.
   const tracksMeta = !skipRoot("metadata");
-  const changes = tracksMeta ? compareObjects(withoutManagedFields(oldObj), withoutManagedFields(newObj), meta, skipRoot) : compareObjects(oldObj, newObj, meta, skipRoot);
+  const changes = tracksMeta ? compareObjects(withoutManagedFields(oldObj), withoutManagedFields(newObj), meta, skipRoot, shape) : compareObjects(oldObj, newObj, meta, skipRoot, shape);
   if (!tracksMeta) return changes;
   return { added: stripUntracked(changes.added), modified: stripUntracked(changes.modified), removed: stripUntracked(changes.removed) };
 }
@@ -128,6 +89,11 @@ export function trackedChanges(oldObj: JsonObject, newObj: JsonObject, meta: Typ
 /** The patch meta used for field tracking of a kind (custom resources: ObjectMeta's only). */
 export function trackingMetaFor(kind: string): TypeMeta {
   return patchMetaFor(kind) ?? UNKNOWN_KIND_META;
+}
+
+/** The Go shape a write of `obj` is compared with: its built-in kind's, none for custom resources (their own `meta`). */
+export function trackingShapeFor(obj: KubeObject | undefined, ownMeta: TypeMeta | undefined): ZeroShape | undefined {
+  return ownMeta || !obj?.kind ? undefined : zeroShapeFor(obj.apiVersion ?? "", obj.kind);
 }
 
 function withoutManagedFields(obj: JsonObject): JsonObject {
@@ -478,16 +444,16 @@ function sharedEntry(manager: string, operation: "Apply" | "Update", apiVersion:
 const recentCreateSets = new WeakMap<TypeMeta, FieldSet[]>();
 const RECENT_CREATE_SETS = 4;
 
-/** The set of a recent create of the kind that `obj` sets exactly (what {@link trackedFieldSet} would build), if any. */
-function recentCreateSetOf(meta: TypeMeta, obj: JsonObject): FieldSet | undefined {
+/** The set of a recent create of the kind that `obj` sets exactly (what {@link createdFieldSet} would build), if any. */
+function recentCreateSetOf(meta: TypeMeta, shape: ZeroShape | undefined, obj: JsonObject): FieldSet | undefined {
   const recent = recentCreateSets.get(meta);
-  if (recent) for (const known of recent) if (hasTrackedFieldSet(obj, meta, known)) return known;
+  if (recent) for (const known of recent) if (createdFieldsMatch(obj, meta, shape, known, untrackedByMain, isUntrackedMetadata)) return known;
   return undefined;
 }
 
 /**
- * Remembers `fields`, built from a create's object (in its order, which {@link hasTrackedFieldSet}
- * follows), as the kind's latest create set; the entries hold its interned set, in FieldsV1 order.
+ * Remembers `fields`, built from a create's object, as the kind's latest create set; the entries hold
+ * its interned set, in FieldsV1 order.
  */
 function rememberCreateSet(meta: TypeMeta, fields: FieldSet): void {
   let recent = recentCreateSets.get(meta);
@@ -560,13 +526,14 @@ export function managedFieldsAfterUpdate(oldObj: KubeObject | undefined, newObj:
     managersFromOld = true;
   }
 
+  const shape = trackingShapeFor(newObj, options.meta);
   if (!oldObj && !options.subresource && managers.size === 0) {
     // A create with no prior owners: the writer owns every tracked field it set.
-    const fields = recentCreateSetOf(meta, newObj as JsonObject) ?? trackedFieldSet(newObj as JsonObject, meta);
+    const fields = recentCreateSetOf(meta, shape, newObj as JsonObject) ?? createdFieldSet(newObj as JsonObject, meta, shape);
     if (isEmptySet(fields)) return [];
     return sharedCreateEntries(options.manager, apiVersion, formatTime(options.now), fields, meta);
   }
-  const changes = trackedChanges((oldObj ?? {}) as JsonObject, newObj as JsonObject, meta, options.subresource);
+  const changes = trackedChanges((oldObj ?? NO_OBJECT) as JsonObject, newObj as JsonObject, meta, options.subresource, shape);
   const taken = union(changes.added, changes.modified);
   if (isEmptySet(taken) && isEmptySet(changes.removed) && managersFromOld) {
     // Nothing tracked changed: keep the entries as they are (the common no-op / untracked write).
