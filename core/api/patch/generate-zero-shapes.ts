@@ -1,5 +1,6 @@
 /**
- * Development-time generator of core/api/patch/zero-shapes.json (read by zero-shape.ts): for every
+ * Development-time generator of core/api/patch/zero-shapes.json (read by zero-shape.ts; its input
+ * go-zero-fields.json is written by go-zero-fields/main.go from k8s.io/api's sources): for every
  * struct type of the built-in kinds, the fields its Go zero value has after conversion to JSON
  * (from go-zero-fields.json, transcribed from k8s.io/api's types.go at Kubernetes 1.32: non-pointer
  * structs, fields without `omitempty`) and the non-pointer scalars `omitempty` drops at their zero, the types of its struct-typed fields and which fields are maps (from the
