@@ -15,9 +15,26 @@ export interface FieldChanges {
  * made by copying the old one along the changed paths.
  */
 export function compareObjects(oldObj: JsonObject, newObj: JsonObject, meta: TypeMeta | undefined, skip?: (key: string) => boolean): FieldChanges {
-  const changes = new Sink();
+  const changes = new Sink(false);
   compareObjectInto(oldObj, newObj, meta, changes, skip);
   return { added: changes.added ?? {}, modified: changes.modified ?? {}, removed: changes.removed ?? {} };
+}
+
+/** What a write takes (the fields it added or changed, as one set) and the fields it removed: what field ownership needs. */
+export interface FieldTakes {
+  taken: FieldSet;
+  removed: FieldSet;
+}
+
+/**
+ * {@link compareObjects} with the added and modified fields found into one set: the set equals
+ * union(added, modified) (key order aside), without building the two and merging them. A path
+ * is found added, modified or below a compared node, never two of these, so nothing is merged.
+ */
+export function compareTakes(oldObj: JsonObject, newObj: JsonObject, meta: TypeMeta | undefined, skip?: (key: string) => boolean): FieldTakes {
+  const changes = new Sink(true);
+  compareObjectInto(oldObj, newObj, meta, changes, skip);
+  return { taken: changes.added ?? {}, removed: changes.removed ?? {} };
 }
 
 /**
@@ -30,6 +47,8 @@ class Sink {
   added: Record<string, FieldSet> | undefined = undefined;
   modified: Record<string, FieldSet> | undefined = undefined;
   removed: Record<string, FieldSet> | undefined = undefined;
+  /** Modified fields go into `added` (see {@link compareTakes}); the sinks below this one's nodes do the same. */
+  constructor(readonly merged: boolean) {}
 }
 
 function addTo(sink: Sink, pe: string, node: FieldSet): void {
@@ -37,7 +56,8 @@ function addTo(sink: Sink, pe: string, node: FieldSet): void {
 }
 
 function modifyIn(sink: Sink, pe: string, node: FieldSet): void {
-  (sink.modified ??= {})[pe] = node;
+  if (sink.merged) (sink.added ??= {})[pe] = node;
+  else (sink.modified ??= {})[pe] = node;
 }
 
 function removeFrom(sink: Sink, pe: string, node: FieldSet): void {
@@ -71,13 +91,13 @@ function compareObjectInto(oldObj: JsonObject, newObj: JsonObject, meta: TypeMet
 
 function compareValueInto(pe: string, ov: unknown, nv: unknown, fm: FieldMeta | undefined, sink: Sink): void {
   if (isPlainObject(ov) && isPlainObject(nv) && !isAtomicField(fm) && !isEmptyObject(ov) && !isEmptyObject(nv)) {
-    const sub = new Sink();
+    const sub = new Sink(sink.merged);
     compareObjectInto(ov, nv, fm?.type, sub);
     attach(sink, pe, sub);
     return;
   }
   if (Array.isArray(ov) && Array.isArray(nv) && listTypeOf(fm).type !== "atomic") {
-    const sub = new Sink();
+    const sub = new Sink(sink.merged);
     compareListInto(ov, nv, fm, sub);
     attach(sink, pe, sub);
     return;
@@ -105,7 +125,7 @@ function compareListInto(ov: unknown[], nv: unknown[], fm: FieldMeta | undefined
       const item = nv[i];
       if (old === item) continue;
       if (isPlainObject(old) && isPlainObject(item)) {
-        const sub = new Sink();
+        const sub = new Sink(sink.merged);
         compareObjectInto(old, item, fm?.type, sub);
         if (sub.added || sub.modified || sub.removed) attach(sink, itemPathElement(item, list, i), sub);
       } else if (!jsonEqual(old, item)) modifyIn(sink, itemPathElement(item, list, i), EMPTY_SET);
@@ -127,7 +147,7 @@ function compareListInto(ov: unknown[], nv: unknown[], fm: FieldMeta | undefined
     const old = before.get(pe);
     if (old === item || list.type !== "map") continue;
     if (isPlainObject(old) && isPlainObject(item)) {
-      const sub = new Sink();
+      const sub = new Sink(sink.merged);
       compareObjectInto(old, item, fm?.type, sub);
       attach(sink, pe, sub);
     } else if (!jsonEqual(old, item)) modifyIn(sink, pe, EMPTY_SET);

@@ -4,7 +4,7 @@ import { rfc3339 } from "../time.js";
 import { isPlainObject, jsonEqual, type JsonObject } from "./json-value.js";
 import { patchMetaFor, UNKNOWN_KIND_META, type TypeMeta } from "./patch-meta.js";
 import { difference, fieldElement, fieldSetOfObject, fieldSetOfValue, fieldsV1Node, isEmptySet, isFieldsV1Node, listTypeOf, objectFieldsMatch, union, valueHasFieldSet, type FieldSet } from "./field-set.js";
-import { compareObjects, type FieldChanges } from "./field-compare.js";
+import { compareObjects, compareTakes, type FieldChanges, type FieldTakes } from "./field-compare.js";
 
 /** One manager's fields: the decoded form of a managedFields entry. */
 export interface ManagerFields {
@@ -123,6 +123,15 @@ export function trackedChanges(oldObj: JsonObject, newObj: JsonObject, meta: Typ
   const changes = tracksMeta ? compareObjects(withoutManagedFields(oldObj), withoutManagedFields(newObj), meta, skipRoot) : compareObjects(oldObj, newObj, meta, skipRoot);
   if (!tracksMeta) return changes;
   return { added: stripUntracked(changes.added), modified: stripUntracked(changes.modified), removed: stripUntracked(changes.removed) };
+}
+
+/** {@link trackedChanges} as what the write takes (its added and modified fields, as one set) and removes. */
+export function trackedTakes(oldObj: JsonObject, newObj: JsonObject, meta: TypeMeta, subresource: string | undefined): FieldTakes {
+  const skipRoot = untrackedRootKey(subresource);
+  const tracksMeta = !skipRoot("metadata");
+  if (!tracksMeta) return compareTakes(oldObj, newObj, meta, skipRoot);
+  const takes = compareTakes(withoutManagedFields(oldObj), withoutManagedFields(newObj), meta, skipRoot);
+  return { taken: stripUntracked(takes.taken), removed: stripUntracked(takes.removed) };
 }
 
 /** The patch meta used for field tracking of a kind (custom resources: ObjectMeta's only). */
@@ -566,8 +575,8 @@ export function managedFieldsAfterUpdate(oldObj: KubeObject | undefined, newObj:
     if (isEmptySet(fields)) return [];
     return sharedCreateEntries(options.manager, apiVersion, formatTime(options.now), fields, meta);
   }
-  const changes = trackedChanges((oldObj ?? {}) as JsonObject, newObj as JsonObject, meta, options.subresource);
-  const taken = union(changes.added, changes.modified);
+  const changes = trackedTakes((oldObj ?? {}) as JsonObject, newObj as JsonObject, meta, options.subresource);
+  const taken = changes.taken;
   if (isEmptySet(taken) && isEmptySet(changes.removed) && managersFromOld) {
     // Nothing tracked changed: keep the entries as they are (the common no-op / untracked write).
     return (oldEntries as ManagedFieldsEntry[] | undefined) ?? [];
