@@ -160,13 +160,51 @@ export function managerKey(m: Pick<ManagerFields, "manager" | "operation" | "sub
 export function decodeManagedFields(entries: readonly ManagedFieldsEntry[] | undefined): Map<string, ManagerFields> {
   const out = new Map<string, ManagerFields>();
   for (const e of entries ?? []) {
-    if ((e.operation !== "Apply" && e.operation !== "Update") || !e.apiVersion || e.fieldsType !== "FieldsV1") return new Map();
-    const m: ManagerFields = { manager: e.manager ?? "", operation: e.operation, apiVersion: e.apiVersion, fields: (e.fieldsV1 as FieldSet | undefined) ?? {} };
-    if (e.subresource) m.subresource = e.subresource;
-    if (e.time) m.time = e.time;
+    const known = decodedEntries.get(e);
+    if (known !== undefined) {
+      out.set(known.key, known.fields);
+      continue;
+    }
+    const m = decodeEntry(e);
+    if (m === undefined) return new Map();
     out.set(managerKey(m), m);
   }
   return out;
+}
+
+/** One entry's manager fields; undefined when the entry is invalid. */
+function decodeEntry(e: ManagedFieldsEntry): ManagerFields | undefined {
+  if ((e.operation !== "Apply" && e.operation !== "Update") || !e.apiVersion || e.fieldsType !== "FieldsV1") return undefined;
+  const m: ManagerFields = { manager: e.manager ?? "", operation: e.operation, apiVersion: e.apiVersion, fields: (e.fieldsV1 as FieldSet | undefined) ?? {} };
+  if (e.subresource) m.subresource = e.subresource;
+  if (e.time) m.time = e.time;
+  return m;
+}
+
+/** An interned entry decoded: its manager fields (frozen: shared by every decode of the entry) and their key. */
+interface DecodedEntry {
+  readonly key: string;
+  readonly fields: ManagerFields;
+}
+
+/**
+ * The decoded form of each valid entry {@link sharedEntry} built, made with it: decoding a stored
+ * object's entries (every write to it) builds no manager fields and no key strings.
+ */
+const decodedEntries = new WeakMap<ManagedFieldsEntry, DecodedEntry>();
+/**
+ * The interned entry of each such decoded form: a manager the write leaves as it was is encoded
+ * as that entry again, which is what {@link sharedEntry} would find or build for it (equal members).
+ */
+const entriesOfDecoded = new WeakMap<ManagerFields, ManagedFieldsEntry>();
+
+/** Remembers the decoded form of `e`, an entry just built by {@link sharedEntry}. */
+function rememberDecoded(e: ManagedFieldsEntry): void {
+  const m = decodeEntry(e);
+  if (m === undefined) return;
+  Object.freeze(m);
+  decodedEntries.set(e, { key: managerKey(m), fields: m });
+  entriesOfDecoded.set(m, e);
 }
 
 /** Encodes manager sets as `metadata.managedFields`, sorted as apiserver sorts them. */
@@ -174,7 +212,7 @@ export function encodeManagedFields(managers: Iterable<ManagerFields>): ManagedF
   const entries: ManagedFieldsEntry[] = [];
   for (const m of managers) {
     if (isEmptySet(m.fields)) continue;
-    entries.push(sharedEntry(m.manager, m.operation, m.apiVersion, m.time, m.subresource, m.fields));
+    entries.push(entriesOfDecoded.get(m) ?? sharedEntry(m.manager, m.operation, m.apiVersion, m.time, m.subresource, m.fields));
   }
   // Insertion sort, stable as Array.prototype.sort (whose work array was a measurable part of every write's garbage): a few entries.
   for (let i = 1; i < entries.length; i++) {
@@ -467,6 +505,7 @@ function sharedEntry(manager: string, operation: "Apply" | "Update", apiVersion:
   e.fieldsType = "FieldsV1";
   e.fieldsV1 = shared.set as object;
   if (subresource) e.subresource = subresource;
+  rememberDecoded(e);
   if (internedEntries >= INTERN_LIMIT) {
     entriesBySet = new Map();
     createLists = new WeakMap();
@@ -559,6 +598,7 @@ export function managedFieldsAfterUpdate(oldObj: KubeObject | undefined, newObj:
   const apiVersion = newObj.apiVersion ?? oldObj?.apiVersion ?? "";
   const oldEntries = oldObj?.metadata?.managedFields;
   const newEntries = newObj.metadata?.managedFields;
+  if (!oldObj && !options.subresource && (newEntries === undefined || newEntries.length === 0)) return createEntries(newObj, options, meta, apiVersion);
   let managers: Map<string, ManagerFields>;
   let managersFromOld = false;
   if (!options.subresource && newEntries !== oldEntries && newEntries !== undefined) {
@@ -569,12 +609,7 @@ export function managedFieldsAfterUpdate(oldObj: KubeObject | undefined, newObj:
     managersFromOld = true;
   }
 
-  if (!oldObj && !options.subresource && managers.size === 0) {
-    // A create with no prior owners: the writer owns every tracked field it set.
-    const fields = recentCreateSetOf(meta, newObj as JsonObject) ?? trackedFieldSet(newObj as JsonObject, meta);
-    if (isEmptySet(fields)) return [];
-    return sharedCreateEntries(options.manager, apiVersion, formatTime(options.now), fields, meta);
-  }
+  if (!oldObj && !options.subresource && managers.size === 0) return createEntries(newObj, options, meta, apiVersion);
   const changes = trackedTakes((oldObj ?? {}) as JsonObject, newObj as JsonObject, meta, options.subresource);
   const taken = changes.taken;
   if (isEmptySet(taken) && isEmptySet(changes.removed) && managersFromOld) {
@@ -598,6 +633,13 @@ export function managedFieldsAfterUpdate(oldObj: KubeObject | undefined, newObj:
   }
   const entries = encodeManagedFields(managers.values());
   return oldEntries && jsonEqual(oldEntries, entries) ? (oldEntries as ManagedFieldsEntry[]) : entries;
+}
+
+/** A create with no prior owners: the writer owns every tracked field it set. */
+function createEntries(newObj: KubeObject, options: UpdateManagedFieldsOptions, meta: TypeMeta, apiVersion: string): ManagedFieldsEntry[] {
+  const fields = recentCreateSetOf(meta, newObj as JsonObject) ?? trackedFieldSet(newObj as JsonObject, meta);
+  if (isEmptySet(fields)) return [];
+  return sharedCreateEntries(options.manager, apiVersion, formatTime(options.now), fields, meta);
 }
 
 /** `obj` with `metadata.managedFields` set (reusing `previous` when equal, absent when empty). */
