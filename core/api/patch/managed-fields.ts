@@ -161,13 +161,16 @@ export function decodeManagedFields(entries: readonly ManagedFieldsEntry[] | und
   const out = new Map<string, ManagerFields>();
   for (const e of entries ?? []) {
     const known = decodedEntries.get(e);
-    if (known !== undefined) {
+    if (known) {
       out.set(known.key, known.fields);
       continue;
     }
     const m = decodeEntry(e);
     if (m === undefined) return new Map();
-    out.set(managerKey(m), m);
+    const key = managerKey(m);
+    // An interned entry decoded for the first time: its decoded form is kept for the next writes.
+    if (known === null) rememberDecoded(e, m, key);
+    out.set(key, m);
   }
   return out;
 }
@@ -188,22 +191,21 @@ interface DecodedEntry {
 }
 
 /**
- * The decoded form of each valid entry {@link sharedEntry} built, made with it: decoding a stored
- * object's entries (every write to it) builds no manager fields and no key strings.
+ * The decoded form of each entry {@link sharedEntry} built (null until it is first decoded; entries
+ * of other origins are absent): decoding a stored object's entries again (every write to it)
+ * builds no manager fields and no key strings.
  */
-const decodedEntries = new WeakMap<ManagedFieldsEntry, DecodedEntry>();
+const decodedEntries = new WeakMap<ManagedFieldsEntry, DecodedEntry | null>();
 /**
  * The interned entry of each such decoded form: a manager the write leaves as it was is encoded
  * as that entry again, which is what {@link sharedEntry} would find or build for it (equal members).
  */
 const entriesOfDecoded = new WeakMap<ManagerFields, ManagedFieldsEntry>();
 
-/** Remembers the decoded form of `e`, an entry just built by {@link sharedEntry}. */
-function rememberDecoded(e: ManagedFieldsEntry): void {
-  const m = decodeEntry(e);
-  if (m === undefined) return;
+/** Remembers `m` (frozen), keyed `key`, as the decoded form of `e`, an entry built by {@link sharedEntry}. */
+function rememberDecoded(e: ManagedFieldsEntry, m: ManagerFields, key: string): void {
   Object.freeze(m);
-  decodedEntries.set(e, { key: managerKey(m), fields: m });
+  decodedEntries.set(e, { key, fields: m });
   entriesOfDecoded.set(m, e);
 }
 
@@ -325,9 +327,14 @@ function lose(base: FieldSet, change: OwnershipChange): FieldSet {
   return difference(base, change.taken, change.removed);
 }
 
-/** The writer's fields after the write: its previous fields lose the change's, then it takes the taken ones. */
+/**
+ * The writer's fields after the write: its previous fields lose the change's, then it takes the
+ * taken ones. (base − taken − removed) ∪ taken is (base − removed) ∪ taken: what the writer takes
+ * again it keeps, so those paths are neither taken away nor rebuilt (a kubelet rewriting its
+ * conditions keeps its interned nodes for them).
+ */
 function loseAndTake(base: FieldSet, change: OwnershipChange): FieldSet {
-  return union(lose(base, change), change.taken);
+  return union(difference(base, change.removed), change.taken);
 }
 
 /** A set derived from a base: by which derivation and which change (with its hashes), and the interned result. */
@@ -505,7 +512,7 @@ function sharedEntry(manager: string, operation: "Apply" | "Update", apiVersion:
   e.fieldsType = "FieldsV1";
   e.fieldsV1 = shared.set as object;
   if (subresource) e.subresource = subresource;
-  rememberDecoded(e);
+  decodedEntries.set(e, null);
   if (internedEntries >= INTERN_LIMIT) {
     entriesBySet = new Map();
     createLists = new WeakMap();
