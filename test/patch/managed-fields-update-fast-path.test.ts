@@ -10,7 +10,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import fc from "fast-check";
 import type { ManagedFieldsEntry } from "kubernetes-types/meta/v1.js";
-import { createdFieldSet, decodeManagedFields, encodeManagedFields, managedFieldsAfterUpdate, managerKey, trackedChanges, formatTime, type ManagerFields } from "../../core/api/patch/managed-fields.js";
+import { createdFieldSet, decodeManagedFields, encodeManagedFields, managedFieldsAfterUpdate, managerKey, trackedChanges, trackedTakes, formatTime, type ManagerFields } from "../../core/api/patch/managed-fields.js";
 import { zeroShapeFor } from "../../core/api/patch/zero-shape.js";
 import { difference, isEmptySet, union } from "../../core/api/patch/field-set.js";
 import { patchMetaFor } from "../../core/api/patch/patch-meta.js";
@@ -88,6 +88,19 @@ test("property: chains of updates record what the plain computation gives, key o
       assert.is(JSON.stringify(fast), JSON.stringify(plain));
       for (const e of fast) assert.is(JSON.stringify(e.fieldsV1), fieldsV1Json(e.fieldsV1));
       current = { ...next, metadata: { ...next.metadata, managedFields: fast } };
+    }
+  }), { numRuns: 3000 });
+});
+
+test("property: what a write takes is the union of the fields it added and those it changed; it removes what the comparison removes", () => {
+  fc.assert(fc.property(labels, spec, status, write, (l, s, st, w) => {
+    const old: Obj = { apiVersion: "v1", kind: "Pod", metadata: { name: "p", namespace: "d", ...(l ? { labels: l } : {}) }, ...(s ? { spec: s } : {}), ...(st ? { status: st } : {}) };
+    const next: Obj = { ...old, metadata: { ...old.metadata, labels: w.labels ?? undefined }, spec: w.spec ?? old["spec"], status: w.status ?? undefined };
+    for (const subresource of [undefined, "status"]) {
+      const changes = trackedChanges(old, next, podMeta, subresource, podShape);
+      const takes = trackedTakes(old, next, podMeta, subresource, podShape);
+      assert.is(fieldsV1Json(takes.taken), fieldsV1Json(union(changes.added, changes.modified)));
+      assert.is(fieldsV1Json(takes.removed), fieldsV1Json(changes.removed));
     }
   }), { numRuns: 3000 });
 });

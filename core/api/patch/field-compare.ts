@@ -20,9 +20,26 @@ export interface FieldChanges {
  * member itself (`.`) along with what it holds; scalars are members when they differ.
  */
 export function compareObjects(oldObj: JsonObject, newObj: JsonObject, meta: TypeMeta | undefined, skip?: (key: string) => boolean, shape?: ZeroShape): FieldChanges {
-  const changes = new Sink();
+  const changes = new Sink(false);
   compareObjectInto(oldObj, newObj, meta, shape, changes, skip);
   return { added: changes.added ?? {}, modified: changes.modified ?? {}, removed: changes.removed ?? {} };
+}
+
+/** What a write takes (the fields it added or changed, as one set) and the fields it removed: what field ownership needs. */
+export interface FieldTakes {
+  taken: FieldSet;
+  removed: FieldSet;
+}
+
+/**
+ * {@link compareObjects} with the added and modified fields found into one set: the set equals
+ * union(added, modified) (key order aside), without building the two and merging them. A path
+ * is found added, modified or below a compared node, never two of these, so nothing is merged.
+ */
+export function compareTakes(oldObj: JsonObject, newObj: JsonObject, meta: TypeMeta | undefined, skip?: (key: string) => boolean, shape?: ZeroShape): FieldTakes {
+  const changes = new Sink(true);
+  compareObjectInto(oldObj, newObj, meta, shape, changes, skip);
+  return { taken: changes.added ?? {}, removed: changes.removed ?? {} };
 }
 
 /**
@@ -35,6 +52,8 @@ class Sink {
   added: Record<string, FieldSet> | undefined = undefined;
   modified: Record<string, FieldSet> | undefined = undefined;
   removed: Record<string, FieldSet> | undefined = undefined;
+  /** Modified fields go into `added` (see {@link compareTakes}); the sinks below this one's nodes do the same. */
+  constructor(readonly merged: boolean) {}
 }
 
 function addTo(sink: Sink, pe: string, node: FieldSet): void {
@@ -42,7 +61,8 @@ function addTo(sink: Sink, pe: string, node: FieldSet): void {
 }
 
 function modifyIn(sink: Sink, pe: string, node: FieldSet): void {
-  (sink.modified ??= {})[pe] = node;
+  if (sink.merged) (sink.added ??= {})[pe] = node;
+  else (sink.modified ??= {})[pe] = node;
 }
 
 function removeFrom(sink: Sink, pe: string, node: FieldSet): void {
@@ -88,19 +108,19 @@ function compareObjectInto(oldObj: JsonObject, newObj: JsonObject, meta: TypeMet
 function compareValueInto(pe: string, ov: unknown, nv: unknown, fm: FieldMeta | undefined, shape: ZeroShape | undefined, sink: Sink): void {
   // null is the zero of a map or list: compared as an empty one (the node itself stays).
   if (isPlainObject(nv) && (ov === null || isPlainObject(ov)) && !isAtomicField(fm)) {
-    const sub = new Sink();
+    const sub = new Sink(sink.merged);
     compareObjectInto(ov === null ? ZERO_STRUCT : (ov as JsonObject), nv, fm?.type, shape, sub);
     attach(sink, pe, sub);
     return;
   }
   if (isPlainObject(ov) && nv === null && !isAtomicField(fm)) {
-    const sub = new Sink();
+    const sub = new Sink(sink.merged);
     compareObjectInto(ov, ZERO_STRUCT, fm?.type, shape, sub);
     attach(sink, pe, sub);
     return;
   }
   if ((Array.isArray(nv) || nv === null) && (Array.isArray(ov) || ov === null) && (nv !== null || ov !== null) && listTypeOf(fm).type !== "atomic") {
-    const sub = new Sink();
+    const sub = new Sink(sink.merged);
     compareListInto((ov ?? NO_ITEMS) as unknown[], (nv ?? NO_ITEMS) as unknown[], fm, shape, sub);
     attach(sink, pe, sub);
     return;
@@ -132,7 +152,7 @@ function compareListInto(ov: readonly unknown[], nv: readonly unknown[], fm: Fie
       const item = nv[i];
       if (old === item) continue;
       if (isPlainObject(old) && isPlainObject(item)) {
-        const sub = new Sink();
+        const sub = new Sink(sink.merged);
         compareObjectInto(old, item, fm?.type, shape, sub);
         if (sub.added || sub.modified || sub.removed) attach(sink, itemPathElement(item, list, i), sub);
       } else if (!jsonEqual(old, item)) modifyIn(sink, itemPathElement(item, list, i), EMPTY_SET);
@@ -154,7 +174,7 @@ function compareListInto(ov: readonly unknown[], nv: readonly unknown[], fm: Fie
     const old = before.get(pe);
     if (old === item || list.type !== "map") continue;
     if (isPlainObject(old) && isPlainObject(item)) {
-      const sub = new Sink();
+      const sub = new Sink(sink.merged);
       compareObjectInto(old, item, fm?.type, shape, sub);
       attach(sink, pe, sub);
     } else if (!jsonEqual(old, item)) modifyIn(sink, pe, EMPTY_SET);

@@ -4,7 +4,7 @@ import { rfc3339 } from "../time.js";
 import { isPlainObject, jsonEqual, type JsonObject } from "./json-value.js";
 import { patchMetaFor, UNKNOWN_KIND_META, type TypeMeta } from "./patch-meta.js";
 import { difference, fieldsV1Node, isEmptySet, isFieldsV1Node, union, type FieldSet } from "./field-set.js";
-import { compareObjects, createdFieldsMatch, type FieldChanges } from "./field-compare.js";
+import { compareObjects, compareTakes, createdFieldsMatch, type FieldChanges, type FieldTakes } from "./field-compare.js";
 import { zeroShapeFor, type ZeroShape } from "./zero-shape.js";
 
 /** One manager's fields: the decoded form of a managedFields entry. */
@@ -67,9 +67,8 @@ function isUntrackedMetadata(key: string): boolean {
 
 /** The tracked fields a create sets: what differs from the kind's zero value (with a shape; else from nothing). */
 export function createdFieldSet(obj: JsonObject, meta: TypeMeta, shape: ZeroShape | undefined): FieldSet {
-  const changes = trackedChanges(NO_OBJECT, obj, meta, undefined, shape);
-  // Zero scalars and null maps, lists and pointers the object sets are modified, not added.
-  return union(changes.added, changes.modified);
+  // Added and modified (zero scalars, null maps, lists and pointers the object sets) as one set.
+  return trackedTakes(NO_OBJECT, obj, meta, undefined, shape).taken;
 }
 
 /**
@@ -84,6 +83,15 @@ export function trackedChanges(oldObj: JsonObject, newObj: JsonObject, meta: Typ
   const changes = tracksMeta ? compareObjects(withoutManagedFields(oldObj), withoutManagedFields(newObj), meta, skipRoot, shape) : compareObjects(oldObj, newObj, meta, skipRoot, shape);
   if (!tracksMeta) return changes;
   return { added: stripUntracked(changes.added), modified: stripUntracked(changes.modified), removed: stripUntracked(changes.removed) };
+}
+
+/** {@link trackedChanges} as what the write takes (its added and modified fields, as one set) and removes. */
+export function trackedTakes(oldObj: JsonObject, newObj: JsonObject, meta: TypeMeta, subresource: string | undefined, shape?: ZeroShape): FieldTakes {
+  const skipRoot = untrackedRootKey(subresource);
+  const tracksMeta = !skipRoot("metadata");
+  if (!tracksMeta) return compareTakes(oldObj, newObj, meta, skipRoot, shape);
+  const takes = compareTakes(withoutManagedFields(oldObj), withoutManagedFields(newObj), meta, skipRoot, shape);
+  return { taken: stripUntracked(takes.taken), removed: stripUntracked(takes.removed) };
 }
 
 /** The patch meta used for field tracking of a kind (custom resources: ObjectMeta's only). */
@@ -117,13 +125,53 @@ export function managerKey(m: Pick<ManagerFields, "manager" | "operation" | "sub
 export function decodeManagedFields(entries: readonly ManagedFieldsEntry[] | undefined): Map<string, ManagerFields> {
   const out = new Map<string, ManagerFields>();
   for (const e of entries ?? []) {
-    if ((e.operation !== "Apply" && e.operation !== "Update") || !e.apiVersion || e.fieldsType !== "FieldsV1") return new Map();
-    const m: ManagerFields = { manager: e.manager ?? "", operation: e.operation, apiVersion: e.apiVersion, fields: (e.fieldsV1 as FieldSet | undefined) ?? {} };
-    if (e.subresource) m.subresource = e.subresource;
-    if (e.time) m.time = e.time;
-    out.set(managerKey(m), m);
+    const known = decodedEntries.get(e);
+    if (known) {
+      out.set(known.key, known.fields);
+      continue;
+    }
+    const m = decodeEntry(e);
+    if (m === undefined) return new Map();
+    const key = managerKey(m);
+    // An interned entry decoded for the first time: its decoded form is kept for the next writes.
+    if (known === null) rememberDecoded(e, m, key);
+    out.set(key, m);
   }
   return out;
+}
+
+/** One entry's manager fields; undefined when the entry is invalid. */
+function decodeEntry(e: ManagedFieldsEntry): ManagerFields | undefined {
+  if ((e.operation !== "Apply" && e.operation !== "Update") || !e.apiVersion || e.fieldsType !== "FieldsV1") return undefined;
+  const m: ManagerFields = { manager: e.manager ?? "", operation: e.operation, apiVersion: e.apiVersion, fields: (e.fieldsV1 as FieldSet | undefined) ?? {} };
+  if (e.subresource) m.subresource = e.subresource;
+  if (e.time) m.time = e.time;
+  return m;
+}
+
+/** An interned entry decoded: its manager fields (frozen: shared by every decode of the entry) and their key. */
+interface DecodedEntry {
+  readonly key: string;
+  readonly fields: ManagerFields;
+}
+
+/**
+ * The decoded form of each entry {@link sharedEntry} built (null until it is first decoded; entries
+ * of other origins are absent): decoding a stored object's entries again (every write to it)
+ * builds no manager fields and no key strings.
+ */
+const decodedEntries = new WeakMap<ManagedFieldsEntry, DecodedEntry | null>();
+/**
+ * The interned entry of each such decoded form: a manager the write leaves as it was is encoded
+ * as that entry again, which is what {@link sharedEntry} would find or build for it (equal members).
+ */
+const entriesOfDecoded = new WeakMap<ManagerFields, ManagedFieldsEntry>();
+
+/** Remembers `m` (frozen), keyed `key`, as the decoded form of `e`, an entry built by {@link sharedEntry}. */
+function rememberDecoded(e: ManagedFieldsEntry, m: ManagerFields, key: string): void {
+  Object.freeze(m);
+  decodedEntries.set(e, { key, fields: m });
+  entriesOfDecoded.set(m, e);
 }
 
 /** Encodes manager sets as `metadata.managedFields`, sorted as apiserver sorts them. */
@@ -131,7 +179,7 @@ export function encodeManagedFields(managers: Iterable<ManagerFields>): ManagedF
   const entries: ManagedFieldsEntry[] = [];
   for (const m of managers) {
     if (isEmptySet(m.fields)) continue;
-    entries.push(sharedEntry(m.manager, m.operation, m.apiVersion, m.time, m.subresource, m.fields));
+    entries.push(entriesOfDecoded.get(m) ?? sharedEntry(m.manager, m.operation, m.apiVersion, m.time, m.subresource, m.fields));
   }
   // Insertion sort, stable as Array.prototype.sort (whose work array was a measurable part of every write's garbage): a few entries.
   for (let i = 1; i < entries.length; i++) {
@@ -244,9 +292,14 @@ function lose(base: FieldSet, change: OwnershipChange): FieldSet {
   return difference(base, change.taken, change.removed);
 }
 
-/** The writer's fields after the write: its previous fields lose the change's, then it takes the taken ones. */
+/**
+ * The writer's fields after the write: its previous fields lose the change's, then it takes the
+ * taken ones. (base − taken − removed) ∪ taken is (base − removed) ∪ taken: what the writer takes
+ * again it keeps, so those paths are neither taken away nor rebuilt (a kubelet rewriting its
+ * conditions keeps its interned nodes for them).
+ */
 function loseAndTake(base: FieldSet, change: OwnershipChange): FieldSet {
-  return union(lose(base, change), change.taken);
+  return union(difference(base, change.removed), change.taken);
 }
 
 /** A set derived from a base: by which derivation and which change (with its hashes), and the interned result. */
@@ -424,6 +477,7 @@ function sharedEntry(manager: string, operation: "Apply" | "Update", apiVersion:
   e.fieldsType = "FieldsV1";
   e.fieldsV1 = shared.set as object;
   if (subresource) e.subresource = subresource;
+  decodedEntries.set(e, null);
   if (internedEntries >= INTERN_LIMIT) {
     entriesBySet = new Map();
     createLists = new WeakMap();
@@ -516,6 +570,7 @@ export function managedFieldsAfterUpdate(oldObj: KubeObject | undefined, newObj:
   const apiVersion = newObj.apiVersion ?? oldObj?.apiVersion ?? "";
   const oldEntries = oldObj?.metadata?.managedFields;
   const newEntries = newObj.metadata?.managedFields;
+  if (!oldObj && !options.subresource && (newEntries === undefined || newEntries.length === 0)) return createEntries(newObj, options, meta, apiVersion, trackingShapeFor(newObj, options.meta));
   let managers: Map<string, ManagerFields>;
   let managersFromOld = false;
   if (!options.subresource && newEntries !== oldEntries && newEntries !== undefined) {
@@ -527,14 +582,9 @@ export function managedFieldsAfterUpdate(oldObj: KubeObject | undefined, newObj:
   }
 
   const shape = trackingShapeFor(newObj, options.meta);
-  if (!oldObj && !options.subresource && managers.size === 0) {
-    // A create with no prior owners: the writer owns every tracked field it set.
-    const fields = recentCreateSetOf(meta, shape, newObj as JsonObject) ?? createdFieldSet(newObj as JsonObject, meta, shape);
-    if (isEmptySet(fields)) return [];
-    return sharedCreateEntries(options.manager, apiVersion, formatTime(options.now), fields, meta);
-  }
-  const changes = trackedChanges((oldObj ?? NO_OBJECT) as JsonObject, newObj as JsonObject, meta, options.subresource, shape);
-  const taken = union(changes.added, changes.modified);
+  if (!oldObj && !options.subresource && managers.size === 0) return createEntries(newObj, options, meta, apiVersion, shape);
+  const changes = trackedTakes((oldObj ?? NO_OBJECT) as JsonObject, newObj as JsonObject, meta, options.subresource, shape);
+  const taken = changes.taken;
   if (isEmptySet(taken) && isEmptySet(changes.removed) && managersFromOld) {
     // Nothing tracked changed: keep the entries as they are (the common no-op / untracked write).
     return (oldEntries as ManagedFieldsEntry[] | undefined) ?? [];
@@ -556,6 +606,13 @@ export function managedFieldsAfterUpdate(oldObj: KubeObject | undefined, newObj:
   }
   const entries = encodeManagedFields(managers.values());
   return oldEntries && jsonEqual(oldEntries, entries) ? (oldEntries as ManagedFieldsEntry[]) : entries;
+}
+
+/** A create with no prior owners: the writer owns every tracked field it set. */
+function createEntries(newObj: KubeObject, options: UpdateManagedFieldsOptions, meta: TypeMeta, apiVersion: string, shape: ZeroShape | undefined): ManagedFieldsEntry[] {
+  const fields = recentCreateSetOf(meta, shape, newObj as JsonObject) ?? createdFieldSet(newObj as JsonObject, meta, shape);
+  if (isEmptySet(fields)) return [];
+  return sharedCreateEntries(options.manager, apiVersion, formatTime(options.now), fields, meta);
 }
 
 /** `obj` with `metadata.managedFields` set (reusing `previous` when equal, absent when empty). */
