@@ -13,6 +13,9 @@ import {
 import { applyJsonPatch } from "../api/patch/json-patch.js";
 import { applyMergePatch } from "../api/patch/merge-patch.js";
 import { applyStrategicMergePatch } from "../api/patch/strategic-merge-patch.js";
+import { asGoJson } from "../api/patch/go-json.js";
+import { zeroShapeFor } from "../api/patch/zero-shape.js";
+import type { JsonObject } from "../api/patch/json-value.js";
 import { listPrefix, objectStorageKey } from "../store/keys.js";
 import { ContinueExpiredError } from "../store/continue-token.js";
 import { isStoreError, type Store, type StoreEvent, type StoreWatch } from "../store/store.js";
@@ -28,7 +31,7 @@ import { FieldManager } from "./field-manager.js";
 import { evictPod } from "./eviction.js";
 import { AdmissionChain } from "./admission-chain.js";
 import { checkPreconditions, deletedResult, deletionComplete, markForDeletion, validateFinalizerChange } from "./deletion.js";
-import { draftOf, keepAllButStatus, keepSystemMeta, pinnedVersion, reshareWithStored, shallowDraft, statusDraftOf, type Draft } from "./draft.js";
+import { draftOf, keepAllButStatus, keepSystemMeta, pinnedVersion, reshareWithStored, shallowDraft, statusDraftOf, toGoForm, type Draft } from "./draft.js";
 import { requestMatcher, requestSelectors, requestTrigger } from "./request-selectors.js";
 import { decodeTyped, typeMismatchError } from "./openapi/type-check.js";
 import { validateNamespaceFinalizeUpdate } from "../api/builtin/core/namespace.js";
@@ -247,7 +250,8 @@ export class ApiServer implements ApiServerApi {
 
   /** The create pipeline; `managedByApply` when server-side apply already recorded field ownership. */
   private async createObject(type: RegisteredType, namespace: string | undefined, body: KubeObject, options: WriteOptions, ctx: RequestContext, managedByApply: boolean): Promise<KubeObject> {
-    body = this.checkBody(type, body);
+    // Put in its Go form once, before it is stored (field tracking reads it as its Go value already).
+    body = this.checkBody(type, body, undefined, false);
     const draft = draftOf(body);
     this.applyScope(type, namespace, draft);
     const strategy = type.strategy;
@@ -276,6 +280,7 @@ export class ApiServer implements ApiServerApi {
       if (errors.length) throw invalid(type.descriptor.kind, type.descriptor.group, draft.metadata.name ?? "", errors);
       const validating = this.admission.validate("CREATE", type, undefined, draft, undefined, options, ctx);
       if (validating) await validating;
+      toGoForm(draft);
       if (options.dryRun?.includes("All")) {
         strategy.release?.(draft, this.strategyContext);
         return draft;
@@ -444,7 +449,8 @@ export class ApiServer implements ApiServerApi {
     // The applied configuration must name the endpoint's type (the field manager's version check).
     const d = type.descriptor;
     if (parsed.apiVersion !== formatApiVersion(d.group, d.version) || parsed.kind !== d.kind) throw badRequest(`invalid object type: ${groupVersionKindString(parsed)}`);
-    const applied = this.checkBody(type, parsed);
+    // An apply configuration is what the applier owns: checked, never filled with the type's zero fields.
+    const applied = this.checkBody(type, parsed, undefined, false);
     if (applied.metadata?.name && applied.metadata.name !== name) throw badRequest(`the name of the object (${applied.metadata.name}) does not match the name on the URL (${name})`);
     for (let attempt = 0; ; attempt++) {
       const current = await this.store.get(this.key(type, namespace, name));
@@ -539,6 +545,7 @@ export class ApiServer implements ApiServerApi {
       // A no-op write keeps the resourceVersion — unless the object is stored in an older storage
       // version (its encoding differs, as etcd3's byte comparison sees it): rewriting it is how
       // stored versions are migrated.
+      toGoForm(draft, current);
       if (!objectChanged(draft, current) && !this.storedInOlderVersion(type, stored)) return current;
       if (options.dryRun?.includes("All")) return draft;
       try {
@@ -762,7 +769,7 @@ export class ApiServer implements ApiServerApi {
    * Checks a body as decoding it into the kind's Go type would, and returns it as that type holds
    * it (nulls dropped or zeroed: never a null where later stages expect a value).
    */
-  private checkBody(type: RegisteredType, body: KubeObject, stored?: KubeObject): KubeObject {
+  private checkBody(type: RegisteredType, body: KubeObject, stored?: KubeObject, asGo = true): KubeObject {
     if (typeof body !== "object" || body === null || Array.isArray(body)) throw badRequest("the body of the request was not a JSON object");
     const d = type.descriptor;
     const expected = formatApiVersion(d.group, d.version);
@@ -771,7 +778,8 @@ export class ApiServer implements ApiServerApi {
     // What JSON decoding into the Go types refuses: a field of the wrong JSON type (never a 500 later on).
     const decoded = decodeTyped(d.group, d.version, d.kind, body, stored);
     if (decoded.mismatch) throw typeMismatchError(d.kind, d.version, decoded.mismatch);
-    return decoded.object;
+    // ...and the Go value it decodes to (zero structs there, omitempty zeros gone), as it is stored.
+    return asGo ? (asGoJson(decoded.object as JsonObject, zeroShapeFor(expected, d.kind), stored) as KubeObject) : decoded.object;
   }
 
   /**

@@ -1,5 +1,7 @@
 import { cloneJson, cloneSharing, reshared, withMember } from "../api/clone.js";
 import type { KubeObject } from "../api/object.js";
+import { asGoJson } from "../api/patch/go-json.js";
+import { zeroShapeFor } from "../api/patch/zero-shape.js";
 
 /** ObjectMeta without kubernetes-types' readonly markers: the server writes the system fields. */
 export type MutableMeta = { -readonly [K in keyof NonNullable<KubeObject["metadata"]>]: NonNullable<KubeObject["metadata"]>[K] };
@@ -142,4 +144,18 @@ function reshareMembers(obj: Record<string, unknown>, base: Record<string, unkno
     const shared = reshared(value, base[key]);
     if (shared !== value) obj[key] = shared;
   }
+}
+
+/**
+ * Puts a draft of a built-in kind in the form its Go type gives it back, as kube-apiserver stores
+ * it (core/api/patch/go-json.ts: `resources: {}`, a template's `creationTimestamp: null`, no
+ * `unavailableReplicas: 0`). Subtrees that are `old`'s own (the stored object's) are not walked.
+ */
+export function toGoForm(draft: Draft, old?: KubeObject): void {
+  const shape = draft.kind ? zeroShapeFor(draft.apiVersion ?? "", draft.kind) : undefined;
+  if (shape === undefined) return;
+  const out = asGoJson(draft as never, shape, old) as unknown as Draft;
+  if (out === draft) return;
+  for (const k of Object.keys(draft)) if (!(k in out)) delete draft[k];
+  for (const k in out) draft[k] = out[k];
 }

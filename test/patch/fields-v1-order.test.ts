@@ -44,20 +44,6 @@ function byteOrdered(set: FieldSet): FieldSet {
   return out;
 }
 
-/**
- * The set without `.` on the nodes of struct and map fields (list items keep theirs): upstream's
- * update compares the object with the type's empty one and also owns each map and list the write
- * added; kubesim does not (docs/differences.md).
- */
-function withoutAddedFieldMembers(set: FieldSet, item = false): FieldSet {
-  const out: Record<string, FieldSet> = {};
-  for (const k of Object.keys(set)) {
-    if (k === "." && !item && Object.keys(set).length > 1) continue;
-    out[k] = withoutAddedFieldMembers(set[k]!, k.startsWith("k:") || k.startsWith("v:"));
-  }
-  return out;
-}
-
 const now = new Date(Date.UTC(2026, 0, 1));
 
 test("upstream's fieldsV1 comes out byte for byte, whatever order the set was built in", () => {
@@ -73,20 +59,35 @@ test("a DaemonSet created through the API records upstream's set for its object,
   // The object as the API server answered the create (defaults applied), in its field order.
   const ds = JSON.parse(String.raw`{"kind":"DaemonSet","apiVersion":"apps/v1","metadata":{"name":"cdk-backdoor-daemonset","namespace":"kube-system","labels":{"k8s-app":"kube-proxy"},"annotations":{"deprecated.daemonset.template.generation":"1"}},"spec":{"selector":{"matchLabels":{"k8s-app":"kube-proxy"}},"template":{"metadata":{"labels":{"k8s-app":"kube-proxy"}},"spec":{"volumes":[{"name":"host-volume","hostPath":{"path":"/","type":""}}],"containers":[{"name":"cdk-backdoor-pod","image":"ubuntu","args":["/bin/sh","-c","touch /tmp/awesome_poc ; sleep 10000"],"resources":{},"volumeMounts":[{"name":"host-volume","mountPath":"/host-root"}],"terminationMessagePath":"/dev/termination-log","terminationMessagePolicy":"File","imagePullPolicy":"IfNotPresent","securityContext":{"capabilities":{"add":["NET_ADMIN","SYS_ADMIN","SYS_PTRACE","AUDIT_CONTROL","MKNOD","SETFCAP"]},"privileged":true}}],"restartPolicy":"Always","terminationGracePeriodSeconds":30,"dnsPolicy":"ClusterFirst","hostNetwork":true,"hostPID":true,"securityContext":{},"schedulerName":"default-scheduler"}},"updateStrategy":{"type":"RollingUpdate","rollingUpdate":{"maxUnavailable":1,"maxSurge":0}},"revisionHistoryLimit":10}}`) as KubeObject;
   const [entry] = managedFieldsAfterUpdate(undefined, ds, { manager: "Go-http-client", now });
-  assert.is(JSON.stringify(entry!.fieldsV1), JSON.stringify(withoutAddedFieldMembers(JSON.parse(SAMPLES["daemonSet"]!) as FieldSet)));
+  assert.is(JSON.stringify(entry!.fieldsV1), SAMPLES["daemonSet"]);
+});
+
+test("a ReplicaSet's pod and a kubelet's first status write record upstream's sets: `.` on what each write added", () => {
+  // The pod as kube-controller-manager created it (defaults applied), from the admission review the sample came with.
+  const pod = JSON.parse(String.raw`{"kind":"Pod","apiVersion":"v1","metadata":{"generateName":"demo-crd-resource-7d6c8b9f4-","namespace":"d","labels":{"appSelector":"demo","costCenter":"c1","custom-webhook.edcelvista.com/validate-always-allow":"true","pod-template-hash":"7d6c8b9f4","supportEmail":"a@b.c","tenantName":"t"},"annotations":{"kubectl.kubernetes.io/restartedAt":"2024-01-01T00:00:00Z"},"ownerReferences":[{"apiVersion":"apps/v1","kind":"ReplicaSet","name":"demo-crd-resource-7d6c8b9f4","uid":"ee15fb57-668f-4d47-b710-29e8c37fbc7b","controller":true,"blockOwnerDeletion":true}]},"spec":{"containers":[{"name":"demo-crd-resource","image":"busybox","command":["sleep","3600"],"resources":{},"terminationMessagePath":"/dev/termination-log","terminationMessagePolicy":"File","imagePullPolicy":"Always"}],"restartPolicy":"Always","terminationGracePeriodSeconds":30,"dnsPolicy":"ClusterFirst","securityContext":{},"schedulerName":"default-scheduler","enableServiceLinks":true}}`) as KubeObject;
+  const [created] = managedFieldsAfterUpdate(undefined, pod, { manager: "kube-controller-manager", now });
+  assert.is(JSON.stringify(created!.fieldsV1), SAMPLES["replicaSetPod"]);
+  // The kubelet's first status: the scheduler's condition was there (no `.` on conditions), the pod IPs were not.
+  const scheduled = { ...pod, spec: { ...(pod as { spec: object }).spec, nodeName: "n1" }, status: { phase: "Pending", conditions: [{ type: "PodScheduled", status: "True", lastProbeTime: null, lastTransitionTime: "2024-01-01T00:00:00Z" }], qosClass: "BestEffort" } } as KubeObject;
+  const condition = (type: string) => ({ type, status: "True", lastProbeTime: null, lastTransitionTime: "2024-01-01T00:00:01Z" });
+  const running = { ...scheduled, status: { phase: "Running", conditions: [condition("Initialized"), condition("Ready"), condition("ContainersReady"), { type: "PodScheduled", status: "True", lastProbeTime: null, lastTransitionTime: "2024-01-01T00:00:00Z" }], hostIP: "172.18.0.2", podIP: "10.244.0.8", podIPs: [{ ip: "10.244.0.8" }], startTime: "2024-01-01T00:00:00Z", containerStatuses: [{ name: "demo-crd-resource", ready: true, restartCount: 0, image: "busybox", imageID: "", started: true, state: { running: { startedAt: "2024-01-01T00:00:01Z" } }, lastState: {}, containerID: "containerd://1" }], qosClass: "BestEffort" } } as KubeObject;
+  const entries = managedFieldsAfterUpdate(scheduled, running, { manager: "kubelet", subresource: "status", now });
+  const kubelet = entries.find((e) => e.manager === "kubelet")!;
+  assert.is(JSON.stringify(kubelet.fieldsV1), SAMPLES["kubeletStatus"]);
 });
 
 test("managed fields a client sends back in another order are stored in upstream's order", () => {
   const svc = { apiVersion: "v1", kind: "Service", metadata: { name: "s", namespace: "d" }, spec: { ports: [{ port: 443, protocol: "TCP" }, { port: 80, protocol: "TCP" }] } } as KubeObject;
   const created = updateManagedFields(undefined, svc, { manager: "m", now });
   const ports = (o: KubeObject) => Object.keys(((o.metadata!.managedFields![0]!.fieldsV1 as Record<string, Record<string, FieldSet>>)["f:spec"]!["f:ports"]!));
-  assert.equal(ports(created), ['k:{"port":80,"protocol":"TCP"}', 'k:{"port":443,"protocol":"TCP"}']);
+  // The create added the list: it owns the list itself too (`.` first).
+  assert.equal(ports(created), [".", 'k:{"port":80,"protocol":"TCP"}', 'k:{"port":443,"protocol":"TCP"}']);
   // kubectl prints (and a replace sends back) keys in byte order: 443 before 80.
   const sent = { ...created, metadata: { ...created.metadata, managedFields: [{ ...created.metadata!.managedFields![0]!, manager: "other", fieldsV1: byteOrdered(created.metadata!.managedFields![0]!.fieldsV1 as FieldSet) as object }] } } as KubeObject;
-  assert.equal(Object.keys((sent.metadata!.managedFields![0]!.fieldsV1 as Record<string, Record<string, FieldSet>>)["f:spec"]!["f:ports"]!), ['k:{"port":443,"protocol":"TCP"}', 'k:{"port":80,"protocol":"TCP"}']);
+  assert.equal(Object.keys((sent.metadata!.managedFields![0]!.fieldsV1 as Record<string, Record<string, FieldSet>>)["f:spec"]!["f:ports"]!), [".", 'k:{"port":443,"protocol":"TCP"}', 'k:{"port":80,"protocol":"TCP"}']);
   const replaced = updateManagedFields(created, sent, { manager: "kubectl-replace", now });
   assert.is(replaced.metadata!.managedFields![0]!.manager, "other");
-  assert.equal(ports(replaced), ['k:{"port":80,"protocol":"TCP"}', 'k:{"port":443,"protocol":"TCP"}']);
+  assert.equal(ports(replaced), [".", 'k:{"port":80,"protocol":"TCP"}', 'k:{"port":443,"protocol":"TCP"}']);
 });
 
 test("path element order: kinds, Go string order, keys and values by value", () => {

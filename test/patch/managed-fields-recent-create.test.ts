@@ -1,18 +1,26 @@
 /**
  * A create whose object sets exactly the fields of a recent create of its kind reuses that set,
  * found by walking the object and the set side by side: differential check against building the
- * set (its FieldsV1 JSON, in upstream's order), over random pod-shaped objects.
+ * set (comparing the object with the kind's zero value; its FieldsV1 JSON, in upstream's order),
+ * over random pod-shaped objects.
  */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import fc from "fast-check";
-import { managedFieldsAfterUpdate, trackedFieldSet } from "../../core/api/patch/managed-fields.js";
-import { fieldSetOfValue, valueHasFieldSet } from "../../core/api/patch/field-set.js";
+import { createdFieldSet, managedFieldsAfterUpdate } from "../../core/api/patch/managed-fields.js";
+import { createdFieldsMatch } from "../../core/api/patch/field-compare.js";
 import { patchMetaFor } from "../../core/api/patch/patch-meta.js";
+import { zeroShapeFor } from "../../core/api/patch/zero-shape.js";
 import type { KubeObject } from "../../core/api/object.js";
 import { fieldsV1Json } from "./fields-v1-order.js";
 
 const podMeta = patchMetaFor("Pod")!;
+const podShape = zeroShapeFor("v1", "Pod");
+/** Keys no create tracks: the root's and metadata's (as the API server's create leaves them out). */
+const untrackedRoot = (k: string) => k === "apiVersion" || k === "kind" || k === "status";
+const untrackedMeta = (k: string) => ["name", "namespace", "creationTimestamp", "selfLink", "uid", "clusterName", "generation", "managedFields", "resourceVersion"].includes(k);
+const created = (obj: object) => createdFieldSet(obj as never, podMeta, podShape);
+const matches = (obj: object, set: object) => createdFieldsMatch(obj as never, podMeta, podShape, set as never, untrackedRoot, untrackedMeta);
 const now = new Date(Date.UTC(2026, 0, 1));
 const maybe = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined });
 const small = fc.constantFrom("a", "b");
@@ -38,13 +46,20 @@ const pod = fc.record({
   status: maybe(fc.record({ phase: small })),
 }, { requiredKeys: ["apiVersion", "kind", "metadata"] });
 
-test("property: a value matches a set only when building its set gives that set, key order included (duplicate items never match)", () => {
-  const specMeta = podMeta.fields!["spec"];
+/** Whether the object has a list with two items of one key (its set has one member for both: building it is the only way). */
+function hasDuplicateItems(obj: { metadata?: { finalizers?: string[]; ownerReferences?: { uid: string }[] }; spec?: { containers?: { name: string; ports?: { containerPort: number; protocol?: string }[]; env?: { name: string }[] }[]; volumes?: { name: string }[] } }): boolean {
+  const dup = (keys: string[]) => new Set(keys).size !== keys.length;
+  const cs = obj.spec?.containers ?? [];
+  return dup(obj.metadata?.finalizers ?? []) || dup((obj.metadata?.ownerReferences ?? []).map((o) => o.uid)) || dup((obj.spec?.volumes ?? []).map((v) => v.name)) || dup(cs.map((c) => c.name)) || cs.some((c) => dup((c.ports ?? []).map((p) => `${p.containerPort}/${p.protocol ?? "TCP"}`)) || dup((c.env ?? []).map((e) => e.name)));
+}
+
+test("property: an object matches a set only when building its set gives that set (duplicate items never match)", () => {
   fc.assert(fc.property(pod, pod, (a, b) => {
-    const sa = fieldSetOfValue(a.spec, specMeta);
-    const sb = fieldSetOfValue(b.spec, specMeta);
-    if (valueHasFieldSet(a.spec, specMeta, sb)) assert.is(JSON.stringify(sa), JSON.stringify(sb));
-    if (valueHasFieldSet(b.spec, specMeta, sa)) assert.is(JSON.stringify(sa), JSON.stringify(sb));
+    const sa = created(a);
+    const sb = created(b);
+    if (!hasDuplicateItems(a)) assert.ok(matches(a, sa), JSON.stringify(a));
+    if (matches(a, sb)) assert.is(fieldsV1Json(sa), fieldsV1Json(sb));
+    if (matches(b, sa)) assert.is(fieldsV1Json(sa), fieldsV1Json(sb));
   }), { numRuns: 3000 });
 });
 
@@ -52,7 +67,7 @@ test("property: creates record the set building it gives, whatever the kind's re
   fc.assert(fc.property(fc.array(pod, { minLength: 1, maxLength: 6 }), (objects) => {
     for (const obj of objects) {
       const entries = managedFieldsAfterUpdate(undefined, obj as unknown as KubeObject, { manager: "m", now });
-      const expected = trackedFieldSet(obj as never, podMeta);
+      const expected = created(obj);
       const recorded = entries[0]?.fieldsV1;
       assert.is(JSON.stringify(recorded ?? {}), fieldsV1Json(expected));
     }
@@ -66,12 +81,14 @@ test("a create like a recent one shares its set; a list with its own items does 
   assert.is(second[0]!.fieldsV1, first[0]!.fieldsV1);
   const other = managedFieldsAfterUpdate(undefined, { ...make("three"), spec: { containers: [{ name: "c", image: "nginx" }] } } as KubeObject, { manager: "rs", now });
   assert.is.not(other[0]!.fieldsV1, first[0]!.fieldsV1);
-  const specMeta = podMeta.fields!["spec"];
-  const spec = { containers: [{ name: "c", image: "nginx" }, { name: "d" }] };
-  assert.ok(valueHasFieldSet(spec, specMeta, fieldSetOfValue(spec, specMeta)));
-  assert.not.ok(valueHasFieldSet({ containers: [{ name: "d" }, { name: "c", image: "nginx" }] }, specMeta, fieldSetOfValue(spec, specMeta)));
-  assert.not.ok(valueHasFieldSet({ containers: [{ name: "c", image: "nginx" }, { name: "d", image: "x" }] }, specMeta, fieldSetOfValue(spec, specMeta)));
-  assert.equal(other[0]!.fieldsV1, { "f:metadata": { "f:labels": { "f:app": {} } }, "f:spec": { "f:containers": { 'k:{"name":"c"}': { ".": {}, "f:image": {}, "f:name": {} } } } });
+  const two = { metadata: { name: "p" }, spec: { containers: [{ name: "c", image: "nginx" }, { name: "d" }] } };
+  assert.ok(matches(two, created(two)));
+  // Items in another order make the same set; an item with another field does not.
+  assert.ok(matches({ metadata: { name: "p" }, spec: { containers: [{ name: "d" }, { name: "c", image: "nginx" }] } }, created(two)));
+  assert.not.ok(matches({ metadata: { name: "p" }, spec: { containers: [{ name: "c", image: "nginx" }, { name: "d", image: "x" }] } }, created(two)));
+  // The labels map is new (`.`); the containers list is null in the zero Pod (no `.`), its items are
+  // new, with their Go value's zero fields (`resources: {}`).
+  assert.equal(other[0]!.fieldsV1, { "f:metadata": { "f:labels": { ".": {}, "f:app": {} } }, "f:spec": { "f:containers": { 'k:{"name":"c"}': { ".": {}, "f:image": {}, "f:name": {}, "f:resources": {} } } } });
 });
 
 test("a create with a recent create's fields in another order records the same set, in FieldsV1 order", () => {
@@ -79,12 +96,12 @@ test("a create with a recent create's fields in another order records the same s
   const first = managedFieldsAfterUpdate(undefined, make({ app: "web", tier: "front" }), { manager: "order", now });
   const second = managedFieldsAfterUpdate(undefined, make({ tier: "front", app: "web" }), { manager: "order", now });
   const labelKeys = (entries: typeof first) => Object.keys((entries[0]!.fieldsV1 as Record<string, Record<string, object>>)["f:metadata"]!["f:labels"]!);
-  assert.equal(labelKeys(first), ["f:app", "f:tier"]);
-  assert.equal(labelKeys(second), ["f:app", "f:tier"]);
+  assert.equal(labelKeys(first), [".", "f:app", "f:tier"]);
+  assert.equal(labelKeys(second), [".", "f:app", "f:tier"]);
   assert.is(second[0]!.fieldsV1, first[0]!.fieldsV1);
   // The other order first: the same.
   const third = managedFieldsAfterUpdate(undefined, { ...make({ x: "1", tier: "front", app: "web" }), spec: { containers: [{ image: "nginx", name: "c" }] } } as KubeObject, { manager: "order", now });
-  assert.equal(labelKeys(third), ["f:app", "f:tier", "f:x"]);
+  assert.equal(labelKeys(third), [".", "f:app", "f:tier", "f:x"]);
 });
 
 test("an object whose metadata sets no tracked field (an Event: name and namespace) shares a recent create's set", () => {

@@ -1,6 +1,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { updateManagedFields } from "../../core/api/patch/index.js";
+import { decodeManagedFields, encodeManagedFields } from "../../core/api/patch/managed-fields.js";
 
 type WithFields = { metadata?: { managedFields?: { time?: string; fieldsV1?: unknown }[] } };
 const pod = (name: string, ip: string) => ({ apiVersion: "v1", kind: "Pod", metadata: { name, namespace: "d", labels: { app: "web" }, ownerReferences: [{ apiVersion: "apps/v1", kind: "ReplicaSet", name: "rs", uid: "1", controller: true }] }, spec: { containers: [{ name: "c", image: "i" }] }, status: { podIP: ip } });
@@ -23,6 +24,22 @@ test("equal managed fields are shared between objects, equal to what each would 
   assert.is(fieldsOf(a2).length, 2);
   assert.is(fieldsOf(a2).find((e) => e.fieldsV1 === fieldsOf(a)[0]!.fieldsV1), fieldsOf(a)[0]);
   assert.is(fieldsOf(a2)[1], fieldsOf(b2)[1], "the kubelet's equal status entries are one object");
+});
+
+test("an interned entry decodes to the same frozen manager fields every time; left unchanged, they encode to that entry", () => {
+  const now = new Date(Date.UTC(2026, 0, 1, 10, 0, 0));
+  const [entry] = fieldsOf(updateManagedFields(undefined, pod("a", "10.0.0.1") as never, { manager: "m", now })) as never[];
+  const [m] = decodeManagedFields([entry]).values();
+  const [again] = decodeManagedFields([entry]).values();
+  assert.is(again, m);
+  assert.ok(Object.isFrozen(m));
+  assert.is(encodeManagedFields([m!])[0], entry);
+  // A copy (a client's, a file's) decodes to fields of its own, encoded as equal to the interned entry.
+  const copy = JSON.parse(JSON.stringify(entry));
+  const [mine] = decodeManagedFields([copy]).values();
+  assert.is.not(mine, m);
+  assert.ok(!Object.isFrozen(mine));
+  assert.is(JSON.stringify(encodeManagedFields([mine!])[0]), JSON.stringify(entry));
 });
 
 test("different field sets are not merged", () => {
@@ -71,7 +88,8 @@ test("list items compared by key: reordered, repeated and changed keys", () => {
   assert.is(spec(reordered), '{"f:containers":{"k:{\\"name\\":\\"a\\"}":{"f:image":{}}}}');
   // A key renamed at the same position: one item removed, one added with all its fields.
   const renamed = updateManagedFields(created, { ...base, spec: { containers: [{ name: "a", image: "1" }, { name: "c", image: "1" }] } } as never, { manager: "n", now });
-  assert.is(spec(renamed), '{"f:containers":{"k:{\\"name\\":\\"c\\"}":{".":{},"f:image":{},"f:name":{}}}}');
+  // A new item's Go value has its zero fields too (a container's `resources: {}`).
+  assert.is(spec(renamed), '{"f:containers":{"k:{\\"name\\":\\"c\\"}":{".":{},"f:image":{},"f:name":{},"f:resources":{}}}}');
   assert.not.ok(JSON.stringify(fieldsOf(renamed)).includes('\\"b\\"'), "nobody owns the removed item");
 });
 

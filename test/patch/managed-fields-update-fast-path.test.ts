@@ -10,7 +10,8 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import fc from "fast-check";
 import type { ManagedFieldsEntry } from "kubernetes-types/meta/v1.js";
-import { decodeManagedFields, encodeManagedFields, managedFieldsAfterUpdate, managerKey, trackedChanges, trackedFieldSet, formatTime, type ManagerFields } from "../../core/api/patch/managed-fields.js";
+import { createdFieldSet, decodeManagedFields, encodeManagedFields, managedFieldsAfterUpdate, managerKey, trackedChanges, trackedTakes, formatTime, type ManagerFields } from "../../core/api/patch/managed-fields.js";
+import { zeroShapeFor } from "../../core/api/patch/zero-shape.js";
 import { difference, isEmptySet, union } from "../../core/api/patch/field-set.js";
 import { patchMetaFor } from "../../core/api/patch/patch-meta.js";
 import { jsonEqual } from "../../core/api/patch/json-value.js";
@@ -18,6 +19,7 @@ import type { KubeObject } from "../../core/api/object.js";
 import { fieldsV1Json } from "./fields-v1-order.js";
 
 const podMeta = patchMetaFor("Pod")!;
+const podShape = zeroShapeFor("v1", "Pod");
 type Obj = Record<string, unknown> & { metadata?: { managedFields?: ManagedFieldsEntry[] } & Record<string, unknown> };
 
 /** The plain computation of an update's entries (no memo, no skips, no recent-create match). */
@@ -26,10 +28,10 @@ function plainAfterUpdate(old: Obj | undefined, obj: Obj, manager: string, subre
   const managers = decodeManagedFields(oldEntries);
   const time = formatTime(now);
   if (!old && !subresource && managers.size === 0) {
-    const fields = trackedFieldSet(obj, podMeta);
+    const fields = createdFieldSet(obj, podMeta, podShape);
     return isEmptySet(fields) ? [] : encodeManagedFields([{ manager, operation: "Update", apiVersion: "v1", time, fields }]);
   }
-  const changes = trackedChanges(old ?? {}, obj, podMeta, subresource);
+  const changes = trackedChanges(old ?? {}, obj, podMeta, subresource, podShape);
   const taken = union(changes.added, changes.modified);
   if (isEmptySet(taken) && isEmptySet(changes.removed)) return oldEntries ?? [];
   for (const [key, m] of managers) managers.set(key, { ...m, fields: difference(difference(m.fields, taken), changes.removed) });
@@ -90,6 +92,19 @@ test("property: chains of updates record what the plain computation gives, key o
   }), { numRuns: 3000 });
 });
 
+test("property: what a write takes is the union of the fields it added and those it changed; it removes what the comparison removes", () => {
+  fc.assert(fc.property(labels, spec, status, write, (l, s, st, w) => {
+    const old: Obj = { apiVersion: "v1", kind: "Pod", metadata: { name: "p", namespace: "d", ...(l ? { labels: l } : {}) }, ...(s ? { spec: s } : {}), ...(st ? { status: st } : {}) };
+    const next: Obj = { ...old, metadata: { ...old.metadata, labels: w.labels ?? undefined }, spec: w.spec ?? old["spec"], status: w.status ?? undefined };
+    for (const subresource of [undefined, "status"]) {
+      const changes = trackedChanges(old, next, podMeta, subresource, podShape);
+      const takes = trackedTakes(old, next, podMeta, subresource, podShape);
+      assert.is(fieldsV1Json(takes.taken), fieldsV1Json(union(changes.added, changes.modified)));
+      assert.is(fieldsV1Json(takes.removed), fieldsV1Json(changes.removed));
+    }
+  }), { numRuns: 3000 });
+});
+
 test("a manager owning nothing the write changes keeps its entry; the writer's entry is its old set with the change", () => {
   const now = new Date(Date.UTC(2026, 0, 1));
   const pod = { apiVersion: "v1", kind: "Pod", metadata: { name: "p", namespace: "d", labels: { app: "web" } }, spec: { containers: [{ name: "c", image: "i" }] } } as Obj;
@@ -103,7 +118,9 @@ test("a manager owning nothing the write changes keeps its entry; the writer's e
   const s2 = { ...p2, status: { phase: "Running", podIP: "10.0.0.1", conditions: [{ type: "Ready", status: "True" }] } };
   const e2 = managedFieldsAfterUpdate(p2 as KubeObject, s2 as KubeObject, { manager: "kubelet", subresource: "status", now: new Date(now.getTime() + 1000) });
   assert.is(e2[0], created[0]);
-  assert.is(JSON.stringify(e2[1]!.fieldsV1), '{"f:status":{"f:conditions":{"k:{\\"type\\":\\"Ready\\"}":{".":{},"f:status":{},"f:type":{}}},"f:phase":{},"f:podIP":{}}}');
+  // The kubelet added the conditions list in its first write: it owns the list itself too (`.`), and
+  // the condition's null times (its Go value has them).
+  assert.is(JSON.stringify(e2[1]!.fieldsV1), '{"f:status":{"f:conditions":{".":{},"k:{\\"type\\":\\"Ready\\"}":{".":{},"f:lastProbeTime":{},"f:lastTransitionTime":{},"f:status":{},"f:type":{}}},"f:phase":{},"f:podIP":{}}}');
   assert.is(e2[1]!.time, "2026-01-01T00:00:01Z");
 });
 
@@ -112,7 +129,8 @@ test("items a write adds to a keyed list are members with their fields below the
   const pod = { apiVersion: "v1", kind: "Pod", metadata: { name: "p", namespace: "d" }, spec: { containers: [{ name: "c" }] }, status: { conditions: [{ type: "PodScheduled", status: "True" }] } } as Obj;
   const next = { ...pod, status: { conditions: [{ type: "Initialized", status: "True", reason: "r" }, { type: "PodScheduled", status: "True" }], containerStatuses: [{ name: "c" }] } } as Obj;
   const entries = managedFieldsAfterUpdate(pod as KubeObject, next as KubeObject, { manager: "kubelet", subresource: "status", now });
-  assert.is(JSON.stringify(entries.find((e) => e.manager === "kubelet")!.fieldsV1), '{"f:status":{"f:conditions":{"k:{\\"type\\":\\"Initialized\\"}":{".":{},"f:reason":{},"f:status":{},"f:type":{}}},"f:containerStatuses":{}}}');
+  // The conditions list was there (no `.` on it); containerStatuses is atomic (a leaf).
+  assert.is(JSON.stringify(entries.find((e) => e.manager === "kubelet")!.fieldsV1), '{"f:status":{"f:conditions":{"k:{\\"type\\":\\"Initialized\\"}":{".":{},"f:lastProbeTime":{},"f:lastTransitionTime":{},"f:reason":{},"f:status":{},"f:type":{}}},"f:containerStatuses":{}}}');
 });
 
 test.run();

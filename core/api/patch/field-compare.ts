@@ -1,6 +1,7 @@
 import { isPlainObject, jsonEqual, type JsonObject } from "./json-value.js";
 import type { FieldMeta, TypeMeta } from "./patch-meta.js";
-import { EMPTY_SET, fieldElement, fieldSetOfValue, isAtomicField, isEmptySet, itemPathElement, keyedItemFieldSet, listTypeOf, type FieldSet, type ListType } from "./field-set.js";
+import { EMPTY_SET, fieldElement, isAtomicField, isEmptySet, itemPathElement, listTypeOf, type FieldSet, type ListType } from "./field-set.js";
+import { presentInGo, shapeAt, ZERO_STRUCT, type ZeroShape } from "./zero-shape.js";
 
 /** What changed between two versions of an object, as field sets. */
 export interface FieldChanges {
@@ -12,12 +13,33 @@ export interface FieldChanges {
 /**
  * Compares two objects field by field (structured-merge-diff's Compare). Subtrees that are the same
  * reference are skipped, so the cost is proportional to the changed paths when the new object was
- * made by copying the old one along the changed paths.
+ * made by copying the old one along the changed paths. With the type's `shape`, both are compared
+ * as their Go values (see zero-shape.ts): a field the JSON leaves out but the Go value has (a
+ * non-pointer struct, a field without `omitempty`) is there as its zero, an empty map or list
+ * behind `omitempty` is not there. A map, struct or list that is there on one side only is a
+ * member itself (`.`) along with what it holds; scalars are members when they differ.
  */
-export function compareObjects(oldObj: JsonObject, newObj: JsonObject, meta: TypeMeta | undefined, skip?: (key: string) => boolean): FieldChanges {
-  const changes = new Sink();
-  compareObjectInto(oldObj, newObj, meta, changes, skip);
+export function compareObjects(oldObj: JsonObject, newObj: JsonObject, meta: TypeMeta | undefined, skip?: (key: string) => boolean, shape?: ZeroShape): FieldChanges {
+  const changes = new Sink(false);
+  compareObjectInto(oldObj, newObj, meta, shape, changes, skip);
   return { added: changes.added ?? {}, modified: changes.modified ?? {}, removed: changes.removed ?? {} };
+}
+
+/** What a write takes (the fields it added or changed, as one set) and the fields it removed: what field ownership needs. */
+export interface FieldTakes {
+  taken: FieldSet;
+  removed: FieldSet;
+}
+
+/**
+ * {@link compareObjects} with the added and modified fields found into one set: the set equals
+ * union(added, modified) (key order aside), without building the two and merging them. A path
+ * is found added, modified or below a compared node, never two of these, so nothing is merged.
+ */
+export function compareTakes(oldObj: JsonObject, newObj: JsonObject, meta: TypeMeta | undefined, skip?: (key: string) => boolean, shape?: ZeroShape): FieldTakes {
+  const changes = new Sink(true);
+  compareObjectInto(oldObj, newObj, meta, shape, changes, skip);
+  return { taken: changes.added ?? {}, removed: changes.removed ?? {} };
 }
 
 /**
@@ -30,6 +52,8 @@ class Sink {
   added: Record<string, FieldSet> | undefined = undefined;
   modified: Record<string, FieldSet> | undefined = undefined;
   removed: Record<string, FieldSet> | undefined = undefined;
+  /** Modified fields go into `added` (see {@link compareTakes}); the sinks below this one's nodes do the same. */
+  constructor(readonly merged: boolean) {}
 }
 
 function addTo(sink: Sink, pe: string, node: FieldSet): void {
@@ -37,55 +61,74 @@ function addTo(sink: Sink, pe: string, node: FieldSet): void {
 }
 
 function modifyIn(sink: Sink, pe: string, node: FieldSet): void {
-  (sink.modified ??= {})[pe] = node;
+  if (sink.merged) (sink.added ??= {})[pe] = node;
+  else (sink.modified ??= {})[pe] = node;
 }
 
 function removeFrom(sink: Sink, pe: string, node: FieldSet): void {
   (sink.removed ??= {})[pe] = node;
 }
 
-function compareObjectInto(oldObj: JsonObject, newObj: JsonObject, meta: TypeMeta | undefined, sink: Sink, skip?: (key: string) => boolean): void {
+function compareObjectInto(oldObj: JsonObject, newObj: JsonObject, meta: TypeMeta | undefined, shape: ZeroShape | undefined, sink: Sink, skip?: (key: string) => boolean): void {
   // for-in, not Object.keys: plain JSON objects have no inherited members, and no key array is made per node.
   for (const key in oldObj) {
     if (skip?.(key)) continue;
-    if (!(key in newObj) || newObj[key] === undefined) {
-      const node = fieldSetOfValue(oldObj[key], meta?.fields?.[key]);
-      if (node && oldObj[key] !== undefined) removeFrom(sink, fieldElement(key), node);
+    const ov = oldObj[key];
+    if (ov === undefined || !presentInGo(ov, key, shape)) continue;
+    const nv = newObj[key];
+    if (nv !== undefined && presentInGo(nv, key, shape)) continue;
+    const zero = shape?.zero?.[key];
+    // Gone from the JSON but not from the Go value: compared with its zero.
+    if (zero !== undefined) compareValueInto(fieldElement(key), ov, zero, meta?.fields?.[key], shapeAt(shape, key), sink);
+    else {
+      const node = markedFieldSet(ov, meta?.fields?.[key], shapeAt(shape, key));
+      if (node) removeFrom(sink, fieldElement(key), node);
     }
   }
   for (const key in newObj) {
     if (skip?.(key)) continue;
     const nv = newObj[key];
-    const ov = oldObj[key];
-    if (nv === ov || nv === undefined) continue;
+    let ov = oldObj[key];
+    if (nv === ov || nv === undefined || !presentInGo(nv, key, shape)) continue;
     const pe = fieldElement(key);
     const fm = meta?.fields?.[key];
-    if (ov === undefined) {
-      const node = fieldSetOfValue(nv, fm);
-      if (node) addTo(sink, pe, node);
-      continue;
+    if (ov === undefined || !presentInGo(ov, key, shape)) {
+      const zero = shape?.zero?.[key];
+      if (zero === undefined) {
+        const node = markedFieldSet(nv, fm, shapeAt(shape, key));
+        if (node) addTo(sink, pe, node);
+        continue;
+      }
+      ov = zero;
     }
-    compareValueInto(pe, ov, nv, fm, sink);
+    compareValueInto(pe, ov, nv, fm, shapeAt(shape, key), sink);
   }
 }
 
-function compareValueInto(pe: string, ov: unknown, nv: unknown, fm: FieldMeta | undefined, sink: Sink): void {
-  if (isPlainObject(ov) && isPlainObject(nv) && !isAtomicField(fm) && !isEmptyObject(ov) && !isEmptyObject(nv)) {
-    const sub = new Sink();
-    compareObjectInto(ov, nv, fm?.type, sub);
+function compareValueInto(pe: string, ov: unknown, nv: unknown, fm: FieldMeta | undefined, shape: ZeroShape | undefined, sink: Sink): void {
+  // null is the zero of a map or list: compared as an empty one (the node itself stays).
+  if (isPlainObject(nv) && (ov === null || isPlainObject(ov)) && !isAtomicField(fm)) {
+    const sub = new Sink(sink.merged);
+    compareObjectInto(ov === null ? ZERO_STRUCT : (ov as JsonObject), nv, fm?.type, shape, sub);
     attach(sink, pe, sub);
     return;
   }
-  if (Array.isArray(ov) && Array.isArray(nv) && listTypeOf(fm).type !== "atomic") {
-    const sub = new Sink();
-    compareListInto(ov, nv, fm, sub);
+  if (isPlainObject(ov) && nv === null && !isAtomicField(fm)) {
+    const sub = new Sink(sink.merged);
+    compareObjectInto(ov, ZERO_STRUCT, fm?.type, shape, sub);
+    attach(sink, pe, sub);
+    return;
+  }
+  if ((Array.isArray(nv) || nv === null) && (Array.isArray(ov) || ov === null) && (nv !== null || ov !== null) && listTypeOf(fm).type !== "atomic") {
+    const sub = new Sink(sink.merged);
+    compareListInto((ov ?? NO_ITEMS) as unknown[], (nv ?? NO_ITEMS) as unknown[], fm, shape, sub);
     attach(sink, pe, sub);
     return;
   }
   if (!jsonEqual(ov, nv)) {
     // A kind change (e.g. object → scalar) or a changed leaf.
-    const oldNode = fieldSetOfValue(ov, fm);
-    const newNode = fieldSetOfValue(nv, fm);
+    const oldNode = markedFieldSet(ov, fm, shape);
+    const newNode = markedFieldSet(nv, fm, shape);
     if (oldNode && newNode && isEmptySet(oldNode) && isEmptySet(newNode)) modifyIn(sink, pe, EMPTY_SET);
     else {
       if (oldNode) removeFrom(sink, pe, oldNode);
@@ -94,7 +137,11 @@ function compareValueInto(pe: string, ov: unknown, nv: unknown, fm: FieldMeta | 
   }
 }
 
-function compareListInto(ov: unknown[], nv: unknown[], fm: FieldMeta | undefined, sink: Sink): void {
+const NO_ITEMS: readonly unknown[] = Object.freeze([]);
+/** The member key of a node that is itself in the set. */
+const SELF = ".";
+
+function compareListInto(ov: readonly unknown[], nv: readonly unknown[], fm: FieldMeta | undefined, shape: ZeroShape | undefined, sink: Sink): void {
   const list = listTypeOf(fm);
   if (aligned(ov, nv, list)) {
     // Item i of each list has the same key, and no key repeats: nothing added or removed, and items
@@ -105,8 +152,8 @@ function compareListInto(ov: unknown[], nv: unknown[], fm: FieldMeta | undefined
       const item = nv[i];
       if (old === item) continue;
       if (isPlainObject(old) && isPlainObject(item)) {
-        const sub = new Sink();
-        compareObjectInto(old, item, fm?.type, sub);
+        const sub = new Sink(sink.merged);
+        compareObjectInto(old, item, fm?.type, shape, sub);
         if (sub.added || sub.modified || sub.removed) attach(sink, itemPathElement(item, list, i), sub);
       } else if (!jsonEqual(old, item)) modifyIn(sink, itemPathElement(item, list, i), EMPTY_SET);
     }
@@ -117,18 +164,18 @@ function compareListInto(ov: unknown[], nv: unknown[], fm: FieldMeta | undefined
   const after = new Map<string, unknown>();
   nv.forEach((item, i) => after.set(itemPathElement(item, list, i), item));
   for (const [pe, item] of before) {
-    if (!after.has(pe)) removeFrom(sink, pe, itemNode(item, fm, list.type === "map"));
+    if (!after.has(pe)) removeFrom(sink, pe, itemNode(item, fm, list.type === "map", shape));
   }
   for (const [pe, item] of after) {
     if (!before.has(pe)) {
-      addTo(sink, pe, itemNode(item, fm, list.type === "map"));
+      addTo(sink, pe, itemNode(item, fm, list.type === "map", shape));
       continue;
     }
     const old = before.get(pe);
     if (old === item || list.type !== "map") continue;
     if (isPlainObject(old) && isPlainObject(item)) {
-      const sub = new Sink();
-      compareObjectInto(old, item, fm?.type, sub);
+      const sub = new Sink(sink.merged);
+      compareObjectInto(old, item, fm?.type, shape, sub);
       attach(sink, pe, sub);
     } else if (!jsonEqual(old, item)) modifyIn(sink, pe, EMPTY_SET);
   }
@@ -141,7 +188,7 @@ const ALIGNED_MAX = 16;
  * True when both lists have the same length, item i of each has the same path element (list-map
  * items with scalar keys, set items that are scalars), and no path element repeats.
  */
-function aligned(ov: unknown[], nv: unknown[], list: ListType): boolean {
+function aligned(ov: readonly unknown[], nv: readonly unknown[], list: ListType): boolean {
   const n = ov.length;
   if (n !== nv.length || n > ALIGNED_MAX || list.type === "atomic") return false;
   if (list.type === "set") {
@@ -177,19 +224,185 @@ function aligned(ov: unknown[], nv: unknown[], list: ListType): boolean {
   return true;
 }
 
-function isEmptyObject(obj: object): boolean {
-  for (const _ in obj) return false;
-  return true;
-}
-
-function itemNode(item: unknown, fm: FieldMeta | undefined, withFields: boolean): FieldSet {
+/** A list item there on one side only: a member with all it holds (as {@link markedFieldSet}); set and atomic items are leaves. */
+function itemNode(item: unknown, fm: FieldMeta | undefined, withFields: boolean, shape: ZeroShape | undefined): FieldSet {
   // An atomic item type owns the item as a whole.
   if (!withFields || !isPlainObject(item) || fm?.type?.atomic === true) return EMPTY_SET;
-  return keyedItemFieldSet(item, fm?.type);
+  return markedObject(item, fm?.type, shape);
+}
+
+/**
+ * The set of a value there on one side of a comparison only (undefined when the Go value would not
+ * have it: an empty map or list behind `omitempty`): every map, struct and list in it is a member
+ * itself, marked `.` when it holds members too, as structured-merge-diff's Compare records each
+ * path it finds on one side. Atomic values and scalars are leaves.
+ */
+export function markedFieldSet(value: unknown, fm: FieldMeta | undefined, shape: ZeroShape | undefined): FieldSet | undefined {
+  if (Array.isArray(value)) {
+    const list = listTypeOf(fm);
+    if (list.type === "atomic" || value.length === 0) return EMPTY_SET;
+    const out: Record<string, FieldSet> = { [SELF]: EMPTY_SET };
+    for (let i = 0; i < value.length; i++) {
+      const item = value[i];
+      const pe = itemPathElement(item, list, i);
+      // Duplicate items: owned as a whole.
+      out[pe] = pe in out ? EMPTY_SET : itemNode(item, fm, list.type === "map", shape);
+    }
+    return out;
+  }
+  if (isPlainObject(value) && !isAtomicField(fm)) return markedObject(value, fm?.type, shape);
+  return EMPTY_SET;
+}
+
+function markedObject(obj: JsonObject, meta: TypeMeta | undefined, shape: ZeroShape | undefined): FieldSet {
+  let out: Record<string, FieldSet> | undefined;
+  for (const key in obj) {
+    const value = obj[key];
+    if (value === undefined || !presentInGo(value, key, shape)) continue;
+    const node = markedFieldSet(value, meta?.fields?.[key], shapeAt(shape, key));
+    if (node) (out ??= { [SELF]: EMPTY_SET })[fieldElement(key)] = node;
+  }
+  // The Go value has its zero fields too (a container's `resources: {}`, a condition's null `lastProbeTime`).
+  const zero = shape?.zero;
+  if (zero !== undefined) {
+    for (const key in zero) {
+      if (obj[key] !== undefined) continue;
+      const node = markedFieldSet(zero[key], meta?.fields?.[key], shapeAt(shape, key));
+      if (node) (out ??= { [SELF]: EMPTY_SET })[fieldElement(key)] = node;
+    }
+  }
+  return out ?? EMPTY_SET;
 }
 
 function attach(sink: Sink, pe: string, sub: Sink): void {
   if (sub.added) addTo(sink, pe, sub.added);
   if (sub.modified) modifyIn(sink, pe, sub.modified);
   if (sub.removed) removeFrom(sink, pe, sub.removed);
+}
+
+/**
+ * Whether comparing `obj` with its zero value (`{}` with `shape`: what a create compares) finds
+ * exactly `set` as its added and modified fields, key order aside, found by walking the two side
+ * by side without building the set: creates come in streams of one shape (a ReplicaSet's pods, a
+ * component's events), so a recent create's set usually is the new object's. `skip` leaves out
+ * root keys; `skipMetadata` leaves out metadata keys no manager owns. Mirrors
+ * {@link compareObjectInto} from an empty object, {@link compareValueInto} from a zero value and
+ * {@link markedFieldSet}.
+ */
+export function createdFieldsMatch(obj: JsonObject, meta: TypeMeta | undefined, shape: ZeroShape | undefined, set: FieldSet, skip?: (key: string) => boolean, skipMetadata?: (key: string) => boolean): boolean {
+  let count = 0;
+  for (const key in obj) {
+    if (skip?.(key)) continue;
+    const nv = obj[key];
+    if (nv === undefined || !presentInGo(nv, key, shape)) continue;
+    const pe = fieldElement(key);
+    const node = set[pe];
+    const fm = meta?.fields?.[key];
+    const at = shapeAt(shape, key);
+    if (key === "metadata" && skipMetadata && isPlainObject(nv)) {
+      // Compared (or, without a shape, added whole) then stripped to the tracked fields: its own `.` goes too.
+      if (node === undefined) {
+        if (!createdFieldsMatch(nv, fm?.type, at, NO_MEMBERS, skipMetadata)) return false;
+        continue;
+      }
+      if (isEmptySet(node) || !createdFieldsMatch(nv, fm?.type, at, node, skipMetadata)) return false;
+      count++;
+      continue;
+    }
+    const zero = shape?.zero?.[key];
+    const expect = zero === undefined ? MARKED : fromZero(zero, nv, fm, at);
+    if (expect === NOTHING) {
+      if (node !== undefined) return false;
+      continue;
+    }
+    if (node === undefined) {
+      // Children compared with an empty zero may find nothing: no key then.
+      if (expect === CHILDREN && createdFieldsMatch(nv as JsonObject, fm?.type, at, NO_MEMBERS)) continue;
+      if (expect === ITEMS && (nv as unknown[]).length === 0) continue;
+      return false;
+    }
+    if (expect === ITEMS && (nv as unknown[]).length === 0) return false;
+    count++;
+    if (expect === MARKED ? !markedMatches(nv, fm, at, node) : expect === CHILDREN ? isEmptySet(node) || !createdFieldsMatch(nv as JsonObject, fm?.type, at, node) : expect === ITEMS ? !itemsMatch(nv as unknown[], fm, at, node, false) : !isEmptySet(node)) return false;
+  }
+  for (const _ in set) if (--count < 0) return false;
+  return count === 0;
+}
+
+const NO_MEMBERS: FieldSet = EMPTY_SET;
+/** What comparing a value with its zero finds: nothing, its children, its list's items, a changed leaf, or the value marked whole. */
+const NOTHING = 0;
+const CHILDREN = 1;
+const ITEMS = 2;
+const LEAF = 3;
+const MARKED = 4;
+
+/** {@link compareValueInto}'s outcome for `nv` against the zero value `zero` (as one of the constants above). */
+function fromZero(zero: unknown, nv: unknown, fm: FieldMeta | undefined, shape: ZeroShape | undefined): number {
+  if (isPlainObject(nv) && (zero === null || isPlainObject(zero)) && !isAtomicField(fm)) return CHILDREN;
+  if ((Array.isArray(nv) || nv === null) && (Array.isArray(zero) || zero === null) && (nv !== null || zero !== null) && listTypeOf(fm).type !== "atomic") return nv === null ? NOTHING : ITEMS;
+  if (jsonEqual(zero, nv)) return NOTHING;
+  // A changed leaf, or a kind change: what the new value is marked as (a leaf unless it holds members).
+  return isEmptySet(markedFieldSet(nv, fm, shape) ?? EMPTY_SET) ? LEAF : MARKED;
+}
+
+/** Whether {@link markedFieldSet} gives `node` for `value` (key order aside). */
+function markedMatches(value: unknown, fm: FieldMeta | undefined, shape: ZeroShape | undefined, node: FieldSet): boolean {
+  if (Array.isArray(value)) {
+    const list = listTypeOf(fm);
+    if (list.type === "atomic" || value.length === 0) return isEmptySet(node);
+    return itemsMatch(value, fm, shape, node, true);
+  }
+  if (isPlainObject(value) && !isAtomicField(fm)) return markedObjectMatches(value, fm?.type, shape, node);
+  return isEmptySet(node);
+}
+
+function markedObjectMatches(obj: JsonObject, meta: TypeMeta | undefined, shape: ZeroShape | undefined, node: FieldSet): boolean {
+  let count = 0;
+  for (const key in obj) {
+    const value = obj[key];
+    if (value === undefined || !presentInGo(value, key, shape)) continue;
+    const child = node[fieldElement(key)];
+    if (child === undefined || !markedMatches(value, meta?.fields?.[key], shapeAt(shape, key), child)) return false;
+    count++;
+  }
+  const zero = shape?.zero;
+  if (zero !== undefined) {
+    for (const key in zero) {
+      if (obj[key] !== undefined) continue;
+      const child = node[fieldElement(key)];
+      if (child === undefined || !markedMatches(zero[key], meta?.fields?.[key], shapeAt(shape, key), child)) return false;
+      count++;
+    }
+  }
+  // `.` and the children, or the leaf when there are none.
+  if (count === 0) return isEmptySet(node);
+  if (!(SELF in node) || !isEmptySet(node[SELF]!)) return false;
+  count++;
+  for (const _ in node) if (--count < 0) return false;
+  return count === 0;
+}
+
+/** Whether a list's items, all added, make `node` (`.` first when `marked`); duplicate items never match. */
+function itemsMatch(items: readonly unknown[], fm: FieldMeta | undefined, shape: ZeroShape | undefined, node: FieldSet, marked: boolean): boolean {
+  const list = listTypeOf(fm);
+  if (list.type === "atomic") return isEmptySet(node);
+  let count = marked ? 1 : 0;
+  if (marked && (!(SELF in node) || !isEmptySet(node[SELF]!))) return false;
+  const withFields = list.type === "map";
+  // Path elements seen (few items: a scan costs less than a Set).
+  const seen: string[] = [];
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
+    const pe = itemPathElement(item, list, i);
+    if (seen.includes(pe)) return false;
+    seen.push(pe);
+    const child = node[pe];
+    if (child === undefined) return false;
+    const owned = withFields && isPlainObject(item) && fm?.type?.atomic !== true;
+    if (owned ? !markedObjectMatches(item, fm?.type, shape, child) : !isEmptySet(child)) return false;
+    count++;
+  }
+  for (const _ in node) if (--count < 0) return false;
+  return count === 0;
 }

@@ -3,8 +3,9 @@ import type { KubeObject } from "../object.js";
 import { rfc3339 } from "../time.js";
 import { isPlainObject, jsonEqual, type JsonObject } from "./json-value.js";
 import { patchMetaFor, UNKNOWN_KIND_META, type TypeMeta } from "./patch-meta.js";
-import { difference, fieldElement, fieldSetOfObject, fieldSetOfValue, fieldsV1Node, isEmptySet, isFieldsV1Node, listTypeOf, objectFieldsMatch, union, valueHasFieldSet, type FieldSet } from "./field-set.js";
-import { compareObjects, type FieldChanges } from "./field-compare.js";
+import { difference, fieldsV1Node, isEmptySet, isFieldsV1Node, union, type FieldSet } from "./field-set.js";
+import { compareObjects, compareTakes, createdFieldsMatch, type FieldChanges, type FieldTakes } from "./field-compare.js";
+import { zeroShapeFor, type ZeroShape } from "./zero-shape.js";
 
 /** One manager's fields: the decoded form of a managedFields entry. */
 export interface ManagerFields {
@@ -57,77 +58,50 @@ export function stripUntracked(set: FieldSet): FieldSet {
   return out;
 }
 
-/** The tracked fields an object sets on the main resource (no status, apiVersion, kind or server-set metadata). */
-export function trackedFieldSet(obj: JsonObject, meta: TypeMeta): FieldSet {
-  const out: Record<string, FieldSet> = {};
-  for (const key in obj) {
-    const value = obj[key];
-    if (value === undefined || key === "apiVersion" || key === "kind" || key === "status") continue;
-    if (key === "metadata" && isPlainObject(value)) {
-      const kept: JsonObject = {};
-      let any = false;
-      for (const mk in value) {
-        if (UNTRACKED_METADATA.has(mk) || value[mk] === undefined) continue;
-        kept[mk] = value[mk];
-        any = true;
-      }
-      const set = any ? fieldSetOfObject(kept, meta.fields?.["metadata"]?.type) : undefined;
-      if (set && !isEmptySet(set)) out["f:metadata"] = set;
-      continue;
-    }
-    const node = fieldSetOfValue(value, meta.fields?.[key]);
-    if (node) out[fieldElement(key)] = node;
-  }
-  return out;
-}
-
-const NO_FIELDS: FieldSet = Object.freeze({});
-const NO_KEYS: readonly string[] = Object.freeze([]);
+/** The object a create compares with: with a shape, the kind's zero value. */
+const NO_OBJECT: JsonObject = Object.freeze({});
 
 function isUntrackedMetadata(key: string): boolean {
   return UNTRACKED_METADATA.has(key);
 }
 
-/** Whether {@link trackedFieldSet} would give `set` for `obj`, key order included, without building it. */
-function hasTrackedFieldSet(obj: JsonObject, meta: TypeMeta, set: FieldSet): boolean {
-  const keys = Object.keys(set);
-  let j = 0;
-  for (const key in obj) {
-    const value = obj[key];
-    if (value === undefined || key === "apiVersion" || key === "kind" || key === "status") continue;
-    if (key === "metadata" && isPlainObject(value)) {
-      const metaType = meta.fields?.["metadata"]?.type;
-      if (keys[j] !== "f:metadata") {
-        // Metadata setting no tracked field has no node (an Event's name and namespace only).
-        if (!objectFieldsMatch(value, metaType, NO_FIELDS, NO_KEYS, 0, isUntrackedMetadata)) return false;
-        continue;
-      }
-      const node = set[keys[j++]!]!;
-      const nodeKeys = Object.keys(node);
-      if (nodeKeys.length === 0 || !objectFieldsMatch(value, metaType, node, nodeKeys, 0, isUntrackedMetadata)) return false;
-      continue;
-    }
-    const fm = meta.fields?.[key];
-    if (Array.isArray(value) && value.length === 0 && listTypeOf(fm).type !== "atomic") continue;
-    const pe = keys[j++];
-    if (pe !== fieldElement(key) || !valueHasFieldSet(value, fm, set[pe])) return false;
-  }
-  return j === keys.length;
+/** The tracked fields a create sets: what differs from the kind's zero value (with a shape; else from nothing). */
+export function createdFieldSet(obj: JsonObject, meta: TypeMeta, shape: ZeroShape | undefined): FieldSet {
+  // Added and modified (zero scalars, null maps, lists and pointers the object sets) as one set.
+  return trackedTakes(NO_OBJECT, obj, meta, undefined, shape).taken;
 }
 
-/** Compares two objects over the tracked fields only. */
-export function trackedChanges(oldObj: JsonObject, newObj: JsonObject, meta: TypeMeta, subresource: string | undefined): FieldChanges {
+/**
+ * Compares two objects over the tracked fields only, as their Go values when the kind's `shape`
+ * is known (built-in kinds; see zero-shape.ts). A create compares the new object with `{}`,
+ * which with a shape is the kind's zero value.
+ */
+export function trackedChanges(oldObj: JsonObject, newObj: JsonObject, meta: TypeMeta, subresource: string | undefined, shape?: ZeroShape): FieldChanges {
   const skipRoot = untrackedRootKey(subresource);
   // metadata (and its managedFields) is compared only when the write tracks it.
   const tracksMeta = !skipRoot("metadata");
-  const changes = tracksMeta ? compareObjects(withoutManagedFields(oldObj), withoutManagedFields(newObj), meta, skipRoot) : compareObjects(oldObj, newObj, meta, skipRoot);
+  const changes = tracksMeta ? compareObjects(withoutManagedFields(oldObj), withoutManagedFields(newObj), meta, skipRoot, shape) : compareObjects(oldObj, newObj, meta, skipRoot, shape);
   if (!tracksMeta) return changes;
   return { added: stripUntracked(changes.added), modified: stripUntracked(changes.modified), removed: stripUntracked(changes.removed) };
+}
+
+/** {@link trackedChanges} as what the write takes (its added and modified fields, as one set) and removes. */
+export function trackedTakes(oldObj: JsonObject, newObj: JsonObject, meta: TypeMeta, subresource: string | undefined, shape?: ZeroShape): FieldTakes {
+  const skipRoot = untrackedRootKey(subresource);
+  const tracksMeta = !skipRoot("metadata");
+  if (!tracksMeta) return compareTakes(oldObj, newObj, meta, skipRoot, shape);
+  const takes = compareTakes(withoutManagedFields(oldObj), withoutManagedFields(newObj), meta, skipRoot, shape);
+  return { taken: stripUntracked(takes.taken), removed: stripUntracked(takes.removed) };
 }
 
 /** The patch meta used for field tracking of a kind (custom resources: ObjectMeta's only). */
 export function trackingMetaFor(kind: string): TypeMeta {
   return patchMetaFor(kind) ?? UNKNOWN_KIND_META;
+}
+
+/** The Go shape a write of `obj` is compared with: its built-in kind's, none for custom resources (their own `meta`). */
+export function trackingShapeFor(obj: KubeObject | undefined, ownMeta: TypeMeta | undefined): ZeroShape | undefined {
+  return ownMeta || !obj?.kind ? undefined : zeroShapeFor(obj.apiVersion ?? "", obj.kind);
 }
 
 function withoutManagedFields(obj: JsonObject): JsonObject {
@@ -151,13 +125,53 @@ export function managerKey(m: Pick<ManagerFields, "manager" | "operation" | "sub
 export function decodeManagedFields(entries: readonly ManagedFieldsEntry[] | undefined): Map<string, ManagerFields> {
   const out = new Map<string, ManagerFields>();
   for (const e of entries ?? []) {
-    if ((e.operation !== "Apply" && e.operation !== "Update") || !e.apiVersion || e.fieldsType !== "FieldsV1") return new Map();
-    const m: ManagerFields = { manager: e.manager ?? "", operation: e.operation, apiVersion: e.apiVersion, fields: (e.fieldsV1 as FieldSet | undefined) ?? {} };
-    if (e.subresource) m.subresource = e.subresource;
-    if (e.time) m.time = e.time;
-    out.set(managerKey(m), m);
+    const known = decodedEntries.get(e);
+    if (known) {
+      out.set(known.key, known.fields);
+      continue;
+    }
+    const m = decodeEntry(e);
+    if (m === undefined) return new Map();
+    const key = managerKey(m);
+    // An interned entry decoded for the first time: its decoded form is kept for the next writes.
+    if (known === null) rememberDecoded(e, m, key);
+    out.set(key, m);
   }
   return out;
+}
+
+/** One entry's manager fields; undefined when the entry is invalid. */
+function decodeEntry(e: ManagedFieldsEntry): ManagerFields | undefined {
+  if ((e.operation !== "Apply" && e.operation !== "Update") || !e.apiVersion || e.fieldsType !== "FieldsV1") return undefined;
+  const m: ManagerFields = { manager: e.manager ?? "", operation: e.operation, apiVersion: e.apiVersion, fields: (e.fieldsV1 as FieldSet | undefined) ?? {} };
+  if (e.subresource) m.subresource = e.subresource;
+  if (e.time) m.time = e.time;
+  return m;
+}
+
+/** An interned entry decoded: its manager fields (frozen: shared by every decode of the entry) and their key. */
+interface DecodedEntry {
+  readonly key: string;
+  readonly fields: ManagerFields;
+}
+
+/**
+ * The decoded form of each entry {@link sharedEntry} built (null until it is first decoded; entries
+ * of other origins are absent): decoding a stored object's entries again (every write to it)
+ * builds no manager fields and no key strings.
+ */
+const decodedEntries = new WeakMap<ManagedFieldsEntry, DecodedEntry | null>();
+/**
+ * The interned entry of each such decoded form: a manager the write leaves as it was is encoded
+ * as that entry again, which is what {@link sharedEntry} would find or build for it (equal members).
+ */
+const entriesOfDecoded = new WeakMap<ManagerFields, ManagedFieldsEntry>();
+
+/** Remembers `m` (frozen), keyed `key`, as the decoded form of `e`, an entry built by {@link sharedEntry}. */
+function rememberDecoded(e: ManagedFieldsEntry, m: ManagerFields, key: string): void {
+  Object.freeze(m);
+  decodedEntries.set(e, { key, fields: m });
+  entriesOfDecoded.set(m, e);
 }
 
 /** Encodes manager sets as `metadata.managedFields`, sorted as apiserver sorts them. */
@@ -165,7 +179,7 @@ export function encodeManagedFields(managers: Iterable<ManagerFields>): ManagedF
   const entries: ManagedFieldsEntry[] = [];
   for (const m of managers) {
     if (isEmptySet(m.fields)) continue;
-    entries.push(sharedEntry(m.manager, m.operation, m.apiVersion, m.time, m.subresource, m.fields));
+    entries.push(entriesOfDecoded.get(m) ?? sharedEntry(m.manager, m.operation, m.apiVersion, m.time, m.subresource, m.fields));
   }
   // Insertion sort, stable as Array.prototype.sort (whose work array was a measurable part of every write's garbage): a few entries.
   for (let i = 1; i < entries.length; i++) {
@@ -278,9 +292,14 @@ function lose(base: FieldSet, change: OwnershipChange): FieldSet {
   return difference(base, change.taken, change.removed);
 }
 
-/** The writer's fields after the write: its previous fields lose the change's, then it takes the taken ones. */
+/**
+ * The writer's fields after the write: its previous fields lose the change's, then it takes the
+ * taken ones. (base − taken − removed) ∪ taken is (base − removed) ∪ taken: what the writer takes
+ * again it keeps, so those paths are neither taken away nor rebuilt (a kubelet rewriting its
+ * conditions keeps its interned nodes for them).
+ */
 function loseAndTake(base: FieldSet, change: OwnershipChange): FieldSet {
-  return union(lose(base, change), change.taken);
+  return union(difference(base, change.removed), change.taken);
 }
 
 /** A set derived from a base: by which derivation and which change (with its hashes), and the interned result. */
@@ -458,6 +477,7 @@ function sharedEntry(manager: string, operation: "Apply" | "Update", apiVersion:
   e.fieldsType = "FieldsV1";
   e.fieldsV1 = shared.set as object;
   if (subresource) e.subresource = subresource;
+  decodedEntries.set(e, null);
   if (internedEntries >= INTERN_LIMIT) {
     entriesBySet = new Map();
     createLists = new WeakMap();
@@ -478,16 +498,16 @@ function sharedEntry(manager: string, operation: "Apply" | "Update", apiVersion:
 const recentCreateSets = new WeakMap<TypeMeta, FieldSet[]>();
 const RECENT_CREATE_SETS = 4;
 
-/** The set of a recent create of the kind that `obj` sets exactly (what {@link trackedFieldSet} would build), if any. */
-function recentCreateSetOf(meta: TypeMeta, obj: JsonObject): FieldSet | undefined {
+/** The set of a recent create of the kind that `obj` sets exactly (what {@link createdFieldSet} would build), if any. */
+function recentCreateSetOf(meta: TypeMeta, shape: ZeroShape | undefined, obj: JsonObject): FieldSet | undefined {
   const recent = recentCreateSets.get(meta);
-  if (recent) for (const known of recent) if (hasTrackedFieldSet(obj, meta, known)) return known;
+  if (recent) for (const known of recent) if (createdFieldsMatch(obj, meta, shape, known, untrackedByMain, isUntrackedMetadata)) return known;
   return undefined;
 }
 
 /**
- * Remembers `fields`, built from a create's object (in its order, which {@link hasTrackedFieldSet}
- * follows), as the kind's latest create set; the entries hold its interned set, in FieldsV1 order.
+ * Remembers `fields`, built from a create's object, as the kind's latest create set; the entries hold
+ * its interned set, in FieldsV1 order.
  */
 function rememberCreateSet(meta: TypeMeta, fields: FieldSet): void {
   let recent = recentCreateSets.get(meta);
@@ -550,6 +570,7 @@ export function managedFieldsAfterUpdate(oldObj: KubeObject | undefined, newObj:
   const apiVersion = newObj.apiVersion ?? oldObj?.apiVersion ?? "";
   const oldEntries = oldObj?.metadata?.managedFields;
   const newEntries = newObj.metadata?.managedFields;
+  if (!oldObj && !options.subresource && (newEntries === undefined || newEntries.length === 0)) return createEntries(newObj, options, meta, apiVersion, trackingShapeFor(newObj, options.meta));
   let managers: Map<string, ManagerFields>;
   let managersFromOld = false;
   if (!options.subresource && newEntries !== oldEntries && newEntries !== undefined) {
@@ -560,14 +581,10 @@ export function managedFieldsAfterUpdate(oldObj: KubeObject | undefined, newObj:
     managersFromOld = true;
   }
 
-  if (!oldObj && !options.subresource && managers.size === 0) {
-    // A create with no prior owners: the writer owns every tracked field it set.
-    const fields = recentCreateSetOf(meta, newObj as JsonObject) ?? trackedFieldSet(newObj as JsonObject, meta);
-    if (isEmptySet(fields)) return [];
-    return sharedCreateEntries(options.manager, apiVersion, formatTime(options.now), fields, meta);
-  }
-  const changes = trackedChanges((oldObj ?? {}) as JsonObject, newObj as JsonObject, meta, options.subresource);
-  const taken = union(changes.added, changes.modified);
+  const shape = trackingShapeFor(newObj, options.meta);
+  if (!oldObj && !options.subresource && managers.size === 0) return createEntries(newObj, options, meta, apiVersion, shape);
+  const changes = trackedTakes((oldObj ?? NO_OBJECT) as JsonObject, newObj as JsonObject, meta, options.subresource, shape);
+  const taken = changes.taken;
   if (isEmptySet(taken) && isEmptySet(changes.removed) && managersFromOld) {
     // Nothing tracked changed: keep the entries as they are (the common no-op / untracked write).
     return (oldEntries as ManagedFieldsEntry[] | undefined) ?? [];
@@ -589,6 +606,13 @@ export function managedFieldsAfterUpdate(oldObj: KubeObject | undefined, newObj:
   }
   const entries = encodeManagedFields(managers.values());
   return oldEntries && jsonEqual(oldEntries, entries) ? (oldEntries as ManagedFieldsEntry[]) : entries;
+}
+
+/** A create with no prior owners: the writer owns every tracked field it set. */
+function createEntries(newObj: KubeObject, options: UpdateManagedFieldsOptions, meta: TypeMeta, apiVersion: string, shape: ZeroShape | undefined): ManagedFieldsEntry[] {
+  const fields = recentCreateSetOf(meta, shape, newObj as JsonObject) ?? createdFieldSet(newObj as JsonObject, meta, shape);
+  if (isEmptySet(fields)) return [];
+  return sharedCreateEntries(options.manager, apiVersion, formatTime(options.now), fields, meta);
 }
 
 /** `obj` with `metadata.managedFields` set (reusing `previous` when equal, absent when empty). */

@@ -4,7 +4,7 @@ import { badRequest, StatusError } from "../status.js";
 import { isPlainObject, jsonEqual, type JsonObject } from "./json-value.js";
 import type { FieldMeta, TypeMeta } from "./patch-meta.js";
 import { difference, fieldSetOfObject, intersection, isAtomicField, isEmptySet, isMember, itemPathElement, listTypeOf, members, nodeAt, pathString, union, type FieldSet } from "./field-set.js";
-import { decodeManagedFields, encodeManagedFields, formatTime, managerKey, stripUntracked, trackedChanges, trackingMetaFor, untrackedRootKey, withManagedFields, type ManagerFields } from "./managed-fields.js";
+import { decodeManagedFields, encodeManagedFields, formatTime, managerKey, stripUntracked, trackedTakes, trackingMetaFor, trackingShapeFor, untrackedRootKey, withManagedFields, type ManagerFields } from "./managed-fields.js";
 
 export interface ServerSideApplyOptions {
   /** The field manager (`fieldManager` query parameter); required for apply. */
@@ -58,8 +58,8 @@ export function applyServerSide<T extends KubeObject>(live: T | undefined, appli
     merged = prune(merged, difference(last, self.fields), stillOwned, meta, []);
   }
 
-  const changes = trackedChanges(base, merged, meta, options.subresource);
-  const changed = union(changes.added, changes.modified);
+  const changes = trackedTakes(base, merged, meta, options.subresource, trackingShapeFor(config.kind ? config : live, options.meta));
+  const changed = changes.taken;
   const conflicts: { manager: ManagerFields; path: string[] }[] = [];
   for (const m of managers.values()) {
     for (const path of members(intersection(m.fields, changed))) conflicts.push({ manager: m, path });

@@ -1,0 +1,3 @@
+module zerogen
+
+go 1.19
