@@ -75,7 +75,8 @@ export interface DnsHandler {
  * uses (the cluster's informer factory, or a replica fed from it in a host-port worker).
  */
 export interface DnsInformers {
-  forResource<T extends ObjectLike>(kind: string): { addEventHandler(handler: ResourceEventHandler<T>): EventHandlerRegistration };
+  /** `isStopped`: whether the informer has stopped (the cluster shutting down); no handler may be added then. */
+  forResource<T extends ObjectLike>(kind: string): { addEventHandler(handler: ResourceEventHandler<T>): EventHandlerRegistration; isStopped?(): boolean };
   all(): readonly { isStarted(): boolean }[];
   start(): void;
 }

@@ -291,6 +291,9 @@ export class UdpWorkerPool {
 
   /** Forwards `kind`'s objects and changes to a worker, batched per turn of the event loop. */
   private replicate(kind: string, slot: Slot): void {
+    // A worker asking once the pool or its informers are stopping (the cluster shuts down) gets nothing.
+    const informer = this.options.informers.forResource<ObjectLike>(kind);
+    if (this.stopped || informer.isStopped?.() === true) return;
     let batch: ReplicaEvent[] = [];
     let scheduled = false;
     let synced = false;
@@ -310,7 +313,7 @@ export class UdpWorkerPool {
         setImmediate(flush);
       }
     };
-    const registration = this.options.informers.forResource<ObjectLike>(kind).addEventHandler({
+    const registration = informer.addEventHandler({
       onAdd: (o) => push(["add", o]),
       onUpdate: (_old, o) => push(["update", o]),
       onDelete: (o) => push(["delete", isTombstone(o) ? o.obj : o]),
