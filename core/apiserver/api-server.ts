@@ -280,7 +280,7 @@ export class ApiServer implements ApiServerApi {
       if (errors.length) throw invalid(type.descriptor.kind, type.descriptor.group, draft.metadata.name ?? "", errors);
       const validating = this.admission.validate("CREATE", type, undefined, draft, undefined, options, ctx);
       if (validating) await validating;
-      toGoForm(draft);
+      toGoForm(draft, type.descriptor);
       if (options.dryRun?.includes("All")) {
         strategy.release?.(draft, this.strategyContext);
         return draft;
@@ -545,7 +545,7 @@ export class ApiServer implements ApiServerApi {
       // A no-op write keeps the resourceVersion — unless the object is stored in an older storage
       // version (its encoding differs, as etcd3's byte comparison sees it): rewriting it is how
       // stored versions are migrated.
-      toGoForm(draft, current);
+      toGoForm(draft, type.descriptor, current);
       if (!objectChanged(draft, current) && !this.storedInOlderVersion(type, stored)) return current;
       if (options.dryRun?.includes("All")) return draft;
       try {

@@ -1,5 +1,7 @@
 import { cloneJson, cloneSharing, reshared, withMember } from "../api/clone.js";
-import type { KubeObject } from "../api/object.js";
+import { formatApiVersion, type KubeObject } from "../api/object.js";
+import type { ResourceDescriptor } from "../api/resource.js";
+import type { JsonObject } from "../api/patch/json-value.js";
 import { asGoJson } from "../api/patch/go-json.js";
 import { zeroShapeFor } from "../api/patch/zero-shape.js";
 
@@ -149,12 +151,13 @@ function reshareMembers(obj: Record<string, unknown>, base: Record<string, unkno
 /**
  * Puts a draft of a built-in kind in the form its Go type gives it back, as kube-apiserver stores
  * it (core/api/patch/go-json.ts: `resources: {}`, a template's `creationTimestamp: null`, no
- * `unavailableReplicas: 0`). Subtrees that are `old`'s own (the stored object's) are not walked.
+ * `unavailableReplicas: 0`). The type is the endpoint's (`d`), whatever the body says. Subtrees
+ * that are `old`'s own (the stored object's) are not walked.
  */
-export function toGoForm(draft: Draft, old?: KubeObject): void {
-  const shape = draft.kind ? zeroShapeFor(draft.apiVersion ?? "", draft.kind) : undefined;
+export function toGoForm(draft: Draft, d: ResourceDescriptor, old?: KubeObject): void {
+  const shape = zeroShapeFor(formatApiVersion(d.group, d.version), d.kind);
   if (shape === undefined) return;
-  const out = asGoJson(draft as never, shape, old) as unknown as Draft;
+  const out = asGoJson(draft as JsonObject, shape, old);
   if (out === draft) return;
   for (const k of Object.keys(draft)) if (!(k in out)) delete draft[k];
   for (const k in out) draft[k] = out[k];

@@ -81,8 +81,7 @@ function compareObjectInto(oldObj: JsonObject, newObj: JsonObject, meta: TypeMet
     // Gone from the JSON but not from the Go value: compared with its zero.
     if (zero !== undefined) compareValueInto(fieldElement(key), ov, zero, meta?.fields?.[key], shapeAt(shape, key), sink);
     else {
-      const node = markedFieldSet(ov, meta?.fields?.[key], shapeAt(shape, key));
-      if (node) removeFrom(sink, fieldElement(key), node);
+      removeFrom(sink, fieldElement(key), markedFieldSet(ov, meta?.fields?.[key], shapeAt(shape, key)));
     }
   }
   for (const key in newObj) {
@@ -95,8 +94,7 @@ function compareObjectInto(oldObj: JsonObject, newObj: JsonObject, meta: TypeMet
     if (ov === undefined || !presentInGo(ov, key, shape)) {
       const zero = shape?.zero?.[key];
       if (zero === undefined) {
-        const node = markedFieldSet(nv, fm, shapeAt(shape, key));
-        if (node) addTo(sink, pe, node);
+        addTo(sink, pe, markedFieldSet(nv, fm, shapeAt(shape, key)));
         continue;
       }
       ov = zero;
@@ -129,10 +127,10 @@ function compareValueInto(pe: string, ov: unknown, nv: unknown, fm: FieldMeta | 
     // A kind change (e.g. object → scalar) or a changed leaf.
     const oldNode = markedFieldSet(ov, fm, shape);
     const newNode = markedFieldSet(nv, fm, shape);
-    if (oldNode && newNode && isEmptySet(oldNode) && isEmptySet(newNode)) modifyIn(sink, pe, EMPTY_SET);
+    if (isEmptySet(oldNode) && isEmptySet(newNode)) modifyIn(sink, pe, EMPTY_SET);
     else {
-      if (oldNode) removeFrom(sink, pe, oldNode);
-      if (newNode) addTo(sink, pe, newNode);
+      removeFrom(sink, pe, oldNode);
+      addTo(sink, pe, newNode);
     }
   }
 }
@@ -232,12 +230,12 @@ function itemNode(item: unknown, fm: FieldMeta | undefined, withFields: boolean,
 }
 
 /**
- * The set of a value there on one side of a comparison only (undefined when the Go value would not
- * have it: an empty map or list behind `omitempty`): every map, struct and list in it is a member
- * itself, marked `.` when it holds members too, as structured-merge-diff's Compare records each
- * path it finds on one side. Atomic values and scalars are leaves.
+ * The set of a value there on one side of a comparison only (callers leave out what the Go value
+ * would not have: an empty map or list behind `omitempty`): every map, struct and list in it is a
+ * member itself, marked `.` when it holds members too, as structured-merge-diff's Compare records
+ * each path it finds on one side. Atomic values and scalars are leaves.
  */
-export function markedFieldSet(value: unknown, fm: FieldMeta | undefined, shape: ZeroShape | undefined): FieldSet | undefined {
+export function markedFieldSet(value: unknown, fm: FieldMeta | undefined, shape: ZeroShape | undefined): FieldSet {
   if (Array.isArray(value)) {
     const list = listTypeOf(fm);
     if (list.type === "atomic" || value.length === 0) return EMPTY_SET;
@@ -259,16 +257,14 @@ function markedObject(obj: JsonObject, meta: TypeMeta | undefined, shape: ZeroSh
   for (const key in obj) {
     const value = obj[key];
     if (value === undefined || !presentInGo(value, key, shape)) continue;
-    const node = markedFieldSet(value, meta?.fields?.[key], shapeAt(shape, key));
-    if (node) (out ??= { [SELF]: EMPTY_SET })[fieldElement(key)] = node;
+    (out ??= { [SELF]: EMPTY_SET })[fieldElement(key)] = markedFieldSet(value, meta?.fields?.[key], shapeAt(shape, key));
   }
   // The Go value has its zero fields too (a container's `resources: {}`, a condition's null `lastProbeTime`).
   const zero = shape?.zero;
   if (zero !== undefined) {
     for (const key in zero) {
       if (obj[key] !== undefined) continue;
-      const node = markedFieldSet(zero[key], meta?.fields?.[key], shapeAt(shape, key));
-      if (node) (out ??= { [SELF]: EMPTY_SET })[fieldElement(key)] = node;
+      (out ??= { [SELF]: EMPTY_SET })[fieldElement(key)] = markedFieldSet(zero[key], meta?.fields?.[key], shapeAt(shape, key));
     }
   }
   return out ?? EMPTY_SET;
@@ -321,12 +317,26 @@ export function createdFieldsMatch(obj: JsonObject, meta: TypeMeta | undefined, 
       if (expect === ITEMS && (nv as unknown[]).length === 0) continue;
       return false;
     }
-    if (expect === ITEMS && (nv as unknown[]).length === 0) return false;
     count++;
-    if (expect === MARKED ? !markedMatches(nv, fm, at, node) : expect === CHILDREN ? isEmptySet(node) || !createdFieldsMatch(nv as JsonObject, fm?.type, at, node) : expect === ITEMS ? !itemsMatch(nv as unknown[], fm, at, node, false) : !isEmptySet(node)) return false;
+    if (!outcomeMatches(expect, nv, fm, at, node)) return false;
   }
   for (const _ in set) if (--count < 0) return false;
   return count === 0;
+}
+
+/** Whether a field's node is what its outcome against the zero value ({@link fromZero}) builds. */
+function outcomeMatches(outcome: number, nv: unknown, fm: FieldMeta | undefined, shape: ZeroShape | undefined, node: FieldSet): boolean {
+  switch (outcome) {
+    case MARKED:
+      return markedMatches(nv, fm, shape, node);
+    case CHILDREN:
+      return !isEmptySet(node) && createdFieldsMatch(nv as JsonObject, fm?.type, shape, node);
+    case ITEMS:
+      // No items, no key: a node there is not this object's.
+      return (nv as unknown[]).length > 0 && itemsMatch(nv as unknown[], fm, shape, node, false);
+    default:
+      return isEmptySet(node);
+  }
 }
 
 const NO_MEMBERS: FieldSet = EMPTY_SET;
@@ -343,7 +353,7 @@ function fromZero(zero: unknown, nv: unknown, fm: FieldMeta | undefined, shape: 
   if ((Array.isArray(nv) || nv === null) && (Array.isArray(zero) || zero === null) && (nv !== null || zero !== null) && listTypeOf(fm).type !== "atomic") return nv === null ? NOTHING : ITEMS;
   if (jsonEqual(zero, nv)) return NOTHING;
   // A changed leaf, or a kind change: what the new value is marked as (a leaf unless it holds members).
-  return isEmptySet(markedFieldSet(nv, fm, shape) ?? EMPTY_SET) ? LEAF : MARKED;
+  return isEmptySet(markedFieldSet(nv, fm, shape)) ? LEAF : MARKED;
 }
 
 /** Whether {@link markedFieldSet} gives `node` for `value` (key order aside). */

@@ -570,7 +570,8 @@ export function managedFieldsAfterUpdate(oldObj: KubeObject | undefined, newObj:
   const apiVersion = newObj.apiVersion ?? oldObj?.apiVersion ?? "";
   const oldEntries = oldObj?.metadata?.managedFields;
   const newEntries = newObj.metadata?.managedFields;
-  if (!oldObj && !options.subresource && (newEntries === undefined || newEntries.length === 0)) return createEntries(newObj, options, meta, apiVersion, trackingShapeFor(newObj, options.meta));
+  const shape = trackingShapeFor(newObj, options.meta);
+  if (!oldObj && !options.subresource && (newEntries === undefined || newEntries.length === 0)) return createEntries(newObj, options, meta, apiVersion, shape);
   let managers: Map<string, ManagerFields>;
   let managersFromOld = false;
   if (!options.subresource && newEntries !== oldEntries && newEntries !== undefined) {
@@ -581,7 +582,6 @@ export function managedFieldsAfterUpdate(oldObj: KubeObject | undefined, newObj:
     managersFromOld = true;
   }
 
-  const shape = trackingShapeFor(newObj, options.meta);
   if (!oldObj && !options.subresource && managers.size === 0) return createEntries(newObj, options, meta, apiVersion, shape);
   const changes = trackedTakes((oldObj ?? NO_OBJECT) as JsonObject, newObj as JsonObject, meta, options.subresource, shape);
   const taken = changes.taken;
