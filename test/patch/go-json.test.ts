@@ -55,6 +55,15 @@ test("through the API server: what a real cluster serves for a Deployment, a pod
   assert.equal(svc.status, { loadBalancer: {} });
 });
 
+test("a body that names no kind is put in the Go form of the endpoint's type", async () => {
+  const { client } = await testControlPlane();
+  const created = (await client.resource<Deployment>("Deployment").create({ apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "nokind", namespace: "default" }, spec: { selector: { matchLabels: { app: "n" } }, template: { metadata: { labels: { app: "n" } }, spec: { containers: [{ name: "c", image: "i" }] } } } })) as Deployment;
+  const { apiVersion: _v, kind: _k, ...bare } = created;
+  const replaced = (await client.resource<Deployment>("Deployment").update({ ...bare, spec: { ...created.spec!, minReadySeconds: 0, template: { ...created.spec!.template, spec: { containers: [{ name: "c", image: "j" }] } } } } as Deployment)) as Deployment;
+  assert.equal(replaced.spec!.template.spec!.containers[0], { name: "c", image: "j", resources: {}, terminationMessagePath: "/dev/termination-log", terminationMessagePolicy: "File", imagePullPolicy: "Always" });
+  assert.not.ok("minReadySeconds" in replaced.spec!);
+});
+
 test("server-side apply: the stored object is in Go form, the applier owns only what it applied", async () => {
   const { client } = await testControlPlane();
   const config = { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "applied", namespace: "default" }, spec: { selector: { matchLabels: { app: "a" } }, template: { metadata: { labels: { app: "a" } }, spec: { containers: [{ name: "c", image: "i" }] } } } };
