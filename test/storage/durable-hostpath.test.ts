@@ -23,6 +23,18 @@ test("a durable cluster's hostpath volume keeps its data and records across a re
     spec: { terminationGracePeriodSeconds: 1, containers: [{ name: "c", image: "busybox:1.36", command: ["sleep", "360000"], volumeMounts: [{ name: "data", mountPath: "/data" }] }], volumes: [{ name: "data", persistentVolumeClaim: { claimName: "data" } }] },
   };
   const ready = (p: Pod): boolean => p.metadata?.name === "writer" && p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") === true;
+  /** What a wait that timed out was waiting on: the pod, its claim, volumes, attachments and events (a rare CI first-run failure). */
+  const explained = async <T>(cluster: Cluster, wait: Promise<T>): Promise<T> => {
+    try {
+      return await wait;
+    } catch (err) {
+      const dump: Record<string, unknown> = {};
+      for (const [kind, ns] of [["Pod", "default"], ["PersistentVolumeClaim", "default"], ["PersistentVolume", undefined], ["VolumeAttachment", undefined], ["CSINode", undefined], ["Event", "default"]] as const) {
+        dump[kind] = (await cluster.client.resource(kind).list(ns ? { namespace: ns } : {}).catch((e: Error) => ({ items: [e.message] }))).items.map((o) => (typeof o === "string" ? o : { name: o.metadata?.name, spec: kind === "Event" ? undefined : (o as { spec?: unknown }).spec, status: (o as { status?: unknown }).status, ...(kind === "Event" ? { reason: (o as { reason?: string }).reason, message: (o as { message?: string }).message } : {}) }));
+      }
+      throw new Error(`${(err as Error).message}\n${JSON.stringify(dump, null, 1)}`);
+    }
+  };
   try {
     let node: string;
     let volumeHandle: string;
@@ -32,7 +44,7 @@ test("a durable cluster's hostpath volume keeps its data and records across a re
       try {
         await cluster.client.resource<PersistentVolumeClaim>("PersistentVolumeClaim").create({ apiVersion: "v1", kind: "PersistentVolumeClaim", metadata: { name: "data", namespace: "default" }, spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } } }, { namespace: "default" });
         await k.pods.create(writerPod, { namespace: "default" });
-        const pod = await cluster.waitFor<Pod>("Pod", ready, { namespace: "default", timeout: 600_000 });
+        const pod = await explained(cluster, cluster.waitFor<Pod>("Pod", ready, { namespace: "default", timeout: 600_000 }));
         node = pod.spec!.nodeName!;
         const kl = k.kubeletOf(node);
         const out = await kl.runtime.runtime.execSync(kl.worker("default", "writer")!.slots[0]!.id!, ["sh", "-c", "mkdir -p /data/sub && echo persisted > /data/sub/f && cat /data/sub/f"], 5);
@@ -53,7 +65,7 @@ test("a durable cluster's hostpath volume keeps its data and records across a re
       const k = await storageCluster({ stateDir, extra: ["kube-scheduler"] });
       const { cluster } = k;
       try {
-        const pod = await cluster.waitFor<Pod>("Pod", (p) => ready(p) && p.status?.containerStatuses?.[0]?.state?.running !== undefined, { namespace: "default", timeout: 600_000 });
+        const pod = await explained(cluster, cluster.waitFor<Pod>("Pod", (p) => ready(p) && p.status?.containerStatuses?.[0]?.state?.running !== undefined, { namespace: "default", timeout: 600_000 }));
         assert.is(pod.spec?.nodeName, node);
         const kl = k.kubeletOf(node);
         const out = await kl.runtime.runtime.execSync(kl.worker("default", "writer")!.slots[0]!.id!, ["cat", "/data/sub/f"], 5);
