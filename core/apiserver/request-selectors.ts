@@ -1,7 +1,7 @@
 import type { KubeObject } from "../api/object.js";
 import type { RegisteredType } from "../api/resource-registry.js";
 import { parseLabelSelector, type LabelSelector } from "../api/selectors/label-selector.js";
-import { assertFieldsSupported, parseFieldSelector } from "../api/selectors/field-selector.js";
+import { assertFieldsSupported, parseFieldSelector, type FieldSelector } from "../api/selectors/field-selector.js";
 import type { WatchTrigger } from "../store/store.js";
 
 /** A request's selectors, each undefined when absent or empty. */
@@ -23,14 +23,35 @@ export function requestSelectors(type: RegisteredType, labelSelector?: string, f
   if (parsedFields && !parsedFields.empty) {
     const custom = type.strategy.fieldSelectors ?? {};
     assertFieldsSupported(parsedFields, (f) => f === "metadata.name" || f === "metadata.namespace" || f in custom);
-    out.fields = (obj) =>
-      parsedFields.matches((field) => {
-        if (field === "metadata.name") return obj.metadata?.name;
-        if (field === "metadata.namespace") return obj.metadata?.namespace ?? "";
-        return custom[field]!(obj);
-      });
+    out.fields = fieldPredicate(parsedFields, custom);
   }
   return out;
+}
+
+const metadataName = (obj: KubeObject): string | undefined => obj.metadata?.name;
+const metadataNamespace = (obj: KubeObject): string | undefined => obj.metadata?.namespace ?? "";
+
+/**
+ * `selector.matches` over an object's fields, with each term's reader chosen once: a watch filter
+ * runs it on every event it is offered (twice for a change), so no reader closure is made per call.
+ */
+function fieldPredicate(selector: FieldSelector, custom: Readonly<Record<string, (obj: KubeObject) => string | undefined>>): (obj: KubeObject) => boolean {
+  const terms = selector.requirements.map((r) => ({
+    read: r.field === "metadata.name" ? metadataName : r.field === "metadata.namespace" ? metadataNamespace : custom[r.field]!,
+    negated: r.operator === "!=",
+    value: r.value,
+  }));
+  if (terms.length === 1) {
+    const { read, negated, value } = terms[0]!;
+    return (obj) => ((read(obj) ?? "") === value) !== negated;
+  }
+  return (obj) => {
+    for (let i = 0; i < terms.length; i++) {
+      const t = terms[i]!;
+      if (((t.read(obj) ?? "") === t.value) === t.negated) return false;
+    }
+    return true;
+  };
 }
 
 /**
@@ -52,6 +73,7 @@ export function requestTrigger(type: RegisteredType, fieldSelector?: string): Wa
 /** One predicate for both selectors (watch filtering), or undefined when there are none. */
 export function requestMatcher(type: RegisteredType, labelSelector?: string, fieldSelector?: string): ((obj: KubeObject) => boolean) | undefined {
   const { labels, fields } = requestSelectors(type, labelSelector, fieldSelector);
-  if (!labels && !fields) return undefined;
-  return (obj) => (!labels || labels.matches(obj.metadata?.labels)) && (!fields || fields(obj));
+  if (!labels) return fields;
+  if (!fields) return (obj) => labels.matches(obj.metadata?.labels);
+  return (obj) => labels.matches(obj.metadata?.labels) && fields(obj);
 }

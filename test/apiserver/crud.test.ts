@@ -154,6 +154,11 @@ test("list with label and field selectors, limit and continue", async () => {
   assert.is(notin.items.length, 4);
   const byName = await pods.list({ namespace: "default", fieldSelector: "metadata.name=p2" });
   assert.equal(byName.items.map((p) => p.metadata!.name), ["p2"]);
+  // Terms are ANDed, `!=` negates, an absent field (an unbound pod's spec.nodeName) reads as "".
+  const names = async (fieldSelector: string): Promise<string[]> => (await pods.list({ fieldSelector })).items.filter((p) => p.metadata!.namespace === "default").map((p) => p.metadata!.name!);
+  assert.equal(await names("metadata.name!=p2,metadata.namespace==default,spec.nodeName="), ["p0", "p1", "p3", "p4", "p5", "p6"]);
+  assert.equal(await names("metadata.name=p2,metadata.namespace!=default"), []);
+  assert.equal(await names("spec.nodeName!="), []);
   const page1 = await pods.list({ namespace: "default", limit: 3 });
   assert.is(page1.items.length, 3);
   assert.ok(page1.metadata.continue);
