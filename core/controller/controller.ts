@@ -135,19 +135,25 @@ export class Controller implements Runnable {
         queue.add(lastKey);
       }
     };
+    // Per kind of event, only the predicates that judge it (most judge one kind): an event runs
+    // through an array of them, not through every predicate's optional method.
+    const creates = predicates.filter((p) => p.create);
+    const updates = predicates.filter((p) => p.update);
+    const deletes = predicates.filter((p) => p.delete);
+    const mapOld = handler.mapOldOnUpdate;
     return source.informer.addEventHandler({
       onAdd: (obj) => {
-        for (const p of predicates) if (p.create && !p.create(obj)) return;
+        for (let i = 0; i < creates.length; i++) if (!creates[i]!.create!(obj)) return;
         enqueue(obj);
       },
       onUpdate: (oldObj, newObj) => {
-        for (const p of predicates) if (p.update && !p.update(oldObj, newObj)) return;
-        if (handler.mapOldOnUpdate) enqueue(oldObj);
+        for (let i = 0; i < updates.length; i++) if (!updates[i]!.update!(oldObj, newObj)) return;
+        if (mapOld) enqueue(oldObj);
         enqueue(newObj);
       },
       onDelete: (value) => {
         const obj = objectOrTombstoneObject(value);
-        for (const p of predicates) if (p.delete && !p.delete(obj)) return;
+        for (let i = 0; i < deletes.length; i++) if (!deletes[i]!.delete!(obj)) return;
         enqueue(obj);
       },
     });
