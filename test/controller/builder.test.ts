@@ -128,6 +128,14 @@ test("owns() enqueues the controlling owner of the For type; watches() enqueues 
   await h.mgr.stop();
 });
 
+/** Lets every update through except those of one name: a predicate reading its own state. */
+class SkipName {
+  constructor(private readonly name: string) {}
+  update(_old: ConfigMap, obj: ConfigMap): boolean {
+    return obj.metadata?.name !== this.name;
+  }
+}
+
 test("predicates filter events: generationChanged drops status-only and metadata-only updates; labelChanged; custom", async () => {
   const h = await managerHarness();
   const byLabel: string[] = [];
@@ -135,7 +143,8 @@ test("predicates filter events: generationChanged drops status-only and metadata
   controllerFor(h.mgr).named("labels").for("ConfigMap", { predicates: [labelChanged] }).complete({ reconcile: (r) => void byLabel.push(r.name) });
   controllerFor(h.mgr)
     .named("custom")
-    .for<ConfigMap>("ConfigMap", { predicates: [{ create: (o) => o.metadata?.name !== "ignored", delete: () => false }] })
+    // Several predicates, each judging some kinds of events; a method is called on its predicate (`this`).
+    .for<ConfigMap>("ConfigMap", { predicates: [{ create: (o) => o.metadata?.name !== "ignored", delete: () => false }, new SkipName("b"), { create: () => true }] })
     .complete({ reconcile: (r) => void custom.push(r.name) });
   await h.mgr.start();
   const cms = h.client.resource<ConfigMap>("ConfigMap");
@@ -145,16 +154,19 @@ test("predicates filter events: generationChanged drops status-only and metadata
   assert.equal(byLabel.sort(), ["a", "ignored"], "creates pass labelChanged");
   assert.equal(custom, ["a"]);
   const a2 = await cms.update({ ...a, data: { x: "1" } });
+  const b = await cms.create(cm("b"));
   await settle();
-  assert.equal(byLabel.length, 2, "a data change is not a label change");
-  assert.equal(custom, ["a", "a"]);
+  await cms.update({ ...b, data: { x: "1" } });
+  await settle();
+  assert.equal(byLabel.length, 3, "a data change is not a label change");
+  assert.equal(custom, ["a", "a", "b"], "b's update is dropped by SkipName");
   await cms.update({ ...a2, metadata: { ...a2.metadata, labels: { l: "1" } } });
   await settle();
-  assert.equal(byLabel.length, 3);
+  assert.equal(byLabel.length, 4);
   await cms.delete("a", { namespace: "default" });
   await settle();
-  assert.equal(custom.length, 3, "deletes filtered by the custom predicate");
-  assert.equal(byLabel.length, 4);
+  assert.equal(custom.length, 4, "deletes filtered by the custom predicate");
+  assert.equal(byLabel.length, 5);
   const gen = generationChanged.update!;
   assert.not.ok(gen({ metadata: { generation: 1 } }, { metadata: { generation: 1 } }));
   assert.ok(gen({ metadata: { generation: 1 } }, { metadata: { generation: 2 } }));
