@@ -26,14 +26,14 @@ test("a durable cluster's hostpath volume keeps its data and records across a re
     spec: { terminationGracePeriodSeconds: 1, containers: [{ name: "c", image: "busybox:1.36", command: ["sleep", "360000"], volumeMounts: [{ name: "data", mountPath: "/data" }] }], volumes: [{ name: "data", persistentVolumeClaim: { claimName: "data" } }] },
   };
   const ready = (p: Pod): boolean => p.metadata?.name === "writer" && p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") === true;
-  /** What a wait that timed out was waiting on: the pod, its claim, volumes, attachments and events (a rare CI first-run failure). */
+  /** What a wait that timed out was waiting on: the pod, its claim, volumes, attachments (finalizers: whether the attacher saw them) and events. */
   const explained = async <T>(cluster: Cluster, wait: Promise<T>): Promise<T> => {
     try {
       return await wait;
     } catch (err) {
       const dump: Record<string, unknown> = {};
       for (const [kind, ns] of [["Pod", "default"], ["PersistentVolumeClaim", "default"], ["PersistentVolume", undefined], ["VolumeAttachment", undefined], ["CSINode", undefined], ["Event", "default"]] as const) {
-        dump[kind] = (await cluster.client.resource(kind).list(ns ? { namespace: ns } : {}).catch((e: Error) => ({ items: [e.message] }))).items.map((o) => (typeof o === "string" ? o : { name: o.metadata?.name, spec: kind === "Event" ? undefined : (o as { spec?: unknown }).spec, status: (o as { status?: unknown }).status, ...(kind === "Event" ? { reason: (o as { reason?: string }).reason, message: (o as { message?: string }).message } : {}) }));
+        dump[kind] = (await cluster.client.resource(kind).list(ns ? { namespace: ns } : {}).catch((e: Error) => ({ items: [e.message] }))).items.map((o) => (typeof o === "string" ? o : { name: o.metadata?.name, finalizers: o.metadata?.finalizers, deletionTimestamp: o.metadata?.deletionTimestamp, spec: kind === "Event" ? undefined : (o as { spec?: unknown }).spec, status: (o as { status?: unknown }).status, ...(kind === "Event" ? { reason: (o as { reason?: string }).reason, message: (o as { message?: string }).message } : {}) }));
       }
       throw new Error(`${(err as Error).message}\n${JSON.stringify(dump, null, 1)}`);
     }
