@@ -4,7 +4,7 @@ import { setMaxListeners } from "node:events";
 import { join } from "node:path";
 import type { DependencyContainer } from "tsyringe";
 import type { Node, Service } from "kubernetes-types/core/v1.js";
-import { Clock } from "../clock/clock.js";
+import { Clock, offClock } from "../clock/clock.js";
 import { RealClock } from "../clock/real-clock.js";
 import { VirtualClock } from "../clock/virtual-clock.js";
 import { Random, SeededRandom } from "../clock/random.js";
@@ -316,7 +316,7 @@ export class Cluster {
     this.state = "starting";
     try {
       const admission = this.extensions.point(AdmissionPlugins);
-      const backend = this.options.store ?? (this.options.stateDir ? await DurableStore.open(join(this.options.stateDir, "store"), { warn: (message) => this.log.warn(message) }) : new MemoryStore());
+      const backend = this.options.store ?? (this.options.stateDir ? await offClock(this.clock, DurableStore.open(join(this.options.stateDir, "store"), { warn: (message) => this.log.warn(message), clock: this.clock })) : new MemoryStore());
       const store = await MeteredStore.wrap(backend, this.apiServerMetrics, this.clock);
       const apiTypes = this.extensions.point(ApiTypes);
       this.controlPlane = await createControlPlane({

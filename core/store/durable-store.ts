@@ -1,6 +1,7 @@
 import { mkdir, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { KubeObject } from "../api/object.js";
+import { offClock, type Clock } from "../clock/clock.js";
 import { logRecordJson } from "./durable/event-codec.js";
 import { encodeRecord } from "./durable/record-file.js";
 import { recover } from "./durable/recovery.js";
@@ -19,6 +20,13 @@ export interface DurableStoreOptions extends Omit<MemoryStoreOptions, "journal">
    * writing snapshots costs amortised O(1) per change.
    */
   snapshotLogBytes?: number;
+  /**
+   * The simulation's clock: each write's wait for the disk is work off the clock
+   * ({@link Clock.hold}), so a virtual clock moving on its own does not jump while an fsync is in
+   * flight. Without it, a loaded machine's slow disk shows as simulated time (node leases expire
+   * while their renewals wait for the disk). Default: none (real time needs nothing).
+   */
+  clock?: Clock;
 }
 
 /**
@@ -39,6 +47,7 @@ export class DurableStore implements Store {
   private lastSnapshotBytes: number;
   private readonly snapshotLogBytes: number;
   private closed = false;
+  private readonly clock: Clock | undefined;
 
   private constructor(
     readonly dir: string,
@@ -50,6 +59,7 @@ export class DurableStore implements Store {
   ) {
     this.lastSnapshotBytes = snapshotBytes;
     this.snapshotLogBytes = options.snapshotLogBytes ?? 64 * 1024 * 1024;
+    this.clock = options.clock;
   }
 
   /** Opens (creating if needed) the store in `dir` and recovers its state. */
@@ -61,7 +71,7 @@ export class DurableStore implements Store {
     const historyLimit = options.historyLimit ?? 10_000;
     const recovered = await recover(dir, files, historyLimit, warn);
     let store: DurableStore | undefined;
-    const { warn: _warn, snapshotLogBytes: _bytes, ...memoryOptions } = options;
+    const { warn: _warn, snapshotLogBytes: _bytes, clock: _clock, ...memoryOptions } = options;
     const memory = new MemoryStore({ ...memoryOptions, historyLimit, journal: (event) => store!.journal(event) });
     memory.restore(recovered.state);
     const wal = await WalWriter.create(dir, recovered.state.revision);
@@ -133,11 +143,19 @@ export class DurableStore implements Store {
   }
 
   /**
-   * Resolves with the write's result once its record — and every earlier one — is durable. The
-   * memory store applies a write synchronously inside the call, so the revision read right after
-   * it is at least the write's own.
+   * Resolves with the write's result once its record — and every earlier one — is durable; the
+   * clock, when given, is held from the call on (see {@link DurableStoreOptions.clock}).
    */
-  private async committed(apply: () => Promise<KubeObject>): Promise<KubeObject> {
+  private committed(apply: () => Promise<KubeObject>): Promise<KubeObject> {
+    const done = this.durable(apply);
+    return this.clock ? offClock(this.clock, done) : done;
+  }
+
+  /**
+   * The memory store applies a write synchronously inside the call, so the revision read right
+   * after it is at least the write's own.
+   */
+  private async durable(apply: () => Promise<KubeObject>): Promise<KubeObject> {
     if (this.closed) throw new Error("store is closed");
     const write = apply();
     const revision = this.memory.currentRevision();

@@ -1013,7 +1013,9 @@ export class PodWorker {
   // ---- status ----
 
   private async writeStatus(): Promise<void> {
-    if (this.statusDetached) return;
+    // A stopped kubelet writes nothing: a sync still in flight then sees its runtime closing (pulls
+    // and creates aborted, containers killed), which is not what happened to the pod.
+    if (this.stopped || this.statusDetached) return;
     // Set field by field: spreads of the optional ones cost more than the rest of the input.
     const input: PodStatusInput = {
       pod: this.pod,

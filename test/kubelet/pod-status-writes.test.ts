@@ -1,6 +1,6 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import type { Pod } from "kubernetes-types/core/v1.js";
+import type { Event as CoreEvent, Pod } from "kubernetes-types/core/v1.js";
 import { kubeletCluster, pod } from "./harness.js";
 
 const condition = (p: Pod | undefined, type: string): string | undefined => p?.status?.conditions?.find((c) => c.type === type)?.status;
@@ -76,6 +76,24 @@ test("kubelet admission stops counting a pod once it has finished or is gone fro
     await cluster.clock.sleep(5000);
     await pods.create(pod("last", { containers: [{ name: "c", image: "busybox:1.36", command: ["sleep", "3600"], resources: { requests: { cpu: "3" } } }] }));
     await phaseOf("last", "Running");
+  } finally {
+    await cluster.stop();
+  }
+});
+
+test("a stopped kubelet writes no pod status: a sync in flight as it stops does not report its aborted pulls and killed containers", async () => {
+  const { cluster, pods } = await kubeletCluster();
+  try {
+    await pods.create(pod("starting", { containers: [{ name: "a", image: "nginx:1.25" }, { name: "b", image: "busybox:1.36", command: ["sleep", "3600"] }] }));
+    // Stopped while it pulls the first image (nginx takes seconds).
+    await cluster.waitFor<CoreEvent>("Event", (e) => e.involvedObject.name === "starting" && e.reason === "Pulling", { namespace: "default" });
+    const creating = await pods.get("starting", { namespace: "default" });
+    await cluster.removeNode("node-1");
+    const stopped = await pods.get("starting", { namespace: "default" });
+    await cluster.clock.sleep(60_000);
+    const later = await pods.get("starting", { namespace: "default" });
+    assert.is(later.metadata?.resourceVersion, stopped.metadata?.resourceVersion, JSON.stringify(later.status?.containerStatuses));
+    assert.equal(later.status?.containerStatuses?.map((c) => c.state), creating.status?.containerStatuses?.map((c) => c.state));
   } finally {
     await cluster.stop();
   }

@@ -9,6 +9,9 @@ import { definePlugin } from "../../core/plugins/plugin.js";
 import { MemoryStore } from "../../core/store/memory-store.js";
 import { storageCluster } from "./harness.js";
 
+/** Where a cluster's virtual clock starts (VirtualClock's default). */
+const CLOCK_START = Date.UTC(2026, 0, 1);
+
 /**
  * csi-hostpath on a durable cluster keeps its volumes in its plugin state directory
  * (`<stateDir>/plugins/csi-hostpath/`): a file written into a claim before the cluster stops is
@@ -23,14 +26,14 @@ test("a durable cluster's hostpath volume keeps its data and records across a re
     spec: { terminationGracePeriodSeconds: 1, containers: [{ name: "c", image: "busybox:1.36", command: ["sleep", "360000"], volumeMounts: [{ name: "data", mountPath: "/data" }] }], volumes: [{ name: "data", persistentVolumeClaim: { claimName: "data" } }] },
   };
   const ready = (p: Pod): boolean => p.metadata?.name === "writer" && p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") === true;
-  /** What a wait that timed out was waiting on: the pod, its claim, volumes, attachments and events (a rare CI first-run failure). */
+  /** What a wait that timed out was waiting on: the pod, its claim, volumes, attachments (finalizers: whether the attacher saw them) and events. */
   const explained = async <T>(cluster: Cluster, wait: Promise<T>): Promise<T> => {
     try {
       return await wait;
     } catch (err) {
       const dump: Record<string, unknown> = {};
       for (const [kind, ns] of [["Pod", "default"], ["PersistentVolumeClaim", "default"], ["PersistentVolume", undefined], ["VolumeAttachment", undefined], ["CSINode", undefined], ["Event", "default"]] as const) {
-        dump[kind] = (await cluster.client.resource(kind).list(ns ? { namespace: ns } : {}).catch((e: Error) => ({ items: [e.message] }))).items.map((o) => (typeof o === "string" ? o : { name: o.metadata?.name, spec: kind === "Event" ? undefined : (o as { spec?: unknown }).spec, status: (o as { status?: unknown }).status, ...(kind === "Event" ? { reason: (o as { reason?: string }).reason, message: (o as { message?: string }).message } : {}) }));
+        dump[kind] = (await cluster.client.resource(kind).list(ns ? { namespace: ns } : {}).catch((e: Error) => ({ items: [e.message] }))).items.map((o) => (typeof o === "string" ? o : { name: o.metadata?.name, finalizers: o.metadata?.finalizers, deletionTimestamp: o.metadata?.deletionTimestamp, spec: kind === "Event" ? undefined : (o as { spec?: unknown }).spec, status: (o as { status?: unknown }).status, ...(kind === "Event" ? { reason: (o as { reason?: string }).reason, message: (o as { message?: string }).message } : {}) }));
       }
       throw new Error(`${(err as Error).message}\n${JSON.stringify(dump, null, 1)}`);
     }
@@ -45,6 +48,7 @@ test("a durable cluster's hostpath volume keeps its data and records across a re
         await cluster.client.resource<PersistentVolumeClaim>("PersistentVolumeClaim").create({ apiVersion: "v1", kind: "PersistentVolumeClaim", metadata: { name: "data", namespace: "default" }, spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } } }, { namespace: "default" });
         await k.pods.create(writerPod, { namespace: "default" });
         const pod = await explained(cluster, cluster.waitFor<Pod>("Pod", ready, { namespace: "default", timeout: 600_000 }));
+        assert.ok(cluster.clock.now() - CLOCK_START < 60_000, `Ready ${(cluster.clock.now() - CLOCK_START) / 1000} s of simulated time after the start: the disk's speed showed as simulated time`);
         node = pod.spec!.nodeName!;
         const kl = k.kubeletOf(node);
         const out = await kl.runtime.runtime.execSync(kl.worker("default", "writer")!.slots[0]!.id!, ["sh", "-c", "mkdir -p /data/sub && echo persisted > /data/sub/f && cat /data/sub/f"], 5);
@@ -67,6 +71,7 @@ test("a durable cluster's hostpath volume keeps its data and records across a re
       try {
         const pod = await explained(cluster, cluster.waitFor<Pod>("Pod", (p) => ready(p) && p.status?.containerStatuses?.[0]?.state?.running !== undefined, { namespace: "default", timeout: 600_000 }));
         assert.is(pod.spec?.nodeName, node);
+        assert.ok(cluster.clock.now() - CLOCK_START < 60_000, `Ready again ${(cluster.clock.now() - CLOCK_START) / 1000} s of simulated time after the restart`);
         const kl = k.kubeletOf(node);
         const out = await kl.runtime.runtime.execSync(kl.worker("default", "writer")!.slots[0]!.id!, ["cat", "/data/sub/f"], 5);
         assert.is(out.stdout, "persisted\n", "the file written before the restart");

@@ -14,7 +14,13 @@ export async function storageCluster(options: ClusterOptions & { extra?: PluginR
   const k = await kubeletCluster({ nodes: [{ name: "node-1" }, { name: "node-2" }], ...options, extra: [kcm, csiHostPath, sidecars, ...(options.extra ?? []), ...(options.extra?.includes("kube-scheduler") ? [] : ["kube-scheduler"])] });
   const { cluster } = k;
   const controllers: CsiControllerRegistry = csiControllerPlugins({ extensions: (key) => cluster.extensions.point(key), clock: cluster.clock, random: cluster.random, log: cluster.log });
-  await hostPathRegistered(cluster);
+  try {
+    await hostPathRegistered(cluster);
+  } catch (err) {
+    // The caller gets no cluster to stop: left running, its clock's timers keep the process alive.
+    await cluster.stop();
+    throw err;
+  }
   return { ...k, controllers };
 }
 

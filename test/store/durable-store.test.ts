@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import type { KubeObject } from "../../core/api/object.js";
+import { VirtualClock } from "../../core/clock/virtual-clock.js";
 import { DurableStore, type DurableStoreOptions } from "../../core/store/durable-store.js";
 import { crc32, tableCrc32 } from "../../core/store/durable/crc32.js";
 import { objectStorageKey } from "../../core/store/keys.js";
@@ -259,6 +260,32 @@ test("concurrent writes are all acknowledged and all durable (group commit)", as
   await first.close();
   const second = await openStore(dir);
   assert.is((await second.list("/registry/pods/")).items.length, 500);
+});
+
+test("with a virtual clock, a write's wait for the disk takes no simulated time, however slow the disk", async () => {
+  const clock = new VirtualClock({ start: 0, auto: true });
+  const store = await openStore(freshDir(), { clock });
+  // A timer due every simulated millisecond: auto mode would fire it whenever the process waits
+  // on anything it does not hold (the fsync on the thread pool, for as long as the disk takes).
+  let ticks = 0;
+  const tick = clock.setInterval(() => ticks++, 1);
+  try {
+    const created = store.create(key("held"), pod("held"));
+    assert.is(clock.holding, 1, "the clock is held from the call on");
+    await created;
+    for (let i = 0; i < 50; i++) await store.update(key("held"), pod("held", { status: { phase: `P${i}` } }));
+    await store.delete(key("held"));
+    assert.is(clock.now(), 0, "no simulated time passed during 52 durable writes");
+    assert.is(ticks, 0);
+    // A failed write releases the clock too, and time moves again once nothing is held.
+    await store.delete(key("held")).catch(() => undefined);
+    assert.is(clock.holding, 0);
+    await clock.sleep(5);
+    assert.ok(ticks >= 5);
+  } finally {
+    clock.clearInterval(tick);
+    clock.setAuto(false);
+  }
 });
 
 test.after(async () => {
