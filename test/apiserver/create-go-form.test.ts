@@ -29,7 +29,7 @@ test("a create stores the Go form: the body's members in its order, what decodin
   assert.is((event as { eventTime?: unknown }).eventTime, null);
   assert.is(
     layout({ ...event, metadata: {} }),
-    // The strategy's defaults (timestamps, reporting fields) come after the body's members, eventTime where Go's zero puts it.
+    // What the server adds (defaulted timestamps and reporting fields, eventTime given back as Go's zero) comes after the body's members.
     "apiVersion,kind,metadata{},involvedObject{kind,namespace,name,uid,apiVersion},reason,message,source{component,host},count,type,firstTimestamp,lastTimestamp,eventTime,reportingComponent,reportingInstance",
   );
   // What is served is what was stored, in the same order.
