@@ -31,7 +31,7 @@ import { FieldManager } from "./field-manager.js";
 import { evictPod } from "./eviction.js";
 import { AdmissionChain } from "./admission-chain.js";
 import { checkPreconditions, deletedResult, deletionComplete, markForDeletion, validateFinalizerChange } from "./deletion.js";
-import { draftOf, keepAllButStatus, keepSystemMeta, pinnedVersion, reshareWithStored, shallowDraft, statusDraftOf, toGoForm, type Draft } from "./draft.js";
+import { draftOf, keepAllButStatus, keepSystemMeta, pinnedVersion, reshareWithStored, shallowDraft, statusDraftOf, inGoForm, toGoForm, type Draft } from "./draft.js";
 import { requestMatcher, requestSelectors, requestTrigger } from "./request-selectors.js";
 import { decodeTyped, typeMismatchError } from "./openapi/type-check.js";
 import { validateNamespaceFinalizeUpdate } from "../api/builtin/core/namespace.js";
@@ -252,7 +252,7 @@ export class ApiServer implements ApiServerApi {
   private async createObject(type: RegisteredType, namespace: string | undefined, body: KubeObject, options: WriteOptions, ctx: RequestContext, managedByApply: boolean): Promise<KubeObject> {
     // Put in its Go form once, before it is stored (field tracking reads it as its Go value already).
     body = this.checkBody(type, body, undefined, false);
-    const draft = draftOf(body);
+    let draft = draftOf(body);
     this.applyScope(type, namespace, draft);
     const strategy = type.strategy;
     strategy.defaults?.(draft, this.strategyContext);
@@ -280,7 +280,7 @@ export class ApiServer implements ApiServerApi {
       if (errors.length) throw invalid(type.descriptor.kind, type.descriptor.group, draft.metadata.name ?? "", errors);
       const validating = this.admission.validate("CREATE", type, undefined, draft, undefined, options, ctx);
       if (validating) await validating;
-      toGoForm(draft, type.descriptor);
+      draft = inGoForm(draft, type.descriptor);
       if (options.dryRun?.includes("All")) {
         strategy.release?.(draft, this.strategyContext);
         return draft;

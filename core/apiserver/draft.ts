@@ -155,10 +155,20 @@ function reshareMembers(obj: Record<string, unknown>, base: Record<string, unkno
  * that are `old`'s own (the stored object's) are not walked.
  */
 export function toGoForm(draft: Draft, d: ResourceDescriptor, old?: KubeObject): void {
-  const shape = zeroShapeFor(formatApiVersion(d.group, d.version), d.kind);
-  if (shape === undefined) return;
-  const out = asGoJson(draft as JsonObject, shape, old);
+  const out = inGoForm(draft, d, old);
   if (out === draft) return;
   for (const k of Object.keys(draft)) if (!(k in out)) delete draft[k];
   for (const k in out) draft[k] = out[k];
+}
+
+/**
+ * As {@link toGoForm}, returning the draft in Go form instead of writing it back: the draft itself
+ * when it already is in that form, else a new draft (members in the same order the write-back
+ * leaves them) sharing what did not change. For a writer that can take the result in place of
+ * its draft, such as a create (an Event's `eventTime: null`, dropped when its body was decoded,
+ * comes back here), which then pays no copy back.
+ */
+export function inGoForm(draft: Draft, d: ResourceDescriptor, old?: KubeObject): Draft {
+  const shape = zeroShapeFor(formatApiVersion(d.group, d.version), d.kind);
+  return shape === undefined ? draft : (asGoJson(draft as JsonObject, shape, old) as Draft);
 }

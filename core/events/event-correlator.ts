@@ -110,11 +110,11 @@ export class EventCorrelator {
   private readonly observations = new LruCache<string, Observation>(MAX_LRU_CACHE_ENTRIES);
   private readonly spam = new LruCache<string, SpamBucket>(MAX_LRU_CACHE_ENTRIES);
   /** Source and involved object (their fields joined) → the id their keys start with. */
-  private readonly sources = new LruCache<string, string>(MAX_LRU_CACHE_ENTRIES);
+  private readonly sources = new LruCache<string, SourceKeys>(MAX_LRU_CACHE_ENTRIES);
   private nextSourceId = 0;
-  /** The last event's source and involved object fields, and their id (see {@link sourceId}). */
+  /** The last event's source and involved object fields, and their id (see {@link sourceKeys}). */
   private last: SourceFields | undefined;
-  private lastId = "";
+  private lastKeys: SourceKeys | undefined;
   private readonly epoch: number;
 
   constructor(options: EventCorrelatorOptions) {
@@ -128,8 +128,8 @@ export class EventCorrelator {
   }
 
   correlate(newEvent: Event): CorrelationResult {
-    const source = this.sourceId(newEvent);
-    const { event: aggregated, key } = this.aggregate(newEvent, source);
+    const source = this.sourceKeys(newEvent);
+    const { event: aggregated, key } = this.aggregate(newEvent, source.id);
     const { event, patch } = this.observe(aggregated, key);
     const skip = this.spamFiltered(event, source);
     return patch ? { event, patch, skip, key } : { event, skip, key };
@@ -165,20 +165,21 @@ export class EventCorrelator {
   }
 
   /**
-   * The id of the event's source and involved object (made when first seen, refreshed on each
-   * event). The same fields as the last event's: the last id, which that event left the most
-   * recently used (only this method uses `sources`), so the lookup would change nothing.
+   * The id of the event's source and involved object, with the keys made from it (made when first
+   * seen, refreshed on each event). The same fields as the last event's: the last one, which that
+   * event left the most recently used (only this method uses `sources`), so the lookup would change
+   * nothing.
    */
-  private sourceId(event: Event): string {
+  private sourceKeys(event: Event): SourceKeys {
     const last = this.last;
-    if (last && sameSourceFields(last, event)) return this.lastId;
+    if (last && this.lastKeys && sameSourceFields(last, event)) return this.lastKeys;
     const fields = sourceFieldsOf(event);
     const text = sourceAndObjectKey(fields);
-    let id = this.sources.get(text);
-    if (id === undefined) this.sources.add(text, (id = (this.nextSourceId++).toString(36)));
+    let keys = this.sources.get(text);
+    if (keys === undefined) this.sources.add(text, (keys = new SourceKeys((this.nextSourceId++).toString(36))));
     this.last = fields;
-    this.lastId = id;
-    return id;
+    this.lastKeys = keys;
+    return keys;
   }
 
   private aggregate(event: Event, source: string): { event: Event; key: string } {
@@ -233,9 +234,9 @@ export class EventCorrelator {
   }
 
   /** client-go's `EventSourceObjectSpamFilter`: a token bucket per source and involved object. */
-  private spamFiltered(event: Event, source: string): boolean {
+  private spamFiltered(event: Event, source: SourceKeys): boolean {
     const now = this.sinceEpoch(this.clock.now());
-    const key = [source, event.type ?? ""].join("\u0000");
+    const key = source.spamKey(event.type ?? "");
     let bucket = this.spam.get(key);
     if (!bucket) this.spam.add(key, (bucket = { tokens: this.spamBurst, last: now }));
     else bucket.tokens = Math.min(this.spamBurst, bucket.tokens + ((now - bucket.last) / 1000) * this.spamQps);
@@ -244,6 +245,29 @@ export class EventCorrelator {
     bucket.tokens -= 1;
     return false;
   }
+}
+
+/**
+ * The short id standing for one source and involved object, and its spam filter keys (the id and
+ * the event type), made once and reused: an object's events are mostly of one type, and a reused
+ * key is neither joined again nor hashed again by the cache's map (a string keeps its hash).
+ */
+class SourceKeys {
+  private normal: string | undefined;
+  private warning: string | undefined;
+
+  constructor(readonly id: string) {}
+
+  spamKey(type: string): string {
+    if (type === "Normal") return (this.normal ??= spamKeyOf(this.id, type));
+    if (type === "Warning") return (this.warning ??= spamKeyOf(this.id, type));
+    return spamKeyOf(this.id, type);
+  }
+}
+
+/** client-go's `getSpamKey`: source and object (`source`, their id) and type. */
+function spamKeyOf(source: string, type: string): string {
+  return [source, type].join("\u0000");
 }
 
 /** Source and involved object: client-go's `getSpamKey` fields (but the type), which every aggregate and spam key starts with. */

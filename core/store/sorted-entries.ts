@@ -5,9 +5,15 @@
  * `2 * CHUNK` entries, plus the last key of every chunk. Insert and delete are a binary search
  * over the chunk maxima, a binary search in one chunk and a short splice — O(log n + CHUNK) —
  * instead of moving half of a 150,000-element array. Scans walk chunks in order.
+ *
+ * Chunks are small (64 to 128 entries): every create shifts on average half a chunk of an array
+ * that lives in the old generation, each move a barriered store, and keys arrive in random order
+ * (generated names). At 512 (up to 1,024 per chunk) an insert cost ~2.6 µs against ~1.5 µs at 64
+ * (20,000 pod keys into 20,000 event keys); counting a range adds up chunk lengths, one per 64
+ * to 128 keys, still a few µs at 150,000 keys.
  */
 
-const CHUNK = 512;
+const CHUNK = 64;
 
 export interface KeyedEntry {
   readonly key: string;
