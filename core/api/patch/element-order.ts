@@ -14,7 +14,10 @@ export function partition(items: unknown[], by: unknown[], mergeKey: string): [u
   const keys = positionsIn(by, mergeKey);
   const inBy: unknown[] = [];
   const rest: unknown[] = [];
-  for (const item of items) (positionOf(keys, elementKey(item, mergeKey)) >= 0 ? inBy : rest).push(item);
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
+    (positionOf(keys, elementKey(item, mergeKey)) >= 0 ? inBy : rest).push(item);
+  }
   return [inBy, rest];
 }
 
@@ -50,7 +53,8 @@ function sortByOrder(items: unknown[], order: unknown[], mergeKey: string): unkn
   const at: number[] = [];
   let unknown: unknown[] | undefined;
   let deletes: unknown[] | undefined;
-  for (const v of items) {
+  for (let i = 0; i < items.length; i++) {
+    const v = items[i];
     if (isPlainObject(v) && v[DIRECTIVE] === "delete") {
       (deletes ??= []).push(v);
       continue;

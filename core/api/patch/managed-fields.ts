@@ -124,7 +124,9 @@ export function managerKey(m: Pick<ManagerFields, "manager" | "operation" | "sub
 /** Decodes `metadata.managedFields`; invalid entries are dropped as upstream does on decode errors. */
 export function decodeManagedFields(entries: readonly ManagedFieldsEntry[] | undefined): Map<string, ManagerFields> {
   const out = new Map<string, ManagerFields>();
-  for (const e of entries ?? []) {
+  const n = entries?.length ?? 0;
+  for (let i = 0; i < n; i++) {
+    const e = entries![i]!;
     const known = decodedEntries.get(e);
     if (known) {
       out.set(known.key, known.fields);
@@ -592,12 +594,13 @@ export function managedFieldsAfterUpdate(oldObj: KubeObject | undefined, newObj:
   const change: OwnershipChange = { taken, removed: changes.removed, takenHash: undefined, removedHash: undefined };
   const tookAny = !isEmptySet(taken);
   const selfKey = tookAny ? managerKey({ manager: options.manager, operation: "Update", subresource: options.subresource, apiVersion }) : undefined;
-  for (const [key, m] of managers) {
+  // forEach, not for-of: no entry array per manager.
+  managers.forEach((m, key) => {
     // The writer's own entry is derived below, in one step; managers owning nothing under the changed root fields keep their sets.
-    if (key === selfKey || untouchedBy(m.fields, change)) continue;
+    if (key === selfKey || untouchedBy(m.fields, change)) return;
     const fields = derivedSet(m.fields, lose, change);
     if (fields !== m.fields) managers.set(key, { ...m, fields });
-  }
+  });
   if (selfKey !== undefined) {
     const previous = managers.get(selfKey);
     const self: ManagerFields = { manager: options.manager, operation: "Update", apiVersion, fields: previous ? derivedSet(previous.fields, loseAndTake, change) : taken, time: formatTime(options.now) };

@@ -129,7 +129,8 @@ function applyDirectives(out: JsonObject, patch: JsonObject, meta: PatchStruct |
   }
 
   if (orders) {
-    for (const key of orders) {
+    for (let o = 0; o < orders.length; o++) {
+      const key = orders[o]!;
       handled.add(key);
       const field = key.slice(SET_ELEMENT_ORDER.length);
       handled.add(field);
@@ -138,7 +139,8 @@ function applyDirectives(out: JsonObject, patch: JsonObject, meta: PatchStruct |
   }
 
   if (deletions) {
-    for (const key of deletions) {
+    for (let d = 0; d < deletions.length; d++) {
+      const key = deletions[d]!;
       handled.add(key);
       const field = key.slice(DELETE_FROM_PRIMITIVE_LIST.length);
       const current = out[field];
@@ -216,7 +218,9 @@ function mergeList(original: unknown[], patch: unknown[], fm: PatchField, name: 
   const plain: JsonObject[] = [];
   let replace = false;
   let base = original as JsonObject[];
-  for (const item of patch) {
+  // Indexed loops: an array iterator allocates a result per item until the code is optimized.
+  for (let i = 0; i < patch.length; i++) {
+    const item = patch[i];
     if (!isPlainObject(item)) throw badRequest(`expected a map, but received a ${goKind(item)}`);
     const directive = item[DIRECTIVE];
     if (directive === undefined) plain.push(item);
@@ -234,7 +238,8 @@ function mergeList(original: unknown[], patch: unknown[], fm: PatchField, name: 
   }
   merged = base.slice();
   let same = base === original;
-  for (const item of patchItems) {
+  for (let i = 0; i < patchItems.length; i++) {
+    const item = patchItems[i]!;
     if (!(mergeKey in item)) throw badRequest(`map: ${goValue(item)} does not contain declared merge key: ${mergeKey}`);
     const at = indexWithKey(merged, mergeKey, item[mergeKey]);
     if (at >= 0) {
@@ -284,8 +289,8 @@ function keptOrder(merged: unknown[], patchItems: JsonObject[], mergeKey: string
     for (let j = 0; j < i; j++) if (elementKey(merged[j], mergeKey) === key) return false;
   }
   let last = -1;
-  for (const item of patchItems) {
-    const key = item[mergeKey];
+  for (let p = 0; p < patchItems.length; p++) {
+    const key = patchItems[p]![mergeKey];
     let at = -1;
     for (let i = 0; i < merged.length; i++) {
       if (elementKey(merged[i], mergeKey) !== key) continue;
@@ -314,7 +319,8 @@ function stripDirectives(v: unknown): unknown {
   if (Array.isArray(v)) {
     const out: unknown[] = [];
     let changed = false;
-    for (const item of v) {
+    for (let i = 0; i < v.length; i++) {
+      const item = v[i];
       const s = stripDirectives(item);
       if (s === DROP) changed = true;
       else {
