@@ -188,23 +188,27 @@ function compareListInto(ov: readonly unknown[], nv: readonly unknown[], fm: Fie
  */
 class KeyedItems {
   readonly pes: string[] = [];
-  readonly items: unknown[] = [];
+  /** The items by position in {@link pes}: the list itself unless an element repeats. */
+  readonly items: readonly unknown[];
   private readonly index: Map<string, number> | undefined;
 
   constructor(list: readonly unknown[], type: ListType) {
     this.index = list.length > ALIGNED_MAX ? new Map() : undefined;
+    // Copied at the first repeated element (until then item i is the list's item i).
+    let items: unknown[] | undefined;
     for (let i = 0; i < list.length; i++) {
       const item = list[i];
       const pe = itemPathElement(item, type, i);
       const at = this.find(pe);
       if (at >= 0) {
-        this.items[at] = item;
+        (items ??= list.slice(0, i))[at] = item;
         continue;
       }
       this.index?.set(pe, this.pes.length);
       this.pes.push(pe);
-      this.items.push(item);
+      items?.push(item);
     }
+    this.items = items ?? list;
   }
 
   /** The position of `pe` in {@link pes}, or -1. */

@@ -121,6 +121,29 @@ export function managerKey(m: Pick<ManagerFields, "manager" | "operation" | "sub
   return `${m.manager}\u0000${m.operation}\u0000${m.subresource ?? ""}\u0000${m.operation === "Update" ? m.apiVersion : ""}`;
 }
 
+/** {@link managerKey}s of Update entries by manager, subresource ("" for none), then apiVersion: a write builds no key string. */
+const updateKeys = new Map<string, Map<string, Map<string, string>>>();
+/** Managers (and subresources, versions per manager) kept before the table starts over: a few components write. */
+const UPDATE_KEYS = 256;
+
+/** The {@link managerKey} of `manager`'s Update entry through `subresource` in `apiVersion`. */
+function updateKeyOf(manager: string, subresource: string | undefined, apiVersion: string): string {
+  let bySubresource = updateKeys.get(manager);
+  if (bySubresource === undefined) {
+    if (updateKeys.size >= UPDATE_KEYS) updateKeys.clear();
+    updateKeys.set(manager, (bySubresource = new Map()));
+  }
+  let byVersion = bySubresource.get(subresource ?? "");
+  if (byVersion === undefined) bySubresource.set(subresource ?? "", (byVersion = new Map()));
+  let key = byVersion.get(apiVersion);
+  if (key === undefined) {
+    key = managerKey({ manager, operation: "Update", subresource, apiVersion });
+    if (byVersion.size >= UPDATE_KEYS) byVersion.clear();
+    byVersion.set(apiVersion, key);
+  }
+  return key;
+}
+
 /** Decodes `metadata.managedFields`; invalid entries are dropped as upstream does on decode errors. */
 export function decodeManagedFields(entries: readonly ManagedFieldsEntry[] | undefined): Map<string, ManagerFields> {
   const out = new Map<string, ManagerFields>();
@@ -593,7 +616,7 @@ export function managedFieldsAfterUpdate(oldObj: KubeObject | undefined, newObj:
   }
   const change: OwnershipChange = { taken, removed: changes.removed, takenHash: undefined, removedHash: undefined };
   const tookAny = !isEmptySet(taken);
-  const selfKey = tookAny ? managerKey({ manager: options.manager, operation: "Update", subresource: options.subresource, apiVersion }) : undefined;
+  const selfKey = tookAny ? updateKeyOf(options.manager, options.subresource, apiVersion) : undefined;
   // forEach, not for-of: no entry array per manager.
   managers.forEach((m, key) => {
     // The writer's own entry is derived below, in one step; managers owning nothing under the changed root fields keep their sets.
