@@ -201,21 +201,27 @@ function rememberDecoded(e: ManagedFieldsEntry, m: ManagerFields, key: string): 
 
 /** Encodes manager sets as `metadata.managedFields`, sorted as apiserver sorts them. */
 export function encodeManagedFields(managers: Iterable<ManagerFields>): ManagedFieldsEntry[] {
-  const entries: ManagedFieldsEntry[] = [];
+  const entries = sortingEntries;
+  let n = 0;
   for (const m of managers) {
     if (isEmptySet(m.fields)) continue;
-    entries.push(entriesOfDecoded.get(m) ?? sharedEntry(m.manager, m.operation, m.apiVersion, m.time, m.subresource, m.fields));
+    entries[n++] = entriesOfDecoded.get(m) ?? sharedEntry(m.manager, m.operation, m.apiVersion, m.time, m.subresource, m.fields);
   }
   // Insertion sort, stable as Array.prototype.sort (whose work array was a measurable part of every write's garbage): a few entries.
-  for (let i = 1; i < entries.length; i++) {
+  for (let i = 1; i < n; i++) {
     const e = entries[i]!;
     let j = i;
     for (; j > 0 && compareEntries(entries[j - 1]!, e) > 0; j--) entries[j] = entries[j - 1]!;
     entries[j] = e;
   }
-  // A copy of exactly its entries: the list built by pushes keeps room for 16 more in every stored object.
-  return entries.slice();
+  // A copy of exactly its entries; the work list lets go of them.
+  const out = entries.slice(0, n) as ManagedFieldsEntry[];
+  for (let i = 0; i < n; i++) entries[i] = undefined;
+  return out;
 }
+
+/** The list {@link encodeManagedFields} sorts in, reused (it keeps its room; what it returns is an exact copy). */
+const sortingEntries: (ManagedFieldsEntry | undefined)[] = [];
 
 /** apiserver's order of managedFields entries: operation, time (seconds), manager, apiVersion, subresource. */
 function compareEntries(p: ManagedFieldsEntry, q: ManagedFieldsEntry): number {
