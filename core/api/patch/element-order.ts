@@ -24,11 +24,15 @@ export function partition(items: unknown[], by: unknown[], mergeKey: string): [u
 /**
  * Upstream's normalizeElementOrder: patch items sorted by `patchOrder`, server-only items by
  * `serverOrder`, then merged so that server-only items keep their place relative to the patch
- * items that the server already had.
+ * items that the server already had. May return `patchItems` or `serverOnly` itself (callers pass
+ * fresh lists: {@link partition}'s).
  */
 export function normalizeElementOrder(patchItems: unknown[], serverOnly: unknown[], patchOrder: unknown[], serverOrder: unknown[], mergeKey: string): unknown[] {
   const left = sortByOrder(serverOnly, serverOrder, mergeKey);
   const right = sortByOrder(patchItems, patchOrder, mergeKey);
+  // One side only: the merge below would copy it as it is.
+  if (left.length === 0) return right;
+  if (right.length === 0) return left;
   const serverIndex = positionsIn(serverOrder, mergeKey);
   const out: unknown[] = [];
   let i = 0;
@@ -46,9 +50,10 @@ export function normalizeElementOrder(patchItems: unknown[], serverOnly: unknown
   return out;
 }
 
-/** `items` with those `order` has first, by their first position in it (stably), then the others, then `$patch: delete` items. */
+/** `items` with those `order` has first, by their first position in it (stably), then the others, then `$patch: delete` items; `items` itself when already so. */
 function sortByOrder(items: unknown[], order: unknown[], mergeKey: string): unknown[] {
   const index = positionsIn(order, mergeKey);
+  if (inOrder(items, index)) return items;
   const known: unknown[] = [];
   const at: number[] = [];
   let unknown: unknown[] | undefined;
@@ -89,6 +94,19 @@ function sortByOrder(items: unknown[], order: unknown[], mergeKey: string): unkn
   if (unknown) for (const v of unknown) known.push(v);
   if (deletes) for (const v of deletes) known.push(v);
   return known;
+}
+
+/** Whether every item is in the order, none a `$patch: delete`, at positions that never decrease: sorting keeps `items` as they are. */
+function inOrder(items: unknown[], index: Positions): boolean {
+  let last = -1;
+  for (let i = 0; i < items.length; i++) {
+    const v = items[i];
+    if (isPlainObject(v) && v[DIRECTIVE] === "delete") return false;
+    const p = positionOf(index, elementKey(v, index.mergeKey));
+    if (p < 0 || p < last) return false;
+    last = p;
+  }
+  return true;
 }
 
 /** Lists this short are searched in place for an element's position; longer ones get a Map. */
