@@ -81,7 +81,7 @@ function share(value: unknown, base: unknown, copy: boolean): unknown {
 }
 
 /** The members of `obj` before `stop`, in order (undefined ones too: `obj` is returned otherwise as it is). */
-function copyUpTo(obj: Record<string, unknown>, stop: string): Record<string, unknown> {
+export function copyUpTo(obj: Record<string, unknown>, stop: string): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const key in obj) {
     if (key === stop) break;

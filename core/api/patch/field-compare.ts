@@ -157,25 +157,63 @@ function compareListInto(ov: readonly unknown[], nv: readonly unknown[], fm: Fie
     }
     return;
   }
-  const before = new Map<string, unknown>();
-  ov.forEach((item, i) => before.set(itemPathElement(item, list, i), item));
-  const after = new Map<string, unknown>();
-  nv.forEach((item, i) => after.set(itemPathElement(item, list, i), item));
-  for (const [pe, item] of before) {
-    if (!after.has(pe)) removeFrom(sink, pe, itemNode(item, fm, list.type === "map", shape));
+  const before = new KeyedItems(ov, list);
+  const after = new KeyedItems(nv, list);
+  // Indexed loops over the items' arrays: no Maps, no entry arrays per item (most lists are short).
+  for (let i = 0; i < before.pes.length; i++) {
+    const pe = before.pes[i]!;
+    if (after.find(pe) < 0) removeFrom(sink, pe, itemNode(before.items[i], fm, list.type === "map", shape));
   }
-  for (const [pe, item] of after) {
-    if (!before.has(pe)) {
+  for (let i = 0; i < after.pes.length; i++) {
+    const pe = after.pes[i]!;
+    const item = after.items[i];
+    const at = before.find(pe);
+    if (at < 0) {
       addTo(sink, pe, itemNode(item, fm, list.type === "map", shape));
       continue;
     }
-    const old = before.get(pe);
+    const old = before.items[at];
     if (old === item || list.type !== "map") continue;
     if (isPlainObject(old) && isPlainObject(item)) {
       const sub = new Sink(sink.merged);
       compareObjectInto(old, item, fm?.type, shape, sub);
       attach(sink, pe, sub);
     } else if (!jsonEqual(old, item)) modifyIn(sink, pe, EMPTY_SET);
+  }
+}
+
+/**
+ * A list's items by path element, as a Map filled item by item holds them: each element once, in
+ * the order first seen, with the last item that has it. Short lists are searched in place.
+ */
+class KeyedItems {
+  readonly pes: string[] = [];
+  /** The items by position in {@link pes}: the list itself unless an element repeats. */
+  readonly items: readonly unknown[];
+  private readonly index: Map<string, number> | undefined;
+
+  constructor(list: readonly unknown[], type: ListType) {
+    this.index = list.length > ALIGNED_MAX ? new Map() : undefined;
+    // Copied at the first repeated element (until then item i is the list's item i).
+    let items: unknown[] | undefined;
+    for (let i = 0; i < list.length; i++) {
+      const item = list[i];
+      const pe = itemPathElement(item, type, i);
+      const at = this.find(pe);
+      if (at >= 0) {
+        (items ??= list.slice(0, i))[at] = item;
+        continue;
+      }
+      this.index?.set(pe, this.pes.length);
+      this.pes.push(pe);
+      items?.push(item);
+    }
+    this.items = items ?? list;
+  }
+
+  /** The position of `pe` in {@link pes}, or -1. */
+  find(pe: string): number {
+    return this.index !== undefined ? (this.index.get(pe) ?? -1) : this.pes.indexOf(pe);
   }
 }
 

@@ -121,10 +121,35 @@ export function managerKey(m: Pick<ManagerFields, "manager" | "operation" | "sub
   return `${m.manager}\u0000${m.operation}\u0000${m.subresource ?? ""}\u0000${m.operation === "Update" ? m.apiVersion : ""}`;
 }
 
+/** {@link managerKey}s of Update entries by manager, subresource ("" for none), then apiVersion: a write builds no key string. */
+const updateKeys = new Map<string, Map<string, Map<string, string>>>();
+/** Managers (and subresources, versions per manager) kept before the table starts over: a few components write. */
+const UPDATE_KEYS = 256;
+
+/** The {@link managerKey} of `manager`'s Update entry through `subresource` in `apiVersion`. */
+function updateKeyOf(manager: string, subresource: string | undefined, apiVersion: string): string {
+  let bySubresource = updateKeys.get(manager);
+  if (bySubresource === undefined) {
+    if (updateKeys.size >= UPDATE_KEYS) updateKeys.clear();
+    updateKeys.set(manager, (bySubresource = new Map()));
+  }
+  let byVersion = bySubresource.get(subresource ?? "");
+  if (byVersion === undefined) bySubresource.set(subresource ?? "", (byVersion = new Map()));
+  let key = byVersion.get(apiVersion);
+  if (key === undefined) {
+    key = managerKey({ manager, operation: "Update", subresource, apiVersion });
+    if (byVersion.size >= UPDATE_KEYS) byVersion.clear();
+    byVersion.set(apiVersion, key);
+  }
+  return key;
+}
+
 /** Decodes `metadata.managedFields`; invalid entries are dropped as upstream does on decode errors. */
 export function decodeManagedFields(entries: readonly ManagedFieldsEntry[] | undefined): Map<string, ManagerFields> {
   const out = new Map<string, ManagerFields>();
-  for (const e of entries ?? []) {
+  const n = entries?.length ?? 0;
+  for (let i = 0; i < n; i++) {
+    const e = entries![i]!;
     const known = decodedEntries.get(e);
     if (known) {
       out.set(known.key, known.fields);
@@ -176,21 +201,27 @@ function rememberDecoded(e: ManagedFieldsEntry, m: ManagerFields, key: string): 
 
 /** Encodes manager sets as `metadata.managedFields`, sorted as apiserver sorts them. */
 export function encodeManagedFields(managers: Iterable<ManagerFields>): ManagedFieldsEntry[] {
-  const entries: ManagedFieldsEntry[] = [];
+  const entries = sortingEntries;
+  let n = 0;
   for (const m of managers) {
     if (isEmptySet(m.fields)) continue;
-    entries.push(entriesOfDecoded.get(m) ?? sharedEntry(m.manager, m.operation, m.apiVersion, m.time, m.subresource, m.fields));
+    entries[n++] = entriesOfDecoded.get(m) ?? sharedEntry(m.manager, m.operation, m.apiVersion, m.time, m.subresource, m.fields);
   }
   // Insertion sort, stable as Array.prototype.sort (whose work array was a measurable part of every write's garbage): a few entries.
-  for (let i = 1; i < entries.length; i++) {
+  for (let i = 1; i < n; i++) {
     const e = entries[i]!;
     let j = i;
     for (; j > 0 && compareEntries(entries[j - 1]!, e) > 0; j--) entries[j] = entries[j - 1]!;
     entries[j] = e;
   }
-  // A copy of exactly its entries: the list built by pushes keeps room for 16 more in every stored object.
-  return entries.slice();
+  // A copy of exactly its entries; the work list lets go of them.
+  const out = entries.slice(0, n) as ManagedFieldsEntry[];
+  for (let i = 0; i < n; i++) entries[i] = undefined;
+  return out;
 }
+
+/** The list {@link encodeManagedFields} sorts in, reused (it keeps its room; what it returns is an exact copy). */
+const sortingEntries: (ManagedFieldsEntry | undefined)[] = [];
 
 /** apiserver's order of managedFields entries: operation, time (seconds), manager, apiVersion, subresource. */
 function compareEntries(p: ManagedFieldsEntry, q: ManagedFieldsEntry): number {
@@ -591,13 +622,14 @@ export function managedFieldsAfterUpdate(oldObj: KubeObject | undefined, newObj:
   }
   const change: OwnershipChange = { taken, removed: changes.removed, takenHash: undefined, removedHash: undefined };
   const tookAny = !isEmptySet(taken);
-  const selfKey = tookAny ? managerKey({ manager: options.manager, operation: "Update", subresource: options.subresource, apiVersion }) : undefined;
-  for (const [key, m] of managers) {
+  const selfKey = tookAny ? updateKeyOf(options.manager, options.subresource, apiVersion) : undefined;
+  // forEach, not for-of: no entry array per manager.
+  managers.forEach((m, key) => {
     // The writer's own entry is derived below, in one step; managers owning nothing under the changed root fields keep their sets.
-    if (key === selfKey || untouchedBy(m.fields, change)) continue;
+    if (key === selfKey || untouchedBy(m.fields, change)) return;
     const fields = derivedSet(m.fields, lose, change);
     if (fields !== m.fields) managers.set(key, { ...m, fields });
-  }
+  });
   if (selfKey !== undefined) {
     const previous = managers.get(selfKey);
     const self: ManagerFields = { manager: options.manager, operation: "Update", apiVersion, fields: previous ? derivedSet(previous.fields, loseAndTake, change) : taken, time: formatTime(options.now) };

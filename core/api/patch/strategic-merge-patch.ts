@@ -4,6 +4,7 @@ import { applyMergePatch } from "./merge-patch.js";
 import { firstNonNull, isPlainObject, withoutNullMembers, type JsonObject } from "./json-value.js";
 import { patchStructFor, type PatchField, type PatchStruct } from "./patch-strategy.js";
 import { goKind, goValue } from "./go-format.js";
+import { elementKey, normalizeElementOrder, partition } from "./element-order.js";
 
 /** The directive keys of strategic merge patch. */
 export const DIRECTIVE = "$patch";
@@ -71,7 +72,7 @@ function mergeMap(original: JsonObject, patch: JsonObject, meta: PatchStruct | u
   if (drops) {
     out = {};
     for (const key in original) if (patch[key] !== null) out[key] = original[key];
-  } else if (directives) out = { ...original };
+  } else if (directives) out = copyOf(original);
   const handled = directives ? applyDirectives(out!, patch, meta) : undefined;
 
   for (const key in patch) {
@@ -87,7 +88,7 @@ function mergeMap(original: JsonObject, patch: JsonObject, meta: PatchStruct | u
     if (current === undefined || current === null || typeof current !== typeof patchValue || Array.isArray(current) !== Array.isArray(patchValue)) {
       merged = stripDirectives(withoutNullMembers(patchValue));
       if (merged === DROP) {
-        if (key in (out ?? original)) delete (out ??= { ...original })[key];
+        if (key in (out ?? original)) delete (out ??= copyOf(original))[key];
         continue;
       }
     } else if (isPlainObject(current)) {
@@ -98,7 +99,7 @@ function mergeMap(original: JsonObject, patch: JsonObject, meta: PatchStruct | u
       merged = patchValue;
     }
     if (out) out[key] = merged;
-    else if (merged !== current || !(key in original)) (out = { ...original })[key] = merged;
+    else if (merged !== current || !(key in original)) (out = copyOf(original))[key] = merged;
   }
   return out ?? original;
 }
@@ -128,7 +129,8 @@ function applyDirectives(out: JsonObject, patch: JsonObject, meta: PatchStruct |
   }
 
   if (orders) {
-    for (const key of orders) {
+    for (let o = 0; o < orders.length; o++) {
+      const key = orders[o]!;
       handled.add(key);
       const field = key.slice(SET_ELEMENT_ORDER.length);
       handled.add(field);
@@ -137,7 +139,8 @@ function applyDirectives(out: JsonObject, patch: JsonObject, meta: PatchStruct |
   }
 
   if (deletions) {
-    for (const key of deletions) {
+    for (let d = 0; d < deletions.length; d++) {
+      const key = deletions[d]!;
       handled.add(key);
       const field = key.slice(DELETE_FROM_PRIMITIVE_LIST.length);
       const current = out[field];
@@ -215,7 +218,9 @@ function mergeList(original: unknown[], patch: unknown[], fm: PatchField, name: 
   const plain: JsonObject[] = [];
   let replace = false;
   let base = original as JsonObject[];
-  for (const item of patch) {
+  // Indexed loops: an array iterator allocates a result per item until the code is optimized.
+  for (let i = 0; i < patch.length; i++) {
+    const item = patch[i];
     if (!isPlainObject(item)) throw badRequest(`expected a map, but received a ${goKind(item)}`);
     const directive = item[DIRECTIVE];
     if (directive === undefined) plain.push(item);
@@ -233,7 +238,8 @@ function mergeList(original: unknown[], patch: unknown[], fm: PatchField, name: 
   }
   merged = base.slice();
   let same = base === original;
-  for (const item of patchItems) {
+  for (let i = 0; i < patchItems.length; i++) {
+    const item = patchItems[i]!;
     if (!(mergeKey in item)) throw badRequest(`map: ${goValue(item)} does not contain declared merge key: ${mergeKey}`);
     const at = indexWithKey(merged, mergeKey, item[mergeKey]);
     if (at >= 0) {
@@ -283,8 +289,8 @@ function keptOrder(merged: unknown[], patchItems: JsonObject[], mergeKey: string
     for (let j = 0; j < i; j++) if (elementKey(merged[j], mergeKey) === key) return false;
   }
   let last = -1;
-  for (const item of patchItems) {
-    const key = item[mergeKey];
+  for (let p = 0; p < patchItems.length; p++) {
+    const key = patchItems[p]![mergeKey];
     let at = -1;
     for (let i = 0; i < merged.length; i++) {
       if (elementKey(merged[i], mergeKey) !== key) continue;
@@ -295,62 +301,6 @@ function keptOrder(merged: unknown[], patchItems: JsonObject[], mergeKey: string
     last = at;
   }
   return true;
-}
-
-/** Splits `items` into those present in `by` and the rest, keeping order. */
-function partition(items: unknown[], by: unknown[], mergeKey: string): [unknown[], unknown[]] {
-  const keys = new Set(by.map((v) => elementKey(v, mergeKey)));
-  const inBy: unknown[] = [];
-  const rest: unknown[] = [];
-  for (const item of items) (keys.has(elementKey(item, mergeKey)) ? inBy : rest).push(item);
-  return [inBy, rest];
-}
-
-/**
- * Upstream's normalizeElementOrder: patch items sorted by `patchOrder`, server-only items by
- * `serverOrder`, then merged so that server-only items keep their place relative to the patch
- * items that the server already had.
- */
-function normalizeElementOrder(patchItems: unknown[], serverOnly: unknown[], patchOrder: unknown[], serverOrder: unknown[], mergeKey: string): unknown[] {
-  const left = sortByOrder(serverOnly, serverOrder, mergeKey);
-  const right = sortByOrder(patchItems, patchOrder, mergeKey);
-  const serverIndex = indexOf(serverOrder, mergeKey);
-  const out: unknown[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < left.length || j < right.length) {
-    if (i >= left.length) out.push(right[j++]);
-    else if (j >= right.length) out.push(left[i++]);
-    else {
-      const li = serverIndex.get(elementKey(left[i], mergeKey));
-      const ri = serverIndex.get(elementKey(right[j], mergeKey));
-      if (li !== undefined && ri !== undefined && li < ri) out.push(left[i++]);
-      else out.push(right[j++]);
-    }
-  }
-  return out;
-}
-
-function sortByOrder(items: unknown[], order: unknown[], mergeKey: string): unknown[] {
-  const index = indexOf(order, mergeKey);
-  const deletes = items.filter((v) => isPlainObject(v) && v[DIRECTIVE] === "delete");
-  const rest = items.filter((v) => !(isPlainObject(v) && v[DIRECTIVE] === "delete"));
-  const known = rest.filter((v) => index.has(elementKey(v, mergeKey))).sort((a, b) => index.get(elementKey(a, mergeKey))! - index.get(elementKey(b, mergeKey))!);
-  const unknown = rest.filter((v) => !index.has(elementKey(v, mergeKey)));
-  return [...known, ...unknown, ...deletes];
-}
-
-function indexOf(list: unknown[], mergeKey: string): Map<unknown, number> {
-  const index = new Map<unknown, number>();
-  list.forEach((v, i) => {
-    const k = elementKey(v, mergeKey);
-    if (!index.has(k)) index.set(k, i);
-  });
-  return index;
-}
-
-function elementKey(v: unknown, mergeKey: string): unknown {
-  return mergeKey && isPlainObject(v) ? v[mergeKey] : v;
 }
 
 function sameElement(a: unknown, b: unknown, mergeKey: string): boolean {
@@ -369,7 +319,8 @@ function stripDirectives(v: unknown): unknown {
   if (Array.isArray(v)) {
     const out: unknown[] = [];
     let changed = false;
-    for (const item of v) {
+    for (let i = 0; i < v.length; i++) {
+      const item = v[i];
       const s = stripDirectives(item);
       if (s === DROP) changed = true;
       else {
@@ -385,18 +336,25 @@ function stripDirectives(v: unknown): unknown {
   for (const k in v) {
     const item = v[k];
     if (k === RETAIN_KEYS || k.startsWith(SET_ELEMENT_ORDER) || k.startsWith(DELETE_FROM_PRIMITIVE_LIST)) {
-      out ??= { ...v };
+      out ??= copyOf(v);
       delete out[k];
       continue;
     }
     const s = stripDirectives(item);
     if (s !== item) {
-      out ??= { ...v };
+      out ??= copyOf(v);
       if (s === DROP) delete out[k];
       else out[k] = s;
     }
   }
   return out ?? v;
+}
+
+/** A shallow copy (a loop: object spread takes V8's slow path for objects of many shapes). */
+function copyOf(obj: JsonObject): JsonObject {
+  const out: JsonObject = {};
+  for (const k in obj) out[k] = obj[k];
+  return out;
 }
 
 function withoutKey(obj: JsonObject, key: string): JsonObject {

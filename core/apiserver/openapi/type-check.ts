@@ -1,6 +1,7 @@
 import { badRequest, type StatusError } from "../../api/status.js";
 import { definitionNameOf } from "./schema-definitions.js";
 import { withoutUndefined } from "../../api/patch/json-value.js";
+import { copyUpTo } from "../../api/clone.js";
 import { lookupDefinition } from "./served-definitions.js";
 import type { SchemaObject } from "./schema-object.js";
 
@@ -216,34 +217,42 @@ function check(value: unknown, c: Checker, struct: string, path: PathStack, know
       const element = c.element;
       const record = value as Record<string, unknown>;
       const knownFields = typeof known === "object" && known !== null && !Array.isArray(known) ? (known as Record<string, unknown>) : undefined;
+      // The copy is made at the first member that changes, with the members before it; dropped
+      // members are left out of it (no spread, no second copy to drop them).
       let out: Record<string, unknown> | undefined;
       let dropped = false;
       for (const key in record) {
         const item = record[key];
         const field = fields?.get(key);
-        let decoded: unknown;
+        let decoded: unknown = item;
         if (field) {
           if (item === null || item === undefined) {
-            (out ??= { ...record })[key] = undefined;
+            out ??= copyUpTo(record, key);
             dropped = true;
             continue;
           }
-          if (field.kind === "any" || scalarFits(item, field)) continue;
-          path.push(key);
-          decoded = check(item, field, owner, path, knownFields?.[key]);
-          path.pop();
+          if (field.kind !== "any" && !scalarFits(item, field)) {
+            path.push(key);
+            decoded = check(item, field, owner, path, knownFields?.[key]);
+            path.pop();
+          }
         } else if (element) {
           // map values report the map's field, as Go does
-          if (scalarFits(item, element)) continue;
-          decoded = item === null || item === undefined ? zeroOf(element) : check(item, element, struct, path, knownFields?.[key]);
-        } else continue; // unknown fields are fieldValidation's business
-        if (decoded !== item) (out ??= { ...record })[key] = decoded;
+          if (!scalarFits(item, element)) decoded = item === null || item === undefined ? zeroOf(element) : check(item, element, struct, path, knownFields?.[key]);
+        } // unknown fields are fieldValidation's business
+        if (decoded !== item) out ??= copyUpTo(record, key);
+        if (out !== undefined) out[key] = decoded;
       }
-      return out ? (dropped ? withoutUndefined(out) : out) : value;
+      // Once a member is dropped, undefined members are dropped too (as JSON drops them).
+      return out ? (dropped && hasUndefined(out) ? withoutUndefined(out) : out) : value;
     }
   }
 }
 
+function hasUndefined(record: Record<string, unknown>): boolean {
+  for (const k in record) if (record[k] === undefined) return true;
+  return false;
+}
 
 /** Root checkers by group, version and kind (null: no generated schema), so a write builds no key string. */
 const roots = new Map<string, Map<string, Map<string, Checker | null>>>();
