@@ -1,5 +1,5 @@
 import { isPlainObject } from "./json-value.js";
-import { DIRECTIVE } from "./strategic-merge-patch.js";
+import { DIRECTIVE } from "./patch-directives.js";
 
 /**
  * How strategic merge patch orders a merged list (upstream's normalizeElementOrder and its

@@ -2,7 +2,7 @@ import { badRequest } from "../status.js";
 import { firstNonNull, isPlainObject, jsonEqual, jsonEqualIgnoringNulls, type JsonObject } from "./json-value.js";
 import { patchStructFor, type PatchField, type PatchStruct } from "./patch-strategy.js";
 import { unprocessablePatch } from "./patch-errors.js";
-import { DELETE_FROM_PRIMITIVE_LIST, DIRECTIVE, RETAIN_KEYS, SET_ELEMENT_ORDER } from "./strategic-merge-patch.js";
+import { DELETE_FROM_PRIMITIVE_LIST, DIRECTIVE, RETAIN_KEYS, SET_ELEMENT_ORDER } from "./patch-directives.js";
 
 /** The annotation kubectl apply keeps the last applied configuration in. */
 export const LAST_APPLIED_ANNOTATION = "kubectl.kubernetes.io/last-applied-configuration";

@@ -6,11 +6,7 @@ import { patchStructFor, type PatchField, type PatchStruct } from "./patch-strat
 import { goKind, goValue } from "./go-format.js";
 import { elementKey, normalizeElementOrder, partition } from "./element-order.js";
 
-/** The directive keys of strategic merge patch. */
-export const DIRECTIVE = "$patch";
-export const RETAIN_KEYS = "$retainKeys";
-export const SET_ELEMENT_ORDER = "$setElementOrder/";
-export const DELETE_FROM_PRIMITIVE_LIST = "$deleteFromPrimitiveList/";
+import { DELETE_FROM_PRIMITIVE_LIST, DIRECTIVE, RETAIN_KEYS, SET_ELEMENT_ORDER } from "./patch-directives.js";
 
 /** The media types kube-apiserver accepts for PATCH of custom resources. */
 const CUSTOM_RESOURCE_PATCH_TYPES = "application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml";
