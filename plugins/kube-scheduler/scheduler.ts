@@ -408,7 +408,8 @@ export class Scheduler {
   private schedulePod(fw: Framework, state: CycleState, pod: Pod, info: QueuedPodInfo): { node: string } | { fit: FitError } | { error: string } {
     const nodes = this.cache.list();
     const fit: FitError = { numAllNodes: nodes.length, statuses: new Map(), rejectedNodes: [], rejectedStatuses: [], preFilterMsg: "", postFilterMsg: "" };
-    info.unschedulablePlugins = new Set();
+    // A fresh set per attempt (the queue reads the last attempt's); an empty one is as fresh.
+    if (info.unschedulablePlugins.size !== 0) info.unschedulablePlugins = new Set();
     if (nodes.length === 0) {
       fit.preFilterMsg = "no nodes available to schedule pods";
       return { fit };
