@@ -119,42 +119,46 @@ export class Controller implements Runnable {
 
   private register(source: WatchSource<ObjectLike>, queue: RateLimitingQueue<string>): EventHandlerRegistration {
     const { handler } = source;
+    const mapOldOnUpdate = handler.mapOldOnUpdate;
+    // Each event type's filters, bound once: an event calls them without looking them up on
+    // predicate objects of many shapes (one handler function serves every controller's watches).
     const predicates = source.predicates ?? [];
+    const creates = filters(predicates, "create");
+    const updates = filters(predicates, "update");
+    const deletes = filters(predicates, "delete");
     // The last request's key, reused while requests name the same object (every pod of a
     // ReplicaSet maps to it): no string built and hashed per event.
     let lastNamespace: string | undefined;
     let lastName: string | undefined;
     let lastKey = "";
-    const enqueue = (obj: ObjectLike): void => {
+    /** Adds the requests `obj` maps to; `added` is a key this event already added (a repeat is a no-op in the queue: skipped). */
+    const enqueue = (obj: ObjectLike, added: string | undefined): string | undefined => {
+      let last = added;
       for (const r of handler.map(obj)) {
         if (r.name !== lastName || r.namespace !== lastNamespace) {
           lastKey = requestKey(r);
           lastName = r.name;
           lastNamespace = r.namespace;
         }
+        if (lastKey === last) continue;
         queue.add(lastKey);
+        last = lastKey;
       }
+      return last;
     };
-    // Per kind of event, only the predicates that judge it (most judge one kind): an event runs
-    // through an array of them, not through every predicate's optional method.
-    const creates = predicates.filter((p) => p.create);
-    const updates = predicates.filter((p) => p.update);
-    const deletes = predicates.filter((p) => p.delete);
-    const mapOld = handler.mapOldOnUpdate;
     return source.informer.addEventHandler({
       onAdd: (obj) => {
-        for (let i = 0; i < creates.length; i++) if (!creates[i]!.create!(obj)) return;
-        enqueue(obj);
+        for (let i = 0; i < creates.length; i++) if (!creates[i]!(obj)) return;
+        enqueue(obj, undefined);
       },
       onUpdate: (oldObj, newObj) => {
-        for (let i = 0; i < updates.length; i++) if (!updates[i]!.update!(oldObj, newObj)) return;
-        if (mapOld) enqueue(oldObj);
-        enqueue(newObj);
+        for (let i = 0; i < updates.length; i++) if (!updates[i]!(oldObj, newObj)) return;
+        enqueue(newObj, mapOldOnUpdate ? enqueue(oldObj, undefined) : undefined);
       },
       onDelete: (value) => {
         const obj = objectOrTombstoneObject(value);
-        for (let i = 0; i < deletes.length; i++) if (!deletes[i]!.delete!(obj)) return;
-        enqueue(obj);
+        for (let i = 0; i < deletes.length; i++) if (!deletes[i]!(obj)) return;
+        enqueue(obj, undefined);
       },
     });
   }
@@ -197,4 +201,14 @@ export class Controller implements Runnable {
       queue.forget(key);
     }
   }
+}
+
+/** The `kind` methods of `predicates` that are set, in order, bound to their predicate. */
+function filters<K extends "create" | "update" | "delete">(predicates: readonly Predicate<ObjectLike>[], kind: K): NonNullable<Predicate<ObjectLike>[K]>[] {
+  const out: NonNullable<Predicate<ObjectLike>[K]>[] = [];
+  for (const p of predicates) {
+    const f = p[kind];
+    if (f) out.push(f.bind(p) as NonNullable<Predicate<ObjectLike>[K]>);
+  }
+  return out;
 }

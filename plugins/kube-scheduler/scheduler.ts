@@ -316,17 +316,25 @@ export class Scheduler {
     signal.addEventListener("abort", onAbort, { once: true });
     let n = 0;
     while (!signal.aborted) {
-      const info = await this.queue.pop();
+      // Pods waiting in activeQ are taken at once: a pod scheduled without waiting on anything
+      // (it is bound in the background) is followed by the next cycle in the same turn, as
+      // upstream's scheduling loop runs cycles back to back while bindings proceed on their own.
+      const info = this.queue.tryPop() ?? (await this.queue.pop());
       if (!info || signal.aborted) break;
-      await this.scheduleOne(info);
-      // Let informer events, timers and I/O in between cycles.
+      const pending = this.scheduleOne(info);
+      if (pending) await pending;
+      // Let informer events, timers, I/O and the bindings started in between cycles.
       if (++n % 32 === 0) await new Promise<void>((r) => setImmediate(r));
     }
     signal.removeEventListener("abort", onAbort);
   }
 
-  /** Schedules one pod: the synchronous scheduling cycle, then binding in the background. */
-  async scheduleOne(info: QueuedPodInfo): Promise<void> {
+  /**
+   * Schedules one pod: the synchronous scheduling cycle, then binding in the background.
+   * Undefined when the attempt is over (the pod assumed and its binding started, or nothing to
+   * do); a promise while its failure is still being handled (PostFilter, the status write).
+   */
+  scheduleOne(info: QueuedPodInfo): Promise<void> | undefined {
     const pod = info.pod;
     const uid = pod.metadata!.uid!;
     const fw = this.frameworks.get(pod.spec?.schedulerName ?? "default-scheduler");
@@ -340,17 +348,7 @@ export class Scheduler {
     const state = new CycleState();
     const result = this.schedulePod(fw, state, pod, info);
     if ("error" in result) return this.failed(fw, info, cycle, result.error, true);
-    if ("fit" in result) {
-      const fit = result.fit;
-      let nominated: string | undefined;
-      if (fw.postFilterPlugins.length && !fit.preFilterMsg.startsWith("no nodes")) {
-        const r = await fw.runPostFilter(state, pod, fit.statuses);
-        if (r.status && r.status.code !== Code.Success && r.status.message) fit.postFilterMsg = r.status.message;
-        nominated = r.result?.nominatedNodeName;
-      }
-      const msg = fit.numAllNodes === 0 ? "no nodes available to schedule pods" : fitErrorMessage(fit.numAllNodes, fit.statuses, fit.preFilterMsg, fit.postFilterMsg);
-      return this.failed(fw, info, cycle, msg, false, nominated);
-    }
+    if ("fit" in result) return this.unschedulable(fw, state, info, cycle, result.fit);
     const nodeName = result.node;
     const assumed: Pod = { ...pod, spec: { ...pod.spec!, nodeName } };
     PodInfo.ofCopy(assumed, pod);
@@ -381,6 +379,18 @@ export class Scheduler {
     void binding.finally(() => this.inFlightBindings.delete(binding));
   }
 
+  /** A pod no node fits: PostFilter (preemption) may nominate a node, then the failure is handled. */
+  private async unschedulable(fw: Framework, state: CycleState, info: QueuedPodInfo, cycle: number, fit: FitError): Promise<void> {
+    let nominated: string | undefined;
+    if (fw.postFilterPlugins.length && !fit.preFilterMsg.startsWith("no nodes")) {
+      const r = await fw.runPostFilter(state, info.pod, fit.statuses);
+      if (r.status && r.status.code !== Code.Success && r.status.message) fit.postFilterMsg = r.status.message;
+      nominated = r.result?.nominatedNodeName;
+    }
+    const msg = fit.numAllNodes === 0 ? "no nodes available to schedule pods" : fitErrorMessage(fit.numAllNodes, fit.statuses, fit.preFilterMsg, fit.postFilterMsg);
+    return this.failed(fw, info, cycle, msg, false, nominated);
+  }
+
   /** Counts a finished attempt in `scheduler_schedule_attempts_total` and its duration. */
   private attemptDone(fw: Framework, uid: string, result: AttemptResult): void {
     const started = this.attemptStarts.get(uid);
@@ -408,7 +418,8 @@ export class Scheduler {
   private schedulePod(fw: Framework, state: CycleState, pod: Pod, info: QueuedPodInfo): { node: string } | { fit: FitError } | { error: string } {
     const nodes = this.cache.list();
     const fit: FitError = { numAllNodes: nodes.length, statuses: new Map(), rejectedNodes: [], rejectedStatuses: [], preFilterMsg: "", postFilterMsg: "" };
-    info.unschedulablePlugins = new Set();
+    // A fresh set per attempt (the queue reads the last attempt's); an empty one is as fresh.
+    if (info.unschedulablePlugins.size !== 0) info.unschedulablePlugins = new Set();
     if (nodes.length === 0) {
       fit.preFilterMsg = "no nodes available to schedule pods";
       return { fit };

@@ -146,6 +146,18 @@ test("predicates filter events: generationChanged drops status-only and metadata
     // Several predicates, each judging some kinds of events; a method is called on its predicate (`this`).
     .for<ConfigMap>("ConfigMap", { predicates: [{ create: (o) => o.metadata?.name !== "ignored", delete: () => false }, new SkipName("b"), { create: () => true }] })
     .complete({ reconcile: (r) => void custom.push(r.name) });
+  // A predicate whose methods read its own fields (called as methods of the predicate).
+  class NamedOnly {
+    constructor(readonly name: string) {}
+    create(o: ConfigMap): boolean {
+      return o.metadata?.name === this.name;
+    }
+    update(_o: ConfigMap, n: ConfigMap): boolean {
+      return n.metadata?.name === this.name;
+    }
+  }
+  const named: string[] = [];
+  controllerFor(h.mgr).named("named").for<ConfigMap>("ConfigMap", { predicates: [new NamedOnly("a")] }).complete({ reconcile: (r) => void named.push(r.name) });
   await h.mgr.start();
   const cms = h.client.resource<ConfigMap>("ConfigMap");
   const a = await cms.create(cm("a"));
@@ -160,6 +172,7 @@ test("predicates filter events: generationChanged drops status-only and metadata
   await settle();
   assert.equal(byLabel.length, 3, "a data change is not a label change");
   assert.equal(custom, ["a", "a", "b"], "b's update is dropped by SkipName");
+  assert.equal(named, ["a", "a"], "a class predicate's methods see their instance");
   await cms.update({ ...a2, metadata: { ...a2.metadata, labels: { l: "1" } } });
   await settle();
   assert.equal(byLabel.length, 4);

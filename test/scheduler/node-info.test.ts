@@ -4,6 +4,8 @@ import type { Node, Pod } from "kubernetes-types/core/v1.js";
 import { SchedulerCache } from "../../plugins/kube-scheduler/cache/scheduler-cache.js";
 import { NodeInfo } from "../../plugins/kube-scheduler/framework/node-info.js";
 import { PodInfo } from "../../plugins/kube-scheduler/framework/pod-info.js";
+import { DEFAULT_MEMORY_REQUEST, DEFAULT_MILLI_CPU_REQUEST, podRequests } from "../../plugins/kube-scheduler/framework/resource.js";
+import { SeededRandom } from "../../core/clock/random.js";
 
 function node(name: string, cpu: string, extra: Partial<Node["spec"]> = {}): Node {
   return { metadata: { name }, spec: extra, status: { allocatable: { cpu, memory: "8Gi", "ephemeral-storage": "10Gi", pods: "110" } } } as Node;
@@ -167,6 +169,50 @@ test("a newer object of a placed pod takes its place: same node and labels keep 
   cache.removePod(resized);
   assert.is(a.pods.length, 0);
   assert.is(a.requestedMilliCPU, 0);
+});
+
+test("podRequests of pods without init containers (one pass) equals the init-container path's and upstream's sums, defaults and overhead", () => {
+  const random = new SeededRandom(11);
+  const pick = <T>(xs: readonly T[]): T => xs[random.int(xs.length)]!;
+  const CPU = [undefined, "0", "100m", "250m", "1", 2, 0] as const;
+  const MEM = [undefined, "0", "64Mi", "1Gi", 1048576] as const;
+  for (let n = 0; n < 500; n++) {
+    const containers = Array.from({ length: 1 + random.int(3) }, (_, i) => {
+      const shape = random.int(4);
+      const cpu = pick(CPU);
+      const memory = pick(MEM);
+      const requests: Record<string, string | number> = {};
+      if (cpu !== undefined) requests["cpu"] = cpu;
+      if (memory !== undefined) requests["memory"] = memory;
+      if (random.next() < 0.2) requests["example.com/gpu"] = 1 + random.int(2);
+      if (random.next() < 0.2) requests["ephemeral-storage"] = "1Gi";
+      return { name: `c${i}`, image: "x", ...(shape === 0 ? {} : shape === 1 ? { resources: {} } : { resources: { requests } }) };
+    });
+    const overhead = random.next() < 0.3 ? { cpu: pick(["10m", "250m"]), memory: pick(["32Mi", "120Mi"]) } : undefined;
+    const pod = { metadata: { name: "p", namespace: "default" }, spec: { containers, ...(overhead ? { overhead } : {}) } } as unknown as Pod;
+    const got = podRequests(pod);
+    // The general path (init containers): one that requests nothing of anything changes no total.
+    const viaInit = podRequests({ ...pod, spec: { ...pod.spec!, initContainers: [{ name: "i", image: "x", resources: { requests: { cpu: "0", memory: "0" } } }] } } as Pod);
+    assert.equal(got, viaInit, JSON.stringify(pod.spec));
+    // Upstream: requests summed (+ overhead); non-zero cpu/memory take the defaults where a container names none.
+    const cpuOf = (v: string | number | undefined): number => (v === undefined ? 0 : typeof v === "number" ? v * 1000 : v.endsWith("m") ? Number(v.slice(0, -1)) : Number(v) * 1000);
+    const memOf = (v: string | number | undefined): number => (v === undefined ? 0 : typeof v === "number" ? v : v.endsWith("Mi") ? Number(v.slice(0, -2)) * 2 ** 20 : v.endsWith("Gi") ? Number(v.slice(0, -2)) * 2 ** 30 : Number(v));
+    let cpu = cpuOf(overhead?.cpu);
+    let mem = memOf(overhead?.memory);
+    let nzCpu = cpu;
+    let nzMem = mem;
+    for (const c of containers) {
+      const r = (c as { resources?: { requests?: Record<string, string | number> } }).resources?.requests;
+      cpu += cpuOf(r?.["cpu"]);
+      mem += memOf(r?.["memory"]);
+      nzCpu += r?.["cpu"] === undefined ? DEFAULT_MILLI_CPU_REQUEST : cpuOf(r["cpu"]);
+      nzMem += r?.["memory"] === undefined ? DEFAULT_MEMORY_REQUEST : memOf(r["memory"]);
+    }
+    assert.is(got.requests.milliCPU, cpu);
+    assert.is(got.requests.memory, mem);
+    assert.is(got.nonZeroMilliCPU, nzCpu);
+    assert.is(got.nonZeroMemory, nzMem);
+  }
 });
 
 test.run();

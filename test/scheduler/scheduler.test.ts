@@ -3,6 +3,14 @@ import * as assert from "uvu/assert";
 import type { Event, Node, Pod } from "kubernetes-types/core/v1.js";
 import { Cluster } from "../../core/cluster/cluster.js";
 import kubeSchedulerPlugin, { kubeScheduler, explainSchedule, KubeScheduler, SchedulerConfigError, validateSchedulerConfig } from "../../plugins/kube-scheduler/index.js";
+import { Scheduler } from "../../plugins/kube-scheduler/scheduler.js";
+import type { Client } from "../../core/client/client.js";
+import { createControlPlane } from "../../core/apiserver/control-plane.js";
+import { RealClock } from "../../core/clock/real-clock.js";
+import { SeededRandom } from "../../core/clock/random.js";
+import { createLogger } from "../../core/log/logger.js";
+import { SharedInformerFactory } from "../../core/informers/shared-informer-factory.js";
+import { nodeObject } from "../../core/cluster/node-registration.js";
 
 function podObject(name: string, cpu = "100m", spec: Record<string, unknown> = {}, labels: Record<string, string> = {}): Pod {
   return { apiVersion: "v1", kind: "Pod", metadata: { name, namespace: "default", labels }, spec: { containers: [{ name: "c", image: "nginx", resources: { requests: { cpu } } }], ...spec } } as Pod;
@@ -244,6 +252,51 @@ test("explain: each node's Filter verdict and per-plugin scores as a table", asy
     assert.is(explanation.nodes.filter((n) => n.filter).length, 1);
   } finally {
     await cluster.stop();
+  }
+});
+
+test("pods waiting in activeQ are scheduled back to back: every one is assumed before the first binding request goes out, and all are bound in order", async () => {
+  const clock = new RealClock();
+  const random = new SeededRandom(1);
+  const log = createLogger("test", { level: "silent" });
+  const cp = await createControlPlane({ clock, random, log, disabledAdmission: ["ServiceAccount", "Priority"] });
+  for (let i = 0; i < 2; i++) await cp.client.resource<Node>("Node").create(nodeObject({ name: `w${i}`, role: "worker" }, `10.244.${i}.0/24`, "172.18.0.2", "2026-01-01T00:00:00Z"));
+  const names = Array.from({ length: 6 }, (_, i) => `p${i}`);
+  for (const name of names) await cp.client.resource<Pod>("Pod").create(podObject(name));
+  // The scheduler's client: binding requests note how many pods the cache holds as they go out.
+  const bindings: { pod: string; placed: number }[] = [];
+  let scheduler: Scheduler | undefined;
+  const client = new Proxy(cp.client, {
+    get(target, prop, receiver) {
+      if (prop !== "resource") return Reflect.get(target, prop, receiver);
+      return (ref: never) => {
+        const r = target.resource(ref);
+        if (ref !== "Pod") return r;
+        return new Proxy(r, {
+          get(t, p, rcv) {
+            if (p !== "createSubresource") return Reflect.get(t, p, rcv);
+            return (name: string, ...rest: unknown[]) => {
+              bindings.push({ pod: name, placed: scheduler!.cache.list().reduce((n, ni) => n + ni.pods.length, 0) });
+              return (t.createSubresource as (...a: unknown[]) => unknown)(name, ...rest);
+            };
+          },
+        });
+      };
+    },
+  }) as Client;
+  const informers = new SharedInformerFactory({ client: cp.client, clock, random, registry: cp.registry, logger: log });
+  scheduler = new Scheduler({ client, informers, clock, random, log, leaderElect: false });
+  try {
+    await scheduler.start();
+    while (scheduler.stats.scheduled < names.length) await new Promise((r) => setTimeout(r, 5));
+    await scheduler.flushBindings();
+    assert.equal(bindings.map((b) => b.pod), names, "bindings go out in scheduling order");
+    assert.is(bindings[0]!.placed, names.length, "every queued pod was assumed before the first binding request");
+  } finally {
+    await scheduler.shutdown();
+    await informers.shutdown();
+    cp.stop();
+    await cp.store.close();
   }
 });
 

@@ -6,6 +6,8 @@ import type { NodeInfo, NodeRows } from "../framework/node-info.js";
 interface Entry {
   readonly query: PodCountQuery;
   readonly counts: Map<string, number>;
+  /** When the query was last asked (the index's tick then): the least recent goes first. */
+  used: number;
   /** `counts` by domain number, built on first ask and kept up to date with them. */
   byId: { ids: DomainIds; counts: Int32Array } | undefined;
 }
@@ -65,25 +67,32 @@ export class PodCountIndex {
     return (e.byId = { ids, counts });
   }
 
+  /** Counts the asks, to stamp entries with when they were last asked. */
+  private tick = 0;
+
   private entry(query: PodCountQuery): Entry {
     const entries = this.entries;
     let e = entries.get(query.key);
     if (e) {
-      // Most recently used last.
-      entries.delete(query.key);
-      entries.set(query.key, e);
+      e.used = ++this.tick;
       return e;
     }
-    e = { query, counts: new Map(), byId: undefined };
+    e = { query, counts: new Map(), used: ++this.tick, byId: undefined };
     for (const ni of this.nodes()) {
       if (ni.pods.length === 0) continue;
       const value = ni.node?.metadata?.labels?.[query.topologyKey];
       if (value === undefined) continue;
       for (const pi of ni.pods) if (matches(query, pi.pod)) bump(e.counts, value, 1);
     }
-    if (entries.size >= MAX_QUERIES) entries.delete(entries.keys().next().value!);
+    if (entries.size >= MAX_QUERIES) this.dropLeastRecent();
     entries.set(query.key, e);
     return e;
+  }
+
+  private dropLeastRecent(): void {
+    let oldest: Entry | undefined;
+    for (const e of this.entries.values()) if (!oldest || e.used < oldest.used) oldest = e;
+    this.entries.delete(oldest!.query.key);
   }
 
   /** `pi` was placed on (`by` 1) or removed from (`by` -1) `ni`. */

@@ -180,15 +180,39 @@ function effectiveRequests(pod: Pod, nonZero: boolean): Resource {
 }
 
 export function podRequests(pod: Pod): PodRequests {
-  const requests = effectiveRequests(pod, false);
-  let nonZeroMilliCPU = requests.milliCPU;
-  let nonZeroMemory = requests.memory;
   const spec = pod.spec!;
-  const needsDefaults = (spec.containers ?? []).some((c) => !c.resources?.requests?.["cpu"] || !c.resources?.requests?.["memory"]);
-  if (needsDefaults || spec.initContainers?.length) {
-    const nz = effectiveRequests(pod, true);
-    nonZeroMilliCPU = nz.milliCPU;
-    nonZeroMemory = nz.memory;
+  if (!spec.initContainers?.length) return appContainerRequests(spec.containers ?? [], spec.overhead as Record<string, string> | undefined);
+  const requests = effectiveRequests(pod, false);
+  const nz = effectiveRequests(pod, true);
+  return { requests, nonZeroMilliCPU: nz.milliCPU, nonZeroMemory: nz.memory };
+}
+
+/**
+ * `podRequests` of a pod without init containers, in one pass: the app containers' requests
+ * summed, their non-zero cpu and memory (the defaults for a container naming none) beside them,
+ * then the overhead on both.
+ */
+function appContainerRequests(containers: readonly Container[], overhead: Readonly<Record<string, string>> | undefined): PodRequests {
+  const requests = new Resource();
+  let nonZeroMilliCPU = 0;
+  let nonZeroMemory = 0;
+  for (const c of containers) {
+    const req = (c.resources as ResourceRequirements | undefined)?.requests;
+    if (!req) {
+      nonZeroMilliCPU += DEFAULT_MILLI_CPU_REQUEST;
+      nonZeroMemory += DEFAULT_MEMORY_REQUEST;
+      continue;
+    }
+    const r = Resource.fromList(req);
+    requests.add(r);
+    nonZeroMilliCPU += req["cpu"] === undefined ? DEFAULT_MILLI_CPU_REQUEST : r.milliCPU;
+    nonZeroMemory += req["memory"] === undefined ? DEFAULT_MEMORY_REQUEST : r.memory;
+  }
+  if (overhead) {
+    const o = Resource.fromList(overhead);
+    requests.add(o);
+    nonZeroMilliCPU += o.milliCPU;
+    nonZeroMemory += o.memory;
   }
   return { requests, nonZeroMilliCPU, nonZeroMemory };
 }

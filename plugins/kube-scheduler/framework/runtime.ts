@@ -38,6 +38,9 @@ export interface ResolvedProfile {
   args: Map<string, Record<string, unknown>>;
 }
 
+/** PreFilter's outcome when every plugin passed and none narrowed the nodes (shared: read, never changed). */
+const PASSED: { readonly status: null } = Object.freeze({ status: null });
+
 /** A score plugin with its weight. */
 interface WeightedScorePlugin {
   plugin: ScorePlugin;
@@ -145,7 +148,7 @@ export class Framework implements FrameworkRunner {
         else for (const n of nodeNames) if (!r.nodeNames.has(n)) nodeNames.delete(n);
       }
     }
-    return { status: null, ...(nodeNames ? { nodeNames } : {}) };
+    return nodeNames ? { status: null, nodeNames } : PASSED;
   }
 
   runPreFilterExtensionAddPod(state: CycleState, pod: Pod, toAdd: PodInfo, nodeInfo: NodeInfo): Status | null {

@@ -342,12 +342,27 @@ export class PodTopologySpread implements PreFilterPlugin, PreFilterExtensions, 
     const cached = !!snap?.podCounts && this.countsEveryNode(pod, constraints);
     if (cached && !requireAll && snap!.topologyDomainIds) {
       // The system defaults with the cache's numbers (a Deployment's pods): no node is ignored, and the domains are counted without reading a Node.
-      const ids = constraints.map((c) => snap!.topologyDomainIds!(c.topologyKey));
-      const rows = rowsOf(filtered, ids[0]!);
-      const weights = constraints.map((c, i) => Math.log((c.topologyKey === HOSTNAME ? filtered.length : domainsAmong(filtered, c.topologyKey, ids[i]!, rows)) + 2));
-      const counts = constraints.map((c) => snap!.podCounts!(queryOf(ns ?? "default", c)) as Map<string, number>);
-      const byId = snap!.podCountsById ? constraints.map((c) => snap!.podCountsById!(queryOf(ns ?? "default", c))) : undefined;
-      state.write(PRE_SCORE_KEY, new ScoreState(constraints, counts, weights, ignored, ids, byId?.every((b) => b !== undefined) ? (byId as DomainCountsById[]) : undefined, filtered, rows));
+      // One pass over the constraints fills every per-constraint array.
+      const n = constraints.length;
+      const ids: TopologyDomainIds[] = new Array(n);
+      const weights: number[] = new Array(n);
+      const counts: Map<string, number>[] = new Array(n);
+      let byId: DomainCountsById[] | undefined = snap!.podCountsById ? new Array(n) : undefined;
+      let rows: Int32Array | undefined;
+      for (let i = 0; i < n; i++) {
+        const c = constraints[i]!;
+        const d = (ids[i] = snap!.topologyDomainIds!(c.topologyKey));
+        rows ??= rowsOf(filtered, d);
+        weights[i] = Math.log((c.topologyKey === HOSTNAME ? filtered.length : domainsAmong(filtered, c.topologyKey, d, rows)) + 2);
+        const q = queryOf(ns ?? "default", c);
+        counts[i] = snap!.podCounts!(q) as Map<string, number>;
+        if (byId) {
+          const b = snap!.podCountsById!(q);
+          if (b) byId[i] = b;
+          else byId = undefined;
+        }
+      }
+      state.write(PRE_SCORE_KEY, new ScoreState(constraints, counts, weights, ignored, ids, byId, filtered, rows));
       return null;
     }
     // The walk below needs the hostname domains too (it counts only theirs); the cache's counts do not.
