@@ -70,6 +70,26 @@ function insertByMetric(list: Route[], r: Route): Route[] {
 /** Up to this many routes a table is a flat list (a pod's few routes); past it, an index by prefix length. */
 const SMALL_TABLE = 16;
 
+/** From this many routes in one entry (one network and prefix), an add looks at the entry's devices before scanning it for a duplicate. */
+const INDEXED_ENTRY = 32;
+
+/**
+ * The devices of a long entry's routes, per entry list: made on the first add that needs them, kept
+ * while the list is appended to in place; a list replaced (a delete, an insert before the end) gets
+ * its own when next needed, the old one's going with it.
+ */
+const entryDevices = new WeakMap<readonly Route[], Set<string | undefined>>();
+
+function devicesOf(list: readonly Route[]): Set<string | undefined> {
+  let devices = entryDevices.get(list);
+  if (!devices) {
+    devices = new Set();
+    for (const r of list) devices.add(r.dev);
+    entryDevices.set(list, devices);
+  }
+  return devices;
+}
+
 /**
  * One routing table with longest-prefix match. A small table is a flat list scanned per lookup;
  * a larger one buckets routes by prefix length (33 maps keyed by network address), so a lookup is
@@ -150,10 +170,17 @@ export class RoutingTable {
     let bucket = byPrefix[r.prefix];
     if (!bucket) bucket = byPrefix[r.prefix] = new Map();
     const old = bucket.get(network);
-    // A plain loop: one entry can hold a route per pod (ptp's gateway /32 in the local table), checked on every add.
-    if (old) for (let i = 0; i < old.length; i++) if (same(old[i]!)) throw new Error("RTNETLINK answers: File exists");
+    if (old) {
+      // One entry can hold a route per pod (ptp's gateway /32 in the local table): past a few, its
+      // devices tell at once that most new routes repeat none (a route of another device never does).
+      const devices = old.length < INDEXED_ENTRY ? undefined : devicesOf(old);
+      if (!devices || devices.has(r.dev)) for (let i = 0; i < old.length; i++) if (same(old[i]!)) throw new Error("RTNETLINK answers: File exists");
+    }
     // Copies, not pushes: a pushed-to array keeps room for 16 more (a node's table has a route per pod).
-    bucket.set(network, old ? insertByMetric(old, r) : [r]);
+    const list = old ? insertByMetric(old, r) : [r];
+    // A long entry appended to in place keeps its devices up to date (a copy gets its own when next needed).
+    if (list === old) entryDevices.get(old)?.add(r.dev);
+    bucket.set(network, list);
     this.count++;
   }
 

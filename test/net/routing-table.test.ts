@@ -89,6 +89,14 @@ test("one entry holding a route per pod (ptp's gateway /32): metric order, first
   again.splice(again.indexOf("veth60"), 0, "veth0");
   assert.equal(t.exact(gw, 32).map((r) => r.dev), again);
   assert.is(t.size, 61);
+  // Duplicates are still refused after the entry was replaced (the delete) and appended to since; the same device with another metric or type is not one.
+  assert.throws(() => t.add(route(0)), /File exists/);
+  t.add(route(61));
+  assert.throws(() => t.add(route(61)), /File exists/);
+  t.add(route(61, 9));
+  t.add({ ...route(61), type: "unicast" });
+  assert.throws(() => t.add({ ...route(61), type: "unicast" }), /File exists/);
+  assert.is(t.size, 64);
 });
 
 test.run();
