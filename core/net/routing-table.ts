@@ -1,5 +1,6 @@
 import { prefixMask } from "./ipv4.js";
 import type { SharedRoutes } from "./shared-layer.js";
+import { withAppended } from "../collections/exact-arrays.js";
 
 /** `ip route`'s route types (unicast, local, broadcast, blackhole, unreachable, prohibit). */
 export type RouteType = "unicast" | "local" | "broadcast" | "blackhole" | "unreachable" | "prohibit";
@@ -62,7 +63,7 @@ function insertByMetric(list: Route[], r: Route): Route[] {
   let i = list.length;
   while (i > 0 && (list[i - 1]!.metric ?? 0) > metric) i--;
   if (i < list.length) return [...list.slice(0, i), r, ...list.slice(i)];
-  if (list.length < SMALL_TABLE) return list.concat(r);
+  if (list.length < SMALL_TABLE) return withAppended(list, r);
   list.push(r);
   return list;
 }
@@ -161,7 +162,7 @@ export class RoutingTable {
     if (this.layers) for (const l of this.layers) if (l.shared.table.exact(network, r.prefix).some((x) => same(x) && this.visible(l, x))) throw new Error("RTNETLINK answers: File exists");
     if (this.small) {
       if (this.small.some((x) => x.prefix === r.prefix && x.network === network && same(x))) throw new Error("RTNETLINK answers: File exists");
-      this.small = this.small.concat(r);
+      this.small = withAppended(this.small, r);
       this.count++;
       if (this.count > SMALL_TABLE) this.index();
       return;
