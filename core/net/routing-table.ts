@@ -239,12 +239,15 @@ export class RoutingTable {
     for (let p = 0; p <= 32; p++) {
       const bucket = this.byPrefix![p];
       if (!bucket) continue;
-      for (const [key, list] of bucket) {
+      // Only the entries with a route through `dev` are replaced (a node's table has an entry per
+      // pod, and a pod's veth goes with one or two of them): no copy of every other entry's list.
+      bucket.forEach((list, key) => {
+        if (!list.some((r) => r.dev === dev)) return;
         const keep = list.filter((r) => r.dev !== dev);
         this.count -= list.length - keep.length;
         if (keep.length) bucket.set(key, keep);
         else bucket.delete(key);
-      }
+      });
     }
   }
 
