@@ -68,6 +68,15 @@ function insertByMetric(list: Route[], r: Route): Route[] {
   return list;
 }
 
+/**
+ * Whether `x`, a route of the same network and prefix as `r`, takes the slot `r` wants (`metric` is
+ * `r`'s): the same device, metric and type (`ip route add` refuses it with "File exists"). The
+ * device first: it tells apart most routes of one entry (a veth per pod).
+ */
+function sameSlot(x: Route, r: Route, metric: number): boolean {
+  return x.dev === r.dev && (x.metric ?? 0) === metric && x.type === r.type;
+}
+
 /** Up to this many routes a table is a flat list (a pod's few routes); past it, an index by prefix length. */
 const SMALL_TABLE = 16;
 
@@ -157,11 +166,9 @@ export class RoutingTable {
     const network = (route.network & prefixMask(route.prefix)) >>> 0;
     const r = network === route.network ? route : { ...route, network };
     const metric = r.metric ?? 0;
-    // The device first: it tells apart most routes of one entry (a veth per pod).
-    const same = (x: Route) => x.dev === r.dev && (x.metric ?? 0) === metric && x.type === r.type;
-    if (this.layers) for (const l of this.layers) if (l.shared.table.exact(network, r.prefix).some((x) => same(x) && this.visible(l, x))) throw new Error("RTNETLINK answers: File exists");
+    if (this.layers) for (const l of this.layers) for (const x of l.shared.table.exact(network, r.prefix)) if (sameSlot(x, r, metric) && this.visible(l, x)) throw new Error("RTNETLINK answers: File exists");
     if (this.small) {
-      if (this.small.some((x) => x.prefix === r.prefix && x.network === network && same(x))) throw new Error("RTNETLINK answers: File exists");
+      for (const x of this.small) if (x.prefix === r.prefix && x.network === network && sameSlot(x, r, metric)) throw new Error("RTNETLINK answers: File exists");
       this.small = withAppended(this.small, r);
       this.count++;
       if (this.count > SMALL_TABLE) this.index();
@@ -175,7 +182,7 @@ export class RoutingTable {
       // One entry can hold a route per pod (ptp's gateway /32 in the local table): past a few, its
       // devices tell at once that most new routes repeat none (a route of another device never does).
       const devices = old.length < INDEXED_ENTRY ? undefined : devicesOf(old);
-      if (!devices || devices.has(r.dev)) for (let i = 0; i < old.length; i++) if (same(old[i]!)) throw new Error("RTNETLINK answers: File exists");
+      if (!devices || devices.has(r.dev)) for (let i = 0; i < old.length; i++) if (sameSlot(old[i]!, r, metric)) throw new Error("RTNETLINK answers: File exists");
     }
     // Copies, not pushes: a pushed-to array keeps room for 16 more (a node's table has a route per pod).
     const list = old ? insertByMetric(old, r) : [r];
@@ -242,7 +249,9 @@ export class RoutingTable {
       // Only the entries with a route through `dev` are replaced (a node's table has an entry per
       // pod, and a pod's veth goes with one or two of them): no copy of every other entry's list.
       bucket.forEach((list, key) => {
-        if (!list.some((r) => r.dev === dev)) return;
+        let i = 0;
+        while (i < list.length && list[i]!.dev !== dev) i++;
+        if (i === list.length) return;
         const keep = list.filter((r) => r.dev !== dev);
         this.count -= list.length - keep.length;
         if (keep.length) bucket.set(key, keep);
