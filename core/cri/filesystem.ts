@@ -1,4 +1,5 @@
 import { OwnershipTable } from "./ownership-table.js";
+import { withAppended } from "../collections/exact-arrays.js";
 
 /**
  * A small in-memory filesystem: what a container process sees (image files, mounted volumes, its
@@ -181,7 +182,7 @@ export class MemoryFileSystem implements FileSystem {
     } else if (!isNameList(names)) names.add(name);
     else if (!names.includes(name)) {
       // A copy, not a push: a pushed-to array keeps room for 16 more names.
-      if (names.length < SMALL_DIRECTORY) this.children.set(parent, names.concat(name));
+      if (names.length < SMALL_DIRECTORY) this.children.set(parent, withAppended(names, name));
       else this.children.set(parent, new Set(names).add(name));
     }
   }

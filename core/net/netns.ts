@@ -8,6 +8,7 @@ import { IpSets } from "./netfilter/ipset.js";
 import { RecentLists } from "./netfilter/rule.js";
 import { DEFAULT_POLICY_RULES, RoutingTable, TABLE, policyRuleMatches, type PolicyRule, type Route } from "./routing-table.js";
 import { SocketTable } from "./socket-table.js";
+import { withAppended } from "../collections/exact-arrays.js";
 
 /** What a route lookup found: the route and the table it came from. */
 export interface RouteResult {
@@ -170,7 +171,7 @@ export class NetNamespace {
     const dev = this.devices.get(devName);
     if (!dev) throw new Error(`Cannot find device "${devName}"`);
     if (dev.owns(ip)) throw new Error("RTNETLINK answers: File exists");
-    dev.addresses = dev.addresses.concat({ ip, prefix, scope });
+    dev.addresses = withAppended(dev.addresses, { ip, prefix, scope });
     if (!this.local.has(ip)) this.local.set(ip, dev);
     this.table(TABLE.local).add({ type: "local", network: ip, prefix: 32, dev: devName, src: ip, proto: "kernel", scope: "host" });
     if (prefix < 32 && !options.noprefixroute) {

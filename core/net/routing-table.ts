@@ -1,5 +1,6 @@
 import { prefixMask } from "./ipv4.js";
 import type { SharedRoutes } from "./shared-layer.js";
+import { withAppended } from "../collections/exact-arrays.js";
 
 /** `ip route`'s route types (unicast, local, broadcast, blackhole, unreachable, prohibit). */
 export type RouteType = "unicast" | "local" | "broadcast" | "blackhole" | "unreachable" | "prohibit";
@@ -62,13 +63,42 @@ function insertByMetric(list: Route[], r: Route): Route[] {
   let i = list.length;
   while (i > 0 && (list[i - 1]!.metric ?? 0) > metric) i--;
   if (i < list.length) return [...list.slice(0, i), r, ...list.slice(i)];
-  if (list.length < SMALL_TABLE) return list.concat(r);
+  if (list.length < SMALL_TABLE) return withAppended(list, r);
   list.push(r);
   return list;
 }
 
+/**
+ * Whether `x`, a route of the same network and prefix as `r`, takes the slot `r` wants (`metric` is
+ * `r`'s): the same device, metric and type (`ip route add` refuses it with "File exists"). The
+ * device first: it tells apart most routes of one entry (a veth per pod).
+ */
+function sameSlot(x: Route, r: Route, metric: number): boolean {
+  return x.dev === r.dev && (x.metric ?? 0) === metric && x.type === r.type;
+}
+
 /** Up to this many routes a table is a flat list (a pod's few routes); past it, an index by prefix length. */
 const SMALL_TABLE = 16;
+
+/** From this many routes in one entry (one network and prefix), an add looks at the entry's devices before scanning it for a duplicate. */
+const INDEXED_ENTRY = 32;
+
+/**
+ * The devices of a long entry's routes, per entry list: made on the first add that needs them, kept
+ * while the list is appended to in place; a list replaced (a delete, an insert before the end) gets
+ * its own when next needed, the old one's going with it.
+ */
+const entryDevices = new WeakMap<readonly Route[], Set<string | undefined>>();
+
+function devicesOf(list: readonly Route[]): Set<string | undefined> {
+  let devices = entryDevices.get(list);
+  if (!devices) {
+    devices = new Set();
+    for (const r of list) devices.add(r.dev);
+    entryDevices.set(list, devices);
+  }
+  return devices;
+}
 
 /**
  * One routing table with longest-prefix match. A small table is a flat list scanned per lookup;
@@ -136,12 +166,10 @@ export class RoutingTable {
     const network = (route.network & prefixMask(route.prefix)) >>> 0;
     const r = network === route.network ? route : { ...route, network };
     const metric = r.metric ?? 0;
-    // The device first: it tells apart most routes of one entry (a veth per pod).
-    const same = (x: Route) => x.dev === r.dev && (x.metric ?? 0) === metric && x.type === r.type;
-    if (this.layers) for (const l of this.layers) if (l.shared.table.exact(network, r.prefix).some((x) => same(x) && this.visible(l, x))) throw new Error("RTNETLINK answers: File exists");
+    if (this.layers) for (const l of this.layers) for (const x of l.shared.table.exact(network, r.prefix)) if (sameSlot(x, r, metric) && this.visible(l, x)) throw new Error("RTNETLINK answers: File exists");
     if (this.small) {
-      if (this.small.some((x) => x.prefix === r.prefix && x.network === network && same(x))) throw new Error("RTNETLINK answers: File exists");
-      this.small = this.small.concat(r);
+      for (const x of this.small) if (x.prefix === r.prefix && x.network === network && sameSlot(x, r, metric)) throw new Error("RTNETLINK answers: File exists");
+      this.small = withAppended(this.small, r);
       this.count++;
       if (this.count > SMALL_TABLE) this.index();
       return;
@@ -150,10 +178,17 @@ export class RoutingTable {
     let bucket = byPrefix[r.prefix];
     if (!bucket) bucket = byPrefix[r.prefix] = new Map();
     const old = bucket.get(network);
-    // A plain loop: one entry can hold a route per pod (ptp's gateway /32 in the local table), checked on every add.
-    if (old) for (let i = 0; i < old.length; i++) if (same(old[i]!)) throw new Error("RTNETLINK answers: File exists");
+    if (old) {
+      // One entry can hold a route per pod (ptp's gateway /32 in the local table): past a few, its
+      // devices tell at once that most new routes repeat none (a route of another device never does).
+      const devices = old.length < INDEXED_ENTRY ? undefined : devicesOf(old);
+      if (!devices || devices.has(r.dev)) for (let i = 0; i < old.length; i++) if (sameSlot(old[i]!, r, metric)) throw new Error("RTNETLINK answers: File exists");
+    }
     // Copies, not pushes: a pushed-to array keeps room for 16 more (a node's table has a route per pod).
-    bucket.set(network, old ? insertByMetric(old, r) : [r]);
+    const list = old ? insertByMetric(old, r) : [r];
+    // A long entry appended to in place keeps its devices up to date (a copy gets its own when next needed).
+    if (list === old) entryDevices.get(old)?.add(r.dev);
+    bucket.set(network, list);
     this.count++;
   }
 
@@ -211,12 +246,17 @@ export class RoutingTable {
     for (let p = 0; p <= 32; p++) {
       const bucket = this.byPrefix![p];
       if (!bucket) continue;
-      for (const [key, list] of bucket) {
+      // Only the entries with a route through `dev` are replaced (a node's table has an entry per
+      // pod, and a pod's veth goes with one or two of them): no copy of every other entry's list.
+      bucket.forEach((list, key) => {
+        let i = 0;
+        while (i < list.length && list[i]!.dev !== dev) i++;
+        if (i === list.length) return;
         const keep = list.filter((r) => r.dev !== dev);
         this.count -= list.length - keep.length;
         if (keep.length) bucket.set(key, keep);
         else bucket.delete(key);
-      }
+      });
     }
   }
 

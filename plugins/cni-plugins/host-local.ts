@@ -1,5 +1,6 @@
 import { CNI_ERROR, CniError, type CniEnv, type CniHost, type CniResult, type NetConf } from "../../core/cni/cni-types.js";
 import { versionResult } from "../../core/cni/cni-runtime.js";
+import type { NodeFileSystem } from "../../core/cni/node-files.js";
 import { ipv4ToUint32, parseIpv4Cidr, prefixMask, uint32ToIpv4 } from "../../core/net/ipv4.js";
 
 interface RangeConf {
@@ -70,16 +71,93 @@ function reservationsWhere(entries: ReadonlyMap<string, string>, keep: (content:
   return out.sort();
 }
 
-/** The address reserved for `owner` (the lowest-named, as a walk of the directory finds it first), if any. */
-function reservationOf(entries: ReadonlyMap<string, string>, owner: string): string | undefined {
-  let mine: string | undefined;
-  // The first character (of a random container id) rules out most files before a whole comparison.
-  const first = owner.charCodeAt(0);
-  // forEach: a for-of over a Map's entries allocates a [name, content] pair per file.
-  entries.forEach((content, name) => {
-    if (content.charCodeAt(0) === first && content === owner && RESERVATION.test(name) && (mine === undefined || name < mine)) mine = name;
-  });
-  return mine;
+/**
+ * One network directory's reservation files by owner (`<containerID>\n<ifname>`): the names each
+ * owner holds, and each name's owner.
+ */
+class DirectoryReservations {
+  private readonly byOwner = new Map<string, string | string[]>();
+  private readonly owners = new Map<string, string>();
+
+  /** The address `owner` holds that a walk of the directory finds first (the lowest-named), if any. */
+  first(owner: string): string | undefined {
+    const names = this.byOwner.get(owner);
+    if (names === undefined || typeof names === "string") return names;
+    let first = names[0]!;
+    for (const n of names) if (n < first) first = n;
+    return first;
+  }
+
+  /** The addresses `owner` holds, in name order as a walk of the directory visits them. */
+  of(owner: string): readonly string[] {
+    const names = this.byOwner.get(owner);
+    return names === undefined ? NONE : typeof names === "string" ? [names] : [...names].sort();
+  }
+
+  add(name: string, owner: string): void {
+    this.owners.set(name, owner);
+    const names = this.byOwner.get(owner);
+    this.byOwner.set(owner, names === undefined ? name : typeof names === "string" ? [names, name] : [...names, name]);
+  }
+
+  forget(name: string): void {
+    const owner = this.owners.get(name);
+    if (owner === undefined) return;
+    this.owners.delete(name);
+    const names = this.byOwner.get(owner)!;
+    const rest = typeof names === "string" ? [] : names.filter((n) => n !== name);
+    if (rest.length === 0) this.byOwner.delete(owner);
+    else this.byOwner.set(owner, rest.length === 1 ? rest[0]! : rest);
+  }
+}
+
+const NONE: readonly string[] = Object.freeze([]);
+
+/**
+ * The reservations of the network directories host-local has allocated in on one node, kept from
+ * every write and removal its file system tells of (whoever makes them): an ADD finds whether its
+ * container already holds an address, and a DEL what it holds, without reading every reservation
+ * of the node (a node holds one per pod). The files stay the record; this only finds them.
+ */
+class NodeReservations {
+  private readonly dirs = new Map<string, DirectoryReservations>();
+
+  constructor(private readonly files: NodeFileSystem) {
+    files.watch((path) => this.changed(path));
+  }
+
+  /** `dir`'s reservations (read from its files the first time). */
+  in(dir: string): DirectoryReservations {
+    let index = this.dirs.get(dir);
+    if (!index) {
+      const made = (index = new DirectoryReservations());
+      this.files.entries(dir).forEach((content, name) => {
+        if (RESERVATION.test(name)) made.add(name, content);
+      });
+      this.dirs.set(dir, index);
+    }
+    return index;
+  }
+
+  private changed(path: string): void {
+    const slash = path.lastIndexOf("/");
+    const index = this.dirs.get(path.slice(0, slash));
+    if (!index) return;
+    const name = path.slice(slash + 1);
+    if (!RESERVATION.test(name)) return;
+    index.forget(name);
+    const content = this.files.read(path);
+    if (content !== undefined) index.add(name, content);
+  }
+}
+
+const nodeReservations = new WeakMap<NodeFileSystem, NodeReservations>();
+
+/** The reservations of `dir` on the node of `files`. */
+function reservationsIn(files: NodeFileSystem, dir: string): DirectoryReservations {
+  let node = nodeReservations.get(files);
+  if (!node) nodeReservations.set(files, (node = new NodeReservations(files)));
+  return node.in(dir);
 }
 
 /**
@@ -99,7 +177,7 @@ export async function hostLocal(env: CniEnv, conf: NetConf, host: CniHost): Prom
     case "CHECK":
       return undefined;
     case "DEL":
-      for (const ip of reservationsWhere(files.entries(dir), (content) => content === owner)) files.remove(`${dir}/${ip}`);
+      for (const ip of reservationsIn(files, dir).of(owner)) files.remove(`${dir}/${ip}`);
       return undefined;
     case "GC": {
       const valid = new Set(((conf["cni.dev/valid-attachments"] as { containerID: string; ifname: string }[] | undefined) ?? []).map((a) => `${a.containerID}\n${a.ifname}`));
@@ -109,7 +187,7 @@ export async function hostLocal(env: CniEnv, conf: NetConf, host: CniHost): Prom
     case "ADD": {
       const { bounds: b, gateway: gw } = firstRange(ipam);
       const routes = (ipam.routes ?? []).map((x) => ({ dst: x.dst, ...(x.gw ? { gw: x.gw } : {}) }));
-      const mine = reservationOf(files.entries(dir), owner);
+      const mine = reservationsIn(files, dir).first(owner);
       if (mine) return { cniVersion: conf.cniVersion ?? "1.1.0", ips: [{ address: `${mine}/${b.prefix}`, gateway: gw }], routes };
       const last = files.read(`${dir}/last_reserved_ip.0`);
       const size = b.end - b.start + 1;

@@ -61,12 +61,12 @@ const display = (resource: string, milli: bigint): string => (resource === "cpu"
 /**
  * The kubelet's admission of a pod bound to its node (upstream's predicate admit handler): the
  * node must still fit it (OutOfcpu, OutOfmemory, OutOfpods, ...) next to `used` and match its node
- * selector and required node affinity (NodeAffinity). Returns the rejection or undefined.
+ * selector and required node affinity (NodeAffinity). `wants`: the pod's {@link admissionRequests}
+ * when the caller has them. Returns the rejection or undefined.
  */
-export function admitPod(pod: Pod, used: NodeUsage, allocatable: Record<string, string>, nodeLabels: Record<string, string>): { reason: string; message: string } | undefined {
+export function admitPod(pod: Pod, used: NodeUsage, allocatable: Record<string, string>, nodeLabels: Record<string, string>, wants: readonly bigint[] = admissionRequests(pod)): { reason: string; message: string } | undefined {
   if (!matchesNode(pod, nodeLabels)) return { reason: "NodeAffinity", message: "Pod was rejected: Predicate NodeAffinity failed: node(s) didn't match Pod's node affinity/selector" };
   if (used.pods + 1 > Number(allocatable["pods"] ?? 110)) return { reason: "OutOfpods", message: `Pod was rejected: Node didn't have enough resource: pods, requested: 1, used: ${used.pods}, capacity: ${allocatable["pods"]}` };
-  const wants = admissionRequests(pod);
   for (let i = 0; i < RESOURCES.length; i++) {
     const r = RESOURCES[i]!;
     const want = wants[i]!;

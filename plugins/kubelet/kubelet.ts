@@ -187,7 +187,7 @@ export class Kubelet {
         await this.servicesRead;
         return this.serviceEnvironment.forPod(namespace, links);
       },
-      admit: (pod) => admitPod(pod, this.admittedUsage(pod), this.allocatable, this.nodeLabels),
+      admit: (pod) => this.admit(pod),
       token: (pod, audience, exp) => this.podToken(pod, audience, exp),
       forget: (uid) => this.forget(uid),
       holdsNodeResources: (w, holds) => this.countUsage(w, holds ? 1 : -1),
@@ -352,12 +352,17 @@ export class Kubelet {
     return this.bySandbox.get(id);
   }
 
+  /** Admits `pod` or says why not ({@link admitPod}), with its worker's requests (computed once per pod). */
+  private admit(pod: Pod): { reason: string; message: string } | undefined {
+    const self = this.workers.get(pod.metadata?.uid ?? "");
+    return admitPod(pod, this.admittedUsage(self), this.allocatable, this.nodeLabels, self?.admissionRequests);
+  }
+
   /**
-   * What the pods admitted on this node and not finished, other than `pod`, request: the running
+   * What the pods admitted on this node and not finished, other than `self`'s, request: the running
    * sum (upstream walks the active pods on every admission; the sum is the same without the walk).
    */
-  private admittedUsage(pod: Pod): NodeUsage {
-    const self = this.workers.get(pod.metadata?.uid ?? "");
+  private admittedUsage(self: PodWorker | undefined): NodeUsage {
     if (!self?.holdsNodeResources) return this.used;
     const r = self.admissionRequests;
     return { pods: this.used.pods - 1, requests: this.used.requests.map((v, i) => v - r[i]!) };

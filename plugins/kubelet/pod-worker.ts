@@ -24,6 +24,7 @@ import type { KubeletMetricsRecorder } from "./kubelet-metrics.js";
 import { VolumePaths, VolumeSetupError, containerMounts, podDir, refreshVolumes, setUpVolumes, type VolumeContext } from "./volumes.js";
 import { ATTACH_AND_MOUNT_TIMEOUT_MS, CsiVolumeManager } from "./csi-volumes.js";
 import type { PodDnsSettings } from "./pod-dns.js";
+import { joined } from "../../core/collections/exact-arrays.js";
 
 /** What every pod worker of one kubelet shares. */
 /** How often a running pod's configMap/secret volumes are rewritten (the kubelet's syncFrequency). */
@@ -1204,5 +1205,5 @@ function containerEnvs(own: Record<string, string>, services: PodServiceVariable
   }
   // The service variables' list itself when none is replaced (a copy only where one is).
   const out: readonly KeyValue[] = replaces ? services.list.map((kv) => (kv.key in own ? { key: kv.key, value: own[kv.key]! } : kv)) : services.list;
-  return out.concat(extra); // concat: exactly sized, held by every container
+  return joined(out, extra); // exactly sized: held by every container
 }

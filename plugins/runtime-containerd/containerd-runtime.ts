@@ -20,6 +20,7 @@ import { ImageRegistry, NodeImageStore, type StoredImage } from "./image-store.j
 import { DataPlane, DataPlaneToken } from "../../core/net/data-plane.js";
 import { CriLogStore } from "./log-store.js";
 import { RunningProcess, programName, type ProcessOptions } from "./process-runner.js";
+import { withAppended } from "../../core/collections/exact-arrays.js";
 
 /** Simulated time each operation takes (ms); a runtime with more hops adds to them. */
 export interface RuntimeLatencies {
@@ -279,7 +280,7 @@ export class ContainerdRuntime implements RuntimeService, ImageService, NodeRunt
     const now = this.deps.clock.now();
     // Every field set here, those of a later start too: the record keeps one shape, without a property array for fields added after.
     this.containers.set(id, { id, sandbox: sb, config, image, state: "CONTAINER_CREATED", createdAt: now, startedAt: 0, finishedAt: 0, exitCode: 0, reason: "", message: "", logPath, process: undefined, fs: undefined, argv, env, attached: undefined });
-    sb.containers = [...sb.containers, id];
+    sb.containers = withAppended(sb.containers, id);
     this.logs.create(logPath);
     this.emit({ containerId: id, podSandboxId, type: "CONTAINER_CREATED_EVENT" });
     return id;

@@ -20,6 +20,15 @@ test("host-local: an ADD for a container that already holds an address returns t
   assert.not.ok(files.exists("/run/ipam/net/10.244.1.2"));
   assert.is(await add("c"), "10.244.1.4/24", "allocation continues after the last reserved address");
   assert.equal(files.list("/run/ipam/net"), ["10.244.1.3", "10.244.1.4", "last_reserved_ip.0"]);
+  // Reservations written or removed by others count as host-local's own: the files are the record.
+  files.write("/run/ipam/net/10.244.1.9", "e\neth0");
+  files.write("/run/ipam/net/10.244.1.8", "e\neth0");
+  assert.is(await add("e"), "10.244.1.8/24", "the lowest-named of the container's reservations");
+  files.remove("/run/ipam/net/10.244.1.3");
+  assert.is(await add("b"), "10.244.1.5/24");
+  files.write("/run/ipam/net/10.244.1.4", "f\neth0");
+  assert.is(await add("f"), "10.244.1.4/24");
+  assert.is(await add("c"), "10.244.1.6/24", "a reservation rewritten for another container is no longer the first one's");
 });
 
 test("host-local: DEL frees only the container's reservations and GC every reservation no valid attachment holds; other files stay", async () => {

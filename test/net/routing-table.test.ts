@@ -89,6 +89,25 @@ test("one entry holding a route per pod (ptp's gateway /32): metric order, first
   again.splice(again.indexOf("veth60"), 0, "veth0");
   assert.equal(t.exact(gw, 32).map((r) => r.dev), again);
   assert.is(t.size, 61);
+  // Duplicates are still refused after the entry was replaced (the delete) and appended to since; the same device with another metric or type is not one.
+  assert.throws(() => t.add(route(0)), /File exists/);
+  t.add(route(61));
+  assert.throws(() => t.add(route(61)), /File exists/);
+  t.add(route(61, 9));
+  t.add({ ...route(61), type: "unicast" });
+  assert.throws(() => t.add({ ...route(61), type: "unicast" }), /File exists/);
+  assert.is(t.size, 64);
+  // A device going away takes its routes (and only them) out; a list read before stays as read.
+  t.add({ type: "unicast", network: 0x0a000005, prefix: 32, dev: "veth61", scope: "host" });
+  const read = t.exact(gw, 32);
+  t.deleteDevice("veth61");
+  assert.is(read.filter((r) => r.dev === "veth61").length, 3);
+  assert.equal(t.exact(gw, 32).map((r) => r.dev), read.filter((r) => r.dev !== "veth61").map((r) => r.dev));
+  assert.is(t.exact(0x0a000005, 32).length, 0);
+  assert.is(t.size, 61);
+  assert.is(t.lookup(gw)?.dev, "veth1");
+  t.add(route(61));
+  assert.throws(() => t.add(route(61)), /File exists/);
 });
 
 test.run();
