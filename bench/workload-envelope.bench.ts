@@ -4,10 +4,11 @@
  * clock, in one process. Goal ≤ 120 s and ≤ 6 GiB. The Deployments are applied to a running
  * cluster: once every worker node is Ready and untainted and every system DaemonSet and
  * Deployment is Ready (as on a cluster that is up), so the figure is apply → Running, not node
- * start-up. Prints progress every 10 s of wall time (pods
- * created / bound / Running, the scheduler's queue and attempts, the virtual time since apply,
- * the virtual clock's timers pending, fired since apply and held signatures, CPU, RSS, V8's heap
- * in use) so a run cut short by ENVELOPE_MAX_S (default 900) still names where it stood.
+ * start-up. Prints progress every 10 s of wall time (pods created / bound / Running, the
+ * scheduler's queue and attempts, the virtual time since apply, the virtual clock's timers
+ * pending, fired since apply and held signatures, CPU, the main thread's time in V8's GC pauses
+ * (all, and major mark-compacts), RSS, V8's heap in use) so a run cut short by ENVELOPE_MAX_S
+ * (default 900) still names where it stood.
  * The end is seen when the informer delivers the last pod's Running (not at the next progress
  * line), so the final CPU and virtual time are those of apply → all Running, not of an idle tail.
  * ENVELOPE_NODES / ENVELOPE_DEPLOYMENTS / ENVELOPE_REPLICAS scale it; ENVELOPE_PROFILE=x.cpuprofile
@@ -20,7 +21,7 @@
  */
 import type { DaemonSet, Deployment } from "kubernetes-types/apps/v1.js";
 import type { Node, Pod } from "kubernetes-types/core/v1.js";
-import { monitorEventLoopDelay } from "node:perf_hooks";
+import { constants as perfConstants, monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks";
 import { writeHeapSnapshot } from "node:v8";
 import { Cluster } from "../core/cluster/cluster.js";
 import { VirtualClock } from "../core/clock/virtual-clock.js";
@@ -42,8 +43,16 @@ const cpu = (): number => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1e6;
 };
+/** Time the main thread spent in V8's GC pauses since start, all and major (mark-compact) only, in ms. */
+const gc = { ms: 0, majorMs: 0 };
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) {
+    gc.ms += e.duration;
+    if ((e as { detail?: { kind?: number } | null }).detail?.kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR) gc.majorMs += e.duration;
+  }
+}).observe({ entryTypes: ["gc"] });
 const line = (what: string): void => {
-  console.log(`${((performance.now() - t0) / 1000).toFixed(1).padStart(7)} s wall  ${cpu().toFixed(1).padStart(7)} s CPU  RSS ${(process.memoryUsage().rss / MB).toFixed(0).padStart(6)} MB  heap ${(process.memoryUsage().heapUsed / MB).toFixed(0).padStart(6)} MB  loop stall ${(loopDelay.max / 1e6).toFixed(0).padStart(5)} ms  ${what}`);
+  console.log(`${((performance.now() - t0) / 1000).toFixed(1).padStart(7)} s wall  ${cpu().toFixed(1).padStart(7)} s CPU  GC ${(gc.ms / 1000).toFixed(1).padStart(6)} s (major ${(gc.majorMs / 1000).toFixed(1)} s)  RSS ${(process.memoryUsage().rss / MB).toFixed(0).padStart(6)} MB  heap ${(process.memoryUsage().heapUsed / MB).toFixed(0).padStart(6)} MB  loop stall ${(loopDelay.max / 1e6).toFixed(0).padStart(5)} ms  ${what}`);
   loopDelay.reset();
 };
 
@@ -141,6 +150,7 @@ const fired0 = cluster.clock instanceof VirtualClock ? cluster.clock.fired : 0;
 const tApply = performance.now();
 const vApply = cluster.clock.now();
 const cApply = cpu();
+const gcApply = { ...gc };
 for (let d = 0; d < DEPLOYMENTS; d++) {
   await cluster.apply(`apiVersion: apps/v1
 kind: Deployment
@@ -203,7 +213,7 @@ clearInterval(timer);
 clearTimeout(deadline);
 await writeProfile?.();
 const cRun = cpu() - cApply;
-console.log(`apply -> all ${TOTAL} pods Running: wall ${((performance.now() - tApply) / 1000).toFixed(1)} s, CPU ${cRun.toFixed(1)} s (${((cRun / TOTAL) * 1000).toFixed(2)} ms per pod), RSS ${(process.memoryUsage().rss / MB).toFixed(0)} MB, virtual ${((cluster.clock.now() - vApply) / 1000).toFixed(1)} s (goal <= 120 s, <= 6 GiB)`);
+console.log(`apply -> all ${TOTAL} pods Running: wall ${((performance.now() - tApply) / 1000).toFixed(1)} s, CPU ${cRun.toFixed(1)} s (${((cRun / TOTAL) * 1000).toFixed(2)} ms per pod), GC pauses ${((gc.ms - gcApply.ms) / 1000).toFixed(1)} s (major ${((gc.majorMs - gcApply.majorMs) / 1000).toFixed(1)} s), RSS ${(process.memoryUsage().rss / MB).toFixed(0)} MB, virtual ${((cluster.clock.now() - vApply) / 1000).toFixed(1)} s (goal <= 120 s, <= 6 GiB)`);
 heapSnapshot("running");
 // cluster.stop() after a large run once never returned: say how long it takes, and where it stands while it runs.
 const tStop = performance.now();
