@@ -53,10 +53,14 @@ function retriable(err: unknown): boolean {
  * at a time and move on to the next when it cannot be reached or has lost its leader, so losing a
  * minority of a cluster only costs a retry. Keys and values are base64 on the wire.
  */
+/** The error of a call made on, or retrying across, a closed client (clientv3's wording). */
+export const CLIENT_CLOSED = "grpc: the client connection is closing";
+
 export class EtcdClient {
   private readonly agents: http.Agent[];
   private preferred = 0;
   private readonly timeout: number;
+  private closed = false;
 
   constructor(readonly connection: EtcdConnection) {
     if (connection.endpoints.length === 0) throw new Error("no etcd endpoints given");
@@ -72,6 +76,8 @@ export class EtcdClient {
    * One unary call (`/v3/kv/range` etc.) with failover: a member that cannot be reached or has no
    * leader is passed over for the next, round after round with a short backoff, until one answers
    * or `requestTimeoutMs` has passed (then the last error etcd gave, e.g. `etcdserver: request timed out`).
+   * A call on a closed client, or one still retrying when the client is closed, fails at once with
+   * {@link CLIENT_CLOSED} (clientv3's "the client connection is closing"), so nothing outlives `close`.
    */
   async call<T>(path: string, body: unknown): Promise<T> {
     const payload = JSON.stringify(body);
@@ -79,6 +85,7 @@ export class EtcdClient {
     let last: unknown;
     let etcdSaid: EtcdError | undefined;
     for (let round = 0; ; round++) {
+      if (this.closed) throw new EtcdError(CLIENT_CLOSED);
       for (let i = 0; i < this.agents.length; i++) {
         const index = (this.preferred + i) % this.agents.length;
         try {
@@ -147,7 +154,9 @@ export class EtcdClient {
     };
   }
 
+  /** Ends the client: its connections close and calls under way stop retrying. */
   close(): void {
+    this.closed = true;
     for (const a of this.agents) a.destroy();
   }
 
