@@ -1,3 +1,4 @@
+import { shallowCopy } from "../clone.js";
 import { isPlainObject, type JsonObject } from "./json-value.js";
 import { presentInGo, shapeAt, ZERO_STRUCT, type ZeroShape } from "./zero-shape.js";
 
@@ -25,7 +26,7 @@ function goObject(obj: JsonObject, shape: ZeroShape, old: unknown): JsonObject {
     if (v === undefined) continue;
     const nv = goField(v, key, shape, before?.[key]);
     if (nv === v) continue;
-    out ??= copyOf(obj);
+    out ??= shallowCopy(obj);
     if (nv === undefined) delete out[key];
     else out[key] = nv;
   }
@@ -33,7 +34,7 @@ function goObject(obj: JsonObject, shape: ZeroShape, old: unknown): JsonObject {
   if (zero !== undefined) {
     for (const key in zero) {
       if ((out ?? obj)[key] !== undefined) continue;
-      out ??= copyOf(obj);
+      out ??= shallowCopy(obj);
       out[key] = zeroJson(zero[key], shapeAt(shape, key));
     }
   }
@@ -74,7 +75,7 @@ function goField(v: unknown, key: string, shape: ZeroShape, old: unknown): unkno
       if (!isPlainObject(value)) continue;
       const nv = goObject(value, child.each, before?.[k]);
       if (nv === value) continue;
-      out ??= copyOf(v);
+      out ??= shallowCopy(v);
       out[k] = nv;
     }
     return out ?? v;
@@ -87,11 +88,4 @@ function zeroJson(zero: unknown, shape: ZeroShape | undefined): unknown {
   if (zero !== ZERO_STRUCT) return zero;
   const obj: JsonObject = {};
   return shape === undefined ? obj : goObject(obj, shape, undefined);
-}
-
-/** A shallow copy (a loop: object spread takes V8's slow path). */
-function copyOf(obj: JsonObject): JsonObject {
-  const out: JsonObject = {};
-  for (const k in obj) out[k] = obj[k];
-  return out;
 }

@@ -1,6 +1,7 @@
 import { badRequest, unsupportedMediaType } from "../status.js";
 import { unprocessablePatch } from "./patch-errors.js";
 import { applyMergePatch } from "./merge-patch.js";
+import { shallowCopy } from "../clone.js";
 import { firstNonNull, isPlainObject, withoutNullMembers, type JsonObject } from "./json-value.js";
 import { patchStructFor, type PatchField, type PatchStruct } from "./patch-strategy.js";
 import { goKind, goValue } from "./go-format.js";
@@ -68,7 +69,7 @@ function mergeMap(original: JsonObject, patch: JsonObject, meta: PatchStruct | u
   if (drops) {
     out = {};
     for (const key in original) if (patch[key] !== null) out[key] = original[key];
-  } else if (directives) out = copyOf(original);
+  } else if (directives) out = shallowCopy(original);
   const handled = directives ? applyDirectives(out!, patch, meta) : undefined;
 
   for (const key in patch) {
@@ -84,7 +85,7 @@ function mergeMap(original: JsonObject, patch: JsonObject, meta: PatchStruct | u
     if (current === undefined || current === null || typeof current !== typeof patchValue || Array.isArray(current) !== Array.isArray(patchValue)) {
       merged = stripDirectives(withoutNullMembers(patchValue));
       if (merged === DROP) {
-        if (key in (out ?? original)) delete (out ??= copyOf(original))[key];
+        if (key in (out ?? original)) delete (out ??= shallowCopy(original))[key];
         continue;
       }
     } else if (isPlainObject(current)) {
@@ -95,7 +96,7 @@ function mergeMap(original: JsonObject, patch: JsonObject, meta: PatchStruct | u
       merged = patchValue;
     }
     if (out) out[key] = merged;
-    else if (merged !== current || !(key in original)) (out = copyOf(original))[key] = merged;
+    else if (merged !== current || !(key in original)) (out = shallowCopy(original))[key] = merged;
   }
   return out ?? original;
 }
@@ -332,25 +333,18 @@ function stripDirectives(v: unknown): unknown {
   for (const k in v) {
     const item = v[k];
     if (k === RETAIN_KEYS || k.startsWith(SET_ELEMENT_ORDER) || k.startsWith(DELETE_FROM_PRIMITIVE_LIST)) {
-      out ??= copyOf(v);
+      out ??= shallowCopy(v);
       delete out[k];
       continue;
     }
     const s = stripDirectives(item);
     if (s !== item) {
-      out ??= copyOf(v);
+      out ??= shallowCopy(v);
       if (s === DROP) delete out[k];
       else out[k] = s;
     }
   }
   return out ?? v;
-}
-
-/** A shallow copy (a loop: object spread takes V8's slow path for objects of many shapes). */
-function copyOf(obj: JsonObject): JsonObject {
-  const out: JsonObject = {};
-  for (const k in obj) out[k] = obj[k];
-  return out;
 }
 
 function withoutKey(obj: JsonObject, key: string): JsonObject {
