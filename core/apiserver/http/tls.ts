@@ -1,9 +1,10 @@
-import { createPrivateKey, generateKeyPair, generateKeyPairSync, randomBytes, sign, X509Certificate } from "node:crypto";
+import { createPrivateKey, generateKeyPair, generateKeyPairSync, sign, X509Certificate } from "node:crypto";
 import { promisify } from "node:util";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type forge from "node-forge";
 import { nodeForge } from "./node-forge.js";
+import { certificateSerial } from "../../api/builtin/certificates/serial-number.js";
 
 /** The PEM material of the API server's TLS: the cluster CA and the serving certificate it signed. */
 export interface ServingCertificates {
@@ -67,10 +68,7 @@ function signCertificate(cert: forge.pki.Certificate, signerKeyPem: string): str
 function newCertificate(publicKey: forge.pki.PublicKey, now: number, validityDays: number): forge.pki.Certificate {
   const cert = nodeForge().pki.createCertificate();
   cert.publicKey = publicKey;
-  // Positive serial: clear the top bit of 16 random bytes.
-  const serial = randomBytes(16);
-  serial[0]! &= 0x7f;
-  cert.serialNumber = serial.toString("hex");
+  cert.serialNumber = certificateSerial().toString("hex");
   cert.validity.notBefore = new Date(now - 5 * 60_000);
   cert.validity.notAfter = new Date(now + validityDays * 86_400_000);
   return cert;

@@ -1,6 +1,7 @@
-import { createHash, createPrivateKey, createPublicKey, randomBytes, sign, X509Certificate } from "node:crypto";
+import { createHash, createPrivateKey, createPublicKey, sign, X509Certificate } from "node:crypto";
 import forge from "node-forge";
 import { parseDer, type CertificateRequest } from "../../../../core/api/builtin/certificates/certificate-request.js";
+import { certificateSerial } from "../../../../core/api/builtin/certificates/serial-number.js";
 
 /** The cluster CA a signer signs with (`--cluster-signing-cert-file`, `--cluster-signing-key-file`). */
 export interface SigningCa {
@@ -98,8 +99,7 @@ export function issueCertificate(ca: SigningCa, request: CertificateRequest, opt
 
   const notBefore = options.now - 5 * 60_000;
   const notAfter = Math.min(notBefore + options.ttlMs, Date.parse(caCert.validTo));
-  const serial = randomBytes(16);
-  serial[0]! &= 0x7f;
+  const serial = certificateSerial();
   const rsa = caKey.asymmetricKeyType === "rsa";
   const signatureAlgorithm = rsa ? seq(oid("1.2.840.113549.1.1.11"), asn1.create(C.UNIVERSAL, T.NULL, false, "")) : seq(oid("1.2.840.10045.4.3.2"));
   const tbs = seq(
