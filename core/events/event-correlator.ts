@@ -1,5 +1,5 @@
 import type { Event } from "kubernetes-types/core/v1.js";
-import { rfc3339, ZERO_MICRO_TIME } from "../api/time.js";
+import { rfc3339 } from "../api/time.js";
 import type { Clock } from "../clock/clock.js";
 import { EventNamer } from "./event-name.js";
 import { LruCache } from "./lru-cache.js";
@@ -249,7 +249,7 @@ export class EventCorrelator {
       type: event.type,
       reportingComponent: event.reportingComponent,
       reportingInstance: event.reportingInstance,
-      eventTime: ZERO_MICRO_TIME,
+      // No eventTime, as the recorder's (see EventBroadcaster's makeEvent).
     };
     return { event: combined, key: aggregateKey };
   }
