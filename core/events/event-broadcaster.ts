@@ -1,7 +1,7 @@
 import type { Event, ObjectReference } from "kubernetes-types/core/v1.js";
 import type { ObjectLike } from "../api/object.js";
 import { isStatusError, StatusError } from "../api/status.js";
-import { rfc3339, ZERO_MICRO_TIME } from "../api/time.js";
+import { rfc3339 } from "../api/time.js";
 import type { Clock } from "../clock/clock.js";
 import type { Client, ResourceClient } from "../client/client.js";
 import type { Logger } from "../log/logger.js";
@@ -104,8 +104,8 @@ export class EventBroadcaster {
       type,
       reportingComponent: source.component,
       reportingInstance: source.host ?? "",
-      // As the Go recorder's Event is encoded: already in the form the server stores.
-      eventTime: ZERO_MICRO_TIME,
+      // No eventTime: the Go recorder's zero MicroTime is sent as null, which decoding drops (a
+      // null sent here costs the server a copy of the body to drop it) and the server stores as null.
     };
     return event;
   }

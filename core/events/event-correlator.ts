@@ -1,5 +1,5 @@
 import type { Event } from "kubernetes-types/core/v1.js";
-import { rfc3339, ZERO_MICRO_TIME } from "../api/time.js";
+import { rfc3339 } from "../api/time.js";
 import type { Clock } from "../clock/clock.js";
 import { EventNamer } from "./event-name.js";
 import { LruCache } from "./lru-cache.js";
@@ -23,6 +23,8 @@ export interface EventCorrelatorOptions {
   spamQps?: number;
   /** Names combined Events; share the broadcaster's so names stay unique. */
   namer?: EventNamer;
+  /** Entries each LRU cache holds (client-go's `LRUCacheSize`; default 4096). */
+  cacheSize?: number;
 }
 
 /** What to do with one event: create it, patch an earlier one (`patch` set), or drop it (`skip`). */
@@ -88,13 +90,18 @@ interface SpamBucket {
  * 2. Deduplication: an event identical (source, object, type, reason, message) to one written
  *    before becomes a patch of that Event: count + 1, lastTimestamp now.
  * 3. Spam filter: a token bucket per source and object drops events beyond it.
- * State lives in LRU caches of 4096 entries, as in client-go. Their keys start with a short id
- * standing for the source and involved object (the part every key of one object repeats) rather
- * than those fields' text: a fourth LRU cache maps the fields to the id. It drops an id only after
- * every key using it has gone from the three caches (each correlation refreshes one key per cache
- * and the object's id, so 4096 other objects seen since evict both), so keys compare as the
- * fields would. An event about the same source and object as the one before it reuses that one's
- * id without building its fields' text (the id is already the most recently used).
+ * State lives in LRU caches of 4096 entries (`cacheSize`), as in client-go. Their keys start with
+ * a short id standing for the source and involved object (the part every key of one object
+ * repeats) rather than those fields' text. An id is found by the object's uid, in an LRU cache as
+ * large, among the (few) sources and objects seen with that uid, told apart by their fields: the
+ * uid is a string the object's events share, which keeps its hash, so the lookup neither joins
+ * nor hashes seven fields. Without a uid, or past {@link MAX_IDS_PER_UID} of them under one uid,
+ * a second LRU cache finds the id by the fields' text. Either cache drops an entry only after as
+ * many other entries of it were used since, each by a correlation of an object with another id
+ * that refreshed one key in each of the three caches (looking up a uid refreshes its entry even
+ * when the id is then found by text), so every key made from a dropped id is gone by then: keys
+ * compare as the fields would (an id kept longer is merely unused). An event about the same source
+ * and object as the one before it reuses that one's id without a lookup (already the most recent).
  *
  * Times are kept as milliseconds since the correlator was made (its epoch): small integers, held
  * in the records themselves, where epoch milliseconds (past 2^31) would each be a boxed number.
@@ -106,14 +113,15 @@ export class EventCorrelator {
   private readonly spamBurst: number;
   private readonly spamQps: number;
   private readonly namer: EventNamer;
-  private readonly aggregates = new LruCache<string, AggregateRecord>(MAX_LRU_CACHE_ENTRIES);
-  private readonly observations = new LruCache<string, Observation>(MAX_LRU_CACHE_ENTRIES);
-  private readonly spam = new LruCache<string, SpamBucket>(MAX_LRU_CACHE_ENTRIES);
-  /** Source and involved object (their fields joined) → the id their keys start with. */
-  private readonly sources = new LruCache<string, SourceKeys>(MAX_LRU_CACHE_ENTRIES);
+  private readonly aggregates: LruCache<string, AggregateRecord>;
+  private readonly observations: LruCache<string, Observation>;
+  private readonly spam: LruCache<string, SpamBucket>;
+  /** The involved object's uid → the ids of the sources and objects seen with it (a chain). */
+  private readonly byUid: LruCache<string, SourceKeys>;
+  /** Source and involved object (their fields joined) → the id their keys start with: objects without a uid, or past a chain's bound. */
+  private readonly byText: LruCache<string, SourceKeys>;
   private nextSourceId = 0;
-  /** The last event's source and involved object fields, and their id (see {@link sourceKeys}). */
-  private last: SourceFields | undefined;
+  /** The last event's source and involved object, and their id (see {@link sourceKeys}). */
   private lastKeys: SourceKeys | undefined;
   private readonly epoch: number;
 
@@ -125,6 +133,13 @@ export class EventCorrelator {
     this.spamQps = options.spamQps ?? DEFAULT_SPAM_QPS;
     this.namer = options.namer ?? new EventNamer();
     this.epoch = this.clock.now();
+    const size = options.cacheSize ?? MAX_LRU_CACHE_ENTRIES;
+    this.aggregates = new LruCache(size);
+    this.observations = new LruCache(size);
+    this.spam = new LruCache(size);
+    // As large as the three caches: an id outlives the keys made from it (see the class comment).
+    this.byUid = new LruCache(size);
+    this.byText = new LruCache(size);
   }
 
   correlate(newEvent: Event): CorrelationResult {
@@ -167,19 +182,42 @@ export class EventCorrelator {
   /**
    * The id of the event's source and involved object, with the keys made from it (made when first
    * seen, refreshed on each event). The same fields as the last event's: the last one, which that
-   * event left the most recently used (only this method uses `sources`), so the lookup would change
-   * nothing.
+   * event left the most recently used in the caches it is found in (only this method uses them),
+   * so a lookup would change nothing.
    */
   private sourceKeys(event: Event): SourceKeys {
-    const last = this.last;
-    if (last && this.lastKeys && sameSourceFields(last, event)) return this.lastKeys;
-    const fields = sourceFieldsOf(event);
-    const text = sourceAndObjectKey(fields);
-    let keys = this.sources.get(text);
-    if (keys === undefined) this.sources.add(text, (keys = new SourceKeys((this.nextSourceId++).toString(36))));
-    this.last = fields;
+    const last = this.lastKeys;
+    if (last && last.describes(event)) return last;
+    const uid = event.involvedObject.uid;
+    let keys: SourceKeys | undefined;
+    if (uid) {
+      const head = this.byUid.get(uid);
+      if (head === undefined) this.byUid.add(uid, (keys = this.newKeys(event)));
+      else {
+        let tail = head;
+        let length = 0;
+        for (let k: SourceKeys | undefined = head; k; tail = k, k = k.next, length++) {
+          if (k.describes(event)) {
+            keys = k;
+            break;
+          }
+        }
+        if (keys === undefined) keys = length < MAX_IDS_PER_UID ? (tail.next = this.newKeys(event)) : this.byTextKeys(event);
+      }
+    } else keys = this.byTextKeys(event);
     this.lastKeys = keys;
     return keys;
+  }
+
+  private byTextKeys(event: Event): SourceKeys {
+    const text = sourceAndObjectKey(event);
+    let keys = this.byText.get(text);
+    if (keys === undefined) this.byText.add(text, (keys = this.newKeys(event)));
+    return keys;
+  }
+
+  private newKeys(event: Event): SourceKeys {
+    return new SourceKeys((this.nextSourceId++).toString(36), event);
   }
 
   private aggregate(event: Event, source: string): { event: Event; key: string } {
@@ -211,7 +249,7 @@ export class EventCorrelator {
       type: event.type,
       reportingComponent: event.reportingComponent,
       reportingInstance: event.reportingInstance,
-      eventTime: ZERO_MICRO_TIME,
+      // No eventTime, as the recorder's (see EventBroadcaster's makeEvent).
     };
     return { event: combined, key: aggregateKey };
   }
@@ -247,16 +285,44 @@ export class EventCorrelator {
   }
 }
 
+/** Ids kept under one uid before further sources and objects with that uid are found by their fields' text. */
+export const MAX_IDS_PER_UID = 8;
+
 /**
- * The short id standing for one source and involved object, and its spam filter keys (the id and
- * the event type), made once and reused: an object's events are mostly of one type, and a reused
- * key is neither joined again nor hashed again by the cache's map (a string keeps its hash).
+ * The short id standing for one source and involved object (client-go's `getSpamKey` fields but
+ * the type), with its spam filter keys (the id and the event type), made once and reused: an
+ * object's events are mostly of one type, and a reused key is neither joined again nor hashed
+ * again by the cache's map (a string keeps its hash). Holds the fields it stands for, and the next
+ * id seen with the same uid.
  */
 class SourceKeys {
   private normal: string | undefined;
   private warning: string | undefined;
+  next: SourceKeys | undefined;
+  private readonly component: string;
+  private readonly host: string;
+  private readonly kind: string;
+  private readonly namespace: string;
+  private readonly name: string;
+  private readonly uid: string;
+  private readonly apiVersion: string;
 
-  constructor(readonly id: string) {}
+  constructor(readonly id: string, e: Event) {
+    const o = e.involvedObject;
+    this.component = e.source?.component ?? "";
+    this.host = e.source?.host ?? "";
+    this.kind = o.kind ?? "";
+    this.namespace = o.namespace ?? "";
+    this.name = o.name ?? "";
+    this.uid = o.uid ?? "";
+    this.apiVersion = o.apiVersion ?? "";
+  }
+
+  /** Whether `e`'s source and involved object are the ones this id stands for. */
+  describes(e: Event): boolean {
+    const o = e.involvedObject;
+    return this.uid === (o.uid ?? "") && this.name === (o.name ?? "") && this.namespace === (o.namespace ?? "") && this.kind === (o.kind ?? "") && this.apiVersion === (o.apiVersion ?? "") && this.component === (e.source?.component ?? "") && this.host === (e.source?.host ?? "");
+  }
 
   spamKey(type: string): string {
     if (type === "Normal") return (this.normal ??= spamKeyOf(this.id, type));
@@ -270,30 +336,10 @@ function spamKeyOf(source: string, type: string): string {
   return [source, type].join("\u0000");
 }
 
-/** Source and involved object: client-go's `getSpamKey` fields (but the type), which every aggregate and spam key starts with. */
-interface SourceFields {
-  readonly component: string;
-  readonly host: string;
-  readonly kind: string;
-  readonly namespace: string;
-  readonly name: string;
-  readonly uid: string;
-  readonly apiVersion: string;
-}
-
-function sourceFieldsOf(e: Event): SourceFields {
+/** Source and involved object (client-go's `getSpamKey` fields but the type) as one key. Joined, not a template string: a template string is a tree of string pieces that a Map keeps besides its flattened copy. */
+function sourceAndObjectKey(e: Event): string {
   const o = e.involvedObject;
-  return { component: e.source?.component ?? "", host: e.source?.host ?? "", kind: o.kind ?? "", namespace: o.namespace ?? "", name: o.name ?? "", uid: o.uid ?? "", apiVersion: o.apiVersion ?? "" };
-}
-
-function sameSourceFields(f: SourceFields, e: Event): boolean {
-  const o = e.involvedObject;
-  return f.uid === (o.uid ?? "") && f.name === (o.name ?? "") && f.namespace === (o.namespace ?? "") && f.kind === (o.kind ?? "") && f.apiVersion === (o.apiVersion ?? "") && f.component === (e.source?.component ?? "") && f.host === (e.source?.host ?? "");
-}
-
-/** The fields as one key. Joined, not a template string: a template string is a tree of string pieces that a Map keeps besides its flattened copy (about 2.6 KB per pod of a kubelet's events). */
-function sourceAndObjectKey(f: SourceFields): string {
-  return [f.component, f.host, f.kind, f.namespace, f.name, f.uid, f.apiVersion].join("\u0000");
+  return [e.source?.component ?? "", e.source?.host ?? "", o.kind ?? "", o.namespace ?? "", o.name ?? "", o.uid ?? "", o.apiVersion ?? ""].join("\u0000");
 }
 
 /** Identical events: same source and object (`source`, their id), fieldPath, type, reason and message (client-go's `getEventKey`). */

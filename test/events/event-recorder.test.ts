@@ -34,6 +34,9 @@ test("records a core/v1 Event about the object, found by involvedObject.name", a
   assert.is(ev!.count, 1);
   assert.is(ev!.firstTimestamp, "2026-01-01T00:00:00Z");
   assert.is(ev!.lastTimestamp, "2026-01-01T00:00:00Z");
+  // A Go recorder's zero eventTime, stored as null (the recorder sends none: the server adds it back).
+  assert.is(ev!.eventTime, null);
+  assert.equal(Object.keys(ev!), ["apiVersion", "kind", "metadata", "involvedObject", "reason", "message", "source", "firstTimestamp", "lastTimestamp", "count", "type", "reportingComponent", "reportingInstance", "eventTime"]);
   await h.broadcaster.shutdown();
 });
 
