@@ -27,6 +27,13 @@ export class AdmissionChain {
   private selections = newSelections();
   /** Each phase's last selection: writes come in runs of one kind (a component's Events, a kubelet's status patches), which then need no lookup. */
   private readonly last: Record<Phase, LastSelection> = { admit: newLastSelection(), validate: newLastSelection() };
+  /**
+   * The last request built and what it was built from: a write's validating phase is asked with
+   * the very arguments of its mutating phase (the same draft, stored object, options and request
+   * context), so both phases share one request, as upstream's admission attributes are built once
+   * per request. Plugins never replace a request's members (they edit the draft and append warnings).
+   */
+  private lastRequest: { req: AdmissionRequest; op: AdmissionOperation; type: RegisteredType; subresource: string | undefined; obj: KubeObject | undefined; old: KubeObject | undefined; options: WriteOptions | DeleteOptions; ctx: RequestContext } | undefined;
 
   constructor(private readonly plugins: () => readonly AdmissionPlugin[], private readonly clock: Clock) {}
 
@@ -55,7 +62,14 @@ export class AdmissionChain {
   private run(phase: Phase, op: AdmissionOperation, type: RegisteredType, subresource: string | undefined, obj: KubeObject | undefined, old: KubeObject | undefined, options: WriteOptions | DeleteOptions, ctx: RequestContext): Promise<void> | undefined {
     const hooks = this.hooks(phase, op, type, subresource ?? "");
     if (hooks.length === 0) return undefined;
-    const req = admissionRequest(op, type, subresource, obj, old, options, ctx);
+    const last = this.lastRequest;
+    let req: AdmissionRequest;
+    if (last !== undefined && last.ctx === ctx && last.obj === obj && last.old === old && last.type === type && last.op === op && last.subresource === subresource && last.options === options) {
+      req = last.req;
+    } else {
+      req = admissionRequest(op, type, subresource, obj, old, options, ctx);
+      this.lastRequest = { req, op, type, subresource, obj, old, options, ctx };
+    }
     const context = (this.context ??= { client: this.clientOrThrow(), clock: this.clock, ...(this.listers ? { listers: this.listers } : {}) });
     for (let i = 0; i < hooks.length; i++) {
       const pending = hooks[i]!(req, context);

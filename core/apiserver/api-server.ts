@@ -244,7 +244,11 @@ export class ApiServer implements ApiServerApi {
 
   // ---------------------------------------------------------------- create
 
-  async create(type: RegisteredType, namespace: string | undefined, body: KubeObject, options: WriteOptions = {}, ctx: RequestContext = {}): Promise<KubeObject> {
+  // The entry points that only hand on to an async method are not async themselves: an async
+  // wrapper would add its own promise, frame and two microtask hops to every request. They never
+  // throw: what their own checks refuse comes back as a rejected promise, as from an async method.
+
+  create(type: RegisteredType, namespace: string | undefined, body: KubeObject, options: WriteOptions = {}, ctx: RequestContext = {}): Promise<KubeObject> {
     return this.createObject(type, namespace, body, options, ctx, false);
   }
 
@@ -311,7 +315,7 @@ export class ApiServer implements ApiServerApi {
     return this.guaranteedUpdate(type, namespace, name, "", options, ctx, pinnedVersion(body), (current) => this.replacement(type, current, body));
   }
 
-  async patch(type: RegisteredType, namespace: string | undefined, name: string, patchType: PatchType, patch: unknown, options: WriteOptions & { force?: boolean } = {}, ctx: RequestContext = {}): Promise<KubeObject> {
+  patch(type: RegisteredType, namespace: string | undefined, name: string, patchType: PatchType, patch: unknown, options: WriteOptions & { force?: boolean } = {}, ctx: RequestContext = {}): Promise<KubeObject> {
     return this.patchResource(type, namespace, name, "", patchType, patch, options, ctx);
   }
 
@@ -334,20 +338,33 @@ export class ApiServer implements ApiServerApi {
     return this.updateScale(type, namespace, name, body, options, ctx);
   }
 
-  async patchSubresource(type: RegisteredType, namespace: string | undefined, name: string, subresource: string, patchType: PatchType, patch: unknown, options: WriteOptions & { force?: boolean } = {}, ctx: RequestContext = {}): Promise<KubeObject> {
-    this.checkSubresource(type, subresource, statusLike(type, subresource));
-    if (subresource === "status" || type.strategy.subresourceUpdates?.[subresource]) return this.patchResource(type, namespace, name, subresource, patchType, patch, options, ctx);
+  patchSubresource(type: RegisteredType, namespace: string | undefined, name: string, subresource: string, patchType: PatchType, patch: unknown, options: WriteOptions & { force?: boolean } = {}, ctx: RequestContext = {}): Promise<KubeObject> {
+    try {
+      this.checkSubresource(type, subresource, statusLike(type, subresource));
+      if (subresource === "status" || type.strategy.subresourceUpdates?.[subresource]) return this.patchResource(type, namespace, name, subresource, patchType, patch, options, ctx);
+      return this.patchScale(type, namespace, name, patchType, patch, options, ctx);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /** A patch of the scale subresource: applied to the Scale view, then written as a scale update. */
+  private async patchScale(type: RegisteredType, namespace: string | undefined, name: string, patchType: PatchType, patch: unknown, options: WriteOptions, ctx: RequestContext): Promise<KubeObject> {
     const current = await this.get(type, namespace, name);
     const scale = this.scaleView(type, current);
     const patched = this.applyPatch(scale, patchType, patch, "Scale", true) as KubeObject;
     return this.updateScale(type, namespace, name, patched, options, ctx);
   }
 
-  async createSubresource(type: RegisteredType, namespace: string | undefined, name: string, subresource: string, body: KubeObject, options: WriteOptions = {}, ctx: RequestContext = {}): Promise<KubeObject> {
-    this.checkSubresource(type, subresource, subresource === "binding" || subresource === "eviction" || (subresource === "token" && !!this.options.tokenRequest));
-    if (subresource === "token") return this.options.tokenRequest!(namespace ?? "", name, body, ctx);
-    if (subresource === "binding") return this.bind(type, namespace, name, body, options, ctx);
-    return this.evict(type, namespace, name, body, ctx);
+  createSubresource(type: RegisteredType, namespace: string | undefined, name: string, subresource: string, body: KubeObject, options: WriteOptions = {}, ctx: RequestContext = {}): Promise<KubeObject> {
+    try {
+      this.checkSubresource(type, subresource, subresource === "binding" || subresource === "eviction" || (subresource === "token" && !!this.options.tokenRequest));
+      if (subresource === "token") return this.options.tokenRequest!(namespace ?? "", name, body, ctx);
+      if (subresource === "binding") return this.bind(type, namespace, name, body, options, ctx);
+      return this.evict(type, namespace, name, body, ctx);
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
   // ---------------------------------------------------------------- delete
@@ -411,7 +428,8 @@ export class ApiServer implements ApiServerApi {
 
   // ---------------------------------------------------------------- pipeline pieces
 
-  private async patchResource(type: RegisteredType, namespace: string | undefined, name: string, subresource: string, patchType: PatchType, patch: unknown, options: WriteOptions & { force?: boolean }, ctx: RequestContext): Promise<KubeObject> {
+  /** Never throws (both paths are async methods). */
+  private patchResource(type: RegisteredType, namespace: string | undefined, name: string, subresource: string, patchType: PatchType, patch: unknown, options: WriteOptions & { force?: boolean }, ctx: RequestContext): Promise<KubeObject> {
     if (patchType === "apply") return this.serverSideApply(type, namespace, name, subresource, patch, options, ctx);
     let pinned: string | undefined;
     return this.guaranteedUpdate(type, namespace, name, subresource, options, ctx, undefined, (current) => {
@@ -534,11 +552,12 @@ export class ApiServer implements ApiServerApi {
         }
       }
       if (!managedByApply) this.fieldManager.recordUpdate(current, draft, options.fieldManager, subresource || undefined, type.descriptor);
-      const errors: FieldError[] = sentUid && sentUid !== current.metadata?.uid ? [fieldError.immutable("metadata.uid", sentUid)] : [];
-      errors.push(...validateFinalizerChange(draft, current));
-      if (partial) errors.push(...partial.validate(draft, current, this.strategyContext));
-      else if (subresource === "status") errors.push(...(strategy.validateStatusUpdate?.(draft, current, this.strategyContext) ?? []));
-      else errors.push(...(strategy.validate?.(draft, this.strategyContext) ?? []), ...(strategy.validateUpdate?.(draft, current, this.strategyContext) ?? []));
+      // Joined only when more than one list holds errors (writes mostly have none: no array, no spread per write).
+      let errors: readonly FieldError[] = sentUid && sentUid !== current.metadata?.uid ? [fieldError.immutable("metadata.uid", sentUid)] : NO_ERRORS;
+      errors = joinErrors(errors, validateFinalizerChange(draft, current));
+      if (partial) errors = joinErrors(errors, partial.validate(draft, current, this.strategyContext));
+      else if (subresource === "status") errors = joinErrors(errors, strategy.validateStatusUpdate?.(draft, current, this.strategyContext));
+      else errors = joinErrors(joinErrors(errors, strategy.validate?.(draft, this.strategyContext)), strategy.validateUpdate?.(draft, current, this.strategyContext));
       if (errors.length) throw invalid(type.descriptor.kind, type.descriptor.group, name, dedupe(errors));
       const validating = this.admission.validate("UPDATE", type, subresource, draft, current, options, ctx);
       if (validating) await validating;
@@ -818,7 +837,15 @@ export class ApiServer implements ApiServerApi {
   }
 }
 
-function dedupe(errors: FieldError[]): FieldError[] {
+const NO_ERRORS: readonly FieldError[] = Object.freeze([]);
+
+/** `a` followed by `b`: one of them as it is when the other is empty (neither is written to afterwards). */
+function joinErrors(a: readonly FieldError[], b: readonly FieldError[] | undefined): readonly FieldError[] {
+  if (!b || b.length === 0) return a;
+  return a.length === 0 ? b : [...a, ...b];
+}
+
+function dedupe(errors: readonly FieldError[]): FieldError[] {
   const seen = new Set<string>();
   return errors.filter((e) => {
     const k = `${e.field}\u0000${e.detail}`;

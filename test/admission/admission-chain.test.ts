@@ -2,7 +2,8 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { AdmissionChain } from "../../core/apiserver/admission-chain.js";
-import type { AdmissionPlugin } from "../../core/apiserver/admission.js";
+import type { AdmissionPlugin, AdmissionRequest } from "../../core/apiserver/admission.js";
+import type { RequestContext } from "../../core/apiserver/api-server-contract.js";
 import type { RegisteredType } from "../../core/api/resource-registry.js";
 import { VirtualClock } from "../../core/clock/virtual-clock.js";
 import { FakeClient } from "./fake-client.js";
@@ -42,6 +43,42 @@ test("each request runs the hooks that look at its phase, resource, operation an
   plugins = plugins.filter((p) => p.name !== "podsOnly");
   assert.equal(await run(pods, "UPDATE", "status"), ["all.admit pods/status UPDATE", "statusOnly.admit pods/status UPDATE", "all.validate pods/status UPDATE", "statusOnly.validate pods/status UPDATE"]);
   assert.equal(await run(pods, "CREATE", undefined), ["all.admit pods/ CREATE", "createOnly.admit pods/ CREATE", "all.validate pods/ CREATE", "createOnly.validate pods/ CREATE"]);
+});
+
+test("a write's validating phase sees the request its mutating phase saw; any other call gets a request of its own", async () => {
+  const requests: AdmissionRequest[] = [];
+  const plugin: AdmissionPlugin = { name: "p", admit: (r) => void requests.push(r), validate: (r) => void requests.push(r) };
+  const chain = new AdmissionChain(() => [plugin], new VirtualClock());
+  chain.setClient(new FakeClient());
+  const pod = (name: string) => ({ apiVersion: "v1", kind: "Pod", metadata: { name, namespace: "default" } });
+  const a = pod("a");
+  const b = pod("b");
+  const options = {};
+  const ctxA: RequestContext = {};
+  const ctxB: RequestContext = { user: { username: "u", groups: [] } };
+  await chain.admit("CREATE", pods, undefined, a, undefined, options, ctxA);
+  await chain.validate("CREATE", pods, undefined, a, undefined, options, ctxA);
+  assert.is(requests[1], requests[0], "one request for both phases of one write");
+  // Each argument that differs makes a new request, built from that call's arguments.
+  const calls: [string, () => Promise<void> | undefined, Partial<AdmissionRequest>][] = [
+    ["another context", () => chain.validate("CREATE", pods, undefined, a, undefined, options, ctxB), { name: "a", user: ctxB.user! }],
+    ["another object", () => chain.validate("CREATE", pods, undefined, b, undefined, options, ctxB), { name: "b", object: b }],
+    ["an old object", () => chain.validate("UPDATE", pods, undefined, b, a, options, ctxB), { operation: "UPDATE", oldObject: a }],
+    ["another operation", () => chain.validate("DELETE", pods, undefined, undefined, a, options, ctxB), { operation: "DELETE", name: "a", object: undefined }],
+    ["another subresource", () => chain.validate("DELETE", pods, "status", undefined, a, options, ctxB), { subresource: "status" }],
+    ["another type", () => chain.validate("DELETE", configmaps, "status", undefined, a, options, ctxB), { resource: CONFIGMAPS }],
+    ["other options", () => chain.validate("DELETE", configmaps, "status", undefined, a, { dryRun: ["All"] }, ctxB), { dryRun: true }],
+  ];
+  for (const [what, call, expected] of calls) {
+    const before = requests.length;
+    await call();
+    const req = requests[before]!;
+    assert.ok(requests.slice(0, before).every((r) => r !== req), `${what}: a new request`);
+    for (const [k, v] of Object.entries(expected)) assert.is(req[k as keyof AdmissionRequest], v, `${what}: ${k}`);
+  }
+  assert.is(requests[1]!.warnings, ctxA.warnings);
+  assert.is(requests[2]!.warnings, ctxB.warnings);
+  assert.is.not(ctxA.warnings, ctxB.warnings);
 });
 
 test.run();

@@ -216,4 +216,30 @@ test("subresources: one the kind does not serve is a 404, one the verb does not 
   assert.is(((await pods.getSubresource("sub", "status", { namespace: "default" })) as Pod).metadata!.name, "sub");
 });
 
+test("the API server's write entry points refuse a request with a rejected promise, never a synchronous throw", async () => {
+  const { apiServer, registry, client } = await testControlPlane();
+  await client.resource<Pod>("Pod").create(pod("web"));
+  const pods = registry.byGroupVersionKind("", "v1", "Pod")!;
+  const calls: [string, () => Promise<unknown>][] = [
+    ["patchSubresource of a subresource pods do not serve", () => apiServer.patchSubresource(pods, "default", "web", "bogus", "merge", {})],
+    ["patchSubresource a verb the subresource does not support", () => apiServer.patchSubresource(pods, "default", "web", "binding", "merge", {})],
+    ["createSubresource of a subresource pods do not serve", () => apiServer.createSubresource(pods, "default", "web", "bogus", {} as never)],
+    ["createSubresource a verb the subresource does not support", () => apiServer.createSubresource(pods, "default", "web", "status", {} as never)],
+    ["patch of an unknown patch type", () => apiServer.patch(pods, "default", "web", "bogus" as never, {})],
+    ["patch without a namespace", () => apiServer.patch(pods, undefined, "web", "merge", {})],
+    ["create of a body that is no object", () => apiServer.create(pods, "default", "x" as never)],
+    ["binding without a target", () => apiServer.createSubresource(pods, "default", "web", "binding", { apiVersion: "v1", kind: "Binding", metadata: { name: "web" } } as never)],
+  ];
+  for (const [what, call] of calls) {
+    let promise: Promise<unknown> | undefined;
+    try {
+      promise = call();
+    } catch (err) {
+      assert.unreachable(`${what}: threw ${String(err)}`);
+    }
+    const err = await statusOf(promise!);
+    assert.ok(err.status.code === 400 || err.status.code === 404 || err.status.code === 405 || err.status.code === 422, `${what}: ${err.status.code}`);
+  }
+});
+
 test.run();

@@ -98,26 +98,29 @@ function validateNoNewFinalizers(newFinalizers: readonly string[] | undefined, o
 /** apiVersion, kind, name and uid required (per index); at most one controller reference. */
 export function validateOwnerReferences(refs: readonly OwnerReference[], path: string): FieldError[] {
   const errs: FieldError[] = [];
-  let firstController = "";
+  // Paths and names are spelled only for an error: a valid list (nearly every write) builds no string.
+  let firstController: OwnerReference | undefined;
   for (let i = 0; i < refs.length; i++) {
     const ref = refs[i]!;
-    const p = `${path}[${i}]`;
-    if (!ref.apiVersion) errs.push(fieldError.required(`${p}.apiVersion`, "must not be empty"));
-    else if (!isGroupVersion(ref.apiVersion)) errs.push(fieldError.invalid(`${p}.apiVersion`, ref.apiVersion, "must be <group>/<version> or <version>"));
-    if (!ref.kind) errs.push(fieldError.required(`${p}.kind`, "must not be empty"));
-    if (!ref.name) errs.push(fieldError.required(`${p}.name`, "must not be empty"));
-    if (!ref.uid) errs.push(fieldError.required(`${p}.uid`, "must not be empty"));
-    if (ref.apiVersion === "v1" && ref.kind === "Event") errs.push(fieldError.invalid(p, ref, "/v1, Kind=Event is disallowed from being an owner"));
+    if (!ref.apiVersion) errs.push(fieldError.required(`${indexPath(path, i)}.apiVersion`, "must not be empty"));
+    else if (!isGroupVersion(ref.apiVersion)) errs.push(fieldError.invalid(`${indexPath(path, i)}.apiVersion`, ref.apiVersion, "must be <group>/<version> or <version>"));
+    if (!ref.kind) errs.push(fieldError.required(`${indexPath(path, i)}.kind`, "must not be empty"));
+    if (!ref.name) errs.push(fieldError.required(`${indexPath(path, i)}.name`, "must not be empty"));
+    if (!ref.uid) errs.push(fieldError.required(`${indexPath(path, i)}.uid`, "must not be empty"));
+    if (ref.apiVersion === "v1" && ref.kind === "Event") errs.push(fieldError.invalid(indexPath(path, i), ref, "/v1, Kind=Event is disallowed from being an owner"));
     if (ref.controller) {
-      const name = `${ref.kind}/${ref.name}`;
       if (firstController) {
-        errs.push(fieldError.invalid(path, refs, `Only one reference can have Controller set to true. Found "true" in references for ${firstController} and ${name}`));
+        errs.push(fieldError.invalid(path, refs, `Only one reference can have Controller set to true. Found "true" in references for ${firstController.kind}/${firstController.name} and ${ref.kind}/${ref.name}`));
       } else {
-        firstController = name;
+        firstController = ref;
       }
     }
   }
   return errs;
+}
+
+function indexPath(path: string, i: number): string {
+  return `${path}[${i}]`;
 }
 
 /** `v1` or `group/v1`: one slash at most, non-empty version. */

@@ -1,5 +1,5 @@
 import type { Node, Pod } from "kubernetes-types/core/v1.js";
-import type { AdmissionPlugin, AdmissionRequest } from "../admission.js";
+import type { AdmissionContext, AdmissionPlugin, AdmissionRequest } from "../admission.js";
 import { nodeIdentity } from "../authorization/node/node-authorizer.js";
 import { admissionForbidden } from "./admission-forbidden.js";
 
@@ -39,7 +39,7 @@ export const nodeRestriction: AdmissionPlugin = {
     switch (plural) {
       case "pods":
         if (group !== "") return;
-        return pods(req, node, async () => (await ctx.client.resource<Pod>("Pod").get(req.name!, { namespace: req.namespace! }).catch(() => undefined)) ?? undefined);
+        return pods(req, node, ctx);
       case "nodes":
         if (group !== "") return;
         return nodes(req, node);
@@ -63,11 +63,17 @@ export const nodeRestriction: AdmissionPlugin = {
   },
 };
 
-function pods(req: AdmissionRequest, node: string, current: () => Promise<Pod | undefined>): void | Promise<void> {
+/** The pod a request names as stored now (undefined when it cannot be read). */
+function currentPod(req: AdmissionRequest, ctx: AdmissionContext): Promise<Pod | undefined> {
+  return ctx.client.resource<Pod>("Pod").get(req.name!, { namespace: req.namespace! }).then((pod) => pod ?? undefined, () => undefined);
+}
+
+/** Pods: what a kubelet may do to them (the stored pod is read only for evictions and deletes that did not bring it). */
+function pods(req: AdmissionRequest, node: string, ctx: AdmissionContext): void | Promise<void> {
   switch (req.operation) {
     case "CREATE": {
       if (req.subresource === "eviction") {
-        return current().then((pod) => {
+        return currentPod(req, ctx).then((pod) => {
           if (pod && pod.spec?.nodeName !== node) throw admissionForbidden(req, `node "${node}" can only evict pods with spec.nodeName set to itself`);
         });
       }
@@ -91,7 +97,7 @@ function pods(req: AdmissionRequest, node: string, current: () => Promise<Pod | 
         if (pod && pod.spec?.nodeName !== node) throw admissionForbidden(req, `node "${node}" can only delete pods with spec.nodeName set to itself`);
       };
       const old = req.oldObject as Pod | undefined;
-      return old ? refuse(old) : current().then(refuse);
+      return old ? refuse(old) : currentPod(req, ctx).then(refuse);
     }
   }
 }

@@ -28,9 +28,20 @@ export interface TypeMismatch {
  * read a megamorphic load).
  */
 class Checker {
+  /** `kind` as a small integer (see the K_ constants): what `check` and `scalarFits` switch on. */
+  code: number;
+  /**
+   * A struct's members in the order the last object checked against it listed them, with their
+   * checkers: objects of one kind mostly list their members in one order, so a member is looked up
+   * by position (one string comparison) before the `fields` map. Filled as objects are checked
+   * (made on a struct's first check: most checkers are scalars, which need none).
+   */
+  seenKeys: string[] | undefined = undefined;
+  seenFields: (Checker | undefined)[] | undefined = undefined;
+
   constructor(
     /** `any` accepts every value; `scalar` is a number or a string (IntOrString, Quantity). */
-    public kind: "any" | "string" | "boolean" | "integer" | "number" | "scalar" | "array" | "object",
+    public kind: CheckerKind,
     /** Go spelling of the type, for messages. */
     public goType: string,
     /** For structs: the struct's Go name (fields report it). */
@@ -39,8 +50,42 @@ class Checker {
     public fields: Map<string, Checker> | undefined = undefined,
     /** Array items, or map values. */
     public element: Checker | undefined = undefined,
-  ) {}
+  ) {
+    this.code = KIND_CODES[kind];
+  }
+
+  /** Sets the kind (a `$ref`'s placeholder takes its target's once compiled). */
+  setKind(kind: CheckerKind): void {
+    this.kind = kind;
+    this.code = KIND_CODES[kind];
+  }
+
+  /** The checker of struct member `key`, the `index`th member of the object being checked (undefined: not a field). */
+  field(key: string, index: number): Checker | undefined {
+    const keys = (this.seenKeys ??= []);
+    const fields = (this.seenFields ??= []);
+    if (index < keys.length && keys[index] === key) return fields[index];
+    const field = this.fields!.get(key);
+    if (index <= keys.length && index < MAX_SEEN_KEYS) {
+      keys[index] = key;
+      fields[index] = field;
+    }
+    return field;
+  }
 }
+
+type CheckerKind = "any" | "string" | "boolean" | "integer" | "number" | "scalar" | "array" | "object";
+const K_ANY = 0;
+const K_STRING = 1;
+const K_BOOLEAN = 2;
+const K_INTEGER = 3;
+const K_NUMBER = 4;
+const K_SCALAR = 5;
+const K_ARRAY = 6;
+const K_OBJECT = 7;
+const KIND_CODES: Record<CheckerKind, number> = { any: K_ANY, string: K_STRING, boolean: K_BOOLEAN, integer: K_INTEGER, number: K_NUMBER, scalar: K_SCALAR, array: K_ARRAY, object: K_OBJECT };
+/** Positions remembered per struct (structs list a few dozen members at most). */
+const MAX_SEEN_KEYS = 64;
 
 const ANY = new Checker("any", "interface {}");
 const compiled = new WeakMap<SchemaObject, Checker>();
@@ -64,7 +109,7 @@ function compile(schema: SchemaObject): Checker {
     const checker = new Checker("object", goType, parts[parts.length - 1]!);
     compiled.set(schema, checker);
     const inner = compile(target);
-    checker.kind = inner.kind;
+    checker.setKind(inner.kind);
     checker.fields = inner.fields;
     checker.element = inner.element;
     return checker;
@@ -148,21 +193,15 @@ function zeroOf(c: Checker): unknown {
  * False for anything else, which `check` then decodes (or reports).
  */
 function scalarFits(value: unknown, c: Checker): boolean {
-  switch (c.kind) {
-    case "string":
-      return typeof value === "string";
-    case "boolean":
-      return typeof value === "boolean";
-    case "integer":
-      return typeof value === "number" && Number.isInteger(value);
-    case "number":
-      return typeof value === "number" && Number.isFinite(value);
-    case "scalar":
-      return typeof value === "string" || (typeof value === "number" && Number.isFinite(value));
-    default:
-      return false;
-  }
+  // By the value's JSON type first (most members are strings), then one bit of the kind's mask.
+  if (typeof value === "string") return ((TAKES_STRING >> c.code) & 1) === 1;
+  if (typeof value === "number") return c.code === K_INTEGER ? Number.isInteger(value) : ((TAKES_NUMBER >> c.code) & 1) === 1 && Number.isFinite(value);
+  return typeof value === "boolean" && c.code === K_BOOLEAN;
 }
+
+/** The kinds a string is (string, IntOrString/Quantity), and those a finite number is (besides integer, checked apart). */
+const TAKES_STRING = (1 << K_STRING) | (1 << K_SCALAR);
+const TAKES_NUMBER = (1 << K_NUMBER) | (1 << K_SCALAR);
 
 /** A value found to be of the wrong JSON type (thrown through `check`, caught by decodeTyped). */
 class Mismatch {
@@ -183,23 +222,19 @@ function fail(value: unknown, c: Checker, struct: string, path: PathStack): neve
  */
 function check(value: unknown, c: Checker, struct: string, path: PathStack, known: unknown): unknown {
   if (value === known) return value;
-  switch (c.kind) {
-    case "any":
+  switch (c.code) {
+    case K_ANY:
       return value;
-    case "string":
-      return typeof value === "string" ? value : fail(value, c, struct, path);
-    case "boolean":
-      return typeof value === "boolean" ? value : fail(value, c, struct, path);
-    case "integer":
-      return typeof value === "number" && Number.isInteger(value) ? value : fail(value, c, struct, path);
-    case "number":
-      return typeof value === "number" && Number.isFinite(value) ? value : fail(value, c, struct, path);
-    case "scalar":
-      return typeof value === "string" || (typeof value === "number" && Number.isFinite(value)) ? value : fail(value, c, struct, path);
-    case "array": {
+    case K_STRING:
+    case K_BOOLEAN:
+    case K_INTEGER:
+    case K_NUMBER:
+    case K_SCALAR:
+      return scalarFits(value, c) ? value : fail(value, c, struct, path);
+    case K_ARRAY: {
       if (!Array.isArray(value)) return fail(value, c, struct, path);
       const element = c.element!;
-      if (element.kind === "any") return value;
+      if (element.code === K_ANY) return value;
       let out: unknown[] | undefined;
       const knownItems = Array.isArray(known) ? known : undefined;
       for (let i = 0; i < value.length; i++) {
@@ -210,10 +245,9 @@ function check(value: unknown, c: Checker, struct: string, path: PathStack, know
       }
       return out ?? value;
     }
-    case "object": {
+    default: {
       if (typeof value !== "object" || value === null || Array.isArray(value)) return fail(value, c, struct, path);
       const owner = c.struct ?? struct;
-      const fields = c.fields;
       const element = c.element;
       const record = value as Record<string, unknown>;
       const knownFields = typeof known === "object" && known !== null && !Array.isArray(known) ? (known as Record<string, unknown>) : undefined;
@@ -221,9 +255,10 @@ function check(value: unknown, c: Checker, struct: string, path: PathStack, know
       // members are left out of it (no spread, no second copy to drop them).
       let out: Record<string, unknown> | undefined;
       let dropped = false;
+      let index = 0;
       for (const key in record) {
         const item = record[key];
-        const field = fields?.get(key);
+        const field = c.fields === undefined ? undefined : c.field(key, index++);
         let decoded: unknown = item;
         if (field) {
           if (item === null || item === undefined) {
@@ -231,7 +266,7 @@ function check(value: unknown, c: Checker, struct: string, path: PathStack, know
             dropped = true;
             continue;
           }
-          if (field.kind !== "any" && !scalarFits(item, field)) {
+          if (field.code !== K_ANY && !scalarFits(item, field)) {
             path.push(key);
             decoded = check(item, field, owner, path, knownFields?.[key]);
             path.pop();

@@ -79,8 +79,16 @@ async function call(w: Webhook, req: AdmissionRequest, resolve: ServiceResolver)
 /** Whether the server's cache of `kind` has synced and holds no webhook at all (nothing to await). */
 function noWebhooks(ctx: AdmissionContext, kind: string): boolean {
   const configs = cachedObjectsNow<MutatingWebhookConfiguration & KubeObject>(ctx.client, kind);
-  return !!configs && configs.every((c) => !c.webhooks?.length);
+  if (!configs) return false;
+  // The cache hands out one list until its next change: the answer is worked out once per list.
+  if (configs === lastChecked.get(kind)) return true;
+  for (const c of configs) if (c.webhooks?.length) return false;
+  lastChecked.set(kind, configs);
+  return true;
 }
+
+/** Per configuration kind, the last configuration list found to hold no webhook. */
+const lastChecked = new Map<string, readonly KubeObject[]>();
 
 async function hooksOf<T extends MutatingWebhookConfiguration | ValidatingWebhookConfiguration>(ctx: AdmissionContext, kind: string): Promise<Webhook[]> {
   const configs = await cachedObjects<T & KubeObject>(ctx.client, kind);
