@@ -21,12 +21,23 @@ export class ProcessorListener<T extends ObjectLike = KubeObject> {
   nextResync = Infinity;
   /** The listener the same change woke next, drained right after this one (see {@link drainNext}). */
   private nextWoken: ProcessorListener<T> | undefined;
+  /**
+   * The handler's methods, read once at registration (as client-go keeps the handler value it was
+   * given): a delivery loads them from this one class, not from handler objects of many shapes.
+   */
+  private readonly onAdd: ResourceEventHandler<T>["onAdd"];
+  private readonly onUpdate: ResourceEventHandler<T>["onUpdate"];
+  private readonly onDelete: ResourceEventHandler<T>["onDelete"];
 
   constructor(
     readonly handler: ResourceEventHandler<T>,
     readonly resyncPeriod: number,
     private readonly logger: Logger | undefined,
-  ) {}
+  ) {
+    this.onAdd = handler.onAdd;
+    this.onUpdate = handler.onUpdate;
+    this.onDelete = handler.onDelete;
+  }
 
   /** Queues a notification; never blocks, never calls the handler synchronously. */
   add(n: Notification<T>): void {
@@ -136,14 +147,13 @@ export class ProcessorListener<T extends ObjectLike = KubeObject> {
   }
 
   private deliver(n: Notification<T>): void | Promise<void> {
-    const h = this.handler;
     switch (n.type) {
       case "add":
-        return h.onAdd?.(n.obj, n.initial);
+        return this.onAdd?.call(this.handler, n.obj, n.initial);
       case "update":
-        return h.onUpdate?.(n.oldObj, n.obj);
+        return this.onUpdate?.call(this.handler, n.oldObj, n.obj);
       case "delete":
-        return h.onDelete?.(n.obj);
+        return this.onDelete?.call(this.handler, n.obj);
     }
   }
 }

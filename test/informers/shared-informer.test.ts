@@ -246,4 +246,34 @@ test("handlers woken by one change run in registration order, each before what t
   await factory.shutdown();
 });
 
+test("a handler object's methods are called on it (class instances with state, methods on the prototype), each kind only when defined", async () => {
+  const { server, factory } = setup();
+  class Counting implements ResourceEventHandler {
+    readonly seen: string[] = [];
+    onAdd(o: KubeObject): void {
+      this.seen.push(`add ${objectKey(o)}`);
+    }
+    onUpdate(_old: KubeObject, o: KubeObject): void {
+      this.seen.push(`update ${objectKey(o)}`);
+    }
+    onDelete(o: KubeObject | DeletedFinalStateUnknown<KubeObject>): void {
+      this.seen.push(`delete ${o instanceof DeletedFinalStateUnknown ? o.key : objectKey(o)}`);
+    }
+  }
+  const informer = factory.forResource("pods");
+  const counting = new Counting();
+  informer.addEventHandler(counting);
+  const adds: string[] = [];
+  informer.addEventHandler({ onAdd: (o) => void adds.push(objectKey(o)) }); // no onUpdate, no onDelete
+  factory.start();
+  await factory.waitForCacheSync();
+  server.put(pod("default", "a"));
+  server.put(pod("default", "a", { labels: { v: "2" } }));
+  server.remove("default", "a");
+  await settle();
+  assert.equal(counting.seen, ["add default/a", "update default/a", "delete default/a"]);
+  assert.equal(adds, ["default/a"]);
+  await factory.shutdown();
+});
+
 test.run();
