@@ -351,8 +351,8 @@ export class Scheduler {
     if ("fit" in result) return this.unschedulable(fw, state, info, cycle, result.fit);
     const nodeName = result.node;
     const assumed: Pod = { ...pod, spec: { ...pod.spec!, nodeName } };
-    PodInfo.ofCopy(assumed, pod);
-    this.cache.assumePod(assumed, nodeName);
+    // The assumed copy derives what the pod does: the cache takes its PodInfo as made here (no lookup by object).
+    this.cache.assumePod(assumed, nodeName, new PodInfo(assumed, PodInfo.of(pod)));
     let started = this.options.clock.now();
     const reserve = fw.runReserve(state, assumed, nodeName);
     this.observe(fw, "Reserve", reserve, started);
@@ -405,13 +405,6 @@ export class Scheduler {
 
   private observeCode(fw: Framework, point: string, code: string, started: number): void {
     this.metrics.extension(fw.schedulerName, point, code, (this.options.clock.now() - started) / 1000);
-  }
-
-  private async timedAsync(fw: Framework, point: string, run: () => Promise<Status | null>): Promise<Status | null> {
-    const started = this.options.clock.now();
-    const status = await run();
-    this.metrics.extension(fw.schedulerName, point, status ? CODE_NAMES[status.code] : "Success", (this.options.clock.now() - started) / 1000);
-    return status;
   }
 
   /** The scheduling cycle proper: PreFilter, Filter over the sampled nodes, PreScore, Score, selectHost. */
@@ -517,8 +510,18 @@ export class Scheduler {
       failure = await waiting.done;
       this.waiting.delete(uid);
     }
-    if (!failure) failure = await this.timedAsync(fw, "PreBind", () => fw.runPreBind(state, assumed, nodeName));
-    if (!failure) failure = await this.timedAsync(fw, "Bind", () => fw.runBind(state, assumed, nodeName));
+    if (!failure) {
+      const started = this.options.clock.now();
+      // Synchronous when no PreBind plugin has anything to wait for (no volumes to bind): the one
+      // await left defers Bind past the batch of cycles this one runs in, as the loop intends.
+      failure = await fw.runPreBind(state, assumed, nodeName);
+      this.observe(fw, "PreBind", failure, started);
+    }
+    if (!failure) {
+      const started = this.options.clock.now();
+      failure = await fw.runBind(state, assumed, nodeName);
+      this.observe(fw, "Bind", failure, started);
+    }
     if (!failure) {
       this.stats.scheduled++;
       this.attemptDone(fw, uid, "scheduled");

@@ -117,7 +117,8 @@ export interface PermitPlugin extends SchedulerPlugin {
 }
 
 export interface PreBindPlugin extends SchedulerPlugin {
-  preBind(state: CycleState, pod: Pod, nodeName: string): Promise<Status | null>;
+  /** A plugin with nothing to write or wait for (upstream's PreBindPreFlight Skip) may answer synchronously. */
+  preBind(state: CycleState, pod: Pod, nodeName: string): Status | null | Promise<Status | null>;
 }
 
 export interface BindPlugin extends SchedulerPlugin {
