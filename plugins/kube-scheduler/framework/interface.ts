@@ -188,6 +188,11 @@ export interface QueuedPodInfo {
   heapIndex: number;
   backoffExpiry: number;
   seq: number;
+  /**
+   * The pod's `spec.priority` (0 without), set by the queue when the pod enters activeQ or is
+   * updated: PrioritySort compares it at every level of the heap without reaching into each pod.
+   */
+  priority?: number;
 }
 
 /** Read access to the nodes of the current cycle (upstream `SharedLister`). */
