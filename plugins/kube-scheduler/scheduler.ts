@@ -45,13 +45,16 @@ export interface SchedulerOptions {
 
 interface FitError {
   numAllNodes: number;
-  statuses: Map<string, Status>;
+  /** Per node, why it does not fit: made on the first verdict recorded (a cycle that finds a node records none). */
+  statuses: Map<string, Status> | undefined;
   /** Nodes Filter rejected, with their statuses: moved into `statuses` only when the cycle fails (`rejections`). */
   rejectedNodes: NodeInfo[];
   rejectedStatuses: Status[];
   preFilterMsg: string;
   postFilterMsg: string;
 }
+
+const statusesOf = (fit: FitError): Map<string, Status> => (fit.statuses ??= new Map());
 
 const MIN_FEASIBLE_NODES_TO_FIND = 100;
 const MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND = 5;
@@ -383,11 +386,11 @@ export class Scheduler {
   private async unschedulable(fw: Framework, state: CycleState, info: QueuedPodInfo, cycle: number, fit: FitError): Promise<void> {
     let nominated: string | undefined;
     if (fw.postFilterPlugins.length && !fit.preFilterMsg.startsWith("no nodes")) {
-      const r = await fw.runPostFilter(state, info.pod, fit.statuses);
+      const r = await fw.runPostFilter(state, info.pod, statusesOf(fit));
       if (r.status && r.status.code !== Code.Success && r.status.message) fit.postFilterMsg = r.status.message;
       nominated = r.result?.nominatedNodeName;
     }
-    const msg = fit.numAllNodes === 0 ? "no nodes available to schedule pods" : fitErrorMessage(fit.numAllNodes, fit.statuses, fit.preFilterMsg, fit.postFilterMsg);
+    const msg = fit.numAllNodes === 0 ? "no nodes available to schedule pods" : fitErrorMessage(fit.numAllNodes, statusesOf(fit), fit.preFilterMsg, fit.postFilterMsg);
     return this.failed(fw, info, cycle, msg, false, nominated);
   }
 
@@ -410,7 +413,7 @@ export class Scheduler {
   /** The scheduling cycle proper: PreFilter, Filter over the sampled nodes, PreScore, Score, selectHost. */
   private schedulePod(fw: Framework, state: CycleState, pod: Pod, info: QueuedPodInfo): { node: string } | { fit: FitError } | { error: string } {
     const nodes = this.cache.list();
-    const fit: FitError = { numAllNodes: nodes.length, statuses: new Map(), rejectedNodes: [], rejectedStatuses: [], preFilterMsg: "", postFilterMsg: "" };
+    const fit: FitError = { numAllNodes: nodes.length, statuses: undefined, rejectedNodes: [], rejectedStatuses: [], preFilterMsg: "", postFilterMsg: "" };
     // A fresh set per attempt (the queue reads the last attempt's); an empty one is as fresh.
     if (info.unschedulablePlugins.size !== 0) info.unschedulablePlugins = new Set();
     if (nodes.length === 0) {
@@ -424,7 +427,8 @@ export class Scheduler {
       if (!isRejected(pre.status)) return { error: pre.status.message };
       fit.preFilterMsg = pre.status.message;
       info.unschedulablePlugins.add(pre.status.plugin);
-      for (const n of nodes) fit.statuses.set(n.name, pre.status);
+      const statuses = statusesOf(fit);
+      for (const n of nodes) statuses.set(n.name, pre.status);
       return { fit };
     }
     // The node preemption nominated the pod to is tried first, alone (upstream `evaluateNominatedNode`): likely the only one that fits.
@@ -441,7 +445,8 @@ export class Scheduler {
     if (pre.nodeNames) {
       candidates = nodes.filter((n) => pre.nodeNames!.has(n.name));
       const out = Status.unresolvable("node(s) didn't satisfy plugin(s) [NodeAffinity]");
-      for (const n of nodes) if (!pre.nodeNames.has(n.name)) fit.statuses.set(n.name, out);
+      const statuses = statusesOf(fit);
+      for (const n of nodes) if (!pre.nodeNames.has(n.name)) statuses.set(n.name, out);
     }
     started = this.options.clock.now();
     const feasible = this.findFeasible(fw, state, pod, candidates, nodes.length, fit);
@@ -449,7 +454,7 @@ export class Scheduler {
     if (typeof feasible === "string") return { error: feasible };
     if (feasible.length === 0) {
       for (let i = 0; i < fit.rejectedNodes.length; i++) {
-        fit.statuses.set(fit.rejectedNodes[i]!.name, fit.rejectedStatuses[i]!);
+        statusesOf(fit).set(fit.rejectedNodes[i]!.name, fit.rejectedStatuses[i]!);
         info.unschedulablePlugins.add(fit.rejectedStatuses[i]!.plugin);
       }
       return { fit };

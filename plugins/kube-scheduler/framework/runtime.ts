@@ -490,7 +490,9 @@ export class Framework implements FrameworkRunner {
 
   /** Bind plugins in order until one does not Skip. */
   async runBind(state: CycleState, pod: Pod, nodeName: string): Promise<Status | null> {
-    for (const p of this.bindPlugins) {
+    const plugins = this.bindPlugins;
+    for (let i = 0; i < plugins.length; i++) {
+      const p = plugins[i]!;
       const s = await p.bind(state, pod, nodeName);
       if (s && s.code === Code.Skip) continue;
       if (s && s.code !== Code.Success) return s.withPlugin(p.name);
