@@ -45,13 +45,16 @@ export interface SchedulerOptions {
 
 interface FitError {
   numAllNodes: number;
-  statuses: Map<string, Status>;
+  /** Per node, why it does not fit: made on the first verdict recorded (a cycle that finds a node records none). */
+  statuses: Map<string, Status> | undefined;
   /** Nodes Filter rejected, with their statuses: moved into `statuses` only when the cycle fails (`rejections`). */
   rejectedNodes: NodeInfo[];
   rejectedStatuses: Status[];
   preFilterMsg: string;
   postFilterMsg: string;
 }
+
+const statusesOf = (fit: FitError): Map<string, Status> => (fit.statuses ??= new Map());
 
 const MIN_FEASIBLE_NODES_TO_FIND = 100;
 const MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND = 5;
@@ -351,8 +354,8 @@ export class Scheduler {
     if ("fit" in result) return this.unschedulable(fw, state, info, cycle, result.fit);
     const nodeName = result.node;
     const assumed: Pod = { ...pod, spec: { ...pod.spec!, nodeName } };
-    PodInfo.ofCopy(assumed, pod);
-    this.cache.assumePod(assumed, nodeName);
+    // The assumed copy derives what the pod does: the cache takes its PodInfo as made here (no lookup by object).
+    this.cache.assumePod(assumed, nodeName, new PodInfo(assumed, PodInfo.of(pod)));
     let started = this.options.clock.now();
     const reserve = fw.runReserve(state, assumed, nodeName);
     this.observe(fw, "Reserve", reserve, started);
@@ -383,11 +386,11 @@ export class Scheduler {
   private async unschedulable(fw: Framework, state: CycleState, info: QueuedPodInfo, cycle: number, fit: FitError): Promise<void> {
     let nominated: string | undefined;
     if (fw.postFilterPlugins.length && !fit.preFilterMsg.startsWith("no nodes")) {
-      const r = await fw.runPostFilter(state, info.pod, fit.statuses);
+      const r = await fw.runPostFilter(state, info.pod, statusesOf(fit));
       if (r.status && r.status.code !== Code.Success && r.status.message) fit.postFilterMsg = r.status.message;
       nominated = r.result?.nominatedNodeName;
     }
-    const msg = fit.numAllNodes === 0 ? "no nodes available to schedule pods" : fitErrorMessage(fit.numAllNodes, fit.statuses, fit.preFilterMsg, fit.postFilterMsg);
+    const msg = fit.numAllNodes === 0 ? "no nodes available to schedule pods" : fitErrorMessage(fit.numAllNodes, statusesOf(fit), fit.preFilterMsg, fit.postFilterMsg);
     return this.failed(fw, info, cycle, msg, false, nominated);
   }
 
@@ -407,17 +410,10 @@ export class Scheduler {
     this.metrics.extension(fw.schedulerName, point, code, (this.options.clock.now() - started) / 1000);
   }
 
-  private async timedAsync(fw: Framework, point: string, run: () => Promise<Status | null>): Promise<Status | null> {
-    const started = this.options.clock.now();
-    const status = await run();
-    this.metrics.extension(fw.schedulerName, point, status ? CODE_NAMES[status.code] : "Success", (this.options.clock.now() - started) / 1000);
-    return status;
-  }
-
   /** The scheduling cycle proper: PreFilter, Filter over the sampled nodes, PreScore, Score, selectHost. */
   private schedulePod(fw: Framework, state: CycleState, pod: Pod, info: QueuedPodInfo): { node: string } | { fit: FitError } | { error: string } {
     const nodes = this.cache.list();
-    const fit: FitError = { numAllNodes: nodes.length, statuses: new Map(), rejectedNodes: [], rejectedStatuses: [], preFilterMsg: "", postFilterMsg: "" };
+    const fit: FitError = { numAllNodes: nodes.length, statuses: undefined, rejectedNodes: [], rejectedStatuses: [], preFilterMsg: "", postFilterMsg: "" };
     // A fresh set per attempt (the queue reads the last attempt's); an empty one is as fresh.
     if (info.unschedulablePlugins.size !== 0) info.unschedulablePlugins = new Set();
     if (nodes.length === 0) {
@@ -431,7 +427,8 @@ export class Scheduler {
       if (!isRejected(pre.status)) return { error: pre.status.message };
       fit.preFilterMsg = pre.status.message;
       info.unschedulablePlugins.add(pre.status.plugin);
-      for (const n of nodes) fit.statuses.set(n.name, pre.status);
+      const statuses = statusesOf(fit);
+      for (const n of nodes) statuses.set(n.name, pre.status);
       return { fit };
     }
     // The node preemption nominated the pod to is tried first, alone (upstream `evaluateNominatedNode`): likely the only one that fits.
@@ -448,7 +445,8 @@ export class Scheduler {
     if (pre.nodeNames) {
       candidates = nodes.filter((n) => pre.nodeNames!.has(n.name));
       const out = Status.unresolvable("node(s) didn't satisfy plugin(s) [NodeAffinity]");
-      for (const n of nodes) if (!pre.nodeNames.has(n.name)) fit.statuses.set(n.name, out);
+      const statuses = statusesOf(fit);
+      for (const n of nodes) if (!pre.nodeNames.has(n.name)) statuses.set(n.name, out);
     }
     started = this.options.clock.now();
     const feasible = this.findFeasible(fw, state, pod, candidates, nodes.length, fit);
@@ -456,7 +454,7 @@ export class Scheduler {
     if (typeof feasible === "string") return { error: feasible };
     if (feasible.length === 0) {
       for (let i = 0; i < fit.rejectedNodes.length; i++) {
-        fit.statuses.set(fit.rejectedNodes[i]!.name, fit.rejectedStatuses[i]!);
+        statusesOf(fit).set(fit.rejectedNodes[i]!.name, fit.rejectedStatuses[i]!);
         info.unschedulablePlugins.add(fit.rejectedStatuses[i]!.plugin);
       }
       return { fit };
@@ -517,8 +515,18 @@ export class Scheduler {
       failure = await waiting.done;
       this.waiting.delete(uid);
     }
-    if (!failure) failure = await this.timedAsync(fw, "PreBind", () => fw.runPreBind(state, assumed, nodeName));
-    if (!failure) failure = await this.timedAsync(fw, "Bind", () => fw.runBind(state, assumed, nodeName));
+    if (!failure) {
+      const started = this.options.clock.now();
+      // Synchronous when no PreBind plugin has anything to wait for (no volumes to bind): the one
+      // await left defers Bind past the batch of cycles this one runs in, as the loop intends.
+      failure = await fw.runPreBind(state, assumed, nodeName);
+      this.observe(fw, "PreBind", failure, started);
+    }
+    if (!failure) {
+      const started = this.options.clock.now();
+      failure = await fw.runBind(state, assumed, nodeName);
+      this.observe(fw, "Bind", failure, started);
+    }
     if (!failure) {
       this.stats.scheduled++;
       this.attemptDone(fw, uid, "scheduled");

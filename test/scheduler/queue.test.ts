@@ -38,6 +38,16 @@ test("activeQ pops by priority, then FIFO", () => {
   queue.close();
 });
 
+test("activeQ orders by the priority of each pod's latest object (an update re-sorts it)", () => {
+  const { queue } = setup();
+  const a = pod(0), b = pod(50), c = pod(10);
+  for (const p of [a, b, c]) queue.add(p);
+  queue.update({ ...a, spec: { ...a.spec!, priority: 100 } }, a);
+  queue.update({ ...b, spec: { ...b.spec!, priority: 0 } }, b);
+  assert.equal([queue.tryPop()!, queue.tryPop()!, queue.tryPop()!].map((i) => [i.pod.metadata!.name, i.priority]), [[a.metadata!.name, 100], [c.metadata!.name, 10], [b.metadata!.name, 0]]);
+  queue.close();
+});
+
 test("backoff: 1 s doubling to 10 s", () => {
   const { queue } = setup();
   assert.equal([1, 2, 3, 4, 5, 6].map((a) => queue.backoffDuration(a)), [1000, 2000, 4000, 8000, 10000, 10000]);

@@ -205,11 +205,11 @@ export class SchedulerCache implements NodeInfoLister {
     }
   }
 
-  /** Counts the pod on `nodeName` before its binding is confirmed. */
-  assumePod(pod: Pod, nodeName: string): void {
+  /** Counts the pod on `nodeName` before its binding is confirmed; `info`: its PodInfo, when the caller has one. */
+  assumePod(pod: Pod, nodeName: string, info?: PodInfo): void {
     const uid = pod.metadata!.uid!;
     if (this.pods.has(uid)) throw new Error(`pod ${pod.metadata?.namespace}/${pod.metadata?.name} is already in the cache`);
-    this.pods.set(uid, { pod, nodeName, assumed: true, info: this.place(PodInfo.of(pod), nodeName) });
+    this.pods.set(uid, { pod, nodeName, assumed: true, info: this.place(info ?? PodInfo.of(pod), nodeName) });
   }
 
   /** Drops an assumed pod whose binding failed. */

@@ -117,7 +117,8 @@ export interface PermitPlugin extends SchedulerPlugin {
 }
 
 export interface PreBindPlugin extends SchedulerPlugin {
-  preBind(state: CycleState, pod: Pod, nodeName: string): Promise<Status | null>;
+  /** A plugin with nothing to write or wait for (upstream's PreBindPreFlight Skip) may answer synchronously. */
+  preBind(state: CycleState, pod: Pod, nodeName: string): Status | null | Promise<Status | null>;
 }
 
 export interface BindPlugin extends SchedulerPlugin {
@@ -187,6 +188,11 @@ export interface QueuedPodInfo {
   heapIndex: number;
   backoffExpiry: number;
   seq: number;
+  /**
+   * The pod's `spec.priority` (0 without), set by the queue when the pod enters activeQ or is
+   * updated: PrioritySort compares it at every level of the heap without reaching into each pod.
+   */
+  priority?: number;
 }
 
 /** Read access to the nodes of the current cycle (upstream `SharedLister`). */

@@ -464,17 +464,35 @@ export class Framework implements FrameworkRunner {
     return { status: null, waitFor };
   }
 
-  async runPreBind(state: CycleState, pod: Pod, nodeName: string): Promise<Status | null> {
-    for (const p of this.preBindPlugins) {
-      const s = await p.preBind(state, pod, nodeName);
-      if (s && s.code !== Code.Success) return s.withPlugin(p.name);
+  /**
+   * PreBind plugins in order; the first non-success wins. Synchronous while the plugins answer
+   * synchronously (a pod without volumes to bind: nothing to wait for), so the binding goes on in
+   * the same turn; a promise from the first plugin that returns one.
+   */
+  runPreBind(state: CycleState, pod: Pod, nodeName: string): Status | null | Promise<Status | null> {
+    const plugins = this.preBindPlugins;
+    for (let i = 0; i < plugins.length; i++) {
+      const s = plugins[i]!.preBind(state, pod, nodeName);
+      if (s instanceof Promise) return this.finishPreBind(i, s, state, pod, nodeName);
+      if (s && s.code !== Code.Success) return s.withPlugin(plugins[i]!.name);
     }
     return null;
   }
 
+  /** The rest of {@link runPreBind} from plugin `i`, whose answer `pending` is. */
+  private async finishPreBind(i: number, pending: Promise<Status | null>, state: CycleState, pod: Pod, nodeName: string): Promise<Status | null> {
+    const plugins = this.preBindPlugins;
+    for (let s = await pending; ; s = await plugins[i]!.preBind(state, pod, nodeName)) {
+      if (s && s.code !== Code.Success) return s.withPlugin(plugins[i]!.name);
+      if (++i === plugins.length) return null;
+    }
+  }
+
   /** Bind plugins in order until one does not Skip. */
   async runBind(state: CycleState, pod: Pod, nodeName: string): Promise<Status | null> {
-    for (const p of this.bindPlugins) {
+    const plugins = this.bindPlugins;
+    for (let i = 0; i < plugins.length; i++) {
+      const p = plugins[i]!;
       const s = await p.bind(state, pod, nodeName);
       if (s && s.code === Code.Skip) continue;
       if (s && s.code !== Code.Success) return s.withPlugin(p.name);

@@ -121,7 +121,7 @@ class ScoreState {
     readonly constraints: Constraint[],
     readonly counts: Map<string, number>[],
     readonly weights: number[],
-    readonly ignored: Set<string>,
+    readonly ignored: ReadonlySet<string>,
     /** Per constraint, each node's value of its key as a number, when the snapshot keeps them (Score then reads no Node). */
     readonly ids?: readonly TopologyDomainIds[],
     /** Per constraint, `counts` by those numbers, when the snapshot keeps them for every constraint (Score then looks up no value). */
@@ -134,6 +134,9 @@ class ScoreState {
     return this;
   }
 }
+
+/** The ignored nodes of a score state that ignores none (shared: never added to). */
+const NONE_IGNORED: ReadonlySet<string> = new Set<string>();
 
 const HOSTNAME = "kubernetes.io/hostname";
 const NO_LABELS: Readonly<Record<string, string>> = {};
@@ -336,7 +339,6 @@ export class PodTopologySpread implements PreFilterPlugin, PreFilterExtensions, 
     const constraints = this.constraintsOf(pod, "ScheduleAnyway");
     if (constraints.length === 0) return Status.skip();
     const requireAll = !!pod.spec?.topologySpreadConstraints?.length || !this.systemDefaulted;
-    const ignored = new Set<string>();
     const snap = this.snapshot;
     const ns = pod.metadata?.namespace;
     const cached = !!snap?.podCounts && this.countsEveryNode(pod, constraints);
@@ -362,9 +364,10 @@ export class PodTopologySpread implements PreFilterPlugin, PreFilterExtensions, 
           else byId = undefined;
         }
       }
-      state.write(PRE_SCORE_KEY, new ScoreState(constraints, counts, weights, ignored, ids, byId, filtered, rows));
+      state.write(PRE_SCORE_KEY, new ScoreState(constraints, counts, weights, NONE_IGNORED, ids, byId, filtered, rows));
       return null;
     }
+    const ignored = new Set<string>();
     // The walk below needs the hostname domains too (it counts only theirs); the cache's counts do not.
     const domainSets = constraints.map((c) => (cached && c.topologyKey === HOSTNAME ? undefined : new Set<string>()));
     for (const ni of filtered) {

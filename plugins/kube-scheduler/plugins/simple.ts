@@ -19,8 +19,8 @@ export class PrioritySort implements QueueSortPlugin {
   static readonly pluginName = "PrioritySort";
   readonly name = PrioritySort.pluginName;
   less(a: QueuedPodInfo, b: QueuedPodInfo): boolean {
-    const pa = priorityOf(a.pod);
-    const pb = priorityOf(b.pod);
+    const pa = a.priority ?? priorityOf(a.pod);
+    const pb = b.priority ?? priorityOf(b.pod);
     return pa > pb || (pa === pb && (a.timestamp < b.timestamp || (a.timestamp === b.timestamp && a.seq < b.seq)));
   }
 }

@@ -202,10 +202,16 @@ export class VolumeBinding implements PreFilterPlugin, FilterPlugin, ReservePlug
     s.chosen = undefined;
   }
 
-  async preBind(state: CycleState, pod: Pod, nodeName: string): Promise<Status | null> {
+  /** Nothing to do without chosen bindings or provisions (every claim bound already): answered at once. */
+  preBind(state: CycleState, pod: Pod, nodeName: string): Status | null | Promise<Status | null> {
     const s = state.read<VolumeBindingState>(STATE_KEY);
     if (!s?.chosen) return null;
-    const { bindings, provisions } = s.chosen;
+    return this.bindVolumes(s.chosen, pod, nodeName);
+  }
+
+  /** Writes the chosen PV bindings and provisioning requests, then waits until every claim is bound. */
+  private async bindVolumes(chosen: NonNullable<VolumeBindingState["chosen"]>, pod: Pod, nodeName: string): Promise<Status | null> {
+    const { bindings, provisions } = chosen;
     const pvs = this.handle.client.resource<PersistentVolume>("PersistentVolume");
     const pvcs = this.handle.client.resource<PersistentVolumeClaim>("PersistentVolumeClaim");
     try {

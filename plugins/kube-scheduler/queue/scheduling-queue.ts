@@ -77,7 +77,7 @@ export class SchedulingQueue implements PodNominator {
 
   private newInfo(pod: Pod): QueuedPodInfo {
     const now = this.options.clock.now();
-    return { pod, timestamp: now, initialAttemptTimestamp: undefined, attempts: 0, unschedulablePlugins: new Set(), gatedBy: undefined, heapIndex: -1, backoffExpiry: 0, seq: this.seq++ };
+    return { pod, timestamp: now, initialAttemptTimestamp: undefined, attempts: 0, unschedulablePlugins: new Set(), gatedBy: undefined, heapIndex: -1, backoffExpiry: 0, seq: this.seq++, priority: pod.spec?.priority ?? 0 };
   }
 
   /** A new unscheduled pod. */
@@ -100,6 +100,7 @@ export class SchedulingQueue implements PodNominator {
     }
     info.gatedBy = undefined;
     this.removeFromQueues(info);
+    info.priority = info.pod.spec?.priority ?? 0;
     this.activeQ.push(info);
     this.where.set(keyOf(info.pod), "active");
     this.wake();
@@ -160,6 +161,7 @@ export class SchedulingQueue implements PodNominator {
     if (!info) return this.add(pod);
     const wasGated = info.gatedBy !== undefined;
     info.pod = pod;
+    info.priority = pod.spec?.priority ?? 0;
     this.updateNominated(pod);
     if (this.inFlight.has(key)) return;
     const where = this.where.get(key);

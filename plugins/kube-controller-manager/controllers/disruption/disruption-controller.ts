@@ -1,7 +1,7 @@
 import type { Pod } from "kubernetes-types/core/v1.js";
 import type { PodDisruptionBudget, PodDisruptionBudgetStatus } from "kubernetes-types/policy/v1.js";
 import type { Condition, OwnerReference } from "kubernetes-types/meta/v1.js";
-import { controllerFor, isStatusError, scaledIntOrPercent, type KubeObject, type Manager } from "../../../../core/index.js";
+import { controllerFor, isStatusError, NAMESPACE_INDEX, scaledIntOrPercent, type KubeObject, type Manager } from "../../../../core/index.js";
 import { controllerRefOf } from "../workload/controller-ref.js";
 import { parsedSelectors } from "../workload/parsed-selectors.js";
 import { isPodReady } from "../workload/pod-state.js";
@@ -41,7 +41,8 @@ class SyncFailure extends Error {
  */
 export function disruptionController(mgr: Manager, workers: number): void {
   const clock = mgr.clock;
-  const pdbLister = mgr.informers.forResource<Pdb>("PodDisruptionBudget").lister();
+  const pdbInformer = mgr.informers.forResource<Pdb>("PodDisruptionBudget");
+  const pdbLister = pdbInformer.lister();
   const podLister = mgr.informers.forResource<Pod>("Pod").lister();
   const listers = {
     ReplicaSet: mgr.informers.forResource<Scaled>({ apiVersion: "apps/v1", kind: "ReplicaSet" }).lister(),
@@ -144,6 +145,8 @@ export function disruptionController(mgr: Manager, workers: number): void {
     .for<Pdb>("PodDisruptionBudget")
     .watches<Pod>("Pod", (pod) => {
       const ns = pod.metadata!.namespace!;
+      // Most namespaces hold no PDB: then no list to build and filter per pod event.
+      if (pdbInformer.indexer.countByIndex(NAMESPACE_INDEX, ns) === 0) return [];
       const labels = pod.metadata?.labels ?? {};
       return pdbLister
         .namespace(ns)

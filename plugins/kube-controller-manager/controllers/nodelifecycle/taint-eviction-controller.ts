@@ -1,5 +1,5 @@
 import type { Node, Pod, Taint, Toleration } from "kubernetes-types/core/v1.js";
-import { controllerFor, isStatusError, type Manager, type Predicate, type SharedInformer, type TimerHandle } from "../../../../core/index.js";
+import { controllerFor, isStatusError, type Controller, type Manager, type Predicate, type SharedInformer, type TimerHandle } from "../../../../core/index.js";
 import { tolerates } from "../daemonset/node-eligibility.js";
 import { rfc3339Of } from "../workload/time.js";
 import { podsByNode } from "./pod-node-index.js";
@@ -34,7 +34,7 @@ export function minTolerationSeconds(taints: readonly Taint[], tolerations: read
  * first get the DisruptionTarget condition (reason DeletionByTaintManager) and a
  * TaintManagerEviction event; a deletion still pending when the taints go away is cancelled.
  */
-export function taintEvictionController(mgr: Manager, workers: number): void {
+export function taintEvictionController(mgr: Manager, workers: number): Controller {
   const clock = mgr.clock;
   const podInformer = mgr.informers.forResource<Pod>("Pod") as SharedInformer<Pod>;
   const podsOn = podsByNode(podInformer);
@@ -69,9 +69,23 @@ export function taintEvictionController(mgr: Manager, workers: number): void {
     }
   }
 
-  controllerFor(mgr)
+  /**
+   * Whether a reconcile of `pod` could act: an eviction is pending (a reconcile may cancel one), or
+   * the pod's node has NoExecute taints. Otherwise it would only find nothing to cancel, so the pod
+   * event is not queued (upstream's handlePodUpdate likewise returns for a node without NoExecute
+   * taints): most pods sit on untainted nodes, and each would cost a reconcile when bound. Taints
+   * arriving later queue the node's pods through the Node watch.
+   */
+  const mayAct = (pod: Pod): boolean => scheduled.size > 0 || hasNoExecuteTaint(nodeLister.get(pod.spec?.nodeName ?? ""));
+  const podPredicate: Predicate<Pod> = {
+    create: (p) => podPlacementChanged.create!(p) && mayAct(p),
+    update: (o, n) => podPlacementChanged.update!(o, n) && mayAct(n),
+    delete: () => scheduled.size > 0,
+  };
+
+  const controller = controllerFor(mgr)
     .named("taint-eviction-controller")
-    .for<Pod>("Pod", { predicates: [podPlacementChanged] })
+    .for<Pod>("Pod", { predicates: [podPredicate] })
     .watches<Node>("Node", (node) => podsOn(node.metadata!.name!).map((p) => ({ namespace: p.metadata!.namespace!, name: p.metadata!.name! })), { predicates: [noExecuteTaintsChanged] })
     .withOptions({ maxConcurrentReconciles: workers })
     .complete({
@@ -118,6 +132,7 @@ export function taintEvictionController(mgr: Manager, workers: number): void {
       scheduled.clear();
     },
   });
+  return controller;
 }
 
 /**
@@ -136,6 +151,13 @@ function sameTolerations(a: readonly Toleration[] | undefined, b: readonly Toler
     const y = b![i]!;
     return x.key === y.key && x.operator === y.operator && x.value === y.value && x.effect === y.effect && x.tolerationSeconds === y.tolerationSeconds;
   });
+}
+
+function hasNoExecuteTaint(node: Node | undefined): boolean {
+  const taints = node?.spec?.taints;
+  if (!taints) return false;
+  for (const t of taints) if (t.effect === "NoExecute") return true;
+  return false;
 }
 
 function noExecuteKey(node: Node): string {

@@ -16,10 +16,13 @@ export function orphanKey(namespace: string): string {
 /** Adds {@link POD_CONTROLLER_INDEX} to a shared informer unless a controller already did. */
 export function ensureControllerIndex<T extends ObjectLike>(informer: SharedInformer<T>): void {
   if (informer.indexer.indexNames().includes(POD_CONTROLLER_INDEX)) return;
+  // The last values built, returned again while the controller is the same (a controller's pods come in runs).
+  let last: readonly string[] = [""];
   informer.addIndexers({
     [POD_CONTROLLER_INDEX]: (obj: T) => {
       const ref = controllerRefOf(obj);
-      return [ref ? ref.uid : orphanKey(obj.metadata?.namespace ?? "")];
+      if (ref && ref.uid === last[0]) return last;
+      return (last = Object.freeze([ref ? ref.uid : orphanKey(obj.metadata?.namespace ?? "")]));
     },
   });
 }
@@ -55,12 +58,42 @@ export function labelsKey(labels: Readonly<Record<string, string>> | undefined):
 /** Adds {@link POD_OWNER_STATE_INDEX} to the pod informer unless a controller already did; `state` classifies a pod. */
 export function ensureOwnerStateIndex<T extends ObjectLike>(informer: SharedInformer<T>, state: (obj: T) => OwnedPodState): void {
   if (informer.indexer.indexNames().includes(POD_OWNER_STATE_INDEX)) return;
+  // Per state, the last value built and what it was built from: returned again (the same string,
+  // the same array) while the controller and the labels are the same — a controller's pods, as
+  // they come and go through the states — so most events build no string and the indexer
+  // compares the values by reference.
+  const last: Record<OwnedPodState, { uid: string; labels: Readonly<Record<string, string>> | undefined; values: readonly string[] }> = {
+    ready: { uid: "", labels: undefined, values: [] },
+    active: { uid: "", labels: undefined, values: [] },
+    inactive: { uid: "", labels: undefined, values: [] },
+  };
   informer.addIndexers({
     [POD_OWNER_STATE_INDEX]: (obj: T) => {
       const ref = controllerRefOf(obj);
-      return ref ? [`${ref.uid}/${state(obj)}/${labelsKey(obj.metadata?.labels)}`] : [];
+      if (!ref) return [];
+      const st = state(obj);
+      const labels = obj.metadata?.labels;
+      const m = last[st];
+      if (ref.uid === m.uid && sameLabels(labels, m.labels)) return m.values;
+      m.uid = ref.uid;
+      m.labels = labels;
+      return (m.values = Object.freeze([`${ref.uid}/${st}/${labelsKey(labels)}`]));
     },
   });
+}
+
+/** Whether two label maps hold the same pairs (a missing map equal to an empty one), without building arrays. */
+export function sameLabels(a: Readonly<Record<string, string>> | undefined, b: Readonly<Record<string, string>> | undefined): boolean {
+  if (a === b) return true;
+  let n = 0;
+  if (a) {
+    for (const k in a) {
+      if (!b || a[k] !== b[k] || !Object.hasOwn(b, k)) return false;
+      n++;
+    }
+  }
+  if (b) for (const _k in b) if (--n < 0) return false;
+  return n === 0;
 }
 
 /**

@@ -8,7 +8,12 @@ export const POD_CLAIM_INDEX = "pvc-protection:claim";
 
 function ensurePodClaimIndex(informer: SharedInformer<Pod>): void {
   if (informer.indexer.indexNames().includes(POD_CLAIM_INDEX)) return;
-  informer.addIndexers({ [POD_CLAIM_INDEX]: (pod) => podClaimNames(pod).map((c) => `${pod.metadata?.namespace ?? ""}/${c}`) });
+  informer.addIndexers({
+    [POD_CLAIM_INDEX]: (pod) => {
+      const names = podClaimNames(pod);
+      return names.length === 0 ? names : names.map((c) => `${pod.metadata?.namespace ?? ""}/${c}`);
+    },
+  });
 }
 
 /** A scheduled pod that has not finished holds its claims (podUsesPVC; the kubelet never starts a pod whose claim is being deleted). */
@@ -57,7 +62,12 @@ export function pvcProtectionController(mgr: Manager, workers: number): void {
   controllerFor(mgr)
     .named("persistentvolumeclaim-protection")
     .for<PersistentVolumeClaim>("PersistentVolumeClaim")
-    .watches<Pod>("Pod", (pod) => podClaimNames(pod).map((name) => ({ namespace: pod.metadata!.namespace!, name })).filter((r) => claims.namespace(r.namespace).get(r.name)?.metadata?.deletionTimestamp))
+    .watches<Pod>("Pod", (pod) => {
+      // Most pods use no claim: no requests to build and look up.
+      const names = podClaimNames(pod);
+      if (names.length === 0) return [];
+      return names.map((name) => ({ namespace: pod.metadata!.namespace!, name })).filter((r) => claims.namespace(r.namespace).get(r.name)?.metadata?.deletionTimestamp);
+    })
     .withOptions({ maxConcurrentReconciles: workers })
     .complete({ reconcile: async (req) => void (await reconcile(req)) });
 }
