@@ -29,6 +29,3 @@ export function rfc3339(ms: number): string {
 export function rfc3339Micro(ms: number): string {
   return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, ".$1000Z");
 }
-
-/** A zero metav1.MicroTime as Go encodes it: null (kubernetes-types' field types have no null). */
-export const ZERO_MICRO_TIME = null as unknown as string;
