@@ -7,6 +7,20 @@ const OWN_CONDITIONS = new Set(["PodReadyToStartContainers", "Initialized", "Con
 /** No readiness gates missing (shared: most pods have no gates). */
 const NO_GATES: readonly string[] = [];
 
+/** The condition of `type` among `conditions` (the first, as a search from the front finds it). */
+function conditionOf(conditions: readonly PodCondition[] | undefined, type: string): PodCondition | undefined {
+  if (conditions) for (const c of conditions) if (c.type === type) return c;
+  return undefined;
+}
+
+/** A condition as the kubelet writes it: Go's null `lastProbeTime`, then the transition time, reason and message when set. */
+function condition(type: string, status: boolean, lastTransitionTime: string, reason?: string, message?: string): PodCondition {
+  const c: PodCondition = { type, status: status ? "True" : "False", lastProbeTime: null as never, lastTransitionTime };
+  if (reason) c.reason = reason;
+  if (message) c.message = message;
+  return c;
+}
+
 /** A container's status as the API shows it. */
 export function containerStatus(slot: ContainerSlot, runtimeName: string): ContainerStatus {
   const state = slot.waiting ? { waiting: slot.waiting } : (slot.state ?? { waiting: { reason: "ContainerCreating" } });
@@ -101,32 +115,32 @@ export function buildPodStatus(input: PodStatusInput): PodStatus {
   }
   const phase = podPhase(input);
   const terminal = phase === "Succeeded" || phase === "Failed";
-  const unreadyInit: string[] = [];
-  for (const s of input.init) if (s.kind === "sidecar" ? !s.started : s.state?.terminated?.exitCode !== 0) unreadyInit.push(s.name);
-  const initDone = unreadyInit.length === 0;
-  const unready: string[] = [];
-  for (const s of input.init) if (s.kind === "sidecar" && !s.ready) unready.push(s.name);
-  for (const s of input.regular) if (!s.ready) unready.push(s.name);
-  const containersReady = unready.length === 0 && !terminal;
+  // The names of the containers not done initializing, and of those not ready, as the messages list them (space-separated; "" for none).
+  let unreadyInit = "";
+  for (const s of input.init) if (s.kind === "sidecar" ? !s.started : s.state?.terminated?.exitCode !== 0) unreadyInit = unreadyInit ? `${unreadyInit} ${s.name}` : s.name;
+  const initDone = unreadyInit === "";
+  let unready = "";
+  for (const s of input.init) if (s.kind === "sidecar" && !s.ready) unready = unready ? `${unready} ${s.name}` : s.name;
+  for (const s of input.regular) if (!s.ready) unready = unready ? `${unready} ${s.name}` : s.name;
+  const containersReady = unready === "" && !terminal;
+  const previous = prev?.conditions;
   const gates = pod.spec?.readinessGates;
-  const missingGates = gates?.length ? gates.filter((g) => prev?.conditions?.find((c) => c.type === g.conditionType)?.status !== "True").map((g) => g.conditionType) : NO_GATES;
+  const missingGates = gates?.length ? gates.filter((g) => conditionOf(previous, g.conditionType)?.status !== "True").map((g) => g.conditionType) : NO_GATES;
   const ready = containersReady && missingGates.length === 0;
   // Formatted once, and only when a condition changes status.
   let at: string | undefined;
-  const cond = (type: string, status: boolean, reason?: string, message?: string): PodCondition => {
-    const old = prev?.conditions?.find((c) => c.type === type);
-    const s = status ? "True" : "False";
-    const c: PodCondition = { type, status: s, lastProbeTime: null as never, lastTransitionTime: old && old.status === s ? old.lastTransitionTime! : (at ??= rfc3339(now)) };
-    if (reason) c.reason = reason;
-    if (message) c.message = message;
-    return c;
+  const since = (type: string, status: "True" | "False"): string => {
+    const old = conditionOf(previous, type);
+    return old && old.status === status ? old.lastTransitionTime! : (at ??= rfc3339(now));
   };
   const notReadyReason = terminal ? "PodCompleted" : "ContainersNotReady";
+  const initialized = initDone || terminal;
+  const gated = missingGates.length > 0 && containersReady;
   const conditions: PodCondition[] = [
-    cond("PodReadyToStartContainers", input.sandboxReady),
-    cond("Initialized", initDone || terminal, initDone || terminal ? (terminal && !initDone ? "PodCompleted" : undefined) : "ContainersNotInitialized", initDone || terminal ? undefined : `containers with incomplete status: [${unreadyInit.join(" ")}]`),
-    cond("Ready", ready, ready ? undefined : missingGates.length && containersReady ? "ReadinessGatesNotReady" : notReadyReason, ready ? undefined : missingGates.length && containersReady ? `corresponding condition of pod readiness gate "${missingGates[0]}" does not exist.` : terminal ? undefined : `containers with unready status: [${unready.join(" ")}]`),
-    cond("ContainersReady", containersReady, containersReady ? undefined : notReadyReason, containersReady || terminal ? undefined : `containers with unready status: [${unready.join(" ")}]`),
+    condition("PodReadyToStartContainers", input.sandboxReady, since("PodReadyToStartContainers", input.sandboxReady ? "True" : "False")),
+    condition("Initialized", initialized, since("Initialized", initialized ? "True" : "False"), initialized ? (terminal && !initDone ? "PodCompleted" : undefined) : "ContainersNotInitialized", initialized ? undefined : `containers with incomplete status: [${unreadyInit}]`),
+    condition("Ready", ready, since("Ready", ready ? "True" : "False"), ready ? undefined : gated ? "ReadinessGatesNotReady" : notReadyReason, ready ? undefined : gated ? `corresponding condition of pod readiness gate "${missingGates[0]}" does not exist.` : terminal ? undefined : `containers with unready status: [${unready}]`),
+    condition("ContainersReady", containersReady, since("ContainersReady", containersReady ? "True" : "False"), containersReady ? undefined : notReadyReason, containersReady || terminal ? undefined : `containers with unready status: [${unready}]`),
   ];
   // The kubelet's own four come first, in order; then PodScheduled; then the others as they were
   // (the order the kubelet lists them in, built in that order rather than sorted per status).
@@ -137,7 +151,7 @@ export function buildPodStatus(input: PodStatusInput): PodStatus {
     for (const c of others) if (c.type !== "PodScheduled" && !OWN_CONDITIONS.has(c.type) && !(c.type === "DisruptionTarget" && evicted)) conditions.push(c);
   }
   // An evicted pod says why it was disrupted (upstream's DisruptionTarget, reason TerminationByKubelet).
-  if (evicted) conditions.push({ ...cond("DisruptionTarget", true, "TerminationByKubelet", input.terminal!.message), lastProbeTime: null as never });
+  if (evicted) conditions.push(condition("DisruptionTarget", true, since("DisruptionTarget", "True"), "TerminationByKubelet", input.terminal!.message));
   // Fields in the order the API shows them, set one after another (no spread of a temporary object).
   const status: PodStatus = { phase, conditions, hostIP: input.hostIP, hostIPs: [{ ip: input.hostIP }] };
   if (input.podIPs.length) {

@@ -557,7 +557,13 @@ export class PodWorker {
 
   /** Reads every slot's current container state from the runtime (the PLEG relist for this pod). */
   private async refresh(): Promise<void> {
-    for (const s of this.slots) {
+    // The slots in `slots` order, read through the three lists (their lengths as at the start) rather than a joined copy per relist.
+    const { init, regular, ephemeral } = this;
+    const initEnd = init.length;
+    const regularEnd = initEnd + regular.length;
+    const end = regularEnd + ephemeral.length;
+    for (let i = 0; i < end; i++) {
+      const s = i < initEnd ? init[i]! : i < regularEnd ? regular[i - initEnd]! : ephemeral[i - regularEnd]!;
       if (!s.id) continue;
       let st;
       try {

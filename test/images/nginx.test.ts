@@ -79,6 +79,38 @@ test("nginx serves files under /usr/share/nginx/html (index.html for directories
   assert.is(await proc.exit, 0);
 });
 
+test("nginx through the image's entrypoint: its configuration messages, the start-up notices, then a notice per signal (SIGHUP reconfigures, SIGQUIT and SIGTERM end it with 0)", async () => {
+  const clock = new VirtualClock({ auto: true, start: Date.UTC(2026, 4, 16, 9, 15, 0) });
+  const plane = new DataPlane({ clock });
+  const net = plane.stack(plane.addNode("node-1", "10.244.0.5"));
+  const run = (): { proc: RunningProcess; out: { stdout: string; stderr: string } } => {
+    const out = { stdout: "", stderr: "" };
+    const proc = new RunningProcess(1, { argv: ["/docker-entrypoint.sh", "nginx", "-g", "daemon off;"], env: {}, cwd: "/", hostname: "web-0", fs: new MemoryFileSystem(NGINX.files ?? {}), net, clock, programs: NGINX.programs ?? {}, stdout: (t) => (out.stdout += t), stderr: (t) => (out.stderr += t), init: true });
+    return { proc, out };
+  };
+  const { proc, out } = run();
+  await clock.sleep(10);
+  assert.is(out.stdout.split("\n").at(-2), "/docker-entrypoint.sh: Configuration complete; ready for start up");
+  const notice = (msg: string): string => `2026/05/16 09:15:00 [notice] 1#1: ${msg}`;
+  assert.equal(out.stderr.split("\n").slice(0, 2), [notice(`using the "epoll" event method`), notice("nginx/1.25.5")]);
+  assert.is(out.stderr.split("\n").at(-2), notice("start worker process 29"));
+  out.stderr = "";
+  proc.kill("SIGHUP");
+  await clock.sleep(10);
+  assert.ok(proc.running);
+  assert.is(out.stderr, `${notice("signal 1 (SIGHUP) received from 1, reconfiguring")}\n`);
+  out.stderr = "";
+  proc.kill("SIGQUIT");
+  assert.is(await proc.exit, 0);
+  assert.is(out.stderr, `${notice("signal 3 (SIGQUIT) received from 1, shutting down")}\n${notice("exit")}\n`);
+  const second = run();
+  await clock.sleep(10);
+  second.out.stderr = "";
+  second.proc.kill("SIGTERM");
+  assert.is(await second.proc.exit, 0);
+  assert.is(second.out.stderr, `${notice("signal 15 (SIGTERM) received from 1, exiting")}\n${notice("exit")}\n`);
+});
+
 const NOT_FOUND = `<html>\r\n<head><title>404 Not Found</title></head>\r\n<body>\r\n<center><h1>404 Not Found</h1></center>\r\n<hr><center>nginx/1.25.5</center>\r\n</body>\r\n</html>\r\n`;
 
 test.run();

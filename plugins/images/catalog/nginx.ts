@@ -1,7 +1,7 @@
 import { normalizePath } from "../../../core/cri/filesystem.js";
 import { fixedResponse, type HttpResponse } from "../../../core/cri/http.js";
 import type { ImageDefinition } from "../../../core/cri/images.js";
-import type { Process, Program } from "../../../core/cri/process.js";
+import type { Process, Program, Signal } from "../../../core/cri/process.js";
 import { clfTime, httpDate, layers, nginxErrorTime, serveHttp, untilSignal } from "../daemon.js";
 import { DEBIAN_BASE, DEBIAN_OS_RELEASE, USERLAND, baseFiles } from "../userland.js";
 
@@ -148,8 +148,28 @@ const entrypoint: Program = async (p) => {
     );
   }
   if (cmd.length === 0) return 0;
-  return p.spawn(cmd, { stdin: () => p.read() });
+  // exec: the command reads the entrypoint's own standard input (a child given no reader of its own does).
+  return p.spawn(cmd);
 };
+
+/** A notice line on the error log (`<time> [notice] 1#1: <msg>`). */
+function notice(p: Process, msg: string): void {
+  p.stderr(`${nginxErrorTime(p.clock.now())} [notice] 1#1: ${msg}\n`);
+}
+
+/**
+ * What an nginx process keeps to answer requests: made on its first request, not at start (most
+ * servers of a Deployment answer none, and a node runs one per pod).
+ */
+class Serving {
+  readonly targets = new RequestTargets();
+  readonly answers: PageAnswers;
+  readonly accessLine = new AccessLine();
+
+  constructor(server: string) {
+    this.answers = new PageAnswers(server);
+  }
+}
 
 function nginx(version: string): Program {
   // The version's 404 page and Server header, made once per version and shared by every nginx
@@ -157,19 +177,31 @@ function nginx(version: string): Program {
   const notFoundPage = notFound(version);
   const server = `nginx/${version}`;
   const startup = new StartupNotices([`using the "epoll" event method`, `nginx/${version}`, `built by gcc 12.2.0 (Debian 12.2.0-14) `, `OS: Linux 6.1.0-kubesim`, `getrlimit(RLIMIT_NOFILE): 1048576:1048576`, `start worker processes`, `start worker process 29`]);
+  // The process's signal handler: module-level rather than a closure per process.
+  const onSignal = (p: Process, s: Signal): number | undefined => {
+    if (s === "SIGTERM" || s === "SIGINT") {
+      notice(p, `signal 15 (SIGTERM) received from 1, exiting`.replace("15 (SIGTERM)", s === "SIGINT" ? "2 (SIGINT)" : "15 (SIGTERM)"));
+      notice(p, `exit`);
+      return 0;
+    }
+    if (s === "SIGQUIT") {
+      notice(p, `signal 3 (SIGQUIT) received from 1, shutting down`);
+      notice(p, `exit`);
+      return 0;
+    }
+    if (s === "SIGHUP") notice(p, `signal 1 (SIGHUP) received from 1, reconfiguring`);
+    return undefined;
+  };
   return async (p: Process) => {
-    const t = (): string => nginxErrorTime(p.clock.now());
-    const notice = (msg: string): void => p.stderr(`${t()} [notice] 1#1: ${msg}\n`);
     if (p.argv.includes("-v")) {
       p.stderr(`nginx version: nginx/${version}\n`);
       return 0;
     }
-    p.stderr(startup.of(t()));
+    p.stderr(startup.of(nginxErrorTime(p.clock.now())));
     p.use({ cpuMillis: 1, memoryBytes: 3_500_000 });
-    const targets = new RequestTargets();
-    const answers = new PageAnswers(server);
-    const accessLine = new AccessLine();
+    let serving: Serving | undefined;
     serveHttp(p, 80, (req): HttpResponse => {
+      const { targets, answers, accessLine } = (serving ??= new Serving(server));
       const target = targets.of(req.path);
       const path = target.path;
       const file = path.endsWith("/") || p.fs.isDirectory(target.root) ? target.index : target.file;
@@ -180,23 +212,10 @@ function nginx(version: string): Program {
       // $body_bytes_sent: a HEAD request is sent no body.
       const sent = req.method === "HEAD" ? 0 : page.length;
       p.stdout(accessLine.of(req.remoteAddress, clfTime(now), req.method, req.path, req.httpVersion, status, sent, req.headers["referer"] ?? "-", req.headers["user-agent"] ?? "-", req.headers["x-forwarded-for"] ?? "-"));
-      if (status === 404) p.stderr(`${t()} [error] 29#29: *1 open() "/usr/share/nginx/html${path}" failed (2: No such file or directory), client: ${req.remoteAddress}, server: localhost, request: "${req.method} ${req.path} ${req.httpVersion}", host: "${req.headers["host"] ?? ""}"\n`);
+      if (status === 404) p.stderr(`${nginxErrorTime(p.clock.now())} [error] 29#29: *1 open() "/usr/share/nginx/html${path}" failed (2: No such file or directory), client: ${req.remoteAddress}, server: localhost, request: "${req.method} ${req.path} ${req.httpVersion}", host: "${req.headers["host"] ?? ""}"\n`);
       return page.answer;
     });
-    return untilSignal(p, (s) => {
-      if (s === "SIGTERM" || s === "SIGINT") {
-        notice(`signal 15 (SIGTERM) received from 1, exiting`.replace("15 (SIGTERM)", s === "SIGINT" ? "2 (SIGINT)" : "15 (SIGTERM)"));
-        notice(`exit`);
-        return 0;
-      }
-      if (s === "SIGQUIT") {
-        notice(`signal 3 (SIGQUIT) received from 1, shutting down`);
-        notice(`exit`);
-        return 0;
-      }
-      if (s === "SIGHUP") notice(`signal 1 (SIGHUP) received from 1, reconfiguring`);
-      return undefined;
-    });
+    return untilSignal(p, (s) => onSignal(p, s));
   };
 }
 
