@@ -1,4 +1,4 @@
-#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=4 --heap-growing-percent=30 --max-old-space-size=5632
+#!/usr/bin/env -S MALLOC_ARENA_MAX=2 MALLOC_TRIM_THRESHOLD_=131072 node --max-semi-space-size=4 --heap-growing-percent=30 --max-old-space-size=5632
 /**
  * The `kubesim` command. Its first line runs it with a young generation of at most 2 × 4 MB
  * (`--max-semi-space-size=4`; Node's default grows it to 2 × 16 MB): a cluster process keeps
@@ -9,7 +9,10 @@
  * machine's memory, at most ~4 GiB, which the 5,000-node envelope outgrew), so one process fits
  * the envelope's 6 GiB goal; and with glibc's malloc limited to two arenas (`MALLOC_ARENA_MAX=2`;
  * by default each thread that allocates, V8's helpers and libuv's pool, may get an arena of its
- * own, each keeping freed memory resident) (docs/operations.md, "Memory").
+ * own, each keeping freed memory resident), giving back what is freed at the top of its heap past
+ * 128 KB (`MALLOC_TRIM_THRESHOLD_=131072`: glibc's default, but fixed; left to itself glibc raises
+ * it up to 64 MB after large blocks are freed, and keeps that much freed memory resident)
+ * (docs/operations.md, "Memory").
  */
 import { DEFAULT_AUTHORIZATION_MODES, parseAuthorizationModes, type AuthorizationMode } from "../apiserver/authorization/authorization-modes.js";
 import { parseGoDuration } from "../api/duration.js";
