@@ -440,13 +440,13 @@ function itemsMatch(items: readonly unknown[], fm: FieldMeta | undefined, shape:
   const withFields = list.type === "map";
   // Path elements seen, on a stack shared by the nested calls (each scans its own part, above `from`):
   // few items, and no list per call.
-  const from = seenElements.length;
+  const from = seenTop;
   try {
     for (let i = 0; i < items.length; i++) {
       const item = items[i];
       const pe = itemPathElement(item, list, i);
-      for (let j = from; j < seenElements.length; j++) if (seenElements[j] === pe) return false;
-      seenElements.push(pe);
+      for (let j = from; j < seenTop; j++) if (seenElements[j] === pe) return false;
+      seenElements[seenTop++] = pe;
       const child = node[pe];
       if (child === undefined) return false;
       const owned = withFields && isPlainObject(item) && fm?.type?.atomic !== true;
@@ -454,11 +454,13 @@ function itemsMatch(items: readonly unknown[], fm: FieldMeta | undefined, shape:
       count++;
     }
   } finally {
-    seenElements.length = from;
+    // The stack keeps its room (shrinking an array is a runtime call); what is above the top is not read.
+    seenTop = from;
   }
   for (const _ in node) if (--count < 0) return false;
   return count === 0;
 }
 
-/** The path elements {@link itemsMatch} has seen, each call's above those of the calls it is nested in. */
+/** The path elements {@link itemsMatch} has seen, each call's above those of the calls it is nested in, up to {@link seenTop}. */
 const seenElements: string[] = [];
+let seenTop = 0;
