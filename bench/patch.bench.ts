@@ -90,7 +90,8 @@ function runningStatus(i: number, before: number, at: number): Record<string, un
   s["phase"] = "Running";
   s["conditions"] = [condition("PodReadyToStartContainers", "True", at), condition("Initialized", "True", before), condition("Ready", "True", at), condition("ContainersReady", "True", at), condition("PodScheduled", "True", before)];
   s["containerStatuses"] = [{ name: "nginx", state: { running: { startedAt: new Date(at).toISOString().replace(".000Z", "Z") } }, lastState: {}, ready: true, restartCount: 0, image: "nginx:1.27", imageID: "docker.io/library/nginx@sha256:09f156ac04c66fe890e7fa2be72cdcb8d610d9b581a5f06e2f17593d250ccbac", containerID: `containerd://${i.toString(16).padStart(64, "0")}`, started: true }];
-  s["podIP"] = `10.244.${i % 10}.${2 + ((i / 10) | 0) % 250}`;
+  // Unique per pod, as in one run of the controllers bench.
+  s["podIP"] = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
   s["podIPs"] = [{ ip: s["podIP"] }];
   return s;
 }
