@@ -133,12 +133,14 @@ function diffMaps(original: JsonObject, modified: JsonObject, meta: PatchStruct 
         patch[key] = sub;
         changed = true;
       }
-    } else if (Array.isArray(orig) && meta?.fields.get(key)?.merge) {
-      const fm = meta.fields.get(key)!;
-      if (diffListField(key, orig, mod as unknown[], fm, patch, optionsFor(fm, opts))) changed = true;
-    } else if (!opts.ignoreChangesAndAdditions && !equal(orig, mod, opts)) {
-      patch[key] = mod;
-      changed = true;
+    } else {
+      const fm = Array.isArray(orig) ? meta?.fields.get(key) : undefined;
+      if (fm?.merge) {
+        if (diffListField(key, orig as unknown[], mod as unknown[], fm, patch, optionsFor(fm, opts))) changed = true;
+      } else if (!opts.ignoreChangesAndAdditions && !equal(orig, mod, opts)) {
+        patch[key] = mod;
+        changed = true;
+      }
     }
   }
   if (!opts.ignoreDeletions) {
