@@ -438,19 +438,29 @@ function itemsMatch(items: readonly unknown[], fm: FieldMeta | undefined, shape:
   let count = marked ? 1 : 0;
   if (marked && (!(SELF in node) || !isEmptySet(node[SELF]!))) return false;
   const withFields = list.type === "map";
-  // Path elements seen (few items: a scan costs less than a Set).
-  const seen: string[] = [];
-  for (let i = 0; i < items.length; i++) {
-    const item = items[i];
-    const pe = itemPathElement(item, list, i);
-    if (seen.includes(pe)) return false;
-    seen.push(pe);
-    const child = node[pe];
-    if (child === undefined) return false;
-    const owned = withFields && isPlainObject(item) && fm?.type?.atomic !== true;
-    if (owned ? !markedObjectMatches(item, fm?.type, shape, child) : !isEmptySet(child)) return false;
-    count++;
+  // Path elements seen, on a stack shared by the nested calls (each scans its own part, above `from`):
+  // few items, and no list per call.
+  const from = seenTop;
+  try {
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i];
+      const pe = itemPathElement(item, list, i);
+      for (let j = from; j < seenTop; j++) if (seenElements[j] === pe) return false;
+      seenElements[seenTop++] = pe;
+      const child = node[pe];
+      if (child === undefined) return false;
+      const owned = withFields && isPlainObject(item) && fm?.type?.atomic !== true;
+      if (owned ? !markedObjectMatches(item, fm?.type, shape, child) : !isEmptySet(child)) return false;
+      count++;
+    }
+  } finally {
+    // The stack keeps its room (shrinking an array is a runtime call); what is above the top is not read.
+    seenTop = from;
   }
   for (const _ in node) if (--count < 0) return false;
   return count === 0;
 }
+
+/** The path elements {@link itemsMatch} has seen, each call's above those of the calls it is nested in, up to {@link seenTop}. */
+const seenElements: string[] = [];
+let seenTop = 0;

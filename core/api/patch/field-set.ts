@@ -371,11 +371,50 @@ export function itemPathElement(item: unknown, list: ListType, index: number): s
       const v = item[k] ?? list.defaults?.[k];
       return typeof v === "string" ? keyedByString(k, v) : `k:{${JSON.stringify(k)}:${pathElementJson(v)}}`;
     }
-    const key: JsonObject = {};
-    for (const k of keys) key[k] = item[k] ?? list.defaults?.[k];
-    return `k:${pathElementJson(key)}`;
+    return keyedByValues(item, list);
   }
   return `i:${index}`;
+}
+
+/**
+ * `k:{...}` path elements of list-maps with several keys (a container's ports by port and protocol),
+ * built once per list type and key values when the values are scalars: every create of a
+ * ReplicaSet's pods names the same ports. Objects as key values are serialised each time. Bounded.
+ */
+let multiKeyElements = new WeakMap<ListType, Map<unknown, unknown>>();
+let multiKeyCount = 0;
+const MULTI_KEY_ELEMENTS = 4096;
+
+function keyedByValues(item: JsonObject, list: ListType & { type: "map" }): string {
+  const keys = list.keys;
+  let level = multiKeyElements.get(list);
+  if (level === undefined) multiKeyElements.set(list, (level = new Map()));
+  for (let i = 0; i < keys.length; i++) {
+    const v = item[keys[i]!] ?? list.defaults?.[keys[i]!];
+    if (typeof v === "object" && v !== null) return `k:${pathElementJson(keyObject(item, list))}`;
+    let next = level.get(v);
+    if (next === undefined) {
+      if (multiKeyCount >= MULTI_KEY_ELEMENTS) {
+        // Full: every list's table starts over.
+        multiKeyElements = new WeakMap();
+        multiKeyCount = 0;
+        return `k:${pathElementJson(keyObject(item, list))}`;
+      }
+      next = i === keys.length - 1 ? `k:${pathElementJson(keyObject(item, list))}` : new Map();
+      level.set(v, next);
+      multiKeyCount++;
+    }
+    if (i === keys.length - 1) return next as string;
+    level = next as Map<unknown, unknown>;
+  }
+  return `k:${pathElementJson(keyObject(item, list))}`;
+}
+
+/** The item's key fields (defaults filled in), in the list type's (sorted) key order. */
+function keyObject(item: JsonObject, list: ListType & { type: "map" }): JsonObject {
+  const key: JsonObject = {};
+  for (const k of list.keys) key[k] = item[k] ?? list.defaults?.[k];
+  return key;
 }
 
 /**

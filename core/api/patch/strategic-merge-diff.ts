@@ -118,8 +118,9 @@ function diffMaps(original: JsonObject, modified: JsonObject, meta: PatchStruct 
       }
       continue;
     }
-    const fm = meta?.fields.get(key);
+    // The field's patch meta is looked up for maps and lists only (scalars, most members, need none).
     if (isPlainObject(orig)) {
+      const fm = meta?.fields.get(key);
       if (fm?.replace) {
         if (!opts.ignoreChangesAndAdditions && !equal(orig, mod, opts)) {
           patch[key] = mod;
@@ -132,11 +133,14 @@ function diffMaps(original: JsonObject, modified: JsonObject, meta: PatchStruct 
         patch[key] = sub;
         changed = true;
       }
-    } else if (Array.isArray(orig) && fm?.merge) {
-      if (diffListField(key, orig, mod as unknown[], fm, patch, optionsFor(fm, opts))) changed = true;
-    } else if (!opts.ignoreChangesAndAdditions && !equal(orig, mod, opts)) {
-      patch[key] = mod;
-      changed = true;
+    } else {
+      const fm = Array.isArray(orig) ? meta?.fields.get(key) : undefined;
+      if (fm?.merge) {
+        if (diffListField(key, orig as unknown[], mod as unknown[], fm, patch, optionsFor(fm, opts))) changed = true;
+      } else if (!opts.ignoreChangesAndAdditions && !equal(orig, mod, opts)) {
+        patch[key] = mod;
+        changed = true;
+      }
     }
   }
   if (!opts.ignoreDeletions) {

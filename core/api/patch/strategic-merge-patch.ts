@@ -80,7 +80,6 @@ function mergeMap(original: JsonObject, patch: JsonObject, meta: PatchStruct | u
       continue;
     }
     const current = out ? out[key] : original[key];
-    const fm = meta?.fields.get(key);
     let merged: unknown;
     if (current === undefined || current === null || typeof current !== typeof patchValue || Array.isArray(current) !== Array.isArray(patchValue)) {
       merged = stripDirectives(withoutNullMembers(patchValue));
@@ -89,8 +88,11 @@ function mergeMap(original: JsonObject, patch: JsonObject, meta: PatchStruct | u
         continue;
       }
     } else if (isPlainObject(current)) {
+      // The field's patch meta is looked up for maps and lists only (scalars, most members, need none).
+      const fm = meta?.fields.get(key);
       merged = fm?.replace ? patchValue : mergeMap(current, patchValue as JsonObject, fm?.type, key);
     } else if (Array.isArray(current)) {
+      const fm = meta?.fields.get(key);
       merged = fm?.merge ? mergeList(current, patchValue as unknown[], fm, key) : patchValue;
     } else {
       merged = patchValue;

@@ -100,7 +100,8 @@ export function zeroShapeFor(apiVersion: string, kind: string): ZeroShape | unde
  */
 export function presentInGo(value: unknown, key: string, shape: ZeroShape | undefined): boolean {
   if (shape === undefined || value === null || shape.each !== undefined) return true;
-  if (typeof value !== "object") return shape.omit === undefined || !(key in shape.omit) || shape.omit[key] !== value;
+  // One lookup: `omit` holds scalars only, so a key it lacks (undefined, or an inherited member) never equals a scalar value.
+  if (typeof value !== "object") return shape.omit === undefined || shape.omit[key] !== value;
   if (shape.zero !== undefined && key in shape.zero) return true;
   if (Array.isArray(value)) return value.length > 0;
   if (shape.maps === undefined || !shape.maps.has(key)) return true;
