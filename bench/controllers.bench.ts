@@ -54,10 +54,10 @@ const NODES = 10;
 const MB = 1024 * 1024;
 /** What the CPU profile of the full variant (BENCH_FULL=1 BENCH_PROFILE=...) shows first. */
 const FIRST_BOTTLENECK =
-  "First bottleneck (CPU profile of the full variant, apply -> Ready, 2026-11-27; BENCH_REQUESTS=1 counts the calls): the API server's write path, ~21 % of samples " +
-  "in guaranteedUpdate (managed fields ~9 % of all) and ~8 % in creates, for ~8 writes per pod (create, binding, 2 kubelet status patches, token request, ~4.5 Events, plus ReplicaSet and Deployment status updates); " +
-  "then garbage collection (~10 %), the informers' delivery (~9 %), Event recording (~5 %), the scheduler (~5 %), the kubelets' sandbox and container set-up (~5 %) and each pod's ES256 service-account token (~4 %, on the thread pool). " +
-  "No single function is above 1.5 % self time: what is left is spread over every component a pod passes through. " +
+  "First bottleneck (full variant on the virtual clock, apply -> Ready, 2026-11-28): the main thread's CPU, busy the whole phase (on the real clock it also waits ~1 s for the runtimes' simulated pull and start latencies). " +
+  "Its profile is spread over every component a pod passes through, no function above ~1.5 % self: the API server's write path ~28 % with field tracking ~8 % and strategic patches and Go form ~14 % under it, " +
+  "for ~10 writes per pod (create, binding, 2 kubelet status patches, a token request, ~5 Events); garbage collection ~15 %; the kubelets and runtime ~25 %; watch delivery to ~20 listeners per pod event ~10 %; the scheduler ~8 %. " +
+  "Off the main thread (perf, 2026-11-28), V8's optimizing compiler took ~37 % of the process CPU in this phase before the launcher limited inlining; GC helpers ~11 %. " +
   "The rolling update's quadratic scale-down ranking (each of ~600 scale-downs walked 1,000 pods and 2,000 related ones) reads per-node counts from an index; with BENCH_SERVICE=1 the endpoint controllers re-derive only the pods changed since their last sync.";
 
 /** BENCH_SERVICE=1: the Service in front of the Deployment (see the header). */
