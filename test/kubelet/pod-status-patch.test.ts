@@ -1,8 +1,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import type { Pod, PodCondition, PodStatus } from "kubernetes-types/core/v1.js";
-import fc from "fast-check";
-import { applyMergePatch, applyStrategicMergePatch, createStrategicMergePatch } from "../../core/api/patch/index.js";
+import { applyMergePatch, applyStrategicMergePatch } from "../../core/api/patch/index.js";
 import { ApiServer } from "../../core/apiserver/api-server.js";
 import { podStatusPatch } from "../../plugins/kubelet/pod-status-patch.js";
 import { kubeletCluster, pod } from "./harness.js";
@@ -136,81 +135,6 @@ test("the kubelet sends strategic merge patches of what changed, each with the p
   } finally {
     proto.patchSubresource = original;
     await cluster.stop();
-  }
-});
-
-/** The patch as the generic two-way diff makes it (what podStatusPatch answered before its fast path). */
-function genericPatch(uid: string | undefined, current: PodStatus | undefined, status: PodStatus): Pod | undefined {
-  const patch = createStrategicMergePatch({ status: current }, { status }, "Pod", { nullIsUnset: true }) as Pod;
-  if (!patch.status) return undefined;
-  return uid === undefined ? patch : { metadata: { uid }, status: patch.status };
-}
-
-/** What a call answers: its JSON (member order included), or the error it threw. */
-function outcome(f: () => unknown): string {
-  try {
-    return `ok ${JSON.stringify(f())}`;
-  } catch (err) {
-    return `threw ${(err as Error).message}`;
-  }
-}
-
-test("property: the patch is the generic two-way diff's, member for member and in order, whatever the two statuses hold", () => {
-  const scalar = fc.oneof(fc.constantFrom("Pending", "Running", "", "True", "False", "10.244.0.5"), fc.integer({ min: -2, max: 2 }), fc.boolean(), fc.constant(null));
-  // Flat items (what the kubelet writes), sometimes with a nested value, a directive or a null item (the generic diff's cases).
-  const item = (key: string, keys: string[]) =>
-    fc.oneof(
-      { weight: 40, arbitrary: fc.record({ [key]: fc.constantFrom(...keys), status: scalar, lastProbeTime: fc.constantFrom(null, "2026-01-01T00:00:00Z"), lastTransitionTime: fc.constantFrom("2026-01-01T00:00:00Z", "2026-01-01T00:00:05Z"), reason: scalar, message: scalar }, { requiredKeys: [key] }) },
-      { weight: 1, arbitrary: fc.record({ [key]: fc.constantFrom(...keys), nested: fc.record({ a: scalar }) }) },
-      { weight: 1, arbitrary: fc.record({ [key]: fc.constantFrom(...keys), $patch: fc.constant("replace") }) },
-      { weight: 1, arbitrary: fc.constant(null) },
-    );
-  const conditions = fc.array(item("type", ["Ready", "Initialized", "ContainersReady", "PodScheduled", "PodReadyToStartContainers"]), { maxLength: 6 });
-  const ips = fc.array(item("ip", ["10.244.0.5", "10.244.0.6", "fd00::5"]), { maxLength: 3 });
-  const containerStatus = fc.record({ name: fc.constantFrom("app", "sidecar"), ready: fc.boolean(), restartCount: fc.integer({ min: 0, max: 2 }), state: fc.oneof(fc.record({ waiting: fc.record({ reason: fc.constantFrom("ContainerCreating", "CrashLoopBackOff") }) }), fc.record({ running: fc.record({ startedAt: fc.constant("2026-01-01T00:00:05Z") }) })), lastState: fc.constant({}), containerID: fc.constantFrom(undefined, "containerd://c1") }, { requiredKeys: ["name"] });
-  const value = fc.oneof(scalar, fc.constant(undefined));
-  const rarely = <T,>(a: fc.Arbitrary<T>) => fc.oneof({ weight: 9, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: a });
-  const status = fc.record(
-    {
-      phase: value,
-      conditions: fc.oneof({ weight: 8, arbitrary: conditions }, { weight: 1, arbitrary: scalar }),
-      hostIP: value,
-      hostIPs: ips,
-      podIP: value,
-      podIPs: fc.oneof({ weight: 8, arbitrary: ips }, { weight: 1, arbitrary: fc.array(fc.constantFrom("a", "b"), { maxLength: 2 }) }),
-      startTime: value,
-      initContainerStatuses: fc.array(containerStatus, { maxLength: 2 }),
-      containerStatuses: fc.oneof(fc.array(containerStatus, { maxLength: 2 }), scalar),
-      qosClass: value,
-      resize: value,
-      // Rarely: members the fast path leaves to the generic diff (a nested object, a merge list with $retainKeys, a directive-like key).
-      resources: rarely(fc.record({ limits: fc.record({ cpu: fc.constantFrom("1", "2") }) })),
-      resourceClaimStatuses: rarely(fc.array(fc.record({ name: fc.constantFrom("a", "b"), resourceClaimName: fc.constantFrom("x", "y") }), { maxLength: 2 })),
-      $setElementOrder: rarely(scalar),
-      message: value,
-    },
-    { requiredKeys: [] },
-  ) as fc.Arbitrary<PodStatus>;
-  // The new status: often the current one with a few members changed, as the kubelet's next status is.
-  const pair = fc.oneof(
-    fc.tuple(status, status),
-    fc.tuple(status, status).map(([current, changes]) => [current, { ...current, ...changes }] as [PodStatus, PodStatus]),
-    status.map((s) => [s, JSON.parse(JSON.stringify(s)) as PodStatus] as [PodStatus, PodStatus]),
-    // The same items in another order (only `$setElementOrder` tells).
-    status.map((s) => [s, { ...s, ...(Array.isArray(s.conditions) ? { conditions: [...s.conditions].reverse() } : {}), ...(Array.isArray(s.podIPs) ? { podIPs: [...s.podIPs].reverse() } : {}) }] as [PodStatus, PodStatus]),
-  );
-  fc.assert(
-    fc.property(pair, fc.constantFrom(UID, undefined), fc.boolean(), ([current, next], uid, fresh) => {
-      const from = fresh ? undefined : current;
-      assert.is(outcome(() => podStatusPatch(uid, from, next)), outcome(() => genericPatch(uid, from, next)));
-    }),
-    { numRuns: 3000 },
-  );
-});
-
-test("the patches of a pod's start match the generic diff's for the statuses the kubelet writes", () => {
-  for (const [from, to] of [[scheduled, first], [asStored(first), ready], [asStored(ready), first], [undefined, ready], [asStored(ready), asStored(ready)]] as [PodStatus | undefined, PodStatus][]) {
-    assert.is(outcome(() => podStatusPatch(UID, from, to)), outcome(() => genericPatch(UID, from, to)));
   }
 });
 
