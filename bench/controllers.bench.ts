@@ -26,6 +26,9 @@
  * `BENCH_FULL=1` (or `0`) runs only the full (or fake-kubelet) variant, in this process;
  * `BENCH_PROFILE=file.cpuprofile` then writes a CPU profile of the measured phases (one per phase:
  * `file.created.cpuprofile` from apply to all pods created, `file.ready.cpuprofile` from then to Ready, `file.rolled.cpuprofile` for the rolling update) and
+ * `BENCH_ALLOC_PROFILE=file.heapprofile` writes V8 sampling heap profiles of the same phases that count every
+ * allocation, including objects already collected (`file.created.heapprofile`, ...; one sample per 32 KiB allocated),
+ * to see where a phase's allocation, and so its garbage collection, comes from;
  * `BENCH_MEMORY=1` prints what the RSS is made of at each point (V8 heap spaces, outside the heap),
  * `BENCH_HEAPSNAPSHOT=file.heapsnapshot` writes V8 heap snapshots once the cluster settled, once all
  * pods are Ready and once the rolling update completed (`file.settled.heapsnapshot`, `file.ready.heapsnapshot`, `file.rolled.heapsnapshot`; after a full GC when node
@@ -238,17 +241,32 @@ async function measure(full: boolean): Promise<Figures> {
 
   /** BENCH_PROFILE=file.cpuprofile: a V8 CPU profile of the measured phases only (not cluster start). */
   const profileFile = process.env["BENCH_PROFILE"];
-  const session = profileFile ? new (await import("node:inspector")).Session() : undefined;
-  const post = (method: string): Promise<unknown> => new Promise((resolve, reject) => session!.post(method, (err, res) => (err ? reject(err) : resolve(res))));
+  /** BENCH_ALLOC_PROFILE=file.heapprofile: a sampling heap profile of each phase, collected objects included. */
+  const allocFile = process.env["BENCH_ALLOC_PROFILE"];
+  const session = profileFile || allocFile ? new (await import("node:inspector")).Session() : undefined;
+  const post = (method: string, params?: object): Promise<unknown> =>
+    new Promise((resolve, reject) => session!.post(method, params, (err, res) => (err ? reject(err) : resolve(res))));
+  const startProfiles = async (): Promise<void> => {
+    if (profileFile) await post("Profiler.start");
+    if (allocFile) await post("HeapProfiler.startSampling", { samplingInterval: 32768, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  };
   const writeProfile = async (phase: string): Promise<void> => {
     if (!session) return;
-    const { profile } = (await post("Profiler.stop")) as { profile: unknown };
-    (await import("node:fs")).writeFileSync(profileFile!.replace(/(\.cpuprofile)?$/, `.${phase}.cpuprofile`), JSON.stringify(profile));
+    const { writeFileSync } = await import("node:fs");
+    if (profileFile) {
+      const { profile } = (await post("Profiler.stop")) as { profile: unknown };
+      writeFileSync(profileFile.replace(/(\.cpuprofile)?$/, `.${phase}.cpuprofile`), JSON.stringify(profile));
+    }
+    if (allocFile) {
+      const { profile } = (await post("HeapProfiler.stopSampling")) as { profile: unknown };
+      writeFileSync(allocFile.replace(/(\.heapprofile)?$/, `.${phase}.heapprofile`), JSON.stringify(profile));
+    }
   };
   if (session) {
     session.connect();
-    await post("Profiler.enable");
-    await post("Profiler.start");
+    if (profileFile) await post("Profiler.enable");
+    if (allocFile) await post("HeapProfiler.enable");
+    await startProfiles();
   }
   const r0 = requests?.();
   const cpu = (): number => {
@@ -274,7 +292,7 @@ async function measure(full: boolean): Promise<Figures> {
   const createdCpu = cpu() - c0;
   const createdRss = rss("all pods created");
   await writeProfile("created");
-  if (session) await post("Profiler.start");
+  if (session) await startProfiles();
   const stop = full ? () => undefined : fakeKubelet(cluster, nodes);
   await cluster.waitFor<Deployment>("deployments.apps", (d) => d.status?.readyReplicas === REPLICAS && d.status?.availableReplicas === REPLICAS, { namespace: "default", timeout: 600_000 });
   const ready = performance.now() - t0;
@@ -284,7 +302,7 @@ async function measure(full: boolean): Promise<Figures> {
   const r1 = requests?.();
   if (r0 && r1) printTally("apply -> Ready", r0, r1);
   await writeProfile("ready");
-  if (session) await post("Profiler.start");
+  if (session) await startProfiles();
 
   const t1 = performance.now();
   const c1 = cpu();
