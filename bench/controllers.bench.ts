@@ -45,6 +45,7 @@ import * as v8 from "node:v8";
 import { fileURLToPath } from "node:url";
 import { ApiServer } from "../core/apiserver/api-server.js";
 import { Cluster } from "../core/cluster/cluster.js";
+import { adaptHeapGrowth } from "../core/cli/heap-growth.js";
 import { Controller } from "../core/controller/controller.js";
 
 const REPLICAS = Number(process.env["BENCH_REPLICAS"] ?? 1000);
@@ -221,6 +222,7 @@ interface Figures {
 }
 
 async function measure(full: boolean): Promise<Figures> {
+  adaptHeapGrowth(); // as the `kubesim` launcher does (a no-op without its --heap-growing-percent=30)
   const requests = process.env["BENCH_REQUESTS"] === "1" ? countRequests() : undefined;
   const cluster = new Cluster({ clock: CLOCK, seed: 1, nodes: NODES + 1, logLevel: "error", ...(full ? {} : { plugins: ["kube-controller-manager"] }) });
   await cluster.start();

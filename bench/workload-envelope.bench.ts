@@ -25,6 +25,7 @@ import { constants as perfConstants, monitorEventLoopDelay, PerformanceObserver 
 import { readFileSync } from "node:fs";
 import { writeHeapSnapshot } from "node:v8";
 import { Cluster } from "../core/cluster/cluster.js";
+import { adaptHeapGrowth } from "../core/cli/heap-growth.js";
 import { VirtualClock } from "../core/clock/virtual-clock.js";
 import { objectOrTombstoneObject } from "../core/informers/tombstone.js";
 import { KubeScheduler } from "../plugins/kube-scheduler/index.js";
@@ -72,6 +73,7 @@ const line = (what: string): void => {
 };
 
 // A /24 per node: 5,000 nodes need a pod network wider than the default /16.
+adaptHeapGrowth(); // as the `kubesim` launcher does: V8's own heap growth once the heap passes 512 MB
 const cluster = new Cluster({ clock: "virtual", seed: 1, nodes: NODES + 1, logLevel: "error", podNetworkCidr: "100.64.0.0/10" });
 let timer: NodeJS.Timeout | undefined;
 /** Stops the ENVELOPE_PROFILE profiler and writes its file (set once it runs): a run cut short keeps its profile. */
