@@ -5,6 +5,9 @@
  * - resident memory with 150,000 stored ~2 KB pods (≤ 1.5 GB)
  * - watch delivery with 1,000 watchers on the pods prefix: events/s delivered, and the time for one
  *   write to reach all 1,000
+ * - creates into the key index as a cluster makes them: 200,000 keys, five Event keys to each pod
+ *   key (random names), a paged list of the pods every 1,000 creates; then the first list of every
+ *   Event (which orders the Event keys, never read until then)
  * Pods are built by JSON.parse of varied text, like objects decoded from requests, so no strings
  * are shared between them by accident.
  */
@@ -152,4 +155,43 @@ await fill(store, () => "default");
   listLine("list 150k pods in one namespace, app=app-7,tier in (frontend)", narrow);
   const broad = await timeList(store, namespacePrefix("pods", "default"), "tier!=frontend,app");
   listLine("list 150k pods in one namespace, tier!=frontend,app", broad);
+}
+
+// --- creates into the key index: Events interleaved with pods, a list every 1,000 creates -------
+{
+  store = new MemoryStore();
+  gc();
+  const CREATES = 200_000;
+  const LIST_EVERY = 1_000;
+  const suffix = (i: number) => ((i * 2654435761) >>> 0).toString(36);
+  // Names made before the clock starts (as a request's decoded body would hold them).
+  const objs: KubeObject[] = new Array(CREATES);
+  const createKeys: string[] = new Array(CREATES);
+  for (let i = 0; i < CREATES; i++) {
+    const namespace = `team-${i % 7}`;
+    const pod = `web-${i % 7}-${suffix(i >>> 3)}-${suffix(i * 31 + 7).slice(0, 5)}`;
+    const isPod = i % 6 === 0;
+    const name = isPod ? pod : `${pod}.${suffix(i).padStart(8, "0")}${suffix(i * 17 + 3).padStart(8, "0")}`;
+    objs[i] = { apiVersion: "v1", kind: isPod ? "Pod" : "Event", metadata: { name, namespace } } as KubeObject;
+    createKeys[i] = objectStorageKey(isPod ? "pods" : "events", namespace, name);
+  }
+  let listMs = 0;
+  const started = performance.now();
+  const c = cpuMs();
+  for (let i = 0; i < CREATES; i++) {
+    await store.create(createKeys[i]!, objs[i]!);
+    if ((i + 1) % LIST_EVERY === 0) {
+      const l = performance.now();
+      const page = await store.list(resourcePrefix("pods"), { limit: 500 });
+      if (page.items.length === 0) throw new Error("no pods listed");
+      listMs += performance.now() - l;
+    }
+  }
+  const cpu = cpuMs() - c;
+  const wall = performance.now() - started;
+  line(`${CREATES.toLocaleString("en-US")} creates (5 Events : 1 pod), a pods list every ${LIST_EVERY.toLocaleString("en-US")}`, `${((cpu * 1000) / CREATES).toFixed(2)} µs CPU`, "report", true);
+  console.log(`    (per create, lists included; wall ${wall.toFixed(0)} ms, of which lists ${listMs.toFixed(0)} ms)`);
+  const l = performance.now();
+  const events = await store.list(resourcePrefix("events"), { limit: 500 });
+  console.log(`    first list of the Events after them (limit 500 of ${(events.remainingItemCount ?? 0) + events.items.length}): ${(performance.now() - l).toFixed(0)} ms`);
 }
