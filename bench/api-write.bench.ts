@@ -3,7 +3,9 @@
  * CPU time, not wall time, is the figure): creates of a ~2 KB template Pod (defaulting, admission,
  * validation, field tracking, store, one watcher), updates of a label, kubelet-style status
  * updates and status patches (field tracking on updates; a merge patch of the whole status, as the kubelet sent it before, and the
- * kubelet's strategic merge patch of what changed, its diff included), Event creates (the scheduler's
+ * kubelet's strategic merge patch of what changed, its diff included), a pod's start-up as its kubelet
+ * writes it (two status patches per pod: the first names the node's IP, the second the pod's own, so
+ * its field set is the pod's alone), Event creates (the scheduler's
  * `Scheduled` events), and status updates by a node's own identity (Node,RBAC authorization of an
  * in-process component). Each figure is the best of 50 rounds (API_WRITE_ROUNDS)' CPU µs per request (and the mean). API_WRITE_PROFILE=FILE writes a CPU profile of the measured phases
  * (with API_WRITE_PROFILE_PHASE=TEXT, of the phase whose label contains TEXT only).
@@ -70,6 +72,42 @@ function runningStatus(pod: Pod, round: number): Pod["status"] {
       name: "main", ready: round % 2 === 0, restartCount: round, started: true, image: pod.spec!.containers[0]!.image!, imageID: "sha256:abc",
       containerID: "containerd://0123456789abcdef", state: { running: { startedAt: t } },
     }],
+  } as unknown as Pod["status"];
+}
+
+/** A pod's status as its kubelet first writes it: the sandbox and container being created (`i` picks the node). */
+function startingStatus(i: number): Pod["status"] {
+  const t = "2026-01-01T00:00:00Z";
+  const notReady = { status: "False", lastProbeTime: null, lastTransitionTime: t, reason: "ContainersNotReady", message: "containers with unready status: [main]" };
+  return {
+    phase: "Pending",
+    hostIP: `172.18.0.${2 + (i % 10)}`,
+    hostIPs: [{ ip: `172.18.0.${2 + (i % 10)}` }],
+    startTime: t,
+    qosClass: "Burstable",
+    conditions: [
+      { type: "PodReadyToStartContainers", status: "False", lastProbeTime: null, lastTransitionTime: t },
+      { type: "Initialized", status: "True", lastProbeTime: null, lastTransitionTime: t },
+      { type: "Ready", ...notReady },
+      { type: "ContainersReady", ...notReady },
+      { type: "PodScheduled", status: "True", lastProbeTime: null, lastTransitionTime: t },
+    ],
+    containerStatuses: [{ name: "main", ready: false, restartCount: 0, started: false, image: "registry.example.com/team/app:1.0.0", imageID: "", state: { waiting: { reason: "ContainerCreating" } }, lastState: {} }],
+  } as unknown as Pod["status"];
+}
+
+/** Then Running and Ready, with the pod's own IP: every pod's kubelet field set differs from the others' by that IP. */
+function startedStatus(i: number): Pod["status"] {
+  const t = "2026-01-01T00:00:01Z";
+  const status = startingStatus(i)!;
+  const ip = `10.244.${(i >> 8) & 255}.${i & 255}`;
+  return {
+    ...status,
+    phase: "Running",
+    podIP: ip,
+    podIPs: [{ ip }],
+    conditions: status.conditions!.map((c) => ({ type: c.type, status: "True", lastProbeTime: null, lastTransitionTime: c.status === "True" ? c.lastTransitionTime : t })),
+    containerStatuses: [{ ...status.containerStatuses![0]!, ready: true, started: true, imageID: "sha256:abc", containerID: "containerd://0123456789abcdef", state: { running: { startedAt: t } } }],
   } as unknown as Pod["status"];
 }
 
@@ -142,6 +180,15 @@ await measure("pod status patch (strategic, kubelet's diff, Ready flips)", N, as
   const p = stored[i]!;
   const patch = podStatusPatch(p.metadata!.uid!, p.status, runningStatus(p, 3 - (i % 2))!)!;
   stored[i] = await pods.patch(p.metadata!.name!, "strategic", patch, { namespace: "default", subresource: "status" }) as Pod;
+});
+// Fresh pods (not measured), each then started by its kubelet's two status patches: the first
+// owner of their status fields, then the change that names the pod's IP (field sets no other pod has).
+const starting: Pod[] = [];
+for (let i = 0; i < N + 200; i++) starting[i] = await pods.create({ ...templatePod(i), metadata: { ...templatePod(i).metadata, name: `start-${i}` } }) as Pod;
+await measure("pod start-up: 2 status patches (strategic, kubelet's)", N, async (i) => {
+  const p = starting[i]!;
+  const first = await pods.patch(p.metadata!.name!, "strategic", podStatusPatch(p.metadata!.uid!, p.status, startingStatus(i)!)!, { namespace: "default", subresource: "status" }) as Pod;
+  starting[i] = await pods.patch(p.metadata!.name!, "strategic", podStatusPatch(p.metadata!.uid!, first.status, startedStatus(i)!)!, { namespace: "default", subresource: "status" }) as Pod;
 });
 await measure("Event create (Scheduled)", N, async (i) => {
   const p = stored[i]!;

@@ -1,7 +1,7 @@
 import { isPlainObject, jsonEqual, type JsonObject } from "./json-value.js";
 import type { FieldMeta, TypeMeta } from "./patch-meta.js";
 import { EMPTY_SET, fieldElement, isAtomicField, isEmptySet, itemPathElement, listTypeOf, type FieldSet, type ListType } from "./field-set.js";
-import { presentInGo, shapeAt, ZERO_STRUCT, type ZeroShape } from "./zero-shape.js";
+import { shapeAt, ZERO_STRUCT, type ZeroShape } from "./zero-shape.js";
 
 /** What changed between two versions of an object, as field sets. */
 export interface FieldChanges {
@@ -21,7 +21,7 @@ export interface FieldChanges {
  */
 export function compareObjects(oldObj: JsonObject, newObj: JsonObject, meta: TypeMeta | undefined, skip?: (key: string) => boolean, shape?: ZeroShape): FieldChanges {
   const changes = new Sink(false);
-  compareObjectInto(oldObj, newObj, meta, shape, changes, skip);
+  compareObjectInto(oldObj, newObj, fieldsOf(meta, shape), changes, skip);
   return { added: changes.added ?? {}, modified: changes.modified ?? {}, removed: changes.removed ?? {} };
 }
 
@@ -38,7 +38,7 @@ export interface FieldTakes {
  */
 export function compareTakes(oldObj: JsonObject, newObj: JsonObject, meta: TypeMeta | undefined, skip?: (key: string) => boolean, shape?: ZeroShape): FieldTakes {
   const changes = new Sink(true);
-  compareObjectInto(oldObj, newObj, meta, shape, changes, skip);
+  compareObjectInto(oldObj, newObj, fieldsOf(meta, shape), changes, skip);
   return { taken: changes.added ?? {}, removed: changes.removed ?? {} };
 }
 
@@ -69,64 +69,161 @@ function removeFrom(sink: Sink, pe: string, node: FieldSet): void {
   (sink.removed ??= {})[pe] = node;
 }
 
-function compareObjectInto(oldObj: JsonObject, newObj: JsonObject, meta: TypeMeta | undefined, shape: ZeroShape | undefined, sink: Sink, skip?: (key: string) => boolean): void {
+/**
+ * One field of a struct (or key of a map) as the comparisons look it up, for one type meta and Go
+ * shape of its parent: its path element, its meta and shape, its Go zero and whether a value is in
+ * the Go value — what `fieldElement`, `meta.fields[key]`, `shapeAt`, `shape.zero[key]` and
+ * `presentInGo` give, found with one lookup per key instead of five.
+ */
+class Field {
+  readonly pe: string;
+  readonly fm: FieldMeta | undefined;
+  /** The field's own shape (of its struct, its list's items, its map's values). */
+  readonly shape: ZeroShape | undefined;
+  /** The field's value in its struct's Go zero value (undefined: none). */
+  readonly zero: unknown;
+  /** Every value is in the Go value: no shape, or a map of structs' values. */
+  private readonly always: boolean;
+  /** The zero of a non-pointer scalar behind `omitempty` (undefined: none). */
+  private readonly omit: unknown;
+  private readonly inZero: boolean;
+  private readonly isMap: boolean;
+  private table: Fields | undefined = undefined;
+
+  constructor(key: string, meta: TypeMeta | undefined, parent: ZeroShape | undefined) {
+    this.pe = fieldElement(key);
+    this.fm = meta?.fields?.[key];
+    this.shape = shapeAt(parent, key);
+    this.zero = parent?.zero?.[key];
+    this.always = parent === undefined || parent.each !== undefined;
+    this.omit = parent?.omit?.[key];
+    this.inZero = parent?.zero !== undefined && key in parent.zero;
+    this.isMap = parent?.maps !== undefined && parent.maps.has(key);
+  }
+
+  /** The fields of the struct (or map, or list items) the field holds. */
+  get fields(): Fields {
+    return (this.table ??= fieldsOf(this.fm?.type, this.shape));
+  }
+
+  /** presentInGo(value, key, parent shape): whether a JSON value of the field is in the Go value. */
+  present(value: unknown): boolean {
+    if (this.always || value === null) return true;
+    // `omit` holds scalars only: a field it lacks (undefined, or an inherited member) never equals a scalar value.
+    if (typeof value !== "object") return this.omit !== value;
+    if (this.inZero) return true;
+    if (Array.isArray(value)) return value.length > 0;
+    if (!this.isMap) return true;
+    for (const _ in value) return true;
+    return false;
+  }
+}
+
+/** The fields of one struct type (type meta and Go shape), by key, each made once (map keys: up to a bound). */
+class Fields {
+  private readonly byKey = new Map<string, Field>();
+  constructor(
+    readonly meta: TypeMeta | undefined,
+    readonly shape: ZeroShape | undefined,
+  ) {}
+
+  get(key: string): Field {
+    let f = this.byKey.get(key);
+    if (f === undefined) {
+      f = new Field(key, this.meta, this.shape);
+      // Map keys (labels, data) are unbounded: past the bound a field is made per lookup.
+      if (this.byKey.size < FIELDS_KEPT) this.byKey.set(key, f);
+    }
+    return f;
+  }
+}
+
+/** What {@link lookupField} gives: one field of a struct as the comparisons see it. */
+export interface FieldLookup {
+  readonly pe: string;
+  readonly fm: FieldMeta | undefined;
+  readonly shape: ZeroShape | undefined;
+  readonly zero: unknown;
+  present(value: unknown): boolean;
+}
+
+/** The field `key` of a struct with type meta `meta` and Go shape `shape`, as the comparisons look it up (its differential test checks it against the lookups it stands for). */
+export function lookupField(meta: TypeMeta | undefined, shape: ZeroShape | undefined, key: string): FieldLookup {
+  return fieldsOf(meta, shape).get(key);
+}
+
+const FIELDS_KEPT = 1024;
+/** Stands for an absent meta or shape in the tables below. */
+const NONE = Object.freeze({});
+/** The {@link Fields} of each shape (or NONE), then meta (or NONE). */
+const fieldTables = new WeakMap<object, WeakMap<object, Fields>>();
+
+/** The fields of a struct with type meta `meta` and Go shape `shape` (either may be absent). */
+function fieldsOf(meta: TypeMeta | undefined, shape: ZeroShape | undefined): Fields {
+  let byMeta = fieldTables.get(shape ?? NONE);
+  if (byMeta === undefined) fieldTables.set(shape ?? NONE, (byMeta = new WeakMap()));
+  let fields = byMeta.get(meta ?? NONE);
+  if (fields === undefined) byMeta.set(meta ?? NONE, (fields = new Fields(meta, shape)));
+  return fields;
+}
+
+function compareObjectInto(oldObj: JsonObject, newObj: JsonObject, fields: Fields, sink: Sink, skip?: (key: string) => boolean): void {
   // for-in, not Object.keys: plain JSON objects have no inherited members, and no key array is made per node.
   for (const key in oldObj) {
     if (skip?.(key)) continue;
     const ov = oldObj[key];
-    if (ov === undefined || !presentInGo(ov, key, shape)) continue;
     const nv = newObj[key];
-    if (nv !== undefined && presentInGo(nv, key, shape)) continue;
-    const zero = shape?.zero?.[key];
+    // The same value is there on both sides or on neither.
+    if (ov === undefined || ov === nv) continue;
+    const f = fields.get(key);
+    if (!f.present(ov) || (nv !== undefined && f.present(nv))) continue;
     // Gone from the JSON but not from the Go value: compared with its zero.
-    if (zero !== undefined) compareValueInto(fieldElement(key), ov, zero, meta?.fields?.[key], shapeAt(shape, key), sink);
-    else {
-      removeFrom(sink, fieldElement(key), markedFieldSet(ov, meta?.fields?.[key], shapeAt(shape, key)));
-    }
+    if (f.zero !== undefined) compareValueInto(f.pe, ov, f.zero, f, sink);
+    else removeFrom(sink, f.pe, markedFieldSet(ov, f));
   }
   for (const key in newObj) {
     if (skip?.(key)) continue;
     const nv = newObj[key];
     let ov = oldObj[key];
-    if (nv === ov || nv === undefined || !presentInGo(nv, key, shape)) continue;
-    const pe = fieldElement(key);
-    const fm = meta?.fields?.[key];
-    if (ov === undefined || !presentInGo(ov, key, shape)) {
-      const zero = shape?.zero?.[key];
-      if (zero === undefined) {
-        addTo(sink, pe, markedFieldSet(nv, fm, shapeAt(shape, key)));
+    if (nv === ov || nv === undefined) continue;
+    const f = fields.get(key);
+    if (!f.present(nv)) continue;
+    if (ov === undefined || !f.present(ov)) {
+      if (f.zero === undefined) {
+        addTo(sink, f.pe, markedFieldSet(nv, f));
         continue;
       }
-      ov = zero;
+      ov = f.zero;
     }
-    compareValueInto(pe, ov, nv, fm, shapeAt(shape, key), sink);
+    compareValueInto(f.pe, ov, nv, f, sink);
   }
 }
 
-function compareValueInto(pe: string, ov: unknown, nv: unknown, fm: FieldMeta | undefined, shape: ZeroShape | undefined, sink: Sink): void {
+function compareValueInto(pe: string, ov: unknown, nv: unknown, f: Field, sink: Sink): void {
+  const fm = f.fm;
   // null is the zero of a map or list: compared as an empty one (the node itself stays).
   if (isPlainObject(nv) && (ov === null || isPlainObject(ov)) && !isAtomicField(fm)) {
     const sub = new Sink(sink.merged);
-    compareObjectInto(ov === null ? ZERO_STRUCT : (ov as JsonObject), nv, fm?.type, shape, sub);
+    compareObjectInto(ov === null ? ZERO_STRUCT : (ov as JsonObject), nv, f.fields, sub);
     attach(sink, pe, sub);
     return;
   }
   if (isPlainObject(ov) && nv === null && !isAtomicField(fm)) {
     const sub = new Sink(sink.merged);
-    compareObjectInto(ov, ZERO_STRUCT, fm?.type, shape, sub);
+    compareObjectInto(ov, ZERO_STRUCT, f.fields, sub);
     attach(sink, pe, sub);
     return;
   }
   if ((Array.isArray(nv) || nv === null) && (Array.isArray(ov) || ov === null) && (nv !== null || ov !== null) && listTypeOf(fm).type !== "atomic") {
     const sub = new Sink(sink.merged);
-    compareListInto((ov ?? NO_ITEMS) as unknown[], (nv ?? NO_ITEMS) as unknown[], fm, shape, sub);
+    compareListInto((ov ?? NO_ITEMS) as unknown[], (nv ?? NO_ITEMS) as unknown[], f, sub);
     attach(sink, pe, sub);
     return;
   }
   if (!jsonEqual(ov, nv)) {
     // A kind change (e.g. object → scalar) or a changed leaf.
-    const oldNode = markedFieldSet(ov, fm, shape);
-    const newNode = markedFieldSet(nv, fm, shape);
+    const oldNode = markedFieldSet(ov, f);
+    const newNode = markedFieldSet(nv, f);
     if (isEmptySet(oldNode) && isEmptySet(newNode)) modifyIn(sink, pe, EMPTY_SET);
     else {
       removeFrom(sink, pe, oldNode);
@@ -139,8 +236,8 @@ const NO_ITEMS: readonly unknown[] = Object.freeze([]);
 /** The member key of a node that is itself in the set. */
 const SELF = ".";
 
-function compareListInto(ov: readonly unknown[], nv: readonly unknown[], fm: FieldMeta | undefined, shape: ZeroShape | undefined, sink: Sink): void {
-  const list = listTypeOf(fm);
+function compareListInto(ov: readonly unknown[], nv: readonly unknown[], f: Field, sink: Sink): void {
+  const list = listTypeOf(f.fm);
   if (aligned(ov, nv, list)) {
     // Item i of each list has the same key, and no key repeats: nothing added or removed, and items
     // pair up in order — what the keyed comparison below finds, without building every key.
@@ -151,7 +248,7 @@ function compareListInto(ov: readonly unknown[], nv: readonly unknown[], fm: Fie
       if (old === item) continue;
       if (isPlainObject(old) && isPlainObject(item)) {
         const sub = new Sink(sink.merged);
-        compareObjectInto(old, item, fm?.type, shape, sub);
+        compareObjectInto(old, item, f.fields, sub);
         if (sub.added || sub.modified || sub.removed) attach(sink, itemPathElement(item, list, i), sub);
       } else if (!jsonEqual(old, item)) modifyIn(sink, itemPathElement(item, list, i), EMPTY_SET);
     }
@@ -162,21 +259,21 @@ function compareListInto(ov: readonly unknown[], nv: readonly unknown[], fm: Fie
   // Indexed loops over the items' arrays: no Maps, no entry arrays per item (most lists are short).
   for (let i = 0; i < before.pes.length; i++) {
     const pe = before.pes[i]!;
-    if (after.find(pe) < 0) removeFrom(sink, pe, itemNode(before.items[i], fm, list.type === "map", shape));
+    if (after.find(pe) < 0) removeFrom(sink, pe, itemNode(before.items[i], f, list.type === "map"));
   }
   for (let i = 0; i < after.pes.length; i++) {
     const pe = after.pes[i]!;
     const item = after.items[i];
     const at = before.find(pe);
     if (at < 0) {
-      addTo(sink, pe, itemNode(item, fm, list.type === "map", shape));
+      addTo(sink, pe, itemNode(item, f, list.type === "map"));
       continue;
     }
     const old = before.items[at];
     if (old === item || list.type !== "map") continue;
     if (isPlainObject(old) && isPlainObject(item)) {
       const sub = new Sink(sink.merged);
-      compareObjectInto(old, item, fm?.type, shape, sub);
+      compareObjectInto(old, item, f.fields, sub);
       attach(sink, pe, sub);
     } else if (!jsonEqual(old, item)) modifyIn(sink, pe, EMPTY_SET);
   }
@@ -261,10 +358,10 @@ function aligned(ov: readonly unknown[], nv: readonly unknown[], list: ListType)
 }
 
 /** A list item there on one side only: a member with all it holds (as {@link markedFieldSet}); set and atomic items are leaves. */
-function itemNode(item: unknown, fm: FieldMeta | undefined, withFields: boolean, shape: ZeroShape | undefined): FieldSet {
+function itemNode(item: unknown, f: Field, withFields: boolean): FieldSet {
   // An atomic item type owns the item as a whole.
-  if (!withFields || !isPlainObject(item) || fm?.type?.atomic === true) return EMPTY_SET;
-  return markedObject(item, fm?.type, shape);
+  if (!withFields || !isPlainObject(item) || f.fm?.type?.atomic === true) return EMPTY_SET;
+  return markedObject(item, f.fields);
 }
 
 /**
@@ -273,7 +370,8 @@ function itemNode(item: unknown, fm: FieldMeta | undefined, withFields: boolean,
  * member itself, marked `.` when it holds members too, as structured-merge-diff's Compare records
  * each path it finds on one side. Atomic values and scalars are leaves.
  */
-export function markedFieldSet(value: unknown, fm: FieldMeta | undefined, shape: ZeroShape | undefined): FieldSet {
+function markedFieldSet(value: unknown, f: Field): FieldSet {
+  const fm = f.fm;
   if (Array.isArray(value)) {
     const list = listTypeOf(fm);
     if (list.type === "atomic" || value.length === 0) return EMPTY_SET;
@@ -282,27 +380,29 @@ export function markedFieldSet(value: unknown, fm: FieldMeta | undefined, shape:
       const item = value[i];
       const pe = itemPathElement(item, list, i);
       // Duplicate items: owned as a whole.
-      out[pe] = pe in out ? EMPTY_SET : itemNode(item, fm, list.type === "map", shape);
+      out[pe] = pe in out ? EMPTY_SET : itemNode(item, f, list.type === "map");
     }
     return out;
   }
-  if (isPlainObject(value) && !isAtomicField(fm)) return markedObject(value, fm?.type, shape);
+  if (isPlainObject(value) && !isAtomicField(fm)) return markedObject(value, f.fields);
   return EMPTY_SET;
 }
 
-function markedObject(obj: JsonObject, meta: TypeMeta | undefined, shape: ZeroShape | undefined): FieldSet {
+function markedObject(obj: JsonObject, fields: Fields): FieldSet {
   let out: Record<string, FieldSet> | undefined;
   for (const key in obj) {
     const value = obj[key];
-    if (value === undefined || !presentInGo(value, key, shape)) continue;
-    (out ??= { [SELF]: EMPTY_SET })[fieldElement(key)] = markedFieldSet(value, meta?.fields?.[key], shapeAt(shape, key));
+    if (value === undefined) continue;
+    const f = fields.get(key);
+    if (f.present(value)) (out ??= { [SELF]: EMPTY_SET })[f.pe] = markedFieldSet(value, f);
   }
   // The Go value has its zero fields too (a container's `resources: {}`, a condition's null `lastProbeTime`).
-  const zero = shape?.zero;
+  const zero = fields.shape?.zero;
   if (zero !== undefined) {
     for (const key in zero) {
       if (obj[key] !== undefined) continue;
-      (out ??= { [SELF]: EMPTY_SET })[fieldElement(key)] = markedFieldSet(zero[key], meta?.fields?.[key], shapeAt(shape, key));
+      const f = fields.get(key);
+      (out ??= { [SELF]: EMPTY_SET })[f.pe] = markedFieldSet(zero[key], f);
     }
   }
   return out ?? EMPTY_SET;
@@ -324,54 +424,56 @@ function attach(sink: Sink, pe: string, sub: Sink): void {
  * {@link markedFieldSet}.
  */
 export function createdFieldsMatch(obj: JsonObject, meta: TypeMeta | undefined, shape: ZeroShape | undefined, set: FieldSet, skip?: (key: string) => boolean, skipMetadata?: (key: string) => boolean): boolean {
+  return createdMatch(obj, fieldsOf(meta, shape), set, skip, skipMetadata);
+}
+
+function createdMatch(obj: JsonObject, fields: Fields, set: FieldSet, skip?: (key: string) => boolean, skipMetadata?: (key: string) => boolean): boolean {
   let count = 0;
   for (const key in obj) {
     if (skip?.(key)) continue;
     const nv = obj[key];
-    if (nv === undefined || !presentInGo(nv, key, shape)) continue;
-    const pe = fieldElement(key);
-    const node = set[pe];
-    const fm = meta?.fields?.[key];
-    const at = shapeAt(shape, key);
+    if (nv === undefined) continue;
+    const f = fields.get(key);
+    if (!f.present(nv)) continue;
+    const node = set[f.pe];
     if (key === "metadata" && skipMetadata && isPlainObject(nv)) {
       // Compared (or, without a shape, added whole) then stripped to the tracked fields: its own `.` goes too.
       if (node === undefined) {
-        if (!createdFieldsMatch(nv, fm?.type, at, NO_MEMBERS, skipMetadata)) return false;
+        if (!createdMatch(nv, f.fields, NO_MEMBERS, skipMetadata)) return false;
         continue;
       }
-      if (isEmptySet(node) || !createdFieldsMatch(nv, fm?.type, at, node, skipMetadata)) return false;
+      if (isEmptySet(node) || !createdMatch(nv, f.fields, node, skipMetadata)) return false;
       count++;
       continue;
     }
-    const zero = shape?.zero?.[key];
-    const expect = zero === undefined ? MARKED : fromZero(zero, nv, fm, at);
+    const expect = f.zero === undefined ? MARKED : fromZero(f.zero, nv, f);
     if (expect === NOTHING) {
       if (node !== undefined) return false;
       continue;
     }
     if (node === undefined) {
       // Children compared with an empty zero may find nothing: no key then.
-      if (expect === CHILDREN && createdFieldsMatch(nv as JsonObject, fm?.type, at, NO_MEMBERS)) continue;
+      if (expect === CHILDREN && createdMatch(nv as JsonObject, f.fields, NO_MEMBERS)) continue;
       if (expect === ITEMS && (nv as unknown[]).length === 0) continue;
       return false;
     }
     count++;
-    if (!outcomeMatches(expect, nv, fm, at, node)) return false;
+    if (!outcomeMatches(expect, nv, f, node)) return false;
   }
   for (const _ in set) if (--count < 0) return false;
   return count === 0;
 }
 
 /** Whether a field's node is what its outcome against the zero value ({@link fromZero}) builds. */
-function outcomeMatches(outcome: number, nv: unknown, fm: FieldMeta | undefined, shape: ZeroShape | undefined, node: FieldSet): boolean {
+function outcomeMatches(outcome: number, nv: unknown, f: Field, node: FieldSet): boolean {
   switch (outcome) {
     case MARKED:
-      return markedMatches(nv, fm, shape, node);
+      return markedMatches(nv, f, node);
     case CHILDREN:
-      return !isEmptySet(node) && createdFieldsMatch(nv as JsonObject, fm?.type, shape, node);
+      return !isEmptySet(node) && createdMatch(nv as JsonObject, f.fields, node);
     case ITEMS:
       // No items, no key: a node there is not this object's.
-      return (nv as unknown[]).length > 0 && itemsMatch(nv as unknown[], fm, shape, node, false);
+      return (nv as unknown[]).length > 0 && itemsMatch(nv as unknown[], f, node, false);
     default:
       return isEmptySet(node);
   }
@@ -386,40 +488,45 @@ const LEAF = 3;
 const MARKED = 4;
 
 /** {@link compareValueInto}'s outcome for `nv` against the zero value `zero` (as one of the constants above). */
-function fromZero(zero: unknown, nv: unknown, fm: FieldMeta | undefined, shape: ZeroShape | undefined): number {
+function fromZero(zero: unknown, nv: unknown, f: Field): number {
+  const fm = f.fm;
   if (isPlainObject(nv) && (zero === null || isPlainObject(zero)) && !isAtomicField(fm)) return CHILDREN;
   if ((Array.isArray(nv) || nv === null) && (Array.isArray(zero) || zero === null) && (nv !== null || zero !== null) && listTypeOf(fm).type !== "atomic") return nv === null ? NOTHING : ITEMS;
   if (jsonEqual(zero, nv)) return NOTHING;
   // A changed leaf, or a kind change: what the new value is marked as (a leaf unless it holds members).
-  return isEmptySet(markedFieldSet(nv, fm, shape)) ? LEAF : MARKED;
+  return isEmptySet(markedFieldSet(nv, f)) ? LEAF : MARKED;
 }
 
 /** Whether {@link markedFieldSet} gives `node` for `value` (key order aside). */
-function markedMatches(value: unknown, fm: FieldMeta | undefined, shape: ZeroShape | undefined, node: FieldSet): boolean {
+function markedMatches(value: unknown, f: Field, node: FieldSet): boolean {
+  const fm = f.fm;
   if (Array.isArray(value)) {
     const list = listTypeOf(fm);
     if (list.type === "atomic" || value.length === 0) return isEmptySet(node);
-    return itemsMatch(value, fm, shape, node, true);
+    return itemsMatch(value, f, node, true);
   }
-  if (isPlainObject(value) && !isAtomicField(fm)) return markedObjectMatches(value, fm?.type, shape, node);
+  if (isPlainObject(value) && !isAtomicField(fm)) return markedObjectMatches(value, f.fields, node);
   return isEmptySet(node);
 }
 
-function markedObjectMatches(obj: JsonObject, meta: TypeMeta | undefined, shape: ZeroShape | undefined, node: FieldSet): boolean {
+function markedObjectMatches(obj: JsonObject, fields: Fields, node: FieldSet): boolean {
   let count = 0;
   for (const key in obj) {
     const value = obj[key];
-    if (value === undefined || !presentInGo(value, key, shape)) continue;
-    const child = node[fieldElement(key)];
-    if (child === undefined || !markedMatches(value, meta?.fields?.[key], shapeAt(shape, key), child)) return false;
+    if (value === undefined) continue;
+    const f = fields.get(key);
+    if (!f.present(value)) continue;
+    const child = node[f.pe];
+    if (child === undefined || !markedMatches(value, f, child)) return false;
     count++;
   }
-  const zero = shape?.zero;
+  const zero = fields.shape?.zero;
   if (zero !== undefined) {
     for (const key in zero) {
       if (obj[key] !== undefined) continue;
-      const child = node[fieldElement(key)];
-      if (child === undefined || !markedMatches(zero[key], meta?.fields?.[key], shapeAt(shape, key), child)) return false;
+      const f = fields.get(key);
+      const child = node[f.pe];
+      if (child === undefined || !markedMatches(zero[key], f, child)) return false;
       count++;
     }
   }
@@ -432,7 +539,8 @@ function markedObjectMatches(obj: JsonObject, meta: TypeMeta | undefined, shape:
 }
 
 /** Whether a list's items, all added, make `node` (`.` first when `marked`); duplicate items never match. */
-function itemsMatch(items: readonly unknown[], fm: FieldMeta | undefined, shape: ZeroShape | undefined, node: FieldSet, marked: boolean): boolean {
+function itemsMatch(items: readonly unknown[], f: Field, node: FieldSet, marked: boolean): boolean {
+  const fm = f.fm;
   const list = listTypeOf(fm);
   if (list.type === "atomic") return isEmptySet(node);
   let count = marked ? 1 : 0;
@@ -450,7 +558,7 @@ function itemsMatch(items: readonly unknown[], fm: FieldMeta | undefined, shape:
       const child = node[pe];
       if (child === undefined) return false;
       const owned = withFields && isPlainObject(item) && fm?.type?.atomic !== true;
-      if (owned ? !markedObjectMatches(item, fm?.type, shape, child) : !isEmptySet(child)) return false;
+      if (owned ? !markedObjectMatches(item, f.fields, child) : !isEmptySet(child)) return false;
       count++;
     }
   } finally {

@@ -391,6 +391,19 @@ function untouchedBy(set: FieldSet, change: OwnershipChange): boolean {
 
 /** The hash of the node {@link sharedNode} returned last (its callers fold it into their own). */
 let sharedNodeHash = 0;
+/** The keys and interned children of the nodes {@link sharedNode} is interning, each call's above its callers', up to {@link sharedTop}. */
+const sharedKeys: string[] = [];
+const sharedChildren: (FieldSet | undefined)[] = [];
+let sharedTop = 0;
+
+/** Whether interned `known` has exactly the `count` keys on the stack from `from`, each with the very child there (interned): the node they make equals it. */
+function holdsChildren(known: FieldSet, from: number, count: number): boolean {
+  let n = 0;
+  for (const _ in known) n++;
+  if (n !== count) return false;
+  for (let i = from; i < from + count; i++) if (known[sharedKeys[i]!] !== sharedChildren[i]) return false;
+  return true;
+}
 
 /**
  * `node` built from interned subtrees and in FieldsV1 order (itself when it already is), interned;
@@ -403,27 +416,32 @@ function sharedNode(node: FieldSet): FieldSet {
     sharedNodeHash = interned;
     return node;
   }
+  // The children's interned nodes, on a stack shared by the nested calls (each above `from`): no copy of the node is built to find it interned.
+  const from = sharedTop;
   let sum = 0;
-  let count = 0;
-  let out: Record<string, FieldSet> | undefined;
+  let replaced = false;
   for (const k in node) {
     const child = node[k]!;
     const shared = sharedNode(child);
     sum = (sum + memberHash(k, sharedNodeHash)) | 0;
-    count++;
-    if (shared !== child && !out) {
-      out = {};
-      for (const j in node) {
-        if (j === k) break;
-        out[j] = node[j]!;
-      }
-    }
-    if (out) out[k] = shared;
+    sharedKeys[sharedTop] = k;
+    sharedChildren[sharedTop++] = shared;
+    if (shared !== child) replaced = true;
   }
-  let built: FieldSet = out ?? node;
+  const count = sharedTop - from;
   const hash = nodeHash(sum, count);
-  sharedNodeHash = hash;
   const known = nodesByHash.get(hash);
+  let built: FieldSet = node;
+  if (known === undefined || !holdsChildren(known, from, count)) {
+    if (replaced) {
+      const out: Record<string, FieldSet> = {};
+      for (let i = from; i < sharedTop; i++) out[sharedKeys[i]!] = sharedChildren[i]!;
+      built = out;
+    }
+  } else built = known;
+  for (let i = from; i < sharedTop; i++) sharedChildren[i] = undefined;
+  sharedTop = from;
+  sharedNodeHash = hash;
   if (known === built) return built;
   // Children are interned now, so comparing with an interned node stops at their identity.
   if (known && sameFieldSet(known, built)) return known;
