@@ -38,4 +38,35 @@ test("equal sources and references are one object in the store; others keep thei
   assert.equal(listed, [["a", { component: "kubelet", host: "node-1" }], ["b", { component: "kubelet", host: "node-1" }], ["c", { component: "kubelet", host: "node-2" }], ["d", { component: "kubelet" }]]);
 });
 
+test("references are shared only when every member, known or not, is equal and in the same order", async () => {
+  const cp = await testControlPlane();
+  const events = cp.client.resource<Event>("Event");
+  const source = { component: "kubelet", host: "node-1" };
+  const container = { ...pod, fieldPath: "spec.containers{nginx}" };
+  const a = await events.create(event("a", { ...container }, source));
+  const b = await events.create(event("b", { ...container }, source));
+  assert.ok(a.involvedObject === b.involvedObject, "equal references shared");
+  // Each member differing once (kind, name, apiVersion, resourceVersion, fieldPath; the namespace must be the Event's): not shared.
+  for (const [i, member] of (["kind", "name", "apiVersion", "resourceVersion", "fieldPath"] as const).entries()) {
+    // The latest reference with the uid is the one compared with: an equal one first.
+    const base = await events.create(event(`b${i}`, { ...container }, source));
+    const other = await events.create(event(`m${i}`, { ...container, [member]: `${container[member]}x` }, source));
+    assert.ok(other.involvedObject !== base.involvedObject, member);
+    assert.is(other.involvedObject[member], `${container[member]}x`);
+  }
+  // fieldPath absent from one of two otherwise equal references.
+  const base = await events.create(event("c", { ...container }, source));
+  const noPath = await events.create(event("n", { ...pod }, source));
+  assert.ok(noPath.involvedObject !== base.involvedObject);
+  assert.is(noPath.involvedObject.fieldPath, undefined);
+  // A member ObjectReference does not have (kept as sent when the server keeps unknown fields, else dropped): equal only with its value.
+  const extra = (x: string) => ({ ...pod, uid: "uid-extra", extra: x }) as Event["involvedObject"];
+  const e1 = await events.create(event("e1", extra("1"), source));
+  const e2 = await events.create(event("e2", extra("1"), source));
+  const e3 = await events.create(event("e3", extra("2"), source));
+  assert.is(JSON.stringify(e3.involvedObject), JSON.stringify(e1.involvedObject).replace('"1"', '"2"'));
+  assert.ok(e3.involvedObject !== e1.involvedObject);
+  assert.is(JSON.stringify(e2.involvedObject), JSON.stringify(e1.involvedObject));
+});
+
 test.run();

@@ -15,7 +15,7 @@ const REFERENCE_LIMIT = 16_384;
 let sources = new Map<string, Map<string, Readonly<EventSource>>>();
 let sourceCount = 0;
 /** uid → the latest shared reference to the object with that uid, with its member names in order. */
-let references = new Map<string, { ref: Readonly<ObjectReference>; keys: readonly string[] }>();
+let references = new Map<string, { ref: Readonly<ObjectReference>; order: KeyOrder }>();
 
 /** Replaces `ev.source` and `ev.involvedObject` (a draft's own copies) by shared equal ones, or makes them the shared ones. */
 export function shareEventParts(ev: Event): void {
@@ -56,24 +56,34 @@ function sharedReference(ref: ObjectReference): ObjectReference {
   const uid = ref.uid;
   if (typeof uid !== "string" || uid === "") return ref;
   const known = references.get(uid);
-  if (known && sameMembers(ref, known.ref, known.keys)) return known.ref;
+  if (known && sameMembers(ref, known.ref, known.order)) return known.ref;
   for (const k in ref) if (typeof (ref as Record<string, unknown>)[k] !== "string") return ref;
   if (!known && references.size >= REFERENCE_LIMIT) references = new Map();
-  references.set(uid, { ref, keys: keyOrder(ref) });
+  references.set(uid, { ref, order: keyOrder(ref) });
   return ref;
 }
 
+/** Member names in one order, and whether all are ObjectReference's own (then compared by name, not by a keyed loop). */
+interface KeyOrder {
+  readonly keys: readonly string[];
+  readonly standard: boolean;
+}
+
+/** ObjectReference's members (core/v1). */
+const REFERENCE_MEMBERS: ReadonlySet<string> = new Set(["kind", "namespace", "name", "uid", "apiVersion", "resourceVersion", "fieldPath"]);
+
 /** Member names in the orders seen (references are built by a few writers, each always in one order). */
-let keyOrders: (readonly string[])[] = [];
+let keyOrders: KeyOrder[] = [];
 const KEY_ORDER_LIMIT = 64;
 
-/** `obj`'s member names, as an array shared with earlier objects of that order. */
-function keyOrder(obj: object): readonly string[] {
-  for (const keys of keyOrders) if (hasKeys(obj, keys)) return keys;
+/** `obj`'s member names, shared with earlier objects of that order. */
+function keyOrder(obj: object): KeyOrder {
+  for (const order of keyOrders) if (hasKeys(obj, order.keys)) return order;
   if (keyOrders.length >= KEY_ORDER_LIMIT) keyOrders = [];
   const keys = Object.keys(obj);
-  keyOrders.push(keys);
-  return keys;
+  const order = { keys, standard: keys.every((k) => REFERENCE_MEMBERS.has(k)) };
+  keyOrders.push(order);
+  return order;
 }
 
 /** Whether `obj` has exactly `keys` as members, in that order. */
@@ -83,13 +93,18 @@ function hasKeys(obj: object, keys: readonly string[]): boolean {
   return i === keys.length;
 }
 
-/** Whether `a` has exactly `keys`, in that order, with the values `b` has. */
-function sameMembers(a: ObjectReference, b: ObjectReference, keys: readonly string[]): boolean {
+/**
+ * Whether `a` has exactly `b`'s members (`order`), in that order, with the values `b` has. When
+ * they are all ObjectReference's own, the values are compared member by member by name: a member
+ * neither has is undefined in both.
+ */
+function sameMembers(a: ObjectReference, b: ObjectReference, order: KeyOrder): boolean {
+  if (!hasKeys(a, order.keys)) return false;
+  if (order.standard) {
+    return a.uid === b.uid && a.name === b.name && a.resourceVersion === b.resourceVersion && a.fieldPath === b.fieldPath && a.namespace === b.namespace && a.kind === b.kind && a.apiVersion === b.apiVersion;
+  }
   const x = a as Record<string, unknown>;
   const y = b as Record<string, unknown>;
-  let i = 0;
-  for (const k in x) {
-    if (k !== keys[i++] || x[k] !== y[k]) return false;
-  }
-  return i === keys.length;
+  for (const k of order.keys) if (x[k] !== y[k]) return false;
+  return true;
 }
