@@ -336,8 +336,9 @@ function loseAndTake(base: FieldSet, change: OwnershipChange): FieldSet {
 /** A set derived from a base: by which derivation and which change (with its hashes), and the interned result. */
 interface DerivedSet {
   readonly derive: Derive;
-  readonly takenHash: number;
-  readonly removedHash: number;
+  /** The change's hashes, computed when a later change to the same base is looked up (most bases are derived once). */
+  takenHash: number | undefined;
+  removedHash: number | undefined;
   readonly taken: FieldSet;
   readonly removed: FieldSet;
   readonly result: FieldSet;
@@ -348,7 +349,8 @@ interface DerivedSet {
  * writer taking them), by the set's id, then the derivation and the change's hashes (a hit confirmed
  * by comparing the change's sets): the same change to the same set (every
  * pod's kubelet writing the same status fields) gives the interned result without serializing
- * the whole result set again, and a change seen once (a pod's own IP) costs two hashes, not its JSON.
+ * the whole result set again. The change's hashes are computed only when its base is derived again
+ * (a kubelet's status set names its pod's IP, so each is derived once: no hash, no JSON).
  * A few per set (newest last), no key string built per write; bounded like the tables above.
  */
 let derivedSets = new Map<number, DerivedSet[]>();
@@ -359,13 +361,15 @@ const DERIVED_PER_SET = 8;
 function derivedSet(base: FieldSet, derive: Derive, change: OwnershipChange): FieldSet {
   const id = sharedSets.get(base)?.id;
   if (id === undefined) return derive(base, change);
-  const takenHash = (change.takenHash ??= hashFieldSet(change.taken));
-  const removedHash = (change.removedHash ??= hashFieldSet(change.removed));
   let known = derivedSets.get(id);
   if (known) {
+    // Hashed only when the base was derived before: a base derived once (a kubelet's status set names its pod) costs no hash.
+    const takenHash = (change.takenHash ??= hashFieldSet(change.taken));
+    const removedHash = (change.removedHash ??= hashFieldSet(change.removed));
     for (let i = known.length - 1; i >= 0; i--) {
       const d = known[i]!;
-      if (d.derive === derive && d.takenHash === takenHash && d.removedHash === removedHash && sameFieldSet(d.taken, change.taken) && sameFieldSet(d.removed, change.removed)) return d.result;
+      if (d.derive !== derive) continue;
+      if ((d.takenHash ??= hashFieldSet(d.taken)) === takenHash && (d.removedHash ??= hashFieldSet(d.removed)) === removedHash && sameFieldSet(d.taken, change.taken) && sameFieldSet(d.removed, change.removed)) return d.result;
     }
   }
   const derived = derive(base, change);
@@ -375,7 +379,7 @@ function derivedSet(base: FieldSet, derive: Derive, change: OwnershipChange): Fi
     derivedCount = 0;
     known = undefined;
   }
-  const d: DerivedSet = { derive, takenHash, removedHash, taken: change.taken, removed: change.removed, result };
+  const d: DerivedSet = { derive, takenHash: change.takenHash, removedHash: change.removedHash, taken: change.taken, removed: change.removed, result };
   if (!known) derivedSets.set(id, [d]);
   else if (known.push(d) > DERIVED_PER_SET) known.shift();
   derivedCount++;
