@@ -1,7 +1,7 @@
 import { isPlainObject, jsonEqual, type JsonObject } from "./json-value.js";
 import type { FieldMeta, TypeMeta } from "./patch-meta.js";
 import { EMPTY_SET, fieldElement, isAtomicField, isEmptySet, itemPathElement, listTypeOf, type FieldSet, type ListType } from "./field-set.js";
-import { shapeAt, ZERO_STRUCT, type ZeroShape } from "./zero-shape.js";
+import { presentInGo, shapeAt, ZERO_STRUCT, type ZeroShape } from "./zero-shape.js";
 
 /** What changed between two versions of an object, as field sets. */
 export interface FieldChanges {
@@ -71,9 +71,9 @@ function removeFrom(sink: Sink, pe: string, node: FieldSet): void {
 
 /**
  * One field of a struct (or key of a map) as the comparisons look it up, for one type meta and Go
- * shape of its parent: its path element, its meta and shape, its Go zero and whether a value is in
- * the Go value — what `fieldElement`, `meta.fields[key]`, `shapeAt`, `shape.zero[key]` and
- * `presentInGo` give, found with one lookup per key instead of five.
+ * shape of its parent: its path element, its meta and shape, its Go zero — what `fieldElement`,
+ * `meta.fields[key]`, `shapeAt` and `shape.zero[key]` give, found with one lookup per key instead
+ * of four — and whether a value is in the Go value (`presentInGo`, the one statement of that rule).
  */
 class Field {
   readonly pe: string;
@@ -82,23 +82,17 @@ class Field {
   readonly shape: ZeroShape | undefined;
   /** The field's value in its struct's Go zero value (undefined: none). */
   readonly zero: unknown;
-  /** Every value is in the Go value: no shape, or a map of structs' values. */
-  private readonly always: boolean;
-  /** The zero of a non-pointer scalar behind `omitempty` (undefined: none). */
-  private readonly omit: unknown;
-  private readonly inZero: boolean;
-  private readonly isMap: boolean;
   private table: Fields | undefined = undefined;
 
-  constructor(key: string, meta: TypeMeta | undefined, parent: ZeroShape | undefined) {
+  constructor(
+    private readonly key: string,
+    meta: TypeMeta | undefined,
+    private readonly parent: ZeroShape | undefined,
+  ) {
     this.pe = fieldElement(key);
     this.fm = meta?.fields?.[key];
     this.shape = shapeAt(parent, key);
     this.zero = parent?.zero?.[key];
-    this.always = parent === undefined || parent.each !== undefined;
-    this.omit = parent?.omit?.[key];
-    this.inZero = parent?.zero !== undefined && key in parent.zero;
-    this.isMap = parent?.maps !== undefined && parent.maps.has(key);
   }
 
   /** The fields of the struct (or map, or list items) the field holds. */
@@ -106,16 +100,9 @@ class Field {
     return (this.table ??= fieldsOf(this.fm?.type, this.shape));
   }
 
-  /** presentInGo(value, key, parent shape): whether a JSON value of the field is in the Go value. */
+  /** Whether a JSON value of the field is in the Go value. */
   present(value: unknown): boolean {
-    if (this.always || value === null) return true;
-    // `omit` holds scalars only: a field it lacks (undefined, or an inherited member) never equals a scalar value.
-    if (typeof value !== "object") return this.omit !== value;
-    if (this.inZero) return true;
-    if (Array.isArray(value)) return value.length > 0;
-    if (!this.isMap) return true;
-    for (const _ in value) return true;
-    return false;
+    return presentInGo(value, this.key, this.parent);
   }
 }
 
